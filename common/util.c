@@ -1,0 +1,387 @@
+/* Shared helpers: buffers, allocation, atomic files, time, logging, uuids. */
+#include <dirent.h>
+#include <errno.h>
+#include <fcntl.h>
+#include <stdarg.h>
+#include <string.h>
+#include <sys/random.h>
+#include <sys/stat.h>
+#include "pfs/util.h"
+
+void *xmalloc(size_t n)
+{
+        void *p = malloc(n ? n : 1);
+
+        if (!p)
+                abort();
+        return p;
+}
+
+void *xcalloc(size_t n, size_t m)
+{
+        void *p = calloc(n ? n : 1, m ? m : 1);
+
+        if (!p)
+                abort();
+        return p;
+}
+
+void *xrealloc(void *p, size_t n)
+{
+        p = realloc(p, n ? n : 1);
+        if (!p)
+                abort();
+        return p;
+}
+
+char *xstrdup(const char *s)
+{
+        return s ? xstrndup(s, strlen(s)) : NULL;
+}
+
+char *xstrndup(const char *s, size_t n)
+{
+        char *p = xmalloc(n + 1);
+
+        memcpy(p, s, n);
+        p[n] = '\0';
+        return p;
+}
+
+char *xasprintf(const char *fmt, ...)
+{
+        va_list ap;
+        char *s;
+
+        va_start(ap, fmt);
+        if (vasprintf(&s, fmt, ap) < 0)
+                abort();
+        va_end(ap);
+        return s;
+}
+
+static void buf_reserve(struct pfs_buf *b, size_t extra)
+{
+        size_t need = b->len + extra + 1;
+
+        if (need <= b->cap)
+                return;
+        b->cap = b->cap ? b->cap : 64;
+        while (b->cap < need)
+                b->cap *= 2;
+        b->data = xrealloc(b->data, b->cap);
+}
+
+void pfs_buf_append(struct pfs_buf *b, const void *data, size_t len)
+{
+        buf_reserve(b, len);
+        if (len)
+                memcpy(b->data + b->len, data, len);
+        b->len += len;
+        b->data[b->len] = '\0';
+}
+
+void pfs_buf_puts(struct pfs_buf *b, const char *s)
+{
+        pfs_buf_append(b, s, strlen(s));
+}
+
+void pfs_buf_printf(struct pfs_buf *b, const char *fmt, ...)
+{
+        va_list ap;
+        int n;
+
+        va_start(ap, fmt);
+        n = vsnprintf(NULL, 0, fmt, ap);
+        va_end(ap);
+        if (n < 0)
+                return;
+        buf_reserve(b, (size_t)n);
+        va_start(ap, fmt);
+        vsnprintf(b->data + b->len, (size_t)n + 1, fmt, ap);
+        va_end(ap);
+        b->len += (size_t)n;
+}
+
+char *pfs_buf_steal(struct pfs_buf *b)
+{
+        char *p;
+
+        buf_reserve(b, 0);
+        p = b->data;
+        b->data = NULL;
+        b->len = b->cap = 0;
+        return p;
+}
+
+void pfs_buf_free(struct pfs_buf *b)
+{
+        free(b->data);
+        b->data = NULL;
+        b->len = b->cap = 0;
+}
+
+int pfs_fsync_dir_at(int dirfd, const char *name)
+{
+        _cleanup_close_ int fd = openat(dirfd, name ? name : ".", O_RDONLY | O_DIRECTORY | O_CLOEXEC);
+
+        if (fd < 0 || fsync(fd) < 0)
+                return -errno;
+        return 0;
+}
+
+static int write_all(int fd, const void *data, size_t len)
+{
+        const char *p = data;
+
+        while (len > 0) {
+                ssize_t n = write(fd, p, len);
+
+                if (n < 0) {
+                        if (errno == EINTR)
+                                continue;
+                        return -errno;
+                }
+                p += n;
+                len -= (size_t)n;
+        }
+        return 0;
+}
+
+int pfs_write_file_atomic_at(int dirfd, const char *name, const void *data, size_t len,
+                             mode_t mode, struct pfs_error *err)
+{
+        _cleanup_free_ char *tmp = xasprintf("%s.tmp", name);
+        _cleanup_close_ int fd = -1;
+        int r;
+
+        fd = openat(dirfd, tmp, O_WRONLY | O_CREAT | O_TRUNC | O_CLOEXEC | O_NOFOLLOW, mode);
+        if (fd < 0)
+                return pfs_error_set(err, errno, "create '%s'", tmp);
+        r = write_all(fd, data, len);
+        if (r < 0 || fsync(fd) < 0) {
+                r = r < 0 ? -r : errno;
+                unlinkat(dirfd, tmp, 0);
+                return pfs_error_set(err, r, "write '%s'", tmp);
+        }
+        if (renameat(dirfd, tmp, dirfd, name) < 0) {
+                r = errno;
+                unlinkat(dirfd, tmp, 0);
+                return pfs_error_set(err, r, "rename '%s' to '%s'", tmp, name);
+        }
+        r = pfs_fsync_dir_at(dirfd, ".");
+        if (r < 0)
+                return pfs_error_set(err, -r, "fsync directory of '%s'", name);
+        return 0;
+}
+
+int pfs_read_file_at(int dirfd, const char *name, char **ret_data, size_t *ret_len,
+                     struct pfs_error *err)
+{
+        _cleanup_close_ int fd = openat(dirfd, name, O_RDONLY | O_CLOEXEC | O_NOFOLLOW);
+        struct pfs_buf b = {0};
+        char chunk[16384];
+
+        if (fd < 0)
+                return pfs_error_set(err, errno, "open '%s'", name);
+        for (;;) {
+                ssize_t n = read(fd, chunk, sizeof(chunk));
+
+                if (n < 0) {
+                        if (errno == EINTR)
+                                continue;
+                        pfs_buf_free(&b);
+                        return pfs_error_set(err, errno, "read '%s'", name);
+                }
+                if (n == 0)
+                        break;
+                pfs_buf_append(&b, chunk, (size_t)n);
+        }
+        if (ret_len)
+                *ret_len = b.len;
+        *ret_data = pfs_buf_steal(&b);
+        return 0;
+}
+
+int pfs_append_file_at(int dirfd, const char *name, const void *data, size_t len,
+                       struct pfs_error *err)
+{
+        _cleanup_close_ int fd = openat(dirfd, name, O_WRONLY | O_CREAT | O_APPEND | O_CLOEXEC | O_NOFOLLOW, 0644);
+        int r;
+
+        if (fd < 0)
+                return pfs_error_set(err, errno, "open '%s'", name);
+        r = write_all(fd, data, len);
+        if (r < 0 || fdatasync(fd) < 0)
+                return pfs_error_set(err, r < 0 ? -r : errno, "append to '%s'", name);
+        return 0;
+}
+
+int pfs_mkdir_p_at(int dirfd, const char *path, mode_t mode, struct pfs_error *err)
+{
+        _cleanup_free_ char *copy = xstrdup(path);
+        char *p = copy;
+
+        while (*p == '/')
+                p++;
+        for (;; p++) {
+                char c = *p;
+
+                if (c != '/' && c != '\0')
+                        continue;
+                *p = '\0';
+                if (*copy && mkdirat(dirfd, copy, mode) < 0 && errno != EEXIST)
+                        return pfs_error_set(err, errno, "mkdir '%s'", copy);
+                *p = c;
+                if (c == '\0')
+                        break;
+        }
+        return 0;
+}
+
+static int rm_rf_children(int fd, struct pfs_error *err)
+{
+        DIR *d = fdopendir(fd);
+        struct dirent *de;
+        int r = 0;
+
+        if (!d) {
+                close(fd);
+                return pfs_error_set(err, errno, "opendir");
+        }
+        while ((de = readdir(d))) {
+                if (!strcmp(de->d_name, ".") || !strcmp(de->d_name, ".."))
+                        continue;
+                r = pfs_rm_rf_at(dirfd(d), de->d_name, err);
+                if (r < 0)
+                        break;
+        }
+        closedir(d);
+        return r;
+}
+
+int pfs_rm_rf_at(int dirfd, const char *name, struct pfs_error *err)
+{
+        struct stat st;
+        int fd, r;
+
+        if (fstatat(dirfd, name, &st, AT_SYMLINK_NOFOLLOW) < 0)
+                return errno == ENOENT ? 0 : pfs_error_set(err, errno, "stat '%s'", name);
+        if (!S_ISDIR(st.st_mode)) {
+                if (unlinkat(dirfd, name, 0) < 0 && errno != ENOENT)
+                        return pfs_error_set(err, errno, "unlink '%s'", name);
+                return 0;
+        }
+        fd = openat(dirfd, name, O_RDONLY | O_DIRECTORY | O_NOFOLLOW | O_CLOEXEC);
+        if (fd < 0)
+                return pfs_error_set(err, errno, "open '%s'", name);
+        r = rm_rf_children(fd, err);
+        if (r < 0)
+                return r;
+        if (unlinkat(dirfd, name, AT_REMOVEDIR) < 0 && errno != ENOENT)
+                return pfs_error_set(err, errno, "rmdir '%s'", name);
+        return 0;
+}
+
+int64_t pfs_now_realtime_ns(void)
+{
+        struct timespec ts;
+
+        clock_gettime(CLOCK_REALTIME, &ts);
+        return (int64_t)ts.tv_sec * 1000000000LL + ts.tv_nsec;
+}
+
+int64_t pfs_now_monotonic_ns(void)
+{
+        struct timespec ts;
+
+        clock_gettime(CLOCK_MONOTONIC, &ts);
+        return (int64_t)ts.tv_sec * 1000000000LL + ts.tv_nsec;
+}
+
+void pfs_time_format(int64_t ns, bool nanos, char buf[static 40])
+{
+        time_t sec = (time_t)(ns / 1000000000LL);
+        struct tm tm;
+        size_t n;
+
+        gmtime_r(&sec, &tm);
+        n = strftime(buf, 40, "%Y-%m-%dT%H:%M:%S", &tm);
+        if (nanos)
+                snprintf(buf + n, 40 - n, ".%09lldZ", (long long)(ns % 1000000000LL));
+        else
+                snprintf(buf + n, 40 - n, "Z");
+}
+
+int pfs_time_parse(const char *s, int64_t *ret_ns)
+{
+        struct tm tm = {0};
+        const char *p = strptime(s, "%Y-%m-%dT%H:%M:%S", &tm);
+        int64_t frac = 0;
+        int digits = 0;
+
+        if (!p)
+                return -EINVAL;
+        if (*p == '.') {
+                for (p++; *p >= '0' && *p <= '9'; p++, digits++)
+                        if (digits < 9)
+                                frac = frac * 10 + (*p - '0');
+                for (; digits < 9; digits++)
+                        frac *= 10;
+        }
+        if (strcmp(p, "Z") != 0)
+                return -EINVAL;
+        *ret_ns = (int64_t)timegm(&tm) * 1000000000LL + frac;
+        return 0;
+}
+
+static const char *log_ident = "podfs";
+static int log_max_level = LOG_INFO;
+
+void pfs_log_init(const char *ident, int max_level)
+{
+        log_ident = ident;
+        log_max_level = max_level;
+}
+
+void pfs_logv(int level, const char *fmt, va_list ap)
+{
+        static const char *names[] = {"emerg", "alert", "crit", "error", "warning", "notice", "info", "debug"};
+        char line[4096], ts[40];
+        int n;
+
+        if (level > log_max_level)
+                return;
+        pfs_time_format(pfs_now_realtime_ns(), false, ts);
+        n = snprintf(line, sizeof(line), "%s %s[%d]: %s: ", ts, log_ident, (int)getpid(),
+                     names[level & 7]);
+        vsnprintf(line + n, sizeof(line) - (size_t)n, fmt, ap);
+        fprintf(stderr, "%s\n", line);
+}
+
+void pfs_log(int level, const char *fmt, ...)
+{
+        va_list ap;
+
+        va_start(ap, fmt);
+        pfs_logv(level, fmt, ap);
+        va_end(ap);
+}
+
+void pfs_uuid_new(char buf[static 37])
+{
+        unsigned char b[16];
+        size_t got = 0;
+
+        while (got < sizeof(b)) {
+                ssize_t n = getrandom(b + got, sizeof(b) - got, 0);
+
+                if (n > 0)
+                        got += (size_t)n;
+        }
+        b[6] = (b[6] & 0x0f) | 0x40;
+        b[8] = (b[8] & 0x3f) | 0x80;
+        snprintf(buf, 37, "%02x%02x%02x%02x-%02x%02x-%02x%02x-%02x%02x-%02x%02x%02x%02x%02x%02x",
+                 b[0], b[1], b[2], b[3], b[4], b[5], b[6], b[7], b[8], b[9], b[10], b[11], b[12],
+                 b[13], b[14], b[15]);
+}

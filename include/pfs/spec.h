@@ -1,0 +1,116 @@
+/* The Pod spec model: YAML manifest -> validated, defaulted structs, and back
+ * to the Kubernetes JSON shape (with defaults) for pod.json. One module used by
+ * the daemon (validation, pod.json) and the sandbox (what to run). */
+#pragma once
+#include <stdbool.h>
+#include <stddef.h>
+#include <stdint.h>
+#include "pfs/error.h"
+#include "pfs/yval.h"
+
+struct pod_kv {
+        char *key;
+        char *value;
+};
+
+struct pod_env {
+        char *name;
+        char *value;            /* "" when value is omitted */
+};
+
+struct pod_volume_mount {
+        char *name;
+        char *mount_path;
+        char *sub_path;         /* NULL when absent */
+        bool read_only;
+};
+
+struct pod_port {
+        char *name;             /* NULL when absent */
+        int32_t container_port;
+        char *protocol;         /* default "TCP" */
+};
+
+struct pod_container {
+        char *name;
+        char *image;
+        char *image_pull_policy;        /* default: "Always" for :latest or no tag, else "IfNotPresent" */
+        char **command;
+        size_t n_command;
+        char **args;
+        size_t n_args;
+        struct pod_env *env;
+        size_t n_env;
+        char *working_dir;              /* NULL = image default ("/") */
+        struct pod_volume_mount *mounts;
+        size_t n_mounts;
+        struct pod_port *ports;
+        size_t n_ports;
+        char *termination_message_path;   /* default "/dev/termination-log" */
+        char *termination_message_policy; /* default "File" */
+};
+
+enum pod_volume_kind { POD_VOLUME_EMPTY_DIR, POD_VOLUME_HOST_PATH };
+
+struct pod_volume {
+        char *name;
+        enum pod_volume_kind kind;
+        char *medium;           /* emptyDir: "" or "Memory" */
+        char *size_limit;       /* emptyDir: quantity string or NULL */
+        char *host_path;        /* hostPath: absolute path */
+        char *host_path_type;   /* hostPath: "", DirectoryOrCreate, Directory, FileOrCreate, File, Socket, CharDevice, BlockDevice */
+};
+
+enum pod_restart_policy { POD_RESTART_ALWAYS, POD_RESTART_ON_FAILURE, POD_RESTART_NEVER };
+
+struct pod_spec {
+        /* metadata */
+        char *name;
+        char *namespace;
+        struct pod_kv *labels;
+        size_t n_labels;
+        struct pod_kv *annotations;
+        size_t n_annotations;
+        /* spec */
+        struct pod_container *containers;
+        size_t n_containers;
+        struct pod_volume *volumes;
+        size_t n_volumes;
+        enum pod_restart_policy restart_policy;     /* default Always */
+        int64_t termination_grace_period_seconds;   /* default 30 */
+        char *hostname;                             /* NULL = pod name */
+        bool share_process_namespace;
+        bool host_network;
+        char *dns_policy;                           /* default "ClusterFirst" ("ClusterFirstWithHostNet" allowed) */
+        char *scheduler_name;                       /* default "default-scheduler" */
+        /* The document's source text, as accepted (what spec.yaml shows). */
+        char *source;
+        size_t source_len;
+};
+
+/* Parse and validate a manifest file that may hold several documents.
+ * filename is used in messages; ns_hint is the namespace of the directory it
+ * was written to (a document naming another namespace is rejected), name_hint
+ * the pod directory's name or NULL (a document naming another pod is rejected;
+ * a document without metadata.name takes name_hint). All documents must be
+ * Pods (apiVersion v1, kind Pod); all are valid or an error is returned
+ * (EINVAL, message "FILE: line N: Pod \"x\" is invalid: spec.containers[0].image: Required value").
+ * Empty documents are skipped; a stream with no Pod is an error. */
+int pod_manifest_parse(const char *text, size_t len, const char *filename, const char *ns_hint,
+                       const char *name_hint, struct pod_spec ***ret_pods, size_t *ret_n,
+                       struct pfs_error *err);
+void pod_spec_free(struct pod_spec *spec);
+void pod_spec_free_array(struct pod_spec **pods, size_t n);
+
+/* The "spec" object with every default applied, as the API server returns it. */
+struct yval *pod_spec_to_yval(const struct pod_spec *spec);
+/* Same semantics (identical rewrite = no change): compares metadata labels/
+ * annotations and the defaulted spec, not the source text's formatting. */
+bool pod_spec_equal(const struct pod_spec *a, const struct pod_spec *b);
+
+const char *pod_restart_policy_name(enum pod_restart_policy p); /* "Always", "OnFailure", "Never" */
+const struct pod_container *pod_spec_find_container(const struct pod_spec *spec, const char *name);
+
+/* DNS-1123 label (<= 63, [a-z0-9]([-a-z0-9]*[a-z0-9])?) and subdomain (<= 253). */
+bool pod_name_is_dns1123_label(const char *s);
+bool pod_name_is_dns1123_subdomain(const char *s);

@@ -1,0 +1,99 @@
+/* The Pod status model: container states, kubelet's phase and condition rules,
+ * restart back-off arithmetic, and the Kubernetes JSON shape of .status.
+ * The sandbox owns a struct pod_status and publishes it as status.json; the
+ * daemon reads status.json back to serve phase, conditions, containers/. */
+#pragma once
+#include <stdbool.h>
+#include <stddef.h>
+#include <stdint.h>
+#include "pfs/error.h"
+#include "pfs/spec.h"
+#include "pfs/yval.h"
+
+enum ctr_state_kind { CTR_STATE_NONE, CTR_STATE_WAITING, CTR_STATE_RUNNING, CTR_STATE_TERMINATED };
+
+struct ctr_state {
+        enum ctr_state_kind kind;
+        char *reason;           /* waiting/terminated: e.g. "ContainerCreating", "CrashLoopBackOff", "Completed", "Error" */
+        char *message;
+        int32_t exit_code;      /* terminated */
+        int32_t signal;         /* terminated: signal number that killed it, 0 if none */
+        int64_t started_at;     /* realtime ns; 0 = unset */
+        int64_t finished_at;    /* terminated; realtime ns */
+        char *container_id;     /* terminated: "podfs://<id>" */
+};
+
+struct ctr_status {
+        char *name;
+        char *image;            /* as in the spec */
+        char *image_id;         /* resolved image, e.g. "podfs:///var/lib/podfs/images/busybox" */
+        char *container_id;     /* "podfs://<64 hex>" once created, NULL before */
+        struct ctr_state state;
+        struct ctr_state last_state;    /* kind NONE when there was no previous run */
+        bool ready;
+        bool started;
+        int32_t restart_count;
+        int64_t pid;            /* host pid of the container's main process while running (not in JSON) */
+};
+
+enum pod_condition_type {
+        POD_COND_READY_TO_START_CONTAINERS,     /* PodReadyToStartContainers */
+        POD_COND_INITIALIZED,
+        POD_COND_READY,
+        POD_COND_CONTAINERS_READY,
+        POD_COND_SCHEDULED,                     /* PodScheduled */
+        POD_COND__MAX,
+};
+
+struct pod_condition {
+        bool present;
+        bool status;            /* "True" / "False" */
+        char *reason;
+        char *message;
+        int64_t last_transition; /* realtime ns */
+};
+
+struct pod_status {
+        char *phase;            /* "Pending", "Running", "Succeeded", "Failed", "Unknown" */
+        char *reason;           /* pod-level reason, e.g. "DeadlineExceeded"; NULL */
+        char *message;
+        char *host_ip;          /* node address (first non-loopback IPv4, else 127.0.0.1) */
+        char *pod_ip;           /* hostNetwork: host_ip; otherwise NULL (loopback-only netns) */
+        int64_t start_time;     /* realtime ns when the sandbox accepted the pod */
+        char *qos_class;        /* "BestEffort" */
+        struct pod_condition conditions[POD_COND__MAX];
+        struct ctr_status *containers;
+        size_t n_containers;
+};
+
+const char *pod_condition_type_name(enum pod_condition_type t);
+
+/* New status for a pod that has not started anything: phase Pending, every
+ * container waiting with reason ContainerCreating, conditions as kubelet sets them. */
+struct pod_status *pod_status_new(const struct pod_spec *spec, int64_t now_ns);
+void pod_status_free(struct pod_status *st);
+struct ctr_status *pod_status_find(struct pod_status *st, const char *name);
+
+/* kubelet's getPhase over the container statuses and the restart policy. */
+const char *pod_phase_compute(const struct pod_spec *spec, const struct pod_status *st);
+/* Recompute phase and the conditions from container states; a condition's
+ * lastTransitionTime changes only when its status flips. */
+void pod_status_refresh(const struct pod_spec *spec, struct pod_status *st, int64_t now_ns);
+
+/* The Pod's .status as the API server serves it. */
+struct yval *pod_status_to_yval(const struct pod_status *st);
+/* Read a .status object (as written by pod_status_to_yval) back. */
+int pod_status_from_yval(const struct yval *v, struct pod_status **ret_st, struct pfs_error *err);
+
+/* Restart back-off as kubelet does it: the first restart at once, then 10 s,
+ * doubling up to 300 s; reset when the container ran 10 minutes without a crash. */
+struct pod_backoff {
+        int64_t delay_ns;       /* the delay used for the last restart (0 = none yet) */
+        int64_t last_exit_ns;   /* monotonic time of the last crash */
+};
+#define POD_BACKOFF_INITIAL_NS (10LL * 1000000000LL)
+#define POD_BACKOFF_MAX_NS (300LL * 1000000000LL)
+#define POD_BACKOFF_RESET_NS (600LL * 1000000000LL)
+/* Called when a container exited and will be restarted: returns the delay
+ * before the restart and updates b. ran_ns is how long the run lasted. */
+int64_t pod_backoff_next(struct pod_backoff *b, int64_t now_ns, int64_t ran_ns);

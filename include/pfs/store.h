@@ -1,0 +1,66 @@
+/* The durable state directory shared by the daemon and the sandboxes.
+ *
+ *   STATE/images/                       image store (rootfs dirs, OCI layouts, symlinks)
+ *   STATE/namespaces/<ns>/              one directory per namespace (its mode/owner is the namespace's)
+ *   STATE/namespaces/<ns>/<name>        symlink "../../pods/<uid>" = the pod the name refers to,
+ *                                       or an empty directory = a pod dir made by mkdir, no spec yet
+ *   STATE/pods/<uid>/meta               daemon: identity + deletion request (key=value, atomic)
+ *   STATE/pods/<uid>/spec.yaml          daemon: the accepted manifest (one document)
+ *   STATE/pods/<uid>/status.json        sandbox: the Pod .status (atomic rename)
+ *   STATE/pods/<uid>/events             both: appended event records
+ *   STATE/pods/<uid>/sandbox            sandbox: "pid=N\nstarttime=TICKS\n" while it runs
+ *   STATE/pods/<uid>/lock               sandbox holds flock(LOCK_EX) for its whole life
+ *   STATE/pods/<uid>/finished           sandbox: written when no process of the pod is left and
+ *                                       it has nothing more to do (pod terminal or deleted)
+ *   STATE/logs/<ns>_<name>_<uid>/<container>/<restartCount>.log   CRI-format logs
+ */
+#pragma once
+#include <stdbool.h>
+#include <stddef.h>
+#include <stdint.h>
+#include <sys/types.h>
+#include "pfs/error.h"
+
+#define PFS_STATE_DIR_DEFAULT "/var/lib/podfs"
+#define PFS_META_FILE "meta"
+#define PFS_SPEC_FILE "spec.yaml"
+#define PFS_STATUS_FILE "status.json"
+#define PFS_EVENTS_FILE "events"
+#define PFS_SANDBOX_FILE "sandbox"
+#define PFS_LOCK_FILE "lock"
+#define PFS_FINISHED_FILE "finished"
+
+struct pod_meta {
+        char uid[37];
+        char *namespace;
+        char *name;
+        int64_t creation_ns;            /* realtime */
+        int64_t deletion_ns;            /* realtime; 0 = not being deleted */
+        int64_t deletion_grace_seconds; /* valid when deletion_ns != 0 */
+        char *predecessor;              /* uid of the pod this one replaces, or NULL */
+};
+
+int pod_meta_read_at(int pod_dirfd, struct pod_meta **ret_meta, struct pfs_error *err);
+int pod_meta_write_at(int pod_dirfd, const struct pod_meta *meta, struct pfs_error *err);
+void pod_meta_free(struct pod_meta *meta);
+
+/* One event, as kubectl describe shows them. */
+struct pod_event {
+        int64_t time_ns;
+        char *type;             /* "Normal" | "Warning" */
+        char *reason;           /* "Pulled", "Created", "Started", "Killing", "BackOff", "Failed", ... */
+        char *object;           /* "pod/web" or "spec.containers{app}" */
+        char *source;           /* "kubelet" or "podfs" */
+        char *message;
+};
+/* Append one event record (a single write, tabs/newlines in fields become spaces). */
+int pod_event_append_at(int pod_dirfd, const char *type, const char *reason, const char *object,
+                        const char *source, const char *message, struct pfs_error *err);
+int pod_events_read_at(int pod_dirfd, struct pod_event **ret_events, size_t *ret_n, struct pfs_error *err);
+void pod_events_free(struct pod_event *ev, size_t n);
+
+/* Sandbox liveness: returns 1 if a sandbox holds the pod's lock, 0 if not; pid from the sandbox file. */
+int pod_sandbox_alive_at(int pod_dirfd, pid_t *ret_pid);
+
+/* "<ns>_<name>_<uid>" (the kubelet's pod log directory name). */
+char *pod_log_dir_name(const char *ns, const char *name, const char *uid);
