@@ -1,0 +1,61 @@
+/* Internal API of the pod sandbox: the mechanics (namespaces, images, mounts,
+ * spawning containers, cgroups) used by the supervisor (sandbox.c & co). */
+#pragma once
+#include <stdbool.h>
+#include <stddef.h>
+#include <sys/types.h>
+#include "pfs/error.h"
+#include "pfs/spec.h"
+
+/* ---- pod namespaces (ns.c) ---- */
+struct pod_ns {
+        bool own_net;           /* false with hostNetwork */
+        bool share_pid;         /* shareProcessNamespace */
+        pid_t pause_pid;        /* pid 1 of the shared pid namespace, or 0 */
+        int pause_pidfd;        /* or -1 */
+};
+/* Unshare NEWNET (unless hostNetwork; bring lo up), NEWIPC, NEWUTS (sethostname)
+ * in the calling process; with shareProcessNamespace also NEWPID and fork a
+ * pause process (pid 1 there, reaps, PDEATHSIG SIGKILL). */
+int pod_ns_setup(const struct pod_spec *spec, struct pod_ns *ret_ns, struct pfs_error *err);
+
+/* ---- images (image.c) ---- */
+/* Resolve "NAME[:TAG]" to STATE/images/NAME:TAG, else STATE/images/NAME (symlinks
+ * followed), or an absolute path. Returns -ENOENT with a message when missing.
+ * ret_image_id is what containerStatuses[].imageID shows. */
+int image_resolve(const char *state_dir, const char *image, char **ret_rootfs,
+                  char **ret_image_id, struct pfs_error *err);
+
+/* ---- cgroups (cgroup.c, v2 / hybrid unified / v1 behind an ops table) ---- */
+struct pod_cgroup;
+/* Create (or reopen) the pod's cgroup "podfs/<uid>". */
+int pod_cgroup_open(const char *uid, struct pod_cgroup **ret_cg, struct pfs_error *err);
+/* fd of a child cgroup for clone3(CLONE_INTO_CGROUP), or -1 when unsupported. */
+int pod_cgroup_child_fd(struct pod_cgroup *cg, const char *child, struct pfs_error *err);
+/* Kill every process in the pod's cgroup and wait until it is empty (bounded). */
+int pod_cgroup_kill_all(struct pod_cgroup *cg, struct pfs_error *err);
+void pod_cgroup_remove(struct pod_cgroup *cg); /* rmdir the (empty) cgroups */
+void pod_cgroup_free(struct pod_cgroup *cg);
+
+/* ---- containers (container.c, mount.c) ---- */
+struct ctr_launch {
+        const struct pod_spec *pod;
+        const struct pod_container *ctr;
+        const struct pod_ns *ns;
+        const char *rootfs;             /* resolved image root filesystem */
+        const char *volumes_dir;        /* STATE/pods/<uid>/volumes: emptyDir <name>/ live here */
+        int stdout_fd, stderr_fd;       /* write ends of the log pipes */
+        int cgroup_fd;                  /* from pod_cgroup_child_fd, or -1 */
+};
+/* Clone the container (own mount ns, own pid ns unless shared), set up its
+ * root (private /, rootfs bind, /proc, minimal /dev, volumes, pivot_root, env,
+ * workingDir, capabilities) and exec. Returns once exec succeeded or failed:
+ * failures before exec ("executable file not found in $PATH", a bad mount)
+ * come back as an error with the child already reaped (-ENOENT for a missing
+ * executable). */
+int ctr_spawn(const struct ctr_launch *l, pid_t *ret_pid, int *ret_pidfd, struct pfs_error *err);
+
+/* Prepare the pod's volumes before the first container: emptyDir dirs (tmpfs
+ * for medium Memory), hostPath type checks/creation. */
+int pod_volumes_prepare(const struct pod_spec *spec, const char *volumes_dir, struct pfs_error *err);
+void pod_volumes_release(const struct pod_spec *spec, const char *volumes_dir);
