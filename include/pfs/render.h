@@ -1,0 +1,49 @@
+/* What the tree shows for one pod, rendered from its state directory: phase,
+ * conditions, status.yaml/json, pod.json, events, containers/<c>/<file>.
+ * Pure functions over files; the daemon serves their output. */
+#pragma once
+#include <stddef.h>
+#include "pfs/error.h"
+#include "pfs/spec.h"
+#include "pfs/status.h"
+#include "pfs/store.h"
+
+struct pod_view {
+        struct pod_meta *meta;
+        struct pod_spec *spec;          /* the accepted spec.yaml */
+        struct pod_status *status;      /* status.json, or pod_status_new() before the sandbox wrote one */
+        struct pod_event *events;
+        size_t n_events;
+        char *node_name;                /* this machine's hostname (spec.nodeName) */
+        pid_t *ctr_pids;                /* per spec container, from the sandbox file (0 = none) */
+};
+
+int pod_view_load_at(int pod_dirfd, struct pod_view **ret_view, struct pfs_error *err);
+void pod_view_free(struct pod_view *v);
+
+enum pod_file {
+        POD_FILE_PHASE,         /* "Running\n" */
+        POD_FILE_CONDITIONS,    /* "Ready True\nContainersReady False ContainersNotReady\n..." */
+        POD_FILE_STATUS_YAML,
+        POD_FILE_STATUS_JSON,
+        POD_FILE_POD_JSON,      /* apiVersion, kind, metadata (uid, creationTimestamp, deletion*), spec (defaulted), status */
+        POD_FILE_EVENTS,        /* one line per event: TIME TYPE REASON OBJECT MESSAGE, aligned like kubectl describe */
+};
+/* Returns malloc'd content (never NULL) and its length. */
+char *pod_view_render(const struct pod_view *v, enum pod_file f, size_t *ret_len);
+
+enum ctr_file {
+        CTR_FILE_STATE,         /* "waiting\n" | "running\n" | "terminated\n" */
+        CTR_FILE_REASON,        /* state's reason or "\n" */
+        CTR_FILE_EXIT_CODE,     /* terminated state's exit code, else last terminated's, else "\n" */
+        CTR_FILE_RESTARTS,      /* "0\n" */
+        CTR_FILE_READY,         /* "true\n" | "false\n" */
+        CTR_FILE_STARTED,       /* "true\n" | "false\n" */
+        CTR_FILE_PID,           /* host pid while running, else "\n" */
+        CTR_FILE_IMAGE,         /* the spec's image */
+        CTR_FILE__MAX,
+};
+const char *ctr_file_name(enum ctr_file f);     /* "state", "reason", "exit_code", ... */
+/* NULL when the pod has no such container. */
+char *pod_view_render_container(const struct pod_view *v, const char *ctr, enum ctr_file f,
+                                size_t *ret_len);
