@@ -8,7 +8,7 @@
  *   STATE/pods/<uid>/spec.yaml          daemon: the accepted manifest (one document)
  *   STATE/pods/<uid>/status.json        sandbox: the Pod .status (atomic rename)
  *   STATE/pods/<uid>/events             both: appended event records
- *   STATE/pods/<uid>/sandbox            sandbox: "pid=N\nstarttime=TICKS\n" while it runs
+ *   STATE/pods/<uid>/sandbox            sandbox: "pid=N\nstarttime=TICKS\nctr.<name>=PID\n..." (atomic)
  *   STATE/pods/<uid>/lock               sandbox holds flock(LOCK_EX) for its whole life
  *   STATE/pods/<uid>/finished           sandbox: written when no process of the pod is left and
  *                                       it has nothing more to do (pod terminal or deleted)
