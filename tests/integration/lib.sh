@@ -1,0 +1,450 @@
+# Helpers for the integration tests (bash). Source it first thing:
+#
+#   . "$(dirname "$0")/lib.sh"
+#   podfs_setup            # private work dir, busybox image, podfs mounted at $MNT
+#   ...
+#   finish                 # exit 0 when every check passed, 1 otherwise
+#
+# Every test runs in a private work dir $W (state dir $STATE, mount $MNT). An
+# EXIT trap unmounts, stops the daemon and kills every process that belongs to
+# this test's state dir (sandboxes, containers, watchers), then removes $W.
+# Skip = exit 77 with the missing thing named. Waiting is done with inotify and
+# deadlines; where inotify can't see a change (/proc), a bounded retry loop.
+#
+# Environment: PODFS_BUILD (build dir, default <top>/build), PODFS_KEEP=1
+# (keep $W after a failure), PODFS_SANITIZE=1 (fail when a sanitizer reported).
+
+set -u
+set -o pipefail
+
+TOP=$(cd "$(dirname "${BASH_SOURCE[0]}")/../.." && pwd)
+BUILD=${PODFS_BUILD:-$TOP/build}
+case "$BUILD" in /*) ;; *) BUILD=$TOP/$BUILD ;; esac
+PODFS_BIN=$BUILD/fs/podfs
+PODFS_SANDBOX_BIN=$BUILD/runtime/podfs-sandbox
+K8S_CONFORM=$TOP/../shared/tools/k8s-conform
+TEST_NAME=$(basename "$0" .sh)
+
+W=""
+STATE=""
+MNT=""
+PODFS_PID=""
+FAILS=0
+PASSES=0
+
+# ---- reporting ---------------------------------------------------------------
+
+now_ms() { local t; t=$(date +%s%N); echo $((t / 1000000)); }
+log() { printf '# %s\n' "$*"; }
+ok() { PASSES=$((PASSES + 1)); printf 'ok - %s\n' "$*"; }
+fail() { FAILS=$((FAILS + 1)); printf 'FAIL - %s\n' "$*"; }
+# die MSG: a failure after which the test cannot go on.
+die() { fail "$*"; exit 1; }
+skip() { printf 'SKIP - %s: %s\n' "$TEST_NAME" "$*"; exit 77; }
+# check DESCRIPTION CMD...: ok when CMD succeeds.
+check() { local d=$1; shift; if "$@"; then ok "$d"; else fail "$d"; fi; }
+# is GOT WANT DESCRIPTION
+is() {
+        if [ "$1" = "$2" ]; then ok "$3"; else fail "$3: got '$1', want '$2'"; fi
+}
+finish() {
+        printf '# %s: %d passed, %d failed\n' "$TEST_NAME" "$PASSES" "$FAILS"
+        [ "$FAILS" -eq 0 ] && exit 0
+        exit 1
+}
+
+# ---- requirements ------------------------------------------------------------
+
+require_root() { [ "$(id -u)" = 0 ] || skip "needs root"; }
+require_fuse() {
+        [ -c /dev/fuse ] || skip "no /dev/fuse"
+        command -v fusermount3 >/dev/null || skip "no fusermount3 (apt-get install fuse3)"
+}
+require_cmd() {
+        local c
+        for c in "$@"; do command -v "$c" >/dev/null || skip "no $c installed"; done
+}
+require_binaries() {
+        [ -x "$PODFS_BIN" ] || die "podfs not built ($PODFS_BIN)"
+        [ -x "$PODFS_SANDBOX_BIN" ] || die "podfs-sandbox not built ($PODFS_SANDBOX_BIN)"
+}
+
+# ---- images ------------------------------------------------------------------
+
+# The busybox rootfs, built once per build dir; each test copies it into its own
+# image store (cheap: one binary + symlinks) so containers can't touch the cache.
+busybox_image() {
+        local cache=$BUILD/test-images/busybox
+        if [ ! -x "$cache/bin/busybox" ] || [ /bin/busybox -nt "$cache/bin/busybox" ]; then
+                mkdir -p "$BUILD/test-images"
+                (
+                        flock 9
+                        if [ ! -x "$cache/bin/busybox" ] || [ /bin/busybox -nt "$cache/bin/busybox" ]; then
+                                "$TOP/scripts/mkimage-busybox" "$cache" >/dev/null
+                        fi
+                ) 9>"$BUILD/test-images/.lock" || die "cannot build the busybox image"
+        fi
+        echo "$cache"
+}
+
+# ---- setup / teardown --------------------------------------------------------
+
+# podfs_setup [--no-mount]: work dir, state dir with images/busybox, podfs mounted.
+podfs_setup() {
+        require_root
+        require_fuse
+        require_cmd inotifywait mountpoint
+        require_binaries
+        W=$(mktemp -d /tmp/podfs-test.XXXXXX) || die "mktemp"
+        chmod 0755 "$W"
+        STATE=$W/state
+        MNT=$W/mnt
+        mkdir -p "$STATE/images" "$MNT"
+        trap podfs_cleanup EXIT
+        trap 'exit 130' INT TERM
+        local img
+        img=$(busybox_image) || exit 1
+        cp -a "$img" "$STATE/images/busybox"
+        if [ "${PODFS_SANITIZE:-}" = 1 ]; then
+                export ASAN_OPTIONS=${ASAN_OPTIONS:-detect_leaks=0:abort_on_error=0}
+                export UBSAN_OPTIONS=${UBSAN_OPTIONS:-print_stacktrace=1}
+        fi
+        export PODFS_SANDBOX=$PODFS_SANDBOX_BIN
+        [ "${1:-}" = --no-mount ] || podfs_start
+}
+
+# podfs_start [EXTRA ARGS]: start the daemon in the foreground mode, in the
+# background of this shell, and wait (bounded) until the mount is there.
+podfs_start() {
+        "$PODFS_BIN" --state-dir "$STATE" -f "$@" "$MNT" >>"$W/podfs.log" 2>&1 </dev/null &
+        PODFS_PID=$!
+        local i
+        for i in $(seq 1 200); do
+                if is_mounted "$MNT" && [ -d "$MNT/default" ]; then
+                        return 0
+                fi
+                if ! kill -0 "$PODFS_PID" 2>/dev/null; then
+                        PODFS_PID=""
+                        tail -n 30 "$W/podfs.log" | sed 's/^/# podfs.log: /'
+                        die "podfs exited before mounting"
+                fi
+                sleep 0.05
+        done
+        tail -n 30 "$W/podfs.log" | sed 's/^/# podfs.log: /'
+        die "podfs did not mount $MNT within 10 s"
+}
+
+is_mounted() { grep -q " $1 fuse" /proc/self/mounts 2>/dev/null || mountpoint -q "$1" 2>/dev/null; }
+
+# podfs_umount: unmount as a user would and wait for the daemon to exit.
+podfs_umount() {
+        [ -n "$MNT" ] || return 0
+        if is_mounted "$MNT"; then
+                timeout 10 fusermount3 -u "$MNT" 2>/dev/null || umount -l "$MNT" 2>/dev/null
+        fi
+        if [ -n "$PODFS_PID" ]; then
+                wait_pid_exit "$PODFS_PID" 10 || kill -9 "$PODFS_PID" 2>/dev/null
+                wait "$PODFS_PID" 2>/dev/null
+                PODFS_PID=""
+        fi
+        ! is_mounted "$MNT"
+}
+
+# podfs_kill9: the daemon dies without any cleanup; the stale mount goes away.
+podfs_kill9() {
+        [ -n "$PODFS_PID" ] || return 0
+        kill -9 "$PODFS_PID" 2>/dev/null
+        wait "$PODFS_PID" 2>/dev/null
+        PODFS_PID=""
+        fusermount3 -u "$MNT" 2>/dev/null || umount -l "$MNT" 2>/dev/null
+        return 0
+}
+
+# wait_pid_exit PID SECONDS (not a child: bounded retry on /proc).
+wait_pid_exit() {
+        local pid=$1 deadline=$(($(now_ms) + $2 * 1000))
+        while [ -e "/proc/$pid" ]; do
+                # a zombie child of ours counts as exited
+                [ "$(awk '{print $3}' "/proc/$pid/stat" 2>/dev/null)" = Z ] && return 0
+                [ "$(now_ms)" -ge "$deadline" ] && return 1
+                sleep 0.05
+        done
+        return 0
+}
+
+# test_pids: every process that belongs to this test: its command line or root
+# names the work dir, or its cgroup names one of the test's pod uids.
+test_pids() {
+        [ -n "$W" ] || return 0
+        local uids=() imgs=() u p i cmd cg
+        local -a argv lines
+        for u in "$STATE"/pods/*; do [ -e "$u" ] && uids+=("${u##*/}"); done
+        for i in "$STATE"/images/*/; do [ -d "$i" ] && imgs+=("$i"); done
+        for p in /proc/[0-9]*; do
+                p=${p#/proc/}
+                [ "$p" = "$$" ] || [ "$p" = "$BASHPID" ] && continue
+                mapfile -d '' argv <"/proc/$p/cmdline" 2>/dev/null || continue
+                cmd="${argv[*]}"
+                case "$cmd" in *"$W"*) echo "$p"; continue ;; esac
+                for i in "${imgs[@]}"; do
+                        if [ "/proc/$p/root/." -ef "$i." ]; then echo "$p"; continue 2; fi
+                done
+                [ ${#uids[@]} -gt 0 ] || continue
+                mapfile -t lines <"/proc/$p/cgroup" 2>/dev/null || continue
+                cg="${lines[*]}"
+                for u in "${uids[@]}"; do
+                        case "$cg" in *"$u"*) echo "$p"; continue 2 ;; esac
+                done
+        done
+}
+
+kill_test_processes() {
+        local i pids
+        for i in $(seq 1 50); do
+                pids=$(test_pids)
+                [ -n "$pids" ] || return 0
+                # shellcheck disable=SC2086
+                kill -9 $pids 2>/dev/null
+                sleep 0.1
+        done
+        log "processes left behind: $(test_pids | tr '\n' ' ')"
+        return 1
+}
+
+sanitizer_check() {
+        [ "${PODFS_SANITIZE:-}" = 1 ] || return 0
+        local f bad=""
+        for f in "$W/podfs.log" "$STATE"/pods/*/sandbox.log; do
+                [ -f "$f" ] || continue
+                if grep -qE 'ERROR: (Address|Leak|Undefined)Sanitizer|runtime error:' "$f"; then
+                        bad="$bad $f"
+                        grep -E -A 20 'ERROR: .*Sanitizer|runtime error:' "$f" | head -n 60 | sed 's/^/# /'
+                fi
+        done
+        [ -z "$bad" ] || fail "sanitizer reports in:$bad"
+}
+
+podfs_cleanup() {
+        local rc=$?
+        trap - EXIT
+        [ -n "$W" ] || exit "$rc"
+        if [ -n "$MNT" ] && is_mounted "$MNT"; then
+                timeout 10 fusermount3 -u "$MNT" 2>/dev/null || umount -l "$MNT" 2>/dev/null
+        fi
+        if [ -n "$PODFS_PID" ]; then
+                kill -TERM "$PODFS_PID" 2>/dev/null
+                wait_pid_exit "$PODFS_PID" 5 || kill -9 "$PODFS_PID" 2>/dev/null
+        fi
+        kill_test_processes
+        sanitizer_check
+        [ "$FAILS" -gt 0 ] && [ "$rc" -eq 0 ] && rc=1
+        if [ "$rc" -ne 0 ] && [ "$rc" -ne 77 ] && [ -f "$W/podfs.log" ]; then
+                log "--- last lines of podfs.log"
+                tail -n 40 "$W/podfs.log" | sed 's/^/# /'
+                local f
+                for f in "$STATE"/pods/*/sandbox.log; do
+                        [ -s "$f" ] || continue
+                        log "--- $f"
+                        tail -n 20 "$f" | sed 's/^/# /'
+                done
+        fi
+        if [ "$rc" -ne 0 ] && [ "${PODFS_KEEP:-}" = 1 ]; then
+                log "kept $W"
+        else
+                umount -l "$MNT" 2>/dev/null
+                rm -rf --one-file-system "$W"
+        fi
+        exit "$rc"
+}
+
+# ---- waiting -----------------------------------------------------------------
+
+# wait_until SECONDS WATCH CMD...: run CMD until it succeeds, re-checking whenever
+# inotify reports a change on WATCH (a file or dir; the nearest existing parent
+# if it does not exist yet). Fails after SECONDS. No sleeps: the watch is set up
+# before each check, so a change between check and wait is never missed.
+wait_until() {
+        local tmo=$1 watch=$2
+        shift 2
+        local deadline=$(($(now_ms) + tmo * 1000))
+        local target fifo ipid fd line rem
+        fifo=$(mktemp -u "$W/.wait.XXXXXX")
+        mkfifo "$fifo" || return 2
+        while :; do
+                target=$watch
+                while [ ! -e "$target" ] && [ "$target" != / ]; do target=$(dirname "$target"); done
+                inotifywait -m -e modify,attrib,close_write,create,delete,delete_self,moved_to,moved_from,move_self \
+                        "$target" >"$fifo" 2>&1 &
+                ipid=$!
+                exec {fd}<"$fifo"
+                # wait until the watch is in place (inotifywait says so), bounded
+                while IFS= read -r -t 5 -u "$fd" line; do
+                        case "$line" in "Watches established"*) break ;; "Couldn't"* | "Failed"*) break ;; esac
+                done
+                while :; do
+                        if "$@"; then
+                                kill "$ipid" 2>/dev/null; wait "$ipid" 2>/dev/null
+                                exec {fd}<&-
+                                rm -f "$fifo"
+                                return 0
+                        fi
+                        rem=$((deadline - $(now_ms)))
+                        if [ "$rem" -le 0 ]; then
+                                kill "$ipid" 2>/dev/null; wait "$ipid" 2>/dev/null
+                                exec {fd}<&-
+                                rm -f "$fifo"
+                                return 1
+                        fi
+                        # the watched path appeared or vanished: re-target
+                        if [ "$target" != "$watch" ] && [ -e "$watch" ]; then break; fi
+                        if [ ! -e "$target" ]; then break; fi
+                        if ! kill -0 "$ipid" 2>/dev/null; then break; fi
+                        IFS= read -r -t "$((rem / 1000)).$(printf %03d $((rem % 1000)))" -u "$fd" line
+                done
+                kill "$ipid" 2>/dev/null; wait "$ipid" 2>/dev/null
+                exec {fd}<&-
+                # a watch on a vanished path: don't spin, the next loop re-targets
+        done
+}
+
+_content_is() { [ "$(cat "$1" 2>/dev/null)" = "$2" ]; }
+_content_has() { grep -qE -- "$2" "$1" 2>/dev/null; }
+_gone() { [ ! -e "$1" ]; }
+
+# wait_for FILE CONTENT [SECONDS=20]: until FILE reads CONTENT (trailing newline ignored).
+wait_for() {
+        local f=$1 want=$2 tmo=${3:-20}
+        wait_until "$tmo" "$f" _content_is "$f" "$want" && return 0
+        log "wait_for: $f is '$(cat "$f" 2>&1 | head -c 200)', want '$want' (${tmo}s)"
+        return 1
+}
+# wait_grep FILE ERE [SECONDS=20]: until a line of FILE matches ERE.
+wait_grep() {
+        local f=$1 re=$2 tmo=${3:-20}
+        wait_until "$tmo" "$f" _content_has "$f" "$re" && return 0
+        log "wait_grep: no '$re' in $f within ${tmo}s; it has:"
+        head -c 2000 "$f" 2>&1 | sed 's/^/#   /'
+        return 1
+}
+# wait_gone PATH [SECONDS=20]: until PATH no longer exists (watching its parent).
+wait_gone() {
+        local p=$1 tmo=${2:-20}
+        wait_until "$tmo" "$(dirname "$p")" _gone "$p" && return 0
+        log "wait_gone: $p still there after ${tmo}s"
+        return 1
+}
+# retry_until SECONDS CMD...: bounded retry (every 50 ms) for what inotify can't see.
+retry_until() {
+        local deadline=$(($(now_ms) + $1 * 1000))
+        shift
+        while ! "$@"; do
+                [ "$(now_ms)" -ge "$deadline" ] && return 1
+                sleep 0.05
+        done
+}
+
+# ---- pods --------------------------------------------------------------------
+
+# apply_pod NS NAME < manifest: mkdir + write spec.yaml; prints the error on failure.
+apply_pod() {
+        local ns=$1 name=$2
+        mkdir -p "$MNT/$ns/$name" || return 1
+        cat >"$MNT/$ns/$name/spec.yaml"
+}
+
+# pod_yaml NAME [restartPolicy] -- CMD: a one-container busybox pod running "sh -c CMD".
+pod_yaml() {
+        local name=$1 policy=${2:-Always} cmd=$3 grace=${4:-30}
+        cat <<EOF
+apiVersion: v1
+kind: Pod
+metadata:
+  name: $name
+spec:
+  restartPolicy: $policy
+  terminationGracePeriodSeconds: $grace
+  containers:
+  - name: main
+    image: busybox
+    command: ["sh", "-c", $(json_str "$cmd")]
+EOF
+}
+
+# json_str STRING: STRING as a JSON (= YAML flow) string literal.
+json_str() { jq -Rn --arg s "$1" '$s'; }
+
+# run_pod NS NAME POLICY CMD [GRACE]: create the pod and wait until Running.
+run_pod() {
+        local ns=$1 name=$2
+        pod_yaml "$name" "$3" "$4" "${5:-30}" | apply_pod "$ns" "$name" || return 1
+        wait_for "$MNT/$ns/$name/phase" Running 20
+}
+
+# pod_pids NS POD: host pids of the pod's sandbox and containers (state dir's view).
+pod_uid() { basename "$(readlink "$STATE/namespaces/$1/$2" 2>/dev/null)"; }
+
+# fsop OP PATH [ARG]: a syscall on PATH; prints OK or the errno name (EINVAL ...).
+#   write PATH (data on stdin, one write + close), rmdir, mkdir, unlink, rename DST,
+#   truncate, chmod MODE
+fsop() {
+        /usr/bin/python3 - "$@" <<'PY'
+import errno, os, sys
+op, path = sys.argv[1], sys.argv[2]
+arg = sys.argv[3] if len(sys.argv) > 3 else None
+try:
+    if op == "write":
+        data = sys.stdin.buffer.read()
+        fd = os.open(path, os.O_WRONLY | os.O_CREAT | os.O_TRUNC, 0o644)
+        try:
+            off = 0
+            while off < len(data):
+                off += os.write(fd, data[off:off + 1048576])
+        finally:
+            os.close(fd)
+    elif op == "append":
+        fd = os.open(path, os.O_WRONLY | os.O_APPEND)
+        try:
+            os.write(fd, sys.stdin.buffer.read())
+        finally:
+            os.close(fd)
+    elif op == "rmdir":
+        os.rmdir(path)
+    elif op == "mkdir":
+        os.mkdir(path)
+    elif op == "unlink":
+        os.unlink(path)
+    elif op == "rename":
+        os.rename(path, arg)
+    elif op == "truncate":
+        os.truncate(path, 0)
+    elif op == "chmod":
+        os.chmod(path, int(arg, 8))
+    elif op == "symlink":
+        os.symlink(arg, path)
+    else:
+        sys.exit("fsop: unknown op " + op)
+    print("OK")
+except OSError as e:
+    print(errno.errorcode.get(e.errno, str(e.errno)))
+PY
+}
+
+# state_sum: a checksum of the state dir's content (names, modes, file bytes),
+# leaving out what changes while pods merely run (logs, sandbox log, volumes).
+state_sum() {
+        (cd "$STATE" && find . -path ./images -prune -o -path ./logs -prune -o \
+                -path './pods/*/volumes' -prune -o -name sandbox.log -prune -o -print0 |
+                LC_ALL=C sort -z |
+                xargs -0 stat -c '%n %f %s %Y' 2>/dev/null | md5sum | cut -d' ' -f1)
+}
+
+# pod_procs_gone UID: no process left whose cgroup or cmdline names UID.
+pod_procs() {
+        local u=$1 p
+        for p in /proc/[0-9]*; do
+                p=${p#/proc/}
+                if grep -q "$u" "/proc/$p/cgroup" 2>/dev/null || tr '\0' ' ' <"/proc/$p/cmdline" 2>/dev/null | grep -q "$u"; then
+                        echo "$p"
+                fi
+        done
+}
