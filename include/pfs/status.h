@@ -97,3 +97,20 @@ struct pod_backoff {
 /* Called when a container exited and will be restarted: returns the delay
  * before the restart and updates b. ran_ns is how long the run lasted. */
 int64_t pod_backoff_next(struct pod_backoff *b, int64_t now_ns, int64_t ran_ns);
+
+/* ---- helpers (additions) ---- */
+/* Condition type from its API name, or -EINVAL. */
+int pod_condition_type_from_name(const char *name);
+/* "Succeeded" or "Failed". */
+bool pod_phase_is_terminal(const char *phase);
+/* The node's address: first non-loopback IPv4 that is up, else "127.0.0.1" (malloc'd). */
+char *pod_node_ip(void);
+/* Container state setters: each frees what the state held before. */
+void ctr_state_clear(struct ctr_state *s);
+void ctr_state_copy(struct ctr_state *dst, const struct ctr_state *src);
+void ctr_state_set_waiting(struct ctr_state *s, const char *reason, const char *message);
+void ctr_state_set_running(struct ctr_state *s, int64_t started_at);
+/* reason NULL = kubelet's default: "Completed" for exit 0, else "Error". */
+void ctr_state_set_terminated(struct ctr_state *s, int32_t exit_code, int32_t signal,
+                              const char *reason, const char *message, int64_t started_at,
+                              int64_t finished_at, const char *container_id);

@@ -64,3 +64,21 @@ int pod_sandbox_alive_at(int pod_dirfd, pid_t *ret_pid);
 
 /* "<ns>_<name>_<uid>" (the kubelet's pod log directory name). */
 char *pod_log_dir_name(const char *ns, const char *name, const char *uid);
+
+/* ---- the sandbox file (additions) ---- */
+struct pod_sandbox_ctr {
+        char *name;
+        pid_t pid;
+};
+struct pod_sandbox_file {
+        pid_t pid;                      /* the sandbox process */
+        uint64_t starttime;             /* field 22 of /proc/PID/stat */
+        struct pod_sandbox_ctr *ctrs;   /* running containers: "ctr.<name>=PID" */
+        size_t n_ctrs;
+};
+int pod_sandbox_file_read_at(int pod_dirfd, struct pod_sandbox_file **ret_file, struct pfs_error *err);
+/* Atomic (tmp + fsync + rename). */
+int pod_sandbox_file_write_at(int pod_dirfd, const struct pod_sandbox_file *f, struct pfs_error *err);
+void pod_sandbox_file_free(struct pod_sandbox_file *f);
+/* The container's pid in f, 0 when none (f may be NULL). */
+pid_t pod_sandbox_ctr_pid(const struct pod_sandbox_file *f, const char *ctr);

@@ -1,0 +1,330 @@
+/* The pod status model: kubelet's phase and condition rules and restart
+ * back-off. The JSON shape of .status lives in status-json.c. */
+#include <arpa/inet.h>
+#include <errno.h>
+#include <ifaddrs.h>
+#include <net/if.h>
+#include <netinet/in.h>
+#include <string.h>
+#include "pfs/status.h"
+#include "pfs/util.h"
+
+static const char *const condition_names[POD_COND__MAX] = {
+        [POD_COND_READY_TO_START_CONTAINERS] = "PodReadyToStartContainers",
+        [POD_COND_INITIALIZED] = "Initialized",
+        [POD_COND_READY] = "Ready",
+        [POD_COND_CONTAINERS_READY] = "ContainersReady",
+        [POD_COND_SCHEDULED] = "PodScheduled",
+};
+
+const char *pod_condition_type_name(enum pod_condition_type t)
+{
+        return (unsigned)t < POD_COND__MAX ? condition_names[t] : NULL;
+}
+
+int pod_condition_type_from_name(const char *name)
+{
+        for (int t = 0; t < POD_COND__MAX; t++)
+                if (name && !strcmp(name, condition_names[t]))
+                        return t;
+        return -EINVAL;
+}
+
+char *pod_node_ip(void)
+{
+        struct ifaddrs *ifa, *i;
+        char buf[INET_ADDRSTRLEN];
+        char *ip = NULL;
+
+        if (getifaddrs(&ifa) < 0)
+                return xstrdup("127.0.0.1");
+        for (i = ifa; i && !ip; i = i->ifa_next) {
+                const struct sockaddr_in *sin = (const struct sockaddr_in *)i->ifa_addr;
+
+                if (!sin || sin->sin_family != AF_INET || (i->ifa_flags & IFF_LOOPBACK) ||
+                    !(i->ifa_flags & IFF_UP))
+                        continue;
+                if (inet_ntop(AF_INET, &sin->sin_addr, buf, sizeof(buf)))
+                        ip = xstrdup(buf);
+        }
+        freeifaddrs(ifa);
+        return ip ? ip : xstrdup("127.0.0.1");
+}
+
+void ctr_state_clear(struct ctr_state *s)
+{
+        free(s->reason);
+        free(s->message);
+        free(s->container_id);
+        memset(s, 0, sizeof(*s));
+}
+
+void ctr_state_set_waiting(struct ctr_state *s, const char *reason, const char *message)
+{
+        ctr_state_clear(s);
+        s->kind = CTR_STATE_WAITING;
+        s->reason = xstrdup(reason);
+        s->message = xstrdup(message);
+}
+
+void ctr_state_set_running(struct ctr_state *s, int64_t started_at)
+{
+        ctr_state_clear(s);
+        s->kind = CTR_STATE_RUNNING;
+        s->started_at = started_at;
+}
+
+void ctr_state_set_terminated(struct ctr_state *s, int32_t exit_code, int32_t signal,
+                              const char *reason, const char *message, int64_t started_at,
+                              int64_t finished_at, const char *container_id)
+{
+        ctr_state_clear(s);
+        s->kind = CTR_STATE_TERMINATED;
+        s->exit_code = exit_code;
+        s->signal = signal;
+        s->reason = xstrdup(reason ? reason : exit_code == 0 ? "Completed" : "Error");
+        s->message = xstrdup(message);
+        s->started_at = started_at;
+        s->finished_at = finished_at;
+        s->container_id = xstrdup(container_id);
+}
+
+void ctr_state_copy(struct ctr_state *dst, const struct ctr_state *src)
+{
+        ctr_state_clear(dst);
+        *dst = *src;
+        dst->reason = xstrdup(src->reason);
+        dst->message = xstrdup(src->message);
+        dst->container_id = xstrdup(src->container_id);
+}
+
+static void set_str(char **dst, const char *src)
+{
+        free(*dst);
+        *dst = xstrdup(src);
+}
+
+/* Set a condition; the transition time moves only when the status flips. */
+static void condition_set(struct pod_condition *c, bool status, const char *reason,
+                          const char *message, int64_t now_ns)
+{
+        if (!c->present || c->status != status)
+                c->last_transition = now_ns;
+        c->present = true;
+        c->status = status;
+        set_str(&c->reason, reason);
+        set_str(&c->message, message);
+}
+
+struct pod_status *pod_status_new(const struct pod_spec *spec, int64_t now_ns)
+{
+        struct pod_status *st = xcalloc(1, sizeof(*st));
+
+        st->phase = xstrdup("Pending");
+        st->host_ip = pod_node_ip();
+        if (spec->host_network)
+                st->pod_ip = xstrdup(st->host_ip);
+        st->start_time = now_ns;
+        st->qos_class = xstrdup("BestEffort");
+        st->n_containers = spec->n_containers;
+        st->containers = xcalloc(spec->n_containers, sizeof(*st->containers));
+        for (size_t i = 0; i < spec->n_containers; i++) {
+                struct ctr_status *c = &st->containers[i];
+
+                c->name = xstrdup(spec->containers[i].name);
+                c->image = xstrdup(spec->containers[i].image);
+                ctr_state_set_waiting(&c->state, "ContainerCreating", NULL);
+        }
+        pod_status_refresh(spec, st, now_ns);
+        return st;
+}
+
+static void ctr_status_clear(struct ctr_status *c)
+{
+        free(c->name);
+        free(c->image);
+        free(c->image_id);
+        free(c->container_id);
+        ctr_state_clear(&c->state);
+        ctr_state_clear(&c->last_state);
+}
+
+void pod_status_free(struct pod_status *st)
+{
+        if (!st)
+                return;
+        free(st->phase);
+        free(st->reason);
+        free(st->message);
+        free(st->host_ip);
+        free(st->pod_ip);
+        free(st->qos_class);
+        for (int t = 0; t < POD_COND__MAX; t++) {
+                free(st->conditions[t].reason);
+                free(st->conditions[t].message);
+        }
+        for (size_t i = 0; i < st->n_containers; i++)
+                ctr_status_clear(&st->containers[i]);
+        free(st->containers);
+        free(st);
+}
+
+struct ctr_status *pod_status_find(struct pod_status *st, const char *name)
+{
+        for (size_t i = 0; st && i < st->n_containers; i++)
+                if (!strcmp(st->containers[i].name, name))
+                        return &st->containers[i];
+        return NULL;
+}
+
+static const struct ctr_status *find_const(const struct pod_status *st, const char *name)
+{
+        return pod_status_find((struct pod_status *)st, name);
+}
+
+bool pod_phase_is_terminal(const char *phase)
+{
+        return phase && (!strcmp(phase, "Succeeded") || !strcmp(phase, "Failed"));
+}
+
+struct phase_counts {
+        size_t unknown, running, waiting, stopped, succeeded;
+};
+
+static void count_container(const struct ctr_status *c, struct phase_counts *n)
+{
+        if (!c) {
+                n->unknown++;
+                return;
+        }
+        switch (c->state.kind) {
+        case CTR_STATE_RUNNING:
+                n->running++;
+                break;
+        case CTR_STATE_TERMINATED:
+                n->stopped++;
+                if (c->state.exit_code == 0)
+                        n->succeeded++;
+                break;
+        case CTR_STATE_WAITING:
+                /* waiting to be restarted after a run counts as stopped */
+                if (c->last_state.kind == CTR_STATE_TERMINATED)
+                        n->stopped++;
+                else
+                        n->waiting++;
+                break;
+        default:
+                n->unknown++;
+        }
+}
+
+const char *pod_phase_compute(const struct pod_spec *spec, const struct pod_status *st)
+{
+        struct phase_counts n = {0};
+
+        for (size_t i = 0; i < spec->n_containers; i++)
+                count_container(find_const(st, spec->containers[i].name), &n);
+        if (n.waiting > 0)
+                return "Pending";
+        if (n.running > 0 && n.unknown == 0)
+                return "Running";
+        if (n.running > 0 || n.stopped == 0 || n.unknown > 0)
+                return "Pending";
+        if (spec->restart_policy == POD_RESTART_ALWAYS)
+                return "Running";
+        if (n.stopped == n.succeeded)
+                return "Succeeded";
+        if (spec->restart_policy == POD_RESTART_NEVER)
+                return "Failed";
+        return "Running";
+}
+
+/* kubelet's "containers with unknown status: [a], containers with unready status: [b c]". */
+static char *unready_message(const struct pod_spec *spec, const struct pod_status *st)
+{
+        struct pfs_buf unknown = {0}, unready = {0}, msg = {0};
+
+        for (size_t i = 0; i < spec->n_containers; i++) {
+                const char *name = spec->containers[i].name;
+                const struct ctr_status *c = find_const(st, name);
+                struct pfs_buf *b = !c ? &unknown : !c->ready ? &unready : NULL;
+
+                if (b)
+                        pfs_buf_printf(b, "%s%s", b->len ? " " : "", name);
+        }
+        if (unknown.len)
+                pfs_buf_printf(&msg, "containers with unknown status: [%s]", unknown.data);
+        if (unready.len)
+                pfs_buf_printf(&msg, "%scontainers with unready status: [%s]", msg.len ? ", " : "",
+                               unready.data);
+        pfs_buf_free(&unknown);
+        pfs_buf_free(&unready);
+        if (!msg.len)
+                return NULL;
+        return pfs_buf_steal(&msg);
+}
+
+/* The sandbox is up once any container got past ContainerCreating. */
+static bool sandbox_ready(const struct pod_status *st)
+{
+        for (size_t i = 0; i < st->n_containers; i++) {
+                const struct ctr_status *c = &st->containers[i];
+
+                if (c->container_id || c->last_state.kind != CTR_STATE_NONE ||
+                    c->state.kind != CTR_STATE_WAITING ||
+                    !c->state.reason || strcmp(c->state.reason, "ContainerCreating") != 0)
+                        return true;
+        }
+        return false;
+}
+
+static void refresh_ready(const struct pod_spec *spec, struct pod_status *st, int64_t now_ns)
+{
+        struct pod_condition *cr = &st->conditions[POD_COND_CONTAINERS_READY];
+        struct pod_condition *r = &st->conditions[POD_COND_READY];
+        _cleanup_free_ char *msg = NULL;
+
+        if (pod_phase_is_terminal(st->phase)) {
+                const char *reason = !strcmp(st->phase, "Failed") ? "PodFailed" : "PodCompleted";
+
+                condition_set(cr, false, reason, NULL, now_ns);
+                condition_set(r, false, reason, NULL, now_ns);
+                return;
+        }
+        msg = unready_message(spec, st);
+        condition_set(cr, !msg, msg ? "ContainersNotReady" : NULL, msg, now_ns);
+        condition_set(r, !msg, msg ? "ContainersNotReady" : NULL, msg, now_ns);
+}
+
+void pod_status_refresh(const struct pod_spec *spec, struct pod_status *st, int64_t now_ns)
+{
+        bool terminal = pod_phase_is_terminal(st->phase);
+
+        /* like kubelet, a terminal phase is never left again */
+        if (!terminal)
+                set_str(&st->phase, pod_phase_compute(spec, st));
+        terminal = pod_phase_is_terminal(st->phase);
+        condition_set(&st->conditions[POD_COND_READY_TO_START_CONTAINERS],
+                      !terminal && sandbox_ready(st), NULL, NULL, now_ns);
+        condition_set(&st->conditions[POD_COND_INITIALIZED], true, NULL, NULL, now_ns);
+        refresh_ready(spec, st, now_ns);
+        condition_set(&st->conditions[POD_COND_SCHEDULED], true, NULL, NULL, now_ns);
+}
+
+int64_t pod_backoff_next(struct pod_backoff *b, int64_t now_ns, int64_t ran_ns)
+{
+        bool fresh = b->last_exit_ns == 0 || ran_ns >= POD_BACKOFF_RESET_NS ||
+                     now_ns - b->last_exit_ns >= POD_BACKOFF_RESET_NS;
+
+        if (fresh)
+                b->delay_ns = 0;
+        else if (b->delay_ns == 0)
+                b->delay_ns = POD_BACKOFF_INITIAL_NS;
+        else if (b->delay_ns >= POD_BACKOFF_MAX_NS / 2)
+                b->delay_ns = POD_BACKOFF_MAX_NS;
+        else
+                b->delay_ns *= 2;
+        /* 0 means "no crash yet": never store it for a real crash */
+        b->last_exit_ns = now_ns ? now_ns : 1;
+        return b->delay_ns;
+}

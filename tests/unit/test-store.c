@@ -1,0 +1,137 @@
+/* Unit tests for the state directory files: meta, events, sandbox file and
+ * liveness, log directory names. */
+#include <errno.h>
+#include <fcntl.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/file.h>
+#include <sys/stat.h>
+#include "pfs/store.h"
+#include "pfs/util.h"
+#include "tap.h"
+
+static int write_text(int dirfd, const char *name, const char *text)
+{
+        return pfs_write_file_atomic_at(dirfd, name, text, strlen(text), 0644, NULL);
+}
+
+static void test_meta(int dfd)
+{
+        struct pod_meta m = {.namespace = (char *)"default", .name = (char *)"web",
+                             .creation_ns = 1795362048LL * 1000000000LL};
+        struct pod_meta *got = NULL;
+        struct pfs_error err = {0};
+        _cleanup_free_ char *text = NULL;
+
+        strcpy(m.uid, "6f1c0000-0000-4000-8000-000000000001");
+        tap_is_int(pod_meta_write_at(dfd, &m, &err), 0, "meta: write");
+        pfs_read_file_at(dfd, "meta", &text, NULL, NULL);
+        tap_is_str(text, "uid=6f1c0000-0000-4000-8000-000000000001\nnamespace=default\nname=web\n"
+                         "creationTimestamp=2026-11-22T15:40:48Z\n", "meta: file format");
+        tap_is_int(pod_meta_read_at(dfd, &got, &err), 0, "meta: read");
+        tap_is_str(got->uid, m.uid, "meta: uid");
+        tap_is_str(got->namespace, "default", "meta: namespace");
+        tap_is_str(got->name, "web", "meta: name");
+        tap_is_int(got->creation_ns, m.creation_ns, "meta: creation");
+        tap_is_int(got->deletion_ns, 0, "meta: no deletion");
+        tap_ok(got->predecessor == NULL, "meta: no predecessor");
+        pod_meta_free(got);
+
+        m.deletion_ns = m.creation_ns + 12000000000LL;
+        m.deletion_grace_seconds = 30;
+        m.predecessor = (char *)"6f1c0000-0000-4000-8000-000000000000";
+        tap_is_int(pod_meta_write_at(dfd, &m, &err), 0, "meta: write with deletion");
+        tap_is_int(pod_meta_read_at(dfd, &got, &err), 0, "meta: read with deletion");
+        tap_is_int(got->deletion_ns, m.deletion_ns, "meta: deletionTimestamp");
+        tap_is_int(got->deletion_grace_seconds, 30, "meta: grace");
+        tap_is_str(got->predecessor, m.predecessor, "meta: predecessor");
+        pod_meta_free(got);
+
+        write_text(dfd, "meta", "uid=x\nnamespace=default\nname=web\nfuture=1\ncreationTimestamp=2026-11-22T15:40:48Z\n");
+        tap_is_int(pod_meta_read_at(dfd, &got, &err), 0, "meta: unknown keys ignored");
+        pod_meta_free(got);
+        write_text(dfd, "meta", "uid=x\nnamespace=default\n");
+        tap_is_int(pod_meta_read_at(dfd, &got, &err), -EINVAL, "meta: missing name rejected");
+        write_text(dfd, "meta", "uid=x\nnamespace=a\nname=b\ncreationTimestamp=yesterday\n");
+        tap_is_int(pod_meta_read_at(dfd, &got, &err), -EINVAL, "meta: bad time rejected");
+        m.name = (char *)"a\nb";
+        tap_is_int(pod_meta_write_at(dfd, &m, &err), -EINVAL, "meta: newline in name rejected");
+}
+
+static void test_events(int dfd)
+{
+        struct pod_event *ev = NULL;
+        struct pfs_error err = {0};
+        size_t n = 99;
+        int64_t before = pfs_now_realtime_ns();
+        int fd;
+
+        tap_is_int(pod_events_read_at(dfd, &ev, &n, &err), -ENOENT, "events: ENOENT when none");
+        tap_is_int(pod_event_append_at(dfd, "Normal", "Scheduled", "pod/web", "podfs",
+                                       "Successfully assigned default/web to node", &err), 0,
+                   "events: append");
+        pod_event_append_at(dfd, "Warning", "BackOff", "spec.containers{app}", "kubelet",
+                            "Back-off\trestarting\nfailed container", &err);
+        fd = openat(dfd, "events", O_WRONLY | O_APPEND | O_CLOEXEC);
+        tap_ok(write(fd, "garbage line\n2026-11-22T15:40:48Z\ttorn", 38) == 38, "events: add junk");
+        close(fd);
+        tap_is_int(pod_events_read_at(dfd, &ev, &n, &err), 0, "events: read");
+        tap_is_int((long long)n, 2, "events: malformed lines skipped");
+        tap_is_str(ev[0].reason, "Scheduled", "events: reason");
+        tap_is_str(ev[0].object, "pod/web", "events: object");
+        tap_is_str(ev[0].source, "podfs", "events: source");
+        tap_ok(ev[0].time_ns >= before - 1000 && ev[0].time_ns <= pfs_now_realtime_ns(),
+               "events: time with nanoseconds");
+        tap_is_str(ev[1].type, "Warning", "events: type");
+        tap_is_str(ev[1].message, "Back-off restarting failed container", "events: tab/newline became spaces");
+        pod_events_free(ev, n);
+}
+
+static void test_sandbox(int dfd)
+{
+        struct pod_sandbox_file f = {.pid = 4242, .starttime = 777};
+        struct pod_sandbox_ctr c[2] = {{(char *)"app", 4250}, {(char *)"side", 4260}};
+        struct pod_sandbox_file *got = NULL;
+        pid_t pid = -1;
+        int fd;
+
+        tap_is_int(pod_sandbox_alive_at(dfd, &pid), 0, "alive: no lock file");
+        tap_is_int(pid, 0, "alive: pid 0");
+        f.ctrs = c;
+        f.n_ctrs = 2;
+        tap_is_int(pod_sandbox_file_write_at(dfd, &f, NULL), 0, "sandbox: write");
+        tap_is_int(pod_sandbox_file_read_at(dfd, &got, NULL), 0, "sandbox: read");
+        tap_is_int(got->pid, 4242, "sandbox: pid");
+        tap_is_int((long long)got->starttime, 777, "sandbox: starttime");
+        tap_is_int(pod_sandbox_ctr_pid(got, "side"), 4260, "sandbox: ctr pid");
+        tap_is_int(pod_sandbox_ctr_pid(got, "nope"), 0, "sandbox: missing ctr");
+        pod_sandbox_file_free(got);
+
+        fd = openat(dfd, "lock", O_RDWR | O_CREAT | O_CLOEXEC, 0644);
+        tap_is_int(pod_sandbox_alive_at(dfd, &pid), 0, "alive: lock not held");
+        /* a separate open file description stands in for the sandbox */
+        tap_ok(flock(fd, LOCK_EX | LOCK_NB) == 0, "take the lock");
+        tap_is_int(pod_sandbox_alive_at(dfd, &pid), 1, "alive: lock held");
+        tap_is_int(pid, 4242, "alive: pid from the sandbox file");
+        close(fd);
+        tap_is_int(pod_sandbox_alive_at(dfd, &pid), 0, "alive: lock released");
+}
+
+int main(void)
+{
+        char tmpl[] = "/tmp/podfs-test-store-XXXXXX";
+        char *dir = mkdtemp(tmpl);
+        int dfd = dir ? open(dir, O_RDONLY | O_DIRECTORY | O_CLOEXEC) : -1;
+        _cleanup_free_ char *logdir = pod_log_dir_name("default", "web", "u-1");
+
+        tap_ok(dfd >= 0, "temp dir");
+        if (dfd < 0)
+                return tap_done();
+        test_meta(dfd);
+        test_events(dfd);
+        test_sandbox(dfd);
+        tap_is_str(logdir, "default_web_u-1", "log dir name");
+        pfs_rm_rf_at(AT_FDCWD, dir, NULL);
+        close(dfd);
+        return tap_done();
+}
