@@ -1,0 +1,177 @@
+/* Container output capture (the conmon part): stdout/stderr pipes into the CRI
+ * log file logs/<ns>_<pod>_<uid>/<container>/<restartCount>.log, one write(2)
+ * per record with O_APPEND, so what was read is on disk even if we crash. */
+#include <errno.h>
+#include <fcntl.h>
+#include <string.h>
+#include <sys/epoll.h>
+#include "pfs/crilog.h"
+#include "sandbox.h"
+
+static void log_write(struct ctr *c, const char *stream, bool partial, const char *msg, size_t len)
+{
+        struct pfs_buf rec = {0};
+        const char *p;
+        size_t left;
+
+        if (c->log_fd < 0)
+                return;
+        cri_log_format(&rec, pfs_now_realtime_ns(), stream, partial, msg, len);
+        for (p = rec.data, left = rec.len; left > 0;) {
+                ssize_t n = write(c->log_fd, p, left);
+
+                if (n < 0) {
+                        if (errno == EINTR)
+                                continue;
+                        pfs_log(LOG_WARNING, "container '%s': write log: %m", c->name);
+                        break;
+                }
+                p += n;
+                left -= (size_t)n;
+        }
+        pfs_buf_free(&rec);
+}
+
+/* Emit every complete line of ls->partial, and P records for overlong lines. */
+static void stream_emit_lines(struct log_stream *ls)
+{
+        struct pfs_buf *b = &ls->partial;
+        size_t start = 0;
+
+        for (;;) {
+                char *nl = memchr(b->data + start, '\n', b->len - start);
+                size_t len = nl ? (size_t)(nl - (b->data + start)) : b->len - start;
+
+                if (len >= CRI_LOG_MAX_LINE) {
+                        log_write(ls->c, ls->name, true, b->data + start, CRI_LOG_MAX_LINE);
+                        start += CRI_LOG_MAX_LINE;
+                        continue;
+                }
+                if (!nl)
+                        break;
+                log_write(ls->c, ls->name, false, b->data + start, len);
+                start += len + 1;
+        }
+        if (start > 0) {
+                memmove(b->data, b->data + start, b->len - start);
+                b->len -= start;
+                b->data[b->len] = '\0';
+        }
+}
+
+/* Read what the pipe holds now; returns true at EOF or on error. */
+static bool stream_read(struct log_stream *ls)
+{
+        char chunk[65536];
+
+        for (;;) {
+                ssize_t n = read(ls->w.fd, chunk, sizeof(chunk));
+
+                if (n < 0 && errno == EINTR)
+                        continue;
+                if (n < 0 && errno == EAGAIN)
+                        return false;
+                if (n <= 0)
+                        return true;
+                pfs_buf_append(&ls->partial, chunk, (size_t)n);
+                stream_emit_lines(ls);
+        }
+}
+
+static void stream_close(struct sbx *s, struct log_stream *ls)
+{
+        if (ls->w.fd >= 0) {
+                stream_read(ls);
+                sbx_watch_remove(s, &ls->w);
+        }
+        /* The run is over: a last line without newline goes out as P, like conmon. */
+        if (ls->partial.len > 0)
+                log_write(ls->c, ls->name, true, ls->partial.data, ls->partial.len);
+        pfs_buf_free(&ls->partial);
+}
+
+static void on_log_readable(struct sbx *s, struct sbx_watch *w, uint32_t events)
+{
+        struct log_stream *ls = w->data;
+
+        /* EOF only means the writers are gone; the partial line is flushed
+         * when the run ends (logs_drain_close), so the order of records holds. */
+        if (stream_read(ls))
+                sbx_watch_remove(s, &ls->w);
+}
+
+static int stream_open(struct sbx *s, struct ctr *c, struct log_stream *ls, const char *name,
+                       int *ret_w, struct pfs_error *err)
+{
+        int p[2], r;
+
+        if (pipe2(p, O_CLOEXEC) < 0)
+                return pfs_error_set(err, errno, "pipe for %s", name);
+        if (fcntl(p[0], F_SETFL, O_NONBLOCK) < 0) {
+                r = pfs_error_set(err, errno, "fcntl O_NONBLOCK");
+                goto fail;
+        }
+        ls->c = c;
+        ls->name = name;
+        r = sbx_watch_add(s, &ls->w, p[0], EPOLLIN, on_log_readable, ls, err);
+        if (r < 0)
+                goto fail;
+        *ret_w = p[1];
+        return 0;
+fail:
+        close(p[0]);
+        close(p[1]);
+        return r;
+}
+
+static int log_file_open(struct sbx *s, struct ctr *c, struct pfs_error *err)
+{
+        _cleanup_free_ char *dir = xasprintf("%s/%s", s->log_dir, c->name);
+        _cleanup_free_ char *file = NULL;
+        struct ctr_status *cs = pod_status_find(s->status, c->name);
+        int r, fd;
+
+        r = pfs_mkdir_p_at(s->state_fd, dir, 0755, err);
+        if (r < 0)
+                return r;
+        file = xasprintf("%s/%d.log", dir, cs ? (int)cs->restart_count : 0);
+        fd = openat(s->state_fd, file, O_WRONLY | O_CREAT | O_APPEND | O_CLOEXEC | O_NOFOLLOW, 0640);
+        if (fd < 0)
+                return pfs_error_set(err, errno, "open log '%s'", file);
+        return fd;
+}
+
+int logs_open_run(struct sbx *s, struct ctr *c, int *ret_out_w, int *ret_err_w, struct pfs_error *err)
+{
+        int out_w = -1, err_w = -1, r;
+
+        logs_drain_close(s, c);
+        r = log_file_open(s, c, err);
+        if (r < 0)
+                return r;
+        c->log_fd = r;
+        r = stream_open(s, c, &c->out, "stdout", &out_w, err);
+        if (r < 0)
+                goto fail;
+        r = stream_open(s, c, &c->err, "stderr", &err_w, err);
+        if (r < 0)
+                goto fail;
+        *ret_out_w = out_w;
+        *ret_err_w = err_w;
+        return 0;
+fail:
+        if (out_w >= 0)
+                close(out_w);
+        logs_drain_close(s, c);
+        return r;
+}
+
+void logs_drain_close(struct sbx *s, struct ctr *c)
+{
+        stream_close(s, &c->out);
+        stream_close(s, &c->err);
+        if (c->log_fd >= 0) {
+                close(c->log_fd);
+                c->log_fd = -1;
+        }
+}

@@ -1,0 +1,88 @@
+/* What the sandbox tells the world: status.json (atomic rename), the sandbox
+ * file (our pid, start time and container pids) and kubelet-style events. */
+#include <errno.h>
+#include <stdarg.h>
+#include <string.h>
+#include "pfs/yval.h"
+#include "sandbox.h"
+
+int sbx_write_sandbox_file(struct sbx *s, struct pfs_error *err)
+{
+        struct pod_sandbox_ctr ctrs[s->n_ctrs ? s->n_ctrs : 1];
+        struct pod_sandbox_file f = {.pid = getpid(), .ctrs = ctrs};
+
+        f.starttime = strtoull(s->starttime, NULL, 10);
+        for (size_t i = 0; i < s->n_ctrs; i++)
+                if (s->ctrs[i].pid > 0)
+                        ctrs[f.n_ctrs++] = (struct pod_sandbox_ctr){.name = s->ctrs[i].name, .pid = s->ctrs[i].pid};
+        return pod_sandbox_file_write_at(s->pod_fd, &f, err);
+}
+
+static int status_write(struct sbx *s, struct pfs_error *err)
+{
+        struct yval *v;
+        struct pfs_buf b = {0};
+        int r;
+
+        /* A terminal phase set before the refresh sticks and shapes the conditions. */
+        if (s->final_phase && strcmp(s->status->phase, s->final_phase) != 0) {
+                free(s->status->phase);
+                s->status->phase = xstrdup(s->final_phase);
+        }
+        pod_status_refresh(s->spec, s->status, pfs_now_realtime_ns());
+        v = pod_status_to_yval(s->status);
+        yval_emit_json(v, true, &b);
+        yval_free(v);
+        r = pfs_write_file_atomic_at(s->pod_fd, PFS_STATUS_FILE, b.data, b.len, 0644, err);
+        pfs_buf_free(&b);
+        return r;
+}
+
+void sbx_publish(struct sbx *s)
+{
+        struct pfs_error err = {0};
+
+        /* The sandbox file first: a reader that sees a running container in
+         * status.json then finds its pid. */
+        if (s->sandbox_dirty) {
+                if (sbx_write_sandbox_file(s, &err) < 0)
+                        pfs_log(LOG_WARNING, "%s", err.msg);
+                else
+                        s->sandbox_dirty = false;
+        }
+        if (status_write(s, &err) < 0)
+                pfs_log(LOG_WARNING, "publish status: %s", err.msg);
+        else
+                s->status_dirty = false;
+}
+
+void sbx_event(struct sbx *s, struct ctr *c, const char *type, const char *reason, const char *fmt, ...)
+{
+        _cleanup_free_ char *object = NULL, *msg = NULL;
+        struct pfs_error err = {0};
+        va_list ap;
+
+        va_start(ap, fmt);
+        if (vasprintf(&msg, fmt, ap) < 0)
+                msg = NULL;
+        va_end(ap);
+        if (!msg)
+                return;
+        object = c ? xasprintf("spec.containers{%s}", c->name) : xasprintf("pod/%s", s->spec->name);
+        if (pod_event_append_at(s->pod_fd, type, reason, object, "kubelet", msg, &err) < 0)
+                pfs_log(LOG_WARNING, "event %s: %s", reason, err.msg);
+        pfs_log(LOG_INFO, "%s %s %s: %s", type, reason, object, msg);
+}
+
+char *sbx_go_duration(int64_t ns)
+{
+        int64_t sec = ns / 1000000000LL;
+
+        /* Go's time.Duration.String() for whole seconds. */
+        if (sec < 60)
+                return xasprintf("%llds", (long long)sec);
+        if (sec < 3600)
+                return xasprintf("%lldm%llds", (long long)(sec / 60), (long long)(sec % 60));
+        return xasprintf("%lldh%lldm%llds", (long long)(sec / 3600), (long long)(sec / 60 % 60),
+                         (long long)(sec % 60));
+}

@@ -1,0 +1,372 @@
+/* Sandbox startup and teardown (doc/internals.md, "The sandbox"): detach from
+ * the daemon, take the pod's lock, load meta/spec/previous status, set up the
+ * pod's namespaces and cgroup, then hand over to the loop. Also --cleanup. */
+#include <errno.h>
+#include <fcntl.h>
+#include <signal.h>
+#include <string.h>
+#include <sys/epoll.h>
+#include <sys/file.h>
+#include <sys/prctl.h>
+#include <sys/wait.h>
+#include "pfs/yval.h"
+#include "sandbox.h"
+
+bool sandbox_uid_valid(const char *uid)
+{
+        size_t n = strlen(uid);
+
+        if (n == 0 || n > 36)
+                return false;
+        for (size_t i = 0; i < n; i++)
+                if (!((uid[i] >= '0' && uid[i] <= '9') || (uid[i] >= 'a' && uid[i] <= 'f') ||
+                      (uid[i] >= 'A' && uid[i] <= 'F') || uid[i] == '-'))
+                        return false;
+        return true;
+}
+
+/* Field 22 of /proc/self/stat: what makes (pid, starttime) unique. */
+static int read_starttime(char buf[static 32], struct pfs_error *err)
+{
+        _cleanup_free_ char *stat = NULL;
+        const char *p;
+        int r;
+
+        r = pfs_read_file_at(AT_FDCWD, "/proc/self/stat", &stat, NULL, err);
+        if (r < 0)
+                return r;
+        p = strrchr(stat, ')');
+        /* ") S ppid ..." : after ')' come fields 3..; field 22 is the 20th. */
+        for (int field = 2; p && field < 22; field++) {
+                p = strchr(p + 1, ' ');
+        }
+        if (!p)
+                return pfs_error_set(err, EINVAL, "cannot parse /proc/self/stat");
+        p++;
+        snprintf(buf, 32, "%.*s", (int)strcspn(p, " \n"), p);
+        return 0;
+}
+
+static int lock_take(struct sbx *s, struct pfs_error *err)
+{
+        s->lock_fd = openat(s->pod_fd, PFS_LOCK_FILE, O_RDWR | O_CREAT | O_CLOEXEC | O_NOFOLLOW, 0644);
+        if (s->lock_fd < 0)
+                return pfs_error_set(err, errno, "open lock");
+        if (flock(s->lock_fd, LOCK_EX | LOCK_NB) < 0) {
+                if (errno == EWOULDBLOCK)
+                        return pfs_error_set(err, EBUSY, "a sandbox for pod %s is already running", s->uid);
+                return pfs_error_set(err, errno, "flock lock");
+        }
+        return 0;
+}
+
+static int spec_load(struct sbx *s, struct pfs_error *err)
+{
+        _cleanup_free_ char *text = NULL;
+        struct pod_spec **pods = NULL;
+        size_t len, n = 0;
+        int r;
+
+        r = pod_meta_read_at(s->pod_fd, &s->meta, err);
+        if (r < 0)
+                return pfs_error_wrap(err, "meta");
+        r = pfs_read_file_at(s->pod_fd, PFS_SPEC_FILE, &text, &len, err);
+        if (r < 0)
+                return r;
+        r = pod_manifest_parse(text, len, PFS_SPEC_FILE, s->meta->namespace, s->meta->name, &pods, &n, err);
+        if (r < 0)
+                return r;
+        if (n != 1) {
+                pod_spec_free_array(pods, n);
+                return pfs_error_set(err, EINVAL, "%s: expected one Pod, found %zu", PFS_SPEC_FILE, n);
+        }
+        s->spec = pods[0];
+        free(pods);
+        return 0;
+}
+
+static void ctrs_init(struct sbx *s)
+{
+        s->n_ctrs = s->spec->n_containers;
+        s->ctrs = xcalloc(s->n_ctrs ? s->n_ctrs : 1, sizeof(*s->ctrs));
+        for (size_t i = 0; i < s->n_ctrs; i++) {
+                struct ctr *c = &s->ctrs[i];
+
+                c->spec = &s->spec->containers[i];
+                c->name = c->spec->name;
+                c->state = CS_CREATING;
+                c->pidfd_w.fd = c->timer_w.fd = c->out.w.fd = c->err.w.fd = -1;
+                c->log_fd = -1;
+        }
+}
+
+/* A previous sandbox of this pod left status.json: continue from it. */
+static void status_resume(struct sbx *s)
+{
+        _cleanup_free_ char *text = NULL;
+        struct pod_status *prev = NULL;
+        struct pfs_error err = {0};
+        struct ydoc *docs = NULL;
+        size_t len, n = 0;
+
+        if (pfs_read_file_at(s->pod_fd, PFS_STATUS_FILE, &text, &len, &err) < 0)
+                return;
+        if (yval_parse_stream(text, len, &docs, &n, &err) < 0 || n < 1 || !docs[0].root ||
+            pod_status_from_yval(docs[0].root, &prev, &err) < 0) {
+                pfs_log(LOG_WARNING, "previous %s ignored: %s", PFS_STATUS_FILE, err.msg);
+                ydoc_free_array(docs, n);
+                return;
+        }
+        ydoc_free_array(docs, n);
+        pfs_log(LOG_INFO, "resuming pod %s from its previous status", s->pod_ref);
+        if (prev->start_time)
+                s->status->start_time = prev->start_time;
+        sup_resume(s, prev);
+        pod_status_free(prev);
+}
+
+static int state_open(struct sbx *s, const char *state_dir, const char *uid, struct pfs_error *err)
+{
+        _cleanup_free_ char *pod = xasprintf("pods/%s", uid);
+
+        s->state_dir = xstrdup(state_dir);
+        snprintf(s->uid, sizeof(s->uid), "%s", uid);
+        s->state_fd = open(state_dir, O_RDONLY | O_DIRECTORY | O_CLOEXEC);
+        if (s->state_fd < 0)
+                return pfs_error_set(err, errno, "open state directory '%s'", state_dir);
+        s->pod_fd = openat(s->state_fd, pod, O_RDONLY | O_DIRECTORY | O_CLOEXEC | O_NOFOLLOW);
+        if (s->pod_fd < 0)
+                return pfs_error_set(err, errno, "open '%s/%s'", state_dir, pod);
+        return 0;
+}
+
+static int pod_setup(struct sbx *s, struct pfs_error *err)
+{
+        struct pfs_error cgerr = {0};
+        int r;
+
+        if (prctl(PR_SET_CHILD_SUBREAPER, 1) < 0)
+                pfs_log(LOG_WARNING, "PR_SET_CHILD_SUBREAPER: %m");
+        if (pod_cgroup_open(s->uid, &s->cg, &cgerr) < 0) {
+                pfs_log(LOG_WARNING, "pod cgroup: %s (continuing without)", cgerr.msg);
+                s->cg = NULL;
+        }
+        r = pfs_mkdir_p_at(AT_FDCWD, s->volumes_dir, 0755, err);
+        if (r < 0)
+                return r;
+        r = pod_volumes_prepare(s->spec, s->volumes_dir, err);
+        if (r < 0)
+                return pfs_error_wrap(err, "volumes");
+        r = pod_ns_setup(s->spec, &s->ns, err);
+        if (r < 0)
+                return pfs_error_wrap(err, "pod namespaces");
+        if (s->ns.pause_pidfd >= 0) {
+                r = sbx_watch_add(s, &s->pause_w, s->ns.pause_pidfd, EPOLLIN, sup_reap_watch, NULL, err);
+                if (r < 0)
+                        return r;
+                s->ns.pause_pidfd = -1; /* owned by the watch now */
+        }
+        return 0;
+}
+
+static int sandbox_start(struct sbx *s, const char *state_dir, const char *uid, struct pfs_error *err)
+{
+        int r;
+
+        r = state_open(s, state_dir, uid, err);
+        if (r < 0)
+                return r;
+        r = lock_take(s, err);
+        if (r < 0)
+                return r;
+        r = read_starttime(s->starttime, err);
+        if (r < 0)
+                return r;
+        r = sbx_write_sandbox_file(s, err);
+        if (r < 0)
+                return r;
+        r = spec_load(s, err);
+        if (r < 0)
+                return r;
+        s->pod_ref = xasprintf("%s_%s(%s)", s->spec->name, s->meta->namespace, s->uid);
+        {
+                _cleanup_free_ char *d = pod_log_dir_name(s->meta->namespace, s->meta->name, s->uid);
+
+                s->log_dir = xasprintf("logs/%s", d);
+        }
+        s->volumes_dir = xasprintf("%s/pods/%s/volumes", s->state_dir, s->uid);
+        s->status = pod_status_new(s->spec, pfs_now_realtime_ns());
+        ctrs_init(s);
+        status_resume(s);
+        sbx_publish(s);
+        r = sbx_loop_init(s, err);
+        if (r < 0)
+                return r;
+        r = pod_setup(s, err);
+        if (r < 0)
+                return r;
+        s->started = true;
+        return 0;
+}
+
+static void sandbox_free(struct sbx *s)
+{
+        for (size_t i = 0; i < s->n_ctrs; i++) {
+                struct ctr *c = &s->ctrs[i];
+
+                logs_drain_close(s, c);
+                sbx_watch_remove(s, &c->pidfd_w);
+                sbx_watch_remove(s, &c->timer_w);
+                free(c->image_id);
+                free(c->msg);
+        }
+        free(s->ctrs);
+        sbx_watch_remove(s, &s->sig_w);
+        sbx_watch_remove(s, &s->ino_w);
+        sbx_watch_remove(s, &s->grace_w);
+        sbx_watch_remove(s, &s->pause_w);
+        if (s->cg)
+                pod_cgroup_free(s->cg);
+        pod_status_free(s->status);
+        pod_spec_free(s->spec);
+        pod_meta_free(s->meta);
+        free(s->pod_ref);
+        free(s->log_dir);
+        free(s->volumes_dir);
+        free(s->state_dir);
+        if (s->epfd >= 0)
+                close(s->epfd);
+        if (s->pod_fd >= 0)
+                close(s->pod_fd);
+        if (s->state_fd >= 0)
+                close(s->state_fd);
+        if (s->lock_fd >= 0)
+                close(s->lock_fd);
+}
+
+static void notify(int fd, char code, const char *msg)
+{
+        struct pfs_buf b = {0};
+
+        if (fd < 0)
+                return;
+        pfs_buf_append(&b, &code, 1);
+        pfs_buf_puts(&b, msg);
+        if (write(fd, b.data, b.len) < 0)
+                pfs_log(LOG_DEBUG, "readiness pipe: %m");
+        pfs_buf_free(&b);
+        close(fd);
+}
+
+/* The detached child: the sandbox proper. Returns the process exit status. */
+static int sandbox_child(const char *state_dir, const char *uid, int ready_fd)
+{
+        struct sbx s = {.state_fd = -1, .pod_fd = -1, .lock_fd = -1, .epfd = -1};
+        struct pfs_error err = {0};
+        int r;
+
+        s.sig_w.fd = s.ino_w.fd = s.grace_w.fd = s.pause_w.fd = -1;
+        s.ns.pause_pidfd = -1;
+        r = sandbox_start(&s, state_dir, uid, &err);
+        if (r == -EBUSY) {
+                notify(ready_fd, 'B', err.msg);
+                sandbox_free(&s);
+                return 0;
+        }
+        if (r < 0) {
+                pfs_log(LOG_ERR, "pod %s: cannot start: %s", uid, err.msg);
+                notify(ready_fd, 'E', err.msg);
+                /* Whatever got started must not outlive us. */
+                if (s.ns.pause_pid > 0)
+                        kill(s.ns.pause_pid, SIGKILL);
+                sandbox_free(&s);
+                return 1;
+        }
+        notify(ready_fd, 'R', "");
+        pfs_log(LOG_INFO, "pod %s: sandbox running", s.pod_ref);
+        sup_start_all(&s);
+        if (!s.done && s.meta->deletion_ns != 0)
+                term_begin(&s, s.meta->deletion_grace_seconds, true);
+        if (!s.done)
+                sbx_publish(&s);
+        r = sbx_loop_run(&s);
+        sandbox_free(&s);
+        return r < 0 ? 1 : 0;
+}
+
+/* The original process: wait for the child's verdict, then leave. */
+static int sandbox_parent(pid_t child, int ready_fd)
+{
+        char buf[2200];
+        ssize_t n, got = 0;
+
+        while (got < (ssize_t)sizeof(buf) - 1 &&
+               ((n = read(ready_fd, buf + got, sizeof(buf) - 1 - (size_t)got)) > 0 || (n < 0 && errno == EINTR)))
+                if (n > 0)
+                        got += n;
+        close(ready_fd);
+        buf[got] = '\0';
+        if (got == 0) {
+                int st;
+
+                if (waitpid(child, &st, WNOHANG) == child)
+                        pfs_log(LOG_ERR, "sandbox died during startup (status 0x%x)", st);
+                else
+                        pfs_log(LOG_ERR, "sandbox closed its readiness pipe without a word");
+                return 1;
+        }
+        switch (buf[0]) {
+        case 'R':
+                return 0;
+        case 'B':
+                pfs_log(LOG_NOTICE, "%s", buf + 1);
+                return 0;
+        default:
+                return 1; /* the child logged the reason */
+        }
+}
+
+int sandbox_run(const char *state_dir, const char *uid)
+{
+        int p[2];
+        pid_t pid;
+
+        pfs_log_init("podfs-sandbox", LOG_INFO);
+        if (pipe2(p, O_CLOEXEC) < 0) {
+                pfs_log(LOG_ERR, "pipe: %m");
+                return 1;
+        }
+        pid = fork();
+        if (pid < 0) {
+                pfs_log(LOG_ERR, "fork: %m");
+                return 1;
+        }
+        if (pid > 0) {
+                close(p[1]);
+                return sandbox_parent(pid, p[0]);
+        }
+        close(p[0]);
+        if (setsid() < 0)
+                pfs_log(LOG_WARNING, "setsid: %m");
+        return sandbox_child(state_dir, uid, p[1]);
+}
+
+int sandbox_cleanup(const char *state_dir, const char *uid)
+{
+        struct pod_cgroup *cg = NULL;
+        struct pfs_error err = {0};
+        int r;
+
+        pfs_log_init("podfs-sandbox", LOG_INFO);
+        if (pod_cgroup_open(uid, &cg, &err) < 0) {
+                pfs_log(LOG_ERR, "pod %s: cleanup: %s", uid, err.msg);
+                return 1;
+        }
+        r = pod_cgroup_kill_all(cg, &err);
+        if (r < 0)
+                pfs_log(LOG_ERR, "pod %s: cleanup: %s", uid, err.msg);
+        else
+                pod_cgroup_remove(cg);
+        pod_cgroup_free(cg);
+        return r < 0 ? 1 : 0;
+}

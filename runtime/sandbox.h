@@ -1,0 +1,149 @@
+/* The supervisor side of the pod sandbox: one struct sbx per process, one
+ * struct ctr per container, the event loop's watches, and the entry points of
+ * sandbox.c, loop.c, supervise.c, logs.c, terminate.c and publish.c. */
+#pragma once
+#include <stdbool.h>
+#include <stdint.h>
+#include <sys/types.h>
+#include "pfs/error.h"
+#include "pfs/spec.h"
+#include "pfs/status.h"
+#include "pfs/store.h"
+#include "pfs/util.h"
+#include "runtime.h"
+
+struct sbx;
+struct sbx_watch;
+typedef void (*sbx_watch_fn)(struct sbx *s, struct sbx_watch *w, uint32_t events);
+
+/* Anything the epoll loop waits on; epoll_event.data.ptr points here. */
+struct sbx_watch {
+        int fd;                 /* -1 when not registered */
+        sbx_watch_fn fn;
+        void *data;
+};
+
+/* Supervisor states of one container (supervise.c holds the transition table). */
+enum ctr_sup_state {
+        CS_CREATING,            /* waiting ContainerCreating: a start is due */
+        CS_RUNNING,
+        CS_CRASH_BACKOFF,       /* waiting CrashLoopBackOff, timer armed */
+        CS_PULL_ERROR,          /* waiting ErrImagePull, timer armed */
+        CS_PULL_BACKOFF,        /* waiting ImagePullBackOff, timer armed */
+        CS_EXITED,              /* terminated, restartPolicy says no more runs */
+        CS_KILLING,             /* running, told to stop (pod terminating) */
+        CS_STOPPED,             /* terminated by pod termination */
+        CS__MAX,
+};
+
+enum ctr_sup_event {
+        EV_NONE,
+        EV_START,               /* try to start (resolve image, spawn) */
+        EV_START_OK,
+        EV_START_FAILED,        /* exec or setup failure: StartError */
+        EV_PULL_FAILED,         /* image missing */
+        EV_EXIT,                /* main process reaped */
+        EV_TIMER,               /* back-off timer fired */
+        EV_DELETE,              /* pod termination began */
+        EV__MAX,
+};
+
+struct ctr;
+
+struct log_stream {
+        struct sbx_watch w;     /* read end of the pipe (non-blocking) */
+        struct ctr *c;
+        const char *name;       /* "stdout" | "stderr" */
+        struct pfs_buf partial; /* bytes of a line not yet ended by '\n' */
+};
+
+struct ctr {
+        const struct pod_container *spec;
+        char *name;
+        enum ctr_sup_state state;
+        pid_t pid;              /* 0 when no process */
+        struct sbx_watch pidfd_w;
+        struct sbx_watch timer_w;
+        struct log_stream out, err;
+        int log_fd;             /* current run's CRI log file, -1 when none */
+        char *image_id;
+        int64_t started_mono;   /* monotonic start of the current run */
+        struct pod_backoff backoff;
+        int64_t pull_delay_ns;  /* image pull back-off */
+        bool has_run;           /* a previous instance existed (restartCount grows on the next start) */
+        int wait_status;        /* raw status of the last exit */
+        char *msg;              /* message of the last start/pull failure */
+};
+
+struct sbx {
+        char *state_dir;
+        char uid[37];
+        int state_fd;           /* STATE */
+        int pod_fd;             /* STATE/pods/<uid> */
+        int lock_fd;
+        int epfd;
+        struct pod_meta *meta;
+        struct pod_spec *spec;
+        struct pod_status *status;
+        struct ctr *ctrs;
+        size_t n_ctrs;
+        struct pod_ns ns;
+        struct pod_cgroup *cg;
+        char *log_dir;          /* "logs/<ns>_<name>_<uid>" relative to state_fd */
+        char *volumes_dir;      /* absolute STATE/pods/<uid>/volumes */
+        char *pod_ref;          /* "web_default(UID)" as kubelet prints pods */
+        char starttime[32];     /* our /proc/self/stat field 22 */
+        struct sbx_watch sig_w, ino_w, grace_w, pause_w;
+        bool started;           /* startup complete: containers may be judged */
+        bool terminating;       /* termination began: no more starts */
+        bool deletion;          /* ... because deletion was requested (meta) */
+        int64_t grace_deadline; /* monotonic ns; 0 = none */
+        bool grace_expired;
+        bool finishing;         /* waiting for the pause process before finishing */
+        bool done;              /* leave the loop */
+        bool sandbox_dirty;     /* the sandbox file needs rewriting */
+        bool status_dirty;
+        const char *final_phase; /* overrides the computed phase in the last status */
+};
+
+/* sandbox.c */
+int sandbox_run(const char *state_dir, const char *uid);
+int sandbox_cleanup(const char *state_dir, const char *uid);
+bool sandbox_uid_valid(const char *uid);
+
+/* loop.c */
+int sbx_loop_init(struct sbx *s, struct pfs_error *err);
+int sbx_watch_add(struct sbx *s, struct sbx_watch *w, int fd, uint32_t events, sbx_watch_fn fn,
+                  void *data, struct pfs_error *err);
+void sbx_watch_remove(struct sbx *s, struct sbx_watch *w); /* closes the fd */
+/* Arm w as a one-shot timer at a monotonic deadline (creating the timerfd). */
+int sbx_timer_arm(struct sbx *s, struct sbx_watch *w, int64_t deadline_mono, sbx_watch_fn fn,
+                  void *data, struct pfs_error *err);
+void sbx_timer_disarm(struct sbx *s, struct sbx_watch *w);
+int sbx_loop_run(struct sbx *s);
+
+/* supervise.c */
+void sup_dispatch(struct sbx *s, struct ctr *c, enum ctr_sup_event ev);
+void sup_start_all(struct sbx *s);
+void sup_reap(struct sbx *s);
+void sup_reap_watch(struct sbx *s, struct sbx_watch *w, uint32_t events);
+void sup_timer_watch(struct sbx *s, struct sbx_watch *w, uint32_t events);
+bool sup_state_is_final(enum ctr_sup_state st);
+const char *sup_state_name(enum ctr_sup_state st);
+void sup_resume(struct sbx *s, struct pod_status *prev);
+
+/* logs.c */
+int logs_open_run(struct sbx *s, struct ctr *c, int *ret_out_w, int *ret_err_w, struct pfs_error *err);
+void logs_drain_close(struct sbx *s, struct ctr *c);
+
+/* terminate.c */
+void term_begin(struct sbx *s, int64_t grace_seconds, bool deletion);
+void term_meta_changed(struct sbx *s);
+void term_check_done(struct sbx *s);
+
+/* publish.c */
+void sbx_publish(struct sbx *s);        /* status.json (+ sandbox file when dirty) */
+int sbx_write_sandbox_file(struct sbx *s, struct pfs_error *err);
+void sbx_event(struct sbx *s, struct ctr *c, const char *type, const char *reason,
+               const char *fmt, ...) __attribute__((format(printf, 5, 6)));
+char *sbx_go_duration(int64_t ns);      /* "10s", "1m20s", "5m0s" */

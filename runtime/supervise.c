@@ -1,0 +1,502 @@
+/* Container supervision as one explicit state machine (states x events in
+ * one table): starts, exits, restartPolicy with kubelet's back-off, image
+ * pull errors, and the container statuses and events kubelet would show. */
+#include <errno.h>
+#include <string.h>
+#include <sys/random.h>
+#include <sys/syscall.h>
+#include <sys/wait.h>
+#include <sys/epoll.h>
+#include "sandbox.h"
+
+/* An action returns the next state; CS__MAX keeps the table's target.
+ * It may queue a follow-up event in *ret_ev. */
+typedef enum ctr_sup_state (*sup_action_fn)(struct sbx *s, struct ctr *c, enum ctr_sup_event *ret_ev);
+
+struct sup_transition {
+        sup_action_fn action;   /* NULL: event ignored in this state */
+        enum ctr_sup_state next;
+};
+
+static enum ctr_sup_state act_spawn(struct sbx *s, struct ctr *c, enum ctr_sup_event *ret_ev);
+static enum ctr_sup_state act_started(struct sbx *s, struct ctr *c, enum ctr_sup_event *ret_ev);
+static enum ctr_sup_state act_start_failed(struct sbx *s, struct ctr *c, enum ctr_sup_event *ret_ev);
+static enum ctr_sup_state act_pull_failed(struct sbx *s, struct ctr *c, enum ctr_sup_event *ret_ev);
+static enum ctr_sup_state act_pull_backoff(struct sbx *s, struct ctr *c, enum ctr_sup_event *ret_ev);
+static enum ctr_sup_state act_retry(struct sbx *s, struct ctr *c, enum ctr_sup_event *ret_ev);
+static enum ctr_sup_state act_exited(struct sbx *s, struct ctr *c, enum ctr_sup_event *ret_ev);
+static enum ctr_sup_state act_kill(struct sbx *s, struct ctr *c, enum ctr_sup_event *ret_ev);
+static enum ctr_sup_state act_killed(struct sbx *s, struct ctr *c, enum ctr_sup_event *ret_ev);
+static enum ctr_sup_state act_abandon(struct sbx *s, struct ctr *c, enum ctr_sup_event *ret_ev);
+
+#define T(a, n) {a, n}
+#define KEEP CS__MAX
+static const struct sup_transition sup_table[CS__MAX][EV__MAX] = {
+        [CS_CREATING] = {
+                [EV_START] = T(act_spawn, KEEP),
+                [EV_START_OK] = T(act_started, CS_RUNNING),
+                [EV_START_FAILED] = T(act_start_failed, KEEP),      /* CRASH_BACKOFF | CREATING | EXITED */
+                [EV_PULL_FAILED] = T(act_pull_failed, CS_PULL_ERROR),
+                [EV_DELETE] = T(act_abandon, CS_STOPPED),
+        },
+        [CS_RUNNING] = {
+                [EV_EXIT] = T(act_exited, KEEP),                    /* CRASH_BACKOFF | CREATING | EXITED */
+                [EV_DELETE] = T(act_kill, CS_KILLING),
+        },
+        [CS_CRASH_BACKOFF] = {
+                [EV_TIMER] = T(act_retry, CS_CREATING),
+                [EV_DELETE] = T(act_abandon, CS_STOPPED),
+        },
+        [CS_PULL_ERROR] = {
+                [EV_TIMER] = T(act_pull_backoff, CS_PULL_BACKOFF),
+                [EV_DELETE] = T(act_abandon, CS_STOPPED),
+        },
+        [CS_PULL_BACKOFF] = {
+                [EV_TIMER] = T(act_retry, CS_CREATING),
+                [EV_DELETE] = T(act_abandon, CS_STOPPED),
+        },
+        [CS_EXITED] = {{0}},
+        [CS_KILLING] = {
+                [EV_EXIT] = T(act_killed, CS_STOPPED),
+        },
+        [CS_STOPPED] = {{0}},
+};
+
+static const char *const state_names[CS__MAX] = {
+        [CS_CREATING] = "creating", [CS_RUNNING] = "running", [CS_CRASH_BACKOFF] = "crash-backoff",
+        [CS_PULL_ERROR] = "pull-error", [CS_PULL_BACKOFF] = "pull-backoff", [CS_EXITED] = "exited",
+        [CS_KILLING] = "killing", [CS_STOPPED] = "stopped",
+};
+static const char *const event_names[EV__MAX] = {
+        [EV_NONE] = "none", [EV_START] = "start", [EV_START_OK] = "start-ok",
+        [EV_START_FAILED] = "start-failed", [EV_PULL_FAILED] = "pull-failed", [EV_EXIT] = "exit",
+        [EV_TIMER] = "timer", [EV_DELETE] = "delete",
+};
+
+const char *sup_state_name(enum ctr_sup_state st)
+{
+        return st < CS__MAX ? state_names[st] : "?";
+}
+
+bool sup_state_is_final(enum ctr_sup_state st)
+{
+        return st == CS_EXITED || st == CS_STOPPED;
+}
+
+void sup_dispatch(struct sbx *s, struct ctr *c, enum ctr_sup_event ev)
+{
+        while (ev != EV_NONE) {
+                const struct sup_transition *t = &sup_table[c->state][ev];
+                enum ctr_sup_event follow = EV_NONE;
+                enum ctr_sup_state next;
+
+                if (!t->action) {
+                        pfs_log(LOG_DEBUG, "container '%s': event %s ignored in state %s", c->name,
+                                event_names[ev], state_names[c->state]);
+                        return;
+                }
+                next = t->action(s, c, &follow);
+                if (next == CS__MAX)
+                        next = t->next;
+                if (next == CS__MAX)
+                        next = c->state;
+                pfs_log(LOG_DEBUG, "container '%s': %s --%s--> %s", c->name, state_names[c->state],
+                        event_names[ev], state_names[next]);
+                c->state = next;
+                s->status_dirty = true;
+                ev = follow;
+        }
+        if (sup_state_is_final(c->state))
+                term_check_done(s);
+}
+
+/* ---- container status helpers ---- */
+
+static struct ctr_status *cstat(struct sbx *s, struct ctr *c)
+{
+        return pod_status_find(s->status, c->name);
+}
+
+static char *container_id_new(void)
+{
+        unsigned char b[32];
+        char hex[65];
+        size_t got = 0;
+
+        while (got < sizeof(b)) {
+                ssize_t n = getrandom(b + got, sizeof(b) - got, 0);
+
+                if (n > 0)
+                        got += (size_t)n;
+        }
+        for (size_t i = 0; i < sizeof(b); i++)
+                snprintf(hex + 2 * i, 3, "%02x", b[i]);
+        return xasprintf("podfs://%s", hex);
+}
+
+static void set_msg(struct ctr *c, const char *msg)
+{
+        free(c->msg);
+        c->msg = xstrdup(msg);
+}
+
+/* ---- starting ---- */
+
+static int spawn_process(struct sbx *s, struct ctr *c, const char *rootfs, struct pfs_error *err)
+{
+        _cleanup_close_ int out_w = -1, err_w = -1, cg_fd = -1;
+        struct pfs_error cgerr = {0};
+        struct ctr_launch l = {0};
+        pid_t pid = 0;
+        int pidfd = -1, r;
+
+        r = logs_open_run(s, c, &out_w, &err_w, err);
+        if (r < 0)
+                return r;
+        if (s->cg) {
+                cg_fd = pod_cgroup_child_fd(s->cg, c->name, &cgerr);
+                if (cg_fd < 0 && cgerr.code)
+                        pfs_log(LOG_WARNING, "container '%s': cgroup: %s", c->name, cgerr.msg);
+        }
+        l.pod = s->spec;
+        l.ctr = c->spec;
+        l.ns = &s->ns;
+        l.rootfs = rootfs;
+        l.volumes_dir = s->volumes_dir;
+        l.stdout_fd = out_w;
+        l.stderr_fd = err_w;
+        l.cgroup_fd = cg_fd;
+        r = ctr_spawn(&l, &pid, &pidfd, err);
+        if (r < 0)
+                return r;
+        c->pid = pid;
+        r = sbx_watch_add(s, &c->pidfd_w, pidfd, EPOLLIN, sup_reap_watch, c, err);
+        if (r < 0)
+                close(pidfd); /* SIGCHLD still reports the exit */
+        return 0;
+}
+
+static enum ctr_sup_state act_spawn(struct sbx *s, struct ctr *c, enum ctr_sup_event *ret_ev)
+{
+        _cleanup_free_ char *rootfs = NULL, *image_id = NULL;
+        struct ctr_status *cs = cstat(s, c);
+        struct pfs_error err = {0};
+
+        if (s->terminating)
+                return KEEP;
+        if (image_resolve(s->state_dir, c->spec->image, &rootfs, &image_id, &err) < 0) {
+                set_msg(c, err.msg);
+                *ret_ev = EV_PULL_FAILED;
+                return KEEP;
+        }
+        c->pull_delay_ns = 0;
+        free(cs->image_id);
+        cs->image_id = xstrdup(image_id);
+        sbx_event(s, c, "Normal", "Pulled", "Container image \"%s\" already present on machine",
+                  c->spec->image);
+        if (c->has_run)
+                cs->restart_count++;
+        c->has_run = true;
+        free(cs->container_id);
+        cs->container_id = container_id_new();
+        c->started_mono = pfs_now_monotonic_ns();
+        sbx_event(s, c, "Normal", "Created", "Created container %s", c->name);
+        if (spawn_process(s, c, rootfs, &err) < 0) {
+                set_msg(c, err.msg);
+                *ret_ev = EV_START_FAILED;
+                return KEEP;
+        }
+        *ret_ev = EV_START_OK;
+        return KEEP;
+}
+
+static enum ctr_sup_state act_started(struct sbx *s, struct ctr *c, enum ctr_sup_event *ret_ev)
+{
+        struct ctr_status *cs = cstat(s, c);
+
+        ctr_state_set_running(&cs->state, pfs_now_realtime_ns());
+        cs->ready = true;       /* no readiness probe: ready while running */
+        cs->started = true;
+        cs->pid = c->pid;
+        s->sandbox_dirty = true;
+        sbx_event(s, c, "Normal", "Started", "Started container %s", c->name);
+        return KEEP;
+}
+
+/* After a run ended (exit or start failure): restart now, back off, or stay terminated. */
+static enum ctr_sup_state decide_restart(struct sbx *s, struct ctr *c, int32_t code,
+                                         enum ctr_sup_event *ret_ev)
+{
+        struct ctr_status *cs = cstat(s, c);
+        int64_t now = pfs_now_monotonic_ns(), delay;
+        _cleanup_free_ char *dur = NULL, *msg = NULL;
+        struct pfs_error err = {0};
+        bool restart;
+
+        switch (s->spec->restart_policy) {
+        case POD_RESTART_ALWAYS:
+                restart = true;
+                break;
+        case POD_RESTART_ON_FAILURE:
+                restart = code != 0;
+                break;
+        default:
+                restart = false;
+        }
+        if (!restart || s->terminating)
+                return CS_EXITED;
+        /* kubelet: state waiting, lastState = the run that just ended. */
+        ctr_state_copy(&cs->last_state, &cs->state);
+        delay = pod_backoff_next(&c->backoff, now, now - c->started_mono);
+        if (delay <= 0) {
+                ctr_state_set_waiting(&cs->state, "ContainerCreating", NULL);
+                *ret_ev = EV_START;
+                return CS_CREATING;
+        }
+        dur = sbx_go_duration(delay);
+        msg = xasprintf("back-off %s restarting failed container=%s pod=%s", dur, c->name, s->pod_ref);
+        ctr_state_set_waiting(&cs->state, "CrashLoopBackOff", msg);
+        sbx_event(s, c, "Warning", "BackOff", "Back-off restarting failed container %s in pod %s",
+                  c->name, s->pod_ref);
+        if (sbx_timer_arm(s, &c->timer_w, now + delay, sup_timer_watch, c, &err) < 0) {
+                pfs_log(LOG_ERR, "container '%s': %s; restarting now", c->name, err.msg);
+                *ret_ev = EV_START;
+                return CS_CREATING;
+        }
+        return CS_CRASH_BACKOFF;
+}
+
+static void run_ended(struct sbx *s, struct ctr *c)
+{
+        struct ctr_status *cs = cstat(s, c);
+
+        logs_drain_close(s, c);
+        sbx_watch_remove(s, &c->pidfd_w);
+        c->pid = 0;
+        cs->pid = 0;
+        cs->ready = false;
+        cs->started = false;
+        s->sandbox_dirty = true;
+}
+
+static enum ctr_sup_state act_start_failed(struct sbx *s, struct ctr *c, enum ctr_sup_event *ret_ev)
+{
+        struct ctr_status *cs = cstat(s, c);
+
+        run_ended(s, c);
+        /* containerd's shape for a container whose process could not start. */
+        ctr_state_set_terminated(&cs->state, 128, 0, "StartError", c->msg, 0, pfs_now_realtime_ns(),
+                                 cs->container_id);
+        sbx_event(s, c, "Warning", "Failed", "Error: %s", c->msg);
+        return decide_restart(s, c, 128, ret_ev);
+}
+
+static void exit_code_of(int wstatus, int32_t *ret_code)
+{
+        if (WIFEXITED(wstatus))
+                *ret_code = WEXITSTATUS(wstatus);
+        else if (WIFSIGNALED(wstatus))
+                *ret_code = 128 + WTERMSIG(wstatus);
+        else
+                *ret_code = 255;
+}
+
+static void record_exit(struct sbx *s, struct ctr *c, int32_t *ret_code)
+{
+        struct ctr_status *cs = cstat(s, c);
+        int64_t started = cs->state.kind == CTR_STATE_RUNNING ? cs->state.started_at : 0;
+        int32_t code;
+
+        run_ended(s, c);
+        exit_code_of(c->wait_status, &code);
+        ctr_state_set_terminated(&cs->state, code, 0, NULL, NULL, started, pfs_now_realtime_ns(),
+                                 cs->container_id);
+        *ret_code = code;
+}
+
+static enum ctr_sup_state act_exited(struct sbx *s, struct ctr *c, enum ctr_sup_event *ret_ev)
+{
+        int32_t code;
+
+        record_exit(s, c, &code);
+        return decide_restart(s, c, code, ret_ev);
+}
+
+static enum ctr_sup_state act_killed(struct sbx *s, struct ctr *c, enum ctr_sup_event *ret_ev)
+{
+        int32_t code;
+
+        record_exit(s, c, &code);
+        return KEEP;
+}
+
+static enum ctr_sup_state act_pull_failed(struct sbx *s, struct ctr *c, enum ctr_sup_event *ret_ev)
+{
+        struct ctr_status *cs = cstat(s, c);
+        int64_t now = pfs_now_monotonic_ns();
+        struct pfs_error err = {0};
+
+        ctr_state_set_waiting(&cs->state, "ErrImagePull", c->msg);
+        sbx_event(s, c, "Warning", "Failed", "Failed to pull image \"%s\": %s", c->spec->image, c->msg);
+        sbx_event(s, c, "Warning", "Failed", "Error: ErrImagePull");
+        c->pull_delay_ns = c->pull_delay_ns ? c->pull_delay_ns * 2 : POD_BACKOFF_INITIAL_NS;
+        if (c->pull_delay_ns > POD_BACKOFF_MAX_NS)
+                c->pull_delay_ns = POD_BACKOFF_MAX_NS;
+        /* ErrImagePull shows until kubelet's next sync turns it into ImagePullBackOff. */
+        if (sbx_timer_arm(s, &c->timer_w, now + 1000000000LL, sup_timer_watch, c, &err) < 0)
+                pfs_log(LOG_ERR, "container '%s': %s", c->name, err.msg);
+        return KEEP;
+}
+
+static enum ctr_sup_state act_pull_backoff(struct sbx *s, struct ctr *c, enum ctr_sup_event *ret_ev)
+{
+        struct ctr_status *cs = cstat(s, c);
+        _cleanup_free_ char *msg = xasprintf("Back-off pulling image \"%s\"", c->spec->image);
+        int64_t now = pfs_now_monotonic_ns();
+        struct pfs_error err = {0};
+
+        ctr_state_set_waiting(&cs->state, "ImagePullBackOff", msg);
+        sbx_event(s, c, "Normal", "BackOff", "%s", msg);
+        sbx_event(s, c, "Warning", "Failed", "Error: ImagePullBackOff");
+        if (sbx_timer_arm(s, &c->timer_w, now + c->pull_delay_ns - 1000000000LL,
+                          sup_timer_watch, c, &err) < 0)
+                pfs_log(LOG_ERR, "container '%s': %s", c->name, err.msg);
+        return KEEP;
+}
+
+static enum ctr_sup_state act_retry(struct sbx *s, struct ctr *c, enum ctr_sup_event *ret_ev)
+{
+        sbx_timer_disarm(s, &c->timer_w);
+        *ret_ev = EV_START;
+        return KEEP;
+}
+
+static enum ctr_sup_state act_kill(struct sbx *s, struct ctr *c, enum ctr_sup_event *ret_ev)
+{
+        int sig = s->grace_deadline <= pfs_now_monotonic_ns() ? SIGKILL : SIGTERM;
+
+        sbx_event(s, c, "Normal", "Killing", "Stopping container %s", c->name);
+        if (syscall(SYS_pidfd_send_signal, c->pidfd_w.fd, sig, NULL, 0) < 0 && kill(c->pid, sig) < 0)
+                pfs_log(LOG_WARNING, "container '%s': signal %d: %m", c->name, sig);
+        return KEEP;
+}
+
+/* A container without a process when the pod terminates: its final state. */
+static enum ctr_sup_state act_abandon(struct sbx *s, struct ctr *c, enum ctr_sup_event *ret_ev)
+{
+        struct ctr_status *cs = cstat(s, c);
+
+        sbx_timer_disarm(s, &c->timer_w);
+        if (cs->last_state.kind == CTR_STATE_TERMINATED) {
+                ctr_state_copy(&cs->state, &cs->last_state);
+                ctr_state_clear(&cs->last_state);
+        } else if (cs->state.kind != CTR_STATE_TERMINATED) {
+                ctr_state_set_terminated(&cs->state, 137, 0, "ContainerStatusUnknown",
+                                         "The container could not be located when the pod was terminated",
+                                         0, pfs_now_realtime_ns(), NULL);
+        }
+        cs->ready = false;
+        cs->started = false;
+        return KEEP;
+}
+
+/* ---- event sources ---- */
+
+void sup_timer_watch(struct sbx *s, struct sbx_watch *w, uint32_t events)
+{
+        struct ctr *c = w->data;
+        uint64_t ticks;
+
+        if (read(w->fd, &ticks, sizeof(ticks)) != (ssize_t)sizeof(ticks))
+                return; /* stale: re-armed since */
+        sbx_timer_disarm(s, w);
+        sup_dispatch(s, c, EV_TIMER);
+}
+
+void sup_reap_watch(struct sbx *s, struct sbx_watch *w, uint32_t events)
+{
+        sup_reap(s);
+}
+
+void sup_reap(struct sbx *s)
+{
+        int wstatus;
+        pid_t pid;
+
+        while ((pid = waitpid(-1, &wstatus, WNOHANG | __WALL)) > 0) {
+                bool known = false;
+
+                if (pid == s->ns.pause_pid) {
+                        s->ns.pause_pid = 0;
+                        sbx_watch_remove(s, &s->pause_w);
+                        pfs_log(LOG_INFO, "pause process exited");
+                        if (s->finishing)
+                                term_check_done(s);
+                        continue;
+                }
+                for (size_t i = 0; i < s->n_ctrs; i++) {
+                        struct ctr *c = &s->ctrs[i];
+
+                        if (c->pid != pid)
+                                continue;
+                        known = true;
+                        c->wait_status = wstatus;
+                        sup_dispatch(s, c, EV_EXIT);
+                        break;
+                }
+                if (!known)
+                        pfs_log(LOG_DEBUG, "reaped unknown process %d", (int)pid);
+        }
+}
+
+void sup_start_all(struct sbx *s)
+{
+        for (size_t i = 0; i < s->n_ctrs; i++)
+                if (s->ctrs[i].state == CS_CREATING)
+                        sup_dispatch(s, &s->ctrs[i], EV_START);
+        term_check_done(s);
+}
+
+/* Continue from a previous sandbox's status.json: restart counts continue, a
+ * container that was running is recorded as gone (Unknown, 255). */
+void sup_resume(struct sbx *s, struct pod_status *prev)
+{
+        for (size_t i = 0; i < s->n_ctrs; i++) {
+                struct ctr *c = &s->ctrs[i];
+                struct ctr_status *cs = cstat(s, c), *ps = pod_status_find(prev, c->name);
+                int32_t code;
+                bool again;
+
+                if (!cs || !ps)
+                        continue;
+                cs->restart_count = ps->restart_count;
+                ctr_state_copy(&cs->last_state, &ps->last_state);
+                free(cs->image_id);
+                free(cs->container_id);
+                cs->image_id = cs->container_id = NULL;
+                if (ps->image_id)
+                        cs->image_id = xstrdup(ps->image_id);
+                if (ps->container_id)
+                        cs->container_id = xstrdup(ps->container_id);
+                c->has_run = ps->restart_count > 0 || ps->last_state.kind != CTR_STATE_NONE ||
+                             ps->state.kind == CTR_STATE_RUNNING || ps->state.kind == CTR_STATE_TERMINATED;
+                if (ps->state.kind == CTR_STATE_RUNNING) {
+                        ctr_state_set_terminated(&cs->state, 255, 0, "Unknown", NULL, ps->state.started_at,
+                                                 pfs_now_realtime_ns(), ps->container_id);
+                } else if (ps->state.kind == CTR_STATE_TERMINATED) {
+                        ctr_state_copy(&cs->state, &ps->state);
+                } else {
+                        continue; /* waiting: start as usual */
+                }
+                code = cs->state.exit_code;
+                again = s->spec->restart_policy == POD_RESTART_ALWAYS ||
+                        (s->spec->restart_policy == POD_RESTART_ON_FAILURE && code != 0);
+                if (again) {
+                        ctr_state_copy(&cs->last_state, &cs->state);
+                        ctr_state_set_waiting(&cs->state, "ContainerCreating", NULL);
+                        c->state = CS_CREATING;
+                } else {
+                        c->state = CS_EXITED;
+                }
+        }
+}
