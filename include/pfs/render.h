@@ -47,3 +47,9 @@ const char *ctr_file_name(enum ctr_file f);     /* "state", "reason", "exit_code
 /* NULL when the pod has no such container. */
 char *pod_view_render_container(const struct pod_view *v, const char *ctr, enum ctr_file f,
                                 size_t *ret_len);
+
+/* ---- additions ---- */
+/* The whole Pod object (what pod.json shows) as a value tree; caller frees. */
+struct yval *pod_view_to_yval(const struct pod_view *v);
+/* enum ctr_file for "state", "reason", ..., or -ENOENT. */
+int ctr_file_from_name(const char *name);

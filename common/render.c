@@ -1,0 +1,349 @@
+/* The tree's pod files rendered from a pod's state directory: phase,
+ * conditions, status.yaml/json, pod.json, events and containers/<c>/<file>. */
+#include <errno.h>
+#include <inttypes.h>
+#include <limits.h>
+#include <string.h>
+#include <unistd.h>
+#include "pfs/render.h"
+#include "pfs/util.h"
+
+void pod_view_free(struct pod_view *v)
+{
+        if (!v)
+                return;
+        pod_meta_free(v->meta);
+        pod_spec_free(v->spec);
+        pod_status_free(v->status);
+        pod_events_free(v->events, v->n_events);
+        free(v->node_name);
+        free(v->ctr_pids);
+        free(v);
+}
+
+static int load_spec(int pod_dirfd, struct pod_view *v, struct pfs_error *err)
+{
+        _cleanup_free_ char *text = NULL;
+        struct pod_spec **pods = NULL;
+        size_t len = 0, n = 0;
+        int r;
+
+        r = pfs_read_file_at(pod_dirfd, PFS_SPEC_FILE, &text, &len, err);
+        if (r < 0)
+                return r;
+        r = pod_manifest_parse(text, len, PFS_SPEC_FILE, v->meta->namespace, v->meta->name, &pods,
+                               &n, err);
+        if (r < 0)
+                return r;
+        v->spec = pods[0];
+        pods[0] = NULL;
+        pod_spec_free_array(pods, n);
+        return 0;
+}
+
+static int load_status(int pod_dirfd, struct pod_view *v, struct pfs_error *err)
+{
+        _cleanup_free_ char *text = NULL;
+        struct ydoc *docs = NULL;
+        size_t len = 0, n = 0;
+        int r;
+
+        r = pfs_read_file_at(pod_dirfd, PFS_STATUS_FILE, &text, &len, err);
+        if (r == -ENOENT) {
+                /* the sandbox has not published yet: what kubelet shows first */
+                pfs_error_clear(err);
+                v->status = pod_status_new(v->spec, v->meta->creation_ns);
+                return 0;
+        }
+        if (r < 0)
+                return r;
+        r = yval_parse_stream(text, len, &docs, &n, err);
+        if (r < 0)
+                return r;
+        r = pod_status_from_yval(n ? docs[0].root : NULL, &v->status, err);
+        ydoc_free_array(docs, n);
+        return r;
+}
+
+static void load_events(int pod_dirfd, struct pod_view *v)
+{
+        if (pod_events_read_at(pod_dirfd, &v->events, &v->n_events, NULL) < 0) {
+                v->events = NULL;
+                v->n_events = 0;
+        }
+}
+
+static void load_pids(int pod_dirfd, struct pod_view *v)
+{
+        struct pod_sandbox_file *f = NULL;
+
+        v->ctr_pids = xcalloc(v->spec->n_containers, sizeof(*v->ctr_pids));
+        if (pod_sandbox_file_read_at(pod_dirfd, &f, NULL) < 0)
+                return;
+        for (size_t i = 0; i < v->spec->n_containers; i++)
+                v->ctr_pids[i] = pod_sandbox_ctr_pid(f, v->spec->containers[i].name);
+        pod_sandbox_file_free(f);
+}
+
+static char *node_name(void)
+{
+        char host[HOST_NAME_MAX + 1] = "";
+
+        if (gethostname(host, sizeof(host)) < 0 || !host[0])
+                return xstrdup("localhost");
+        host[HOST_NAME_MAX] = '\0';
+        return xstrdup(host);
+}
+
+int pod_view_load_at(int pod_dirfd, struct pod_view **ret_view, struct pfs_error *err)
+{
+        struct pod_view *v = xcalloc(1, sizeof(*v));
+        int r;
+
+        r = pod_meta_read_at(pod_dirfd, &v->meta, err);
+        if (r >= 0)
+                r = load_spec(pod_dirfd, v, err);
+        if (r >= 0)
+                r = load_status(pod_dirfd, v, err);
+        if (r < 0) {
+                pod_view_free(v);
+                return r;
+        }
+        load_events(pod_dirfd, v);
+        load_pids(pod_dirfd, v);
+        v->node_name = node_name();
+        *ret_view = v;
+        return 0;
+}
+
+/* ---- pod files ---- */
+
+static void render_conditions(const struct pod_status *st, struct pfs_buf *out)
+{
+        for (int t = 0; t < POD_COND__MAX; t++) {
+                const struct pod_condition *c = &st->conditions[t];
+
+                if (!c->present)
+                        continue;
+                pfs_buf_printf(out, "%s %s", pod_condition_type_name(t), c->status ? "True" : "False");
+                if (c->reason && *c->reason)
+                        pfs_buf_printf(out, " %s", c->reason);
+                pfs_buf_puts(out, "\n");
+        }
+}
+
+static void set_time(struct yval *map, const char *key, int64_t ns)
+{
+        char ts[40];
+
+        pfs_time_format(ns, false, ts);
+        yval_map_set(map, key, yval_new_str(ts));
+}
+
+static struct yval *kv_to_yval(const struct pod_kv *kv, size_t n)
+{
+        struct yval *m = yval_new_map();
+
+        for (size_t i = 0; i < n; i++)
+                yval_map_set(m, kv[i].key, yval_new_str(kv[i].value ? kv[i].value : ""));
+        return m;
+}
+
+/* ObjectMeta in the API server's field order. */
+static struct yval *metadata_to_yval(const struct pod_view *v)
+{
+        struct yval *m = yval_new_map();
+
+        yval_map_set(m, "name", yval_new_str(v->meta->name));
+        yval_map_set(m, "namespace", yval_new_str(v->meta->namespace));
+        yval_map_set(m, "uid", yval_new_str(v->meta->uid));
+        set_time(m, "creationTimestamp", v->meta->creation_ns);
+        if (v->meta->deletion_ns) {
+                set_time(m, "deletionTimestamp", v->meta->deletion_ns);
+                yval_map_set(m, "deletionGracePeriodSeconds", yval_new_int(v->meta->deletion_grace_seconds));
+        }
+        if (v->spec->n_labels)
+                yval_map_set(m, "labels", kv_to_yval(v->spec->labels, v->spec->n_labels));
+        if (v->spec->n_annotations)
+                yval_map_set(m, "annotations", kv_to_yval(v->spec->annotations, v->spec->n_annotations));
+        return m;
+}
+
+struct yval *pod_view_to_yval(const struct pod_view *v)
+{
+        struct yval *pod = yval_new_map();
+        struct yval *spec;
+
+        yval_map_set(pod, "apiVersion", yval_new_str("v1"));
+        yval_map_set(pod, "kind", yval_new_str("Pod"));
+        yval_map_set(pod, "metadata", metadata_to_yval(v));
+        spec = yval_map_set(pod, "spec", pod_spec_to_yval(v->spec));
+        if (spec && spec->type == YVAL_MAP && v->node_name)
+                yval_map_set(spec, "nodeName", yval_new_str(v->node_name));
+        yval_map_set(pod, "status", pod_status_to_yval(v->status));
+        return pod;
+}
+
+static void render_yval(struct yval *y, bool json, struct pfs_buf *out)
+{
+        if (json)
+                yval_emit_json(y, true, out);
+        else
+                yval_emit_yaml(y, out);
+        yval_free(y);
+}
+
+static size_t width(const char *s)
+{
+        return s ? strlen(s) : 0;
+}
+
+/* Columns TIME TYPE REASON OBJECT MESSAGE, two spaces apart, like kubectl. */
+static void render_events(const struct pod_view *v, struct pfs_buf *out)
+{
+        size_t wt = 0, wr = 0, wo = 0;
+        char ts[40];
+
+        for (size_t i = 0; i < v->n_events; i++) {
+                const struct pod_event *e = &v->events[i];
+
+                wt = width(e->type) > wt ? width(e->type) : wt;
+                wr = width(e->reason) > wr ? width(e->reason) : wr;
+                wo = width(e->object) > wo ? width(e->object) : wo;
+        }
+        for (size_t i = 0; i < v->n_events; i++) {
+                const struct pod_event *e = &v->events[i];
+
+                pfs_time_format(e->time_ns, false, ts);
+                pfs_buf_printf(out, "%s  %-*s  %-*s  %-*s  %s\n", ts, (int)wt, e->type, (int)wr,
+                               e->reason, (int)wo, e->object, e->message);
+        }
+}
+
+char *pod_view_render(const struct pod_view *v, enum pod_file f, size_t *ret_len)
+{
+        struct pfs_buf out = {0};
+
+        switch (f) {
+        case POD_FILE_PHASE:
+                pfs_buf_printf(&out, "%s\n", v->status->phase ? v->status->phase : "Unknown");
+                break;
+        case POD_FILE_CONDITIONS:
+                render_conditions(v->status, &out);
+                break;
+        case POD_FILE_STATUS_YAML:
+        case POD_FILE_STATUS_JSON:
+                render_yval(pod_status_to_yval(v->status), f == POD_FILE_STATUS_JSON, &out);
+                break;
+        case POD_FILE_POD_JSON:
+                render_yval(pod_view_to_yval(v), true, &out);
+                break;
+        case POD_FILE_EVENTS:
+                render_events(v, &out);
+                break;
+        }
+        if (ret_len)
+                *ret_len = out.len;
+        return pfs_buf_steal(&out);
+}
+
+/* ---- containers/<c>/ ---- */
+
+static const char *const ctr_file_names[CTR_FILE__MAX] = {
+        [CTR_FILE_STATE] = "state",
+        [CTR_FILE_REASON] = "reason",
+        [CTR_FILE_EXIT_CODE] = "exit_code",
+        [CTR_FILE_RESTARTS] = "restarts",
+        [CTR_FILE_READY] = "ready",
+        [CTR_FILE_STARTED] = "started",
+        [CTR_FILE_PID] = "pid",
+        [CTR_FILE_IMAGE] = "image",
+};
+
+const char *ctr_file_name(enum ctr_file f)
+{
+        return (unsigned)f < CTR_FILE__MAX ? ctr_file_names[f] : NULL;
+}
+
+int ctr_file_from_name(const char *name)
+{
+        for (int f = 0; f < CTR_FILE__MAX; f++)
+                if (name && !strcmp(name, ctr_file_names[f]))
+                        return f;
+        return -ENOENT;
+}
+
+static const char *state_name(enum ctr_state_kind k)
+{
+        switch (k) {
+        case CTR_STATE_WAITING:
+                return "waiting";
+        case CTR_STATE_RUNNING:
+                return "running";
+        case CTR_STATE_TERMINATED:
+                return "terminated";
+        default:
+                return "";
+        }
+}
+
+static void render_exit_code(const struct ctr_status *c, struct pfs_buf *out)
+{
+        if (c && c->state.kind == CTR_STATE_TERMINATED)
+                pfs_buf_printf(out, "%" PRId32, c->state.exit_code);
+        else if (c && c->last_state.kind == CTR_STATE_TERMINATED)
+                pfs_buf_printf(out, "%" PRId32, c->last_state.exit_code);
+}
+
+static void render_ctr_file(const struct pod_view *v, size_t idx, const struct ctr_status *c,
+                            enum ctr_file f, struct pfs_buf *out)
+{
+        switch (f) {
+        case CTR_FILE_STATE:
+                pfs_buf_puts(out, state_name(c ? c->state.kind : CTR_STATE_NONE));
+                break;
+        case CTR_FILE_REASON:
+                if (c && c->state.reason && c->state.kind != CTR_STATE_RUNNING)
+                        pfs_buf_puts(out, c->state.reason);
+                break;
+        case CTR_FILE_EXIT_CODE:
+                render_exit_code(c, out);
+                break;
+        case CTR_FILE_RESTARTS:
+                pfs_buf_printf(out, "%" PRId32, c ? c->restart_count : 0);
+                break;
+        case CTR_FILE_READY:
+                pfs_buf_puts(out, c && c->ready ? "true" : "false");
+                break;
+        case CTR_FILE_STARTED:
+                pfs_buf_puts(out, c && c->started ? "true" : "false");
+                break;
+        case CTR_FILE_PID:
+                if (c && c->state.kind == CTR_STATE_RUNNING && v->ctr_pids && v->ctr_pids[idx] > 0)
+                        pfs_buf_printf(out, "%d", (int)v->ctr_pids[idx]);
+                break;
+        case CTR_FILE_IMAGE:
+                pfs_buf_puts(out, v->spec->containers[idx].image);
+                break;
+        default:
+                break;
+        }
+        pfs_buf_puts(out, "\n");
+}
+
+char *pod_view_render_container(const struct pod_view *v, const char *ctr, enum ctr_file f,
+                                size_t *ret_len)
+{
+        struct pfs_buf out = {0};
+        size_t idx;
+
+        for (idx = 0; idx < v->spec->n_containers; idx++)
+                if (!strcmp(v->spec->containers[idx].name, ctr))
+                        break;
+        if (idx == v->spec->n_containers)
+                return NULL;
+        render_ctr_file(v, idx, pod_status_find(v->status, ctr), f, &out);
+        if (ret_len)
+                *ret_len = out.len;
+        return pfs_buf_steal(&out);
+}

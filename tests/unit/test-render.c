@@ -1,0 +1,226 @@
+/* Unit tests for the rendered pod files over a temporary pod state dir. */
+#include <fcntl.h>
+#include <string.h>
+#include <sys/wait.h>
+#include "pfs/render.h"
+#include "pfs/util.h"
+#include "tap.h"
+
+#define SEC 1000000000LL
+#define T0 (1795362048LL * SEC) /* 2026-11-22T15:40:48Z */
+
+static const char spec_yaml[] =
+        "apiVersion: v1\n"
+        "kind: Pod\n"
+        "metadata:\n"
+        "  name: web\n"
+        "  labels:\n"
+        "    app: web\n"
+        "  annotations:\n"
+        "    note: hello\n"
+        "spec:\n"
+        "  restartPolicy: Never\n"
+        "  containers:\n"
+        "  - name: app\n"
+        "    image: busybox:1.36\n"
+        "    command: [sleep, \"1000\"]\n"
+        "  - name: side\n"
+        "    image: busybox\n";
+
+static int put(int dfd, const char *name, const char *text)
+{
+        return pfs_write_file_atomic_at(dfd, name, text, strlen(text), 0644, NULL);
+}
+
+static char *render(const struct pod_view *v, enum pod_file f)
+{
+        size_t len = 0;
+        char *s = pod_view_render(v, f, &len);
+
+        tap_ok(strlen(s) == len, "render %d: length matches", (int)f);
+        return s;
+}
+
+static struct pod_view *load(int dfd)
+{
+        struct pod_view *v = NULL;
+        struct pfs_error err = {0};
+        int r = pod_view_load_at(dfd, &v, &err);
+
+        tap_ok(r == 0, "load view%s%s", r ? ": " : "", r ? err.msg : "");
+        return r == 0 ? v : NULL;
+}
+
+static char *conform_tool(void)
+{
+        const char *t = getenv("K8S_CONFORM");
+        const char *path = getenv("PATH");
+        _cleanup_free_ char *copy = xstrdup(path ? path : "");
+        char *save = NULL;
+
+        if (t && access(t, X_OK) == 0)
+                return xstrdup(t);
+        for (char *d = strtok_r(copy, ":", &save); d; d = strtok_r(NULL, ":", &save)) {
+                char *c = xasprintf("%s/k8s-conform", d);
+
+                if (access(c, X_OK) == 0)
+                        return c;
+                free(c);
+        }
+        return NULL;
+}
+
+static void check_conform(int dfd, const char *dir, const char *kind, const char *text)
+{
+        _cleanup_free_ char *tool = conform_tool();
+        _cleanup_free_ char *cmd = NULL;
+        int rc;
+
+        if (!tool || system("/usr/bin/python3 -c 'import kubernetes' >/dev/null 2>&1") != 0) {
+                tap_ok(true, "k8s-conform %s # SKIP k8s-conform or python3-kubernetes not found", kind);
+                return;
+        }
+        put(dfd, "check.json", text);
+        cmd = xasprintf("/usr/bin/python3 '%s' --kind %s '%s/check.json'", tool, kind, dir);
+        rc = system(cmd);
+        tap_ok(WIFEXITED(rc) && WEXITSTATUS(rc) == 0, "k8s-conform --kind %s", kind);
+}
+
+static void test_before_sandbox(int dfd, const char *dir)
+{
+        struct pod_view *v = load(dfd);
+        _cleanup_free_ char *phase = NULL, *conds = NULL, *pod = NULL, *ev = NULL, *st = NULL;
+
+        if (!v)
+                return;
+        phase = render(v, POD_FILE_PHASE);
+        tap_is_str(phase, "Pending\n", "phase before the sandbox wrote status");
+        conds = render(v, POD_FILE_CONDITIONS);
+        tap_is_str(conds, "PodReadyToStartContainers False\nInitialized True\nReady False ContainersNotReady\n"
+                          "ContainersReady False ContainersNotReady\nPodScheduled True\n", "conditions");
+        ev = render(v, POD_FILE_EVENTS);
+        tap_is_str(ev, "", "no events yet");
+        st = render(v, POD_FILE_STATUS_YAML);
+        tap_ok(strncmp(st, "phase: Pending\n", 15) == 0, "status.yaml");
+        pod = render(v, POD_FILE_POD_JSON);
+        tap_ok(strstr(pod, "\"apiVersion\": \"v1\"") && strstr(pod, "\"kind\": \"Pod\""), "pod.json kind");
+        tap_ok(strstr(pod, "\"uid\": \"6f1c0000-0000-4000-8000-000000000001\"") != NULL, "pod.json uid");
+        tap_ok(strstr(pod, "\"creationTimestamp\": \"2026-11-22T15:40:48Z\"") != NULL, "pod.json creation");
+        tap_ok(strstr(pod, "\"namespace\": \"default\"") != NULL, "pod.json namespace from meta");
+        tap_ok(strstr(pod, "\"nodeName\": ") != NULL, "pod.json nodeName");
+        tap_ok(strstr(pod, "\"app\": \"web\"") != NULL, "pod.json labels");
+        tap_ok(strstr(pod, "deletionTimestamp") == NULL, "pod.json: not deleting");
+        check_conform(dfd, dir, "Pod", pod);
+        pod_view_free(v);
+}
+
+static void write_status(int dfd)
+{
+        struct pod_container c[2] = {{.name = (char *)"app", .image = (char *)"busybox:1.36"},
+                                     {.name = (char *)"side", .image = (char *)"busybox"}};
+        struct pod_spec spec = {.containers = c, .n_containers = 2, .restart_policy = POD_RESTART_NEVER};
+        struct pod_status *st = pod_status_new(&spec, T0);
+        struct yval *y;
+        struct pfs_buf b = {0};
+
+        ctr_state_set_running(&st->containers[0].state, T0 + SEC);
+        st->containers[0].ready = st->containers[0].started = true;
+        ctr_state_set_terminated(&st->containers[1].state, 3, 0, NULL, NULL, T0 + SEC, T0 + 2 * SEC,
+                                 "podfs://ab");
+        st->containers[1].restart_count = 2;
+        pod_status_refresh(&spec, st, T0 + 3 * SEC);
+        y = pod_status_to_yval(st);
+        yval_emit_json(y, true, &b);
+        put(dfd, "status.json", b.data);
+        pfs_buf_free(&b);
+        yval_free(y);
+        pod_status_free(st);
+}
+
+static int count_lines(const char *s)
+{
+        int n = 0;
+
+        for (; *s; s++)
+                n += *s == '\n';
+        return n;
+}
+
+static void test_ctr(const struct pod_view *v, const char *ctr, enum ctr_file f, const char *want)
+{
+        size_t len = 0;
+        _cleanup_free_ char *s = pod_view_render_container(v, ctr, f, &len);
+        char name[64];
+
+        snprintf(name, sizeof(name), "containers/%s/%s", ctr, ctr_file_name(f));
+        tap_is_str(s, want, name);
+}
+
+static void test_with_status(int dfd, const char *dir)
+{
+        struct pod_view *v;
+        _cleanup_free_ char *phase = NULL, *ev = NULL, *pod = NULL, *json = NULL;
+        struct pfs_error err = {0};
+
+        write_status(dfd);
+        pod_event_append_at(dfd, "Normal", "Scheduled", "pod/web", "podfs",
+                            "Successfully assigned default/web to node", &err);
+        pod_event_append_at(dfd, "Warning", "BackOff", "spec.containers{side}", "kubelet",
+                            "Back-off restarting failed container", &err);
+        put(dfd, "sandbox", "pid=100\nstarttime=5\nctr.app=4242\n");
+        put(dfd, "meta", "uid=6f1c0000-0000-4000-8000-000000000001\nnamespace=default\nname=web\n"
+                         "creationTimestamp=2026-11-22T15:40:48Z\ndeletionTimestamp=2026-11-22T15:41:00Z\n"
+                         "deletionGracePeriodSeconds=30\n");
+        v = load(dfd);
+        if (!v)
+                return;
+        phase = render(v, POD_FILE_PHASE);
+        tap_is_str(phase, "Running\n", "phase from status.json");
+        ev = render(v, POD_FILE_EVENTS);
+        tap_ok(strstr(ev, "  Normal   Scheduled  pod/web                Successfully assigned") != NULL,
+               "events aligned (type)");
+        tap_ok(strstr(ev, "  Warning  BackOff    spec.containers{side}  Back-off restarting failed container\n") != NULL,
+               "events aligned (warning)");
+        tap_is_int(count_lines(ev), 2, "events: one line per event");
+        pod = render(v, POD_FILE_POD_JSON);
+        tap_ok(strstr(pod, "\"deletionTimestamp\": \"2026-11-22T15:41:00Z\"") != NULL, "pod.json deletionTimestamp");
+        tap_ok(strstr(pod, "\"deletionGracePeriodSeconds\": 30") != NULL, "pod.json grace");
+        check_conform(dfd, dir, "Pod", pod);
+        json = render(v, POD_FILE_STATUS_JSON);
+        check_conform(dfd, dir, "PodStatus", json);
+
+        test_ctr(v, "app", CTR_FILE_STATE, "running\n");
+        test_ctr(v, "app", CTR_FILE_REASON, "\n");
+        test_ctr(v, "app", CTR_FILE_EXIT_CODE, "\n");
+        test_ctr(v, "app", CTR_FILE_READY, "true\n");
+        test_ctr(v, "app", CTR_FILE_STARTED, "true\n");
+        test_ctr(v, "app", CTR_FILE_PID, "4242\n");
+        test_ctr(v, "app", CTR_FILE_IMAGE, "busybox:1.36\n");
+        test_ctr(v, "side", CTR_FILE_STATE, "terminated\n");
+        test_ctr(v, "side", CTR_FILE_REASON, "Error\n");
+        test_ctr(v, "side", CTR_FILE_EXIT_CODE, "3\n");
+        test_ctr(v, "side", CTR_FILE_RESTARTS, "2\n");
+        test_ctr(v, "side", CTR_FILE_PID, "\n");
+        tap_ok(pod_view_render_container(v, "nope", CTR_FILE_STATE, NULL) == NULL, "unknown container: NULL");
+        tap_is_int(ctr_file_from_name("exit_code"), CTR_FILE_EXIT_CODE, "ctr file from name");
+        pod_view_free(v);
+}
+
+int main(void)
+{
+        char tmpl[] = "/tmp/podfs-test-render-XXXXXX";
+        char *dir = mkdtemp(tmpl);
+        int dfd = dir ? open(dir, O_RDONLY | O_DIRECTORY | O_CLOEXEC) : -1;
+
+        tap_ok(dfd >= 0, "temp dir");
+        if (dfd < 0)
+                return tap_done();
+        put(dfd, "meta", "uid=6f1c0000-0000-4000-8000-000000000001\nnamespace=default\nname=web\n"
+                         "creationTimestamp=2026-11-22T15:40:48Z\n");
+        put(dfd, "spec.yaml", spec_yaml);
+        test_before_sandbox(dfd, dir);
+        test_with_status(dfd, dir);
+        pfs_rm_rf_at(AT_FDCWD, dir, NULL);
+        close(dfd);
+        return tap_done();
+}

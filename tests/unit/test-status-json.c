@@ -1,0 +1,196 @@
+/* Unit tests for the .status JSON shape: exact strings, round trip through
+ * the emitter and parser, and (when installed) the Kubernetes models check. */
+#include <string.h>
+#include <sys/wait.h>
+#include "pfs/status.h"
+#include "pfs/util.h"
+#include "tap.h"
+
+#define SEC 1000000000LL
+#define T0 (1795362048LL * SEC) /* 2026-11-22T15:40:48Z */
+
+static struct pod_container ctrs[2] = {
+        {.name = (char *)"app", .image = (char *)"busybox:1.36"},
+        {.name = (char *)"side", .image = (char *)"busybox"},
+};
+
+static struct pod_spec spec = {.name = (char *)"web", .namespace = (char *)"default",
+                               .containers = ctrs, .n_containers = 2,
+                               .restart_policy = POD_RESTART_ALWAYS};
+
+/* A status with every kind of state: running, waiting after a crash. */
+static struct pod_status *sample(void)
+{
+        struct pod_status *st = pod_status_new(&spec, T0);
+        struct ctr_status *a = &st->containers[0], *b = &st->containers[1];
+
+        free(st->host_ip);
+        st->host_ip = xstrdup("10.0.0.5");
+        st->pod_ip = xstrdup("10.0.0.5");
+        ctr_state_set_running(&a->state, T0 + 2 * SEC);
+        a->ready = a->started = true;
+        a->image_id = xstrdup("podfs:///var/lib/podfs/images/busybox:1.36");
+        a->container_id = xstrdup("podfs://0123abcd");
+        ctr_state_set_waiting(&b->state, "CrashLoopBackOff",
+                              "back-off 10s restarting failed container=side pod=web_default(u)");
+        ctr_state_set_terminated(&b->last_state, 137, 9, NULL, "killed", T0 + SEC, T0 + 3 * SEC,
+                                 "podfs://4567ef");
+        b->restart_count = 1;
+        pod_status_refresh(&spec, st, T0 + 4 * SEC);
+        return st;
+}
+
+static bool conform_available(void)
+{
+        return access("/usr/bin/python3", X_OK) == 0 &&
+               system("/usr/bin/python3 -c 'import kubernetes' >/dev/null 2>&1") == 0;
+}
+
+/* The Kubernetes models checker: $K8S_CONFORM, else k8s-conform in $PATH. */
+static char *conform_tool(void)
+{
+        const char *t = getenv("K8S_CONFORM");
+        const char *path = getenv("PATH");
+        _cleanup_free_ char *copy = xstrdup(path ? path : "");
+        char *save = NULL;
+
+        if (t && access(t, X_OK) == 0)
+                return xstrdup(t);
+        for (char *d = strtok_r(copy, ":", &save); d; d = strtok_r(NULL, ":", &save)) {
+                char *c = xasprintf("%s/k8s-conform", d);
+
+                if (access(c, X_OK) == 0)
+                        return c;
+                free(c);
+        }
+        return NULL;
+}
+
+static void check_conform(const char *json)
+{
+        _cleanup_free_ char *tool = conform_tool();
+        char path[] = "/tmp/podfs-status-XXXXXX";
+        _cleanup_free_ char *cmd = NULL;
+        int fd, rc;
+
+        if (!tool || !conform_available()) {
+                tap_ok(true, "k8s-conform # SKIP k8s-conform or python3-kubernetes not found");
+                return;
+        }
+        fd = mkstemp(path);
+        if (fd < 0 || write(fd, json, strlen(json)) < 0) {
+                tap_ok(false, "write temp file");
+                return;
+        }
+        close(fd);
+        cmd = xasprintf("/usr/bin/python3 '%s' --kind PodStatus '%s'", tool, path);
+        rc = system(cmd);
+        unlink(path);
+        tap_ok(WIFEXITED(rc) && WEXITSTATUS(rc) == 0, "k8s-conform --kind PodStatus");
+}
+
+static void test_shape(void)
+{
+        struct pod_status *st = sample();
+        struct yval *y = pod_status_to_yval(st);
+        struct pfs_buf out = {0};
+
+        yval_emit_json(y, false, &out);
+        tap_ok(strstr(out.data, "{\"phase\":\"Running\",\"conditions\":[{\"type\":\"PodReadyToStartContainers\","
+                                "\"status\":\"True\",\"lastProbeTime\":null,"
+                                "\"lastTransitionTime\":\"2026-11-22T15:40:52Z\"}") == out.data,
+               "json starts with phase and conditions");
+        tap_ok(strstr(out.data, "{\"type\":\"Ready\",\"status\":\"False\",\"lastProbeTime\":null,"
+                                "\"lastTransitionTime\":\"2026-11-22T15:40:48Z\",\"reason\":\"ContainersNotReady\","
+                                "\"message\":\"containers with unready status: [side]\"}") != NULL,
+               "Ready condition");
+        tap_ok(strstr(out.data, "\"hostIP\":\"10.0.0.5\",\"podIP\":\"10.0.0.5\",\"podIPs\":[{\"ip\":\"10.0.0.5\"}],"
+                                "\"startTime\":\"2026-11-22T15:40:48Z\"") != NULL, "ips and startTime");
+        tap_ok(strstr(out.data, "{\"name\":\"app\",\"state\":{\"running\":{\"startedAt\":\"2026-11-22T15:40:50Z\"}},"
+                                "\"lastState\":{},\"ready\":true,\"restartCount\":0,\"image\":\"busybox:1.36\","
+                                "\"imageID\":\"podfs:///var/lib/podfs/images/busybox:1.36\","
+                                "\"containerID\":\"podfs://0123abcd\",\"started\":true}") != NULL,
+               "running container status");
+        tap_ok(strstr(out.data, "\"lastState\":{\"terminated\":{\"exitCode\":137,\"signal\":9,\"reason\":\"Error\","
+                                "\"message\":\"killed\",\"startedAt\":\"2026-11-22T15:40:49Z\","
+                                "\"finishedAt\":\"2026-11-22T15:40:51Z\",\"containerID\":\"podfs://4567ef\"}}") != NULL,
+               "terminated last state");
+        tap_ok(strstr(out.data, "\"imageID\":\"\",\"started\":false}],\"qosClass\":\"BestEffort\"}") != NULL,
+               "empty imageID, no containerID, qosClass last");
+        tap_ok(!strstr(out.data, "hostIPs"), "no hostIPs");
+        pfs_buf_free(&out);
+        yval_emit_json(y, true, &out);
+        check_conform(out.data);
+        pfs_buf_free(&out);
+        yval_free(y);
+        pod_status_free(st);
+}
+
+static void parse(const char *text, struct ydoc **docs, size_t *n)
+{
+        struct pfs_error err = {0};
+
+        if (yval_parse_stream(text, strlen(text), docs, n, &err) < 0 || *n == 0)
+                abort();
+}
+
+static void test_round_trip(void)
+{
+        struct pod_status *st = sample(), *back = NULL;
+        struct yval *y = pod_status_to_yval(st), *y2;
+        struct pfs_buf a = {0}, b = {0};
+        struct pfs_error err = {0};
+        struct ydoc *docs = NULL;
+        size_t n = 0;
+
+        yval_emit_json(y, true, &a);
+        tap_is_int(yval_parse_stream(a.data, a.len, &docs, &n, &err), 0, "parse emitted json");
+        tap_is_int(pod_status_from_yval(docs[0].root, &back, &err), 0, "status from yval");
+        y2 = pod_status_to_yval(back);
+        yval_emit_json(y2, true, &b);
+        tap_is_str(b.data, a.data, "round trip is identical");
+        tap_is_int(back->containers[1].last_state.signal, 9, "round trip: signal");
+        tap_is_int(back->containers[1].restart_count, 1, "round trip: restartCount");
+        tap_ok(back->conditions[POD_COND_READY].present && !back->conditions[POD_COND_READY].status,
+               "round trip: Ready False");
+        tap_is_int(back->conditions[POD_COND_READY_TO_START_CONTAINERS].last_transition, T0 + 4 * SEC,
+                   "round trip: transition time");
+        yval_free(y2);
+        pod_status_free(back);
+        ydoc_free_array(docs, n);
+
+        docs = NULL;
+        parse("{\"conditions\":[]}", &docs, &n);
+        tap_ok(pod_status_from_yval(docs[0].root, &back, &err) < 0, "status without phase rejected");
+        ydoc_free_array(docs, n);
+        docs = NULL;
+        parse("{\"phase\":\"Running\",\"startTime\":\"noon\"}", &docs, &n);
+        tap_ok(pod_status_from_yval(docs[0].root, &back, &err) < 0, "bad time rejected: %s", err.msg);
+        ydoc_free_array(docs, n);
+        pfs_buf_free(&a);
+        pfs_buf_free(&b);
+        yval_free(y);
+        pod_status_free(st);
+}
+
+static void test_yaml(void)
+{
+        struct pod_status *st = pod_status_new(&spec, T0);
+        struct yval *y = pod_status_to_yval(st);
+        struct pfs_buf out = {0};
+
+        yval_emit_yaml(y, &out);
+        tap_ok(strncmp(out.data, "phase: Pending\n", 15) == 0, "yaml starts with phase");
+        tap_ok(strstr(out.data, "reason: ContainerCreating") != NULL, "yaml ContainerCreating");
+        pfs_buf_free(&out);
+        yval_free(y);
+        pod_status_free(st);
+}
+
+int main(void)
+{
+        test_shape();
+        test_round_trip();
+        test_yaml();
+        return tap_done();
+}
