@@ -1,9 +1,11 @@
 /* The tree's pod files rendered from a pod's state directory: phase,
  * conditions, status.yaml/json, pod.json, events and containers/<c>/<file>. */
 #include <errno.h>
+#include <fcntl.h>
 #include <inttypes.h>
 #include <limits.h>
 #include <string.h>
+#include <sys/stat.h>
 #include <unistd.h>
 #include "pfs/render.h"
 #include "pfs/util.h"
@@ -346,4 +348,35 @@ char *pod_view_render_container(const struct pod_view *v, const char *ctr, enum 
         if (ret_len)
                 *ret_len = out.len;
         return pfs_buf_steal(&out);
+}
+
+/* ---- change detection ---- */
+
+int pod_view_stamp_at(int pod_dirfd, struct pod_view_stamp *ret_stamp)
+{
+        static const char *const files[5] = {PFS_META_FILE, PFS_SPEC_FILE, PFS_STATUS_FILE,
+                                             PFS_EVENTS_FILE, PFS_SANDBOX_FILE};
+        struct pod_view_stamp s;
+
+        memset(&s, 0, sizeof(s));
+        for (size_t i = 0; i < ARRAY_SIZE(files); i++) {
+                struct stat st;
+
+                if (fstatat(pod_dirfd, files[i], &st, AT_SYMLINK_NOFOLLOW) < 0) {
+                        if (errno != ENOENT)
+                                return -errno;
+                        continue;
+                }
+                s.f[i][0] = (uint64_t)st.st_ino;
+                s.f[i][1] = (uint64_t)st.st_size;
+                s.f[i][2] = (uint64_t)st.st_mtim.tv_sec;
+                s.f[i][3] = (uint64_t)st.st_mtim.tv_nsec;
+        }
+        *ret_stamp = s;
+        return 0;
+}
+
+bool pod_view_stamp_equal(const struct pod_view_stamp *a, const struct pod_view_stamp *b)
+{
+        return memcmp(a, b, sizeof(*a)) == 0;
 }

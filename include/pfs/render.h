@@ -2,7 +2,9 @@
  * conditions, status.yaml/json, pod.json, events, containers/<c>/<file>.
  * Pure functions over files; the daemon serves their output. */
 #pragma once
+#include <stdbool.h>
 #include <stddef.h>
+#include <stdint.h>
 #include "pfs/error.h"
 #include "pfs/spec.h"
 #include "pfs/status.h"
@@ -53,3 +55,12 @@ char *pod_view_render_container(const struct pod_view *v, const char *ctr, enum 
 struct yval *pod_view_to_yval(const struct pod_view *v);
 /* enum ctr_file for "state", "reason", ..., or -ENOENT. */
 int ctr_file_from_name(const char *name);
+
+/* Cheap change detection for caching views: (inode, size, mtime) of meta,
+ * spec.yaml, status.json, events and sandbox (files are replaced by rename or
+ * appended, so any change shows). A missing file stamps as zeros. */
+struct pod_view_stamp {
+        uint64_t f[5][4];
+};
+int pod_view_stamp_at(int pod_dirfd, struct pod_view_stamp *ret_stamp);
+bool pod_view_stamp_equal(const struct pod_view_stamp *a, const struct pod_view_stamp *b);
