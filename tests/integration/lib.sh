@@ -429,22 +429,47 @@ except OSError as e:
 PY
 }
 
-# state_sum: a checksum of the state dir's content (names, modes, file bytes),
-# leaving out what changes while pods merely run (logs, sandbox log, volumes).
+# state_sum: a checksum of the state dir (names, types, modes, symlink targets,
+# file contents), leaving out what changes while pods merely run: logs, the
+# sandbox log, volumes' contents, and the per-namespace last-error note.
 state_sum() {
-        (cd "$STATE" && find . -path ./images -prune -o -path ./logs -prune -o \
-                -path './pods/*/volumes' -prune -o -name sandbox.log -prune -o -print0 |
-                LC_ALL=C sort -z |
-                xargs -0 stat -c '%n %f %s %Y' 2>/dev/null | md5sum | cut -d' ' -f1)
+        (cd "$STATE" && find . \( -path ./images -o -path ./logs -o -path './pods/*/volumes' \
+                -o -name sandbox.log -o -name '*last-error*' \) -prune -o -printf '%p %y %m %l\n' |
+                LC_ALL=C sort | while read -r path type rest; do
+                        if [ "$type" = f ]; then
+                                echo "$path $type $rest $(md5sum <"$path" | cut -d' ' -f1)"
+                        else
+                                echo "$path $type $rest"
+                        fi
+                done | md5sum | cut -d' ' -f1)
+}
+# state_list: the same, readable (to show what changed)
+state_list() {
+        (cd "$STATE" && find . \( -path ./images -o -path ./logs -o -path './pods/*/volumes' \
+                -o -name sandbox.log -o -name '*last-error*' \) -prune -o -printf '%p %y %m %s %l\n' | LC_ALL=C sort)
 }
 
-# pod_procs_gone UID: no process left whose cgroup or cmdline names UID.
+# pod_procs UID: pids of processes whose cgroup or command line names UID.
 pod_procs() {
         local u=$1 p
+        local -a argv lines
         for p in /proc/[0-9]*; do
                 p=${p#/proc/}
-                if grep -q "$u" "/proc/$p/cgroup" 2>/dev/null || tr '\0' ' ' <"/proc/$p/cmdline" 2>/dev/null | grep -q "$u"; then
-                        echo "$p"
-                fi
+                [ "$p" = "$$" ] || [ "$p" = "$BASHPID" ] && continue
+                mapfile -d '' argv <"/proc/$p/cmdline" 2>/dev/null || continue
+                mapfile -t lines <"/proc/$p/cgroup" 2>/dev/null || continue
+                case "${argv[*]} ${lines[*]}" in *"$u"*) echo "$p" ;; esac
         done
+}
+
+# pod_dir NS POD / ctr NS POD CTR FILE: paths and one-value container files.
+pod_dir() { echo "$MNT/$1/$2"; }
+ctr() { cat "$MNT/$1/$2/containers/$3/$4" 2>/dev/null; }
+
+# size_matches FILE: stat's size equals the bytes a read returns.
+size_matches() {
+        local s n
+        s=$(stat -c %s "$1") || return 1
+        n=$(cat "$1" | wc -c) || return 1
+        [ "$s" = "$n" ] || { log "$1: stat size $s, read $n bytes"; return 1; }
 }
