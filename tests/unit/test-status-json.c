@@ -187,8 +187,61 @@ static void test_yaml(void)
         pod_status_free(st);
 }
 
+/* What an API server serves carries fields podfs does not model: ignored. */
+static void test_foreign(void)
+{
+        static const char text[] =
+                "phase: Running\n"
+                "conditions:\n"
+                "- type: Ready\n"
+                "  status: \"True\"\n"
+                "  lastProbeTime: null\n"
+                "  lastTransitionTime: \"2026-11-22T15:40:48Z\"\n"
+                "- type: DisruptionTarget\n"
+                "  status: \"True\"\n"
+                "hostIP: 10.1.2.3\n"
+                "hostIPs:\n"
+                "- ip: 10.1.2.3\n"
+                "containerStatuses:\n"
+                "- name: app\n"
+                "  state:\n"
+                "    running:\n"
+                "      startedAt: \"2026-11-22T15:40:50Z\"\n"
+                "  lastState: {}\n"
+                "  ready: true\n"
+                "  restartCount: 4\n"
+                "  image: busybox\n"
+                "  imageID: \"\"\n"
+                "  started: true\n"
+                "  volumeMounts: []\n";
+        struct pod_status *st = NULL;
+        struct pfs_error err = {0};
+        struct ydoc *docs = NULL;
+        size_t n = 0;
+
+        parse(text, &docs, &n);
+        tap_is_int(pod_status_from_yval(docs[0].root, &st, &err), 0, "foreign fields ignored");
+        ydoc_free_array(docs, n);
+        if (!st)
+                return;
+        tap_is_str(st->host_ip, "10.1.2.3", "foreign: hostIP");
+        tap_ok(st->conditions[POD_COND_READY].present && st->conditions[POD_COND_READY].status,
+               "foreign: Ready True");
+        tap_ok(!st->conditions[POD_COND_SCHEDULED].present, "foreign: absent condition stays absent");
+        tap_is_int(st->containers[0].restart_count, 4, "foreign: restartCount");
+        tap_is_int(st->containers[0].state.started_at, T0 + 2 * SEC, "foreign: startedAt");
+        tap_ok(st->containers[0].last_state.kind == CTR_STATE_NONE, "foreign: no last state");
+        tap_ok(st->containers[0].image_id == NULL, "foreign: empty imageID reads as none");
+        pod_status_free(st);
+
+        parse("{\"phase\":\"Running\",\"containerStatuses\":[{\"ready\":true}]}", &docs, &n);
+        tap_ok(pod_status_from_yval(docs[0].root, &st, &err) < 0, "container without name rejected");
+        ydoc_free_array(docs, n);
+}
+
 int main(void)
 {
+        test_foreign();
         test_shape();
         test_round_trip();
         test_yaml();
