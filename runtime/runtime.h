@@ -3,6 +3,7 @@
 #pragma once
 #include <stdbool.h>
 #include <stddef.h>
+#include <stdint.h>
 #include <sys/types.h>
 #include "pfs/error.h"
 #include "pfs/spec.h"
@@ -59,3 +60,24 @@ int ctr_spawn(const struct ctr_launch *l, pid_t *ret_pid, int *ret_pidfd, struct
  * for medium Memory), hostPath type checks/creation. */
 int pod_volumes_prepare(const struct pod_spec *spec, const char *volumes_dir, struct pfs_error *err);
 void pod_volumes_release(const struct pod_spec *spec, const char *volumes_dir);
+
+/* ---- additions by the mechanics ---- */
+
+/* The pod's hostname: spec.hostname, else the pod name (ns.c). */
+const char *pod_ns_hostname(const struct pod_spec *spec);
+
+/* Entries of volumes_dir that are not emptyDirs (volume names are DNS labels,
+ * so a leading dot never collides): the pod's /etc/{hostname,hosts,resolv.conf}
+ * (bound into containers whose image has /etc), the pod-wide /dev/shm tmpfs,
+ * and the files bound at each container's terminationMessagePath. */
+#define POD_ETC_DIR ".etc"
+#define POD_SHM_DIR ".shm"
+#define POD_TERMINATION_DIR ".termination"
+
+/* Host path of the file bound at the container's terminationMessagePath; ctr_spawn
+ * creates it empty before each start. Read it once the container exited (at most
+ * 4096 bytes count, as kubelet does). Caller frees. */
+char *ctr_termination_log_path(const char *volumes_dir, const char *ctr_name);
+
+/* A Kubernetes quantity ("64Mi", "1G", "500k") in bytes; -EINVAL if malformed (volume.c). */
+int pod_quantity_parse_bytes(const char *s, uint64_t *ret_bytes);

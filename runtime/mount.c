@@ -1,0 +1,313 @@
+/* The container's root, built in the child's own mount namespace: rootfs bind,
+ * /proc, a minimal /dev, /sys, volumes, pivot_root. The rootfs is hostile
+ * input: every target is resolved inside it (openat2 RESOLVE_IN_ROOT) and
+ * mounted through its /proc/self/fd path, so a symlink cannot lead out. */
+#include <errno.h>
+#include <fcntl.h>
+#include <limits.h>
+#include <stdio.h>
+#include <string.h>
+#include <sys/mount.h>
+#include <sys/stat.h>
+#include <sys/sysmacros.h>
+#include <unistd.h>
+#include "mount.h"
+#include "pfs/util.h"
+#include "syscalls.h"
+
+#define RESOLVE_ROOT (RESOLVE_IN_ROOT | RESOLVE_NO_MAGICLINKS)
+
+struct fdpath {
+        char s[32];
+};
+
+static const char *fd_path(struct fdpath *p, int fd)
+{
+        snprintf(p->s, sizeof(p->s), "/proc/self/fd/%d", fd);
+        return p->s;
+}
+
+static int open_in_root(int rootfd, const char *path, int flags)
+{
+        return pfs_openat2(rootfd, path, O_PATH | O_CLOEXEC | flags, 0, RESOLVE_ROOT);
+}
+
+/* mkdir -p PATH inside the root; returns an O_PATH fd of the directory. */
+static int mkdir_in_root(int rootfd, const char *path, struct pfs_error *err)
+{
+        char buf[PATH_MAX];
+        size_t len = strlen(path), i = 0;
+        int fd = open_in_root(rootfd, "/", O_DIRECTORY);
+
+        if (len >= sizeof(buf) || fd < 0) {
+                if (fd >= 0)
+                        close(fd);
+                return pfs_error_set(err, len >= sizeof(buf) ? ENAMETOOLONG : errno, "resolve '%s'", path);
+        }
+        memcpy(buf, path, len + 1);
+        while (i < len) {
+                size_t start, end;
+                int next;
+
+                while (buf[i] == '/')
+                        i++;
+                if (!buf[i])
+                        break;
+                start = i;
+                while (buf[i] && buf[i] != '/')
+                        i++;
+                end = i;
+                buf[end] = '\0';
+                next = open_in_root(rootfd, buf, O_DIRECTORY);
+                if (next < 0 && errno == ENOENT) {
+                        if (mkdirat(fd, buf + start, 0755) < 0 && errno != EEXIST) {
+                                close(fd);
+                                return pfs_error_set(err, errno, "mkdir '%s' in the container root", buf);
+                        }
+                        next = open_in_root(rootfd, buf, O_DIRECTORY);
+                }
+                if (next < 0) {
+                        close(fd);
+                        return pfs_error_set(err, errno, "resolve '%s' in the container root", buf);
+                }
+                close(fd);
+                fd = next;
+                if (end < len)
+                        buf[end] = '/';
+        }
+        return fd;
+}
+
+/* Create the file PATH inside the root if missing; returns an O_PATH fd of it. */
+static int mkfile_in_root(int rootfd, const char *path, struct pfs_error *err)
+{
+        char dir[PATH_MAX];
+        const char *base = strrchr(path, '/');
+        _cleanup_close_ int dfd = -1;
+        int fd;
+
+        fd = open_in_root(rootfd, path, 0);
+        if (fd >= 0 || errno != ENOENT || !base || (size_t)(base - path) >= sizeof(dir))
+                return fd >= 0 ? fd : pfs_error_set(err, errno, "resolve '%s' in the container root", path);
+        memcpy(dir, path, (size_t)(base - path));
+        dir[base - path] = '\0';
+        dfd = mkdir_in_root(rootfd, *dir ? dir : "/", err);
+        if (dfd < 0)
+                return dfd;
+        if (mknodat(dfd, base + 1, S_IFREG | 0644, 0) < 0 && errno != EEXIST)
+                return pfs_error_set(err, errno, "create '%s' in the container root", path);
+        fd = open_in_root(rootfd, path, 0);
+        if (fd < 0)
+                return pfs_error_set(err, errno, "resolve '%s' in the container root", path);
+        return fd;
+}
+
+static int mount_at_fd(const char *src, int fd, const char *fstype, unsigned long flags, const char *data,
+                       const char *what, struct pfs_error *err)
+{
+        struct fdpath p;
+
+        if (mount(src, fd_path(&p, fd), fstype, flags, data) < 0)
+                return pfs_error_set(err, errno, "mount %s", what);
+        return 0;
+}
+
+/* Make the mount now at PATH (inside the root) read-only, recursively. */
+static int remount_ro_in_root(int rootfd, const char *path, struct pfs_error *err)
+{
+        struct pfs_mount_attr attr = { .attr_set = MOUNT_ATTR_RDONLY };
+        _cleanup_close_ int fd = open_in_root(rootfd, path, 0);
+        struct fdpath p;
+
+        if (fd < 0)
+                return pfs_error_set(err, errno, "reopen '%s'", path);
+        if (pfs_mount_setattr(fd, "", AT_EMPTY_PATH | AT_RECURSIVE, &attr) == 0)
+                return 0;
+        if (errno != ENOSYS)
+                return pfs_error_set(err, errno, "make '%s' read-only", path);
+        if (mount(NULL, fd_path(&p, fd), NULL, MS_REMOUNT | MS_BIND | MS_RDONLY, NULL) < 0)
+                return pfs_error_set(err, errno, "remount '%s' read-only", path);
+        return 0;
+}
+
+static int mount_fs_in_root(int rootfd, const char *target, const char *src, const char *fstype,
+                            unsigned long flags, const char *data, struct pfs_error *err)
+{
+        _cleanup_close_ int fd = mkdir_in_root(rootfd, target, err);
+
+        if (fd < 0)
+                return fd;
+        return mount_at_fd(src, fd, fstype, flags, data, target, err);
+}
+
+static int dev_node(int devfd, const char *name, unsigned int maj, unsigned int min, struct pfs_error *err)
+{
+        if (mknodat(devfd, name, S_IFCHR | 0666, makedev(maj, min)) < 0)
+                return pfs_error_set(err, errno, "mknod /dev/%s", name);
+        if (fchmodat(devfd, name, 0666, 0) < 0)
+                return pfs_error_set(err, errno, "chmod /dev/%s", name);
+        return 0;
+}
+
+/* tmpfs /dev with the OCI default devices, pts, shm, mqueue and the fd links. */
+static int dev_setup(int rootfd, struct pfs_error *err)
+{
+        static const struct { const char *name; unsigned int maj, min; } nodes[] = {
+                { "null", 1, 3 }, { "zero", 1, 5 }, { "full", 1, 7 },
+                { "random", 1, 8 }, { "urandom", 1, 9 }, { "tty", 5, 0 },
+        };
+        static const struct { const char *name, *to; } links[] = {
+                { "fd", "/proc/self/fd" }, { "stdin", "/proc/self/fd/0" },
+                { "stdout", "/proc/self/fd/1" }, { "stderr", "/proc/self/fd/2" },
+                { "ptmx", "pts/ptmx" }, { "core", "/proc/kcore" },
+        };
+        _cleanup_close_ int devfd = -1;
+        int r;
+
+        r = mount_fs_in_root(rootfd, "/dev", "tmpfs", "tmpfs", MS_NOSUID | MS_STRICTATIME,
+                             "mode=755,size=65536k", err);
+        if (r < 0)
+                return r;
+        /* The fresh tmpfs is ours: plain *at() calls below it are safe. */
+        devfd = pfs_openat2(rootfd, "/dev", O_RDONLY | O_DIRECTORY | O_CLOEXEC, 0, RESOLVE_ROOT);
+        if (devfd < 0)
+                return pfs_error_set(err, errno, "open /dev");
+        for (size_t i = 0; i < ARRAY_SIZE(nodes); i++) {
+                r = dev_node(devfd, nodes[i].name, nodes[i].maj, nodes[i].min, err);
+                if (r < 0)
+                        return r;
+        }
+        for (size_t i = 0; i < ARRAY_SIZE(links); i++)
+                if (symlinkat(links[i].to, devfd, links[i].name) < 0)
+                        return pfs_error_set(err, errno, "symlink /dev/%s", links[i].name);
+        r = mount_fs_in_root(rootfd, "/dev/pts", "devpts", "devpts", MS_NOSUID | MS_NOEXEC,
+                             "newinstance,ptmxmode=0666,mode=0620", err);
+        if (r < 0)
+                return r;
+        /* Private unless the pod's shared /dev/shm is bound over it (see ctr_spawn). */
+        r = mount_fs_in_root(rootfd, "/dev/shm", "shm", "tmpfs", MS_NOSUID | MS_NODEV | MS_NOEXEC,
+                             "mode=1777,size=65536k", err);
+        if (r < 0)
+                return r;
+        r = mount_fs_in_root(rootfd, "/dev/mqueue", "mqueue", "mqueue", MS_NOSUID | MS_NODEV | MS_NOEXEC,
+                             NULL, err);
+        if (r < 0)
+                pfs_error_clear(err);   /* optional: not every kernel has POSIX mqueues */
+        return 0;
+}
+
+static int sys_setup(int rootfd, struct pfs_error *err)
+{
+        _cleanup_close_ int fd = mkdir_in_root(rootfd, "/sys", err);
+        int r;
+
+        if (fd < 0)
+                return fd;
+        if (mount_at_fd("sysfs", fd, "sysfs", MS_NOSUID | MS_NODEV | MS_NOEXEC | MS_RDONLY, NULL,
+                        "sysfs", err) == 0)
+                return 0;
+        /* sysfs may be refused (e.g. hostNetwork in a user namespace): bind the host's. */
+        r = mount_at_fd("/sys", fd, NULL, MS_BIND | MS_REC, NULL, "/sys (bind)", err);
+        if (r < 0)
+                return r;
+        return remount_ro_in_root(rootfd, "/sys", err);
+}
+
+static bool root_has_etc(int rootfd)
+{
+        struct stat st;
+        _cleanup_close_ int fd = open_in_root(rootfd, "/etc", 0);
+
+        return fd >= 0 && fstat(fd, &st) == 0 && S_ISDIR(st.st_mode);
+}
+
+/* The bind source: SOURCE, or SUB_PATH below it without leaving it (created as
+ * a directory when missing, like kubelet's subPath). Returns an O_PATH fd. */
+static int bind_source_open(const struct ctr_mount *m, struct pfs_error *err)
+{
+        _cleanup_close_ int base = open(m->source, O_PATH | O_CLOEXEC);
+        int fd;
+
+        if (base < 0)
+                return pfs_error_set(err, errno, "open volume source '%s'", m->source);
+        if (!m->sub_path || !*m->sub_path)
+                return steal_fd(&base);
+        fd = pfs_openat2(base, m->sub_path, O_PATH | O_CLOEXEC, 0, RESOLVE_BENEATH | RESOLVE_NO_MAGICLINKS);
+        if (fd < 0 && errno == ENOENT) {
+                /* Create below the resolved base only; a symlink escaping it is refused below. */
+                int dfd = mkdir_in_root(base, m->sub_path, err);
+
+                if (dfd < 0)
+                        return pfs_error_wrap(err, "subPath \"%s\"", m->sub_path);
+                close(dfd);
+                fd = pfs_openat2(base, m->sub_path, O_PATH | O_CLOEXEC, 0, RESOLVE_BENEATH | RESOLVE_NO_MAGICLINKS);
+        }
+        if (fd < 0)
+                return pfs_error_set(err, errno, "subPath \"%s\" of '%s'%s", m->sub_path, m->source,
+                                     errno == EXDEV ? ": it leaves the volume" : "");
+        return fd;
+}
+
+static int bind_mount(int rootfd, const struct ctr_mount *m, struct pfs_error *err)
+{
+        _cleanup_close_ int src = -1, dst = -1;
+        struct fdpath p, q;
+        struct stat st;
+
+        if (m->if_etc && !root_has_etc(rootfd))
+                return 0;
+        if (m->optional && access(m->source, F_OK) < 0)
+                return 0;
+        src = bind_source_open(m, err);
+        if (src < 0)
+                return src;
+        if (fstat(src, &st) < 0)
+                return pfs_error_set(err, errno, "stat '%s'", m->source);
+        dst = S_ISDIR(st.st_mode) ? mkdir_in_root(rootfd, m->target, err) : mkfile_in_root(rootfd, m->target, err);
+        if (dst < 0)
+                return dst;
+        if (mount(fd_path(&p, src), fd_path(&q, dst), NULL, MS_BIND | MS_REC, NULL) < 0)
+                return pfs_error_set(err, errno, "bind '%s' on '%s'", m->source, m->target);
+        if (!m->read_only)
+                return 0;
+        return remount_ro_in_root(rootfd, m->target, err);
+}
+
+static int pivot(const char *rootfs, struct pfs_error *err)
+{
+        /* pivot_root(".", ".") stacks the old root on the new one; detaching it leaves the new. */
+        if (chdir(rootfs) < 0)
+                return pfs_error_set(err, errno, "chdir '%s'", rootfs);
+        if (pfs_pivot_root(".", ".") < 0)
+                return pfs_error_set(err, errno, "pivot_root");
+        if (umount2(".", MNT_DETACH) < 0)
+                return pfs_error_set(err, errno, "detach the old root");
+        if (chdir("/") < 0)
+                return pfs_error_set(err, errno, "chdir /");
+        return 0;
+}
+
+int ctr_root_setup(const struct ctr_root *root, struct pfs_error *err)
+{
+        _cleanup_close_ int rootfd = -1;
+        int r;
+
+        if (mount(NULL, "/", NULL, MS_REC | MS_PRIVATE, NULL) < 0)
+                return pfs_error_set(err, errno, "make / private");
+        /* pivot_root needs a mount point; the bind also keeps our mounts off the image. */
+        if (mount(root->rootfs, root->rootfs, NULL, MS_BIND | MS_REC, NULL) < 0)
+                return pfs_error_set(err, errno, "bind the root filesystem '%s'", root->rootfs);
+        rootfd = open(root->rootfs, O_PATH | O_DIRECTORY | O_CLOEXEC);
+        if (rootfd < 0)
+                return pfs_error_set(err, errno, "open '%s'", root->rootfs);
+        r = mount_fs_in_root(rootfd, "/proc", "proc", "proc", MS_NOSUID | MS_NODEV | MS_NOEXEC, NULL, err);
+        if (r >= 0)
+                r = dev_setup(rootfd, err);
+        if (r >= 0)
+                r = sys_setup(rootfd, err);
+        for (size_t i = 0; r >= 0 && i < root->n_mounts; i++)
+                r = bind_mount(rootfd, &root->mounts[i], err);
+        if (r < 0)
+                return r;
+        return pivot(root->rootfs, err);
+}

@@ -1,0 +1,29 @@
+/* The container's filesystem, prepared by the sandbox before clone (container.c)
+ * and built by the child in its new mount namespace (mount.c). */
+#pragma once
+#include <stdbool.h>
+#include <stddef.h>
+#include "pfs/error.h"
+
+/* One bind mount into the container. Sources are host paths (trusted: the
+ * pod's volumes dir or a hostPath); targets are resolved inside the rootfs
+ * (hostile: symlinks are followed as if the rootfs were /). */
+struct ctr_mount {
+        const char *source;     /* host path */
+        const char *sub_path;   /* path below source (created as a directory if missing), or NULL */
+        const char *target;     /* absolute path inside the container */
+        bool read_only;
+        bool if_etc;            /* only when the image has an /etc directory (hostname, hosts) */
+        bool optional;          /* skip when the source is missing */
+};
+
+struct ctr_root {
+        const char *rootfs;     /* host path of the image root filesystem */
+        const struct ctr_mount *mounts;
+        size_t n_mounts;
+        bool sysfs_ro;          /* always true today (as for an unprivileged container) */
+};
+
+/* In the child: private /, rootfs bind, /proc, /dev, /sys, the mounts, then
+ * pivot_root into it. Leaves the cwd at the new /. */
+int ctr_root_setup(const struct ctr_root *root, struct pfs_error *err);

@@ -1,0 +1,243 @@
+/* The pod's volumes on the host: emptyDir directories under volumes_dir (tmpfs
+ * for medium Memory), hostPath type checks as kubelet does them, and the
+ * pod-wide /etc/hostname, /etc/hosts and /etc/resolv.conf files containers get. */
+#include <errno.h>
+#include <fcntl.h>
+#include <limits.h>
+#include <stdio.h>
+#include <string.h>
+#include <sys/mount.h>
+#include <sys/stat.h>
+#include <sys/statfs.h>
+#include <linux/magic.h>
+#include "pfs/util.h"
+#include "runtime.h"
+
+/* Parse a Kubernetes quantity ("64Mi", "1G", "500k", "1e6", "1.5Gi") to bytes. */
+int pod_quantity_parse_bytes(const char *s, uint64_t *ret_bytes)
+{
+        static const struct { const char *suffix; double mult; } units[] = {
+                { "Ki", 1024.0 }, { "Mi", 1048576.0 }, { "Gi", 1073741824.0 },
+                { "Ti", 1099511627776.0 }, { "Pi", 1125899906842624.0 },
+                { "k", 1e3 }, { "M", 1e6 }, { "G", 1e9 }, { "T", 1e12 }, { "P", 1e15 },
+                { "m", 1e-3 }, { "", 1.0 },
+        };
+        char *end;
+        double v;
+
+        errno = 0;
+        v = strtod(s, &end);
+        if (errno || end == s || v < 0)
+                return -EINVAL;
+        for (size_t i = 0; i < ARRAY_SIZE(units); i++) {
+                if (strcmp(end, units[i].suffix) == 0) {
+                        v *= units[i].mult;
+                        if (v > (double)UINT64_MAX / 2)
+                                return -ERANGE;
+                        *ret_bytes = (uint64_t)(v + 0.999999);
+                        return 0;
+                }
+        }
+        return -EINVAL;
+}
+
+static bool is_mount_point_at(int dirfd, const char *name)
+{
+        struct stat a, b;
+        _cleanup_close_ int fd = openat(dirfd, name, O_PATH | O_DIRECTORY | O_NOFOLLOW | O_CLOEXEC);
+
+        if (fd < 0 || fstat(fd, &a) < 0 || fstatat(fd, "..", &b, 0) < 0)
+                return false;
+        return a.st_dev != b.st_dev;
+}
+
+static int empty_dir_prepare(int vfd, const char *vdir, const struct pod_volume *v, struct pfs_error *err)
+{
+        _cleanup_free_ char *path = NULL, *opts = NULL;
+        uint64_t bytes = 0;
+
+        /* kubelet makes emptyDir world-writable so any container user can use it. */
+        if (mkdirat(vfd, v->name, 0777) < 0 && errno != EEXIST)
+                return pfs_error_set(err, errno, "emptyDir \"%s\": mkdir", v->name);
+        if (fchmodat(vfd, v->name, 0777, AT_SYMLINK_NOFOLLOW) < 0 && errno != EOPNOTSUPP)
+                return pfs_error_set(err, errno, "emptyDir \"%s\": chmod", v->name);
+        if (!v->medium || strcmp(v->medium, "Memory") != 0 || is_mount_point_at(vfd, v->name))
+                return 0;
+        if (v->size_limit && pod_quantity_parse_bytes(v->size_limit, &bytes) < 0)
+                return pfs_error_set(err, EINVAL, "emptyDir \"%s\": invalid sizeLimit \"%s\"",
+                                     v->name, v->size_limit);
+        opts = bytes ? xasprintf("mode=0777,size=%llu", (unsigned long long)bytes) : xstrdup("mode=0777");
+        path = xasprintf("%s/%s", vdir, v->name);
+        if (mount("tmpfs", path, "tmpfs", MS_NOSUID | MS_NODEV, opts) < 0)
+                return pfs_error_set(err, errno, "emptyDir \"%s\": mount tmpfs on '%s'", v->name, path);
+        return 0;
+}
+
+static int host_path_check(const char *path, const char *type, struct pfs_error *err)
+{
+        struct stat st;
+        bool exists = stat(path, &st) == 0;
+        const char *want;
+
+        if (!type || !*type) {
+                /* Like containerd's CRI: a missing bind source becomes a directory. */
+                if (!exists)
+                        return pfs_mkdir_p_at(AT_FDCWD, path, 0755, err);
+                return 0;
+        }
+        if (!strcmp(type, "DirectoryOrCreate") && !exists)
+                return pfs_mkdir_p_at(AT_FDCWD, path, 0755, err);
+        if (!strcmp(type, "FileOrCreate") && !exists) {
+                int fd = open(path, O_WRONLY | O_CREAT | O_NOCTTY | O_CLOEXEC, 0644);
+
+                if (fd < 0)
+                        return pfs_error_set(err, errno, "hostPath: create file %s", path);
+                close(fd);
+                return 0;
+        }
+        if (!strcmp(type, "Directory") || !strcmp(type, "DirectoryOrCreate")) {
+                if (exists && S_ISDIR(st.st_mode))
+                        return 0;
+                want = "a directory";
+        } else if (!strcmp(type, "File") || !strcmp(type, "FileOrCreate")) {
+                if (exists && S_ISREG(st.st_mode))
+                        return 0;
+                want = "a file";
+        } else if (!strcmp(type, "Socket")) {
+                if (exists && S_ISSOCK(st.st_mode))
+                        return 0;
+                want = "a socket file";
+        } else if (!strcmp(type, "CharDevice")) {
+                if (exists && S_ISCHR(st.st_mode))
+                        return 0;
+                want = "a character device";
+        } else if (!strcmp(type, "BlockDevice")) {
+                if (exists && S_ISBLK(st.st_mode))
+                        return 0;
+                want = "a block device";
+        } else {
+                return pfs_error_set(err, EINVAL, "%s is an invalid volume type", type);
+        }
+        return pfs_error_set(err, exists ? EINVAL : ENOENT, "hostPath type check failed: %s is not %s",
+                             path, want);
+}
+
+static int write_small_file_at(int dirfd, const char *name, const char *data, struct pfs_error *err)
+{
+        return pfs_write_file_atomic_at(dirfd, name, data, strlen(data), 0644, err);
+}
+
+static int copy_host_file_at(int dirfd, const char *name, const char *host_path, const char *fallback,
+                             struct pfs_error *err)
+{
+        _cleanup_free_ char *data = NULL;
+        size_t len;
+
+        if (pfs_read_file_at(AT_FDCWD, host_path, &data, &len, NULL) < 0)
+                return write_small_file_at(dirfd, name, fallback, err);
+        return pfs_write_file_atomic_at(dirfd, name, data, len, 0644, err);
+}
+
+/* The pod's managed /etc files, shared by its containers like kubelet's etc-hosts. */
+static int etc_files_prepare(int vfd, const struct pod_spec *spec, struct pfs_error *err)
+{
+        _cleanup_close_ int fd = -1;
+        _cleanup_free_ char *hosts = NULL, *hostname = NULL;
+        char host[HOST_NAME_MAX + 1] = "";
+        int r;
+
+        if (mkdirat(vfd, POD_ETC_DIR, 0755) < 0 && errno != EEXIST)
+                return pfs_error_set(err, errno, "mkdir '%s'", POD_ETC_DIR);
+        fd = openat(vfd, POD_ETC_DIR, O_RDONLY | O_DIRECTORY | O_NOFOLLOW | O_CLOEXEC);
+        if (fd < 0)
+                return pfs_error_set(err, errno, "open '%s'", POD_ETC_DIR);
+        if (spec->host_network) {
+                gethostname(host, sizeof(host) - 1);
+                hostname = xasprintf("%s\n", host);
+                r = copy_host_file_at(fd, "hosts", "/etc/hosts", "127.0.0.1\tlocalhost\n", err);
+        } else {
+                hostname = xasprintf("%s\n", pod_ns_hostname(spec));
+                hosts = xasprintf("# Kubernetes-managed hosts file.\n"
+                                  "127.0.0.1\tlocalhost\n"
+                                  "::1\tlocalhost ip6-localhost ip6-loopback\n"
+                                  "fe00::0\tip6-localnet\n"
+                                  "fe00::0\tip6-mcastprefix\n"
+                                  "fe00::1\tip6-allnodes\n"
+                                  "fe00::2\tip6-allrouters\n"
+                                  "127.0.1.1\t%s\n", pod_ns_hostname(spec));
+                r = write_small_file_at(fd, "hosts", hosts, err);
+        }
+        if (r >= 0)
+                r = write_small_file_at(fd, "hostname", hostname, err);
+        if (r >= 0)
+                r = copy_host_file_at(fd, "resolv.conf", "/etc/resolv.conf", "", err);
+        return r;
+}
+
+/* One /dev/shm per pod, as the pause container's is shared in Kubernetes. */
+static int shm_prepare(int vfd, const char *vdir, struct pfs_error *err)
+{
+        _cleanup_free_ char *path = NULL;
+
+        if (mkdirat(vfd, POD_SHM_DIR, 01777) < 0 && errno != EEXIST)
+                return pfs_error_set(err, errno, "mkdir '%s'", POD_SHM_DIR);
+        if (is_mount_point_at(vfd, POD_SHM_DIR))
+                return 0;
+        path = xasprintf("%s/%s", vdir, POD_SHM_DIR);
+        if (mount("shm", path, "tmpfs", MS_NOSUID | MS_NODEV | MS_NOEXEC, "mode=1777,size=65536k") < 0)
+                return pfs_error_set(err, errno, "mount the pod's /dev/shm on '%s'", path);
+        return 0;
+}
+
+static void unmount_and_remove_at(int vfd, const char *vdir, const char *name)
+{
+        if (is_mount_point_at(vfd, name)) {
+                _cleanup_free_ char *path = xasprintf("%s/%s", vdir, name);
+
+                if (umount2(path, MNT_DETACH | UMOUNT_NOFOLLOW) < 0)
+                        return;         /* never delete below a mount we could not remove */
+        }
+        pfs_rm_rf_at(vfd, name, NULL);
+}
+
+int pod_volumes_prepare(const struct pod_spec *spec, const char *volumes_dir, struct pfs_error *err)
+{
+        _cleanup_close_ int vfd = -1;
+        int r;
+
+        r = pfs_mkdir_p_at(AT_FDCWD, volumes_dir, 0755, err);
+        if (r < 0)
+                return pfs_error_wrap(err, "volumes directory");
+        vfd = open(volumes_dir, O_RDONLY | O_DIRECTORY | O_CLOEXEC);
+        if (vfd < 0)
+                return pfs_error_set(err, errno, "open '%s'", volumes_dir);
+        for (size_t i = 0; i < spec->n_volumes; i++) {
+                const struct pod_volume *v = &spec->volumes[i];
+
+                if (v->kind == POD_VOLUME_EMPTY_DIR)
+                        r = empty_dir_prepare(vfd, volumes_dir, v, err);
+                else
+                        r = host_path_check(v->host_path, v->host_path_type, err);
+                if (r < 0)
+                        return pfs_error_wrap(err, "MountVolume.SetUp failed for volume \"%s\"", v->name);
+        }
+        r = etc_files_prepare(vfd, spec, err);
+        if (r < 0)
+                return pfs_error_wrap(err, "pod /etc files");
+        return shm_prepare(vfd, volumes_dir, err);
+}
+
+void pod_volumes_release(const struct pod_spec *spec, const char *volumes_dir)
+{
+        _cleanup_close_ int vfd = open(volumes_dir, O_RDONLY | O_DIRECTORY | O_CLOEXEC);
+
+        if (vfd < 0)
+                return;
+        for (size_t i = 0; i < spec->n_volumes; i++) {
+                if (spec->volumes[i].kind == POD_VOLUME_EMPTY_DIR)
+                        unmount_and_remove_at(vfd, volumes_dir, spec->volumes[i].name);
+        }
+        unmount_and_remove_at(vfd, volumes_dir, POD_SHM_DIR);
+        pfs_rm_rf_at(vfd, POD_ETC_DIR, NULL);
+        pfs_rm_rf_at(vfd, POD_TERMINATION_DIR, NULL);
+}

@@ -1,0 +1,401 @@
+/* Root-only test of the container mechanics: pod namespaces, images, volumes,
+ * ctr_spawn on a busybox root filesystem built from the host's busybox-static.
+ * Exits 77 (skip) when not root or when busybox is missing. */
+#include <errno.h>
+#include <fcntl.h>
+#include <net/if.h>
+#include <poll.h>
+#include <sched.h>
+#include <signal.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/mount.h>
+#include <sys/stat.h>
+#include <sys/wait.h>
+#include <unistd.h>
+#include "pfs/util.h"
+#include "runtime.h"
+#include "tap.h"
+
+#ifndef P_PIDFD
+#define P_PIDFD 3
+#endif
+
+static char tmpdir[] = "/tmp/podfs-test-container-XXXXXX";
+static char *rootfs, *volumes, *state;
+static struct pod_ns the_ns;
+
+static int sh(const char *fmt, ...) __attribute__((format(printf, 1, 2)));
+static int sh(const char *fmt, ...)
+{
+        _cleanup_free_ char *cmd = NULL;
+        va_list ap;
+        int r;
+
+        va_start(ap, fmt);
+        r = vasprintf(&cmd, fmt, ap);
+        va_end(ap);
+        if (r < 0)
+                return -1;
+        return system(cmd);
+}
+
+static const char *busybox_path(void)
+{
+        static const char *cands[] = { "/bin/busybox", "/usr/bin/busybox" };
+
+        for (size_t i = 0; i < ARRAY_SIZE(cands); i++)
+                if (access(cands[i], X_OK) == 0)
+                        return cands[i];
+        return NULL;
+}
+
+/* ROOTFS/bin/busybox with an applet symlink per applet, an /etc, and a symlink
+ * "evil" pointing at the host's /etc (it must resolve inside the rootfs). */
+static int rootfs_build(const char *bb)
+{
+        _cleanup_free_ char *cmd = xasprintf("%s --list", bb);
+        char line[256];
+        FILE *f;
+
+        if (sh("mkdir -p %s/bin %s/etc %s/tmp && cp %s %s/bin/busybox", rootfs, rootfs, rootfs, bb, rootfs))
+                return -1;
+        f = popen(cmd, "r");
+        if (!f)
+                return -1;
+        while (fgets(line, sizeof(line), f)) {
+                _cleanup_free_ char *link = NULL;
+
+                line[strcspn(line, "\n")] = '\0';
+                if (!*line || strchr(line, '/') || !strcmp(line, "busybox"))
+                        continue;
+                link = xasprintf("%s/bin/%s", rootfs, line);
+                symlink("busybox", link);
+        }
+        pclose(f);
+        return sh("ln -s /etc %s/evil", rootfs);
+}
+
+static struct pod_container *ctr_new(const char *name, const char *cmd)
+{
+        struct pod_container *c = xcalloc(1, sizeof(*c));
+
+        c->name = xstrdup(name);
+        c->image = xstrdup("busybox");
+        c->command = xcalloc(3, sizeof(char *));
+        c->command[0] = xstrdup("sh");
+        c->command[1] = xstrdup("-c");
+        c->n_command = 2;
+        c->args = xcalloc(1, sizeof(char *));
+        c->args[0] = xstrdup(cmd);
+        c->n_args = 1;
+        c->termination_message_path = xstrdup("/dev/termination-log");
+        return c;
+}
+
+static void ctr_mount(struct pod_container *c, const char *vol, const char *path, const char *sub, bool ro)
+{
+        c->mounts = xrealloc(c->mounts, (c->n_mounts + 1) * sizeof(*c->mounts));
+        c->mounts[c->n_mounts++] = (struct pod_volume_mount){
+                .name = xstrdup(vol), .mount_path = xstrdup(path),
+                .sub_path = sub ? xstrdup(sub) : NULL, .read_only = ro,
+        };
+}
+
+static struct pod_spec pod = {
+        .name = "web-pod",
+        .namespace = "default",
+        .hostname = NULL,
+};
+
+/* Run C in the pod; returns its exit status (or -errno from ctr_spawn), output in out. */
+static int run(struct pod_container *c, char *out, size_t outsz, struct pfs_error *err)
+{
+        int p[2];
+        pid_t pid;
+        int pidfd, r;
+        size_t n = 0;
+        ssize_t k;
+        siginfo_t si = { 0 };
+        struct ctr_launch l = {
+                .pod = &pod, .ctr = c, .ns = &the_ns, .rootfs = rootfs,
+                .volumes_dir = volumes, .cgroup_fd = -1,
+        };
+
+        if (pipe2(p, O_CLOEXEC) < 0)
+                return -errno;
+        l.stdout_fd = l.stderr_fd = p[1];
+        pfs_error_clear(err);
+        r = ctr_spawn(&l, &pid, &pidfd, err);
+        close(p[1]);
+        while (r == 0 && n + 1 < outsz && (k = read(p[0], out + n, outsz - 1 - n)) > 0)
+                n += (size_t)k;
+        out[n] = '\0';
+        close(p[0]);
+        if (r < 0)
+                return r;
+        waitid((idtype_t)P_PIDFD, (id_t)pidfd, &si, WEXITED);
+        close(pidfd);
+        return si.si_code == CLD_EXITED ? si.si_status : 128 + si.si_status;
+}
+
+static void ns_link(pid_t pid, const char *ns, char buf[static 64])
+{
+        char path[64];
+        ssize_t n;
+
+        snprintf(path, sizeof(path), "/proc/%d/ns/%s", (int)pid, ns);
+        n = readlink(path, buf, 63);
+        buf[n > 0 ? n : 0] = '\0';
+}
+
+static void test_image(void)
+{
+        struct pfs_error err = { 0 };
+        char *root = NULL, *id = NULL;
+        _cleanup_free_ char *link = xasprintf("%s/images/busybox:1.36", state);
+
+        sh("mkdir -p %s/images", state);
+        symlink(rootfs, link);
+        tap_ok(image_resolve(state, "busybox:1.36", &root, &id, &err) == 0 && strcmp(root, rootfs) == 0,
+               "image_resolve follows a symlink in the image store");
+        free(root);
+        free(id);
+        tap_ok(image_resolve(state, "busybox", &root, &id, &err) == -ENOENT && strstr(err.msg, "not found"),
+               "image_resolve: a missing image is -ENOENT (%s)", err.msg);
+        tap_ok(image_resolve(state, rootfs, &root, &id, &err) == 0, "image_resolve takes an absolute path");
+        free(root);
+        free(id);
+        tap_ok(image_resolve(state, "../../etc", &root, &id, &err) == -EINVAL, "image_resolve refuses '..'");
+}
+
+static void test_basic(void)
+{
+        struct pfs_error err = { 0 };
+        char out[4096], a[64], b[64];
+        struct pod_container *c = ctr_new("app", "echo hi");
+        int r;
+
+        r = run(c, out, sizeof(out), &err);
+        tap_ok(r == 0 && !strcmp(out, "hi\n"), "echo hi reaches the log pipe (r=%d, %s)", r, err.msg);
+
+        c->args[0] = xstrdup("echo $$$$; hostname; cat /etc/hostname; for n in mnt pid net uts; do "
+                             "readlink /proc/self/ns/$n; done; cat /sys/class/net/lo/flags");
+        r = run(c, out, sizeof(out), &err);
+        tap_ok(r == 0, "namespace probe runs (%s)", err.msg);
+        tap_ok(!strncmp(out, "1\n", 2), "the container is pid 1 of its pid namespace");
+        tap_ok(strstr(out, "\nweb-pod\nweb-pod\n") != NULL, "hostname and /etc/hostname are the pod's");
+        ns_link(getpid(), "mnt", a);
+        tap_ok(strstr(out, a) == NULL, "own mount namespace");
+        ns_link(getpid(), "pid", b);
+        tap_ok(strstr(out, b) == NULL, "own pid namespace");
+        ns_link(getpid(), "net", a);
+        tap_ok(strstr(out, a) != NULL, "the pod's network namespace");
+        ns_link(getpid(), "uts", a);
+        tap_ok(strstr(out, a) != NULL, "the pod's uts namespace");
+        tap_ok(strstr(out, "0x9\n") || strstr(out, "0x49\n"), "lo is up in the pod network namespace");
+        if (strncmp(out, "1\n", 2) != 0)
+                printf("# output: %s\n", out);
+}
+
+static void test_env_caps_workdir(void)
+{
+        struct pfs_error err = { 0 };
+        char out[4096];
+        struct pod_container *c = ctr_new("env", "echo \"$GREETING\" \"$HOSTNAME\" \"$PATH\"; pwd; "
+                                                 "grep CapBnd /proc/self/status; ls -l /dev/null; echo -n msg > /dev/termination-log");
+        _cleanup_free_ char *term = NULL, *msg = NULL;
+        size_t len;
+        int r;
+
+        c->env = xcalloc(2, sizeof(*c->env));
+        c->env[0] = (struct pod_env){ .name = "WHO", .value = "world" };
+        c->env[1] = (struct pod_env){ .name = "GREETING", .value = "hello $(WHO) $(NOPE) $$(WHO)" };
+        c->n_env = 2;
+        c->working_dir = xstrdup("/work/dir");
+        r = run(c, out, sizeof(out), &err);
+        tap_ok(r == 0, "env probe runs (%s)", err.msg);
+        tap_ok(strstr(out, "hello world $(NOPE) $(WHO) web-pod /usr/local/sbin:/usr/local/bin:/usr/sbin:/usr/bin:/sbin:/bin\n") != NULL,
+               "environment: $(VAR) expansion, HOSTNAME, default PATH");
+        tap_ok(strstr(out, "\n/work/dir\n") != NULL, "a missing workingDir is created");
+        tap_ok(strstr(out, "CapBnd:\t00000000a80425fb") != NULL, "the default capability bounding set");
+        tap_ok(strstr(out, "crw-rw-rw-") != NULL, "/dev/null is a character device");
+        term = ctr_termination_log_path(volumes, "env");
+        tap_ok(pfs_read_file_at(AT_FDCWD, term, &msg, &len, NULL) == 0 && !strcmp(msg, "msg"),
+               "terminationMessagePath reaches the host file");
+        if (r != 0 || !strstr(out, "hello"))
+                printf("# output: %s\n", out);
+}
+
+static void test_exec_errors(void)
+{
+        struct pfs_error err = { 0 };
+        char out[256];
+        struct pod_container *c = ctr_new("bad", "true");
+        int r;
+
+        c->command[0] = xstrdup("no-such-binary");
+        c->n_command = 1;
+        c->n_args = 0;
+        r = run(c, out, sizeof(out), &err);
+        tap_ok(r == -ENOENT, "a missing executable is -ENOENT");
+        tap_is_str(err.msg, "exec: \"no-such-binary\": executable file not found in $PATH", "its message");
+        c->command[0] = xstrdup("/bin/nope");
+        r = run(c, out, sizeof(out), &err);
+        tap_ok(r == -ENOENT && strstr(err.msg, "stat /bin/nope: no such file"), "a missing absolute path (%s)", err.msg);
+        c->n_command = 0;
+        r = run(c, out, sizeof(out), &err);
+        tap_ok(r == -EINVAL && !strcmp(err.msg, "no command specified"), "no command specified");
+}
+
+static void test_volumes(void)
+{
+        struct pfs_error err = { 0 };
+        char out[4096];
+        struct pod_container *w = ctr_new("writer", "echo shared > /data/f"), *rd = ctr_new("reader", "cat /data/f");
+        struct pod_container *ro = ctr_new("ro", "echo x > /ro/f");
+        struct pod_container *esc = ctr_new("esc", "touch /evil/podfs-escape-probe/x");
+        struct pod_container *sub = ctr_new("sub", "echo s > /s/f");
+        _cleanup_free_ char *host = xasprintf("%s/host", tmpdir), *probe = NULL;
+        int r;
+
+        ctr_mount(w, "scratch", "/data", NULL, false);
+        ctr_mount(rd, "scratch", "/data", NULL, true);
+        ctr_mount(ro, "hp", "/ro", NULL, true);
+        ctr_mount(esc, "scratch", "/evil/podfs-escape-probe", NULL, false);
+        ctr_mount(sub, "hp", "/s", "a/b", false);
+        r = run(w, out, sizeof(out), &err);
+        tap_ok(r == 0, "emptyDir writer (%d %s %s)", r, err.msg, out);
+        r = run(rd, out, sizeof(out), &err);
+        tap_ok(r == 0 && !strcmp(out, "shared\n"), "emptyDir is shared between containers");
+        r = run(ro, out, sizeof(out), &err);
+        tap_ok(r != 0 && strstr(out, "Read-only file system"), "a readOnly mount refuses writes (%d: %s)", r, out);
+        probe = xasprintf("%s/f", host);
+        tap_ok(access(probe, F_OK) < 0, "nothing was written through the readOnly mount");
+        r = run(esc, out, sizeof(out), &err);
+        tap_ok(r == 0, "mount below a symlink to /etc runs (%s)", err.msg);
+        tap_ok(access("/etc/podfs-escape-probe", F_OK) < 0, "the symlink did not lead the mount to the host's /etc");
+        free(probe);
+        probe = xasprintf("%s/etc/podfs-escape-probe", rootfs);
+        tap_ok(access(probe, F_OK) == 0, "the mount landed inside the rootfs");
+        r = run(sub, out, sizeof(out), &err);
+        free(probe);
+        probe = xasprintf("%s/a/b/f", host);
+        tap_ok(r == 0 && access(probe, F_OK) == 0, "subPath is created inside the volume");
+        sh("ln -s / %s/up", host);
+        sub->mounts[0].sub_path = xstrdup("up");
+        r = run(sub, out, sizeof(out), &err);
+        tap_ok(r < 0 && strstr(err.msg, "leaves the volume"), "a subPath symlink escaping the volume is refused (%s)",
+               err.msg);
+}
+
+static void test_host_path_types(void)
+{
+        struct pfs_error err = { 0 };
+        struct pod_volume v = { .name = "x", .kind = POD_VOLUME_HOST_PATH };
+        struct pod_spec p = { .name = "t", .volumes = &v, .n_volumes = 1 };
+        _cleanup_free_ char *vd = xasprintf("%s/vt", tmpdir);
+        _cleanup_free_ char *dir = xasprintf("%s/created/dir", tmpdir), *file = xasprintf("%s/created-file", tmpdir);
+        struct stat st;
+
+        v.host_path = dir;
+        v.host_path_type = "DirectoryOrCreate";
+        tap_ok(pod_volumes_prepare(&p, vd, &err) == 0 && stat(dir, &st) == 0 && S_ISDIR(st.st_mode) &&
+               (st.st_mode & 07777) == 0755, "DirectoryOrCreate creates 0755");
+        v.host_path = file;
+        v.host_path_type = "FileOrCreate";
+        tap_ok(pod_volumes_prepare(&p, vd, &err) == 0 && stat(file, &st) == 0 && S_ISREG(st.st_mode) &&
+               (st.st_mode & 07777) == 0644, "FileOrCreate creates 0644");
+        v.host_path_type = "Directory";
+        pod_volumes_prepare(&p, vd, &err);
+        tap_ok(strstr(err.msg, "hostPath type check failed: ") && strstr(err.msg, "is not a directory"),
+               "Directory on a file: %s", err.msg);
+        v.host_path = "/dev/null";
+        v.host_path_type = "CharDevice";
+        tap_ok(pod_volumes_prepare(&p, vd, &err) == 0, "CharDevice /dev/null");
+        v.host_path_type = "Socket";
+        tap_ok(pod_volumes_prepare(&p, vd, &err) < 0 && strstr(err.msg, "is not a socket file"), "Socket check");
+        pod_volumes_release(&p, vd);
+}
+
+/* shareProcessNamespace: a pause process is pid 1 and the containers see it. */
+static void test_share_pid(void)
+{
+        int p[2];
+        pid_t child;
+        char out[256] = "";
+        ssize_t n;
+        int status;
+
+        if (pipe(p) < 0)
+                return;
+        child = fork();
+        if (child == 0) {
+                struct pfs_error err = { 0 };
+                struct pod_spec sp = pod;
+                struct pod_container *c = ctr_new("a", "echo $$$$; cat /proc/1/comm");
+                char buf[256];
+
+                close(p[0]);
+                sp.share_process_namespace = true;
+                if (pod_ns_setup(&sp, &the_ns, &err) < 0 || the_ns.pause_pid <= 0)
+                        _exit(1);
+                pod = sp;
+                run(c, buf, sizeof(buf), &err);
+                if (write(p[1], buf, strlen(buf)) < 0)
+                        _exit(1);
+                _exit(0);
+        }
+        close(p[1]);
+        n = read(p[0], out, sizeof(out) - 1);
+        out[n > 0 ? n : 0] = '\0';
+        close(p[0]);
+        waitpid(child, &status, 0);
+        tap_ok(WIFEXITED(status) && WEXITSTATUS(status) == 0, "pod_ns_setup with shareProcessNamespace");
+        tap_ok(strncmp(out, "1\n", 2) != 0 && strstr(out, "\npause\n"), "containers share the pid namespace of pause");
+}
+
+int main(void)
+{
+        struct pfs_error err = { 0 };
+        struct pod_volume vols[2] = {
+                { .name = "scratch", .kind = POD_VOLUME_EMPTY_DIR, .medium = "" },
+                { .name = "hp", .kind = POD_VOLUME_HOST_PATH, .host_path_type = "DirectoryOrCreate" },
+        };
+        const char *bb = busybox_path();
+        int r;
+
+        if (geteuid() != 0) {
+                printf("1..0 # SKIP needs root (namespaces, mounts)\n");
+                return 77;
+        }
+        if (!bb) {
+                printf("1..0 # SKIP needs busybox-static\n");
+                return 77;
+        }
+        /* Mounts the test makes on the host side (tmpfs volumes) vanish with it. */
+        if (unshare(CLONE_NEWNS) < 0 || mount(NULL, "/", NULL, MS_REC | MS_PRIVATE, NULL) < 0 || !mkdtemp(tmpdir))
+                return 1;
+        rootfs = xasprintf("%s/rootfs", tmpdir);
+        volumes = xasprintf("%s/volumes", tmpdir);
+        state = xasprintf("%s/state", tmpdir);
+        vols[1].host_path = xasprintf("%s/host", tmpdir);
+        pod.volumes = vols;
+        pod.n_volumes = 2;
+        tap_ok(rootfs_build(bb) == 0, "busybox root filesystem");
+        test_image();
+        test_host_path_types();
+        r = pod_ns_setup(&pod, &the_ns, &err);
+        tap_ok(r == 0 && the_ns.own_net && the_ns.pause_pid == 0, "pod_ns_setup (%s)", err.msg);
+        r = pod_volumes_prepare(&pod, volumes, &err);
+        tap_ok(r == 0, "pod_volumes_prepare (%s)", err.msg);
+        test_basic();
+        test_env_caps_workdir();
+        test_exec_errors();
+        test_volumes();
+        test_share_pid();
+        pod_volumes_release(&pod, volumes);
+        sh("rm -rf %s", tmpdir);
+        return tap_done();
+}
