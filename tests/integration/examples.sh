@@ -1,0 +1,38 @@
+#!/bin/bash
+# Every manifest in examples/ runs as it is, with the busybox image.
+# timeout: 120
+. "$(dirname "$0")/lib.sh"
+podfs_setup
+D=$MNT/default
+EX=$TOP/examples
+
+for f in hello two-containers job multi; do
+        check "cp examples/$f.yaml" cp "$EX/$f.yaml" "$D/"
+done
+
+check "hello Running" wait_for "$D/hello/phase" Running 20
+check "hello greets" wait_grep "$D/hello/logs/hello" '^hello from podfs, pod hello$' 10
+check "hello ticks" wait_grep "$D/hello/logs/hello" '^tick 2$' 10
+
+check "two-containers Running" wait_for "$D/two-containers/phase" Running 20
+check "client fetched the page over localhost from the shared volume" \
+        wait_grep "$D/two-containers/logs/client" '^hello through the shared volume$' 20
+check "web served it" wait_grep "$D/two-containers/logs/web" 'response:200' 5
+
+check "job Succeeded" wait_for "$D/job/phase" Succeeded 20
+is "$(ctr default job count exit_code)" 0 "job exit code 0"
+is "$(tail -n 1 "$D/job/logs/count")" done "job log ends with done"
+
+for p in multi-a multi-b; do check "$p Running" wait_for "$D/$p/phase" Running 20; done
+check "multi-a says so" wait_grep "$D/multi-a/logs/main" '^I am a$' 5
+check "multi-b has its env" wait_grep "$D/multi-b/logs/main" '^I am b$' 5
+check "multi-once Succeeded" wait_for "$D/multi-once/phase" Succeeded 20
+
+# the examples stop promptly (they handle SIGTERM)
+t0=$(now_ms)
+for p in hello two-containers job multi-a multi-b multi-once; do rmdir "$D/$p" || fail "rmdir $p"; done
+for p in hello two-containers job multi-a multi-b multi-once; do check "$p gone" wait_gone "$D/$p" 15; done
+t=$(($(now_ms) - t0))
+if [ "$t" -lt 5000 ]; then ok "all examples deleted in ${t} ms"; else fail "deleting the examples took ${t} ms"; fi
+
+finish
