@@ -86,6 +86,9 @@ struct pod_spec {
         /* The document's source text, as accepted (what spec.yaml shows). */
         char *source;
         size_t source_len;
+        /* Additions. */
+        bool enable_service_links;                  /* default true */
+        int source_line;                            /* first line of the document in the file */
 };
 
 /* Parse and validate a manifest file that may hold several documents.

@@ -70,3 +70,13 @@ const char *yval_type_name(enum yval_type t); /* "string", "integer", "boolean",
  * or YAML (block style, like kubectl -o yaml). Map keys keep insertion order. */
 void yval_emit_json(const struct yval *v, bool pretty, struct pfs_buf *out);
 void yval_emit_yaml(const struct yval *v, struct pfs_buf *out);
+
+/* Additions. */
+struct yval *yval_new_float(double f);
+/* The member (key, line, value) of map named key, or NULL. */
+const struct ymember *yval_map_member(const struct yval *map, const char *key);
+/* Deep equality; maps compare as sets of keys, lists in order. NULL == NULL. */
+bool yval_equal(const struct yval *a, const struct yval *b);
+/* Input limits of yval_parse_stream. */
+#define YVAL_MAX_INPUT (1024 * 1024)
+#define YVAL_MAX_DEPTH 64

@@ -1,0 +1,238 @@
+/* pod_manifest_parse: a manifest stream -> validated, defaulted pods, all or
+ * nothing, with errors worded like the API server's and located by line. */
+#include <errno.h>
+#include <string.h>
+#include "spec_internal.h"
+
+static void kv_free(struct pod_kv *kv, size_t n)
+{
+        for (size_t i = 0; i < n; i++) {
+                free(kv[i].key);
+                free(kv[i].value);
+        }
+        free(kv);
+}
+
+static void strv_free(char **v, size_t n)
+{
+        for (size_t i = 0; i < n; i++)
+                free(v[i]);
+        free(v);
+}
+
+static void container_free(struct pod_container *c)
+{
+        free(c->name);
+        free(c->image);
+        free(c->image_pull_policy);
+        strv_free(c->command, c->n_command);
+        strv_free(c->args, c->n_args);
+        for (size_t i = 0; i < c->n_env; i++) {
+                free(c->env[i].name);
+                free(c->env[i].value);
+        }
+        free(c->env);
+        free(c->working_dir);
+        for (size_t i = 0; i < c->n_mounts; i++) {
+                free(c->mounts[i].name);
+                free(c->mounts[i].mount_path);
+                free(c->mounts[i].sub_path);
+        }
+        free(c->mounts);
+        for (size_t i = 0; i < c->n_ports; i++) {
+                free(c->ports[i].name);
+                free(c->ports[i].protocol);
+        }
+        free(c->ports);
+        free(c->termination_message_path);
+        free(c->termination_message_policy);
+}
+
+void pod_spec_free(struct pod_spec *s)
+{
+        if (!s)
+                return;
+        free(s->name);
+        free(s->namespace);
+        kv_free(s->labels, s->n_labels);
+        kv_free(s->annotations, s->n_annotations);
+        for (size_t i = 0; i < s->n_containers; i++)
+                container_free(&s->containers[i]);
+        free(s->containers);
+        for (size_t i = 0; i < s->n_volumes; i++) {
+                free(s->volumes[i].name);
+                free(s->volumes[i].medium);
+                free(s->volumes[i].size_limit);
+                free(s->volumes[i].host_path);
+                free(s->volumes[i].host_path_type);
+        }
+        free(s->volumes);
+        free(s->hostname);
+        free(s->dns_policy);
+        free(s->scheduler_name);
+        free(s->source);
+        free(s);
+}
+
+void pod_spec_free_array(struct pod_spec **pods, size_t n)
+{
+        if (!pods)
+                return;
+        for (size_t i = 0; i < n; i++)
+                pod_spec_free(pods[i]);
+        free(pods);
+}
+
+const char *pod_restart_policy_name(enum pod_restart_policy p)
+{
+        if ((size_t)p < ARRAY_SIZE(spec_restart_policies))
+                return spec_restart_policies[p];
+        return "Always";
+}
+
+const struct pod_container *pod_spec_find_container(const struct pod_spec *spec, const char *name)
+{
+        for (size_t i = 0; i < spec->n_containers; i++)
+                if (spec->containers[i].name && !strcmp(spec->containers[i].name, name))
+                        return &spec->containers[i];
+        return NULL;
+}
+
+/* Namespace and name from the directory the manifest was written to. */
+static void apply_hints(struct spec_errs *e, struct pod_spec *s, const char *ns_hint, const char *name_hint)
+{
+        if (!s->namespace || !*s->namespace) {
+                free(s->namespace);
+                s->namespace = xstrdup(ns_hint ? ns_hint : "default");
+        } else if (ns_hint && strcmp(s->namespace, ns_hint)) {
+                _cleanup_free_ char *why = xasprintf("the namespace of the object does not match the "
+                                                     "namespace of the directory it was written to (%s)", ns_hint);
+
+                spec_err_invalid_str(e, "metadata.namespace", s->namespace, why);
+        }
+        if (!s->name || !*s->name) {
+                free(s->name);
+                s->name = name_hint ? xstrdup(name_hint) : NULL;
+        } else if (name_hint && strcmp(s->name, name_hint)) {
+                _cleanup_free_ char *why = xasprintf("the name of the object does not match the name of "
+                                                     "the pod directory it was written to (%s)", name_hint);
+
+                spec_err_invalid_str(e, "metadata.name", s->name, why);
+        }
+}
+
+/* "FILE: line N: Pod "x" is invalid: a" or "...: [a, b]". */
+static int errs_to_error(const struct spec_errs *e, const char *filename, const char *name,
+                         struct pfs_error *err)
+{
+        struct pfs_buf b = { 0 };
+        _cleanup_free_ char *q = spec_quote(name ? name : "");
+        int r;
+
+        pfs_buf_printf(&b, "%s: line %d: Pod %s is invalid: %s", filename, e->v[0].line, q, e->n > 1 ? "[" : "");
+        for (size_t i = 0; i < e->n; i++)
+                pfs_buf_printf(&b, "%s%s", i ? ", " : "", e->v[i].msg);
+        if (e->n > 1)
+                pfs_buf_puts(&b, "]");
+        r = pfs_error_set(err, EINVAL, "%s", b.data);
+        pfs_buf_free(&b);
+        return r;
+}
+
+/* The document's text for spec.yaml, without a leading "---" line. */
+static void set_source(struct pod_spec *s, const char *text, const struct ydoc *d)
+{
+        size_t start = d->start;
+
+        if (d->end - start >= 4 && !memcmp(text + start, "---", 3) &&
+            (text[start + 3] == '\n' || (text[start + 3] == '\r' && d->end - start >= 5 && text[start + 4] == '\n')))
+                start += text[start + 3] == '\n' ? 4 : 5;
+        s->source = xstrndup(text + start, d->end - start);
+        s->source_len = d->end - start;
+        s->source_line = d->line;
+}
+
+static int parse_document(const char *text, const struct ydoc *d, const char *filename, const char *ns_hint,
+                          const char *name_hint, struct pod_spec **ret, struct pfs_error *err)
+{
+        struct spec_errs e = { .root = d->root };
+        struct pod_spec *s = xcalloc(1, sizeof(*s));
+        int r = 0;
+
+        spec_decode(d->root, s, &e);
+        if (e.n == 0) {
+                apply_hints(&e, s, ns_hint, name_hint);
+                spec_apply_defaults(s);
+                spec_validate(s, &e);
+        }
+        if (e.n > 0) {
+                r = errs_to_error(&e, filename, s->name, err);
+                spec_errs_clear(&e);
+                pod_spec_free(s);
+                return r;
+        }
+        set_source(s, text, d);
+        *ret = s;
+        return 0;
+}
+
+static int check_duplicates(struct pod_spec **pods, size_t n, const char *filename, struct pfs_error *err)
+{
+        for (size_t i = 1; i < n; i++)
+                for (size_t j = 0; j < i; j++) {
+                        if (strcmp(pods[i]->name, pods[j]->name) || strcmp(pods[i]->namespace, pods[j]->namespace))
+                                continue;
+                        return pfs_error_set(err, EINVAL,
+                                             "%s: line %d: Pod \"%s\" is invalid: metadata.name: Duplicate value: "
+                                             "\"%s\": the document at line %d has the same name",
+                                             filename, pods[i]->source_line, pods[i]->name, pods[i]->name,
+                                             pods[j]->source_line);
+                }
+        return 0;
+}
+
+static int parse_documents(const char *text, const struct ydoc *docs, size_t n_docs, const char *filename,
+                           const char *ns_hint, const char *name_hint, struct pod_spec ***ret_pods,
+                           size_t *ret_n, struct pfs_error *err)
+{
+        struct pod_spec **pods = xcalloc(n_docs + 1, sizeof(*pods));
+        size_t n = 0;
+        int r = 0;
+
+        for (size_t i = 0; i < n_docs && r == 0; i++) {
+                if (!docs[i].root)
+                        continue;
+                r = parse_document(text, &docs[i], filename, ns_hint, name_hint, &pods[n], err);
+                if (r == 0)
+                        n++;
+        }
+        if (r == 0 && n == 0)
+                r = pfs_error_set(err, EINVAL, "%s: no Pod in the manifest (it is empty)", filename);
+        if (r == 0)
+                r = check_duplicates(pods, n, filename, err);
+        if (r < 0) {
+                pod_spec_free_array(pods, n);
+                return r;
+        }
+        *ret_pods = pods;
+        *ret_n = n;
+        return 0;
+}
+
+int pod_manifest_parse(const char *text, size_t len, const char *filename, const char *ns_hint,
+                       const char *name_hint, struct pod_spec ***ret_pods, size_t *ret_n,
+                       struct pfs_error *err)
+{
+        struct ydoc *docs = NULL;
+        size_t n_docs = 0;
+        int r;
+
+        if (!filename)
+                filename = "manifest";
+        r = yval_parse_stream(text, len, &docs, &n_docs, err);
+        if (r < 0)
+                return pfs_error_wrap(err, "%s", filename);
+        r = parse_documents(text, docs, n_docs, filename, ns_hint, name_hint, ret_pods, ret_n, err);
+        ydoc_free_array(docs, n_docs);
+        return r;
+}

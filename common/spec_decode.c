@@ -1,0 +1,542 @@
+/* Manifest tree -> struct pod_spec: strict field names (unknown fields and
+ * fields podfs does not implement are errors, never ignored) and types. */
+#include <string.h>
+#include "spec_internal.h"
+
+enum field_kind {
+        FLD_OK,           /* decoded by podfs */
+        FLD_TODO,         /* a Kubernetes field podfs does not implement: only empty values */
+        FLD_SYSTEM,       /* assigned by podfs (uid, creationTimestamp, ...): only empty values */
+        FLD_ANY,          /* accepted and ignored, as the API server does (a Pod's status) */
+};
+
+struct field {
+        const char *name;
+        enum field_kind kind;
+        const char *dflt;       /* FLD_TODO: this value is the default and changes nothing */
+};
+
+/* A value that changes nothing: null, false, 0, "", {} or []. */
+static bool is_empty_value(const struct yval *v)
+{
+        if (!v)
+                return true;
+        switch (v->type) {
+        case YVAL_NULL:
+                return true;
+        case YVAL_BOOL:
+                return !v->b;
+        case YVAL_INT:
+                return v->i == 0;
+        case YVAL_FLOAT:
+                return v->f == 0;
+        case YVAL_STRING:
+                return v->str.len == 0;
+        case YVAL_LIST:
+                return v->list.n == 0;
+        case YVAL_MAP:
+                return v->map.n == 0;
+        }
+        return false;
+}
+
+static void check_member(struct spec_errs *e, const struct ymember *m, const char *path,
+                         const struct field *f)
+{
+        _cleanup_free_ char *p = spec_path_key(path, m->key);
+
+        if (!f) {
+                spec_errs_add_plain(e, p, "unknown field \"%s\"", p);
+                return;
+        }
+        if (f->kind == FLD_OK || f->kind == FLD_ANY || is_empty_value(m->val))
+                return;
+        if (f->dflt && m->val->type == YVAL_STRING && !strcmp(m->val->str.s, f->dflt))
+                return;
+        if (f->kind == FLD_SYSTEM)
+                spec_err_forbidden(e, p, "assigned by podfs, may not be set in a manifest");
+        else
+                spec_err_forbidden(e, p, "not supported by podfs yet");
+}
+
+static void check_fields(struct spec_errs *e, const struct yval *map, const char *path,
+                         const struct field *fields, size_t n)
+{
+        for (size_t i = 0; i < map->map.n; i++) {
+                const struct field *f = NULL;
+
+                for (size_t k = 0; k < n && !f; k++)
+                        if (!strcmp(fields[k].name, map->map.m[i].key))
+                                f = &fields[k];
+                check_member(e, &map->map.m[i], path, f);
+        }
+}
+
+static void type_error(struct spec_errs *e, const char *path, const struct yval *v, const char *want)
+{
+        _cleanup_free_ char *r = spec_value_repr(v);
+
+        spec_errs_add(e, path, "Invalid value: %s: must be %s", r, want);
+}
+
+/* The member's value if it has type t; NULL when absent or null; a type error otherwise. */
+static const struct yval *get_typed(struct spec_errs *e, const struct yval *map, const char *key,
+                                    const char *path, enum yval_type t, const char *want)
+{
+        const struct yval *v = yval_map_get(map, key);
+        _cleanup_free_ char *p = NULL;
+
+        if (!v || v->type == YVAL_NULL)
+                return NULL;
+        if (v->type == t)
+                return v;
+        p = spec_path_key(path, key);
+        type_error(e, p, v, want);
+        return NULL;
+}
+
+static bool str_ok(struct spec_errs *e, const char *path, const struct yval *v)
+{
+        if (v->type != YVAL_STRING) {
+                type_error(e, path, v, "a string");
+                return false;
+        }
+        if (strlen(v->str.s) != v->str.len) {
+                spec_errs_add(e, path, "Invalid value: %s: must not contain NUL characters", "\"...\"");
+                return false;
+        }
+        return true;
+}
+
+/* NULL when absent, null or of the wrong type (then an error is recorded). */
+static char *get_str(struct spec_errs *e, const struct yval *map, const char *key, const char *path)
+{
+        const struct yval *v = yval_map_get(map, key);
+        _cleanup_free_ char *p = spec_path_key(path, key);
+
+        if (!v || v->type == YVAL_NULL || !str_ok(e, p, v))
+                return NULL;
+        return xstrdup(v->str.s);
+}
+
+static bool get_bool(struct spec_errs *e, const struct yval *map, const char *key, const char *path,
+                     bool def)
+{
+        const struct yval *v = get_typed(e, map, key, path, YVAL_BOOL, "a boolean (true or false)");
+
+        return v ? v->b : def;
+}
+
+static int64_t get_int(struct spec_errs *e, const struct yval *map, const char *key, const char *path,
+                       int64_t min, int64_t max, int64_t def)
+{
+        const struct yval *v = get_typed(e, map, key, path, YVAL_INT, "an integer");
+        _cleanup_free_ char *p = NULL;
+
+        if (!v)
+                return def;
+        if (v->i < min || v->i > max) {
+                p = spec_path_key(path, key);
+                spec_err_invalid_int(e, p, (long long)v->i, max > INT32_MAX ? "out of range of a 64-bit integer"
+                                                                             : "must fit in a 32-bit integer");
+                return def;
+        }
+        return v->i;
+}
+
+static const struct yval *get_map(struct spec_errs *e, const struct yval *map, const char *key,
+                                  const char *path)
+{
+        return get_typed(e, map, key, path, YVAL_MAP, "an object");
+}
+
+static const struct yval *get_list(struct spec_errs *e, const struct yval *map, const char *key,
+                                   const char *path)
+{
+        return get_typed(e, map, key, path, YVAL_LIST, "an array");
+}
+
+static void get_str_list(struct spec_errs *e, const struct yval *map, const char *key, const char *path,
+                         char ***ret, size_t *ret_n)
+{
+        const struct yval *l = get_list(e, map, key, path);
+        _cleanup_free_ char *p = spec_path_key(path, key);
+
+        if (!l)
+                return;
+        *ret = xcalloc(l->list.n + 1, sizeof(char *));
+        for (size_t i = 0; i < l->list.n; i++) {
+                _cleanup_free_ char *ip = spec_path_idx(p, i);
+
+                if (str_ok(e, ip, l->list.items[i]))
+                        (*ret)[(*ret_n)++] = xstrdup(l->list.items[i]->str.s);
+        }
+}
+
+static void get_str_map(struct spec_errs *e, const struct yval *map, const char *key, const char *path,
+                        struct pod_kv **ret, size_t *ret_n)
+{
+        const struct yval *m = get_map(e, map, key, path);
+        _cleanup_free_ char *p = spec_path_key(path, key);
+
+        if (!m)
+                return;
+        *ret = xcalloc(m->map.n + 1, sizeof(struct pod_kv));
+        for (size_t i = 0; i < m->map.n; i++) {
+                _cleanup_free_ char *kp = xasprintf("%s[%s]", p, m->map.m[i].key);
+                const struct yval *v = m->map.m[i].val;
+
+                if (v && v->type == YVAL_NULL)
+                        v = NULL;
+                if (v && !str_ok(e, kp, v))
+                        continue;
+                (*ret)[*ret_n].key = xstrdup(m->map.m[i].key);
+                (*ret)[*ret_n].value = xstrdup(v ? v->str.s : "");
+                (*ret_n)++;
+        }
+}
+
+/* An object at path (list items must be objects). */
+static bool is_object(struct spec_errs *e, const struct yval *v, const char *path)
+{
+        if (v && v->type == YVAL_MAP)
+                return true;
+        type_error(e, path, v, "an object");
+        return false;
+}
+
+/* ---- metadata ---- */
+
+static const struct field meta_fields[] = {
+        { "name", FLD_OK }, { "namespace", FLD_OK }, { "labels", FLD_OK }, { "annotations", FLD_OK },
+        { "generateName", FLD_TODO }, { "ownerReferences", FLD_TODO }, { "finalizers", FLD_TODO },
+        { "selfLink", FLD_SYSTEM }, { "uid", FLD_SYSTEM }, { "resourceVersion", FLD_SYSTEM },
+        { "generation", FLD_SYSTEM }, { "creationTimestamp", FLD_SYSTEM }, { "deletionTimestamp", FLD_SYSTEM },
+        { "deletionGracePeriodSeconds", FLD_SYSTEM }, { "managedFields", FLD_SYSTEM },
+};
+
+static void decode_meta(struct spec_errs *e, const struct yval *m, struct pod_spec *s)
+{
+        const char *p = "metadata";
+
+        check_fields(e, m, p, meta_fields, ARRAY_SIZE(meta_fields));
+        s->name = get_str(e, m, "name", p);
+        s->namespace = get_str(e, m, "namespace", p);
+        get_str_map(e, m, "labels", p, &s->labels, &s->n_labels);
+        get_str_map(e, m, "annotations", p, &s->annotations, &s->n_annotations);
+}
+
+/* ---- containers ---- */
+
+static const struct field env_fields[] = {
+        { "name", FLD_OK }, { "value", FLD_OK }, { "valueFrom", FLD_TODO },
+};
+
+static void decode_env(struct spec_errs *e, const struct yval *v, const char *p, struct pod_env *env)
+{
+        check_fields(e, v, p, env_fields, ARRAY_SIZE(env_fields));
+        env->name = get_str(e, v, "name", p);
+        env->value = get_str(e, v, "value", p);
+        if (!env->value)
+                env->value = xstrdup("");
+}
+
+static const struct field mount_fields[] = {
+        { "name", FLD_OK }, { "mountPath", FLD_OK }, { "subPath", FLD_OK }, { "readOnly", FLD_OK },
+        { "recursiveReadOnly", FLD_TODO, "Disabled" }, { "mountPropagation", FLD_TODO, "None" },
+        { "subPathExpr", FLD_TODO },
+};
+
+static void decode_mount(struct spec_errs *e, const struct yval *v, const char *p, struct pod_volume_mount *m)
+{
+        check_fields(e, v, p, mount_fields, ARRAY_SIZE(mount_fields));
+        m->name = get_str(e, v, "name", p);
+        m->mount_path = get_str(e, v, "mountPath", p);
+        m->sub_path = get_str(e, v, "subPath", p);
+        if (m->sub_path && !*m->sub_path) {
+                free(m->sub_path);
+                m->sub_path = NULL;
+        }
+        m->read_only = get_bool(e, v, "readOnly", p, false);
+}
+
+static const struct field port_fields[] = {
+        { "name", FLD_OK }, { "containerPort", FLD_OK }, { "protocol", FLD_OK },
+        { "hostPort", FLD_TODO }, { "hostIP", FLD_TODO },
+};
+
+static void decode_port(struct spec_errs *e, const struct yval *v, const char *p, struct pod_port *port)
+{
+        check_fields(e, v, p, port_fields, ARRAY_SIZE(port_fields));
+        port->name = get_str(e, v, "name", p);
+        port->container_port = (int32_t)get_int(e, v, "containerPort", p, INT32_MIN, INT32_MAX, 0);
+        port->protocol = get_str(e, v, "protocol", p);
+}
+
+/* Decode list KEY of objects into a new array with fn (one element per object). */
+#define DECODE_LIST(e_, map_, key_, path_, arr_, n_, fn_)                                       \
+        do {                                                                                    \
+                const struct yval *l_ = get_list(e_, map_, key_, path_);                        \
+                _cleanup_free_ char *lp_ = spec_path_key(path_, key_);                          \
+                if (!l_)                                                                        \
+                        break;                                                                  \
+                (arr_) = xcalloc(l_->list.n + 1, sizeof(*(arr_)));                              \
+                for (size_t i_ = 0; i_ < l_->list.n; i_++) {                                    \
+                        _cleanup_free_ char *ip_ = spec_path_idx(lp_, i_);                      \
+                        if (is_object(e_, l_->list.items[i_], ip_))                             \
+                                fn_(e_, l_->list.items[i_], ip_, &(arr_)[(n_)++]);              \
+                }                                                                               \
+        } while (0)
+
+static const struct field container_fields[] = {
+        { "name", FLD_OK }, { "image", FLD_OK }, { "command", FLD_OK }, { "args", FLD_OK },
+        { "workingDir", FLD_OK }, { "ports", FLD_OK }, { "env", FLD_OK }, { "volumeMounts", FLD_OK },
+        { "terminationMessagePath", FLD_OK }, { "terminationMessagePolicy", FLD_OK },
+        { "imagePullPolicy", FLD_OK },
+        { "envFrom", FLD_TODO }, { "resources", FLD_TODO }, { "resizePolicy", FLD_TODO },
+        { "restartPolicy", FLD_TODO }, { "volumeDevices", FLD_TODO }, { "livenessProbe", FLD_TODO },
+        { "readinessProbe", FLD_TODO }, { "startupProbe", FLD_TODO }, { "lifecycle", FLD_TODO },
+        { "securityContext", FLD_TODO }, { "stdin", FLD_TODO }, { "stdinOnce", FLD_TODO }, { "tty", FLD_TODO },
+};
+
+static void decode_container(struct spec_errs *e, const struct yval *v, const char *p,
+                             struct pod_container *c)
+{
+        check_fields(e, v, p, container_fields, ARRAY_SIZE(container_fields));
+        c->name = get_str(e, v, "name", p);
+        c->image = get_str(e, v, "image", p);
+        get_str_list(e, v, "command", p, &c->command, &c->n_command);
+        get_str_list(e, v, "args", p, &c->args, &c->n_args);
+        c->working_dir = get_str(e, v, "workingDir", p);
+        if (c->working_dir && !*c->working_dir) {
+                free(c->working_dir);
+                c->working_dir = NULL;
+        }
+        DECODE_LIST(e, v, "ports", p, c->ports, c->n_ports, decode_port);
+        DECODE_LIST(e, v, "env", p, c->env, c->n_env, decode_env);
+        DECODE_LIST(e, v, "volumeMounts", p, c->mounts, c->n_mounts, decode_mount);
+        c->termination_message_path = get_str(e, v, "terminationMessagePath", p);
+        c->termination_message_policy = get_str(e, v, "terminationMessagePolicy", p);
+        c->image_pull_policy = get_str(e, v, "imagePullPolicy", p);
+}
+
+/* ---- volumes ---- */
+
+static const struct field empty_dir_fields[] = { { "medium", FLD_OK }, { "sizeLimit", FLD_OK } };
+static const struct field host_path_fields[] = { { "path", FLD_OK }, { "type", FLD_OK } };
+
+/* resource.Quantity's syntax: ^([+-]?[0-9.]+)([eEinumkKMGTP]*[-+]?[0-9]*)$ */
+static bool quantity_syntax_ok(const char *s)
+{
+        size_t n = strspn(s + (*s == '+' || *s == '-'), "0123456789.");
+
+        if (n == 0)
+                return false;
+        s += (*s == '+' || *s == '-') + n;
+        s += strspn(s, "eEinumkKMGTP");
+        s += (*s == '+' || *s == '-');
+        s += strspn(s, "0123456789");
+        return *s == '\0';
+}
+
+static char *decode_quantity(struct spec_errs *e, const struct yval *map, const char *key, const char *path)
+{
+        const struct yval *v = yval_map_get(map, key);
+        _cleanup_free_ char *p = spec_path_key(path, key);
+        char *q;
+
+        if (!v || v->type == YVAL_NULL)
+                return NULL;
+        if (v->type == YVAL_INT)
+                return xasprintf("%lld", (long long)v->i);
+        if (v->type != YVAL_STRING) {
+                type_error(e, p, v, "a quantity (a string such as \"1Gi\", or an integer)");
+                return NULL;
+        }
+        q = xstrdup(v->str.s);
+        if (!quantity_syntax_ok(q)) {
+                spec_err_invalid_str(e, p, q,
+                                     "quantities must match the regular expression "
+                                     "'^([+-]?[0-9.]+)([eEinumkKMGTP]*[-+]?[0-9]*)$'");
+                free(q);
+                return NULL;
+        }
+        return q;
+}
+
+static void decode_empty_dir(struct spec_errs *e, const struct yval *v, const char *p, struct pod_volume *vol)
+{
+        vol->kind = POD_VOLUME_EMPTY_DIR;
+        check_fields(e, v, p, empty_dir_fields, ARRAY_SIZE(empty_dir_fields));
+        vol->medium = get_str(e, v, "medium", p);
+        if (!vol->medium)
+                vol->medium = xstrdup("");
+        vol->size_limit = decode_quantity(e, v, "sizeLimit", p);
+}
+
+static void decode_host_path(struct spec_errs *e, const struct yval *v, const char *p, struct pod_volume *vol)
+{
+        vol->kind = POD_VOLUME_HOST_PATH;
+        check_fields(e, v, p, host_path_fields, ARRAY_SIZE(host_path_fields));
+        vol->host_path = get_str(e, v, "path", p);
+        vol->host_path_type = get_str(e, v, "type", p);
+}
+
+static const struct field volume_fields[] = {
+        { "name", FLD_OK }, { "hostPath", FLD_OK }, { "emptyDir", FLD_OK },
+        { "gcePersistentDisk", FLD_TODO }, { "awsElasticBlockStore", FLD_TODO }, { "gitRepo", FLD_TODO },
+        { "secret", FLD_TODO }, { "nfs", FLD_TODO }, { "iscsi", FLD_TODO }, { "glusterfs", FLD_TODO },
+        { "persistentVolumeClaim", FLD_TODO }, { "rbd", FLD_TODO }, { "flexVolume", FLD_TODO },
+        { "cinder", FLD_TODO }, { "cephfs", FLD_TODO }, { "flocker", FLD_TODO }, { "downwardAPI", FLD_TODO },
+        { "fc", FLD_TODO }, { "azureFile", FLD_TODO }, { "configMap", FLD_TODO }, { "vsphereVolume", FLD_TODO },
+        { "quobyte", FLD_TODO }, { "azureDisk", FLD_TODO }, { "photonPersistentDisk", FLD_TODO },
+        { "projected", FLD_TODO }, { "portworxVolume", FLD_TODO }, { "scaleIO", FLD_TODO },
+        { "storageos", FLD_TODO }, { "csi", FLD_TODO }, { "ephemeral", FLD_TODO }, { "image", FLD_TODO },
+};
+
+static bool is_volume_source(const char *key)
+{
+        for (size_t i = 1; i < ARRAY_SIZE(volume_fields); i++)
+                if (!strcmp(key, volume_fields[i].name))
+                        return true;
+        return false;
+}
+
+static void decode_volume_source(struct spec_errs *e, const struct ymember *m, const char *p,
+                                 struct pod_volume *vol)
+{
+        _cleanup_free_ char *mp = spec_path_key(p, m->key);
+
+        if (!strcmp(m->key, "hostPath")) {
+                if (is_object(e, m->val, mp))
+                        decode_host_path(e, m->val, mp, vol);
+        } else if (!strcmp(m->key, "emptyDir")) {
+                if (is_object(e, m->val, mp))
+                        decode_empty_dir(e, m->val, mp, vol);
+        } else if (is_empty_value(m->val)) {
+                /* "secret: {}" still selects a volume type (check_fields reported
+                 * the non-empty ones). */
+                spec_err_forbidden(e, mp, "not supported by podfs yet");
+        }
+}
+
+/* Exactly one source, as the API server requires. */
+static void decode_volume(struct spec_errs *e, const struct yval *v, const char *p, struct pod_volume *vol)
+{
+        size_t n_src = 0;
+
+        check_fields(e, v, p, volume_fields, ARRAY_SIZE(volume_fields));
+        vol->name = get_str(e, v, "name", p);
+        for (size_t i = 0; i < v->map.n; i++) {
+                const struct ymember *m = &v->map.m[i];
+                _cleanup_free_ char *mp = NULL;
+
+                if (!is_volume_source(m->key) || !m->val || m->val->type == YVAL_NULL)
+                        continue;
+                if (++n_src == 1) {
+                        decode_volume_source(e, m, p, vol);
+                        continue;
+                }
+                mp = spec_path_key(p, m->key);
+                spec_err_forbidden(e, mp, "may not specify more than 1 volume type");
+        }
+        if (n_src == 0)
+                spec_err_required(e, p, "must specify a volume type");
+}
+
+/* ---- pod spec ---- */
+
+static const struct field spec_fields[] = {
+        { "volumes", FLD_OK }, { "containers", FLD_OK }, { "restartPolicy", FLD_OK },
+        { "terminationGracePeriodSeconds", FLD_OK }, { "dnsPolicy", FLD_OK }, { "hostNetwork", FLD_OK },
+        { "shareProcessNamespace", FLD_OK }, { "hostname", FLD_OK }, { "schedulerName", FLD_OK },
+        { "enableServiceLinks", FLD_OK },
+        { "preemptionPolicy", FLD_TODO, "PreemptLowerPriority" }, { "priority", FLD_TODO },
+        { "initContainers", FLD_TODO }, { "ephemeralContainers", FLD_TODO },
+        { "activeDeadlineSeconds", FLD_TODO }, { "nodeSelector", FLD_TODO },
+        { "serviceAccountName", FLD_TODO }, { "serviceAccount", FLD_TODO },
+        { "automountServiceAccountToken", FLD_TODO }, { "nodeName", FLD_TODO }, { "hostPID", FLD_TODO },
+        { "hostIPC", FLD_TODO }, { "securityContext", FLD_TODO }, { "imagePullSecrets", FLD_TODO },
+        { "subdomain", FLD_TODO }, { "affinity", FLD_TODO }, { "tolerations", FLD_TODO },
+        { "hostAliases", FLD_TODO }, { "priorityClassName", FLD_TODO }, { "dnsConfig", FLD_TODO },
+        { "readinessGates", FLD_TODO }, { "runtimeClassName", FLD_TODO }, { "overhead", FLD_TODO },
+        { "topologySpreadConstraints", FLD_TODO }, { "setHostnameAsFQDN", FLD_TODO }, { "os", FLD_TODO },
+        { "hostUsers", FLD_TODO }, { "schedulingGates", FLD_TODO }, { "resourceClaims", FLD_TODO },
+        { "resources", FLD_TODO },
+};
+
+static void decode_pod_spec(struct spec_errs *e, const struct yval *v, struct pod_spec *s)
+{
+        const char *p = "spec";
+        char *rp;
+
+        check_fields(e, v, p, spec_fields, ARRAY_SIZE(spec_fields));
+        DECODE_LIST(e, v, "volumes", p, s->volumes, s->n_volumes, decode_volume);
+        DECODE_LIST(e, v, "containers", p, s->containers, s->n_containers, decode_container);
+        rp = get_str(e, v, "restartPolicy", p);
+        if (rp && *rp) {
+                size_t i = 0;
+
+                while (i < ARRAY_SIZE(spec_restart_policies) && strcmp(rp, spec_restart_policies[i]))
+                        i++;
+                if (i < ARRAY_SIZE(spec_restart_policies))
+                        s->restart_policy = (enum pod_restart_policy)i;
+                else
+                        spec_err_unsupported(e, "spec.restartPolicy", rp, spec_restart_policies,
+                                             ARRAY_SIZE(spec_restart_policies));
+        }
+        free(rp);
+        s->termination_grace_period_seconds = get_int(e, v, "terminationGracePeriodSeconds", p, INT64_MIN,
+                                                      INT64_MAX, 30);
+        s->dns_policy = get_str(e, v, "dnsPolicy", p);
+        s->host_network = get_bool(e, v, "hostNetwork", p, false);
+        s->share_process_namespace = get_bool(e, v, "shareProcessNamespace", p, false);
+        s->hostname = get_str(e, v, "hostname", p);
+        s->scheduler_name = get_str(e, v, "schedulerName", p);
+        s->enable_service_links = get_bool(e, v, "enableServiceLinks", p, true);
+}
+
+/* ---- the Pod ---- */
+
+static const struct field pod_fields[] = {
+        { "apiVersion", FLD_OK }, { "kind", FLD_OK }, { "metadata", FLD_OK }, { "spec", FLD_OK }, { "status", FLD_ANY },
+};
+
+/* apiVersion v1 and kind Pod, else nothing else is worth reporting. */
+static bool decode_type_meta(struct spec_errs *e, const struct yval *root)
+{
+        static const char *const v1[] = { "v1" }, *const pod[] = { "Pod" };
+        _cleanup_free_ char *api = get_str(e, root, "apiVersion", "");
+        _cleanup_free_ char *kind = get_str(e, root, "kind", "");
+        size_t n = e->n;
+
+        if (!api || !*api)
+                spec_err_required(e, "apiVersion", NULL);
+        else
+                spec_check_enum(e, "apiVersion", api, v1, 1);
+        if (!kind || !*kind)
+                spec_err_required(e, "kind", NULL);
+        else
+                spec_check_enum(e, "kind", kind, pod, 1);
+        return e->n == n;
+}
+
+void spec_decode(const struct yval *root, struct pod_spec *s, struct spec_errs *e)
+{
+        const struct yval *v;
+
+        s->restart_policy = POD_RESTART_ALWAYS;
+        s->termination_grace_period_seconds = 30;
+        s->enable_service_links = true;
+        if (!root || root->type != YVAL_MAP) {
+                type_error(e, "", root, "an object (a Pod manifest)");
+                return;
+        }
+        if (!decode_type_meta(e, root))
+                return;
+        check_fields(e, root, "", pod_fields, ARRAY_SIZE(pod_fields));
+        if ((v = get_map(e, root, "metadata", "")))
+                decode_meta(e, v, s);
+        if ((v = get_map(e, root, "spec", "")))
+                decode_pod_spec(e, v, s);
+}

@@ -1,0 +1,62 @@
+/* Private to the spec module: the error list that decoding and validation
+ * fill (reported together, like the API server), and field-path helpers. */
+#pragma once
+#include <stdbool.h>
+#include "pfs/spec.h"
+
+struct spec_err {
+        int line;
+        char *msg;              /* "spec.containers[0].name: Required value" */
+};
+
+struct spec_errs {
+        const struct yval *root;        /* the document, to find an error's line from its path */
+        struct spec_err *v;
+        size_t n;
+};
+
+/* Adds "PATH: MESSAGE"; the line is the one of the node PATH names (or of its
+ * nearest ancestor present in the document). */
+void spec_errs_add(struct spec_errs *e, const char *path, const char *fmt, ...)
+        __attribute__((format(printf, 3, 4)));
+/* Adds MESSAGE as is, at the line of PATH (for "unknown field" errors). */
+void spec_errs_add_plain(struct spec_errs *e, const char *path, const char *fmt, ...)
+        __attribute__((format(printf, 3, 4)));
+void spec_errs_clear(struct spec_errs *e);
+int spec_line_of(const struct yval *root, const char *path);
+
+/* "parent.key" / "parent[i]" (parent "" gives "key"). */
+char *spec_path_key(const char *parent, const char *key);
+char *spec_path_idx(const char *parent, size_t i);
+
+/* A value the way field.Invalid shows it: strings quoted, others as JSON. */
+char *spec_value_repr(const struct yval *v);
+/* A Go-style quoted string ("app"). */
+char *spec_quote(const char *s);
+
+/* The API server's field.Error kinds. */
+void spec_err_required(struct spec_errs *e, const char *path, const char *detail);
+void spec_err_invalid_str(struct spec_errs *e, const char *path, const char *value, const char *why);
+void spec_err_invalid_int(struct spec_errs *e, const char *path, long long value, const char *why);
+void spec_err_unsupported(struct spec_errs *e, const char *path, const char *value,
+                          const char *const *supported, size_t n);
+void spec_err_duplicate(struct spec_errs *e, const char *path, const char *value);
+void spec_err_not_found(struct spec_errs *e, const char *path, const char *value);
+void spec_err_forbidden(struct spec_errs *e, const char *path, const char *detail);
+/* One of a field's allowed values, or an Unsupported value error. */
+bool spec_check_enum(struct spec_errs *e, const char *path, const char *value,
+                     const char *const *supported, size_t n);
+
+/* Decode a document's root into spec (types and field names only). */
+void spec_decode(const struct yval *root, struct pod_spec *spec, struct spec_errs *errs);
+/* Semantic validation of a decoded spec (the API server's rules). */
+void spec_validate(const struct pod_spec *spec, struct spec_errs *errs);
+/* Defaults the API server applies on create. */
+void spec_apply_defaults(struct pod_spec *spec);
+
+extern const char *const spec_restart_policies[3];
+extern const char *const spec_dns_policies[4];
+extern const char *const spec_pull_policies[3];
+extern const char *const spec_message_policies[2];
+extern const char *const spec_protocols[3];
+extern const char *const spec_host_path_types[8];

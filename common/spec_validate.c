@@ -1,0 +1,430 @@
+/* The API server's validation of a Pod (ValidatePod and the apimachinery name
+ * rules), with its exact wording, restricted to the fields podfs implements. */
+#include <ctype.h>
+#include <string.h>
+#include "spec_internal.h"
+
+const char *const spec_restart_policies[3] = { "Always", "OnFailure", "Never" };
+const char *const spec_dns_policies[4] = { "ClusterFirstWithHostNet", "ClusterFirst", "Default", "None" };
+const char *const spec_pull_policies[3] = { "Always", "IfNotPresent", "Never" };
+const char *const spec_message_policies[2] = { "File", "FallbackToLogsOnError" };
+const char *const spec_protocols[3] = { "SCTP", "TCP", "UDP" };
+const char *const spec_host_path_types[8] = {
+        "", "BlockDevice", "CharDevice", "Directory", "DirectoryOrCreate", "File", "FileOrCreate", "Socket",
+};
+
+#define DNS1123_LABEL_FMT "[a-z0-9]([-a-z0-9]*[a-z0-9])?"
+#define DNS1123_LABEL_MSG                                                                       \
+        "a lowercase RFC 1123 label must consist of lower case alphanumeric characters or '-', " \
+        "and must start and end with an alphanumeric character (e.g. 'my-name',  or '123-abc', " \
+        "regex used for validation is '" DNS1123_LABEL_FMT "')"
+#define DNS1123_SUBDOMAIN_MSG                                                                   \
+        "a lowercase RFC 1123 subdomain must consist of lower case alphanumeric characters, '-' " \
+        "or '.', and must start and end with an alphanumeric character (e.g. 'example.com', "    \
+        "regex used for validation is '" DNS1123_LABEL_FMT "(\\." DNS1123_LABEL_FMT ")*')"
+#define QUALIFIED_NAME_FMT "([A-Za-z0-9][-A-Za-z0-9_.]*)?[A-Za-z0-9]"
+#define QUALIFIED_NAME_MSG                                                                      \
+        "must consist of alphanumeric characters, '-', '_' or '.', and must start and end with " \
+        "an alphanumeric character (e.g. 'MyName',  or 'my.name',  or '123-abc', regex used "   \
+        "for validation is '" QUALIFIED_NAME_FMT "')"
+#define LABEL_VALUE_MSG                                                                         \
+        "a valid label must be an empty string or consist of alphanumeric characters, '-', '_' " \
+        "or '.', and must start and end with an alphanumeric character (e.g. 'MyValue',  or "   \
+        "'my_value',  or '12345', regex used for validation is '(" QUALIFIED_NAME_FMT ")?')"
+#define ENV_NAME_MSG                                                                            \
+        "a valid environment variable name must consist of alphabetic characters, digits, '_', " \
+        "'-', or '.', and must not start with a digit (e.g. 'my.env-name',  or 'MY_ENV.NAME',  " \
+        "or 'MyEnvName1', regex used for validation is '[-._a-zA-Z][-._a-zA-Z0-9]*')"
+
+static bool is_lower_alnum(char c)
+{
+        return (c >= 'a' && c <= 'z') || (c >= '0' && c <= '9');
+}
+
+/* [a-z0-9]([-a-z0-9]*[a-z0-9])? over s[0..n) */
+static bool label_chars_ok(const char *s, size_t n)
+{
+        if (n == 0 || !is_lower_alnum(s[0]) || !is_lower_alnum(s[n - 1]))
+                return false;
+        for (size_t i = 0; i < n; i++)
+                if (!is_lower_alnum(s[i]) && s[i] != '-')
+                        return false;
+        return true;
+}
+
+bool pod_name_is_dns1123_label(const char *s)
+{
+        size_t n = strlen(s);
+
+        return n <= 63 && label_chars_ok(s, n);
+}
+
+static bool subdomain_chars_ok(const char *s)
+{
+        for (;;) {
+                size_t n = strcspn(s, ".");
+
+                if (!label_chars_ok(s, n))
+                        return false;
+                if (!s[n])
+                        return true;
+                s += n + 1;
+        }
+}
+
+bool pod_name_is_dns1123_subdomain(const char *s)
+{
+        return strlen(s) <= 253 && subdomain_chars_ok(s);
+}
+
+static void validate_label(struct spec_errs *e, const char *path, const char *v)
+{
+        if (strlen(v) > 63)
+                spec_err_invalid_str(e, path, v, "must be no more than 63 characters");
+        if (!label_chars_ok(v, strlen(v)))
+                spec_err_invalid_str(e, path, v, DNS1123_LABEL_MSG);
+}
+
+static void validate_subdomain(struct spec_errs *e, const char *path, const char *v)
+{
+        if (strlen(v) > 253)
+                spec_err_invalid_str(e, path, v, "must be no more than 253 characters");
+        if (!subdomain_chars_ok(v))
+                spec_err_invalid_str(e, path, v, DNS1123_SUBDOMAIN_MSG);
+}
+
+/* ([A-Za-z0-9][-A-Za-z0-9_.]*)?[A-Za-z0-9] over s[0..n) */
+static bool qname_chars_ok(const char *s, size_t n)
+{
+        if (n == 0 || !isalnum((unsigned char)s[0]) || !isalnum((unsigned char)s[n - 1]))
+                return false;
+        for (size_t i = 0; i < n; i++)
+                if (!isalnum((unsigned char)s[i]) && !strchr("-_.", s[i]))
+                        return false;
+        return true;
+}
+
+/* apimachinery's IsQualifiedName: [prefix/]name. */
+static void validate_qualified_name(struct spec_errs *e, const char *path, const char *key, const char *v)
+{
+        const char *slash = strchr(v, '/'), *name = slash ? slash + 1 : v;
+
+        if (slash && strchr(name, '/')) {
+                spec_err_invalid_str(e, path, key, "a qualified name " QUALIFIED_NAME_MSG
+                                     " with an optional DNS subdomain prefix and '/' (e.g. 'example.com/MyName')");
+                return;
+        }
+        if (slash) {
+                _cleanup_free_ char *prefix = xstrndup(v, (size_t)(slash - v));
+
+                if (!*prefix)
+                        spec_err_invalid_str(e, path, key, "prefix part must be non-empty");
+                else if (strlen(prefix) > 253)
+                        spec_err_invalid_str(e, path, key, "prefix part must be no more than 253 characters");
+                if (*prefix && !subdomain_chars_ok(prefix))
+                        spec_err_invalid_str(e, path, key, "prefix part " DNS1123_SUBDOMAIN_MSG);
+        }
+        if (!*name)
+                spec_err_invalid_str(e, path, key, "name part must be non-empty");
+        else if (strlen(name) > 63)
+                spec_err_invalid_str(e, path, key, "name part must be no more than 63 characters");
+        if (!qname_chars_ok(name, strlen(name)))
+                spec_err_invalid_str(e, path, key, "name part " QUALIFIED_NAME_MSG);
+}
+
+static void validate_labels(struct spec_errs *e, const struct pod_kv *kv, size_t n)
+{
+        for (size_t i = 0; i < n; i++) {
+                validate_qualified_name(e, "metadata.labels", kv[i].key, kv[i].key);
+                if (strlen(kv[i].value) > 63)
+                        spec_err_invalid_str(e, "metadata.labels", kv[i].value, "must be no more than 63 characters");
+                if (*kv[i].value && !qname_chars_ok(kv[i].value, strlen(kv[i].value)))
+                        spec_err_invalid_str(e, "metadata.labels", kv[i].value, LABEL_VALUE_MSG);
+        }
+}
+
+#define ANNOTATIONS_MAX_BYTES (256 * 1024)
+
+static void validate_annotations(struct spec_errs *e, const struct pod_kv *kv, size_t n)
+{
+        size_t total = 0;
+
+        for (size_t i = 0; i < n; i++) {
+                _cleanup_free_ char *lower = xstrdup(kv[i].key);
+
+                for (char *c = lower; *c; c++)
+                        *c = (char)tolower((unsigned char)*c);
+                validate_qualified_name(e, "metadata.annotations", kv[i].key, lower);
+                total += strlen(kv[i].key) + strlen(kv[i].value);
+        }
+        if (total > ANNOTATIONS_MAX_BYTES)
+                spec_errs_add(e, "metadata.annotations", "Too long: may not be more than %d bytes",
+                              ANNOTATIONS_MAX_BYTES);
+}
+
+static void validate_meta(struct spec_errs *e, const struct pod_spec *s)
+{
+        if (!s->name || !*s->name)
+                spec_err_required(e, "metadata.name", "name or generateName is required");
+        else
+                validate_subdomain(e, "metadata.name", s->name);
+        if (!s->namespace || !*s->namespace)
+                spec_err_required(e, "metadata.namespace", NULL);
+        else
+                validate_label(e, "metadata.namespace", s->namespace);
+        validate_labels(e, s->labels, s->n_labels);
+        validate_annotations(e, s->annotations, s->n_annotations);
+}
+
+/* No ".." path element (validatePathNoBacksteps). */
+static bool path_has_backsteps(const char *p)
+{
+        for (;;) {
+                size_t n = strcspn(p, "/");
+
+                if (n == 2 && p[0] == '.' && p[1] == '.')
+                        return true;
+                if (!p[n])
+                        return false;
+                p += n + 1;
+        }
+}
+
+static void validate_volume(struct spec_errs *e, const struct pod_volume *v, const char *p)
+{
+        _cleanup_free_ char *path = NULL, *type = NULL, *medium = NULL;
+        static const char *const media[] = { "", "Memory" };
+
+        if (v->kind == POD_VOLUME_HOST_PATH) {
+                path = spec_path_key(p, "hostPath.path");
+                type = spec_path_key(p, "hostPath.type");
+                if (!v->host_path || !*v->host_path) {
+                        spec_err_required(e, path, NULL);
+                        return;
+                }
+                if (path_has_backsteps(v->host_path))
+                        spec_err_invalid_str(e, path, v->host_path, "must not contain '..'");
+                if (v->host_path[0] != '/')
+                        spec_err_invalid_str(e, path, v->host_path, "must be an absolute path");
+                if (v->host_path_type)
+                        spec_check_enum(e, type, v->host_path_type, spec_host_path_types,
+                                        ARRAY_SIZE(spec_host_path_types));
+        } else if (v->medium) {
+                medium = spec_path_key(p, "emptyDir.medium");
+                spec_check_enum(e, medium, v->medium, media, ARRAY_SIZE(media));
+                if (v->size_limit && v->size_limit[0] == '-') {
+                        _cleanup_free_ char *sl = spec_path_key(p, "emptyDir.sizeLimit");
+
+                        spec_err_invalid_str(e, sl, v->size_limit, "must be greater than or equal to 0");
+                }
+        }
+}
+
+static void validate_volumes(struct spec_errs *e, const struct pod_spec *s)
+{
+        for (size_t i = 0; i < s->n_volumes; i++) {
+                const struct pod_volume *v = &s->volumes[i];
+                _cleanup_free_ char *p = spec_path_idx("spec.volumes", i);
+                _cleanup_free_ char *np = spec_path_key(p, "name");
+
+                validate_volume(e, v, p);
+                if (!v->name || !*v->name) {
+                        spec_err_required(e, np, NULL);
+                        continue;
+                }
+                validate_label(e, np, v->name);
+                for (size_t j = 0; j < i; j++)
+                        if (s->volumes[j].name && !strcmp(s->volumes[j].name, v->name)) {
+                                spec_err_duplicate(e, np, v->name);
+                                break;
+                        }
+        }
+}
+
+static bool volume_exists(const struct pod_spec *s, const char *name)
+{
+        for (size_t i = 0; i < s->n_volumes; i++)
+                if (s->volumes[i].name && !strcmp(s->volumes[i].name, name))
+                        return true;
+        return false;
+}
+
+static void validate_mount(struct spec_errs *e, const struct pod_spec *s, const struct pod_container *c,
+                           size_t i, const char *p)
+{
+        const struct pod_volume_mount *m = &c->mounts[i];
+        _cleanup_free_ char *np = spec_path_key(p, "name"), *mp = spec_path_key(p, "mountPath");
+        _cleanup_free_ char *sp = spec_path_key(p, "subPath");
+        const char *name = m->name ? m->name : "";
+
+        if (!*name)
+                spec_err_required(e, np, NULL);
+        if (!volume_exists(s, name))
+                spec_err_not_found(e, np, name);
+        if (!m->mount_path || !*m->mount_path) {
+                spec_err_required(e, mp, NULL);
+        } else {
+                if (m->mount_path[0] != '/')
+                        spec_err_invalid_str(e, mp, m->mount_path, "must be an absolute path");
+                for (size_t j = 0; j < i; j++)
+                        if (c->mounts[j].mount_path && !strcmp(c->mounts[j].mount_path, m->mount_path)) {
+                                spec_err_invalid_str(e, mp, m->mount_path, "must be unique");
+                                break;
+                        }
+        }
+        if (m->sub_path && m->sub_path[0] == '/')
+                spec_err_invalid_str(e, sp, m->sub_path, "must be a relative path");
+        if (m->sub_path && path_has_backsteps(m->sub_path))
+                spec_err_invalid_str(e, sp, m->sub_path, "must not contain '..'");
+}
+
+static void validate_env_name(struct spec_errs *e, const char *p, const char *name)
+{
+        bool ok = *name && !isdigit((unsigned char)name[0]);
+
+        for (const char *c = name; *c; c++)
+                if (!isalnum((unsigned char)*c) && !strchr("-._", *c))
+                        ok = false;
+        if (!ok)
+                spec_err_invalid_str(e, p, name, ENV_NAME_MSG);
+        if (!strcmp(name, "."))
+                spec_err_invalid_str(e, p, name, "must not be '.'");
+        else if (!strcmp(name, ".."))
+                spec_err_invalid_str(e, p, name, "must not be '..'");
+        else if (!strncmp(name, "..", 2))
+                spec_err_invalid_str(e, p, name, "must not start with '..'");
+}
+
+static void validate_env(struct spec_errs *e, const struct pod_container *c, const char *cp)
+{
+        for (size_t i = 0; i < c->n_env; i++) {
+                _cleanup_free_ char *p = xasprintf("%s.env[%zu].name", cp, i);
+
+                if (!c->env[i].name || !*c->env[i].name)
+                        spec_err_required(e, p, NULL);
+                else
+                        validate_env_name(e, p, c->env[i].name);
+        }
+}
+
+static void validate_port_name(struct spec_errs *e, const char *p, const char *n)
+{
+        size_t len = strlen(n);
+
+        if (len > 15)
+                spec_err_invalid_str(e, p, n, "must be no more than 15 characters");
+        if (strspn(n, "-abcdefghijklmnopqrstuvwxyz0123456789") != len)
+                spec_err_invalid_str(e, p, n, "must contain only alpha-numeric characters (a-z, 0-9), and hyphens (-)");
+        if (!strpbrk(n, "abcdefghijklmnopqrstuvwxyz"))
+                spec_err_invalid_str(e, p, n, "must contain at least one letter (a-z)");
+        if (strstr(n, "--"))
+                spec_err_invalid_str(e, p, n, "must not contain consecutive hyphens");
+        if (n[0] == '-' || n[len - 1] == '-')
+                spec_err_invalid_str(e, p, n, "must not begin or end with a hyphen");
+}
+
+static void validate_port(struct spec_errs *e, const struct pod_container *c, size_t i, const char *pp)
+{
+        const struct pod_port *port = &c->ports[i];
+        _cleanup_free_ char *np = spec_path_key(pp, "name"), *cpp = spec_path_key(pp, "containerPort");
+        _cleanup_free_ char *prp = spec_path_key(pp, "protocol");
+        size_t n = e->n;
+
+        if (port->name && *port->name) {
+                validate_port_name(e, np, port->name);
+                for (size_t j = 0; j < i && e->n == n; j++)
+                        if (c->ports[j].name && !strcmp(c->ports[j].name, port->name))
+                                spec_err_duplicate(e, np, port->name);
+        }
+        if (port->container_port == 0)
+                spec_err_required(e, cpp, NULL);
+        else if (port->container_port < 1 || port->container_port > 65535)
+                spec_err_invalid_int(e, cpp, port->container_port, "must be between 1 and 65535, inclusive");
+        if (port->protocol)
+                spec_check_enum(e, prp, port->protocol, spec_protocols, ARRAY_SIZE(spec_protocols));
+}
+
+static bool has_edge_space(const char *s)
+{
+        size_t n = strlen(s);
+
+        return n && (isspace((unsigned char)s[0]) || isspace((unsigned char)s[n - 1]));
+}
+
+static void validate_container_fields(struct spec_errs *e, const struct pod_spec *s,
+                                      const struct pod_container *c, const char *p)
+{
+        _cleanup_free_ char *ip = spec_path_key(p, "image"), *pp = spec_path_key(p, "imagePullPolicy");
+        _cleanup_free_ char *tp = spec_path_key(p, "terminationMessagePolicy");
+
+        if (!c->image || !*c->image)
+                spec_err_required(e, ip, NULL);
+        else if (has_edge_space(c->image))
+                spec_err_invalid_str(e, ip, c->image, "must not have leading or trailing whitespace");
+        for (size_t i = 0; i < c->n_ports; i++) {
+                _cleanup_free_ char *portp = xasprintf("%s.ports[%zu]", p, i);
+
+                validate_port(e, c, i, portp);
+        }
+        validate_env(e, c, p);
+        for (size_t i = 0; i < c->n_mounts; i++) {
+                _cleanup_free_ char *mp = xasprintf("%s.volumeMounts[%zu]", p, i);
+
+                validate_mount(e, s, c, i, mp);
+        }
+        if (c->image_pull_policy)
+                spec_check_enum(e, pp, c->image_pull_policy, spec_pull_policies, ARRAY_SIZE(spec_pull_policies));
+        if (c->termination_message_policy && strcmp(c->termination_message_policy, "File") &&
+            strcmp(c->termination_message_policy, "FallbackToLogsOnError"))
+                spec_err_invalid_str(e, tp, c->termination_message_policy,
+                                     "must be 'File' or 'FallbackToLogsOnError'");
+}
+
+static void validate_containers(struct spec_errs *e, const struct pod_spec *s)
+{
+        if (s->n_containers == 0)
+                spec_err_required(e, "spec.containers", NULL);
+        for (size_t i = 0; i < s->n_containers; i++) {
+                const struct pod_container *c = &s->containers[i];
+                _cleanup_free_ char *p = spec_path_idx("spec.containers", i);
+                _cleanup_free_ char *np = spec_path_key(p, "name");
+
+                if (!c->name || !*c->name) {
+                        spec_err_required(e, np, NULL);
+                } else {
+                        validate_label(e, np, c->name);
+                        for (size_t j = 0; j < i; j++)
+                                if (s->containers[j].name && !strcmp(s->containers[j].name, c->name)) {
+                                        spec_err_duplicate(e, np, c->name);
+                                        break;
+                                }
+                }
+                validate_container_fields(e, s, c, p);
+        }
+}
+
+static void validate_pod_fields(struct spec_errs *e, const struct pod_spec *s)
+{
+        const struct yval *spec = yval_map_get(e->root, "spec");
+
+        if (s->dns_policy &&
+            spec_check_enum(e, "spec.dnsPolicy", s->dns_policy, spec_dns_policies, ARRAY_SIZE(spec_dns_policies)) &&
+            !strcmp(s->dns_policy, "None") && !yval_map_get(spec, "dnsConfig"))
+                spec_err_required(e, "spec.dnsConfig", "must provide `dnsConfig` when `dnsPolicy` is None");
+        if (s->hostname && *s->hostname)
+                validate_label(e, "spec.hostname", s->hostname);
+        if (s->scheduler_name && *s->scheduler_name)
+                validate_subdomain(e, "spec.schedulerName", s->scheduler_name);
+        if (s->termination_grace_period_seconds < 0)
+                spec_err_invalid_int(e, "spec.terminationGracePeriodSeconds",
+                                     (long long)s->termination_grace_period_seconds,
+                                     "must be greater than or equal to 0");
+}
+
+void spec_validate(const struct pod_spec *s, struct spec_errs *e)
+{
+        validate_meta(e, s);
+        validate_volumes(e, s);
+        validate_containers(e, s);
+        validate_pod_fields(e, s);
+}

@@ -1,0 +1,240 @@
+/* The API server's defaults for a Pod, the defaulted spec as the Kubernetes
+ * JSON object (field order of the Go types), and semantic equality. */
+#include <string.h>
+#include "spec_internal.h"
+
+/* The image's tag as the kubelet's ParseImageName sees it: "latest" when the
+ * reference has neither tag nor digest, "" when it has only a digest. */
+static char *image_tag(const char *image)
+{
+        const char *last = strrchr(image, '/'), *at, *colon;
+
+        last = last ? last + 1 : image;
+        at = strchr(last, '@');
+        colon = strchr(last, ':');
+        if (colon && (!at || colon < at))
+                return at ? xstrndup(colon + 1, (size_t)(at - colon - 1)) : xstrdup(colon + 1);
+        return xstrdup(at ? "" : "latest");
+}
+
+static void set_default(char **field, const char *value)
+{
+        if (!*field || !**field) {
+                free(*field);
+                *field = xstrdup(value);
+        }
+}
+
+static void container_defaults(struct pod_container *c)
+{
+        if ((!c->image_pull_policy || !*c->image_pull_policy) && c->image) {
+                _cleanup_free_ char *tag = image_tag(c->image);
+
+                set_default(&c->image_pull_policy, !strcmp(tag, "latest") ? "Always" : "IfNotPresent");
+        }
+        set_default(&c->termination_message_path, "/dev/termination-log");
+        set_default(&c->termination_message_policy, "File");
+        for (size_t i = 0; i < c->n_ports; i++)
+                set_default(&c->ports[i].protocol, "TCP");
+        for (size_t i = 0; i < c->n_env; i++)
+                if (!c->env[i].value)
+                        c->env[i].value = xstrdup("");
+}
+
+void spec_apply_defaults(struct pod_spec *s)
+{
+        for (size_t i = 0; i < s->n_containers; i++)
+                container_defaults(&s->containers[i]);
+        for (size_t i = 0; i < s->n_volumes; i++) {
+                struct pod_volume *v = &s->volumes[i];
+
+                if (v->kind == POD_VOLUME_HOST_PATH && !v->host_path_type)
+                        v->host_path_type = xstrdup("");
+                if (v->kind == POD_VOLUME_EMPTY_DIR && !v->medium)
+                        v->medium = xstrdup("");
+        }
+        set_default(&s->dns_policy, "ClusterFirst");
+        set_default(&s->scheduler_name, "default-scheduler");
+        if (s->hostname && !*s->hostname) {
+                free(s->hostname);
+                s->hostname = NULL;
+        }
+}
+
+static struct yval *strv_to_yval(char *const *v, size_t n)
+{
+        struct yval *l = yval_new_list();
+
+        for (size_t i = 0; i < n; i++)
+                yval_list_push(l, yval_new_str(v[i]));
+        return l;
+}
+
+static void ports_to_yval(const struct pod_container *c, struct yval *ctr)
+{
+        struct yval *l = yval_map_set(ctr, "ports", yval_new_list());
+
+        for (size_t i = 0; i < c->n_ports; i++) {
+                struct yval *p = yval_list_push(l, yval_new_map());
+
+                if (c->ports[i].name && *c->ports[i].name)
+                        yval_map_set(p, "name", yval_new_str(c->ports[i].name));
+                yval_map_set(p, "containerPort", yval_new_int(c->ports[i].container_port));
+                yval_map_set(p, "protocol", yval_new_str(c->ports[i].protocol ? c->ports[i].protocol : "TCP"));
+        }
+}
+
+static void env_to_yval(const struct pod_container *c, struct yval *ctr)
+{
+        struct yval *l = yval_map_set(ctr, "env", yval_new_list());
+
+        for (size_t i = 0; i < c->n_env; i++) {
+                struct yval *e = yval_list_push(l, yval_new_map());
+
+                yval_map_set(e, "name", yval_new_str(c->env[i].name));
+                if (c->env[i].value && *c->env[i].value)
+                        yval_map_set(e, "value", yval_new_str(c->env[i].value));
+        }
+}
+
+static void mounts_to_yval(const struct pod_container *c, struct yval *ctr)
+{
+        struct yval *l = yval_map_set(ctr, "volumeMounts", yval_new_list());
+
+        for (size_t i = 0; i < c->n_mounts; i++) {
+                const struct pod_volume_mount *m = &c->mounts[i];
+                struct yval *y = yval_list_push(l, yval_new_map());
+
+                yval_map_set(y, "name", yval_new_str(m->name));
+                if (m->read_only)
+                        yval_map_set(y, "readOnly", yval_new_bool(true));
+                yval_map_set(y, "mountPath", yval_new_str(m->mount_path));
+                if (m->sub_path)
+                        yval_map_set(y, "subPath", yval_new_str(m->sub_path));
+        }
+}
+
+static void map_set_str_opt(struct yval *map, const char *key, const char *value)
+{
+        if (value)
+                yval_map_set(map, key, yval_new_str(value));
+}
+
+/* Field order of the Go Container type, omitempty as the API server does. */
+static struct yval *container_to_yval(const struct pod_container *c)
+{
+        struct yval *y = yval_new_map();
+
+        yval_map_set(y, "name", yval_new_str(c->name));
+        yval_map_set(y, "image", yval_new_str(c->image));
+        if (c->n_command)
+                yval_map_set(y, "command", strv_to_yval(c->command, c->n_command));
+        if (c->n_args)
+                yval_map_set(y, "args", strv_to_yval(c->args, c->n_args));
+        map_set_str_opt(y, "workingDir", c->working_dir);
+        if (c->n_ports)
+                ports_to_yval(c, y);
+        if (c->n_env)
+                env_to_yval(c, y);
+        yval_map_set(y, "resources", yval_new_map());
+        if (c->n_mounts)
+                mounts_to_yval(c, y);
+        map_set_str_opt(y, "terminationMessagePath", c->termination_message_path);
+        map_set_str_opt(y, "terminationMessagePolicy", c->termination_message_policy);
+        map_set_str_opt(y, "imagePullPolicy", c->image_pull_policy);
+        return y;
+}
+
+static struct yval *volume_to_yval(const struct pod_volume *v)
+{
+        struct yval *y = yval_new_map(), *src;
+
+        yval_map_set(y, "name", yval_new_str(v->name));
+        if (v->kind == POD_VOLUME_HOST_PATH) {
+                src = yval_map_set(y, "hostPath", yval_new_map());
+                yval_map_set(src, "path", yval_new_str(v->host_path));
+                yval_map_set(src, "type", yval_new_str(v->host_path_type ? v->host_path_type : ""));
+        } else {
+                src = yval_map_set(y, "emptyDir", yval_new_map());
+                if (v->medium && *v->medium)
+                        yval_map_set(src, "medium", yval_new_str(v->medium));
+                map_set_str_opt(src, "sizeLimit", v->size_limit);
+        }
+        return y;
+}
+
+static void pod_fields_to_yval(const struct pod_spec *s, struct yval *y)
+{
+        yval_map_set(y, "restartPolicy", yval_new_str(pod_restart_policy_name(s->restart_policy)));
+        yval_map_set(y, "terminationGracePeriodSeconds", yval_new_int(s->termination_grace_period_seconds));
+        yval_map_set(y, "dnsPolicy", yval_new_str(s->dns_policy ? s->dns_policy : "ClusterFirst"));
+        if (s->host_network)
+                yval_map_set(y, "hostNetwork", yval_new_bool(true));
+        if (s->share_process_namespace)
+                yval_map_set(y, "shareProcessNamespace", yval_new_bool(true));
+        yval_map_set(y, "securityContext", yval_new_map());
+        map_set_str_opt(y, "hostname", s->hostname);
+        yval_map_set(y, "schedulerName", yval_new_str(s->scheduler_name ? s->scheduler_name : "default-scheduler"));
+        yval_map_set(y, "priority", yval_new_int(0));
+        yval_map_set(y, "enableServiceLinks", yval_new_bool(s->enable_service_links));
+        yval_map_set(y, "preemptionPolicy", yval_new_str("PreemptLowerPriority"));
+}
+
+struct yval *pod_spec_to_yval(const struct pod_spec *s)
+{
+        struct yval *y = yval_new_map(), *l;
+
+        if (s->n_volumes) {
+                l = yval_map_set(y, "volumes", yval_new_list());
+                for (size_t i = 0; i < s->n_volumes; i++)
+                        yval_list_push(l, volume_to_yval(&s->volumes[i]));
+        }
+        l = yval_map_set(y, "containers", yval_new_list());
+        for (size_t i = 0; i < s->n_containers; i++)
+                yval_list_push(l, container_to_yval(&s->containers[i]));
+        pod_fields_to_yval(s, y);
+        return y;
+}
+
+static struct yval *kv_to_yval(const struct pod_kv *kv, size_t n)
+{
+        struct yval *m = yval_new_map();
+
+        for (size_t i = 0; i < n; i++)
+                yval_map_set(m, kv[i].key, yval_new_str(kv[i].value));
+        return m;
+}
+
+static bool str_equal(const char *a, const char *b)
+{
+        return a && b ? !strcmp(a, b) : a == b;
+}
+
+bool pod_spec_equal(const struct pod_spec *a, const struct pod_spec *b)
+{
+        struct yval *ya, *yb;
+        bool same;
+
+        if (!str_equal(a->name, b->name) || !str_equal(a->namespace, b->namespace))
+                return false;
+        ya = kv_to_yval(a->labels, a->n_labels);
+        yb = kv_to_yval(b->labels, b->n_labels);
+        same = yval_equal(ya, yb);
+        yval_free(ya);
+        yval_free(yb);
+        if (!same)
+                return false;
+        ya = kv_to_yval(a->annotations, a->n_annotations);
+        yb = kv_to_yval(b->annotations, b->n_annotations);
+        same = yval_equal(ya, yb);
+        yval_free(ya);
+        yval_free(yb);
+        if (!same)
+                return false;
+        ya = pod_spec_to_yval(a);
+        yb = pod_spec_to_yval(b);
+        same = yval_equal(ya, yb);
+        yval_free(ya);
+        yval_free(yb);
+        return same;
+}

@@ -1,0 +1,346 @@
+/* struct yval -> JSON (kubectl -o json layout) and block YAML (kubectl -o yaml
+ * layout), quoting every string that a YAML reader would otherwise mistype. */
+#include <math.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include "pfs/yval.h"
+
+/* Length of the valid UTF-8 sequence at s (at most n bytes), 0 if invalid. */
+static size_t utf8_seq_len(const unsigned char *s, size_t n)
+{
+        size_t len;
+        uint32_t cp;
+
+        if (s[0] < 0x80)
+                return 1;
+        if ((s[0] & 0xE0) == 0xC0)
+                len = 2, cp = s[0] & 0x1F;
+        else if ((s[0] & 0xF0) == 0xE0)
+                len = 3, cp = s[0] & 0x0F;
+        else if ((s[0] & 0xF8) == 0xF0)
+                len = 4, cp = s[0] & 0x07;
+        else
+                return 0;
+        if (len > n)
+                return 0;
+        for (size_t i = 1; i < len; i++) {
+                if ((s[i] & 0xC0) != 0x80)
+                        return 0;
+                cp = (cp << 6) | (s[i] & 0x3F);
+        }
+        if ((len == 2 && cp < 0x80) || (len == 3 && cp < 0x800) || (len == 4 && cp < 0x10000) ||
+            cp > 0x10FFFF || (cp >= 0xD800 && cp <= 0xDFFF))
+                return 0;
+        return len;
+}
+
+/* Shared by both emitters: a double-quoted string with JSON escapes (a subset
+ * of YAML's double-quoted escapes, so valid in both). Invalid UTF-8 becomes U+FFFD. */
+static void emit_dquoted(const char *s, size_t n, struct pfs_buf *out)
+{
+        const unsigned char *p = (const unsigned char *)s;
+
+        pfs_buf_puts(out, "\"");
+        for (size_t i = 0; i < n;) {
+                unsigned char c = p[i];
+                size_t l;
+
+                switch (c) {
+                case '"': pfs_buf_puts(out, "\\\""); i++; continue;
+                case '\\': pfs_buf_puts(out, "\\\\"); i++; continue;
+                case '\b': pfs_buf_puts(out, "\\b"); i++; continue;
+                case '\f': pfs_buf_puts(out, "\\f"); i++; continue;
+                case '\n': pfs_buf_puts(out, "\\n"); i++; continue;
+                case '\r': pfs_buf_puts(out, "\\r"); i++; continue;
+                case '\t': pfs_buf_puts(out, "\\t"); i++; continue;
+                default: break;
+                }
+                if (c < 0x20 || c == 0x7F) {
+                        pfs_buf_printf(out, "\\u%04x", c);
+                        i++;
+                        continue;
+                }
+                l = utf8_seq_len(p + i, n - i);
+                if (l == 0) {
+                        pfs_buf_puts(out, "\\ufffd");
+                        i++;
+                        continue;
+                }
+                pfs_buf_append(out, p + i, l);
+                i += l;
+        }
+        pfs_buf_puts(out, "\"");
+}
+
+/* Shortest representation that reads back as the same double, and always
+ * as a number with a fraction or exponent so it stays a float. */
+static void emit_float(double f, struct pfs_buf *out, bool yaml)
+{
+        char tmp[64];
+
+        if (isnan(f) || isinf(f)) {
+                if (!yaml)
+                        pfs_buf_puts(out, "null");
+                else
+                        pfs_buf_puts(out, isnan(f) ? ".nan" : f > 0 ? ".inf" : "-.inf");
+                return;
+        }
+        for (int prec = 1; prec <= 17; prec++) {
+                snprintf(tmp, sizeof(tmp), "%.*g", prec, f);
+                if (strtod(tmp, NULL) == f)
+                        break;
+        }
+        if (!strpbrk(tmp, ".eEn"))
+                strcat(tmp, ".0");
+        pfs_buf_puts(out, tmp);
+}
+
+static void emit_scalar_json(const struct yval *v, struct pfs_buf *out)
+{
+        switch (v->type) {
+        case YVAL_NULL:
+                pfs_buf_puts(out, "null");
+                break;
+        case YVAL_BOOL:
+                pfs_buf_puts(out, v->b ? "true" : "false");
+                break;
+        case YVAL_INT:
+                pfs_buf_printf(out, "%lld", (long long)v->i);
+                break;
+        case YVAL_FLOAT:
+                emit_float(v->f, out, false);
+                break;
+        case YVAL_STRING:
+                emit_dquoted(v->str.s, v->str.len, out);
+                break;
+        default:
+                break;
+        }
+}
+
+static void json_newline(struct pfs_buf *out, bool pretty, int indent)
+{
+        if (!pretty)
+                return;
+        pfs_buf_puts(out, "\n");
+        for (int i = 0; i < indent; i++)
+                pfs_buf_puts(out, "  ");
+}
+
+static void emit_json_at(const struct yval *v, bool pretty, int indent, struct pfs_buf *out)
+{
+        if (!v) {
+                pfs_buf_puts(out, "null");
+                return;
+        }
+        if (v->type == YVAL_LIST && v->list.n > 0) {
+                pfs_buf_puts(out, "[");
+                for (size_t i = 0; i < v->list.n; i++) {
+                        if (i)
+                                pfs_buf_puts(out, ",");
+                        json_newline(out, pretty, indent + 1);
+                        emit_json_at(v->list.items[i], pretty, indent + 1, out);
+                }
+                json_newline(out, pretty, indent);
+                pfs_buf_puts(out, "]");
+        } else if (v->type == YVAL_MAP && v->map.n > 0) {
+                pfs_buf_puts(out, "{");
+                for (size_t i = 0; i < v->map.n; i++) {
+                        if (i)
+                                pfs_buf_puts(out, ",");
+                        json_newline(out, pretty, indent + 1);
+                        emit_dquoted(v->map.m[i].key, strlen(v->map.m[i].key), out);
+                        pfs_buf_puts(out, pretty ? ": " : ":");
+                        emit_json_at(v->map.m[i].val, pretty, indent + 1, out);
+                }
+                json_newline(out, pretty, indent);
+                pfs_buf_puts(out, "}");
+        } else if (v->type == YVAL_LIST) {
+                pfs_buf_puts(out, "[]");
+        } else if (v->type == YVAL_MAP) {
+                pfs_buf_puts(out, "{}");
+        } else {
+                emit_scalar_json(v, out);
+        }
+}
+
+void yval_emit_json(const struct yval *v, bool pretty, struct pfs_buf *out)
+{
+        emit_json_at(v, pretty, 0, out);
+        if (pretty)
+                pfs_buf_puts(out, "\n");
+}
+
+/* ---- YAML ---- */
+
+/* Words that some YAML reader (1.1 or 1.2) resolves to a non-string. */
+static bool yaml_reserved_word(const char *s)
+{
+        static const char *const words[] = {
+                "~", "null", "Null", "NULL", "true", "True", "TRUE", "false", "False", "FALSE",
+                "y", "Y", "yes", "Yes", "YES", "n", "N", "no", "No", "NO", "on", "On", "ON",
+                "off", "Off", "OFF", ".inf", ".Inf", ".INF", "-.inf", "-.Inf", "-.INF", "+.inf",
+                "+.Inf", "+.INF", ".nan", ".NaN", ".NAN", "=", "<<",
+        };
+
+        for (size_t i = 0; i < ARRAY_SIZE(words); i++)
+                if (!strcmp(s, words[i]))
+                        return true;
+        return false;
+}
+
+/* Could this look like a number to a 1.1 or 1.2 reader (ints, floats, octal,
+ * sexagesimal, 1_000)? Being generous only costs a pair of quotes. */
+static bool yaml_numberish(const char *s)
+{
+        if (*s == '-' || *s == '+')
+                s++;
+        if (*s == '.')
+                s++;
+        return *s >= '0' && *s <= '9';
+}
+
+static bool needs_double_quotes(const char *s, size_t n)
+{
+        const unsigned char *p = (const unsigned char *)s;
+
+        for (size_t i = 0; i < n; i++) {
+                size_t l;
+
+                if (p[i] < 0x20 || p[i] == 0x7F)
+                        return true;
+                if (p[i] >= 0x80) {
+                        l = utf8_seq_len(p + i, n - i);
+                        if (l == 0)
+                                return true;
+                        i += l - 1;
+                }
+        }
+        return false;
+}
+
+static bool yaml_needs_quotes(const char *s, size_t n)
+{
+        if (n == 0 || strlen(s) != n)
+                return true;
+        if (yaml_reserved_word(s) || yaml_numberish(s))
+                return true;
+        if (strchr("-?:,[]{}#&*!|>'\"%@` \t", s[0]))
+                return true;
+        if (s[n - 1] == ' ' || s[n - 1] == ':' || s[n - 1] == '\t')
+                return true;
+        if (strstr(s, ": ") || strstr(s, " #") || strstr(s, ":\t") || strstr(s, "\t#"))
+                return true;
+        return needs_double_quotes(s, n);
+}
+
+static void emit_yaml_string(const char *s, size_t n, struct pfs_buf *out)
+{
+        if (!yaml_needs_quotes(s, n)) {
+                pfs_buf_append(out, s, n);
+                return;
+        }
+        if (needs_double_quotes(s, n)) {
+                emit_dquoted(s, n, out);
+                return;
+        }
+        pfs_buf_puts(out, "'");
+        for (size_t i = 0; i < n; i++) {
+                if (s[i] == '\'')
+                        pfs_buf_puts(out, "'");
+                pfs_buf_append(out, &s[i], 1);
+        }
+        pfs_buf_puts(out, "'");
+}
+
+static void emit_yaml_scalar(const struct yval *v, struct pfs_buf *out)
+{
+        if (!v) {
+                pfs_buf_puts(out, "null");
+                return;
+        }
+        switch (v->type) {
+        case YVAL_FLOAT:
+                emit_float(v->f, out, true);
+                break;
+        case YVAL_STRING:
+                emit_yaml_string(v->str.s, v->str.len, out);
+                break;
+        case YVAL_LIST:
+                pfs_buf_puts(out, "[]");
+                break;
+        case YVAL_MAP:
+                pfs_buf_puts(out, "{}");
+                break;
+        default:
+                emit_scalar_json(v, out);
+                break;
+        }
+}
+
+static bool is_block(const struct yval *v)
+{
+        return v && ((v->type == YVAL_MAP && v->map.n) || (v->type == YVAL_LIST && v->list.n));
+}
+
+static void indent_to(struct pfs_buf *out, int indent)
+{
+        for (int i = 0; i < indent; i++)
+                pfs_buf_puts(out, " ");
+}
+
+static void emit_yaml_block(const struct yval *v, int indent, bool first_inline, struct pfs_buf *out);
+
+/* A value after "key:" or "- ": scalars stay on the line; a map under a key
+ * is indented by two, a list under a key stays at the key's column (go-yaml). */
+static void emit_yaml_value(const struct yval *v, int indent, bool in_map, struct pfs_buf *out)
+{
+        if (!is_block(v)) {
+                pfs_buf_puts(out, " ");
+                emit_yaml_scalar(v, out);
+                pfs_buf_puts(out, "\n");
+                return;
+        }
+        pfs_buf_puts(out, "\n");
+        emit_yaml_block(v, v->type == YVAL_MAP || !in_map ? indent + 2 : indent, false, out);
+}
+
+static void emit_yaml_block(const struct yval *v, int indent, bool first_inline, struct pfs_buf *out)
+{
+        if (v->type == YVAL_MAP) {
+                for (size_t i = 0; i < v->map.n; i++) {
+                        const char *k = v->map.m[i].key;
+
+                        if (i > 0 || !first_inline)
+                                indent_to(out, indent);
+                        emit_yaml_string(k, strlen(k), out);
+                        pfs_buf_puts(out, ":");
+                        emit_yaml_value(v->map.m[i].val, indent, true, out);
+                }
+                return;
+        }
+        for (size_t i = 0; i < v->list.n; i++) {
+                const struct yval *item = v->list.items[i];
+
+                if (i > 0 || !first_inline)
+                        indent_to(out, indent);
+                pfs_buf_puts(out, "-");
+                if (is_block(item)) {
+                        pfs_buf_puts(out, " ");
+                        emit_yaml_block(item, indent + 2, true, out);
+                } else {
+                        emit_yaml_value(item, indent, false, out);
+                }
+        }
+}
+
+void yval_emit_yaml(const struct yval *v, struct pfs_buf *out)
+{
+        if (!is_block(v)) {
+                emit_yaml_scalar(v, out);
+                pfs_buf_puts(out, "\n");
+                return;
+        }
+        emit_yaml_block(v, 0, false, out);
+}
