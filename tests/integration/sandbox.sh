@@ -1,0 +1,280 @@
+#!/bin/bash
+# podfs-sandbox on its own, without the daemon: a hand-made state dir (meta +
+# spec.yaml), then status.json transitions, CRI logs, restarts and back-off,
+# image pull errors, deletion with a grace period, sandbox restart (resume),
+# and no process of the pod left behind.
+. "$(dirname "$0")/lib.sh"
+
+require_root
+require_cmd jq inotifywait
+[ -x "$PODFS_SANDBOX_BIN" ] || die "podfs-sandbox not built ($PODFS_SANDBOX_BIN)"
+
+W=$(mktemp -d /tmp/podfs-test.XXXXXX) || die "mktemp"
+chmod 0755 "$W"
+STATE=$W/state
+mkdir -p "$STATE/images" "$STATE/pods" "$STATE/namespaces/default"
+trap podfs_cleanup EXIT
+trap 'exit 130' INT TERM
+cp -a "$(busybox_image)" "$STATE/images/busybox" || die "busybox image"
+if [ "${PODFS_SANITIZE:-}" = 1 ]; then
+        export ASAN_OPTIONS=${ASAN_OPTIONS:-detect_leaks=1:abort_on_error=0}
+        export UBSAN_OPTIONS=${UBSAN_OPTIONS:-print_stacktrace=1}
+fi
+
+# ---- helpers -------------------------------------------------------------------
+
+ts() { date -u +%Y-%m-%dT%H:%M:%SZ; }
+
+# new_pod NAME < spec: a pod dir with meta + spec.yaml; prints the uid.
+new_pod() {
+        local name=$1 uid
+        uid=$(cat /proc/sys/kernel/random/uuid)
+        mkdir -p "$STATE/pods/$uid"
+        printf 'uid=%s\nnamespace=default\nname=%s\ncreationTimestamp=%s\n' "$uid" "$name" "$(ts)" \
+                >"$STATE/pods/$uid/meta"
+        cat >"$STATE/pods/$uid/spec.yaml"
+        ln -s "../../pods/$uid" "$STATE/namespaces/default/$name"
+        echo "$uid"
+}
+
+# start UID: run the sandbox as the daemon does; returns its exit status.
+start() {
+        "$PODFS_SANDBOX_BIN" --state-dir "$STATE" --uid "$1" </dev/null >>"$STATE/pods/$1/sandbox.log" 2>&1
+}
+
+# delete UID GRACE: what the daemon does on rmdir (new meta, atomic rename).
+delete() {
+        local m=$STATE/pods/$1/meta
+        { grep -v '^deletion' "$m"; printf 'deletionTimestamp=%s\ndeletionGracePeriodSeconds=%s\n' "$(ts)" "$2"; } >"$m.tmp"
+        mv "$m.tmp" "$m"
+}
+
+st() { jq -r "$2" "$STATE/pods/$1/status.json" 2>/dev/null; }
+_st_is() { [ "$(st "$1" "$2")" = "$3" ]; }
+# wait_st UID JQ WANT [SECONDS]: until jq JQ of status.json prints WANT.
+wait_st() {
+        wait_until "${4:-20}" "$STATE/pods/$1" _st_is "$1" "$2" "$3" && return 0
+        log "wait_st: $2 is '$(st "$1" "$2")', want '$3'"
+        return 1
+}
+wait_finished() { wait_until "${2:-20}" "$STATE/pods/$1" test -e "$STATE/pods/$1/finished"; }
+sandbox_pid() { sed -n 's/^pid=//p' "$STATE/pods/$1/sandbox" 2>/dev/null; }
+sandbox_gone() { ! flock -n -x "$STATE/pods/$1/lock" true 2>/dev/null && return 1; return 0; }
+logf() { echo "$STATE/logs/default_$2_$1/$3/$4.log"; }
+
+# pod_left UID: processes of the pod (cgroup/cmdline naming it, or rooted in an image).
+pod_left() {
+        local u=$1 p i
+        local -a argv lines
+        for p in /proc/[0-9]*; do
+                p=${p#/proc/}
+                [ "$p" = "$$" ] || [ "$p" = "$BASHPID" ] && continue
+                mapfile -d "" argv 2>/dev/null <"/proc/$p/cmdline" || continue
+                mapfile -t lines 2>/dev/null <"/proc/$p/cgroup" || continue
+                case "${argv[*]} ${lines[*]}" in *"$u"*) echo "$p"; continue ;; esac
+                for i in "$STATE"/images/*/; do
+                        if [ "/proc/$p/root/." -ef "$i." ]; then echo "$p"; continue 2; fi
+                done
+        done
+}
+no_pod_left() { [ -z "$(pod_left "$1")" ]; }
+
+spec() { # NAME POLICY GRACE then containers as "name|image|json-command" args
+        local name=$1 policy=$2 grace=$3 c n img cmd
+        shift 3
+        printf 'apiVersion: v1\nkind: Pod\nmetadata:\n  name: %s\nspec:\n  restartPolicy: %s\n' "$name" "$policy"
+        printf '  terminationGracePeriodSeconds: %s\n  containers:\n' "$grace"
+        for c in "$@"; do
+                IFS='|' read -r n img cmd <<<"$c"
+                printf '  - name: %s\n    image: %s\n    command: %s\n' "$n" "$img" "$cmd"
+        done
+}
+sh_cmd() { jq -cn --arg s "$1" '["sh","-c",$s]'; }
+
+# ---- 1. a pod that runs to completion: status, CRI logs, events -------------------
+
+uid=$(spec hello Never 30 "app|busybox|$(sh_cmd 'echo hello; echo oops >&2; printf partial')" | new_pod hello)
+t0=$(now_ms)
+start "$uid"; rc=$?
+is "$rc" 0 "sandbox start returns 0"
+check "sandbox returns at once ($(( $(now_ms) - t0 )) ms)" [ $(( $(now_ms) - t0 )) -lt 3000 ]
+check "a run-to-completion pod finishes" wait_finished "$uid"
+is "$(st "$uid" .phase)" Succeeded "phase Succeeded"
+is "$(st "$uid" '.containerStatuses[0].state.terminated.reason')" Completed "terminated reason Completed"
+is "$(st "$uid" '.containerStatuses[0].state.terminated.exitCode')" 0 "exitCode 0"
+is "$(st "$uid" '.containerStatuses[0].ready')" false "not ready once terminated"
+is "$(st "$uid" '.containerStatuses[0].restartCount')" 0 "restartCount 0"
+f=$(logf "$uid" hello app 0)
+check "log file in <ns>_<pod>_<uid>/<ctr>/0.log" test -f "$f"
+check "stdout line as F record" grep -qE '^[0-9]{4}-[0-9]{2}-[0-9]{2}T[0-9:]{8}\.[0-9]{9}Z stdout F hello$' "$f"
+check "stderr line as F record" grep -qE 'Z stderr F oops$' "$f"
+check "unterminated last line as P record" grep -qE 'Z stdout P partial$' "$f"
+ev=$STATE/pods/$uid/events
+check "event Pulled" grep -qP '\tNormal\tPulled\tspec.containers\{app\}\tkubelet\tContainer image "busybox" already present on machine$' "$ev"
+check "event Created" grep -qP '\tCreated\t.*\tCreated container app$' "$ev"
+check "event Started" grep -qP '\tStarted\t.*\tStarted container app$' "$ev"
+check "sandbox gone after finishing" retry_until 5 sandbox_gone "$uid"
+check "no process of the pod left" retry_until 5 no_pod_left "$uid"
+
+# ---- 2. a long line is split into P records -----------------------------------------
+
+uid=$(spec long Never 30 "app|busybox|$(sh_cmd 'head -c 40000 /dev/zero | tr "\\0" x; echo')" | new_pod long)
+start "$uid"
+check "long-line pod finishes" wait_finished "$uid"
+f=$(logf "$uid" long app 0)
+is "$(grep -c ' stdout P ' "$f")" 2 "40000-byte line: two P records"
+is "$(grep -c ' stdout F ' "$f")" 1 "... and one F record"
+is "$(awk '{ n += length($4) } END { print n }' "$f")" 40000 "... carrying every byte"
+
+# ---- 3. restarts and back-off (Always) ---------------------------------------------
+
+uid=$(spec crash Always 30 "app|busybox|$(sh_cmd 'echo run; exit 3')" | new_pod crash)
+start "$uid"
+check "first restart at once (restartCount 1)" wait_st "$uid" '.containerStatuses[0].restartCount' 1 10
+check "then CrashLoopBackOff" wait_st "$uid" '.containerStatuses[0].state.waiting.reason' CrashLoopBackOff 10
+is "$(st "$uid" '.containerStatuses[0].state.waiting.message')" \
+        "back-off 10s restarting failed container=app pod=crash_default($uid)" "kubelet's back-off message"
+is "$(st "$uid" '.containerStatuses[0].lastState.terminated.reason')" Error "lastState terminated Error"
+is "$(st "$uid" '.containerStatuses[0].lastState.terminated.exitCode')" 3 "lastState exitCode 3"
+is "$(st "$uid" .phase)" Running "phase stays Running (restartPolicy Always)"
+check "one log file per run (0.log, 1.log)" test -f "$(logf "$uid" crash app 0)" -a -f "$(logf "$uid" crash app 1)"
+check "BackOff event" grep -qP "\tWarning\tBackOff\tspec.containers\{app\}\tkubelet\tBack-off restarting failed container app in pod crash_default\($uid\)$" "$STATE/pods/$uid/events"
+t0=$(now_ms)
+check "restarted after the 10 s back-off (restartCount 2)" wait_st "$uid" '.containerStatuses[0].restartCount' 2 15
+dt=$(( $(now_ms) - t0 ))
+check "back-off lasted about 10 s (${dt} ms after we looked)" [ "$dt" -ge 7000 ]
+check "next back-off is 20s" wait_st "$uid" '.containerStatuses[0].state.waiting.message' \
+        "back-off 20s restarting failed container=app pod=crash_default($uid)" 5
+delete "$uid" 30
+check "deleting during back-off finishes at once" wait_finished "$uid" 5
+is "$(st "$uid" .phase)" Failed "deleted crashing pod: phase Failed"
+check "no process of the pod left" retry_until 5 no_pod_left "$uid"
+
+# ---- 4. OnFailure / exec failure / Never failure ------------------------------------
+
+uid=$(spec onf OnFailure 30 "app|busybox|$(sh_cmd 'exit 0')" | new_pod onf)
+start "$uid"
+check "OnFailure + exit 0 finishes" wait_finished "$uid"
+is "$(st "$uid" .phase)" Succeeded "OnFailure + exit 0: Succeeded"
+
+uid=$(spec noexec Never 30 'app|busybox|["/no/such/binary"]' | new_pod noexec)
+start "$uid"
+check "exec failure finishes (Never)" wait_finished "$uid"
+is "$(st "$uid" '.containerStatuses[0].state.terminated.reason')" StartError "exec failure: StartError"
+is "$(st "$uid" '.containerStatuses[0].state.terminated.exitCode')" 128 "exec failure: exitCode 128"
+check "exec failure: message says why" [ -n "$(st "$uid" '.containerStatuses[0].state.terminated.message // empty')" ]
+is "$(st "$uid" .phase)" Failed "exec failure: Failed"
+check "Failed event" grep -qP '\tWarning\tFailed\tspec.containers\{app\}\tkubelet\tError: ' "$STATE/pods/$uid/events"
+
+uid=$(spec fails Never 30 "app|busybox|$(sh_cmd 'exit 7')" "ok|busybox|$(sh_cmd 'exit 0')" | new_pod fails)
+start "$uid"
+check "Never with a failing container finishes" wait_finished "$uid"
+is "$(st "$uid" .phase)" Failed "one container exit 7: Failed"
+is "$(st "$uid" '.containerStatuses[] | select(.name=="app") | .state.terminated.exitCode')" 7 "exitCode 7 recorded"
+
+# ---- 5. missing image: ErrImagePull, ImagePullBackOff, then it appears ----------------
+
+uid=$(spec noimg Always 30 "app|later|$(sh_cmd 'sleep 1000')" | new_pod noimg)
+start "$uid"
+check "missing image: ErrImagePull" wait_st "$uid" '.containerStatuses[0].state.waiting.reason' ErrImagePull 5
+is "$(st "$uid" .phase)" Pending "missing image: Pending"
+check "then ImagePullBackOff" wait_st "$uid" '.containerStatuses[0].state.waiting.reason' ImagePullBackOff 5
+is "$(st "$uid" '.containerStatuses[0].state.waiting.message')" 'Back-off pulling image "later"' "ImagePullBackOff message"
+ln -s busybox "$STATE/images/later"
+check "the image appearing makes it start" wait_st "$uid" '.containerStatuses[0].state.running != null' true 20
+is "$(st "$uid" .phase)" Running "phase Running"
+is "$(st "$uid" '.containerStatuses[0].restartCount')" 0 "pull retries are no restarts"
+delete "$uid" 0
+check "grace 0: finished at once" wait_finished "$uid" 5
+is "$(st "$uid" '.containerStatuses[0].state.terminated.exitCode')" 137 "grace 0: SIGKILL (137)"
+check "no process of the pod left" retry_until 5 no_pod_left "$uid"
+
+# ---- 6. a second sandbox for the same pod; deletion with a grace period ------------
+
+trap_cmd='trap "echo got TERM; exit 0" TERM; echo ready; sleep 1000 & wait'
+uid=$(spec term Always 30 "trapper|busybox|$(sh_cmd "$trap_cmd")" 'sleeper|busybox|["sleep","1000"]' | new_pod term)
+start "$uid"
+check "pod with two containers Running" wait_st "$uid" .phase Running 10
+check "both containers ready" wait_st "$uid" '[.containerStatuses[].ready] | all' true 10
+check "sandbox file lists container pids" wait_until 5 "$STATE/pods/$uid" grep -q '^ctr.sleeper=[0-9]' "$STATE/pods/$uid/sandbox"
+spid=$(sandbox_pid "$uid")
+out=$("$PODFS_SANDBOX_BIN" --state-dir "$STATE" --uid "$uid" 2>&1 </dev/null); rc=$?
+is "$rc" 0 "a second sandbox for the same pod exits 0"
+check "... saying the pod's sandbox is already running" grep -q "already running" <<<"$out"
+is "$(sandbox_pid "$uid")" "$spid" "... and leaves the running one alone"
+wait_grep "$(logf "$uid" term trapper 0)" 'stdout F ready' 5 >/dev/null
+t0=$(now_ms)
+delete "$uid" 3
+check "TERM-trapping container exits early" wait_st "$uid" \
+        '.containerStatuses[] | select(.name=="trapper") | .state.terminated.exitCode' 0 3
+check "Killing events" grep -qP '\tNormal\tKilling\tspec.containers\{sleeper\}\tkubelet\tStopping container sleeper$' "$STATE/pods/$uid/events"
+check "pod finishes after the grace" wait_finished "$uid" 10
+dt=$(( $(now_ms) - t0 ))
+check "TERM-ignoring container killed at the grace (${dt} ms)" [ "$dt" -ge 2500 ] && [ "$dt" -lt 6000 ]
+is "$(st "$uid" '.containerStatuses[] | select(.name=="sleeper") | .state.terminated.exitCode')" 137 "sleeper: exitCode 137"
+is "$(st "$uid" '.containerStatuses[] | select(.name=="sleeper") | .state.terminated.reason')" Error "sleeper: reason Error"
+is "$(st "$uid" .phase)" Failed "terminated pod with a 137: Failed"
+is "$(st "$uid" '.containerStatuses[] | select(.name=="trapper") | .restartCount')" 0 "no restart during termination"
+check "trapper's TERM handler output logged" grep -q 'stdout F got TERM' "$(logf "$uid" term trapper 0)"
+check "sandbox gone" retry_until 5 sandbox_gone "$uid"
+check "no process of the pod left" retry_until 5 no_pod_left "$uid"
+
+# ---- 7. a shorter grace arriving later shortens the deadline -------------------------
+
+uid=$(spec shorten Always 30 'app|busybox|["sleep","1000"]' | new_pod shorten)
+start "$uid"
+check "pod Running" wait_st "$uid" .phase Running 10
+delete "$uid" 60
+sleep 0.5
+check "still terminating after 0.5 s" [ ! -e "$STATE/pods/$uid/finished" ]
+t0=$(now_ms)
+delete "$uid" 1
+check "shortened grace ends the pod" wait_finished "$uid" 5
+dt=$(( $(now_ms) - t0 ))
+check "within about a second (${dt} ms)" [ "$dt" -lt 3000 ]
+check "no process of the pod left" retry_until 5 no_pod_left "$uid"
+
+# ---- 8. sandbox stopped by SIGTERM, then resumed; killed, cleaned up, resumed ---------
+
+uid=$(spec resume Always 2 "app|busybox|$(sh_cmd 'echo up; sleep 1000')" | new_pod resume)
+start "$uid"
+check "pod Running" wait_st "$uid" .phase Running 10
+spid=$(sandbox_pid "$uid")
+kill -TERM "$spid"
+check "SIGTERM: the sandbox stops within the pod's grace" retry_until 6 sandbox_gone "$uid"
+check "... without writing finished" [ ! -e "$STATE/pods/$uid/finished" ]
+check "no process of the pod left" retry_until 5 no_pod_left "$uid"
+start "$uid"
+check "resumed: running again" wait_st "$uid" '.containerStatuses[0].state.running != null' true 10
+is "$(st "$uid" '.containerStatuses[0].restartCount')" 1 "resumed: restartCount continues (1)"
+is "$(st "$uid" '.containerStatuses[0].lastState.terminated.exitCode')" 137 "resumed: lastState = the run that was stopped"
+check "resumed run logs into 1.log" wait_grep "$(logf "$uid" resume app 1)" 'stdout F up' 5
+spid=$(sandbox_pid "$uid")
+kill -KILL "$spid"
+check "sandbox killed: its containers die with it" retry_until 5 no_pod_left "$uid"
+"$PODFS_SANDBOX_BIN" --state-dir "$STATE" --uid "$uid" --cleanup >>"$STATE/pods/$uid/sandbox.log" 2>&1
+is "$?" 0 "--cleanup exits 0"
+start "$uid"
+check "resumed after a crash: running again" wait_st "$uid" '.containerStatuses[0].state.running != null' true 10
+is "$(st "$uid" '.containerStatuses[0].restartCount')" 2 "restartCount 2"
+is "$(st "$uid" '.containerStatuses[0].lastState.terminated.reason')" Unknown "lastState reason Unknown"
+is "$(st "$uid" '.containerStatuses[0].lastState.terminated.exitCode')" 255 "lastState exitCode 255"
+delete "$uid" 0
+check "deleted" wait_finished "$uid" 5
+check "no process of the pod left" retry_until 5 no_pod_left "$uid"
+
+# ---- 9. an idle pod costs ~0 CPU ----------------------------------------------------
+
+uid=$(spec idle Always 30 'app|busybox|["sleep","1000"]' | new_pod idle)
+start "$uid"
+check "idle pod Running" wait_st "$uid" .phase Running 10
+spid=$(sandbox_pid "$uid")
+c0=$(awk '{ print $14 + $15 }' "/proc/$spid/stat")
+sleep 2
+c1=$(awk '{ print $14 + $15 }' "/proc/$spid/stat")
+check "idle sandbox used no CPU over 2 s ($((c1 - c0)) ticks)" [ $((c1 - c0)) -le 1 ]
+delete "$uid" 0
+check "deleted" wait_finished "$uid" 5
+check "no process of the pod left" retry_until 5 no_pod_left "$uid"
+
+finish
