@@ -10,6 +10,8 @@
 #include <sys/capability.h>
 #include <sys/prctl.h>
 #include <sys/stat.h>
+#include <sys/statfs.h>
+#include <linux/magic.h>
 #include <sys/wait.h>
 #include <unistd.h>
 #include "mount.h"
@@ -367,6 +369,24 @@ static int exec_command(const struct ctr_exec *x, struct pfs_error *err)
         return pfs_error_set(err, ENOENT, "exec: \"%s\": executable file not found in $PATH", cmd);
 }
 
+static bool fd_is_cgroup2(int fd)
+{
+        struct statfs s;
+
+        return fstatfs(fd, &s) == 0 && s.f_type == CGROUP2_SUPER_MAGIC;
+}
+
+/* v1 has no CLONE_INTO_CGROUP: the child moves itself before it can fork. */
+static int cgroup_v1_join(int cgroup_fd, struct pfs_error *err)
+{
+        int fd = openat(cgroup_fd, "cgroup.procs", O_WRONLY | O_CLOEXEC);
+
+        if (fd < 0 || write(fd, "0", 1) != 1)
+                return pfs_error_set(err, errno, "join the container's cgroup");
+        close(fd);
+        return 0;
+}
+
 static _Noreturn void ctr_child(const struct ctr_launch *l, const struct ctr_exec *x, int errfd, int parent_pidfd)
 {
         struct pollfd pfd = { .fd = parent_pidfd, .events = POLLIN };
@@ -382,6 +402,8 @@ static _Noreturn void ctr_child(const struct ctr_launch *l, const struct ctr_exe
         /* The sandbox may have died before PDEATHSIG was armed (getppid() is 0 in a new pid ns). */
         if (poll(&pfd, 1, 0) != 0)
                 _exit(127);
+        if (l->cgroup_fd >= 0 && !fd_is_cgroup2(l->cgroup_fd) && cgroup_v1_join(l->cgroup_fd, &e) < 0)
+                child_fail(errfd, &e);
         signals_reset();
         setsid();
         umask(0);
@@ -458,7 +480,7 @@ int ctr_spawn(const struct ctr_launch *l, pid_t *ret_pid, int *ret_pidfd, struct
         args.pidfd = (uint64_t)(uintptr_t)&pidfd;
         if (!l->ns || !l->ns->share_pid)
                 args.flags |= CLONE_NEWPID;
-        if (l->cgroup_fd >= 0) {
+        if (l->cgroup_fd >= 0 && fd_is_cgroup2(l->cgroup_fd)) {
                 args.flags |= CLONE_INTO_CGROUP;
                 args.cgroup = (uint64_t)l->cgroup_fd;
         }

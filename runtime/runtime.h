@@ -81,3 +81,15 @@ char *ctr_termination_log_path(const char *volumes_dir, const char *ctr_name);
 
 /* A Kubernetes quantity ("64Mi", "1G", "500k") in bytes; -EINVAL if malformed (volume.c). */
 int pod_quantity_parse_bytes(const char *s, uint64_t *ret_bytes);
+
+/* Cgroup driver choice (cgroup.c); pod_cgroup_open is POD_CGROUP_AUTO: v2 when
+ * /sys/fs/cgroup is cgroup2, else the hybrid layout's unified hierarchy, else
+ * v1. Forcing V1 on a hybrid host tests the v1 driver. */
+enum pod_cgroup_driver { POD_CGROUP_AUTO, POD_CGROUP_V2, POD_CGROUP_V1 };
+int pod_cgroup_open_driver(const char *uid, enum pod_cgroup_driver driver, struct pod_cgroup **ret_cg,
+                           struct pfs_error *err);
+const char *pod_cgroup_driver_name(const struct pod_cgroup *cg);  /* "v2" or "v1" */
+const char *pod_cgroup_path(const struct pod_cgroup *cg);         /* e.g. /sys/fs/cgroup/podfs/<uid> */
+/* Notes: pod_cgroup_child_fd's fd belongs to the caller (close it after ctr_spawn);
+ * on v1 it is a v1 directory that the container joins itself after clone.
+ * Errors are negative errno other than -1 (-1 = unsupported, err cleared). */

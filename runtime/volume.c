@@ -127,20 +127,27 @@ static int write_small_file_at(int dirfd, const char *name, const char *data, st
         return pfs_write_file_atomic_at(dirfd, name, data, strlen(data), 0644, err);
 }
 
-static int copy_host_file_at(int dirfd, const char *name, const char *host_path, const char *fallback,
+/* A copy of the first readable host file (symlinks followed, as /etc/resolv.conf often is one). */
+static int copy_host_file_at(int dirfd, const char *name, const char *const *host_paths, const char *fallback,
                              struct pfs_error *err)
 {
-        _cleanup_free_ char *data = NULL;
-        size_t len;
+        for (; *host_paths; host_paths++) {
+                _cleanup_free_ char *data = NULL, *real = realpath(*host_paths, NULL);
+                size_t len;
 
-        if (pfs_read_file_at(AT_FDCWD, host_path, &data, &len, NULL) < 0)
-                return write_small_file_at(dirfd, name, fallback, err);
-        return pfs_write_file_atomic_at(dirfd, name, data, len, 0644, err);
+                if (!real || pfs_read_file_at(AT_FDCWD, real, &data, &len, NULL) < 0)
+                        continue;
+                return pfs_write_file_atomic_at(dirfd, name, data, len, 0644, err);
+        }
+        return write_small_file_at(dirfd, name, fallback, err);
 }
 
 /* The pod's managed /etc files, shared by its containers like kubelet's etc-hosts. */
 static int etc_files_prepare(int vfd, const struct pod_spec *spec, struct pfs_error *err)
 {
+        /* systemd-resolved's stub (127.0.0.53) is unreachable from a pod netns: prefer the real list. */
+        static const char *const host_resolv[] = { "/run/systemd/resolve/resolv.conf", "/etc/resolv.conf", NULL };
+        static const char *const host_hosts[] = { "/etc/hosts", NULL };
         _cleanup_close_ int fd = -1;
         _cleanup_free_ char *hosts = NULL, *hostname = NULL;
         char host[HOST_NAME_MAX + 1] = "";
@@ -154,7 +161,7 @@ static int etc_files_prepare(int vfd, const struct pod_spec *spec, struct pfs_er
         if (spec->host_network) {
                 gethostname(host, sizeof(host) - 1);
                 hostname = xasprintf("%s\n", host);
-                r = copy_host_file_at(fd, "hosts", "/etc/hosts", "127.0.0.1\tlocalhost\n", err);
+                r = copy_host_file_at(fd, "hosts", host_hosts, "127.0.0.1\tlocalhost\n", err);
         } else {
                 hostname = xasprintf("%s\n", pod_ns_hostname(spec));
                 hosts = xasprintf("# Kubernetes-managed hosts file.\n"
@@ -170,7 +177,7 @@ static int etc_files_prepare(int vfd, const struct pod_spec *spec, struct pfs_er
         if (r >= 0)
                 r = write_small_file_at(fd, "hostname", hostname, err);
         if (r >= 0)
-                r = copy_host_file_at(fd, "resolv.conf", "/etc/resolv.conf", "", err);
+                r = copy_host_file_at(fd, "resolv.conf", host_resolv, "", err);
         return r;
 }
 

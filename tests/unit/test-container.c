@@ -319,6 +319,64 @@ static void test_host_path_types(void)
         pod_volumes_release(&p, vd);
 }
 
+/* A container in the pod cgroup with two background children: kill_all empties it. */
+static void test_cgroup(enum pod_cgroup_driver driver)
+{
+        struct pfs_error err = { 0 };
+        struct pod_cgroup *cg = NULL;
+        struct pod_container *c = ctr_new("cg", "sleep 100 & sleep 100 & echo started; wait");
+        struct ctr_launch l = {
+                .pod = &pod, .ctr = c, .ns = &the_ns, .rootfs = rootfs,
+                .volumes_dir = volumes, .cgroup_fd = -1,
+        };
+        char uid[37], buf[256] = "", want[128];
+        _cleanup_free_ char *cgfile = NULL, *cgtext = NULL, *path = NULL;
+        int p[2], pidfd = -1, r;
+        pid_t pid = 0;
+        ssize_t n;
+        siginfo_t si = { 0 };
+        int64_t t0;
+
+        pfs_uuid_new(uid);
+        r = pod_cgroup_open_driver(uid, driver, &cg, &err);
+        tap_ok(r == 0, "pod_cgroup_open (driver %d: %s)", driver, err.msg);
+        if (r < 0)
+                return;
+        path = xstrdup(pod_cgroup_path(cg));
+        l.cgroup_fd = pod_cgroup_child_fd(cg, "cg", &err);
+        tap_ok(l.cgroup_fd >= 0, "%s: child cgroup fd (%s)", pod_cgroup_driver_name(cg), err.msg);
+        if (pipe2(p, O_CLOEXEC) < 0)
+                return;
+        l.stdout_fd = l.stderr_fd = p[1];
+        r = ctr_spawn(&l, &pid, &pidfd, &err);
+        close(p[1]);
+        close(l.cgroup_fd);
+        n = r == 0 ? read(p[0], buf, sizeof(buf) - 1) : 0;
+        buf[n > 0 ? n : 0] = '\0';
+        tap_ok(r == 0 && !strcmp(buf, "started\n"), "%s: container started in the cgroup (%s)",
+               pod_cgroup_driver_name(cg), err.msg);
+        cgfile = xasprintf("/proc/%d/cgroup", (int)pid);
+        snprintf(want, sizeof(want), "/podfs/%s/cg\n", uid);
+        tap_ok(r == 0 && pfs_read_file_at(AT_FDCWD, cgfile, &cgtext, NULL, NULL) == 0 && strstr(cgtext, want),
+               "%s: the container is in podfs/<uid>/cg", pod_cgroup_driver_name(cg));
+        t0 = pfs_now_monotonic_ns();
+        r = pod_cgroup_kill_all(cg, &err);
+        tap_ok(r == 0, "%s: kill_all (%s) in %.1f ms", pod_cgroup_driver_name(cg), err.msg,
+               (double)(pfs_now_monotonic_ns() - t0) / 1e6);
+        if (pidfd >= 0) {
+                waitid((idtype_t)P_PIDFD, (id_t)pidfd, &si, WEXITED);
+                close(pidfd);
+        }
+        tap_ok(si.si_code == CLD_KILLED && si.si_status == SIGKILL, "%s: the container was SIGKILLed",
+               pod_cgroup_driver_name(cg));
+        n = read(p[0], buf, sizeof(buf));
+        tap_ok(n == 0, "%s: its children are gone too (the log pipe is closed)", pod_cgroup_driver_name(cg));
+        close(p[0]);
+        pod_cgroup_remove(cg);
+        tap_ok(access(path, F_OK) < 0, "%s: pod_cgroup_remove removed the cgroup", pod_cgroup_driver_name(cg));
+        pod_cgroup_free(cg);
+}
+
 /* shareProcessNamespace: a pause process is pid 1 and the containers see it. */
 static void test_share_pid(void)
 {
@@ -394,6 +452,8 @@ int main(void)
         test_env_caps_workdir();
         test_exec_errors();
         test_volumes();
+        test_cgroup(POD_CGROUP_AUTO);
+        test_cgroup(POD_CGROUP_V1);
         test_share_pid();
         pod_volumes_release(&pod, volumes);
         sh("rm -rf %s", tmpdir);

@@ -1,0 +1,34 @@
+/* The pod cgroup's backends (cgroup_v2.c for v2 and the hybrid layout's unified
+ * hierarchy, cgroup_v1.c for a pure v1 host) behind one small ops table. */
+#pragma once
+#include <stdbool.h>
+#include "pfs/error.h"
+#include "runtime.h"
+
+struct pod_cgroup_ops {
+        const char *name;
+        /* Create (or reopen) cg->path; cg->root and cg->path are set. */
+        int (*open)(struct pod_cgroup *cg, struct pfs_error *err);
+        int (*child_fd)(struct pod_cgroup *cg, const char *child, struct pfs_error *err);
+        int (*kill_all)(struct pod_cgroup *cg, struct pfs_error *err);
+};
+
+struct pod_cgroup {
+        const struct pod_cgroup_ops *ops;
+        char *root;             /* mount point of the hierarchy used */
+        char *path;             /* ROOT/podfs/<uid> */
+        int dirfd;              /* of path */
+        bool freezer;           /* v1: the hierarchy is the freezer's */
+};
+
+extern const struct pod_cgroup_ops pod_cgroup_v2_ops;
+extern const struct pod_cgroup_ops pod_cgroup_v1_ops;
+
+/* Shared helpers (cgroup.c). */
+#define POD_CGROUP_KILL_TIMEOUT_MS 5000
+int cgroup_write_at(int dirfd, const char *file, const char *value);
+/* SIGKILL every pid listed in DIRFD/cgroup.procs and in every descendant's;
+ * returns how many were listed (0 = the subtree is empty) or -errno. */
+int cgroup_kill_listed_at(int dirfd);
+/* mkdir NAME in DIRFD (EEXIST is fine) and open it. */
+int cgroup_mkdir_open_at(int dirfd, const char *name, struct pfs_error *err);

@@ -1,0 +1,104 @@
+/* cgroup v2 driver, also used for the unified hierarchy of the hybrid layout:
+ * containers are cloned straight into podfs/<uid>/<container>
+ * (CLONE_INTO_CGROUP), killed with cgroup.kill, and the end of the pod is
+ * seen as "populated 0" in cgroup.events (inotify, no polling). */
+#include <errno.h>
+#include <fcntl.h>
+#include <poll.h>
+#include <stdio.h>
+#include <string.h>
+#include <sys/inotify.h>
+#include "cgroup_internal.h"
+#include "pfs/util.h"
+
+/* Delegate what the parent offers (cpu, memory, pids, io, ...): best effort,
+ * since a host may offer none (the hybrid layout's unified hierarchy). */
+static void controllers_enable_at(int dirfd)
+{
+        _cleanup_free_ char *avail = NULL;
+        char *save = NULL, *tok;
+
+        if (pfs_read_file_at(dirfd, "cgroup.controllers", &avail, NULL, NULL) < 0)
+                return;
+        for (tok = strtok_r(avail, " \n", &save); tok; tok = strtok_r(NULL, " \n", &save)) {
+                char buf[64];
+
+                snprintf(buf, sizeof(buf), "+%s", tok);
+                cgroup_write_at(dirfd, "cgroup.subtree_control", buf);
+        }
+}
+
+static int v2_open(struct pod_cgroup *cg, struct pfs_error *err)
+{
+        _cleanup_close_ int rootfd = open(cg->root, O_RDONLY | O_DIRECTORY | O_CLOEXEC);
+        _cleanup_close_ int top = -1;
+        const char *uid = strrchr(cg->path, '/') + 1;
+
+        if (rootfd < 0)
+                return pfs_error_set(err, errno, "open '%s'", cg->root);
+        top = cgroup_mkdir_open_at(rootfd, "podfs", err);
+        if (top < 0)
+                return top;
+        controllers_enable_at(top);
+        cg->dirfd = cgroup_mkdir_open_at(top, uid, err);
+        if (cg->dirfd < 0)
+                return cg->dirfd;
+        controllers_enable_at(cg->dirfd);
+        return 0;
+}
+
+static int v2_child_fd(struct pod_cgroup *cg, const char *child, struct pfs_error *err)
+{
+        return cgroup_mkdir_open_at(cg->dirfd, child, err);
+}
+
+static int populated(int dirfd)
+{
+        _cleanup_free_ char *ev = NULL;
+        const char *p;
+
+        if (pfs_read_file_at(dirfd, "cgroup.events", &ev, NULL, NULL) < 0)
+                return -ENOENT;
+        p = strstr(ev, "populated ");
+        return p ? p[10] == '1' : -EINVAL;
+}
+
+static int v2_kill_all(struct pod_cgroup *cg, struct pfs_error *err)
+{
+        _cleanup_close_ int ino = inotify_init1(IN_NONBLOCK | IN_CLOEXEC);
+        _cleanup_free_ char *events = xasprintf("%s/cgroup.events", cg->path);
+        int64_t deadline = pfs_now_monotonic_ns() + POD_CGROUP_KILL_TIMEOUT_MS * 1000000LL;
+        bool have_kill;
+
+        if (ino < 0 || inotify_add_watch(ino, events, IN_MODIFY) < 0)
+                return pfs_error_set(err, errno, "watch '%s'", events);
+        /* cgroup.kill (5.14+) kills the whole subtree atomically, forks included. */
+        have_kill = cgroup_write_at(cg->dirfd, "cgroup.kill", "1") == 0;
+        for (;;) {
+                struct pollfd pfd = { .fd = ino, .events = POLLIN };
+                char buf[4096];
+                int64_t left;
+                int pop;
+
+                if (!have_kill)
+                        cgroup_kill_listed_at(cg->dirfd);
+                pop = populated(cg->dirfd);
+                if (pop == 0 || pop == -ENOENT)
+                        return 0;
+                left = (deadline - pfs_now_monotonic_ns()) / 1000000;
+                if (left <= 0)
+                        return pfs_error_set(err, ETIMEDOUT, "cgroup '%s' still has processes after %d ms",
+                                             cg->path, POD_CGROUP_KILL_TIMEOUT_MS);
+                if (poll(&pfd, 1, have_kill ? (int)left : 10) < 0 && errno != EINTR)
+                        return pfs_error_set(err, errno, "poll");
+                while (read(ino, buf, sizeof(buf)) > 0)
+                        ;
+        }
+}
+
+const struct pod_cgroup_ops pod_cgroup_v2_ops = {
+        .name = "v2",
+        .open = v2_open,
+        .child_fd = v2_child_fd,
+        .kill_all = v2_kill_all,
+};
