@@ -5,6 +5,7 @@
 #include <fcntl.h>
 #include <string.h>
 #include <sys/epoll.h>
+#include <sys/stat.h>
 #include "pfs/crilog.h"
 #include "sandbox.h"
 
@@ -174,4 +175,74 @@ void logs_drain_close(struct sbx *s, struct ctr *c)
                 close(c->log_fd);
                 c->log_fd = -1;
         }
+}
+
+/* Up to max bytes from the end of the file at dirfd/name (from a line start). */
+static char *file_tail(int dirfd, const char *name, size_t max)
+{
+        _cleanup_close_ int fd = openat(dirfd, name, O_RDONLY | O_CLOEXEC | O_NOFOLLOW);
+        struct stat stbuf;
+        char *buf, *p;
+        off_t off;
+        ssize_t n;
+
+        if (fd < 0 || fstat(fd, &stbuf) < 0)
+                return NULL;
+        off = stbuf.st_size > (off_t)max ? stbuf.st_size - (off_t)max : 0;
+        buf = xmalloc(max + 1);
+        n = pread(fd, buf, max, off);
+        if (n < 0)
+                n = 0;
+        buf[n] = '\0';
+        p = off > 0 ? strchr(buf, '\n') : NULL;
+        if (p)
+                memmove(buf, p + 1, strlen(p + 1) + 1);
+        return buf;
+}
+
+/* kubelet's FallbackToLogsOnError: the last 80 lines, at most 2048 bytes. */
+static char *log_tail_plain(struct sbx *s, struct ctr *c, int32_t restart_count)
+{
+        _cleanup_free_ char *name = xasprintf("%s/%s/%d.log", s->log_dir, c->name, (int)restart_count);
+        _cleanup_free_ char *cri = file_tail(s->state_fd, name, 65536);
+        struct pfs_buf plain = {0};
+        const char *p;
+        int lines = 0;
+
+        if (!cri)
+                return NULL;
+        cri_log_to_plain(cri, strlen(cri), &plain);
+        if (plain.len == 0) {
+                pfs_buf_free(&plain);
+                return NULL;
+        }
+        p = plain.data + plain.len;
+        if (p > plain.data && p[-1] == '\n')
+                p--;
+        while (p > plain.data && plain.data + plain.len - p < 2048) {
+                if (p[-1] == '\n' && ++lines == 80)
+                        break;
+                p--;
+        }
+        {
+                char *r = xstrdup(p);
+
+                pfs_buf_free(&plain);
+                return r;
+        }
+}
+
+char *logs_termination_message(struct sbx *s, struct ctr *c, int32_t restart_count, int32_t exit_code)
+{
+        _cleanup_free_ char *path = ctr_termination_log_path(s->volumes_dir, c->name);
+        char *msg = file_tail(AT_FDCWD, path, 4096);
+        const char *policy = c->spec->termination_message_policy;
+
+        if (msg && msg[0] == '\0') {
+                free(msg);
+                msg = NULL;
+        }
+        if (!msg && exit_code != 0 && policy && strcmp(policy, "FallbackToLogsOnError") == 0)
+                msg = log_tail_plain(s, c, restart_count);
+        return msg;
 }

@@ -135,6 +135,9 @@ void sup_resume(struct sbx *s, struct pod_status *prev);
 /* logs.c */
 int logs_open_run(struct sbx *s, struct ctr *c, int *ret_out_w, int *ret_err_w, struct pfs_error *err);
 void logs_drain_close(struct sbx *s, struct ctr *c);
+/* terminated.message: the terminationMessagePath file (4096 bytes at most), or
+ * with FallbackToLogsOnError after a failure the log's tail. NULL when none. */
+char *logs_termination_message(struct sbx *s, struct ctr *c, int32_t restart_count, int32_t exit_code);
 
 /* terminate.c */
 void term_begin(struct sbx *s, int64_t grace_seconds, bool deletion);

@@ -305,11 +305,13 @@ static void record_exit(struct sbx *s, struct ctr *c, int32_t *ret_code)
 {
         struct ctr_status *cs = cstat(s, c);
         int64_t started = cs->state.kind == CTR_STATE_RUNNING ? cs->state.started_at : 0;
+        _cleanup_free_ char *msg = NULL;
         int32_t code;
 
         run_ended(s, c);
         exit_code_of(c->wait_status, &code);
-        ctr_state_set_terminated(&cs->state, code, 0, NULL, NULL, started, pfs_now_realtime_ns(),
+        msg = logs_termination_message(s, c, cs->restart_count, code);
+        ctr_state_set_terminated(&cs->state, code, 0, NULL, msg, started, pfs_now_realtime_ns(),
                                  cs->container_id);
         *ret_code = code;
 }
