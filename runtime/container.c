@@ -42,6 +42,7 @@ struct ctr_exec {
         cap_t caps;
         struct ctr_mount *mounts;
         size_t n_mounts;
+        const char *merged_dir, *overlay_opts;
         char **strings;         /* owned strings the mounts point to */
         size_t n_strings;
         char hostname[256];
@@ -260,6 +261,43 @@ static int mounts_build(struct ctr_exec *x, const struct ctr_launch *l, struct p
         return 0;
 }
 
+/* overlayfs options: '\\', ':' and ',' in paths are escaped with a backslash. */
+static void overlay_opt_add(struct pfs_buf *b, const char *key, const char *path)
+{
+        pfs_buf_printf(b, "%s%s=", b->len ? "," : "", key);
+        for (; *path; path++) {
+                if (*path == '\\' || *path == ':' || *path == ',')
+                        pfs_buf_puts(b, "\\");
+                pfs_buf_append(b, path, 1);
+        }
+}
+
+/* A fresh writable layer for this run (kubelet gives a restarted container a new one). */
+static int overlay_build(struct ctr_exec *x, const struct ctr_launch *l, struct pfs_error *err)
+{
+        _cleanup_free_ char *base = xasprintf("%s/%s/%s", l->volumes_dir, POD_OVERLAY_DIR, l->ctr->name);
+        _cleanup_free_ char *upper = xasprintf("%s/upper", base), *work = xasprintf("%s/work", base);
+        const char *merged = own(x, xasprintf("%s/merged", base));
+        struct pfs_buf b = { 0 };
+        int r;
+
+        r = pfs_rm_rf_at(AT_FDCWD, base, err);
+        if (r >= 0)
+                r = pfs_mkdir_p_at(AT_FDCWD, upper, 0755, err);
+        if (r >= 0)
+                r = pfs_mkdir_p_at(AT_FDCWD, work, 0755, err);
+        if (r >= 0)
+                r = pfs_mkdir_p_at(AT_FDCWD, merged, 0755, err);
+        if (r < 0)
+                return pfs_error_wrap(err, "container writable layer");
+        overlay_opt_add(&b, "lowerdir", l->rootfs);
+        overlay_opt_add(&b, "upperdir", upper);
+        overlay_opt_add(&b, "workdir", work);
+        x->overlay_opts = own(x, pfs_buf_steal(&b));
+        x->merged_dir = merged;
+        return 0;
+}
+
 /* ---- the child ---- */
 
 static _Noreturn void child_fail(int errfd, struct pfs_error *e)
@@ -392,9 +430,10 @@ static _Noreturn void ctr_child(const struct ctr_launch *l, const struct ctr_exe
         struct pollfd pfd = { .fd = parent_pidfd, .events = POLLIN };
         struct ctr_root root = {
                 .rootfs = l->rootfs,
+                .merged_dir = x->merged_dir,
+                .overlay_opts = x->overlay_opts,
                 .mounts = x->mounts,
                 .n_mounts = x->n_mounts,
-                .sysfs_ro = true,
         };
         struct pfs_error e = { 0 };
 
@@ -431,6 +470,8 @@ static int ctr_exec_build(struct ctr_exec *x, const struct ctr_launch *l, struct
                 r = caps_build(x, err);
         if (r >= 0)
                 r = mounts_build(x, l, err);
+        if (r >= 0)
+                r = overlay_build(x, l, err);
         return r;
 }
 

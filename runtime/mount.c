@@ -1,4 +1,5 @@
-/* The container's root, built in the child's own mount namespace: rootfs bind,
+/* The container's root, built in the child's own mount namespace: rootfs (a
+ * writable overlay on the image, or a bind of it),
  * /proc, a minimal /dev, /sys, volumes, pivot_root. The rootfs is hostile
  * input: every target is resolved inside it (openat2 RESOLVE_IN_ROOT) and
  * mounted through its /proc/self/fd path, so a symlink cannot lead out. */
@@ -287,19 +288,33 @@ static int pivot(const char *rootfs, struct pfs_error *err)
         return 0;
 }
 
+/* pivot_root needs a mount point: the overlay, or the image bound onto itself. */
+static const char *root_mount(const struct ctr_root *root, struct pfs_error *err)
+{
+        if (root->merged_dir && mount("overlay", root->merged_dir, "overlay", 0, root->overlay_opts) == 0)
+                return root->merged_dir;
+        if (mount(root->rootfs, root->rootfs, NULL, MS_BIND | MS_REC, NULL) < 0) {
+                pfs_error_set(err, errno, "bind the root filesystem '%s'", root->rootfs);
+                return NULL;
+        }
+        return root->rootfs;
+}
+
 int ctr_root_setup(const struct ctr_root *root, struct pfs_error *err)
 {
         _cleanup_close_ int rootfd = -1;
         int r;
 
+        const char *top;
+
         if (mount(NULL, "/", NULL, MS_REC | MS_PRIVATE, NULL) < 0)
                 return pfs_error_set(err, errno, "make / private");
-        /* pivot_root needs a mount point; the bind also keeps our mounts off the image. */
-        if (mount(root->rootfs, root->rootfs, NULL, MS_BIND | MS_REC, NULL) < 0)
-                return pfs_error_set(err, errno, "bind the root filesystem '%s'", root->rootfs);
-        rootfd = open(root->rootfs, O_PATH | O_DIRECTORY | O_CLOEXEC);
+        top = root_mount(root, err);
+        if (!top)
+                return -err->code;
+        rootfd = open(top, O_PATH | O_DIRECTORY | O_CLOEXEC);
         if (rootfd < 0)
-                return pfs_error_set(err, errno, "open '%s'", root->rootfs);
+                return pfs_error_set(err, errno, "open '%s'", top);
         r = mount_fs_in_root(rootfd, "/proc", "proc", "proc", MS_NOSUID | MS_NODEV | MS_NOEXEC, NULL, err);
         if (r >= 0)
                 r = dev_setup(rootfd, err);
@@ -309,5 +324,5 @@ int ctr_root_setup(const struct ctr_root *root, struct pfs_error *err)
                 r = bind_mount(rootfd, &root->mounts[i], err);
         if (r < 0)
                 return r;
-        return pivot(root->rootfs, err);
+        return pivot(top, err);
 }

@@ -19,11 +19,15 @@ struct ctr_mount {
 
 struct ctr_root {
         const char *rootfs;     /* host path of the image root filesystem */
+        /* A fresh writable layer over the image, like a container runtime's
+         * snapshot: overlay mounted on merged_dir with these options. When NULL
+         * or refused by the kernel, the image directory itself is bound. */
+        const char *merged_dir;
+        const char *overlay_opts;
         const struct ctr_mount *mounts;
         size_t n_mounts;
-        bool sysfs_ro;          /* always true today (as for an unprivileged container) */
 };
 
-/* In the child: private /, rootfs bind, /proc, /dev, /sys, the mounts, then
+/* In the child: private /, rootfs (overlay or bind), /proc, /dev, /sys, the mounts, then
  * pivot_root into it. Leaves the cwd at the new /. */
 int ctr_root_setup(const struct ctr_root *root, struct pfs_error *err);

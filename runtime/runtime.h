@@ -69,10 +69,14 @@ const char *pod_ns_hostname(const struct pod_spec *spec);
 /* Entries of volumes_dir that are not emptyDirs (volume names are DNS labels,
  * so a leading dot never collides): the pod's /etc/{hostname,hosts,resolv.conf}
  * (bound into containers whose image has /etc), the pod-wide /dev/shm tmpfs,
- * and the files bound at each container's terminationMessagePath. */
+ * the files bound at each container's terminationMessagePath, and the
+ * containers' writable layers. pod_volumes_release removes them all. */
 #define POD_ETC_DIR ".etc"
 #define POD_SHM_DIR ".shm"
 #define POD_TERMINATION_DIR ".termination"
+/* Each container's writable layer over its image (<name>/{upper,work,merged}),
+ * reset by every ctr_spawn: the image directory is never written to. */
+#define POD_OVERLAY_DIR ".overlay"
 
 /* Host path of the file bound at the container's terminationMessagePath; ctr_spawn
  * creates it empty before each start. Read it once the container exited (at most

@@ -247,4 +247,5 @@ void pod_volumes_release(const struct pod_spec *spec, const char *volumes_dir)
         unmount_and_remove_at(vfd, volumes_dir, POD_SHM_DIR);
         pfs_rm_rf_at(vfd, POD_ETC_DIR, NULL);
         pfs_rm_rf_at(vfd, POD_TERMINATION_DIR, NULL);
+        pfs_rm_rf_at(vfd, POD_OVERLAY_DIR, NULL);
 }

@@ -228,6 +228,22 @@ static void test_env_caps_workdir(void)
                 printf("# output: %s\n", out);
 }
 
+/* The container writes to a fresh layer: the image directory stays as it was. */
+static void test_writable_layer(void)
+{
+        struct pfs_error err = { 0 };
+        char out[256];
+        struct pod_container *c = ctr_new("layer", "cat /tmp/mark 2>/dev/null; echo run > /tmp/mark; echo ok");
+        _cleanup_free_ char *img = xasprintf("%s/tmp/mark", rootfs);
+        int r;
+
+        r = run(c, out, sizeof(out), &err);
+        tap_ok(r == 0 && !strcmp(out, "ok\n"), "a container writes to its root (%s)", err.msg);
+        tap_ok(access(img, F_OK) < 0, "the image directory is not written to");
+        r = run(c, out, sizeof(out), &err);
+        tap_ok(r == 0 && !strcmp(out, "ok\n"), "a restarted container starts from a fresh layer");
+}
+
 static void test_exec_errors(void)
 {
         struct pfs_error err = { 0 };
@@ -270,15 +286,15 @@ static void test_volumes(void)
         r = run(rd, out, sizeof(out), &err);
         tap_ok(r == 0 && !strcmp(out, "shared\n"), "emptyDir is shared between containers");
         r = run(ro, out, sizeof(out), &err);
-        tap_ok(r != 0 && strstr(out, "Read-only file system"), "a readOnly mount refuses writes (%d: %s)", r, out);
+        tap_ok(r != 0 && strstr(out, "Read-only file system"), "a readOnly mount refuses writes");
         probe = xasprintf("%s/f", host);
         tap_ok(access(probe, F_OK) < 0, "nothing was written through the readOnly mount");
         r = run(esc, out, sizeof(out), &err);
         tap_ok(r == 0, "mount below a symlink to /etc runs (%s)", err.msg);
         tap_ok(access("/etc/podfs-escape-probe", F_OK) < 0, "the symlink did not lead the mount to the host's /etc");
         free(probe);
-        probe = xasprintf("%s/etc/podfs-escape-probe", rootfs);
-        tap_ok(access(probe, F_OK) == 0, "the mount landed inside the rootfs");
+        probe = xasprintf("%s/%s/esc/upper/etc/podfs-escape-probe", volumes, POD_OVERLAY_DIR);
+        tap_ok(access(probe, F_OK) == 0, "the mount point landed inside the container's root");
         r = run(sub, out, sizeof(out), &err);
         free(probe);
         probe = xasprintf("%s/a/b/f", host);
@@ -435,7 +451,7 @@ int main(void)
         /* Mounts the test makes on the host side (tmpfs volumes) vanish with it. */
         if (unshare(CLONE_NEWNS) < 0 || mount(NULL, "/", NULL, MS_REC | MS_PRIVATE, NULL) < 0 || !mkdtemp(tmpdir))
                 return 1;
-        rootfs = xasprintf("%s/rootfs", tmpdir);
+        rootfs = xasprintf("%s/root:fs,1", tmpdir);     /* overlayfs option escaping */
         volumes = xasprintf("%s/volumes", tmpdir);
         state = xasprintf("%s/state", tmpdir);
         vols[1].host_path = xasprintf("%s/host", tmpdir);
@@ -450,6 +466,7 @@ int main(void)
         tap_ok(r == 0, "pod_volumes_prepare (%s)", err.msg);
         test_basic();
         test_env_caps_workdir();
+        test_writable_layer();
         test_exec_errors();
         test_volumes();
         test_cgroup(POD_CGROUP_AUTO);
