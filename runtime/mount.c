@@ -214,6 +214,58 @@ static int sys_setup(int rootfd, struct pfs_error *err)
         return remount_ro_in_root(rootfd, "/sys", err);
 }
 
+/* The OCI runtime-spec defaults containerd applies: hide what leaks host state,
+ * make the kernel's knobs read-only. */
+static const char *const masked_paths[] = {
+        "/proc/asound", "/proc/acpi", "/proc/kcore", "/proc/keys", "/proc/latency_stats",
+        "/proc/timer_list", "/proc/timer_stats", "/proc/sched_debug", "/proc/scsi",
+        "/sys/firmware", "/sys/devices/virtual/powercap",
+};
+static const char *const readonly_paths[] = {
+        "/proc/bus", "/proc/fs", "/proc/irq", "/proc/sys", "/proc/sysrq-trigger",
+};
+
+static int mask_path(int rootfd, const char *path, struct pfs_error *err)
+{
+        _cleanup_close_ int fd = open_in_root(rootfd, path, O_NOFOLLOW), null = -1;
+        struct fdpath p, q;
+        struct stat st;
+
+        if (fd < 0 || fstat(fd, &st) < 0)
+                return 0;       /* not there: nothing to hide */
+        if (S_ISDIR(st.st_mode))
+                return mount_at_fd("tmpfs", fd, "tmpfs", MS_RDONLY, "size=0", path, err);
+        null = open_in_root(rootfd, "/dev/null", O_NOFOLLOW);
+        if (null < 0)
+                return pfs_error_set(err, errno, "open /dev/null");
+        if (mount(fd_path(&p, null), fd_path(&q, fd), NULL, MS_BIND, NULL) < 0)
+                return pfs_error_set(err, errno, "mask %s", path);
+        return 0;
+}
+
+static int readonly_path(int rootfd, const char *path, struct pfs_error *err)
+{
+        _cleanup_close_ int fd = open_in_root(rootfd, path, O_NOFOLLOW);
+        struct fdpath p;
+
+        if (fd < 0)
+                return 0;
+        if (mount(fd_path(&p, fd), p.s, NULL, MS_BIND | MS_REC, NULL) < 0)
+                return pfs_error_set(err, errno, "bind %s", path);
+        return remount_ro_in_root(rootfd, path, err);
+}
+
+static int kernel_paths_protect(int rootfd, struct pfs_error *err)
+{
+        int r = 0;
+
+        for (size_t i = 0; r >= 0 && i < ARRAY_SIZE(masked_paths); i++)
+                r = mask_path(rootfd, masked_paths[i], err);
+        for (size_t i = 0; r >= 0 && i < ARRAY_SIZE(readonly_paths); i++)
+                r = readonly_path(rootfd, readonly_paths[i], err);
+        return r;
+}
+
 static bool root_has_etc(int rootfd)
 {
         struct stat st;
@@ -320,6 +372,8 @@ int ctr_root_setup(const struct ctr_root *root, struct pfs_error *err)
                 r = dev_setup(rootfd, err);
         if (r >= 0)
                 r = sys_setup(rootfd, err);
+        if (r >= 0)
+                r = kernel_paths_protect(rootfd, err);
         for (size_t i = 0; r >= 0 && i < root->n_mounts; i++)
                 r = bind_mount(rootfd, &root->mounts[i], err);
         if (r < 0)

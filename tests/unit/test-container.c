@@ -204,7 +204,9 @@ static void test_env_caps_workdir(void)
         struct pfs_error err = { 0 };
         char out[4096];
         struct pod_container *c = ctr_new("env", "echo \"$GREETING\" \"$HOSTNAME\" \"$PATH\"; pwd; "
-                                                 "grep CapBnd /proc/self/status; ls -l /dev/null; echo -n msg > /dev/termination-log");
+                                                 "grep CapBnd /proc/self/status; ls -l /dev/null; echo -n msg > /dev/termination-log; "
+                                                 "echo 1 > /proc/sys/kernel/ns_last_pid || echo sys-ro; "
+                                                 "wc -c < /proc/timer_list; ls /sys/firmware | wc -l");
         _cleanup_free_ char *term = NULL, *msg = NULL;
         size_t len;
         int r;
@@ -221,10 +223,11 @@ static void test_env_caps_workdir(void)
         tap_ok(strstr(out, "\n/work/dir\n") != NULL, "a missing workingDir is created");
         tap_ok(strstr(out, "CapBnd:\t00000000a80425fb") != NULL, "the default capability bounding set");
         tap_ok(strstr(out, "crw-rw-rw-") != NULL, "/dev/null is a character device");
+        tap_ok(strstr(out, "\nsys-ro\n0\n0\n") != NULL, "/proc/sys is read-only, /proc/timer_list and /sys/firmware are masked");
         term = ctr_termination_log_path(volumes, "env");
         tap_ok(pfs_read_file_at(AT_FDCWD, term, &msg, &len, NULL) == 0 && !strcmp(msg, "msg"),
                "terminationMessagePath reaches the host file");
-        if (r != 0 || !strstr(out, "hello"))
+        if (r != 0 || !strstr(out, "\nsys-ro\n0\n0\n"))
                 printf("# output: %s\n", out);
 }
 
