@@ -1,0 +1,794 @@
+/* Writes: per-open write buffers and in-memory temp files, applied to the state
+ * dir on flush (spec.yaml, *.yaml dropped into a namespace) or on rename onto
+ * spec.yaml / *.yaml (rsync, sed -i, editors); mkdir of namespaces and
+ * placeholder pods. A rejected manifest changes nothing and fails the close. */
+#include <errno.h>
+#include <fcntl.h>
+#include <string.h>
+#include <sys/stat.h>
+#include "fs.h"
+#include "pfs/spec.h"
+#include "pfs/store.h"
+
+static uint64_t tmp_next_id = 1;
+
+/* ---- temp files ---- */
+
+struct tmpfile *tmp_find(struct podfs *fs, const char *ns, const char *pod, const char *name)
+{
+        for (struct tmpfile *t = fs->tmps; t; t = t->next) {
+                if (strcmp(t->ns, ns) || strcmp(t->name, name))
+                        continue;
+                if ((pod && *pod) ? (t->pod && !strcmp(t->pod, pod)) : !t->pod)
+                        return t;
+        }
+        return NULL;
+}
+
+static void tmp_free(struct tmpfile *t)
+{
+        free(t->ns);
+        free(t->pod);
+        free(t->name);
+        pfs_buf_free(&t->data);
+        free(t);
+}
+
+void tmp_unlink(struct podfs *fs, struct tmpfile *t)
+{
+        for (struct tmpfile **pp = &fs->tmps; *pp; pp = &(*pp)->next)
+                if (*pp == t) {
+                        *pp = t->next;
+                        break;
+                }
+        t->next = NULL;
+        if (t->open_count > 0)
+                t->orphan = true;
+        else
+                tmp_free(t);
+}
+
+static struct tmpfile *tmp_new(struct podfs *fs, const char *ns, const char *pod, const char *name, mode_t mode,
+                               uid_t uid, gid_t gid)
+{
+        struct tmpfile *t = xcalloc(1, sizeof(*t));
+
+        t->id = tmp_next_id++;
+        t->ns = xstrdup(ns);
+        t->pod = pod && *pod ? xstrdup(pod) : NULL;
+        t->name = xstrdup(name);
+        t->mode = mode & 07777;
+        t->uid = uid;
+        t->gid = gid;
+        t->mtime_ns = pfs_now_realtime_ns();
+        t->next = fs->tmps;
+        fs->tmps = t;
+        return t;
+}
+
+bool name_is_manifest(const char *name)
+{
+        size_t l = strlen(name);
+
+        if (name[0] == '.')
+                return false;
+        return (l > 5 && !strcmp(name + l - 5, ".yaml")) || (l > 4 && !strcmp(name + l - 4, ".yml")) ||
+               (l > 5 && !strcmp(name + l - 5, ".json"));
+}
+
+static int buf_write_at(struct pfs_buf *b, const char *data, size_t size, off_t off)
+{
+        size_t end;
+
+        if (off < 0)
+                return -EINVAL;
+        end = (size_t)off + size;
+        if (end > PFS_MANIFEST_MAX)
+                return -EFBIG;
+        if (end > b->len) {
+                size_t old = b->len;
+
+                pfs_buf_append(b, NULL, 0);
+                b->data = xrealloc(b->data, end + 1);
+                b->cap = end + 1;
+                memset(b->data + old, 0, end - old);
+                b->len = end;
+                b->data[end] = '\0';
+        }
+        memcpy(b->data + off, data, size);
+        return 0;
+}
+
+static int buf_truncate(struct pfs_buf *b, off_t size)
+{
+        if (size < 0)
+                return -EINVAL;
+        if ((size_t)size > PFS_MANIFEST_MAX)
+                return -EFBIG;
+        if ((size_t)size > b->len) {
+                char z = 0;
+
+                return buf_write_at(b, &z, 1, size - 1);
+        }
+        pfs_buf_append(b, NULL, 0);
+        b->len = (size_t)size;
+        b->data[b->len] = '\0';
+        return 0;
+}
+
+/* ---- accepting manifests ---- */
+
+static int create_pod(struct podfs *fs, const char *ns, const struct pod_spec *spec, const char *predecessor,
+                      const struct pod_ref *ref, uid_t uid, gid_t gid, struct pfs_error *err)
+{
+        char puid[37];
+        _cleanup_close_ int dfd = -1;
+        _cleanup_free_ char *target = NULL, *tmp = NULL, *idx = NULL, *nsdir = NULL;
+        struct pod_meta meta = {0};
+        struct name_ent *e;
+        struct pod_rt *p;
+        int r;
+
+        pfs_uuid_new(puid);
+        if (mkdirat(fs->pods_fd, puid, 0755) < 0)
+                return pfs_error_set(err, errno, "create pod directory for %s/%s", ns, spec->name);
+        dfd = openat(fs->pods_fd, puid, O_RDONLY | O_DIRECTORY | O_CLOEXEC);
+        if (dfd < 0)
+                return pfs_error_set(err, errno, "open pod directory %s", puid);
+        memcpy(meta.uid, puid, 37);
+        meta.namespace = (char *)ns;
+        meta.name = spec->name;
+        meta.creation_ns = pfs_now_realtime_ns();
+        meta.predecessor = (char *)predecessor;
+        r = pod_meta_write_at(dfd, &meta, err);
+        if (r >= 0)
+                r = pfs_write_file_atomic_at(dfd, PFS_SPEC_FILE, spec->source, spec->source_len, 0644, err);
+        if (r >= 0)
+                r = pfs_fsync_dir_at(fs->pods_fd, ".");
+        if (r < 0) {
+                pfs_rm_rf_at(fs->pods_fd, puid, NULL);
+                return r;
+        }
+        /* durable once the index symlink is in place */
+        target = xasprintf("../../pods/%s", puid);
+        tmp = xasprintf("%s/.%s.%s.tmp", ns, spec->name, puid);
+        idx = xasprintf("%s/%s", ns, spec->name);
+        if (symlinkat(target, fs->ns_fd, tmp) < 0) {
+                r = pfs_error_set(err, errno, "create index for %s/%s", ns, spec->name);
+                pfs_rm_rf_at(fs->pods_fd, puid, NULL);
+                return r;
+        }
+        (void)fchownat(fs->ns_fd, tmp, uid, gid, AT_SYMLINK_NOFOLLOW);
+        if (ref->exists && ref->placeholder)
+                (void)unlinkat(fs->ns_fd, idx, AT_REMOVEDIR);
+        if (renameat(fs->ns_fd, tmp, fs->ns_fd, idx) < 0) {
+                r = pfs_error_set(err, errno, "rename index for %s/%s", ns, spec->name);
+                unlinkat(fs->ns_fd, tmp, 0);
+                pfs_rm_rf_at(fs->pods_fd, puid, NULL);
+                return r;
+        }
+        pfs_fsync_dir_at(fs->ns_fd, ns);
+
+        p = pod_rt_add(fs, puid, ns, spec->name, predecessor);
+        {
+                char msg[512];
+
+                snprintf(msg, sizeof(msg), "Successfully assigned %s/%s to %s", ns, spec->name, fs->hostname);
+                _cleanup_free_ char *obj = xasprintf("pod/%s", spec->name);
+                pod_event_append_at(dfd, "Normal", "Scheduled", obj, "default-scheduler", msg, NULL);
+        }
+        e = name_ent_get(fs, ns, spec->name, true);
+        e->spec_hidden = false;
+        e->tomb = false;
+        if (!ref->exists) {
+                e->announce = true;
+                _cleanup_free_ char *rel = xasprintf("%s/%s", ns, spec->name);
+                notifier_queue(fs, NOTIFY_MKDIR, rel);
+        }
+        pfs_log(LOG_INFO, "pod %s/%s accepted (uid %s%s%s)", ns, spec->name, puid,
+                predecessor ? ", replaces " : "", predecessor ? predecessor : "");
+        sandbox_start(fs, p);
+        tree_pod_changed(fs, ns, spec->name);
+        return 0;
+}
+
+static int read_meta(struct podfs *fs, const char *uid, struct pod_meta **ret)
+{
+        _cleanup_close_ int dfd = openat(fs->pods_fd, uid, O_RDONLY | O_DIRECTORY | O_CLOEXEC);
+
+        if (dfd < 0)
+                return -errno;
+        return pod_meta_read_at(dfd, ret, NULL);
+}
+
+static int read_accepted_spec(struct podfs *fs, const char *uid, const char *ns, const char *name,
+                              struct pod_spec **ret)
+{
+        _cleanup_close_ int dfd = openat(fs->pods_fd, uid, O_RDONLY | O_DIRECTORY | O_CLOEXEC);
+        _cleanup_free_ char *text = NULL;
+        struct pod_spec **pods = NULL;
+        size_t len = 0, n = 0;
+        int r;
+
+        if (dfd < 0)
+                return -errno;
+        r = pfs_read_file_at(dfd, PFS_SPEC_FILE, &text, &len, NULL);
+        if (r < 0)
+                return r;
+        r = pod_manifest_parse(text, len, PFS_SPEC_FILE, ns, name, &pods, &n, NULL);
+        if (r < 0)
+                return r;
+        if (n < 1) {
+                pod_spec_free_array(pods, n);
+                return -EINVAL;
+        }
+        *ret = pods[0];
+        pods[0] = NULL;
+        pod_spec_free_array(pods, n);
+        return 0;
+}
+
+static int apply_one(struct podfs *fs, const char *ns, const struct pod_spec *spec, uid_t uid, gid_t gid,
+                     struct pfs_error *err)
+{
+        struct pod_ref ref;
+        struct pod_spec *old = NULL;
+        bool same;
+        int r;
+
+        if (pod_ref_get(fs, ns, spec->name, &ref) < 0)
+                memset(&ref, 0, sizeof(ref));
+        if (!ref.exists || ref.placeholder)
+                return create_pod(fs, ns, spec, NULL, &ref, uid, gid, err);
+        r = read_accepted_spec(fs, ref.uid, ns, spec->name, &old);
+        same = r >= 0 && pod_spec_equal(old, spec);
+        if (same) {
+                struct name_ent *e = name_ent_get(fs, ns, spec->name, false);
+
+                pod_spec_free(old);
+                if (e)
+                        e->spec_hidden = false;
+                pfs_log(LOG_INFO, "pod %s/%s unchanged", ns, spec->name);
+                return 0;
+        }
+        pod_spec_free(old);
+        /* replacement: the new pod waits until the old one is gone */
+        {
+                char olduid[37];
+
+                memcpy(olduid, ref.uid, 37);
+                r = create_pod(fs, ns, spec, olduid, &ref, uid, gid, err);
+                if (r < 0)
+                        return r;
+                r = delete_request_uid(fs, olduid, 0, true, err);
+                if (r < 0)
+                        pfs_log(LOG_WARNING, "pod %s/%s: replace: %s", ns, spec->name, err->msg);
+        }
+        return 0;
+}
+
+int apply_manifest(struct podfs *fs, const char *ns, const char *pod, const char *filename, const char *text,
+                   size_t len, uid_t uid, gid_t gid, struct pfs_error *err)
+{
+        struct pod_spec **pods = NULL;
+        size_t n = 0;
+        int r;
+
+        if (len > PFS_MANIFEST_MAX)
+                return pfs_error_set(err, EFBIG, "%s: manifest is larger than 1 MiB", filename);
+        if (!ns_exists(fs, ns))
+                return pfs_error_set(err, ENOENT, "namespace \"%s\" not found", ns);
+        r = pod_manifest_parse(text, len, filename, ns, pod, &pods, &n, err);
+        if (r < 0)
+                return r;
+        if (pod && n != 1) {
+                r = pfs_error_set(err, EINVAL, "%s: a pod's spec.yaml holds exactly one Pod, found %zu",
+                                  filename, n);
+                goto out;
+        }
+        for (size_t i = 0; i < n; i++) {
+                struct pod_ref ref;
+                struct pod_meta *meta = NULL;
+
+                for (size_t j = 0; j < i; j++)
+                        if (!strcmp(pods[i]->name, pods[j]->name)) {
+                                r = pfs_error_set(err, EINVAL, "%s: Pod \"%s\" appears twice", filename,
+                                                  pods[i]->name);
+                                goto out;
+                        }
+                if (pod_ref_get(fs, ns, pods[i]->name, &ref) < 0 || !ref.exists || ref.placeholder)
+                        continue;
+                if (read_meta(fs, ref.uid, &meta) == 0 && meta->deletion_ns) {
+                        pod_meta_free(meta);
+                        r = pfs_error_set(err, EEXIST,
+                                          "%s: object is being deleted: pods \"%s\" already exists", filename,
+                                          pods[i]->name);
+                        goto out;
+                }
+                pod_meta_free(meta);
+        }
+        for (size_t i = 0; i < n; i++) {
+                r = apply_one(fs, ns, pods[i], uid, gid, err);
+                if (r < 0)
+                        goto out;
+        }
+        r = 0;
+out:
+        pod_spec_free_array(pods, n);
+        return r;
+}
+
+/* A rejection: the writer gets errno, people get the message. */
+static int rejected(struct podfs *fs, const char *ns, struct pfs_error *err, int r)
+{
+        if (!err->code)
+                pfs_error_set(err, -r, "%s", strerror(-r));
+        pfs_log(LOG_WARNING, "namespace %s: rejected: %s", ns, err->msg);
+        ns_set_last_error(fs, ns, err->msg);
+        return r;
+}
+
+static int apply_tmp(struct podfs *fs, struct tmpfile *t, const char *target_name)
+{
+        struct pfs_error err = {0};
+        _cleanup_free_ char *fname = t->pod ? xasprintf("%s/%s/spec.yaml", t->ns, t->pod)
+                                            : xasprintf("%s/%s", t->ns, target_name);
+        int r;
+
+        if (t->too_big || t->data.len > PFS_MANIFEST_MAX)
+                r = pfs_error_set(&err, EFBIG, "%s: manifest is larger than 1 MiB", fname);
+        else
+                r = apply_manifest(fs, t->ns, t->pod, fname, t->data.data ? t->data.data : "", t->data.len,
+                                   t->uid, t->gid, &err);
+        if (r < 0)
+                return rejected(fs, t->ns, &err, r);
+        if (t->pod) {
+                struct name_ent *e = name_ent_get(fs, t->ns, t->pod, false);
+
+                if (e)
+                        e->spec_hidden = false;
+        }
+        return 0;
+}
+
+/* ---- handlers ---- */
+
+int apply_create(struct podfs *fs, fuse_req_t req, struct node *parent, const char *name, mode_t mode,
+                 struct fuse_file_info *fi, struct node **ret_node)
+{
+        const struct fuse_ctx *c = fuse_req_ctx(req);
+        struct pod_ref ref;
+        struct tmpfile *t;
+        struct fh *fh;
+        struct node *n = NULL;
+        int r;
+
+        if (!name_is_valid(name))
+                return -EINVAL;
+        switch (parent->kind) {
+        case NODE_POD: {
+                struct name_ent *e = name_ent_get(fs, parent->ns, parent->pod, false);
+
+                r = pod_ref_get(fs, parent->ns, parent->pod, &ref);
+                if (r < 0)
+                        return r;
+                if (tmp_find(fs, parent->ns, parent->pod, name))
+                        return -EEXIST;
+                if (!strcmp(name, "spec.yaml")) {
+                        if (!ref.placeholder && !(e && e->spec_hidden))
+                                return -EEXIST;
+                } else if (!ref.placeholder) {
+                        for (int f = 0; f < PF__MAX; f++)
+                                if (!strcmp(name, pod_file_names[f]))
+                                        return -EEXIST;
+                        if (!strcmp(name, "logs") || !strcmp(name, "containers"))
+                                return -EEXIST;
+                }
+                t = tmp_new(fs, parent->ns, parent->pod, name, mode, c->uid, c->gid);
+                t->pod_spec = !strcmp(name, "spec.yaml");
+                break;
+        }
+        case NODE_NS:
+                if (!strcmp(name, ".last-error"))
+                        return -EEXIST;
+                if (tmp_find(fs, parent->ns, NULL, name))
+                        return -EEXIST;
+                if (pod_ref_get(fs, parent->ns, name, &ref) == 0)
+                        return -EEXIST;
+                t = tmp_new(fs, parent->ns, NULL, name, mode, c->uid, c->gid);
+                t->manifest_drop = name_is_manifest(name);
+                break;
+        default:
+                return -EPERM;
+        }
+        t->open_count = 1;
+        fh = xcalloc(1, sizeof(*fh));
+        fh->kind = FH_TMP;
+        fh->tmp = t;
+        fh->append = (fi->flags & O_APPEND) != 0;
+        fi->fh = (uintptr_t)fh;
+        r = tree_lookup(fs, parent, name, false, &n);
+        if (r < 0)
+                return r;
+        fh->node = n;
+        *ret_node = n;
+        return 0;
+}
+
+int apply_open_spec(struct podfs *fs, struct node *n, struct fuse_file_info *fi, struct fh *fh)
+{
+        const char *c;
+        size_t len;
+        int r;
+
+        fh->kind = FH_SPEC;
+        fh->append = (fi->flags & O_APPEND) != 0;
+        if (fi->flags & O_TRUNC) {
+                fh->dirty = true;
+                return 0;
+        }
+        r = node_content(fs, n, &c, &len);
+        if (r < 0)
+                return r;
+        pfs_buf_append(&fh->wbuf, c, len);
+        return 0;
+}
+
+int apply_write(struct podfs *fs, struct fh *fh, const char *buf, size_t size, off_t off)
+{
+        struct pfs_buf *b;
+        int r;
+
+        switch (fh->kind) {
+        case FH_SPEC:
+        case FH_DELETE:
+                b = &fh->wbuf;
+                break;
+        case FH_TMP:
+                b = &fh->tmp->data;
+                break;
+        default:
+                return -EBADF;
+        }
+        if (fh->append)
+                off = (off_t)b->len;
+        r = buf_write_at(b, buf, size, off);
+        if (r == -EFBIG) {
+                fh->too_big = true;
+                if (fh->kind == FH_TMP)
+                        fh->tmp->too_big = true;
+        }
+        if (r < 0)
+                return r;
+        fh->dirty = true;
+        if (fh->kind == FH_TMP) {
+                fh->tmp->dirty = true;
+                fh->tmp->mtime_ns = pfs_now_realtime_ns();
+        }
+        return 0;
+}
+
+int apply_truncate(struct podfs *fs, struct node *n, struct fh *fh, off_t size)
+{
+        int r;
+
+        if (n->kind == NODE_TMP) {
+                struct tmpfile *t = fh && fh->kind == FH_TMP ? fh->tmp : tmp_find(fs, n->ns, n->pod, n->name);
+
+                if (!t)
+                        return -ENOENT;
+                r = buf_truncate(&t->data, size);
+                if (r < 0)
+                        return r;
+                t->dirty = true;
+                t->mtime_ns = pfs_now_realtime_ns();
+                return 0;
+        }
+        if (!fh || (fh->kind != FH_SPEC && fh->kind != FH_DELETE))
+                return -EPERM;
+        r = buf_truncate(&fh->wbuf, size);
+        if (r < 0)
+                return r;
+        fh->dirty = true;
+        return 0;
+}
+
+static int flush_delete(struct podfs *fs, struct fh *fh)
+{
+        struct pfs_error err = {0};
+        char *end;
+        long long grace;
+        const char *s = fh->wbuf.data ? fh->wbuf.data : "";
+        int r;
+
+        while (*s == ' ' || *s == '\t' || *s == '\n')
+                s++;
+        errno = 0;
+        grace = strtoll(s, &end, 10);
+        while (*end == ' ' || *end == '\t' || *end == '\n')
+                end++;
+        if (end == s || *end || errno || grace < 0) {
+                pfs_error_set(&err, EINVAL, "%s/%s/delete: write a grace period in seconds (0 = now), got \"%.40s\"",
+                              fh->node->ns, fh->node->pod, s);
+                return rejected(fs, fh->node->ns, &err, -EINVAL);
+        }
+        r = delete_request(fs, fh->node->ns, fh->node->pod, grace, false, &err);
+        if (r < 0)
+                return rejected(fs, fh->node->ns, &err, r);
+        return 0;
+}
+
+int apply_flush(struct podfs *fs, struct fh *fh)
+{
+        struct pfs_error err = {0};
+        int r;
+
+        switch (fh->kind) {
+        case FH_SPEC: {
+                _cleanup_free_ char *fname = NULL;
+
+                if (!fh->dirty)
+                        return 0;
+                fh->dirty = false;
+                fname = xasprintf("%s/%s/spec.yaml", fh->node->ns, fh->node->pod);
+                if (fh->too_big) {
+                        r = pfs_error_set(&err, EFBIG, "%s: manifest is larger than 1 MiB", fname);
+                        return rejected(fs, fh->node->ns, &err, r);
+                }
+                r = apply_manifest(fs, fh->node->ns, fh->node->pod, fname, fh->wbuf.data ? fh->wbuf.data : "",
+                                   fh->wbuf.len, fh->owner, fh->group, &err);
+                if (r < 0)
+                        return rejected(fs, fh->node->ns, &err, r);
+                return 0;
+        }
+        case FH_DELETE:
+                if (!fh->dirty)
+                        return 0;
+                fh->dirty = false;
+                return flush_delete(fs, fh);
+        case FH_TMP: {
+                struct tmpfile *t = fh->tmp;
+
+                if (t->orphan || !(t->pod_spec || t->manifest_drop))
+                        return 0;
+                if (!t->dirty)
+                        return 0;
+                t->dirty = false;
+                r = apply_tmp(fs, t, t->name);
+                tmp_unlink(fs, t);
+                return r;
+        }
+        default:
+                return 0;
+        }
+}
+
+void apply_release(struct podfs *fs, struct fh *fh)
+{
+        struct tmpfile *t = fh->kind == FH_TMP ? fh->tmp : NULL;
+
+        if (!t)
+                return;
+        t->open_count--;
+        if (t->open_count > 0)
+                return;
+        if (t->orphan) {
+                tmp_free(t);
+                return;
+        }
+        /* an untouched drop file or spec.yaml does not stay either */
+        if (t->manifest_drop || t->pod_spec)
+                tmp_unlink(fs, t);
+}
+
+int apply_unlink(struct podfs *fs, struct node *parent, const char *name)
+{
+        struct pod_ref ref;
+        struct tmpfile *t;
+
+        if (!name_is_valid(name))
+                return -ENOENT;
+        switch (parent->kind) {
+        case NODE_POD:
+                t = tmp_find(fs, parent->ns, parent->pod, name);
+                if (t) {
+                        tmp_unlink(fs, t);
+                        return 0;
+                }
+                if (pod_ref_get(fs, parent->ns, parent->pod, &ref) < 0 || ref.placeholder)
+                        return -ENOENT;
+                if (!strcmp(name, "spec.yaml")) {
+                        struct name_ent *e = name_ent_get(fs, parent->ns, parent->pod, true);
+
+                        if (e->spec_hidden)
+                                return -ENOENT;
+                        /* install(1) unlinks the destination first: hide the
+                         * entry until it is written again, the pod stays */
+                        e->spec_hidden = true;
+                        return 0;
+                }
+                for (int f = 0; f < PF__MAX; f++)
+                        if (!strcmp(name, pod_file_names[f]))
+                                return -EPERM;
+                if (!strcmp(name, "logs") || !strcmp(name, "containers"))
+                        return -EISDIR;
+                return -ENOENT;
+        case NODE_NS:
+                t = tmp_find(fs, parent->ns, NULL, name);
+                if (t) {
+                        tmp_unlink(fs, t);
+                        return 0;
+                }
+                if (!strcmp(name, ".last-error"))
+                        return -EPERM;
+                if (pod_ref_get(fs, parent->ns, name, &ref) == 0)
+                        return -EISDIR;
+                return -ENOENT;
+        case NODE_ROOT:
+                return ns_exists(fs, name) ? -EISDIR : -ENOENT;
+        default:
+                return -EPERM;
+        }
+}
+
+static bool same_dir(const struct node *a, const struct node *b)
+{
+        if (a->kind != b->kind)
+                return false;
+        if (a->kind == NODE_NS)
+                return !strcmp(a->ns, b->ns);
+        if (a->kind == NODE_POD)
+                return !strcmp(a->ns, b->ns) && !strcmp(a->pod, b->pod);
+        return a == b;
+}
+
+int apply_rename(struct podfs *fs, struct node *p, const char *name, struct node *np, const char *newname,
+                 unsigned int flags)
+{
+        struct tmpfile *t, *dst;
+        const char *pod = p->kind == NODE_POD ? p->pod : NULL;
+        struct pod_ref ref;
+        int r;
+
+        if (!name_is_valid(name) || !name_is_valid(newname))
+                return -EINVAL;
+        if (flags & RENAME_EXCHANGE)
+                return -EINVAL;
+        if (p->kind != NODE_NS && p->kind != NODE_POD)
+                return -EPERM;
+        t = tmp_find(fs, p->ns, pod, name);
+        if (!t) {
+                /* pods, namespaces and the files of a pod don't move */
+                if (p->kind == NODE_NS && pod_ref_get(fs, p->ns, name, &ref) == 0)
+                        return -EPERM;
+                if (p->kind == NODE_POD && pod_ref_get(fs, p->ns, p->pod, &ref) == 0 && !ref.placeholder)
+                        for (int f = 0; f < PF__MAX; f++)
+                                if (!strcmp(name, pod_file_names[f]))
+                                        return -EPERM;
+                return -ENOENT;
+        }
+        if (!same_dir(p, np))
+                return -EXDEV;
+        if (!strcmp(name, newname))
+                return 0;
+        dst = tmp_find(fs, p->ns, pod, newname);
+        if (p->kind == NODE_POD && !dst && !strcmp(newname, "spec.yaml")) {
+                struct name_ent *e = name_ent_get(fs, p->ns, p->pod, false);
+
+                r = pod_ref_get(fs, p->ns, p->pod, &ref);
+                if (r < 0)
+                        return r;
+                if ((flags & RENAME_NOREPLACE) && !ref.placeholder && !(e && e->spec_hidden))
+                        return -EEXIST;
+                r = apply_tmp(fs, t, "spec.yaml");
+                if (r < 0)
+                        return r;
+                tmp_unlink(fs, t);
+                return 0;
+        }
+        if (p->kind == NODE_POD && !dst) {
+                if (pod_ref_get(fs, p->ns, p->pod, &ref) == 0 && !ref.placeholder) {
+                        for (int f = 0; f < PF__MAX; f++)
+                                if (!strcmp(newname, pod_file_names[f]))
+                                        return -EPERM;
+                        if (!strcmp(newname, "logs") || !strcmp(newname, "containers"))
+                                return -EISDIR;
+                }
+        }
+        if (p->kind == NODE_NS && !dst) {
+                if (!strcmp(newname, ".last-error"))
+                        return -EPERM;
+                if (pod_ref_get(fs, p->ns, newname, &ref) == 0)
+                        return -EISDIR;
+                if (name_is_manifest(newname)) {
+                        if (flags & RENAME_NOREPLACE && dst)
+                                return -EEXIST;
+                        r = apply_tmp(fs, t, newname);
+                        if (r < 0)
+                                return r;
+                        tmp_unlink(fs, t);
+                        return 0;
+                }
+        }
+        if (dst) {
+                if (flags & RENAME_NOREPLACE)
+                        return -EEXIST;
+                tmp_unlink(fs, dst);
+        }
+        free(t->name);
+        t->name = xstrdup(newname);
+        if (p->kind == NODE_NS)
+                t->manifest_drop = false; /* a renamed temp stays until renamed onto *.yaml */
+        return 0;
+}
+
+int apply_namespace_mkdir(struct podfs *fs, const char *ns, mode_t mode, uid_t uid, gid_t gid)
+{
+        if (mkdirat(fs->ns_fd, ns, mode & 07777) < 0)
+                return -errno;
+        (void)fchownat(fs->ns_fd, ns, uid, gid, AT_SYMLINK_NOFOLLOW);
+        (void)fchmodat(fs->ns_fd, ns, mode & 07777, 0);
+        pfs_fsync_dir_at(fs->ns_fd, ".");
+        pfs_log(LOG_INFO, "namespace %s created", ns);
+        return 0;
+}
+
+int apply_mkdir(struct podfs *fs, fuse_req_t req, struct node *parent, const char *name, mode_t mode,
+                struct node **ret_node)
+{
+        const struct fuse_ctx *c = fuse_req_ctx(req);
+        struct pfs_error err = {0};
+        _cleanup_free_ char *rel = NULL;
+        struct pod_ref ref;
+        struct name_ent *e;
+        int r;
+
+        if (!name_is_valid(name))
+                return -EINVAL;
+        switch (parent->kind) {
+        case NODE_ROOT:
+                if (!pod_name_is_dns1123_label(name)) {
+                        pfs_log(LOG_WARNING, "mkdir namespace \"%s\": not a DNS-1123 label", name);
+                        return -EINVAL;
+                }
+                r = apply_namespace_mkdir(fs, name, mode, c->uid, c->gid);
+                if (r < 0)
+                        return r;
+                return tree_lookup(fs, parent, name, false, ret_node);
+        case NODE_NS:
+                if (!ns_exists(fs, parent->ns))
+                        return -ENOENT;
+                if (!strcmp(name, ".last-error") || tmp_find(fs, parent->ns, NULL, name))
+                        return -EEXIST;
+                if (pod_ref_get(fs, parent->ns, name, &ref) == 0) {
+                        struct pod_meta *meta = NULL;
+
+                        if (!ref.placeholder && read_meta(fs, ref.uid, &meta) == 0 && meta->deletion_ns) {
+                                pfs_error_set(&err, EEXIST, "%s/%s: object is being deleted: pods \"%s\" already exists",
+                                              parent->ns, name, name);
+                                rejected(fs, parent->ns, &err, -EEXIST);
+                        }
+                        pod_meta_free(meta);
+                        return -EEXIST;
+                }
+                if (!pod_name_is_dns1123_subdomain(name)) {
+                        pfs_error_set(&err, EINVAL,
+                                      "%s/%s: Pod \"%s\" is invalid: metadata.name: Invalid value: \"%s\": a lowercase RFC 1123 subdomain must consist of lower case alphanumeric characters, '-' or '.', and must start and end with an alphanumeric character",
+                                      parent->ns, name, name, name);
+                        return rejected(fs, parent->ns, &err, -EINVAL);
+                }
+                rel = xasprintf("%s/%s", parent->ns, name);
+                if (mkdirat(fs->ns_fd, rel, 0755) < 0)
+                        return -errno;
+                (void)fchownat(fs->ns_fd, rel, c->uid, c->gid, AT_SYMLINK_NOFOLLOW);
+                pfs_fsync_dir_at(fs->ns_fd, parent->ns);
+                e = name_ent_get(fs, parent->ns, name, true);
+                e->tomb = false;
+                e->announce = false;
+                e->spec_hidden = false;
+                *ret_node = tree_pod_node(fs, parent->ns, name);
+                return 0;
+        default:
+                return -EPERM;
+        }
+}

@@ -1,0 +1,269 @@
+/* Deletion: rmdir/delete requests made durable in meta (never waiting for the
+ * grace), namespace and placeholder removal, removing a finished pod from the
+ * state dir, and the `wait` file's reads that are answered when a pod is gone. */
+#include <dirent.h>
+#include <errno.h>
+#include <limits.h>
+#include <fcntl.h>
+#include <string.h>
+#include "fs.h"
+#include "pfs/spec.h"
+#include "pfs/store.h"
+
+static int spec_grace(struct podfs *fs, int dfd, const char *ns, const char *name, int64_t *ret)
+{
+        _cleanup_free_ char *text = NULL;
+        struct pod_spec **pods = NULL;
+        size_t len = 0, n = 0;
+        int r;
+
+        *ret = 30;
+        r = pfs_read_file_at(dfd, PFS_SPEC_FILE, &text, &len, NULL);
+        if (r < 0)
+                return r;
+        r = pod_manifest_parse(text, len, PFS_SPEC_FILE, ns, name, &pods, &n, NULL);
+        if (r < 0)
+                return r;
+        if (n > 0)
+                *ret = pods[0]->termination_grace_period_seconds;
+        pod_spec_free_array(pods, n);
+        return 0;
+}
+
+int delete_request_uid(struct podfs *fs, const char *uid, int64_t grace, bool use_spec_grace,
+                       struct pfs_error *err)
+{
+        _cleanup_close_ int dfd = openat(fs->pods_fd, uid, O_RDONLY | O_DIRECTORY | O_CLOEXEC);
+        struct pod_meta *meta = NULL;
+        struct pod_rt *p;
+        int64_t now = pfs_now_realtime_ns(), deadline;
+        int r;
+
+        if (dfd < 0)
+                return pfs_error_set(err, errno, "pod %s", uid);
+        r = pod_meta_read_at(dfd, &meta, err);
+        if (r < 0)
+                return r;
+        if (use_spec_grace)
+                spec_grace(fs, dfd, meta->namespace, meta->name, &grace);
+        if (grace < 0)
+                grace = 0;
+        deadline = now + grace * 1000000000LL;
+        /* a second request only ever shortens the grace */
+        if (!meta->deletion_ns || deadline < meta->deletion_ns) {
+                meta->deletion_ns = deadline;
+                meta->deletion_grace_seconds = grace;
+                r = pod_meta_write_at(dfd, meta, err);
+                if (r < 0) {
+                        pod_meta_free(meta);
+                        return r;
+                }
+                pfs_log(LOG_INFO, "pod %s/%s (%s): deletion requested, grace %llds", meta->namespace, meta->name,
+                        uid, (long long)grace);
+        }
+        pod_meta_free(meta);
+        p = pod_rt_find(fs, uid);
+        if (p) {
+                p->deleted = true;
+                p->version++;
+                p->changed_ns = now;
+                tree_pod_changed(fs, p->ns, p->name);
+                sandbox_deletion_requested(fs, p);
+        }
+        return 0;
+}
+
+int delete_request(struct podfs *fs, const char *ns, const char *name, int64_t grace, bool use_spec_grace,
+                   struct pfs_error *err)
+{
+        struct pod_ref ref;
+        int r = pod_ref_get(fs, ns, name, &ref);
+
+        if (r < 0)
+                return pfs_error_set(err, -r, "pods \"%s\" not found", name);
+        if (ref.placeholder)
+                return pfs_error_set(err, ENOENT, "pods \"%s\" not found", name);
+        return delete_request_uid(fs, ref.uid, grace, use_spec_grace, err);
+}
+
+static int ns_is_empty(struct podfs *fs, const char *ns)
+{
+        int fd = openat(fs->ns_fd, ns, O_RDONLY | O_DIRECTORY | O_CLOEXEC | O_NOFOLLOW);
+        DIR *d;
+        struct dirent *de;
+        int r = 1;
+
+        if (fd < 0)
+                return -errno;
+        d = fdopendir(fd);
+        if (!d) {
+                close(fd);
+                return -ENOMEM;
+        }
+        while ((de = readdir(d)))
+                if (strcmp(de->d_name, ".") && strcmp(de->d_name, "..")) {
+                        r = 0;
+                        break;
+                }
+        closedir(d);
+        for (struct tmpfile *t = fs->tmps; t && r; t = t->next)
+                if (!strcmp(t->ns, ns))
+                        r = 0;
+        return r;
+}
+
+int delete_rmdir(struct podfs *fs, struct node *parent, const char *name, bool notifier)
+{
+        struct pfs_error err = {0};
+        struct name_ent *e;
+        struct pod_ref ref;
+        int r;
+
+        if (!name_is_valid(name))
+                return -EINVAL;
+        switch (parent->kind) {
+        case NODE_ROOT:
+                if (!ns_exists(fs, name))
+                        return -ENOENT;
+                if (!strcmp(name, "default")) {
+                        pfs_error_set(&err, EPERM, "namespace \"default\" cannot be removed");
+                        pfs_log(LOG_WARNING, "%s", err.msg);
+                        ns_set_last_error(fs, "default", err.msg);
+                        return -EPERM;
+                }
+                r = ns_is_empty(fs, name);
+                if (r < 0)
+                        return r;
+                if (!r)
+                        return -ENOTEMPTY;
+                if (unlinkat(fs->ns_fd, name, AT_REMOVEDIR) < 0)
+                        return -errno;
+                pfs_fsync_dir_at(fs->ns_fd, ".");
+                pfs_log(LOG_INFO, "namespace %s removed", name);
+                return 0;
+        case NODE_NS:
+                e = name_ent_get(fs, parent->ns, name, false);
+                if (notifier) {
+                        /* the notifier announces a pod dir that is gone */
+                        if (!e || !e->tomb)
+                                return -ENOENT;
+                        e->tomb = false;
+                        e->epoch++;
+                        return 0;
+                }
+                if (tmp_find(fs, parent->ns, NULL, name))
+                        return -ENOTDIR;
+                r = pod_ref_get(fs, parent->ns, name, &ref);
+                if (r < 0)
+                        return r;
+                if (ref.placeholder) {
+                        _cleanup_free_ char *rel = xasprintf("%s/%s", parent->ns, name);
+
+                        for (struct tmpfile *t = fs->tmps; t; t = t->next)
+                                if (t->pod && !strcmp(t->ns, parent->ns) && !strcmp(t->pod, name))
+                                        return -ENOTEMPTY;
+                        if (unlinkat(fs->ns_fd, rel, AT_REMOVEDIR) < 0)
+                                return -errno;
+                        pfs_fsync_dir_at(fs->ns_fd, parent->ns);
+                } else {
+                        r = delete_request_uid(fs, ref.uid, 0, true, &err);
+                        if (r < 0) {
+                                pfs_log(LOG_WARNING, "rmdir %s/%s: %s", parent->ns, name, err.msg);
+                                return r;
+                        }
+                }
+                /* the kernel now holds the old inode dead: serve the name
+                 * (a terminating pod) under a new nodeid */
+                e = name_ent_get(fs, parent->ns, name, true);
+                e->epoch++;
+                return 0;
+        case NODE_POD:
+                if (!strcmp(name, "logs") || !strcmp(name, "containers"))
+                        return -EPERM;
+                return -ENOTDIR;
+        default:
+                return -EPERM;
+        }
+}
+
+static void waiters_wake(struct pod_rt *p)
+{
+        struct waiter *w;
+
+        while ((w = p->waiters)) {
+                p->waiters = w->next;
+                fuse_req_interrupt_func(w->req, NULL, NULL);
+                fuse_reply_buf(w->req, NULL, 0);
+                free(w);
+        }
+}
+
+void delete_remove_pod(struct podfs *fs, struct pod_rt *p)
+{
+        struct pfs_error err = {0};
+        struct pod_ref ref;
+        _cleanup_free_ char *logdir = pod_log_dir_name(p->ns, p->name, p->uid);
+        _cleanup_free_ char *idx = xasprintf("%s/%s", p->ns, p->name);
+        bool indexed = pod_ref_get(fs, p->ns, p->name, &ref) == 0 && !ref.placeholder &&
+                       !strcmp(ref.uid, p->uid);
+
+        if (indexed) {
+                if (unlinkat(fs->ns_fd, idx, 0) < 0 && errno != ENOENT)
+                        pfs_log(LOG_WARNING, "remove index %s: %m", idx);
+                pfs_fsync_dir_at(fs->ns_fd, p->ns);
+        }
+        if (pfs_rm_rf_at(fs->pods_fd, p->uid, &err) < 0)
+                pfs_log(LOG_WARNING, "remove pod %s: %s", p->uid, err.msg);
+        if (pfs_rm_rf_at(fs->logs_fd, logdir, &err) < 0)
+                pfs_log(LOG_WARNING, "remove logs %s: %s", logdir, err.msg);
+        pfs_log(LOG_INFO, "pod %s/%s (%s) removed", p->ns, p->name, p->uid);
+        p->removed = true;
+        if (indexed) {
+                struct name_ent *e = name_ent_get(fs, p->ns, p->name, true);
+
+                e->tomb = true;
+                e->announce = false;
+                e->spec_hidden = false;
+                notifier_queue(fs, NOTIFY_RMDIR, idx);
+        }
+        waiters_wake(p);
+        /* a successor waiting for this pod starts now */
+        for (struct pod_rt *s = fs->pods, *next; s; s = next) {
+                next = s->next;
+                if (s != p && s->state == RT_WAIT_PRED && s->predecessor && !strcmp(s->predecessor, p->uid))
+                        sandbox_start(fs, s);
+        }
+}
+
+static void wait_interrupted(fuse_req_t req, void *data)
+{
+        struct waiter *w = data;
+        struct pod_rt *p = w->pod;
+
+        for (struct waiter **pp = &p->waiters; *pp; pp = &(*pp)->next)
+                if (*pp == w) {
+                        *pp = w->next;
+                        fuse_reply_err(req, EINTR);
+                        free(w);
+                        return;
+                }
+}
+
+int delete_wait_read(struct podfs *fs, fuse_req_t req, struct fh *fh)
+{
+        struct pod_rt *p = pod_rt_find(fs, fh->uid);
+        struct waiter *w;
+
+        if (!p || p->removed) {
+                fuse_reply_buf(req, NULL, 0);
+                return 1;
+        }
+        w = xcalloc(1, sizeof(*w));
+        w->req = req;
+        w->pod = p;
+        w->next = p->waiters;
+        p->waiters = w;
+        /* may call wait_interrupted at once when already interrupted */
+        fuse_req_interrupt_func(req, wait_interrupted, w);
+        return 1;
+}

@@ -1,0 +1,306 @@
+/* Internal API of the FUSE daemon: the daemon context, the inode table, the
+ * view of the state directory and the modules that change it. Everything here
+ * runs on the loop thread, except notify.c's thread (see notify.c). */
+#pragma once
+#include <fuse_lowlevel.h>
+#include <stdbool.h>
+#include <stddef.h>
+#include <stdint.h>
+#include <sys/stat.h>
+#include "pfs/error.h"
+#include "pfs/util.h"
+
+#define PFS_MANIFEST_MAX (1024 * 1024)
+
+struct notifier;
+struct pod_rt;
+
+/* ---- the daemon (loop.c) ---- */
+
+/* Something in the epoll set: dispatch through data.ptr. */
+struct pfs_watch {
+        void (*fn)(struct pfs_watch *w, uint32_t events);
+};
+
+struct podfs {
+        char *state_dir;
+        char *mountpoint;               /* absolute */
+        int state_fd, ns_fd, pods_fd, logs_fd;
+        char *sandbox_path;
+        struct fuse_session *se;
+        int epfd, inofd, timerfd;
+        bool stopping;
+        struct notifier *notifier;
+        struct pod_rt *pods;            /* every pods/<uid> we know (sandbox.c) */
+        struct ns_info *nss;            /* per-namespace memory (.last-error) */
+        struct name_ent *names;         /* per pod name memory (epoch, hidden spec.yaml, ...) */
+        struct tmpfile *tmps;           /* in-memory temp files (apply.c) */
+        struct log_watch *log_watches;  /* logs.c */
+        char hostname[256];
+};
+
+int podfs_loop_init(struct podfs *fs, struct pfs_error *err);
+int podfs_loop_run(struct podfs *fs);
+void podfs_loop_fini(struct podfs *fs);
+int podfs_epoll_add(struct podfs *fs, int fd, struct pfs_watch *w);
+void podfs_epoll_del(struct podfs *fs, int fd);
+/* One-shot timers (monotonic ns); fire calls fn(data). */
+void podfs_timer_add(struct podfs *fs, int64_t when_ns, void (*fn)(struct podfs *, void *), void *data);
+void podfs_timer_cancel(struct podfs *fs, void *data);
+/* Inotify watches on the state dir: fn(fs, data, mask, name). */
+typedef void (*pfs_ino_fn)(struct podfs *fs, void *data, uint32_t mask, const char *name);
+int podfs_inotify_add(struct podfs *fs, const char *path, uint32_t mask, pfs_ino_fn fn, void *data);
+void podfs_inotify_rm(struct podfs *fs, int wd);
+
+/* ---- inode table (inode.c) ---- */
+
+enum node_kind {
+        NODE_ROOT,
+        NODE_NS,                /* <ns>/ */
+        NODE_LAST_ERROR,        /* <ns>/.last-error */
+        NODE_POD,               /* <ns>/<pod>/ (a pod or a placeholder) */
+        NODE_POD_FILE,          /* <ns>/<pod>/<file> */
+        NODE_LOGS_DIR,
+        NODE_LOG,               /* logs/<c>, logs/<c>.previous */
+        NODE_CTRS_DIR,
+        NODE_CTR_DIR,
+        NODE_CTR_FILE,
+        NODE_TMP,               /* an in-memory temp file in a ns or pod dir */
+};
+
+enum pod_file_kind {
+        PF_SPEC,
+        PF_PHASE,
+        PF_CONDITIONS,
+        PF_STATUS_YAML,
+        PF_STATUS_JSON,
+        PF_POD_JSON,
+        PF_EVENTS,
+        PF_DELETE,
+        PF_WAIT,
+        PF__MAX,
+};
+extern const char *const pod_file_names[PF__MAX];
+
+struct node {
+        uint64_t ino;
+        char *key;
+        uint64_t nlookup;
+        enum node_kind kind;
+        char *ns, *pod, *ctr, *name;    /* name: tmp file name */
+        unsigned epoch;                 /* pod dir incarnation */
+        int file;                       /* enum pod_file_kind / ctr_file */
+        bool previous;                  /* NODE_LOG */
+        /* cached rendering */
+        char cache_uid[37];
+        uint64_t cache_ver;
+        char *cache;
+        size_t cache_len;
+        bool cache_valid;
+        uint64_t notified_hash;         /* last content watchers were told about */
+        bool notified_valid;
+        struct log_index *log;          /* NODE_LOG */
+        struct node *hnext_key, *hnext_ino;
+};
+
+void node_table_init(void);
+struct node *node_get(uint64_t ino);
+struct node *node_find_key(const char *key);
+/* Find or create the node for key (fields filled by the caller on creation). */
+struct node *node_intern(const char *key, enum node_kind kind, bool *ret_created);
+void node_forget(struct node *n, uint64_t nlookup);
+void node_foreach(void (*fn)(struct node *n, void *data), void *data);
+void node_cache_drop(struct node *n);
+uint64_t content_hash(const char *s, size_t len);
+
+/* ---- the view (tree.c) ---- */
+
+/* What a name in a namespace refers to now. */
+struct pod_ref {
+        bool exists;
+        bool placeholder;
+        char uid[37];
+        uid_t owner;
+        gid_t group;
+        int64_t mtime_ns;
+};
+int pod_ref_get(struct podfs *fs, const char *ns, const char *name, struct pod_ref *ret);
+bool ns_exists(struct podfs *fs, const char *ns);
+bool name_is_valid(const char *name);
+
+struct name_ent {
+        char *ns, *name;
+        unsigned epoch;
+        bool spec_hidden;       /* spec.yaml unlinked (install), until re-created */
+        bool announce;          /* the notifier still has to mkdir this pod dir */
+        bool tomb;              /* gone: the notifier still has to rmdir it */
+        struct name_ent *next;
+};
+struct name_ent *name_ent_get(struct podfs *fs, const char *ns, const char *name, bool create);
+
+struct ns_info {
+        char *ns;
+        char *last_error;
+        struct ns_info *next;
+};
+void ns_set_last_error(struct podfs *fs, const char *ns, const char *msg);
+const char *ns_last_error(struct podfs *fs, const char *ns);
+
+/* Render a node's content (files only). Returns 0 with *ret borrowed from the node cache. */
+int node_content(struct podfs *fs, struct node *n, const char **ret, size_t *ret_len);
+int node_stat(struct podfs *fs, struct node *n, struct stat *st);
+/* Resolve name in parent; on success returns a node with nlookup untouched. */
+int tree_lookup(struct podfs *fs, struct node *parent, const char *name, bool notifier, struct node **ret);
+struct node *tree_pod_node(struct podfs *fs, const char *ns, const char *pod);
+/* Directory listing: calls fn for every entry. */
+int tree_list(struct podfs *fs, struct node *dir, void (*fn)(void *, const char *, mode_t), void *data);
+/* Pod content changed (version bump): queue notifications for changed files. */
+void tree_pod_changed(struct podfs *fs, const char *ns, const char *name);
+
+extern const struct fuse_lowlevel_ops podfs_ops;
+
+/* ---- open files ---- */
+
+enum fh_kind { FH_CONTENT, FH_SPEC, FH_TMP, FH_DELETE, FH_WAIT, FH_LOG, FH_NOTIFY, FH_DIR };
+
+struct fh {
+        enum fh_kind kind;
+        char *data;             /* FH_CONTENT: snapshot */
+        size_t len;
+        struct pfs_buf wbuf;    /* FH_SPEC/FH_DELETE: what is being written */
+        bool dirty;             /* written or truncated since the last apply */
+        bool too_big;
+        bool append;
+        uid_t owner;            /* the opener (owner of what it creates) */
+        gid_t group;
+        char uid[37];           /* FH_WAIT */
+        struct tmpfile *tmp;    /* FH_TMP */
+        struct node *node;
+        uint64_t read_pos;      /* FH_LOG: highest offset read */
+        struct fuse_pollhandle *ph;
+        /* FH_DIR */
+        char **names;
+        mode_t *modes;
+        size_t n_names;
+};
+void fh_free(struct fh *fh);
+
+/* ---- writes (apply.c) ---- */
+
+struct tmpfile {
+        uint64_t id;
+        char *ns, *pod;         /* pod NULL: in the namespace dir */
+        char *name;
+        struct pfs_buf data;
+        mode_t mode;
+        uid_t uid;
+        gid_t gid;
+        int64_t mtime_ns;
+        int open_count;
+        bool manifest_drop;     /* *.yaml written into a ns dir: applied on close, then gone */
+        bool pod_spec;          /* spec.yaml of a placeholder (or after unlink): applied on close */
+        bool dirty;
+        bool too_big;
+        bool orphan;            /* unlinked while open: freed on the last release */
+        struct tmpfile *next;
+};
+struct tmpfile *tmp_find(struct podfs *fs, const char *ns, const char *pod, const char *name);
+void tmp_unlink(struct podfs *fs, struct tmpfile *t);
+bool name_is_manifest(const char *name);
+int apply_create(struct podfs *fs, fuse_req_t req, struct node *parent, const char *name, mode_t mode,
+                 struct fuse_file_info *fi, struct node **ret_node);
+int apply_open_spec(struct podfs *fs, struct node *n, struct fuse_file_info *fi, struct fh *fh);
+int apply_write(struct podfs *fs, struct fh *fh, const char *buf, size_t size, off_t off);
+int apply_flush(struct podfs *fs, struct fh *fh);
+void apply_release(struct podfs *fs, struct fh *fh);
+int apply_truncate(struct podfs *fs, struct node *n, struct fh *fh, off_t size);
+int apply_unlink(struct podfs *fs, struct node *parent, const char *name);
+int apply_rename(struct podfs *fs, struct node *p, const char *name, struct node *np, const char *newname,
+                 unsigned int flags);
+int apply_mkdir(struct podfs *fs, fuse_req_t req, struct node *parent, const char *name, mode_t mode,
+                struct node **ret_node);
+/* Parse and apply a manifest written to ns (pod NULL) or ns/pod/spec.yaml. */
+int apply_manifest(struct podfs *fs, const char *ns, const char *pod, const char *filename,
+                   const char *text, size_t len, uid_t uid, gid_t gid, struct pfs_error *err);
+int apply_namespace_mkdir(struct podfs *fs, const char *ns, mode_t mode, uid_t uid, gid_t gid);
+
+/* ---- deletion (delete.c) ---- */
+
+int delete_request(struct podfs *fs, const char *ns, const char *name, int64_t grace, bool use_spec_grace,
+                   struct pfs_error *err);
+int delete_request_uid(struct podfs *fs, const char *uid, int64_t grace, bool use_spec_grace,
+                       struct pfs_error *err);
+int delete_rmdir(struct podfs *fs, struct node *parent, const char *name, bool notifier);
+/* Remove a finished, deleted pod: index, state, logs; tell watchers. */
+void delete_remove_pod(struct podfs *fs, struct pod_rt *p);
+int delete_wait_read(struct podfs *fs, fuse_req_t req, struct fh *fh);
+
+/* ---- sandboxes (sandbox.c) ---- */
+
+enum pod_rt_state {
+        RT_IDLE,                /* nothing running (finished, or not started yet) */
+        RT_SPAWNING,            /* the intermediate process is running */
+        RT_RUNNING,             /* a sandbox holds the lock; pidfd watched */
+        RT_CLEANUP,             /* podfs-sandbox --cleanup running */
+        RT_WAIT_PRED,           /* waits for its predecessor to be gone */
+        RT_BACKOFF,             /* restart scheduled */
+};
+
+struct waiter {
+        fuse_req_t req;
+        struct pod_rt *pod;
+        struct waiter *next;
+};
+
+struct pod_rt {
+        char uid[37];
+        char *ns, *name;
+        enum pod_rt_state state;
+        uint64_t version;
+        int64_t changed_ns;
+        bool deleted;
+        bool removed;
+        char *predecessor;
+        int pidfd;
+        pid_t pid;
+        struct pfs_watch watch;
+        int wd;
+        int restarts;
+        int64_t backoff_ns;
+        struct waiter *waiters;
+        struct podfs *fs;
+        struct pod_rt *next;
+};
+
+struct pod_rt *pod_rt_find(struct podfs *fs, const char *uid);
+struct pod_rt *pod_rt_add(struct podfs *fs, const char *uid, const char *ns, const char *name,
+                          const char *predecessor);
+/* Start the pod's sandbox (or wait for its predecessor). */
+void sandbox_start(struct podfs *fs, struct pod_rt *p);
+/* Scan STATE/pods on startup: adopt, clean up, restart, remove. */
+void sandbox_adopt_all(struct podfs *fs);
+/* A deletion request was made durable: act on pods with nothing running. */
+void sandbox_deletion_requested(struct podfs *fs, struct pod_rt *p);
+void pod_rt_free(struct pod_rt *p);
+char *sandbox_find_binary(void);
+
+/* ---- logs (logs.c) ---- */
+
+struct log_index;
+void log_index_free(struct log_index *li);
+int log_open(struct podfs *fs, struct node *n, struct fh *fh);
+int log_read(struct podfs *fs, struct node *n, struct fh *fh, size_t size, off_t off, struct pfs_buf *out);
+int log_size(struct podfs *fs, struct node *n, uint64_t *ret_size);
+int log_poll(struct podfs *fs, struct node *n, struct fh *fh, struct fuse_pollhandle *ph, unsigned *ret_revents);
+void log_release(struct podfs *fs, struct fh *fh);
+/* The path of the log file a log node shows now (NULL when none). */
+char *log_current_path(struct podfs *fs, struct node *n);
+
+/* ---- notifier thread (notify.c) ---- */
+
+int notifier_start(struct podfs *fs, struct pfs_error *err);
+void notifier_stop(struct podfs *fs);
+bool notifier_is(struct podfs *fs, pid_t tid);
+enum notify_op { NOTIFY_WRITE, NOTIFY_MKDIR, NOTIFY_RMDIR };
+/* path relative to the mount root. Never blocks; coalesces duplicates. */
+void notifier_queue(struct podfs *fs, enum notify_op op, const char *relpath);

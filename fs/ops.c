@@ -1,0 +1,673 @@
+/* The FUSE low-level ops table: thin wrappers that resolve nodes, call the
+ * helpers (which return negative errno) and reply exactly once. */
+#include <errno.h>
+#include <fcntl.h>
+#include <poll.h>
+#include <string.h>
+#include <sys/statvfs.h>
+#include "fs.h"
+
+#define ENTRY_TIMEOUT 1.0
+#define DIR_ATTR_TIMEOUT 1.0
+
+static struct podfs *ctx_fs(fuse_req_t req)
+{
+        return fuse_req_userdata(req);
+}
+
+static bool from_notifier(fuse_req_t req)
+{
+        return notifier_is(ctx_fs(req), fuse_req_ctx(req)->pid);
+}
+
+static struct fh *fh_of(struct fuse_file_info *fi)
+{
+        return (struct fh *)(uintptr_t)fi->fh;
+}
+
+void fh_free(struct fh *fh)
+{
+        if (!fh)
+                return;
+        free(fh->data);
+        pfs_buf_free(&fh->wbuf);
+        for (size_t i = 0; i < fh->n_names; i++)
+                free(fh->names[i]);
+        free(fh->names);
+        free(fh->modes);
+        if (fh->ph)
+                fuse_pollhandle_destroy(fh->ph);
+        free(fh);
+}
+
+static double attr_timeout(const struct stat *st)
+{
+        return S_ISDIR(st->st_mode) ? DIR_ATTR_TIMEOUT : 0.0;
+}
+
+/* Reply with an entry for n (counting the lookup), or an error. */
+static void reply_node_entry(fuse_req_t req, struct node *n, int r, struct fuse_file_info *fi)
+{
+        struct podfs *fs = ctx_fs(req);
+        struct fuse_entry_param e;
+
+        if (r >= 0)
+                r = node_stat(fs, n, &e.attr);
+        if (r < 0) {
+                if (n && n->nlookup == 0)
+                        node_forget(n, 0);
+                if (fi)
+                        fh_free(fh_of(fi));
+                fuse_reply_err(req, -r);
+                return;
+        }
+        memset(&e, 0, offsetof(struct fuse_entry_param, attr));
+        e.ino = n->ino;
+        e.generation = 1;
+        e.attr_timeout = attr_timeout(&e.attr);
+        e.entry_timeout = n->kind == NODE_TMP ? 0.0 : ENTRY_TIMEOUT;
+        if (!n->notified_valid && (n->kind == NODE_POD_FILE || n->kind == NODE_CTR_FILE)) {
+                const char *c;
+                size_t len;
+
+                if (node_content(fs, n, &c, &len) == 0) {
+                        n->notified_hash = content_hash(c, len);
+                        n->notified_valid = true;
+                }
+        }
+        n->nlookup++;
+        if (fi) {
+                if (fuse_reply_create(req, &e, fi) != 0) {
+                        n->nlookup--;
+                        fh_free(fh_of(fi));
+                }
+        } else if (fuse_reply_entry(req, &e) != 0) {
+                n->nlookup--;
+        }
+}
+
+static void op_init(void *userdata, struct fuse_conn_info *conn)
+{
+        if (conn->capable & FUSE_CAP_ATOMIC_O_TRUNC)
+                conn->want |= FUSE_CAP_ATOMIC_O_TRUNC;
+        conn->want &= ~FUSE_CAP_READDIRPLUS;
+        conn->want &= ~FUSE_CAP_WRITEBACK_CACHE;
+}
+
+static void op_lookup(fuse_req_t req, fuse_ino_t parent, const char *name)
+{
+        struct podfs *fs = ctx_fs(req);
+        struct node *p = node_get(parent), *n = NULL;
+        int r;
+
+        if (!p) {
+                fuse_reply_err(req, ESTALE);
+                return;
+        }
+        r = tree_lookup(fs, p, name, from_notifier(req), &n);
+        reply_node_entry(req, n, r, NULL);
+}
+
+static void op_forget(fuse_req_t req, fuse_ino_t ino, uint64_t nlookup)
+{
+        struct node *n = node_get(ino);
+
+        if (n)
+                node_forget(n, nlookup);
+        fuse_reply_none(req);
+}
+
+static void op_forget_multi(fuse_req_t req, size_t count, struct fuse_forget_data *forgets)
+{
+        for (size_t i = 0; i < count; i++) {
+                struct node *n = node_get(forgets[i].ino);
+
+                if (n)
+                        node_forget(n, forgets[i].nlookup);
+        }
+        fuse_reply_none(req);
+}
+
+static void op_getattr(fuse_req_t req, fuse_ino_t ino, struct fuse_file_info *fi)
+{
+        struct node *n = node_get(ino);
+        struct stat st;
+        int r;
+
+        if (!n) {
+                fuse_reply_err(req, ESTALE);
+                return;
+        }
+        r = node_stat(ctx_fs(req), n, &st);
+        if (r < 0) {
+                fuse_reply_err(req, -r);
+                return;
+        }
+        /* a writer's own view of spec.yaml: what it wrote so far */
+        if (fi && fh_of(fi) && fh_of(fi)->kind == FH_SPEC)
+                st.st_size = (off_t)fh_of(fi)->wbuf.len;
+        fuse_reply_attr(req, &st, attr_timeout(&st));
+}
+
+static int setattr_ns(struct podfs *fs, struct node *n, struct stat *attr, int to_set, fuse_req_t req)
+{
+        const struct fuse_ctx *c = fuse_req_ctx(req);
+        struct stat st;
+
+        if (fstatat(fs->ns_fd, n->ns, &st, AT_SYMLINK_NOFOLLOW) < 0)
+                return -errno;
+        if (to_set & FUSE_SET_ATTR_MODE) {
+                if (c->uid != 0 && c->uid != st.st_uid)
+                        return -EPERM;
+                if (fchmodat(fs->ns_fd, n->ns, attr->st_mode & 07777, 0) < 0)
+                        return -errno;
+        }
+        if (to_set & (FUSE_SET_ATTR_UID | FUSE_SET_ATTR_GID)) {
+                uid_t u = (to_set & FUSE_SET_ATTR_UID) ? attr->st_uid : (uid_t)-1;
+                gid_t g = (to_set & FUSE_SET_ATTR_GID) ? attr->st_gid : (gid_t)-1;
+
+                if (c->uid != 0 && (u != (uid_t)-1 || c->uid != st.st_uid))
+                        return -EPERM;
+                if (fchownat(fs->ns_fd, n->ns, u, g, AT_SYMLINK_NOFOLLOW) < 0)
+                        return -errno;
+        }
+        if (to_set & (FUSE_SET_ATTR_ATIME | FUSE_SET_ATTR_MTIME)) {
+                struct timespec ts[2] = { { .tv_nsec = UTIME_OMIT }, { .tv_nsec = UTIME_OMIT } };
+
+                if (to_set & FUSE_SET_ATTR_ATIME)
+                        ts[0] = (to_set & FUSE_SET_ATTR_ATIME_NOW) ? (struct timespec){ .tv_nsec = UTIME_NOW }
+                                                                   : attr->st_atim;
+                if (to_set & FUSE_SET_ATTR_MTIME)
+                        ts[1] = (to_set & FUSE_SET_ATTR_MTIME_NOW) ? (struct timespec){ .tv_nsec = UTIME_NOW }
+                                                                   : attr->st_mtim;
+                if (utimensat(fs->ns_fd, n->ns, ts, AT_SYMLINK_NOFOLLOW) < 0)
+                        return -errno;
+        }
+        return 0;
+}
+
+static int setattr_tmp(struct podfs *fs, struct node *n, struct stat *attr, int to_set)
+{
+        struct tmpfile *t = tmp_find(fs, n->ns, n->pod, n->name);
+
+        if (!t)
+                return -ENOENT;
+        if (to_set & FUSE_SET_ATTR_MODE)
+                t->mode = attr->st_mode & 07777;
+        if (to_set & FUSE_SET_ATTR_UID)
+                t->uid = attr->st_uid;
+        if (to_set & FUSE_SET_ATTR_GID)
+                t->gid = attr->st_gid;
+        if (to_set & FUSE_SET_ATTR_SIZE) {
+                int r = apply_truncate(fs, n, NULL, attr->st_size);
+
+                if (r < 0)
+                        return r;
+        }
+        if (to_set & FUSE_SET_ATTR_MTIME)
+                t->mtime_ns = (to_set & FUSE_SET_ATTR_MTIME_NOW)
+                                      ? pfs_now_realtime_ns()
+                                      : (int64_t)attr->st_mtim.tv_sec * 1000000000LL + attr->st_mtim.tv_nsec;
+        return 0;
+}
+
+static void op_setattr(fuse_req_t req, fuse_ino_t ino, struct stat *attr, int to_set,
+                       struct fuse_file_info *fi)
+{
+        struct podfs *fs = ctx_fs(req);
+        struct node *n = node_get(ino);
+        struct fh *fh = fi ? fh_of(fi) : NULL;
+        struct stat st;
+        int r = 0;
+
+        if (!n) {
+                fuse_reply_err(req, ESTALE);
+                return;
+        }
+        switch (n->kind) {
+        case NODE_NS:
+                r = setattr_ns(fs, n, attr, to_set, req);
+                break;
+        case NODE_TMP:
+                r = setattr_tmp(fs, n, attr, to_set);
+                break;
+        case NODE_POD_FILE:
+                if (to_set & FUSE_SET_ATTR_SIZE) {
+                        if (n->file == PF_SPEC || n->file == PF_DELETE)
+                                r = apply_truncate(fs, n, fh, attr->st_size);
+                        else
+                                r = -EACCES;
+                }
+                /* mode, owner and times of spec.yaml follow the pod: writers
+                 * like install/cp -p/rsync set them, and that must not fail */
+                break;
+        case NODE_ROOT:
+        case NODE_POD:
+                /* times only (touch): accepted, nothing to keep */
+                if (to_set & ~(FUSE_SET_ATTR_ATIME | FUSE_SET_ATTR_MTIME | FUSE_SET_ATTR_ATIME_NOW |
+                               FUSE_SET_ATTR_MTIME_NOW | FUSE_SET_ATTR_CTIME))
+                        r = -EPERM;
+                break;
+        default:
+                r = (to_set & FUSE_SET_ATTR_SIZE) ? -EACCES : -EPERM;
+                if (!(to_set & ~(FUSE_SET_ATTR_ATIME | FUSE_SET_ATTR_MTIME | FUSE_SET_ATTR_ATIME_NOW |
+                                 FUSE_SET_ATTR_MTIME_NOW | FUSE_SET_ATTR_CTIME)))
+                        r = 0;
+                break;
+        }
+        if (r >= 0)
+                r = node_stat(fs, n, &st);
+        if (r < 0) {
+                fuse_reply_err(req, -r);
+                return;
+        }
+        if (fh && fh->kind == FH_SPEC)
+                st.st_size = (off_t)fh->wbuf.len;
+        fuse_reply_attr(req, &st, attr_timeout(&st));
+}
+
+static void op_mkdir(fuse_req_t req, fuse_ino_t parent, const char *name, mode_t mode)
+{
+        struct podfs *fs = ctx_fs(req);
+        struct node *p = node_get(parent), *n = NULL;
+        int r;
+
+        if (!p) {
+                fuse_reply_err(req, ESTALE);
+                return;
+        }
+        if (from_notifier(req) && p->kind == NODE_NS) {
+                struct name_ent *e = name_ent_get(fs, p->ns, name, false);
+                struct pod_ref ref;
+
+                if (e)
+                        e->announce = false;
+                if (pod_ref_get(fs, p->ns, name, &ref) < 0) {
+                        fuse_reply_err(req, ENOENT);
+                        return;
+                }
+                reply_node_entry(req, tree_pod_node(fs, p->ns, name), 0, NULL);
+                return;
+        }
+        r = apply_mkdir(fs, req, p, name, mode, &n);
+        reply_node_entry(req, n, r, NULL);
+}
+
+static void op_rmdir(fuse_req_t req, fuse_ino_t parent, const char *name)
+{
+        struct node *p = node_get(parent);
+
+        if (!p) {
+                fuse_reply_err(req, ESTALE);
+                return;
+        }
+        fuse_reply_err(req, -delete_rmdir(ctx_fs(req), p, name, from_notifier(req)));
+}
+
+static void op_unlink(fuse_req_t req, fuse_ino_t parent, const char *name)
+{
+        struct node *p = node_get(parent);
+
+        if (!p) {
+                fuse_reply_err(req, ESTALE);
+                return;
+        }
+        fuse_reply_err(req, -apply_unlink(ctx_fs(req), p, name));
+}
+
+static void op_rename(fuse_req_t req, fuse_ino_t parent, const char *name, fuse_ino_t newparent,
+                      const char *newname, unsigned int flags)
+{
+        struct node *p = node_get(parent), *np = node_get(newparent);
+
+        if (!p || !np) {
+                fuse_reply_err(req, ESTALE);
+                return;
+        }
+        fuse_reply_err(req, -apply_rename(ctx_fs(req), p, name, np, newname, flags));
+}
+
+static void op_create(fuse_req_t req, fuse_ino_t parent, const char *name, mode_t mode,
+                      struct fuse_file_info *fi)
+{
+        struct podfs *fs = ctx_fs(req);
+        struct node *p = node_get(parent), *n = NULL;
+        int r;
+
+        if (!p) {
+                fuse_reply_err(req, ESTALE);
+                return;
+        }
+        fi->fh = 0;
+        r = apply_create(fs, req, p, name, mode, fi, &n);
+        if (r < 0) {
+                fh_free(fh_of(fi));
+                fuse_reply_err(req, -r);
+                return;
+        }
+        fi->direct_io = 1;
+        reply_node_entry(req, n, 0, fi);
+}
+
+static int open_node(struct podfs *fs, fuse_req_t req, struct node *n, struct fuse_file_info *fi,
+                     struct fh *fh)
+{
+        int acc = fi->flags & O_ACCMODE;
+        bool wr = acc != O_RDONLY;
+        const char *c;
+        size_t len;
+        int r;
+
+        fh->node = n;
+        fh->owner = fuse_req_ctx(req)->uid;
+        fh->group = fuse_req_ctx(req)->gid;
+        if (wr && from_notifier(req)) {
+                fh->kind = FH_NOTIFY;
+                return 0;
+        }
+        switch (n->kind) {
+        case NODE_POD_FILE:
+                if (n->file == PF_SPEC && wr)
+                        return apply_open_spec(fs, n, fi, fh);
+                if (n->file == PF_DELETE) {
+                        if (acc != O_WRONLY)
+                                return -EACCES;
+                        fh->kind = FH_DELETE;
+                        fh->dirty = (fi->flags & O_TRUNC) != 0;
+                        return 0;
+                }
+                if (wr)
+                        return -EACCES;
+                if (n->file == PF_WAIT) {
+                        struct pod_ref ref;
+
+                        r = pod_ref_get(fs, n->ns, n->pod, &ref);
+                        if (r < 0)
+                                return r;
+                        fh->kind = FH_WAIT;
+                        memcpy(fh->uid, ref.uid, 37);
+                        return 0;
+                }
+                break;
+        case NODE_CTR_FILE:
+        case NODE_LAST_ERROR:
+                if (wr)
+                        return -EACCES;
+                break;
+        case NODE_LOG:
+                if (wr)
+                        return -EACCES;
+                return log_open(fs, n, fh);
+        case NODE_TMP: {
+                struct tmpfile *t = tmp_find(fs, n->ns, n->pod, n->name);
+
+                if (!t)
+                        return -ENOENT;
+                fh->kind = FH_TMP;
+                fh->tmp = t;
+                t->open_count++;
+                if (wr && (fi->flags & O_TRUNC)) {
+                        t->data.len = 0;
+                        t->dirty = true;
+                }
+                return 0;
+        }
+        default:
+                return -EISDIR;
+        }
+        r = node_content(fs, n, &c, &len);
+        if (r < 0)
+                return r;
+        fh->kind = FH_CONTENT;
+        fh->data = xmalloc(len + 1);
+        memcpy(fh->data, c, len);
+        fh->len = len;
+        return 0;
+}
+
+static void op_open(fuse_req_t req, fuse_ino_t ino, struct fuse_file_info *fi)
+{
+        struct podfs *fs = ctx_fs(req);
+        struct node *n = node_get(ino);
+        struct fh *fh;
+        int r;
+
+        if (!n) {
+                fuse_reply_err(req, ESTALE);
+                return;
+        }
+        fh = xcalloc(1, sizeof(*fh));
+        r = open_node(fs, req, n, fi, fh);
+        if (r < 0) {
+                fh_free(fh);
+                fuse_reply_err(req, -r);
+                return;
+        }
+        fi->fh = (uintptr_t)fh;
+        fi->direct_io = 1;
+        fi->nonseekable = 0;
+        if (fh->kind == FH_LOG || fh->kind == FH_WAIT)
+                fi->keep_cache = 0;
+        if (fuse_reply_open(req, fi) != 0) {
+                if (fh->kind == FH_TMP)
+                        fh->tmp->open_count--;
+                fh_free(fh);
+        }
+}
+
+static void reply_slice(fuse_req_t req, const char *data, size_t len, size_t size, off_t off)
+{
+        if (off < 0 || (size_t)off >= len) {
+                fuse_reply_buf(req, NULL, 0);
+                return;
+        }
+        if (size > len - (size_t)off)
+                size = len - (size_t)off;
+        fuse_reply_buf(req, data + off, size);
+}
+
+static void op_read(fuse_req_t req, fuse_ino_t ino, size_t size, off_t off, struct fuse_file_info *fi)
+{
+        struct podfs *fs = ctx_fs(req);
+        struct fh *fh = fh_of(fi);
+
+        switch (fh->kind) {
+        case FH_CONTENT:
+                reply_slice(req, fh->data, fh->len, size, off);
+                return;
+        case FH_SPEC:
+                reply_slice(req, fh->wbuf.data, fh->wbuf.len, size, off);
+                return;
+        case FH_TMP:
+                reply_slice(req, fh->tmp->data.data, fh->tmp->data.len, size, off);
+                return;
+        case FH_WAIT: {
+                int r = delete_wait_read(fs, req, fh);
+
+                if (r < 0)
+                        fuse_reply_err(req, -r);
+                /* r > 0: answered later */
+                return;
+        }
+        case FH_LOG: {
+                struct pfs_buf out = {0};
+                int r = log_read(fs, fh->node, fh, size, off, &out);
+
+                if (r < 0)
+                        fuse_reply_err(req, -r);
+                else
+                        fuse_reply_buf(req, out.data, out.len);
+                pfs_buf_free(&out);
+                return;
+        }
+        default:
+                fuse_reply_err(req, EBADF);
+                return;
+        }
+}
+
+static void op_write(fuse_req_t req, fuse_ino_t ino, const char *buf, size_t size, off_t off,
+                     struct fuse_file_info *fi)
+{
+        struct fh *fh = fh_of(fi);
+        int r;
+
+        if (fh->kind == FH_NOTIFY) {
+                /* the notifier thread: "content changed", nothing else */
+                fuse_reply_write(req, size);
+                return;
+        }
+        r = apply_write(ctx_fs(req), fh, buf, size, off);
+        if (r < 0)
+                fuse_reply_err(req, -r);
+        else
+                fuse_reply_write(req, size);
+}
+
+static void op_flush(fuse_req_t req, fuse_ino_t ino, struct fuse_file_info *fi)
+{
+        struct fh *fh = fh_of(fi);
+
+        if (fh->kind == FH_NOTIFY) {
+                fuse_reply_err(req, 0);
+                return;
+        }
+        fuse_reply_err(req, -apply_flush(ctx_fs(req), fh));
+}
+
+static void op_release(fuse_req_t req, fuse_ino_t ino, struct fuse_file_info *fi)
+{
+        struct podfs *fs = ctx_fs(req);
+        struct fh *fh = fh_of(fi);
+
+        if (fh->kind == FH_LOG)
+                log_release(fs, fh);
+        apply_release(fs, fh);
+        fh_free(fh);
+        fuse_reply_err(req, 0);
+}
+
+static void op_fsync(fuse_req_t req, fuse_ino_t ino, int datasync, struct fuse_file_info *fi)
+{
+        /* accepted manifests are durable before close returns */
+        fuse_reply_err(req, 0);
+}
+
+static void collect_name(void *data, const char *name, mode_t mode)
+{
+        struct fh *fh = data;
+
+        fh->names = xrealloc(fh->names, (fh->n_names + 1) * sizeof(char *));
+        fh->modes = xrealloc(fh->modes, (fh->n_names + 1) * sizeof(mode_t));
+        fh->names[fh->n_names] = xstrdup(name);
+        fh->modes[fh->n_names] = mode;
+        fh->n_names++;
+}
+
+static void op_opendir(fuse_req_t req, fuse_ino_t ino, struct fuse_file_info *fi)
+{
+        struct node *n = node_get(ino);
+        struct fh *fh;
+        int r;
+
+        if (!n) {
+                fuse_reply_err(req, ESTALE);
+                return;
+        }
+        fh = xcalloc(1, sizeof(*fh));
+        fh->kind = FH_DIR;
+        fh->node = n;
+        collect_name(fh, ".", S_IFDIR);
+        collect_name(fh, "..", S_IFDIR);
+        r = tree_list(ctx_fs(req), n, collect_name, fh);
+        if (r < 0) {
+                fh_free(fh);
+                fuse_reply_err(req, -r);
+                return;
+        }
+        fi->fh = (uintptr_t)fh;
+        if (fuse_reply_open(req, fi) != 0)
+                fh_free(fh);
+}
+
+static void op_readdir(fuse_req_t req, fuse_ino_t ino, size_t size, off_t off, struct fuse_file_info *fi)
+{
+        struct fh *fh = fh_of(fi);
+        char *buf = xmalloc(size);
+        size_t used = 0;
+
+        for (size_t i = off < 0 ? 0 : (size_t)off; i < fh->n_names; i++) {
+                /* d_ino 0 entries are skipped by readdir(3): any non-zero value */
+                struct stat st = { .st_ino = content_hash(fh->names[i], strlen(fh->names[i])) | 1,
+                                   .st_mode = fh->modes[i] };
+                size_t need = fuse_add_direntry(req, buf + used, size - used, fh->names[i], &st, (off_t)i + 1);
+
+                if (need > size - used)
+                        break;
+                used += need;
+        }
+        fuse_reply_buf(req, buf, used);
+        free(buf);
+}
+
+static void op_releasedir(fuse_req_t req, fuse_ino_t ino, struct fuse_file_info *fi)
+{
+        fh_free(fh_of(fi));
+        fuse_reply_err(req, 0);
+}
+
+static void op_statfs(fuse_req_t req, fuse_ino_t ino)
+{
+        struct statvfs sv;
+
+        if (fstatvfs(ctx_fs(req)->state_fd, &sv) < 0)
+                memset(&sv, 0, sizeof(sv));
+        sv.f_namemax = 255;
+        fuse_reply_statfs(req, &sv);
+}
+
+static void op_poll(fuse_req_t req, fuse_ino_t ino, struct fuse_file_info *fi, struct fuse_pollhandle *ph)
+{
+        struct fh *fh = fh_of(fi);
+        unsigned revents = POLLIN | POLLRDNORM;
+        int r;
+
+        if (fh->kind == FH_LOG) {
+                r = log_poll(ctx_fs(req), fh->node, fh, ph, &revents);
+                if (r < 0) {
+                        fuse_reply_err(req, -r);
+                        return;
+                }
+        } else {
+                if (fh->kind != FH_CONTENT && fh->kind != FH_WAIT)
+                        revents |= POLLOUT | POLLWRNORM;
+                if (ph)
+                        fuse_pollhandle_destroy(ph);
+        }
+        fuse_reply_poll(req, revents);
+}
+
+const struct fuse_lowlevel_ops podfs_ops = {
+        .init = op_init,
+        .lookup = op_lookup,
+        .forget = op_forget,
+        .forget_multi = op_forget_multi,
+        .getattr = op_getattr,
+        .setattr = op_setattr,
+        .mkdir = op_mkdir,
+        .unlink = op_unlink,
+        .rmdir = op_rmdir,
+        .rename = op_rename,
+        .create = op_create,
+        .open = op_open,
+        .read = op_read,
+        .write = op_write,
+        .flush = op_flush,
+        .release = op_release,
+        .fsync = op_fsync,
+        .opendir = op_opendir,
+        .readdir = op_readdir,
+        .releasedir = op_releasedir,
+        .statfs = op_statfs,
+        .poll = op_poll,
+};

@@ -1,0 +1,573 @@
+/* Sandbox supervision from the daemon's side: spawn `podfs-sandbox` per pod,
+ * watch it by pidfd, adopt running ones on start, clean up and restart dead
+ * ones, remove deleted pods once nothing of them is left. */
+#include <dirent.h>
+#include <errno.h>
+#include <limits.h>
+#include <fcntl.h>
+#include <limits.h>
+#include <signal.h>
+#include <spawn.h>
+#include <string.h>
+#include <sys/inotify.h>
+#include <sys/stat.h>
+#include <sys/syscall.h>
+#include <sys/wait.h>
+#include "fs.h"
+#include "pfs/store.h"
+
+#ifndef P_PIDFD
+#define P_PIDFD 3
+#endif
+
+#define RESTART_BACKOFF_MIN_NS (1000000000LL)
+#define RESTART_BACKOFF_MAX_NS (60LL * 1000000000LL)
+
+extern char **environ;
+
+static int pidfd_open_(pid_t pid)
+{
+        return (int)syscall(SYS_pidfd_open, pid, 0);
+}
+
+struct pod_rt *pod_rt_find(struct podfs *fs, const char *uid)
+{
+        for (struct pod_rt *p = fs->pods; p; p = p->next)
+                if (!strcmp(p->uid, uid))
+                        return p;
+        return NULL;
+}
+
+static bool pod_file_exists(struct podfs *fs, const char *uid, const char *name)
+{
+        _cleanup_free_ char *rel = xasprintf("%s/%s", uid, name);
+
+        return faccessat(fs->pods_fd, rel, F_OK, AT_SYMLINK_NOFOLLOW) == 0;
+}
+
+static bool pod_dir_exists(struct podfs *fs, const char *uid)
+{
+        struct stat st;
+
+        return fstatat(fs->pods_fd, uid, &st, AT_SYMLINK_NOFOLLOW) == 0 && S_ISDIR(st.st_mode);
+}
+
+static void pod_unwatch_pid(struct pod_rt *p)
+{
+        if (p->pidfd >= 0) {
+                podfs_epoll_del(p->fs, p->pidfd);
+                close(p->pidfd);
+                p->pidfd = -1;
+        }
+}
+
+void pod_rt_free(struct pod_rt *p)
+{
+        if (!p)
+                return;
+        pod_unwatch_pid(p);
+        podfs_timer_cancel(p->fs, p);
+        podfs_inotify_rm(p->fs, p->wd);
+        free(p->ns);
+        free(p->name);
+        free(p->predecessor);
+        free(p);
+}
+
+static void pod_rt_unlink_free(struct podfs *fs, struct pod_rt *p)
+{
+        for (struct pod_rt **pp = &fs->pods; *pp; pp = &(*pp)->next)
+                if (*pp == p) {
+                        *pp = p->next;
+                        break;
+                }
+        pod_rt_free(p);
+}
+
+/* Nothing of the pod runs any more and it was deleted: remove it. */
+static void pod_remove(struct podfs *fs, struct pod_rt *p)
+{
+        delete_remove_pod(fs, p);
+        pod_rt_unlink_free(fs, p);
+}
+
+static void pod_event(struct podfs *fs, struct pod_rt *p, const char *type, const char *reason, const char *msg)
+{
+        _cleanup_close_ int dfd = openat(fs->pods_fd, p->uid, O_RDONLY | O_DIRECTORY | O_CLOEXEC);
+        _cleanup_free_ char *obj = xasprintf("pod/%s", p->name);
+
+        if (dfd >= 0)
+                pod_event_append_at(dfd, type, reason, obj, "podfs", msg, NULL);
+}
+
+static bool meta_deleted(struct podfs *fs, struct pod_rt *p)
+{
+        _cleanup_close_ int dfd = openat(fs->pods_fd, p->uid, O_RDONLY | O_DIRECTORY | O_CLOEXEC);
+        struct pod_meta *m = NULL;
+        bool d;
+
+        if (dfd < 0 || pod_meta_read_at(dfd, &m, NULL) < 0)
+                return p->deleted;
+        d = m->deletion_ns != 0;
+        pod_meta_free(m);
+        if (d)
+                p->deleted = true;
+        return d;
+}
+
+static void pod_changed(struct podfs *fs, struct pod_rt *p)
+{
+        p->version++;
+        p->changed_ns = pfs_now_realtime_ns();
+        tree_pod_changed(fs, p->ns, p->name);
+}
+
+static void pod_dir_event(struct podfs *fs, void *data, uint32_t mask, const char *name)
+{
+        struct pod_rt *p = data;
+        size_t l = strlen(name);
+
+        if (mask & IN_IGNORED) {
+                p->wd = -1;
+                return;
+        }
+        if (!*name || (l > 4 && !strcmp(name + l - 4, ".tmp")) || !strcmp(name, PFS_LOCK_FILE) ||
+            !strcmp(name, "sandbox.log"))
+                return;
+        pod_changed(fs, p);
+        if (!strcmp(name, PFS_FINISHED_FILE) && pod_file_exists(fs, p->uid, PFS_FINISHED_FILE) &&
+            !p->removed && meta_deleted(fs, p)) {
+                pod_unwatch_pid(p);
+                pod_remove(fs, p);
+        }
+}
+
+struct pod_rt *pod_rt_add(struct podfs *fs, const char *uid, const char *ns, const char *name,
+                          const char *predecessor)
+{
+        struct pod_rt *p = xcalloc(1, sizeof(*p));
+        _cleanup_free_ char *path = xasprintf("%s/pods/%s", fs->state_dir, uid);
+
+        memcpy(p->uid, uid, 37);
+        p->ns = xstrdup(ns);
+        p->name = xstrdup(name);
+        p->predecessor = xstrdup(predecessor);
+        p->pidfd = -1;
+        p->fs = fs;
+        p->version = 1;
+        p->changed_ns = pfs_now_realtime_ns();
+        p->wd = podfs_inotify_add(fs, path,
+                                  IN_MOVED_TO | IN_CLOSE_WRITE | IN_MODIFY | IN_CREATE | IN_DELETE | IN_ONLYDIR,
+                                  pod_dir_event, p);
+        if (p->wd < 0)
+                pfs_log(LOG_WARNING, "inotify on %s: %s", path, strerror(-p->wd));
+        p->next = fs->pods;
+        fs->pods = p;
+        return p;
+}
+
+/* ---- processes ---- */
+
+static int spawn(struct podfs *fs, struct pod_rt *p, bool cleanup, pid_t *ret_pid)
+{
+        _cleanup_free_ char *log = xasprintf("%s/pods/%s/sandbox.log", fs->state_dir, p->uid);
+        char *argv[] = { "podfs-sandbox", "--state-dir", fs->state_dir, "--uid", p->uid,
+                         cleanup ? "--cleanup" : NULL, NULL };
+        posix_spawn_file_actions_t fa;
+        posix_spawnattr_t attr;
+        sigset_t none, all;
+        int r;
+
+        if (!fs->sandbox_path)
+                return -ENOENT;
+        posix_spawn_file_actions_init(&fa);
+        posix_spawn_file_actions_addopen(&fa, 0, "/dev/null", O_RDONLY, 0);
+        posix_spawn_file_actions_addopen(&fa, 1, log, O_WRONLY | O_CREAT | O_APPEND, 0644);
+        posix_spawn_file_actions_adddup2(&fa, 1, 2);
+        posix_spawnattr_init(&attr);
+        sigemptyset(&none);
+        sigfillset(&all);
+        posix_spawnattr_setsigmask(&attr, &none);
+        posix_spawnattr_setsigdefault(&attr, &all);
+        posix_spawnattr_setflags(&attr, POSIX_SPAWN_SETSIGMASK | POSIX_SPAWN_SETSIGDEF | POSIX_SPAWN_SETSID);
+        r = posix_spawn(ret_pid, fs->sandbox_path, &fa, &attr, argv, environ);
+        posix_spawn_file_actions_destroy(&fa);
+        posix_spawnattr_destroy(&attr);
+        return -r;
+}
+
+static void sandbox_died(struct podfs *fs, struct pod_rt *p);
+static void restart_later(struct podfs *fs, struct pod_rt *p);
+
+static void sandbox_pid_ready(struct pfs_watch *w, uint32_t events)
+{
+        struct pod_rt *p = (struct pod_rt *)((char *)w - offsetof(struct pod_rt, watch));
+
+        pod_unwatch_pid(p);
+        sandbox_died(p->fs, p);
+}
+
+/* Watch the sandbox that holds the pod's lock. Returns false when none does. */
+static bool watch_sandbox(struct podfs *fs, struct pod_rt *p)
+{
+        _cleanup_close_ int dfd = openat(fs->pods_fd, p->uid, O_RDONLY | O_DIRECTORY | O_CLOEXEC);
+        pid_t pid = 0;
+        int fd;
+
+        if (dfd < 0 || pod_sandbox_alive_at(dfd, &pid) != 1 || pid <= 0)
+                return false;
+        fd = pidfd_open_(pid);
+        if (fd < 0)
+                return false;
+        /* the lock is still held: the pid is the sandbox, not a reused one */
+        if (pod_sandbox_alive_at(dfd, NULL) != 1) {
+                close(fd);
+                return false;
+        }
+        p->pid = pid;
+        p->pidfd = fd;
+        p->watch.fn = sandbox_pid_ready;
+        p->state = RT_RUNNING;
+        podfs_epoll_add(fs, fd, &p->watch);
+        return true;
+}
+
+static void child_ready(struct pfs_watch *w, uint32_t events);
+
+static int watch_child(struct podfs *fs, struct pod_rt *p, pid_t pid)
+{
+        int fd = pidfd_open_(pid);
+
+        if (fd < 0) {
+                /* cannot happen for our own unreaped child; reap blocking */
+                int st;
+
+                waitpid(pid, &st, 0);
+                return -errno;
+        }
+        p->pid = pid;
+        p->pidfd = fd;
+        p->watch.fn = child_ready;
+        podfs_epoll_add(fs, fd, &p->watch);
+        return 0;
+}
+
+static char *sandbox_log_tail(struct podfs *fs, struct pod_rt *p)
+{
+        _cleanup_free_ char *rel = xasprintf("%s/sandbox.log", p->uid);
+        _cleanup_free_ char *data = NULL;
+        size_t len = 0;
+        char *end, *start;
+
+        if (pfs_read_file_at(fs->pods_fd, rel, &data, &len, NULL) < 0 || len == 0)
+                return xstrdup("the sandbox exited without a message");
+        end = data + len;
+        while (end > data && end[-1] == '\n')
+                end--;
+        *end = '\0';
+        start = strrchr(data, '\n');
+        return xstrdup(start ? start + 1 : data);
+}
+
+static void child_ready(struct pfs_watch *w, uint32_t events)
+{
+        struct pod_rt *p = (struct pod_rt *)((char *)w - offsetof(struct pod_rt, watch));
+        struct podfs *fs = p->fs;
+        siginfo_t si = {0};
+        int code;
+
+        if (waitid((idtype_t)P_PIDFD, (id_t)p->pidfd, &si, WEXITED | WNOHANG) < 0 || si.si_pid == 0) {
+                if (errno != ECHILD)
+                        return;
+        }
+        pod_unwatch_pid(p);
+        code = si.si_code == CLD_EXITED ? si.si_status : 128 + si.si_status;
+        if (p->state == RT_CLEANUP) {
+                if (code != 0)
+                        pfs_log(LOG_WARNING, "pod %s/%s: cleanup exited with %d", p->ns, p->name, code);
+                p->state = RT_IDLE;
+                if (meta_deleted(fs, p))
+                        pod_remove(fs, p);
+                else
+                        restart_later(fs, p);
+                return;
+        }
+        /* the intermediate process of a start */
+        if (code != 0) {
+                _cleanup_free_ char *msg = sandbox_log_tail(fs, p);
+                _cleanup_free_ char *ev = xasprintf("Failed to create pod sandbox: %s", msg);
+
+                pfs_log(LOG_WARNING, "pod %s/%s: sandbox failed to start (exit %d): %s", p->ns, p->name, code,
+                        msg);
+                pod_event(fs, p, "Warning", "FailedCreatePodSandBox", ev);
+                p->state = RT_IDLE;
+                if (meta_deleted(fs, p))
+                        pod_remove(fs, p);
+                else
+                        restart_later(fs, p);
+                return;
+        }
+        if (!watch_sandbox(fs, p))
+                sandbox_died(fs, p);
+}
+
+static void start_now(struct podfs *fs, struct pod_rt *p, bool cleanup)
+{
+        pid_t pid;
+        int r = spawn(fs, p, cleanup, &pid);
+
+        if (r < 0) {
+                _cleanup_free_ char *msg = xasprintf("Failed to create pod sandbox: cannot run %s: %s",
+                                                     fs->sandbox_path ? fs->sandbox_path : "podfs-sandbox",
+                                                     strerror(-r));
+
+                pfs_log(LOG_ERR, "pod %s/%s: %s", p->ns, p->name, msg);
+                if (!cleanup)
+                        pod_event(fs, p, "Warning", "FailedCreatePodSandBox", msg);
+                p->state = RT_IDLE;
+                if (meta_deleted(fs, p))
+                        pod_remove(fs, p);
+                else
+                        restart_later(fs, p);
+                return;
+        }
+        p->state = cleanup ? RT_CLEANUP : RT_SPAWNING;
+        if (watch_child(fs, p, pid) < 0) {
+                p->state = RT_IDLE;
+                restart_later(fs, p);
+        }
+}
+
+static void restart_timer(struct podfs *fs, void *data)
+{
+        struct pod_rt *p = data;
+
+        if (p->state == RT_BACKOFF) {
+                p->state = RT_IDLE;
+                sandbox_start(fs, p);
+        }
+}
+
+static void restart_later(struct podfs *fs, struct pod_rt *p)
+{
+        p->backoff_ns = p->backoff_ns ? p->backoff_ns * 2 : RESTART_BACKOFF_MIN_NS;
+        if (p->backoff_ns > RESTART_BACKOFF_MAX_NS)
+                p->backoff_ns = RESTART_BACKOFF_MAX_NS;
+        p->state = RT_BACKOFF;
+        podfs_timer_add(fs, pfs_now_monotonic_ns() + p->backoff_ns, restart_timer, p);
+}
+
+void sandbox_start(struct podfs *fs, struct pod_rt *p)
+{
+        if (p->state == RT_RUNNING || p->state == RT_SPAWNING || p->state == RT_CLEANUP)
+                return;
+        if (p->predecessor && pod_dir_exists(fs, p->predecessor)) {
+                p->state = RT_WAIT_PRED;
+                return;
+        }
+        if (p->predecessor) {
+                /* the predecessor is gone: drop the reference from meta */
+                _cleanup_close_ int dfd = openat(fs->pods_fd, p->uid, O_RDONLY | O_DIRECTORY | O_CLOEXEC);
+                struct pod_meta *m = NULL;
+
+                if (dfd >= 0 && pod_meta_read_at(dfd, &m, NULL) == 0) {
+                        free(m->predecessor);
+                        m->predecessor = NULL;
+                        pod_meta_write_at(dfd, m, NULL);
+                        pod_meta_free(m);
+                }
+                free(p->predecessor);
+                p->predecessor = NULL;
+        }
+        if (meta_deleted(fs, p)) {
+                pod_remove(fs, p);
+                return;
+        }
+        p->restarts++;
+        start_now(fs, p, false);
+}
+
+/* The sandbox process is gone (or never came up). */
+static void sandbox_died(struct podfs *fs, struct pod_rt *p)
+{
+        p->state = RT_IDLE;
+        pod_changed(fs, p);
+        if (pod_file_exists(fs, p->uid, PFS_FINISHED_FILE)) {
+                if (meta_deleted(fs, p))
+                        pod_remove(fs, p);
+                return;
+        }
+        pfs_log(LOG_WARNING, "pod %s/%s: sandbox died; cleaning up", p->ns, p->name);
+        if (!meta_deleted(fs, p))
+                pod_event(fs, p, "Normal", "SandboxChanged", "Pod sandbox changed, it will be killed and re-created.");
+        start_now(fs, p, true);
+}
+
+void sandbox_deletion_requested(struct podfs *fs, struct pod_rt *p)
+{
+        switch (p->state) {
+        case RT_WAIT_PRED:
+                pod_remove(fs, p);
+                return;
+        case RT_BACKOFF:
+                podfs_timer_cancel(fs, p);
+                p->state = RT_IDLE;
+                start_now(fs, p, true);
+                return;
+        case RT_IDLE:
+                if (pod_file_exists(fs, p->uid, PFS_FINISHED_FILE)) {
+                        pod_remove(fs, p);
+                        return;
+                }
+                start_now(fs, p, true);
+                return;
+        default:
+                /* the sandbox sees the new meta and terminates the pod */
+                return;
+        }
+}
+
+/* ---- startup ---- */
+
+static void adopt_one(struct podfs *fs, const char *uid)
+{
+        _cleanup_close_ int dfd = openat(fs->pods_fd, uid, O_RDONLY | O_DIRECTORY | O_CLOEXEC);
+        struct pod_meta *m = NULL;
+        struct pfs_error err = {0};
+        struct pod_rt *p;
+
+        if (dfd < 0)
+                return;
+        if (pod_meta_read_at(dfd, &m, &err) < 0) {
+                /* a create that never became durable (no meta): nothing refers to it */
+                pfs_log(LOG_WARNING, "pods/%s: %s; removing the incomplete pod", uid, err.msg);
+                pfs_rm_rf_at(fs->pods_fd, uid, NULL);
+                return;
+        }
+        p = pod_rt_add(fs, uid, m->namespace, m->name, m->predecessor);
+        p->deleted = m->deletion_ns != 0;
+        pod_meta_free(m);
+        if (watch_sandbox(fs, p)) {
+                pfs_log(LOG_INFO, "pod %s/%s: adopted sandbox %d", p->ns, p->name, (int)p->pid);
+                return;
+        }
+        if (pod_file_exists(fs, uid, PFS_FINISHED_FILE)) {
+                if (p->deleted)
+                        pod_remove(fs, p);
+                return;
+        }
+        if (p->predecessor && pod_dir_exists(fs, p->predecessor)) {
+                p->state = RT_WAIT_PRED;
+                return;
+        }
+        if (!pod_file_exists(fs, uid, PFS_SANDBOX_FILE) && !pod_file_exists(fs, uid, PFS_STATUS_FILE)) {
+                /* never started */
+                sandbox_start(fs, p);
+                return;
+        }
+        pfs_log(LOG_INFO, "pod %s/%s: sandbox gone; cleaning up", p->ns, p->name);
+        start_now(fs, p, true);
+}
+
+static void drop_stale_index(struct podfs *fs)
+{
+        DIR *d = fdopendir(openat(fs->ns_fd, ".", O_RDONLY | O_DIRECTORY | O_CLOEXEC));
+        struct dirent *de;
+
+        if (!d)
+                return;
+        while ((de = readdir(d))) {
+                DIR *nd;
+                struct dirent *pe;
+                int fd;
+
+                if (de->d_name[0] == '.' || de->d_type != DT_DIR)
+                        continue;
+                fd = openat(fs->ns_fd, de->d_name, O_RDONLY | O_DIRECTORY | O_CLOEXEC);
+                nd = fd >= 0 ? fdopendir(fd) : NULL;
+                if (!nd) {
+                        if (fd >= 0)
+                                close(fd);
+                        continue;
+                }
+                while ((pe = readdir(nd))) {
+                        struct pod_ref ref;
+                        size_t l = strlen(pe->d_name);
+
+                        if (pe->d_type == DT_LNK && pe->d_name[0] == '.' && l > 4 &&
+                            !strcmp(pe->d_name + l - 4, ".tmp")) {
+                                unlinkat(dirfd(nd), pe->d_name, 0);
+                                continue;
+                        }
+                        if (pe->d_type != DT_LNK || pod_ref_get(fs, de->d_name, pe->d_name, &ref) < 0)
+                                continue;
+                        if (!pod_dir_exists(fs, ref.uid)) {
+                                pfs_log(LOG_WARNING, "namespaces/%s/%s points to a missing pod; removing it",
+                                        de->d_name, pe->d_name);
+                                unlinkat(dirfd(nd), pe->d_name, 0);
+                        }
+                }
+                closedir(nd);
+        }
+        closedir(d);
+}
+
+void sandbox_adopt_all(struct podfs *fs)
+{
+        DIR *d = fdopendir(openat(fs->pods_fd, ".", O_RDONLY | O_DIRECTORY | O_CLOEXEC));
+        struct dirent *de;
+        char **uids = NULL;
+        size_t n = 0;
+
+        if (d) {
+                while ((de = readdir(d))) {
+                        if (strlen(de->d_name) != 36 || de->d_type != DT_DIR)
+                                continue;
+                        uids = xrealloc(uids, (n + 1) * sizeof(char *));
+                        uids[n++] = xstrdup(de->d_name);
+                }
+                closedir(d);
+        }
+        for (size_t i = 0; i < n; i++) {
+                adopt_one(fs, uids[i]);
+                free(uids[i]);
+        }
+        free(uids);
+        drop_stale_index(fs);
+        /* successors whose predecessor vanished while we were away */
+        for (struct pod_rt *p = fs->pods, *next; p; p = next) {
+                next = p->next;
+                if (p->state == RT_WAIT_PRED && !pod_dir_exists(fs, p->predecessor))
+                        sandbox_start(fs, p);
+        }
+}
+
+char *sandbox_find_binary(void)
+{
+        const char *env = getenv("PODFS_SANDBOX");
+        char self[PATH_MAX], *slash;
+        ssize_t n;
+
+        if (env && *env)
+                return xstrdup(env);
+        n = readlink("/proc/self/exe", self, sizeof(self) - 1);
+        if (n > 0) {
+                _cleanup_free_ char *a = NULL, *b = NULL;
+
+                self[n] = '\0';
+                slash = strrchr(self, '/');
+                if (slash)
+                        *slash = '\0';
+                a = xasprintf("%s/podfs-sandbox", self);
+                if (access(a, X_OK) == 0)
+                        return steal_ptr(&a);
+                b = xasprintf("%s/../runtime/podfs-sandbox", self);
+                if (access(b, X_OK) == 0)
+                        return steal_ptr(&b);
+        }
+#ifdef PODFS_LIBEXECDIR
+        if (access(PODFS_LIBEXECDIR "/podfs-sandbox", X_OK) == 0)
+                return xstrdup(PODFS_LIBEXECDIR "/podfs-sandbox");
+#endif
+        return NULL;
+}

@@ -1,0 +1,797 @@
+/* The view: what each path of the mount shows, resolved from the state dir on
+ * every request (namespaces, index symlinks, pod files rendered by render.c),
+ * plus the little the daemon keeps in memory (epochs, .last-error). */
+#include <dirent.h>
+#include <errno.h>
+#include <limits.h>
+#include <fcntl.h>
+#include <stdio.h>
+#include <string.h>
+#include <sys/stat.h>
+#include "fs.h"
+#include "pfs/render.h"
+#include "pfs/spec.h"
+#include "pfs/store.h"
+
+const char *const pod_file_names[PF__MAX] = {
+        [PF_SPEC] = "spec.yaml",
+        [PF_PHASE] = "phase",
+        [PF_CONDITIONS] = "conditions",
+        [PF_STATUS_YAML] = "status.yaml",
+        [PF_STATUS_JSON] = "status.json",
+        [PF_POD_JSON] = "pod.json",
+        [PF_EVENTS] = "events",
+        [PF_DELETE] = "delete",
+        [PF_WAIT] = "wait",
+};
+
+static const enum pod_file render_kind[PF__MAX] = {
+        [PF_PHASE] = POD_FILE_PHASE,
+        [PF_CONDITIONS] = POD_FILE_CONDITIONS,
+        [PF_STATUS_YAML] = POD_FILE_STATUS_YAML,
+        [PF_STATUS_JSON] = POD_FILE_STATUS_JSON,
+        [PF_POD_JSON] = POD_FILE_POD_JSON,
+        [PF_EVENTS] = POD_FILE_EVENTS,
+};
+
+bool name_is_valid(const char *name)
+{
+        return name && *name && strcmp(name, ".") && strcmp(name, "..") && !strchr(name, '/') &&
+               strlen(name) <= 255;
+}
+
+/* ---- per-name and per-namespace memory ---- */
+
+struct name_ent *name_ent_get(struct podfs *fs, const char *ns, const char *name, bool create)
+{
+        struct name_ent *e;
+
+        for (e = fs->names; e; e = e->next)
+                if (!strcmp(e->ns, ns) && !strcmp(e->name, name))
+                        return e;
+        if (!create)
+                return NULL;
+        e = xcalloc(1, sizeof(*e));
+        e->ns = xstrdup(ns);
+        e->name = xstrdup(name);
+        e->epoch = 1;
+        e->next = fs->names;
+        fs->names = e;
+        return e;
+}
+
+static unsigned name_epoch(struct podfs *fs, const char *ns, const char *name)
+{
+        struct name_ent *e = name_ent_get(fs, ns, name, false);
+
+        return e ? e->epoch : 1;
+}
+
+static struct ns_info *ns_info_get(struct podfs *fs, const char *ns, bool create)
+{
+        struct ns_info *i;
+
+        for (i = fs->nss; i; i = i->next)
+                if (!strcmp(i->ns, ns))
+                        return i;
+        if (!create)
+                return NULL;
+        i = xcalloc(1, sizeof(*i));
+        i->ns = xstrdup(ns);
+        i->next = fs->nss;
+        fs->nss = i;
+        return i;
+}
+
+void ns_set_last_error(struct podfs *fs, const char *ns, const char *msg)
+{
+        struct ns_info *i = ns_info_get(fs, ns, true);
+        char ts[40];
+        _cleanup_free_ char *rel = xasprintf("%s/.last-error", ns);
+
+        pfs_time_format(pfs_now_realtime_ns(), false, ts);
+        free(i->last_error);
+        i->last_error = xasprintf("%s %s\n", ts, msg);
+        /* watchers of .last-error are told like any other file */
+        {
+                _cleanup_free_ char *key = xasprintf("e:%s", ns);
+                struct node *n = node_find_key(key);
+
+                if (n && n->nlookup > 0)
+                        notifier_queue(fs, NOTIFY_WRITE, rel);
+        }
+}
+
+const char *ns_last_error(struct podfs *fs, const char *ns)
+{
+        struct ns_info *i = ns_info_get(fs, ns, false);
+
+        return i && i->last_error ? i->last_error : "";
+}
+
+bool ns_exists(struct podfs *fs, const char *ns)
+{
+        struct stat st;
+
+        if (!name_is_valid(ns) || ns[0] == '.')
+                return false;
+        return fstatat(fs->ns_fd, ns, &st, AT_SYMLINK_NOFOLLOW) == 0 && S_ISDIR(st.st_mode);
+}
+
+int pod_ref_get(struct podfs *fs, const char *ns, const char *name, struct pod_ref *ret)
+{
+        _cleanup_free_ char *rel = xasprintf("%s/%s", ns, name);
+        char target[PATH_MAX];
+        struct stat st;
+        ssize_t n;
+        const char *base;
+
+        memset(ret, 0, sizeof(*ret));
+        if (!name_is_valid(name) || name[0] == '.')
+                return -ENOENT;
+        if (fstatat(fs->ns_fd, rel, &st, AT_SYMLINK_NOFOLLOW) < 0)
+                return -errno;
+        ret->owner = st.st_uid;
+        ret->group = st.st_gid;
+        ret->mtime_ns = (int64_t)st.st_mtim.tv_sec * 1000000000LL + st.st_mtim.tv_nsec;
+        if (S_ISDIR(st.st_mode)) {
+                ret->exists = true;
+                ret->placeholder = true;
+                return 0;
+        }
+        if (!S_ISLNK(st.st_mode))
+                return -ENOENT;
+        n = readlinkat(fs->ns_fd, rel, target, sizeof(target) - 1);
+        if (n < 0)
+                return -errno;
+        target[n] = '\0';
+        base = strrchr(target, '/');
+        base = base ? base + 1 : target;
+        if (strlen(base) != 36)
+                return -ENOENT;
+        memcpy(ret->uid, base, 37);
+        ret->exists = true;
+        return 0;
+}
+
+/* ---- rendering ---- */
+
+static int pod_dir_open(struct podfs *fs, const char *uid)
+{
+        int fd = openat(fs->pods_fd, uid, O_RDONLY | O_DIRECTORY | O_CLOEXEC);
+
+        return fd < 0 ? -errno : fd;
+}
+
+static int load_view(struct podfs *fs, const char *uid, struct pod_view **ret)
+{
+        _cleanup_close_ int dfd = pod_dir_open(fs, uid);
+        struct pfs_error err = {0};
+        int r;
+
+        if (dfd < 0)
+                return dfd;
+        r = pod_view_load_at(dfd, ret, &err);
+        if (r < 0)
+                pfs_log(LOG_DEBUG, "pod %s: %s", uid, err.msg);
+        return r;
+}
+
+/* Container names of the pod the index names now (spec order). */
+static int pod_containers(struct podfs *fs, const char *uid, char ***ret_names, int32_t **ret_restarts,
+                          size_t *ret_n)
+{
+        struct pod_view *v = NULL;
+        char **names;
+        int32_t *restarts;
+        int r = load_view(fs, uid, &v);
+
+        if (r < 0)
+                return r;
+        names = xcalloc(v->spec->n_containers + 1, sizeof(char *));
+        restarts = xcalloc(v->spec->n_containers + 1, sizeof(int32_t));
+        for (size_t i = 0; i < v->spec->n_containers; i++) {
+                struct ctr_status *cs;
+
+                names[i] = xstrdup(v->spec->containers[i].name);
+                cs = v->status ? pod_status_find(v->status, names[i]) : NULL;
+                restarts[i] = cs ? cs->restart_count : 0;
+        }
+        *ret_n = v->spec->n_containers;
+        *ret_names = names;
+        *ret_restarts = restarts;
+        pod_view_free(v);
+        return 0;
+}
+
+static void strv_free(char **v, size_t n)
+{
+        for (size_t i = 0; v && i < n; i++)
+                free(v[i]);
+        free(v);
+}
+
+static uint64_t pod_version(struct podfs *fs, const char *uid, int64_t *ret_changed)
+{
+        struct pod_rt *p = pod_rt_find(fs, uid);
+
+        if (ret_changed)
+                *ret_changed = p ? p->changed_ns : 0;
+        return p ? p->version : 0;
+}
+
+static int render_node(struct podfs *fs, struct node *n, const char *uid, char **ret, size_t *ret_len)
+{
+        struct pod_view *v = NULL;
+        int r;
+
+        if (n->kind == NODE_POD_FILE && n->file == PF_SPEC) {
+                _cleanup_close_ int dfd = pod_dir_open(fs, uid);
+
+                if (dfd < 0)
+                        return dfd;
+                return pfs_read_file_at(dfd, PFS_SPEC_FILE, ret, ret_len, NULL);
+        }
+        if (n->kind == NODE_POD_FILE && (n->file == PF_DELETE || n->file == PF_WAIT)) {
+                *ret = xstrdup("");
+                *ret_len = 0;
+                return 0;
+        }
+        r = load_view(fs, uid, &v);
+        if (r < 0)
+                return r;
+        if (n->kind == NODE_POD_FILE) {
+                *ret = pod_view_render(v, render_kind[n->file], ret_len);
+        } else {
+                *ret = pod_view_render_container(v, n->ctr, (enum ctr_file)n->file, ret_len);
+                if (!*ret)
+                        r = -ENOENT;
+        }
+        pod_view_free(v);
+        return r;
+}
+
+int node_content(struct podfs *fs, struct node *n, const char **ret, size_t *ret_len)
+{
+        struct pod_ref ref;
+        uint64_t ver;
+        char *data = NULL;
+        size_t len = 0;
+        int r;
+
+        switch (n->kind) {
+        case NODE_LAST_ERROR: {
+                const char *s = ns_last_error(fs, n->ns);
+
+                node_cache_drop(n);
+                n->cache = xstrdup(s);
+                n->cache_len = strlen(s);
+                *ret = n->cache;
+                *ret_len = n->cache_len;
+                return 0;
+        }
+        case NODE_TMP: {
+                _cleanup_free_ char *dummy = NULL;
+                struct tmpfile *t = tmp_find(fs, n->ns, n->pod, n->name);
+
+                if (!t)
+                        return -ENOENT;
+                *ret = t->data.data ? t->data.data : "";
+                *ret_len = t->data.len;
+                return 0;
+        }
+        case NODE_POD_FILE:
+        case NODE_CTR_FILE:
+                break;
+        default:
+                return -EISDIR;
+        }
+        r = pod_ref_get(fs, n->ns, n->pod, &ref);
+        if (r < 0)
+                return r;
+        if (ref.placeholder)
+                return -ENOENT;
+        ver = pod_version(fs, ref.uid, NULL);
+        if (n->cache_valid && !strcmp(n->cache_uid, ref.uid) && n->cache_ver == ver) {
+                *ret = n->cache;
+                *ret_len = n->cache_len;
+                return 0;
+        }
+        r = render_node(fs, n, ref.uid, &data, &len);
+        if (r < 0)
+                return r;
+        node_cache_drop(n);
+        n->cache = data;
+        n->cache_len = len;
+        n->cache_ver = ver;
+        memcpy(n->cache_uid, ref.uid, 37);
+        n->cache_valid = true;
+        *ret = n->cache;
+        *ret_len = n->cache_len;
+        return 0;
+}
+
+static void ts_set(struct timespec *ts, int64_t ns)
+{
+        ts->tv_sec = ns / 1000000000LL;
+        ts->tv_nsec = ns % 1000000000LL;
+}
+
+int node_stat(struct podfs *fs, struct node *n, struct stat *st)
+{
+        struct pod_ref ref = {0};
+        struct stat s;
+        int64_t mt = 0;
+        int r;
+
+        memset(st, 0, sizeof(*st));
+        st->st_ino = n->ino;
+        st->st_nlink = 1;
+        st->st_blksize = 4096;
+        switch (n->kind) {
+        case NODE_ROOT:
+                if (fstat(fs->ns_fd, &s) < 0)
+                        return -errno;
+                st->st_mode = S_IFDIR | 0755;
+                st->st_nlink = 2;
+                st->st_atim = s.st_atim;
+                st->st_mtim = s.st_mtim;
+                st->st_ctim = s.st_ctim;
+                return 0;
+        case NODE_NS:
+                if (fstatat(fs->ns_fd, n->ns, &s, AT_SYMLINK_NOFOLLOW) < 0)
+                        return -errno;
+                if (!S_ISDIR(s.st_mode))
+                        return -ENOENT;
+                st->st_mode = s.st_mode;
+                st->st_nlink = 2;
+                st->st_uid = s.st_uid;
+                st->st_gid = s.st_gid;
+                st->st_atim = s.st_atim;
+                st->st_mtim = s.st_mtim;
+                st->st_ctim = s.st_ctim;
+                return 0;
+        case NODE_LAST_ERROR: {
+                const char *c;
+                size_t len;
+
+                if (!ns_exists(fs, n->ns))
+                        return -ENOENT;
+                node_content(fs, n, &c, &len);
+                st->st_mode = S_IFREG | 0444;
+                st->st_size = (off_t)len;
+                ts_set(&st->st_mtim, pfs_now_realtime_ns());
+                st->st_atim = st->st_ctim = st->st_mtim;
+                return 0;
+        }
+        case NODE_TMP: {
+                struct tmpfile *t = tmp_find(fs, n->ns, n->pod, n->name);
+
+                if (!t)
+                        return -ENOENT;
+                st->st_mode = S_IFREG | (t->mode & 07777);
+                st->st_uid = t->uid;
+                st->st_gid = t->gid;
+                st->st_size = (off_t)t->data.len;
+                ts_set(&st->st_mtim, t->mtime_ns);
+                st->st_atim = st->st_ctim = st->st_mtim;
+                return 0;
+        }
+        default:
+                break;
+        }
+        /* everything inside a pod dir */
+        r = pod_ref_get(fs, n->ns, n->pod, &ref);
+        if (r < 0)
+                return r;
+        st->st_uid = ref.owner;
+        st->st_gid = ref.group;
+        mt = ref.mtime_ns;
+        if (!ref.placeholder) {
+                int64_t changed;
+
+                pod_version(fs, ref.uid, &changed);
+                if (changed > mt && n->kind != NODE_POD)
+                        mt = changed;
+        }
+        ts_set(&st->st_mtim, mt);
+        st->st_atim = st->st_ctim = st->st_mtim;
+        switch (n->kind) {
+        case NODE_POD:
+                st->st_mode = S_IFDIR | 0755;
+                st->st_nlink = 2;
+                return 0;
+        case NODE_LOGS_DIR:
+        case NODE_CTRS_DIR:
+        case NODE_CTR_DIR:
+                if (ref.placeholder)
+                        return -ENOENT;
+                st->st_mode = S_IFDIR | 0555;
+                st->st_nlink = 2;
+                return 0;
+        case NODE_LOG: {
+                uint64_t size = 0;
+
+                if (ref.placeholder)
+                        return -ENOENT;
+                r = log_size(fs, n, &size);
+                if (r < 0 && r != -ENOENT)
+                        return r;
+                st->st_mode = S_IFREG | 0444;
+                st->st_size = (off_t)size;
+                return 0;
+        }
+        case NODE_POD_FILE:
+        case NODE_CTR_FILE: {
+                const char *c;
+                size_t len;
+
+                if (ref.placeholder)
+                        return -ENOENT;
+                if (n->kind == NODE_POD_FILE && n->file == PF_SPEC) {
+                        struct name_ent *e = name_ent_get(fs, n->ns, n->pod, false);
+
+                        if (e && e->spec_hidden)
+                                return -ENOENT;
+                }
+                r = node_content(fs, n, &c, &len);
+                if (r < 0)
+                        return r;
+                st->st_mode = S_IFREG | 0444;
+                if (n->kind == NODE_POD_FILE && n->file == PF_SPEC)
+                        st->st_mode = S_IFREG | 0644;
+                else if (n->kind == NODE_POD_FILE && n->file == PF_DELETE)
+                        st->st_mode = S_IFREG | 0200;
+                st->st_size = (off_t)len;
+                return 0;
+        }
+        default:
+                return -ENOENT;
+        }
+}
+
+/* ---- lookup ---- */
+
+static struct node *child(const char *key, enum node_kind kind, const char *ns, const char *pod,
+                          unsigned epoch)
+{
+        bool created;
+        struct node *n = node_intern(key, kind, &created);
+
+        if (created) {
+                n->ns = xstrdup(ns);
+                n->pod = xstrdup(pod);
+                n->epoch = epoch;
+        }
+        return n;
+}
+
+struct node *tree_pod_node(struct podfs *fs, const char *ns, const char *pod)
+{
+        unsigned epoch = name_epoch(fs, ns, pod);
+        _cleanup_free_ char *key = xasprintf("p:%s/%s#%u", ns, pod, epoch);
+
+        return child(key, NODE_POD, ns, pod, epoch);
+}
+
+static bool container_known(char **names, int32_t *restarts, size_t n, const char *name, bool *ret_prev)
+{
+        size_t l = strlen(name);
+
+        for (size_t i = 0; i < n; i++) {
+                if (!strcmp(names[i], name)) {
+                        if (ret_prev)
+                                *ret_prev = false;
+                        return true;
+                }
+                if (ret_prev && l == strlen(names[i]) + 9 && !strncmp(name, names[i], strlen(names[i])) &&
+                    !strcmp(name + strlen(names[i]), ".previous") && restarts[i] > 0) {
+                        *ret_prev = true;
+                        return true;
+                }
+        }
+        return false;
+}
+
+int tree_lookup(struct podfs *fs, struct node *parent, const char *name, bool notifier, struct node **ret)
+{
+        _cleanup_free_ char *key = NULL;
+        struct pod_ref ref;
+        struct tmpfile *t;
+        struct node *n;
+        int r;
+
+        if (!name_is_valid(name))
+                return -ENOENT;
+        switch (parent->kind) {
+        case NODE_ROOT:
+                if (!ns_exists(fs, name))
+                        return -ENOENT;
+                key = xasprintf("n:%s", name);
+                *ret = child(key, NODE_NS, name, "", 0);
+                return 0;
+        case NODE_NS: {
+                struct name_ent *e;
+
+                if (!ns_exists(fs, parent->ns))
+                        return -ENOENT;
+                if (!strcmp(name, ".last-error")) {
+                        key = xasprintf("e:%s", parent->ns);
+                        *ret = child(key, NODE_LAST_ERROR, parent->ns, "", 0);
+                        return 0;
+                }
+                t = tmp_find(fs, parent->ns, NULL, name);
+                if (t) {
+                        key = xasprintf("t:%llu", (unsigned long long)t->id);
+                        n = child(key, NODE_TMP, parent->ns, "", 0);
+                        if (!n->name)
+                                n->name = xstrdup(name);
+                        else if (strcmp(n->name, name)) {
+                                free(n->name);
+                                n->name = xstrdup(name);
+                        }
+                        *ret = n;
+                        return 0;
+                }
+                e = name_ent_get(fs, parent->ns, name, false);
+                r = pod_ref_get(fs, parent->ns, name, &ref);
+                if (r < 0) {
+                        if (notifier && e && e->tomb) {
+                                *ret = tree_pod_node(fs, parent->ns, name);
+                                return 0;
+                        }
+                        return -ENOENT;
+                }
+                if (notifier && e && e->announce)
+                        return -ENOENT;
+                *ret = tree_pod_node(fs, parent->ns, name);
+                return 0;
+        }
+        case NODE_POD: {
+                const char *pk = parent->key + 2; /* "<ns>/<pod>#<epoch>" */
+
+                r = pod_ref_get(fs, parent->ns, parent->pod, &ref);
+                if (r < 0)
+                        return r;
+                t = tmp_find(fs, parent->ns, parent->pod, name);
+                if (t) {
+                        key = xasprintf("t:%llu", (unsigned long long)t->id);
+                        n = child(key, NODE_TMP, parent->ns, parent->pod, parent->epoch);
+                        if (!n->name || strcmp(n->name, name)) {
+                                free(n->name);
+                                n->name = xstrdup(name);
+                        }
+                        *ret = n;
+                        return 0;
+                }
+                if (ref.placeholder)
+                        return -ENOENT;
+                for (int f = 0; f < PF__MAX; f++) {
+                        if (strcmp(name, pod_file_names[f]))
+                                continue;
+                        if (f == PF_SPEC) {
+                                struct name_ent *e = name_ent_get(fs, parent->ns, parent->pod, false);
+
+                                if (e && e->spec_hidden)
+                                        return -ENOENT;
+                        }
+                        key = xasprintf("f:%s/%s", pk, name);
+                        n = child(key, NODE_POD_FILE, parent->ns, parent->pod, parent->epoch);
+                        n->file = f;
+                        *ret = n;
+                        return 0;
+                }
+                if (!strcmp(name, "logs")) {
+                        key = xasprintf("l:%s", pk);
+                        *ret = child(key, NODE_LOGS_DIR, parent->ns, parent->pod, parent->epoch);
+                        return 0;
+                }
+                if (!strcmp(name, "containers")) {
+                        key = xasprintf("c:%s", pk);
+                        *ret = child(key, NODE_CTRS_DIR, parent->ns, parent->pod, parent->epoch);
+                        return 0;
+                }
+                return -ENOENT;
+        }
+        case NODE_LOGS_DIR:
+        case NODE_CTRS_DIR: {
+                const char *pk = strchr(parent->key, ':') + 1;
+                char **names = NULL;
+                int32_t *restarts = NULL;
+                size_t nn = 0;
+                bool prev = false, known;
+
+                r = pod_ref_get(fs, parent->ns, parent->pod, &ref);
+                if (r < 0)
+                        return r;
+                if (ref.placeholder)
+                        return -ENOENT;
+                r = pod_containers(fs, ref.uid, &names, &restarts, &nn);
+                if (r < 0)
+                        return r;
+                known = container_known(names, restarts, nn, name,
+                                        parent->kind == NODE_LOGS_DIR ? &prev : NULL);
+                strv_free(names, nn);
+                free(restarts);
+                if (!known)
+                        return -ENOENT;
+                if (parent->kind == NODE_LOGS_DIR) {
+                        key = xasprintf("L:%s/%s", pk, name);
+                        n = child(key, NODE_LOG, parent->ns, parent->pod, parent->epoch);
+                        if (!n->ctr) {
+                                n->ctr = prev ? xstrndup(name, strlen(name) - 9) : xstrdup(name);
+                                n->previous = prev;
+                        }
+                } else {
+                        key = xasprintf("C:%s/%s", pk, name);
+                        n = child(key, NODE_CTR_DIR, parent->ns, parent->pod, parent->epoch);
+                        if (!n->ctr)
+                                n->ctr = xstrdup(name);
+                }
+                *ret = n;
+                return 0;
+        }
+        case NODE_CTR_DIR: {
+                const char *pk = strchr(parent->key, ':') + 1;
+
+                for (int f = 0; f < CTR_FILE__MAX; f++) {
+                        if (strcmp(name, ctr_file_name((enum ctr_file)f)))
+                                continue;
+                        key = xasprintf("F:%s/%s", pk, name);
+                        n = child(key, NODE_CTR_FILE, parent->ns, parent->pod, parent->epoch);
+                        if (!n->ctr) {
+                                n->ctr = xstrdup(parent->ctr);
+                                n->file = f;
+                        }
+                        *ret = n;
+                        return 0;
+                }
+                return -ENOENT;
+        }
+        default:
+                return -ENOTDIR;
+        }
+}
+
+/* ---- listing ---- */
+
+int tree_list(struct podfs *fs, struct node *dir, void (*fn)(void *, const char *, mode_t), void *data)
+{
+        struct pod_ref ref;
+        int r;
+
+        switch (dir->kind) {
+        case NODE_ROOT:
+        case NODE_NS: {
+                int fd = openat(fs->ns_fd, dir->kind == NODE_ROOT ? "." : dir->ns,
+                                O_RDONLY | O_DIRECTORY | O_CLOEXEC | O_NOFOLLOW);
+                DIR *d;
+                struct dirent *de;
+
+                if (fd < 0)
+                        return -errno;
+                d = fdopendir(fd);
+                if (!d) {
+                        close(fd);
+                        return -ENOMEM;
+                }
+                if (dir->kind == NODE_NS)
+                        fn(data, ".last-error", S_IFREG);
+                while ((de = readdir(d))) {
+                        if (de->d_name[0] == '.')
+                                continue;
+                        if (dir->kind == NODE_ROOT) {
+                                if (de->d_type == DT_DIR)
+                                        fn(data, de->d_name, S_IFDIR);
+                        } else if (de->d_type == DT_DIR || de->d_type == DT_LNK) {
+                                if (pod_ref_get(fs, dir->ns, de->d_name, &ref) == 0)
+                                        fn(data, de->d_name, S_IFDIR);
+                        }
+                }
+                closedir(d);
+                if (dir->kind == NODE_NS)
+                        for (struct tmpfile *t = fs->tmps; t; t = t->next)
+                                if (!t->pod && !strcmp(t->ns, dir->ns))
+                                        fn(data, t->name, S_IFREG);
+                return 0;
+        }
+        case NODE_POD: {
+                struct name_ent *e = name_ent_get(fs, dir->ns, dir->pod, false);
+
+                r = pod_ref_get(fs, dir->ns, dir->pod, &ref);
+                if (r < 0)
+                        return r;
+                if (!ref.placeholder) {
+                        for (int f = 0; f < PF__MAX; f++)
+                                if (f != PF_SPEC || !(e && e->spec_hidden))
+                                        fn(data, pod_file_names[f], S_IFREG);
+                        fn(data, "logs", S_IFDIR);
+                        fn(data, "containers", S_IFDIR);
+                }
+                for (struct tmpfile *t = fs->tmps; t; t = t->next)
+                        if (t->pod && !strcmp(t->ns, dir->ns) && !strcmp(t->pod, dir->pod))
+                                fn(data, t->name, S_IFREG);
+                return 0;
+        }
+        case NODE_LOGS_DIR:
+        case NODE_CTRS_DIR: {
+                char **names = NULL;
+                int32_t *restarts = NULL;
+                size_t nn = 0;
+
+                r = pod_ref_get(fs, dir->ns, dir->pod, &ref);
+                if (r < 0)
+                        return r;
+                if (ref.placeholder)
+                        return -ENOENT;
+                r = pod_containers(fs, ref.uid, &names, &restarts, &nn);
+                if (r < 0)
+                        return r;
+                for (size_t i = 0; i < nn; i++) {
+                        if (dir->kind == NODE_CTRS_DIR) {
+                                fn(data, names[i], S_IFDIR);
+                                continue;
+                        }
+                        fn(data, names[i], S_IFREG);
+                        if (restarts[i] > 0) {
+                                _cleanup_free_ char *p = xasprintf("%s.previous", names[i]);
+
+                                fn(data, p, S_IFREG);
+                        }
+                }
+                strv_free(names, nn);
+                free(restarts);
+                return 0;
+        }
+        case NODE_CTR_DIR:
+                for (int f = 0; f < CTR_FILE__MAX; f++)
+                        fn(data, ctr_file_name((enum ctr_file)f), S_IFREG);
+                return 0;
+        default:
+                return -ENOTDIR;
+        }
+}
+
+/* ---- change notification ---- */
+
+struct changed_ctx {
+        struct podfs *fs;
+        const char *ns, *pod;
+        unsigned epoch;
+};
+
+static void check_changed(struct node *n, void *data)
+{
+        struct changed_ctx *c = data;
+        const char *content;
+        size_t len;
+        uint64_t h;
+        _cleanup_free_ char *rel = NULL;
+
+        if (n->nlookup == 0 || (n->kind != NODE_POD_FILE && n->kind != NODE_CTR_FILE))
+                return;
+        if (n->epoch != c->epoch || strcmp(n->ns, c->ns) || strcmp(n->pod, c->pod))
+                return;
+        if (n->kind == NODE_POD_FILE && (n->file == PF_DELETE || n->file == PF_WAIT))
+                return;
+        if (node_content(c->fs, n, &content, &len) < 0)
+                return;
+        h = content_hash(content, len);
+        if (n->notified_valid && h == n->notified_hash)
+                return;
+        n->notified_hash = h;
+        n->notified_valid = true;
+        if (n->kind == NODE_POD_FILE)
+                rel = xasprintf("%s/%s/%s", n->ns, n->pod, pod_file_names[n->file]);
+        else
+                rel = xasprintf("%s/%s/containers/%s/%s", n->ns, n->pod, n->ctr,
+                                ctr_file_name((enum ctr_file)n->file));
+        notifier_queue(c->fs, NOTIFY_WRITE, rel);
+}
+
+void tree_pod_changed(struct podfs *fs, const char *ns, const char *name)
+{
+        struct changed_ctx c = { fs, ns, name, name_epoch(fs, ns, name) };
+
+        node_foreach(check_changed, &c);
+}
