@@ -167,6 +167,20 @@ int cgroup_write_at(int dirfd, const char *file, const char *value)
         return 0;
 }
 
+int cgroup_read_at(int dirfd, const char *file, char *buf, size_t size)
+{
+        _cleanup_close_ int fd = openat(dirfd, file, O_RDONLY | O_CLOEXEC);
+        ssize_t n;
+
+        if (fd < 0)
+                return -errno;
+        n = read(fd, buf, size - 1);
+        if (n < 0)
+                return -errno;
+        buf[n] = '\0';
+        return (int)n;
+}
+
 int cgroup_mkdir_open_at(int dirfd, const char *name, struct pfs_error *err)
 {
         int fd;

@@ -27,6 +27,8 @@ extern const struct pod_cgroup_ops pod_cgroup_v1_ops;
 /* Shared helpers (cgroup.c). */
 #define POD_CGROUP_KILL_TIMEOUT_MS 5000
 int cgroup_write_at(int dirfd, const char *file, const char *value);
+/* Read a small cgroup file into BUF (NUL-terminated); returns its length or -errno. */
+int cgroup_read_at(int dirfd, const char *file, char *buf, size_t size);
 /* SIGKILL every pid listed in DIRFD/cgroup.procs and in every descendant's;
  * returns how many were listed (0 = the subtree is empty) or -errno. */
 int cgroup_kill_listed_at(int dirfd);

@@ -41,11 +41,11 @@ static void sleep_ms(long ms)
 static void freeze(struct pod_cgroup *cg)
 {
         for (int i = 0; i < 200; i++) {
-                _cleanup_free_ char *state = NULL;
+                char state[64];
 
                 if (cgroup_write_at(cg->dirfd, "freezer.state", "FROZEN") < 0)
                         return;
-                if (pfs_read_file_at(cg->dirfd, "freezer.state", &state, NULL, NULL) < 0 ||
+                if (cgroup_read_at(cg->dirfd, "freezer.state", state, sizeof(state)) < 0 ||
                     strncmp(state, "FROZEN", 6) == 0)
                         return;
                 sleep_ms(1);

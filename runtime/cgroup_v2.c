@@ -15,10 +15,9 @@
  * since a host may offer none (the hybrid layout's unified hierarchy). */
 static void controllers_enable_at(int dirfd)
 {
-        _cleanup_free_ char *avail = NULL;
-        char *save = NULL, *tok;
+        char avail[1024], *save = NULL, *tok;
 
-        if (pfs_read_file_at(dirfd, "cgroup.controllers", &avail, NULL, NULL) < 0)
+        if (cgroup_read_at(dirfd, "cgroup.controllers", avail, sizeof(avail)) < 0)
                 return;
         for (tok = strtok_r(avail, " \n", &save); tok; tok = strtok_r(NULL, " \n", &save)) {
                 char buf[64];
@@ -54,10 +53,10 @@ static int v2_child_fd(struct pod_cgroup *cg, const char *child, struct pfs_erro
 
 static int populated(int dirfd)
 {
-        _cleanup_free_ char *ev = NULL;
+        char ev[256];
         const char *p;
 
-        if (pfs_read_file_at(dirfd, "cgroup.events", &ev, NULL, NULL) < 0)
+        if (cgroup_read_at(dirfd, "cgroup.events", ev, sizeof(ev)) < 0)
                 return -ENOENT;
         p = strstr(ev, "populated ");
         return p ? p[10] == '1' : -EINVAL;

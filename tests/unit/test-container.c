@@ -26,6 +26,34 @@ static char tmpdir[] = "/tmp/podfs-test-container-XXXXXX";
 static char *rootfs, *volumes, *state;
 static struct pod_ns the_ns;
 
+/* Everything the hand-built specs allocate lives until the end (freed by tfree_all). */
+static void **allocs;
+static size_t n_allocs;
+
+static void *track(void *p)
+{
+        allocs = xrealloc(allocs, (n_allocs + 1) * sizeof(*allocs));
+        allocs[n_allocs++] = p;
+        return p;
+}
+
+static char *tstrdup(const char *s)
+{
+        return track(xstrdup(s));
+}
+
+static void *tcalloc(size_t n, size_t m)
+{
+        return track(xcalloc(n, m));
+}
+
+static void tfree_all(void)
+{
+        for (size_t i = 0; i < n_allocs; i++)
+                free(allocs[i]);
+        free(allocs);
+}
+
 static int sh(const char *fmt, ...) __attribute__((format(printf, 1, 2)));
 static int sh(const char *fmt, ...)
 {
@@ -79,27 +107,27 @@ static int rootfs_build(const char *bb)
 
 static struct pod_container *ctr_new(const char *name, const char *cmd)
 {
-        struct pod_container *c = xcalloc(1, sizeof(*c));
+        struct pod_container *c = tcalloc(1, sizeof(*c));
 
-        c->name = xstrdup(name);
-        c->image = xstrdup("busybox");
-        c->command = xcalloc(3, sizeof(char *));
-        c->command[0] = xstrdup("sh");
-        c->command[1] = xstrdup("-c");
+        c->name = tstrdup(name);
+        c->image = tstrdup("busybox");
+        c->command = tcalloc(3, sizeof(char *));
+        c->command[0] = tstrdup("sh");
+        c->command[1] = tstrdup("-c");
         c->n_command = 2;
-        c->args = xcalloc(1, sizeof(char *));
-        c->args[0] = xstrdup(cmd);
+        c->args = tcalloc(1, sizeof(char *));
+        c->args[0] = tstrdup(cmd);
         c->n_args = 1;
-        c->termination_message_path = xstrdup("/dev/termination-log");
+        c->termination_message_path = tstrdup("/dev/termination-log");
+        c->mounts = tcalloc(4, sizeof(*c->mounts));
         return c;
 }
 
 static void ctr_mount(struct pod_container *c, const char *vol, const char *path, const char *sub, bool ro)
 {
-        c->mounts = xrealloc(c->mounts, (c->n_mounts + 1) * sizeof(*c->mounts));
         c->mounts[c->n_mounts++] = (struct pod_volume_mount){
-                .name = xstrdup(vol), .mount_path = xstrdup(path),
-                .sub_path = sub ? xstrdup(sub) : NULL, .read_only = ro,
+                .name = tstrdup(vol), .mount_path = tstrdup(path),
+                .sub_path = sub ? tstrdup(sub) : NULL, .read_only = ro,
         };
 }
 
@@ -180,7 +208,7 @@ static void test_basic(void)
         r = run(c, out, sizeof(out), &err);
         tap_ok(r == 0 && !strcmp(out, "hi\n"), "echo hi reaches the log pipe (r=%d, %s)", r, err.msg);
 
-        c->args[0] = xstrdup("echo $$$$; hostname; cat /etc/hostname; for n in mnt pid net uts; do "
+        c->args[0] = tstrdup("echo $$$$; hostname; cat /etc/hostname; for n in mnt pid net uts; do "
                              "readlink /proc/self/ns/$n; done; cat /sys/class/net/lo/flags");
         r = run(c, out, sizeof(out), &err);
         tap_ok(r == 0, "namespace probe runs (%s)", err.msg);
@@ -211,11 +239,11 @@ static void test_env_caps_workdir(void)
         size_t len;
         int r;
 
-        c->env = xcalloc(2, sizeof(*c->env));
+        c->env = tcalloc(2, sizeof(*c->env));
         c->env[0] = (struct pod_env){ .name = "WHO", .value = "world" };
         c->env[1] = (struct pod_env){ .name = "GREETING", .value = "hello $(WHO) $(NOPE) $$(WHO)" };
         c->n_env = 2;
-        c->working_dir = xstrdup("/work/dir");
+        c->working_dir = tstrdup("/work/dir");
         r = run(c, out, sizeof(out), &err);
         tap_ok(r == 0, "env probe runs (%s)", err.msg);
         tap_ok(strstr(out, "hello world $(NOPE) $(WHO) web-pod /usr/local/sbin:/usr/local/bin:/usr/sbin:/usr/bin:/sbin:/bin\n") != NULL,
@@ -254,13 +282,13 @@ static void test_exec_errors(void)
         struct pod_container *c = ctr_new("bad", "true");
         int r;
 
-        c->command[0] = xstrdup("no-such-binary");
+        c->command[0] = tstrdup("no-such-binary");
         c->n_command = 1;
         c->n_args = 0;
         r = run(c, out, sizeof(out), &err);
         tap_ok(r == -ENOENT, "a missing executable is -ENOENT");
         tap_is_str(err.msg, "exec: \"no-such-binary\": executable file not found in $PATH", "its message");
-        c->command[0] = xstrdup("/bin/nope");
+        c->command[0] = tstrdup("/bin/nope");
         r = run(c, out, sizeof(out), &err);
         tap_ok(r == -ENOENT && strstr(err.msg, "stat /bin/nope: no such file"), "a missing absolute path (%s)", err.msg);
         c->n_command = 0;
@@ -303,7 +331,7 @@ static void test_volumes(void)
         probe = xasprintf("%s/a/b/f", host);
         tap_ok(r == 0 && access(probe, F_OK) == 0, "subPath is created inside the volume");
         sh("ln -s / %s/up", host);
-        sub->mounts[0].sub_path = xstrdup("up");
+        sub->mounts[0].sub_path = tstrdup("up");
         r = run(sub, out, sizeof(out), &err);
         tap_ok(r < 0 && strstr(err.msg, "leaves the volume"), "a subPath symlink escaping the volume is refused (%s)",
                err.msg);
@@ -477,5 +505,10 @@ int main(void)
         test_share_pid();
         pod_volumes_release(&pod, volumes);
         sh("rm -rf %s", tmpdir);
+        tfree_all();
+        free(rootfs);
+        free(volumes);
+        free(state);
+        free(vols[1].host_path);
         return tap_done();
 }
