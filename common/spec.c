@@ -121,6 +121,31 @@ static void apply_hints(struct spec_errs *e, struct pod_spec *s, const char *ns_
         }
 }
 
+/* The API server reports metadata, then volumes, then containers, then the
+ * rest of the spec; decoding and validation find them in another order. */
+static int err_rank(const struct spec_err *e)
+{
+        static const char *const order[] = { "apiVersion", "kind", "unknown field", "metadata",
+                                             "spec.volumes", "spec.containers" };
+
+        for (size_t i = 0; i < ARRAY_SIZE(order); i++)
+                if (!strncmp(e->msg, order[i], strlen(order[i])))
+                        return (int)i;
+        return (int)ARRAY_SIZE(order);
+}
+
+static void errs_sort(struct spec_errs *e)
+{
+        for (size_t i = 1; i < e->n; i++) {
+                struct spec_err cur = e->v[i];
+                size_t j = i;
+
+                for (; j > 0 && err_rank(&e->v[j - 1]) > err_rank(&cur); j--)
+                        e->v[j] = e->v[j - 1];
+                e->v[j] = cur;
+        }
+}
+
 /* "FILE: line N: Pod "x" is invalid: a" or "...: [a, b]". */
 static int errs_to_error(const struct spec_errs *e, const char *filename, const char *name,
                          struct pfs_error *err)
@@ -160,12 +185,15 @@ static int parse_document(const char *text, const struct ydoc *d, const char *fi
         int r = 0;
 
         spec_decode(d->root, s, &e);
-        if (e.n == 0) {
+        /* Like the API server: a manifest that does not decode is not validated
+         * (a misspelt field would only add a spurious "Required value"). */
+        if (e.n_fatal == 0) {
                 apply_hints(&e, s, ns_hint, name_hint);
                 spec_apply_defaults(s);
                 spec_validate(s, &e);
         }
         if (e.n > 0) {
+                errs_sort(&e);
                 r = errs_to_error(&e, filename, s->name, err);
                 spec_errs_clear(&e);
                 pod_spec_free(s);
@@ -176,18 +204,21 @@ static int parse_document(const char *text, const struct ydoc *d, const char *fi
         return 0;
 }
 
-static int check_duplicates(struct pod_spec **pods, size_t n, const char *filename, struct pfs_error *err)
+/* Two documents of one stream naming the same pod: the second is an error. */
+static int check_duplicate(struct pod_spec **pods, size_t n, const struct ydoc *d, const char *filename,
+                           struct pfs_error *err)
 {
-        for (size_t i = 1; i < n; i++)
-                for (size_t j = 0; j < i; j++) {
-                        if (strcmp(pods[i]->name, pods[j]->name) || strcmp(pods[i]->namespace, pods[j]->namespace))
-                                continue;
-                        return pfs_error_set(err, EINVAL,
-                                             "%s: line %d: Pod \"%s\" is invalid: metadata.name: Duplicate value: "
-                                             "\"%s\": the document at line %d has the same name",
-                                             filename, pods[i]->source_line, pods[i]->name, pods[i]->name,
-                                             pods[j]->source_line);
-                }
+        const struct pod_spec *s = pods[n];
+
+        for (size_t j = 0; j < n; j++) {
+                if (strcmp(s->name, pods[j]->name) || strcmp(s->namespace, pods[j]->namespace))
+                        continue;
+                return pfs_error_set(err, EINVAL,
+                                     "%s: line %d: Pod \"%s\" is invalid: metadata.name: Duplicate value: "
+                                     "\"%s\": the document at line %d has the same name",
+                                     filename, spec_line_of(d->root, "metadata.name"), s->name, s->name,
+                                     pods[j]->source_line);
+        }
         return 0;
 }
 
@@ -205,11 +236,11 @@ static int parse_documents(const char *text, const struct ydoc *docs, size_t n_d
                 r = parse_document(text, &docs[i], filename, ns_hint, name_hint, &pods[n], err);
                 if (r == 0)
                         n++;
+                if (r == 0)
+                        r = check_duplicate(pods, n - 1, &docs[i], filename, err);
         }
         if (r == 0 && n == 0)
                 r = pfs_error_set(err, EINVAL, "%s: no Pod in the manifest (it is empty)", filename);
-        if (r == 0)
-                r = check_duplicates(pods, n, filename, err);
         if (r < 0) {
                 pod_spec_free_array(pods, n);
                 return r;

@@ -47,6 +47,7 @@ static void check_member(struct spec_errs *e, const struct ymember *m, const cha
 
         if (!f) {
                 spec_errs_add_plain(e, p, "unknown field \"%s\"", p);
+                e->n_fatal++;
                 return;
         }
         if (f->kind == FLD_OK || f->kind == FLD_ANY || is_empty_value(m->val))
@@ -77,6 +78,7 @@ static void type_error(struct spec_errs *e, const char *path, const struct yval 
         _cleanup_free_ char *r = spec_value_repr(v);
 
         spec_errs_add(e, path, "Invalid value: %s: must be %s", r, want);
+        e->n_fatal++;
 }
 
 /* The member's value if it has type t; NULL when absent or null; a type error otherwise. */
@@ -103,6 +105,7 @@ static bool str_ok(struct spec_errs *e, const char *path, const struct yval *v)
         }
         if (strlen(v->str.s) != v->str.len) {
                 spec_errs_add(e, path, "Invalid value: %s: must not contain NUL characters", "\"...\"");
+                e->n_fatal++;
                 return false;
         }
         return true;
@@ -518,6 +521,8 @@ static bool decode_type_meta(struct spec_errs *e, const struct yval *root)
                 spec_err_required(e, "kind", NULL);
         else
                 spec_check_enum(e, "kind", kind, pod, 1);
+        /* Not a Pod: its other fields are not worth reporting. */
+        e->n_fatal += e->n - n;
         return e->n == n;
 }
 

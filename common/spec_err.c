@@ -26,14 +26,22 @@ int spec_line_of(const struct yval *root, const char *path)
                         p += klen;
                 }
                 while (cur && *p == '[') {
-                        size_t i = strtoul(p + 1, NULL, 10);
+                        const char *close = strchr(p, ']');
+                        _cleanup_free_ char *sub = close ? xstrndup(p + 1, (size_t)(close - p - 1)) : NULL;
 
-                        if (cur->type != YVAL_LIST || i >= cur->list.n)
+                        if (!sub)
                                 return line;
-                        cur = cur->list.items[i];
-                        line = cur->line;
-                        p = strchr(p, ']');
-                        p = p ? p + 1 : "";
+                        if (cur->type == YVAL_MAP && (m = yval_map_member(cur, sub))) {
+                                /* metadata.labels[app] */
+                                line = m->line;
+                                cur = m->val;
+                        } else if (cur->type == YVAL_LIST && strtoul(sub, NULL, 10) < cur->list.n) {
+                                cur = cur->list.items[strtoul(sub, NULL, 10)];
+                                line = cur->line;
+                        } else {
+                                return line;
+                        }
+                        p = close + 1;
                 }
                 if (*p == '.')
                         p++;

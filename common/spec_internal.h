@@ -13,6 +13,7 @@ struct spec_errs {
         const struct yval *root;        /* the document, to find an error's line from its path */
         struct spec_err *v;
         size_t n;
+        size_t n_fatal;                 /* unknown fields and wrong types: the decoded spec is partial */
 };
 
 /* Adds "PATH: MESSAGE"; the line is the one of the node PATH names (or of its

@@ -410,7 +410,8 @@ static void validate_pod_fields(struct spec_errs *e, const struct pod_spec *s)
         if (s->dns_policy &&
             spec_check_enum(e, "spec.dnsPolicy", s->dns_policy, spec_dns_policies, ARRAY_SIZE(spec_dns_policies)) &&
             !strcmp(s->dns_policy, "None") && !yval_map_get(spec, "dnsConfig"))
-                spec_err_required(e, "spec.dnsConfig", "must provide `dnsConfig` when `dnsPolicy` is None");
+                spec_errs_add_plain(e, "spec.dnsPolicy", "spec.dnsConfig: Required value: must provide "
+                                    "`dnsConfig` when `dnsPolicy` is None");
         if (s->hostname && *s->hostname)
                 validate_label(e, "spec.hostname", s->hostname);
         if (s->scheduler_name && *s->scheduler_name)

@@ -73,11 +73,13 @@ static void emit_dquoted(const char *s, size_t n, struct pfs_buf *out)
         pfs_buf_puts(out, "\"");
 }
 
-/* Shortest representation that reads back as the same double, and always
- * as a number with a fraction or exponent so it stays a float. */
+/* Shortest representation that reads back as the same double: digits like
+ * Go's encoder (plain notation for 1e-6 <= |f| < 1e21), and always with a
+ * fraction or exponent so that it reads back as a float, not an integer. */
 static void emit_float(double f, struct pfs_buf *out, bool yaml)
 {
         char tmp[64];
+        int prec, exp10;
 
         if (isnan(f) || isinf(f)) {
                 if (!yaml)
@@ -86,12 +88,16 @@ static void emit_float(double f, struct pfs_buf *out, bool yaml)
                         pfs_buf_puts(out, isnan(f) ? ".nan" : f > 0 ? ".inf" : "-.inf");
                 return;
         }
-        for (int prec = 1; prec <= 17; prec++) {
-                snprintf(tmp, sizeof(tmp), "%.*g", prec, f);
+        for (prec = 1; prec < 17; prec++) {
+                snprintf(tmp, sizeof(tmp), "%.*e", prec - 1, f);
                 if (strtod(tmp, NULL) == f)
                         break;
         }
-        if (!strpbrk(tmp, ".eEn"))
+        snprintf(tmp, sizeof(tmp), "%.*e", prec - 1, f);
+        exp10 = atoi(strchr(tmp, 'e') + 1);
+        if (f == 0 || (exp10 >= -6 && exp10 < 21))
+                snprintf(tmp, sizeof(tmp), "%.*f", prec - 1 - exp10 > 0 ? prec - 1 - exp10 : 0, f);
+        if (!strpbrk(tmp, ".e"))
                 strcat(tmp, ".0");
         pfs_buf_puts(out, tmp);
 }
@@ -190,15 +196,18 @@ static bool yaml_reserved_word(const char *s)
         return false;
 }
 
-/* Could this look like a number to a 1.1 or 1.2 reader (ints, floats, octal,
- * sexagesimal, 1_000)? Being generous only costs a pair of quotes. */
+/* Could a 1.1 or 1.2 reader take this for a number (ints, floats, hex, octal,
+ * sexagesimal 1:20, 1_000)? Being generous only costs a pair of quotes, but
+ * "64Mi" or "1.36-alpine" stay plain as kubectl prints them. */
 static bool yaml_numberish(const char *s)
 {
         if (*s == '-' || *s == '+')
                 s++;
         if (*s == '.')
                 s++;
-        return *s >= '0' && *s <= '9';
+        if (*s < '0' || *s > '9')
+                return false;
+        return strspn(s, "0123456789_.:+-eExXoObBabcdefABCDEF") == strlen(s);
 }
 
 static bool needs_double_quotes(const char *s, size_t n)
@@ -220,13 +229,22 @@ static bool needs_double_quotes(const char *s, size_t n)
         return false;
 }
 
+/* A leading indicator makes a plain scalar something else; "-c" and
+ * "--flag" stay plain (as kubectl prints args), "- x" and "---" do not. */
+static bool starts_with_indicator(const char *s, size_t n)
+{
+        if (s[0] == '-' && n > 1 && s[1] != ' ' && s[1] != '\t' && strncmp(s, "---", 3) != 0)
+                return false;
+        return strchr("-?:,[]{}#&*!|>'\"%@` \t", s[0]) != NULL;
+}
+
 static bool yaml_needs_quotes(const char *s, size_t n)
 {
         if (n == 0 || strlen(s) != n)
                 return true;
         if (yaml_reserved_word(s) || yaml_numberish(s))
                 return true;
-        if (strchr("-?:,[]{}#&*!|>'\"%@` \t", s[0]))
+        if (starts_with_indicator(s, n))
                 return true;
         if (s[n - 1] == ' ' || s[n - 1] == ':' || s[n - 1] == '\t')
                 return true;

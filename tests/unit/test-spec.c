@@ -1,0 +1,520 @@
+/* Unit tests of the Pod spec model: rejections with the API server's words,
+ * defaults, multi-document streams, hints, equality and the JSON shape. */
+#include <errno.h>
+#include <string.h>
+#include "pfs/spec.h"
+#include "tap.h"
+
+#define HDR "apiVersion: v1\nkind: Pod\nmetadata:\n  name: web\nspec:\n"
+/* Lines 6-8 */
+#define CTR "  containers:\n  - name: app\n    image: busybox\n"
+#define POD HDR CTR
+
+#define LABEL_MSG                                                                               \
+        "a lowercase RFC 1123 label must consist of lower case alphanumeric characters or '-', " \
+        "and must start and end with an alphanumeric character (e.g. 'my-name',  or '123-abc', " \
+        "regex used for validation is '[a-z0-9]([-a-z0-9]*[a-z0-9])?')"
+#define SUBDOMAIN_MSG                                                                           \
+        "a lowercase RFC 1123 subdomain must consist of lower case alphanumeric characters, '-' " \
+        "or '.', and must start and end with an alphanumeric character (e.g. 'example.com', "    \
+        "regex used for validation is '[a-z0-9]([-a-z0-9]*[a-z0-9])?(\\.[a-z0-9]([-a-z0-9]*[a-z0-9])?)*')"
+#define INVALID(line, name) "web.yaml: line " #line ": Pod \"" name "\" is invalid: "
+
+struct bad {
+        const char *yaml;
+        const char *msg;
+};
+
+static const struct bad bad_manifests[] = {
+        { HDR "  containers:\n  - name: app\n    imag: busybox\n",
+          INVALID(8, "web") "unknown field \"spec.containers[0].imag\"" },
+        { POD "    livenessProbe:\n      exec: {command: [\"true\"]}\n",
+          INVALID(9, "web") "spec.containers[0].livenessProbe: Forbidden: not supported by podfs yet" },
+        { POD "    args: [a, 10]\n",
+          INVALID(9, "web") "spec.containers[0].args[1]: Invalid value: 10: must be a string" },
+        { HDR "  containers:\n  - image: busybox\n",
+          INVALID(7, "web") "spec.containers[0].name: Required value" },
+        { POD "  - name: app\n    image: busybox\n",
+          INVALID(9, "web") "spec.containers[1].name: Duplicate value: \"app\"" },
+        { HDR "  restartPolicy: Sometimes\n" CTR,
+          INVALID(6, "web") "spec.restartPolicy: Unsupported value: \"Sometimes\": supported values: "
+                            "\"Always\", \"OnFailure\", \"Never\"" },
+        { "apiVersion: v1\nkind: Pod\nmetadata:\n  name: Web\nspec:\n" CTR,
+          INVALID(4, "Web") "metadata.name: Invalid value: \"Web\": " SUBDOMAIN_MSG },
+        { POD "    volumeMounts:\n    - name: data\n      mountPath: /data\n",
+          INVALID(10, "web") "spec.containers[0].volumeMounts[0].name: Not found: \"data\"" },
+        { HDR "  volumes: [{name: data, emptyDir: {}}]\n" CTR "    volumeMounts:\n    - name: data\n",
+          INVALID(11, "web") "spec.containers[0].volumeMounts[0].mountPath: Required value" },
+        { HDR "  volumes: [{name: data, emptyDir: {}}]\n" CTR
+              "    volumeMounts:\n    - name: data\n      mountPath: data\n",
+          INVALID(12, "web") "spec.containers[0].volumeMounts[0].mountPath: Invalid value: \"data\": "
+                             "must be an absolute path" },
+        { HDR "  volumes: [{name: data, emptyDir: {}}]\n" CTR
+              "    volumeMounts:\n    - {name: data, mountPath: /d}\n    - {name: data, mountPath: /d}\n",
+          INVALID(12, "web") "spec.containers[0].volumeMounts[1].mountPath: Invalid value: \"/d\": must be unique" },
+        { HDR "  volumes: [{name: data, emptyDir: {}}]\n" CTR
+              "    volumeMounts:\n    - {name: data, mountPath: /d, subPath: /etc}\n",
+          INVALID(11, "web") "spec.containers[0].volumeMounts[0].subPath: Invalid value: \"/etc\": "
+                             "must be a relative path" },
+        { HDR "  volumes: [{name: data, emptyDir: {}}]\n" CTR
+              "    volumeMounts:\n    - {name: data, mountPath: /d, subPath: a/../../b}\n",
+          INVALID(11, "web") "spec.containers[0].volumeMounts[0].subPath: Invalid value: \"a/../../b\": "
+                             "must not contain '..'" },
+        { HDR "  volumes:\n  - name: host\n    hostPath:\n      path: srv/data\n" CTR,
+          INVALID(9, "web") "spec.volumes[0].hostPath.path: Invalid value: \"srv/data\": must be an absolute path" },
+        { HDR "  volumes:\n  - name: host\n    hostPath:\n      path: /srv\n      type: Dir\n" CTR,
+          INVALID(10, "web") "spec.volumes[0].hostPath.type: Unsupported value: \"Dir\": supported values: "
+                             "\"\", \"BlockDevice\", \"CharDevice\", \"Directory\", \"DirectoryOrCreate\", "
+                             "\"File\", \"FileOrCreate\", \"Socket\"" },
+        { HDR "  volumes:\n  - {name: data, emptyDir: {}}\n  - {name: data, emptyDir: {}}\n" CTR,
+          INVALID(8, "web") "spec.volumes[1].name: Duplicate value: \"data\"" },
+        { HDR "  volumes:\n  - {name: Data, emptyDir: {}}\n" CTR,
+          INVALID(7, "web") "spec.volumes[0].name: Invalid value: \"Data\": " LABEL_MSG },
+        { HDR "  volumes:\n  - name: data\n" CTR,
+          INVALID(7, "web") "spec.volumes[0]: Required value: must specify a volume type" },
+        { HDR "  volumes:\n  - name: data\n    emptyDir: {}\n    hostPath: {path: /srv}\n" CTR,
+          INVALID(9, "web") "spec.volumes[0].hostPath: Forbidden: may not specify more than 1 volume type" },
+        { HDR "  volumes:\n  - name: cfg\n    configMap: {name: cfg}\n" CTR,
+          INVALID(8, "web") "spec.volumes[0].configMap: Forbidden: not supported by podfs yet" },
+        { HDR "  containers:\n  - name: App\n    image: busybox\n",
+          INVALID(7, "web") "spec.containers[0].name: Invalid value: \"App\": " LABEL_MSG },
+        { "apiVersion: v1\nkind: Pod\nmetadata:\n  name: web\n  labels:\n    \"bad key\": x\nspec:\n" CTR,
+          INVALID(5, "web") "metadata.labels: Invalid value: \"bad key\": name part must consist of alphanumeric "
+                            "characters, '-', '_' or '.', and must start and end with an alphanumeric character "
+                            "(e.g. 'MyName',  or 'my.name',  or '123-abc', regex used for validation is "
+                            "'([A-Za-z0-9][-A-Za-z0-9_.]*)?[A-Za-z0-9]')" },
+        { "apiVersion: v1\nkind: Pod\nmetadata:\n  name: web\n  labels:\n    app: -x\nspec:\n" CTR,
+          INVALID(5, "web") "metadata.labels: Invalid value: \"-x\": a valid label must be an empty string or "
+                            "consist of alphanumeric characters, '-', '_' or '.', and must start and end with an "
+                            "alphanumeric character (e.g. 'MyValue',  or 'my_value',  or '12345', regex used for "
+                            "validation is '(([A-Za-z0-9][-A-Za-z0-9_.]*)?[A-Za-z0-9])?')" },
+        { "apiVersion: v1\nkind: Pod\nmetadata:\n  name: web\n  labels:\n    app: 12\nspec:\n" CTR,
+          INVALID(6, "web") "metadata.labels[app]: Invalid value: 12: must be a string" },
+        { POD "    env:\n    - name: 1X\n      value: a\n",
+          INVALID(10, "web") "spec.containers[0].env[0].name: Invalid value: \"1X\": a valid environment variable "
+                             "name must consist of alphabetic characters, digits, '_', '-', or '.', and must not "
+                             "start with a digit (e.g. 'my.env-name',  or 'MY_ENV.NAME',  or 'MyEnvName1', regex "
+                             "used for validation is '[-._a-zA-Z][-._a-zA-Z0-9]*')" },
+        { POD "    env:\n    - name: X\n      valueFrom: {fieldRef: {fieldPath: metadata.name}}\n",
+          INVALID(11, "web") "spec.containers[0].env[0].valueFrom: Forbidden: not supported by podfs yet" },
+        { POD "    env:\n    - name: PORT\n      value: 8080\n",
+          INVALID(11, "web") "spec.containers[0].env[0].value: Invalid value: 8080: must be a string" },
+        { HDR "  terminationGracePeriodSeconds: -1\n" CTR,
+          INVALID(6, "web") "spec.terminationGracePeriodSeconds: Invalid value: -1: must be greater than or equal to 0" },
+        { HDR "  hostname: Web_1\n" CTR,
+          INVALID(6, "web") "spec.hostname: Invalid value: \"Web_1\": " LABEL_MSG },
+        { "apiVersion: apps/v1\nkind: Pod\nmetadata:\n  name: web\nspec:\n" CTR,
+          INVALID(1, "") "apiVersion: Unsupported value: \"apps/v1\": supported values: \"v1\"" },
+        { "apiVersion: v1\nkind: Deployment\nmetadata:\n  name: web\n",
+          INVALID(2, "") "kind: Unsupported value: \"Deployment\": supported values: \"Pod\"" },
+        { "apiVersion: v1\nmetadata:\n  name: web\n",
+          INVALID(1, "") "kind: Required value" },
+        { HDR "  containers: []\n",
+          INVALID(6, "web") "spec.containers: Required value" },
+        { "apiVersion: v1\nkind: Pod\nmetadata:\n  name: web\n",
+          INVALID(1, "web") "spec.containers: Required value" },
+        { HDR "  containers:\n  - name: app\n",
+          INVALID(7, "web") "spec.containers[0].image: Required value" },
+        { POD "    imagePullPolicy: Sometimes\n",
+          INVALID(9, "web") "spec.containers[0].imagePullPolicy: Unsupported value: \"Sometimes\": supported "
+                            "values: \"Always\", \"IfNotPresent\", \"Never\"" },
+        { POD "    ports:\n    - containerPort: 70000\n",
+          INVALID(10, "web") "spec.containers[0].ports[0].containerPort: Invalid value: 70000: must be between 1 "
+                             "and 65535, inclusive" },
+        { POD "    ports:\n    - containerPort: 80\n      protocol: HTTP\n",
+          INVALID(11, "web") "spec.containers[0].ports[0].protocol: Unsupported value: \"HTTP\": supported values: "
+                             "\"SCTP\", \"TCP\", \"UDP\"" },
+        { POD "    ports:\n    - containerPort: \"80\"\n",
+          INVALID(10, "web") "spec.containers[0].ports[0].containerPort: Invalid value: \"80\": must be an integer" },
+        { POD "    ports:\n    - {name: http, containerPort: 80}\n    - {name: http, containerPort: 81}\n",
+          INVALID(11, "web") "spec.containers[0].ports[1].name: Duplicate value: \"http\"" },
+        { HDR "  dnsPolicy: None\n" CTR,
+          INVALID(6, "web") "spec.dnsConfig: Required value: must provide `dnsConfig` when `dnsPolicy` is None" },
+        { HDR "  dnsPolicy: Cluster\n" CTR,
+          INVALID(6, "web") "spec.dnsPolicy: Unsupported value: \"Cluster\": supported values: "
+                            "\"ClusterFirstWithHostNet\", \"ClusterFirst\", \"Default\", \"None\"" },
+        { "apiVersion: v1\nkind: Pod\nmetadata:\n  name: ../x\nspec:\n" CTR,
+          INVALID(4, "../x") "metadata.name: Invalid value: \"../x\": " SUBDOMAIN_MSG },
+        { POD "    stdin: true\n",
+          INVALID(9, "web") "spec.containers[0].stdin: Forbidden: not supported by podfs yet" },
+        { POD "    resources:\n      limits: {memory: 64Mi}\n",
+          INVALID(9, "web") "spec.containers[0].resources: Forbidden: not supported by podfs yet" },
+        { HDR "  containers: {name: app}\n",
+          INVALID(6, "web") "spec.containers: Invalid value: {\"name\":\"app\"}: must be an array" },
+        { HDR "  hostNetwork: \"yes\"\n" CTR,
+          INVALID(6, "web") "spec.hostNetwork: Invalid value: \"yes\": must be a boolean (true or false)" },
+        { "apiVersion: v1\nkind: Pod\nmetadata:\n  name: web\n  uid: 1234\nspec:\n" CTR,
+          INVALID(5, "web") "metadata.uid: Forbidden: assigned by podfs, may not be set in a manifest" },
+        { POD "    terminationMessagePolicy: Always\n",
+          INVALID(9, "web") "spec.containers[0].terminationMessagePolicy: Invalid value: \"Always\": must be "
+                            "'File' or 'FallbackToLogsOnError'" },
+        { HDR "  volumes:\n  - name: data\n    emptyDir: {medium: Disk}\n" CTR,
+          INVALID(8, "web") "spec.volumes[0].emptyDir.medium: Unsupported value: \"Disk\": supported values: "
+                            "\"\", \"Memory\"" },
+        { HDR "  nodeSelector: {disk: ssd}\n" CTR,
+          INVALID(6, "web") "spec.nodeSelector: Forbidden: not supported by podfs yet" },
+        { HDR "  initContainers:\n  - {name: init, image: busybox}\n" CTR,
+          INVALID(6, "web") "spec.initContainers: Forbidden: not supported by podfs yet" },
+        { "apiVersion: v1\nkind: Pod\nmetadata:\n  name: web\nspec:\n  containers:\n  - name: a\n    name: b\n",
+          "web.yaml: line 8: duplicate key \"name\"" },
+        { "apiVersion: v1\nkind: Pod\nmetadata:\n  name: web: x\n",
+          "web.yaml: line 4: YAML syntax error: mapping values are not allowed in this context" },
+        { "apiVersion: v1\nkind: Pod\nmetadata:\n  name: web\n spec: {}\n",
+          "web.yaml: line 5: YAML syntax error: did not find expected key while parsing a block mapping" },
+        { "apiVersion: v1\nkind: Pod\nmetadata: &m\n  name: web\n",
+          "web.yaml: line 3: YAML anchors and aliases are not supported" },
+        /* Several errors are listed like the API server does; the line is the first one's. */
+        { HDR "  restartPolicy: Sometimes\n  containers:\n  - name: App\n",
+          INVALID(8, "web") "[spec.containers[0].name: Invalid value: \"App\": " LABEL_MSG ", "
+                            "spec.containers[0].image: Required value, spec.restartPolicy: Unsupported value: "
+                            "\"Sometimes\": supported values: \"Always\", \"OnFailure\", \"Never\"]" },
+        { "- a\n- b\n", "web.yaml: line 1: Pod \"\" is invalid: Invalid value: [\"a\",\"b\"]: must be an object (a Pod manifest)" },
+        { "", "web.yaml: no Pod in the manifest (it is empty)" },
+        { "---\n# nothing\n---\n", "web.yaml: no Pod in the manifest (it is empty)" },
+};
+
+static void test_bad_manifests(void)
+{
+        for (size_t i = 0; i < sizeof(bad_manifests) / sizeof(bad_manifests[0]); i++) {
+                const struct bad *b = &bad_manifests[i];
+                struct pfs_error err = { 0 };
+                struct pod_spec **pods = NULL;
+                size_t n = 0;
+                char name[64];
+                int r = pod_manifest_parse(b->yaml, strlen(b->yaml), "web.yaml", "default", NULL, &pods, &n, &err);
+
+                snprintf(name, sizeof(name), "bad manifest %zu is rejected with EINVAL", i);
+                tap_ok(r == -EINVAL && err.code == EINVAL && !pods, "%s", name);
+                snprintf(name, sizeof(name), "bad manifest %zu: message", i);
+                tap_is_str(err.msg, b->msg, name);
+                pod_spec_free_array(pods, n);
+        }
+}
+
+static struct pod_spec *parse_one(const char *yaml, const char *ns, const char *name)
+{
+        struct pfs_error err = { 0 };
+        struct pod_spec **pods = NULL, *s;
+        size_t n = 0;
+
+        if (pod_manifest_parse(yaml, strlen(yaml), "t.yaml", ns, name, &pods, &n, &err) < 0) {
+                printf("# unexpected error: %s\n", err.msg);
+                return NULL;
+        }
+        s = pods[0];
+        pods[0] = NULL;
+        pod_spec_free_array(pods, n);
+        return s;
+}
+
+static char *emit_json(const struct yval *v, bool pretty)
+{
+        struct pfs_buf b = { 0 };
+
+        yval_emit_json(v, pretty, &b);
+        return pfs_buf_steal(&b);
+}
+
+/* What `kubectl run web --image=busybox --dry-run=client -o yaml` prints. */
+static const char kubectl_run[] =
+        "apiVersion: v1\n"
+        "kind: Pod\n"
+        "metadata:\n"
+        "  creationTimestamp: null\n"
+        "  labels:\n"
+        "    run: web\n"
+        "  name: web\n"
+        "spec:\n"
+        "  containers:\n"
+        "  - image: busybox\n"
+        "    name: web\n"
+        "    resources: {}\n"
+        "  dnsPolicy: ClusterFirst\n"
+        "  restartPolicy: Always\n"
+        "status: {}\n";
+
+static const char kubectl_run_spec_json[] =
+        "{\n"
+        "  \"containers\": [\n"
+        "    {\n"
+        "      \"name\": \"web\",\n"
+        "      \"image\": \"busybox\",\n"
+        "      \"resources\": {},\n"
+        "      \"terminationMessagePath\": \"/dev/termination-log\",\n"
+        "      \"terminationMessagePolicy\": \"File\",\n"
+        "      \"imagePullPolicy\": \"Always\"\n"
+        "    }\n"
+        "  ],\n"
+        "  \"restartPolicy\": \"Always\",\n"
+        "  \"terminationGracePeriodSeconds\": 30,\n"
+        "  \"dnsPolicy\": \"ClusterFirst\",\n"
+        "  \"securityContext\": {},\n"
+        "  \"schedulerName\": \"default-scheduler\",\n"
+        "  \"priority\": 0,\n"
+        "  \"enableServiceLinks\": true,\n"
+        "  \"preemptionPolicy\": \"PreemptLowerPriority\"\n"
+        "}\n";
+
+static void test_kubectl_run_defaults(void)
+{
+        struct pod_spec *s = parse_one(kubectl_run, "default", NULL);
+        struct yval *y;
+        char *json;
+
+        tap_ok(s != NULL, "kubectl run --dry-run output is accepted");
+        if (!s)
+                return;
+        tap_is_str(s->namespace, "default", "namespace taken from the directory");
+        tap_is_int(s->n_labels, 1, "one label");
+        tap_is_str(s->labels[0].value, "web", "label value");
+        tap_is_int(s->restart_policy, POD_RESTART_ALWAYS, "restartPolicy Always");
+        tap_is_int(s->termination_grace_period_seconds, 30, "grace 30");
+        tap_is_str(s->containers[0].image_pull_policy, "Always", "no tag: imagePullPolicy Always");
+        tap_is_str(s->containers[0].termination_message_path, "/dev/termination-log", "terminationMessagePath");
+        tap_is_str(s->containers[0].termination_message_policy, "File", "terminationMessagePolicy");
+        tap_ok(s->containers[0].working_dir == NULL && s->hostname == NULL, "no workingDir, no hostname");
+        tap_is_str(s->source, kubectl_run, "source is the document");
+        y = pod_spec_to_yval(s);
+        json = emit_json(y, true);
+        tap_is_str(json, kubectl_run_spec_json, "defaulted spec JSON");
+        free(json);
+        yval_free(y);
+        pod_spec_free(s);
+}
+
+static void test_pull_policy(void)
+{
+        static const struct { const char *image, *policy; } cases[] = {
+                { "busybox", "Always" },
+                { "busybox:latest", "Always" },
+                { "busybox:1.36", "IfNotPresent" },
+                { "localhost:5000/busybox", "Always" },
+                { "localhost:5000/busybox:1", "IfNotPresent" },
+                { "busybox@sha256:0123", "IfNotPresent" },
+                { "/srv/rootfs", "Always" },
+        };
+
+        for (size_t i = 0; i < sizeof(cases) / sizeof(cases[0]); i++) {
+                char *yaml = xasprintf(HDR "  containers:\n  - name: a\n    image: \"%s\"\n", cases[i].image);
+                struct pod_spec *s = parse_one(yaml, "default", NULL);
+                char name[128];
+
+                snprintf(name, sizeof(name), "imagePullPolicy default for %s", cases[i].image);
+                tap_is_str(s ? s->containers[0].image_pull_policy : NULL, cases[i].policy, name);
+                pod_spec_free(s);
+                free(yaml);
+        }
+}
+
+static const char full_pod[] =
+        "apiVersion: v1\n"
+        "kind: Pod\n"
+        "metadata:\n"
+        "  name: full\n"
+        "  namespace: prod\n"
+        "  labels: {app: full, app.kubernetes.io/name: x}\n"
+        "  annotations: {note: \"hello: world\"}\n"
+        "spec:\n"
+        "  volumes:\n"
+        "  - name: data\n"
+        "    emptyDir: {medium: Memory, sizeLimit: 64Mi}\n"
+        "  - name: host\n"
+        "    hostPath: {path: /srv, type: DirectoryOrCreate}\n"
+        "  - name: plain\n"
+        "    hostPath: {path: /tmp}\n"
+        "  containers:\n"
+        "  - name: app\n"
+        "    image: busybox:1.36\n"
+        "    command: [sh, -c]\n"
+        "    args: [\"echo $A\"]\n"
+        "    workingDir: /tmp\n"
+        "    env: [{name: A, value: \"1\"}, {name: EMPTY}]\n"
+        "    ports: [{name: http, containerPort: 8080}, {containerPort: 53, protocol: UDP}]\n"
+        "    volumeMounts:\n"
+        "    - {name: data, mountPath: /data}\n"
+        "    - {name: host, mountPath: /host, readOnly: true, subPath: sub/dir}\n"
+        "    stdin: false\n"
+        "    securityContext: {}\n"
+        "  - name: side\n"
+        "    image: busybox\n"
+        "    imagePullPolicy: Never\n"
+        "    terminationMessagePolicy: FallbackToLogsOnError\n"
+        "  restartPolicy: OnFailure\n"
+        "  terminationGracePeriodSeconds: 5\n"
+        "  hostname: box\n"
+        "  shareProcessNamespace: true\n"
+        "  hostNetwork: true\n"
+        "  dnsPolicy: ClusterFirstWithHostNet\n"
+        "  enableServiceLinks: false\n"
+        "  schedulerName: my-scheduler\n"
+        "  priority: 0\n"
+        "  preemptionPolicy: PreemptLowerPriority\n"
+        "status:\n"
+        "  phase: Running\n";
+
+static void test_full_pod(void)
+{
+        struct pod_spec *s = parse_one(full_pod, "prod", "full");
+        const struct pod_container *c;
+
+        tap_ok(s != NULL, "a pod using every supported field is accepted");
+        if (!s)
+                return;
+        c = pod_spec_find_container(s, "app");
+        tap_ok(c && c->n_command == 2 && c->n_args == 1, "command and args");
+        tap_is_str(c ? c->env[1].value : NULL, "", "env value defaults to \"\"");
+        tap_is_str(c ? c->ports[0].protocol : NULL, "TCP", "port protocol defaults to TCP");
+        tap_is_str(c ? c->mounts[1].sub_path : NULL, "sub/dir", "subPath");
+        tap_ok(c && c->mounts[1].read_only && !c->mounts[0].read_only, "readOnly");
+        tap_is_str(s->volumes[0].size_limit, "64Mi", "sizeLimit");
+        tap_is_str(s->volumes[2].host_path_type, "", "hostPath type defaults to \"\"");
+        tap_is_int(s->restart_policy, POD_RESTART_ON_FAILURE, "restartPolicy OnFailure");
+        tap_ok(s->share_process_namespace && s->host_network && !s->enable_service_links, "pod booleans");
+        tap_ok(pod_spec_find_container(s, "nope") == NULL, "find_container of a missing name");
+        tap_is_str(pod_restart_policy_name(s->restart_policy), "OnFailure", "restart policy name");
+        pod_spec_free(s);
+}
+
+static void test_round_trip(void)
+{
+        struct pod_spec *s = parse_one(full_pod, "prod", NULL);
+        struct yval *y = s ? pod_spec_to_yval(s) : NULL;
+        char *json = y ? emit_json(y, true) : NULL, *compact = y ? emit_json(y, false) : NULL;
+        struct ydoc *docs = NULL;
+        size_t n = 0;
+        struct pfs_error err = { 0 };
+
+        tap_ok(json && yval_parse_stream(json, strlen(json), &docs, &n, &err) == 0 && n == 1,
+               "pretty JSON of the spec parses back");
+        tap_ok(n == 1 && yval_equal(docs[0].root, y), "and is equal");
+        ydoc_free_array(docs, n);
+        docs = NULL;
+        n = 0;
+        tap_ok(compact && yval_parse_stream(compact, strlen(compact), &docs, &n, &err) == 0 && n == 1 &&
+               yval_equal(docs[0].root, y), "compact JSON parses back equal");
+        ydoc_free_array(docs, n);
+        free(json);
+        free(compact);
+        yval_free(y);
+        pod_spec_free(s);
+}
+
+static void test_equal(void)
+{
+        static const char reformatted[] =
+                "# the same pod, written differently\n"
+                "kind: Pod\n"
+                "apiVersion: v1\n"
+                "spec: {containers: [{image: busybox, name: app, resources: {}, imagePullPolicy: Always}],"
+                " restartPolicy: Always, terminationGracePeriodSeconds: 30}\n"
+                "metadata: {labels: {b: \"2\", a: \"1\"}, name: web}\n";
+        static const char base[] = HDR CTR;
+        static const char labelled[] = "apiVersion: v1\nkind: Pod\nmetadata:\n  name: web\n"
+                                       "  labels: {a: \"1\", b: \"2\"}\nspec:\n" CTR;
+        static const char other_image[] = HDR "  containers:\n  - name: app\n    image: busybox:1\n";
+        struct pod_spec *a = parse_one(labelled, "default", NULL), *b = parse_one(reformatted, "default", NULL);
+        struct pod_spec *c = parse_one(base, "default", NULL), *d = parse_one(other_image, "default", NULL);
+
+        tap_ok(a && b && pod_spec_equal(a, b), "reformatted manifest with defaults spelled out is equal");
+        tap_ok(a && c && !pod_spec_equal(a, c), "a label change is a change");
+        tap_ok(c && d && !pod_spec_equal(c, d), "an image change is a change");
+        tap_ok(c && pod_spec_equal(c, c), "equal to itself");
+        pod_spec_free(a);
+        pod_spec_free(b);
+        pod_spec_free(c);
+        pod_spec_free(d);
+}
+
+static const char two_docs[] =
+        "# first\n"
+        "apiVersion: v1\nkind: Pod\nmetadata: {name: a}\nspec: {containers: [{name: c, image: busybox}]}\n"
+        "---\n"
+        "apiVersion: v1\nkind: Pod\nmetadata: {name: b}\nspec: {containers: [{name: c, image: busybox}]}\n"
+        "...\n";
+
+static void test_multi_doc(void)
+{
+        struct pfs_error err = { 0 };
+        struct pod_spec **pods = NULL;
+        size_t n = 0;
+        char *bad;
+
+        tap_ok(pod_manifest_parse(two_docs, strlen(two_docs), "m.yaml", "default", NULL, &pods, &n, &err) == 0 &&
+               n == 2, "two documents give two pods");
+        if (n == 2) {
+                tap_is_str(pods[0]->name, "a", "first pod");
+                tap_is_str(pods[1]->name, "b", "second pod");
+                tap_ok(!strncmp(pods[0]->source, "# first\napiVersion", 18), "first source keeps its comment");
+                tap_ok(!strncmp(pods[1]->source, "apiVersion: v1\nkind: Pod\nmetadata: {name: b}", 44),
+                       "second source starts after the --- line");
+        }
+        pod_spec_free_array(pods, n);
+        pods = NULL;
+        n = 0;
+        bad = xasprintf("%s---\napiVersion: v1\nkind: Pod\nmetadata: {name: c}\nspec: {containers: []}\n", two_docs);
+        tap_ok(pod_manifest_parse(bad, strlen(bad), "m.yaml", "default", NULL, &pods, &n, &err) == -EINVAL &&
+               !pods && n == 0, "one bad document rejects the whole stream");
+        tap_is_str(err.msg, "m.yaml: line 16: Pod \"c\" is invalid: spec.containers: Required value",
+                   "the bad document's message");
+        free(bad);
+        bad = xasprintf("%s---\napiVersion: v1\nkind: Pod\nmetadata: {name: a}\nspec: {containers: [{name: c, image: x}]}\n",
+                        two_docs);
+        tap_ok(pod_manifest_parse(bad, strlen(bad), "m.yaml", "default", NULL, &pods, &n, &err) == -EINVAL,
+               "the same name twice is rejected");
+        tap_is_str(err.msg, "m.yaml: line 15: Pod \"a\" is invalid: metadata.name: Duplicate value: \"a\": "
+                            "the document at line 2 has the same name", "duplicate name message");
+        free(bad);
+}
+
+static void test_hints(void)
+{
+        static const char no_name[] = "apiVersion: v1\nkind: Pod\nspec:\n" CTR;
+        static const char prod[] = "apiVersion: v1\nkind: Pod\nmetadata: {name: web, namespace: prod}\nspec:\n" CTR;
+        struct pfs_error err = { 0 };
+        struct pod_spec **pods = NULL, *s;
+        size_t n = 0;
+
+        s = parse_one(no_name, "dev", "web");
+        tap_ok(s && !strcmp(s->name, "web") && !strcmp(s->namespace, "dev"), "name and namespace from the hints");
+        pod_spec_free(s);
+        tap_ok(pod_manifest_parse(no_name, strlen(no_name), "spec.yaml", "default", NULL, &pods, &n, &err) ==
+               -EINVAL, "no name and no hint");
+        tap_is_str(err.msg, "spec.yaml: line 1: Pod \"\" is invalid: metadata.name: Required value: "
+                            "name or generateName is required", "missing name message");
+        tap_ok(pod_manifest_parse(prod, strlen(prod), "spec.yaml", "default", NULL, &pods, &n, &err) == -EINVAL,
+               "another namespace than the directory's");
+        tap_is_str(err.msg, "spec.yaml: line 3: Pod \"web\" is invalid: metadata.namespace: Invalid value: "
+                            "\"prod\": the namespace of the object does not match the namespace of the "
+                            "directory it was written to (default)", "namespace mismatch message");
+        tap_ok(pod_manifest_parse(prod, strlen(prod), "spec.yaml", "prod", "db", &pods, &n, &err) == -EINVAL,
+               "another name than the pod directory's");
+        tap_is_str(err.msg, "spec.yaml: line 3: Pod \"web\" is invalid: metadata.name: Invalid value: \"web\": "
+                            "the name of the object does not match the name of the pod directory it was written "
+                            "to (db)", "name mismatch message");
+}
+
+static void test_names(void)
+{
+        tap_ok(pod_name_is_dns1123_label("web-1"), "web-1 is a label");
+        tap_ok(!pod_name_is_dns1123_label("web.1"), "web.1 is not a label");
+        tap_ok(!pod_name_is_dns1123_label("-web"), "-web is not a label");
+        tap_ok(!pod_name_is_dns1123_label(""), "\"\" is not a label");
+        tap_ok(pod_name_is_dns1123_subdomain("web.example"), "web.example is a subdomain");
+        tap_ok(!pod_name_is_dns1123_subdomain(".."), ".. is not a subdomain");
+        tap_ok(!pod_name_is_dns1123_subdomain("a/b"), "a/b is not a subdomain");
+        tap_ok(!pod_name_is_dns1123_subdomain("a..b"), "a..b is not a subdomain");
+}
+
+int main(void)
+{
+        test_bad_manifests();
+        test_kubectl_run_defaults();
+        test_pull_policy();
+        test_full_pod();
+        test_round_trip();
+        test_equal();
+        test_multi_doc();
+        test_hints();
+        test_names();
+        return tap_done();
+}

@@ -1,0 +1,321 @@
+/* Unit tests of the value tree: core-schema typing, limits, document ranges,
+ * JSON escaping and layout, YAML quoting, and round trips through the parser. */
+#include <errno.h>
+#include <math.h>
+#include <string.h>
+#include "pfs/yval.h"
+#include "tap.h"
+
+static struct yval *parse1(const char *text, struct pfs_error *err)
+{
+        struct ydoc *docs = NULL;
+        size_t n = 0;
+        struct yval *root;
+
+        if (yval_parse_stream(text, strlen(text), &docs, &n, err) < 0 || n != 1)
+                return NULL;
+        root = docs[0].root;
+        docs[0].root = NULL;
+        ydoc_free_array(docs, n);
+        return root;
+}
+
+static char *json(const struct yval *v, bool pretty)
+{
+        struct pfs_buf b = { 0 };
+
+        yval_emit_json(v, pretty, &b);
+        return pfs_buf_steal(&b);
+}
+
+static char *yaml(const struct yval *v)
+{
+        struct pfs_buf b = { 0 };
+
+        yval_emit_yaml(v, &b);
+        return pfs_buf_steal(&b);
+}
+
+static void test_typing(void)
+{
+        static const struct { const char *text, *want; } cases[] = {
+                { "~", "null" }, { "null", "null" }, { "Null", "null" }, { "NULL", "null" }, { "", "null" },
+                { "true", "true" }, { "False", "false" }, { "TRUE", "true" },
+                { "yes", "\"yes\"" }, { "on", "\"on\"" }, { "tRue", "\"tRue\"" },
+                { "0", "0" }, { "-12", "-12" }, { "+7", "7" }, { "0o17", "15" }, { "0x1F", "31" },
+                { "0755", "755" }, { "9223372036854775807", "9223372036854775807" },
+                { "1.5", "1.5" }, { "-.5", "-0.5" }, { "1e3", "1000.0" }, { "1.5e-7", "1.5e-07" }, { "123456789.125", "123456789.125" }, { "2.", "2.0" },
+                { ".inf", "null" }, { ".nan", "null" },
+                { "'true'", "\"true\"" }, { "\"12\"", "\"12\"" }, { "!!str 12", "\"12\"" },
+                { "1_000", "\"1_000\"" }, { "0b101", "\"0b101\"" }, { "1:20", "\"1:20\"" },
+                { "64Mi", "\"64Mi\"" }, { "hello world", "\"hello world\"" },
+                { "\"a\\tb\\u00e9\"", "\"a\\tbé\"" },
+        };
+
+        for (size_t i = 0; i < sizeof(cases) / sizeof(cases[0]); i++) {
+                char *text = xasprintf("v: %s\n", cases[i].text);
+                struct pfs_error err = { 0 };
+                struct yval *root = parse1(text, &err);
+                char *got = root ? json(yval_map_get(root, "v"), false) : xstrdup(err.msg);
+                char name[96];
+
+                snprintf(name, sizeof(name), "scalar %s", cases[i].text);
+                tap_is_str(got, cases[i].want, name);
+                free(got);
+                free(text);
+                yval_free(root);
+        }
+}
+
+static void test_types_and_lines(void)
+{
+        struct pfs_error err = { 0 };
+        struct yval *root = parse1("# comment\na: 1\nb:\n  - x\n  - {c: 2.5}\nd: \"s\"\n", &err);
+        const struct yval *b;
+
+        tap_ok(root && root->type == YVAL_MAP && root->map.n == 3, "a map of three");
+        if (!root)
+                return;
+        tap_is_int(yval_map_get(root, "a")->type, YVAL_INT, "a is an integer");
+        tap_is_int(yval_map_get(root, "a")->line, 2, "a is on line 2");
+        b = yval_map_get(root, "b");
+        tap_ok(b && b->type == YVAL_LIST && b->list.n == 2, "b is a list of two");
+        tap_is_int(b->list.items[1]->line, 5, "b[1] is on line 5");
+        tap_is_int(yval_map_member(root, "d")->line, 6, "member line");
+        tap_ok(yval_map_get(b->list.items[1], "c")->type == YVAL_FLOAT, "c is a float");
+        tap_is_str(yval_get_str(root, "d", NULL), "s", "get_str");
+        tap_is_str(yval_get_str(root, "a", "def"), "def", "get_str of another type gives the default");
+        tap_is_int(yval_get_int(root, "a", 0), 1, "get_int");
+        tap_ok(yval_get_bool(root, "zz", true), "get_bool default");
+        tap_is_str(yval_type_name(YVAL_MAP), "object", "type name of a map");
+        tap_is_str(yval_type_name(YVAL_LIST), "array", "type name of a list");
+        yval_free(root);
+}
+
+static void expect_error(const char *text, size_t len, int code, const char *msg, const char *name)
+{
+        struct pfs_error err = { 0 };
+        struct ydoc *docs = NULL;
+        size_t n = 0;
+        int r = yval_parse_stream(text, len, &docs, &n, &err);
+
+        tap_ok(r == -code && docs == NULL, "%s: rejected", name);
+        tap_is_str(err.msg, msg, name);
+}
+
+static void test_rejections(void)
+{
+        char *deep, *big;
+        struct pfs_error err = { 0 };
+        struct yval *root;
+
+        expect_error("a: 1\nb: 2\na: 3\n", 15, EINVAL, "line 3: duplicate key \"a\"", "duplicate key");
+        expect_error("a: &x 1\n", 8, EINVAL, "line 1: YAML anchors and aliases are not supported", "anchor");
+        expect_error("a: [1, 2\n", 9, EINVAL,
+                     "line 2: YAML syntax error: did not find expected ',' or ']' while parsing a flow sequence",
+                     "syntax error");
+        expect_error("a: !!int x\n", 11, EINVAL, "line 1: invalid !!int value \"x\"", "bad !!int");
+        expect_error("a: !foo x\n", 10, EINVAL, "line 1: unsupported YAML tag \"!foo\"", "unknown tag");
+        expect_error("? [a]\n: 1\n", 10, EINVAL, "line 1: a mapping key must be a scalar", "complex key");
+        /* 64 levels are fine, 65 are not. */
+        deep = xasprintf("%.64s%.64s", "[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[",
+                         "]]]]]]]]]]]]]]]]]]]]]]]]]]]]]]]]]]]]]]]]]]]]]]]]]]]]]]]]]]]]]]]]");
+        root = parse1(deep, &err);
+        tap_ok(root != NULL, "64 levels of nesting are accepted");
+        yval_free(root);
+        free(deep);
+        deep = xasprintf("[%.64s%.64s]", "[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[",
+                         "]]]]]]]]]]]]]]]]]]]]]]]]]]]]]]]]]]]]]]]]]]]]]]]]]]]]]]]]]]]]]]]]");
+        expect_error(deep, strlen(deep), EINVAL, "line 1: nesting deeper than 64 levels", "65 levels");
+        free(deep);
+        big = xmalloc(YVAL_MAX_INPUT + 2);
+        memset(big, ' ', YVAL_MAX_INPUT + 1);
+        big[YVAL_MAX_INPUT + 1] = '\0';
+        expect_error(big, YVAL_MAX_INPUT + 1, EFBIG, "input is larger than the limit of 1 MiB (1048576 bytes)",
+                     "larger than 1 MiB");
+        free(big);
+}
+
+static void test_documents(void)
+{
+        static const char text[] = "# one\na: 1\n---\nb: 2\n...\n---\n# empty\n---\nc: é\n";
+        struct pfs_error err = { 0 };
+        struct ydoc *d = NULL;
+        size_t n = 0;
+
+        tap_ok(yval_parse_stream(text, strlen(text), &d, &n, &err) == 0 && n == 4, "four documents");
+        if (n != 4)
+                return;
+        tap_ok(d[0].start == 0 && !strncmp(text + d[0].end, "---\nb", 5), "first document's range");
+        tap_ok(!strncmp(text + d[1].start, "---\nb: 2\n...\n", d[1].end - d[1].start), "second document's range");
+        tap_ok(d[2].root == NULL, "an empty document has no root");
+        tap_is_int(d[3].line, 8, "fourth document's line");
+        tap_ok(d[3].end == strlen(text) && !strcmp(text + d[3].start, "---\nc: é\n"),
+               "last document runs to the end (bytes, not characters)");
+        tap_is_str(yval_get_str(d[3].root, "c", NULL), "é", "UTF-8 value");
+        ydoc_free_array(d, n);
+        tap_ok(yval_parse_stream("", 0, &d, &n, &err) == 0 && n == 0, "empty input has no documents");
+        ydoc_free_array(d, n);
+}
+
+static struct yval *sample(void)
+{
+        struct yval *m = yval_new_map(), *l, *inner;
+
+        yval_map_set(m, "name", yval_new_str("web"));
+        l = yval_map_set(m, "items", yval_new_list());
+        yval_list_push(l, yval_new_int(-3));
+        yval_list_push(l, yval_new_bool(false));
+        yval_list_push(l, yval_new_null());
+        inner = yval_list_push(l, yval_new_map());
+        yval_map_set(inner, "x", yval_new_float(0.1));
+        yval_map_set(inner, "y", yval_new_list());
+        yval_map_set(m, "empty", yval_new_map());
+        return m;
+}
+
+static void test_json(void)
+{
+        static const char raw[] = "q\"b\\s/\b\f\n\r\t\x01\x1f\x7f é€😀 \xff end";
+        static const char cooked[] = "q\"b\\s/\b\f\n\r\t\x01\x1f\x7f é€😀 \xef\xbf\xbd end";
+        struct yval *m = sample(), *s, *back;
+        struct pfs_error err = { 0 };
+        char *out;
+
+        out = json(m, true);
+        tap_is_str(out,
+                   "{\n"
+                   "  \"name\": \"web\",\n"
+                   "  \"items\": [\n"
+                   "    -3,\n"
+                   "    false,\n"
+                   "    null,\n"
+                   "    {\n"
+                   "      \"x\": 0.1,\n"
+                   "      \"y\": []\n"
+                   "    }\n"
+                   "  ],\n"
+                   "  \"empty\": {}\n"
+                   "}\n", "pretty JSON layout");
+        back = parse1(out, &err);
+        tap_ok(back && yval_equal(back, m), "pretty JSON parses back equal");
+        yval_free(back);
+        free(out);
+        out = json(m, false);
+        tap_is_str(out, "{\"name\":\"web\",\"items\":[-3,false,null,{\"x\":0.1,\"y\":[]}],\"empty\":{}}", "compact JSON");
+        free(out);
+        yval_free(m);
+
+        s = yval_new_strn(raw, sizeof(raw) - 1);
+        out = json(s, false);
+        tap_is_str(out, "\"q\\\"b\\\\s/\\b\\f\\n\\r\\t\\u0001\\u001f\\u007f é€😀 \\ufffd end\"", "JSON string escapes");
+        back = parse1(out, &err);
+        tap_ok(back && back->type == YVAL_STRING && back->str.len == sizeof(cooked) - 1 &&
+               !memcmp(back->str.s, cooked, sizeof(cooked) - 1),
+               "escaped string parses back (invalid byte as U+FFFD)");
+        yval_free(back);
+        free(out);
+        yval_free(s);
+}
+
+static void test_yaml_quoting(void)
+{
+        static const struct { const char *s, *want; } cases[] = {
+                { "plain", "plain" }, { "", "''" }, { "true", "'true'" }, { "yes", "'yes'" }, { "No", "'No'" },
+                { "null", "'null'" }, { "~", "'~'" }, { "123", "'123'" }, { "1.5", "'1.5'" }, { "0x1F", "'0x1F'" },
+                { "1e3", "'1e3'" }, { ".inf", "'.inf'" }, { "1:20", "'1:20'" }, { "a: b", "'a: b'" },
+                { "a:b", "a:b" }, { "x:", "'x:'" }, { "a #b", "'a #b'" }, { "a#b", "a#b" }, { "#c", "'#c'" },
+                { "-c", "-c" }, { "--flag=1", "--flag=1" }, { "- x", "'- x'" }, { "-", "'-'" }, { "---", "'---'" },
+                { "-1", "'-1'" }, { "?x", "'?x'" }, { ":x", "':x'" }, { "[a]", "'[a]'" }, { "{a}", "'{a}'" },
+                { "*ref", "'*ref'" }, { "&a", "'&a'" }, { "!tag", "'!tag'" }, { "|x", "'|x'" }, { ">x", "'>x'" },
+                { "%x", "'%x'" }, { "@x", "'@x'" }, { "`x", "'`x'" }, { "'q'", "'''q'''" }, { "\"q\"", "'\"q\"'" },
+                { " lead", "' lead'" }, { "trail ", "'trail '" }, { "it's", "it's" }, { "é", "é" },
+                { "64Mi", "64Mi" }, { "busybox:1.36", "busybox:1.36" }, { "/dev/termination-log", "/dev/termination-log" },
+                { "line\nbreak", "\"line\\nbreak\"" }, { "tab\there", "\"tab\\there\"" }, { "echo $A", "echo $A" },
+                { "1.36-alpine", "1.36-alpine" }, { "a, b", "a, b" }, { "=", "'='" }, { "<<", "'<<'" },
+        };
+
+        for (size_t i = 0; i < sizeof(cases) / sizeof(cases[0]); i++) {
+                struct yval *m = yval_new_map(), *back;
+                struct pfs_error err = { 0 };
+                char *out, *want, name[96];
+
+                yval_map_set(m, "k", yval_new_str(cases[i].s));
+                out = yaml(m);
+                want = xasprintf("k: %s\n", cases[i].want);
+                snprintf(name, sizeof(name), "YAML of \"%s\"", cases[i].s);
+                tap_is_str(out, want, name);
+                back = parse1(out, &err);
+                tap_ok(back && yval_equal(back, m), "%s reads back as the same string", name);
+                yval_free(back);
+                free(out);
+                free(want);
+                yval_free(m);
+        }
+}
+
+static void test_yaml_layout(void)
+{
+        struct yval *m = sample(), *back, *key = yval_new_map();
+        struct pfs_error err = { 0 };
+        char *out = yaml(m);
+
+        tap_is_str(out,
+                   "name: web\n"
+                   "items:\n"
+                   "- -3\n"
+                   "- false\n"
+                   "- null\n"
+                   "- x: 0.1\n"
+                   "  'y': []\n"
+                   "empty: {}\n", "block YAML layout (lists at the key's column, like kubectl)");
+        back = parse1(out, &err);
+        tap_ok(back && yval_equal(back, m), "YAML parses back equal");
+        yval_free(back);
+        free(out);
+        yval_free(m);
+
+        yval_map_set(key, "123", yval_new_list());
+        yval_list_push(yval_list_push((struct yval *)yval_map_get(key, "123"), yval_new_list()), yval_new_str("a"));
+        out = yaml(key);
+        tap_is_str(out, "'123':\n- - a\n", "numeric key is quoted; nested lists");
+        back = parse1(out, &err);
+        tap_ok(back && yval_equal(back, key), "reads back equal");
+        yval_free(back);
+        free(out);
+        yval_free(key);
+}
+
+static void test_tree_ops(void)
+{
+        struct yval *m = sample(), *c;
+
+        c = yval_clone(m);
+        tap_ok(yval_equal(m, c), "clone is equal");
+        yval_map_set(c, "name", yval_new_str("db"));
+        tap_ok(!yval_equal(m, c), "replaced value differs");
+        tap_is_int(c->map.n, 3, "replacing keeps the member count");
+        tap_is_str(c->map.m[0].key, "name", "and the position");
+        yval_free(c);
+        c = yval_new_map();
+        yval_map_set(c, "empty", yval_new_map());
+        yval_map_set(c, "items", yval_clone(yval_map_get(m, "items")));
+        yval_map_set(c, "name", yval_new_str("web"));
+        tap_ok(yval_equal(m, c), "maps compare regardless of key order");
+        yval_free(c);
+        tap_ok(!yval_equal(yval_map_get(m, "items"), NULL), "NULL differs from a value");
+        yval_free(m);
+}
+
+int main(void)
+{
+        test_typing();
+        test_types_and_lines();
+        test_rejections();
+        test_documents();
+        test_json();
+        test_yaml_quoting();
+        test_yaml_layout();
+        test_tree_ops();
+        return tap_done();
+}
