@@ -12,6 +12,7 @@
 #include <string.h>
 #include <sys/mount.h>
 #include <sys/stat.h>
+#include <sys/syscall.h>
 #include <sys/wait.h>
 #include <unistd.h>
 #include "pfs/util.h"
@@ -166,6 +167,11 @@ static int run(struct pod_container *c, char *out, size_t outsz, struct pfs_erro
         waitid((idtype_t)P_PIDFD, (id_t)pidfd, &si, WEXITED);
         close(pidfd);
         return si.si_code == CLD_EXITED ? si.si_status : 128 + si.si_status;
+}
+
+static int pidfd_open_or(pid_t pid)
+{
+        return (int)syscall(SYS_pidfd_open, pid, 0);
 }
 
 static void ns_link(pid_t pid, const char *ns, char buf[static 64])
@@ -461,6 +467,61 @@ static void test_share_pid(void)
         tap_ok(strncmp(out, "1\n", 2) != 0 && strstr(out, "\npause\n"), "containers share the pid namespace of pause");
 }
 
+/* No orphans: when the sandbox dies, its containers and the pause process die too. */
+static void test_sandbox_death(void)
+{
+        int p[2], status, fds[2];
+        pid_t sandbox, pids[2] = { 0, 0 };
+        ssize_t n;
+        bool all_gone = true;
+
+        if (pipe(p) < 0)
+                return;
+        sandbox = fork();
+        if (sandbox == 0) {
+                struct pfs_error err = { 0 };
+                struct pod_spec sp = pod;
+                struct pod_container *c = ctr_new("long", "exec sleep 1000");
+                struct ctr_launch l = {
+                        .pod = &sp, .ctr = c, .ns = &the_ns, .rootfs = rootfs,
+                        .volumes_dir = volumes, .cgroup_fd = -1, .stdout_fd = 2, .stderr_fd = 2,
+                };
+                pid_t out[2];
+                int pidfd;
+
+                close(p[0]);
+                sp.share_process_namespace = true;
+                if (pod_ns_setup(&sp, &the_ns, &err) < 0 || ctr_spawn(&l, &out[0], &pidfd, &err) < 0)
+                        _exit(1);
+                out[1] = the_ns.pause_pid;
+                if (write(p[1], out, sizeof(out)) < 0)
+                        _exit(1);
+                for (;;)
+                        pause();
+        }
+        close(p[1]);
+        n = read(p[0], pids, sizeof(pids));
+        close(p[0]);
+        tap_ok(n == sizeof(pids), "a sandbox with a running container and a pause process");
+        if (n != sizeof(pids)) {
+                kill(sandbox, SIGKILL);
+                waitpid(sandbox, &status, 0);
+                return;
+        }
+        fds[0] = pidfd_open_or(pids[0]);
+        fds[1] = pidfd_open_or(pids[1]);
+        kill(sandbox, SIGKILL);
+        waitpid(sandbox, &status, 0);
+        for (int i = 0; i < 2; i++) {
+                struct pollfd pfd = { .fd = fds[i], .events = POLLIN };
+
+                all_gone &= fds[i] >= 0 && poll(&pfd, 1, 2000) == 1;
+                if (fds[i] >= 0)
+                        close(fds[i]);
+        }
+        tap_ok(all_gone, "killing the sandbox kills its container and its pause process");
+}
+
 int main(void)
 {
         struct pfs_error err = { 0 };
@@ -503,6 +564,7 @@ int main(void)
         test_cgroup(POD_CGROUP_AUTO);
         test_cgroup(POD_CGROUP_V1);
         test_share_pid();
+        test_sandbox_death();
         pod_volumes_release(&pod, volumes);
         sh("rm -rf %s", tmpdir);
         tfree_all();
