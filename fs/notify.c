@@ -89,10 +89,12 @@ static void run_item(struct notifier *nt, const struct notify_item *it)
                 close(fd);
                 return;
         case NOTIFY_MKDIR:
-                (void)mkdir(path, 0755);
+                if (mkdir(path, 0755) < 0)
+                        pfs_log(LOG_DEBUG, "notifier: mkdir %s: %m", it->path);
                 return;
         case NOTIFY_RMDIR:
-                (void)rmdir(path);
+                if (rmdir(path) < 0)
+                        pfs_log(LOG_DEBUG, "notifier: rmdir %s: %m", it->path);
                 return;
         }
 }

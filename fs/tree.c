@@ -382,6 +382,16 @@ int node_stat(struct podfs *fs, struct node *n, struct stat *st)
         }
         /* everything inside a pod dir */
         r = pod_ref_get(fs, n->ns, n->pod, &ref);
+        if (r < 0 && n->kind == NODE_POD) {
+                /* a pod dir that is gone, until the notifier rmdirs it */
+                struct name_ent *e = name_ent_get(fs, n->ns, n->pod, false);
+
+                if (e && e->tomb && e->epoch == n->epoch) {
+                        st->st_mode = S_IFDIR | 0755;
+                        st->st_nlink = 2;
+                        return 0;
+                }
+        }
         if (r < 0)
                 return r;
         st->st_uid = ref.owner;
