@@ -120,6 +120,15 @@ int pod_view_load_at(int pod_dirfd, struct pod_view **ret_view, struct pfs_error
 
 /* ---- pod files ---- */
 
+/* The content and its length; "" (not NULL) when nothing was rendered. */
+static char *buf_steal(struct pfs_buf *out, size_t *ret_len)
+{
+        pfs_buf_append(out, "", 0);     /* allocates and terminates even when empty */
+        if (ret_len)
+                *ret_len = out->len;
+        return pfs_buf_steal(out);
+}
+
 static void render_conditions(const struct pod_status *st, struct pfs_buf *out)
 {
         for (int t = 0; t < POD_COND__MAX; t++) {
@@ -244,9 +253,7 @@ char *pod_view_render(const struct pod_view *v, enum pod_file f, size_t *ret_len
                 render_events(v, &out);
                 break;
         }
-        if (ret_len)
-                *ret_len = out.len;
-        return pfs_buf_steal(&out);
+        return buf_steal(&out, ret_len);
 }
 
 /* ---- containers/<c>/ ---- */
@@ -345,9 +352,7 @@ char *pod_view_render_container(const struct pod_view *v, const char *ctr, enum 
         if (idx == v->spec->n_containers)
                 return NULL;
         render_ctr_file(v, idx, pod_status_find(v->status, ctr), f, &out);
-        if (ret_len)
-                *ret_len = out.len;
-        return pfs_buf_steal(&out);
+        return buf_steal(&out, ret_len);
 }
 
 /* ---- change detection ---- */
