@@ -202,13 +202,6 @@ static int ctr_status_from_yval(const struct yval *v, struct ctr_status *c, stru
         return 0;
 }
 
-static int pod_ip_from_yval(const struct yval *v, struct pod_status *st)
-{
-        st->host_ip = get_dup(v, "hostIP");
-        st->pod_ip = get_dup(v, "podIP");
-        return 0;
-}
-
 static int lists_from_yval(const struct yval *v, struct pod_status *st, struct pfs_error *err)
 {
         const struct yval *l = yval_map_get(v, "conditions");
@@ -246,7 +239,8 @@ int pod_status_from_yval(const struct yval *v, struct pod_status **ret_st, struc
         st->reason = get_dup(v, "reason");
         st->message = get_dup(v, "message");
         st->qos_class = get_dup(v, "qosClass");
-        pod_ip_from_yval(v, st);
+        st->host_ip = get_dup(v, "hostIP");
+        st->pod_ip = get_dup(v, "podIP");
         r = get_time(v, "startTime", &st->start_time, err);
         if (r >= 0)
                 r = lists_from_yval(v, st, err);

@@ -6,6 +6,7 @@
 #include <string.h>
 #include <sys/file.h>
 #include <sys/stat.h>
+#include <sys/wait.h>
 #include "pfs/store.h"
 #include "pfs/util.h"
 #include "tap.h"
@@ -87,6 +88,34 @@ static void test_events(int dfd)
         pod_events_free(ev, n);
 }
 
+/* Both sides append at once: every record must stay whole. */
+static void test_events_concurrent(int dfd)
+{
+        struct pod_event *ev = NULL;
+        size_t n = 0, whole = 0;
+        int status, ok = 0;
+
+        unlinkat(dfd, "events", 0);
+        for (int p = 0; p < 4; p++) {
+                pid_t pid = fork();
+
+                if (pid == 0) {
+                        for (int i = 0; i < 100; i++)
+                                pod_event_append_at(dfd, "Normal", "Pulled", "spec.containers{app}", "kubelet",
+                                                    "Container image \"busybox\" already present on machine", NULL);
+                        _exit(0);
+                }
+        }
+        while (wait(&status) > 0)
+                ok += WIFEXITED(status) && WEXITSTATUS(status) == 0;
+        tap_is_int(ok, 4, "events: 4 writers done");
+        pod_events_read_at(dfd, &ev, &n, NULL);
+        for (size_t i = 0; i < n; i++)
+                whole += !strcmp(ev[i].message, "Container image \"busybox\" already present on machine");
+        tap_is_int((long long)whole, 400, "events: 400 whole records from 4 concurrent writers");
+        pod_events_free(ev, n);
+}
+
 static void test_sandbox(int dfd)
 {
         struct pod_sandbox_file f = {.pid = 4242, .starttime = 777};
@@ -129,6 +158,7 @@ int main(void)
                 return tap_done();
         test_meta(dfd);
         test_events(dfd);
+        test_events_concurrent(dfd);
         test_sandbox(dfd);
         tap_is_str(logdir, "default_web_u-1", "log dir name");
         pfs_rm_rf_at(AT_FDCWD, dir, NULL);
