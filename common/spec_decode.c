@@ -265,8 +265,26 @@ static void decode_mount(struct spec_errs *e, const struct yval *v, const char *
 
 static const struct field port_fields[] = {
         { "name", FLD_OK }, { "containerPort", FLD_OK }, { "protocol", FLD_OK },
-        { "hostPort", FLD_TODO }, { "hostIP", FLD_TODO },
+        { "hostPort", FLD_OK }, { "hostIP", FLD_TODO },
 };
+
+/* With hostNetwork the API server defaults hostPort to containerPort (and
+ * podfs shows it so); any other hostPort would need port forwarding. */
+static void decode_host_port(struct spec_errs *e, const struct yval *v, const char *p, int32_t container_port)
+{
+        int64_t host_port = get_int(e, v, "hostPort", p, INT32_MIN, INT32_MAX, 0);
+        const struct yval *spec = yval_map_get(e->root, "spec");
+        const struct yval *hn = yval_map_get(spec, "hostNetwork");
+        _cleanup_free_ char *hp = spec_path_key(p, "hostPort");
+
+        if (host_port == 0)
+                return;
+        if (!hn || hn->type != YVAL_BOOL || !hn->b)
+                spec_err_forbidden(e, hp, "not supported by podfs yet");
+        else if (host_port != container_port)
+                spec_err_invalid_int(e, hp, (long long)host_port,
+                                     "must match `containerPort` when `hostNetwork` is true");
+}
 
 static void decode_port(struct spec_errs *e, const struct yval *v, const char *p, struct pod_port *port)
 {
@@ -274,6 +292,7 @@ static void decode_port(struct spec_errs *e, const struct yval *v, const char *p
         port->name = get_str(e, v, "name", p);
         port->container_port = (int32_t)get_int(e, v, "containerPort", p, INT32_MIN, INT32_MAX, 0);
         port->protocol = get_str(e, v, "protocol", p);
+        decode_host_port(e, v, p, port->container_port);
 }
 
 /* Decode list KEY of objects into a new array with fn (one element per object). */
@@ -385,25 +404,19 @@ static void decode_host_path(struct spec_errs *e, const struct yval *v, const ch
         vol->host_path_type = get_str(e, v, "type", p);
 }
 
+/* Sources in the order the API server checks them (the second one found is
+ * the one reported as "more than 1 volume type"). */
 static const struct field volume_fields[] = {
-        { "name", FLD_OK }, { "hostPath", FLD_OK }, { "emptyDir", FLD_OK },
-        { "gcePersistentDisk", FLD_TODO }, { "awsElasticBlockStore", FLD_TODO }, { "gitRepo", FLD_TODO },
+        { "name", FLD_OK }, { "emptyDir", FLD_OK }, { "hostPath", FLD_OK },
+        { "gitRepo", FLD_TODO }, { "gcePersistentDisk", FLD_TODO }, { "awsElasticBlockStore", FLD_TODO },
         { "secret", FLD_TODO }, { "nfs", FLD_TODO }, { "iscsi", FLD_TODO }, { "glusterfs", FLD_TODO },
-        { "persistentVolumeClaim", FLD_TODO }, { "rbd", FLD_TODO }, { "flexVolume", FLD_TODO },
-        { "cinder", FLD_TODO }, { "cephfs", FLD_TODO }, { "flocker", FLD_TODO }, { "downwardAPI", FLD_TODO },
-        { "fc", FLD_TODO }, { "azureFile", FLD_TODO }, { "configMap", FLD_TODO }, { "vsphereVolume", FLD_TODO },
-        { "quobyte", FLD_TODO }, { "azureDisk", FLD_TODO }, { "photonPersistentDisk", FLD_TODO },
-        { "projected", FLD_TODO }, { "portworxVolume", FLD_TODO }, { "scaleIO", FLD_TODO },
-        { "storageos", FLD_TODO }, { "csi", FLD_TODO }, { "ephemeral", FLD_TODO }, { "image", FLD_TODO },
+        { "flocker", FLD_TODO }, { "persistentVolumeClaim", FLD_TODO }, { "rbd", FLD_TODO },
+        { "quobyte", FLD_TODO }, { "cinder", FLD_TODO }, { "cephfs", FLD_TODO }, { "downwardAPI", FLD_TODO },
+        { "fc", FLD_TODO }, { "flexVolume", FLD_TODO }, { "configMap", FLD_TODO }, { "azureFile", FLD_TODO },
+        { "vsphereVolume", FLD_TODO }, { "photonPersistentDisk", FLD_TODO }, { "portworxVolume", FLD_TODO },
+        { "azureDisk", FLD_TODO }, { "storageos", FLD_TODO }, { "projected", FLD_TODO }, { "scaleIO", FLD_TODO },
+        { "csi", FLD_TODO }, { "ephemeral", FLD_TODO }, { "image", FLD_TODO },
 };
-
-static bool is_volume_source(const char *key)
-{
-        for (size_t i = 1; i < ARRAY_SIZE(volume_fields); i++)
-                if (!strcmp(key, volume_fields[i].name))
-                        return true;
-        return false;
-}
 
 static void decode_volume_source(struct spec_errs *e, const struct ymember *m, const char *p,
                                  struct pod_volume *vol)
@@ -430,11 +443,11 @@ static void decode_volume(struct spec_errs *e, const struct yval *v, const char 
 
         check_fields(e, v, p, volume_fields, ARRAY_SIZE(volume_fields));
         vol->name = get_str(e, v, "name", p);
-        for (size_t i = 0; i < v->map.n; i++) {
-                const struct ymember *m = &v->map.m[i];
+        for (size_t i = 1; i < ARRAY_SIZE(volume_fields); i++) {
+                const struct ymember *m = yval_map_member(v, volume_fields[i].name);
                 _cleanup_free_ char *mp = NULL;
 
-                if (!is_volume_source(m->key) || !m->val || m->val->type == YVAL_NULL)
+                if (!m || !m->val || m->val->type == YVAL_NULL)
                         continue;
                 if (++n_src == 1) {
                         decode_volume_source(e, m, p, vol);
@@ -465,7 +478,7 @@ static const struct field spec_fields[] = {
         { "readinessGates", FLD_TODO }, { "runtimeClassName", FLD_TODO }, { "overhead", FLD_TODO },
         { "topologySpreadConstraints", FLD_TODO }, { "setHostnameAsFQDN", FLD_TODO }, { "os", FLD_TODO },
         { "hostUsers", FLD_TODO }, { "schedulingGates", FLD_TODO }, { "resourceClaims", FLD_TODO },
-        { "resources", FLD_TODO },
+        { "resources", FLD_TODO }, { "hostnameOverride", FLD_TODO },
 };
 
 static void decode_pod_spec(struct spec_errs *e, const struct yval *v, struct pod_spec *s)

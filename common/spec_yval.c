@@ -70,7 +70,7 @@ static struct yval *strv_to_yval(char *const *v, size_t n)
         return l;
 }
 
-static void ports_to_yval(const struct pod_container *c, struct yval *ctr)
+static void ports_to_yval(const struct pod_container *c, bool host_network, struct yval *ctr)
 {
         struct yval *l = yval_map_set(ctr, "ports", yval_new_list());
 
@@ -79,6 +79,8 @@ static void ports_to_yval(const struct pod_container *c, struct yval *ctr)
 
                 if (c->ports[i].name && *c->ports[i].name)
                         yval_map_set(p, "name", yval_new_str(c->ports[i].name));
+                if (host_network)
+                        yval_map_set(p, "hostPort", yval_new_int(c->ports[i].container_port));
                 yval_map_set(p, "containerPort", yval_new_int(c->ports[i].container_port));
                 yval_map_set(p, "protocol", yval_new_str(c->ports[i].protocol ? c->ports[i].protocol : "TCP"));
         }
@@ -121,7 +123,7 @@ static void map_set_str_opt(struct yval *map, const char *key, const char *value
 }
 
 /* Field order of the Go Container type, omitempty as the API server does. */
-static struct yval *container_to_yval(const struct pod_container *c)
+static struct yval *container_to_yval(const struct pod_container *c, bool host_network)
 {
         struct yval *y = yval_new_map();
 
@@ -133,7 +135,7 @@ static struct yval *container_to_yval(const struct pod_container *c)
                 yval_map_set(y, "args", strv_to_yval(c->args, c->n_args));
         map_set_str_opt(y, "workingDir", c->working_dir);
         if (c->n_ports)
-                ports_to_yval(c, y);
+                ports_to_yval(c, host_network, y);
         if (c->n_env)
                 env_to_yval(c, y);
         yval_map_set(y, "resources", yval_new_map());
@@ -191,7 +193,7 @@ struct yval *pod_spec_to_yval(const struct pod_spec *s)
         }
         l = yval_map_set(y, "containers", yval_new_list());
         for (size_t i = 0; i < s->n_containers; i++)
-                yval_list_push(l, container_to_yval(&s->containers[i]));
+                yval_list_push(l, container_to_yval(&s->containers[i], s->host_network));
         pod_fields_to_yval(s, y);
         return y;
 }

@@ -128,6 +128,11 @@ static const struct bad bad_manifests[] = {
           INVALID(10, "web") "spec.containers[0].ports[0].containerPort: Invalid value: \"80\": must be an integer" },
         { POD "    ports:\n    - {name: http, containerPort: 80}\n    - {name: http, containerPort: 81}\n",
           INVALID(11, "web") "spec.containers[0].ports[1].name: Duplicate value: \"http\"" },
+        { POD "    ports:\n    - {containerPort: 80, hostPort: 8080}\n",
+          INVALID(10, "web") "spec.containers[0].ports[0].hostPort: Forbidden: not supported by podfs yet" },
+        { HDR "  hostNetwork: true\n" CTR "    ports:\n    - {containerPort: 80, hostPort: 8080}\n",
+          INVALID(11, "web") "spec.containers[0].ports[0].hostPort: Invalid value: 8080: must match "
+                             "`containerPort` when `hostNetwork` is true" },
         { HDR "  dnsPolicy: None\n" CTR,
           INVALID(6, "web") "spec.dnsConfig: Required value: must provide `dnsConfig` when `dnsPolicy` is None" },
         { HDR "  dnsPolicy: Cluster\n" CTR,
@@ -493,6 +498,29 @@ static void test_hints(void)
                             "to (db)", "name mismatch message");
 }
 
+static void test_other_syntaxes(void)
+{
+        static const char json[] =
+                "{\n  \"apiVersion\": \"v1\",\n  \"kind\": \"Pod\",\n  \"metadata\": {\"name\": \"j\"},\n"
+                "  \"spec\": {\"hostNetwork\": true, \"containers\": [{\"name\": \"a\", \"image\": \"busybox\","
+                " \"ports\": [{\"containerPort\": 80, \"hostPort\": 80}]}]}\n}\n";
+        static const char crlf[] = "apiVersion: v1\r\nkind: Pod\r\nmetadata:\r\n  name: c\r\nspec:\r\n"
+                                   "  containers:\r\n  - name: a\r\n    image: busybox\r\n";
+        struct pod_spec *s = parse_one(json, "default", NULL);
+        struct yval *y = s ? pod_spec_to_yval(s) : NULL;
+        const struct yval *ctrs = yval_map_get(y, "containers");
+        const struct yval *port = ctrs ? yval_map_get(ctrs->list.items[0], "ports") : NULL;
+
+        tap_ok(s != NULL, "a JSON manifest is accepted");
+        tap_ok(port && yval_get_int(port->list.items[0], "hostPort", 0) == 80,
+               "hostNetwork: hostPort defaults to containerPort");
+        yval_free(y);
+        pod_spec_free(s);
+        s = parse_one(crlf, "default", NULL);
+        tap_ok(s && !strcmp(s->containers[0].image, "busybox"), "CRLF line ends are accepted");
+        pod_spec_free(s);
+}
+
 static void test_names(void)
 {
         tap_ok(pod_name_is_dns1123_label("web-1"), "web-1 is a label");
@@ -515,6 +543,7 @@ int main(void)
         test_equal();
         test_multi_doc();
         test_hints();
+        test_other_syntaxes();
         test_names();
         return tap_done();
 }
