@@ -13,7 +13,9 @@
 #include <sys/statfs.h>
 #include <linux/magic.h>
 #include <sys/wait.h>
+#include <grp.h>
 #include <unistd.h>
+#include "image_internal.h"
 #include "mount.h"
 #include "pfs/util.h"
 #include "runtime.h"
@@ -43,6 +45,10 @@ struct ctr_exec {
         struct ctr_mount *mounts;
         size_t n_mounts;
         const char *merged_dir, *overlay_opts;
+        const char *working_dir;        /* spec, else image, else "/" */
+        bool set_user;                  /* the image names a user: switch to uid/gid */
+        uid_t uid;
+        gid_t gid;
         char **strings;         /* owned strings the mounts point to */
         size_t n_strings;
         char hostname[256];
@@ -126,14 +132,24 @@ static char *env_expand(const struct ctr_exec *x, const char *s)
         return pfs_buf_steal(&b);
 }
 
-static void env_build(struct ctr_exec *x, const struct pod_container *c)
+static void env_build(struct ctr_exec *x, const struct pod_container *c, const struct image_config *img)
 {
         x->env = xcalloc(1, sizeof(*x->env));
         env_set(x, "PATH", DEFAULT_PATH);
+        for (size_t i = 0; img && img->env && img->env[i]; i++) {
+                _cleanup_free_ char *k = xstrdup(img->env[i]);
+                char *eq = strchr(k, '=');
+
+                if (eq) {
+                        *eq = '\0';
+                        env_set(x, k, eq + 1);
+                }
+        }
         if (gethostname(x->hostname, sizeof(x->hostname) - 1) < 0)
                 x->hostname[0] = '\0';
         env_set(x, "HOSTNAME", x->hostname);
-        env_set(x, "HOME", "/root");
+        if (!env_get(x, "HOME", 4))
+                env_set(x, "HOME", x->set_user && x->uid != 0 ? "/" : "/root");
         for (size_t i = 0; i < c->n_env; i++) {
                 _cleanup_free_ char *v = env_expand(x, c->env[i].value ? c->env[i].value : "");
 
@@ -148,13 +164,19 @@ static void argv_add(struct ctr_exec *x, char *s)
         x->argv[x->n_argv] = NULL;
 }
 
-/* command overrides the entrypoint; args alone are the command when the image has none. */
-static int argv_build(struct ctr_exec *x, const struct pod_container *c, struct pfs_error *err)
+/* Kubernetes: command replaces the image's Entrypoint (and drops its Cmd);
+ * args replace Cmd. */
+static int argv_build(struct ctr_exec *x, const struct pod_container *c, const struct image_config *img,
+                      struct pfs_error *err)
 {
         for (size_t i = 0; i < c->n_command; i++)
                 argv_add(x, env_expand(x, c->command[i]));
+        for (size_t i = 0; !c->n_command && img && img->entrypoint && img->entrypoint[i]; i++)
+                argv_add(x, xstrdup(img->entrypoint[i]));
         for (size_t i = 0; i < c->n_args; i++)
                 argv_add(x, env_expand(x, c->args[i]));
+        for (size_t i = 0; !c->n_command && !c->n_args && img && img->cmd && img->cmd[i]; i++)
+                argv_add(x, xstrdup(img->cmd[i]));
         if (x->n_argv == 0)
                 return pfs_error_set(err, EINVAL, "no command specified");
         return 0;
@@ -359,6 +381,11 @@ static int caps_apply(const struct ctr_exec *x, struct pfs_error *err)
         prctl(PR_CAP_AMBIENT, PR_CAP_AMBIENT_CLEAR_ALL, 0, 0, 0);
         if (cap_set_proc(x->caps) < 0)
                 return pfs_error_set(err, errno, "set capabilities");
+        if (!x->set_user)
+                return 0;
+        /* A non-root user keeps no capabilities across exec, as in Kubernetes. */
+        if (setgroups(1, &x->gid) < 0 || setgid(x->gid) < 0 || setuid(x->uid) < 0)
+                return pfs_error_set(err, errno, "switch to user %u:%u", (unsigned)x->uid, (unsigned)x->gid);
         return 0;
 }
 
@@ -447,7 +474,7 @@ static _Noreturn void ctr_child(const struct ctr_launch *l, const struct ctr_exe
         setsid();
         umask(0);
         if (ctr_root_setup(&root, &e) < 0 ||
-            workdir_enter(l->ctr->working_dir, &e) < 0 ||
+            workdir_enter(x->working_dir, &e) < 0 ||
             stdio_setup(l, &e) < 0 ||
             caps_apply(x, &e) < 0)
                 child_fail(errfd, &e);
@@ -460,12 +487,33 @@ static _Noreturn void ctr_child(const struct ctr_launch *l, const struct ctr_exe
 
 /* ---- the parent ---- */
 
+static int image_settings(struct ctr_exec *x, const struct ctr_launch *l, const struct image_config *img,
+                          struct pfs_error *err)
+{
+        x->working_dir = l->ctr->working_dir && *l->ctr->working_dir ? l->ctr->working_dir
+                : img && img->working_dir ? own(x, xstrdup(img->working_dir)) : "/";
+        if (!img || !img->user)
+                return 0;
+        x->set_user = true;
+        return image_user_resolve(l->rootfs, img->user, &x->uid, &x->gid, err);
+}
+
 static int ctr_exec_build(struct ctr_exec *x, const struct ctr_launch *l, struct pfs_error *err)
 {
+        struct image_config *img = NULL;
         int r;
 
-        env_build(x, l->ctr);
-        r = argv_build(x, l->ctr, err);
+        r = image_config_load(l->rootfs, &img, err);
+        if (r < 0)
+                return r;
+        r = image_settings(x, l, img, err);
+        if (r < 0) {
+                image_config_free(img);
+                return r;
+        }
+        env_build(x, l->ctr, img);
+        r = argv_build(x, l->ctr, img, err);
+        image_config_free(img);
         if (r >= 0)
                 r = caps_build(x, err);
         if (r >= 0)

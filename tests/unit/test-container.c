@@ -48,6 +48,19 @@ static void *tcalloc(size_t n, size_t m)
         return track(xcalloc(n, m));
 }
 
+static char *xasprintf_tracked(const char *fmt, ...) __attribute__((format(printf, 1, 2)));
+static char *xasprintf_tracked(const char *fmt, ...)
+{
+        va_list ap;
+        char *p;
+
+        va_start(ap, fmt);
+        if (vasprintf(&p, fmt, ap) < 0)
+                abort();
+        va_end(ap);
+        return track(p);
+}
+
 static void tfree_all(void)
 {
         for (size_t i = 0; i < n_allocs; i++)
@@ -372,6 +385,86 @@ static void test_host_path_types(void)
         pod_volumes_release(&p, vd);
 }
 
+/* An OCI image layout with a gzip layer (the busybox root) and a plain tar layer
+ * with whiteouts and a path through an absolute symlink; digests computed here. */
+static const char oci_script[] =
+        "set -e\n"
+        "L=$1; ROOT=$2; W=$3\n"
+        "mkdir -p $L/blobs/sha256 $W/l1 $W/l2/etc $W/l2/opq $W/l2/escape\n"
+        "cp -a $ROOT/. $W/l1/\n"
+        "rm -f $W/l1/evil; echo old > $W/l1/etc/old; mkdir -p $W/l1/opq; echo k > $W/l1/opq/keep1\n"
+        "ln -s / $W/l1/escape\n"
+        "touch $W/l2/etc/.wh.old $W/l2/opq/.wh..wh..opq; echo n > $W/l2/opq/new; echo x > $W/l2/escape/podfs-oci-escape\n"
+        "tar -C $W/l1 -czf $W/layer1 .\n"
+        "tar -C $W/l2 -cf $W/layer2 etc/.wh.old opq/.wh..wh..opq opq/new escape/podfs-oci-escape\n"
+        "blob() { d=$(sha256sum $1 | cut -d' ' -f1); cp $1 $L/blobs/sha256/$d; echo \"\\\"digest\\\":\\\"sha256:$d\\\",\\\"size\\\":$(stat -c %s $1)\"; }\n"
+        "printf '%s' '{\"architecture\":\"amd64\",\"os\":\"linux\",\"config\":{\"Entrypoint\":[\"/bin/sh\",\"-c\"],"
+        "\"Cmd\":[\"echo from-image $FOO; pwd; id -u\"],\"Env\":[\"FOO=bar\",\"PATH=/bin\"],\"WorkingDir\":\"/opq\","
+        "\"User\":\"1234:1234\"},\"rootfs\":{\"type\":\"layers\",\"diff_ids\":[]}}' > $W/config\n"
+        "C=$(blob $W/config); B1=$(blob $W/layer1); B2=$(blob $W/layer2)\n"
+        "printf '%s' \"{\\\"schemaVersion\\\":2,\\\"mediaType\\\":\\\"application/vnd.oci.image.manifest.v1+json\\\","
+        "\\\"config\\\":{\\\"mediaType\\\":\\\"application/vnd.oci.image.config.v1+json\\\",$C},"
+        "\\\"layers\\\":[{\\\"mediaType\\\":\\\"application/vnd.oci.image.layer.v1.tar+gzip\\\",$B1},"
+        "{\\\"mediaType\\\":\\\"application/vnd.oci.image.layer.v1.tar\\\",$B2}]}\" > $W/manifest\n"
+        "M=$(blob $W/manifest)\n"
+        "printf '%s' \"{\\\"schemaVersion\\\":2,\\\"manifests\\\":[{\\\"mediaType\\\":\\\"application/vnd.oci.image.manifest.v1+json\\\","
+        "$M,\\\"annotations\\\":{\\\"org.opencontainers.image.ref.name\\\":\\\"1.0\\\"}}]}\" > $L/index.json\n"
+        "echo '{\"imageLayoutVersion\":\"1.0.0\"}' > $L/oci-layout\n"
+        "echo $B2 | sed 's/.*sha256:\\([0-9a-f]*\\).*/\\1/' > $W/layer2-digest\n";
+
+static void test_oci_image(void)
+{
+        struct pfs_error err = { 0 };
+        _cleanup_free_ char *script = xasprintf("%s/mkoci.sh", tmpdir), *layout = xasprintf("%s/images/ocitest", state);
+        _cleanup_free_ char *work = xasprintf("%s/ociwork", tmpdir), *state2 = xasprintf("%s/state2", tmpdir);
+        _cleanup_free_ char *root = NULL, *id = NULL, *p = NULL, *l2 = NULL;
+        struct pod_container *c = ctr_new("oci", "unused");
+        const char *saved = rootfs;
+        char out[512];
+        int r;
+
+        pfs_write_file_atomic_at(AT_FDCWD, script, oci_script, strlen(oci_script), 0755, NULL);
+        r = sh("sh %s %s '%s' %s >/dev/null", script, layout, rootfs, work);
+        tap_ok(r == 0, "an OCI image layout built with tar and sha256sum");
+        r = image_resolve(state, "ocitest:1.0", &root, &id, &err);
+        tap_ok(r == 0 && strstr(id, "ocitest@sha256:") == id, "image_resolve unpacks an OCI layout (%s)", err.msg);
+        if (r < 0)
+                return;
+        p = xasprintf("%s/bin/busybox", root);
+        tap_ok(access(p, X_OK) == 0, "the gzip layer is unpacked");
+        free(p);
+        p = xasprintf("%s/etc/old", root);
+        tap_ok(access(p, F_OK) < 0, "a .wh. whiteout removes a file of the layer below");
+        free(p);
+        p = xasprintf("%s/opq/keep1", root);
+        tap_ok(access(p, F_OK) < 0, "an opaque whiteout hides the directory's lower content");
+        free(p);
+        p = xasprintf("%s/opq/new", root);
+        tap_ok(access(p, F_OK) == 0, "... and keeps the layer's own files");
+        free(p);
+        p = xasprintf("%s/podfs-oci-escape", root);
+        tap_ok(access("/podfs-oci-escape", F_OK) < 0 && access(p, F_OK) == 0,
+               "a layer path through a symlink to / stays inside the root");
+        c->n_command = 0;
+        c->n_args = 0;
+        rootfs = root;
+        r = run(c, out, sizeof(out), &err);
+        rootfs = (char *)saved;
+        tap_is_str(out, "from-image bar\n/opq\n1234\n", "Entrypoint, Cmd, Env, WorkingDir and User of the image config");
+        free(root);
+        free(id);
+        root = id = NULL;
+        r = image_resolve(state, "ocitest:2.0", &root, &id, &err);
+        tap_ok(r == -ENOENT && strstr(err.msg, "tag \"2.0\" not found"), "an unknown tag (%s)", err.msg);
+        /* A corrupted layer in a fresh store (the cache is keyed by manifest digest). */
+        sh("mkdir -p %s/images && cp -a %s %s/images/ocitest", state2, layout, state2);
+        pfs_read_file_at(AT_FDCWD, xasprintf_tracked("%s/layer2-digest", work), &l2, NULL, NULL);
+        l2[strcspn(l2, "\n")] = '\0';
+        sh("echo garbage >> %s/images/ocitest/blobs/sha256/%s", state2, l2);
+        r = image_resolve(state2, "ocitest:1.0", &root, &id, &err);
+        tap_ok(r < 0 && strstr(err.msg, "digest mismatch"), "a corrupted layer is refused (%s)", err.msg);
+}
+
 /* A container in the pod cgroup with two background children: kill_all empties it. */
 static void test_cgroup(enum pod_cgroup_driver driver)
 {
@@ -561,6 +654,7 @@ int main(void)
         test_writable_layer();
         test_exec_errors();
         test_volumes();
+        test_oci_image();
         test_cgroup(POD_CGROUP_AUTO);
         test_cgroup(POD_CGROUP_V1);
         test_share_pid();
