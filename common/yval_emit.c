@@ -210,6 +210,24 @@ static bool yaml_numberish(const char *s)
         return strspn(s, "0123456789_.:+-eExXoObBabcdefABCDEF") == strlen(s);
 }
 
+/* Invalid UTF-8 anywhere in s[0..n). */
+static bool has_invalid_utf8(const char *s, size_t n)
+{
+        const unsigned char *p = (const unsigned char *)s;
+
+        for (size_t i = 0; i < n; i++) {
+                size_t l;
+
+                if (p[i] < 0x80)
+                        continue;
+                l = utf8_seq_len(p + i, n - i);
+                if (l == 0)
+                        return true;
+                i += l - 1;
+        }
+        return false;
+}
+
 static bool needs_double_quotes(const char *s, size_t n)
 {
         const unsigned char *p = (const unsigned char *)s;
@@ -312,8 +330,50 @@ static void emit_yaml_block(const struct yval *v, int indent, bool first_inline,
 
 /* A value after "key:" or "- ": scalars stay on the line; a map under a key
  * is indented by two, a list under a key stays at the key's column (go-yaml). */
+/* Multi-line text reads best as a literal block ("|"), as kubectl shows a
+ * script in args; anything a literal block cannot carry exactly (control
+ * characters, CR, a leading space or newline, invalid UTF-8) stays quoted. */
+static bool literal_ok(const struct yval *v)
+{
+        const char *s;
+
+        if (!v || v->type != YVAL_STRING || !memchr(v->str.s, '\n', v->str.len) || strlen(v->str.s) != v->str.len)
+                return false;
+        s = v->str.s;
+        if (s[0] == ' ' || s[0] == '\n' || s[0] == '\t')
+                return false;
+        for (size_t i = 0; i < v->str.len; i++)
+                if (((unsigned char)s[i] < 0x20 && s[i] != '\n') || s[i] == 0x7F)
+                        return false;
+        return !has_invalid_utf8(s, v->str.len);
+}
+
+static void emit_literal(const char *s, size_t n, int indent, struct pfs_buf *out)
+{
+        size_t trailing = 0;
+
+        while (trailing < n && s[n - 1 - trailing] == '\n')
+                trailing++;
+        pfs_buf_puts(out, trailing == 0 ? " |-\n" : trailing == 1 ? " |\n" : " |+\n");
+        for (size_t i = 0; i < n;) {
+                const char *nl = memchr(s + i, '\n', n - i);
+                size_t len = nl ? (size_t)(nl - (s + i)) : n - i;
+
+                if (len > 0) {
+                        indent_to(out, indent);
+                        pfs_buf_append(out, s + i, len);
+                }
+                pfs_buf_puts(out, "\n");
+                i += len + 1;
+        }
+}
+
 static void emit_yaml_value(const struct yval *v, int indent, bool in_map, struct pfs_buf *out)
 {
+        if (literal_ok(v)) {
+                emit_literal(v->str.s, v->str.len, indent + 2, out);
+                return;
+        }
         if (!is_block(v)) {
                 pfs_buf_puts(out, " ");
                 emit_yaml_scalar(v, out);

@@ -231,7 +231,7 @@ static void test_yaml_quoting(void)
                 { "%x", "'%x'" }, { "@x", "'@x'" }, { "`x", "'`x'" }, { "'q'", "'''q'''" }, { "\"q\"", "'\"q\"'" },
                 { " lead", "' lead'" }, { "trail ", "'trail '" }, { "it's", "it's" }, { "é", "é" },
                 { "64Mi", "64Mi" }, { "busybox:1.36", "busybox:1.36" }, { "/dev/termination-log", "/dev/termination-log" },
-                { "line\nbreak", "\"line\\nbreak\"" }, { "tab\there", "\"tab\\there\"" }, { "echo $A", "echo $A" },
+                { "line\nbreak", "|-\n  line\n  break" }, { "tab\there", "\"tab\\there\"" }, { "echo $A", "echo $A" },
                 { "1.36-alpine", "1.36-alpine" }, { "a, b", "a, b" }, { "=", "'='" }, { "<<", "'<<'" },
         };
 
@@ -286,6 +286,39 @@ static void test_yaml_layout(void)
         yval_free(key);
 }
 
+static void test_yaml_literal(void)
+{
+        static const struct { const char *s, *want; } cases[] = {
+                { "echo a\necho b\n", "k: |\n  echo a\n  echo b\n" },
+                { "a\n\n  b", "k: |-\n  a\n\n    b\n" },
+                { "a\n\n", "k: |+\n  a\n\n" },
+                { " lead\nx", "k: \" lead\\nx\"\n" },
+                { "tab\tx\ny", "k: \"tab\\tx\\ny\"\n" },
+                { "cr\r\n", "k: \"cr\\r\\n\"\n" },
+        };
+
+        for (size_t i = 0; i < sizeof(cases) / sizeof(cases[0]); i++) {
+                struct yval *m = yval_new_map(), *l, *back;
+                struct pfs_error err = { 0 };
+                char *out, name[64];
+
+                yval_map_set(m, "k", yval_new_str(cases[i].s));
+                out = yaml(m);
+                snprintf(name, sizeof(name), "multi-line string %zu", i);
+                tap_is_str(out, cases[i].want, name);
+                free(out);
+                l = yval_map_set(m, "list", yval_new_list());
+                yval_list_push(yval_map_set(yval_list_push(l, yval_new_map()), "args", yval_new_list()),
+                               yval_new_str(cases[i].s));
+                out = yaml(m);
+                back = parse1(out, &err);
+                tap_ok(back && yval_equal(back, m), "%s reads back the same, also nested", name);
+                yval_free(back);
+                free(out);
+                yval_free(m);
+        }
+}
+
 static void test_tree_ops(void)
 {
         struct yval *m = sample(), *c;
@@ -316,6 +349,7 @@ int main(void)
         test_json();
         test_yaml_quoting();
         test_yaml_layout();
+        test_yaml_literal();
         test_tree_ops();
         return tap_done();
 }
