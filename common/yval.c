@@ -51,8 +51,11 @@ struct yval *yval_new_strn(const char *s, size_t n)
         return v;
 }
 
+/* NULL gives a null value: a missing field must not bring a daemon down. */
 struct yval *yval_new_str(const char *s)
 {
+        if (!s)
+                return yval_new_null();
         return yval_new_strn(s, strlen(s));
 }
 
@@ -74,6 +77,11 @@ static bool needs_growth(size_t n)
 
 struct yval *yval_map_set(struct yval *map, const char *key, struct yval *val)
 {
+        if (!map || map->type != YVAL_MAP) {
+                /* A caller bug; dropping the value beats corrupting a union. */
+                yval_free(val);
+                return NULL;
+        }
         for (size_t i = 0; i < map->map.n; i++) {
                 if (strcmp(map->map.m[i].key, key) == 0) {
                         yval_free(map->map.m[i].val);
@@ -89,6 +97,10 @@ struct yval *yval_map_set(struct yval *map, const char *key, struct yval *val)
 
 struct yval *yval_list_push(struct yval *list, struct yval *val)
 {
+        if (!list || list->type != YVAL_LIST) {
+                yval_free(val);
+                return NULL;
+        }
         if (needs_growth(list->list.n))
                 list->list.items = xrealloc(list->list.items,
                                             (list->list.n ? list->list.n * 2 : 1) * sizeof(struct yval *));

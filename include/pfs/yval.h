@@ -49,7 +49,7 @@ void ydoc_free_array(struct ydoc *docs, size_t n);
 struct yval *yval_new_null(void);
 struct yval *yval_new_bool(bool b);
 struct yval *yval_new_int(int64_t i);
-struct yval *yval_new_str(const char *s);
+struct yval *yval_new_str(const char *s);       /* NULL gives a null value */
 struct yval *yval_new_strn(const char *s, size_t n);
 struct yval *yval_new_list(void);
 struct yval *yval_new_map(void);
