@@ -20,6 +20,7 @@ void pod_view_free(struct pod_view *v)
         pod_events_free(v->events, v->n_events);
         free(v->node_name);
         free(v->ctr_pids);
+        pod_sandbox_file_free(v->sandbox);
         free(v);
 }
 
@@ -77,14 +78,13 @@ static void load_events(int pod_dirfd, struct pod_view *v)
 
 static void load_pids(int pod_dirfd, struct pod_view *v)
 {
-        struct pod_sandbox_file *f = NULL;
-
         v->ctr_pids = xcalloc(v->spec->n_containers, sizeof(*v->ctr_pids));
-        if (pod_sandbox_file_read_at(pod_dirfd, &f, NULL) < 0)
+        if (pod_sandbox_file_read_at(pod_dirfd, &v->sandbox, NULL) < 0) {
+                v->sandbox = NULL;
                 return;
+        }
         for (size_t i = 0; i < v->spec->n_containers; i++)
-                v->ctr_pids[i] = pod_sandbox_ctr_pid(f, v->spec->containers[i].name);
-        pod_sandbox_file_free(f);
+                v->ctr_pids[i] = pod_sandbox_ctr_pid(v->sandbox, v->spec->containers[i].name);
 }
 
 static char *node_name(void)
@@ -304,35 +304,43 @@ static void render_exit_code(const struct ctr_status *c, struct pfs_buf *out)
                 pfs_buf_printf(out, "%" PRId32, c->last_state.exit_code);
 }
 
-static void render_ctr_file(const struct pod_view *v, size_t idx, const struct ctr_status *c,
-                            enum ctr_file f, struct pfs_buf *out)
+/* What containers/<c>/ shows of one container, regular or init. */
+struct ctr_ref {
+        const struct ctr_status *status;        /* NULL before the sandbox reported it */
+        const char *image;
+        pid_t pid;
+};
+
+static void render_ctr_file(const struct ctr_ref *c, enum ctr_file f, struct pfs_buf *out)
 {
+        const struct ctr_status *s = c->status;
+
         switch (f) {
         case CTR_FILE_STATE:
-                pfs_buf_puts(out, state_name(c ? c->state.kind : CTR_STATE_NONE));
+                pfs_buf_puts(out, state_name(s ? s->state.kind : CTR_STATE_NONE));
                 break;
         case CTR_FILE_REASON:
-                if (c && c->state.reason && c->state.kind != CTR_STATE_RUNNING)
-                        pfs_buf_puts(out, c->state.reason);
+                if (s && s->state.reason && s->state.kind != CTR_STATE_RUNNING)
+                        pfs_buf_puts(out, s->state.reason);
                 break;
         case CTR_FILE_EXIT_CODE:
-                render_exit_code(c, out);
+                render_exit_code(s, out);
                 break;
         case CTR_FILE_RESTARTS:
-                pfs_buf_printf(out, "%" PRId32, c ? c->restart_count : 0);
+                pfs_buf_printf(out, "%" PRId32, s ? s->restart_count : 0);
                 break;
         case CTR_FILE_READY:
-                pfs_buf_puts(out, c && c->ready ? "true" : "false");
+                pfs_buf_puts(out, s && s->ready ? "true" : "false");
                 break;
         case CTR_FILE_STARTED:
-                pfs_buf_puts(out, c && c->started ? "true" : "false");
+                pfs_buf_puts(out, s && s->started ? "true" : "false");
                 break;
         case CTR_FILE_PID:
-                if (c && c->state.kind == CTR_STATE_RUNNING && v->ctr_pids && v->ctr_pids[idx] > 0)
-                        pfs_buf_printf(out, "%d", (int)v->ctr_pids[idx]);
+                if (s && s->state.kind == CTR_STATE_RUNNING && c->pid > 0)
+                        pfs_buf_printf(out, "%d", (int)c->pid);
                 break;
         case CTR_FILE_IMAGE:
-                pfs_buf_puts(out, v->spec->containers[idx].image);
+                pfs_buf_puts(out, c->image ? c->image : "");
                 break;
         default:
                 break;
@@ -340,18 +348,30 @@ static void render_ctr_file(const struct pod_view *v, size_t idx, const struct c
         pfs_buf_puts(out, "\n");
 }
 
+static bool ctr_ref_find(const struct pod_view *v, const char *name, struct ctr_ref *ret)
+{
+        const struct ctr_status *s = pod_status_find(v->status, name);
+
+        for (size_t i = 0; i < v->spec->n_containers; i++)
+                if (!strcmp(v->spec->containers[i].name, name)) {
+                        *ret = (struct ctr_ref){s, v->spec->containers[i].image, v->ctr_pids[i]};
+                        return true;
+                }
+        if (!s || !pod_status_is_init(v->status, s))
+                return false;
+        *ret = (struct ctr_ref){s, s->image, pod_sandbox_ctr_pid(v->sandbox, name)};
+        return true;
+}
+
 char *pod_view_render_container(const struct pod_view *v, const char *ctr, enum ctr_file f,
                                 size_t *ret_len)
 {
         struct pfs_buf out = {0};
-        size_t idx;
+        struct ctr_ref c;
 
-        for (idx = 0; idx < v->spec->n_containers; idx++)
-                if (!strcmp(v->spec->containers[idx].name, ctr))
-                        break;
-        if (idx == v->spec->n_containers)
+        if (!ctr_ref_find(v, ctr, &c))
                 return NULL;
-        render_ctr_file(v, idx, pod_status_find(v->status, ctr), f, &out);
+        render_ctr_file(&c, f, &out);
         return buf_steal(&out, ret_len);
 }
 

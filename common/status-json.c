@@ -110,6 +110,11 @@ struct yval *pod_status_to_yval(const struct pod_status *st)
         }
         if (st->start_time)
                 set_time(m, "startTime", st->start_time);
+        if (st->n_init_containers) {
+                l = yval_map_set(m, "initContainerStatuses", yval_new_list());
+                for (size_t i = 0; i < st->n_init_containers; i++)
+                        yval_list_push(l, ctr_status_to_yval(&st->init_containers[i]));
+        }
         l = yval_map_set(m, "containerStatuses", yval_new_list());
         for (size_t i = 0; i < st->n_containers; i++)
                 yval_list_push(l, ctr_status_to_yval(&st->containers[i]));
@@ -202,6 +207,23 @@ static int ctr_status_from_yval(const struct yval *v, struct ctr_status *c, stru
         return 0;
 }
 
+static int ctr_list_from_yval(const struct yval *l, struct ctr_status **ret, size_t *ret_n,
+                              struct pfs_error *err)
+{
+        int r;
+
+        if (!l || l->type != YVAL_LIST || l->list.n == 0)
+                return 0;
+        *ret = xcalloc(l->list.n, sizeof(**ret));
+        for (size_t i = 0; i < l->list.n; i++) {
+                r = ctr_status_from_yval(l->list.items[i], &(*ret)[i], err);
+                *ret_n = i + 1; /* so pod_status_free sees it */
+                if (r < 0)
+                        return r;
+        }
+        return 0;
+}
+
 static int lists_from_yval(const struct yval *v, struct pod_status *st, struct pfs_error *err)
 {
         const struct yval *l = yval_map_get(v, "conditions");
@@ -212,17 +234,12 @@ static int lists_from_yval(const struct yval *v, struct pod_status *st, struct p
                 if (r < 0)
                         return pfs_error_wrap(err, "conditions[%zu]", i);
         }
-        l = yval_map_get(v, "containerStatuses");
-        if (!l || l->type != YVAL_LIST)
-                return 0;
-        st->containers = xcalloc(l->list.n, sizeof(*st->containers));
-        for (size_t i = 0; i < l->list.n; i++) {
-                r = ctr_status_from_yval(l->list.items[i], &st->containers[i], err);
-                st->n_containers = i + 1;       /* so pod_status_free sees it */
-                if (r < 0)
-                        return r;
-        }
-        return 0;
+        r = ctr_list_from_yval(yval_map_get(v, "initContainerStatuses"), &st->init_containers,
+                               &st->n_init_containers, err);
+        if (r < 0)
+                return r;
+        return ctr_list_from_yval(yval_map_get(v, "containerStatuses"), &st->containers,
+                                  &st->n_containers, err);
 }
 
 int pod_status_from_yval(const struct yval *v, struct pod_status **ret_st, struct pfs_error *err)

@@ -166,6 +166,9 @@ void pod_status_free(struct pod_status *st)
         for (size_t i = 0; i < st->n_containers; i++)
                 ctr_status_clear(&st->containers[i]);
         free(st->containers);
+        for (size_t i = 0; i < st->n_init_containers; i++)
+                ctr_status_clear(&st->init_containers[i]);
+        free(st->init_containers);
         free(st);
 }
 
@@ -174,12 +177,49 @@ struct ctr_status *pod_status_find(struct pod_status *st, const char *name)
         for (size_t i = 0; st && i < st->n_containers; i++)
                 if (!strcmp(st->containers[i].name, name))
                         return &st->containers[i];
+        for (size_t i = 0; st && i < st->n_init_containers; i++)
+                if (!strcmp(st->init_containers[i].name, name))
+                        return &st->init_containers[i];
         return NULL;
 }
 
+bool pod_status_is_init(const struct pod_status *st, const struct ctr_status *c)
+{
+        return st->n_init_containers && c >= st->init_containers &&
+               c < st->init_containers + st->n_init_containers;
+}
+
+static bool waiting_for(const struct ctr_state *s, const char *reason)
+{
+        return s->kind == CTR_STATE_WAITING && s->reason && !strcmp(s->reason, reason);
+}
+
+void pod_status_set_init_containers(struct pod_status *st, const struct pod_container *ctrs, size_t n)
+{
+        for (size_t i = 0; i < st->n_init_containers; i++)
+                ctr_status_clear(&st->init_containers[i]);
+        free(st->init_containers);
+        st->n_init_containers = n;
+        st->init_containers = n ? xcalloc(n, sizeof(*st->init_containers)) : NULL;
+        for (size_t i = 0; i < n; i++) {
+                struct ctr_status *c = &st->init_containers[i];
+
+                c->name = xstrdup(ctrs[i].name);
+                c->image = xstrdup(ctrs[i].image);
+                ctr_state_set_waiting(&c->state, "PodInitializing", NULL);
+        }
+        for (size_t i = 0; n && i < st->n_containers; i++)
+                if (waiting_for(&st->containers[i].state, "ContainerCreating"))
+                        ctr_state_set_waiting(&st->containers[i].state, "PodInitializing", NULL);
+}
+
+/* A regular container's status. */
 static const struct ctr_status *find_const(const struct pod_status *st, const char *name)
 {
-        return pod_status_find((struct pod_status *)st, name);
+        for (size_t i = 0; st && i < st->n_containers; i++)
+                if (!strcmp(st->containers[i].name, name))
+                        return &st->containers[i];
+        return NULL;
 }
 
 bool pod_phase_is_terminal(const char *phase)
@@ -218,13 +258,53 @@ static void count_container(const struct ctr_status *c, struct phase_counts *n)
         }
 }
 
+struct init_counts {
+        size_t pending, failed;
+};
+
+static void count_init(const struct ctr_status *c, struct init_counts *n)
+{
+        const struct ctr_state *last = &c->last_state;
+
+        switch (c->state.kind) {
+        case CTR_STATE_TERMINATED:
+                n->failed += c->state.exit_code != 0;
+                break;
+        case CTR_STATE_WAITING:
+                if (last->kind != CTR_STATE_TERMINATED)
+                        n->pending++;
+                else
+                        n->failed += last->exit_code != 0;
+                break;
+        default:        /* running, or unknown */
+                n->pending++;
+        }
+}
+
+/* kubelet's HasAnyRegularContainerStarted. */
+static bool regular_started(const struct pod_status *st)
+{
+        for (size_t i = 0; i < st->n_containers; i++) {
+                enum ctr_state_kind k = st->containers[i].state.kind;
+
+                if (k == CTR_STATE_RUNNING || k == CTR_STATE_TERMINATED)
+                        return true;
+        }
+        return false;
+}
+
 const char *pod_phase_compute(const struct pod_spec *spec, const struct pod_status *st)
 {
         struct phase_counts n = {0};
+        struct init_counts in = {0};
 
+        for (size_t i = 0; i < st->n_init_containers; i++)
+                count_init(&st->init_containers[i], &in);
         for (size_t i = 0; i < spec->n_containers; i++)
                 count_container(find_const(st, spec->containers[i].name), &n);
-        if (n.waiting > 0)
+        if (in.failed > 0 && spec->restart_policy == POD_RESTART_NEVER)
+                return "Failed";
+        if ((in.pending > 0 && !regular_started(st)) || n.waiting > 0)
                 return "Pending";
         if (n.running > 0 && n.unknown == 0)
                 return "Running";
@@ -264,18 +344,51 @@ static char *unready_message(const struct pod_spec *spec, const struct pod_statu
         return pfs_buf_steal(&msg);
 }
 
-/* The sandbox is up once any container got past ContainerCreating. */
+/* Past the initial waiting state: something was tried in the sandbox. */
+static bool ctr_touched(const struct ctr_status *c)
+{
+        return c->container_id || c->last_state.kind != CTR_STATE_NONE ||
+               !(waiting_for(&c->state, "ContainerCreating") || waiting_for(&c->state, "PodInitializing"));
+}
+
+/* The sandbox is up once any container got past its initial waiting state. */
 static bool sandbox_ready(const struct pod_status *st)
 {
-        for (size_t i = 0; i < st->n_containers; i++) {
-                const struct ctr_status *c = &st->containers[i];
-
-                if (c->container_id || c->last_state.kind != CTR_STATE_NONE ||
-                    c->state.kind != CTR_STATE_WAITING ||
-                    !c->state.reason || strcmp(c->state.reason, "ContainerCreating") != 0)
+        for (size_t i = 0; i < st->n_containers; i++)
+                if (ctr_touched(&st->containers[i]))
                         return true;
-        }
+        for (size_t i = 0; i < st->n_init_containers; i++)
+                if (ctr_touched(&st->init_containers[i]))
+                        return true;
         return false;
+}
+
+static bool init_done(const struct ctr_status *c)
+{
+        return c->ready || (c->state.kind == CTR_STATE_TERMINATED && c->state.exit_code == 0);
+}
+
+/* kubelet's Initialized condition. */
+static void refresh_initialized(struct pod_status *st, int64_t now_ns)
+{
+        struct pod_condition *c = &st->conditions[POD_COND_INITIALIZED];
+        struct pfs_buf names = {0};
+        _cleanup_free_ char *msg = NULL;
+
+        if (st->phase && !strcmp(st->phase, "Succeeded")) {
+                condition_set(c, true, "PodCompleted", NULL, now_ns);
+                return;
+        }
+        for (size_t i = 0; i < st->n_init_containers && !regular_started(st); i++)
+                if (!init_done(&st->init_containers[i]))
+                        pfs_buf_printf(&names, "%s%s", names.len ? " " : "", st->init_containers[i].name);
+        if (!names.len) {
+                condition_set(c, true, NULL, NULL, now_ns);
+                return;
+        }
+        msg = xasprintf("containers with incomplete status: [%s]", names.data);
+        pfs_buf_free(&names);
+        condition_set(c, false, "ContainersNotInitialized", msg, now_ns);
 }
 
 static void refresh_ready(const struct pod_spec *spec, struct pod_status *st, int64_t now_ns)
@@ -306,7 +419,7 @@ void pod_status_refresh(const struct pod_spec *spec, struct pod_status *st, int6
         terminal = pod_phase_is_terminal(st->phase);
         condition_set(&st->conditions[POD_COND_READY_TO_START_CONTAINERS],
                       !terminal && sandbox_ready(st), NULL, NULL, now_ns);
-        condition_set(&st->conditions[POD_COND_INITIALIZED], true, NULL, NULL, now_ns);
+        refresh_initialized(st, now_ns);
         refresh_ready(spec, st, now_ns);
         condition_set(&st->conditions[POD_COND_SCHEDULED], true, NULL, NULL, now_ns);
 }

@@ -18,6 +18,9 @@ struct pod_view {
         size_t n_events;
         char *node_name;                /* this machine's hostname (spec.nodeName) */
         pid_t *ctr_pids;                /* per spec container, from the sandbox file (0 = none) */
+        /* Addition: the sandbox file (pids of every running container, init ones
+         * too), or NULL when there is none. */
+        struct pod_sandbox_file *sandbox;
 };
 
 int pod_view_load_at(int pod_dirfd, struct pod_view **ret_view, struct pfs_error *err);
@@ -46,7 +49,8 @@ enum ctr_file {
         CTR_FILE__MAX,
 };
 const char *ctr_file_name(enum ctr_file f);     /* "state", "reason", "exit_code", ... */
-/* NULL when the pod has no such container. */
+/* NULL when the pod has no such container (init containers count: they are
+ * found through the status's initContainerStatuses; their image is the status's). */
 char *pod_view_render_container(const struct pod_view *v, const char *ctr, enum ctr_file f,
                                 size_t *ret_len);
 

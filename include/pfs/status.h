@@ -64,6 +64,9 @@ struct pod_status {
         struct pod_condition conditions[POD_COND__MAX];
         struct ctr_status *containers;
         size_t n_containers;
+        /* Addition: initContainerStatuses, in spec order (none = no init containers). */
+        struct ctr_status *init_containers;
+        size_t n_init_containers;
 };
 
 const char *pod_condition_type_name(enum pod_condition_type t);
@@ -114,3 +117,14 @@ void ctr_state_set_running(struct ctr_state *s, int64_t started_at);
 void ctr_state_set_terminated(struct ctr_state *s, int32_t exit_code, int32_t signal,
                               const char *reason, const char *message, int64_t started_at,
                               int64_t finished_at, const char *container_id);
+/* Give the status its init containers (spec order): each waits with reason
+ * PodInitializing, and so do regular containers still waiting with
+ * ContainerCreating, as kubelet shows a pod with init containers. Replaces
+ * any init statuses st had. Phase and conditions then follow kubelet's init
+ * rules: Initialized False ContainersNotInitialized "containers with
+ * incomplete status: [a]" until each init container terminated with exit 0
+ * (or is marked ready); a failed init container fails a Never pod. */
+void pod_status_set_init_containers(struct pod_status *st, const struct pod_container *ctrs, size_t n);
+/* Whether c is one of st's init container statuses (pod_status_find() looks in
+ * containerStatuses, then in initContainerStatuses). */
+bool pod_status_is_init(const struct pod_status *st, const struct ctr_status *c);

@@ -122,7 +122,11 @@ static void write_status(int dfd)
         struct pod_status *st = pod_status_new(&spec, T0);
         struct yval *y;
         struct pfs_buf b = {0};
+        struct pod_container init = {.name = (char *)"setup", .image = (char *)"alpine:3"};
 
+        pod_status_set_init_containers(st, &init, 1);
+        ctr_state_set_terminated(&st->init_containers[0].state, 0, 0, NULL, NULL, T0, T0 + SEC, "podfs://01");
+        st->init_containers[0].ready = true;
         ctr_state_set_running(&st->containers[0].state, T0 + SEC);
         st->containers[0].ready = st->containers[0].started = true;
         ctr_state_set_terminated(&st->containers[1].state, 3, 0, NULL, NULL, T0 + SEC, T0 + 2 * SEC,
@@ -201,6 +205,11 @@ static void test_with_status(int dfd, const char *dir)
         test_ctr(v, "side", CTR_FILE_EXIT_CODE, "3\n");
         test_ctr(v, "side", CTR_FILE_RESTARTS, "2\n");
         test_ctr(v, "side", CTR_FILE_PID, "\n");
+        test_ctr(v, "setup", CTR_FILE_STATE, "terminated\n");
+        test_ctr(v, "setup", CTR_FILE_REASON, "Completed\n");
+        test_ctr(v, "setup", CTR_FILE_EXIT_CODE, "0\n");
+        test_ctr(v, "setup", CTR_FILE_IMAGE, "alpine:3\n");
+        test_ctr(v, "setup", CTR_FILE_READY, "true\n");
         tap_ok(pod_view_render_container(v, "nope", CTR_FILE_STATE, NULL) == NULL, "unknown container: NULL");
         tap_is_int(ctr_file_from_name("exit_code"), CTR_FILE_EXIT_CODE, "ctr file from name");
         pod_view_free(v);

@@ -239,8 +239,47 @@ static void test_foreign(void)
         ydoc_free_array(docs, n);
 }
 
+static void test_init_json(void)
+{
+        struct pod_container init = {.name = (char *)"setup", .image = (char *)"busybox"};
+        struct pod_status *st = pod_status_new(&spec, T0), *back = NULL;
+        struct yval *y, *y2;
+        struct pfs_buf a = {0}, b = {0};
+        struct pfs_error err = {0};
+        struct ydoc *docs = NULL;
+        size_t n = 0;
+
+        pod_status_set_init_containers(st, &init, 1);
+        ctr_state_set_running(&st->init_containers[0].state, T0 + SEC);
+        pod_status_refresh(&spec, st, T0 + SEC);
+        y = pod_status_to_yval(st);
+        yval_emit_json(y, false, &a);
+        tap_ok(strstr(a.data, "\"startTime\":\"2026-11-22T15:40:48Z\",\"initContainerStatuses\":[{\"name\":\"setup\","
+                              "\"state\":{\"running\":") != NULL, "initContainerStatuses after startTime");
+        tap_ok(strstr(a.data, "\"reason\":\"ContainersNotInitialized\",\"message\":\"containers with "
+                              "incomplete status: [setup]\"") != NULL, "Initialized False message");
+        tap_ok(strstr(a.data, "{\"waiting\":{\"reason\":\"PodInitializing\"}}") != NULL, "PodInitializing");
+        pfs_buf_free(&a);
+        yval_emit_json(y, true, &a);
+        check_conform(a.data);
+        parse(a.data, &docs, &n);
+        tap_is_int(pod_status_from_yval(docs[0].root, &back, &err), 0, "init: from yval");
+        tap_is_int((long long)back->n_init_containers, 1, "init: one init status back");
+        y2 = pod_status_to_yval(back);
+        yval_emit_json(y2, true, &b);
+        tap_is_str(b.data, a.data, "init: round trip identical");
+        ydoc_free_array(docs, n);
+        pfs_buf_free(&a);
+        pfs_buf_free(&b);
+        yval_free(y);
+        yval_free(y2);
+        pod_status_free(st);
+        pod_status_free(back);
+}
+
 int main(void)
 {
+        test_init_json();
         test_foreign();
         test_shape();
         test_round_trip();

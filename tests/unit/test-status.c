@@ -177,6 +177,7 @@ static void test_refresh(void)
         check_cond(st, POD_COND_READY, false, "PodCompleted", NULL, "succeeded");
         check_cond(st, POD_COND_CONTAINERS_READY, false, "PodCompleted", NULL, "succeeded");
         check_cond(st, POD_COND_READY_TO_START_CONTAINERS, false, NULL, NULL, "succeeded");
+        check_cond(st, POD_COND_INITIALIZED, true, "PodCompleted", NULL, "succeeded");
 
         set_states(st, "RR");
         pod_status_refresh(&spec, st, 5 * SEC);
@@ -189,6 +190,7 @@ static void test_refresh(void)
         tap_is_str(st->phase, "Failed", "refresh: Failed");
         check_cond(st, POD_COND_READY, false, "PodFailed", NULL, "failed");
         check_cond(st, POD_COND_CONTAINERS_READY, false, "PodFailed", NULL, "failed");
+        check_cond(st, POD_COND_INITIALIZED, true, NULL, NULL, "failed");
         pod_status_free(st);
 
         st = pod_status_new(&spec, 1 * SEC);
@@ -196,6 +198,91 @@ static void test_refresh(void)
         pod_status_refresh(&spec, st, 2 * SEC);
         tap_is_str(st->phase, "Pending", "ErrImagePull: Pending");
         check_cond(st, POD_COND_READY_TO_START_CONTAINERS, true, NULL, NULL, "ErrImagePull");
+        pod_status_free(st);
+}
+
+static struct pod_container init_ctrs[2] = {
+        {.name = (char *)"i1", .image = (char *)"busybox"},
+        {.name = (char *)"i2", .image = (char *)"alpine"},
+};
+
+static struct pod_status *init_status(const struct pod_spec *spec)
+{
+        struct pod_status *st = pod_status_new(spec, SEC);
+
+        pod_status_set_init_containers(st, init_ctrs, 2);
+        pod_status_refresh(spec, st, SEC);
+        return st;
+}
+
+static void init_exit(struct ctr_status *c, int code)
+{
+        ctr_state_set_terminated(&c->state, code, 0, NULL, NULL, SEC, 2 * SEC, NULL);
+        c->ready = code == 0;
+}
+
+static void test_init(void)
+{
+        struct pod_spec spec = make_spec(1, POD_RESTART_ALWAYS);
+        struct pod_status *st = init_status(&spec);
+
+        tap_is_int((long long)st->n_init_containers, 2, "init: two init statuses");
+        tap_is_str(st->init_containers[1].image, "alpine", "init: image");
+        tap_is_str(st->init_containers[0].state.reason, "PodInitializing", "init: init waits PodInitializing");
+        tap_is_str(st->containers[0].state.reason, "PodInitializing", "init: main waits PodInitializing");
+        tap_is_str(st->phase, "Pending", "init: Pending");
+        check_cond(st, POD_COND_INITIALIZED, false, "ContainersNotInitialized",
+                   "containers with incomplete status: [i1 i2]", "init");
+        check_cond(st, POD_COND_READY_TO_START_CONTAINERS, false, NULL, NULL, "init");
+        tap_ok(pod_status_find(st, "i2") == &st->init_containers[1], "init: find init container");
+        tap_ok(pod_status_is_init(st, &st->init_containers[0]) && !pod_status_is_init(st, &st->containers[0]),
+               "init: is_init");
+
+        ctr_state_set_running(&st->init_containers[0].state, 2 * SEC);
+        pod_status_refresh(&spec, st, 2 * SEC);
+        tap_is_str(st->phase, "Pending", "init: Pending while i1 runs");
+        check_cond(st, POD_COND_READY_TO_START_CONTAINERS, true, NULL, NULL, "init running");
+
+        init_exit(&st->init_containers[0], 0);
+        pod_status_refresh(&spec, st, 3 * SEC);
+        check_cond(st, POD_COND_INITIALIZED, false, "ContainersNotInitialized",
+                   "containers with incomplete status: [i2]", "i1 done");
+        init_exit(&st->init_containers[1], 0);
+        pod_status_refresh(&spec, st, 4 * SEC);
+        check_cond(st, POD_COND_INITIALIZED, true, NULL, NULL, "all init done");
+        tap_is_int(st->conditions[POD_COND_INITIALIZED].last_transition, 4 * SEC, "init: Initialized flip time");
+        tap_is_str(st->phase, "Pending", "init: Pending until main starts");
+        ctr_state_set_running(&st->containers[0].state, 5 * SEC);
+        pod_status_refresh(&spec, st, 5 * SEC);
+        tap_is_str(st->phase, "Running", "init: Running");
+        pod_status_free(st);
+
+        for (int p = 0; p < 3; p++) {
+                static const char *want[] = {"Pending", "Pending", "Failed"};
+                char name[64];
+
+                spec.restart_policy = (enum pod_restart_policy)p;
+                st = init_status(&spec);
+                init_exit(&st->init_containers[0], 1);
+                snprintf(name, sizeof(name), "init: failed init container, policy %d", p);
+                tap_is_str(pod_phase_compute(&spec, st), want[p], name);
+                ctr_state_copy(&st->init_containers[0].last_state, &st->init_containers[0].state);
+                ctr_state_set_waiting(&st->init_containers[0].state, "CrashLoopBackOff", "back-off 10s");
+                snprintf(name, sizeof(name), "init: init in back-off, policy %d", p);
+                tap_is_str(pod_phase_compute(&spec, st), want[p], name);
+                pod_status_free(st);
+        }
+
+        spec.restart_policy = POD_RESTART_NEVER;
+        st = init_status(&spec);
+        init_exit(&st->init_containers[0], 0);
+        init_exit(&st->init_containers[1], 0);
+        set_states(st, "S");
+        pod_status_refresh(&spec, st, 6 * SEC);
+        tap_is_str(st->phase, "Succeeded", "init: Succeeded");
+        check_cond(st, POD_COND_INITIALIZED, true, "PodCompleted", NULL, "succeeded with init");
+        pod_status_set_init_containers(st, NULL, 0);
+        tap_ok(st->n_init_containers == 0 && !st->init_containers, "init: cleared");
         pod_status_free(st);
 }
 
@@ -245,6 +332,7 @@ int main(void)
         test_phase_table();
         test_new();
         test_refresh();
+        test_init();
         test_backoff();
         test_helpers();
         return tap_done();
