@@ -14,6 +14,7 @@ struct field {
         const char *name;
         enum field_kind kind;
         const char *dflt;       /* FLD_TODO: this value is the default and changes nothing */
+        bool strict;            /* FLD_TODO: an empty value is not a no-op, only dflt is */
 };
 
 /* A value that changes nothing: null, false, 0, "", {} or []. */
@@ -50,10 +51,16 @@ static void check_member(struct spec_errs *e, const struct ymember *m, const cha
                 e->n_fatal++;
                 return;
         }
-        if (f->kind == FLD_OK || f->kind == FLD_ANY || is_empty_value(m->val))
+        if (f->kind == FLD_OK || f->kind == FLD_ANY || !m->val || m->val->type == YVAL_NULL)
                 return;
-        if (f->dflt && m->val->type == YVAL_STRING && !strcmp(m->val->str.s, f->dflt))
+        if (!f->strict && is_empty_value(m->val))
                 return;
+        if (f->dflt) {
+                _cleanup_free_ char *repr = spec_value_repr(m->val);
+
+                if (!strcmp(repr, f->dflt))
+                        return;
+        }
         if (f->kind == FLD_SYSTEM)
                 spec_err_forbidden(e, p, "assigned by podfs, may not be set in a manifest");
         else
@@ -246,7 +253,7 @@ static void decode_env(struct spec_errs *e, const struct yval *v, const char *p,
 
 static const struct field mount_fields[] = {
         { "name", FLD_OK }, { "mountPath", FLD_OK }, { "subPath", FLD_OK }, { "readOnly", FLD_OK },
-        { "recursiveReadOnly", FLD_TODO, "Disabled" }, { "mountPropagation", FLD_TODO, "None" },
+        { "recursiveReadOnly", FLD_TODO, "\"Disabled\"" }, { "mountPropagation", FLD_TODO, "\"None\"" },
         { "subPathExpr", FLD_TODO },
 };
 
@@ -467,7 +474,7 @@ static const struct field spec_fields[] = {
         { "terminationGracePeriodSeconds", FLD_OK }, { "dnsPolicy", FLD_OK }, { "hostNetwork", FLD_OK },
         { "shareProcessNamespace", FLD_OK }, { "hostname", FLD_OK }, { "schedulerName", FLD_OK },
         { "enableServiceLinks", FLD_OK },
-        { "preemptionPolicy", FLD_TODO, "PreemptLowerPriority" }, { "priority", FLD_TODO },
+        { "preemptionPolicy", FLD_TODO, "\"PreemptLowerPriority\"" }, { "priority", FLD_TODO },
         { "initContainers", FLD_TODO }, { "ephemeralContainers", FLD_TODO },
         { "activeDeadlineSeconds", FLD_TODO }, { "nodeSelector", FLD_TODO },
         { "serviceAccountName", FLD_TODO }, { "serviceAccount", FLD_TODO },
@@ -477,7 +484,7 @@ static const struct field spec_fields[] = {
         { "hostAliases", FLD_TODO }, { "priorityClassName", FLD_TODO }, { "dnsConfig", FLD_TODO },
         { "readinessGates", FLD_TODO }, { "runtimeClassName", FLD_TODO }, { "overhead", FLD_TODO },
         { "topologySpreadConstraints", FLD_TODO }, { "setHostnameAsFQDN", FLD_TODO }, { "os", FLD_TODO },
-        { "hostUsers", FLD_TODO }, { "schedulingGates", FLD_TODO }, { "resourceClaims", FLD_TODO },
+        { "hostUsers", FLD_TODO, "true", true }, { "schedulingGates", FLD_TODO }, { "resourceClaims", FLD_TODO },
         { "resources", FLD_TODO }, { "hostnameOverride", FLD_TODO },
 };
 

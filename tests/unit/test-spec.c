@@ -156,6 +156,10 @@ static const struct bad bad_manifests[] = {
         { HDR "  volumes:\n  - name: data\n    emptyDir: {medium: Disk}\n" CTR,
           INVALID(8, "web") "spec.volumes[0].emptyDir.medium: Unsupported value: \"Disk\": supported values: "
                             "\"\", \"Memory\"" },
+        { HDR "  hostUsers: false\n" CTR,
+          INVALID(6, "web") "spec.hostUsers: Forbidden: not supported by podfs yet" },
+        { HDR "  preemptionPolicy: Never\n" CTR,
+          INVALID(6, "web") "spec.preemptionPolicy: Forbidden: not supported by podfs yet" },
         { HDR "  nodeSelector: {disk: ssd}\n" CTR,
           INVALID(6, "web") "spec.nodeSelector: Forbidden: not supported by podfs yet" },
         { HDR "  initContainers:\n  - {name: init, image: busybox}\n" CTR,
@@ -354,6 +358,8 @@ static const char full_pod[] =
         "  schedulerName: my-scheduler\n"
         "  priority: 0\n"
         "  preemptionPolicy: PreemptLowerPriority\n"
+        "  hostUsers: true\n"
+        "  hostPID: false\n"
         "status:\n"
         "  phase: Running\n";
 
