@@ -155,8 +155,14 @@ static int errs_to_error(const struct spec_errs *e, const char *filename, const 
         int r;
 
         pfs_buf_printf(&b, "%s: line %d: Pod %s is invalid: %s", filename, e->v[0].line, q, e->n > 1 ? "[" : "");
-        for (size_t i = 0; i < e->n; i++)
+        for (size_t i = 0; i < e->n; i++) {
+                /* Whole errors only: the message must fit struct pfs_error. */
+                if (i > 0 && b.len + strlen(e->v[i].msg) + 32 >= sizeof(err->msg)) {
+                        pfs_buf_printf(&b, ", and %zu more", e->n - i);
+                        break;
+                }
                 pfs_buf_printf(&b, "%s%s", i ? ", " : "", e->v[i].msg);
+        }
         if (e->n > 1)
                 pfs_buf_puts(&b, "]");
         r = pfs_error_set(err, EINVAL, "%s", b.data);

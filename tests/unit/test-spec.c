@@ -527,6 +527,24 @@ static void test_other_syntaxes(void)
         pod_spec_free(s);
 }
 
+static void test_many_errors(void)
+{
+        struct pfs_buf b = { 0 };
+        struct pfs_error err = { 0 };
+        struct pod_spec **pods = NULL;
+        size_t n = 0;
+
+        pfs_buf_puts(&b, HDR "  containers:\n");
+        for (int i = 0; i < 40; i++)
+                pfs_buf_printf(&b, "  - {name: Bad_%d, image: busybox}\n", i);
+        tap_ok(pod_manifest_parse(b.data, b.len, "web.yaml", "default", NULL, &pods, &n, &err) == -EINVAL,
+               "forty bad container names are rejected");
+        tap_ok(strlen(err.msg) < sizeof(err.msg) - 1 && strstr(err.msg, " more]") &&
+               !strncmp(err.msg, INVALID(7, "web") "[spec.containers[0].name: Invalid value: \"Bad_0\"", 80),
+               "the message lists whole errors and says how many more");
+        pfs_buf_free(&b);
+}
+
 static void test_names(void)
 {
         tap_ok(pod_name_is_dns1123_label("web-1"), "web-1 is a label");
@@ -550,6 +568,7 @@ int main(void)
         test_multi_doc();
         test_hints();
         test_other_syntaxes();
+        test_many_errors();
         test_names();
         return tap_done();
 }
