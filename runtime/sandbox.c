@@ -258,6 +258,21 @@ static void notify(int fd, char code, const char *msg)
         close(fd);
 }
 
+/* Blocked from the start, so a SIGTERM during startup waits for the signalfd;
+ * SIGPIPE blocked (not ignored: containers must not inherit SIG_IGN) so a gone
+ * reader of the readiness pipe is an EPIPE. Containers get an empty mask. */
+static void block_signals_early(void)
+{
+        sigset_t mask;
+
+        sigemptyset(&mask);
+        sigaddset(&mask, SIGCHLD);
+        sigaddset(&mask, SIGTERM);
+        sigaddset(&mask, SIGINT);
+        sigaddset(&mask, SIGPIPE);
+        sigprocmask(SIG_BLOCK, &mask, NULL);
+}
+
 /* The detached child: the sandbox proper. Returns the process exit status. */
 static int sandbox_child(const char *state_dir, const char *uid, int ready_fd)
 {
@@ -265,6 +280,7 @@ static int sandbox_child(const char *state_dir, const char *uid, int ready_fd)
         struct pfs_error err = {0};
         int r;
 
+        block_signals_early();
         s.sig_w.fd = s.ino_w.fd = s.grace_w.fd = s.pause_w.fd = -1;
         s.ns.pause_pidfd = -1;
         r = sandbox_start(&s, state_dir, uid, &err);

@@ -172,6 +172,62 @@ check "Never with a failing container finishes" wait_finished "$uid"
 is "$(st "$uid" .phase)" Failed "one container exit 7: Failed"
 is "$(st "$uid" '.containerStatuses[] | select(.name=="app") | .state.terminated.exitCode')" 7 "exitCode 7 recorded"
 
+# ---- 4b. terminated.message: terminationMessagePath, FallbackToLogsOnError --------------
+
+uid=$(new_pod msg <<'EOF'
+apiVersion: v1
+kind: Pod
+metadata:
+  name: msg
+spec:
+  restartPolicy: Never
+  containers:
+  - name: file
+    image: busybox
+    command: ["sh", "-c", "printf 'all done' > /dev/termination-log"]
+  - name: fallback
+    image: busybox
+    terminationMessagePolicy: FallbackToLogsOnError
+    command: ["sh", "-c", "echo one; echo two; exit 2"]
+EOF
+)
+start "$uid"
+check "termination message pod finishes" wait_finished "$uid"
+is "$(st "$uid" '.containerStatuses[] | select(.name=="file") | .state.terminated.message')" "all done" \
+        "message from terminationMessagePath"
+is "$(st "$uid" '.containerStatuses[] | select(.name=="fallback") | .state.terminated.message')" "one
+two" "FallbackToLogsOnError: the log's tail"
+
+# ---- 4c. shareProcessNamespace: one pid namespace, a pause process, nothing left --------
+
+uid=$(new_pod shared <<'EOF'
+apiVersion: v1
+kind: Pod
+metadata:
+  name: shared
+spec:
+  shareProcessNamespace: true
+  terminationGracePeriodSeconds: 5
+  containers:
+  - name: a
+    image: busybox
+    command: ["sleep", "1000"]
+  - name: b
+    image: busybox
+    command: ["sh", "-c", "sleep 0.5; ps -o pid,args; sleep 1000"]
+EOF
+)
+start "$uid"
+check "shared-pid pod Running" wait_st "$uid" .phase Running 10
+check "b sees a's sleep (one pid namespace)" wait_grep "$(logf "$uid" shared b 0)" 'stdout F +[0-9]+ sleep 1000' 5
+t0=$(now_ms)
+delete "$uid" 5
+check "shared pid ns: a plain sleep dies of SIGTERM (not pid 1)" wait_finished "$uid" 4
+dt=$(( $(now_ms) - t0 ))
+check "... before the grace (${dt} ms)" [ "$dt" -lt 4000 ]
+is "$(st "$uid" '.containerStatuses[] | select(.name=="a") | .state.terminated.exitCode')" 143 "a: exitCode 143"
+check "no process of the pod left (pause included)" retry_until 5 no_pod_left "$uid"
+
 # ---- 5. missing image: ErrImagePull, ImagePullBackOff, then it appears ----------------
 
 uid=$(spec noimg Always 30 "app|later|$(sh_cmd 'sleep 1000')" | new_pod noimg)
