@@ -97,3 +97,13 @@ const char *pod_cgroup_path(const struct pod_cgroup *cg);         /* e.g. /sys/f
 /* Notes: pod_cgroup_child_fd's fd belongs to the caller (close it after ctr_spawn);
  * on v1 it is a v1 directory that the container joins itself after clone.
  * Errors are negative errno other than -1 (-1 = unsupported, err cleared). */
+
+/* Unmount every mount directly below volumes_dir (Memory emptyDirs, the pod's
+ * /dev/shm) without needing the spec: for cleaning up after a dead sandbox,
+ * before removing the pod directory (volume.c). */
+void pod_volumes_unmount(const char *volumes_dir);
+
+/* SIGKILL what is left in one container's cgroup (podfs/<uid>/<child>), e.g.
+ * processes a container left behind in a shared pid namespace; does not wait.
+ * 0 when the cgroup does not exist (cgroup.c). */
+int pod_cgroup_kill_child(struct pod_cgroup *cg, const char *child, struct pfs_error *err);

@@ -1,6 +1,7 @@
 /* The pod's volumes on the host: emptyDir directories under volumes_dir (tmpfs
  * for medium Memory), hostPath type checks as kubelet does them, and the
  * pod-wide /etc/hostname, /etc/hosts and /etc/resolv.conf files containers get. */
+#include <dirent.h>
 #include <errno.h>
 #include <fcntl.h>
 #include <limits.h>
@@ -234,12 +235,32 @@ int pod_volumes_prepare(const struct pod_spec *spec, const char *volumes_dir, st
         return shm_prepare(vfd, volumes_dir, err);
 }
 
+void pod_volumes_unmount(const char *volumes_dir)
+{
+        _cleanup_close_ int vfd = open(volumes_dir, O_RDONLY | O_DIRECTORY | O_CLOEXEC);
+        DIR *d;
+        struct dirent *de;
+
+        if (vfd < 0 || !(d = fdopendir(dup(vfd))))
+                return;
+        while ((de = readdir(d))) {
+                _cleanup_free_ char *path = NULL;
+
+                if (!strcmp(de->d_name, ".") || !strcmp(de->d_name, "..") || !is_mount_point_at(vfd, de->d_name))
+                        continue;
+                path = xasprintf("%s/%s", volumes_dir, de->d_name);
+                umount2(path, MNT_DETACH | UMOUNT_NOFOLLOW);
+        }
+        closedir(d);
+}
+
 void pod_volumes_release(const struct pod_spec *spec, const char *volumes_dir)
 {
         _cleanup_close_ int vfd = open(volumes_dir, O_RDONLY | O_DIRECTORY | O_CLOEXEC);
 
         if (vfd < 0)
                 return;
+        pod_volumes_unmount(volumes_dir);
         for (size_t i = 0; i < spec->n_volumes; i++) {
                 if (spec->volumes[i].kind == POD_VOLUME_EMPTY_DIR)
                         unmount_and_remove_at(vfd, volumes_dir, spec->volumes[i].name);

@@ -12,6 +12,8 @@
 #include <string.h>
 #include <sys/mount.h>
 #include <sys/stat.h>
+#include <sys/statfs.h>
+#include <linux/magic.h>
 #include <sys/syscall.h>
 #include <sys/wait.h>
 #include <unistd.h>
@@ -385,6 +387,52 @@ static void test_host_path_types(void)
         pod_volumes_release(&p, vd);
 }
 
+static void test_memory_empty_dir(void)
+{
+        struct pfs_error err = { 0 };
+        struct pod_volume v = { .name = "mem", .kind = POD_VOLUME_EMPTY_DIR, .medium = "Memory", .size_limit = "1Mi" };
+        struct pod_spec p = { .name = "t", .volumes = &v, .n_volumes = 1 };
+        _cleanup_free_ char *vd = xasprintf("%s/vm", tmpdir), *mem = xasprintf("%s/vm/mem", tmpdir);
+        struct statfs sf;
+
+        tap_ok(pod_volumes_prepare(&p, vd, &err) == 0, "Memory emptyDir (%s)", err.msg);
+        tap_ok(statfs(mem, &sf) == 0 && sf.f_type == TMPFS_MAGIC && (uint64_t)sf.f_blocks * sf.f_bsize == 1048576,
+               "Memory emptyDir is a tmpfs of sizeLimit");
+        pod_volumes_unmount(vd);
+        tap_ok(statfs(mem, &sf) == 0 && sf.f_type != TMPFS_MAGIC, "pod_volumes_unmount unmounts it without the spec");
+        pod_volumes_release(&p, vd);
+        tap_ok(access(mem, F_OK) < 0, "pod_volumes_release removes the emptyDir");
+}
+
+/* How long a container takes from ctr_spawn to exec (median of 21). */
+static int cmp_i64(const void *a, const void *b)
+{
+        int64_t x = *(const int64_t *)a, y = *(const int64_t *)b;
+
+        return x < y ? -1 : x > y;
+}
+
+static void test_spawn_time(void)
+{
+        struct pfs_error err = { 0 };
+        struct pod_container *c = ctr_new("fast", "true");
+        int64_t t[21];
+        char out[64];
+        int bad = 0;
+
+        c->command[0] = tstrdup("/bin/true");
+        c->n_command = 1;
+        c->n_args = 0;
+        for (size_t i = 0; i < ARRAY_SIZE(t); i++) {
+                int64_t t0 = pfs_now_monotonic_ns();
+
+                bad |= run(c, out, sizeof(out), &err) != 0;
+                t[i] = pfs_now_monotonic_ns() - t0;
+        }
+        qsort(t, ARRAY_SIZE(t), sizeof(t[0]), cmp_i64);
+        tap_ok(!bad, "21 containers run to completion; median spawn-to-exit %.2f ms", (double)t[10] / 1e6);
+}
+
 /* An OCI image layout with a gzip layer (the busybox root) and a plain tar layer
  * with whiteouts and a path through an absolute symlink; digests computed here. */
 static const char oci_script[] =
@@ -506,6 +554,8 @@ static void test_cgroup(enum pod_cgroup_driver driver)
         tap_ok(r == 0 && pfs_read_file_at(AT_FDCWD, cgfile, &cgtext, NULL, NULL) == 0 && strstr(cgtext, want),
                "%s: the container is in podfs/<uid>/cg", pod_cgroup_driver_name(cg));
         t0 = pfs_now_monotonic_ns();
+        if (driver == POD_CGROUP_AUTO)
+                tap_ok(pod_cgroup_kill_child(cg, "cg", &err) == 0, "kill_child (%s)", err.msg);
         r = pod_cgroup_kill_all(cg, &err);
         tap_ok(r == 0, "%s: kill_all (%s) in %.1f ms", pod_cgroup_driver_name(cg), err.msg,
                (double)(pfs_now_monotonic_ns() - t0) / 1e6);
@@ -645,6 +695,7 @@ int main(void)
         tap_ok(rootfs_build(bb) == 0, "busybox root filesystem");
         test_image();
         test_host_path_types();
+        test_memory_empty_dir();
         r = pod_ns_setup(&pod, &the_ns, &err);
         tap_ok(r == 0 && the_ns.own_net && the_ns.pause_pid == 0, "pod_ns_setup (%s)", err.msg);
         r = pod_volumes_prepare(&pod, volumes, &err);
@@ -652,6 +703,7 @@ int main(void)
         test_basic();
         test_env_caps_workdir();
         test_writable_layer();
+        test_spawn_time();
         test_exec_errors();
         test_volumes();
         test_oci_image();
