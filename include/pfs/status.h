@@ -128,3 +128,18 @@ void pod_status_set_init_containers(struct pod_status *st, const struct pod_cont
 /* Whether c is one of st's init container statuses (pod_status_find() looks in
  * containerStatuses, then in initContainerStatuses). */
 bool pod_status_is_init(const struct pod_status *st, const struct ctr_status *c);
+
+/* ---- QoS class (qos.c, additions) ---- */
+/* One container's (regular or init) cpu/memory requests and limits as
+ * Kubernetes quantity strings ("500m", "64Mi", "1e3"); NULL = unset. */
+struct pod_qos_container {
+        const char *cpu_request, *cpu_limit;
+        const char *memory_request, *memory_limit;
+};
+/* kubelet's QoS class over every container: "BestEffort" (no cpu/memory request
+ * or limit anywhere), "Guaranteed" (every container limits cpu and memory and
+ * the pod's requests equal its limits; an unset request defaults to the
+ * limit), else "Burstable". Unparsable quantities count as unset. */
+const char *pod_qos_class(const struct pod_qos_container *c, size_t n);
+/* Compare two quantities exactly ("0.5" == "500m"): -EINVAL if one is not a quantity. */
+int pod_quantity_cmp(const char *a, const char *b, int *ret_cmp);

@@ -1,0 +1,127 @@
+/* The pod's QoS class (BestEffort, Burstable, Guaranteed) from container
+ * cpu/memory requests and limits, with Kubernetes quantity arithmetic. */
+#include <errno.h>
+#include <stdlib.h>
+#include <string.h>
+#include "pfs/status.h"
+
+#define NANO_MAX ((__int128)1 << 120)
+
+static int suffix_scale(const char *s, __int128 *mul, int *exp10)
+{
+        static const struct { const char *sfx; int bin_shift, exp10; } tab[] = {
+                {"Ki", 10, 0}, {"Mi", 20, 0}, {"Gi", 30, 0}, {"Ti", 40, 0}, {"Pi", 50, 0}, {"Ei", 60, 0},
+                {"n", 0, -9}, {"u", 0, -6}, {"m", 0, -3}, {"", 0, 0}, {"k", 0, 3}, {"M", 0, 6},
+                {"G", 0, 9}, {"T", 0, 12}, {"P", 0, 15}, {"E", 0, 18},
+        };
+        char *end;
+        long e;
+
+        for (size_t i = 0; i < sizeof(tab) / sizeof(tab[0]); i++)
+                if (!strcmp(s, tab[i].sfx)) {
+                        *mul = (__int128)1 << tab[i].bin_shift;
+                        *exp10 = tab[i].exp10;
+                        return 0;
+                }
+        /* decimal exponent: "1e3", "5E-2" */
+        if (s[0] != 'e' && s[0] != 'E')
+                return -EINVAL;
+        e = strtol(s + 1, &end, 10);
+        if (end == s + 1 || *end || e < -30 || e > 30)
+                return -EINVAL;
+        *mul = 1;
+        *exp10 = (int)e;
+        return 0;
+}
+
+/* Scale v by 10^exp10, saturating; digits below 1 nano are dropped. */
+static __int128 scale10(__int128 v, int exp10)
+{
+        for (; exp10 > 0; exp10--)
+                v = v > NANO_MAX / 10 ? NANO_MAX : v * 10;
+        for (; exp10 < 0; exp10++)
+                v /= 10;
+        return v;
+}
+
+/* A quantity ("500m", "0.5", "64Mi", "1e3") in units of 10^-9. */
+static int quantity_nanos(const char *s, __int128 *ret)
+{
+        __int128 mant = 0, mul;
+        int frac = 0, exp10, digits = 0;
+        bool neg = *s == '-', dot = false;
+
+        if (*s == '-' || *s == '+')
+                s++;
+        for (; (*s >= '0' && *s <= '9') || (*s == '.' && !dot); s++) {
+                if (*s == '.') {
+                        dot = true;
+                        continue;
+                }
+                if (mant < NANO_MAX / 10)
+                        mant = mant * 10 + (*s - '0');
+                else if (!dot)
+                        return -ERANGE;
+                else
+                        continue;       /* insignificant fraction digits */
+                frac += dot;
+                digits++;
+        }
+        if (!digits || suffix_scale(s, &mul, &exp10) < 0)
+                return -EINVAL;
+        mant = scale10(mant, exp10 - frac + 9);
+        *ret = (mant > NANO_MAX / mul ? NANO_MAX : mant * mul) * (neg ? -1 : 1);
+        return 0;
+}
+
+int pod_quantity_cmp(const char *a, const char *b, int *ret_cmp)
+{
+        __int128 x, y;
+
+        if (quantity_nanos(a, &x) < 0 || quantity_nanos(b, &y) < 0)
+                return -EINVAL;
+        *ret_cmp = x < y ? -1 : x > y;
+        return 0;
+}
+
+struct qos_sum {
+        __int128 v;
+        bool set;
+};
+
+/* Adds a positive quantity; returns whether it counted. */
+static bool qos_add(struct qos_sum *sum, const char *q)
+{
+        __int128 v;
+
+        if (!q || quantity_nanos(q, &v) < 0 || v <= 0)
+                return false;
+        sum->v += v;
+        sum->set = true;
+        return true;
+}
+
+const char *pod_qos_class(const struct pod_qos_container *c, size_t n)
+{
+        struct qos_sum req[2] = {{0}}, lim[2] = {{0}};
+        bool guaranteed = true;
+
+        for (size_t i = 0; i < n; i++) {
+                /* the API server defaults an unset request to the limit */
+                const char *rq[2] = {c[i].cpu_request ? c[i].cpu_request : c[i].cpu_limit,
+                                     c[i].memory_request ? c[i].memory_request : c[i].memory_limit};
+                const char *lm[2] = {c[i].cpu_limit, c[i].memory_limit};
+                bool both = true;
+
+                for (int r = 0; r < 2; r++) {
+                        qos_add(&req[r], rq[r]);
+                        both &= qos_add(&lim[r], lm[r]);
+                }
+                guaranteed &= both;
+        }
+        if (!req[0].set && !req[1].set && !lim[0].set && !lim[1].set)
+                return "BestEffort";
+        for (int r = 0; r < 2 && guaranteed; r++)
+                guaranteed = req[r].set == lim[r].set && req[r].v == lim[r].v;
+        return guaranteed ? "Guaranteed" : "Burstable";
+}
