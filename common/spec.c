@@ -261,9 +261,12 @@ int pod_manifest_parse(const char *text, size_t len, const char *filename, const
                        struct pfs_error *err)
 {
         struct ydoc *docs = NULL;
+        struct pfs_error local;
         size_t n_docs = 0;
         int r;
 
+        if (!err)
+                err = &local;
         if (!filename)
                 filename = "manifest";
         r = yval_parse_stream(text, len, &docs, &n_docs, err);

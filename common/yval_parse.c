@@ -240,6 +240,10 @@ static int map_key(struct yparser *yp, char **ret_key, int *ret_line)
                 return pfs_error_set(yp->err, EINVAL, "line %d: a mapping key must be a scalar", line);
         if (check_anchor(yp, yp->ev.data.scalar.anchor) < 0)
                 return -EINVAL;
+        /* "image\0x" must not pass for "image". */
+        if (strlen((const char *)yp->ev.data.scalar.value) != yp->ev.data.scalar.length)
+                return pfs_error_set(yp->err, EINVAL, "line %d: a mapping key must not contain NUL characters",
+                                     line);
         *ret_key = xstrndup((const char *)yp->ev.data.scalar.value, yp->ev.data.scalar.length);
         *ret_line = line;
         return 0;
@@ -389,7 +393,7 @@ static int parse_stream(struct yparser *yp, struct ydoc **docs, size_t *n)
         }
 }
 
-int yval_parse_stream(const char *text, size_t len, struct ydoc **ret_docs, size_t *ret_n,
+static int parse_text(const char *text, size_t len, struct ydoc **ret_docs, size_t *ret_n,
                       struct pfs_error *err)
 {
         struct yparser yp = { .text = text, .len = len, .err = err };
@@ -397,9 +401,6 @@ int yval_parse_stream(const char *text, size_t len, struct ydoc **ret_docs, size
         size_t n = 0;
         int r;
 
-        if (len > YVAL_MAX_INPUT)
-                return pfs_error_set(err, EFBIG, "input is larger than the limit of 1 MiB (%d bytes)",
-                                     YVAL_MAX_INPUT);
         if (!yaml_parser_initialize(&yp.p))
                 return pfs_error_set(err, ENOMEM, "cannot initialize the YAML parser");
         yaml_parser_set_input_string(&yp.p, (const unsigned char *)text, len);
@@ -421,4 +422,105 @@ int yval_parse_stream(const char *text, size_t len, struct ydoc **ret_docs, size
         *ret_docs = docs;
         *ret_n = n;
         return 0;
+}
+
+static bool hex4(const char *s, size_t avail, unsigned *ret)
+{
+        char tmp[5];
+        char *end;
+
+        if (avail < 4 || strspn(s, "0123456789abcdefABCDEF") < 4)
+                return false;
+        memcpy(tmp, s, 4);
+        tmp[4] = '\0';
+        *ret = (unsigned)strtoul(tmp, &end, 16);
+        return true;
+}
+
+/* "\ud83d\ude00" at s (avail bytes) -> the code point, or 0. */
+static uint32_t surrogate_pair(const char *s, size_t avail)
+{
+        unsigned hi, lo;
+
+        if (avail < 12 || s[1] != 'u' || !hex4(s + 2, avail - 2, &hi) || hi < 0xD800 || hi > 0xDBFF ||
+            s[6] != '\\' || s[7] != 'u' || !hex4(s + 8, avail - 8, &lo) || lo < 0xDC00 || lo > 0xDFFF)
+                return 0;
+        return 0x10000 + ((hi - 0xD800) << 10) + (lo - 0xDC00);
+}
+
+/* JSON writers such as Python's json.dumps escape characters beyond the BMP
+ * as surrogate pairs, which libyaml refuses: a copy of text with the pairs of
+ * double-quoted strings turned into UTF-8, and the original offset of every
+ * byte of the copy (so that document ranges still point into text). */
+static char *join_surrogates(const char *text, size_t len, size_t *ret_len, size_t **ret_orig)
+{
+        char *out = xmalloc(len + 1);
+        size_t *orig = xmalloc((len + 1) * sizeof(size_t));
+        size_t o = 0, i = 0;
+        bool in_str = false;
+
+        while (i < len) {
+                uint32_t cp = in_str && text[i] == '\\' ? surrogate_pair(text + i, len - i) : 0;
+                size_t copy = in_str && text[i] == '\\' && i + 1 < len ? 2 : 1;
+
+                if (cp) {
+                        unsigned char u[4] = { 0xF0 | (cp >> 18), 0x80 | ((cp >> 12) & 0x3F),
+                                               0x80 | ((cp >> 6) & 0x3F), 0x80 | (cp & 0x3F) };
+
+                        for (int k = 0; k < 4; k++, o++) {
+                                out[o] = (char)u[k];
+                                orig[o] = i;
+                        }
+                        i += 12;
+                        continue;
+                }
+                if (text[i] == '"')
+                        in_str = !in_str;
+                for (size_t k = 0; k < copy; k++, o++, i++) {
+                        out[o] = text[i];
+                        orig[o] = i;
+                }
+        }
+        out[o] = '\0';
+        orig[o] = len;
+        *ret_len = o;
+        *ret_orig = orig;
+        return out;
+}
+
+static int parse_joined(const char *text, size_t len, struct ydoc **ret_docs, size_t *ret_n,
+                        struct pfs_error *err)
+{
+        _cleanup_free_ size_t *orig = NULL;
+        _cleanup_free_ char *joined = NULL;
+        size_t jlen = 0;
+        int r;
+
+        joined = join_surrogates(text, len, &jlen, &orig);
+        r = parse_text(joined, jlen, ret_docs, ret_n, err);
+        if (r < 0)
+                return r;
+        for (size_t i = 0; i < *ret_n; i++) {
+                (*ret_docs)[i].start = orig[(*ret_docs)[i].start];
+                (*ret_docs)[i].end = orig[(*ret_docs)[i].end];
+        }
+        return 0;
+}
+
+int yval_parse_stream(const char *text, size_t len, struct ydoc **ret_docs, size_t *ret_n,
+                      struct pfs_error *err)
+{
+        struct pfs_error local;
+        int r;
+
+        if (!err)
+                err = &local;
+        if (len > YVAL_MAX_INPUT)
+                return pfs_error_set(err, EFBIG, "input is larger than the limit of 1 MiB (%d bytes)",
+                                     YVAL_MAX_INPUT);
+        r = parse_text(text, len, ret_docs, ret_n, err);
+        if (r < 0 && strstr(err->msg, "invalid Unicode character escape code") &&
+            (memmem(text, len, "\\ud", 3) || memmem(text, len, "\\uD", 3)))
+                r = parse_joined(text, len, ret_docs, ret_n, err);
+        return r;
 }

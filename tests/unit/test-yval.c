@@ -117,6 +117,8 @@ static void test_rejections(void)
         expect_error("a: !!int x\n", 11, EINVAL, "line 1: invalid !!int value \"x\"", "bad !!int");
         expect_error("a: !foo x\n", 10, EINVAL, "line 1: unsupported YAML tag \"!foo\"", "unknown tag");
         expect_error("? [a]\n: 1\n", 10, EINVAL, "line 1: a mapping key must be a scalar", "complex key");
+        expect_error("\"a\\0b\": 1\n", 10, EINVAL, "line 1: a mapping key must not contain NUL characters",
+                     "NUL in a key");
         /* 64 levels are fine, 65 are not. */
         deep = xasprintf("%.64s%.64s", "[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[",
                          "]]]]]]]]]]]]]]]]]]]]]]]]]]]]]]]]]]]]]]]]]]]]]]]]]]]]]]]]]]]]]]]]");
@@ -134,6 +136,26 @@ static void test_rejections(void)
         expect_error(big, YVAL_MAX_INPUT + 1, EFBIG, "input is larger than the limit of 1 MiB (1048576 bytes)",
                      "larger than 1 MiB");
         free(big);
+}
+
+static void test_surrogates(void)
+{
+        static const char text[] = "{\"e\": \"\\ud83d\\ude00!\", \"k\": \"\\\\ud83d\\\\ude00\"}\n---\n{\"x\": 1}\n";
+        struct ydoc *d = NULL;
+        size_t n = 0;
+
+        tap_ok(yval_parse_stream(text, strlen(text), &d, &n, NULL) == 0 && n == 2,
+               "JSON with a surrogate pair (as Python writes it) parses");
+        if (n != 2)
+                return;
+        tap_is_str(yval_get_str(d[0].root, "e", NULL), "😀!", "the pair becomes one UTF-8 character");
+        tap_is_str(yval_get_str(d[0].root, "k", NULL), "\\ud83d\\ude00", "an escaped backslash stays text");
+        tap_ok(d[1].start == (size_t)(strstr(text, "---") - text) && d[1].end == strlen(text),
+               "document ranges point into the original text");
+        ydoc_free_array(d, n);
+        expect_error("{\"b\": \"\\ud83d\"}", 15, EINVAL,
+                     "line 1: YAML syntax error: found invalid Unicode character escape code while parsing a quoted scalar",
+                     "a lone surrogate");
 }
 
 static void test_documents(void)
@@ -346,6 +368,7 @@ int main(void)
         test_types_and_lines();
         test_rejections();
         test_documents();
+        test_surrogates();
         test_json();
         test_yaml_quoting();
         test_yaml_layout();
