@@ -1,7 +1,9 @@
 /* Unit tests of the Pod spec model: rejections with the API server's words,
  * defaults, multi-document streams, hints, equality and the JSON shape. */
 #include <errno.h>
+#include <stdlib.h>
 #include <string.h>
+#include <unistd.h>
 #include "pfs/spec.h"
 #include "tap.h"
 
@@ -410,6 +412,35 @@ static void test_round_trip(void)
         pod_spec_free(s);
 }
 
+/* With K8S_CONFORM naming a checker of Kubernetes objects (field names and
+ * types of the official client models), the defaulted spec is checked too. */
+static void test_conformance(void)
+{
+        const char *checker = getenv("K8S_CONFORM");
+        struct pod_spec *s = parse_one(full_pod, "prod", NULL);
+        struct yval *y = s ? pod_spec_to_yval(s) : NULL;
+        char path[] = "/tmp/podfs-spec-XXXXXX";
+        char *json = y ? emit_json(y, true) : NULL, *cmd;
+        int fd, rc;
+
+        if (!checker || !*checker || !json) {
+                tap_ok(true, "spec conforms to the Kubernetes models # SKIP K8S_CONFORM not set");
+                goto out;
+        }
+        fd = mkstemp(path);
+        rc = fd >= 0 && write(fd, json, strlen(json)) == (ssize_t)strlen(json) ? 0 : -1;
+        if (fd >= 0)
+                close(fd);
+        cmd = xasprintf("'%s' --kind PodSpec '%s'", checker, path);
+        tap_ok(rc == 0 && system(cmd) == 0, "spec conforms to the Kubernetes models");
+        unlink(path);
+        free(cmd);
+out:
+        free(json);
+        yval_free(y);
+        pod_spec_free(s);
+}
+
 static void test_equal(void)
 {
         static const char reformatted[] =
@@ -564,6 +595,7 @@ int main(void)
         test_pull_policy();
         test_full_pod();
         test_round_trip();
+        test_conformance();
         test_equal();
         test_multi_doc();
         test_hints();
