@@ -91,6 +91,8 @@ void ctr_state_set_terminated(struct ctr_state *s, int32_t exit_code, int32_t si
 
 void ctr_state_copy(struct ctr_state *dst, const struct ctr_state *src)
 {
+        if (dst == src)
+                return;
         ctr_state_clear(dst);
         *dst = *src;
         dst->reason = xstrdup(src->reason);
