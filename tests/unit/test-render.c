@@ -1,4 +1,5 @@
 /* Unit tests for the rendered pod files over a temporary pod state dir. */
+#include <errno.h>
 #include <fcntl.h>
 #include <string.h>
 #include <sys/wait.h>
@@ -243,6 +244,33 @@ static void test_with_status(int dfd, const char *dir)
         pod_view_free(v);
 }
 
+static void test_stamp_and_errors(int dfd)
+{
+        struct pod_view_stamp a, b;
+        struct pod_view *v = NULL;
+        struct pfs_error err = {0};
+        _cleanup_free_ char *good = NULL;
+
+        tap_is_int(pod_view_stamp_at(dfd, &a), 0, "stamp");
+        tap_is_int(pod_view_stamp_at(dfd, &b), 0, "stamp again");
+        tap_ok(pod_view_stamp_equal(&a, &b), "stamp: unchanged files, equal stamps");
+        pod_event_append_at(dfd, "Normal", "Killing", "spec.containers{app}", "kubelet", "Stopping container app", &err);
+        pod_view_stamp_at(dfd, &b);
+        tap_ok(!pod_view_stamp_equal(&a, &b), "stamp: an appended event changes it");
+        pod_view_stamp_at(dfd, &a);
+        pfs_read_file_at(dfd, "status.json", &good, NULL, NULL);
+        put(dfd, "status.json", good);
+        pod_view_stamp_at(dfd, &b);
+        tap_ok(!pod_view_stamp_equal(&a, &b), "stamp: a rewritten status.json changes it");
+
+        put(dfd, "status.json", "{\"phase\": ");
+        tap_ok(pod_view_load_at(dfd, &v, &err) < 0 && v == NULL, "corrupt status.json: error (%s)", err.msg);
+        put(dfd, "status.json", good);
+        unlinkat(dfd, "meta", 0);
+        tap_is_int(pod_view_load_at(dfd, &v, &err), -ENOENT, "no meta: -ENOENT");
+        tap_ok(v == NULL, "no view on error");
+}
+
 int main(void)
 {
         char tmpl[] = "/tmp/podfs-test-render-XXXXXX";
@@ -257,6 +285,7 @@ int main(void)
         put(dfd, "spec.yaml", spec_yaml);
         test_before_sandbox(dfd, dir);
         test_with_status(dfd, dir);
+        test_stamp_and_errors(dfd);
         pfs_rm_rf_at(AT_FDCWD, dir, NULL);
         close(dfd);
         return tap_done();
