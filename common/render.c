@@ -61,11 +61,10 @@ static int load_status(int pod_dirfd, struct pod_view *v, struct pfs_error *err)
         if (r < 0)
                 return r;
         r = yval_parse_stream(text, len, &docs, &n, err);
-        if (r < 0)
-                return r;
-        r = pod_status_from_yval(n ? docs[0].root : NULL, &v->status, err);
+        if (r >= 0)
+                r = pod_status_from_yval(n ? docs[0].root : NULL, &v->status, err);
         ydoc_free_array(docs, n);
-        return r;
+        return r < 0 ? pfs_error_wrap(err, "%s", PFS_STATUS_FILE) : 0;
 }
 
 static void load_events(int pod_dirfd, struct pod_view *v)
