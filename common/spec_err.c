@@ -52,7 +52,7 @@ int spec_line_of(const struct yval *root, const char *path)
 static void errs_push(struct spec_errs *e, const char *path, char *msg)
 {
         e->v = xrealloc(e->v, (e->n + 1) * sizeof(*e->v));
-        e->v[e->n].line = spec_line_of(e->root, path);
+        e->v[e->n].line = spec_line_of(e->root, e->line_path ? e->line_path : path);
         e->v[e->n].msg = msg;
         e->n++;
 }

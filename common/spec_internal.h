@@ -14,6 +14,7 @@ struct spec_errs {
         struct spec_err *v;
         size_t n;
         size_t n_fatal;                 /* unknown fields and wrong types: the decoded spec is partial */
+        const char *line_path;          /* when set, errors take their line from this path */
 };
 
 /* Adds "PATH: MESSAGE"; the line is the one of the node PATH names (or of its

@@ -135,11 +135,16 @@ static void validate_qualified_name(struct spec_errs *e, const char *path, const
 static void validate_labels(struct spec_errs *e, const struct pod_kv *kv, size_t n)
 {
         for (size_t i = 0; i < n; i++) {
+                /* The API server names the map; the line is the label's own. */
+                _cleanup_free_ char *at = xasprintf("metadata.labels[%s]", kv[i].key);
+
+                e->line_path = at;
                 validate_qualified_name(e, "metadata.labels", kv[i].key, kv[i].key);
                 if (strlen(kv[i].value) > 63)
                         spec_err_invalid_str(e, "metadata.labels", kv[i].value, "must be no more than 63 characters");
                 if (*kv[i].value && !qname_chars_ok(kv[i].value, strlen(kv[i].value)))
                         spec_err_invalid_str(e, "metadata.labels", kv[i].value, LABEL_VALUE_MSG);
+                e->line_path = NULL;
         }
 }
 
@@ -151,10 +156,13 @@ static void validate_annotations(struct spec_errs *e, const struct pod_kv *kv, s
 
         for (size_t i = 0; i < n; i++) {
                 _cleanup_free_ char *lower = xstrdup(kv[i].key);
+                _cleanup_free_ char *at = xasprintf("metadata.annotations[%s]", kv[i].key);
 
                 for (char *c = lower; *c; c++)
                         *c = (char)tolower((unsigned char)*c);
+                e->line_path = at;
                 validate_qualified_name(e, "metadata.annotations", kv[i].key, lower);
+                e->line_path = NULL;
                 total += strlen(kv[i].key) + strlen(kv[i].value);
         }
         if (total > ANNOTATIONS_MAX_BYTES)

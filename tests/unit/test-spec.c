@@ -81,12 +81,12 @@ static const struct bad bad_manifests[] = {
         { HDR "  containers:\n  - name: App\n    image: busybox\n",
           INVALID(7, "web") "spec.containers[0].name: Invalid value: \"App\": " LABEL_MSG },
         { "apiVersion: v1\nkind: Pod\nmetadata:\n  name: web\n  labels:\n    \"bad key\": x\nspec:\n" CTR,
-          INVALID(5, "web") "metadata.labels: Invalid value: \"bad key\": name part must consist of alphanumeric "
+          INVALID(6, "web") "metadata.labels: Invalid value: \"bad key\": name part must consist of alphanumeric "
                             "characters, '-', '_' or '.', and must start and end with an alphanumeric character "
                             "(e.g. 'MyName',  or 'my.name',  or '123-abc', regex used for validation is "
                             "'([A-Za-z0-9][-A-Za-z0-9_.]*)?[A-Za-z0-9]')" },
         { "apiVersion: v1\nkind: Pod\nmetadata:\n  name: web\n  labels:\n    app: -x\nspec:\n" CTR,
-          INVALID(5, "web") "metadata.labels: Invalid value: \"-x\": a valid label must be an empty string or "
+          INVALID(6, "web") "metadata.labels: Invalid value: \"-x\": a valid label must be an empty string or "
                             "consist of alphanumeric characters, '-', '_' or '.', and must start and end with an "
                             "alphanumeric character (e.g. 'MyValue',  or 'my_value',  or '12345', regex used for "
                             "validation is '(([A-Za-z0-9][-A-Za-z0-9_.]*)?[A-Za-z0-9])?')" },
