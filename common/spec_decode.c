@@ -223,6 +223,7 @@ static const struct field meta_fields[] = {
         { "selfLink", FLD_SYSTEM }, { "uid", FLD_SYSTEM }, { "resourceVersion", FLD_SYSTEM },
         { "generation", FLD_SYSTEM }, { "creationTimestamp", FLD_SYSTEM }, { "deletionTimestamp", FLD_SYSTEM },
         { "deletionGracePeriodSeconds", FLD_SYSTEM }, { "managedFields", FLD_SYSTEM },
+        { "clusterName", FLD_SYSTEM },     /* gone since Kubernetes 1.25; old dumps carry it empty */
 };
 
 static void decode_meta(struct spec_errs *e, const struct yval *m, struct pod_spec *s)
