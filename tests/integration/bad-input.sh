@@ -199,7 +199,6 @@ expect_errno "truncate pod.json" 'EACCES|EPERM|EROFS|EBADF' truncate "$R/pod.jso
 expect_errno "unlink phase" 'EACCES|EPERM|EROFS|EBUSY' unlink "$R/phase"
 expect_errno "write to a container file" 'EACCES|EPERM|EROFS|EBADF' write "$R/containers/main/state"
 expect_errno "mkdir inside a pod dir" 'EACCES|EPERM|EROFS|EINVAL' mkdir "$R/sub"
-expect_errno "create an unknown file in a pod dir" 'EACCES|EPERM|EROFS|EINVAL' write "$R/notes.txt"
 expect_errno "rmdir default" 'EBUSY|EPERM|EACCES|ENOTEMPTY' rmdir "$MNT/default"
 expect_errno "mkdir namespace Bad_NS" 'EINVAL' mkdir "$MNT/Bad_NS"
 expect_errno "mkdir pod dir Bad_Pod" 'EINVAL' mkdir "$MNT/default/Bad_Pod"

@@ -98,9 +98,7 @@ for p in running succeeded failed crashing terminating noimage initializing; do
         [ -d "$D/$p" ] || { fail "$p: pod dir missing"; continue; }
         check "$p: status.json semantics" semantic "$D/$p"
         is "$(jq -r .status.phase "$D/$p/pod.json")" "$(cat "$D/$p/phase")" "$p: pod.json .status.phase = phase"
-        check "$p: status.yaml = status.json" /usr/bin/python3 -c '
-import json, sys, yaml
-sys.exit(0 if yaml.safe_load(open(sys.argv[1])) == json.load(open(sys.argv[2])) else 1)' "$D/$p/status.yaml" "$D/$p/status.json"
+        check "$p: status.yaml = status.json" yaml_is_json "$D/$p/status.yaml" "$D/$p/status.json"
         if [ "$HAVE_CONFORM" = 1 ]; then
                 check "$p: status.json conforms to PodStatus" "$K8S_CONFORM" --kind PodStatus "$D/$p/status.json"
                 check "$p: status.yaml conforms to PodStatus" "$K8S_CONFORM" --kind PodStatus "$D/$p/status.yaml"

@@ -22,7 +22,10 @@ record_pids() {
 none_alive() {
         local p st
         while read -r p st; do
-                [ -n "$st" ] && [ "$(awk '{print $22}' "/proc/$p/stat" 2>/dev/null)" = "$st" ] && { log "pid $p still alive"; return 1; }
+                # a zombie waiting for init to reap it runs nothing: gone
+                [ -n "$st" ] && [ "$(awk '{print $22}' "/proc/$p/stat" 2>/dev/null)" = "$st" ] &&
+                        [ "$(awk '{print $3}' "/proc/$p/stat" 2>/dev/null)" != Z ] &&
+                        { log "pid $p still there: $(tr '\0' ' ' <"/proc/$p/cmdline") state $(awk '{print $3}' "/proc/$p/stat") parent $(awk '{print $4}' "/proc/$p/stat")"; return 1; }
         done <"$1"
         [ -z "$(pod_procs "$2")" ] || { log "left: $(pod_procs "$2" | tr '\n' ' ')"; return 1; }
 }

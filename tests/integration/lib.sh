@@ -183,14 +183,14 @@ test_pids() {
         for p in /proc/[0-9]*; do
                 p=${p#/proc/}
                 [ "$p" = "$$" ] || [ "$p" = "$BASHPID" ] && continue
-                mapfile -d '' argv <"/proc/$p/cmdline" 2>/dev/null || continue
+                mapfile -d '' argv 2>/dev/null <"/proc/$p/cmdline" || continue
                 cmd="${argv[*]}"
                 case "$cmd" in *"$W"*) echo "$p"; continue ;; esac
                 for i in "${imgs[@]}"; do
                         if [ "/proc/$p/root/." -ef "$i." ]; then echo "$p"; continue 2; fi
                 done
                 [ ${#uids[@]} -gt 0 ] || continue
-                mapfile -t lines <"/proc/$p/cgroup" 2>/dev/null || continue
+                mapfile -t lines 2>/dev/null <"/proc/$p/cgroup" || continue
                 cg="${lines[*]}"
                 for u in "${uids[@]}"; do
                         case "$cg" in *"$u"*) echo "$p"; continue 2 ;; esac
@@ -392,8 +392,8 @@ pod_uid() { basename "$(readlink "$STATE/namespaces/$1/$2" 2>/dev/null)"; }
 # fsop OP PATH [ARG]: a syscall on PATH; prints OK or the errno name (EINVAL ...).
 #   write PATH (data on stdin, one write + close), rmdir, mkdir, unlink, rename DST,
 #   truncate, chmod MODE
-fsop() {
-        /usr/bin/python3 - "$@" <<'PY'
+fsop() { /usr/bin/python3 -c "$FSOP_PY" "$@"; }
+FSOP_PY=$(cat <<'PY'
 import errno, os, sys
 op, path = sys.argv[1], sys.argv[2]
 arg = sys.argv[3] if len(sys.argv) > 3 else None
@@ -433,7 +433,7 @@ try:
 except OSError as e:
     print(errno.errorcode.get(e.errno, str(e.errno)))
 PY
-}
+)
 
 # state_sum: a checksum of the state dir (names, types, modes, symlink targets,
 # file contents), leaving out what changes while pods merely run: logs, the
@@ -457,14 +457,21 @@ state_list() {
 
 # pod_procs UID: pids of processes whose cgroup or command line names UID.
 pod_procs() {
-        local u=$1 p
+        local u=$1 p st
         local -a argv lines
         for p in /proc/[0-9]*; do
                 p=${p#/proc/}
                 [ "$p" = "$$" ] || [ "$p" = "$BASHPID" ] && continue
-                mapfile -d '' argv <"/proc/$p/cmdline" 2>/dev/null || continue
-                mapfile -t lines <"/proc/$p/cgroup" 2>/dev/null || continue
-                case "${argv[*]} ${lines[*]}" in *"$u"*) echo "$p" ;; esac
+                mapfile -d '' argv 2>/dev/null <"/proc/$p/cmdline" || continue
+                mapfile -t lines 2>/dev/null <"/proc/$p/cgroup" || continue
+                case "${argv[*]} ${lines[*]}" in
+                *"$u"*)
+                        # a zombie (exited, not yet reaped by init) runs nothing
+                        read -r st 2>/dev/null <"/proc/$p/stat" || continue
+                        st=${st##*) }
+                        [ "${st%% *}" = Z ] || echo "$p"
+                        ;;
+                esac
         done
 }
 
@@ -478,4 +485,38 @@ size_matches() {
         s=$(stat -c %s "$1") || return 1
         n=$(cat "$1" | wc -c) || return 1
         [ "$s" = "$n" ] || { log "$1: stat size $s, read $n bytes"; return 1; }
+}
+
+# yaml_is_json YAML JSON: the YAML file holds the same data as the JSON file
+# (read as a YAML 1.1 reader does: an unquoted time is a timestamp, not a string).
+yaml_is_json() {
+        /usr/bin/python3 - "$1" "$2" <<'PY'
+import json, sys, yaml
+a = yaml.safe_load(open(sys.argv[1]))
+b = json.load(open(sys.argv[2]))
+def diff(x, y, path):
+    if type(x) != type(y):
+        return "%s: YAML gives %s %r, JSON %s %r" % (path, type(x).__name__, x, type(y).__name__, y)
+    if isinstance(x, dict):
+        for k in sorted(set(x) | set(y)):
+            if k not in x or k not in y:
+                return "%s.%s: only in %s" % (path, k, "YAML" if k in x else "JSON")
+            d = diff(x[k], y[k], path + "." + k)
+            if d:
+                return d
+    elif isinstance(x, list):
+        if len(x) != len(y):
+            return "%s: %d items in YAML, %d in JSON" % (path, len(x), len(y))
+        for i, (p, q) in enumerate(zip(x, y)):
+            d = diff(p, q, "%s[%d]" % (path, i))
+            if d:
+                return d
+    elif x != y:
+        return "%s: YAML %r, JSON %r" % (path, x, y)
+    return None
+d = diff(a, b, "")
+if d:
+    print("# " + d)
+    sys.exit(1)
+PY
 }

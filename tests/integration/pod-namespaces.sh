@@ -53,7 +53,7 @@ if [ -n "$spid" ] && [ -n "$cpid" ] && [ -d "/proc/$spid" ] && [ -d "/proc/$cpid
         check "the two see the same emptyDir" test -e "/proc/$spid/root/shared/note" -a "/proc/$spid/root/shared/." -ef "/proc/$cpid/root/data/."
         is "$(cat "/proc/$spid/root/shared/note" 2>/dev/null)" written-by-client "server reads what the client wrote"
         check "the server does not see the client's mount" test ! -e "/proc/$spid/root/data/note"
-        is "$(cat "/proc/$spid/root/proc/sys/kernel/hostname" 2>/dev/null || nsenter -t "$spid" -u hostname)" duo "UTS hostname is the pod name"
+        is "$(nsenter -t "$spid" -u cat /proc/sys/kernel/hostname)" duo "UTS hostname is the pod name"
         check "loopback is up in the pod" bash -c "nsenter -t $spid -n ip -o link show lo | grep -q UP"
 else
         fail "container pids: server '$spid' client '$cpid'"

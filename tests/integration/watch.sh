@@ -13,7 +13,7 @@ bg_watch() {
         shift
         inotifywait -m "$@" >"$out" 2>"$out.err" &
         WATCH_PID=$!
-        retry_until 5 grep -q 'Watches established' "$out.err" || { cat "$out.err"; return 1; }
+        retry_until 5 grep -qs "Watches established" "$out.err" || { cat "$out.err"; return 1; }
 }
 
 NSW=$W/ns-events
@@ -38,19 +38,25 @@ spec:
 EOF
 P=$MNT/default/job
 mkdir "$P" || die "mkdir pod dir"
-cat "$W/job.yaml" >"$P/spec.yaml" || die "write spec.yaml"
+HAVE_INIT=1
+if ! cat "$W/job.yaml" >"$P/spec.yaml"; then
+        # without init containers Pending lasts only until the container starts
+        fail "a pod with an init container was rejected: $(cat "$MNT/default/.last-error")"
+        HAVE_INIT=0
+        sed -i '/initContainers:/,/command: \["sleep", "2"\]/d' "$W/job.yaml"
+        cat "$W/job.yaml" >"$P/spec.yaml" || die "write spec.yaml"
+fi
 t_create=$(now_ms)
 
 # a reader that re-reads phase whenever inotify says it changed
 inotifywait -m -e modify,close_write,attrib "$P/phase" 2>"$W/phase.err" |
         while read -r _; do echo "$(now_ms) $(cat "$P/phase")"; done >"$W/phase.seq" &
 PHASE_WATCH=$!
-retry_until 5 grep -q 'Watches established' "$W/phase.err" || die "watch on phase: $(cat "$W/phase.err")"
+retry_until 5 grep -qs 'Watches established' "$W/phase.err" || die "watch on phase: $(cat "$W/phase.err")"
 first=$(cat "$P/phase")
 bg_watch "$W/dir-events" --format '%e %f' "$P" || die "watch on the pod dir"
 DIR_WATCH=$WATCH_PID
-is "$first" Pending "phase is Pending while the init container runs"
-
+[ "$HAVE_INIT" = 1 ] && is "$first" Pending "phase is Pending while the init container runs"
 check "phase reaches Succeeded" wait_for "$P/phase" Succeeded 30
 # give the watcher the event that just happened (bounded)
 retry_until 3 grep -q Succeeded "$W/phase.seq"
@@ -58,20 +64,30 @@ kill "$DIR_WATCH" 2>/dev/null
 pkill -P "$PHASE_WATCH" 2>/dev/null; kill "$PHASE_WATCH" 2>/dev/null
 
 seq=$( (echo "$first"; awk '{print $2}' "$W/phase.seq") | uniq | tr '\n' ' ')
-is "$seq" "Pending Running Succeeded " "phase watcher woke for each change: $seq"
+if [ "$HAVE_INIT" = 1 ]; then
+        is "$seq" "Pending Running Succeeded " "phase watcher woke for each change: $seq"
+else
+        is "${seq#Pending }" "Running Succeeded " "phase watcher woke for each change: $seq"
+fi
+wakes=$(wc -l <"$W/phase.seq")
+if [ "$wakes" -le 6 ]; then ok "phase watcher woken $wakes times for 2-3 changes"; else fail "phase watcher woken $wakes times for 2-3 changes (spurious IN_MODIFY)"; fi
 t_running=$(awk '$2=="Running"{print $1; exit}' "$W/phase.seq")
+[ -n "$t_running" ] || [ "$first" != Running ] || t_running=$t_create
 t_done=$(awk '$2=="Succeeded"{print $1; exit}' "$W/phase.seq")
 if [ -n "$t_running" ] && [ -n "$t_done" ]; then
         d=$((t_done - t_running))
         # main runs ~2 s; its end must be seen promptly, not by a periodic refresh
         if [ "$d" -ge 1500 ] && [ "$d" -le 3500 ]; then ok "Running -> Succeeded seen after ${d} ms (container ran ~2 s)"; else fail "Running -> Succeeded seen after ${d} ms, want ~2000"; fi
-        d=$((t_running - t_create))
-        if [ "$d" -ge 1500 ] && [ "$d" -le 5000 ]; then ok "Pending -> Running seen after ${d} ms (init ran ~2 s)"; else fail "Pending -> Running seen after ${d} ms, want ~2000"; fi
+        if [ "$HAVE_INIT" = 1 ]; then
+                d=$((t_running - t_create))
+                if [ "$d" -ge 1500 ] && [ "$d" -le 5000 ]; then ok "Pending -> Running seen after ${d} ms (init ran ~2 s)"; else fail "Pending -> Running seen after ${d} ms, want ~2000"; fi
+        fi
 fi
 n=$(grep -c ' phase$' "$W/dir-events")
 if [ "$n" -ge 2 ]; then ok "pod dir watch saw phase change $n times"; else fail "pod dir watch saw $n phase events: $(tr '\n' ';' <"$W/dir-events")"; fi
-check "pod dir watch saw status.json change" grep -q ' status.json$' "$W/dir-events"
-check "pod dir watch saw conditions change" grep -q ' conditions$' "$W/dir-events"
+summary=$(awk '{print $NF}' "$W/dir-events" | sort | uniq -c | awk '{printf "%s x%s; ", $2, $1}')
+if grep -q ' status.json$' "$W/dir-events"; then ok "pod dir watch saw status.json change"; else fail "pod dir watch saw no status.json change ($summary)"; fi
+if grep -q ' conditions$' "$W/dir-events"; then ok "pod dir watch saw conditions change"; else fail "pod dir watch saw no conditions change ($summary)"; fi
 
 # events and conditions are watched files too
 is "$(ctr default job main reason)" Completed "main terminated: Completed"
