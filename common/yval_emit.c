@@ -6,14 +6,16 @@
 #include <string.h>
 #include "pfs/yval.h"
 
-/* Length of the valid UTF-8 sequence at s (at most n bytes), 0 if invalid. */
-static size_t utf8_seq_len(const unsigned char *s, size_t n)
+/* Decode the UTF-8 sequence at s (at most n bytes): its length, 0 if invalid. */
+static size_t utf8_decode(const unsigned char *s, size_t n, uint32_t *ret_cp)
 {
         size_t len;
         uint32_t cp;
 
-        if (s[0] < 0x80)
+        if (s[0] < 0x80) {
+                *ret_cp = s[0];
                 return 1;
+        }
         if ((s[0] & 0xE0) == 0xC0)
                 len = 2, cp = s[0] & 0x1F;
         else if ((s[0] & 0xF0) == 0xE0)
@@ -32,7 +34,17 @@ static size_t utf8_seq_len(const unsigned char *s, size_t n)
         if ((len == 2 && cp < 0x80) || (len == 3 && cp < 0x800) || (len == 4 && cp < 0x10000) ||
             cp > 0x10FFFF || (cp >= 0xD800 && cp <= 0xDFFF))
                 return 0;
+        *ret_cp = cp;
         return len;
+}
+
+/* Characters that must travel as escapes: C0/C1 controls and DEL (not
+ * printable in YAML), U+0085/U+2028/U+2029 (line breaks to YAML, and
+ * escaped by Go's JSON encoder), the BOM and the non-characters U+FFFE/F. */
+static bool must_escape(uint32_t cp)
+{
+        return cp < 0x20 || (cp >= 0x7F && cp <= 0x9F) || cp == 0x2028 || cp == 0x2029 || cp == 0xFEFF ||
+               cp == 0xFFFE || cp == 0xFFFF;
 }
 
 /* Shared by both emitters: a double-quoted string with JSON escapes (a subset
@@ -44,6 +56,7 @@ static void emit_dquoted(const char *s, size_t n, struct pfs_buf *out)
         pfs_buf_puts(out, "\"");
         for (size_t i = 0; i < n;) {
                 unsigned char c = p[i];
+                uint32_t cp;
                 size_t l;
 
                 switch (c) {
@@ -56,18 +69,16 @@ static void emit_dquoted(const char *s, size_t n, struct pfs_buf *out)
                 case '\t': pfs_buf_puts(out, "\\t"); i++; continue;
                 default: break;
                 }
-                if (c < 0x20 || c == 0x7F) {
-                        pfs_buf_printf(out, "\\u%04x", c);
-                        i++;
-                        continue;
-                }
-                l = utf8_seq_len(p + i, n - i);
+                l = utf8_decode(p + i, n - i, &cp);
                 if (l == 0) {
                         pfs_buf_puts(out, "\\ufffd");
                         i++;
                         continue;
                 }
-                pfs_buf_append(out, p + i, l);
+                if (must_escape(cp))
+                        pfs_buf_printf(out, "\\u%04x", (unsigned)cp);
+                else
+                        pfs_buf_append(out, p + i, l);
                 i += l;
         }
         pfs_buf_puts(out, "\"");
@@ -210,39 +221,17 @@ static bool yaml_numberish(const char *s)
         return strspn(s, "0123456789_.:+-eExXoObBabcdefABCDEF") == strlen(s);
 }
 
-/* Invalid UTF-8 anywhere in s[0..n). */
-static bool has_invalid_utf8(const char *s, size_t n)
-{
-        const unsigned char *p = (const unsigned char *)s;
-
-        for (size_t i = 0; i < n; i++) {
-                size_t l;
-
-                if (p[i] < 0x80)
-                        continue;
-                l = utf8_seq_len(p + i, n - i);
-                if (l == 0)
-                        return true;
-                i += l - 1;
-        }
-        return false;
-}
-
 static bool needs_double_quotes(const char *s, size_t n)
 {
         const unsigned char *p = (const unsigned char *)s;
 
-        for (size_t i = 0; i < n; i++) {
-                size_t l;
+        for (size_t i = 0; i < n;) {
+                uint32_t cp;
+                size_t l = utf8_decode(p + i, n - i, &cp);
 
-                if (p[i] < 0x20 || p[i] == 0x7F)
+                if (l == 0 || must_escape(cp))
                         return true;
-                if (p[i] >= 0x80) {
-                        l = utf8_seq_len(p + i, n - i);
-                        if (l == 0)
-                                return true;
-                        i += l - 1;
-                }
+                i += l;
         }
         return false;
 }
@@ -256,30 +245,45 @@ static bool starts_with_indicator(const char *s, size_t n)
         return strchr("-?:,[]{}#&*!|>'\"%@` \t", s[0]) != NULL;
 }
 
-static bool yaml_needs_quotes(const char *s, size_t n)
+/* YAML 1.1 timestamps (2026-11-22, 2026-11-22T15:40:48Z): PyYAML and
+ * go-yaml read them as dates. */
+static bool yaml_timestamp_like(const char *s)
 {
-        if (n == 0 || strlen(s) != n)
-                return true;
-        if (yaml_reserved_word(s) || yaml_numberish(s))
-                return true;
+        return strspn(s, "0123456789") == 4 && s[4] == '-' && s[5] >= '0' && s[5] <= '9';
+}
+
+enum yaml_style { YAML_PLAIN, YAML_SINGLE, YAML_DOUBLE };
+
+/* As go-yaml (and so kubectl) writes a string: double quotes when a reader
+ * would take it for another type ("true", "123", "", a timestamp) or it holds
+ * characters only escapes can carry; single quotes when it is a string but
+ * not a valid plain scalar ("a: b", "*x", " lead"); plain otherwise. */
+static enum yaml_style yaml_string_style(const char *s, size_t n)
+{
+        if (n == 0 || strlen(s) != n || needs_double_quotes(s, n))
+                return YAML_DOUBLE;
+        if (yaml_reserved_word(s) || yaml_numberish(s) || yaml_timestamp_like(s))
+                return YAML_DOUBLE;
         if (starts_with_indicator(s, n))
-                return true;
+                return YAML_SINGLE;
         if (s[n - 1] == ' ' || s[n - 1] == ':' || s[n - 1] == '\t')
-                return true;
+                return YAML_SINGLE;
         if (strstr(s, ": ") || strstr(s, " #") || strstr(s, ":\t") || strstr(s, "\t#"))
-                return true;
-        return needs_double_quotes(s, n);
+                return YAML_SINGLE;
+        return YAML_PLAIN;
 }
 
 static void emit_yaml_string(const char *s, size_t n, struct pfs_buf *out)
 {
-        if (!yaml_needs_quotes(s, n)) {
+        switch (yaml_string_style(s, n)) {
+        case YAML_PLAIN:
                 pfs_buf_append(out, s, n);
                 return;
-        }
-        if (needs_double_quotes(s, n)) {
+        case YAML_DOUBLE:
                 emit_dquoted(s, n, out);
                 return;
+        case YAML_SINGLE:
+                break;
         }
         pfs_buf_puts(out, "'");
         for (size_t i = 0; i < n; i++) {
@@ -342,10 +346,15 @@ static bool literal_ok(const struct yval *v)
         s = v->str.s;
         if (s[0] == ' ' || s[0] == '\n' || s[0] == '\t')
                 return false;
-        for (size_t i = 0; i < v->str.len; i++)
-                if (((unsigned char)s[i] < 0x20 && s[i] != '\n') || s[i] == 0x7F)
+        for (size_t i = 0; i < v->str.len;) {
+                uint32_t cp;
+                size_t l = utf8_decode((const unsigned char *)s + i, v->str.len - i, &cp);
+
+                if (l == 0 || (cp != '\n' && must_escape(cp)))
                         return false;
-        return !has_invalid_utf8(s, v->str.len);
+                i += l;
+        }
+        return true;
 }
 
 static void emit_literal(const char *s, size_t n, int indent, struct pfs_buf *out)

@@ -4,6 +4,7 @@
 #include <errno.h>
 #include <inttypes.h>
 #include <math.h>
+#include <stdio.h>
 #include <string.h>
 #include <yaml.h>
 #include "pfs/yval.h"
@@ -448,63 +449,120 @@ static uint32_t surrogate_pair(const char *s, size_t avail)
         return 0x10000 + ((hi - 0xD800) << 10) + (lo - 0xDC00);
 }
 
-/* JSON writers such as Python's json.dumps escape characters beyond the BMP
- * as surrogate pairs, which libyaml refuses: a copy of text with the pairs of
- * double-quoted strings turned into UTF-8, and the original offset of every
- * byte of the copy (so that document ranges still point into text). */
-static char *join_surrogates(const char *text, size_t len, size_t *ret_len, size_t **ret_orig)
+/* What a JSON string may hold raw that libyaml refuses: DEL, the C1
+ * controls and U+FFFE/U+FFFF (not printable to YAML), U+2028 and U+2029
+ * (line breaks to YAML).
+ * Writes the escape into esc and returns the bytes it replaces, or 0. */
+static size_t json_raw_escape(const char *s, size_t avail, char esc[static 8])
 {
-        char *out = xmalloc(len + 1);
-        size_t *orig = xmalloc((len + 1) * sizeof(size_t));
-        size_t o = 0, i = 0;
-        bool in_str = false;
+        const unsigned char *p = (const unsigned char *)s;
+        unsigned cp;
+        size_t n;
 
-        while (i < len) {
-                uint32_t cp = in_str && text[i] == '\\' ? surrogate_pair(text + i, len - i) : 0;
-                size_t copy = in_str && text[i] == '\\' && i + 1 < len ? 2 : 1;
-
-                if (cp) {
-                        unsigned char u[4] = { 0xF0 | (cp >> 18), 0x80 | ((cp >> 12) & 0x3F),
-                                               0x80 | ((cp >> 6) & 0x3F), 0x80 | (cp & 0x3F) };
-
-                        for (int k = 0; k < 4; k++, o++) {
-                                out[o] = (char)u[k];
-                                orig[o] = i;
-                        }
-                        i += 12;
-                        continue;
-                }
-                if (text[i] == '"')
-                        in_str = !in_str;
-                for (size_t k = 0; k < copy; k++, o++, i++) {
-                        out[o] = text[i];
-                        orig[o] = i;
-                }
-        }
-        out[o] = '\0';
-        orig[o] = len;
-        *ret_len = o;
-        *ret_orig = orig;
-        return out;
+        if (p[0] == 0x7F)
+                cp = 0x7F, n = 1;
+        else if (avail >= 2 && p[0] == 0xC2 && p[1] >= 0x80 && p[1] <= 0x9F)
+                cp = p[1], n = 2;
+        else if (avail >= 3 && p[0] == 0xE2 && p[1] == 0x80 && (p[2] == 0xA8 || p[2] == 0xA9))
+                cp = 0x2000 + p[2] - 0x80, n = 3;
+        else if (avail >= 3 && p[0] == 0xEF && p[1] == 0xBF && (p[2] == 0xBE || p[2] == 0xBF))
+                cp = 0xFFC0 + p[2] - 0x80, n = 3;
+        else
+                return 0;
+        snprintf(esc, 8, "\\u%04x", cp);
+        return n;
 }
 
-static int parse_joined(const char *text, size_t len, struct ydoc **ret_docs, size_t *ret_n,
-                        struct pfs_error *err)
+struct normalized {
+        char *text;
+        size_t len;
+        size_t *orig;           /* original offset of every byte of text (and of its end) */
+};
+
+static void norm_put(struct normalized *nm, const char *bytes, size_t n, size_t orig)
 {
-        _cleanup_free_ size_t *orig = NULL;
-        _cleanup_free_ char *joined = NULL;
-        size_t jlen = 0;
+        memcpy(nm->text + nm->len, bytes, n);
+        for (size_t k = 0; k < n; k++)
+                nm->orig[nm->len++] = orig;
+}
+
+/* One step inside a JSON string at text[i]; returns the input bytes consumed. */
+static size_t norm_in_string(struct normalized *nm, const char *text, size_t len, size_t i)
+{
+        uint32_t cp = text[i] == '\\' ? surrogate_pair(text + i, len - i) : 0;
+        char esc[8];
+        size_t n;
+
+        if (cp) {
+                char u[4] = { (char)(0xF0 | (cp >> 18)), (char)(0x80 | ((cp >> 12) & 0x3F)),
+                              (char)(0x80 | ((cp >> 6) & 0x3F)), (char)(0x80 | (cp & 0x3F)) };
+
+                norm_put(nm, u, 4, i);
+                return 12;
+        }
+        if ((n = json_raw_escape(text + i, len - i, esc))) {
+                norm_put(nm, esc, strlen(esc), i);
+                return n;
+        }
+        n = text[i] == '\\' && i + 1 < len ? 2 : 1;
+        for (size_t k = 0; k < n; k++)
+                norm_put(nm, text + i + k, 1, i + k);
+        return n;
+}
+
+/* JSON that libyaml refuses although it is valid JSON: surrogate pairs (as
+ * Python's json.dumps writes characters beyond the BMP) and the raw
+ * characters above, inside strings. Only for input that looks like JSON
+ * (no single quotes or comments to confuse the string tracking). Returns
+ * false when there is nothing to change. */
+static bool json_normalize(const char *text, size_t len, struct normalized *nm)
+{
+        size_t i = strspn(text, " \t\r\n");
+        bool in_str = false;
+
+        if (i >= len || (text[i] != '{' && text[i] != '['))
+                return false;
+        nm->text = xmalloc(len * 6 + 1);
+        nm->orig = xmalloc((len * 6 + 1) * sizeof(size_t));
+        nm->len = 0;
+        for (i = 0; i < len;) {
+                if (text[i] == '"') {
+                        in_str = !in_str;
+                        norm_put(nm, text + i, 1, i);
+                        i++;
+                } else if (in_str) {
+                        i += norm_in_string(nm, text, len, i);
+                } else {
+                        norm_put(nm, text + i, 1, i);
+                        i++;
+                }
+        }
+        nm->text[nm->len] = '\0';
+        nm->orig[nm->len] = len;
+        if (nm->len == len && !memcmp(nm->text, text, len)) {
+                free(nm->text);
+                free(nm->orig);
+                return false;
+        }
+        return true;
+}
+
+static int parse_normalized(const char *text, size_t len, struct ydoc **ret_docs, size_t *ret_n,
+                            struct pfs_error *err)
+{
+        struct normalized nm = { 0 };
         int r;
 
-        joined = join_surrogates(text, len, &jlen, &orig);
-        r = parse_text(joined, jlen, ret_docs, ret_n, err);
-        if (r < 0)
-                return r;
-        for (size_t i = 0; i < *ret_n; i++) {
-                (*ret_docs)[i].start = orig[(*ret_docs)[i].start];
-                (*ret_docs)[i].end = orig[(*ret_docs)[i].end];
+        if (!json_normalize(text, len, &nm))
+                return -err->code;
+        r = parse_text(nm.text, nm.len, ret_docs, ret_n, err);
+        for (size_t i = 0; r == 0 && i < *ret_n; i++) {
+                (*ret_docs)[i].start = nm.orig[(*ret_docs)[i].start];
+                (*ret_docs)[i].end = nm.orig[(*ret_docs)[i].end];
         }
-        return 0;
+        free(nm.text);
+        free(nm.orig);
+        return r;
 }
 
 int yval_parse_stream(const char *text, size_t len, struct ydoc **ret_docs, size_t *ret_n,
@@ -519,8 +577,7 @@ int yval_parse_stream(const char *text, size_t len, struct ydoc **ret_docs, size
                 return pfs_error_set(err, EFBIG, "input is larger than the limit of 1 MiB (%d bytes)",
                                      YVAL_MAX_INPUT);
         r = parse_text(text, len, ret_docs, ret_n, err);
-        if (r < 0 && strstr(err->msg, "invalid Unicode character escape code") &&
-            (memmem(text, len, "\\ud", 3) || memmem(text, len, "\\uD", 3)))
-                r = parse_joined(text, len, ret_docs, ret_n, err);
+        if (r < 0)
+                r = parse_normalized(text, len, ret_docs, ret_n, err);
         return r;
 }

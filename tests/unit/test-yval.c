@@ -143,6 +143,8 @@ static void test_surrogates(void)
         static const char text[] = "{\"e\": \"\\ud83d\\ude00!\", \"k\": \"\\\\ud83d\\\\ude00\"}\n---\n{\"x\": 1}\n";
         struct ydoc *d = NULL;
         size_t n = 0;
+        const char *raw;
+        char *out;
 
         tap_ok(yval_parse_stream(text, strlen(text), &d, &n, NULL) == 0 && n == 2,
                "JSON with a surrogate pair (as Python writes it) parses");
@@ -152,6 +154,16 @@ static void test_surrogates(void)
         tap_is_str(yval_get_str(d[0].root, "k", NULL), "\\ud83d\\ude00", "an escaped backslash stays text");
         tap_ok(d[1].start == (size_t)(strstr(text, "---") - text) && d[1].end == strlen(text),
                "document ranges point into the original text");
+        ydoc_free_array(d, n);
+        d = NULL;
+        n = 0;
+        raw = "[\"del\x7f c1\xc2\x9b ls\xe2\x80\xa8 nc\xef\xbf\xbf\"]";
+        tap_ok(yval_parse_stream(raw, strlen(raw), &d, &n, NULL) == 0 && n == 1 &&
+               !strcmp(d[0].root->list.items[0]->str.s, "del\x7f c1\xc2\x9b ls\xe2\x80\xa8 nc\xef\xbf\xbf"),
+               "JSON strings with raw DEL, C1, U+2028, U+FFFF parse");
+        out = n == 1 ? json(d[0].root, false) : NULL;
+        tap_is_str(out, "[\"del\\u007f c1\\u009b ls\\u2028 nc\\uffff\"]", "and are emitted as escapes");
+        free(out);
         ydoc_free_array(d, n);
         expect_error("{\"b\": \"\\ud83d\"}", 15, EINVAL,
                      "line 1: YAML syntax error: found invalid Unicode character escape code while parsing a quoted scalar",
@@ -243,18 +255,20 @@ static void test_json(void)
 static void test_yaml_quoting(void)
 {
         static const struct { const char *s, *want; } cases[] = {
-                { "plain", "plain" }, { "", "''" }, { "true", "'true'" }, { "yes", "'yes'" }, { "No", "'No'" },
-                { "null", "'null'" }, { "~", "'~'" }, { "123", "'123'" }, { "1.5", "'1.5'" }, { "0x1F", "'0x1F'" },
-                { "1e3", "'1e3'" }, { ".inf", "'.inf'" }, { "1:20", "'1:20'" }, { "a: b", "'a: b'" },
+                { "plain", "plain" }, { "", "\"\"" }, { "true", "\"true\"" }, { "yes", "\"yes\"" }, { "No", "\"No\"" },
+                { "null", "\"null\"" }, { "~", "\"~\"" }, { "123", "\"123\"" }, { "1.5", "\"1.5\"" }, { "0x1F", "\"0x1F\"" },
+                { "1e3", "\"1e3\"" }, { ".inf", "\".inf\"" }, { "1:20", "\"1:20\"" }, { "a: b", "'a: b'" },
                 { "a:b", "a:b" }, { "x:", "'x:'" }, { "a #b", "'a #b'" }, { "a#b", "a#b" }, { "#c", "'#c'" },
                 { "-c", "-c" }, { "--flag=1", "--flag=1" }, { "- x", "'- x'" }, { "-", "'-'" }, { "---", "'---'" },
-                { "-1", "'-1'" }, { "?x", "'?x'" }, { ":x", "':x'" }, { "[a]", "'[a]'" }, { "{a}", "'{a}'" },
+                { "-1", "\"-1\"" }, { "?x", "'?x'" }, { ":x", "':x'" }, { "[a]", "'[a]'" }, { "{a}", "'{a}'" },
                 { "*ref", "'*ref'" }, { "&a", "'&a'" }, { "!tag", "'!tag'" }, { "|x", "'|x'" }, { ">x", "'>x'" },
                 { "%x", "'%x'" }, { "@x", "'@x'" }, { "`x", "'`x'" }, { "'q'", "'''q'''" }, { "\"q\"", "'\"q\"'" },
                 { " lead", "' lead'" }, { "trail ", "'trail '" }, { "it's", "it's" }, { "é", "é" },
                 { "64Mi", "64Mi" }, { "busybox:1.36", "busybox:1.36" }, { "/dev/termination-log", "/dev/termination-log" },
                 { "line\nbreak", "|-\n  line\n  break" }, { "tab\there", "\"tab\\there\"" }, { "echo $A", "echo $A" },
-                { "1.36-alpine", "1.36-alpine" }, { "a, b", "a, b" }, { "=", "'='" }, { "<<", "'<<'" },
+                { "1.36-alpine", "1.36-alpine" }, { "2026-11-22T15:40:48Z", "\"2026-11-22T15:40:48Z\"" },
+                { "2026-11-22", "\"2026-11-22\"" }, { "2026-11-22 15:40:48.5 +1", "\"2026-11-22 15:40:48.5 +1\"" },
+                { "v2026-11-22", "v2026-11-22" }, { "a, b", "a, b" }, { "=", "\"=\"" }, { "<<", "\"<<\"" },
         };
 
         for (size_t i = 0; i < sizeof(cases) / sizeof(cases[0]); i++) {
@@ -289,7 +303,7 @@ static void test_yaml_layout(void)
                    "- false\n"
                    "- null\n"
                    "- x: 0.1\n"
-                   "  'y': []\n"
+                   "  \"y\": []\n"
                    "empty: {}\n", "block YAML layout (lists at the key's column, like kubectl)");
         back = parse1(out, &err);
         tap_ok(back && yval_equal(back, m), "YAML parses back equal");
@@ -300,7 +314,7 @@ static void test_yaml_layout(void)
         yval_map_set(key, "123", yval_new_list());
         yval_list_push(yval_list_push((struct yval *)yval_map_get(key, "123"), yval_new_list()), yval_new_str("a"));
         out = yaml(key);
-        tap_is_str(out, "'123':\n- - a\n", "numeric key is quoted; nested lists");
+        tap_is_str(out, "\"123\":\n- - a\n", "numeric key is quoted; nested lists");
         back = parse1(out, &err);
         tap_ok(back && yval_equal(back, key), "reads back equal");
         yval_free(back);
