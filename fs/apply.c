@@ -508,8 +508,10 @@ static int flush_delete(struct podfs *fs, struct fh *fh)
         while (*end == ' ' || *end == '\t' || *end == '\n')
                 end++;
         if (end == s || *end || errno || grace < 0) {
-                pfs_error_set(&err, EINVAL, "%s/%s/delete: write a grace period in seconds (0 = now), got \"%.40s\"",
-                              fh->node->ns, fh->node->pod, s);
+                int l = (int)strcspn(s, "\n");
+
+                pfs_error_set(&err, EINVAL, "%s/%s/delete: write a grace period in seconds (0 = now), got \"%.*s\"",
+                              fh->node->ns, fh->node->pod, l > 40 ? 40 : l, s);
                 return rejected(fs, fh->node->ns, &err, -EINVAL);
         }
         r = delete_request(fs, fh->node->ns, fh->node->pod, grace, false, &err);
@@ -527,7 +529,9 @@ int apply_flush(struct podfs *fs, struct fh *fh)
         case FH_SPEC: {
                 _cleanup_free_ char *fname = NULL;
 
-                if (!fh->dirty)
+                /* `cmd > spec.yaml`: the shell opens with O_TRUNC, dup2()s
+                 * and closes its fd before cmd writes: nothing to apply yet */
+                if (!fh->dirty || fh->wbuf.len == 0)
                         return 0;
                 fh->dirty = false;
                 fname = xasprintf("%s/%s/spec.yaml", fh->node->ns, fh->node->pod);
@@ -542,7 +546,7 @@ int apply_flush(struct podfs *fs, struct fh *fh)
                 return 0;
         }
         case FH_DELETE:
-                if (!fh->dirty)
+                if (!fh->dirty || fh->wbuf.len == 0)
                         return 0;
                 fh->dirty = false;
                 return flush_delete(fs, fh);
@@ -551,7 +555,7 @@ int apply_flush(struct podfs *fs, struct fh *fh)
 
                 if (t->orphan || !(t->pod_spec || t->manifest_drop))
                         return 0;
-                if (!t->dirty)
+                if (!t->dirty || t->data.len == 0)
                         return 0;
                 t->dirty = false;
                 r = apply_tmp(fs, t, t->name);

@@ -32,6 +32,7 @@ struct podfs {
         bool stopping;
         struct notifier *notifier;
         struct pod_rt *pods;            /* every pods/<uid> we know (sandbox.c) */
+        struct pod_rt *dead;            /* removed; freed after the current epoll batch */
         struct ns_info *nss;            /* per-namespace memory (.last-error) */
         struct name_ent *names;         /* per pod name memory (epoch, hidden spec.yaml, ...) */
         struct tmpfile *tmps;           /* in-memory temp files (apply.c) */
@@ -282,6 +283,8 @@ void sandbox_adopt_all(struct podfs *fs);
 /* A deletion request was made durable: act on pods with nothing running. */
 void sandbox_deletion_requested(struct podfs *fs, struct pod_rt *p);
 void pod_rt_free(struct pod_rt *p);
+/* Free removed pods (called by the loop between epoll batches). */
+void sandbox_reap_dead(struct podfs *fs);
 char *sandbox_find_binary(void);
 
 /* ---- logs (logs.c) ---- */

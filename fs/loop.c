@@ -267,6 +267,7 @@ int podfs_loop_run(struct podfs *fs)
 
                         w->fn(w, evs[i].events);
                 }
+                sandbox_reap_dead(fs);
         }
         return 0;
 }

@@ -74,6 +74,7 @@ void pod_rt_free(struct pod_rt *p)
         free(p);
 }
 
+/* Events of this epoll batch may still name p: free it after the batch. */
 static void pod_rt_unlink_free(struct podfs *fs, struct pod_rt *p)
 {
         for (struct pod_rt **pp = &fs->pods; *pp; pp = &(*pp)->next)
@@ -81,7 +82,23 @@ static void pod_rt_unlink_free(struct podfs *fs, struct pod_rt *p)
                         *pp = p->next;
                         break;
                 }
-        pod_rt_free(p);
+        p->removed = true;
+        pod_unwatch_pid(p);
+        podfs_timer_cancel(fs, p);
+        podfs_inotify_rm(fs, p->wd);
+        p->wd = -1;
+        p->next = fs->dead;
+        fs->dead = p;
+}
+
+void sandbox_reap_dead(struct podfs *fs)
+{
+        while (fs->dead) {
+                struct pod_rt *p = fs->dead;
+
+                fs->dead = p->next;
+                pod_rt_free(p);
+        }
 }
 
 /* Nothing of the pod runs any more and it was deleted: remove it. */
@@ -131,6 +148,8 @@ static void pod_dir_event(struct podfs *fs, void *data, uint32_t mask, const cha
                 p->wd = -1;
                 return;
         }
+        if (p->removed)
+                return;
         if (!*name || (l > 4 && !strcmp(name + l - 4, ".tmp")) || !strcmp(name, PFS_LOCK_FILE) ||
             !strcmp(name, "sandbox.log"))
                 return;
@@ -203,6 +222,8 @@ static void sandbox_pid_ready(struct pfs_watch *w, uint32_t events)
 {
         struct pod_rt *p = (struct pod_rt *)((char *)w - offsetof(struct pod_rt, watch));
 
+        if (p->removed || p->pidfd < 0)
+                return;
         pod_unwatch_pid(p);
         sandbox_died(p->fs, p);
 }
@@ -276,6 +297,8 @@ static void child_ready(struct pfs_watch *w, uint32_t events)
         siginfo_t si = {0};
         int code;
 
+        if (p->removed || p->pidfd < 0)
+                return;
         if (waitid((idtype_t)P_PIDFD, (id_t)p->pidfd, &si, WEXITED | WNOHANG) < 0 || si.si_pid == 0) {
                 if (errno != ECHILD)
                         return;
