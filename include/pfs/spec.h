@@ -105,6 +105,18 @@ int pod_manifest_parse(const char *text, size_t len, const char *filename, const
 void pod_spec_free(struct pod_spec *spec);
 void pod_spec_free_array(struct pod_spec **pods, size_t n);
 
+/* What is accepted (like kubectl's strict validation plus the API server's
+ * ValidatePod, in its words):
+ *  - a field Kubernetes does not know: 'unknown field "spec.containers[0].imag"'
+ *    (such a manifest, or one with a wrong type, is not validated further);
+ *  - a Kubernetes field podfs does not implement (initContainers, probes,
+ *    resources, securityContext, env valueFrom, volume kinds other than
+ *    emptyDir/hostPath, ...): "PATH: Forbidden: not supported by podfs yet",
+ *    unless its value is empty (null, false, 0, "", {}, []) or the default;
+ *  - fields podfs assigns (uid, creationTimestamp, resourceVersion, ...): only
+ *    empty values ("creationTimestamp: null" as kubectl writes it); a top-level
+ *    status of any content is ignored, as on create. */
+
 /* The "spec" object with every default applied, as the API server returns it. */
 struct yval *pod_spec_to_yval(const struct pod_spec *spec);
 /* Same semantics (identical rewrite = no change): compares metadata labels/
