@@ -77,6 +77,20 @@ bool pod_name_is_dns1123_subdomain(const char *s)
         return strlen(s) <= 253 && subdomain_chars_ok(s);
 }
 
+const char *pod_name_dns1123_label_error(const char *s)
+{
+        if (strlen(s) > 63)
+                return "must be no more than 63 characters";
+        return label_chars_ok(s, strlen(s)) ? NULL : DNS1123_LABEL_MSG;
+}
+
+const char *pod_name_dns1123_subdomain_error(const char *s)
+{
+        if (strlen(s) > 253)
+                return "must be no more than 253 characters";
+        return subdomain_chars_ok(s) ? NULL : DNS1123_SUBDOMAIN_MSG;
+}
+
 static void validate_label(struct spec_errs *e, const char *path, const char *v)
 {
         if (strlen(v) > 63)

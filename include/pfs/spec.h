@@ -129,3 +129,8 @@ const struct pod_container *pod_spec_find_container(const struct pod_spec *spec,
 /* DNS-1123 label (<= 63, [a-z0-9]([-a-z0-9]*[a-z0-9])?) and subdomain (<= 253). */
 bool pod_name_is_dns1123_label(const char *s);
 bool pod_name_is_dns1123_subdomain(const char *s);
+/* Why s is not one, in the API server's words ("must be no more than 63
+ * characters", "a lowercase RFC 1123 label must consist of ... (e.g. ...)"),
+ * or NULL when it is. Static strings. */
+const char *pod_name_dns1123_label_error(const char *s);
+const char *pod_name_dns1123_subdomain_error(const char *s);

@@ -586,6 +586,11 @@ static void test_names(void)
         tap_ok(!pod_name_is_dns1123_subdomain(".."), ".. is not a subdomain");
         tap_ok(!pod_name_is_dns1123_subdomain("a/b"), "a/b is not a subdomain");
         tap_ok(!pod_name_is_dns1123_subdomain("a..b"), "a..b is not a subdomain");
+        tap_ok(pod_name_dns1123_label_error("web") == NULL, "no label error for web");
+        tap_is_str(pod_name_dns1123_label_error("Web"), LABEL_MSG, "label error for Web");
+        tap_is_str(pod_name_dns1123_subdomain_error("a/b"), SUBDOMAIN_MSG, "subdomain error for a/b");
+        tap_is_str(pod_name_dns1123_label_error("aaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaa"),
+                   "must be no more than 63 characters", "label error for 64 characters");
 }
 
 int main(void)
