@@ -576,6 +576,24 @@ static void test_many_errors(void)
         pfs_buf_free(&b);
 }
 
+static void test_too_big(void)
+{
+        size_t len = 1024 * 1024 + 1;
+        char *big = xmalloc(len + 1);
+        struct pfs_error err = { 0 };
+        struct pod_spec **pods = NULL;
+        size_t n = 0;
+
+        memset(big, '#', len);
+        memcpy(big, POD, strlen(POD));
+        big[strlen(POD)] = '\n';
+        big[len] = '\0';
+        tap_ok(pod_manifest_parse(big, len, "big.yaml", "default", NULL, &pods, &n, &err) == -EFBIG && !pods,
+               "a manifest over 1 MiB is refused with EFBIG");
+        tap_is_str(err.msg, "big.yaml: input is larger than the limit of 1 MiB (1048576 bytes)", "EFBIG message");
+        free(big);
+}
+
 static void test_names(void)
 {
         tap_ok(pod_name_is_dns1123_label("web-1"), "web-1 is a label");
@@ -606,6 +624,7 @@ int main(void)
         test_hints();
         test_other_syntaxes();
         test_many_errors();
+        test_too_big();
         test_names();
         return tap_done();
 }
