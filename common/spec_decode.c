@@ -111,7 +111,9 @@ static bool str_ok(struct spec_errs *e, const char *path, const struct yval *v)
                 return false;
         }
         if (strlen(v->str.s) != v->str.len) {
-                spec_errs_add(e, path, "Invalid value: %s: must not contain NUL characters", "\"...\"");
+                _cleanup_free_ char *r = spec_value_repr(v);
+
+                spec_errs_add(e, path, "Invalid value: %s: must not contain NUL characters", r);
                 e->n_fatal++;
                 return false;
         }

@@ -148,6 +148,8 @@ static const struct bad bad_manifests[] = {
           INVALID(9, "web") "spec.containers[0].resources: Forbidden: not supported by podfs yet" },
         { HDR "  containers: {name: app}\n",
           INVALID(6, "web") "spec.containers: Invalid value: {\"name\":\"app\"}: must be an array" },
+        { POD "    args: [\"a\\0b\"]\n",
+          INVALID(9, "web") "spec.containers[0].args[0]: Invalid value: \"a\\u0000b\": must not contain NUL characters" },
         { HDR "  hostNetwork: \"yes\"\n" CTR,
           INVALID(6, "web") "spec.hostNetwork: Invalid value: \"yes\": must be a boolean (true or false)" },
         { "apiVersion: v1\nkind: Pod\nmetadata:\n  name: web\n  uid: 1234\nspec:\n" CTR,
