@@ -30,6 +30,7 @@ struct notifier {
         _Atomic pid_t tid;
         char *mnt;
         dev_t dev;
+        struct fuse_session *se;
 };
 
 static struct notifier the_notifier = {
@@ -90,12 +91,28 @@ static void run_item(struct notifier *nt, const struct notify_item *it)
                 return;
         case NOTIFY_MKDIR:
                 if (mkdir(path, 0755) < 0)
-                        pfs_log(LOG_DEBUG, "notifier: mkdir %s: %m", it->path);
+                        pfs_log(LOG_NOTICE, "notifier: mkdir %s: %m", it->path);
                 return;
-        case NOTIFY_RMDIR:
-                if (rmdir(path) < 0)
-                        pfs_log(LOG_DEBUG, "notifier: rmdir %s: %m", it->path);
+        case NOTIFY_RMDIR: {
+                struct stat st;
+                bool known = stat(path, &st) == 0;
+
+                if (rmdir(path) < 0) {
+                        pfs_log(LOG_NOTICE, "notifier: rmdir %s: %m", it->path);
+                        return;
+                }
+                /* cached child dentries (a file that was open in the dir)
+                 * pin the dead dir's dentry: IN_DELETE_SELF only comes when
+                 * it goes, so drop them */
+                if (!known)
+                        return;
+                for (int f = 0; f < PF__MAX; f++)
+                        fuse_lowlevel_notify_inval_entry(nt->se, st.st_ino, pod_file_names[f],
+                                                         strlen(pod_file_names[f]));
+                fuse_lowlevel_notify_inval_entry(nt->se, st.st_ino, "logs", 4);
+                fuse_lowlevel_notify_inval_entry(nt->se, st.st_ino, "containers", 10);
                 return;
+        }
         }
 }
 
@@ -145,6 +162,7 @@ int notifier_start(struct podfs *fs, struct pfs_error *err)
         int r;
 
         nt->mnt = xstrdup(fs->mountpoint);
+        nt->se = fs->se;
         r = pthread_create(&nt->thread, NULL, notifier_main, nt);
         if (r != 0)
                 return pfs_error_set(err, r, "start the notifier thread");

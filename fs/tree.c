@@ -386,7 +386,12 @@ int node_stat(struct podfs *fs, struct node *n, struct stat *st)
                 /* a pod dir that is gone, until the notifier rmdirs it */
                 struct name_ent *e = name_ent_get(fs, n->ns, n->pod, false);
 
-                if (e && e->tomb && e->epoch == n->epoch) {
+                if (e && e->epoch != n->epoch) {
+                        st->st_mode = S_IFDIR | 0755;
+                        st->st_nlink = 0;
+                        return 0;
+                }
+                if (e && e->tomb) {
                         st->st_mode = S_IFDIR | 0755;
                         st->st_nlink = 2;
                         return 0;
@@ -409,7 +414,9 @@ int node_stat(struct podfs *fs, struct node *n, struct stat *st)
         switch (n->kind) {
         case NODE_POD:
                 st->st_mode = S_IFDIR | 0755;
-                st->st_nlink = 2;
+                /* an incarnation the kernel saw removed stays removed:
+                 * nlink 2 would undo rmdir's clear_nlink (no IN_DELETE_SELF) */
+                st->st_nlink = n->epoch == name_epoch(fs, n->ns, n->pod) ? 2 : 0;
                 return 0;
         case NODE_LOGS_DIR:
         case NODE_CTRS_DIR:
