@@ -12,6 +12,8 @@
 
 static uint64_t tmp_next_id = 1;
 
+#define GHOST_NS (2LL * 1000000000LL)
+
 /* ---- temp files ---- */
 
 struct tmpfile *tmp_find(struct podfs *fs, const char *ns, const char *pod, const char *name)
@@ -36,6 +38,7 @@ static void tmp_free(struct tmpfile *t)
 
 void tmp_unlink(struct podfs *fs, struct tmpfile *t)
 {
+        podfs_timer_cancel(fs, t);
         for (struct tmpfile **pp = &fs->tmps; *pp; pp = &(*pp)->next)
                 if (*pp == t) {
                         *pp = t->next;
@@ -46,6 +49,17 @@ void tmp_unlink(struct podfs *fs, struct tmpfile *t)
                 t->orphan = true;
         else
                 tmp_free(t);
+}
+
+static void ghost_expire(struct podfs *fs, void *data)
+{
+        struct tmpfile *t = data;
+
+        if (t->open_count > 0) {
+                podfs_timer_add(fs, pfs_now_monotonic_ns() + GHOST_NS, ghost_expire, t);
+                return;
+        }
+        tmp_unlink(fs, t);
 }
 
 static struct tmpfile *tmp_new(struct podfs *fs, const char *ns, const char *pod, const char *name, mode_t mode,
@@ -559,7 +573,13 @@ int apply_flush(struct podfs *fs, struct fh *fh)
                         return 0;
                 t->dirty = false;
                 r = apply_tmp(fs, t, t->name);
-                tmp_unlink(fs, t);
+                if (r == 0 && t->manifest_drop) {
+                        t->ghost = true;
+                        podfs_timer_cancel(fs, t);
+                        podfs_timer_add(fs, pfs_now_monotonic_ns() + GHOST_NS, ghost_expire, t);
+                } else {
+                        tmp_unlink(fs, t);
+                }
                 return r;
         }
         default:
@@ -581,7 +601,7 @@ void apply_release(struct podfs *fs, struct fh *fh)
                 return;
         }
         /* an untouched drop file or spec.yaml does not stay either */
-        if (t->manifest_drop || t->pod_spec)
+        if ((t->manifest_drop && !t->ghost) || t->pod_spec)
                 tmp_unlink(fs, t);
 }
 
@@ -676,6 +696,10 @@ int apply_rename(struct podfs *fs, struct node *p, const char *name, struct node
         if (!strcmp(name, newname))
                 return 0;
         dst = tmp_find(fs, p->ns, pod, newname);
+        if (dst && dst->ghost) {
+                tmp_unlink(fs, dst);
+                dst = NULL;
+        }
         if (p->kind == NODE_POD && !dst && !strcmp(newname, "spec.yaml")) {
                 struct name_ent *e = name_ent_get(fs, p->ns, p->pod, false);
 

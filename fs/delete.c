@@ -107,7 +107,7 @@ static int ns_is_empty(struct podfs *fs, const char *ns)
                 }
         closedir(d);
         for (struct tmpfile *t = fs->tmps; t && r; t = t->next)
-                if (!strcmp(t->ns, ns))
+                if (!strcmp(t->ns, ns) && !t->ghost)
                         r = 0;
         return r;
 }

@@ -98,8 +98,6 @@ struct node {
         char *cache;
         size_t cache_len;
         bool cache_valid;
-        uint64_t notified_hash;         /* last content watchers were told about */
-        bool notified_valid;
         struct log_index *log;          /* NODE_LOG */
         struct node *hnext_key, *hnext_ino;
 };
@@ -129,12 +127,20 @@ int pod_ref_get(struct podfs *fs, const char *ns, const char *name, struct pod_r
 bool ns_exists(struct podfs *fs, const char *ns);
 bool name_is_valid(const char *name);
 
+struct file_hash {
+        char *rel;              /* "phase", "containers/app/state" */
+        uint64_t hash;
+        bool seen;
+};
+
 struct name_ent {
         char *ns, *name;
         unsigned epoch;
         bool spec_hidden;       /* spec.yaml unlinked (install), until re-created */
         bool announce;          /* the notifier still has to mkdir this pod dir */
         bool tomb;              /* gone: the notifier still has to rmdir it */
+        struct file_hash *hashes;       /* what watchers were last told, per file */
+        size_t n_hashes;
         struct name_ent *next;
 };
 struct name_ent *name_ent_get(struct podfs *fs, const char *ns, const char *name, bool create);
@@ -203,6 +209,8 @@ struct tmpfile {
         bool dirty;
         bool too_big;
         bool orphan;            /* unlinked while open: freed on the last release */
+        bool ghost;             /* an applied drop file: still found by name for a moment
+                                 * (install/cp chmod it by path after close), never listed */
         struct tmpfile *next;
 };
 struct tmpfile *tmp_find(struct podfs *fs, const char *ns, const char *pod, const char *name);

@@ -66,15 +66,6 @@ static void reply_node_entry(fuse_req_t req, struct node *n, int r, struct fuse_
         e.generation = 1;
         e.attr_timeout = attr_timeout(&e.attr);
         e.entry_timeout = n->kind == NODE_TMP ? 0.0 : ENTRY_TIMEOUT;
-        if (!n->notified_valid && (n->kind == NODE_POD_FILE || n->kind == NODE_CTR_FILE)) {
-                const char *c;
-                size_t len;
-
-                if (node_content(fs, n, &c, &len) == 0) {
-                        n->notified_hash = content_hash(c, len);
-                        n->notified_valid = true;
-                }
-        }
         n->nlookup++;
         if (fi) {
                 if (fuse_reply_create(req, &e, fi) != 0) {

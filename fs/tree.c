@@ -708,7 +708,7 @@ int tree_list(struct podfs *fs, struct node *dir, void (*fn)(void *, const char 
                 closedir(d);
                 if (dir->kind == NODE_NS)
                         for (struct tmpfile *t = fs->tmps; t; t = t->next)
-                                if (!t->pod && !strcmp(t->ns, dir->ns))
+                                if (!t->pod && !t->ghost && !strcmp(t->ns, dir->ns))
                                         fn(data, t->name, S_IFREG);
                 return 0;
         }
@@ -771,44 +771,83 @@ int tree_list(struct podfs *fs, struct node *dir, void (*fn)(void *, const char 
 
 /* ---- change notification ---- */
 
-struct changed_ctx {
-        struct podfs *fs;
-        const char *ns, *pod;
-        unsigned epoch;
-};
-
-static void check_changed(struct node *n, void *data)
+/* Tell watchers about rel (relative to the pod dir) when its content differs
+ * from what they were last told. */
+static void hash_check(struct podfs *fs, struct name_ent *e, bool watched, const char *rel,
+                       const char *content, size_t len)
 {
-        struct changed_ctx *c = data;
-        const char *content;
-        size_t len;
-        uint64_t h;
-        _cleanup_free_ char *rel = NULL;
+        uint64_t h = content_hash(content, len);
+        struct file_hash *fh = NULL;
 
-        if (n->nlookup == 0 || (n->kind != NODE_POD_FILE && n->kind != NODE_CTR_FILE))
+        for (size_t i = 0; i < e->n_hashes; i++)
+                if (!strcmp(e->hashes[i].rel, rel)) {
+                        fh = &e->hashes[i];
+                        break;
+                }
+        if (!fh) {
+                e->hashes = xrealloc(e->hashes, (e->n_hashes + 1) * sizeof(*e->hashes));
+                fh = &e->hashes[e->n_hashes++];
+                fh->rel = xstrdup(rel);
+                fh->seen = false;
+        }
+        if (fh->seen && fh->hash == h)
                 return;
-        if (n->epoch != c->epoch || strcmp(n->ns, c->ns) || strcmp(n->pod, c->pod))
-                return;
-        if (n->kind == NODE_POD_FILE && (n->file == PF_DELETE || n->file == PF_WAIT))
-                return;
-        if (node_content(c->fs, n, &content, &len) < 0)
-                return;
-        h = content_hash(content, len);
-        if (n->notified_valid && h == n->notified_hash)
-                return;
-        n->notified_hash = h;
-        n->notified_valid = true;
-        if (n->kind == NODE_POD_FILE)
-                rel = xasprintf("%s/%s/%s", n->ns, n->pod, pod_file_names[n->file]);
-        else
-                rel = xasprintf("%s/%s/containers/%s/%s", n->ns, n->pod, n->ctr,
-                                ctr_file_name((enum ctr_file)n->file));
-        notifier_queue(c->fs, NOTIFY_WRITE, rel);
+        fh->seen = true;
+        fh->hash = h;
+        if (watched) {
+                _cleanup_free_ char *path = xasprintf("%s/%s/%s", e->ns, e->name, rel);
+
+                notifier_queue(fs, NOTIFY_WRITE, path);
+        }
 }
 
 void tree_pod_changed(struct podfs *fs, const char *ns, const char *name)
 {
-        struct changed_ctx c = { fs, ns, name, name_epoch(fs, ns, name) };
+        struct name_ent *e;
+        struct pod_ref ref;
+        struct pod_view *v = NULL;
+        struct node *dir;
+        bool watched;
 
-        node_foreach(check_changed, &c);
+        if (pod_ref_get(fs, ns, name, &ref) < 0 || ref.placeholder)
+                return;
+        e = name_ent_get(fs, ns, name, true);
+        /* nobody can watch a file of a pod dir the kernel does not know */
+        {
+                _cleanup_free_ char *key = xasprintf("p:%s/%s#%u", ns, name, e->epoch);
+
+                dir = node_find_key(key);
+                watched = dir && dir->nlookup > 0;
+        }
+        if (load_view(fs, ref.uid, &v) < 0)
+                return;
+        for (int f = 0; f < PF__MAX; f++) {
+                char *c;
+                size_t len = 0;
+
+                if (f == PF_DELETE || f == PF_WAIT)
+                        continue;
+                if (f == PF_SPEC) {
+                        c = xstrndup(v->spec->source ? v->spec->source : "", v->spec->source_len);
+                        len = v->spec->source_len;
+                } else {
+                        c = pod_view_render(v, render_kind[f], &len);
+                }
+                hash_check(fs, e, watched, pod_file_names[f], c, len);
+                free(c);
+        }
+        for (size_t i = 0; i < v->spec->n_containers; i++) {
+                const char *cn = v->spec->containers[i].name;
+
+                for (int f = 0; f < CTR_FILE__MAX; f++) {
+                        size_t len = 0;
+                        char *c = pod_view_render_container(v, cn, (enum ctr_file)f, &len);
+                        _cleanup_free_ char *rel = xasprintf("containers/%s/%s", cn, ctr_file_name((enum ctr_file)f));
+
+                        if (c)
+                                hash_check(fs, e, watched, rel, c, len);
+                        free(c);
+                }
+        }
+        pod_view_free(v);
 }

@@ -74,12 +74,17 @@ sleep 0.3
 cp "$W/web2.yaml" "$D/"
 is "$?" 0 "cp web2.yaml into the namespace"
 check "pod dir appears" test -d "$D/web2"
-check "the drop file does not stay" _gone "$D/web2.yaml"
+check "the drop file is not listed" bash -c "! ls -A '$D' | grep -q web2.yaml"
+check "the drop file is gone soon" wait_gone "$D/web2.yaml" 5
 retry_until 5 grep -q 'CREATE,ISDIR web2' "$W/ns.events"
 is "$?" 0 "IN_CREATE for the new pod dir on the namespace dir"
 kill "$IW" 2>/dev/null; wait "$IW" 2>/dev/null
 
 pod_yaml web Always "sleep 2000" 1 >"$W/web-b.yaml"
+pod_yaml inst Always "sleep 1000" 1 >"$W/inst.yaml"
+install -m 0644 "$W/inst.yaml" "$D/"
+is "$?" 0 "install into the namespace dir (chmod by path after close)"
+check "install created the pod" test -d "$D/inst"
 install -m 0644 "$W/web-b.yaml" "$D/web/spec.yaml"
 is "$?" 0 "install onto spec.yaml"
 check "install replaced the pod" grep -q 'sleep 2000' "$D/web/spec.yaml"
