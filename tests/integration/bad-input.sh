@@ -82,7 +82,9 @@ EOF
 expect_reject "tab indentation" "$NSF" EINVAL 'line|yaml|tab' <<<"$(printf 'apiVersion: v1\nkind: Pod\nmetadata:\n\tname: x\n')"
 expect_reject "not a mapping" "$NSF" EINVAL 'mapping|object|map|kind|expected' <<<'- just
 - a list'
-expect_reject "empty document" "$R/spec.yaml" EINVAL 'empty|kind|apiVersion|document|no ' </dev/null
+expect_reject "a manifest of only a comment" "$R/spec.yaml" EINVAL 'empty|kind|apiVersion|document|no ' <<<'# nothing here'
+# a zero-byte write (a truncating open and close) applies nothing
+is "$(fsop write "$R/spec.yaml" </dev/null)" OK "an empty write is ignored"
 expect_reject "binary garbage" "$NSF" EINVAL 'yaml|utf|character|invalid|parse|line' < <(head -c 512 /dev/urandom | tr -d '\n' ; printf '\x00\xff\xfe')
 expect_reject "kind Deployment" "$NSF" EINVAL 'kind|Deployment' <<<"apiVersion: apps/v1
 kind: Deployment
