@@ -108,6 +108,7 @@ char *pfs_buf_steal(struct pfs_buf *b)
         char *p;
 
         buf_reserve(b, 0);
+        b->data[b->len] = '\0';
         p = b->data;
         b->data = NULL;
         b->len = b->cap = 0;
