@@ -57,21 +57,32 @@ def fmt_ms(xs):
     return "median %7.1f ms   p90 %7.1f ms   max %7.1f ms" % (
         statistics.median(xs) * 1e3, pct(xs, 90) * 1e3, max(xs) * 1e3)
 
-def cpu_ticks(pid):
+def cpu_ns(pid):
+    """CPU time of all threads of pid, in ns (schedstat: exact, not in clock ticks)."""
+    total = 0
     try:
-        f = open(f"/proc/{pid}/stat").read().rsplit(")", 1)[1].split()
-        return int(f[11]) + int(f[12])
+        for t in os.listdir(f"/proc/{pid}/task"):
+            try:
+                total += int(open(f"/proc/{pid}/task/{t}/schedstat").read().split()[0])
+            except OSError:
+                pass
     except OSError:
-        return 0
+        pass
+    return total
 
-def rss_kb(pid):
+def mem_kb(pid, key):
+    """VmRSS from status, or Pss from smaps_rollup (shared pages divided among sharers)."""
+    f = f"/proc/{pid}/status" if key == "VmRSS:" else f"/proc/{pid}/smaps_rollup"
     try:
-        for line in open(f"/proc/{pid}/status"):
-            if line.startswith("VmRSS:"):
+        for line in open(f):
+            if line.startswith(key):
                 return int(line.split()[1])
     except OSError:
         pass
     return 0
+
+def rss_kb(pid):
+    return mem_kb(pid, "VmRSS:")
 
 def sandbox_pids():
     pids = []
@@ -109,10 +120,10 @@ for name in names:
 time.sleep(1)
 sbx = sandbox_pids()
 rss = [rss_kb(p) for p in sbx]
-hz = os.sysconf("SC_CLK_TCK")
-d0, s0 = cpu_ticks(daemon), sum(cpu_ticks(p) for p in sbx)
+pss = [mem_kb(p, "Pss:") for p in sbx]
+d0, s0 = cpu_ns(daemon), sum(cpu_ns(p) for p in sbx)
 time.sleep(10)
-d1, s1 = cpu_ticks(daemon), sum(cpu_ticks(p) for p in sbx)
+d1, s1 = cpu_ns(daemon), sum(cpu_ns(p) for p in sbx)
 daemon_rss = rss_kb(daemon)
 
 # ---- delete: rmdir, then the dir is gone (inotify on the namespace dir)
@@ -135,7 +146,8 @@ print(f"create  (spec.yaml write -> phase Running seen):  {fmt_ms(create)}")
 print(f"rmdir   (the call itself):                       {fmt_ms(rmdir_ret)}")
 print(f"delete  (rmdir -> dir gone, pod exits on TERM):  {fmt_ms(delete)}")
 if rss:
-    print(f"sandbox RSS per pod: median {statistics.median(rss)/1024:.1f} MiB, max {max(rss)/1024:.1f} MiB ({len(rss)} sandboxes)")
+    print(f"sandbox RSS per pod: median {statistics.median(rss)/1024:.1f} MiB, max {max(rss)/1024:.1f} MiB; "
+          f"PSS median {statistics.median(pss)/1024:.2f} MiB ({len(rss)} sandboxes)")
 print(f"daemon RSS with {n} pods: {daemon_rss/1024:.1f} MiB")
-print(f"idle CPU over 10 s with {n} pods: daemon {(d1-d0)/hz*1000/10:.2f} ms/s, all sandboxes {(s1-s0)/hz*1000/10:.2f} ms/s")
+print(f"idle CPU over 10 s with {n} pods: daemon {(d1-d0)/1e6:.3f} ms, all sandboxes {(s1-s0)/1e6:.3f} ms")
 PY
