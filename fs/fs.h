@@ -103,6 +103,7 @@ struct node {
 };
 
 void node_table_init(void);
+void node_table_free(void);
 struct node *node_get(uint64_t ino);
 struct node *node_find_key(const char *key);
 /* Find or create the node for key (fields filled by the caller on creation). */
@@ -293,6 +294,7 @@ void sandbox_deletion_requested(struct podfs *fs, struct pod_rt *p);
 void pod_rt_free(struct pod_rt *p);
 /* Free removed pods (called by the loop between epoll batches). */
 void sandbox_reap_dead(struct podfs *fs);
+void sandbox_free_all(struct podfs *fs);
 char *sandbox_find_binary(void);
 
 /* ---- logs (logs.c) ---- */

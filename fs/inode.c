@@ -123,3 +123,23 @@ void node_foreach(void (*fn)(struct node *n, void *data), void *data)
                 }
         }
 }
+
+void node_table_free(void)
+{
+        for (size_t b = 0; b < NODE_BUCKETS; b++) {
+                while (by_key[b]) {
+                        struct node *n = by_key[b];
+
+                        by_key[b] = n->hnext_key;
+                        node_cache_drop(n);
+                        log_index_free(n->log);
+                        free(n->key);
+                        free(n->ns);
+                        free(n->pod);
+                        free(n->ctr);
+                        free(n->name);
+                        free(n);
+                }
+                by_ino[b] = NULL;
+        }
+}

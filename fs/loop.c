@@ -48,7 +48,8 @@ int podfs_epoll_add(struct podfs *fs, int fd, struct pfs_watch *w)
 
 void podfs_epoll_del(struct podfs *fs, int fd)
 {
-        epoll_ctl(fs->epfd, EPOLL_CTL_DEL, fd, NULL);
+        if (fs->epfd >= 0)
+                epoll_ctl(fs->epfd, EPOLL_CTL_DEL, fd, NULL);
 }
 
 /* ---- timers ---- */
@@ -57,6 +58,8 @@ static void timer_arm(struct podfs *fs)
 {
         struct itimerspec its = {0};
 
+        if (fs->timerfd < 0)
+                return;
         if (timers) {
                 int64_t w = timers->when > 0 ? timers->when : 1;
 
@@ -154,7 +157,8 @@ void podfs_inotify_rm(struct podfs *fs, int wd)
 {
         if (wd < 0)
                 return;
-        inotify_rm_watch(fs->inofd, wd);
+        if (fs->inofd >= 0)
+                inotify_rm_watch(fs->inofd, wd);
         ino_reg_drop(wd);
 }
 
@@ -296,4 +300,5 @@ void podfs_loop_fini(struct podfs *fs)
                 close(fs->inofd);
         if (fs->timerfd >= 0)
                 close(fs->timerfd);
+        sigfd = fs->epfd = fs->inofd = fs->timerfd = -1;
 }

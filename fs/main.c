@@ -26,6 +26,18 @@ static void usage(FILE *f)
                 "  -h, --help        this help\n"
                 "  -V, --version     print the version\n"
                 "\n"
+                "Control files:\n"
+                "  <ns>/<pod>/delete      write N: delete the pod with a grace period of N\n"
+                "                         seconds (0 = now); rmdir uses the pod's\n"
+                "                         terminationGracePeriodSeconds. Returns at once.\n"
+                "  <ns>/<pod>/wait        a read blocks until the pod is gone, then returns\n"
+                "                         end of file (interruptible).\n"
+                "  <ns>/.last-error       the last rejected write in the namespace: time and\n"
+                "                         reason (file, line, field). A rejected manifest fails\n"
+                "                         the writer's close() with EINVAL (EFBIG above 1 MiB,\n"
+                "                         EEXIST while a pod of that name terminates).\n"
+                "\n"
+                "Without -f the daemon logs to STATE/podfs.log.\n"
                 "Unmount with: fusermount3 -u MOUNTPOINT\n",
                 PFS_STATE_DIR_DEFAULT);
 }
@@ -33,6 +45,34 @@ static void usage(FILE *f)
 static void fuse_log_to_pfs(enum fuse_log_level level, const char *fmt, va_list ap)
 {
         pfs_logv((int)level, fmt, ap);
+}
+
+/* Leave nothing for the leak checker: pods, names, temp files, nodes. */
+static void podfs_free_all(struct podfs *fs)
+{
+        sandbox_free_all(fs);
+        while (fs->names) {
+                struct name_ent *e = fs->names;
+
+                fs->names = e->next;
+                for (size_t i = 0; i < e->n_hashes; i++)
+                        free(e->hashes[i].rel);
+                free(e->hashes);
+                free(e->ns);
+                free(e->name);
+                free(e);
+        }
+        while (fs->nss) {
+                struct ns_info *i = fs->nss;
+
+                fs->nss = i->next;
+                free(i->ns);
+                free(i->last_error);
+                free(i);
+        }
+        while (fs->tmps)
+                tmp_unlink(fs, fs->tmps);
+        node_table_free();
 }
 
 static int state_open(struct podfs *fs, struct pfs_error *err)
@@ -148,6 +188,15 @@ int main(int argc, char **argv)
                 goto out_session;
         if (fuse_daemonize(foreground) != 0)
                 goto out_unmount;
+        if (!foreground) {
+                /* in the background the daemon log is STATE/podfs.log */
+                int lfd = openat(fs.state_fd, "podfs.log", O_WRONLY | O_CREAT | O_APPEND | O_CLOEXEC, 0640);
+
+                if (lfd >= 0) {
+                        dup2(lfd, STDERR_FILENO);
+                        close(lfd);
+                }
+        }
         if (podfs_loop_init(&fs, &err) < 0) {
                 pfs_log(LOG_ERR, "%s", err.msg);
                 goto out_unmount;
@@ -166,6 +215,7 @@ out_loop:
         fs.se = NULL;
         notifier_stop(&fs);
         podfs_loop_fini(&fs);
+        podfs_free_all(&fs);
         goto out_args;
 out_unmount:
         fuse_session_unmount(fs.se);

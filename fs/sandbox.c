@@ -91,6 +91,23 @@ static void pod_rt_unlink_free(struct podfs *fs, struct pod_rt *p)
         fs->dead = p;
 }
 
+void sandbox_free_all(struct podfs *fs)
+{
+        while (fs->pods) {
+                struct pod_rt *p = fs->pods;
+
+                fs->pods = p->next;
+                while (p->waiters) {
+                        struct waiter *w = p->waiters;
+
+                        p->waiters = w->next;
+                        free(w);
+                }
+                pod_rt_free(p);
+        }
+        sandbox_reap_dead(fs);
+}
+
 void sandbox_reap_dead(struct podfs *fs)
 {
         while (fs->dead) {
@@ -373,11 +390,14 @@ static void restart_timer(struct podfs *fs, void *data)
 
 static void restart_later(struct podfs *fs, struct pod_rt *p)
 {
+        int64_t delay = p->backoff_ns;
+
+        /* the first restart at once, then 1 s doubling up to 60 s */
         p->backoff_ns = p->backoff_ns ? p->backoff_ns * 2 : RESTART_BACKOFF_MIN_NS;
         if (p->backoff_ns > RESTART_BACKOFF_MAX_NS)
                 p->backoff_ns = RESTART_BACKOFF_MAX_NS;
         p->state = RT_BACKOFF;
-        podfs_timer_add(fs, pfs_now_monotonic_ns() + p->backoff_ns, restart_timer, p);
+        podfs_timer_add(fs, pfs_now_monotonic_ns() + delay, restart_timer, p);
 }
 
 void sandbox_start(struct podfs *fs, struct pod_rt *p)
