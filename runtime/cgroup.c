@@ -108,16 +108,19 @@ int pod_cgroup_kill_all(struct pod_cgroup *cg, struct pfs_error *err)
         return cg->ops->kill_all(cg, err);
 }
 
+/* By listing, not cgroup.kill: on some kernels a cgroup once killed through
+ * cgroup.kill also kills every process later cloned into it (CLONE_INTO_CGROUP),
+ * and the container's next run reuses this cgroup. */
 int pod_cgroup_kill_child(struct pod_cgroup *cg, const char *child, struct pfs_error *err)
 {
         _cleanup_close_ int fd = openat(cg->dirfd, child, O_RDONLY | O_DIRECTORY | O_NOFOLLOW | O_CLOEXEC);
-        int r;
+        int r = 0;
 
         if (fd < 0)
                 return errno == ENOENT ? 0 : pfs_error_set(err, errno, "open cgroup '%s'", child);
-        if (cgroup_write_at(fd, "cgroup.kill", "1") == 0)
-                return 0;
-        r = cgroup_kill_listed_at(fd);
+        /* A few rounds catch what was forking while we listed. */
+        for (int i = 0; i < 3 && (r = cgroup_kill_listed_at(fd)) > 0; i++)
+                ;
         return r < 0 ? pfs_error_set(err, -r, "kill the processes of cgroup '%s'", child) : 0;
 }
 

@@ -48,6 +48,9 @@ static int v2_open(struct pod_cgroup *cg, struct pfs_error *err)
 
 static int v2_child_fd(struct pod_cgroup *cg, const char *child, struct pfs_error *err)
 {
+        /* A fresh cgroup when the last one is empty: one that went through
+         * cgroup.kill may kill what is cloned into it (see pod_cgroup_kill_child). */
+        unlinkat(cg->dirfd, child, AT_REMOVEDIR);
         return cgroup_mkdir_open_at(cg->dirfd, child, err);
 }
 

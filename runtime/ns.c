@@ -1,12 +1,16 @@
 /* The pod's shared namespaces: net (loopback up), ipc, uts (pod hostname) and,
- * with shareProcessNamespace, a pid namespace whose pid 1 is a tiny pause process. */
+ * with shareProcessNamespace, a pid namespace whose pid 1 is a tiny pause
+ * process; and the sandbox's own mount namespace, so that the pod's mounts
+ * (Memory emptyDirs, /dev/shm) vanish with it. */
 #include <errno.h>
+#include <fcntl.h>
 #include <net/if.h>
 #include <poll.h>
 #include <sched.h>
 #include <signal.h>
 #include <string.h>
 #include <sys/ioctl.h>
+#include <sys/mount.h>
 #include <sys/prctl.h>
 #include <sys/socket.h>
 #include <unistd.h>
@@ -20,6 +24,57 @@
 const char *pod_ns_hostname(const struct pod_spec *spec)
 {
         return spec->hostname && *spec->hostname ? spec->hostname : spec->name;
+}
+
+/* mountinfo escapes space, tab, newline and backslash as \\ooo. */
+static void mountinfo_unescape(char *s)
+{
+        char *w = s;
+
+        for (; *s; s++, w++) {
+                if (s[0] == '\\' && s[1] >= '0' && s[1] <= '3' && s[2] >= '0' && s[2] <= '7' && s[3] >= '0' && s[3] <= '7') {
+                        *w = (char)((s[1] - '0') * 64 + (s[2] - '0') * 8 + (s[3] - '0'));
+                        s += 3;
+                } else {
+                        *w = *s;
+                }
+        }
+        *w = '\0';
+}
+
+/* Our copy of a FUSE mount (podfs' own, for one) would keep its connection
+ * alive after the host unmounts it: drop every FUSE mount from our view. */
+static void fuse_mounts_detach(void)
+{
+        _cleanup_fclose_ FILE *f = fopen("/proc/self/mountinfo", "re");
+        char line[8192];
+
+        while (f && fgets(line, sizeof(line), f)) {
+                char mp[4096], fstype[256];
+                const char *sep = strstr(line, " - ");
+
+                if (!sep || sscanf(line, "%*s %*s %*s %*s %4095s", mp) != 1 ||
+                    sscanf(sep + 3, "%255s", fstype) != 1 || strncmp(fstype, "fuse", 4) != 0)
+                        continue;
+                mountinfo_unescape(mp);
+                umount2(mp, MNT_DETACH);
+        }
+}
+
+int pod_mount_ns_enter(struct pfs_error *err)
+{
+        static bool done;
+
+        if (done)
+                return 0;
+        if (unshare(CLONE_NEWNS) < 0)
+                return pfs_error_set(err, errno, "unshare the sandbox's mount namespace");
+        /* Slave: host mounts (a hostPath's submounts) still reach us, ours never leak out. */
+        if (mount(NULL, "/", NULL, MS_REC | MS_SLAVE, NULL) < 0)
+                return pfs_error_set(err, errno, "make the sandbox's mounts slaves of the host's");
+        fuse_mounts_detach();
+        done = true;
+        return 0;
 }
 
 static int loopback_up(struct pfs_error *err)
@@ -114,6 +169,9 @@ int pod_ns_setup(const struct pod_spec *spec, struct pod_ns *ret_ns, struct pfs_
         int flags = CLONE_NEWIPC | (ns.own_net ? CLONE_NEWNET | CLONE_NEWUTS : 0);
         int r;
 
+        r = pod_mount_ns_enter(err);
+        if (r < 0)
+                return r;
         if (ns.share_pid)
                 flags |= CLONE_NEWPID;
         if (unshare(flags) < 0)

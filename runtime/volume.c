@@ -213,6 +213,9 @@ int pod_volumes_prepare(const struct pod_spec *spec, const char *volumes_dir, st
         _cleanup_close_ int vfd = -1;
         int r;
 
+        r = pod_mount_ns_enter(err);
+        if (r < 0)
+                return r;
         r = pfs_mkdir_p_at(AT_FDCWD, volumes_dir, 0755, err);
         if (r < 0)
                 return pfs_error_wrap(err, "volumes directory");

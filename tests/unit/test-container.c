@@ -568,6 +568,25 @@ static void test_cgroup(enum pod_cgroup_driver driver)
         n = read(p[0], buf, sizeof(buf));
         tap_ok(n == 0, "%s: its children are gone too (the log pipe is closed)", pod_cgroup_driver_name(cg));
         close(p[0]);
+        /* The pod's containers run again in the same cgroup after a kill. */
+        l.cgroup_fd = pod_cgroup_child_fd(cg, "cg", &err);
+        c->args[0] = tstrdup("echo again");
+        if (pipe2(p, O_CLOEXEC) == 0) {
+                l.stdout_fd = l.stderr_fd = p[1];
+                r = ctr_spawn(&l, &pid, &pidfd, &err);
+                close(p[1]);
+                close(l.cgroup_fd);
+                n = r == 0 ? read(p[0], buf, sizeof(buf) - 1) : 0;
+                buf[n > 0 ? n : 0] = '\0';
+                close(p[0]);
+                memset(&si, 0, sizeof(si));
+                if (r == 0) {
+                        waitid((idtype_t)P_PIDFD, (id_t)pidfd, &si, WEXITED);
+                        close(pidfd);
+                }
+                tap_ok(r == 0 && !strcmp(buf, "again\n") && si.si_code == CLD_EXITED && si.si_status == 0,
+                       "%s: a container runs in its cgroup after kill_all", pod_cgroup_driver_name(cg));
+        }
         pod_cgroup_remove(cg);
         tap_ok(access(path, F_OK) < 0, "%s: pod_cgroup_remove removed the cgroup", pod_cgroup_driver_name(cg));
         pod_cgroup_free(cg);
