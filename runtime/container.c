@@ -1,8 +1,11 @@
-/* Starting one container: the sandbox prepares argv, environment, mounts and
- * capabilities, clones the child into its own namespaces, and waits on a
- * CLOEXEC pipe until exec succeeded (EOF) or failed (an error record). */
+/* Starting one container: the sandbox prepares what it runs (process.c),
+ * its mounts (mount_plan.c) and its capabilities, clones the child into its
+ * own namespaces (and cgroup), and waits on a CLOEXEC pipe until exec
+ * succeeded (EOF) or failed (an error record). */
 #include <errno.h>
 #include <fcntl.h>
+#include <grp.h>
+#include <linux/magic.h>
 #include <poll.h>
 #include <signal.h>
 #include <stdio.h>
@@ -11,21 +14,17 @@
 #include <sys/prctl.h>
 #include <sys/stat.h>
 #include <sys/statfs.h>
-#include <linux/magic.h>
 #include <sys/wait.h>
-#include <grp.h>
 #include <unistd.h>
-#include "image_internal.h"
 #include "mount.h"
 #include "pfs/util.h"
+#include "process.h"
 #include "runtime.h"
 #include "syscalls.h"
 
 #ifndef P_PIDFD
 #define P_PIDFD 3
 #endif
-
-#define DEFAULT_PATH "/usr/local/sbin:/usr/local/bin:/usr/sbin:/usr/bin:/sbin:/bin"
 
 /* The default capability set of containerd/CRI-O for a container. */
 static const cap_value_t default_caps[] = {
@@ -36,150 +35,17 @@ static const cap_value_t default_caps[] = {
 
 /* Everything the child needs, built before clone. */
 struct ctr_exec {
-        struct pfs_buf envbuf;  /* unused storage holder */
-        char **env;             /* "K=V", NULL-terminated */
-        size_t n_env;
-        char **argv;            /* NULL-terminated */
-        size_t n_argv;
+        struct ctr_process proc;
+        struct ctr_mount_plan plan;
         cap_t caps;
-        struct ctr_mount *mounts;
-        size_t n_mounts;
-        const char *merged_dir, *overlay_opts;
-        const char *working_dir;        /* spec, else image, else "/" */
-        bool set_user;                  /* the image names a user: switch to uid/gid */
-        uid_t uid;
-        gid_t gid;
-        char **strings;         /* owned strings the mounts point to */
-        size_t n_strings;
-        char hostname[256];
 };
 
 static void ctr_exec_free(struct ctr_exec *x)
 {
-        for (size_t i = 0; i < x->n_env; i++)
-                free(x->env[i]);
-        free(x->env);
-        for (size_t i = 0; i < x->n_argv; i++)
-                free(x->argv[i]);
-        free(x->argv);
+        ctr_process_free(&x->proc);
+        ctr_mount_plan_free(&x->plan);
         if (x->caps)
                 cap_free(x->caps);
-        free(x->mounts);
-        for (size_t i = 0; i < x->n_strings; i++)
-                free(x->strings[i]);
-        free(x->strings);
-}
-
-static const char *own(struct ctr_exec *x, char *s)
-{
-        x->strings = xrealloc(x->strings, (x->n_strings + 1) * sizeof(*x->strings));
-        x->strings[x->n_strings++] = s;
-        return s;
-}
-
-/* ---- environment and $(VAR) expansion ---- */
-
-static const char *env_get(const struct ctr_exec *x, const char *name, size_t len)
-{
-        for (size_t i = 0; i < x->n_env; i++)
-                if (strncmp(x->env[i], name, len) == 0 && x->env[i][len] == '=')
-                        return x->env[i] + len + 1;
-        return NULL;
-}
-
-static void env_set(struct ctr_exec *x, const char *name, const char *value)
-{
-        char *kv = xasprintf("%s=%s", name, value);
-        size_t len = strlen(name);
-
-        for (size_t i = 0; i < x->n_env; i++) {
-                if (strncmp(x->env[i], name, len) == 0 && x->env[i][len] == '=') {
-                        free(x->env[i]);
-                        x->env[i] = kv;
-                        return;
-                }
-        }
-        x->env = xrealloc(x->env, (x->n_env + 2) * sizeof(*x->env));
-        x->env[x->n_env++] = kv;
-        x->env[x->n_env] = NULL;
-}
-
-/* Kubernetes' expansion: $(NAME) -> its value if defined (else left as is), $$ -> $. */
-static char *env_expand(const struct ctr_exec *x, const char *s)
-{
-        struct pfs_buf b = { 0 };
-
-        pfs_buf_puts(&b, "");
-        while (*s) {
-                const char *close;
-
-                if (s[0] == '$' && s[1] == '$') {
-                        pfs_buf_puts(&b, "$");
-                        s += 2;
-                } else if (s[0] == '$' && s[1] == '(' && (close = strchr(s + 2, ')'))) {
-                        const char *v = env_get(x, s + 2, (size_t)(close - s - 2));
-
-                        if (v)
-                                pfs_buf_puts(&b, v);
-                        else
-                                pfs_buf_append(&b, s, (size_t)(close - s + 1));
-                        s = close + 1;
-                } else {
-                        pfs_buf_append(&b, s, 1);
-                        s++;
-                }
-        }
-        return pfs_buf_steal(&b);
-}
-
-static void env_build(struct ctr_exec *x, const struct pod_container *c, const struct image_config *img)
-{
-        x->env = xcalloc(1, sizeof(*x->env));
-        env_set(x, "PATH", DEFAULT_PATH);
-        for (size_t i = 0; img && img->env && img->env[i]; i++) {
-                _cleanup_free_ char *k = xstrdup(img->env[i]);
-                char *eq = strchr(k, '=');
-
-                if (eq) {
-                        *eq = '\0';
-                        env_set(x, k, eq + 1);
-                }
-        }
-        if (gethostname(x->hostname, sizeof(x->hostname) - 1) < 0)
-                x->hostname[0] = '\0';
-        env_set(x, "HOSTNAME", x->hostname);
-        if (!env_get(x, "HOME", 4))
-                env_set(x, "HOME", x->set_user && x->uid != 0 ? "/" : "/root");
-        for (size_t i = 0; i < c->n_env; i++) {
-                _cleanup_free_ char *v = env_expand(x, c->env[i].value ? c->env[i].value : "");
-
-                env_set(x, c->env[i].name, v);
-        }
-}
-
-static void argv_add(struct ctr_exec *x, char *s)
-{
-        x->argv = xrealloc(x->argv, (x->n_argv + 2) * sizeof(*x->argv));
-        x->argv[x->n_argv++] = s;
-        x->argv[x->n_argv] = NULL;
-}
-
-/* Kubernetes: command replaces the image's Entrypoint (and drops its Cmd);
- * args replace Cmd. */
-static int argv_build(struct ctr_exec *x, const struct pod_container *c, const struct image_config *img,
-                      struct pfs_error *err)
-{
-        for (size_t i = 0; i < c->n_command; i++)
-                argv_add(x, env_expand(x, c->command[i]));
-        for (size_t i = 0; !c->n_command && img && img->entrypoint && img->entrypoint[i]; i++)
-                argv_add(x, xstrdup(img->entrypoint[i]));
-        for (size_t i = 0; i < c->n_args; i++)
-                argv_add(x, env_expand(x, c->args[i]));
-        for (size_t i = 0; !c->n_command && !c->n_args && img && img->cmd && img->cmd[i]; i++)
-                argv_add(x, xstrdup(img->cmd[i]));
-        if (x->n_argv == 0)
-                return pfs_error_set(err, EINVAL, "no command specified");
-        return 0;
 }
 
 static int caps_build(struct ctr_exec *x, struct pfs_error *err)
@@ -191,132 +57,6 @@ static int caps_build(struct ctr_exec *x, struct pfs_error *err)
             cap_set_flag(x->caps, CAP_PERMITTED, ARRAY_SIZE(default_caps), default_caps, CAP_SET) < 0 ||
             cap_set_flag(x->caps, CAP_INHERITABLE, ARRAY_SIZE(default_caps), default_caps, CAP_SET) < 0)
                 return pfs_error_set(err, errno, "cap_set_flag");
-        return 0;
-}
-
-/* ---- mounts ---- */
-
-static struct ctr_mount *mount_add(struct ctr_exec *x)
-{
-        x->mounts = xrealloc(x->mounts, (x->n_mounts + 1) * sizeof(*x->mounts));
-        memset(&x->mounts[x->n_mounts], 0, sizeof(*x->mounts));
-        return &x->mounts[x->n_mounts++];
-}
-
-static const struct pod_volume *volume_find(const struct pod_spec *pod, const char *name)
-{
-        for (size_t i = 0; i < pod->n_volumes; i++)
-                if (strcmp(pod->volumes[i].name, name) == 0)
-                        return &pod->volumes[i];
-        return NULL;
-}
-
-char *ctr_termination_log_path(const char *volumes_dir, const char *ctr_name)
-{
-        return xasprintf("%s/%s/%s", volumes_dir, POD_TERMINATION_DIR, ctr_name);
-}
-
-static int termination_log_create(const char *path, struct pfs_error *err)
-{
-        _cleanup_free_ char *dir = xstrdup(path);
-        int fd;
-
-        *strrchr(dir, '/') = '\0';
-        if (mkdir(dir, 0755) < 0 && errno != EEXIST)
-                return pfs_error_set(err, errno, "mkdir '%s'", dir);
-        fd = open(path, O_WRONLY | O_CREAT | O_TRUNC | O_NOFOLLOW | O_CLOEXEC, 0666);
-        if (fd < 0)
-                return pfs_error_set(err, errno, "create '%s'", path);
-        fchmod(fd, 0666);
-        close(fd);
-        return 0;
-}
-
-static void etc_mount_add(struct ctr_exec *x, const char *volumes_dir, const char *name)
-{
-        struct ctr_mount *m = mount_add(x);
-
-        m->source = own(x, xasprintf("%s/%s/%s", volumes_dir, POD_ETC_DIR, name));
-        m->target = own(x, xasprintf("/etc/%s", name));
-        m->if_etc = true;
-        m->optional = true;
-}
-
-static int mounts_build(struct ctr_exec *x, const struct ctr_launch *l, struct pfs_error *err)
-{
-        const struct pod_container *c = l->ctr;
-        struct ctr_mount *m;
-
-        etc_mount_add(x, l->volumes_dir, "hostname");
-        etc_mount_add(x, l->volumes_dir, "hosts");
-        etc_mount_add(x, l->volumes_dir, "resolv.conf");
-        m = mount_add(x);
-        m->source = own(x, xasprintf("%s/%s", l->volumes_dir, POD_SHM_DIR));
-        m->target = "/dev/shm";
-        m->optional = true;
-        for (size_t i = 0; i < c->n_mounts; i++) {
-                const struct pod_volume_mount *vm = &c->mounts[i];
-                const struct pod_volume *v = volume_find(l->pod, vm->name);
-
-                if (!v)
-                        return pfs_error_set(err, ENOENT, "volumeMount \"%s\": no volume of that name", vm->name);
-                if (!vm->mount_path || vm->mount_path[0] != '/' || !vm->mount_path[1])
-                        return pfs_error_set(err, EINVAL, "volumeMount \"%s\": invalid mountPath \"%s\"",
-                                             vm->name, vm->mount_path ? vm->mount_path : "");
-                m = mount_add(x);
-                m->source = v->kind == POD_VOLUME_HOST_PATH
-                        ? v->host_path : own(x, xasprintf("%s/%s", l->volumes_dir, v->name));
-                m->sub_path = vm->sub_path;
-                m->target = vm->mount_path;
-                m->read_only = vm->read_only;
-        }
-        if (c->termination_message_path && c->termination_message_path[0] == '/') {
-                const char *src = own(x, ctr_termination_log_path(l->volumes_dir, c->name));
-                int r = termination_log_create(src, err);
-
-                if (r < 0)
-                        return pfs_error_wrap(err, "termination message file");
-                m = mount_add(x);
-                m->source = src;
-                m->target = c->termination_message_path;
-        }
-        return 0;
-}
-
-/* overlayfs options: '\\', ':' and ',' in paths are escaped with a backslash. */
-static void overlay_opt_add(struct pfs_buf *b, const char *key, const char *path)
-{
-        pfs_buf_printf(b, "%s%s=", b->len ? "," : "", key);
-        for (; *path; path++) {
-                if (*path == '\\' || *path == ':' || *path == ',')
-                        pfs_buf_puts(b, "\\");
-                pfs_buf_append(b, path, 1);
-        }
-}
-
-/* A fresh writable layer for this run (kubelet gives a restarted container a new one). */
-static int overlay_build(struct ctr_exec *x, const struct ctr_launch *l, struct pfs_error *err)
-{
-        _cleanup_free_ char *base = xasprintf("%s/%s/%s", l->volumes_dir, POD_OVERLAY_DIR, l->ctr->name);
-        _cleanup_free_ char *upper = xasprintf("%s/upper", base), *work = xasprintf("%s/work", base);
-        const char *merged = own(x, xasprintf("%s/merged", base));
-        struct pfs_buf b = { 0 };
-        int r;
-
-        r = pfs_rm_rf_at(AT_FDCWD, base, err);
-        if (r >= 0)
-                r = pfs_mkdir_p_at(AT_FDCWD, upper, 0755, err);
-        if (r >= 0)
-                r = pfs_mkdir_p_at(AT_FDCWD, work, 0755, err);
-        if (r >= 0)
-                r = pfs_mkdir_p_at(AT_FDCWD, merged, 0755, err);
-        if (r < 0)
-                return pfs_error_wrap(err, "container writable layer");
-        overlay_opt_add(&b, "lowerdir", l->rootfs);
-        overlay_opt_add(&b, "upperdir", upper);
-        overlay_opt_add(&b, "workdir", work);
-        x->overlay_opts = own(x, pfs_buf_steal(&b));
-        x->merged_dir = merged;
         return 0;
 }
 
@@ -381,11 +121,12 @@ static int caps_apply(const struct ctr_exec *x, struct pfs_error *err)
         prctl(PR_CAP_AMBIENT, PR_CAP_AMBIENT_CLEAR_ALL, 0, 0, 0);
         if (cap_set_proc(x->caps) < 0)
                 return pfs_error_set(err, errno, "set capabilities");
-        if (!x->set_user)
+        if (!x->proc.set_user)
                 return 0;
         /* A non-root user keeps no capabilities across exec, as in Kubernetes. */
-        if (setgroups(1, &x->gid) < 0 || setgid(x->gid) < 0 || setuid(x->uid) < 0)
-                return pfs_error_set(err, errno, "switch to user %u:%u", (unsigned)x->uid, (unsigned)x->gid);
+        if (setgroups(1, &x->proc.gid) < 0 || setgid(x->proc.gid) < 0 || setuid(x->proc.uid) < 0)
+                return pfs_error_set(err, errno, "switch to user %u:%u", (unsigned)x->proc.uid,
+                                     (unsigned)x->proc.gid);
         return 0;
 }
 
@@ -406,7 +147,7 @@ static bool is_executable(const char *path, struct stat *st)
 /* Resolve argv[0] like exec.LookPath inside the new root, then exec. */
 static int exec_command(const struct ctr_exec *x, struct pfs_error *err)
 {
-        const char *cmd = x->argv[0], *path = env_get(x, "PATH", 4);
+        const char *cmd = x->proc.argv[0], *path = ctr_process_getenv(&x->proc, "PATH");
         char buf[4096], ebuf[128];
         struct stat st;
 
@@ -416,7 +157,7 @@ static int exec_command(const struct ctr_exec *x, struct pfs_error *err)
                                              go_strerror(errno, ebuf));
                 if (S_ISDIR(st.st_mode) || !(st.st_mode & 0111))
                         return pfs_error_set(err, EACCES, "exec: \"%s\": permission denied", cmd);
-                execve(cmd, x->argv, x->env);
+                execve(cmd, x->proc.argv, x->proc.env);
                 return pfs_error_set(err, errno, "exec: \"%s\": %s", cmd, go_strerror(errno, ebuf));
         }
         for (const char *p = path ? path : ""; *cmd; ) {
@@ -424,7 +165,7 @@ static int exec_command(const struct ctr_exec *x, struct pfs_error *err)
 
                 snprintf(buf, sizeof(buf), "%.*s/%s", (int)(n ? n : 1), n ? p : ".", cmd);
                 if (is_executable(buf, &st)) {
-                        execve(buf, x->argv, x->env);
+                        execve(buf, x->proc.argv, x->proc.env);
                         return pfs_error_set(err, errno, "exec: \"%s\": %s", cmd, go_strerror(errno, ebuf));
                 }
                 if (!p[n])
@@ -457,10 +198,10 @@ static _Noreturn void ctr_child(const struct ctr_launch *l, const struct ctr_exe
         struct pollfd pfd = { .fd = parent_pidfd, .events = POLLIN };
         struct ctr_root root = {
                 .rootfs = l->rootfs,
-                .merged_dir = x->merged_dir,
-                .overlay_opts = x->overlay_opts,
-                .mounts = x->mounts,
-                .n_mounts = x->n_mounts,
+                .merged_dir = x->plan.merged_dir,
+                .overlay_opts = x->plan.overlay_opts,
+                .mounts = x->plan.mounts,
+                .n_mounts = x->plan.n_mounts,
         };
         struct pfs_error e = { 0 };
 
@@ -474,7 +215,7 @@ static _Noreturn void ctr_child(const struct ctr_launch *l, const struct ctr_exe
         setsid();
         umask(0);
         if (ctr_root_setup(&root, &e) < 0 ||
-            workdir_enter(x->working_dir, &e) < 0 ||
+            workdir_enter(x->proc.working_dir, &e) < 0 ||
             stdio_setup(l, &e) < 0 ||
             caps_apply(x, &e) < 0)
                 child_fail(errfd, &e);
@@ -485,41 +226,14 @@ static _Noreturn void ctr_child(const struct ctr_launch *l, const struct ctr_exe
         child_fail(errfd, &e);
 }
 
-/* ---- the parent ---- */
-
-static int image_settings(struct ctr_exec *x, const struct ctr_launch *l, const struct image_config *img,
-                          struct pfs_error *err)
-{
-        x->working_dir = l->ctr->working_dir && *l->ctr->working_dir ? l->ctr->working_dir
-                : img && img->working_dir ? own(x, xstrdup(img->working_dir)) : "/";
-        if (!img || !img->user)
-                return 0;
-        x->set_user = true;
-        return image_user_resolve(l->rootfs, img->user, &x->uid, &x->gid, err);
-}
-
 static int ctr_exec_build(struct ctr_exec *x, const struct ctr_launch *l, struct pfs_error *err)
 {
-        struct image_config *img = NULL;
-        int r;
+        int r = ctr_process_build(&x->proc, l->ctr, l->rootfs, err);
 
-        r = image_config_load(l->rootfs, &img, err);
-        if (r < 0)
-                return r;
-        r = image_settings(x, l, img, err);
-        if (r < 0) {
-                image_config_free(img);
-                return r;
-        }
-        env_build(x, l->ctr, img);
-        r = argv_build(x, l->ctr, img, err);
-        image_config_free(img);
         if (r >= 0)
                 r = caps_build(x, err);
         if (r >= 0)
-                r = mounts_build(x, l, err);
-        if (r >= 0)
-                r = overlay_build(x, l, err);
+                r = ctr_mount_plan_build(&x->plan, l, err);
         return r;
 }
 

@@ -1,9 +1,10 @@
-/* The container's filesystem, prepared by the sandbox before clone (container.c)
- * and built by the child in its new mount namespace (mount.c). */
+/* The container's filesystem, planned by the sandbox before clone
+ * (mount_plan.c) and built by the child in its new mount namespace (mount.c). */
 #pragma once
 #include <stdbool.h>
 #include <stddef.h>
 #include "pfs/error.h"
+#include "runtime.h"
 
 /* One bind mount into the container. Sources are host paths (trusted: the
  * pod's volumes dir or a hostPath); targets are resolved inside the rootfs
@@ -31,3 +32,15 @@ struct ctr_root {
 /* In the child: private /, rootfs (overlay or bind), /proc, /dev, /sys, the mounts, then
  * pivot_root into it. Leaves the cwd at the new /. */
 int ctr_root_setup(const struct ctr_root *root, struct pfs_error *err);
+
+/* One run's plan; owns the strings its mounts point to. */
+struct ctr_mount_plan {
+        struct ctr_mount *mounts;
+        size_t n_mounts;
+        const char *merged_dir, *overlay_opts;  /* see struct ctr_root */
+        char **strings;
+        size_t n_strings;
+};
+
+int ctr_mount_plan_build(struct ctr_mount_plan *plan, const struct ctr_launch *l, struct pfs_error *err);
+void ctr_mount_plan_free(struct ctr_mount_plan *plan);

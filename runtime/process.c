@@ -1,0 +1,162 @@
+/* What a container runs, as a container runtime derives it: Kubernetes'
+ * command/args over the image's Entrypoint/Cmd, the environment (default
+ * PATH, image Env, HOSTNAME, HOME, spec env with $(VAR) expansion), the
+ * working directory and the image's user. */
+#include <errno.h>
+#include <limits.h>
+#include <string.h>
+#include <unistd.h>
+#include "image_internal.h"
+#include "pfs/util.h"
+#include "process.h"
+
+static const char *env_get(const struct ctr_process *x, const char *name, size_t len)
+{
+        for (size_t i = 0; i < x->n_env; i++)
+                if (strncmp(x->env[i], name, len) == 0 && x->env[i][len] == '=')
+                        return x->env[i] + len + 1;
+        return NULL;
+}
+
+static void env_set(struct ctr_process *x, const char *name, const char *value)
+{
+        char *kv = xasprintf("%s=%s", name, value);
+        size_t len = strlen(name);
+
+        for (size_t i = 0; i < x->n_env; i++) {
+                if (strncmp(x->env[i], name, len) == 0 && x->env[i][len] == '=') {
+                        free(x->env[i]);
+                        x->env[i] = kv;
+                        return;
+                }
+        }
+        x->env = xrealloc(x->env, (x->n_env + 2) * sizeof(*x->env));
+        x->env[x->n_env++] = kv;
+        x->env[x->n_env] = NULL;
+}
+
+/* Kubernetes' expansion: $(NAME) -> its value if defined (else left as is), $$ -> $. */
+static char *env_expand(const struct ctr_process *x, const char *s)
+{
+        struct pfs_buf b = { 0 };
+
+        pfs_buf_puts(&b, "");
+        while (*s) {
+                const char *close;
+
+                if (s[0] == '$' && s[1] == '$') {
+                        pfs_buf_puts(&b, "$");
+                        s += 2;
+                } else if (s[0] == '$' && s[1] == '(' && (close = strchr(s + 2, ')'))) {
+                        const char *v = env_get(x, s + 2, (size_t)(close - s - 2));
+
+                        if (v)
+                                pfs_buf_puts(&b, v);
+                        else
+                                pfs_buf_append(&b, s, (size_t)(close - s + 1));
+                        s = close + 1;
+                } else {
+                        pfs_buf_append(&b, s, 1);
+                        s++;
+                }
+        }
+        return pfs_buf_steal(&b);
+}
+
+static void env_build(struct ctr_process *x, const struct pod_container *c, const struct image_config *img)
+{
+        char host[HOST_NAME_MAX + 1] = "";
+
+        x->env = xcalloc(1, sizeof(*x->env));
+        env_set(x, "PATH", CTR_DEFAULT_PATH);
+        for (size_t i = 0; img && img->env && img->env[i]; i++) {
+                _cleanup_free_ char *k = xstrdup(img->env[i]);
+                char *eq = strchr(k, '=');
+
+                if (eq) {
+                        *eq = '\0';
+                        env_set(x, k, eq + 1);
+                }
+        }
+        if (gethostname(host, sizeof(host) - 1) < 0)
+                host[0] = '\0';
+        env_set(x, "HOSTNAME", host);
+        if (!env_get(x, "HOME", 4))
+                env_set(x, "HOME", x->set_user && x->uid != 0 ? "/" : "/root");
+        for (size_t i = 0; i < c->n_env; i++) {
+                _cleanup_free_ char *v = env_expand(x, c->env[i].value ? c->env[i].value : "");
+
+                env_set(x, c->env[i].name, v);
+        }
+}
+
+static void argv_add(struct ctr_process *x, char *s)
+{
+        x->argv = xrealloc(x->argv, (x->n_argv + 2) * sizeof(*x->argv));
+        x->argv[x->n_argv++] = s;
+        x->argv[x->n_argv] = NULL;
+}
+
+/* Kubernetes: command replaces the image's Entrypoint (and drops its Cmd);
+ * args replace Cmd. */
+static int argv_build(struct ctr_process *x, const struct pod_container *c, const struct image_config *img,
+                      struct pfs_error *err)
+{
+        for (size_t i = 0; i < c->n_command; i++)
+                argv_add(x, env_expand(x, c->command[i]));
+        for (size_t i = 0; !c->n_command && img && img->entrypoint && img->entrypoint[i]; i++)
+                argv_add(x, xstrdup(img->entrypoint[i]));
+        for (size_t i = 0; i < c->n_args; i++)
+                argv_add(x, env_expand(x, c->args[i]));
+        for (size_t i = 0; !c->n_command && !c->n_args && img && img->cmd && img->cmd[i]; i++)
+                argv_add(x, xstrdup(img->cmd[i]));
+        if (x->n_argv == 0)
+                return pfs_error_set(err, EINVAL, "no command specified");
+        return 0;
+}
+
+static void settings_from_image(struct ctr_process *x, const struct pod_container *c, const struct image_config *img)
+{
+        const char *wd = c->working_dir && *c->working_dir ? c->working_dir
+                : img && img->working_dir ? img->working_dir : "/";
+
+        x->working_dir = xstrdup(wd);
+}
+
+int ctr_process_build(struct ctr_process *x, const struct pod_container *c, const char *rootfs,
+                      struct pfs_error *err)
+{
+        struct image_config *img = NULL;
+        int r;
+
+        r = image_config_load(rootfs, &img, err);
+        if (r < 0)
+                return r;
+        settings_from_image(x, c, img);
+        if (img && img->user) {
+                x->set_user = true;
+                r = image_user_resolve(rootfs, img->user, &x->uid, &x->gid, err);
+        }
+        if (r >= 0) {
+                env_build(x, c, img);
+                r = argv_build(x, c, img, err);
+        }
+        image_config_free(img);
+        return r;
+}
+
+void ctr_process_free(struct ctr_process *x)
+{
+        for (size_t i = 0; i < x->n_env; i++)
+                free(x->env[i]);
+        free(x->env);
+        for (size_t i = 0; i < x->n_argv; i++)
+                free(x->argv[i]);
+        free(x->argv);
+        free(x->working_dir);
+}
+
+const char *ctr_process_getenv(const struct ctr_process *x, const char *name)
+{
+        return env_get(x, name, strlen(name));
+}
