@@ -125,7 +125,8 @@ pod_yaml pb Always "trap 'exit 0' TERM; while true; do sleep 60 & wait \$!; done
 check "cp into another namespace" cp "$W/pb.yaml" "$MNT/team-b/"
 check "pod in team-b Running" wait_for "$MNT/team-b/pb/phase" Running 20
 is "$(jq -r .metadata.namespace "$MNT/team-b/pb/pod.json")" team-b "namespace taken from the directory"
-check "the applied file did not stay" test ! -e "$MNT/team-b/pb.yaml"
+check "the applied file is not listed" bash -c "! ls -A '$MNT/team-b' | grep -q 'pb.yaml'"
+check "the applied file does not stay" wait_gone "$MNT/team-b/pb.yaml" 3
 is "$(fsop rmdir "$MNT/team-b")" ENOTEMPTY "rmdir of a namespace with a pod: ENOTEMPTY"
 rmdir "$MNT/team-b/pb"
 check "pod in team-b gone after delete" wait_gone "$MNT/team-b/pb" 20
