@@ -52,9 +52,6 @@ static void image_split_tag(const char *image, char **ret_name, const char **ret
         *ret_tag = colon + 1;
 }
 
-/* image_resolve's state dir for image_use_dir (the sandbox is single-threaded). */
-static const char *state_dir_of_resolve;
-
 static bool is_oci_layout(const char *dir)
 {
         _cleanup_free_ char *p = xasprintf("%s/oci-layout", dir);
@@ -86,16 +83,18 @@ static bool is_dir(const char *path)
         return stat(path, &st) == 0 && S_ISDIR(st.st_mode);
 }
 
-/* REAL is a directory the reference resolved to; tag/tag_required select inside an OCI layout. */
-static int image_use_dir(const char *image, char *real, const char *ref_name, const char *tag, bool tag_required,
-                         char **ret_rootfs, char **ret_image_id, struct pfs_error *err)
+/* REAL (taken over) is the directory the reference resolved to: a rootfs, a
+ * runtime bundle, or an OCI layout in which tag/tag_required pick the manifest. */
+static int image_use_dir(const char *state_dir, const char *image, char *real, const char *ref_name,
+                         const char *tag, bool tag_required, char **ret_rootfs, char **ret_image_id,
+                         struct pfs_error *err)
 {
         _cleanup_free_ char *dir = real, *bundle_root = xasprintf("%s/rootfs", real);
         _cleanup_free_ char *bundle_cfg = xasprintf("%s/%s", real, IMAGE_BUNDLE_CONFIG_FILE);
 
         if (is_oci_layout(dir)) {
 #ifdef HAVE_OCI
-                return image_oci_unpack(state_dir_of_resolve, dir, ref_name, tag, tag_required, ret_rootfs,
+                return image_oci_unpack(state_dir, dir, ref_name, tag, tag_required, ret_rootfs,
                                         ret_image_id, err);
 #else
                 return pfs_error_set(err, ENOTSUP, "image \"%s\": '%s' is an OCI image layout and this "
@@ -114,7 +113,6 @@ static int image_use_dir(const char *image, char *real, const char *ref_name, co
 int image_resolve(const char *state_dir, const char *image, char **ret_rootfs,
                   char **ret_image_id, struct pfs_error *err)
 {
-        state_dir_of_resolve = state_dir;
         _cleanup_free_ char *name = NULL, *with_tag = NULL, *plain = NULL;
         const char *tag;
         char *real = NULL;
@@ -127,7 +125,7 @@ int image_resolve(const char *state_dir, const char *image, char **ret_rootfs,
                 if (r < 0)
                         return pfs_error_set(err, -r, "image \"%s\": %s", image,
                                              r == -ENOTDIR ? "not a directory" : strerror(-r));
-                return image_use_dir(image, real, image, NULL, false, ret_rootfs, ret_image_id, err);
+                return image_use_dir(state_dir, image, real, image, NULL, false, ret_rootfs, ret_image_id, err);
         }
         image_split_tag(image, &name, &tag);
         if (!image_name_is_safe(name))
@@ -137,9 +135,9 @@ int image_resolve(const char *state_dir, const char *image, char **ret_rootfs,
         /* NAME:TAG is the image itself; in NAME the tag picks a manifest (an untagged
          * reference takes "latest", or the only one). */
         if (image_candidate(with_tag, &real) == 0)
-                return image_use_dir(image, real, name, tag, false, ret_rootfs, ret_image_id, err);
+                return image_use_dir(state_dir, image, real, name, tag, false, ret_rootfs, ret_image_id, err);
         if (image_candidate(plain, &real) == 0)
-                return image_use_dir(image, real, name, tag ? tag : "latest", tag != NULL, ret_rootfs,
+                return image_use_dir(state_dir, image, real, name, tag ? tag : "latest", tag != NULL, ret_rootfs,
                                      ret_image_id, err);
         return pfs_error_set(err, ENOENT, "image \"%s\" not found: neither '%s' nor '%s' is a directory",
                              image, with_tag, plain);
