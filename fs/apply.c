@@ -405,7 +405,10 @@ int apply_create(struct podfs *fs, fuse_req_t req, struct node *parent, const ch
         case NODE_NS:
                 if (!strcmp(name, ".last-error"))
                         return -EEXIST;
-                if (tmp_find(fs, parent->ns, NULL, name))
+                t = tmp_find(fs, parent->ns, NULL, name);
+                if (t && t->ghost)
+                        tmp_unlink(fs, t);
+                else if (t)
                         return -EEXIST;
                 if (pod_ref_get(fs, parent->ns, name, &ref) == 0)
                         return -EEXIST;
@@ -416,6 +419,7 @@ int apply_create(struct podfs *fs, fuse_req_t req, struct node *parent, const ch
                 return -EPERM;
         }
         t->open_count = 1;
+        t->writer = c->pid;
         fh = xcalloc(1, sizeof(*fh));
         fh->kind = FH_TMP;
         fh->tmp = t;

@@ -230,8 +230,24 @@ void delete_remove_pod(struct podfs *fs, struct pod_rt *p)
         /* a successor waiting for this pod starts now */
         for (struct pod_rt *s = fs->pods, *next; s; s = next) {
                 next = s->next;
-                if (s != p && s->state == RT_WAIT_PRED && s->predecessor && !strcmp(s->predecessor, p->uid))
-                        sandbox_start(fs, s);
+                if (s == p || s->state != RT_WAIT_PRED || !s->predecessor || strcmp(s->predecessor, p->uid))
+                        continue;
+                /* p never ran (it waited itself): its successor waits for
+                 * what p was waiting for */
+                if (p->predecessor && strcmp(p->predecessor, s->uid)) {
+                        _cleanup_close_ int dfd = openat(fs->pods_fd, s->uid, O_RDONLY | O_DIRECTORY | O_CLOEXEC);
+                        struct pod_meta *m = NULL;
+
+                        if (dfd >= 0 && pod_meta_read_at(dfd, &m, NULL) == 0) {
+                                free(m->predecessor);
+                                m->predecessor = xstrdup(p->predecessor);
+                                pod_meta_write_at(dfd, m, NULL);
+                                pod_meta_free(m);
+                        }
+                        free(s->predecessor);
+                        s->predecessor = xstrdup(p->predecessor);
+                }
+                sandbox_start(fs, s);
         }
 }
 

@@ -38,6 +38,7 @@ struct podfs {
         struct tmpfile *tmps;           /* in-memory temp files (apply.c) */
         struct log_watch *log_watches;  /* logs.c */
         char hostname[256];
+        pid_t req_pid;                  /* the caller of the request being handled */
 };
 
 int podfs_loop_init(struct podfs *fs, struct pfs_error *err);
@@ -210,8 +211,10 @@ struct tmpfile {
         bool dirty;
         bool too_big;
         bool orphan;            /* unlinked while open: freed on the last release */
+        pid_t writer;           /* the (thread) pid that last opened it for writing */
         bool ghost;             /* an applied drop file: still found by name for a moment
-                                 * (install/cp chmod it by path after close), never listed */
+                                 * by its writer (install/cp chmod it by path after close),
+                                 * never listed, gone for everybody else */
         struct tmpfile *next;
 };
 struct tmpfile *tmp_find(struct podfs *fs, const char *ns, const char *pod, const char *name);

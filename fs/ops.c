@@ -12,7 +12,10 @@
 
 static struct podfs *ctx_fs(fuse_req_t req)
 {
-        return fuse_req_userdata(req);
+        struct podfs *fs = fuse_req_userdata(req);
+
+        fs->req_pid = fuse_req_ctx(req)->pid;
+        return fs;
 }
 
 static bool from_notifier(fuse_req_t req)
@@ -397,6 +400,8 @@ static int open_node(struct podfs *fs, fuse_req_t req, struct node *n, struct fu
                 fh->kind = FH_TMP;
                 fh->tmp = t;
                 t->open_count++;
+                if (wr)
+                        t->writer = fuse_req_ctx(req)->pid;
                 if (wr && (fi->flags & O_TRUNC)) {
                         t->data.len = 0;
                         t->dirty = true;

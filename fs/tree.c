@@ -538,6 +538,8 @@ int tree_lookup(struct podfs *fs, struct node *parent, const char *name, bool no
                         return 0;
                 }
                 t = tmp_find(fs, parent->ns, NULL, name);
+                if (t && t->ghost && t->writer != fs->req_pid)
+                        t = NULL;
                 if (t) {
                         key = xasprintf("t:%llu", (unsigned long long)t->id);
                         n = child(key, NODE_TMP, parent->ns, "", 0);
