@@ -252,10 +252,9 @@ podfs_cleanup() {
                 log "kept $W"
         else
                 umount -l "$MNT" 2>/dev/null
-                # mounts a killed sandbox may have left in this namespace
+                # mounts of sandboxes killed above (they unmount on a normal end)
                 local m
                 for m in $(awk -v w="$W/" 'index($5, w) == 1 {print $5}' /proc/self/mountinfo | sort -r); do
-                        log "mount left behind in the host namespace: $m"
                         umount -l "$m" 2>/dev/null
                 done
                 rm -rf --one-file-system "$W"
