@@ -1,6 +1,7 @@
 /* Root-only test of the container mechanics: pod namespaces, images, volumes,
  * ctr_spawn on a busybox root filesystem built from the host's busybox-static.
- * Exits 77 (skip) when not root or when busybox is missing. */
+ * Skips (TAP "1..0 # SKIP", which meson reports as SKIP; exit 77 would be an
+ * error under meson's TAP protocol) when not root or when busybox is missing. */
 #include <errno.h>
 #include <fcntl.h>
 #include <net/if.h>
@@ -696,11 +697,11 @@ int main(void)
 
         if (geteuid() != 0) {
                 printf("1..0 # SKIP needs root (namespaces, mounts)\n");
-                return 77;
+                return 0;
         }
         if (!bb) {
-                printf("1..0 # SKIP needs busybox-static\n");
-                return 77;
+                printf("1..0 # SKIP needs busybox-static (/bin/busybox)\n");
+                return 0;
         }
         /* Mounts the test makes on the host side (tmpfs volumes) vanish with it. */
         if (unshare(CLONE_NEWNS) < 0 || mount(NULL, "/", NULL, MS_REC | MS_PRIVATE, NULL) < 0 || !mkdtemp(tmpdir))
