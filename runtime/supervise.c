@@ -269,7 +269,11 @@ static enum ctr_sup_state decide_restart(struct sbx *s, struct ctr *c, int32_t c
 static void run_ended(struct sbx *s, struct ctr *c)
 {
         struct ctr_status *cs = cstat(s, c);
+        struct pfs_error err = {0};
 
+        /* What the main process left behind (shared pid namespace) goes with it, as with runc. */
+        if (s->cg && pod_cgroup_kill_child(s->cg, c->name, &err) < 0)
+                pfs_log(LOG_WARNING, "container '%s': %s", c->name, err.msg);
         logs_drain_close(s, c);
         sbx_watch_remove(s, &c->pidfd_w);
         c->pid = 0;
