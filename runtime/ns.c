@@ -42,9 +42,10 @@ static void mountinfo_unescape(char *s)
         *w = '\0';
 }
 
-/* Our copy of a FUSE mount (podfs' own, for one) would keep its connection
- * alive after the host unmounts it: drop every FUSE mount from our view. */
-static void fuse_mounts_detach(void)
+/* Our copy of podfs' own FUSE mount would keep the daemon's connection alive
+ * after the host unmounts it (when / is not shared): drop it from our view.
+ * Other FUSE mounts stay (a hostPath may live on one). */
+static void podfs_mounts_detach(void)
 {
         _cleanup_fclose_ FILE *f = fopen("/proc/self/mountinfo", "re");
         char line[8192];
@@ -54,7 +55,7 @@ static void fuse_mounts_detach(void)
                 const char *sep = strstr(line, " - ");
 
                 if (!sep || sscanf(line, "%*s %*s %*s %*s %4095s", mp) != 1 ||
-                    sscanf(sep + 3, "%255s", fstype) != 1 || strncmp(fstype, "fuse", 4) != 0)
+                    sscanf(sep + 3, "%255s", fstype) != 1 || strcmp(fstype, "fuse.podfs") != 0)
                         continue;
                 mountinfo_unescape(mp);
                 umount2(mp, MNT_DETACH);
@@ -72,7 +73,7 @@ int pod_mount_ns_enter(struct pfs_error *err)
         /* Slave: host mounts (a hostPath's submounts) still reach us, ours never leak out. */
         if (mount(NULL, "/", NULL, MS_REC | MS_SLAVE, NULL) < 0)
                 return pfs_error_set(err, errno, "make the sandbox's mounts slaves of the host's");
-        fuse_mounts_detach();
+        podfs_mounts_detach();
         done = true;
         return 0;
 }

@@ -108,8 +108,8 @@ void pod_volumes_unmount(const char *volumes_dir);
  * 0 when the cgroup does not exist (cgroup.c). */
 int pod_cgroup_kill_child(struct pod_cgroup *cg, const char *child, struct pfs_error *err);
 
-/* The sandbox's own mount namespace (a slave of the host's, FUSE mounts
- * dropped), entered once by pod_volumes_prepare or pod_ns_setup, whichever
+/* The sandbox's own mount namespace (a slave of the host's, podfs' FUSE
+ * mounts dropped), entered once by pod_volumes_prepare or pod_ns_setup, whichever
  * runs first: the pod's tmpfs mounts live there and vanish with the sandbox,
  * so a killed sandbox leaves no mount behind on the host (ns.c). */
 int pod_mount_ns_enter(struct pfs_error *err);
