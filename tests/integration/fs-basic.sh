@@ -56,7 +56,7 @@ is "$(printf '%s' "$big" | errno_of write "$D/bad/spec.yaml")" EFBIG "manifest >
 rmdir "$D/bad"
 
 # ---- writers -----------------------------------------------------------------
-pod_yaml web Always "sleep 1000" 30 >"$W/web.yaml"
+pod_yaml web Always "sleep 1000" 1 >"$W/web.yaml"
 mkdir "$D/web"
 cat "$W/web.yaml" >"$D/web/spec.yaml"
 is "$?" 0 "cat > spec.yaml accepted"
