@@ -235,6 +235,7 @@ podfs_cleanup() {
                 kill -TERM "$PODFS_PID" 2>/dev/null
                 wait_pid_exit "$PODFS_PID" 5 || kill -9 "$PODFS_PID" 2>/dev/null
         fi
+        disown -a 2>/dev/null   # no "Killed" notices for the test's own background jobs
         kill_test_processes
         sanitizer_check
         [ "$FAILS" -gt 0 ] && [ "$rc" -eq 0 ] && rc=1
