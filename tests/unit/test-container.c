@@ -514,6 +514,31 @@ static void test_oci_image(void)
         tap_ok(r < 0 && strstr(err.msg, "digest mismatch"), "a corrupted layer is refused (%s)", err.msg);
 }
 
+/* A runtime bundle (as `umoci unpack` writes it): rootfs/ and config.json's process. */
+static void test_bundle_image(void)
+{
+        struct pfs_error err = { 0 };
+        _cleanup_free_ char *b = xasprintf("%s/images/bundle", state), *root = NULL, *id = NULL;
+        static const char cfg[] = "{\"ociVersion\": \"1.0.2\", \"process\": {\"args\": [\"/bin/sh\", \"-c\", "
+                                  "\"echo bundle $X; pwd\"], \"env\": [\"X=y\", \"PATH=/bin\"], \"cwd\": \"/tmp\", "
+                                  "\"user\": {\"uid\": 0, \"gid\": 0}}}";
+        struct pod_container *c = ctr_new("bundle", "unused");
+        char *saved = rootfs, out[256];
+        int r;
+
+        sh("mkdir -p %s && cp -a '%s' %s/rootfs && rm -f %s/rootfs/evil", b, rootfs, b, b);
+        pfs_write_file_atomic_at(AT_FDCWD, xasprintf_tracked("%s/config.json", b), cfg, strlen(cfg), 0644, NULL);
+        r = image_resolve(state, "bundle", &root, &id, &err);
+        tap_ok(r == 0 && strstr(root, "/bundle/rootfs"), "a runtime bundle resolves to its rootfs (%s)", err.msg);
+        if (r < 0)
+                return;
+        c->n_command = c->n_args = 0;
+        rootfs = root;
+        r = run(c, out, sizeof(out), &err);
+        rootfs = saved;
+        tap_is_str(out, "bundle y\n/tmp\n", "the bundle's process args, env and cwd");
+}
+
 /* A container in the pod cgroup with two background children: kill_all empties it. */
 static void test_cgroup(enum pod_cgroup_driver driver)
 {
@@ -727,6 +752,7 @@ int main(void)
         test_exec_errors();
         test_volumes();
         test_oci_image();
+        test_bundle_image();
         test_cgroup(POD_CGROUP_AUTO);
         test_cgroup(POD_CGROUP_V1);
         test_share_pid();
