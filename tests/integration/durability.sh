@@ -81,4 +81,22 @@ else
         fail "fresh: no sandbox pid ($SF) or container pid ($PF)"
 fi
 
+# ---- the daemon as a user starts it: no -f, it goes to the background once mounted
+check "podfs --version" bash -c "'$PODFS_BIN' --version | grep -q '[0-9]'"
+check "podfs --help" bash -c "'$PODFS_BIN' --help | grep -q -- --state-dir"
+check "unmount before the background start" podfs_umount
+if timeout 20 "$PODFS_BIN" --state-dir "$STATE" "$MNT" >>"$W/podfs.log" 2>&1 </dev/null; then
+        ok "podfs without -f returned"
+        check "and the tree is mounted" is_mounted "$MNT"
+        check "the pods are there" grep -qx Running "$MNT/default/counter/phase"
+        bgpid=$(test_pids | while read -r p; do
+                mapfile -d '' a 2>/dev/null <"/proc/$p/cmdline"; [ "${a[0]:-}" = "$PODFS_BIN" ] && echo "$p"; done)
+        check "the background daemon is running" test -n "$bgpid"
+        check "fusermount3 -u unmounts the background daemon" fusermount3 -u "$MNT"
+        [ -z "$bgpid" ] || check "the background daemon exited after the unmount" wait_pid_exit "$bgpid" 10
+        check "counter still runs with no daemon" test -d "/proc/$PA"
+else
+        fail "podfs without -f failed or did not return"
+fi
+
 finish
