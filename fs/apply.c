@@ -27,6 +27,14 @@ struct tmpfile *tmp_find(struct podfs *fs, const char *ns, const char *pod, cons
         return NULL;
 }
 
+struct tmpfile *tmp_find_node(struct podfs *fs, const struct node *n)
+{
+        for (struct tmpfile *t = fs->tmps; t; t = t->next)
+                if (t->id == n->tmp_id)
+                        return t;
+        return NULL;
+}
+
 static void tmp_free(struct tmpfile *t)
 {
         free(t->ns);
@@ -491,7 +499,7 @@ int apply_truncate(struct podfs *fs, struct node *n, struct fh *fh, off_t size)
         int r;
 
         if (n->kind == NODE_TMP) {
-                struct tmpfile *t = fh && fh->kind == FH_TMP ? fh->tmp : tmp_find(fs, n->ns, n->pod, n->name);
+                struct tmpfile *t = fh && fh->kind == FH_TMP ? fh->tmp : tmp_find_node(fs, n);
 
                 if (!t)
                         return -ENOENT;

@@ -93,6 +93,7 @@ struct node {
         unsigned epoch;                 /* pod dir incarnation */
         int file;                       /* enum pod_file_kind / ctr_file */
         bool previous;                  /* NODE_LOG */
+        uint64_t tmp_id;                /* NODE_TMP */
         /* cached rendering */
         char cache_uid[37];
         uint64_t cache_ver;
@@ -219,6 +220,8 @@ struct tmpfile {
 };
 struct tmpfile *tmp_find(struct podfs *fs, const char *ns, const char *pod, const char *name);
 void tmp_unlink(struct podfs *fs, struct tmpfile *t);
+/* The temp file a NODE_TMP node stands for (renames keep it), or NULL. */
+struct tmpfile *tmp_find_node(struct podfs *fs, const struct node *n);
 bool name_is_manifest(const char *name);
 int apply_create(struct podfs *fs, fuse_req_t req, struct node *parent, const char *name, mode_t mode,
                  struct fuse_file_info *fi, struct node **ret_node);

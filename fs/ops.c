@@ -182,7 +182,7 @@ static int setattr_ns(struct podfs *fs, struct node *n, struct stat *attr, int t
 
 static int setattr_tmp(struct podfs *fs, struct node *n, struct stat *attr, int to_set)
 {
-        struct tmpfile *t = tmp_find(fs, n->ns, n->pod, n->name);
+        struct tmpfile *t = tmp_find_node(fs, n);
 
         if (!t)
                 return -ENOENT;
@@ -393,7 +393,7 @@ static int open_node(struct podfs *fs, fuse_req_t req, struct node *n, struct fu
                         return -EACCES;
                 return log_open(fs, n, fh);
         case NODE_TMP: {
-                struct tmpfile *t = tmp_find(fs, n->ns, n->pod, n->name);
+                struct tmpfile *t = tmp_find_node(fs, n);
 
                 if (!t)
                         return -ENOENT;

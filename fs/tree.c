@@ -272,7 +272,7 @@ int node_content(struct podfs *fs, struct node *n, const char **ret, size_t *ret
         }
         case NODE_TMP: {
                 _cleanup_free_ char *dummy = NULL;
-                struct tmpfile *t = tmp_find(fs, n->ns, n->pod, n->name);
+                struct tmpfile *t = tmp_find_node(fs, n);
 
                 if (!t)
                         return -ENOENT;
@@ -365,7 +365,7 @@ int node_stat(struct podfs *fs, struct node *n, struct stat *st)
                 return 0;
         }
         case NODE_TMP: {
-                struct tmpfile *t = tmp_find(fs, n->ns, n->pod, n->name);
+                struct tmpfile *t = tmp_find_node(fs, n);
 
                 if (!t)
                         return -ENOENT;
@@ -543,6 +543,7 @@ int tree_lookup(struct podfs *fs, struct node *parent, const char *name, bool no
                 if (t) {
                         key = xasprintf("t:%llu", (unsigned long long)t->id);
                         n = child(key, NODE_TMP, parent->ns, "", 0);
+                        n->tmp_id = t->id;
                         if (!n->name)
                                 n->name = xstrdup(name);
                         else if (strcmp(n->name, name)) {
@@ -576,6 +577,7 @@ int tree_lookup(struct podfs *fs, struct node *parent, const char *name, bool no
                 if (t) {
                         key = xasprintf("t:%llu", (unsigned long long)t->id);
                         n = child(key, NODE_TMP, parent->ns, parent->pod, parent->epoch);
+                        n->tmp_id = t->id;
                         if (!n->name || strcmp(n->name, name)) {
                                 free(n->name);
                                 n->name = xstrdup(name);
