@@ -1,6 +1,6 @@
 /* The container's root, built in the child's own mount namespace: rootfs (a
- * writable overlay on the image, or a bind of it),
- * /proc, a minimal /dev, /sys, volumes, pivot_root. The rootfs is hostile
+ * writable overlay on the image, or a bind of it), /proc, a minimal /dev,
+ * /sys, volumes, pivot_root. The rootfs is hostile
  * input: every target is resolved inside it (openat2 RESOLVE_IN_ROOT) and
  * mounted through its /proc/self/fd path, so a symlink cannot lead out. */
 #include <errno.h>
@@ -355,9 +355,8 @@ static const char *root_mount(const struct ctr_root *root, struct pfs_error *err
 int ctr_root_setup(const struct ctr_root *root, struct pfs_error *err)
 {
         _cleanup_close_ int rootfd = -1;
-        int r;
-
         const char *top;
+        int r;
 
         if (mount(NULL, "/", NULL, MS_REC | MS_PRIVATE, NULL) < 0)
                 return pfs_error_set(err, errno, "make / private");

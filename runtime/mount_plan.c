@@ -141,11 +141,37 @@ static int overlay_build(struct ctr_mount_plan *x, const struct ctr_launch *l, s
         return 0;
 }
 
+static size_t path_depth(const char *p)
+{
+        size_t n = 0;
+
+        for (; *p; p++)
+                n += p[0] == '/' && p[1] && p[1] != '/';
+        return n;
+}
+
+/* Parents before children (/data before /data/cache) whatever the spec's
+ * order, keeping the order of equals, as containerd sorts mounts. */
+static void mounts_sort(struct ctr_mount_plan *x)
+{
+        for (size_t i = 1; i < x->n_mounts; i++) {
+                struct ctr_mount m = x->mounts[i];
+                size_t j = i, d = path_depth(m.target);
+
+                for (; j > 0 && path_depth(x->mounts[j - 1].target) > d; j--)
+                        x->mounts[j] = x->mounts[j - 1];
+                x->mounts[j] = m;
+        }
+}
+
 int ctr_mount_plan_build(struct ctr_mount_plan *x, const struct ctr_launch *l, struct pfs_error *err)
 {
         int r = mounts_add_all(x, l, err);
 
-        return r < 0 ? r : overlay_build(x, l, err);
+        if (r < 0)
+                return r;
+        mounts_sort(x);
+        return overlay_build(x, l, err);
 }
 
 void ctr_mount_plan_free(struct ctr_mount_plan *x)

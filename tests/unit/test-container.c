@@ -326,6 +326,7 @@ static void test_volumes(void)
         struct pod_container *ro = ctr_new("ro", "echo x > /ro/f");
         struct pod_container *esc = ctr_new("esc", "touch /evil/podfs-escape-probe/x");
         struct pod_container *sub = ctr_new("sub", "echo s > /s/f");
+        struct pod_container *nest = ctr_new("nest", "cat /data/inner/f");
         _cleanup_free_ char *host = xasprintf("%s/host", tmpdir), *probe = NULL;
         int r;
 
@@ -334,6 +335,8 @@ static void test_volumes(void)
         ctr_mount(ro, "hp", "/ro", NULL, true);
         ctr_mount(esc, "scratch", "/evil/podfs-escape-probe", NULL, false);
         ctr_mount(sub, "hp", "/s", "a/b", false);
+        ctr_mount(nest, "hp", "/data/inner", "a/b", true);   /* listed before its parent */
+        ctr_mount(nest, "scratch", "/data", NULL, false);
         r = run(w, out, sizeof(out), &err);
         tap_ok(r == 0, "emptyDir writer (%d %s %s)", r, err.msg, out);
         r = run(rd, out, sizeof(out), &err);
@@ -352,6 +355,8 @@ static void test_volumes(void)
         free(probe);
         probe = xasprintf("%s/a/b/f", host);
         tap_ok(r == 0 && access(probe, F_OK) == 0, "subPath is created inside the volume");
+        r = run(nest, out, sizeof(out), &err);
+        tap_ok(r == 0 && !strcmp(out, "s\n"), "a nested mountPath listed first is mounted after its parent");
         sh("ln -s / %s/up", host);
         sub->mounts[0].sub_path = tstrdup("up");
         r = run(sub, out, sizeof(out), &err);
