@@ -113,6 +113,21 @@ while read -r word num; do
         prev=$num
 done <"$W/tail.out"
 is "$bad" 0 "tail -f lines are consecutive"
+check "poll() on a log reports new data" /usr/bin/python3 -c '
+import os, select, sys, time
+fd = os.open(sys.argv[1], os.O_RDONLY)
+while os.read(fd, 65536):
+    pass
+p = select.poll()
+p.register(fd, select.POLLIN)
+t0, empty = time.monotonic(), 0
+while time.monotonic() - t0 < 3:
+    if p.poll(3000):
+        if os.read(fd, 65536):
+            # a poll that does not block at EOF would wake (and read nothing) constantly
+            sys.exit(0 if empty < 20 else 1)
+        empty += 1
+sys.exit(1)' "$P/logs/main"
 check "logs/main.previous absent before a restart" test ! -e "$P/logs/main.previous"
 
 # ---- listing
