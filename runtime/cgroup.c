@@ -98,6 +98,7 @@ int pod_cgroup_child_fd(struct pod_cgroup *cg, const char *child, struct pfs_err
         int r;
 
         pfs_error_clear(err);
+        pod_cgroup_twins_reset(cg, child);
         r = cg->ops->child_fd(cg, child, err);
         /* -1 means "unsupported"; never let EPERM look like it. */
         return r == -EPERM ? pfs_error_set(err, EACCES, "%s", err ? err->msg : "") : r;
@@ -150,12 +151,22 @@ static void rmdir_children_at(int dirfd)
         closedir(d);
 }
 
+void cgroup_rmdir_tree(const char *path)
+{
+        _cleanup_close_ int fd = open(path, O_RDONLY | O_DIRECTORY | O_NOFOLLOW | O_CLOEXEC);
+
+        if (fd < 0)
+                return;
+        rmdir_children_at(fd);
+        rmdir(path);
+}
+
 void pod_cgroup_remove(struct pod_cgroup *cg)
 {
         if (!cg || cg->dirfd < 0)
                 return;
-        rmdir_children_at(cg->dirfd);
-        rmdir(cg->path);
+        cgroup_rmdir_tree(cg->path);
+        pod_cgroup_twins_remove(cg);
 }
 
 void pod_cgroup_free(struct pod_cgroup *cg)

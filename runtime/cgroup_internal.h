@@ -34,3 +34,13 @@ int cgroup_read_at(int dirfd, const char *file, char *buf, size_t size);
 int cgroup_kill_listed_at(int dirfd);
 /* mkdir NAME in DIRFD (EEXIST is fine) and open it. */
 int cgroup_mkdir_open_at(int dirfd, const char *name, struct pfs_error *err);
+/* rmdir a cgroup and its descendants (each must be empty). */
+void cgroup_rmdir_tree(const char *path);
+
+/* cgroup_limits.c: the v1 twins of a container's cgroup (see there). Opens
+ * the twins of the cgroup CGROUP_FD in the v1 hierarchies into FDS (at most
+ * MAX); returns how many. */
+int pod_cgroup_twins_open(int cgroup_fd, int *fds, size_t max);
+void pod_cgroup_twins_remove(const struct pod_cgroup *cg);
+/* Drop the twins of CHILD from an earlier run (limits are per run). */
+void pod_cgroup_twins_reset(const struct pod_cgroup *cg, const char *child);

@@ -16,6 +16,7 @@
 #include <sys/statfs.h>
 #include <sys/wait.h>
 #include <unistd.h>
+#include "cgroup_internal.h"
 #include "mount.h"
 #include "pfs/util.h"
 #include "process.h"
@@ -38,6 +39,8 @@ struct ctr_exec {
         struct ctr_process proc;
         struct ctr_mount_plan plan;
         cap_t caps;
+        int twins[3];           /* v1 twins of the cgroup to join (cgroup_limits.c) */
+        int n_twins;
 };
 
 static void ctr_exec_free(struct ctr_exec *x)
@@ -46,6 +49,8 @@ static void ctr_exec_free(struct ctr_exec *x)
         ctr_mount_plan_free(&x->plan);
         if (x->caps)
                 cap_free(x->caps);
+        for (int i = 0; i < x->n_twins; i++)
+                close(x->twins[i]);
 }
 
 static int caps_build(struct ctr_exec *x, struct pfs_error *err)
@@ -182,7 +187,8 @@ static bool fd_is_cgroup2(int fd)
         return fstatfs(fd, &s) == 0 && s.f_type == CGROUP2_SUPER_MAGIC;
 }
 
-/* v1 has no CLONE_INTO_CGROUP: the child moves itself before it can fork. */
+/* v1 has no CLONE_INTO_CGROUP: the child moves itself before it can fork
+ * (into its cgroup on a v1 host, into the v1 twins that hold its limits). */
 static int cgroup_v1_join(int cgroup_fd, struct pfs_error *err)
 {
         int fd = openat(cgroup_fd, "cgroup.procs", O_WRONLY | O_CLOEXEC);
@@ -211,6 +217,9 @@ static _Noreturn void ctr_child(const struct ctr_launch *l, const struct ctr_exe
                 _exit(127);
         if (l->cgroup_fd >= 0 && !fd_is_cgroup2(l->cgroup_fd) && cgroup_v1_join(l->cgroup_fd, &e) < 0)
                 child_fail(errfd, &e);
+        for (int i = 0; i < x->n_twins; i++)
+                if (cgroup_v1_join(x->twins[i], &e) < 0)
+                        child_fail(errfd, &e);
         signals_reset();
         setsid();
         umask(0);
@@ -234,6 +243,8 @@ static int ctr_exec_build(struct ctr_exec *x, const struct ctr_launch *l, struct
                 r = caps_build(x, err);
         if (r >= 0)
                 r = ctr_mount_plan_build(&x->plan, l, err);
+        if (r >= 0 && l->cgroup_fd >= 0)
+                x->n_twins = pod_cgroup_twins_open(l->cgroup_fd, x->twins, ARRAY_SIZE(x->twins));
         return r;
 }
 

@@ -113,3 +113,21 @@ int pod_cgroup_kill_child(struct pod_cgroup *cg, const char *child, struct pfs_e
  * runs first: the pod's tmpfs mounts live there and vanish with the sandbox,
  * so a killed sandbox leaves no mount behind on the host (ns.c). */
 int pod_mount_ns_enter(struct pfs_error *err);
+
+/* Resource limits of one container (cgroup_limits.c), 0 = none. On v2 they go
+ * into its cgroup; where memory/cpu/pids are v1 controllers (pure v1, or the
+ * hybrid layout) into twins in those hierarchies, which ctr_spawn makes the
+ * container join. Call after pod_cgroup_child_fd, before ctr_spawn.
+ * -ENOTSUP when the host has no such controller. */
+struct pod_cgroup_limits {
+        int64_t memory_max;     /* bytes (limits.memory) */
+        int64_t cpu_quota_us;   /* limits.cpu * period */
+        int64_t cpu_period_us;  /* 0 = 100000 */
+        int64_t cpu_weight;     /* v2 cpu.weight 1..10000 (from requests.cpu), v1 cpu.shares derived */
+        int64_t pids_max;
+};
+int pod_cgroup_child_limits(struct pod_cgroup *cg, const char *child, const struct pod_cgroup_limits *lim,
+                            struct pfs_error *err);
+/* OOM kills in the container's cgroup since pod_cgroup_child_fd /
+ * pod_cgroup_child_limits made it: > 0 after a SIGKILL exit means OOMKilled. */
+int pod_cgroup_child_oom_kills(struct pod_cgroup *cg, const char *child);

@@ -623,6 +623,54 @@ static void test_cgroup(enum pod_cgroup_driver driver)
         pod_cgroup_free(cg);
 }
 
+/* limits.memory: the kernel OOM-kills the container and the cgroup says so. */
+static void test_limits(enum pod_cgroup_driver driver)
+{
+        struct pfs_error err = { 0 };
+        struct pod_cgroup *cg = NULL;
+        struct pod_cgroup_limits lim = { .memory_max = 32 << 20, .pids_max = 64, .cpu_quota_us = 50000 };
+        struct pod_container *c = ctr_new("oom", "cat /proc/self/cgroup; exec dd if=/dev/zero of=/dev/null bs=200M count=1");
+        struct ctr_launch l = {
+                .pod = &pod, .ctr = c, .ns = &the_ns, .rootfs = rootfs,
+                .volumes_dir = volumes, .cgroup_fd = -1,
+        };
+        char uid[37], out[2048] = "";
+        int p[2], pidfd = -1, r;
+        pid_t pid;
+        ssize_t n;
+        size_t got = 0;
+        siginfo_t si = { 0 };
+
+        pfs_uuid_new(uid);
+        if (pod_cgroup_open_driver(uid, driver, &cg, &err) < 0 || pipe2(p, O_CLOEXEC) < 0)
+                return;
+        l.cgroup_fd = pod_cgroup_child_fd(cg, "oom", &err);
+        r = pod_cgroup_child_limits(cg, "oom", &lim, &err);
+        tap_ok(r == 0, "%s: memory, cpu and pids limits (%s)", pod_cgroup_driver_name(cg), err.msg);
+        l.stdout_fd = l.stderr_fd = p[1];
+        r = ctr_spawn(&l, &pid, &pidfd, &err);
+        close(p[1]);
+        if (l.cgroup_fd >= 0)
+                close(l.cgroup_fd);
+        while (r == 0 && got + 1 < sizeof(out) && (n = read(p[0], out + got, sizeof(out) - 1 - got)) > 0)
+                got += (size_t)n;
+        out[got] = '\0';
+        close(p[0]);
+        if (r == 0) {
+                waitid((idtype_t)P_PIDFD, (id_t)pidfd, &si, WEXITED);
+                close(pidfd);
+        }
+        tap_ok(strstr(out, ":memory:/podfs/") && strstr(out, "/oom\n"), "%s: the container is in the memory cgroup",
+               pod_cgroup_driver_name(cg));
+        tap_ok(si.si_code == CLD_KILLED && si.si_status == SIGKILL, "%s: over its memory limit it is SIGKILLed",
+               pod_cgroup_driver_name(cg));
+        tap_ok(pod_cgroup_child_oom_kills(cg, "oom") > 0, "%s: ... and the cgroup counted an OOM kill",
+               pod_cgroup_driver_name(cg));
+        pod_cgroup_kill_all(cg, &err);
+        pod_cgroup_remove(cg);
+        pod_cgroup_free(cg);
+}
+
 /* shareProcessNamespace: a pause process is pid 1 and the containers see it. */
 static void test_share_pid(void)
 {
@@ -760,6 +808,8 @@ int main(void)
         test_bundle_image();
         test_cgroup(POD_CGROUP_AUTO);
         test_cgroup(POD_CGROUP_V1);
+        test_limits(POD_CGROUP_AUTO);
+        test_limits(POD_CGROUP_V1);
         test_share_pid();
         test_sandbox_death();
         pod_volumes_release(&pod, volumes);
