@@ -20,6 +20,26 @@ static void strv_free(char **v, size_t n)
         free(v);
 }
 
+static void handler_free(struct pod_handler *h)
+{
+        if (!h)
+                return;
+        strv_free(h->command, h->n_command);
+        free(h->path);
+        free(h->host);
+        free(h->scheme);
+        kv_free(h->headers, h->n_headers);
+        free(h->port_name);
+        free(h->service);
+}
+
+static void probe_free(struct pod_probe *p)
+{
+        if (p)
+                handler_free(&p->h);
+        free(p);
+}
+
 static void container_free(struct pod_container *c)
 {
         free(c->name);
@@ -46,6 +66,13 @@ static void container_free(struct pod_container *c)
         free(c->ports);
         free(c->termination_message_path);
         free(c->termination_message_policy);
+        handler_free(c->post_start);
+        free(c->post_start);
+        handler_free(c->pre_stop);
+        free(c->pre_stop);
+        probe_free(c->liveness);
+        probe_free(c->readiness);
+        probe_free(c->startup);
 }
 
 void pod_spec_free(struct pod_spec *s)
@@ -59,6 +86,9 @@ void pod_spec_free(struct pod_spec *s)
         for (size_t i = 0; i < s->n_containers; i++)
                 container_free(&s->containers[i]);
         free(s->containers);
+        for (size_t i = 0; i < s->n_init_containers; i++)
+                container_free(&s->init_containers[i]);
+        free(s->init_containers);
         for (size_t i = 0; i < s->n_volumes; i++) {
                 free(s->volumes[i].name);
                 free(s->volumes[i].medium);
@@ -96,6 +126,35 @@ const struct pod_container *pod_spec_find_container(const struct pod_spec *spec,
                 if (spec->containers[i].name && !strcmp(spec->containers[i].name, name))
                         return &spec->containers[i];
         return NULL;
+}
+
+const struct pod_container *pod_spec_find_any_container(const struct pod_spec *spec, const char *name,
+                                                        bool *ret_is_init)
+{
+        const struct pod_container *c = pod_spec_find_container(spec, name);
+
+        if (c) {
+                if (ret_is_init)
+                        *ret_is_init = false;
+                return c;
+        }
+        for (size_t i = 0; i < spec->n_init_containers; i++)
+                if (spec->init_containers[i].name && !strcmp(spec->init_containers[i].name, name)) {
+                        if (ret_is_init)
+                                *ret_is_init = true;
+                        return &spec->init_containers[i];
+                }
+        return NULL;
+}
+
+int32_t pod_handler_port(const struct pod_container *c, const struct pod_handler *h)
+{
+        if (!h->port_name)
+                return h->port;
+        for (size_t i = 0; i < c->n_ports; i++)
+                if (c->ports[i].name && !strcmp(c->ports[i].name, h->port_name))
+                        return c->ports[i].container_port;
+        return -1;
 }
 
 /* Namespace and name from the directory the manifest was written to. */

@@ -556,6 +556,7 @@ void spec_decode(const struct yval *root, struct pod_spec *s, struct spec_errs *
         s->restart_policy = POD_RESTART_ALWAYS;
         s->termination_grace_period_seconds = 30;
         s->enable_service_links = true;
+        s->active_deadline_seconds = -1;
         if (!root || root->type != YVAL_MAP) {
                 type_error(e, "", root, "an object (a Pod manifest)");
                 return;

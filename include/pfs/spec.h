@@ -31,6 +31,46 @@ struct pod_port {
         char *protocol;         /* default "TCP" */
 };
 
+/* A hook's or probe's action (the API server's LifecycleHandler / ProbeHandler). */
+enum pod_handler_kind {
+        POD_HANDLER_NONE,
+        POD_HANDLER_EXEC,
+        POD_HANDLER_HTTP_GET,
+        POD_HANDLER_TCP_SOCKET,
+        POD_HANDLER_SLEEP,      /* lifecycle hooks only */
+        POD_HANDLER_GRPC,       /* probes only */
+};
+
+struct pod_handler {
+        enum pod_handler_kind kind;
+        /* exec */
+        char **command;
+        size_t n_command;
+        /* httpGet, tcpSocket: port by number, or by name (port 0, port_name set);
+         * see pod_handler_port(). host NULL = the pod's IP. */
+        char *path;             /* httpGet; NULL when absent */
+        char *host;
+        char *scheme;           /* httpGet: "HTTP" (default) or "HTTPS" */
+        struct pod_kv *headers; /* httpGet httpHeaders (key = name), in order */
+        size_t n_headers;
+        int32_t port;           /* httpGet, tcpSocket, grpc */
+        char *port_name;        /* httpGet, tcpSocket: NULL when port is a number */
+        /* sleep */
+        int64_t seconds;
+        /* grpc */
+        char *service;          /* NULL when absent */
+};
+
+struct pod_probe {
+        struct pod_handler h;
+        int32_t initial_delay_seconds;          /* default 0 */
+        int32_t timeout_seconds;                /* default 1 */
+        int32_t period_seconds;                 /* default 10 */
+        int32_t success_threshold;              /* default 1 */
+        int32_t failure_threshold;              /* default 3 */
+        int64_t termination_grace_period_seconds; /* -1 = unset (the pod's applies) */
+};
+
 struct pod_container {
         char *name;
         char *image;
@@ -48,6 +88,9 @@ struct pod_container {
         size_t n_ports;
         char *termination_message_path;   /* default "/dev/termination-log" */
         char *termination_message_policy; /* default "File" */
+        /* Additions: lifecycle hooks and probes (NULL = none). */
+        struct pod_handler *post_start, *pre_stop;
+        struct pod_probe *liveness, *readiness, *startup;
 };
 
 enum pod_volume_kind { POD_VOLUME_EMPTY_DIR, POD_VOLUME_HOST_PATH };
@@ -89,6 +132,9 @@ struct pod_spec {
         /* Additions. */
         bool enable_service_links;                  /* default true */
         int source_line;                            /* first line of the document in the file */
+        struct pod_container *init_containers;      /* run in order, each to completion, before containers */
+        size_t n_init_containers;
+        int64_t active_deadline_seconds;            /* -1 = unset */
 };
 
 /* Parse and validate a manifest file that may hold several documents.
@@ -125,6 +171,13 @@ bool pod_spec_equal(const struct pod_spec *a, const struct pod_spec *b);
 
 const char *pod_restart_policy_name(enum pod_restart_policy p); /* "Always", "OnFailure", "Never" */
 const struct pod_container *pod_spec_find_container(const struct pod_spec *spec, const char *name);
+/* An app or init container by name; *ret_is_init (may be NULL) says which. */
+const struct pod_container *pod_spec_find_any_container(const struct pod_spec *spec, const char *name,
+                                                        bool *ret_is_init);
+/* The port a httpGet/tcpSocket/grpc handler of container c targets: its number,
+ * or the containerPort of c's port named port_name; -1 when no port has that
+ * name (the kubelet then fails the probe or hook at run time). */
+int32_t pod_handler_port(const struct pod_container *c, const struct pod_handler *h);
 
 /* DNS-1123 label (<= 63, [a-z0-9]([-a-z0-9]*[a-z0-9])?) and subdomain (<= 253). */
 bool pod_name_is_dns1123_label(const char *s);
