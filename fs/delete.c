@@ -173,8 +173,16 @@ int delete_rmdir(struct podfs *fs, struct node *parent, const char *name, bool n
                         }
                 }
                 /* the kernel now holds the old inode dead: serve the name
-                 * (a terminating pod) under a new nodeid */
+                 * (a terminating pod) under a new nodeid; its cached
+                 * children must go for IN_DELETE_SELF to reach watchers */
                 e = name_ent_get(fs, parent->ns, name, true);
+                {
+                        _cleanup_free_ char *key = xasprintf("p:%s/%s#%u", parent->ns, name, e->epoch);
+                        struct node *old = node_find_key(key);
+
+                        if (old)
+                                notifier_queue_inval(fs, old->ino);
+                }
                 e->epoch++;
                 return 0;
         case NODE_POD:
@@ -251,11 +259,21 @@ void delete_remove_pod(struct podfs *fs, struct pod_rt *p)
         }
 }
 
+/* Set while registering the interrupt callback: libfuse calls it at once
+ * (holding the request's lock) when the request was already interrupted;
+ * the reply then waits until the registration returned. */
+static struct waiter *registering;
+static bool interrupted_early;
+
 static void wait_interrupted(fuse_req_t req, void *data)
 {
         struct waiter *w = data;
         struct pod_rt *p = w->pod;
 
+        if (w == registering) {
+                interrupted_early = true;
+                return;
+        }
         for (struct waiter **pp = &p->waiters; *pp; pp = &(*pp)->next)
                 if (*pp == w) {
                         *pp = w->next;
@@ -279,7 +297,15 @@ int delete_wait_read(struct podfs *fs, fuse_req_t req, struct fh *fh)
         w->pod = p;
         w->next = p->waiters;
         p->waiters = w;
-        /* may call wait_interrupted at once when already interrupted */
+        registering = w;
+        interrupted_early = false;
         fuse_req_interrupt_func(req, wait_interrupted, w);
+        registering = NULL;
+        if (interrupted_early) {
+                p->waiters = w->next;
+                fuse_req_interrupt_func(req, NULL, NULL);
+                fuse_reply_err(req, EINTR);
+                free(w);
+        }
         return 1;
 }

@@ -320,6 +320,9 @@ char *log_current_path(struct podfs *fs, struct node *n);
 int notifier_start(struct podfs *fs, struct pfs_error *err);
 void notifier_stop(struct podfs *fs);
 bool notifier_is(struct podfs *fs, pid_t tid);
-enum notify_op { NOTIFY_WRITE, NOTIFY_MKDIR, NOTIFY_RMDIR };
+enum notify_op { NOTIFY_WRITE, NOTIFY_MKDIR, NOTIFY_RMDIR, NOTIFY_INVAL_CHILDREN };
 /* path relative to the mount root. Never blocks; coalesces duplicates. */
 void notifier_queue(struct podfs *fs, enum notify_op op, const char *relpath);
+/* Drop the kernel's cached children of a removed pod dir (they pin its
+ * dentry, so IN_DELETE_SELF would never come). */
+void notifier_queue_inval(struct podfs *fs, uint64_t dir_ino);

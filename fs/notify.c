@@ -17,6 +17,7 @@
 struct notify_item {
         enum notify_op op;
         char *path;
+        uint64_t ino;
 };
 
 struct notifier {
@@ -44,13 +45,13 @@ bool notifier_is(struct podfs *fs, pid_t tid)
         return started && tid != 0 && atomic_load(&the_notifier.tid) == tid;
 }
 
-void notifier_queue(struct podfs *fs, enum notify_op op, const char *relpath)
+static void queue_item(enum notify_op op, const char *relpath, uint64_t ino)
 {
         struct notifier *nt = &the_notifier;
 
         pthread_mutex_lock(&nt->lock);
         for (size_t i = 0; i < nt->n; i++)
-                if (nt->items[i].op == op && !strcmp(nt->items[i].path, relpath)) {
+                if (nt->items[i].op == op && nt->items[i].ino == ino && !strcmp(nt->items[i].path, relpath)) {
                         pthread_mutex_unlock(&nt->lock);
                         return;
                 }
@@ -64,9 +65,28 @@ void notifier_queue(struct podfs *fs, enum notify_op op, const char *relpath)
         nt->items = xrealloc(nt->items, (nt->n + 1) * sizeof(*nt->items));
         nt->items[nt->n].op = op;
         nt->items[nt->n].path = xstrdup(relpath);
+        nt->items[nt->n].ino = ino;
         nt->n++;
         pthread_cond_signal(&nt->cond);
         pthread_mutex_unlock(&nt->lock);
+}
+
+void notifier_queue(struct podfs *fs, enum notify_op op, const char *relpath)
+{
+        queue_item(op, relpath, 0);
+}
+
+void notifier_queue_inval(struct podfs *fs, uint64_t dir_ino)
+{
+        queue_item(NOTIFY_INVAL_CHILDREN, "", dir_ino);
+}
+
+static void inval_children(struct notifier *nt, uint64_t ino)
+{
+        for (int f = 0; f < PF__MAX; f++)
+                fuse_lowlevel_notify_inval_entry(nt->se, ino, pod_file_names[f], strlen(pod_file_names[f]));
+        fuse_lowlevel_notify_inval_entry(nt->se, ino, "logs", 4);
+        fuse_lowlevel_notify_inval_entry(nt->se, ino, "containers", 10);
 }
 
 static bool still_mounted(struct notifier *nt)
@@ -104,15 +124,13 @@ static void run_item(struct notifier *nt, const struct notify_item *it)
                 /* cached child dentries (a file that was open in the dir)
                  * pin the dead dir's dentry: IN_DELETE_SELF only comes when
                  * it goes, so drop them */
-                if (!known)
-                        return;
-                for (int f = 0; f < PF__MAX; f++)
-                        fuse_lowlevel_notify_inval_entry(nt->se, st.st_ino, pod_file_names[f],
-                                                         strlen(pod_file_names[f]));
-                fuse_lowlevel_notify_inval_entry(nt->se, st.st_ino, "logs", 4);
-                fuse_lowlevel_notify_inval_entry(nt->se, st.st_ino, "containers", 10);
+                if (known)
+                        inval_children(nt, st.st_ino);
                 return;
         }
+        case NOTIFY_INVAL_CHILDREN:
+                inval_children(nt, it->ino);
+                return;
         }
 }
 
