@@ -170,6 +170,33 @@ wait "$WP"
 is "$(cat "$W/wait.out" 2>/dev/null)" done "read of wait returned when the pod was gone"
 check "state removed" test -z "$(pod_uid default slow)"
 
+# ---- logs: plain text, tail -f follows, poll() wakes ---------------------------
+run_pod default talker Always "i=0; while true; do i=\$((i+1)); echo line \$i; sleep 0.2; done" 1 ||
+        fail "talker not Running"
+L=$D/talker/logs/main
+wait_grep "$L" '^line 2$' 10
+check "log is plain text (no CRI prefix)" grep -qx 'line 1' "$L"
+run_pod_done() { pod_yaml done Never "echo one; echo two >&2; echo three" 1 | apply_pod default done; }
+run_pod_done || fail "create done"
+wait_for "$D/done/phase" Succeeded 20 || fail "done not Succeeded"
+check "size of a finished log = bytes read" size_matches "$D/done/logs/main"
+is "$(sort "$D/done/logs/main" | tr '\n' ' ')" "one three two " "stdout and stderr lines in the log"
+timeout 3 tail -n 0 -f "$L" >"$W/tail.out" 2>/dev/null
+check "tail -f sees new lines ($(wc -l <"$W/tail.out") in 3 s)" test "$(wc -l <"$W/tail.out")" -ge 3
+check "poll() on a log reports new data" python3 - "$L" <<'PY'
+import os, select, sys, time
+fd = os.open(sys.argv[1], os.O_RDONLY)
+while os.read(fd, 1 << 20):
+    pass
+p = select.poll()
+p.register(fd, select.POLLIN)
+t = time.time()
+ev = p.poll(5000)
+sys.exit(0 if ev and os.read(fd, 65536) and time.time() - t < 3 else 1)
+PY
+is "$(errno_of unlink "$L")" EPERM "unlink of a log: EPERM"
+echo 0 >"$D/talker/delete"
+
 # ---- restart of the daemon ---------------------------------------------------
 uidw=$(pod_uid default web2)
 podfs_kill9
