@@ -5,6 +5,7 @@
 #include <errno.h>
 #include <fcntl.h>
 #include <limits.h>
+#include <math.h>
 #include <stdio.h>
 #include <string.h>
 #include <sys/mount.h>
@@ -19,8 +20,8 @@ int pod_quantity_parse_bytes(const char *s, uint64_t *ret_bytes)
 {
         static const struct { const char *suffix; double mult; } units[] = {
                 { "Ki", 1024.0 }, { "Mi", 1048576.0 }, { "Gi", 1073741824.0 },
-                { "Ti", 1099511627776.0 }, { "Pi", 1125899906842624.0 },
-                { "k", 1e3 }, { "M", 1e6 }, { "G", 1e9 }, { "T", 1e12 }, { "P", 1e15 },
+                { "Ti", 1099511627776.0 }, { "Pi", 1125899906842624.0 }, { "Ei", 1152921504606846976.0 },
+                { "k", 1e3 }, { "M", 1e6 }, { "G", 1e9 }, { "T", 1e12 }, { "P", 1e15 }, { "E", 1e18 },
                 { "m", 1e-3 }, { "", 1.0 },
         };
         char *end;
@@ -28,7 +29,7 @@ int pod_quantity_parse_bytes(const char *s, uint64_t *ret_bytes)
 
         errno = 0;
         v = strtod(s, &end);
-        if (errno || end == s || v < 0)
+        if (errno || end == s || !(v >= 0) || isinf(v) || strpbrk(s, "xX"))
                 return -EINVAL;
         for (size_t i = 0; i < ARRAY_SIZE(units); i++) {
                 if (strcmp(end, units[i].suffix) == 0) {
@@ -44,10 +45,16 @@ int pod_quantity_parse_bytes(const char *s, uint64_t *ret_bytes)
 
 static bool is_mount_point_at(int dirfd, const char *name)
 {
+        struct statx sx;
         struct stat a, b;
         _cleanup_close_ int fd = openat(dirfd, name, O_PATH | O_DIRECTORY | O_NOFOLLOW | O_CLOEXEC);
 
-        if (fd < 0 || fstat(fd, &a) < 0 || fstatat(fd, "..", &b, 0) < 0)
+        if (fd < 0)
+                return false;
+        /* STATX_ATTR_MOUNT_ROOT (5.8+) also sees a bind mount of the same filesystem. */
+        if (statx(fd, "", AT_EMPTY_PATH, 0, &sx) == 0 && (sx.stx_attributes_mask & STATX_ATTR_MOUNT_ROOT))
+                return sx.stx_attributes & STATX_ATTR_MOUNT_ROOT;
+        if (fstat(fd, &a) < 0 || fstatat(fd, "..", &b, 0) < 0)
                 return false;
         return a.st_dev != b.st_dev;
 }

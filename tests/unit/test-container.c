@@ -393,6 +393,28 @@ static void test_host_path_types(void)
         pod_volumes_release(&p, vd);
 }
 
+static void test_quantities(void)
+{
+        static const struct { const char *s; long long want; } cases[] = {
+                { "64Mi", 67108864 }, { "1G", 1000000000 }, { "1.5Gi", 1610612736 }, { "500k", 500000 },
+                { "1e3", 1000 }, { "42", 42 }, { "0x10", -EINVAL }, { "abc", -EINVAL }, { "nan", -EINVAL },
+                { "-1Mi", -EINVAL }, { "1Qi", -EINVAL },
+        };
+        bool ok = true;
+
+        for (size_t i = 0; i < ARRAY_SIZE(cases); i++) {
+                uint64_t v = 0;
+                int r = pod_quantity_parse_bytes(cases[i].s, &v);
+                long long got = r < 0 ? r : (long long)v;
+
+                if (got != cases[i].want) {
+                        printf("# %s: got %lld, want %lld\n", cases[i].s, got, cases[i].want);
+                        ok = false;
+                }
+        }
+        tap_ok(ok, "quantities (sizeLimit) in bytes");
+}
+
 static void test_memory_empty_dir(void)
 {
         struct pfs_error err = { 0 };
@@ -793,6 +815,7 @@ int main(void)
         tap_ok(rootfs_build(bb) == 0, "busybox root filesystem");
         test_image();
         test_host_path_types();
+        test_quantities();
         test_memory_empty_dir();
         r = pod_ns_setup(&pod, &the_ns, &err);
         tap_ok(r == 0 && the_ns.own_net && the_ns.pause_pid == 0, "pod_ns_setup (%s)", err.msg);
