@@ -643,6 +643,22 @@ static void op_poll(fuse_req_t req, fuse_ino_t ino, struct fuse_file_info *fi, s
         fuse_reply_poll(req, revents);
 }
 
+/* Nothing in the tree is a link or a device node. */
+static void op_symlink(fuse_req_t req, const char *link, fuse_ino_t parent, const char *name)
+{
+        fuse_reply_err(req, EPERM);
+}
+
+static void op_link(fuse_req_t req, fuse_ino_t ino, fuse_ino_t newparent, const char *newname)
+{
+        fuse_reply_err(req, EPERM);
+}
+
+static void op_mknod(fuse_req_t req, fuse_ino_t parent, const char *name, mode_t mode, dev_t rdev)
+{
+        fuse_reply_err(req, EPERM);
+}
+
 const struct fuse_lowlevel_ops podfs_ops = {
         .init = op_init,
         .lookup = op_lookup,
@@ -651,6 +667,9 @@ const struct fuse_lowlevel_ops podfs_ops = {
         .getattr = op_getattr,
         .setattr = op_setattr,
         .mkdir = op_mkdir,
+        .mknod = op_mknod,
+        .symlink = op_symlink,
+        .link = op_link,
         .unlink = op_unlink,
         .rmdir = op_rmdir,
         .rename = op_rename,
