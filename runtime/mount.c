@@ -141,12 +141,27 @@ static int mount_fs_in_root(int rootfd, const char *target, const char *src, con
         return mount_at_fd(src, fd, fstype, flags, data, target, err);
 }
 
+/* mknod where allowed, else (a devices cgroup or user namespace says no) a
+ * bind of the host's node onto an empty file. */
 static int dev_node(int devfd, const char *name, unsigned int maj, unsigned int min, struct pfs_error *err)
 {
-        if (mknodat(devfd, name, S_IFCHR | 0666, makedev(maj, min)) < 0)
+        _cleanup_close_ int dst = -1;
+        char host[64];
+        struct fdpath p;
+
+        if (mknodat(devfd, name, S_IFCHR | 0666, makedev(maj, min)) == 0) {
+                if (fchmodat(devfd, name, 0666, 0) < 0)
+                        return pfs_error_set(err, errno, "chmod /dev/%s", name);
+                return 0;
+        }
+        if (errno != EPERM)
                 return pfs_error_set(err, errno, "mknod /dev/%s", name);
-        if (fchmodat(devfd, name, 0666, 0) < 0)
-                return pfs_error_set(err, errno, "chmod /dev/%s", name);
+        dst = openat(devfd, name, O_WRONLY | O_CREAT | O_EXCL | O_NOFOLLOW | O_CLOEXEC, 0666);
+        if (dst < 0)
+                return pfs_error_set(err, errno, "create /dev/%s", name);
+        snprintf(host, sizeof(host), "/dev/%s", name);
+        if (mount(host, fd_path(&p, dst), NULL, MS_BIND, NULL) < 0)
+                return pfs_error_set(err, errno, "bind the host's /dev/%s", name);
         return 0;
 }
 
