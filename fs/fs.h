@@ -15,7 +15,18 @@
 struct notifier;
 struct pod_rt;
 
-/* ---- the daemon (loop.c) ---- */
+/* ---- the daemon's life (daemon.c) ---- */
+
+struct podfs_options {
+        const char *state_dir;          /* NULL: PFS_STATE_DIR_DEFAULT */
+        const char *mountpoint;         /* absolute */
+        const char *fuse_options;       /* extra -o options or NULL */
+        bool foreground, debug;
+};
+/* Mount, serve until unmounted or signalled; returns the exit status. */
+int podfs_daemon_run(const struct podfs_options *o);
+
+/* ---- the event loop (loop.c) ---- */
 
 /* Something in the epoll set: dispatch through data.ptr. */
 struct pfs_watch {

@@ -1,11 +1,9 @@
-/* podfs: options, mount, run the loop. */
+/* podfs: parse the options, hand over to the daemon (daemon.c). */
 #include <errno.h>
-#include <fcntl.h>
 #include <getopt.h>
 #include <limits.h>
 #include <stdio.h>
 #include <string.h>
-#include <sys/stat.h>
 #include "fs.h"
 #include "pfs/store.h"
 
@@ -42,61 +40,6 @@ static void usage(FILE *f)
                 PFS_STATE_DIR_DEFAULT);
 }
 
-static void fuse_log_to_pfs(enum fuse_log_level level, const char *fmt, va_list ap)
-{
-        pfs_logv((int)level, fmt, ap);
-}
-
-/* Leave nothing for the leak checker: pods, names, temp files, nodes. */
-static void podfs_free_all(struct podfs *fs)
-{
-        sandbox_free_all(fs);
-        while (fs->names) {
-                struct name_ent *e = fs->names;
-
-                fs->names = e->next;
-                for (size_t i = 0; i < e->n_hashes; i++)
-                        free(e->hashes[i].rel);
-                free(e->hashes);
-                free(e->ns);
-                free(e->name);
-                free(e);
-        }
-        while (fs->nss) {
-                struct ns_info *i = fs->nss;
-
-                fs->nss = i->next;
-                free(i->ns);
-                free(i->last_error);
-                free(i);
-        }
-        while (fs->tmps)
-                tmp_unlink(fs, fs->tmps);
-        node_table_free();
-}
-
-static int state_open(struct podfs *fs, struct pfs_error *err)
-{
-        int r = pfs_mkdir_p_at(AT_FDCWD, fs->state_dir, 0755, err);
-
-        if (r < 0)
-                return r;
-        fs->state_fd = open(fs->state_dir, O_RDONLY | O_DIRECTORY | O_CLOEXEC);
-        if (fs->state_fd < 0)
-                return pfs_error_set(err, errno, "open state dir '%s'", fs->state_dir);
-        if ((r = pfs_mkdir_p_at(fs->state_fd, "namespaces/default", 0755, err)) < 0 ||
-            (r = pfs_mkdir_p_at(fs->state_fd, "pods", 0755, err)) < 0 ||
-            (r = pfs_mkdir_p_at(fs->state_fd, "logs", 0755, err)) < 0 ||
-            (r = pfs_mkdir_p_at(fs->state_fd, "images", 0755, err)) < 0)
-                return r;
-        fs->ns_fd = openat(fs->state_fd, "namespaces", O_RDONLY | O_DIRECTORY | O_CLOEXEC);
-        fs->pods_fd = openat(fs->state_fd, "pods", O_RDONLY | O_DIRECTORY | O_CLOEXEC);
-        fs->logs_fd = openat(fs->state_fd, "logs", O_RDONLY | O_DIRECTORY | O_CLOEXEC);
-        if (fs->ns_fd < 0 || fs->pods_fd < 0 || fs->logs_fd < 0)
-                return pfs_error_set(err, errno, "open state dir '%s'", fs->state_dir);
-        return 0;
-}
-
 int main(int argc, char **argv)
 {
         static const struct option longopts[] = {
@@ -105,30 +48,29 @@ int main(int argc, char **argv)
                 { "version", no_argument, NULL, 'V' },
                 {},
         };
-        struct podfs fs = { .state_fd = -1, .ns_fd = -1, .pods_fd = -1, .logs_fd = -1, .epfd = -1,
-                            .inofd = -1, .timerfd = -1 };
-        struct fuse_args args = FUSE_ARGS_INIT(0, NULL);
-        struct pfs_error err = {0};
-        _cleanup_free_ char *opts = NULL;
-        char *extra = NULL;
-        bool foreground = false, debug = false;
+        struct podfs_options o = {0};
+        _cleanup_free_ char *extra = NULL;
         char mnt[PATH_MAX];
-        int c, ret = 1;
+        int c;
 
         while ((c = getopt_long(argc, argv, "fdo:hV", longopts, NULL)) != -1) {
                 switch (c) {
                 case 's':
-                        fs.state_dir = optarg;
+                        o.state_dir = optarg;
                         break;
                 case 'f':
-                        foreground = true;
+                        o.foreground = true;
                         break;
                 case 'd':
-                        debug = foreground = true;
+                        o.debug = o.foreground = true;
                         break;
-                case 'o':
-                        extra = extra ? xasprintf("%s,%s", extra, optarg) : xstrdup(optarg);
+                case 'o': {
+                        char *joined = extra ? xasprintf("%s,%s", extra, optarg) : xstrdup(optarg);
+
+                        free(extra);
+                        extra = joined;
                         break;
+                }
                 case 'h':
                         usage(stdout);
                         return 0;
@@ -148,83 +90,7 @@ int main(int argc, char **argv)
                 fprintf(stderr, "podfs: mountpoint '%s': %s\n", argv[optind], strerror(errno));
                 return 1;
         }
-        pfs_log_init("podfs", debug ? LOG_DEBUG : LOG_INFO);
-        fuse_set_log_func(fuse_log_to_pfs);
-        fs.mountpoint = mnt;
-        fs.state_dir = xstrdup(fs.state_dir ? fs.state_dir : PFS_STATE_DIR_DEFAULT);
-        if (state_open(&fs, &err) < 0) {
-                pfs_log(LOG_ERR, "%s", err.msg);
-                free(fs.state_dir);
-                return 1;
-        }
-        {
-                /* the sandboxes get an absolute path */
-                char p[PATH_MAX];
-                _cleanup_free_ char *link = xasprintf("/proc/self/fd/%d", fs.state_fd);
-                ssize_t n = readlink(link, p, sizeof(p) - 1);
-
-                if (n > 0) {
-                        p[n] = '\0';
-                        free(fs.state_dir);
-                        fs.state_dir = xstrdup(p);
-                }
-        }
-        gethostname(fs.hostname, sizeof(fs.hostname) - 1);
-        fs.sandbox_path = sandbox_find_binary();
-        if (!fs.sandbox_path)
-                pfs_log(LOG_WARNING, "podfs-sandbox not found (set PODFS_SANDBOX); pods will not start");
-
-        opts = xasprintf("default_permissions,fsname=podfs,subtype=podfs%s%s%s",
-                         getuid() == 0 ? ",allow_other" : "", extra ? "," : "", extra ? extra : "");
-        free(extra);
-        if (fuse_opt_add_arg(&args, "podfs") || fuse_opt_add_arg(&args, "-o") || fuse_opt_add_arg(&args, opts) ||
-            (debug && fuse_opt_add_arg(&args, "-d")))
-                return 1;
-        node_table_init();
-        fs.se = fuse_session_new(&args, &podfs_ops, sizeof(podfs_ops), &fs);
-        if (!fs.se)
-                goto out_args;
-        if (fuse_session_mount(fs.se, mnt) != 0)
-                goto out_session;
-        if (fuse_daemonize(foreground) != 0)
-                goto out_unmount;
-        if (!foreground) {
-                /* in the background the daemon log is STATE/podfs.log */
-                int lfd = openat(fs.state_fd, "podfs.log", O_WRONLY | O_CREAT | O_APPEND | O_CLOEXEC, 0640);
-
-                if (lfd >= 0) {
-                        dup2(lfd, STDERR_FILENO);
-                        close(lfd);
-                }
-        }
-        if (podfs_loop_init(&fs, &err) < 0) {
-                pfs_log(LOG_ERR, "%s", err.msg);
-                goto out_unmount;
-        }
-        if (notifier_start(&fs, &err) < 0) {
-                pfs_log(LOG_ERR, "%s", err.msg);
-                goto out_loop;
-        }
-        sandbox_adopt_all(&fs);
-        pfs_log(LOG_INFO, "podfs %s: %s mounted, state in %s", PODFS_VERSION, mnt, fs.state_dir);
-        ret = podfs_loop_run(&fs) < 0 ? 1 : 0;
-        pfs_log(LOG_INFO, "unmounting %s", mnt);
-out_loop:
-        fuse_session_unmount(fs.se);
-        fuse_session_destroy(fs.se);
-        fs.se = NULL;
-        notifier_stop(&fs);
-        podfs_loop_fini(&fs);
-        podfs_free_all(&fs);
-        goto out_args;
-out_unmount:
-        fuse_session_unmount(fs.se);
-out_session:
-        if (fs.se)
-                fuse_session_destroy(fs.se);
-out_args:
-        fuse_opt_free_args(&args);
-        free(fs.sandbox_path);
-        free(fs.state_dir);
-        return ret;
+        o.mountpoint = mnt;
+        o.fuse_options = extra;
+        return podfs_daemon_run(&o);
 }
