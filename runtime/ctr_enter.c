@@ -1,0 +1,273 @@
+/* Exec inside a running container (what `crictl exec` / runc exec do for
+ * exec probes and hooks): join the namespaces of its main process by pidfd,
+ * its root and cwd, its environment, user and capabilities. The sandbox only
+ * clones; the child reports an exec failure on its own output. */
+#include <errno.h>
+#include <fcntl.h>
+#include <grp.h>
+#include <linux/magic.h>
+#include <sched.h>
+#include <signal.h>
+#include <stdio.h>
+#include <string.h>
+#include <sys/capability.h>
+#include <sys/prctl.h>
+#include <sys/stat.h>
+#include <sys/statfs.h>
+#include <unistd.h>
+#include "handler.h"
+#include "syscalls.h"
+
+#define DEFAULT_PATH "/usr/local/sbin:/usr/local/bin:/usr/sbin:/usr/bin:/sbin:/bin"
+
+/* What the child takes from the container, gathered before clone. */
+struct enter_ctx {
+        int root_fd, cwd_fd, null_fd, out_fd, ctr_pidfd;
+        char **env;             /* NULL-terminated, from /proc/PID/environ */
+        uid_t uid;
+        gid_t gid;
+        uint64_t cap_bnd;
+        cap_t caps;
+};
+
+static void enter_ctx_free(struct enter_ctx *x)
+{
+        if (x->root_fd >= 0)
+                close(x->root_fd);
+        if (x->cwd_fd >= 0)
+                close(x->cwd_fd);
+        if (x->null_fd >= 0)
+                close(x->null_fd);
+        for (size_t i = 0; x->env && x->env[i]; i++)
+                free(x->env[i]);
+        free(x->env);
+        if (x->caps)
+                cap_free(x->caps);
+}
+
+static int env_load(struct enter_ctx *x, pid_t pid, struct pfs_error *err)
+{
+        _cleanup_free_ char *path = xasprintf("/proc/%d/environ", (int)pid), *data = NULL;
+        size_t len = 0, n = 0;
+        int r;
+
+        r = pfs_read_file_at(AT_FDCWD, path, &data, &len, err);
+        if (r < 0)
+                return r;
+        x->env = xcalloc(1, sizeof(*x->env));
+        for (size_t off = 0; off < len; off += strlen(data + off) + 1) {
+                if (!data[off])
+                        continue;
+                x->env = xrealloc(x->env, (n + 2) * sizeof(*x->env));
+                x->env[n++] = xstrdup(data + off);
+                x->env[n] = NULL;
+        }
+        return 0;
+}
+
+/* Effective uid/gid and the bounding set of the container's main process. */
+static int status_load(struct enter_ctx *x, pid_t pid, struct pfs_error *err)
+{
+        _cleanup_free_ char *path = xasprintf("/proc/%d/status", (int)pid), *data = NULL;
+        const char *p;
+        unsigned long long bnd = 0;
+        unsigned u = 0, g = 0;
+        int r;
+
+        r = pfs_read_file_at(AT_FDCWD, path, &data, NULL, err);
+        if (r < 0)
+                return r;
+        if (!(p = strstr(data, "\nUid:")) || sscanf(p + 5, "%*u %u", &u) != 1 ||
+            !(p = strstr(data, "\nGid:")) || sscanf(p + 5, "%*u %u", &g) != 1 ||
+            !(p = strstr(data, "\nCapBnd:")) || sscanf(p + 8, "%llx", &bnd) != 1)
+                return pfs_error_set(err, EINVAL, "cannot parse %s", path);
+        x->uid = u;
+        x->gid = g;
+        x->cap_bnd = bnd;
+        return 0;
+}
+
+static int ctx_build(struct enter_ctx *x, pid_t pid, struct pfs_error *err)
+{
+        _cleanup_free_ char *root = xasprintf("/proc/%d/root", (int)pid);
+        _cleanup_free_ char *cwd = xasprintf("/proc/%d/cwd", (int)pid);
+        int r;
+
+        x->root_fd = open(root, O_PATH | O_DIRECTORY | O_CLOEXEC);
+        if (x->root_fd < 0)
+                return pfs_error_set(err, errno, "open %s", root);
+        x->cwd_fd = open(cwd, O_PATH | O_DIRECTORY | O_CLOEXEC);
+        x->null_fd = open("/dev/null", O_RDONLY | O_CLOEXEC);
+        if (x->null_fd < 0)
+                return pfs_error_set(err, errno, "open /dev/null");
+        r = env_load(x, pid, err);
+        if (r >= 0)
+                r = status_load(x, pid, err);
+        if (r < 0)
+                return r;
+        x->caps = cap_get_pid(pid);
+        if (!x->caps)
+                return pfs_error_set(err, errno, "capabilities of pid %d", (int)pid);
+        return 0;
+}
+
+/* ---- the child ---- */
+
+static const char *env_path(char *const *env)
+{
+        for (size_t i = 0; env && env[i]; i++)
+                if (strncmp(env[i], "PATH=", 5) == 0)
+                        return env[i] + 5;
+        return DEFAULT_PATH;
+}
+
+static _Noreturn void child_die(const char *fmt, const char *arg)
+{
+        char msg[1024];
+        int n;
+
+        n = snprintf(msg, sizeof(msg), "OCI runtime exec failed: exec failed: unable to start container process: ");
+        n += snprintf(msg + n, sizeof(msg) - (size_t)n, fmt, arg, strerror(errno));
+        if ((size_t)n < sizeof(msg) - 12)
+                n += snprintf(msg + n, sizeof(msg) - (size_t)n, ": unknown\n");
+        if (write(1, msg, strlen(msg)) < 0)
+                _exit(126);
+        _exit(errno == ENOENT ? 127 : 126);
+}
+
+/* exec.LookPath inside the container's root, then exec. */
+static _Noreturn void child_exec(char *const argv[], char *const env[])
+{
+        const char *cmd = argv[0], *p = env_path(env);
+        char buf[4096];
+        struct stat st;
+
+        if (strchr(cmd, '/')) {
+                execve(cmd, argv, env);
+                child_die("exec: \"%s\": %s", cmd);
+        }
+        for (;;) {
+                size_t n = strcspn(p, ":");
+
+                snprintf(buf, sizeof(buf), "%.*s/%s", (int)(n ? n : 1), n ? p : ".", cmd);
+                if (stat(buf, &st) == 0 && !S_ISDIR(st.st_mode) && (st.st_mode & 0111)) {
+                        execve(buf, argv, env);
+                        child_die("exec: \"%s\": %s", cmd);
+                }
+                if (!p[n])
+                        break;
+                p += n + 1;
+        }
+        errno = ENOENT;
+        child_die("exec: \"%s\": executable file not found in $PATH%.0s", cmd);
+}
+
+static void child_creds(const struct enter_ctx *x)
+{
+        int last = (int)cap_max_bits() - 1;
+
+        for (int c = 0; c <= last && c < 64; c++)
+                if (!(x->cap_bnd & (1ULL << c)))
+                        prctl(PR_CAPBSET_DROP, c, 0, 0, 0);
+        if (x->uid != 0 || x->gid != 0) {
+                if (setgroups(1, &x->gid) < 0 || setgid(x->gid) < 0 || setuid(x->uid) < 0)
+                        child_die("switch to the container's user%s: %s", "");
+        }
+        if (x->uid == 0 && cap_set_proc(x->caps) < 0)
+                child_die("set capabilities%s: %s", "");
+}
+
+static _Noreturn void enter_child(const struct enter_ctx *x, char *const argv[])
+{
+        sigset_t none;
+
+        prctl(PR_SET_PDEATHSIG, SIGKILL);
+        if (dup2(x->out_fd, 1) < 0 || dup2(x->out_fd, 2) < 0 || dup2(x->null_fd, 0) < 0)
+                _exit(126);
+        for (int sig = 1; sig < NSIG; sig++)
+                if (sig != SIGKILL && sig != SIGSTOP)
+                        signal(sig, SIG_DFL);
+        sigemptyset(&none);
+        sigprocmask(SIG_SETMASK, &none, NULL);
+        setsid();
+        if (setns(x->ctr_pidfd, CLONE_NEWNS | CLONE_NEWIPC | CLONE_NEWUTS | CLONE_NEWNET) < 0)
+                child_die("join the container's namespaces%s: %s", "");
+        if (fchdir(x->root_fd) < 0 || chroot(".") < 0)
+                child_die("enter the container's root%s: %s", "");
+        if (x->cwd_fd < 0 || fchdir(x->cwd_fd) < 0)
+                if (chdir("/") < 0)
+                        child_die("chdir%s: %s", "");
+        child_creds(x);
+        close_range(3, ~0U, CLOSE_RANGE_CLOEXEC);
+        child_exec(argv, x->env);
+}
+
+/* ---- the sandbox side ---- */
+
+static bool fd_is_cgroup2(int fd)
+{
+        struct statfs s;
+
+        return fd >= 0 && fstatfs(fd, &s) == 0 && s.f_type == CGROUP2_SUPER_MAGIC;
+}
+
+/* clone3 into the container's pid namespace: our pid_for_children points
+ * there for the clone only (a pid namespace is entered by one's children). */
+static pid_t clone_into_pidns(int ctr_pidfd, struct clone_args *args, struct pfs_error *err)
+{
+        _cleanup_close_ int own = open("/proc/self/ns/pid_for_children", O_RDONLY | O_CLOEXEC);
+        pid_t pid;
+        int e;
+
+        if (own < 0)
+                return pfs_error_set(err, errno, "open our pid_for_children");
+        if (setns(ctr_pidfd, CLONE_NEWPID) < 0)
+                return pfs_error_set(err, errno, "enter the container's pid namespace");
+        pid = pfs_clone3(args);
+        e = errno;
+        if (pid == 0)
+                return 0;
+        if (setns(own, CLONE_NEWPID) < 0)
+                pfs_log(LOG_ERR, "cannot restore our pid namespace for children: %m");
+        if (pid < 0)
+                return pfs_error_set(err, e, "clone3 into the container");
+        return pid;
+}
+
+int ctr_enter_spawn(pid_t ctr_pid, int ctr_pidfd, char *const argv[], int cgroup_fd, int out_fd,
+                    pid_t *ret_pid, int *ret_pidfd, struct pfs_error *err)
+{
+        struct enter_ctx x = {.root_fd = -1, .cwd_fd = -1, .null_fd = -1, .out_fd = out_fd,
+                              .ctr_pidfd = ctr_pidfd};
+        int pidfd = -1;
+        struct clone_args args = {
+                .flags = CLONE_PIDFD,
+                .pidfd = (uint64_t)(uintptr_t)&pidfd,
+                .exit_signal = SIGCHLD,
+        };
+        pid_t pid;
+        int r;
+
+        if (!argv || !argv[0])
+                return pfs_error_set(err, EINVAL, "no command");
+        r = ctx_build(&x, ctr_pid, err);
+        if (r < 0)
+                goto out;
+        if (fd_is_cgroup2(cgroup_fd)) {
+                args.flags |= CLONE_INTO_CGROUP;
+                args.cgroup = (uint64_t)cgroup_fd;
+        }
+        pid = clone_into_pidns(ctr_pidfd, &args, err);
+        if (pid == 0)
+                enter_child(&x, argv);
+        if (pid < 0) {
+                r = pid;
+                goto out;
+        }
+        *ret_pid = pid;
+        *ret_pidfd = pidfd;
+        r = 0;
+out:
+        enter_ctx_free(&x);
+        return r;
+}

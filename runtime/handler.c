@@ -1,0 +1,527 @@
+/* Runs one probe or hook action asynchronously on the sandbox's loop: an exec
+ * inside the container (pidfd + output pipe), a non-blocking TCP connect, an
+ * HTTP GET over it, or a sleep; each bounded by its deadline timer. Results
+ * and messages in kubelet's (Go's) words. */
+#include <arpa/inet.h>
+#include <errno.h>
+#include <fcntl.h>
+#include <netinet/in.h>
+#include <signal.h>
+#include <string.h>
+#include <sys/epoll.h>
+#include <sys/socket.h>
+#include <sys/wait.h>
+#include "handler.h"
+#include "syscalls.h"
+
+#ifndef P_PIDFD
+#define P_PIDFD 3
+#endif
+
+static struct handler_run *runs_in_flight;
+
+void handler_run_init(struct handler_run *run)
+{
+        memset(run, 0, sizeof(*run));
+        run->io_w.fd = run->proc_w.fd = run->timer_w.fd = -1;
+}
+
+static void run_unlink(struct handler_run *run)
+{
+        for (struct handler_run **pp = &runs_in_flight; *pp; pp = &(*pp)->next)
+                if (*pp == run) {
+                        *pp = run->next;
+                        break;
+                }
+        run->next = NULL;
+}
+
+/* Back to idle: every fd closed, every buffer freed. */
+static void run_reset(struct sbx *s, struct handler_run *run)
+{
+        run_unlink(run);
+        sbx_watch_remove(s, &run->io_w);
+        sbx_watch_remove(s, &run->proc_w);
+        sbx_timer_disarm(s, &run->timer_w);
+        pfs_buf_free(&run->in);
+        free(run->request);
+        free(run->target);
+        free(run->url);
+        free(run->cmdline);
+        free(run->pending_msg);
+        run->request = run->target = run->url = run->cmdline = run->pending_msg = NULL;
+        run->req_off = 0;
+        run->pid = 0;
+        run->has_pending = false;
+        run->busy = false;
+}
+
+static void run_complete(struct sbx *s, struct handler_run *run, enum handler_result res, const char *msg)
+{
+        _cleanup_free_ char *m = xstrdup(msg ? msg : "");
+        handler_done_fn fn = run->fn;
+        void *data = run->data;
+
+        run_reset(s, run);
+        fn(s, data, res, m);
+}
+
+void handler_cancel(struct sbx *s, struct handler_run *run)
+{
+        if (!run->busy)
+                return;
+        if (run->pid > 0 && run->proc_w.fd >= 0)
+                pfs_pidfd_send_signal(run->proc_w.fd, SIGKILL);
+        run_reset(s, run);
+}
+
+static void on_timer(struct sbx *s, struct sbx_watch *w, uint32_t events);
+
+/* A result known at once is delivered from the loop, never from handler_start. */
+static int complete_later(struct sbx *s, struct handler_run *run, enum handler_result res, const char *msg,
+                          struct pfs_error *err)
+{
+        run->pending = res;
+        free(run->pending_msg);
+        run->pending_msg = xstrdup(msg);
+        run->has_pending = true;
+        return sbx_timer_arm(s, &run->timer_w, pfs_now_monotonic_ns(), on_timer, run, err);
+}
+
+/* Go's error strings: strerror with a lower-case first letter. */
+static const char *go_err(int e, char buf[static 128])
+{
+        snprintf(buf, 128, "%s", strerror(e));
+        if (buf[0] >= 'A' && buf[0] <= 'Z' && buf[1] >= 'a' && buf[1] <= 'z')
+                buf[0] = (char)(buf[0] - 'A' + 'a');
+        return buf;
+}
+
+/* Go's %q of a string (enough for command lines). */
+static char *go_quote(const char *s)
+{
+        struct pfs_buf b = {0};
+
+        pfs_buf_puts(&b, "\"");
+        for (; *s; s++) {
+                if (*s == '"' || *s == '\\')
+                        pfs_buf_append(&b, "\\", 1);
+                if (*s == '\n')
+                        pfs_buf_puts(&b, "\\n");
+                else
+                        pfs_buf_append(&b, s, 1);
+        }
+        pfs_buf_puts(&b, "\"");
+        return pfs_buf_steal(&b);
+}
+
+/* ---- exec ---- */
+
+static void exec_drain(struct handler_run *run)
+{
+        char chunk[4096];
+
+        for (;;) {
+                ssize_t n = read(run->io_w.fd, chunk, sizeof(chunk));
+
+                if (n < 0 && errno == EINTR)
+                        continue;
+                if (n <= 0)
+                        return;
+                if (run->in.len < HANDLER_MAX_OUTPUT) {
+                        size_t keep = HANDLER_MAX_OUTPUT - run->in.len;
+
+                        pfs_buf_append(&run->in, chunk, (size_t)n < keep ? (size_t)n : keep);
+                }
+        }
+}
+
+static void on_exec_output(struct sbx *s, struct sbx_watch *w, uint32_t events)
+{
+        struct handler_run *run = w->data;
+        char c;
+
+        exec_drain(run);
+        /* EOF: the writers are gone; the exit decides. */
+        if ((events & (EPOLLHUP | EPOLLERR)) && read(w->fd, &c, 1) == 0)
+                sbx_watch_remove(s, w);
+}
+
+static void exec_exited(struct sbx *s, struct handler_run *run, int wstatus)
+{
+        if (run->io_w.fd >= 0)
+                exec_drain(run);
+        run->exit_code = WIFEXITED(wstatus) ? WEXITSTATUS(wstatus) : 128 + WTERMSIG(wstatus);
+        if (WIFEXITED(wstatus) && WEXITSTATUS(wstatus) == 0)
+                run_complete(s, run, HANDLER_OK, run->in.data);
+        else
+                run_complete(s, run, HANDLER_FAILED, run->in.data);
+}
+
+static void on_exec_exit(struct sbx *s, struct sbx_watch *w, uint32_t events)
+{
+        struct handler_run *run = w->data;
+        siginfo_t info = {0};
+        int wstatus;
+
+        if (waitid((idtype_t)P_PIDFD, (id_t)w->fd, &info, WEXITED | WNOHANG) < 0) {
+                if (errno == ECHILD) /* reaped by someone else without telling us */
+                        run_complete(s, run, HANDLER_ERRORED, "the exec'd process' status was lost");
+                return;
+        }
+        if (info.si_pid == 0)
+                return; /* not yet (a stale event) */
+        wstatus = info.si_code == CLD_EXITED ? (info.si_status & 0xff) << 8 : info.si_status & 0x7f;
+        exec_exited(s, run, wstatus);
+}
+
+bool handler_reaped(struct sbx *s, pid_t pid, int wstatus)
+{
+        for (struct handler_run *run = runs_in_flight; run; run = run->next) {
+                if (run->kind != HANDLER_EXEC || run->pid != pid)
+                        continue;
+                exec_exited(s, run, wstatus);
+                return true;
+        }
+        return false;
+}
+
+static int exec_start(struct sbx *s, struct handler_run *run, const struct handler_req *req,
+                      struct pfs_error *err)
+{
+        _cleanup_free_ char **argv = xcalloc(req->n_command + 1, sizeof(*argv));
+        struct pfs_buf cmd = {0};
+        int p[2], pidfd = -1, r;
+        pid_t pid = 0;
+
+        for (size_t i = 0; i < req->n_command; i++) {
+                argv[i] = req->command[i];
+                pfs_buf_printf(&cmd, "%s%s", i ? " " : "", req->command[i]);
+        }
+        run->cmdline = pfs_buf_steal(&cmd);
+        if (req->n_command == 0)
+                return complete_later(s, run, HANDLER_ERRORED, "no command", err);
+        if (pipe2(p, O_CLOEXEC | O_NONBLOCK) < 0)
+                return pfs_error_set(err, errno, "pipe");
+        r = sbx_watch_add(s, &run->io_w, p[0], EPOLLIN, on_exec_output, run, err);
+        if (r < 0) {
+                close(p[0]);
+                close(p[1]);
+                return r;
+        }
+        /* The child's end blocks as a terminal's would. */
+        fcntl(p[1], F_SETFL, 0);
+        r = ctr_enter_spawn(req->ctr_pid, req->ctr_pidfd, argv, req->cgroup_fd, p[1], &pid, &pidfd, err);
+        close(p[1]);
+        if (r < 0) {
+                _cleanup_free_ char *m = xasprintf("OCI runtime exec failed: %s: unknown", err->msg);
+
+                pfs_error_clear(err);
+                return complete_later(s, run, HANDLER_ERRORED, m, err);
+        }
+        run->pid = pid;
+        r = sbx_watch_add(s, &run->proc_w, pidfd, EPOLLIN, on_exec_exit, run, err);
+        if (r < 0)
+                close(pidfd); /* SIGCHLD still brings the exit (handler_reaped) */
+        return 0;
+}
+
+/* ---- tcp / http ---- */
+
+static void net_failed(struct sbx *s, struct handler_run *run, const char *what)
+{
+        _cleanup_free_ char *dial = xasprintf("dial tcp %s: %s", run->target, what);
+
+        if (run->kind == HANDLER_HTTP) {
+                _cleanup_free_ char *m = xasprintf("Get \"%s\": %s", run->url, dial);
+
+                run_complete(s, run, HANDLER_FAILED, m);
+        } else {
+                run_complete(s, run, HANDLER_FAILED, dial);
+        }
+}
+
+static void http_read(struct sbx *s, struct handler_run *run)
+{
+        char chunk[4096], eb[128];
+        int code;
+
+        for (;;) {
+                ssize_t n = read(run->io_w.fd, chunk, sizeof(chunk));
+
+                if (n < 0 && errno == EINTR)
+                        continue;
+                if (n < 0 && errno == EAGAIN)
+                        return;
+                if (n <= 0) {
+                        _cleanup_free_ char *m = xasprintf("Get \"%s\": %s", run->url,
+                                                           n == 0 ? "EOF" : go_err(errno, eb));
+
+                        run_complete(s, run, HANDLER_FAILED, m);
+                        return;
+                }
+                pfs_buf_append(&run->in, chunk, (size_t)n);
+                code = http_response_status(run->in.data, run->in.len);
+                if (code == 0)
+                        continue;
+                if (code < 0) {
+                        _cleanup_free_ char *m = xasprintf("Get \"%s\": net/http: HTTP/1.x transport connection broken: malformed HTTP response", run->url);
+
+                        run_complete(s, run, HANDLER_FAILED, m);
+                } else if (code >= 200 && code < 400) {
+                        run_complete(s, run, HANDLER_OK, "");
+                } else {
+                        _cleanup_free_ char *m = xasprintf("HTTP probe failed with statuscode: %d", code);
+
+                        run_complete(s, run, HANDLER_FAILED, m);
+                }
+                return;
+        }
+}
+
+static void http_write(struct sbx *s, struct handler_run *run)
+{
+        size_t len = strlen(run->request);
+        struct epoll_event ev = {.events = EPOLLIN, .data.ptr = &run->io_w};
+        char eb[128];
+
+        while (run->req_off < len) {
+                ssize_t n = send(run->io_w.fd, run->request + run->req_off, len - run->req_off, MSG_NOSIGNAL);
+
+                if (n < 0 && errno == EINTR)
+                        continue;
+                if (n < 0 && errno == EAGAIN)
+                        return;
+                if (n < 0) {
+                        _cleanup_free_ char *m = xasprintf("Get \"%s\": write tcp %s: %s", run->url,
+                                                           run->target, go_err(errno, eb));
+
+                        run_complete(s, run, HANDLER_FAILED, m);
+                        return;
+                }
+                run->req_off += (size_t)n;
+        }
+        epoll_ctl(s->epfd, EPOLL_CTL_MOD, run->io_w.fd, &ev);
+}
+
+static void on_socket(struct sbx *s, struct sbx_watch *w, uint32_t events)
+{
+        struct handler_run *run = w->data;
+        struct sockaddr_storage peer;
+        socklen_t plen = sizeof(peer), elen;
+        int soerr = 0;
+        char eb[128];
+
+        if (run->request && run->req_off == strlen(run->request)) {
+                http_read(s, run);
+                return;
+        }
+        elen = sizeof(soerr);
+        if (getsockopt(w->fd, SOL_SOCKET, SO_ERROR, &soerr, &elen) < 0)
+                soerr = errno;
+        if (soerr) {
+                _cleanup_free_ char *what = xasprintf("connect: %s", go_err(soerr, eb));
+
+                net_failed(s, run, what);
+                return;
+        }
+        if (getpeername(w->fd, (struct sockaddr *)&peer, &plen) < 0)
+                return; /* still connecting (a stale event) */
+        if (run->kind == HANDLER_TCP)
+                run_complete(s, run, HANDLER_OK, "");
+        else
+                http_write(s, run);
+}
+
+/* host "" / NULL: the pod itself, 127.0.0.1 in its network namespace. */
+static int addr_parse(const char *host, int port, struct sockaddr_storage *ret, socklen_t *ret_len,
+                      char **ret_target)
+{
+        struct sockaddr_in *v4 = (struct sockaddr_in *)ret;
+        struct sockaddr_in6 *v6 = (struct sockaddr_in6 *)ret;
+
+        memset(ret, 0, sizeof(*ret));
+        if (!host || !*host || strcmp(host, "localhost") == 0)
+                host = "127.0.0.1";
+        if (inet_pton(AF_INET, host, &v4->sin_addr) == 1) {
+                v4->sin_family = AF_INET;
+                v4->sin_port = htons((uint16_t)port);
+                *ret_len = sizeof(*v4);
+                *ret_target = xasprintf("%s:%d", host, port);
+                return 0;
+        }
+        if (inet_pton(AF_INET6, host, &v6->sin6_addr) == 1) {
+                v6->sin6_family = AF_INET6;
+                v6->sin6_port = htons((uint16_t)port);
+                *ret_len = sizeof(*v6);
+                *ret_target = xasprintf("[%s]:%d", host, port);
+                return 0;
+        }
+        *ret_target = xasprintf("%s:%d", host, port);
+        return -EINVAL;
+}
+
+static int net_start(struct sbx *s, struct handler_run *run, const struct handler_req *req,
+                     struct pfs_error *err)
+{
+        struct sockaddr_storage sa;
+        socklen_t len = 0;
+        char eb[128];
+        int fd, r;
+
+        r = addr_parse(req->host, req->port, &sa, &len, &run->target);
+        if (run->kind == HANDLER_HTTP) {
+                run->url = http_url(run->target, req->path);
+                run->request = http_request_build(run->target, req->path, req->headers, req->n_headers);
+        }
+        if (r < 0) {
+                /* No resolver in a sandbox that must not block: literal addresses only. */
+                _cleanup_free_ char *m = xasprintf("dial tcp %s: lookup %s: no such host", run->target,
+                                                   req->host);
+
+                return complete_later(s, run, HANDLER_FAILED, m, err);
+        }
+        if (req->port <= 0 || req->port > 65535) {
+                _cleanup_free_ char *m = xasprintf("dial tcp %s: invalid port", run->target);
+
+                return complete_later(s, run, HANDLER_FAILED, m, err);
+        }
+        fd = socket(sa.ss_family, SOCK_STREAM | SOCK_NONBLOCK | SOCK_CLOEXEC, 0);
+        if (fd < 0)
+                return pfs_error_set(err, errno, "socket");
+        r = sbx_watch_add(s, &run->io_w, fd, EPOLLOUT, on_socket, run, err);
+        if (r < 0) {
+                close(fd);
+                return r;
+        }
+        if (connect(fd, (struct sockaddr *)&sa, len) < 0 && errno != EINPROGRESS) {
+                _cleanup_free_ char *dial = xasprintf("dial tcp %s: connect: %s", run->target,
+                                                      go_err(errno, eb));
+                _cleanup_free_ char *m = run->kind == HANDLER_HTTP ?
+                        xasprintf("Get \"%s\": %s", run->url, dial) : xstrdup(dial);
+
+                sbx_watch_remove(s, &run->io_w);
+                return complete_later(s, run, HANDLER_FAILED, m, err);
+        }
+        return 0; /* connected or in progress: EPOLLOUT tells */
+}
+
+/* ---- deadline ---- */
+
+static void timed_out(struct sbx *s, struct handler_run *run)
+{
+        _cleanup_free_ char *m = NULL, *q = NULL;
+
+        run->timed_out = true;
+        switch (run->kind) {
+        case HANDLER_EXEC:
+                if (run->pid > 0 && run->proc_w.fd >= 0)
+                        pfs_pidfd_send_signal(run->proc_w.fd, SIGKILL);
+                else if (run->pid > 0)
+                        kill(run->pid, SIGKILL);
+                q = go_quote(run->cmdline ? run->cmdline : "");
+                m = xasprintf("command %s timed out", q);
+                break;
+        case HANDLER_TCP:
+                m = xasprintf("dial tcp %s: i/o timeout", run->target);
+                break;
+        case HANDLER_HTTP:
+                m = xasprintf("Get \"%s\": context deadline exceeded (Client.Timeout exceeded while awaiting headers)",
+                              run->url);
+                break;
+        case HANDLER_SLEEP:
+                run_complete(s, run, HANDLER_OK, "");
+                return;
+        }
+        run_complete(s, run, HANDLER_FAILED, m);
+}
+
+static void on_timer(struct sbx *s, struct sbx_watch *w, uint32_t events)
+{
+        struct handler_run *run = w->data;
+        uint64_t ticks;
+
+        if (read(w->fd, &ticks, sizeof(ticks)) != (ssize_t)sizeof(ticks))
+                return; /* stale: re-armed since */
+        sbx_timer_disarm(s, w);
+        if (run->has_pending) {
+                _cleanup_free_ char *m = steal_ptr(&run->pending_msg);
+
+                run_complete(s, run, run->pending, m);
+                return;
+        }
+        timed_out(s, run);
+}
+
+int handler_start(struct sbx *s, struct handler_run *run, const struct handler_req *req,
+                  handler_done_fn fn, void *data, struct pfs_error *err)
+{
+        int64_t limit = req->kind == HANDLER_SLEEP ? req->sleep_ns : req->timeout_ns;
+        int r = 0;
+
+        if (run->busy)
+                return pfs_error_set(err, EBUSY, "an action is already in flight");
+        run->busy = true;
+        run->exit_code = -1;
+        run->timed_out = false;
+        run->kind = req->kind;
+        run->fn = fn;
+        run->data = data;
+        run->next = runs_in_flight;
+        runs_in_flight = run;
+        switch (req->kind) {
+        case HANDLER_EXEC:
+                r = exec_start(s, run, req, err);
+                break;
+        case HANDLER_TCP:
+        case HANDLER_HTTP:
+                r = net_start(s, run, req, err);
+                break;
+        case HANDLER_SLEEP:
+                if (limit <= 0)
+                        r = complete_later(s, run, HANDLER_OK, "", err);
+                break;
+        }
+        if (r >= 0 && !run->has_pending && limit > 0)
+                r = sbx_timer_arm(s, &run->timer_w, pfs_now_monotonic_ns() + limit, on_timer, run, err);
+        if (r < 0)
+                handler_cancel(s, run);
+        return r;
+}
+
+int handler_req_from_spec(struct handler_req *req, const struct pod_container *c,
+                          const struct pod_handler *h, struct pfs_error *err)
+{
+        memset(req, 0, sizeof(*req));
+        req->ctr_pidfd = req->cgroup_fd = -1;
+        switch (h->kind) {
+        case POD_HANDLER_EXEC:
+                req->kind = HANDLER_EXEC;
+                req->command = h->command;
+                req->n_command = h->n_command;
+                return 0;
+        case POD_HANDLER_SLEEP:
+                req->kind = HANDLER_SLEEP;
+                req->sleep_ns = h->seconds * 1000000000LL;
+                return 0;
+        case POD_HANDLER_HTTP_GET:
+                if (h->scheme && strcmp(h->scheme, "HTTP") != 0)
+                        return pfs_error_set(err, ENOTSUP, "scheme %s is not supported by podfs", h->scheme);
+                req->kind = HANDLER_HTTP;
+                req->path = h->path;
+                req->headers = h->headers;
+                req->n_headers = h->n_headers;
+                break;
+        case POD_HANDLER_TCP_SOCKET:
+                req->kind = HANDLER_TCP;
+                break;
+        default:
+                return pfs_error_set(err, ENOTSUP, "this handler is not supported by podfs");
+        }
+        req->host = h->host;
+        req->port = pod_handler_port(c, h);
+        if (req->port < 0)
+                return pfs_error_set(err, ENOENT, "couldn't find port: %s in %s", h->port_name ? h->port_name : "",
+                                     c->name);
+        return 0;
+}
