@@ -29,6 +29,9 @@
 static char tmpdir[] = "/tmp/podfs-test-container-XXXXXX";
 static char *rootfs, *volumes, *state;
 static struct pod_ns the_ns;
+static char host_net[64], host_uts[64];        /* the test's namespaces before pod_ns_setup */
+static int host_net_fd = -1, host_uts_fd = -1;
+static char host_name[256];
 
 /* Everything the hand-built specs allocate lives until the end (freed by tfree_all). */
 static void **allocs;
@@ -730,6 +733,47 @@ static void test_share_pid(void)
         tap_ok(strncmp(out, "1\n", 2) != 0 && strstr(out, "\npause\n"), "containers share the pid namespace of pause");
 }
 
+/* hostNetwork: the node's network and uts namespaces, as in Kubernetes. */
+static void test_host_network(void)
+{
+        int p[2], status;
+        pid_t child;
+        char out[1024] = "", want[600];
+        ssize_t n;
+
+        if (pipe(p) < 0)
+                return;
+        child = fork();
+        if (child == 0) {
+                struct pfs_error err = { 0 };
+                struct pod_spec sp = pod;
+                struct pod_container *c = ctr_new("hn", "readlink /proc/self/ns/net; readlink /proc/self/ns/uts; "
+                                                        "hostname; cat /etc/hostname");
+                char buf[512];
+
+                close(p[0]);
+                if (setns(host_net_fd, CLONE_NEWNET) < 0 || setns(host_uts_fd, CLONE_NEWUTS) < 0)
+                        _exit(1);
+                sp.host_network = true;
+                if (pod_ns_setup(&sp, &the_ns, &err) < 0 || pod_volumes_prepare(&sp, volumes, &err) < 0)
+                        _exit(1);
+                pod = sp;
+                run(c, buf, sizeof(buf), &err);
+                if (write(p[1], buf, strlen(buf)) < 0)
+                        _exit(1);
+                _exit(0);
+        }
+        close(p[1]);
+        n = read(p[0], out, sizeof(out) - 1);
+        out[n > 0 ? n : 0] = '\0';
+        close(p[0]);
+        waitpid(child, &status, 0);
+        tap_ok(WIFEXITED(status) && WEXITSTATUS(status) == 0 && strstr(out, host_net) && strstr(out, host_uts),
+               "hostNetwork: the node's network and uts namespaces");
+        snprintf(want, sizeof(want), "\n%s\n%s\n", host_name, host_name);
+        tap_ok(strstr(out, want) != NULL, "hostNetwork: the node's hostname in hostname and /etc/hostname");
+}
+
 /* No orphans: when the sandbox dies, its containers and the pause process die too. */
 static void test_sandbox_death(void)
 {
@@ -814,6 +858,11 @@ int main(void)
         pod.n_volumes = 2;
         tap_ok(rootfs_build(bb) == 0, "busybox root filesystem");
         test_image();
+        ns_link(getpid(), "net", host_net);
+        ns_link(getpid(), "uts", host_uts);
+        gethostname(host_name, sizeof(host_name) - 1);
+        host_net_fd = open("/proc/self/ns/net", O_RDONLY | O_CLOEXEC);
+        host_uts_fd = open("/proc/self/ns/uts", O_RDONLY | O_CLOEXEC);
         test_host_path_types();
         test_quantities();
         test_memory_empty_dir();
@@ -835,9 +884,12 @@ int main(void)
         test_limits(POD_CGROUP_V1);
         test_share_pid();
         test_sandbox_death();
+        test_host_network();
         pod_volumes_release(&pod, volumes);
         sh("rm -rf %s", tmpdir);
         tfree_all();
+        close(host_net_fd);
+        close(host_uts_fd);
         free(rootfs);
         free(volumes);
         free(state);
