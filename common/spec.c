@@ -185,7 +185,7 @@ static void apply_hints(struct spec_errs *e, struct pod_spec *s, const char *ns_
 static int err_rank(const struct spec_err *e)
 {
         static const char *const order[] = { "apiVersion", "kind", "unknown field", "metadata",
-                                             "spec.volumes", "spec.containers" };
+                                             "spec.volumes", "spec.containers", "spec.initContainers" };
 
         for (size_t i = 0; i < ARRAY_SIZE(order); i++)
                 if (!strncmp(e->msg, order[i], strlen(order[i])))

@@ -320,14 +320,174 @@ static void decode_port(struct spec_errs *e, const struct yval *v, const char *p
                 }                                                                               \
         } while (0)
 
+/* ---- hooks and probes ---- */
+
+static const struct field exec_fields[] = { { "command", FLD_OK } };
+static const struct field http_get_fields[] = {
+        { "path", FLD_OK }, { "port", FLD_OK }, { "host", FLD_OK }, { "scheme", FLD_OK }, { "httpHeaders", FLD_OK },
+};
+static const struct field header_fields[] = { { "name", FLD_OK }, { "value", FLD_OK } };
+static const struct field tcp_socket_fields[] = { { "port", FLD_OK }, { "host", FLD_OK } };
+static const struct field grpc_fields[] = { { "port", FLD_OK }, { "service", FLD_OK } };
+static const struct field sleep_fields[] = { { "seconds", FLD_OK } };
+
+/* An IntOrString port: a number, or a name looked up in the container's ports. */
+static void decode_port_ref(struct spec_errs *e, const struct yval *map, const char *path, struct pod_handler *h)
+{
+        const struct yval *v = yval_map_get(map, "port");
+        _cleanup_free_ char *p = spec_path_key(path, "port");
+
+        if (v && v->type == YVAL_STRING)
+                h->port_name = get_str(e, map, "port", path);
+        else if (v && v->type != YVAL_NULL && v->type != YVAL_INT)
+                type_error(e, p, v, "an integer or a string (a port number or name)");
+        else
+                h->port = (int32_t)get_int(e, map, "port", path, INT32_MIN, INT32_MAX, 0);
+}
+
+static void decode_header(struct spec_errs *e, const struct yval *v, const char *p, struct pod_kv *kv)
+{
+        check_fields(e, v, p, header_fields, ARRAY_SIZE(header_fields));
+        kv->key = get_str(e, v, "name", p);
+        kv->value = get_str(e, v, "value", p);
+        if (!kv->key)
+                kv->key = xstrdup("");
+        if (!kv->value)
+                kv->value = xstrdup("");
+}
+
+static void decode_exec(struct spec_errs *e, const struct yval *v, const char *p, struct pod_handler *h)
+{
+        check_fields(e, v, p, exec_fields, ARRAY_SIZE(exec_fields));
+        get_str_list(e, v, "command", p, &h->command, &h->n_command);
+}
+
+static void decode_http_get(struct spec_errs *e, const struct yval *v, const char *p, struct pod_handler *h)
+{
+        check_fields(e, v, p, http_get_fields, ARRAY_SIZE(http_get_fields));
+        h->path = get_str(e, v, "path", p);
+        decode_port_ref(e, v, p, h);
+        h->host = get_str(e, v, "host", p);
+        h->scheme = get_str(e, v, "scheme", p);
+        DECODE_LIST(e, v, "httpHeaders", p, h->headers, h->n_headers, decode_header);
+}
+
+static void decode_tcp_socket(struct spec_errs *e, const struct yval *v, const char *p, struct pod_handler *h)
+{
+        check_fields(e, v, p, tcp_socket_fields, ARRAY_SIZE(tcp_socket_fields));
+        decode_port_ref(e, v, p, h);
+        h->host = get_str(e, v, "host", p);
+}
+
+static void decode_grpc(struct spec_errs *e, const struct yval *v, const char *p, struct pod_handler *h)
+{
+        check_fields(e, v, p, grpc_fields, ARRAY_SIZE(grpc_fields));
+        h->port = (int32_t)get_int(e, v, "port", p, INT32_MIN, INT32_MAX, 0);
+        h->service = get_str(e, v, "service", p);
+}
+
+static void decode_sleep(struct spec_errs *e, const struct yval *v, const char *p, struct pod_handler *h)
+{
+        check_fields(e, v, p, sleep_fields, ARRAY_SIZE(sleep_fields));
+        h->seconds = get_int(e, v, "seconds", p, INT64_MIN, INT64_MAX, 0);
+}
+
+typedef void handler_decode_fn(struct spec_errs *e, const struct yval *v, const char *p, struct pod_handler *h);
+
+/* In the order of spec_handler_types. */
+static handler_decode_fn *const handler_decoders[] = {
+        decode_exec, decode_http_get, decode_tcp_socket, decode_grpc, decode_sleep,
+};
+
+/* The first action present in map (validation reports any other, as the API
+ * server does; unknown keys were reported by check_fields). */
+static void decode_handler(struct spec_errs *e, const struct yval *map, const char *path, struct pod_handler *h)
+{
+        for (size_t k = 0; k < ARRAY_SIZE(spec_handler_types) && h->kind == POD_HANDLER_NONE; k++) {
+                const struct yval *v = yval_map_get(map, spec_handler_types[k].key);
+                _cleanup_free_ char *p = spec_path_key(path, spec_handler_types[k].key);
+
+                if (!v || v->type == YVAL_NULL || !is_object(e, v, p))
+                        continue;
+                h->kind = spec_handler_types[k].kind;
+                handler_decoders[k](e, v, p, h);
+        }
+}
+
+static const struct field hook_fields[] = {
+        { "exec", FLD_OK }, { "httpGet", FLD_OK }, { "tcpSocket", FLD_OK }, { "sleep", FLD_OK },
+};
+
+static struct pod_handler *decode_hook(struct spec_errs *e, const struct yval *map, const char *key,
+                                       const char *path)
+{
+        const struct yval *v = get_map(e, map, key, path);
+        _cleanup_free_ char *p = spec_path_key(path, key);
+        struct pod_handler *h;
+
+        if (!v)
+                return NULL;
+        h = xcalloc(1, sizeof(*h));
+        check_fields(e, v, p, hook_fields, ARRAY_SIZE(hook_fields));
+        decode_handler(e, v, p, h);
+        return h;
+}
+
+static const struct field lifecycle_fields[] = {
+        { "postStart", FLD_OK }, { "preStop", FLD_OK }, { "stopSignal", FLD_TODO },
+};
+
+static void decode_lifecycle(struct spec_errs *e, const struct yval *ctr, const char *path, struct pod_container *c)
+{
+        const struct yval *v = get_map(e, ctr, "lifecycle", path);
+        _cleanup_free_ char *p = spec_path_key(path, "lifecycle");
+
+        if (!v)
+                return;
+        check_fields(e, v, p, lifecycle_fields, ARRAY_SIZE(lifecycle_fields));
+        c->post_start = decode_hook(e, v, "postStart", p);
+        c->pre_stop = decode_hook(e, v, "preStop", p);
+}
+
+static const struct field probe_fields[] = {
+        { "exec", FLD_OK }, { "httpGet", FLD_OK }, { "tcpSocket", FLD_OK }, { "grpc", FLD_OK },
+        { "initialDelaySeconds", FLD_OK }, { "timeoutSeconds", FLD_OK }, { "periodSeconds", FLD_OK },
+        { "successThreshold", FLD_OK }, { "failureThreshold", FLD_OK },
+        { "terminationGracePeriodSeconds", FLD_OK },
+};
+
+/* Thresholds and periods as written (0 when absent: defaults apply later). */
+static struct pod_probe *decode_probe(struct spec_errs *e, const struct yval *ctr, const char *key,
+                                      const char *path)
+{
+        const struct yval *v = get_map(e, ctr, key, path);
+        _cleanup_free_ char *p = spec_path_key(path, key);
+        struct pod_probe *pr;
+
+        if (!v)
+                return NULL;
+        pr = xcalloc(1, sizeof(*pr));
+        check_fields(e, v, p, probe_fields, ARRAY_SIZE(probe_fields));
+        decode_handler(e, v, p, &pr->h);
+        pr->initial_delay_seconds = (int32_t)get_int(e, v, "initialDelaySeconds", p, INT32_MIN, INT32_MAX, 0);
+        pr->timeout_seconds = (int32_t)get_int(e, v, "timeoutSeconds", p, INT32_MIN, INT32_MAX, 0);
+        pr->period_seconds = (int32_t)get_int(e, v, "periodSeconds", p, INT32_MIN, INT32_MAX, 0);
+        pr->success_threshold = (int32_t)get_int(e, v, "successThreshold", p, INT32_MIN, INT32_MAX, 0);
+        pr->failure_threshold = (int32_t)get_int(e, v, "failureThreshold", p, INT32_MIN, INT32_MAX, 0);
+        pr->termination_grace_period_seconds = get_int(e, v, "terminationGracePeriodSeconds", p, INT64_MIN,
+                                                       INT64_MAX, -1);
+        return pr;
+}
+
 static const struct field container_fields[] = {
         { "name", FLD_OK }, { "image", FLD_OK }, { "command", FLD_OK }, { "args", FLD_OK },
         { "workingDir", FLD_OK }, { "ports", FLD_OK }, { "env", FLD_OK }, { "volumeMounts", FLD_OK },
         { "terminationMessagePath", FLD_OK }, { "terminationMessagePolicy", FLD_OK },
         { "imagePullPolicy", FLD_OK },
         { "envFrom", FLD_TODO }, { "resources", FLD_TODO }, { "resizePolicy", FLD_TODO },
-        { "restartPolicy", FLD_TODO }, { "volumeDevices", FLD_TODO }, { "livenessProbe", FLD_TODO },
-        { "readinessProbe", FLD_TODO }, { "startupProbe", FLD_TODO }, { "lifecycle", FLD_TODO },
+        { "livenessProbe", FLD_OK }, { "readinessProbe", FLD_OK }, { "startupProbe", FLD_OK },
+        { "lifecycle", FLD_OK },
+        { "restartPolicy", FLD_TODO }, { "volumeDevices", FLD_TODO },
         { "securityContext", FLD_TODO }, { "stdin", FLD_TODO }, { "stdinOnce", FLD_TODO }, { "tty", FLD_TODO },
 };
 
@@ -350,6 +510,10 @@ static void decode_container(struct spec_errs *e, const struct yval *v, const ch
         c->termination_message_path = get_str(e, v, "terminationMessagePath", p);
         c->termination_message_policy = get_str(e, v, "terminationMessagePolicy", p);
         c->image_pull_policy = get_str(e, v, "imagePullPolicy", p);
+        decode_lifecycle(e, v, p, c);
+        c->liveness = decode_probe(e, v, "livenessProbe", p);
+        c->readiness = decode_probe(e, v, "readinessProbe", p);
+        c->startup = decode_probe(e, v, "startupProbe", p);
 }
 
 /* ---- volumes ---- */
@@ -476,10 +640,9 @@ static const struct field spec_fields[] = {
         { "volumes", FLD_OK }, { "containers", FLD_OK }, { "restartPolicy", FLD_OK },
         { "terminationGracePeriodSeconds", FLD_OK }, { "dnsPolicy", FLD_OK }, { "hostNetwork", FLD_OK },
         { "shareProcessNamespace", FLD_OK }, { "hostname", FLD_OK }, { "schedulerName", FLD_OK },
-        { "enableServiceLinks", FLD_OK },
+        { "enableServiceLinks", FLD_OK }, { "initContainers", FLD_OK }, { "activeDeadlineSeconds", FLD_OK },
         { "preemptionPolicy", FLD_TODO, "\"PreemptLowerPriority\"" }, { "priority", FLD_TODO },
-        { "initContainers", FLD_TODO }, { "ephemeralContainers", FLD_TODO },
-        { "activeDeadlineSeconds", FLD_TODO }, { "nodeSelector", FLD_TODO },
+        { "ephemeralContainers", FLD_TODO }, { "nodeSelector", FLD_TODO },
         { "serviceAccountName", FLD_TODO }, { "serviceAccount", FLD_TODO },
         { "automountServiceAccountToken", FLD_TODO }, { "nodeName", FLD_TODO }, { "hostPID", FLD_TODO },
         { "hostIPC", FLD_TODO }, { "securityContext", FLD_TODO }, { "imagePullSecrets", FLD_TODO },
@@ -498,6 +661,7 @@ static void decode_pod_spec(struct spec_errs *e, const struct yval *v, struct po
 
         check_fields(e, v, p, spec_fields, ARRAY_SIZE(spec_fields));
         DECODE_LIST(e, v, "volumes", p, s->volumes, s->n_volumes, decode_volume);
+        DECODE_LIST(e, v, "initContainers", p, s->init_containers, s->n_init_containers, decode_container);
         DECODE_LIST(e, v, "containers", p, s->containers, s->n_containers, decode_container);
         rp = get_str(e, v, "restartPolicy", p);
         if (rp && *rp) {
@@ -520,6 +684,7 @@ static void decode_pod_spec(struct spec_errs *e, const struct yval *v, struct po
         s->hostname = get_str(e, v, "hostname", p);
         s->scheduler_name = get_str(e, v, "schedulerName", p);
         s->enable_service_links = get_bool(e, v, "enableServiceLinks", p, true);
+        s->active_deadline_seconds = get_int(e, v, "activeDeadlineSeconds", p, INT64_MIN, INT64_MAX, -1);
 }
 
 /* ---- the Pod ---- */

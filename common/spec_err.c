@@ -5,7 +5,10 @@
 #include <string.h>
 #include "spec_internal.h"
 
-int spec_line_of(const struct yval *root, const char *path)
+/* Follows PATH ("spec.containers[0].name", "metadata.labels[app]") from root
+ * as far as the document has it: *ret_line gets the line of the last node
+ * reached; returns the node when the whole path was found. */
+static const struct yval *walk_path(const struct yval *root, const char *path, int *ret_line)
 {
         const struct yval *cur = root;
         int line = root ? root->line : 1;
@@ -20,7 +23,7 @@ int spec_line_of(const struct yval *root, const char *path)
 
                         m = yval_map_member(cur, key);
                         if (!m)
-                                break;
+                                goto out;
                         line = m->line;
                         cur = m->val;
                         p += klen;
@@ -30,7 +33,7 @@ int spec_line_of(const struct yval *root, const char *path)
                         _cleanup_free_ char *sub = close ? xstrndup(p + 1, (size_t)(close - p - 1)) : NULL;
 
                         if (!sub)
-                                return line;
+                                goto out;
                         if (cur->type == YVAL_MAP && (m = yval_map_member(cur, sub))) {
                                 /* metadata.labels[app] */
                                 line = m->line;
@@ -39,14 +42,31 @@ int spec_line_of(const struct yval *root, const char *path)
                                 cur = cur->list.items[strtoul(sub, NULL, 10)];
                                 line = cur->line;
                         } else {
-                                return line;
+                                goto out;
                         }
                         p = close + 1;
                 }
                 if (*p == '.')
                         p++;
         }
-        return line > 0 ? line : 1;
+out:
+        *ret_line = line > 0 ? line : 1;
+        return *p ? NULL : cur;
+}
+
+int spec_line_of(const struct yval *root, const char *path)
+{
+        int line;
+
+        walk_path(root, path, &line);
+        return line;
+}
+
+const struct yval *spec_node_at(const struct yval *root, const char *path)
+{
+        int line;
+
+        return walk_path(root, path, &line);
 }
 
 static void errs_push(struct spec_errs *e, const char *path, char *msg)

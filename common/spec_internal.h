@@ -26,6 +26,9 @@ void spec_errs_add_plain(struct spec_errs *e, const char *path, const char *fmt,
         __attribute__((format(printf, 3, 4)));
 void spec_errs_clear(struct spec_errs *e);
 int spec_line_of(const struct yval *root, const char *path);
+/* The node PATH names in the document, or NULL (for rules on what was written,
+ * such as "set" versus "absent"). */
+const struct yval *spec_node_at(const struct yval *root, const char *path);
 
 /* "parent.key" / "parent[i]" (parent "" gives "key"). */
 char *spec_path_key(const char *parent, const char *key);
@@ -62,3 +65,10 @@ extern const char *const spec_pull_policies[3];
 extern const char *const spec_message_policies[2];
 extern const char *const spec_protocols[3];
 extern const char *const spec_host_path_types[8];
+/* A handler's actions in the API server's order (exec, httpGet, tcpSocket, grpc, sleep). */
+struct spec_handler_type {
+        const char *key;
+        enum pod_handler_kind kind;
+};
+extern const struct spec_handler_type spec_handler_types[5];
+const char *spec_handler_key(enum pod_handler_kind kind); /* NULL for POD_HANDLER_NONE */

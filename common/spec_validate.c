@@ -12,6 +12,18 @@ const char *const spec_protocols[3] = { "SCTP", "TCP", "UDP" };
 const char *const spec_host_path_types[8] = {
         "", "BlockDevice", "CharDevice", "Directory", "DirectoryOrCreate", "File", "FileOrCreate", "Socket",
 };
+const struct spec_handler_type spec_handler_types[5] = {
+        { "exec", POD_HANDLER_EXEC }, { "httpGet", POD_HANDLER_HTTP_GET }, { "tcpSocket", POD_HANDLER_TCP_SOCKET },
+        { "grpc", POD_HANDLER_GRPC }, { "sleep", POD_HANDLER_SLEEP },
+};
+
+const char *spec_handler_key(enum pod_handler_kind kind)
+{
+        for (size_t k = 0; k < ARRAY_SIZE(spec_handler_types); k++)
+                if (spec_handler_types[k].kind == kind)
+                        return spec_handler_types[k].key;
+        return NULL;
+}
 
 #define DNS1123_LABEL_FMT "[a-z0-9]([-a-z0-9]*[a-z0-9])?"
 #define DNS1123_LABEL_MSG                                                                       \
@@ -31,6 +43,10 @@ const char *const spec_host_path_types[8] = {
         "a valid label must be an empty string or consist of alphanumeric characters, '-', '_' " \
         "or '.', and must start and end with an alphanumeric character (e.g. 'MyValue',  or "   \
         "'my_value',  or '12345', regex used for validation is '(" QUALIFIED_NAME_FMT ")?')"
+#define HTTP_HEADER_NAME_MSG                                                                    \
+        "a valid HTTP header must consist of alphanumeric characters or '-' (e.g. 'X-Header-Name', " \
+        "regex used for validation is '[-A-Za-z0-9]+')"
+#define PORT_RANGE_MSG "must be between 1 and 65535, inclusive"
 #define ENV_NAME_MSG                                                                            \
         "a valid environment variable name must consist of alphabetic characters, digits, '_', " \
         "'-', or '.', and must not start with a digit (e.g. 'my.env-name',  or 'MY_ENV.NAME',  " \
@@ -335,13 +351,13 @@ static void validate_port_name(struct spec_errs *e, const char *p, const char *n
 
         if (len > 15)
                 spec_err_invalid_str(e, p, n, "must be no more than 15 characters");
-        if (strspn(n, "-abcdefghijklmnopqrstuvwxyz0123456789") != len)
+        if (len == 0 || strspn(n, "-abcdefghijklmnopqrstuvwxyz0123456789") != len)
                 spec_err_invalid_str(e, p, n, "must contain only alpha-numeric characters (a-z, 0-9), and hyphens (-)");
         if (!strpbrk(n, "abcdefghijklmnopqrstuvwxyz"))
                 spec_err_invalid_str(e, p, n, "must contain at least one letter (a-z)");
         if (strstr(n, "--"))
                 spec_err_invalid_str(e, p, n, "must not contain consecutive hyphens");
-        if (n[0] == '-' || n[len - 1] == '-')
+        if (len > 0 && (n[0] == '-' || n[len - 1] == '-'))
                 spec_err_invalid_str(e, p, n, "must not begin or end with a hyphen");
 }
 
@@ -361,9 +377,159 @@ static void validate_port(struct spec_errs *e, const struct pod_container *c, si
         if (port->container_port == 0)
                 spec_err_required(e, cpp, NULL);
         else if (port->container_port < 1 || port->container_port > 65535)
-                spec_err_invalid_int(e, cpp, port->container_port, "must be between 1 and 65535, inclusive");
+                spec_err_invalid_int(e, cpp, port->container_port, PORT_RANGE_MSG);
         if (port->protocol)
                 spec_check_enum(e, prp, port->protocol, spec_protocols, ARRAY_SIZE(spec_protocols));
+}
+
+/* ---- hooks and probes ---- */
+
+/* IntOrString: a number in range, or an IANA_SVC_NAME (ValidatePortNumOrName).
+ * A name need not be among the container's ports: the kubelet fails the probe
+ * or hook at run time, as Kubernetes does. */
+static void validate_port_ref(struct spec_errs *e, const struct pod_handler *h, const char *hp)
+{
+        _cleanup_free_ char *p = spec_path_key(hp, "port");
+
+        if (h->port_name)
+                validate_port_name(e, p, h->port_name);
+        else if (h->port < 1 || h->port > 65535)
+                spec_err_invalid_int(e, p, h->port, PORT_RANGE_MSG);
+}
+
+static void validate_http_get(struct spec_errs *e, const struct pod_handler *h, const char *hp)
+{
+        static const char *const schemes[] = { "HTTP", "HTTPS" };
+        _cleanup_free_ char *pp = spec_path_key(hp, "path"), *sp = spec_path_key(hp, "scheme");
+        _cleanup_free_ char *hdp = spec_path_key(hp, "httpHeaders");
+
+        if (!h->path || !*h->path)
+                spec_err_required(e, pp, NULL);
+        validate_port_ref(e, h, hp);
+        if (h->scheme)
+                spec_check_enum(e, sp, h->scheme, schemes, ARRAY_SIZE(schemes));
+        for (size_t i = 0; i < h->n_headers; i++) {
+                const char *n = h->headers[i].key;
+
+                if (!*n || strspn(n, "-ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789") != strlen(n))
+                        spec_err_invalid_str(e, hdp, n, HTTP_HEADER_NAME_MSG);
+        }
+}
+
+/* The action's own rules; ap is the action's path ("...livenessProbe.httpGet"). */
+static void validate_action(struct spec_errs *e, const struct pod_handler *h, const char *ap, int64_t grace,
+                            bool hook)
+{
+        _cleanup_free_ char *cp = spec_path_key(ap, "command");
+        _cleanup_free_ char *why = NULL;
+
+        switch (h->kind) {
+        case POD_HANDLER_EXEC:
+                if (h->n_command == 0)
+                        spec_err_required(e, cp, NULL);
+                break;
+        case POD_HANDLER_HTTP_GET:
+                validate_http_get(e, h, ap);
+                break;
+        case POD_HANDLER_TCP_SOCKET:
+                /* The API server accepts it in a hook only for compatibility and
+                 * the kubelet fails such a hook when it runs: say so now. */
+                if (hook)
+                        spec_err_forbidden(e, ap, "tcpSocket is not supported in lifecycle hooks (Kubernetes "
+                                           "accepts it but the hook fails when it runs); use exec, httpGet or sleep");
+                else
+                        validate_port_ref(e, h, ap);
+                break;
+        case POD_HANDLER_GRPC:
+                validate_port_ref(e, h, ap);
+                break;
+        case POD_HANDLER_SLEEP:
+                if (h->seconds < 0 || h->seconds > grace) {
+                        why = xasprintf("must be non-negative and less than terminationGracePeriodSeconds (%lld)",
+                                        (long long)grace);
+                        spec_err_invalid_int(e, ap, (long long)h->seconds, why);
+                }
+                break;
+        case POD_HANDLER_NONE:
+                break;
+        }
+}
+
+/* Exactly one action, counted in the document (the decoded handler holds the
+ * first one), in the API server's order. */
+static void validate_handler(struct spec_errs *e, const struct pod_handler *h, const char *hp, int64_t grace,
+                             bool hook)
+{
+        const struct yval *node = spec_node_at(e->root, hp);
+        size_t n = 0;
+
+        for (size_t k = 0; k < ARRAY_SIZE(spec_handler_types); k++) {
+                const struct yval *v = yval_map_get(node, spec_handler_types[k].key);
+                _cleanup_free_ char *ap = NULL;
+
+                if (!v || v->type == YVAL_NULL)
+                        continue;
+                ap = spec_path_key(hp, spec_handler_types[k].key);
+                if (n++ > 0)
+                        spec_err_forbidden(e, ap, "may not specify more than 1 handler type");
+                else
+                        validate_action(e, h, ap, grace, hook);
+        }
+        if (n == 0)
+                spec_err_required(e, hp, "must specify a handler type");
+}
+
+enum probe_type { PROBE_LIVENESS, PROBE_READINESS, PROBE_STARTUP };
+
+static void validate_nonnegative(struct spec_errs *e, const char *pp, const char *key, long long v)
+{
+        _cleanup_free_ char *p = spec_path_key(pp, key);
+
+        if (v < 0)
+                spec_err_invalid_int(e, p, v, "must be greater than or equal to 0");
+}
+
+static void validate_probe(struct spec_errs *e, const struct pod_probe *pr, const char *pp, int64_t grace,
+                           enum probe_type type)
+{
+        _cleanup_free_ char *tp = spec_path_key(pp, "terminationGracePeriodSeconds");
+        _cleanup_free_ char *sp = spec_path_key(pp, "successThreshold");
+        const struct yval *tgps = spec_node_at(e->root, tp);
+
+        if (!pr)
+                return;
+        validate_handler(e, &pr->h, pp, grace, false);
+        validate_nonnegative(e, pp, "initialDelaySeconds", pr->initial_delay_seconds);
+        validate_nonnegative(e, pp, "timeoutSeconds", pr->timeout_seconds);
+        validate_nonnegative(e, pp, "periodSeconds", pr->period_seconds);
+        validate_nonnegative(e, pp, "successThreshold", pr->success_threshold);
+        validate_nonnegative(e, pp, "failureThreshold", pr->failure_threshold);
+        if (tgps && tgps->type != YVAL_INT)
+                tgps = NULL;
+        if (tgps && tgps->i <= 0)
+                spec_err_invalid_int(e, tp, (long long)tgps->i, "must be greater than 0");
+        if (type != PROBE_READINESS && pr->success_threshold != 1)
+                spec_err_invalid_int(e, sp, pr->success_threshold, "must be 1");
+        if (type == PROBE_READINESS && tgps)
+                spec_err_invalid_int(e, tp, (long long)tgps->i, "must not be set for readinessProbes");
+}
+
+static void validate_hooks_and_probes(struct spec_errs *e, const struct pod_spec *s, const struct pod_container *c,
+                                      const char *p)
+{
+        _cleanup_free_ char *lp = spec_path_key(p, "lifecycle");
+        _cleanup_free_ char *psp = spec_path_key(lp, "postStart"), *pre = spec_path_key(lp, "preStop");
+        _cleanup_free_ char *lv = spec_path_key(p, "livenessProbe"), *rd = spec_path_key(p, "readinessProbe");
+        _cleanup_free_ char *st = spec_path_key(p, "startupProbe");
+        int64_t grace = s->termination_grace_period_seconds;
+
+        if (c->post_start)
+                validate_handler(e, c->post_start, psp, grace, true);
+        if (c->pre_stop)
+                validate_handler(e, c->pre_stop, pre, grace, true);
+        validate_probe(e, c->liveness, lv, grace, PROBE_LIVENESS);
+        validate_probe(e, c->readiness, rd, grace, PROBE_READINESS);
+        validate_probe(e, c->startup, st, grace, PROBE_STARTUP);
 }
 
 static bool has_edge_space(const char *s)
@@ -402,6 +568,15 @@ static void validate_container_fields(struct spec_errs *e, const struct pod_spec
                                      "must be 'File' or 'FallbackToLogsOnError'");
 }
 
+/* Whether name is taken by one of the first n containers of list. */
+static bool name_taken(const struct pod_container *list, size_t n, const char *name)
+{
+        for (size_t j = 0; j < n; j++)
+                if (list[j].name && !strcmp(list[j].name, name))
+                        return true;
+        return false;
+}
+
 static void validate_containers(struct spec_errs *e, const struct pod_spec *s)
 {
         if (s->n_containers == 0)
@@ -415,14 +590,65 @@ static void validate_containers(struct spec_errs *e, const struct pod_spec *s)
                         spec_err_required(e, np, NULL);
                 } else {
                         validate_label(e, np, c->name);
-                        for (size_t j = 0; j < i; j++)
-                                if (s->containers[j].name && !strcmp(s->containers[j].name, c->name)) {
-                                        spec_err_duplicate(e, np, c->name);
-                                        break;
-                                }
+                        if (name_taken(s->containers, i, c->name))
+                                spec_err_duplicate(e, np, c->name);
                 }
                 validate_container_fields(e, s, c, p);
+                validate_hooks_and_probes(e, s, c, p);
         }
+}
+
+/* Hooks and probes belong to sidecars (restartPolicy: Always), which podfs
+ * does not run yet: their restartPolicy is refused while decoding, and then
+ * nothing more is said about them. */
+static void validate_init_extras(struct spec_errs *e, const char *p)
+{
+        static const char *const keys[] = { "lifecycle", "livenessProbe", "readinessProbe", "startupProbe" };
+        const struct yval *ctr = spec_node_at(e->root, p);
+        const struct yval *rp = yval_map_get(ctr, "restartPolicy");
+
+        if (rp && rp->type == YVAL_STRING && rp->str.len > 0)
+                return;
+        for (size_t k = 0; k < ARRAY_SIZE(keys); k++) {
+                const struct yval *v = yval_map_get(ctr, keys[k]);
+                _cleanup_free_ char *kp = NULL;
+
+                if (!v || v->type == YVAL_NULL)
+                        continue;
+                kp = spec_path_key(p, keys[k]);
+                spec_err_forbidden(e, kp, "may not be set for init containers without restartPolicy=Always");
+        }
+}
+
+/* Same rules as containers; names unique across init and app containers. */
+static void validate_init_containers(struct spec_errs *e, const struct pod_spec *s)
+{
+        for (size_t i = 0; i < s->n_init_containers; i++) {
+                const struct pod_container *c = &s->init_containers[i];
+                _cleanup_free_ char *p = spec_path_idx("spec.initContainers", i);
+                _cleanup_free_ char *np = spec_path_key(p, "name");
+
+                if (!c->name || !*c->name) {
+                        spec_err_required(e, np, NULL);
+                } else {
+                        validate_label(e, np, c->name);
+                        if (name_taken(s->containers, s->n_containers, c->name) ||
+                            name_taken(s->init_containers, i, c->name))
+                                spec_err_duplicate(e, np, c->name);
+                }
+                validate_container_fields(e, s, c, p);
+                validate_init_extras(e, p);
+        }
+}
+
+/* As written: -1 in the document is invalid, not "unset". */
+static void validate_active_deadline(struct spec_errs *e)
+{
+        const struct yval *v = spec_node_at(e->root, "spec.activeDeadlineSeconds");
+
+        if (v && v->type == YVAL_INT && (v->i < 1 || v->i > INT32_MAX))
+                spec_err_invalid_int(e, "spec.activeDeadlineSeconds", (long long)v->i,
+                                     "must be between 1 and 2147483647, inclusive");
 }
 
 static void validate_pod_fields(struct spec_errs *e, const struct pod_spec *s)
@@ -442,6 +668,7 @@ static void validate_pod_fields(struct spec_errs *e, const struct pod_spec *s)
                 spec_err_invalid_int(e, "spec.terminationGracePeriodSeconds",
                                      (long long)s->termination_grace_period_seconds,
                                      "must be greater than or equal to 0");
+        validate_active_deadline(e);
 }
 
 void spec_validate(const struct pod_spec *s, struct spec_errs *e)
@@ -449,5 +676,6 @@ void spec_validate(const struct pod_spec *s, struct spec_errs *e)
         validate_meta(e, s);
         validate_volumes(e, s);
         validate_containers(e, s);
+        validate_init_containers(e, s);
         validate_pod_fields(e, s);
 }

@@ -25,6 +25,36 @@ static void set_default(char **field, const char *value)
         }
 }
 
+static void handler_defaults(struct pod_handler *h)
+{
+        if (!h)
+                return;
+        if (h->kind == POD_HANDLER_HTTP_GET) {
+                set_default(&h->path, "/");
+                set_default(&h->scheme, "HTTP");
+        }
+        if (h->kind == POD_HANDLER_GRPC && !h->service)
+                h->service = xstrdup("");
+}
+
+static void set_default_int(int32_t *field, int32_t value)
+{
+        if (*field == 0)
+                *field = value;
+}
+
+/* SetDefaults_Probe: 0 (absent) takes the default; negative stays (invalid). */
+static void probe_defaults(struct pod_probe *p)
+{
+        if (!p)
+                return;
+        handler_defaults(&p->h);
+        set_default_int(&p->timeout_seconds, 1);
+        set_default_int(&p->period_seconds, 10);
+        set_default_int(&p->success_threshold, 1);
+        set_default_int(&p->failure_threshold, 3);
+}
+
 static void container_defaults(struct pod_container *c)
 {
         if ((!c->image_pull_policy || !*c->image_pull_policy) && c->image) {
@@ -39,12 +69,19 @@ static void container_defaults(struct pod_container *c)
         for (size_t i = 0; i < c->n_env; i++)
                 if (!c->env[i].value)
                         c->env[i].value = xstrdup("");
+        handler_defaults(c->post_start);
+        handler_defaults(c->pre_stop);
+        probe_defaults(c->liveness);
+        probe_defaults(c->readiness);
+        probe_defaults(c->startup);
 }
 
 void spec_apply_defaults(struct pod_spec *s)
 {
         for (size_t i = 0; i < s->n_containers; i++)
                 container_defaults(&s->containers[i]);
+        for (size_t i = 0; i < s->n_init_containers; i++)
+                container_defaults(&s->init_containers[i]);
         for (size_t i = 0; i < s->n_volumes; i++) {
                 struct pod_volume *v = &s->volumes[i];
 
@@ -122,6 +159,107 @@ static void map_set_str_opt(struct yval *map, const char *key, const char *value
                 yval_map_set(map, key, yval_new_str(value));
 }
 
+static struct yval *port_ref_to_yval(const struct pod_handler *h)
+{
+        return h->port_name ? yval_new_str(h->port_name) : yval_new_int(h->port);
+}
+
+static struct yval *http_get_to_yval(const struct pod_handler *h)
+{
+        struct yval *y = yval_new_map(), *l;
+
+        if (h->path && *h->path)
+                yval_map_set(y, "path", yval_new_str(h->path));
+        yval_map_set(y, "port", port_ref_to_yval(h));
+        if (h->host && *h->host)
+                yval_map_set(y, "host", yval_new_str(h->host));
+        map_set_str_opt(y, "scheme", h->scheme);
+        if (h->n_headers) {
+                l = yval_map_set(y, "httpHeaders", yval_new_list());
+                for (size_t i = 0; i < h->n_headers; i++) {
+                        struct yval *hd = yval_list_push(l, yval_new_map());
+
+                        yval_map_set(hd, "name", yval_new_str(h->headers[i].key));
+                        yval_map_set(hd, "value", yval_new_str(h->headers[i].value));
+                }
+        }
+        return y;
+}
+
+static struct yval *action_to_yval(const struct pod_handler *h)
+{
+        struct yval *y = yval_new_map();
+
+        switch (h->kind) {
+        case POD_HANDLER_EXEC:
+                if (h->n_command)
+                        yval_map_set(y, "command", strv_to_yval(h->command, h->n_command));
+                break;
+        case POD_HANDLER_HTTP_GET:
+                yval_free(y);
+                return http_get_to_yval(h);
+        case POD_HANDLER_TCP_SOCKET:
+                yval_map_set(y, "port", port_ref_to_yval(h));
+                if (h->host && *h->host)
+                        yval_map_set(y, "host", yval_new_str(h->host));
+                break;
+        case POD_HANDLER_GRPC:
+                yval_map_set(y, "port", yval_new_int(h->port));
+                yval_map_set(y, "service", yval_new_str(h->service ? h->service : ""));
+                break;
+        case POD_HANDLER_SLEEP:
+                yval_map_set(y, "seconds", yval_new_int(h->seconds));
+                break;
+        case POD_HANDLER_NONE:
+                break;
+        }
+        return y;
+}
+
+/* The handler's action as its one member ("exec", "httpGet", ...) of map. */
+static void handler_to_yval(const struct pod_handler *h, struct yval *map)
+{
+        const char *key = spec_handler_key(h->kind);
+
+        if (key)
+                yval_map_set(map, key, action_to_yval(h));
+}
+
+static struct yval *probe_to_yval(const struct pod_probe *p)
+{
+        struct yval *y = yval_new_map();
+
+        handler_to_yval(&p->h, y);
+        if (p->initial_delay_seconds)
+                yval_map_set(y, "initialDelaySeconds", yval_new_int(p->initial_delay_seconds));
+        yval_map_set(y, "timeoutSeconds", yval_new_int(p->timeout_seconds));
+        yval_map_set(y, "periodSeconds", yval_new_int(p->period_seconds));
+        yval_map_set(y, "successThreshold", yval_new_int(p->success_threshold));
+        yval_map_set(y, "failureThreshold", yval_new_int(p->failure_threshold));
+        if (p->termination_grace_period_seconds != -1)
+                yval_map_set(y, "terminationGracePeriodSeconds", yval_new_int(p->termination_grace_period_seconds));
+        return y;
+}
+
+static void hooks_and_probes_to_yval(const struct pod_container *c, struct yval *ctr)
+{
+        struct yval *l;
+
+        if (c->liveness)
+                yval_map_set(ctr, "livenessProbe", probe_to_yval(c->liveness));
+        if (c->readiness)
+                yval_map_set(ctr, "readinessProbe", probe_to_yval(c->readiness));
+        if (c->startup)
+                yval_map_set(ctr, "startupProbe", probe_to_yval(c->startup));
+        if (!c->post_start && !c->pre_stop)
+                return;
+        l = yval_map_set(ctr, "lifecycle", yval_new_map());
+        if (c->post_start)
+                handler_to_yval(c->post_start, yval_map_set(l, "postStart", yval_new_map()));
+        if (c->pre_stop)
+                handler_to_yval(c->pre_stop, yval_map_set(l, "preStop", yval_new_map()));
+}
+
 /* Field order of the Go Container type, omitempty as the API server does. */
 static struct yval *container_to_yval(const struct pod_container *c, bool host_network)
 {
@@ -141,6 +279,7 @@ static struct yval *container_to_yval(const struct pod_container *c, bool host_n
         yval_map_set(y, "resources", yval_new_map());
         if (c->n_mounts)
                 mounts_to_yval(c, y);
+        hooks_and_probes_to_yval(c, y);
         map_set_str_opt(y, "terminationMessagePath", c->termination_message_path);
         map_set_str_opt(y, "terminationMessagePolicy", c->termination_message_policy);
         map_set_str_opt(y, "imagePullPolicy", c->image_pull_policy);
@@ -169,6 +308,8 @@ static void pod_fields_to_yval(const struct pod_spec *s, struct yval *y)
 {
         yval_map_set(y, "restartPolicy", yval_new_str(pod_restart_policy_name(s->restart_policy)));
         yval_map_set(y, "terminationGracePeriodSeconds", yval_new_int(s->termination_grace_period_seconds));
+        if (s->active_deadline_seconds != -1)
+                yval_map_set(y, "activeDeadlineSeconds", yval_new_int(s->active_deadline_seconds));
         yval_map_set(y, "dnsPolicy", yval_new_str(s->dns_policy ? s->dns_policy : "ClusterFirst"));
         if (s->host_network)
                 yval_map_set(y, "hostNetwork", yval_new_bool(true));
@@ -190,6 +331,11 @@ struct yval *pod_spec_to_yval(const struct pod_spec *s)
                 l = yval_map_set(y, "volumes", yval_new_list());
                 for (size_t i = 0; i < s->n_volumes; i++)
                         yval_list_push(l, volume_to_yval(&s->volumes[i]));
+        }
+        if (s->n_init_containers) {
+                l = yval_map_set(y, "initContainers", yval_new_list());
+                for (size_t i = 0; i < s->n_init_containers; i++)
+                        yval_list_push(l, container_to_yval(&s->init_containers[i], s->host_network));
         }
         l = yval_map_set(y, "containers", yval_new_list());
         for (size_t i = 0; i < s->n_containers; i++)

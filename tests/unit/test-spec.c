@@ -30,8 +30,9 @@ struct bad {
 static const struct bad bad_manifests[] = {
         { HDR "  containers:\n  - name: app\n    imag: busybox\n",
           INVALID(8, "web") "unknown field \"spec.containers[0].imag\"" },
-        { POD "    livenessProbe:\n      exec: {command: [\"true\"]}\n",
-          INVALID(9, "web") "spec.containers[0].livenessProbe: Forbidden: not supported by podfs yet" },
+        { POD "    livenessProbe:\n      exec: {command: [\"true\"]}\n      httpGet: {port: 80}\n",
+          INVALID(11, "web") "spec.containers[0].livenessProbe.httpGet: Forbidden: may not specify more than 1 "
+                             "handler type" },
         { POD "    args: [a, 10]\n",
           INVALID(9, "web") "spec.containers[0].args[1]: Invalid value: 10: must be a string" },
         { HDR "  containers:\n  - image: busybox\n",
@@ -166,8 +167,8 @@ static const struct bad bad_manifests[] = {
           INVALID(6, "web") "spec.preemptionPolicy: Forbidden: not supported by podfs yet" },
         { HDR "  nodeSelector: {disk: ssd}\n" CTR,
           INVALID(6, "web") "spec.nodeSelector: Forbidden: not supported by podfs yet" },
-        { HDR "  initContainers:\n  - {name: init, image: busybox}\n" CTR,
-          INVALID(6, "web") "spec.initContainers: Forbidden: not supported by podfs yet" },
+        { HDR "  initContainers:\n  - {name: app, image: busybox}\n" CTR,
+          INVALID(7, "web") "spec.initContainers[0].name: Duplicate value: \"app\"" },
         { "apiVersion: v1\nkind: Pod\nmetadata:\n  name: web\nspec:\n  containers:\n  - name: a\n    name: b\n",
           "web.yaml: line 8: duplicate key \"name\"" },
         { "apiVersion: v1\nkind: Pod\nmetadata:\n  name: web: x\n",
@@ -181,6 +182,109 @@ static const struct bad bad_manifests[] = {
           INVALID(8, "web") "[spec.containers[0].name: Invalid value: \"App\": " LABEL_MSG ", "
                             "spec.containers[0].image: Required value, spec.restartPolicy: Unsupported value: "
                             "\"Sometimes\": supported values: \"Always\", \"OnFailure\", \"Never\"]" },
+        /* Hooks and probes. */
+        { POD "    livenessProbe: {periodSeconds: 5}\n",
+          INVALID(9, "web") "spec.containers[0].livenessProbe: Required value: must specify a handler type" },
+        { POD "    readinessProbe:\n      exec: {}\n",
+          INVALID(10, "web") "spec.containers[0].readinessProbe.exec.command: Required value" },
+        { POD "    livenessProbe:\n      httpGet: {path: /healthz, port: 70000}\n",
+          INVALID(10, "web") "spec.containers[0].livenessProbe.httpGet.port: Invalid value: 70000: must be "
+                             "between 1 and 65535, inclusive" },
+        { POD "    livenessProbe:\n      httpGet: {path: /}\n",
+          INVALID(10, "web") "spec.containers[0].livenessProbe.httpGet.port: Invalid value: 0: must be "
+                             "between 1 and 65535, inclusive" },
+        { POD "    readinessProbe:\n      tcpSocket: {port: Http_Port}\n",
+          INVALID(10, "web") "spec.containers[0].readinessProbe.tcpSocket.port: Invalid value: \"Http_Port\": "
+                             "must contain only alpha-numeric characters (a-z, 0-9), and hyphens (-)" },
+        { POD "    readinessProbe:\n      tcpSocket: {port: \"80\"}\n",
+          INVALID(10, "web") "spec.containers[0].readinessProbe.tcpSocket.port: Invalid value: \"80\": "
+                             "must contain at least one letter (a-z)" },
+        { POD "    readinessProbe:\n      tcpSocket: {port: true}\n",
+          INVALID(10, "web") "spec.containers[0].readinessProbe.tcpSocket.port: Invalid value: true: must be "
+                             "an integer or a string (a port number or name)" },
+        { POD "    livenessProbe:\n      httpGet: {port: 80, scheme: http}\n",
+          INVALID(10, "web") "spec.containers[0].livenessProbe.httpGet.scheme: Unsupported value: \"http\": "
+                             "supported values: \"HTTP\", \"HTTPS\"" },
+        { POD "    livenessProbe:\n      httpGet:\n        port: 80\n        httpHeaders: [{name: X Probe, value: v}]\n",
+          INVALID(12, "web") "spec.containers[0].livenessProbe.httpGet.httpHeaders: Invalid value: \"X Probe\": "
+                             "a valid HTTP header must consist of alphanumeric characters or '-' (e.g. "
+                             "'X-Header-Name', regex used for validation is '[-A-Za-z0-9]+')" },
+        { POD "    livenessProbe:\n      grpc: {port: 0}\n",
+          INVALID(10, "web") "spec.containers[0].livenessProbe.grpc.port: Invalid value: 0: must be between 1 "
+                             "and 65535, inclusive" },
+        { POD "    readinessProbe:\n      exec: {command: [x]}\n      periodSeconds: -1\n",
+          INVALID(11, "web") "spec.containers[0].readinessProbe.periodSeconds: Invalid value: -1: must be "
+                             "greater than or equal to 0" },
+        { POD "    livenessProbe:\n      exec: {command: [x]}\n      successThreshold: 2\n",
+          INVALID(11, "web") "spec.containers[0].livenessProbe.successThreshold: Invalid value: 2: must be 1" },
+        { POD "    startupProbe:\n      exec: {command: [x]}\n      successThreshold: -3\n",
+          INVALID(11, "web") "[spec.containers[0].startupProbe.successThreshold: Invalid value: -3: must be "
+                             "greater than or equal to 0, spec.containers[0].startupProbe.successThreshold: "
+                             "Invalid value: -3: must be 1]" },
+        { POD "    readinessProbe:\n      exec: {command: [x]}\n      terminationGracePeriodSeconds: 5\n",
+          INVALID(11, "web") "spec.containers[0].readinessProbe.terminationGracePeriodSeconds: Invalid value: 5: "
+                             "must not be set for readinessProbes" },
+        { POD "    livenessProbe:\n      exec: {command: [x]}\n      terminationGracePeriodSeconds: 0\n",
+          INVALID(11, "web") "spec.containers[0].livenessProbe.terminationGracePeriodSeconds: Invalid value: 0: "
+                             "must be greater than 0" },
+        { POD "    livenessProbe:\n      exec: {command: [x]}\n      terminationGracePeriodSeconds: -1\n",
+          INVALID(11, "web") "spec.containers[0].livenessProbe.terminationGracePeriodSeconds: Invalid value: -1: "
+                             "must be greater than 0" },
+        { POD "    livenessProbe:\n      exec: {command: [x]}\n      timeoutSeconds: 1.5\n",
+          INVALID(11, "web") "spec.containers[0].livenessProbe.timeoutSeconds: Invalid value: 1.5: must be an integer" },
+        { POD "    livenessProbe: {sleep: {seconds: 1}}\n",
+          INVALID(9, "web") "unknown field \"spec.containers[0].livenessProbe.sleep\"" },
+        { POD "    lifecycle:\n      postStart: {grpc: {port: 9000}}\n",
+          INVALID(10, "web") "unknown field \"spec.containers[0].lifecycle.postStart.grpc\"" },
+        { POD "    lifecycle:\n      preStop:\n        tcpSocket: {port: 80}\n",
+          INVALID(11, "web") "spec.containers[0].lifecycle.preStop.tcpSocket: Forbidden: tcpSocket is not "
+                             "supported in lifecycle hooks (Kubernetes accepts it but the hook fails when it "
+                             "runs); use exec, httpGet or sleep" },
+        { POD "    lifecycle:\n      preStop:\n        sleep: {seconds: -1}\n",
+          INVALID(11, "web") "spec.containers[0].lifecycle.preStop.sleep: Invalid value: -1: must be "
+                             "non-negative and less than terminationGracePeriodSeconds (30)" },
+        { HDR "  terminationGracePeriodSeconds: 10\n" CTR "    lifecycle:\n      preStop: {sleep: {seconds: 20}}\n",
+          INVALID(11, "web") "spec.containers[0].lifecycle.preStop.sleep: Invalid value: 20: must be "
+                             "non-negative and less than terminationGracePeriodSeconds (10)" },
+        { POD "    lifecycle:\n      postStart: {}\n",
+          INVALID(10, "web") "spec.containers[0].lifecycle.postStart: Required value: must specify a handler type" },
+        { POD "    lifecycle:\n      postStart:\n        exec: {command: [x]}\n        sleep: {seconds: 1}\n",
+          INVALID(12, "web") "spec.containers[0].lifecycle.postStart.sleep: Forbidden: may not specify more "
+                             "than 1 handler type" },
+        { POD "    lifecycle:\n      stopSignal: SIGUSR1\n",
+          INVALID(10, "web") "spec.containers[0].lifecycle.stopSignal: Forbidden: not supported by podfs yet" },
+        { POD "    lifecycle: {preStop: []}\n",
+          INVALID(9, "web") "spec.containers[0].lifecycle.preStop: Invalid value: []: must be an object" },
+        /* Init containers. */
+        { HDR "  initContainers:\n  - {name: init, image: busybox}\n  - {name: init, image: busybox}\n" CTR,
+          INVALID(8, "web") "spec.initContainers[1].name: Duplicate value: \"init\"" },
+        { HDR "  initContainers:\n  - {name: init}\n" CTR,
+          INVALID(7, "web") "spec.initContainers[0].image: Required value" },
+        { HDR "  initContainers:\n  - name: init\n    image: busybox\n    livenessProbe: {exec: {command: [x]}}\n"
+              "    lifecycle: {}\n" CTR,
+          INVALID(10, "web") "[spec.initContainers[0].lifecycle: Forbidden: may not be set for init containers "
+                            "without restartPolicy=Always, spec.initContainers[0].livenessProbe: Forbidden: may not "
+                            "be set for init containers without restartPolicy=Always]" },
+        { HDR "  initContainers:\n  - name: init\n    image: busybox\n    restartPolicy: Always\n"
+              "    readinessProbe: {exec: {command: [x]}}\n" CTR,
+          INVALID(9, "web") "spec.initContainers[0].restartPolicy: Forbidden: not supported by podfs yet" },
+        { HDR "  initContainers:\n  - name: init\n    image: busybox\n    volumeMounts: [{name: x, mountPath: /x}]\n"
+              CTR,
+          INVALID(9, "web") "spec.initContainers[0].volumeMounts[0].name: Not found: \"x\"" },
+        { HDR "  restartPolicy: Sometimes\n  initContainers:\n  - {name: Init, image: busybox}\n" CTR,
+          INVALID(8, "web") "[spec.initContainers[0].name: Invalid value: \"Init\": " LABEL_MSG ", "
+                            "spec.restartPolicy: Unsupported value: \"Sometimes\": supported values: "
+                            "\"Always\", \"OnFailure\", \"Never\"]" },
+        { HDR "  initContainers: {name: init}\n" CTR,
+          INVALID(6, "web") "spec.initContainers: Invalid value: {\"name\":\"init\"}: must be an array" },
+        /* activeDeadlineSeconds. */
+        { HDR "  activeDeadlineSeconds: 0\n" CTR,
+          INVALID(6, "web") "spec.activeDeadlineSeconds: Invalid value: 0: must be between 1 and 2147483647, inclusive" },
+        { HDR "  activeDeadlineSeconds: -1\n" CTR,
+          INVALID(6, "web") "spec.activeDeadlineSeconds: Invalid value: -1: must be between 1 and 2147483647, inclusive" },
+        { HDR "  activeDeadlineSeconds: 2147483648\n" CTR,
+          INVALID(6, "web") "spec.activeDeadlineSeconds: Invalid value: 2147483648: must be between 1 and "
+                            "2147483647, inclusive" },
         { "- a\n- b\n", "web.yaml: line 1: Pod \"\" is invalid: Invalid value: [\"a\",\"b\"]: must be an object (a Pod manifest)" },
         { "", "web.yaml: no Pod in the manifest (it is empty)" },
         { "---\n# nothing\n---\n", "web.yaml: no Pod in the manifest (it is empty)" },
