@@ -68,7 +68,8 @@ void sbx_event(struct sbx *s, struct ctr *c, const char *type, const char *reaso
         va_end(ap);
         if (!msg)
                 return;
-        object = c ? xasprintf("spec.containers{%s}", c->name) : xasprintf("pod/%s", s->spec->name);
+        object = c ? xasprintf("spec.%s{%s}", c->is_init ? "initContainers" : "containers", c->name)
+                   : xasprintf("pod/%s", s->spec->name);
         if (pod_event_append_at(s->pod_fd, type, reason, object, "kubelet", msg, &err) < 0)
                 pfs_log(LOG_WARNING, "event %s: %s", reason, err.msg);
         pfs_log(LOG_INFO, "%s %s %s: %s", type, reason, object, msg);

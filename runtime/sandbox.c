@@ -87,12 +87,15 @@ static int spec_load(struct sbx *s, struct pfs_error *err)
 
 static void ctrs_init(struct sbx *s)
 {
-        s->n_ctrs = s->spec->n_containers;
+        size_t n_init = s->spec->n_init_containers;
+
+        s->n_ctrs = n_init + s->spec->n_containers;
         s->ctrs = xcalloc(s->n_ctrs ? s->n_ctrs : 1, sizeof(*s->ctrs));
         for (size_t i = 0; i < s->n_ctrs; i++) {
                 struct ctr *c = &s->ctrs[i];
 
-                c->spec = &s->spec->containers[i];
+                c->is_init = i < n_init;
+                c->spec = c->is_init ? &s->spec->init_containers[i] : &s->spec->containers[i - n_init];
                 c->name = c->spec->name;
                 c->state = CS_CREATING;
                 c->pidfd_w.fd = c->timer_w.fd = c->out.w.fd = c->err.w.fd = -1;
@@ -196,6 +199,9 @@ static int sandbox_start(struct sbx *s, const char *state_dir, const char *uid, 
         }
         s->volumes_dir = xasprintf("%s/pods/%s/volumes", s->state_dir, s->uid);
         s->status = pod_status_new(s->spec, pfs_now_realtime_ns());
+        if (s->spec->n_init_containers > 0)
+                pod_status_set_init_containers(s->status, s->spec->init_containers,
+                                               s->spec->n_init_containers);
         ctrs_init(s);
         status_resume(s);
         sbx_publish(s);
@@ -217,7 +223,6 @@ static void sandbox_free(struct sbx *s)
                 logs_drain_close(s, c);
                 sbx_watch_remove(s, &c->pidfd_w);
                 sbx_watch_remove(s, &c->timer_w);
-                free(c->image_id);
                 free(c->msg);
         }
         free(s->ctrs);
@@ -300,7 +305,7 @@ static int sandbox_child(const char *state_dir, const char *uid, int ready_fd)
         }
         notify(ready_fd, 'R', "");
         pfs_log(LOG_INFO, "pod %s: sandbox running", s.pod_ref);
-        sup_start_all(&s);
+        sup_advance(&s);
         if (!s.done && s.meta->deletion_ns != 0)
                 term_begin(&s, s.meta->deletion_grace_seconds, true);
         if (!s.done)

@@ -45,6 +45,7 @@ enum ctr_sup_event {
         EV_EXIT,                /* main process reaped */
         EV_TIMER,               /* back-off timer fired */
         EV_DELETE,              /* pod termination began */
+        EV_SKIP,                /* an init container failed for good: never start */
         EV__MAX,
 };
 
@@ -60,13 +61,13 @@ struct log_stream {
 struct ctr {
         const struct pod_container *spec;
         char *name;
+        bool is_init;           /* spec.initContainers: run in order, each to completion */
         enum ctr_sup_state state;
         pid_t pid;              /* 0 when no process */
         struct sbx_watch pidfd_w;
         struct sbx_watch timer_w;
         struct log_stream out, err;
         int log_fd;             /* current run's CRI log file, -1 when none */
-        char *image_id;
         int64_t started_mono;   /* monotonic start of the current run */
         struct pod_backoff backoff;
         int64_t pull_delay_ns;  /* image pull back-off */
@@ -124,7 +125,7 @@ int sbx_loop_run(struct sbx *s);
 
 /* supervise.c */
 void sup_dispatch(struct sbx *s, struct ctr *c, enum ctr_sup_event ev);
-void sup_start_all(struct sbx *s);
+void sup_advance(struct sbx *s);      /* start what is due: the next init container, or the app containers */
 void sup_reap(struct sbx *s);
 void sup_reap_watch(struct sbx *s, struct sbx_watch *w, uint32_t events);
 void sup_timer_watch(struct sbx *s, struct sbx_watch *w, uint32_t events);

@@ -28,6 +28,7 @@ static enum ctr_sup_state act_exited(struct sbx *s, struct ctr *c, enum ctr_sup_
 static enum ctr_sup_state act_kill(struct sbx *s, struct ctr *c, enum ctr_sup_event *ret_ev);
 static enum ctr_sup_state act_killed(struct sbx *s, struct ctr *c, enum ctr_sup_event *ret_ev);
 static enum ctr_sup_state act_abandon(struct sbx *s, struct ctr *c, enum ctr_sup_event *ret_ev);
+static enum ctr_sup_state act_skip(struct sbx *s, struct ctr *c, enum ctr_sup_event *ret_ev);
 
 #define T(a, n) {a, n}
 #define KEEP CS__MAX
@@ -38,6 +39,7 @@ static const struct sup_transition sup_table[CS__MAX][EV__MAX] = {
                 [EV_START_FAILED] = T(act_start_failed, KEEP),      /* CRASH_BACKOFF | CREATING | EXITED */
                 [EV_PULL_FAILED] = T(act_pull_failed, CS_PULL_ERROR),
                 [EV_DELETE] = T(act_abandon, CS_STOPPED),
+                [EV_SKIP] = T(act_skip, CS_EXITED),
         },
         [CS_RUNNING] = {
                 [EV_EXIT] = T(act_exited, KEEP),                    /* CRASH_BACKOFF | CREATING | EXITED */
@@ -70,7 +72,7 @@ static const char *const state_names[CS__MAX] = {
 static const char *const event_names[EV__MAX] = {
         [EV_NONE] = "none", [EV_START] = "start", [EV_START_OK] = "start-ok",
         [EV_START_FAILED] = "start-failed", [EV_PULL_FAILED] = "pull-failed", [EV_EXIT] = "exit",
-        [EV_TIMER] = "timer", [EV_DELETE] = "delete",
+        [EV_TIMER] = "timer", [EV_DELETE] = "delete", [EV_SKIP] = "skip",
 };
 
 const char *sup_state_name(enum ctr_sup_state st)
@@ -106,8 +108,11 @@ void sup_dispatch(struct sbx *s, struct ctr *c, enum ctr_sup_event ev)
                 s->status_dirty = true;
                 ev = follow;
         }
-        if (sup_state_is_final(c->state))
+        if (sup_state_is_final(c->state)) {
+                if (c->is_init)
+                        sup_advance(s);
                 term_check_done(s);
+        }
 }
 
 /* ---- container status helpers ---- */
@@ -215,7 +220,7 @@ static enum ctr_sup_state act_started(struct sbx *s, struct ctr *c, enum ctr_sup
         struct ctr_status *cs = cstat(s, c);
 
         ctr_state_set_running(&cs->state, pfs_now_realtime_ns());
-        cs->ready = true;       /* no readiness probe: ready while running */
+        cs->ready = !c->is_init; /* no readiness probe: ready while running; init: once done */
         cs->started = true;
         cs->pid = c->pid;
         s->sandbox_dirty = true;
@@ -235,7 +240,8 @@ static enum ctr_sup_state decide_restart(struct sbx *s, struct ctr *c, int32_t c
 
         switch (s->spec->restart_policy) {
         case POD_RESTART_ALWAYS:
-                restart = true;
+                /* An init container that succeeded is done, whatever the policy. */
+                restart = !c->is_init || code != 0;
                 break;
         case POD_RESTART_ON_FAILURE:
                 restart = code != 0;
@@ -325,7 +331,16 @@ static enum ctr_sup_state act_exited(struct sbx *s, struct ctr *c, enum ctr_sup_
         int32_t code;
 
         record_exit(s, c, &code);
+        if (c->is_init && code == 0)
+                cstat(s, c)->ready = true;
         return decide_restart(s, c, code, ret_ev);
+}
+
+/* App containers of a pod whose init container failed for good: they never
+ * run and keep waiting with PodInitializing, as kubelet shows them. */
+static enum ctr_sup_state act_skip(struct sbx *s, struct ctr *c, enum ctr_sup_event *ret_ev)
+{
+        return KEEP;
 }
 
 static enum ctr_sup_state act_killed(struct sbx *s, struct ctr *c, enum ctr_sup_event *ret_ev)
@@ -393,7 +408,10 @@ static enum ctr_sup_state act_abandon(struct sbx *s, struct ctr *c, enum ctr_sup
         struct ctr_status *cs = cstat(s, c);
 
         sbx_timer_disarm(s, &c->timer_w);
-        if (cs->last_state.kind == CTR_STATE_TERMINATED) {
+        if (cs->state.kind == CTR_STATE_WAITING && cs->state.reason &&
+            strcmp(cs->state.reason, "PodInitializing") == 0) {
+                /* never got its turn: stays as kubelet shows it */
+        } else if (cs->last_state.kind == CTR_STATE_TERMINATED) {
                 ctr_state_copy(&cs->state, &cs->last_state);
                 ctr_state_clear(&cs->last_state);
         } else if (cs->state.kind != CTR_STATE_TERMINATED) {
@@ -455,10 +473,36 @@ void sup_reap(struct sbx *s)
         }
 }
 
-void sup_start_all(struct sbx *s)
+static bool init_succeeded(struct sbx *s, struct ctr *c)
 {
+        struct ctr_status *cs = cstat(s, c);
+
+        return c->state == CS_EXITED && cs->state.kind == CTR_STATE_TERMINATED && cs->state.exit_code == 0;
+}
+
+void sup_advance(struct sbx *s)
+{
+        if (s->done || s->terminating)
+                return;
+        for (size_t i = 0; i < s->n_ctrs; i++) {
+                struct ctr *c = &s->ctrs[i];
+
+                if (!c->is_init)
+                        break;
+                if (init_succeeded(s, c))
+                        continue;
+                if (c->state == CS_EXITED) {
+                        /* failed and not to be restarted: nothing after it runs */
+                        for (size_t j = i + 1; j < s->n_ctrs; j++)
+                                sup_dispatch(s, &s->ctrs[j], EV_SKIP);
+                } else if (c->state == CS_CREATING) {
+                        sup_dispatch(s, c, EV_START);
+                }
+                term_check_done(s);
+                return;
+        }
         for (size_t i = 0; i < s->n_ctrs; i++)
-                if (s->ctrs[i].state == CS_CREATING)
+                if (!s->ctrs[i].is_init && s->ctrs[i].state == CS_CREATING)
                         sup_dispatch(s, &s->ctrs[i], EV_START);
         term_check_done(s);
 }
@@ -495,6 +539,11 @@ void sup_resume(struct sbx *s, struct pod_status *prev)
                         continue; /* waiting: start as usual */
                 }
                 code = cs->state.exit_code;
+                if (c->is_init && code == 0) {
+                        cs->ready = true;
+                        c->state = CS_EXITED;
+                        continue;
+                }
                 again = s->spec->restart_policy == POD_RESTART_ALWAYS ||
                         (s->spec->restart_policy == POD_RESTART_ON_FAILURE && code != 0);
                 if (again) {

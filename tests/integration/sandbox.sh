@@ -228,6 +228,96 @@ check "... before the grace (${dt} ms)" [ "$dt" -lt 4000 ]
 is "$(st "$uid" '.containerStatuses[] | select(.name=="a") | .state.terminated.exitCode')" 143 "a: exitCode 143"
 check "no process of the pod left (pause included)" retry_until 5 no_pod_left "$uid"
 
+# ---- 4d. init containers: in order, each to completion; a failure stops the pod ----------
+
+uid=$(new_pod init <<'EOF'
+apiVersion: v1
+kind: Pod
+metadata:
+  name: init
+spec:
+  restartPolicy: Never
+  initContainers:
+  - name: first
+    image: busybox
+    command: ["sh", "-c", "sleep 0.3; echo one > /work/order"]
+    volumeMounts: [{name: w, mountPath: /work}]
+  - name: second
+    image: busybox
+    command: ["sh", "-c", "echo two >> /work/order"]
+    volumeMounts: [{name: w, mountPath: /work}]
+  containers:
+  - name: app
+    image: busybox
+    command: ["sh", "-c", "cat /work/order"]
+    volumeMounts: [{name: w, mountPath: /work}]
+  volumes:
+  - name: w
+    emptyDir: {}
+EOF
+)
+start "$uid"
+check "while the first init container runs: app waits PodInitializing" \
+        wait_st "$uid" '.containerStatuses[0].state.waiting.reason' PodInitializing 2
+check "init pod finishes" wait_finished "$uid"
+is "$(st "$uid" .phase)" Succeeded "init pod: Succeeded"
+is "$(st "$uid" '[.initContainerStatuses[] | .state.terminated.reason] | join(",")')" "Completed,Completed" \
+        "both init containers Completed"
+is "$(st "$uid" '[.initContainerStatuses[] | .ready] | all')" true "completed init containers are ready"
+check "app ran after both, in order" grep -qz 'stdout F one.*stdout F two' "$(logf "$uid" init app 0)"
+check "events name spec.initContainers{first}" grep -qP '\tStarted\tspec.initContainers\{first\}\t' "$STATE/pods/$uid/events"
+
+uid=$(new_pod initfail <<'EOF'
+apiVersion: v1
+kind: Pod
+metadata:
+  name: initfail
+spec:
+  restartPolicy: Never
+  initContainers:
+  - name: bad
+    image: busybox
+    command: ["sh", "-c", "exit 4"]
+  containers:
+  - name: app
+    image: busybox
+    command: ["sh", "-c", "echo should not run"]
+EOF
+)
+start "$uid"
+check "failed init container (Never) finishes the pod" wait_finished "$uid"
+is "$(st "$uid" .phase)" Failed "failed init: Failed"
+is "$(st "$uid" '.initContainerStatuses[0].state.terminated.exitCode')" 4 "init exitCode 4"
+is "$(st "$uid" '.containerStatuses[0].state.waiting.reason')" PodInitializing "app never ran (PodInitializing)"
+check "no app log" [ ! -e "$(logf "$uid" initfail app 0)" ]
+
+uid=$(new_pod initretry <<'EOF'
+apiVersion: v1
+kind: Pod
+metadata:
+  name: initretry
+spec:
+  initContainers:
+  - name: flaky
+    image: busybox
+    command: ["sh", "-c", "if [ -e /w/x ]; then exit 0; fi; touch /w/x; exit 1"]
+    volumeMounts: [{name: w, mountPath: /w}]
+  containers:
+  - name: app
+    image: busybox
+    command: ["sleep", "1000"]
+  volumes:
+  - name: w
+    emptyDir: {}
+EOF
+)
+start "$uid"
+check "failed init container restarted (Always), then the app runs" wait_st "$uid" .phase Running 10
+is "$(st "$uid" '.initContainerStatuses[0].restartCount')" 1 "init restartCount 1"
+delete "$uid" 0
+check "deleted" wait_finished "$uid" 5
+check "no process of the pod left" retry_until 5 no_pod_left "$uid"
+
 # ---- 5. missing image: ErrImagePull, ImagePullBackOff, then it appears ----------------
 
 uid=$(spec noimg Always 30 "app|later|$(sh_cmd 'sleep 1000')" | new_pod noimg)
