@@ -1,7 +1,9 @@
 #!/bin/bash
 # The tree mechanics of the daemon: namespaces, placeholder pods, rejected
 # manifests (close fails, .last-error says why), the usual writers, sizes,
-# inotify on pod and namespace dirs, rmdir that returns at once, delete/wait.
+# inotify on pod and namespace dirs, rmdir that returns at once, delete/wait,
+# logs (tail -f, poll), restart of the daemon.
+# timeout: 120
 . "$(dirname "$0")/lib.sh"
 
 podfs_setup
