@@ -230,6 +230,7 @@ static void sandbox_free(struct sbx *s)
         sbx_watch_remove(s, &s->ino_w);
         sbx_watch_remove(s, &s->grace_w);
         sbx_watch_remove(s, &s->pause_w);
+        sbx_watch_remove(s, &s->deadline_w);
         if (s->cg)
                 pod_cgroup_free(s->cg);
         pod_status_free(s->status);
@@ -286,7 +287,7 @@ static int sandbox_child(const char *state_dir, const char *uid, int ready_fd)
         int r;
 
         block_signals_early();
-        s.sig_w.fd = s.ino_w.fd = s.grace_w.fd = s.pause_w.fd = -1;
+        s.sig_w.fd = s.ino_w.fd = s.grace_w.fd = s.pause_w.fd = s.deadline_w.fd = -1;
         s.ns.pause_pidfd = -1;
         r = sandbox_start(&s, state_dir, uid, &err);
         if (r == -EBUSY) {
@@ -305,6 +306,7 @@ static int sandbox_child(const char *state_dir, const char *uid, int ready_fd)
         }
         notify(ready_fd, 'R', "");
         pfs_log(LOG_INFO, "pod %s: sandbox running", s.pod_ref);
+        term_deadline_arm(&s);
         sup_advance(&s);
         if (!s.done && s.meta->deletion_ns != 0)
                 term_begin(&s, s.meta->deletion_grace_seconds, true);

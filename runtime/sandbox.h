@@ -94,10 +94,11 @@ struct sbx {
         char *volumes_dir;      /* absolute STATE/pods/<uid>/volumes */
         char *pod_ref;          /* "web_default(UID)" as kubelet prints pods */
         char starttime[32];     /* our /proc/self/stat field 22 */
-        struct sbx_watch sig_w, ino_w, grace_w, pause_w;
+        struct sbx_watch sig_w, ino_w, grace_w, pause_w, deadline_w;
         bool started;           /* startup complete: containers may be judged */
         bool terminating;       /* termination began: no more starts */
         bool deletion;          /* ... because deletion was requested (meta) */
+        bool deadline_exceeded; /* ... because activeDeadlineSeconds passed */
         int64_t grace_deadline; /* monotonic ns; 0 = none */
         bool grace_expired;
         bool finishing;         /* waiting for the pause process before finishing */
@@ -144,6 +145,7 @@ char *logs_termination_message(struct sbx *s, struct ctr *c, int32_t restart_cou
 void term_begin(struct sbx *s, int64_t grace_seconds, bool deletion);
 void term_meta_changed(struct sbx *s);
 void term_check_done(struct sbx *s);
+void term_deadline_arm(struct sbx *s);  /* activeDeadlineSeconds, counted from status.startTime */
 
 /* publish.c */
 void sbx_publish(struct sbx *s);        /* status.json (+ sandbox file when dirty) */

@@ -113,7 +113,7 @@ static const char *terminal_phase(struct sbx *s)
 static void finish(struct sbx *s)
 {
         struct pfs_error err = {0};
-        bool finished = s->deletion || !s->terminating;
+        bool finished = s->deletion || s->deadline_exceeded || !s->terminating;
 
         if (s->cg) {
                 if (pod_cgroup_kill_all(s->cg, &err) < 0)
@@ -121,7 +121,8 @@ static void finish(struct sbx *s)
                 pod_cgroup_remove(s->cg);
         }
         sbx_timer_disarm(s, &s->grace_w);
-        if (s->deletion)
+        sbx_timer_disarm(s, &s->deadline_w);
+        if (s->deletion && !s->deadline_exceeded)
                 s->final_phase = terminal_phase(s);
         s->sandbox_dirty = true;
         sbx_publish(s);
@@ -152,4 +153,40 @@ void term_check_done(struct sbx *s)
                 return; /* sup_reap calls back when it is gone */
         }
         finish(s);
+}
+
+#define DEADLINE_MSG "Pod was active on the node longer than the specified deadline"
+
+static void on_deadline(struct sbx *s, struct sbx_watch *w, uint32_t events)
+{
+        uint64_t ticks;
+
+        if (read(w->fd, &ticks, sizeof(ticks)) != (ssize_t)sizeof(ticks))
+                return;
+        sbx_timer_disarm(s, w);
+        if (s->terminating)
+                return;
+        /* kubelet: the pod fails at once; its containers stop with the pod's grace. */
+        s->deadline_exceeded = true;
+        free(s->status->reason);
+        free(s->status->message);
+        s->status->reason = xstrdup("DeadlineExceeded");
+        s->status->message = xstrdup(DEADLINE_MSG);
+        s->final_phase = "Failed";
+        sbx_event(s, NULL, "Warning", "DeadlineExceeded", DEADLINE_MSG);
+        term_begin(s, s->spec->termination_grace_period_seconds, false);
+}
+
+void term_deadline_arm(struct sbx *s)
+{
+        struct pfs_error err = {0};
+        int64_t left;
+
+        if (s->spec->active_deadline_seconds < 0)
+                return;
+        left = s->spec->active_deadline_seconds * NSEC - (pfs_now_realtime_ns() - s->status->start_time);
+        if (left < 0)
+                left = 0;
+        if (sbx_timer_arm(s, &s->deadline_w, pfs_now_monotonic_ns() + left, on_deadline, NULL, &err) < 0)
+                pfs_log(LOG_ERR, "activeDeadlineSeconds: %s", err.msg);
 }

@@ -318,6 +318,15 @@ delete "$uid" 0
 check "deleted" wait_finished "$uid" 5
 check "no process of the pod left" retry_until 5 no_pod_left "$uid"
 
+# ---- 4e. activeDeadlineSeconds: the pod fails, its containers stop -------------------
+
+uid=$(spec deadline Always 1 'app|busybox|["sleep","1000"]' | sed 's/^spec:$/spec:\n  activeDeadlineSeconds: 1/' | new_pod deadline)
+start "$uid"
+check "deadline pod finishes after deadline + grace" wait_finished "$uid" 6
+is "$(st "$uid" '[.phase, .reason] | join(" ")')" "Failed DeadlineExceeded" "phase Failed, reason DeadlineExceeded"
+check "DeadlineExceeded event" grep -qP '\tWarning\tDeadlineExceeded\tpod/deadline\tkubelet\tPod was active on the node longer than the specified deadline$' "$STATE/pods/$uid/events"
+check "no process of the pod left" retry_until 5 no_pod_left "$uid"
+
 # ---- 5. missing image: ErrImagePull, ImagePullBackOff, then it appears ----------------
 
 uid=$(spec noimg Always 30 "app|later|$(sh_cmd 'sleep 1000')" | new_pod noimg)
