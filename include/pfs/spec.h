@@ -155,10 +155,18 @@ void pod_spec_free_array(struct pod_spec **pods, size_t n);
  * ValidatePod, in its words):
  *  - a field Kubernetes does not know: 'unknown field "spec.containers[0].imag"'
  *    (such a manifest, or one with a wrong type, is not validated further);
- *  - a Kubernetes field podfs does not implement (initContainers, probes,
- *    resources, securityContext, env valueFrom, volume kinds other than
- *    emptyDir/hostPath, ...): "PATH: Forbidden: not supported by podfs yet",
- *    unless its value is empty (null, false, 0, "", {}, []) or the default;
+ *  - a Kubernetes field podfs does not implement (resources, securityContext,
+ *    env valueFrom, volume kinds other than emptyDir/hostPath, sidecars (an
+ *    init container's restartPolicy), lifecycle.stopSignal, ...):
+ *    "PATH: Forbidden: not supported by podfs yet", unless its value is empty
+ *    (null, false, 0, "", {}, []) or the default;
+ *  - hooks and probes follow the API server's rules (one handler type; ports
+ *    1-65535 or an IANA service name, not checked against the container's
+ *    ports; probe periods and thresholds >= 0 with 0 meaning the default;
+ *    liveness/startup successThreshold 1; no terminationGracePeriodSeconds on
+ *    readiness probes; sleep between 0 and the pod's grace; no hooks or probes
+ *    on init containers); one exception: a tcpSocket hook, which Kubernetes
+ *    accepts but never runs successfully, is refused;
  *  - fields podfs assigns (uid, creationTimestamp, resourceVersion, ...): only
  *    empty values ("creationTimestamp: null" as kubectl writes it); a top-level
  *    status of any content is ignored, as on create. */
