@@ -33,10 +33,10 @@ struct pod_port {
 
 /* A hook's or probe's action (the API server's LifecycleHandler / ProbeHandler). */
 enum pod_handler_kind {
-        POD_HANDLER_NONE,
+        POD_HANDLER_NONE,       /* zero value; never in an accepted spec */
         POD_HANDLER_EXEC,
         POD_HANDLER_HTTP_GET,
-        POD_HANDLER_TCP_SOCKET,
+        POD_HANDLER_TCP_SOCKET, /* probes only (refused in hooks: Kubernetes never runs it there) */
         POD_HANDLER_SLEEP,      /* lifecycle hooks only */
         POD_HANDLER_GRPC,       /* probes only */
 };
@@ -47,8 +47,8 @@ struct pod_handler {
         char **command;
         size_t n_command;
         /* httpGet, tcpSocket: port by number, or by name (port 0, port_name set);
-         * see pod_handler_port(). host NULL = the pod's IP. */
-        char *path;             /* httpGet; NULL when absent */
+         * see pod_handler_port(). host NULL or "" = the pod's IP. */
+        char *path;             /* httpGet: default "/" */
         char *host;
         char *scheme;           /* httpGet: "HTTP" (default) or "HTTPS" */
         struct pod_kv *headers; /* httpGet httpHeaders (key = name), in order */
@@ -56,9 +56,9 @@ struct pod_handler {
         int32_t port;           /* httpGet, tcpSocket, grpc */
         char *port_name;        /* httpGet, tcpSocket: NULL when port is a number */
         /* sleep */
-        int64_t seconds;
+        int64_t seconds;        /* 0 .. the pod's terminationGracePeriodSeconds */
         /* grpc */
-        char *service;          /* NULL when absent */
+        char *service;          /* grpc: default "" (the server's overall health) */
 };
 
 struct pod_probe {
