@@ -205,7 +205,8 @@ static const struct bad bad_manifests[] = {
         { POD "    livenessProbe:\n      httpGet: {port: 80, scheme: http}\n",
           INVALID(10, "web") "spec.containers[0].livenessProbe.httpGet.scheme: Unsupported value: \"http\": "
                              "supported values: \"HTTP\", \"HTTPS\"" },
-        { POD "    livenessProbe:\n      httpGet:\n        port: 80\n        httpHeaders: [{name: X Probe, value: v}]\n",
+        { POD "    livenessProbe:\n      httpGet:\n        port: 80\n"
+              "        httpHeaders: [{name: X Probe, value: v}]\n",
           INVALID(12, "web") "spec.containers[0].livenessProbe.httpGet.httpHeaders: Invalid value: \"X Probe\": "
                              "a valid HTTP header must consist of alphanumeric characters or '-' (e.g. "
                              "'X-Header-Name', regex used for validation is '[-A-Za-z0-9]+')" },
@@ -231,7 +232,8 @@ static const struct bad bad_manifests[] = {
           INVALID(11, "web") "spec.containers[0].livenessProbe.terminationGracePeriodSeconds: Invalid value: -1: "
                              "must be greater than 0" },
         { POD "    livenessProbe:\n      exec: {command: [x]}\n      timeoutSeconds: 1.5\n",
-          INVALID(11, "web") "spec.containers[0].livenessProbe.timeoutSeconds: Invalid value: 1.5: must be an integer" },
+          INVALID(11, "web") "spec.containers[0].livenessProbe.timeoutSeconds: Invalid value: 1.5: must be an "
+                             "integer" },
         { POD "    livenessProbe: {sleep: {seconds: 1}}\n",
           INVALID(9, "web") "unknown field \"spec.containers[0].livenessProbe.sleep\"" },
         { POD "    lifecycle:\n      postStart: {grpc: {port: 9000}}\n",
@@ -279,9 +281,11 @@ static const struct bad bad_manifests[] = {
           INVALID(6, "web") "spec.initContainers: Invalid value: {\"name\":\"init\"}: must be an array" },
         /* activeDeadlineSeconds. */
         { HDR "  activeDeadlineSeconds: 0\n" CTR,
-          INVALID(6, "web") "spec.activeDeadlineSeconds: Invalid value: 0: must be between 1 and 2147483647, inclusive" },
+          INVALID(6, "web") "spec.activeDeadlineSeconds: Invalid value: 0: must be between 1 and 2147483647, "
+                            "inclusive" },
         { HDR "  activeDeadlineSeconds: -1\n" CTR,
-          INVALID(6, "web") "spec.activeDeadlineSeconds: Invalid value: -1: must be between 1 and 2147483647, inclusive" },
+          INVALID(6, "web") "spec.activeDeadlineSeconds: Invalid value: -1: must be between 1 and 2147483647, "
+                            "inclusive" },
         { HDR "  activeDeadlineSeconds: 2147483648\n" CTR,
           INVALID(6, "web") "spec.activeDeadlineSeconds: Invalid value: 2147483648: must be between 1 and "
                             "2147483647, inclusive" },
