@@ -203,7 +203,7 @@ static int create_pod(struct podfs *fs, const char *ns, const struct pod_spec *s
         e->spec_hidden = false;
         e->tomb = false;
         if (!ref->exists) {
-                e->announce = true;
+                e->announce_until = pfs_now_monotonic_ns() + 2000000000LL;
                 _cleanup_free_ char *rel = xasprintf("%s/%s", ns, spec->name);
                 notifier_queue(fs, NOTIFY_MKDIR, rel);
         }
@@ -824,7 +824,7 @@ int apply_mkdir(struct podfs *fs, fuse_req_t req, struct node *parent, const cha
                 pfs_fsync_dir_at(fs->ns_fd, parent->ns);
                 e = name_ent_get(fs, parent->ns, name, true);
                 e->tomb = false;
-                e->announce = false;
+                e->announce_until = 0;
                 e->spec_hidden = false;
                 *ret_node = tree_pod_node(fs, parent->ns, name);
                 return 0;

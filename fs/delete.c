@@ -230,7 +230,7 @@ void delete_remove_pod(struct podfs *fs, struct pod_rt *p)
                 struct name_ent *e = name_ent_get(fs, p->ns, p->name, true);
 
                 e->tomb = true;
-                e->announce = false;
+                e->announce_until = 0;
                 e->spec_hidden = false;
                 notifier_queue(fs, NOTIFY_RMDIR, idx);
         }

@@ -151,7 +151,8 @@ struct name_ent {
         char *ns, *name;
         unsigned epoch;
         bool spec_hidden;       /* spec.yaml unlinked (install), until re-created */
-        bool announce;          /* the notifier still has to mkdir this pod dir */
+        int64_t announce_until; /* monotonic: the notifier still has to mkdir this pod dir
+                                 * (bounded, so a failed mkdir can't hide the pod from it) */
         bool tomb;              /* gone: the notifier still has to rmdir it */
         struct file_hash *hashes;       /* what watchers were last told, per file */
         size_t n_hashes;

@@ -275,7 +275,7 @@ static void op_mkdir(fuse_req_t req, fuse_ino_t parent, const char *name, mode_t
                 struct pod_ref ref;
 
                 if (e)
-                        e->announce = false;
+                        e->announce_until = 0;
                 if (pod_ref_get(fs, p->ns, name, &ref) < 0) {
                         fuse_reply_err(req, ENOENT);
                         return;

@@ -562,7 +562,7 @@ int tree_lookup(struct podfs *fs, struct node *parent, const char *name, bool no
                         }
                         return -ENOENT;
                 }
-                if (notifier && e && e->announce)
+                if (notifier && e && e->announce_until > pfs_now_monotonic_ns())
                         return -ENOENT;
                 *ret = tree_pod_node(fs, parent->ns, name);
                 return 0;
