@@ -313,6 +313,8 @@ void pod_rt_free(struct pod_rt *p);
 /* Free removed pods (called by the loop between epoll batches). */
 void sandbox_reap_dead(struct podfs *fs);
 void sandbox_free_all(struct podfs *fs);
+/* Every pod's state may have changed (lost inotify events). */
+void sandbox_all_changed(struct podfs *fs);
 char *sandbox_find_binary(void);
 
 /* ---- logs (logs.c) ---- */

@@ -177,7 +177,9 @@ static void ino_ready(struct pfs_watch *w, uint32_t events)
 
                         p += sizeof(*ev) + ev->len;
                         if (ev->mask & IN_Q_OVERFLOW) {
-                                pfs_log(LOG_WARNING, "inotify queue overflow");
+                                /* changes were lost: treat every pod as changed */
+                                pfs_log(LOG_WARNING, "inotify queue overflow; re-reading every pod");
+                                sandbox_all_changed(fs);
                                 continue;
                         }
                         for (struct ino_reg *r = ino_regs; r; r = r->next)

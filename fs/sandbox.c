@@ -202,6 +202,19 @@ struct pod_rt *pod_rt_add(struct podfs *fs, const char *uid, const char *ns, con
         return p;
 }
 
+void sandbox_all_changed(struct podfs *fs)
+{
+        for (struct pod_rt *p = fs->pods, *next; p; p = next) {
+                next = p->next;
+                pod_changed(fs, p);
+                if (pod_file_exists(fs, p->uid, PFS_FINISHED_FILE) && meta_deleted(fs, p) &&
+                    p->state != RT_CLEANUP && p->state != RT_SPAWNING) {
+                        pod_unwatch_pid(p);
+                        pod_remove(fs, p);
+                }
+        }
+}
+
 /* ---- processes ---- */
 
 static int spawn(struct podfs *fs, struct pod_rt *p, bool cleanup, pid_t *ret_pid)
