@@ -6,6 +6,7 @@
 #include <stdlib.h>
 #include <string.h>
 #include <sys/file.h>
+#include <sys/stat.h>
 #include "pfs/store.h"
 #include "pfs/util.h"
 
@@ -139,12 +140,59 @@ static void put_field(struct pfs_buf *b, const char *s, char sep)
         pfs_buf_append(b, &sep, 1);
 }
 
+/* The events file, opened for appending and locked (appenders and the
+ * compaction serialise on flock). An appender that finds the name moved to a
+ * compacted file while it waited retries on the new one. */
+static int events_open_locked(int pod_dirfd, struct pfs_error *err)
+{
+        for (int tries = 0; tries < 16; tries++) {
+                _cleanup_close_ int fd = openat(pod_dirfd, PFS_EVENTS_FILE,
+                                                O_WRONLY | O_CREAT | O_APPEND | O_CLOEXEC | O_NOFOLLOW, 0644);
+                struct stat a, b;
+
+                if (fd < 0)
+                        return pfs_error_set(err, errno, "open '%s'", PFS_EVENTS_FILE);
+                if (flock(fd, LOCK_EX) < 0)
+                        return pfs_error_set(err, errno, "lock '%s'", PFS_EVENTS_FILE);
+                if (fstat(fd, &a) < 0)
+                        return pfs_error_set(err, errno, "stat '%s'", PFS_EVENTS_FILE);
+                if (fstatat(pod_dirfd, PFS_EVENTS_FILE, &b, AT_SYMLINK_NOFOLLOW) == 0 && a.st_ino == b.st_ino &&
+                    a.st_dev == b.st_dev)
+                        return steal_fd(&fd);
+        }
+        return pfs_error_set(err, EAGAIN, "'%s' keeps being replaced", PFS_EVENTS_FILE);
+}
+
+/* Keep the newest records (from a line start) once the file grew past the
+ * bound, like the API server's event TTL keeps a pod's events bounded. The
+ * caller holds the lock on the current file. */
+static void events_compact(int pod_dirfd, int fd)
+{
+        _cleanup_free_ char *text = NULL;
+        struct pfs_error err = {0};
+        struct stat st;
+        const char *keep;
+        size_t len;
+
+        if (fstat(fd, &st) < 0 || st.st_size <= POD_EVENTS_MAX_BYTES)
+                return;
+        if (pfs_read_file_at(pod_dirfd, PFS_EVENTS_FILE, &text, &len, &err) < 0 || len <= POD_EVENTS_KEEP_BYTES)
+                return;
+        keep = memchr(text + len - POD_EVENTS_KEEP_BYTES, '\n', POD_EVENTS_KEEP_BYTES);
+        if (!keep)
+                return;
+        keep++;
+        if (pfs_write_file_atomic_at(pod_dirfd, PFS_EVENTS_FILE, keep, len - (size_t)(keep - text), 0644, &err) < 0)
+                pfs_log(LOG_WARNING, "compact events: %s", err.msg);
+}
+
 int pod_event_append_at(int pod_dirfd, const char *type, const char *reason, const char *object,
                         const char *source, const char *message, struct pfs_error *err)
 {
+        _cleanup_close_ int fd = -1;
         struct pfs_buf b = {0};
         char ts[40];
-        int r;
+        int r = 0;
 
         pfs_time_format(pfs_now_realtime_ns(), true, ts);
         put_field(&b, ts, '\t');
@@ -152,8 +200,32 @@ int pod_event_append_at(int pod_dirfd, const char *type, const char *reason, con
         put_field(&b, reason, '\t');
         put_field(&b, object, '\t');
         put_field(&b, source, '\t');
-        put_field(&b, message, '\n');
-        r = pfs_append_file_at(pod_dirfd, PFS_EVENTS_FILE, b.data, b.len, err);
+        /* events.k8s.io: a note is at most 1 kB */
+        {
+                _cleanup_free_ char *m = xstrndup(message ? message : "", POD_EVENT_MAX_MESSAGE);
+
+                put_field(&b, m, '\n');
+        }
+        fd = events_open_locked(pod_dirfd, err);
+        if (fd < 0) {
+                pfs_buf_free(&b);
+                return fd;
+        }
+        for (size_t off = 0; off < b.len;) {
+                ssize_t n = write(fd, b.data + off, b.len - off);
+
+                if (n < 0 && errno == EINTR)
+                        continue;
+                if (n < 0) {
+                        r = pfs_error_set(err, errno, "append to '%s'", PFS_EVENTS_FILE);
+                        break;
+                }
+                off += (size_t)n;
+        }
+        if (r == 0 && fdatasync(fd) < 0)
+                r = pfs_error_set(err, errno, "append to '%s'", PFS_EVENTS_FILE);
+        if (r == 0)
+                events_compact(pod_dirfd, fd);
         pfs_buf_free(&b);
         return r;
 }

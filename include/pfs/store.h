@@ -53,7 +53,13 @@ struct pod_event {
         char *source;           /* "kubelet" or "podfs" */
         char *message;
 };
-/* Append one event record (a single write, tabs/newlines in fields become spaces). */
+/* Append one event record (a single write, tabs/newlines in fields become
+ * spaces, the message cut at 1 kB as events.k8s.io does). The file is
+ * bounded: past POD_EVENTS_MAX_BYTES it is replaced (atomically, under
+ * flock with the appenders) by its newest POD_EVENTS_KEEP_BYTES of records. */
+#define POD_EVENT_MAX_MESSAGE 1024
+#define POD_EVENTS_MAX_BYTES (256 * 1024)
+#define POD_EVENTS_KEEP_BYTES (128 * 1024)
 int pod_event_append_at(int pod_dirfd, const char *type, const char *reason, const char *object,
                         const char *source, const char *message, struct pfs_error *err);
 int pod_events_read_at(int pod_dirfd, struct pod_event **ret_events, size_t *ret_n, struct pfs_error *err);

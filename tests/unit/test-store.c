@@ -116,6 +116,43 @@ static void test_events_concurrent(int dfd)
         pod_events_free(ev, n);
 }
 
+/* The file stays bounded: concurrent writers keep their records whole across
+ * compactions, the newest records survive, long messages are cut at 1 kB. */
+static void test_events_bounded(int dfd)
+{
+        char big[4000];
+        struct pod_event *ev = NULL;
+        struct stat st;
+        size_t n = 0, bad = 0;
+        int status, ok = 0;
+
+        unlinkat(dfd, "events", 0);
+        memset(big, 'x', sizeof(big) - 1);
+        big[sizeof(big) - 1] = '\0';
+        for (int p = 0; p < 3; p++) {
+                pid_t pid = fork();
+
+                if (pid == 0) {
+                        for (int i = 0; i < 400; i++)
+                                pod_event_append_at(dfd, "Warning", "Unhealthy", "spec.containers{app}", "kubelet",
+                                                    big, NULL);
+                        _exit(0);
+                }
+        }
+        while (wait(&status) > 0)
+                ok += WIFEXITED(status) && WEXITSTATUS(status) == 0;
+        tap_is_int(ok, 3, "bounded: 3 writers done");
+        pod_event_append_at(dfd, "Normal", "Killing", "spec.containers{app}", "kubelet", "the newest", NULL);
+        tap_ok(fstatat(dfd, "events", &st, 0) == 0 && st.st_size <= POD_EVENTS_MAX_BYTES,
+               "bounded: events file at most %d bytes (%lld)", POD_EVENTS_MAX_BYTES, (long long)st.st_size);
+        pod_events_read_at(dfd, &ev, &n, NULL);
+        for (size_t i = 0; i + 1 < n; i++)
+                bad += strlen(ev[i].message) != POD_EVENT_MAX_MESSAGE;
+        tap_ok(n > 100 && bad == 0, "bounded: %zu whole records, messages cut at 1 kB", n);
+        tap_is_str(n ? ev[n - 1].message : "", "the newest", "bounded: the newest record kept");
+        pod_events_free(ev, n);
+}
+
 static void test_sandbox(int dfd)
 {
         struct pod_sandbox_file f = {.pid = 4242, .starttime = 777};
@@ -159,6 +196,7 @@ int main(void)
         test_meta(dfd);
         test_events(dfd);
         test_events_concurrent(dfd);
+        test_events_bounded(dfd);
         test_sandbox(dfd);
         tap_is_str(logdir, "default_web_u-1", "log dir name");
         pfs_rm_rf_at(AT_FDCWD, dir, NULL);
