@@ -100,6 +100,7 @@ static void ctrs_init(struct sbx *s)
                 c->state = CS_CREATING;
                 c->pidfd_w.fd = c->timer_w.fd = c->out.w.fd = c->err.w.fd = -1;
                 c->log_fd = -1;
+                health_ctr_init(s, c);
         }
 }
 
@@ -220,6 +221,7 @@ static void sandbox_free(struct sbx *s)
         for (size_t i = 0; i < s->n_ctrs; i++) {
                 struct ctr *c = &s->ctrs[i];
 
+                health_ctr_free(s, c);
                 logs_drain_close(s, c);
                 sbx_watch_remove(s, &c->pidfd_w);
                 sbx_watch_remove(s, &c->timer_w);

@@ -50,6 +50,7 @@ enum ctr_sup_event {
 };
 
 struct ctr;
+struct ctr_health;
 
 struct log_stream {
         struct sbx_watch w;     /* read end of the pipe (non-blocking) */
@@ -74,6 +75,7 @@ struct ctr {
         bool has_run;           /* a previous instance existed (restartCount grows on the next start) */
         int wait_status;        /* raw status of the last exit */
         char *msg;              /* message of the last start/pull failure */
+        struct ctr_health *health; /* probes and hooks (health.c) */
 };
 
 struct sbx {
@@ -145,7 +147,17 @@ char *logs_termination_message(struct sbx *s, struct ctr *c, int32_t restart_cou
 void term_begin(struct sbx *s, int64_t grace_seconds, bool deletion);
 void term_meta_changed(struct sbx *s);
 void term_check_done(struct sbx *s);
+void term_grace_at_least(struct sbx *s, int64_t left_ns); /* extend the grace so left_ns remain */
 void term_deadline_arm(struct sbx *s);  /* activeDeadlineSeconds, counted from status.startTime */
+
+/* health.c: probes and lifecycle hooks of one container */
+void health_ctr_init(struct sbx *s, struct ctr *c);
+void health_ctr_free(struct sbx *s, struct ctr *c);
+void health_started(struct sbx *s, struct ctr *c);     /* sets ready/started, starts probes, postStart */
+void health_stopped(struct sbx *s, struct ctr *c);     /* the run ended: probes and hooks stop */
+/* Termination of a running container: true when a preStop hook runs (it sends
+ * SIGTERM when done), false when the caller signals now. */
+bool health_pre_stop(struct sbx *s, struct ctr *c);
 
 /* publish.c */
 void sbx_publish(struct sbx *s);        /* status.json (+ sandbox file when dirty) */

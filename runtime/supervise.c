@@ -7,6 +7,7 @@
 #include <sys/syscall.h>
 #include <sys/wait.h>
 #include <sys/epoll.h>
+#include "handler.h"
 #include "sandbox.h"
 
 /* An action returns the next state; CS__MAX keeps the table's target.
@@ -220,11 +221,10 @@ static enum ctr_sup_state act_started(struct sbx *s, struct ctr *c, enum ctr_sup
         struct ctr_status *cs = cstat(s, c);
 
         ctr_state_set_running(&cs->state, pfs_now_realtime_ns());
-        cs->ready = !c->is_init; /* no readiness probe: ready while running; init: once done */
-        cs->started = true;
         cs->pid = c->pid;
         s->sandbox_dirty = true;
         sbx_event(s, c, "Normal", "Started", "Started container %s", c->name);
+        health_started(s, c);
         return KEEP;
 }
 
@@ -278,6 +278,7 @@ static void run_ended(struct sbx *s, struct ctr *c)
         struct pfs_error err = {0};
 
         /* What the main process left behind (shared pid namespace) goes with it, as with runc. */
+        health_stopped(s, c);
         if (s->cg && pod_cgroup_kill_child(s->cg, c->name, &err) < 0)
                 pfs_log(LOG_WARNING, "container '%s': %s", c->name, err.msg);
         logs_drain_close(s, c);
@@ -397,6 +398,8 @@ static enum ctr_sup_state act_kill(struct sbx *s, struct ctr *c, enum ctr_sup_ev
         int sig = s->grace_deadline <= pfs_now_monotonic_ns() ? SIGKILL : SIGTERM;
 
         sbx_event(s, c, "Normal", "Killing", "Stopping container %s", c->name);
+        if (sig == SIGTERM && health_pre_stop(s, c))
+                return KEEP; /* SIGTERM follows the hook */
         if (syscall(SYS_pidfd_send_signal, c->pidfd_w.fd, sig, NULL, 0) < 0 && kill(c->pid, sig) < 0)
                 pfs_log(LOG_WARNING, "container '%s': signal %d: %m", c->name, sig);
         return KEEP;
@@ -468,7 +471,7 @@ void sup_reap(struct sbx *s)
                         sup_dispatch(s, c, EV_EXIT);
                         break;
                 }
-                if (!known)
+                if (!known && !handler_reaped(s, pid, wstatus))
                         pfs_log(LOG_DEBUG, "reaped unknown process %d", (int)pid);
         }
 }

@@ -53,6 +53,16 @@ static void grace_arm(struct sbx *s)
         }
 }
 
+void term_grace_at_least(struct sbx *s, int64_t left_ns)
+{
+        int64_t now = pfs_now_monotonic_ns();
+
+        if (!s->terminating || s->grace_expired || s->grace_deadline - now >= left_ns)
+                return;
+        s->grace_deadline = now + left_ns;
+        grace_arm(s);
+}
+
 void term_begin(struct sbx *s, int64_t grace_seconds, bool deletion)
 {
         int64_t deadline;

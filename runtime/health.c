@@ -1,0 +1,226 @@
+/* Probes and lifecycle hooks wired into supervision: startup gates liveness
+ * and readiness, readiness sets `ready`, a liveness/startup failure restarts
+ * the container (per restartPolicy), postStart after Started, preStop before
+ * SIGTERM. The runners themselves live in probe.c, hook.c and handler.c. */
+#include <errno.h>
+#include <signal.h>
+#include <string.h>
+#include <sys/syscall.h>
+#include "hook.h"
+#include "probe.h"
+#include "sandbox.h"
+
+#define NSEC 1000000000LL
+
+struct ctr_health {
+        struct probe probes[PROBE__MAX];
+        bool has[PROBE__MAX];
+        struct hook post_start, pre_stop;
+        struct sbx_watch kill_w;        /* grace of a probe- or hook-triggered kill */
+};
+
+static const struct pod_probe *probe_spec(const struct pod_container *c, enum probe_kind k)
+{
+        switch (k) {
+        case PROBE_STARTUP:
+                return c->startup;
+        case PROBE_LIVENESS:
+                return c->liveness;
+        default:
+                return c->readiness;
+        }
+}
+
+static void signal_main(struct ctr *c, int sig)
+{
+        if (c->pid > 0 && syscall(SYS_pidfd_send_signal, c->pidfd_w.fd, sig, NULL, 0) < 0 &&
+            kill(c->pid, sig) < 0 && errno != ESRCH)
+                pfs_log(LOG_WARNING, "container '%s': signal %d: %m", c->name, sig);
+}
+
+static void on_kill_grace(struct sbx *s, struct sbx_watch *w, uint32_t events)
+{
+        struct ctr *c = w->data;
+        uint64_t ticks;
+
+        if (read(w->fd, &ticks, sizeof(ticks)) != (ssize_t)sizeof(ticks))
+                return;
+        sbx_timer_disarm(s, w);
+        signal_main(c, SIGKILL);
+}
+
+/* kubelet's killContainer for an unhealthy container: SIGTERM, SIGKILL after
+ * the probe's (else the pod's) grace period; the exit then goes through
+ * restartPolicy as any other. */
+static void kill_for_restart(struct sbx *s, struct ctr *c, int64_t grace_s, const char *why)
+{
+        struct ctr_health *h = c->health;
+        struct pfs_error err = {0};
+
+        if (c->state != CS_RUNNING || h->kill_w.fd >= 0)
+                return;
+        if (grace_s < 0)
+                grace_s = s->spec->termination_grace_period_seconds;
+        sbx_event(s, c, "Normal", "Killing", "%s", why);
+        for (int k = 0; k < PROBE__MAX; k++)
+                probe_stop(s, &h->probes[k]);
+        signal_main(c, grace_s > 0 ? SIGTERM : SIGKILL);
+        if (grace_s > 0 &&
+            sbx_timer_arm(s, &h->kill_w, pfs_now_monotonic_ns() + grace_s * NSEC, on_kill_grace, c, &err) < 0) {
+                pfs_log(LOG_ERR, "container '%s': %s", c->name, err.msg);
+                signal_main(c, SIGKILL);
+        }
+}
+
+static void probe_begin(struct sbx *s, struct ctr *c, enum probe_kind k)
+{
+        struct ctr_health *h = c->health;
+        struct pfs_error err = {0};
+
+        if (h->has[k] && probe_start(s, &h->probes[k], c->pid, c->pidfd_w.fd, c->started_mono, &err) < 0)
+                pfs_log(LOG_ERR, "container '%s': %s probe: %s", c->name, probe_kind_name(k), err.msg);
+}
+
+static void on_probe(struct sbx *s, struct probe *p, const struct probe_attempt *a, void *data)
+{
+        struct ctr *c = data;
+        struct ctr_status *cs = pod_status_find(s->status, c->name);
+        _cleanup_free_ char *why = NULL;
+
+        if (a->outcome != HANDLER_OK)
+                sbx_event(s, c, "Warning", "Unhealthy", "%s probe %s: %s", probe_kind_name(p->kind),
+                          a->outcome == HANDLER_ERRORED ? "errored" : "failed", a->message ? a->message : "");
+        if (!a->changed || !cs)
+                return;
+        switch (p->kind) {
+        case PROBE_READINESS:
+                cs->ready = a->result;
+                s->status_dirty = true;
+                break;
+        case PROBE_STARTUP:
+                if (a->result) {
+                        cs->started = true;
+                        s->status_dirty = true;
+                        probe_stop(s, p);
+                        probe_begin(s, c, PROBE_LIVENESS);
+                        probe_begin(s, c, PROBE_READINESS);
+                        break;
+                }
+                /* fallthrough */
+        case PROBE_LIVENESS:
+                if (a->result)
+                        break;
+                why = xasprintf("Container %s failed %s probe, will be restarted", c->name,
+                                p->kind == PROBE_STARTUP ? "startup" : "liveness");
+                kill_for_restart(s, c, p->spec->termination_grace_period_seconds, why);
+                break;
+        default:
+                break;
+        }
+}
+
+static void on_post_start(struct sbx *s, struct hook *k, enum hook_outcome outcome, const char *message,
+                          void *data)
+{
+        struct ctr *c = data;
+        _cleanup_free_ char *why = NULL;
+
+        if (outcome == HOOK_OK)
+                return;
+        sbx_event(s, c, "Warning", "FailedPostStartHook", "%s", message ? message : "");
+        why = xasprintf("FailedPostStartHook");
+        kill_for_restart(s, c, -1, why);
+}
+
+void health_ctr_init(struct sbx *s, struct ctr *c)
+{
+        struct ctr_health *h = xcalloc(1, sizeof(*h));
+
+        for (int k = 0; k < PROBE__MAX; k++) {
+                const struct pod_probe *ps = probe_spec(c->spec, k);
+
+                h->has[k] = ps != NULL && !c->is_init;
+                probe_init(&h->probes[k], k, c->spec, ps, on_probe, c);
+        }
+        hook_init(&h->post_start);
+        hook_init(&h->pre_stop);
+        h->kill_w.fd = -1;
+        c->health = h;
+}
+
+void health_ctr_free(struct sbx *s, struct ctr *c)
+{
+        health_stopped(s, c);
+        free(c->health);
+        c->health = NULL;
+}
+
+void health_started(struct sbx *s, struct ctr *c)
+{
+        struct ctr_health *h = c->health;
+        struct ctr_status *cs = pod_status_find(s->status, c->name);
+        struct pfs_error err = {0};
+
+        /* No probe: started and ready while running (init containers: ready once done). */
+        cs->started = !h->has[PROBE_STARTUP];
+        cs->ready = !c->is_init && !h->has[PROBE_READINESS];
+        if (h->has[PROBE_STARTUP]) {
+                probe_begin(s, c, PROBE_STARTUP);
+        } else {
+                probe_begin(s, c, PROBE_LIVENESS);
+                probe_begin(s, c, PROBE_READINESS);
+        }
+        if (c->spec->post_start &&
+            hook_start(s, &h->post_start, c->spec, c->spec->post_start, s->pod_ref, c->pid, c->pidfd_w.fd, 0,
+                       on_post_start, c, &err) < 0) {
+                sbx_event(s, c, "Warning", "FailedPostStartHook", "%s", err.msg);
+                kill_for_restart(s, c, -1, "FailedPostStartHook");
+        }
+}
+
+void health_stopped(struct sbx *s, struct ctr *c)
+{
+        struct ctr_health *h = c->health;
+
+        if (!h)
+                return;
+        for (int k = 0; k < PROBE__MAX; k++)
+                probe_stop(s, &h->probes[k]);
+        hook_cancel(s, &h->post_start);
+        hook_cancel(s, &h->pre_stop);
+        sbx_timer_disarm(s, &h->kill_w);
+}
+
+static void on_pre_stop(struct sbx *s, struct hook *k, enum hook_outcome outcome, const char *message,
+                        void *data)
+{
+        struct ctr *c = data;
+
+        if (outcome == HOOK_FAILED)
+                sbx_event(s, c, "Warning", "FailedPreStopHook", "%s", message ? message : "");
+        if (c->state != CS_KILLING)
+                return;
+        /* kubelet leaves SIGTERM at least 2 s after preStop. */
+        term_grace_at_least(s, 2 * NSEC);
+        signal_main(c, s->grace_expired ? SIGKILL : SIGTERM);
+}
+
+bool health_pre_stop(struct sbx *s, struct ctr *c)
+{
+        struct ctr_health *h = c->health;
+        struct pfs_error err = {0};
+        int64_t left = s->grace_deadline - pfs_now_monotonic_ns();
+
+        for (int k = 0; k < PROBE__MAX; k++)
+                if (k != PROBE_READINESS)
+                        probe_stop(s, &h->probes[k]);
+        hook_cancel(s, &h->post_start);
+        if (!c->spec->pre_stop || left <= 0)
+                return false;
+        if (hook_start(s, &h->pre_stop, c->spec, c->spec->pre_stop, s->pod_ref, c->pid, c->pidfd_w.fd, left,
+                       on_pre_stop, c, &err) < 0) {
+                sbx_event(s, c, "Warning", "FailedPreStopHook", "%s", err.msg);
+                return false;
+        }
+        return true;
+}
