@@ -327,6 +327,51 @@ is "$(st "$uid" '[.phase, .reason] | join(" ")')" "Failed DeadlineExceeded" "pha
 check "DeadlineExceeded event" grep -qP '\tWarning\tDeadlineExceeded\tpod/deadline\tkubelet\tPod was active on the node longer than the specified deadline$' "$STATE/pods/$uid/events"
 check "no process of the pod left" retry_until 5 no_pod_left "$uid"
 
+# ---- 4f. probes and hooks -----------------------------------------------------------
+
+uid=$(new_pod probes <<'EOF'
+apiVersion: v1
+kind: Pod
+metadata:
+  name: probes
+spec:
+  terminationGracePeriodSeconds: 5
+  containers:
+  - name: app
+    image: busybox
+    command: ["sh", "-c", "trap 'echo got TERM; exit 0' TERM; sleep 1000 & wait"]
+    readinessProbe:
+      exec: {command: ["test", "-e", "/tmp/ready"]}
+      periodSeconds: 1
+    lifecycle:
+      postStart:
+        exec: {command: ["sh", "-c", "sleep 1; touch /tmp/ready"]}
+      preStop:
+        exec: {command: ["sh", "-c", "echo prestop > /proc/1/fd/1"]}
+  - name: live
+    image: busybox
+    command: ["sleep", "1000"]
+    livenessProbe:
+      tcpSocket: {port: 8080}
+      periodSeconds: 1
+      failureThreshold: 2
+      terminationGracePeriodSeconds: 1
+EOF
+)
+start "$uid"
+check "probes pod: containers running" wait_st "$uid" '.containerStatuses[0].state.running != null' true 10
+is "$(st "$uid" '.containerStatuses[] | select(.name=="app") | .ready')" false "readiness probe failing: not ready"
+check "postStart made the readiness probe pass: ready" \
+        wait_st "$uid" '.containerStatuses[] | select(.name=="app") | .ready' true 6
+check "liveness failures restart the container" \
+        wait_st "$uid" '.containerStatuses[] | select(.name=="live") | .restartCount' 1 10
+check "Unhealthy event with kubelet's message" grep -qP '\tWarning\tUnhealthy\tspec.containers\{live\}\tkubelet\tLiveness probe failed: dial tcp 127.0.0.1:8080: connect: connection refused$' "$STATE/pods/$uid/events"
+check "Killing event for the liveness failure" grep -qP '\tKilling\t.*\tContainer live failed liveness probe, will be restarted$' "$STATE/pods/$uid/events"
+delete "$uid" 5
+check "probes pod deleted" wait_finished "$uid" 10
+check "preStop ran before SIGTERM" grep -qz 'stdout F prestop.*stdout F got TERM' "$(logf "$uid" probes app 0)"
+check "no process of the pod left" retry_until 5 no_pod_left "$uid"
+
 # ---- 5. missing image: ErrImagePull, ImagePullBackOff, then it appears ----------------
 
 uid=$(spec noimg Always 30 "app|later|$(sh_cmd 'sleep 1000')" | new_pod noimg)
