@@ -64,9 +64,33 @@ spec:
     ports:
     - containerPort: 8080
       name: http
+EOF
+cat <<'EOF' | apply_pod default limited || fail "create limited: $(cat "$MNT/default/.last-error")"
+apiVersion: v1
+kind: Pod
+metadata:
+  name: limited
+spec:
+  terminationGracePeriodSeconds: 1
+  containers:
+  - name: main
+    image: busybox
+    command: ["sleep", "3600"]
     resources:
       limits: {memory: 64Mi, cpu: 500m}
       requests: {memory: 32Mi, cpu: 100m}
+EOF
+cat <<'EOF' | apply_pod default probed || fail "create probed: $(cat "$MNT/default/.last-error")"
+apiVersion: v1
+kind: Pod
+metadata:
+  name: probed
+spec:
+  terminationGracePeriodSeconds: 1
+  containers:
+  - name: main
+    image: busybox
+    command: ["sleep", "3600"]
     readinessProbe:
       exec: {command: ["true"]}
 EOF
@@ -77,8 +101,13 @@ wait_for "$D/succeeded/phase" Succeeded 20 || fail "succeeded not Succeeded"
 wait_for "$D/failed/phase" Failed 20 || fail "failed not Failed"
 wait_for "$D/crashing/containers/main/reason" CrashLoopBackOff 20 || fail "crashing not in CrashLoopBackOff"
 wait_for "$D/terminating/phase" Running 20 || fail "terminating not Running"
-wait_for "$D/initializing/containers/init/state" running 20 || fail "init container not running"
-wait_for "$D/rich/phase" Running 20 || fail "rich not Running"
+if [ -f "$D/initializing/phase" ]; then
+        wait_until 20 "$D/initializing/status.json" jq -e '.initContainerStatuses[0].state.running' "$D/initializing/status.json" >/dev/null ||
+                fail "init container not running: $(jq -c .initContainerStatuses "$D/initializing/status.json")"
+fi
+for p in rich limited probed; do
+        [ -f "$D/$p/phase" ] && { wait_for "$D/$p/phase" Running 20 || fail "$p not Running"; }
+done
 rmdir "$D/terminating" || fail "rmdir terminating"
 
 # a missing image: Kubernetes' behaviour
@@ -109,7 +138,7 @@ semantic() {    # semantic POD: what kubectl relies on in .status
         ' "$s" >/dev/null
 }
 
-for p in running succeeded failed crashing terminating noimage initializing rich; do
+for p in running succeeded failed crashing terminating noimage initializing rich limited probed; do
         [ -f "$D/$p/phase" ] || { fail "$p: no such pod (rejected or missing), not checked"; continue; }
         check "$p: status.json semantics" semantic "$D/$p"
         is "$(jq -r .status.phase "$D/$p/pod.json")" "$(cat "$D/$p/phase")" "$p: pod.json .status.phase = phase"
@@ -129,11 +158,18 @@ fi
 if [ -f "$D/rich/phase" ]; then
         is "$(jq -r .metadata.labels.tier "$D/rich/pod.json")" test "pod.json keeps labels"
         is "$(jq -r .metadata.annotations.note "$D/rich/pod.json")" "many fields" "pod.json keeps annotations"
-        is "$(jq -r '.spec.containers[0].resources.limits.memory' "$D/rich/pod.json")" 64Mi "pod.json keeps resources"
-        is "$(jq -r '.spec.containers[0].readinessProbe.periodSeconds' "$D/rich/pod.json")" 10 "probe defaults: periodSeconds 10"
-        is "$(jq -r '.spec.containers[0].readinessProbe.failureThreshold' "$D/rich/pod.json")" 3 "probe defaults: failureThreshold 3"
         is "$(jq -r '.spec.containers[0].ports[0].protocol' "$D/rich/pod.json")" TCP "port defaults: protocol TCP"
 fi
+if [ -f "$D/limited/phase" ]; then
+        is "$(jq -r '.spec.containers[0].resources.limits.memory' "$D/limited/pod.json")" 64Mi "pod.json keeps resources"
+        is "$(jq -r .qosClass "$D/limited/status.json")" Burstable "limited: qosClass Burstable"
+fi
+if [ -f "$D/probed/phase" ]; then
+        is "$(jq -r '.spec.containers[0].readinessProbe.periodSeconds' "$D/probed/pod.json")" 10 "probe defaults: periodSeconds 10"
+        is "$(jq -r '.spec.containers[0].readinessProbe.failureThreshold' "$D/probed/pod.json")" 3 "probe defaults: failureThreshold 3"
+        check "probed: Ready once the probe passes" wait_grep "$D/probed/conditions" '^Ready True' 15
+fi
+is "$(jq -r .qosClass "$D/running/status.json")" BestEffort "running: qosClass BestEffort"
 is "$(jq -r '.spec.terminationGracePeriodSeconds' "$D/running/pod.json")" 2 "terminationGracePeriodSeconds kept"
 is "$(jq -r '.spec.terminationGracePeriodSeconds' "$D/noimage/pod.json")" 30 "terminationGracePeriodSeconds default 30"
 check "every pod.json has a nodeName" bash -c "for f in '$D'/*/pod.json; do jq -e '.spec.nodeName | length > 0' \"\$f\" >/dev/null || exit 1; done"
