@@ -323,13 +323,16 @@ static int sandbox_child(const char *state_dir, const char *uid, int ready_fd)
 static int sandbox_parent(pid_t child, int ready_fd)
 {
         char buf[2200];
-        ssize_t n, got = 0;
+        ssize_t got;
 
-        while (got < (ssize_t)sizeof(buf) - 1 &&
-               ((n = read(ready_fd, buf + got, sizeof(buf) - 1 - (size_t)got)) > 0 || (n < 0 && errno == EINTR)))
-                if (n > 0)
-                        got += n;
+        /* One read: the child's verdict is a single write below PIPE_BUF, and
+         * a process it forked without exec (pause) may hold the pipe open. */
+        do
+                got = read(ready_fd, buf, sizeof(buf) - 1);
+        while (got < 0 && errno == EINTR);
         close(ready_fd);
+        if (got < 0)
+                got = 0;
         buf[got] = '\0';
         if (got == 0) {
                 int st;
