@@ -97,6 +97,8 @@ podfs_setup() {
         require_binaries
         W=$(mktemp -d /tmp/podfs-test.XXXXXX) || die "mktemp"
         chmod 0755 "$W"
+        # tests/run cleans up after a test it had to kill
+        [ -z "${PODFS_TEST_WORKDIR_FILE:-}" ] || echo "$W" >"$PODFS_TEST_WORKDIR_FILE"
         STATE=$W/state
         MNT=$W/mnt
         mkdir -p "$STATE/images" "$MNT"
