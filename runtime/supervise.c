@@ -2,6 +2,7 @@
  * one table): starts, exits, restartPolicy with kubelet's back-off, image
  * pull errors, and the container statuses and events kubelet would show. */
 #include <errno.h>
+#include <signal.h>
 #include <string.h>
 #include <sys/random.h>
 #include <sys/syscall.h>
@@ -317,12 +318,16 @@ static void record_exit(struct sbx *s, struct ctr *c, int32_t *ret_code)
         struct ctr_status *cs = cstat(s, c);
         int64_t started = cs->state.kind == CTR_STATE_RUNNING ? cs->state.started_at : 0;
         _cleanup_free_ char *msg = NULL;
+        const char *reason = NULL;
         int32_t code;
 
-        run_ended(s, c);
         exit_code_of(c->wait_status, &code);
+        /* Read before run_ended: the OOM counter belongs to this run's cgroup. */
+        if (code == 128 + SIGKILL && s->cg && pod_cgroup_child_oom_kills(s->cg, c->name) > 0)
+                reason = "OOMKilled";
+        run_ended(s, c);
         msg = logs_termination_message(s, c, cs->restart_count, code);
-        ctr_state_set_terminated(&cs->state, code, 0, NULL, msg, started, pfs_now_realtime_ns(),
+        ctr_state_set_terminated(&cs->state, code, 0, reason, msg, started, pfs_now_realtime_ns(),
                                  cs->container_id);
         *ret_code = code;
 }
