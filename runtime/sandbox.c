@@ -396,5 +396,11 @@ int sandbox_cleanup(const char *state_dir, const char *uid)
         else
                 pod_cgroup_remove(cg);
         pod_cgroup_free(cg);
+        /* Normally gone with the sandbox's mount namespace; a backstop. */
+        {
+                _cleanup_free_ char *volumes = xasprintf("%s/pods/%s/volumes", state_dir, uid);
+
+                pod_volumes_unmount(volumes);
+        }
         return r < 0 ? 1 : 0;
 }
