@@ -134,6 +134,8 @@ void sup_reap_watch(struct sbx *s, struct sbx_watch *w, uint32_t events);
 void sup_timer_watch(struct sbx *s, struct sbx_watch *w, uint32_t events);
 bool sup_state_is_final(enum ctr_sup_state st);
 const char *sup_state_name(enum ctr_sup_state st);
+
+/* resume.c */
 void sup_resume(struct sbx *s, struct pod_status *prev);
 
 /* logs.c */
