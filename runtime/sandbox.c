@@ -308,10 +308,11 @@ static int sandbox_child(const char *state_dir, const char *uid, int ready_fd)
         }
         notify(ready_fd, 'R', "");
         pfs_log(LOG_INFO, "pod %s: sandbox running", s.pod_ref);
+        /* A pod already being deleted starts nothing: it just finishes. */
+        if (s.meta->deletion_ns != 0)
+                term_begin(&s, s.meta->deletion_grace_seconds, true);
         term_deadline_arm(&s);
         sup_advance(&s);
-        if (!s.done && s.meta->deletion_ns != 0)
-                term_begin(&s, s.meta->deletion_grace_seconds, true);
         if (!s.done)
                 sbx_publish(&s);
         r = sbx_loop_run(&s);

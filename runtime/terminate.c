@@ -192,7 +192,7 @@ void term_deadline_arm(struct sbx *s)
         struct pfs_error err = {0};
         int64_t left;
 
-        if (s->spec->active_deadline_seconds < 0)
+        if (s->done || s->terminating || s->spec->active_deadline_seconds < 0)
                 return;
         left = s->spec->active_deadline_seconds * NSEC - (pfs_now_realtime_ns() - s->status->start_time);
         if (left < 0)

@@ -150,6 +150,12 @@ check "deleting during back-off finishes at once" wait_finished "$uid" 5
 is "$(st "$uid" .phase)" Failed "deleted crashing pod: phase Failed"
 check "no process of the pod left" retry_until 5 no_pod_left "$uid"
 
+uid=$(spec predeleted Always 30 'app|busybox|["sleep","1000"]' | new_pod predeleted)
+delete "$uid" 30
+start "$uid"
+check "a pod deleted before its sandbox started finishes at once" wait_finished "$uid" 5
+check "... without starting anything" [ -z "$(grep -P '\tStarted\t' "$STATE/pods/$uid/events" 2>/dev/null)" ]
+
 # ---- 4. OnFailure / exec failure / Never failure ------------------------------------
 
 uid=$(spec onf OnFailure 30 "app|busybox|$(sh_cmd 'exit 0')" | new_pod onf)
