@@ -177,7 +177,15 @@ static int load_view(struct podfs *fs, const char *uid, struct pod_view **ret)
         return r;
 }
 
-/* Container names of the pod the index names now (spec order). */
+/* The i-th container of the spec: init containers first, as kubectl describe lists them. */
+static const struct pod_container *spec_container_at(const struct pod_spec *spec, size_t i)
+{
+        return i < spec->n_init_containers ? &spec->init_containers[i]
+                                           : &spec->containers[i - spec->n_init_containers];
+}
+
+/* Container names of the pod the index names now (spec order, init containers
+ * first: `kubectl logs -c` and the containers/ files serve them too). */
 static int pod_containers(struct podfs *fs, const char *uid, char ***ret_names, int32_t **ret_restarts,
                           size_t *ret_n)
 {
@@ -185,19 +193,21 @@ static int pod_containers(struct podfs *fs, const char *uid, char ***ret_names, 
         char **names;
         int32_t *restarts;
         int r = load_view(fs, uid, &v);
+        size_t n;
 
         if (r < 0)
                 return r;
-        names = xcalloc(v->spec->n_containers + 1, sizeof(char *));
-        restarts = xcalloc(v->spec->n_containers + 1, sizeof(int32_t));
-        for (size_t i = 0; i < v->spec->n_containers; i++) {
+        n = v->spec->n_init_containers + v->spec->n_containers;
+        names = xcalloc(n + 1, sizeof(char *));
+        restarts = xcalloc(n + 1, sizeof(int32_t));
+        for (size_t i = 0; i < n; i++) {
                 struct ctr_status *cs;
 
-                names[i] = xstrdup(v->spec->containers[i].name);
+                names[i] = xstrdup(spec_container_at(v->spec, i)->name);
                 cs = v->status ? pod_status_find(v->status, names[i]) : NULL;
                 restarts[i] = cs ? cs->restart_count : 0;
         }
-        *ret_n = v->spec->n_containers;
+        *ret_n = n;
         *ret_names = names;
         *ret_restarts = restarts;
         pod_view_free(v);
@@ -840,8 +850,8 @@ void tree_pod_changed(struct podfs *fs, const char *ns, const char *name)
                 hash_check(fs, e, watched, pod_file_names[f], c, len);
                 free(c);
         }
-        for (size_t i = 0; i < v->spec->n_containers; i++) {
-                const char *cn = v->spec->containers[i].name;
+        for (size_t i = 0; i < v->spec->n_init_containers + v->spec->n_containers; i++) {
+                const char *cn = spec_container_at(v->spec, i)->name;
 
                 for (int f = 0; f < CTR_FILE__MAX; f++) {
                         size_t len = 0;
