@@ -145,7 +145,12 @@ podfs_umount() {
                 timeout 10 fusermount3 -u "$MNT" 2>/dev/null || umount -l "$MNT" 2>/dev/null
         fi
         if [ -n "$PODFS_PID" ]; then
-                wait_pid_exit "$PODFS_PID" 10 || kill -9 "$PODFS_PID" 2>/dev/null
+                retry_until 10 daemon_gone "$PODFS_PID" || kill -9 "$PODFS_PID" 2>/dev/null
+                if ! retry_until 5 daemon_gone "$PODFS_PID"; then
+                        fail "podfs does not end after the unmount; its threads:"
+                        task_stacks "$PODFS_PID"
+                        fuse_abort "$MNT"
+                fi
                 wait "$PODFS_PID" 2>/dev/null
                 PODFS_PID=""
         fi
@@ -153,13 +158,47 @@ podfs_umount() {
 }
 
 # podfs_kill9: the daemon dies without any cleanup; the stale mount goes away.
+# A daemon that does not end within 5 s of SIGKILL (a thread stuck in the
+# kernel, e.g. in a request to its own mount) is a failure: its threads'
+# stacks are shown and its FUSE connection is aborted so the test can go on.
 podfs_kill9() {
         [ -n "$PODFS_PID" ] || return 0
         kill -9 "$PODFS_PID" 2>/dev/null
+        if ! retry_until 5 daemon_gone "$PODFS_PID"; then
+                fail "podfs did not exit within 5 s of kill -9; its threads:"
+                task_stacks "$PODFS_PID"
+                fuse_abort "$MNT"
+                retry_until 5 daemon_gone "$PODFS_PID" || log "still not gone after aborting the connection"
+        fi
         wait "$PODFS_PID" 2>/dev/null
         PODFS_PID=""
         fusermount3 -u "$MNT" 2>/dev/null || umount -l "$MNT" 2>/dev/null
         return 0
+}
+
+# daemon_gone PID: no thread of PID is left (a zombie leader with live threads is not gone).
+daemon_gone() {
+        local t st
+        for t in /proc/"$1"/task/*; do
+                [ -e "$t" ] || continue
+                read -r st 2>/dev/null <"$t/stat" || continue
+                st=${st##*) }
+                [ "${st%% *}" = Z ] || return 1
+        done
+        return 0
+}
+task_stacks() {
+        local t
+        for t in /proc/"$1"/task/*; do
+                log "task ${t##*/}: $(awk '{print $3}' "$t/stat" 2>/dev/null) $(cat "$t/wchan" 2>/dev/null)"
+                sed 's/^/#     /' "$t/stack" 2>/dev/null | head -n 12
+        done
+}
+# fuse_abort MNT: end the FUSE connection of MNT (every request fails with ENOTCONN).
+fuse_abort() {
+        local dev
+        dev=$(awk -v m="$1" '$5 == m { split($3, d, ":"); print d[2] }' /proc/self/mountinfo | head -n 1)
+        [ -n "$dev" ] && [ -w "/sys/fs/fuse/connections/$dev/abort" ] && echo 1 >"/sys/fs/fuse/connections/$dev/abort"
 }
 
 # wait_pid_exit PID SECONDS (not a child: bounded retry on /proc).
@@ -235,7 +274,8 @@ podfs_cleanup() {
         fi
         if [ -n "$PODFS_PID" ]; then
                 kill -TERM "$PODFS_PID" 2>/dev/null
-                wait_pid_exit "$PODFS_PID" 5 || kill -9 "$PODFS_PID" 2>/dev/null
+                retry_until 5 daemon_gone "$PODFS_PID" || kill -9 "$PODFS_PID" 2>/dev/null
+                retry_until 5 daemon_gone "$PODFS_PID" || { fuse_abort "$MNT"; umount -l "$MNT" 2>/dev/null; }
         fi
         disown -a 2>/dev/null   # no "Killed" notices for the test's own background jobs
         kill_test_processes
