@@ -16,7 +16,9 @@ struct ctr_health {
         struct probe probes[PROBE__MAX];
         bool has[PROBE__MAX];
         struct hook post_start, pre_stop;
-        struct sbx_watch kill_w;        /* grace of a probe- or hook-triggered kill */
+        struct sbx_watch kill_w;        /* grace of a probe- or hook-triggered kill, or
+                                         * SIGTERM's 2 s after a preStop cut by the grace */
+        int64_t started_real;           /* the process started; the container runs after postStart */
 };
 
 static const struct pod_probe *probe_spec(const struct pod_container *c, enum probe_kind k)
@@ -77,7 +79,7 @@ static void probe_begin(struct sbx *s, struct ctr *c, enum probe_kind k)
         struct ctr_health *h = c->health;
         struct pfs_error err = {0};
 
-        if (h->has[k] && probe_start(s, &h->probes[k], c->pid, c->pidfd_w.fd, c->started_mono, &err) < 0)
+        if (h->has[k] && probe_start(s, &h->probes[k], c->pid, c->pidfd_w.fd, c->cgroup_fd, c->started_mono, &err) < 0)
                 pfs_log(LOG_ERR, "container '%s': %s probe: %s", c->name, probe_kind_name(k), err.msg);
 }
 
@@ -119,14 +121,36 @@ static void on_probe(struct sbx *s, struct probe *p, const struct probe_attempt 
         }
 }
 
+/* The container runs for Kubernetes: state running, flags, probes. */
+static void health_running(struct sbx *s, struct ctr *c)
+{
+        struct ctr_health *h = c->health;
+        struct ctr_status *cs = pod_status_find(s->status, c->name);
+
+        ctr_state_set_running(&cs->state, h->started_real);
+        /* No probe: started and ready while running (init containers: ready once done). */
+        cs->started = !h->has[PROBE_STARTUP];
+        cs->ready = !c->is_init && !h->has[PROBE_READINESS];
+        s->status_dirty = true;
+        if (h->has[PROBE_STARTUP]) {
+                probe_begin(s, c, PROBE_STARTUP);
+        } else {
+                probe_begin(s, c, PROBE_LIVENESS);
+                probe_begin(s, c, PROBE_READINESS);
+        }
+}
+
 static void on_post_start(struct sbx *s, struct hook *k, enum hook_outcome outcome, const char *message,
                           void *data)
 {
         struct ctr *c = data;
         _cleanup_free_ char *why = NULL;
 
-        if (outcome == HOOK_OK)
+        if (outcome == HOOK_OK) {
+                if (c->state == CS_RUNNING)
+                        health_running(s, c);
                 return;
+        }
         sbx_event(s, c, "Warning", "FailedPostStartHook", "%s", message ? message : "");
         why = xasprintf("FailedPostStartHook");
         kill_for_restart(s, c, -1, why);
@@ -155,23 +179,19 @@ void health_ctr_free(struct sbx *s, struct ctr *c)
         c->health = NULL;
 }
 
+/* kubelet: a container is not running (status, probes) until its postStart
+ * hook completed; a failed hook kills it (restart per restartPolicy). */
 void health_started(struct sbx *s, struct ctr *c)
 {
         struct ctr_health *h = c->health;
-        struct ctr_status *cs = pod_status_find(s->status, c->name);
         struct pfs_error err = {0};
 
-        /* No probe: started and ready while running (init containers: ready once done). */
-        cs->started = !h->has[PROBE_STARTUP];
-        cs->ready = !c->is_init && !h->has[PROBE_READINESS];
-        if (h->has[PROBE_STARTUP]) {
-                probe_begin(s, c, PROBE_STARTUP);
-        } else {
-                probe_begin(s, c, PROBE_LIVENESS);
-                probe_begin(s, c, PROBE_READINESS);
+        h->started_real = pfs_now_realtime_ns();
+        if (!c->spec->post_start) {
+                health_running(s, c);
+                return;
         }
-        if (c->spec->post_start &&
-            hook_start(s, &h->post_start, c->spec, c->spec->post_start, s->pod_ref, c->pid, c->pidfd_w.fd, 0,
+        if (hook_start(s, &h->post_start, c->spec, c->spec->post_start, s->pod_ref, c->pid, c->pidfd_w.fd, c->cgroup_fd, 0,
                        on_post_start, c, &err) < 0) {
                 sbx_event(s, c, "Warning", "FailedPostStartHook", "%s", err.msg);
                 kill_for_restart(s, c, -1, "FailedPostStartHook");
@@ -217,9 +237,32 @@ bool health_pre_stop(struct sbx *s, struct ctr *c)
         hook_cancel(s, &h->post_start);
         if (!c->spec->pre_stop || left <= 0)
                 return false;
-        if (hook_start(s, &h->pre_stop, c->spec, c->spec->pre_stop, s->pod_ref, c->pid, c->pidfd_w.fd, left,
+        if (hook_start(s, &h->pre_stop, c->spec, c->spec->pre_stop, s->pod_ref, c->pid, c->pidfd_w.fd, c->cgroup_fd, left,
                        on_pre_stop, c, &err) < 0) {
                 sbx_event(s, c, "Warning", "FailedPreStopHook", "%s", err.msg);
+                return false;
+        }
+        return true;
+}
+
+/* The pod's grace ran out. A preStop still running is abandoned and SIGTERM
+ * gets kubelet's one-off 2 s (the kill timer then sends SIGKILL): true. A
+ * container with that timer already pending keeps it: true. Else false: the
+ * caller sends SIGKILL now. */
+bool health_grace_over(struct sbx *s, struct ctr *c)
+{
+        struct ctr_health *h = c->health;
+        struct pfs_error err = {0};
+
+        if (!h)
+                return false;
+        if (!hook_busy(&h->pre_stop))
+                return h->kill_w.fd >= 0;
+        hook_cancel(s, &h->pre_stop);
+        pfs_log(LOG_INFO, "container '%s': preStop hook not completed in grace period", c->name);
+        signal_main(c, SIGTERM);
+        if (sbx_timer_arm(s, &h->kill_w, pfs_now_monotonic_ns() + 2 * NSEC, on_kill_grace, c, &err) < 0) {
+                pfs_log(LOG_ERR, "container '%s': %s", c->name, err.msg);
                 return false;
         }
         return true;

@@ -89,8 +89,8 @@ static void on_done(struct sbx *s, void *data, enum handler_result res, const ch
 }
 
 int hook_start(struct sbx *s, struct hook *k, const struct pod_container *c, const struct pod_handler *h,
-               const char *pod_ref, pid_t pid, int pidfd, int64_t timeout_ns, hook_done_fn fn, void *data,
-               struct pfs_error *err)
+               const char *pod_ref, pid_t pid, int pidfd, int cgroup_fd, int64_t timeout_ns, hook_done_fn fn,
+               void *data, struct pfs_error *err)
 {
         struct handler_req req;
         int r;
@@ -105,6 +105,7 @@ int hook_start(struct sbx *s, struct hook *k, const struct pod_container *c, con
                 return r;
         req.ctr_pid = pid;
         req.ctr_pidfd = pidfd;
+        req.cgroup_fd = cgroup_fd;
         /* A sleep is its own limit; the deadline still cuts it. */
         req.timeout_ns = timeout_ns;
         if (req.kind == HANDLER_SLEEP && timeout_ns > 0 && req.sleep_ns > timeout_ns)

@@ -27,9 +27,10 @@ struct hook {
 
 void hook_init(struct hook *k);
 bool hook_busy(const struct hook *k);
-/* Run handler h of container c (main process pid/pidfd); timeout_ns 0 = none. */
+/* Run handler h of container c (main process pid/pidfd, its cgroup or -1
+ * for an exec); timeout_ns 0 = none. */
 int hook_start(struct sbx *s, struct hook *k, const struct pod_container *c, const struct pod_handler *h,
-               const char *pod_ref, pid_t pid, int pidfd, int64_t timeout_ns, hook_done_fn fn, void *data,
-               struct pfs_error *err);
+               const char *pod_ref, pid_t pid, int pidfd, int cgroup_fd, int64_t timeout_ns, hook_done_fn fn,
+               void *data, struct pfs_error *err);
 /* Abandon a running hook (no callback). */
 void hook_cancel(struct sbx *s, struct hook *k);

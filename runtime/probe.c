@@ -23,7 +23,7 @@ void probe_init(struct probe *p, enum probe_kind kind, const struct pod_containe
         memset(p, 0, sizeof(*p));
         handler_run_init(&p->run);
         p->tick_w.fd = -1;
-        p->pidfd = -1;
+        p->pidfd = p->cgroup_fd = -1;
         p->kind = kind;
         p->ctr = c;
         p->spec = spec;
@@ -100,6 +100,7 @@ static void attempt_start(struct sbx *s, struct probe *p)
         }
         req.ctr_pid = p->pid;
         req.ctr_pidfd = p->pidfd;
+        req.cgroup_fd = p->cgroup_fd;
         req.timeout_ns = (p->spec->timeout_seconds > 0 ? p->spec->timeout_seconds : 1) * NSEC;
         if (handler_start(s, &p->run, &req, on_attempt, p, &err) < 0) {
                 pfs_log(LOG_WARNING, "container '%s': %s probe: %s", p->ctr->name, probe_kind_name(p->kind),
@@ -121,7 +122,7 @@ static void on_tick(struct sbx *s, struct sbx_watch *w, uint32_t events)
         attempt_start(s, p);
 }
 
-int probe_start(struct sbx *s, struct probe *p, pid_t pid, int pidfd, int64_t started_mono,
+int probe_start(struct sbx *s, struct probe *p, pid_t pid, int pidfd, int cgroup_fd, int64_t started_mono,
                 struct pfs_error *err)
 {
         int64_t now = pfs_now_monotonic_ns(), first;
@@ -130,6 +131,7 @@ int probe_start(struct sbx *s, struct probe *p, pid_t pid, int pidfd, int64_t st
         p->active = true;
         p->pid = pid;
         p->pidfd = pidfd;
+        p->cgroup_fd = cgroup_fd;
         first = started_mono + (int64_t)p->spec->initial_delay_seconds * NSEC;
         p->next_mono = first > now ? first : now;
         return sbx_timer_arm(s, &p->tick_w, p->next_mono, on_tick, p, err);
@@ -143,5 +145,5 @@ void probe_stop(struct sbx *s, struct probe *p)
         p->run_len = 0;
         p->result = p->kind == PROBE_LIVENESS;
         p->pid = 0;
-        p->pidfd = -1;
+        p->pidfd = p->cgroup_fd = -1;
 }

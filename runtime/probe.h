@@ -37,6 +37,7 @@ struct probe {
         bool last_ok;
         pid_t pid;
         int pidfd;              /* borrowed from the supervisor */
+        int cgroup_fd;          /* the container's cgroup for exec probes (borrowed), or -1 */
         probe_result_fn fn;
         void *data;
 };
@@ -45,10 +46,10 @@ struct probe {
 const char *probe_kind_name(enum probe_kind k);
 void probe_init(struct probe *p, enum probe_kind kind, const struct pod_container *c,
                 const struct pod_probe *spec, probe_result_fn fn, void *data);
-/* Start probing the container's current run (main process pid/pidfd), which
- * started at started_mono: the first attempt at started_mono +
- * initialDelaySeconds (or now, if that is past). */
-int probe_start(struct sbx *s, struct probe *p, pid_t pid, int pidfd, int64_t started_mono,
+/* Start probing the container's current run (main process pid/pidfd, its
+ * cgroup or -1), which started at started_mono: the first attempt at
+ * started_mono + initialDelaySeconds (or now, if that is past). */
+int probe_start(struct sbx *s, struct probe *p, pid_t pid, int pidfd, int cgroup_fd, int64_t started_mono,
                 struct pfs_error *err);
 /* Stop: an attempt in flight is abandoned, the timer disarmed, counts reset. */
 void probe_stop(struct sbx *s, struct probe *p);

@@ -100,6 +100,7 @@ static void ctrs_init(struct sbx *s)
                 c->state = CS_CREATING;
                 c->pidfd_w.fd = c->timer_w.fd = c->out.w.fd = c->err.w.fd = -1;
                 c->log_fd = -1;
+                c->cgroup_fd = -1;
                 health_ctr_init(s, c);
         }
 }
@@ -223,6 +224,8 @@ static void sandbox_free(struct sbx *s)
 
                 health_ctr_free(s, c);
                 logs_drain_close(s, c);
+                if (c->cgroup_fd >= 0)
+                        close(c->cgroup_fd);
                 sbx_watch_remove(s, &c->pidfd_w);
                 sbx_watch_remove(s, &c->timer_w);
                 free(c->msg);

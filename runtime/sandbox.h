@@ -76,6 +76,7 @@ struct ctr {
         int wait_status;        /* raw status of the last exit */
         char *msg;              /* message of the last start/pull failure */
         struct ctr_health *health; /* probes and hooks (health.c) */
+        int cgroup_fd;          /* the current run's cgroup (execs of probes and hooks join it), or -1 */
 };
 
 struct sbx {
@@ -160,6 +161,8 @@ void health_stopped(struct sbx *s, struct ctr *c);     /* the run ended: probes 
 /* Termination of a running container: true when a preStop hook runs (it sends
  * SIGTERM when done), false when the caller signals now. */
 bool health_pre_stop(struct sbx *s, struct ctr *c);
+/* The pod's grace ran out: true when c still gets 2 s for SIGTERM (its preStop was cut). */
+bool health_grace_over(struct sbx *s, struct ctr *c);
 
 /* publish.c */
 void sbx_publish(struct sbx *s);        /* status.json (+ sandbox file when dirty) */

@@ -177,6 +177,9 @@ static int spawn_process(struct sbx *s, struct ctr *c, const char *rootfs, struc
         if (r < 0)
                 return r;
         c->pid = pid;
+        if (c->cgroup_fd >= 0)
+                close(c->cgroup_fd);
+        c->cgroup_fd = steal_fd(&cg_fd);
         r = sbx_watch_add(s, &c->pidfd_w, pidfd, EPOLLIN, sup_reap_watch, c, err);
         if (r < 0)
                 close(pidfd); /* SIGCHLD still reports the exit */
@@ -221,10 +224,10 @@ static enum ctr_sup_state act_started(struct sbx *s, struct ctr *c, enum ctr_sup
 {
         struct ctr_status *cs = cstat(s, c);
 
-        ctr_state_set_running(&cs->state, pfs_now_realtime_ns());
         cs->pid = c->pid;
         s->sandbox_dirty = true;
         sbx_event(s, c, "Normal", "Started", "Started container %s", c->name);
+        /* running for Kubernetes now, or once its postStart hook is done */
         health_started(s, c);
         return KEEP;
 }
@@ -284,6 +287,8 @@ static void run_ended(struct sbx *s, struct ctr *c)
                 pfs_log(LOG_WARNING, "container '%s': %s", c->name, err.msg);
         logs_drain_close(s, c);
         sbx_watch_remove(s, &c->pidfd_w);
+        if (c->cgroup_fd >= 0)
+                close(steal_fd(&c->cgroup_fd));
         c->pid = 0;
         cs->pid = 0;
         cs->ready = false;

@@ -18,10 +18,11 @@ static void signal_ctr(struct ctr *c, int sig)
                 pfs_log(LOG_WARNING, "container '%s': signal %d: %m", c->name, sig);
 }
 
+/* SIGKILL, except that a preStop cut by the grace leaves SIGTERM its 2 s. */
 static void kill_everything(struct sbx *s)
 {
         for (size_t i = 0; i < s->n_ctrs; i++)
-                if (s->ctrs[i].state == CS_KILLING)
+                if (s->ctrs[i].state == CS_KILLING && !health_grace_over(s, &s->ctrs[i]))
                         signal_ctr(&s->ctrs[i], SIGKILL);
 }
 
@@ -183,7 +184,7 @@ static void on_deadline(struct sbx *s, struct sbx_watch *w, uint32_t events)
         s->status->reason = xstrdup("DeadlineExceeded");
         s->status->message = xstrdup(DEADLINE_MSG);
         s->final_phase = "Failed";
-        sbx_event(s, NULL, "Warning", "DeadlineExceeded", DEADLINE_MSG);
+        sbx_event(s, NULL, "Normal", "DeadlineExceeded", DEADLINE_MSG); /* kubelet's activeDeadlineHandler */
         term_begin(s, s->spec->termination_grace_period_seconds, false);
 }
 

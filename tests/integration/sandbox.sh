@@ -330,7 +330,7 @@ uid=$(spec deadline Always 1 'app|busybox|["sleep","1000"]' | sed 's/^spec:$/spe
 start "$uid"
 check "deadline pod finishes after deadline + grace" wait_finished "$uid" 6
 is "$(st "$uid" '[.phase, .reason] | join(" ")')" "Failed DeadlineExceeded" "phase Failed, reason DeadlineExceeded"
-check "DeadlineExceeded event" grep -qP '\tWarning\tDeadlineExceeded\tpod/deadline\tkubelet\tPod was active on the node longer than the specified deadline$' "$STATE/pods/$uid/events"
+check "DeadlineExceeded event" grep -qP '\tNormal\tDeadlineExceeded\tpod/deadline\tkubelet\tPod was active on the node longer than the specified deadline$' "$STATE/pods/$uid/events"
 check "no process of the pod left" retry_until 5 no_pod_left "$uid"
 
 # ---- 4f. probes and hooks -----------------------------------------------------------
@@ -365,8 +365,10 @@ spec:
 EOF
 )
 start "$uid"
-check "probes pod: containers running" wait_st "$uid" '.containerStatuses[0].state.running != null' true 10
-is "$(st "$uid" '.containerStatuses[] | select(.name=="app") | .ready')" false "readiness probe failing: not ready"
+check "probes pod: live running" wait_st "$uid" '.containerStatuses[1].state.running != null' true 10
+is "$(st "$uid" '.containerStatuses[0].state.waiting.reason')" ContainerCreating \
+        "postStart still running (1 s): app not running yet, as kubelet shows it"
+is "$(st "$uid" '.containerStatuses[] | select(.name=="app") | .ready')" false "app not ready during postStart"
 check "postStart made the readiness probe pass: ready" \
         wait_st "$uid" '.containerStatuses[] | select(.name=="app") | .ready' true 6
 check "liveness failures restart the container" \
