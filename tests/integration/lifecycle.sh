@@ -1,0 +1,349 @@
+#!/bin/bash
+# Pod lifecycle (issue 3): init containers, postStart/preStop hooks,
+# liveness/readiness/startup probes (exec, tcpSocket, httpGet) and
+# activeDeadlineSeconds, as a Kubernetes user sees them in the tree.
+# timeout: 240
+. "$(dirname "$0")/lib.sh"
+podfs_setup
+require_cmd jq
+
+SH=$W/shared           # a hostPath the test and the pods share
+mkdir -p "$SH"
+st() { jq -r "$2" "$MNT/default/$1/status.json" 2>/dev/null; }
+ms_since() { echo $(($(now_ms) - $1)); }
+between() { [ "$1" -ge "$2" ] && [ "$1" -le "$3" ]; }
+
+# ---- init containers ------------------------------------------------------------
+cat <<EOF | apply_pod default init || fail "create init"
+apiVersion: v1
+kind: Pod
+metadata:
+  name: init
+spec:
+  restartPolicy: Never
+  volumes:
+  - {name: work, emptyDir: {}}
+  - {name: shared, hostPath: {path: $SH}}
+  initContainers:
+  - name: first
+    image: busybox
+    command: ["sh", "-c", "echo first >> /work/order; echo init says hi; until [ -f /shared/init-go ]; do sleep 0.1; done"]
+    volumeMounts: [{name: work, mountPath: /work}, {name: shared, mountPath: /shared}]
+  - name: second
+    image: busybox
+    command: ["sh", "-c", "echo second >> /work/order"]
+    volumeMounts: [{name: work, mountPath: /work}]
+  containers:
+  - name: app
+    image: busybox
+    command: ["sh", "-c", "cat /work/order; sleep 1000"]
+    volumeMounts: [{name: work, mountPath: /work}]
+EOF
+P=$MNT/default/init
+check "init: Initialized False while the first runs" \
+        wait_grep "$P/conditions" '^Initialized False ContainersNotInitialized' 20
+is "$(st init '.conditions[] | select(.type=="Initialized") | .message')" \
+        "containers with incomplete status: [first second]" "init: message lists both"
+is "$(cat "$P/phase")" Pending "init: phase Pending"
+is "$(st init '.containerStatuses[0].state.waiting.reason')" PodInitializing "init: app waits PodInitializing"
+# the transition, seen by a watcher
+inotifywait -q -t 20 -e modify "$P/conditions" >/dev/null 2>&1 &
+watcher=$!
+retry_until 5 grep -q . "$P/conditions"
+touch "$SH/init-go"
+check "init: inotify reports the conditions change" wait $watcher
+check "init: Initialized True after both" wait_grep "$P/conditions" '^Initialized True' 20
+check "init: then Running" wait_for "$P/phase" Running 20
+is "$(st init '[.initContainerStatuses[].state.terminated.reason] | join(",")')" "Completed,Completed" \
+        "init: both Completed"
+check "init: containers/ lists init containers" [ -d "$P/containers/first" ] && [ -d "$P/containers/second" ]
+is "$(ctr default init first reason)" Completed "init: containers/first/reason Completed"
+check "init: logs/first (kubectl logs -c first)" grep -qx 'init says hi' "$P/logs/first"
+check "init: in order, sharing the emptyDir" wait_until 10 "$P/logs/app" \
+        sh -c "[ \"\$(cat '$P/logs/app' | tr '\n' ' ')\" = 'first second ' ]"
+
+cat <<EOF | apply_pod default initfail || fail "create initfail"
+apiVersion: v1
+kind: Pod
+metadata:
+  name: initfail
+spec:
+  restartPolicy: Never
+  initContainers:
+  - {name: bad, image: busybox, command: ["sh", "-c", "exit 3"]}
+  containers:
+  - {name: app, image: busybox, command: ["true"]}
+EOF
+check "initfail: Failed" wait_for "$MNT/default/initfail/phase" Failed 20
+is "$(st initfail '.initContainerStatuses[0].state.terminated.exitCode')" 3 "initfail: exit code 3"
+is "$(st initfail '.containerStatuses[0].state.waiting.reason')" PodInitializing "initfail: app never started"
+
+# ---- postStart ------------------------------------------------------------------
+cat <<'EOF' | apply_pod default poststart || fail "create poststart"
+apiVersion: v1
+kind: Pod
+metadata:
+  name: poststart
+spec:
+  terminationGracePeriodSeconds: 1
+  containers:
+  - name: main
+    image: busybox
+    command: ["sh", "-c", "until [ -f /tmp/hook ]; do sleep 0.1; done; cat /tmp/hook; sleep 1000"]
+    lifecycle:
+      postStart:
+        exec: {command: ["sh", "-c", "sleep 1; echo from-hook > /tmp/hook"]}
+EOF
+t0=$(now_ms)
+check "postStart: Running once the hook is done" wait_for "$MNT/default/poststart/phase" Running 20
+d=$(ms_since "$t0")
+check "postStart: not Running before the hook finished (${d} ms)" [ "$d" -ge 900 ]
+check "postStart: ran inside the container" wait_grep "$MNT/default/poststart/logs/main" '^from-hook$' 10
+
+cat <<'EOF' | apply_pod default postfail || fail "create postfail"
+apiVersion: v1
+kind: Pod
+metadata:
+  name: postfail
+spec:
+  restartPolicy: Never
+  terminationGracePeriodSeconds: 1
+  containers:
+  - name: main
+    image: busybox
+    command: ["sleep", "1000"]
+    lifecycle:
+      postStart:
+        exec: {command: ["sh", "-c", "echo nope; exit 7"]}
+EOF
+E=$MNT/default/postfail/events
+check "postStart failure: FailedPostStartHook event" wait_grep "$E" 'FailedPostStartHook.*Exec lifecycle hook \(\[sh -c echo nope; exit 7\]\) for Container "main" in Pod "postfail_default\(.*\)" failed - error: command .sh -c echo nope; exit 7. exited with 7' 20
+check "postStart failure: Killing FailedPostStartHook" wait_grep "$E" 'Killing.*FailedPostStartHook' 10
+check "postStart failure: the container is killed (Never: Failed)" wait_for "$MNT/default/postfail/phase" Failed 20
+
+# ---- preStop ----------------------------------------------------------------------
+cat <<EOF | apply_pod default prestop || fail "create prestop"
+apiVersion: v1
+kind: Pod
+metadata:
+  name: prestop
+spec:
+  terminationGracePeriodSeconds: 10
+  volumes:
+  - {name: shared, hostPath: {path: $SH}}
+  - {name: scratch, emptyDir: {}}
+  containers:
+  - name: main
+    image: busybox
+    command: ["sh", "-c", "trap 'echo TERM at \$(date +%s) >> /shared/prestop; exit 0' TERM; while true; do sleep 0.1; done"]
+    volumeMounts: [{name: shared, mountPath: /shared}, {name: scratch, mountPath: /scratch}]
+    lifecycle:
+      preStop:
+        exec: {command: ["sh", "-c", "echo bye > /scratch/marker; echo preStop at \$(date +%s) >> /shared/prestop; sleep 3"]}
+EOF
+check "preStop pod Running" wait_for "$MNT/default/prestop/phase" Running 20
+uid=$(pod_uid default prestop)
+t0=$(now_ms)
+rmdir "$MNT/default/prestop" || fail "rmdir prestop"
+check "preStop wrote its marker into the emptyDir (seen while terminating)" \
+        wait_grep "$STATE/pods/$uid/volumes/scratch/marker" '^bye$' 5
+check "terminating: pod.json has deletionTimestamp" grep -q deletionTimestamp "$MNT/default/prestop/pod.json"
+check "preStop pod gone" wait_gone "$MNT/default/prestop" 20
+d=$(ms_since "$t0")
+check "preStop wrote its marker" grep -q '^preStop at' "$SH/prestop"
+check "SIGTERM came after preStop" grep -q '^TERM at' "$SH/prestop"
+check "preStop's 3 s taken from the grace of 10 s, then SIGTERM (${d} ms)" between "$d" 2800 8000
+a=$(sed -n 's/^preStop at //p' "$SH/prestop"); b=$(sed -n 's/^TERM at //p' "$SH/prestop")
+check "SIGTERM about 3 s after preStop began (${a} -> ${b})" between $((b - a)) 2 5
+
+cat <<'EOF' | apply_pod default prestopcut || fail "create prestopcut"
+apiVersion: v1
+kind: Pod
+metadata:
+  name: prestopcut
+spec:
+  terminationGracePeriodSeconds: 2
+  containers:
+  - name: main
+    image: busybox
+    command: ["sleep", "1000"]
+    lifecycle:
+      preStop:
+        exec: {command: ["sleep", "60"]}
+EOF
+check "prestopcut Running" wait_for "$MNT/default/prestopcut/phase" Running 20
+t0=$(now_ms)
+rmdir "$MNT/default/prestopcut" || fail "rmdir prestopcut"
+check "prestopcut gone" wait_gone "$MNT/default/prestopcut" 20
+d=$(ms_since "$t0")
+check "a preStop longer than the grace is cut: grace 2 s + 2 s for SIGTERM (${d} ms)" between "$d" 3500 7000
+
+cat <<'EOF' | apply_pod default prestopsleep || fail "create prestopsleep"
+apiVersion: v1
+kind: Pod
+metadata:
+  name: prestopsleep
+spec:
+  terminationGracePeriodSeconds: 10
+  containers:
+  - name: main
+    image: busybox
+    command: ["sh", "-c", "trap 'exit 0' TERM; while true; do sleep 0.1; done"]
+    lifecycle:
+      preStop:
+        sleep: {seconds: 2}
+EOF
+check "prestopsleep Running" wait_for "$MNT/default/prestopsleep/phase" Running 20
+t0=$(now_ms)
+rmdir "$MNT/default/prestopsleep" || fail "rmdir prestopsleep"
+check "prestopsleep gone" wait_gone "$MNT/default/prestopsleep" 20
+d=$(ms_since "$t0")
+check "a sleep preStop (done by the runtime) delays SIGTERM by 2 s (${d} ms)" between "$d" 1800 6000
+
+# ---- probes -------------------------------------------------------------------------
+cat <<'EOF' | apply_pod default live || fail "create live"
+apiVersion: v1
+kind: Pod
+metadata:
+  name: live
+spec:
+  terminationGracePeriodSeconds: 1
+  containers:
+  - name: main
+    image: busybox
+    command: ["sh", "-c", "touch /tmp/healthy; sleep 2; rm /tmp/healthy; sleep 1000"]
+    livenessProbe:
+      exec: {command: ["cat", "/tmp/healthy"]}
+      periodSeconds: 1
+      failureThreshold: 2
+EOF
+L=$MNT/default/live
+check "liveness: restarted once the probe fails" wait_for "$L/containers/main/restarts" 1 30
+check "liveness: Unhealthy event" grep -q "Unhealthy.*Liveness probe failed: cat: can't open '/tmp/healthy': No such file or directory" "$L/events"
+check "liveness: Killing event" grep -q 'Killing.*Container main failed liveness probe, will be restarted' "$L/events"
+is "$(st live '.containerStatuses[0].lastState.terminated.reason')" Error "liveness: lastState terminated Error"
+
+cat <<EOF | apply_pod default ready || fail "create ready"
+apiVersion: v1
+kind: Pod
+metadata:
+  name: ready
+spec:
+  terminationGracePeriodSeconds: 1
+  volumes:
+  - {name: shared, hostPath: {path: $SH}}
+  containers:
+  - name: main
+    image: busybox
+    command: ["sleep", "1000"]
+    volumeMounts: [{name: shared, mountPath: /shared}]
+    readinessProbe:
+      exec: {command: ["test", "-f", "/shared/ready"]}
+      periodSeconds: 1
+EOF
+R=$MNT/default/ready
+check "readiness: Running" wait_for "$R/phase" Running 20
+check "readiness: not Ready without the file" grep -q '^Ready False ContainersNotReady' "$R/conditions"
+is "$(ctr default ready main ready)" false "readiness: container not ready"
+touch "$SH/ready"
+check "readiness: Ready True" wait_grep "$R/conditions" '^Ready True' 10
+check "readiness: ContainersReady True" grep -q '^ContainersReady True' "$R/conditions"
+rm -f "$SH/ready"
+check "readiness: Ready False again" wait_grep "$R/conditions" '^Ready False ContainersNotReady' 10
+check "readiness: Unhealthy event" grep -q 'Unhealthy.*Readiness probe failed' "$R/events"
+is "$(ctr default ready main restarts)" 0 "readiness: no restart"
+
+cat <<EOF | apply_pod default startup || fail "create startup"
+apiVersion: v1
+kind: Pod
+metadata:
+  name: startup
+spec:
+  terminationGracePeriodSeconds: 1
+  volumes:
+  - {name: shared, hostPath: {path: $SH}}
+  containers:
+  - name: main
+    image: busybox
+    command: ["sleep", "1000"]
+    volumeMounts: [{name: shared, mountPath: /shared}]
+    startupProbe:
+      exec: {command: ["test", "-f", "/shared/started"]}
+      periodSeconds: 1
+      failureThreshold: 60
+    livenessProbe:
+      exec: {command: ["false"]}
+      periodSeconds: 1
+      failureThreshold: 1
+EOF
+S=$MNT/default/startup
+check "startup: Running" wait_for "$S/phase" Running 20
+is "$(ctr default startup main started)" false "startup: not started before the startup probe succeeds"
+if wait_for "$S/containers/main/restarts" 1 4 >/dev/null; then
+        fail "startup: liveness ran before the startup probe succeeded"
+else
+        ok "startup: liveness held back while not started"
+fi
+touch "$SH/started"
+check "startup: started" wait_for "$S/containers/main/started" true 10
+check "startup: then liveness restarts it" wait_for "$S/containers/main/restarts" 1 15
+
+cat <<'EOF' | apply_pod default net || fail "create net"
+apiVersion: v1
+kind: Pod
+metadata:
+  name: net
+spec:
+  terminationGracePeriodSeconds: 1
+  containers:
+  - name: web
+    image: busybox
+    command: ["sh", "-c", "mkdir -p /www && echo ok > /www/ok && exec httpd -f -p 8080 -h /www"]
+    ports: [{name: http, containerPort: 8080}]
+    readinessProbe:
+      httpGet: {path: /ok, port: http, httpHeaders: [{name: X-Test, value: "1"}]}
+      periodSeconds: 1
+    livenessProbe:
+      tcpSocket: {port: 8080}
+      periodSeconds: 1
+  - name: other
+    image: busybox
+    command: ["sleep", "1000"]
+    readinessProbe:
+      tcpSocket: {port: 8081}
+      periodSeconds: 1
+    livenessProbe:
+      httpGet: {path: /missing, port: 8080}
+      periodSeconds: 1
+      failureThreshold: 2
+EOF
+N=$MNT/default/net
+check "httpGet readiness (port by name): web ready" wait_for "$N/containers/web/ready" true 20
+check "tcpSocket readiness on a closed port: event" \
+        wait_grep "$N/events" 'Readiness probe failed: dial tcp 127.0.0.1:8081: connect: connection refused' 10
+is "$(ctr default net other ready)" false "tcpSocket readiness: other not ready"
+check "httpGet liveness 404: event" wait_grep "$N/events" 'Liveness probe failed: HTTP probe failed with statuscode: 404' 10
+check "httpGet liveness 404: restarted" wait_for "$N/containers/other/restarts" 1 15
+is "$(ctr default net web restarts)" 0 "tcpSocket liveness on the open port: no restart"
+
+# ---- activeDeadlineSeconds --------------------------------------------------------------
+cat <<'EOF' | apply_pod default deadline || fail "create deadline"
+apiVersion: v1
+kind: Pod
+metadata:
+  name: deadline
+spec:
+  activeDeadlineSeconds: 2
+  terminationGracePeriodSeconds: 1
+  containers:
+  - {name: main, image: busybox, command: ["sleep", "1000"]}
+EOF
+check "activeDeadlineSeconds: Failed" wait_for "$MNT/default/deadline/phase" Failed 20
+is "$(st deadline .reason)" DeadlineExceeded "activeDeadlineSeconds: reason"
+is "$(st deadline .message)" "Pod was active on the node longer than the specified deadline" \
+        "activeDeadlineSeconds: message"
+check "activeDeadlineSeconds: event" grep -q 'DeadlineExceeded' "$MNT/default/deadline/events"
+check "activeDeadlineSeconds: container stopped" \
+        wait_until 10 "$MNT/default/deadline/status.json" sh -c "[ \"\$(jq -r '.containerStatuses[0].state | keys[0]' '$MNT/default/deadline/status.json')\" = terminated ]"
+
+finish
