@@ -19,6 +19,8 @@ struct ctr_health {
         struct sbx_watch kill_w;        /* grace of a probe- or hook-triggered kill, or
                                          * SIGTERM's 2 s after a preStop cut by the grace */
         int64_t started_real;           /* the process started; the container runs after postStart */
+        bool restarting;                /* killed for a restart (probe or postStart failure) */
+        int64_t restart_deadline;       /* monotonic end of that kill's grace */
 };
 
 static const struct pod_probe *probe_spec(const struct pod_container *c, enum probe_kind k)
@@ -51,27 +53,55 @@ static void on_kill_grace(struct sbx *s, struct sbx_watch *w, uint32_t events)
         signal_main(c, SIGKILL);
 }
 
-/* kubelet's killContainer for an unhealthy container: SIGTERM, SIGKILL after
- * the probe's (else the pod's) grace period; the exit then goes through
- * restartPolicy as any other. */
+/* SIGTERM, SIGKILL at the end of the restart kill's grace (after a preStop:
+ * at least 2 s later, kubelet's minimumGracePeriodInSeconds). */
+static void restart_term(struct sbx *s, struct ctr *c, bool after_pre_stop)
+{
+        struct ctr_health *h = c->health;
+        int64_t now = pfs_now_monotonic_ns(), end = h->restart_deadline;
+        struct pfs_error err = {0};
+
+        if (after_pre_stop && end < now + 2 * NSEC)
+                end = now + 2 * NSEC;
+        if (end <= now) {
+                signal_main(c, SIGKILL);
+                return;
+        }
+        signal_main(c, SIGTERM);
+        if (sbx_timer_arm(s, &h->kill_w, end, on_kill_grace, c, &err) < 0) {
+                pfs_log(LOG_ERR, "container '%s': %s", c->name, err.msg);
+                signal_main(c, SIGKILL);
+        }
+}
+
+static void on_pre_stop(struct sbx *s, struct hook *k, enum hook_outcome outcome, const char *message,
+                        void *data);
+
+/* kubelet's killContainer for an unhealthy container (or a failed postStart):
+ * its preStop, SIGTERM, SIGKILL after the probe's (else the pod's) grace
+ * period; the exit then goes through restartPolicy as any other. */
 static void kill_for_restart(struct sbx *s, struct ctr *c, int64_t grace_s, const char *why)
 {
         struct ctr_health *h = c->health;
         struct pfs_error err = {0};
 
-        if (c->state != CS_RUNNING || h->kill_w.fd >= 0)
+        if (c->state != CS_RUNNING || h->restarting)
                 return;
         if (grace_s < 0)
                 grace_s = s->spec->termination_grace_period_seconds;
+        h->restarting = true;
+        h->restart_deadline = pfs_now_monotonic_ns() + grace_s * NSEC;
         sbx_event(s, c, "Normal", "Killing", "%s", why);
         for (int k = 0; k < PROBE__MAX; k++)
                 probe_stop(s, &h->probes[k]);
-        signal_main(c, grace_s > 0 ? SIGTERM : SIGKILL);
-        if (grace_s > 0 &&
-            sbx_timer_arm(s, &h->kill_w, pfs_now_monotonic_ns() + grace_s * NSEC, on_kill_grace, c, &err) < 0) {
-                pfs_log(LOG_ERR, "container '%s': %s", c->name, err.msg);
-                signal_main(c, SIGKILL);
+        hook_cancel(s, &h->post_start);
+        if (grace_s > 0 && c->spec->pre_stop) {
+                if (hook_start(s, &h->pre_stop, c->spec, c->spec->pre_stop, s->pod_ref, c->pid, c->pidfd_w.fd,
+                               c->cgroup_fd, grace_s * NSEC, on_pre_stop, c, &err) == 0)
+                        return; /* SIGTERM follows the hook */
+                sbx_event(s, c, "Warning", "FailedPreStopHook", "%s", err.msg);
         }
+        restart_term(s, c, false);
 }
 
 static void probe_begin(struct sbx *s, struct ctr *c, enum probe_kind k)
@@ -209,6 +239,7 @@ void health_stopped(struct sbx *s, struct ctr *c)
         hook_cancel(s, &h->post_start);
         hook_cancel(s, &h->pre_stop);
         sbx_timer_disarm(s, &h->kill_w);
+        h->restarting = false;
 }
 
 static void on_pre_stop(struct sbx *s, struct hook *k, enum hook_outcome outcome, const char *message,
@@ -218,8 +249,11 @@ static void on_pre_stop(struct sbx *s, struct hook *k, enum hook_outcome outcome
 
         if (outcome == HOOK_FAILED)
                 sbx_event(s, c, "Warning", "FailedPreStopHook", "%s", message ? message : "");
-        if (c->state != CS_KILLING)
+        if (c->state != CS_KILLING) {
+                if (c->health->restarting)
+                        restart_term(s, c, true);
                 return;
+        }
         /* kubelet leaves SIGTERM at least 2 s after preStop. */
         term_grace_at_least(s, 2 * NSEC);
         signal_main(c, s->grace_expired ? SIGKILL : SIGTERM);
@@ -235,10 +269,13 @@ bool health_pre_stop(struct sbx *s, struct ctr *c)
                 if (k != PROBE_READINESS)
                         probe_stop(s, &h->probes[k]);
         hook_cancel(s, &h->post_start);
-        if (!c->spec->pre_stop || left <= 0)
+        /* A restart kill's preStop already running: SIGTERM follows it. */
+        if (hook_busy(&h->pre_stop))
+                return true;
+        if (!c->spec->pre_stop || left <= 0 || h->restarting)
                 return false;
-        if (hook_start(s, &h->pre_stop, c->spec, c->spec->pre_stop, s->pod_ref, c->pid, c->pidfd_w.fd, c->cgroup_fd, left,
-                       on_pre_stop, c, &err) < 0) {
+        if (hook_start(s, &h->pre_stop, c->spec, c->spec->pre_stop, s->pod_ref, c->pid, c->pidfd_w.fd,
+                       c->cgroup_fd, left, on_pre_stop, c, &err) < 0) {
                 sbx_event(s, c, "Warning", "FailedPreStopHook", "%s", err.msg);
                 return false;
         }

@@ -223,6 +223,35 @@ check "liveness: Unhealthy event" grep -q "Unhealthy.*Liveness probe failed: cat
 check "liveness: Killing event" grep -q 'Killing.*Container main failed liveness probe, will be restarted' "$L/events"
 is "$(st live '.containerStatuses[0].lastState.terminated.reason')" Error "liveness: lastState terminated Error"
 
+cat <<EOF | apply_pod default liveprestop || fail "create liveprestop"
+apiVersion: v1
+kind: Pod
+metadata:
+  name: liveprestop
+spec:
+  terminationGracePeriodSeconds: 5
+  volumes:
+  - {name: shared, hostPath: {path: $SH}}
+  containers:
+  - name: main
+    image: busybox
+    command: ["sh", "-c", "trap 'echo TERM >> /shared/liveprestop; exit 0' TERM; while true; do sleep 0.1; done"]
+    volumeMounts: [{name: shared, mountPath: /shared}]
+    livenessProbe:
+      exec: {command: ["false"]}
+      periodSeconds: 1
+      failureThreshold: 1
+    lifecycle:
+      preStop:
+        exec: {command: ["sh", "-c", "echo preStop >> /shared/liveprestop"]}
+EOF
+check "liveness kill runs preStop, then SIGTERM: restarted" \
+        wait_for "$MNT/default/liveprestop/containers/main/restarts" 1 20
+check "liveness kill: preStop before SIGTERM" \
+        sh -c "[ \"\$(head -n 2 '$SH/liveprestop' | tr '\n' ' ')\" = 'preStop TERM ' ]"
+is "$(st liveprestop '.containerStatuses[0].lastState.terminated.exitCode')" 0 \
+        "liveness kill: the container ended on SIGTERM (exit 0), no SIGKILL"
+
 cat <<EOF | apply_pod default ready || fail "create ready"
 apiVersion: v1
 kind: Pod
