@@ -1,5 +1,5 @@
 #!/bin/bash
-# Pod lifecycle (issue 3): init containers, postStart/preStop hooks,
+# Pod lifecycle (issue 3): init containers, postStart/preStop hooks (exec, sleep, httpGet),
 # liveness/readiness/startup probes (exec, tcpSocket, httpGet) and
 # activeDeadlineSeconds, as a Kubernetes user sees them in the tree.
 # timeout: 240
@@ -199,6 +199,29 @@ rmdir "$MNT/default/prestopsleep" || fail "rmdir prestopsleep"
 check "prestopsleep gone" wait_gone "$MNT/default/prestopsleep" 20
 d=$(ms_since "$t0")
 check "a sleep preStop (done by the runtime) delays SIGTERM by 2 s (${d} ms)" between "$d" 1800 6000
+
+cat <<EOF | apply_pod default prestophttp || fail "create prestophttp"
+apiVersion: v1
+kind: Pod
+metadata:
+  name: prestophttp
+spec:
+  terminationGracePeriodSeconds: 5
+  volumes:
+  - {name: shared, hostPath: {path: $SH}}
+  containers:
+  - name: web
+    image: busybox
+    command: ["sh", "-c", "mkdir -p /www/cgi-bin && printf '#!/bin/sh\\necho \"\$REQUEST_METHOD \$HTTP_USER_AGENT \$HTTP_X_WHY\" > /shared/httpstop\\necho Content-Type: text/plain\\necho\\necho ok\\n' > /www/cgi-bin/stop && chmod +x /www/cgi-bin/stop && exec httpd -f -p 8080 -h /www"]
+    volumeMounts: [{name: shared, mountPath: /shared}]
+    lifecycle:
+      preStop:
+        httpGet: {path: /cgi-bin/stop, port: 8080, httpHeaders: [{name: X-Why, value: bye}]}
+EOF
+check "prestophttp Running" wait_for "$MNT/default/prestophttp/phase" Running 20
+rmdir "$MNT/default/prestophttp" || fail "rmdir prestophttp"
+check "prestophttp gone" wait_gone "$MNT/default/prestophttp" 20
+is "$(cat "$SH/httpstop" 2>/dev/null)" "GET kube-probe/1.28 bye" "an httpGet preStop reached the pod (method, User-Agent, httpHeaders)"
 
 # ---- probes -------------------------------------------------------------------------
 cat <<'EOF' | apply_pod default live || fail "create live"
