@@ -197,6 +197,8 @@ task_stacks() {
 # fuse_abort MNT: end the FUSE connection of MNT (every request fails with ENOTCONN).
 fuse_abort() {
         local dev
+        # the connections dir needs fusectl mounted (systemd does; a bare VM may not)
+        mountpoint -q /sys/fs/fuse/connections || mount -t fusectl fusectl /sys/fs/fuse/connections 2>/dev/null
         dev=$(awk -v m="$1" '$5 == m { split($3, d, ":"); print d[2] }' /proc/self/mountinfo | head -n 1)
         [ -n "$dev" ] && [ -w "/sys/fs/fuse/connections/$dev/abort" ] && echo 1 >"/sys/fs/fuse/connections/$dev/abort"
 }
