@@ -163,6 +163,7 @@ podfs_umount() {
 # stacks are shown and its FUSE connection is aborted so the test can go on.
 podfs_kill9() {
         [ -n "$PODFS_PID" ] || return 0
+        disown "$PODFS_PID" 2>/dev/null        # no "Killed" notice; bash still reaps it
         kill -9 "$PODFS_PID" 2>/dev/null
         if ! retry_until 5 daemon_gone "$PODFS_PID"; then
                 fail "podfs did not exit within 5 s of kill -9; its threads:"
@@ -170,7 +171,6 @@ podfs_kill9() {
                 fuse_abort "$MNT"
                 retry_until 5 daemon_gone "$PODFS_PID" || log "still not gone after aborting the connection"
         fi
-        wait "$PODFS_PID" 2>/dev/null
         PODFS_PID=""
         fusermount3 -u "$MNT" 2>/dev/null || umount -l "$MNT" 2>/dev/null
         return 0
