@@ -246,6 +246,30 @@ check "liveness: Unhealthy event" grep -q "Unhealthy.*Liveness probe failed: cat
 check "liveness: Killing event" grep -q 'Killing.*Container main failed liveness probe, will be restarted' "$L/events"
 is "$(st live '.containerStatuses[0].lastState.terminated.reason')" Error "liveness: lastState terminated Error"
 
+cat <<'EOF' | apply_pod default slowprobe || fail "create slowprobe"
+apiVersion: v1
+kind: Pod
+metadata:
+  name: slowprobe
+spec:
+  terminationGracePeriodSeconds: 1
+  containers:
+  - name: main
+    image: busybox
+    command: ["sleep", "1000"]
+    livenessProbe:
+      exec: {command: ["sleep", "30"]}
+      periodSeconds: 1
+      timeoutSeconds: 1
+      failureThreshold: 2
+EOF
+t0=$(now_ms)
+check "a slow exec probe is cut at timeoutSeconds: event" \
+        wait_grep "$MNT/default/slowprobe/events" 'Liveness probe failed: command "sleep 30" timed out' 10
+check "slow probe: two timeouts restart the container" wait_for "$MNT/default/slowprobe/containers/main/restarts" 1 15
+d=$(ms_since "$t0")
+check "slow probe: restarted within ~2 periods + grace, not 30 s (${d} ms)" [ "$d" -lt 9000 ]
+
 cat <<EOF | apply_pod default liveprestop || fail "create liveprestop"
 apiVersion: v1
 kind: Pod
