@@ -329,6 +329,28 @@ check "readiness: Ready False again" wait_grep "$R/conditions" '^Ready False Con
 check "readiness: Unhealthy event" grep -q 'Unhealthy.*Readiness probe failed' "$R/events"
 is "$(ctr default ready main restarts)" 0 "readiness: no restart"
 
+cat <<'EOF' | apply_pod default delayed || fail "create delayed"
+apiVersion: v1
+kind: Pod
+metadata:
+  name: delayed
+spec:
+  terminationGracePeriodSeconds: 1
+  containers:
+  - name: main
+    image: busybox
+    command: ["sleep", "1000"]
+    readinessProbe:
+      exec: {command: ["true"]}
+      initialDelaySeconds: 3
+      periodSeconds: 1
+EOF
+check "initialDelaySeconds: Running" wait_for "$MNT/default/delayed/phase" Running 20
+t0=$(now_ms)
+check "initialDelaySeconds: ready after the delay" wait_for "$MNT/default/delayed/containers/main/ready" true 10
+d=$(ms_since "$t0")
+check "initialDelaySeconds 3: no probe before (${d} ms after Running)" between "$d" 2500 5000
+
 cat <<EOF | apply_pod default startup || fail "create startup"
 apiVersion: v1
 kind: Pod
