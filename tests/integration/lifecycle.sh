@@ -47,9 +47,9 @@ is "$(st init '.conditions[] | select(.type=="Initialized") | .message')" \
 is "$(cat "$P/phase")" Pending "init: phase Pending"
 is "$(st init '.containerStatuses[0].state.waiting.reason')" PodInitializing "init: app waits PodInitializing"
 # the transition, seen by a watcher
-inotifywait -q -t 20 -e modify "$P/conditions" >/dev/null 2>&1 &
+inotifywait -t 20 -e modify "$P/conditions" >/dev/null 2>"$W/inotify.err" &
 watcher=$!
-retry_until 5 grep -q . "$P/conditions"
+retry_until 5 grep -q "Watches established" "$W/inotify.err"
 touch "$SH/init-go"
 check "init: inotify reports the conditions change" wait $watcher
 check "init: Initialized True after both" wait_grep "$P/conditions" '^Initialized True' 20
