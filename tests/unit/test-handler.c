@@ -1,0 +1,274 @@
+/* Unit tests of the asynchronous probe/hook actions (runtime/handler.c) and
+ * the probe thresholds (runtime/probe.c) on a bare epoll loop: tcpSocket and
+ * httpGet against servers on 127.0.0.1 in this process, their failures and
+ * time limits in kubelet's words, sleep. No root needed. */
+#include <arpa/inet.h>
+#include <errno.h>
+#include <netinet/in.h>
+#include <string.h>
+#include <sys/epoll.h>
+#include <sys/socket.h>
+#include "handler.h"
+#include "probe.h"
+#include "tap.h"
+
+static struct sbx S = {.epfd = -1};
+
+/* A server socket on 127.0.0.1 (port chosen by the kernel) that answers the
+ * first request of a connection with reply (NULL: never answers). */
+struct server {
+        struct sbx_watch w;
+        const char *reply;
+        int port;
+        char request[2048];
+        struct sbx_watch conns[8];
+        int n_conns;
+};
+
+static void on_request(struct sbx *s, struct sbx_watch *w, uint32_t events)
+{
+        struct server *sv = w->data;
+        ssize_t n = recv(w->fd, sv->request, sizeof(sv->request) - 1, MSG_DONTWAIT);
+
+        if (n < 0 && errno == EAGAIN)
+                return;
+        sv->request[n > 0 ? n : 0] = '\0';
+        if (n > 0 && sv->reply && send(w->fd, sv->reply, strlen(sv->reply), MSG_NOSIGNAL) < 0)
+                tap_ok(false, "server send: %s", strerror(errno));
+        /* keep the connection open, stop watching it */
+        epoll_ctl(s->epfd, EPOLL_CTL_DEL, w->fd, NULL);
+}
+
+static void on_client(struct sbx *s, struct sbx_watch *w, uint32_t events)
+{
+        struct server *sv = w->data;
+        int c = accept4(w->fd, NULL, NULL, SOCK_CLOEXEC);
+
+        if (c < 0)
+                return;
+        if (sv->n_conns == 8 || sbx_watch_add(s, &sv->conns[sv->n_conns], c, EPOLLIN, on_request, sv, NULL) < 0) {
+                close(c);
+                return;
+        }
+        sv->n_conns++;
+}
+
+static void server_start(struct server *sv, const char *reply)
+{
+        struct sockaddr_in a = {.sin_family = AF_INET, .sin_addr.s_addr = htonl(INADDR_LOOPBACK)};
+        socklen_t len = sizeof(a);
+        int fd = socket(AF_INET, SOCK_STREAM | SOCK_CLOEXEC, 0);
+
+        memset(sv, 0, sizeof(*sv));
+        sv->reply = reply;
+        if (fd < 0 || bind(fd, (struct sockaddr *)&a, sizeof(a)) < 0 || listen(fd, 8) < 0 ||
+            getsockname(fd, (struct sockaddr *)&a, &len) < 0)
+                tap_ok(false, "server: %s", strerror(errno));
+        sv->port = ntohs(a.sin_port);
+        sbx_watch_add(&S, &sv->w, fd, EPOLLIN, on_client, sv, NULL);
+}
+
+static void server_stop(struct server *sv)
+{
+        sbx_watch_remove(&S, &sv->w);
+        for (int i = 0; i < sv->n_conns; i++)
+                sbx_watch_remove(&S, &sv->conns[i]);
+}
+
+/* A port with nobody listening. */
+static int closed_port(void)
+{
+        struct server sv;
+        int port;
+
+        server_start(&sv, NULL);
+        port = sv.port;
+        server_stop(&sv);
+        return port;
+}
+
+struct outcome {
+        bool done;
+        enum handler_result res;
+        char msg[1024];
+};
+
+static void on_done(struct sbx *s, void *data, enum handler_result res, const char *message)
+{
+        struct outcome *o = data;
+
+        o->done = true;
+        o->res = res;
+        snprintf(o->msg, sizeof(o->msg), "%s", message);
+}
+
+/* Run the loop until *flag or the deadline (ms); false on timeout. */
+static bool loop_until(const bool *flag, int ms)
+{
+        int64_t end = pfs_now_monotonic_ns() + (int64_t)ms * 1000000;
+        struct epoll_event evs[8];
+
+        while (!*flag) {
+                int64_t left = (end - pfs_now_monotonic_ns()) / 1000000;
+                int n;
+
+                if (left <= 0)
+                        return false;
+                n = epoll_wait(S.epfd, evs, 8, (int)left);
+                for (int i = 0; i < n; i++) {
+                        struct sbx_watch *w = evs[i].data.ptr;
+
+                        if (w->fd >= 0)
+                                w->fn(&S, w, evs[i].events);
+                }
+        }
+        return true;
+}
+
+static void run(struct handler_req *req, struct outcome *o)
+{
+        static struct handler_run r;
+        struct pfs_error err = {0};
+
+        memset(o, 0, sizeof(*o));
+        handler_run_init(&r);
+        if (handler_start(&S, &r, req, on_done, o, &err) < 0) {
+                tap_ok(false, "handler_start: %s", err.msg);
+                return;
+        }
+        tap_ok(!o->done, "no callback from handler_start");
+        tap_ok(loop_until(&o->done, 5000), "the action ends");
+}
+
+static void test_tcp(void)
+{
+        struct handler_req req = {.kind = HANDLER_TCP, .timeout_ns = 1000000000LL};
+        struct outcome o;
+        struct server sv;
+        char want[128];
+
+        server_start(&sv, NULL);
+        req.port = sv.port;
+        run(&req, &o);
+        tap_is_int(o.res, HANDLER_OK, "tcp: connect to a listener succeeds");
+        server_stop(&sv);
+        req.port = closed_port();
+        run(&req, &o);
+        tap_is_int(o.res, HANDLER_FAILED, "tcp: refused fails");
+        snprintf(want, sizeof(want), "dial tcp 127.0.0.1:%d: connect: connection refused", req.port);
+        tap_is_str(o.msg, want, "tcp: Go's message");
+        req.host = "no.such.name";
+        run(&req, &o);
+        tap_ok(o.res == HANDLER_FAILED && strstr(o.msg, "no such host"), "tcp: names are not resolved: %s", o.msg);
+}
+
+static void test_http(void)
+{
+        struct pod_kv hdr = {"X-Probe", "yes"};
+        struct handler_req req = {.kind = HANDLER_HTTP, .timeout_ns = 1000000000LL, .path = "/healthz",
+                                  .headers = &hdr, .n_headers = 1};
+        struct outcome o;
+        struct server sv;
+        char want[256];
+
+        server_start(&sv, "HTTP/1.1 200 OK\r\nContent-Length: 2\r\n\r\nok");
+        req.port = sv.port;
+        run(&req, &o);
+        tap_is_int(o.res, HANDLER_OK, "http: 200 succeeds");
+        tap_ok(strncmp(sv.request, "GET /healthz HTTP/1.1\r\n", 23) == 0, "http: request line");
+        tap_ok(strstr(sv.request, "\r\nUser-Agent: kube-probe/1.28\r\n") && strstr(sv.request, "\r\nX-Probe: yes\r\n"),
+               "http: kubelet's User-Agent and the httpHeaders");
+        server_stop(&sv);
+
+        server_start(&sv, "HTTP/1.1 302 Found\r\nLocation: http://elsewhere/\r\n\r\n");
+        req.port = sv.port;
+        run(&req, &o);
+        tap_is_int(o.res, HANDLER_OK, "http: a redirect counts as success");
+        server_stop(&sv);
+
+        server_start(&sv, "HTTP/1.1 503 Service Unavailable\r\n\r\n");
+        req.port = sv.port;
+        run(&req, &o);
+        tap_is_int(o.res, HANDLER_FAILED, "http: 503 fails");
+        tap_is_str(o.msg, "HTTP probe failed with statuscode: 503", "http: kubelet's message");
+        server_stop(&sv);
+
+        server_start(&sv, NULL);
+        req.port = sv.port;
+        run(&req, &o);
+        tap_is_int(o.res, HANDLER_FAILED, "http: no answer within timeoutSeconds fails");
+        snprintf(want, sizeof(want), "Get \"http://127.0.0.1:%d/healthz\": context deadline exceeded "
+                 "(Client.Timeout exceeded while awaiting headers)", sv.port);
+        tap_is_str(o.msg, want, "http: timeout message");
+        server_stop(&sv);
+
+        req.port = closed_port();
+        run(&req, &o);
+        snprintf(want, sizeof(want), "Get \"http://127.0.0.1:%d/healthz\": dial tcp 127.0.0.1:%d: connect: "
+                 "connection refused", req.port, req.port);
+        tap_is_str(o.msg, want, "http: refused");
+}
+
+static void test_sleep(void)
+{
+        struct handler_req req = {.kind = HANDLER_SLEEP, .sleep_ns = 200000000LL};
+        int64_t t0 = pfs_now_monotonic_ns();
+        struct outcome o;
+
+        run(&req, &o);
+        tap_is_int(o.res, HANDLER_OK, "sleep: ok");
+        tap_ok(pfs_now_monotonic_ns() - t0 >= 200000000LL, "sleep: took its time");
+}
+
+/* ---- probe thresholds ---- */
+
+struct tally {
+        int attempts, changes;
+        bool result, done;
+};
+
+static void on_probe(struct sbx *s, struct probe *p, const struct probe_attempt *a, void *data)
+{
+        struct tally *t = data;
+
+        t->attempts++;
+        t->changes += a->changed;
+        t->result = a->result;
+        if (t->attempts == 3)
+                t->done = true;
+}
+
+static void test_probe(void)
+{
+        struct pod_container c = {.name = (char *)"app"};
+        struct pod_probe ps = {.h = {.kind = POD_HANDLER_TCP_SOCKET}, .timeout_seconds = 1, .period_seconds = 1,
+                               .success_threshold = 1, .failure_threshold = 3,
+                               .termination_grace_period_seconds = -1};
+        struct pfs_error err = {0};
+        struct tally t = {0};
+        struct probe p;
+        int64_t t0;
+
+        ps.h.port = closed_port();
+        probe_init(&p, PROBE_LIVENESS, &c, &ps, on_probe, &t);
+        tap_ok(p.result, "liveness starts successful");
+        t0 = pfs_now_monotonic_ns();
+        tap_is_int(probe_start(&S, &p, 0, -1, -1, t0, &err), 0, "probe_start");
+        tap_ok(loop_until(&t.done, 5000), "three attempts");
+        tap_ok(pfs_now_monotonic_ns() - t0 >= 1900000000LL, "on the 1 s grid (first at once)");
+        tap_is_int(t.changes, 1, "liveness fails once, at failureThreshold 3");
+        tap_ok(!t.result, "liveness result false");
+        probe_stop(&S, &p);
+}
+
+int main(void)
+{
+        S.epfd = epoll_create1(EPOLL_CLOEXEC);
+        tap_ok(S.epfd >= 0, "epoll");
+        test_tcp();
+        test_http();
+        test_sleep();
+        test_probe();
+        close(S.epfd);
+        return tap_done();
+}
