@@ -134,7 +134,7 @@ int podfs_daemon_run(const struct podfs_options *o)
         pfs_log(LOG_INFO, "unmounting %s", fs.mountpoint);
 out_loop:
         /* lazy unmount, then closing the session aborts whatever the
-         * notifier thread still waits for on the mount */
+         * notifier child still waits for on the mount */
         fuse_session_unmount(fs.se);
         fuse_session_destroy(fs.se);
         fs.se = NULL;

@@ -1,6 +1,7 @@
 /* Internal API of the FUSE daemon: the daemon context, the inode table, the
  * view of the state directory and the modules that change it. Everything here
- * runs on the loop thread, except notify.c's thread (see notify.c). */
+ * runs on the loop thread, the daemon's only thread (notify.c's syscalls on the
+ * mount run in a child process). */
 #pragma once
 #include <fuse_lowlevel.h>
 #include <stdbool.h>
@@ -329,10 +330,17 @@ void log_release(struct podfs *fs, struct fh *fh);
 /* The path of the log file a log node shows now (NULL when none). */
 char *log_current_path(struct podfs *fs, struct node *n);
 
-/* ---- notifier thread (notify.c) ---- */
+/* ---- notifier process (notify.c) ---- */
 
+/* The hidden first argument that makes podfs the notifier child:
+ * podfs NOTIFIER_CHILD_FLAG MOUNTPOINT DAEMON_PID, its socket on stdin. */
+#define NOTIFIER_CHILD_FLAG "--notifier-child"
+int notifier_child_run(const char *mnt, pid_t parent);
+/* Start the child (after the mount, with the loop's fds set up). */
 int notifier_start(struct podfs *fs, struct pfs_error *err);
+/* Stop it once the FUSE session is destroyed. */
 void notifier_stop(struct podfs *fs);
+/* Is tid (fuse_req_ctx()->pid) the notifier? */
 bool notifier_is(struct podfs *fs, pid_t tid);
 enum notify_op { NOTIFY_WRITE, NOTIFY_MKDIR, NOTIFY_RMDIR, NOTIFY_INVAL_CHILDREN };
 /* path relative to the mount root. Never blocks; coalesces duplicates. */

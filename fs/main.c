@@ -3,6 +3,7 @@
 #include <getopt.h>
 #include <limits.h>
 #include <stdio.h>
+#include <stdlib.h>
 #include <string.h>
 #include "fs.h"
 #include "pfs/store.h"
@@ -53,6 +54,8 @@ int main(int argc, char **argv)
         char mnt[PATH_MAX];
         int c;
 
+        if (argc == 4 && !strcmp(argv[1], NOTIFIER_CHILD_FLAG))
+                return notifier_child_run(argv[2], (pid_t)strtol(argv[3], NULL, 10));
         while ((c = getopt_long(argc, argv, "fdo:hV", longopts, NULL)) != -1) {
                 switch (c) {
                 case 's':

@@ -1,18 +1,48 @@
-/* The notifier thread: inotify only reports syscalls made on the mount, so this
- * thread (never a FUSE handler, holding no lock a handler needs while it works)
- * pwrites one byte to a changed file (-> one IN_MODIFY; the write handler
- * recognises its TID and changes nothing) and mkdirs/rmdirs pod dirs that
- * appeared or vanished (-> IN_CREATE/IN_DELETE/IN_DELETE_SELF). The loop
- * queues work without ever blocking on it; duplicates coalesce. */
+/* The notifier: inotify only reports syscalls made on the mount, so a child
+ * process pwrites one byte to a changed file (-> one IN_MODIFY; the write
+ * handler recognises its pid and changes nothing) and mkdirs/rmdirs pod dirs
+ * that appeared or vanished (-> IN_CREATE/IN_DELETE/IN_DELETE_SELF).
+ * A process, not a thread: a daemon thread waiting in a request on its own
+ * mount can't be killed (the kernel waits out a request already read), so a
+ * SIGKILLed daemon would never release /dev/fuse and never end. The child
+ * holds no /dev/fuse fd; when the daemon dies the connection is aborted and
+ * the child ends (EOF, PR_SET_PDEATHSIG). The loop queues work without ever
+ * blocking on it (duplicates coalesce) and hands the child one item at a
+ * time over a socketpair; the child answers each, and the loop then does
+ * what must follow it (cache invalidation stays in the daemon). */
 #include <errno.h>
 #include <fcntl.h>
-#include <pthread.h>
-#include <stdatomic.h>
+#include <limits.h>
+#include <signal.h>
+#include <spawn.h>
+#include <stdlib.h>
 #include <string.h>
+#include <sys/prctl.h>
+#include <sys/socket.h>
 #include <sys/stat.h>
+#include <sys/syscall.h>
+#include <sys/wait.h>
 #include "fs.h"
 
+#ifndef P_PIDFD
+#define P_PIDFD 3
+#endif
+
 #define NOTIFY_QUEUE_MAX 8192
+/* restarts in a row of a child that died young, before giving up */
+#define NOTIFY_RESTARTS_MAX 5
+#define NOTIFY_YOUNG_NS (10 * 1000000000LL)
+
+extern char **environ;
+
+/* One message each way on the socketpair (SOCK_SEQPACKET keeps them whole). */
+struct notify_msg {
+        uint32_t op;            /* enum notify_op */
+        int32_t err;            /* reply: 0 or an errno */
+        uint64_t ino;           /* request: NOTIFY_INVAL_CHILDREN's dir; reply: the removed dir's */
+        char path[PATH_MAX];    /* request only, relative to the mount */
+};
+#define NOTIFY_MSG_HDR offsetof(struct notify_msg, path)
 
 struct notify_item {
         enum notify_op op;
@@ -21,54 +51,370 @@ struct notify_item {
 };
 
 struct notifier {
-        pthread_t thread;
-        pthread_mutex_t lock;
-        pthread_cond_t cond;
-        struct notify_item *items;
-        size_t n;
-        bool stop;
+        struct podfs *fs;
+        struct notify_item *items;      /* pending: items[head..n) */
+        size_t head, n;
+        struct notify_item sent;        /* handed to the child, not answered yet */
+        bool busy;
         bool dropped;
-        _Atomic pid_t tid;
-        char *mnt;
-        dev_t dev;
-        struct fuse_session *se;
+        pid_t pid;                      /* the child (0: none) */
+        int sock, pidfd;
+        struct pfs_watch sock_watch, pid_watch;
+        int64_t started_ns;
+        int restarts;
+        bool restart_pending;
+        bool gave_up;
 };
 
-static struct notifier the_notifier = {
-        .lock = PTHREAD_MUTEX_INITIALIZER,
-        .cond = PTHREAD_COND_INITIALIZER,
-};
+static struct notifier the_notifier = { .sock = -1, .pidfd = -1 };
 static bool started;
 
 bool notifier_is(struct podfs *fs, pid_t tid)
 {
-        return started && tid != 0 && atomic_load(&the_notifier.tid) == tid;
+        /* the child is single-threaded: its TID is its pid */
+        return started && tid != 0 && the_notifier.pid == tid;
+}
+
+/* ---- the child ---- */
+
+static int child_run_item(const char *mnt, const struct notify_msg *m, struct notify_msg *reply)
+{
+        _cleanup_free_ char *path = xasprintf("%s/%s", mnt, m->path);
+        struct stat st;
+        int fd;
+
+        switch (m->op) {
+        case NOTIFY_WRITE:
+                fd = open(path, O_WRONLY | O_CLOEXEC | O_NONBLOCK | O_NOFOLLOW | O_NOCTTY);
+                if (fd < 0)
+                        return errno;
+                (void)!pwrite(fd, "\n", 1, 0);
+                close(fd);
+                return 0;
+        case NOTIFY_MKDIR:
+                return mkdir(path, 0755) < 0 ? errno : 0;
+        case NOTIFY_RMDIR:
+                /* the daemon drops the dead dir's cached children by inode */
+                if (stat(path, &st) == 0)
+                        reply->ino = st.st_ino;
+                return rmdir(path) < 0 ? errno : 0;
+        case NOTIFY_INVAL_CHILDREN:
+                /* nothing on the mount: the answer tells the loop to do it */
+                reply->ino = m->ino;
+                return 0;
+        }
+        return EINVAL;
+}
+
+static bool child_still_mounted(const char *mnt, dev_t dev)
+{
+        struct stat st;
+
+        return stat(mnt, &st) == 0 && st.st_dev == dev;
+}
+
+int notifier_child_run(const char *mnt, pid_t parent)
+{
+        struct notify_msg m, reply;
+        struct stat st;
+        dev_t dev = 0;
+
+        if (prctl(PR_SET_PDEATHSIG, SIGKILL) < 0 || getppid() != parent)
+                return 1;
+        if (chdir("/") < 0)
+                return 1;
+        /* the mount's device, asked through the mount (the daemon answers) */
+        if (stat(mnt, &st) == 0)
+                dev = st.st_dev;
+        for (;;) {
+                ssize_t len = recv(STDIN_FILENO, &m, sizeof(m) - 1, 0);
+
+                if (len < 0 && errno == EINTR)
+                        continue;
+                if (len < (ssize_t)NOTIFY_MSG_HDR)
+                        return 0;       /* the daemon is gone */
+                ((char *)&m)[len] = '\0';
+                reply = (struct notify_msg){ .op = m.op };
+                /* never act on what lies under the mount once it is gone */
+                if (dev && child_still_mounted(mnt, dev))
+                        reply.err = child_run_item(mnt, &m, &reply);
+                else
+                        reply.err = ENOTCONN;
+                if (send(STDIN_FILENO, &reply, NOTIFY_MSG_HDR, MSG_NOSIGNAL) < 0)
+                        return 0;
+        }
+}
+
+/* ---- the daemon's side ---- */
+
+static void pump(struct notifier *nt);
+static int child_start(struct notifier *nt);
+
+static void inval_children(struct podfs *fs, uint64_t ino)
+{
+        for (int f = 0; f < PF__MAX; f++)
+                fuse_lowlevel_notify_inval_entry(fs->se, ino, pod_file_names[f], strlen(pod_file_names[f]));
+        fuse_lowlevel_notify_inval_entry(fs->se, ino, "logs", 4);
+        fuse_lowlevel_notify_inval_entry(fs->se, ino, "containers", 10);
+}
+
+/* The child did the item (called from the loop, never in a FUSE handler). */
+static void item_done(struct notifier *nt, const struct notify_item *it, const struct notify_msg *reply)
+{
+        int e = reply->err;
+
+        if (e == ENOTCONN)
+                return;
+        switch (it->op) {
+        case NOTIFY_WRITE:
+                return;
+        case NOTIFY_MKDIR:
+                if (e)
+                        pfs_log(LOG_NOTICE, "notifier: mkdir %s: %s", it->path, strerror(e));
+                return;
+        case NOTIFY_RMDIR:
+                if (e) {
+                        pfs_log(LOG_NOTICE, "notifier: rmdir %s: %s", it->path, strerror(e));
+                        return;
+                }
+                /* cached child dentries (a file that was open in the dir)
+                 * pin the dead dir's dentry: IN_DELETE_SELF only comes when
+                 * it goes, so drop them */
+                if (reply->ino && nt->fs->se)
+                        inval_children(nt->fs, reply->ino);
+                return;
+        case NOTIFY_INVAL_CHILDREN:
+                if (nt->fs->se)
+                        inval_children(nt->fs, it->ino);
+                return;
+        }
+}
+
+static void sent_clear(struct notifier *nt)
+{
+        free(nt->sent.path);
+        nt->sent.path = NULL;
+        nt->busy = false;
+}
+
+static void sock_ready(struct pfs_watch *w, uint32_t events)
+{
+        struct notifier *nt = &the_notifier;
+        struct notify_msg reply;
+        ssize_t len;
+
+        if (nt->sock < 0)
+                return;
+        len = recv(nt->sock, &reply, NOTIFY_MSG_HDR, MSG_DONTWAIT);
+        if (len < 0 && (errno == EAGAIN || errno == EINTR))
+                return;
+        if (len != (ssize_t)NOTIFY_MSG_HDR) {
+                /* the child is gone: its pidfd says when it can be reaped */
+                podfs_epoll_del(nt->fs, nt->sock);
+                close(nt->sock);
+                nt->sock = -1;
+                return;
+        }
+        if (nt->busy) {
+                struct notify_item it = nt->sent;
+
+                nt->sent.path = NULL;
+                sent_clear(nt);
+                item_done(nt, &it, &reply);
+                free(it.path);
+        }
+        pump(nt);
+}
+
+/* Hand the next pending item to an idle child. Never blocks. */
+static void pump(struct notifier *nt)
+{
+        struct notify_msg m;
+        struct notify_item *it;
+        size_t plen;
+
+        if (nt->busy || nt->sock < 0 || nt->head == nt->n)
+                return;
+        it = &nt->items[nt->head];
+        plen = strlen(it->path);
+        m.op = it->op;
+        m.err = 0;
+        m.ino = it->ino;
+        memcpy(m.path, it->path, plen);
+        if (send(nt->sock, &m, NOTIFY_MSG_HDR + plen, MSG_DONTWAIT | MSG_NOSIGNAL) < 0)
+                return; /* the child is gone; a new one gets the item */
+        nt->sent = *it;
+        nt->busy = true;
+        if (++nt->head == nt->n)
+                nt->head = nt->n = 0;
+        nt->dropped = false;
+}
+
+static void restart_fire(struct podfs *fs, void *data);
+
+/* Start a new child, at once after a long life, else after a growing pause
+ * (a child that can't live must not make the daemon spin); bounded. */
+static void restart_schedule(struct notifier *nt, bool young)
+{
+        nt->restarts = young ? nt->restarts + 1 : 0;
+        if (nt->restarts > NOTIFY_RESTARTS_MAX) {
+                pfs_log(LOG_ERR, "notifier keeps failing; watchers of the mount get no more change events");
+                nt->gave_up = true;
+                for (size_t i = nt->head; i < nt->n; i++)
+                        free(nt->items[i].path);
+                nt->head = nt->n = 0;
+                return;
+        }
+        nt->restart_pending = true;
+        podfs_timer_add(nt->fs, pfs_now_monotonic_ns() + (young ? 100000000LL << nt->restarts : 0),
+                        restart_fire, nt);
+}
+
+static void restart_fire(struct podfs *fs, void *data)
+{
+        struct notifier *nt = data;
+
+        nt->restart_pending = false;
+        if (child_start(nt) < 0) {
+                restart_schedule(nt, true);
+                return;
+        }
+        pump(nt);
+}
+
+static void child_reaped(struct notifier *nt, const siginfo_t *si)
+{
+        if (si->si_code == CLD_EXITED)
+                pfs_log(LOG_WARNING, "notifier (pid %d) exited with status %d", (int)si->si_pid, si->si_status);
+        else
+                pfs_log(LOG_WARNING, "notifier (pid %d) killed by signal %d", (int)si->si_pid, si->si_status);
+        restart_schedule(nt, pfs_now_monotonic_ns() - nt->started_ns < NOTIFY_YOUNG_NS);
+}
+
+static void child_forget(struct notifier *nt)
+{
+        if (nt->sock >= 0) {
+                podfs_epoll_del(nt->fs, nt->sock);
+                close(nt->sock);
+        }
+        if (nt->pidfd >= 0) {
+                podfs_epoll_del(nt->fs, nt->pidfd);
+                close(nt->pidfd);
+        }
+        nt->sock = nt->pidfd = -1;
+        nt->pid = 0;
+        /* what it had in hand is lost: change events are best effort */
+        sent_clear(nt);
+}
+
+static void pid_ready(struct pfs_watch *w, uint32_t events)
+{
+        struct notifier *nt = &the_notifier;
+        siginfo_t si = {0};
+
+        if (nt->pidfd < 0)
+                return;
+        if (waitid((idtype_t)P_PIDFD, (id_t)nt->pidfd, &si, WEXITED | WNOHANG) < 0 || si.si_pid == 0)
+                return;
+        child_forget(nt);
+        child_reaped(nt, &si);
+}
+
+static int child_spawn(struct notifier *nt, int sock, pid_t *ret_pid)
+{
+        _cleanup_free_ char *parent = xasprintf("%d", (int)getpid());
+        char *argv[] = { "podfs", NOTIFIER_CHILD_FLAG, nt->fs->mountpoint, parent, NULL };
+        posix_spawn_file_actions_t fa;
+        posix_spawnattr_t attr;
+        sigset_t blocked, all;
+        int r;
+
+        /* the socket is its stdin; nothing else is inherited (no /dev/fuse) */
+        posix_spawn_file_actions_init(&fa);
+        posix_spawn_file_actions_adddup2(&fa, sock, STDIN_FILENO);
+        posix_spawn_file_actions_addclosefrom_np(&fa, STDERR_FILENO + 1);
+        posix_spawnattr_init(&attr);
+        /* it ends with the daemon, not with a terminal's or a user's signal */
+        sigemptyset(&blocked);
+        sigaddset(&blocked, SIGINT);
+        sigaddset(&blocked, SIGTERM);
+        sigaddset(&blocked, SIGHUP);
+        sigaddset(&blocked, SIGPIPE);
+        sigfillset(&all);
+        posix_spawnattr_setsigmask(&attr, &blocked);
+        posix_spawnattr_setsigdefault(&attr, &all);
+        posix_spawnattr_setflags(&attr, POSIX_SPAWN_SETSIGMASK | POSIX_SPAWN_SETSIGDEF);
+        r = posix_spawn(ret_pid, "/proc/self/exe", &fa, &attr, argv, environ);
+        posix_spawn_file_actions_destroy(&fa);
+        posix_spawnattr_destroy(&attr);
+        return -r;
+}
+
+static int child_start(struct notifier *nt)
+{
+        _cleanup_close_ int child_end = -1;
+        int sv[2], pidfd;
+        pid_t pid;
+        int r;
+
+        if (socketpair(AF_UNIX, SOCK_SEQPACKET | SOCK_CLOEXEC, 0, sv) < 0) {
+                pfs_log(LOG_ERR, "notifier: socketpair: %m");
+                return -1;
+        }
+        child_end = sv[1];
+        r = child_spawn(nt, child_end, &pid);
+        if (r < 0) {
+                pfs_log(LOG_ERR, "notifier: start: %s", strerror(-r));
+                close(sv[0]);
+                return -1;
+        }
+        pidfd = (int)syscall(SYS_pidfd_open, pid, 0);
+        if (pidfd < 0) {
+                /* cannot happen for our own unreaped child */
+                pfs_log(LOG_ERR, "notifier: pidfd_open: %m");
+                kill(pid, SIGKILL);
+                waitpid(pid, NULL, 0);
+                close(sv[0]);
+                return -1;
+        }
+        nt->pid = pid;
+        nt->sock = sv[0];
+        nt->pidfd = pidfd;
+        nt->started_ns = pfs_now_monotonic_ns();
+        podfs_epoll_add(nt->fs, nt->sock, &nt->sock_watch);
+        podfs_epoll_add(nt->fs, nt->pidfd, &nt->pid_watch);
+        return 0;
 }
 
 static void queue_item(enum notify_op op, const char *relpath, uint64_t ino)
 {
         struct notifier *nt = &the_notifier;
 
-        pthread_mutex_lock(&nt->lock);
-        for (size_t i = 0; i < nt->n; i++)
-                if (nt->items[i].op == op && nt->items[i].ino == ino && !strcmp(nt->items[i].path, relpath)) {
-                        pthread_mutex_unlock(&nt->lock);
+        if (!started || nt->gave_up)
+                return;
+        if (strlen(relpath) >= PATH_MAX - 1)
+                return;
+        for (size_t i = nt->head; i < nt->n; i++)
+                if (nt->items[i].op == op && nt->items[i].ino == ino && !strcmp(nt->items[i].path, relpath))
                         return;
-                }
-        if (nt->n >= NOTIFY_QUEUE_MAX) {
+        if (nt->n - nt->head >= NOTIFY_QUEUE_MAX) {
                 if (!nt->dropped)
                         pfs_log(LOG_WARNING, "notifier queue full; dropping change notifications");
                 nt->dropped = true;
-                pthread_mutex_unlock(&nt->lock);
                 return;
+        }
+        if (nt->head > 0) {
+                /* no dearer than the duplicate scan above */
+                memmove(nt->items, nt->items + nt->head, (nt->n - nt->head) * sizeof(*nt->items));
+                nt->n -= nt->head;
+                nt->head = 0;
         }
         nt->items = xrealloc(nt->items, (nt->n + 1) * sizeof(*nt->items));
         nt->items[nt->n].op = op;
         nt->items[nt->n].path = xstrdup(relpath);
         nt->items[nt->n].ino = ino;
         nt->n++;
-        pthread_cond_signal(&nt->cond);
-        pthread_mutex_unlock(&nt->lock);
+        pump(nt);
 }
 
 void notifier_queue(struct podfs *fs, enum notify_op op, const char *relpath)
@@ -81,131 +427,42 @@ void notifier_queue_inval(struct podfs *fs, uint64_t dir_ino)
         queue_item(NOTIFY_INVAL_CHILDREN, "", dir_ino);
 }
 
-static void inval_children(struct notifier *nt, uint64_t ino)
-{
-        for (int f = 0; f < PF__MAX; f++)
-                fuse_lowlevel_notify_inval_entry(nt->se, ino, pod_file_names[f], strlen(pod_file_names[f]));
-        fuse_lowlevel_notify_inval_entry(nt->se, ino, "logs", 4);
-        fuse_lowlevel_notify_inval_entry(nt->se, ino, "containers", 10);
-}
-
-static bool still_mounted(struct notifier *nt)
-{
-        struct stat st;
-
-        return stat(nt->mnt, &st) == 0 && st.st_dev == nt->dev;
-}
-
-static void run_item(struct notifier *nt, const struct notify_item *it)
-{
-        _cleanup_free_ char *path = xasprintf("%s/%s", nt->mnt, it->path);
-        int fd;
-
-        switch (it->op) {
-        case NOTIFY_WRITE:
-                fd = open(path, O_WRONLY | O_CLOEXEC | O_NONBLOCK | O_NOFOLLOW | O_NOCTTY);
-                if (fd < 0)
-                        return;
-                (void)!pwrite(fd, "\n", 1, 0);
-                close(fd);
-                return;
-        case NOTIFY_MKDIR:
-                if (mkdir(path, 0755) < 0)
-                        pfs_log(LOG_NOTICE, "notifier: mkdir %s: %m", it->path);
-                return;
-        case NOTIFY_RMDIR: {
-                struct stat st;
-                bool known = stat(path, &st) == 0;
-
-                if (rmdir(path) < 0) {
-                        pfs_log(LOG_NOTICE, "notifier: rmdir %s: %m", it->path);
-                        return;
-                }
-                /* cached child dentries (a file that was open in the dir)
-                 * pin the dead dir's dentry: IN_DELETE_SELF only comes when
-                 * it goes, so drop them */
-                if (known)
-                        inval_children(nt, st.st_ino);
-                return;
-        }
-        case NOTIFY_INVAL_CHILDREN:
-                inval_children(nt, it->ino);
-                return;
-        }
-}
-
-static void *notifier_main(void *arg)
-{
-        struct notifier *nt = arg;
-
-        struct stat st;
-
-        atomic_store(&nt->tid, gettid());
-        /* the mount's device, asked through the mount (the loop answers) */
-        if (stat(nt->mnt, &st) == 0)
-                nt->dev = st.st_dev;
-        for (;;) {
-                struct notify_item *items;
-                size_t n;
-
-                pthread_mutex_lock(&nt->lock);
-                while (!nt->stop && nt->n == 0)
-                        pthread_cond_wait(&nt->cond, &nt->lock);
-                if (nt->stop) {
-                        pthread_mutex_unlock(&nt->lock);
-                        break;
-                }
-                items = nt->items;
-                n = nt->n;
-                nt->items = NULL;
-                nt->n = 0;
-                nt->dropped = false;
-                pthread_mutex_unlock(&nt->lock);
-
-                bool mounted = still_mounted(nt);
-
-                for (size_t i = 0; i < n; i++) {
-                        if (mounted && !nt->stop)
-                                run_item(nt, &items[i]);
-                        free(items[i].path);
-                }
-                free(items);
-        }
-        return NULL;
-}
-
 int notifier_start(struct podfs *fs, struct pfs_error *err)
 {
         struct notifier *nt = &the_notifier;
-        int r;
 
-        nt->mnt = xstrdup(fs->mountpoint);
-        nt->se = fs->se;
-        r = pthread_create(&nt->thread, NULL, notifier_main, nt);
-        if (r != 0)
-                return pfs_error_set(err, r, "start the notifier thread");
+        nt->fs = fs;
+        nt->sock_watch.fn = sock_ready;
+        nt->pid_watch.fn = pid_ready;
+        if (child_start(nt) < 0)
+                return pfs_error_set(err, EAGAIN, "start the notifier process");
         started = true;
         fs->notifier = nt;
         return 0;
 }
 
+/* Called once the session is gone: the connection is aborted, so the child
+ * can't be stuck on the mount and ends at once. */
 void notifier_stop(struct podfs *fs)
 {
         struct notifier *nt = &the_notifier;
+        pid_t pid = nt->pid;
 
         if (!started)
                 return;
-        pthread_mutex_lock(&nt->lock);
-        nt->stop = true;
-        pthread_cond_signal(&nt->cond);
-        pthread_mutex_unlock(&nt->lock);
-        pthread_join(nt->thread, NULL);
+        if (nt->restart_pending)
+                podfs_timer_cancel(fs, nt);
+        nt->restart_pending = false;
+        if (pid > 0)
+                kill(pid, SIGKILL);
+        child_forget(nt);
+        if (pid > 0)
+                waitpid(pid, NULL, 0);
         started = false;
-        for (size_t i = 0; i < nt->n; i++)
+        for (size_t i = nt->head; i < nt->n; i++)
                 free(nt->items[i].path);
         free(nt->items);
         nt->items = NULL;
-        nt->n = 0;
-        free(nt->mnt);
-        nt->mnt = NULL;
+        nt->head = nt->n = 0;
+        fs->notifier = NULL;
 }

@@ -509,7 +509,7 @@ static void op_write(fuse_req_t req, fuse_ino_t ino, const char *buf, size_t siz
         int r;
 
         if (fh->kind == FH_NOTIFY) {
-                /* the notifier thread: "content changed", nothing else */
+                /* the notifier: "content changed", nothing else */
                 fuse_reply_write(req, size);
                 return;
         }
