@@ -84,6 +84,20 @@ int pod_quantity_cmp(const char *a, const char *b, int *ret_cmp)
         return 0;
 }
 
+int pod_quantity_milli(const char *s, int64_t *ret_milli)
+{
+        __int128 v, m;
+        int r = quantity_nanos(s, &v);
+
+        if (r < 0)
+                return r;
+        m = v >= 0 ? (v + 999999) / 1000000 : v / 1000000;
+        if (m > INT64_MAX || m < INT64_MIN)
+                return -ERANGE;
+        *ret_milli = (int64_t)m;
+        return 0;
+}
+
 struct qos_sum {
         __int128 v;
         bool set;

@@ -73,6 +73,10 @@ static void container_free(struct pod_container *c)
         probe_free(c->liveness);
         probe_free(c->readiness);
         probe_free(c->startup);
+        free(c->cpu_limit);
+        free(c->memory_limit);
+        free(c->cpu_request);
+        free(c->memory_request);
 }
 
 void pod_spec_free(struct pod_spec *s)

@@ -91,6 +91,11 @@ struct pod_container {
         /* Additions: lifecycle hooks and probes (NULL = none). */
         struct pod_handler *post_start, *pre_stop;
         struct pod_probe *liveness, *readiness, *startup;
+        /* Addition: resources.limits / resources.requests cpu and memory, the
+         * quantity strings as written; NULL = unset (an unset request defaults
+         * to the limit). Enforced through the container's cgroup. */
+        char *cpu_limit, *memory_limit;
+        char *cpu_request, *memory_request;
 };
 
 enum pod_volume_kind { POD_VOLUME_EMPTY_DIR, POD_VOLUME_HOST_PATH };

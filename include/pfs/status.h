@@ -143,3 +143,6 @@ struct pod_qos_container {
 const char *pod_qos_class(const struct pod_qos_container *c, size_t n);
 /* Compare two quantities exactly ("0.5" == "500m"): -EINVAL if one is not a quantity. */
 int pod_quantity_cmp(const char *a, const char *b, int *ret_cmp);
+/* A quantity in thousandths, rounded up as resource.Quantity's MilliValue
+ * ("500m" -> 500, "2" -> 2000): -EINVAL if not a quantity, -ERANGE if too large. */
+int pod_quantity_milli(const char *s, int64_t *ret_milli);
