@@ -12,6 +12,7 @@
 #include <sys/statfs.h>
 #include <unistd.h>
 #include "cgroup_internal.h"
+#include "pfs/status.h"
 #include "pfs/util.h"
 
 #define V1_ROOT "/sys/fs/cgroup"
@@ -174,6 +175,37 @@ int pod_cgroup_child_limits(struct pod_cgroup *cg, const char *child, const stru
                         .pids_max = v2_has(fd, "pids") ? l->pids_max : 0,
                 }, err);
         return r < 0 ? pfs_error_wrap(err, "limits of container cgroup '%s'", child) : 0;
+}
+
+/* kubelet's MilliCPUToShares, then the kernel's shares -> weight mapping. */
+static int64_t cpu_weight_of(int64_t milli)
+{
+        int64_t shares = milli * 1024 / 1000;
+
+        shares = shares < 2 ? 2 : shares > 262144 ? 262144 : shares;
+        return 1 + ((shares - 2) * 9999) / 262142;
+}
+
+int pod_cgroup_child_limits_spec(struct pod_cgroup *cg, const struct pod_container *c, struct pfs_error *err)
+{
+        struct pod_cgroup_limits l = { .cpu_period_us = 100000 };
+        uint64_t bytes = 0;
+        int64_t milli = 0;
+
+        if (!c->memory_limit && !c->cpu_limit && !c->cpu_request)
+                return 0;
+        if (!cg)
+                return pfs_error_set(err, ENOTSUP, "resources of container \"%s\": the pod has no cgroup", c->name);
+        if (c->memory_limit && (pod_quantity_parse_bytes(c->memory_limit, &bytes) < 0 || bytes > INT64_MAX))
+                return pfs_error_set(err, EINVAL, "invalid memory limit \"%s\"", c->memory_limit);
+        l.memory_max = (int64_t)bytes;
+        if (c->cpu_limit && (pod_quantity_milli(c->cpu_limit, &milli) < 0 || milli > INT64_MAX / 100))
+                return pfs_error_set(err, EINVAL, "invalid cpu limit \"%s\"", c->cpu_limit);
+        if (milli)      /* kubelet's MilliCPUToQuota, at least 1 ms */
+                l.cpu_quota_us = milli * 100 < 1000 ? 1000 : milli * 100;
+        if (c->cpu_request && pod_quantity_milli(c->cpu_request, &milli) == 0 && milli > 0)
+                l.cpu_weight = cpu_weight_of(milli);
+        return pod_cgroup_child_limits(cg, c->name, &l, err);
 }
 
 static long long counter_in(int dirfd, const char *file, const char *key)

@@ -128,6 +128,11 @@ struct pod_cgroup_limits {
 };
 int pod_cgroup_child_limits(struct pod_cgroup *cg, const char *child, const struct pod_cgroup_limits *lim,
                             struct pfs_error *err);
+/* The container's resources.limits (memory, cpu with period 100000) and
+ * requests.cpu (weight), as kubelet sets them, into its cgroup: 0 and nothing
+ * written when it has none; -ENOTSUP when it has some but cg is NULL (the pod
+ * got no cgroup), so limits are never silently dropped. Call after pod_cgroup_child_fd, before ctr_spawn. */
+int pod_cgroup_child_limits_spec(struct pod_cgroup *cg, const struct pod_container *c, struct pfs_error *err);
 /* OOM kills in the container's cgroup since pod_cgroup_child_fd /
  * pod_cgroup_child_limits made it: > 0 after a SIGKILL exit means OOMKilled. */
 int pod_cgroup_child_oom_kills(struct pod_cgroup *cg, const char *child);
