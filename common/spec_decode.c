@@ -1,6 +1,7 @@
 /* Manifest tree -> struct pod_spec: strict field names (unknown fields and
  * fields podfs does not implement are errors, never ignored) and types. */
 #include <string.h>
+#include "pfs/status.h"
 #include "spec_internal.h"
 
 enum field_kind {
@@ -479,12 +480,55 @@ static struct pod_probe *decode_probe(struct spec_errs *e, const struct yval *ct
         return pr;
 }
 
+/* ---- resources ---- */
+
+static char *decode_quantity(struct spec_errs *e, const struct yval *map, const char *key, const char *path);
+
+static const struct field resources_fields[] = {
+        { "limits", FLD_OK }, { "requests", FLD_OK }, { "claims", FLD_TODO },
+};
+
+/* limits or requests: cpu and memory; any other resource (ephemeral-storage,
+ * hugepages-*, extended resources) is refused, even at 0. */
+static void decode_resource_list(struct spec_errs *e, const struct yval *res, const char *key, const char *path,
+                                 char **ret_cpu, char **ret_memory)
+{
+        const struct yval *v = get_map(e, res, key, path);
+        _cleanup_free_ char *p = spec_path_key(path, key);
+
+        if (!v)
+                return;
+        for (size_t i = 0; i < v->map.n; i++) {
+                const char *name = v->map.m[i].key;
+                _cleanup_free_ char *kp = NULL;
+
+                if (!strcmp(name, "cpu") || !strcmp(name, "memory"))
+                        continue;
+                kp = xasprintf("%s[%s]", p, name);
+                spec_err_forbidden(e, kp, "not supported by podfs yet");
+        }
+        *ret_cpu = decode_quantity(e, v, "cpu", p);
+        *ret_memory = decode_quantity(e, v, "memory", p);
+}
+
+static void decode_resources(struct spec_errs *e, const struct yval *ctr, const char *path, struct pod_container *c)
+{
+        const struct yval *v = get_map(e, ctr, "resources", path);
+        _cleanup_free_ char *p = spec_path_key(path, "resources");
+
+        if (!v)
+                return;
+        check_fields(e, v, p, resources_fields, ARRAY_SIZE(resources_fields));
+        decode_resource_list(e, v, "limits", p, &c->cpu_limit, &c->memory_limit);
+        decode_resource_list(e, v, "requests", p, &c->cpu_request, &c->memory_request);
+}
+
 static const struct field container_fields[] = {
         { "name", FLD_OK }, { "image", FLD_OK }, { "command", FLD_OK }, { "args", FLD_OK },
         { "workingDir", FLD_OK }, { "ports", FLD_OK }, { "env", FLD_OK }, { "volumeMounts", FLD_OK },
         { "terminationMessagePath", FLD_OK }, { "terminationMessagePolicy", FLD_OK },
         { "imagePullPolicy", FLD_OK },
-        { "envFrom", FLD_TODO }, { "resources", FLD_TODO }, { "resizePolicy", FLD_TODO },
+        { "envFrom", FLD_TODO }, { "resources", FLD_OK }, { "resizePolicy", FLD_TODO },
         { "livenessProbe", FLD_OK }, { "readinessProbe", FLD_OK }, { "startupProbe", FLD_OK },
         { "lifecycle", FLD_OK },
         { "restartPolicy", FLD_TODO }, { "volumeDevices", FLD_TODO },
@@ -514,6 +558,7 @@ static void decode_container(struct spec_errs *e, const struct yval *v, const ch
         c->liveness = decode_probe(e, v, "livenessProbe", p);
         c->readiness = decode_probe(e, v, "readinessProbe", p);
         c->startup = decode_probe(e, v, "startupProbe", p);
+        decode_resources(e, v, p, c);
 }
 
 /* ---- volumes ---- */
@@ -521,7 +566,7 @@ static void decode_container(struct spec_errs *e, const struct yval *v, const ch
 static const struct field empty_dir_fields[] = { { "medium", FLD_OK }, { "sizeLimit", FLD_OK } };
 static const struct field host_path_fields[] = { { "path", FLD_OK }, { "type", FLD_OK } };
 
-/* resource.Quantity's syntax: ^([+-]?[0-9.]+)([eEinumkKMGTP]*[-+]?[0-9]*)$ */
+/* resource.Quantity's syntax (then its parser, pod_quantity_cmp, has the last word): ^([+-]?[0-9.]+)([eEinumkKMGTP]*[-+]?[0-9]*)$ */
 static bool quantity_syntax_ok(const char *s)
 {
         size_t n = strspn(s + (*s == '+' || *s == '-'), "0123456789.");
@@ -540,6 +585,7 @@ static char *decode_quantity(struct spec_errs *e, const struct yval *map, const 
         const struct yval *v = yval_map_get(map, key);
         _cleanup_free_ char *p = spec_path_key(path, key);
         char *q;
+        int cmp;
 
         if (!v || v->type == YVAL_NULL)
                 return NULL;
@@ -550,7 +596,7 @@ static char *decode_quantity(struct spec_errs *e, const struct yval *map, const 
                 return NULL;
         }
         q = xstrdup(v->str.s);
-        if (!quantity_syntax_ok(q)) {
+        if (!quantity_syntax_ok(q) || pod_quantity_cmp(q, "0", &cmp) < 0) {
                 spec_err_invalid_str(e, p, q,
                                      "quantities must match the regular expression "
                                      "'^([+-]?[0-9.]+)([eEinumkKMGTP]*[-+]?[0-9]*)$'");

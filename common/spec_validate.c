@@ -2,6 +2,7 @@
  * rules), with its exact wording, restricted to the fields podfs implements. */
 #include <ctype.h>
 #include <string.h>
+#include "pfs/status.h"
 #include "spec_internal.h"
 
 const char *const spec_restart_policies[3] = { "Always", "OnFailure", "Never" };
@@ -539,6 +540,41 @@ static bool has_edge_space(const char *s)
         return n && (isspace((unsigned char)s[0]) || isspace((unsigned char)s[n - 1]));
 }
 
+/* One quantity of limits or requests (the decoder checked its syntax): not negative. */
+static bool validate_quantity(struct spec_errs *e, const char *lp, const char *name, const char *q)
+{
+        _cleanup_free_ char *kp = xasprintf("%s[%s]", lp, name);
+        int cmp;
+
+        if (!q || pod_quantity_cmp(q, "0", &cmp) < 0)
+                return false;
+        if (cmp < 0) {
+                spec_err_invalid_str(e, kp, q, "must be greater than or equal to 0");
+                return false;
+        }
+        return true;
+}
+
+/* ValidateResourceRequirements for cpu and memory: a request at most its limit. */
+static void validate_resources(struct spec_errs *e, const struct pod_container *c, const char *p)
+{
+        const char *const names[2] = { "cpu", "memory" };
+        const char *lim[2] = { c->cpu_limit, c->memory_limit }, *req[2] = { c->cpu_request, c->memory_request };
+        _cleanup_free_ char *lp = xasprintf("%s.resources.limits", p), *rp = xasprintf("%s.resources.requests", p);
+
+        for (int i = 0; i < 2; i++) {
+                bool lim_ok = validate_quantity(e, lp, names[i], lim[i]);
+                bool req_ok = validate_quantity(e, rp, names[i], req[i]);
+                _cleanup_free_ char *why = NULL;
+                int cmp;
+
+                if (!lim_ok || !req_ok || pod_quantity_cmp(req[i], lim[i], &cmp) < 0 || cmp <= 0)
+                        continue;
+                why = xasprintf("must be less than or equal to %s limit of %s", names[i], lim[i]);
+                spec_err_invalid_str(e, rp, req[i], why);
+        }
+}
+
 static void validate_container_fields(struct spec_errs *e, const struct pod_spec *s,
                                       const struct pod_container *c, const char *p)
 {
@@ -555,6 +591,7 @@ static void validate_container_fields(struct spec_errs *e, const struct pod_spec
                 validate_port(e, c, i, portp);
         }
         validate_env(e, c, p);
+        validate_resources(e, c, p);
         for (size_t i = 0; i < c->n_mounts; i++) {
                 _cleanup_free_ char *mp = xasprintf("%s.volumeMounts[%zu]", p, i);
 

@@ -74,6 +74,11 @@ static void container_defaults(struct pod_container *c)
         probe_defaults(c->liveness);
         probe_defaults(c->readiness);
         probe_defaults(c->startup);
+        /* An unset request defaults to the limit. */
+        if (!c->cpu_request && c->cpu_limit)
+                c->cpu_request = xstrdup(c->cpu_limit);
+        if (!c->memory_request && c->memory_limit)
+                c->memory_request = xstrdup(c->memory_limit);
 }
 
 void spec_apply_defaults(struct pod_spec *s)
@@ -261,6 +266,25 @@ static void hooks_and_probes_to_yval(const struct pod_container *c, struct yval 
 }
 
 /* Field order of the Go Container type, omitempty as the API server does. */
+/* {limits: {cpu, memory}, requests: {...}}, keys sorted as the API server writes maps. */
+static struct yval *resources_to_yval(const struct pod_container *c)
+{
+        const char *const q[2][2] = { { c->cpu_limit, c->memory_limit }, { c->cpu_request, c->memory_request } };
+        const char *const keys[2] = { "limits", "requests" };
+        struct yval *y = yval_new_map();
+
+        for (int i = 0; i < 2; i++) {
+                struct yval *m;
+
+                if (!q[i][0] && !q[i][1])
+                        continue;
+                m = yval_map_set(y, keys[i], yval_new_map());
+                map_set_str_opt(m, "cpu", q[i][0]);
+                map_set_str_opt(m, "memory", q[i][1]);
+        }
+        return y;
+}
+
 static struct yval *container_to_yval(const struct pod_container *c, bool host_network)
 {
         struct yval *y = yval_new_map();
@@ -276,7 +300,7 @@ static struct yval *container_to_yval(const struct pod_container *c, bool host_n
                 ports_to_yval(c, host_network, y);
         if (c->n_env)
                 env_to_yval(c, y);
-        yval_map_set(y, "resources", yval_new_map());
+        yval_map_set(y, "resources", resources_to_yval(c));
         if (c->n_mounts)
                 mounts_to_yval(c, y);
         hooks_and_probes_to_yval(c, y);

@@ -118,6 +118,21 @@ static void condition_set(struct pod_condition *c, bool status, const char *reas
         set_str(&c->message, message);
 }
 
+/* kubelet's QoS class over the app and init containers. */
+static char *spec_qos_class(const struct pod_spec *spec)
+{
+        size_t n = spec->n_containers + spec->n_init_containers;
+        _cleanup_free_ struct pod_qos_container *q = xcalloc(n + 1, sizeof(*q));
+
+        for (size_t i = 0; i < n; i++) {
+                const struct pod_container *c = i < spec->n_containers ? &spec->containers[i]
+                                                                        : &spec->init_containers[i - spec->n_containers];
+
+                q[i] = (struct pod_qos_container){ c->cpu_request, c->cpu_limit, c->memory_request, c->memory_limit };
+        }
+        return xstrdup(pod_qos_class(q, n));
+}
+
 struct pod_status *pod_status_new(const struct pod_spec *spec, int64_t now_ns)
 {
         struct pod_status *st = xcalloc(1, sizeof(*st));
@@ -127,7 +142,7 @@ struct pod_status *pod_status_new(const struct pod_spec *spec, int64_t now_ns)
         if (spec->host_network)
                 st->pod_ip = xstrdup(st->host_ip);
         st->start_time = now_ns;
-        st->qos_class = xstrdup("BestEffort");
+        st->qos_class = spec_qos_class(spec);
         st->n_containers = spec->n_containers;
         st->containers = xcalloc(spec->n_containers, sizeof(*st->containers));
         for (size_t i = 0; i < spec->n_containers; i++) {

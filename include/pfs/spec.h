@@ -160,7 +160,8 @@ void pod_spec_free_array(struct pod_spec **pods, size_t n);
  * ValidatePod, in its words):
  *  - a field Kubernetes does not know: 'unknown field "spec.containers[0].imag"'
  *    (such a manifest, or one with a wrong type, is not validated further);
- *  - a Kubernetes field podfs does not implement (resources, securityContext,
+ *  - a Kubernetes field podfs does not implement (resources other than cpu and
+ *    memory limits/requests, resources.claims, securityContext,
  *    env valueFrom, volume kinds other than emptyDir/hostPath, sidecars (an
  *    init container's restartPolicy), lifecycle.stopSignal, ...):
  *    "PATH: Forbidden: not supported by podfs yet", unless its value is empty

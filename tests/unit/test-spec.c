@@ -5,6 +5,7 @@
 #include <string.h>
 #include <unistd.h>
 #include "pfs/spec.h"
+#include "pfs/status.h"
 #include "tap.h"
 
 #define HDR "apiVersion: v1\nkind: Pod\nmetadata:\n  name: web\nspec:\n"
@@ -145,8 +146,38 @@ static const struct bad bad_manifests[] = {
           INVALID(4, "../x") "metadata.name: Invalid value: \"../x\": " SUBDOMAIN_MSG },
         { POD "    stdin: true\n",
           INVALID(9, "web") "spec.containers[0].stdin: Forbidden: not supported by podfs yet" },
-        { POD "    resources:\n      limits: {memory: 64Mi}\n",
-          INVALID(9, "web") "spec.containers[0].resources: Forbidden: not supported by podfs yet" },
+        { POD "    resources:\n      limits: {memory: 12XB}\n",
+          INVALID(10, "web") "spec.containers[0].resources.limits.memory: Invalid value: \"12XB\": quantities must "
+                             "match the regular expression '^([+-]?[0-9.]+)([eEinumkKMGTP]*[-+]?[0-9]*)$'" },
+        { POD "    resources:\n      limits: {memory: 1kk}\n",
+          INVALID(10, "web") "spec.containers[0].resources.limits.memory: Invalid value: \"1kk\": quantities must "
+                             "match the regular expression '^([+-]?[0-9.]+)([eEinumkKMGTP]*[-+]?[0-9]*)$'" },
+        { POD "    resources:\n      requests: {memory: -1Mi}\n",
+          INVALID(10, "web") "spec.containers[0].resources.requests[memory]: Invalid value: \"-1Mi\": must be greater "
+                             "than or equal to 0" },
+        { POD "    resources:\n      limits: {cpu: 1}\n      requests: {cpu: 2}\n",
+          INVALID(11, "web") "spec.containers[0].resources.requests: Invalid value: \"2\": must be less than or "
+                             "equal to cpu limit of 1" },
+        { POD "    resources:\n      limits: {memory: 64Mi}\n      requests: {memory: 0.1Gi}\n",
+          INVALID(11, "web") "spec.containers[0].resources.requests: Invalid value: \"0.1Gi\": must be less than or "
+                             "equal to memory limit of 64Mi" },
+        { POD "    resources:\n      limits: {cpu: [1]}\n",
+          INVALID(10, "web") "spec.containers[0].resources.limits.cpu: Invalid value: [1]: must be a quantity (a "
+                             "string such as \"1Gi\", or an integer)" },
+        { POD "    resources:\n      limits: {ephemeral-storage: 1Gi}\n",
+          INVALID(10, "web") "spec.containers[0].resources.limits[ephemeral-storage]: Forbidden: not supported by "
+                             "podfs yet" },
+        { POD "    resources:\n      requests:\n        hugepages-2Mi: 0\n",
+          INVALID(11, "web") "spec.containers[0].resources.requests[hugepages-2Mi]: Forbidden: not supported by "
+                             "podfs yet" },
+        { HDR "  initContainers:\n  - name: init\n    image: busybox\n    resources:\n"
+              "      limits: {example.com/gpu: 1}\n" CTR,
+          INVALID(10, "web") "spec.initContainers[0].resources.limits[example.com/gpu]: Forbidden: not supported by "
+                             "podfs yet" },
+        { POD "    resources:\n      claims: [{name: gpu}]\n",
+          INVALID(10, "web") "spec.containers[0].resources.claims: Forbidden: not supported by podfs yet" },
+        { POD "    resources:\n      limit: {cpu: 1}\n",
+          INVALID(10, "web") "unknown field \"spec.containers[0].resources.limit\"" },
         { HDR "  containers: {name: app}\n",
           INVALID(6, "web") "spec.containers: Invalid value: {\"name\":\"app\"}: must be an array" },
         { POD "    args: [\"a\\0b\"]\n",
@@ -753,6 +784,56 @@ static void test_grpc_and_sleep(void)
         pod_spec_free(s);
 }
 
+/* cpu and memory limits/requests: kept as written, requests defaulted to the
+ * limits, shown and compared; the QoS class follows. */
+static void test_resources(void)
+{
+        static const char yaml[] = HDR "  initContainers:\n  - name: init\n    image: busybox\n"
+                                   "    resources: {limits: {cpu: 250m}}\n" CTR
+                                   "    resources:\n      limits: {memory: 64Mi, cpu: 1}\n"
+                                   "      requests: {cpu: 500m}\n";
+        static const char want[] = "{\"limits\":{\"cpu\":\"1\",\"memory\":\"64Mi\"},"
+                                   "\"requests\":{\"cpu\":\"500m\",\"memory\":\"64Mi\"}}";
+        struct pod_spec *s = parse_one(yaml, "default", NULL), *t = NULL;
+        const struct pod_container *c = s ? &s->containers[0] : NULL;
+        struct yval *y = s ? pod_spec_to_yval(s) : NULL;
+        const struct yval *ctrs = yval_map_get(y, "containers");
+        char *json = ctrs ? emit_json(yval_map_get(ctrs->list.items[0], "resources"), false) : NULL;
+
+        tap_ok(c != NULL, "cpu and memory limits and requests are accepted");
+        tap_ok(c && !strcmp(c->cpu_limit, "1") && !strcmp(c->cpu_request, "500m") &&
+               !strcmp(c->memory_limit, "64Mi"), "quantities kept as written (an integer as its digits)");
+        tap_is_str(c ? c->memory_request : NULL, "64Mi", "an unset request defaults to the limit");
+        tap_is_str(s ? s->init_containers[0].cpu_request : NULL, "250m", "init containers too");
+        tap_is_str(json, want, "resources as the API server shows them");
+        t = parse_one(POD, "default", NULL);
+        tap_ok(t && !pod_spec_equal(s, t), "pod_spec_equal sees resources");
+        pod_spec_free(t);
+        t = parse_one(yaml, "default", NULL);
+        tap_ok(t && pod_spec_equal(s, t), "the same resources are equal");
+        free(json);
+        yval_free(y);
+        pod_spec_free(t);
+        pod_spec_free(s);
+}
+
+/* Quantities in thousandths (cpu quota), rounded up like MilliValue. */
+static void test_quantity_milli(void)
+{
+        static const struct { const char *q; int64_t milli; } ok[] = {
+                { "500m", 500 }, { "1", 1000 }, { "0.5", 500 }, { "1.5k", 1500000 }, { "1e3", 1000000 },
+                { "100u", 1 }, { "0", 0 }, { "2Ki", 2048000 },
+        };
+        int64_t m = -1;
+
+        for (size_t i = 0; i < ARRAY_SIZE(ok); i++) {
+                m = -1;
+                tap_ok(pod_quantity_milli(ok[i].q, &m) == 0 && m == ok[i].milli, "milli of %s is %lld", ok[i].q,
+                       (long long)ok[i].milli);
+        }
+        tap_is_int(pod_quantity_milli("12XB", &m), -EINVAL, "not a quantity: -EINVAL");
+}
+
 static void test_handler_port(void)
 {
         static const char yaml[] = POD "    ports: [{name: web, containerPort: 80}]\n"
@@ -1064,6 +1145,8 @@ int main(void)
         test_round_trip();
         test_probes_and_hooks();
         test_grpc_and_sleep();
+        test_resources();
+        test_quantity_milli();
         test_handler_port();
         test_find_any_container();
         test_not_set();
