@@ -409,6 +409,9 @@ static void validate_http_get(struct spec_errs *e, const struct pod_handler *h, 
         validate_port_ref(e, h, hp);
         if (h->scheme)
                 spec_check_enum(e, sp, h->scheme, schemes, ARRAY_SIZE(schemes));
+        /* No TLS library among podfs' dependencies: refuse rather than fail at run time. */
+        if (h->scheme && !strcmp(h->scheme, "HTTPS"))
+                spec_err_forbidden(e, sp, "HTTPS is not supported by podfs yet");
         for (size_t i = 0; i < h->n_headers; i++) {
                 const char *n = h->headers[i].key;
 
@@ -442,7 +445,8 @@ static void validate_action(struct spec_errs *e, const struct pod_handler *h, co
                         validate_port_ref(e, h, ap);
                 break;
         case POD_HANDLER_GRPC:
-                validate_port_ref(e, h, ap);
+                /* grpc.health.v1 needs HTTP/2, which the sandbox does not speak. */
+                spec_err_forbidden(e, ap, "not supported by podfs yet (grpc probes need HTTP/2)");
                 break;
         case POD_HANDLER_SLEEP:
                 if (h->seconds < 0 || h->seconds > grace) {

@@ -38,7 +38,7 @@ enum pod_handler_kind {
         POD_HANDLER_HTTP_GET,
         POD_HANDLER_TCP_SOCKET, /* probes only (refused in hooks: Kubernetes never runs it there) */
         POD_HANDLER_SLEEP,      /* lifecycle hooks only */
-        POD_HANDLER_GRPC,       /* probes only */
+        POD_HANDLER_GRPC,       /* probes only; validation refuses it (no HTTP/2 in the sandbox) */
 };
 
 struct pod_handler {
@@ -50,7 +50,7 @@ struct pod_handler {
          * see pod_handler_port(). host NULL or "" = the pod's IP. */
         char *path;             /* httpGet: default "/" */
         char *host;
-        char *scheme;           /* httpGet: "HTTP" (default) or "HTTPS" */
+        char *scheme;           /* httpGet: "HTTP" (default); "HTTPS" is refused (no TLS) */
         struct pod_kv *headers; /* httpGet httpHeaders (key = name), in order */
         size_t n_headers;
         int32_t port;           /* httpGet, tcpSocket, grpc */

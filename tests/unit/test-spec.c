@@ -241,9 +241,12 @@ static const struct bad bad_manifests[] = {
           INVALID(12, "web") "spec.containers[0].livenessProbe.httpGet.httpHeaders: Invalid value: \"X Probe\": "
                              "a valid HTTP header must consist of alphanumeric characters or '-' (e.g. "
                              "'X-Header-Name', regex used for validation is '[-A-Za-z0-9]+')" },
-        { POD "    livenessProbe:\n      grpc: {port: 0}\n",
-          INVALID(10, "web") "spec.containers[0].livenessProbe.grpc.port: Invalid value: 0: must be between 1 "
-                             "and 65535, inclusive" },
+        { POD "    livenessProbe:\n      grpc: {port: 9000}\n",
+          INVALID(10, "web") "spec.containers[0].livenessProbe.grpc: Forbidden: not supported by podfs yet "
+                             "(grpc probes need HTTP/2)" },
+        { POD "    readinessProbe:\n      httpGet: {port: 80, scheme: HTTPS}\n",
+          INVALID(10, "web") "spec.containers[0].readinessProbe.httpGet.scheme: Forbidden: HTTPS is not "
+                             "supported by podfs yet" },
         { POD "    readinessProbe:\n      exec: {command: [x]}\n      periodSeconds: -1\n",
           INVALID(11, "web") "spec.containers[0].readinessProbe.periodSeconds: Invalid value: -1: must be "
                              "greater than or equal to 0" },
@@ -553,7 +556,7 @@ static void test_round_trip(void)
         pod_spec_free(s);
 }
 
-/* Every handler kind a container can use (grpc and sleep below), init
+/* Every handler kind a container can use (sleep below; grpc is refused), init
  * containers and a deadline. */
 static const char probes_pod[] =
         "apiVersion: v1\n"
@@ -588,7 +591,7 @@ static const char probes_pod[] =
         "      failureThreshold: 30\n"
         "    lifecycle:\n"
         "      postStart:\n"
-        "        httpGet: {path: /started, port: 8080, host: 127.0.0.1, scheme: HTTPS}\n"
+        "        httpGet: {path: /started, port: 8080, host: 127.0.0.1, scheme: HTTP}\n"
         "      preStop:\n"
         "        exec: {command: [sh, -c, \"sleep 1\"]}\n";
 
@@ -675,7 +678,7 @@ static const char probes_pod_spec_json[] =
         "            \"path\": \"/started\",\n"
         "            \"port\": 8080,\n"
         "            \"host\": \"127.0.0.1\",\n"
-        "            \"scheme\": \"HTTPS\"\n"
+        "            \"scheme\": \"HTTP\"\n"
         "          }\n"
         "        },\n"
         "        \"preStop\": {\n"
@@ -736,7 +739,7 @@ static void test_probes_and_hooks(void)
                !strcmp(c->startup->h.command[1], "/tmp/ready") && c->startup->failure_threshold == 30,
                "startup: exec");
         tap_ok(c->post_start && c->post_start->kind == POD_HANDLER_HTTP_GET &&
-               !strcmp(c->post_start->scheme, "HTTPS") && !strcmp(c->post_start->host, "127.0.0.1") &&
+               !strcmp(c->post_start->scheme, "HTTP") && !strcmp(c->post_start->host, "127.0.0.1") &&
                !strcmp(c->post_start->path, "/started") && c->post_start->port == 8080, "postStart: httpGet");
         tap_ok(c->pre_stop && c->pre_stop->kind == POD_HANDLER_EXEC && c->pre_stop->n_command == 3, "preStop: exec");
         tap_ok(s->n_init_containers == 2 && !strcmp(s->init_containers[0].name, "setup") &&
@@ -751,18 +754,12 @@ static void test_probes_and_hooks(void)
         pod_spec_free(s);
 }
 
-static void test_grpc_and_sleep(void)
+static void test_sleep_hooks(void)
 {
-        static const char yaml[] = POD "    livenessProbe:\n      grpc: {port: 9000}\n"
-                                   "    readinessProbe:\n      grpc: {port: 9000, service: ready}\n"
-                                   "    lifecycle:\n      postStart: {sleep: {seconds: 0}}\n"
+        static const char yaml[] = POD "    lifecycle:\n      postStart: {sleep: {seconds: 0}}\n"
                                    "      preStop: {sleep: {seconds: 30}}\n";
         static const char want[] =
                 "{\"name\":\"app\",\"image\":\"busybox\",\"resources\":{},"
-                "\"livenessProbe\":{\"grpc\":{\"port\":9000,\"service\":\"\"},\"timeoutSeconds\":1,"
-                "\"periodSeconds\":10,\"successThreshold\":1,\"failureThreshold\":3},"
-                "\"readinessProbe\":{\"grpc\":{\"port\":9000,\"service\":\"ready\"},\"timeoutSeconds\":1,"
-                "\"periodSeconds\":10,\"successThreshold\":1,\"failureThreshold\":3},"
                 "\"lifecycle\":{\"postStart\":{\"sleep\":{\"seconds\":0}},\"preStop\":{\"sleep\":{\"seconds\":30}}},"
                 "\"terminationMessagePath\":\"/dev/termination-log\",\"terminationMessagePolicy\":\"File\","
                 "\"imagePullPolicy\":\"Always\"}";
@@ -772,13 +769,10 @@ static void test_grpc_and_sleep(void)
         const struct yval *ctrs = yval_map_get(y, "containers");
         char *json = ctrs ? emit_json(ctrs->list.items[0], false) : NULL;
 
-        tap_ok(c != NULL, "grpc probes and sleep hooks are accepted (sleep 0 up to the grace)");
-        tap_ok(c && c->liveness->h.kind == POD_HANDLER_GRPC && c->liveness->h.port == 9000 &&
-               !strcmp(c->liveness->h.service, ""), "grpc: service defaults to \"\"");
-        tap_ok(c && pod_handler_port(c, &c->liveness->h) == 9000, "grpc port");
+        tap_ok(c != NULL, "sleep hooks are accepted (sleep 0 up to the grace)");
         tap_ok(c && c->pre_stop->kind == POD_HANDLER_SLEEP && c->pre_stop->seconds == 30 &&
                c->post_start->kind == POD_HANDLER_SLEEP && c->post_start->seconds == 0, "sleep seconds");
-        tap_is_str(json, want, "grpc and sleep as the API server shows them");
+        tap_is_str(json, want, "sleep hooks as the API server shows them");
         free(json);
         yval_free(y);
         pod_spec_free(s);
@@ -905,7 +899,7 @@ static void test_probes_equal(void)
                 { "      terminationGracePeriodSeconds: 5\n", "", "a probe's grace" },
                 { "        port: http\n", "        port: 8080\n", "a port name for its number" },
                 { "{name: X-Probe, value: live}", "{name: X-Probe, value: dead}", "a header value" },
-                { "scheme: HTTPS", "scheme: HTTP", "a hook's scheme" },
+                { "path: /started", "path: /begun", "a hook's path" },
                 { "\"sleep 1\"", "\"sleep 2\"", "a hook's command" },
                 { "  - name: migrate\n    image: busybox\n", "  - name: migrate\n    image: busybox:1\n",
                   "an init container's image" },
@@ -1144,7 +1138,7 @@ int main(void)
         test_full_pod();
         test_round_trip();
         test_probes_and_hooks();
-        test_grpc_and_sleep();
+        test_sleep_hooks();
         test_resources();
         test_quantity_milli();
         test_handler_port();
