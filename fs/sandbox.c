@@ -248,6 +248,16 @@ static int spawn(struct podfs *fs, struct pod_rt *p, bool cleanup, pid_t *ret_pi
 static void sandbox_died(struct podfs *fs, struct pod_rt *p);
 static void restart_later(struct podfs *fs, struct pod_rt *p);
 
+/* A sandbox that could not start: a deleted pod is removed, a live one retried. */
+static void start_failed(struct podfs *fs, struct pod_rt *p)
+{
+        p->state = RT_IDLE;
+        if (meta_deleted(fs, p))
+                pod_remove(fs, p);
+        else
+                restart_later(fs, p);
+}
+
 static void sandbox_pid_ready(struct pfs_watch *w, uint32_t events)
 {
         struct pod_rt *p = (struct pod_rt *)((char *)w - offsetof(struct pod_rt, watch));
@@ -353,11 +363,7 @@ static void child_ready(struct pfs_watch *w, uint32_t events)
                 pfs_log(LOG_WARNING, "pod %s/%s: sandbox failed to start (exit %d): %s", p->ns, p->name, code,
                         msg);
                 pod_event(fs, p, "Warning", "FailedCreatePodSandBox", ev);
-                p->state = RT_IDLE;
-                if (meta_deleted(fs, p))
-                        pod_remove(fs, p);
-                else
-                        restart_later(fs, p);
+                start_failed(fs, p);
                 return;
         }
         if (!watch_sandbox(fs, p))
@@ -377,11 +383,7 @@ static void start_now(struct podfs *fs, struct pod_rt *p, bool cleanup)
                 pfs_log(LOG_ERR, "pod %s/%s: %s", p->ns, p->name, msg);
                 if (!cleanup)
                         pod_event(fs, p, "Warning", "FailedCreatePodSandBox", msg);
-                p->state = RT_IDLE;
-                if (meta_deleted(fs, p))
-                        pod_remove(fs, p);
-                else
-                        restart_later(fs, p);
+                start_failed(fs, p);
                 return;
         }
         p->state = cleanup ? RT_CLEANUP : RT_SPAWNING;

@@ -208,6 +208,23 @@ int cgroup_read_at(int dirfd, const char *file, char *buf, size_t size)
         return (int)n;
 }
 
+int cgroup_pod_dir_open(struct pod_cgroup *cg, void (*top_hook)(int top_fd), struct pfs_error *err)
+{
+        _cleanup_close_ int rootfd = open(cg->root, O_RDONLY | O_DIRECTORY | O_CLOEXEC);
+        _cleanup_close_ int top = -1;
+        const char *uid = strrchr(cg->path, '/') + 1;
+
+        if (rootfd < 0)
+                return pfs_error_set(err, errno, "open '%s'", cg->root);
+        top = cgroup_mkdir_open_at(rootfd, "podfs", err);
+        if (top < 0)
+                return top;
+        if (top_hook)
+                top_hook(top);
+        cg->dirfd = cgroup_mkdir_open_at(top, uid, err);
+        return cg->dirfd < 0 ? cg->dirfd : 0;
+}
+
 int cgroup_mkdir_open_at(int dirfd, const char *name, struct pfs_error *err)
 {
         int fd;

@@ -34,6 +34,9 @@ int cgroup_read_at(int dirfd, const char *file, char *buf, size_t size);
 int cgroup_kill_listed_at(int dirfd);
 /* mkdir NAME in DIRFD (EEXIST is fine) and open it. */
 int cgroup_mkdir_open_at(int dirfd, const char *name, struct pfs_error *err);
+/* Create (or open) ROOT/podfs and ROOT/podfs/<uid> for cg (cg->root, cg->path
+ * set); calls top_hook on the "podfs" dir fd first when given. Sets cg->dirfd. */
+int cgroup_pod_dir_open(struct pod_cgroup *cg, void (*top_hook)(int top_fd), struct pfs_error *err);
 /* rmdir a cgroup and its descendants (each must be empty). */
 void cgroup_rmdir_tree(const char *path);
 

@@ -12,17 +12,7 @@
 
 static int v1_open(struct pod_cgroup *cg, struct pfs_error *err)
 {
-        _cleanup_close_ int rootfd = open(cg->root, O_RDONLY | O_DIRECTORY | O_CLOEXEC);
-        _cleanup_close_ int top = -1;
-        const char *uid = strrchr(cg->path, '/') + 1;
-
-        if (rootfd < 0)
-                return pfs_error_set(err, errno, "open '%s'", cg->root);
-        top = cgroup_mkdir_open_at(rootfd, "podfs", err);
-        if (top < 0)
-                return top;
-        cg->dirfd = cgroup_mkdir_open_at(top, uid, err);
-        return cg->dirfd < 0 ? cg->dirfd : 0;
+        return cgroup_pod_dir_open(cg, NULL, err);
 }
 
 static int v1_child_fd(struct pod_cgroup *cg, const char *child, struct pfs_error *err)

@@ -29,19 +29,10 @@ static void controllers_enable_at(int dirfd)
 
 static int v2_open(struct pod_cgroup *cg, struct pfs_error *err)
 {
-        _cleanup_close_ int rootfd = open(cg->root, O_RDONLY | O_DIRECTORY | O_CLOEXEC);
-        _cleanup_close_ int top = -1;
-        const char *uid = strrchr(cg->path, '/') + 1;
+        int r = cgroup_pod_dir_open(cg, controllers_enable_at, err);
 
-        if (rootfd < 0)
-                return pfs_error_set(err, errno, "open '%s'", cg->root);
-        top = cgroup_mkdir_open_at(rootfd, "podfs", err);
-        if (top < 0)
-                return top;
-        controllers_enable_at(top);
-        cg->dirfd = cgroup_mkdir_open_at(top, uid, err);
-        if (cg->dirfd < 0)
-                return cg->dirfd;
+        if (r < 0)
+                return r;
         controllers_enable_at(cg->dirfd);
         return 0;
 }
