@@ -254,6 +254,18 @@ kill_test_processes() {
         return 1
 }
 
+# The pods whose sandboxes were killed above leave their (empty) cgroups: the
+# sandbox's own --cleanup removes them, as the daemon would on its next start.
+remove_test_cgroups() {
+        local d
+        [ -x "$PODFS_SANDBOX_BIN" ] || return 0
+        for d in "$STATE"/pods/*/; do
+                [ -d "$d" ] || continue
+                timeout 10 "$PODFS_SANDBOX_BIN" --state-dir "$STATE" --uid "$(basename "$d")" --cleanup \
+                        >/dev/null 2>&1
+        done
+}
+
 sanitizer_check() {
         [ "${PODFS_SANITIZE:-}" = 1 ] || return 0
         local f bad=""
@@ -281,6 +293,7 @@ podfs_cleanup() {
         fi
         disown -a 2>/dev/null   # no "Killed" notices for the test's own background jobs
         kill_test_processes
+        remove_test_cgroups
         sanitizer_check
         [ "$FAILS" -gt 0 ] && [ "$rc" -eq 0 ] && rc=1
         if [ "$rc" -ne 0 ] && [ "$rc" -ne 77 ] && [ -f "$W/podfs.log" ]; then
