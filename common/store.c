@@ -1,5 +1,5 @@
 /* The state directory's small files: pod meta (key=value), the append-only
- * events log, sandbox liveness (flock on `lock`) and log directory names. */
+ * events log, sandbox liveness (an OFD lock on `lock`) and log directory names. */
 #include <errno.h>
 #include <fcntl.h>
 #include <inttypes.h>
@@ -391,12 +391,14 @@ int pod_sandbox_alive_at(int pod_dirfd, pid_t *ret_pid)
                 if (errno != ENOENT)
                         return -errno;
                 alive = 0;
-        } else if (flock(fd, LOCK_EX | LOCK_NB) < 0) {
-                if (errno != EWOULDBLOCK)
-                        return -errno;
-                alive = 1;
         } else {
-                alive = 0;      /* we got it: nobody holds it; closing fd drops it */
+                /* Test without taking the lock (an OFD lock query), so a sandbox
+                 * starting at this very moment never finds it held by us. */
+                struct flock fl = { .l_type = F_WRLCK, .l_whence = SEEK_SET };
+
+                if (fcntl(fd, F_OFD_GETLK, &fl) < 0)
+                        return -errno;
+                alive = fl.l_type != F_UNLCK;
         }
         if (ret_pid)
                 *ret_pid = alive ? sandbox_pid_read(pod_dirfd) : 0;

@@ -52,10 +52,13 @@ static int lock_take(struct sbx *s, struct pfs_error *err)
         s->lock_fd = openat(s->pod_fd, PFS_LOCK_FILE, O_RDWR | O_CREAT | O_CLOEXEC | O_NOFOLLOW, 0644);
         if (s->lock_fd < 0)
                 return pfs_error_set(err, errno, "open lock");
-        if (flock(s->lock_fd, LOCK_EX | LOCK_NB) < 0) {
-                if (errno == EWOULDBLOCK)
+        /* An OFD lock: the daemon can test it (F_OFD_GETLK) without taking it. */
+        struct flock fl = { .l_type = F_WRLCK, .l_whence = SEEK_SET };
+
+        if (fcntl(s->lock_fd, F_OFD_SETLK, &fl) < 0) {
+                if (errno == EAGAIN || errno == EACCES)
                         return pfs_error_set(err, EBUSY, "a sandbox for pod %s is already running", s->uid);
-                return pfs_error_set(err, errno, "flock lock");
+                return pfs_error_set(err, errno, "lock '%s'", PFS_LOCK_FILE);
         }
         return 0;
 }

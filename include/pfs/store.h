@@ -9,7 +9,7 @@
  *   STATE/pods/<uid>/status.json        sandbox: the Pod .status (atomic rename)
  *   STATE/pods/<uid>/events             both: appended event records
  *   STATE/pods/<uid>/sandbox            sandbox: "pid=N\nstarttime=TICKS\nctr.<name>=PID\n..." (atomic)
- *   STATE/pods/<uid>/lock               sandbox holds flock(LOCK_EX) for its whole life
+ *   STATE/pods/<uid>/lock               sandbox holds an OFD write lock on it for its whole life
  *   STATE/pods/<uid>/finished           sandbox: written when no process of the pod is left and
  *                                       it has nothing more to do (pod terminal or deleted)
  *   STATE/logs/<ns>_<name>_<uid>/<container>/<restartCount>.log   CRI-format logs

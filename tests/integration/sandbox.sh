@@ -59,7 +59,12 @@ wait_st() {
 }
 wait_finished() { wait_until "${2:-20}" "$STATE/pods/$1" test -e "$STATE/pods/$1/finished"; }
 sandbox_pid() { sed -n 's/^pid=//p' "$STATE/pods/$1/sandbox" 2>/dev/null; }
-sandbox_gone() { ! flock -n -x "$STATE/pods/$1/lock" true 2>/dev/null && return 1; return 0; }
+# The sandbox holds an OFD lock on its lock file for its whole life (/proc/locks lists it).
+sandbox_gone() {
+        local ino
+        ino=$(stat -c %i "$STATE/pods/$1/lock" 2>/dev/null) || return 0
+        ! grep -q "OFDLCK.*:$ino " /proc/locks
+}
 logf() { echo "$STATE/logs/default_$2_$1/$3/$4.log"; }
 
 # pod_left UID: processes of the pod (cgroup/cmdline naming it, or rooted in an image).
