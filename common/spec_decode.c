@@ -6,7 +6,7 @@
 
 enum field_kind {
         FLD_OK,           /* decoded by podfs */
-        FLD_TODO,         /* a Kubernetes field podfs does not implement: only empty values */
+        FLD_UNSUPPORTED,  /* a Kubernetes field podfs does not implement: only empty values */
         FLD_SYSTEM,       /* assigned by podfs (uid, creationTimestamp, ...): only empty values */
         FLD_ANY,          /* accepted and ignored, as the API server does (a Pod's status) */
 };
@@ -14,8 +14,8 @@ enum field_kind {
 struct field {
         const char *name;
         enum field_kind kind;
-        const char *dflt;       /* FLD_TODO: this value is the default and changes nothing */
-        bool strict;            /* FLD_TODO: an empty value is not a no-op, only dflt is */
+        const char *dflt;       /* FLD_UNSUPPORTED: this value is the default and changes nothing */
+        bool strict;            /* FLD_UNSUPPORTED: an empty value is not a no-op, only dflt is */
 };
 
 /* A value that changes nothing: null, false, 0, "", {} or []. */
@@ -222,7 +222,7 @@ static bool is_object(struct spec_errs *e, const struct yval *v, const char *pat
 
 static const struct field meta_fields[] = {
         { "name", FLD_OK }, { "namespace", FLD_OK }, { "labels", FLD_OK }, { "annotations", FLD_OK },
-        { "generateName", FLD_TODO }, { "ownerReferences", FLD_TODO }, { "finalizers", FLD_TODO },
+        { "generateName", FLD_UNSUPPORTED }, { "ownerReferences", FLD_UNSUPPORTED }, { "finalizers", FLD_UNSUPPORTED },
         { "selfLink", FLD_SYSTEM }, { "uid", FLD_SYSTEM }, { "resourceVersion", FLD_SYSTEM },
         { "generation", FLD_SYSTEM }, { "creationTimestamp", FLD_SYSTEM }, { "deletionTimestamp", FLD_SYSTEM },
         { "deletionGracePeriodSeconds", FLD_SYSTEM }, { "managedFields", FLD_SYSTEM },
@@ -243,7 +243,7 @@ static void decode_meta(struct spec_errs *e, const struct yval *m, struct pod_sp
 /* ---- containers ---- */
 
 static const struct field env_fields[] = {
-        { "name", FLD_OK }, { "value", FLD_OK }, { "valueFrom", FLD_TODO },
+        { "name", FLD_OK }, { "value", FLD_OK }, { "valueFrom", FLD_UNSUPPORTED },
 };
 
 static void decode_env(struct spec_errs *e, const struct yval *v, const char *p, struct pod_env *env)
@@ -257,8 +257,8 @@ static void decode_env(struct spec_errs *e, const struct yval *v, const char *p,
 
 static const struct field mount_fields[] = {
         { "name", FLD_OK }, { "mountPath", FLD_OK }, { "subPath", FLD_OK }, { "readOnly", FLD_OK },
-        { "recursiveReadOnly", FLD_TODO, "\"Disabled\"" }, { "mountPropagation", FLD_TODO, "\"None\"" },
-        { "subPathExpr", FLD_TODO },
+        { "recursiveReadOnly", FLD_UNSUPPORTED, "\"Disabled\"" }, { "mountPropagation", FLD_UNSUPPORTED, "\"None\"" },
+        { "subPathExpr", FLD_UNSUPPORTED },
 };
 
 static void decode_mount(struct spec_errs *e, const struct yval *v, const char *p, struct pod_volume_mount *m)
@@ -276,7 +276,7 @@ static void decode_mount(struct spec_errs *e, const struct yval *v, const char *
 
 static const struct field port_fields[] = {
         { "name", FLD_OK }, { "containerPort", FLD_OK }, { "protocol", FLD_OK },
-        { "hostPort", FLD_OK }, { "hostIP", FLD_TODO },
+        { "hostPort", FLD_OK }, { "hostIP", FLD_UNSUPPORTED },
 };
 
 /* With hostNetwork the API server defaults hostPort to containerPort (and
@@ -435,7 +435,7 @@ static struct pod_handler *decode_hook(struct spec_errs *e, const struct yval *m
 }
 
 static const struct field lifecycle_fields[] = {
-        { "postStart", FLD_OK }, { "preStop", FLD_OK }, { "stopSignal", FLD_TODO },
+        { "postStart", FLD_OK }, { "preStop", FLD_OK }, { "stopSignal", FLD_UNSUPPORTED },
 };
 
 static void decode_lifecycle(struct spec_errs *e, const struct yval *ctr, const char *path, struct pod_container *c)
@@ -485,7 +485,7 @@ static struct pod_probe *decode_probe(struct spec_errs *e, const struct yval *ct
 static char *decode_quantity(struct spec_errs *e, const struct yval *map, const char *key, const char *path);
 
 static const struct field resources_fields[] = {
-        { "limits", FLD_OK }, { "requests", FLD_OK }, { "claims", FLD_TODO },
+        { "limits", FLD_OK }, { "requests", FLD_OK }, { "claims", FLD_UNSUPPORTED },
 };
 
 /* limits or requests: cpu and memory; any other resource (ephemeral-storage,
@@ -528,11 +528,11 @@ static const struct field container_fields[] = {
         { "workingDir", FLD_OK }, { "ports", FLD_OK }, { "env", FLD_OK }, { "volumeMounts", FLD_OK },
         { "terminationMessagePath", FLD_OK }, { "terminationMessagePolicy", FLD_OK },
         { "imagePullPolicy", FLD_OK },
-        { "envFrom", FLD_TODO }, { "resources", FLD_OK }, { "resizePolicy", FLD_TODO },
+        { "envFrom", FLD_UNSUPPORTED }, { "resources", FLD_OK }, { "resizePolicy", FLD_UNSUPPORTED },
         { "livenessProbe", FLD_OK }, { "readinessProbe", FLD_OK }, { "startupProbe", FLD_OK },
         { "lifecycle", FLD_OK },
-        { "restartPolicy", FLD_TODO }, { "volumeDevices", FLD_TODO },
-        { "securityContext", FLD_TODO }, { "stdin", FLD_TODO }, { "stdinOnce", FLD_TODO }, { "tty", FLD_TODO },
+        { "restartPolicy", FLD_UNSUPPORTED }, { "volumeDevices", FLD_UNSUPPORTED },
+        { "securityContext", FLD_UNSUPPORTED }, { "stdin", FLD_UNSUPPORTED }, { "stdinOnce", FLD_UNSUPPORTED }, { "tty", FLD_UNSUPPORTED },
 };
 
 static void decode_container(struct spec_errs *e, const struct yval *v, const char *p,
@@ -628,14 +628,14 @@ static void decode_host_path(struct spec_errs *e, const struct yval *v, const ch
  * the one reported as "more than 1 volume type"). */
 static const struct field volume_fields[] = {
         { "name", FLD_OK }, { "emptyDir", FLD_OK }, { "hostPath", FLD_OK },
-        { "gitRepo", FLD_TODO }, { "gcePersistentDisk", FLD_TODO }, { "awsElasticBlockStore", FLD_TODO },
-        { "secret", FLD_TODO }, { "nfs", FLD_TODO }, { "iscsi", FLD_TODO }, { "glusterfs", FLD_TODO },
-        { "flocker", FLD_TODO }, { "persistentVolumeClaim", FLD_TODO }, { "rbd", FLD_TODO },
-        { "quobyte", FLD_TODO }, { "cinder", FLD_TODO }, { "cephfs", FLD_TODO }, { "downwardAPI", FLD_TODO },
-        { "fc", FLD_TODO }, { "flexVolume", FLD_TODO }, { "configMap", FLD_TODO }, { "azureFile", FLD_TODO },
-        { "vsphereVolume", FLD_TODO }, { "photonPersistentDisk", FLD_TODO }, { "portworxVolume", FLD_TODO },
-        { "azureDisk", FLD_TODO }, { "storageos", FLD_TODO }, { "projected", FLD_TODO }, { "scaleIO", FLD_TODO },
-        { "csi", FLD_TODO }, { "ephemeral", FLD_TODO }, { "image", FLD_TODO },
+        { "gitRepo", FLD_UNSUPPORTED }, { "gcePersistentDisk", FLD_UNSUPPORTED }, { "awsElasticBlockStore", FLD_UNSUPPORTED },
+        { "secret", FLD_UNSUPPORTED }, { "nfs", FLD_UNSUPPORTED }, { "iscsi", FLD_UNSUPPORTED }, { "glusterfs", FLD_UNSUPPORTED },
+        { "flocker", FLD_UNSUPPORTED }, { "persistentVolumeClaim", FLD_UNSUPPORTED }, { "rbd", FLD_UNSUPPORTED },
+        { "quobyte", FLD_UNSUPPORTED }, { "cinder", FLD_UNSUPPORTED }, { "cephfs", FLD_UNSUPPORTED }, { "downwardAPI", FLD_UNSUPPORTED },
+        { "fc", FLD_UNSUPPORTED }, { "flexVolume", FLD_UNSUPPORTED }, { "configMap", FLD_UNSUPPORTED }, { "azureFile", FLD_UNSUPPORTED },
+        { "vsphereVolume", FLD_UNSUPPORTED }, { "photonPersistentDisk", FLD_UNSUPPORTED }, { "portworxVolume", FLD_UNSUPPORTED },
+        { "azureDisk", FLD_UNSUPPORTED }, { "storageos", FLD_UNSUPPORTED }, { "projected", FLD_UNSUPPORTED }, { "scaleIO", FLD_UNSUPPORTED },
+        { "csi", FLD_UNSUPPORTED }, { "ephemeral", FLD_UNSUPPORTED }, { "image", FLD_UNSUPPORTED },
 };
 
 static void decode_volume_source(struct spec_errs *e, const struct ymember *m, const char *p,
@@ -687,17 +687,17 @@ static const struct field spec_fields[] = {
         { "terminationGracePeriodSeconds", FLD_OK }, { "dnsPolicy", FLD_OK }, { "hostNetwork", FLD_OK },
         { "shareProcessNamespace", FLD_OK }, { "hostname", FLD_OK }, { "schedulerName", FLD_OK },
         { "enableServiceLinks", FLD_OK }, { "initContainers", FLD_OK }, { "activeDeadlineSeconds", FLD_OK },
-        { "preemptionPolicy", FLD_TODO, "\"PreemptLowerPriority\"" }, { "priority", FLD_TODO },
-        { "ephemeralContainers", FLD_TODO }, { "nodeSelector", FLD_TODO },
-        { "serviceAccountName", FLD_TODO }, { "serviceAccount", FLD_TODO },
-        { "automountServiceAccountToken", FLD_TODO }, { "nodeName", FLD_TODO }, { "hostPID", FLD_TODO },
-        { "hostIPC", FLD_TODO }, { "securityContext", FLD_TODO }, { "imagePullSecrets", FLD_TODO },
-        { "subdomain", FLD_TODO }, { "affinity", FLD_TODO }, { "tolerations", FLD_TODO },
-        { "hostAliases", FLD_TODO }, { "priorityClassName", FLD_TODO }, { "dnsConfig", FLD_TODO },
-        { "readinessGates", FLD_TODO }, { "runtimeClassName", FLD_TODO }, { "overhead", FLD_TODO },
-        { "topologySpreadConstraints", FLD_TODO }, { "setHostnameAsFQDN", FLD_TODO }, { "os", FLD_TODO },
-        { "hostUsers", FLD_TODO, "true", true }, { "schedulingGates", FLD_TODO }, { "resourceClaims", FLD_TODO },
-        { "resources", FLD_TODO }, { "hostnameOverride", FLD_TODO },
+        { "preemptionPolicy", FLD_UNSUPPORTED, "\"PreemptLowerPriority\"" }, { "priority", FLD_UNSUPPORTED },
+        { "ephemeralContainers", FLD_UNSUPPORTED }, { "nodeSelector", FLD_UNSUPPORTED },
+        { "serviceAccountName", FLD_UNSUPPORTED }, { "serviceAccount", FLD_UNSUPPORTED },
+        { "automountServiceAccountToken", FLD_UNSUPPORTED }, { "nodeName", FLD_UNSUPPORTED }, { "hostPID", FLD_UNSUPPORTED },
+        { "hostIPC", FLD_UNSUPPORTED }, { "securityContext", FLD_UNSUPPORTED }, { "imagePullSecrets", FLD_UNSUPPORTED },
+        { "subdomain", FLD_UNSUPPORTED }, { "affinity", FLD_UNSUPPORTED }, { "tolerations", FLD_UNSUPPORTED },
+        { "hostAliases", FLD_UNSUPPORTED }, { "priorityClassName", FLD_UNSUPPORTED }, { "dnsConfig", FLD_UNSUPPORTED },
+        { "readinessGates", FLD_UNSUPPORTED }, { "runtimeClassName", FLD_UNSUPPORTED }, { "overhead", FLD_UNSUPPORTED },
+        { "topologySpreadConstraints", FLD_UNSUPPORTED }, { "setHostnameAsFQDN", FLD_UNSUPPORTED }, { "os", FLD_UNSUPPORTED },
+        { "hostUsers", FLD_UNSUPPORTED, "true", true }, { "schedulingGates", FLD_UNSUPPORTED }, { "resourceClaims", FLD_UNSUPPORTED },
+        { "resources", FLD_UNSUPPORTED }, { "hostnameOverride", FLD_UNSUPPORTED },
 };
 
 static void decode_pod_spec(struct spec_errs *e, const struct yval *v, struct pod_spec *s)
