@@ -87,6 +87,28 @@ busybox_image() {
         echo "$cache"
 }
 
+# helper_build NAME: tests/helpers/NAME.c linked statically (once per build
+# dir, rebuilt when the source changes); prints the binary's path.
+helper_build() {
+        local src=$TOP/tests/helpers/$1.c out=$BUILD/test-helpers/$1
+        [ -f "$src" ] || die "no test helper $src"
+        mkdir -p "$BUILD/test-helpers"
+        (
+                flock 9
+                if [ ! -x "$out" ] || [ "$src" -nt "$out" ]; then
+                        cc -static -O1 -Wall -Werror -o "$out.tmp" "$src" && mv "$out.tmp" "$out"
+                fi
+        ) 9>"$BUILD/test-helpers/.lock" || die "cannot build the test helper $1"
+        echo "$out"
+}
+# helper_install NAME [IMAGE_DIR]: put the helper into the image as /bin/NAME
+# (default: the test's busybox image under $STATE/images).
+helper_install() {
+        local bin dst=${2:-$STATE/images/busybox}
+        bin=$(helper_build "$1") || exit 1
+        install -m 0755 "$bin" "$dst/bin/$1" || die "cannot install the test helper $1"
+}
+
 # ---- setup / teardown --------------------------------------------------------
 
 # podfs_setup [--no-mount]: work dir, state dir with images/busybox, podfs mounted.
