@@ -1,5 +1,6 @@
 /* Shared helpers: buffers, allocation, atomic files, time, logging, uuids. */
 #include <dirent.h>
+#include <stdbool.h>
 #include <errno.h>
 #include <fcntl.h>
 #include <stdarg.h>
@@ -182,12 +183,19 @@ int pfs_write_file_atomic_at(int dirfd, const char *name, const void *data, size
 int pfs_read_file_at(int dirfd, const char *name, char **ret_data, size_t *ret_len,
                      struct pfs_error *err)
 {
-        _cleanup_close_ int fd = openat(dirfd, name, O_RDONLY | O_CLOEXEC | O_NOFOLLOW);
+        /* never blocks: a FIFO or a device where a file should be (a hostile
+         * image's /etc/passwd) is refused instead of opened for reading */
+        _cleanup_close_ int fd = openat(dirfd, name, O_RDONLY | O_CLOEXEC | O_NOFOLLOW | O_NONBLOCK);
         struct pfs_buf b = {0};
         char chunk[16384];
+        struct stat st;
 
         if (fd < 0)
                 return pfs_error_set(err, errno, "open '%s'", name);
+        if (fstat(fd, &st) < 0)
+                return pfs_error_set(err, errno, "stat '%s'", name);
+        if (!S_ISREG(st.st_mode))
+                return pfs_error_set(err, EINVAL, "'%s' is not a regular file", name);
         for (;;) {
                 ssize_t n = read(fd, chunk, sizeof(chunk));
 
@@ -243,29 +251,209 @@ int pfs_mkdir_p_at(int dirfd, const char *path, mode_t mode, struct pfs_error *e
         return 0;
 }
 
-static int rm_rf_children(int fd, struct pfs_error *err)
-{
-        DIR *d = fdopendir(fd);
-        struct dirent *de;
-        int r = 0;
+/* rm -rf without recursion and with a bounded number of open fds: a pod can
+ * write a tree deeper than the fd limit (60,000 levels gave EMFILE) or than
+ * PATH_MAX. Each level remembers its name and inode; the first RM_OPEN_DIRS
+ * levels keep their directory stream open, deeper ones are re-read from the
+ * start when the walk comes back up (their entries are gone by then). The
+ * walk goes up through ".." and checks that it lands on the directory it came
+ * from, and never descends into another filesystem (a mount). */
+#define RM_OPEN_DIRS 32
 
-        if (!d) {
+struct rm_level {
+        DIR *d;                 /* open stream, or NULL past RM_OPEN_DIRS */
+        int fd;                 /* the directory (owned by d when d is set) */
+        char *name;             /* its name in the level above */
+        bool busy;              /* changed since the stream was (re)started */
+        dev_t dev;
+        ino_t ino;
+};
+
+struct rm_walk {
+        struct rm_level *lv;
+        size_t n, cap;
+        dev_t dev;              /* the filesystem of the top directory */
+};
+
+static void rm_level_close(struct rm_level *l)
+{
+        if (l->d)
+                closedir(l->d);
+        else if (l->fd >= 0)
+                close(l->fd);
+        l->d = NULL;
+        l->fd = -1;
+        free(l->name);
+        l->name = NULL;
+}
+
+static int rm_level_push(struct rm_walk *w, int fd, const char *name, struct pfs_error *err)
+{
+        struct rm_level *l;
+        struct stat st;
+
+        if (fstat(fd, &st) < 0) {
                 close(fd);
-                return pfs_error_set(err, errno, "opendir");
+                return pfs_error_set(err, errno, "stat '%s'", name);
         }
-        while ((de = readdir(d))) {
-                if (!strcmp(de->d_name, ".") || !strcmp(de->d_name, ".."))
-                        continue;
-                r = pfs_rm_rf_at(dirfd(d), de->d_name, err);
-                if (r < 0)
+        if (w->n > 0 && st.st_dev != w->dev) {
+                close(fd);
+                return pfs_error_set(err, EXDEV, "'%s' is on another filesystem (a mount point)", name);
+        }
+        if (w->n == w->cap) {
+                w->cap = w->cap ? 2 * w->cap : 16;
+                w->lv = xrealloc(w->lv, w->cap * sizeof(*w->lv));
+        }
+        l = &w->lv[w->n++];
+        *l = (struct rm_level){ .fd = fd, .name = xstrdup(name), .dev = st.st_dev, .ino = st.st_ino };
+        if (w->n == 1)
+                w->dev = st.st_dev;
+        return 0;
+}
+
+/* The level's directory stream, opened (again) when needed. */
+static DIR *rm_level_stream(struct rm_level *l, struct pfs_error *err)
+{
+        int fd;
+
+        if (l->d)
+                return l->d;
+        fd = openat(l->fd, ".", O_RDONLY | O_DIRECTORY | O_CLOEXEC);
+        if (fd < 0 || !(l->d = fdopendir(fd))) {
+                pfs_error_set(err, errno, "open directory '%s'", l->name);
+                if (fd >= 0)
+                        close(fd);
+                return NULL;
+        }
+        close(l->fd);
+        l->fd = dirfd(l->d);
+        l->busy = false;
+        return l->d;
+}
+
+/* Deeper levels give up their stream (they keep only an O_PATH-like fd). */
+static void rm_level_park(struct rm_walk *w)
+{
+        struct rm_level *l = &w->lv[w->n - 1];
+        int fd;
+
+        if (w->n <= RM_OPEN_DIRS || !l->d)
+                return;
+        fd = fcntl(dirfd(l->d), F_DUPFD_CLOEXEC, 3);
+        if (fd < 0)
+                return;
+        closedir(l->d);
+        l->d = NULL;
+        l->fd = fd;
+}
+
+/* Removes the non-directories of the top level; returns 1 with the name of a
+ * subdirectory to descend into, 0 when the level is empty, or an error. */
+static int rm_level_scan(struct rm_walk *w, char **ret_sub, struct pfs_error *err)
+{
+        struct rm_level *l = &w->lv[w->n - 1];
+        DIR *d = rm_level_stream(l, err);
+        struct dirent *de;
+        struct stat st;
+
+        if (!d)
+                return -errno;
+        for (;;) {
+                while ((errno = 0, de = readdir(d))) {
+                        if (!strcmp(de->d_name, ".") || !strcmp(de->d_name, ".."))
+                                continue;
+                        if (fstatat(l->fd, de->d_name, &st, AT_SYMLINK_NOFOLLOW) < 0) {
+                                if (errno == ENOENT)
+                                        continue;
+                                return pfs_error_set(err, errno, "stat '%s'", de->d_name);
+                        }
+                        l->busy = true;
+                        if (S_ISDIR(st.st_mode)) {
+                                *ret_sub = xstrdup(de->d_name);
+                                return 1;
+                        }
+                        if (unlinkat(l->fd, de->d_name, 0) < 0 && errno != ENOENT)
+                                return pfs_error_set(err, errno, "unlink '%s'", de->d_name);
+                }
+                if (errno)
+                        return pfs_error_set(err, errno, "read directory '%s'", l->name);
+                /* entries removed while the stream was open: one clean pass proves it empty */
+                if (!l->busy)
                         break;
+                l->busy = false;
+                rewinddir(d);
         }
-        closedir(d);
-        return r;
+        return 0;
+}
+
+/* Back to the level above (through ".." unless its fd is still open) and
+ * remove the emptied directory from it. */
+static int rm_level_pop(struct rm_walk *w, struct pfs_error *err)
+{
+        struct rm_level *l = &w->lv[w->n - 1], *up = &w->lv[w->n - 2];
+        struct stat st;
+
+        if (up->fd < 0) {
+                up->fd = openat(l->fd, "..", O_RDONLY | O_DIRECTORY | O_NOFOLLOW | O_CLOEXEC);
+                if (up->fd < 0)
+                        return pfs_error_set(err, errno, "open the parent of '%s'", l->name);
+                if (fstat(up->fd, &st) < 0 || st.st_dev != up->dev || st.st_ino != up->ino)
+                        return pfs_error_set(err, EXDEV, "'%s' moved while it was being removed", l->name);
+        }
+        if (unlinkat(up->fd, l->name, AT_REMOVEDIR) < 0 && errno != ENOENT)
+                return pfs_error_set(err, errno, "rmdir '%s'", l->name);
+        rm_level_close(l);
+        w->n--;
+        return 0;
+}
+
+/* A level far from the streams still open keeps no fd at all: it is found
+ * again through ".." on the way up. */
+static void rm_level_release(struct rm_walk *w)
+{
+        struct rm_level *l;
+
+        if (w->n <= RM_OPEN_DIRS + 1)
+                return;
+        l = &w->lv[w->n - 2];
+        if (!l->d && l->fd >= 0 && w->n - 2 >= RM_OPEN_DIRS) {
+                close(l->fd);
+                l->fd = -1;
+        }
+}
+
+static int rm_walk_run(struct rm_walk *w, struct pfs_error *err)
+{
+        for (;;) {
+                struct rm_level *l = &w->lv[w->n - 1];
+                _cleanup_free_ char *sub = NULL;
+                int fd, r;
+
+                r = rm_level_scan(w, &sub, err);
+                if (r < 0)
+                        return r;
+                if (r == 0) {
+                        if (w->n == 1)
+                                return 0;
+                        r = rm_level_pop(w, err);
+                        if (r < 0)
+                                return r;
+                        continue;
+                }
+                fd = openat(l->fd, sub, O_RDONLY | O_DIRECTORY | O_NOFOLLOW | O_CLOEXEC);
+                if (fd < 0)
+                        return pfs_error_set(err, errno, "open '%s'", sub);
+                rm_level_park(w);
+                r = rm_level_push(w, fd, sub, err);
+                if (r < 0)
+                        return r;
+                rm_level_release(w);
+        }
 }
 
 int pfs_rm_rf_at(int dirfd, const char *name, struct pfs_error *err)
 {
+        struct rm_walk w = { 0 };
         struct stat st;
         int fd, r;
 
@@ -279,9 +467,14 @@ int pfs_rm_rf_at(int dirfd, const char *name, struct pfs_error *err)
         fd = openat(dirfd, name, O_RDONLY | O_DIRECTORY | O_NOFOLLOW | O_CLOEXEC);
         if (fd < 0)
                 return pfs_error_set(err, errno, "open '%s'", name);
-        r = rm_rf_children(fd, err);
+        r = rm_level_push(&w, fd, name, err);
+        if (r >= 0)
+                r = rm_walk_run(&w, err);
+        while (w.n > 0)
+                rm_level_close(&w.lv[--w.n]);
+        free(w.lv);
         if (r < 0)
-                return r;
+                return pfs_error_wrap(err, "remove '%s'", name);
         if (unlinkat(dirfd, name, AT_REMOVEDIR) < 0 && errno != ENOENT)
                 return pfs_error_set(err, errno, "rmdir '%s'", name);
         return 0;
