@@ -214,17 +214,24 @@ void delete_remove_pod(struct podfs *fs, struct pod_rt *p)
         _cleanup_free_ char *idx = xasprintf("%s/%s", p->ns, p->name);
         bool indexed = pod_ref_get(fs, p->ns, p->name, &ref) == 0 && !ref.placeholder &&
                        !strcmp(ref.uid, p->uid);
+        bool left = false;
 
         if (indexed) {
                 if (unlinkat(fs->ns_fd, idx, 0) < 0 && errno != ENOENT)
                         pfs_log(LOG_WARNING, "remove index %s: %m", idx);
                 pfs_fsync_dir_at(fs->ns_fd, p->ns);
         }
-        if (pfs_rm_rf_at(fs->pods_fd, p->uid, &err) < 0)
-                pfs_log(LOG_WARNING, "remove pod %s: %s", p->uid, err.msg);
-        if (pfs_rm_rf_at(fs->logs_fd, logdir, &err) < 0)
-                pfs_log(LOG_WARNING, "remove logs %s: %s", logdir, err.msg);
-        pfs_log(LOG_INFO, "pod %s/%s (%s) removed", p->ns, p->name, p->uid);
+        /* what stays on disk is removed again on the next start (a finished pod with a deletion request) */
+        if (pfs_rm_rf_at(fs->pods_fd, p->uid, &err) < 0) {
+                pfs_log(LOG_ERR, "pod %s/%s (%s): its state dir stays on disk: %s", p->ns, p->name, p->uid, err.msg);
+                left = true;
+        }
+        if (pfs_rm_rf_at(fs->logs_fd, logdir, &err) < 0) {
+                pfs_log(LOG_ERR, "pod %s/%s (%s): its logs stay on disk: %s", p->ns, p->name, p->uid, err.msg);
+                left = true;
+        }
+        if (!left)
+                pfs_log(LOG_INFO, "pod %s/%s (%s) removed", p->ns, p->name, p->uid);
         p->removed = true;
         if (indexed) {
                 struct name_ent *e = name_ent_get(fs, p->ns, p->name, true);
