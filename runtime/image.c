@@ -251,6 +251,8 @@ int image_config_load(const char *rootfs, struct image_config **ret_config, stru
         return 0;
 }
 
+#define DB_READ_MAX (4u << 20)
+
 /* Field 2 (uid or gid) and field 3 (gid, passwd only) of the line whose first field is NAME. */
 static bool db_lookup(const char *rootfs, const char *file, const char *name, long *ret_id, long *ret_gid)
 {
@@ -259,13 +261,16 @@ static bool db_lookup(const char *rootfs, const char *file, const char *name, lo
         _cleanup_fclose_ FILE *f = NULL;
         char line[1024];
         size_t nl = strlen(name);
+        struct stat st;
 
         if (root < 0)
                 return false;
-        fd = pfs_openat2(root, file, O_RDONLY | O_CLOEXEC, 0, RESOLVE_IN_ROOT | RESOLVE_NO_MAGICLINKS);
-        if (fd < 0 || !(f = fdopen(steal_fd(&fd), "r")))
+        /* the image is hostile input: a FIFO or device here must not block the sandbox */
+        fd = pfs_openat2(root, file, O_RDONLY | O_CLOEXEC | O_NONBLOCK, 0, RESOLVE_IN_ROOT | RESOLVE_NO_MAGICLINKS);
+        if (fd < 0 || fstat(fd, &st) < 0 || !S_ISREG(st.st_mode) || !(f = fdopen(steal_fd(&fd), "r")))
                 return false;
-        while (fgets(line, sizeof(line), f)) {
+        /* and a huge one must not keep it busy: its first 4 MiB only */
+        for (size_t seen = 0; seen < DB_READ_MAX && fgets(line, sizeof(line), f); seen += strlen(line)) {
                 char *p;
 
                 if (strncmp(line, name, nl) != 0 || line[nl] != ':' || !(p = strchr(line + nl + 1, ':')))
