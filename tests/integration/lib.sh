@@ -109,6 +109,33 @@ helper_install() {
         install -m 0755 "$bin" "$dst/bin/$1" || die "cannot install the test helper $1"
 }
 
+# oci_image LAYOUT ROOTFS CONFIG [TAG=latest]: an OCI image layout at LAYOUT with
+# one gzip layer (the contents of ROOTFS, as they are: FIFOs, symlinks, modes)
+# and CONFIG as the image's "config" object (JSON, e.g. '{"User": "nobody"}').
+oci_image() {
+        local l=$1 root=$2 cfg=$3 tag=${4:-latest} t c b m
+        t=$(mktemp -d) || return 1
+        mkdir -p "$l/blobs/sha256" || return 1
+        _oci_blob() {
+                local d
+                d=$(sha256sum "$1" | cut -d' ' -f1)
+                cp "$1" "$l/blobs/sha256/$d"
+                printf '"digest":"sha256:%s","size":%s' "$d" "$(stat -c %s "$1")"
+        }
+        tar -C "$root" -czf "$t/layer" . || return 1
+        jq -cn --argjson c "$cfg" '{architecture: "amd64", os: "linux", config: $c,
+                rootfs: {type: "layers", diff_ids: []}}' >"$t/config" || return 1
+        c=$(_oci_blob "$t/config")
+        b=$(_oci_blob "$t/layer")
+        printf '{"schemaVersion":2,"mediaType":"application/vnd.oci.image.manifest.v1+json","config":{"mediaType":"application/vnd.oci.image.config.v1+json",%s},"layers":[{"mediaType":"application/vnd.oci.image.layer.v1.tar+gzip",%s}]}' \
+                "$c" "$b" >"$t/manifest"
+        m=$(_oci_blob "$t/manifest")
+        printf '{"schemaVersion":2,"manifests":[{"mediaType":"application/vnd.oci.image.manifest.v1+json",%s,"annotations":{"org.opencontainers.image.ref.name":"%s"}}]}' \
+                "$m" "$tag" >"$l/index.json"
+        echo '{"imageLayoutVersion":"1.0.0"}' >"$l/oci-layout"
+        rm -rf "$t"
+}
+
 # ---- setup / teardown --------------------------------------------------------
 
 # podfs_setup [--no-mount]: work dir, state dir with images/busybox, podfs mounted.
