@@ -150,14 +150,49 @@ int pod_device_prog_load(const struct pod_device_rule *rules, size_t n, struct p
         return pfs_error_set(err, e, "load the device program%s%s", log[0] ? ": " : "", last_line(log));
 }
 
+/* The device programs attached to the cgroup itself (not inherited). */
+static uint32_t attached_query(int cgroup_fd, uint32_t *ids, uint32_t max)
+{
+        union bpf_attr attr;
+
+        memset(&attr, 0, sizeof(attr));
+        attr.query.target_fd = (uint32_t)cgroup_fd;
+        attr.query.attach_type = BPF_CGROUP_DEVICE;
+        attr.query.prog_ids = (uint64_t)(uintptr_t)ids;
+        attr.query.prog_cnt = max;
+        return sys_bpf(BPF_PROG_QUERY, &attr) < 0 ? 0 : attr.query.prog_cnt;
+}
+
+static void detach_id(int cgroup_fd, uint32_t id)
+{
+        union bpf_attr attr;
+        int fd;
+
+        memset(&attr, 0, sizeof(attr));
+        attr.prog_id = id;
+        fd = sys_bpf(BPF_PROG_GET_FD_BY_ID, &attr);
+        if (fd < 0)
+                return;
+        memset(&attr, 0, sizeof(attr));
+        attr.target_fd = (uint32_t)cgroup_fd;
+        attr.attach_bpf_fd = (uint32_t)fd;
+        attr.attach_type = BPF_CGROUP_DEVICE;
+        sys_bpf(BPF_PROG_DETACH, &attr);
+        close(fd);
+}
+
 int pod_device_prog_attach(int cgroup_fd, const struct pod_device_rule *rules, size_t n,
                            struct pfs_error *err)
 {
         _cleanup_close_ int prog = pod_device_prog_load(rules, n, err);
+        uint32_t old[64], n_old;
         union bpf_attr attr;
 
         if (prog < 0)
                 return prog;
+        /* A cgroup reused by a container's next run (it could not be removed)
+         * still has the last run's program: replaced below, never stacked. */
+        n_old = attached_query(cgroup_fd, old, ARRAY_SIZE(old));
         memset(&attr, 0, sizeof(attr));
         attr.target_fd = (uint32_t)cgroup_fd;
         attr.attach_bpf_fd = (uint32_t)prog;
@@ -166,5 +201,8 @@ int pod_device_prog_attach(int cgroup_fd, const struct pod_device_rule *rules, s
         /* The cgroup holds the program from now on; our fd can go. */
         if (sys_bpf(BPF_PROG_ATTACH, &attr) < 0)
                 return pfs_error_set(err, errno, "attach the device program");
+        /* Only now: the cgroup is never without a program. */
+        for (uint32_t i = 0; i < n_old && i < ARRAY_SIZE(old); i++)
+                detach_id(cgroup_fd, old[i]);
         return 0;
 }

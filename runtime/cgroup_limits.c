@@ -125,13 +125,15 @@ static int v1_apply_one(int fd, const char *ctrl, const struct pod_cgroup_limits
         return write_limit(fd, "pids.max", buf, err);
 }
 
-/* A fresh twin for this run (its oom_kill counter starts at 0). */
+/* The twin for this run: fresh, since pod_cgroup_child_fd removed the last
+ * run's (its oom_kill counter starts at 0). Not removed here: where
+ * hierarchies are co-mounted, two controllers share one twin, and the
+ * device policy is written into it before the limits. */
 static int v1_twin_create(const char *ctrl, const char *rel, struct pfs_error *err)
 {
         _cleanup_free_ char *path = xasprintf("%s/%s/%s", V1_ROOT, ctrl, rel);
         int r;
 
-        rmdir(path);
         r = pfs_mkdir_p_at(AT_FDCWD, path, 0755, err);
         if (r < 0)
                 return r;

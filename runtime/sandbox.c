@@ -156,7 +156,8 @@ static int pod_setup(struct sbx *s, struct pfs_error *err)
         if (prctl(PR_SET_CHILD_SUBREAPER, 1) < 0)
                 pfs_log(LOG_WARNING, "PR_SET_CHILD_SUBREAPER: %m");
         if (pod_cgroup_open(s->uid, &s->cg, &cgerr) < 0) {
-                pfs_log(LOG_WARNING, "pod cgroup: %s (continuing without)", cgerr.msg);
+                pfs_log(LOG_WARNING, "pod cgroup: %s (continuing without: its containers cannot start, "
+                        "they need a device policy)", cgerr.msg);
                 s->cg = NULL;
         } else if (pod_cgroup_pids_limit(s->cg, s->opts.pod_pids_limit, &cgerr) < 0) {
                 pfs_log(LOG_WARNING, "pod cgroup: pids limit %lld: %s", (long long)s->opts.pod_pids_limit,

@@ -3,9 +3,15 @@
  * by a small interpreter of the instructions it uses; as root, the kernel's
  * verifier must accept it too. */
 #include <errno.h>
+#include <fcntl.h>
+#include <linux/magic.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/stat.h>
+#include <sys/statfs.h>
+#include <sys/syscall.h>
+#include <sys/wait.h>
 #include <unistd.h>
 #include "cgroup_devices.h"
 #include "tap.h"
@@ -159,10 +165,103 @@ static void test_verifier(void)
                 close(fd);
 }
 
+static const char *cgroup2_mount(void)
+{
+        static const char *const cands[] = { "/sys/fs/cgroup", "/sys/fs/cgroup/unified" };
+        struct statfs st;
+
+        for (size_t i = 0; i < sizeof(cands) / sizeof(cands[0]); i++)
+                if (statfs(cands[i], &st) == 0 && st.f_type == CGROUP2_SUPER_MAGIC)
+                        return cands[i];
+        return NULL;
+}
+
+static unsigned attached_count(int cgfd)
+{
+        union bpf_attr attr;
+
+        memset(&attr, 0, sizeof(attr));
+        attr.query.target_fd = (uint32_t)cgfd;
+        attr.query.attach_type = BPF_CGROUP_DEVICE;
+        return syscall(SYS_bpf, BPF_PROG_QUERY, &attr, sizeof(attr)) < 0 ? 99 : attr.query.prog_cnt;
+}
+
+/* In a child moved into CG: open PATH; returns 0 or the errno. */
+static int open_in(const char *cg, const char *path)
+{
+        pid_t pid = fork();
+        int status;
+
+        if (pid == 0) {
+                char procs[512];
+                int fd;
+
+                snprintf(procs, sizeof(procs), "%s/cgroup.procs", cg);
+                fd = open(procs, O_WRONLY);
+                if (fd < 0 || write(fd, "0", 1) != 1)
+                        _exit(100);
+                close(fd);
+                fd = open(path, O_RDONLY | O_NOCTTY | O_NONBLOCK);
+                _exit(fd < 0 ? errno : 0);
+        }
+        if (pid < 0 || waitpid(pid, &status, 0) < 0 || !WIFEXITED(status))
+                return -1;
+        return WEXITSTATUS(status);
+}
+
+/* The kernel applies it: attached to a cgroup2 cgroup, twice (one program
+ * stays), a process there opens /dev/null but not a host-only device. */
+static void test_kernel(void)
+{
+        static const char *const denied[] = { "/dev/mem", "/dev/kmsg", "/dev/tty0", "/dev/loop-control" };
+        const char *mnt = cgroup2_mount(), *probe = NULL;
+        char cg[256];
+        struct pfs_error err = { 0 };
+        int fd, r1, r2;
+
+        if (geteuid() != 0 || !mnt) {
+                tap_ok(true, "the kernel applies the program # SKIP %s", mnt ? "not root" : "no cgroup2 mount");
+                return;
+        }
+        for (size_t i = 0; !probe && i < sizeof(denied) / sizeof(denied[0]); i++) {
+                int f = open(denied[i], O_RDONLY | O_NOCTTY | O_NONBLOCK | O_CLOEXEC);
+
+                if (f >= 0) {
+                        probe = denied[i];
+                        close(f);
+                }
+        }
+        snprintf(cg, sizeof(cg), "%s/podfs-test-devices-%d", mnt, (int)getpid());
+        if (mkdir(cg, 0755) < 0 || (fd = open(cg, O_RDONLY | O_DIRECTORY | O_CLOEXEC)) < 0) {
+                tap_ok(false, "create %s: %s", cg, strerror(errno));
+                return;
+        }
+        r1 = pod_device_prog_attach(fd, pod_device_rules_default, pod_device_rules_default_n, &err);
+        r2 = r1 < 0 ? r1 : pod_device_prog_attach(fd, pod_device_rules_default, pod_device_rules_default_n, &err);
+        if (r1 == -EPERM) {
+                tap_ok(true, "the kernel applies the program # SKIP %s", err.msg);
+        } else {
+                tap_ok(r1 == 0 && r2 == 0, "attached twice (%s)", err.msg);
+                tap_is_int(attached_count(fd), 1, "... one program on the cgroup: replaced, not stacked");
+                tap_is_int(open_in(cg, "/dev/null"), 0, "/dev/null opens in the cgroup");
+                if (probe) {
+                        char what[64];
+
+                        snprintf(what, sizeof(what), "%s is refused in the cgroup", probe);
+                        tap_is_int(open_in(cg, probe), EPERM, what);
+                }
+                else
+                        tap_ok(true, "a host-only device is refused # SKIP none of /dev/mem, kmsg, tty0 opens here");
+        }
+        close(fd);
+        rmdir(cg);
+}
+
 int main(void)
 {
         test_format();
         test_program();
         test_verifier();
+        test_kernel();
         return tap_done();
 }
