@@ -37,6 +37,7 @@ static const char *errname(int e)
         case EIO: return "EIO";
         case EBUSY: return "EBUSY";
         case EROFS: return "EROFS";
+        case EAGAIN: return "EAGAIN";
         }
         snprintf(buf, sizeof(buf), "E%d", e);
         return buf;
