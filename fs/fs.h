@@ -23,6 +23,7 @@ struct podfs_options {
         const char *mountpoint;         /* absolute */
         const char *fuse_options;       /* extra -o options or NULL */
         bool foreground, debug;
+        int64_t pod_pids_limit;         /* --pod-pids-limit: -1 = none */
 };
 /* Mount, serve until unmounted or signalled; returns the exit status. */
 int podfs_daemon_run(const struct podfs_options *o);
@@ -51,6 +52,7 @@ struct podfs {
         struct log_watch *log_watches;  /* logs.c */
         char hostname[256];
         pid_t req_pid;                  /* the caller of the request being handled */
+        char pod_pids_limit[24];        /* passed to every sandbox as --pod-pids-limit */
 };
 
 int podfs_loop_init(struct podfs *fs, struct pfs_error *err);

@@ -22,6 +22,9 @@ static void usage(FILE *f)
                 "  -f                stay in the foreground\n"
                 "  -d                debug: log every FUSE request (implies -f)\n"
                 "  -o OPTIONS        extra mount options (comma separated)\n"
+                "  --pod-pids-limit N  pids.max of every pod's cgroup: a fork bomb stays in\n"
+                "                    its pod (kubelet's podPidsLimit; default %d, -1 = no\n"
+                "                    limit)\n"
                 "  -h, --help        this help\n"
                 "  -V, --version     print the version\n"
                 "\n"
@@ -38,18 +41,33 @@ static void usage(FILE *f)
                 "\n"
                 "Without -f the daemon logs to STATE/podfs.log.\n"
                 "Unmount with: fusermount3 -u MOUNTPOINT\n",
-                PFS_STATE_DIR_DEFAULT);
+                PFS_STATE_DIR_DEFAULT, PFS_POD_PIDS_LIMIT_DEFAULT);
+}
+
+/* -1, or 1 .. the kernel's PID_MAX_LIMIT */
+static bool pids_limit_parse(const char *s, int64_t *ret)
+{
+        char *end;
+        long long v;
+
+        errno = 0;
+        v = strtoll(s, &end, 10);
+        if (errno || end == s || *end || !(v == -1 || (v >= 1 && v <= PFS_POD_PIDS_LIMIT_MAX)))
+                return false;
+        *ret = v;
+        return true;
 }
 
 int main(int argc, char **argv)
 {
         static const struct option longopts[] = {
                 { "state-dir", required_argument, NULL, 's' },
+                { "pod-pids-limit", required_argument, NULL, 'P' },
                 { "help", no_argument, NULL, 'h' },
                 { "version", no_argument, NULL, 'V' },
                 {},
         };
-        struct podfs_options o = {0};
+        struct podfs_options o = { .pod_pids_limit = PFS_POD_PIDS_LIMIT_DEFAULT };
         _cleanup_free_ char *extra = NULL;
         char mnt[PATH_MAX];
         int c;
@@ -60,6 +78,13 @@ int main(int argc, char **argv)
                 switch (c) {
                 case 's':
                         o.state_dir = optarg;
+                        break;
+                case 'P':
+                        if (!pids_limit_parse(optarg, &o.pod_pids_limit)) {
+                                fprintf(stderr, "podfs: --pod-pids-limit: -1 or 1..%d, not '%s'\n",
+                                        PFS_POD_PIDS_LIMIT_MAX, optarg);
+                                return 2;
+                        }
                         break;
                 case 'f':
                         o.foreground = true;

@@ -221,7 +221,7 @@ static int spawn(struct podfs *fs, struct pod_rt *p, bool cleanup, pid_t *ret_pi
 {
         _cleanup_free_ char *log = xasprintf("%s/pods/%s/sandbox.log", fs->state_dir, p->uid);
         char *argv[] = { "podfs-sandbox", "--state-dir", fs->state_dir, "--uid", p->uid,
-                         cleanup ? "--cleanup" : NULL, NULL };
+                         "--pod-pids-limit", fs->pod_pids_limit, cleanup ? "--cleanup" : NULL, NULL };
         posix_spawn_file_actions_t fa;
         posix_spawnattr_t attr;
         sigset_t none, all;

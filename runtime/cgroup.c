@@ -22,6 +22,11 @@ static bool fs_is(const char *path, unsigned long magic)
         return statfs(path, &s) == 0 && (unsigned long)s.f_type == magic;
 }
 
+bool cgroup_is_v1_hierarchy(const char *path)
+{
+        return fs_is(path, CGROUP_SUPER_MAGIC);
+}
+
 /* v1 hierarchy for kill-by-listing: freezer (freeze, then kill: no fork race), else pids, else systemd's. */
 static const char *v1_hierarchy(bool *ret_freezer)
 {

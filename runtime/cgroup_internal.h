@@ -19,7 +19,13 @@ struct pod_cgroup {
         char *path;             /* ROOT/podfs/<uid> */
         int dirfd;              /* of path */
         bool freezer;           /* v1: the hierarchy is the freezer's */
+        bool pids_twins;        /* the pod's pids limit is in the v1 pids hierarchy:
+                                 * every container joins a twin below it (cgroup_pids.c) */
 };
+
+#define CGROUP_V1_ROOT "/sys/fs/cgroup"
+/* Is PATH the mount point of a v1 hierarchy (cgroup.c)? */
+bool cgroup_is_v1_hierarchy(const char *path);
 
 extern const struct pod_cgroup_ops pod_cgroup_v2_ops;
 extern const struct pod_cgroup_ops pod_cgroup_v1_ops;
@@ -40,10 +46,15 @@ int cgroup_pod_dir_open(struct pod_cgroup *cg, void (*top_hook)(int top_fd), str
 /* rmdir a cgroup and its descendants (each must be empty). */
 void cgroup_rmdir_tree(const char *path);
 
-/* cgroup_limits.c: the v1 twins of a container's cgroup (see there). Opens
+/* cgroup_limits.c: the v1 twins of a container's cgroup (see there), in the
+ * memory, cpu, pids and devices hierarchies. Opens
  * the twins of the cgroup CGROUP_FD in the v1 hierarchies into FDS (at most
  * MAX); returns how many. */
+#define POD_CGROUP_TWINS_MAX 4
 int pod_cgroup_twins_open(int cgroup_fd, int *fds, size_t max);
+/* Create the twin of CHILD in the v1 hierarchy of CTRL (the caller checked it
+ * is one) and open it. */
+int pod_cgroup_twin_open(const struct pod_cgroup *cg, const char *ctrl, const char *child, struct pfs_error *err);
 void pod_cgroup_twins_remove(const struct pod_cgroup *cg);
 /* Drop the twins of CHILD from an earlier run (limits are per run). */
 void pod_cgroup_twins_reset(const struct pod_cgroup *cg, const char *child);

@@ -17,7 +17,11 @@
 
 #define V1_ROOT "/sys/fs/cgroup"
 
+/* The controllers whose limits this file sets. */
 static const char *const v1_controllers[] = { "memory", "cpu", "pids" };
+/* Every v1 hierarchy that may hold a twin: the limits', and the device policy's
+ * (cgroup_devices.c). */
+static const char *const twin_controllers[POD_CGROUP_TWINS_MAX] = { "memory", "cpu", "pids", "devices" };
 
 static bool is_v1_hierarchy(const char *path)
 {
@@ -121,18 +125,27 @@ static int v1_apply_one(int fd, const char *ctrl, const struct pod_cgroup_limits
         return write_limit(fd, "pids.max", buf, err);
 }
 
-/* A fresh twin for this run (its oom_kill counter starts at 0). */
+/* The twin for this run: fresh, since pod_cgroup_child_fd removed the last
+ * run's (its oom_kill counter starts at 0). Not removed here: where
+ * hierarchies are co-mounted, two controllers share one twin, and the
+ * device policy is written into it before the limits. */
 static int v1_twin_create(const char *ctrl, const char *rel, struct pfs_error *err)
 {
         _cleanup_free_ char *path = xasprintf("%s/%s/%s", V1_ROOT, ctrl, rel);
         int r;
 
-        rmdir(path);
         r = pfs_mkdir_p_at(AT_FDCWD, path, 0755, err);
         if (r < 0)
                 return r;
         r = open(path, O_RDONLY | O_DIRECTORY | O_CLOEXEC);
         return r < 0 ? pfs_error_set(err, errno, "open '%s'", path) : r;
+}
+
+int pod_cgroup_twin_open(const struct pod_cgroup *cg, const char *ctrl, const char *child, struct pfs_error *err)
+{
+        _cleanup_free_ char *rel = rel_path(cg, child);
+
+        return v1_twin_create(ctrl, rel, err);
 }
 
 int pod_cgroup_child_limits(struct pod_cgroup *cg, const char *child, const struct pod_cgroup_limits *l,
@@ -246,8 +259,8 @@ int pod_cgroup_twins_open(int cgroup_fd, int *fds, size_t max)
                 return 0;
         path[len] = '\0';
         rel = strstr(path, "/podfs/");
-        for (size_t i = 0; rel && i < ARRAY_SIZE(v1_controllers) && n < max; i++) {
-                _cleanup_free_ char *twin = xasprintf("%s/%s%s", V1_ROOT, v1_controllers[i], rel);
+        for (size_t i = 0; rel && i < ARRAY_SIZE(twin_controllers) && n < max; i++) {
+                _cleanup_free_ char *twin = xasprintf("%s/%s%s", V1_ROOT, twin_controllers[i], rel);
                 int fd;
 
                 if (strcmp(twin, path) == 0)
@@ -259,12 +272,39 @@ int pod_cgroup_twins_open(int cgroup_fd, int *fds, size_t max)
         return (int)n;
 }
 
+int pod_cgroup_join_fds_open(int cgroup_fd, int *fds, size_t max)
+{
+        struct statfs s;
+        size_t n = 0;
+
+        if (cgroup_fd < 0 || max < 1)
+                return 0;
+        if (fstatfs(cgroup_fd, &s) == 0 && s.f_type == CGROUP_SUPER_MAGIC) {
+                fds[n] = fcntl(cgroup_fd, F_DUPFD_CLOEXEC, 3);
+                if (fds[n] >= 0)
+                        n++;
+        }
+        return (int)n + pod_cgroup_twins_open(cgroup_fd, fds + n, max - n);
+}
+
+int pod_cgroup_join_fds(const int *fds, size_t n)
+{
+        for (size_t i = 0; i < n; i++) {
+                int fd = openat(fds[i], "cgroup.procs", O_WRONLY | O_CLOEXEC);
+
+                if (fd < 0 || write(fd, "0", 1) != 1)
+                        return -errno;
+                close(fd);
+        }
+        return 0;
+}
+
 void pod_cgroup_twins_reset(const struct pod_cgroup *cg, const char *child)
 {
         _cleanup_free_ char *rel = rel_path(cg, child);
 
-        for (size_t i = 0; i < ARRAY_SIZE(v1_controllers); i++) {
-                _cleanup_free_ char *twin = xasprintf("%s/%s/%s", V1_ROOT, v1_controllers[i], rel);
+        for (size_t i = 0; i < ARRAY_SIZE(twin_controllers); i++) {
+                _cleanup_free_ char *twin = xasprintf("%s/%s/%s", V1_ROOT, twin_controllers[i], rel);
 
                 if (strncmp(twin, cg->root, strlen(cg->root)) != 0)
                         rmdir(twin);
@@ -275,8 +315,8 @@ void pod_cgroup_twins_remove(const struct pod_cgroup *cg)
 {
         const char *p = strstr(cg->path, "/podfs/");
 
-        for (size_t i = 0; p && i < ARRAY_SIZE(v1_controllers); i++) {
-                _cleanup_free_ char *dir = xasprintf("%s/%s%s", V1_ROOT, v1_controllers[i], p);
+        for (size_t i = 0; p && i < ARRAY_SIZE(twin_controllers); i++) {
+                _cleanup_free_ char *dir = xasprintf("%s/%s%s", V1_ROOT, twin_controllers[i], p);
 
                 if (strcmp(dir, cg->path) != 0)
                         cgroup_rmdir_tree(dir);

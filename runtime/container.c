@@ -39,7 +39,7 @@ struct ctr_exec {
         struct ctr_process proc;
         struct ctr_mount_plan plan;
         cap_t caps;
-        int twins[3];           /* v1 twins of the cgroup to join (cgroup_limits.c) */
+        int twins[POD_CGROUP_TWINS_MAX]; /* v1 twins of the cgroup to join (cgroup_limits.c) */
         int n_twins;
 };
 

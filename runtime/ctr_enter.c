@@ -16,6 +16,7 @@
 #include <sys/statfs.h>
 #include <unistd.h>
 #include "handler.h"
+#include "runtime.h"
 #include "syscalls.h"
 
 #define DEFAULT_PATH "/usr/local/sbin:/usr/local/bin:/usr/sbin:/usr/bin:/sbin:/bin"
@@ -28,6 +29,8 @@ struct enter_ctx {
         gid_t gid;
         uint64_t cap_bnd;
         cap_t caps;
+        int join_fds[POD_CGROUP_JOIN_MAX];      /* v1 cgroups of the container to join */
+        int n_join;
 };
 
 static void enter_ctx_free(struct enter_ctx *x)
@@ -38,6 +41,8 @@ static void enter_ctx_free(struct enter_ctx *x)
                 close(x->cwd_fd);
         if (x->null_fd >= 0)
                 close(x->null_fd);
+        for (int i = 0; i < x->n_join; i++)
+                close(x->join_fds[i]);
         for (size_t i = 0; x->env && x->env[i]; i++)
                 free(x->env[i]);
         free(x->env);
@@ -184,6 +189,9 @@ static _Noreturn void enter_child(const struct enter_ctx *x, char *const argv[])
         prctl(PR_SET_PDEATHSIG, SIGKILL);
         if (dup2(x->out_fd, 1) < 0 || dup2(x->out_fd, 2) < 0 || dup2(x->null_fd, 0) < 0)
                 _exit(126);
+        /* Its device policy and pids limit hold before anything of the container runs. */
+        if (pod_cgroup_join_fds(x->join_fds, (size_t)x->n_join) < 0)
+                child_die("join the container's cgroup%s: %s", "");
         for (int sig = 1; sig < NSIG; sig++)
                 if (sig != SIGKILL && sig != SIGSTOP)
                         signal(sig, SIG_DFL);
@@ -253,6 +261,7 @@ int ctr_enter_spawn(pid_t ctr_pid, int ctr_pidfd, char *const argv[], int cgroup
         r = ctx_build(&x, ctr_pid, err);
         if (r < 0)
                 goto out;
+        x.n_join = pod_cgroup_join_fds_open(cgroup_fd, x.join_fds, ARRAY_SIZE(x.join_fds));
         if (fd_is_cgroup2(cgroup_fd)) {
                 args.flags |= CLONE_INTO_CGROUP;
                 args.cgroup = (uint64_t)cgroup_fd;

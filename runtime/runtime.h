@@ -136,3 +136,29 @@ int pod_cgroup_child_limits_spec(struct pod_cgroup *cg, const struct pod_contain
 /* OOM kills in the container's cgroup since pod_cgroup_child_fd /
  * pod_cgroup_child_limits made it: > 0 after a SIGKILL exit means OOMKilled. */
 int pod_cgroup_child_oom_kills(struct pod_cgroup *cg, const char *child);
+
+/* ---- confinement of every container (cgroup_devices.c, cgroup_pids.c) ---- */
+
+/* The pod's pids limit (kubelet's podPidsLimit), -1 = none: pids.max of the
+ * pod's cgroup (v2), else of podfs/<uid> in the v1 pids hierarchy, which every
+ * container then joins (pod_cgroup_child_pids). -ENOTSUP without a pids
+ * controller. Call once after pod_cgroup_open. */
+int pod_cgroup_pids_limit(struct pod_cgroup *cg, int64_t limit, struct pfs_error *err);
+/* Per run, after pod_cgroup_child_fd, before ctr_spawn: the container's place
+ * below the pod's v1 pids limit (nothing to do on v2 or without a limit). */
+int pod_cgroup_child_pids(struct pod_cgroup *cg, const char *child, struct pfs_error *err);
+/* Per run, after pod_cgroup_child_fd, before ctr_spawn: runc's device policy
+ * (deny all, allow the OCI default devices and mknod) on the container's
+ * cgroup: the v1 devices controller where the host has one, a BPF device
+ * program on cgroup2, both on the hybrid layout. Fails (-ENOTSUP) when CG is
+ * NULL or neither is there: a container never runs without it. */
+int pod_cgroup_child_devices(struct pod_cgroup *cg, const char *child, struct pfs_error *err);
+
+/* For a process cloned into a running container (exec probe, hook): the v1
+ * cgroups it must join itself, as ctr_spawn's child does (on a v1 host the
+ * container's cgroup; its v1 twins: limits, pids, devices). Opens them into
+ * FDS (O_CLOEXEC, at most max); returns how many. */
+#define POD_CGROUP_JOIN_MAX 5
+int pod_cgroup_join_fds_open(int cgroup_fd, int *fds, size_t max);
+/* In that child, before it runs anything of the container: join each. */
+int pod_cgroup_join_fds(const int *fds, size_t n);

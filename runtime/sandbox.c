@@ -156,8 +156,12 @@ static int pod_setup(struct sbx *s, struct pfs_error *err)
         if (prctl(PR_SET_CHILD_SUBREAPER, 1) < 0)
                 pfs_log(LOG_WARNING, "PR_SET_CHILD_SUBREAPER: %m");
         if (pod_cgroup_open(s->uid, &s->cg, &cgerr) < 0) {
-                pfs_log(LOG_WARNING, "pod cgroup: %s (continuing without)", cgerr.msg);
+                pfs_log(LOG_WARNING, "pod cgroup: %s (continuing without: its containers cannot start, "
+                        "they need a device policy)", cgerr.msg);
                 s->cg = NULL;
+        } else if (pod_cgroup_pids_limit(s->cg, s->opts.pod_pids_limit, &cgerr) < 0) {
+                pfs_log(LOG_WARNING, "pod cgroup: pids limit %lld: %s", (long long)s->opts.pod_pids_limit,
+                        cgerr.msg);
         }
         r = pfs_mkdir_p_at(AT_FDCWD, s->volumes_dir, 0755, err);
         if (r < 0)
@@ -288,9 +292,9 @@ static void block_signals_early(void)
 }
 
 /* The detached child: the sandbox proper. Returns the process exit status. */
-static int sandbox_child(const char *state_dir, const char *uid, int ready_fd)
+static int sandbox_child(const char *state_dir, const char *uid, const struct sandbox_options *o, int ready_fd)
 {
-        struct sbx s = {.state_fd = -1, .pod_fd = -1, .lock_fd = -1, .epfd = -1};
+        struct sbx s = {.state_fd = -1, .pod_fd = -1, .lock_fd = -1, .epfd = -1, .opts = *o};
         struct pfs_error err = {0};
         int r;
 
@@ -361,7 +365,7 @@ static int sandbox_parent(pid_t child, int ready_fd)
         }
 }
 
-int sandbox_run(const char *state_dir, const char *uid)
+int sandbox_run(const char *state_dir, const char *uid, const struct sandbox_options *o)
 {
         int p[2];
         pid_t pid;
@@ -383,7 +387,7 @@ int sandbox_run(const char *state_dir, const char *uid)
         close(p[0]);
         if (setsid() < 0)
                 pfs_log(LOG_WARNING, "setsid: %m");
-        return sandbox_child(state_dir, uid, p[1]);
+        return sandbox_child(state_dir, uid, o, p[1]);
 }
 
 int sandbox_cleanup(const char *state_dir, const char *uid)

@@ -12,6 +12,11 @@
 #include "pfs/util.h"
 #include "runtime.h"
 
+/* What the daemon tells every sandbox (podfs-sandbox's options). */
+struct sandbox_options {
+        int64_t pod_pids_limit;         /* pids.max of the pod's cgroup, -1 = none */
+};
+
 struct sbx;
 struct sbx_watch;
 typedef void (*sbx_watch_fn)(struct sbx *s, struct sbx_watch *w, uint32_t events);
@@ -109,10 +114,11 @@ struct sbx {
         bool sandbox_dirty;     /* the sandbox file needs rewriting */
         bool status_dirty;
         const char *final_phase; /* overrides the computed phase in the last status */
+        struct sandbox_options opts;
 };
 
 /* sandbox.c */
-int sandbox_run(const char *state_dir, const char *uid);
+int sandbox_run(const char *state_dir, const char *uid, const struct sandbox_options *o);
 int sandbox_cleanup(const char *state_dir, const char *uid);
 bool sandbox_uid_valid(const char *uid);
 

@@ -165,7 +165,11 @@ static int spawn_process(struct sbx *s, struct ctr *c, const char *rootfs, struc
                 if (cg_fd < 0 && cgerr.code)
                         pfs_log(LOG_WARNING, "container '%s': cgroup: %s", c->name, cgerr.msg);
         }
-        r = pod_cgroup_child_limits_spec(s->cg, c->spec, err);
+        r = pod_cgroup_child_devices(s->cg, c->name, err);
+        if (r >= 0)
+                r = pod_cgroup_child_pids(s->cg, c->name, err);
+        if (r >= 0)
+                r = pod_cgroup_child_limits_spec(s->cg, c->spec, err);
         if (r < 0)
                 return r;
         l.pod = s->spec;

@@ -22,6 +22,13 @@
 #include "pfs/error.h"
 
 #define PFS_STATE_DIR_DEFAULT "/var/lib/podfs"
+/* pids.max of every pod's cgroup unless `podfs --pod-pids-limit` says otherwise
+ * (the daemon passes it to each sandbox as --pod-pids-limit): room for any
+ * sane pod (podman allows 2048 per container), an eighth of the kernel's usual
+ * pid_max of 32768, so one fork bomb cannot take the node's pids. */
+#define PFS_POD_PIDS_LIMIT_DEFAULT 4096
+/* The kernel's PID_MAX_LIMIT: pids.max takes nothing larger. */
+#define PFS_POD_PIDS_LIMIT_MAX 4194304
 #define PFS_META_FILE "meta"
 #define PFS_SPEC_FILE "spec.yaml"
 #define PFS_STATUS_FILE "status.json"

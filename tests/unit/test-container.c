@@ -18,6 +18,7 @@
 #include <sys/syscall.h>
 #include <sys/wait.h>
 #include <unistd.h>
+#include "handler.h"
 #include "pfs/util.h"
 #include "runtime.h"
 #include "tap.h"
@@ -696,6 +697,111 @@ static void test_limits(enum pod_cgroup_driver driver)
         pod_cgroup_free(cg);
 }
 
+/* Read from FD until WANT was seen or end of file. */
+static void read_until(int fd, char *out, size_t size, const char *want)
+{
+        size_t got = strlen(out);
+        ssize_t n;
+
+        while (got + 1 < size && !strstr(out, want) && (n = read(fd, out + got, size - 1 - got)) > 0) {
+                got += (size_t)n;
+                out[got] = '\0';
+        }
+}
+
+static bool is_v1(const char *ctrl)
+{
+        _cleanup_free_ char *path = xasprintf("/sys/fs/cgroup/%s", ctrl);
+        struct statfs st;
+
+        return statfs(path, &st) == 0 && st.f_type == CGROUP_SUPER_MAGIC;
+}
+
+/* The device policy and the pod's pids limit hold for a container and for an
+ * exec child entered into it (exec probes, hooks). */
+static void test_devices(enum pod_cgroup_driver driver)
+{
+        static const char *const shell = "mknod /dev/l0 b 7 0 && echo mknod-ok; "
+                                         "head -c 1 /dev/l0 >/dev/null 2>&1 && echo read-ok || echo read-refused; "
+                                         "echo x >/dev/null && echo null-ok; cat /proc/self/cgroup; echo end; "
+                                         "exec sleep 100";
+        char *const argv[] = { "sh", "-c", "head -c 1 /dev/l0 >/dev/null 2>&1 && echo exec-read-ok || "
+                               "echo exec-read-refused; cat /proc/self/cgroup", NULL };
+        struct pfs_error err = { 0 };
+        struct pod_cgroup *cg = NULL;
+        struct pod_container *c = ctr_new("dev", shell);
+        struct ctr_launch l = {
+                .pod = &pod, .ctr = c, .ns = &the_ns, .rootfs = rootfs,
+                .volumes_dir = volumes, .cgroup_fd = -1,
+        };
+        char uid[37], out[4096] = "", eout[4096] = "", dev_line[128], pids_line[128], buf[32] = "";
+        _cleanup_free_ char *pids_max = NULL, *twin = NULL;
+        int p[2], q[2], pidfd = -1, epidfd = -1, r;
+        pid_t pid = 0, epid = 0;
+        siginfo_t si;
+        const char *name;
+
+        pfs_uuid_new(uid);
+        if (pod_cgroup_open_driver(uid, driver, &cg, &err) < 0) {
+                tap_ok(false, "pod_cgroup_open (driver %d: %s)", driver, err.msg);
+                return;
+        }
+        name = pod_cgroup_driver_name(cg);
+        tap_ok(pod_cgroup_pids_limit(cg, 16, &err) == 0, "%s: the pod's pids limit (%s)", name, err.msg);
+        pids_max = is_v1("pids") ? xasprintf("/sys/fs/cgroup/pids/podfs/%s/pids.max", uid)
+                                 : xasprintf("%s/pids.max", pod_cgroup_path(cg));
+        {
+                _cleanup_close_ int fd = open(pids_max, O_RDONLY | O_CLOEXEC);
+
+                if (fd >= 0 && read(fd, buf, sizeof(buf) - 1) < 0)
+                        buf[0] = '\0';
+        }
+        tap_is_str(buf, "16\n", "... in pids.max of the pod's cgroup");
+        l.cgroup_fd = pod_cgroup_child_fd(cg, "dev", &err);
+        r = pod_cgroup_child_devices(cg, "dev", &err);
+        tap_ok(r == 0, "%s: device policy (%s)", name, err.msg);
+        r = pod_cgroup_child_pids(cg, "dev", &err);
+        tap_ok(r == 0, "%s: the container below the pids limit (%s)", name, err.msg);
+        if (pipe2(p, O_CLOEXEC) < 0 || pipe2(q, O_CLOEXEC) < 0)
+                return;
+        l.stdout_fd = l.stderr_fd = p[1];
+        r = ctr_spawn(&l, &pid, &pidfd, &err);
+        close(p[1]);
+        if (r == 0)
+                read_until(p[0], out, sizeof(out), "end\n");
+        snprintf(dev_line, sizeof(dev_line), ":devices:/podfs/%s/dev\n", uid);
+        snprintf(pids_line, sizeof(pids_line), ":pids:/podfs/%s/dev\n", uid);
+        tap_ok(strstr(out, "mknod-ok\n") && strstr(out, "read-refused\n") && strstr(out, "null-ok\n"),
+               "%s: mknod of the host's loop0 works, opening it does not, /dev/null does (%s)", name, out);
+        tap_ok(!is_v1("devices") || strstr(out, dev_line), "%s: the container is in its devices cgroup", name);
+        tap_ok(!is_v1("pids") || strstr(out, pids_line), "%s: the container is in its pids cgroup", name);
+        if (r == 0)
+                r = ctr_enter_spawn(pid, pidfd, argv, l.cgroup_fd, q[1], &epid, &epidfd, &err);
+        close(q[1]);
+        if (r == 0) {
+                read_until(q[0], eout, sizeof(eout), "\n\n");      /* to the end */
+                waitid((idtype_t)P_PIDFD, (id_t)epidfd, &si, WEXITED);
+                close(epidfd);
+        }
+        tap_ok(r == 0 && strstr(eout, "exec-read-refused\n"), "%s: an exec child cannot open it either (%s)", name,
+               eout);
+        tap_ok(!is_v1("devices") || strstr(eout, dev_line), "%s: the exec child joined the devices cgroup", name);
+        tap_ok(!is_v1("pids") || strstr(eout, pids_line), "%s: the exec child joined the pids cgroup", name);
+        close(p[0]);
+        close(q[0]);
+        if (l.cgroup_fd >= 0)
+                close(l.cgroup_fd);
+        pod_cgroup_kill_all(cg, &err);
+        if (pidfd >= 0) {
+                waitid((idtype_t)P_PIDFD, (id_t)pidfd, &si, WEXITED);
+                close(pidfd);
+        }
+        twin = xasprintf("/sys/fs/cgroup/devices/podfs/%s", uid);
+        pod_cgroup_remove(cg);
+        tap_ok(access(twin, F_OK) < 0, "%s: the devices cgroups are removed with the pod's", name);
+        pod_cgroup_free(cg);
+}
+
 /* shareProcessNamespace: a pause process is pid 1 and the containers see it. */
 static void test_share_pid(void)
 {
@@ -730,7 +836,7 @@ static void test_share_pid(void)
         close(p[0]);
         waitpid(child, &status, 0);
         tap_ok(WIFEXITED(status) && WEXITSTATUS(status) == 0, "pod_ns_setup with shareProcessNamespace");
-        tap_ok(strncmp(out, "1\n", 2) != 0 && strstr(out, "\npause\n"), "containers share the pid namespace of pause");
+        tap_ok(strncmp(out, "1\n", 2) != 0 && strstr(out, "\npause\n"), "containers share the pid namespace of pause (%s)", out);
 }
 
 /* hostNetwork: the node's network and uts namespaces, as in Kubernetes. */
@@ -884,6 +990,8 @@ int main(void)
         test_cgroup(POD_CGROUP_V1);
         test_limits(POD_CGROUP_AUTO);
         test_limits(POD_CGROUP_V1);
+        test_devices(POD_CGROUP_AUTO);
+        test_devices(POD_CGROUP_V1);
         test_share_pid();
         test_sandbox_death();
         test_host_network();
