@@ -354,6 +354,16 @@ static int rejected(struct podfs *fs, const char *ns, struct pfs_error *err, int
         return r;
 }
 
+/* What a writer got when a write failed is partial: never applied. */
+static int write_failed(struct pfs_error *err, const char *fname, int e)
+{
+        return pfs_error_set(err, e, "%s: a write failed (%s): nothing applied%s", fname, strerror(e),
+                             e == EDQUOT || e == ENOSPC
+                                     ? "; unapplied files written into the mount are held in memory, "
+                                       "16 MiB per user, 64 MiB in all"
+                                     : "");
+}
+
 static int apply_tmp(struct podfs *fs, struct tmpfile *t, const char *target_name)
 {
         struct pfs_error err = {0};
@@ -363,6 +373,8 @@ static int apply_tmp(struct podfs *fs, struct tmpfile *t, const char *target_nam
 
         if (t->too_big || t->data.len > PFS_MANIFEST_MAX)
                 r = pfs_error_set(&err, EFBIG, "%s: manifest is larger than 1 MiB", fname);
+        else if (t->write_err)
+                r = write_failed(&err, fname, t->write_err);
         else
                 r = apply_manifest(fs, t->ns, t->pod, fname, t->data.data ? t->data.data : "", t->data.len,
                                    t->uid, t->gid, &err);
@@ -495,6 +507,10 @@ int apply_write(struct podfs *fs, struct fh *fh, const char *buf, size_t size, o
                 fh->too_big = true;
                 if (fh->kind == FH_TMP)
                         fh->tmp->too_big = true;
+        } else if (r < 0) {
+                fh->write_err = -r;
+                if (fh->kind == FH_TMP)
+                        fh->tmp->write_err = -r;
         }
         if (r < 0)
                 return r;
@@ -518,6 +534,11 @@ int apply_truncate(struct podfs *fs, struct node *n, struct fh *fh, off_t size)
                 r = wbuf_truncate(fs, t->uid, &t->data, size);
                 if (r < 0)
                         return r;
+                if (size == 0) {
+                        /* a fresh start: what failed before is gone */
+                        t->too_big = false;
+                        t->write_err = 0;
+                }
                 t->dirty = true;
                 t->mtime_ns = pfs_now_realtime_ns();
                 return 0;
@@ -527,6 +548,10 @@ int apply_truncate(struct podfs *fs, struct node *n, struct fh *fh, off_t size)
         r = wbuf_truncate(fs, fh->owner, &fh->wbuf, size);
         if (r < 0)
                 return r;
+        if (size == 0) {
+                fh->too_big = false;
+                fh->write_err = 0;
+        }
         fh->dirty = true;
         return 0;
 }
@@ -577,6 +602,8 @@ int apply_flush(struct podfs *fs, struct fh *fh)
                         r = pfs_error_set(&err, EFBIG, "%s: manifest is larger than 1 MiB", fname);
                         return rejected(fs, fh->node->ns, &err, r);
                 }
+                if (fh->write_err)
+                        return rejected(fs, fh->node->ns, &err, write_failed(&err, fname, fh->write_err));
                 r = apply_manifest(fs, fh->node->ns, fh->node->pod, fname, fh->wbuf.data ? fh->wbuf.data : "",
                                    fh->wbuf.len, fh->owner, fh->group, &err);
                 if (r < 0)

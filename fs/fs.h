@@ -208,6 +208,7 @@ struct fh {
         struct pfs_buf wbuf;    /* FH_SPEC/FH_DELETE: what is being written */
         bool dirty;             /* written or truncated since the last apply */
         bool too_big;
+        int write_err;          /* a write failed (EDQUOT, ENOSPC): what is held is partial */
         bool append;
         uid_t owner;            /* the opener (owner of what it creates) */
         gid_t group;
@@ -239,6 +240,7 @@ struct tmpfile {
         bool pod_spec;          /* spec.yaml of a placeholder (or after unlink): applied on close */
         bool dirty;
         bool too_big;
+        int write_err;          /* as struct fh's: never applied while set */
         bool orphan;            /* unlinked while open: freed on the last release */
         pid_t writer;           /* the (thread) pid that last opened it for writing */
         bool ghost;             /* an applied drop file: still found by name for a moment

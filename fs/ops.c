@@ -423,7 +423,9 @@ static int open_node(struct podfs *fs, fuse_req_t req, struct node *n, struct fu
                 if (wr)
                         t->writer = fuse_req_ctx(req)->pid;
                 if (wr && (fi->flags & O_TRUNC)) {
-                        t->data.len = 0;
+                        wbuf_truncate(fs, t->uid, &t->data, 0);
+                        t->too_big = false;
+                        t->write_err = 0;
                         t->dirty = true;
                 }
                 return 0;

@@ -325,6 +325,16 @@ if [ "${PODFS_SANITIZE:-}" = 1 ]; then
 else
         check "RSS grew by at most 16 MiB + 8 MiB ($(((rss1 - rss0) / 1024)) MiB)" test $((rss1 - rss0)) -le $((24 * 1024))
 fi
+# a manifest whose write ran into the quota half-way holds a valid-looking
+# prefix (the rest is a comment): it must not be applied
+as_user "$UA" truncate -s 512K "$MNT/shared/junk.a.0" || fail "truncate a temp file"
+{ pod_yaml partial Always "sleep 3600"; yes '# padding padding padding padding padding padding' | head -c 1000000; } \
+        >"$W/partial.yaml"
+chmod 0644 "$W/partial.yaml"
+check "a manifest cut short by EDQUOT fails" fails as_user "$UA" cp "$W/partial.yaml" "$MNT/shared/"
+check "... is not applied" test ! -e "$MNT/shared/partial"
+check "... and .last-error says why" grep -q 'a write failed (Disk quota exceeded): nothing applied' \
+        <(as_user "$UA" cat "$MNT/shared/.last-error")
 is "$(as_user "$UB" /usr/bin/python3 -c "$WRITE_PY" "$MNT/shared" 1 $((MIB + 1)) big)" "EFBIG=1" "a file past 1 MiB: EFBIG"
 as_user "$UB" rm -f "$MNT/shared/junk.big.0"
 is "$(as_user "$UB" /usr/bin/python3 -c "$WRITE_PY" "$MNT/shared" 3 "$MIB" b)" "OK=3" "another user has a share of its own"
