@@ -806,6 +806,62 @@ int apply_rename(struct podfs *fs, struct node *p, const char *name, struct node
         return 0;
 }
 
+/* chmod/chown of a pod dir (the kernel checked who may: a new owner only by
+ * root, a group by the owner among its own). A pod's owner lives in its meta:
+ * root hands a pod to a user this way. A placeholder is a plain directory. A
+ * pod's mode is fixed (README "Security model"). */
+int apply_pod_setattr(struct podfs *fs, struct node *n, const struct stat *attr, int to_set)
+{
+        _cleanup_free_ char *rel = xasprintf("%s/%s", n->ns, n->pod);
+        _cleanup_close_ int dfd = -1;
+        struct pfs_error err = {0};
+        struct pod_meta *m = NULL;
+        struct pod_ref ref;
+        struct pod_rt *p;
+        uid_t u;
+        gid_t g;
+        int r = pod_ref_get(fs, n->ns, n->pod, &ref);
+
+        if (r < 0)
+                return r;
+        u = (to_set & FUSE_SET_ATTR_UID) ? attr->st_uid : ref.owner;
+        g = (to_set & FUSE_SET_ATTR_GID) ? attr->st_gid : ref.group;
+        if (ref.placeholder) {
+                if ((to_set & FUSE_SET_ATTR_MODE) && fchmodat(fs->ns_fd, rel, attr->st_mode & 0777, 0) < 0)
+                        return -errno;
+                if ((to_set & (FUSE_SET_ATTR_UID | FUSE_SET_ATTR_GID)) &&
+                    fchownat(fs->ns_fd, rel, u, g, AT_SYMLINK_NOFOLLOW) < 0)
+                        return -errno;
+                return 0;
+        }
+        if (to_set & FUSE_SET_ATTR_MODE)
+                return -EPERM;
+        if (u == ref.owner && g == ref.group)
+                return 0;
+        dfd = openat(fs->pods_fd, ref.uid, O_RDONLY | O_DIRECTORY | O_CLOEXEC);
+        if (dfd < 0)
+                return -errno;
+        r = pod_meta_read_at(dfd, &m, &err);
+        if (r >= 0) {
+                m->owner = u;
+                m->group = g;
+                r = pod_meta_write_at(dfd, m, &err);
+        }
+        pod_meta_free(m);
+        if (r < 0) {
+                pfs_log(LOG_WARNING, "chown pod %s: %s", rel, err.msg);
+                return r;
+        }
+        p = pod_rt_find(fs, ref.uid);
+        if (p) {
+                p->owner = u;
+                p->group = g;
+        }
+        (void)fchownat(fs->ns_fd, rel, u, g, AT_SYMLINK_NOFOLLOW);
+        pfs_log(LOG_INFO, "pod %s (%s): owner %u:%u", rel, ref.uid, (unsigned)u, (unsigned)g);
+        return 0;
+}
+
 int apply_namespace_mkdir(struct podfs *fs, const char *ns, mode_t mode, uid_t uid, gid_t gid)
 {
         if (mkdirat(fs->ns_fd, ns, mode & 07777) < 0)

@@ -270,6 +270,8 @@ int apply_mkdir(struct podfs *fs, fuse_req_t req, struct node *parent, const cha
 int apply_manifest(struct podfs *fs, const char *ns, const char *pod, const char *filename,
                    const char *text, size_t len, uid_t uid, gid_t gid, struct pfs_error *err);
 int apply_namespace_mkdir(struct podfs *fs, const char *ns, mode_t mode, uid_t uid, gid_t gid);
+/* chmod/chown of a pod dir (its owner is in meta), or of a placeholder. */
+int apply_pod_setattr(struct podfs *fs, struct node *n, const struct stat *attr, int to_set);
 
 /* ---- memory held for writers (quota.c) ---- */
 

@@ -255,8 +255,14 @@ static void op_setattr(fuse_req_t req, fuse_ino_t ino, struct stat *attr, int to
                 /* mode, owner and times of spec.yaml follow the pod: writers
                  * like install/cp -p/rsync set them, and that must not fail */
                 break;
-        case NODE_ROOT:
         case NODE_POD:
+                if (to_set & (FUSE_SET_ATTR_MODE | FUSE_SET_ATTR_UID | FUSE_SET_ATTR_GID)) {
+                        r = apply_pod_setattr(fs, n, attr, to_set);
+                        break;
+                }
+                /* times only: as for the root */
+                /* fall through */
+        case NODE_ROOT:
                 /* times only (touch): accepted, nothing to keep */
                 if (to_set & ~(FUSE_SET_ATTR_ATIME | FUSE_SET_ATTR_MTIME | FUSE_SET_ATTR_ATIME_NOW |
                                FUSE_SET_ATTR_MTIME_NOW | FUSE_SET_ATTR_CTIME))

@@ -119,6 +119,8 @@ is "$(mode_of "$MNT/team")" 1777 "namespace mode is 1777 now"
 is "$(user_fsop "$UA" chmod "$MNT/team" 0777)" EPERM "another user cannot chmod it"
 is "$(user_fsop "$UA" mkdir "$MNT/team/p2")" OK "another user creates a pod dir in 1777"
 is "$(user_fsop "$UA" rmdir "$MNT/team/p1")" EPERM "sticky: nobody cannot remove the other user's empty pod dir"
+is "$(user_fsop "$UB" chmod "$MNT/team/p1" 0700)" OK "the owner chmods its pod dir"
+is "$(mode_of "$MNT/team/p1")" 700 "... mode shown"
 cat >"$W/p1.yaml" <<'EOF'
 apiVersion: v1
 kind: Pod
@@ -268,6 +270,12 @@ is "$(owner_of "$A")" "$UA" "alice is still nobody's after the restart"
 check "uid $UB still cannot read alice's spec" fails as_user $UB cat "$A/spec.yaml"
 is "$(owner_of "$MNT/shared/bobold")" 0 "a pod whose meta has no owner is root's"
 check "... its former creator cannot read it" fails as_user $UB cat "$MNT/shared/bobold/spec.yaml"
+check "root hands it back: chown" chown "$UB:$UB" "$MNT/shared/bobold"
+is "$(owner_of "$MNT/shared/bobold")" "$UB" "... owner shown"
+is "$(grep -c "^owner=$UB\$" "$STATE/pods/$BOUID/meta")" 1 "... and kept in meta"
+check "... its owner reads it again" grep -q s3cret-bobold <(as_user "$UB" cat "$MNT/shared/bobold/spec.yaml")
+check "... who cannot give it away (chown is root's)" fails as_user "$UB" chown "$UA" "$MNT/shared/bobold"
+is "$(user_fsop "$UB" chmod "$MNT/shared/bobold" 0777)" EPERM "a pod's mode is fixed"
 
 # ---- owners replace and delete their own; root everything -------------------
 
