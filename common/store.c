@@ -51,6 +51,15 @@ static int meta_set(struct pod_meta *m, const char *key, const char *val)
                 return pfs_time_parse(val, &m->deletion_ns);
         } else if (!strcmp(key, "deletionGracePeriodSeconds")) {
                 return parse_i64(val, &m->deletion_grace_seconds);
+        } else if (!strcmp(key, "owner") || !strcmp(key, "group")) {
+                int64_t id;
+
+                if (parse_i64(val, &id) < 0 || id < 0 || id >= (int64_t)UINT32_MAX)
+                        return -EINVAL;
+                if (key[0] == 'o')
+                        m->owner = (uid_t)id;
+                else
+                        m->group = (gid_t)id;
         } else if (!strcmp(key, "predecessor")) {
                 free(m->predecessor);
                 m->predecessor = *val ? xstrdup(val) : NULL;
@@ -115,6 +124,7 @@ int pod_meta_write_at(int pod_dirfd, const struct pod_meta *meta, struct pfs_err
         pfs_time_format(meta->creation_ns, false, ts);
         pfs_buf_printf(&b, "uid=%s\nnamespace=%s\nname=%s\ncreationTimestamp=%s\n", meta->uid,
                        meta->namespace, meta->name, ts);
+        pfs_buf_printf(&b, "owner=%u\ngroup=%u\n", (unsigned)meta->owner, (unsigned)meta->group);
         if (meta->deletion_ns) {
                 pfs_time_format(meta->deletion_ns, false, ts);
                 pfs_buf_printf(&b, "deletionTimestamp=%s\ndeletionGracePeriodSeconds=%" PRId64 "\n",

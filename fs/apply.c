@@ -35,12 +35,14 @@ struct tmpfile *tmp_find_node(struct podfs *fs, const struct node *n)
         return NULL;
 }
 
-static void tmp_free(struct tmpfile *t)
+static void tmp_free(struct podfs *fs, struct tmpfile *t)
 {
+        if (!t->ghost)
+                quota_file_del(fs, t->uid);
+        wbuf_free(fs, t->uid, &t->data);
         free(t->ns);
         free(t->pod);
         free(t->name);
-        pfs_buf_free(&t->data);
         free(t);
 }
 
@@ -56,7 +58,7 @@ void tmp_unlink(struct podfs *fs, struct tmpfile *t)
         if (t->open_count > 0)
                 t->orphan = true;
         else
-                tmp_free(t);
+                tmp_free(fs, t);
 }
 
 static void ghost_expire(struct podfs *fs, void *data)
@@ -70,11 +72,15 @@ static void ghost_expire(struct podfs *fs, void *data)
         tmp_unlink(fs, t);
 }
 
+/* NULL when uid holds its share of temp files already (EDQUOT). */
 static struct tmpfile *tmp_new(struct podfs *fs, const char *ns, const char *pod, const char *name, mode_t mode,
                                uid_t uid, gid_t gid)
 {
-        struct tmpfile *t = xcalloc(1, sizeof(*t));
+        struct tmpfile *t;
 
+        if (quota_file_add(fs, uid) < 0)
+                return NULL;
+        t = xcalloc(1, sizeof(*t));
         t->id = tmp_next_id++;
         t->ns = xstrdup(ns);
         t->pod = pod && *pod ? xstrdup(pod) : NULL;
@@ -98,46 +104,6 @@ bool name_is_manifest(const char *name)
                (l > 5 && !strcmp(name + l - 5, ".json"));
 }
 
-static int buf_write_at(struct pfs_buf *b, const char *data, size_t size, off_t off)
-{
-        size_t end;
-
-        if (off < 0)
-                return -EINVAL;
-        end = (size_t)off + size;
-        if (end > PFS_MANIFEST_MAX)
-                return -EFBIG;
-        if (end > b->len) {
-                size_t old = b->len;
-
-                pfs_buf_append(b, NULL, 0);
-                b->data = xrealloc(b->data, end + 1);
-                b->cap = end + 1;
-                memset(b->data + old, 0, end - old);
-                b->len = end;
-                b->data[end] = '\0';
-        }
-        memcpy(b->data + off, data, size);
-        return 0;
-}
-
-static int buf_truncate(struct pfs_buf *b, off_t size)
-{
-        if (size < 0)
-                return -EINVAL;
-        if ((size_t)size > PFS_MANIFEST_MAX)
-                return -EFBIG;
-        if ((size_t)size > b->len) {
-                char z = 0;
-
-                return buf_write_at(b, &z, 1, size - 1);
-        }
-        pfs_buf_append(b, NULL, 0);
-        b->len = (size_t)size;
-        b->data[b->len] = '\0';
-        return 0;
-}
-
 /* ---- accepting manifests ---- */
 
 static int create_pod(struct podfs *fs, const char *ns, const struct pod_spec *spec, const char *predecessor,
@@ -152,7 +118,8 @@ static int create_pod(struct podfs *fs, const char *ns, const struct pod_spec *s
         int r;
 
         pfs_uuid_new(puid);
-        if (mkdirat(fs->pods_fd, puid, 0755) < 0)
+        /* root only: a pod's writable layer and volumes live below */
+        if (mkdirat(fs->pods_fd, puid, 0700) < 0)
                 return pfs_error_set(err, errno, "create pod directory for %s/%s", ns, spec->name);
         dfd = openat(fs->pods_fd, puid, O_RDONLY | O_DIRECTORY | O_CLOEXEC);
         if (dfd < 0)
@@ -162,9 +129,11 @@ static int create_pod(struct podfs *fs, const char *ns, const struct pod_spec *s
         meta.name = spec->name;
         meta.creation_ns = pfs_now_realtime_ns();
         meta.predecessor = (char *)predecessor;
+        meta.owner = uid;
+        meta.group = gid;
         r = pod_meta_write_at(dfd, &meta, err);
         if (r >= 0)
-                r = pfs_write_file_atomic_at(dfd, PFS_SPEC_FILE, spec->source, spec->source_len, 0644, err);
+                r = pfs_write_file_atomic_at(dfd, PFS_SPEC_FILE, spec->source, spec->source_len, 0600, err);
         if (r >= 0)
                 r = pfs_fsync_dir_at(fs->pods_fd, ".");
         if (r < 0) {
@@ -192,6 +161,8 @@ static int create_pod(struct podfs *fs, const char *ns, const struct pod_spec *s
         pfs_fsync_dir_at(fs->ns_fd, ns);
 
         p = pod_rt_add(fs, puid, ns, spec->name, predecessor);
+        p->owner = uid;
+        p->group = gid;
         {
                 char msg[512];
 
@@ -207,7 +178,7 @@ static int create_pod(struct podfs *fs, const char *ns, const struct pod_spec *s
                 _cleanup_free_ char *rel = xasprintf("%s/%s", ns, spec->name);
                 notifier_queue(fs, NOTIFY_MKDIR, rel);
         }
-        pfs_log(LOG_INFO, "pod %s/%s accepted (uid %s%s%s)", ns, spec->name, puid,
+        pfs_log(LOG_INFO, "pod %s/%s accepted (uid %s, owner %u%s%s)", ns, spec->name, puid, (unsigned)uid,
                 predecessor ? ", replaces " : "", predecessor ? predecessor : "");
         sandbox_start(fs, p);
         tree_pod_changed(fs, ns, spec->name);
@@ -260,6 +231,11 @@ static int apply_one(struct podfs *fs, const char *ns, const struct pod_spec *sp
 
         if (pod_ref_get(fs, ns, spec->name, &ref) < 0)
                 memset(&ref, 0, sizeof(ref));
+        /* root's edits keep the owner; a user who may replace it owns the new pod */
+        if (ref.exists && uid == 0) {
+                uid = ref.owner;
+                gid = ref.group;
+        }
         if (!ref.exists || ref.placeholder)
                 return create_pod(fs, ns, spec, NULL, &ref, uid, gid, err);
         r = read_accepted_spec(fs, ref.uid, ns, spec->name, &old);
@@ -287,6 +263,29 @@ static int apply_one(struct podfs *fs, const char *ns, const struct pod_spec *sp
                         pfs_log(LOG_WARNING, "pod %s/%s: replace: %s", ns, spec->name, err->msg);
         }
         return 0;
+}
+
+/* A manifest that names an existing pod (or a placeholder) replaces it. The
+ * kernel checked that the caller may write the namespace or the pod's dir;
+ * what it cannot see is which pod a manifest names, so the sticky bit's rule
+ * (unlink(2)'s) is applied here: in a sticky namespace only the pod's owner,
+ * the namespace's owner or root may replace it. */
+static int may_replace(struct podfs *fs, const char *ns, const char *filename, const char *name,
+                       const struct pod_ref *ref, struct pfs_error *err)
+{
+        uid_t who = fs->req_uid;
+        struct stat st;
+
+        if (who == 0 || who == ref->owner)
+                return 0;
+        if (fstatat(fs->ns_fd, ns, &st, AT_SYMLINK_NOFOLLOW) < 0)
+                return pfs_error_set(err, errno, "namespace \"%s\"", ns);
+        if (!(st.st_mode & S_ISVTX) || st.st_uid == who)
+                return 0;
+        return pfs_error_set(err, EPERM,
+                             "%s: pods \"%s\" is forbidden: User \"%u\" cannot update resource \"pods\" in API group \"\" in the namespace \"%s\": the namespace is sticky (mode %04o) and the pod belongs to user %u",
+                             filename, name, (unsigned)who, ns, (unsigned)(st.st_mode & 07777),
+                             (unsigned)ref->owner);
 }
 
 int apply_manifest(struct podfs *fs, const char *ns, const char *pod, const char *filename, const char *text,
@@ -318,7 +317,12 @@ int apply_manifest(struct podfs *fs, const char *ns, const char *pod, const char
                                                   pods[i]->name);
                                 goto out;
                         }
-                if (pod_ref_get(fs, ns, pods[i]->name, &ref) < 0 || !ref.exists || ref.placeholder)
+                if (pod_ref_get(fs, ns, pods[i]->name, &ref) < 0 || !ref.exists)
+                        continue;
+                r = may_replace(fs, ns, filename, pods[i]->name, &ref, err);
+                if (r < 0)
+                        goto out;
+                if (ref.placeholder)
                         continue;
                 if (read_meta(fs, ref.uid, &meta) == 0 && meta->deletion_ns) {
                         pod_meta_free(meta);
@@ -350,6 +354,16 @@ static int rejected(struct podfs *fs, const char *ns, struct pfs_error *err, int
         return r;
 }
 
+/* What a writer got when a write failed is partial: never applied. */
+static int write_failed(struct pfs_error *err, const char *fname, int e)
+{
+        return pfs_error_set(err, e, "%s: a write failed (%s): nothing applied%s", fname, strerror(e),
+                             e == EDQUOT || e == ENOSPC
+                                     ? "; unapplied files written into the mount are held in memory, "
+                                       "16 MiB per user, 64 MiB in all"
+                                     : "");
+}
+
 static int apply_tmp(struct podfs *fs, struct tmpfile *t, const char *target_name)
 {
         struct pfs_error err = {0};
@@ -359,6 +373,8 @@ static int apply_tmp(struct podfs *fs, struct tmpfile *t, const char *target_nam
 
         if (t->too_big || t->data.len > PFS_MANIFEST_MAX)
                 r = pfs_error_set(&err, EFBIG, "%s: manifest is larger than 1 MiB", fname);
+        else if (t->write_err)
+                r = write_failed(&err, fname, t->write_err);
         else
                 r = apply_manifest(fs, t->ns, t->pod, fname, t->data.data ? t->data.data : "", t->data.len,
                                    t->uid, t->gid, &err);
@@ -407,6 +423,8 @@ int apply_create(struct podfs *fs, fuse_req_t req, struct node *parent, const ch
                                 return -EEXIST;
                 }
                 t = tmp_new(fs, parent->ns, parent->pod, name, mode, c->uid, c->gid);
+                if (!t)
+                        return -EDQUOT;
                 t->pod_spec = !strcmp(name, "spec.yaml");
                 break;
         }
@@ -421,6 +439,8 @@ int apply_create(struct podfs *fs, fuse_req_t req, struct node *parent, const ch
                 if (pod_ref_get(fs, parent->ns, name, &ref) == 0)
                         return -EEXIST;
                 t = tmp_new(fs, parent->ns, NULL, name, mode, c->uid, c->gid);
+                if (!t)
+                        return -EDQUOT;
                 t->manifest_drop = name_is_manifest(name);
                 break;
         default:
@@ -456,13 +476,13 @@ int apply_open_spec(struct podfs *fs, struct node *n, struct fuse_file_info *fi,
         r = node_content(fs, n, &c, &len);
         if (r < 0)
                 return r;
-        pfs_buf_append(&fh->wbuf, c, len);
-        return 0;
+        return wbuf_write_at(fs, fh->owner, &fh->wbuf, c, len, 0);
 }
 
 int apply_write(struct podfs *fs, struct fh *fh, const char *buf, size_t size, off_t off)
 {
         struct pfs_buf *b;
+        uid_t who = fh->owner;
         int r;
 
         switch (fh->kind) {
@@ -472,17 +492,25 @@ int apply_write(struct podfs *fs, struct fh *fh, const char *buf, size_t size, o
                 break;
         case FH_TMP:
                 b = &fh->tmp->data;
+                who = fh->tmp->uid;
                 break;
         default:
                 return -EBADF;
         }
         if (fh->append)
                 off = (off_t)b->len;
-        r = buf_write_at(b, buf, size, off);
+        /* a grace period in seconds: nothing to hold a megabyte for */
+        if (fh->kind == FH_DELETE && (off < 0 || (size_t)off + size > 4096))
+                return -EFBIG;
+        r = wbuf_write_at(fs, who, b, buf, size, off);
         if (r == -EFBIG) {
                 fh->too_big = true;
                 if (fh->kind == FH_TMP)
                         fh->tmp->too_big = true;
+        } else if (r < 0) {
+                fh->write_err = -r;
+                if (fh->kind == FH_TMP)
+                        fh->tmp->write_err = -r;
         }
         if (r < 0)
                 return r;
@@ -503,18 +531,27 @@ int apply_truncate(struct podfs *fs, struct node *n, struct fh *fh, off_t size)
 
                 if (!t)
                         return -ENOENT;
-                r = buf_truncate(&t->data, size);
+                r = wbuf_truncate(fs, t->uid, &t->data, size);
                 if (r < 0)
                         return r;
+                if (size == 0) {
+                        /* a fresh start: what failed before is gone */
+                        t->too_big = false;
+                        t->write_err = 0;
+                }
                 t->dirty = true;
                 t->mtime_ns = pfs_now_realtime_ns();
                 return 0;
         }
         if (!fh || (fh->kind != FH_SPEC && fh->kind != FH_DELETE))
                 return -EPERM;
-        r = buf_truncate(&fh->wbuf, size);
+        r = wbuf_truncate(fs, fh->owner, &fh->wbuf, size);
         if (r < 0)
                 return r;
+        if (size == 0) {
+                fh->too_big = false;
+                fh->write_err = 0;
+        }
         fh->dirty = true;
         return 0;
 }
@@ -565,6 +602,8 @@ int apply_flush(struct podfs *fs, struct fh *fh)
                         r = pfs_error_set(&err, EFBIG, "%s: manifest is larger than 1 MiB", fname);
                         return rejected(fs, fh->node->ns, &err, r);
                 }
+                if (fh->write_err)
+                        return rejected(fs, fh->node->ns, &err, write_failed(&err, fname, fh->write_err));
                 r = apply_manifest(fs, fh->node->ns, fh->node->pod, fname, fh->wbuf.data ? fh->wbuf.data : "",
                                    fh->wbuf.len, fh->owner, fh->group, &err);
                 if (r < 0)
@@ -586,7 +625,12 @@ int apply_flush(struct podfs *fs, struct fh *fh)
                 t->dirty = false;
                 r = apply_tmp(fs, t, t->name);
                 if (r == 0 && t->manifest_drop) {
+                        /* applied: only its name and size stay for a moment */
+                        if (!t->ghost)
+                                quota_file_del(fs, t->uid);
                         t->ghost = true;
+                        t->ghost_len = t->data.len;
+                        wbuf_free(fs, t->uid, &t->data);
                         podfs_timer_cancel(fs, t);
                         podfs_timer_add(fs, pfs_now_monotonic_ns() + GHOST_NS, ghost_expire, t);
                 } else {
@@ -609,7 +653,7 @@ void apply_release(struct podfs *fs, struct fh *fh)
         if (t->open_count > 0)
                 return;
         if (t->orphan) {
-                tmp_free(t);
+                tmp_free(fs, t);
                 return;
         }
         /* an untouched drop file or spec.yaml does not stay either */
@@ -762,6 +806,62 @@ int apply_rename(struct podfs *fs, struct node *p, const char *name, struct node
         return 0;
 }
 
+/* chmod/chown of a pod dir (the kernel checked who may: a new owner only by
+ * root, a group by the owner among its own). A pod's owner lives in its meta:
+ * root hands a pod to a user this way. A placeholder is a plain directory. A
+ * pod's mode is fixed (README "Security model"). */
+int apply_pod_setattr(struct podfs *fs, struct node *n, const struct stat *attr, int to_set)
+{
+        _cleanup_free_ char *rel = xasprintf("%s/%s", n->ns, n->pod);
+        _cleanup_close_ int dfd = -1;
+        struct pfs_error err = {0};
+        struct pod_meta *m = NULL;
+        struct pod_ref ref;
+        struct pod_rt *p;
+        uid_t u;
+        gid_t g;
+        int r = pod_ref_get(fs, n->ns, n->pod, &ref);
+
+        if (r < 0)
+                return r;
+        u = (to_set & FUSE_SET_ATTR_UID) ? attr->st_uid : ref.owner;
+        g = (to_set & FUSE_SET_ATTR_GID) ? attr->st_gid : ref.group;
+        if (ref.placeholder) {
+                if ((to_set & FUSE_SET_ATTR_MODE) && fchmodat(fs->ns_fd, rel, attr->st_mode & 0777, 0) < 0)
+                        return -errno;
+                if ((to_set & (FUSE_SET_ATTR_UID | FUSE_SET_ATTR_GID)) &&
+                    fchownat(fs->ns_fd, rel, u, g, AT_SYMLINK_NOFOLLOW) < 0)
+                        return -errno;
+                return 0;
+        }
+        if (to_set & FUSE_SET_ATTR_MODE)
+                return -EPERM;
+        if (u == ref.owner && g == ref.group)
+                return 0;
+        dfd = openat(fs->pods_fd, ref.uid, O_RDONLY | O_DIRECTORY | O_CLOEXEC);
+        if (dfd < 0)
+                return -errno;
+        r = pod_meta_read_at(dfd, &m, &err);
+        if (r >= 0) {
+                m->owner = u;
+                m->group = g;
+                r = pod_meta_write_at(dfd, m, &err);
+        }
+        pod_meta_free(m);
+        if (r < 0) {
+                pfs_log(LOG_WARNING, "chown pod %s: %s", rel, err.msg);
+                return r;
+        }
+        p = pod_rt_find(fs, ref.uid);
+        if (p) {
+                p->owner = u;
+                p->group = g;
+        }
+        (void)fchownat(fs->ns_fd, rel, u, g, AT_SYMLINK_NOFOLLOW);
+        pfs_log(LOG_INFO, "pod %s (%s): owner %u:%u", rel, ref.uid, (unsigned)u, (unsigned)g);
+        return 0;
+}
+
 int apply_namespace_mkdir(struct podfs *fs, const char *ns, mode_t mode, uid_t uid, gid_t gid)
 {
         if (mkdirat(fs->ns_fd, ns, mode & 07777) < 0)
@@ -818,9 +918,11 @@ int apply_mkdir(struct podfs *fs, fuse_req_t req, struct node *parent, const cha
                         return rejected(fs, parent->ns, &err, -EINVAL);
                 }
                 rel = xasprintf("%s/%s", parent->ns, name);
-                if (mkdirat(fs->ns_fd, rel, 0755) < 0)
+                if (mkdirat(fs->ns_fd, rel, mode & 0777) < 0)
                         return -errno;
+                /* the caller's: its owner and mode (its umask applied, ours not) */
                 (void)fchownat(fs->ns_fd, rel, c->uid, c->gid, AT_SYMLINK_NOFOLLOW);
+                (void)fchmodat(fs->ns_fd, rel, mode & 0777, 0);
                 pfs_fsync_dir_at(fs->ns_fd, parent->ns);
                 e = name_ent_get(fs, parent->ns, name, true);
                 e->tomb = false;

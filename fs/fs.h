@@ -53,6 +53,10 @@ struct podfs {
         char hostname[256];
         pid_t req_pid;                  /* the caller of the request being handled */
         char pod_pids_limit[24];        /* passed to every sandbox as --pod-pids-limit */
+        uid_t req_uid;                  /* ... and its fsuid/fsgid */
+        gid_t req_gid;
+        struct mem_quota *quotas;       /* write buffers held per user (quota.c) */
+        size_t mem_total;               /* bytes of write buffers held, all users */
 };
 
 int podfs_loop_init(struct podfs *fs, struct pfs_error *err);
@@ -136,8 +140,9 @@ struct pod_ref {
         bool exists;
         bool placeholder;
         char uid[37];
-        uid_t owner;
+        uid_t owner;            /* the pod's owner (meta), or the placeholder dir's */
         gid_t group;
+        mode_t mode;            /* permission bits of a placeholder dir */
         int64_t mtime_ns;
 };
 int pod_ref_get(struct podfs *fs, const char *ns, const char *name, struct pod_ref *ret);
@@ -163,13 +168,23 @@ struct name_ent {
 };
 struct name_ent *name_ent_get(struct podfs *fs, const char *ns, const char *name, bool create);
 
+/* The last rejection per namespace and user: a user sees only the message of
+ * their own writes (it quotes their manifest), never another user's. */
+struct last_error {
+        uid_t uid;
+        char *msg;
+        struct last_error *next;
+};
 struct ns_info {
         char *ns;
-        char *last_error;
+        struct last_error *errors;
         struct ns_info *next;
 };
+/* Record msg for the caller of the request being handled (fs->req_uid). */
 void ns_set_last_error(struct podfs *fs, const char *ns, const char *msg);
+/* The caller's last rejection in ns ("" when none). */
 const char *ns_last_error(struct podfs *fs, const char *ns);
+void ns_info_free_all(struct podfs *fs);
 
 /* Render a node's content (files only). Returns 0 with *ret borrowed from the node cache. */
 int node_content(struct podfs *fs, struct node *n, const char **ret, size_t *ret_len);
@@ -195,6 +210,7 @@ struct fh {
         struct pfs_buf wbuf;    /* FH_SPEC/FH_DELETE: what is being written */
         bool dirty;             /* written or truncated since the last apply */
         bool too_big;
+        int write_err;          /* a write failed (EDQUOT, ENOSPC): what is held is partial */
         bool append;
         uid_t owner;            /* the opener (owner of what it creates) */
         gid_t group;
@@ -208,7 +224,7 @@ struct fh {
         mode_t *modes;
         size_t n_names;
 };
-void fh_free(struct fh *fh);
+void fh_free(struct podfs *fs, struct fh *fh);
 
 /* ---- writes (apply.c) ---- */
 
@@ -226,11 +242,13 @@ struct tmpfile {
         bool pod_spec;          /* spec.yaml of a placeholder (or after unlink): applied on close */
         bool dirty;
         bool too_big;
+        int write_err;          /* as struct fh's: never applied while set */
         bool orphan;            /* unlinked while open: freed on the last release */
         pid_t writer;           /* the (thread) pid that last opened it for writing */
         bool ghost;             /* an applied drop file: still found by name for a moment
                                  * by its writer (install/cp chmod it by path after close),
                                  * never listed, gone for everybody else */
+        size_t ghost_len;       /* its size (the data itself is freed when applied) */
         struct tmpfile *next;
 };
 struct tmpfile *tmp_find(struct podfs *fs, const char *ns, const char *pod, const char *name);
@@ -254,6 +272,29 @@ int apply_mkdir(struct podfs *fs, fuse_req_t req, struct node *parent, const cha
 int apply_manifest(struct podfs *fs, const char *ns, const char *pod, const char *filename,
                    const char *text, size_t len, uid_t uid, gid_t gid, struct pfs_error *err);
 int apply_namespace_mkdir(struct podfs *fs, const char *ns, mode_t mode, uid_t uid, gid_t gid);
+/* chmod/chown of a pod dir (its owner is in meta), or of a placeholder. */
+int apply_pod_setattr(struct podfs *fs, struct node *n, const struct stat *attr, int to_set);
+
+/* ---- memory held for writers (quota.c) ---- */
+
+/* Temp files and write buffers live in the daemon's memory: each file is at
+ * most PFS_MANIFEST_MAX (EFBIG), a user holds at most PFS_WRITE_MEM_PER_USER
+ * bytes in at most PFS_WRITE_FILES_PER_USER temp files (EDQUOT), all users
+ * together at most PFS_WRITE_MEM_TOTAL (ENOSPC). Charged to the file's owner. */
+#define PFS_WRITE_MEM_PER_USER (16 * 1024 * 1024)
+#define PFS_WRITE_MEM_TOTAL (64 * 1024 * 1024)
+#define PFS_WRITE_FILES_PER_USER 1024
+struct mem_quota;
+/* Charge uid for a buffer going from old_len to new_len bytes (shrinking never fails). */
+int quota_resize(struct podfs *fs, uid_t uid, size_t old_len, size_t new_len);
+int quota_file_add(struct podfs *fs, uid_t uid);
+void quota_file_del(struct podfs *fs, uid_t uid);
+void quota_free_all(struct podfs *fs);
+void quota_malloc_setup(void);
+/* A write buffer charged to uid: write/truncate as a file does, free uncharges. */
+int wbuf_write_at(struct podfs *fs, uid_t uid, struct pfs_buf *b, const char *data, size_t size, off_t off);
+int wbuf_truncate(struct podfs *fs, uid_t uid, struct pfs_buf *b, off_t size);
+void wbuf_free(struct podfs *fs, uid_t uid, struct pfs_buf *b);
 
 /* ---- deletion (delete.c) ---- */
 
@@ -298,6 +339,8 @@ struct pod_rt {
         int wd;
         int restarts;
         int64_t backoff_ns;
+        uid_t owner;                    /* from meta (0:0 when it has none) */
+        gid_t group;
         struct waiter *waiters;
         struct podfs *fs;
         struct pod_rt *next;

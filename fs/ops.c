@@ -13,8 +13,11 @@
 static struct podfs *ctx_fs(fuse_req_t req)
 {
         struct podfs *fs = fuse_req_userdata(req);
+        const struct fuse_ctx *c = fuse_req_ctx(req);
 
-        fs->req_pid = fuse_req_ctx(req)->pid;
+        fs->req_pid = c->pid;
+        fs->req_uid = c->uid;
+        fs->req_gid = c->gid;
         return fs;
 }
 
@@ -28,12 +31,12 @@ static struct fh *fh_of(struct fuse_file_info *fi)
         return (struct fh *)(uintptr_t)fi->fh;
 }
 
-void fh_free(struct fh *fh)
+void fh_free(struct podfs *fs, struct fh *fh)
 {
         if (!fh)
                 return;
         free(fh->data);
-        pfs_buf_free(&fh->wbuf);
+        wbuf_free(fs, fh->owner, &fh->wbuf);
         for (size_t i = 0; i < fh->n_names; i++)
                 free(fh->names[i]);
         free(fh->names);
@@ -60,7 +63,7 @@ static void reply_node_entry(fuse_req_t req, struct node *n, int r, struct fuse_
                 if (n && n->nlookup == 0)
                         node_forget(n, 0);
                 if (fi)
-                        fh_free(fh_of(fi));
+                        fh_free(fs, fh_of(fi));
                 fuse_reply_err(req, -r);
                 return;
         }
@@ -73,7 +76,7 @@ static void reply_node_entry(fuse_req_t req, struct node *n, int r, struct fuse_
         if (fi) {
                 if (fuse_reply_create(req, &e, fi) != 0) {
                         n->nlookup--;
-                        fh_free(fh_of(fi));
+                        fh_free(fs, fh_of(fi));
                 }
         } else if (fuse_reply_entry(req, &e) != 0) {
                 n->nlookup--;
@@ -188,8 +191,25 @@ static int setattr_tmp(struct podfs *fs, struct node *n, struct stat *attr, int 
                 return -ENOENT;
         if (to_set & FUSE_SET_ATTR_MODE)
                 t->mode = attr->st_mode & 07777;
-        if (to_set & FUSE_SET_ATTR_UID)
+        if ((to_set & FUSE_SET_ATTR_UID) && attr->st_uid != t->uid) {
+                /* (the kernel lets only root chown) the new owner is charged,
+                 * as a disk quota does: EDQUOT when it holds its share */
+                int r;
+
+                quota_resize(fs, t->uid, t->data.len, 0);
+                if (!t->ghost)
+                        quota_file_del(fs, t->uid);
+                r = quota_resize(fs, attr->st_uid, 0, t->data.len);
+                if (r == 0 && !t->ghost && (r = quota_file_add(fs, attr->st_uid)) < 0)
+                        quota_resize(fs, attr->st_uid, t->data.len, 0);
+                if (r < 0) {
+                        quota_resize(fs, t->uid, 0, t->data.len);
+                        if (!t->ghost)
+                                quota_file_add(fs, t->uid);
+                        return -EDQUOT;
+                }
                 t->uid = attr->st_uid;
+        }
         if (to_set & FUSE_SET_ATTR_GID)
                 t->gid = attr->st_gid;
         if (to_set & FUSE_SET_ATTR_SIZE) {
@@ -235,8 +255,14 @@ static void op_setattr(fuse_req_t req, fuse_ino_t ino, struct stat *attr, int to
                 /* mode, owner and times of spec.yaml follow the pod: writers
                  * like install/cp -p/rsync set them, and that must not fail */
                 break;
-        case NODE_ROOT:
         case NODE_POD:
+                if (to_set & (FUSE_SET_ATTR_MODE | FUSE_SET_ATTR_UID | FUSE_SET_ATTR_GID)) {
+                        r = apply_pod_setattr(fs, n, attr, to_set);
+                        break;
+                }
+                /* times only: as for the root */
+                /* fall through */
+        case NODE_ROOT:
                 /* times only (touch): accepted, nothing to keep */
                 if (to_set & ~(FUSE_SET_ATTR_ATIME | FUSE_SET_ATTR_MTIME | FUSE_SET_ATTR_ATIME_NOW |
                                FUSE_SET_ATTR_MTIME_NOW | FUSE_SET_ATTR_CTIME))
@@ -335,7 +361,7 @@ static void op_create(fuse_req_t req, fuse_ino_t parent, const char *name, mode_
         fi->fh = 0;
         r = apply_create(fs, req, p, name, mode, fi, &n);
         if (r < 0) {
-                fh_free(fh_of(fi));
+                fh_free(fs, fh_of(fi));
                 fuse_reply_err(req, -r);
                 return;
         }
@@ -403,7 +429,9 @@ static int open_node(struct podfs *fs, fuse_req_t req, struct node *n, struct fu
                 if (wr)
                         t->writer = fuse_req_ctx(req)->pid;
                 if (wr && (fi->flags & O_TRUNC)) {
-                        t->data.len = 0;
+                        wbuf_truncate(fs, t->uid, &t->data, 0);
+                        t->too_big = false;
+                        t->write_err = 0;
                         t->dirty = true;
                 }
                 return 0;
@@ -435,7 +463,7 @@ static void op_open(fuse_req_t req, fuse_ino_t ino, struct fuse_file_info *fi)
         fh = xcalloc(1, sizeof(*fh));
         r = open_node(fs, req, n, fi, fh);
         if (r < 0) {
-                fh_free(fh);
+                fh_free(fs, fh);
                 fuse_reply_err(req, -r);
                 return;
         }
@@ -447,7 +475,7 @@ static void op_open(fuse_req_t req, fuse_ino_t ino, struct fuse_file_info *fi)
         if (fuse_reply_open(req, fi) != 0) {
                 if (fh->kind == FH_TMP)
                         fh->tmp->open_count--;
-                fh_free(fh);
+                fh_free(fs, fh);
         }
 }
 
@@ -539,7 +567,7 @@ static void op_release(fuse_req_t req, fuse_ino_t ino, struct fuse_file_info *fi
         if (fh->kind == FH_LOG)
                 log_release(fs, fh);
         apply_release(fs, fh);
-        fh_free(fh);
+        fh_free(fs, fh);
         fuse_reply_err(req, 0);
 }
 
@@ -562,6 +590,7 @@ static void collect_name(void *data, const char *name, mode_t mode)
 
 static void op_opendir(fuse_req_t req, fuse_ino_t ino, struct fuse_file_info *fi)
 {
+        struct podfs *fs = ctx_fs(req);
         struct node *n = node_get(ino);
         struct fh *fh;
         int r;
@@ -575,15 +604,15 @@ static void op_opendir(fuse_req_t req, fuse_ino_t ino, struct fuse_file_info *fi
         fh->node = n;
         collect_name(fh, ".", S_IFDIR);
         collect_name(fh, "..", S_IFDIR);
-        r = tree_list(ctx_fs(req), n, collect_name, fh);
+        r = tree_list(fs, n, collect_name, fh);
         if (r < 0) {
-                fh_free(fh);
+                fh_free(fs, fh);
                 fuse_reply_err(req, -r);
                 return;
         }
         fi->fh = (uintptr_t)fh;
         if (fuse_reply_open(req, fi) != 0)
-                fh_free(fh);
+                fh_free(fs, fh);
 }
 
 static void op_readdir(fuse_req_t req, fuse_ino_t ino, size_t size, off_t off, struct fuse_file_info *fi)
@@ -608,7 +637,7 @@ static void op_readdir(fuse_req_t req, fuse_ino_t ino, size_t size, off_t off, s
 
 static void op_releasedir(fuse_req_t req, fuse_ino_t ino, struct fuse_file_info *fi)
 {
-        fh_free(fh_of(fi));
+        fh_free(ctx_fs(req), fh_of(fi));
         fuse_reply_err(req, 0);
 }
 

@@ -504,6 +504,8 @@ static void adopt_one(struct podfs *fs, const char *uid)
         }
         p = pod_rt_add(fs, uid, m->namespace, m->name, m->predecessor);
         p->deleted = m->deletion_ns != 0;
+        p->owner = m->owner;
+        p->group = m->group;
         pod_meta_free(m);
         if (watch_sandbox(fs, p)) {
                 pfs_log(LOG_INFO, "pod %s/%s: adopted sandbox %d", p->ns, p->name, (int)p->pid);

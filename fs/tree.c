@@ -83,15 +83,32 @@ static struct ns_info *ns_info_get(struct podfs *fs, const char *ns, bool create
         return i;
 }
 
+static struct last_error *last_error_get(struct ns_info *i, uid_t uid, bool create)
+{
+        struct last_error *e;
+
+        for (e = i->errors; e; e = e->next)
+                if (e->uid == uid)
+                        return e;
+        if (!create)
+                return NULL;
+        e = xcalloc(1, sizeof(*e));
+        e->uid = uid;
+        e->next = i->errors;
+        i->errors = e;
+        return e;
+}
+
 void ns_set_last_error(struct podfs *fs, const char *ns, const char *msg)
 {
         struct ns_info *i = ns_info_get(fs, ns, true);
+        struct last_error *le = last_error_get(i, fs->req_uid, true);
         char ts[40];
         _cleanup_free_ char *rel = xasprintf("%s/.last-error", ns);
 
         pfs_time_format(pfs_now_realtime_ns(), false, ts);
-        free(i->last_error);
-        i->last_error = xasprintf("%s %s\n", ts, msg);
+        free(le->msg);
+        le->msg = xasprintf("%s %s\n", ts, msg);
         /* watchers of .last-error are told like any other file */
         {
                 _cleanup_free_ char *key = xasprintf("e:%s", ns);
@@ -105,8 +122,27 @@ void ns_set_last_error(struct podfs *fs, const char *ns, const char *msg)
 const char *ns_last_error(struct podfs *fs, const char *ns)
 {
         struct ns_info *i = ns_info_get(fs, ns, false);
+        struct last_error *le = i ? last_error_get(i, fs->req_uid, false) : NULL;
 
-        return i && i->last_error ? i->last_error : "";
+        return le && le->msg ? le->msg : "";
+}
+
+void ns_info_free_all(struct podfs *fs)
+{
+        while (fs->nss) {
+                struct ns_info *i = fs->nss;
+
+                fs->nss = i->next;
+                while (i->errors) {
+                        struct last_error *e = i->errors;
+
+                        i->errors = e->next;
+                        free(e->msg);
+                        free(e);
+                }
+                free(i->ns);
+                free(i);
+        }
 }
 
 bool ns_exists(struct podfs *fs, const char *ns)
@@ -116,6 +152,29 @@ bool ns_exists(struct podfs *fs, const char *ns)
         if (!name_is_valid(ns) || ns[0] == '.')
                 return false;
         return fstatat(fs->ns_fd, ns, &st, AT_SYMLINK_NOFOLLOW) == 0 && S_ISDIR(st.st_mode);
+}
+
+/* The owner recorded in a pod's meta (the daemon keeps it per pod; meta of
+ * older versions has none: root's). */
+static void pod_owner_get(struct podfs *fs, const char *uid, uid_t *ret_owner, gid_t *ret_group)
+{
+        struct pod_rt *p = pod_rt_find(fs, uid);
+        _cleanup_close_ int dfd = -1;
+        struct pod_meta *m = NULL;
+
+        *ret_owner = 0;
+        *ret_group = 0;
+        if (p) {
+                *ret_owner = p->owner;
+                *ret_group = p->group;
+                return;
+        }
+        dfd = openat(fs->pods_fd, uid, O_RDONLY | O_DIRECTORY | O_CLOEXEC);
+        if (dfd >= 0 && pod_meta_read_at(dfd, &m, NULL) == 0) {
+                *ret_owner = m->owner;
+                *ret_group = m->group;
+                pod_meta_free(m);
+        }
 }
 
 int pod_ref_get(struct podfs *fs, const char *ns, const char *name, struct pod_ref *ret)
@@ -133,6 +192,7 @@ int pod_ref_get(struct podfs *fs, const char *ns, const char *name, struct pod_r
                 return -errno;
         ret->owner = st.st_uid;
         ret->group = st.st_gid;
+        ret->mode = st.st_mode & 07777;
         ret->mtime_ns = (int64_t)st.st_mtim.tv_sec * 1000000000LL + st.st_mtim.tv_nsec;
         if (S_ISDIR(st.st_mode)) {
                 ret->exists = true;
@@ -151,6 +211,7 @@ int pod_ref_get(struct podfs *fs, const char *ns, const char *name, struct pod_r
                 return -ENOENT;
         memcpy(ret->uid, base, 37);
         ret->exists = true;
+        pod_owner_get(fs, ret->uid, &ret->owner, &ret->group);
         return 0;
 }
 
@@ -321,6 +382,29 @@ int node_content(struct podfs *fs, struct node *n, const char **ret, size_t *ret
         return 0;
 }
 
+/* Who may read what (README "Security model"). A pod's files can hold secrets
+ * (env values in the spec, exec probe and hook output in events and status,
+ * termination messages, logs): its owner and root only. phase, conditions
+ * (types, True/False, kubelet's fixed reasons) and wait tell only what state
+ * the pod is in: everybody. delete: its owner (and root). */
+static mode_t pod_file_mode(const struct node *n)
+{
+        if (n->kind != NODE_POD_FILE)
+                return 0400;
+        switch (n->file) {
+        case PF_SPEC:
+                return 0600;
+        case PF_PHASE:
+        case PF_CONDITIONS:
+        case PF_WAIT:
+                return 0444;
+        case PF_DELETE:
+                return 0200;
+        default:
+                return 0400;
+        }
+}
+
 static void ts_set(struct timespec *ts, int64_t ns)
 {
         ts->tv_sec = ns / 1000000000LL;
@@ -382,7 +466,7 @@ int node_stat(struct podfs *fs, struct node *n, struct stat *st)
                 st->st_mode = S_IFREG | (t->mode & 07777);
                 st->st_uid = t->uid;
                 st->st_gid = t->gid;
-                st->st_size = (off_t)t->data.len;
+                st->st_size = (off_t)(t->ghost && !t->data.len ? t->ghost_len : t->data.len);
                 ts_set(&st->st_mtim, t->mtime_ns);
                 st->st_atim = st->st_ctim = st->st_mtim;
                 return 0;
@@ -423,7 +507,9 @@ int node_stat(struct podfs *fs, struct node *n, struct stat *st)
         st->st_atim = st->st_ctim = st->st_mtim;
         switch (n->kind) {
         case NODE_POD:
-                st->st_mode = S_IFDIR | 0755;
+                /* a placeholder is the caller's mkdir: its mode; a pod's
+                 * dir lets everybody see phase, conditions and wait */
+                st->st_mode = S_IFDIR | (ref.placeholder ? ref.mode : 0755);
                 /* an incarnation the kernel saw removed stays removed:
                  * nlink 2 would undo rmdir's clear_nlink (no IN_DELETE_SELF) */
                 st->st_nlink = n->epoch == name_epoch(fs, n->ns, n->pod) ? 2 : 0;
@@ -433,7 +519,7 @@ int node_stat(struct podfs *fs, struct node *n, struct stat *st)
         case NODE_CTR_DIR:
                 if (ref.placeholder)
                         return -ENOENT;
-                st->st_mode = S_IFDIR | 0555;
+                st->st_mode = S_IFDIR | 0500;
                 st->st_nlink = 2;
                 return 0;
         case NODE_LOG: {
@@ -444,7 +530,7 @@ int node_stat(struct podfs *fs, struct node *n, struct stat *st)
                 r = log_size(fs, n, &size);
                 if (r < 0 && r != -ENOENT)
                         return r;
-                st->st_mode = S_IFREG | 0444;
+                st->st_mode = S_IFREG | 0400;
                 st->st_size = (off_t)size;
                 return 0;
         }
@@ -464,11 +550,7 @@ int node_stat(struct podfs *fs, struct node *n, struct stat *st)
                 r = node_content(fs, n, &c, &len);
                 if (r < 0)
                         return r;
-                st->st_mode = S_IFREG | 0444;
-                if (n->kind == NODE_POD_FILE && n->file == PF_SPEC)
-                        st->st_mode = S_IFREG | 0644;
-                else if (n->kind == NODE_POD_FILE && n->file == PF_DELETE)
-                        st->st_mode = S_IFREG | 0200;
+                st->st_mode = S_IFREG | pod_file_mode(n);
                 st->st_size = (off_t)len;
                 return 0;
         }

@@ -163,7 +163,8 @@ static int pod_setup(struct sbx *s, struct pfs_error *err)
                 pfs_log(LOG_WARNING, "pod cgroup: pids limit %lld: %s", (long long)s->opts.pod_pids_limit,
                         cgerr.msg);
         }
-        r = pfs_mkdir_p_at(AT_FDCWD, s->volumes_dir, 0755, err);
+        /* root only: the writable layers and emptyDirs below are the pod's */
+        r = pfs_mkdir_p_at(AT_FDCWD, s->volumes_dir, 0700, err);
         if (r < 0)
                 return r;
         r = pod_volumes_prepare(s->spec, s->volumes_dir, err);

@@ -223,12 +223,18 @@ int pod_volumes_prepare(const struct pod_spec *spec, const char *volumes_dir, st
         r = pod_mount_ns_enter(err);
         if (r < 0)
                 return r;
-        r = pfs_mkdir_p_at(AT_FDCWD, volumes_dir, 0755, err);
+        r = pfs_mkdir_p_at(AT_FDCWD, volumes_dir, 0700, err);
         if (r < 0)
                 return pfs_error_wrap(err, "volumes directory");
         vfd = open(volumes_dir, O_RDONLY | O_DIRECTORY | O_CLOEXEC);
         if (vfd < 0)
                 return pfs_error_set(err, errno, "open '%s'", volumes_dir);
+        /* Root only, like kubelet's pods dir: the world-writable emptyDirs and
+         * the writable layers below hold what containers wrote (setuid
+         * binaries too), which no host user may reach. (A resumed pod of an
+         * older version had 0755.) */
+        if (fchmod(vfd, 0700) < 0)
+                return pfs_error_set(err, errno, "chmod '%s'", volumes_dir);
         for (size_t i = 0; i < spec->n_volumes; i++) {
                 const struct pod_volume *v = &spec->volumes[i];
 

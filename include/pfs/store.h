@@ -4,7 +4,7 @@
  *   STATE/namespaces/<ns>/              one directory per namespace (its mode/owner is the namespace's)
  *   STATE/namespaces/<ns>/<name>        symlink "../../pods/<uid>" = the pod the name refers to,
  *                                       or an empty directory = a pod dir made by mkdir, no spec yet
- *   STATE/pods/<uid>/meta               daemon: identity + deletion request (key=value, atomic)
+ *   STATE/pods/<uid>/meta               daemon: identity, owner + deletion request (key=value, atomic)
  *   STATE/pods/<uid>/spec.yaml          daemon: the accepted manifest (one document)
  *   STATE/pods/<uid>/status.json        sandbox: the Pod .status (atomic rename)
  *   STATE/pods/<uid>/events             both: appended event records
@@ -45,6 +45,8 @@ struct pod_meta {
         int64_t deletion_ns;            /* realtime; 0 = not being deleted */
         int64_t deletion_grace_seconds; /* valid when deletion_ns != 0 */
         char *predecessor;              /* uid of the pod this one replaces, or NULL */
+        uid_t owner;                    /* who created it (the user whose request made it); */
+        gid_t group;                    /* 0:0 for pods of versions that did not record one */
 };
 
 int pod_meta_read_at(int pod_dirfd, struct pod_meta **ret_meta, struct pfs_error *err);

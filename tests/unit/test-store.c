@@ -28,7 +28,7 @@ static void test_meta(int dfd)
         tap_is_int(pod_meta_write_at(dfd, &m, &err), 0, "meta: write");
         pfs_read_file_at(dfd, "meta", &text, NULL, NULL);
         tap_is_str(text, "uid=6f1c0000-0000-4000-8000-000000000001\nnamespace=default\nname=web\n"
-                         "creationTimestamp=2026-11-22T15:40:48Z\n", "meta: file format");
+                         "creationTimestamp=2026-11-22T15:40:48Z\nowner=0\ngroup=0\n", "meta: file format");
         tap_is_int(pod_meta_read_at(dfd, &got, &err), 0, "meta: read");
         tap_is_str(got->uid, m.uid, "meta: uid");
         tap_is_str(got->namespace, "default", "meta: namespace");
@@ -47,6 +47,23 @@ static void test_meta(int dfd)
         tap_is_int(got->deletion_grace_seconds, 30, "meta: grace");
         tap_is_str(got->predecessor, m.predecessor, "meta: predecessor");
         pod_meta_free(got);
+
+        m.owner = 65534;
+        m.group = 4242;
+        tap_is_int(pod_meta_write_at(dfd, &m, &err), 0, "meta: write with owner");
+        tap_is_int(pod_meta_read_at(dfd, &got, &err), 0, "meta: read with owner");
+        tap_is_int(got->owner, 65534, "meta: owner");
+        tap_is_int(got->group, 4242, "meta: group");
+        pod_meta_free(got);
+        write_text(dfd, "meta", "uid=x\nnamespace=default\nname=web\ncreationTimestamp=2026-11-22T15:40:48Z\n");
+        tap_is_int(pod_meta_read_at(dfd, &got, &err), 0, "meta: without owner (older versions)");
+        tap_is_int(got->owner, 0, "meta: ... is root's");
+        tap_is_int(got->group, 0, "meta: ... group root");
+        pod_meta_free(got);
+        write_text(dfd, "meta", "uid=x\nnamespace=a\nname=b\nowner=-1\n");
+        tap_is_int(pod_meta_read_at(dfd, &got, &err), -EINVAL, "meta: bad owner rejected");
+        write_text(dfd, "meta", "uid=x\nnamespace=a\nname=b\ngroup=alice\n");
+        tap_is_int(pod_meta_read_at(dfd, &got, &err), -EINVAL, "meta: bad group rejected");
 
         write_text(dfd, "meta", "uid=x\nnamespace=default\nname=web\nfuture=1\ncreationTimestamp=2026-11-22T15:40:48Z\n");
         tap_is_int(pod_meta_read_at(dfd, &got, &err), 0, "meta: unknown keys ignored");
