@@ -233,6 +233,9 @@ static int spawn(struct podfs *fs, struct pod_rt *p, bool cleanup, pid_t *ret_pi
         posix_spawn_file_actions_addopen(&fa, 0, "/dev/null", O_RDONLY, 0);
         posix_spawn_file_actions_addopen(&fa, 1, log, O_WRONLY | O_CREAT | O_APPEND, 0644);
         posix_spawn_file_actions_adddup2(&fa, 1, 2);
+        /* Nothing of the daemon but stdio: not /dev/fuse (received from fusermount3
+         * without close-on-exec), not what the daemon itself inherited. */
+        posix_spawn_file_actions_addclosefrom_np(&fa, 3);
         posix_spawnattr_init(&attr);
         sigemptyset(&none);
         sigfillset(&all);

@@ -1,7 +1,9 @@
 /* Starting one container: the sandbox prepares what it runs (process.c),
  * its mounts (mount_plan.c) and its capabilities, clones the child into its
  * own namespaces (and cgroup), and waits on a CLOEXEC pipe until exec
- * succeeded (EOF) or failed (an error record). */
+ * succeeded (EOF) or failed (an error record). With shareProcessNamespace the
+ * other containers see the child from birth: it is non-dumpable until execve
+ * and holds nothing of the sandbox but the few fds it names (child.h). */
 #include <errno.h>
 #include <fcntl.h>
 #include <grp.h>
@@ -17,6 +19,7 @@
 #include <sys/wait.h>
 #include <unistd.h>
 #include "cgroup_internal.h"
+#include "child.h"
 #include "mount.h"
 #include "pfs/util.h"
 #include "process.h"
@@ -58,9 +61,10 @@ static int caps_build(struct ctr_exec *x, struct pfs_error *err)
         x->caps = cap_init();
         if (!x->caps)
                 return pfs_error_set(err, errno, "cap_init");
+        /* Inheritable stays empty (CVE-2022-29162): no file capability of the
+         * image may pick up the default set across exec, for root or any user. */
         if (cap_set_flag(x->caps, CAP_EFFECTIVE, ARRAY_SIZE(default_caps), default_caps, CAP_SET) < 0 ||
-            cap_set_flag(x->caps, CAP_PERMITTED, ARRAY_SIZE(default_caps), default_caps, CAP_SET) < 0 ||
-            cap_set_flag(x->caps, CAP_INHERITABLE, ARRAY_SIZE(default_caps), default_caps, CAP_SET) < 0)
+            cap_set_flag(x->caps, CAP_PERMITTED, ARRAY_SIZE(default_caps), default_caps, CAP_SET) < 0)
                 return pfs_error_set(err, errno, "cap_set_flag");
         return 0;
 }
@@ -86,16 +90,25 @@ static void signals_reset(void)
         sigprocmask(SIG_SETMASK, &none, NULL);
 }
 
-static int stdio_setup(const struct ctr_launch *l, struct pfs_error *err)
+/* stdout and stderr at once (the sandbox's log would be there otherwise). */
+static int stdout_setup(int out, int errout, struct pfs_error *err)
 {
-        int out = fcntl(l->stdout_fd, F_DUPFD_CLOEXEC, 3);
-        int errfd = fcntl(l->stderr_fd, F_DUPFD_CLOEXEC, 3);
-        int null = open("/dev/null", O_RDONLY | O_CLOEXEC);
-
-        if (out < 0 || errfd < 0 || null < 0)
-                return pfs_error_set(err, errno, "prepare stdio");
-        if (dup2(null, 0) < 0 || dup2(out, 1) < 0 || dup2(errfd, 2) < 0)
+        if (dup2(out, 1) < 0 || dup2(errout, 2) < 0)
                 return pfs_error_set(err, errno, "dup2 stdio");
+        close(out);
+        close(errout);
+        return 0;
+}
+
+/* stdin: the container's own /dev/null, opened inside the new root (not a host node). */
+static int stdin_setup(struct pfs_error *err)
+{
+        _cleanup_close_ int null = open("/dev/null", O_RDONLY | O_NOFOLLOW | O_NONBLOCK | O_NOCTTY | O_CLOEXEC);
+
+        if (null < 0 || fcntl(null, F_SETFL, 0) < 0)
+                return pfs_error_set(err, errno, "open /dev/null");
+        if (dup2(null, 0) < 0)
+                return pfs_error_set(err, errno, "dup2 stdin");
         return 0;
 }
 
@@ -132,6 +145,8 @@ static int caps_apply(const struct ctr_exec *x, struct pfs_error *err)
         if (setgroups(1, &x->proc.gid) < 0 || setgid(x->proc.gid) < 0 || setuid(x->proc.uid) < 0)
                 return pfs_error_set(err, errno, "switch to user %u:%u", (unsigned)x->proc.uid,
                                      (unsigned)x->proc.gid);
+        /* A user change makes us dumpable again if fs.suid_dumpable says so: not before execve. */
+        prctl(PR_SET_DUMPABLE, 0, 0, 0, 0);
         return 0;
 }
 
@@ -199,9 +214,30 @@ static int cgroup_v1_join(int cgroup_fd, struct pfs_error *err)
         return 0;
 }
 
-static _Noreturn void ctr_child(const struct ctr_launch *l, const struct ctr_exec *x, int errfd, int parent_pidfd)
+/* Keep the fds the child needs (moved to 3, 4, ...), close everything else of the sandbox. */
+static void child_fds_setup(const struct ctr_launch *l, struct ctr_exec *x, int *errfd, int *parent_pidfd,
+                            int *cgroup_fd)
 {
-        struct pollfd pfd = { .fd = parent_pidfd, .events = POLLIN };
+        int out = l->stdout_fd, errout = l->stderr_fd;
+        int *keep[5 + ARRAY_SIZE(x->twins)] = { errfd, parent_pidfd, cgroup_fd, &out, &errout };
+        size_t n = 5;
+        struct pfs_error e = { 0 };
+        int r;
+
+        for (int i = 0; i < x->n_twins; i++)
+                keep[n++] = &x->twins[i];
+        r = child_fds_keep(keep, n);
+        if (r < 0) {
+                pfs_error_set(&e, -r, "container setup: close the sandbox's fds");
+                child_fail(*errfd, &e);
+        }
+        if (stdout_setup(out, errout, &e) < 0)
+                child_fail(*errfd, &e);
+}
+
+static _Noreturn void ctr_child(const struct ctr_launch *l, struct ctr_exec *x, int errfd, int parent_pidfd)
+{
+        struct pollfd pfd = { .events = POLLIN };
         struct ctr_root root = {
                 .rootfs = l->rootfs,
                 .merged_dir = x->plan.merged_dir,
@@ -210,27 +246,38 @@ static _Noreturn void ctr_child(const struct ctr_launch *l, const struct ctr_exe
                 .n_mounts = x->plan.n_mounts,
         };
         struct pfs_error e = { 0 };
+        int cgroup_fd = l->cgroup_fd;
 
+        /* Non-dumpable since clone (child_clone3); first, let go of the sandbox's fds. */
+        child_fds_setup(l, x, &errfd, &parent_pidfd, &cgroup_fd);
         prctl(PR_SET_PDEATHSIG, SIGKILL);
         /* The sandbox may have died before PDEATHSIG was armed (getppid() is 0 in a new pid ns). */
+        pfd.fd = parent_pidfd;
         if (poll(&pfd, 1, 0) != 0)
                 _exit(127);
-        if (l->cgroup_fd >= 0 && !fd_is_cgroup2(l->cgroup_fd) && cgroup_v1_join(l->cgroup_fd, &e) < 0)
+        close(parent_pidfd);
+        if (cgroup_fd >= 0 && !fd_is_cgroup2(cgroup_fd) && cgroup_v1_join(cgroup_fd, &e) < 0)
                 child_fail(errfd, &e);
         for (int i = 0; i < x->n_twins; i++)
                 if (cgroup_v1_join(x->twins[i], &e) < 0)
                         child_fail(errfd, &e);
+        if (cgroup_fd >= 0)
+                close(cgroup_fd);
+        for (int i = 0; i < x->n_twins; i++)
+                close(x->twins[i]);
         signals_reset();
         setsid();
         umask(0);
         if (ctr_root_setup(&root, &e) < 0 ||
             workdir_enter(x->proc.working_dir, &e) < 0 ||
-            stdio_setup(l, &e) < 0 ||
+            stdin_setup(&e) < 0 ||
             caps_apply(x, &e) < 0)
                 child_fail(errfd, &e);
         umask(022);
-        /* Nothing of the sandbox leaks into the container. */
-        close_range(3, ~0U, CLOSE_RANGE_CLOEXEC);
+        /* Only stdio and the error pipe (close-on-exec) are left: no cgroup or other host fd. */
+        if (errfd > 3)
+                close_range(3, (unsigned int)errfd - 1, 0);
+        close_range((unsigned int)errfd + 1, ~0U, 0);
         exec_command(x, &e);
         child_fail(errfd, &e);
 }
@@ -298,7 +345,7 @@ int ctr_spawn(const struct ctr_launch *l, pid_t *ret_pid, int *ret_pidfd, struct
                 args.flags |= CLONE_INTO_CGROUP;
                 args.cgroup = (uint64_t)l->cgroup_fd;
         }
-        pid = pfs_clone3(&args);
+        pid = child_clone3(&args);
         if (pid < 0)
                 return pfs_error_set(err, errno, "clone3");
         if (pid == 0)

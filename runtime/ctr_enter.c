@@ -1,7 +1,10 @@
 /* Exec inside a running container (what `crictl exec` / runc exec do for
  * exec probes and hooks): join the namespaces of its main process by pidfd,
  * its root and cwd, its environment, user and capabilities. The sandbox only
- * clones; the child reports an exec failure on its own output. */
+ * clones; the child reports an exec failure on its own output. The child is
+ * born in the container's pid namespace, where the container sees it: it is
+ * non-dumpable from birth, keeps only the fds it needs and drops those too
+ * (the container's root and cwd, its pidfd) before it switches user. */
 #include <errno.h>
 #include <fcntl.h>
 #include <grp.h>
@@ -15,6 +18,7 @@
 #include <sys/stat.h>
 #include <sys/statfs.h>
 #include <unistd.h>
+#include "child.h"
 #include "handler.h"
 #include "runtime.h"
 #include "syscalls.h"
@@ -23,7 +27,8 @@
 
 /* What the child takes from the container, gathered before clone. */
 struct enter_ctx {
-        int root_fd, cwd_fd, null_fd, out_fd, ctr_pidfd;
+        int root_fd, cwd_fd, out_fd, ctr_pidfd;
+        int in_fd;              /* stdin: a pipe nobody writes to (reads end-of-file) */
         char **env;             /* NULL-terminated, from /proc/PID/environ */
         uid_t uid;
         gid_t gid;
@@ -39,8 +44,8 @@ static void enter_ctx_free(struct enter_ctx *x)
                 close(x->root_fd);
         if (x->cwd_fd >= 0)
                 close(x->cwd_fd);
-        if (x->null_fd >= 0)
-                close(x->null_fd);
+        if (x->in_fd >= 0)
+                close(x->in_fd);
         for (int i = 0; i < x->n_join; i++)
                 close(x->join_fds[i]);
         for (size_t i = 0; x->env && x->env[i]; i++)
@@ -92,6 +97,20 @@ static int status_load(struct enter_ctx *x, pid_t pid, struct pfs_error *err)
         return 0;
 }
 
+/* Neither a host node nor one of the container's (which it may have replaced)
+ * as stdin: the read end of a pipe whose write end closes now, so a read
+ * gets end-of-file as from /dev/null. */
+static int stdin_open(struct enter_ctx *x, struct pfs_error *err)
+{
+        int p[2];
+
+        if (pipe2(p, O_CLOEXEC) < 0)
+                return pfs_error_set(err, errno, "pipe for stdin");
+        close(p[1]);
+        x->in_fd = p[0];
+        return 0;
+}
+
 static int ctx_build(struct enter_ctx *x, pid_t pid, struct pfs_error *err)
 {
         _cleanup_free_ char *root = xasprintf("/proc/%d/root", (int)pid);
@@ -102,10 +121,9 @@ static int ctx_build(struct enter_ctx *x, pid_t pid, struct pfs_error *err)
         if (x->root_fd < 0)
                 return pfs_error_set(err, errno, "open %s", root);
         x->cwd_fd = open(cwd, O_PATH | O_DIRECTORY | O_CLOEXEC);
-        x->null_fd = open("/dev/null", O_RDONLY | O_CLOEXEC);
-        if (x->null_fd < 0)
-                return pfs_error_set(err, errno, "open /dev/null");
-        r = env_load(x, pid, err);
+        r = stdin_open(x, err);
+        if (r >= 0)
+                r = env_load(x, pid, err);
         if (r >= 0)
                 r = status_load(x, pid, err);
         if (r < 0)
@@ -113,6 +131,9 @@ static int ctx_build(struct enter_ctx *x, pid_t pid, struct pfs_error *err)
         x->caps = cap_get_pid(pid);
         if (!x->caps)
                 return pfs_error_set(err, errno, "capabilities of pid %d", (int)pid);
+        /* Never inheritable capabilities (CVE-2022-29162), whatever the container holds. */
+        if (cap_clear_flag(x->caps, CAP_INHERITABLE) < 0)
+                return pfs_error_set(err, errno, "clear inheritable capabilities");
         return 0;
 }
 
@@ -170,25 +191,41 @@ static _Noreturn void child_exec(char *const argv[], char *const env[])
 static void child_creds(const struct enter_ctx *x)
 {
         int last = (int)cap_max_bits() - 1;
+        cap_t none;
 
         for (int c = 0; c <= last && c < 64; c++)
                 if (!(x->cap_bnd & (1ULL << c)))
                         prctl(PR_CAPBSET_DROP, c, 0, 0, 0);
-        if (x->uid != 0 || x->gid != 0) {
-                if (setgroups(1, &x->gid) < 0 || setgid(x->gid) < 0 || setuid(x->uid) < 0)
-                        child_die("switch to the container's user%s: %s", "");
+        prctl(PR_CAP_AMBIENT, PR_CAP_AMBIENT_CLEAR_ALL, 0, 0, 0);
+        if (x->uid == 0) {
+                if (cap_set_proc(x->caps) < 0)
+                        child_die("set capabilities%s: %s", "");
+                return;
         }
-        if (x->uid == 0 && cap_set_proc(x->caps) < 0)
-                child_die("set capabilities%s: %s", "");
+        if (setgroups(1, &x->gid) < 0 || setgid(x->gid) < 0 || setuid(x->uid) < 0)
+                child_die("switch to the container's user%s: %s", "");
+        /* setuid cleared permitted and effective; inheritable stays unless cleared. */
+        none = cap_init();
+        if (!none || cap_set_proc(none) < 0)
+                child_die("clear capabilities%s: %s", "");
+        cap_free(none);
+        /* A user change makes us dumpable again if fs.suid_dumpable says so: not before execve. */
+        prctl(PR_SET_DUMPABLE, 0, 0, 0, 0);
 }
 
-static _Noreturn void enter_child(const struct enter_ctx *x, char *const argv[])
+static _Noreturn void enter_child(struct enter_ctx *x, char *const argv[])
 {
+        int *keep[5 + POD_CGROUP_JOIN_MAX] = { &x->out_fd, &x->in_fd, &x->root_fd, &x->cwd_fd, &x->ctr_pidfd };
+        size_t n_keep = 5;
         sigset_t none;
 
-        prctl(PR_SET_PDEATHSIG, SIGKILL);
-        if (dup2(x->out_fd, 1) < 0 || dup2(x->out_fd, 2) < 0 || dup2(x->null_fd, 0) < 0)
+        for (int i = 0; i < x->n_join; i++)
+                keep[n_keep++] = &x->join_fds[i];
+        /* Non-dumpable since clone (child_clone3); now nothing else of the sandbox stays open. */
+        if (child_fds_keep(keep, n_keep) < 0 || dup2(x->in_fd, 0) < 0 ||
+            dup2(x->out_fd, 1) < 0 || dup2(x->out_fd, 2) < 0)
                 _exit(126);
+        prctl(PR_SET_PDEATHSIG, SIGKILL);
         /* Its device policy and pids limit hold before anything of the container runs. */
         if (pod_cgroup_join_fds(x->join_fds, (size_t)x->n_join) < 0)
                 child_die("join the container's cgroup%s: %s", "");
@@ -205,8 +242,9 @@ static _Noreturn void enter_child(const struct enter_ctx *x, char *const argv[])
         if (x->cwd_fd < 0 || fchdir(x->cwd_fd) < 0)
                 if (chdir("/") < 0)
                         child_die("chdir%s: %s", "");
+        /* Only 0, 1 and 2 from here on: no directory fd, no pidfd of the sandbox's. */
+        close_range(3, ~0U, 0);
         child_creds(x);
-        close_range(3, ~0U, CLOSE_RANGE_CLOEXEC);
         child_exec(argv, x->env);
 }
 
@@ -231,7 +269,7 @@ static pid_t clone_into_pidns(int ctr_pidfd, struct clone_args *args, struct pfs
                 return pfs_error_set(err, errno, "open our pid_for_children");
         if (setns(ctr_pidfd, CLONE_NEWPID) < 0)
                 return pfs_error_set(err, errno, "enter the container's pid namespace");
-        pid = pfs_clone3(args);
+        pid = child_clone3(args);
         e = errno;
         if (pid == 0)
                 return 0;
@@ -245,7 +283,7 @@ static pid_t clone_into_pidns(int ctr_pidfd, struct clone_args *args, struct pfs
 int ctr_enter_spawn(pid_t ctr_pid, int ctr_pidfd, char *const argv[], int cgroup_fd, int out_fd,
                     pid_t *ret_pid, int *ret_pidfd, struct pfs_error *err)
 {
-        struct enter_ctx x = {.root_fd = -1, .cwd_fd = -1, .null_fd = -1, .out_fd = out_fd,
+        struct enter_ctx x = {.root_fd = -1, .cwd_fd = -1, .in_fd = -1, .out_fd = out_fd,
                               .ctr_pidfd = ctr_pidfd};
         int pidfd = -1;
         struct clone_args args = {

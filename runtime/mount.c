@@ -1,8 +1,10 @@
 /* The container's root, built in the child's own mount namespace: rootfs (a
- * writable overlay on the image, or a bind of it), /proc, a minimal /dev,
- * /sys, volumes, pivot_root. The rootfs is hostile
- * input: every target is resolved inside it (openat2 RESOLVE_IN_ROOT) and
- * mounted through its /proc/self/fd path, so a symlink cannot lead out. */
+ * writable overlay on the image), /proc, a minimal /dev, /sys, volumes,
+ * pivot_root. The rootfs is hostile input: every target is resolved inside it
+ * (openat2 RESOLVE_IN_ROOT) and mounted through its /proc/self/fd path, so a
+ * symlink cannot lead out; the kernel's filesystems (/proc, /dev, /sys) go on
+ * ordinary directories only, as runc requires, and every failure is an error:
+ * a container never runs with a mask silently missing. */
 #include <errno.h>
 #include <fcntl.h>
 #include <limits.h>
@@ -17,6 +19,8 @@
 #include "syscalls.h"
 
 #define RESOLVE_ROOT (RESOLVE_IN_ROOT | RESOLVE_NO_MAGICLINKS)
+/* For the kernel's filesystems: no symlink on the way at all. */
+#define RESOLVE_STRICT (RESOLVE_IN_ROOT | RESOLVE_NO_SYMLINKS)
 
 struct fdpath {
         char s[32];
@@ -28,17 +32,22 @@ static const char *fd_path(struct fdpath *p, int fd)
         return p->s;
 }
 
-static int open_in_root(int rootfd, const char *path, int flags)
+static int open_in_root_how(int rootfd, const char *path, int flags, uint64_t resolve)
 {
-        return pfs_openat2(rootfd, path, O_PATH | O_CLOEXEC | flags, 0, RESOLVE_ROOT);
+        return pfs_openat2(rootfd, path, O_PATH | O_CLOEXEC | flags, 0, resolve);
 }
 
-/* mkdir -p PATH inside the root; returns an O_PATH fd of the directory. */
-static int mkdir_in_root(int rootfd, const char *path, struct pfs_error *err)
+static int open_in_root(int rootfd, const char *path, int flags)
+{
+        return open_in_root_how(rootfd, path, flags, RESOLVE_ROOT);
+}
+
+/* mkdir -p PATH inside the root, resolving with RESOLVE; returns an O_PATH fd of the directory. */
+static int mkdir_in_root_how(int rootfd, const char *path, uint64_t resolve, struct pfs_error *err)
 {
         char buf[PATH_MAX];
         size_t len = strlen(path), i = 0;
-        int fd = open_in_root(rootfd, "/", O_DIRECTORY);
+        int fd = open_in_root_how(rootfd, "/", O_DIRECTORY, resolve);
 
         if (len >= sizeof(buf) || fd < 0) {
                 if (fd >= 0)
@@ -59,13 +68,13 @@ static int mkdir_in_root(int rootfd, const char *path, struct pfs_error *err)
                         i++;
                 end = i;
                 buf[end] = '\0';
-                next = open_in_root(rootfd, buf, O_DIRECTORY);
+                next = open_in_root_how(rootfd, buf, O_DIRECTORY, resolve);
                 if (next < 0 && errno == ENOENT) {
                         if (mkdirat(fd, buf + start, 0755) < 0 && errno != EEXIST) {
                                 close(fd);
                                 return pfs_error_set(err, errno, "mkdir '%s' in the container root", buf);
                         }
-                        next = open_in_root(rootfd, buf, O_DIRECTORY);
+                        next = open_in_root_how(rootfd, buf, O_DIRECTORY, resolve);
                 }
                 if (next < 0) {
                         close(fd);
@@ -77,6 +86,11 @@ static int mkdir_in_root(int rootfd, const char *path, struct pfs_error *err)
                         buf[end] = '/';
         }
         return fd;
+}
+
+static int mkdir_in_root(int rootfd, const char *path, struct pfs_error *err)
+{
+        return mkdir_in_root_how(rootfd, path, RESOLVE_ROOT, err);
 }
 
 /* Create the file PATH inside the root if missing; returns an O_PATH fd of it. */
@@ -131,10 +145,24 @@ static int remount_ro_in_root(int rootfd, const char *path, struct pfs_error *er
         return 0;
 }
 
+/* The directory a kernel filesystem goes on: an ordinary directory of the
+ * image (or created), never reached through a symlink (runc refuses it too:
+ * /proc -> elsewhere would leave procfs where the masks below do not look). */
+static int fs_target_open(int rootfd, const char *target, const char *fstype, struct pfs_error *err)
+{
+        int fd = mkdir_in_root_how(rootfd, target, RESOLVE_STRICT, err);
+
+        if (fd < 0 && (err->code == ELOOP || err->code == ENOTDIR))
+                return pfs_error_set(err, err->code,
+                                     "error mounting \"%s\" to rootfs at \"%s\": filesystem \"%s\" must be "
+                                     "mounted on ordinary directory", fstype, target, fstype);
+        return fd;
+}
+
 static int mount_fs_in_root(int rootfd, const char *target, const char *src, const char *fstype,
                             unsigned long flags, const char *data, struct pfs_error *err)
 {
-        _cleanup_close_ int fd = mkdir_in_root(rootfd, target, err);
+        _cleanup_close_ int fd = fs_target_open(rootfd, target, fstype, err);
 
         if (fd < 0)
                 return fd;
@@ -185,7 +213,7 @@ static int dev_setup(int rootfd, struct pfs_error *err)
         if (r < 0)
                 return r;
         /* The fresh tmpfs is ours: plain *at() calls below it are safe. */
-        devfd = pfs_openat2(rootfd, "/dev", O_RDONLY | O_DIRECTORY | O_CLOEXEC, 0, RESOLVE_ROOT);
+        devfd = pfs_openat2(rootfd, "/dev", O_RDONLY | O_DIRECTORY | O_CLOEXEC, 0, RESOLVE_STRICT);
         if (devfd < 0)
                 return pfs_error_set(err, errno, "open /dev");
         for (size_t i = 0; i < ARRAY_SIZE(nodes); i++) {
@@ -207,14 +235,16 @@ static int dev_setup(int rootfd, struct pfs_error *err)
                 return r;
         r = mount_fs_in_root(rootfd, "/dev/mqueue", "mqueue", "mqueue", MS_NOSUID | MS_NODEV | MS_NOEXEC,
                              NULL, err);
-        if (r < 0)
+        if (r < 0 && err->code == ENODEV) {
                 pfs_error_clear(err);   /* optional: not every kernel has POSIX mqueues */
-        return 0;
+                return 0;
+        }
+        return r;
 }
 
 static int sys_setup(int rootfd, struct pfs_error *err)
 {
-        _cleanup_close_ int fd = mkdir_in_root(rootfd, "/sys", err);
+        _cleanup_close_ int fd = fs_target_open(rootfd, "/sys", "sysfs", err);
         int r;
 
         if (fd < 0)
@@ -222,6 +252,7 @@ static int sys_setup(int rootfd, struct pfs_error *err)
         if (mount_at_fd("sysfs", fd, "sysfs", MS_NOSUID | MS_NODEV | MS_NOEXEC | MS_RDONLY, NULL,
                         "sysfs", err) == 0)
                 return 0;
+        pfs_error_clear(err);
         /* sysfs may be refused (e.g. hostNetwork in a user namespace): bind the host's. */
         r = mount_at_fd("/sys", fd, NULL, MS_BIND | MS_REC, NULL, "/sys (bind)", err);
         if (r < 0)
@@ -240,14 +271,32 @@ static const char *const readonly_paths[] = {
         "/proc/bus", "/proc/fs", "/proc/irq", "/proc/sys", "/proc/sysrq-trigger",
 };
 
+/* Under /proc and /sys, which we just mounted: only the kernel's own entries.
+ * *RET_FD is -1 when this kernel has no such entry (nothing to protect). */
+static int kernel_path_open(int rootfd, const char *path, int *ret_fd, struct stat *st, struct pfs_error *err)
+{
+        _cleanup_close_ int fd = open_in_root_how(rootfd, path, O_NOFOLLOW, RESOLVE_STRICT);
+
+        if (fd < 0 && errno == ENOENT) {
+                *ret_fd = -1;
+                return 0;
+        }
+        if (fd < 0 || fstat(fd, st) < 0)
+                return pfs_error_set(err, errno, "open '%s' in the container root", path);
+        *ret_fd = steal_fd(&fd);
+        return 0;
+}
+
 static int mask_path(int rootfd, const char *path, struct pfs_error *err)
 {
-        _cleanup_close_ int fd = open_in_root(rootfd, path, O_NOFOLLOW), null = -1;
+        _cleanup_close_ int fd = -1, null = -1;
         struct fdpath p, q;
         struct stat st;
+        int r;
 
-        if (fd < 0 || fstat(fd, &st) < 0)
-                return 0;       /* not there: nothing to hide */
+        r = kernel_path_open(rootfd, path, &fd, &st, err);
+        if (r < 0 || fd < 0)
+                return r;
         if (S_ISDIR(st.st_mode))
                 return mount_at_fd("tmpfs", fd, "tmpfs", MS_RDONLY, "size=0", path, err);
         null = open_in_root(rootfd, "/dev/null", O_NOFOLLOW);
@@ -260,11 +309,14 @@ static int mask_path(int rootfd, const char *path, struct pfs_error *err)
 
 static int readonly_path(int rootfd, const char *path, struct pfs_error *err)
 {
-        _cleanup_close_ int fd = open_in_root(rootfd, path, O_NOFOLLOW);
+        _cleanup_close_ int fd = -1;
         struct fdpath p;
+        struct stat st;
+        int r;
 
-        if (fd < 0)
-                return 0;
+        r = kernel_path_open(rootfd, path, &fd, &st, err);
+        if (r < 0 || fd < 0)
+                return r;
         if (mount(fd_path(&p, fd), p.s, NULL, MS_BIND | MS_REC, NULL) < 0)
                 return pfs_error_set(err, errno, "bind %s", path);
         return remount_ro_in_root(rootfd, path, err);
@@ -355,16 +407,23 @@ static int pivot(const char *rootfs, struct pfs_error *err)
         return 0;
 }
 
-/* pivot_root needs a mount point: the overlay, or the image bound onto itself. */
+/* The writable layer over the image, also the mount point pivot_root needs.
+ * No fallback: binding the image itself would let the pod change an image
+ * that other pods share. */
 static const char *root_mount(const struct ctr_root *root, struct pfs_error *err)
 {
-        if (root->merged_dir && mount("overlay", root->merged_dir, "overlay", 0, root->overlay_opts) == 0)
-                return root->merged_dir;
-        if (mount(root->rootfs, root->rootfs, NULL, MS_BIND | MS_REC, NULL) < 0) {
-                pfs_error_set(err, errno, "bind the root filesystem '%s'", root->rootfs);
+        if (!root->merged_dir || !root->overlay_opts) {
+                pfs_error_set(err, EINVAL, "no writable layer for the image '%s'", root->rootfs);
                 return NULL;
         }
-        return root->rootfs;
+        if (mount("overlay", root->merged_dir, "overlay", 0, root->overlay_opts) < 0) {
+                int e = errno;
+
+                pfs_error_set(err, e, "mount the container's writable layer (overlay on the image '%s'): %s",
+                              root->rootfs, strerror(e));
+                return NULL;
+        }
+        return root->merged_dir;
 }
 
 int ctr_root_setup(const struct ctr_root *root, struct pfs_error *err)

@@ -21,8 +21,9 @@ struct ctr_mount {
 struct ctr_root {
         const char *rootfs;     /* host path of the image root filesystem */
         /* A fresh writable layer over the image, like a container runtime's
-         * snapshot: overlay mounted on merged_dir with these options. When NULL
-         * or refused by the kernel, the image directory itself is bound. */
+         * snapshot: overlay mounted on merged_dir with these options. Required:
+         * when the kernel refuses it the container does not start (the image
+         * is shared and is never bound itself). */
         const char *merged_dir;
         const char *overlay_opts;
         const struct ctr_mount *mounts;

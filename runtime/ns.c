@@ -6,14 +6,17 @@
 #include <fcntl.h>
 #include <net/if.h>
 #include <poll.h>
+#include <stdio.h>
 #include <sched.h>
 #include <signal.h>
 #include <string.h>
 #include <sys/ioctl.h>
 #include <sys/mount.h>
+#include <sys/capability.h>
 #include <sys/prctl.h>
 #include <sys/socket.h>
 #include <unistd.h>
+#include "child.h"
 #include "pfs/util.h"
 #include "runtime.h"
 #include "syscalls.h"
@@ -108,16 +111,81 @@ static int set_hostname(const struct pod_spec *spec, struct pfs_error *err)
         return 0;
 }
 
-/* pid 1 of the shared pid namespace: reaps orphans (SIGCHLD ignored with
- * SA_NOCLDWAIT reaps them in the kernel) and dies with the sandbox. */
-static _Noreturn void pause_main(int parent_pidfd)
+/* The pause process reports a failed confinement step as (errno, step). */
+struct pause_report {
+        int code;
+        char step[64];
+};
+
+static _Noreturn void pause_fail(int fd, const char *step)
 {
+        struct pause_report rep = { .code = errno };
+        ssize_t n;
+
+        snprintf(rep.step, sizeof(rep.step), "%s", step);
+        n = write(fd, &rep, sizeof(rep));
+        (void)n;
+        _exit(1);
+}
+
+/* An empty read-only root of its own: the host's / and the sandbox's cwd are
+ * out of reach of a container that sees pid 1 (/proc/1/root, /proc/1/cwd).
+ * The tmpfs goes over /proc, a directory every sandbox has; pivot_root(".",
+ * ".") then stacks the old root on it, and detaching that leaves the tmpfs. */
+static void pause_root_leave(int repfd)
+{
+        if (unshare(CLONE_NEWNS) < 0)
+                pause_fail(repfd, "unshare the mount namespace");
+        if (mount(NULL, "/", NULL, MS_REC | MS_PRIVATE, NULL) < 0)
+                pause_fail(repfd, "make / private");
+        if (mount("pause", "/proc", "tmpfs", MS_RDONLY | MS_NOSUID | MS_NODEV | MS_NOEXEC, "size=0,mode=0555") < 0)
+                pause_fail(repfd, "mount an empty root");
+        if (chdir("/proc") < 0 || pfs_pivot_root(".", ".") < 0)
+                pause_fail(repfd, "pivot_root");
+        if (umount2(".", MNT_DETACH) < 0)
+                pause_fail(repfd, "detach the old root");
+        if (chdir("/") < 0)
+                pause_fail(repfd, "chdir /");
+}
+
+/* No capability in any set, no way to gain one (no_new_privs), not dumpable. */
+static void pause_caps_drop(int repfd)
+{
+        int last = (int)cap_max_bits() - 1;
+        cap_t none;
+
+        for (int c = 0; c <= last; c++)
+                if (prctl(PR_CAPBSET_DROP, c, 0, 0, 0) < 0 && errno != EINVAL)
+                        pause_fail(repfd, "drop the bounding set");
+        if (prctl(PR_CAP_AMBIENT, PR_CAP_AMBIENT_CLEAR_ALL, 0, 0, 0) < 0)
+                pause_fail(repfd, "clear the ambient set");
+        none = cap_init();
+        if (!none || cap_set_proc(none) < 0)
+                pause_fail(repfd, "clear the capabilities");
+        cap_free(none);
+        if (prctl(PR_SET_NO_NEW_PRIVS, 1, 0, 0, 0) < 0)
+                pause_fail(repfd, "set no_new_privs");
+        if (prctl(PR_SET_DUMPABLE, 0, 0, 0, 0) < 0)
+                pause_fail(repfd, "set non-dumpable");
+}
+
+/* pid 1 of the shared pid namespace: reaps orphans (SIGCHLD ignored with
+ * SA_NOCLDWAIT reaps them in the kernel) and dies with the sandbox. Every
+ * container of the pod sees it, so it holds nothing: no fd, no capability,
+ * no host directory as root or cwd. */
+static _Noreturn void pause_main(int parent_pidfd, int repfd)
+{
+        int *const keep[] = { &parent_pidfd, &repfd };
         struct sigaction sa = { .sa_handler = SIG_IGN, .sa_flags = SA_NOCLDWAIT };
-        struct pollfd pfd = { .fd = parent_pidfd, .events = POLLIN };
+        struct pollfd pfd = { .events = POLLIN };
         sigset_t none;
 
+        /* Non-dumpable since clone (child_clone3). */
+        if (child_fds_keep(keep, ARRAY_SIZE(keep)) < 0)
+                pause_fail(repfd, "close the sandbox's fds");
         prctl(PR_SET_PDEATHSIG, SIGKILL);
         /* The sandbox may have died before PDEATHSIG was armed: its pidfd says so. */
+        pfd.fd = parent_pidfd;
         if (poll(&pfd, 1, 0) != 0)
                 _exit(0);
         prctl(PR_SET_NAME, "pause");
@@ -127,18 +195,35 @@ static _Noreturn void pause_main(int parent_pidfd)
         sigaction(SIGCHLD, &sa, NULL);
         sigemptyset(&none);
         sigprocmask(SIG_SETMASK, &none, NULL);
-        /* Hold nothing of the sandbox: not its lock, not its pipes, not its cwd. */
-        close_range(3, ~0U, 0);
-        if (chdir("/") < 0)
-                _exit(1);
+        pause_root_leave(repfd);
+        pause_caps_drop(repfd);
+        /* Not even stdio (the sandbox's log): EOF on the report pipe says "confined". */
+        close_range(0, ~0U, 0);
         for (;;)
                 pause();
 }
 
+/* Wait for the pause process to confine itself (a few syscalls) and say how it went. */
+static int pause_confined_wait(int rd, struct pfs_error *err)
+{
+        struct pause_report rep = { 0 };
+        ssize_t n;
+
+        do
+                n = read(rd, &rep, sizeof(rep));
+        while (n < 0 && errno == EINTR);
+        if (n == 0)
+                return 0;
+        if (n != (ssize_t)sizeof(rep))
+                return pfs_error_set(err, n < 0 ? errno : EIO, "the pause process did not report");
+        rep.step[sizeof(rep.step) - 1] = '\0';
+        return pfs_error_set(err, rep.code ? rep.code : EIO, "pause process: %s", rep.step);
+}
+
 static int pause_start(struct pod_ns *ns, struct pfs_error *err)
 {
-        _cleanup_close_ int self = pfs_pidfd_open(getpid(), 0);
-        int pidfd = -1;
+        _cleanup_close_ int self = pfs_pidfd_open(getpid(), 0), rd = -1, wr = -1;
+        int pidfd = -1, pipefd[2], r;
         struct clone_args args = {
                 .flags = CLONE_PIDFD,
                 .pidfd = (uint64_t)(uintptr_t)&pidfd,
@@ -148,13 +233,21 @@ static int pause_start(struct pod_ns *ns, struct pfs_error *err)
 
         if (self < 0)
                 return pfs_error_set(err, errno, "pidfd_open of the sandbox");
-        pid = pfs_clone3(&args);
+        if (pipe2(pipefd, O_CLOEXEC) < 0)
+                return pfs_error_set(err, errno, "pipe");
+        rd = pipefd[0];
+        wr = pipefd[1];
+        pid = child_clone3(&args);
         if (pid < 0)
                 return pfs_error_set(err, errno, "start the pause process");
         if (pid == 0)
-                pause_main(self);
+                pause_main(self, wr);
+        close(steal_fd(&wr));
         ns->pause_pid = pid;
         ns->pause_pidfd = pidfd;
+        r = pause_confined_wait(rd, err);
+        if (r < 0)
+                return r;
         return 0;
 }
 
