@@ -20,7 +20,7 @@ spec:
   containers:
   - name: server
     image: busybox
-    command: ["sh", "-c", "trap 'exit 0' TERM; echo pong | nc -l -p 7777 > /shared/got-by-server; echo served; cat /shared/got-by-server; hostname; while true; do sleep 60 & wait $!; done"]
+    command: ["sh", "-c", "trap 'exit 0' TERM; nc -l -p 7777 -e sh -c 'read l; echo $l > /shared/got-by-server; echo pong'; echo served; cat /shared/got-by-server; hostname; while true; do sleep 60 & wait $!; done"]
     volumeMounts:
     - name: shared
       mountPath: /shared
