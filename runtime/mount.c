@@ -190,6 +190,14 @@ static int dev_node(int devfd, const char *name, unsigned int maj, unsigned int 
         snprintf(host, sizeof(host), "/dev/%s", name);
         if (mount(host, fd_path(&p, dst), NULL, MS_BIND, NULL) < 0)
                 return pfs_error_set(err, errno, "bind the host's /dev/%s", name);
+        /* read-only: the device still reads and writes, but a container's
+         * chmod/chown would otherwise change the host's node (the name, looked
+         * up again, is the bind mount now; dst is the file under it) */
+        close(steal_fd(&dst));
+        dst = openat(devfd, name, O_PATH | O_NOFOLLOW | O_CLOEXEC);
+        if (dst < 0 || mount(NULL, fd_path(&p, dst), NULL, MS_BIND | MS_REMOUNT | MS_RDONLY | MS_NOSUID | MS_NOEXEC,
+                             NULL) < 0)
+                return pfs_error_set(err, errno, "make the bind of the host's /dev/%s read-only", name);
         return 0;
 }
 
