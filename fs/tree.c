@@ -820,24 +820,21 @@ static struct file_hash *file_hash_get(struct name_ent *e, const char *rel)
 
 /* Tell watchers about rel (relative to the pod dir) when its content differs
  * from what they were last told. */
-static void hash_check(struct podfs *fs, struct name_ent *e, bool watched, const char *rel,
-                       const char *content, size_t len)
+static void hash_check(struct podfs *fs, struct name_ent *e, const char *rel, const char *content, size_t len)
 {
         uint64_t h = content_hash(content, len);
         struct file_hash *fh = file_hash_get(e, rel);
+        _cleanup_free_ char *path = NULL;
 
         if (fh->seen && fh->hash == h)
                 return;
         fh->seen = true;
         fh->hash = h;
-        if (watched) {
-                _cleanup_free_ char *path = xasprintf("%s/%s/%s", e->ns, e->name, rel);
-
-                notifier_queue(fs, NOTIFY_WRITE, path);
-        }
+        path = xasprintf("%s/%s/%s", e->ns, e->name, rel);
+        notifier_queue(fs, NOTIFY_WRITE, path);
 }
 
-/* Files are rendered only where somebody can watch them: a directory the
+/* Files are rendered only where somebody can watch them: in a directory the
  * kernel knows (an inotify watch on it reports its files too, and a watch on
  * a file needs its directory). For the others, what watchers were told is
  * forgotten, so that the first change after a lookup is told. A pod of many
@@ -858,7 +855,7 @@ static void hash_forget(struct name_ent *e, const char *rel)
                 e->hashes[i].seen = false;
 }
 
-static void pod_files_check(struct podfs *fs, struct name_ent *e, bool watched, const struct pod_view *v)
+static void pod_files_check(struct podfs *fs, struct name_ent *e, const struct pod_view *v)
 {
         for (int f = 0; f < PF__MAX; f++) {
                 char *c;
@@ -866,27 +863,23 @@ static void pod_files_check(struct podfs *fs, struct name_ent *e, bool watched, 
 
                 if (f == PF_DELETE || f == PF_WAIT)
                         continue;
-                if (!watched) {
-                        hash_forget(e, pod_file_names[f]);
-                        continue;
-                }
                 if (f == PF_SPEC) {
                         c = xstrndup(v->spec->source ? v->spec->source : "", v->spec->source_len);
                         len = v->spec->source_len;
                 } else {
                         c = pod_view_render(v, render_kind[f], &len);
                 }
-                hash_check(fs, e, watched, pod_file_names[f], c, len);
+                hash_check(fs, e, pod_file_names[f], c, len);
                 free(c);
         }
 }
 
-static void ctr_files_check(struct podfs *fs, struct name_ent *e, bool watched, const struct pod_view *v)
+static void ctr_files_check(struct podfs *fs, struct name_ent *e, const struct pod_view *v)
 {
         for (size_t i = 0; i < v->spec->n_init_containers + v->spec->n_containers; i++) {
                 const char *cn = spec_container_at(v->spec, i)->name;
                 _cleanup_free_ char *dkey = xasprintf("C:%s/%s#%u/%s", e->ns, e->name, e->epoch, cn);
-                bool known = watched && dir_known(dkey);
+                bool known = dir_known(dkey);
 
                 if (!known && e->n_hashes == 0)
                         continue;
@@ -901,7 +894,7 @@ static void ctr_files_check(struct podfs *fs, struct name_ent *e, bool watched, 
                         }
                         c = pod_view_render_container(v, cn, (enum ctr_file)f, &len);
                         if (c)
-                                hash_check(fs, e, watched, rel, c, len);
+                                hash_check(fs, e, rel, c, len);
                         free(c);
                 }
         }
@@ -913,19 +906,21 @@ static void pod_changed_flush_one(struct podfs *fs, struct name_ent *e)
         _cleanup_free_ char *key = NULL;
         const struct pod_view *v = NULL;
         struct pod_ref ref;
-        struct node *dir;
-        bool watched;
 
         if (pod_ref_get(fs, e->ns, e->name, &ref) < 0 || ref.placeholder)
                 return;
-        /* nobody can watch a file of a pod dir the kernel does not know */
+        /* nobody can watch a file of a pod dir the kernel does not know:
+         * such a pod is not even loaded (a big pod nobody looks at is free) */
         key = xasprintf("p:%s/%s#%u", e->ns, e->name, e->epoch);
-        dir = node_find_key(key);
-        watched = dir && dir->nlookup > 0;
+        if (!dir_known(key)) {
+                for (size_t i = 0; i < e->n_hashes; i++)
+                        e->hashes[i].seen = false;
+                return;
+        }
         if (view_get(fs, ref.uid, &v, &owned) < 0)
                 return;
-        pod_files_check(fs, e, watched, v);
-        ctr_files_check(fs, e, watched, v);
+        pod_files_check(fs, e, v);
+        ctr_files_check(fs, e, v);
 }
 
 static char flush_token;        /* the flush timer's identity */

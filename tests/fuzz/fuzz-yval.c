@@ -29,7 +29,7 @@ static bool same(const struct yval *a, const struct yval *b, bool json)
 {
         if (a && a->type == YVAL_FLOAT && (isnan(a->f) || isinf(a->f))) {
                 if (json)
-                        return b && b->type == YVAL_NULL;
+                        return !b || b->type == YVAL_NULL;
                 return b && b->type == YVAL_FLOAT && (isnan(a->f) ? isnan(b->f) : a->f == b->f);
         }
         if (!a || !b || a->type != b->type)
