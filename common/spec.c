@@ -305,9 +305,19 @@ static int parse_documents(const char *text, const struct ydoc *docs, size_t n_d
                            const char *ns_hint, const char *name_hint, struct pod_spec ***ret_pods,
                            size_t *ret_n, struct pfs_error *err)
 {
-        struct pod_spec **pods = xcalloc(n_docs + 1, sizeof(*pods));
-        size_t n = 0;
+        struct pod_spec **pods;
+        size_t n = 0, n_pods = 0;
         int r = 0;
+
+        /* Each pod of a manifest is made durable and started within the one
+         * request that applies it: bounded, so that no write blocks the mount. */
+        for (size_t i = 0; i < n_docs; i++)
+                n_pods += docs[i].root != NULL;
+        if (n_pods > POD_MAX_PER_MANIFEST)
+                return pfs_error_set(err, EINVAL, "%s: Too many: %zu documents: must have at most %d Pods in one "
+                                     "manifest (write the others as separate files)", filename, n_pods,
+                                     POD_MAX_PER_MANIFEST);
+        pods = xcalloc(n_docs + 1, sizeof(*pods));
 
         for (size_t i = 0; i < n_docs && r == 0; i++) {
                 if (!docs[i].root)

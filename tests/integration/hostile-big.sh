@@ -3,7 +3,8 @@
 # pod (about 400 KB, under the 1 MiB manifest limit) kept the daemon and the
 # sandbox at 100 % CPU and every FUSE request of every user waiting for
 # minutes. Now: such a pod is refused at once (EINVAL, .last-error names the
-# field and the limit), a manifest of 60,000 annotation keys likewise, a pod
+# field and the limit), a manifest of 60,000 annotation keys likewise, and one
+# of 101 pods (POD_MAX_PER_MANIFEST = 100) before anything is created; a pod
 # of the largest allowed size (POD_MAX_CONTAINERS = 250) starts, runs and is
 # deleted in bounded time, and all the while another pod's files (phase,
 # .last-error, a log) answer: each read is bounded by `timeout 5` (a generous
@@ -107,10 +108,25 @@ t1=$(now_ms)
 log "applying 60000 annotations ($(stat -c %s "$W/annotations.yaml") bytes) took $((t1 - t0)) ms: $r"
 is "$r" EINVAL "60000 annotations (over 256 KiB) are refused"
 check ".last-error: metadata.annotations: Too long" grep -q "metadata.annotations: Too long" "$D/.last-error"
+# ---- 3. 101 pods in one manifest (each made durable and started while the writer's close waits)
+python3 - "$W/multi.yaml" <<'PY'
+import sys
+with open(sys.argv[1], "w") as f:
+    for i in range(101):
+        f.write("---\napiVersion: v1\nkind: Pod\nmetadata: {name: m%d}\n"
+                "spec: {containers: [{name: c, image: busybox, command: [sleep, '3600']}]}\n" % i)
+PY
+t0=$(now_ms)
+r=$(tfsop 60 write "$D/multi.yaml" <"$W/multi.yaml")
+log "applying 101 pods in one manifest took $(($(now_ms) - t0)) ms: $r"
+is "$r" EINVAL "101 pods in one manifest are refused"
+check ".last-error: Too many: 101 documents: must have at most 100 Pods in one manifest" \
+        grep -q "multi.yaml: Too many: 101 documents: must have at most 100 Pods in one manifest" "$D/.last-error"
+[ ! -e "$D/m0" ] && ok "none of them was created" || fail "m0 was created"
 probe_stop
 probe_report huge
 
-# ---- 3. the largest pod allowed: starts, runs, answers, is deleted
+# ---- 4. the largest pod allowed: starts, runs, answers, is deleted
 {
         printf 'apiVersion: v1\nkind: Pod\nmetadata:\n  name: big\nspec:\n  terminationGracePeriodSeconds: 1\n  containers:\n'
         for i in $(seq 0 $((MAX - 1))); do

@@ -1182,6 +1182,29 @@ static void test_container_limit(void)
                    "duplicates are reported at the later position");
 }
 
+static void test_pods_per_manifest(void)
+{
+        struct pfs_buf b = { 0 };
+        struct pfs_error err = { 0 };
+        struct pod_spec **pods = NULL;
+        size_t n = 0;
+
+        for (int i = 0; i < POD_MAX_PER_MANIFEST; i++)
+                pfs_buf_printf(&b, "---\napiVersion: v1\nkind: Pod\nmetadata: {name: p%d}\n"
+                               "spec: {containers: [{name: c, image: busybox}]}\n", i);
+        tap_ok(pod_manifest_parse(b.data, b.len, "m.yaml", "default", NULL, &pods, &n, &err) == 0 &&
+               n == POD_MAX_PER_MANIFEST, "%d pods in one manifest are accepted", POD_MAX_PER_MANIFEST);
+        pod_spec_free_array(pods, n);
+        pods = NULL;
+        pfs_buf_puts(&b, "---\n---\napiVersion: v1\nkind: Pod\nmetadata: {name: last}\n"
+                         "spec: {containers: [{name: c, image: busybox}]}\n");
+        tap_ok(pod_manifest_parse(b.data, b.len, "m.yaml", "default", NULL, &pods, &n, &err) == -EINVAL && !pods,
+               "one more is refused (empty documents do not count)");
+        tap_is_str(err.msg, "m.yaml: Too many: 101 documents: must have at most 100 Pods in one manifest "
+                   "(write the others as separate files)", "pods per manifest: message");
+        pfs_buf_free(&b);
+}
+
 /* Issue 8: the API honours len; a 1-byte "\t" input read past its end (json_normalize's strspn). */
 static void test_len_honoured(void)
 {
@@ -1231,6 +1254,7 @@ int main(void)
         test_too_big();
         test_names();
         test_container_limit();
+        test_pods_per_manifest();
         test_len_honoured();
         return tap_done();
 }
