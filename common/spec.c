@@ -186,22 +186,22 @@ static void apply_hints(struct spec_errs *e, struct pod_spec *s, const char *ns_
 
 /* The API server reports metadata, then volumes, then containers, then the
  * rest of the spec; decoding and validation find them in another order. */
+static const char *const err_order[] = { "apiVersion", "kind", "unknown field", "metadata",
+                                         "spec.volumes", "spec.containers", "spec.initContainers" };
+#define ERR_RANKS (ARRAY_SIZE(err_order) + 1)
+
 static int err_rank(const struct spec_err *e)
 {
-        static const char *const order[] = { "apiVersion", "kind", "unknown field", "metadata",
-                                             "spec.volumes", "spec.containers", "spec.initContainers" };
-
-        for (size_t i = 0; i < ARRAY_SIZE(order); i++)
-                if (!strncmp(e->msg, order[i], strlen(order[i])))
+        for (size_t i = 0; i < ARRAY_SIZE(err_order); i++)
+                if (!strncmp(e->msg, err_order[i], strlen(err_order[i])))
                         return (int)i;
-        return (int)ARRAY_SIZE(order);
+        return (int)ARRAY_SIZE(err_order);
 }
 
 /* Stable, and linear: a hostile manifest can carry thousands of errors. */
 static void errs_sort(struct spec_errs *e)
 {
-        enum { RANKS = 8 };
-        size_t start[RANKS + 1] = { 0 };
+        size_t start[ERR_RANKS + 1] = { 0 };
         struct spec_err *sorted = xcalloc(e->n ? e->n : 1, sizeof(*sorted));
         int *rank = xcalloc(e->n ? e->n : 1, sizeof(*rank));
 
@@ -209,7 +209,7 @@ static void errs_sort(struct spec_errs *e)
                 rank[i] = err_rank(&e->v[i]);
                 start[rank[i] + 1]++;
         }
-        for (int r = 0; r < RANKS; r++)
+        for (size_t r = 0; r < ERR_RANKS; r++)
                 start[r + 1] += start[r];
         for (size_t i = 0; i < e->n; i++)
                 sorted[start[rank[i]]++] = e->v[i];
