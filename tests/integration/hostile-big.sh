@@ -140,6 +140,9 @@ t1=$(now_ms)
 log "applying $MAX containers took $((t1 - t0)) ms: $(cat "$W/big.r")"
 is "$(cat "$W/big.r")" OK "a $MAX-container pod is accepted"
 [ "$(cat "$W/big.r")" = OK ] || { probe_stop; die "$(cat "$D/.last-error")"; }
+# how often the sandbox rewrites status.json while the containers start (printed)
+inotifywait -q -m -e moved_to --format '%f' "$STATE/pods/$(pod_uid default big)" >"$W/big.writes" 2>/dev/null &
+WRITES_PID=$!
 if wait_for "$D/big/phase" Running 300; then
         t2=$(now_ms)
         log "all $MAX containers running $((t2 - t1)) ms after the apply"
@@ -149,6 +152,9 @@ else
 fi
 probe_stop
 probe_report big-start
+kill "$WRITES_PID" 2>/dev/null
+wait "$WRITES_PID" 2>/dev/null
+log "status.json was rewritten $(grep -c '^status.json$' "$W/big.writes") times while $MAX containers started"
 
 probe_start big-running
 t0=$(now_ms)
