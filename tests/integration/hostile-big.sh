@@ -1,6 +1,6 @@
 #!/bin/bash
 # Issue 8, finding 5: one manifest must not freeze the mount. A 10,000-container
-# pod (about 400 KB, under the 1 MiB manifest limit) kept the daemon and the
+# pod (400-600 KB, under the 1 MiB manifest limit) kept the daemon and the
 # sandbox at 100 % CPU and every FUSE request of every user waiting for
 # minutes. Now: such a pod is refused at once (EINVAL, .last-error names the
 # field and the limit), a manifest of 60,000 annotation keys likewise, and one
@@ -34,10 +34,10 @@ probe() {
                         t1=$(now_ms)
                         printf '%s %s %s %s\n' "$1" "$((t1 - t0))" "$rc" "${f#"$MNT"/}" >>"$PROBE_LOG"
                 done
-                sleep 0.2
+                sleep 0.2       # pacing the reads, not waiting for anything
         done
 }
-# probe_phase NAME: start probing, tagging the reads with NAME
+# probe_start NAME: start probing, tagging the reads with NAME
 PROBE_PID=""
 probe_start() { rm -f "$PROBE_STOP"; probe "$1" & PROBE_PID=$!; }
 probe_stop() {
