@@ -456,6 +456,16 @@ void pod_view_cache_free(struct pod_view_cache *c)
         free(c);
 }
 
+size_t pod_view_cache_size(const struct pod_view_cache *c)
+{
+        const struct pod_view *v = c ? c->view : NULL;
+
+        if (!v)
+                return 0;
+        return sizeof(*v) + (v->spec ? v->spec->source_len * 2 : 0) +
+               (v->spec ? (v->spec->n_containers + v->spec->n_init_containers) * 1024 : 0) + v->n_events * 256;
+}
+
 static bool stamp_part_equal(const struct pod_view_stamp *a, const struct pod_view_stamp *b, int i)
 {
         return memcmp(a->f[i], b->f[i], sizeof(a->f[i])) == 0;

@@ -291,6 +291,7 @@ struct pod_rt {
         uint64_t version;
         int64_t changed_ns;
         struct pod_view_cache *view;    /* tree.c: the parsed pod at version (render.h) */
+        uint64_t view_used;             /* tree.c: when view was last used (LRU clock) */
         bool deleted;
         bool removed;
         char *predecessor;

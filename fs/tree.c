@@ -169,6 +169,32 @@ static void pod_view_freep(struct pod_view **v)
         pod_view_free(*v);
 }
 
+/* What the kept views may hold together: a pod's view holds its spec (up
+ * to a 1 MiB manifest, parsed), so they are not kept for every pod ever read;
+ * past the budget the least recently used go (and are parsed again when
+ * read again). */
+#define VIEWS_BUDGET (32u << 20)
+static uint64_t views_clock;
+
+static void views_trim(struct podfs *fs, const struct pod_rt *keep)
+{
+        for (;;) {
+                struct pod_rt *lru = NULL;
+                size_t total = 0;
+
+                for (struct pod_rt *p = fs->pods; p; p = p->next) {
+                        if (!p->view)
+                                continue;
+                        total += pod_view_cache_size(p->view);
+                        if (p != keep && (!lru || p->view_used < lru->view_used))
+                                lru = p;
+                }
+                if (total <= VIEWS_BUDGET || !lru)
+                        return;
+                pod_view_cache_free(steal_ptr(&lru->view));
+        }
+}
+
 /* The pod's view: the one its pod_rt keeps (parsed once, refreshed when
  * the pod's version moves on), else loaded for this request into *owned. */
 static int view_get(struct podfs *fs, const char *uid, const struct pod_view **ret, struct pod_view **owned)
@@ -176,14 +202,19 @@ static int view_get(struct podfs *fs, const char *uid, const struct pod_view **r
         _cleanup_close_ int dfd = pod_dir_open(fs, uid);
         struct pod_rt *p = pod_rt_find(fs, uid);
         struct pfs_error err = {0};
+        bool fresh;
         int r;
 
         if (dfd < 0)
                 return dfd;
         if (p) {
-                if (!p->view)
+                fresh = !p->view;
+                if (fresh)
                         p->view = pod_view_cache_new();
                 r = pod_view_cache_get_at(p->view, dfd, p->version, ret, &err);
+                p->view_used = ++views_clock;
+                if (r >= 0 && fresh)
+                        views_trim(fs, p);
         } else {
                 r = pod_view_load_at(dfd, owned, &err);
                 if (r >= 0)

@@ -81,3 +81,6 @@ struct pod_view_cache *pod_view_cache_new(void);
 void pod_view_cache_free(struct pod_view_cache *c);
 int pod_view_cache_get_at(struct pod_view_cache *c, int pod_dirfd, uint64_t generation,
                           const struct pod_view **ret_view, struct pfs_error *err);
+/* Roughly the memory the kept view holds (0 when none): for a caller that
+ * bounds what it keeps over many pods. */
+size_t pod_view_cache_size(const struct pod_view_cache *c);
