@@ -956,24 +956,33 @@ static void pod_changed_flush_one(struct podfs *fs, struct name_ent *e)
 
 static char flush_token;        /* the flush timer's identity */
 static bool flush_armed;
+static int64_t flush_end_ns, flush_cost_ns;     /* monotonic: when the last flush ended, what it took */
 
 static void pod_changed_flush(struct podfs *fs, void *data)
 {
+        int64_t t0 = pfs_now_monotonic_ns();
+
         flush_armed = false;
         for (struct name_ent *e = fs->names; e; e = e->next)
                 if (e->change_pending) {
                         e->change_pending = false;
                         pod_changed_flush_one(fs, e);
                 }
+        flush_end_ns = pfs_now_monotonic_ns();
+        flush_cost_ns = flush_end_ns - t0;
 }
 
 /* Coalesced: every change of one loop turn (a sandbox writes status.json,
  * the sandbox file and events for one container start) is looked at once,
- * on the next turn, after the FUSE requests already waiting. */
+ * on a later turn, after the FUSE requests already waiting. A flush that
+ * took long (big watched pods changing all the time) delays the next by
+ * twice its time, at most 1 s: change checks take at most a third of the
+ * daemon's time, and requests are served in between. */
 void tree_pod_changed(struct podfs *fs, const char *ns, const char *name)
 {
         struct name_ent *e;
         struct pod_ref ref;
+        int64_t pause;
 
         if (pod_ref_get(fs, ns, name, &ref) < 0 || ref.placeholder)
                 return;
@@ -982,5 +991,6 @@ void tree_pod_changed(struct podfs *fs, const char *ns, const char *name)
         if (flush_armed)
                 return;
         flush_armed = true;
-        podfs_timer_add(fs, 0, pod_changed_flush, &flush_token);
+        pause = flush_cost_ns * 2 < 1000000000LL ? flush_cost_ns * 2 : 1000000000LL;
+        podfs_timer_add(fs, flush_end_ns + pause, pod_changed_flush, &flush_token);
 }
