@@ -572,13 +572,12 @@ static void validate_container_fields(struct spec_errs *e, const struct pod_spec
 {
         _cleanup_free_ char *ip = spec_path_key(p, "image"), *pp = spec_path_key(p, "imagePullPolicy");
         _cleanup_free_ char *tp = spec_path_key(p, "terminationMessagePolicy");
+        struct pfs_strindex seen;
 
         if (!c->image || !*c->image)
                 spec_err_required(e, ip, NULL);
         else if (has_edge_space(c->image))
                 spec_err_invalid_str(e, ip, c->image, "must not have leading or trailing whitespace");
-        struct pfs_strindex seen;
-
         pfs_strindex_init(&seen, c->n_ports);
         for (size_t i = 0; i < c->n_ports; i++) {
                 _cleanup_free_ char *portp = xasprintf("%s.ports[%zu]", p, i);
