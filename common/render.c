@@ -75,15 +75,22 @@ static void load_events(int pod_dirfd, struct pod_view *v)
         }
 }
 
+/* One pass over the sandbox file's containers, each found through the
+ * spec's index (a search per container was quadratic). */
 static void load_pids(int pod_dirfd, struct pod_view *v)
 {
-        v->ctr_pids = xcalloc(v->spec->n_containers, sizeof(*v->ctr_pids));
+        v->ctr_pids = xcalloc(v->spec->n_containers + 1, sizeof(*v->ctr_pids));
         if (pod_sandbox_file_read_at(pod_dirfd, &v->sandbox, NULL) < 0) {
                 v->sandbox = NULL;
                 return;
         }
-        for (size_t i = 0; i < v->spec->n_containers; i++)
-                v->ctr_pids[i] = pod_sandbox_ctr_pid(v->sandbox, v->spec->containers[i].name);
+        for (size_t i = v->sandbox->n_ctrs; i-- > 0;) {
+                const struct pod_container *c = pod_spec_find_container(v->spec, v->sandbox->ctrs[i].name);
+
+                /* the first entry of a name wins, as pod_sandbox_ctr_pid's search */
+                if (c)
+                        v->ctr_pids[c - v->spec->containers] = v->sandbox->ctrs[i].pid;
+        }
 }
 
 static char *node_name(void)
@@ -94,6 +101,27 @@ static char *node_name(void)
                 return xstrdup("localhost");
         host[HOST_NAME_MAX] = '\0';
         return xstrdup(host);
+}
+
+static void view_drop_status(struct pod_view *v)
+{
+        pod_status_free(v->status);
+        v->status = NULL;
+}
+
+static void view_drop_events(struct pod_view *v)
+{
+        pod_events_free(v->events, v->n_events);
+        v->events = NULL;
+        v->n_events = 0;
+}
+
+static void view_drop_pids(struct pod_view *v)
+{
+        free(v->ctr_pids);
+        v->ctr_pids = NULL;
+        pod_sandbox_file_free(v->sandbox);
+        v->sandbox = NULL;
 }
 
 int pod_view_load_at(int pod_dirfd, struct pod_view **ret_view, struct pfs_error *err)
@@ -350,12 +378,12 @@ static void render_ctr_file(const struct ctr_ref *c, enum ctr_file f, struct pfs
 static bool ctr_ref_find(const struct pod_view *v, const char *name, struct ctr_ref *ret)
 {
         const struct ctr_status *s = pod_status_find(v->status, name);
+        const struct pod_container *c = pod_spec_find_container(v->spec, name);
 
-        for (size_t i = 0; i < v->spec->n_containers; i++)
-                if (!strcmp(v->spec->containers[i].name, name)) {
-                        *ret = (struct ctr_ref){s, v->spec->containers[i].image, v->ctr_pids[i]};
-                        return true;
-                }
+        if (c) {
+                *ret = (struct ctr_ref){s, c->image, v->ctr_pids[c - v->spec->containers]};
+                return true;
+        }
         if (!s || !pod_status_is_init(v->status, s))
                 return false;
         *ret = (struct ctr_ref){s, s->image, pod_sandbox_ctr_pid(v->sandbox, name)};
@@ -403,4 +431,86 @@ int pod_view_stamp_at(int pod_dirfd, struct pod_view_stamp *ret_stamp)
 bool pod_view_stamp_equal(const struct pod_view_stamp *a, const struct pod_view_stamp *b)
 {
         return memcmp(a, b, sizeof(*a)) == 0;
+}
+
+/* ---- a view kept between requests ---- */
+
+enum { STAMP_META, STAMP_SPEC };
+
+struct pod_view_cache {
+        struct pod_view *view;
+        struct pod_view_stamp stamp;
+        uint64_t generation;
+};
+
+struct pod_view_cache *pod_view_cache_new(void)
+{
+        return xcalloc(1, sizeof(struct pod_view_cache));
+}
+
+void pod_view_cache_free(struct pod_view_cache *c)
+{
+        if (!c)
+                return;
+        pod_view_free(c->view);
+        free(c);
+}
+
+size_t pod_view_cache_size(const struct pod_view_cache *c)
+{
+        const struct pod_view *v = c ? c->view : NULL;
+
+        if (!v)
+                return 0;
+        return sizeof(*v) + (v->spec ? v->spec->source_len * 2 : 0) +
+               (v->spec ? (v->spec->n_containers + v->spec->n_init_containers) * 1024 : 0) + v->n_events * 256;
+}
+
+static bool stamp_part_equal(const struct pod_view_stamp *a, const struct pod_view_stamp *b, int i)
+{
+        return memcmp(a->f[i], b->f[i], sizeof(a->f[i])) == 0;
+}
+
+/* What the sandbox rewrites: status.json, events, the sandbox file. */
+static int cache_reload_status(struct pod_view_cache *c, int pod_dirfd, struct pfs_error *err)
+{
+        struct pod_view *v = c->view;
+
+        view_drop_status(v);
+        view_drop_events(v);
+        view_drop_pids(v);
+        load_events(pod_dirfd, v);
+        load_pids(pod_dirfd, v);
+        return load_status(pod_dirfd, v, err);
+}
+
+int pod_view_cache_get_at(struct pod_view_cache *c, int pod_dirfd, uint64_t generation,
+                          const struct pod_view **ret_view, struct pfs_error *err)
+{
+        struct pod_view_stamp now;
+        int r;
+
+        if (c->view && c->generation == generation) {
+                *ret_view = c->view;
+                return 0;
+        }
+        /* stamp before reading: what is read is at least as new as the stamp */
+        r = pod_view_stamp_at(pod_dirfd, &now);
+        if (r < 0)
+                return pfs_error_set(err, -r, "stat pod files");
+        if (c->view && stamp_part_equal(&c->stamp, &now, STAMP_META) &&
+            stamp_part_equal(&c->stamp, &now, STAMP_SPEC))
+                r = cache_reload_status(c, pod_dirfd, err);
+        else
+                r = -ESTALE;
+        if (r < 0) {
+                pod_view_free(steal_ptr(&c->view));
+                r = pod_view_load_at(pod_dirfd, &c->view, err);
+                if (r < 0)
+                        return r;
+        }
+        c->stamp = now;
+        c->generation = generation;
+        *ret_view = c->view;
+        return 0;
 }

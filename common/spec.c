@@ -105,6 +105,7 @@ void pod_spec_free(struct pod_spec *s)
         free(s->dns_policy);
         free(s->scheduler_name);
         free(s->source);
+        spec_index_free(s->index);
         free(s);
 }
 
@@ -126,29 +127,28 @@ const char *pod_restart_policy_name(enum pod_restart_policy p)
 
 const struct pod_container *pod_spec_find_container(const struct pod_spec *spec, const char *name)
 {
-        for (size_t i = 0; i < spec->n_containers; i++)
-                if (spec->containers[i].name && !strcmp(spec->containers[i].name, name))
-                        return &spec->containers[i];
-        return NULL;
+        ssize_t i = spec_index_container(spec, name);
+
+        return i < 0 ? NULL : &spec->containers[i];
 }
 
 const struct pod_container *pod_spec_find_any_container(const struct pod_spec *spec, const char *name,
                                                         bool *ret_is_init)
 {
         const struct pod_container *c = pod_spec_find_container(spec, name);
+        ssize_t i;
 
         if (c) {
                 if (ret_is_init)
                         *ret_is_init = false;
                 return c;
         }
-        for (size_t i = 0; i < spec->n_init_containers; i++)
-                if (spec->init_containers[i].name && !strcmp(spec->init_containers[i].name, name)) {
-                        if (ret_is_init)
-                                *ret_is_init = true;
-                        return &spec->init_containers[i];
-                }
-        return NULL;
+        i = spec_index_init_container(spec, name);
+        if (i < 0)
+                return NULL;
+        if (ret_is_init)
+                *ret_is_init = true;
+        return &spec->init_containers[i];
 }
 
 int32_t pod_handler_port(const struct pod_container *c, const struct pod_handler *h)
@@ -186,27 +186,36 @@ static void apply_hints(struct spec_errs *e, struct pod_spec *s, const char *ns_
 
 /* The API server reports metadata, then volumes, then containers, then the
  * rest of the spec; decoding and validation find them in another order. */
+static const char *const err_order[] = { "apiVersion", "kind", "unknown field", "metadata",
+                                         "spec.volumes", "spec.containers", "spec.initContainers" };
+#define ERR_RANKS (ARRAY_SIZE(err_order) + 1)
+
 static int err_rank(const struct spec_err *e)
 {
-        static const char *const order[] = { "apiVersion", "kind", "unknown field", "metadata",
-                                             "spec.volumes", "spec.containers", "spec.initContainers" };
-
-        for (size_t i = 0; i < ARRAY_SIZE(order); i++)
-                if (!strncmp(e->msg, order[i], strlen(order[i])))
+        for (size_t i = 0; i < ARRAY_SIZE(err_order); i++)
+                if (!strncmp(e->msg, err_order[i], strlen(err_order[i])))
                         return (int)i;
-        return (int)ARRAY_SIZE(order);
+        return (int)ARRAY_SIZE(err_order);
 }
 
+/* Stable, and linear: a hostile manifest can carry thousands of errors. */
 static void errs_sort(struct spec_errs *e)
 {
-        for (size_t i = 1; i < e->n; i++) {
-                struct spec_err cur = e->v[i];
-                size_t j = i;
+        size_t start[ERR_RANKS + 1] = { 0 };
+        struct spec_err *sorted = xcalloc(e->n ? e->n : 1, sizeof(*sorted));
+        int *rank = xcalloc(e->n ? e->n : 1, sizeof(*rank));
 
-                for (; j > 0 && err_rank(&e->v[j - 1]) > err_rank(&cur); j--)
-                        e->v[j] = e->v[j - 1];
-                e->v[j] = cur;
+        for (size_t i = 0; i < e->n; i++) {
+                rank[i] = err_rank(&e->v[i]);
+                start[rank[i] + 1]++;
         }
+        for (size_t r = 0; r < ERR_RANKS; r++)
+                start[r + 1] += start[r];
+        for (size_t i = 0; i < e->n; i++)
+                sorted[start[rank[i]]++] = e->v[i];
+        free(e->v);
+        free(rank);
+        e->v = sorted;
 }
 
 /* "FILE: line N: Pod "x" is invalid: a" or "...: [a, b]". */
@@ -254,6 +263,7 @@ static int parse_document(const char *text, const struct ydoc *d, const char *fi
         int r = 0;
 
         spec_decode(d->root, s, &e);
+        spec_index_build(s);
         /* Like the API server: a manifest that does not decode is not validated
          * (a misspelt field would only add a spurious "Required value"). */
         if (e.n_fatal == 0) {
@@ -295,9 +305,19 @@ static int parse_documents(const char *text, const struct ydoc *docs, size_t n_d
                            const char *ns_hint, const char *name_hint, struct pod_spec ***ret_pods,
                            size_t *ret_n, struct pfs_error *err)
 {
-        struct pod_spec **pods = xcalloc(n_docs + 1, sizeof(*pods));
-        size_t n = 0;
+        struct pod_spec **pods;
+        size_t n = 0, n_pods = 0;
         int r = 0;
+
+        /* Each pod of a manifest is made durable and started within the one
+         * request that applies it: bounded, so that no write blocks the mount. */
+        for (size_t i = 0; i < n_docs; i++)
+                n_pods += docs[i].root != NULL;
+        if (n_pods > POD_MAX_PER_MANIFEST)
+                return pfs_error_set(err, EINVAL, "%s: Too many: %zu documents: must have at most %d Pods in one "
+                                     "manifest (write the others as separate files)", filename, n_pods,
+                                     POD_MAX_PER_MANIFEST);
+        pods = xcalloc(n_docs + 1, sizeof(*pods));
 
         for (size_t i = 0; i < n_docs && r == 0; i++) {
                 if (!docs[i].root)

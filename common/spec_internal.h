@@ -2,7 +2,10 @@
  * fill (reported together, like the API server), and field-path helpers. */
 #pragma once
 #include <stdbool.h>
+#include <string.h>
+#include <sys/types.h>
 #include "pfs/spec.h"
+#include "pfs/strindex.h"
 
 struct spec_err {
         int line;
@@ -72,3 +75,13 @@ struct spec_handler_type {
 };
 extern const struct spec_handler_type spec_handler_types[5];
 const char *spec_handler_key(enum pod_handler_kind kind); /* NULL for POD_HANDLER_NONE */
+
+/* Name indexes of a spec (spec_index.c): built after decoding, freed by
+ * pod_spec_free. Lookups give the position of the first container (init
+ * container, volume) of that name, or -1; a spec without an index (built
+ * by hand) is searched. */
+void spec_index_build(struct pod_spec *spec);
+void spec_index_free(struct pod_spec_index *x);
+ssize_t spec_index_container(const struct pod_spec *spec, const char *name);
+ssize_t spec_index_init_container(const struct pod_spec *spec, const char *name);
+ssize_t spec_index_volume(const struct pod_spec *spec, const char *name);

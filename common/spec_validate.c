@@ -272,24 +272,14 @@ static void validate_volumes(struct spec_errs *e, const struct pod_spec *s)
                         continue;
                 }
                 validate_label(e, np, v->name);
-                for (size_t j = 0; j < i; j++)
-                        if (s->volumes[j].name && !strcmp(s->volumes[j].name, v->name)) {
-                                spec_err_duplicate(e, np, v->name);
-                                break;
-                        }
+                if (spec_index_volume(s, v->name) != (ssize_t)i)
+                        spec_err_duplicate(e, np, v->name);
         }
 }
 
-static bool volume_exists(const struct pod_spec *s, const char *name)
-{
-        for (size_t i = 0; i < s->n_volumes; i++)
-                if (s->volumes[i].name && !strcmp(s->volumes[i].name, name))
-                        return true;
-        return false;
-}
-
+/* paths: the container's mount paths seen so far (each must be unique). */
 static void validate_mount(struct spec_errs *e, const struct pod_spec *s, const struct pod_container *c,
-                           size_t i, const char *p)
+                           size_t i, const char *p, struct pfs_strindex *paths)
 {
         const struct pod_volume_mount *m = &c->mounts[i];
         _cleanup_free_ char *np = spec_path_key(p, "name"), *mp = spec_path_key(p, "mountPath");
@@ -298,18 +288,15 @@ static void validate_mount(struct spec_errs *e, const struct pod_spec *s, const 
 
         if (!*name)
                 spec_err_required(e, np, NULL);
-        if (!volume_exists(s, name))
+        if (spec_index_volume(s, name) < 0)
                 spec_err_not_found(e, np, name);
         if (!m->mount_path || !*m->mount_path) {
                 spec_err_required(e, mp, NULL);
         } else {
                 if (m->mount_path[0] != '/')
                         spec_err_invalid_str(e, mp, m->mount_path, "must be an absolute path");
-                for (size_t j = 0; j < i; j++)
-                        if (c->mounts[j].mount_path && !strcmp(c->mounts[j].mount_path, m->mount_path)) {
-                                spec_err_invalid_str(e, mp, m->mount_path, "must be unique");
-                                break;
-                        }
+                if (!pfs_strindex_put(paths, m->mount_path, i))
+                        spec_err_invalid_str(e, mp, m->mount_path, "must be unique");
         }
         if (m->sub_path && m->sub_path[0] == '/')
                 spec_err_invalid_str(e, sp, m->sub_path, "must be a relative path");
@@ -362,7 +349,9 @@ static void validate_port_name(struct spec_errs *e, const char *p, const char *n
                 spec_err_invalid_str(e, p, n, "must not begin or end with a hyphen");
 }
 
-static void validate_port(struct spec_errs *e, const struct pod_container *c, size_t i, const char *pp)
+/* names: the container's port names seen so far (each must be unique). */
+static void validate_port(struct spec_errs *e, const struct pod_container *c, size_t i, const char *pp,
+                          struct pfs_strindex *names)
 {
         const struct pod_port *port = &c->ports[i];
         _cleanup_free_ char *np = spec_path_key(pp, "name"), *cpp = spec_path_key(pp, "containerPort");
@@ -371,9 +360,8 @@ static void validate_port(struct spec_errs *e, const struct pod_container *c, si
 
         if (port->name && *port->name) {
                 validate_port_name(e, np, port->name);
-                for (size_t j = 0; j < i && e->n == n; j++)
-                        if (c->ports[j].name && !strcmp(c->ports[j].name, port->name))
-                                spec_err_duplicate(e, np, port->name);
+                if (!pfs_strindex_put(names, port->name, i) && e->n == n)
+                        spec_err_duplicate(e, np, port->name);
         }
         if (port->container_port == 0)
                 spec_err_required(e, cpp, NULL);
@@ -584,38 +572,34 @@ static void validate_container_fields(struct spec_errs *e, const struct pod_spec
 {
         _cleanup_free_ char *ip = spec_path_key(p, "image"), *pp = spec_path_key(p, "imagePullPolicy");
         _cleanup_free_ char *tp = spec_path_key(p, "terminationMessagePolicy");
+        struct pfs_strindex seen;
 
         if (!c->image || !*c->image)
                 spec_err_required(e, ip, NULL);
         else if (has_edge_space(c->image))
                 spec_err_invalid_str(e, ip, c->image, "must not have leading or trailing whitespace");
+        pfs_strindex_init(&seen, c->n_ports);
         for (size_t i = 0; i < c->n_ports; i++) {
                 _cleanup_free_ char *portp = xasprintf("%s.ports[%zu]", p, i);
 
-                validate_port(e, c, i, portp);
+                validate_port(e, c, i, portp, &seen);
         }
+        pfs_strindex_free(&seen);
         validate_env(e, c, p);
         validate_resources(e, c, p);
+        pfs_strindex_init(&seen, c->n_mounts);
         for (size_t i = 0; i < c->n_mounts; i++) {
                 _cleanup_free_ char *mp = xasprintf("%s.volumeMounts[%zu]", p, i);
 
-                validate_mount(e, s, c, i, mp);
+                validate_mount(e, s, c, i, mp, &seen);
         }
+        pfs_strindex_free(&seen);
         if (c->image_pull_policy)
                 spec_check_enum(e, pp, c->image_pull_policy, spec_pull_policies, ARRAY_SIZE(spec_pull_policies));
         if (c->termination_message_policy && strcmp(c->termination_message_policy, "File") &&
             strcmp(c->termination_message_policy, "FallbackToLogsOnError"))
                 spec_err_invalid_str(e, tp, c->termination_message_policy,
                                      "must be 'File' or 'FallbackToLogsOnError'");
-}
-
-/* Whether name is taken by one of the first n containers of list. */
-static bool name_taken(const struct pod_container *list, size_t n, const char *name)
-{
-        for (size_t j = 0; j < n; j++)
-                if (list[j].name && !strcmp(list[j].name, name))
-                        return true;
-        return false;
 }
 
 static void validate_containers(struct spec_errs *e, const struct pod_spec *s)
@@ -631,7 +615,7 @@ static void validate_containers(struct spec_errs *e, const struct pod_spec *s)
                         spec_err_required(e, np, NULL);
                 } else {
                         validate_label(e, np, c->name);
-                        if (name_taken(s->containers, i, c->name))
+                        if (spec_index_container(s, c->name) != (ssize_t)i)
                                 spec_err_duplicate(e, np, c->name);
                 }
                 validate_container_fields(e, s, c, p);
@@ -673,8 +657,8 @@ static void validate_init_containers(struct spec_errs *e, const struct pod_spec 
                         spec_err_required(e, np, NULL);
                 } else {
                         validate_label(e, np, c->name);
-                        if (name_taken(s->containers, s->n_containers, c->name) ||
-                            name_taken(s->init_containers, i, c->name))
+                        if (spec_index_container(s, c->name) >= 0 ||
+                            spec_index_init_container(s, c->name) != (ssize_t)i)
                                 spec_err_duplicate(e, np, c->name);
                 }
                 validate_container_fields(e, s, c, p);
@@ -712,11 +696,31 @@ static void validate_pod_fields(struct spec_errs *e, const struct pod_spec *s)
         validate_active_deadline(e);
 }
 
+/* POD_MAX_CONTAINERS over containers and init containers together, in
+ * field.TooMany's words. Beyond it the containers are not validated one by
+ * one: thousands of errors about a pod that is refused anyway help nobody. */
+static bool validate_container_count(struct spec_errs *e, const struct pod_spec *s)
+{
+        if (s->n_containers > POD_MAX_CONTAINERS) {
+                spec_errs_add(e, "spec.containers", "Too many: %zu: must have at most %d items", s->n_containers,
+                              POD_MAX_CONTAINERS);
+                return false;
+        }
+        if (s->n_containers + s->n_init_containers > POD_MAX_CONTAINERS) {
+                spec_errs_add(e, "spec.initContainers", "Too many: %zu: must have at most %zu items",
+                              s->n_init_containers, POD_MAX_CONTAINERS - s->n_containers);
+                return false;
+        }
+        return true;
+}
+
 void spec_validate(const struct pod_spec *s, struct spec_errs *e)
 {
         validate_meta(e, s);
         validate_volumes(e, s);
-        validate_containers(e, s);
-        validate_init_containers(e, s);
+        if (validate_container_count(e, s)) {
+                validate_containers(e, s);
+                validate_init_containers(e, s);
+        }
         validate_pod_fields(e, s);
 }

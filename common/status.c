@@ -7,6 +7,7 @@
 #include <netinet/in.h>
 #include <string.h>
 #include "pfs/status.h"
+#include "pfs/strindex.h"
 #include "pfs/util.h"
 
 static const char *const condition_names[POD_COND__MAX] = {
@@ -166,6 +167,8 @@ static void ctr_status_clear(struct ctr_status *c)
         ctr_state_clear(&c->last_state);
 }
 
+static void status_index_drop(struct pod_status *st);
+
 void pod_status_free(struct pod_status *st)
 {
         if (!st)
@@ -186,18 +189,57 @@ void pod_status_free(struct pod_status *st)
         for (size_t i = 0; i < st->n_init_containers; i++)
                 ctr_status_clear(&st->init_containers[i]);
         free(st->init_containers);
+        status_index_drop(st);
         free(st);
+}
+
+/* The by-name index of the container statuses: built on the first lookup
+ * (the sandbox and the daemon look a container up on every change; a
+ * search per lookup made a pod of many containers quadratic). Regular
+ * containers first, as the search was. */
+struct pod_status_index {
+        struct pfs_strindex names;
+        size_t n_containers, n_init;
+};
+
+static void status_index_drop(struct pod_status *st)
+{
+        if (!st->index)
+                return;
+        pfs_strindex_free(&st->index->names);
+        free(st->index);
+        st->index = NULL;
+}
+
+static void status_index_build(struct pod_status *st)
+{
+        struct pod_status_index *x = xcalloc(1, sizeof(*x));
+
+        x->n_containers = st->n_containers;
+        x->n_init = st->n_init_containers;
+        pfs_strindex_init(&x->names, x->n_containers + x->n_init);
+        for (size_t i = 0; i < st->n_containers; i++)
+                if (st->containers[i].name)
+                        pfs_strindex_put(&x->names, st->containers[i].name, i);
+        for (size_t i = 0; i < st->n_init_containers; i++)
+                if (st->init_containers[i].name)
+                        pfs_strindex_put(&x->names, st->init_containers[i].name, x->n_containers + i);
+        st->index = x;
 }
 
 struct ctr_status *pod_status_find(struct pod_status *st, const char *name)
 {
-        for (size_t i = 0; st && i < st->n_containers; i++)
-                if (!strcmp(st->containers[i].name, name))
-                        return &st->containers[i];
-        for (size_t i = 0; st && i < st->n_init_containers; i++)
-                if (!strcmp(st->init_containers[i].name, name))
-                        return &st->init_containers[i];
-        return NULL;
+        size_t i;
+
+        if (!st)
+                return NULL;
+        if (st->index && (st->index->n_containers != st->n_containers || st->index->n_init != st->n_init_containers))
+                status_index_drop(st);
+        if (!st->index)
+                status_index_build(st);
+        if (!pfs_strindex_get(&st->index->names, name, &i))
+                return NULL;
+        return i < st->n_containers ? &st->containers[i] : &st->init_containers[i - st->n_containers];
 }
 
 bool pod_status_is_init(const struct pod_status *st, const struct ctr_status *c)
@@ -213,6 +255,7 @@ static bool waiting_for(const struct ctr_state *s, const char *reason)
 
 void pod_status_set_init_containers(struct pod_status *st, const struct pod_container *ctrs, size_t n)
 {
+        status_index_drop(st);
         for (size_t i = 0; i < st->n_init_containers; i++)
                 ctr_status_clear(&st->init_containers[i]);
         free(st->init_containers);

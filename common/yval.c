@@ -1,6 +1,8 @@
 /* The generic value tree: constructors, ownership, lookups and comparison.
  * Parsing lives in yval_parse.c, emitting in yval_emit.c. */
+#include <math.h>
 #include <string.h>
+#include "pfs/strindex.h"
 #include "pfs/yval.h"
 
 static struct yval *yval_new(enum yval_type t)
@@ -95,6 +97,19 @@ struct yval *yval_map_set(struct yval *map, const char *key, struct yval *val)
         return val;
 }
 
+struct yval *yval_map_add(struct yval *map, char *key, int line, struct yval *val)
+{
+        if (!map || map->type != YVAL_MAP) {
+                free(key);
+                yval_free(val);
+                return NULL;
+        }
+        if (needs_growth(map->map.n))
+                map->map.m = xrealloc(map->map.m, (map->map.n ? map->map.n * 2 : 1) * sizeof(struct ymember));
+        map->map.m[map->map.n++] = (struct ymember){ .key = key, .line = line, .val = val };
+        return val;
+}
+
 struct yval *yval_list_push(struct yval *list, struct yval *val)
 {
         if (!list || list->type != YVAL_LIST) {
@@ -125,10 +140,10 @@ struct yval *yval_clone(const struct yval *v)
                 break;
         case YVAL_MAP:
                 c = yval_new_map();
-                for (size_t i = 0; i < v->map.n; i++) {
-                        yval_map_set(c, v->map.m[i].key, yval_clone(v->map.m[i].val));
-                        c->map.m[i].line = v->map.m[i].line;
-                }
+                /* keys of a map are distinct: no lookups (quadratic on big maps) */
+                for (size_t i = 0; i < v->map.n; i++)
+                        yval_map_add(c, xstrdup(v->map.m[i].key), v->map.m[i].line,
+                                     yval_clone(v->map.m[i].val));
                 break;
         default:
                 c = yval_new(v->type);
@@ -233,18 +248,35 @@ const char *yval_type_name(enum yval_type t)
         return "unknown";
 }
 
+/* Small maps are searched; a big one (annotations of a hostile manifest)
+ * is indexed so that comparing it stays linear. */
+#define MAP_INDEX_MIN 16
+
 /* Maps compare as sets of keys (order is formatting, not meaning). */
 static bool map_equal(const struct yval *a, const struct yval *b)
 {
+        struct pfs_strindex idx = { 0 };
+        bool eq = true;
+
         if (a->map.n != b->map.n)
                 return false;
-        for (size_t i = 0; i < a->map.n; i++) {
-                const struct ymember *m = yval_map_member(b, a->map.m[i].key);
-
-                if (!m || !yval_equal(a->map.m[i].val, m->val))
-                        return false;
+        if (b->map.n >= MAP_INDEX_MIN) {
+                pfs_strindex_init(&idx, b->map.n);
+                for (size_t i = 0; i < b->map.n; i++)
+                        pfs_strindex_put(&idx, b->map.m[i].key, i);
         }
-        return true;
+        for (size_t i = 0; eq && i < a->map.n; i++) {
+                const struct ymember *m = NULL;
+                size_t j;
+
+                if (idx.cap)
+                        m = pfs_strindex_get(&idx, a->map.m[i].key, &j) ? &b->map.m[j] : NULL;
+                else
+                        m = yval_map_member(b, a->map.m[i].key);
+                eq = m && yval_equal(a->map.m[i].val, m->val);
+        }
+        pfs_strindex_free(&idx);
+        return eq;
 }
 
 bool yval_equal(const struct yval *a, const struct yval *b)
@@ -261,7 +293,8 @@ bool yval_equal(const struct yval *a, const struct yval *b)
         case YVAL_INT:
                 return a->i == b->i;
         case YVAL_FLOAT:
-                return a->f == b->f;
+                /* the same document twice is equal, .nan included */
+                return a->f == b->f || (isnan(a->f) && isnan(b->f));
         case YVAL_STRING:
                 return a->str.len == b->str.len && memcmp(a->str.s, b->str.s, a->str.len) == 0;
         case YVAL_LIST:

@@ -1,12 +1,14 @@
 /* YAML/JSON text -> struct yval via libyaml events, with YAML 1.2 core-schema
  * typing of plain scalars, source lines, and the limits a daemon needs
  * against hostile input (size, depth, no aliases, no duplicate keys). */
+#include <ctype.h>
 #include <errno.h>
 #include <inttypes.h>
 #include <math.h>
 #include <stdio.h>
 #include <string.h>
 #include <yaml.h>
+#include "pfs/strindex.h"
 #include "pfs/yval.h"
 
 struct yparser {
@@ -250,31 +252,60 @@ static int map_key(struct yparser *yp, char **ret_key, int *ret_line)
         return 0;
 }
 
+/* Keys seen so far in one mapping: searched while few, indexed beyond
+ * (a 1 MiB mapping of short keys would make a search per key quadratic). */
+#define KEYS_INDEX_MIN 16
+
+static bool key_seen(struct pfs_strindex *idx, const struct yval *map, const char *key)
+{
+        if (map->map.n < KEYS_INDEX_MIN)
+                return yval_map_member(map, key) != NULL;
+        if (!idx->cap) {
+                pfs_strindex_init(idx, 2 * map->map.n);
+                for (size_t i = 0; i < map->map.n; i++)
+                        pfs_strindex_put(idx, map->map.m[i].key, i);
+        }
+        return pfs_strindex_get(idx, key, NULL);
+}
+
+static int parse_map_member(struct yparser *yp, int depth, struct yval *map, struct pfs_strindex *idx)
+{
+        _cleanup_free_ char *key = NULL;
+        struct yval *val = NULL;
+        int line = 0, r;
+
+        r = map_key(yp, &key, &line);
+        if (r < 0)
+                return r;
+        if (key_seen(idx, map, key))
+                return pfs_error_set(yp->err, EINVAL, "line %d: duplicate key \"%.128s\"", line, key);
+        r = yparser_next(yp);
+        if (r < 0)
+                return r;
+        r = parse_node(yp, depth, &val);
+        if (r < 0)
+                return r;
+        yval_map_add(map, steal_ptr(&key), line, val);
+        if (idx->cap)
+                pfs_strindex_put(idx, map->map.m[map->map.n - 1].key, map->map.n - 1);
+        return 0;
+}
+
 static int parse_map(struct yparser *yp, int depth, struct yval *map)
 {
-        for (;;) {
-                _cleanup_free_ char *key = NULL;
-                struct yval *val = NULL;
-                int line = 0, r = yparser_next(yp);
+        struct pfs_strindex idx = { 0 };
+        int r;
 
-                if (r < 0)
-                        return r;
-                if (yp->ev.type == YAML_MAPPING_END_EVENT)
-                        return 0;
-                r = map_key(yp, &key, &line);
-                if (r < 0)
-                        return r;
-                if (yval_map_member(map, key))
-                        return pfs_error_set(yp->err, EINVAL, "line %d: duplicate key \"%.128s\"", line, key);
+        for (;;) {
                 r = yparser_next(yp);
+                if (r < 0 || yp->ev.type == YAML_MAPPING_END_EVENT)
+                        break;
+                r = parse_map_member(yp, depth, map, &idx);
                 if (r < 0)
-                        return r;
-                r = parse_node(yp, depth, &val);
-                if (r < 0)
-                        return r;
-                yval_map_set(map, key, val);
-                map->map.m[map->map.n - 1].line = line;
+                        break;
         }
+        pfs_strindex_free(&idx);
+        return r;
 }
 
 static int collection_tag_check(struct yparser *yp, const yaml_char_t *tag, const char *want)
@@ -430,8 +461,12 @@ static bool hex4(const char *s, size_t avail, unsigned *ret)
         char tmp[5];
         char *end;
 
-        if (avail < 4 || strspn(s, "0123456789abcdefABCDEF") < 4)
+        /* not strspn: s is not NUL-terminated (the input honours its length) */
+        if (avail < 4)
                 return false;
+        for (size_t k = 0; k < 4; k++)
+                if (!isxdigit((unsigned char)s[k]))
+                        return false;
         memcpy(tmp, s, 4);
         tmp[4] = '\0';
         *ret = (unsigned)strtoul(tmp, &end, 16);
@@ -517,8 +552,11 @@ static size_t norm_in_string(struct normalized *nm, const char *text, size_t len
  * false when there is nothing to change. */
 static bool json_normalize(const char *text, size_t len, struct normalized *nm)
 {
-        size_t i = strspn(text, " \t\r\n");
+        size_t i = 0;
         bool in_str = false;
+
+        while (i < len && memchr(" \t\r\n", text[i], 4))
+                i++;
 
         if (i >= len || (text[i] != '{' && text[i] != '['))
                 return false;

@@ -25,6 +25,7 @@ static void podfs_free_all(struct podfs *fs)
                 for (size_t i = 0; i < e->n_hashes; i++)
                         free(e->hashes[i].rel);
                 free(e->hashes);
+                pfs_strindex_free(&e->hash_index);
                 free(e->ns);
                 free(e->name);
                 free(e);

@@ -9,6 +9,7 @@
 #include <stdint.h>
 #include <sys/stat.h>
 #include "pfs/error.h"
+#include "pfs/strindex.h"
 #include "pfs/util.h"
 
 #define PFS_MANIFEST_MAX (1024 * 1024)
@@ -164,6 +165,8 @@ struct name_ent {
         bool tomb;              /* gone: the notifier still has to rmdir it */
         struct file_hash *hashes;       /* what watchers were last told, per file */
         size_t n_hashes;
+        struct pfs_strindex hash_index; /* rel -> position in hashes */
+        bool change_pending;            /* tree_pod_changed: to be looked at on the next turn */
         struct name_ent *next;
 };
 struct name_ent *name_ent_get(struct podfs *fs, const char *ns, const char *name, bool create);
@@ -330,6 +333,8 @@ struct pod_rt {
         enum pod_rt_state state;
         uint64_t version;
         int64_t changed_ns;
+        struct pod_view_cache *view;    /* tree.c: the parsed pod at version (render.h) */
+        uint64_t view_used;             /* tree.c: when view was last used (LRU clock) */
         bool deleted;
         bool removed;
         char *predecessor;

@@ -14,6 +14,7 @@
 #include <sys/syscall.h>
 #include <sys/wait.h>
 #include "fs.h"
+#include "pfs/render.h"
 #include "pfs/store.h"
 
 #ifndef P_PIDFD
@@ -71,6 +72,7 @@ void pod_rt_free(struct pod_rt *p)
         free(p->ns);
         free(p->name);
         free(p->predecessor);
+        pod_view_cache_free(p->view);
         free(p);
 }
 

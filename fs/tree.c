@@ -12,6 +12,7 @@
 #include "pfs/render.h"
 #include "pfs/spec.h"
 #include "pfs/store.h"
+#include "pfs/strindex.h"
 
 const char *const pod_file_names[PF__MAX] = {
         [PF_SPEC] = "spec.yaml",
@@ -224,15 +225,62 @@ static int pod_dir_open(struct podfs *fs, const char *uid)
         return fd < 0 ? -errno : fd;
 }
 
-static int load_view(struct podfs *fs, const char *uid, struct pod_view **ret)
+static void pod_view_freep(struct pod_view **v)
+{
+        pod_view_free(*v);
+}
+
+/* What the kept views may hold together: a pod's view holds its spec (up
+ * to a 1 MiB manifest, parsed), so they are not kept for every pod ever read;
+ * past the budget the least recently used go (and are parsed again when
+ * read again). */
+#define VIEWS_BUDGET (32u << 20)
+static uint64_t views_clock;
+
+static void views_trim(struct podfs *fs, const struct pod_rt *keep)
+{
+        for (;;) {
+                struct pod_rt *lru = NULL;
+                size_t total = 0;
+
+                for (struct pod_rt *p = fs->pods; p; p = p->next) {
+                        if (!p->view)
+                                continue;
+                        total += pod_view_cache_size(p->view);
+                        if (p != keep && (!lru || p->view_used < lru->view_used))
+                                lru = p;
+                }
+                if (total <= VIEWS_BUDGET || !lru)
+                        return;
+                pod_view_cache_free(steal_ptr(&lru->view));
+        }
+}
+
+/* The pod's view: the one its pod_rt keeps (parsed once, refreshed when
+ * the pod's version moves on), else loaded for this request into *owned. */
+static int view_get(struct podfs *fs, const char *uid, const struct pod_view **ret, struct pod_view **owned)
 {
         _cleanup_close_ int dfd = pod_dir_open(fs, uid);
+        struct pod_rt *p = pod_rt_find(fs, uid);
         struct pfs_error err = {0};
+        bool fresh;
         int r;
 
         if (dfd < 0)
                 return dfd;
-        r = pod_view_load_at(dfd, ret, &err);
+        if (p) {
+                fresh = !p->view;
+                if (fresh)
+                        p->view = pod_view_cache_new();
+                r = pod_view_cache_get_at(p->view, dfd, p->version, ret, &err);
+                p->view_used = ++views_clock;
+                if (r >= 0 && fresh)
+                        views_trim(fs, p);
+        } else {
+                r = pod_view_load_at(dfd, owned, &err);
+                if (r >= 0)
+                        *ret = *owned;
+        }
         if (r < 0)
                 pfs_log(LOG_DEBUG, "pod %s: %s", uid, err.msg);
         return r;
@@ -250,10 +298,11 @@ static const struct pod_container *spec_container_at(const struct pod_spec *spec
 static int pod_containers(struct podfs *fs, const char *uid, char ***ret_names, int32_t **ret_restarts,
                           size_t *ret_n)
 {
-        struct pod_view *v = NULL;
+        _cleanup_(pod_view_freep) struct pod_view *owned = NULL;
+        const struct pod_view *v = NULL;
         char **names;
         int32_t *restarts;
-        int r = load_view(fs, uid, &v);
+        int r = view_get(fs, uid, &v, &owned);
         size_t n;
 
         if (r < 0)
@@ -271,7 +320,6 @@ static int pod_containers(struct podfs *fs, const char *uid, char ***ret_names, 
         *ret_n = n;
         *ret_names = names;
         *ret_restarts = restarts;
-        pod_view_free(v);
         return 0;
 }
 
@@ -293,7 +341,8 @@ static uint64_t pod_version(struct podfs *fs, const char *uid, int64_t *ret_chan
 
 static int render_node(struct podfs *fs, struct node *n, const char *uid, char **ret, size_t *ret_len)
 {
-        struct pod_view *v = NULL;
+        _cleanup_(pod_view_freep) struct pod_view *owned = NULL;
+        const struct pod_view *v = NULL;
         int r;
 
         if (n->kind == NODE_POD_FILE && n->file == PF_SPEC) {
@@ -308,7 +357,7 @@ static int render_node(struct podfs *fs, struct node *n, const char *uid, char *
                 *ret_len = 0;
                 return 0;
         }
-        r = load_view(fs, uid, &v);
+        r = view_get(fs, uid, &v, &owned);
         if (r < 0)
                 return r;
         if (n->kind == NODE_POD_FILE) {
@@ -318,7 +367,6 @@ static int render_node(struct podfs *fs, struct node *n, const char *uid, char *
                 if (!*ret)
                         r = -ENOENT;
         }
-        pod_view_free(v);
         return r;
 }
 
@@ -867,56 +915,61 @@ int tree_list(struct podfs *fs, struct node *dir, void (*fn)(void *, const char 
 
 /* ---- change notification ---- */
 
+/* What watchers were last told about rel; created on first use. */
+static struct file_hash *file_hash_get(struct name_ent *e, const char *rel)
+{
+        struct file_hash *fh;
+        size_t i;
+
+        if (pfs_strindex_get(&e->hash_index, rel, &i))
+                return &e->hashes[i];
+        e->hashes = xrealloc(e->hashes, (e->n_hashes + 1) * sizeof(*e->hashes));
+        fh = &e->hashes[e->n_hashes];
+        fh->rel = xstrdup(rel);
+        fh->seen = false;
+        pfs_strindex_put(&e->hash_index, fh->rel, e->n_hashes++);
+        return fh;
+}
+
 /* Tell watchers about rel (relative to the pod dir) when its content differs
  * from what they were last told. */
-static void hash_check(struct podfs *fs, struct name_ent *e, bool watched, const char *rel,
-                       const char *content, size_t len)
+static void hash_check(struct podfs *fs, struct name_ent *e, const char *rel, const char *content, size_t len)
 {
         uint64_t h = content_hash(content, len);
-        struct file_hash *fh = NULL;
+        struct file_hash *fh = file_hash_get(e, rel);
+        _cleanup_free_ char *path = NULL;
 
-        for (size_t i = 0; i < e->n_hashes; i++)
-                if (!strcmp(e->hashes[i].rel, rel)) {
-                        fh = &e->hashes[i];
-                        break;
-                }
-        if (!fh) {
-                e->hashes = xrealloc(e->hashes, (e->n_hashes + 1) * sizeof(*e->hashes));
-                fh = &e->hashes[e->n_hashes++];
-                fh->rel = xstrdup(rel);
-                fh->seen = false;
-        }
         if (fh->seen && fh->hash == h)
                 return;
         fh->seen = true;
         fh->hash = h;
-        if (watched) {
-                _cleanup_free_ char *path = xasprintf("%s/%s/%s", e->ns, e->name, rel);
-
-                notifier_queue(fs, NOTIFY_WRITE, path);
-        }
+        path = xasprintf("%s/%s/%s", e->ns, e->name, rel);
+        notifier_queue(fs, NOTIFY_WRITE, path);
 }
 
-void tree_pod_changed(struct podfs *fs, const char *ns, const char *name)
+/* Files are rendered only where somebody can watch them: in a directory the
+ * kernel knows (an inotify watch on it reports its files too, and a watch on
+ * a file needs its directory). For the others, what watchers were told is
+ * forgotten, so that the first change after a lookup is told. A pod of many
+ * containers thereby costs per change what its watchers look at, not the
+ * rendering of every container's files. */
+static bool dir_known(const char *key)
 {
-        struct name_ent *e;
-        struct pod_ref ref;
-        struct pod_view *v = NULL;
-        struct node *dir;
-        bool watched;
+        struct node *n = node_find_key(key);
 
-        if (pod_ref_get(fs, ns, name, &ref) < 0 || ref.placeholder)
-                return;
-        e = name_ent_get(fs, ns, name, true);
-        /* nobody can watch a file of a pod dir the kernel does not know */
-        {
-                _cleanup_free_ char *key = xasprintf("p:%s/%s#%u", ns, name, e->epoch);
+        return n && n->nlookup > 0;
+}
 
-                dir = node_find_key(key);
-                watched = dir && dir->nlookup > 0;
-        }
-        if (load_view(fs, ref.uid, &v) < 0)
-                return;
+static void hash_forget(struct name_ent *e, const char *rel)
+{
+        size_t i;
+
+        if (e->n_hashes && pfs_strindex_get(&e->hash_index, rel, &i))
+                e->hashes[i].seen = false;
+}
+
+static void pod_files_check(struct podfs *fs, struct name_ent *e, const struct pod_view *v)
+{
         for (int f = 0; f < PF__MAX; f++) {
                 char *c;
                 size_t len = 0;
@@ -929,21 +982,97 @@ void tree_pod_changed(struct podfs *fs, const char *ns, const char *name)
                 } else {
                         c = pod_view_render(v, render_kind[f], &len);
                 }
-                hash_check(fs, e, watched, pod_file_names[f], c, len);
+                hash_check(fs, e, pod_file_names[f], c, len);
                 free(c);
         }
+}
+
+static void ctr_files_check(struct podfs *fs, struct name_ent *e, const struct pod_view *v)
+{
         for (size_t i = 0; i < v->spec->n_init_containers + v->spec->n_containers; i++) {
                 const char *cn = spec_container_at(v->spec, i)->name;
+                _cleanup_free_ char *dkey = xasprintf("C:%s/%s#%u/%s", e->ns, e->name, e->epoch, cn);
+                bool known = dir_known(dkey);
 
+                if (!known && e->n_hashes == 0)
+                        continue;
                 for (int f = 0; f < CTR_FILE__MAX; f++) {
-                        size_t len = 0;
-                        char *c = pod_view_render_container(v, cn, (enum ctr_file)f, &len);
                         _cleanup_free_ char *rel = xasprintf("containers/%s/%s", cn, ctr_file_name((enum ctr_file)f));
+                        size_t len = 0;
+                        char *c;
 
+                        if (!known) {
+                                hash_forget(e, rel);
+                                continue;
+                        }
+                        c = pod_view_render_container(v, cn, (enum ctr_file)f, &len);
                         if (c)
-                                hash_check(fs, e, watched, rel, c, len);
+                                hash_check(fs, e, rel, c, len);
                         free(c);
                 }
         }
-        pod_view_free(v);
+}
+
+static void pod_changed_flush_one(struct podfs *fs, struct name_ent *e)
+{
+        _cleanup_(pod_view_freep) struct pod_view *owned = NULL;
+        _cleanup_free_ char *key = NULL;
+        const struct pod_view *v = NULL;
+        struct pod_ref ref;
+
+        if (pod_ref_get(fs, e->ns, e->name, &ref) < 0 || ref.placeholder)
+                return;
+        /* nobody can watch a file of a pod dir the kernel does not know:
+         * such a pod is not even loaded (a big pod nobody looks at is free) */
+        key = xasprintf("p:%s/%s#%u", e->ns, e->name, e->epoch);
+        if (!dir_known(key)) {
+                for (size_t i = 0; i < e->n_hashes; i++)
+                        e->hashes[i].seen = false;
+                return;
+        }
+        if (view_get(fs, ref.uid, &v, &owned) < 0)
+                return;
+        pod_files_check(fs, e, v);
+        ctr_files_check(fs, e, v);
+}
+
+static char flush_token;        /* the flush timer's identity */
+static bool flush_armed;
+static int64_t flush_end_ns, flush_cost_ns;     /* monotonic: when the last flush ended, what it took */
+
+static void pod_changed_flush(struct podfs *fs, void *data)
+{
+        int64_t t0 = pfs_now_monotonic_ns();
+
+        flush_armed = false;
+        for (struct name_ent *e = fs->names; e; e = e->next)
+                if (e->change_pending) {
+                        e->change_pending = false;
+                        pod_changed_flush_one(fs, e);
+                }
+        flush_end_ns = pfs_now_monotonic_ns();
+        flush_cost_ns = flush_end_ns - t0;
+}
+
+/* Coalesced: every change of one loop turn (a sandbox writes status.json,
+ * the sandbox file and events for one container start) is looked at once,
+ * on a later turn, after the FUSE requests already waiting. A flush that
+ * took long (big watched pods changing all the time) delays the next by
+ * twice its time, at most 1 s: change checks take at most a third of the
+ * daemon's time, and requests are served in between. */
+void tree_pod_changed(struct podfs *fs, const char *ns, const char *name)
+{
+        struct name_ent *e;
+        struct pod_ref ref;
+        int64_t pause;
+
+        if (pod_ref_get(fs, ns, name, &ref) < 0 || ref.placeholder)
+                return;
+        e = name_ent_get(fs, ns, name, true);
+        e->change_pending = true;
+        if (flush_armed)
+                return;
+        flush_armed = true;
+        pause = flush_cost_ns * 2 < 1000000000LL ? flush_cost_ns * 2 : 1000000000LL;
+        podfs_timer_add(fs, flush_end_ns + pause, pod_changed_flush, &flush_token);
 }

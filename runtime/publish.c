@@ -33,8 +33,20 @@ static int status_write(struct sbx *s, struct pfs_error *err)
         v = pod_status_to_yval(s->status);
         yval_emit_json(v, true, &b);
         yval_free(v);
+        /* Each write wakes the daemon, which reloads the status: a change
+         * that changed nothing (a probe that succeeded again, a pod of many
+         * containers publishing after every event) costs no write. */
+        if (s->published.data && b.len == s->published.len && !memcmp(b.data, s->published.data, b.len)) {
+                pfs_buf_free(&b);
+                return 0;
+        }
         r = pfs_write_file_atomic_at(s->pod_fd, PFS_STATUS_FILE, b.data, b.len, 0644, err);
-        pfs_buf_free(&b);
+        if (r >= 0) {
+                pfs_buf_free(&s->published);
+                s->published = b;
+        } else {
+                pfs_buf_free(&b);
+        }
         return r;
 }
 

@@ -250,6 +250,7 @@ static void sandbox_free(struct sbx *s)
         pod_spec_free(s->spec);
         pod_meta_free(s->meta);
         free(s->pod_ref);
+        pfs_buf_free(&s->published);
         free(s->log_dir);
         free(s->volumes_dir);
         free(s->state_dir);

@@ -113,6 +113,7 @@ struct sbx {
         bool done;              /* leave the loop */
         bool sandbox_dirty;     /* the sandbox file needs rewriting */
         bool status_dirty;
+        struct pfs_buf published; /* the status.json last written (rewritten only when it differs) */
         const char *final_phase; /* overrides the computed phase in the last status */
         struct sandbox_options opts;
 };

@@ -68,3 +68,19 @@ struct pod_view_stamp {
 };
 int pod_view_stamp_at(int pod_dirfd, struct pod_view_stamp *ret_stamp);
 bool pod_view_stamp_equal(const struct pod_view_stamp *a, const struct pod_view_stamp *b);
+
+/* A pod's view kept between requests, so that the spec is parsed and
+ * validated once, not on every read or status change. generation is the
+ * caller's change counter for the pod directory (the daemon bumps it on
+ * every inotify event there): the same value returns the kept view; a new
+ * one reloads status.json, events and the sandbox file, and the meta and
+ * the spec only when their files changed (stamps). The view is borrowed,
+ * valid until the next call or pod_view_cache_free. */
+struct pod_view_cache;
+struct pod_view_cache *pod_view_cache_new(void);
+void pod_view_cache_free(struct pod_view_cache *c);
+int pod_view_cache_get_at(struct pod_view_cache *c, int pod_dirfd, uint64_t generation,
+                          const struct pod_view **ret_view, struct pfs_error *err);
+/* Roughly the memory the kept view holds (0 when none): for a caller that
+ * bounds what it keeps over many pods. */
+size_t pod_view_cache_size(const struct pod_view_cache *c);

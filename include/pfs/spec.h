@@ -140,7 +140,20 @@ struct pod_spec {
         struct pod_container *init_containers;      /* run in order, each to completion, before containers */
         size_t n_init_containers;
         int64_t active_deadline_seconds;            /* -1 = unset */
+        /* Private: name indexes (NULL in a spec built by hand: searched). */
+        struct pod_spec_index *index;
 };
+
+/* Containers plus init containers of one pod: podfs' own bound (Kubernetes
+ * sets none, etcd's 1.5 MiB object limit aside), so that a pod is something
+ * one node can start, supervise and show. Refused as the API server refuses
+ * a list that is too long: "spec.containers: Too many: N: must have at most
+ * 250 items". */
+#define POD_MAX_CONTAINERS 250
+/* Pods in one manifest (a multi-document stream): each is made durable and
+ * started while the writer's close waits, and the daemon serves nobody else
+ * meanwhile (about 8 ms a pod on a 2-CPU VM). */
+#define POD_MAX_PER_MANIFEST 100
 
 /* Parse and validate a manifest file that may hold several documents.
  * filename is used in messages; ns_hint is the namespace of the directory it

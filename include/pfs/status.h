@@ -67,6 +67,10 @@ struct pod_status {
         /* Addition: initContainerStatuses, in spec order (none = no init containers). */
         struct ctr_status *init_containers;
         size_t n_init_containers;
+        /* Private: pod_status_find's index, built on demand. Whoever replaces
+         * the container arrays other than through the functions here must
+         * drop it (pod_status_set_init_containers does). */
+        struct pod_status_index *index;
 };
 
 const char *pod_condition_type_name(enum pod_condition_type t);

@@ -56,6 +56,9 @@ struct yval *yval_new_map(void);
 /* Takes ownership of val; replaces an existing key in place. Returns val. */
 struct yval *yval_map_set(struct yval *map, const char *key, struct yval *val);
 struct yval *yval_list_push(struct yval *list, struct yval *val);
+/* Appends key (taken, not copied) without looking for it: for callers that
+ * know it is new (a parser that checked, a clone). Returns val. */
+struct yval *yval_map_add(struct yval *map, char *key, int line, struct yval *val);
 struct yval *yval_clone(const struct yval *v);
 void yval_free(struct yval *v);
 
@@ -75,7 +78,8 @@ void yval_emit_yaml(const struct yval *v, struct pfs_buf *out);
 struct yval *yval_new_float(double f);
 /* The member (key, line, value) of map named key, or NULL. */
 const struct ymember *yval_map_member(const struct yval *map, const char *key);
-/* Deep equality; maps compare as sets of keys, lists in order. NULL == NULL. */
+/* Deep equality; maps compare as sets of keys, lists in order, NaN equals NaN.
+ * NULL == NULL. */
 bool yval_equal(const struct yval *a, const struct yval *b);
 /* Input limits of yval_parse_stream. */
 #define YVAL_MAX_INPUT (1024 * 1024)

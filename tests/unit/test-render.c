@@ -271,6 +271,43 @@ static void test_stamp_and_errors(int dfd)
         tap_ok(v == NULL, "no view on error");
 }
 
+/* Issue 8: the kept view is parsed once: the same generation returns it
+ * as is, a new one reloads status.json (and not the spec unless it changed). */
+static void test_cache(int dfd)
+{
+        struct pod_view_cache *c = pod_view_cache_new();
+        const struct pod_view *v1 = NULL, *v2 = NULL;
+        const struct pod_spec *spec;
+        struct pfs_error err = {0};
+        _cleanup_free_ char *good = NULL, *phase = NULL;
+
+        pfs_read_file_at(dfd, "status.json", &good, NULL, NULL);
+        tap_is_int(pod_view_cache_get_at(c, dfd, 1, &v1, &err), 0, "cache: first load");
+        spec = v1 ? v1->spec : NULL;
+        phase = v1 ? render(v1, POD_FILE_PHASE) : NULL;
+        tap_is_str(phase, "Running\n", "cache: phase from status.json");
+        put(dfd, "status.json", "{\"phase\": \"Failed\"}");
+        tap_ok(pod_view_cache_get_at(c, dfd, 1, &v2, &err) == 0 && v2 == v1 && v2->spec == spec,
+               "cache: same generation, same view (not reloaded)");
+        free(phase);
+        phase = render(v2, POD_FILE_PHASE);
+        tap_is_str(phase, "Running\n", "cache: ... with the status it had");
+        tap_ok(pod_view_cache_get_at(c, dfd, 2, &v2, &err) == 0 && v2->spec == spec,
+               "cache: new generation, the spec kept (spec.yaml unchanged)");
+        free(phase);
+        phase = render(v2, POD_FILE_PHASE);
+        tap_is_str(phase, "Failed\n", "cache: ... and the new status.json read");
+        put(dfd, "spec.yaml", spec_yaml);
+        tap_ok(pod_view_cache_get_at(c, dfd, 3, &v2, &err) == 0 && v2 && v2->spec && v2->spec->n_containers == 2,
+               "cache: a rewritten spec.yaml is parsed again");
+        put(dfd, "status.json", "{\"phase\": ");
+        tap_ok(pod_view_cache_get_at(c, dfd, 4, &v2, &err) < 0, "cache: a corrupt status.json is an error (%s)",
+               err.msg);
+        put(dfd, "status.json", good);
+        tap_ok(pod_view_cache_get_at(c, dfd, 5, &v2, &err) == 0 && v2, "cache: and recovers");
+        pod_view_cache_free(c);
+}
+
 int main(void)
 {
         char tmpl[] = "/tmp/podfs-test-render-XXXXXX";
@@ -285,6 +322,7 @@ int main(void)
         put(dfd, "spec.yaml", spec_yaml);
         test_before_sandbox(dfd, dir);
         test_with_status(dfd, dir);
+        test_cache(dfd);
         test_stamp_and_errors(dfd);
         pfs_rm_rf_at(AT_FDCWD, dir, NULL);
         close(dfd);

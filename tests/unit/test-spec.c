@@ -1130,6 +1130,105 @@ static void test_names(void)
                    "must be no more than 63 characters", "label error for 64 characters");
 }
 
+/* Issue 8: a pod of many containers is refused by count, in field.TooMany's
+ * words, and the largest allowed one is accepted; names are checked by index
+ * (duplicates found at the right position, first occurrence wins). */
+static int parse_n(int n_ctrs, int n_init, const char *extra, struct pod_spec ***pods, size_t *n,
+                   struct pfs_error *err)
+{
+        struct pfs_buf b = { 0 };
+        int r;
+
+        pfs_buf_puts(&b, HDR);
+        if (n_init)
+                pfs_buf_puts(&b, "  initContainers:\n");
+        for (int i = 0; i < n_init; i++)
+                pfs_buf_printf(&b, "  - {name: i%d, image: busybox}\n", i);
+        pfs_buf_puts(&b, "  containers:\n");
+        for (int i = 0; i < n_ctrs; i++)
+                pfs_buf_printf(&b, "  - {name: c%d, image: busybox}\n", i);
+        pfs_buf_puts(&b, extra ? extra : "");
+        r = pod_manifest_parse(b.data, b.len, "web.yaml", "default", NULL, pods, n, err);
+        pfs_buf_free(&b);
+        return r;
+}
+
+static void test_container_limit(void)
+{
+        struct pfs_error err = { 0 };
+        struct pod_spec **pods = NULL;
+        size_t n = 0;
+
+        tap_ok(parse_n(POD_MAX_CONTAINERS, 0, NULL, &pods, &n, &err) == 0 && n == 1 &&
+               pods[0]->n_containers == POD_MAX_CONTAINERS, "a pod of %d containers is accepted", POD_MAX_CONTAINERS);
+        tap_ok(n == 1 && pod_spec_find_container(pods[0], "c249") == &pods[0]->containers[249] &&
+               !pod_spec_find_container(pods[0], "c250"), "containers are found by name");
+        pod_spec_free_array(pods, n);
+        pods = NULL;
+        tap_ok(parse_n(10000, 0, NULL, &pods, &n, &err) == -EINVAL && !pods, "10000 containers are refused");
+        tap_is_str(err.msg, INVALID(6, "web") "spec.containers: Too many: 10000: must have at most 250 items",
+                   "10000 containers: field.TooMany");
+        tap_ok(parse_n(200, 60, NULL, &pods, &n, &err) == -EINVAL, "200 containers and 60 init containers are refused");
+        tap_is_str(err.msg, INVALID(6, "web") "spec.initContainers: Too many: 60: must have at most 50 items",
+                   "init containers count against the same limit");
+        tap_ok(parse_n(3000, 0, "  - {name: c2999, image: busybox}\n", &pods, &n, &err) == -EINVAL &&
+               strstr(err.msg, "Too many: 3001") && !strstr(err.msg, "Duplicate"),
+               "past the limit, containers are not checked one by one");
+        tap_ok(parse_n(100, 3, "  - {name: c42, image: busybox}\n  - {name: i1, image: busybox}\n", &pods, &n,
+                       &err) == -EINVAL, "duplicate names among 100 containers are refused");
+        /* as the API server: an init container that a container's name takes is the duplicate */
+        tap_is_str(err.msg, INVALID(111, "web") "[spec.containers[100].name: Duplicate value: \"c42\", "
+                   "spec.initContainers[1].name: Duplicate value: \"i1\"]",
+                   "duplicates are reported at the later position");
+}
+
+static void test_pods_per_manifest(void)
+{
+        struct pfs_buf b = { 0 };
+        struct pfs_error err = { 0 };
+        struct pod_spec **pods = NULL;
+        size_t n = 0;
+
+        for (int i = 0; i < POD_MAX_PER_MANIFEST; i++)
+                pfs_buf_printf(&b, "---\napiVersion: v1\nkind: Pod\nmetadata: {name: p%d}\n"
+                               "spec: {containers: [{name: c, image: busybox}]}\n", i);
+        tap_ok(pod_manifest_parse(b.data, b.len, "m.yaml", "default", NULL, &pods, &n, &err) == 0 &&
+               n == POD_MAX_PER_MANIFEST, "%d pods in one manifest are accepted", POD_MAX_PER_MANIFEST);
+        pod_spec_free_array(pods, n);
+        pods = NULL;
+        pfs_buf_puts(&b, "---\n---\napiVersion: v1\nkind: Pod\nmetadata: {name: last}\n"
+                         "spec: {containers: [{name: c, image: busybox}]}\n");
+        tap_ok(pod_manifest_parse(b.data, b.len, "m.yaml", "default", NULL, &pods, &n, &err) == -EINVAL && !pods,
+               "one more is refused (empty documents do not count)");
+        tap_is_str(err.msg, "m.yaml: Too many: 101 documents: must have at most 100 Pods in one manifest "
+                   "(write the others as separate files)", "pods per manifest: message");
+        pfs_buf_free(&b);
+}
+
+/* Issue 8: the API honours len; a 1-byte "\t" input read past its end (json_normalize's strspn). */
+static void test_len_honoured(void)
+{
+        static const char *const inputs[] = { "\t", "{", " [\"\\ud83d", "{\"a\": \"\\ud83d\\ude0", POD };
+        struct pfs_error err = { 0 };
+        struct pod_spec **pods = NULL;
+        size_t n = 0;
+
+        for (size_t i = 0; i < sizeof(inputs) / sizeof(inputs[0]); i++) {
+                size_t len = strlen(inputs[i]);
+                char *exact = xmalloc(len);     /* no terminating NUL: ASan sees a read past it */
+                int r;
+
+                memcpy(exact, inputs[i], len);
+                r = pod_manifest_parse(exact, len, "web.yaml", "default", NULL, &pods, &n, &err);
+                tap_ok(i + 1 < sizeof(inputs) / sizeof(inputs[0]) ? r == -EINVAL : r == 0,
+                       "input %zu (%zu bytes, not NUL-terminated) is parsed within its length", i, len);
+                if (r == 0)
+                        pod_spec_free_array(pods, n);
+                pods = NULL;
+                free(exact);
+        }
+}
+
 int main(void)
 {
         test_bad_manifests();
@@ -1154,5 +1253,8 @@ int main(void)
         test_many_errors();
         test_too_big();
         test_names();
+        test_container_limit();
+        test_pods_per_manifest();
+        test_len_honoured();
         return tap_done();
 }

@@ -327,6 +327,29 @@ static void test_helpers(void)
         ctr_state_clear(&b);
 }
 
+/* Issue 8: lookups by name go through an index; replacing the init
+ * containers drops it (no stale name survives). */
+static void test_find_index(void)
+{
+        struct pod_container init[2] = {
+                {.name = (char *)"i0", .image = (char *)"busybox"},
+                {.name = (char *)"i1", .image = (char *)"busybox"},
+        };
+        struct pod_spec spec = make_spec(3, POD_RESTART_ALWAYS);
+        struct pod_status *st = pod_status_new(&spec, 1);
+
+        tap_ok(pod_status_find(st, "c") == &st->containers[2], "container c found");
+        tap_ok(!pod_status_find(st, "i1"), "no init container yet");
+        pod_status_set_init_containers(st, init, 2);
+        tap_ok(pod_status_find(st, "i1") == &st->init_containers[1], "init container i1 found after they were set");
+        tap_ok(pod_status_find(st, "a") == &st->containers[0], "container a still found");
+        pod_status_set_init_containers(st, init, 1);
+        tap_ok(!pod_status_find(st, "i1") && pod_status_find(st, "i0") == &st->init_containers[0],
+               "replaced init containers: i1 gone, i0 found");
+        tap_ok(!pod_status_find(NULL, "a"), "no status: nothing found");
+        pod_status_free(st);
+}
+
 int main(void)
 {
         test_phase_table();
@@ -335,5 +358,6 @@ int main(void)
         test_init();
         test_backoff();
         test_helpers();
+        test_find_index();
         return tap_done();
 }

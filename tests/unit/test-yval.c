@@ -376,6 +376,61 @@ static void test_tree_ops(void)
         yval_free(m);
 }
 
+/* Issue 8: mappings of many keys (duplicates found through an index past 16
+ * keys), equality and clones of big maps, NaN, and input not NUL-terminated. */
+static void test_big_maps(void)
+{
+        struct pfs_buf b = { 0 };
+        struct pfs_error err = { 0 };
+        struct yval *v, *c;
+
+        for (int i = 0; i < 20000; i++)
+                pfs_buf_printf(&b, "k%d: %d\n", i, i);
+        v = parse1(b.data, &err);
+        tap_ok(v && v->type == YVAL_MAP && v->map.n == 20000, "a mapping of 20000 keys parses");
+        c = yval_clone(v);
+        tap_ok(c && c->map.n == 20000 && c->map.m[19999].line == 20000 && yval_equal(v, c),
+               "its clone is equal, lines kept");
+        yval_map_set(c, "k12345", yval_new_int(-1));
+        tap_ok(!yval_equal(v, c), "a changed value makes it differ");
+        yval_free(c);
+        yval_free(v);
+        pfs_buf_puts(&b, "k17: again\n");
+        v = parse1(b.data, &err);
+        tap_ok(!v, "a duplicate of the 18th key after 20000 is refused");
+        tap_is_str(err.msg, "line 20001: duplicate key \"k17\"", "duplicate key message");
+        pfs_buf_free(&b);
+        v = parse1("a: 1\nb: 2\nc: 3\na: 4\n", &err);
+        tap_ok(!v && strstr(err.msg, "line 4: duplicate key \"a\""), "a duplicate in a small mapping is refused");
+        v = parse1("[.nan, 1.5]", &err);
+        c = yval_clone(v);
+        tap_ok(v && yval_equal(v, c), "a document with .nan equals itself");
+        yval_free(c);
+        yval_free(v);
+}
+
+static void test_len_honoured(void)
+{
+        static const char *const inputs[] = { "\t", " \n", "[\"\\ud83d\\ude0", "{\"a\": \"\\u12",
+                                              "{\"a\": \"\\ud83d\\ude00\"}" };
+        struct pfs_error err = { 0 };
+
+        for (size_t i = 0; i < sizeof(inputs) / sizeof(inputs[0]); i++) {
+                size_t len = strlen(inputs[i]), n = 0;
+                char *exact = xmalloc(len);     /* no terminating NUL: ASan sees a read past it */
+                struct ydoc *docs = NULL;
+                int r;
+
+                memcpy(exact, inputs[i], len);
+                r = yval_parse_stream(exact, len, &docs, &n, &err);
+                tap_ok(r == 0 || r == -EINVAL, "input %zu (%zu bytes, not NUL-terminated) is parsed within its length",
+                       i, len);
+                if (r == 0)
+                        ydoc_free_array(docs, n);
+                free(exact);
+        }
+}
+
 int main(void)
 {
         test_typing();
@@ -388,5 +443,7 @@ int main(void)
         test_yaml_layout();
         test_yaml_literal();
         test_tree_ops();
+        test_big_maps();
+        test_len_honoured();
         return tap_done();
 }
