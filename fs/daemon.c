@@ -74,6 +74,8 @@ int podfs_daemon_run(const struct podfs_options *o)
         pfs_log_init("podfs", o->debug ? LOG_DEBUG : LOG_INFO);
         fuse_set_log_func(fuse_log_to_pfs);
         fs.mountpoint = (char *)o->mountpoint;
+        fs.container_log_max_size = o->container_log_max_size;
+        fs.container_log_max_files = o->container_log_max_files;
         fs.state_dir = xstrdup(o->state_dir ? o->state_dir : PFS_STATE_DIR_DEFAULT);
         if (state_open(&fs, &err) < 0) {
                 pfs_log(LOG_ERR, "%s", err.msg);

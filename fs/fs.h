@@ -23,6 +23,9 @@ struct podfs_options {
         const char *mountpoint;         /* absolute */
         const char *fuse_options;       /* extra -o options or NULL */
         bool foreground, debug;
+        /* kubelet's containerLogMaxSize/MaxFiles for every sandbox; 0 = its default */
+        uint64_t container_log_max_size;
+        int container_log_max_files;
 };
 /* Mount, serve until unmounted or signalled; returns the exit status. */
 int podfs_daemon_run(const struct podfs_options *o);
@@ -51,6 +54,8 @@ struct podfs {
         struct log_watch *log_watches;  /* logs.c */
         char hostname[256];
         pid_t req_pid;                  /* the caller of the request being handled */
+        uint64_t container_log_max_size; /* passed to each sandbox; 0 = its default */
+        int container_log_max_files;
 };
 
 int podfs_loop_init(struct podfs *fs, struct pfs_error *err);

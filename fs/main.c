@@ -6,6 +6,7 @@
 #include <stdlib.h>
 #include <string.h>
 #include "fs.h"
+#include "pfs/status.h"
 #include "pfs/store.h"
 
 static void usage(FILE *f)
@@ -22,6 +23,12 @@ static void usage(FILE *f)
                 "  -f                stay in the foreground\n"
                 "  -d                debug: log every FUSE request (implies -f)\n"
                 "  -o OPTIONS        extra mount options (comma separated)\n"
+                "  --container-log-max-size QUANTITY\n"
+                "                    rotate a container's log file past this size, as\n"
+                "                    kubelet's containerLogMaxSize (default 10Mi)\n"
+                "  --container-log-max-files N\n"
+                "                    log files kept per container run, the current one\n"
+                "                    included, as kubelet's containerLogMaxFiles (default 5, >= 2)\n"
                 "  -h, --help        this help\n"
                 "  -V, --version     print the version\n"
                 "\n"
@@ -41,12 +48,43 @@ static void usage(FILE *f)
                 PFS_STATE_DIR_DEFAULT);
 }
 
+/* --container-log-max-size: a quantity of bytes ("10Mi", "500k", "1048576"), at least 1 KiB. */
+static int log_max_size_parse(const char *s, uint64_t *ret)
+{
+        int64_t milli;
+
+        if (pod_quantity_milli(s, &milli) < 0 || milli < 1024 * 1000) {
+                fprintf(stderr, "podfs: --container-log-max-size '%s': must be a quantity of at least 1Ki\n", s);
+                return -EINVAL;
+        }
+        *ret = (uint64_t)((milli + 999) / 1000);
+        return 0;
+}
+
+/* --container-log-max-files: 2 (current + one rotated) or more, as kubelet requires. */
+static int log_max_files_parse(const char *s, int *ret)
+{
+        char *end;
+        long v;
+
+        errno = 0;
+        v = strtol(s, &end, 10);
+        if (errno || end == s || *end || v < 2 || v > 1000) {
+                fprintf(stderr, "podfs: --container-log-max-files '%s': must be a number from 2 to 1000\n", s);
+                return -EINVAL;
+        }
+        *ret = (int)v;
+        return 0;
+}
+
 int main(int argc, char **argv)
 {
         static const struct option longopts[] = {
                 { "state-dir", required_argument, NULL, 's' },
                 { "help", no_argument, NULL, 'h' },
                 { "version", no_argument, NULL, 'V' },
+                { "container-log-max-size", required_argument, NULL, 'L' },
+                { "container-log-max-files", required_argument, NULL, 'N' },
                 {},
         };
         struct podfs_options o = {0};
@@ -74,6 +112,14 @@ int main(int argc, char **argv)
                         extra = joined;
                         break;
                 }
+                case 'L':
+                        if (log_max_size_parse(optarg, &o.container_log_max_size) < 0)
+                                return 2;
+                        break;
+                case 'N':
+                        if (log_max_files_parse(optarg, &o.container_log_max_files) < 0)
+                                return 2;
+                        break;
                 case 'h':
                         usage(stdout);
                         return 0;

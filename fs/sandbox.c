@@ -220,8 +220,9 @@ void sandbox_all_changed(struct podfs *fs)
 static int spawn(struct podfs *fs, struct pod_rt *p, bool cleanup, pid_t *ret_pid)
 {
         _cleanup_free_ char *log = xasprintf("%s/pods/%s/sandbox.log", fs->state_dir, p->uid);
-        char *argv[] = { "podfs-sandbox", "--state-dir", fs->state_dir, "--uid", p->uid,
-                         cleanup ? "--cleanup" : NULL, NULL };
+        char *argv[12] = { "podfs-sandbox", "--state-dir", fs->state_dir, "--uid", p->uid };
+        char log_size[24], log_files[16];
+        int argc = 5;
         posix_spawn_file_actions_t fa;
         posix_spawnattr_t attr;
         sigset_t none, all;
@@ -229,6 +230,18 @@ static int spawn(struct podfs *fs, struct pod_rt *p, bool cleanup, pid_t *ret_pi
 
         if (!fs->sandbox_path)
                 return -ENOENT;
+        if (cleanup)
+                argv[argc++] = "--cleanup";
+        if (fs->container_log_max_size) {
+                snprintf(log_size, sizeof(log_size), "%llu", (unsigned long long)fs->container_log_max_size);
+                argv[argc++] = "--container-log-max-size";
+                argv[argc++] = log_size;
+        }
+        if (fs->container_log_max_files) {
+                snprintf(log_files, sizeof(log_files), "%d", fs->container_log_max_files);
+                argv[argc++] = "--container-log-max-files";
+                argv[argc++] = log_files;
+        }
         posix_spawn_file_actions_init(&fa);
         posix_spawn_file_actions_addopen(&fa, 0, "/dev/null", O_RDONLY, 0);
         posix_spawn_file_actions_addopen(&fa, 1, log, O_WRONLY | O_CREAT | O_APPEND, 0644);

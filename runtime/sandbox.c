@@ -102,7 +102,7 @@ static void ctrs_init(struct sbx *s)
                 c->name = c->spec->name;
                 c->state = CS_CREATING;
                 c->pidfd_w.fd = c->timer_w.fd = c->out.w.fd = c->err.w.fd = -1;
-                c->log_fd = -1;
+                c->log.fd = c->log.dir_fd = -1;
                 c->cgroup_fd = -1;
                 health_ctr_init(s, c);
         }
@@ -288,9 +288,9 @@ static void block_signals_early(void)
 }
 
 /* The detached child: the sandbox proper. Returns the process exit status. */
-static int sandbox_child(const char *state_dir, const char *uid, int ready_fd)
+static int sandbox_child(const char *state_dir, const char *uid, const struct sbx_config *cfg, int ready_fd)
 {
-        struct sbx s = {.state_fd = -1, .pod_fd = -1, .lock_fd = -1, .epfd = -1};
+        struct sbx s = {.cfg = *cfg, .state_fd = -1, .pod_fd = -1, .lock_fd = -1, .epfd = -1};
         struct pfs_error err = {0};
         int r;
 
@@ -361,7 +361,7 @@ static int sandbox_parent(pid_t child, int ready_fd)
         }
 }
 
-int sandbox_run(const char *state_dir, const char *uid)
+int sandbox_run(const char *state_dir, const char *uid, const struct sbx_config *cfg)
 {
         int p[2];
         pid_t pid;
@@ -383,7 +383,7 @@ int sandbox_run(const char *state_dir, const char *uid)
         close(p[0]);
         if (setsid() < 0)
                 pfs_log(LOG_WARNING, "setsid: %m");
-        return sandbox_child(state_dir, uid, p[1]);
+        return sandbox_child(state_dir, uid, cfg, p[1]);
 }
 
 int sandbox_cleanup(const char *state_dir, const char *uid)

@@ -54,9 +54,21 @@ struct ctr_health;
 
 struct log_stream {
         struct sbx_watch w;     /* read end of the pipe (non-blocking) */
+        struct sbx *s;
         struct ctr *c;
         const char *name;       /* "stdout" | "stderr" */
         struct pfs_buf partial; /* bytes of a line not yet ended by '\n' */
+};
+
+/* The current run's CRI log file and its rotations (log_file.c). */
+struct log_file {
+        int fd;                 /* <run>.log, -1 when none */
+        int dir_fd;             /* logs/<ns>_<pod>_<uid>/<container>/, -1 when none */
+        int run;                /* the restartCount the file is named after */
+        uint64_t size;          /* bytes written to the current file */
+        struct pfs_buf pending; /* whole records not written yet (flushed before the loop waits) */
+        char **rotated;         /* this run's rotated files, oldest first */
+        size_t n_rotated;
 };
 
 struct ctr {
@@ -68,7 +80,7 @@ struct ctr {
         struct sbx_watch pidfd_w;
         struct sbx_watch timer_w;
         struct log_stream out, err;
-        int log_fd;             /* current run's CRI log file, -1 when none */
+        struct log_file log;    /* current run's CRI log file */
         int64_t started_mono;   /* monotonic start of the current run */
         struct pod_backoff backoff;
         int64_t pull_delay_ns;  /* image pull back-off */
@@ -79,7 +91,16 @@ struct ctr {
         int cgroup_fd;          /* the current run's cgroup (execs of probes and hooks join it), or -1 */
 };
 
+/* What the daemon's flags set for every sandbox (runtime/main.c). */
+struct sbx_config {
+        uint64_t log_max_size;  /* kubelet's containerLogMaxSize: rotate the current log beyond it */
+        int log_max_files;      /* kubelet's containerLogMaxFiles (>= 2): current + rotated of one run */
+};
+#define SBX_LOG_MAX_SIZE_DEFAULT (10ULL * 1024 * 1024)  /* 10Mi */
+#define SBX_LOG_MAX_FILES_DEFAULT 5
+
 struct sbx {
+        struct sbx_config cfg;
         char *state_dir;
         char uid[37];
         int state_fd;           /* STATE */
@@ -112,7 +133,7 @@ struct sbx {
 };
 
 /* sandbox.c */
-int sandbox_run(const char *state_dir, const char *uid);
+int sandbox_run(const char *state_dir, const char *uid, const struct sbx_config *cfg);
 int sandbox_cleanup(const char *state_dir, const char *uid);
 bool sandbox_uid_valid(const char *uid);
 
@@ -145,6 +166,12 @@ void logs_drain_close(struct sbx *s, struct ctr *c);
 /* terminated.message: the terminationMessagePath file (4096 bytes at most), or
  * with FallbackToLogsOnError after a failure the log's tail. NULL when none. */
 char *logs_termination_message(struct sbx *s, struct ctr *c, int32_t restart_count, int32_t exit_code);
+
+/* log_file.c: the run's log file, rotated past cfg.log_max_size */
+int log_file_open(struct sbx *s, struct ctr *c, int run, struct pfs_error *err);
+void log_file_append(struct sbx *s, struct log_file *lf, const char *rec, size_t len); /* one whole record */
+void log_file_flush(struct log_file *lf);
+void log_file_close(struct ctr *c);
 
 /* terminate.c */
 void term_begin(struct sbx *s, int64_t grace_seconds, bool deletion);
