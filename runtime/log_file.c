@@ -153,7 +153,7 @@ int log_file_open(struct sbx *s, struct ctr *c, int run, struct pfs_error *err)
 }
 
 /* rename <run>.log to <run>.log.<time> (a later rotation within the same
- * second gets .1, .2, ...), then a fresh <run>.log. A reader holding the old
+ * second gets .001, .002, ...: names sort by age), then a fresh <run>.log. A reader holding the old
  * file keeps it; the daemon sees a new inode and starts over there. */
 static int rotate(struct sbx *s, struct log_file *lf)
 {
@@ -169,7 +169,7 @@ static int rotate(struct sbx *s, struct log_file *lf)
                 if (k == 0)
                         snprintf(name, sizeof(name), "%s.%s", cur, ts);
                 else
-                        snprintf(name, sizeof(name), "%s.%s.%d", cur, ts, k);
+                        snprintf(name, sizeof(name), "%s.%s.%03d", cur, ts, k);
                 if (renameat2(lf->dir_fd, cur, lf->dir_fd, name, RENAME_NOREPLACE) == 0)
                         break;
                 if (errno != EEXIST || k >= 1000) {

@@ -88,7 +88,6 @@ static void stream_close(struct sbx *s, struct log_stream *ls)
         /* The run is over: a last line without newline goes out as P, like conmon. */
         if (ls->partial.len > 0)
                 log_write(ls->s, ls->c, ls->name, true, ls->partial.data, ls->partial.len);
-        log_file_flush(&ls->c->log);
         pfs_buf_free(&ls->partial);
 }
 
