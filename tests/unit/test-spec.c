@@ -168,8 +168,9 @@ static const struct bad bad_manifests[] = {
           INVALID(11, "web") "spec.containers[0].resources.requests: Invalid value: \"2Gi\": must be less than or "
                              "equal to ephemeral-storage limit of 1Gi" },
         { POD "    resources:\n      limits: {ephemeral-storage: -1}\n",
-          INVALID(10, "web") "spec.containers[0].resources.limits[ephemeral-storage]: Invalid value: \"-1\": must "
-                             "be greater than or equal to 0" },
+          INVALID(10, "web") "[spec.containers[0].resources.limits[ephemeral-storage]: Invalid value: \"-1\": must "
+                             "be greater than or equal to 0, spec.containers[0].resources.requests[ephemeral-storage]: "
+                             "Invalid value: \"-1\": must be greater than or equal to 0]" },
         { POD "    resources:\n      requests:\n        hugepages-2Mi: 0\n",
           INVALID(11, "web") "spec.containers[0].resources.requests[hugepages-2Mi]: Forbidden: not supported by "
                              "podfs yet" },
