@@ -119,10 +119,12 @@ struct sbx {
         char *pod_ref;          /* "web_default(UID)" as kubelet prints pods */
         char starttime[32];     /* our /proc/self/stat field 22 */
         struct sbx_watch sig_w, ino_w, grace_w, pause_w, deadline_w;
+        struct sbx_watch storage_w;     /* storage.c: periodic usage check, only with a limit */
         bool started;           /* startup complete: containers may be judged */
         bool terminating;       /* termination began: no more starts */
         bool deletion;          /* ... because deletion was requested (meta) */
-        bool deadline_exceeded; /* ... because activeDeadlineSeconds passed */
+        bool failed;            /* ... because kubelet fails the pod (activeDeadlineSeconds, eviction) */
+        bool skip_pre_stop;     /* eviction: no preStop hooks (kubelet's grace override 0) */
         int64_t grace_deadline; /* monotonic ns; 0 = none */
         bool grace_expired;
         bool finishing;         /* waiting for the pause process before finishing */
@@ -179,6 +181,14 @@ void term_meta_changed(struct sbx *s);
 void term_check_done(struct sbx *s);
 void term_grace_at_least(struct sbx *s, int64_t left_ns); /* extend the grace so left_ns remain */
 void term_deadline_arm(struct sbx *s);  /* activeDeadlineSeconds, counted from status.startTime */
+/* The pod fails with this status reason/message (phase Failed, never
+ * restarted); its containers stop with grace_seconds. No-op when terminating. */
+void term_fail(struct sbx *s, const char *reason, const char *message, int64_t grace_seconds);
+
+/* storage.c: ephemeral-storage limits and emptyDir sizeLimits, checked every
+ * 10 s (kubelet's housekeeping) only in a pod that sets one; over a limit the
+ * pod is evicted with kubelet's reason and message. */
+void storage_check_arm(struct sbx *s);
 
 /* health.c: probes and lifecycle hooks of one container */
 void health_ctr_init(struct sbx *s, struct ctr *c);
