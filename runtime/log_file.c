@@ -96,6 +96,10 @@ static void log_dir_scan(struct log_file *lf)
                 int run = log_name_run(de->d_name, &rotated);
                 struct stat st;
 
+                if (run < 0 && de->d_name[0] == '.' && strstr(de->d_name, ".log.new")) {
+                        unlinkat(lf->dir_fd, de->d_name, 0);   /* a rotation cut short */
+                        continue;
+                }
                 if (run < 0 || (run == lf->run - 1 && !rotated) || (run == lf->run && !rotated))
                         continue;
                 if (run != lf->run) {
@@ -152,17 +156,20 @@ int log_file_open(struct sbx *s, struct ctr *c, int run, struct pfs_error *err)
         return current_open(lf, err);
 }
 
-/* rename <run>.log to <run>.log.<time> (a later rotation within the same
- * second gets .001, .002, ...: names sort by age), then a fresh <run>.log. A reader holding the old
- * file keeps it; the daemon sees a new inode and starts over there. */
+/* <run>.log becomes <run>.log.<time> (a later rotation within the same
+ * second gets .001, .002, ...: names sort by age) and a fresh <run>.log takes
+ * its place in one rename, so the name always exists for readers: link the
+ * current file to its rotated name, create the new one beside, rename it over.
+ * A reader holding the old file keeps it; the daemon sees a new inode. */
 static int rotate(struct sbx *s, struct log_file *lf)
 {
-        char cur[32], ts[32], name[128];
-        struct pfs_error err = {0};
+        char cur[32], tmp[40], ts[32], name[128];
         time_t now = time(NULL);
         struct tm tm;
+        int fd;
 
         snprintf(cur, sizeof(cur), "%d.log", lf->run);
+        snprintf(tmp, sizeof(tmp), ".%d.log.new", lf->run);
         gmtime_r(&now, &tm);
         strftime(ts, sizeof(ts), "%Y%m%d-%H%M%S", &tm);
         for (int k = 0;; k++) {
@@ -170,19 +177,31 @@ static int rotate(struct sbx *s, struct log_file *lf)
                         snprintf(name, sizeof(name), "%s.%s", cur, ts);
                 else
                         snprintf(name, sizeof(name), "%s.%s.%03d", cur, ts, k);
-                if (renameat2(lf->dir_fd, cur, lf->dir_fd, name, RENAME_NOREPLACE) == 0)
+                if (linkat(lf->dir_fd, cur, lf->dir_fd, name, 0) == 0)
                         break;
-                if (errno != EEXIST || k >= 1000) {
-                        pfs_log(LOG_WARNING, "rotate log '%s': %m", cur);
+                if (errno != EEXIST || k >= 999) {
+                        pfs_log(LOG_WARNING, "rotate log '%s': link: %m", cur);
                         return -errno;
                 }
         }
+        unlinkat(lf->dir_fd, tmp, 0);
+        fd = openat(lf->dir_fd, tmp, O_WRONLY | O_CREAT | O_EXCL | O_APPEND | O_CLOEXEC | O_NOFOLLOW, 0640);
+        if (fd < 0 || renameat(lf->dir_fd, tmp, lf->dir_fd, cur) < 0) {
+                int r = -errno;
+
+                pfs_log(LOG_WARNING, "rotate log '%s': new file: %m", cur);
+                if (fd >= 0) {
+                        close(fd);
+                        unlinkat(lf->dir_fd, tmp, 0);
+                }
+                unlinkat(lf->dir_fd, name, 0);  /* keep writing the current file */
+                return r;
+        }
+        close(lf->fd);
+        lf->fd = fd;
+        lf->size = 0;
         rotated_push(lf, xstrdup(name));
         rotated_prune(s, lf);
-        if (current_open(lf, &err) < 0) {
-                pfs_log(LOG_WARNING, "rotate log: %s", err.msg);
-                return err.code ? -err.code : -EIO;
-        }
         return 0;
 }
 

@@ -56,12 +56,19 @@ static void stream_emit_lines(struct log_stream *ls)
         }
 }
 
-/* Read what the pipe holds now; returns true at EOF or on error. */
-static bool stream_read(struct log_stream *ls)
+/* Read what the pipe holds now, a bounded amount per wake-up: a writer that
+ * never pauses (`yes`) must not keep the loop from timers, signals and
+ * deletion (epoll is level-triggered: the rest comes next round). Returns
+ * true at EOF or on error. */
+static bool stream_read(struct log_stream *ls, int max_chunks)
 {
         char chunk[65536];
 
-        for (;;) {
+        for (int i = 0;; i++) {
+                if (i == max_chunks) {
+                        log_file_flush(&ls->c->log);
+                        return false;
+                }
                 ssize_t n = read(ls->w.fd, chunk, sizeof(chunk));
 
                 if (n < 0 && errno == EINTR)
@@ -82,7 +89,7 @@ static bool stream_read(struct log_stream *ls)
 static void stream_close(struct sbx *s, struct log_stream *ls)
 {
         if (ls->w.fd >= 0) {
-                stream_read(ls);
+                stream_read(ls, 64);   /* the run is over: what the pipe holds (bounded) */
                 sbx_watch_remove(s, &ls->w);
         }
         /* The run is over: a last line without newline goes out as P, like conmon. */
@@ -97,7 +104,7 @@ static void on_log_readable(struct sbx *s, struct sbx_watch *w, uint32_t events)
 
         /* EOF only means the writers are gone; the partial line is flushed
          * when the run ends (logs_drain_close), so the order of records holds. */
-        if (stream_read(ls))
+        if (stream_read(ls, 16))
                 sbx_watch_remove(s, &ls->w);
 }
 
