@@ -84,7 +84,7 @@ static void log_dir_scan(struct log_file *lf)
         size_t n = 0;
         struct dirent *de;
         DIR *d;
-        int fd = dup(lf->dir_fd);
+        int fd = openat(lf->dir_fd, ".", O_RDONLY | O_DIRECTORY | O_CLOEXEC); /* own offset, unlike dup */
 
         if (fd < 0 || !(d = fdopendir(fd))) {
                 if (fd >= 0)
@@ -156,6 +156,24 @@ int log_file_open(struct sbx *s, struct ctr *c, int run, struct pfs_error *err)
         return current_open(lf, err);
 }
 
+/* The first suffix free for a rotation at ts: after the newest rotated file's
+ * when that one has the same time (pruning may free older names: never reuse
+ * them, names must keep sorting by age). */
+static int next_suffix(const struct log_file *lf, const char *cur, const char *ts)
+{
+        const char *last;
+        size_t n = strlen(cur), m = strlen(ts);
+
+        if (lf->n_rotated == 0)
+                return 0;
+        last = lf->rotated[lf->n_rotated - 1];
+        if (strncmp(last, cur, n) || last[n] != '.' || strncmp(last + n + 1, ts, m))
+                return 0;
+        if (last[n + 1 + m] == '\0')
+                return 1;
+        return last[n + 1 + m] == '.' ? atoi(last + n + 2 + m) + 1 : 0;
+}
+
 /* <run>.log becomes <run>.log.<time> (a later rotation within the same
  * second gets .001, .002, ...: names sort by age) and a fresh <run>.log takes
  * its place in one rename, so the name always exists for readers: link the
@@ -172,7 +190,7 @@ static int rotate(struct sbx *s, struct log_file *lf)
         snprintf(tmp, sizeof(tmp), ".%d.log.new", lf->run);
         gmtime_r(&now, &tm);
         strftime(ts, sizeof(ts), "%Y%m%d-%H%M%S", &tm);
-        for (int k = 0;; k++) {
+        for (int k = next_suffix(lf, cur, ts);; k++) {
                 if (k == 0)
                         snprintf(name, sizeof(name), "%s.%s", cur, ts);
                 else

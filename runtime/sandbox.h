@@ -189,6 +189,9 @@ void term_fail(struct sbx *s, const char *reason, const char *message, int64_t g
  * 10 s (kubelet's housekeeping) only in a pod that sets one; over a limit the
  * pod is evicted with kubelet's reason and message. */
 void storage_check_arm(struct sbx *s);
+/* resource.Quantity's String() of bytes in the format of quantity q ("10Mi",
+ * "10M", "1e7"), as kubelet's messages print limits. Caller frees. */
+char *storage_quantity_string(const char *q, uint64_t bytes);
 
 /* health.c: probes and lifecycle hooks of one container */
 void health_ctr_init(struct sbx *s, struct ctr *c);

@@ -82,7 +82,7 @@ static uint64_t du_at(int dirfd, const char *path, size_t *budget)
 
 /* resource.Quantity's canonical String() of bytes, in the format of the
  * quantity q it came from (BinarySI "10Mi", DecimalSI "10M", DecimalExponent "1e7"). */
-static char *quantity_string(const char *q, uint64_t bytes)
+char *storage_quantity_string(const char *q, uint64_t bytes)
 {
         static const char *const bin[] = { "", "Ki", "Mi", "Gi", "Ti", "Pi", "Ei" };
         static const char *const dec[] = { "", "k", "M", "G", "T", "P", "E" };
@@ -191,7 +191,7 @@ static char *storage_verdict(struct sbx *s, int vfd, size_t *budget)
                 if (!memory)
                         total += v;     /* a tmpfs is memory, not ephemeral storage */
                 if (limit_bytes(vol->size_limit, &lim) && v > lim) {
-                        _cleanup_free_ char *q = quantity_string(vol->size_limit, lim);
+                        _cleanup_free_ char *q = storage_quantity_string(vol->size_limit, lim);
 
                         return xasprintf(EMPTY_DIR_MSG, vol->name, q);
                 }
@@ -202,7 +202,7 @@ static char *storage_verdict(struct sbx *s, int vfd, size_t *budget)
                 total += used[i];
         }
         if (pod_limit(s->spec, &lim, &fmt) && total > lim) {
-                _cleanup_free_ char *q = quantity_string(fmt, lim);
+                _cleanup_free_ char *q = storage_quantity_string(fmt, lim);
 
                 return xasprintf(POD_MSG, q);
         }
@@ -213,7 +213,7 @@ static char *storage_verdict(struct sbx *s, int vfd, size_t *budget)
                 if (s->ctrs[i].is_init || !limit_bytes(q, &lim) || used[i] <= lim)
                         continue;
                 {
-                        _cleanup_free_ char *qs = quantity_string(q, lim);
+                        _cleanup_free_ char *qs = storage_quantity_string(q, lim);
 
                         return xasprintf(CONTAINER_MSG, s->ctrs[i].name, qs);
                 }
