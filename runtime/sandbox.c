@@ -239,7 +239,7 @@ static void sandbox_free(struct sbx *s)
         sbx_watch_remove(s, &s->grace_w);
         sbx_watch_remove(s, &s->pause_w);
         sbx_watch_remove(s, &s->deadline_w);
-        sbx_watch_remove(s, &s->storage_w);
+        storage_free(s);
         if (s->cg)
                 pod_cgroup_free(s->cg);
         pod_status_free(s->status);
@@ -296,7 +296,7 @@ static int sandbox_child(const char *state_dir, const char *uid, const struct sb
         int r;
 
         block_signals_early();
-        s.sig_w.fd = s.ino_w.fd = s.grace_w.fd = s.pause_w.fd = s.deadline_w.fd = s.storage_w.fd = -1;
+        s.sig_w.fd = s.ino_w.fd = s.grace_w.fd = s.pause_w.fd = s.deadline_w.fd = -1;
         s.ns.pause_pidfd = -1;
         r = sandbox_start(&s, state_dir, uid, &err);
         if (r == -EBUSY) {

@@ -119,7 +119,7 @@ struct sbx {
         char *pod_ref;          /* "web_default(UID)" as kubelet prints pods */
         char starttime[32];     /* our /proc/self/stat field 22 */
         struct sbx_watch sig_w, ino_w, grace_w, pause_w, deadline_w;
-        struct sbx_watch storage_w;     /* storage.c: periodic usage check, only with a limit */
+        struct storage *storage;        /* storage.c: periodic usage check, only with a limit */
         bool started;           /* startup complete: containers may be judged */
         bool terminating;       /* termination began: no more starts */
         bool deletion;          /* ... because deletion was requested (meta) */
@@ -186,9 +186,13 @@ void term_deadline_arm(struct sbx *s);  /* activeDeadlineSeconds, counted from s
 void term_fail(struct sbx *s, const char *reason, const char *message, int64_t grace_seconds);
 
 /* storage.c: ephemeral-storage limits and emptyDir sizeLimits, checked every
- * 10 s (kubelet's housekeeping) only in a pod that sets one; over a limit the
- * pod is evicted with kubelet's reason and message. */
+ * 10 s (kubelet's housekeeping) only in a pod that sets one, by a child
+ * process that measures and reports; over a limit the pod is evicted with
+ * kubelet's reason and message. storage_stop ends the checks (termination),
+ * storage_free releases what storage_check_arm made. */
 void storage_check_arm(struct sbx *s);
+void storage_stop(struct sbx *s);
+void storage_free(struct sbx *s);
 /* resource.Quantity's String() of bytes in the format of quantity q ("10Mi",
  * "10M", "1e7"), as kubelet's messages print limits. Caller frees. */
 char *storage_quantity_string(const char *q, uint64_t bytes);

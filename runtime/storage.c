@@ -4,80 +4,91 @@
  * emptyDirs against the sum of the containers' limits; an emptyDir against its
  * sizeLimit. The filesystem under the state dir has no usable project quotas
  * in general, so usage is measured as du does (allocated blocks), every 10 s
- * (kubelet's housekeeping period), by a walk bounded in entries and depth, and
- * only in a pod that sets a limit: other pods cost nothing. Over a limit the
- * pod is evicted: phase Failed, reason Evicted, kubelet's message and event. */
+ * (kubelet's housekeeping period), and only in a pod that sets a limit: other
+ * pods cost nothing. The walk runs in a short-lived child (niced, bounded in
+ * entries, deep trees followed with its own fd limit), so a hostile tree never
+ * stalls the sandbox's loop; the child writes one number per measured tree
+ * into a pipe. Over a limit the pod is evicted: phase Failed, reason Evicted,
+ * kubelet's message and event. */
 #include <dirent.h>
 #include <errno.h>
 #include <fcntl.h>
 #include <stdio.h>
 #include <string.h>
+#include <signal.h>
+#include <sys/epoll.h>
+#include <sys/prctl.h>
+#include <sys/resource.h>
 #include <sys/stat.h>
 #include "sandbox.h"
 
 #define STORAGE_PERIOD_NS (10LL * 1000000000LL)
-#define STORAGE_WALK_MAX_ENTRIES 200000  /* per check, over all trees: a bounded pause of the loop */
-#define STORAGE_WALK_MAX_DEPTH 128       /* one open directory per level */
+#define STORAGE_WALK_MAX_ENTRIES 1000000 /* per check, over all trees: bounded work for the child */
+#define STORAGE_WALK_NOFILE 131072       /* the child's fd limit: one open directory per level */
+
+struct storage {
+        struct sbx_watch timer_w;
+        struct sbx_watch pipe_w;        /* the walker's report, -1 when none runs */
+        struct pfs_buf report;
+};
 
 /* kubelet's eviction messages (pkg/kubelet/eviction/helpers.go) */
 #define EMPTY_DIR_MSG "Usage of EmptyDir volume \"%s\" exceeds the limit \"%s\". "
 #define POD_MSG "Pod ephemeral local storage usage exceeds the total limit of containers %s. "
 #define CONTAINER_MSG "Container %s exceeded its local ephemeral storage limit \"%s\". "
 
-struct du_walk {
+/* Allocated bytes of the tree at atfd/path (0 when missing), on its
+ * filesystem only, symlinks not followed; depth-first with one open directory
+ * per level (no recursion: trees may be 60,000 levels deep). Past the entry
+ * budget, or past the fd limit in depth, the rest is not counted. */
+static uint64_t du_at(int atfd, const char *path, size_t *budget, size_t max_depth)
+{
+        _cleanup_free_ DIR **stack = xcalloc(1, sizeof(*stack));
+        size_t depth = 1, cap = 1;
         uint64_t bytes;
-        size_t entries;         /* left over all walks of one check */
-        dev_t dev;
-};
-
-/* Allocated bytes below the directory dfd (consumed), on its filesystem only,
- * symlinks not followed. Past the budget or the depth the rest is not counted. */
-static void du_dir(int dfd, struct du_walk *w, int depth)
-{
-        DIR *d = fdopendir(dfd);
-        struct dirent *de;
-
-        if (!d) {
-                close(dfd);
-                return;
-        }
-        while (w->entries > 0 && (de = readdir(d))) {
-                struct stat st;
-                int fd;
-
-                if (!strcmp(de->d_name, ".") || !strcmp(de->d_name, ".."))
-                        continue;
-                w->entries--;
-                if (fstatat(dirfd(d), de->d_name, &st, AT_SYMLINK_NOFOLLOW) < 0)
-                        continue;
-                w->bytes += (uint64_t)st.st_blocks * 512;
-                if (!S_ISDIR(st.st_mode) || st.st_dev != w->dev || depth >= STORAGE_WALK_MAX_DEPTH)
-                        continue;
-                fd = openat(dirfd(d), de->d_name, O_RDONLY | O_DIRECTORY | O_NOFOLLOW | O_CLOEXEC);
-                if (fd >= 0)
-                        du_dir(fd, w, depth + 1);
-        }
-        closedir(d);
-}
-
-/* du of dirfd/path (0 when it does not exist); budget shared by the caller. */
-static uint64_t du_at(int dirfd, const char *path, size_t *budget)
-{
-        struct du_walk w = { .entries = *budget };
         struct stat st;
-        int fd = openat(dirfd, path, O_RDONLY | O_DIRECTORY | O_NOFOLLOW | O_CLOEXEC);
+        int fd = openat(atfd, path, O_RDONLY | O_DIRECTORY | O_NOFOLLOW | O_CLOEXEC);
+        dev_t dev;
 
         if (fd < 0)
                 return 0;
-        if (fstat(fd, &st) < 0) {
+        if (fstat(fd, &st) < 0 || !(stack[0] = fdopendir(fd))) {
                 close(fd);
                 return 0;
         }
-        w.dev = st.st_dev;
-        w.bytes = (uint64_t)st.st_blocks * 512;
-        du_dir(fd, &w, 0);
-        *budget = w.entries;
-        return w.bytes;
+        dev = st.st_dev;
+        bytes = (uint64_t)st.st_blocks * 512;
+        while (depth > 0) {
+                DIR *d = stack[depth - 1];
+                struct dirent *de = *budget > 0 ? readdir(d) : NULL;
+
+                if (!de) {
+                        closedir(d);
+                        depth--;
+                        continue;
+                }
+                if (!strcmp(de->d_name, ".") || !strcmp(de->d_name, ".."))
+                        continue;
+                (*budget)--;
+                if (fstatat(dirfd(d), de->d_name, &st, AT_SYMLINK_NOFOLLOW) < 0)
+                        continue;
+                bytes += (uint64_t)st.st_blocks * 512;
+                if (!S_ISDIR(st.st_mode) || st.st_dev != dev || depth >= max_depth)
+                        continue;
+                fd = openat(dirfd(d), de->d_name, O_RDONLY | O_DIRECTORY | O_NOFOLLOW | O_CLOEXEC);
+                if (fd < 0)
+                        continue;
+                if (depth == cap) {
+                        cap *= 2;
+                        stack = xrealloc(stack, cap * sizeof(*stack));
+                }
+                if (!(stack[depth] = fdopendir(fd))) {
+                        close(fd);
+                        continue;
+                }
+                depth++;
+        }
+        return bytes;
 }
 
 /* resource.Quantity's canonical String() of bytes, in the format of the
@@ -164,43 +175,87 @@ static void evict(struct sbx *s, const char *msg)
         term_fail(s, "Evicted", msg, 2);
 }
 
-/* Usage of container c: writable layer + its log directory (all its runs). */
-static uint64_t ctr_usage(struct sbx *s, const struct ctr *c, int vfd, size_t *budget)
+/* What the walker measures, in this order: each volume (0 unless emptyDir),
+ * the pod's /etc files, then per container its writable layer and its logs. */
+static size_t report_len(const struct sbx *s)
 {
-        _cleanup_free_ char *upper = xasprintf("%s/%s/upper", POD_OVERLAY_DIR, c->name);
-        _cleanup_free_ char *logs = xasprintf("%s/%s", s->log_dir, c->name);
+        return s->spec->n_volumes + 1 + 2 * s->n_ctrs;
+}
 
-        return du_at(vfd, upper, budget) + du_at(s->state_fd, logs, budget);
+/* The child: measure, write the numbers, exit. Holds nothing of the sandbox's. */
+static void walker_run(struct sbx *s, int wfd)
+{
+        size_t n = report_len(s), k = 0, budget = STORAGE_WALK_MAX_ENTRIES, depth = 1024;
+        _cleanup_free_ uint64_t *u = xcalloc(n, sizeof(*u));
+        _cleanup_free_ char *logs = xasprintf("%s/%s", s->state_dir, s->log_dir);
+        struct rlimit rl = { STORAGE_WALK_NOFILE, STORAGE_WALK_NOFILE };
+        const char *p;
+        size_t left;
+
+        prctl(PR_SET_PDEATHSIG, SIGKILL);
+        if (setrlimit(RLIMIT_NOFILE, &rl) == 0)
+                depth = STORAGE_WALK_NOFILE - 64;
+        if (setpriority(PRIO_PROCESS, 0, 19) < 0)
+                pfs_log(LOG_DEBUG, "storage walker: nice: %m");
+        for (size_t i = 0; i < s->spec->n_volumes; i++, k++) {
+                const struct pod_volume *v = &s->spec->volumes[i];
+                _cleanup_free_ char *path = xasprintf("%s/%s", s->volumes_dir, v->name);
+
+                if (v->kind == POD_VOLUME_EMPTY_DIR)
+                        u[k] = du_at(AT_FDCWD, path, &budget, depth);
+        }
+        {
+                _cleanup_free_ char *etc = xasprintf("%s/%s", s->volumes_dir, POD_ETC_DIR);
+
+                u[k++] = du_at(AT_FDCWD, etc, &budget, depth);
+        }
+        for (size_t i = 0; i < s->n_ctrs; i++) {
+                _cleanup_free_ char *upper = xasprintf("%s/%s/%s/upper", s->volumes_dir, POD_OVERLAY_DIR,
+                                                       s->ctrs[i].name);
+                _cleanup_free_ char *log = xasprintf("%s/%s", logs, s->ctrs[i].name);
+
+                u[k++] = du_at(AT_FDCWD, upper, &budget, depth);
+                u[k++] = du_at(AT_FDCWD, log, &budget, depth);
+        }
+        if (budget == 0)
+                pfs_log(LOG_WARNING, "pod %s: more than %d files: storage usage counted in part", s->pod_ref,
+                        STORAGE_WALK_MAX_ENTRIES);
+        for (p = (const char *)u, left = n * sizeof(*u); left > 0;) {
+                ssize_t w = write(wfd, p, left);
+
+                if (w < 0 && errno == EINTR)
+                        continue;
+                if (w <= 0)
+                        _exit(1);
+                p += w;
+                left -= (size_t)w;
+        }
+        _exit(0);
 }
 
 /* kubelet's localStorageEviction for one pod, in its order: emptyDir limits,
- * then the pod's total, then each container. Returns the message or NULL. */
-static char *storage_verdict(struct sbx *s, int vfd, size_t *budget)
+ * then the pod's total, then each app container. Returns the message or NULL. */
+static char *storage_verdict(struct sbx *s, const uint64_t *u)
 {
-        _cleanup_free_ uint64_t *used = xcalloc(s->n_ctrs + 1, sizeof(*used));
-        uint64_t total = 0, lim, v;
+        const uint64_t *ctr = u + s->spec->n_volumes + 1;
+        uint64_t total = u[s->spec->n_volumes], lim;    /* kubelet counts etc-hosts too */
         const char *fmt;
 
         for (size_t i = 0; i < s->spec->n_volumes; i++) {
                 const struct pod_volume *vol = &s->spec->volumes[i];
-                bool memory = vol->medium && !strcmp(vol->medium, "Memory");
 
                 if (vol->kind != POD_VOLUME_EMPTY_DIR)
                         continue;
-                v = du_at(vfd, vol->name, budget);
-                if (!memory)
-                        total += v;     /* a tmpfs is memory, not ephemeral storage */
-                if (limit_bytes(vol->size_limit, &lim) && v > lim) {
+                if (strcmp(vol->medium, "Memory"))
+                        total += u[i];  /* a tmpfs is memory, not ephemeral storage */
+                if (limit_bytes(vol->size_limit, &lim) && u[i] > lim) {
                         _cleanup_free_ char *q = storage_quantity_string(vol->size_limit, lim);
 
                         return xasprintf(EMPTY_DIR_MSG, vol->name, q);
                 }
         }
-        total += du_at(vfd, POD_ETC_DIR, budget);       /* kubelet counts etc-hosts too */
-        for (size_t i = 0; i < s->n_ctrs; i++) {
-                used[i] = ctr_usage(s, &s->ctrs[i], vfd, budget);
-                total += used[i];
-        }
+        for (size_t i = 0; i < s->n_ctrs; i++)
+                total += ctr[2 * i] + ctr[2 * i + 1];
         if (pod_limit(s->spec, &lim, &fmt) && total > lim) {
                 _cleanup_free_ char *q = storage_quantity_string(fmt, lim);
 
@@ -208,55 +263,130 @@ static char *storage_verdict(struct sbx *s, int vfd, size_t *budget)
         }
         for (size_t i = 0; i < s->n_ctrs; i++) {
                 const char *q = s->ctrs[i].spec->ephemeral_storage_limit;
+                _cleanup_free_ char *qs = NULL;
 
                 /* kubelet looks at the app containers' limits only */
-                if (s->ctrs[i].is_init || !limit_bytes(q, &lim) || used[i] <= lim)
+                if (s->ctrs[i].is_init || !limit_bytes(q, &lim) || ctr[2 * i] + ctr[2 * i + 1] <= lim)
                         continue;
-                {
-                        _cleanup_free_ char *qs = storage_quantity_string(q, lim);
-
-                        return xasprintf(CONTAINER_MSG, s->ctrs[i].name, qs);
-                }
+                qs = storage_quantity_string(q, lim);
+                return xasprintf(CONTAINER_MSG, s->ctrs[i].name, qs);
         }
         return NULL;
 }
 
-static void on_storage_tick(struct sbx *s, struct sbx_watch *w, uint32_t events)
+static void timer_arm(struct sbx *s);
+
+/* The walker's numbers arrive; at EOF judge them and wait for the next period. */
+static void on_report(struct sbx *s, struct sbx_watch *w, uint32_t events)
+{
+        struct storage *st = s->storage;
+        _cleanup_free_ char *msg = NULL;
+        char buf[4096];
+        ssize_t n;
+
+        while ((n = read(w->fd, buf, sizeof(buf))) > 0)
+                pfs_buf_append(&st->report, buf, (size_t)n);
+        if (n < 0 && (errno == EAGAIN || errno == EINTR))
+                return;
+        sbx_watch_remove(s, w);
+        if (st->report.len == report_len(s) * sizeof(uint64_t) && !s->terminating && !s->done) {
+                _cleanup_free_ uint64_t *u = xmalloc(st->report.len);
+
+                memcpy(u, st->report.data, st->report.len);
+                msg = storage_verdict(s, u);
+        } else if (!s->terminating) {
+                pfs_log(LOG_WARNING, "storage check: the walker reported %zu bytes", st->report.len);
+        }
+        st->report.len = 0;
+        if (msg) {
+                evict(s, msg);
+                return;
+        }
+        timer_arm(s);
+}
+
+static int walker_start(struct sbx *s, struct pfs_error *err)
+{
+        int p[2], r;
+        pid_t pid;
+
+        if (pipe2(p, O_CLOEXEC | O_NONBLOCK) < 0)
+                return pfs_error_set(err, errno, "pipe");
+        pid = fork();
+        if (pid < 0) {
+                r = pfs_error_set(err, errno, "fork");
+                close(p[0]);
+                close(p[1]);
+                return r;
+        }
+        if (pid == 0) {
+                int fl = fcntl(p[1], F_GETFL);
+
+                /* nothing of the sandbox's (its lock, the state dir) stays open in the walker */
+                if (p[1] > 3)
+                        close_range(3, (unsigned)p[1] - 1, 0);
+                close_range((unsigned)p[1] + 1, ~0U, 0);
+                fcntl(p[1], F_SETFL, fl & ~O_NONBLOCK);
+                walker_run(s, p[1]);
+        }
+        close(p[1]);    /* the child is reaped by sup_reap's waitpid(-1) */
+        r = sbx_watch_add(s, &s->storage->pipe_w, p[0], EPOLLIN, on_report, NULL, err);
+        if (r < 0)
+                close(p[0]);
+        return r;
+}
+
+static void on_tick(struct sbx *s, struct sbx_watch *w, uint32_t events)
 {
         struct pfs_error err = {0};
-        _cleanup_close_ int vfd = -1;
-        _cleanup_free_ char *msg = NULL;
-        size_t budget = STORAGE_WALK_MAX_ENTRIES;
         uint64_t ticks;
 
         if (read(w->fd, &ticks, sizeof(ticks)) != (ssize_t)sizeof(ticks))
                 return;
         if (s->done || s->terminating) {
-                sbx_timer_disarm(s, w);
+                storage_stop(s);
                 return;
         }
-        vfd = open(s->volumes_dir, O_RDONLY | O_DIRECTORY | O_CLOEXEC);
-        if (vfd >= 0)
-                msg = storage_verdict(s, vfd, &budget);
-        if (budget == 0)
-                pfs_log(LOG_WARNING, "pod %s: more than %d files: storage usage counted in part", s->pod_ref,
-                        STORAGE_WALK_MAX_ENTRIES);
-        if (msg) {
-                sbx_timer_disarm(s, w);
-                evict(s, msg);
-                return;
+        if (s->storage->pipe_w.fd >= 0)
+                return;         /* the last walk is still running: no pile-up */
+        if (walker_start(s, &err) < 0) {
+                pfs_log(LOG_ERR, "storage check: %s", err.msg);
+                timer_arm(s);
         }
-        if (sbx_timer_arm(s, w, pfs_now_monotonic_ns() + STORAGE_PERIOD_NS, on_storage_tick, NULL, &err) < 0)
+}
+
+static void timer_arm(struct sbx *s)
+{
+        struct pfs_error err = {0};
+
+        if (sbx_timer_arm(s, &s->storage->timer_w, pfs_now_monotonic_ns() + STORAGE_PERIOD_NS, on_tick, NULL,
+                          &err) < 0)
                 pfs_log(LOG_ERR, "storage check: %s", err.msg);
 }
 
 void storage_check_arm(struct sbx *s)
 {
-        struct pfs_error err = {0};
-
-        if (s->done || s->terminating || !pod_has_storage_limit(s->spec))
+        if (s->done || s->terminating || s->storage || !pod_has_storage_limit(s->spec))
                 return;
-        if (sbx_timer_arm(s, &s->storage_w, pfs_now_monotonic_ns() + STORAGE_PERIOD_NS, on_storage_tick, NULL,
-                          &err) < 0)
-                pfs_log(LOG_ERR, "storage check: %s", err.msg);
+        s->storage = xcalloc(1, sizeof(*s->storage));
+        s->storage->timer_w.fd = s->storage->pipe_w.fd = -1;
+        timer_arm(s);
+}
+
+void storage_stop(struct sbx *s)
+{
+        if (!s->storage)
+                return;
+        sbx_timer_disarm(s, &s->storage->timer_w);
+        sbx_watch_remove(s, &s->storage->pipe_w);       /* a walker still running gets EPIPE */
+}
+
+void storage_free(struct sbx *s)
+{
+        if (!s->storage)
+                return;
+        storage_stop(s);
+        pfs_buf_free(&s->storage->report);
+        free(s->storage);
+        s->storage = NULL;
 }

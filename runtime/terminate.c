@@ -133,7 +133,7 @@ static void finish(struct sbx *s)
         }
         sbx_timer_disarm(s, &s->grace_w);
         sbx_timer_disarm(s, &s->deadline_w);
-        sbx_timer_disarm(s, &s->storage_w);
+        storage_stop(s);
         if (s->deletion && !s->failed)
                 s->final_phase = terminal_phase(s);
         s->sandbox_dirty = true;

@@ -4,7 +4,8 @@
 #   dir stays bounded while it runs (before: 1.7 GB in 30 s, one file);
 # - a container writing past resources.limits.ephemeral-storage, and an
 #   emptyDir past its sizeLimit, get the pod evicted as kubelet does it
-#   (Failed, reason Evicted, kubelet's message, a Warning Evicted event);
+#   (Failed, reason Evicted, kubelet's message, a Warning Evicted event),
+#   also when the data sits 300 directories deep;
 # - a pod without limits gets no usage check (no timer in its sandbox);
 # - a medium Memory emptyDir's tmpfs is sized to sizeLimit, else the pod's
 #   memory limit, else node allocatable memory, never half the host's RAM.
@@ -60,6 +61,21 @@ spec:
     resources:
       limits: {ephemeral-storage: 10Mi}
 EOF
+# the same data hidden 300 directories deep is still counted
+cat <<'EOF' | apply_pod default deep || fail "deep: refused: $(cat "$D/.last-error")"
+apiVersion: v1
+kind: Pod
+metadata:
+  name: deep
+spec:
+  terminationGracePeriodSeconds: 30
+  containers:
+  - name: app
+    image: busybox
+    command: ["sh", "-c", "cd /tmp; i=0; while [ $i -lt 300 ]; do mkdir d; cd d; i=$((i+1)); done; dd if=/dev/urandom of=big bs=1M count=12 2>/dev/null; exec sleep 3600"]
+    resources:
+      limits: {ephemeral-storage: 10Mi}
+EOF
 check "fill: pod.json shows the limit and the defaulted request" \
         sh -c "jq -ce '.spec.containers[0].resources' '$D/fill/pod.json' | grep -qx '{\"limits\":{\"ephemeral-storage\":\"10Mi\"},\"requests\":{\"ephemeral-storage\":\"10Mi\"}}'"
 check "fill: Running" wait_for "$D/fill/phase" Running 20
@@ -71,6 +87,9 @@ is "$(status_field default fill message)" \
 check "fill: Warning Evicted event" grep -qE "Warning[[:space:]]+Evicted.*total limit of containers 10Mi" \
         "$D/fill/events"
 check "fill: the container was killed" wait_for "$D/fill/containers/app/state" terminated 10
+check "deep: evicted too" wait_for "$D/deep/phase" Failed 30
+is "$(status_field default deep message)" \
+        "Pod ephemeral local storage usage exceeds the total limit of containers 10Mi. " "deep: status.message"
 check "fill: no DisruptionTarget (kubelet sets none for a local storage eviction)" \
         sh -c "! jq -e '.conditions[] | select(.type == \"DisruptionTarget\")' '$D/fill/status.json' >/dev/null"
 
@@ -189,6 +208,6 @@ total_kb=$(sed -n 's/^MemTotal: *\([0-9]*\) kB/\1/p' /proc/meminfo)
 want=$(((total_kb * 1024 - 100 * MI + 4095) / 4096 * 4))        # tmpfs rounds up to pages
 is "$(tmpfs_kb memnode)" "$want" "Memory emptyDir: no limits -> node allocatable (MemTotal - 100Mi), not half the RAM"
 
-for p in fill two cache modest idle memsized mempod memnode; do rmdir "$D/$p"; done
-for p in fill two cache modest idle memsized mempod memnode; do wait_gone "$D/$p" 40 || fail "$p: not gone"; done
+for p in fill deep two cache modest idle memsized mempod memnode; do rmdir "$D/$p"; done
+for p in fill deep two cache modest idle memsized mempod memnode; do wait_gone "$D/$p" 40 || fail "$p: not gone"; done
 finish
