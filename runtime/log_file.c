@@ -114,7 +114,8 @@ static void log_dir_scan(struct log_file *lf)
                                                   st.st_mtim.tv_sec * 1000000000LL + st.st_mtim.tv_nsec };
         }
         closedir(d);
-        qsort(ents, n, sizeof(*ents), rotated_cmp);
+        if (n > 0)
+                qsort(ents, n, sizeof(*ents), rotated_cmp);
         for (size_t i = 0; i < n; i++)
                 rotated_push(lf, ents[i].name);
         free(ents);
