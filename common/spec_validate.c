@@ -251,10 +251,13 @@ static void validate_volume(struct spec_errs *e, const struct pod_volume *v, con
         } else if (v->medium) {
                 medium = spec_path_key(p, "emptyDir.medium");
                 spec_check_enum(e, medium, v->medium, media, ARRAY_SIZE(media));
-                if (v->size_limit && v->size_limit[0] == '-') {
+                int cmp;
+
+                if (v->size_limit && pod_quantity_cmp(v->size_limit, "0", &cmp) == 0 && cmp < 0) {
                         _cleanup_free_ char *sl = spec_path_key(p, "emptyDir.sizeLimit");
 
-                        spec_err_invalid_str(e, sl, v->size_limit, "must be greater than or equal to 0");
+                        /* the API server's words (validateVolumeSource) */
+                        spec_err_forbidden(e, sl, "SizeLimit field must be a valid resource quantity");
                 }
         }
 }
