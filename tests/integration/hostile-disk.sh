@@ -9,7 +9,7 @@
 # - a pod without limits gets no usage check (no timer in its sandbox);
 # - a medium Memory emptyDir's tmpfs is sized to sizeLimit, else the pod's
 #   memory limit, else node allocatable memory, never half the host's RAM.
-# timeout: 240
+# timeout: 300
 . "$(dirname "$0")/lib.sh"
 podfs_setup
 D=$MNT/default
