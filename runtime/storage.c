@@ -23,7 +23,8 @@
 #include "sandbox.h"
 
 #define STORAGE_PERIOD_NS (10LL * 1000000000LL)
-#define STORAGE_WALK_MAX_ENTRIES 1000000 /* per check, over all trees: bounded work for the child */
+#define STORAGE_WALK_MAX_ENTRIES 1000000 /* per tree and check: bounded work for the child, and
+                                           * one tree full of files cannot hide another */
 #define STORAGE_WALK_NOFILE 131072       /* the child's fd limit: one open directory per level */
 
 struct storage {
@@ -40,9 +41,11 @@ struct storage {
 /* Allocated bytes of the tree at atfd/path (0 when missing), on its
  * filesystem only, symlinks not followed; depth-first with one open directory
  * per level (no recursion: trees may be 60,000 levels deep). Past the entry
- * budget, or past the fd limit in depth, the rest is not counted. */
-static uint64_t du_at(int atfd, const char *path, size_t *budget, size_t max_depth)
+ * budget, or past the fd limit in depth, the rest is not counted (a directory
+ * too big to read through still counts its own blocks). *ret_cut says so. */
+static uint64_t du_at(int atfd, const char *path, size_t max_depth, bool *ret_cut)
 {
+        size_t left = STORAGE_WALK_MAX_ENTRIES;
         _cleanup_free_ DIR **stack = xcalloc(1, sizeof(*stack));
         size_t depth = 1, cap = 1;
         uint64_t bytes;
@@ -60,21 +63,27 @@ static uint64_t du_at(int atfd, const char *path, size_t *budget, size_t max_dep
         bytes = (uint64_t)st.st_blocks * 512;
         while (depth > 0) {
                 DIR *d = stack[depth - 1];
-                struct dirent *de = *budget > 0 ? readdir(d) : NULL;
+                struct dirent *de = left > 0 ? readdir(d) : NULL;
 
                 if (!de) {
+                        if (left == 0)
+                                *ret_cut = true;
                         closedir(d);
                         depth--;
                         continue;
                 }
                 if (!strcmp(de->d_name, ".") || !strcmp(de->d_name, ".."))
                         continue;
-                (*budget)--;
+                left--;
                 if (fstatat(dirfd(d), de->d_name, &st, AT_SYMLINK_NOFOLLOW) < 0)
                         continue;
                 bytes += (uint64_t)st.st_blocks * 512;
-                if (!S_ISDIR(st.st_mode) || st.st_dev != dev || depth >= max_depth)
+                if (!S_ISDIR(st.st_mode) || st.st_dev != dev)
                         continue;
+                if (depth >= max_depth) {
+                        *ret_cut = true;
+                        continue;
+                }
                 fd = openat(dirfd(d), de->d_name, O_RDONLY | O_DIRECTORY | O_NOFOLLOW | O_CLOEXEC);
                 if (fd < 0)
                         continue;
@@ -185,7 +194,8 @@ static size_t report_len(const struct sbx *s)
 /* The child: measure, write the numbers, exit. Holds nothing of the sandbox's. */
 static void walker_run(struct sbx *s, int wfd)
 {
-        size_t n = report_len(s), k = 0, budget = STORAGE_WALK_MAX_ENTRIES, depth = 1024;
+        size_t n = report_len(s), k = 0, depth = 1024;
+        bool cut = false;
         _cleanup_free_ uint64_t *u = xcalloc(n, sizeof(*u));
         _cleanup_free_ char *logs = xasprintf("%s/%s", s->state_dir, s->log_dir);
         struct rlimit rl = { STORAGE_WALK_NOFILE, STORAGE_WALK_NOFILE };
@@ -202,24 +212,24 @@ static void walker_run(struct sbx *s, int wfd)
                 _cleanup_free_ char *path = xasprintf("%s/%s", s->volumes_dir, v->name);
 
                 if (v->kind == POD_VOLUME_EMPTY_DIR)
-                        u[k] = du_at(AT_FDCWD, path, &budget, depth);
+                        u[k] = du_at(AT_FDCWD, path, depth, &cut);
         }
         {
                 _cleanup_free_ char *etc = xasprintf("%s/%s", s->volumes_dir, POD_ETC_DIR);
 
-                u[k++] = du_at(AT_FDCWD, etc, &budget, depth);
+                u[k++] = du_at(AT_FDCWD, etc, depth, &cut);
         }
         for (size_t i = 0; i < s->n_ctrs; i++) {
                 _cleanup_free_ char *upper = xasprintf("%s/%s/%s/upper", s->volumes_dir, POD_OVERLAY_DIR,
                                                        s->ctrs[i].name);
                 _cleanup_free_ char *log = xasprintf("%s/%s", logs, s->ctrs[i].name);
 
-                u[k++] = du_at(AT_FDCWD, upper, &budget, depth);
-                u[k++] = du_at(AT_FDCWD, log, &budget, depth);
+                u[k++] = du_at(AT_FDCWD, upper, depth, &cut);
+                u[k++] = du_at(AT_FDCWD, log, depth, &cut);
         }
-        if (budget == 0)
-                pfs_log(LOG_WARNING, "pod %s: more than %d files: storage usage counted in part", s->pod_ref,
-                        STORAGE_WALK_MAX_ENTRIES);
+        if (cut)
+                pfs_log(LOG_WARNING, "pod %s: a tree of more than %d files: storage usage counted in part",
+                        s->pod_ref, STORAGE_WALK_MAX_ENTRIES);
         for (p = (const char *)u, left = n * sizeof(*u); left > 0;) {
                 ssize_t w = write(wfd, p, left);
 
