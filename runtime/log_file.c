@@ -28,10 +28,10 @@ static void rotated_push(struct log_file *lf, char *name)
         lf->rotated[lf->n_rotated++] = name;
 }
 
-/* Keep at most MaxFiles - 1 rotated files beside the current one, as kubelet. */
-static void rotated_prune(struct sbx *s, struct log_file *lf)
+/* Keep at most keep rotated files, the newest. */
+static void rotated_prune(struct log_file *lf, size_t keep)
 {
-        size_t keep = (size_t)s->cfg.log_max_files - 1, drop;
+        size_t drop;
 
         if (lf->n_rotated <= keep)
                 return;
@@ -153,7 +153,7 @@ int log_file_open(struct sbx *s, struct ctr *c, int run, struct pfs_error *err)
                 return pfs_error_set(err, errno, "open log directory '%s'", dir);
         lf->run = run;
         log_dir_scan(lf);
-        rotated_prune(s, lf);
+        rotated_prune(lf, (size_t)s->cfg.log_max_files - 1);
         return current_open(lf, err);
 }
 
@@ -187,6 +187,8 @@ static int rotate(struct sbx *s, struct log_file *lf)
         struct tm tm;
         int fd;
 
+        /* kubelet's removeExcessLogs first: MaxFiles - 2 rotated + the one made now + the current */
+        rotated_prune(lf, (size_t)s->cfg.log_max_files - 2);
         snprintf(cur, sizeof(cur), "%d.log", lf->run);
         snprintf(tmp, sizeof(tmp), ".%d.log.new", lf->run);
         gmtime_r(&now, &tm);
@@ -220,7 +222,6 @@ static int rotate(struct sbx *s, struct log_file *lf)
         lf->fd = fd;
         lf->size = 0;
         rotated_push(lf, xstrdup(name));
-        rotated_prune(s, lf);
         return 0;
 }
 

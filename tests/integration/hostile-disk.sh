@@ -16,7 +16,8 @@ D=$MNT/default
 MI=$((1024 * 1024))
 
 logdir() { echo "$STATE/logs/$1_$2_$(pod_uid "$1" "$2")/$3"; }
-nfiles() { find "$1" -maxdepth 1 -type f | wc -l; }
+# log files (a rotation's new file is a hidden .N.log.new for an instant)
+nfiles() { find "$1" -maxdepth 1 -type f -name '[0-9]*' | wc -l; }
 has_files() { [ "$(nfiles "$1")" -ge "$2" ]; }
 dir_bytes() { du -s -B1 "$1" | cut -f1; }
 sandbox_pid() { sed -n 's/^pid=//p' "$STATE/pods/$(pod_uid "$1" "$2")/sandbox"; }
