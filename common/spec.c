@@ -77,6 +77,8 @@ static void container_free(struct pod_container *c)
         free(c->memory_limit);
         free(c->cpu_request);
         free(c->memory_request);
+        free(c->ephemeral_storage_limit);
+        free(c->ephemeral_storage_request);
 }
 
 void pod_spec_free(struct pod_spec *s)

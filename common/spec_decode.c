@@ -488,10 +488,10 @@ static const struct field resources_fields[] = {
         { "limits", FLD_OK }, { "requests", FLD_OK }, { "claims", FLD_UNSUPPORTED },
 };
 
-/* limits or requests: cpu and memory; any other resource (ephemeral-storage,
- * hugepages-*, extended resources) is refused, even at 0. */
+/* limits or requests: cpu, memory and ephemeral-storage; any other resource
+ * (hugepages-*, extended resources) is refused, even at 0. */
 static void decode_resource_list(struct spec_errs *e, const struct yval *res, const char *key, const char *path,
-                                 char **ret_cpu, char **ret_memory)
+                                 char **ret_cpu, char **ret_memory, char **ret_storage)
 {
         const struct yval *v = get_map(e, res, key, path);
         _cleanup_free_ char *p = spec_path_key(path, key);
@@ -502,13 +502,14 @@ static void decode_resource_list(struct spec_errs *e, const struct yval *res, co
                 const char *name = v->map.m[i].key;
                 _cleanup_free_ char *kp = NULL;
 
-                if (!strcmp(name, "cpu") || !strcmp(name, "memory"))
+                if (!strcmp(name, "cpu") || !strcmp(name, "memory") || !strcmp(name, "ephemeral-storage"))
                         continue;
                 kp = xasprintf("%s[%s]", p, name);
                 spec_err_forbidden(e, kp, "not supported by podfs yet");
         }
         *ret_cpu = decode_quantity(e, v, "cpu", p);
         *ret_memory = decode_quantity(e, v, "memory", p);
+        *ret_storage = decode_quantity(e, v, "ephemeral-storage", p);
 }
 
 static void decode_resources(struct spec_errs *e, const struct yval *ctr, const char *path, struct pod_container *c)
@@ -519,8 +520,9 @@ static void decode_resources(struct spec_errs *e, const struct yval *ctr, const 
         if (!v)
                 return;
         check_fields(e, v, p, resources_fields, ARRAY_SIZE(resources_fields));
-        decode_resource_list(e, v, "limits", p, &c->cpu_limit, &c->memory_limit);
-        decode_resource_list(e, v, "requests", p, &c->cpu_request, &c->memory_request);
+        decode_resource_list(e, v, "limits", p, &c->cpu_limit, &c->memory_limit, &c->ephemeral_storage_limit);
+        decode_resource_list(e, v, "requests", p, &c->cpu_request, &c->memory_request,
+                             &c->ephemeral_storage_request);
 }
 
 static const struct field container_fields[] = {

@@ -251,10 +251,13 @@ static void validate_volume(struct spec_errs *e, const struct pod_volume *v, con
         } else if (v->medium) {
                 medium = spec_path_key(p, "emptyDir.medium");
                 spec_check_enum(e, medium, v->medium, media, ARRAY_SIZE(media));
-                if (v->size_limit && v->size_limit[0] == '-') {
+                int cmp;
+
+                if (v->size_limit && pod_quantity_cmp(v->size_limit, "0", &cmp) == 0 && cmp < 0) {
                         _cleanup_free_ char *sl = spec_path_key(p, "emptyDir.sizeLimit");
 
-                        spec_err_invalid_str(e, sl, v->size_limit, "must be greater than or equal to 0");
+                        /* the API server's words (validateVolumeSource) */
+                        spec_err_forbidden(e, sl, "SizeLimit field must be a valid resource quantity");
                 }
         }
 }
@@ -547,14 +550,15 @@ static bool validate_quantity(struct spec_errs *e, const char *lp, const char *n
         return true;
 }
 
-/* ValidateResourceRequirements for cpu and memory: a request at most its limit. */
+/* ValidateResourceRequirements for cpu, memory, ephemeral-storage: a request at most its limit. */
 static void validate_resources(struct spec_errs *e, const struct pod_container *c, const char *p)
 {
-        const char *const names[2] = { "cpu", "memory" };
-        const char *lim[2] = { c->cpu_limit, c->memory_limit }, *req[2] = { c->cpu_request, c->memory_request };
+        const char *const names[3] = { "cpu", "memory", "ephemeral-storage" };
+        const char *lim[3] = { c->cpu_limit, c->memory_limit, c->ephemeral_storage_limit };
+        const char *req[3] = { c->cpu_request, c->memory_request, c->ephemeral_storage_request };
         _cleanup_free_ char *lp = xasprintf("%s.resources.limits", p), *rp = xasprintf("%s.resources.requests", p);
 
-        for (int i = 0; i < 2; i++) {
+        for (int i = 0; i < 3; i++) {
                 bool lim_ok = validate_quantity(e, lp, names[i], lim[i]);
                 bool req_ok = validate_quantity(e, rp, names[i], req[i]);
                 _cleanup_free_ char *why = NULL;

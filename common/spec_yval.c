@@ -79,6 +79,8 @@ static void container_defaults(struct pod_container *c)
                 c->cpu_request = xstrdup(c->cpu_limit);
         if (!c->memory_request && c->memory_limit)
                 c->memory_request = xstrdup(c->memory_limit);
+        if (!c->ephemeral_storage_request && c->ephemeral_storage_limit)
+                c->ephemeral_storage_request = xstrdup(c->ephemeral_storage_limit);
 }
 
 void spec_apply_defaults(struct pod_spec *s)
@@ -266,21 +268,23 @@ static void hooks_and_probes_to_yval(const struct pod_container *c, struct yval 
 }
 
 /* Field order of the Go Container type, omitempty as the API server does. */
-/* {limits: {cpu, memory}, requests: {...}}, keys sorted as the API server writes maps. */
+/* {limits: {cpu, ephemeral-storage, memory}, requests: {...}}, keys sorted as the API server writes maps. */
 static struct yval *resources_to_yval(const struct pod_container *c)
 {
-        const char *const q[2][2] = { { c->cpu_limit, c->memory_limit }, { c->cpu_request, c->memory_request } };
+        const char *const q[2][3] = { { c->cpu_limit, c->ephemeral_storage_limit, c->memory_limit },
+                                      { c->cpu_request, c->ephemeral_storage_request, c->memory_request } };
         const char *const keys[2] = { "limits", "requests" };
         struct yval *y = yval_new_map();
 
         for (int i = 0; i < 2; i++) {
                 struct yval *m;
 
-                if (!q[i][0] && !q[i][1])
+                if (!q[i][0] && !q[i][1] && !q[i][2])
                         continue;
                 m = yval_map_set(y, keys[i], yval_new_map());
                 map_set_str_opt(m, "cpu", q[i][0]);
-                map_set_str_opt(m, "memory", q[i][1]);
+                map_set_str_opt(m, "ephemeral-storage", q[i][1]);
+                map_set_str_opt(m, "memory", q[i][2]);
         }
         return y;
 }

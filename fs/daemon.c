@@ -122,8 +122,8 @@ int podfs_daemon_run(const struct podfs_options *o)
         quota_malloc_setup();
         fuse_set_log_func(fuse_log_to_pfs);
         fs.mountpoint = (char *)o->mountpoint;
+        fs.sandbox = o->sandbox;
         fs.state_dir = xstrdup(o->state_dir ? o->state_dir : PFS_STATE_DIR_DEFAULT);
-        snprintf(fs.pod_pids_limit, sizeof(fs.pod_pids_limit), "%lld", (long long)o->pod_pids_limit);
         if (state_open(&fs, &err) < 0) {
                 pfs_log(LOG_ERR, "%s", err.msg);
                 free(fs.state_dir);

@@ -9,6 +9,7 @@
 #include <stdint.h>
 #include <sys/stat.h>
 #include "pfs/error.h"
+#include "pfs/sandbox_config.h"
 #include "pfs/strindex.h"
 #include "pfs/util.h"
 
@@ -24,7 +25,7 @@ struct podfs_options {
         const char *mountpoint;         /* absolute */
         const char *fuse_options;       /* extra -o options or NULL */
         bool foreground, debug;
-        int64_t pod_pids_limit;         /* --pod-pids-limit: -1 = none */
+        struct pfs_sandbox_config sandbox;      /* --pod-pids-limit, --container-log-max-* */
 };
 /* Mount, serve until unmounted or signalled; returns the exit status. */
 int podfs_daemon_run(const struct podfs_options *o);
@@ -53,11 +54,11 @@ struct podfs {
         struct log_watch *log_watches;  /* logs.c */
         char hostname[256];
         pid_t req_pid;                  /* the caller of the request being handled */
-        char pod_pids_limit[24];        /* passed to every sandbox as --pod-pids-limit */
         uid_t req_uid;                  /* ... and its fsuid/fsgid */
         gid_t req_gid;
         struct mem_quota *quotas;       /* write buffers held per user (quota.c) */
         size_t mem_total;               /* bytes of write buffers held, all users */
+        struct pfs_sandbox_config sandbox;      /* passed to every sandbox on its command line */
 };
 
 int podfs_loop_init(struct podfs *fs, struct pfs_error *err);

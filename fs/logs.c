@@ -1,4 +1,7 @@
 /* logs/<c> and logs/<c>.previous: the CRI log files shown as plain text,
+ * the current file of the run only, as `kubectl logs` shows it (the sandbox
+ * rotates <run>.log; a new inode restarts the index, and tail -f, seeing the
+ * size drop, reads the new file from its start),
  * converted incrementally (an index of (raw, plain) offsets per log node, so
  * no read or stat re-scans a big log), and poll() woken by inotify on the
  * container's log dir. */

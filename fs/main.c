@@ -6,6 +6,7 @@
 #include <stdlib.h>
 #include <string.h>
 #include "fs.h"
+#include "pfs/status.h"
 #include "pfs/store.h"
 
 static void usage(FILE *f)
@@ -25,6 +26,12 @@ static void usage(FILE *f)
                 "  --pod-pids-limit N  pids.max of every pod's cgroup: a fork bomb stays in\n"
                 "                    its pod (kubelet's podPidsLimit; default %d, -1 = no\n"
                 "                    limit)\n"
+                "  --container-log-max-size QUANTITY\n"
+                "                    rotate a container's log file past this size, as\n"
+                "                    kubelet's containerLogMaxSize (default 10Mi)\n"
+                "  --container-log-max-files N\n"
+                "                    log files kept per container run, the current one\n"
+                "                    included, as kubelet's containerLogMaxFiles (default 5, >= 2)\n"
                 "  -h, --help        this help\n"
                 "  -V, --version     print the version\n"
                 "\n"
@@ -44,30 +51,17 @@ static void usage(FILE *f)
                 PFS_STATE_DIR_DEFAULT, PFS_POD_PIDS_LIMIT_DEFAULT);
 }
 
-/* -1, or 1 .. the kernel's PID_MAX_LIMIT */
-static bool pids_limit_parse(const char *s, int64_t *ret)
-{
-        char *end;
-        long long v;
-
-        errno = 0;
-        v = strtoll(s, &end, 10);
-        if (errno || end == s || *end || !(v == -1 || (v >= 1 && v <= PFS_POD_PIDS_LIMIT_MAX)))
-                return false;
-        *ret = v;
-        return true;
-}
-
 int main(int argc, char **argv)
 {
         static const struct option longopts[] = {
                 { "state-dir", required_argument, NULL, 's' },
-                { "pod-pids-limit", required_argument, NULL, 'P' },
                 { "help", no_argument, NULL, 'h' },
                 { "version", no_argument, NULL, 'V' },
+                PFS_SANDBOX_CONFIG_OPTIONS,
                 {},
         };
-        struct podfs_options o = { .pod_pids_limit = PFS_POD_PIDS_LIMIT_DEFAULT };
+        struct podfs_options o = { .sandbox = PFS_SANDBOX_CONFIG_DEFAULT };
+        struct pfs_error err = {0};
         _cleanup_free_ char *extra = NULL;
         char mnt[PATH_MAX];
         int c;
@@ -78,13 +72,6 @@ int main(int argc, char **argv)
                 switch (c) {
                 case 's':
                         o.state_dir = optarg;
-                        break;
-                case 'P':
-                        if (!pids_limit_parse(optarg, &o.pod_pids_limit)) {
-                                fprintf(stderr, "podfs: --pod-pids-limit: -1 or 1..%d, not '%s'\n",
-                                        PFS_POD_PIDS_LIMIT_MAX, optarg);
-                                return 2;
-                        }
                         break;
                 case 'f':
                         o.foreground = true;
@@ -106,7 +93,12 @@ int main(int argc, char **argv)
                         printf("podfs %s\n", PODFS_VERSION);
                         return 0;
                 default:
-                        usage(stderr);
+                        if (c >= PFS_OPT_POD_PIDS_LIMIT && pfs_sandbox_config_set(&o.sandbox, c, optarg, &err) == 0)
+                                break;
+                        if (err.code)
+                                fprintf(stderr, "podfs: %s\n", err.msg);
+                        else
+                                usage(stderr);
                         return 2;
                 }
         }

@@ -222,8 +222,9 @@ void sandbox_all_changed(struct podfs *fs)
 static int spawn(struct podfs *fs, struct pod_rt *p, bool cleanup, pid_t *ret_pid)
 {
         _cleanup_free_ char *log = xasprintf("%s/pods/%s/sandbox.log", fs->state_dir, p->uid);
-        char *argv[] = { "podfs-sandbox", "--state-dir", fs->state_dir, "--uid", p->uid,
-                         "--pod-pids-limit", fs->pod_pids_limit, cleanup ? "--cleanup" : NULL, NULL };
+        char *argv[13] = { "podfs-sandbox", "--state-dir", fs->state_dir, "--uid", p->uid };
+        char cfg_buf[3][24];
+        size_t argc = 5;
         posix_spawn_file_actions_t fa;
         posix_spawnattr_t attr;
         sigset_t none, all;
@@ -231,6 +232,9 @@ static int spawn(struct podfs *fs, struct pod_rt *p, bool cleanup, pid_t *ret_pi
 
         if (!fs->sandbox_path)
                 return -ENOENT;
+        if (cleanup)
+                argv[argc++] = "--cleanup";
+        argc += pfs_sandbox_config_argv(&fs->sandbox, argv + argc, cfg_buf);
         posix_spawn_file_actions_init(&fa);
         posix_spawn_file_actions_addopen(&fa, 0, "/dev/null", O_RDONLY, 0);
         posix_spawn_file_actions_addopen(&fa, 1, log, O_WRONLY | O_CREAT | O_APPEND, 0644);

@@ -272,7 +272,7 @@ bool health_pre_stop(struct sbx *s, struct ctr *c)
         /* A restart kill's preStop already running: SIGTERM follows it. */
         if (hook_busy(&h->pre_stop))
                 return true;
-        if (!c->spec->pre_stop || left <= 0 || h->restarting)
+        if (!c->spec->pre_stop || left <= 0 || h->restarting || s->skip_pre_stop)
                 return false;
         if (hook_start(s, &h->pre_stop, c->spec, c->spec->pre_stop, s->pod_ref, c->pid, c->pidfd_w.fd,
                        c->cgroup_fd, left, on_pre_stop, c, &err) < 0) {

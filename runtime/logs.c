@@ -1,6 +1,7 @@
 /* Container output capture (the conmon part): stdout/stderr pipes into the CRI
- * log file logs/<ns>_<pod>_<uid>/<container>/<restartCount>.log, one write(2)
- * per record with O_APPEND, so what was read is on disk even if we crash. */
+ * log file logs/<ns>_<pod>_<uid>/<container>/<restartCount>.log (log_file.c
+ * rotates it), whole records with O_APPEND, written before the loop waits
+ * again, so what was read is on disk even if we crash. */
 #include <errno.h>
 #include <fcntl.h>
 #include <string.h>
@@ -9,26 +10,21 @@
 #include "pfs/crilog.h"
 #include "sandbox.h"
 
-static void log_write(struct ctr *c, const char *stream, bool partial, const char *msg, size_t len)
+static void log_write(struct sbx *s, struct ctr *c, const char *stream, bool partial, const char *msg,
+                      size_t len)
 {
         struct pfs_buf rec = {0};
-        const char *p;
-        size_t left;
 
-        if (c->log_fd < 0)
+        if (c->log.fd < 0)
                 return;
         cri_log_format(&rec, pfs_now_realtime_ns(), stream, partial, msg, len);
-        for (p = rec.data, left = rec.len; left > 0;) {
-                ssize_t n = write(c->log_fd, p, left);
+        /* cri_log_format splits overlong lines; each record goes to the file whole */
+        for (size_t off = 0; off < rec.len;) {
+                const char *nl = memchr(rec.data + off, '\n', rec.len - off);
+                size_t n = nl ? (size_t)(nl - (rec.data + off)) + 1 : rec.len - off;
 
-                if (n < 0) {
-                        if (errno == EINTR)
-                                continue;
-                        pfs_log(LOG_WARNING, "container '%s': write log: %m", c->name);
-                        break;
-                }
-                p += n;
-                left -= (size_t)n;
+                log_file_append(s, &c->log, rec.data + off, n);
+                off += n;
         }
         pfs_buf_free(&rec);
 }
@@ -44,13 +40,13 @@ static void stream_emit_lines(struct log_stream *ls)
                 size_t len = nl ? (size_t)(nl - (b->data + start)) : b->len - start;
 
                 if (len >= CRI_LOG_MAX_LINE) {
-                        log_write(ls->c, ls->name, true, b->data + start, CRI_LOG_MAX_LINE);
+                        log_write(ls->s, ls->c, ls->name, true, b->data + start, CRI_LOG_MAX_LINE);
                         start += CRI_LOG_MAX_LINE;
                         continue;
                 }
                 if (!nl)
                         break;
-                log_write(ls->c, ls->name, false, b->data + start, len);
+                log_write(ls->s, ls->c, ls->name, false, b->data + start, len);
                 start += len + 1;
         }
         if (start > 0) {
@@ -60,20 +56,31 @@ static void stream_emit_lines(struct log_stream *ls)
         }
 }
 
-/* Read what the pipe holds now; returns true at EOF or on error. */
-static bool stream_read(struct log_stream *ls)
+/* Read what the pipe holds now, a bounded amount per wake-up: a writer that
+ * never pauses (`yes`) must not keep the loop from timers, signals and
+ * deletion (epoll is level-triggered: the rest comes next round). Returns
+ * true at EOF or on error. */
+static bool stream_read(struct log_stream *ls, int max_chunks)
 {
         char chunk[65536];
 
-        for (;;) {
+        for (int i = 0;; i++) {
+                if (i == max_chunks) {
+                        log_file_flush(&ls->c->log);
+                        return false;
+                }
                 ssize_t n = read(ls->w.fd, chunk, sizeof(chunk));
 
                 if (n < 0 && errno == EINTR)
                         continue;
-                if (n < 0 && errno == EAGAIN)
+                if (n < 0 && errno == EAGAIN) {
+                        log_file_flush(&ls->c->log);
                         return false;
-                if (n <= 0)
+                }
+                if (n <= 0) {
+                        log_file_flush(&ls->c->log);
                         return true;
+                }
                 pfs_buf_append(&ls->partial, chunk, (size_t)n);
                 stream_emit_lines(ls);
         }
@@ -82,12 +89,12 @@ static bool stream_read(struct log_stream *ls)
 static void stream_close(struct sbx *s, struct log_stream *ls)
 {
         if (ls->w.fd >= 0) {
-                stream_read(ls);
+                stream_read(ls, 64);   /* the run is over: what the pipe holds (bounded) */
                 sbx_watch_remove(s, &ls->w);
         }
         /* The run is over: a last line without newline goes out as P, like conmon. */
         if (ls->partial.len > 0)
-                log_write(ls->c, ls->name, true, ls->partial.data, ls->partial.len);
+                log_write(ls->s, ls->c, ls->name, true, ls->partial.data, ls->partial.len);
         pfs_buf_free(&ls->partial);
 }
 
@@ -97,7 +104,7 @@ static void on_log_readable(struct sbx *s, struct sbx_watch *w, uint32_t events)
 
         /* EOF only means the writers are gone; the partial line is flushed
          * when the run ends (logs_drain_close), so the order of records holds. */
-        if (stream_read(ls))
+        if (stream_read(ls, 16))
                 sbx_watch_remove(s, &ls->w);
 }
 
@@ -112,6 +119,7 @@ static int stream_open(struct sbx *s, struct ctr *c, struct log_stream *ls, cons
                 r = pfs_error_set(err, errno, "fcntl O_NONBLOCK");
                 goto fail;
         }
+        ls->s = s;
         ls->c = c;
         ls->name = name;
         r = sbx_watch_add(s, &ls->w, p[0], EPOLLIN, on_log_readable, ls, err);
@@ -125,32 +133,15 @@ fail:
         return r;
 }
 
-static int log_file_open(struct sbx *s, struct ctr *c, struct pfs_error *err)
-{
-        _cleanup_free_ char *dir = xasprintf("%s/%s", s->log_dir, c->name);
-        _cleanup_free_ char *file = NULL;
-        struct ctr_status *cs = pod_status_find(s->status, c->name);
-        int r, fd;
-
-        r = pfs_mkdir_p_at(s->state_fd, dir, 0755, err);
-        if (r < 0)
-                return r;
-        file = xasprintf("%s/%d.log", dir, cs ? (int)cs->restart_count : 0);
-        fd = openat(s->state_fd, file, O_WRONLY | O_CREAT | O_APPEND | O_CLOEXEC | O_NOFOLLOW, 0640);
-        if (fd < 0)
-                return pfs_error_set(err, errno, "open log '%s'", file);
-        return fd;
-}
-
 int logs_open_run(struct sbx *s, struct ctr *c, int *ret_out_w, int *ret_err_w, struct pfs_error *err)
 {
+        struct ctr_status *cs = pod_status_find(s->status, c->name);
         int out_w = -1, err_w = -1, r;
 
         logs_drain_close(s, c);
-        r = log_file_open(s, c, err);
+        r = log_file_open(s, c, cs ? (int)cs->restart_count : 0, err);
         if (r < 0)
                 return r;
-        c->log_fd = r;
         r = stream_open(s, c, &c->out, "stdout", &out_w, err);
         if (r < 0)
                 goto fail;
@@ -171,10 +162,7 @@ void logs_drain_close(struct sbx *s, struct ctr *c)
 {
         stream_close(s, &c->out);
         stream_close(s, &c->err);
-        if (c->log_fd >= 0) {
-                close(c->log_fd);
-                c->log_fd = -1;
-        }
+        log_file_close(c);
 }
 
 /* Up to max bytes from the end of the file at dirfd/name (from a line start). */

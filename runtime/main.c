@@ -8,25 +8,15 @@
 
 static void usage(FILE *f)
 {
-        fprintf(f, "Usage: podfs-sandbox --state-dir STATE --uid UID [--pod-pids-limit N] [--cleanup]\n"
+        fprintf(f, "Usage: podfs-sandbox --state-dir STATE --uid UID [--cleanup]\n"
+                   "                     [--pod-pids-limit N] [--container-log-max-size QUANTITY]\n"
+                   "                     [--container-log-max-files N]\n"
                    "Run (or resume) the pod STATE/pods/UID; with --cleanup, kill what is left\n"
                    "of a pod whose sandbox died and return when nothing is left.\n"
-                   "--pod-pids-limit N: pids.max of the pod's cgroup (default %d, -1 = none).\n",
-                PFS_POD_PIDS_LIMIT_DEFAULT);
-}
-
-/* -1, or 1 .. the kernel's PID_MAX_LIMIT */
-static bool pids_limit_parse(const char *s, int64_t *ret)
-{
-        char *end;
-        long long v;
-
-        errno = 0;
-        v = strtoll(s, &end, 10);
-        if (errno || end == s || *end || !(v == -1 || (v >= 1 && v <= PFS_POD_PIDS_LIMIT_MAX)))
-                return false;
-        *ret = v;
-        return true;
+                   "The daemon passes its own --pod-pids-limit (default %d, -1 = none),\n"
+                   "--container-log-max-size (default 10Mi) and --container-log-max-files\n"
+                   "(default %d): see podfs(8).\n",
+                PFS_POD_PIDS_LIMIT_DEFAULT, PFS_LOG_MAX_FILES_DEFAULT);
 }
 
 int main(int argc, char **argv)
@@ -35,13 +25,14 @@ int main(int argc, char **argv)
                 {"state-dir", required_argument, NULL, 's'},
                 {"uid", required_argument, NULL, 'u'},
                 {"cleanup", no_argument, NULL, 'c'},
-                {"pod-pids-limit", required_argument, NULL, 'P'},
+                PFS_SANDBOX_CONFIG_OPTIONS,
                 {"help", no_argument, NULL, 'h'},
                 {"version", no_argument, NULL, 'V'},
                 {0},
         };
         const char *state_dir = NULL, *uid = NULL;
-        struct sandbox_options so = { .pod_pids_limit = PFS_POD_PIDS_LIMIT_DEFAULT };
+        struct pfs_sandbox_config cfg = PFS_SANDBOX_CONFIG_DEFAULT;
+        struct pfs_error err = {0};
         bool cleanup = false;
         int o;
 
@@ -56,13 +47,6 @@ int main(int argc, char **argv)
                 case 'c':
                         cleanup = true;
                         break;
-                case 'P':
-                        if (!pids_limit_parse(optarg, &so.pod_pids_limit)) {
-                                fprintf(stderr, "podfs-sandbox: --pod-pids-limit: -1 or 1..%d, not '%s'\n",
-                                        PFS_POD_PIDS_LIMIT_MAX, optarg);
-                                return 2;
-                        }
-                        break;
                 case 'h':
                         usage(stdout);
                         return 0;
@@ -70,7 +54,12 @@ int main(int argc, char **argv)
                         printf("podfs-sandbox %s\n", PODFS_VERSION);
                         return 0;
                 default:
-                        usage(stderr);
+                        if (o >= PFS_OPT_POD_PIDS_LIMIT && pfs_sandbox_config_set(&cfg, o, optarg, &err) == 0)
+                                break;
+                        if (err.code)
+                                fprintf(stderr, "podfs-sandbox: %s\n", err.msg);
+                        else
+                                usage(stderr);
                         return 2;
                 }
         }
@@ -82,5 +71,5 @@ int main(int argc, char **argv)
                 fprintf(stderr, "podfs-sandbox: invalid pod uid '%s'\n", uid);
                 return 2;
         }
-        return cleanup ? sandbox_cleanup(state_dir, uid) : sandbox_run(state_dir, uid, &so);
+        return cleanup ? sandbox_cleanup(state_dir, uid) : sandbox_run(state_dir, uid, &cfg);
 }

@@ -85,6 +85,10 @@ char *ctr_termination_log_path(const char *volumes_dir, const char *ctr_name);
 
 /* A Kubernetes quantity ("64Mi", "1G", "500k") in bytes; -EINVAL if malformed (volume.c). */
 int pod_quantity_parse_bytes(const char *s, uint64_t *ret_bytes);
+/* The size of a medium Memory emptyDir's tmpfs, as kubelet sizes it: the
+ * smallest of node allocatable memory, the pod's memory limit (when every
+ * container has one) and sizeLimit (volume.c). */
+uint64_t pod_empty_dir_memory_size(const struct pod_spec *spec, const struct pod_volume *v);
 
 /* Cgroup driver choice (cgroup.c); pod_cgroup_open is POD_CGROUP_AUTO: v2 when
  * /sys/fs/cgroup is cgroup2, else the hybrid layout's unified hierarchy, else

@@ -102,7 +102,7 @@ static void ctrs_init(struct sbx *s)
                 c->name = c->spec->name;
                 c->state = CS_CREATING;
                 c->pidfd_w.fd = c->timer_w.fd = c->out.w.fd = c->err.w.fd = -1;
-                c->log_fd = -1;
+                c->log.fd = c->log.dir_fd = -1;
                 c->cgroup_fd = -1;
                 health_ctr_init(s, c);
         }
@@ -159,8 +159,8 @@ static int pod_setup(struct sbx *s, struct pfs_error *err)
                 pfs_log(LOG_WARNING, "pod cgroup: %s (continuing without: its containers cannot start, "
                         "they need a device policy)", cgerr.msg);
                 s->cg = NULL;
-        } else if (pod_cgroup_pids_limit(s->cg, s->opts.pod_pids_limit, &cgerr) < 0) {
-                pfs_log(LOG_WARNING, "pod cgroup: pids limit %lld: %s", (long long)s->opts.pod_pids_limit,
+        } else if (pod_cgroup_pids_limit(s->cg, s->cfg.pod_pids_limit, &cgerr) < 0) {
+                pfs_log(LOG_WARNING, "pod cgroup: pids limit %lld: %s", (long long)s->cfg.pod_pids_limit,
                         cgerr.msg);
         }
         /* root only: the writable layers and emptyDirs below are the pod's */
@@ -244,6 +244,7 @@ static void sandbox_free(struct sbx *s)
         sbx_watch_remove(s, &s->grace_w);
         sbx_watch_remove(s, &s->pause_w);
         sbx_watch_remove(s, &s->deadline_w);
+        storage_free(s);
         if (s->cg)
                 pod_cgroup_free(s->cg);
         pod_status_free(s->status);
@@ -294,9 +295,9 @@ static void block_signals_early(void)
 }
 
 /* The detached child: the sandbox proper. Returns the process exit status. */
-static int sandbox_child(const char *state_dir, const char *uid, const struct sandbox_options *o, int ready_fd)
+static int sandbox_child(const char *state_dir, const char *uid, const struct pfs_sandbox_config *cfg, int ready_fd)
 {
-        struct sbx s = {.state_fd = -1, .pod_fd = -1, .lock_fd = -1, .epfd = -1, .opts = *o};
+        struct sbx s = {.cfg = *cfg, .state_fd = -1, .pod_fd = -1, .lock_fd = -1, .epfd = -1};
         struct pfs_error err = {0};
         int r;
 
@@ -324,6 +325,7 @@ static int sandbox_child(const char *state_dir, const char *uid, const struct sa
         if (s.meta->deletion_ns != 0)
                 term_begin(&s, s.meta->deletion_grace_seconds, true);
         term_deadline_arm(&s);
+        storage_check_arm(&s);
         sup_advance(&s);
         if (!s.done)
                 sbx_publish(&s);
@@ -367,7 +369,7 @@ static int sandbox_parent(pid_t child, int ready_fd)
         }
 }
 
-int sandbox_run(const char *state_dir, const char *uid, const struct sandbox_options *o)
+int sandbox_run(const char *state_dir, const char *uid, const struct pfs_sandbox_config *cfg)
 {
         int p[2];
         pid_t pid;
@@ -389,7 +391,7 @@ int sandbox_run(const char *state_dir, const char *uid, const struct sandbox_opt
         close(p[0]);
         if (setsid() < 0)
                 pfs_log(LOG_WARNING, "setsid: %m");
-        return sandbox_child(state_dir, uid, o, p[1]);
+        return sandbox_child(state_dir, uid, cfg, p[1]);
 }
 
 int sandbox_cleanup(const char *state_dir, const char *uid)

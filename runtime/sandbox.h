@@ -6,16 +6,12 @@
 #include <stdint.h>
 #include <sys/types.h>
 #include "pfs/error.h"
+#include "pfs/sandbox_config.h"
 #include "pfs/spec.h"
 #include "pfs/status.h"
 #include "pfs/store.h"
 #include "pfs/util.h"
 #include "runtime.h"
-
-/* What the daemon tells every sandbox (podfs-sandbox's options). */
-struct sandbox_options {
-        int64_t pod_pids_limit;         /* pids.max of the pod's cgroup, -1 = none */
-};
 
 struct sbx;
 struct sbx_watch;
@@ -59,9 +55,21 @@ struct ctr_health;
 
 struct log_stream {
         struct sbx_watch w;     /* read end of the pipe (non-blocking) */
+        struct sbx *s;
         struct ctr *c;
         const char *name;       /* "stdout" | "stderr" */
         struct pfs_buf partial; /* bytes of a line not yet ended by '\n' */
+};
+
+/* The current run's CRI log file and its rotations (log_file.c). */
+struct log_file {
+        int fd;                 /* <run>.log, -1 when none */
+        int dir_fd;             /* logs/<ns>_<pod>_<uid>/<container>/, -1 when none */
+        int run;                /* the restartCount the file is named after */
+        uint64_t size;          /* bytes written to the current file */
+        struct pfs_buf pending; /* whole records not written yet (flushed before the loop waits) */
+        char **rotated;         /* this run's rotated files, oldest first */
+        size_t n_rotated;
 };
 
 struct ctr {
@@ -73,7 +81,7 @@ struct ctr {
         struct sbx_watch pidfd_w;
         struct sbx_watch timer_w;
         struct log_stream out, err;
-        int log_fd;             /* current run's CRI log file, -1 when none */
+        struct log_file log;    /* current run's CRI log file */
         int64_t started_mono;   /* monotonic start of the current run */
         struct pod_backoff backoff;
         int64_t pull_delay_ns;  /* image pull back-off */
@@ -85,6 +93,7 @@ struct ctr {
 };
 
 struct sbx {
+        struct pfs_sandbox_config cfg; /* the daemon's flags */
         char *state_dir;
         char uid[37];
         int state_fd;           /* STATE */
@@ -103,10 +112,12 @@ struct sbx {
         char *pod_ref;          /* "web_default(UID)" as kubelet prints pods */
         char starttime[32];     /* our /proc/self/stat field 22 */
         struct sbx_watch sig_w, ino_w, grace_w, pause_w, deadline_w;
+        struct storage *storage;        /* storage.c: periodic usage check, only with a limit */
         bool started;           /* startup complete: containers may be judged */
         bool terminating;       /* termination began: no more starts */
         bool deletion;          /* ... because deletion was requested (meta) */
-        bool deadline_exceeded; /* ... because activeDeadlineSeconds passed */
+        bool failed;            /* ... because kubelet fails the pod (activeDeadlineSeconds, eviction) */
+        bool skip_pre_stop;     /* eviction: no preStop hooks (kubelet's grace override 0) */
         int64_t grace_deadline; /* monotonic ns; 0 = none */
         bool grace_expired;
         bool finishing;         /* waiting for the pause process before finishing */
@@ -115,11 +126,10 @@ struct sbx {
         bool status_dirty;
         struct pfs_buf published; /* the status.json last written (rewritten only when it differs) */
         const char *final_phase; /* overrides the computed phase in the last status */
-        struct sandbox_options opts;
 };
 
 /* sandbox.c */
-int sandbox_run(const char *state_dir, const char *uid, const struct sandbox_options *o);
+int sandbox_run(const char *state_dir, const char *uid, const struct pfs_sandbox_config *cfg);
 int sandbox_cleanup(const char *state_dir, const char *uid);
 bool sandbox_uid_valid(const char *uid);
 
@@ -153,12 +163,33 @@ void logs_drain_close(struct sbx *s, struct ctr *c);
  * with FallbackToLogsOnError after a failure the log's tail. NULL when none. */
 char *logs_termination_message(struct sbx *s, struct ctr *c, int32_t restart_count, int32_t exit_code);
 
+/* log_file.c: the run's log file, rotated past cfg.log_max_size */
+int log_file_open(struct sbx *s, struct ctr *c, int run, struct pfs_error *err);
+void log_file_append(struct sbx *s, struct log_file *lf, const char *rec, size_t len); /* one whole record */
+void log_file_flush(struct log_file *lf);
+void log_file_close(struct ctr *c);
+
 /* terminate.c */
 void term_begin(struct sbx *s, int64_t grace_seconds, bool deletion);
 void term_meta_changed(struct sbx *s);
 void term_check_done(struct sbx *s);
 void term_grace_at_least(struct sbx *s, int64_t left_ns); /* extend the grace so left_ns remain */
 void term_deadline_arm(struct sbx *s);  /* activeDeadlineSeconds, counted from status.startTime */
+/* The pod fails with this status reason/message (phase Failed, never
+ * restarted); its containers stop with grace_seconds. No-op when terminating. */
+void term_fail(struct sbx *s, const char *reason, const char *message, int64_t grace_seconds);
+
+/* storage.c: ephemeral-storage limits and emptyDir sizeLimits, checked every
+ * 10 s (kubelet's housekeeping) only in a pod that sets one, by a child
+ * process that measures and reports; over a limit the pod is evicted with
+ * kubelet's reason and message. storage_stop ends the checks (termination),
+ * storage_free releases what storage_check_arm made. */
+void storage_check_arm(struct sbx *s);
+void storage_stop(struct sbx *s);
+void storage_free(struct sbx *s);
+/* resource.Quantity's String() of bytes in the format of quantity q ("10Mi",
+ * "10M", "1e7"), as kubelet's messages print limits. Caller frees. */
+char *storage_quantity_string(const char *q, uint64_t bytes);
 
 /* health.c: probes and lifecycle hooks of one container */
 void health_ctr_init(struct sbx *s, struct ctr *c);

@@ -124,7 +124,7 @@ static const char *terminal_phase(struct sbx *s)
 static void finish(struct sbx *s)
 {
         struct pfs_error err = {0};
-        bool finished = s->deletion || s->deadline_exceeded || !s->terminating;
+        bool finished = s->deletion || s->failed || !s->terminating;
 
         if (s->cg) {
                 if (pod_cgroup_kill_all(s->cg, &err) < 0)
@@ -133,7 +133,8 @@ static void finish(struct sbx *s)
         }
         sbx_timer_disarm(s, &s->grace_w);
         sbx_timer_disarm(s, &s->deadline_w);
-        if (s->deletion && !s->deadline_exceeded)
+        storage_stop(s);
+        if (s->deletion && !s->failed)
                 s->final_phase = terminal_phase(s);
         s->sandbox_dirty = true;
         sbx_publish(s);
@@ -166,6 +167,20 @@ void term_check_done(struct sbx *s)
         finish(s);
 }
 
+void term_fail(struct sbx *s, const char *reason, const char *message, int64_t grace_seconds)
+{
+        if (s->terminating)
+                return;
+        /* kubelet: the pod fails at once; its containers stop with the given grace. */
+        s->failed = true;
+        free(s->status->reason);
+        free(s->status->message);
+        s->status->reason = xstrdup(reason);
+        s->status->message = xstrdup(message);
+        s->final_phase = "Failed";
+        term_begin(s, grace_seconds, false);
+}
+
 #define DEADLINE_MSG "Pod was active on the node longer than the specified deadline"
 
 static void on_deadline(struct sbx *s, struct sbx_watch *w, uint32_t events)
@@ -177,15 +192,8 @@ static void on_deadline(struct sbx *s, struct sbx_watch *w, uint32_t events)
         sbx_timer_disarm(s, w);
         if (s->terminating)
                 return;
-        /* kubelet: the pod fails at once; its containers stop with the pod's grace. */
-        s->deadline_exceeded = true;
-        free(s->status->reason);
-        free(s->status->message);
-        s->status->reason = xstrdup("DeadlineExceeded");
-        s->status->message = xstrdup(DEADLINE_MSG);
-        s->final_phase = "Failed";
         sbx_event(s, NULL, "Normal", "DeadlineExceeded", DEADLINE_MSG); /* kubelet's activeDeadlineHandler */
-        term_begin(s, s->spec->termination_grace_period_seconds, false);
+        term_fail(s, "DeadlineExceeded", DEADLINE_MSG, s->spec->termination_grace_period_seconds);
 }
 
 void term_deadline_arm(struct sbx *s)

@@ -59,7 +59,60 @@ static bool is_mount_point_at(int dirfd, const char *name)
         return a.st_dev != b.st_dev;
 }
 
-static int empty_dir_prepare(int vfd, const char *vdir, const struct pod_volume *v, struct pfs_error *err)
+/* The node's allocatable memory as kubelet computes it with no reservations:
+ * MemTotal less the default hard eviction threshold (memory.available 100Mi). */
+static uint64_t node_allocatable_memory(void)
+{
+        _cleanup_free_ char *meminfo = NULL;
+        unsigned long long kb = 0;
+        const char *p;
+
+        if (pfs_read_file_at(AT_FDCWD, "/proc/meminfo", &meminfo, NULL, NULL) < 0 ||
+            !(p = strstr(meminfo, "MemTotal:")) || sscanf(p, "MemTotal: %llu kB", &kb) != 1)
+                return 0;
+        kb *= 1024;
+        return kb > 200ULL << 20 ? kb - (100ULL << 20) : kb;
+}
+
+/* The pod's memory limit as its cgroup gets it: only when every container
+ * sets one, the sum of the app containers', at least each init container's. */
+static uint64_t pod_memory_limit(const struct pod_spec *spec)
+{
+        uint64_t sum = 0, v;
+
+        for (size_t i = 0; i < spec->n_containers; i++) {
+                if (!spec->containers[i].memory_limit ||
+                    pod_quantity_parse_bytes(spec->containers[i].memory_limit, &v) < 0)
+                        return 0;
+                sum += v;
+        }
+        for (size_t i = 0; i < spec->n_init_containers; i++) {
+                if (!spec->init_containers[i].memory_limit ||
+                    pod_quantity_parse_bytes(spec->init_containers[i].memory_limit, &v) < 0)
+                        return 0;
+                if (v > sum)
+                        sum = v;
+        }
+        return sum;
+}
+
+/* kubelet's calculateEmptyDirMemorySize: node allocatable memory, lowered to
+ * the pod's memory limit, lowered to sizeLimit; never the kernel's default
+ * tmpfs size (half the host's RAM). 0 only when nothing is known. */
+uint64_t pod_empty_dir_memory_size(const struct pod_spec *spec, const struct pod_volume *v)
+{
+        uint64_t size = node_allocatable_memory(), pod = pod_memory_limit(spec), lim = 0;
+
+        if (pod > 0 && (size == 0 || pod <= size))
+                size = pod;
+        if (v->size_limit && pod_quantity_parse_bytes(v->size_limit, &lim) == 0 && lim > 0 &&
+            (size == 0 || lim <= size))
+                size = lim;
+        return size;
+}
+
+static int empty_dir_prepare(int vfd, const char *vdir, const struct pod_spec *spec, const struct pod_volume *v,
+                             struct pfs_error *err)
 {
         _cleanup_free_ char *path = NULL, *opts = NULL;
         uint64_t bytes = 0;
@@ -74,6 +127,7 @@ static int empty_dir_prepare(int vfd, const char *vdir, const struct pod_volume 
         if (v->size_limit && pod_quantity_parse_bytes(v->size_limit, &bytes) < 0)
                 return pfs_error_set(err, EINVAL, "emptyDir \"%s\": invalid sizeLimit \"%s\"",
                                      v->name, v->size_limit);
+        bytes = pod_empty_dir_memory_size(spec, v);
         opts = bytes ? xasprintf("mode=0777,size=%llu", (unsigned long long)bytes) : xstrdup("mode=0777");
         path = xasprintf("%s/%s", vdir, v->name);
         if (mount("tmpfs", path, "tmpfs", MS_NOSUID | MS_NODEV, opts) < 0)
@@ -239,7 +293,7 @@ int pod_volumes_prepare(const struct pod_spec *spec, const char *volumes_dir, st
                 const struct pod_volume *v = &spec->volumes[i];
 
                 if (v->kind == POD_VOLUME_EMPTY_DIR)
-                        r = empty_dir_prepare(vfd, volumes_dir, v, err);
+                        r = empty_dir_prepare(vfd, volumes_dir, spec, v, err);
                 else
                         r = host_path_check(v->host_path, v->host_path_type, err);
                 if (r < 0)

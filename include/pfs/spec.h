@@ -96,6 +96,10 @@ struct pod_container {
          * to the limit). Enforced through the container's cgroup. */
         char *cpu_limit, *memory_limit;
         char *cpu_request, *memory_request;
+        /* Addition: resources limits/requests "ephemeral-storage": the
+         * container's writable layer and logs count against the limit; the
+         * sandbox evicts the pod beyond it, as kubelet does. */
+        char *ephemeral_storage_limit, *ephemeral_storage_request;
 };
 
 enum pod_volume_kind { POD_VOLUME_EMPTY_DIR, POD_VOLUME_HOST_PATH };
@@ -174,7 +178,7 @@ void pod_spec_free_array(struct pod_spec **pods, size_t n);
  *  - a field Kubernetes does not know: 'unknown field "spec.containers[0].imag"'
  *    (such a manifest, or one with a wrong type, is not validated further);
  *  - a Kubernetes field podfs does not implement (resources other than cpu and
- *    memory limits/requests, resources.claims, securityContext,
+ *    memory and ephemeral-storage limits/requests, resources.claims, securityContext,
  *    env valueFrom, volume kinds other than emptyDir/hostPath, sidecars (an
  *    init container's restartPolicy), lifecycle.stopSignal, ...):
  *    "PATH: Forbidden: not supported by podfs yet", unless its value is empty

@@ -86,7 +86,7 @@ is "$(jq -c '.spec.containers[0].resources' "$D/capped/pod.json")" \
         "capped: pod.json requests default to the limits"
 
 # a resource podfs does not enforce is refused, not ignored
-cat <<'EOF' | apply_pod default storage 2>/dev/null && fail "storage: ephemeral-storage accepted"
+cat <<'EOF' | apply_pod default storage 2>/dev/null && fail "storage: hugepages accepted"
 apiVersion: v1
 kind: Pod
 metadata:
@@ -96,9 +96,9 @@ spec:
   - name: main
     image: busybox
     resources:
-      limits: {ephemeral-storage: 1Gi}
+      limits: {hugepages-2Mi: 2Mi}
 EOF
 check "storage: refused with the key named" \
-        grep -q 'resources.limits\[ephemeral-storage\]: Forbidden: not supported by podfs yet' "$D/.last-error"
+        grep -q 'resources.limits\[hugepages-2Mi\]: Forbidden: not supported by podfs yet' "$D/.last-error"
 
 finish

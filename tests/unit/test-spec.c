@@ -164,9 +164,16 @@ static const struct bad bad_manifests[] = {
         { POD "    resources:\n      limits: {cpu: [1]}\n",
           INVALID(10, "web") "spec.containers[0].resources.limits.cpu: Invalid value: [1]: must be a quantity (a "
                              "string such as \"1Gi\", or an integer)" },
-        { POD "    resources:\n      limits: {ephemeral-storage: 1Gi}\n",
-          INVALID(10, "web") "spec.containers[0].resources.limits[ephemeral-storage]: Forbidden: not supported by "
-                             "podfs yet" },
+        { POD "    resources:\n      limits: {ephemeral-storage: 1Gi}\n      requests: {ephemeral-storage: 2Gi}\n",
+          INVALID(11, "web") "spec.containers[0].resources.requests: Invalid value: \"2Gi\": must be less than or "
+                             "equal to ephemeral-storage limit of 1Gi" },
+        { POD "    volumeMounts: [{name: c, mountPath: /c}]\n  volumes:\n  - name: c\n    emptyDir: {sizeLimit: -1Mi}\n",
+          INVALID(12, "web") "spec.volumes[0].emptyDir.sizeLimit: Forbidden: SizeLimit field must be a valid "
+                             "resource quantity" },
+        { POD "    resources:\n      limits: {ephemeral-storage: -1}\n",
+          INVALID(10, "web") "[spec.containers[0].resources.limits[ephemeral-storage]: Invalid value: \"-1\": must "
+                             "be greater than or equal to 0, spec.containers[0].resources.requests[ephemeral-storage]: "
+                             "Invalid value: \"-1\": must be greater than or equal to 0]" },
         { POD "    resources:\n      requests:\n        hugepages-2Mi: 0\n",
           INVALID(11, "web") "spec.containers[0].resources.requests[hugepages-2Mi]: Forbidden: not supported by "
                              "podfs yet" },

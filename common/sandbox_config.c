@@ -1,0 +1,72 @@
+/* The daemon's flags for every sandbox: parsed here by both programs, so the
+ * sandbox accepts exactly what the daemon accepted and passed on. */
+#include <errno.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include "pfs/sandbox_config.h"
+#include "pfs/status.h"
+
+static int pids_limit_set(struct pfs_sandbox_config *cfg, const char *s, struct pfs_error *err)
+{
+        char *end;
+        long long v;
+
+        errno = 0;
+        v = strtoll(s, &end, 10);
+        if (errno || end == s || *end || !(v == -1 || (v >= 1 && v <= PFS_POD_PIDS_LIMIT_MAX)))
+                return pfs_error_set(err, EINVAL, "--pod-pids-limit: -1 or 1..%d, not '%s'",
+                                     PFS_POD_PIDS_LIMIT_MAX, s);
+        cfg->pod_pids_limit = v;
+        return 0;
+}
+
+static int log_max_size_set(struct pfs_sandbox_config *cfg, const char *s, struct pfs_error *err)
+{
+        int64_t milli;
+
+        if (pod_quantity_milli(s, &milli) < 0 || milli < 1024 * 1000)
+                return pfs_error_set(err, EINVAL, "--container-log-max-size '%s': must be a quantity of at least 1Ki", s);
+        cfg->log_max_size = (uint64_t)((milli + 999) / 1000);
+        return 0;
+}
+
+static int log_max_files_set(struct pfs_sandbox_config *cfg, const char *s, struct pfs_error *err)
+{
+        char *end;
+        long v;
+
+        errno = 0;
+        v = strtol(s, &end, 10);
+        if (errno || end == s || *end || v < 2 || v > 1000)
+                return pfs_error_set(err, EINVAL, "--container-log-max-files '%s': must be a number from 2 to 1000", s);
+        cfg->log_max_files = (int)v;
+        return 0;
+}
+
+int pfs_sandbox_config_set(struct pfs_sandbox_config *cfg, int opt, const char *value, struct pfs_error *err)
+{
+        switch (opt) {
+        case PFS_OPT_POD_PIDS_LIMIT:
+                return pids_limit_set(cfg, value, err);
+        case PFS_OPT_LOG_MAX_SIZE:
+                return log_max_size_set(cfg, value, err);
+        case PFS_OPT_LOG_MAX_FILES:
+                return log_max_files_set(cfg, value, err);
+        default:
+                return 1;
+        }
+}
+
+size_t pfs_sandbox_config_argv(const struct pfs_sandbox_config *cfg, char *argv[6], char buf[3][24])
+{
+        snprintf(buf[0], 24, "%lld", (long long)cfg->pod_pids_limit);
+        snprintf(buf[1], 24, "%llu", (unsigned long long)cfg->log_max_size);
+        snprintf(buf[2], 24, "%d", cfg->log_max_files);
+        argv[0] = "--pod-pids-limit";
+        argv[1] = buf[0];
+        argv[2] = "--container-log-max-size";
+        argv[3] = buf[1];
+        argv[4] = "--container-log-max-files";
+        argv[5] = buf[2];
+        return 6;
+}
