@@ -111,19 +111,15 @@ static int create_pod(struct podfs *fs, const char *ns, const struct pod_spec *s
 {
         char puid[37];
         _cleanup_close_ int dfd = -1;
-        _cleanup_free_ char *target = NULL, *tmp = NULL, *idx = NULL, *nsdir = NULL;
         struct pod_meta meta = {0};
         struct name_ent *e;
         struct pod_rt *p;
         int r;
 
         pfs_uuid_new(puid);
-        /* root only: a pod's writable layer and volumes live below */
-        if (mkdirat(fs->pods_fd, puid, 0700) < 0)
-                return pfs_error_set(err, errno, "create pod directory for %s/%s", ns, spec->name);
-        dfd = openat(fs->pods_fd, puid, O_RDONLY | O_DIRECTORY | O_CLOEXEC);
+        dfd = pod_dir_create_at(fs->dirs.pods_fd, puid);
         if (dfd < 0)
-                return pfs_error_set(err, errno, "open pod directory %s", puid);
+                return pfs_error_set(err, -dfd, "create pod directory for %s/%s", ns, spec->name);
         memcpy(meta.uid, puid, 37);
         meta.namespace = (char *)ns;
         meta.name = spec->name;
@@ -135,30 +131,14 @@ static int create_pod(struct podfs *fs, const char *ns, const struct pod_spec *s
         if (r >= 0)
                 r = pfs_write_file_atomic_at(dfd, PFS_SPEC_FILE, spec->source, spec->source_len, 0600, err);
         if (r >= 0)
-                r = pfs_fsync_dir_at(fs->pods_fd, ".");
+                r = pfs_fsync_dir_at(fs->dirs.pods_fd, ".");
+        /* durable once the index link is in place */
+        if (r >= 0)
+                r = pod_index_link_at(fs->dirs.ns_fd, ns, spec->name, puid, uid, gid, err);
         if (r < 0) {
-                pfs_rm_rf_at(fs->pods_fd, puid, NULL);
+                pod_dir_remove_at(fs->dirs.pods_fd, puid, NULL);
                 return r;
         }
-        /* durable once the index symlink is in place */
-        target = xasprintf("../../pods/%s", puid);
-        tmp = xasprintf("%s/.%s.%s.tmp", ns, spec->name, puid);
-        idx = xasprintf("%s/%s", ns, spec->name);
-        if (symlinkat(target, fs->ns_fd, tmp) < 0) {
-                r = pfs_error_set(err, errno, "create index for %s/%s", ns, spec->name);
-                pfs_rm_rf_at(fs->pods_fd, puid, NULL);
-                return r;
-        }
-        (void)fchownat(fs->ns_fd, tmp, uid, gid, AT_SYMLINK_NOFOLLOW);
-        if (ref->exists && ref->placeholder)
-                (void)unlinkat(fs->ns_fd, idx, AT_REMOVEDIR);
-        if (renameat(fs->ns_fd, tmp, fs->ns_fd, idx) < 0) {
-                r = pfs_error_set(err, errno, "rename index for %s/%s", ns, spec->name);
-                unlinkat(fs->ns_fd, tmp, 0);
-                pfs_rm_rf_at(fs->pods_fd, puid, NULL);
-                return r;
-        }
-        pfs_fsync_dir_at(fs->ns_fd, ns);
 
         p = pod_rt_add(fs, puid, ns, spec->name, predecessor);
         p->owner = uid;
@@ -187,24 +167,24 @@ static int create_pod(struct podfs *fs, const char *ns, const struct pod_spec *s
 
 static int read_meta(struct podfs *fs, const char *uid, struct pod_meta **ret)
 {
-        _cleanup_close_ int dfd = openat(fs->pods_fd, uid, O_RDONLY | O_DIRECTORY | O_CLOEXEC);
+        _cleanup_close_ int dfd = pod_dir_open_at(fs->dirs.pods_fd, uid);
 
         if (dfd < 0)
-                return -errno;
+                return dfd;
         return pod_meta_read_at(dfd, ret, NULL);
 }
 
 static int read_accepted_spec(struct podfs *fs, const char *uid, const char *ns, const char *name,
                               struct pod_spec **ret)
 {
-        _cleanup_close_ int dfd = openat(fs->pods_fd, uid, O_RDONLY | O_DIRECTORY | O_CLOEXEC);
+        _cleanup_close_ int dfd = pod_dir_open_at(fs->dirs.pods_fd, uid);
         _cleanup_free_ char *text = NULL;
         struct pod_spec **pods = NULL;
         size_t len = 0, n = 0;
         int r;
 
         if (dfd < 0)
-                return -errno;
+                return dfd;
         r = pfs_read_file_at(dfd, PFS_SPEC_FILE, &text, &len, NULL);
         if (r < 0)
                 return r;
@@ -278,7 +258,7 @@ static int may_replace(struct podfs *fs, const char *ns, const char *filename, c
 
         if (who == 0 || who == ref->owner)
                 return 0;
-        if (fstatat(fs->ns_fd, ns, &st, AT_SYMLINK_NOFOLLOW) < 0)
+        if (fstatat(fs->dirs.ns_fd, ns, &st, AT_SYMLINK_NOFOLLOW) < 0)
                 return pfs_error_set(err, errno, "namespace \"%s\"", ns);
         if (!(st.st_mode & S_ISVTX) || st.st_uid == who)
                 return 0;
@@ -827,10 +807,10 @@ int apply_pod_setattr(struct podfs *fs, struct node *n, const struct stat *attr,
         u = (to_set & FUSE_SET_ATTR_UID) ? attr->st_uid : ref.owner;
         g = (to_set & FUSE_SET_ATTR_GID) ? attr->st_gid : ref.group;
         if (ref.placeholder) {
-                if ((to_set & FUSE_SET_ATTR_MODE) && fchmodat(fs->ns_fd, rel, attr->st_mode & 0777, 0) < 0)
+                if ((to_set & FUSE_SET_ATTR_MODE) && fchmodat(fs->dirs.ns_fd, rel, attr->st_mode & 0777, 0) < 0)
                         return -errno;
                 if ((to_set & (FUSE_SET_ATTR_UID | FUSE_SET_ATTR_GID)) &&
-                    fchownat(fs->ns_fd, rel, u, g, AT_SYMLINK_NOFOLLOW) < 0)
+                    fchownat(fs->dirs.ns_fd, rel, u, g, AT_SYMLINK_NOFOLLOW) < 0)
                         return -errno;
                 return 0;
         }
@@ -838,9 +818,9 @@ int apply_pod_setattr(struct podfs *fs, struct node *n, const struct stat *attr,
                 return -EPERM;
         if (u == ref.owner && g == ref.group)
                 return 0;
-        dfd = openat(fs->pods_fd, ref.uid, O_RDONLY | O_DIRECTORY | O_CLOEXEC);
+        dfd = pod_dir_open_at(fs->dirs.pods_fd, ref.uid);
         if (dfd < 0)
-                return -errno;
+                return dfd;
         r = pod_meta_read_at(dfd, &m, &err);
         if (r >= 0) {
                 m->owner = u;
@@ -857,18 +837,18 @@ int apply_pod_setattr(struct podfs *fs, struct node *n, const struct stat *attr,
                 p->owner = u;
                 p->group = g;
         }
-        (void)fchownat(fs->ns_fd, rel, u, g, AT_SYMLINK_NOFOLLOW);
+        (void)fchownat(fs->dirs.ns_fd, rel, u, g, AT_SYMLINK_NOFOLLOW);
         pfs_log(LOG_INFO, "pod %s (%s): owner %u:%u", rel, ref.uid, (unsigned)u, (unsigned)g);
         return 0;
 }
 
 int apply_namespace_mkdir(struct podfs *fs, const char *ns, mode_t mode, uid_t uid, gid_t gid)
 {
-        if (mkdirat(fs->ns_fd, ns, mode & 07777) < 0)
+        if (mkdirat(fs->dirs.ns_fd, ns, mode & 07777) < 0)
                 return -errno;
-        (void)fchownat(fs->ns_fd, ns, uid, gid, AT_SYMLINK_NOFOLLOW);
-        (void)fchmodat(fs->ns_fd, ns, mode & 07777, 0);
-        pfs_fsync_dir_at(fs->ns_fd, ".");
+        (void)fchownat(fs->dirs.ns_fd, ns, uid, gid, AT_SYMLINK_NOFOLLOW);
+        (void)fchmodat(fs->dirs.ns_fd, ns, mode & 07777, 0);
+        pfs_fsync_dir_at(fs->dirs.ns_fd, ".");
         pfs_log(LOG_INFO, "namespace %s created", ns);
         return 0;
 }
@@ -918,12 +898,12 @@ int apply_mkdir(struct podfs *fs, fuse_req_t req, struct node *parent, const cha
                         return rejected(fs, parent->ns, &err, -EINVAL);
                 }
                 rel = xasprintf("%s/%s", parent->ns, name);
-                if (mkdirat(fs->ns_fd, rel, mode & 0777) < 0)
+                if (mkdirat(fs->dirs.ns_fd, rel, mode & 0777) < 0)
                         return -errno;
                 /* the caller's: its owner and mode (its umask applied, ours not) */
-                (void)fchownat(fs->ns_fd, rel, c->uid, c->gid, AT_SYMLINK_NOFOLLOW);
-                (void)fchmodat(fs->ns_fd, rel, mode & 0777, 0);
-                pfs_fsync_dir_at(fs->ns_fd, parent->ns);
+                (void)fchownat(fs->dirs.ns_fd, rel, c->uid, c->gid, AT_SYMLINK_NOFOLLOW);
+                (void)fchmodat(fs->dirs.ns_fd, rel, mode & 0777, 0);
+                pfs_fsync_dir_at(fs->dirs.ns_fd, parent->ns);
                 e = name_ent_get(fs, parent->ns, name, true);
                 e->tomb = false;
                 e->announce_until = 0;

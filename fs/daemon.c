@@ -1,6 +1,5 @@
 /* The daemon's life: open the state dir, mount, adopt the pods, run the
  * loop, unmount and tear down. main.c only parses options. */
-#include <dirent.h>
 #include <errno.h>
 #include <fcntl.h>
 #include <limits.h>
@@ -37,82 +36,9 @@ static void podfs_free_all(struct podfs *fs)
         node_table_free();
 }
 
-/* The state dir is root's alone: pods' writable layers and emptyDirs below it
- * hold whatever a container wrote (setuid binaries included), specs and logs
- * hold secrets, and a namespace's real directory carries the mode the mount
- * shows (1777 for a shared one). STATE is 0711 (like containerd's root), what
- * is below 0700 (like its snapshots); older state dirs (0755) are tightened
- * here, on every start: a chmod, nothing else changes. */
-static const char *const state_private_dirs[] = { "namespaces", "pods", "logs", "images" };
-
-static void state_dir_chmod(int dirfd, const char *name, mode_t mode)
-{
-        _cleanup_close_ int fd = openat(dirfd, name, O_RDONLY | O_DIRECTORY | O_NOFOLLOW | O_CLOEXEC);
-        struct stat st;
-
-        if (fd < 0 || fstat(fd, &st) < 0 || (st.st_mode & 07777) == mode)
-                return;
-        if (fchmod(fd, mode) < 0)
-                pfs_log(LOG_WARNING, "chmod %04o '%s': %m", (unsigned)mode, name);
-        else
-                pfs_log(LOG_NOTICE, "state dir: '%s' was %04o, now %04o", name, (unsigned)(st.st_mode & 07777),
-                        (unsigned)mode);
-}
-
-static int state_tighten(struct podfs *fs, struct pfs_error *err)
-{
-        DIR *d;
-        struct dirent *de;
-
-        if (fchmod(fs->state_fd, 0711) < 0)
-                return pfs_error_set(err, errno, "chmod 0711 state dir '%s'", fs->state_dir);
-        for (size_t i = 0; i < ARRAY_SIZE(state_private_dirs); i++)
-                state_dir_chmod(fs->state_fd, state_private_dirs[i], 0700);
-        /* each pod's own dir and its volumes too, should a parent be opened up */
-        d = fdopendir(openat(fs->pods_fd, ".", O_RDONLY | O_DIRECTORY | O_CLOEXEC));
-        if (!d)
-                return 0;
-        while ((de = readdir(d))) {
-                _cleanup_free_ char *vol = NULL;
-
-                if (de->d_name[0] == '.' || de->d_type != DT_DIR)
-                        continue;
-                vol = xasprintf("%s/volumes", de->d_name);
-                state_dir_chmod(fs->pods_fd, de->d_name, 0700);
-                state_dir_chmod(fs->pods_fd, vol, 0700);
-        }
-        closedir(d);
-        return 0;
-}
-
-static int state_open(struct podfs *fs, struct pfs_error *err)
-{
-        int r = pfs_mkdir_p_at(AT_FDCWD, fs->state_dir, 0711, err);
-
-        if (r < 0)
-                return r;
-        fs->state_fd = open(fs->state_dir, O_RDONLY | O_DIRECTORY | O_CLOEXEC);
-        if (fs->state_fd < 0)
-                return pfs_error_set(err, errno, "open state dir '%s'", fs->state_dir);
-        for (size_t i = 0; i < ARRAY_SIZE(state_private_dirs); i++)
-                if ((r = pfs_mkdir_p_at(fs->state_fd, state_private_dirs[i], 0700, err)) < 0)
-                        return r;
-        /* "default" is root's (0755): a pod is root-equivalent, so letting
-         * users create pods is the admin's choice (chmod/chown it) */
-        if (mkdirat(fs->state_fd, "namespaces/default", 0755) < 0 && errno != EEXIST)
-                return pfs_error_set(err, errno, "mkdir 'namespaces/default'");
-        fs->ns_fd = openat(fs->state_fd, "namespaces", O_RDONLY | O_DIRECTORY | O_CLOEXEC);
-        fs->pods_fd = openat(fs->state_fd, "pods", O_RDONLY | O_DIRECTORY | O_CLOEXEC);
-        fs->logs_fd = openat(fs->state_fd, "logs", O_RDONLY | O_DIRECTORY | O_CLOEXEC);
-        if (fs->ns_fd < 0 || fs->pods_fd < 0 || fs->logs_fd < 0)
-                return pfs_error_set(err, errno, "open state dir '%s'", fs->state_dir);
-        return state_tighten(fs, err);
-}
-
 int podfs_daemon_run(const struct podfs_options *o)
 {
-        struct podfs fs = { .state_fd = -1, .ns_fd = -1, .pods_fd = -1, .logs_fd = -1, .epfd = -1,
-                            .inofd = -1, .timerfd = -1 };
+        struct podfs fs = { .dirs = PFS_STATE_DIRS_INIT, .epfd = -1, .inofd = -1, .timerfd = -1 };
         struct fuse_args args = FUSE_ARGS_INIT(0, NULL);
         struct pfs_error err = {0};
         _cleanup_free_ char *opts = NULL;
@@ -124,15 +50,16 @@ int podfs_daemon_run(const struct podfs_options *o)
         fs.mountpoint = (char *)o->mountpoint;
         fs.state_dir = xstrdup(o->state_dir ? o->state_dir : PFS_STATE_DIR_DEFAULT);
         snprintf(fs.pod_pids_limit, sizeof(fs.pod_pids_limit), "%lld", (long long)o->pod_pids_limit);
-        if (state_open(&fs, &err) < 0) {
+        if (pfs_state_dirs_open(fs.state_dir, &fs.dirs, &err) < 0) {
                 pfs_log(LOG_ERR, "%s", err.msg);
+                pfs_state_dirs_close(&fs.dirs);
                 free(fs.state_dir);
                 return 1;
         }
         {
                 /* the sandboxes get an absolute path */
                 char p[PATH_MAX];
-                _cleanup_free_ char *link = xasprintf("/proc/self/fd/%d", fs.state_fd);
+                _cleanup_free_ char *link = xasprintf("/proc/self/fd/%d", fs.dirs.state_fd);
                 ssize_t n = readlink(link, p, sizeof(p) - 1);
 
                 if (n > 0) {
@@ -164,7 +91,7 @@ int podfs_daemon_run(const struct podfs_options *o)
                 goto out_unmount;
         if (!o->foreground) {
                 /* in the background the daemon log is STATE/podfs.log */
-                int lfd = openat(fs.state_fd, "podfs.log", O_WRONLY | O_CREAT | O_APPEND | O_CLOEXEC, 0640);
+                int lfd = openat(fs.dirs.state_fd, "podfs.log", O_WRONLY | O_CREAT | O_APPEND | O_CLOEXEC, 0640);
 
                 if (lfd >= 0) {
                         dup2(lfd, STDERR_FILENO);
@@ -202,8 +129,6 @@ out_args:
         fuse_opt_free_args(&args);
         free(fs.sandbox_path);
         free(fs.state_dir);
-        for (int *fd = (int[]){ fs.logs_fd, fs.pods_fd, fs.ns_fd, fs.state_fd, -2 }; *fd != -2; fd++)
-                if (*fd >= 0)
-                        close(*fd);
+        pfs_state_dirs_close(&fs.dirs);
         return ret;
 }

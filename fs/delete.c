@@ -33,14 +33,14 @@ static int spec_grace(struct podfs *fs, int dfd, const char *ns, const char *nam
 int delete_request_uid(struct podfs *fs, const char *uid, int64_t grace, bool use_spec_grace,
                        struct pfs_error *err)
 {
-        _cleanup_close_ int dfd = openat(fs->pods_fd, uid, O_RDONLY | O_DIRECTORY | O_CLOEXEC);
+        _cleanup_close_ int dfd = pod_dir_open_at(fs->dirs.pods_fd, uid);
         struct pod_meta *meta = NULL;
         struct pod_rt *p;
         int64_t now = pfs_now_realtime_ns(), deadline;
         int r;
 
         if (dfd < 0)
-                return pfs_error_set(err, errno, "pod %s", uid);
+                return pfs_error_set(err, -dfd, "pod %s", uid);
         r = pod_meta_read_at(dfd, &meta, err);
         if (r < 0)
                 return r;
@@ -88,7 +88,7 @@ int delete_request(struct podfs *fs, const char *ns, const char *name, int64_t g
 
 static int ns_is_empty(struct podfs *fs, const char *ns)
 {
-        int fd = openat(fs->ns_fd, ns, O_RDONLY | O_DIRECTORY | O_CLOEXEC | O_NOFOLLOW);
+        int fd = openat(fs->dirs.ns_fd, ns, O_RDONLY | O_DIRECTORY | O_CLOEXEC | O_NOFOLLOW);
         DIR *d;
         struct dirent *de;
         int r = 1;
@@ -136,9 +136,9 @@ int delete_rmdir(struct podfs *fs, struct node *parent, const char *name, bool n
                         return r;
                 if (!r)
                         return -ENOTEMPTY;
-                if (unlinkat(fs->ns_fd, name, AT_REMOVEDIR) < 0)
+                if (unlinkat(fs->dirs.ns_fd, name, AT_REMOVEDIR) < 0)
                         return -errno;
-                pfs_fsync_dir_at(fs->ns_fd, ".");
+                pfs_fsync_dir_at(fs->dirs.ns_fd, ".");
                 pfs_log(LOG_INFO, "namespace %s removed", name);
                 return 0;
         case NODE_NS:
@@ -162,9 +162,9 @@ int delete_rmdir(struct podfs *fs, struct node *parent, const char *name, bool n
                         for (struct tmpfile *t = fs->tmps; t; t = t->next)
                                 if (t->pod && !strcmp(t->ns, parent->ns) && !strcmp(t->pod, name))
                                         return -ENOTEMPTY;
-                        if (unlinkat(fs->ns_fd, rel, AT_REMOVEDIR) < 0)
+                        if (unlinkat(fs->dirs.ns_fd, rel, AT_REMOVEDIR) < 0)
                                 return -errno;
-                        pfs_fsync_dir_at(fs->ns_fd, parent->ns);
+                        pfs_fsync_dir_at(fs->dirs.ns_fd, parent->ns);
                 } else {
                         r = delete_request_uid(fs, ref.uid, 0, true, &err);
                         if (r < 0) {
@@ -216,17 +216,14 @@ void delete_remove_pod(struct podfs *fs, struct pod_rt *p)
                        !strcmp(ref.uid, p->uid);
         bool left = false;
 
-        if (indexed) {
-                if (unlinkat(fs->ns_fd, idx, 0) < 0 && errno != ENOENT)
-                        pfs_log(LOG_WARNING, "remove index %s: %m", idx);
-                pfs_fsync_dir_at(fs->ns_fd, p->ns);
-        }
+        if (indexed)
+                pod_index_unlink_at(fs->dirs.ns_fd, p->ns, p->name);
         /* what stays on disk is removed again on the next start (a finished pod with a deletion request) */
-        if (pfs_rm_rf_at(fs->pods_fd, p->uid, &err) < 0) {
+        if (pod_dir_remove_at(fs->dirs.pods_fd, p->uid, &err) < 0) {
                 pfs_log(LOG_ERR, "pod %s/%s (%s): its state dir stays on disk: %s", p->ns, p->name, p->uid, err.msg);
                 left = true;
         }
-        if (pfs_rm_rf_at(fs->logs_fd, logdir, &err) < 0) {
+        if (pfs_rm_rf_at(fs->dirs.logs_fd, logdir, &err) < 0) {
                 pfs_log(LOG_ERR, "pod %s/%s (%s): its logs stay on disk: %s", p->ns, p->name, p->uid, err.msg);
                 left = true;
         }
@@ -250,7 +247,7 @@ void delete_remove_pod(struct podfs *fs, struct pod_rt *p)
                 /* p never ran (it waited itself): its successor waits for
                  * what p was waiting for */
                 if (p->predecessor && strcmp(p->predecessor, s->uid)) {
-                        _cleanup_close_ int dfd = openat(fs->pods_fd, s->uid, O_RDONLY | O_DIRECTORY | O_CLOEXEC);
+                        _cleanup_close_ int dfd = pod_dir_open_at(fs->dirs.pods_fd, s->uid);
                         struct pod_meta *m = NULL;
 
                         if (dfd >= 0 && pod_meta_read_at(dfd, &m, NULL) == 0) {

@@ -9,6 +9,7 @@
 #include <stdint.h>
 #include <sys/stat.h>
 #include "pfs/error.h"
+#include "pfs/store.h"
 #include "pfs/strindex.h"
 #include "pfs/util.h"
 
@@ -39,7 +40,7 @@ struct pfs_watch {
 struct podfs {
         char *state_dir;
         char *mountpoint;               /* absolute */
-        int state_fd, ns_fd, pods_fd, logs_fd;
+        struct pfs_state_dirs dirs;     /* STATE and its top dirs (store.h) */
         char *sandbox_path;
         struct fuse_session *se;
         int epfd, inofd, timerfd;

@@ -151,12 +151,12 @@ static int setattr_ns(struct podfs *fs, struct node *n, struct stat *attr, int t
         const struct fuse_ctx *c = fuse_req_ctx(req);
         struct stat st;
 
-        if (fstatat(fs->ns_fd, n->ns, &st, AT_SYMLINK_NOFOLLOW) < 0)
+        if (fstatat(fs->dirs.ns_fd, n->ns, &st, AT_SYMLINK_NOFOLLOW) < 0)
                 return -errno;
         if (to_set & FUSE_SET_ATTR_MODE) {
                 if (c->uid != 0 && c->uid != st.st_uid)
                         return -EPERM;
-                if (fchmodat(fs->ns_fd, n->ns, attr->st_mode & 07777, 0) < 0)
+                if (fchmodat(fs->dirs.ns_fd, n->ns, attr->st_mode & 07777, 0) < 0)
                         return -errno;
         }
         if (to_set & (FUSE_SET_ATTR_UID | FUSE_SET_ATTR_GID)) {
@@ -165,7 +165,7 @@ static int setattr_ns(struct podfs *fs, struct node *n, struct stat *attr, int t
 
                 if (c->uid != 0 && (u != (uid_t)-1 || c->uid != st.st_uid))
                         return -EPERM;
-                if (fchownat(fs->ns_fd, n->ns, u, g, AT_SYMLINK_NOFOLLOW) < 0)
+                if (fchownat(fs->dirs.ns_fd, n->ns, u, g, AT_SYMLINK_NOFOLLOW) < 0)
                         return -errno;
         }
         if (to_set & (FUSE_SET_ATTR_ATIME | FUSE_SET_ATTR_MTIME)) {
@@ -177,7 +177,7 @@ static int setattr_ns(struct podfs *fs, struct node *n, struct stat *attr, int t
                 if (to_set & FUSE_SET_ATTR_MTIME)
                         ts[1] = (to_set & FUSE_SET_ATTR_MTIME_NOW) ? (struct timespec){ .tv_nsec = UTIME_NOW }
                                                                    : attr->st_mtim;
-                if (utimensat(fs->ns_fd, n->ns, ts, AT_SYMLINK_NOFOLLOW) < 0)
+                if (utimensat(fs->dirs.ns_fd, n->ns, ts, AT_SYMLINK_NOFOLLOW) < 0)
                         return -errno;
         }
         return 0;
@@ -645,7 +645,7 @@ static void op_statfs(fuse_req_t req, fuse_ino_t ino)
 {
         struct statvfs sv;
 
-        if (fstatvfs(ctx_fs(req)->state_fd, &sv) < 0)
+        if (fstatvfs(ctx_fs(req)->dirs.state_fd, &sv) < 0)
                 memset(&sv, 0, sizeof(sv));
         sv.f_namemax = 255;
         fuse_reply_statfs(req, &sv);

@@ -41,16 +41,12 @@ struct pod_rt *pod_rt_find(struct podfs *fs, const char *uid)
 
 static bool pod_file_exists(struct podfs *fs, const char *uid, const char *name)
 {
-        _cleanup_free_ char *rel = xasprintf("%s/%s", uid, name);
-
-        return faccessat(fs->pods_fd, rel, F_OK, AT_SYMLINK_NOFOLLOW) == 0;
+        return pod_file_exists_at(fs->dirs.pods_fd, uid, name);
 }
 
 static bool pod_dir_exists(struct podfs *fs, const char *uid)
 {
-        struct stat st;
-
-        return fstatat(fs->pods_fd, uid, &st, AT_SYMLINK_NOFOLLOW) == 0 && S_ISDIR(st.st_mode);
+        return pod_dir_exists_at(fs->dirs.pods_fd, uid);
 }
 
 static void pod_unwatch_pid(struct pod_rt *p)
@@ -129,7 +125,7 @@ static void pod_remove(struct podfs *fs, struct pod_rt *p)
 
 static void pod_event(struct podfs *fs, struct pod_rt *p, const char *type, const char *reason, const char *msg)
 {
-        _cleanup_close_ int dfd = openat(fs->pods_fd, p->uid, O_RDONLY | O_DIRECTORY | O_CLOEXEC);
+        _cleanup_close_ int dfd = pod_dir_open_at(fs->dirs.pods_fd, p->uid);
         _cleanup_free_ char *obj = xasprintf("pod/%s", p->name);
 
         if (dfd >= 0)
@@ -138,7 +134,7 @@ static void pod_event(struct podfs *fs, struct pod_rt *p, const char *type, cons
 
 static bool meta_deleted(struct podfs *fs, struct pod_rt *p)
 {
-        _cleanup_close_ int dfd = openat(fs->pods_fd, p->uid, O_RDONLY | O_DIRECTORY | O_CLOEXEC);
+        _cleanup_close_ int dfd = pod_dir_open_at(fs->dirs.pods_fd, p->uid);
         struct pod_meta *m = NULL;
         bool d;
 
@@ -170,7 +166,7 @@ static void pod_dir_event(struct podfs *fs, void *data, uint32_t mask, const cha
         if (p->removed)
                 return;
         if (!*name || (l > 4 && !strcmp(name + l - 4, ".tmp")) || !strcmp(name, PFS_LOCK_FILE) ||
-            !strcmp(name, "sandbox.log"))
+            !strcmp(name, PFS_SANDBOX_LOG_FILE))
                 return;
         pod_changed(fs, p);
         if (!strcmp(name, PFS_FINISHED_FILE) && pod_file_exists(fs, p->uid, PFS_FINISHED_FILE) &&
@@ -184,7 +180,7 @@ struct pod_rt *pod_rt_add(struct podfs *fs, const char *uid, const char *ns, con
                           const char *predecessor)
 {
         struct pod_rt *p = xcalloc(1, sizeof(*p));
-        _cleanup_free_ char *path = xasprintf("%s/pods/%s", fs->state_dir, uid);
+        _cleanup_free_ char *path = pod_path(fs->state_dir, uid, NULL);
 
         memcpy(p->uid, uid, 37);
         p->ns = xstrdup(ns);
@@ -221,7 +217,7 @@ void sandbox_all_changed(struct podfs *fs)
 
 static int spawn(struct podfs *fs, struct pod_rt *p, bool cleanup, pid_t *ret_pid)
 {
-        _cleanup_free_ char *log = xasprintf("%s/pods/%s/sandbox.log", fs->state_dir, p->uid);
+        _cleanup_free_ char *log = pod_path(fs->state_dir, p->uid, PFS_SANDBOX_LOG_FILE);
         char *argv[] = { "podfs-sandbox", "--state-dir", fs->state_dir, "--uid", p->uid,
                          "--pod-pids-limit", fs->pod_pids_limit, cleanup ? "--cleanup" : NULL, NULL };
         posix_spawn_file_actions_t fa;
@@ -276,7 +272,7 @@ static void sandbox_pid_ready(struct pfs_watch *w, uint32_t events)
 /* Watch the sandbox that holds the pod's lock. Returns false when none does. */
 static bool watch_sandbox(struct podfs *fs, struct pod_rt *p)
 {
-        _cleanup_close_ int dfd = openat(fs->pods_fd, p->uid, O_RDONLY | O_DIRECTORY | O_CLOEXEC);
+        _cleanup_close_ int dfd = pod_dir_open_at(fs->dirs.pods_fd, p->uid);
         pid_t pid = 0;
         int fd;
 
@@ -320,12 +316,12 @@ static int watch_child(struct podfs *fs, struct pod_rt *p, pid_t pid)
 
 static char *sandbox_log_tail(struct podfs *fs, struct pod_rt *p)
 {
-        _cleanup_free_ char *rel = xasprintf("%s/sandbox.log", p->uid);
-        _cleanup_free_ char *data = NULL;
+        _cleanup_close_ int dfd = pod_dir_open_at(fs->dirs.pods_fd, p->uid);
+                _cleanup_free_ char *data = NULL;
         size_t len = 0;
         char *end, *start;
 
-        if (pfs_read_file_at(fs->pods_fd, rel, &data, &len, NULL) < 0 || len == 0)
+        if (dfd < 0 || pfs_read_file_at(dfd, PFS_SANDBOX_LOG_FILE, &data, &len, NULL) < 0 || len == 0)
                 return xstrdup("the sandbox exited without a message");
         end = data + len;
         while (end > data && end[-1] == '\n')
@@ -430,7 +426,7 @@ void sandbox_start(struct podfs *fs, struct pod_rt *p)
         }
         if (p->predecessor) {
                 /* the predecessor is gone: drop the reference from meta */
-                _cleanup_close_ int dfd = openat(fs->pods_fd, p->uid, O_RDONLY | O_DIRECTORY | O_CLOEXEC);
+                _cleanup_close_ int dfd = pod_dir_open_at(fs->dirs.pods_fd, p->uid);
                 struct pod_meta *m = NULL;
 
                 if (dfd >= 0 && pod_meta_read_at(dfd, &m, NULL) == 0) {
@@ -494,7 +490,7 @@ void sandbox_deletion_requested(struct podfs *fs, struct pod_rt *p)
 
 static void adopt_one(struct podfs *fs, const char *uid)
 {
-        _cleanup_close_ int dfd = openat(fs->pods_fd, uid, O_RDONLY | O_DIRECTORY | O_CLOEXEC);
+        _cleanup_close_ int dfd = pod_dir_open_at(fs->dirs.pods_fd, uid);
         struct pod_meta *m = NULL;
         struct pfs_error err = {0};
         struct pod_rt *p;
@@ -504,7 +500,7 @@ static void adopt_one(struct podfs *fs, const char *uid)
         if (pod_meta_read_at(dfd, &m, &err) < 0) {
                 /* a create that never became durable (no meta): nothing refers to it */
                 pfs_log(LOG_WARNING, "pods/%s: %s; removing the incomplete pod", uid, err.msg);
-                pfs_rm_rf_at(fs->pods_fd, uid, NULL);
+                pod_dir_remove_at(fs->dirs.pods_fd, uid, NULL);
                 return;
         }
         p = pod_rt_add(fs, uid, m->namespace, m->name, m->predecessor);
@@ -534,52 +530,24 @@ static void adopt_one(struct podfs *fs, const char *uid)
         start_now(fs, p, true);
 }
 
+static void drop_stale_link(void *data, const char *ns, const char *name, const char *uid)
+{
+        struct podfs *fs = data;
+
+        if (!pod_dir_exists(fs, uid)) {
+                pfs_log(LOG_WARNING, "namespaces/%s/%s points to a missing pod; removing it", ns, name);
+                pod_index_unlink_at(fs->dirs.ns_fd, ns, name);
+        }
+}
+
 static void drop_stale_index(struct podfs *fs)
 {
-        DIR *d = fdopendir(openat(fs->ns_fd, ".", O_RDONLY | O_DIRECTORY | O_CLOEXEC));
-        struct dirent *de;
-
-        if (!d)
-                return;
-        while ((de = readdir(d))) {
-                DIR *nd;
-                struct dirent *pe;
-                int fd;
-
-                if (de->d_name[0] == '.' || de->d_type != DT_DIR)
-                        continue;
-                fd = openat(fs->ns_fd, de->d_name, O_RDONLY | O_DIRECTORY | O_CLOEXEC);
-                nd = fd >= 0 ? fdopendir(fd) : NULL;
-                if (!nd) {
-                        if (fd >= 0)
-                                close(fd);
-                        continue;
-                }
-                while ((pe = readdir(nd))) {
-                        struct pod_ref ref;
-                        size_t l = strlen(pe->d_name);
-
-                        if (pe->d_type == DT_LNK && pe->d_name[0] == '.' && l > 4 &&
-                            !strcmp(pe->d_name + l - 4, ".tmp")) {
-                                unlinkat(dirfd(nd), pe->d_name, 0);
-                                continue;
-                        }
-                        if (pe->d_type != DT_LNK || pod_ref_get(fs, de->d_name, pe->d_name, &ref) < 0)
-                                continue;
-                        if (!pod_dir_exists(fs, ref.uid)) {
-                                pfs_log(LOG_WARNING, "namespaces/%s/%s points to a missing pod; removing it",
-                                        de->d_name, pe->d_name);
-                                unlinkat(dirfd(nd), pe->d_name, 0);
-                        }
-                }
-                closedir(nd);
-        }
-        closedir(d);
+        pod_index_scan_at(fs->dirs.ns_fd, drop_stale_link, fs);
 }
 
 void sandbox_adopt_all(struct podfs *fs)
 {
-        DIR *d = fdopendir(openat(fs->pods_fd, ".", O_RDONLY | O_DIRECTORY | O_CLOEXEC));
+        DIR *d = fdopendir(openat(fs->dirs.pods_fd, ".", O_RDONLY | O_DIRECTORY | O_CLOEXEC));
         struct dirent *de;
         char **uids = NULL;
         size_t n = 0;

@@ -152,7 +152,7 @@ bool ns_exists(struct podfs *fs, const char *ns)
 
         if (!name_is_valid(ns) || ns[0] == '.')
                 return false;
-        return fstatat(fs->ns_fd, ns, &st, AT_SYMLINK_NOFOLLOW) == 0 && S_ISDIR(st.st_mode);
+        return fstatat(fs->dirs.ns_fd, ns, &st, AT_SYMLINK_NOFOLLOW) == 0 && S_ISDIR(st.st_mode);
 }
 
 /* The owner recorded in a pod's meta (the daemon keeps it per pod; meta of
@@ -170,7 +170,7 @@ static void pod_owner_get(struct podfs *fs, const char *uid, uid_t *ret_owner, g
                 *ret_group = p->group;
                 return;
         }
-        dfd = openat(fs->pods_fd, uid, O_RDONLY | O_DIRECTORY | O_CLOEXEC);
+        dfd = pod_dir_open_at(fs->dirs.pods_fd, uid);
         if (dfd >= 0 && pod_meta_read_at(dfd, &m, NULL) == 0) {
                 *ret_owner = m->owner;
                 *ret_group = m->group;
@@ -180,39 +180,23 @@ static void pod_owner_get(struct podfs *fs, const char *uid, uid_t *ret_owner, g
 
 int pod_ref_get(struct podfs *fs, const char *ns, const char *name, struct pod_ref *ret)
 {
-        _cleanup_free_ char *rel = xasprintf("%s/%s", ns, name);
-        char target[PATH_MAX];
         struct stat st;
-        ssize_t n;
-        const char *base;
+        int r;
 
         memset(ret, 0, sizeof(*ret));
         if (!name_is_valid(name) || name[0] == '.')
                 return -ENOENT;
-        if (fstatat(fs->ns_fd, rel, &st, AT_SYMLINK_NOFOLLOW) < 0)
-                return -errno;
+        r = pod_index_read_at(fs->dirs.ns_fd, ns, name, ret->uid, &st);
+        if (r < 0)
+                return r;
         ret->owner = st.st_uid;
         ret->group = st.st_gid;
         ret->mode = st.st_mode & 07777;
         ret->mtime_ns = (int64_t)st.st_mtim.tv_sec * 1000000000LL + st.st_mtim.tv_nsec;
-        if (S_ISDIR(st.st_mode)) {
-                ret->exists = true;
-                ret->placeholder = true;
-                return 0;
-        }
-        if (!S_ISLNK(st.st_mode))
-                return -ENOENT;
-        n = readlinkat(fs->ns_fd, rel, target, sizeof(target) - 1);
-        if (n < 0)
-                return -errno;
-        target[n] = '\0';
-        base = strrchr(target, '/');
-        base = base ? base + 1 : target;
-        if (strlen(base) != 36)
-                return -ENOENT;
-        memcpy(ret->uid, base, 37);
         ret->exists = true;
-        pod_owner_get(fs, ret->uid, &ret->owner, &ret->group);
+        ret->placeholder = r == 0;
+        if (!ret->placeholder)
+                pod_owner_get(fs, ret->uid, &ret->owner, &ret->group);
         return 0;
 }
 
@@ -220,9 +204,7 @@ int pod_ref_get(struct podfs *fs, const char *ns, const char *name, struct pod_r
 
 static int pod_dir_open(struct podfs *fs, const char *uid)
 {
-        int fd = openat(fs->pods_fd, uid, O_RDONLY | O_DIRECTORY | O_CLOEXEC);
-
-        return fd < 0 ? -errno : fd;
+        return pod_dir_open_at(fs->dirs.pods_fd, uid);
 }
 
 static void pod_view_freep(struct pod_view **v)
@@ -472,7 +454,7 @@ int node_stat(struct podfs *fs, struct node *n, struct stat *st)
         st->st_blksize = 4096;
         switch (n->kind) {
         case NODE_ROOT:
-                if (fstat(fs->ns_fd, &s) < 0)
+                if (fstat(fs->dirs.ns_fd, &s) < 0)
                         return -errno;
                 st->st_mode = S_IFDIR | 0755;
                 st->st_nlink = 2;
@@ -481,7 +463,7 @@ int node_stat(struct podfs *fs, struct node *n, struct stat *st)
                 st->st_ctim = s.st_ctim;
                 return 0;
         case NODE_NS:
-                if (fstatat(fs->ns_fd, n->ns, &s, AT_SYMLINK_NOFOLLOW) < 0)
+                if (fstatat(fs->dirs.ns_fd, n->ns, &s, AT_SYMLINK_NOFOLLOW) < 0)
                         return -errno;
                 if (!S_ISDIR(s.st_mode))
                         return -ENOENT;
@@ -824,7 +806,7 @@ int tree_list(struct podfs *fs, struct node *dir, void (*fn)(void *, const char 
         switch (dir->kind) {
         case NODE_ROOT:
         case NODE_NS: {
-                int fd = openat(fs->ns_fd, dir->kind == NODE_ROOT ? "." : dir->ns,
+                int fd = openat(fs->dirs.ns_fd, dir->kind == NODE_ROOT ? "." : dir->ns,
                                 O_RDONLY | O_DIRECTORY | O_CLOEXEC | O_NOFOLLOW);
                 DIR *d;
                 struct dirent *de;
