@@ -10,29 +10,13 @@
 #include "pfs/spec.h"
 #include "pfs/store.h"
 
-static uint64_t tmp_next_id = 1;
-
 #define GHOST_NS (2LL * 1000000000LL)
 
 /* ---- temp files ---- */
 
-struct tmpfile *tmp_find(struct podfs *fs, const char *ns, const char *pod, const char *name)
-{
-        for (struct tmpfile *t = fs->tmps; t; t = t->next) {
-                if (strcmp(t->ns, ns) || strcmp(t->name, name))
-                        continue;
-                if ((pod && *pod) ? (t->pod && !strcmp(t->pod, pod)) : !t->pod)
-                        return t;
-        }
-        return NULL;
-}
-
 struct tmpfile *tmp_find_node(struct podfs *fs, const struct node *n)
 {
-        for (struct tmpfile *t = fs->tmps; t; t = t->next)
-                if (t->id == n->tmp_id)
-                        return t;
-        return NULL;
+        return model_tmp_find_id(&fs->model, n->tmp_id);
 }
 
 static void tmp_free(struct podfs *fs, struct tmpfile *t)
@@ -49,12 +33,7 @@ static void tmp_free(struct podfs *fs, struct tmpfile *t)
 void tmp_unlink(struct podfs *fs, struct tmpfile *t)
 {
         podfs_timer_cancel(fs, t);
-        for (struct tmpfile **pp = &fs->tmps; *pp; pp = &(*pp)->next)
-                if (*pp == t) {
-                        *pp = t->next;
-                        break;
-                }
-        t->next = NULL;
+        model_tmp_remove(&fs->model, t);
         if (t->open_count > 0)
                 t->orphan = true;
         else
@@ -80,17 +59,11 @@ static struct tmpfile *tmp_new(struct podfs *fs, const char *ns, const char *pod
 
         if (quota_file_add(fs, uid) < 0)
                 return NULL;
-        t = xcalloc(1, sizeof(*t));
-        t->id = tmp_next_id++;
-        t->ns = xstrdup(ns);
-        t->pod = pod && *pod ? xstrdup(pod) : NULL;
-        t->name = xstrdup(name);
+        t = model_tmp_add(&fs->model, ns, pod, name);
         t->mode = mode & 07777;
         t->uid = uid;
         t->gid = gid;
         t->mtime_ns = pfs_now_realtime_ns();
-        t->next = fs->tmps;
-        fs->tmps = t;
         return t;
 }
 
@@ -150,13 +123,12 @@ static int create_pod(struct podfs *fs, const char *ns, const struct pod_spec *s
                 _cleanup_free_ char *obj = xasprintf("pod/%s", spec->name);
                 pod_event_append_at(dfd, "Normal", "Scheduled", obj, "default-scheduler", msg, NULL);
         }
-        e = name_ent_get(fs, ns, spec->name, true);
+        e = model_name_get(&fs->model, ns, spec->name, true);
         e->spec_hidden = false;
         e->tomb = false;
         if (!ref->exists) {
                 e->announce_until = pfs_now_monotonic_ns() + 2000000000LL;
-                _cleanup_free_ char *rel = xasprintf("%s/%s", ns, spec->name);
-                notifier_queue(fs, NOTIFY_MKDIR, rel);
+                model_announce(&fs->model, MODEL_POD_APPEARED, ns, spec->name);
         }
         pfs_log(LOG_INFO, "pod %s/%s accepted (uid %s, owner %u%s%s)", ns, spec->name, puid, (unsigned)uid,
                 predecessor ? ", replaces " : "", predecessor ? predecessor : "");
@@ -221,7 +193,7 @@ static int apply_one(struct podfs *fs, const char *ns, const struct pod_spec *sp
         r = read_accepted_spec(fs, ref.uid, ns, spec->name, &old);
         same = r >= 0 && pod_spec_equal(old, spec);
         if (same) {
-                struct name_ent *e = name_ent_get(fs, ns, spec->name, false);
+                struct name_ent *e = model_name_get(&fs->model, ns, spec->name, false);
 
                 pod_spec_free(old);
                 if (e)
@@ -361,7 +333,7 @@ static int apply_tmp(struct podfs *fs, struct tmpfile *t, const char *target_nam
         if (r < 0)
                 return rejected(fs, t->ns, &err, r);
         if (t->pod) {
-                struct name_ent *e = name_ent_get(fs, t->ns, t->pod, false);
+                struct name_ent *e = model_name_get(&fs->model, t->ns, t->pod, false);
 
                 if (e)
                         e->spec_hidden = false;
@@ -385,12 +357,12 @@ int apply_create(struct podfs *fs, fuse_req_t req, struct node *parent, const ch
                 return -EINVAL;
         switch (parent->kind) {
         case NODE_POD: {
-                struct name_ent *e = name_ent_get(fs, parent->ns, parent->pod, false);
+                struct name_ent *e = model_name_get(&fs->model, parent->ns, parent->pod, false);
 
                 r = pod_ref_get(fs, parent->ns, parent->pod, &ref);
                 if (r < 0)
                         return r;
-                if (tmp_find(fs, parent->ns, parent->pod, name))
+                if (model_tmp_find(&fs->model, parent->ns, parent->pod, name))
                         return -EEXIST;
                 if (!strcmp(name, "spec.yaml")) {
                         if (!ref.placeholder && !(e && e->spec_hidden))
@@ -411,7 +383,7 @@ int apply_create(struct podfs *fs, fuse_req_t req, struct node *parent, const ch
         case NODE_NS:
                 if (!strcmp(name, ".last-error"))
                         return -EEXIST;
-                t = tmp_find(fs, parent->ns, NULL, name);
+                t = model_tmp_find(&fs->model, parent->ns, NULL, name);
                 if (t && t->ghost)
                         tmp_unlink(fs, t);
                 else if (t)
@@ -650,7 +622,7 @@ int apply_unlink(struct podfs *fs, struct node *parent, const char *name)
                 return -ENOENT;
         switch (parent->kind) {
         case NODE_POD:
-                t = tmp_find(fs, parent->ns, parent->pod, name);
+                t = model_tmp_find(&fs->model, parent->ns, parent->pod, name);
                 if (t) {
                         tmp_unlink(fs, t);
                         return 0;
@@ -658,7 +630,7 @@ int apply_unlink(struct podfs *fs, struct node *parent, const char *name)
                 if (pod_ref_get(fs, parent->ns, parent->pod, &ref) < 0 || ref.placeholder)
                         return -ENOENT;
                 if (!strcmp(name, "spec.yaml")) {
-                        struct name_ent *e = name_ent_get(fs, parent->ns, parent->pod, true);
+                        struct name_ent *e = model_name_get(&fs->model, parent->ns, parent->pod, true);
 
                         if (e->spec_hidden)
                                 return -ENOENT;
@@ -674,7 +646,7 @@ int apply_unlink(struct podfs *fs, struct node *parent, const char *name)
                         return -EISDIR;
                 return -ENOENT;
         case NODE_NS:
-                t = tmp_find(fs, parent->ns, NULL, name);
+                t = model_tmp_find(&fs->model, parent->ns, NULL, name);
                 if (t) {
                         tmp_unlink(fs, t);
                         return 0;
@@ -716,7 +688,7 @@ int apply_rename(struct podfs *fs, struct node *p, const char *name, struct node
                 return -EINVAL;
         if (p->kind != NODE_NS && p->kind != NODE_POD)
                 return -EPERM;
-        t = tmp_find(fs, p->ns, pod, name);
+        t = model_tmp_find(&fs->model, p->ns, pod, name);
         if (!t) {
                 /* pods, namespaces and the files of a pod don't move */
                 if (p->kind == NODE_NS && pod_ref_get(fs, p->ns, name, &ref) == 0)
@@ -731,13 +703,13 @@ int apply_rename(struct podfs *fs, struct node *p, const char *name, struct node
                 return -EXDEV;
         if (!strcmp(name, newname))
                 return 0;
-        dst = tmp_find(fs, p->ns, pod, newname);
+        dst = model_tmp_find(&fs->model, p->ns, pod, newname);
         if (dst && dst->ghost) {
                 tmp_unlink(fs, dst);
                 dst = NULL;
         }
         if (p->kind == NODE_POD && !dst && !strcmp(newname, "spec.yaml")) {
-                struct name_ent *e = name_ent_get(fs, p->ns, p->pod, false);
+                struct name_ent *e = model_name_get(&fs->model, p->ns, p->pod, false);
 
                 r = pod_ref_get(fs, p->ns, p->pod, &ref);
                 if (r < 0)
@@ -779,8 +751,7 @@ int apply_rename(struct podfs *fs, struct node *p, const char *name, struct node
                         return -EEXIST;
                 tmp_unlink(fs, dst);
         }
-        free(t->name);
-        t->name = xstrdup(newname);
+        model_tmp_rename(&fs->model, t, newname);
         if (p->kind == NODE_NS)
                 t->manifest_drop = false; /* a renamed temp stays until renamed onto *.yaml */
         return 0;
@@ -832,7 +803,7 @@ int apply_pod_setattr(struct podfs *fs, struct node *n, const struct stat *attr,
                 pfs_log(LOG_WARNING, "chown pod %s: %s", rel, err.msg);
                 return r;
         }
-        p = pod_rt_find(fs, ref.uid);
+        p = model_pod_find(&fs->model, ref.uid);
         if (p) {
                 p->owner = u;
                 p->group = g;
@@ -878,7 +849,7 @@ int apply_mkdir(struct podfs *fs, fuse_req_t req, struct node *parent, const cha
         case NODE_NS:
                 if (!ns_exists(fs, parent->ns))
                         return -ENOENT;
-                if (!strcmp(name, ".last-error") || tmp_find(fs, parent->ns, NULL, name))
+                if (!strcmp(name, ".last-error") || model_tmp_find(&fs->model, parent->ns, NULL, name))
                         return -EEXIST;
                 if (pod_ref_get(fs, parent->ns, name, &ref) == 0) {
                         struct pod_meta *meta = NULL;
@@ -904,7 +875,7 @@ int apply_mkdir(struct podfs *fs, fuse_req_t req, struct node *parent, const cha
                 (void)fchownat(fs->dirs.ns_fd, rel, c->uid, c->gid, AT_SYMLINK_NOFOLLOW);
                 (void)fchmodat(fs->dirs.ns_fd, rel, mode & 0777, 0);
                 pfs_fsync_dir_at(fs->dirs.ns_fd, parent->ns);
-                e = name_ent_get(fs, parent->ns, name, true);
+                e = model_name_get(&fs->model, parent->ns, name, true);
                 e->tomb = false;
                 e->announce_until = 0;
                 e->spec_hidden = false;

@@ -13,32 +13,78 @@ static void fuse_log_to_pfs(enum fuse_log_level level, const char *fmt, va_list 
         pfs_logv((int)level, fmt, ap);
 }
 
+/* The model's one observer: what watchers of the mount must hear of goes to
+ * the notifier (a .last-error only when the kernel knows the node). */
+static void model_changed(void *data, enum model_change what, const char *ns, const char *name)
+{
+        struct podfs *fs = data;
+        _cleanup_free_ char *rel = NULL, *key = NULL;
+        struct node *n;
+
+        switch (what) {
+        case MODEL_POD_APPEARED:
+        case MODEL_POD_GONE:
+                rel = xasprintf("%s/%s", ns, name);
+                notifier_queue(fs, what == MODEL_POD_APPEARED ? NOTIFY_MKDIR : NOTIFY_RMDIR, rel);
+                break;
+        case MODEL_LAST_ERROR:
+                key = xasprintf("e:%s", ns);
+                n = node_find_key(key);
+                rel = xasprintf("%s/.last-error", ns);
+                if (n && n->nlookup > 0)
+                        notifier_queue(fs, NOTIFY_WRITE, rel);
+                break;
+        }
+}
+
+static void fuse_ready(struct pfs_watch *w, uint32_t events)
+{
+        struct podfs *fs = htab_entry(w, struct podfs, fuse_watch);
+        int r = fuse_session_receive_buf(fs->se, &fs->fbuf);
+
+        if (r == -EINTR || r == -EAGAIN)
+                return;
+        if (r <= 0) {
+                if (r < 0 && r != -ENODEV)
+                        pfs_log(LOG_ERR, "reading FUSE requests: %s", strerror(-r));
+                podfs_loop_stop(fs);
+                return;
+        }
+        fuse_session_process_buf(fs->se, &fs->fbuf);
+        if (fuse_session_exited(fs->se))
+                podfs_loop_stop(fs);
+}
+
+/* The loop, with what the daemon does between batches (free removed pods)
+ * and when inotify lost events (look at every pod again). */
+static int loop_setup(struct podfs *fs, struct pfs_error *err)
+{
+        int r = podfs_loop_init(fs, err);
+
+        if (r < 0)
+                return r;
+        podfs_loop_on(fs, sandbox_reap_dead, sandbox_all_changed);
+        fs->fuse_watch.fn = fuse_ready;
+        if (podfs_epoll_add(fs, fuse_session_fd(fs->se), &fs->fuse_watch) < 0)
+                return pfs_error_set(err, errno, "epoll_ctl");
+        return 0;
+}
+
 /* Leave nothing for the leak checker: pods, names, temp files, nodes. */
 static void podfs_free_all(struct podfs *fs)
 {
         sandbox_free_all(fs);
-        while (fs->names) {
-                struct name_ent *e = fs->names;
-
-                fs->names = e->next;
-                for (size_t i = 0; i < e->n_hashes; i++)
-                        free(e->hashes[i].rel);
-                free(e->hashes);
-                pfs_strindex_free(&e->hash_index);
-                free(e->ns);
-                free(e->name);
-                free(e);
-        }
-        ns_info_free_all(fs);
-        while (fs->tmps)
-                tmp_unlink(fs, fs->tmps);
+        while (fs->model.tmps)
+                tmp_unlink(fs, fs->model.tmps);
+        model_fini(&fs->model);
         quota_free_all(fs);
         node_table_free();
 }
 
 int podfs_daemon_run(const struct podfs_options *o)
 {
-        struct podfs fs = { .dirs = PFS_STATE_DIRS_INIT, .epfd = -1, .inofd = -1, .timerfd = -1 };
+        struct podfs fs = { .dirs = PFS_STATE_DIRS_INIT,
+                            .loop = { .epfd = -1, .inofd = -1, .timerfd = -1, .sigfd = -1 } };
         struct fuse_args args = FUSE_ARGS_INIT(0, NULL);
         struct pfs_error err = {0};
         _cleanup_free_ char *opts = NULL;
@@ -48,6 +94,8 @@ int podfs_daemon_run(const struct podfs_options *o)
         quota_malloc_setup();
         fuse_set_log_func(fuse_log_to_pfs);
         fs.mountpoint = (char *)o->mountpoint;
+        model_init(&fs.model);
+        model_observe(&fs.model, model_changed, &fs);
         fs.state_dir = xstrdup(o->state_dir ? o->state_dir : PFS_STATE_DIR_DEFAULT);
         snprintf(fs.pod_pids_limit, sizeof(fs.pod_pids_limit), "%lld", (long long)o->pod_pids_limit);
         if (pfs_state_dirs_open(fs.state_dir, &fs.dirs, &err) < 0) {
@@ -98,7 +146,7 @@ int podfs_daemon_run(const struct podfs_options *o)
                         close(lfd);
                 }
         }
-        if (podfs_loop_init(&fs, &err) < 0) {
+        if (loop_setup(&fs, &err) < 0) {
                 pfs_log(LOG_ERR, "%s", err.msg);
                 goto out_unmount;
         }
@@ -118,6 +166,7 @@ out_loop:
         fs.se = NULL;
         notifier_stop(&fs);
         podfs_loop_fini(&fs);
+        free(fs.fbuf.mem);
         podfs_free_all(&fs);
         goto out_args;
 out_unmount:

@@ -62,7 +62,7 @@ int delete_request_uid(struct podfs *fs, const char *uid, int64_t grace, bool us
                         uid, (long long)grace);
         }
         pod_meta_free(meta);
-        p = pod_rt_find(fs, uid);
+        p = model_pod_find(&fs->model, uid);
         if (p) {
                 p->deleted = true;
                 p->version++;
@@ -106,9 +106,8 @@ static int ns_is_empty(struct podfs *fs, const char *ns)
                         break;
                 }
         closedir(d);
-        for (struct tmpfile *t = fs->tmps; t && r; t = t->next)
-                if (!strcmp(t->ns, ns) && !t->ghost)
-                        r = 0;
+        if (r && model_tmp_any_in(&fs->model, ns, NULL))
+                r = 0;
         return r;
 }
 
@@ -142,7 +141,7 @@ int delete_rmdir(struct podfs *fs, struct node *parent, const char *name, bool n
                 pfs_log(LOG_INFO, "namespace %s removed", name);
                 return 0;
         case NODE_NS:
-                e = name_ent_get(fs, parent->ns, name, false);
+                e = model_name_get(&fs->model, parent->ns, name, false);
                 if (notifier) {
                         /* the notifier announces a pod dir that is gone */
                         if (!e || !e->tomb)
@@ -151,7 +150,7 @@ int delete_rmdir(struct podfs *fs, struct node *parent, const char *name, bool n
                         e->epoch++;
                         return 0;
                 }
-                if (tmp_find(fs, parent->ns, NULL, name))
+                if (model_tmp_find(&fs->model, parent->ns, NULL, name))
                         return -ENOTDIR;
                 r = pod_ref_get(fs, parent->ns, name, &ref);
                 if (r < 0)
@@ -159,9 +158,8 @@ int delete_rmdir(struct podfs *fs, struct node *parent, const char *name, bool n
                 if (ref.placeholder) {
                         _cleanup_free_ char *rel = xasprintf("%s/%s", parent->ns, name);
 
-                        for (struct tmpfile *t = fs->tmps; t; t = t->next)
-                                if (t->pod && !strcmp(t->ns, parent->ns) && !strcmp(t->pod, name))
-                                        return -ENOTEMPTY;
+                        if (model_tmp_any_in(&fs->model, parent->ns, name))
+                                return -ENOTEMPTY;
                         if (unlinkat(fs->dirs.ns_fd, rel, AT_REMOVEDIR) < 0)
                                 return -errno;
                         pfs_fsync_dir_at(fs->dirs.ns_fd, parent->ns);
@@ -175,7 +173,7 @@ int delete_rmdir(struct podfs *fs, struct node *parent, const char *name, bool n
                 /* the kernel now holds the old inode dead: serve the name
                  * (a terminating pod) under a new nodeid; its cached
                  * children must go for IN_DELETE_SELF to reach watchers */
-                e = name_ent_get(fs, parent->ns, name, true);
+                e = model_name_get(&fs->model, parent->ns, name, true);
                 {
                         _cleanup_free_ char *key = xasprintf("p:%s/%s#%u", parent->ns, name, e->epoch);
                         struct node *old = node_find_key(key);
@@ -211,7 +209,6 @@ void delete_remove_pod(struct podfs *fs, struct pod_rt *p)
         struct pfs_error err = {0};
         struct pod_ref ref;
         _cleanup_free_ char *logdir = pod_log_dir_name(p->ns, p->name, p->uid);
-        _cleanup_free_ char *idx = xasprintf("%s/%s", p->ns, p->name);
         bool indexed = pod_ref_get(fs, p->ns, p->name, &ref) == 0 && !ref.placeholder &&
                        !strcmp(ref.uid, p->uid);
         bool left = false;
@@ -231,16 +228,16 @@ void delete_remove_pod(struct podfs *fs, struct pod_rt *p)
                 pfs_log(LOG_INFO, "pod %s/%s (%s) removed", p->ns, p->name, p->uid);
         p->removed = true;
         if (indexed) {
-                struct name_ent *e = name_ent_get(fs, p->ns, p->name, true);
+                struct name_ent *e = model_name_get(&fs->model, p->ns, p->name, true);
 
                 e->tomb = true;
                 e->announce_until = 0;
                 e->spec_hidden = false;
-                notifier_queue(fs, NOTIFY_RMDIR, idx);
+                model_announce(&fs->model, MODEL_POD_GONE, p->ns, p->name);
         }
         waiters_wake(p);
         /* a successor waiting for this pod starts now */
-        for (struct pod_rt *s = fs->pods, *next; s; s = next) {
+        for (struct pod_rt *s = fs->model.pods, *next; s; s = next) {
                 next = s->next;
                 if (s == p || s->state != RT_WAIT_PRED || !s->predecessor || strcmp(s->predecessor, p->uid))
                         continue;
@@ -289,7 +286,7 @@ static void wait_interrupted(fuse_req_t req, void *data)
 
 int delete_wait_read(struct podfs *fs, fuse_req_t req, struct fh *fh)
 {
-        struct pod_rt *p = pod_rt_find(fs, fh->uid);
+        struct pod_rt *p = model_pod_find(&fs->model, fh->uid);
         struct waiter *w;
 
         if (!p || p->removed) {

@@ -12,6 +12,7 @@
 #include "pfs/store.h"
 #include "pfs/strindex.h"
 #include "pfs/util.h"
+#include "model.h"
 
 #define PFS_MANIFEST_MAX (1024 * 1024)
 
@@ -32,9 +33,19 @@ int podfs_daemon_run(const struct podfs_options *o);
 
 /* ---- the event loop (loop.c) ---- */
 
-/* Something in the epoll set: dispatch through data.ptr. */
-struct pfs_watch {
-        void (*fn)(struct pfs_watch *w, uint32_t events);
+/* The event loop (loop.c): epoll over the FUSE fd (daemon.c adds it),
+ * signals, inotify, pidfds and one timerfd for a timer list. The daemon
+ * registers what runs between batches and when inotify lost events. */
+struct timer;
+struct podfs_loop {
+        int epfd, inofd, timerfd, sigfd;
+        bool stopping;
+        struct timer *timers;           /* by deadline */
+        struct htab ino_regs;           /* inotify wd -> what to call */
+        struct pfs_watch sig_watch, ino_watch, timer_watch;
+        struct podfs *fs;
+        void (*after_batch)(struct podfs *fs);
+        void (*events_lost)(struct podfs *fs);
 };
 
 struct podfs {
@@ -43,14 +54,11 @@ struct podfs {
         struct pfs_state_dirs dirs;     /* STATE and its top dirs (store.h) */
         char *sandbox_path;
         struct fuse_session *se;
-        int epfd, inofd, timerfd;
-        bool stopping;
+        struct podfs_loop loop;
+        struct pfs_watch fuse_watch;    /* daemon.c: requests from the kernel */
+        struct fuse_buf fbuf;
         struct notifier *notifier;
-        struct pod_rt *pods;            /* every pods/<uid> we know (sandbox.c) */
-        struct pod_rt *dead;            /* removed; freed after the current epoll batch */
-        struct ns_info *nss;            /* per-namespace memory (.last-error) */
-        struct name_ent *names;         /* per pod name memory (epoch, hidden spec.yaml, ...) */
-        struct tmpfile *tmps;           /* in-memory temp files (apply.c) */
+        struct model model;             /* namespaces, names, pods, temp files (model.h) */
         struct log_watch *log_watches;  /* logs.c */
         char hostname[256];
         pid_t req_pid;                  /* the caller of the request being handled */
@@ -62,7 +70,13 @@ struct podfs {
 };
 
 int podfs_loop_init(struct podfs *fs, struct pfs_error *err);
+/* What the daemon runs after each batch of events / when inotify lost events. */
+void podfs_loop_on(struct podfs *fs, void (*after_batch)(struct podfs *), void (*events_lost)(struct podfs *));
+/* One epoll_wait and its events; the number of events or -errno. */
+int podfs_loop_turn(struct podfs *fs, int timeout_ms);
+/* Turns until podfs_loop_stop (or a signal). */
 int podfs_loop_run(struct podfs *fs);
+void podfs_loop_stop(struct podfs *fs);
 void podfs_loop_fini(struct podfs *fs);
 int podfs_epoll_add(struct podfs *fs, int fd, struct pfs_watch *w);
 void podfs_epoll_del(struct podfs *fs, int fd);
@@ -151,44 +165,10 @@ int pod_ref_get(struct podfs *fs, const char *ns, const char *name, struct pod_r
 bool ns_exists(struct podfs *fs, const char *ns);
 bool name_is_valid(const char *name);
 
-struct file_hash {
-        char *rel;              /* "phase", "containers/app/state" */
-        uint64_t hash;
-        bool seen;
-};
-
-struct name_ent {
-        char *ns, *name;
-        unsigned epoch;
-        bool spec_hidden;       /* spec.yaml unlinked (install), until re-created */
-        int64_t announce_until; /* monotonic: the notifier still has to mkdir this pod dir
-                                 * (bounded, so a failed mkdir can't hide the pod from it) */
-        bool tomb;              /* gone: the notifier still has to rmdir it */
-        struct file_hash *hashes;       /* what watchers were last told, per file */
-        size_t n_hashes;
-        struct pfs_strindex hash_index; /* rel -> position in hashes */
-        bool change_pending;            /* tree_pod_changed: to be looked at on the next turn */
-        struct name_ent *next;
-};
-struct name_ent *name_ent_get(struct podfs *fs, const char *ns, const char *name, bool create);
-
-/* The last rejection per namespace and user: a user sees only the message of
- * their own writes (it quotes their manifest), never another user's. */
-struct last_error {
-        uid_t uid;
-        char *msg;
-        struct last_error *next;
-};
-struct ns_info {
-        char *ns;
-        struct last_error *errors;
-        struct ns_info *next;
-};
-/* Record msg for the caller of the request being handled (fs->req_uid). */
+/* Record msg as the last rejection in ns for the caller of the request being handled (fs->req_uid). */
 void ns_set_last_error(struct podfs *fs, const char *ns, const char *msg);
 /* The caller's last rejection in ns ("" when none). */
 const char *ns_last_error(struct podfs *fs, const char *ns);
-void ns_info_free_all(struct podfs *fs);
 
 /* Render a node's content (files only). Returns 0 with *ret borrowed from the node cache. */
 int node_content(struct podfs *fs, struct node *n, const char **ret, size_t *ret_len);
@@ -232,30 +212,6 @@ void fh_free(struct podfs *fs, struct fh *fh);
 
 /* ---- writes (apply.c) ---- */
 
-struct tmpfile {
-        uint64_t id;
-        char *ns, *pod;         /* pod NULL: in the namespace dir */
-        char *name;
-        struct pfs_buf data;
-        mode_t mode;
-        uid_t uid;
-        gid_t gid;
-        int64_t mtime_ns;
-        int open_count;
-        bool manifest_drop;     /* *.yaml written into a ns dir: applied on close, then gone */
-        bool pod_spec;          /* spec.yaml of a placeholder (or after unlink): applied on close */
-        bool dirty;
-        bool too_big;
-        int write_err;          /* as struct fh's: never applied while set */
-        bool orphan;            /* unlinked while open: freed on the last release */
-        pid_t writer;           /* the (thread) pid that last opened it for writing */
-        bool ghost;             /* an applied drop file: still found by name for a moment
-                                 * by its writer (install/cp chmod it by path after close),
-                                 * never listed, gone for everybody else */
-        size_t ghost_len;       /* its size (the data itself is freed when applied) */
-        struct tmpfile *next;
-};
-struct tmpfile *tmp_find(struct podfs *fs, const char *ns, const char *pod, const char *name);
 void tmp_unlink(struct podfs *fs, struct tmpfile *t);
 /* The temp file a NODE_TMP node stands for (renames keep it), or NULL. */
 struct tmpfile *tmp_find_node(struct podfs *fs, const struct node *n);
@@ -313,14 +269,6 @@ int delete_wait_read(struct podfs *fs, fuse_req_t req, struct fh *fh);
 
 /* ---- sandboxes (sandbox.c) ---- */
 
-enum pod_rt_state {
-        RT_IDLE,                /* nothing running (finished, or not started yet) */
-        RT_SPAWNING,            /* the intermediate process is running */
-        RT_RUNNING,             /* a sandbox holds the lock; pidfd watched */
-        RT_CLEANUP,             /* podfs-sandbox --cleanup running */
-        RT_WAIT_PRED,           /* waits for its predecessor to be gone */
-        RT_BACKOFF,             /* restart scheduled */
-};
 
 struct waiter {
         fuse_req_t req;
@@ -328,31 +276,7 @@ struct waiter {
         struct waiter *next;
 };
 
-struct pod_rt {
-        char uid[37];
-        char *ns, *name;
-        enum pod_rt_state state;
-        uint64_t version;
-        int64_t changed_ns;
-        struct pod_view_cache *view;    /* tree.c: the parsed pod at version (render.h) */
-        uint64_t view_used;             /* tree.c: when view was last used (LRU clock) */
-        bool deleted;
-        bool removed;
-        char *predecessor;
-        int pidfd;
-        pid_t pid;
-        struct pfs_watch watch;
-        int wd;
-        int restarts;
-        int64_t backoff_ns;
-        uid_t owner;                    /* from meta (0:0 when it has none) */
-        gid_t group;
-        struct waiter *waiters;
-        struct podfs *fs;
-        struct pod_rt *next;
-};
 
-struct pod_rt *pod_rt_find(struct podfs *fs, const char *uid);
 struct pod_rt *pod_rt_add(struct podfs *fs, const char *uid, const char *ns, const char *name,
                           const char *predecessor);
 /* Start the pod's sandbox (or wait for its predecessor). */

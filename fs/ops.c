@@ -297,7 +297,7 @@ static void op_mkdir(fuse_req_t req, fuse_ino_t parent, const char *name, mode_t
                 return;
         }
         if (from_notifier(req) && p->kind == NODE_NS) {
-                struct name_ent *e = name_ent_get(fs, p->ns, name, false);
+                struct name_ent *e = model_name_get(&fs->model, p->ns, name, false);
                 struct pod_ref ref;
 
                 if (e)

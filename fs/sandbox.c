@@ -31,14 +31,6 @@ static int pidfd_open_(pid_t pid)
         return (int)syscall(SYS_pidfd_open, pid, 0);
 }
 
-struct pod_rt *pod_rt_find(struct podfs *fs, const char *uid)
-{
-        for (struct pod_rt *p = fs->pods; p; p = p->next)
-                if (!strcmp(p->uid, uid))
-                        return p;
-        return NULL;
-}
-
 static bool pod_file_exists(struct podfs *fs, const char *uid, const char *name)
 {
         return pod_file_exists_at(fs->dirs.pods_fd, uid, name);
@@ -65,55 +57,38 @@ void pod_rt_free(struct pod_rt *p)
         pod_unwatch_pid(p);
         podfs_timer_cancel(p->fs, p);
         podfs_inotify_rm(p->fs, p->wd);
-        free(p->ns);
-        free(p->name);
-        free(p->predecessor);
-        pod_view_cache_free(p->view);
-        free(p);
+        model_pod_free(p);
 }
 
 /* Events of this epoll batch may still name p: free it after the batch. */
 static void pod_rt_unlink_free(struct podfs *fs, struct pod_rt *p)
 {
-        for (struct pod_rt **pp = &fs->pods; *pp; pp = &(*pp)->next)
-                if (*pp == p) {
-                        *pp = p->next;
-                        break;
-                }
-        p->removed = true;
         pod_unwatch_pid(p);
         podfs_timer_cancel(fs, p);
         podfs_inotify_rm(fs, p->wd);
         p->wd = -1;
-        p->next = fs->dead;
-        fs->dead = p;
+        model_pod_retire(&fs->model, p);
 }
 
 void sandbox_free_all(struct podfs *fs)
 {
-        while (fs->pods) {
-                struct pod_rt *p = fs->pods;
+        while (fs->model.pods) {
+                struct pod_rt *p = fs->model.pods;
 
-                fs->pods = p->next;
+                model_pod_retire(&fs->model, p);
                 while (p->waiters) {
                         struct waiter *w = p->waiters;
 
                         p->waiters = w->next;
                         free(w);
                 }
-                pod_rt_free(p);
         }
         sandbox_reap_dead(fs);
 }
 
 void sandbox_reap_dead(struct podfs *fs)
 {
-        while (fs->dead) {
-                struct pod_rt *p = fs->dead;
-
-                fs->dead = p->next;
-                pod_rt_free(p);
-        }
+        model_pod_reap(&fs->model, pod_rt_free);
 }
 
 /* Nothing of the pod runs any more and it was deleted: remove it. */
@@ -179,30 +154,22 @@ static void pod_dir_event(struct podfs *fs, void *data, uint32_t mask, const cha
 struct pod_rt *pod_rt_add(struct podfs *fs, const char *uid, const char *ns, const char *name,
                           const char *predecessor)
 {
-        struct pod_rt *p = xcalloc(1, sizeof(*p));
+        struct pod_rt *p = model_pod_new(uid, ns, name, predecessor);
         _cleanup_free_ char *path = pod_path(fs->state_dir, uid, NULL);
 
-        memcpy(p->uid, uid, 37);
-        p->ns = xstrdup(ns);
-        p->name = xstrdup(name);
-        p->predecessor = xstrdup(predecessor);
-        p->pidfd = -1;
         p->fs = fs;
-        p->version = 1;
-        p->changed_ns = pfs_now_realtime_ns();
         p->wd = podfs_inotify_add(fs, path,
                                   IN_MOVED_TO | IN_CLOSE_WRITE | IN_MODIFY | IN_CREATE | IN_DELETE | IN_ONLYDIR,
                                   pod_dir_event, p);
         if (p->wd < 0)
                 pfs_log(LOG_WARNING, "inotify on %s: %s", path, strerror(-p->wd));
-        p->next = fs->pods;
-        fs->pods = p;
+        model_pod_insert(&fs->model, p);
         return p;
 }
 
 void sandbox_all_changed(struct podfs *fs)
 {
-        for (struct pod_rt *p = fs->pods, *next; p; p = next) {
+        for (struct pod_rt *p = fs->model.pods, *next; p; p = next) {
                 next = p->next;
                 pod_changed(fs, p);
                 if (pod_file_exists(fs, p->uid, PFS_FINISHED_FILE) && meta_deleted(fs, p) &&
@@ -568,7 +535,7 @@ void sandbox_adopt_all(struct podfs *fs)
         free(uids);
         drop_stale_index(fs);
         /* successors whose predecessor vanished while we were away */
-        for (struct pod_rt *p = fs->pods, *next; p; p = next) {
+        for (struct pod_rt *p = fs->model.pods, *next; p; p = next) {
                 next = p->next;
                 if (p->state == RT_WAIT_PRED && !pod_dir_exists(fs, p->predecessor))
                         sandbox_start(fs, p);

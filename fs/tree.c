@@ -41,109 +41,21 @@ bool name_is_valid(const char *name)
                strlen(name) <= 255;
 }
 
-/* ---- per-name and per-namespace memory ---- */
-
-struct name_ent *name_ent_get(struct podfs *fs, const char *ns, const char *name, bool create)
-{
-        struct name_ent *e;
-
-        for (e = fs->names; e; e = e->next)
-                if (!strcmp(e->ns, ns) && !strcmp(e->name, name))
-                        return e;
-        if (!create)
-                return NULL;
-        e = xcalloc(1, sizeof(*e));
-        e->ns = xstrdup(ns);
-        e->name = xstrdup(name);
-        e->epoch = 1;
-        e->next = fs->names;
-        fs->names = e;
-        return e;
-}
-
-static unsigned name_epoch(struct podfs *fs, const char *ns, const char *name)
-{
-        struct name_ent *e = name_ent_get(fs, ns, name, false);
-
-        return e ? e->epoch : 1;
-}
-
-static struct ns_info *ns_info_get(struct podfs *fs, const char *ns, bool create)
-{
-        struct ns_info *i;
-
-        for (i = fs->nss; i; i = i->next)
-                if (!strcmp(i->ns, ns))
-                        return i;
-        if (!create)
-                return NULL;
-        i = xcalloc(1, sizeof(*i));
-        i->ns = xstrdup(ns);
-        i->next = fs->nss;
-        fs->nss = i;
-        return i;
-}
-
-static struct last_error *last_error_get(struct ns_info *i, uid_t uid, bool create)
-{
-        struct last_error *e;
-
-        for (e = i->errors; e; e = e->next)
-                if (e->uid == uid)
-                        return e;
-        if (!create)
-                return NULL;
-        e = xcalloc(1, sizeof(*e));
-        e->uid = uid;
-        e->next = i->errors;
-        i->errors = e;
-        return e;
-}
+/* ---- per-namespace memory (model.c), for the caller of the request ---- */
 
 void ns_set_last_error(struct podfs *fs, const char *ns, const char *msg)
 {
-        struct ns_info *i = ns_info_get(fs, ns, true);
-        struct last_error *le = last_error_get(i, fs->req_uid, true);
-        char ts[40];
-        _cleanup_free_ char *rel = xasprintf("%s/.last-error", ns);
-
-        pfs_time_format(pfs_now_realtime_ns(), false, ts);
-        free(le->msg);
-        le->msg = xasprintf("%s %s\n", ts, msg);
-        /* watchers of .last-error are told like any other file */
-        {
-                _cleanup_free_ char *key = xasprintf("e:%s", ns);
-                struct node *n = node_find_key(key);
-
-                if (n && n->nlookup > 0)
-                        notifier_queue(fs, NOTIFY_WRITE, rel);
-        }
+        model_last_error_set(&fs->model, ns, fs->req_uid, msg);
 }
 
 const char *ns_last_error(struct podfs *fs, const char *ns)
 {
-        struct ns_info *i = ns_info_get(fs, ns, false);
-        struct last_error *le = i ? last_error_get(i, fs->req_uid, false) : NULL;
-
-        return le && le->msg ? le->msg : "";
+        return model_last_error(&fs->model, ns, fs->req_uid);
 }
 
-void ns_info_free_all(struct podfs *fs)
+static unsigned name_epoch(struct podfs *fs, const char *ns, const char *name)
 {
-        while (fs->nss) {
-                struct ns_info *i = fs->nss;
-
-                fs->nss = i->next;
-                while (i->errors) {
-                        struct last_error *e = i->errors;
-
-                        i->errors = e->next;
-                        free(e->msg);
-                        free(e);
-                }
-                free(i->ns);
-                free(i);
-        }
+        return model_name_epoch(&fs->model, ns, name);
 }
 
 bool ns_exists(struct podfs *fs, const char *ns)
@@ -159,7 +71,7 @@ bool ns_exists(struct podfs *fs, const char *ns)
  * older versions has none: root's). */
 static void pod_owner_get(struct podfs *fs, const char *uid, uid_t *ret_owner, gid_t *ret_group)
 {
-        struct pod_rt *p = pod_rt_find(fs, uid);
+        struct pod_rt *p = model_pod_find(&fs->model, uid);
         _cleanup_close_ int dfd = -1;
         struct pod_meta *m = NULL;
 
@@ -225,7 +137,7 @@ static void views_trim(struct podfs *fs, const struct pod_rt *keep)
                 struct pod_rt *lru = NULL;
                 size_t total = 0;
 
-                for (struct pod_rt *p = fs->pods; p; p = p->next) {
+                for (struct pod_rt *p = fs->model.pods; p; p = p->next) {
                         if (!p->view)
                                 continue;
                         total += pod_view_cache_size(p->view);
@@ -243,7 +155,7 @@ static void views_trim(struct podfs *fs, const struct pod_rt *keep)
 static int view_get(struct podfs *fs, const char *uid, const struct pod_view **ret, struct pod_view **owned)
 {
         _cleanup_close_ int dfd = pod_dir_open(fs, uid);
-        struct pod_rt *p = pod_rt_find(fs, uid);
+        struct pod_rt *p = model_pod_find(&fs->model, uid);
         struct pfs_error err = {0};
         bool fresh;
         int r;
@@ -314,7 +226,7 @@ static void strv_free(char **v, size_t n)
 
 static uint64_t pod_version(struct podfs *fs, const char *uid, int64_t *ret_changed)
 {
-        struct pod_rt *p = pod_rt_find(fs, uid);
+        struct pod_rt *p = model_pod_find(&fs->model, uid);
 
         if (ret_changed)
                 *ret_changed = p ? p->changed_ns : 0;
@@ -508,7 +420,7 @@ int node_stat(struct podfs *fs, struct node *n, struct stat *st)
         r = pod_ref_get(fs, n->ns, n->pod, &ref);
         if (r < 0 && n->kind == NODE_POD) {
                 /* a pod dir that is gone, until the notifier rmdirs it */
-                struct name_ent *e = name_ent_get(fs, n->ns, n->pod, false);
+                struct name_ent *e = model_name_get(&fs->model, n->ns, n->pod, false);
 
                 if (e && e->epoch != n->epoch) {
                         st->st_mode = S_IFDIR | 0755;
@@ -572,7 +484,7 @@ int node_stat(struct podfs *fs, struct node *n, struct stat *st)
                 if (ref.placeholder)
                         return -ENOENT;
                 if (n->kind == NODE_POD_FILE && n->file == PF_SPEC) {
-                        struct name_ent *e = name_ent_get(fs, n->ns, n->pod, false);
+                        struct name_ent *e = model_name_get(&fs->model, n->ns, n->pod, false);
 
                         if (e && e->spec_hidden)
                                 return -ENOENT;
@@ -659,7 +571,7 @@ int tree_lookup(struct podfs *fs, struct node *parent, const char *name, bool no
                         *ret = child(key, NODE_LAST_ERROR, parent->ns, "", 0);
                         return 0;
                 }
-                t = tmp_find(fs, parent->ns, NULL, name);
+                t = model_tmp_find(&fs->model, parent->ns, NULL, name);
                 if (t && t->ghost && t->writer != fs->req_pid)
                         t = NULL;
                 if (t) {
@@ -675,7 +587,7 @@ int tree_lookup(struct podfs *fs, struct node *parent, const char *name, bool no
                         *ret = n;
                         return 0;
                 }
-                e = name_ent_get(fs, parent->ns, name, false);
+                e = model_name_get(&fs->model, parent->ns, name, false);
                 r = pod_ref_get(fs, parent->ns, name, &ref);
                 if (r < 0) {
                         if (notifier && e && e->tomb) {
@@ -695,7 +607,7 @@ int tree_lookup(struct podfs *fs, struct node *parent, const char *name, bool no
                 r = pod_ref_get(fs, parent->ns, parent->pod, &ref);
                 if (r < 0)
                         return r;
-                t = tmp_find(fs, parent->ns, parent->pod, name);
+                t = model_tmp_find(&fs->model, parent->ns, parent->pod, name);
                 if (t) {
                         key = xasprintf("t:%llu", (unsigned long long)t->id);
                         n = child(key, NODE_TMP, parent->ns, parent->pod, parent->epoch);
@@ -713,7 +625,7 @@ int tree_lookup(struct podfs *fs, struct node *parent, const char *name, bool no
                         if (strcmp(name, pod_file_names[f]))
                                 continue;
                         if (f == PF_SPEC) {
-                                struct name_ent *e = name_ent_get(fs, parent->ns, parent->pod, false);
+                                struct name_ent *e = model_name_get(&fs->model, parent->ns, parent->pod, false);
 
                                 if (e && e->spec_hidden)
                                         return -ENOENT;
@@ -833,13 +745,13 @@ int tree_list(struct podfs *fs, struct node *dir, void (*fn)(void *, const char 
                 }
                 closedir(d);
                 if (dir->kind == NODE_NS)
-                        for (struct tmpfile *t = fs->tmps; t; t = t->next)
+                        for (struct tmpfile *t = fs->model.tmps; t; t = t->next) /* a listing: all of them */
                                 if (!t->pod && !t->ghost && !strcmp(t->ns, dir->ns))
                                         fn(data, t->name, S_IFREG);
                 return 0;
         }
         case NODE_POD: {
-                struct name_ent *e = name_ent_get(fs, dir->ns, dir->pod, false);
+                struct name_ent *e = model_name_get(&fs->model, dir->ns, dir->pod, false);
 
                 r = pod_ref_get(fs, dir->ns, dir->pod, &ref);
                 if (r < 0)
@@ -851,7 +763,7 @@ int tree_list(struct podfs *fs, struct node *dir, void (*fn)(void *, const char 
                         fn(data, "logs", S_IFDIR);
                         fn(data, "containers", S_IFDIR);
                 }
-                for (struct tmpfile *t = fs->tmps; t; t = t->next)
+                for (struct tmpfile *t = fs->model.tmps; t; t = t->next)
                         if (t->pod && !strcmp(t->ns, dir->ns) && !strcmp(t->pod, dir->pod))
                                 fn(data, t->name, S_IFREG);
                 return 0;
@@ -1027,7 +939,7 @@ static void pod_changed_flush(struct podfs *fs, void *data)
         int64_t t0 = pfs_now_monotonic_ns();
 
         flush_armed = false;
-        for (struct name_ent *e = fs->names; e; e = e->next)
+        for (struct name_ent *e = fs->model.names; e; e = e->next)
                 if (e->change_pending) {
                         e->change_pending = false;
                         pod_changed_flush_one(fs, e);
@@ -1050,7 +962,7 @@ void tree_pod_changed(struct podfs *fs, const char *ns, const char *name)
 
         if (pod_ref_get(fs, ns, name, &ref) < 0 || ref.placeholder)
                 return;
-        e = name_ent_get(fs, ns, name, true);
+        e = model_name_get(&fs->model, ns, name, true);
         e->change_pending = true;
         if (flush_armed)
                 return;
