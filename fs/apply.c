@@ -14,11 +14,6 @@
 
 /* ---- temp files ---- */
 
-struct tmpfile *tmp_find_node(struct podfs *fs, const struct node *n)
-{
-        return model_tmp_find_id(&fs->model, n->tmp_id);
-}
-
 static void tmp_free(struct podfs *fs, struct tmpfile *t)
 {
         if (!t->ghost)
@@ -133,7 +128,7 @@ static int create_pod(struct podfs *fs, const char *ns, const struct pod_spec *s
         pfs_log(LOG_INFO, "pod %s/%s accepted (uid %s, owner %u%s%s)", ns, spec->name, puid, (unsigned)uid,
                 predecessor ? ", replaces " : "", predecessor ? predecessor : "");
         sandbox_start(fs, p);
-        tree_pod_changed(fs, ns, spec->name);
+        model_announce(&fs->model, MODEL_POD_CHANGED, ns, spec->name);
         return 0;
 }
 
@@ -181,7 +176,7 @@ static int apply_one(struct podfs *fs, const char *ns, const struct pod_spec *sp
         bool same;
         int r;
 
-        if (pod_ref_get(fs, ns, spec->name, &ref) < 0)
+        if (model_pod_ref(&fs->model, ns, spec->name, &ref) < 0)
                 memset(&ref, 0, sizeof(ref));
         /* root's edits keep the owner; a user who may replace it owns the new pod */
         if (ref.exists && uid == 0) {
@@ -249,7 +244,7 @@ int apply_manifest(struct podfs *fs, const char *ns, const char *pod, const char
 
         if (len > PFS_MANIFEST_MAX)
                 return pfs_error_set(err, EFBIG, "%s: manifest is larger than 1 MiB", filename);
-        if (!ns_exists(fs, ns))
+        if (!model_ns_exists(&fs->model, ns))
                 return pfs_error_set(err, ENOENT, "namespace \"%s\" not found", ns);
         r = pod_manifest_parse(text, len, filename, ns, pod, &pods, &n, err);
         if (r < 0)
@@ -269,7 +264,7 @@ int apply_manifest(struct podfs *fs, const char *ns, const char *pod, const char
                                                   pods[i]->name);
                                 goto out;
                         }
-                if (pod_ref_get(fs, ns, pods[i]->name, &ref) < 0 || !ref.exists)
+                if (model_pod_ref(&fs->model, ns, pods[i]->name, &ref) < 0 || !ref.exists)
                         continue;
                 r = may_replace(fs, ns, filename, pods[i]->name, &ref, err);
                 if (r < 0)
@@ -302,7 +297,7 @@ static int rejected(struct podfs *fs, const char *ns, struct pfs_error *err, int
         if (!err->code)
                 pfs_error_set(err, -r, "%s", strerror(-r));
         pfs_log(LOG_WARNING, "namespace %s: rejected: %s", ns, err->msg);
-        ns_set_last_error(fs, ns, err->msg);
+        model_last_error_set(&fs->model, ns, fs->req_uid, err->msg);
         return r;
 }
 
@@ -353,13 +348,13 @@ int apply_create(struct podfs *fs, fuse_req_t req, struct node *parent, const ch
         struct node *n = NULL;
         int r;
 
-        if (!name_is_valid(name))
+        if (!model_name_valid(name))
                 return -EINVAL;
         switch (parent->kind) {
         case NODE_POD: {
                 struct name_ent *e = model_name_get(&fs->model, parent->ns, parent->pod, false);
 
-                r = pod_ref_get(fs, parent->ns, parent->pod, &ref);
+                r = model_pod_ref(&fs->model, parent->ns, parent->pod, &ref);
                 if (r < 0)
                         return r;
                 if (model_tmp_find(&fs->model, parent->ns, parent->pod, name))
@@ -388,7 +383,7 @@ int apply_create(struct podfs *fs, fuse_req_t req, struct node *parent, const ch
                         tmp_unlink(fs, t);
                 else if (t)
                         return -EEXIST;
-                if (pod_ref_get(fs, parent->ns, name, &ref) == 0)
+                if (model_pod_ref(&fs->model, parent->ns, name, &ref) == 0)
                         return -EEXIST;
                 t = tmp_new(fs, parent->ns, NULL, name, mode, c->uid, c->gid);
                 if (!t)
@@ -479,7 +474,7 @@ int apply_truncate(struct podfs *fs, struct node *n, struct fh *fh, off_t size)
         int r;
 
         if (n->kind == NODE_TMP) {
-                struct tmpfile *t = fh && fh->kind == FH_TMP ? fh->tmp : tmp_find_node(fs, n);
+                struct tmpfile *t = fh && fh->kind == FH_TMP ? fh->tmp : model_tmp_find_id(&fs->model, n->tmp_id);
 
                 if (!t)
                         return -ENOENT;
@@ -618,7 +613,7 @@ int apply_unlink(struct podfs *fs, struct node *parent, const char *name)
         struct pod_ref ref;
         struct tmpfile *t;
 
-        if (!name_is_valid(name))
+        if (!model_name_valid(name))
                 return -ENOENT;
         switch (parent->kind) {
         case NODE_POD:
@@ -627,7 +622,7 @@ int apply_unlink(struct podfs *fs, struct node *parent, const char *name)
                         tmp_unlink(fs, t);
                         return 0;
                 }
-                if (pod_ref_get(fs, parent->ns, parent->pod, &ref) < 0 || ref.placeholder)
+                if (model_pod_ref(&fs->model, parent->ns, parent->pod, &ref) < 0 || ref.placeholder)
                         return -ENOENT;
                 if (!strcmp(name, "spec.yaml")) {
                         struct name_ent *e = model_name_get(&fs->model, parent->ns, parent->pod, true);
@@ -653,11 +648,11 @@ int apply_unlink(struct podfs *fs, struct node *parent, const char *name)
                 }
                 if (!strcmp(name, ".last-error"))
                         return -EPERM;
-                if (pod_ref_get(fs, parent->ns, name, &ref) == 0)
+                if (model_pod_ref(&fs->model, parent->ns, name, &ref) == 0)
                         return -EISDIR;
                 return -ENOENT;
         case NODE_ROOT:
-                return ns_exists(fs, name) ? -EISDIR : -ENOENT;
+                return model_ns_exists(&fs->model, name) ? -EISDIR : -ENOENT;
         default:
                 return -EPERM;
         }
@@ -682,7 +677,7 @@ int apply_rename(struct podfs *fs, struct node *p, const char *name, struct node
         struct pod_ref ref;
         int r;
 
-        if (!name_is_valid(name) || !name_is_valid(newname))
+        if (!model_name_valid(name) || !model_name_valid(newname))
                 return -EINVAL;
         if (flags & RENAME_EXCHANGE)
                 return -EINVAL;
@@ -691,9 +686,9 @@ int apply_rename(struct podfs *fs, struct node *p, const char *name, struct node
         t = model_tmp_find(&fs->model, p->ns, pod, name);
         if (!t) {
                 /* pods, namespaces and the files of a pod don't move */
-                if (p->kind == NODE_NS && pod_ref_get(fs, p->ns, name, &ref) == 0)
+                if (p->kind == NODE_NS && model_pod_ref(&fs->model, p->ns, name, &ref) == 0)
                         return -EPERM;
-                if (p->kind == NODE_POD && pod_ref_get(fs, p->ns, p->pod, &ref) == 0 && !ref.placeholder)
+                if (p->kind == NODE_POD && model_pod_ref(&fs->model, p->ns, p->pod, &ref) == 0 && !ref.placeholder)
                         for (int f = 0; f < PF__MAX; f++)
                                 if (!strcmp(name, pod_file_names[f]))
                                         return -EPERM;
@@ -711,7 +706,7 @@ int apply_rename(struct podfs *fs, struct node *p, const char *name, struct node
         if (p->kind == NODE_POD && !dst && !strcmp(newname, "spec.yaml")) {
                 struct name_ent *e = model_name_get(&fs->model, p->ns, p->pod, false);
 
-                r = pod_ref_get(fs, p->ns, p->pod, &ref);
+                r = model_pod_ref(&fs->model, p->ns, p->pod, &ref);
                 if (r < 0)
                         return r;
                 if ((flags & RENAME_NOREPLACE) && !ref.placeholder && !(e && e->spec_hidden))
@@ -723,7 +718,7 @@ int apply_rename(struct podfs *fs, struct node *p, const char *name, struct node
                 return 0;
         }
         if (p->kind == NODE_POD && !dst) {
-                if (pod_ref_get(fs, p->ns, p->pod, &ref) == 0 && !ref.placeholder) {
+                if (model_pod_ref(&fs->model, p->ns, p->pod, &ref) == 0 && !ref.placeholder) {
                         for (int f = 0; f < PF__MAX; f++)
                                 if (!strcmp(newname, pod_file_names[f]))
                                         return -EPERM;
@@ -734,7 +729,7 @@ int apply_rename(struct podfs *fs, struct node *p, const char *name, struct node
         if (p->kind == NODE_NS && !dst) {
                 if (!strcmp(newname, ".last-error"))
                         return -EPERM;
-                if (pod_ref_get(fs, p->ns, newname, &ref) == 0)
+                if (model_pod_ref(&fs->model, p->ns, newname, &ref) == 0)
                         return -EISDIR;
                 if (name_is_manifest(newname)) {
                         if (flags & RENAME_NOREPLACE && dst)
@@ -771,7 +766,7 @@ int apply_pod_setattr(struct podfs *fs, struct node *n, const struct stat *attr,
         struct pod_rt *p;
         uid_t u;
         gid_t g;
-        int r = pod_ref_get(fs, n->ns, n->pod, &ref);
+        int r = model_pod_ref(&fs->model, n->ns, n->pod, &ref);
 
         if (r < 0)
                 return r;
@@ -834,7 +829,7 @@ int apply_mkdir(struct podfs *fs, fuse_req_t req, struct node *parent, const cha
         struct name_ent *e;
         int r;
 
-        if (!name_is_valid(name))
+        if (!model_name_valid(name))
                 return -EINVAL;
         switch (parent->kind) {
         case NODE_ROOT:
@@ -847,11 +842,11 @@ int apply_mkdir(struct podfs *fs, fuse_req_t req, struct node *parent, const cha
                         return r;
                 return tree_lookup(fs, parent, name, false, ret_node);
         case NODE_NS:
-                if (!ns_exists(fs, parent->ns))
+                if (!model_ns_exists(&fs->model, parent->ns))
                         return -ENOENT;
                 if (!strcmp(name, ".last-error") || model_tmp_find(&fs->model, parent->ns, NULL, name))
                         return -EEXIST;
-                if (pod_ref_get(fs, parent->ns, name, &ref) == 0) {
+                if (model_pod_ref(&fs->model, parent->ns, name, &ref) == 0) {
                         struct pod_meta *meta = NULL;
 
                         if (!ref.placeholder && read_meta(fs, ref.uid, &meta) == 0 && meta->deletion_ns) {

@@ -15,22 +15,31 @@ static void fuse_log_to_pfs(enum fuse_log_level level, const char *fmt, va_list 
 
 /* The model's one observer: what watchers of the mount must hear of goes to
  * the notifier (a .last-error only when the kernel knows the node). */
-static void model_changed(void *data, enum model_change what, const char *ns, const char *name)
+/* The model's one observer: what watchers of the mount must hear of goes to
+ * the notifier (a .last-error only when the kernel knows the node), a pod's
+ * changes to change detection, a removed pod's waiters are woken. */
+static void model_changed(void *data, const struct model_event *ev)
 {
         struct podfs *fs = data;
         _cleanup_free_ char *rel = NULL, *key = NULL;
         struct node *n;
 
-        switch (what) {
+        switch (ev->what) {
         case MODEL_POD_APPEARED:
         case MODEL_POD_GONE:
-                rel = xasprintf("%s/%s", ns, name);
-                notifier_queue(fs, what == MODEL_POD_APPEARED ? NOTIFY_MKDIR : NOTIFY_RMDIR, rel);
+                rel = xasprintf("%s/%s", ev->ns, ev->name);
+                notifier_queue(fs, ev->what == MODEL_POD_APPEARED ? NOTIFY_MKDIR : NOTIFY_RMDIR, rel);
+                break;
+        case MODEL_POD_CHANGED:
+                changes_pod_changed(fs, ev->ns, ev->name);
+                break;
+        case MODEL_POD_REMOVED:
+                delete_waiters_wake(ev->pod);
                 break;
         case MODEL_LAST_ERROR:
-                key = xasprintf("e:%s", ns);
+                key = xasprintf("e:%s", ev->ns);
                 n = node_find_key(key);
-                rel = xasprintf("%s/.last-error", ns);
+                rel = xasprintf("%s/.last-error", ev->ns);
                 if (n && n->nlookup > 0)
                         notifier_queue(fs, NOTIFY_WRITE, rel);
                 break;
@@ -94,7 +103,7 @@ int podfs_daemon_run(const struct podfs_options *o)
         quota_malloc_setup();
         fuse_set_log_func(fuse_log_to_pfs);
         fs.mountpoint = (char *)o->mountpoint;
-        model_init(&fs.model);
+        model_init(&fs.model, &fs.dirs);
         model_observe(&fs.model, model_changed, &fs);
         fs.state_dir = xstrdup(o->state_dir ? o->state_dir : PFS_STATE_DIR_DEFAULT);
         snprintf(fs.pod_pids_limit, sizeof(fs.pod_pids_limit), "%lld", (long long)o->pod_pids_limit);

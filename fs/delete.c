@@ -67,7 +67,7 @@ int delete_request_uid(struct podfs *fs, const char *uid, int64_t grace, bool us
                 p->deleted = true;
                 p->version++;
                 p->changed_ns = now;
-                tree_pod_changed(fs, p->ns, p->name);
+                model_announce(&fs->model, MODEL_POD_CHANGED, p->ns, p->name);
                 sandbox_deletion_requested(fs, p);
         }
         return 0;
@@ -77,7 +77,7 @@ int delete_request(struct podfs *fs, const char *ns, const char *name, int64_t g
                    struct pfs_error *err)
 {
         struct pod_ref ref;
-        int r = pod_ref_get(fs, ns, name, &ref);
+        int r = model_pod_ref(&fs->model, ns, name, &ref);
 
         if (r < 0)
                 return pfs_error_set(err, -r, "pods \"%s\" not found", name);
@@ -118,16 +118,16 @@ int delete_rmdir(struct podfs *fs, struct node *parent, const char *name, bool n
         struct pod_ref ref;
         int r;
 
-        if (!name_is_valid(name))
+        if (!model_name_valid(name))
                 return -EINVAL;
         switch (parent->kind) {
         case NODE_ROOT:
-                if (!ns_exists(fs, name))
+                if (!model_ns_exists(&fs->model, name))
                         return -ENOENT;
                 if (!strcmp(name, "default")) {
                         pfs_error_set(&err, EPERM, "namespace \"default\" cannot be removed");
                         pfs_log(LOG_WARNING, "%s", err.msg);
-                        ns_set_last_error(fs, "default", err.msg);
+                        model_last_error_set(&fs->model, "default", fs->req_uid, err.msg);
                         return -EPERM;
                 }
                 r = ns_is_empty(fs, name);
@@ -152,7 +152,7 @@ int delete_rmdir(struct podfs *fs, struct node *parent, const char *name, bool n
                 }
                 if (model_tmp_find(&fs->model, parent->ns, NULL, name))
                         return -ENOTDIR;
-                r = pod_ref_get(fs, parent->ns, name, &ref);
+                r = model_pod_ref(&fs->model, parent->ns, name, &ref);
                 if (r < 0)
                         return r;
                 if (ref.placeholder) {
@@ -192,7 +192,7 @@ int delete_rmdir(struct podfs *fs, struct node *parent, const char *name, bool n
         }
 }
 
-static void waiters_wake(struct pod_rt *p)
+void delete_waiters_wake(struct pod_rt *p)
 {
         struct waiter *w;
 
@@ -204,75 +204,16 @@ static void waiters_wake(struct pod_rt *p)
         }
 }
 
-void delete_remove_pod(struct podfs *fs, struct pod_rt *p)
-{
-        struct pfs_error err = {0};
-        struct pod_ref ref;
-        _cleanup_free_ char *logdir = pod_log_dir_name(p->ns, p->name, p->uid);
-        bool indexed = pod_ref_get(fs, p->ns, p->name, &ref) == 0 && !ref.placeholder &&
-                       !strcmp(ref.uid, p->uid);
-        bool left = false;
-
-        if (indexed)
-                pod_index_unlink_at(fs->dirs.ns_fd, p->ns, p->name);
-        /* what stays on disk is removed again on the next start (a finished pod with a deletion request) */
-        if (pod_dir_remove_at(fs->dirs.pods_fd, p->uid, &err) < 0) {
-                pfs_log(LOG_ERR, "pod %s/%s (%s): its state dir stays on disk: %s", p->ns, p->name, p->uid, err.msg);
-                left = true;
-        }
-        if (pfs_rm_rf_at(fs->dirs.logs_fd, logdir, &err) < 0) {
-                pfs_log(LOG_ERR, "pod %s/%s (%s): its logs stay on disk: %s", p->ns, p->name, p->uid, err.msg);
-                left = true;
-        }
-        if (!left)
-                pfs_log(LOG_INFO, "pod %s/%s (%s) removed", p->ns, p->name, p->uid);
-        p->removed = true;
-        if (indexed) {
-                struct name_ent *e = model_name_get(&fs->model, p->ns, p->name, true);
-
-                e->tomb = true;
-                e->announce_until = 0;
-                e->spec_hidden = false;
-                model_announce(&fs->model, MODEL_POD_GONE, p->ns, p->name);
-        }
-        waiters_wake(p);
-        /* a successor waiting for this pod starts now */
-        for (struct pod_rt *s = fs->model.pods, *next; s; s = next) {
-                next = s->next;
-                if (s == p || s->state != RT_WAIT_PRED || !s->predecessor || strcmp(s->predecessor, p->uid))
-                        continue;
-                /* p never ran (it waited itself): its successor waits for
-                 * what p was waiting for */
-                if (p->predecessor && strcmp(p->predecessor, s->uid)) {
-                        _cleanup_close_ int dfd = pod_dir_open_at(fs->dirs.pods_fd, s->uid);
-                        struct pod_meta *m = NULL;
-
-                        if (dfd >= 0 && pod_meta_read_at(dfd, &m, NULL) == 0) {
-                                free(m->predecessor);
-                                m->predecessor = xstrdup(p->predecessor);
-                                pod_meta_write_at(dfd, m, NULL);
-                                pod_meta_free(m);
-                        }
-                        free(s->predecessor);
-                        s->predecessor = xstrdup(p->predecessor);
-                }
-                sandbox_start(fs, s);
-        }
-}
-
 /* Set while registering the interrupt callback: libfuse calls it at once
  * (holding the request's lock) when the request was already interrupted;
  * the reply then waits until the registration returned. */
-static struct waiter *registering;
-static bool interrupted_early;
-
 static void wait_interrupted(fuse_req_t req, void *data)
 {
         struct waiter *w = data;
         struct pod_rt *p = w->pod;
 
-        if (w == registering) {
-                interrupted_early = true;
+        if (w == p->fs->wait_registering) {
+                p->fs->wait_interrupted_early = true;
                 return;
         }
         for (struct waiter **pp = &p->waiters; *pp; pp = &(*pp)->next)
@@ -298,11 +239,11 @@ int delete_wait_read(struct podfs *fs, fuse_req_t req, struct fh *fh)
         w->pod = p;
         w->next = p->waiters;
         p->waiters = w;
-        registering = w;
-        interrupted_early = false;
+        fs->wait_registering = w;
+        fs->wait_interrupted_early = false;
         fuse_req_interrupt_func(req, wait_interrupted, w);
-        registering = NULL;
-        if (interrupted_early) {
+        fs->wait_registering = NULL;
+        if (fs->wait_interrupted_early) {
                 p->waiters = w->next;
                 fuse_req_interrupt_func(req, NULL, NULL);
                 fuse_reply_err(req, EINTR);

@@ -9,6 +9,7 @@
 #include <stdint.h>
 #include <sys/stat.h>
 #include "pfs/error.h"
+#include "pfs/render.h"
 #include "pfs/store.h"
 #include "pfs/strindex.h"
 #include "pfs/util.h"
@@ -58,6 +59,10 @@ struct podfs {
         struct pfs_watch fuse_watch;    /* daemon.c: requests from the kernel */
         struct fuse_buf fbuf;
         struct notifier *notifier;
+        struct pod_changes {            /* changes.c: the paced change checks */
+                bool armed;             /* a flush is scheduled */
+                int64_t end_ns, cost_ns;        /* monotonic: when the last ended, what it took */
+        } changes;
         struct model model;             /* namespaces, names, pods, temp files (model.h) */
         struct log_watch *log_watches;  /* logs.c */
         char hostname[256];
@@ -65,6 +70,8 @@ struct podfs {
         char pod_pids_limit[24];        /* passed to every sandbox as --pod-pids-limit */
         uid_t req_uid;                  /* ... and its fsuid/fsgid */
         gid_t req_gid;
+        struct waiter *wait_registering;        /* delete.c: see wait_interrupted */
+        bool wait_interrupted_early;
         struct mem_quota *quotas;       /* write buffers held per user (quota.c) */
         size_t mem_total;               /* bytes of write buffers held, all users */
 };
@@ -151,19 +158,6 @@ uint64_t content_hash(const char *s, size_t len);
 
 /* ---- the view (tree.c) ---- */
 
-/* What a name in a namespace refers to now. */
-struct pod_ref {
-        bool exists;
-        bool placeholder;
-        char uid[37];
-        uid_t owner;            /* the pod's owner (meta), or the placeholder dir's */
-        gid_t group;
-        mode_t mode;            /* permission bits of a placeholder dir */
-        int64_t mtime_ns;
-};
-int pod_ref_get(struct podfs *fs, const char *ns, const char *name, struct pod_ref *ret);
-bool ns_exists(struct podfs *fs, const char *ns);
-bool name_is_valid(const char *name);
 
 /* Record msg as the last rejection in ns for the caller of the request being handled (fs->req_uid). */
 void ns_set_last_error(struct podfs *fs, const char *ns, const char *msg);
@@ -178,8 +172,12 @@ int tree_lookup(struct podfs *fs, struct node *parent, const char *name, bool no
 struct node *tree_pod_node(struct podfs *fs, const char *ns, const char *pod);
 /* Directory listing: calls fn for every entry. */
 int tree_list(struct podfs *fs, struct node *dir, void (*fn)(void *, const char *, mode_t), void *data);
+extern const enum pod_file pod_file_render_kind[PF__MAX];
+
+/* ---- change detection (changes.c) ---- */
+
 /* Pod content changed (version bump): queue notifications for changed files. */
-void tree_pod_changed(struct podfs *fs, const char *ns, const char *name);
+void changes_pod_changed(struct podfs *fs, const char *ns, const char *name);
 
 extern const struct fuse_lowlevel_ops podfs_ops;
 
@@ -213,8 +211,6 @@ void fh_free(struct podfs *fs, struct fh *fh);
 /* ---- writes (apply.c) ---- */
 
 void tmp_unlink(struct podfs *fs, struct tmpfile *t);
-/* The temp file a NODE_TMP node stands for (renames keep it), or NULL. */
-struct tmpfile *tmp_find_node(struct podfs *fs, const struct node *n);
 bool name_is_manifest(const char *name);
 int apply_create(struct podfs *fs, fuse_req_t req, struct node *parent, const char *name, mode_t mode,
                  struct fuse_file_info *fi, struct node **ret_node);
@@ -263,8 +259,8 @@ int delete_request(struct podfs *fs, const char *ns, const char *name, int64_t g
 int delete_request_uid(struct podfs *fs, const char *uid, int64_t grace, bool use_spec_grace,
                        struct pfs_error *err);
 int delete_rmdir(struct podfs *fs, struct node *parent, const char *name, bool notifier);
-/* Remove a finished, deleted pod: index, state, logs; tell watchers. */
-void delete_remove_pod(struct podfs *fs, struct pod_rt *p);
+/* The pod is gone: its blocked readers of "wait" get EOF. */
+void delete_waiters_wake(struct pod_rt *p);
 int delete_wait_read(struct podfs *fs, fuse_req_t req, struct fh *fh);
 
 /* ---- sandboxes (sandbox.c) ---- */

@@ -59,7 +59,7 @@ static char *log_dir_path(struct podfs *fs, struct node *n)
 {
         struct pod_ref ref;
 
-        if (pod_ref_get(fs, n->ns, n->pod, &ref) < 0 || ref.placeholder)
+        if (model_pod_ref(&fs->model, n->ns, n->pod, &ref) < 0 || ref.placeholder)
                 return NULL;
         return pod_ctr_log_dir_path(fs->state_dir, n->ns, n->pod, ref.uid, n->ctr);
 }

@@ -1,8 +1,13 @@
 /* The daemon's model (model.h): namespaces, names, pods, temp files, each
  * in a list (for walks, newest first as before) and a hash (for lookups). */
+#include <errno.h>
+#include <fcntl.h>
 #include <string.h>
+#include <sys/stat.h>
+#include <unistd.h>
 #include "model.h"
 #include "pfs/render.h"
+#include "pfs/store.h"
 
 /* Hash of a key made of several strings (NULL counts as ""). */
 static uint64_t key_hash(const char *a, const char *b, const char *c)
@@ -17,9 +22,9 @@ static uint64_t key_hash(const char *a, const char *b, const char *c)
 
 /* ---- life ---- */
 
-void model_init(struct model *m)
+void model_init(struct model *m, const struct pfs_state_dirs *dirs)
 {
-        *m = (struct model){ .tmp_next_id = 1 };
+        *m = (struct model){ .tmp_next_id = 1, .dirs = dirs };
 }
 
 static void name_ent_free(struct name_ent *e)
@@ -75,8 +80,18 @@ void model_observe(struct model *m, model_observer_fn fn, void *data)
 
 void model_announce(struct model *m, enum model_change what, const char *ns, const char *name)
 {
+        struct model_event ev = { .what = what, .ns = ns, .name = name };
+
         if (m->observer)
-                m->observer(m->observer_data, what, ns, name);
+                m->observer(m->observer_data, &ev);
+}
+
+void model_announce_removed(struct model *m, struct pod_rt *p)
+{
+        struct model_event ev = { .what = MODEL_POD_REMOVED, .ns = p->ns, .name = p->name, .pod = p };
+
+        if (m->observer)
+                m->observer(m->observer_data, &ev);
 }
 
 /* ---- namespaces ---- */
@@ -174,6 +189,68 @@ unsigned model_name_epoch(const struct model *m, const char *ns, const char *nam
         struct name_ent *e = model_name_get((struct model *)m, ns, name, false);
 
         return e ? e->epoch : 1;
+}
+
+/* ---- the index: what a name refers to ---- */
+
+bool model_name_valid(const char *name)
+{
+        return name && *name && strcmp(name, ".") && strcmp(name, "..") && !strchr(name, '/') &&
+               strlen(name) <= 255;
+}
+
+bool model_ns_exists(const struct model *m, const char *ns)
+{
+        struct stat st;
+
+        if (!model_name_valid(ns) || ns[0] == '.')
+                return false;
+        return fstatat(m->dirs->ns_fd, ns, &st, AT_SYMLINK_NOFOLLOW) == 0 && S_ISDIR(st.st_mode);
+}
+
+/* The owner recorded in a pod's meta (the daemon keeps it per pod; meta of
+ * older versions has none: root's). */
+static void pod_owner_get(const struct model *m, const char *uid, uid_t *ret_owner, gid_t *ret_group)
+{
+        struct pod_rt *p = model_pod_find(m, uid);
+        _cleanup_close_ int dfd = -1;
+        struct pod_meta *meta = NULL;
+
+        *ret_owner = 0;
+        *ret_group = 0;
+        if (p) {
+                *ret_owner = p->owner;
+                *ret_group = p->group;
+                return;
+        }
+        dfd = pod_dir_open_at(m->dirs->pods_fd, uid);
+        if (dfd >= 0 && pod_meta_read_at(dfd, &meta, NULL) == 0) {
+                *ret_owner = meta->owner;
+                *ret_group = meta->group;
+                pod_meta_free(meta);
+        }
+}
+
+int model_pod_ref(const struct model *m, const char *ns, const char *name, struct pod_ref *ret)
+{
+        struct stat st;
+        int r;
+
+        memset(ret, 0, sizeof(*ret));
+        if (!model_name_valid(name) || name[0] == '.')
+                return -ENOENT;
+        r = pod_index_read_at(m->dirs->ns_fd, ns, name, ret->uid, &st);
+        if (r < 0)
+                return r;
+        ret->owner = st.st_uid;
+        ret->group = st.st_gid;
+        ret->mode = st.st_mode & 07777;
+        ret->mtime_ns = (int64_t)st.st_mtim.tv_sec * 1000000000LL + st.st_mtim.tv_nsec;
+        ret->exists = true;
+        ret->placeholder = r == 0;
+        if (!ret->placeholder)
+                pod_owner_get(m, ret->uid, &ret->owner, &ret->group);
+        return 0;
 }
 
 /* ---- pods ---- */

@@ -119,15 +119,25 @@ struct tmpfile {
         struct tmpfile *prev, *next;
 };
 
-/* What watchers of the mount must hear of (ns/name relative to the mount root). */
+/* What changed, for those above the model: watchers of the mount (ns/name
+ * relative to the mount root) and the readers blocked on a pod. */
 enum model_change {
         MODEL_POD_APPEARED,     /* ns/name: a pod dir that was not there */
+        MODEL_POD_CHANGED,      /* ns/name: the pod's content may differ */
         MODEL_POD_GONE,         /* ns/name: the pod dir is gone */
+        MODEL_POD_REMOVED,      /* pod: removed from the state dir (indexed or not) */
         MODEL_LAST_ERROR,       /* ns/.last-error: a new rejection (name NULL) */
 };
-typedef void (*model_observer_fn)(void *data, enum model_change what, const char *ns, const char *name);
+struct model_event {
+        enum model_change what;
+        const char *ns, *name;
+        struct pod_rt *pod;     /* MODEL_POD_REMOVED */
+};
+typedef void (*model_observer_fn)(void *data, const struct model_event *ev);
 
+struct pfs_state_dirs;
 struct model {
+        const struct pfs_state_dirs *dirs;      /* the state dir (store.h), borrowed */
         struct ns_info *nss;
         struct htab nss_by_name;
         struct name_ent *names;
@@ -138,21 +148,39 @@ struct model {
         struct tmpfile *tmps;
         struct htab tmps_by_name, tmps_by_id;
         uint64_t tmp_next_id;
+        uint64_t views_clock;           /* views.c: LRU clock of the kept views */
         model_observer_fn observer;
         void *observer_data;
 };
 
-void model_init(struct model *m);
+void model_init(struct model *m, const struct pfs_state_dirs *dirs);
 /* Frees namespaces and names; pods and temp files are freed by their owners first. */
 void model_fini(struct model *m);
 void model_observe(struct model *m, model_observer_fn fn, void *data);
 void model_announce(struct model *m, enum model_change what, const char *ns, const char *name);
+void model_announce_removed(struct model *m, struct pod_rt *p);
 
 /* ---- namespaces ---- */
 /* Record msg (timestamped) as uid's last rejection in ns; announces MODEL_LAST_ERROR. */
 void model_last_error_set(struct model *m, const char *ns, uid_t uid, const char *msg);
 /* uid's last rejection in ns ("" when none). */
 const char *model_last_error(const struct model *m, const char *ns, uid_t uid);
+
+/* ---- the index (store.h), as the tree shows it ---- */
+/* What a name in a namespace refers to now. */
+struct pod_ref {
+        bool exists;
+        bool placeholder;
+        char uid[37];
+        uid_t owner;            /* the pod's owner (meta), or the placeholder dir's */
+        gid_t group;
+        mode_t mode;            /* permission bits of a placeholder dir */
+        int64_t mtime_ns;
+};
+int model_pod_ref(const struct model *m, const char *ns, const char *name, struct pod_ref *ret);
+bool model_ns_exists(const struct model *m, const char *ns);
+/* A name a directory entry may have (not ".", "..", no '/', at most 255 bytes). */
+bool model_name_valid(const char *name);
 
 /* ---- names ---- */
 struct name_ent *model_name_get(struct model *m, const char *ns, const char *name, bool create);
@@ -182,3 +210,17 @@ void model_tmp_rename(struct model *m, struct tmpfile *t, const char *newname);
 void model_tmp_remove(struct model *m, struct tmpfile *t);
 /* Is a temp file (not a ghost) in ns (any dir) / in ns/pod? */
 bool model_tmp_any_in(const struct model *m, const char *ns, const char *pod);
+
+/* ---- the kept views (views.c) ---- */
+struct pod_view;
+struct pod_spec;
+struct pod_container;
+/* The pod's view: the one its record keeps, else loaded for this request
+ * into *owned (free with pod_view_freep). */
+int model_view_get(struct model *m, const char *uid, const struct pod_view **ret, struct pod_view **owned);
+void pod_view_freep(struct pod_view **v);
+/* Container names (init containers first) and restart counts of the pod. */
+int model_pod_containers(struct model *m, const char *uid, char ***ret_names, int32_t **ret_restarts,
+                         size_t *ret_n);
+/* The i-th container of the spec: init containers first, as kubectl describe lists them. */
+const struct pod_container *pod_spec_container_at(const struct pod_spec *spec, size_t i);

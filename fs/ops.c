@@ -185,7 +185,7 @@ static int setattr_ns(struct podfs *fs, struct node *n, struct stat *attr, int t
 
 static int setattr_tmp(struct podfs *fs, struct node *n, struct stat *attr, int to_set)
 {
-        struct tmpfile *t = tmp_find_node(fs, n);
+        struct tmpfile *t = model_tmp_find_id(&fs->model, n->tmp_id);
 
         if (!t)
                 return -ENOENT;
@@ -302,7 +302,7 @@ static void op_mkdir(fuse_req_t req, fuse_ino_t parent, const char *name, mode_t
 
                 if (e)
                         e->announce_until = 0;
-                if (pod_ref_get(fs, p->ns, name, &ref) < 0) {
+                if (model_pod_ref(&fs->model, p->ns, name, &ref) < 0) {
                         fuse_reply_err(req, ENOENT);
                         return;
                 }
@@ -401,7 +401,7 @@ static int open_node(struct podfs *fs, fuse_req_t req, struct node *n, struct fu
                 if (n->file == PF_WAIT) {
                         struct pod_ref ref;
 
-                        r = pod_ref_get(fs, n->ns, n->pod, &ref);
+                        r = model_pod_ref(&fs->model, n->ns, n->pod, &ref);
                         if (r < 0)
                                 return r;
                         fh->kind = FH_WAIT;
@@ -419,7 +419,7 @@ static int open_node(struct podfs *fs, fuse_req_t req, struct node *n, struct fu
                         return -EACCES;
                 return log_open(fs, n, fh);
         case NODE_TMP: {
-                struct tmpfile *t = tmp_find_node(fs, n);
+                struct tmpfile *t = model_tmp_find_id(&fs->model, n->tmp_id);
 
                 if (!t)
                         return -ENOENT;

@@ -91,10 +91,68 @@ void sandbox_reap_dead(struct podfs *fs)
         model_pod_reap(&fs->model, pod_rt_free);
 }
 
+/* Remove a finished, deleted pod from the state dir: index, state, logs;
+ * tell watchers and waiters; start a successor that waited for it. */
+static void pod_remove_state(struct podfs *fs, struct pod_rt *p)
+{
+        struct pfs_error err = {0};
+        struct pod_ref ref;
+        _cleanup_free_ char *logdir = pod_log_dir_name(p->ns, p->name, p->uid);
+        bool indexed = model_pod_ref(&fs->model, p->ns, p->name, &ref) == 0 && !ref.placeholder &&
+                       !strcmp(ref.uid, p->uid);
+        bool left = false;
+
+        if (indexed)
+                pod_index_unlink_at(fs->dirs.ns_fd, p->ns, p->name);
+        /* what stays on disk is removed again on the next start (a finished pod with a deletion request) */
+        if (pod_dir_remove_at(fs->dirs.pods_fd, p->uid, &err) < 0) {
+                pfs_log(LOG_ERR, "pod %s/%s (%s): its state dir stays on disk: %s", p->ns, p->name, p->uid, err.msg);
+                left = true;
+        }
+        if (pfs_rm_rf_at(fs->dirs.logs_fd, logdir, &err) < 0) {
+                pfs_log(LOG_ERR, "pod %s/%s (%s): its logs stay on disk: %s", p->ns, p->name, p->uid, err.msg);
+                left = true;
+        }
+        if (!left)
+                pfs_log(LOG_INFO, "pod %s/%s (%s) removed", p->ns, p->name, p->uid);
+        p->removed = true;
+        if (indexed) {
+                struct name_ent *e = model_name_get(&fs->model, p->ns, p->name, true);
+
+                e->tomb = true;
+                e->announce_until = 0;
+                e->spec_hidden = false;
+                model_announce(&fs->model, MODEL_POD_GONE, p->ns, p->name);
+        }
+        model_announce_removed(&fs->model, p);
+        /* a successor waiting for this pod starts now */
+        for (struct pod_rt *s = fs->model.pods, *next; s; s = next) {
+                next = s->next;
+                if (s == p || s->state != RT_WAIT_PRED || !s->predecessor || strcmp(s->predecessor, p->uid))
+                        continue;
+                /* p never ran (it waited itself): its successor waits for
+                 * what p was waiting for */
+                if (p->predecessor && strcmp(p->predecessor, s->uid)) {
+                        _cleanup_close_ int dfd = pod_dir_open_at(fs->dirs.pods_fd, s->uid);
+                        struct pod_meta *m = NULL;
+
+                        if (dfd >= 0 && pod_meta_read_at(dfd, &m, NULL) == 0) {
+                                free(m->predecessor);
+                                m->predecessor = xstrdup(p->predecessor);
+                                pod_meta_write_at(dfd, m, NULL);
+                                pod_meta_free(m);
+                        }
+                        free(s->predecessor);
+                        s->predecessor = xstrdup(p->predecessor);
+                }
+                sandbox_start(fs, s);
+        }
+}
+
 /* Nothing of the pod runs any more and it was deleted: remove it. */
 static void pod_remove(struct podfs *fs, struct pod_rt *p)
 {
-        delete_remove_pod(fs, p);
+        pod_remove_state(fs, p);
         pod_rt_unlink_free(fs, p);
 }
 
@@ -126,7 +184,7 @@ static void pod_changed(struct podfs *fs, struct pod_rt *p)
 {
         p->version++;
         p->changed_ns = pfs_now_realtime_ns();
-        tree_pod_changed(fs, p->ns, p->name);
+        model_announce(&fs->model, MODEL_POD_CHANGED, p->ns, p->name);
 }
 
 static void pod_dir_event(struct podfs *fs, void *data, uint32_t mask, const char *name)

@@ -26,7 +26,7 @@ const char *const pod_file_names[PF__MAX] = {
         [PF_WAIT] = "wait",
 };
 
-static const enum pod_file render_kind[PF__MAX] = {
+const enum pod_file pod_file_render_kind[PF__MAX] = {
         [PF_PHASE] = POD_FILE_PHASE,
         [PF_CONDITIONS] = POD_FILE_CONDITIONS,
         [PF_STATUS_YAML] = POD_FILE_STATUS_YAML,
@@ -34,12 +34,6 @@ static const enum pod_file render_kind[PF__MAX] = {
         [PF_POD_JSON] = POD_FILE_POD_JSON,
         [PF_EVENTS] = POD_FILE_EVENTS,
 };
-
-bool name_is_valid(const char *name)
-{
-        return name && *name && strcmp(name, ".") && strcmp(name, "..") && !strchr(name, '/') &&
-               strlen(name) <= 255;
-}
 
 /* ---- per-namespace memory (model.c), for the caller of the request ---- */
 
@@ -58,164 +52,7 @@ static unsigned name_epoch(struct podfs *fs, const char *ns, const char *name)
         return model_name_epoch(&fs->model, ns, name);
 }
 
-bool ns_exists(struct podfs *fs, const char *ns)
-{
-        struct stat st;
-
-        if (!name_is_valid(ns) || ns[0] == '.')
-                return false;
-        return fstatat(fs->dirs.ns_fd, ns, &st, AT_SYMLINK_NOFOLLOW) == 0 && S_ISDIR(st.st_mode);
-}
-
-/* The owner recorded in a pod's meta (the daemon keeps it per pod; meta of
- * older versions has none: root's). */
-static void pod_owner_get(struct podfs *fs, const char *uid, uid_t *ret_owner, gid_t *ret_group)
-{
-        struct pod_rt *p = model_pod_find(&fs->model, uid);
-        _cleanup_close_ int dfd = -1;
-        struct pod_meta *m = NULL;
-
-        *ret_owner = 0;
-        *ret_group = 0;
-        if (p) {
-                *ret_owner = p->owner;
-                *ret_group = p->group;
-                return;
-        }
-        dfd = pod_dir_open_at(fs->dirs.pods_fd, uid);
-        if (dfd >= 0 && pod_meta_read_at(dfd, &m, NULL) == 0) {
-                *ret_owner = m->owner;
-                *ret_group = m->group;
-                pod_meta_free(m);
-        }
-}
-
-int pod_ref_get(struct podfs *fs, const char *ns, const char *name, struct pod_ref *ret)
-{
-        struct stat st;
-        int r;
-
-        memset(ret, 0, sizeof(*ret));
-        if (!name_is_valid(name) || name[0] == '.')
-                return -ENOENT;
-        r = pod_index_read_at(fs->dirs.ns_fd, ns, name, ret->uid, &st);
-        if (r < 0)
-                return r;
-        ret->owner = st.st_uid;
-        ret->group = st.st_gid;
-        ret->mode = st.st_mode & 07777;
-        ret->mtime_ns = (int64_t)st.st_mtim.tv_sec * 1000000000LL + st.st_mtim.tv_nsec;
-        ret->exists = true;
-        ret->placeholder = r == 0;
-        if (!ret->placeholder)
-                pod_owner_get(fs, ret->uid, &ret->owner, &ret->group);
-        return 0;
-}
-
 /* ---- rendering ---- */
-
-static int pod_dir_open(struct podfs *fs, const char *uid)
-{
-        return pod_dir_open_at(fs->dirs.pods_fd, uid);
-}
-
-static void pod_view_freep(struct pod_view **v)
-{
-        pod_view_free(*v);
-}
-
-/* What the kept views may hold together: a pod's view holds its spec (up
- * to a 1 MiB manifest, parsed), so they are not kept for every pod ever read;
- * past the budget the least recently used go (and are parsed again when
- * read again). */
-#define VIEWS_BUDGET (32u << 20)
-static uint64_t views_clock;
-
-static void views_trim(struct podfs *fs, const struct pod_rt *keep)
-{
-        for (;;) {
-                struct pod_rt *lru = NULL;
-                size_t total = 0;
-
-                for (struct pod_rt *p = fs->model.pods; p; p = p->next) {
-                        if (!p->view)
-                                continue;
-                        total += pod_view_cache_size(p->view);
-                        if (p != keep && (!lru || p->view_used < lru->view_used))
-                                lru = p;
-                }
-                if (total <= VIEWS_BUDGET || !lru)
-                        return;
-                pod_view_cache_free(steal_ptr(&lru->view));
-        }
-}
-
-/* The pod's view: the one its pod_rt keeps (parsed once, refreshed when
- * the pod's version moves on), else loaded for this request into *owned. */
-static int view_get(struct podfs *fs, const char *uid, const struct pod_view **ret, struct pod_view **owned)
-{
-        _cleanup_close_ int dfd = pod_dir_open(fs, uid);
-        struct pod_rt *p = model_pod_find(&fs->model, uid);
-        struct pfs_error err = {0};
-        bool fresh;
-        int r;
-
-        if (dfd < 0)
-                return dfd;
-        if (p) {
-                fresh = !p->view;
-                if (fresh)
-                        p->view = pod_view_cache_new();
-                r = pod_view_cache_get_at(p->view, dfd, p->version, ret, &err);
-                p->view_used = ++views_clock;
-                if (r >= 0 && fresh)
-                        views_trim(fs, p);
-        } else {
-                r = pod_view_load_at(dfd, owned, &err);
-                if (r >= 0)
-                        *ret = *owned;
-        }
-        if (r < 0)
-                pfs_log(LOG_DEBUG, "pod %s: %s", uid, err.msg);
-        return r;
-}
-
-/* The i-th container of the spec: init containers first, as kubectl describe lists them. */
-static const struct pod_container *spec_container_at(const struct pod_spec *spec, size_t i)
-{
-        return i < spec->n_init_containers ? &spec->init_containers[i]
-                                           : &spec->containers[i - spec->n_init_containers];
-}
-
-/* Container names of the pod the index names now (spec order, init containers
- * first: `kubectl logs -c` and the containers/ files serve them too). */
-static int pod_containers(struct podfs *fs, const char *uid, char ***ret_names, int32_t **ret_restarts,
-                          size_t *ret_n)
-{
-        _cleanup_(pod_view_freep) struct pod_view *owned = NULL;
-        const struct pod_view *v = NULL;
-        char **names;
-        int32_t *restarts;
-        int r = view_get(fs, uid, &v, &owned);
-        size_t n;
-
-        if (r < 0)
-                return r;
-        n = v->spec->n_init_containers + v->spec->n_containers;
-        names = xcalloc(n + 1, sizeof(char *));
-        restarts = xcalloc(n + 1, sizeof(int32_t));
-        for (size_t i = 0; i < n; i++) {
-                struct ctr_status *cs;
-
-                names[i] = xstrdup(spec_container_at(v->spec, i)->name);
-                cs = v->status ? pod_status_find(v->status, names[i]) : NULL;
-                restarts[i] = cs ? cs->restart_count : 0;
-        }
-        *ret_n = n;
-        *ret_names = names;
-        *ret_restarts = restarts;
-        return 0;
-}
 
 static void strv_free(char **v, size_t n)
 {
@@ -240,7 +77,7 @@ static int render_node(struct podfs *fs, struct node *n, const char *uid, char *
         int r;
 
         if (n->kind == NODE_POD_FILE && n->file == PF_SPEC) {
-                _cleanup_close_ int dfd = pod_dir_open(fs, uid);
+                _cleanup_close_ int dfd = pod_dir_open_at(fs->dirs.pods_fd, uid);
 
                 if (dfd < 0)
                         return dfd;
@@ -251,11 +88,11 @@ static int render_node(struct podfs *fs, struct node *n, const char *uid, char *
                 *ret_len = 0;
                 return 0;
         }
-        r = view_get(fs, uid, &v, &owned);
+        r = model_view_get(&fs->model, uid, &v, &owned);
         if (r < 0)
                 return r;
         if (n->kind == NODE_POD_FILE) {
-                *ret = pod_view_render(v, render_kind[n->file], ret_len);
+                *ret = pod_view_render(v, pod_file_render_kind[n->file], ret_len);
         } else {
                 *ret = pod_view_render_container(v, n->ctr, (enum ctr_file)n->file, ret_len);
                 if (!*ret)
@@ -285,7 +122,7 @@ int node_content(struct podfs *fs, struct node *n, const char **ret, size_t *ret
         }
         case NODE_TMP: {
                 _cleanup_free_ char *dummy = NULL;
-                struct tmpfile *t = tmp_find_node(fs, n);
+                struct tmpfile *t = model_tmp_find_id(&fs->model, n->tmp_id);
 
                 if (!t)
                         return -ENOENT;
@@ -299,7 +136,7 @@ int node_content(struct podfs *fs, struct node *n, const char **ret, size_t *ret
         default:
                 return -EISDIR;
         }
-        r = pod_ref_get(fs, n->ns, n->pod, &ref);
+        r = model_pod_ref(&fs->model, n->ns, n->pod, &ref);
         if (r < 0)
                 return r;
         if (ref.placeholder)
@@ -391,7 +228,7 @@ int node_stat(struct podfs *fs, struct node *n, struct stat *st)
                 const char *c;
                 size_t len;
 
-                if (!ns_exists(fs, n->ns))
+                if (!model_ns_exists(&fs->model, n->ns))
                         return -ENOENT;
                 node_content(fs, n, &c, &len);
                 st->st_mode = S_IFREG | 0444;
@@ -401,7 +238,7 @@ int node_stat(struct podfs *fs, struct node *n, struct stat *st)
                 return 0;
         }
         case NODE_TMP: {
-                struct tmpfile *t = tmp_find_node(fs, n);
+                struct tmpfile *t = model_tmp_find_id(&fs->model, n->tmp_id);
 
                 if (!t)
                         return -ENOENT;
@@ -417,7 +254,7 @@ int node_stat(struct podfs *fs, struct node *n, struct stat *st)
                 break;
         }
         /* everything inside a pod dir */
-        r = pod_ref_get(fs, n->ns, n->pod, &ref);
+        r = model_pod_ref(&fs->model, n->ns, n->pod, &ref);
         if (r < 0 && n->kind == NODE_POD) {
                 /* a pod dir that is gone, until the notifier rmdirs it */
                 struct name_ent *e = model_name_get(&fs->model, n->ns, n->pod, false);
@@ -552,11 +389,11 @@ int tree_lookup(struct podfs *fs, struct node *parent, const char *name, bool no
         struct node *n;
         int r;
 
-        if (!name_is_valid(name))
+        if (!model_name_valid(name))
                 return -ENOENT;
         switch (parent->kind) {
         case NODE_ROOT:
-                if (!ns_exists(fs, name))
+                if (!model_ns_exists(&fs->model, name))
                         return -ENOENT;
                 key = xasprintf("n:%s", name);
                 *ret = child(key, NODE_NS, name, "", 0);
@@ -564,7 +401,7 @@ int tree_lookup(struct podfs *fs, struct node *parent, const char *name, bool no
         case NODE_NS: {
                 struct name_ent *e;
 
-                if (!ns_exists(fs, parent->ns))
+                if (!model_ns_exists(&fs->model, parent->ns))
                         return -ENOENT;
                 if (!strcmp(name, ".last-error")) {
                         key = xasprintf("e:%s", parent->ns);
@@ -588,7 +425,7 @@ int tree_lookup(struct podfs *fs, struct node *parent, const char *name, bool no
                         return 0;
                 }
                 e = model_name_get(&fs->model, parent->ns, name, false);
-                r = pod_ref_get(fs, parent->ns, name, &ref);
+                r = model_pod_ref(&fs->model, parent->ns, name, &ref);
                 if (r < 0) {
                         if (notifier && e && e->tomb) {
                                 *ret = tree_pod_node(fs, parent->ns, name);
@@ -604,7 +441,7 @@ int tree_lookup(struct podfs *fs, struct node *parent, const char *name, bool no
         case NODE_POD: {
                 const char *pk = parent->key + 2; /* "<ns>/<pod>#<epoch>" */
 
-                r = pod_ref_get(fs, parent->ns, parent->pod, &ref);
+                r = model_pod_ref(&fs->model, parent->ns, parent->pod, &ref);
                 if (r < 0)
                         return r;
                 t = model_tmp_find(&fs->model, parent->ns, parent->pod, name);
@@ -656,12 +493,12 @@ int tree_lookup(struct podfs *fs, struct node *parent, const char *name, bool no
                 size_t nn = 0;
                 bool prev = false, known;
 
-                r = pod_ref_get(fs, parent->ns, parent->pod, &ref);
+                r = model_pod_ref(&fs->model, parent->ns, parent->pod, &ref);
                 if (r < 0)
                         return r;
                 if (ref.placeholder)
                         return -ENOENT;
-                r = pod_containers(fs, ref.uid, &names, &restarts, &nn);
+                r = model_pod_containers(&fs->model, ref.uid, &names, &restarts, &nn);
                 if (r < 0)
                         return r;
                 known = container_known(names, restarts, nn, name,
@@ -739,7 +576,7 @@ int tree_list(struct podfs *fs, struct node *dir, void (*fn)(void *, const char 
                                 if (de->d_type == DT_DIR)
                                         fn(data, de->d_name, S_IFDIR);
                         } else if (de->d_type == DT_DIR || de->d_type == DT_LNK) {
-                                if (pod_ref_get(fs, dir->ns, de->d_name, &ref) == 0)
+                                if (model_pod_ref(&fs->model, dir->ns, de->d_name, &ref) == 0)
                                         fn(data, de->d_name, S_IFDIR);
                         }
                 }
@@ -753,7 +590,7 @@ int tree_list(struct podfs *fs, struct node *dir, void (*fn)(void *, const char 
         case NODE_POD: {
                 struct name_ent *e = model_name_get(&fs->model, dir->ns, dir->pod, false);
 
-                r = pod_ref_get(fs, dir->ns, dir->pod, &ref);
+                r = model_pod_ref(&fs->model, dir->ns, dir->pod, &ref);
                 if (r < 0)
                         return r;
                 if (!ref.placeholder) {
@@ -774,12 +611,12 @@ int tree_list(struct podfs *fs, struct node *dir, void (*fn)(void *, const char 
                 int32_t *restarts = NULL;
                 size_t nn = 0;
 
-                r = pod_ref_get(fs, dir->ns, dir->pod, &ref);
+                r = model_pod_ref(&fs->model, dir->ns, dir->pod, &ref);
                 if (r < 0)
                         return r;
                 if (ref.placeholder)
                         return -ENOENT;
-                r = pod_containers(fs, ref.uid, &names, &restarts, &nn);
+                r = model_pod_containers(&fs->model, ref.uid, &names, &restarts, &nn);
                 if (r < 0)
                         return r;
                 for (size_t i = 0; i < nn; i++) {
@@ -805,168 +642,4 @@ int tree_list(struct podfs *fs, struct node *dir, void (*fn)(void *, const char 
         default:
                 return -ENOTDIR;
         }
-}
-
-/* ---- change notification ---- */
-
-/* What watchers were last told about rel; created on first use. */
-static struct file_hash *file_hash_get(struct name_ent *e, const char *rel)
-{
-        struct file_hash *fh;
-        size_t i;
-
-        if (pfs_strindex_get(&e->hash_index, rel, &i))
-                return &e->hashes[i];
-        e->hashes = xrealloc(e->hashes, (e->n_hashes + 1) * sizeof(*e->hashes));
-        fh = &e->hashes[e->n_hashes];
-        fh->rel = xstrdup(rel);
-        fh->seen = false;
-        pfs_strindex_put(&e->hash_index, fh->rel, e->n_hashes++);
-        return fh;
-}
-
-/* Tell watchers about rel (relative to the pod dir) when its content differs
- * from what they were last told. */
-static void hash_check(struct podfs *fs, struct name_ent *e, const char *rel, const char *content, size_t len)
-{
-        uint64_t h = content_hash(content, len);
-        struct file_hash *fh = file_hash_get(e, rel);
-        _cleanup_free_ char *path = NULL;
-
-        if (fh->seen && fh->hash == h)
-                return;
-        fh->seen = true;
-        fh->hash = h;
-        path = xasprintf("%s/%s/%s", e->ns, e->name, rel);
-        notifier_queue(fs, NOTIFY_WRITE, path);
-}
-
-/* Files are rendered only where somebody can watch them: in a directory the
- * kernel knows (an inotify watch on it reports its files too, and a watch on
- * a file needs its directory). For the others, what watchers were told is
- * forgotten, so that the first change after a lookup is told. A pod of many
- * containers thereby costs per change what its watchers look at, not the
- * rendering of every container's files. */
-static bool dir_known(const char *key)
-{
-        struct node *n = node_find_key(key);
-
-        return n && n->nlookup > 0;
-}
-
-static void hash_forget(struct name_ent *e, const char *rel)
-{
-        size_t i;
-
-        if (e->n_hashes && pfs_strindex_get(&e->hash_index, rel, &i))
-                e->hashes[i].seen = false;
-}
-
-static void pod_files_check(struct podfs *fs, struct name_ent *e, const struct pod_view *v)
-{
-        for (int f = 0; f < PF__MAX; f++) {
-                char *c;
-                size_t len = 0;
-
-                if (f == PF_DELETE || f == PF_WAIT)
-                        continue;
-                if (f == PF_SPEC) {
-                        c = xstrndup(v->spec->source ? v->spec->source : "", v->spec->source_len);
-                        len = v->spec->source_len;
-                } else {
-                        c = pod_view_render(v, render_kind[f], &len);
-                }
-                hash_check(fs, e, pod_file_names[f], c, len);
-                free(c);
-        }
-}
-
-static void ctr_files_check(struct podfs *fs, struct name_ent *e, const struct pod_view *v)
-{
-        for (size_t i = 0; i < v->spec->n_init_containers + v->spec->n_containers; i++) {
-                const char *cn = spec_container_at(v->spec, i)->name;
-                _cleanup_free_ char *dkey = xasprintf("C:%s/%s#%u/%s", e->ns, e->name, e->epoch, cn);
-                bool known = dir_known(dkey);
-
-                if (!known && e->n_hashes == 0)
-                        continue;
-                for (int f = 0; f < CTR_FILE__MAX; f++) {
-                        _cleanup_free_ char *rel = xasprintf("containers/%s/%s", cn, ctr_file_name((enum ctr_file)f));
-                        size_t len = 0;
-                        char *c;
-
-                        if (!known) {
-                                hash_forget(e, rel);
-                                continue;
-                        }
-                        c = pod_view_render_container(v, cn, (enum ctr_file)f, &len);
-                        if (c)
-                                hash_check(fs, e, rel, c, len);
-                        free(c);
-                }
-        }
-}
-
-static void pod_changed_flush_one(struct podfs *fs, struct name_ent *e)
-{
-        _cleanup_(pod_view_freep) struct pod_view *owned = NULL;
-        _cleanup_free_ char *key = NULL;
-        const struct pod_view *v = NULL;
-        struct pod_ref ref;
-
-        if (pod_ref_get(fs, e->ns, e->name, &ref) < 0 || ref.placeholder)
-                return;
-        /* nobody can watch a file of a pod dir the kernel does not know:
-         * such a pod is not even loaded (a big pod nobody looks at is free) */
-        key = xasprintf("p:%s/%s#%u", e->ns, e->name, e->epoch);
-        if (!dir_known(key)) {
-                for (size_t i = 0; i < e->n_hashes; i++)
-                        e->hashes[i].seen = false;
-                return;
-        }
-        if (view_get(fs, ref.uid, &v, &owned) < 0)
-                return;
-        pod_files_check(fs, e, v);
-        ctr_files_check(fs, e, v);
-}
-
-static char flush_token;        /* the flush timer's identity */
-static bool flush_armed;
-static int64_t flush_end_ns, flush_cost_ns;     /* monotonic: when the last flush ended, what it took */
-
-static void pod_changed_flush(struct podfs *fs, void *data)
-{
-        int64_t t0 = pfs_now_monotonic_ns();
-
-        flush_armed = false;
-        for (struct name_ent *e = fs->model.names; e; e = e->next)
-                if (e->change_pending) {
-                        e->change_pending = false;
-                        pod_changed_flush_one(fs, e);
-                }
-        flush_end_ns = pfs_now_monotonic_ns();
-        flush_cost_ns = flush_end_ns - t0;
-}
-
-/* Coalesced: every change of one loop turn (a sandbox writes status.json,
- * the sandbox file and events for one container start) is looked at once,
- * on a later turn, after the FUSE requests already waiting. A flush that
- * took long (big watched pods changing all the time) delays the next by
- * twice its time, at most 1 s: change checks take at most a third of the
- * daemon's time, and requests are served in between. */
-void tree_pod_changed(struct podfs *fs, const char *ns, const char *name)
-{
-        struct name_ent *e;
-        struct pod_ref ref;
-        int64_t pause;
-
-        if (pod_ref_get(fs, ns, name, &ref) < 0 || ref.placeholder)
-                return;
-        e = model_name_get(&fs->model, ns, name, true);
-        e->change_pending = true;
-        if (flush_armed)
-                return;
-        flush_armed = true;
-        pause = flush_cost_ns * 2 < 1000000000LL ? flush_cost_ns * 2 : 1000000000LL;
-        podfs_timer_add(fs, flush_end_ns + pause, pod_changed_flush, &flush_token);
 }

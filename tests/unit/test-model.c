@@ -10,15 +10,20 @@
 #include "pfs/store.h"
 #include "tap.h"
 
-/* What the observer heard, "what ns name" per line. */
+/* What the observer heard, "what ns name" per line (changes counted apart). */
 static char heard[4096];
+static int changes;
 
-static void observer(void *data, enum model_change what, const char *ns, const char *name)
+static void observer(void *data, const struct model_event *ev)
 {
-        static const char *const names[] = { "appeared", "gone", "last-error" };
+        static const char *const names[] = { "appeared", "changed", "gone", "removed", "last-error" };
         size_t l = strlen(heard);
 
-        snprintf(heard + l, sizeof(heard) - l, "%s %s %s\n", names[what], ns, name ? name : "-");
+        if (ev->what == MODEL_POD_CHANGED) {
+                changes++;
+                return;
+        }
+        snprintf(heard + l, sizeof(heard) - l, "%s %s %s\n", names[ev->what], ev->ns, ev->name ? ev->name : "-");
 }
 
 static void test_names_and_namespaces(void)
@@ -27,7 +32,7 @@ static void test_names_and_namespaces(void)
         char ns[32], name[32];
         bool all = true;
 
-        model_init(&m);
+        model_init(&m, NULL);
         model_observe(&m, observer, NULL);
         for (int i = 0; i < 5000; i++) {
                 snprintf(ns, sizeof(ns), "ns%d", i % 7);
@@ -61,7 +66,7 @@ static void test_pods_and_tmps(void)
         struct tmpfile *t, *u;
         int reaped = 0;
 
-        model_init(&m);
+        model_init(&m, NULL);
         a = model_pod_new("11111111-1111-1111-1111-111111111111", "default", "a", NULL);
         b = model_pod_new("22222222-2222-2222-2222-222222222222", "default", "b", NULL);
         model_pod_insert(&m, a);
@@ -115,7 +120,7 @@ static void fs_open(struct podfs *fs, const char *dir)
         fs->state_dir = xstrdup(dir);
         snprintf(fs->hostname, sizeof(fs->hostname), "node");
         snprintf(fs->pod_pids_limit, sizeof(fs->pod_pids_limit), "-1");
-        model_init(&fs->model);
+        model_init(&fs->model, &fs->dirs);
         model_observe(&fs->model, observer, fs);
         node_table_init();
         tap_is_int(pfs_state_dirs_open(dir, &fs->dirs, &err), 0, "state dir opened");
@@ -146,6 +151,7 @@ static void test_apply_delete(const char *dir)
 
         fs_open(&fs, dir);
         heard[0] = '\0';
+        changes = 0;
         r = apply_manifest(&fs, "default", NULL, "web.yaml", manifest, strlen(manifest), 1000, 1000, &err);
         tap_is_int(r, 0, "a manifest is accepted");
         tap_is_int(pod_index_read_at(fs.dirs.ns_fd, "default", "web", uid, NULL), 1, "the index names the pod");
@@ -154,6 +160,7 @@ static void test_apply_delete(const char *dir)
         tap_ok(pod_file_exists_at(fs.dirs.pods_fd, uid, PFS_META_FILE) &&
                pod_file_exists_at(fs.dirs.pods_fd, uid, PFS_SPEC_FILE), "meta and spec.yaml are durable");
         tap_is_str(heard, "appeared default web\n", "the observer heard the pod appear");
+        tap_ok(changes > 0, "... and change");
 
         fs.req_uid = 1000;
         r = apply_manifest(&fs, "default", NULL, "bad.yaml", "kind: Pod\n", 10, 1000, 1000, &err);
@@ -168,7 +175,7 @@ static void test_apply_delete(const char *dir)
         tap_is_int(pod_index_read_at(fs.dirs.ns_fd, "default", "web", uid, NULL), -ENOENT, "the index link is gone");
         tap_ok(!pod_dir_exists_at(fs.dirs.pods_fd, uid), "... and the pod dir (nothing ran)");
         tap_ok(model_pod_find(&fs.model, uid) == NULL && fs.model.dead == NULL, "the model forgot it");
-        tap_is_str(heard, "gone default web\n", "the observer heard it go");
+        tap_is_str(heard, "gone default web\nremoved default web\n", "the observer heard it go");
         tap_is_int(delete_request(&fs, "default", "web", 0, false, &err), -ENOENT, "deleting it again: ENOENT");
         fs_close(&fs);
 }
