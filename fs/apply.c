@@ -362,12 +362,8 @@ int apply_create(struct podfs *fs, fuse_req_t req, struct node *parent, const ch
                 if (!strcmp(name, "spec.yaml")) {
                         if (!ref.placeholder && !(e && e->spec_hidden))
                                 return -EEXIST;
-                } else if (!ref.placeholder) {
-                        for (int f = 0; f < PF__MAX; f++)
-                                if (!strcmp(name, pod_file_names[f]))
-                                        return -EEXIST;
-                        if (!strcmp(name, "logs") || !strcmp(name, "containers"))
-                                return -EEXIST;
+                } else if (!ref.placeholder && pod_name_class(name) != POD_NAME_FREE) {
+                        return -EEXIST;
                 }
                 t = tmp_new(fs, parent->ns, parent->pod, name, mode, c->uid, c->gid);
                 if (!t)
@@ -408,15 +404,15 @@ int apply_create(struct podfs *fs, fuse_req_t req, struct node *parent, const ch
         return 0;
 }
 
-int apply_open_spec(struct podfs *fs, struct node *n, struct fuse_file_info *fi, struct fh *fh)
+int apply_open_spec(struct podfs *fs, struct node *n, int flags, struct fh *fh)
 {
         const char *c;
         size_t len;
         int r;
 
         fh->kind = FH_SPEC;
-        fh->append = (fi->flags & O_APPEND) != 0;
-        if (fi->flags & O_TRUNC) {
+        fh->append = (flags & O_APPEND) != 0;
+        if (flags & O_TRUNC) {
                 fh->dirty = true;
                 return 0;
         }
@@ -634,12 +630,14 @@ int apply_unlink(struct podfs *fs, struct node *parent, const char *name)
                         e->spec_hidden = true;
                         return 0;
                 }
-                for (int f = 0; f < PF__MAX; f++)
-                        if (!strcmp(name, pod_file_names[f]))
-                                return -EPERM;
-                if (!strcmp(name, "logs") || !strcmp(name, "containers"))
+                switch (pod_name_class(name)) {
+                case POD_NAME_FILE:
+                        return -EPERM;
+                case POD_NAME_DIR:
                         return -EISDIR;
-                return -ENOENT;
+                default:
+                        return -ENOENT;
+                }
         case NODE_NS:
                 t = model_tmp_find(&fs->model, parent->ns, NULL, name);
                 if (t) {
@@ -688,10 +686,9 @@ int apply_rename(struct podfs *fs, struct node *p, const char *name, struct node
                 /* pods, namespaces and the files of a pod don't move */
                 if (p->kind == NODE_NS && model_pod_ref(&fs->model, p->ns, name, &ref) == 0)
                         return -EPERM;
-                if (p->kind == NODE_POD && model_pod_ref(&fs->model, p->ns, p->pod, &ref) == 0 && !ref.placeholder)
-                        for (int f = 0; f < PF__MAX; f++)
-                                if (!strcmp(name, pod_file_names[f]))
-                                        return -EPERM;
+                if (p->kind == NODE_POD && model_pod_ref(&fs->model, p->ns, p->pod, &ref) == 0 && !ref.placeholder &&
+                    pod_name_class(name) == POD_NAME_FILE)
+                        return -EPERM;
                 return -ENOENT;
         }
         if (!same_dir(p, np))
@@ -719,11 +716,10 @@ int apply_rename(struct podfs *fs, struct node *p, const char *name, struct node
         }
         if (p->kind == NODE_POD && !dst) {
                 if (model_pod_ref(&fs->model, p->ns, p->pod, &ref) == 0 && !ref.placeholder) {
-                        for (int f = 0; f < PF__MAX; f++)
-                                if (!strcmp(newname, pod_file_names[f]))
-                                        return -EPERM;
-                        if (!strcmp(newname, "logs") || !strcmp(newname, "containers"))
-                                return -EISDIR;
+                        enum pod_name_class c = pod_name_class(newname);
+
+                        if (c != POD_NAME_FREE)
+                                return c == POD_NAME_FILE ? -EPERM : -EISDIR;
                 }
         }
         if (p->kind == NODE_NS && !dst) {

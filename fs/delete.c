@@ -184,9 +184,7 @@ int delete_rmdir(struct podfs *fs, struct node *parent, const char *name, bool n
                 e->epoch++;
                 return 0;
         case NODE_POD:
-                if (!strcmp(name, "logs") || !strcmp(name, "containers"))
-                        return -EPERM;
-                return -ENOTDIR;
+                return pod_name_class(name) == POD_NAME_DIR ? -EPERM : -ENOTDIR;
         default:
                 return -EPERM;
         }

@@ -109,6 +109,7 @@ enum node_kind {
         NODE_CTR_DIR,
         NODE_CTR_FILE,
         NODE_TMP,               /* an in-memory temp file in a ns or pod dir */
+        NODE__MAX,
 };
 
 enum pod_file_kind {
@@ -164,14 +165,63 @@ void ns_set_last_error(struct podfs *fs, const char *ns, const char *msg);
 /* The caller's last rejection in ns ("" when none). */
 const char *ns_last_error(struct podfs *fs, const char *ns);
 
-/* Render a node's content (files only). Returns 0 with *ret borrowed from the node cache. */
+/* ---- node kinds (node_*.c; the registry nodes.c; dispatch and what they share: tree.c) ---- */
+
+struct fh;
+typedef void (*node_list_fn)(void *data, const char *name, mode_t type);
+
+/* What a kind of node does, the model of fuse_lowlevel_ops one level down:
+ * ops.c resolves the node, calls its kind and replies. All return 0 or a
+ * negative errno; a NULL entry answers ENOTDIR (lookup, list) or EISDIR
+ * (content, open). */
+struct node_ops {
+        /* directories: resolve name (valid, checked) to a node, nlookup untouched */
+        int (*lookup)(struct podfs *fs, struct node *dir, const char *name, bool notifier, struct node **ret);
+        int (*list)(struct podfs *fs, struct node *dir, node_list_fn fn, void *data);
+        /* st comes zeroed, with st_ino, st_nlink 1, st_blksize set */
+        int (*stat)(struct podfs *fs, struct node *n, struct stat *st);
+        /* files: the content, borrowed (the node's cache or the model's) */
+        int (*content)(struct podfs *fs, struct node *n, const char **ret, size_t *ret_len);
+        /* open(2) flags; fh is the new open file (owner, group, node set) */
+        int (*open)(struct podfs *fs, struct node *n, int flags, struct fh *fh);
+        /* chmod/chown/truncate/utimes through setattr(2) (fh: NULL unless ftruncate etc.) */
+        int (*setattr)(struct podfs *fs, struct node *n, struct fh *fh, const struct stat *attr, int to_set);
+};
+extern const struct node_ops *const node_kinds[NODE__MAX];
+extern const struct node_ops node_root_ops, node_ns_ops, node_last_error_ops, node_pod_ops, node_pod_file_ops,
+        node_logs_dir_ops, node_log_ops, node_ctrs_dir_ops, node_ctr_dir_ops, node_ctr_file_ops, node_tmp_ops;
+
+/* Dispatch (tree.c). */
 int node_content(struct podfs *fs, struct node *n, const char **ret, size_t *ret_len);
 int node_stat(struct podfs *fs, struct node *n, struct stat *st);
-/* Resolve name in parent; on success returns a node with nlookup untouched. */
 int tree_lookup(struct podfs *fs, struct node *parent, const char *name, bool notifier, struct node **ret);
+int tree_list(struct podfs *fs, struct node *dir, node_list_fn fn, void *data);
+int node_open(struct podfs *fs, struct node *n, int flags, struct fh *fh);
+int node_setattr(struct podfs *fs, struct node *n, struct fh *fh, const struct stat *attr, int to_set);
+
+/* Shared by the kinds (tree.c). */
+struct node *node_child(const char *key, enum node_kind kind, const char *ns, const char *pod, unsigned epoch);
 struct node *tree_pod_node(struct podfs *fs, const char *ns, const char *pod);
-/* Directory listing: calls fn for every entry. */
-int tree_list(struct podfs *fs, struct node *dir, void (*fn)(void *, const char *, mode_t), void *data);
+struct node *node_tmp_child(const struct tmpfile *t, const char *ns, const char *pod, unsigned epoch,
+                            const char *name);
+int node_in_pod_stat(struct podfs *fs, struct node *n, struct stat *st, struct pod_ref *ref);
+int node_pod_subdir_stat(struct podfs *fs, struct node *n, struct stat *st);
+int node_pod_content(struct podfs *fs, struct node *n, const char **ret, size_t *ret_len);
+int node_open_snapshot(struct podfs *fs, struct node *n, struct fh *fh);
+int node_setattr_times_only(struct podfs *fs, struct node *n, struct fh *fh, const struct stat *attr, int to_set);
+int node_setattr_none(struct podfs *fs, struct node *n, struct fh *fh, const struct stat *attr, int to_set);
+int node_pod_containers(struct podfs *fs, struct node *dir, char ***ret_names, int32_t **ret_restarts,
+                        size_t *ret_n);
+int node_pod_container_find(struct podfs *fs, struct node *dir, const char *name, bool *ret_prev);
+void node_strv_free(char **v, size_t n);
+void node_ts_set(struct timespec *ts, int64_t ns);
+/* A pod's own file name -> enum pod_file_kind, or -1. */
+int pod_file_lookup(const char *name);
+/* The one check of the names inside a pod dir that only the pod has: its
+ * files (PF_*), its dirs (logs, containers); the rest is free for temp files. */
+enum pod_name_class { POD_NAME_FREE, POD_NAME_FILE, POD_NAME_DIR };
+enum pod_name_class pod_name_class(const char *name);
+
 extern const enum pod_file pod_file_render_kind[PF__MAX];
 
 /* ---- change detection (changes.c) ---- */
@@ -214,7 +264,7 @@ void tmp_unlink(struct podfs *fs, struct tmpfile *t);
 bool name_is_manifest(const char *name);
 int apply_create(struct podfs *fs, fuse_req_t req, struct node *parent, const char *name, mode_t mode,
                  struct fuse_file_info *fi, struct node **ret_node);
-int apply_open_spec(struct podfs *fs, struct node *n, struct fuse_file_info *fi, struct fh *fh);
+int apply_open_spec(struct podfs *fs, struct node *n, int flags, struct fh *fh);
 int apply_write(struct podfs *fs, struct fh *fh, const char *buf, size_t size, off_t off);
 int apply_flush(struct podfs *fs, struct fh *fh);
 void apply_release(struct podfs *fs, struct fh *fh);

@@ -146,85 +146,6 @@ static void op_getattr(fuse_req_t req, fuse_ino_t ino, struct fuse_file_info *fi
         fuse_reply_attr(req, &st, attr_timeout(&st));
 }
 
-static int setattr_ns(struct podfs *fs, struct node *n, struct stat *attr, int to_set, fuse_req_t req)
-{
-        const struct fuse_ctx *c = fuse_req_ctx(req);
-        struct stat st;
-
-        if (fstatat(fs->dirs.ns_fd, n->ns, &st, AT_SYMLINK_NOFOLLOW) < 0)
-                return -errno;
-        if (to_set & FUSE_SET_ATTR_MODE) {
-                if (c->uid != 0 && c->uid != st.st_uid)
-                        return -EPERM;
-                if (fchmodat(fs->dirs.ns_fd, n->ns, attr->st_mode & 07777, 0) < 0)
-                        return -errno;
-        }
-        if (to_set & (FUSE_SET_ATTR_UID | FUSE_SET_ATTR_GID)) {
-                uid_t u = (to_set & FUSE_SET_ATTR_UID) ? attr->st_uid : (uid_t)-1;
-                gid_t g = (to_set & FUSE_SET_ATTR_GID) ? attr->st_gid : (gid_t)-1;
-
-                if (c->uid != 0 && (u != (uid_t)-1 || c->uid != st.st_uid))
-                        return -EPERM;
-                if (fchownat(fs->dirs.ns_fd, n->ns, u, g, AT_SYMLINK_NOFOLLOW) < 0)
-                        return -errno;
-        }
-        if (to_set & (FUSE_SET_ATTR_ATIME | FUSE_SET_ATTR_MTIME)) {
-                struct timespec ts[2] = { { .tv_nsec = UTIME_OMIT }, { .tv_nsec = UTIME_OMIT } };
-
-                if (to_set & FUSE_SET_ATTR_ATIME)
-                        ts[0] = (to_set & FUSE_SET_ATTR_ATIME_NOW) ? (struct timespec){ .tv_nsec = UTIME_NOW }
-                                                                   : attr->st_atim;
-                if (to_set & FUSE_SET_ATTR_MTIME)
-                        ts[1] = (to_set & FUSE_SET_ATTR_MTIME_NOW) ? (struct timespec){ .tv_nsec = UTIME_NOW }
-                                                                   : attr->st_mtim;
-                if (utimensat(fs->dirs.ns_fd, n->ns, ts, AT_SYMLINK_NOFOLLOW) < 0)
-                        return -errno;
-        }
-        return 0;
-}
-
-static int setattr_tmp(struct podfs *fs, struct node *n, struct stat *attr, int to_set)
-{
-        struct tmpfile *t = model_tmp_find_id(&fs->model, n->tmp_id);
-
-        if (!t)
-                return -ENOENT;
-        if (to_set & FUSE_SET_ATTR_MODE)
-                t->mode = attr->st_mode & 07777;
-        if ((to_set & FUSE_SET_ATTR_UID) && attr->st_uid != t->uid) {
-                /* (the kernel lets only root chown) the new owner is charged,
-                 * as a disk quota does: EDQUOT when it holds its share */
-                int r;
-
-                quota_resize(fs, t->uid, t->data.len, 0);
-                if (!t->ghost)
-                        quota_file_del(fs, t->uid);
-                r = quota_resize(fs, attr->st_uid, 0, t->data.len);
-                if (r == 0 && !t->ghost && (r = quota_file_add(fs, attr->st_uid)) < 0)
-                        quota_resize(fs, attr->st_uid, t->data.len, 0);
-                if (r < 0) {
-                        quota_resize(fs, t->uid, 0, t->data.len);
-                        if (!t->ghost)
-                                quota_file_add(fs, t->uid);
-                        return -EDQUOT;
-                }
-                t->uid = attr->st_uid;
-        }
-        if (to_set & FUSE_SET_ATTR_GID)
-                t->gid = attr->st_gid;
-        if (to_set & FUSE_SET_ATTR_SIZE) {
-                int r = apply_truncate(fs, n, NULL, attr->st_size);
-
-                if (r < 0)
-                        return r;
-        }
-        if (to_set & FUSE_SET_ATTR_MTIME)
-                t->mtime_ns = (to_set & FUSE_SET_ATTR_MTIME_NOW)
-                                      ? pfs_now_realtime_ns()
-                                      : (int64_t)attr->st_mtim.tv_sec * 1000000000LL + attr->st_mtim.tv_nsec;
-        return 0;
-}
-
 static void op_setattr(fuse_req_t req, fuse_ino_t ino, struct stat *attr, int to_set,
                        struct fuse_file_info *fi)
 {
@@ -232,49 +153,13 @@ static void op_setattr(fuse_req_t req, fuse_ino_t ino, struct stat *attr, int to
         struct node *n = node_get(ino);
         struct fh *fh = fi ? fh_of(fi) : NULL;
         struct stat st;
-        int r = 0;
+        int r;
 
         if (!n) {
                 fuse_reply_err(req, ESTALE);
                 return;
         }
-        switch (n->kind) {
-        case NODE_NS:
-                r = setattr_ns(fs, n, attr, to_set, req);
-                break;
-        case NODE_TMP:
-                r = setattr_tmp(fs, n, attr, to_set);
-                break;
-        case NODE_POD_FILE:
-                if (to_set & FUSE_SET_ATTR_SIZE) {
-                        if (n->file == PF_SPEC || n->file == PF_DELETE)
-                                r = apply_truncate(fs, n, fh, attr->st_size);
-                        else
-                                r = -EACCES;
-                }
-                /* mode, owner and times of spec.yaml follow the pod: writers
-                 * like install/cp -p/rsync set them, and that must not fail */
-                break;
-        case NODE_POD:
-                if (to_set & (FUSE_SET_ATTR_MODE | FUSE_SET_ATTR_UID | FUSE_SET_ATTR_GID)) {
-                        r = apply_pod_setattr(fs, n, attr, to_set);
-                        break;
-                }
-                /* times only: as for the root */
-                /* fall through */
-        case NODE_ROOT:
-                /* times only (touch): accepted, nothing to keep */
-                if (to_set & ~(FUSE_SET_ATTR_ATIME | FUSE_SET_ATTR_MTIME | FUSE_SET_ATTR_ATIME_NOW |
-                               FUSE_SET_ATTR_MTIME_NOW | FUSE_SET_ATTR_CTIME))
-                        r = -EPERM;
-                break;
-        default:
-                r = (to_set & FUSE_SET_ATTR_SIZE) ? -EACCES : -EPERM;
-                if (!(to_set & ~(FUSE_SET_ATTR_ATIME | FUSE_SET_ATTR_MTIME | FUSE_SET_ATTR_ATIME_NOW |
-                                 FUSE_SET_ATTR_MTIME_NOW | FUSE_SET_ATTR_CTIME)))
-                        r = 0;
-                break;
-        }
+        r = node_setattr(fs, n, fh, attr, to_set);
         if (r >= 0)
                 r = node_stat(fs, n, &st);
         if (r < 0) {
@@ -372,81 +257,14 @@ static void op_create(fuse_req_t req, fuse_ino_t parent, const char *name, mode_
 static int open_node(struct podfs *fs, fuse_req_t req, struct node *n, struct fuse_file_info *fi,
                      struct fh *fh)
 {
-        int acc = fi->flags & O_ACCMODE;
-        bool wr = acc != O_RDONLY;
-        const char *c;
-        size_t len;
-        int r;
-
         fh->node = n;
         fh->owner = fuse_req_ctx(req)->uid;
         fh->group = fuse_req_ctx(req)->gid;
-        if (wr && from_notifier(req)) {
+        if ((fi->flags & O_ACCMODE) != O_RDONLY && from_notifier(req)) {
                 fh->kind = FH_NOTIFY;
                 return 0;
         }
-        switch (n->kind) {
-        case NODE_POD_FILE:
-                if (n->file == PF_SPEC && wr)
-                        return apply_open_spec(fs, n, fi, fh);
-                if (n->file == PF_DELETE) {
-                        if (acc != O_WRONLY)
-                                return -EACCES;
-                        fh->kind = FH_DELETE;
-                        fh->dirty = (fi->flags & O_TRUNC) != 0;
-                        return 0;
-                }
-                if (wr)
-                        return -EACCES;
-                if (n->file == PF_WAIT) {
-                        struct pod_ref ref;
-
-                        r = model_pod_ref(&fs->model, n->ns, n->pod, &ref);
-                        if (r < 0)
-                                return r;
-                        fh->kind = FH_WAIT;
-                        memcpy(fh->uid, ref.uid, 37);
-                        return 0;
-                }
-                break;
-        case NODE_CTR_FILE:
-        case NODE_LAST_ERROR:
-                if (wr)
-                        return -EACCES;
-                break;
-        case NODE_LOG:
-                if (wr)
-                        return -EACCES;
-                return log_open(fs, n, fh);
-        case NODE_TMP: {
-                struct tmpfile *t = model_tmp_find_id(&fs->model, n->tmp_id);
-
-                if (!t)
-                        return -ENOENT;
-                fh->kind = FH_TMP;
-                fh->tmp = t;
-                t->open_count++;
-                if (wr)
-                        t->writer = fuse_req_ctx(req)->pid;
-                if (wr && (fi->flags & O_TRUNC)) {
-                        wbuf_truncate(fs, t->uid, &t->data, 0);
-                        t->too_big = false;
-                        t->write_err = 0;
-                        t->dirty = true;
-                }
-                return 0;
-        }
-        default:
-                return -EISDIR;
-        }
-        r = node_content(fs, n, &c, &len);
-        if (r < 0)
-                return r;
-        fh->kind = FH_CONTENT;
-        fh->data = xmalloc(len + 1);
-        memcpy(fh->data, c, len);
-        fh->len = len;
-        return 0;
+        return node_open(fs, n, fi->flags, fh);
 }
 
 static void op_open(fuse_req_t req, fuse_ino_t ino, struct fuse_file_info *fi)

@@ -1,6 +1,8 @@
-/* The view: what each path of the mount shows, resolved from the state dir on
- * every request (namespaces, index symlinks, pod files rendered by render.c),
- * plus the little the daemon keeps in memory (epochs, .last-error). */
+/* The tree: what each path of the mount shows, resolved from the state dir on
+ * every request. The node kinds (node_*.c, registry nodes.c) do the work;
+ * here are the dispatch through a node's ops table and what the kinds share
+ * (interning child nodes, the stat of what is inside a pod dir, the cached
+ * rendering of a pod's files, the pod's container list). */
 #include <dirent.h>
 #include <errno.h>
 #include <limits.h>
@@ -47,18 +49,37 @@ const char *ns_last_error(struct podfs *fs, const char *ns)
         return model_last_error(&fs->model, ns, fs->req_uid);
 }
 
-static unsigned name_epoch(struct podfs *fs, const char *ns, const char *name)
+/* The one check of a pod's reserved names: its own files. */
+int pod_file_lookup(const char *name)
 {
-        return model_name_epoch(&fs->model, ns, name);
+        for (int f = 0; f < PF__MAX; f++)
+                if (!strcmp(name, pod_file_names[f]))
+                        return f;
+        return -1;
 }
 
-/* ---- rendering ---- */
+enum pod_name_class pod_name_class(const char *name)
+{
+        if (pod_file_lookup(name) >= 0)
+                return POD_NAME_FILE;
+        if (!strcmp(name, "logs") || !strcmp(name, "containers"))
+                return POD_NAME_DIR;
+        return POD_NAME_FREE;
+}
 
-static void strv_free(char **v, size_t n)
+/* ---- what the kinds share ---- */
+
+void node_strv_free(char **v, size_t n)
 {
         for (size_t i = 0; v && i < n; i++)
                 free(v[i]);
         free(v);
+}
+
+void node_ts_set(struct timespec *ts, int64_t ns)
+{
+        ts->tv_sec = ns / 1000000000LL;
+        ts->tv_nsec = ns % 1000000000LL;
 }
 
 static uint64_t pod_version(struct podfs *fs, const char *uid, int64_t *ret_changed)
@@ -101,7 +122,8 @@ static int render_node(struct podfs *fs, struct node *n, const char *uid, char *
         return r;
 }
 
-int node_content(struct podfs *fs, struct node *n, const char **ret, size_t *ret_len)
+/* The content of a pod's rendered file, cached on the node per pod and version. */
+int node_pod_content(struct podfs *fs, struct node *n, const char **ret, size_t *ret_len)
 {
         struct pod_ref ref;
         uint64_t ver;
@@ -109,33 +131,6 @@ int node_content(struct podfs *fs, struct node *n, const char **ret, size_t *ret
         size_t len = 0;
         int r;
 
-        switch (n->kind) {
-        case NODE_LAST_ERROR: {
-                const char *s = ns_last_error(fs, n->ns);
-
-                node_cache_drop(n);
-                n->cache = xstrdup(s);
-                n->cache_len = strlen(s);
-                *ret = n->cache;
-                *ret_len = n->cache_len;
-                return 0;
-        }
-        case NODE_TMP: {
-                _cleanup_free_ char *dummy = NULL;
-                struct tmpfile *t = model_tmp_find_id(&fs->model, n->tmp_id);
-
-                if (!t)
-                        return -ENOENT;
-                *ret = t->data.data ? t->data.data : "";
-                *ret_len = t->data.len;
-                return 0;
-        }
-        case NODE_POD_FILE:
-        case NODE_CTR_FILE:
-                break;
-        default:
-                return -EISDIR;
-        }
         r = model_pod_ref(&fs->model, n->ns, n->pod, &ref);
         if (r < 0)
                 return r;
@@ -161,187 +156,76 @@ int node_content(struct podfs *fs, struct node *n, const char **ret, size_t *ret
         return 0;
 }
 
-/* Who may read what (README "Security model"). A pod's files can hold secrets
- * (env values in the spec, exec probe and hook output in events and status,
- * termination messages, logs): its owner and root only. phase, conditions
- * (types, True/False, kubelet's fixed reasons) and wait tell only what state
- * the pod is in: everybody. delete: its owner (and root). */
-static mode_t pod_file_mode(const struct node *n)
+int node_open_snapshot(struct podfs *fs, struct node *n, struct fh *fh)
 {
-        if (n->kind != NODE_POD_FILE)
-                return 0400;
-        switch (n->file) {
-        case PF_SPEC:
-                return 0600;
-        case PF_PHASE:
-        case PF_CONDITIONS:
-        case PF_WAIT:
-                return 0444;
-        case PF_DELETE:
-                return 0200;
-        default:
-                return 0400;
-        }
-}
+        const char *c;
+        size_t len;
+        int r = node_content(fs, n, &c, &len);
 
-static void ts_set(struct timespec *ts, int64_t ns)
-{
-        ts->tv_sec = ns / 1000000000LL;
-        ts->tv_nsec = ns % 1000000000LL;
-}
-
-int node_stat(struct podfs *fs, struct node *n, struct stat *st)
-{
-        struct pod_ref ref = {0};
-        struct stat s;
-        int64_t mt = 0;
-        int r;
-
-        memset(st, 0, sizeof(*st));
-        st->st_ino = n->ino;
-        st->st_nlink = 1;
-        st->st_blksize = 4096;
-        switch (n->kind) {
-        case NODE_ROOT:
-                if (fstat(fs->dirs.ns_fd, &s) < 0)
-                        return -errno;
-                st->st_mode = S_IFDIR | 0755;
-                st->st_nlink = 2;
-                st->st_atim = s.st_atim;
-                st->st_mtim = s.st_mtim;
-                st->st_ctim = s.st_ctim;
-                return 0;
-        case NODE_NS:
-                if (fstatat(fs->dirs.ns_fd, n->ns, &s, AT_SYMLINK_NOFOLLOW) < 0)
-                        return -errno;
-                if (!S_ISDIR(s.st_mode))
-                        return -ENOENT;
-                st->st_mode = s.st_mode;
-                st->st_nlink = 2;
-                st->st_uid = s.st_uid;
-                st->st_gid = s.st_gid;
-                st->st_atim = s.st_atim;
-                st->st_mtim = s.st_mtim;
-                st->st_ctim = s.st_ctim;
-                return 0;
-        case NODE_LAST_ERROR: {
-                const char *c;
-                size_t len;
-
-                if (!model_ns_exists(&fs->model, n->ns))
-                        return -ENOENT;
-                node_content(fs, n, &c, &len);
-                st->st_mode = S_IFREG | 0444;
-                st->st_size = (off_t)len;
-                ts_set(&st->st_mtim, pfs_now_realtime_ns());
-                st->st_atim = st->st_ctim = st->st_mtim;
-                return 0;
-        }
-        case NODE_TMP: {
-                struct tmpfile *t = model_tmp_find_id(&fs->model, n->tmp_id);
-
-                if (!t)
-                        return -ENOENT;
-                st->st_mode = S_IFREG | (t->mode & 07777);
-                st->st_uid = t->uid;
-                st->st_gid = t->gid;
-                st->st_size = (off_t)(t->ghost && !t->data.len ? t->ghost_len : t->data.len);
-                ts_set(&st->st_mtim, t->mtime_ns);
-                st->st_atim = st->st_ctim = st->st_mtim;
-                return 0;
-        }
-        default:
-                break;
-        }
-        /* everything inside a pod dir */
-        r = model_pod_ref(&fs->model, n->ns, n->pod, &ref);
-        if (r < 0 && n->kind == NODE_POD) {
-                /* a pod dir that is gone, until the notifier rmdirs it */
-                struct name_ent *e = model_name_get(&fs->model, n->ns, n->pod, false);
-
-                if (e && e->epoch != n->epoch) {
-                        st->st_mode = S_IFDIR | 0755;
-                        st->st_nlink = 0;
-                        return 0;
-                }
-                if (e && e->tomb) {
-                        st->st_mode = S_IFDIR | 0755;
-                        st->st_nlink = 2;
-                        return 0;
-                }
-        }
         if (r < 0)
                 return r;
-        st->st_uid = ref.owner;
-        st->st_gid = ref.group;
-        mt = ref.mtime_ns;
-        if (!ref.placeholder) {
+        fh->kind = FH_CONTENT;
+        fh->data = xmalloc(len + 1);
+        memcpy(fh->data, c, len);
+        fh->len = len;
+        return 0;
+}
+
+/* Owner and times of what is inside a pod dir (the pod's; a file's mtime
+ * moves with the pod's status). */
+int node_in_pod_stat(struct podfs *fs, struct node *n, struct stat *st, struct pod_ref *ref)
+{
+        int64_t mt;
+        int r = model_pod_ref(&fs->model, n->ns, n->pod, ref);
+
+        if (r < 0)
+                return r;
+        st->st_uid = ref->owner;
+        st->st_gid = ref->group;
+        mt = ref->mtime_ns;
+        if (!ref->placeholder) {
                 int64_t changed;
 
-                pod_version(fs, ref.uid, &changed);
+                pod_version(fs, ref->uid, &changed);
                 if (changed > mt && n->kind != NODE_POD)
                         mt = changed;
         }
-        ts_set(&st->st_mtim, mt);
+        node_ts_set(&st->st_mtim, mt);
         st->st_atim = st->st_ctim = st->st_mtim;
-        switch (n->kind) {
-        case NODE_POD:
-                /* a placeholder is the caller's mkdir: its mode; a pod's
-                 * dir lets everybody see phase, conditions and wait */
-                st->st_mode = S_IFDIR | (ref.placeholder ? ref.mode : 0755);
-                /* an incarnation the kernel saw removed stays removed:
-                 * nlink 2 would undo rmdir's clear_nlink (no IN_DELETE_SELF) */
-                st->st_nlink = n->epoch == name_epoch(fs, n->ns, n->pod) ? 2 : 0;
-                return 0;
-        case NODE_LOGS_DIR:
-        case NODE_CTRS_DIR:
-        case NODE_CTR_DIR:
-                if (ref.placeholder)
-                        return -ENOENT;
-                st->st_mode = S_IFDIR | 0500;
-                st->st_nlink = 2;
-                return 0;
-        case NODE_LOG: {
-                uint64_t size = 0;
-
-                if (ref.placeholder)
-                        return -ENOENT;
-                r = log_size(fs, n, &size);
-                if (r < 0 && r != -ENOENT)
-                        return r;
-                st->st_mode = S_IFREG | 0400;
-                st->st_size = (off_t)size;
-                return 0;
-        }
-        case NODE_POD_FILE:
-        case NODE_CTR_FILE: {
-                const char *c;
-                size_t len;
-
-                if (ref.placeholder)
-                        return -ENOENT;
-                if (n->kind == NODE_POD_FILE && n->file == PF_SPEC) {
-                        struct name_ent *e = model_name_get(&fs->model, n->ns, n->pod, false);
-
-                        if (e && e->spec_hidden)
-                                return -ENOENT;
-                }
-                r = node_content(fs, n, &c, &len);
-                if (r < 0)
-                        return r;
-                st->st_mode = S_IFREG | pod_file_mode(n);
-                st->st_size = (off_t)len;
-                return 0;
-        }
-        default:
-                return -ENOENT;
-        }
+        return 0;
 }
 
-/* ---- lookup ---- */
+int node_pod_subdir_stat(struct podfs *fs, struct node *n, struct stat *st)
+{
+        struct pod_ref ref;
+        int r = node_in_pod_stat(fs, n, st, &ref);
 
-static struct node *child(const char *key, enum node_kind kind, const char *ns, const char *pod,
-                          unsigned epoch)
+        if (r < 0)
+                return r;
+        if (ref.placeholder)
+                return -ENOENT;
+        st->st_mode = S_IFDIR | 0500;
+        st->st_nlink = 2;
+        return 0;
+}
+
+#define SETATTR_TIMES (FUSE_SET_ATTR_ATIME | FUSE_SET_ATTR_MTIME | FUSE_SET_ATTR_ATIME_NOW | \
+                       FUSE_SET_ATTR_MTIME_NOW | FUSE_SET_ATTR_CTIME)
+
+/* times only (touch): accepted, nothing to keep */
+int node_setattr_times_only(struct podfs *fs, struct node *n, struct fh *fh, const struct stat *attr, int to_set)
+{
+        return (to_set & ~SETATTR_TIMES) ? -EPERM : 0;
+}
+
+int node_setattr_none(struct podfs *fs, struct node *n, struct fh *fh, const struct stat *attr, int to_set)
+{
+        if (!(to_set & ~SETATTR_TIMES))
+                return 0;
+        return (to_set & FUSE_SET_ATTR_SIZE) ? -EACCES : -EPERM;
+}
+
+struct node *node_child(const char *key, enum node_kind kind, const char *ns, const char *pod, unsigned epoch)
 {
         bool created;
         struct node *n = node_intern(key, kind, &created);
@@ -356,10 +240,24 @@ static struct node *child(const char *key, enum node_kind kind, const char *ns, 
 
 struct node *tree_pod_node(struct podfs *fs, const char *ns, const char *pod)
 {
-        unsigned epoch = name_epoch(fs, ns, pod);
+        unsigned epoch = model_name_epoch(&fs->model, ns, pod);
         _cleanup_free_ char *key = xasprintf("p:%s/%s#%u", ns, pod, epoch);
 
-        return child(key, NODE_POD, ns, pod, epoch);
+        return node_child(key, NODE_POD, ns, pod, epoch);
+}
+
+/* The containers of the pod a dir inside it belongs to (not of a placeholder). */
+int node_pod_containers(struct podfs *fs, struct node *dir, char ***ret_names, int32_t **ret_restarts,
+                        size_t *ret_n)
+{
+        struct pod_ref ref;
+        int r = model_pod_ref(&fs->model, dir->ns, dir->pod, &ref);
+
+        if (r < 0)
+                return r;
+        if (ref.placeholder)
+                return -ENOENT;
+        return model_pod_containers(&fs->model, ref.uid, ret_names, ret_restarts, ret_n);
 }
 
 static bool container_known(char **names, int32_t *restarts, size_t n, const char *name, bool *ret_prev)
@@ -381,265 +279,65 @@ static bool container_known(char **names, int32_t *restarts, size_t n, const cha
         return false;
 }
 
+/* Is name a container of the pod (ret_prev: or "<c>.previous" of one that restarted)? */
+int node_pod_container_find(struct podfs *fs, struct node *dir, const char *name, bool *ret_prev)
+{
+        char **names = NULL;
+        int32_t *restarts = NULL;
+        size_t nn = 0;
+        bool known;
+        int r = node_pod_containers(fs, dir, &names, &restarts, &nn);
+
+        if (r < 0)
+                return r;
+        known = container_known(names, restarts, nn, name, ret_prev);
+        node_strv_free(names, nn);
+        free(restarts);
+        return known ? 0 : -ENOENT;
+}
+
+/* ---- dispatch through the node's kind ---- */
+
+int node_content(struct podfs *fs, struct node *n, const char **ret, size_t *ret_len)
+{
+        const struct node_ops *o = node_kinds[n->kind];
+
+        return o->content ? o->content(fs, n, ret, ret_len) : -EISDIR;
+}
+
+int node_stat(struct podfs *fs, struct node *n, struct stat *st)
+{
+        memset(st, 0, sizeof(*st));
+        st->st_ino = n->ino;
+        st->st_nlink = 1;
+        st->st_blksize = 4096;
+        return node_kinds[n->kind]->stat(fs, n, st);
+}
+
 int tree_lookup(struct podfs *fs, struct node *parent, const char *name, bool notifier, struct node **ret)
 {
-        _cleanup_free_ char *key = NULL;
-        struct pod_ref ref;
-        struct tmpfile *t;
-        struct node *n;
-        int r;
+        const struct node_ops *o = node_kinds[parent->kind];
 
         if (!model_name_valid(name))
                 return -ENOENT;
-        switch (parent->kind) {
-        case NODE_ROOT:
-                if (!model_ns_exists(&fs->model, name))
-                        return -ENOENT;
-                key = xasprintf("n:%s", name);
-                *ret = child(key, NODE_NS, name, "", 0);
-                return 0;
-        case NODE_NS: {
-                struct name_ent *e;
-
-                if (!model_ns_exists(&fs->model, parent->ns))
-                        return -ENOENT;
-                if (!strcmp(name, ".last-error")) {
-                        key = xasprintf("e:%s", parent->ns);
-                        *ret = child(key, NODE_LAST_ERROR, parent->ns, "", 0);
-                        return 0;
-                }
-                t = model_tmp_find(&fs->model, parent->ns, NULL, name);
-                if (t && t->ghost && t->writer != fs->req_pid)
-                        t = NULL;
-                if (t) {
-                        key = xasprintf("t:%llu", (unsigned long long)t->id);
-                        n = child(key, NODE_TMP, parent->ns, "", 0);
-                        n->tmp_id = t->id;
-                        if (!n->name)
-                                n->name = xstrdup(name);
-                        else if (strcmp(n->name, name)) {
-                                free(n->name);
-                                n->name = xstrdup(name);
-                        }
-                        *ret = n;
-                        return 0;
-                }
-                e = model_name_get(&fs->model, parent->ns, name, false);
-                r = model_pod_ref(&fs->model, parent->ns, name, &ref);
-                if (r < 0) {
-                        if (notifier && e && e->tomb) {
-                                *ret = tree_pod_node(fs, parent->ns, name);
-                                return 0;
-                        }
-                        return -ENOENT;
-                }
-                if (notifier && e && e->announce_until > pfs_now_monotonic_ns())
-                        return -ENOENT;
-                *ret = tree_pod_node(fs, parent->ns, name);
-                return 0;
-        }
-        case NODE_POD: {
-                const char *pk = parent->key + 2; /* "<ns>/<pod>#<epoch>" */
-
-                r = model_pod_ref(&fs->model, parent->ns, parent->pod, &ref);
-                if (r < 0)
-                        return r;
-                t = model_tmp_find(&fs->model, parent->ns, parent->pod, name);
-                if (t) {
-                        key = xasprintf("t:%llu", (unsigned long long)t->id);
-                        n = child(key, NODE_TMP, parent->ns, parent->pod, parent->epoch);
-                        n->tmp_id = t->id;
-                        if (!n->name || strcmp(n->name, name)) {
-                                free(n->name);
-                                n->name = xstrdup(name);
-                        }
-                        *ret = n;
-                        return 0;
-                }
-                if (ref.placeholder)
-                        return -ENOENT;
-                for (int f = 0; f < PF__MAX; f++) {
-                        if (strcmp(name, pod_file_names[f]))
-                                continue;
-                        if (f == PF_SPEC) {
-                                struct name_ent *e = model_name_get(&fs->model, parent->ns, parent->pod, false);
-
-                                if (e && e->spec_hidden)
-                                        return -ENOENT;
-                        }
-                        key = xasprintf("f:%s/%s", pk, name);
-                        n = child(key, NODE_POD_FILE, parent->ns, parent->pod, parent->epoch);
-                        n->file = f;
-                        *ret = n;
-                        return 0;
-                }
-                if (!strcmp(name, "logs")) {
-                        key = xasprintf("l:%s", pk);
-                        *ret = child(key, NODE_LOGS_DIR, parent->ns, parent->pod, parent->epoch);
-                        return 0;
-                }
-                if (!strcmp(name, "containers")) {
-                        key = xasprintf("c:%s", pk);
-                        *ret = child(key, NODE_CTRS_DIR, parent->ns, parent->pod, parent->epoch);
-                        return 0;
-                }
-                return -ENOENT;
-        }
-        case NODE_LOGS_DIR:
-        case NODE_CTRS_DIR: {
-                const char *pk = strchr(parent->key, ':') + 1;
-                char **names = NULL;
-                int32_t *restarts = NULL;
-                size_t nn = 0;
-                bool prev = false, known;
-
-                r = model_pod_ref(&fs->model, parent->ns, parent->pod, &ref);
-                if (r < 0)
-                        return r;
-                if (ref.placeholder)
-                        return -ENOENT;
-                r = model_pod_containers(&fs->model, ref.uid, &names, &restarts, &nn);
-                if (r < 0)
-                        return r;
-                known = container_known(names, restarts, nn, name,
-                                        parent->kind == NODE_LOGS_DIR ? &prev : NULL);
-                strv_free(names, nn);
-                free(restarts);
-                if (!known)
-                        return -ENOENT;
-                if (parent->kind == NODE_LOGS_DIR) {
-                        key = xasprintf("L:%s/%s", pk, name);
-                        n = child(key, NODE_LOG, parent->ns, parent->pod, parent->epoch);
-                        if (!n->ctr) {
-                                n->ctr = prev ? xstrndup(name, strlen(name) - 9) : xstrdup(name);
-                                n->previous = prev;
-                        }
-                } else {
-                        key = xasprintf("C:%s/%s", pk, name);
-                        n = child(key, NODE_CTR_DIR, parent->ns, parent->pod, parent->epoch);
-                        if (!n->ctr)
-                                n->ctr = xstrdup(name);
-                }
-                *ret = n;
-                return 0;
-        }
-        case NODE_CTR_DIR: {
-                const char *pk = strchr(parent->key, ':') + 1;
-
-                for (int f = 0; f < CTR_FILE__MAX; f++) {
-                        if (strcmp(name, ctr_file_name((enum ctr_file)f)))
-                                continue;
-                        key = xasprintf("F:%s/%s", pk, name);
-                        n = child(key, NODE_CTR_FILE, parent->ns, parent->pod, parent->epoch);
-                        if (!n->ctr) {
-                                n->ctr = xstrdup(parent->ctr);
-                                n->file = f;
-                        }
-                        *ret = n;
-                        return 0;
-                }
-                return -ENOENT;
-        }
-        default:
-                return -ENOTDIR;
-        }
+        return o->lookup ? o->lookup(fs, parent, name, notifier, ret) : -ENOTDIR;
 }
 
-/* ---- listing ---- */
-
-int tree_list(struct podfs *fs, struct node *dir, void (*fn)(void *, const char *, mode_t), void *data)
+int tree_list(struct podfs *fs, struct node *dir, node_list_fn fn, void *data)
 {
-        struct pod_ref ref;
-        int r;
+        const struct node_ops *o = node_kinds[dir->kind];
 
-        switch (dir->kind) {
-        case NODE_ROOT:
-        case NODE_NS: {
-                int fd = openat(fs->dirs.ns_fd, dir->kind == NODE_ROOT ? "." : dir->ns,
-                                O_RDONLY | O_DIRECTORY | O_CLOEXEC | O_NOFOLLOW);
-                DIR *d;
-                struct dirent *de;
+        return o->list ? o->list(fs, dir, fn, data) : -ENOTDIR;
+}
 
-                if (fd < 0)
-                        return -errno;
-                d = fdopendir(fd);
-                if (!d) {
-                        close(fd);
-                        return -ENOMEM;
-                }
-                if (dir->kind == NODE_NS)
-                        fn(data, ".last-error", S_IFREG);
-                while ((de = readdir(d))) {
-                        if (de->d_name[0] == '.')
-                                continue;
-                        if (dir->kind == NODE_ROOT) {
-                                if (de->d_type == DT_DIR)
-                                        fn(data, de->d_name, S_IFDIR);
-                        } else if (de->d_type == DT_DIR || de->d_type == DT_LNK) {
-                                if (model_pod_ref(&fs->model, dir->ns, de->d_name, &ref) == 0)
-                                        fn(data, de->d_name, S_IFDIR);
-                        }
-                }
-                closedir(d);
-                if (dir->kind == NODE_NS)
-                        for (struct tmpfile *t = fs->model.tmps; t; t = t->next) /* a listing: all of them */
-                                if (!t->pod && !t->ghost && !strcmp(t->ns, dir->ns))
-                                        fn(data, t->name, S_IFREG);
-                return 0;
-        }
-        case NODE_POD: {
-                struct name_ent *e = model_name_get(&fs->model, dir->ns, dir->pod, false);
+int node_open(struct podfs *fs, struct node *n, int flags, struct fh *fh)
+{
+        const struct node_ops *o = node_kinds[n->kind];
 
-                r = model_pod_ref(&fs->model, dir->ns, dir->pod, &ref);
-                if (r < 0)
-                        return r;
-                if (!ref.placeholder) {
-                        for (int f = 0; f < PF__MAX; f++)
-                                if (f != PF_SPEC || !(e && e->spec_hidden))
-                                        fn(data, pod_file_names[f], S_IFREG);
-                        fn(data, "logs", S_IFDIR);
-                        fn(data, "containers", S_IFDIR);
-                }
-                for (struct tmpfile *t = fs->model.tmps; t; t = t->next)
-                        if (t->pod && !strcmp(t->ns, dir->ns) && !strcmp(t->pod, dir->pod))
-                                fn(data, t->name, S_IFREG);
-                return 0;
-        }
-        case NODE_LOGS_DIR:
-        case NODE_CTRS_DIR: {
-                char **names = NULL;
-                int32_t *restarts = NULL;
-                size_t nn = 0;
+        return o->open ? o->open(fs, n, flags, fh) : -EISDIR;
+}
 
-                r = model_pod_ref(&fs->model, dir->ns, dir->pod, &ref);
-                if (r < 0)
-                        return r;
-                if (ref.placeholder)
-                        return -ENOENT;
-                r = model_pod_containers(&fs->model, ref.uid, &names, &restarts, &nn);
-                if (r < 0)
-                        return r;
-                for (size_t i = 0; i < nn; i++) {
-                        if (dir->kind == NODE_CTRS_DIR) {
-                                fn(data, names[i], S_IFDIR);
-                                continue;
-                        }
-                        fn(data, names[i], S_IFREG);
-                        if (restarts[i] > 0) {
-                                _cleanup_free_ char *p = xasprintf("%s.previous", names[i]);
-
-                                fn(data, p, S_IFREG);
-                        }
-                }
-                strv_free(names, nn);
-                free(restarts);
-                return 0;
-        }
-        case NODE_CTR_DIR:
-                for (int f = 0; f < CTR_FILE__MAX; f++)
-                        fn(data, ctr_file_name((enum ctr_file)f), S_IFREG);
-                return 0;
-        default:
-                return -ENOTDIR;
-        }
+int node_setattr(struct podfs *fs, struct node *n, struct fh *fh, const struct stat *attr, int to_set)
+{
+        return node_kinds[n->kind]->setattr(fs, n, fh, attr, to_set);
 }
