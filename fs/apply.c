@@ -338,64 +338,78 @@ static int apply_tmp(struct podfs *fs, struct tmpfile *t, const char *target_nam
 
 /* ---- handlers ---- */
 
-int apply_create(struct podfs *fs, fuse_req_t req, struct node *parent, const char *name, mode_t mode,
-                 struct fuse_file_info *fi, struct node **ret_node)
+/* A temp file in a pod dir: spec.yaml of a placeholder (or after unlink), or
+ * any name the pod does not have. */
+static int create_in_pod(struct podfs *fs, struct node *dir, const char *name, mode_t mode, struct tmpfile **ret)
 {
-        const struct fuse_ctx *c = fuse_req_ctx(req);
+        struct name_ent *e = model_name_get(&fs->model, dir->ns, dir->pod, false);
+        struct pod_ref ref;
+        int r = model_pod_ref(&fs->model, dir->ns, dir->pod, &ref);
+
+        if (r < 0)
+                return r;
+        if (model_tmp_find(&fs->model, dir->ns, dir->pod, name))
+                return -EEXIST;
+        if (!strcmp(name, "spec.yaml")) {
+                if (!ref.placeholder && !(e && e->spec_hidden))
+                        return -EEXIST;
+        } else if (!ref.placeholder && pod_name_class(name) != POD_NAME_FREE) {
+                return -EEXIST;
+        }
+        *ret = tmp_new(fs, dir->ns, dir->pod, name, mode, fs->req_uid, fs->req_gid);
+        if (!*ret)
+                return -EDQUOT;
+        (*ret)->pod_spec = !strcmp(name, "spec.yaml");
+        return 0;
+}
+
+/* A temp file in a namespace dir (a *.yaml is applied on close). */
+static int create_in_ns(struct podfs *fs, struct node *dir, const char *name, mode_t mode, struct tmpfile **ret)
+{
         struct pod_ref ref;
         struct tmpfile *t;
+
+        if (!strcmp(name, ".last-error"))
+                return -EEXIST;
+        t = model_tmp_find(&fs->model, dir->ns, NULL, name);
+        if (t && t->ghost)
+                tmp_unlink(fs, t);
+        else if (t)
+                return -EEXIST;
+        if (model_pod_ref(&fs->model, dir->ns, name, &ref) == 0)
+                return -EEXIST;
+        *ret = tmp_new(fs, dir->ns, NULL, name, mode, fs->req_uid, fs->req_gid);
+        if (!*ret)
+                return -EDQUOT;
+        (*ret)->manifest_drop = name_is_manifest(name);
+        return 0;
+}
+
+int apply_create(struct podfs *fs, struct node *parent, const char *name, mode_t mode, int flags,
+                 struct fh **ret_fh, struct node **ret_node)
+{
+        struct tmpfile *t = NULL;
         struct fh *fh;
         struct node *n = NULL;
         int r;
 
         if (!model_name_valid(name))
                 return -EINVAL;
-        switch (parent->kind) {
-        case NODE_POD: {
-                struct name_ent *e = model_name_get(&fs->model, parent->ns, parent->pod, false);
-
-                r = model_pod_ref(&fs->model, parent->ns, parent->pod, &ref);
-                if (r < 0)
-                        return r;
-                if (model_tmp_find(&fs->model, parent->ns, parent->pod, name))
-                        return -EEXIST;
-                if (!strcmp(name, "spec.yaml")) {
-                        if (!ref.placeholder && !(e && e->spec_hidden))
-                                return -EEXIST;
-                } else if (!ref.placeholder && pod_name_class(name) != POD_NAME_FREE) {
-                        return -EEXIST;
-                }
-                t = tmp_new(fs, parent->ns, parent->pod, name, mode, c->uid, c->gid);
-                if (!t)
-                        return -EDQUOT;
-                t->pod_spec = !strcmp(name, "spec.yaml");
-                break;
-        }
-        case NODE_NS:
-                if (!strcmp(name, ".last-error"))
-                        return -EEXIST;
-                t = model_tmp_find(&fs->model, parent->ns, NULL, name);
-                if (t && t->ghost)
-                        tmp_unlink(fs, t);
-                else if (t)
-                        return -EEXIST;
-                if (model_pod_ref(&fs->model, parent->ns, name, &ref) == 0)
-                        return -EEXIST;
-                t = tmp_new(fs, parent->ns, NULL, name, mode, c->uid, c->gid);
-                if (!t)
-                        return -EDQUOT;
-                t->manifest_drop = name_is_manifest(name);
-                break;
-        default:
-                return -EPERM;
-        }
+        if (parent->kind == NODE_POD)
+                r = create_in_pod(fs, parent, name, mode, &t);
+        else if (parent->kind == NODE_NS)
+                r = create_in_ns(fs, parent, name, mode, &t);
+        else
+                r = -EPERM;
+        if (r < 0)
+                return r;
         t->open_count = 1;
-        t->writer = c->pid;
+        t->writer = fs->req_pid;
         fh = xcalloc(1, sizeof(*fh));
         fh->kind = FH_TMP;
         fh->tmp = t;
-        fh->append = (fi->flags & O_APPEND) != 0;
-        fi->fh = (uintptr_t)fh;
+        fh->append = (flags & O_APPEND) != 0;
+        *ret_fh = fh;
         r = tree_lookup(fs, parent, name, false, &n);
         if (r < 0)
                 return r;
@@ -667,42 +681,31 @@ static bool same_dir(const struct node *a, const struct node *b)
         return a == b;
 }
 
-int apply_rename(struct podfs *fs, struct node *p, const char *name, struct node *np, const char *newname,
-                 unsigned int flags)
+/* rename of something that is not a temp file: pods, namespaces and the
+ * files of a pod don't move. */
+static int rename_not_tmp(struct podfs *fs, struct node *p, const char *name)
 {
-        struct tmpfile *t, *dst;
-        const char *pod = p->kind == NODE_POD ? p->pod : NULL;
         struct pod_ref ref;
+
+        if (p->kind == NODE_NS && model_pod_ref(&fs->model, p->ns, name, &ref) == 0)
+                return -EPERM;
+        if (p->kind == NODE_POD && model_pod_ref(&fs->model, p->ns, p->pod, &ref) == 0 && !ref.placeholder &&
+            pod_name_class(name) == POD_NAME_FILE)
+                return -EPERM;
+        return -ENOENT;
+}
+
+/* A temp file renamed in a pod dir onto a free name: onto spec.yaml it is
+ * applied (1: done), onto the pod's own names refused, else 0: a plain rename. */
+static int rename_in_pod(struct podfs *fs, struct node *p, struct tmpfile *t, const char *newname,
+                         unsigned int flags)
+{
+        struct name_ent *e = model_name_get(&fs->model, p->ns, p->pod, false);
+        struct pod_ref ref;
+        enum pod_name_class c;
         int r;
 
-        if (!model_name_valid(name) || !model_name_valid(newname))
-                return -EINVAL;
-        if (flags & RENAME_EXCHANGE)
-                return -EINVAL;
-        if (p->kind != NODE_NS && p->kind != NODE_POD)
-                return -EPERM;
-        t = model_tmp_find(&fs->model, p->ns, pod, name);
-        if (!t) {
-                /* pods, namespaces and the files of a pod don't move */
-                if (p->kind == NODE_NS && model_pod_ref(&fs->model, p->ns, name, &ref) == 0)
-                        return -EPERM;
-                if (p->kind == NODE_POD && model_pod_ref(&fs->model, p->ns, p->pod, &ref) == 0 && !ref.placeholder &&
-                    pod_name_class(name) == POD_NAME_FILE)
-                        return -EPERM;
-                return -ENOENT;
-        }
-        if (!same_dir(p, np))
-                return -EXDEV;
-        if (!strcmp(name, newname))
-                return 0;
-        dst = model_tmp_find(&fs->model, p->ns, pod, newname);
-        if (dst && dst->ghost) {
-                tmp_unlink(fs, dst);
-                dst = NULL;
-        }
-        if (p->kind == NODE_POD && !dst && !strcmp(newname, "spec.yaml")) {
-                struct name_ent *e = model_name_get(&fs->model, p->ns, p->pod, false);
-
+        if (!strcmp(newname, "spec.yaml")) {
                 r = model_pod_ref(&fs->model, p->ns, p->pod, &ref);
                 if (r < 0)
                         return r;
@@ -712,31 +715,65 @@ int apply_rename(struct podfs *fs, struct node *p, const char *name, struct node
                 if (r < 0)
                         return r;
                 tmp_unlink(fs, t);
+                return 1;
+        }
+        if (model_pod_ref(&fs->model, p->ns, p->pod, &ref) < 0 || ref.placeholder)
                 return 0;
-        }
-        if (p->kind == NODE_POD && !dst) {
-                if (model_pod_ref(&fs->model, p->ns, p->pod, &ref) == 0 && !ref.placeholder) {
-                        enum pod_name_class c = pod_name_class(newname);
+        c = pod_name_class(newname);
+        if (c != POD_NAME_FREE)
+                return c == POD_NAME_FILE ? -EPERM : -EISDIR;
+        return 0;
+}
 
-                        if (c != POD_NAME_FREE)
-                                return c == POD_NAME_FILE ? -EPERM : -EISDIR;
-                }
+/* A temp file renamed in a namespace onto a free name: onto *.yaml it is
+ * applied (1: done), onto a pod or .last-error refused, else 0. */
+static int rename_in_ns(struct podfs *fs, struct node *p, struct tmpfile *t, const char *newname)
+{
+        struct pod_ref ref;
+        int r;
+
+        if (!strcmp(newname, ".last-error"))
+                return -EPERM;
+        if (model_pod_ref(&fs->model, p->ns, newname, &ref) == 0)
+                return -EISDIR;
+        if (!name_is_manifest(newname))
+                return 0;
+        r = apply_tmp(fs, t, newname);
+        if (r < 0)
+                return r;
+        tmp_unlink(fs, t);
+        return 1;
+}
+
+int apply_rename(struct podfs *fs, struct node *p, const char *name, struct node *np, const char *newname,
+                 unsigned int flags)
+{
+        const char *pod = p->kind == NODE_POD ? p->pod : NULL;
+        struct tmpfile *t, *dst;
+        int r = 0;
+
+        if (!model_name_valid(name) || !model_name_valid(newname))
+                return -EINVAL;
+        if (flags & RENAME_EXCHANGE)
+                return -EINVAL;
+        if (p->kind != NODE_NS && p->kind != NODE_POD)
+                return -EPERM;
+        t = model_tmp_find(&fs->model, p->ns, pod, name);
+        if (!t)
+                return rename_not_tmp(fs, p, name);
+        if (!same_dir(p, np))
+                return -EXDEV;
+        if (!strcmp(name, newname))
+                return 0;
+        dst = model_tmp_find(&fs->model, p->ns, pod, newname);
+        if (dst && dst->ghost) {
+                tmp_unlink(fs, dst);
+                dst = NULL;
         }
-        if (p->kind == NODE_NS && !dst) {
-                if (!strcmp(newname, ".last-error"))
-                        return -EPERM;
-                if (model_pod_ref(&fs->model, p->ns, newname, &ref) == 0)
-                        return -EISDIR;
-                if (name_is_manifest(newname)) {
-                        if (flags & RENAME_NOREPLACE && dst)
-                                return -EEXIST;
-                        r = apply_tmp(fs, t, newname);
-                        if (r < 0)
-                                return r;
-                        tmp_unlink(fs, t);
-                        return 0;
-                }
-        }
+        if (!dst)
+                r = p->kind == NODE_POD ? rename_in_pod(fs, p, t, newname, flags) : rename_in_ns(fs, p, t, newname);
+        if (r != 0)
+                return r < 0 ? r : 0;
         if (dst) {
                 if (flags & RENAME_NOREPLACE)
                         return -EEXIST;
@@ -815,14 +852,58 @@ int apply_namespace_mkdir(struct podfs *fs, const char *ns, mode_t mode, uid_t u
         return 0;
 }
 
-int apply_mkdir(struct podfs *fs, fuse_req_t req, struct node *parent, const char *name, mode_t mode,
-                struct node **ret_node)
+/* mkdir in a namespace: a placeholder pod dir, the caller's (its owner and
+ * mode, its umask applied, ours not), until spec.yaml is written into it. */
+static int mkdir_placeholder(struct podfs *fs, struct node *dir, const char *name, mode_t mode,
+                             struct node **ret_node)
 {
-        const struct fuse_ctx *c = fuse_req_ctx(req);
-        struct pfs_error err = {0};
-        _cleanup_free_ char *rel = NULL;
-        struct pod_ref ref;
+        _cleanup_free_ char *rel = xasprintf("%s/%s", dir->ns, name);
         struct name_ent *e;
+
+        if (mkdirat(fs->dirs.ns_fd, rel, mode & 0777) < 0)
+                return -errno;
+        (void)fchownat(fs->dirs.ns_fd, rel, fs->req_uid, fs->req_gid, AT_SYMLINK_NOFOLLOW);
+        (void)fchmodat(fs->dirs.ns_fd, rel, mode & 0777, 0);
+        pfs_fsync_dir_at(fs->dirs.ns_fd, dir->ns);
+        e = model_name_get(&fs->model, dir->ns, name, true);
+        e->tomb = false;
+        e->announce_until = 0;
+        e->spec_hidden = false;
+        *ret_node = tree_pod_node(fs, dir->ns, name);
+        return 0;
+}
+
+static int mkdir_in_ns(struct podfs *fs, struct node *dir, const char *name, mode_t mode, struct node **ret_node)
+{
+        struct pfs_error err = {0};
+        struct pod_ref ref;
+
+        if (!model_ns_exists(&fs->model, dir->ns))
+                return -ENOENT;
+        if (!strcmp(name, ".last-error") || model_tmp_find(&fs->model, dir->ns, NULL, name))
+                return -EEXIST;
+        if (model_pod_ref(&fs->model, dir->ns, name, &ref) == 0) {
+                struct pod_meta *meta = NULL;
+
+                if (!ref.placeholder && read_meta(fs, ref.uid, &meta) == 0 && meta->deletion_ns) {
+                        pfs_error_set(&err, EEXIST, "%s/%s: object is being deleted: pods \"%s\" already exists",
+                                      dir->ns, name, name);
+                        rejected(fs, dir->ns, &err, -EEXIST);
+                }
+                pod_meta_free(meta);
+                return -EEXIST;
+        }
+        if (!pod_name_is_dns1123_subdomain(name)) {
+                pfs_error_set(&err, EINVAL,
+                              "%s/%s: Pod \"%s\" is invalid: metadata.name: Invalid value: \"%s\": a lowercase RFC 1123 subdomain must consist of lower case alphanumeric characters, '-' or '.', and must start and end with an alphanumeric character",
+                              dir->ns, name, name, name);
+                return rejected(fs, dir->ns, &err, -EINVAL);
+        }
+        return mkdir_placeholder(fs, dir, name, mode, ret_node);
+}
+
+int apply_mkdir(struct podfs *fs, struct node *parent, const char *name, mode_t mode, struct node **ret_node)
+{
         int r;
 
         if (!model_name_valid(name))
@@ -833,45 +914,12 @@ int apply_mkdir(struct podfs *fs, fuse_req_t req, struct node *parent, const cha
                         pfs_log(LOG_WARNING, "mkdir namespace \"%s\": not a DNS-1123 label", name);
                         return -EINVAL;
                 }
-                r = apply_namespace_mkdir(fs, name, mode, c->uid, c->gid);
+                r = apply_namespace_mkdir(fs, name, mode, fs->req_uid, fs->req_gid);
                 if (r < 0)
                         return r;
                 return tree_lookup(fs, parent, name, false, ret_node);
         case NODE_NS:
-                if (!model_ns_exists(&fs->model, parent->ns))
-                        return -ENOENT;
-                if (!strcmp(name, ".last-error") || model_tmp_find(&fs->model, parent->ns, NULL, name))
-                        return -EEXIST;
-                if (model_pod_ref(&fs->model, parent->ns, name, &ref) == 0) {
-                        struct pod_meta *meta = NULL;
-
-                        if (!ref.placeholder && read_meta(fs, ref.uid, &meta) == 0 && meta->deletion_ns) {
-                                pfs_error_set(&err, EEXIST, "%s/%s: object is being deleted: pods \"%s\" already exists",
-                                              parent->ns, name, name);
-                                rejected(fs, parent->ns, &err, -EEXIST);
-                        }
-                        pod_meta_free(meta);
-                        return -EEXIST;
-                }
-                if (!pod_name_is_dns1123_subdomain(name)) {
-                        pfs_error_set(&err, EINVAL,
-                                      "%s/%s: Pod \"%s\" is invalid: metadata.name: Invalid value: \"%s\": a lowercase RFC 1123 subdomain must consist of lower case alphanumeric characters, '-' or '.', and must start and end with an alphanumeric character",
-                                      parent->ns, name, name, name);
-                        return rejected(fs, parent->ns, &err, -EINVAL);
-                }
-                rel = xasprintf("%s/%s", parent->ns, name);
-                if (mkdirat(fs->dirs.ns_fd, rel, mode & 0777) < 0)
-                        return -errno;
-                /* the caller's: its owner and mode (its umask applied, ours not) */
-                (void)fchownat(fs->dirs.ns_fd, rel, c->uid, c->gid, AT_SYMLINK_NOFOLLOW);
-                (void)fchmodat(fs->dirs.ns_fd, rel, mode & 0777, 0);
-                pfs_fsync_dir_at(fs->dirs.ns_fd, parent->ns);
-                e = model_name_get(&fs->model, parent->ns, name, true);
-                e->tomb = false;
-                e->announce_until = 0;
-                e->spec_hidden = false;
-                *ret_node = tree_pod_node(fs, parent->ns, name);
-                return 0;
+                return mkdir_in_ns(fs, parent, name, mode, ret_node);
         default:
                 return -EPERM;
         }

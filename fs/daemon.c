@@ -90,13 +90,90 @@ static void podfs_free_all(struct podfs *fs)
         node_table_free();
 }
 
+/* Open the state dir; the sandboxes get its absolute path. */
+static int daemon_state_open(struct podfs *fs, const struct podfs_options *o)
+{
+        struct pfs_error err = {0};
+        char p[PATH_MAX];
+        _cleanup_free_ char *link = NULL;
+        ssize_t n;
+
+        fs->state_dir = xstrdup(o->state_dir ? o->state_dir : PFS_STATE_DIR_DEFAULT);
+        if (pfs_state_dirs_open(fs->state_dir, &fs->dirs, &err) < 0) {
+                pfs_log(LOG_ERR, "%s", err.msg);
+                return -1;
+        }
+        link = xasprintf("/proc/self/fd/%d", fs->dirs.state_fd);
+        n = readlink(link, p, sizeof(p) - 1);
+        if (n > 0) {
+                p[n] = '\0';
+                free(fs->state_dir);
+                fs->state_dir = xstrdup(p);
+        }
+        return 0;
+}
+
+/* The mount's options: the kernel checks mode bits and owners (the ones
+ * node_stat shows); nothing in the mount is a device or runs setuid. */
+static int mount_args(const struct podfs_options *o, struct fuse_args *args)
+{
+        _cleanup_free_ char *opts = xasprintf("default_permissions,nosuid,nodev,fsname=podfs,subtype=podfs%s%s%s",
+                                              getuid() == 0 ? ",allow_other" : "", o->fuse_options ? "," : "",
+                                              o->fuse_options ? o->fuse_options : "");
+
+        if (fuse_opt_add_arg(args, "podfs") || fuse_opt_add_arg(args, "-o") || fuse_opt_add_arg(args, opts) ||
+            (o->debug && fuse_opt_add_arg(args, "-d")))
+                return -1;
+        return 0;
+}
+
+/* In the background the daemon log is STATE/podfs.log. */
+static void log_to_state_dir(struct podfs *fs)
+{
+        int lfd = openat(fs->dirs.state_fd, "podfs.log", O_WRONLY | O_CREAT | O_APPEND | O_CLOEXEC, 0640);
+
+        if (lfd >= 0) {
+                dup2(lfd, STDERR_FILENO);
+                close(lfd);
+        }
+}
+
+/* Mounted: run the loop until unmounted or signalled, then tear down all
+ * but the session's unmount. Returns the exit status. */
+static int daemon_serve(struct podfs *fs)
+{
+        struct pfs_error err = {0};
+        int ret = 1;
+
+        if (loop_setup(fs, &err) < 0) {
+                pfs_log(LOG_ERR, "%s", err.msg);
+                return -1;
+        }
+        if (notifier_start(fs, &err) < 0) {
+                pfs_log(LOG_ERR, "%s", err.msg);
+        } else {
+                sandbox_adopt_all(fs);
+                pfs_log(LOG_INFO, "podfs %s: %s mounted, state in %s", PODFS_VERSION, fs->mountpoint, fs->state_dir);
+                ret = podfs_loop_run(fs) < 0 ? 1 : 0;
+                pfs_log(LOG_INFO, "unmounting %s", fs->mountpoint);
+        }
+        /* lazy unmount, then closing the session aborts whatever the
+         * notifier child still waits for on the mount */
+        fuse_session_unmount(fs->se);
+        fuse_session_destroy(fs->se);
+        fs->se = NULL;
+        notifier_stop(fs);
+        podfs_loop_fini(fs);
+        free(fs->fbuf.mem);
+        podfs_free_all(fs);
+        return ret;
+}
+
 int podfs_daemon_run(const struct podfs_options *o)
 {
         struct podfs fs = { .dirs = PFS_STATE_DIRS_INIT,
                             .loop = { .epfd = -1, .inofd = -1, .timerfd = -1, .sigfd = -1 } };
         struct fuse_args args = FUSE_ARGS_INIT(0, NULL);
-        struct pfs_error err = {0};
-        _cleanup_free_ char *opts = NULL;
         int ret = 1;
 
         pfs_log_init("podfs", o->debug ? LOG_DEBUG : LOG_INFO);
@@ -105,85 +182,34 @@ int podfs_daemon_run(const struct podfs_options *o)
         fs.mountpoint = (char *)o->mountpoint;
         model_init(&fs.model, &fs.dirs);
         model_observe(&fs.model, model_changed, &fs);
-        fs.state_dir = xstrdup(o->state_dir ? o->state_dir : PFS_STATE_DIR_DEFAULT);
         snprintf(fs.pod_pids_limit, sizeof(fs.pod_pids_limit), "%lld", (long long)o->pod_pids_limit);
-        if (pfs_state_dirs_open(fs.state_dir, &fs.dirs, &err) < 0) {
-                pfs_log(LOG_ERR, "%s", err.msg);
-                pfs_state_dirs_close(&fs.dirs);
-                free(fs.state_dir);
-                return 1;
-        }
-        {
-                /* the sandboxes get an absolute path */
-                char p[PATH_MAX];
-                _cleanup_free_ char *link = xasprintf("/proc/self/fd/%d", fs.dirs.state_fd);
-                ssize_t n = readlink(link, p, sizeof(p) - 1);
-
-                if (n > 0) {
-                        p[n] = '\0';
-                        free(fs.state_dir);
-                        fs.state_dir = xstrdup(p);
-                }
-        }
+        if (daemon_state_open(&fs, o) < 0)
+                goto out;
         gethostname(fs.hostname, sizeof(fs.hostname) - 1);
         fs.sandbox_path = sandbox_find_binary();
         if (!fs.sandbox_path)
                 pfs_log(LOG_WARNING, "podfs-sandbox not found (set PODFS_SANDBOX); pods will not start");
-
-        /* the kernel checks mode bits and owners (the ones node_stat shows);
-         * nothing in the mount is a device or runs setuid */
-        opts = xasprintf("default_permissions,nosuid,nodev,fsname=podfs,subtype=podfs%s%s%s",
-                         getuid() == 0 ? ",allow_other" : "", o->fuse_options ? "," : "",
-                         o->fuse_options ? o->fuse_options : "");
-        if (fuse_opt_add_arg(&args, "podfs") || fuse_opt_add_arg(&args, "-o") || fuse_opt_add_arg(&args, opts) ||
-            (o->debug && fuse_opt_add_arg(&args, "-d")))
-                goto out_args;
+        if (mount_args(o, &args) < 0)
+                goto out;
         node_table_init();
         fs.se = fuse_session_new(&args, &podfs_ops, sizeof(podfs_ops), &fs);
         if (!fs.se)
-                goto out_args;
-        if (fuse_session_mount(fs.se, fs.mountpoint) != 0)
-                goto out_session;
-        if (fuse_daemonize(o->foreground) != 0)
-                goto out_unmount;
-        if (!o->foreground) {
-                /* in the background the daemon log is STATE/podfs.log */
-                int lfd = openat(fs.dirs.state_fd, "podfs.log", O_WRONLY | O_CREAT | O_APPEND | O_CLOEXEC, 0640);
-
-                if (lfd >= 0) {
-                        dup2(lfd, STDERR_FILENO);
-                        close(lfd);
-                }
+                goto out;
+        if (fuse_session_mount(fs.se, fs.mountpoint) != 0) {
+                fuse_session_destroy(fs.se);
+                goto out;
         }
-        if (loop_setup(&fs, &err) < 0) {
-                pfs_log(LOG_ERR, "%s", err.msg);
-                goto out_unmount;
+        if (fuse_daemonize(o->foreground) == 0) {
+                if (!o->foreground)
+                        log_to_state_dir(&fs);
+                ret = daemon_serve(&fs);
+                if (ret >= 0)
+                        goto out;
+                ret = 1;        /* no loop: unmount */
         }
-        if (notifier_start(&fs, &err) < 0) {
-                pfs_log(LOG_ERR, "%s", err.msg);
-                goto out_loop;
-        }
-        sandbox_adopt_all(&fs);
-        pfs_log(LOG_INFO, "podfs %s: %s mounted, state in %s", PODFS_VERSION, fs.mountpoint, fs.state_dir);
-        ret = podfs_loop_run(&fs) < 0 ? 1 : 0;
-        pfs_log(LOG_INFO, "unmounting %s", fs.mountpoint);
-out_loop:
-        /* lazy unmount, then closing the session aborts whatever the
-         * notifier child still waits for on the mount */
         fuse_session_unmount(fs.se);
         fuse_session_destroy(fs.se);
-        fs.se = NULL;
-        notifier_stop(&fs);
-        podfs_loop_fini(&fs);
-        free(fs.fbuf.mem);
-        podfs_free_all(&fs);
-        goto out_args;
-out_unmount:
-        fuse_session_unmount(fs.se);
-out_session:
-        if (fs.se)
-                fuse_session_destroy(fs.se);
-out_args:
+out:
         fuse_opt_free_args(&args);
         free(fs.sandbox_path);
         free(fs.state_dir);

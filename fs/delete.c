@@ -111,78 +111,98 @@ static int ns_is_empty(struct podfs *fs, const char *ns)
         return r;
 }
 
-int delete_rmdir(struct podfs *fs, struct node *parent, const char *name, bool notifier)
+static int rmdir_namespace(struct podfs *fs, const char *name)
 {
         struct pfs_error err = {0};
-        struct name_ent *e;
-        struct pod_ref ref;
         int r;
 
+        if (!model_ns_exists(&fs->model, name))
+                return -ENOENT;
+        if (!strcmp(name, "default")) {
+                pfs_error_set(&err, EPERM, "namespace \"default\" cannot be removed");
+                pfs_log(LOG_WARNING, "%s", err.msg);
+                model_last_error_set(&fs->model, "default", fs->req_uid, err.msg);
+                return -EPERM;
+        }
+        r = ns_is_empty(fs, name);
+        if (r < 0)
+                return r;
+        if (!r)
+                return -ENOTEMPTY;
+        if (unlinkat(fs->dirs.ns_fd, name, AT_REMOVEDIR) < 0)
+                return -errno;
+        pfs_fsync_dir_at(fs->dirs.ns_fd, ".");
+        pfs_log(LOG_INFO, "namespace %s removed", name);
+        return 0;
+}
+
+/* rmdir of a pod dir: a placeholder goes at once, a pod gets a deletion
+ * request (grace from its spec) and goes when it has terminated. */
+static int rmdir_pod(struct podfs *fs, const char *ns, const char *name)
+{
+        struct pfs_error err = {0};
+        struct pod_ref ref;
+        int r = model_pod_ref(&fs->model, ns, name, &ref);
+
+        if (r < 0)
+                return r;
+        if (ref.placeholder) {
+                _cleanup_free_ char *rel = xasprintf("%s/%s", ns, name);
+
+                if (model_tmp_any_in(&fs->model, ns, name))
+                        return -ENOTEMPTY;
+                if (unlinkat(fs->dirs.ns_fd, rel, AT_REMOVEDIR) < 0)
+                        return -errno;
+                pfs_fsync_dir_at(fs->dirs.ns_fd, ns);
+                return 0;
+        }
+        r = delete_request_uid(fs, ref.uid, 0, true, &err);
+        if (r < 0)
+                pfs_log(LOG_WARNING, "rmdir %s/%s: %s", ns, name, err.msg);
+        return r;
+}
+
+static int rmdir_in_ns(struct podfs *fs, struct node *parent, const char *name, bool notifier)
+{
+        struct name_ent *e = model_name_get(&fs->model, parent->ns, name, false);
+        _cleanup_free_ char *key = NULL;
+        struct node *old;
+        int r;
+
+        if (notifier) {
+                /* the notifier announces a pod dir that is gone */
+                if (!e || !e->tomb)
+                        return -ENOENT;
+                e->tomb = false;
+                e->epoch++;
+                return 0;
+        }
+        if (model_tmp_find(&fs->model, parent->ns, NULL, name))
+                return -ENOTDIR;
+        r = rmdir_pod(fs, parent->ns, name);
+        if (r < 0)
+                return r;
+        /* the kernel now holds the old inode dead: serve the name
+         * (a terminating pod) under a new nodeid; its cached
+         * children must go for IN_DELETE_SELF to reach watchers */
+        e = model_name_get(&fs->model, parent->ns, name, true);
+        key = xasprintf("p:%s/%s#%u", parent->ns, name, e->epoch);
+        old = node_find_key(key);
+        if (old)
+                notifier_queue_inval(fs, old->ino);
+        e->epoch++;
+        return 0;
+}
+
+int delete_rmdir(struct podfs *fs, struct node *parent, const char *name, bool notifier)
+{
         if (!model_name_valid(name))
                 return -EINVAL;
         switch (parent->kind) {
         case NODE_ROOT:
-                if (!model_ns_exists(&fs->model, name))
-                        return -ENOENT;
-                if (!strcmp(name, "default")) {
-                        pfs_error_set(&err, EPERM, "namespace \"default\" cannot be removed");
-                        pfs_log(LOG_WARNING, "%s", err.msg);
-                        model_last_error_set(&fs->model, "default", fs->req_uid, err.msg);
-                        return -EPERM;
-                }
-                r = ns_is_empty(fs, name);
-                if (r < 0)
-                        return r;
-                if (!r)
-                        return -ENOTEMPTY;
-                if (unlinkat(fs->dirs.ns_fd, name, AT_REMOVEDIR) < 0)
-                        return -errno;
-                pfs_fsync_dir_at(fs->dirs.ns_fd, ".");
-                pfs_log(LOG_INFO, "namespace %s removed", name);
-                return 0;
+                return rmdir_namespace(fs, name);
         case NODE_NS:
-                e = model_name_get(&fs->model, parent->ns, name, false);
-                if (notifier) {
-                        /* the notifier announces a pod dir that is gone */
-                        if (!e || !e->tomb)
-                                return -ENOENT;
-                        e->tomb = false;
-                        e->epoch++;
-                        return 0;
-                }
-                if (model_tmp_find(&fs->model, parent->ns, NULL, name))
-                        return -ENOTDIR;
-                r = model_pod_ref(&fs->model, parent->ns, name, &ref);
-                if (r < 0)
-                        return r;
-                if (ref.placeholder) {
-                        _cleanup_free_ char *rel = xasprintf("%s/%s", parent->ns, name);
-
-                        if (model_tmp_any_in(&fs->model, parent->ns, name))
-                                return -ENOTEMPTY;
-                        if (unlinkat(fs->dirs.ns_fd, rel, AT_REMOVEDIR) < 0)
-                                return -errno;
-                        pfs_fsync_dir_at(fs->dirs.ns_fd, parent->ns);
-                } else {
-                        r = delete_request_uid(fs, ref.uid, 0, true, &err);
-                        if (r < 0) {
-                                pfs_log(LOG_WARNING, "rmdir %s/%s: %s", parent->ns, name, err.msg);
-                                return r;
-                        }
-                }
-                /* the kernel now holds the old inode dead: serve the name
-                 * (a terminating pod) under a new nodeid; its cached
-                 * children must go for IN_DELETE_SELF to reach watchers */
-                e = model_name_get(&fs->model, parent->ns, name, true);
-                {
-                        _cleanup_free_ char *key = xasprintf("p:%s/%s#%u", parent->ns, name, e->epoch);
-                        struct node *old = node_find_key(key);
-
-                        if (old)
-                                notifier_queue_inval(fs, old->ino);
-                }
-                e->epoch++;
-                return 0;
+                return rmdir_in_ns(fs, parent, name, notifier);
         case NODE_POD:
                 return pod_name_class(name) == POD_NAME_DIR ? -EPERM : -ENOTDIR;
         default:

@@ -262,8 +262,8 @@ void fh_free(struct podfs *fs, struct fh *fh);
 
 void tmp_unlink(struct podfs *fs, struct tmpfile *t);
 bool name_is_manifest(const char *name);
-int apply_create(struct podfs *fs, fuse_req_t req, struct node *parent, const char *name, mode_t mode,
-                 struct fuse_file_info *fi, struct node **ret_node);
+int apply_create(struct podfs *fs, struct node *parent, const char *name, mode_t mode, int flags,
+                 struct fh **ret_fh, struct node **ret_node);
 int apply_open_spec(struct podfs *fs, struct node *n, int flags, struct fh *fh);
 int apply_write(struct podfs *fs, struct fh *fh, const char *buf, size_t size, off_t off);
 int apply_flush(struct podfs *fs, struct fh *fh);
@@ -272,8 +272,7 @@ int apply_truncate(struct podfs *fs, struct node *n, struct fh *fh, off_t size);
 int apply_unlink(struct podfs *fs, struct node *parent, const char *name);
 int apply_rename(struct podfs *fs, struct node *p, const char *name, struct node *np, const char *newname,
                  unsigned int flags);
-int apply_mkdir(struct podfs *fs, fuse_req_t req, struct node *parent, const char *name, mode_t mode,
-                struct node **ret_node);
+int apply_mkdir(struct podfs *fs, struct node *parent, const char *name, mode_t mode, struct node **ret_node);
 /* Parse and apply a manifest written to ns (pod NULL) or ns/pod/spec.yaml. */
 int apply_manifest(struct podfs *fs, const char *ns, const char *pod, const char *filename,
                    const char *text, size_t len, uid_t uid, gid_t gid, struct pfs_error *err);

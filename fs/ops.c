@@ -194,7 +194,7 @@ static void op_mkdir(fuse_req_t req, fuse_ino_t parent, const char *name, mode_t
                 reply_node_entry(req, tree_pod_node(fs, p->ns, name), 0, NULL);
                 return;
         }
-        r = apply_mkdir(fs, req, p, name, mode, &n);
+        r = apply_mkdir(fs, p, name, mode, &n);
         reply_node_entry(req, n, r, NULL);
 }
 
@@ -237,16 +237,17 @@ static void op_create(fuse_req_t req, fuse_ino_t parent, const char *name, mode_
 {
         struct podfs *fs = ctx_fs(req);
         struct node *p = node_get(parent), *n = NULL;
+        struct fh *fh = NULL;
         int r;
 
         if (!p) {
                 fuse_reply_err(req, ESTALE);
                 return;
         }
-        fi->fh = 0;
-        r = apply_create(fs, req, p, name, mode, fi, &n);
+        r = apply_create(fs, p, name, mode, fi->flags, &fh, &n);
+        fi->fh = (uintptr_t)fh;
         if (r < 0) {
-                fh_free(fs, fh_of(fi));
+                fh_free(fs, fh);
                 fuse_reply_err(req, -r);
                 return;
         }
