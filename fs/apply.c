@@ -789,9 +789,10 @@ int apply_rename(struct podfs *fs, struct node *p, const char *name, struct node
  * root, a group by the owner among its own). A pod's owner lives in its meta:
  * root hands a pod to a user this way. A placeholder is a plain directory. A
  * pod's mode is fixed (README "Security model"). */
-int apply_pod_setattr(struct podfs *fs, struct node *n, const struct stat *attr, int to_set)
+int apply_pod_setattr(struct podfs *fs, const char *ns, const char *pod, const mode_t *mode, const uid_t *uid,
+                      const gid_t *gid)
 {
-        _cleanup_free_ char *rel = xasprintf("%s/%s", n->ns, n->pod);
+        _cleanup_free_ char *rel = xasprintf("%s/%s", ns, pod);
         _cleanup_close_ int dfd = -1;
         struct pfs_error err = {0};
         struct pod_meta *m = NULL;
@@ -799,21 +800,20 @@ int apply_pod_setattr(struct podfs *fs, struct node *n, const struct stat *attr,
         struct pod_rt *p;
         uid_t u;
         gid_t g;
-        int r = model_pod_ref(&fs->model, n->ns, n->pod, &ref);
+        int r = model_pod_ref(&fs->model, ns, pod, &ref);
 
         if (r < 0)
                 return r;
-        u = (to_set & FUSE_SET_ATTR_UID) ? attr->st_uid : ref.owner;
-        g = (to_set & FUSE_SET_ATTR_GID) ? attr->st_gid : ref.group;
+        u = uid ? *uid : ref.owner;
+        g = gid ? *gid : ref.group;
         if (ref.placeholder) {
-                if ((to_set & FUSE_SET_ATTR_MODE) && fchmodat(fs->dirs.ns_fd, rel, attr->st_mode & 0777, 0) < 0)
+                if (mode && fchmodat(fs->dirs.ns_fd, rel, *mode & 0777, 0) < 0)
                         return -errno;
-                if ((to_set & (FUSE_SET_ATTR_UID | FUSE_SET_ATTR_GID)) &&
-                    fchownat(fs->dirs.ns_fd, rel, u, g, AT_SYMLINK_NOFOLLOW) < 0)
+                if ((uid || gid) && fchownat(fs->dirs.ns_fd, rel, u, g, AT_SYMLINK_NOFOLLOW) < 0)
                         return -errno;
                 return 0;
         }
-        if (to_set & FUSE_SET_ATTR_MODE)
+        if (mode)
                 return -EPERM;
         if (u == ref.owner && g == ref.group)
                 return 0;

@@ -34,7 +34,7 @@ static void model_changed(void *data, const struct model_event *ev)
                 changes_pod_changed(fs, ev->ns, ev->name);
                 break;
         case MODEL_POD_REMOVED:
-                delete_waiters_wake(ev->pod);
+                ops_waiters_wake(ev->pod);
                 break;
         case MODEL_LAST_ERROR:
                 key = xasprintf("e:%s", ev->ns);

@@ -70,7 +70,7 @@ struct podfs {
         char pod_pids_limit[24];        /* passed to every sandbox as --pod-pids-limit */
         uid_t req_uid;                  /* ... and its fsuid/fsgid */
         gid_t req_gid;
-        struct waiter *wait_registering;        /* delete.c: see wait_interrupted */
+        struct waiter *wait_registering;        /* ops.c: see wait_interrupted */
         bool wait_interrupted_early;
         struct mem_quota *quotas;       /* write buffers held per user (quota.c) */
         size_t mem_total;               /* bytes of write buffers held, all users */
@@ -230,6 +230,8 @@ extern const enum pod_file pod_file_render_kind[PF__MAX];
 void changes_pod_changed(struct podfs *fs, const char *ns, const char *name);
 
 extern const struct fuse_lowlevel_ops podfs_ops;
+/* The pod is gone: its blocked readers of "wait" get EOF (ops.c). */
+void ops_waiters_wake(struct pod_rt *p);
 
 /* ---- open files ---- */
 
@@ -278,7 +280,8 @@ int apply_manifest(struct podfs *fs, const char *ns, const char *pod, const char
                    const char *text, size_t len, uid_t uid, gid_t gid, struct pfs_error *err);
 int apply_namespace_mkdir(struct podfs *fs, const char *ns, mode_t mode, uid_t uid, gid_t gid);
 /* chmod/chown of a pod dir (its owner is in meta), or of a placeholder. */
-int apply_pod_setattr(struct podfs *fs, struct node *n, const struct stat *attr, int to_set);
+int apply_pod_setattr(struct podfs *fs, const char *ns, const char *pod, const mode_t *mode, const uid_t *uid,
+                      const gid_t *gid);
 
 /* ---- memory held for writers (quota.c) ---- */
 
@@ -308,9 +311,7 @@ int delete_request(struct podfs *fs, const char *ns, const char *name, int64_t g
 int delete_request_uid(struct podfs *fs, const char *uid, int64_t grace, bool use_spec_grace,
                        struct pfs_error *err);
 int delete_rmdir(struct podfs *fs, struct node *parent, const char *name, bool notifier);
-/* The pod is gone: its blocked readers of "wait" get EOF. */
-void delete_waiters_wake(struct pod_rt *p);
-int delete_wait_read(struct podfs *fs, fuse_req_t req, struct fh *fh);
+
 
 /* ---- sandboxes (sandbox.c) ---- */
 

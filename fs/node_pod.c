@@ -99,7 +99,9 @@ static int pod_stat(struct podfs *fs, struct node *n, struct stat *st)
 static int pod_setattr(struct podfs *fs, struct node *n, struct fh *fh, const struct stat *attr, int to_set)
 {
         if (to_set & (FUSE_SET_ATTR_MODE | FUSE_SET_ATTR_UID | FUSE_SET_ATTR_GID))
-                return apply_pod_setattr(fs, n, attr, to_set);
+                return apply_pod_setattr(fs, n->ns, n->pod, (to_set & FUSE_SET_ATTR_MODE) ? &attr->st_mode : NULL,
+                                         (to_set & FUSE_SET_ATTR_UID) ? &attr->st_uid : NULL,
+                                         (to_set & FUSE_SET_ATTR_GID) ? &attr->st_gid : NULL);
         return node_setattr_times_only(fs, n, fh, attr, to_set);
 }
 

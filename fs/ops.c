@@ -298,6 +298,68 @@ static void op_open(fuse_req_t req, fuse_ino_t ino, struct fuse_file_info *fi)
         }
 }
 
+/* ---- readers of "wait": answered when the pod is gone ---- */
+
+void ops_waiters_wake(struct pod_rt *p)
+{
+        struct waiter *w;
+
+        while ((w = p->waiters)) {
+                p->waiters = w->next;
+                fuse_req_interrupt_func(w->req, NULL, NULL);
+                fuse_reply_buf(w->req, NULL, 0);
+                free(w);
+        }
+}
+
+/* Set while registering the interrupt callback: libfuse calls it at once
+ * (holding the request's lock) when the request was already interrupted;
+ * the reply then waits until the registration returned. */
+static void wait_interrupted(fuse_req_t req, void *data)
+{
+        struct waiter *w = data;
+        struct pod_rt *p = w->pod;
+
+        if (w == p->fs->wait_registering) {
+                p->fs->wait_interrupted_early = true;
+                return;
+        }
+        for (struct waiter **pp = &p->waiters; *pp; pp = &(*pp)->next)
+                if (*pp == w) {
+                        *pp = w->next;
+                        fuse_reply_err(req, EINTR);
+                        free(w);
+                        return;
+                }
+}
+
+static int wait_read(struct podfs *fs, fuse_req_t req, struct fh *fh)
+{
+        struct pod_rt *p = model_pod_find(&fs->model, fh->uid);
+        struct waiter *w;
+
+        if (!p || p->removed) {
+                fuse_reply_buf(req, NULL, 0);
+                return 1;
+        }
+        w = xcalloc(1, sizeof(*w));
+        w->req = req;
+        w->pod = p;
+        w->next = p->waiters;
+        p->waiters = w;
+        fs->wait_registering = w;
+        fs->wait_interrupted_early = false;
+        fuse_req_interrupt_func(req, wait_interrupted, w);
+        fs->wait_registering = NULL;
+        if (fs->wait_interrupted_early) {
+                p->waiters = w->next;
+                fuse_req_interrupt_func(req, NULL, NULL);
+                fuse_reply_err(req, EINTR);
+                free(w);
+        }
+        return 1;
+}
+
 static void reply_slice(fuse_req_t req, const char *data, size_t len, size_t size, off_t off)
 {
         if (off < 0 || (size_t)off >= len) {
@@ -325,7 +387,7 @@ static void op_read(fuse_req_t req, fuse_ino_t ino, size_t size, off_t off, stru
                 reply_slice(req, fh->tmp->data.data, fh->tmp->data.len, size, off);
                 return;
         case FH_WAIT: {
-                int r = delete_wait_read(fs, req, fh);
+                int r = wait_read(fs, req, fh);
 
                 if (r < 0)
                         fuse_reply_err(req, -r);
