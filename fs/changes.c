@@ -46,9 +46,9 @@ static void hash_check(struct podfs *fs, struct name_ent *e, const char *rel, co
  * forgotten, so that the first change after a lookup is told. A pod of many
  * containers thereby costs per change what its watchers look at, not the
  * rendering of every container's files. */
-static bool dir_known(const char *key)
+static bool dir_known(struct podfs *fs, const struct node_key *k)
 {
-        struct node *n = node_find_key(key);
+        struct node *n = node_find(&fs->nodes, k);
 
         return n && n->nlookup > 0;
 }
@@ -84,8 +84,9 @@ static void ctr_files_check(struct podfs *fs, struct name_ent *e, const struct p
 {
         for (size_t i = 0; i < v->spec->n_init_containers + v->spec->n_containers; i++) {
                 const char *cn = pod_spec_container_at(v->spec, i)->name;
-                _cleanup_free_ char *dkey = xasprintf("C:%s/%s#%u/%s", e->ns, e->name, e->epoch, cn);
-                bool known = dir_known(dkey);
+                struct node_key dk = { .kind = NODE_CTR_DIR, .ns = e->ns, .pod = e->name, .epoch = e->epoch,
+                                       .ctr = cn };
+                bool known = dir_known(fs, &dk);
 
                 if (!known && e->n_hashes == 0)
                         continue;
@@ -109,7 +110,7 @@ static void ctr_files_check(struct podfs *fs, struct name_ent *e, const struct p
 static void pod_changed_flush_one(struct podfs *fs, struct name_ent *e)
 {
         _cleanup_(pod_view_freep) struct pod_view *owned = NULL;
-        _cleanup_free_ char *key = NULL;
+        struct node_key dk = { .kind = NODE_POD, .ns = e->ns, .pod = e->name, .epoch = e->epoch };
         const struct pod_view *v = NULL;
         struct pod_ref ref;
 
@@ -117,8 +118,7 @@ static void pod_changed_flush_one(struct podfs *fs, struct name_ent *e)
                 return;
         /* nobody can watch a file of a pod dir the kernel does not know:
          * such a pod is not even loaded (a big pod nobody looks at is free) */
-        key = xasprintf("p:%s/%s#%u", e->ns, e->name, e->epoch);
-        if (!dir_known(key)) {
+        if (!dir_known(fs, &dk)) {
                 for (size_t i = 0; i < e->n_hashes; i++)
                         e->hashes[i].seen = false;
                 return;

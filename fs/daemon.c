@@ -21,7 +21,7 @@ static void fuse_log_to_pfs(enum fuse_log_level level, const char *fmt, va_list 
 static void model_changed(void *data, const struct model_event *ev)
 {
         struct podfs *fs = data;
-        _cleanup_free_ char *rel = NULL, *key = NULL;
+        _cleanup_free_ char *rel = NULL;
         struct node *n;
 
         switch (ev->what) {
@@ -37,8 +37,7 @@ static void model_changed(void *data, const struct model_event *ev)
                 ops_waiters_wake(ev->pod);
                 break;
         case MODEL_LAST_ERROR:
-                key = xasprintf("e:%s", ev->ns);
-                n = node_find_key(key);
+                n = node_find(&fs->nodes, &(struct node_key){ .kind = NODE_LAST_ERROR, .ns = ev->ns });
                 rel = xasprintf("%s/.last-error", ev->ns);
                 if (n && n->nlookup > 0)
                         notifier_queue(fs, NOTIFY_WRITE, rel);
@@ -87,7 +86,7 @@ static void podfs_free_all(struct podfs *fs)
                 tmp_unlink(fs, fs->model.tmps);
         model_fini(&fs->model);
         quota_free_all(fs);
-        node_table_free();
+        node_table_free(&fs->nodes);
 }
 
 /* Open the state dir; the sandboxes get its absolute path. */
@@ -191,7 +190,7 @@ int podfs_daemon_run(const struct podfs_options *o)
                 pfs_log(LOG_WARNING, "podfs-sandbox not found (set PODFS_SANDBOX); pods will not start");
         if (mount_args(o, &args) < 0)
                 goto out;
-        node_table_init();
+        node_table_init(&fs.nodes);
         fs.se = fuse_session_new(&args, &podfs_ops, sizeof(podfs_ops), &fs);
         if (!fs.se)
                 goto out;

@@ -165,7 +165,6 @@ static int rmdir_pod(struct podfs *fs, const char *ns, const char *name)
 static int rmdir_in_ns(struct podfs *fs, struct node *parent, const char *name, bool notifier)
 {
         struct name_ent *e = model_name_get(&fs->model, parent->ns, name, false);
-        _cleanup_free_ char *key = NULL;
         struct node *old;
         int r;
 
@@ -186,8 +185,8 @@ static int rmdir_in_ns(struct podfs *fs, struct node *parent, const char *name, 
          * (a terminating pod) under a new nodeid; its cached
          * children must go for IN_DELETE_SELF to reach watchers */
         e = model_name_get(&fs->model, parent->ns, name, true);
-        key = xasprintf("p:%s/%s#%u", parent->ns, name, e->epoch);
-        old = node_find_key(key);
+        old = node_find(&fs->nodes, &(struct node_key){ .kind = NODE_POD, .ns = parent->ns, .pod = name,
+                                                         .epoch = e->epoch });
         if (old)
                 notifier_queue_inval(fs, old->ino);
         e->epoch++;

@@ -37,6 +37,12 @@ int podfs_daemon_run(const struct podfs_options *o);
 /* The event loop (loop.c): epoll over the FUSE fd (daemon.c adds it),
  * signals, inotify, pidfds and one timerfd for a timer list. The daemon
  * registers what runs between batches and when inotify lost events. */
+/* The inode table (inode.c): nodes by typed key and by nodeid. */
+struct node_table {
+        struct htab by_key, by_ino;
+        uint64_t next_ino;
+};
+
 struct timer;
 struct podfs_loop {
         int epfd, inofd, timerfd, sigfd;
@@ -63,6 +69,7 @@ struct podfs {
                 bool armed;             /* a flush is scheduled */
                 int64_t end_ns, cost_ns;        /* monotonic: when the last ended, what it took */
         } changes;
+        struct node_table nodes;        /* the inode table (inode.c) */
         struct model model;             /* namespaces, names, pods, temp files (model.h) */
         struct log_watch *log_watches;  /* logs.c */
         char hostname[256];
@@ -126,9 +133,22 @@ enum pod_file_kind {
 };
 extern const char *const pod_file_names[PF__MAX];
 
+/* A node's identity: what it stands for, typed (fields its kind does not
+ * use are 0 / NULL). Inside a pod dir the dir's incarnation (epoch) is part
+ * of it: a name served again after rmdir is a new node. */
+struct node_key {
+        enum node_kind kind;
+        const char *ns, *pod;
+        unsigned epoch;
+        const char *ctr;        /* NODE_LOG, NODE_CTR_DIR, NODE_CTR_FILE */
+        int file;               /* NODE_POD_FILE: enum pod_file_kind; NODE_CTR_FILE: enum ctr_file */
+        bool previous;          /* NODE_LOG: <c>.previous */
+        uint64_t tmp_id;        /* NODE_TMP (nothing else: renames keep the node) */
+};
+
 struct node {
         uint64_t ino;
-        char *key;
+        struct node_key key;            /* owned copies */
         uint64_t nlookup;
         enum node_kind kind;
         char *ns, *pod, *ctr, *name;    /* name: tmp file name */
@@ -143,17 +163,16 @@ struct node {
         size_t cache_len;
         bool cache_valid;
         struct log_index *log;          /* NODE_LOG */
-        struct node *hnext_key, *hnext_ino;
+        struct htab_link link_key, link_ino;
 };
 
-void node_table_init(void);
-void node_table_free(void);
-struct node *node_get(uint64_t ino);
-struct node *node_find_key(const char *key);
-/* Find or create the node for key (fields filled by the caller on creation). */
-struct node *node_intern(const char *key, enum node_kind kind, bool *ret_created);
-void node_forget(struct node *n, uint64_t nlookup);
-void node_foreach(void (*fn)(struct node *n, void *data), void *data);
+void node_table_init(struct node_table *t);
+void node_table_free(struct node_table *t);
+struct node *node_get(const struct node_table *t, uint64_t ino);
+struct node *node_find(const struct node_table *t, const struct node_key *k);
+/* Find or create the node for k (the kind's fields filled by the caller on creation). */
+struct node *node_intern(struct node_table *t, const struct node_key *k, bool *ret_created);
+void node_forget(struct node_table *t, struct node *n, uint64_t nlookup);
 void node_cache_drop(struct node *n);
 uint64_t content_hash(const char *s, size_t len);
 
@@ -200,10 +219,11 @@ int node_open(struct podfs *fs, struct node *n, int flags, struct fh *fh);
 int node_setattr(struct podfs *fs, struct node *n, struct fh *fh, const struct stat *attr, int to_set);
 
 /* Shared by the kinds (tree.c). */
-struct node *node_child(const char *key, enum node_kind kind, const char *ns, const char *pod, unsigned epoch);
+/* The node for k, its fields set from k when new. */
+struct node *node_child(struct podfs *fs, const struct node_key *k);
 struct node *tree_pod_node(struct podfs *fs, const char *ns, const char *pod);
-struct node *node_tmp_child(const struct tmpfile *t, const char *ns, const char *pod, unsigned epoch,
-                            const char *name);
+struct node *node_tmp_child(struct podfs *fs, const struct tmpfile *t, const char *ns, const char *pod,
+                            unsigned epoch, const char *name);
 int node_in_pod_stat(struct podfs *fs, struct node *n, struct stat *st, struct pod_ref *ref);
 int node_pod_subdir_stat(struct podfs *fs, struct node *n, struct stat *st);
 int node_pod_content(struct podfs *fs, struct node *n, const char **ret, size_t *ret_len);

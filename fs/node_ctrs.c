@@ -7,18 +7,13 @@
 
 static int ctrs_lookup(struct podfs *fs, struct node *dir, const char *name, bool notifier, struct node **ret)
 {
-        const char *pk = strchr(dir->key, ':') + 1;
-        _cleanup_free_ char *key = NULL;
+        struct node_key k = { .kind = NODE_CTR_DIR, .ns = dir->ns, .pod = dir->pod, .epoch = dir->epoch,
+                              .ctr = name };
         int r = node_pod_container_find(fs, dir, name, NULL);
-        struct node *n;
 
         if (r < 0)
                 return r;
-        key = xasprintf("C:%s/%s", pk, name);
-        n = node_child(key, NODE_CTR_DIR, dir->ns, dir->pod, dir->epoch);
-        if (!n->ctr)
-                n->ctr = xstrdup(name);
-        *ret = n;
+        *ret = node_child(fs, &k);
         return 0;
 }
 
@@ -40,21 +35,13 @@ static int ctrs_list(struct podfs *fs, struct node *dir, node_list_fn fn, void *
 
 static int ctr_lookup(struct podfs *fs, struct node *dir, const char *name, bool notifier, struct node **ret)
 {
-        const char *pk = strchr(dir->key, ':') + 1;
-
         for (int f = 0; f < CTR_FILE__MAX; f++) {
-                _cleanup_free_ char *key = NULL;
-                struct node *n;
+                struct node_key k = { .kind = NODE_CTR_FILE, .ns = dir->ns, .pod = dir->pod, .epoch = dir->epoch,
+                                      .ctr = dir->ctr, .file = f };
 
                 if (strcmp(name, ctr_file_name((enum ctr_file)f)))
                         continue;
-                key = xasprintf("F:%s/%s", pk, name);
-                n = node_child(key, NODE_CTR_FILE, dir->ns, dir->pod, dir->epoch);
-                if (!n->ctr) {
-                        n->ctr = xstrdup(dir->ctr);
-                        n->file = f;
-                }
-                *ret = n;
+                *ret = node_child(fs, &k);
                 return 0;
         }
         return -ENOENT;

@@ -7,21 +7,15 @@
 
 static int logs_lookup(struct podfs *fs, struct node *dir, const char *name, bool notifier, struct node **ret)
 {
-        const char *pk = strchr(dir->key, ':') + 1;
-        _cleanup_free_ char *key = NULL;
+        _cleanup_free_ char *ctr = NULL;
         bool prev = false;
         int r = node_pod_container_find(fs, dir, name, &prev);
-        struct node *n;
 
         if (r < 0)
                 return r;
-        key = xasprintf("L:%s/%s", pk, name);
-        n = node_child(key, NODE_LOG, dir->ns, dir->pod, dir->epoch);
-        if (!n->ctr) {
-                n->ctr = prev ? xstrndup(name, strlen(name) - 9) : xstrdup(name);
-                n->previous = prev;
-        }
-        *ret = n;
+        ctr = prev ? xstrndup(name, strlen(name) - strlen(".previous")) : xstrdup(name);
+        *ret = node_child(fs, &(struct node_key){ .kind = NODE_LOG, .ns = dir->ns, .pod = dir->pod,
+                                                  .epoch = dir->epoch, .ctr = ctr, .previous = prev });
         return 0;
 }
 

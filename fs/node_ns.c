@@ -9,7 +9,6 @@
 
 static int ns_lookup(struct podfs *fs, struct node *dir, const char *name, bool notifier, struct node **ret)
 {
-        _cleanup_free_ char *key = NULL;
         struct name_ent *e;
         struct pod_ref ref;
         struct tmpfile *t;
@@ -17,8 +16,7 @@ static int ns_lookup(struct podfs *fs, struct node *dir, const char *name, bool 
         if (!model_ns_exists(&fs->model, dir->ns))
                 return -ENOENT;
         if (!strcmp(name, ".last-error")) {
-                key = xasprintf("e:%s", dir->ns);
-                *ret = node_child(key, NODE_LAST_ERROR, dir->ns, "", 0);
+                *ret = node_child(fs, &(struct node_key){ .kind = NODE_LAST_ERROR, .ns = dir->ns });
                 return 0;
         }
         t = model_tmp_find(&fs->model, dir->ns, NULL, name);
@@ -26,7 +24,7 @@ static int ns_lookup(struct podfs *fs, struct node *dir, const char *name, bool 
         if (t && t->ghost && t->writer != fs->req_pid)
                 t = NULL;
         if (t) {
-                *ret = node_tmp_child(t, dir->ns, "", 0, name);
+                *ret = node_tmp_child(fs, t, dir->ns, "", 0, name);
                 return 0;
         }
         e = model_name_get(&fs->model, dir->ns, name, false);

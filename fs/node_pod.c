@@ -5,11 +5,10 @@
 #include <string.h>
 #include "fs.h"
 
-/* A name of the pod's own files, logs/ or containers/ (the kernel's key "f:", "l:", "c:"). */
+/* A name of the pod's own files, logs/ or containers/. */
 static int pod_child(struct podfs *fs, struct node *dir, const char *name, struct node **ret)
 {
-        const char *pk = dir->key + 2; /* "<ns>/<pod>#<epoch>" */
-        _cleanup_free_ char *key = NULL;
+        struct node_key k = { .ns = dir->ns, .pod = dir->pod, .epoch = dir->epoch };
         int f = pod_file_lookup(name);
 
         if (f >= 0) {
@@ -17,16 +16,14 @@ static int pod_child(struct podfs *fs, struct node *dir, const char *name, struc
 
                 if (f == PF_SPEC && e && e->spec_hidden)
                         return -ENOENT;
-                key = xasprintf("f:%s/%s", pk, name);
-                *ret = node_child(key, NODE_POD_FILE, dir->ns, dir->pod, dir->epoch);
-                (*ret)->file = f;
+                k.kind = NODE_POD_FILE;
+                k.file = f;
+                *ret = node_child(fs, &k);
                 return 0;
         }
         if (pod_name_class(name) == POD_NAME_DIR) {
-                bool logs = name[0] == 'l';
-
-                key = xasprintf("%c:%s", logs ? 'l' : 'c', pk);
-                *ret = node_child(key, logs ? NODE_LOGS_DIR : NODE_CTRS_DIR, dir->ns, dir->pod, dir->epoch);
+                k.kind = !strcmp(name, "logs") ? NODE_LOGS_DIR : NODE_CTRS_DIR;
+                *ret = node_child(fs, &k);
                 return 0;
         }
         return -ENOENT;
@@ -42,7 +39,7 @@ static int pod_lookup(struct podfs *fs, struct node *dir, const char *name, bool
                 return r;
         t = model_tmp_find(&fs->model, dir->ns, dir->pod, name);
         if (t) {
-                *ret = node_tmp_child(t, dir->ns, dir->pod, dir->epoch, name);
+                *ret = node_tmp_child(fs, t, dir->ns, dir->pod, dir->epoch, name);
                 return 0;
         }
         if (ref.placeholder)

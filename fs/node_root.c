@@ -7,12 +7,9 @@
 
 static int root_lookup(struct podfs *fs, struct node *dir, const char *name, bool notifier, struct node **ret)
 {
-        _cleanup_free_ char *key = NULL;
-
         if (!model_ns_exists(&fs->model, name))
                 return -ENOENT;
-        key = xasprintf("n:%s", name);
-        *ret = node_child(key, NODE_NS, name, "", 0);
+        *ret = node_child(fs, &(struct node_key){ .kind = NODE_NS, .ns = name });
         return 0;
 }
 

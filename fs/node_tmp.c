@@ -7,12 +7,17 @@
 #include <string.h>
 #include "fs.h"
 
-struct node *node_tmp_child(const struct tmpfile *t, const char *ns, const char *pod, unsigned epoch,
-                            const char *name)
+struct node *node_tmp_child(struct podfs *fs, const struct tmpfile *t, const char *ns, const char *pod,
+                            unsigned epoch, const char *name)
 {
-        _cleanup_free_ char *key = xasprintf("t:%llu", (unsigned long long)t->id);
-        struct node *n = node_child(key, NODE_TMP, ns, pod, epoch);
+        bool created;
+        struct node *n = node_intern(&fs->nodes, &(struct node_key){ .kind = NODE_TMP, .tmp_id = t->id }, &created);
 
+        if (created) {
+                n->ns = xstrdup(ns);
+                n->pod = xstrdup(pod);
+                n->epoch = epoch;
+        }
         n->tmp_id = t->id;
         if (!n->name || strcmp(n->name, name)) {
                 free(n->name);

@@ -21,6 +21,12 @@ static struct podfs *ctx_fs(fuse_req_t req)
         return fs;
 }
 
+/* The daemon, without taking the request's caller (forget has none). */
+static struct podfs *fuse_fs(fuse_req_t req)
+{
+        return fuse_req_userdata(req);
+}
+
 static bool from_notifier(fuse_req_t req)
 {
         return notifier_is(ctx_fs(req), fuse_req_ctx(req)->pid);
@@ -61,7 +67,7 @@ static void reply_node_entry(fuse_req_t req, struct node *n, int r, struct fuse_
                 r = node_stat(fs, n, &e.attr);
         if (r < 0) {
                 if (n && n->nlookup == 0)
-                        node_forget(n, 0);
+                        node_forget(&fuse_fs(req)->nodes, n, 0);
                 if (fi)
                         fh_free(fs, fh_of(fi));
                 fuse_reply_err(req, -r);
@@ -94,7 +100,7 @@ static void op_init(void *userdata, struct fuse_conn_info *conn)
 static void op_lookup(fuse_req_t req, fuse_ino_t parent, const char *name)
 {
         struct podfs *fs = ctx_fs(req);
-        struct node *p = node_get(parent), *n = NULL;
+        struct node *p = node_get(&fuse_fs(req)->nodes, parent), *n = NULL;
         int r;
 
         if (!p) {
@@ -107,27 +113,27 @@ static void op_lookup(fuse_req_t req, fuse_ino_t parent, const char *name)
 
 static void op_forget(fuse_req_t req, fuse_ino_t ino, uint64_t nlookup)
 {
-        struct node *n = node_get(ino);
+        struct node *n = node_get(&fuse_fs(req)->nodes, ino);
 
         if (n)
-                node_forget(n, nlookup);
+                node_forget(&fuse_fs(req)->nodes, n, nlookup);
         fuse_reply_none(req);
 }
 
 static void op_forget_multi(fuse_req_t req, size_t count, struct fuse_forget_data *forgets)
 {
         for (size_t i = 0; i < count; i++) {
-                struct node *n = node_get(forgets[i].ino);
+                struct node *n = node_get(&fuse_fs(req)->nodes, forgets[i].ino);
 
                 if (n)
-                        node_forget(n, forgets[i].nlookup);
+                        node_forget(&fuse_fs(req)->nodes, n, forgets[i].nlookup);
         }
         fuse_reply_none(req);
 }
 
 static void op_getattr(fuse_req_t req, fuse_ino_t ino, struct fuse_file_info *fi)
 {
-        struct node *n = node_get(ino);
+        struct node *n = node_get(&fuse_fs(req)->nodes, ino);
         struct stat st;
         int r;
 
@@ -150,7 +156,7 @@ static void op_setattr(fuse_req_t req, fuse_ino_t ino, struct stat *attr, int to
                        struct fuse_file_info *fi)
 {
         struct podfs *fs = ctx_fs(req);
-        struct node *n = node_get(ino);
+        struct node *n = node_get(&fuse_fs(req)->nodes, ino);
         struct fh *fh = fi ? fh_of(fi) : NULL;
         struct stat st;
         int r;
@@ -174,7 +180,7 @@ static void op_setattr(fuse_req_t req, fuse_ino_t ino, struct stat *attr, int to
 static void op_mkdir(fuse_req_t req, fuse_ino_t parent, const char *name, mode_t mode)
 {
         struct podfs *fs = ctx_fs(req);
-        struct node *p = node_get(parent), *n = NULL;
+        struct node *p = node_get(&fuse_fs(req)->nodes, parent), *n = NULL;
         int r;
 
         if (!p) {
@@ -200,7 +206,7 @@ static void op_mkdir(fuse_req_t req, fuse_ino_t parent, const char *name, mode_t
 
 static void op_rmdir(fuse_req_t req, fuse_ino_t parent, const char *name)
 {
-        struct node *p = node_get(parent);
+        struct node *p = node_get(&fuse_fs(req)->nodes, parent);
 
         if (!p) {
                 fuse_reply_err(req, ESTALE);
@@ -211,7 +217,7 @@ static void op_rmdir(fuse_req_t req, fuse_ino_t parent, const char *name)
 
 static void op_unlink(fuse_req_t req, fuse_ino_t parent, const char *name)
 {
-        struct node *p = node_get(parent);
+        struct node *p = node_get(&fuse_fs(req)->nodes, parent);
 
         if (!p) {
                 fuse_reply_err(req, ESTALE);
@@ -223,7 +229,7 @@ static void op_unlink(fuse_req_t req, fuse_ino_t parent, const char *name)
 static void op_rename(fuse_req_t req, fuse_ino_t parent, const char *name, fuse_ino_t newparent,
                       const char *newname, unsigned int flags)
 {
-        struct node *p = node_get(parent), *np = node_get(newparent);
+        struct node *p = node_get(&fuse_fs(req)->nodes, parent), *np = node_get(&fuse_fs(req)->nodes, newparent);
 
         if (!p || !np) {
                 fuse_reply_err(req, ESTALE);
@@ -236,7 +242,7 @@ static void op_create(fuse_req_t req, fuse_ino_t parent, const char *name, mode_
                       struct fuse_file_info *fi)
 {
         struct podfs *fs = ctx_fs(req);
-        struct node *p = node_get(parent), *n = NULL;
+        struct node *p = node_get(&fuse_fs(req)->nodes, parent), *n = NULL;
         struct fh *fh = NULL;
         int r;
 
@@ -271,7 +277,7 @@ static int open_node(struct podfs *fs, fuse_req_t req, struct node *n, struct fu
 static void op_open(fuse_req_t req, fuse_ino_t ino, struct fuse_file_info *fi)
 {
         struct podfs *fs = ctx_fs(req);
-        struct node *n = node_get(ino);
+        struct node *n = node_get(&fuse_fs(req)->nodes, ino);
         struct fh *fh;
         int r;
 
@@ -472,7 +478,7 @@ static void collect_name(void *data, const char *name, mode_t mode)
 static void op_opendir(fuse_req_t req, fuse_ino_t ino, struct fuse_file_info *fi)
 {
         struct podfs *fs = ctx_fs(req);
-        struct node *n = node_get(ino);
+        struct node *n = node_get(&fuse_fs(req)->nodes, ino);
         struct fh *fh;
         int r;
 

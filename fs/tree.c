@@ -225,25 +225,28 @@ int node_setattr_none(struct podfs *fs, struct node *n, struct fh *fh, const str
         return (to_set & FUSE_SET_ATTR_SIZE) ? -EACCES : -EPERM;
 }
 
-struct node *node_child(const char *key, enum node_kind kind, const char *ns, const char *pod, unsigned epoch)
+struct node *node_child(struct podfs *fs, const struct node_key *k)
 {
         bool created;
-        struct node *n = node_intern(key, kind, &created);
+        struct node *n = node_intern(&fs->nodes, k, &created);
 
         if (created) {
-                n->ns = xstrdup(ns);
-                n->pod = xstrdup(pod);
-                n->epoch = epoch;
+                n->ns = xstrdup(k->ns ? k->ns : "");
+                n->pod = xstrdup(k->pod ? k->pod : "");
+                n->epoch = k->epoch;
+                n->ctr = k->ctr ? xstrdup(k->ctr) : NULL;
+                n->file = k->file;
+                n->previous = k->previous;
         }
         return n;
 }
 
 struct node *tree_pod_node(struct podfs *fs, const char *ns, const char *pod)
 {
-        unsigned epoch = model_name_epoch(&fs->model, ns, pod);
-        _cleanup_free_ char *key = xasprintf("p:%s/%s#%u", ns, pod, epoch);
+        struct node_key k = { .kind = NODE_POD, .ns = ns, .pod = pod,
+                              .epoch = model_name_epoch(&fs->model, ns, pod) };
 
-        return node_child(key, NODE_POD, ns, pod, epoch);
+        return node_child(fs, &k);
 }
 
 /* The containers of the pod a dir inside it belongs to (not of a placeholder). */

@@ -122,7 +122,7 @@ static void fs_open(struct podfs *fs, const char *dir)
         snprintf(fs->pod_pids_limit, sizeof(fs->pod_pids_limit), "-1");
         model_init(&fs->model, &fs->dirs);
         model_observe(&fs->model, observer, fs);
-        node_table_init();
+        node_table_init(&fs->nodes);
         tap_is_int(pfs_state_dirs_open(dir, &fs->dirs, &err), 0, "state dir opened");
         tap_is_int(podfs_loop_init(fs, &err), 0, "loop without a mount");
         podfs_loop_on(fs, sandbox_reap_dead, sandbox_all_changed);
@@ -135,7 +135,7 @@ static void fs_close(struct podfs *fs)
                 tmp_unlink(fs, fs->model.tmps);
         model_fini(&fs->model);
         quota_free_all(fs);
-        node_table_free();
+        node_table_free(&fs->nodes);
         podfs_loop_fini(fs);
         pfs_state_dirs_close(&fs->dirs);
         free(fs->state_dir);
