@@ -386,11 +386,10 @@ static int create_in_ns(struct podfs *fs, struct node *dir, const char *name, mo
 }
 
 int apply_create(struct podfs *fs, struct node *parent, const char *name, mode_t mode, int flags,
-                 struct fh **ret_fh, struct node **ret_node)
+                 struct fh **ret_fh)
 {
         struct tmpfile *t = NULL;
         struct fh *fh;
-        struct node *n = NULL;
         int r;
 
         if (!model_name_valid(name))
@@ -410,30 +409,7 @@ int apply_create(struct podfs *fs, struct node *parent, const char *name, mode_t
         fh->tmp = t;
         fh->append = (flags & O_APPEND) != 0;
         *ret_fh = fh;
-        r = tree_lookup(fs, parent, name, false, &n);
-        if (r < 0)
-                return r;
-        fh->node = n;
-        *ret_node = n;
         return 0;
-}
-
-int apply_open_spec(struct podfs *fs, struct node *n, int flags, struct fh *fh)
-{
-        const char *c;
-        size_t len;
-        int r;
-
-        fh->kind = FH_SPEC;
-        fh->append = (flags & O_APPEND) != 0;
-        if (flags & O_TRUNC) {
-                fh->dirty = true;
-                return 0;
-        }
-        r = node_content(fs, n, &c, &len);
-        if (r < 0)
-                return r;
-        return wbuf_write_at(fs, fh->owner, &fh->wbuf, c, len, 0);
 }
 
 int apply_write(struct podfs *fs, struct fh *fh, const char *buf, size_t size, off_t off)
@@ -854,8 +830,7 @@ int apply_namespace_mkdir(struct podfs *fs, const char *ns, mode_t mode, uid_t u
 
 /* mkdir in a namespace: a placeholder pod dir, the caller's (its owner and
  * mode, its umask applied, ours not), until spec.yaml is written into it. */
-static int mkdir_placeholder(struct podfs *fs, struct node *dir, const char *name, mode_t mode,
-                             struct node **ret_node)
+static int mkdir_placeholder(struct podfs *fs, struct node *dir, const char *name, mode_t mode)
 {
         _cleanup_free_ char *rel = xasprintf("%s/%s", dir->ns, name);
         struct name_ent *e;
@@ -869,11 +844,10 @@ static int mkdir_placeholder(struct podfs *fs, struct node *dir, const char *nam
         e->tomb = false;
         e->announce_until = 0;
         e->spec_hidden = false;
-        *ret_node = tree_pod_node(fs, dir->ns, name);
         return 0;
 }
 
-static int mkdir_in_ns(struct podfs *fs, struct node *dir, const char *name, mode_t mode, struct node **ret_node)
+static int mkdir_in_ns(struct podfs *fs, struct node *dir, const char *name, mode_t mode)
 {
         struct pfs_error err = {0};
         struct pod_ref ref;
@@ -899,13 +873,11 @@ static int mkdir_in_ns(struct podfs *fs, struct node *dir, const char *name, mod
                               dir->ns, name, name, name);
                 return rejected(fs, dir->ns, &err, -EINVAL);
         }
-        return mkdir_placeholder(fs, dir, name, mode, ret_node);
+        return mkdir_placeholder(fs, dir, name, mode);
 }
 
-int apply_mkdir(struct podfs *fs, struct node *parent, const char *name, mode_t mode, struct node **ret_node)
+int apply_mkdir(struct podfs *fs, struct node *parent, const char *name, mode_t mode)
 {
-        int r;
-
         if (!model_name_valid(name))
                 return -EINVAL;
         switch (parent->kind) {
@@ -914,12 +886,9 @@ int apply_mkdir(struct podfs *fs, struct node *parent, const char *name, mode_t 
                         pfs_log(LOG_WARNING, "mkdir namespace \"%s\": not a DNS-1123 label", name);
                         return -EINVAL;
                 }
-                r = apply_namespace_mkdir(fs, name, mode, fs->req_uid, fs->req_gid);
-                if (r < 0)
-                        return r;
-                return tree_lookup(fs, parent, name, false, ret_node);
+                return apply_namespace_mkdir(fs, name, mode, fs->req_uid, fs->req_gid);
         case NODE_NS:
-                return mkdir_in_ns(fs, parent, name, mode, ret_node);
+                return mkdir_in_ns(fs, parent, name, mode);
         default:
                 return -EPERM;
         }

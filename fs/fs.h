@@ -184,7 +184,7 @@ void ns_set_last_error(struct podfs *fs, const char *ns, const char *msg);
 /* The caller's last rejection in ns ("" when none). */
 const char *ns_last_error(struct podfs *fs, const char *ns);
 
-/* ---- node kinds (node_*.c; the registry nodes.c; dispatch and what they share: tree.c) ---- */
+/* ---- node kinds (node_*.c; the registry nodes.c; what they share: tree.c) ---- */
 
 struct fh;
 typedef void (*node_list_fn)(void *data, const char *name, mode_t type);
@@ -210,13 +210,9 @@ extern const struct node_ops *const node_kinds[NODE__MAX];
 extern const struct node_ops node_root_ops, node_ns_ops, node_last_error_ops, node_pod_ops, node_pod_file_ops,
         node_logs_dir_ops, node_log_ops, node_ctrs_dir_ops, node_ctr_dir_ops, node_ctr_file_ops, node_tmp_ops;
 
-/* Dispatch (tree.c). */
+/* ops.c dispatches lookup, list, stat, open and setattr through node_kinds[];
+ * the content of a file node, through its kind (tree.c): */
 int node_content(struct podfs *fs, struct node *n, const char **ret, size_t *ret_len);
-int node_stat(struct podfs *fs, struct node *n, struct stat *st);
-int tree_lookup(struct podfs *fs, struct node *parent, const char *name, bool notifier, struct node **ret);
-int tree_list(struct podfs *fs, struct node *dir, node_list_fn fn, void *data);
-int node_open(struct podfs *fs, struct node *n, int flags, struct fh *fh);
-int node_setattr(struct podfs *fs, struct node *n, struct fh *fh, const struct stat *attr, int to_set);
 
 /* Shared by the kinds (tree.c). */
 /* The node for k, its fields set from k when new. */
@@ -285,8 +281,7 @@ void fh_free(struct podfs *fs, struct fh *fh);
 void tmp_unlink(struct podfs *fs, struct tmpfile *t);
 bool name_is_manifest(const char *name);
 int apply_create(struct podfs *fs, struct node *parent, const char *name, mode_t mode, int flags,
-                 struct fh **ret_fh, struct node **ret_node);
-int apply_open_spec(struct podfs *fs, struct node *n, int flags, struct fh *fh);
+                 struct fh **ret_fh);
 int apply_write(struct podfs *fs, struct fh *fh, const char *buf, size_t size, off_t off);
 int apply_flush(struct podfs *fs, struct fh *fh);
 void apply_release(struct podfs *fs, struct fh *fh);
@@ -294,7 +289,7 @@ int apply_truncate(struct podfs *fs, struct node *n, struct fh *fh, off_t size);
 int apply_unlink(struct podfs *fs, struct node *parent, const char *name);
 int apply_rename(struct podfs *fs, struct node *p, const char *name, struct node *np, const char *newname,
                  unsigned int flags);
-int apply_mkdir(struct podfs *fs, struct node *parent, const char *name, mode_t mode, struct node **ret_node);
+int apply_mkdir(struct podfs *fs, struct node *parent, const char *name, mode_t mode);
 /* Parse and apply a manifest written to ns (pod NULL) or ns/pod/spec.yaml. */
 int apply_manifest(struct podfs *fs, const char *ns, const char *pod, const char *filename,
                    const char *text, size_t len, uid_t uid, gid_t gid, struct pfs_error *err);

@@ -65,7 +65,7 @@ static int ctr_file_stat(struct podfs *fs, struct node *n, struct stat *st)
                 return r;
         if (ref.placeholder)
                 return -ENOENT;
-        r = node_content(fs, n, &c, &len);
+        r = node_pod_content(fs, n, &c, &len);
         if (r < 0)
                 return r;
         st->st_mode = S_IFREG | 0400;

@@ -27,6 +27,26 @@ static mode_t pod_file_mode(int file)
         }
 }
 
+/* spec.yaml opened for writing: what the writer holds starts as the
+ * accepted manifest (unless truncated); applied on flush (apply.c). */
+static int open_spec_for_writing(struct podfs *fs, struct node *n, int flags, struct fh *fh)
+{
+        const char *c;
+        size_t len;
+        int r;
+
+        fh->kind = FH_SPEC;
+        fh->append = (flags & O_APPEND) != 0;
+        if (flags & O_TRUNC) {
+                fh->dirty = true;
+                return 0;
+        }
+        r = node_pod_content(fs, n, &c, &len);
+        if (r < 0)
+                return r;
+        return wbuf_write_at(fs, fh->owner, &fh->wbuf, c, len, 0);
+}
+
 static int pod_file_stat(struct podfs *fs, struct node *n, struct stat *st)
 {
         struct pod_ref ref;
@@ -44,7 +64,7 @@ static int pod_file_stat(struct podfs *fs, struct node *n, struct stat *st)
                 if (e && e->spec_hidden)
                         return -ENOENT;
         }
-        r = node_content(fs, n, &c, &len);
+        r = node_pod_content(fs, n, &c, &len);
         if (r < 0)
                 return r;
         st->st_mode = S_IFREG | pod_file_mode(n->file);
@@ -59,7 +79,7 @@ static int pod_file_open(struct podfs *fs, struct node *n, int flags, struct fh 
         int r;
 
         if (n->file == PF_SPEC && acc != O_RDONLY)
-                return apply_open_spec(fs, n, flags, fh);
+                return open_spec_for_writing(fs, n, flags, fh);
         if (n->file == PF_DELETE) {
                 if (acc != O_WRONLY)
                         return -EACCES;

@@ -52,6 +52,45 @@ void fh_free(struct podfs *fs, struct fh *fh)
         free(fh);
 }
 
+/* ---- dispatch through the node's kind (node_kinds[], nodes.c) ---- */
+
+static int node_stat(struct podfs *fs, struct node *n, struct stat *st)
+{
+        memset(st, 0, sizeof(*st));
+        st->st_ino = n->ino;
+        st->st_nlink = 1;
+        st->st_blksize = 4096;
+        return node_kinds[n->kind]->stat(fs, n, st);
+}
+
+static int node_lookup(struct podfs *fs, struct node *parent, const char *name, bool notifier, struct node **ret)
+{
+        const struct node_ops *o = node_kinds[parent->kind];
+
+        if (!model_name_valid(name))
+                return -ENOENT;
+        return o->lookup ? o->lookup(fs, parent, name, notifier, ret) : -ENOTDIR;
+}
+
+static int node_list(struct podfs *fs, struct node *dir, node_list_fn fn, void *data)
+{
+        const struct node_ops *o = node_kinds[dir->kind];
+
+        return o->list ? o->list(fs, dir, fn, data) : -ENOTDIR;
+}
+
+static int node_open(struct podfs *fs, struct node *n, int flags, struct fh *fh)
+{
+        const struct node_ops *o = node_kinds[n->kind];
+
+        return o->open ? o->open(fs, n, flags, fh) : -EISDIR;
+}
+
+static int node_setattr(struct podfs *fs, struct node *n, struct fh *fh, const struct stat *attr, int to_set)
+{
+        return node_kinds[n->kind]->setattr(fs, n, fh, attr, to_set);
+}
+
 static double attr_timeout(const struct stat *st)
 {
         return S_ISDIR(st->st_mode) ? DIR_ATTR_TIMEOUT : 0.0;
@@ -107,7 +146,7 @@ static void op_lookup(fuse_req_t req, fuse_ino_t parent, const char *name)
                 fuse_reply_err(req, ESTALE);
                 return;
         }
-        r = tree_lookup(fs, p, name, from_notifier(req), &n);
+        r = node_lookup(fs, p, name, from_notifier(req), &n);
         reply_node_entry(req, n, r, NULL);
 }
 
@@ -200,7 +239,9 @@ static void op_mkdir(fuse_req_t req, fuse_ino_t parent, const char *name, mode_t
                 reply_node_entry(req, tree_pod_node(fs, p->ns, name), 0, NULL);
                 return;
         }
-        r = apply_mkdir(fs, p, name, mode, &n);
+        r = apply_mkdir(fs, p, name, mode);
+        if (r >= 0)
+                r = node_lookup(fs, p, name, false, &n);
         reply_node_entry(req, n, r, NULL);
 }
 
@@ -250,7 +291,11 @@ static void op_create(fuse_req_t req, fuse_ino_t parent, const char *name, mode_
                 fuse_reply_err(req, ESTALE);
                 return;
         }
-        r = apply_create(fs, p, name, mode, fi->flags, &fh, &n);
+        r = apply_create(fs, p, name, mode, fi->flags, &fh);
+        if (r >= 0)
+                r = node_lookup(fs, p, name, false, &n);
+        if (r >= 0)
+                fh->node = n;
         fi->fh = (uintptr_t)fh;
         if (r < 0) {
                 fh_free(fs, fh);
@@ -491,7 +536,7 @@ static void op_opendir(fuse_req_t req, fuse_ino_t ino, struct fuse_file_info *fi
         fh->node = n;
         collect_name(fh, ".", S_IFDIR);
         collect_name(fh, "..", S_IFDIR);
-        r = tree_list(fs, n, collect_name, fh);
+        r = node_list(fs, n, collect_name, fh);
         if (r < 0) {
                 fh_free(fs, fh);
                 fuse_reply_err(req, -r);

@@ -1,8 +1,8 @@
 /* The tree: what each path of the mount shows, resolved from the state dir on
- * every request. The node kinds (node_*.c, registry nodes.c) do the work;
- * here are the dispatch through a node's ops table and what the kinds share
- * (interning child nodes, the stat of what is inside a pod dir, the cached
- * rendering of a pod's files, the pod's container list). */
+ * every request. The node kinds (node_*.c, registry nodes.c) do the work,
+ * ops.c dispatches to them; here is what the kinds share (interning child
+ * nodes, the stat of what is inside a pod dir, the cached rendering of a
+ * pod's files, the pod's container list, the reserved names of a pod dir). */
 #include <dirent.h>
 #include <errno.h>
 #include <limits.h>
@@ -299,48 +299,10 @@ int node_pod_container_find(struct podfs *fs, struct node *dir, const char *name
         return known ? 0 : -ENOENT;
 }
 
-/* ---- dispatch through the node's kind ---- */
-
+/* The content of a file node, through its kind. */
 int node_content(struct podfs *fs, struct node *n, const char **ret, size_t *ret_len)
 {
         const struct node_ops *o = node_kinds[n->kind];
 
         return o->content ? o->content(fs, n, ret, ret_len) : -EISDIR;
-}
-
-int node_stat(struct podfs *fs, struct node *n, struct stat *st)
-{
-        memset(st, 0, sizeof(*st));
-        st->st_ino = n->ino;
-        st->st_nlink = 1;
-        st->st_blksize = 4096;
-        return node_kinds[n->kind]->stat(fs, n, st);
-}
-
-int tree_lookup(struct podfs *fs, struct node *parent, const char *name, bool notifier, struct node **ret)
-{
-        const struct node_ops *o = node_kinds[parent->kind];
-
-        if (!model_name_valid(name))
-                return -ENOENT;
-        return o->lookup ? o->lookup(fs, parent, name, notifier, ret) : -ENOTDIR;
-}
-
-int tree_list(struct podfs *fs, struct node *dir, node_list_fn fn, void *data)
-{
-        const struct node_ops *o = node_kinds[dir->kind];
-
-        return o->list ? o->list(fs, dir, fn, data) : -ENOTDIR;
-}
-
-int node_open(struct podfs *fs, struct node *n, int flags, struct fh *fh)
-{
-        const struct node_ops *o = node_kinds[n->kind];
-
-        return o->open ? o->open(fs, n, flags, fh) : -EISDIR;
-}
-
-int node_setattr(struct podfs *fs, struct node *n, struct fh *fh, const struct stat *attr, int to_set)
-{
-        return node_kinds[n->kind]->setattr(fs, n, fh, attr, to_set);
 }
