@@ -1,12 +1,16 @@
-/* The state directory's small files: pod meta (key=value), the append-only
- * events log, sandbox liveness (an OFD lock on `lock`) and log directory names. */
+/* The state directory: its layout (the paths of the index, pod dirs, logs;
+ * nothing else formats them) and its small files: pod meta (key=value), the
+ * append-only events log, sandbox liveness (an OFD lock on `lock`). */
+#include <dirent.h>
 #include <errno.h>
 #include <fcntl.h>
 #include <inttypes.h>
+#include <limits.h>
 #include <stdlib.h>
 #include <string.h>
 #include <sys/file.h>
 #include <sys/stat.h>
+#include <unistd.h>
 #include "pfs/store.h"
 #include "pfs/util.h"
 
@@ -418,4 +422,256 @@ int pod_sandbox_alive_at(int pod_dirfd, pid_t *ret_pid)
 char *pod_log_dir_name(const char *ns, const char *name, const char *uid)
 {
         return xasprintf("%s_%s_%s", ns, name, uid);
+}
+
+/* ---- the layout ---- */
+
+/* The state dir is root's alone: pods' writable layers and emptyDirs below it
+ * hold whatever a container wrote (setuid binaries included), specs and logs
+ * hold secrets, and a namespace's real directory carries the mode the mount
+ * shows (1777 for a shared one). STATE is 0711 (like containerd's root), what
+ * is below 0700 (like its snapshots); older state dirs (0755) are tightened
+ * here, on every start: a chmod, nothing else changes. */
+static const char *const state_private_dirs[] = { PFS_NAMESPACES_DIR, PFS_PODS_DIR, PFS_LOGS_DIR, PFS_IMAGES_DIR };
+
+static void state_dir_chmod(int dirfd, const char *name, mode_t mode)
+{
+        _cleanup_close_ int fd = openat(dirfd, name, O_RDONLY | O_DIRECTORY | O_NOFOLLOW | O_CLOEXEC);
+        struct stat st;
+
+        if (fd < 0 || fstat(fd, &st) < 0 || (st.st_mode & 07777) == mode)
+                return;
+        if (fchmod(fd, mode) < 0)
+                pfs_log(LOG_WARNING, "chmod %04o '%s': %m", (unsigned)mode, name);
+        else
+                pfs_log(LOG_NOTICE, "state dir: '%s' was %04o, now %04o", name, (unsigned)(st.st_mode & 07777),
+                        (unsigned)mode);
+}
+
+static int state_tighten(const char *state_dir, const struct pfs_state_dirs *d, struct pfs_error *err)
+{
+        DIR *dir;
+        struct dirent *de;
+
+        if (fchmod(d->state_fd, 0711) < 0)
+                return pfs_error_set(err, errno, "chmod 0711 state dir '%s'", state_dir);
+        for (size_t i = 0; i < ARRAY_SIZE(state_private_dirs); i++)
+                state_dir_chmod(d->state_fd, state_private_dirs[i], 0700);
+        /* each pod's own dir and its volumes too, should a parent be opened up */
+        dir = fdopendir(openat(d->pods_fd, ".", O_RDONLY | O_DIRECTORY | O_CLOEXEC));
+        if (!dir)
+                return 0;
+        while ((de = readdir(dir))) {
+                _cleanup_free_ char *vol = NULL;
+
+                if (de->d_name[0] == '.' || de->d_type != DT_DIR)
+                        continue;
+                vol = xasprintf("%s/" PFS_VOLUMES_DIR, de->d_name);
+                state_dir_chmod(d->pods_fd, de->d_name, 0700);
+                state_dir_chmod(d->pods_fd, vol, 0700);
+        }
+        closedir(dir);
+        return 0;
+}
+
+int pfs_state_dirs_open(const char *state_dir, struct pfs_state_dirs *d, struct pfs_error *err)
+{
+        int r = pfs_mkdir_p_at(AT_FDCWD, state_dir, 0711, err);
+
+        if (r < 0)
+                return r;
+        d->state_fd = open(state_dir, O_RDONLY | O_DIRECTORY | O_CLOEXEC);
+        if (d->state_fd < 0)
+                return pfs_error_set(err, errno, "open state dir '%s'", state_dir);
+        for (size_t i = 0; i < ARRAY_SIZE(state_private_dirs); i++)
+                if ((r = pfs_mkdir_p_at(d->state_fd, state_private_dirs[i], 0700, err)) < 0)
+                        return r;
+        /* "default" is root's (0755): a pod is root-equivalent, so letting
+         * users create pods is the admin's choice (chmod/chown it) */
+        if (mkdirat(d->state_fd, PFS_NAMESPACES_DIR "/default", 0755) < 0 && errno != EEXIST)
+                return pfs_error_set(err, errno, "mkdir '" PFS_NAMESPACES_DIR "/default'");
+        d->ns_fd = openat(d->state_fd, PFS_NAMESPACES_DIR, O_RDONLY | O_DIRECTORY | O_CLOEXEC);
+        d->pods_fd = openat(d->state_fd, PFS_PODS_DIR, O_RDONLY | O_DIRECTORY | O_CLOEXEC);
+        d->logs_fd = openat(d->state_fd, PFS_LOGS_DIR, O_RDONLY | O_DIRECTORY | O_CLOEXEC);
+        if (d->ns_fd < 0 || d->pods_fd < 0 || d->logs_fd < 0)
+                return pfs_error_set(err, errno, "open state dir '%s'", state_dir);
+        return state_tighten(state_dir, d, err);
+}
+
+void pfs_state_dirs_close(struct pfs_state_dirs *d)
+{
+        for (int *fd = (int[]){ d->logs_fd, d->pods_fd, d->ns_fd, d->state_fd, -2 }; *fd != -2; fd++)
+                if (*fd >= 0)
+                        close(*fd);
+        *d = (struct pfs_state_dirs)PFS_STATE_DIRS_INIT;
+}
+
+char *pod_path(const char *state_dir, const char *uid, const char *file)
+{
+        return file ? xasprintf("%s/" PFS_PODS_DIR "/%s/%s", state_dir, uid, file)
+                    : xasprintf("%s/" PFS_PODS_DIR "/%s", state_dir, uid);
+}
+
+char *pod_dir_rel(const char *uid)
+{
+        return xasprintf(PFS_PODS_DIR "/%s", uid);
+}
+
+int pod_dir_open_at(int pods_fd, const char *uid)
+{
+        int fd = openat(pods_fd, uid, O_RDONLY | O_DIRECTORY | O_CLOEXEC);
+
+        return fd < 0 ? -errno : fd;
+}
+
+int pod_dir_create_at(int pods_fd, const char *uid)
+{
+        /* root only: a pod's writable layer and volumes live below */
+        if (mkdirat(pods_fd, uid, 0700) < 0)
+                return -errno;
+        return pod_dir_open_at(pods_fd, uid);
+}
+
+bool pod_dir_exists_at(int pods_fd, const char *uid)
+{
+        struct stat st;
+
+        return fstatat(pods_fd, uid, &st, AT_SYMLINK_NOFOLLOW) == 0 && S_ISDIR(st.st_mode);
+}
+
+bool pod_file_exists_at(int pods_fd, const char *uid, const char *file)
+{
+        _cleanup_free_ char *rel = xasprintf("%s/%s", uid, file);
+
+        return faccessat(pods_fd, rel, F_OK, AT_SYMLINK_NOFOLLOW) == 0;
+}
+
+int pod_dir_remove_at(int pods_fd, const char *uid, struct pfs_error *err)
+{
+        return pfs_rm_rf_at(pods_fd, uid, err);
+}
+
+char *pod_log_dir_rel(const char *ns, const char *name, const char *uid)
+{
+        _cleanup_free_ char *d = pod_log_dir_name(ns, name, uid);
+
+        return xasprintf(PFS_LOGS_DIR "/%s", d);
+}
+
+char *pod_ctr_log_dir_path(const char *state_dir, const char *ns, const char *name, const char *uid,
+                           const char *ctr)
+{
+        _cleanup_free_ char *d = pod_log_dir_name(ns, name, uid);
+
+        return xasprintf("%s/" PFS_LOGS_DIR "/%s/%s", state_dir, d, ctr);
+}
+
+/* ---- the index ---- */
+
+int pod_index_link_at(int ns_fd, const char *ns, const char *name, const char *uid, uid_t owner, gid_t group,
+                      struct pfs_error *err)
+{
+        _cleanup_free_ char *target = xasprintf("../../" PFS_PODS_DIR "/%s", uid);
+        _cleanup_free_ char *tmp = xasprintf("%s/.%s.%s.tmp", ns, name, uid);
+        _cleanup_free_ char *idx = xasprintf("%s/%s", ns, name);
+        int r;
+
+        if (symlinkat(target, ns_fd, tmp) < 0)
+                return pfs_error_set(err, errno, "create index for %s/%s", ns, name);
+        (void)fchownat(ns_fd, tmp, owner, group, AT_SYMLINK_NOFOLLOW);
+        /* a placeholder dir made by mkdir gives way (rename can't replace a dir by a link) */
+        (void)unlinkat(ns_fd, idx, AT_REMOVEDIR);
+        if (renameat(ns_fd, tmp, ns_fd, idx) < 0) {
+                r = pfs_error_set(err, errno, "rename index for %s/%s", ns, name);
+                unlinkat(ns_fd, tmp, 0);
+                return r;
+        }
+        pfs_fsync_dir_at(ns_fd, ns);
+        return 0;
+}
+
+int pod_index_unlink_at(int ns_fd, const char *ns, const char *name)
+{
+        _cleanup_free_ char *idx = xasprintf("%s/%s", ns, name);
+        int r = 0;
+
+        if (unlinkat(ns_fd, idx, 0) < 0 && errno != ENOENT) {
+                r = -errno;
+                pfs_log(LOG_WARNING, "remove index %s: %m", idx);
+        }
+        pfs_fsync_dir_at(ns_fd, ns);
+        return r;
+}
+
+int pod_index_read_at(int ns_fd, const char *ns, const char *name, char ret_uid[37], struct stat *ret_st)
+{
+        _cleanup_free_ char *rel = xasprintf("%s/%s", ns, name);
+        char target[PATH_MAX];
+        struct stat st;
+        const char *base;
+        ssize_t n;
+
+        if (fstatat(ns_fd, rel, &st, AT_SYMLINK_NOFOLLOW) < 0)
+                return -errno;
+        if (ret_st)
+                *ret_st = st;
+        if (S_ISDIR(st.st_mode))
+                return 0;
+        if (!S_ISLNK(st.st_mode))
+                return -ENOENT;
+        n = readlinkat(ns_fd, rel, target, sizeof(target) - 1);
+        if (n < 0)
+                return -errno;
+        target[n] = '\0';
+        base = strrchr(target, '/');
+        base = base ? base + 1 : target;
+        if (strlen(base) != 36)
+                return -ENOENT;
+        memcpy(ret_uid, base, 37);
+        return 1;
+}
+
+static bool index_tmp_name(const char *name)
+{
+        size_t l = strlen(name);
+
+        return name[0] == '.' && l > 4 && !strcmp(name + l - 4, ".tmp");
+}
+
+static void index_scan_ns(int ns_fd, const char *ns,
+                          void (*fn)(void *data, const char *ns, const char *name, const char *uid), void *data)
+{
+        int fd = openat(ns_fd, ns, O_RDONLY | O_DIRECTORY | O_CLOEXEC);
+        DIR *d = fd >= 0 ? fdopendir(fd) : NULL;
+        struct dirent *de;
+        char uid[37];
+
+        if (!d) {
+                if (fd >= 0)
+                        close(fd);
+                return;
+        }
+        while ((de = readdir(d))) {
+                if (de->d_type != DT_LNK)
+                        continue;
+                if (index_tmp_name(de->d_name))
+                        unlinkat(dirfd(d), de->d_name, 0);
+                else if (de->d_name[0] != '.' && pod_index_read_at(ns_fd, ns, de->d_name, uid, NULL) == 1)
+                        fn(data, ns, de->d_name, uid);
+        }
+        closedir(d);
+}
+
+void pod_index_scan_at(int ns_fd, void (*fn)(void *data, const char *ns, const char *name, const char *uid),
+                       void *data)
+{
+        DIR *d = fdopendir(openat(ns_fd, ".", O_RDONLY | O_DIRECTORY | O_CLOEXEC));
+        struct dirent *de;
+
+        if (!d)
+                return;
+        while ((de = readdir(d)))
+                if (de->d_name[0] != '.' && de->d_type == DT_DIR)
+                        index_scan_ns(ns_fd, de->d_name, fn, data);
+        closedir(d);
 }

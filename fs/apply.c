@@ -10,30 +10,9 @@
 #include "pfs/spec.h"
 #include "pfs/store.h"
 
-static uint64_t tmp_next_id = 1;
-
 #define GHOST_NS (2LL * 1000000000LL)
 
 /* ---- temp files ---- */
-
-struct tmpfile *tmp_find(struct podfs *fs, const char *ns, const char *pod, const char *name)
-{
-        for (struct tmpfile *t = fs->tmps; t; t = t->next) {
-                if (strcmp(t->ns, ns) || strcmp(t->name, name))
-                        continue;
-                if ((pod && *pod) ? (t->pod && !strcmp(t->pod, pod)) : !t->pod)
-                        return t;
-        }
-        return NULL;
-}
-
-struct tmpfile *tmp_find_node(struct podfs *fs, const struct node *n)
-{
-        for (struct tmpfile *t = fs->tmps; t; t = t->next)
-                if (t->id == n->tmp_id)
-                        return t;
-        return NULL;
-}
 
 static void tmp_free(struct podfs *fs, struct tmpfile *t)
 {
@@ -49,12 +28,7 @@ static void tmp_free(struct podfs *fs, struct tmpfile *t)
 void tmp_unlink(struct podfs *fs, struct tmpfile *t)
 {
         podfs_timer_cancel(fs, t);
-        for (struct tmpfile **pp = &fs->tmps; *pp; pp = &(*pp)->next)
-                if (*pp == t) {
-                        *pp = t->next;
-                        break;
-                }
-        t->next = NULL;
+        model_tmp_remove(&fs->model, t);
         if (t->open_count > 0)
                 t->orphan = true;
         else
@@ -80,17 +54,11 @@ static struct tmpfile *tmp_new(struct podfs *fs, const char *ns, const char *pod
 
         if (quota_file_add(fs, uid) < 0)
                 return NULL;
-        t = xcalloc(1, sizeof(*t));
-        t->id = tmp_next_id++;
-        t->ns = xstrdup(ns);
-        t->pod = pod && *pod ? xstrdup(pod) : NULL;
-        t->name = xstrdup(name);
+        t = model_tmp_add(&fs->model, ns, pod, name);
         t->mode = mode & 07777;
         t->uid = uid;
         t->gid = gid;
         t->mtime_ns = pfs_now_realtime_ns();
-        t->next = fs->tmps;
-        fs->tmps = t;
         return t;
 }
 
@@ -111,19 +79,15 @@ static int create_pod(struct podfs *fs, const char *ns, const struct pod_spec *s
 {
         char puid[37];
         _cleanup_close_ int dfd = -1;
-        _cleanup_free_ char *target = NULL, *tmp = NULL, *idx = NULL, *nsdir = NULL;
         struct pod_meta meta = {0};
         struct name_ent *e;
         struct pod_rt *p;
         int r;
 
         pfs_uuid_new(puid);
-        /* root only: a pod's writable layer and volumes live below */
-        if (mkdirat(fs->pods_fd, puid, 0700) < 0)
-                return pfs_error_set(err, errno, "create pod directory for %s/%s", ns, spec->name);
-        dfd = openat(fs->pods_fd, puid, O_RDONLY | O_DIRECTORY | O_CLOEXEC);
+        dfd = pod_dir_create_at(fs->dirs.pods_fd, puid);
         if (dfd < 0)
-                return pfs_error_set(err, errno, "open pod directory %s", puid);
+                return pfs_error_set(err, -dfd, "create pod directory for %s/%s", ns, spec->name);
         memcpy(meta.uid, puid, 37);
         meta.namespace = (char *)ns;
         meta.name = spec->name;
@@ -135,30 +99,14 @@ static int create_pod(struct podfs *fs, const char *ns, const struct pod_spec *s
         if (r >= 0)
                 r = pfs_write_file_atomic_at(dfd, PFS_SPEC_FILE, spec->source, spec->source_len, 0600, err);
         if (r >= 0)
-                r = pfs_fsync_dir_at(fs->pods_fd, ".");
+                r = pfs_fsync_dir_at(fs->dirs.pods_fd, ".");
+        /* durable once the index link is in place */
+        if (r >= 0)
+                r = pod_index_link_at(fs->dirs.ns_fd, ns, spec->name, puid, uid, gid, err);
         if (r < 0) {
-                pfs_rm_rf_at(fs->pods_fd, puid, NULL);
+                pod_dir_remove_at(fs->dirs.pods_fd, puid, NULL);
                 return r;
         }
-        /* durable once the index symlink is in place */
-        target = xasprintf("../../pods/%s", puid);
-        tmp = xasprintf("%s/.%s.%s.tmp", ns, spec->name, puid);
-        idx = xasprintf("%s/%s", ns, spec->name);
-        if (symlinkat(target, fs->ns_fd, tmp) < 0) {
-                r = pfs_error_set(err, errno, "create index for %s/%s", ns, spec->name);
-                pfs_rm_rf_at(fs->pods_fd, puid, NULL);
-                return r;
-        }
-        (void)fchownat(fs->ns_fd, tmp, uid, gid, AT_SYMLINK_NOFOLLOW);
-        if (ref->exists && ref->placeholder)
-                (void)unlinkat(fs->ns_fd, idx, AT_REMOVEDIR);
-        if (renameat(fs->ns_fd, tmp, fs->ns_fd, idx) < 0) {
-                r = pfs_error_set(err, errno, "rename index for %s/%s", ns, spec->name);
-                unlinkat(fs->ns_fd, tmp, 0);
-                pfs_rm_rf_at(fs->pods_fd, puid, NULL);
-                return r;
-        }
-        pfs_fsync_dir_at(fs->ns_fd, ns);
 
         p = pod_rt_add(fs, puid, ns, spec->name, predecessor);
         p->owner = uid;
@@ -170,41 +118,40 @@ static int create_pod(struct podfs *fs, const char *ns, const struct pod_spec *s
                 _cleanup_free_ char *obj = xasprintf("pod/%s", spec->name);
                 pod_event_append_at(dfd, "Normal", "Scheduled", obj, "default-scheduler", msg, NULL);
         }
-        e = name_ent_get(fs, ns, spec->name, true);
+        e = model_name_get(&fs->model, ns, spec->name, true);
         e->spec_hidden = false;
         e->tomb = false;
         if (!ref->exists) {
                 e->announce_until = pfs_now_monotonic_ns() + 2000000000LL;
-                _cleanup_free_ char *rel = xasprintf("%s/%s", ns, spec->name);
-                notifier_queue(fs, NOTIFY_MKDIR, rel);
+                model_announce(&fs->model, MODEL_POD_APPEARED, ns, spec->name);
         }
         pfs_log(LOG_INFO, "pod %s/%s accepted (uid %s, owner %u%s%s)", ns, spec->name, puid, (unsigned)uid,
                 predecessor ? ", replaces " : "", predecessor ? predecessor : "");
         sandbox_start(fs, p);
-        tree_pod_changed(fs, ns, spec->name);
+        model_announce(&fs->model, MODEL_POD_CHANGED, ns, spec->name);
         return 0;
 }
 
 static int read_meta(struct podfs *fs, const char *uid, struct pod_meta **ret)
 {
-        _cleanup_close_ int dfd = openat(fs->pods_fd, uid, O_RDONLY | O_DIRECTORY | O_CLOEXEC);
+        _cleanup_close_ int dfd = pod_dir_open_at(fs->dirs.pods_fd, uid);
 
         if (dfd < 0)
-                return -errno;
+                return dfd;
         return pod_meta_read_at(dfd, ret, NULL);
 }
 
 static int read_accepted_spec(struct podfs *fs, const char *uid, const char *ns, const char *name,
                               struct pod_spec **ret)
 {
-        _cleanup_close_ int dfd = openat(fs->pods_fd, uid, O_RDONLY | O_DIRECTORY | O_CLOEXEC);
+        _cleanup_close_ int dfd = pod_dir_open_at(fs->dirs.pods_fd, uid);
         _cleanup_free_ char *text = NULL;
         struct pod_spec **pods = NULL;
         size_t len = 0, n = 0;
         int r;
 
         if (dfd < 0)
-                return -errno;
+                return dfd;
         r = pfs_read_file_at(dfd, PFS_SPEC_FILE, &text, &len, NULL);
         if (r < 0)
                 return r;
@@ -229,7 +176,7 @@ static int apply_one(struct podfs *fs, const char *ns, const struct pod_spec *sp
         bool same;
         int r;
 
-        if (pod_ref_get(fs, ns, spec->name, &ref) < 0)
+        if (model_pod_ref(&fs->model, ns, spec->name, &ref) < 0)
                 memset(&ref, 0, sizeof(ref));
         /* root's edits keep the owner; a user who may replace it owns the new pod */
         if (ref.exists && uid == 0) {
@@ -241,7 +188,7 @@ static int apply_one(struct podfs *fs, const char *ns, const struct pod_spec *sp
         r = read_accepted_spec(fs, ref.uid, ns, spec->name, &old);
         same = r >= 0 && pod_spec_equal(old, spec);
         if (same) {
-                struct name_ent *e = name_ent_get(fs, ns, spec->name, false);
+                struct name_ent *e = model_name_get(&fs->model, ns, spec->name, false);
 
                 pod_spec_free(old);
                 if (e)
@@ -278,7 +225,7 @@ static int may_replace(struct podfs *fs, const char *ns, const char *filename, c
 
         if (who == 0 || who == ref->owner)
                 return 0;
-        if (fstatat(fs->ns_fd, ns, &st, AT_SYMLINK_NOFOLLOW) < 0)
+        if (fstatat(fs->dirs.ns_fd, ns, &st, AT_SYMLINK_NOFOLLOW) < 0)
                 return pfs_error_set(err, errno, "namespace \"%s\"", ns);
         if (!(st.st_mode & S_ISVTX) || st.st_uid == who)
                 return 0;
@@ -297,7 +244,7 @@ int apply_manifest(struct podfs *fs, const char *ns, const char *pod, const char
 
         if (len > PFS_MANIFEST_MAX)
                 return pfs_error_set(err, EFBIG, "%s: manifest is larger than 1 MiB", filename);
-        if (!ns_exists(fs, ns))
+        if (!model_ns_exists(&fs->model, ns))
                 return pfs_error_set(err, ENOENT, "namespace \"%s\" not found", ns);
         r = pod_manifest_parse(text, len, filename, ns, pod, &pods, &n, err);
         if (r < 0)
@@ -317,7 +264,7 @@ int apply_manifest(struct podfs *fs, const char *ns, const char *pod, const char
                                                   pods[i]->name);
                                 goto out;
                         }
-                if (pod_ref_get(fs, ns, pods[i]->name, &ref) < 0 || !ref.exists)
+                if (model_pod_ref(&fs->model, ns, pods[i]->name, &ref) < 0 || !ref.exists)
                         continue;
                 r = may_replace(fs, ns, filename, pods[i]->name, &ref, err);
                 if (r < 0)
@@ -350,7 +297,7 @@ static int rejected(struct podfs *fs, const char *ns, struct pfs_error *err, int
         if (!err->code)
                 pfs_error_set(err, -r, "%s", strerror(-r));
         pfs_log(LOG_WARNING, "namespace %s: rejected: %s", ns, err->msg);
-        ns_set_last_error(fs, ns, err->msg);
+        model_last_error_set(&fs->model, ns, fs->req_uid, err->msg);
         return r;
 }
 
@@ -381,7 +328,7 @@ static int apply_tmp(struct podfs *fs, struct tmpfile *t, const char *target_nam
         if (r < 0)
                 return rejected(fs, t->ns, &err, r);
         if (t->pod) {
-                struct name_ent *e = name_ent_get(fs, t->ns, t->pod, false);
+                struct name_ent *e = model_name_get(&fs->model, t->ns, t->pod, false);
 
                 if (e)
                         e->spec_hidden = false;
@@ -391,92 +338,78 @@ static int apply_tmp(struct podfs *fs, struct tmpfile *t, const char *target_nam
 
 /* ---- handlers ---- */
 
-int apply_create(struct podfs *fs, fuse_req_t req, struct node *parent, const char *name, mode_t mode,
-                 struct fuse_file_info *fi, struct node **ret_node)
+/* A temp file in a pod dir: spec.yaml of a placeholder (or after unlink), or
+ * any name the pod does not have. */
+static int create_in_pod(struct podfs *fs, struct node *dir, const char *name, mode_t mode, struct tmpfile **ret)
 {
-        const struct fuse_ctx *c = fuse_req_ctx(req);
+        struct name_ent *e = model_name_get(&fs->model, dir->ns, dir->pod, false);
         struct pod_ref ref;
-        struct tmpfile *t;
-        struct fh *fh;
-        struct node *n = NULL;
-        int r;
+        int r = model_pod_ref(&fs->model, dir->ns, dir->pod, &ref);
 
-        if (!name_is_valid(name))
-                return -EINVAL;
-        switch (parent->kind) {
-        case NODE_POD: {
-                struct name_ent *e = name_ent_get(fs, parent->ns, parent->pod, false);
-
-                r = pod_ref_get(fs, parent->ns, parent->pod, &ref);
-                if (r < 0)
-                        return r;
-                if (tmp_find(fs, parent->ns, parent->pod, name))
-                        return -EEXIST;
-                if (!strcmp(name, "spec.yaml")) {
-                        if (!ref.placeholder && !(e && e->spec_hidden))
-                                return -EEXIST;
-                } else if (!ref.placeholder) {
-                        for (int f = 0; f < PF__MAX; f++)
-                                if (!strcmp(name, pod_file_names[f]))
-                                        return -EEXIST;
-                        if (!strcmp(name, "logs") || !strcmp(name, "containers"))
-                                return -EEXIST;
-                }
-                t = tmp_new(fs, parent->ns, parent->pod, name, mode, c->uid, c->gid);
-                if (!t)
-                        return -EDQUOT;
-                t->pod_spec = !strcmp(name, "spec.yaml");
-                break;
-        }
-        case NODE_NS:
-                if (!strcmp(name, ".last-error"))
-                        return -EEXIST;
-                t = tmp_find(fs, parent->ns, NULL, name);
-                if (t && t->ghost)
-                        tmp_unlink(fs, t);
-                else if (t)
-                        return -EEXIST;
-                if (pod_ref_get(fs, parent->ns, name, &ref) == 0)
-                        return -EEXIST;
-                t = tmp_new(fs, parent->ns, NULL, name, mode, c->uid, c->gid);
-                if (!t)
-                        return -EDQUOT;
-                t->manifest_drop = name_is_manifest(name);
-                break;
-        default:
-                return -EPERM;
-        }
-        t->open_count = 1;
-        t->writer = c->pid;
-        fh = xcalloc(1, sizeof(*fh));
-        fh->kind = FH_TMP;
-        fh->tmp = t;
-        fh->append = (fi->flags & O_APPEND) != 0;
-        fi->fh = (uintptr_t)fh;
-        r = tree_lookup(fs, parent, name, false, &n);
         if (r < 0)
                 return r;
-        fh->node = n;
-        *ret_node = n;
+        if (model_tmp_find(&fs->model, dir->ns, dir->pod, name))
+                return -EEXIST;
+        if (!strcmp(name, "spec.yaml")) {
+                if (!ref.placeholder && !(e && e->spec_hidden))
+                        return -EEXIST;
+        } else if (!ref.placeholder && pod_name_class(name) != POD_NAME_FREE) {
+                return -EEXIST;
+        }
+        *ret = tmp_new(fs, dir->ns, dir->pod, name, mode, fs->req_uid, fs->req_gid);
+        if (!*ret)
+                return -EDQUOT;
+        (*ret)->pod_spec = !strcmp(name, "spec.yaml");
         return 0;
 }
 
-int apply_open_spec(struct podfs *fs, struct node *n, struct fuse_file_info *fi, struct fh *fh)
+/* A temp file in a namespace dir (a *.yaml is applied on close). */
+static int create_in_ns(struct podfs *fs, struct node *dir, const char *name, mode_t mode, struct tmpfile **ret)
 {
-        const char *c;
-        size_t len;
+        struct pod_ref ref;
+        struct tmpfile *t;
+
+        if (!strcmp(name, ".last-error"))
+                return -EEXIST;
+        t = model_tmp_find(&fs->model, dir->ns, NULL, name);
+        if (t && t->ghost)
+                tmp_unlink(fs, t);
+        else if (t)
+                return -EEXIST;
+        if (model_pod_ref(&fs->model, dir->ns, name, &ref) == 0)
+                return -EEXIST;
+        *ret = tmp_new(fs, dir->ns, NULL, name, mode, fs->req_uid, fs->req_gid);
+        if (!*ret)
+                return -EDQUOT;
+        (*ret)->manifest_drop = name_is_manifest(name);
+        return 0;
+}
+
+int apply_create(struct podfs *fs, struct node *parent, const char *name, mode_t mode, int flags,
+                 struct fh **ret_fh)
+{
+        struct tmpfile *t = NULL;
+        struct fh *fh;
         int r;
 
-        fh->kind = FH_SPEC;
-        fh->append = (fi->flags & O_APPEND) != 0;
-        if (fi->flags & O_TRUNC) {
-                fh->dirty = true;
-                return 0;
-        }
-        r = node_content(fs, n, &c, &len);
+        if (!model_name_valid(name))
+                return -EINVAL;
+        if (parent->kind == NODE_POD)
+                r = create_in_pod(fs, parent, name, mode, &t);
+        else if (parent->kind == NODE_NS)
+                r = create_in_ns(fs, parent, name, mode, &t);
+        else
+                r = -EPERM;
         if (r < 0)
                 return r;
-        return wbuf_write_at(fs, fh->owner, &fh->wbuf, c, len, 0);
+        t->open_count = 1;
+        t->writer = fs->req_pid;
+        fh = xcalloc(1, sizeof(*fh));
+        fh->kind = FH_TMP;
+        fh->tmp = t;
+        fh->append = (flags & O_APPEND) != 0;
+        *ret_fh = fh;
+        return 0;
 }
 
 int apply_write(struct podfs *fs, struct fh *fh, const char *buf, size_t size, off_t off)
@@ -527,7 +460,7 @@ int apply_truncate(struct podfs *fs, struct node *n, struct fh *fh, off_t size)
         int r;
 
         if (n->kind == NODE_TMP) {
-                struct tmpfile *t = fh && fh->kind == FH_TMP ? fh->tmp : tmp_find_node(fs, n);
+                struct tmpfile *t = fh && fh->kind == FH_TMP ? fh->tmp : model_tmp_find_id(&fs->model, n->tmp_id);
 
                 if (!t)
                         return -ENOENT;
@@ -666,19 +599,19 @@ int apply_unlink(struct podfs *fs, struct node *parent, const char *name)
         struct pod_ref ref;
         struct tmpfile *t;
 
-        if (!name_is_valid(name))
+        if (!model_name_valid(name))
                 return -ENOENT;
         switch (parent->kind) {
         case NODE_POD:
-                t = tmp_find(fs, parent->ns, parent->pod, name);
+                t = model_tmp_find(&fs->model, parent->ns, parent->pod, name);
                 if (t) {
                         tmp_unlink(fs, t);
                         return 0;
                 }
-                if (pod_ref_get(fs, parent->ns, parent->pod, &ref) < 0 || ref.placeholder)
+                if (model_pod_ref(&fs->model, parent->ns, parent->pod, &ref) < 0 || ref.placeholder)
                         return -ENOENT;
                 if (!strcmp(name, "spec.yaml")) {
-                        struct name_ent *e = name_ent_get(fs, parent->ns, parent->pod, true);
+                        struct name_ent *e = model_name_get(&fs->model, parent->ns, parent->pod, true);
 
                         if (e->spec_hidden)
                                 return -ENOENT;
@@ -687,25 +620,27 @@ int apply_unlink(struct podfs *fs, struct node *parent, const char *name)
                         e->spec_hidden = true;
                         return 0;
                 }
-                for (int f = 0; f < PF__MAX; f++)
-                        if (!strcmp(name, pod_file_names[f]))
-                                return -EPERM;
-                if (!strcmp(name, "logs") || !strcmp(name, "containers"))
+                switch (pod_name_class(name)) {
+                case POD_NAME_FILE:
+                        return -EPERM;
+                case POD_NAME_DIR:
                         return -EISDIR;
-                return -ENOENT;
+                default:
+                        return -ENOENT;
+                }
         case NODE_NS:
-                t = tmp_find(fs, parent->ns, NULL, name);
+                t = model_tmp_find(&fs->model, parent->ns, NULL, name);
                 if (t) {
                         tmp_unlink(fs, t);
                         return 0;
                 }
                 if (!strcmp(name, ".last-error"))
                         return -EPERM;
-                if (pod_ref_get(fs, parent->ns, name, &ref) == 0)
+                if (model_pod_ref(&fs->model, parent->ns, name, &ref) == 0)
                         return -EISDIR;
                 return -ENOENT;
         case NODE_ROOT:
-                return ns_exists(fs, name) ? -EISDIR : -ENOENT;
+                return model_ns_exists(&fs->model, name) ? -EISDIR : -ENOENT;
         default:
                 return -EPERM;
         }
@@ -722,44 +657,32 @@ static bool same_dir(const struct node *a, const struct node *b)
         return a == b;
 }
 
-int apply_rename(struct podfs *fs, struct node *p, const char *name, struct node *np, const char *newname,
-                 unsigned int flags)
+/* rename of something that is not a temp file: pods, namespaces and the
+ * files of a pod don't move. */
+static int rename_not_tmp(struct podfs *fs, struct node *p, const char *name)
 {
-        struct tmpfile *t, *dst;
-        const char *pod = p->kind == NODE_POD ? p->pod : NULL;
         struct pod_ref ref;
+
+        if (p->kind == NODE_NS && model_pod_ref(&fs->model, p->ns, name, &ref) == 0)
+                return -EPERM;
+        if (p->kind == NODE_POD && model_pod_ref(&fs->model, p->ns, p->pod, &ref) == 0 && !ref.placeholder &&
+            pod_name_class(name) == POD_NAME_FILE)
+                return -EPERM;
+        return -ENOENT;
+}
+
+/* A temp file renamed in a pod dir onto a free name: onto spec.yaml it is
+ * applied (1: done), onto the pod's own names refused, else 0: a plain rename. */
+static int rename_in_pod(struct podfs *fs, struct node *p, struct tmpfile *t, const char *newname,
+                         unsigned int flags)
+{
+        struct name_ent *e = model_name_get(&fs->model, p->ns, p->pod, false);
+        struct pod_ref ref;
+        enum pod_name_class c;
         int r;
 
-        if (!name_is_valid(name) || !name_is_valid(newname))
-                return -EINVAL;
-        if (flags & RENAME_EXCHANGE)
-                return -EINVAL;
-        if (p->kind != NODE_NS && p->kind != NODE_POD)
-                return -EPERM;
-        t = tmp_find(fs, p->ns, pod, name);
-        if (!t) {
-                /* pods, namespaces and the files of a pod don't move */
-                if (p->kind == NODE_NS && pod_ref_get(fs, p->ns, name, &ref) == 0)
-                        return -EPERM;
-                if (p->kind == NODE_POD && pod_ref_get(fs, p->ns, p->pod, &ref) == 0 && !ref.placeholder)
-                        for (int f = 0; f < PF__MAX; f++)
-                                if (!strcmp(name, pod_file_names[f]))
-                                        return -EPERM;
-                return -ENOENT;
-        }
-        if (!same_dir(p, np))
-                return -EXDEV;
-        if (!strcmp(name, newname))
-                return 0;
-        dst = tmp_find(fs, p->ns, pod, newname);
-        if (dst && dst->ghost) {
-                tmp_unlink(fs, dst);
-                dst = NULL;
-        }
-        if (p->kind == NODE_POD && !dst && !strcmp(newname, "spec.yaml")) {
-                struct name_ent *e = name_ent_get(fs, p->ns, p->pod, false);
-
-                r = pod_ref_get(fs, p->ns, p->pod, &ref);
+        if (!strcmp(newname, "spec.yaml")) {
+                r = model_pod_ref(&fs->model, p->ns, p->pod, &ref);
                 if (r < 0)
                         return r;
                 if ((flags & RENAME_NOREPLACE) && !ref.placeholder && !(e && e->spec_hidden))
@@ -768,39 +691,71 @@ int apply_rename(struct podfs *fs, struct node *p, const char *name, struct node
                 if (r < 0)
                         return r;
                 tmp_unlink(fs, t);
+                return 1;
+        }
+        if (model_pod_ref(&fs->model, p->ns, p->pod, &ref) < 0 || ref.placeholder)
                 return 0;
+        c = pod_name_class(newname);
+        if (c != POD_NAME_FREE)
+                return c == POD_NAME_FILE ? -EPERM : -EISDIR;
+        return 0;
+}
+
+/* A temp file renamed in a namespace onto a free name: onto *.yaml it is
+ * applied (1: done), onto a pod or .last-error refused, else 0. */
+static int rename_in_ns(struct podfs *fs, struct node *p, struct tmpfile *t, const char *newname)
+{
+        struct pod_ref ref;
+        int r;
+
+        if (!strcmp(newname, ".last-error"))
+                return -EPERM;
+        if (model_pod_ref(&fs->model, p->ns, newname, &ref) == 0)
+                return -EISDIR;
+        if (!name_is_manifest(newname))
+                return 0;
+        r = apply_tmp(fs, t, newname);
+        if (r < 0)
+                return r;
+        tmp_unlink(fs, t);
+        return 1;
+}
+
+int apply_rename(struct podfs *fs, struct node *p, const char *name, struct node *np, const char *newname,
+                 unsigned int flags)
+{
+        const char *pod = p->kind == NODE_POD ? p->pod : NULL;
+        struct tmpfile *t, *dst;
+        int r = 0;
+
+        if (!model_name_valid(name) || !model_name_valid(newname))
+                return -EINVAL;
+        if (flags & RENAME_EXCHANGE)
+                return -EINVAL;
+        if (p->kind != NODE_NS && p->kind != NODE_POD)
+                return -EPERM;
+        t = model_tmp_find(&fs->model, p->ns, pod, name);
+        if (!t)
+                return rename_not_tmp(fs, p, name);
+        if (!same_dir(p, np))
+                return -EXDEV;
+        if (!strcmp(name, newname))
+                return 0;
+        dst = model_tmp_find(&fs->model, p->ns, pod, newname);
+        if (dst && dst->ghost) {
+                tmp_unlink(fs, dst);
+                dst = NULL;
         }
-        if (p->kind == NODE_POD && !dst) {
-                if (pod_ref_get(fs, p->ns, p->pod, &ref) == 0 && !ref.placeholder) {
-                        for (int f = 0; f < PF__MAX; f++)
-                                if (!strcmp(newname, pod_file_names[f]))
-                                        return -EPERM;
-                        if (!strcmp(newname, "logs") || !strcmp(newname, "containers"))
-                                return -EISDIR;
-                }
-        }
-        if (p->kind == NODE_NS && !dst) {
-                if (!strcmp(newname, ".last-error"))
-                        return -EPERM;
-                if (pod_ref_get(fs, p->ns, newname, &ref) == 0)
-                        return -EISDIR;
-                if (name_is_manifest(newname)) {
-                        if (flags & RENAME_NOREPLACE && dst)
-                                return -EEXIST;
-                        r = apply_tmp(fs, t, newname);
-                        if (r < 0)
-                                return r;
-                        tmp_unlink(fs, t);
-                        return 0;
-                }
-        }
+        if (!dst)
+                r = p->kind == NODE_POD ? rename_in_pod(fs, p, t, newname, flags) : rename_in_ns(fs, p, t, newname);
+        if (r != 0)
+                return r < 0 ? r : 0;
         if (dst) {
                 if (flags & RENAME_NOREPLACE)
                         return -EEXIST;
                 tmp_unlink(fs, dst);
         }
-        free(t->name);
-        t->name = xstrdup(newname);
+        model_tmp_rename(&fs->model, t, newname);
         if (p->kind == NODE_NS)
                 t->manifest_drop = false; /* a renamed temp stays until renamed onto *.yaml */
         return 0;
@@ -810,9 +765,10 @@ int apply_rename(struct podfs *fs, struct node *p, const char *name, struct node
  * root, a group by the owner among its own). A pod's owner lives in its meta:
  * root hands a pod to a user this way. A placeholder is a plain directory. A
  * pod's mode is fixed (README "Security model"). */
-int apply_pod_setattr(struct podfs *fs, struct node *n, const struct stat *attr, int to_set)
+int apply_pod_setattr(struct podfs *fs, const char *ns, const char *pod, const mode_t *mode, const uid_t *uid,
+                      const gid_t *gid)
 {
-        _cleanup_free_ char *rel = xasprintf("%s/%s", n->ns, n->pod);
+        _cleanup_free_ char *rel = xasprintf("%s/%s", ns, pod);
         _cleanup_close_ int dfd = -1;
         struct pfs_error err = {0};
         struct pod_meta *m = NULL;
@@ -820,27 +776,26 @@ int apply_pod_setattr(struct podfs *fs, struct node *n, const struct stat *attr,
         struct pod_rt *p;
         uid_t u;
         gid_t g;
-        int r = pod_ref_get(fs, n->ns, n->pod, &ref);
+        int r = model_pod_ref(&fs->model, ns, pod, &ref);
 
         if (r < 0)
                 return r;
-        u = (to_set & FUSE_SET_ATTR_UID) ? attr->st_uid : ref.owner;
-        g = (to_set & FUSE_SET_ATTR_GID) ? attr->st_gid : ref.group;
+        u = uid ? *uid : ref.owner;
+        g = gid ? *gid : ref.group;
         if (ref.placeholder) {
-                if ((to_set & FUSE_SET_ATTR_MODE) && fchmodat(fs->ns_fd, rel, attr->st_mode & 0777, 0) < 0)
+                if (mode && fchmodat(fs->dirs.ns_fd, rel, *mode & 0777, 0) < 0)
                         return -errno;
-                if ((to_set & (FUSE_SET_ATTR_UID | FUSE_SET_ATTR_GID)) &&
-                    fchownat(fs->ns_fd, rel, u, g, AT_SYMLINK_NOFOLLOW) < 0)
+                if ((uid || gid) && fchownat(fs->dirs.ns_fd, rel, u, g, AT_SYMLINK_NOFOLLOW) < 0)
                         return -errno;
                 return 0;
         }
-        if (to_set & FUSE_SET_ATTR_MODE)
+        if (mode)
                 return -EPERM;
         if (u == ref.owner && g == ref.group)
                 return 0;
-        dfd = openat(fs->pods_fd, ref.uid, O_RDONLY | O_DIRECTORY | O_CLOEXEC);
+        dfd = pod_dir_open_at(fs->dirs.pods_fd, ref.uid);
         if (dfd < 0)
-                return -errno;
+                return dfd;
         r = pod_meta_read_at(dfd, &m, &err);
         if (r >= 0) {
                 m->owner = u;
@@ -852,38 +807,78 @@ int apply_pod_setattr(struct podfs *fs, struct node *n, const struct stat *attr,
                 pfs_log(LOG_WARNING, "chown pod %s: %s", rel, err.msg);
                 return r;
         }
-        p = pod_rt_find(fs, ref.uid);
+        p = model_pod_find(&fs->model, ref.uid);
         if (p) {
                 p->owner = u;
                 p->group = g;
         }
-        (void)fchownat(fs->ns_fd, rel, u, g, AT_SYMLINK_NOFOLLOW);
+        (void)fchownat(fs->dirs.ns_fd, rel, u, g, AT_SYMLINK_NOFOLLOW);
         pfs_log(LOG_INFO, "pod %s (%s): owner %u:%u", rel, ref.uid, (unsigned)u, (unsigned)g);
         return 0;
 }
 
 int apply_namespace_mkdir(struct podfs *fs, const char *ns, mode_t mode, uid_t uid, gid_t gid)
 {
-        if (mkdirat(fs->ns_fd, ns, mode & 07777) < 0)
+        if (mkdirat(fs->dirs.ns_fd, ns, mode & 07777) < 0)
                 return -errno;
-        (void)fchownat(fs->ns_fd, ns, uid, gid, AT_SYMLINK_NOFOLLOW);
-        (void)fchmodat(fs->ns_fd, ns, mode & 07777, 0);
-        pfs_fsync_dir_at(fs->ns_fd, ".");
+        (void)fchownat(fs->dirs.ns_fd, ns, uid, gid, AT_SYMLINK_NOFOLLOW);
+        (void)fchmodat(fs->dirs.ns_fd, ns, mode & 07777, 0);
+        pfs_fsync_dir_at(fs->dirs.ns_fd, ".");
         pfs_log(LOG_INFO, "namespace %s created", ns);
         return 0;
 }
 
-int apply_mkdir(struct podfs *fs, fuse_req_t req, struct node *parent, const char *name, mode_t mode,
-                struct node **ret_node)
+/* mkdir in a namespace: a placeholder pod dir, the caller's (its owner and
+ * mode, its umask applied, ours not), until spec.yaml is written into it. */
+static int mkdir_placeholder(struct podfs *fs, struct node *dir, const char *name, mode_t mode)
 {
-        const struct fuse_ctx *c = fuse_req_ctx(req);
-        struct pfs_error err = {0};
-        _cleanup_free_ char *rel = NULL;
-        struct pod_ref ref;
+        _cleanup_free_ char *rel = xasprintf("%s/%s", dir->ns, name);
         struct name_ent *e;
-        int r;
 
-        if (!name_is_valid(name))
+        if (mkdirat(fs->dirs.ns_fd, rel, mode & 0777) < 0)
+                return -errno;
+        (void)fchownat(fs->dirs.ns_fd, rel, fs->req_uid, fs->req_gid, AT_SYMLINK_NOFOLLOW);
+        (void)fchmodat(fs->dirs.ns_fd, rel, mode & 0777, 0);
+        pfs_fsync_dir_at(fs->dirs.ns_fd, dir->ns);
+        e = model_name_get(&fs->model, dir->ns, name, true);
+        e->tomb = false;
+        e->announce_until = 0;
+        e->spec_hidden = false;
+        return 0;
+}
+
+static int mkdir_in_ns(struct podfs *fs, struct node *dir, const char *name, mode_t mode)
+{
+        struct pfs_error err = {0};
+        struct pod_ref ref;
+
+        if (!model_ns_exists(&fs->model, dir->ns))
+                return -ENOENT;
+        if (!strcmp(name, ".last-error") || model_tmp_find(&fs->model, dir->ns, NULL, name))
+                return -EEXIST;
+        if (model_pod_ref(&fs->model, dir->ns, name, &ref) == 0) {
+                struct pod_meta *meta = NULL;
+
+                if (!ref.placeholder && read_meta(fs, ref.uid, &meta) == 0 && meta->deletion_ns) {
+                        pfs_error_set(&err, EEXIST, "%s/%s: object is being deleted: pods \"%s\" already exists",
+                                      dir->ns, name, name);
+                        rejected(fs, dir->ns, &err, -EEXIST);
+                }
+                pod_meta_free(meta);
+                return -EEXIST;
+        }
+        if (!pod_name_is_dns1123_subdomain(name)) {
+                pfs_error_set(&err, EINVAL,
+                              "%s/%s: Pod \"%s\" is invalid: metadata.name: Invalid value: \"%s\": a lowercase RFC 1123 subdomain must consist of lower case alphanumeric characters, '-' or '.', and must start and end with an alphanumeric character",
+                              dir->ns, name, name, name);
+                return rejected(fs, dir->ns, &err, -EINVAL);
+        }
+        return mkdir_placeholder(fs, dir, name, mode);
+}
+
+int apply_mkdir(struct podfs *fs, struct node *parent, const char *name, mode_t mode)
+{
+        if (!model_name_valid(name))
                 return -EINVAL;
         switch (parent->kind) {
         case NODE_ROOT:
@@ -891,45 +886,9 @@ int apply_mkdir(struct podfs *fs, fuse_req_t req, struct node *parent, const cha
                         pfs_log(LOG_WARNING, "mkdir namespace \"%s\": not a DNS-1123 label", name);
                         return -EINVAL;
                 }
-                r = apply_namespace_mkdir(fs, name, mode, c->uid, c->gid);
-                if (r < 0)
-                        return r;
-                return tree_lookup(fs, parent, name, false, ret_node);
+                return apply_namespace_mkdir(fs, name, mode, fs->req_uid, fs->req_gid);
         case NODE_NS:
-                if (!ns_exists(fs, parent->ns))
-                        return -ENOENT;
-                if (!strcmp(name, ".last-error") || tmp_find(fs, parent->ns, NULL, name))
-                        return -EEXIST;
-                if (pod_ref_get(fs, parent->ns, name, &ref) == 0) {
-                        struct pod_meta *meta = NULL;
-
-                        if (!ref.placeholder && read_meta(fs, ref.uid, &meta) == 0 && meta->deletion_ns) {
-                                pfs_error_set(&err, EEXIST, "%s/%s: object is being deleted: pods \"%s\" already exists",
-                                              parent->ns, name, name);
-                                rejected(fs, parent->ns, &err, -EEXIST);
-                        }
-                        pod_meta_free(meta);
-                        return -EEXIST;
-                }
-                if (!pod_name_is_dns1123_subdomain(name)) {
-                        pfs_error_set(&err, EINVAL,
-                                      "%s/%s: Pod \"%s\" is invalid: metadata.name: Invalid value: \"%s\": a lowercase RFC 1123 subdomain must consist of lower case alphanumeric characters, '-' or '.', and must start and end with an alphanumeric character",
-                                      parent->ns, name, name, name);
-                        return rejected(fs, parent->ns, &err, -EINVAL);
-                }
-                rel = xasprintf("%s/%s", parent->ns, name);
-                if (mkdirat(fs->ns_fd, rel, mode & 0777) < 0)
-                        return -errno;
-                /* the caller's: its owner and mode (its umask applied, ours not) */
-                (void)fchownat(fs->ns_fd, rel, c->uid, c->gid, AT_SYMLINK_NOFOLLOW);
-                (void)fchmodat(fs->ns_fd, rel, mode & 0777, 0);
-                pfs_fsync_dir_at(fs->ns_fd, parent->ns);
-                e = name_ent_get(fs, parent->ns, name, true);
-                e->tomb = false;
-                e->announce_until = 0;
-                e->spec_hidden = false;
-                *ret_node = tree_pod_node(fs, parent->ns, name);
-                return 0;
+                return mkdir_in_ns(fs, parent, name, mode);
         default:
                 return -EPERM;
         }

@@ -1,6 +1,5 @@
 /* The daemon's life: open the state dir, mount, adopt the pods, run the
  * loop, unmount and tear down. main.c only parses options. */
-#include <dirent.h>
 #include <errno.h>
 #include <fcntl.h>
 #include <limits.h>
@@ -14,108 +13,166 @@ static void fuse_log_to_pfs(enum fuse_log_level level, const char *fmt, va_list 
         pfs_logv((int)level, fmt, ap);
 }
 
+/* The model's one observer: what watchers of the mount must hear of goes to
+ * the notifier (a .last-error only when the kernel knows the node). */
+/* The model's one observer: what watchers of the mount must hear of goes to
+ * the notifier (a .last-error only when the kernel knows the node), a pod's
+ * changes to change detection, a removed pod's waiters are woken. */
+static void model_changed(void *data, const struct model_event *ev)
+{
+        struct podfs *fs = data;
+        _cleanup_free_ char *rel = NULL;
+        struct node *n;
+
+        switch (ev->what) {
+        case MODEL_POD_APPEARED:
+        case MODEL_POD_GONE:
+                rel = xasprintf("%s/%s", ev->ns, ev->name);
+                notifier_queue(fs, ev->what == MODEL_POD_APPEARED ? NOTIFY_MKDIR : NOTIFY_RMDIR, rel);
+                break;
+        case MODEL_POD_CHANGED:
+                changes_pod_changed(fs, ev->ns, ev->name);
+                break;
+        case MODEL_POD_REMOVED:
+                ops_waiters_wake(ev->pod);
+                break;
+        case MODEL_LAST_ERROR:
+                n = node_find(&fs->nodes, &(struct node_key){ .kind = NODE_LAST_ERROR, .ns = ev->ns });
+                rel = xasprintf("%s/.last-error", ev->ns);
+                if (n && n->nlookup > 0)
+                        notifier_queue(fs, NOTIFY_WRITE, rel);
+                break;
+        }
+}
+
+static void fuse_ready(struct pfs_watch *w, uint32_t events)
+{
+        struct podfs *fs = htab_entry(w, struct podfs, fuse_watch);
+        int r = fuse_session_receive_buf(fs->se, &fs->fbuf);
+
+        if (r == -EINTR || r == -EAGAIN)
+                return;
+        if (r <= 0) {
+                if (r < 0 && r != -ENODEV)
+                        pfs_log(LOG_ERR, "reading FUSE requests: %s", strerror(-r));
+                podfs_loop_stop(fs);
+                return;
+        }
+        fuse_session_process_buf(fs->se, &fs->fbuf);
+        if (fuse_session_exited(fs->se))
+                podfs_loop_stop(fs);
+}
+
+/* The loop, with what the daemon does between batches (free removed pods)
+ * and when inotify lost events (look at every pod again). */
+static int loop_setup(struct podfs *fs, struct pfs_error *err)
+{
+        int r = podfs_loop_init(fs, err);
+
+        if (r < 0)
+                return r;
+        podfs_loop_on(fs, sandbox_reap_dead, sandbox_all_changed);
+        fs->fuse_watch.fn = fuse_ready;
+        if (podfs_epoll_add(fs, fuse_session_fd(fs->se), &fs->fuse_watch) < 0)
+                return pfs_error_set(err, errno, "epoll_ctl");
+        return 0;
+}
+
 /* Leave nothing for the leak checker: pods, names, temp files, nodes. */
 static void podfs_free_all(struct podfs *fs)
 {
         sandbox_free_all(fs);
-        while (fs->names) {
-                struct name_ent *e = fs->names;
-
-                fs->names = e->next;
-                for (size_t i = 0; i < e->n_hashes; i++)
-                        free(e->hashes[i].rel);
-                free(e->hashes);
-                pfs_strindex_free(&e->hash_index);
-                free(e->ns);
-                free(e->name);
-                free(e);
-        }
-        ns_info_free_all(fs);
-        while (fs->tmps)
-                tmp_unlink(fs, fs->tmps);
+        while (fs->model.tmps)
+                tmp_unlink(fs, fs->model.tmps);
+        model_fini(&fs->model);
         quota_free_all(fs);
-        node_table_free();
+        node_table_free(&fs->nodes);
 }
 
-/* The state dir is root's alone: pods' writable layers and emptyDirs below it
- * hold whatever a container wrote (setuid binaries included), specs and logs
- * hold secrets, and a namespace's real directory carries the mode the mount
- * shows (1777 for a shared one). STATE is 0711 (like containerd's root), what
- * is below 0700 (like its snapshots); older state dirs (0755) are tightened
- * here, on every start: a chmod, nothing else changes. */
-static const char *const state_private_dirs[] = { "namespaces", "pods", "logs", "images" };
-
-static void state_dir_chmod(int dirfd, const char *name, mode_t mode)
+/* Open the state dir; the sandboxes get its absolute path. */
+static int daemon_state_open(struct podfs *fs, const struct podfs_options *o)
 {
-        _cleanup_close_ int fd = openat(dirfd, name, O_RDONLY | O_DIRECTORY | O_NOFOLLOW | O_CLOEXEC);
-        struct stat st;
+        struct pfs_error err = {0};
+        char p[PATH_MAX];
+        _cleanup_free_ char *link = NULL;
+        ssize_t n;
 
-        if (fd < 0 || fstat(fd, &st) < 0 || (st.st_mode & 07777) == mode)
-                return;
-        if (fchmod(fd, mode) < 0)
-                pfs_log(LOG_WARNING, "chmod %04o '%s': %m", (unsigned)mode, name);
-        else
-                pfs_log(LOG_NOTICE, "state dir: '%s' was %04o, now %04o", name, (unsigned)(st.st_mode & 07777),
-                        (unsigned)mode);
-}
-
-static int state_tighten(struct podfs *fs, struct pfs_error *err)
-{
-        DIR *d;
-        struct dirent *de;
-
-        if (fchmod(fs->state_fd, 0711) < 0)
-                return pfs_error_set(err, errno, "chmod 0711 state dir '%s'", fs->state_dir);
-        for (size_t i = 0; i < ARRAY_SIZE(state_private_dirs); i++)
-                state_dir_chmod(fs->state_fd, state_private_dirs[i], 0700);
-        /* each pod's own dir and its volumes too, should a parent be opened up */
-        d = fdopendir(openat(fs->pods_fd, ".", O_RDONLY | O_DIRECTORY | O_CLOEXEC));
-        if (!d)
-                return 0;
-        while ((de = readdir(d))) {
-                _cleanup_free_ char *vol = NULL;
-
-                if (de->d_name[0] == '.' || de->d_type != DT_DIR)
-                        continue;
-                vol = xasprintf("%s/volumes", de->d_name);
-                state_dir_chmod(fs->pods_fd, de->d_name, 0700);
-                state_dir_chmod(fs->pods_fd, vol, 0700);
+        fs->state_dir = xstrdup(o->state_dir ? o->state_dir : PFS_STATE_DIR_DEFAULT);
+        if (pfs_state_dirs_open(fs->state_dir, &fs->dirs, &err) < 0) {
+                pfs_log(LOG_ERR, "%s", err.msg);
+                return -1;
         }
-        closedir(d);
+        link = xasprintf("/proc/self/fd/%d", fs->dirs.state_fd);
+        n = readlink(link, p, sizeof(p) - 1);
+        if (n > 0) {
+                p[n] = '\0';
+                free(fs->state_dir);
+                fs->state_dir = xstrdup(p);
+        }
         return 0;
 }
 
-static int state_open(struct podfs *fs, struct pfs_error *err)
+/* The mount's options: the kernel checks mode bits and owners (the ones
+ * node_stat shows); nothing in the mount is a device or runs setuid. */
+static int mount_args(const struct podfs_options *o, struct fuse_args *args)
 {
-        int r = pfs_mkdir_p_at(AT_FDCWD, fs->state_dir, 0711, err);
+        _cleanup_free_ char *opts = xasprintf("default_permissions,nosuid,nodev,fsname=podfs,subtype=podfs%s%s%s",
+                                              getuid() == 0 ? ",allow_other" : "", o->fuse_options ? "," : "",
+                                              o->fuse_options ? o->fuse_options : "");
 
-        if (r < 0)
-                return r;
-        fs->state_fd = open(fs->state_dir, O_RDONLY | O_DIRECTORY | O_CLOEXEC);
-        if (fs->state_fd < 0)
-                return pfs_error_set(err, errno, "open state dir '%s'", fs->state_dir);
-        for (size_t i = 0; i < ARRAY_SIZE(state_private_dirs); i++)
-                if ((r = pfs_mkdir_p_at(fs->state_fd, state_private_dirs[i], 0700, err)) < 0)
-                        return r;
-        /* "default" is root's (0755): a pod is root-equivalent, so letting
-         * users create pods is the admin's choice (chmod/chown it) */
-        if (mkdirat(fs->state_fd, "namespaces/default", 0755) < 0 && errno != EEXIST)
-                return pfs_error_set(err, errno, "mkdir 'namespaces/default'");
-        fs->ns_fd = openat(fs->state_fd, "namespaces", O_RDONLY | O_DIRECTORY | O_CLOEXEC);
-        fs->pods_fd = openat(fs->state_fd, "pods", O_RDONLY | O_DIRECTORY | O_CLOEXEC);
-        fs->logs_fd = openat(fs->state_fd, "logs", O_RDONLY | O_DIRECTORY | O_CLOEXEC);
-        if (fs->ns_fd < 0 || fs->pods_fd < 0 || fs->logs_fd < 0)
-                return pfs_error_set(err, errno, "open state dir '%s'", fs->state_dir);
-        return state_tighten(fs, err);
+        if (fuse_opt_add_arg(args, "podfs") || fuse_opt_add_arg(args, "-o") || fuse_opt_add_arg(args, opts) ||
+            (o->debug && fuse_opt_add_arg(args, "-d")))
+                return -1;
+        return 0;
+}
+
+/* In the background the daemon log is STATE/podfs.log. */
+static void log_to_state_dir(struct podfs *fs)
+{
+        int lfd = openat(fs->dirs.state_fd, "podfs.log", O_WRONLY | O_CREAT | O_APPEND | O_CLOEXEC, 0640);
+
+        if (lfd >= 0) {
+                dup2(lfd, STDERR_FILENO);
+                close(lfd);
+        }
+}
+
+/* Mounted: run the loop until unmounted or signalled, then tear down all
+ * but the session's unmount. Returns the exit status. */
+static int daemon_serve(struct podfs *fs)
+{
+        struct pfs_error err = {0};
+        int ret = 1;
+
+        if (loop_setup(fs, &err) < 0) {
+                pfs_log(LOG_ERR, "%s", err.msg);
+                return -1;
+        }
+        if (notifier_start(fs, &err) < 0) {
+                pfs_log(LOG_ERR, "%s", err.msg);
+        } else {
+                sandbox_adopt_all(fs);
+                pfs_log(LOG_INFO, "podfs %s: %s mounted, state in %s", PODFS_VERSION, fs->mountpoint, fs->state_dir);
+                ret = podfs_loop_run(fs) < 0 ? 1 : 0;
+                pfs_log(LOG_INFO, "unmounting %s", fs->mountpoint);
+        }
+        /* lazy unmount, then closing the session aborts whatever the
+         * notifier child still waits for on the mount */
+        fuse_session_unmount(fs->se);
+        fuse_session_destroy(fs->se);
+        fs->se = NULL;
+        notifier_stop(fs);
+        podfs_loop_fini(fs);
+        free(fs->fbuf.mem);
+        podfs_free_all(fs);
+        return ret;
 }
 
 int podfs_daemon_run(const struct podfs_options *o)
 {
-        struct podfs fs = { .state_fd = -1, .ns_fd = -1, .pods_fd = -1, .logs_fd = -1, .epfd = -1,
-                            .inofd = -1, .timerfd = -1 };
+        struct podfs fs = { .dirs = PFS_STATE_DIRS_INIT,
+                            .loop = { .epfd = -1, .inofd = -1, .timerfd = -1, .sigfd = -1 } };
         struct fuse_args args = FUSE_ARGS_INIT(0, NULL);
-        struct pfs_error err = {0};
-        _cleanup_free_ char *opts = NULL;
         int ret = 1;
 
         pfs_log_init("podfs", o->debug ? LOG_DEBUG : LOG_INFO);
@@ -123,87 +180,38 @@ int podfs_daemon_run(const struct podfs_options *o)
         fuse_set_log_func(fuse_log_to_pfs);
         fs.mountpoint = (char *)o->mountpoint;
         fs.sandbox = o->sandbox;
-        fs.state_dir = xstrdup(o->state_dir ? o->state_dir : PFS_STATE_DIR_DEFAULT);
-        if (state_open(&fs, &err) < 0) {
-                pfs_log(LOG_ERR, "%s", err.msg);
-                free(fs.state_dir);
-                return 1;
-        }
-        {
-                /* the sandboxes get an absolute path */
-                char p[PATH_MAX];
-                _cleanup_free_ char *link = xasprintf("/proc/self/fd/%d", fs.state_fd);
-                ssize_t n = readlink(link, p, sizeof(p) - 1);
-
-                if (n > 0) {
-                        p[n] = '\0';
-                        free(fs.state_dir);
-                        fs.state_dir = xstrdup(p);
-                }
-        }
+        model_init(&fs.model, &fs.dirs);
+        model_observe(&fs.model, model_changed, &fs);
+        if (daemon_state_open(&fs, o) < 0)
+                goto out;
         gethostname(fs.hostname, sizeof(fs.hostname) - 1);
         fs.sandbox_path = sandbox_find_binary();
         if (!fs.sandbox_path)
                 pfs_log(LOG_WARNING, "podfs-sandbox not found (set PODFS_SANDBOX); pods will not start");
-
-        /* the kernel checks mode bits and owners (the ones node_stat shows);
-         * nothing in the mount is a device or runs setuid */
-        opts = xasprintf("default_permissions,nosuid,nodev,fsname=podfs,subtype=podfs%s%s%s",
-                         getuid() == 0 ? ",allow_other" : "", o->fuse_options ? "," : "",
-                         o->fuse_options ? o->fuse_options : "");
-        if (fuse_opt_add_arg(&args, "podfs") || fuse_opt_add_arg(&args, "-o") || fuse_opt_add_arg(&args, opts) ||
-            (o->debug && fuse_opt_add_arg(&args, "-d")))
-                goto out_args;
-        node_table_init();
+        if (mount_args(o, &args) < 0)
+                goto out;
+        node_table_init(&fs.nodes);
         fs.se = fuse_session_new(&args, &podfs_ops, sizeof(podfs_ops), &fs);
         if (!fs.se)
-                goto out_args;
-        if (fuse_session_mount(fs.se, fs.mountpoint) != 0)
-                goto out_session;
-        if (fuse_daemonize(o->foreground) != 0)
-                goto out_unmount;
-        if (!o->foreground) {
-                /* in the background the daemon log is STATE/podfs.log */
-                int lfd = openat(fs.state_fd, "podfs.log", O_WRONLY | O_CREAT | O_APPEND | O_CLOEXEC, 0640);
-
-                if (lfd >= 0) {
-                        dup2(lfd, STDERR_FILENO);
-                        close(lfd);
-                }
+                goto out;
+        if (fuse_session_mount(fs.se, fs.mountpoint) != 0) {
+                fuse_session_destroy(fs.se);
+                goto out;
         }
-        if (podfs_loop_init(&fs, &err) < 0) {
-                pfs_log(LOG_ERR, "%s", err.msg);
-                goto out_unmount;
+        if (fuse_daemonize(o->foreground) == 0) {
+                if (!o->foreground)
+                        log_to_state_dir(&fs);
+                ret = daemon_serve(&fs);
+                if (ret >= 0)
+                        goto out;
+                ret = 1;        /* no loop: unmount */
         }
-        if (notifier_start(&fs, &err) < 0) {
-                pfs_log(LOG_ERR, "%s", err.msg);
-                goto out_loop;
-        }
-        sandbox_adopt_all(&fs);
-        pfs_log(LOG_INFO, "podfs %s: %s mounted, state in %s", PODFS_VERSION, fs.mountpoint, fs.state_dir);
-        ret = podfs_loop_run(&fs) < 0 ? 1 : 0;
-        pfs_log(LOG_INFO, "unmounting %s", fs.mountpoint);
-out_loop:
-        /* lazy unmount, then closing the session aborts whatever the
-         * notifier child still waits for on the mount */
         fuse_session_unmount(fs.se);
         fuse_session_destroy(fs.se);
-        fs.se = NULL;
-        notifier_stop(&fs);
-        podfs_loop_fini(&fs);
-        podfs_free_all(&fs);
-        goto out_args;
-out_unmount:
-        fuse_session_unmount(fs.se);
-out_session:
-        if (fs.se)
-                fuse_session_destroy(fs.se);
-out_args:
+out:
         fuse_opt_free_args(&args);
         free(fs.sandbox_path);
         free(fs.state_dir);
-        for (int *fd = (int[]){ fs.logs_fd, fs.pods_fd, fs.ns_fd, fs.state_fd, -2 }; *fd != -2; fd++)
-                if (*fd >= 0)
-                        close(*fd);
+        pfs_state_dirs_close(&fs.dirs);
         return ret;
 }

@@ -33,14 +33,14 @@ static int spec_grace(struct podfs *fs, int dfd, const char *ns, const char *nam
 int delete_request_uid(struct podfs *fs, const char *uid, int64_t grace, bool use_spec_grace,
                        struct pfs_error *err)
 {
-        _cleanup_close_ int dfd = openat(fs->pods_fd, uid, O_RDONLY | O_DIRECTORY | O_CLOEXEC);
+        _cleanup_close_ int dfd = pod_dir_open_at(fs->dirs.pods_fd, uid);
         struct pod_meta *meta = NULL;
         struct pod_rt *p;
         int64_t now = pfs_now_realtime_ns(), deadline;
         int r;
 
         if (dfd < 0)
-                return pfs_error_set(err, errno, "pod %s", uid);
+                return pfs_error_set(err, -dfd, "pod %s", uid);
         r = pod_meta_read_at(dfd, &meta, err);
         if (r < 0)
                 return r;
@@ -62,12 +62,12 @@ int delete_request_uid(struct podfs *fs, const char *uid, int64_t grace, bool us
                         uid, (long long)grace);
         }
         pod_meta_free(meta);
-        p = pod_rt_find(fs, uid);
+        p = model_pod_find(&fs->model, uid);
         if (p) {
                 p->deleted = true;
                 p->version++;
                 p->changed_ns = now;
-                tree_pod_changed(fs, p->ns, p->name);
+                model_announce(&fs->model, MODEL_POD_CHANGED, p->ns, p->name);
                 sandbox_deletion_requested(fs, p);
         }
         return 0;
@@ -77,7 +77,7 @@ int delete_request(struct podfs *fs, const char *ns, const char *name, int64_t g
                    struct pfs_error *err)
 {
         struct pod_ref ref;
-        int r = pod_ref_get(fs, ns, name, &ref);
+        int r = model_pod_ref(&fs->model, ns, name, &ref);
 
         if (r < 0)
                 return pfs_error_set(err, -r, "pods \"%s\" not found", name);
@@ -88,7 +88,7 @@ int delete_request(struct podfs *fs, const char *ns, const char *name, int64_t g
 
 static int ns_is_empty(struct podfs *fs, const char *ns)
 {
-        int fd = openat(fs->ns_fd, ns, O_RDONLY | O_DIRECTORY | O_CLOEXEC | O_NOFOLLOW);
+        int fd = openat(fs->dirs.ns_fd, ns, O_RDONLY | O_DIRECTORY | O_CLOEXEC | O_NOFOLLOW);
         DIR *d;
         struct dirent *de;
         int r = 1;
@@ -106,213 +106,105 @@ static int ns_is_empty(struct podfs *fs, const char *ns)
                         break;
                 }
         closedir(d);
-        for (struct tmpfile *t = fs->tmps; t && r; t = t->next)
-                if (!strcmp(t->ns, ns) && !t->ghost)
-                        r = 0;
+        if (r && model_tmp_any_in(&fs->model, ns, NULL))
+                r = 0;
         return r;
+}
+
+static int rmdir_namespace(struct podfs *fs, const char *name)
+{
+        struct pfs_error err = {0};
+        int r;
+
+        if (!model_ns_exists(&fs->model, name))
+                return -ENOENT;
+        if (!strcmp(name, "default")) {
+                pfs_error_set(&err, EPERM, "namespace \"default\" cannot be removed");
+                pfs_log(LOG_WARNING, "%s", err.msg);
+                model_last_error_set(&fs->model, "default", fs->req_uid, err.msg);
+                return -EPERM;
+        }
+        r = ns_is_empty(fs, name);
+        if (r < 0)
+                return r;
+        if (!r)
+                return -ENOTEMPTY;
+        if (unlinkat(fs->dirs.ns_fd, name, AT_REMOVEDIR) < 0)
+                return -errno;
+        pfs_fsync_dir_at(fs->dirs.ns_fd, ".");
+        pfs_log(LOG_INFO, "namespace %s removed", name);
+        return 0;
+}
+
+/* rmdir of a pod dir: a placeholder goes at once, a pod gets a deletion
+ * request (grace from its spec) and goes when it has terminated. */
+static int rmdir_pod(struct podfs *fs, const char *ns, const char *name)
+{
+        struct pfs_error err = {0};
+        struct pod_ref ref;
+        int r = model_pod_ref(&fs->model, ns, name, &ref);
+
+        if (r < 0)
+                return r;
+        if (ref.placeholder) {
+                _cleanup_free_ char *rel = xasprintf("%s/%s", ns, name);
+
+                if (model_tmp_any_in(&fs->model, ns, name))
+                        return -ENOTEMPTY;
+                if (unlinkat(fs->dirs.ns_fd, rel, AT_REMOVEDIR) < 0)
+                        return -errno;
+                pfs_fsync_dir_at(fs->dirs.ns_fd, ns);
+                return 0;
+        }
+        r = delete_request_uid(fs, ref.uid, 0, true, &err);
+        if (r < 0)
+                pfs_log(LOG_WARNING, "rmdir %s/%s: %s", ns, name, err.msg);
+        return r;
+}
+
+static int rmdir_in_ns(struct podfs *fs, struct node *parent, const char *name, bool notifier)
+{
+        struct name_ent *e = model_name_get(&fs->model, parent->ns, name, false);
+        struct node *old;
+        int r;
+
+        if (notifier) {
+                /* the notifier announces a pod dir that is gone */
+                if (!e || !e->tomb)
+                        return -ENOENT;
+                e->tomb = false;
+                e->epoch++;
+                return 0;
+        }
+        if (model_tmp_find(&fs->model, parent->ns, NULL, name))
+                return -ENOTDIR;
+        r = rmdir_pod(fs, parent->ns, name);
+        if (r < 0)
+                return r;
+        /* the kernel now holds the old inode dead: serve the name
+         * (a terminating pod) under a new nodeid; its cached
+         * children must go for IN_DELETE_SELF to reach watchers */
+        e = model_name_get(&fs->model, parent->ns, name, true);
+        old = node_find(&fs->nodes, &(struct node_key){ .kind = NODE_POD, .ns = parent->ns, .pod = name,
+                                                         .epoch = e->epoch });
+        if (old)
+                notifier_queue_inval(fs, old->ino);
+        e->epoch++;
+        return 0;
 }
 
 int delete_rmdir(struct podfs *fs, struct node *parent, const char *name, bool notifier)
 {
-        struct pfs_error err = {0};
-        struct name_ent *e;
-        struct pod_ref ref;
-        int r;
-
-        if (!name_is_valid(name))
+        if (!model_name_valid(name))
                 return -EINVAL;
         switch (parent->kind) {
         case NODE_ROOT:
-                if (!ns_exists(fs, name))
-                        return -ENOENT;
-                if (!strcmp(name, "default")) {
-                        pfs_error_set(&err, EPERM, "namespace \"default\" cannot be removed");
-                        pfs_log(LOG_WARNING, "%s", err.msg);
-                        ns_set_last_error(fs, "default", err.msg);
-                        return -EPERM;
-                }
-                r = ns_is_empty(fs, name);
-                if (r < 0)
-                        return r;
-                if (!r)
-                        return -ENOTEMPTY;
-                if (unlinkat(fs->ns_fd, name, AT_REMOVEDIR) < 0)
-                        return -errno;
-                pfs_fsync_dir_at(fs->ns_fd, ".");
-                pfs_log(LOG_INFO, "namespace %s removed", name);
-                return 0;
+                return rmdir_namespace(fs, name);
         case NODE_NS:
-                e = name_ent_get(fs, parent->ns, name, false);
-                if (notifier) {
-                        /* the notifier announces a pod dir that is gone */
-                        if (!e || !e->tomb)
-                                return -ENOENT;
-                        e->tomb = false;
-                        e->epoch++;
-                        return 0;
-                }
-                if (tmp_find(fs, parent->ns, NULL, name))
-                        return -ENOTDIR;
-                r = pod_ref_get(fs, parent->ns, name, &ref);
-                if (r < 0)
-                        return r;
-                if (ref.placeholder) {
-                        _cleanup_free_ char *rel = xasprintf("%s/%s", parent->ns, name);
-
-                        for (struct tmpfile *t = fs->tmps; t; t = t->next)
-                                if (t->pod && !strcmp(t->ns, parent->ns) && !strcmp(t->pod, name))
-                                        return -ENOTEMPTY;
-                        if (unlinkat(fs->ns_fd, rel, AT_REMOVEDIR) < 0)
-                                return -errno;
-                        pfs_fsync_dir_at(fs->ns_fd, parent->ns);
-                } else {
-                        r = delete_request_uid(fs, ref.uid, 0, true, &err);
-                        if (r < 0) {
-                                pfs_log(LOG_WARNING, "rmdir %s/%s: %s", parent->ns, name, err.msg);
-                                return r;
-                        }
-                }
-                /* the kernel now holds the old inode dead: serve the name
-                 * (a terminating pod) under a new nodeid; its cached
-                 * children must go for IN_DELETE_SELF to reach watchers */
-                e = name_ent_get(fs, parent->ns, name, true);
-                {
-                        _cleanup_free_ char *key = xasprintf("p:%s/%s#%u", parent->ns, name, e->epoch);
-                        struct node *old = node_find_key(key);
-
-                        if (old)
-                                notifier_queue_inval(fs, old->ino);
-                }
-                e->epoch++;
-                return 0;
+                return rmdir_in_ns(fs, parent, name, notifier);
         case NODE_POD:
-                if (!strcmp(name, "logs") || !strcmp(name, "containers"))
-                        return -EPERM;
-                return -ENOTDIR;
+                return pod_name_class(name) == POD_NAME_DIR ? -EPERM : -ENOTDIR;
         default:
                 return -EPERM;
         }
-}
-
-static void waiters_wake(struct pod_rt *p)
-{
-        struct waiter *w;
-
-        while ((w = p->waiters)) {
-                p->waiters = w->next;
-                fuse_req_interrupt_func(w->req, NULL, NULL);
-                fuse_reply_buf(w->req, NULL, 0);
-                free(w);
-        }
-}
-
-void delete_remove_pod(struct podfs *fs, struct pod_rt *p)
-{
-        struct pfs_error err = {0};
-        struct pod_ref ref;
-        _cleanup_free_ char *logdir = pod_log_dir_name(p->ns, p->name, p->uid);
-        _cleanup_free_ char *idx = xasprintf("%s/%s", p->ns, p->name);
-        bool indexed = pod_ref_get(fs, p->ns, p->name, &ref) == 0 && !ref.placeholder &&
-                       !strcmp(ref.uid, p->uid);
-        bool left = false;
-
-        if (indexed) {
-                if (unlinkat(fs->ns_fd, idx, 0) < 0 && errno != ENOENT)
-                        pfs_log(LOG_WARNING, "remove index %s: %m", idx);
-                pfs_fsync_dir_at(fs->ns_fd, p->ns);
-        }
-        /* what stays on disk is removed again on the next start (a finished pod with a deletion request) */
-        if (pfs_rm_rf_at(fs->pods_fd, p->uid, &err) < 0) {
-                pfs_log(LOG_ERR, "pod %s/%s (%s): its state dir stays on disk: %s", p->ns, p->name, p->uid, err.msg);
-                left = true;
-        }
-        if (pfs_rm_rf_at(fs->logs_fd, logdir, &err) < 0) {
-                pfs_log(LOG_ERR, "pod %s/%s (%s): its logs stay on disk: %s", p->ns, p->name, p->uid, err.msg);
-                left = true;
-        }
-        if (!left)
-                pfs_log(LOG_INFO, "pod %s/%s (%s) removed", p->ns, p->name, p->uid);
-        p->removed = true;
-        if (indexed) {
-                struct name_ent *e = name_ent_get(fs, p->ns, p->name, true);
-
-                e->tomb = true;
-                e->announce_until = 0;
-                e->spec_hidden = false;
-                notifier_queue(fs, NOTIFY_RMDIR, idx);
-        }
-        waiters_wake(p);
-        /* a successor waiting for this pod starts now */
-        for (struct pod_rt *s = fs->pods, *next; s; s = next) {
-                next = s->next;
-                if (s == p || s->state != RT_WAIT_PRED || !s->predecessor || strcmp(s->predecessor, p->uid))
-                        continue;
-                /* p never ran (it waited itself): its successor waits for
-                 * what p was waiting for */
-                if (p->predecessor && strcmp(p->predecessor, s->uid)) {
-                        _cleanup_close_ int dfd = openat(fs->pods_fd, s->uid, O_RDONLY | O_DIRECTORY | O_CLOEXEC);
-                        struct pod_meta *m = NULL;
-
-                        if (dfd >= 0 && pod_meta_read_at(dfd, &m, NULL) == 0) {
-                                free(m->predecessor);
-                                m->predecessor = xstrdup(p->predecessor);
-                                pod_meta_write_at(dfd, m, NULL);
-                                pod_meta_free(m);
-                        }
-                        free(s->predecessor);
-                        s->predecessor = xstrdup(p->predecessor);
-                }
-                sandbox_start(fs, s);
-        }
-}
-
-/* Set while registering the interrupt callback: libfuse calls it at once
- * (holding the request's lock) when the request was already interrupted;
- * the reply then waits until the registration returned. */
-static struct waiter *registering;
-static bool interrupted_early;
-
-static void wait_interrupted(fuse_req_t req, void *data)
-{
-        struct waiter *w = data;
-        struct pod_rt *p = w->pod;
-
-        if (w == registering) {
-                interrupted_early = true;
-                return;
-        }
-        for (struct waiter **pp = &p->waiters; *pp; pp = &(*pp)->next)
-                if (*pp == w) {
-                        *pp = w->next;
-                        fuse_reply_err(req, EINTR);
-                        free(w);
-                        return;
-                }
-}
-
-int delete_wait_read(struct podfs *fs, fuse_req_t req, struct fh *fh)
-{
-        struct pod_rt *p = pod_rt_find(fs, fh->uid);
-        struct waiter *w;
-
-        if (!p || p->removed) {
-                fuse_reply_buf(req, NULL, 0);
-                return 1;
-        }
-        w = xcalloc(1, sizeof(*w));
-        w->req = req;
-        w->pod = p;
-        w->next = p->waiters;
-        p->waiters = w;
-        registering = w;
-        interrupted_early = false;
-        fuse_req_interrupt_func(req, wait_interrupted, w);
-        registering = NULL;
-        if (interrupted_early) {
-                p->waiters = w->next;
-                fuse_req_interrupt_func(req, NULL, NULL);
-                fuse_reply_err(req, EINTR);
-                free(w);
-        }
-        return 1;
 }

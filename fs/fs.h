@@ -9,9 +9,12 @@
 #include <stdint.h>
 #include <sys/stat.h>
 #include "pfs/error.h"
+#include "pfs/render.h"
 #include "pfs/sandbox_config.h"
+#include "pfs/store.h"
 #include "pfs/strindex.h"
 #include "pfs/util.h"
+#include "model.h"
 
 #define PFS_MANIFEST_MAX (1024 * 1024)
 
@@ -32,37 +35,63 @@ int podfs_daemon_run(const struct podfs_options *o);
 
 /* ---- the event loop (loop.c) ---- */
 
-/* Something in the epoll set: dispatch through data.ptr. */
-struct pfs_watch {
-        void (*fn)(struct pfs_watch *w, uint32_t events);
+/* The event loop (loop.c): epoll over the FUSE fd (daemon.c adds it),
+ * signals, inotify, pidfds and one timerfd for a timer list. The daemon
+ * registers what runs between batches and when inotify lost events. */
+/* The inode table (inode.c): nodes by typed key and by nodeid. */
+struct node_table {
+        struct htab by_key, by_ino;
+        uint64_t next_ino;
+};
+
+struct timer;
+struct podfs_loop {
+        int epfd, inofd, timerfd, sigfd;
+        bool stopping;
+        struct timer *timers;           /* by deadline */
+        struct htab ino_regs;           /* inotify wd -> what to call */
+        struct pfs_watch sig_watch, ino_watch, timer_watch;
+        struct podfs *fs;
+        void (*after_batch)(struct podfs *fs);
+        void (*events_lost)(struct podfs *fs);
 };
 
 struct podfs {
         char *state_dir;
         char *mountpoint;               /* absolute */
-        int state_fd, ns_fd, pods_fd, logs_fd;
+        struct pfs_state_dirs dirs;     /* STATE and its top dirs (store.h) */
         char *sandbox_path;
         struct fuse_session *se;
-        int epfd, inofd, timerfd;
-        bool stopping;
+        struct podfs_loop loop;
+        struct pfs_watch fuse_watch;    /* daemon.c: requests from the kernel */
+        struct fuse_buf fbuf;
         struct notifier *notifier;
-        struct pod_rt *pods;            /* every pods/<uid> we know (sandbox.c) */
-        struct pod_rt *dead;            /* removed; freed after the current epoll batch */
-        struct ns_info *nss;            /* per-namespace memory (.last-error) */
-        struct name_ent *names;         /* per pod name memory (epoch, hidden spec.yaml, ...) */
-        struct tmpfile *tmps;           /* in-memory temp files (apply.c) */
+        struct pod_changes {            /* changes.c: the paced change checks */
+                bool armed;             /* a flush is scheduled */
+                int64_t end_ns, cost_ns;        /* monotonic: when the last ended, what it took */
+        } changes;
+        struct node_table nodes;        /* the inode table (inode.c) */
+        struct model model;             /* namespaces, names, pods, temp files (model.h) */
         struct log_watch *log_watches;  /* logs.c */
         char hostname[256];
         pid_t req_pid;                  /* the caller of the request being handled */
         uid_t req_uid;                  /* ... and its fsuid/fsgid */
         gid_t req_gid;
+        struct waiter *wait_registering;        /* ops.c: see wait_interrupted */
+        bool wait_interrupted_early;
         struct mem_quota *quotas;       /* write buffers held per user (quota.c) */
         size_t mem_total;               /* bytes of write buffers held, all users */
         struct pfs_sandbox_config sandbox;      /* passed to every sandbox on its command line */
 };
 
 int podfs_loop_init(struct podfs *fs, struct pfs_error *err);
+/* What the daemon runs after each batch of events / when inotify lost events. */
+void podfs_loop_on(struct podfs *fs, void (*after_batch)(struct podfs *), void (*events_lost)(struct podfs *));
+/* One epoll_wait and its events; the number of events or -errno. */
+int podfs_loop_turn(struct podfs *fs, int timeout_ms);
+/* Turns until podfs_loop_stop (or a signal). */
 int podfs_loop_run(struct podfs *fs);
+void podfs_loop_stop(struct podfs *fs);
 void podfs_loop_fini(struct podfs *fs);
 int podfs_epoll_add(struct podfs *fs, int fd, struct pfs_watch *w);
 void podfs_epoll_del(struct podfs *fs, int fd);
@@ -88,6 +117,7 @@ enum node_kind {
         NODE_CTR_DIR,
         NODE_CTR_FILE,
         NODE_TMP,               /* an in-memory temp file in a ns or pod dir */
+        NODE__MAX,
 };
 
 enum pod_file_kind {
@@ -104,9 +134,22 @@ enum pod_file_kind {
 };
 extern const char *const pod_file_names[PF__MAX];
 
+/* A node's identity: what it stands for, typed (fields its kind does not
+ * use are 0 / NULL). Inside a pod dir the dir's incarnation (epoch) is part
+ * of it: a name served again after rmdir is a new node. */
+struct node_key {
+        enum node_kind kind;
+        const char *ns, *pod;
+        unsigned epoch;
+        const char *ctr;        /* NODE_LOG, NODE_CTR_DIR, NODE_CTR_FILE */
+        int file;               /* NODE_POD_FILE: enum pod_file_kind; NODE_CTR_FILE: enum ctr_file */
+        bool previous;          /* NODE_LOG: <c>.previous */
+        uint64_t tmp_id;        /* NODE_TMP (nothing else: renames keep the node) */
+};
+
 struct node {
         uint64_t ino;
-        char *key;
+        struct node_key key;            /* owned copies */
         uint64_t nlookup;
         enum node_kind kind;
         char *ns, *pod, *ctr, *name;    /* name: tmp file name */
@@ -121,87 +164,91 @@ struct node {
         size_t cache_len;
         bool cache_valid;
         struct log_index *log;          /* NODE_LOG */
-        struct node *hnext_key, *hnext_ino;
+        struct htab_link link_key, link_ino;
 };
 
-void node_table_init(void);
-void node_table_free(void);
-struct node *node_get(uint64_t ino);
-struct node *node_find_key(const char *key);
-/* Find or create the node for key (fields filled by the caller on creation). */
-struct node *node_intern(const char *key, enum node_kind kind, bool *ret_created);
-void node_forget(struct node *n, uint64_t nlookup);
-void node_foreach(void (*fn)(struct node *n, void *data), void *data);
+void node_table_init(struct node_table *t);
+void node_table_free(struct node_table *t);
+struct node *node_get(const struct node_table *t, uint64_t ino);
+struct node *node_find(const struct node_table *t, const struct node_key *k);
+/* Find or create the node for k (the kind's fields filled by the caller on creation). */
+struct node *node_intern(struct node_table *t, const struct node_key *k, bool *ret_created);
+void node_forget(struct node_table *t, struct node *n, uint64_t nlookup);
 void node_cache_drop(struct node *n);
 uint64_t content_hash(const char *s, size_t len);
 
 /* ---- the view (tree.c) ---- */
 
-/* What a name in a namespace refers to now. */
-struct pod_ref {
-        bool exists;
-        bool placeholder;
-        char uid[37];
-        uid_t owner;            /* the pod's owner (meta), or the placeholder dir's */
-        gid_t group;
-        mode_t mode;            /* permission bits of a placeholder dir */
-        int64_t mtime_ns;
-};
-int pod_ref_get(struct podfs *fs, const char *ns, const char *name, struct pod_ref *ret);
-bool ns_exists(struct podfs *fs, const char *ns);
-bool name_is_valid(const char *name);
 
-struct file_hash {
-        char *rel;              /* "phase", "containers/app/state" */
-        uint64_t hash;
-        bool seen;
-};
-
-struct name_ent {
-        char *ns, *name;
-        unsigned epoch;
-        bool spec_hidden;       /* spec.yaml unlinked (install), until re-created */
-        int64_t announce_until; /* monotonic: the notifier still has to mkdir this pod dir
-                                 * (bounded, so a failed mkdir can't hide the pod from it) */
-        bool tomb;              /* gone: the notifier still has to rmdir it */
-        struct file_hash *hashes;       /* what watchers were last told, per file */
-        size_t n_hashes;
-        struct pfs_strindex hash_index; /* rel -> position in hashes */
-        bool change_pending;            /* tree_pod_changed: to be looked at on the next turn */
-        struct name_ent *next;
-};
-struct name_ent *name_ent_get(struct podfs *fs, const char *ns, const char *name, bool create);
-
-/* The last rejection per namespace and user: a user sees only the message of
- * their own writes (it quotes their manifest), never another user's. */
-struct last_error {
-        uid_t uid;
-        char *msg;
-        struct last_error *next;
-};
-struct ns_info {
-        char *ns;
-        struct last_error *errors;
-        struct ns_info *next;
-};
-/* Record msg for the caller of the request being handled (fs->req_uid). */
+/* Record msg as the last rejection in ns for the caller of the request being handled (fs->req_uid). */
 void ns_set_last_error(struct podfs *fs, const char *ns, const char *msg);
 /* The caller's last rejection in ns ("" when none). */
 const char *ns_last_error(struct podfs *fs, const char *ns);
-void ns_info_free_all(struct podfs *fs);
 
-/* Render a node's content (files only). Returns 0 with *ret borrowed from the node cache. */
+/* ---- node kinds (node_*.c; the registry nodes.c; what they share: tree.c) ---- */
+
+struct fh;
+typedef void (*node_list_fn)(void *data, const char *name, mode_t type);
+
+/* What a kind of node does, the model of fuse_lowlevel_ops one level down:
+ * ops.c resolves the node, calls its kind and replies. All return 0 or a
+ * negative errno; a NULL entry answers ENOTDIR (lookup, list) or EISDIR
+ * (content, open). */
+struct node_ops {
+        /* directories: resolve name (valid, checked) to a node, nlookup untouched */
+        int (*lookup)(struct podfs *fs, struct node *dir, const char *name, bool notifier, struct node **ret);
+        int (*list)(struct podfs *fs, struct node *dir, node_list_fn fn, void *data);
+        /* st comes zeroed, with st_ino, st_nlink 1, st_blksize set */
+        int (*stat)(struct podfs *fs, struct node *n, struct stat *st);
+        /* files: the content, borrowed (the node's cache or the model's) */
+        int (*content)(struct podfs *fs, struct node *n, const char **ret, size_t *ret_len);
+        /* open(2) flags; fh is the new open file (owner, group, node set) */
+        int (*open)(struct podfs *fs, struct node *n, int flags, struct fh *fh);
+        /* chmod/chown/truncate/utimes through setattr(2) (fh: NULL unless ftruncate etc.) */
+        int (*setattr)(struct podfs *fs, struct node *n, struct fh *fh, const struct stat *attr, int to_set);
+};
+extern const struct node_ops *const node_kinds[NODE__MAX];
+extern const struct node_ops node_root_ops, node_ns_ops, node_last_error_ops, node_pod_ops, node_pod_file_ops,
+        node_logs_dir_ops, node_log_ops, node_ctrs_dir_ops, node_ctr_dir_ops, node_ctr_file_ops, node_tmp_ops;
+
+/* ops.c dispatches lookup, list, stat, open and setattr through node_kinds[];
+ * the content of a file node, through its kind (tree.c): */
 int node_content(struct podfs *fs, struct node *n, const char **ret, size_t *ret_len);
-int node_stat(struct podfs *fs, struct node *n, struct stat *st);
-/* Resolve name in parent; on success returns a node with nlookup untouched. */
-int tree_lookup(struct podfs *fs, struct node *parent, const char *name, bool notifier, struct node **ret);
+
+/* Shared by the kinds (tree.c). */
+/* The node for k, its fields set from k when new. */
+struct node *node_child(struct podfs *fs, const struct node_key *k);
 struct node *tree_pod_node(struct podfs *fs, const char *ns, const char *pod);
-/* Directory listing: calls fn for every entry. */
-int tree_list(struct podfs *fs, struct node *dir, void (*fn)(void *, const char *, mode_t), void *data);
+struct node *node_tmp_child(struct podfs *fs, const struct tmpfile *t, const char *ns, const char *pod,
+                            unsigned epoch, const char *name);
+int node_in_pod_stat(struct podfs *fs, struct node *n, struct stat *st, struct pod_ref *ref);
+int node_pod_subdir_stat(struct podfs *fs, struct node *n, struct stat *st);
+int node_pod_content(struct podfs *fs, struct node *n, const char **ret, size_t *ret_len);
+int node_open_snapshot(struct podfs *fs, struct node *n, struct fh *fh);
+int node_setattr_times_only(struct podfs *fs, struct node *n, struct fh *fh, const struct stat *attr, int to_set);
+int node_setattr_none(struct podfs *fs, struct node *n, struct fh *fh, const struct stat *attr, int to_set);
+int node_pod_containers(struct podfs *fs, struct node *dir, char ***ret_names, int32_t **ret_restarts,
+                        size_t *ret_n);
+int node_pod_container_find(struct podfs *fs, struct node *dir, const char *name, bool *ret_prev);
+void node_strv_free(char **v, size_t n);
+void node_ts_set(struct timespec *ts, int64_t ns);
+/* A pod's own file name -> enum pod_file_kind, or -1. */
+int pod_file_lookup(const char *name);
+/* The one check of the names inside a pod dir that only the pod has: its
+ * files (PF_*), its dirs (logs, containers); the rest is free for temp files. */
+enum pod_name_class { POD_NAME_FREE, POD_NAME_FILE, POD_NAME_DIR };
+enum pod_name_class pod_name_class(const char *name);
+
+extern const enum pod_file pod_file_render_kind[PF__MAX];
+
+/* ---- change detection (changes.c) ---- */
+
 /* Pod content changed (version bump): queue notifications for changed files. */
-void tree_pod_changed(struct podfs *fs, const char *ns, const char *name);
+void changes_pod_changed(struct podfs *fs, const char *ns, const char *name);
 
 extern const struct fuse_lowlevel_ops podfs_ops;
+/* The pod is gone: its blocked readers of "wait" get EOF (ops.c). */
+void ops_waiters_wake(struct pod_rt *p);
 
 /* ---- open files ---- */
 
@@ -232,37 +279,10 @@ void fh_free(struct podfs *fs, struct fh *fh);
 
 /* ---- writes (apply.c) ---- */
 
-struct tmpfile {
-        uint64_t id;
-        char *ns, *pod;         /* pod NULL: in the namespace dir */
-        char *name;
-        struct pfs_buf data;
-        mode_t mode;
-        uid_t uid;
-        gid_t gid;
-        int64_t mtime_ns;
-        int open_count;
-        bool manifest_drop;     /* *.yaml written into a ns dir: applied on close, then gone */
-        bool pod_spec;          /* spec.yaml of a placeholder (or after unlink): applied on close */
-        bool dirty;
-        bool too_big;
-        int write_err;          /* as struct fh's: never applied while set */
-        bool orphan;            /* unlinked while open: freed on the last release */
-        pid_t writer;           /* the (thread) pid that last opened it for writing */
-        bool ghost;             /* an applied drop file: still found by name for a moment
-                                 * by its writer (install/cp chmod it by path after close),
-                                 * never listed, gone for everybody else */
-        size_t ghost_len;       /* its size (the data itself is freed when applied) */
-        struct tmpfile *next;
-};
-struct tmpfile *tmp_find(struct podfs *fs, const char *ns, const char *pod, const char *name);
 void tmp_unlink(struct podfs *fs, struct tmpfile *t);
-/* The temp file a NODE_TMP node stands for (renames keep it), or NULL. */
-struct tmpfile *tmp_find_node(struct podfs *fs, const struct node *n);
 bool name_is_manifest(const char *name);
-int apply_create(struct podfs *fs, fuse_req_t req, struct node *parent, const char *name, mode_t mode,
-                 struct fuse_file_info *fi, struct node **ret_node);
-int apply_open_spec(struct podfs *fs, struct node *n, struct fuse_file_info *fi, struct fh *fh);
+int apply_create(struct podfs *fs, struct node *parent, const char *name, mode_t mode, int flags,
+                 struct fh **ret_fh);
 int apply_write(struct podfs *fs, struct fh *fh, const char *buf, size_t size, off_t off);
 int apply_flush(struct podfs *fs, struct fh *fh);
 void apply_release(struct podfs *fs, struct fh *fh);
@@ -270,14 +290,14 @@ int apply_truncate(struct podfs *fs, struct node *n, struct fh *fh, off_t size);
 int apply_unlink(struct podfs *fs, struct node *parent, const char *name);
 int apply_rename(struct podfs *fs, struct node *p, const char *name, struct node *np, const char *newname,
                  unsigned int flags);
-int apply_mkdir(struct podfs *fs, fuse_req_t req, struct node *parent, const char *name, mode_t mode,
-                struct node **ret_node);
+int apply_mkdir(struct podfs *fs, struct node *parent, const char *name, mode_t mode);
 /* Parse and apply a manifest written to ns (pod NULL) or ns/pod/spec.yaml. */
 int apply_manifest(struct podfs *fs, const char *ns, const char *pod, const char *filename,
                    const char *text, size_t len, uid_t uid, gid_t gid, struct pfs_error *err);
 int apply_namespace_mkdir(struct podfs *fs, const char *ns, mode_t mode, uid_t uid, gid_t gid);
 /* chmod/chown of a pod dir (its owner is in meta), or of a placeholder. */
-int apply_pod_setattr(struct podfs *fs, struct node *n, const struct stat *attr, int to_set);
+int apply_pod_setattr(struct podfs *fs, const char *ns, const char *pod, const mode_t *mode, const uid_t *uid,
+                      const gid_t *gid);
 
 /* ---- memory held for writers (quota.c) ---- */
 
@@ -307,20 +327,10 @@ int delete_request(struct podfs *fs, const char *ns, const char *name, int64_t g
 int delete_request_uid(struct podfs *fs, const char *uid, int64_t grace, bool use_spec_grace,
                        struct pfs_error *err);
 int delete_rmdir(struct podfs *fs, struct node *parent, const char *name, bool notifier);
-/* Remove a finished, deleted pod: index, state, logs; tell watchers. */
-void delete_remove_pod(struct podfs *fs, struct pod_rt *p);
-int delete_wait_read(struct podfs *fs, fuse_req_t req, struct fh *fh);
+
 
 /* ---- sandboxes (sandbox.c) ---- */
 
-enum pod_rt_state {
-        RT_IDLE,                /* nothing running (finished, or not started yet) */
-        RT_SPAWNING,            /* the intermediate process is running */
-        RT_RUNNING,             /* a sandbox holds the lock; pidfd watched */
-        RT_CLEANUP,             /* podfs-sandbox --cleanup running */
-        RT_WAIT_PRED,           /* waits for its predecessor to be gone */
-        RT_BACKOFF,             /* restart scheduled */
-};
 
 struct waiter {
         fuse_req_t req;
@@ -328,31 +338,7 @@ struct waiter {
         struct waiter *next;
 };
 
-struct pod_rt {
-        char uid[37];
-        char *ns, *name;
-        enum pod_rt_state state;
-        uint64_t version;
-        int64_t changed_ns;
-        struct pod_view_cache *view;    /* tree.c: the parsed pod at version (render.h) */
-        uint64_t view_used;             /* tree.c: when view was last used (LRU clock) */
-        bool deleted;
-        bool removed;
-        char *predecessor;
-        int pidfd;
-        pid_t pid;
-        struct pfs_watch watch;
-        int wd;
-        int restarts;
-        int64_t backoff_ns;
-        uid_t owner;                    /* from meta (0:0 when it has none) */
-        gid_t group;
-        struct waiter *waiters;
-        struct podfs *fs;
-        struct pod_rt *next;
-};
 
-struct pod_rt *pod_rt_find(struct podfs *fs, const char *uid);
 struct pod_rt *pod_rt_add(struct podfs *fs, const char *uid, const char *ns, const char *name,
                           const char *predecessor);
 /* Start the pod's sandbox (or wait for its predecessor). */

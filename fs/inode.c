@@ -1,14 +1,9 @@
-/* The inode table: one node per path object (keyed by a string that names the
- * object and the pod dir's incarnation), stable nodeids, lookup counts honoured
- * on forget. Only the loop thread touches it. */
+/* The inode table: one node per object of the tree, identified by a typed
+ * key (its kind and what it stands for, inside a pod dir also the dir's
+ * incarnation), stable nodeids, lookup counts honoured on forget. Only the
+ * loop thread touches it; it is the daemon's (struct podfs), not a static. */
 #include <string.h>
 #include "fs.h"
-
-#define NODE_BUCKETS 4096
-
-static struct node *by_key[NODE_BUCKETS];
-static struct node *by_ino[NODE_BUCKETS];
-static uint64_t next_ino = FUSE_ROOT_ID + 1;
 
 uint64_t content_hash(const char *s, size_t len)
 {
@@ -21,52 +16,90 @@ uint64_t content_hash(const char *s, size_t len)
         return h ^ len;
 }
 
-static size_t key_bucket(const char *key)
+static uint64_t str_hash(const char *s)
 {
-        return content_hash(key, strlen(key)) % NODE_BUCKETS;
+        return s ? content_hash(s, strlen(s)) : 0;
 }
 
-void node_table_init(void)
+static uint64_t key_hash(const struct node_key *k)
+{
+        uint64_t h = htab_hash_u64((uint64_t)k->kind + 1);
+
+        h = (h ^ str_hash(k->ns)) * 0x100000001b3ULL;
+        h = (h ^ str_hash(k->pod)) * 0x100000001b3ULL;
+        h = (h ^ str_hash(k->ctr)) * 0x100000001b3ULL;
+        h ^= htab_hash_u64(((uint64_t)k->epoch << 32) ^ ((uint64_t)(unsigned)k->file << 1) ^ k->previous);
+        return h ^ htab_hash_u64(k->tmp_id);
+}
+
+static bool str_eq(const char *a, const char *b)
+{
+        return a == b || (a && b && !strcmp(a, b));
+}
+
+static bool key_eq(const struct node_key *a, const struct node_key *b)
+{
+        return a->kind == b->kind && a->epoch == b->epoch && a->file == b->file && a->previous == b->previous &&
+               a->tmp_id == b->tmp_id && str_eq(a->ns, b->ns) && str_eq(a->pod, b->pod) && str_eq(a->ctr, b->ctr);
+}
+
+void node_table_init(struct node_table *t)
 {
         bool created;
-        struct node *root = node_intern("/", NODE_ROOT, &created);
+        struct node *root;
 
+        *t = (struct node_table){ .next_ino = FUSE_ROOT_ID + 1 };
+        root = node_intern(t, &(struct node_key){ .kind = NODE_ROOT }, &created);
         root->nlookup = 1; /* never forgotten */
 }
 
-struct node *node_get(uint64_t ino)
+struct node *node_get(const struct node_table *t, uint64_t ino)
 {
-        for (struct node *n = by_ino[ino % NODE_BUCKETS]; n; n = n->hnext_ino)
+        uint64_t h = htab_hash_u64(ino);
+
+        for (struct htab_link *l = htab_chain(&t->by_ino, h); l; l = l->next) {
+                struct node *n = htab_entry(l, struct node, link_ino);
+
                 if (n->ino == ino)
                         return n;
+        }
         return NULL;
 }
 
-struct node *node_find_key(const char *key)
+struct node *node_find(const struct node_table *t, const struct node_key *k)
 {
-        for (struct node *n = by_key[key_bucket(key)]; n; n = n->hnext_key)
-                if (!strcmp(n->key, key))
+        uint64_t h = key_hash(k);
+
+        for (struct htab_link *l = htab_chain(&t->by_key, h); l; l = l->next) {
+                struct node *n = htab_entry(l, struct node, link_key);
+
+                if (l->hash == h && key_eq(&n->key, k))
                         return n;
+        }
         return NULL;
 }
 
-struct node *node_intern(const char *key, enum node_kind kind, bool *ret_created)
+static char *dup0(const char *s)
 {
-        struct node *n = node_find_key(key);
-        size_t b;
+        return s ? xstrdup(s) : NULL;
+}
+
+struct node *node_intern(struct node_table *t, const struct node_key *k, bool *ret_created)
+{
+        struct node *n = node_find(t, k);
 
         *ret_created = false;
         if (n)
                 return n;
         n = xcalloc(1, sizeof(*n));
-        n->key = xstrdup(key);
-        n->kind = kind;
-        n->ino = kind == NODE_ROOT ? FUSE_ROOT_ID : next_ino++;
-        b = key_bucket(key);
-        n->hnext_key = by_key[b];
-        by_key[b] = n;
-        n->hnext_ino = by_ino[n->ino % NODE_BUCKETS];
-        by_ino[n->ino % NODE_BUCKETS] = n;
+        n->key = *k;
+        n->key.ns = dup0(k->ns);
+        n->key.pod = dup0(k->pod);
+        n->key.ctr = dup0(k->ctr);
+        n->kind = k->kind;
+        n->ino = k->kind == NODE_ROOT ? FUSE_ROOT_ID : t->next_ino++;
+        htab_put(&t->by_key, &n->link_key, key_hash(k));
+        htab_put(&t->by_ino, &n->link_ino, htab_hash_u64(n->ino));
         *ret_created = true;
         return n;
 }
@@ -81,21 +114,11 @@ void node_cache_drop(struct node *n)
 
 static void node_free(struct node *n)
 {
-        struct node **pp;
-
-        for (pp = &by_key[key_bucket(n->key)]; *pp; pp = &(*pp)->hnext_key)
-                if (*pp == n) {
-                        *pp = n->hnext_key;
-                        break;
-                }
-        for (pp = &by_ino[n->ino % NODE_BUCKETS]; *pp; pp = &(*pp)->hnext_ino)
-                if (*pp == n) {
-                        *pp = n->hnext_ino;
-                        break;
-                }
         node_cache_drop(n);
         log_index_free(n->log);
-        free(n->key);
+        free((char *)n->key.ns);
+        free((char *)n->key.pod);
+        free((char *)n->key.ctr);
         free(n->ns);
         free(n->pod);
         free(n->ctr);
@@ -103,43 +126,27 @@ static void node_free(struct node *n)
         free(n);
 }
 
-void node_forget(struct node *n, uint64_t nlookup)
+void node_forget(struct node_table *t, struct node *n, uint64_t nlookup)
 {
         if (n->kind == NODE_ROOT)
                 return;
         n->nlookup = nlookup >= n->nlookup ? 0 : n->nlookup - nlookup;
-        if (n->nlookup == 0)
-                node_free(n);
+        if (n->nlookup > 0)
+                return;
+        htab_del(&t->by_key, &n->link_key);
+        htab_del(&t->by_ino, &n->link_ino);
+        node_free(n);
 }
 
-void node_foreach(void (*fn)(struct node *n, void *data), void *data)
+void node_table_free(struct node_table *t)
 {
-        for (size_t b = 0; b < NODE_BUCKETS; b++) {
-                struct node *n = by_key[b], *next;
+        for (size_t i = 0; i < t->by_ino.cap; i++)
+                while (t->by_ino.b[i]) {
+                        struct htab_link *l = t->by_ino.b[i];
 
-                for (; n; n = next) {
-                        next = n->hnext_key;
-                        fn(n, data);
+                        t->by_ino.b[i] = l->next;
+                        node_free(htab_entry(l, struct node, link_ino));
                 }
-        }
-}
-
-void node_table_free(void)
-{
-        for (size_t b = 0; b < NODE_BUCKETS; b++) {
-                while (by_key[b]) {
-                        struct node *n = by_key[b];
-
-                        by_key[b] = n->hnext_key;
-                        node_cache_drop(n);
-                        log_index_free(n->log);
-                        free(n->key);
-                        free(n->ns);
-                        free(n->pod);
-                        free(n->ctr);
-                        free(n->name);
-                        free(n);
-                }
-                by_ino[b] = NULL;
-        }
+        htab_free(&t->by_ino);
+        htab_free(&t->by_key);
 }

@@ -61,12 +61,10 @@ static void log_index_reset(struct log_index *li, dev_t dev, ino_t ino)
 static char *log_dir_path(struct podfs *fs, struct node *n)
 {
         struct pod_ref ref;
-        _cleanup_free_ char *d = NULL;
 
-        if (pod_ref_get(fs, n->ns, n->pod, &ref) < 0 || ref.placeholder)
+        if (model_pod_ref(&fs->model, n->ns, n->pod, &ref) < 0 || ref.placeholder)
                 return NULL;
-        d = pod_log_dir_name(n->ns, n->pod, ref.uid);
-        return xasprintf("%s/logs/%s/%s", fs->state_dir, d, n->ctr);
+        return pod_ctr_log_dir_path(fs->state_dir, n->ns, n->pod, ref.uid, n->ctr);
 }
 
 /* Highest restart number with a log file (the current run); -1 when none. */

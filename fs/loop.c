@@ -1,5 +1,6 @@
-/* The daemon's one event loop: FUSE requests, signals, inotify on the state
- * dir, pidfds of sandboxes and a timer list on one timerfd. No polling. */
+/* The daemon's one event loop: signals, inotify on the state dir, pidfds of
+ * sandboxes, a timer list on one timerfd, and what the daemon adds (the FUSE
+ * fd). No polling; its state is struct podfs_loop, not file statics. */
 #include <errno.h>
 #include <fcntl.h>
 #include <signal.h>
@@ -21,35 +22,25 @@ struct ino_reg {
         int wd;
         pfs_ino_fn fn;
         void *data;
-        struct ino_reg *next;
+        struct htab_link link;
 };
 
-static struct timer *timers;
-static struct ino_reg *ino_regs;
-static int sigfd = -1;
-static struct podfs *loop_fs;
-
-static void fuse_ready(struct pfs_watch *w, uint32_t events);
-static void sig_ready(struct pfs_watch *w, uint32_t events);
-static void ino_ready(struct pfs_watch *w, uint32_t events);
-static void timer_ready(struct pfs_watch *w, uint32_t events);
-
-static struct pfs_watch fuse_watch = { fuse_ready };
-static struct pfs_watch sig_watch = { sig_ready };
-static struct pfs_watch ino_watch = { ino_ready };
-static struct pfs_watch timer_watch = { timer_ready };
+static struct podfs_loop *loop_of(struct pfs_watch *w, size_t offset)
+{
+        return (struct podfs_loop *)((char *)w - offset);
+}
 
 int podfs_epoll_add(struct podfs *fs, int fd, struct pfs_watch *w)
 {
         struct epoll_event ev = { .events = EPOLLIN, .data.ptr = w };
 
-        return epoll_ctl(fs->epfd, EPOLL_CTL_ADD, fd, &ev) < 0 ? -errno : 0;
+        return epoll_ctl(fs->loop.epfd, EPOLL_CTL_ADD, fd, &ev) < 0 ? -errno : 0;
 }
 
 void podfs_epoll_del(struct podfs *fs, int fd)
 {
-        if (fs->epfd >= 0)
-                epoll_ctl(fs->epfd, EPOLL_CTL_DEL, fd, NULL);
+        if (fs->loop.epfd >= 0)
+                epoll_ctl(fs->loop.epfd, EPOLL_CTL_DEL, fd, NULL);
 }
 
 /* ---- timers ---- */
@@ -58,17 +49,19 @@ static void timer_arm(struct podfs *fs)
 {
         struct itimerspec its = {0};
 
-        if (fs->timerfd < 0)
+        struct podfs_loop *l = &fs->loop;
+
+        if (l->timerfd < 0)
                 return;
-        if (timers) {
-                int64_t w = timers->when > 0 ? timers->when : 1;
+        if (l->timers) {
+                int64_t w = l->timers->when > 0 ? l->timers->when : 1;
 
                 its.it_value.tv_sec = w / 1000000000LL;
                 its.it_value.tv_nsec = w % 1000000000LL;
                 if (!its.it_value.tv_sec && !its.it_value.tv_nsec)
                         its.it_value.tv_nsec = 1;
         }
-        timerfd_settime(fs->timerfd, TFD_TIMER_ABSTIME, &its, NULL);
+        timerfd_settime(l->timerfd, TFD_TIMER_ABSTIME, &its, NULL);
 }
 
 void podfs_timer_add(struct podfs *fs, int64_t when_ns, void (*fn)(struct podfs *, void *), void *data)
@@ -78,7 +71,7 @@ void podfs_timer_add(struct podfs *fs, int64_t when_ns, void (*fn)(struct podfs 
         t->when = when_ns;
         t->fn = fn;
         t->data = data;
-        for (pp = &timers; *pp && (*pp)->when <= when_ns; pp = &(*pp)->next)
+        for (pp = &fs->loop.timers; *pp && (*pp)->when <= when_ns; pp = &(*pp)->next)
                 ;
         t->next = *pp;
         *pp = t;
@@ -87,7 +80,7 @@ void podfs_timer_add(struct podfs *fs, int64_t when_ns, void (*fn)(struct podfs 
 
 void podfs_timer_cancel(struct podfs *fs, void *data)
 {
-        for (struct timer **pp = &timers; *pp;) {
+        for (struct timer **pp = &fs->loop.timers; *pp;) {
                 if ((*pp)->data == data) {
                         struct timer *t = *pp;
 
@@ -102,15 +95,16 @@ void podfs_timer_cancel(struct podfs *fs, void *data)
 
 static void timer_ready(struct pfs_watch *w, uint32_t events)
 {
-        struct podfs *fs = loop_fs;
+        struct podfs_loop *l = loop_of(w, offsetof(struct podfs_loop, timer_watch));
+        struct podfs *fs = l->fs;
         uint64_t n;
         int64_t now = pfs_now_monotonic_ns();
 
-        (void)!read(fs->timerfd, &n, sizeof(n));
-        while (timers && timers->when <= now) {
-                struct timer *t = timers;
+        (void)!read(l->timerfd, &n, sizeof(n));
+        while (l->timers && l->timers->when <= now) {
+                struct timer *t = l->timers;
 
-                timers = t->next;
+                l->timers = t->next;
                 t->fn(fs, t->data);
                 free(t);
         }
@@ -119,56 +113,86 @@ static void timer_ready(struct pfs_watch *w, uint32_t events)
 
 /* ---- inotify ---- */
 
+static struct ino_reg *ino_reg_find(struct podfs_loop *l, int wd)
+{
+        uint64_t h = htab_hash_u64((uint64_t)wd);
+
+        for (struct htab_link *k = htab_chain(&l->ino_regs, h); k; k = k->next) {
+                struct ino_reg *r = htab_entry(k, struct ino_reg, link);
+
+                if (r->wd == wd)
+                        return r;
+        }
+        return NULL;
+}
+
 int podfs_inotify_add(struct podfs *fs, const char *path, uint32_t mask, pfs_ino_fn fn, void *data)
 {
-        int wd = inotify_add_watch(fs->inofd, path, mask);
+        int wd = inotify_add_watch(fs->loop.inofd, path, mask);
         struct ino_reg *r;
 
         if (wd < 0)
                 return -errno;
-        for (r = ino_regs; r; r = r->next)
-                if (r->wd == wd) {
-                        r->fn = fn;
-                        r->data = data;
-                        return wd;
-                }
-        r = xcalloc(1, sizeof(*r));
-        r->wd = wd;
+        r = ino_reg_find(&fs->loop, wd);
+        if (!r) {
+                r = xcalloc(1, sizeof(*r));
+                r->wd = wd;
+                htab_put(&fs->loop.ino_regs, &r->link, htab_hash_u64((uint64_t)wd));
+        }
         r->fn = fn;
         r->data = data;
-        r->next = ino_regs;
-        ino_regs = r;
         return wd;
 }
 
-static void ino_reg_drop(int wd)
+static void ino_reg_drop(struct podfs_loop *l, int wd)
 {
-        for (struct ino_reg **pp = &ino_regs; *pp; pp = &(*pp)->next)
-                if ((*pp)->wd == wd) {
-                        struct ino_reg *r = *pp;
+        struct ino_reg *r = ino_reg_find(l, wd);
 
-                        *pp = r->next;
-                        free(r);
-                        return;
-                }
+        if (r) {
+                htab_del(&l->ino_regs, &r->link);
+                free(r);
+        }
 }
 
 void podfs_inotify_rm(struct podfs *fs, int wd)
 {
         if (wd < 0)
                 return;
-        if (fs->inofd >= 0)
-                inotify_rm_watch(fs->inofd, wd);
-        ino_reg_drop(wd);
+        if (fs->loop.inofd >= 0)
+                inotify_rm_watch(fs->loop.inofd, wd);
+        ino_reg_drop(&fs->loop, wd);
+}
+
+static void ino_event(struct podfs_loop *l, const struct inotify_event *ev)
+{
+        struct ino_reg *r;
+        pfs_ino_fn fn;
+        void *data;
+
+        if (ev->mask & IN_Q_OVERFLOW) {
+                /* changes were lost: the daemon treats every pod as changed */
+                pfs_log(LOG_WARNING, "inotify queue overflow; re-reading every pod");
+                if (l->events_lost)
+                        l->events_lost(l->fs);
+                return;
+        }
+        r = ino_reg_find(l, ev->wd);
+        if (!r)
+                return;
+        fn = r->fn;
+        data = r->data;
+        if (ev->mask & IN_IGNORED)
+                ino_reg_drop(l, ev->wd);
+        fn(l->fs, data, ev->mask, ev->len ? ev->name : "");
 }
 
 static void ino_ready(struct pfs_watch *w, uint32_t events)
 {
-        struct podfs *fs = loop_fs;
+        struct podfs_loop *l = loop_of(w, offsetof(struct podfs_loop, ino_watch));
         char buf[16384] __attribute__((aligned(__alignof__(struct inotify_event))));
 
         for (;;) {
-                ssize_t n = read(fs->inofd, buf, sizeof(buf));
+                ssize_t n = read(l->inofd, buf, sizeof(buf));
 
                 if (n <= 0)
                         return;
@@ -176,64 +200,35 @@ static void ino_ready(struct pfs_watch *w, uint32_t events)
                         struct inotify_event *ev = (struct inotify_event *)p;
 
                         p += sizeof(*ev) + ev->len;
-                        if (ev->mask & IN_Q_OVERFLOW) {
-                                /* changes were lost: treat every pod as changed */
-                                pfs_log(LOG_WARNING, "inotify queue overflow; re-reading every pod");
-                                sandbox_all_changed(fs);
-                                continue;
-                        }
-                        for (struct ino_reg *r = ino_regs; r; r = r->next)
-                                if (r->wd == ev->wd) {
-                                        pfs_ino_fn fn = r->fn;
-                                        void *data = r->data;
-
-                                        if (ev->mask & IN_IGNORED)
-                                                ino_reg_drop(ev->wd);
-                                        fn(fs, data, ev->mask, ev->len ? ev->name : "");
-                                        break;
-                                }
+                        ino_event(l, ev);
                 }
         }
 }
 
-/* ---- FUSE and signals ---- */
-
-static struct fuse_buf fbuf;
-
-static void fuse_ready(struct pfs_watch *w, uint32_t events)
-{
-        struct podfs *fs = loop_fs;
-        int r = fuse_session_receive_buf(fs->se, &fbuf);
-
-        if (r == -EINTR || r == -EAGAIN)
-                return;
-        if (r <= 0) {
-                if (r < 0 && r != -ENODEV)
-                        pfs_log(LOG_ERR, "reading FUSE requests: %s", strerror(-r));
-                fs->stopping = true;
-                return;
-        }
-        fuse_session_process_buf(fs->se, &fbuf);
-}
+/* ---- signals and the loop ---- */
 
 static void sig_ready(struct pfs_watch *w, uint32_t events)
 {
-        struct podfs *fs = loop_fs;
+        struct podfs_loop *l = loop_of(w, offsetof(struct podfs_loop, sig_watch));
         struct signalfd_siginfo si;
 
-        while (read(sigfd, &si, sizeof(si)) == sizeof(si)) {
+        while (read(l->sigfd, &si, sizeof(si)) == sizeof(si)) {
                 if (si.ssi_signo == SIGINT || si.ssi_signo == SIGTERM || si.ssi_signo == SIGHUP) {
                         pfs_log(LOG_INFO, "signal %d: unmounting", (int)si.ssi_signo);
-                        fs->stopping = true;
+                        l->stopping = true;
                 }
         }
 }
 
 int podfs_loop_init(struct podfs *fs, struct pfs_error *err)
 {
+        struct podfs_loop *l = &fs->loop;
         sigset_t mask;
 
-        loop_fs = fs;
+        l->fs = fs;
+        l->sig_watch.fn = sig_ready;
+        l->ino_watch.fn = ino_ready;
+        l->timer_watch.fn = timer_ready;
         sigemptyset(&mask);
         sigaddset(&mask, SIGINT);
         sigaddset(&mask, SIGTERM);
@@ -242,65 +237,82 @@ int podfs_loop_init(struct podfs *fs, struct pfs_error *err)
         if (pthread_sigmask(SIG_BLOCK, &mask, NULL) != 0)
                 return pfs_error_set(err, EINVAL, "block signals");
         sigdelset(&mask, SIGPIPE);
-        sigfd = signalfd(-1, &mask, SFD_CLOEXEC | SFD_NONBLOCK);
-        fs->epfd = epoll_create1(EPOLL_CLOEXEC);
-        fs->inofd = inotify_init1(IN_CLOEXEC | IN_NONBLOCK);
-        fs->timerfd = timerfd_create(CLOCK_MONOTONIC, TFD_CLOEXEC | TFD_NONBLOCK);
-        if (sigfd < 0 || fs->epfd < 0 || fs->inofd < 0 || fs->timerfd < 0)
+        l->sigfd = signalfd(-1, &mask, SFD_CLOEXEC | SFD_NONBLOCK);
+        l->epfd = epoll_create1(EPOLL_CLOEXEC);
+        l->inofd = inotify_init1(IN_CLOEXEC | IN_NONBLOCK);
+        l->timerfd = timerfd_create(CLOCK_MONOTONIC, TFD_CLOEXEC | TFD_NONBLOCK);
+        if (l->sigfd < 0 || l->epfd < 0 || l->inofd < 0 || l->timerfd < 0)
                 return pfs_error_set(err, errno, "create event loop fds");
-        if (podfs_epoll_add(fs, fuse_session_fd(fs->se), &fuse_watch) < 0 ||
-            podfs_epoll_add(fs, sigfd, &sig_watch) < 0 || podfs_epoll_add(fs, fs->inofd, &ino_watch) < 0 ||
-            podfs_epoll_add(fs, fs->timerfd, &timer_watch) < 0)
+        if (podfs_epoll_add(fs, l->sigfd, &l->sig_watch) < 0 || podfs_epoll_add(fs, l->inofd, &l->ino_watch) < 0 ||
+            podfs_epoll_add(fs, l->timerfd, &l->timer_watch) < 0)
                 return pfs_error_set(err, errno, "epoll_ctl");
         return 0;
 }
 
+void podfs_loop_on(struct podfs *fs, void (*after_batch)(struct podfs *), void (*events_lost)(struct podfs *))
+{
+        fs->loop.after_batch = after_batch;
+        fs->loop.events_lost = events_lost;
+}
+
+int podfs_loop_turn(struct podfs *fs, int timeout_ms)
+{
+        struct podfs_loop *l = &fs->loop;
+        struct epoll_event evs[32];
+        int n = epoll_wait(l->epfd, evs, ARRAY_SIZE(evs), timeout_ms);
+
+        if (n < 0) {
+                if (errno == EINTR)
+                        return 0;
+                pfs_log(LOG_ERR, "epoll_wait: %m");
+                return -errno;
+        }
+        for (int i = 0; i < n && !l->stopping; i++) {
+                struct pfs_watch *w = evs[i].data.ptr;
+
+                w->fn(w, evs[i].events);
+        }
+        if (l->after_batch)
+                l->after_batch(fs);
+        return n;
+}
+
 int podfs_loop_run(struct podfs *fs)
 {
-        struct epoll_event evs[32];
+        while (!fs->loop.stopping) {
+                int r = podfs_loop_turn(fs, -1);
 
-        while (!fs->stopping && !fuse_session_exited(fs->se)) {
-                int n = epoll_wait(fs->epfd, evs, ARRAY_SIZE(evs), -1);
-
-                if (n < 0) {
-                        if (errno == EINTR)
-                                continue;
-                        pfs_log(LOG_ERR, "epoll_wait: %m");
-                        return -errno;
-                }
-                for (int i = 0; i < n && !fs->stopping; i++) {
-                        struct pfs_watch *w = evs[i].data.ptr;
-
-                        w->fn(w, evs[i].events);
-                }
-                sandbox_reap_dead(fs);
+                if (r < 0)
+                        return r;
         }
         return 0;
 }
 
+void podfs_loop_stop(struct podfs *fs)
+{
+        fs->loop.stopping = true;
+}
+
 void podfs_loop_fini(struct podfs *fs)
 {
-        free(fbuf.mem);
-        fbuf.mem = NULL;
-        while (timers) {
-                struct timer *t = timers;
+        struct podfs_loop *l = &fs->loop;
 
-                timers = t->next;
+        while (l->timers) {
+                struct timer *t = l->timers;
+
+                l->timers = t->next;
                 free(t);
         }
-        while (ino_regs) {
-                struct ino_reg *r = ino_regs;
+        for (size_t i = 0; i < l->ino_regs.cap; i++)
+                while (l->ino_regs.b[i]) {
+                        struct htab_link *k = l->ino_regs.b[i];
 
-                ino_regs = r->next;
-                free(r);
-        }
-        if (sigfd >= 0)
-                close(sigfd);
-        if (fs->epfd >= 0)
-                close(fs->epfd);
-        if (fs->inofd >= 0)
-                close(fs->inofd);
-        if (fs->timerfd >= 0)
-                close(fs->timerfd);
-        sigfd = fs->epfd = fs->inofd = fs->timerfd = -1;
+                        l->ino_regs.b[i] = k->next;
+                        free(htab_entry(k, struct ino_reg, link));
+                }
+        htab_free(&l->ino_regs);
+        for (int *fd = (int[]){ l->sigfd, l->epfd, l->inofd, l->timerfd, -2 }; *fd != -2; fd++)
+                if (*fd >= 0)
+                        close(*fd);
+        l->sigfd = l->epfd = l->inofd = l->timerfd = -1;
 }

@@ -66,13 +66,10 @@ struct notifier {
         bool gave_up;
 };
 
-static struct notifier the_notifier = { .sock = -1, .pidfd = -1 };
-static bool started;
-
 bool notifier_is(struct podfs *fs, pid_t tid)
 {
         /* the child is single-threaded: its TID is its pid */
-        return started && tid != 0 && the_notifier.pid == tid;
+        return fs->notifier && tid != 0 && fs->notifier->pid == tid;
 }
 
 /* ---- the child ---- */
@@ -199,7 +196,7 @@ static void sent_clear(struct notifier *nt)
 
 static void sock_ready(struct pfs_watch *w, uint32_t events)
 {
-        struct notifier *nt = &the_notifier;
+        struct notifier *nt = htab_entry(w, struct notifier, sock_watch);
         struct notify_msg reply;
         ssize_t len;
 
@@ -309,7 +306,7 @@ static void child_forget(struct notifier *nt)
 
 static void pid_ready(struct pfs_watch *w, uint32_t events)
 {
-        struct notifier *nt = &the_notifier;
+        struct notifier *nt = htab_entry(w, struct notifier, pid_watch);
         siginfo_t si = {0};
 
         if (nt->pidfd < 0)
@@ -386,11 +383,10 @@ static int child_start(struct notifier *nt)
         return 0;
 }
 
-static void queue_item(enum notify_op op, const char *relpath, uint64_t ino)
+/* Not started (or stopped): nothing to tell. */
+static void queue_item(struct notifier *nt, enum notify_op op, const char *relpath, uint64_t ino)
 {
-        struct notifier *nt = &the_notifier;
-
-        if (!started || nt->gave_up)
+        if (!nt || nt->gave_up)
                 return;
         if (strlen(relpath) >= PATH_MAX - 1)
                 return;
@@ -419,24 +415,26 @@ static void queue_item(enum notify_op op, const char *relpath, uint64_t ino)
 
 void notifier_queue(struct podfs *fs, enum notify_op op, const char *relpath)
 {
-        queue_item(op, relpath, 0);
+        queue_item(fs->notifier, op, relpath, 0);
 }
 
 void notifier_queue_inval(struct podfs *fs, uint64_t dir_ino)
 {
-        queue_item(NOTIFY_INVAL_CHILDREN, "", dir_ino);
+        queue_item(fs->notifier, NOTIFY_INVAL_CHILDREN, "", dir_ino);
 }
 
 int notifier_start(struct podfs *fs, struct pfs_error *err)
 {
-        struct notifier *nt = &the_notifier;
+        struct notifier *nt = xcalloc(1, sizeof(*nt));
 
+        nt->sock = nt->pidfd = -1;
         nt->fs = fs;
         nt->sock_watch.fn = sock_ready;
         nt->pid_watch.fn = pid_ready;
-        if (child_start(nt) < 0)
+        if (child_start(nt) < 0) {
+                free(nt);
                 return pfs_error_set(err, EAGAIN, "start the notifier process");
-        started = true;
+        }
         fs->notifier = nt;
         return 0;
 }
@@ -445,11 +443,12 @@ int notifier_start(struct podfs *fs, struct pfs_error *err)
  * can't be stuck on the mount and ends at once. */
 void notifier_stop(struct podfs *fs)
 {
-        struct notifier *nt = &the_notifier;
-        pid_t pid = nt->pid;
+        struct notifier *nt = fs->notifier;
+        pid_t pid;
 
-        if (!started)
+        if (!nt)
                 return;
+        pid = nt->pid;
         if (nt->restart_pending)
                 podfs_timer_cancel(fs, nt);
         nt->restart_pending = false;
@@ -458,11 +457,9 @@ void notifier_stop(struct podfs *fs)
         child_forget(nt);
         if (pid > 0)
                 waitpid(pid, NULL, 0);
-        started = false;
         for (size_t i = nt->head; i < nt->n; i++)
                 free(nt->items[i].path);
         free(nt->items);
-        nt->items = NULL;
-        nt->head = nt->n = 0;
+        free(nt);
         fs->notifier = NULL;
 }

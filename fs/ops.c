@@ -21,6 +21,12 @@ static struct podfs *ctx_fs(fuse_req_t req)
         return fs;
 }
 
+/* The daemon, without taking the request's caller (forget has none). */
+static struct podfs *fuse_fs(fuse_req_t req)
+{
+        return fuse_req_userdata(req);
+}
+
 static bool from_notifier(fuse_req_t req)
 {
         return notifier_is(ctx_fs(req), fuse_req_ctx(req)->pid);
@@ -46,6 +52,45 @@ void fh_free(struct podfs *fs, struct fh *fh)
         free(fh);
 }
 
+/* ---- dispatch through the node's kind (node_kinds[], nodes.c) ---- */
+
+static int node_stat(struct podfs *fs, struct node *n, struct stat *st)
+{
+        memset(st, 0, sizeof(*st));
+        st->st_ino = n->ino;
+        st->st_nlink = 1;
+        st->st_blksize = 4096;
+        return node_kinds[n->kind]->stat(fs, n, st);
+}
+
+static int node_lookup(struct podfs *fs, struct node *parent, const char *name, bool notifier, struct node **ret)
+{
+        const struct node_ops *o = node_kinds[parent->kind];
+
+        if (!model_name_valid(name))
+                return -ENOENT;
+        return o->lookup ? o->lookup(fs, parent, name, notifier, ret) : -ENOTDIR;
+}
+
+static int node_list(struct podfs *fs, struct node *dir, node_list_fn fn, void *data)
+{
+        const struct node_ops *o = node_kinds[dir->kind];
+
+        return o->list ? o->list(fs, dir, fn, data) : -ENOTDIR;
+}
+
+static int node_open(struct podfs *fs, struct node *n, int flags, struct fh *fh)
+{
+        const struct node_ops *o = node_kinds[n->kind];
+
+        return o->open ? o->open(fs, n, flags, fh) : -EISDIR;
+}
+
+static int node_setattr(struct podfs *fs, struct node *n, struct fh *fh, const struct stat *attr, int to_set)
+{
+        return node_kinds[n->kind]->setattr(fs, n, fh, attr, to_set);
+}
+
 static double attr_timeout(const struct stat *st)
 {
         return S_ISDIR(st->st_mode) ? DIR_ATTR_TIMEOUT : 0.0;
@@ -61,7 +106,7 @@ static void reply_node_entry(fuse_req_t req, struct node *n, int r, struct fuse_
                 r = node_stat(fs, n, &e.attr);
         if (r < 0) {
                 if (n && n->nlookup == 0)
-                        node_forget(n, 0);
+                        node_forget(&fuse_fs(req)->nodes, n, 0);
                 if (fi)
                         fh_free(fs, fh_of(fi));
                 fuse_reply_err(req, -r);
@@ -94,40 +139,40 @@ static void op_init(void *userdata, struct fuse_conn_info *conn)
 static void op_lookup(fuse_req_t req, fuse_ino_t parent, const char *name)
 {
         struct podfs *fs = ctx_fs(req);
-        struct node *p = node_get(parent), *n = NULL;
+        struct node *p = node_get(&fuse_fs(req)->nodes, parent), *n = NULL;
         int r;
 
         if (!p) {
                 fuse_reply_err(req, ESTALE);
                 return;
         }
-        r = tree_lookup(fs, p, name, from_notifier(req), &n);
+        r = node_lookup(fs, p, name, from_notifier(req), &n);
         reply_node_entry(req, n, r, NULL);
 }
 
 static void op_forget(fuse_req_t req, fuse_ino_t ino, uint64_t nlookup)
 {
-        struct node *n = node_get(ino);
+        struct node *n = node_get(&fuse_fs(req)->nodes, ino);
 
         if (n)
-                node_forget(n, nlookup);
+                node_forget(&fuse_fs(req)->nodes, n, nlookup);
         fuse_reply_none(req);
 }
 
 static void op_forget_multi(fuse_req_t req, size_t count, struct fuse_forget_data *forgets)
 {
         for (size_t i = 0; i < count; i++) {
-                struct node *n = node_get(forgets[i].ino);
+                struct node *n = node_get(&fuse_fs(req)->nodes, forgets[i].ino);
 
                 if (n)
-                        node_forget(n, forgets[i].nlookup);
+                        node_forget(&fuse_fs(req)->nodes, n, forgets[i].nlookup);
         }
         fuse_reply_none(req);
 }
 
 static void op_getattr(fuse_req_t req, fuse_ino_t ino, struct fuse_file_info *fi)
 {
-        struct node *n = node_get(ino);
+        struct node *n = node_get(&fuse_fs(req)->nodes, ino);
         struct stat st;
         int r;
 
@@ -146,135 +191,20 @@ static void op_getattr(fuse_req_t req, fuse_ino_t ino, struct fuse_file_info *fi
         fuse_reply_attr(req, &st, attr_timeout(&st));
 }
 
-static int setattr_ns(struct podfs *fs, struct node *n, struct stat *attr, int to_set, fuse_req_t req)
-{
-        const struct fuse_ctx *c = fuse_req_ctx(req);
-        struct stat st;
-
-        if (fstatat(fs->ns_fd, n->ns, &st, AT_SYMLINK_NOFOLLOW) < 0)
-                return -errno;
-        if (to_set & FUSE_SET_ATTR_MODE) {
-                if (c->uid != 0 && c->uid != st.st_uid)
-                        return -EPERM;
-                if (fchmodat(fs->ns_fd, n->ns, attr->st_mode & 07777, 0) < 0)
-                        return -errno;
-        }
-        if (to_set & (FUSE_SET_ATTR_UID | FUSE_SET_ATTR_GID)) {
-                uid_t u = (to_set & FUSE_SET_ATTR_UID) ? attr->st_uid : (uid_t)-1;
-                gid_t g = (to_set & FUSE_SET_ATTR_GID) ? attr->st_gid : (gid_t)-1;
-
-                if (c->uid != 0 && (u != (uid_t)-1 || c->uid != st.st_uid))
-                        return -EPERM;
-                if (fchownat(fs->ns_fd, n->ns, u, g, AT_SYMLINK_NOFOLLOW) < 0)
-                        return -errno;
-        }
-        if (to_set & (FUSE_SET_ATTR_ATIME | FUSE_SET_ATTR_MTIME)) {
-                struct timespec ts[2] = { { .tv_nsec = UTIME_OMIT }, { .tv_nsec = UTIME_OMIT } };
-
-                if (to_set & FUSE_SET_ATTR_ATIME)
-                        ts[0] = (to_set & FUSE_SET_ATTR_ATIME_NOW) ? (struct timespec){ .tv_nsec = UTIME_NOW }
-                                                                   : attr->st_atim;
-                if (to_set & FUSE_SET_ATTR_MTIME)
-                        ts[1] = (to_set & FUSE_SET_ATTR_MTIME_NOW) ? (struct timespec){ .tv_nsec = UTIME_NOW }
-                                                                   : attr->st_mtim;
-                if (utimensat(fs->ns_fd, n->ns, ts, AT_SYMLINK_NOFOLLOW) < 0)
-                        return -errno;
-        }
-        return 0;
-}
-
-static int setattr_tmp(struct podfs *fs, struct node *n, struct stat *attr, int to_set)
-{
-        struct tmpfile *t = tmp_find_node(fs, n);
-
-        if (!t)
-                return -ENOENT;
-        if (to_set & FUSE_SET_ATTR_MODE)
-                t->mode = attr->st_mode & 07777;
-        if ((to_set & FUSE_SET_ATTR_UID) && attr->st_uid != t->uid) {
-                /* (the kernel lets only root chown) the new owner is charged,
-                 * as a disk quota does: EDQUOT when it holds its share */
-                int r;
-
-                quota_resize(fs, t->uid, t->data.len, 0);
-                if (!t->ghost)
-                        quota_file_del(fs, t->uid);
-                r = quota_resize(fs, attr->st_uid, 0, t->data.len);
-                if (r == 0 && !t->ghost && (r = quota_file_add(fs, attr->st_uid)) < 0)
-                        quota_resize(fs, attr->st_uid, t->data.len, 0);
-                if (r < 0) {
-                        quota_resize(fs, t->uid, 0, t->data.len);
-                        if (!t->ghost)
-                                quota_file_add(fs, t->uid);
-                        return -EDQUOT;
-                }
-                t->uid = attr->st_uid;
-        }
-        if (to_set & FUSE_SET_ATTR_GID)
-                t->gid = attr->st_gid;
-        if (to_set & FUSE_SET_ATTR_SIZE) {
-                int r = apply_truncate(fs, n, NULL, attr->st_size);
-
-                if (r < 0)
-                        return r;
-        }
-        if (to_set & FUSE_SET_ATTR_MTIME)
-                t->mtime_ns = (to_set & FUSE_SET_ATTR_MTIME_NOW)
-                                      ? pfs_now_realtime_ns()
-                                      : (int64_t)attr->st_mtim.tv_sec * 1000000000LL + attr->st_mtim.tv_nsec;
-        return 0;
-}
-
 static void op_setattr(fuse_req_t req, fuse_ino_t ino, struct stat *attr, int to_set,
                        struct fuse_file_info *fi)
 {
         struct podfs *fs = ctx_fs(req);
-        struct node *n = node_get(ino);
+        struct node *n = node_get(&fuse_fs(req)->nodes, ino);
         struct fh *fh = fi ? fh_of(fi) : NULL;
         struct stat st;
-        int r = 0;
+        int r;
 
         if (!n) {
                 fuse_reply_err(req, ESTALE);
                 return;
         }
-        switch (n->kind) {
-        case NODE_NS:
-                r = setattr_ns(fs, n, attr, to_set, req);
-                break;
-        case NODE_TMP:
-                r = setattr_tmp(fs, n, attr, to_set);
-                break;
-        case NODE_POD_FILE:
-                if (to_set & FUSE_SET_ATTR_SIZE) {
-                        if (n->file == PF_SPEC || n->file == PF_DELETE)
-                                r = apply_truncate(fs, n, fh, attr->st_size);
-                        else
-                                r = -EACCES;
-                }
-                /* mode, owner and times of spec.yaml follow the pod: writers
-                 * like install/cp -p/rsync set them, and that must not fail */
-                break;
-        case NODE_POD:
-                if (to_set & (FUSE_SET_ATTR_MODE | FUSE_SET_ATTR_UID | FUSE_SET_ATTR_GID)) {
-                        r = apply_pod_setattr(fs, n, attr, to_set);
-                        break;
-                }
-                /* times only: as for the root */
-                /* fall through */
-        case NODE_ROOT:
-                /* times only (touch): accepted, nothing to keep */
-                if (to_set & ~(FUSE_SET_ATTR_ATIME | FUSE_SET_ATTR_MTIME | FUSE_SET_ATTR_ATIME_NOW |
-                               FUSE_SET_ATTR_MTIME_NOW | FUSE_SET_ATTR_CTIME))
-                        r = -EPERM;
-                break;
-        default:
-                r = (to_set & FUSE_SET_ATTR_SIZE) ? -EACCES : -EPERM;
-                if (!(to_set & ~(FUSE_SET_ATTR_ATIME | FUSE_SET_ATTR_MTIME | FUSE_SET_ATTR_ATIME_NOW |
-                                 FUSE_SET_ATTR_MTIME_NOW | FUSE_SET_ATTR_CTIME)))
-                        r = 0;
-                break;
-        }
+        r = node_setattr(fs, n, fh, attr, to_set);
         if (r >= 0)
                 r = node_stat(fs, n, &st);
         if (r < 0) {
@@ -289,7 +219,7 @@ static void op_setattr(fuse_req_t req, fuse_ino_t ino, struct stat *attr, int to
 static void op_mkdir(fuse_req_t req, fuse_ino_t parent, const char *name, mode_t mode)
 {
         struct podfs *fs = ctx_fs(req);
-        struct node *p = node_get(parent), *n = NULL;
+        struct node *p = node_get(&fuse_fs(req)->nodes, parent), *n = NULL;
         int r;
 
         if (!p) {
@@ -297,25 +227,27 @@ static void op_mkdir(fuse_req_t req, fuse_ino_t parent, const char *name, mode_t
                 return;
         }
         if (from_notifier(req) && p->kind == NODE_NS) {
-                struct name_ent *e = name_ent_get(fs, p->ns, name, false);
+                struct name_ent *e = model_name_get(&fs->model, p->ns, name, false);
                 struct pod_ref ref;
 
                 if (e)
                         e->announce_until = 0;
-                if (pod_ref_get(fs, p->ns, name, &ref) < 0) {
+                if (model_pod_ref(&fs->model, p->ns, name, &ref) < 0) {
                         fuse_reply_err(req, ENOENT);
                         return;
                 }
                 reply_node_entry(req, tree_pod_node(fs, p->ns, name), 0, NULL);
                 return;
         }
-        r = apply_mkdir(fs, req, p, name, mode, &n);
+        r = apply_mkdir(fs, p, name, mode);
+        if (r >= 0)
+                r = node_lookup(fs, p, name, false, &n);
         reply_node_entry(req, n, r, NULL);
 }
 
 static void op_rmdir(fuse_req_t req, fuse_ino_t parent, const char *name)
 {
-        struct node *p = node_get(parent);
+        struct node *p = node_get(&fuse_fs(req)->nodes, parent);
 
         if (!p) {
                 fuse_reply_err(req, ESTALE);
@@ -326,7 +258,7 @@ static void op_rmdir(fuse_req_t req, fuse_ino_t parent, const char *name)
 
 static void op_unlink(fuse_req_t req, fuse_ino_t parent, const char *name)
 {
-        struct node *p = node_get(parent);
+        struct node *p = node_get(&fuse_fs(req)->nodes, parent);
 
         if (!p) {
                 fuse_reply_err(req, ESTALE);
@@ -338,7 +270,7 @@ static void op_unlink(fuse_req_t req, fuse_ino_t parent, const char *name)
 static void op_rename(fuse_req_t req, fuse_ino_t parent, const char *name, fuse_ino_t newparent,
                       const char *newname, unsigned int flags)
 {
-        struct node *p = node_get(parent), *np = node_get(newparent);
+        struct node *p = node_get(&fuse_fs(req)->nodes, parent), *np = node_get(&fuse_fs(req)->nodes, newparent);
 
         if (!p || !np) {
                 fuse_reply_err(req, ESTALE);
@@ -351,17 +283,22 @@ static void op_create(fuse_req_t req, fuse_ino_t parent, const char *name, mode_
                       struct fuse_file_info *fi)
 {
         struct podfs *fs = ctx_fs(req);
-        struct node *p = node_get(parent), *n = NULL;
+        struct node *p = node_get(&fuse_fs(req)->nodes, parent), *n = NULL;
+        struct fh *fh = NULL;
         int r;
 
         if (!p) {
                 fuse_reply_err(req, ESTALE);
                 return;
         }
-        fi->fh = 0;
-        r = apply_create(fs, req, p, name, mode, fi, &n);
+        r = apply_create(fs, p, name, mode, fi->flags, &fh);
+        if (r >= 0)
+                r = node_lookup(fs, p, name, false, &n);
+        if (r >= 0)
+                fh->node = n;
+        fi->fh = (uintptr_t)fh;
         if (r < 0) {
-                fh_free(fs, fh_of(fi));
+                fh_free(fs, fh);
                 fuse_reply_err(req, -r);
                 return;
         }
@@ -372,87 +309,20 @@ static void op_create(fuse_req_t req, fuse_ino_t parent, const char *name, mode_
 static int open_node(struct podfs *fs, fuse_req_t req, struct node *n, struct fuse_file_info *fi,
                      struct fh *fh)
 {
-        int acc = fi->flags & O_ACCMODE;
-        bool wr = acc != O_RDONLY;
-        const char *c;
-        size_t len;
-        int r;
-
         fh->node = n;
         fh->owner = fuse_req_ctx(req)->uid;
         fh->group = fuse_req_ctx(req)->gid;
-        if (wr && from_notifier(req)) {
+        if ((fi->flags & O_ACCMODE) != O_RDONLY && from_notifier(req)) {
                 fh->kind = FH_NOTIFY;
                 return 0;
         }
-        switch (n->kind) {
-        case NODE_POD_FILE:
-                if (n->file == PF_SPEC && wr)
-                        return apply_open_spec(fs, n, fi, fh);
-                if (n->file == PF_DELETE) {
-                        if (acc != O_WRONLY)
-                                return -EACCES;
-                        fh->kind = FH_DELETE;
-                        fh->dirty = (fi->flags & O_TRUNC) != 0;
-                        return 0;
-                }
-                if (wr)
-                        return -EACCES;
-                if (n->file == PF_WAIT) {
-                        struct pod_ref ref;
-
-                        r = pod_ref_get(fs, n->ns, n->pod, &ref);
-                        if (r < 0)
-                                return r;
-                        fh->kind = FH_WAIT;
-                        memcpy(fh->uid, ref.uid, 37);
-                        return 0;
-                }
-                break;
-        case NODE_CTR_FILE:
-        case NODE_LAST_ERROR:
-                if (wr)
-                        return -EACCES;
-                break;
-        case NODE_LOG:
-                if (wr)
-                        return -EACCES;
-                return log_open(fs, n, fh);
-        case NODE_TMP: {
-                struct tmpfile *t = tmp_find_node(fs, n);
-
-                if (!t)
-                        return -ENOENT;
-                fh->kind = FH_TMP;
-                fh->tmp = t;
-                t->open_count++;
-                if (wr)
-                        t->writer = fuse_req_ctx(req)->pid;
-                if (wr && (fi->flags & O_TRUNC)) {
-                        wbuf_truncate(fs, t->uid, &t->data, 0);
-                        t->too_big = false;
-                        t->write_err = 0;
-                        t->dirty = true;
-                }
-                return 0;
-        }
-        default:
-                return -EISDIR;
-        }
-        r = node_content(fs, n, &c, &len);
-        if (r < 0)
-                return r;
-        fh->kind = FH_CONTENT;
-        fh->data = xmalloc(len + 1);
-        memcpy(fh->data, c, len);
-        fh->len = len;
-        return 0;
+        return node_open(fs, n, fi->flags, fh);
 }
 
 static void op_open(fuse_req_t req, fuse_ino_t ino, struct fuse_file_info *fi)
 {
         struct podfs *fs = ctx_fs(req);
-        struct node *n = node_get(ino);
+        struct node *n = node_get(&fuse_fs(req)->nodes, ino);
         struct fh *fh;
         int r;
 
@@ -477,6 +347,68 @@ static void op_open(fuse_req_t req, fuse_ino_t ino, struct fuse_file_info *fi)
                         fh->tmp->open_count--;
                 fh_free(fs, fh);
         }
+}
+
+/* ---- readers of "wait": answered when the pod is gone ---- */
+
+void ops_waiters_wake(struct pod_rt *p)
+{
+        struct waiter *w;
+
+        while ((w = p->waiters)) {
+                p->waiters = w->next;
+                fuse_req_interrupt_func(w->req, NULL, NULL);
+                fuse_reply_buf(w->req, NULL, 0);
+                free(w);
+        }
+}
+
+/* Set while registering the interrupt callback: libfuse calls it at once
+ * (holding the request's lock) when the request was already interrupted;
+ * the reply then waits until the registration returned. */
+static void wait_interrupted(fuse_req_t req, void *data)
+{
+        struct waiter *w = data;
+        struct pod_rt *p = w->pod;
+
+        if (w == p->fs->wait_registering) {
+                p->fs->wait_interrupted_early = true;
+                return;
+        }
+        for (struct waiter **pp = &p->waiters; *pp; pp = &(*pp)->next)
+                if (*pp == w) {
+                        *pp = w->next;
+                        fuse_reply_err(req, EINTR);
+                        free(w);
+                        return;
+                }
+}
+
+static int wait_read(struct podfs *fs, fuse_req_t req, struct fh *fh)
+{
+        struct pod_rt *p = model_pod_find(&fs->model, fh->uid);
+        struct waiter *w;
+
+        if (!p || p->removed) {
+                fuse_reply_buf(req, NULL, 0);
+                return 1;
+        }
+        w = xcalloc(1, sizeof(*w));
+        w->req = req;
+        w->pod = p;
+        w->next = p->waiters;
+        p->waiters = w;
+        fs->wait_registering = w;
+        fs->wait_interrupted_early = false;
+        fuse_req_interrupt_func(req, wait_interrupted, w);
+        fs->wait_registering = NULL;
+        if (fs->wait_interrupted_early) {
+                p->waiters = w->next;
+                fuse_req_interrupt_func(req, NULL, NULL);
+                fuse_reply_err(req, EINTR);
+                free(w);
+        }
+        return 1;
 }
 
 static void reply_slice(fuse_req_t req, const char *data, size_t len, size_t size, off_t off)
@@ -506,7 +438,7 @@ static void op_read(fuse_req_t req, fuse_ino_t ino, size_t size, off_t off, stru
                 reply_slice(req, fh->tmp->data.data, fh->tmp->data.len, size, off);
                 return;
         case FH_WAIT: {
-                int r = delete_wait_read(fs, req, fh);
+                int r = wait_read(fs, req, fh);
 
                 if (r < 0)
                         fuse_reply_err(req, -r);
@@ -591,7 +523,7 @@ static void collect_name(void *data, const char *name, mode_t mode)
 static void op_opendir(fuse_req_t req, fuse_ino_t ino, struct fuse_file_info *fi)
 {
         struct podfs *fs = ctx_fs(req);
-        struct node *n = node_get(ino);
+        struct node *n = node_get(&fuse_fs(req)->nodes, ino);
         struct fh *fh;
         int r;
 
@@ -604,7 +536,7 @@ static void op_opendir(fuse_req_t req, fuse_ino_t ino, struct fuse_file_info *fi
         fh->node = n;
         collect_name(fh, ".", S_IFDIR);
         collect_name(fh, "..", S_IFDIR);
-        r = tree_list(fs, n, collect_name, fh);
+        r = node_list(fs, n, collect_name, fh);
         if (r < 0) {
                 fh_free(fs, fh);
                 fuse_reply_err(req, -r);
@@ -645,7 +577,7 @@ static void op_statfs(fuse_req_t req, fuse_ino_t ino)
 {
         struct statvfs sv;
 
-        if (fstatvfs(ctx_fs(req)->state_fd, &sv) < 0)
+        if (fstatvfs(ctx_fs(req)->dirs.state_fd, &sv) < 0)
                 memset(&sv, 0, sizeof(sv));
         sv.f_namemax = 255;
         fuse_reply_statfs(req, &sv);

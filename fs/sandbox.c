@@ -31,26 +31,14 @@ static int pidfd_open_(pid_t pid)
         return (int)syscall(SYS_pidfd_open, pid, 0);
 }
 
-struct pod_rt *pod_rt_find(struct podfs *fs, const char *uid)
-{
-        for (struct pod_rt *p = fs->pods; p; p = p->next)
-                if (!strcmp(p->uid, uid))
-                        return p;
-        return NULL;
-}
-
 static bool pod_file_exists(struct podfs *fs, const char *uid, const char *name)
 {
-        _cleanup_free_ char *rel = xasprintf("%s/%s", uid, name);
-
-        return faccessat(fs->pods_fd, rel, F_OK, AT_SYMLINK_NOFOLLOW) == 0;
+        return pod_file_exists_at(fs->dirs.pods_fd, uid, name);
 }
 
 static bool pod_dir_exists(struct podfs *fs, const char *uid)
 {
-        struct stat st;
-
-        return fstatat(fs->pods_fd, uid, &st, AT_SYMLINK_NOFOLLOW) == 0 && S_ISDIR(st.st_mode);
+        return pod_dir_exists_at(fs->dirs.pods_fd, uid);
 }
 
 static void pod_unwatch_pid(struct pod_rt *p)
@@ -69,67 +57,108 @@ void pod_rt_free(struct pod_rt *p)
         pod_unwatch_pid(p);
         podfs_timer_cancel(p->fs, p);
         podfs_inotify_rm(p->fs, p->wd);
-        free(p->ns);
-        free(p->name);
-        free(p->predecessor);
-        pod_view_cache_free(p->view);
-        free(p);
+        model_pod_free(p);
 }
 
 /* Events of this epoll batch may still name p: free it after the batch. */
 static void pod_rt_unlink_free(struct podfs *fs, struct pod_rt *p)
 {
-        for (struct pod_rt **pp = &fs->pods; *pp; pp = &(*pp)->next)
-                if (*pp == p) {
-                        *pp = p->next;
-                        break;
-                }
-        p->removed = true;
         pod_unwatch_pid(p);
         podfs_timer_cancel(fs, p);
         podfs_inotify_rm(fs, p->wd);
         p->wd = -1;
-        p->next = fs->dead;
-        fs->dead = p;
+        model_pod_retire(&fs->model, p);
 }
 
 void sandbox_free_all(struct podfs *fs)
 {
-        while (fs->pods) {
-                struct pod_rt *p = fs->pods;
+        while (fs->model.pods) {
+                struct pod_rt *p = fs->model.pods;
 
-                fs->pods = p->next;
+                model_pod_retire(&fs->model, p);
                 while (p->waiters) {
                         struct waiter *w = p->waiters;
 
                         p->waiters = w->next;
                         free(w);
                 }
-                pod_rt_free(p);
         }
         sandbox_reap_dead(fs);
 }
 
 void sandbox_reap_dead(struct podfs *fs)
 {
-        while (fs->dead) {
-                struct pod_rt *p = fs->dead;
+        model_pod_reap(&fs->model, pod_rt_free);
+}
 
-                fs->dead = p->next;
-                pod_rt_free(p);
+/* Remove a finished, deleted pod from the state dir: index, state, logs;
+ * tell watchers and waiters; start a successor that waited for it. */
+static void pod_remove_state(struct podfs *fs, struct pod_rt *p)
+{
+        struct pfs_error err = {0};
+        struct pod_ref ref;
+        _cleanup_free_ char *logdir = pod_log_dir_name(p->ns, p->name, p->uid);
+        bool indexed = model_pod_ref(&fs->model, p->ns, p->name, &ref) == 0 && !ref.placeholder &&
+                       !strcmp(ref.uid, p->uid);
+        bool left = false;
+
+        if (indexed)
+                pod_index_unlink_at(fs->dirs.ns_fd, p->ns, p->name);
+        /* what stays on disk is removed again on the next start (a finished pod with a deletion request) */
+        if (pod_dir_remove_at(fs->dirs.pods_fd, p->uid, &err) < 0) {
+                pfs_log(LOG_ERR, "pod %s/%s (%s): its state dir stays on disk: %s", p->ns, p->name, p->uid, err.msg);
+                left = true;
+        }
+        if (pfs_rm_rf_at(fs->dirs.logs_fd, logdir, &err) < 0) {
+                pfs_log(LOG_ERR, "pod %s/%s (%s): its logs stay on disk: %s", p->ns, p->name, p->uid, err.msg);
+                left = true;
+        }
+        if (!left)
+                pfs_log(LOG_INFO, "pod %s/%s (%s) removed", p->ns, p->name, p->uid);
+        p->removed = true;
+        if (indexed) {
+                struct name_ent *e = model_name_get(&fs->model, p->ns, p->name, true);
+
+                e->tomb = true;
+                e->announce_until = 0;
+                e->spec_hidden = false;
+                model_announce(&fs->model, MODEL_POD_GONE, p->ns, p->name);
+        }
+        model_announce_removed(&fs->model, p);
+        /* a successor waiting for this pod starts now */
+        for (struct pod_rt *s = fs->model.pods, *next; s; s = next) {
+                next = s->next;
+                if (s == p || s->state != RT_WAIT_PRED || !s->predecessor || strcmp(s->predecessor, p->uid))
+                        continue;
+                /* p never ran (it waited itself): its successor waits for
+                 * what p was waiting for */
+                if (p->predecessor && strcmp(p->predecessor, s->uid)) {
+                        _cleanup_close_ int dfd = pod_dir_open_at(fs->dirs.pods_fd, s->uid);
+                        struct pod_meta *m = NULL;
+
+                        if (dfd >= 0 && pod_meta_read_at(dfd, &m, NULL) == 0) {
+                                free(m->predecessor);
+                                m->predecessor = xstrdup(p->predecessor);
+                                pod_meta_write_at(dfd, m, NULL);
+                                pod_meta_free(m);
+                        }
+                        free(s->predecessor);
+                        s->predecessor = xstrdup(p->predecessor);
+                }
+                sandbox_start(fs, s);
         }
 }
 
 /* Nothing of the pod runs any more and it was deleted: remove it. */
 static void pod_remove(struct podfs *fs, struct pod_rt *p)
 {
-        delete_remove_pod(fs, p);
+        pod_remove_state(fs, p);
         pod_rt_unlink_free(fs, p);
 }
 
 static void pod_event(struct podfs *fs, struct pod_rt *p, const char *type, const char *reason, const char *msg)
 {
-        _cleanup_close_ int dfd = openat(fs->pods_fd, p->uid, O_RDONLY | O_DIRECTORY | O_CLOEXEC);
+        _cleanup_close_ int dfd = pod_dir_open_at(fs->dirs.pods_fd, p->uid);
         _cleanup_free_ char *obj = xasprintf("pod/%s", p->name);
 
         if (dfd >= 0)
@@ -138,7 +167,7 @@ static void pod_event(struct podfs *fs, struct pod_rt *p, const char *type, cons
 
 static bool meta_deleted(struct podfs *fs, struct pod_rt *p)
 {
-        _cleanup_close_ int dfd = openat(fs->pods_fd, p->uid, O_RDONLY | O_DIRECTORY | O_CLOEXEC);
+        _cleanup_close_ int dfd = pod_dir_open_at(fs->dirs.pods_fd, p->uid);
         struct pod_meta *m = NULL;
         bool d;
 
@@ -155,7 +184,7 @@ static void pod_changed(struct podfs *fs, struct pod_rt *p)
 {
         p->version++;
         p->changed_ns = pfs_now_realtime_ns();
-        tree_pod_changed(fs, p->ns, p->name);
+        model_announce(&fs->model, MODEL_POD_CHANGED, p->ns, p->name);
 }
 
 static void pod_dir_event(struct podfs *fs, void *data, uint32_t mask, const char *name)
@@ -170,7 +199,7 @@ static void pod_dir_event(struct podfs *fs, void *data, uint32_t mask, const cha
         if (p->removed)
                 return;
         if (!*name || (l > 4 && !strcmp(name + l - 4, ".tmp")) || !strcmp(name, PFS_LOCK_FILE) ||
-            !strcmp(name, "sandbox.log"))
+            !strcmp(name, PFS_SANDBOX_LOG_FILE))
                 return;
         pod_changed(fs, p);
         if (!strcmp(name, PFS_FINISHED_FILE) && pod_file_exists(fs, p->uid, PFS_FINISHED_FILE) &&
@@ -183,30 +212,22 @@ static void pod_dir_event(struct podfs *fs, void *data, uint32_t mask, const cha
 struct pod_rt *pod_rt_add(struct podfs *fs, const char *uid, const char *ns, const char *name,
                           const char *predecessor)
 {
-        struct pod_rt *p = xcalloc(1, sizeof(*p));
-        _cleanup_free_ char *path = xasprintf("%s/pods/%s", fs->state_dir, uid);
+        struct pod_rt *p = model_pod_new(uid, ns, name, predecessor);
+        _cleanup_free_ char *path = pod_path(fs->state_dir, uid, NULL);
 
-        memcpy(p->uid, uid, 37);
-        p->ns = xstrdup(ns);
-        p->name = xstrdup(name);
-        p->predecessor = xstrdup(predecessor);
-        p->pidfd = -1;
         p->fs = fs;
-        p->version = 1;
-        p->changed_ns = pfs_now_realtime_ns();
         p->wd = podfs_inotify_add(fs, path,
                                   IN_MOVED_TO | IN_CLOSE_WRITE | IN_MODIFY | IN_CREATE | IN_DELETE | IN_ONLYDIR,
                                   pod_dir_event, p);
         if (p->wd < 0)
                 pfs_log(LOG_WARNING, "inotify on %s: %s", path, strerror(-p->wd));
-        p->next = fs->pods;
-        fs->pods = p;
+        model_pod_insert(&fs->model, p);
         return p;
 }
 
 void sandbox_all_changed(struct podfs *fs)
 {
-        for (struct pod_rt *p = fs->pods, *next; p; p = next) {
+        for (struct pod_rt *p = fs->model.pods, *next; p; p = next) {
                 next = p->next;
                 pod_changed(fs, p);
                 if (pod_file_exists(fs, p->uid, PFS_FINISHED_FILE) && meta_deleted(fs, p) &&
@@ -221,7 +242,7 @@ void sandbox_all_changed(struct podfs *fs)
 
 static int spawn(struct podfs *fs, struct pod_rt *p, bool cleanup, pid_t *ret_pid)
 {
-        _cleanup_free_ char *log = xasprintf("%s/pods/%s/sandbox.log", fs->state_dir, p->uid);
+        _cleanup_free_ char *log = pod_path(fs->state_dir, p->uid, PFS_SANDBOX_LOG_FILE);
         char *argv[13] = { "podfs-sandbox", "--state-dir", fs->state_dir, "--uid", p->uid };
         char cfg_buf[3][24];
         size_t argc = 5;
@@ -280,7 +301,7 @@ static void sandbox_pid_ready(struct pfs_watch *w, uint32_t events)
 /* Watch the sandbox that holds the pod's lock. Returns false when none does. */
 static bool watch_sandbox(struct podfs *fs, struct pod_rt *p)
 {
-        _cleanup_close_ int dfd = openat(fs->pods_fd, p->uid, O_RDONLY | O_DIRECTORY | O_CLOEXEC);
+        _cleanup_close_ int dfd = pod_dir_open_at(fs->dirs.pods_fd, p->uid);
         pid_t pid = 0;
         int fd;
 
@@ -324,12 +345,12 @@ static int watch_child(struct podfs *fs, struct pod_rt *p, pid_t pid)
 
 static char *sandbox_log_tail(struct podfs *fs, struct pod_rt *p)
 {
-        _cleanup_free_ char *rel = xasprintf("%s/sandbox.log", p->uid);
-        _cleanup_free_ char *data = NULL;
+        _cleanup_close_ int dfd = pod_dir_open_at(fs->dirs.pods_fd, p->uid);
+                _cleanup_free_ char *data = NULL;
         size_t len = 0;
         char *end, *start;
 
-        if (pfs_read_file_at(fs->pods_fd, rel, &data, &len, NULL) < 0 || len == 0)
+        if (dfd < 0 || pfs_read_file_at(dfd, PFS_SANDBOX_LOG_FILE, &data, &len, NULL) < 0 || len == 0)
                 return xstrdup("the sandbox exited without a message");
         end = data + len;
         while (end > data && end[-1] == '\n')
@@ -434,7 +455,7 @@ void sandbox_start(struct podfs *fs, struct pod_rt *p)
         }
         if (p->predecessor) {
                 /* the predecessor is gone: drop the reference from meta */
-                _cleanup_close_ int dfd = openat(fs->pods_fd, p->uid, O_RDONLY | O_DIRECTORY | O_CLOEXEC);
+                _cleanup_close_ int dfd = pod_dir_open_at(fs->dirs.pods_fd, p->uid);
                 struct pod_meta *m = NULL;
 
                 if (dfd >= 0 && pod_meta_read_at(dfd, &m, NULL) == 0) {
@@ -498,7 +519,7 @@ void sandbox_deletion_requested(struct podfs *fs, struct pod_rt *p)
 
 static void adopt_one(struct podfs *fs, const char *uid)
 {
-        _cleanup_close_ int dfd = openat(fs->pods_fd, uid, O_RDONLY | O_DIRECTORY | O_CLOEXEC);
+        _cleanup_close_ int dfd = pod_dir_open_at(fs->dirs.pods_fd, uid);
         struct pod_meta *m = NULL;
         struct pfs_error err = {0};
         struct pod_rt *p;
@@ -508,7 +529,7 @@ static void adopt_one(struct podfs *fs, const char *uid)
         if (pod_meta_read_at(dfd, &m, &err) < 0) {
                 /* a create that never became durable (no meta): nothing refers to it */
                 pfs_log(LOG_WARNING, "pods/%s: %s; removing the incomplete pod", uid, err.msg);
-                pfs_rm_rf_at(fs->pods_fd, uid, NULL);
+                pod_dir_remove_at(fs->dirs.pods_fd, uid, NULL);
                 return;
         }
         p = pod_rt_add(fs, uid, m->namespace, m->name, m->predecessor);
@@ -538,52 +559,24 @@ static void adopt_one(struct podfs *fs, const char *uid)
         start_now(fs, p, true);
 }
 
+static void drop_stale_link(void *data, const char *ns, const char *name, const char *uid)
+{
+        struct podfs *fs = data;
+
+        if (!pod_dir_exists(fs, uid)) {
+                pfs_log(LOG_WARNING, "namespaces/%s/%s points to a missing pod; removing it", ns, name);
+                pod_index_unlink_at(fs->dirs.ns_fd, ns, name);
+        }
+}
+
 static void drop_stale_index(struct podfs *fs)
 {
-        DIR *d = fdopendir(openat(fs->ns_fd, ".", O_RDONLY | O_DIRECTORY | O_CLOEXEC));
-        struct dirent *de;
-
-        if (!d)
-                return;
-        while ((de = readdir(d))) {
-                DIR *nd;
-                struct dirent *pe;
-                int fd;
-
-                if (de->d_name[0] == '.' || de->d_type != DT_DIR)
-                        continue;
-                fd = openat(fs->ns_fd, de->d_name, O_RDONLY | O_DIRECTORY | O_CLOEXEC);
-                nd = fd >= 0 ? fdopendir(fd) : NULL;
-                if (!nd) {
-                        if (fd >= 0)
-                                close(fd);
-                        continue;
-                }
-                while ((pe = readdir(nd))) {
-                        struct pod_ref ref;
-                        size_t l = strlen(pe->d_name);
-
-                        if (pe->d_type == DT_LNK && pe->d_name[0] == '.' && l > 4 &&
-                            !strcmp(pe->d_name + l - 4, ".tmp")) {
-                                unlinkat(dirfd(nd), pe->d_name, 0);
-                                continue;
-                        }
-                        if (pe->d_type != DT_LNK || pod_ref_get(fs, de->d_name, pe->d_name, &ref) < 0)
-                                continue;
-                        if (!pod_dir_exists(fs, ref.uid)) {
-                                pfs_log(LOG_WARNING, "namespaces/%s/%s points to a missing pod; removing it",
-                                        de->d_name, pe->d_name);
-                                unlinkat(dirfd(nd), pe->d_name, 0);
-                        }
-                }
-                closedir(nd);
-        }
-        closedir(d);
+        pod_index_scan_at(fs->dirs.ns_fd, drop_stale_link, fs);
 }
 
 void sandbox_adopt_all(struct podfs *fs)
 {
-        DIR *d = fdopendir(openat(fs->pods_fd, ".", O_RDONLY | O_DIRECTORY | O_CLOEXEC));
+        DIR *d = fdopendir(openat(fs->dirs.pods_fd, ".", O_RDONLY | O_DIRECTORY | O_CLOEXEC));
         struct dirent *de;
         char **uids = NULL;
         size_t n = 0;
@@ -604,7 +597,7 @@ void sandbox_adopt_all(struct podfs *fs)
         free(uids);
         drop_stale_index(fs);
         /* successors whose predecessor vanished while we were away */
-        for (struct pod_rt *p = fs->pods, *next; p; p = next) {
+        for (struct pod_rt *p = fs->model.pods, *next; p; p = next) {
                 next = p->next;
                 if (p->state == RT_WAIT_PRED && !pod_dir_exists(fs, p->predecessor))
                         sandbox_start(fs, p);

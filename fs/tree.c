@@ -1,6 +1,8 @@
-/* The view: what each path of the mount shows, resolved from the state dir on
- * every request (namespaces, index symlinks, pod files rendered by render.c),
- * plus the little the daemon keeps in memory (epochs, .last-error). */
+/* The tree: what each path of the mount shows, resolved from the state dir on
+ * every request. The node kinds (node_*.c, registry nodes.c) do the work,
+ * ops.c dispatches to them; here is what the kinds share (interning child
+ * nodes, the stat of what is inside a pod dir, the cached rendering of a
+ * pod's files, the pod's container list, the reserved names of a pod dir). */
 #include <dirent.h>
 #include <errno.h>
 #include <limits.h>
@@ -26,7 +28,7 @@ const char *const pod_file_names[PF__MAX] = {
         [PF_WAIT] = "wait",
 };
 
-static const enum pod_file render_kind[PF__MAX] = {
+const enum pod_file pod_file_render_kind[PF__MAX] = {
         [PF_PHASE] = POD_FILE_PHASE,
         [PF_CONDITIONS] = POD_FILE_CONDITIONS,
         [PF_STATUS_YAML] = POD_FILE_STATUS_YAML,
@@ -35,304 +37,54 @@ static const enum pod_file render_kind[PF__MAX] = {
         [PF_EVENTS] = POD_FILE_EVENTS,
 };
 
-bool name_is_valid(const char *name)
-{
-        return name && *name && strcmp(name, ".") && strcmp(name, "..") && !strchr(name, '/') &&
-               strlen(name) <= 255;
-}
-
-/* ---- per-name and per-namespace memory ---- */
-
-struct name_ent *name_ent_get(struct podfs *fs, const char *ns, const char *name, bool create)
-{
-        struct name_ent *e;
-
-        for (e = fs->names; e; e = e->next)
-                if (!strcmp(e->ns, ns) && !strcmp(e->name, name))
-                        return e;
-        if (!create)
-                return NULL;
-        e = xcalloc(1, sizeof(*e));
-        e->ns = xstrdup(ns);
-        e->name = xstrdup(name);
-        e->epoch = 1;
-        e->next = fs->names;
-        fs->names = e;
-        return e;
-}
-
-static unsigned name_epoch(struct podfs *fs, const char *ns, const char *name)
-{
-        struct name_ent *e = name_ent_get(fs, ns, name, false);
-
-        return e ? e->epoch : 1;
-}
-
-static struct ns_info *ns_info_get(struct podfs *fs, const char *ns, bool create)
-{
-        struct ns_info *i;
-
-        for (i = fs->nss; i; i = i->next)
-                if (!strcmp(i->ns, ns))
-                        return i;
-        if (!create)
-                return NULL;
-        i = xcalloc(1, sizeof(*i));
-        i->ns = xstrdup(ns);
-        i->next = fs->nss;
-        fs->nss = i;
-        return i;
-}
-
-static struct last_error *last_error_get(struct ns_info *i, uid_t uid, bool create)
-{
-        struct last_error *e;
-
-        for (e = i->errors; e; e = e->next)
-                if (e->uid == uid)
-                        return e;
-        if (!create)
-                return NULL;
-        e = xcalloc(1, sizeof(*e));
-        e->uid = uid;
-        e->next = i->errors;
-        i->errors = e;
-        return e;
-}
+/* ---- per-namespace memory (model.c), for the caller of the request ---- */
 
 void ns_set_last_error(struct podfs *fs, const char *ns, const char *msg)
 {
-        struct ns_info *i = ns_info_get(fs, ns, true);
-        struct last_error *le = last_error_get(i, fs->req_uid, true);
-        char ts[40];
-        _cleanup_free_ char *rel = xasprintf("%s/.last-error", ns);
-
-        pfs_time_format(pfs_now_realtime_ns(), false, ts);
-        free(le->msg);
-        le->msg = xasprintf("%s %s\n", ts, msg);
-        /* watchers of .last-error are told like any other file */
-        {
-                _cleanup_free_ char *key = xasprintf("e:%s", ns);
-                struct node *n = node_find_key(key);
-
-                if (n && n->nlookup > 0)
-                        notifier_queue(fs, NOTIFY_WRITE, rel);
-        }
+        model_last_error_set(&fs->model, ns, fs->req_uid, msg);
 }
 
 const char *ns_last_error(struct podfs *fs, const char *ns)
 {
-        struct ns_info *i = ns_info_get(fs, ns, false);
-        struct last_error *le = i ? last_error_get(i, fs->req_uid, false) : NULL;
-
-        return le && le->msg ? le->msg : "";
+        return model_last_error(&fs->model, ns, fs->req_uid);
 }
 
-void ns_info_free_all(struct podfs *fs)
+/* The one check of a pod's reserved names: its own files. */
+int pod_file_lookup(const char *name)
 {
-        while (fs->nss) {
-                struct ns_info *i = fs->nss;
-
-                fs->nss = i->next;
-                while (i->errors) {
-                        struct last_error *e = i->errors;
-
-                        i->errors = e->next;
-                        free(e->msg);
-                        free(e);
-                }
-                free(i->ns);
-                free(i);
-        }
+        for (int f = 0; f < PF__MAX; f++)
+                if (!strcmp(name, pod_file_names[f]))
+                        return f;
+        return -1;
 }
 
-bool ns_exists(struct podfs *fs, const char *ns)
+enum pod_name_class pod_name_class(const char *name)
 {
-        struct stat st;
-
-        if (!name_is_valid(ns) || ns[0] == '.')
-                return false;
-        return fstatat(fs->ns_fd, ns, &st, AT_SYMLINK_NOFOLLOW) == 0 && S_ISDIR(st.st_mode);
+        if (pod_file_lookup(name) >= 0)
+                return POD_NAME_FILE;
+        if (!strcmp(name, "logs") || !strcmp(name, "containers"))
+                return POD_NAME_DIR;
+        return POD_NAME_FREE;
 }
 
-/* The owner recorded in a pod's meta (the daemon keeps it per pod; meta of
- * older versions has none: root's). */
-static void pod_owner_get(struct podfs *fs, const char *uid, uid_t *ret_owner, gid_t *ret_group)
-{
-        struct pod_rt *p = pod_rt_find(fs, uid);
-        _cleanup_close_ int dfd = -1;
-        struct pod_meta *m = NULL;
+/* ---- what the kinds share ---- */
 
-        *ret_owner = 0;
-        *ret_group = 0;
-        if (p) {
-                *ret_owner = p->owner;
-                *ret_group = p->group;
-                return;
-        }
-        dfd = openat(fs->pods_fd, uid, O_RDONLY | O_DIRECTORY | O_CLOEXEC);
-        if (dfd >= 0 && pod_meta_read_at(dfd, &m, NULL) == 0) {
-                *ret_owner = m->owner;
-                *ret_group = m->group;
-                pod_meta_free(m);
-        }
-}
-
-int pod_ref_get(struct podfs *fs, const char *ns, const char *name, struct pod_ref *ret)
-{
-        _cleanup_free_ char *rel = xasprintf("%s/%s", ns, name);
-        char target[PATH_MAX];
-        struct stat st;
-        ssize_t n;
-        const char *base;
-
-        memset(ret, 0, sizeof(*ret));
-        if (!name_is_valid(name) || name[0] == '.')
-                return -ENOENT;
-        if (fstatat(fs->ns_fd, rel, &st, AT_SYMLINK_NOFOLLOW) < 0)
-                return -errno;
-        ret->owner = st.st_uid;
-        ret->group = st.st_gid;
-        ret->mode = st.st_mode & 07777;
-        ret->mtime_ns = (int64_t)st.st_mtim.tv_sec * 1000000000LL + st.st_mtim.tv_nsec;
-        if (S_ISDIR(st.st_mode)) {
-                ret->exists = true;
-                ret->placeholder = true;
-                return 0;
-        }
-        if (!S_ISLNK(st.st_mode))
-                return -ENOENT;
-        n = readlinkat(fs->ns_fd, rel, target, sizeof(target) - 1);
-        if (n < 0)
-                return -errno;
-        target[n] = '\0';
-        base = strrchr(target, '/');
-        base = base ? base + 1 : target;
-        if (strlen(base) != 36)
-                return -ENOENT;
-        memcpy(ret->uid, base, 37);
-        ret->exists = true;
-        pod_owner_get(fs, ret->uid, &ret->owner, &ret->group);
-        return 0;
-}
-
-/* ---- rendering ---- */
-
-static int pod_dir_open(struct podfs *fs, const char *uid)
-{
-        int fd = openat(fs->pods_fd, uid, O_RDONLY | O_DIRECTORY | O_CLOEXEC);
-
-        return fd < 0 ? -errno : fd;
-}
-
-static void pod_view_freep(struct pod_view **v)
-{
-        pod_view_free(*v);
-}
-
-/* What the kept views may hold together: a pod's view holds its spec (up
- * to a 1 MiB manifest, parsed), so they are not kept for every pod ever read;
- * past the budget the least recently used go (and are parsed again when
- * read again). */
-#define VIEWS_BUDGET (32u << 20)
-static uint64_t views_clock;
-
-static void views_trim(struct podfs *fs, const struct pod_rt *keep)
-{
-        for (;;) {
-                struct pod_rt *lru = NULL;
-                size_t total = 0;
-
-                for (struct pod_rt *p = fs->pods; p; p = p->next) {
-                        if (!p->view)
-                                continue;
-                        total += pod_view_cache_size(p->view);
-                        if (p != keep && (!lru || p->view_used < lru->view_used))
-                                lru = p;
-                }
-                if (total <= VIEWS_BUDGET || !lru)
-                        return;
-                pod_view_cache_free(steal_ptr(&lru->view));
-        }
-}
-
-/* The pod's view: the one its pod_rt keeps (parsed once, refreshed when
- * the pod's version moves on), else loaded for this request into *owned. */
-static int view_get(struct podfs *fs, const char *uid, const struct pod_view **ret, struct pod_view **owned)
-{
-        _cleanup_close_ int dfd = pod_dir_open(fs, uid);
-        struct pod_rt *p = pod_rt_find(fs, uid);
-        struct pfs_error err = {0};
-        bool fresh;
-        int r;
-
-        if (dfd < 0)
-                return dfd;
-        if (p) {
-                fresh = !p->view;
-                if (fresh)
-                        p->view = pod_view_cache_new();
-                r = pod_view_cache_get_at(p->view, dfd, p->version, ret, &err);
-                p->view_used = ++views_clock;
-                if (r >= 0 && fresh)
-                        views_trim(fs, p);
-        } else {
-                r = pod_view_load_at(dfd, owned, &err);
-                if (r >= 0)
-                        *ret = *owned;
-        }
-        if (r < 0)
-                pfs_log(LOG_DEBUG, "pod %s: %s", uid, err.msg);
-        return r;
-}
-
-/* The i-th container of the spec: init containers first, as kubectl describe lists them. */
-static const struct pod_container *spec_container_at(const struct pod_spec *spec, size_t i)
-{
-        return i < spec->n_init_containers ? &spec->init_containers[i]
-                                           : &spec->containers[i - spec->n_init_containers];
-}
-
-/* Container names of the pod the index names now (spec order, init containers
- * first: `kubectl logs -c` and the containers/ files serve them too). */
-static int pod_containers(struct podfs *fs, const char *uid, char ***ret_names, int32_t **ret_restarts,
-                          size_t *ret_n)
-{
-        _cleanup_(pod_view_freep) struct pod_view *owned = NULL;
-        const struct pod_view *v = NULL;
-        char **names;
-        int32_t *restarts;
-        int r = view_get(fs, uid, &v, &owned);
-        size_t n;
-
-        if (r < 0)
-                return r;
-        n = v->spec->n_init_containers + v->spec->n_containers;
-        names = xcalloc(n + 1, sizeof(char *));
-        restarts = xcalloc(n + 1, sizeof(int32_t));
-        for (size_t i = 0; i < n; i++) {
-                struct ctr_status *cs;
-
-                names[i] = xstrdup(spec_container_at(v->spec, i)->name);
-                cs = v->status ? pod_status_find(v->status, names[i]) : NULL;
-                restarts[i] = cs ? cs->restart_count : 0;
-        }
-        *ret_n = n;
-        *ret_names = names;
-        *ret_restarts = restarts;
-        return 0;
-}
-
-static void strv_free(char **v, size_t n)
+void node_strv_free(char **v, size_t n)
 {
         for (size_t i = 0; v && i < n; i++)
                 free(v[i]);
         free(v);
 }
 
+void node_ts_set(struct timespec *ts, int64_t ns)
+{
+        ts->tv_sec = ns / 1000000000LL;
+        ts->tv_nsec = ns % 1000000000LL;
+}
+
 static uint64_t pod_version(struct podfs *fs, const char *uid, int64_t *ret_changed)
 {
-        struct pod_rt *p = pod_rt_find(fs, uid);
+        struct pod_rt *p = model_pod_find(&fs->model, uid);
 
         if (ret_changed)
                 *ret_changed = p ? p->changed_ns : 0;
@@ -346,7 +98,7 @@ static int render_node(struct podfs *fs, struct node *n, const char *uid, char *
         int r;
 
         if (n->kind == NODE_POD_FILE && n->file == PF_SPEC) {
-                _cleanup_close_ int dfd = pod_dir_open(fs, uid);
+                _cleanup_close_ int dfd = pod_dir_open_at(fs->dirs.pods_fd, uid);
 
                 if (dfd < 0)
                         return dfd;
@@ -357,11 +109,11 @@ static int render_node(struct podfs *fs, struct node *n, const char *uid, char *
                 *ret_len = 0;
                 return 0;
         }
-        r = view_get(fs, uid, &v, &owned);
+        r = model_view_get(&fs->model, uid, &v, &owned);
         if (r < 0)
                 return r;
         if (n->kind == NODE_POD_FILE) {
-                *ret = pod_view_render(v, render_kind[n->file], ret_len);
+                *ret = pod_view_render(v, pod_file_render_kind[n->file], ret_len);
         } else {
                 *ret = pod_view_render_container(v, n->ctr, (enum ctr_file)n->file, ret_len);
                 if (!*ret)
@@ -370,7 +122,8 @@ static int render_node(struct podfs *fs, struct node *n, const char *uid, char *
         return r;
 }
 
-int node_content(struct podfs *fs, struct node *n, const char **ret, size_t *ret_len)
+/* The content of a pod's rendered file, cached on the node per pod and version. */
+int node_pod_content(struct podfs *fs, struct node *n, const char **ret, size_t *ret_len)
 {
         struct pod_ref ref;
         uint64_t ver;
@@ -378,34 +131,7 @@ int node_content(struct podfs *fs, struct node *n, const char **ret, size_t *ret
         size_t len = 0;
         int r;
 
-        switch (n->kind) {
-        case NODE_LAST_ERROR: {
-                const char *s = ns_last_error(fs, n->ns);
-
-                node_cache_drop(n);
-                n->cache = xstrdup(s);
-                n->cache_len = strlen(s);
-                *ret = n->cache;
-                *ret_len = n->cache_len;
-                return 0;
-        }
-        case NODE_TMP: {
-                _cleanup_free_ char *dummy = NULL;
-                struct tmpfile *t = tmp_find_node(fs, n);
-
-                if (!t)
-                        return -ENOENT;
-                *ret = t->data.data ? t->data.data : "";
-                *ret_len = t->data.len;
-                return 0;
-        }
-        case NODE_POD_FILE:
-        case NODE_CTR_FILE:
-                break;
-        default:
-                return -EISDIR;
-        }
-        r = pod_ref_get(fs, n->ns, n->pod, &ref);
+        r = model_pod_ref(&fs->model, n->ns, n->pod, &ref);
         if (r < 0)
                 return r;
         if (ref.placeholder)
@@ -430,205 +156,111 @@ int node_content(struct podfs *fs, struct node *n, const char **ret, size_t *ret
         return 0;
 }
 
-/* Who may read what (README "Security model"). A pod's files can hold secrets
- * (env values in the spec, exec probe and hook output in events and status,
- * termination messages, logs): its owner and root only. phase, conditions
- * (types, True/False, kubelet's fixed reasons) and wait tell only what state
- * the pod is in: everybody. delete: its owner (and root). */
-static mode_t pod_file_mode(const struct node *n)
+int node_open_snapshot(struct podfs *fs, struct node *n, struct fh *fh)
 {
-        if (n->kind != NODE_POD_FILE)
-                return 0400;
-        switch (n->file) {
-        case PF_SPEC:
-                return 0600;
-        case PF_PHASE:
-        case PF_CONDITIONS:
-        case PF_WAIT:
-                return 0444;
-        case PF_DELETE:
-                return 0200;
-        default:
-                return 0400;
-        }
-}
+        const char *c;
+        size_t len;
+        int r = node_content(fs, n, &c, &len);
 
-static void ts_set(struct timespec *ts, int64_t ns)
-{
-        ts->tv_sec = ns / 1000000000LL;
-        ts->tv_nsec = ns % 1000000000LL;
-}
-
-int node_stat(struct podfs *fs, struct node *n, struct stat *st)
-{
-        struct pod_ref ref = {0};
-        struct stat s;
-        int64_t mt = 0;
-        int r;
-
-        memset(st, 0, sizeof(*st));
-        st->st_ino = n->ino;
-        st->st_nlink = 1;
-        st->st_blksize = 4096;
-        switch (n->kind) {
-        case NODE_ROOT:
-                if (fstat(fs->ns_fd, &s) < 0)
-                        return -errno;
-                st->st_mode = S_IFDIR | 0755;
-                st->st_nlink = 2;
-                st->st_atim = s.st_atim;
-                st->st_mtim = s.st_mtim;
-                st->st_ctim = s.st_ctim;
-                return 0;
-        case NODE_NS:
-                if (fstatat(fs->ns_fd, n->ns, &s, AT_SYMLINK_NOFOLLOW) < 0)
-                        return -errno;
-                if (!S_ISDIR(s.st_mode))
-                        return -ENOENT;
-                st->st_mode = s.st_mode;
-                st->st_nlink = 2;
-                st->st_uid = s.st_uid;
-                st->st_gid = s.st_gid;
-                st->st_atim = s.st_atim;
-                st->st_mtim = s.st_mtim;
-                st->st_ctim = s.st_ctim;
-                return 0;
-        case NODE_LAST_ERROR: {
-                const char *c;
-                size_t len;
-
-                if (!ns_exists(fs, n->ns))
-                        return -ENOENT;
-                node_content(fs, n, &c, &len);
-                st->st_mode = S_IFREG | 0444;
-                st->st_size = (off_t)len;
-                ts_set(&st->st_mtim, pfs_now_realtime_ns());
-                st->st_atim = st->st_ctim = st->st_mtim;
-                return 0;
-        }
-        case NODE_TMP: {
-                struct tmpfile *t = tmp_find_node(fs, n);
-
-                if (!t)
-                        return -ENOENT;
-                st->st_mode = S_IFREG | (t->mode & 07777);
-                st->st_uid = t->uid;
-                st->st_gid = t->gid;
-                st->st_size = (off_t)(t->ghost && !t->data.len ? t->ghost_len : t->data.len);
-                ts_set(&st->st_mtim, t->mtime_ns);
-                st->st_atim = st->st_ctim = st->st_mtim;
-                return 0;
-        }
-        default:
-                break;
-        }
-        /* everything inside a pod dir */
-        r = pod_ref_get(fs, n->ns, n->pod, &ref);
-        if (r < 0 && n->kind == NODE_POD) {
-                /* a pod dir that is gone, until the notifier rmdirs it */
-                struct name_ent *e = name_ent_get(fs, n->ns, n->pod, false);
-
-                if (e && e->epoch != n->epoch) {
-                        st->st_mode = S_IFDIR | 0755;
-                        st->st_nlink = 0;
-                        return 0;
-                }
-                if (e && e->tomb) {
-                        st->st_mode = S_IFDIR | 0755;
-                        st->st_nlink = 2;
-                        return 0;
-                }
-        }
         if (r < 0)
                 return r;
-        st->st_uid = ref.owner;
-        st->st_gid = ref.group;
-        mt = ref.mtime_ns;
-        if (!ref.placeholder) {
+        fh->kind = FH_CONTENT;
+        fh->data = xmalloc(len + 1);
+        memcpy(fh->data, c, len);
+        fh->len = len;
+        return 0;
+}
+
+/* Owner and times of what is inside a pod dir (the pod's; a file's mtime
+ * moves with the pod's status). */
+int node_in_pod_stat(struct podfs *fs, struct node *n, struct stat *st, struct pod_ref *ref)
+{
+        int64_t mt;
+        int r = model_pod_ref(&fs->model, n->ns, n->pod, ref);
+
+        if (r < 0)
+                return r;
+        st->st_uid = ref->owner;
+        st->st_gid = ref->group;
+        mt = ref->mtime_ns;
+        if (!ref->placeholder) {
                 int64_t changed;
 
-                pod_version(fs, ref.uid, &changed);
+                pod_version(fs, ref->uid, &changed);
                 if (changed > mt && n->kind != NODE_POD)
                         mt = changed;
         }
-        ts_set(&st->st_mtim, mt);
+        node_ts_set(&st->st_mtim, mt);
         st->st_atim = st->st_ctim = st->st_mtim;
-        switch (n->kind) {
-        case NODE_POD:
-                /* a placeholder is the caller's mkdir: its mode; a pod's
-                 * dir lets everybody see phase, conditions and wait */
-                st->st_mode = S_IFDIR | (ref.placeholder ? ref.mode : 0755);
-                /* an incarnation the kernel saw removed stays removed:
-                 * nlink 2 would undo rmdir's clear_nlink (no IN_DELETE_SELF) */
-                st->st_nlink = n->epoch == name_epoch(fs, n->ns, n->pod) ? 2 : 0;
-                return 0;
-        case NODE_LOGS_DIR:
-        case NODE_CTRS_DIR:
-        case NODE_CTR_DIR:
-                if (ref.placeholder)
-                        return -ENOENT;
-                st->st_mode = S_IFDIR | 0500;
-                st->st_nlink = 2;
-                return 0;
-        case NODE_LOG: {
-                uint64_t size = 0;
-
-                if (ref.placeholder)
-                        return -ENOENT;
-                r = log_size(fs, n, &size);
-                if (r < 0 && r != -ENOENT)
-                        return r;
-                st->st_mode = S_IFREG | 0400;
-                st->st_size = (off_t)size;
-                return 0;
-        }
-        case NODE_POD_FILE:
-        case NODE_CTR_FILE: {
-                const char *c;
-                size_t len;
-
-                if (ref.placeholder)
-                        return -ENOENT;
-                if (n->kind == NODE_POD_FILE && n->file == PF_SPEC) {
-                        struct name_ent *e = name_ent_get(fs, n->ns, n->pod, false);
-
-                        if (e && e->spec_hidden)
-                                return -ENOENT;
-                }
-                r = node_content(fs, n, &c, &len);
-                if (r < 0)
-                        return r;
-                st->st_mode = S_IFREG | pod_file_mode(n);
-                st->st_size = (off_t)len;
-                return 0;
-        }
-        default:
-                return -ENOENT;
-        }
+        return 0;
 }
 
-/* ---- lookup ---- */
+int node_pod_subdir_stat(struct podfs *fs, struct node *n, struct stat *st)
+{
+        struct pod_ref ref;
+        int r = node_in_pod_stat(fs, n, st, &ref);
 
-static struct node *child(const char *key, enum node_kind kind, const char *ns, const char *pod,
-                          unsigned epoch)
+        if (r < 0)
+                return r;
+        if (ref.placeholder)
+                return -ENOENT;
+        st->st_mode = S_IFDIR | 0500;
+        st->st_nlink = 2;
+        return 0;
+}
+
+#define SETATTR_TIMES (FUSE_SET_ATTR_ATIME | FUSE_SET_ATTR_MTIME | FUSE_SET_ATTR_ATIME_NOW | \
+                       FUSE_SET_ATTR_MTIME_NOW | FUSE_SET_ATTR_CTIME)
+
+/* times only (touch): accepted, nothing to keep */
+int node_setattr_times_only(struct podfs *fs, struct node *n, struct fh *fh, const struct stat *attr, int to_set)
+{
+        return (to_set & ~SETATTR_TIMES) ? -EPERM : 0;
+}
+
+int node_setattr_none(struct podfs *fs, struct node *n, struct fh *fh, const struct stat *attr, int to_set)
+{
+        if (!(to_set & ~SETATTR_TIMES))
+                return 0;
+        return (to_set & FUSE_SET_ATTR_SIZE) ? -EACCES : -EPERM;
+}
+
+struct node *node_child(struct podfs *fs, const struct node_key *k)
 {
         bool created;
-        struct node *n = node_intern(key, kind, &created);
+        struct node *n = node_intern(&fs->nodes, k, &created);
 
         if (created) {
-                n->ns = xstrdup(ns);
-                n->pod = xstrdup(pod);
-                n->epoch = epoch;
+                n->ns = xstrdup(k->ns ? k->ns : "");
+                n->pod = xstrdup(k->pod ? k->pod : "");
+                n->epoch = k->epoch;
+                n->ctr = k->ctr ? xstrdup(k->ctr) : NULL;
+                n->file = k->file;
+                n->previous = k->previous;
         }
         return n;
 }
 
 struct node *tree_pod_node(struct podfs *fs, const char *ns, const char *pod)
 {
-        unsigned epoch = name_epoch(fs, ns, pod);
-        _cleanup_free_ char *key = xasprintf("p:%s/%s#%u", ns, pod, epoch);
+        struct node_key k = { .kind = NODE_POD, .ns = ns, .pod = pod,
+                              .epoch = model_name_epoch(&fs->model, ns, pod) };
 
-        return child(key, NODE_POD, ns, pod, epoch);
+        return node_child(fs, &k);
+}
+
+/* The containers of the pod a dir inside it belongs to (not of a placeholder). */
+int node_pod_containers(struct podfs *fs, struct node *dir, char ***ret_names, int32_t **ret_restarts,
+                        size_t *ret_n)
+{
+        struct pod_ref ref;
+        int r = model_pod_ref(&fs->model, dir->ns, dir->pod, &ref);
+
+        if (r < 0)
+                return r;
+        if (ref.placeholder)
+                return -ENOENT;
+        return model_pod_containers(&fs->model, ref.uid, ret_names, ret_restarts, ret_n);
 }
 
 static bool container_known(char **names, int32_t *restarts, size_t n, const char *name, bool *ret_prev)
@@ -650,429 +282,27 @@ static bool container_known(char **names, int32_t *restarts, size_t n, const cha
         return false;
 }
 
-int tree_lookup(struct podfs *fs, struct node *parent, const char *name, bool notifier, struct node **ret)
+/* Is name a container of the pod (ret_prev: or "<c>.previous" of one that restarted)? */
+int node_pod_container_find(struct podfs *fs, struct node *dir, const char *name, bool *ret_prev)
 {
-        _cleanup_free_ char *key = NULL;
-        struct pod_ref ref;
-        struct tmpfile *t;
-        struct node *n;
-        int r;
+        char **names = NULL;
+        int32_t *restarts = NULL;
+        size_t nn = 0;
+        bool known;
+        int r = node_pod_containers(fs, dir, &names, &restarts, &nn);
 
-        if (!name_is_valid(name))
-                return -ENOENT;
-        switch (parent->kind) {
-        case NODE_ROOT:
-                if (!ns_exists(fs, name))
-                        return -ENOENT;
-                key = xasprintf("n:%s", name);
-                *ret = child(key, NODE_NS, name, "", 0);
-                return 0;
-        case NODE_NS: {
-                struct name_ent *e;
-
-                if (!ns_exists(fs, parent->ns))
-                        return -ENOENT;
-                if (!strcmp(name, ".last-error")) {
-                        key = xasprintf("e:%s", parent->ns);
-                        *ret = child(key, NODE_LAST_ERROR, parent->ns, "", 0);
-                        return 0;
-                }
-                t = tmp_find(fs, parent->ns, NULL, name);
-                if (t && t->ghost && t->writer != fs->req_pid)
-                        t = NULL;
-                if (t) {
-                        key = xasprintf("t:%llu", (unsigned long long)t->id);
-                        n = child(key, NODE_TMP, parent->ns, "", 0);
-                        n->tmp_id = t->id;
-                        if (!n->name)
-                                n->name = xstrdup(name);
-                        else if (strcmp(n->name, name)) {
-                                free(n->name);
-                                n->name = xstrdup(name);
-                        }
-                        *ret = n;
-                        return 0;
-                }
-                e = name_ent_get(fs, parent->ns, name, false);
-                r = pod_ref_get(fs, parent->ns, name, &ref);
-                if (r < 0) {
-                        if (notifier && e && e->tomb) {
-                                *ret = tree_pod_node(fs, parent->ns, name);
-                                return 0;
-                        }
-                        return -ENOENT;
-                }
-                if (notifier && e && e->announce_until > pfs_now_monotonic_ns())
-                        return -ENOENT;
-                *ret = tree_pod_node(fs, parent->ns, name);
-                return 0;
-        }
-        case NODE_POD: {
-                const char *pk = parent->key + 2; /* "<ns>/<pod>#<epoch>" */
-
-                r = pod_ref_get(fs, parent->ns, parent->pod, &ref);
-                if (r < 0)
-                        return r;
-                t = tmp_find(fs, parent->ns, parent->pod, name);
-                if (t) {
-                        key = xasprintf("t:%llu", (unsigned long long)t->id);
-                        n = child(key, NODE_TMP, parent->ns, parent->pod, parent->epoch);
-                        n->tmp_id = t->id;
-                        if (!n->name || strcmp(n->name, name)) {
-                                free(n->name);
-                                n->name = xstrdup(name);
-                        }
-                        *ret = n;
-                        return 0;
-                }
-                if (ref.placeholder)
-                        return -ENOENT;
-                for (int f = 0; f < PF__MAX; f++) {
-                        if (strcmp(name, pod_file_names[f]))
-                                continue;
-                        if (f == PF_SPEC) {
-                                struct name_ent *e = name_ent_get(fs, parent->ns, parent->pod, false);
-
-                                if (e && e->spec_hidden)
-                                        return -ENOENT;
-                        }
-                        key = xasprintf("f:%s/%s", pk, name);
-                        n = child(key, NODE_POD_FILE, parent->ns, parent->pod, parent->epoch);
-                        n->file = f;
-                        *ret = n;
-                        return 0;
-                }
-                if (!strcmp(name, "logs")) {
-                        key = xasprintf("l:%s", pk);
-                        *ret = child(key, NODE_LOGS_DIR, parent->ns, parent->pod, parent->epoch);
-                        return 0;
-                }
-                if (!strcmp(name, "containers")) {
-                        key = xasprintf("c:%s", pk);
-                        *ret = child(key, NODE_CTRS_DIR, parent->ns, parent->pod, parent->epoch);
-                        return 0;
-                }
-                return -ENOENT;
-        }
-        case NODE_LOGS_DIR:
-        case NODE_CTRS_DIR: {
-                const char *pk = strchr(parent->key, ':') + 1;
-                char **names = NULL;
-                int32_t *restarts = NULL;
-                size_t nn = 0;
-                bool prev = false, known;
-
-                r = pod_ref_get(fs, parent->ns, parent->pod, &ref);
-                if (r < 0)
-                        return r;
-                if (ref.placeholder)
-                        return -ENOENT;
-                r = pod_containers(fs, ref.uid, &names, &restarts, &nn);
-                if (r < 0)
-                        return r;
-                known = container_known(names, restarts, nn, name,
-                                        parent->kind == NODE_LOGS_DIR ? &prev : NULL);
-                strv_free(names, nn);
-                free(restarts);
-                if (!known)
-                        return -ENOENT;
-                if (parent->kind == NODE_LOGS_DIR) {
-                        key = xasprintf("L:%s/%s", pk, name);
-                        n = child(key, NODE_LOG, parent->ns, parent->pod, parent->epoch);
-                        if (!n->ctr) {
-                                n->ctr = prev ? xstrndup(name, strlen(name) - 9) : xstrdup(name);
-                                n->previous = prev;
-                        }
-                } else {
-                        key = xasprintf("C:%s/%s", pk, name);
-                        n = child(key, NODE_CTR_DIR, parent->ns, parent->pod, parent->epoch);
-                        if (!n->ctr)
-                                n->ctr = xstrdup(name);
-                }
-                *ret = n;
-                return 0;
-        }
-        case NODE_CTR_DIR: {
-                const char *pk = strchr(parent->key, ':') + 1;
-
-                for (int f = 0; f < CTR_FILE__MAX; f++) {
-                        if (strcmp(name, ctr_file_name((enum ctr_file)f)))
-                                continue;
-                        key = xasprintf("F:%s/%s", pk, name);
-                        n = child(key, NODE_CTR_FILE, parent->ns, parent->pod, parent->epoch);
-                        if (!n->ctr) {
-                                n->ctr = xstrdup(parent->ctr);
-                                n->file = f;
-                        }
-                        *ret = n;
-                        return 0;
-                }
-                return -ENOENT;
-        }
-        default:
-                return -ENOTDIR;
-        }
+        if (r < 0)
+                return r;
+        known = container_known(names, restarts, nn, name, ret_prev);
+        node_strv_free(names, nn);
+        free(restarts);
+        return known ? 0 : -ENOENT;
 }
 
-/* ---- listing ---- */
-
-int tree_list(struct podfs *fs, struct node *dir, void (*fn)(void *, const char *, mode_t), void *data)
+/* The content of a file node, through its kind. */
+int node_content(struct podfs *fs, struct node *n, const char **ret, size_t *ret_len)
 {
-        struct pod_ref ref;
-        int r;
+        const struct node_ops *o = node_kinds[n->kind];
 
-        switch (dir->kind) {
-        case NODE_ROOT:
-        case NODE_NS: {
-                int fd = openat(fs->ns_fd, dir->kind == NODE_ROOT ? "." : dir->ns,
-                                O_RDONLY | O_DIRECTORY | O_CLOEXEC | O_NOFOLLOW);
-                DIR *d;
-                struct dirent *de;
-
-                if (fd < 0)
-                        return -errno;
-                d = fdopendir(fd);
-                if (!d) {
-                        close(fd);
-                        return -ENOMEM;
-                }
-                if (dir->kind == NODE_NS)
-                        fn(data, ".last-error", S_IFREG);
-                while ((de = readdir(d))) {
-                        if (de->d_name[0] == '.')
-                                continue;
-                        if (dir->kind == NODE_ROOT) {
-                                if (de->d_type == DT_DIR)
-                                        fn(data, de->d_name, S_IFDIR);
-                        } else if (de->d_type == DT_DIR || de->d_type == DT_LNK) {
-                                if (pod_ref_get(fs, dir->ns, de->d_name, &ref) == 0)
-                                        fn(data, de->d_name, S_IFDIR);
-                        }
-                }
-                closedir(d);
-                if (dir->kind == NODE_NS)
-                        for (struct tmpfile *t = fs->tmps; t; t = t->next)
-                                if (!t->pod && !t->ghost && !strcmp(t->ns, dir->ns))
-                                        fn(data, t->name, S_IFREG);
-                return 0;
-        }
-        case NODE_POD: {
-                struct name_ent *e = name_ent_get(fs, dir->ns, dir->pod, false);
-
-                r = pod_ref_get(fs, dir->ns, dir->pod, &ref);
-                if (r < 0)
-                        return r;
-                if (!ref.placeholder) {
-                        for (int f = 0; f < PF__MAX; f++)
-                                if (f != PF_SPEC || !(e && e->spec_hidden))
-                                        fn(data, pod_file_names[f], S_IFREG);
-                        fn(data, "logs", S_IFDIR);
-                        fn(data, "containers", S_IFDIR);
-                }
-                for (struct tmpfile *t = fs->tmps; t; t = t->next)
-                        if (t->pod && !strcmp(t->ns, dir->ns) && !strcmp(t->pod, dir->pod))
-                                fn(data, t->name, S_IFREG);
-                return 0;
-        }
-        case NODE_LOGS_DIR:
-        case NODE_CTRS_DIR: {
-                char **names = NULL;
-                int32_t *restarts = NULL;
-                size_t nn = 0;
-
-                r = pod_ref_get(fs, dir->ns, dir->pod, &ref);
-                if (r < 0)
-                        return r;
-                if (ref.placeholder)
-                        return -ENOENT;
-                r = pod_containers(fs, ref.uid, &names, &restarts, &nn);
-                if (r < 0)
-                        return r;
-                for (size_t i = 0; i < nn; i++) {
-                        if (dir->kind == NODE_CTRS_DIR) {
-                                fn(data, names[i], S_IFDIR);
-                                continue;
-                        }
-                        fn(data, names[i], S_IFREG);
-                        if (restarts[i] > 0) {
-                                _cleanup_free_ char *p = xasprintf("%s.previous", names[i]);
-
-                                fn(data, p, S_IFREG);
-                        }
-                }
-                strv_free(names, nn);
-                free(restarts);
-                return 0;
-        }
-        case NODE_CTR_DIR:
-                for (int f = 0; f < CTR_FILE__MAX; f++)
-                        fn(data, ctr_file_name((enum ctr_file)f), S_IFREG);
-                return 0;
-        default:
-                return -ENOTDIR;
-        }
-}
-
-/* ---- change notification ---- */
-
-/* What watchers were last told about rel; created on first use. */
-static struct file_hash *file_hash_get(struct name_ent *e, const char *rel)
-{
-        struct file_hash *fh;
-        size_t i;
-
-        if (pfs_strindex_get(&e->hash_index, rel, &i))
-                return &e->hashes[i];
-        e->hashes = xrealloc(e->hashes, (e->n_hashes + 1) * sizeof(*e->hashes));
-        fh = &e->hashes[e->n_hashes];
-        fh->rel = xstrdup(rel);
-        fh->seen = false;
-        pfs_strindex_put(&e->hash_index, fh->rel, e->n_hashes++);
-        return fh;
-}
-
-/* Tell watchers about rel (relative to the pod dir) when its content differs
- * from what they were last told. */
-static void hash_check(struct podfs *fs, struct name_ent *e, const char *rel, const char *content, size_t len)
-{
-        uint64_t h = content_hash(content, len);
-        struct file_hash *fh = file_hash_get(e, rel);
-        _cleanup_free_ char *path = NULL;
-
-        if (fh->seen && fh->hash == h)
-                return;
-        fh->seen = true;
-        fh->hash = h;
-        path = xasprintf("%s/%s/%s", e->ns, e->name, rel);
-        notifier_queue(fs, NOTIFY_WRITE, path);
-}
-
-/* Files are rendered only where somebody can watch them: in a directory the
- * kernel knows (an inotify watch on it reports its files too, and a watch on
- * a file needs its directory). For the others, what watchers were told is
- * forgotten, so that the first change after a lookup is told. A pod of many
- * containers thereby costs per change what its watchers look at, not the
- * rendering of every container's files. */
-static bool dir_known(const char *key)
-{
-        struct node *n = node_find_key(key);
-
-        return n && n->nlookup > 0;
-}
-
-static void hash_forget(struct name_ent *e, const char *rel)
-{
-        size_t i;
-
-        if (e->n_hashes && pfs_strindex_get(&e->hash_index, rel, &i))
-                e->hashes[i].seen = false;
-}
-
-static void pod_files_check(struct podfs *fs, struct name_ent *e, const struct pod_view *v)
-{
-        for (int f = 0; f < PF__MAX; f++) {
-                char *c;
-                size_t len = 0;
-
-                if (f == PF_DELETE || f == PF_WAIT)
-                        continue;
-                if (f == PF_SPEC) {
-                        c = xstrndup(v->spec->source ? v->spec->source : "", v->spec->source_len);
-                        len = v->spec->source_len;
-                } else {
-                        c = pod_view_render(v, render_kind[f], &len);
-                }
-                hash_check(fs, e, pod_file_names[f], c, len);
-                free(c);
-        }
-}
-
-static void ctr_files_check(struct podfs *fs, struct name_ent *e, const struct pod_view *v)
-{
-        for (size_t i = 0; i < v->spec->n_init_containers + v->spec->n_containers; i++) {
-                const char *cn = spec_container_at(v->spec, i)->name;
-                _cleanup_free_ char *dkey = xasprintf("C:%s/%s#%u/%s", e->ns, e->name, e->epoch, cn);
-                bool known = dir_known(dkey);
-
-                if (!known && e->n_hashes == 0)
-                        continue;
-                for (int f = 0; f < CTR_FILE__MAX; f++) {
-                        _cleanup_free_ char *rel = xasprintf("containers/%s/%s", cn, ctr_file_name((enum ctr_file)f));
-                        size_t len = 0;
-                        char *c;
-
-                        if (!known) {
-                                hash_forget(e, rel);
-                                continue;
-                        }
-                        c = pod_view_render_container(v, cn, (enum ctr_file)f, &len);
-                        if (c)
-                                hash_check(fs, e, rel, c, len);
-                        free(c);
-                }
-        }
-}
-
-static void pod_changed_flush_one(struct podfs *fs, struct name_ent *e)
-{
-        _cleanup_(pod_view_freep) struct pod_view *owned = NULL;
-        _cleanup_free_ char *key = NULL;
-        const struct pod_view *v = NULL;
-        struct pod_ref ref;
-
-        if (pod_ref_get(fs, e->ns, e->name, &ref) < 0 || ref.placeholder)
-                return;
-        /* nobody can watch a file of a pod dir the kernel does not know:
-         * such a pod is not even loaded (a big pod nobody looks at is free) */
-        key = xasprintf("p:%s/%s#%u", e->ns, e->name, e->epoch);
-        if (!dir_known(key)) {
-                for (size_t i = 0; i < e->n_hashes; i++)
-                        e->hashes[i].seen = false;
-                return;
-        }
-        if (view_get(fs, ref.uid, &v, &owned) < 0)
-                return;
-        pod_files_check(fs, e, v);
-        ctr_files_check(fs, e, v);
-}
-
-static char flush_token;        /* the flush timer's identity */
-static bool flush_armed;
-static int64_t flush_end_ns, flush_cost_ns;     /* monotonic: when the last flush ended, what it took */
-
-static void pod_changed_flush(struct podfs *fs, void *data)
-{
-        int64_t t0 = pfs_now_monotonic_ns();
-
-        flush_armed = false;
-        for (struct name_ent *e = fs->names; e; e = e->next)
-                if (e->change_pending) {
-                        e->change_pending = false;
-                        pod_changed_flush_one(fs, e);
-                }
-        flush_end_ns = pfs_now_monotonic_ns();
-        flush_cost_ns = flush_end_ns - t0;
-}
-
-/* Coalesced: every change of one loop turn (a sandbox writes status.json,
- * the sandbox file and events for one container start) is looked at once,
- * on a later turn, after the FUSE requests already waiting. A flush that
- * took long (big watched pods changing all the time) delays the next by
- * twice its time, at most 1 s: change checks take at most a third of the
- * daemon's time, and requests are served in between. */
-void tree_pod_changed(struct podfs *fs, const char *ns, const char *name)
-{
-        struct name_ent *e;
-        struct pod_ref ref;
-        int64_t pause;
-
-        if (pod_ref_get(fs, ns, name, &ref) < 0 || ref.placeholder)
-                return;
-        e = name_ent_get(fs, ns, name, true);
-        e->change_pending = true;
-        if (flush_armed)
-                return;
-        flush_armed = true;
-        pause = flush_cost_ns * 2 < 1000000000LL ? flush_cost_ns * 2 : 1000000000LL;
-        podfs_timer_add(fs, flush_end_ns + pause, pod_changed_flush, &flush_token);
+        return o->content ? o->content(fs, n, ret, ret_len) : -EISDIR;
 }

@@ -131,7 +131,7 @@ static int signals_setup(struct sbx *s, struct pfs_error *err)
 
 static int inotify_setup(struct sbx *s, struct pfs_error *err)
 {
-        _cleanup_free_ char *path = xasprintf("%s/pods/%s", s->state_dir, s->uid);
+        _cleanup_free_ char *path = pod_path(s->state_dir, s->uid, NULL);
         int fd, r;
 
         fd = inotify_init1(IN_CLOEXEC | IN_NONBLOCK);

@@ -135,7 +135,7 @@ static void status_resume(struct sbx *s)
 
 static int state_open(struct sbx *s, const char *state_dir, const char *uid, struct pfs_error *err)
 {
-        _cleanup_free_ char *pod = xasprintf("pods/%s", uid);
+        _cleanup_free_ char *pod = pod_dir_rel(uid);
 
         s->state_dir = xstrdup(state_dir);
         snprintf(s->uid, sizeof(s->uid), "%s", uid);
@@ -202,12 +202,8 @@ static int sandbox_start(struct sbx *s, const char *state_dir, const char *uid, 
         if (r < 0)
                 return r;
         s->pod_ref = xasprintf("%s_%s(%s)", s->spec->name, s->meta->namespace, s->uid);
-        {
-                _cleanup_free_ char *d = pod_log_dir_name(s->meta->namespace, s->meta->name, s->uid);
-
-                s->log_dir = xasprintf("logs/%s", d);
-        }
-        s->volumes_dir = xasprintf("%s/pods/%s/volumes", s->state_dir, s->uid);
+        s->log_dir = pod_log_dir_rel(s->meta->namespace, s->meta->name, s->uid);
+        s->volumes_dir = pod_path(s->state_dir, s->uid, PFS_VOLUMES_DIR);
         s->status = pod_status_new(s->spec, pfs_now_realtime_ns());
         if (s->spec->n_init_containers > 0)
                 pod_status_set_init_containers(s->status, s->spec->init_containers,
@@ -413,7 +409,7 @@ int sandbox_cleanup(const char *state_dir, const char *uid)
         pod_cgroup_free(cg);
         /* Normally gone with the sandbox's mount namespace; a backstop. */
         {
-                _cleanup_free_ char *volumes = xasprintf("%s/pods/%s/volumes", state_dir, uid);
+                _cleanup_free_ char *volumes = pod_path(state_dir, uid, PFS_VOLUMES_DIR);
 
                 pod_volumes_unmount(volumes);
         }

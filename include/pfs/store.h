@@ -18,6 +18,7 @@
 #include <stdbool.h>
 #include <stddef.h>
 #include <stdint.h>
+#include <sys/stat.h>
 #include <sys/types.h>
 #include "pfs/error.h"
 
@@ -97,3 +98,53 @@ int pod_sandbox_file_write_at(int pod_dirfd, const struct pod_sandbox_file *f, s
 void pod_sandbox_file_free(struct pod_sandbox_file *f);
 /* The container's pid in f, 0 when none (f may be NULL). */
 pid_t pod_sandbox_ctr_pid(const struct pod_sandbox_file *f, const char *ctr);
+
+/* ---- the layout (the only code that knows the paths above) ---- */
+#define PFS_NAMESPACES_DIR "namespaces"
+#define PFS_PODS_DIR "pods"
+#define PFS_LOGS_DIR "logs"
+#define PFS_IMAGES_DIR "images"
+#define PFS_SANDBOX_LOG_FILE "sandbox.log"     /* the sandbox's stderr */
+#define PFS_VOLUMES_DIR "volumes"              /* a pod's volumes, below its dir */
+
+/* The state dir's top directories, open. */
+struct pfs_state_dirs {
+        int state_fd, ns_fd, pods_fd, logs_fd;
+};
+#define PFS_STATE_DIRS_INIT { .state_fd = -1, .ns_fd = -1, .pods_fd = -1, .logs_fd = -1 }
+/* Create what is missing (STATE 0711, what is below 0700, namespaces/default
+ * root's 0755), tighten the modes of older state dirs, open the top dirs. */
+int pfs_state_dirs_open(const char *state_dir, struct pfs_state_dirs *ret, struct pfs_error *err);
+void pfs_state_dirs_close(struct pfs_state_dirs *d);
+
+/* "STATE/pods/<uid>", or "STATE/pods/<uid>/<file>" when file is not NULL. */
+char *pod_path(const char *state_dir, const char *uid, const char *file);
+/* "pods/<uid>" relative to STATE. */
+char *pod_dir_rel(const char *uid);
+/* Open / create (0700, then open) pods/<uid>; pods_fd is STATE/pods. -errno. */
+int pod_dir_open_at(int pods_fd, const char *uid);
+int pod_dir_create_at(int pods_fd, const char *uid);
+bool pod_dir_exists_at(int pods_fd, const char *uid);
+bool pod_file_exists_at(int pods_fd, const char *uid, const char *file);
+int pod_dir_remove_at(int pods_fd, const char *uid, struct pfs_error *err);
+
+/* "logs/<ns>_<name>_<uid>" relative to STATE; with ctr (not NULL) the
+ * absolute "STATE/logs/<ns>_<name>_<uid>/<ctr>". */
+char *pod_log_dir_rel(const char *ns, const char *name, const char *uid);
+char *pod_ctr_log_dir_path(const char *state_dir, const char *ns, const char *name, const char *uid,
+                           const char *ctr);
+
+/* The index: namespaces/<ns>/<name> -> the pod (ns_fd is STATE/namespaces).
+ * link makes it durable atomically (a temp link renamed over the name; a
+ * placeholder dir there is removed first), owned by owner:group. */
+int pod_index_link_at(int ns_fd, const char *ns, const char *name, const char *uid, uid_t owner, gid_t group,
+                      struct pfs_error *err);
+int pod_index_unlink_at(int ns_fd, const char *ns, const char *name);
+/* What ns/name is: 1 a pod (its uid in ret_uid), 0 a placeholder dir, -ENOENT
+ * nothing (or something that is neither), -errno; ret_st (may be NULL) the
+ * entry's own stat. */
+int pod_index_read_at(int ns_fd, const char *ns, const char *name, char ret_uid[37], struct stat *ret_st);
+/* fn for every pod link of every namespace (uid: what it points to); the
+ * temp links an interrupted pod_index_link_at left are removed. */
+void pod_index_scan_at(int ns_fd, void (*fn)(void *data, const char *ns, const char *name, const char *uid),
+                       void *data);
