@@ -179,9 +179,7 @@ static void evict(struct sbx *s, const char *msg)
 {
         pfs_log(LOG_WARNING, "evicting pod %s: %s", s->pod_ref, msg);
         sbx_event(s, NULL, "Warning", "Evicted", "%s", msg);
-        /* kubelet kills with a grace override of 0: no preStop, its minimum 2 s for SIGTERM */
-        s->skip_pre_stop = true;
-        term_fail(s, "Evicted", msg, 2);
+        term_evict(s, msg);
 }
 
 /* What the walker measures, in this order: each volume (0 unless emptyDir),
@@ -299,12 +297,12 @@ static void on_report(struct sbx *s, struct sbx_watch *w, uint32_t events)
         if (n < 0 && (errno == EAGAIN || errno == EINTR))
                 return;
         sbx_watch_remove(s, w);
-        if (st->report.len == report_len(s) * sizeof(uint64_t) && !s->terminating && !s->done) {
+        if (st->report.len == report_len(s) * sizeof(uint64_t) && !term_begun(s)) {
                 _cleanup_free_ uint64_t *u = xmalloc(st->report.len);
 
                 memcpy(u, st->report.data, st->report.len);
                 msg = storage_verdict(s, u);
-        } else if (!s->terminating) {
+        } else if (!term_begun(s)) {
                 pfs_log(LOG_WARNING, "storage check: the walker reported %zu bytes", st->report.len);
         }
         st->report.len = 0;
@@ -353,7 +351,7 @@ static void on_tick(struct sbx *s, struct sbx_watch *w, uint32_t events)
 
         if (read(w->fd, &ticks, sizeof(ticks)) != (ssize_t)sizeof(ticks))
                 return;
-        if (s->done || s->terminating) {
+        if (term_begun(s)) {
                 storage_stop(s);
                 return;
         }
@@ -376,7 +374,7 @@ static void timer_arm(struct sbx *s)
 
 void storage_check_arm(struct sbx *s)
 {
-        if (s->done || s->terminating || s->storage || !pod_has_storage_limit(s->spec))
+        if (term_begun(s) || s->storage || !pod_has_storage_limit(s->spec))
                 return;
         s->storage = xcalloc(1, sizeof(*s->storage));
         s->storage->timer_w.fd = s->storage->pipe_w.fd = -1;
