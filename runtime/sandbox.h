@@ -174,9 +174,6 @@ int64_t term_grace_deadline(const struct sbx *s);
 void storage_check_arm(struct sbx *s);
 void storage_stop(struct sbx *s);
 void storage_free(struct sbx *s);
-/* resource.Quantity's String() of bytes in the format of quantity q ("10Mi",
- * "10M", "1e7"), as kubelet's messages print limits. Caller frees. */
-char *storage_quantity_string(const char *q, uint64_t bytes);
 
 /* health.c: probes and lifecycle hooks of one container */
 void health_ctr_init(struct sbx *s, struct ctr *c);

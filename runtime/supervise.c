@@ -7,6 +7,7 @@
 #include <sys/random.h>
 #include <sys/wait.h>
 #include <sys/epoll.h>
+#include "pfs/backoff.h"
 #include "handler.h"
 #include "syscalls.h"
 #include "sandbox.h"
@@ -70,12 +71,11 @@ void sup_dispatch(struct sbx *s, struct ctr *c, enum ctr_sup_event ev)
         }
 }
 
-/* "signal by pidfd, else kill": the pidfd cannot hit a recycled pid. */
 void ctr_signal(struct ctr *c, int sig)
 {
         if (c->pid <= 0)
                 return;
-        if (pfs_pidfd_send_signal(c->pidfd_w.fd, sig) < 0 && kill(c->pid, sig) < 0 && errno != ESRCH)
+        if (pfs_signal_child(c->pidfd_w.fd, c->pid, sig) < 0 && errno != ESRCH)
                 pfs_log(LOG_WARNING, "container '%s': signal %d: %m", c->name, sig);
 }
 
@@ -340,9 +340,7 @@ static enum ctr_sup_state act_pull_failed(struct sbx *s, struct ctr *c, enum ctr
         ctr_state_set_waiting(&cs->state, "ErrImagePull", c->msg);
         sbx_event(s, c, "Warning", "Failed", "Failed to pull image \"%s\": %s", c->spec->image, c->msg);
         sbx_event(s, c, "Warning", "Failed", "Error: ErrImagePull");
-        c->pull_delay_ns = c->pull_delay_ns ? c->pull_delay_ns * 2 : POD_BACKOFF_INITIAL_NS;
-        if (c->pull_delay_ns > POD_BACKOFF_MAX_NS)
-                c->pull_delay_ns = POD_BACKOFF_MAX_NS;
+        pfs_backoff_step(&c->pull_delay_ns, POD_BACKOFF_INITIAL_NS, POD_BACKOFF_MAX_NS);
         /* ErrImagePull shows until kubelet's next sync turns it into ImagePullBackOff. */
         if (sbx_timer_arm(s, &c->timer_w, now + 1000000000LL, sup_timer_watch, c, &err) < 0)
                 pfs_log(LOG_ERR, "container '%s': %s", c->name, err.msg);
