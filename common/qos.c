@@ -4,6 +4,7 @@
 #include <stdlib.h>
 #include <string.h>
 #include "pfs/status.h"
+#include "pfs/util.h"
 
 #define NANO_MAX ((__int128)1 << 120)
 
@@ -96,6 +97,48 @@ int pod_quantity_milli(const char *s, int64_t *ret_milli)
                 return -ERANGE;
         *ret_milli = (int64_t)m;
         return 0;
+}
+
+int pod_quantity_bytes(const char *s, uint64_t *ret_bytes)
+{
+        __int128 v, b;
+        int r = quantity_nanos(s, &v);
+
+        if (r < 0)
+                return r;
+        if (v < 0)
+                return -EINVAL;
+        b = (v + 999999999) / 1000000000; /* resource.Quantity's Value() rounds up */
+        if (b > (__int128)(UINT64_MAX / 2))
+                return -ERANGE;
+        *ret_bytes = (uint64_t)b;
+        return 0;
+}
+
+/* resource.Quantity's canonical String() of bytes in the format of fmt_of:
+ * BinarySI "10Mi" (a suffix with 'i'), DecimalExponent "1e7", else DecimalSI "10M". */
+char *pod_quantity_string(const char *fmt_of, uint64_t bytes)
+{
+        static const char *const bin[] = { "", "Ki", "Mi", "Gi", "Ti", "Pi", "Ei" };
+        static const char *const dec[] = { "", "k", "M", "G", "T", "P", "E" };
+        bool binary = strchr(fmt_of, 'i') != NULL, exponent = strpbrk(fmt_of, "eE") != NULL;
+        unsigned base = binary ? 1024 : 1000;
+        int k = 0;
+
+        if (bytes == 0)
+                return xstrdup("0");
+        if (binary && bytes < 1024)
+                return xasprintf("%llu", (unsigned long long)bytes);
+        while (k < 6 && bytes % base == 0) {
+                bytes /= base;
+                k++;
+        }
+        if (binary)
+                return xasprintf("%llu%s", (unsigned long long)bytes, bin[k]);
+        if (exponent)
+                return k ? xasprintf("%llue%d", (unsigned long long)bytes, 3 * k)
+                         : xasprintf("%llu", (unsigned long long)bytes);
+        return xasprintf("%llu%s", (unsigned long long)bytes, dec[k]);
 }
 
 struct qos_sum {

@@ -6,6 +6,7 @@
 #include <net/if.h>
 #include <netinet/in.h>
 #include <string.h>
+#include "pfs/backoff.h"
 #include "pfs/status.h"
 #include "pfs/strindex.h"
 #include "pfs/util.h"
@@ -491,12 +492,8 @@ int64_t pod_backoff_next(struct pod_backoff *b, int64_t now_ns, int64_t ran_ns)
 
         if (fresh)
                 b->delay_ns = 0;
-        else if (b->delay_ns == 0)
-                b->delay_ns = POD_BACKOFF_INITIAL_NS;
-        else if (b->delay_ns >= POD_BACKOFF_MAX_NS / 2)
-                b->delay_ns = POD_BACKOFF_MAX_NS;
         else
-                b->delay_ns *= 2;
+                pfs_backoff_step(&b->delay_ns, POD_BACKOFF_INITIAL_NS, POD_BACKOFF_MAX_NS);
         /* 0 means "no crash yet": never store it for a real crash */
         b->last_exit_ns = now_ns ? now_ns : 1;
         return b->delay_ns;

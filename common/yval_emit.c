@@ -1,9 +1,13 @@
 /* struct yval -> JSON (kubectl -o json layout) and block YAML (kubectl -o yaml
- * layout), quoting every string that a YAML reader would otherwise mistype. */
+ * layout, written by libyaml's emitter), quoting every string that a YAML
+ * reader would otherwise mistype. */
 #include <math.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <syslog.h>
+#include <yaml.h>
+#include "pfs/util.h"
 #include "pfs/yval.h"
 
 /* Decode the UTF-8 sequence at s (at most n bytes): its length, 0 if invalid. */
@@ -273,82 +277,18 @@ static enum yaml_style yaml_string_style(const char *s, size_t n)
         return YAML_PLAIN;
 }
 
-static void emit_yaml_string(const char *s, size_t n, struct pfs_buf *out)
-{
-        switch (yaml_string_style(s, n)) {
-        case YAML_PLAIN:
-                pfs_buf_append(out, s, n);
-                return;
-        case YAML_DOUBLE:
-                emit_dquoted(s, n, out);
-                return;
-        case YAML_SINGLE:
-                break;
-        }
-        pfs_buf_puts(out, "'");
-        for (size_t i = 0; i < n; i++) {
-                if (s[i] == '\'')
-                        pfs_buf_puts(out, "'");
-                pfs_buf_append(out, &s[i], 1);
-        }
-        pfs_buf_puts(out, "'");
-}
-
-static void emit_yaml_scalar(const struct yval *v, struct pfs_buf *out)
-{
-        if (!v) {
-                pfs_buf_puts(out, "null");
-                return;
-        }
-        switch (v->type) {
-        case YVAL_FLOAT:
-                emit_float(v->f, out, true);
-                break;
-        case YVAL_STRING:
-                emit_yaml_string(v->str.s, v->str.len, out);
-                break;
-        case YVAL_LIST:
-                pfs_buf_puts(out, "[]");
-                break;
-        case YVAL_MAP:
-                pfs_buf_puts(out, "{}");
-                break;
-        default:
-                emit_scalar_json(v, out);
-                break;
-        }
-}
-
-static bool is_block(const struct yval *v)
-{
-        return v && ((v->type == YVAL_MAP && v->map.n) || (v->type == YVAL_LIST && v->list.n));
-}
-
-static void indent_to(struct pfs_buf *out, int indent)
-{
-        for (int i = 0; i < indent; i++)
-                pfs_buf_puts(out, " ");
-}
-
-static void emit_yaml_block(const struct yval *v, int indent, bool first_inline, struct pfs_buf *out);
-
-/* A value after "key:" or "- ": scalars stay on the line; a map under a key
- * is indented by two, a list under a key stays at the key's column (go-yaml). */
 /* Multi-line text reads best as a literal block ("|"), as kubectl shows a
  * script in args; anything a literal block cannot carry exactly (control
  * characters, CR, a leading space or newline, invalid UTF-8) stays quoted. */
-static bool literal_ok(const struct yval *v)
+static bool literal_ok(const char *s, size_t n)
 {
-        const char *s;
-
-        if (!v || v->type != YVAL_STRING || !memchr(v->str.s, '\n', v->str.len) || strlen(v->str.s) != v->str.len)
+        if (!memchr(s, '\n', n) || strlen(s) != n)
                 return false;
-        s = v->str.s;
         if (s[0] == ' ' || s[0] == '\n' || s[0] == '\t')
                 return false;
-        for (size_t i = 0; i < v->str.len;) {
+        for (size_t i = 0; i < n;) {
                 uint32_t cp;
-                size_t l = utf8_decode((const unsigned char *)s + i, v->str.len - i, &cp);
+                size_t l = utf8_decode((const unsigned char *)s + i, n - i, &cp);
 
                 if (l == 0 || (cp != '\n' && must_escape(cp)))
                         return false;
@@ -357,77 +297,148 @@ static bool literal_ok(const struct yval *v)
         return true;
 }
 
-static void emit_literal(const char *s, size_t n, int indent, struct pfs_buf *out)
+/* Invalid UTF-8 (which libyaml refuses) becomes U+FFFD, as in JSON. NULL when s is valid. */
+static char *utf8_sanitized(const char *s, size_t n, size_t *ret_n)
 {
-        size_t trailing = 0;
+        struct pfs_buf b = {0};
+        bool bad = false;
 
-        while (trailing < n && s[n - 1 - trailing] == '\n')
-                trailing++;
-        pfs_buf_puts(out, trailing == 0 ? " |-\n" : trailing == 1 ? " |\n" : " |+\n");
         for (size_t i = 0; i < n;) {
-                const char *nl = memchr(s + i, '\n', n - i);
-                size_t len = nl ? (size_t)(nl - (s + i)) : n - i;
+                uint32_t cp;
+                size_t l = utf8_decode((const unsigned char *)s + i, n - i, &cp);
 
-                if (len > 0) {
-                        indent_to(out, indent);
-                        pfs_buf_append(out, s + i, len);
+                if (l == 0) {
+                        pfs_buf_puts(&b, "\xef\xbf\xbd");
+                        bad = true;
+                        i++;
+                        continue;
                 }
-                pfs_buf_puts(out, "\n");
-                i += len + 1;
+                pfs_buf_append(&b, s + i, l);
+                i += l;
         }
+        if (!bad) {
+                pfs_buf_free(&b);
+                return NULL;
+        }
+        *ret_n = b.len;
+        return (char *)b.data;
 }
 
-static void emit_yaml_value(const struct yval *v, int indent, bool in_map, struct pfs_buf *out)
+/* The YAML writer is libyaml's emitter; the choices a YAML 1.1 or 1.2 reader
+ * needs (which strings must be quoted, when a literal block reads best) and
+ * kubectl's number format stay ours. */
+struct yemit {
+        yaml_emitter_t em;
+        bool failed;
+};
+
+static void yemit(struct yemit *y, yaml_event_t *ev, int initialized)
 {
-        if (literal_ok(v)) {
-                emit_literal(v->str.s, v->str.len, indent + 2, out);
+        if (!initialized) {
+                y->failed = true;
                 return;
         }
-        if (!is_block(v)) {
-                pfs_buf_puts(out, " ");
-                emit_yaml_scalar(v, out);
-                pfs_buf_puts(out, "\n");
+        if (y->failed) {
+                yaml_event_delete(ev);
                 return;
         }
-        pfs_buf_puts(out, "\n");
-        emit_yaml_block(v, v->type == YVAL_MAP || !in_map ? indent + 2 : indent, false, out);
+        if (!yaml_emitter_emit(&y->em, ev)) /* destroys ev, also on failure */
+                y->failed = true;
 }
 
-static void emit_yaml_block(const struct yval *v, int indent, bool first_inline, struct pfs_buf *out)
+static void yemit_scalar(struct yemit *y, const char *s, size_t n, yaml_scalar_style_t style)
 {
-        if (v->type == YVAL_MAP) {
-                for (size_t i = 0; i < v->map.n; i++) {
-                        const char *k = v->map.m[i].key;
+        yaml_event_t ev;
 
-                        if (i > 0 || !first_inline)
-                                indent_to(out, indent);
-                        emit_yaml_string(k, strlen(k), out);
-                        pfs_buf_puts(out, ":");
-                        emit_yaml_value(v->map.m[i].val, indent, true, out);
-                }
+        yemit(y, &ev, yaml_scalar_event_initialize(&ev, NULL, NULL, (yaml_char_t *)s, (int)n, 1, 1, style));
+}
+
+static void yemit_string(struct yemit *y, const char *s, size_t n, bool block_ok)
+{
+        static const yaml_scalar_style_t styles[] = {
+                [YAML_PLAIN] = YAML_PLAIN_SCALAR_STYLE, [YAML_SINGLE] = YAML_SINGLE_QUOTED_SCALAR_STYLE,
+                [YAML_DOUBLE] = YAML_DOUBLE_QUOTED_SCALAR_STYLE,
+        };
+        yaml_scalar_style_t style = block_ok && literal_ok(s, n) ? YAML_LITERAL_SCALAR_STYLE
+                                                                 : styles[yaml_string_style(s, n)];
+        size_t clean_n = 0;
+        char *clean = utf8_sanitized(s, n, &clean_n);
+
+        yemit_scalar(y, clean ? clean : s, clean ? clean_n : n, style);
+        free(clean);
+}
+
+static void yemit_node(struct yemit *y, const struct yval *v);
+
+static void yemit_collection(struct yemit *y, const struct yval *v)
+{
+        bool map = v->type == YVAL_MAP, empty = map ? v->map.n == 0 : v->list.n == 0;
+        yaml_event_t ev;
+
+        if (map)
+                yemit(y, &ev, yaml_mapping_start_event_initialize(&ev, NULL, NULL, 1,
+                                                                  empty ? YAML_FLOW_MAPPING_STYLE : YAML_BLOCK_MAPPING_STYLE));
+        else
+                yemit(y, &ev, yaml_sequence_start_event_initialize(&ev, NULL, NULL, 1,
+                                                                   empty ? YAML_FLOW_SEQUENCE_STYLE : YAML_BLOCK_SEQUENCE_STYLE));
+        for (size_t i = 0; map && i < v->map.n; i++) {
+                yemit_string(y, v->map.m[i].key, strlen(v->map.m[i].key), false);
+                yemit_node(y, v->map.m[i].val);
+        }
+        for (size_t i = 0; !map && i < v->list.n; i++)
+                yemit_node(y, v->list.items[i]);
+        if (map)
+                yemit(y, &ev, yaml_mapping_end_event_initialize(&ev));
+        else
+                yemit(y, &ev, yaml_sequence_end_event_initialize(&ev));
+}
+
+static void yemit_node(struct yemit *y, const struct yval *v)
+{
+        struct pfs_buf text = {0};
+
+        if (v && (v->type == YVAL_MAP || v->type == YVAL_LIST)) {
+                yemit_collection(y, v);
                 return;
         }
-        for (size_t i = 0; i < v->list.n; i++) {
-                const struct yval *item = v->list.items[i];
-
-                if (i > 0 || !first_inline)
-                        indent_to(out, indent);
-                pfs_buf_puts(out, "-");
-                if (is_block(item)) {
-                        pfs_buf_puts(out, " ");
-                        emit_yaml_block(item, indent + 2, true, out);
-                } else {
-                        emit_yaml_value(item, indent, false, out);
-                }
+        if (v && v->type == YVAL_STRING) {
+                yemit_string(y, v->str.s, v->str.len, true);
+                return;
         }
+        if (v && v->type == YVAL_FLOAT)
+                emit_float(v->f, &text, true);
+        else if (v)
+                emit_scalar_json(v, &text); /* null, true/false, integers: as JSON writes them */
+        else
+                pfs_buf_puts(&text, "null");
+        yemit_scalar(y, (const char *)text.data, text.len, YAML_PLAIN_SCALAR_STYLE);
+        pfs_buf_free(&text);
+}
+
+static int yemit_write(void *data, unsigned char *buf, size_t size)
+{
+        pfs_buf_append(data, buf, size);
+        return 1;
 }
 
 void yval_emit_yaml(const struct yval *v, struct pfs_buf *out)
 {
-        if (!is_block(v)) {
-                emit_yaml_scalar(v, out);
-                pfs_buf_puts(out, "\n");
-                return;
-        }
-        emit_yaml_block(v, 0, false, out);
+        struct yemit y = {0};
+        yaml_event_t ev;
+
+        if (!yaml_emitter_initialize(&y.em))
+                abort(); /* out of memory, as xmalloc */
+        yaml_emitter_set_output(&y.em, yemit_write, out);
+        yaml_emitter_set_unicode(&y.em, 1);
+        yaml_emitter_set_width(&y.em, -1);      /* kubectl does not fold long lines */
+        yaml_emitter_set_indent(&y.em, 2);
+        yaml_emitter_set_break(&y.em, YAML_LN_BREAK);
+        yemit(&y, &ev, yaml_stream_start_event_initialize(&ev, YAML_UTF8_ENCODING));
+        yemit(&y, &ev, yaml_document_start_event_initialize(&ev, NULL, NULL, NULL, 1));
+        yemit_node(&y, v);
+        yemit(&y, &ev, yaml_document_end_event_initialize(&ev, 1));
+        yemit(&y, &ev, yaml_stream_end_event_initialize(&ev));
+        if (y.failed)
+                pfs_log(LOG_ERR, "YAML emitter: %s", y.em.problem ? y.em.problem : "failed");
+        yaml_emitter_delete(&y.em);
 }

@@ -209,7 +209,7 @@ int pod_cgroup_child_limits_spec(struct pod_cgroup *cg, const struct pod_contain
                 return 0;
         if (!cg)
                 return pfs_error_set(err, ENOTSUP, "resources of container \"%s\": the pod has no cgroup", c->name);
-        if (c->memory_limit && (pod_quantity_parse_bytes(c->memory_limit, &bytes) < 0 || bytes > INT64_MAX))
+        if (c->memory_limit && (pod_quantity_bytes(c->memory_limit, &bytes) < 0 || bytes > INT64_MAX))
                 return pfs_error_set(err, EINVAL, "invalid memory limit \"%s\"", c->memory_limit);
         l.memory_max = (int64_t)bytes;
         if (c->cpu_limit && (pod_quantity_milli(c->cpu_limit, &milli) < 0 || milli > INT64_MAX / 100))

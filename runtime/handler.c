@@ -415,10 +415,8 @@ static void timed_out(struct sbx *s, struct handler_run *run)
         run->timed_out = true;
         switch (run->kind) {
         case HANDLER_EXEC:
-                if (run->pid > 0 && run->proc_w.fd >= 0)
-                        pfs_pidfd_send_signal(run->proc_w.fd, SIGKILL);
-                else if (run->pid > 0)
-                        kill(run->pid, SIGKILL);
+                if (run->pid > 0)
+                        pfs_signal_child(run->proc_w.fd, run->pid, SIGKILL);
                 q = go_quote(run->cmdline ? run->cmdline : "");
                 m = xasprintf("command %s timed out", q);
                 break;

@@ -5,7 +5,6 @@
 #include <errno.h>
 #include <signal.h>
 #include <string.h>
-#include <sys/syscall.h>
 #include "hook.h"
 #include "probe.h"
 #include "sandbox.h"
@@ -19,8 +18,9 @@ struct ctr_health {
         struct sbx_watch kill_w;        /* grace of a probe- or hook-triggered kill, or
                                          * SIGTERM's 2 s after a preStop cut by the grace */
         int64_t started_real;           /* the process started; the container runs after postStart */
-        bool restarting;                /* killed for a restart (probe or postStart failure) */
-        int64_t restart_deadline;       /* monotonic end of that kill's grace */
+        int64_t restart_grace_s;        /* a kill for a restart (CS_RESTARTING): its grace, */
+        char *restart_why;              /* its Killing event's message */
+        int64_t restart_deadline;       /* the monotonic end of its grace */
 };
 
 static const struct pod_probe *probe_spec(const struct pod_container *c, enum probe_kind k)
@@ -35,13 +35,6 @@ static const struct pod_probe *probe_spec(const struct pod_container *c, enum pr
         }
 }
 
-static void signal_main(struct ctr *c, int sig)
-{
-        if (c->pid > 0 && syscall(SYS_pidfd_send_signal, c->pidfd_w.fd, sig, NULL, 0) < 0 &&
-            kill(c->pid, sig) < 0 && errno != ESRCH)
-                pfs_log(LOG_WARNING, "container '%s': signal %d: %m", c->name, sig);
-}
-
 static void on_kill_grace(struct sbx *s, struct sbx_watch *w, uint32_t events)
 {
         struct ctr *c = w->data;
@@ -50,7 +43,7 @@ static void on_kill_grace(struct sbx *s, struct sbx_watch *w, uint32_t events)
         if (read(w->fd, &ticks, sizeof(ticks)) != (ssize_t)sizeof(ticks))
                 return;
         sbx_timer_disarm(s, w);
-        signal_main(c, SIGKILL);
+        ctr_signal(c, SIGKILL);
 }
 
 /* SIGTERM, SIGKILL at the end of the restart kill's grace (after a preStop:
@@ -64,34 +57,42 @@ static void restart_term(struct sbx *s, struct ctr *c, bool after_pre_stop)
         if (after_pre_stop && end < now + 2 * NSEC)
                 end = now + 2 * NSEC;
         if (end <= now) {
-                signal_main(c, SIGKILL);
+                ctr_signal(c, SIGKILL);
                 return;
         }
-        signal_main(c, SIGTERM);
+        ctr_signal(c, SIGTERM);
         if (sbx_timer_arm(s, &h->kill_w, end, on_kill_grace, c, &err) < 0) {
                 pfs_log(LOG_ERR, "container '%s': %s", c->name, err.msg);
-                signal_main(c, SIGKILL);
+                ctr_signal(c, SIGKILL);
         }
 }
 
 static void on_pre_stop(struct sbx *s, struct hook *k, enum hook_outcome outcome, const char *message,
                         void *data);
 
+void health_kill_for_restart(struct sbx *s, struct ctr *c, int64_t grace_s, const char *why)
+{
+        struct ctr_health *h = c->health;
+
+        h->restart_grace_s = grace_s;
+        free(h->restart_why);
+        h->restart_why = xstrdup(why);
+        sup_dispatch(s, c, EV_UNHEALTHY); /* only a running container: sup_table.c */
+}
+
 /* kubelet's killContainer for an unhealthy container (or a failed postStart):
  * its preStop, SIGTERM, SIGKILL after the probe's (else the pod's) grace
  * period; the exit then goes through restartPolicy as any other. */
-static void kill_for_restart(struct sbx *s, struct ctr *c, int64_t grace_s, const char *why)
+void health_restart_kill(struct sbx *s, struct ctr *c)
 {
         struct ctr_health *h = c->health;
+        int64_t grace_s = h->restart_grace_s;
         struct pfs_error err = {0};
 
-        if (c->state != CS_RUNNING || h->restarting)
-                return;
         if (grace_s < 0)
                 grace_s = s->spec->termination_grace_period_seconds;
-        h->restarting = true;
         h->restart_deadline = pfs_now_monotonic_ns() + grace_s * NSEC;
-        sbx_event(s, c, "Normal", "Killing", "%s", why);
+        sbx_event(s, c, "Normal", "Killing", "%s", h->restart_why ? h->restart_why : "");
         for (int k = 0; k < PROBE__MAX; k++)
                 probe_stop(s, &h->probes[k]);
         hook_cancel(s, &h->post_start);
@@ -144,7 +145,7 @@ static void on_probe(struct sbx *s, struct probe *p, const struct probe_attempt 
                         break;
                 why = xasprintf("Container %s failed %s probe, will be restarted", c->name,
                                 p->kind == PROBE_STARTUP ? "startup" : "liveness");
-                kill_for_restart(s, c, p->spec->termination_grace_period_seconds, why);
+                health_kill_for_restart(s, c, p->spec->termination_grace_period_seconds, why);
                 break;
         default:
                 break;
@@ -174,16 +175,14 @@ static void on_post_start(struct sbx *s, struct hook *k, enum hook_outcome outco
                           void *data)
 {
         struct ctr *c = data;
-        _cleanup_free_ char *why = NULL;
 
         if (outcome == HOOK_OK) {
-                if (c->state == CS_RUNNING)
+                if (c->sm.state == CS_RUNNING)
                         health_running(s, c);
                 return;
         }
         sbx_event(s, c, "Warning", "FailedPostStartHook", "%s", message ? message : "");
-        why = xasprintf("FailedPostStartHook");
-        kill_for_restart(s, c, -1, why);
+        health_kill_for_restart(s, c, -1, "FailedPostStartHook");
 }
 
 void health_ctr_init(struct sbx *s, struct ctr *c)
@@ -205,6 +204,7 @@ void health_ctr_init(struct sbx *s, struct ctr *c)
 void health_ctr_free(struct sbx *s, struct ctr *c)
 {
         health_stopped(s, c);
+        free(c->health->restart_why);
         free(c->health);
         c->health = NULL;
 }
@@ -224,7 +224,7 @@ void health_started(struct sbx *s, struct ctr *c)
         if (hook_start(s, &h->post_start, c->spec, c->spec->post_start, s->pod_ref, c->pid, c->pidfd_w.fd, c->cgroup_fd, 0,
                        on_post_start, c, &err) < 0) {
                 sbx_event(s, c, "Warning", "FailedPostStartHook", "%s", err.msg);
-                kill_for_restart(s, c, -1, "FailedPostStartHook");
+                health_kill_for_restart(s, c, -1, "FailedPostStartHook");
         }
 }
 
@@ -239,7 +239,6 @@ void health_stopped(struct sbx *s, struct ctr *c)
         hook_cancel(s, &h->post_start);
         hook_cancel(s, &h->pre_stop);
         sbx_timer_disarm(s, &h->kill_w);
-        h->restarting = false;
 }
 
 static void on_pre_stop(struct sbx *s, struct hook *k, enum hook_outcome outcome, const char *message,
@@ -249,21 +248,22 @@ static void on_pre_stop(struct sbx *s, struct hook *k, enum hook_outcome outcome
 
         if (outcome == HOOK_FAILED)
                 sbx_event(s, c, "Warning", "FailedPreStopHook", "%s", message ? message : "");
-        if (c->state != CS_KILLING) {
-                if (c->health->restarting)
-                        restart_term(s, c, true);
+        if (c->sm.state == CS_RESTARTING) {
+                restart_term(s, c, true);
                 return;
         }
+        if (c->sm.state != CS_KILLING)
+                return;
         /* kubelet leaves SIGTERM at least 2 s after preStop. */
         term_grace_at_least(s, 2 * NSEC);
-        signal_main(c, s->grace_expired ? SIGKILL : SIGTERM);
+        ctr_signal(c, term_grace_is_over(s) ? SIGKILL : SIGTERM);
 }
 
 bool health_pre_stop(struct sbx *s, struct ctr *c)
 {
         struct ctr_health *h = c->health;
         struct pfs_error err = {0};
-        int64_t left = s->grace_deadline - pfs_now_monotonic_ns();
+        int64_t left = term_grace_deadline(s) - pfs_now_monotonic_ns();
 
         for (int k = 0; k < PROBE__MAX; k++)
                 if (k != PROBE_READINESS)
@@ -272,7 +272,7 @@ bool health_pre_stop(struct sbx *s, struct ctr *c)
         /* A restart kill's preStop already running: SIGTERM follows it. */
         if (hook_busy(&h->pre_stop))
                 return true;
-        if (!c->spec->pre_stop || left <= 0 || h->restarting || s->skip_pre_stop)
+        if (!c->spec->pre_stop || left <= 0 || c->sm.state == CS_RESTARTING || term_skips_pre_stop(s))
                 return false;
         if (hook_start(s, &h->pre_stop, c->spec, c->spec->pre_stop, s->pod_ref, c->pid, c->pidfd_w.fd,
                        c->cgroup_fd, left, on_pre_stop, c, &err) < 0) {
@@ -297,7 +297,7 @@ bool health_grace_over(struct sbx *s, struct ctr *c)
                 return h->kill_w.fd >= 0;
         hook_cancel(s, &h->pre_stop);
         pfs_log(LOG_INFO, "container '%s': preStop hook not completed in grace period", c->name);
-        signal_main(c, SIGTERM);
+        ctr_signal(c, SIGTERM);
         if (sbx_timer_arm(s, &h->kill_w, pfs_now_monotonic_ns() + 2 * NSEC, on_kill_grace, c, &err) < 0) {
                 pfs_log(LOG_ERR, "container '%s': %s", c->name, err.msg);
                 return false;

@@ -165,7 +165,7 @@ int sbx_loop_run(struct sbx *s)
 {
         struct epoll_event evs[16];
 
-        while (!s->done) {
+        while (!term_is_done(s)) {
                 int n = epoll_wait(s->epfd, evs, (int)ARRAY_SIZE(evs), -1);
 
                 if (n < 0) {
@@ -174,14 +174,14 @@ int sbx_loop_run(struct sbx *s)
                         pfs_log(LOG_ERR, "epoll_wait: %m");
                         return -errno;
                 }
-                for (int i = 0; i < n && !s->done; i++) {
+                for (int i = 0; i < n && !term_is_done(s); i++) {
                         struct sbx_watch *w = evs[i].data.ptr;
 
                         /* A handler may have removed a watch reported in this batch. */
                         if (w->fd >= 0)
                                 w->fn(s, w, evs[i].events);
                 }
-                if (!s->done && (s->status_dirty || s->sandbox_dirty))
+                if (!term_is_done(s) && (s->status_dirty || s->sandbox_dirty))
                         sbx_publish(s);
         }
         return 0;

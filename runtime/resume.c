@@ -38,7 +38,7 @@ void sup_resume(struct sbx *s, struct pod_status *prev)
                 code = cs->state.exit_code;
                 if (c->is_init && code == 0) {
                         cs->ready = true;
-                        c->state = CS_EXITED;
+                        c->sm.state = CS_EXITED;
                         continue;
                 }
                 again = s->spec->restart_policy == POD_RESTART_ALWAYS ||
@@ -46,9 +46,9 @@ void sup_resume(struct sbx *s, struct pod_status *prev)
                 if (again) {
                         ctr_state_copy(&cs->last_state, &cs->state);
                         ctr_state_set_waiting(&cs->state, "ContainerCreating", NULL);
-                        c->state = CS_CREATING;
+                        c->sm.state = CS_CREATING;
                 } else {
-                        c->state = CS_EXITED;
+                        c->sm.state = CS_EXITED;
                 }
         }
 }

@@ -83,8 +83,6 @@ const char *pod_ns_hostname(const struct pod_spec *spec);
  * 4096 bytes count, as kubelet does). Caller frees. */
 char *ctr_termination_log_path(const char *volumes_dir, const char *ctr_name);
 
-/* A Kubernetes quantity ("64Mi", "1G", "500k") in bytes; -EINVAL if malformed (volume.c). */
-int pod_quantity_parse_bytes(const char *s, uint64_t *ret_bytes);
 /* The size of a medium Memory emptyDir's tmpfs, as kubelet sizes it: the
  * smallest of node allocatable memory, the pod's memory limit (when every
  * container has one) and sizeLimit (volume.c). */

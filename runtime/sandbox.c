@@ -100,7 +100,7 @@ static void ctrs_init(struct sbx *s)
                 c->is_init = i < n_init;
                 c->spec = c->is_init ? &s->spec->init_containers[i] : &s->spec->containers[i - n_init];
                 c->name = c->spec->name;
-                c->state = CS_CREATING;
+                sup_init(s, c);
                 c->pidfd_w.fd = c->timer_w.fd = c->out.w.fd = c->err.w.fd = -1;
                 c->log.fd = c->log.dir_fd = -1;
                 c->cgroup_fd = -1;
@@ -217,7 +217,7 @@ static int sandbox_start(struct sbx *s, const char *state_dir, const char *uid, 
         r = pod_setup(s, err);
         if (r < 0)
                 return r;
-        s->started = true;
+        term_started(s);
         return 0;
 }
 
@@ -241,6 +241,7 @@ static void sandbox_free(struct sbx *s)
         sbx_watch_remove(s, &s->pause_w);
         sbx_watch_remove(s, &s->deadline_w);
         storage_free(s);
+        term_free(s);
         if (s->cg)
                 pod_cgroup_free(s->cg);
         pod_status_free(s->status);
@@ -298,6 +299,7 @@ static int sandbox_child(const char *state_dir, const char *uid, const struct pf
         int r;
 
         block_signals_early();
+        term_init(&s);
         s.sig_w.fd = s.ino_w.fd = s.grace_w.fd = s.pause_w.fd = s.deadline_w.fd = -1;
         s.ns.pause_pidfd = -1;
         r = sandbox_start(&s, state_dir, uid, &err);
@@ -323,7 +325,7 @@ static int sandbox_child(const char *state_dir, const char *uid, const struct pf
         term_deadline_arm(&s);
         storage_check_arm(&s);
         sup_advance(&s);
-        if (!s.done)
+        if (!term_is_done(&s))
                 sbx_publish(&s);
         r = sbx_loop_run(&s);
         sandbox_free(&s);

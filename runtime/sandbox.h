@@ -11,6 +11,7 @@
 #include "pfs/status.h"
 #include "pfs/store.h"
 #include "pfs/util.h"
+#include "machines.h"
 #include "runtime.h"
 
 struct sbx;
@@ -24,34 +25,16 @@ struct sbx_watch {
         void *data;
 };
 
-/* Supervisor states of one container (supervise.c holds the transition table). */
-enum ctr_sup_state {
-        CS_CREATING,            /* waiting ContainerCreating: a start is due */
-        CS_RUNNING,
-        CS_CRASH_BACKOFF,       /* waiting CrashLoopBackOff, timer armed */
-        CS_PULL_ERROR,          /* waiting ErrImagePull, timer armed */
-        CS_PULL_BACKOFF,        /* waiting ImagePullBackOff, timer armed */
-        CS_EXITED,              /* terminated, restartPolicy says no more runs */
-        CS_KILLING,             /* running, told to stop (pod terminating) */
-        CS_STOPPED,             /* terminated by pod termination */
-        CS__MAX,
-};
-
-enum ctr_sup_event {
-        EV_NONE,
-        EV_START,               /* try to start (resolve image, spawn) */
-        EV_START_OK,
-        EV_START_FAILED,        /* exec or setup failure: StartError */
-        EV_PULL_FAILED,         /* image missing */
-        EV_EXIT,                /* main process reaped */
-        EV_TIMER,               /* back-off timer fired */
-        EV_DELETE,              /* pod termination began */
-        EV_SKIP,                /* an init container failed for good: never start */
-        EV__MAX,
-};
-
 struct ctr;
 struct ctr_health;
+
+/* The pod's termination (terminate.c; its table in term_table.c). */
+struct pod_term {
+        struct fsm sm;          /* sm.state is an enum pod_term_state */
+        enum pod_term_cause cause;
+        int64_t grace_deadline; /* monotonic ns; 0 = none */
+        char *evict_message;    /* TE_EVICT's message, until its action takes it */
+};
 
 struct log_stream {
         struct sbx_watch w;     /* read end of the pipe (non-blocking) */
@@ -73,10 +56,11 @@ struct log_file {
 };
 
 struct ctr {
+        struct sbx *sbx;
         const struct pod_container *spec;
         char *name;
         bool is_init;           /* spec.initContainers: run in order, each to completion */
-        enum ctr_sup_state state;
+        struct fsm sm;          /* its supervision: sm.state is an enum ctr_sup_state (sup_table.c) */
         pid_t pid;              /* 0 when no process */
         struct sbx_watch pidfd_w;
         struct sbx_watch timer_w;
@@ -113,15 +97,7 @@ struct sbx {
         char starttime[32];     /* our /proc/self/stat field 22 */
         struct sbx_watch sig_w, ino_w, grace_w, pause_w, deadline_w;
         struct storage *storage;        /* storage.c: periodic usage check, only with a limit */
-        bool started;           /* startup complete: containers may be judged */
-        bool terminating;       /* termination began: no more starts */
-        bool deletion;          /* ... because deletion was requested (meta) */
-        bool failed;            /* ... because kubelet fails the pod (activeDeadlineSeconds, eviction) */
-        bool skip_pre_stop;     /* eviction: no preStop hooks (kubelet's grace override 0) */
-        int64_t grace_deadline; /* monotonic ns; 0 = none */
-        bool grace_expired;
-        bool finishing;         /* waiting for the pause process before finishing */
-        bool done;              /* leave the loop */
+        struct pod_term term;   /* terminate.c */
         bool sandbox_dirty;     /* the sandbox file needs rewriting */
         bool status_dirty;
         struct pfs_buf published; /* the status.json last written (rewritten only when it differs) */
@@ -145,13 +121,14 @@ void sbx_timer_disarm(struct sbx *s, struct sbx_watch *w);
 int sbx_loop_run(struct sbx *s);
 
 /* supervise.c */
+void sup_init(struct sbx *s, struct ctr *c);
 void sup_dispatch(struct sbx *s, struct ctr *c, enum ctr_sup_event ev);
 void sup_advance(struct sbx *s);      /* start what is due: the next init container, or the app containers */
 void sup_reap(struct sbx *s);
 void sup_reap_watch(struct sbx *s, struct sbx_watch *w, uint32_t events);
 void sup_timer_watch(struct sbx *s, struct sbx_watch *w, uint32_t events);
-bool sup_state_is_final(enum ctr_sup_state st);
-const char *sup_state_name(enum ctr_sup_state st);
+bool sup_state_is_final(int st);
+void ctr_signal(struct ctr *c, int sig); /* by pidfd, else kill; no-op without a process */
 
 /* resume.c */
 void sup_resume(struct sbx *s, struct pod_status *prev);
@@ -169,15 +146,25 @@ void log_file_append(struct sbx *s, struct log_file *lf, const char *rec, size_t
 void log_file_flush(struct log_file *lf);
 void log_file_close(struct ctr *c);
 
-/* terminate.c */
+/* terminate.c: every request goes through the termination table. */
+void term_init(struct sbx *s);
+void term_free(struct sbx *s);
+void term_started(struct sbx *s);       /* startup complete: containers may be judged */
+/* SIGTERM to the sandbox (deletion false) or a deletion request. */
 void term_begin(struct sbx *s, int64_t grace_seconds, bool deletion);
 void term_meta_changed(struct sbx *s);
-void term_check_done(struct sbx *s);
+void term_check_done(struct sbx *s);    /* the pod ends once no container will run again */
+void term_pause_gone(struct sbx *s);    /* the pause process was reaped */
 void term_grace_at_least(struct sbx *s, int64_t left_ns); /* extend the grace so left_ns remain */
 void term_deadline_arm(struct sbx *s);  /* activeDeadlineSeconds, counted from status.startTime */
-/* The pod fails with this status reason/message (phase Failed, never
- * restarted); its containers stop with grace_seconds. No-op when terminating. */
-void term_fail(struct sbx *s, const char *reason, const char *message, int64_t grace_seconds);
+/* kubelet's eviction: the pod fails with reason Evicted and this message,
+ * its containers stop with 2 s and no preStop hook. No-op when terminating. */
+void term_evict(struct sbx *s, const char *message);
+bool term_begun(const struct sbx *s);   /* stopping or ending: nothing starts any more */
+bool term_is_done(const struct sbx *s); /* leave the loop */
+bool term_grace_is_over(const struct sbx *s);
+bool term_skips_pre_stop(const struct sbx *s);
+int64_t term_grace_deadline(const struct sbx *s);
 
 /* storage.c: ephemeral-storage limits and emptyDir sizeLimits, checked every
  * 10 s (kubelet's housekeeping) only in a pod that sets one, by a child
@@ -187,9 +174,6 @@ void term_fail(struct sbx *s, const char *reason, const char *message, int64_t g
 void storage_check_arm(struct sbx *s);
 void storage_stop(struct sbx *s);
 void storage_free(struct sbx *s);
-/* resource.Quantity's String() of bytes in the format of quantity q ("10Mi",
- * "10M", "1e7"), as kubelet's messages print limits. Caller frees. */
-char *storage_quantity_string(const char *q, uint64_t bytes);
 
 /* health.c: probes and lifecycle hooks of one container */
 void health_ctr_init(struct sbx *s, struct ctr *c);
@@ -201,6 +185,11 @@ void health_stopped(struct sbx *s, struct ctr *c);     /* the run ended: probes 
 bool health_pre_stop(struct sbx *s, struct ctr *c);
 /* The pod's grace ran out: true when c still gets 2 s for SIGTERM (its preStop was cut). */
 bool health_grace_over(struct sbx *s, struct ctr *c);
+/* A failed liveness/startup probe or postStart: kill c for a restart with
+ * grace_s (< 0: the pod's), Killing event with why. */
+void health_kill_for_restart(struct sbx *s, struct ctr *c, int64_t grace_s, const char *why);
+/* SA_RESTART_KILL: the kill that health_kill_for_restart requested. */
+void health_restart_kill(struct sbx *s, struct ctr *c);
 
 /* publish.c */
 void sbx_publish(struct sbx *s);        /* status.json (+ sandbox file when dirty) */

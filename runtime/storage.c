@@ -100,35 +100,9 @@ static uint64_t du_at(int atfd, const char *path, size_t max_depth, bool *ret_cu
         return bytes;
 }
 
-/* resource.Quantity's canonical String() of bytes, in the format of the
- * quantity q it came from (BinarySI "10Mi", DecimalSI "10M", DecimalExponent "1e7"). */
-char *storage_quantity_string(const char *q, uint64_t bytes)
-{
-        static const char *const bin[] = { "", "Ki", "Mi", "Gi", "Ti", "Pi", "Ei" };
-        static const char *const dec[] = { "", "k", "M", "G", "T", "P", "E" };
-        bool binary = strchr(q, 'i') != NULL, exponent = strpbrk(q, "eE") != NULL;
-        unsigned base = binary ? 1024 : 1000;
-        int k = 0;
-
-        if (bytes == 0)
-                return xstrdup("0");
-        if (binary && bytes < 1024)
-                return xasprintf("%llu", (unsigned long long)bytes);
-        while (k < 6 && bytes % base == 0) {
-                bytes /= base;
-                k++;
-        }
-        if (binary)
-                return xasprintf("%llu%s", (unsigned long long)bytes, bin[k]);
-        if (exponent)
-                return k ? xasprintf("%llue%d", (unsigned long long)bytes, 3 * k)
-                         : xasprintf("%llu", (unsigned long long)bytes);
-        return xasprintf("%llu%s", (unsigned long long)bytes, dec[k]);
-}
-
 static bool limit_bytes(const char *q, uint64_t *ret)
 {
-        return q && pod_quantity_parse_bytes(q, ret) == 0 && *ret > 0;
+        return q && pod_quantity_bytes(q, ret) == 0 && *ret > 0;
 }
 
 /* kubelet's PodLimits for ephemeral-storage: the sum over containers, at least
@@ -141,7 +115,7 @@ static bool pod_limit(const struct pod_spec *spec, uint64_t *ret, const char **r
         for (size_t i = 0; i < spec->n_containers; i++) {
                 const char *q = spec->containers[i].ephemeral_storage_limit;
 
-                if (!q || pod_quantity_parse_bytes(q, &v) < 0)
+                if (!q || pod_quantity_bytes(q, &v) < 0)
                         continue;
                 if (!fmt)
                         fmt = q;
@@ -150,7 +124,7 @@ static bool pod_limit(const struct pod_spec *spec, uint64_t *ret, const char **r
         for (size_t i = 0; i < spec->n_init_containers; i++) {
                 const char *q = spec->init_containers[i].ephemeral_storage_limit;
 
-                if (!q || pod_quantity_parse_bytes(q, &v) < 0)
+                if (!q || pod_quantity_bytes(q, &v) < 0)
                         continue;
                 if (!fmt || v > sum) {
                         fmt = q;
@@ -179,9 +153,7 @@ static void evict(struct sbx *s, const char *msg)
 {
         pfs_log(LOG_WARNING, "evicting pod %s: %s", s->pod_ref, msg);
         sbx_event(s, NULL, "Warning", "Evicted", "%s", msg);
-        /* kubelet kills with a grace override of 0: no preStop, its minimum 2 s for SIGTERM */
-        s->skip_pre_stop = true;
-        term_fail(s, "Evicted", msg, 2);
+        term_evict(s, msg);
 }
 
 /* What the walker measures, in this order: each volume (0 unless emptyDir),
@@ -259,7 +231,7 @@ static char *storage_verdict(struct sbx *s, const uint64_t *u)
                 if (strcmp(vol->medium, "Memory"))
                         total += u[i];  /* a tmpfs is memory, not ephemeral storage */
                 if (limit_bytes(vol->size_limit, &lim) && u[i] > lim) {
-                        _cleanup_free_ char *q = storage_quantity_string(vol->size_limit, lim);
+                        _cleanup_free_ char *q = pod_quantity_string(vol->size_limit, lim);
 
                         return xasprintf(EMPTY_DIR_MSG, vol->name, q);
                 }
@@ -267,7 +239,7 @@ static char *storage_verdict(struct sbx *s, const uint64_t *u)
         for (size_t i = 0; i < s->n_ctrs; i++)
                 total += ctr[2 * i] + ctr[2 * i + 1];
         if (pod_limit(s->spec, &lim, &fmt) && total > lim) {
-                _cleanup_free_ char *q = storage_quantity_string(fmt, lim);
+                _cleanup_free_ char *q = pod_quantity_string(fmt, lim);
 
                 return xasprintf(POD_MSG, q);
         }
@@ -278,7 +250,7 @@ static char *storage_verdict(struct sbx *s, const uint64_t *u)
                 /* kubelet looks at the app containers' limits only */
                 if (s->ctrs[i].is_init || !limit_bytes(q, &lim) || ctr[2 * i] + ctr[2 * i + 1] <= lim)
                         continue;
-                qs = storage_quantity_string(q, lim);
+                qs = pod_quantity_string(q, lim);
                 return xasprintf(CONTAINER_MSG, s->ctrs[i].name, qs);
         }
         return NULL;
@@ -299,12 +271,12 @@ static void on_report(struct sbx *s, struct sbx_watch *w, uint32_t events)
         if (n < 0 && (errno == EAGAIN || errno == EINTR))
                 return;
         sbx_watch_remove(s, w);
-        if (st->report.len == report_len(s) * sizeof(uint64_t) && !s->terminating && !s->done) {
+        if (st->report.len == report_len(s) * sizeof(uint64_t) && !term_begun(s)) {
                 _cleanup_free_ uint64_t *u = xmalloc(st->report.len);
 
                 memcpy(u, st->report.data, st->report.len);
                 msg = storage_verdict(s, u);
-        } else if (!s->terminating) {
+        } else if (!term_begun(s)) {
                 pfs_log(LOG_WARNING, "storage check: the walker reported %zu bytes", st->report.len);
         }
         st->report.len = 0;
@@ -353,7 +325,7 @@ static void on_tick(struct sbx *s, struct sbx_watch *w, uint32_t events)
 
         if (read(w->fd, &ticks, sizeof(ticks)) != (ssize_t)sizeof(ticks))
                 return;
-        if (s->done || s->terminating) {
+        if (term_begun(s)) {
                 storage_stop(s);
                 return;
         }
@@ -376,7 +348,7 @@ static void timer_arm(struct sbx *s)
 
 void storage_check_arm(struct sbx *s)
 {
-        if (s->done || s->terminating || s->storage || !pod_has_storage_limit(s->spec))
+        if (term_begun(s) || s->storage || !pod_has_storage_limit(s->spec))
                 return;
         s->storage = xcalloc(1, sizeof(*s->storage));
         s->storage->timer_w.fd = s->storage->pipe_w.fd = -1;

@@ -5,20 +5,12 @@
 #include <signal.h>
 #include <string.h>
 #include <sys/random.h>
-#include <sys/syscall.h>
 #include <sys/wait.h>
 #include <sys/epoll.h>
+#include "pfs/backoff.h"
 #include "handler.h"
+#include "syscalls.h"
 #include "sandbox.h"
-
-/* An action returns the next state; CS__MAX keeps the table's target.
- * It may queue a follow-up event in *ret_ev. */
-typedef enum ctr_sup_state (*sup_action_fn)(struct sbx *s, struct ctr *c, enum ctr_sup_event *ret_ev);
-
-struct sup_transition {
-        sup_action_fn action;   /* NULL: event ignored in this state */
-        enum ctr_sup_state next;
-};
 
 static enum ctr_sup_state act_spawn(struct sbx *s, struct ctr *c, enum ctr_sup_event *ret_ev);
 static enum ctr_sup_state act_started(struct sbx *s, struct ctr *c, enum ctr_sup_event *ret_ev);
@@ -31,90 +23,60 @@ static enum ctr_sup_state act_kill(struct sbx *s, struct ctr *c, enum ctr_sup_ev
 static enum ctr_sup_state act_killed(struct sbx *s, struct ctr *c, enum ctr_sup_event *ret_ev);
 static enum ctr_sup_state act_abandon(struct sbx *s, struct ctr *c, enum ctr_sup_event *ret_ev);
 static enum ctr_sup_state act_skip(struct sbx *s, struct ctr *c, enum ctr_sup_event *ret_ev);
+static enum ctr_sup_state act_restart_kill(struct sbx *s, struct ctr *c, enum ctr_sup_event *ret_ev);
 
-#define T(a, n) {a, n}
-#define KEEP CS__MAX
-static const struct sup_transition sup_table[CS__MAX][EV__MAX] = {
-        [CS_CREATING] = {
-                [EV_START] = T(act_spawn, KEEP),
-                [EV_START_OK] = T(act_started, CS_RUNNING),
-                [EV_START_FAILED] = T(act_start_failed, KEEP),      /* CRASH_BACKOFF | CREATING | EXITED */
-                [EV_PULL_FAILED] = T(act_pull_failed, CS_PULL_ERROR),
-                [EV_DELETE] = T(act_abandon, CS_STOPPED),
-                [EV_SKIP] = T(act_skip, CS_EXITED),
-        },
-        [CS_RUNNING] = {
-                [EV_EXIT] = T(act_exited, KEEP),                    /* CRASH_BACKOFF | CREATING | EXITED */
-                [EV_DELETE] = T(act_kill, CS_KILLING),
-        },
-        [CS_CRASH_BACKOFF] = {
-                [EV_TIMER] = T(act_retry, CS_CREATING),
-                [EV_DELETE] = T(act_abandon, CS_STOPPED),
-        },
-        [CS_PULL_ERROR] = {
-                [EV_TIMER] = T(act_pull_backoff, CS_PULL_BACKOFF),
-                [EV_DELETE] = T(act_abandon, CS_STOPPED),
-        },
-        [CS_PULL_BACKOFF] = {
-                [EV_TIMER] = T(act_retry, CS_CREATING),
-                [EV_DELETE] = T(act_abandon, CS_STOPPED),
-        },
-        [CS_EXITED] = {{0}},
-        [CS_KILLING] = {
-                [EV_EXIT] = T(act_killed, CS_STOPPED),
-        },
-        [CS_STOPPED] = {{0}},
+/* An action returns the next state (KEEP: the table's target) and may queue
+ * a follow-up event in *ret_ev. The table is in sup_table.c. */
+typedef enum ctr_sup_state (*sup_action_fn)(struct sbx *s, struct ctr *c, enum ctr_sup_event *ret_ev);
+
+#define KEEP FSM_KEEP
+static const sup_action_fn sup_actions[SA__MAX] = {
+        [SA_SPAWN] = act_spawn, [SA_STARTED] = act_started, [SA_START_FAILED] = act_start_failed,
+        [SA_PULL_FAILED] = act_pull_failed, [SA_PULL_BACKOFF] = act_pull_backoff, [SA_RETRY] = act_retry,
+        [SA_EXITED] = act_exited, [SA_KILL] = act_kill, [SA_KILLED] = act_killed, [SA_ABANDON] = act_abandon,
+        [SA_SKIP] = act_skip, [SA_RESTART_KILL] = act_restart_kill,
 };
 
-static const char *const state_names[CS__MAX] = {
-        [CS_CREATING] = "creating", [CS_RUNNING] = "running", [CS_CRASH_BACKOFF] = "crash-backoff",
-        [CS_PULL_ERROR] = "pull-error", [CS_PULL_BACKOFF] = "pull-backoff", [CS_EXITED] = "exited",
-        [CS_KILLING] = "killing", [CS_STOPPED] = "stopped",
-};
-static const char *const event_names[EV__MAX] = {
-        [EV_NONE] = "none", [EV_START] = "start", [EV_START_OK] = "start-ok",
-        [EV_START_FAILED] = "start-failed", [EV_PULL_FAILED] = "pull-failed", [EV_EXIT] = "exit",
-        [EV_TIMER] = "timer", [EV_DELETE] = "delete", [EV_SKIP] = "skip",
-};
-
-const char *sup_state_name(enum ctr_sup_state st)
+static int sup_act(void *obj, int action, int ev, int64_t arg, int *ret_follow)
 {
-        return st < CS__MAX ? state_names[st] : "?";
+        struct ctr *c = obj;
+        enum ctr_sup_event follow = EV_NONE;
+        int next = (int)sup_actions[action](c->sbx, c, &follow);
+
+        *ret_follow = follow;
+        return next;
 }
 
-bool sup_state_is_final(enum ctr_sup_state st)
+bool sup_state_is_final(int st)
 {
         return st == CS_EXITED || st == CS_STOPPED;
 }
 
+void sup_init(struct sbx *s, struct ctr *c)
+{
+        c->sbx = s;
+        fsm_init(&c->sm, &sup_fsm, c->name, CS_CREATING, sup_act, c);
+}
+
 void sup_dispatch(struct sbx *s, struct ctr *c, enum ctr_sup_event ev)
 {
-        while (ev != EV_NONE) {
-                const struct sup_transition *t = &sup_table[c->state][ev];
-                enum ctr_sup_event follow = EV_NONE;
-                enum ctr_sup_state next;
-
-                if (!t->action) {
-                        pfs_log(LOG_DEBUG, "container '%s': event %s ignored in state %s", c->name,
-                                event_names[ev], state_names[c->state]);
-                        return;
-                }
-                next = t->action(s, c, &follow);
-                if (next == CS__MAX)
-                        next = t->next;
-                if (next == CS__MAX)
-                        next = c->state;
-                pfs_log(LOG_DEBUG, "container '%s': %s --%s--> %s", c->name, state_names[c->state],
-                        event_names[ev], state_names[next]);
-                c->state = next;
-                s->status_dirty = true;
-                ev = follow;
-        }
-        if (sup_state_is_final(c->state)) {
+        /* An event ignored, or queued behind the container's current transition, changes nothing yet. */
+        if (fsm_dispatch(&c->sm, ev, 0) == 0)
+                return;
+        s->status_dirty = true;
+        if (sup_state_is_final(c->sm.state)) {
                 if (c->is_init)
                         sup_advance(s);
                 term_check_done(s);
         }
+}
+
+void ctr_signal(struct ctr *c, int sig)
+{
+        if (c->pid <= 0)
+                return;
+        if (pfs_signal_child(c->pidfd_w.fd, c->pid, sig) < 0 && errno != ESRCH)
+                pfs_log(LOG_WARNING, "container '%s': signal %d: %m", c->name, sig);
 }
 
 /* ---- container status helpers ---- */
@@ -199,7 +161,7 @@ static enum ctr_sup_state act_spawn(struct sbx *s, struct ctr *c, enum ctr_sup_e
         struct ctr_status *cs = cstat(s, c);
         struct pfs_error err = {0};
 
-        if (s->terminating)
+        if (term_begun(s))
                 return KEEP;
         if (image_resolve(s->state_dir, c->spec->image, &rootfs, &image_id, &err) < 0) {
                 set_msg(c, err.msg);
@@ -260,7 +222,7 @@ static enum ctr_sup_state decide_restart(struct sbx *s, struct ctr *c, int32_t c
         default:
                 restart = false;
         }
-        if (!restart || s->terminating)
+        if (!restart || term_begun(s))
                 return CS_EXITED;
         /* kubelet: state waiting, lastState = the run that just ended. */
         ctr_state_copy(&cs->last_state, &cs->state);
@@ -378,9 +340,7 @@ static enum ctr_sup_state act_pull_failed(struct sbx *s, struct ctr *c, enum ctr
         ctr_state_set_waiting(&cs->state, "ErrImagePull", c->msg);
         sbx_event(s, c, "Warning", "Failed", "Failed to pull image \"%s\": %s", c->spec->image, c->msg);
         sbx_event(s, c, "Warning", "Failed", "Error: ErrImagePull");
-        c->pull_delay_ns = c->pull_delay_ns ? c->pull_delay_ns * 2 : POD_BACKOFF_INITIAL_NS;
-        if (c->pull_delay_ns > POD_BACKOFF_MAX_NS)
-                c->pull_delay_ns = POD_BACKOFF_MAX_NS;
+        pfs_backoff_step(&c->pull_delay_ns, POD_BACKOFF_INITIAL_NS, POD_BACKOFF_MAX_NS);
         /* ErrImagePull shows until kubelet's next sync turns it into ImagePullBackOff. */
         if (sbx_timer_arm(s, &c->timer_w, now + 1000000000LL, sup_timer_watch, c, &err) < 0)
                 pfs_log(LOG_ERR, "container '%s': %s", c->name, err.msg);
@@ -412,13 +372,18 @@ static enum ctr_sup_state act_retry(struct sbx *s, struct ctr *c, enum ctr_sup_e
 
 static enum ctr_sup_state act_kill(struct sbx *s, struct ctr *c, enum ctr_sup_event *ret_ev)
 {
-        int sig = s->grace_deadline <= pfs_now_monotonic_ns() ? SIGKILL : SIGTERM;
+        int sig = term_grace_deadline(s) <= pfs_now_monotonic_ns() ? SIGKILL : SIGTERM;
 
         sbx_event(s, c, "Normal", "Killing", "Stopping container %s", c->name);
         if (sig == SIGTERM && health_pre_stop(s, c))
                 return KEEP; /* SIGTERM follows the hook */
-        if (syscall(SYS_pidfd_send_signal, c->pidfd_w.fd, sig, NULL, 0) < 0 && kill(c->pid, sig) < 0)
-                pfs_log(LOG_WARNING, "container '%s': signal %d: %m", c->name, sig);
+        ctr_signal(c, sig);
+        return KEEP;
+}
+
+static enum ctr_sup_state act_restart_kill(struct sbx *s, struct ctr *c, enum ctr_sup_event *ret_ev)
+{
+        health_restart_kill(s, c);
         return KEEP;
 }
 
@@ -474,8 +439,7 @@ void sup_reap(struct sbx *s)
                         s->ns.pause_pid = 0;
                         sbx_watch_remove(s, &s->pause_w);
                         pfs_log(LOG_INFO, "pause process exited");
-                        if (s->finishing)
-                                term_check_done(s);
+                        term_pause_gone(s);
                         continue;
                 }
                 for (size_t i = 0; i < s->n_ctrs; i++) {
@@ -497,12 +461,12 @@ static bool init_succeeded(struct sbx *s, struct ctr *c)
 {
         struct ctr_status *cs = cstat(s, c);
 
-        return c->state == CS_EXITED && cs->state.kind == CTR_STATE_TERMINATED && cs->state.exit_code == 0;
+        return c->sm.state == CS_EXITED && cs->state.kind == CTR_STATE_TERMINATED && cs->state.exit_code == 0;
 }
 
 void sup_advance(struct sbx *s)
 {
-        if (s->done || s->terminating)
+        if (term_begun(s))
                 return;
         for (size_t i = 0; i < s->n_ctrs; i++) {
                 struct ctr *c = &s->ctrs[i];
@@ -511,18 +475,18 @@ void sup_advance(struct sbx *s)
                         break;
                 if (init_succeeded(s, c))
                         continue;
-                if (c->state == CS_EXITED) {
+                if (c->sm.state == CS_EXITED) {
                         /* failed and not to be restarted: nothing after it runs */
                         for (size_t j = i + 1; j < s->n_ctrs; j++)
                                 sup_dispatch(s, &s->ctrs[j], EV_SKIP);
-                } else if (c->state == CS_CREATING) {
+                } else if (c->sm.state == CS_CREATING) {
                         sup_dispatch(s, c, EV_START);
                 }
                 term_check_done(s);
                 return;
         }
         for (size_t i = 0; i < s->n_ctrs; i++)
-                if (!s->ctrs[i].is_init && s->ctrs[i].state == CS_CREATING)
+                if (!s->ctrs[i].is_init && s->ctrs[i].sm.state == CS_CREATING)
                         sup_dispatch(s, &s->ctrs[i], EV_START);
         term_check_done(s);
 }

@@ -45,6 +45,16 @@ static inline int pfs_pidfd_send_signal(int pidfd, int sig)
         return (int)syscall(SYS_pidfd_send_signal, pidfd, sig, NULL, 0);
 }
 
+/* "Signal by pidfd, else kill": the pidfd cannot hit a recycled pid; kill(2)
+ * only when there is no pidfd or the kernel refuses it (a zombie's pid is
+ * still ours: we have not reaped it). */
+static inline int pfs_signal_child(int pidfd, pid_t pid, int sig)
+{
+        if (pidfd >= 0 && pfs_pidfd_send_signal(pidfd, sig) == 0)
+                return 0;
+        return kill(pid, sig);
+}
+
 static inline int pfs_pivot_root(const char *new_root, const char *put_old)
 {
         return (int)syscall(SYS_pivot_root, new_root, put_old);

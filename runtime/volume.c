@@ -5,7 +5,6 @@
 #include <errno.h>
 #include <fcntl.h>
 #include <limits.h>
-#include <math.h>
 #include <stdio.h>
 #include <string.h>
 #include <sys/mount.h>
@@ -13,35 +12,8 @@
 #include <sys/statfs.h>
 #include <linux/magic.h>
 #include "pfs/util.h"
+#include "pfs/status.h"
 #include "runtime.h"
-
-/* Parse a Kubernetes quantity ("64Mi", "1G", "500k", "1e6", "1.5Gi") to bytes. */
-int pod_quantity_parse_bytes(const char *s, uint64_t *ret_bytes)
-{
-        static const struct { const char *suffix; double mult; } units[] = {
-                { "Ki", 1024.0 }, { "Mi", 1048576.0 }, { "Gi", 1073741824.0 },
-                { "Ti", 1099511627776.0 }, { "Pi", 1125899906842624.0 }, { "Ei", 1152921504606846976.0 },
-                { "k", 1e3 }, { "M", 1e6 }, { "G", 1e9 }, { "T", 1e12 }, { "P", 1e15 }, { "E", 1e18 },
-                { "m", 1e-3 }, { "", 1.0 },
-        };
-        char *end;
-        double v;
-
-        errno = 0;
-        v = strtod(s, &end);
-        if (errno || end == s || !(v >= 0) || isinf(v) || strpbrk(s, "xX"))
-                return -EINVAL;
-        for (size_t i = 0; i < ARRAY_SIZE(units); i++) {
-                if (strcmp(end, units[i].suffix) == 0) {
-                        v *= units[i].mult;
-                        if (v > (double)UINT64_MAX / 2)
-                                return -ERANGE;
-                        *ret_bytes = (uint64_t)(v + 0.999999);
-                        return 0;
-                }
-        }
-        return -EINVAL;
-}
 
 static bool is_mount_point_at(int dirfd, const char *name)
 {
@@ -82,13 +54,13 @@ static uint64_t pod_memory_limit(const struct pod_spec *spec)
 
         for (size_t i = 0; i < spec->n_containers; i++) {
                 if (!spec->containers[i].memory_limit ||
-                    pod_quantity_parse_bytes(spec->containers[i].memory_limit, &v) < 0)
+                    pod_quantity_bytes(spec->containers[i].memory_limit, &v) < 0)
                         return 0;
                 sum += v;
         }
         for (size_t i = 0; i < spec->n_init_containers; i++) {
                 if (!spec->init_containers[i].memory_limit ||
-                    pod_quantity_parse_bytes(spec->init_containers[i].memory_limit, &v) < 0)
+                    pod_quantity_bytes(spec->init_containers[i].memory_limit, &v) < 0)
                         return 0;
                 if (v > sum)
                         sum = v;
@@ -105,7 +77,7 @@ uint64_t pod_empty_dir_memory_size(const struct pod_spec *spec, const struct pod
 
         if (pod > 0 && (size == 0 || pod <= size))
                 size = pod;
-        if (v->size_limit && pod_quantity_parse_bytes(v->size_limit, &lim) == 0 && lim > 0 &&
+        if (v->size_limit && pod_quantity_bytes(v->size_limit, &lim) == 0 && lim > 0 &&
             (size == 0 || lim <= size))
                 size = lim;
         return size;
@@ -124,7 +96,7 @@ static int empty_dir_prepare(int vfd, const char *vdir, const struct pod_spec *s
                 return pfs_error_set(err, errno, "emptyDir \"%s\": chmod", v->name);
         if (!v->medium || strcmp(v->medium, "Memory") != 0 || is_mount_point_at(vfd, v->name))
                 return 0;
-        if (v->size_limit && pod_quantity_parse_bytes(v->size_limit, &bytes) < 0)
+        if (v->size_limit && pod_quantity_bytes(v->size_limit, &bytes) < 0)
                 return pfs_error_set(err, EINVAL, "emptyDir \"%s\": invalid sizeLimit \"%s\"",
                                      v->name, v->size_limit);
         bytes = pod_empty_dir_memory_size(spec, v);

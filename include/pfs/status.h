@@ -150,3 +150,10 @@ int pod_quantity_cmp(const char *a, const char *b, int *ret_cmp);
 /* A quantity in thousandths, rounded up as resource.Quantity's MilliValue
  * ("500m" -> 500, "2" -> 2000): -EINVAL if not a quantity, -ERANGE if too large. */
 int pod_quantity_milli(const char *s, int64_t *ret_milli);
+/* A quantity in bytes, rounded up as resource.Quantity's Value() ("64Mi",
+ * "1.5Gi", "1e6"; exact integer arithmetic): -EINVAL if not a non-negative
+ * quantity, -ERANGE from 2^63 on. */
+int pod_quantity_bytes(const char *s, uint64_t *ret_bytes);
+/* resource.Quantity's String() of bytes in the format of quantity fmt_of
+ * ("10Mi", "10M", "1e7"), as kubelet's messages print limits. Caller frees. */
+char *pod_quantity_string(const char *fmt_of, uint64_t bytes);

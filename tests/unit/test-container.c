@@ -408,7 +408,7 @@ static void test_quantities(void)
 
         for (size_t i = 0; i < ARRAY_SIZE(cases); i++) {
                 uint64_t v = 0;
-                int r = pod_quantity_parse_bytes(cases[i].s, &v);
+                int r = pod_quantity_bytes(cases[i].s, &v);
                 long long got = r < 0 ? r : (long long)v;
 
                 if (got != cases[i].want) {

@@ -123,7 +123,7 @@ static void test_quantity(void)
         };
 
         for (size_t i = 0; i < ARRAY_SIZE(cases); i++) {
-                _cleanup_free_ char *s = storage_quantity_string(cases[i].q, cases[i].bytes);
+                _cleanup_free_ char *s = pod_quantity_string(cases[i].q, cases[i].bytes);
 
                 tap_is_str(s, cases[i].want, cases[i].q);
         }

@@ -1,5 +1,9 @@
-/* Unit tests for the QoS class and quantity comparison. */
+/* Unit tests for the QoS class, quantity comparison and bytes, and the
+ * back-off policy. */
+#include <errno.h>
 #include <stdio.h>
+#include <stdlib.h>
+#include "pfs/backoff.h"
 #include "pfs/status.h"
 #include "tap.h"
 
@@ -55,9 +59,59 @@ static void test_classes(void)
         tap_is_str(pod_qos_class(b3, 1), "Burstable", "only a cpu limit: Burstable");
 }
 
+/* The one parser of byte quantities (sizeLimit, ephemeral-storage, memory):
+ * exact, rounded up as resource.Quantity's Value(). */
+static void test_bytes(void)
+{
+        static const struct { const char *s; long long want; } cases[] = {
+                { "64Mi", 67108864 }, { "1G", 1000000000 }, { "1.5Gi", 1610612736 }, { "500k", 500000 },
+                { "1e3", 1000 }, { "42", 42 }, { "1500m", 2 }, { "0.5", 1 }, { "0", 0 },
+                { "7Ei", 8070450532247928832LL }, { "9Ei", -ERANGE }, { "0.1Ki", 103 },
+                /* past 2^53 a double loses the last digit */
+                { "9007199254740993", 9007199254740993LL }, { "1.1G", 1100000000 }, { "4.4e9", 4400000000LL },
+                { "0x10", -EINVAL }, { "abc", -EINVAL }, { "nan", -EINVAL }, { "-1Mi", -EINVAL },
+                { "1Qi", -EINVAL }, { "", -EINVAL },
+        };
+
+        for (size_t i = 0; i < sizeof(cases) / sizeof(cases[0]); i++) {
+                uint64_t v = 0;
+                int r = pod_quantity_bytes(cases[i].s, &v);
+
+                tap_is_int(r < 0 ? r : (long long)v, cases[i].want, cases[i].s);
+        }
+}
+
+static void test_format(void)
+{
+        static const struct { const char *q; uint64_t bytes; const char *want; } cases[] = {
+                { "10Mi", 10485760, "10Mi" }, { "1Gi", 1073741824 + 1048576, "1025Mi" },
+                { "1e6", 1000000, "1e6" }, { "10M", 10000000, "10M" }, { "1Ki", 1000, "1000" }, { "5", 0, "0" },
+        };
+
+        for (size_t i = 0; i < sizeof(cases) / sizeof(cases[0]); i++) {
+                char *s = pod_quantity_string(cases[i].q, cases[i].bytes);
+
+                tap_is_str(s, cases[i].want, cases[i].q);
+                free(s);
+        }
+}
+
+static void test_backoff(void)
+{
+        int64_t d = 0, want[] = { 10, 20, 40, 80, 160, 300, 300 };
+
+        for (size_t i = 0; i < sizeof(want) / sizeof(want[0]); i++)
+                tap_is_int(pfs_backoff_step(&d, 10, 300), want[i], "back-off doubles up to its maximum");
+        d = 0;
+        tap_is_int(pfs_backoff_step(&d, 1, 60), 1, "back-off starts again at its initial delay");
+}
+
 int main(void)
 {
         test_quantities();
+        test_bytes();
+        test_format();
+        test_backoff();
         test_classes();
         return tap_done();
 }
