@@ -14,6 +14,7 @@
 #include <sys/syscall.h>
 #include <sys/wait.h>
 #include "fs.h"
+#include "pfs/backoff.h"
 #include "pfs/render.h"
 #include "pfs/store.h"
 
@@ -438,9 +439,7 @@ static void restart_later(struct podfs *fs, struct pod_rt *p)
         int64_t delay = p->backoff_ns;
 
         /* the first restart at once, then 1 s doubling up to 60 s */
-        p->backoff_ns = p->backoff_ns ? p->backoff_ns * 2 : RESTART_BACKOFF_MIN_NS;
-        if (p->backoff_ns > RESTART_BACKOFF_MAX_NS)
-                p->backoff_ns = RESTART_BACKOFF_MAX_NS;
+        pfs_backoff_step(&p->backoff_ns, RESTART_BACKOFF_MIN_NS, RESTART_BACKOFF_MAX_NS);
         p->state = RT_BACKOFF;
         podfs_timer_add(fs, pfs_now_monotonic_ns() + delay, restart_timer, p);
 }
