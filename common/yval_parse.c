@@ -545,14 +545,39 @@ static size_t norm_in_string(struct normalized *nm, const char *text, size_t len
         return n;
 }
 
+/* YAML limits an implicit key to 1024 characters; JSON does not. A string
+ * just ended at text[i - 1] that is an object key (':' follows) and longer
+ * than that (counted in bytes, never fewer than characters) becomes an
+ * explicit flow key: "? " goes before it. The buffer has room (6 bytes per
+ * input byte, a key of 1000 takes 2 more). */
+#define YAML_SIMPLE_KEY_MAX 1000
+
+static void norm_long_key(struct normalized *nm, size_t start, const char *text, size_t len, size_t i)
+{
+        size_t n = nm->len - start;
+
+        if (n <= YAML_SIMPLE_KEY_MAX)
+                return;
+        while (i < len && memchr(" \t\r\n", text[i], 4))
+                i++;
+        if (i >= len || text[i] != ':')
+                return;
+        memmove(nm->text + start + 2, nm->text + start, n);
+        memmove(nm->orig + start + 2, nm->orig + start, n * sizeof(*nm->orig));
+        nm->text[start] = '?';
+        nm->text[start + 1] = ' ';
+        nm->orig[start + 1] = nm->orig[start] = nm->orig[start + 2];
+        nm->len += 2;
+}
+
 /* JSON that libyaml refuses although it is valid JSON: surrogate pairs (as
- * Python's json.dumps writes characters beyond the BMP) and the raw
- * characters above, inside strings. Only for input that looks like JSON
+ * Python's json.dumps writes characters beyond the BMP), the raw characters
+ * above inside strings, and keys longer than YAML's implicit keys. Only for input that looks like JSON
  * (no single quotes or comments to confuse the string tracking). Returns
  * false when there is nothing to change. */
 static bool json_normalize(const char *text, size_t len, struct normalized *nm)
 {
-        size_t i = 0;
+        size_t i = 0, str_start = 0;
         bool in_str = false;
 
         while (i < len && memchr(" \t\r\n", text[i], 4))
@@ -566,8 +591,12 @@ static bool json_normalize(const char *text, size_t len, struct normalized *nm)
         for (i = 0; i < len;) {
                 if (text[i] == '"') {
                         in_str = !in_str;
+                        if (in_str)
+                                str_start = nm->len;
                         norm_put(nm, text + i, 1, i);
                         i++;
+                        if (!in_str)
+                                norm_long_key(nm, str_start, text, len, i);
                 } else if (in_str) {
                         i += norm_in_string(nm, text, len, i);
                 } else {

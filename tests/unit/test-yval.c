@@ -252,6 +252,30 @@ static void test_json(void)
         yval_free(s);
 }
 
+/* JSON object keys longer than YAML's 1024-character implicit keys (found by
+ * fuzz-yval: our own JSON output did not parse back). */
+static void test_json_long_key(void)
+{
+        struct yval *m = yval_new_map(), *back;
+        struct pfs_error err = { 0 };
+        char key[3001];
+        char *out;
+
+        memset(key, 'k', sizeof(key) - 1);
+        key[sizeof(key) - 1] = '\0';
+        yval_map_set(m, key, yval_new_str("v"));
+        yval_map_set(m, "short", yval_new_int(1));
+        for (int pretty = 0; pretty <= 1; pretty++) {
+                out = json(m, pretty);
+                back = parse1(out, &err);
+                tap_ok(back && yval_equal(back, m), "a 3000-byte JSON key parses back (%s)",
+                       pretty ? "pretty" : "compact");
+                yval_free(back);
+                free(out);
+        }
+        yval_free(m);
+}
+
 static void test_yaml_quoting(void)
 {
         static const struct { const char *s, *want; } cases[] = {
@@ -440,6 +464,7 @@ int main(void)
         test_documents();
         test_surrogates();
         test_json();
+        test_json_long_key();
         test_yaml_quoting();
         test_yaml_layout();
         test_yaml_literal();
