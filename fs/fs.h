@@ -72,7 +72,7 @@ struct podfs {
         } changes;
         struct node_table nodes;        /* the inode table (inode.c) */
         struct model model;             /* namespaces, names, pods, temp files (model.h) */
-        struct log_watch *log_watches;  /* logs.c */
+        struct log_poller *log_pollers; /* logs.c: log readers waiting in poll */
         char hostname[256];
         pid_t req_pid;                  /* the caller of the request being handled */
         uid_t req_uid;                  /* ... and its fsuid/fsgid */
