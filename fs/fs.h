@@ -77,6 +77,7 @@ struct podfs {
         pid_t req_pid;                  /* the caller of the request being handled */
         uid_t req_uid;                  /* ... and its fsuid/fsgid */
         gid_t req_gid;
+        void (*wait_wake)(void *req);   /* delete.c: answers a woken reader of "wait" (ops.c's) */
         struct waiter *wait_registering;        /* ops.c: see wait_interrupted */
         bool wait_interrupted_early;
         struct mem_quota *quotas;       /* write buffers held per user (quota.c) */
@@ -247,8 +248,6 @@ extern const enum pod_file pod_file_render_kind[PF__MAX];
 void changes_pod_changed(struct podfs *fs, const char *ns, const char *name);
 
 extern const struct fuse_lowlevel_ops podfs_ops;
-/* The pod is gone: its blocked readers of "wait" get EOF (ops.c). */
-void ops_waiters_wake(struct pod_rt *p);
 
 /* ---- open files ---- */
 
@@ -328,15 +327,31 @@ int delete_request_uid(struct podfs *fs, const char *uid, int64_t grace, bool us
                        struct pfs_error *err);
 int delete_rmdir(struct podfs *fs, struct node *parent, const char *name, bool notifier);
 
+/* Blocked readers of a pod's "wait" file, per pod (delete.c); answered when
+ * the pod is gone through the callback of delete_waiters_on: only ops.c
+ * replies to the kernel, so the request is opaque here. */
+struct waiter {
+        void *req;
+        struct pod_rt *pod;
+        struct waiter *next;
+};
+/* ops.c: how a woken reader is answered (EOF). */
+void delete_waiters_on(struct podfs *fs, void (*wake)(void *req));
+/* A blocked read of the pod's wait file; NULL when the pod is gone already
+ * (the read ends at once). */
+struct waiter *delete_wait_add(struct podfs *fs, const char *uid, void *req);
+/* Take w off its pod (an interrupted read) and free it; false when it was
+ * woken already. */
+bool delete_wait_cancel(struct waiter *w);
+/* The pod is gone: wake its waiters. */
+void delete_waiters_wake(struct podfs *fs, struct pod_rt *p);
+/* Daemon shutdown: forget every pod's waiters unanswered (the session ends). */
+void delete_waiters_drop_all(struct podfs *fs);
+
 
 /* ---- sandboxes (sandbox.c) ---- */
 
 
-struct waiter {
-        fuse_req_t req;
-        struct pod_rt *pod;
-        struct waiter *next;
-};
 
 
 struct pod_rt *pod_rt_add(struct podfs *fs, const char *uid, const char *ns, const char *name,
