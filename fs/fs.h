@@ -276,19 +276,31 @@ struct fh {
 };
 void fh_free(struct podfs *fs, struct fh *fh);
 
-/* ---- writes (apply.c) ---- */
+/* ---- the write path (tmpfile.c) ---- */
 
 void tmp_unlink(struct podfs *fs, struct tmpfile *t);
 bool name_is_manifest(const char *name);
-int apply_create(struct podfs *fs, struct node *parent, const char *name, mode_t mode, int flags,
-                 struct fh **ret_fh);
-int apply_write(struct podfs *fs, struct fh *fh, const char *buf, size_t size, off_t off);
-int apply_flush(struct podfs *fs, struct fh *fh);
-void apply_release(struct podfs *fs, struct fh *fh);
-int apply_truncate(struct podfs *fs, struct node *n, struct fh *fh, off_t size);
-int apply_unlink(struct podfs *fs, struct node *parent, const char *name);
-int apply_rename(struct podfs *fs, struct node *p, const char *name, struct node *np, const char *newname,
-                 unsigned int flags);
+int tmpfile_create(struct podfs *fs, struct node *parent, const char *name, mode_t mode, int flags,
+                   struct fh **ret_fh);
+int tmpfile_write(struct podfs *fs, struct fh *fh, const char *buf, size_t size, off_t off);
+int tmpfile_flush(struct podfs *fs, struct fh *fh);
+void tmpfile_release(struct podfs *fs, struct fh *fh);
+int tmpfile_truncate(struct podfs *fs, struct node *n, struct fh *fh, off_t size);
+/* unlink(2) of a name: a temp file goes, spec.yaml is hidden, the rest refused. */
+int tmpfile_remove(struct podfs *fs, struct node *parent, const char *name);
+int tmpfile_rename(struct podfs *fs, struct node *p, const char *name, struct node *np, const char *newname,
+                   unsigned int flags);
+
+/* ---- manifest acceptance (apply.c) ---- */
+
+/* Accept a temp file's content as the manifest named target_name (in a
+ * namespace) or as its pod's spec.yaml. */
+int apply_tmp(struct podfs *fs, struct tmpfile *t, const char *target_name);
+/* Accept a closed spec.yaml write buffer. */
+int apply_spec(struct podfs *fs, const char *ns, const char *pod, const struct pfs_buf *b, bool too_big, int write_err,
+               uid_t uid, gid_t gid);
+/* A rejection: the writer gets r, people get the message in .last-error. */
+int apply_rejected(struct podfs *fs, const char *ns, struct pfs_error *err, int r);
 int apply_mkdir(struct podfs *fs, struct node *parent, const char *name, mode_t mode);
 /* Parse and apply a manifest written to ns (pod NULL) or ns/pod/spec.yaml. */
 int apply_manifest(struct podfs *fs, const char *ns, const char *pod, const char *filename,

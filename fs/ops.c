@@ -267,7 +267,7 @@ static void op_unlink(fuse_req_t req, fuse_ino_t parent, const char *name)
                 fuse_reply_err(req, ESTALE);
                 return;
         }
-        fuse_reply_err(req, -apply_unlink(ctx_fs(req), p, name));
+        fuse_reply_err(req, -tmpfile_remove(ctx_fs(req), p, name));
 }
 
 static void op_rename(fuse_req_t req, fuse_ino_t parent, const char *name, fuse_ino_t newparent,
@@ -279,7 +279,7 @@ static void op_rename(fuse_req_t req, fuse_ino_t parent, const char *name, fuse_
                 fuse_reply_err(req, ESTALE);
                 return;
         }
-        fuse_reply_err(req, -apply_rename(ctx_fs(req), p, name, np, newname, flags));
+        fuse_reply_err(req, -tmpfile_rename(ctx_fs(req), p, name, np, newname, flags));
 }
 
 static void op_create(fuse_req_t req, fuse_ino_t parent, const char *name, mode_t mode,
@@ -294,7 +294,7 @@ static void op_create(fuse_req_t req, fuse_ino_t parent, const char *name, mode_
                 fuse_reply_err(req, ESTALE);
                 return;
         }
-        r = apply_create(fs, p, name, mode, fi->flags, &fh);
+        r = tmpfile_create(fs, p, name, mode, fi->flags, &fh);
         if (r >= 0)
                 r = node_lookup(fs, p, name, false, &n);
         if (r >= 0)
@@ -461,7 +461,7 @@ static void op_write(fuse_req_t req, fuse_ino_t ino, const char *buf, size_t siz
                 fuse_reply_write(req, size);
                 return;
         }
-        r = apply_write(ctx_fs(req), fh, buf, size, off);
+        r = tmpfile_write(ctx_fs(req), fh, buf, size, off);
         if (r < 0)
                 fuse_reply_err(req, -r);
         else
@@ -476,7 +476,7 @@ static void op_flush(fuse_req_t req, fuse_ino_t ino, struct fuse_file_info *fi)
                 fuse_reply_err(req, 0);
                 return;
         }
-        fuse_reply_err(req, -apply_flush(ctx_fs(req), fh));
+        fuse_reply_err(req, -tmpfile_flush(ctx_fs(req), fh));
 }
 
 static void op_release(fuse_req_t req, fuse_ino_t ino, struct fuse_file_info *fi)
@@ -486,7 +486,7 @@ static void op_release(fuse_req_t req, fuse_ino_t ino, struct fuse_file_info *fi
 
         if (fh->kind == FH_LOG)
                 log_release(fs, fh);
-        apply_release(fs, fh);
+        tmpfile_release(fs, fh);
         fh_free(fs, fh);
         fuse_reply_err(req, 0);
 }
