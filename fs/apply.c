@@ -1,7 +1,8 @@
-/* Writes: per-open write buffers and in-memory temp files, applied to the state
- * dir on flush (spec.yaml, *.yaml dropped into a namespace) or on rename onto
- * spec.yaml / *.yaml (rsync, sed -i, editors); mkdir of namespaces and
- * placeholder pods. A rejected manifest changes nothing and fails the close. */
+/* Manifest acceptance: a manifest written into the mount (a spec.yaml write
+ * buffer or a temp file, closed or renamed onto its name: tmpfile.c)
+ * validated and made durable in the state dir; mkdir of namespaces and
+ * placeholder pods, chown of pods. A rejected manifest changes nothing: the
+ * writer gets errno, people get the message in .last-error. */
 #include <errno.h>
 #include <fcntl.h>
 #include <string.h>
@@ -9,68 +10,6 @@
 #include "fs.h"
 #include "pfs/spec.h"
 #include "pfs/store.h"
-
-#define GHOST_NS (2LL * 1000000000LL)
-
-/* ---- temp files ---- */
-
-static void tmp_free(struct podfs *fs, struct tmpfile *t)
-{
-        if (!t->ghost)
-                quota_file_del(fs, t->uid);
-        wbuf_free(fs, t->uid, &t->data);
-        free(t->ns);
-        free(t->pod);
-        free(t->name);
-        free(t);
-}
-
-void tmp_unlink(struct podfs *fs, struct tmpfile *t)
-{
-        podfs_timer_cancel(fs, t);
-        model_tmp_remove(&fs->model, t);
-        if (t->open_count > 0)
-                t->orphan = true;
-        else
-                tmp_free(fs, t);
-}
-
-static void ghost_expire(struct podfs *fs, void *data)
-{
-        struct tmpfile *t = data;
-
-        if (t->open_count > 0) {
-                podfs_timer_add(fs, pfs_now_monotonic_ns() + GHOST_NS, ghost_expire, t);
-                return;
-        }
-        tmp_unlink(fs, t);
-}
-
-/* NULL when uid holds its share of temp files already (EDQUOT). */
-static struct tmpfile *tmp_new(struct podfs *fs, const char *ns, const char *pod, const char *name, mode_t mode,
-                               uid_t uid, gid_t gid)
-{
-        struct tmpfile *t;
-
-        if (quota_file_add(fs, uid) < 0)
-                return NULL;
-        t = model_tmp_add(&fs->model, ns, pod, name);
-        t->mode = mode & 07777;
-        t->uid = uid;
-        t->gid = gid;
-        t->mtime_ns = pfs_now_realtime_ns();
-        return t;
-}
-
-bool name_is_manifest(const char *name)
-{
-        size_t l = strlen(name);
-
-        if (name[0] == '.')
-                return false;
-        return (l > 5 && !strcmp(name + l - 5, ".yaml")) || (l > 4 && !strcmp(name + l - 4, ".yml")) ||
-               (l > 5 && !strcmp(name + l - 5, ".json"));
-}
 
 /* ---- accepting manifests ---- */
 
@@ -292,7 +231,7 @@ out:
 }
 
 /* A rejection: the writer gets errno, people get the message. */
-static int rejected(struct podfs *fs, const char *ns, struct pfs_error *err, int r)
+int apply_rejected(struct podfs *fs, const char *ns, struct pfs_error *err, int r)
 {
         if (!err->code)
                 pfs_error_set(err, -r, "%s", strerror(-r));
@@ -311,7 +250,7 @@ static int write_failed(struct pfs_error *err, const char *fname, int e)
                                      : "");
 }
 
-static int apply_tmp(struct podfs *fs, struct tmpfile *t, const char *target_name)
+int apply_tmp(struct podfs *fs, struct tmpfile *t, const char *target_name)
 {
         struct pfs_error err = {0};
         _cleanup_free_ char *fname = t->pod ? xasprintf("%s/%s/spec.yaml", t->ns, t->pod)
@@ -326,7 +265,7 @@ static int apply_tmp(struct podfs *fs, struct tmpfile *t, const char *target_nam
                 r = apply_manifest(fs, t->ns, t->pod, fname, t->data.data ? t->data.data : "", t->data.len,
                                    t->uid, t->gid, &err);
         if (r < 0)
-                return rejected(fs, t->ns, &err, r);
+                return apply_rejected(fs, t->ns, &err, r);
         if (t->pod) {
                 struct name_ent *e = model_name_get(&fs->model, t->ns, t->pod, false);
 
@@ -336,428 +275,23 @@ static int apply_tmp(struct podfs *fs, struct tmpfile *t, const char *target_nam
         return 0;
 }
 
-/* ---- handlers ---- */
-
-/* A temp file in a pod dir: spec.yaml of a placeholder (or after unlink), or
- * any name the pod does not have. */
-static int create_in_pod(struct podfs *fs, struct node *dir, const char *name, mode_t mode, struct tmpfile **ret)
-{
-        struct name_ent *e = model_name_get(&fs->model, dir->ns, dir->pod, false);
-        struct pod_ref ref;
-        int r = model_pod_ref(&fs->model, dir->ns, dir->pod, &ref);
-
-        if (r < 0)
-                return r;
-        if (model_tmp_find(&fs->model, dir->ns, dir->pod, name))
-                return -EEXIST;
-        if (!strcmp(name, "spec.yaml")) {
-                if (!ref.placeholder && !(e && e->spec_hidden))
-                        return -EEXIST;
-        } else if (!ref.placeholder && pod_name_class(name) != POD_NAME_FREE) {
-                return -EEXIST;
-        }
-        *ret = tmp_new(fs, dir->ns, dir->pod, name, mode, fs->req_uid, fs->req_gid);
-        if (!*ret)
-                return -EDQUOT;
-        (*ret)->pod_spec = !strcmp(name, "spec.yaml");
-        return 0;
-}
-
-/* A temp file in a namespace dir (a *.yaml is applied on close). */
-static int create_in_ns(struct podfs *fs, struct node *dir, const char *name, mode_t mode, struct tmpfile **ret)
-{
-        struct pod_ref ref;
-        struct tmpfile *t;
-
-        if (!strcmp(name, ".last-error"))
-                return -EEXIST;
-        t = model_tmp_find(&fs->model, dir->ns, NULL, name);
-        if (t && t->ghost)
-                tmp_unlink(fs, t);
-        else if (t)
-                return -EEXIST;
-        if (model_pod_ref(&fs->model, dir->ns, name, &ref) == 0)
-                return -EEXIST;
-        *ret = tmp_new(fs, dir->ns, NULL, name, mode, fs->req_uid, fs->req_gid);
-        if (!*ret)
-                return -EDQUOT;
-        (*ret)->manifest_drop = name_is_manifest(name);
-        return 0;
-}
-
-int apply_create(struct podfs *fs, struct node *parent, const char *name, mode_t mode, int flags,
-                 struct fh **ret_fh)
-{
-        struct tmpfile *t = NULL;
-        struct fh *fh;
-        int r;
-
-        if (!model_name_valid(name))
-                return -EINVAL;
-        if (parent->kind == NODE_POD)
-                r = create_in_pod(fs, parent, name, mode, &t);
-        else if (parent->kind == NODE_NS)
-                r = create_in_ns(fs, parent, name, mode, &t);
-        else
-                r = -EPERM;
-        if (r < 0)
-                return r;
-        t->open_count = 1;
-        t->writer = fs->req_pid;
-        fh = xcalloc(1, sizeof(*fh));
-        fh->kind = FH_TMP;
-        fh->tmp = t;
-        fh->append = (flags & O_APPEND) != 0;
-        *ret_fh = fh;
-        return 0;
-}
-
-int apply_write(struct podfs *fs, struct fh *fh, const char *buf, size_t size, off_t off)
-{
-        struct pfs_buf *b;
-        uid_t who = fh->owner;
-        int r;
-
-        switch (fh->kind) {
-        case FH_SPEC:
-        case FH_DELETE:
-                b = &fh->wbuf;
-                break;
-        case FH_TMP:
-                b = &fh->tmp->data;
-                who = fh->tmp->uid;
-                break;
-        default:
-                return -EBADF;
-        }
-        if (fh->append)
-                off = (off_t)b->len;
-        /* a grace period in seconds: nothing to hold a megabyte for */
-        if (fh->kind == FH_DELETE && (off < 0 || (size_t)off + size > 4096))
-                return -EFBIG;
-        r = wbuf_write_at(fs, who, b, buf, size, off);
-        if (r == -EFBIG) {
-                fh->too_big = true;
-                if (fh->kind == FH_TMP)
-                        fh->tmp->too_big = true;
-        } else if (r < 0) {
-                fh->write_err = -r;
-                if (fh->kind == FH_TMP)
-                        fh->tmp->write_err = -r;
-        }
-        if (r < 0)
-                return r;
-        fh->dirty = true;
-        if (fh->kind == FH_TMP) {
-                fh->tmp->dirty = true;
-                fh->tmp->mtime_ns = pfs_now_realtime_ns();
-        }
-        return 0;
-}
-
-int apply_truncate(struct podfs *fs, struct node *n, struct fh *fh, off_t size)
-{
-        int r;
-
-        if (n->kind == NODE_TMP) {
-                struct tmpfile *t = fh && fh->kind == FH_TMP ? fh->tmp : model_tmp_find_id(&fs->model, n->tmp_id);
-
-                if (!t)
-                        return -ENOENT;
-                r = wbuf_truncate(fs, t->uid, &t->data, size);
-                if (r < 0)
-                        return r;
-                if (size == 0) {
-                        /* a fresh start: what failed before is gone */
-                        t->too_big = false;
-                        t->write_err = 0;
-                }
-                t->dirty = true;
-                t->mtime_ns = pfs_now_realtime_ns();
-                return 0;
-        }
-        if (!fh || (fh->kind != FH_SPEC && fh->kind != FH_DELETE))
-                return -EPERM;
-        r = wbuf_truncate(fs, fh->owner, &fh->wbuf, size);
-        if (r < 0)
-                return r;
-        if (size == 0) {
-                fh->too_big = false;
-                fh->write_err = 0;
-        }
-        fh->dirty = true;
-        return 0;
-}
-
-static int flush_delete(struct podfs *fs, struct fh *fh)
+/* A spec.yaml write buffer closed: accept it as the pod's manifest. */
+int apply_spec(struct podfs *fs, const char *ns, const char *pod, const struct pfs_buf *b, bool too_big, int write_err,
+               uid_t uid, gid_t gid)
 {
         struct pfs_error err = {0};
-        char *end;
-        long long grace;
-        const char *s = fh->wbuf.data ? fh->wbuf.data : "";
+        _cleanup_free_ char *fname = xasprintf("%s/%s/spec.yaml", ns, pod);
         int r;
 
-        while (*s == ' ' || *s == '\t' || *s == '\n')
-                s++;
-        errno = 0;
-        grace = strtoll(s, &end, 10);
-        while (*end == ' ' || *end == '\t' || *end == '\n')
-                end++;
-        if (end == s || *end || errno || grace < 0) {
-                int l = (int)strcspn(s, "\n");
-
-                pfs_error_set(&err, EINVAL, "%s/%s/delete: write a grace period in seconds (0 = now), got \"%.*s\"",
-                              fh->node->ns, fh->node->pod, l > 40 ? 40 : l, s);
-                return rejected(fs, fh->node->ns, &err, -EINVAL);
+        if (too_big) {
+                r = pfs_error_set(&err, EFBIG, "%s: manifest is larger than 1 MiB", fname);
+                return apply_rejected(fs, ns, &err, r);
         }
-        r = delete_request(fs, fh->node->ns, fh->node->pod, grace, false, &err);
+        if (write_err)
+                return apply_rejected(fs, ns, &err, write_failed(&err, fname, write_err));
+        r = apply_manifest(fs, ns, pod, fname, b->data ? b->data : "", b->len, uid, gid, &err);
         if (r < 0)
-                return rejected(fs, fh->node->ns, &err, r);
-        return 0;
-}
-
-int apply_flush(struct podfs *fs, struct fh *fh)
-{
-        struct pfs_error err = {0};
-        int r;
-
-        switch (fh->kind) {
-        case FH_SPEC: {
-                _cleanup_free_ char *fname = NULL;
-
-                /* `cmd > spec.yaml`: the shell opens with O_TRUNC, dup2()s
-                 * and closes its fd before cmd writes: nothing to apply yet */
-                if (!fh->dirty || fh->wbuf.len == 0)
-                        return 0;
-                fh->dirty = false;
-                fname = xasprintf("%s/%s/spec.yaml", fh->node->ns, fh->node->pod);
-                if (fh->too_big) {
-                        r = pfs_error_set(&err, EFBIG, "%s: manifest is larger than 1 MiB", fname);
-                        return rejected(fs, fh->node->ns, &err, r);
-                }
-                if (fh->write_err)
-                        return rejected(fs, fh->node->ns, &err, write_failed(&err, fname, fh->write_err));
-                r = apply_manifest(fs, fh->node->ns, fh->node->pod, fname, fh->wbuf.data ? fh->wbuf.data : "",
-                                   fh->wbuf.len, fh->owner, fh->group, &err);
-                if (r < 0)
-                        return rejected(fs, fh->node->ns, &err, r);
-                return 0;
-        }
-        case FH_DELETE:
-                if (!fh->dirty || fh->wbuf.len == 0)
-                        return 0;
-                fh->dirty = false;
-                return flush_delete(fs, fh);
-        case FH_TMP: {
-                struct tmpfile *t = fh->tmp;
-
-                if (t->orphan || !(t->pod_spec || t->manifest_drop))
-                        return 0;
-                if (!t->dirty || t->data.len == 0)
-                        return 0;
-                t->dirty = false;
-                r = apply_tmp(fs, t, t->name);
-                if (r == 0 && t->manifest_drop) {
-                        /* applied: only its name and size stay for a moment */
-                        if (!t->ghost)
-                                quota_file_del(fs, t->uid);
-                        t->ghost = true;
-                        t->ghost_len = t->data.len;
-                        wbuf_free(fs, t->uid, &t->data);
-                        podfs_timer_cancel(fs, t);
-                        podfs_timer_add(fs, pfs_now_monotonic_ns() + GHOST_NS, ghost_expire, t);
-                } else {
-                        tmp_unlink(fs, t);
-                }
-                return r;
-        }
-        default:
-                return 0;
-        }
-}
-
-void apply_release(struct podfs *fs, struct fh *fh)
-{
-        struct tmpfile *t = fh->kind == FH_TMP ? fh->tmp : NULL;
-
-        if (!t)
-                return;
-        t->open_count--;
-        if (t->open_count > 0)
-                return;
-        if (t->orphan) {
-                tmp_free(fs, t);
-                return;
-        }
-        /* an untouched drop file or spec.yaml does not stay either */
-        if ((t->manifest_drop && !t->ghost) || t->pod_spec)
-                tmp_unlink(fs, t);
-}
-
-int apply_unlink(struct podfs *fs, struct node *parent, const char *name)
-{
-        struct pod_ref ref;
-        struct tmpfile *t;
-
-        if (!model_name_valid(name))
-                return -ENOENT;
-        switch (parent->kind) {
-        case NODE_POD:
-                t = model_tmp_find(&fs->model, parent->ns, parent->pod, name);
-                if (t) {
-                        tmp_unlink(fs, t);
-                        return 0;
-                }
-                if (model_pod_ref(&fs->model, parent->ns, parent->pod, &ref) < 0 || ref.placeholder)
-                        return -ENOENT;
-                if (!strcmp(name, "spec.yaml")) {
-                        struct name_ent *e = model_name_get(&fs->model, parent->ns, parent->pod, true);
-
-                        if (e->spec_hidden)
-                                return -ENOENT;
-                        /* install(1) unlinks the destination first: hide the
-                         * entry until it is written again, the pod stays */
-                        e->spec_hidden = true;
-                        return 0;
-                }
-                switch (pod_name_class(name)) {
-                case POD_NAME_FILE:
-                        return -EPERM;
-                case POD_NAME_DIR:
-                        return -EISDIR;
-                default:
-                        return -ENOENT;
-                }
-        case NODE_NS:
-                t = model_tmp_find(&fs->model, parent->ns, NULL, name);
-                if (t) {
-                        tmp_unlink(fs, t);
-                        return 0;
-                }
-                if (!strcmp(name, ".last-error"))
-                        return -EPERM;
-                if (model_pod_ref(&fs->model, parent->ns, name, &ref) == 0)
-                        return -EISDIR;
-                return -ENOENT;
-        case NODE_ROOT:
-                return model_ns_exists(&fs->model, name) ? -EISDIR : -ENOENT;
-        default:
-                return -EPERM;
-        }
-}
-
-static bool same_dir(const struct node *a, const struct node *b)
-{
-        if (a->kind != b->kind)
-                return false;
-        if (a->kind == NODE_NS)
-                return !strcmp(a->ns, b->ns);
-        if (a->kind == NODE_POD)
-                return !strcmp(a->ns, b->ns) && !strcmp(a->pod, b->pod);
-        return a == b;
-}
-
-/* rename of something that is not a temp file: pods, namespaces and the
- * files of a pod don't move. */
-static int rename_not_tmp(struct podfs *fs, struct node *p, const char *name)
-{
-        struct pod_ref ref;
-
-        if (p->kind == NODE_NS && model_pod_ref(&fs->model, p->ns, name, &ref) == 0)
-                return -EPERM;
-        if (p->kind == NODE_POD && model_pod_ref(&fs->model, p->ns, p->pod, &ref) == 0 && !ref.placeholder &&
-            pod_name_class(name) == POD_NAME_FILE)
-                return -EPERM;
-        return -ENOENT;
-}
-
-/* A temp file renamed in a pod dir onto a free name: onto spec.yaml it is
- * applied (1: done), onto the pod's own names refused, else 0: a plain rename. */
-static int rename_in_pod(struct podfs *fs, struct node *p, struct tmpfile *t, const char *newname,
-                         unsigned int flags)
-{
-        struct name_ent *e = model_name_get(&fs->model, p->ns, p->pod, false);
-        struct pod_ref ref;
-        enum pod_name_class c;
-        int r;
-
-        if (!strcmp(newname, "spec.yaml")) {
-                r = model_pod_ref(&fs->model, p->ns, p->pod, &ref);
-                if (r < 0)
-                        return r;
-                if ((flags & RENAME_NOREPLACE) && !ref.placeholder && !(e && e->spec_hidden))
-                        return -EEXIST;
-                r = apply_tmp(fs, t, "spec.yaml");
-                if (r < 0)
-                        return r;
-                tmp_unlink(fs, t);
-                return 1;
-        }
-        if (model_pod_ref(&fs->model, p->ns, p->pod, &ref) < 0 || ref.placeholder)
-                return 0;
-        c = pod_name_class(newname);
-        if (c != POD_NAME_FREE)
-                return c == POD_NAME_FILE ? -EPERM : -EISDIR;
-        return 0;
-}
-
-/* A temp file renamed in a namespace onto a free name: onto *.yaml it is
- * applied (1: done), onto a pod or .last-error refused, else 0. */
-static int rename_in_ns(struct podfs *fs, struct node *p, struct tmpfile *t, const char *newname)
-{
-        struct pod_ref ref;
-        int r;
-
-        if (!strcmp(newname, ".last-error"))
-                return -EPERM;
-        if (model_pod_ref(&fs->model, p->ns, newname, &ref) == 0)
-                return -EISDIR;
-        if (!name_is_manifest(newname))
-                return 0;
-        r = apply_tmp(fs, t, newname);
-        if (r < 0)
-                return r;
-        tmp_unlink(fs, t);
-        return 1;
-}
-
-int apply_rename(struct podfs *fs, struct node *p, const char *name, struct node *np, const char *newname,
-                 unsigned int flags)
-{
-        const char *pod = p->kind == NODE_POD ? p->pod : NULL;
-        struct tmpfile *t, *dst;
-        int r = 0;
-
-        if (!model_name_valid(name) || !model_name_valid(newname))
-                return -EINVAL;
-        if (flags & RENAME_EXCHANGE)
-                return -EINVAL;
-        if (p->kind != NODE_NS && p->kind != NODE_POD)
-                return -EPERM;
-        t = model_tmp_find(&fs->model, p->ns, pod, name);
-        if (!t)
-                return rename_not_tmp(fs, p, name);
-        if (!same_dir(p, np))
-                return -EXDEV;
-        if (!strcmp(name, newname))
-                return 0;
-        dst = model_tmp_find(&fs->model, p->ns, pod, newname);
-        if (dst && dst->ghost) {
-                tmp_unlink(fs, dst);
-                dst = NULL;
-        }
-        if (!dst)
-                r = p->kind == NODE_POD ? rename_in_pod(fs, p, t, newname, flags) : rename_in_ns(fs, p, t, newname);
-        if (r != 0)
-                return r < 0 ? r : 0;
-        if (dst) {
-                if (flags & RENAME_NOREPLACE)
-                        return -EEXIST;
-                tmp_unlink(fs, dst);
-        }
-        model_tmp_rename(&fs->model, t, newname);
-        if (p->kind == NODE_NS)
-                t->manifest_drop = false; /* a renamed temp stays until renamed onto *.yaml */
+                return apply_rejected(fs, ns, &err, r);
         return 0;
 }
 
@@ -862,7 +396,7 @@ static int mkdir_in_ns(struct podfs *fs, struct node *dir, const char *name, mod
                 if (!ref.placeholder && read_meta(fs, ref.uid, &meta) == 0 && meta->deletion_ns) {
                         pfs_error_set(&err, EEXIST, "%s/%s: object is being deleted: pods \"%s\" already exists",
                                       dir->ns, name, name);
-                        rejected(fs, dir->ns, &err, -EEXIST);
+                        apply_rejected(fs, dir->ns, &err, -EEXIST);
                 }
                 pod_meta_free(meta);
                 return -EEXIST;
@@ -871,7 +405,7 @@ static int mkdir_in_ns(struct podfs *fs, struct node *dir, const char *name, mod
                 pfs_error_set(&err, EINVAL,
                               "%s/%s: Pod \"%s\" is invalid: metadata.name: Invalid value: \"%s\": a lowercase RFC 1123 subdomain must consist of lower case alphanumeric characters, '-' or '.', and must start and end with an alphanumeric character",
                               dir->ns, name, name, name);
-                return rejected(fs, dir->ns, &err, -EINVAL);
+                return apply_rejected(fs, dir->ns, &err, -EINVAL);
         }
         return mkdir_placeholder(fs, dir, name, mode);
 }

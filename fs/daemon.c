@@ -14,8 +14,6 @@ static void fuse_log_to_pfs(enum fuse_log_level level, const char *fmt, va_list 
 }
 
 /* The model's one observer: what watchers of the mount must hear of goes to
- * the notifier (a .last-error only when the kernel knows the node). */
-/* The model's one observer: what watchers of the mount must hear of goes to
  * the notifier (a .last-error only when the kernel knows the node), a pod's
  * changes to change detection, a removed pod's waiters are woken. */
 static void model_changed(void *data, const struct model_event *ev)
@@ -34,7 +32,7 @@ static void model_changed(void *data, const struct model_event *ev)
                 changes_pod_changed(fs, ev->ns, ev->name);
                 break;
         case MODEL_POD_REMOVED:
-                ops_waiters_wake(ev->pod);
+                delete_waiters_wake(fs, ev->pod);
                 break;
         case MODEL_LAST_ERROR:
                 n = node_find(&fs->nodes, &(struct node_key){ .kind = NODE_LAST_ERROR, .ns = ev->ns });
@@ -81,6 +79,7 @@ static int loop_setup(struct podfs *fs, struct pfs_error *err)
 /* Leave nothing for the leak checker: pods, names, temp files, nodes. */
 static void podfs_free_all(struct podfs *fs)
 {
+        delete_waiters_drop_all(fs);
         sandbox_free_all(fs);
         while (fs->model.tmps)
                 tmp_unlink(fs, fs->model.tmps);

@@ -208,3 +208,59 @@ int delete_rmdir(struct podfs *fs, struct node *parent, const char *name, bool n
                 return -EPERM;
         }
 }
+
+/* ---- readers of "wait": answered when the pod is gone ---- */
+
+void delete_waiters_on(struct podfs *fs, void (*wake)(void *req))
+{
+        fs->wait_wake = wake;
+}
+
+struct waiter *delete_wait_add(struct podfs *fs, const char *uid, void *req)
+{
+        struct pod_rt *p = model_pod_find(&fs->model, uid);
+        struct waiter *w;
+
+        if (!p || p->removed)
+                return NULL;
+        w = xcalloc(1, sizeof(*w));
+        w->req = req;
+        w->pod = p;
+        w->next = p->waiters;
+        p->waiters = w;
+        return w;
+}
+
+bool delete_wait_cancel(struct waiter *w)
+{
+        for (struct waiter **pp = &w->pod->waiters; *pp; pp = &(*pp)->next)
+                if (*pp == w) {
+                        *pp = w->next;
+                        free(w);
+                        return true;
+                }
+        return false;
+}
+
+void delete_waiters_wake(struct podfs *fs, struct pod_rt *p)
+{
+        struct waiter *w;
+
+        while ((w = p->waiters)) {
+                p->waiters = w->next;
+                fs->wait_wake(w->req);
+                free(w);
+        }
+}
+
+void delete_waiters_drop_all(struct podfs *fs)
+{
+        for (struct pod_rt *p = fs->model.pods; p; p = p->next) {
+                struct waiter *w;
+
+                while ((w = p->waiters)) {
+                        p->waiters = w->next;
+                        free(w);
+                }
+        }
+}

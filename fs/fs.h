@@ -72,11 +72,12 @@ struct podfs {
         } changes;
         struct node_table nodes;        /* the inode table (inode.c) */
         struct model model;             /* namespaces, names, pods, temp files (model.h) */
-        struct log_watch *log_watches;  /* logs.c */
+        struct log_poller *log_pollers; /* logs.c: log readers waiting in poll */
         char hostname[256];
         pid_t req_pid;                  /* the caller of the request being handled */
         uid_t req_uid;                  /* ... and its fsuid/fsgid */
         gid_t req_gid;
+        void (*wait_wake)(void *req);   /* delete.c: answers a woken reader of "wait" (ops.c's) */
         struct waiter *wait_registering;        /* ops.c: see wait_interrupted */
         bool wait_interrupted_early;
         struct mem_quota *quotas;       /* write buffers held per user (quota.c) */
@@ -247,8 +248,6 @@ extern const enum pod_file pod_file_render_kind[PF__MAX];
 void changes_pod_changed(struct podfs *fs, const char *ns, const char *name);
 
 extern const struct fuse_lowlevel_ops podfs_ops;
-/* The pod is gone: its blocked readers of "wait" get EOF (ops.c). */
-void ops_waiters_wake(struct pod_rt *p);
 
 /* ---- open files ---- */
 
@@ -277,19 +276,31 @@ struct fh {
 };
 void fh_free(struct podfs *fs, struct fh *fh);
 
-/* ---- writes (apply.c) ---- */
+/* ---- the write path (tmpfile.c) ---- */
 
 void tmp_unlink(struct podfs *fs, struct tmpfile *t);
 bool name_is_manifest(const char *name);
-int apply_create(struct podfs *fs, struct node *parent, const char *name, mode_t mode, int flags,
-                 struct fh **ret_fh);
-int apply_write(struct podfs *fs, struct fh *fh, const char *buf, size_t size, off_t off);
-int apply_flush(struct podfs *fs, struct fh *fh);
-void apply_release(struct podfs *fs, struct fh *fh);
-int apply_truncate(struct podfs *fs, struct node *n, struct fh *fh, off_t size);
-int apply_unlink(struct podfs *fs, struct node *parent, const char *name);
-int apply_rename(struct podfs *fs, struct node *p, const char *name, struct node *np, const char *newname,
-                 unsigned int flags);
+int tmpfile_create(struct podfs *fs, struct node *parent, const char *name, mode_t mode, int flags,
+                   struct fh **ret_fh);
+int tmpfile_write(struct podfs *fs, struct fh *fh, const char *buf, size_t size, off_t off);
+int tmpfile_flush(struct podfs *fs, struct fh *fh);
+void tmpfile_release(struct podfs *fs, struct fh *fh);
+int tmpfile_truncate(struct podfs *fs, struct node *n, struct fh *fh, off_t size);
+/* unlink(2) of a name: a temp file goes, spec.yaml is hidden, the rest refused. */
+int tmpfile_remove(struct podfs *fs, struct node *parent, const char *name);
+int tmpfile_rename(struct podfs *fs, struct node *p, const char *name, struct node *np, const char *newname,
+                   unsigned int flags);
+
+/* ---- manifest acceptance (apply.c) ---- */
+
+/* Accept a temp file's content as the manifest named target_name (in a
+ * namespace) or as its pod's spec.yaml. */
+int apply_tmp(struct podfs *fs, struct tmpfile *t, const char *target_name);
+/* Accept a closed spec.yaml write buffer. */
+int apply_spec(struct podfs *fs, const char *ns, const char *pod, const struct pfs_buf *b, bool too_big, int write_err,
+               uid_t uid, gid_t gid);
+/* A rejection: the writer gets r, people get the message in .last-error. */
+int apply_rejected(struct podfs *fs, const char *ns, struct pfs_error *err, int r);
 int apply_mkdir(struct podfs *fs, struct node *parent, const char *name, mode_t mode);
 /* Parse and apply a manifest written to ns (pod NULL) or ns/pod/spec.yaml. */
 int apply_manifest(struct podfs *fs, const char *ns, const char *pod, const char *filename,
@@ -328,15 +339,31 @@ int delete_request_uid(struct podfs *fs, const char *uid, int64_t grace, bool us
                        struct pfs_error *err);
 int delete_rmdir(struct podfs *fs, struct node *parent, const char *name, bool notifier);
 
+/* Blocked readers of a pod's "wait" file, per pod (delete.c); answered when
+ * the pod is gone through the callback of delete_waiters_on: only ops.c
+ * replies to the kernel, so the request is opaque here. */
+struct waiter {
+        void *req;
+        struct pod_rt *pod;
+        struct waiter *next;
+};
+/* ops.c: how a woken reader is answered (EOF). */
+void delete_waiters_on(struct podfs *fs, void (*wake)(void *req));
+/* A blocked read of the pod's wait file; NULL when the pod is gone already
+ * (the read ends at once). */
+struct waiter *delete_wait_add(struct podfs *fs, const char *uid, void *req);
+/* Take w off its pod (an interrupted read) and free it; false when it was
+ * woken already. */
+bool delete_wait_cancel(struct waiter *w);
+/* The pod is gone: wake its waiters. */
+void delete_waiters_wake(struct podfs *fs, struct pod_rt *p);
+/* Daemon shutdown: forget every pod's waiters unanswered (the session ends). */
+void delete_waiters_drop_all(struct podfs *fs);
+
 
 /* ---- sandboxes (sandbox.c) ---- */
 
 
-struct waiter {
-        fuse_req_t req;
-        struct pod_rt *pod;
-        struct waiter *next;
-};
 
 
 struct pod_rt *pod_rt_add(struct podfs *fs, const char *uid, const char *ns, const char *name,

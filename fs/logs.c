@@ -37,8 +37,6 @@ struct log_poller {
         struct log_poller *next;
 };
 
-static struct log_poller *pollers;
-
 void log_index_free(struct log_index *li)
 {
         if (!li)
@@ -235,7 +233,7 @@ static void poller_remove(struct podfs *fs, struct log_poller **pp)
 
         *pp = pl->next;
         free(pl);
-        for (struct log_poller *o = pollers; o; o = o->next)
+        for (struct log_poller *o = fs->log_pollers; o; o = o->next)
                 if (o->wd == wd)
                         return;
         podfs_inotify_rm(fs, wd);
@@ -245,7 +243,7 @@ static void log_dir_event(struct podfs *fs, void *data, uint32_t mask, const cha
 {
         int wd = (int)(intptr_t)data;
 
-        for (struct log_poller **pp = &pollers; *pp;) {
+        for (struct log_poller **pp = &fs->log_pollers; *pp;) {
                 struct log_poller *pl = *pp;
 
                 if (pl->wd != wd) {
@@ -286,7 +284,7 @@ int log_poll(struct podfs *fs, struct node *n, struct fh *fh, struct fuse_pollha
         if (fh->ph)
                 fuse_pollhandle_destroy(fh->ph);
         fh->ph = ph;
-        for (pl = pollers; pl; pl = pl->next)
+        for (pl = fs->log_pollers; pl; pl = pl->next)
                 if (pl->fh == fh)
                         return 0;
         dir = log_dir_path(fs, n);
@@ -309,14 +307,14 @@ int log_poll(struct podfs *fs, struct node *n, struct fh *fh, struct fuse_pollha
         pl = xcalloc(1, sizeof(*pl));
         pl->fh = fh;
         pl->wd = wd;
-        pl->next = pollers;
-        pollers = pl;
+        pl->next = fs->log_pollers;
+        fs->log_pollers = pl;
         return 0;
 }
 
 void log_release(struct podfs *fs, struct fh *fh)
 {
-        for (struct log_poller **pp = &pollers; *pp;) {
+        for (struct log_poller **pp = &fs->log_pollers; *pp;) {
                 if ((*pp)->fh == fh)
                         poller_remove(fs, pp);
                 else

@@ -51,7 +51,17 @@ static void usage(FILE *f)
                 PFS_STATE_DIR_DEFAULT, PFS_POD_PIDS_LIMIT_DEFAULT);
 }
 
-int main(int argc, char **argv)
+/* Adds -o options to *extra (comma-joined). */
+static void fuse_option_add(char **extra, const char *opt)
+{
+        char *joined = *extra ? xasprintf("%s,%s", *extra, opt) : xstrdup(opt);
+
+        free(*extra);
+        *extra = joined;
+}
+
+/* -1: go on and run; else the exit status (--help, --version, a bad option). */
+static int options_parse(int argc, char **argv, struct podfs_options *o, char **extra)
 {
         static const struct option longopts[] = {
                 { "state-dir", required_argument, NULL, 's' },
@@ -60,32 +70,23 @@ int main(int argc, char **argv)
                 PFS_SANDBOX_CONFIG_OPTIONS,
                 {},
         };
-        struct podfs_options o = { .sandbox = PFS_SANDBOX_CONFIG_DEFAULT };
         struct pfs_error err = {0};
-        _cleanup_free_ char *extra = NULL;
-        char mnt[PATH_MAX];
         int c;
 
-        if (argc == 4 && !strcmp(argv[1], NOTIFIER_CHILD_FLAG))
-                return notifier_child_run(argv[2], (pid_t)strtol(argv[3], NULL, 10));
         while ((c = getopt_long(argc, argv, "fdo:hV", longopts, NULL)) != -1) {
                 switch (c) {
                 case 's':
-                        o.state_dir = optarg;
+                        o->state_dir = optarg;
                         break;
                 case 'f':
-                        o.foreground = true;
+                        o->foreground = true;
                         break;
                 case 'd':
-                        o.debug = o.foreground = true;
+                        o->debug = o->foreground = true;
                         break;
-                case 'o': {
-                        char *joined = extra ? xasprintf("%s,%s", extra, optarg) : xstrdup(optarg);
-
-                        free(extra);
-                        extra = joined;
+                case 'o':
+                        fuse_option_add(extra, optarg);
                         break;
-                }
                 case 'h':
                         usage(stdout);
                         return 0;
@@ -93,7 +94,7 @@ int main(int argc, char **argv)
                         printf("podfs %s\n", PODFS_VERSION);
                         return 0;
                 default:
-                        if (c >= PFS_OPT_POD_PIDS_LIMIT && pfs_sandbox_config_set(&o.sandbox, c, optarg, &err) == 0)
+                        if (c >= PFS_OPT_POD_PIDS_LIMIT && pfs_sandbox_config_set(&o->sandbox, c, optarg, &err) == 0)
                                 break;
                         if (err.code)
                                 fprintf(stderr, "podfs: %s\n", err.msg);
@@ -102,6 +103,21 @@ int main(int argc, char **argv)
                         return 2;
                 }
         }
+        return -1;
+}
+
+int main(int argc, char **argv)
+{
+        struct podfs_options o = { .sandbox = PFS_SANDBOX_CONFIG_DEFAULT };
+        _cleanup_free_ char *extra = NULL;
+        char mnt[PATH_MAX];
+        int r;
+
+        if (argc == 4 && !strcmp(argv[1], NOTIFIER_CHILD_FLAG))
+                return notifier_child_run(argv[2], (pid_t)strtol(argv[3], NULL, 10));
+        r = options_parse(argc, argv, &o, &extra);
+        if (r >= 0)
+                return r;
         if (optind != argc - 1) {
                 usage(stderr);
                 return 2;

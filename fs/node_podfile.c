@@ -1,5 +1,5 @@
 /* Node kind: a pod's own files <ns>/<pod>/<file>: spec.yaml (writable:
- * apply.c), the rendered status files, and the control files delete (a
+ * tmpfile.c, accepted by apply.c), the rendered status files, and the control files delete (a
  * deletion request: delete.c) and wait (blocks until the pod is gone). */
 #include <errno.h>
 #include <fcntl.h>
@@ -28,7 +28,7 @@ static mode_t pod_file_mode(int file)
 }
 
 /* spec.yaml opened for writing: what the writer holds starts as the
- * accepted manifest (unless truncated); applied on flush (apply.c). */
+ * accepted manifest (unless truncated); applied on flush (tmpfile.c). */
 static int open_spec_for_writing(struct podfs *fs, struct node *n, int flags, struct fh *fh)
 {
         const char *c;
@@ -106,7 +106,7 @@ static int pod_file_setattr(struct podfs *fs, struct node *n, struct fh *fh, con
         if (!(to_set & FUSE_SET_ATTR_SIZE))
                 return 0;
         if (n->file == PF_SPEC || n->file == PF_DELETE)
-                return apply_truncate(fs, n, fh, attr->st_size);
+                return tmpfile_truncate(fs, n, fh, attr->st_size);
         return -EACCES;
 }
 

@@ -1,7 +1,7 @@
 /* Node kind: an in-memory temp file in a namespace or pod dir (editors,
  * rsync, install write one and rename it onto spec.yaml or *.yaml; a *.yaml
  * dropped into a namespace is applied on close). The file itself is the
- * model's (struct tmpfile); writes go through apply.c. */
+ * model's (struct tmpfile); writes go through tmpfile.c. */
 #include <errno.h>
 #include <fcntl.h>
 #include <string.h>
@@ -108,7 +108,7 @@ static int tmp_setattr(struct podfs *fs, struct node *n, struct fh *fh, const st
                 return r;
         if (to_set & FUSE_SET_ATTR_GID)
                 t->gid = attr->st_gid;
-        if ((to_set & FUSE_SET_ATTR_SIZE) && (r = apply_truncate(fs, n, NULL, attr->st_size)) < 0)
+        if ((to_set & FUSE_SET_ATTR_SIZE) && (r = tmpfile_truncate(fs, n, NULL, attr->st_size)) < 0)
                 return r;
         if (to_set & FUSE_SET_ATTR_MTIME)
                 t->mtime_ns = (to_set & FUSE_SET_ATTR_MTIME_NOW)

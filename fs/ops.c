@@ -128,8 +128,11 @@ static void reply_node_entry(fuse_req_t req, struct node *n, int r, struct fuse_
         }
 }
 
+static void wait_wake(void *data);
+
 static void op_init(void *userdata, struct fuse_conn_info *conn)
 {
+        delete_waiters_on(userdata, wait_wake);
         if (conn->capable & FUSE_CAP_ATOMIC_O_TRUNC)
                 conn->want |= FUSE_CAP_ATOMIC_O_TRUNC;
         conn->want &= ~FUSE_CAP_READDIRPLUS;
@@ -264,7 +267,7 @@ static void op_unlink(fuse_req_t req, fuse_ino_t parent, const char *name)
                 fuse_reply_err(req, ESTALE);
                 return;
         }
-        fuse_reply_err(req, -apply_unlink(ctx_fs(req), p, name));
+        fuse_reply_err(req, -tmpfile_remove(ctx_fs(req), p, name));
 }
 
 static void op_rename(fuse_req_t req, fuse_ino_t parent, const char *name, fuse_ino_t newparent,
@@ -276,7 +279,7 @@ static void op_rename(fuse_req_t req, fuse_ino_t parent, const char *name, fuse_
                 fuse_reply_err(req, ESTALE);
                 return;
         }
-        fuse_reply_err(req, -apply_rename(ctx_fs(req), p, name, np, newname, flags));
+        fuse_reply_err(req, -tmpfile_rename(ctx_fs(req), p, name, np, newname, flags));
 }
 
 static void op_create(fuse_req_t req, fuse_ino_t parent, const char *name, mode_t mode,
@@ -291,7 +294,7 @@ static void op_create(fuse_req_t req, fuse_ino_t parent, const char *name, mode_
                 fuse_reply_err(req, ESTALE);
                 return;
         }
-        r = apply_create(fs, p, name, mode, fi->flags, &fh);
+        r = tmpfile_create(fs, p, name, mode, fi->flags, &fh);
         if (r >= 0)
                 r = node_lookup(fs, p, name, false, &n);
         if (r >= 0)
@@ -349,18 +352,15 @@ static void op_open(fuse_req_t req, fuse_ino_t ino, struct fuse_file_info *fi)
         }
 }
 
-/* ---- readers of "wait": answered when the pod is gone ---- */
+/* ---- readers of "wait" (their registry is delete.c's) ---- */
 
-void ops_waiters_wake(struct pod_rt *p)
+/* The pod is gone: the read ends with EOF. */
+static void wait_wake(void *data)
 {
-        struct waiter *w;
+        fuse_req_t req = data;
 
-        while ((w = p->waiters)) {
-                p->waiters = w->next;
-                fuse_req_interrupt_func(w->req, NULL, NULL);
-                fuse_reply_buf(w->req, NULL, 0);
-                free(w);
-        }
+        fuse_req_interrupt_func(req, NULL, NULL);
+        fuse_reply_buf(req, NULL, 0);
 }
 
 /* Set while registering the interrupt callback: libfuse calls it at once
@@ -369,44 +369,32 @@ void ops_waiters_wake(struct pod_rt *p)
 static void wait_interrupted(fuse_req_t req, void *data)
 {
         struct waiter *w = data;
-        struct pod_rt *p = w->pod;
+        struct podfs *fs = w->pod->fs;
 
-        if (w == p->fs->wait_registering) {
-                p->fs->wait_interrupted_early = true;
+        if (w == fs->wait_registering) {
+                fs->wait_interrupted_early = true;
                 return;
         }
-        for (struct waiter **pp = &p->waiters; *pp; pp = &(*pp)->next)
-                if (*pp == w) {
-                        *pp = w->next;
-                        fuse_reply_err(req, EINTR);
-                        free(w);
-                        return;
-                }
+        if (delete_wait_cancel(w))
+                fuse_reply_err(req, EINTR);
 }
 
 static int wait_read(struct podfs *fs, fuse_req_t req, struct fh *fh)
 {
-        struct pod_rt *p = model_pod_find(&fs->model, fh->uid);
-        struct waiter *w;
+        struct waiter *w = delete_wait_add(fs, fh->uid, req);
 
-        if (!p || p->removed) {
+        if (!w) {
                 fuse_reply_buf(req, NULL, 0);
                 return 1;
         }
-        w = xcalloc(1, sizeof(*w));
-        w->req = req;
-        w->pod = p;
-        w->next = p->waiters;
-        p->waiters = w;
         fs->wait_registering = w;
         fs->wait_interrupted_early = false;
         fuse_req_interrupt_func(req, wait_interrupted, w);
         fs->wait_registering = NULL;
         if (fs->wait_interrupted_early) {
-                p->waiters = w->next;
+                delete_wait_cancel(w);
                 fuse_req_interrupt_func(req, NULL, NULL);
                 fuse_reply_err(req, EINTR);
-                free(w);
         }
         return 1;
 }
@@ -473,7 +461,7 @@ static void op_write(fuse_req_t req, fuse_ino_t ino, const char *buf, size_t siz
                 fuse_reply_write(req, size);
                 return;
         }
-        r = apply_write(ctx_fs(req), fh, buf, size, off);
+        r = tmpfile_write(ctx_fs(req), fh, buf, size, off);
         if (r < 0)
                 fuse_reply_err(req, -r);
         else
@@ -488,7 +476,7 @@ static void op_flush(fuse_req_t req, fuse_ino_t ino, struct fuse_file_info *fi)
                 fuse_reply_err(req, 0);
                 return;
         }
-        fuse_reply_err(req, -apply_flush(ctx_fs(req), fh));
+        fuse_reply_err(req, -tmpfile_flush(ctx_fs(req), fh));
 }
 
 static void op_release(fuse_req_t req, fuse_ino_t ino, struct fuse_file_info *fi)
@@ -498,7 +486,7 @@ static void op_release(fuse_req_t req, fuse_ino_t ino, struct fuse_file_info *fi
 
         if (fh->kind == FH_LOG)
                 log_release(fs, fh);
-        apply_release(fs, fh);
+        tmpfile_release(fs, fh);
         fh_free(fs, fh);
         fuse_reply_err(req, 0);
 }

@@ -77,12 +77,6 @@ void sandbox_free_all(struct podfs *fs)
                 struct pod_rt *p = fs->model.pods;
 
                 model_pod_retire(&fs->model, p);
-                while (p->waiters) {
-                        struct waiter *w = p->waiters;
-
-                        p->waiters = w->next;
-                        free(w);
-                }
         }
         sandbox_reap_dead(fs);
 }

@@ -45,6 +45,11 @@ record_pids "$U1" "$W/stubborn.pids"
 check "stubborn: recorded sandbox and container pids" test "$(wc -l <"$W/stubborn.pids")" -ge 2
 cat "$MNT/default/stubborn/wait" >/dev/null 2>&1 &
 WAITER=$!
+# a read of wait interrupted by a signal ends at once: the daemon answers the
+# kernel's interrupt (else the reader hangs, unkillable, until the pod is gone)
+timeout -s INT 1 cat "$MNT/default/stubborn/wait" >/dev/null 2>&1 &
+INTERRUPTED=$!
+check "stubborn: an interrupted read of wait ends at once" wait_pid_exit "$INTERRUPTED" 4
 t0=$(now_ms)
 read -r ms r <<<"$(timed_rmdir "$MNT/default/stubborn")"
 is "$r" OK "stubborn: rmdir succeeds"
