@@ -39,7 +39,7 @@ static void record(struct script *sc, int action, int64_t arg)
         strncat(sc->log, name, sizeof(sc->log) - strlen(sc->log) - 1);
 }
 
-static int sup_stub(void *obj, int action, int ev, int64_t arg, int *ret_follow)
+static int sup_record(void *obj, int action, int ev, int64_t arg, int *ret_follow)
 {
         struct script *sc = obj;
 
@@ -63,7 +63,7 @@ static int sup_stub(void *obj, int action, int ev, int64_t arg, int *ret_follow)
         }
 }
 
-static int term_stub(void *obj, int action, int ev, int64_t arg, int *ret_follow)
+static int term_record(void *obj, int action, int ev, int64_t arg, int *ret_follow)
 {
         struct script *sc = obj;
 
@@ -90,14 +90,14 @@ static void ctr_new(struct script *sc)
         memset(sc, 0, sizeof(*sc));
         sc->spawn_follow = EV_START_OK;
         sc->exit_next = CS_EXITED;
-        fsm_init(&sc->m, &sup_fsm, "c", CS_CREATING, sup_stub, sc);
+        fsm_init(&sc->m, &sup_fsm, "c", CS_CREATING, sup_record, sc);
 }
 
 static void pod_new(struct script *sc, int state)
 {
         memset(sc, 0, sizeof(*sc));
         sc->reap_next = PT_FINISHING;
-        fsm_init(&sc->m, &term_fsm, "p", state, term_stub, sc);
+        fsm_init(&sc->m, &term_fsm, "p", state, term_record, sc);
 }
 
 /* Feeds ev, then checks the state reached and the actions run (cleared after). */
