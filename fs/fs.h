@@ -223,6 +223,7 @@ struct node *tree_pod_node(struct podfs *fs, const char *ns, const char *pod);
 struct node *node_tmp_child(struct podfs *fs, const struct tmpfile *t, const char *ns, const char *pod,
                             unsigned epoch, const char *name);
 int node_in_pod_stat(struct podfs *fs, struct node *n, struct stat *st, struct pod_ref *ref);
+int node_in_live_pod_stat(struct podfs *fs, struct node *n, struct stat *st);
 int node_pod_subdir_stat(struct podfs *fs, struct node *n, struct stat *st);
 int node_pod_content(struct podfs *fs, struct node *n, const char **ret, size_t *ret_len);
 int node_open_snapshot(struct podfs *fs, struct node *n, struct fh *fh);

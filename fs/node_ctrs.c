@@ -56,15 +56,12 @@ static int ctr_list(struct podfs *fs, struct node *dir, node_list_fn fn, void *d
 
 static int ctr_file_stat(struct podfs *fs, struct node *n, struct stat *st)
 {
-        struct pod_ref ref;
         const char *c;
         size_t len;
-        int r = node_in_pod_stat(fs, n, st, &ref);
+        int r = node_in_live_pod_stat(fs, n, st);
 
         if (r < 0)
                 return r;
-        if (ref.placeholder)
-                return -ENOENT;
         r = node_pod_content(fs, n, &c, &len);
         if (r < 0)
                 return r;

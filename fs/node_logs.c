@@ -43,14 +43,11 @@ static int logs_list(struct podfs *fs, struct node *dir, node_list_fn fn, void *
 
 static int log_stat(struct podfs *fs, struct node *n, struct stat *st)
 {
-        struct pod_ref ref;
         uint64_t size = 0;
-        int r = node_in_pod_stat(fs, n, st, &ref);
+        int r = node_in_live_pod_stat(fs, n, st);
 
         if (r < 0)
                 return r;
-        if (ref.placeholder)
-                return -ENOENT;
         r = log_size(fs, n, &size);
         if (r < 0 && r != -ENOENT)
                 return r;

@@ -49,15 +49,12 @@ static int open_spec_for_writing(struct podfs *fs, struct node *n, int flags, st
 
 static int pod_file_stat(struct podfs *fs, struct node *n, struct stat *st)
 {
-        struct pod_ref ref;
         const char *c;
         size_t len;
-        int r = node_in_pod_stat(fs, n, st, &ref);
+        int r = node_in_live_pod_stat(fs, n, st);
 
         if (r < 0)
                 return r;
-        if (ref.placeholder)
-                return -ENOENT;
         if (n->file == PF_SPEC) {
                 struct name_ent *e = model_name_get(&fs->model, n->ns, n->pod, false);
 

@@ -195,15 +195,24 @@ int node_in_pod_stat(struct podfs *fs, struct node *n, struct stat *st, struct p
         return 0;
 }
 
-int node_pod_subdir_stat(struct podfs *fs, struct node *n, struct stat *st)
+/* The same for what exists only in a pod that has a spec (not in the
+ * placeholder a mkdir made). */
+int node_in_live_pod_stat(struct podfs *fs, struct node *n, struct stat *st)
 {
         struct pod_ref ref;
         int r = node_in_pod_stat(fs, n, st, &ref);
 
         if (r < 0)
                 return r;
-        if (ref.placeholder)
-                return -ENOENT;
+        return ref.placeholder ? -ENOENT : 0;
+}
+
+int node_pod_subdir_stat(struct podfs *fs, struct node *n, struct stat *st)
+{
+        int r = node_in_live_pod_stat(fs, n, st);
+
+        if (r < 0)
+                return r;
         st->st_mode = S_IFDIR | 0500;
         st->st_nlink = 2;
         return 0;
