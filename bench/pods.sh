@@ -1,31 +1,48 @@
 #!/bin/bash
-# bench/pods.sh [N=10]: create N busybox pods through the mount, one after the
-# other, and print (median, p90):
+# bench/pods.sh [--breakdown] [N=10]: N busybox pods through the mount, one
+# after the other, and prints p50 / p90 / max of
 #   create   spec.yaml write -> phase reads "Running" (a reader woken by inotify)
-#   delete   rmdir -> pod dir gone, for a pod that exits on SIGTERM
-#   rss      sandbox process RSS per pod; the daemon's RSS with N pods
-#   idle cpu the daemon's (and all sandboxes') CPU while the N pods idle for 10 s
+#   exit     container killed (SIGKILL from the host) -> phase reads "Failed"
+#            (a reader woken by inotify), on K = min(100, N/2) of the pods
+#   delete   rmdir -> pod dir gone, for a pod that exits on SIGTERM (the others)
+#   memory   sandbox RSS/PSS per pod; the daemon's RSS with N pods
+#   idle cpu the daemon's and all sandboxes' CPU while the N pods idle for 10 s
+# and the p50 of the first and of the last 100 creates (flat or not).
+# --breakdown: every step of each phase (daemon, sandbox, notifier), as the
+# median time from the start of the measurement and from the step before,
+# from the step trace podfs writes when PODFS_TRACE names a file.
 # Prints figures; asserts nothing. Needs root, FUSE, a build in build/ (or PODFS_BUILD).
+BREAKDOWN=0
+if [ "${1:-}" = --breakdown ]; then
+        BREAKDOWN=1
+        shift
+fi
 N=${1:-10}
-case "$N" in '' | *[!0-9]*) echo "usage: $0 [N]" >&2; exit 2 ;; esac
+case "$N" in '' | *[!0-9]* | 0) echo "usage: $0 [--breakdown] [N>0]" >&2; exit 2 ;; esac
 . "$(dirname "$0")/../tests/integration/lib.sh"
-podfs_setup
+podfs_setup --no-mount
+TRACE=""
+if [ "$BREAKDOWN" = 1 ]; then
+        TRACE=$W/trace
+        export PODFS_TRACE=$TRACE
+fi
+podfs_start
 
 echo "podfs bench: N=$N pods, $(nproc) cpus, $(uname -r), build $BUILD"
-/usr/bin/python3 - "$MNT/default" "$N" "$PODFS_PID" "$STATE" <<'PY'
-import ctypes, os, select, statistics, struct, sys, time
+/usr/bin/python3 - "$MNT/default" "$N" "$PODFS_PID" "$STATE" "$TRACE" <<'PY'
+import collections, ctypes, os, select, signal, statistics, sys, time
 
-ns_dir, n, daemon, state = sys.argv[1], int(sys.argv[2]), int(sys.argv[3]), sys.argv[4]
+ns_dir, n, daemon, state, trace = sys.argv[1], int(sys.argv[2]), int(sys.argv[3]), sys.argv[4], sys.argv[5]
 libc = ctypes.CDLL(None, use_errno=True)
 IN_MODIFY, IN_ATTRIB, IN_CLOSE_WRITE = 0x2, 0x4, 0x8
-IN_DELETE, IN_DELETE_SELF = 0x200, 0x400
+IN_DELETE = 0x200
 ifd = libc.inotify_init1(os.O_CLOEXEC)
 
 def now():
     return time.monotonic()
 
 def drain(timeout):
-    r, _, _ = select.select([ifd], [], [], timeout)
+    r, _, _ = select.select([ifd], [], [], max(0, timeout))
     if r:
         os.read(ifd, 65536)
 
@@ -35,6 +52,7 @@ kind: Pod
 metadata:
   name: {name}
 spec:
+  restartPolicy: Never
   terminationGracePeriodSeconds: 10
   containers:
   - name: main
@@ -54,7 +72,9 @@ def pct(xs, p):
     return xs[min(len(xs) - 1, int(round(p / 100 * (len(xs) - 1))))]
 
 def fmt_ms(xs):
-    return "median %7.1f ms   p90 %7.1f ms   max %7.1f ms" % (
+    if not xs:
+        return "(none)"
+    return "p50 %7.1f ms   p90 %7.1f ms   max %7.1f ms" % (
         statistics.median(xs) * 1e3, pct(xs, 90) * 1e3, max(xs) * 1e3)
 
 def cpu_ns(pid):
@@ -81,22 +101,33 @@ def mem_kb(pid, key):
         pass
     return 0
 
-def rss_kb(pid):
-    return mem_kb(pid, "VmRSS:")
+def sandbox_file(uid):
+    kv = {}
+    try:
+        for line in open(f"{state}/pods/{uid}/sandbox"):
+            k, _, v = line.strip().partition("=")
+            kv[k] = v
+    except OSError:
+        pass
+    return kv
 
-def sandbox_pids():
-    pids = []
-    for d in os.listdir(f"{state}/pods"):
-        try:
-            for line in open(f"{state}/pods/{d}/sandbox"):
-                if line.startswith("pid="):
-                    pids.append(int(line[4:]))
-        except OSError:
-            pass
-    return pids
+def uid_of(name):
+    try:
+        return os.path.basename(os.readlink(f"{state}/namespaces/default/{name}"))
+    except OSError:
+        return None
+
+def wait_phase(d, want, t0, what):
+    deadline = t0 + 60
+    while read(f"{d}/phase") != want:
+        if now() > deadline:
+            print(f"{os.path.basename(d)}: {what}: phase not {want} after 60 s ({read(d + '/phase')})")
+            return False
+        drain(deadline - now())
+    return True
 
 # ---- create: write spec.yaml, then a reader woken by inotify sees Running
-create = []
+create, starts, uids = [], {}, {}
 names = [f"bench-{i}" for i in range(n)]
 for name in names:
     d = f"{ns_dir}/{name}"
@@ -106,43 +137,68 @@ for name in names:
     os.write(fd, manifest(name))
     os.close(fd)
     wd = libc.inotify_add_watch(ifd, f"{d}/phase".encode(), IN_MODIFY | IN_ATTRIB | IN_CLOSE_WRITE)
-    deadline = t0 + 30
-    while read(f"{d}/phase") != "Running":
-        if now() > deadline:
-            print(f"{name}: not Running after 30 s ({read(d + '/phase')})")
-            break
-        drain(deadline - now())
+    wait_phase(d, "Running", t0, "create")
     create.append(now() - t0)
+    starts[name] = t0
     libc.inotify_rm_watch(ifd, wd)
     drain(0)
+for name in names:
+    uids[name] = uid_of(name)
 
 # ---- memory and idle CPU with N pods
 time.sleep(1)
-sbx = sandbox_pids()
-rss = [rss_kb(p) for p in sbx]
+sbx = [int(sandbox_file(u).get("pid", 0)) for u in uids.values() if u]
+sbx = [p for p in sbx if p > 0]
+rss = [mem_kb(p, "VmRSS:") for p in sbx]
 pss = [mem_kb(p, "Pss:") for p in sbx]
 d0, s0 = cpu_ns(daemon), sum(cpu_ns(p) for p in sbx)
 time.sleep(10)
 d1, s1 = cpu_ns(daemon), sum(cpu_ns(p) for p in sbx)
-daemon_rss = rss_kb(daemon)
+daemon_rss = mem_kb(daemon, "VmRSS:")
+
+# ---- exit: SIGKILL a container from the host; phase reads Failed
+k = min(100, max(1, n // 2)) if n > 1 else 0
+exit_names, exits, kills, exit_end = names[n - k:], [], {}, {}
+for name in exit_names:
+    d = f"{ns_dir}/{name}"
+    pid = int(sandbox_file(uids[name]).get("ctr.main", 0) or 0)
+    if pid <= 0:
+        print(f"{name}: no container pid")
+        continue
+    wd = libc.inotify_add_watch(ifd, f"{d}/phase".encode(), IN_MODIFY | IN_ATTRIB | IN_CLOSE_WRITE)
+    t0 = now()
+    os.kill(pid, signal.SIGKILL)
+    if wait_phase(d, "Failed", t0, "exit"):
+        exits.append(now() - t0)
+        exit_end[name] = now()
+    kills[name] = t0
+    libc.inotify_rm_watch(ifd, wd)
+    drain(0)
 
 # ---- delete: rmdir, then the dir is gone (inotify on the namespace dir)
 wd = libc.inotify_add_watch(ifd, ns_dir.encode(), IN_DELETE)
-delete, rmdir_ret = [], []
-for name in names:
+delete, rmdir_ret, rmdirs = [], [], {}
+for name in names[:n - k] + exit_names:
     d = f"{ns_dir}/{name}"
     t0 = now()
     os.rmdir(d)
     rmdir_ret.append(now() - t0)
-    deadline = t0 + 30
+    rmdirs[name] = t0
+    deadline = t0 + 60
     while os.path.exists(d):
         if now() > deadline:
-            print(f"{name}: still there 30 s after rmdir")
+            print(f"{name}: still there 60 s after rmdir")
             break
         drain(min(0.5, deadline - now()))
-    delete.append(now() - t0)
+    if name not in kills:
+        delete.append(now() - t0)
 
 print(f"create  (spec.yaml write -> phase Running seen):  {fmt_ms(create)}")
+if n >= 200:
+    first, last = statistics.median(create[:100]), statistics.median(create[-100:])
+    print(f"create  p50 of the first 100: {first*1e3:.1f} ms, of the last 100: {last*1e3:.1f} ms "
+          f"(x{last/first:.2f})")
+print(f"exit    (SIGKILL -> phase Failed seen, {len(exits)} pods): {fmt_ms(exits)}")
 print(f"rmdir   (the call itself):                       {fmt_ms(rmdir_ret)}")
 print(f"delete  (rmdir -> dir gone, pod exits on TERM):  {fmt_ms(delete)}")
 if rss:
@@ -150,4 +206,44 @@ if rss:
           f"PSS median {statistics.median(pss)/1024:.2f} MiB ({len(rss)} sandboxes)")
 print(f"daemon RSS with {n} pods: {daemon_rss/1024:.1f} MiB")
 print(f"idle CPU over 10 s with {n} pods: daemon {(d1-d0)/1e6:.3f} ms, all sandboxes {(s1-s0)/1e6:.3f} ms")
+
+# ---- breakdown: the trace's steps per phase, relative to each pod's start
+if not trace:
+    sys.exit(0)
+key_of = {}
+for name, uid in uids.items():
+    key_of[f"default/{name}"] = name
+    if uid:
+        key_of[uid] = name
+steps = collections.defaultdict(list)
+for line in open(trace):
+    parts = line.split()
+    if len(parts) == 3 and parts[0] in key_of:
+        steps[key_of[parts[0]]].append((int(parts[2]) / 1e9, parts[1]))
+
+def breakdown(title, t0s, ends):
+    offs = collections.defaultdict(list)
+    gaps = collections.defaultdict(list)
+    for name, t0 in t0s.items():
+        end = ends.get(name)
+        ev = sorted((t, s) for t, s in steps.get(name, []) if t >= t0 and (end is None or t <= end))
+        seen, prev = set(), t0
+        for t, s in ev:
+            if s in seen:
+                continue
+            seen.add(s)
+            offs[s].append(t - t0)
+            gaps[s].append(t - prev)
+            prev = t
+    if not offs:
+        return
+    print(f"\n{title}: step (median ms from the start | from the step before | pods)")
+    for s in sorted(offs, key=lambda s: statistics.median(offs[s])):
+        print(f"  {s:34s} {statistics.median(offs[s])*1e3:8.2f} {statistics.median(gaps[s])*1e3:8.2f}"
+              f" {len(offs[s]):6d}")
+
+create_end = {name: starts[name] + c for name, c in zip(names, create)}
+breakdown("create (spec.yaml write -> Running seen)", starts, create_end)
+breakdown("exit (SIGKILL -> Failed seen)", kills, exit_end)
+breakdown("delete (rmdir -> gone)", {nm: t for nm, t in rmdirs.items() if nm not in kills}, {})
 PY

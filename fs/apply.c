@@ -10,6 +10,7 @@
 #include "fs.h"
 #include "pfs/spec.h"
 #include "pfs/store.h"
+#include "pfs/trace.h"
 
 /* ---- accepting manifests ---- */
 
@@ -34,14 +35,18 @@ static int create_pod(struct podfs *fs, const char *ns, const struct pod_spec *s
         meta.predecessor = (char *)predecessor;
         meta.owner = uid;
         meta.group = gid;
+        pfs_trace(puid, "daemon:pod-dir");
         r = pod_meta_write_at(dfd, &meta, err);
+        pfs_trace(puid, "daemon:meta-durable");
         if (r >= 0)
                 r = pfs_write_file_atomic_at(dfd, PFS_SPEC_FILE, spec->source, spec->source_len, 0600, err);
+        pfs_trace(puid, "daemon:spec-durable");
         if (r >= 0)
                 r = pfs_fsync_dir_at(fs->dirs.pods_fd, ".");
         /* durable once the index link is in place */
         if (r >= 0)
                 r = pod_index_link_at(fs->dirs.ns_fd, ns, spec->name, puid, uid, gid, err);
+        pfs_trace(puid, "daemon:index-durable");
         if (r < 0) {
                 pod_dir_remove_at(fs->dirs.pods_fd, puid, NULL);
                 return r;
@@ -67,6 +72,7 @@ static int create_pod(struct podfs *fs, const char *ns, const struct pod_spec *s
         pfs_log(LOG_INFO, "pod %s/%s accepted (uid %s, owner %u%s%s)", ns, spec->name, puid, (unsigned)uid,
                 predecessor ? ", replaces " : "", predecessor ? predecessor : "");
         sandbox_start(fs, p);
+        pfs_trace(puid, "daemon:sandbox-spawned");
         model_announce(&fs->model, MODEL_POD_CHANGED, ns, spec->name);
         return 0;
 }
@@ -177,10 +183,12 @@ static int may_replace(struct podfs *fs, const char *ns, const char *filename, c
 int apply_manifest(struct podfs *fs, const char *ns, const char *pod, const char *filename, const char *text,
                    size_t len, uid_t uid, gid_t gid, struct pfs_error *err)
 {
+        _cleanup_free_ char *key = pfs_trace_enabled() && pod ? xasprintf("%s/%s", ns, pod) : NULL;
         struct pod_spec **pods = NULL;
         size_t n = 0;
         int r;
 
+        pfs_trace(key, "daemon:apply");
         if (len > PFS_MANIFEST_MAX)
                 return pfs_error_set(err, EFBIG, "%s: manifest is larger than 1 MiB", filename);
         if (!model_ns_exists(&fs->model, ns))
@@ -188,6 +196,7 @@ int apply_manifest(struct podfs *fs, const char *ns, const char *pod, const char
         r = pod_manifest_parse(text, len, filename, ns, pod, &pods, &n, err);
         if (r < 0)
                 return r;
+        pfs_trace(key, "daemon:parsed");
         if (pod && n != 1) {
                 r = pfs_error_set(err, EINVAL, "%s: a pod's spec.yaml holds exactly one Pod, found %zu",
                                   filename, n);

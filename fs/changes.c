@@ -7,6 +7,7 @@
 #include "fs.h"
 #include "pfs/render.h"
 #include "pfs/spec.h"
+#include "pfs/trace.h"
 
 /* What watchers were last told about rel; created on first use. */
 static struct file_hash *file_hash_get(struct name_ent *e, const char *rel)
@@ -123,6 +124,7 @@ static void pod_changed_flush_one(struct podfs *fs, struct name_ent *e)
                         e->hashes[i].seen = false;
                 return;
         }
+        pfs_trace(ref.uid, "daemon:change-check");
         if (model_view_get(&fs->model, ref.uid, &v, &owned) < 0)
                 return;
         pod_files_check(fs, e, v);

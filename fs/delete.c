@@ -9,6 +9,7 @@
 #include "fs.h"
 #include "pfs/spec.h"
 #include "pfs/store.h"
+#include "pfs/trace.h"
 
 static int spec_grace(struct podfs *fs, int dfd, const char *ns, const char *name, int64_t *ret)
 {
@@ -62,6 +63,7 @@ int delete_request_uid(struct podfs *fs, const char *uid, int64_t grace, bool us
                         uid, (long long)grace);
         }
         pod_meta_free(meta);
+        pfs_trace(uid, "daemon:deletion-durable");
         p = model_pod_find(&fs->model, uid);
         if (p) {
                 p->deleted = true;

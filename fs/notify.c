@@ -23,6 +23,7 @@
 #include <sys/syscall.h>
 #include <sys/wait.h>
 #include "fs.h"
+#include "pfs/trace.h"
 
 #ifndef P_PIDFD
 #define P_PIDFD 3
@@ -155,6 +156,19 @@ static void inval_children(struct podfs *fs, uint64_t ino)
         fuse_lowlevel_notify_inval_entry(fs->se, ino, "containers", 10);
 }
 
+/* "ns/pod/phase" -> key "ns/pod", step "daemon:notified-phase" */
+static void trace_written(const char *path)
+{
+        const char *slash = strrchr(path, '/');
+
+        if (!pfs_trace_enabled() || !slash)
+                return;
+        _cleanup_free_ char *key = xstrndup(path, (size_t)(slash - path));
+        _cleanup_free_ char *step = xasprintf("daemon:notified-%s", slash + 1);
+
+        pfs_trace(key, step);
+}
+
 /* The child did the item (called from the loop, never in a FUSE handler). */
 static void item_done(struct notifier *nt, const struct notify_item *it, const struct notify_msg *reply)
 {
@@ -164,12 +178,14 @@ static void item_done(struct notifier *nt, const struct notify_item *it, const s
                 return;
         switch (it->op) {
         case NOTIFY_WRITE:
+                trace_written(it->path);
                 return;
         case NOTIFY_MKDIR:
                 if (e)
                         pfs_log(LOG_NOTICE, "notifier: mkdir %s: %s", it->path, strerror(e));
                 return;
         case NOTIFY_RMDIR:
+                pfs_trace(it->path, "daemon:notified-rmdir");
                 if (e) {
                         pfs_log(LOG_NOTICE, "notifier: rmdir %s: %s", it->path, strerror(e));
                         return;

@@ -17,6 +17,7 @@
 #include "pfs/backoff.h"
 #include "pfs/render.h"
 #include "pfs/store.h"
+#include "pfs/trace.h"
 
 #ifndef P_PIDFD
 #define P_PIDFD 3
@@ -110,6 +111,7 @@ static void pod_remove_state(struct podfs *fs, struct pod_rt *p)
         }
         if (!left)
                 pfs_log(LOG_INFO, "pod %s/%s (%s) removed", p->ns, p->name, p->uid);
+        pfs_trace(p->uid, "daemon:state-removed");
         p->removed = true;
         if (indexed) {
                 struct name_ent *e = model_name_get(&fs->model, p->ns, p->name, true);
@@ -196,6 +198,8 @@ static void pod_dir_event(struct podfs *fs, void *data, uint32_t mask, const cha
         if (!*name || (l > 4 && !strcmp(name + l - 4, ".tmp")) || !strcmp(name, PFS_LOCK_FILE) ||
             !strcmp(name, PFS_SANDBOX_LOG_FILE))
                 return;
+        if (!strcmp(name, PFS_STATUS_FILE))
+                pfs_trace(p->uid, "daemon:status-seen");
         pod_changed(fs, p);
         if (!strcmp(name, PFS_FINISHED_FILE) && pod_file_exists(fs, p->uid, PFS_FINISHED_FILE) &&
             !p->removed && meta_deleted(fs, p)) {
@@ -369,6 +373,7 @@ static void child_ready(struct pfs_watch *w, uint32_t events)
                         return;
         }
         pod_unwatch_pid(p);
+        pfs_trace(p->uid, "daemon:sandbox-detached");
         code = si.si_code == CLD_EXITED ? si.si_status : 128 + si.si_status;
         if (p->state == RT_CLEANUP) {
                 if (code != 0)

@@ -3,6 +3,7 @@
 #include <errno.h>
 #include <stdarg.h>
 #include <string.h>
+#include "pfs/trace.h"
 #include "pfs/yval.h"
 #include "sandbox.h"
 
@@ -41,6 +42,11 @@ static int status_write(struct sbx *s, struct pfs_error *err)
                 return 0;
         }
         r = pfs_write_file_atomic_at(s->pod_fd, PFS_STATUS_FILE, b.data, b.len, 0644, err);
+        if (pfs_trace_enabled()) {
+                _cleanup_free_ char *step = xasprintf("sandbox:published-%s", s->status->phase);
+
+                pfs_trace(s->uid, step);
+        }
         if (r >= 0) {
                 pfs_buf_free(&s->published);
                 s->published = b;

@@ -10,6 +10,7 @@
 #include <sys/prctl.h>
 #include <sys/wait.h>
 #include "pfs/yval.h"
+#include "pfs/trace.h"
 #include "sandbox.h"
 
 bool sandbox_uid_valid(const char *uid)
@@ -155,6 +156,7 @@ static int pod_setup(struct sbx *s, struct pfs_error *err)
 
         if (prctl(PR_SET_CHILD_SUBREAPER, 1) < 0)
                 pfs_log(LOG_WARNING, "PR_SET_CHILD_SUBREAPER: %m");
+        pfs_trace(s->uid, "sandbox:loop");
         if (pod_cgroup_open(s->uid, &s->cg, &cgerr) < 0) {
                 pfs_log(LOG_WARNING, "pod cgroup: %s (continuing without: its containers cannot start, "
                         "they need a device policy)", cgerr.msg);
@@ -163,6 +165,7 @@ static int pod_setup(struct sbx *s, struct pfs_error *err)
                 pfs_log(LOG_WARNING, "pod cgroup: pids limit %lld: %s", (long long)s->cfg.pod_pids_limit,
                         cgerr.msg);
         }
+        pfs_trace(s->uid, "sandbox:pod-cgroup");
         /* root only: the writable layers and emptyDirs below are the pod's */
         r = pfs_mkdir_p_at(AT_FDCWD, s->volumes_dir, 0700, err);
         if (r < 0)
@@ -170,6 +173,7 @@ static int pod_setup(struct sbx *s, struct pfs_error *err)
         r = pod_volumes_prepare(s->spec, s->volumes_dir, err);
         if (r < 0)
                 return pfs_error_wrap(err, "volumes");
+        pfs_trace(s->uid, "sandbox:volumes");
         r = pod_ns_setup(s->spec, &s->ns, err);
         if (r < 0)
                 return pfs_error_wrap(err, "pod namespaces");
@@ -189,6 +193,7 @@ static int sandbox_start(struct sbx *s, const char *state_dir, const char *uid, 
         r = state_open(s, state_dir, uid, err);
         if (r < 0)
                 return r;
+        pfs_trace(uid, "sandbox:running");
         r = lock_take(s, err);
         if (r < 0)
                 return r;
@@ -198,9 +203,11 @@ static int sandbox_start(struct sbx *s, const char *state_dir, const char *uid, 
         r = sbx_write_sandbox_file(s, err);
         if (r < 0)
                 return r;
+        pfs_trace(uid, "sandbox:locked");
         r = spec_load(s, err);
         if (r < 0)
                 return r;
+        pfs_trace(uid, "sandbox:spec-loaded");
         s->pod_ref = xasprintf("%s_%s(%s)", s->spec->name, s->meta->namespace, s->uid);
         s->log_dir = pod_log_dir_rel(s->meta->namespace, s->meta->name, s->uid);
         s->volumes_dir = pod_path(s->state_dir, s->uid, PFS_VOLUMES_DIR);
@@ -217,6 +224,7 @@ static int sandbox_start(struct sbx *s, const char *state_dir, const char *uid, 
         r = pod_setup(s, err);
         if (r < 0)
                 return r;
+        pfs_trace(uid, "sandbox:pod-namespaces");
         term_started(s);
         return 0;
 }
@@ -318,6 +326,7 @@ static int sandbox_child(const char *state_dir, const char *uid, const struct pf
                 return 1;
         }
         notify(ready_fd, 'R', "");
+        pfs_trace(uid, "sandbox:ready");
         pfs_log(LOG_INFO, "pod %s: sandbox running", s.pod_ref);
         /* A pod already being deleted starts nothing: it just finishes. */
         if (s.meta->deletion_ns != 0)
@@ -373,6 +382,7 @@ int sandbox_run(const char *state_dir, const char *uid, const struct pfs_sandbox
         pid_t pid;
 
         pfs_log_init("podfs-sandbox", LOG_INFO);
+        pfs_trace(uid, "sandbox:exec");
         if (pipe2(p, O_CLOEXEC) < 0) {
                 pfs_log(LOG_ERR, "pipe: %m");
                 return 1;

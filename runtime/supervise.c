@@ -8,6 +8,7 @@
 #include <sys/wait.h>
 #include <sys/epoll.h>
 #include "pfs/backoff.h"
+#include "pfs/trace.h"
 #include "handler.h"
 #include "syscalls.h"
 #include "sandbox.h"
@@ -142,9 +143,11 @@ static int spawn_process(struct sbx *s, struct ctr *c, const char *rootfs, struc
         l.stdout_fd = out_w;
         l.stderr_fd = err_w;
         l.cgroup_fd = cg_fd;
+        pfs_trace(s->uid, "sandbox:container-cgroup");
         r = ctr_spawn(&l, &pid, &pidfd, err);
         if (r < 0)
                 return r;
+        pfs_trace(s->uid, "sandbox:container-exec");
         c->pid = pid;
         if (c->cgroup_fd >= 0)
                 close(c->cgroup_fd);
@@ -168,6 +171,7 @@ static enum ctr_sup_state act_spawn(struct sbx *s, struct ctr *c, enum ctr_sup_e
                 *ret_ev = EV_PULL_FAILED;
                 return KEEP;
         }
+        pfs_trace(s->uid, "sandbox:image");
         c->pull_delay_ns = 0;
         free(cs->image_id);
         cs->image_id = xstrdup(image_id);
@@ -448,6 +452,7 @@ void sup_reap(struct sbx *s)
                         if (c->pid != pid)
                                 continue;
                         known = true;
+                        pfs_trace(s->uid, "sandbox:container-reaped");
                         c->wait_status = wstatus;
                         sup_dispatch(s, c, EV_EXIT);
                         break;

@@ -7,6 +7,7 @@
 #include <errno.h>
 #include <signal.h>
 #include <string.h>
+#include "pfs/trace.h"
 #include "sandbox.h"
 
 #define NSEC 1000000000LL
@@ -181,11 +182,14 @@ static int act_finish(struct sbx *s)
         struct pfs_error err = {0};
         bool finished = s->term.cause != PT_CAUSE_STOPPED;
 
+        pfs_trace(s->uid, "sandbox:pod-stopped");
         if (s->cg) {
                 if (pod_cgroup_kill_all(s->cg, &err) < 0)
                         pfs_log(LOG_WARNING, "cgroup: %s", err.msg);
+                pfs_trace(s->uid, "sandbox:cgroup-empty");
                 pod_cgroup_remove(s->cg);
         }
+        pfs_trace(s->uid, "sandbox:cgroup-removed");
         sbx_timer_disarm(s, &s->grace_w);
         sbx_timer_disarm(s, &s->deadline_w);
         storage_stop(s);
@@ -197,6 +201,7 @@ static int act_finish(struct sbx *s)
                 pod_volumes_release(s->spec, s->volumes_dir);
                 if (pfs_write_file_atomic_at(s->pod_fd, PFS_FINISHED_FILE, "", 0, 0644, &err) < 0)
                         pfs_log(LOG_ERR, "%s", err.msg);
+                pfs_trace(s->uid, "sandbox:finished");
         }
         pfs_log(LOG_INFO, "pod %s: %s, phase %s", s->pod_ref,
                 finished ? "finished" : "stopped (to be restarted)", s->status->phase);
@@ -276,6 +281,7 @@ void term_meta_changed(struct sbx *s)
                 pfs_log(LOG_WARNING, "re-read meta: %s", err.msg);
                 return;
         }
+        pfs_trace(s->uid, "sandbox:meta-read");
         pod_meta_free(s->meta);
         s->meta = m;
         if (m->deletion_ns != 0)
