@@ -116,7 +116,7 @@ static bool meta_value_ok(const char *s)
         return !s || !strchr(s, '\n');
 }
 
-int pod_meta_write_at(int pod_dirfd, const struct pod_meta *meta, struct pfs_error *err)
+static int meta_write(int pod_dirfd, const struct pod_meta *meta, enum pfs_sync sync, struct pfs_error *err)
 {
         struct pfs_buf b = {0};
         char ts[40];
@@ -136,8 +136,25 @@ int pod_meta_write_at(int pod_dirfd, const struct pod_meta *meta, struct pfs_err
         }
         if (meta->predecessor)
                 pfs_buf_printf(&b, "predecessor=%s\n", meta->predecessor);
-        r = pfs_write_file_atomic_at(pod_dirfd, PFS_META_FILE, b.data, b.len, 0644, err);
+        r = pfs_write_file_sync_at(pod_dirfd, PFS_META_FILE, b.data, b.len, 0644, sync, err);
         pfs_buf_free(&b);
+        return r;
+}
+
+int pod_meta_write_at(int pod_dirfd, const struct pod_meta *meta, struct pfs_error *err)
+{
+        return meta_write(pod_dirfd, meta, PFS_SYNC_DURABLE, err);
+}
+
+int pod_files_create_at(int pod_dirfd, const struct pod_meta *meta, const char *spec, size_t spec_len,
+                        struct pfs_error *err)
+{
+        int r = meta_write(pod_dirfd, meta, PFS_SYNC_UNTORN, err);
+
+        if (r >= 0)
+                r = pfs_write_file_sync_at(pod_dirfd, PFS_SPEC_FILE, spec, spec_len, 0600, PFS_SYNC_UNTORN, err);
+        if (r >= 0 && (r = pfs_fsync_dir_at(pod_dirfd, ".")) < 0)
+                pfs_error_set(err, -r, "fsync the pod directory");
         return r;
 }
 
@@ -236,8 +253,8 @@ int pod_event_append_at(int pod_dirfd, const char *type, const char *reason, con
                 }
                 off += (size_t)n;
         }
-        if (r == 0 && fdatasync(fd) < 0)
-                r = pfs_error_set(err, errno, "append to '%s'", PFS_EVENTS_FILE);
+        /* not synced: events are a best-effort record (an API server keeps
+         * them an hour); the kernel writes them back within seconds */
         if (r == 0)
                 events_compact(pod_dirfd, fd);
         pfs_buf_free(&b);
@@ -369,7 +386,8 @@ int pod_sandbox_file_write_at(int pod_dirfd, const struct pod_sandbox_file *f, s
         pfs_buf_printf(&b, "pid=%d\nstarttime=%" PRIu64 "\n", (int)f->pid, f->starttime);
         for (size_t i = 0; i < f->n_ctrs; i++)
                 pfs_buf_printf(&b, "ctr.%s=%d\n", f->ctrs[i].name, (int)f->ctrs[i].pid);
-        r = pfs_write_file_atomic_at(pod_dirfd, PFS_SANDBOX_FILE, b.data, b.len, 0644, err);
+        /* pids mean nothing after a reboot: atomic for readers, never synced */
+        r = pfs_write_file_sync_at(pod_dirfd, PFS_SANDBOX_FILE, b.data, b.len, 0644, PFS_SYNC_NONE, err);
         pfs_buf_free(&b);
         return r;
 }

@@ -156,6 +156,12 @@ static int write_all(int fd, const void *data, size_t len)
 int pfs_write_file_atomic_at(int dirfd, const char *name, const void *data, size_t len,
                              mode_t mode, struct pfs_error *err)
 {
+        return pfs_write_file_sync_at(dirfd, name, data, len, mode, PFS_SYNC_DURABLE, err);
+}
+
+int pfs_write_file_sync_at(int dirfd, const char *name, const void *data, size_t len, mode_t mode,
+                           enum pfs_sync sync, struct pfs_error *err)
+{
         _cleanup_free_ char *tmp = xasprintf("%s.tmp", name);
         _cleanup_close_ int fd = -1;
         int r;
@@ -164,7 +170,7 @@ int pfs_write_file_atomic_at(int dirfd, const char *name, const void *data, size
         if (fd < 0)
                 return pfs_error_set(err, errno, "create '%s'", tmp);
         r = write_all(fd, data, len);
-        if (r < 0 || fsync(fd) < 0) {
+        if (r < 0 || (sync != PFS_SYNC_NONE && fsync(fd) < 0)) {
                 r = r < 0 ? -r : errno;
                 unlinkat(dirfd, tmp, 0);
                 return pfs_error_set(err, r, "write '%s'", tmp);
@@ -174,6 +180,8 @@ int pfs_write_file_atomic_at(int dirfd, const char *name, const void *data, size
                 unlinkat(dirfd, tmp, 0);
                 return pfs_error_set(err, r, "rename '%s' to '%s'", tmp, name);
         }
+        if (sync != PFS_SYNC_DURABLE)
+                return 0;
         r = pfs_fsync_dir_at(dirfd, ".");
         if (r < 0)
                 return pfs_error_set(err, -r, "fsync directory of '%s'", name);

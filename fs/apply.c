@@ -36,11 +36,8 @@ static int create_pod(struct podfs *fs, const char *ns, const struct pod_spec *s
         meta.owner = uid;
         meta.group = gid;
         pfs_trace(puid, "daemon:pod-dir");
-        r = pod_meta_write_at(dfd, &meta, err);
-        pfs_trace(puid, "daemon:meta-durable");
-        if (r >= 0)
-                r = pfs_write_file_atomic_at(dfd, PFS_SPEC_FILE, spec->source, spec->source_len, 0600, err);
-        pfs_trace(puid, "daemon:spec-durable");
+        r = pod_files_create_at(dfd, &meta, spec->source, spec->source_len, err);
+        pfs_trace(puid, "daemon:meta-spec-durable");
         if (r >= 0)
                 r = pfs_fsync_dir_at(fs->dirs.pods_fd, ".");
         /* durable once the index link is in place */

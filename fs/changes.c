@@ -135,12 +135,18 @@ static void pod_changed_flush(struct podfs *fs, void *data)
 {
         int64_t t0 = pfs_now_monotonic_ns();
 
-        fs->changes.armed = false;
-        for (struct name_ent *e = fs->model.names; e; e = e->next)
-                if (e->change_pending) {
-                        e->change_pending = false;
-                        pod_changed_flush_one(fs, e);
-                }
+        struct pod_changes *c = &fs->changes;
+
+        c->armed = false;
+        /* only what changed: never a walk over every pod (name entries live
+         * as long as the model, so the pointers stay valid) */
+        for (size_t i = 0; i < c->n_pending; i++) {
+                struct name_ent *e = c->pending[i];
+
+                e->change_pending = false;
+                pod_changed_flush_one(fs, e);
+        }
+        c->n_pending = 0;
         fs->changes.end_ns = pfs_now_monotonic_ns();
         fs->changes.cost_ns = fs->changes.end_ns - t0;
 }
@@ -160,7 +166,16 @@ void changes_pod_changed(struct podfs *fs, const char *ns, const char *name)
         if (model_pod_ref(&fs->model, ns, name, &ref) < 0 || ref.placeholder)
                 return;
         e = model_name_get(&fs->model, ns, name, true);
-        e->change_pending = true;
+        if (!e->change_pending) {
+                struct pod_changes *c = &fs->changes;
+
+                if (c->n_pending == c->cap_pending) {
+                        c->cap_pending = c->cap_pending ? 2 * c->cap_pending : 16;
+                        c->pending = xrealloc(c->pending, c->cap_pending * sizeof(*c->pending));
+                }
+                c->pending[c->n_pending++] = e;
+                e->change_pending = true;
+        }
         if (fs->changes.armed)
                 return;
         fs->changes.armed = true;

@@ -4,6 +4,7 @@
 #include <fcntl.h>
 #include <limits.h>
 #include <string.h>
+#include <sys/resource.h>
 #include <sys/stat.h>
 #include "fs.h"
 #include "pfs/store.h"
@@ -84,6 +85,7 @@ static void podfs_free_all(struct podfs *fs)
         while (fs->model.tmps)
                 tmp_unlink(fs, fs->model.tmps);
         model_fini(&fs->model);
+        free(fs->changes.pending);
         quota_free_all(fs);
         node_table_free(&fs->nodes);
 }
@@ -123,6 +125,23 @@ static int mount_args(const struct podfs_options *o, struct fuse_args *args)
             (o->debug && fuse_opt_add_arg(args, "-d")))
                 return -1;
         return 0;
+}
+
+/* One pidfd per running sandbox: the soft limit of open files (1024 on most
+ * systems) would cap a node near 1,000 pods, so raise it to the hard limit,
+ * as containerd's service does (LimitNOFILE). The sandboxes inherit it (a
+ * pod of 250 containers holds ~4 fds each); their children start with the
+ * usual soft 1024 again (runtime/child.c). */
+static void nofile_raise(void)
+{
+        struct rlimit rl;
+
+        if (getrlimit(RLIMIT_NOFILE, &rl) < 0 || rl.rlim_cur >= rl.rlim_max)
+                return;
+        rl.rlim_cur = rl.rlim_max;
+        if (setrlimit(RLIMIT_NOFILE, &rl) < 0)
+                pfs_log(LOG_WARNING, "cannot raise the open files limit to %llu: %m",
+                        (unsigned long long)rl.rlim_max);
 }
 
 /* In the background the daemon log is STATE/podfs.log. */
@@ -176,6 +195,7 @@ int podfs_daemon_run(const struct podfs_options *o)
 
         pfs_log_init("podfs", o->debug ? LOG_DEBUG : LOG_INFO);
         quota_malloc_setup();
+        nofile_raise();
         fuse_set_log_func(fuse_log_to_pfs);
         fs.mountpoint = (char *)o->mountpoint;
         fs.sandbox = o->sandbox;

@@ -68,6 +68,8 @@ struct podfs {
         struct notifier *notifier;
         struct pod_changes {            /* changes.c: the paced change checks */
                 bool armed;             /* a flush is scheduled */
+                struct name_ent **pending;      /* the names to look at (change_pending set) */
+                size_t n_pending, cap_pending;
                 int64_t end_ns, cost_ns;        /* monotonic: when the last ended, what it took */
         } changes;
         struct node_table nodes;        /* the inode table (inode.c) */

@@ -1,6 +1,6 @@
 /* The notifier: inotify only reports syscalls made on the mount, so a child
- * process pwrites one byte to a changed file (-> one IN_MODIFY; the write
- * handler recognises its pid and changes nothing) and mkdirs/rmdirs pod dirs
+ * process truncates a changed file (-> one IN_MODIFY; the setattr handler
+ * recognises its pid and changes nothing) and mkdirs/rmdirs pod dirs
  * that appeared or vanished (-> IN_CREATE/IN_DELETE/IN_DELETE_SELF).
  * A process, not a thread: a daemon thread waiting in a request on its own
  * mount can't be killed (the kernel waits out a request already read), so a
@@ -29,7 +29,8 @@
 #define P_PIDFD 3
 #endif
 
-#define NOTIFY_QUEUE_MAX 8192
+/* pending items at most: every file of 10,000 pods changing at once */
+#define NOTIFY_QUEUE_MAX 131072
 /* restarts in a row of a child that died young, before giving up */
 #define NOTIFY_RESTARTS_MAX 5
 #define NOTIFY_YOUNG_NS (10 * 1000000000LL)
@@ -49,13 +50,16 @@ struct notify_item {
         enum notify_op op;
         char *path;
         uint64_t ino;
+        struct htab_link link;          /* in pending_by_key while pending */
+        struct notify_item *next;
 };
 
 struct notifier {
         struct podfs *fs;
-        struct notify_item *items;      /* pending: items[head..n) */
-        size_t head, n;
-        struct notify_item sent;        /* handed to the child, not answered yet */
+        struct notify_item *first, **last;      /* pending, oldest first */
+        size_t n_pending;
+        struct htab pending_by_key;     /* the same items: duplicates coalesce in O(1) */
+        struct notify_item *sent;       /* handed to the child, not answered yet */
         bool busy;
         bool dropped;
         pid_t pid;                      /* the child (0: none) */
@@ -79,16 +83,12 @@ static int child_run_item(const char *mnt, const struct notify_msg *m, struct no
 {
         _cleanup_free_ char *path = xasprintf("%s/%s", mnt, m->path);
         struct stat st;
-        int fd;
 
         switch (m->op) {
         case NOTIFY_WRITE:
-                fd = open(path, O_WRONLY | O_CLOEXEC | O_NONBLOCK | O_NOFOLLOW | O_NOCTTY);
-                if (fd < 0)
-                        return errno;
-                (void)!pwrite(fd, "\n", 1, 0);
-                close(fd);
-                return 0;
+                /* one SETATTR request (open, write, flush, release would be
+                 * four); the kernel reports a size change as IN_MODIFY */
+                return truncate(path, 0) < 0 ? errno : 0;
         case NOTIFY_MKDIR:
                 return mkdir(path, 0755) < 0 ? errno : 0;
         case NOTIFY_RMDIR:
@@ -203,11 +203,53 @@ static void item_done(struct notifier *nt, const struct notify_item *it, const s
         }
 }
 
-static void sent_clear(struct notifier *nt)
+static void item_free(struct notify_item *it)
 {
-        free(nt->sent.path);
-        nt->sent.path = NULL;
-        nt->busy = false;
+        if (it) {
+                free(it->path);
+                free(it);
+        }
+}
+
+static uint64_t item_hash(enum notify_op op, const char *path, uint64_t ino)
+{
+        return pfs_strindex_hash(path) ^ htab_hash_u64(ino * 8 + (uint64_t)op);
+}
+
+static struct notify_item *pending_find(struct notifier *nt, enum notify_op op, const char *path, uint64_t ino)
+{
+        uint64_t h = item_hash(op, path, ino);
+
+        for (struct htab_link *l = htab_chain(&nt->pending_by_key, h); l; l = l->next) {
+                struct notify_item *it = htab_entry(l, struct notify_item, link);
+
+                if (l->hash == h && it->op == op && it->ino == ino && !strcmp(it->path, path))
+                        return it;
+        }
+        return NULL;
+}
+
+static struct notify_item *pending_pop(struct notifier *nt)
+{
+        struct notify_item *it = nt->first;
+
+        if (!it)
+                return NULL;
+        nt->first = it->next;
+        if (!nt->first)
+                nt->last = &nt->first;
+        htab_del(&nt->pending_by_key, &it->link);
+        nt->n_pending--;
+        return it;
+}
+
+static void pending_free_all(struct notifier *nt)
+{
+        struct notify_item *it;
+
+        while ((it = pending_pop(nt)))
+                item_free(it);
+        htab_free(&nt->pending_by_key);
 }
 
 static void sock_ready(struct pfs_watch *w, uint32_t events)
@@ -229,12 +271,12 @@ static void sock_ready(struct pfs_watch *w, uint32_t events)
                 return;
         }
         if (nt->busy) {
-                struct notify_item it = nt->sent;
+                struct notify_item *it = nt->sent;
 
-                nt->sent.path = NULL;
-                sent_clear(nt);
-                item_done(nt, &it, &reply);
-                free(it.path);
+                nt->sent = NULL;
+                nt->busy = false;
+                item_done(nt, it, &reply);
+                item_free(it);
         }
         pump(nt);
 }
@@ -246,9 +288,9 @@ static void pump(struct notifier *nt)
         struct notify_item *it;
         size_t plen;
 
-        if (nt->busy || nt->sock < 0 || nt->head == nt->n)
+        if (nt->busy || nt->sock < 0 || !nt->first)
                 return;
-        it = &nt->items[nt->head];
+        it = nt->first;
         plen = strlen(it->path);
         m.op = it->op;
         m.err = 0;
@@ -256,10 +298,8 @@ static void pump(struct notifier *nt)
         memcpy(m.path, it->path, plen);
         if (send(nt->sock, &m, NOTIFY_MSG_HDR + plen, MSG_DONTWAIT | MSG_NOSIGNAL) < 0)
                 return; /* the child is gone; a new one gets the item */
-        nt->sent = *it;
+        nt->sent = pending_pop(nt);
         nt->busy = true;
-        if (++nt->head == nt->n)
-                nt->head = nt->n = 0;
         nt->dropped = false;
 }
 
@@ -273,9 +313,7 @@ static void restart_schedule(struct notifier *nt, bool young)
         if (nt->restarts > NOTIFY_RESTARTS_MAX) {
                 pfs_log(LOG_ERR, "notifier keeps failing; watchers of the mount get no more change events");
                 nt->gave_up = true;
-                for (size_t i = nt->head; i < nt->n; i++)
-                        free(nt->items[i].path);
-                nt->head = nt->n = 0;
+                pending_free_all(nt);
                 return;
         }
         nt->restart_pending = true;
@@ -317,7 +355,9 @@ static void child_forget(struct notifier *nt)
         nt->sock = nt->pidfd = -1;
         nt->pid = 0;
         /* what it had in hand is lost: change events are best effort */
-        sent_clear(nt);
+        item_free(nt->sent);
+        nt->sent = NULL;
+        nt->busy = false;
 }
 
 static void pid_ready(struct pfs_watch *w, uint32_t events)
@@ -402,30 +442,28 @@ static int child_start(struct notifier *nt)
 /* Not started (or stopped): nothing to tell. */
 static void queue_item(struct notifier *nt, enum notify_op op, const char *relpath, uint64_t ino)
 {
+        struct notify_item *it;
+
         if (!nt || nt->gave_up)
                 return;
         if (strlen(relpath) >= PATH_MAX - 1)
                 return;
-        for (size_t i = nt->head; i < nt->n; i++)
-                if (nt->items[i].op == op && nt->items[i].ino == ino && !strcmp(nt->items[i].path, relpath))
-                        return;
-        if (nt->n - nt->head >= NOTIFY_QUEUE_MAX) {
+        if (pending_find(nt, op, relpath, ino))
+                return;
+        if (nt->n_pending >= NOTIFY_QUEUE_MAX) {
                 if (!nt->dropped)
                         pfs_log(LOG_WARNING, "notifier queue full; dropping change notifications");
                 nt->dropped = true;
                 return;
         }
-        if (nt->head > 0) {
-                /* no dearer than the duplicate scan above */
-                memmove(nt->items, nt->items + nt->head, (nt->n - nt->head) * sizeof(*nt->items));
-                nt->n -= nt->head;
-                nt->head = 0;
-        }
-        nt->items = xrealloc(nt->items, (nt->n + 1) * sizeof(*nt->items));
-        nt->items[nt->n].op = op;
-        nt->items[nt->n].path = xstrdup(relpath);
-        nt->items[nt->n].ino = ino;
-        nt->n++;
+        it = xcalloc(1, sizeof(*it));
+        it->op = op;
+        it->path = xstrdup(relpath);
+        it->ino = ino;
+        *nt->last = it;
+        nt->last = &it->next;
+        htab_put(&nt->pending_by_key, &it->link, item_hash(op, relpath, ino));
+        nt->n_pending++;
         pump(nt);
 }
 
@@ -444,6 +482,7 @@ int notifier_start(struct podfs *fs, struct pfs_error *err)
         struct notifier *nt = xcalloc(1, sizeof(*nt));
 
         nt->sock = nt->pidfd = -1;
+        nt->last = &nt->first;
         nt->fs = fs;
         nt->sock_watch.fn = sock_ready;
         nt->pid_watch.fn = pid_ready;
@@ -473,9 +512,8 @@ void notifier_stop(struct podfs *fs)
         child_forget(nt);
         if (pid > 0)
                 waitpid(pid, NULL, 0);
-        for (size_t i = nt->head; i < nt->n; i++)
-                free(nt->items[i].path);
-        free(nt->items);
+        pending_free_all(nt);
+        item_free(nt->sent);
         free(nt);
         fs->notifier = NULL;
 }

@@ -207,7 +207,8 @@ static void op_setattr(fuse_req_t req, fuse_ino_t ino, struct stat *attr, int to
                 fuse_reply_err(req, ESTALE);
                 return;
         }
-        r = node_setattr(fs, n, fh, attr, to_set);
+        /* the notifier's truncate: one IN_MODIFY for watchers, no change */
+        r = from_notifier(req) ? 0 : node_setattr(fs, n, fh, attr, to_set);
         if (r >= 0)
                 r = node_stat(fs, n, &st);
         if (r < 0) {

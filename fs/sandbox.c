@@ -33,6 +33,18 @@ static int pidfd_open_(pid_t pid)
         return (int)syscall(SYS_pidfd_open, pid, 0);
 }
 
+/* Tell a running sandbox that its meta changed (a deletion request): SIGHUP
+ * through the pidfd, which names the sandbox that held the pod's lock when
+ * it was opened, never a reused pid. The sandbox blocks SIGHUP from its first
+ * instruction on and reads meta after that, so a request is never missed. */
+static void sandbox_wake(struct pod_rt *p)
+{
+        if (p->state != RT_RUNNING || p->pidfd < 0)
+                return;
+        if (syscall(SYS_pidfd_send_signal, p->pidfd, SIGHUP, NULL, 0) < 0 && errno != ESRCH)
+                pfs_log(LOG_WARNING, "pod %s/%s: cannot signal its sandbox: %m", p->ns, p->name);
+}
+
 static bool pod_file_exists(struct podfs *fs, const char *uid, const char *name)
 {
         return pod_file_exists_at(fs->dirs.pods_fd, uid, name);
@@ -319,6 +331,9 @@ static bool watch_sandbox(struct podfs *fs, struct pod_rt *p)
         p->watch.fn = sandbox_pid_ready;
         p->state = RT_RUNNING;
         podfs_epoll_add(fs, fd, &p->watch);
+        /* a request made while it started (or while no daemon ran) */
+        if (p->deleted)
+                sandbox_wake(p);
         return true;
 }
 
@@ -507,8 +522,13 @@ void sandbox_deletion_requested(struct podfs *fs, struct pod_rt *p)
                 }
                 start_now(fs, p, true);
                 return;
+        case RT_RUNNING:
+                /* the sandbox reads the new meta and terminates the pod */
+                sandbox_wake(p);
+                return;
         default:
-                /* the sandbox sees the new meta and terminates the pod */
+                /* spawning: the sandbox reads meta after it took the lock,
+                 * and watch_sandbox wakes it once it holds it */
                 return;
         }
 }

@@ -1,13 +1,14 @@
 /* cgroup v2 driver, also used for the unified hierarchy of the hybrid layout:
  * containers are cloned straight into podfs/<uid>/<container>
  * (CLONE_INTO_CGROUP), killed with cgroup.kill, and the end of the pod is
- * seen as "populated 0" in cgroup.events (inotify, no polling). */
+ * seen as "populated 0" in cgroup.events: poll(POLLPRI) on the file itself
+ * wakes on each change (no inotify instance: a user has only 128, and
+ * closing one costs an RCU grace period). */
 #include <errno.h>
 #include <fcntl.h>
 #include <poll.h>
 #include <stdio.h>
 #include <string.h>
-#include <sys/inotify.h>
 #include "cgroup_internal.h"
 #include "pfs/util.h"
 
@@ -45,47 +46,49 @@ static int v2_child_fd(struct pod_cgroup *cg, const char *child, struct pfs_erro
         return cgroup_mkdir_open_at(cg->dirfd, child, err);
 }
 
-static int populated(int dirfd)
+/* 1 populated, 0 empty, -errno. Reading from offset 0 also re-arms POLLPRI. */
+static int populated(int fd)
 {
         char ev[256];
         const char *p;
+        ssize_t n = pread(fd, ev, sizeof(ev) - 1, 0);
 
-        if (cgroup_read_at(dirfd, "cgroup.events", ev, sizeof(ev)) < 0)
-                return -ENOENT;
+        if (n < 0)
+                return errno == ENODEV || errno == ENOENT ? -ENOENT : -errno;
+        ev[n] = '\0';
         p = strstr(ev, "populated ");
         return p ? p[10] == '1' : -EINVAL;
 }
 
 static int v2_kill_all(struct pod_cgroup *cg, struct pfs_error *err)
 {
-        _cleanup_close_ int ino = inotify_init1(IN_NONBLOCK | IN_CLOEXEC);
-        _cleanup_free_ char *events = xasprintf("%s/cgroup.events", cg->path);
+        _cleanup_close_ int fd = openat(cg->dirfd, "cgroup.events", O_RDONLY | O_CLOEXEC);
         int64_t deadline = pfs_now_monotonic_ns() + POD_CGROUP_KILL_TIMEOUT_MS * 1000000LL;
         bool have_kill;
 
-        if (ino < 0 || inotify_add_watch(ino, events, IN_MODIFY) < 0)
-                return pfs_error_set(err, errno, "watch '%s'", events);
-        /* cgroup.kill (5.14+) kills the whole subtree atomically, forks included. */
+        if (fd < 0)
+                return errno == ENOENT ? 0 : pfs_error_set(err, errno, "open '%s/cgroup.events'", cg->path);
+        /* cgroup.kill (5.14+) kills the whole subtree atomically, forks
+         * included; before it, kill what is listed every 10 ms. */
         have_kill = cgroup_write_at(cg->dirfd, "cgroup.kill", "1") == 0;
         for (;;) {
-                struct pollfd pfd = { .fd = ino, .events = POLLIN };
-                char buf[4096];
+                struct pollfd pfd = { .fd = fd, .events = POLLPRI };
                 int64_t left;
                 int pop;
 
                 if (!have_kill)
                         cgroup_kill_listed_at(cg->dirfd);
-                pop = populated(cg->dirfd);
+                pop = populated(fd);
                 if (pop == 0 || pop == -ENOENT)
                         return 0;
+                if (pop < 0)
+                        return pfs_error_set(err, -pop, "read '%s/cgroup.events'", cg->path);
                 left = (deadline - pfs_now_monotonic_ns()) / 1000000;
                 if (left <= 0)
                         return pfs_error_set(err, ETIMEDOUT, "cgroup '%s' still has processes after %d ms",
                                              cg->path, POD_CGROUP_KILL_TIMEOUT_MS);
                 if (poll(&pfd, 1, have_kill ? (int)left : 10) < 0 && errno != EINTR)
                         return pfs_error_set(err, errno, "poll");
-                while (read(ino, buf, sizeof(buf)) > 0)
-                        ;
         }
 }
 

@@ -4,8 +4,22 @@
 #include <errno.h>
 #include <fcntl.h>
 #include <sys/prctl.h>
+#include <sys/resource.h>
 #include <unistd.h>
 #include "child.h"
+
+/* The daemon raised its soft limit of open files to the hard one (a pidfd
+ * per pod); a container gets the usual soft 1024 back (containerd 2's
+ * default: some programs close every fd up to the limit), hard unchanged. */
+static void nofile_default(void)
+{
+        struct rlimit rl;
+
+        if (getrlimit(RLIMIT_NOFILE, &rl) == 0 && rl.rlim_cur > CHILD_NOFILE_SOFT) {
+                rl.rlim_cur = rl.rlim_max < CHILD_NOFILE_SOFT ? rl.rlim_max : CHILD_NOFILE_SOFT;
+                setrlimit(RLIMIT_NOFILE, &rl);
+        }
+}
 
 pid_t child_clone3(struct clone_args *args)
 {
@@ -14,8 +28,10 @@ pid_t child_clone3(struct clone_args *args)
         if (prctl(PR_SET_DUMPABLE, 0, 0, 0, 0) < 0)
                 return -1;
         pid = pfs_clone3(args);
-        if (pid == 0)
+        if (pid == 0) {
                 prctl(PR_SET_DUMPABLE, 0, 0, 0, 0);
+                nofile_default();
+        }
         return pid;
 }
 

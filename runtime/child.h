@@ -13,6 +13,9 @@
  * In the child, returns 0 after making it non-dumpable once more. */
 pid_t child_clone3(struct clone_args *args);
 
+/* The soft limit of open files every child starts with (hard: inherited). */
+#define CHILD_NOFILE_SOFT 1024
+
 /* In the child: move the fds *FDS[0..N) to 3, 4, ... (close-on-exec; a
  * negative entry keeps its slot closed), update them, and close every other
  * fd above 2 for real (close_range), not merely mark it close-on-exec.

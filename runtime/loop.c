@@ -1,11 +1,12 @@
-/* The sandbox's single epoll loop: signalfd (SIGCHLD, SIGTERM, SIGINT), pidfds,
- * timerfds, inotify on the pod directory and log pipes, dispatched through
- * epoll_event.data.ptr. Nothing polls: an idle pod sleeps in epoll_wait. */
+/* The sandbox's single epoll loop: signalfd (SIGCHLD; SIGTERM, SIGINT: stop;
+ * SIGHUP: the daemon wrote a new meta), pidfds, timerfds and log pipes,
+ * dispatched through epoll_event.data.ptr. Nothing polls: an idle pod sleeps
+ * in epoll_wait. No inotify instance: the kernel allows a user only 128 by
+ * default, and a node holds more pods than that. */
 #include <errno.h>
 #include <signal.h>
 #include <string.h>
 #include <sys/epoll.h>
-#include <sys/inotify.h>
 #include <sys/signalfd.h>
 #include <sys/timerfd.h>
 #include "sandbox.h"
@@ -68,7 +69,7 @@ void sbx_timer_disarm(struct sbx *s, struct sbx_watch *w)
 static void on_signal(struct sbx *s, struct sbx_watch *w, uint32_t events)
 {
         struct signalfd_siginfo si;
-        bool child = false;
+        bool child = false, meta = false;
 
         for (;;) {
                 ssize_t n = read(w->fd, &si, sizeof(si));
@@ -77,36 +78,18 @@ static void on_signal(struct sbx *s, struct sbx_watch *w, uint32_t events)
                         break;
                 if (si.ssi_signo == SIGCHLD) {
                         child = true;
+                } else if (si.ssi_signo == SIGHUP) {
+                        meta = true;
                 } else if (si.ssi_signo == SIGTERM || si.ssi_signo == SIGINT) {
                         pfs_log(LOG_NOTICE, "signal %d: stopping the pod (grace %llds)", (int)si.ssi_signo,
                                 (long long)s->spec->termination_grace_period_seconds);
                         term_begin(s, s->spec->termination_grace_period_seconds, false);
                 }
         }
-        if (child)
-                sup_reap(s);
-}
-
-static void on_inotify(struct sbx *s, struct sbx_watch *w, uint32_t events)
-{
-        char buf[4096] __attribute__((aligned(__alignof__(struct inotify_event))));
-        bool meta = false;
-
-        for (;;) {
-                ssize_t n = read(w->fd, buf, sizeof(buf));
-
-                if (n <= 0)
-                        break;
-                for (char *p = buf; p < buf + n;) {
-                        struct inotify_event *ie = (struct inotify_event *)p;
-
-                        if (ie->len > 0 && strcmp(ie->name, PFS_META_FILE) == 0)
-                                meta = true;
-                        p += sizeof(*ie) + ie->len;
-                }
-        }
         if (meta)
                 term_meta_changed(s);
+        if (child)
+                sup_reap(s);
 }
 
 static int signals_setup(struct sbx *s, struct pfs_error *err)
@@ -118,6 +101,7 @@ static int signals_setup(struct sbx *s, struct pfs_error *err)
         sigaddset(&mask, SIGCHLD);
         sigaddset(&mask, SIGTERM);
         sigaddset(&mask, SIGINT);
+        sigaddset(&mask, SIGHUP);
         if (sigprocmask(SIG_BLOCK, &mask, NULL) < 0)
                 return pfs_error_set(err, errno, "sigprocmask");
         fd = signalfd(-1, &mask, SFD_CLOEXEC | SFD_NONBLOCK);
@@ -129,36 +113,12 @@ static int signals_setup(struct sbx *s, struct pfs_error *err)
         return r;
 }
 
-static int inotify_setup(struct sbx *s, struct pfs_error *err)
-{
-        _cleanup_free_ char *path = pod_path(s->state_dir, s->uid, NULL);
-        int fd, r;
-
-        fd = inotify_init1(IN_CLOEXEC | IN_NONBLOCK);
-        if (fd < 0)
-                return pfs_error_set(err, errno, "inotify_init1");
-        if (inotify_add_watch(fd, path, IN_MOVED_TO | IN_CLOSE_WRITE) < 0) {
-                r = pfs_error_set(err, errno, "inotify watch '%s'", path);
-                close(fd);
-                return r;
-        }
-        r = sbx_watch_add(s, &s->ino_w, fd, EPOLLIN, on_inotify, NULL, err);
-        if (r < 0)
-                close(fd);
-        return r;
-}
-
 int sbx_loop_init(struct sbx *s, struct pfs_error *err)
 {
-        int r;
-
         s->epfd = epoll_create1(EPOLL_CLOEXEC);
         if (s->epfd < 0)
                 return pfs_error_set(err, errno, "epoll_create1");
-        r = signals_setup(s, err);
-        if (r < 0)
-                return r;
-        return inotify_setup(s, err);
+        return signals_setup(s, err);
 }
 
 int sbx_loop_run(struct sbx *s)

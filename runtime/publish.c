@@ -41,7 +41,10 @@ static int status_write(struct sbx *s, struct pfs_error *err)
                 pfs_buf_free(&b);
                 return 0;
         }
-        r = pfs_write_file_atomic_at(s->pod_fd, PFS_STATUS_FILE, b.data, b.len, 0644, err);
+        /* one fsync per status change: never torn; after a crash of the
+         * machine a resumed pod may miss the last change of a pod whose
+         * processes died with it anyway */
+        r = pfs_write_file_sync_at(s->pod_fd, PFS_STATUS_FILE, b.data, b.len, 0644, PFS_SYNC_UNTORN, err);
         if (pfs_trace_enabled()) {
                 _cleanup_free_ char *step = xasprintf("sandbox:published-%s", s->status->phase);
 

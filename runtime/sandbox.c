@@ -244,7 +244,6 @@ static void sandbox_free(struct sbx *s)
         }
         free(s->ctrs);
         sbx_watch_remove(s, &s->sig_w);
-        sbx_watch_remove(s, &s->ino_w);
         sbx_watch_remove(s, &s->grace_w);
         sbx_watch_remove(s, &s->pause_w);
         sbx_watch_remove(s, &s->deadline_w);
@@ -284,7 +283,9 @@ static void notify(int fd, char code, const char *msg)
         close(fd);
 }
 
-/* Blocked from the start, so a SIGTERM during startup waits for the signalfd;
+/* Blocked from the start, so a SIGTERM during startup waits for the signalfd
+ * and a SIGHUP (the daemon's "meta changed", possibly sent before our loop
+ * runs: spec_load reads meta after this) cannot kill us;
  * SIGPIPE blocked (not ignored: containers must not inherit SIG_IGN) so a gone
  * reader of the readiness pipe is an EPIPE. Containers get an empty mask. */
 static void block_signals_early(void)
@@ -295,6 +296,7 @@ static void block_signals_early(void)
         sigaddset(&mask, SIGCHLD);
         sigaddset(&mask, SIGTERM);
         sigaddset(&mask, SIGINT);
+        sigaddset(&mask, SIGHUP);
         sigaddset(&mask, SIGPIPE);
         sigprocmask(SIG_BLOCK, &mask, NULL);
 }
@@ -308,7 +310,7 @@ static int sandbox_child(const char *state_dir, const char *uid, const struct pf
 
         block_signals_early();
         term_init(&s);
-        s.sig_w.fd = s.ino_w.fd = s.grace_w.fd = s.pause_w.fd = s.deadline_w.fd = -1;
+        s.sig_w.fd = s.grace_w.fd = s.pause_w.fd = s.deadline_w.fd = -1;
         s.ns.pause_pidfd = -1;
         r = sandbox_start(&s, state_dir, uid, &err);
         if (r == -EBUSY) {

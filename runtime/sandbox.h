@@ -95,7 +95,7 @@ struct sbx {
         char *volumes_dir;      /* absolute STATE/pods/<uid>/volumes */
         char *pod_ref;          /* "web_default(UID)" as kubelet prints pods */
         char starttime[32];     /* our /proc/self/stat field 22 */
-        struct sbx_watch sig_w, ino_w, grace_w, pause_w, deadline_w;
+        struct sbx_watch sig_w, grace_w, pause_w, deadline_w;
         struct storage *storage;        /* storage.c: periodic usage check, only with a limit */
         struct pod_term term;   /* terminate.c */
         bool sandbox_dirty;     /* the sandbox file needs rewriting */

@@ -183,20 +183,21 @@ static int act_finish(struct sbx *s)
         bool finished = s->term.cause != PT_CAUSE_STOPPED;
 
         pfs_trace(s->uid, "sandbox:pod-stopped");
-        if (s->cg) {
-                if (pod_cgroup_kill_all(s->cg, &err) < 0)
-                        pfs_log(LOG_WARNING, "cgroup: %s", err.msg);
-                pfs_trace(s->uid, "sandbox:cgroup-empty");
-                pod_cgroup_remove(s->cg);
-        }
-        pfs_trace(s->uid, "sandbox:cgroup-removed");
         sbx_timer_disarm(s, &s->grace_w);
         sbx_timer_disarm(s, &s->deadline_w);
         storage_stop(s);
         if (s->term.cause == PT_CAUSE_DELETED)
                 s->final_phase = terminal_phase(s);
+        /* the final phase is known now: tell it before cleaning up (no
+         * container runs; what kill_all may still find is no container's) */
         s->sandbox_dirty = true;
         sbx_publish(s);
+        if (s->cg) {
+                if (pod_cgroup_kill_all(s->cg, &err) < 0)
+                        pfs_log(LOG_WARNING, "cgroup: %s", err.msg);
+                pod_cgroup_remove(s->cg);
+        }
+        pfs_trace(s->uid, "sandbox:cgroup-removed");
         if (finished) {
                 pod_volumes_release(s->spec, s->volumes_dir);
                 if (pfs_write_file_atomic_at(s->pod_fd, PFS_FINISHED_FILE, "", 0, 0644, &err) < 0)

@@ -158,7 +158,7 @@ static int host_path_check(const char *path, const char *type, struct pfs_error 
 
 static int write_small_file_at(int dirfd, const char *name, const char *data, struct pfs_error *err)
 {
-        return pfs_write_file_atomic_at(dirfd, name, data, strlen(data), 0644, err);
+        return pfs_write_file_sync_at(dirfd, name, data, strlen(data), 0644, PFS_SYNC_NONE, err);
 }
 
 /* A copy of the first readable host file (symlinks followed, as /etc/resolv.conf often is one). */
@@ -171,7 +171,7 @@ static int copy_host_file_at(int dirfd, const char *name, const char *const *hos
 
                 if (!real || pfs_read_file_at(AT_FDCWD, real, &data, &len, NULL) < 0)
                         continue;
-                return pfs_write_file_atomic_at(dirfd, name, data, len, 0644, err);
+                return pfs_write_file_sync_at(dirfd, name, data, len, 0644, PFS_SYNC_NONE, err);
         }
         return write_small_file_at(dirfd, name, fallback, err);
 }

@@ -52,6 +52,10 @@ struct pod_meta {
 
 int pod_meta_read_at(int pod_dirfd, struct pod_meta **ret_meta, struct pfs_error *err);
 int pod_meta_write_at(int pod_dirfd, const struct pod_meta *meta, struct pfs_error *err);
+/* A new pod's meta and spec.yaml (mode 0600), both durable on return: one
+ * fsync each and one of the pod dir. */
+int pod_files_create_at(int pod_dirfd, const struct pod_meta *meta, const char *spec, size_t spec_len,
+                        struct pfs_error *err);
 void pod_meta_free(struct pod_meta *meta);
 
 /* One event, as kubectl describe shows them. */

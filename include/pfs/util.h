@@ -45,9 +45,19 @@ char *xstrdup(const char *s);
 char *xstrndup(const char *s, size_t n);
 char *xasprintf(const char *fmt, ...) __attribute__((format(printf, 1, 2)));
 
+/* How far a replaced file must be on disk when the write returns. Readers
+ * always see the old or the new content whole (NAME.tmp renamed over NAME). */
+enum pfs_sync {
+        PFS_SYNC_DURABLE,       /* fsync, rename, fsync dir: the new content survives a crash */
+        PFS_SYNC_UNTORN,        /* fsync, rename: after a crash the old or the new, never a mix */
+        PFS_SYNC_NONE,          /* rename only: what has no meaning after a reboot */
+};
 /* Write NAME in DIRFD atomically: NAME.tmp, fsync, rename, fsync dir. */
 int pfs_write_file_atomic_at(int dirfd, const char *name, const void *data, size_t len,
                              mode_t mode, struct pfs_error *err);
+/* The same with the sync level of the content. */
+int pfs_write_file_sync_at(int dirfd, const char *name, const void *data, size_t len, mode_t mode,
+                           enum pfs_sync sync, struct pfs_error *err);
 /* Read a whole file (NUL-terminated). */
 int pfs_read_file_at(int dirfd, const char *name, char **ret_data, size_t *ret_len,
                      struct pfs_error *err);

@@ -42,11 +42,14 @@ start() {
         "$PODFS_SANDBOX_BIN" --state-dir "$STATE" --uid "$1" </dev/null >>"$STATE/pods/$1/sandbox.log" 2>&1
 }
 
-# delete UID GRACE: what the daemon does on rmdir (new meta, atomic rename).
+# delete UID GRACE: what the daemon does on rmdir (new meta, atomic rename,
+# then SIGHUP to the sandbox that holds the pod's lock).
 delete() {
-        local m=$STATE/pods/$1/meta
+        local m=$STATE/pods/$1/meta pid
         { grep -v '^deletion' "$m"; printf 'deletionTimestamp=%s\ndeletionGracePeriodSeconds=%s\n' "$(ts)" "$2"; } >"$m.tmp"
         mv "$m.tmp" "$m"
+        pid=$(sed -n 's/^pid=//p' "$STATE/pods/$1/sandbox" 2>/dev/null)
+        [ -z "$pid" ] || kill -HUP "$pid" 2>/dev/null || true
 }
 
 st() { jq -r "$2" "$STATE/pods/$1/status.json" 2>/dev/null; }
