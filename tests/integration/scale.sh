@@ -90,8 +90,9 @@ PY
 )
 
 # ---- leftovers -----------------------------------------------------------------
+# (UIDFILE: the pods' uids, one a line)
 
-# procs_of UIDFILE: live processes whose command line or cgroup names a uid of UIDFILE
+# procs_of UIDFILE: live processes whose command line or cgroup names one of the uids
 procs_of() {
         local f p st
         for f in $(grep -lsaF -f "$1" /proc/[0-9]*/cgroup /proc/[0-9]*/cmdline); do
@@ -100,10 +101,9 @@ procs_of() {
                 [ "$p" = "$$" ] || [ "$p" = "$BASHPID" ] && continue
                 read -r st 2>/dev/null <"/proc/$p/stat" || continue
                 st=${st##*) }
-                [ "${st%% *}" = Z ] || echo "$p"
+                [ "${st%% *}" = Z ] || echo "$p:$(tr '\0' ' ' <"/proc/$p/cmdline" 2>/dev/null)"
         done | sort -u
 }
-no_procs_of() { [ -z "$(procs_of "$1")" ]; }
 # cgroups_of UIDFILE: podfs/<uid> cgroup dirs left in any cgroup hierarchy
 cgroups_of() {
         local h u
@@ -113,22 +113,22 @@ cgroups_of() {
                 done <"$1"
         done
 }
-no_cgroups_of() { [ -z "$(cgroups_of "$1")" ]; }
-no_pod_dirs() { [ -z "$(ls -A "$STATE/pods" 2>/dev/null)" ]; }
+pod_dirs_left() { ls -A "$STATE/pods" 2>/dev/null; }
 mounts_under_state() { awk -v s="$STATE/" 'index($5, s) == 1 { print $5 }' /proc/self/mountinfo; }
-no_mounts_under_state() { [ -z "$(mounts_under_state)" ]; }
-
-# leftovers_check WHAT UIDFILE: nothing of the pods of UIDFILE is left
+_prints_nothing() { [ -z "$("$@")" ]; }
+# check_none DESCRIPTION CMD...: ok once CMD prints nothing (bounded retry, 10 s)
+check_none() {
+        local d=$1
+        shift
+        if retry_until 10 _prints_nothing "$@"; then ok "$d"; else fail "$d: $("$@" | head -n 3 | tr '\n' ' ')"; fi
+}
+# leftovers_check WHAT UIDFILE: nothing of the pods is left
 leftovers_check() {
-        local what=$1 uids=$2
-        check "$what: no process of them left" retry_until 10 no_procs_of "$uids" ||
-                log "left: $(procs_of "$uids" | while read -r p; do echo "$p:$(tr '\0' ' ' <"/proc/$p/cmdline")"; done)"
-        check "$what: no pod dir left in the state dir" retry_until 5 no_pod_dirs ||
-                log "left: $(ls "$STATE/pods" | head -n 5 | tr '\n' ' ')"
-        check "$what: no cgroup of them left" retry_until 5 no_cgroups_of "$uids" ||
-                log "left: $(cgroups_of "$uids" | head -n 5 | tr '\n' ' ')"
-        check "$what: no mount left under the state dir" retry_until 5 no_mounts_under_state ||
-                log "left: $(mounts_under_state | head -n 5 | tr '\n' ' ')"
+        grep -q . "$2" || { fail "$1: no uids recorded"; return; }
+        check_none "$1: no process of them left" procs_of "$2"
+        check_none "$1: no pod dir left in the state dir" pod_dirs_left
+        check_none "$1: no cgroup of them left" cgroups_of "$2"
+        check_none "$1: no mount left under the state dir" mounts_under_state
 }
 
 # ---- 1. more pods than inotify instances ----------------------------------------
@@ -154,10 +154,10 @@ for i in $(seq 1 "$N"); do
 done
 log "$N pods created in $(($(now_ms) - t0)) ms"
 : >"$W/uids"
-for n in "${NAMES[@]}"; do pod_uid default "$n" >>"$W/uids"; done
+for n in "${NAMES[@]}"; do u=$(pod_uid default "$n"); [ -z "$u" ] || echo "$u" >>"$W/uids"; done
 is "$(grep -c . "$W/uids")" "$N" "$N pods have a uid"
 
-if pods_wait 60 phase Running "$D" "${NAMES[@]}" >"$W/not-running"; then
+if pods_wait 30 phase Running "$D" "${NAMES[@]}" >"$W/not-running"; then
         ok "all $N pods Running with max_user_instances $LIMIT (after $(($(now_ms) - t0)) ms)"
 else
         fail "$(grep -c '^s' "$W/not-running") of $N pods not Running with max_user_instances $LIMIT"
@@ -187,5 +187,88 @@ fi
 leftovers_check "$N pods deleted with max_user_instances $LIMIT" "$W/uids"
 restore_limit
 is "$(cat "$SYSCTL")" "$OLD_LIMIT" "max_user_instances restored"
+
+# ---- 2. the daemon out of file descriptors --------------------------------------
+# Each running pod holds a descriptor of the daemon's (its sandbox's pidfd): with
+# its soft RLIMIT_NOFILE set so that a dozen descriptor numbers are free below
+# it, a few pods in it runs out. (Only the soft limit: raising a hard limit back
+# takes CAP_SYS_RESOURCE, which a node may not give.)
+OLD_NOFILE=$(prlimit --pid "$PODFS_PID" --nofile --noheadings --raw -o SOFT,HARD) || die "prlimit"
+fds=" $(ls "/proc/$PODFS_PID/fd" | tr '\n' ' ') "
+nfd=$(echo $fds | wc -w)
+NOFILE=0 free=0
+while [ "$free" -lt 12 ]; do
+        case "$fds" in *" $NOFILE "*) ;; *) free=$((free + 1)) ;; esac
+        NOFILE=$((NOFILE + 1))
+done
+prlimit --pid "$PODFS_PID" --nofile="$NOFILE:${OLD_NOFILE#* }" || die "cannot lower the daemon's RLIMIT_NOFILE"
+log "daemon: $nfd descriptors open, soft RLIMIT_NOFILE ${OLD_NOFILE% *} -> $NOFILE (12 free)"
+
+sandbox_failed() { grep -q FailedCreatePodSandBox "$1/events" 2>/dev/null; }
+started_or_failed() { _content_is "$1/phase" Running || sandbox_failed "$1"; }
+RUNNING=() PENDING="" REFUSED=""
+: >"$W/uids2"
+keep_uid() { local u; u=$(pod_uid default "$1"); [ -z "$u" ] || echo "$u" >>"$W/uids2"; }
+for i in $(seq 1 24); do
+        P=$D/f$i
+        r=$(fsop mkdir "$P")
+        [ "$r" = OK ] && r=$(pod_yaml "f$i" Always "$CMD" 5 | fsop write "$P/spec.yaml")
+        if [ "$r" != OK ]; then
+                REFUSED="f$i: $r; .last-error: $(tail -n 1 "$D/.last-error" 2>&1)"
+                break
+        fi
+        keep_uid "f$i"
+        wait_until 20 "$P" started_or_failed "$P" || { fail "f$i: neither Running nor a FailedCreatePodSandBox event"; break; }
+        if sandbox_failed "$P"; then
+                PENDING=f$i
+                break
+        fi
+        RUNNING+=("f$i")
+done
+log "${#RUNNING[@]} pods Running before the limit"
+check "out of descriptors: ${#RUNNING[@]} pods ran, then the limit was hit" test -n "$PENDING$REFUSED" -a "${#RUNNING[@]}" -gt 0
+is "$REFUSED" "" "out of descriptors: the create is accepted (the node's trouble shows in the pod's status)"
+if [ -n "$REFUSED" ]; then
+        check "out of descriptors: a refused create's .last-error names the cause" \
+                grep -q 'Too many open files' "$D/.last-error"
+fi
+if [ -n "$PENDING" ]; then
+        P=$D/$PENDING
+        is "$(cat "$P/phase")" Pending "$PENDING: Pending"
+        check "$PENDING: a Warning FailedCreatePodSandBox event names the cause" \
+                grep -qE 'Warning +FailedCreatePodSandBox +pod/'"$PENDING"' +Failed to create pod sandbox: .*Too many open files' "$P/events"
+        grep FailedCreatePodSandBox "$P/events" | head -n 1 | sed 's/^/#   /'
+        is "$(jq -r '.status.containerStatuses[0].state.waiting.reason' "$P/pod.json" 2>/dev/null)" ContainerCreating \
+                "$PENDING: its container is waiting in ContainerCreating"
+        t0=$(now_ms)
+        n_events() { [ "$(grep -c FailedCreatePodSandBox "$1/events" 2>/dev/null)" -ge "$2" ]; }
+        check "$PENDING: retried (a second FailedCreatePodSandBox within 10 s)" wait_until 10 "$P" n_events "$P" 2
+        check "$PENDING: retried again (a third within 15 s)" wait_until 15 "$P" n_events "$P" 3
+        t=$(($(now_ms) - t0))
+        if [ "$t" -ge 800 ]; then ok "$PENDING: with back-off (the third attempt ${t} ms after the first)"
+        else fail "$PENDING: three attempts within ${t} ms: no back-off"; fi
+fi
+
+# lifted: other pods deleted, their descriptors free again
+for n in "${RUNNING[@]:0:4}"; do
+        is "$(fsop rmdir "$D/$n")" OK "$n: rmdir accepted while the daemon is out of descriptors"
+done
+for n in "${RUNNING[@]:0:4}"; do wait_gone "$D/$n" 20 || fail "$n: not gone"; done
+if [ -n "$PENDING" ]; then
+        check "$PENDING: Running once other pods were deleted" wait_for "$D/$PENDING/phase" Running 40
+fi
+pod_yaml after Always "$CMD" 5 | apply_pod default after || fail "after: create refused: $(tail -n 1 "$D/.last-error")"
+keep_uid after
+check "after the deletions a new pod runs" wait_for "$D/after/phase" Running 20
+
+prlimit --pid "$PODFS_PID" --nofile="${OLD_NOFILE/ /:}" || fail "cannot restore the daemon's RLIMIT_NOFILE"
+LEFT=()
+for P in "$D"/*/; do
+        P=${P%/}
+        LEFT+=("$P")
+        rmdir "$P" || fail "rmdir ${P##*/}"
+done
+for P in "${LEFT[@]}"; do wait_gone "$P" 20 || fail "${P##*/}: not gone"; done
+leftovers_check "the pods of part 2" "$W/uids2"
 
 finish
