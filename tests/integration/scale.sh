@@ -10,7 +10,8 @@
 #    runs): as with a kubelet, the pod is accepted, the one that can't get a
 #    sandbox stays Pending with a FailedCreatePodSandBox Warning naming the
 #    cause, is retried with back-off (not in a hot loop), and starts once other
-#    pods are deleted.
+#    pods are deleted; deleting pods works while the daemon is short of
+#    descriptors, and nothing is left of any of them.
 # timeout: 200
 . "$(dirname "$0")/lib.sh"
 require_cmd prlimit
@@ -238,6 +239,8 @@ if [ -n "$PENDING" ]; then
         check "$PENDING: a Warning FailedCreatePodSandBox event names the cause" \
                 grep -qE 'Warning +FailedCreatePodSandBox +pod/'"$PENDING"' +Failed to create pod sandbox: .*Too many open files' "$P/events"
         grep FailedCreatePodSandBox "$P/events" | head -n 1 | sed 's/^/#   /'
+        check "$PENDING: the event's message is the error, not a log line (no time or program prefix in it)" \
+                sh -c '! grep -qE "Failed to create pod sandbox: ([0-9]{4}-[0-9]{2}-[0-9]{2}T|[a-z-]+\[[0-9]+\]:)" "$1"' _ "$P/events"
         is "$(jq -r '.status.containerStatuses[0].state.waiting.reason' "$P/pod.json" 2>/dev/null)" ContainerCreating \
                 "$PENDING: its container is waiting in ContainerCreating"
         t0=$(now_ms)
