@@ -6,6 +6,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/prctl.h>
 #include <sys/syscall.h>
 #include <unistd.h>
 #include "image_internal.h"
@@ -81,7 +82,10 @@ int main(int argc, char **argv)
         struct args a = {0};
         int r;
 
-        /* nothing the caller left open reaches the child that applies layers */
+        /* like the sandbox that runs it: no ptrace or /proc access to it from a pod
+         * (exec made it dumpable again), and nothing the caller left open reaches
+         * the child that applies layers */
+        prctl(PR_SET_DUMPABLE, 0);
         syscall(SYS_close_range, 3U, ~0U, 0U);
         r = parse_args(argc, argv, &a);
         if (r > 0)
