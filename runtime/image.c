@@ -1,7 +1,7 @@
 /* Image references to root filesystems: STATE/images/NAME:TAG, STATE/images/NAME
  * (symlinks followed, so `ln -s` registers an image) or an absolute path; each
  * a rootfs directory, a runtime bundle (rootfs/ + config.json) or an OCI image
- * layout (image_oci.c). Also the image configuration that goes with a rootfs. */
+ * layout (image_spawn.c). Also the image configuration that goes with a rootfs. */
 #include <errno.h>
 #include <fcntl.h>
 #include <limits.h>
@@ -94,8 +94,8 @@ static int image_use_dir(const char *state_dir, const char *image, char *real, c
 
         if (is_oci_layout(dir)) {
 #ifdef HAVE_OCI
-                return image_oci_unpack(state_dir, dir, ref_name, tag, tag_required, ret_rootfs,
-                                        ret_image_id, err);
+                return image_oci_resolve(state_dir, dir, ref_name, tag, tag_required, ret_rootfs,
+                                         ret_image_id, err);
 #else
                 return pfs_error_set(err, ENOTSUP, "image \"%s\": '%s' is an OCI image layout and this "
                                      "build has no OCI support (libarchive, libcrypto); unpack it into a "

@@ -1,21 +1,59 @@
 /* Images beyond plain root filesystem directories: OCI layouts unpacked into
- * a cache (image_oci.c) and the image configuration that goes with a rootfs
- * (entrypoint, cmd, env, workingDir, user; image.c), used by ctr_spawn. */
+ * a cache (image_manifest.c, image_oci.c, image_spawn.c) and the image
+ * configuration that goes with a rootfs (entrypoint, cmd, env, workingDir,
+ * user; image.c), used by ctr_spawn. */
 #pragma once
 #include <stdbool.h>
 #include <stddef.h>
 #include <sys/types.h>
 #include "pfs/error.h"
 
+struct ydoc;
+
 /* Beside an unpacked rootfs: DIR/rootfs + DIR/image-config.json (the OCI image
  * config blob as is). A runtime bundle (umoci unpack) has DIR/config.json. */
 #define IMAGE_CONFIG_FILE "image-config.json"
 #define IMAGE_BUNDLE_CONFIG_FILE "config.json"
 
+/* ---- OCI image layouts: blobs and manifests (image_manifest.c) ---- */
+
+struct blob_ref {
+        char hex[65];
+};
+
+/* "sha256:<64 hex>" only. */
+int image_digest_parse(const char *digest, struct blob_ref *ret, struct pfs_error *err);
+int image_blob_open(const char *layout, const struct blob_ref *b, struct pfs_error *err);
+/* Read a small blob (index, manifest, config) and check its digest. */
+int image_blob_read(const char *layout, const char *digest, char **ret_data, size_t *ret_len,
+                    struct pfs_error *err);
+/* The image manifest that TAG names in LAYOUT's index.json (or its only one
+ * when !tag_required), through nested indexes by the host's platform. */
+int image_manifest_load(const char *layout, const char *tag, bool tag_required, struct ydoc **ret_docs,
+                        size_t *ret_n, char **ret_digest, struct pfs_error *err);
+/* STATE/cache/images/<hex>: where the manifest DIGEST is unpacked. */
+char *image_cache_dir(const char *state_dir, const char *digest);
+/* 1 with ret_rootfs/ret_image_id when the manifest is unpacked already, 0 when not. */
+int image_oci_cached(const char *state_dir, const char *layout, const char *ref_name, const char *tag,
+                     bool tag_required, char **ret_rootfs, char **ret_image_id, struct pfs_error *err);
+
+/* ---- unpacking (image_oci.c, in podfs-image: libarchive, libcrypto) ---- */
+
 /* Unpack the manifest that TAG names in the OCI layout LAYOUT (or its only one
  * when !tag_required) into STATE/cache/images/<digest>/ unless already there. */
 int image_oci_unpack(const char *state_dir, const char *layout, const char *ref_name, const char *tag,
                      bool tag_required, char **ret_rootfs, char **ret_image_id, struct pfs_error *err);
+
+/* ---- in the sandbox (image_spawn.c) ---- */
+
+/* image_oci_cached, else run podfs-image to unpack the layout; its error
+ * message (on its stderr) becomes ERR's. */
+int image_oci_resolve(const char *state_dir, const char *layout, const char *ref_name, const char *tag,
+                      bool tag_required, char **ret_rootfs, char **ret_image_id, struct pfs_error *err);
+/* podfs-image: $PODFS_IMAGE, next to this program, or in the libexec directory. */
+char *image_find_binary(void);
+
+/* ---- the image configuration (image.c) ---- */
 
 struct image_config {
         char **entrypoint;      /* NULL-terminated, or NULL */

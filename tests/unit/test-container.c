@@ -492,6 +492,36 @@ static const char oci_script[] =
         "echo '{\"imageLayoutVersion\":\"1.0.0\"}' > $L/oci-layout\n"
         "echo $B2 | sed 's/.*sha256:\\([0-9a-f]*\\).*/\\1/' > $W/layer2-digest\n";
 
+/* An unpacked layout is found in the cache without podfs-image; one that is
+ * not needs it. */
+static void test_oci_cached(const char *layout, const char *state2)
+{
+        _cleanup_free_ char *saved = getenv("PODFS_IMAGE") ? xstrdup(getenv("PODFS_IMAGE")) : NULL;
+        _cleanup_free_ char *root = NULL, *id = NULL;
+        struct pfs_error err = { 0 };
+        int r;
+
+        setenv("PODFS_IMAGE", "/nonexistent/podfs-image", 1);
+        r = image_resolve(state, "ocitest:1.0", &root, &id, &err);
+        tap_ok(r == 0 && strstr(id, "ocitest@sha256:") == id, "a cached layout needs no podfs-image (%s)", err.msg);
+        /* the manifest's digest is still checked (here, without libcrypto) */
+        sh("cd %s/blobs/sha256 && m=$(sed 's/.*\"digest\":\"sha256:\\([0-9a-f]*\\)\".*/\\1/' ../../index.json) && "
+           "cp $m ../../manifest.saved && echo >> $m", layout);
+        r = image_resolve(state, "ocitest:1.0", &root, &id, &err);
+        tap_ok(r == -EINVAL && strstr(err.msg, "digest mismatch"), "... whose manifest is still verified (%s)", err.msg);
+        sh("cd %s/blobs/sha256 && m=$(sed 's/.*\"digest\":\"sha256:\\([0-9a-f]*\\)\".*/\\1/' ../../index.json) && "
+           "mv ../../manifest.saved $m", layout);
+        sh("mkdir -p %s/images && rm -rf %s/cache %s/images/ocitest && cp -a %s %s/images/ocitest", state2, state2,
+           state2, layout, state2);
+        r = image_resolve(state2, "ocitest:1.0", &root, &id, &err);
+        tap_ok(r == -ENOENT && strstr(err.msg, "unpack OCI image \"ocitest\": run '/nonexistent/podfs-image'"),
+               "one that is not cached runs podfs-image (%s)", err.msg);
+        if (saved)
+                setenv("PODFS_IMAGE", saved, 1);
+        else
+                unsetenv("PODFS_IMAGE");
+}
+
 static void test_oci_image(void)
 {
         struct pfs_error err = { 0 };
@@ -542,7 +572,8 @@ static void test_oci_image(void)
         l2[strcspn(l2, "\n")] = '\0';
         sh("echo garbage >> %s/images/ocitest/blobs/sha256/%s", state2, l2);
         r = image_resolve(state2, "ocitest:1.0", &root, &id, &err);
-        tap_ok(r < 0 && strstr(err.msg, "digest mismatch"), "a corrupted layer is refused (%s)", err.msg);
+        tap_ok(r == -EINVAL && strstr(err.msg, "digest mismatch"), "a corrupted layer is refused (%s)", err.msg);
+        test_oci_cached(layout, state2);
 }
 
 /* A runtime bundle (as `umoci unpack` writes it): rootfs/ and config.json's process. */
