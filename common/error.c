@@ -57,3 +57,17 @@ void pfs_error_clear(struct pfs_error *err)
         err->code = 0;
         err->msg[0] = '\0';
 }
+
+void pfs_error_add_reason(struct pfs_error *err)
+{
+        const char *why;
+        size_t len;
+
+        if (!err || !err->code)
+                return;
+        why = strerror(err->code);
+        if (strstr(err->msg, why))
+                return;
+        len = strlen(err->msg);
+        snprintf(err->msg + len, sizeof(err->msg) - len, "%s%s", len ? ": " : "", why);
+}

@@ -128,7 +128,12 @@ void pfs_buf_free(struct pfs_buf *b)
 
 int pfs_fsync_dir_at(int dirfd, const char *name)
 {
-        _cleanup_close_ int fd = openat(dirfd, name ? name : ".", O_RDONLY | O_DIRECTORY | O_CLOEXEC);
+        _cleanup_close_ int fd = -1;
+
+        /* the dir itself: no second fd (an O_PATH one cannot be synced) */
+        if ((!name || !strcmp(name, ".")) && dirfd >= 0 && fsync(dirfd) == 0)
+                return 0;
+        fd = openat(dirfd, name ? name : ".", O_RDONLY | O_DIRECTORY | O_CLOEXEC);
 
         if (fd < 0 || fsync(fd) < 0)
                 return -errno;

@@ -241,6 +241,8 @@ int apply_rejected(struct podfs *fs, const char *ns, struct pfs_error *err, int 
 {
         if (!err->code)
                 pfs_error_set(err, -r, "%s", strerror(-r));
+        else if (err->code == EMFILE || err->code == ENFILE || err->code == EIO || err->code == ENOSPC)
+                pfs_error_add_reason(err); /* a system failure, not the manifest's: say which */
         pfs_log(LOG_WARNING, "namespace %s: rejected: %s", ns, err->msg);
         model_last_error_set(&fs->model, ns, fs->req_uid, err->msg);
         return r;

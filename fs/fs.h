@@ -85,6 +85,12 @@ struct podfs {
         struct mem_quota *quotas;       /* write buffers held per user (quota.c) */
         size_t mem_total;               /* bytes of write buffers held, all users */
         struct pfs_sandbox_config sandbox;      /* passed to every sandbox on its command line */
+        struct sandbox_fds {            /* sandbox.c: one pidfd per sandbox, within RLIMIT_NOFILE */
+                unsigned base;          /* fds open before any pod's */
+                unsigned pidfds;        /* held for pods */
+                unsigned starved;       /* pods waiting for one */
+                bool freed;             /* one was closed: starved pods try again */
+        } fds;
 };
 
 int podfs_loop_init(struct podfs *fs, struct pfs_error *err);

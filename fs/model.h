@@ -80,7 +80,8 @@ struct pod_rt {
         bool deleted;
         bool removed;
         char *predecessor;
-        int pidfd;
+        int pidfd;              /* -1: none (not running, or the daemon had no fd left) */
+        bool fd_starved;        /* waits for a free fd: to start, or to watch its sandbox */
         pid_t pid;
         struct pfs_watch watch;
         int wd;

@@ -5,11 +5,11 @@
 #include <errno.h>
 #include <limits.h>
 #include <fcntl.h>
-#include <limits.h>
 #include <signal.h>
 #include <spawn.h>
 #include <string.h>
 #include <sys/inotify.h>
+#include <sys/resource.h>
 #include <sys/stat.h>
 #include <sys/syscall.h>
 #include <sys/wait.h>
@@ -23,6 +23,10 @@
 #define P_PIDFD 3
 #endif
 
+/* fds kept free for requests, writes and the state dir: a sandbox starts
+ * only while its pidfd leaves that many below RLIMIT_NOFILE */
+#define FD_RESERVE 64
+
 #define RESTART_BACKOFF_MIN_NS (1000000000LL)
 #define RESTART_BACKOFF_MAX_NS (60LL * 1000000000LL)
 
@@ -35,14 +39,65 @@ static int pidfd_open_(pid_t pid)
 
 /* Tell a running sandbox that its meta changed (a deletion request): SIGHUP
  * through the pidfd, which names the sandbox that held the pod's lock when
- * it was opened, never a reused pid. The sandbox blocks SIGHUP from its first
- * instruction on and reads meta after that, so a request is never missed. */
-static void sandbox_wake(struct pod_rt *p)
+ * it was opened, never a reused pid (without one, the pid of the lock's
+ * holder). The sandbox blocks SIGHUP from its first instruction on and reads
+ * meta after that, so a request is never missed. */
+static void sandbox_wake(struct podfs *fs, struct pod_rt *p)
 {
-        if (p->state != RT_RUNNING || p->pidfd < 0)
+        pid_t holder = 0;
+        int r;
+
+        if (p->state != RT_RUNNING)
                 return;
-        if (syscall(SYS_pidfd_send_signal, p->pidfd, SIGHUP, NULL, 0) < 0 && errno != ESRCH)
+        if (p->pidfd >= 0) {
+                r = (int)syscall(SYS_pidfd_send_signal, p->pidfd, SIGHUP, NULL, 0);
+        } else {
+                _cleanup_close_ int dfd = pod_dir_open_at(fs->dirs.pods_fd, p->uid);
+
+                if (dfd < 0 || pod_sandbox_alive_at(dfd, &holder) != 1 || holder != p->pid)
+                        return;
+                r = kill(holder, SIGHUP);
+        }
+        if (r < 0 && errno != ESRCH)
                 pfs_log(LOG_WARNING, "pod %s/%s: cannot signal its sandbox: %m", p->ns, p->name);
+}
+
+/* ---- file descriptors: one pidfd per running sandbox ---- */
+
+static void fd_starve(struct podfs *fs, struct pod_rt *p, bool starved)
+{
+        if (p->fd_starved == starved)
+                return;
+        p->fd_starved = starved;
+        if (starved)
+                fs->fds.starved++;
+        else
+                fs->fds.starved--;
+}
+
+/* Room for one more pidfd with FD_RESERVE left over (the limit is read
+ * each time: an administrator may change it while the daemon runs). */
+static bool fd_room(struct podfs *fs, rlim_t *ret_limit)
+{
+        struct rlimit rl;
+
+        if (getrlimit(RLIMIT_NOFILE, &rl) < 0 || rl.rlim_cur == RLIM_INFINITY)
+                return true;
+        *ret_limit = rl.rlim_cur;
+        return (rlim_t)fs->fds.base + fs->fds.pidfds + 1 + FD_RESERVE <= rl.rlim_cur;
+}
+
+static void fd_count_base(struct podfs *fs)
+{
+        DIR *d = opendir("/proc/self/fd");
+        unsigned n = 0;
+
+        if (!d)
+                return;
+        while (readdir(d))
+                n++;
+        closedir(d);
+        fs->fds.base = n > 3 ? n - 3 : 0; /* ".", ".." and the DIR's own fd */
 }
 
 static bool pod_file_exists(struct podfs *fs, const char *uid, const char *name)
@@ -61,7 +116,16 @@ static void pod_unwatch_pid(struct pod_rt *p)
                 podfs_epoll_del(p->fs, p->pidfd);
                 close(p->pidfd);
                 p->pidfd = -1;
+                p->fs->fds.pidfds--;
+                p->fs->fds.freed = true;
         }
+}
+
+static void pod_hold_pidfd(struct pod_rt *p, int fd)
+{
+        p->pidfd = fd;
+        p->fs->fds.pidfds++;
+        fd_starve(p->fs, p, false);
 }
 
 void pod_rt_free(struct pod_rt *p)
@@ -69,6 +133,7 @@ void pod_rt_free(struct pod_rt *p)
         if (!p)
                 return;
         pod_unwatch_pid(p);
+        fd_starve(p->fs, p, false);
         podfs_timer_cancel(p->fs, p);
         podfs_inotify_rm(p->fs, p->wd);
         model_pod_free(p);
@@ -78,6 +143,7 @@ void pod_rt_free(struct pod_rt *p)
 static void pod_rt_unlink_free(struct podfs *fs, struct pod_rt *p)
 {
         pod_unwatch_pid(p);
+        fd_starve(fs, p, false);
         podfs_timer_cancel(fs, p);
         podfs_inotify_rm(fs, p->wd);
         p->wd = -1;
@@ -94,10 +160,6 @@ void sandbox_free_all(struct podfs *fs)
         sandbox_reap_dead(fs);
 }
 
-void sandbox_reap_dead(struct podfs *fs)
-{
-        model_pod_reap(&fs->model, pod_rt_free);
-}
 
 /* Remove a finished, deleted pod from the state dir: index, state, logs;
  * tell watchers and waiters; start a successor that waited for it. */
@@ -309,7 +371,10 @@ static void sandbox_pid_ready(struct pfs_watch *w, uint32_t events)
         sandbox_died(p->fs, p);
 }
 
-/* Watch the sandbox that holds the pod's lock. Returns false when none does. */
+/* Watch the sandbox that holds the pod's lock. Returns false when none
+ * does. One that runs while the daemon has no fd left for its pidfd is
+ * running all the same (never taken for dead and cleaned up): it is watched
+ * once an fd is free. */
 static bool watch_sandbox(struct podfs *fs, struct pod_rt *p)
 {
         _cleanup_close_ int dfd = pod_dir_open_at(fs->dirs.pods_fd, p->uid);
@@ -317,8 +382,16 @@ static bool watch_sandbox(struct podfs *fs, struct pod_rt *p)
         int fd;
 
         if (dfd < 0 || pod_sandbox_alive_at(dfd, &pid) != 1 || pid <= 0)
-                return false;
+                return dfd < 0 && (errno == EMFILE || errno == ENFILE) && p->state == RT_RUNNING;
         fd = pidfd_open_(pid);
+        if (fd < 0 && (errno == EMFILE || errno == ENFILE)) {
+                pfs_log(LOG_WARNING, "pod %s/%s: no file descriptor left to watch sandbox %d: %m", p->ns,
+                        p->name, (int)pid);
+                p->pid = pid;
+                p->state = RT_RUNNING;
+                fd_starve(fs, p, true);
+                return true;
+        }
         if (fd < 0)
                 return false;
         /* the lock is still held: the pid is the sandbox, not a reused one */
@@ -327,13 +400,13 @@ static bool watch_sandbox(struct podfs *fs, struct pod_rt *p)
                 return false;
         }
         p->pid = pid;
-        p->pidfd = fd;
+        pod_hold_pidfd(p, fd);
         p->watch.fn = sandbox_pid_ready;
         p->state = RT_RUNNING;
         podfs_epoll_add(fs, fd, &p->watch);
         /* a request made while it started (or while no daemon ran) */
         if (p->deleted)
-                sandbox_wake(p);
+                sandbox_wake(fs, p);
         return true;
 }
 
@@ -351,10 +424,29 @@ static int watch_child(struct podfs *fs, struct pod_rt *p, pid_t pid)
                 return -errno;
         }
         p->pid = pid;
-        p->pidfd = fd;
+        pod_hold_pidfd(p, fd);
         p->watch.fn = child_ready;
         podfs_epoll_add(fs, fd, &p->watch);
         return 0;
+}
+
+/* "TIME podfs-sandbox[PID]: error: pod UID: cannot start: WHY" -> "WHY":
+ * an event says what went wrong, not how the log line looked. */
+static char *log_line_message(const char *line)
+{
+        static const char *const levels[] = { "error: ", "warning: ", "notice: ", "info: " };
+        const char *p = strstr(line, "]: "), *why;
+
+        if (!p)
+                return xstrdup(line);
+        p += 3;
+        for (size_t i = 0; i < ARRAY_SIZE(levels); i++)
+                if (!strncmp(p, levels[i], strlen(levels[i]))) {
+                        p += strlen(levels[i]);
+                        break;
+                }
+        why = strstr(p, ": cannot start: ");
+        return xstrdup(why && !strncmp(p, "pod ", 4) ? why + 16 : p);
 }
 
 static char *sandbox_log_tail(struct podfs *fs, struct pod_rt *p)
@@ -371,7 +463,7 @@ static char *sandbox_log_tail(struct podfs *fs, struct pod_rt *p)
                 end--;
         *end = '\0';
         start = strrchr(data, '\n');
-        return xstrdup(start ? start + 1 : data);
+        return log_line_message(start ? start + 1 : data);
 }
 
 static void child_ready(struct pfs_watch *w, uint32_t events)
@@ -415,10 +507,36 @@ static void child_ready(struct pfs_watch *w, uint32_t events)
                 sandbox_died(fs, p);
 }
 
+/* No fd left for another sandbox's pidfd: the pod waits (Pending, an
+ * event saying why) and starts as soon as a pod ends, or at its back-off. */
+static bool start_starved(struct podfs *fs, struct pod_rt *p)
+{
+        rlim_t limit = 0;
+        char msg[512];
+
+        if (fd_room(fs, &limit))
+                return false;
+        snprintf(msg, sizeof(msg),
+                 "Failed to create pod sandbox: no file descriptor left for another pod: %u pods hold one "
+                 "each and the open files limit of podfs is %llu (%d kept for requests); delete pods or "
+                 "raise the limit (LimitNOFILE)",
+                 fs->fds.pidfds, (unsigned long long)limit, FD_RESERVE);
+        pfs_log(LOG_WARNING, "pod %s/%s: %s", p->ns, p->name, msg);
+        pod_event(fs, p, "Warning", "FailedCreatePodSandBox", msg);
+        fd_starve(fs, p, true);
+        p->state = RT_IDLE;
+        restart_later(fs, p);
+        return true;
+}
+
 static void start_now(struct podfs *fs, struct pod_rt *p, bool cleanup)
 {
         pid_t pid;
-        int r = spawn(fs, p, cleanup, &pid);
+        int r;
+
+        if (!cleanup && start_starved(fs, p))
+                return;
+        r = spawn(fs, p, cleanup, &pid);
 
         if (r < 0) {
                 _cleanup_free_ char *msg = xasprintf("Failed to create pod sandbox: cannot run %s: %s",
@@ -524,13 +642,43 @@ void sandbox_deletion_requested(struct podfs *fs, struct pod_rt *p)
                 return;
         case RT_RUNNING:
                 /* the sandbox reads the new meta and terminates the pod */
-                sandbox_wake(p);
+                sandbox_wake(fs, p);
                 return;
         default:
                 /* spawning: the sandbox reads meta after it took the lock,
                  * and watch_sandbox wakes it once it holds it */
                 return;
         }
+}
+
+/* A pidfd was closed: pods waiting for one start (or are watched) now,
+ * oldest first, while there is room. */
+static void fd_starved_retry(struct podfs *fs)
+{
+        rlim_t limit;
+
+        fs->fds.freed = false;
+        for (struct pod_rt *p = fs->model.pods, *next; p && fs->fds.starved && fd_room(fs, &limit); p = next) {
+                next = p->next;
+                if (!p->fd_starved || p->removed)
+                        continue;
+                if (p->state == RT_RUNNING && p->pidfd < 0) {
+                        if (!watch_sandbox(fs, p))
+                                sandbox_died(fs, p);
+                } else if (p->state == RT_BACKOFF) {
+                        podfs_timer_cancel(fs, p);
+                        p->state = RT_IDLE;
+                        fd_starve(fs, p, false);
+                        sandbox_start(fs, p);
+                }
+        }
+}
+
+void sandbox_reap_dead(struct podfs *fs)
+{
+        if (fs->fds.freed && fs->fds.starved)
+                fd_starved_retry(fs);
+        model_pod_reap(&fs->model, pod_rt_free);
 }
 
 /* ---- startup ---- */
@@ -594,6 +742,7 @@ static void drop_stale_index(struct podfs *fs)
 
 void sandbox_adopt_all(struct podfs *fs)
 {
+        fd_count_base(fs);
         DIR *d = fdopendir(openat(fs->dirs.pods_fd, ".", O_RDONLY | O_DIRECTORY | O_CLOEXEC));
         struct dirent *de;
         char **uids = NULL;

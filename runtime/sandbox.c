@@ -319,6 +319,8 @@ static int sandbox_child(const char *state_dir, const char *uid, const struct pf
                 return 0;
         }
         if (r < 0) {
+                /* "open lock" alone does not say why: the errno's text does */
+                pfs_error_add_reason(&err);
                 pfs_log(LOG_ERR, "pod %s: cannot start: %s", uid, err.msg);
                 notify(ready_fd, 'E', err.msg);
                 /* Whatever got started must not outlive us. */

@@ -14,3 +14,6 @@ int pfs_error_set(struct pfs_error *err, int code, const char *fmt, ...)
 int pfs_error_wrap(struct pfs_error *err, const char *fmt, ...)
         __attribute__((format(printf, 2, 3)));
 void pfs_error_clear(struct pfs_error *err);
+/* Append ": " and the errno's text unless the message already holds it
+ * ("open lock" -> "open lock: Too many open files"). */
+void pfs_error_add_reason(struct pfs_error *err);

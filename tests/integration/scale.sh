@@ -7,7 +7,7 @@
 #    Deleted all at once with the limit still low, nothing of them is left:
 #    no process, no state dir, no cgroup, no mount.
 # 2. The daemon out of file descriptors (its RLIMIT_NOFILE lowered while it
-#    runs): as with a kubelet, the pod is accepted, the one that can't get a
+#    runs; it keeps 64 for requests): as with a kubelet, the pod is accepted, the one that can't get a
 #    sandbox stays Pending with a FailedCreatePodSandBox Warning naming the
 #    cause, is retried with back-off (not in a hot loop), and starts once other
 #    pods are deleted; deleting pods works while the daemon is short of
@@ -190,20 +190,21 @@ restore_limit
 is "$(cat "$SYSCTL")" "$OLD_LIMIT" "max_user_instances restored"
 
 # ---- 2. the daemon out of file descriptors --------------------------------------
-# Each running pod holds a descriptor of the daemon's (its sandbox's pidfd): with
-# its soft RLIMIT_NOFILE set so that a dozen descriptor numbers are free below
-# it, a few pods in it runs out. (Only the soft limit: raising a hard limit back
+# Each running pod holds a descriptor of the daemon's (its sandbox's pidfd),
+# and the daemon keeps 64 free for requests: with its soft RLIMIT_NOFILE set so
+# that 64 + a dozen descriptor numbers are free below it, a few pods in it runs
+# out. (Only the soft limit: raising a hard limit back
 # takes CAP_SYS_RESOURCE, which a node may not give.)
 OLD_NOFILE=$(prlimit --pid "$PODFS_PID" --nofile --noheadings --raw -o SOFT,HARD) || die "prlimit"
 fds=" $(ls "/proc/$PODFS_PID/fd" | tr '\n' ' ') "
 nfd=$(echo $fds | wc -w)
 NOFILE=0 free=0
-while [ "$free" -lt 12 ]; do
+while [ "$free" -lt 76 ]; do
         case "$fds" in *" $NOFILE "*) ;; *) free=$((free + 1)) ;; esac
         NOFILE=$((NOFILE + 1))
 done
 prlimit --pid "$PODFS_PID" --nofile="$NOFILE:${OLD_NOFILE#* }" || die "cannot lower the daemon's RLIMIT_NOFILE"
-log "daemon: $nfd descriptors open, soft RLIMIT_NOFILE ${OLD_NOFILE% *} -> $NOFILE (12 free)"
+log "daemon: $nfd descriptors open, soft RLIMIT_NOFILE ${OLD_NOFILE% *} -> $NOFILE (76 free)"
 
 sandbox_failed() { grep -q FailedCreatePodSandBox "$1/events" 2>/dev/null; }
 started_or_failed() { _content_is "$1/phase" Running || sandbox_failed "$1"; }
@@ -237,7 +238,7 @@ if [ -n "$PENDING" ]; then
         P=$D/$PENDING
         is "$(cat "$P/phase")" Pending "$PENDING: Pending"
         check "$PENDING: a Warning FailedCreatePodSandBox event names the cause" \
-                grep -qE 'Warning +FailedCreatePodSandBox +pod/'"$PENDING"' +Failed to create pod sandbox: .*Too many open files' "$P/events"
+                grep -qE 'Warning +FailedCreatePodSandBox +pod/'"$PENDING"' +Failed to create pod sandbox: no file descriptor left for another pod: .* the open files limit of podfs is '"$NOFILE"' ' "$P/events"
         grep FailedCreatePodSandBox "$P/events" | head -n 1 | sed 's/^/#   /'
         check "$PENDING: the event's message is the error, not a log line (no time or program prefix in it)" \
                 sh -c '! grep -qE "Failed to create pod sandbox: ([0-9]{4}-[0-9]{2}-[0-9]{2}T|[a-z-]+\[[0-9]+\]:)" "$1"' _ "$P/events"
