@@ -28,10 +28,8 @@ pid_t child_clone3(struct clone_args *args)
         if (prctl(PR_SET_DUMPABLE, 0, 0, 0, 0) < 0)
                 return -1;
         pid = pfs_clone3(args);
-        if (pid == 0) {
+        if (pid == 0)
                 prctl(PR_SET_DUMPABLE, 0, 0, 0, 0);
-                nofile_default();
-        }
         return pid;
 }
 
@@ -63,5 +61,7 @@ int child_fds_keep(int *const fds[], size_t n)
         }
         if (close_range((unsigned int)first_free, ~0U, 0) < 0)
                 return -errno;
+        /* only now: a lower limit would forbid the moves of fds numbered above it */
+        nofile_default();
         return 0;
 }

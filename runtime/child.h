@@ -13,7 +13,7 @@
  * In the child, returns 0 after making it non-dumpable once more. */
 pid_t child_clone3(struct clone_args *args);
 
-/* The soft limit of open files every child starts with (hard: inherited). */
+/* The soft limit of open files every child has once child_fds_keep is done (hard: inherited). */
 #define CHILD_NOFILE_SOFT 1024
 
 /* In the child: move the fds *FDS[0..N) to 3, 4, ... (close-on-exec; a

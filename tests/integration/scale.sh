@@ -275,4 +275,17 @@ done
 for P in "${LEFT[@]}"; do wait_gone "$P" 20 || fail "${P##*/}: not gone"; done
 leftovers_check "the pods of part 2" "$W/uids2"
 
+
+# ---- 3. what a container gets of the raised limit --------------------------------
+# The daemon raises its own soft RLIMIT_NOFILE to the hard one (a pidfd per
+# pod); a container starts with the usual soft 1024 again, hard unchanged.
+hard=$(prlimit --pid "$PODFS_PID" --nofile --noheadings --raw -o HARD)
+pod_yaml limits Never 'echo "nofile $(ulimit -Sn) $(ulimit -Hn)"' 1 | apply_pod default limits ||
+        fail "limits: create refused"
+wait_for "$D/limits/phase" Succeeded 20 || fail "limits: not Succeeded"
+soft_want=1024
+[ "$hard" -ge 1024 ] || soft_want=$hard
+is "$(cat "$D/limits/logs/main")" "nofile $soft_want $hard" "a container's RLIMIT_NOFILE: soft $soft_want, hard the daemon's $hard"
+rmdir "$D/limits"
+
 finish
