@@ -7,6 +7,7 @@
 #   delete   rmdir -> pod dir gone, for a pod that exits on SIGTERM (the others)
 #   memory   sandbox RSS/PSS per pod; the daemon's RSS with N pods
 #   idle cpu the daemon's and all sandboxes' CPU while the N pods idle for 10 s
+#   left     processes, pod dirs, cgroups and mounts of the pods once all are gone
 # and the p50 of the first and of the last 100 creates (flat or not).
 # --breakdown: every step of each phase (daemon, sandbox, notifier), as the
 # median time from the start of the measurement and from the step before,
@@ -193,6 +194,35 @@ for name in names[:n - k] + exit_names:
     if name not in kills:
         delete.append(now() - t0)
 
+# ---- what is left of the pods once all are gone
+def leftovers():
+    want = set(u for u in uids.values() if u)
+    procs = 0
+    for p in os.listdir("/proc"):
+        if not p.isdigit():
+            continue
+        try:
+            cmd = open(f"/proc/{p}/cmdline", "rb").read().decode(errors="replace")
+            st = open(f"/proc/{p}/stat").read().rsplit(")", 1)[1].split()[0]
+        except OSError:
+            continue
+        if st != "Z" and any(u in cmd for u in want):
+            procs += 1
+    cgroups = 0
+    for line in open("/proc/self/mounts"):
+        f = line.split()
+        if f[2] in ("cgroup", "cgroup2"):
+            cgroups += sum(os.path.isdir(f"{f[1]}/podfs/{u}") for u in want)
+    mounts = sum(1 for line in open("/proc/self/mountinfo") if line.split()[4].startswith(state + "/"))
+    dirs = len(os.listdir(f"{state}/pods"))
+    return procs, dirs, cgroups, mounts
+
+deadline = now() + 30
+left = leftovers()
+while sum(left) and now() < deadline:
+    time.sleep(0.2)
+    left = leftovers()
+
 print(f"create  (spec.yaml write -> phase Running seen):  {fmt_ms(create)}")
 if n >= 200:
     first, last = statistics.median(create[:100]), statistics.median(create[-100:])
@@ -206,6 +236,7 @@ if rss:
           f"PSS median {statistics.median(pss)/1024:.2f} MiB ({len(rss)} sandboxes)")
 print(f"daemon RSS with {n} pods: {daemon_rss/1024:.1f} MiB")
 print(f"idle CPU over 10 s with {n} pods: daemon {(d1-d0)/1e6:.3f} ms, all sandboxes {(s1-s0)/1e6:.3f} ms")
+print(f"left once all were deleted: {left[0]} processes, {left[1]} pod dirs, {left[2]} cgroups, {left[3]} mounts")
 
 # ---- breakdown: the trace's steps per phase, relative to each pod's start
 if not trace:
