@@ -142,4 +142,20 @@ wait_for "$MNT/default/done-pod/phase" Succeeded 20 || fail "done-pod not Succee
 rmdir "$MNT/default/done-pod" || fail "rmdir done-pod"
 check "a finished pod's dir goes at once" wait_gone "$MNT/default/done-pod" 3
 
+
+# ---- 7. deleted while its sandbox is starting: the daemon's SIGHUP to the
+# sandbox, or the sandbox's own read of meta, must catch every request (a
+# pod that never learns of its deletion would run for ever; a container
+# TERMed before its shell set the trap ignores it as pid 1: the 3 s grace ends it)
+for i in $(seq 1 12); do
+        pod_yaml race$i Always "$HONOUR_TERM" 3 | apply_pod default race$i || fail "create race$i"
+        # at once, then after a few ms: while the sandbox starts, or its container
+        [ $((i % 2)) = 0 ] || retry_until 1 test -e "$MNT/default/race$i/phase"
+        rmdir "$MNT/default/race$i" || fail "rmdir race$i"
+done
+for i in $(seq 1 12); do
+        wait_gone "$MNT/default/race$i" 15 || fail "race$i: deleted while starting, still there"
+done
+ok "12 pods deleted while their sandboxes started are gone"
+
 finish
