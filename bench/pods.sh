@@ -6,6 +6,7 @@
 #            (a reader woken by inotify), on K = min(100, N/2) of the pods
 #   delete   rmdir -> pod dir gone, for a pod that exits on SIGTERM (the others)
 #   memory   sandbox RSS/PSS per pod; the daemon's RSS with N pods
+#   read     stat + open/read/close of one pod's phase with N pods (a request's cost)
 #   idle cpu the daemon's and all sandboxes' CPU while the N pods idle for 10 s
 #   left     processes, pod dirs, cgroups and mounts of the pods once all are gone
 # and the p50 of the first and of the last 100 creates (flat or not).
@@ -146,6 +147,15 @@ for name in names:
 for name in names:
     uids[name] = uid_of(name)
 
+# ---- a request's cost with N pods: stat + open + read + close of one pod's phase
+reads = []
+probe = f"{ns_dir}/{names[n // 2]}/phase"
+for _ in range(2000):
+    t0 = now()
+    os.stat(probe)
+    read(probe)
+    reads.append(now() - t0)
+
 # ---- memory and idle CPU with N pods
 time.sleep(1)
 sbx = [int(sandbox_file(u).get("pid", 0)) for u in uids.values() if u]
@@ -228,6 +238,8 @@ if n >= 200:
     first, last = statistics.median(create[:100]), statistics.median(create[-100:])
     print(f"create  p50 of the first 100: {first*1e3:.1f} ms, of the last 100: {last*1e3:.1f} ms "
           f"(x{last/first:.2f})")
+print(f"read    (stat + cat of one pod's phase, x2000): p50 {statistics.median(reads)*1e6:.0f} us   "
+      f"p90 {pct(reads, 90)*1e6:.0f} us")
 print(f"exit    (SIGKILL -> phase Failed seen, {len(exits)} pods): {fmt_ms(exits)}")
 print(f"rmdir   (the call itself):                       {fmt_ms(rmdir_ret)}")
 print(f"delete  (rmdir -> dir gone, pod exits on TERM):  {fmt_ms(delete)}")
