@@ -342,6 +342,10 @@ static void sandbox_line(struct pod_sandbox_file *f, const char *key, const char
 {
         int64_t v;
 
+        if (!strcmp(key, "wake")) {
+                f->wake_sighup = !strcmp(val, "sighup");
+                return;
+        }
         if (parse_i64(val, &v) < 0 || v < 0)
                 return;
         if (!strcmp(key, "pid")) {
@@ -384,6 +388,8 @@ int pod_sandbox_file_write_at(int pod_dirfd, const struct pod_sandbox_file *f, s
         int r;
 
         pfs_buf_printf(&b, "pid=%d\nstarttime=%" PRIu64 "\n", (int)f->pid, f->starttime);
+        if (f->wake_sighup)
+                pfs_buf_puts(&b, "wake=sighup\n");
         for (size_t i = 0; i < f->n_ctrs; i++)
                 pfs_buf_printf(&b, "ctr.%s=%d\n", f->ctrs[i].name, (int)f->ctrs[i].pid);
         /* pids mean nothing after a reboot: atomic for readers, never synced */

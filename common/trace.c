@@ -20,7 +20,7 @@ bool pfs_trace_enabled(void)
 
 void pfs_trace(const char *key, const char *step)
 {
-        char line[200];
+        char line[512];
         int n;
 
         if (!pfs_trace_enabled())

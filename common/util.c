@@ -131,8 +131,12 @@ int pfs_fsync_dir_at(int dirfd, const char *name)
         _cleanup_close_ int fd = -1;
 
         /* the dir itself: no second fd (an O_PATH one cannot be synced) */
-        if ((!name || !strcmp(name, ".")) && dirfd >= 0 && fsync(dirfd) == 0)
-                return 0;
+        if ((!name || !strcmp(name, ".")) && dirfd >= 0) {
+                if (fsync(dirfd) == 0)
+                        return 0;
+                if (errno != EBADF && errno != EINVAL)
+                        return -errno;
+        }
         fd = openat(dirfd, name ? name : ".", O_RDONLY | O_DIRECTORY | O_CLOEXEC);
 
         if (fd < 0 || fsync(fd) < 0)

@@ -44,17 +44,29 @@ static int pidfd_open_(pid_t pid)
  * meta after that, so a request is never missed. */
 static void sandbox_wake(struct podfs *fs, struct pod_rt *p)
 {
+        _cleanup_close_ int dfd = -1;
+        struct pod_sandbox_file *f = NULL;
         pid_t holder = 0;
+        bool sighup;
         int r;
 
         if (p->state != RT_RUNNING)
                 return;
+        dfd = pod_dir_open_at(fs->dirs.pods_fd, p->uid);
+        if (dfd < 0 || pod_sandbox_file_read_at(dfd, &f, NULL) < 0) {
+                pfs_log(LOG_WARNING, "pod %s/%s: cannot tell its sandbox of the deletion request now: %m",
+                        p->ns, p->name);
+                return;
+        }
+        /* a sandbox of an older podfs watches meta itself and dies of SIGHUP */
+        sighup = f->wake_sighup;
+        pod_sandbox_file_free(f);
+        if (!sighup)
+                return;
         if (p->pidfd >= 0) {
                 r = (int)syscall(SYS_pidfd_send_signal, p->pidfd, SIGHUP, NULL, 0);
         } else {
-                _cleanup_close_ int dfd = pod_dir_open_at(fs->dirs.pods_fd, p->uid);
-
-                if (dfd < 0 || pod_sandbox_alive_at(dfd, &holder) != 1 || holder != p->pid)
+                if (pod_sandbox_alive_at(dfd, &holder) != 1 || holder != p->pid)
                         return;
                 r = kill(holder, SIGHUP);
         }
@@ -275,8 +287,9 @@ static void pod_dir_event(struct podfs *fs, void *data, uint32_t mask, const cha
         if (!strcmp(name, PFS_STATUS_FILE))
                 pfs_trace(p->uid, "daemon:status-seen");
         pod_changed(fs, p);
-        if (!strcmp(name, PFS_FINISHED_FILE) && pod_file_exists(fs, p->uid, PFS_FINISHED_FILE) &&
-            !p->removed && meta_deleted(fs, p)) {
+        /* spawning or cleaning up: child_ready removes it once its own child is reaped */
+        if (!strcmp(name, PFS_FINISHED_FILE) && p->state != RT_SPAWNING && p->state != RT_CLEANUP &&
+            pod_file_exists(fs, p->uid, PFS_FINISHED_FILE) && !p->removed && meta_deleted(fs, p)) {
                 pod_unwatch_pid(p);
                 pod_remove(fs, p);
         }
@@ -375,23 +388,49 @@ static void sandbox_pid_ready(struct pfs_watch *w, uint32_t events)
  * does. One that runs while the daemon has no fd left for its pidfd is
  * running all the same (never taken for dead and cleaned up): it is watched
  * once an fd is free. */
+static bool fd_short(int e)
+{
+        return e == EMFILE || e == ENFILE;
+}
+
+static void rewatch_timer(struct podfs *fs, void *data);
+
+/* Alive, or not known to be dead, but not watchable for want of an fd: keep
+ * it running, tell it of a deletion by its pid, look again in 5 s (or when
+ * a pidfd is closed). */
+static bool watch_later(struct podfs *fs, struct pod_rt *p, pid_t pid)
+{
+        pfs_log(LOG_WARNING, "pod %s/%s: no file descriptor left to watch its sandbox; looking again later",
+                p->ns, p->name);
+        p->pid = pid;
+        p->state = RT_RUNNING;
+        fd_starve(fs, p, true);
+        podfs_timer_cancel(fs, p);
+        podfs_timer_add(fs, pfs_now_monotonic_ns() + 5000000000LL, rewatch_timer, p);
+        if (p->deleted && pid > 0)
+                sandbox_wake(fs, p);
+        return true;
+}
+
 static bool watch_sandbox(struct podfs *fs, struct pod_rt *p)
 {
         _cleanup_close_ int dfd = pod_dir_open_at(fs->dirs.pods_fd, p->uid);
+        rlim_t limit;
         pid_t pid = 0;
-        int fd;
+        int alive, fd;
 
-        if (dfd < 0 || pod_sandbox_alive_at(dfd, &pid) != 1 || pid <= 0)
-                return dfd < 0 && (errno == EMFILE || errno == ENFILE) && p->state == RT_RUNNING;
+        if (dfd < 0)
+                return fd_short(errno) ? watch_later(fs, p, 0) : false;
+        alive = pod_sandbox_alive_at(dfd, &pid);
+        if (alive < 0 && fd_short(-alive))
+                return watch_later(fs, p, 0);
+        if (alive != 1 || pid <= 0)
+                return false;
+        if (!fd_room(fs, &limit))
+                return watch_later(fs, p, pid);
         fd = pidfd_open_(pid);
-        if (fd < 0 && (errno == EMFILE || errno == ENFILE)) {
-                pfs_log(LOG_WARNING, "pod %s/%s: no file descriptor left to watch sandbox %d: %m", p->ns,
-                        p->name, (int)pid);
-                p->pid = pid;
-                p->state = RT_RUNNING;
-                fd_starve(fs, p, true);
-                return true;
-        }
+        if (fd < 0 && fd_short(errno))
+                return watch_later(fs, p, pid);
         if (fd < 0)
                 return false;
         /* the lock is still held: the pid is the sandbox, not a reused one */
@@ -536,6 +575,8 @@ static void start_now(struct podfs *fs, struct pod_rt *p, bool cleanup)
 
         if (!cleanup && start_starved(fs, p))
                 return;
+        if (!cleanup)
+                fd_starve(fs, p, false);
         r = spawn(fs, p, cleanup, &pid);
 
         if (r < 0) {
@@ -610,6 +651,8 @@ void sandbox_start(struct podfs *fs, struct pod_rt *p)
 static void sandbox_died(struct podfs *fs, struct pod_rt *p)
 {
         p->state = RT_IDLE;
+        fd_starve(fs, p, false);
+        podfs_timer_cancel(fs, p);
         pod_changed(fs, p);
         if (pod_file_exists(fs, p->uid, PFS_FINISHED_FILE)) {
                 if (meta_deleted(fs, p))
@@ -671,7 +714,22 @@ static void fd_starved_retry(struct podfs *fs)
                         fd_starve(fs, p, false);
                         sandbox_start(fs, p);
                 }
+                if (next && next->removed) {
+                        /* p's end took the next one with it: the rest next batch */
+                        fs->fds.freed = true;
+                        break;
+                }
         }
+}
+
+static void rewatch_timer(struct podfs *fs, void *data)
+{
+        struct pod_rt *p = data;
+
+        if (p->removed || !p->fd_starved || p->state != RT_RUNNING || p->pidfd >= 0)
+                return;
+        if (!watch_sandbox(fs, p))
+                sandbox_died(fs, p);
 }
 
 void sandbox_reap_dead(struct podfs *fs)

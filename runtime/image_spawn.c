@@ -129,7 +129,7 @@ static int image_run(const char *ref_name, char **argv, struct pfs_buf *ret_out,
 {
         _cleanup_free_ char *bin = image_find_binary();
         struct pfs_buf io[2] = { { 0 }, { 0 } };
-        int fds[2] = { -1, -1 }, status = 0, r;
+        int fds[2] = { -1, -1 }, status = -1, r;
         pid_t pid;
 
         if (!bin)
@@ -142,6 +142,7 @@ static int image_run(const char *ref_name, char **argv, struct pfs_buf *ret_out,
         drain(fds, io);
         close(fds[0]);
         close(fds[1]);
+        /* status stays -1 (not "exited 0") should waitpid fail */
         while (waitpid(pid, &status, 0) < 0 && errno == EINTR)
                 ;
         pfs_buf_append(&io[1], "", 1);

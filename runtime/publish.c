@@ -10,7 +10,9 @@
 int sbx_write_sandbox_file(struct sbx *s, struct pfs_error *err)
 {
         struct pod_sandbox_ctr ctrs[s->n_ctrs ? s->n_ctrs : 1];
-        struct pod_sandbox_file f = {.pid = getpid(), .ctrs = ctrs};
+        /* wake=sighup: the daemon signals a deletion request (an older
+         * sandbox watched meta with inotify and dies of a SIGHUP) */
+        struct pod_sandbox_file f = {.pid = getpid(), .ctrs = ctrs, .wake_sighup = true};
 
         f.starttime = strtoull(s->starttime, NULL, 10);
         for (size_t i = 0; i < s->n_ctrs; i++)

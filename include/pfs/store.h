@@ -95,6 +95,7 @@ struct pod_sandbox_file {
         uint64_t starttime;             /* field 22 of /proc/PID/stat */
         struct pod_sandbox_ctr *ctrs;   /* running containers: "ctr.<name>=PID" */
         size_t n_ctrs;
+        bool wake_sighup;               /* "wake=sighup": re-reads meta on SIGHUP (else: inotify) */
 };
 int pod_sandbox_file_read_at(int pod_dirfd, struct pod_sandbox_file **ret_file, struct pfs_error *err);
 /* Atomic (tmp + fsync + rename). */

@@ -188,7 +188,15 @@ static void test_sandbox(int dfd)
         tap_is_int((long long)got->starttime, 777, "sandbox: starttime");
         tap_is_int(pod_sandbox_ctr_pid(got, "side"), 4260, "sandbox: ctr pid");
         tap_is_int(pod_sandbox_ctr_pid(got, "nope"), 0, "sandbox: missing ctr");
+        tap_ok(!got->wake_sighup, "sandbox: an older sandbox's file: not woken by SIGHUP");
         pod_sandbox_file_free(got);
+        f.wake_sighup = true;
+        tap_is_int(pod_sandbox_file_write_at(dfd, &f, NULL), 0, "sandbox: write with wake=sighup");
+        tap_is_int(pod_sandbox_file_read_at(dfd, &got, NULL), 0, "sandbox: read it");
+        tap_ok(got->wake_sighup, "sandbox: woken by SIGHUP");
+        tap_is_int(pod_sandbox_ctr_pid(got, "app"), 4250, "sandbox: ctr pid beside wake");
+        pod_sandbox_file_free(got);
+        f.wake_sighup = false;
 
         fd = openat(dfd, "lock", O_RDWR | O_CREAT | O_CLOEXEC, 0644);
         tap_is_int(pod_sandbox_alive_at(dfd, &pid), 0, "alive: lock not held");
