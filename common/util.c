@@ -599,3 +599,36 @@ void pfs_uuid_new(char buf[static 37])
                  b[0], b[1], b[2], b[3], b[4], b[5], b[6], b[7], b[8], b[9], b[10], b[11], b[12],
                  b[13], b[14], b[15]);
 }
+
+char *pfs_helper_find(const char *env_var, const char *name, const char *libexecdir)
+{
+        const char *env = getenv(env_var);
+        const char *const rel[] = { "", "/../runtime" };
+        char self[PATH_MAX], *slash;
+        ssize_t n;
+
+        if (env && *env)
+                return xstrdup(env);
+        n = readlink("/proc/self/exe", self, sizeof(self) - 1);
+        if (n > 0) {
+                self[n] = '\0';
+                slash = strrchr(self, '/');
+                if (slash)
+                        *slash = '\0';
+                for (size_t i = 0; i < ARRAY_SIZE(rel); i++) {
+                        char *p = xasprintf("%s%s/%s", self, rel[i], name);
+
+                        if (access(p, X_OK) == 0)
+                                return p;
+                        free(p);
+                }
+        }
+        if (libexecdir) {
+                char *p = xasprintf("%s/%s", libexecdir, name);
+
+                if (access(p, X_OK) == 0)
+                        return p;
+                free(p);
+        }
+        return NULL;
+}

@@ -831,30 +831,9 @@ void sandbox_adopt_all(struct podfs *fs)
 
 char *sandbox_find_binary(void)
 {
-        const char *env = getenv("PODFS_SANDBOX");
-        char self[PATH_MAX], *slash;
-        ssize_t n;
-
-        if (env && *env)
-                return xstrdup(env);
-        n = readlink("/proc/self/exe", self, sizeof(self) - 1);
-        if (n > 0) {
-                _cleanup_free_ char *a = NULL, *b = NULL;
-
-                self[n] = '\0';
-                slash = strrchr(self, '/');
-                if (slash)
-                        *slash = '\0';
-                a = xasprintf("%s/podfs-sandbox", self);
-                if (access(a, X_OK) == 0)
-                        return steal_ptr(&a);
-                b = xasprintf("%s/../runtime/podfs-sandbox", self);
-                if (access(b, X_OK) == 0)
-                        return steal_ptr(&b);
-        }
 #ifdef PODFS_LIBEXECDIR
-        if (access(PODFS_LIBEXECDIR "/podfs-sandbox", X_OK) == 0)
-                return xstrdup(PODFS_LIBEXECDIR "/podfs-sandbox");
+        return pfs_helper_find("PODFS_SANDBOX", "podfs-sandbox", PODFS_LIBEXECDIR);
+#else
+        return pfs_helper_find("PODFS_SANDBOX", "podfs-sandbox", NULL);
 #endif
-        return NULL;
 }

@@ -23,29 +23,11 @@ extern char **environ;
 
 char *image_find_binary(void)
 {
-        const char *env = getenv("PODFS_IMAGE");
-        char self[PATH_MAX], *slash;
-        ssize_t n;
-
-        if (env && *env)
-                return xstrdup(env);
-        n = readlink("/proc/self/exe", self, sizeof(self) - 1);
-        if (n > 0) {
-                _cleanup_free_ char *a = NULL;
-
-                self[n] = '\0';
-                slash = strrchr(self, '/');
-                if (slash)
-                        *slash = '\0';
-                a = xasprintf("%s/podfs-image", self);
-                if (access(a, X_OK) == 0)
-                        return steal_ptr(&a);
-        }
 #ifdef PODFS_LIBEXECDIR
-        if (access(PODFS_LIBEXECDIR "/podfs-image", X_OK) == 0)
-                return xstrdup(PODFS_LIBEXECDIR "/podfs-image");
+        return pfs_helper_find("PODFS_IMAGE", "podfs-image", PODFS_LIBEXECDIR);
+#else
+        return pfs_helper_find("PODFS_IMAGE", "podfs-image", NULL);
 #endif
-        return NULL;
 }
 
 /* Start BIN with ARGV, its stdout on *ret_out, its stderr on *ret_err, stdin /dev/null. */

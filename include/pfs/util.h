@@ -69,6 +69,10 @@ int pfs_mkdir_p_at(int dirfd, const char *path, mode_t mode, struct pfs_error *e
 /* rm -rf of NAME inside DIRFD, never following symlinks. */
 int pfs_rm_rf_at(int dirfd, const char *name, struct pfs_error *err);
 int pfs_fsync_dir_at(int dirfd, const char *name);
+/* Where one of podfs's helper programs is: $ENV_VAR if set, else NAME beside
+ * the running program, else ../runtime/NAME beside it (the build tree), else
+ * LIBEXECDIR/NAME (may be NULL). NULL when none is executable. */
+char *pfs_helper_find(const char *env_var, const char *name, const char *libexecdir);
 
 /* Time. Wall clock for what users see; monotonic for timers. */
 int64_t pfs_now_realtime_ns(void);
