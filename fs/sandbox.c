@@ -748,10 +748,19 @@ static void adopt_one(struct podfs *fs, const char *uid)
         struct pfs_error err = {0};
         struct pod_rt *p;
 
-        if (dfd < 0)
+        if (dfd < 0) {
+                pfs_log(LOG_ERR, "pods/%s: %m; not adopted (left as it is until the next start)", uid);
                 return;
+        }
         if (pod_meta_read_at(dfd, &m, &err) < 0) {
-                /* a create that never became durable (no meta): nothing refers to it */
+                /* a failure to read (no fd, I/O) is no proof of anything: keep it */
+                if (err.code != ENOENT && err.code != EINVAL) {
+                        pfs_error_add_reason(&err);
+                        pfs_log(LOG_ERR, "pods/%s: %s; not adopted (left as it is until the next start)", uid,
+                                err.msg);
+                        return;
+                }
+                /* a create that never became durable (no or a torn meta): nothing refers to it */
                 pfs_log(LOG_WARNING, "pods/%s: %s; removing the incomplete pod", uid, err.msg);
                 pod_dir_remove_at(fs->dirs.pods_fd, uid, NULL);
                 return;

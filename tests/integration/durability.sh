@@ -55,7 +55,13 @@ check "counter log: no lost or duplicated lines after kill -9" seq_ok "$P/logs/m
 # ---- unmount and mount again: pods keep running
 check "fusermount3 -u unmounts" podfs_umount
 check "counter's container runs while unmounted" test -d "/proc/$PA"
+# what a create killed before its meta was durable leaves: no meta, or a torn one
+HALF1=00000000-0000-4000-8000-00000000000a HALF2=00000000-0000-4000-8000-00000000000b
+mkdir -m 0700 "$STATE/pods/$HALF1" "$STATE/pods/$HALF2"
+printf 'uid=%s\nnamesp' "$HALF2" >"$STATE/pods/$HALF2/meta"
 podfs_start
+check "a pod dir without meta is removed at start" test ! -e "$STATE/pods/$HALF1"
+check "a pod dir with a torn meta is removed at start" test ! -e "$STATE/pods/$HALF2"
 is "$(cat "$P/phase")" Running "counter Running after remount"
 is "$(ctr default counter main pid)" "$PA" "the same container process after remount"
 check "counter log still exact after remount" seq_ok "$P/logs/main"
