@@ -57,6 +57,7 @@ static void container_free(struct pod_container *c)
                 free(c->mounts[i].name);
                 free(c->mounts[i].mount_path);
                 free(c->mounts[i].sub_path);
+                free(c->mounts[i].sub_path_expr);
         }
         free(c->mounts);
         for (size_t i = 0; i < c->n_ports; i++) {
@@ -101,6 +102,7 @@ void pod_spec_free(struct pod_spec *s)
                 free(s->volumes[i].size_limit);
                 free(s->volumes[i].host_path);
                 free(s->volumes[i].host_path_type);
+                spec_volsrc_free(&s->volumes[i]);
         }
         free(s->volumes);
         free(s->hostname);

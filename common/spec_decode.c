@@ -4,20 +4,6 @@
 #include "pfs/status.h"
 #include "spec_internal.h"
 
-enum field_kind {
-        FLD_OK,           /* decoded by podfs */
-        FLD_UNSUPPORTED,  /* a Kubernetes field podfs does not implement: only empty values */
-        FLD_SYSTEM,       /* assigned by podfs (uid, creationTimestamp, ...): only empty values */
-        FLD_ANY,          /* accepted and ignored, as the API server does (a Pod's status) */
-};
-
-struct field {
-        const char *name;
-        enum field_kind kind;
-        const char *dflt;       /* FLD_UNSUPPORTED: this value is the default and changes nothing */
-        bool strict;            /* FLD_UNSUPPORTED: an empty value is not a no-op, only dflt is */
-};
-
 /* A value that changes nothing: null, false, 0, "", {} or []. */
 static bool is_empty_value(const struct yval *v)
 {
@@ -258,7 +244,7 @@ static void decode_env(struct spec_errs *e, const struct yval *v, const char *p,
 static const struct field mount_fields[] = {
         { "name", FLD_OK }, { "mountPath", FLD_OK }, { "subPath", FLD_OK }, { "readOnly", FLD_OK },
         { "recursiveReadOnly", FLD_UNSUPPORTED, "\"Disabled\"" }, { "mountPropagation", FLD_UNSUPPORTED, "\"None\"" },
-        { "subPathExpr", FLD_UNSUPPORTED },
+        { "subPathExpr", FLD_OK },
 };
 
 static void decode_mount(struct spec_errs *e, const struct yval *v, const char *p, struct pod_volume_mount *m)
@@ -272,6 +258,11 @@ static void decode_mount(struct spec_errs *e, const struct yval *v, const char *
                 m->sub_path = NULL;
         }
         m->read_only = get_bool(e, v, "readOnly", p, false);
+        m->sub_path_expr = get_str(e, v, "subPathExpr", p);
+        if (m->sub_path_expr && !*m->sub_path_expr) {
+                free(m->sub_path_expr);
+                m->sub_path_expr = NULL;
+        }
 }
 
 static const struct field port_fields[] = {
@@ -631,13 +622,13 @@ static void decode_host_path(struct spec_errs *e, const struct yval *v, const ch
 static const struct field volume_fields[] = {
         { "name", FLD_OK }, { "emptyDir", FLD_OK }, { "hostPath", FLD_OK },
         { "gitRepo", FLD_UNSUPPORTED }, { "gcePersistentDisk", FLD_UNSUPPORTED }, { "awsElasticBlockStore", FLD_UNSUPPORTED },
-        { "secret", FLD_UNSUPPORTED }, { "nfs", FLD_UNSUPPORTED }, { "iscsi", FLD_UNSUPPORTED }, { "glusterfs", FLD_UNSUPPORTED },
-        { "flocker", FLD_UNSUPPORTED }, { "persistentVolumeClaim", FLD_UNSUPPORTED }, { "rbd", FLD_UNSUPPORTED },
-        { "quobyte", FLD_UNSUPPORTED }, { "cinder", FLD_UNSUPPORTED }, { "cephfs", FLD_UNSUPPORTED }, { "downwardAPI", FLD_UNSUPPORTED },
-        { "fc", FLD_UNSUPPORTED }, { "flexVolume", FLD_UNSUPPORTED }, { "configMap", FLD_UNSUPPORTED }, { "azureFile", FLD_UNSUPPORTED },
+        { "secret", FLD_OK }, { "nfs", FLD_UNSUPPORTED }, { "iscsi", FLD_UNSUPPORTED }, { "glusterfs", FLD_UNSUPPORTED },
+        { "flocker", FLD_UNSUPPORTED }, { "persistentVolumeClaim", FLD_OK }, { "rbd", FLD_UNSUPPORTED },
+        { "quobyte", FLD_UNSUPPORTED }, { "cinder", FLD_UNSUPPORTED }, { "cephfs", FLD_UNSUPPORTED }, { "downwardAPI", FLD_OK },
+        { "fc", FLD_UNSUPPORTED }, { "flexVolume", FLD_UNSUPPORTED }, { "configMap", FLD_OK }, { "azureFile", FLD_UNSUPPORTED },
         { "vsphereVolume", FLD_UNSUPPORTED }, { "photonPersistentDisk", FLD_UNSUPPORTED }, { "portworxVolume", FLD_UNSUPPORTED },
-        { "azureDisk", FLD_UNSUPPORTED }, { "storageos", FLD_UNSUPPORTED }, { "projected", FLD_UNSUPPORTED }, { "scaleIO", FLD_UNSUPPORTED },
-        { "csi", FLD_UNSUPPORTED }, { "ephemeral", FLD_UNSUPPORTED }, { "image", FLD_UNSUPPORTED },
+        { "azureDisk", FLD_UNSUPPORTED }, { "storageos", FLD_UNSUPPORTED }, { "projected", FLD_OK }, { "scaleIO", FLD_UNSUPPORTED },
+        { "csi", FLD_UNSUPPORTED }, { "ephemeral", FLD_UNSUPPORTED }, { "image", FLD_OK },
 };
 
 static void decode_volume_source(struct spec_errs *e, const struct ymember *m, const char *p,
@@ -651,6 +642,8 @@ static void decode_volume_source(struct spec_errs *e, const struct ymember *m, c
         } else if (!strcmp(m->key, "emptyDir")) {
                 if (is_object(e, m->val, mp))
                         decode_empty_dir(e, m->val, mp, vol);
+        } else if (spec_volsrc_decode(e, m, mp, vol)) {
+                /* configMap, secret, downwardAPI, projected, persistentVolumeClaim, image */
         } else if (is_empty_value(m->val)) {
                 /* "secret: {}" still selects a volume type (check_fields reported
                  * the non-empty ones). */
@@ -781,4 +774,48 @@ void spec_decode(const struct yval *root, struct pod_spec *s, struct spec_errs *
                 decode_meta(e, v, s);
         if ((v = get_map(e, root, "spec", "")))
                 decode_pod_spec(e, v, s);
+}
+
+/* ---- for the other decoders of the module (spec_volsrc.c) ---- */
+
+void spec_check_fields(struct spec_errs *e, const struct yval *map, const char *path,
+                       const struct field *fields, size_t n)
+{
+        check_fields(e, map, path, fields, n);
+}
+
+char *spec_get_str(struct spec_errs *e, const struct yval *map, const char *key, const char *path)
+{
+        return get_str(e, map, key, path);
+}
+
+bool spec_get_bool(struct spec_errs *e, const struct yval *map, const char *key, const char *path, bool def)
+{
+        return get_bool(e, map, key, path, def);
+}
+
+int64_t spec_get_int(struct spec_errs *e, const struct yval *map, const char *key, const char *path,
+                     int64_t min, int64_t max, int64_t def)
+{
+        return get_int(e, map, key, path, min, max, def);
+}
+
+const struct yval *spec_get_map(struct spec_errs *e, const struct yval *map, const char *key, const char *path)
+{
+        return get_map(e, map, key, path);
+}
+
+const struct yval *spec_get_list(struct spec_errs *e, const struct yval *map, const char *key, const char *path)
+{
+        return get_list(e, map, key, path);
+}
+
+bool spec_is_object(struct spec_errs *e, const struct yval *v, const char *path)
+{
+        return is_object(e, v, path);
+}
+
+char *spec_decode_quantity(struct spec_errs *e, const struct yval *map, const char *key, const char *path)
+{
+        return decode_quantity(e, map, key, path);
 }

@@ -55,6 +55,48 @@ void spec_err_forbidden(struct spec_errs *e, const char *path, const char *detai
 bool spec_check_enum(struct spec_errs *e, const char *path, const char *value,
                      const char *const *supported, size_t n);
 
+enum field_kind {
+        FLD_OK,           /* decoded by podfs */
+        FLD_UNSUPPORTED,  /* a Kubernetes field podfs does not implement: only empty values */
+        FLD_SYSTEM,       /* assigned by podfs (uid, creationTimestamp, ...): only empty values */
+        FLD_ANY,          /* accepted and ignored, as the API server does (a Pod's status) */
+};
+
+struct field {
+        const char *name;
+        enum field_kind kind;
+        const char *dflt;       /* FLD_UNSUPPORTED: this value is the default and changes nothing */
+        bool strict;            /* FLD_UNSUPPORTED: an empty value is not a no-op, only dflt is */
+};
+
+/* The decoder's typed getters (spec_decode.c), for the other decoders. */
+void spec_check_fields(struct spec_errs *e, const struct yval *map, const char *path,
+                       const struct field *fields, size_t n);
+char *spec_get_str(struct spec_errs *e, const struct yval *map, const char *key, const char *path);
+bool spec_get_bool(struct spec_errs *e, const struct yval *map, const char *key, const char *path, bool def);
+int64_t spec_get_int(struct spec_errs *e, const struct yval *map, const char *key, const char *path,
+                     int64_t min, int64_t max, int64_t def);
+const struct yval *spec_get_map(struct spec_errs *e, const struct yval *map, const char *key, const char *path);
+const struct yval *spec_get_list(struct spec_errs *e, const struct yval *map, const char *key, const char *path);
+bool spec_is_object(struct spec_errs *e, const struct yval *v, const char *path);
+char *spec_decode_quantity(struct spec_errs *e, const struct yval *map, const char *key, const char *path);
+
+/* The volume sources beyond emptyDir and hostPath (spec_volsrc.c): decode
+ * member m of a volume (false when m is none of them), validate, default,
+ * show in pod.json, free. */
+bool spec_volsrc_decode(struct spec_errs *e, const struct ymember *m, const char *path, struct pod_volume *vol);
+void spec_volsrc_validate(struct spec_errs *e, const struct pod_volume *v, const char *path);
+void spec_volsrc_defaults(struct pod_volume *v);
+struct yval *spec_volsrc_to_yval(const struct pod_volume *v, struct yval *y);
+void spec_volsrc_free(struct pod_volume *v);
+
+/* Validation helpers (spec_validate.c): a ".." path element; apimachinery's
+ * IsQualifiedName with the API server's messages. */
+bool spec_path_has_backsteps(const char *p);
+void spec_validate_qualified_name(struct spec_errs *e, const char *path, const char *v);
+/* The image's tag as the kubelet sees it ("latest" when none; spec_yval.c). */
+char *spec_image_tag(const char *image);
+
 /* Decode a document's root into spec (types and field names only). */
 void spec_decode(const struct yval *root, struct pod_spec *spec, struct spec_errs *errs);
 /* Semantic validation of a decoded spec (the API server's rules). */

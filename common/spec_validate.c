@@ -265,6 +265,11 @@ static void validate_volume(struct spec_errs *e, const struct pod_volume *v, con
 static void validate_volumes(struct spec_errs *e, const struct pod_spec *s)
 {
         for (size_t i = 0; i < s->n_volumes; i++) {
+                _cleanup_free_ char *p = spec_path_idx("spec.volumes", i);
+
+                spec_volsrc_validate(e, &s->volumes[i], p);
+        }
+        for (size_t i = 0; i < s->n_volumes; i++) {
                 const struct pod_volume *v = &s->volumes[i];
                 _cleanup_free_ char *p = spec_path_idx("spec.volumes", i);
                 _cleanup_free_ char *np = spec_path_key(p, "name");
@@ -278,6 +283,25 @@ static void validate_volumes(struct spec_errs *e, const struct pod_spec *s)
                 if (spec_index_volume(s, v->name) != (ssize_t)i)
                         spec_err_duplicate(e, np, v->name);
         }
+}
+
+/* validateVolumeMounts: the second check names the list, not the item (as the API server does). */
+static void validate_sub_path_expr(struct spec_errs *e, const struct pod_volume_mount *m, const char *p)
+{
+        _cleanup_free_ char *xp = NULL, *lp = NULL;
+        const char *idx;
+
+        if (!m->sub_path_expr)
+                return;
+        xp = spec_path_key(p, "subPathExpr");
+        idx = strrchr(p, '[');
+        lp = xasprintf("%.*s.subPathExpr", (int)(idx ? idx - p : (ptrdiff_t)strlen(p)), p);
+        if (m->sub_path)
+                spec_err_invalid_str(e, xp, m->sub_path_expr, "subPathExpr and subPath are mutually exclusive");
+        if (m->sub_path_expr[0] == '/')
+                spec_err_invalid_str(e, lp, m->sub_path_expr, "must be a relative path");
+        if (path_has_backsteps(m->sub_path_expr))
+                spec_err_invalid_str(e, lp, m->sub_path_expr, "must not contain '..'");
 }
 
 /* paths: the container's mount paths seen so far (each must be unique). */
@@ -305,6 +329,7 @@ static void validate_mount(struct spec_errs *e, const struct pod_spec *s, const 
                 spec_err_invalid_str(e, sp, m->sub_path, "must be a relative path");
         if (m->sub_path && path_has_backsteps(m->sub_path))
                 spec_err_invalid_str(e, sp, m->sub_path, "must not contain '..'");
+        validate_sub_path_expr(e, m, p);
 }
 
 static void validate_env_name(struct spec_errs *e, const char *p, const char *name)
@@ -727,4 +752,14 @@ void spec_validate(const struct pod_spec *s, struct spec_errs *e)
                 validate_init_containers(e, s);
         }
         validate_pod_fields(e, s);
+}
+
+bool spec_path_has_backsteps(const char *p)
+{
+        return path_has_backsteps(p);
+}
+
+void spec_validate_qualified_name(struct spec_errs *e, const char *path, const char *v)
+{
+        validate_qualified_name(e, path, v, v);
 }

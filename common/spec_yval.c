@@ -5,7 +5,7 @@
 
 /* The image's tag as the kubelet's ParseImageName sees it: "latest" when the
  * reference has neither tag nor digest, "" when it has only a digest. */
-static char *image_tag(const char *image)
+char *spec_image_tag(const char *image)
 {
         const char *last = strrchr(image, '/'), *at, *colon;
 
@@ -58,7 +58,7 @@ static void probe_defaults(struct pod_probe *p)
 static void container_defaults(struct pod_container *c)
 {
         if ((!c->image_pull_policy || !*c->image_pull_policy) && c->image) {
-                _cleanup_free_ char *tag = image_tag(c->image);
+                _cleanup_free_ char *tag = spec_image_tag(c->image);
 
                 set_default(&c->image_pull_policy, !strcmp(tag, "latest") ? "Always" : "IfNotPresent");
         }
@@ -96,6 +96,7 @@ void spec_apply_defaults(struct pod_spec *s)
                         v->host_path_type = xstrdup("");
                 if (v->kind == POD_VOLUME_EMPTY_DIR && !v->medium)
                         v->medium = xstrdup("");
+                spec_volsrc_defaults(v);
         }
         set_default(&s->dns_policy, "ClusterFirst");
         set_default(&s->scheduler_name, "default-scheduler");
@@ -157,6 +158,8 @@ static void mounts_to_yval(const struct pod_container *c, struct yval *ctr)
                 yval_map_set(y, "mountPath", yval_new_str(m->mount_path));
                 if (m->sub_path)
                         yval_map_set(y, "subPath", yval_new_str(m->sub_path));
+                if (m->sub_path_expr)
+                        yval_map_set(y, "subPathExpr", yval_new_str(m->sub_path_expr));
         }
 }
 
@@ -319,6 +322,8 @@ static struct yval *volume_to_yval(const struct pod_volume *v)
         struct yval *y = yval_new_map(), *src;
 
         yval_map_set(y, "name", yval_new_str(v->name));
+        if (v->kind >= POD_VOLUME_CONFIG_MAP)
+                return spec_volsrc_to_yval(v, y);
         if (v->kind == POD_VOLUME_HOST_PATH) {
                 src = yval_map_set(y, "hostPath", yval_new_map());
                 yval_map_set(src, "path", yval_new_str(v->host_path));

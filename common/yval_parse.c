@@ -121,6 +121,8 @@ static bool core_int(const char *s, int64_t *ret)
 
         if (s[0] == '0' && s[1] == 'o' && all_digits(s + 2, "01234567"))
                 base = 8, d = s + 2;
+        else if (s[0] == '0' && s[1] && all_digits(s + 1, "01234567"))
+                base = 8, d = s + 1;    /* YAML 1.1, as kubectl reads "defaultMode: 0644" */
         else if (s[0] == '0' && s[1] == 'x' && all_digits(s + 2, "0123456789abcdefABCDEF"))
                 base = 16, d = s + 2;
         else if (!all_digits(s + (*s == '-' || *s == '+'), "0123456789"))

@@ -23,6 +23,7 @@ struct pod_volume_mount {
         char *mount_path;
         char *sub_path;         /* NULL when absent */
         bool read_only;
+        char *sub_path_expr;    /* NULL when absent; $(VAR) of the container's env, expanded at start */
 };
 
 struct pod_port {
@@ -102,7 +103,51 @@ struct pod_container {
         char *ephemeral_storage_limit, *ephemeral_storage_request;
 };
 
-enum pod_volume_kind { POD_VOLUME_EMPTY_DIR, POD_VOLUME_HOST_PATH };
+enum pod_volume_kind {
+        POD_VOLUME_EMPTY_DIR,
+        POD_VOLUME_HOST_PATH,
+        /* Additions: files the sandbox writes (kubelet's AtomicWriter layout). */
+        POD_VOLUME_CONFIG_MAP,
+        POD_VOLUME_SECRET,
+        POD_VOLUME_DOWNWARD_API,
+        POD_VOLUME_PROJECTED,
+        /* Additions: directories bound in. */
+        POD_VOLUME_PVC,
+        POD_VOLUME_IMAGE,
+};
+
+/* configMap/secret items: key -> path (mode -1 = unset: the defaultMode). */
+struct pod_key_path {
+        char *key;
+        char *path;
+        int32_t mode;
+};
+
+/* A downwardAPI item: fieldRef (field_path set) or resourceFieldRef (resource set). */
+struct pod_downward_file {
+        char *path;
+        char *api_version;      /* fieldRef.apiVersion: default "v1" */
+        char *field_path;
+        char *container_name;   /* resourceFieldRef */
+        char *resource;
+        char *divisor;          /* NULL = unset ("0" in pod.json, 1 in effect) */
+        int32_t mode;           /* -1 = unset */
+};
+
+enum pod_projection_kind { POD_PROJ_CONFIG_MAP, POD_PROJ_SECRET, POD_PROJ_DOWNWARD_API };
+
+/* One source of files: a configMap, secret or downwardAPI volume has one, a
+ * projected volume any number. */
+struct pod_projection {
+        enum pod_projection_kind kind;
+        char *name;             /* the ConfigMap's or Secret's name */
+        int optional;           /* -1 = unset, 0, 1 */
+        struct pod_key_path *items;
+        size_t n_items;
+        struct pod_downward_file *files;        /* downwardAPI */
+        size_t n_files;
+        size_t src_index;       /* projected: its element of sources */
+};
 
 struct pod_volume {
         char *name;
@@ -111,6 +156,16 @@ struct pod_volume {
         char *size_limit;       /* emptyDir: quantity string or NULL */
         char *host_path;        /* hostPath: absolute path */
         char *host_path_type;   /* hostPath: "", DirectoryOrCreate, Directory, FileOrCreate, File, Socket, CharDevice, BlockDevice */
+        /* configMap, secret, downwardAPI (one source), projected (any). */
+        struct pod_projection *sources;
+        size_t n_sources;
+        int32_t default_mode;   /* default 0644 (420); -1 = unset (before defaults) */
+        /* persistentVolumeClaim */
+        char *claim_name;
+        bool read_only;
+        /* image */
+        char *reference;
+        char *pull_policy;      /* default as a container's imagePullPolicy */
 };
 
 enum pod_restart_policy { POD_RESTART_ALWAYS, POD_RESTART_ON_FAILURE, POD_RESTART_NEVER };

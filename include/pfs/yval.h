@@ -38,7 +38,8 @@ struct ydoc {
 };
 
 /* Parse a YAML (or JSON) stream. Plain scalars follow YAML 1.2 core schema:
- * null/~/empty -> NULL, true/false -> BOOL, integers -> INT, floats -> FLOAT,
+ * null/~/empty -> NULL, true/false -> BOOL, integers -> INT (a leading 0 is
+ * octal, as YAML 1.1 and kubectl read "defaultMode: 0644"), floats -> FLOAT,
  * everything else and every quoted scalar -> STRING. Anchors/aliases and
  * duplicate keys are rejected ("line N: duplicate key \"x\""). Limits:
  * depth 64, 1 MiB input. */

@@ -78,8 +78,87 @@ static const struct bad bad_manifests[] = {
           INVALID(7, "web") "spec.volumes[0]: Required value: must specify a volume type" },
         { HDR "  volumes:\n  - name: data\n    emptyDir: {}\n    hostPath: {path: /srv}\n" CTR,
           INVALID(9, "web") "spec.volumes[0].hostPath: Forbidden: may not specify more than 1 volume type" },
-        { HDR "  volumes:\n  - name: cfg\n    configMap: {name: cfg}\n" CTR,
-          INVALID(8, "web") "spec.volumes[0].configMap: Forbidden: not supported by podfs yet" },
+        { HDR "  volumes:\n  - name: cfg\n    gitRepo: {repository: x}\n" CTR,
+          INVALID(8, "web") "spec.volumes[0].gitRepo: Forbidden: not supported by podfs yet" },
+        { HDR "  volumes:\n  - name: cfg\n    configMap: {}\n" CTR,
+          INVALID(8, "web") "spec.volumes[0].configMap.name: Required value" },
+        { HDR "  volumes:\n  - name: cfg\n    configMap: {name: c, defaultMode: 01000}\n" CTR,
+          INVALID(8, "web") "spec.volumes[0].configMap.defaultMode: Invalid value: 512: must be a number between "
+                            "0 and 0777 (octal), both inclusive" },
+        { HDR "  volumes:\n  - name: cfg\n    configMap:\n      name: c\n      items: [{key: a, path: /etc/a}]\n" CTR,
+          INVALID(10, "web") "spec.volumes[0].configMap.items[0].path: Invalid value: \"/etc/a\": must be a relative path" },
+        { HDR "  volumes:\n  - name: cfg\n    configMap:\n      name: c\n      items: [{key: a, path: x/../../a}]\n" CTR,
+          INVALID(10, "web") "spec.volumes[0].configMap.items[0].path: Invalid value: \"x/../../a\": must not contain '..'" },
+        { HDR "  volumes:\n  - name: cfg\n    configMap:\n      name: c\n      items: [{key: a, path: ..a}]\n" CTR,
+          INVALID(10, "web") "spec.volumes[0].configMap.items[0].path: Invalid value: \"..a\": must not start with '..'" },
+        { HDR "  volumes:\n  - name: cfg\n    configMap:\n      name: c\n      items: [{path: a, mode: -1}]\n" CTR,
+          INVALID(10, "web") "spec.volumes[0].configMap.items[0].key: Required value" },
+        { HDR "  volumes:\n  - name: s\n    secret: {defaultMode: 0400}\n" CTR,
+          INVALID(8, "web") "spec.volumes[0].secret.secretName: Required value" },
+        { HDR "  volumes:\n  - name: s\n    secret: {secretName: s, items: [{key: k, path: p, mode: 512}]}\n" CTR,
+          INVALID(8, "web") "spec.volumes[0].secret.items[0].mode: Invalid value: 512: must be a number between "
+                            "0 and 0777 (octal), both inclusive" },
+        { HDR "  volumes:\n  - name: d\n    downwardAPI:\n      items:\n      - path: node\n"
+              "        fieldRef: {fieldPath: spec.nodeName}\n" CTR,
+          INVALID(8, "web") "spec.volumes[0].downwardAPI.fieldRef.fieldPath: Unsupported value: \"spec.nodeName\": "
+                             "supported values: \"metadata.annotations\", \"metadata.labels\", \"metadata.name\", "
+                             "\"metadata.namespace\", \"metadata.uid\"" },
+        { HDR "  volumes:\n  - name: d\n    downwardAPI:\n      items:\n      - path: x\n"
+              "        fieldRef: {fieldPath: metadata.generateName}\n" CTR,
+          INVALID(8, "web") "spec.volumes[0].downwardAPI.fieldRef.fieldPath: Invalid value: \"metadata.generateName\": "
+                             "error converting fieldPath: field label not supported: metadata.generateName" },
+        { HDR "  volumes:\n  - name: d\n    downwardAPI:\n      items:\n      - path: x\n"
+              "        fieldRef: {apiVersion: v2, fieldPath: metadata.name}\n" CTR,
+          INVALID(8, "web") "spec.volumes[0].downwardAPI.fieldRef.fieldPath: Invalid value: \"metadata.name\": "
+                             "error converting fieldPath: unsupported pod version: v2" },
+        { HDR "  volumes:\n  - name: d\n    downwardAPI:\n      items:\n      - path: x\n" CTR,
+          INVALID(8, "web") "spec.volumes[0].downwardAPI: Required value: one of fieldRef and resourceFieldRef is required" },
+        { HDR "  volumes:\n  - name: d\n    downwardAPI:\n      items:\n      - path: x\n"
+              "        fieldRef: {fieldPath: metadata.name}\n        resourceFieldRef: {containerName: app, resource: limits.cpu}\n" CTR,
+          INVALID(8, "web") "spec.volumes[0].downwardAPI: Invalid value: \"resource\": fieldRef and resourceFieldRef "
+                            "can not be specified simultaneously" },
+        { HDR "  volumes:\n  - name: d\n    downwardAPI:\n      items:\n      - path: x\n"
+              "        resourceFieldRef: {resource: limits.cpu}\n" CTR,
+          INVALID(8, "web") "spec.volumes[0].downwardAPI.resourceFieldRef.containerName: Required value" },
+        { HDR "  volumes:\n  - name: d\n    downwardAPI:\n      items:\n      - path: x\n"
+              "        resourceFieldRef: {containerName: app, resource: limits.cpu, divisor: 1Mi}\n" CTR,
+          INVALID(8, "web") "spec.volumes[0].downwardAPI.resourceFieldRef.divisor: Invalid value: \"limits.cpu\": "
+                             "only divisor's values 1m and 1 are supported with the cpu resource" },
+        { HDR "  volumes:\n  - name: d\n    downwardAPI:\n      items:\n      - path: x\n"
+              "        resourceFieldRef: {containerName: app, resource: limits.gpu}\n" CTR,
+          INVALID(8, "web") "spec.volumes[0].downwardAPI.resourceFieldRef.resource: Unsupported value: \"limits.gpu\": "
+                             "supported values: \"limits.cpu\", \"limits.ephemeral-storage\", \"limits.memory\", "
+                             "\"requests.cpu\", \"requests.ephemeral-storage\", \"requests.memory\"" },
+        { HDR "  volumes:\n  - name: p\n    projected:\n      sources:\n      - configMap: {name: a, items: [{key: k, path: x}]}\n"
+              "      - secret: {name: b, items: [{key: k, path: x}]}\n" CTR,
+          INVALID(8, "web") "spec.volumes[0].projected: Invalid value: \"b\": conflicting duplicate paths" },
+        { HDR "  volumes:\n  - name: p\n    projected:\n      sources:\n      - configMap: {name: a}\n"
+              "        secret: {name: b}\n" CTR,
+          INVALID(10, "web") "spec.volumes[0].projected.sources[0]: Forbidden: may not specify more than 1 volume type" },
+        { HDR "  volumes:\n  - name: p\n    projected:\n      sources:\n      - downwardAPI: {}\n"
+              "      - secret: {}\n" CTR,
+          INVALID(11, "web") "spec.volumes[0].projected.sources[1].secret.name: Required value" },
+        { HDR "  volumes:\n  - name: p\n    projected:\n      sources:\n      - serviceAccountToken: {path: token}\n" CTR,
+          INVALID(10, "web") "spec.volumes[0].projected.sources[0].serviceAccountToken: Forbidden: not supported by "
+                             "podfs: there is no service account token issuer" },
+        { HDR "  volumes:\n  - name: p\n    projected:\n      sources:\n      - clusterTrustBundle: {path: b, signerName: x}\n" CTR,
+          INVALID(10, "web") "spec.volumes[0].projected.sources[0].clusterTrustBundle: Forbidden: not supported by "
+                             "podfs: there is no certificate issuer" },
+        { HDR "  volumes:\n  - name: c\n    persistentVolumeClaim: {readOnly: true}\n" CTR,
+          INVALID(8, "web") "spec.volumes[0].persistentVolumeClaim.claimName: Required value" },
+        { HDR "  volumes:\n  - name: i\n    image: {pullPolicy: Sometimes}\n" CTR,
+          INVALID(8, "web") "[spec.volumes[0].image.reference: Required value, spec.volumes[0].image.pullPolicy: "
+                            "Unsupported value: \"Sometimes\": supported values: \"Always\", \"IfNotPresent\", \"Never\"]" },
+        { HDR "  volumes:\n  - name: c\n    configMap: {name: c}\n    secret: {secretName: s}\n" CTR,
+          INVALID(8, "web") "spec.volumes[0].configMap: Forbidden: may not specify more than 1 volume type" },
+        { HDR "  volumes: [{name: data, emptyDir: {}}]\n" CTR
+              "    volumeMounts:\n    - {name: data, mountPath: /d, subPath: a, subPathExpr: $(X)}\n",
+          INVALID(11, "web") "spec.containers[0].volumeMounts[0].subPathExpr: Invalid value: \"$(X)\": "
+                             "subPathExpr and subPath are mutually exclusive" },
+        { HDR "  volumes: [{name: data, emptyDir: {}}]\n" CTR
+              "    volumeMounts:\n    - {name: data, mountPath: /d, subPathExpr: /$(X)}\n",
+          INVALID(10, "web") "spec.containers[0].volumeMounts.subPathExpr: Invalid value: \"/$(X)\": "
+                             "must be a relative path" },
         { HDR "  containers:\n  - name: App\n    image: busybox\n",
           INVALID(7, "web") "spec.containers[0].name: Invalid value: \"App\": " LABEL_MSG },
         { "apiVersion: v1\nkind: Pod\nmetadata:\n  name: web\n  labels:\n    \"bad key\": x\nspec:\n" CTR,
@@ -1236,8 +1315,65 @@ static void test_len_honoured(void)
         }
 }
 
+/* The volume kinds with the API server's defaults, as pod.json shows them. */
+static void test_volume_defaults(void)
+{
+        static const char yaml[] = HDR
+                "  volumes:\n"
+                "  - name: cm\n    configMap:\n      name: cfg\n      items: [{key: a, path: x/a, mode: 0600}]\n"
+                "  - name: sec\n    secret: {secretName: s, defaultMode: 0400, optional: true}\n"
+                "  - name: dw\n    downwardAPI:\n      items:\n"
+                "      - {path: labels, fieldRef: {fieldPath: metadata.labels}}\n"
+                "      - {path: cpu, resourceFieldRef: {containerName: app, resource: limits.cpu}}\n"
+                "      - {path: mem, resourceFieldRef: {containerName: app, resource: limits.memory, divisor: 1Mi}, mode: 0444}\n"
+                "  - name: pj\n    projected:\n      sources:\n"
+                "      - configMap: {name: cfg, optional: false}\n      - secret: {name: s}\n"
+                "      - downwardAPI: {items: [{path: n, fieldRef: {fieldPath: \"metadata.labels['app']\"}}]}\n"
+                "  - name: claim\n    persistentVolumeClaim: {claimName: data}\n"
+                "  - name: img\n    image: {reference: \"tools:1.0\"}\n"
+                "  - name: img2\n    image: {reference: tools}\n"
+                CTR "    env: [{name: SUB, value: s1}]\n"
+                "    volumeMounts: [{name: claim, mountPath: /data, subPathExpr: $(SUB)}]\n";
+        static const char want[] =
+                "[{\"name\":\"cm\",\"configMap\":{\"name\":\"cfg\",\"items\":[{\"key\":\"a\",\"path\":\"x/a\",\"mode\":384}],"
+                "\"defaultMode\":420}},"
+                "{\"name\":\"sec\",\"secret\":{\"secretName\":\"s\",\"defaultMode\":256,\"optional\":true}},"
+                "{\"name\":\"dw\",\"downwardAPI\":{\"items\":["
+                "{\"path\":\"labels\",\"fieldRef\":{\"apiVersion\":\"v1\",\"fieldPath\":\"metadata.labels\"}},"
+                "{\"path\":\"cpu\",\"resourceFieldRef\":{\"containerName\":\"app\",\"resource\":\"limits.cpu\",\"divisor\":\"0\"}},"
+                "{\"path\":\"mem\",\"resourceFieldRef\":{\"containerName\":\"app\",\"resource\":\"limits.memory\",\"divisor\":\"1Mi\"},"
+                "\"mode\":292}],\"defaultMode\":420}},"
+                "{\"name\":\"pj\",\"projected\":{\"sources\":[{\"configMap\":{\"name\":\"cfg\",\"optional\":false}},"
+                "{\"secret\":{\"name\":\"s\"}},{\"downwardAPI\":{\"items\":[{\"path\":\"n\",\"fieldRef\":"
+                "{\"apiVersion\":\"v1\",\"fieldPath\":\"metadata.labels['app']\"}}]}}],\"defaultMode\":420}},"
+                "{\"name\":\"claim\",\"persistentVolumeClaim\":{\"claimName\":\"data\"}},"
+                "{\"name\":\"img\",\"image\":{\"reference\":\"tools:1.0\",\"pullPolicy\":\"IfNotPresent\"}},"
+                "{\"name\":\"img2\",\"image\":{\"reference\":\"tools\",\"pullPolicy\":\"Always\"}}]";
+        struct pod_spec *s = parse_one(yaml, "default", NULL), *again;
+        struct yval *y;
+        char *json, *json2;
+
+        tap_ok(s != NULL, "every volume kind is accepted");
+        if (!s)
+                return;
+        y = pod_spec_to_yval(s);
+        json = emit_json(yval_map_get(y, "volumes"), false);
+        tap_is_str(json, want, "volume defaults as the API server shows them");
+        json2 = emit_json(yval_map_get(yval_map_get(yval_map_get(y, "containers")->list.items[0], "volumeMounts")
+                                               ->list.items[0], "subPathExpr"), false);
+        tap_is_str(json2, "\"$(SUB)\"", "subPathExpr kept");
+        again = parse_one(yaml, "default", NULL);
+        tap_ok(again && pod_spec_equal(s, again), "the same volumes are equal");
+        free(json);
+        free(json2);
+        yval_free(y);
+        pod_spec_free(s);
+        pod_spec_free(again);
+}
+
 int main(void)
 {
+        test_volume_defaults();
         test_bad_manifests();
         test_kubectl_run_defaults();
         test_pull_policy();
