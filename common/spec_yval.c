@@ -391,12 +391,27 @@ static bool str_equal(const char *a, const char *b)
         return a && b ? !strcmp(a, b) : a == b;
 }
 
-bool pod_spec_equal(const struct pod_spec *a, const struct pod_spec *b)
+bool pod_spec_same_but_metadata(const struct pod_spec *a, const struct pod_spec *b)
 {
         struct yval *ya, *yb;
         bool same;
 
         if (!str_equal(a->name, b->name) || !str_equal(a->namespace, b->namespace))
+                return false;
+        ya = pod_spec_to_yval(a);
+        yb = pod_spec_to_yval(b);
+        same = yval_equal(ya, yb);
+        yval_free(ya);
+        yval_free(yb);
+        return same;
+}
+
+bool pod_spec_equal(const struct pod_spec *a, const struct pod_spec *b)
+{
+        struct yval *ya, *yb;
+        bool same;
+
+        if (!pod_spec_same_but_metadata(a, b))
                 return false;
         ya = kv_to_yval(a->labels, a->n_labels);
         yb = kv_to_yval(b->labels, b->n_labels);
@@ -407,13 +422,6 @@ bool pod_spec_equal(const struct pod_spec *a, const struct pod_spec *b)
                 return false;
         ya = kv_to_yval(a->annotations, a->n_annotations);
         yb = kv_to_yval(b->annotations, b->n_annotations);
-        same = yval_equal(ya, yb);
-        yval_free(ya);
-        yval_free(yb);
-        if (!same)
-                return false;
-        ya = pod_spec_to_yval(a);
-        yb = pod_spec_to_yval(b);
         same = yval_equal(ya, yb);
         yval_free(ya);
         yval_free(yb);

@@ -128,7 +128,7 @@ static int mount_at_fd(const char *src, int fd, const char *fstype, unsigned lon
 }
 
 /* Make the mount now at PATH (inside the root) read-only, recursively. */
-static int remount_ro_in_root(int rootfd, const char *path, struct pfs_error *err)
+static int remount_ro_in_root_how(int rootfd, const char *path, bool nosuid_nodev, struct pfs_error *err)
 {
         struct pfs_mount_attr attr = { .attr_set = MOUNT_ATTR_RDONLY };
         _cleanup_close_ int fd = open_in_root(rootfd, path, 0);
@@ -136,13 +136,21 @@ static int remount_ro_in_root(int rootfd, const char *path, struct pfs_error *er
 
         if (fd < 0)
                 return pfs_error_set(err, errno, "reopen '%s'", path);
+        if (nosuid_nodev)
+                attr.attr_set |= MOUNT_ATTR_NOSUID | MOUNT_ATTR_NODEV;
         if (pfs_mount_setattr(fd, "", AT_EMPTY_PATH | AT_RECURSIVE, &attr) == 0)
                 return 0;
         if (errno != ENOSYS)
                 return pfs_error_set(err, errno, "make '%s' read-only", path);
-        if (mount(NULL, fd_path(&p, fd), NULL, MS_REMOUNT | MS_BIND | MS_RDONLY, NULL) < 0)
+        if (mount(NULL, fd_path(&p, fd), NULL,
+                  MS_REMOUNT | MS_BIND | MS_RDONLY | (nosuid_nodev ? MS_NOSUID | MS_NODEV : 0), NULL) < 0)
                 return pfs_error_set(err, errno, "remount '%s' read-only", path);
         return 0;
+}
+
+static int remount_ro_in_root(int rootfd, const char *path, struct pfs_error *err)
+{
+        return remount_ro_in_root_how(rootfd, path, false, err);
 }
 
 /* The directory a kernel filesystem goes on: an ordinary directory of the
@@ -398,7 +406,7 @@ static int bind_mount(int rootfd, const struct ctr_mount *m, struct pfs_error *e
                 return pfs_error_set(err, errno, "bind '%s' on '%s'", m->source, m->target);
         if (!m->read_only)
                 return 0;
-        return remount_ro_in_root(rootfd, m->target, err);
+        return remount_ro_in_root_how(rootfd, m->target, m->nosuid_nodev, err);
 }
 
 static int pivot(const char *rootfs, struct pfs_error *err)

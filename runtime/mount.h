@@ -16,6 +16,7 @@ struct ctr_mount {
         bool read_only;
         bool if_etc;            /* only when the image has an /etc directory (hostname, hosts) */
         bool optional;          /* skip when the source is missing */
+        bool nosuid_nodev;      /* image volumes */
 };
 
 struct ctr_root {

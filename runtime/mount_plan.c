@@ -8,6 +8,7 @@
 #include <sys/stat.h>
 #include <unistd.h>
 #include "mount.h"
+#include "objvol.h"
 #include "pfs/util.h"
 
 static const char *own(struct ctr_mount_plan *x, char *s)
@@ -63,6 +64,32 @@ static void etc_mount_add(struct ctr_mount_plan *x, const char *volumes_dir, con
         m->optional = true;
 }
 
+/* subPathExpr: expanded from the container's env, then checked as the kubelet does. */
+static int sub_path_expand(struct ctr_mount_plan *x, const struct pod_container *c, const struct pod_volume_mount *vm,
+                           const char **ret, struct pfs_error *err)
+{
+        char *sp = NULL;
+        const char *p;
+
+        if (objvol_expand_sub_path(c, vm->sub_path_expr, &sp, err) < 0)
+                return -err->code;
+        own(x, sp);
+        if (sp[0] == '/')
+                return pfs_error_set(err, EINVAL, "error SubPath `%s` must not be an absolute path", sp);
+        for (p = sp; *p; p += strcspn(p, "/"), p += *p == '/') {
+                if (p[0] == '.' && p[1] == '.' && (p[2] == '/' || !p[2]))
+                        return pfs_error_set(err, EINVAL, "unable to provision SubPath `%s`: must not contain '..'", sp);
+        }
+        *ret = sp;
+        return 0;
+}
+
+static int r_fail(struct pfs_error *err, const char *name)
+{
+        pfs_log(LOG_DEBUG, "volumeMount \"%s\": %s", name, err->msg);
+        return -err->code;
+}
+
 static int mounts_add_all(struct ctr_mount_plan *x, const struct ctr_launch *l, struct pfs_error *err)
 {
         const struct pod_container *c = l->ctr;
@@ -85,11 +112,20 @@ static int mounts_add_all(struct ctr_mount_plan *x, const struct ctr_launch *l, 
                         return pfs_error_set(err, EINVAL, "volumeMount \"%s\": invalid mountPath \"%s\"",
                                              vm->name, vm->mount_path ? vm->mount_path : "");
                 m = mount_add(x);
-                m->source = v->kind == POD_VOLUME_HOST_PATH
-                        ? v->host_path : own(x, xasprintf("%s/%s", l->volumes_dir, v->name));
+                if (v->kind == POD_VOLUME_HOST_PATH)
+                        m->source = v->host_path;
+                else if (v->kind == POD_VOLUME_IMAGE && l->image_roots && l->image_roots[v - l->pod->volumes])
+                        m->source = l->image_roots[v - l->pod->volumes];
+                else
+                        m->source = own(x, xasprintf("%s/%s", l->volumes_dir, v->name));
                 m->sub_path = vm->sub_path;
+                if (vm->sub_path_expr && sub_path_expand(x, c, vm, &m->sub_path, err) < 0)
+                        return r_fail(err, vm->name);
                 m->target = vm->mount_path;
-                m->read_only = vm->read_only;
+                /* the kubelet mounts the files of objects read-only, and image volumes */
+                m->read_only = vm->read_only || objvol_is_files(v) || v->kind == POD_VOLUME_IMAGE ||
+                               (v->kind == POD_VOLUME_PVC && v->read_only);
+                m->nosuid_nodev = v->kind == POD_VOLUME_IMAGE;
         }
         if (c->termination_message_path && c->termination_message_path[0] == '/') {
                 const char *src = own(x, ctr_termination_log_path(l->volumes_dir, c->name));

@@ -171,6 +171,8 @@ static int pod_setup(struct sbx *s, struct pfs_error *err)
         if (r < 0)
                 return r;
         r = pod_volumes_prepare(s->spec, s->volumes_dir, err);
+        if (r >= 0)
+                r = objvol_setup(s, err);
         if (r < 0)
                 return pfs_error_wrap(err, "volumes");
         pfs_trace(s->uid, "sandbox:volumes");
@@ -248,6 +250,7 @@ static void sandbox_free(struct sbx *s)
         sbx_watch_remove(s, &s->pause_w);
         sbx_watch_remove(s, &s->deadline_w);
         storage_free(s);
+        objvol_free(s);
         term_free(s);
         if (s->cg)
                 pod_cgroup_free(s->cg);

@@ -102,6 +102,10 @@ struct sbx {
         bool status_dirty;
         struct pfs_buf published; /* the status.json last written (rewritten only when it differs) */
         const char *final_phase; /* overrides the computed phase in the last status */
+        /* objvol.c: configMap, secret, downwardAPI, projected, claim volumes */
+        struct objvol_state *objvols;   /* one per spec volume */
+        bool volumes_ready;     /* every volume set up: containers may start */
+        char *node_name, *host_ip;      /* spec.nodeName, status.hostIP */
 };
 
 /* sandbox.c */
@@ -190,6 +194,15 @@ bool health_grace_over(struct sbx *s, struct ctr *c);
 void health_kill_for_restart(struct sbx *s, struct ctr *c, int64_t grace_s, const char *why);
 /* SA_RESTART_KILL: the kill that health_kill_for_restart requested. */
 void health_restart_kill(struct sbx *s, struct ctr *c);
+
+/* objvol.c: volumes of objects, of the pod's own fields, and of claims.
+ * objvol_setup in the sandbox's mount namespace before the first container
+ * (sets volumes_ready); objvol_wake on SIGHUP: labels/annotations changed in
+ * place are taken, the volumes refreshed, and the containers start once
+ * every volume could be set up. */
+int objvol_setup(struct sbx *s, struct pfs_error *err);
+void objvol_wake(struct sbx *s);
+void objvol_free(struct sbx *s);
 
 /* publish.c */
 void sbx_publish(struct sbx *s);        /* status.json (+ sandbox file when dirty) */

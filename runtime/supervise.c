@@ -471,7 +471,8 @@ static bool init_succeeded(struct sbx *s, struct ctr *c)
 
 void sup_advance(struct sbx *s)
 {
-        if (term_begun(s))
+        /* a volume waits for its object: containers stay ContainerCreating */
+        if (term_begun(s) || !s->volumes_ready)
                 return;
         for (size_t i = 0; i < s->n_ctrs; i++) {
                 struct ctr *c = &s->ctrs[i];

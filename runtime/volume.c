@@ -252,8 +252,10 @@ int pod_volumes_prepare(const struct pod_spec *spec, const char *volumes_dir, st
 
                 if (v->kind == POD_VOLUME_EMPTY_DIR)
                         r = empty_dir_prepare(vfd, volumes_dir, spec, v, err);
-                else
+                else if (v->kind == POD_VOLUME_HOST_PATH)
                         r = host_path_check(v->host_path, v->host_path_type, err);
+                else
+                        r = 0;  /* objects, claims, images: objvol.c and the container's start */
                 if (r < 0)
                         return pfs_error_wrap(err, "MountVolume.SetUp failed for volume \"%s\"", v->name);
         }
@@ -290,7 +292,9 @@ void pod_volumes_release(const struct pod_spec *spec, const char *volumes_dir)
                 return;
         pod_volumes_unmount(volumes_dir);
         for (size_t i = 0; i < spec->n_volumes; i++) {
-                if (spec->volumes[i].kind == POD_VOLUME_EMPTY_DIR)
+                /* a claim's bind is gone with the mount above (its data stays in the
+                 * claim's dir); what remains is an empty mount point */
+                if (spec->volumes[i].kind != POD_VOLUME_HOST_PATH)
                         unmount_and_remove_at(vfd, volumes_dir, spec->volumes[i].name);
         }
         unmount_and_remove_at(vfd, volumes_dir, POD_SHM_DIR);

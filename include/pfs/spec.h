@@ -254,6 +254,9 @@ struct yval *pod_spec_to_yval(const struct pod_spec *spec);
 /* Same semantics (identical rewrite = no change): compares metadata labels/
  * annotations and the defaulted spec, not the source text's formatting. */
 bool pod_spec_equal(const struct pod_spec *a, const struct pod_spec *b);
+/* Equal but for metadata.labels and annotations: a rewrite the API server
+ * applies in place (the pod keeps running, its downwardAPI files follow). */
+bool pod_spec_same_but_metadata(const struct pod_spec *a, const struct pod_spec *b);
 
 const char *pod_restart_policy_name(enum pod_restart_policy p); /* "Always", "OnFailure", "Never" */
 const struct pod_container *pod_spec_find_container(const struct pod_spec *spec, const char *name);

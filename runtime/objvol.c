@@ -1,0 +1,218 @@
+/* The sandbox's side of configMap, secret, downwardAPI, projected and
+ * persistentVolumeClaim volumes: set up before the first container (a
+ * missing object keeps the containers waiting in ContainerCreating with the
+ * kubelet's FailedMount event), and refreshed on every wake-up (SIGHUP: the
+ * daemon changed an object of the namespace or the pod's labels/annotations):
+ * the pod starts once its objects exist, and a changed object or label
+ * reaches the files by an atomic swap of "..data". */
+#include <errno.h>
+#include <fcntl.h>
+#include <stdio.h>
+#include <string.h>
+#include <sys/mount.h>
+#include <sys/stat.h>
+#include <unistd.h>
+#include "objvol.h"
+#include "pfs/object.h"
+#include "pfs/store.h"
+#include "sandbox.h"
+
+/* What the sandbox remembers of one file volume. */
+struct objvol_state {
+        char *written;          /* the serialized payload last written; NULL = none yet */
+        size_t written_len;
+        bool immutable;         /* its objects are immutable: never read again */
+        char *failed;           /* the FailedMount message last reported */
+};
+
+static bool is_memory_backed(const struct pod_volume *v)
+{
+        /* the kubelet wraps secret, downwardAPI and projected volumes in a
+         * medium Memory emptyDir, configMap in a disk one */
+        return v->kind != POD_VOLUME_CONFIG_MAP;
+}
+
+static int files_dir_prepare(struct sbx *s, const struct pod_volume *v, struct pfs_error *err)
+{
+        _cleanup_free_ char *path = xasprintf("%s/%s", s->volumes_dir, v->name);
+        _cleanup_free_ char *opts = NULL;
+        struct stat a, b;
+        uint64_t size;
+
+        if (mkdir(path, 0777) < 0 && errno != EEXIST)
+                return pfs_error_set(err, errno, "mkdir '%s'", path);
+        if (!is_memory_backed(v)) {
+                chmod(path, 0777);
+                return 0;
+        }
+        if (stat(path, &a) == 0 && stat(s->volumes_dir, &b) == 0 && a.st_dev != b.st_dev)
+                return 0;       /* already a tmpfs */
+        size = pod_empty_dir_memory_size(s->spec, v);
+        opts = size ? xasprintf("mode=1777,size=%llu", (unsigned long long)size) : xstrdup("mode=1777");
+        if (mount("tmpfs", path, "tmpfs", MS_NOSUID | MS_NODEV, opts) < 0)
+                return pfs_error_set(err, errno, "mount tmpfs on '%s'", path);
+        return 0;
+}
+
+/* A claim's data dir, bound on the volume's dir in the sandbox's mount
+ * namespace; containers bind it from there (read-only with readOnly). */
+static int claim_bind(struct sbx *s, const struct pod_volume *v, struct pfs_error *err)
+{
+        _cleanup_free_ char *path = xasprintf("%s/%s", s->volumes_dir, v->name);
+        _cleanup_close_ int fd = pfs_claim_dir_open_at(s->state_fd, s->spec->namespace, v->claim_name, true, err);
+        char src[64];
+        struct stat a, b;
+
+        if (fd < 0)
+                return pfs_error_wrap(err, "persistentvolumeclaim \"%s\"", v->claim_name);
+        if (mkdir(path, 0755) < 0 && errno != EEXIST)
+                return pfs_error_set(err, errno, "mkdir '%s'", path);
+        if (stat(path, &a) == 0 && fstat(fd, &b) == 0 && a.st_dev == b.st_dev && a.st_ino == b.st_ino)
+                return 0;       /* bound already */
+        snprintf(src, sizeof(src), "/proc/self/fd/%d", fd);
+        if (mount(src, path, NULL, MS_BIND, NULL) < 0)
+                return pfs_error_set(err, errno, "bind the claim's data on '%s'", path);
+        return 0;
+}
+
+static struct pod_downward_ctx downward_ctx(struct sbx *s)
+{
+        struct pod_downward_ctx ctx = {
+                .spec = s->spec, .uid = s->uid, .node_name = s->node_name, .host_ip = s->host_ip,
+                .pod_ip = s->spec->host_network ? s->host_ip : "",
+        };
+
+        return ctx;
+}
+
+/* One file volume: 1 written or unchanged, 0 waiting (event reported), < 0 error. */
+static int files_sync(struct sbx *s, const struct pod_volume *v, struct objvol_state *st)
+{
+        struct pod_downward_ctx ctx = downward_ctx(s);
+        struct objvol_payload p = { 0 };
+        struct pfs_error err = { 0 };
+        _cleanup_free_ char *ser = NULL, *path = NULL;
+        _cleanup_close_ int dfd = -1;
+        bool immutable = false;
+        size_t len;
+
+        if (st->written && st->immutable)
+                return 1;
+        if (objvol_payload_build(s->state_fd, &ctx, v, &p, &immutable, &err) < 0) {
+                if (!st->failed || strcmp(st->failed, err.msg) != 0) {
+                        sbx_event(s, NULL, "Warning", "FailedMount", "MountVolume.SetUp failed for volume \"%s\" : %s",
+                                  v->name, err.msg);
+                        free(st->failed);
+                        st->failed = xstrdup(err.msg);
+                }
+                return 0;
+        }
+        free(st->failed);
+        st->failed = NULL;
+        ser = objvol_payload_serialize(&p, &len);
+        if (st->written && st->written_len == len && !memcmp(st->written, ser, len)) {
+                objvol_payload_free(&p);
+                return 1;
+        }
+        path = xasprintf("%s/%s", s->volumes_dir, v->name);
+        dfd = open(path, O_RDONLY | O_DIRECTORY | O_NOFOLLOW | O_CLOEXEC);
+        if (dfd < 0 || objvol_write_at(dfd, &p, &err) < 0) {
+                if (dfd < 0)
+                        pfs_error_set(&err, errno, "open '%s'", path);
+                pfs_log(LOG_ERR, "volume \"%s\": %s", v->name, err.msg);
+                objvol_payload_free(&p);
+                return -err.code;
+        }
+        objvol_payload_free(&p);
+        free(st->written);
+        st->written = ser;
+        ser = NULL;
+        st->written_len = len;
+        st->immutable = immutable;
+        pfs_log(LOG_INFO, "volume \"%s\": files written", v->name);
+        return 1;
+}
+
+/* Every file volume: true when all are set up. */
+static bool objvol_sync(struct sbx *s)
+{
+        bool ready = true;
+
+        for (size_t i = 0; i < s->spec->n_volumes; i++)
+                if (objvol_is_files(&s->spec->volumes[i]) && files_sync(s, &s->spec->volumes[i], &s->objvols[i]) <= 0)
+                        ready = false;
+        return ready;
+}
+
+int objvol_setup(struct sbx *s, struct pfs_error *err)
+{
+        s->objvols = xcalloc(s->spec->n_volumes + 1, sizeof(*s->objvols));
+        s->node_name = pod_node_name();
+        s->host_ip = pod_node_host_ip();
+        for (size_t i = 0; i < s->spec->n_volumes; i++) {
+                const struct pod_volume *v = &s->spec->volumes[i];
+                int r = 0;
+
+                if (objvol_is_files(v))
+                        r = files_dir_prepare(s, v, err);
+                else if (v->kind == POD_VOLUME_PVC)
+                        r = claim_bind(s, v, err);
+                if (r < 0)
+                        return pfs_error_wrap(err, "MountVolume.SetUp failed for volume \"%s\"", v->name);
+        }
+        s->volumes_ready = objvol_sync(s);
+        return 0;
+}
+
+/* Labels and annotations changed in place (the daemon rewrote spec.yaml with
+ * only those different): take them; anything else waits for the pod's
+ * replacement. */
+static void metadata_reload(struct sbx *s)
+{
+        _cleanup_free_ char *text = NULL;
+        struct pod_spec **pods = NULL;
+        struct pfs_error err = { 0 };
+        size_t len, n = 0;
+        struct pod_kv *kv;
+        size_t nkv;
+
+        if (pfs_read_file_at(s->pod_fd, PFS_SPEC_FILE, &text, &len, &err) < 0 ||
+            pod_manifest_parse(text, len, PFS_SPEC_FILE, s->meta->namespace, s->meta->name, &pods, &n, &err) < 0) {
+                pfs_log(LOG_WARNING, "re-read %s: %s", PFS_SPEC_FILE, err.msg);
+                return;
+        }
+        if (n == 1 && pod_spec_same_but_metadata(s->spec, pods[0])) {
+                kv = s->spec->labels, nkv = s->spec->n_labels;
+                s->spec->labels = pods[0]->labels, s->spec->n_labels = pods[0]->n_labels;
+                pods[0]->labels = kv, pods[0]->n_labels = nkv;
+                kv = s->spec->annotations, nkv = s->spec->n_annotations;
+                s->spec->annotations = pods[0]->annotations, s->spec->n_annotations = pods[0]->n_annotations;
+                pods[0]->annotations = kv, pods[0]->n_annotations = nkv;
+        }
+        pod_spec_free_array(pods, n);
+}
+
+void objvol_wake(struct sbx *s)
+{
+        bool was_ready = s->volumes_ready;
+
+        if (!s->objvols || term_begun(s))
+                return;
+        metadata_reload(s);
+        if (objvol_sync(s) && !was_ready) {
+                s->volumes_ready = true;
+                pfs_log(LOG_INFO, "volumes ready: starting the containers");
+                sup_advance(s);
+        }
+}
+
+void objvol_free(struct sbx *s)
+{
+        for (size_t i = 0; s->objvols && i < s->spec->n_volumes; i++) {
+                free(s->objvols[i].written);
+                free(s->objvols[i].failed);
+        }
+        free(s->objvols);
+        free(s->node_name);
+        free(s->host_ip);
+}
