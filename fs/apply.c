@@ -110,6 +110,28 @@ static int read_accepted_spec(struct podfs *fs, const char *uid, const char *ns,
         return 0;
 }
 
+/* Only labels or annotations differ: the API server updates the pod in place
+ * (same uid, nothing restarts); the new spec.yaml is made durable and the
+ * sandbox woken, which takes the new metadata (downwardAPI volumes follow).
+ * 1 when the pod is terminating (it is replaced as any other change). */
+static int update_metadata(struct podfs *fs, const char *uid, const char *ns, const struct pod_spec *spec,
+                           struct pfs_error *err)
+{
+        struct pod_rt *p = model_pod_find(&fs->model, uid);
+        _cleanup_close_ int dfd = -1;
+
+        if (!p || p->deleted)
+                return 1;
+        dfd = pod_dir_open_at(fs->dirs.pods_fd, uid);
+        if (dfd < 0)
+                return pfs_error_set(err, -dfd, "pod %s/%s", ns, spec->name);
+        if (pfs_write_file_atomic_at(dfd, PFS_SPEC_FILE, spec->source, spec->source_len, 0600, err) < 0)
+                return pfs_error_wrap(err, "pod %s/%s: %s", ns, spec->name, PFS_SPEC_FILE);
+        pfs_log(LOG_INFO, "pod %s/%s: labels/annotations updated in place", ns, spec->name);
+        sandbox_spec_changed(fs, p);
+        return 0;
+}
+
 static int apply_one(struct podfs *fs, const char *ns, const struct pod_spec *spec, uid_t uid, gid_t gid,
                      struct pfs_error *err)
 {
@@ -137,6 +159,13 @@ static int apply_one(struct podfs *fs, const char *ns, const struct pod_spec *sp
                         e->spec_hidden = false;
                 pfs_log(LOG_INFO, "pod %s/%s unchanged", ns, spec->name);
                 return 0;
+        }
+        if (r >= 0 && pod_spec_same_but_metadata(old, spec)) {
+                pod_spec_free(old);
+                r = update_metadata(fs, ref.uid, ns, spec, err);
+                if (r != 1)
+                        return r;
+                old = NULL;
         }
         pod_spec_free(old);
         /* replacement: the new pod waits until the old one is gone */

@@ -383,6 +383,8 @@ void sandbox_start(struct podfs *fs, struct pod_rt *p);
 void sandbox_adopt_all(struct podfs *fs);
 /* A deletion request was made durable: act on pods with nothing running. */
 void sandbox_deletion_requested(struct podfs *fs, struct pod_rt *p);
+/* spec.yaml changed in place (labels, annotations): wake the running sandbox. */
+void sandbox_spec_changed(struct podfs *fs, struct pod_rt *p);
 void pod_rt_free(struct pod_rt *p);
 /* Free removed pods (called by the loop between epoll batches). */
 void sandbox_reap_dead(struct podfs *fs);

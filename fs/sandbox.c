@@ -54,7 +54,7 @@ static void sandbox_wake(struct podfs *fs, struct pod_rt *p)
                 return;
         dfd = pod_dir_open_at(fs->dirs.pods_fd, p->uid);
         if (dfd < 0 || pod_sandbox_file_read_at(dfd, &f, NULL) < 0) {
-                pfs_log(LOG_WARNING, "pod %s/%s: cannot tell its sandbox of the deletion request now: %m",
+                pfs_log(LOG_WARNING, "pod %s/%s: cannot wake its sandbox now: %m",
                         p->ns, p->name);
                 return;
         }
@@ -663,6 +663,11 @@ static void sandbox_died(struct podfs *fs, struct pod_rt *p)
         if (!meta_deleted(fs, p))
                 pod_event(fs, p, "Normal", "SandboxChanged", "Pod sandbox changed, it will be killed and re-created.");
         start_now(fs, p, true);
+}
+
+void sandbox_spec_changed(struct podfs *fs, struct pod_rt *p)
+{
+        sandbox_wake(fs, p);
 }
 
 void sandbox_deletion_requested(struct podfs *fs, struct pod_rt *p)

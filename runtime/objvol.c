@@ -7,6 +7,7 @@
  * reaches the files by an atomic swap of "..data". */
 #include <errno.h>
 #include <fcntl.h>
+#include <limits.h>
 #include <stdio.h>
 #include <string.h>
 #include <sys/mount.h>
@@ -60,8 +61,9 @@ static int claim_bind(struct sbx *s, const struct pod_volume *v, struct pfs_erro
 {
         _cleanup_free_ char *path = xasprintf("%s/%s", s->volumes_dir, v->name);
         _cleanup_close_ int fd = pfs_claim_dir_open_at(s->state_fd, s->spec->namespace, v->claim_name, true, err);
-        char src[64];
+        char src[64], real[PATH_MAX];
         struct stat a, b;
+        ssize_t n;
 
         if (fd < 0)
                 return pfs_error_wrap(err, "persistentvolumeclaim \"%s\"", v->claim_name);
@@ -69,8 +71,14 @@ static int claim_bind(struct sbx *s, const struct pod_volume *v, struct pfs_erro
                 return pfs_error_set(err, errno, "mkdir '%s'", path);
         if (stat(path, &a) == 0 && fstat(fd, &b) == 0 && a.st_dev == b.st_dev && a.st_ino == b.st_ino)
                 return 0;       /* bound already */
+        /* by its path: the fd's mount belongs to the namespace it was opened in
+         * (the state dir was opened before the sandbox had its own) */
         snprintf(src, sizeof(src), "/proc/self/fd/%d", fd);
-        if (mount(src, path, NULL, MS_BIND, NULL) < 0)
+        n = readlink(src, real, sizeof(real) - 1);
+        if (n <= 0 || (size_t)n >= sizeof(real) - 1)
+                return pfs_error_set(err, n < 0 ? errno : ENAMETOOLONG, "the claim's data dir");
+        real[n] = '\0';
+        if (mount(real, path, NULL, MS_BIND, NULL) < 0)
                 return pfs_error_set(err, errno, "bind the claim's data on '%s'", path);
         return 0;
 }
