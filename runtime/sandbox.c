@@ -243,6 +243,7 @@ static void sandbox_free(struct sbx *s)
                 sbx_watch_remove(s, &c->pidfd_w);
                 sbx_watch_remove(s, &c->timer_w);
                 free(c->msg);
+                free(c->pull_ref);
         }
         free(s->ctrs);
         sbx_watch_remove(s, &s->sig_w);

@@ -72,6 +72,7 @@ struct ctr {
         bool has_run;           /* a previous instance existed (restartCount grows on the next start) */
         int wait_status;        /* raw status of the last exit */
         char *msg;              /* message of the last start/pull failure */
+        char *pull_ref;         /* the image volume whose image is missing (NULL: the container's image) */
         struct ctr_health *health; /* probes and hooks (health.c) */
         int cgroup_fd;          /* the current run's cgroup (execs of probes and hooks join it), or -1 */
 };

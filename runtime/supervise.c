@@ -112,7 +112,39 @@ static void set_msg(struct ctr *c, const char *msg)
 
 /* ---- starting ---- */
 
-static int spawn_process(struct sbx *s, struct ctr *c, const char *rootfs, struct pfs_error *err)
+/* The image volumes c mounts, resolved as container images are (KEP-4639):
+ * roots[i] for spec volume i. A missing one is a pull failure of that image. */
+static int image_volumes_resolve(struct sbx *s, struct ctr *c, char ***ret_roots, struct pfs_error *err)
+{
+        char **roots = xcalloc(s->spec->n_volumes + 1, sizeof(*roots));
+
+        *ret_roots = roots;
+        for (size_t i = 0; i < c->spec->n_mounts; i++) {
+                for (size_t v = 0; v < s->spec->n_volumes; v++) {
+                        const struct pod_volume *vol = &s->spec->volumes[v];
+                        _cleanup_free_ char *id = NULL;
+
+                        if (vol->kind != POD_VOLUME_IMAGE || roots[v] || strcmp(vol->name, c->spec->mounts[i].name))
+                                continue;
+                        if (image_resolve(s->state_dir, vol->reference, &roots[v], &id, err) < 0) {
+                                free(c->pull_ref);
+                                c->pull_ref = xstrdup(vol->reference);
+                                return -err->code;
+                        }
+                }
+        }
+        return 0;
+}
+
+static void roots_free(char **roots, size_t n)
+{
+        for (size_t i = 0; roots && i < n; i++)
+                free(roots[i]);
+        free(roots);
+}
+
+static int spawn_process(struct sbx *s, struct ctr *c, const char *rootfs, char **image_roots,
+                         struct pfs_error *err)
 {
         _cleanup_close_ int out_w = -1, err_w = -1, cg_fd = -1;
         struct pfs_error cgerr = {0};
@@ -143,6 +175,7 @@ static int spawn_process(struct sbx *s, struct ctr *c, const char *rootfs, struc
         l.stdout_fd = out_w;
         l.stderr_fd = err_w;
         l.cgroup_fd = cg_fd;
+        l.image_roots = image_roots;
         pfs_trace(s->uid, "sandbox:container-cgroup");
         r = ctr_spawn(&l, &pid, &pidfd, err);
         if (r < 0)
@@ -163,10 +196,16 @@ static enum ctr_sup_state act_spawn(struct sbx *s, struct ctr *c, enum ctr_sup_e
         _cleanup_free_ char *rootfs = NULL, *image_id = NULL;
         struct ctr_status *cs = cstat(s, c);
         struct pfs_error err = {0};
+        char **roots = NULL;
+        int r;
 
         if (term_begun(s))
                 return KEEP;
-        if (image_resolve(s->state_dir, c->spec->image, &rootfs, &image_id, &err) < 0) {
+        free(c->pull_ref);
+        c->pull_ref = NULL;
+        if (image_resolve(s->state_dir, c->spec->image, &rootfs, &image_id, &err) < 0 ||
+            image_volumes_resolve(s, c, &roots, &err) < 0) {
+                roots_free(roots, s->spec->n_volumes);
                 set_msg(c, err.msg);
                 *ret_ev = EV_PULL_FAILED;
                 return KEEP;
@@ -184,7 +223,9 @@ static enum ctr_sup_state act_spawn(struct sbx *s, struct ctr *c, enum ctr_sup_e
         cs->container_id = container_id_new();
         c->started_mono = pfs_now_monotonic_ns();
         sbx_event(s, c, "Normal", "Created", "Created container %s", c->name);
-        if (spawn_process(s, c, rootfs, &err) < 0) {
+        r = spawn_process(s, c, rootfs, roots, &err);
+        roots_free(roots, s->spec->n_volumes);
+        if (r < 0) {
                 set_msg(c, err.msg);
                 *ret_ev = EV_START_FAILED;
                 return KEEP;
@@ -342,7 +383,8 @@ static enum ctr_sup_state act_pull_failed(struct sbx *s, struct ctr *c, enum ctr
         struct pfs_error err = {0};
 
         ctr_state_set_waiting(&cs->state, "ErrImagePull", c->msg);
-        sbx_event(s, c, "Warning", "Failed", "Failed to pull image \"%s\": %s", c->spec->image, c->msg);
+        sbx_event(s, c, "Warning", "Failed", "Failed to pull image \"%s\": %s",
+                  c->pull_ref ? c->pull_ref : c->spec->image, c->msg);
         sbx_event(s, c, "Warning", "Failed", "Error: ErrImagePull");
         pfs_backoff_step(&c->pull_delay_ns, POD_BACKOFF_INITIAL_NS, POD_BACKOFF_MAX_NS);
         /* ErrImagePull shows until kubelet's next sync turns it into ImagePullBackOff. */
@@ -354,7 +396,7 @@ static enum ctr_sup_state act_pull_failed(struct sbx *s, struct ctr *c, enum ctr
 static enum ctr_sup_state act_pull_backoff(struct sbx *s, struct ctr *c, enum ctr_sup_event *ret_ev)
 {
         struct ctr_status *cs = cstat(s, c);
-        _cleanup_free_ char *msg = xasprintf("Back-off pulling image \"%s\"", c->spec->image);
+        _cleanup_free_ char *msg = xasprintf("Back-off pulling image \"%s\"", c->pull_ref ? c->pull_ref : c->spec->image);
         int64_t now = pfs_now_monotonic_ns();
         struct pfs_error err = {0};
 

@@ -273,4 +273,42 @@ EOF
 check "subPathExpr: Succeeded" wait_for "$MNT/default/sub/phase" Succeeded 20
 is "$(logs sub main)" home-alice "subPathExpr: expanded from the env"
 
+# ---- image volumes (KEP-4639): read-only, nosuid; a missing image waits -----------
+mkdir -p "$STATE/images/tools:1.0" && echo "from the image" >"$STATE/images/tools:1.0/marker"
+cat <<'EOF' | apply_pod default img || fail "create img"
+apiVersion: v1
+kind: Pod
+metadata:
+  name: img
+spec:
+  restartPolicy: Never
+  volumes:
+  - {name: tools, image: {reference: "tools:1.0"}}
+  containers:
+  - name: main
+    image: busybox
+    command: ["sh", "-c", "cat /tools/marker; touch /tools/x 2>/dev/null || echo read-only;
+      grep ' /tools ' /proc/mounts | grep -c 'ro,nosuid,nodev'"]
+    volumeMounts: [{name: tools, mountPath: /tools}]
+EOF
+check "image: Succeeded" wait_for "$MNT/default/img/phase" Succeeded 20
+is "$(logs img main | tr '\n' ' ')" "from the image read-only 1 " "image: content, read-only, nosuid/nodev"
+is "$(jq -c '.spec.volumes[0].image' "$MNT/default/img/pod.json")" \
+        '{"reference":"tools:1.0","pullPolicy":"IfNotPresent"}' "image: pod.json default pullPolicy"
+cat <<'EOF' | apply_pod default noimg || fail "create noimg"
+apiVersion: v1
+kind: Pod
+metadata:
+  name: noimg
+spec:
+  volumes:
+  - {name: tools, image: {reference: "absent:2"}}
+  containers:
+  - {name: main, image: busybox, command: ["sleep", "1000"], volumeMounts: [{name: tools, mountPath: /tools}]}
+EOF
+check "image: a missing one waits in ErrImagePull/ImagePullBackOff" wait_until 20 "$MNT/default/noimg/status.json" \
+        sh -c "jq -r '.containerStatuses[0].state.waiting.reason' '$MNT/default/noimg/status.json' |
+               grep -qE '^(ErrImagePull|ImagePullBackOff)\$'"
+check "image: the event names the volume's image" grep -q 'Failed to pull image "absent:2"' "$MNT/default/noimg/events"
+
 finish
