@@ -234,7 +234,8 @@ void pod_spec_free_array(struct pod_spec **pods, size_t n);
  *    (such a manifest, or one with a wrong type, is not validated further);
  *  - a Kubernetes field podfs does not implement (resources other than cpu and
  *    memory and ephemeral-storage limits/requests, resources.claims, securityContext,
- *    env valueFrom, volume kinds other than emptyDir/hostPath, sidecars (an
+ *    env valueFrom, volume kinds other than emptyDir, hostPath, configMap,
+ *    secret, downwardAPI, projected, persistentVolumeClaim and image, sidecars (an
  *    init container's restartPolicy), lifecycle.stopSignal, ...):
  *    "PATH: Forbidden: not supported by podfs yet", unless its value is empty
  *    (null, false, 0, "", {}, []) or the default;
