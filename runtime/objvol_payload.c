@@ -192,11 +192,11 @@ int objvol_expand_sub_path(const struct pod_container *c, const char *expr, char
                 }
         }
         qsort(names, n_names, sizeof(*names), name_cmp);
-        for (size_t i = 0; i < n_names; i++) {
+        for (size_t i = 0; i < n_names; i++)
                 if (i == 0 || strcmp(names[i], names[i - 1]))
                         pfs_buf_printf(&missing, "%s%s", missing.len ? ", " : "", names[i]);
+        for (size_t i = 0; i < n_names; i++)
                 free(names[i]);
-        }
         free(names);
         if (missing.len) {
                 pfs_error_set(err, EINVAL, "missing value for %s", missing.data);
