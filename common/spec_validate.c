@@ -48,10 +48,6 @@ const char *spec_handler_key(enum pod_handler_kind kind)
         "a valid HTTP header must consist of alphanumeric characters or '-' (e.g. 'X-Header-Name', " \
         "regex used for validation is '[-A-Za-z0-9]+')"
 #define PORT_RANGE_MSG "must be between 1 and 65535, inclusive"
-#define ENV_NAME_MSG                                                                            \
-        "a valid environment variable name must consist of alphabetic characters, digits, '_', " \
-        "'-', or '.', and must not start with a digit (e.g. 'my.env-name',  or 'MY_ENV.NAME',  " \
-        "or 'MyEnvName1', regex used for validation is '[-._a-zA-Z][-._a-zA-Z0-9]*')"
 
 static bool is_lower_alnum(char c)
 {
@@ -116,7 +112,7 @@ static void validate_label(struct spec_errs *e, const char *path, const char *v)
                 spec_err_invalid_str(e, path, v, DNS1123_LABEL_MSG);
 }
 
-static void validate_subdomain(struct spec_errs *e, const char *path, const char *v)
+void spec_validate_subdomain(struct spec_errs *e, const char *path, const char *v)
 {
         if (strlen(v) > 253)
                 spec_err_invalid_str(e, path, v, "must be no more than 253 characters");
@@ -136,7 +132,7 @@ static bool qname_chars_ok(const char *s, size_t n)
 }
 
 /* apimachinery's IsQualifiedName: [prefix/]name. */
-static void validate_qualified_name(struct spec_errs *e, const char *path, const char *key, const char *v)
+void spec_validate_qualified_name(struct spec_errs *e, const char *path, const char *key, const char *v)
 {
         const char *slash = strchr(v, '/'), *name = slash ? slash + 1 : v;
 
@@ -170,7 +166,7 @@ static void validate_labels(struct spec_errs *e, const struct pod_kv *kv, size_t
                 _cleanup_free_ char *at = xasprintf("metadata.labels[%s]", kv[i].key);
 
                 e->line_path = at;
-                validate_qualified_name(e, "metadata.labels", kv[i].key, kv[i].key);
+                spec_validate_qualified_name(e, "metadata.labels", kv[i].key, kv[i].key);
                 if (strlen(kv[i].value) > 63)
                         spec_err_invalid_str(e, "metadata.labels", kv[i].value, "must be no more than 63 characters");
                 if (*kv[i].value && !qname_chars_ok(kv[i].value, strlen(kv[i].value)))
@@ -192,7 +188,7 @@ static void validate_annotations(struct spec_errs *e, const struct pod_kv *kv, s
                 for (char *c = lower; *c; c++)
                         *c = (char)tolower((unsigned char)*c);
                 e->line_path = at;
-                validate_qualified_name(e, "metadata.annotations", kv[i].key, lower);
+                spec_validate_qualified_name(e, "metadata.annotations", kv[i].key, lower);
                 e->line_path = NULL;
                 total += strlen(kv[i].key) + strlen(kv[i].value);
         }
@@ -206,7 +202,7 @@ static void validate_meta(struct spec_errs *e, const struct pod_spec *s)
         if (!s->name || !*s->name)
                 spec_err_required(e, "metadata.name", "name or generateName is required");
         else
-                validate_subdomain(e, "metadata.name", s->name);
+                spec_validate_subdomain(e, "metadata.name", s->name);
         if (!s->namespace || !*s->namespace)
                 spec_err_required(e, "metadata.namespace", NULL);
         else
@@ -305,35 +301,6 @@ static void validate_mount(struct spec_errs *e, const struct pod_spec *s, const 
                 spec_err_invalid_str(e, sp, m->sub_path, "must be a relative path");
         if (m->sub_path && path_has_backsteps(m->sub_path))
                 spec_err_invalid_str(e, sp, m->sub_path, "must not contain '..'");
-}
-
-static void validate_env_name(struct spec_errs *e, const char *p, const char *name)
-{
-        bool ok = *name && !isdigit((unsigned char)name[0]);
-
-        for (const char *c = name; *c; c++)
-                if (!isalnum((unsigned char)*c) && !strchr("-._", *c))
-                        ok = false;
-        if (!ok)
-                spec_err_invalid_str(e, p, name, ENV_NAME_MSG);
-        if (!strcmp(name, "."))
-                spec_err_invalid_str(e, p, name, "must not be '.'");
-        else if (!strcmp(name, ".."))
-                spec_err_invalid_str(e, p, name, "must not be '..'");
-        else if (!strncmp(name, "..", 2))
-                spec_err_invalid_str(e, p, name, "must not start with '..'");
-}
-
-static void validate_env(struct spec_errs *e, const struct pod_container *c, const char *cp)
-{
-        for (size_t i = 0; i < c->n_env; i++) {
-                _cleanup_free_ char *p = xasprintf("%s.env[%zu].name", cp, i);
-
-                if (!c->env[i].name || !*c->env[i].name)
-                        spec_err_required(e, p, NULL);
-                else
-                        validate_env_name(e, p, c->env[i].name);
-        }
 }
 
 static void validate_port_name(struct spec_errs *e, const char *p, const char *n)
@@ -589,7 +556,7 @@ static void validate_container_fields(struct spec_errs *e, const struct pod_spec
                 validate_port(e, c, i, portp, &seen);
         }
         pfs_strindex_free(&seen);
-        validate_env(e, c, p);
+        spec_validate_env(e, c, p);
         validate_resources(e, c, p);
         pfs_strindex_init(&seen, c->n_mounts);
         for (size_t i = 0; i < c->n_mounts; i++) {
@@ -692,7 +659,7 @@ static void validate_pod_fields(struct spec_errs *e, const struct pod_spec *s)
         if (s->hostname && *s->hostname)
                 validate_label(e, "spec.hostname", s->hostname);
         if (s->scheduler_name && *s->scheduler_name)
-                validate_subdomain(e, "spec.schedulerName", s->scheduler_name);
+                spec_validate_subdomain(e, "spec.schedulerName", s->scheduler_name);
         if (s->termination_grace_period_seconds < 0)
                 spec_err_invalid_int(e, "spec.terminationGracePeriodSeconds",
                                      (long long)s->termination_grace_period_seconds,
