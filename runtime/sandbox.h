@@ -94,6 +94,7 @@ struct sbx {
         char *log_dir;          /* "logs/<ns>_<name>_<uid>" relative to state_fd */
         char *volumes_dir;      /* absolute STATE/pods/<uid>/volumes */
         char *pod_ref;          /* "web_default(UID)" as kubelet prints pods */
+        char *node_name;        /* spec.nodeName: the host name, read before the pod's UTS namespace */
         char starttime[32];     /* our /proc/self/stat field 22 */
         struct sbx_watch sig_w, grace_w, pause_w, deadline_w;
         struct storage *storage;        /* storage.c: periodic usage check, only with a limit */
@@ -123,6 +124,12 @@ int sbx_loop_run(struct sbx *s);
 /* supervise.c */
 void sup_init(struct sbx *s, struct ctr *c);
 void sup_dispatch(struct sbx *s, struct ctr *c, enum ctr_sup_event ev);
+/* env.c: the container's env values for this start (envres.h; err holds the
+ * CreateContainerConfigError message), and the re-check of containers waiting
+ * for a ConfigMap or Secret when the daemon wakes the sandbox (SIGHUP). */
+struct pod_env_list;
+int sbx_env_resolve(struct sbx *s, struct ctr *c, struct pod_env_list *ret, struct pfs_error *err);
+void sup_env_recheck(struct sbx *s);
 void sup_advance(struct sbx *s);      /* start what is due: the next init container, or the app containers */
 void sup_reap(struct sbx *s);
 void sup_reap_watch(struct sbx *s, struct sbx_watch *w, uint32_t events);
