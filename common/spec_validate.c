@@ -112,7 +112,7 @@ static void validate_label(struct spec_errs *e, const char *path, const char *v)
                 spec_err_invalid_str(e, path, v, DNS1123_LABEL_MSG);
 }
 
-void spec_validate_subdomain(struct spec_errs *e, const char *path, const char *v)
+static void validate_subdomain(struct spec_errs *e, const char *path, const char *v)
 {
         if (strlen(v) > 253)
                 spec_err_invalid_str(e, path, v, "must be no more than 253 characters");
@@ -132,7 +132,7 @@ static bool qname_chars_ok(const char *s, size_t n)
 }
 
 /* apimachinery's IsQualifiedName: [prefix/]name. */
-void spec_validate_qualified_name(struct spec_errs *e, const char *path, const char *key, const char *v)
+static void validate_qualified_name(struct spec_errs *e, const char *path, const char *key, const char *v)
 {
         const char *slash = strchr(v, '/'), *name = slash ? slash + 1 : v;
 
@@ -166,7 +166,7 @@ static void validate_labels(struct spec_errs *e, const struct pod_kv *kv, size_t
                 _cleanup_free_ char *at = xasprintf("metadata.labels[%s]", kv[i].key);
 
                 e->line_path = at;
-                spec_validate_qualified_name(e, "metadata.labels", kv[i].key, kv[i].key);
+                validate_qualified_name(e, "metadata.labels", kv[i].key, kv[i].key);
                 if (strlen(kv[i].value) > 63)
                         spec_err_invalid_str(e, "metadata.labels", kv[i].value, "must be no more than 63 characters");
                 if (*kv[i].value && !qname_chars_ok(kv[i].value, strlen(kv[i].value)))
@@ -188,7 +188,7 @@ static void validate_annotations(struct spec_errs *e, const struct pod_kv *kv, s
                 for (char *c = lower; *c; c++)
                         *c = (char)tolower((unsigned char)*c);
                 e->line_path = at;
-                spec_validate_qualified_name(e, "metadata.annotations", kv[i].key, lower);
+                validate_qualified_name(e, "metadata.annotations", kv[i].key, lower);
                 e->line_path = NULL;
                 total += strlen(kv[i].key) + strlen(kv[i].value);
         }
@@ -202,7 +202,7 @@ static void validate_meta(struct spec_errs *e, const struct pod_spec *s)
         if (!s->name || !*s->name)
                 spec_err_required(e, "metadata.name", "name or generateName is required");
         else
-                spec_validate_subdomain(e, "metadata.name", s->name);
+                validate_subdomain(e, "metadata.name", s->name);
         if (!s->namespace || !*s->namespace)
                 spec_err_required(e, "metadata.namespace", NULL);
         else
@@ -659,7 +659,7 @@ static void validate_pod_fields(struct spec_errs *e, const struct pod_spec *s)
         if (s->hostname && *s->hostname)
                 validate_label(e, "spec.hostname", s->hostname);
         if (s->scheduler_name && *s->scheduler_name)
-                spec_validate_subdomain(e, "spec.schedulerName", s->scheduler_name);
+                validate_subdomain(e, "spec.schedulerName", s->scheduler_name);
         if (s->termination_grace_period_seconds < 0)
                 spec_err_invalid_int(e, "spec.terminationGracePeriodSeconds",
                                      (long long)s->termination_grace_period_seconds,
@@ -694,4 +694,14 @@ void spec_validate(const struct pod_spec *s, struct spec_errs *e)
                 validate_init_containers(e, s);
         }
         validate_pod_fields(e, s);
+}
+
+void spec_validate_qualified_name(struct spec_errs *e, const char *path, const char *v)
+{
+        validate_qualified_name(e, path, v, v);
+}
+
+void spec_validate_subdomain(struct spec_errs *e, const char *path, const char *v)
+{
+        validate_subdomain(e, path, v);
 }

@@ -143,9 +143,9 @@ static void validate_subscript(struct spec_errs *e, const char *p, const char *p
                 for (char *c = sub; *c; c++)
                         if (*c >= 'A' && *c <= 'Z')
                                 *c = (char)(*c - 'A' + 'a');
-                spec_validate_qualified_name(e, p, sub, sub);
+                spec_validate_qualified_name(e, p, sub);
         } else if (!strcmp(path, "metadata.labels")) {
-                spec_validate_qualified_name(e, p, sub, sub);
+                spec_validate_qualified_name(e, p, sub);
         } else {
                 spec_err_invalid_str(e, p, path, "does not support subscript");
         }
