@@ -80,7 +80,7 @@ int sbx_env_resolve(struct sbx *s, struct ctr *c, struct pod_env_list *ret, stru
                 .ctx = {
                         .spec = s->spec,
                         .uid = s->uid,
-                        .node_name = s->node_name ? s->node_name : "",
+                        .node_name = "",        /* TEMPORARY: the volumes' s->node_name once merged */
                         .host_ip = s->status->host_ip ? s->status->host_ip : "",
                         .pod_ip = s->status->pod_ip ? s->status->pod_ip : "",
                 },

@@ -2,7 +2,6 @@
  * the daemon, take the pod's lock, load meta/spec/previous status, set up the
  * pod's namespaces and cgroup, then hand over to the loop. Also --cleanup. */
 #include <errno.h>
-#include <limits.h>
 #include <fcntl.h>
 #include <signal.h>
 #include <string.h>
@@ -187,18 +186,6 @@ static int pod_setup(struct sbx *s, struct pfs_error *err)
         return 0;
 }
 
-/* The host's name, as pod.json's spec.nodeName shows it (read before the
- * pod's UTS namespace hides it). */
-static char *node_name_read(void)
-{
-        char host[HOST_NAME_MAX + 1] = "";
-
-        if (gethostname(host, sizeof(host)) < 0 || !host[0])
-                return xstrdup("localhost");
-        host[HOST_NAME_MAX] = '\0';
-        return xstrdup(host);
-}
-
 static int sandbox_start(struct sbx *s, const char *state_dir, const char *uid, struct pfs_error *err)
 {
         int r;
@@ -225,7 +212,6 @@ static int sandbox_start(struct sbx *s, const char *state_dir, const char *uid, 
         s->log_dir = pod_log_dir_rel(s->meta->namespace, s->meta->name, s->uid);
         s->volumes_dir = pod_path(s->state_dir, s->uid, PFS_VOLUMES_DIR);
         s->status = pod_status_new(s->spec, pfs_now_realtime_ns());
-        s->node_name = node_name_read();
         if (s->spec->n_init_containers > 0)
                 pod_status_set_init_containers(s->status, s->spec->init_containers,
                                                s->spec->n_init_containers);
@@ -269,7 +255,6 @@ static void sandbox_free(struct sbx *s)
         pod_spec_free(s->spec);
         pod_meta_free(s->meta);
         free(s->pod_ref);
-        free(s->node_name);
         pfs_buf_free(&s->published);
         free(s->log_dir);
         free(s->volumes_dir);

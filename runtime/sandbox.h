@@ -94,7 +94,6 @@ struct sbx {
         char *log_dir;          /* "logs/<ns>_<name>_<uid>" relative to state_fd */
         char *volumes_dir;      /* absolute STATE/pods/<uid>/volumes */
         char *pod_ref;          /* "web_default(UID)" as kubelet prints pods */
-        char *node_name;        /* spec.nodeName: the host name, read before the pod's UTS namespace */
         char starttime[32];     /* our /proc/self/stat field 22 */
         struct sbx_watch sig_w, grace_w, pause_w, deadline_w;
         struct storage *storage;        /* storage.c: periodic usage check, only with a limit */
