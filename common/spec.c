@@ -262,14 +262,16 @@ static void errs_sort(struct spec_errs *e)
 }
 
 /* "FILE: line N: Pod "x" is invalid: a" or "...: [a, b]". */
-static int errs_to_error(const struct spec_errs *e, const char *filename, const char *name,
+static int errs_to_error(const struct spec_errs *e, const char *filename, const char *kind, const char *name,
                          struct pfs_error *err)
 {
         struct pfs_buf b = { 0 };
         _cleanup_free_ char *q = spec_quote(name ? name : "");
         int r;
 
-        pfs_buf_printf(&b, "%s: line %d: Pod %s is invalid: %s", filename, e->v[0].line, q, e->n > 1 ? "[" : "");
+        if (filename)
+                pfs_buf_printf(&b, "%s: line %d: ", filename, e->v[0].line);
+        pfs_buf_printf(&b, "%s %s is invalid: %s", kind, q, e->n > 1 ? "[" : "");
         for (size_t i = 0; i < e->n; i++) {
                 /* Whole errors only: the message must fit struct pfs_error. */
                 if (i > 0 && b.len + strlen(e->v[i].msg) + 32 >= sizeof(err->msg)) {
@@ -282,6 +284,17 @@ static int errs_to_error(const struct spec_errs *e, const char *filename, const 
                 pfs_buf_puts(&b, "]");
         r = pfs_error_set(err, EINVAL, "%s", b.data);
         pfs_buf_free(&b);
+        return r;
+}
+
+int spec_errs_report(struct spec_errs *e, const char *filename, const char *kind, const char *name,
+                     struct pfs_error *err)
+{
+        int r;
+
+        errs_sort(e);
+        r = errs_to_error(e, filename, kind, name, err);
+        spec_errs_clear(e);
         return r;
 }
 
@@ -298,10 +311,10 @@ static void set_source(struct pod_spec *s, const char *text, const struct ydoc *
         s->source_line = d->line;
 }
 
-static int parse_document(const char *text, const struct ydoc *d, const char *filename, const char *ns_hint,
-                          const char *name_hint, struct pod_spec **ret, struct pfs_error *err)
+int spec_parse_pod_document(const char *text, const struct ydoc *d, const char *filename, const char *ns_hint,
+                            const char *name_hint, bool any_kind, struct pod_spec **ret, struct pfs_error *err)
 {
-        struct spec_errs e = { .root = d->root };
+        struct spec_errs e = { .root = d->root, .any_kind = any_kind };
         struct pod_spec *s = xcalloc(1, sizeof(*s));
         int r = 0;
 
@@ -315,9 +328,7 @@ static int parse_document(const char *text, const struct ydoc *d, const char *fi
                 spec_validate(s, &e);
         }
         if (e.n > 0) {
-                errs_sort(&e);
-                r = errs_to_error(&e, filename, s->name, err);
-                spec_errs_clear(&e);
+                r = spec_errs_report(&e, filename, "Pod", s->name, err);
                 pod_spec_free(s);
                 return r;
         }
@@ -365,7 +376,7 @@ static int parse_documents(const char *text, const struct ydoc *docs, size_t n_d
         for (size_t i = 0; i < n_docs && r == 0; i++) {
                 if (!docs[i].root)
                         continue;
-                r = parse_document(text, &docs[i], filename, ns_hint, name_hint, &pods[n], err);
+                r = spec_parse_pod_document(text, &docs[i], filename, ns_hint, name_hint, false, &pods[n], err);
                 if (r == 0)
                         n++;
                 if (r == 0)

@@ -839,10 +839,12 @@ static const struct field pod_fields[] = {
         { "apiVersion", FLD_OK }, { "kind", FLD_OK }, { "metadata", FLD_OK }, { "spec", FLD_OK }, { "status", FLD_ANY },
 };
 
-/* apiVersion v1 and kind Pod, else nothing else is worth reporting. */
-static bool decode_type_meta(struct spec_errs *e, const struct yval *root)
+/* apiVersion v1 and kind Pod (or another kind podfs accepts, in a manifest
+ * file), else nothing else is worth reporting. */
+bool spec_decode_type_meta(struct spec_errs *e, const struct yval *root)
 {
         static const char *const v1[] = { "v1" }, *const pod[] = { "Pod" };
+        static const char *const kinds[] = { "ConfigMap", "PersistentVolumeClaim", "Pod", "Secret" };
         _cleanup_free_ char *api = get_str(e, root, "apiVersion", "");
         _cleanup_free_ char *kind = get_str(e, root, "kind", "");
         size_t n = e->n;
@@ -854,7 +856,7 @@ static bool decode_type_meta(struct spec_errs *e, const struct yval *root)
         if (!kind || !*kind)
                 spec_err_required(e, "kind", NULL);
         else
-                spec_check_enum(e, "kind", kind, pod, 1);
+                spec_check_enum(e, "kind", kind, e->any_kind ? kinds : pod, e->any_kind ? ARRAY_SIZE(kinds) : 1);
         /* Not a Pod: its other fields are not worth reporting. */
         e->n_fatal += e->n - n;
         return e->n == n;
@@ -872,11 +874,45 @@ void spec_decode(const struct yval *root, struct pod_spec *s, struct spec_errs *
                 type_error(e, "", root, "an object (a Pod manifest)");
                 return;
         }
-        if (!decode_type_meta(e, root))
+        if (!spec_decode_type_meta(e, root))
                 return;
         check_fields(e, root, "", pod_fields, ARRAY_SIZE(pod_fields));
         if ((v = get_map(e, root, "metadata", "")))
                 decode_meta(e, v, s);
         if ((v = get_map(e, root, "spec", "")))
                 decode_pod_spec(e, v, s);
+}
+
+/* ---- what objects other than Pods share with them ---- */
+
+void spec_decode_object_meta(struct spec_errs *e, const struct yval *root, struct spec_meta *m)
+{
+        struct pod_spec tmp = { 0 };
+        const struct yval *v = get_map(e, root, "metadata", "");
+
+        if (v)
+                decode_meta(e, v, &tmp);
+        m->name = tmp.name;
+        m->namespace = tmp.namespace;
+        m->labels = tmp.labels;
+        m->n_labels = tmp.n_labels;
+        m->annotations = tmp.annotations;
+        m->n_annotations = tmp.n_annotations;
+}
+
+void spec_check_known(struct spec_errs *e, const struct yval *map, const char *path, const char *const *names,
+                      size_t n)
+{
+        for (size_t i = 0; i < map->map.n; i++) {
+                size_t k = 0;
+
+                while (k < n && strcmp(names[k], map->map.m[i].key))
+                        k++;
+                if (k == n) {
+                        _cleanup_free_ char *p = spec_path_key(path, map->map.m[i].key);
+
+                        spec_errs_add_plain(e, p, "unknown field \"%s\"", p);
+                        e->n_fatal++;
+                }
+        }
 }

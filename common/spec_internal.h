@@ -18,7 +18,31 @@ struct spec_errs {
         size_t n;
         size_t n_fatal;                 /* unknown fields and wrong types: the decoded spec is partial */
         const char *line_path;          /* when set, errors take their line from this path */
+        bool any_kind;                  /* a manifest of any kind (pfs_manifest_parse): the
+                                         * kind error lists every kind podfs accepts */
 };
+
+/* An object's metadata (ConfigMap, Secret, PVC), decoded and checked with
+ * the Pod's rules. */
+struct spec_meta {
+        char *name, *namespace;
+        struct pod_kv *labels;
+        size_t n_labels;
+        struct pod_kv *annotations;
+        size_t n_annotations;
+};
+/* apiVersion v1 and a kind podfs accepts (else the errors, fatal). */
+bool spec_decode_type_meta(struct spec_errs *e, const struct yval *root);
+/* root's metadata into m (m's fields are the caller's to free). */
+void spec_decode_object_meta(struct spec_errs *e, const struct yval *root, struct spec_meta *m);
+void spec_validate_object_meta(struct spec_errs *e, const struct spec_meta *m);
+/* Unknown members of map (path "" for the top) are errors (fatal). */
+void spec_check_known(struct spec_errs *e, const struct yval *map, const char *path, const char *const *names,
+                      size_t n);
+/* The errors (sorted as the API server reports them) as one message
+ * "[FILE: line N: ]KIND "name" is invalid: ..." (EINVAL); clears e. */
+int spec_errs_report(struct spec_errs *e, const char *filename, const char *kind, const char *name,
+                     struct pfs_error *err);
 
 /* Adds "PATH: MESSAGE"; the line is the one of the node PATH names (or of its
  * nearest ancestor present in the document). */
@@ -94,3 +118,7 @@ void spec_index_free(struct pod_spec_index *x);
 ssize_t spec_index_container(const struct pod_spec *spec, const char *name);
 ssize_t spec_index_init_container(const struct pod_spec *spec, const char *name);
 ssize_t spec_index_volume(const struct pod_spec *spec, const char *name);
+
+/* One Pod document of a stream (any_kind: the stream may hold other kinds). */
+int spec_parse_pod_document(const char *text, const struct ydoc *d, const char *filename, const char *ns_hint,
+                            const char *name_hint, bool any_kind, struct pod_spec **ret, struct pfs_error *err);

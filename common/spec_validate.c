@@ -211,6 +211,15 @@ static void validate_meta(struct spec_errs *e, const struct pod_spec *s)
         validate_annotations(e, s->annotations, s->n_annotations);
 }
 
+void spec_validate_object_meta(struct spec_errs *e, const struct spec_meta *m)
+{
+        struct pod_spec tmp = { .name = m->name, .namespace = m->namespace, .labels = m->labels,
+                                .n_labels = m->n_labels, .annotations = m->annotations,
+                                .n_annotations = m->n_annotations };
+
+        validate_meta(e, &tmp);
+}
+
 /* No ".." path element (validatePathNoBacksteps). */
 static bool path_has_backsteps(const char *p)
 {

@@ -635,14 +635,20 @@ static int parse_normalized(const char *text, size_t len, struct ydoc **ret_docs
 int yval_parse_stream(const char *text, size_t len, struct ydoc **ret_docs, size_t *ret_n,
                       struct pfs_error *err)
 {
+        if (len > YVAL_MAX_INPUT)
+                return pfs_error_set(err, EFBIG, "input is larger than the limit of 1 MiB (%d bytes)",
+                                     YVAL_MAX_INPUT);
+        return yval_parse_stream_unbounded(text, len, ret_docs, ret_n, err);
+}
+
+int yval_parse_stream_unbounded(const char *text, size_t len, struct ydoc **ret_docs, size_t *ret_n,
+                                struct pfs_error *err)
+{
         struct pfs_error local;
         int r;
 
         if (!err)
                 err = &local;
-        if (len > YVAL_MAX_INPUT)
-                return pfs_error_set(err, EFBIG, "input is larger than the limit of 1 MiB (%d bytes)",
-                                     YVAL_MAX_INPUT);
         r = parse_text(text, len, ret_docs, ret_n, err);
         if (r < 0)
                 r = parse_normalized(text, len, ret_docs, ret_n, err);

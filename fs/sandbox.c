@@ -54,7 +54,7 @@ static void sandbox_wake(struct podfs *fs, struct pod_rt *p)
                 return;
         dfd = pod_dir_open_at(fs->dirs.pods_fd, p->uid);
         if (dfd < 0 || pod_sandbox_file_read_at(dfd, &f, NULL) < 0) {
-                pfs_log(LOG_WARNING, "pod %s/%s: cannot tell its sandbox of the deletion request now: %m",
+                pfs_log(LOG_WARNING, "pod %s/%s: cannot wake its sandbox now: %m",
                         p->ns, p->name);
                 return;
         }
@@ -72,6 +72,13 @@ static void sandbox_wake(struct podfs *fs, struct pod_rt *p)
         }
         if (r < 0 && errno != ESRCH)
                 pfs_log(LOG_WARNING, "pod %s/%s: cannot signal its sandbox: %m", p->ns, p->name);
+}
+
+void sandbox_wake_namespace(struct podfs *fs, const char *ns)
+{
+        for (struct pod_rt *p = fs->model.pods; p; p = p->next)
+                if (!p->removed && !strcmp(p->ns, ns))
+                        sandbox_wake(fs, p);
 }
 
 /* ---- file descriptors: one pidfd per running sandbox ---- */

@@ -60,7 +60,8 @@ struct pfs_object {
         size_t n_items;
         char *type;                     /* Secret: default "Opaque" */
         bool immutable;                 /* ConfigMap, Secret */
-        /* PersistentVolumeClaim: its spec and status, as the API shows them. */
+        /* PersistentVolumeClaim: its spec, defaulted, as the API shows it (the
+         * status shown is derived: phase Bound, the requested capacity). */
         struct yval *pvc_spec;
         uid_t owner;                    /* who created it */
         gid_t group;
@@ -86,3 +87,64 @@ void pfs_object_free(struct pfs_object *o);
 /* Claims: the data directory of ns/claim, created (0755, root) when missing.
  * Returns an O_PATH|O_DIRECTORY fd or -errno. */
 int pfs_claim_dir_open_at(int state_fd, const char *ns, const char *claim, bool create, struct pfs_error *err);
+
+/* ---- the write side (the daemon) ---- */
+
+/* Base64 (RFC 4648 with padding, as Go's StdEncoding; CR and LF ignored on
+ * decode). Decode: 0, or -EINVAL with *ret_bad the input byte Go would name. */
+char *pfs_base64_encode(const unsigned char *data, size_t len);
+int pfs_base64_decode(const char *s, size_t len, unsigned char **ret, size_t *ret_len, size_t *ret_bad);
+
+/* The object as the API server shows it (kubectl get -o json/yaml: sorted
+ * keys, Secret data and ConfigMap binaryData in base64), plus "podfsOwner"
+ * when with_owner. */
+struct yval *pfs_object_to_yval(const struct pfs_object *o, bool with_owner);
+/* Write it durably (the dirs made as needed) / remove it (0 or -ENOENT). */
+int pfs_object_write_at(int state_fd, const struct pfs_object *o, struct pfs_error *err);
+int pfs_object_remove_at(int state_fd, enum pfs_object_kind k, const char *ns, const char *name,
+                         struct pfs_error *err);
+/* rm -rf of the claim's data dir (0 when there is none). */
+int pfs_claim_dir_remove_at(int state_fd, const char *ns, const char *claim, struct pfs_error *err);
+
+/* The kind a document names (ConfigMap, Secret, PersistentVolumeClaim), or -1. */
+int pfs_object_kind_of(const char *kind_name);
+
+/* An empty object of kind k named ns/name (a new uid, no data). */
+struct pfs_object *pfs_object_new(enum pfs_object_kind k, const char *ns, const char *name);
+struct pfs_object *pfs_object_clone(const struct pfs_object *o);
+/* Set (copy) or remove an item; sorted order kept. remove: false when absent. */
+void pfs_object_item_set(struct pfs_object *o, const char *key, const void *value, size_t len, bool binary);
+bool pfs_object_item_remove(struct pfs_object *o, const char *key);
+/* Validation as the API server does it, messages "KIND \"name\" is invalid: ..."
+ * (EINVAL; EFBIG for the size limit). Never quotes a Secret's values. */
+int pfs_object_validate(const struct pfs_object *o, struct pfs_error *err);
+/* The rules of an update of old into new (immutable, a Secret's type, a
+ * claim's spec): 0 or -EPERM with the API's message. */
+int pfs_object_validate_update(const struct pfs_object *old, const struct pfs_object *new, struct pfs_error *err);
+/* What an apply compares: same data, type, immutable, labels, annotations, spec. */
+bool pfs_object_same(const struct pfs_object *a, const struct pfs_object *b);
+/* Is s a valid key (IsConfigMapKey)? NULL, or the API server's reason. */
+const char *pfs_object_key_error(const char *s);
+
+/* A manifest stream: its Pods and objects, all valid or an error (EINVAL,
+ * "FILE: line N: ConfigMap \"x\" is invalid: ..."). */
+struct pfs_manifest {
+        struct pod_spec **pods;
+        size_t n_pods;
+        struct pfs_object **objects;
+        size_t n_objects;
+};
+int pfs_manifest_parse(const char *text, size_t len, const char *filename, const char *ns_hint,
+                       struct pfs_manifest *ret, struct pfs_error *err);
+void pfs_manifest_free(struct pfs_manifest *m);
+/* One document of kind ConfigMap, Secret or PersistentVolumeClaim (root is
+ * its tree): decoded, defaulted and validated. */
+int pfs_object_from_doc(const struct yval *root, const char *filename, const char *ns_hint,
+                        struct pfs_object **ret, struct pfs_error *err);
+/* Same items of one bag (binary: a ConfigMap's binaryData, else data). */
+bool pfs_object_items_same(const struct pfs_object *a, const struct pfs_object *b, bool binary);
+/* The object from its stored JSON (pfs_object_to_yval with the owner). */
+int pfs_object_from_yval(const struct yval *v, enum pfs_object_kind k, struct pfs_object **ret,
+                         struct pfs_error *err);
+/* Does the Pod document (its tree) mount the claim (spec.volumes[].persistentVolumeClaim.claimName)? */
+bool pfs_spec_uses_claim(const struct yval *pod, const char *claim);

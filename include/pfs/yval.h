@@ -44,6 +44,10 @@ struct ydoc {
  * depth 64, 1 MiB input. */
 int yval_parse_stream(const char *text, size_t len, struct ydoc **ret_docs, size_t *ret_n,
                       struct pfs_error *err);
+/* The same without the 1 MiB limit: for podfs's own files (a stored
+ * Secret's data in base64 is larger than the data). */
+int yval_parse_stream_unbounded(const char *text, size_t len, struct ydoc **ret_docs, size_t *ret_n,
+                                struct pfs_error *err);
 void ydoc_free_array(struct ydoc *docs, size_t n);
 
 struct yval *yval_new_null(void);
