@@ -11,12 +11,14 @@
 
 #define ENV_OBJECTS_MAX 64
 
-/* TEMPORARY, until common/object.c and common/downward.c are on this branch:
- * weak references, so that the sandbox links without them. */
-#pragma weak pfs_object_read_at
-#pragma weak pfs_object_free
-#pragma weak pod_downward_field
-#pragma weak pod_downward_resource
+/* spec.nodeName: the host's name, read before the pod's UTS namespace hides it. */
+static char *node_name;
+
+void sbx_env_node_capture(void)
+{
+        if (!node_name)
+                node_name = pod_node_name();
+}
 
 /* The objects read during one resolution: each one read once, like the
  * kubelet's maps in makeEnvironmentVariables. */
@@ -40,8 +42,6 @@ static int lookup_object(void *data, enum pfs_object_kind k, const char *name, c
                         return 0;
                 }
         }
-        if (!pfs_object_read_at)
-                return pfs_error_set(err, ENOSYS, "objects are not implemented yet");
         r = pfs_object_read_at(l->s->state_fd, k, l->s->spec->namespace, name, &o, err);
         if (r < 0)
                 return r;
@@ -58,8 +58,6 @@ static int lookup_field(void *data, const char *path, char **ret, struct pfs_err
 {
         struct env_lookup *l = data;
 
-        if (!pod_downward_field)
-                return pfs_error_set(err, ENOSYS, "the downward API is not implemented yet");
         return pod_downward_field(&l->ctx, path, ret, err);
 }
 
@@ -68,8 +66,6 @@ static int lookup_resource(void *data, const char *ctr, const char *resource, co
 {
         struct env_lookup *l = data;
 
-        if (!pod_downward_resource)
-                return pfs_error_set(err, ENOSYS, "the downward API is not implemented yet");
         return pod_downward_resource(&l->ctx, ctr, resource, divisor, ret, err);
 }
 
@@ -80,7 +76,7 @@ int sbx_env_resolve(struct sbx *s, struct ctr *c, struct pod_env_list *ret, stru
                 .ctx = {
                         .spec = s->spec,
                         .uid = s->uid,
-                        .node_name = "",        /* TEMPORARY: the volumes' s->node_name once merged */
+                        .node_name = node_name ? node_name : "",
                         .host_ip = s->status->host_ip ? s->status->host_ip : "",
                         .pod_ip = s->status->pod_ip ? s->status->pod_ip : "",
                 },

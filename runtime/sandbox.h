@@ -129,6 +129,8 @@ void sup_dispatch(struct sbx *s, struct ctr *c, enum ctr_sup_event ev);
 struct pod_env_list;
 int sbx_env_resolve(struct sbx *s, struct ctr *c, struct pod_env_list *ret, struct pfs_error *err);
 void sup_env_recheck(struct sbx *s);
+/* Before the pod's namespaces: the node's name for fieldRef spec.nodeName. */
+void sbx_env_node_capture(void);
 void sup_advance(struct sbx *s);      /* start what is due: the next init container, or the app containers */
 void sup_reap(struct sbx *s);
 void sup_reap_watch(struct sbx *s, struct sbx_watch *w, uint32_t events);

@@ -38,7 +38,7 @@ spec:
     command: ["sh", "-c"]
     args:
     - |
-      for v in CFG_color CFG_size NAME NS UID APP MEM CPU COLOR DEP ESC UNDEF; do
+      for v in CFG_color CFG_size NAME NS UID APP NODE HOSTIP MEM CPU COLOR DEP ESC UNDEF; do
         eval "echo $v=\${$v-unset}"
       done
       echo PW_MD5=$(printf %s "$PW" | md5sum | cut -d' ' -f1)
@@ -60,6 +60,10 @@ spec:
       valueFrom: {fieldRef: {fieldPath: metadata.uid}}
     - name: APP
       valueFrom: {fieldRef: {fieldPath: "metadata.labels['app']"}}
+    - name: NODE
+      valueFrom: {fieldRef: {fieldPath: spec.nodeName}}
+    - name: HOSTIP
+      valueFrom: {fieldRef: {fieldPath: status.hostIP}}
     - name: MEM
       valueFrom: {resourceFieldRef: {resource: limits.memory, divisor: 1Mi}}
     - name: CPU
@@ -82,6 +86,8 @@ is "$(logline NAME)" envpod "fieldRef metadata.name"
 is "$(logline NS)" default "fieldRef metadata.namespace"
 is "$(logline UID)" "$(pod_uid default envpod)" "fieldRef metadata.uid"
 is "$(logline APP)" shop "fieldRef metadata.labels['app']"
+is "$(logline NODE)" "$(jq -r .spec.nodeName "$P/pod.json")" "fieldRef spec.nodeName (as pod.json shows it)"
+is "$(logline HOSTIP)" "$(st envpod .hostIP)" "fieldRef status.hostIP (as status.json shows it)"
 is "$(logline MEM)" 64 "resourceFieldRef limits.memory, divisor 1Mi"
 is "$(logline CPU)" 250 "resourceFieldRef requests.cpu, divisor 1m"
 is "$(logline COLOR)" blue "configMapKeyRef"
