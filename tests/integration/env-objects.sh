@@ -129,6 +129,14 @@ t=$(($(now_ms) - t0))
 check "missing configmap: woken, not polled (${t} ms)" [ "$t" -lt 8000 ]
 check "missing configmap: the value" wait_grep "$WP/logs/main" '^late=now$' 10
 
+# an update reaches the next start only
+put_object ConfigMap late '"data": {"k": "newer"}' || fail "update late"
+pid=$(ctr default waiter main pid)
+check "update: the running container keeps its value" \
+        sh -c "tr '\\0' '\\n' < /proc/$pid/environ | grep -qx LATE=now"
+kill -KILL "$pid"
+check "update: the next start takes the new value" wait_grep "$WP/logs/main" '^late=newer$' 20
+
 # a missing key, and an optional one
 cat <<'EOF' | apply_pod default nokey || fail "create nokey"
 apiVersion: v1
