@@ -9,8 +9,6 @@
 #include "pfs/object.h"
 #include "sandbox.h"
 
-#define ENV_OBJECTS_MAX 64
-
 /* spec.nodeName: the host's name, read before the pod's UTS namespace hides it. */
 static char *node_name;
 
@@ -25,7 +23,7 @@ void sbx_env_node_capture(void)
 struct env_lookup {
         struct sbx *s;
         struct pod_downward_ctx ctx;
-        struct pfs_object *objs[ENV_OBJECTS_MAX];
+        struct pfs_object **objs;
         size_t n;
 };
 
@@ -45,10 +43,7 @@ static int lookup_object(void *data, enum pfs_object_kind k, const char *name, c
         r = pfs_object_read_at(l->s->state_fd, k, l->s->spec->namespace, name, &o, err);
         if (r < 0)
                 return r;
-        if (l->n == ENV_OBJECTS_MAX) {
-                pfs_object_free(o);
-                return pfs_error_set(err, E2BIG, "more than %d objects in one container's env", ENV_OBJECTS_MAX);
-        }
+        l->objs = xrealloc(l->objs, (l->n + 1) * sizeof(*l->objs));
         l->objs[l->n++] = o;
         *ret = o;
         return 0;
@@ -91,6 +86,7 @@ int sbx_env_resolve(struct sbx *s, struct ctr *c, struct pod_env_list *ret, stru
         r = pod_env_resolve(s->spec, c->spec, &lookup, ret, err);
         for (size_t i = 0; i < l.n; i++)
                 pfs_object_free(l.objs[i]);
+        free(l.objs);
         return r;
 }
 
