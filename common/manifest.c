@@ -76,7 +76,7 @@ static int parse_all(const char *text, const struct ydoc *docs, size_t n_docs, c
         for (size_t i = 0; i < n_docs; i++)
                 n += docs[i].root != NULL;
         if (n > POD_MAX_PER_MANIFEST)
-                return pfs_error_set(err, EINVAL, "%s: Too many: %zu documents: must have at most %d objects in "
+                return pfs_error_set(err, EINVAL, "%s: Too many: %zu documents: must have at most %d documents in "
                                      "one manifest (write the others as separate files)", filename, n,
                                      POD_MAX_PER_MANIFEST);
         m->pods = xcalloc(n + 1, sizeof(*m->pods));

@@ -207,3 +207,16 @@ bool pfs_object_same(const struct pfs_object *a, const struct pfs_object *b)
                kv_same(a->annotations, a->n_annotations, b->annotations, b->n_annotations) &&
                yval_equal(a->pvc_spec, b->pvc_spec);
 }
+
+bool pfs_spec_uses_claim(const struct yval *pod, const char *claim)
+{
+        const struct yval *vols = yval_map_get(yval_map_get(pod, "spec"), "volumes");
+
+        for (size_t i = 0; vols && vols->type == YVAL_LIST && i < vols->list.n; i++) {
+                const struct yval *pvc = yval_map_get(vols->list.items[i], "persistentVolumeClaim");
+
+                if (!strcmp(yval_get_str(pvc, "claimName", ""), claim))
+                        return true;
+        }
+        return false;
+}

@@ -8,6 +8,7 @@
 #include <string.h>
 #include <sys/stat.h>
 #include "fs.h"
+#include "pfs/object.h"
 #include "pfs/spec.h"
 #include "pfs/store.h"
 #include "pfs/trace.h"
@@ -206,12 +207,57 @@ static int may_replace(struct podfs *fs, const char *ns, const char *filename, c
                              (unsigned)ref->owner);
 }
 
+/* Every pod of the manifest may be created or replaced (0), else why not. */
+static int check_pods(struct podfs *fs, const char *ns, const char *filename, struct pod_spec *const *pods,
+                      size_t n, struct pfs_error *err)
+{
+        for (size_t i = 0; i < n; i++) {
+                struct pod_ref ref;
+                struct pod_meta *meta = NULL;
+                int r;
+
+                for (size_t j = 0; j < i; j++)
+                        if (!strcmp(pods[i]->name, pods[j]->name))
+                                return pfs_error_set(err, EINVAL, "%s: Pod \"%s\" appears twice", filename,
+                                                     pods[i]->name);
+                if (model_pod_ref(&fs->model, ns, pods[i]->name, &ref) < 0 || !ref.exists)
+                        continue;
+                r = may_replace(fs, ns, filename, pods[i]->name, &ref, err);
+                if (r < 0)
+                        return r;
+                if (ref.placeholder)
+                        continue;
+                if (read_meta(fs, ref.uid, &meta) == 0 && meta->deletion_ns) {
+                        pod_meta_free(meta);
+                        return pfs_error_set(err, EEXIST, "%s: object is being deleted: pods \"%s\" already exists",
+                                             filename, pods[i]->name);
+                }
+                pod_meta_free(meta);
+        }
+        return 0;
+}
+
+/* A manifest of a namespace or a pod's spec.yaml: only Pods in spec.yaml;
+ * ConfigMaps, Secrets and claims too in a file written to the namespace. */
+static int parse_manifest(const char *ns, const char *pod, const char *filename, const char *text, size_t len,
+                          struct pfs_manifest *m, struct pfs_error *err)
+{
+        int r;
+
+        if (!pod)
+                return pfs_manifest_parse(text, len, filename, ns, m, err);
+        r = pod_manifest_parse(text, len, filename, ns, pod, &m->pods, &m->n_pods, err);
+        if (r == 0 && m->n_pods != 1)
+                r = pfs_error_set(err, EINVAL, "%s: a pod's spec.yaml holds exactly one Pod, found %zu", filename,
+                                  m->n_pods);
+        return r;
+}
+
 int apply_manifest(struct podfs *fs, const char *ns, const char *pod, const char *filename, const char *text,
                    size_t len, uid_t uid, gid_t gid, struct pfs_error *err)
 {
         _cleanup_free_ char *key = pfs_trace_enabled() && pod ? xasprintf("%s/%s", ns, pod) : NULL;
-        struct pod_spec **pods = NULL;
-        size_t n = 0;
+        struct pfs_manifest m = { 0 };
         int r;
 
         pfs_trace(key, "daemon:apply");
@@ -219,49 +265,21 @@ int apply_manifest(struct podfs *fs, const char *ns, const char *pod, const char
                 return pfs_error_set(err, EFBIG, "%s: manifest is larger than 1 MiB", filename);
         if (!model_ns_exists(&fs->model, ns))
                 return pfs_error_set(err, ENOENT, "namespace \"%s\" not found", ns);
-        r = pod_manifest_parse(text, len, filename, ns, pod, &pods, &n, err);
+        r = parse_manifest(ns, pod, filename, text, len, &m, err);
         if (r < 0)
-                return r;
-        pfs_trace(key, "daemon:parsed");
-        if (pod && n != 1) {
-                r = pfs_error_set(err, EINVAL, "%s: a pod's spec.yaml holds exactly one Pod, found %zu",
-                                  filename, n);
                 goto out;
-        }
-        for (size_t i = 0; i < n; i++) {
-                struct pod_ref ref;
-                struct pod_meta *meta = NULL;
-
-                for (size_t j = 0; j < i; j++)
-                        if (!strcmp(pods[i]->name, pods[j]->name)) {
-                                r = pfs_error_set(err, EINVAL, "%s: Pod \"%s\" appears twice", filename,
-                                                  pods[i]->name);
-                                goto out;
-                        }
-                if (model_pod_ref(&fs->model, ns, pods[i]->name, &ref) < 0 || !ref.exists)
-                        continue;
-                r = may_replace(fs, ns, filename, pods[i]->name, &ref, err);
-                if (r < 0)
-                        goto out;
-                if (ref.placeholder)
-                        continue;
-                if (read_meta(fs, ref.uid, &meta) == 0 && meta->deletion_ns) {
-                        pod_meta_free(meta);
-                        r = pfs_error_set(err, EEXIST,
-                                          "%s: object is being deleted: pods \"%s\" already exists", filename,
-                                          pods[i]->name);
-                        goto out;
-                }
-                pod_meta_free(meta);
-        }
-        for (size_t i = 0; i < n; i++) {
-                r = apply_one(fs, ns, pods[i], uid, gid, err);
-                if (r < 0)
-                        goto out;
-        }
-        r = 0;
+        pfs_trace(key, "daemon:parsed");
+        /* all or nothing: every check before anything is written; objects
+         * first, so that the pods that use them find them */
+        r = check_pods(fs, ns, filename, m.pods, m.n_pods, err);
+        if (r == 0)
+                r = objects_check(fs, m.objects, m.n_objects, filename, err);
+        if (r == 0)
+                r = objects_commit(fs, m.objects, m.n_objects, uid, gid, err);
+        for (size_t i = 0; i < m.n_pods && r == 0; i++)
+                r = apply_one(fs, ns, m.pods[i], uid, gid, err);
 out:
-        pod_spec_free_array(pods, n);
+        pfs_manifest_free(&m);
         return r;
 }
 
@@ -425,7 +443,8 @@ static int mkdir_in_ns(struct podfs *fs, struct node *dir, const char *name, mod
 
         if (!model_ns_exists(&fs->model, dir->ns))
                 return -ENOENT;
-        if (!strcmp(name, ".last-error") || model_tmp_find(&fs->model, dir->ns, NULL, name))
+        if (!strcmp(name, ".last-error") || objects_kind_of_dir(name) >= 0 ||
+            model_tmp_find(&fs->model, dir->ns, NULL, name))
                 return -EEXIST;
         if (model_pod_ref(&fs->model, dir->ns, name, &ref) == 0) {
                 struct pod_meta *meta = NULL;
@@ -460,6 +479,10 @@ int apply_mkdir(struct podfs *fs, struct node *parent, const char *name, mode_t 
                 return apply_namespace_mkdir(fs, name, mode, fs->req_uid, fs->req_gid);
         case NODE_NS:
                 return mkdir_in_ns(fs, parent, name, mode);
+        case NODE_OBJ_KIND:
+                if (!model_ns_exists(&fs->model, parent->ns))
+                        return -ENOENT;
+                return objects_mkdir(fs, parent->ns, parent->file, name);
         default:
                 return -EPERM;
         }

@@ -35,6 +35,13 @@ static void model_changed(void *data, const struct model_event *ev)
         case MODEL_POD_REMOVED:
                 delete_waiters_wake(fs, ev->pod);
                 break;
+        case MODEL_OBJECT_APPEARED:
+        case MODEL_OBJECT_GONE:
+        case MODEL_OBJECT_CHANGED:
+                rel = xasprintf("%s/%s", ev->ns, ev->name);
+                notifier_queue(fs, ev->what == MODEL_OBJECT_APPEARED ? NOTIFY_MKDIR
+                                   : ev->what == MODEL_OBJECT_GONE ? NOTIFY_RMDIR : NOTIFY_WRITE, rel);
+                break;
         case MODEL_LAST_ERROR:
                 n = node_find(&fs->nodes, &(struct node_key){ .kind = NODE_LAST_ERROR, .ns = ev->ns });
                 rel = xasprintf("%s/.last-error", ev->ns);

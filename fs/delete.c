@@ -129,7 +129,7 @@ static int rmdir_namespace(struct podfs *fs, const char *name)
         r = ns_is_empty(fs, name);
         if (r < 0)
                 return r;
-        if (!r)
+        if (!r || objects_any_in(fs, name))
                 return -ENOTEMPTY;
         if (unlinkat(fs->dirs.ns_fd, name, AT_REMOVEDIR) < 0)
                 return -errno;
@@ -203,7 +203,14 @@ int delete_rmdir(struct podfs *fs, struct node *parent, const char *name, bool n
         case NODE_ROOT:
                 return rmdir_namespace(fs, name);
         case NODE_NS:
+                if (objects_kind_of_dir(name) >= 0)
+                        return -EPERM;
                 return rmdir_in_ns(fs, parent, name, notifier);
+        case NODE_OBJ_KIND:
+                if (notifier) /* announcing a deletion: done when it is gone */
+                        return node_kinds[NODE_OBJ_KIND]->lookup(fs, parent, name, true, &(struct node *){ NULL }) == 0
+                                       ? -EBUSY : 0;
+                return objects_rmdir(fs, parent->ns, parent->file, name);
         case NODE_POD:
                 return pod_name_class(name) == POD_NAME_DIR ? -EPERM : -ENOTDIR;
         default:

@@ -126,6 +126,9 @@ enum node_kind {
         NODE_CTR_DIR,
         NODE_CTR_FILE,
         NODE_TMP,               /* an in-memory temp file in a ns or pod dir */
+        NODE_OBJ_KIND,          /* <ns>/.configmaps, .secrets, .pvcs (file: enum pfs_object_kind) */
+        NODE_OBJ,               /* <ns>/.configmaps/<name> (pod: the name) */
+        NODE_OBJ_FILE,          /* .../<name>/<key>, ..object.yaml, path (ctr: the file name) */
         NODE__MAX,
 };
 
@@ -218,7 +221,8 @@ struct node_ops {
 };
 extern const struct node_ops *const node_kinds[NODE__MAX];
 extern const struct node_ops node_root_ops, node_ns_ops, node_last_error_ops, node_pod_ops, node_pod_file_ops,
-        node_logs_dir_ops, node_log_ops, node_ctrs_dir_ops, node_ctr_dir_ops, node_ctr_file_ops, node_tmp_ops;
+        node_logs_dir_ops, node_log_ops, node_ctrs_dir_ops, node_ctr_dir_ops, node_ctr_file_ops, node_tmp_ops,
+        node_obj_kind_ops, node_obj_ops, node_obj_file_ops;
 
 /* ops.c dispatches lookup, list, stat, open and setattr through node_kinds[];
  * the content of a file node, through its kind (tree.c): */
@@ -260,7 +264,7 @@ extern const struct fuse_lowlevel_ops podfs_ops;
 
 /* ---- open files ---- */
 
-enum fh_kind { FH_CONTENT, FH_SPEC, FH_TMP, FH_DELETE, FH_WAIT, FH_LOG, FH_NOTIFY, FH_DIR };
+enum fh_kind { FH_CONTENT, FH_SPEC, FH_TMP, FH_DELETE, FH_WAIT, FH_LOG, FH_NOTIFY, FH_DIR, FH_OBJKEY };
 
 struct fh {
         enum fh_kind kind;
@@ -340,6 +344,31 @@ int wbuf_write_at(struct podfs *fs, uid_t uid, struct pfs_buf *b, const char *da
 int wbuf_truncate(struct podfs *fs, uid_t uid, struct pfs_buf *b, off_t size);
 void wbuf_free(struct podfs *fs, uid_t uid, struct pfs_buf *b);
 
+/* ---- ConfigMaps, Secrets, claims (objects.c; the tree: node_objects.c) ---- */
+
+struct pfs_object;
+/* A manifest's objects: the update rules and the owner's, all checked before
+ * anything is written (objects_check), then made durable (objects_commit). */
+int objects_check(struct podfs *fs, struct pfs_object *const *objs, size_t n, const char *filename,
+                  struct pfs_error *err);
+int objects_commit(struct podfs *fs, struct pfs_object *const *objs, size_t n, uid_t uid, gid_t gid,
+                   struct pfs_error *err);
+/* The shell's ways (int kind: enum pfs_object_kind); a rejection goes to .last-error. */
+int objects_mkdir(struct podfs *fs, const char *ns, int kind, const char *name);
+int objects_rmdir(struct podfs *fs, const char *ns, int kind, const char *name);
+/* Set (data not NULL) or remove key. */
+int objects_key_change(struct podfs *fs, const char *ns, int kind, const char *name, const char *key,
+                       const char *data, size_t len);
+bool objects_any_in(struct podfs *fs, const char *ns);
+/* The names of the dot-dirs in a namespace: ".configmaps" ... (-1: none). */
+int objects_kind_of_dir(const char *name);
+const char *objects_kind_dir(int kind);
+/* Open a key file for writing: its write buffer (fh->wbuf) starts with the
+ * value unless truncated; applied on flush/release (tmpfile.c). */
+int objects_key_open(struct podfs *fs, struct node *n, int flags, struct fh *fh);
+int objects_key_create(struct podfs *fs, struct node *dir, const char *name, int flags, struct fh **ret_fh);
+int objects_key_flush(struct podfs *fs, struct fh *fh, bool last);
+
 /* ---- deletion (delete.c) ---- */
 
 int delete_request(struct podfs *fs, const char *ns, const char *name, int64_t grace, bool use_spec_grace,
@@ -377,6 +406,8 @@ void delete_waiters_drop_all(struct podfs *fs);
 
 struct pod_rt *pod_rt_add(struct podfs *fs, const char *uid, const char *ns, const char *name,
                           const char *predecessor);
+/* Wake (SIGHUP) every running sandbox of ns that asked for it: objects changed. */
+void sandbox_wake_namespace(struct podfs *fs, const char *ns);
 /* Start the pod's sandbox (or wait for its predecessor). */
 void sandbox_start(struct podfs *fs, struct pod_rt *p);
 /* Scan STATE/pods on startup: adopt, clean up, restart, remove. */

@@ -128,6 +128,9 @@ enum model_change {
         MODEL_POD_GONE,         /* ns/name: the pod dir is gone */
         MODEL_POD_REMOVED,      /* pod: removed from the state dir (indexed or not) */
         MODEL_LAST_ERROR,       /* ns/.last-error: a new rejection (name NULL) */
+        MODEL_OBJECT_APPEARED,  /* ns/name: an object dir (name ".configmaps/app") appeared */
+        MODEL_OBJECT_CHANGED,   /* ns/name: its content changed */
+        MODEL_OBJECT_GONE,      /* ns/name: it is gone */
 };
 struct model_event {
         enum model_change what;

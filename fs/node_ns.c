@@ -1,5 +1,6 @@
 /* Node kind: a namespace dir <ns>/: its pods (index links and placeholder
- * dirs), .last-error and the temp files written into it. */
+ * dirs), .last-error, the objects' dirs (.configmaps, .secrets, .pvcs) and
+ * the temp files written into it. */
 #include <dirent.h>
 #include <errno.h>
 #include <fcntl.h>
@@ -17,6 +18,11 @@ static int ns_lookup(struct podfs *fs, struct node *dir, const char *name, bool 
                 return -ENOENT;
         if (!strcmp(name, ".last-error")) {
                 *ret = node_child(fs, &(struct node_key){ .kind = NODE_LAST_ERROR, .ns = dir->ns });
+                return 0;
+        }
+        if (objects_kind_of_dir(name) >= 0) {
+                *ret = node_child(fs, &(struct node_key){ .kind = NODE_OBJ_KIND, .ns = dir->ns,
+                                                          .file = objects_kind_of_dir(name) });
                 return 0;
         }
         t = model_tmp_find(&fs->model, dir->ns, NULL, name);
@@ -56,6 +62,8 @@ static int ns_list(struct podfs *fs, struct node *dir, node_list_fn fn, void *da
                 return -ENOMEM;
         }
         fn(data, ".last-error", S_IFREG);
+        for (int k = 0; objects_kind_dir(k); k++)
+                fn(data, objects_kind_dir(k), S_IFDIR);
         while ((de = readdir(d)))
                 if (de->d_name[0] != '.' && (de->d_type == DT_DIR || de->d_type == DT_LNK) &&
                     model_pod_ref(&fs->model, dir->ns, de->d_name, &ref) == 0)

@@ -14,4 +14,7 @@ const struct node_ops *const node_kinds[NODE__MAX] = {
         [NODE_CTR_DIR] = &node_ctr_dir_ops,
         [NODE_CTR_FILE] = &node_ctr_file_ops,
         [NODE_TMP] = &node_tmp_ops,
+        [NODE_OBJ_KIND] = &node_obj_kind_ops,
+        [NODE_OBJ] = &node_obj_ops,
+        [NODE_OBJ_FILE] = &node_obj_file_ops,
 };

@@ -189,7 +189,7 @@ static void op_getattr(fuse_req_t req, fuse_ino_t ino, struct fuse_file_info *fi
                 return;
         }
         /* a writer's own view of spec.yaml: what it wrote so far */
-        if (fi && fh_of(fi) && fh_of(fi)->kind == FH_SPEC)
+        if (fi && fh_of(fi) && (fh_of(fi)->kind == FH_SPEC || fh_of(fi)->kind == FH_OBJKEY))
                 st.st_size = (off_t)fh_of(fi)->wbuf.len;
         fuse_reply_attr(req, &st, attr_timeout(&st));
 }
@@ -215,7 +215,7 @@ static void op_setattr(fuse_req_t req, fuse_ino_t ino, struct stat *attr, int to
                 fuse_reply_err(req, -r);
                 return;
         }
-        if (fh && fh->kind == FH_SPEC)
+        if (fh && (fh->kind == FH_SPEC || fh->kind == FH_OBJKEY))
                 st.st_size = (off_t)fh->wbuf.len;
         fuse_reply_attr(req, &st, attr_timeout(&st));
 }
@@ -241,6 +241,12 @@ static void op_mkdir(fuse_req_t req, fuse_ino_t parent, const char *name, mode_t
                         return;
                 }
                 reply_node_entry(req, tree_pod_node(fs, p->ns, name), 0, NULL);
+                return;
+        }
+        if (from_notifier(req) && p->kind == NODE_OBJ_KIND) {
+                /* an object made without a mkdir on the mount: announce it */
+                r = node_lookup(fs, p, name, true, &n);
+                reply_node_entry(req, n, r, NULL);
                 return;
         }
         r = apply_mkdir(fs, p, name, mode);
@@ -421,6 +427,7 @@ static void op_read(fuse_req_t req, fuse_ino_t ino, size_t size, off_t off, stru
                 reply_slice(req, fh->data, fh->len, size, off);
                 return;
         case FH_SPEC:
+        case FH_OBJKEY:
                 reply_slice(req, fh->wbuf.data, fh->wbuf.len, size, off);
                 return;
         case FH_TMP:

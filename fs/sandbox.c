@@ -74,6 +74,13 @@ static void sandbox_wake(struct podfs *fs, struct pod_rt *p)
                 pfs_log(LOG_WARNING, "pod %s/%s: cannot signal its sandbox: %m", p->ns, p->name);
 }
 
+void sandbox_wake_namespace(struct podfs *fs, const char *ns)
+{
+        for (struct pod_rt *p = fs->model.pods; p; p = p->next)
+                if (!p->removed && !strcmp(p->ns, ns))
+                        sandbox_wake(fs, p);
+}
+
 /* ---- file descriptors: one pidfd per running sandbox ---- */
 
 static void fd_starve(struct podfs *fs, struct pod_rt *p, bool starved)

@@ -102,7 +102,7 @@ static int create_in_ns(struct podfs *fs, struct node *dir, const char *name, mo
         struct pod_ref ref;
         struct tmpfile *t;
 
-        if (!strcmp(name, ".last-error"))
+        if (!strcmp(name, ".last-error") || objects_kind_of_dir(name) >= 0)
                 return -EEXIST;
         t = model_tmp_find(&fs->model, dir->ns, NULL, name);
         if (t && t->ghost)
@@ -131,6 +131,8 @@ int tmpfile_create(struct podfs *fs, struct node *parent, const char *name, mode
                 r = create_in_pod(fs, parent, name, mode, &t);
         else if (parent->kind == NODE_NS)
                 r = create_in_ns(fs, parent, name, mode, &t);
+        else if (parent->kind == NODE_OBJ)
+                return objects_key_create(fs, parent, name, flags, ret_fh);
         else
                 r = -EPERM;
         if (r < 0)
@@ -154,6 +156,7 @@ int tmpfile_write(struct podfs *fs, struct fh *fh, const char *buf, size_t size,
         switch (fh->kind) {
         case FH_SPEC:
         case FH_DELETE:
+        case FH_OBJKEY:
                 b = &fh->wbuf;
                 break;
         case FH_TMP:
@@ -209,7 +212,7 @@ int tmpfile_truncate(struct podfs *fs, struct node *n, struct fh *fh, off_t size
                 t->mtime_ns = pfs_now_realtime_ns();
                 return 0;
         }
-        if (!fh || (fh->kind != FH_SPEC && fh->kind != FH_DELETE))
+        if (!fh || (fh->kind != FH_SPEC && fh->kind != FH_DELETE && fh->kind != FH_OBJKEY))
                 return -EPERM;
         r = wbuf_truncate(fs, fh->owner, &fh->wbuf, size);
         if (r < 0)
@@ -267,6 +270,8 @@ int tmpfile_flush(struct podfs *fs, struct fh *fh)
                         return 0;
                 fh->dirty = false;
                 return flush_delete(fs, fh);
+        case FH_OBJKEY:
+                return objects_key_flush(fs, fh, false);
         case FH_TMP: {
                 struct tmpfile *t = fh->tmp;
 
@@ -299,6 +304,8 @@ void tmpfile_release(struct podfs *fs, struct fh *fh)
 {
         struct tmpfile *t = fh->kind == FH_TMP ? fh->tmp : NULL;
 
+        if (fh->kind == FH_OBJKEY)
+                objects_key_flush(fs, fh, true);
         if (!t)
                 return;
         t->open_count--;
@@ -355,9 +362,11 @@ int tmpfile_remove(struct podfs *fs, struct node *parent, const char *name)
                 }
                 if (!strcmp(name, ".last-error"))
                         return -EPERM;
-                if (model_pod_ref(&fs->model, parent->ns, name, &ref) == 0)
+                if (model_pod_ref(&fs->model, parent->ns, name, &ref) == 0 || objects_kind_of_dir(name) >= 0)
                         return -EISDIR;
                 return -ENOENT;
+        case NODE_OBJ:
+                return objects_key_change(fs, parent->ns, parent->file, parent->pod, name, NULL, 0);
         case NODE_ROOT:
                 return model_ns_exists(&fs->model, name) ? -EISDIR : -ENOENT;
         default:

@@ -89,6 +89,7 @@ static void on_signal(struct sbx *s, struct sbx_watch *w, uint32_t events)
         if (meta) {
                 term_meta_changed(s);
                 objvol_wake(s);
+                sup_env_recheck(s);
         }
         if (child)
                 sup_reap(s);

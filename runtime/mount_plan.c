@@ -65,13 +65,13 @@ static void etc_mount_add(struct ctr_mount_plan *x, const char *volumes_dir, con
 }
 
 /* subPathExpr: expanded from the container's env, then checked as the kubelet does. */
-static int sub_path_expand(struct ctr_mount_plan *x, const struct pod_container *c, const struct pod_volume_mount *vm,
+static int sub_path_expand(struct ctr_mount_plan *x, const struct ctr_launch *l, const struct pod_volume_mount *vm,
                            const char **ret, struct pfs_error *err)
 {
         char *sp = NULL;
         const char *p;
 
-        if (objvol_expand_sub_path(c, vm->sub_path_expr, &sp, err) < 0)
+        if (objvol_expand_sub_path(l->ctr, l->env, vm->sub_path_expr, &sp, err) < 0)
                 return -err->code;
         own(x, sp);
         if (sp[0] == '/')
@@ -119,7 +119,7 @@ static int mounts_add_all(struct ctr_mount_plan *x, const struct ctr_launch *l, 
                 else
                         m->source = own(x, xasprintf("%s/%s", l->volumes_dir, v->name));
                 m->sub_path = vm->sub_path;
-                if (vm->sub_path_expr && sub_path_expand(x, c, vm, &m->sub_path, err) < 0)
+                if (vm->sub_path_expr && sub_path_expand(x, l, vm, &m->sub_path, err) < 0)
                         return r_fail(err, vm->name);
                 m->target = vm->mount_path;
                 /* the kubelet mounts the files of objects read-only, and image volumes */

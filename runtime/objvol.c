@@ -85,9 +85,11 @@ static int claim_bind(struct sbx *s, const struct pod_volume *v, struct pfs_erro
 
 static struct pod_downward_ctx downward_ctx(struct sbx *s)
 {
+        /* status.hostIP and status.podIP as the pod's status shows them */
         struct pod_downward_ctx ctx = {
-                .spec = s->spec, .uid = s->uid, .node_name = s->node_name, .host_ip = s->host_ip,
-                .pod_ip = s->spec->host_network ? s->host_ip : "",
+                .spec = s->spec, .uid = s->uid, .node_name = s->node_name,
+                .host_ip = s->status->host_ip ? s->status->host_ip : "",
+                .pod_ip = s->status->pod_ip ? s->status->pod_ip : "",
         };
 
         return ctx;
@@ -156,7 +158,6 @@ int objvol_setup(struct sbx *s, struct pfs_error *err)
 {
         s->objvols = xcalloc(s->spec->n_volumes + 1, sizeof(*s->objvols));
         s->node_name = pod_node_name();
-        s->host_ip = pod_node_host_ip();
         for (size_t i = 0; i < s->spec->n_volumes; i++) {
                 const struct pod_volume *v = &s->spec->volumes[i];
                 int r = 0;
@@ -222,5 +223,4 @@ void objvol_free(struct sbx *s)
         }
         free(s->objvols);
         free(s->node_name);
-        free(s->host_ip);
 }

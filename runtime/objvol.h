@@ -40,6 +40,9 @@ int objvol_payload_build(int state_fd, const struct pod_downward_ctx *ctx, const
 /* Whether volume v is one of the file kinds (written by the sandbox). */
 bool objvol_is_files(const struct pod_volume *v);
 
-/* subPathExpr: $(VAR) from the container's env, as the kubelet expands it;
+/* subPathExpr: $(VAR) from the container's environment (env, resolved for
+ * this start; NULL: c's literal env values), as the kubelet expands it;
  * "missing value for A, B" when a variable is unset or empty. */
-int objvol_expand_sub_path(const struct pod_container *c, const char *expr, char **ret, struct pfs_error *err);
+struct pod_env_list;
+int objvol_expand_sub_path(const struct pod_container *c, const struct pod_env_list *env, const char *expr,
+                           char **ret, struct pfs_error *err);

@@ -5,6 +5,7 @@
 #include <stdlib.h>
 #include <string.h>
 #include "objvol.h"
+#include "pfs/envres.h"
 #include "pfs/object.h"
 #include "pfs/util.h"
 
@@ -149,10 +150,13 @@ int objvol_payload_build(int state_fd, const struct pod_downward_ctx *ctx, const
 
 /* ---- subPathExpr (kubecontainer.ExpandContainerVolumeMounts) ---- */
 
-static const char *env_get(const struct pod_container *c, const char *name, size_t n)
+static const char *env_get(const struct pod_container *c, const struct pod_env_list *env, const char *name,
+                           size_t n)
 {
         const char *v = NULL;
 
+        if (env)
+                return pod_env_get(env, name, n);
         /* the last definition wins, as in the container's environment */
         for (size_t i = 0; i < c->n_env; i++)
                 if (strlen(c->env[i].name) == n && !strncmp(c->env[i].name, name, n))
@@ -165,7 +169,8 @@ static int name_cmp(const void *a, const void *b)
         return strcmp(*(char *const *)a, *(char *const *)b);
 }
 
-int objvol_expand_sub_path(const struct pod_container *c, const char *expr, char **ret, struct pfs_error *err)
+int objvol_expand_sub_path(const struct pod_container *c, const struct pod_env_list *env, const char *expr,
+                           char **ret, struct pfs_error *err)
 {
         struct pfs_buf b = { 0 }, missing = { 0 };
         char **names = NULL;
@@ -179,7 +184,7 @@ int objvol_expand_sub_path(const struct pod_container *c, const char *expr, char
                         s += 2;
                 } else if (s[0] == '$' && s[1] == '(' && (close = strchr(s + 2, ')'))) {
                         size_t n = (size_t)(close - s - 2);
-                        const char *v = env_get(c, s + 2, n);
+                        const char *v = env_get(c, env, s + 2, n);
 
                         if (!v || !*v) {
                                 names = xrealloc(names, (n_names + 1) * sizeof(*names));

@@ -146,3 +146,5 @@ bool pfs_object_items_same(const struct pfs_object *a, const struct pfs_object *
 /* The object from its stored JSON (pfs_object_to_yval with the owner). */
 int pfs_object_from_yval(const struct yval *v, enum pfs_object_kind k, struct pfs_object **ret,
                          struct pfs_error *err);
+/* Does the Pod document (its tree) mount the claim (spec.volumes[].persistentVolumeClaim.claimName)? */
+bool pfs_spec_uses_claim(const struct yval *pod, const char *claim);

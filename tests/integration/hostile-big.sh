@@ -120,8 +120,8 @@ t0=$(now_ms)
 r=$(tfsop 60 write "$D/multi.yaml" <"$W/multi.yaml")
 log "applying 101 pods in one manifest took $(($(now_ms) - t0)) ms: $r"
 is "$r" EINVAL "101 pods in one manifest are refused"
-check ".last-error: Too many: 101 documents: must have at most 100 Pods in one manifest" \
-        grep -q "multi.yaml: Too many: 101 documents: must have at most 100 Pods in one manifest" "$D/.last-error"
+check ".last-error: Too many: 101 documents: must have at most 100 documents in one manifest" \
+        grep -q "multi.yaml: Too many: 101 documents: must have at most 100 documents in one manifest" "$D/.last-error"
 [ ! -e "$D/m0" ] && ok "none of them was created" || fail "m0 was created"
 probe_stop
 probe_report huge

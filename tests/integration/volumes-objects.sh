@@ -12,26 +12,17 @@ require_cmd jq base64
 
 st() { jq -r "$2" "$MNT/default/$1/status.json" 2>/dev/null; }
 
-# object_put KIND NAME DATA_JSON [EXTRA_JSON]: store a ConfigMap or Secret of
-# namespace default (DATA_JSON its "data": strings, base64 for a Secret) and
-# wake the namespace's sandboxes, as the daemon does after a change of an
-# object. The one place that knows how objects get to the node.
+# object_put KIND NAME DATA_JSON [EXTRA_JSON]: apply a ConfigMap or Secret of
+# namespace default (DATA_JSON its "data": strings, base64 for a Secret) as a
+# manifest written into the namespace; the daemon wakes the namespace's
+# sandboxes. The one place that knows how objects get to the node.
 object_put() {
-        local kind=$1 name=$2 data=$3 extra=${4:-'{}'} dir uid f
-        case $kind in ConfigMap) dir=configmaps ;; Secret) dir=secrets ;; esac
-        mkdir -p "$STATE/objects/default/$dir"
-        uid=$(cat /proc/sys/kernel/random/uuid)
-        jq -n --arg k "$kind" --arg n "$name" --arg u "$uid" --argjson d "$data" --argjson x "$extra" \
-                '{apiVersion: "v1", kind: $k, metadata: {name: $n, namespace: "default", uid: $u,
-                  resourceVersion: "1", creationTimestamp: "2026-01-01T00:00:00Z"}, data: $d,
-                  podfsOwner: "0:0"} + $x' >"$STATE/objects/default/$dir/.$name.tmp" || return 1
-        mv "$STATE/objects/default/$dir/.$name.tmp" "$STATE/objects/default/$dir/$name"
-        for f in "$STATE"/pods/*/sandbox; do
-                [ -f "$f" ] || continue
-                grep -qx 'namespace=default' "$(dirname "$f")/meta" 2>/dev/null || continue
-                kill -HUP "$(sed -n 's/^pid=//p' "$f")" 2>/dev/null
-        done
-        return 0
+        local kind=$1 name=$2 data=$3 extra=${4:-'{}'}
+        jq -n --arg k "$kind" --arg n "$name" --argjson d "$data" --argjson x "$extra" \
+                '{apiVersion: "v1", kind: $k, metadata: {name: $n}, data: $d} + $x' \
+                >"$MNT/default/$name-object.yaml" && return 0
+        log "object_put $kind $name: $(cat "$MNT/default/.last-error")"
+        return 1
 }
 b64() { printf '%s' "$1" | base64 -w0; }
 logs() { cat "$MNT/default/$1/logs/$2" 2>/dev/null; }

@@ -105,7 +105,7 @@ static void expand_is(const struct pod_container *c, const char *expr, const cha
         struct pfs_error err = { 0 };
         char *got = NULL;
 
-        if (objvol_expand_sub_path(c, expr, &got, &err) < 0)
+        if (objvol_expand_sub_path(c, NULL, expr, &got, &err) < 0)
                 got = xasprintf("ERROR %s", err.msg);
         tap_is_str(got, want, expr);
         free(got);

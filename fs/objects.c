@@ -1,0 +1,415 @@
+/* ConfigMaps, Secrets and claims in the daemon: applying them (from a
+ * manifest, mkdir, a key written or removed, rmdir), with the rules the API
+ * server enforces and podfs's owner rule, then waking the namespace's
+ * sandboxes and telling watchers. The store is common/object*.c. A rejection
+ * goes to .last-error; a Secret's values never reach a message or the log. */
+#include <errno.h>
+#include <fcntl.h>
+#include <string.h>
+#include <unistd.h>
+#include "fs.h"
+#include "pfs/object.h"
+#include "pfs/store.h"
+
+/* Only the owner or root changes an object (the kernel checked the rest). */
+static int may_change(struct podfs *fs, const struct pfs_object *o, const char *verb, struct pfs_error *err)
+{
+        if (fs->req_uid == 0 || fs->req_uid == o->owner)
+                return 0;
+        return pfs_error_set(err, EACCES,
+                             "%s \"%s\" is forbidden: User \"%u\" cannot %s resource \"%s\" in API group \"\" in "
+                             "the namespace \"%s\": it belongs to user %u",
+                             pfs_object_kind_dir(o->kind), o->name, (unsigned)fs->req_uid, verb,
+                             pfs_object_kind_dir(o->kind), o->namespace, (unsigned)o->owner);
+}
+
+static const char *const tree_dirs[PFS_OBJ_KINDS] = { ".configmaps", ".secrets", ".pvcs" };
+
+static const char *kind_tree_dir(enum pfs_object_kind k)
+{
+        return tree_dirs[k];
+}
+
+const char *objects_kind_dir(int kind)
+{
+        return (unsigned)kind < PFS_OBJ_KINDS ? tree_dirs[kind] : NULL;
+}
+
+int objects_kind_of_dir(const char *name)
+{
+        for (int k = 0; k < PFS_OBJ_KINDS; k++)
+                if (!strcmp(name, tree_dirs[k]))
+                        return k;
+        return -1;
+}
+
+/* Every running sandbox of ns re-reads the objects; watchers hear of it:
+ * a new or removed object dir, else its files whose content changed. */
+static void objects_changed(struct podfs *fs, const struct pfs_object *o, const struct pfs_object *old,
+                            enum model_change what, bool by_mount)
+{
+        _cleanup_free_ char *dir = xasprintf("%s/%s", kind_tree_dir(o->kind), o->name);
+
+        sandbox_wake_namespace(fs, o->namespace);
+        if (what != MODEL_OBJECT_CHANGED) {
+                /* a mkdir or rmdir on the mount: the kernel told watchers */
+                if (!by_mount)
+                        model_announce(&fs->model, what, o->namespace, dir);
+                return;
+        }
+        for (size_t i = 0; i < o->n_items; i++) {
+                const struct pfs_object_item *was = pfs_object_item(old, o->items[i].key);
+                _cleanup_free_ char *rel = NULL;
+
+                if (was && was->len == o->items[i].len && !memcmp(was->value, o->items[i].value, was->len))
+                        continue;
+                rel = xasprintf("%s/%s", dir, o->items[i].key);
+                model_announce(&fs->model, what, o->namespace, rel);
+        }
+        {
+                _cleanup_free_ char *rel = xasprintf("%s/..object.yaml", dir);
+
+                model_announce(&fs->model, what, o->namespace, rel);
+        }
+}
+
+static int read_object(struct podfs *fs, enum pfs_object_kind k, const char *ns, const char *name,
+                       struct pfs_object **ret, struct pfs_error *err)
+{
+        int r = pfs_object_read_at(fs->dirs.state_fd, k, ns, name, ret, err);
+
+        if (r == -ENOENT)
+                pfs_error_clear(err);
+        return r;
+}
+
+/* Write o (new, or the update of old) durably; a claim gets its directory. */
+static int object_store(struct podfs *fs, struct pfs_object *o, const struct pfs_object *old, bool by_mount,
+                        struct pfs_error *err)
+{
+        int r;
+
+        if (old) {
+                memcpy(o->uid, old->uid, sizeof(o->uid));
+                o->creation_ns = old->creation_ns;
+                o->resource_version = old->resource_version + 1;
+                o->owner = old->owner;
+                o->group = old->group;
+        }
+        r = pfs_object_write_at(fs->dirs.state_fd, o, err);
+        if (r < 0)
+                return r;
+        if (o->kind == PFS_OBJ_PVC) {
+                int fd = pfs_claim_dir_open_at(fs->dirs.state_fd, o->namespace, o->name, true, err);
+
+                if (fd < 0)
+                        return fd;
+                close(fd);
+        }
+        pfs_log(LOG_INFO, "%s %s/%s %s (resourceVersion %llu)", pfs_object_kind_name(o->kind), o->namespace,
+                o->name, old ? "updated" : "created", (unsigned long long)o->resource_version);
+        objects_changed(fs, o, old, old ? MODEL_OBJECT_CHANGED : MODEL_OBJECT_APPEARED, by_mount);
+        return 0;
+}
+
+/* The rules of an update of the stored object into o: 1 when o changes nothing. */
+static int check_one(struct podfs *fs, const struct pfs_object *o, const char *filename, struct pfs_error *err)
+{
+        struct pfs_object *old = NULL;
+        int r = read_object(fs, o->kind, o->namespace, o->name, &old, err);
+
+        if (r == -ENOENT)
+                return 0;
+        if (r < 0)
+                return r;
+        r = may_change(fs, old, "update", err);
+        if (r == 0 && pfs_object_same(old, o))
+                r = 1;
+        if (r == 0)
+                r = pfs_object_validate_update(old, o, err);
+        pfs_object_free(old);
+        if (r < 0 && filename)
+                return pfs_error_wrap(err, "%s", filename);
+        return r;
+}
+
+int objects_check(struct podfs *fs, struct pfs_object *const *objs, size_t n, const char *filename,
+                  struct pfs_error *err)
+{
+        for (size_t i = 0; i < n; i++) {
+                int r = check_one(fs, objs[i], filename, err);
+
+                if (r < 0)
+                        return r;
+        }
+        return 0;
+}
+
+int objects_commit(struct podfs *fs, struct pfs_object *const *objs, size_t n, uid_t uid, gid_t gid,
+                   struct pfs_error *err)
+{
+        for (size_t i = 0; i < n; i++) {
+                struct pfs_object *o = objs[i], *old = NULL;
+                int r = read_object(fs, o->kind, o->namespace, o->name, &old, err);
+
+                if (r < 0 && r != -ENOENT)
+                        return r;
+                if (old && pfs_object_same(old, o)) {
+                        pfs_log(LOG_INFO, "%s %s/%s unchanged", pfs_object_kind_name(o->kind), o->namespace,
+                                o->name);
+                        pfs_object_free(old);
+                        continue;
+                }
+                o->owner = uid;
+                o->group = gid;
+                r = object_store(fs, o, old, false, err);
+                pfs_object_free(old);
+                if (r < 0)
+                        return r;
+        }
+        return 0;
+}
+
+/* ---- shell management: mkdir, rmdir, a key written or removed ---- */
+
+static int rejected(struct podfs *fs, const char *ns, struct pfs_error *err, int r, const char *fmt_path)
+{
+        if (fmt_path)
+                pfs_error_wrap(err, "%s", fmt_path);
+        return apply_rejected(fs, ns, err, r);
+}
+
+/* What mkdir .pvcs/NAME claims: one ReadWriteOnce directory, 1Gi nominal
+ * (nothing enforces a claim's size: it is a directory of the node's disk). */
+static struct yval *pvc_default_spec(void)
+{
+        struct yval *spec = yval_new_map(), *modes = yval_new_list(), *res = yval_new_map();
+
+        yval_list_push(modes, yval_new_str("ReadWriteOnce"));
+        yval_map_set(spec, "accessModes", modes);
+        yval_map_set(yval_map_set(res, "requests", yval_new_map()), "storage", yval_new_str("1Gi"));
+        yval_map_set(spec, "resources", res);
+        yval_map_set(spec, "volumeMode", yval_new_str("Filesystem"));
+        return spec;
+}
+
+int objects_mkdir(struct podfs *fs, const char *ns, int k, const char *name)
+{
+        _cleanup_free_ char *path = xasprintf("%s/%s/%s", ns, kind_tree_dir(k), name);
+        struct pfs_error err = { 0 };
+        struct pfs_object *o, *old = NULL;
+        int r = read_object(fs, k, ns, name, &old, &err);
+
+        pfs_object_free(old);
+        if (r == 0)
+                return -EEXIST;
+        if (r != -ENOENT)
+                return rejected(fs, ns, &err, r, path);
+        o = pfs_object_new(k, ns, name);
+        if (k == PFS_OBJ_PVC)
+                o->pvc_spec = pvc_default_spec();
+        o->owner = fs->req_uid;
+        o->group = fs->req_gid;
+        r = pfs_object_validate(o, &err);
+        if (r == 0)
+                r = object_store(fs, o, NULL, true, &err);
+        pfs_object_free(o);
+        return r < 0 ? rejected(fs, ns, &err, r, path) : 0;
+}
+
+/* A pod of ns that has not finished and mounts the claim: its name, or NULL. */
+static char *claim_user(struct podfs *fs, const char *ns, const char *claim)
+{
+        for (struct pod_rt *p = fs->model.pods; p; p = p->next) {
+                _cleanup_close_ int dfd = -1;
+                _cleanup_free_ char *text = NULL;
+                struct ydoc *docs = NULL;
+                size_t len, n = 0;
+                bool uses = false;
+
+                if (p->removed || strcmp(p->ns, ns) || pod_file_exists_at(fs->dirs.pods_fd, p->uid, PFS_FINISHED_FILE))
+                        continue;
+                dfd = pod_dir_open_at(fs->dirs.pods_fd, p->uid);
+                if (dfd < 0 || pfs_read_file_at(dfd, PFS_SPEC_FILE, &text, &len, NULL) < 0 ||
+                    yval_parse_stream(text, len, &docs, &n, NULL) < 0)
+                        continue;
+                uses = n > 0 && pfs_spec_uses_claim(docs[0].root, claim);
+                ydoc_free_array(docs, n);
+                if (uses)
+                        return xstrdup(p->name);
+        }
+        return NULL;
+}
+
+int objects_rmdir(struct podfs *fs, const char *ns, int k, const char *name)
+{
+        _cleanup_free_ char *path = xasprintf("%s/%s/%s", ns, kind_tree_dir(k), name), *user = NULL;
+        struct pfs_error err = { 0 };
+        struct pfs_object *o = NULL;
+        int r = read_object(fs, k, ns, name, &o, &err);
+
+        if (r == -ENOENT)
+                return r;
+        if (r == 0)
+                r = may_change(fs, o, "delete", &err);
+        if (r == 0 && k == PFS_OBJ_PVC && (user = claim_user(fs, ns, name)))
+                r = pfs_error_set(&err, EBUSY, "persistentvolumeclaims \"%s\" is in use by pod \"%s\", which has "
+                                  "not finished: delete the pod first", name, user);
+        if (r == 0)
+                r = pfs_object_remove_at(fs->dirs.state_fd, k, ns, name, &err);
+        if (r == 0 && k == PFS_OBJ_PVC)
+                r = pfs_claim_dir_remove_at(fs->dirs.state_fd, ns, name, &err);
+        if (r == 0) {
+                pfs_log(LOG_INFO, "%s %s/%s deleted", pfs_object_kind_name(k), ns, name);
+                objects_changed(fs, o, NULL, MODEL_OBJECT_GONE, true);
+        }
+        pfs_object_free(o);
+        return r < 0 ? rejected(fs, ns, &err, r, path) : 0;
+}
+
+static bool utf8_valid(const unsigned char *s, size_t n)
+{
+        for (size_t i = 0; i < n;) {
+                size_t len = s[i] < 0x80 ? 1 : (s[i] >> 5) == 6 ? 2 : (s[i] >> 4) == 14 ? 3 : (s[i] >> 3) == 30 ? 4 : 0;
+
+                if (!len || i + len > n)
+                        return false;
+                for (size_t j = 1; j < len; j++)
+                        if ((s[i + j] & 0xc0) != 0x80)
+                                return false;
+                i += len;
+        }
+        return true;
+}
+
+/* Set (data != NULL) or remove key of ns/name: the API's rules, then durable. */
+int objects_key_change(struct podfs *fs, const char *ns, int k, const char *name, const char *key,
+                       const char *data, size_t len)
+{
+        _cleanup_free_ char *path = xasprintf("%s/%s/%s/%s", ns, kind_tree_dir(k), name, key);
+        struct pfs_error err = { 0 };
+        struct pfs_object *old = NULL, *o = NULL;
+        int r = read_object(fs, k, ns, name, &old, &err);
+
+        if (r == 0 && k == PFS_OBJ_PVC)
+                r = pfs_error_set(&err, EPERM, "a claim has no keys: its data is in the directory named by \"path\"");
+        if (r == 0)
+                r = may_change(fs, old, "update", &err);
+        if (r == 0) {
+                o = pfs_object_clone(old);
+                if (!data && !pfs_object_item_remove(o, key))
+                        r = -ENOENT;
+                else if (data)
+                        pfs_object_item_set(o, key, data, len,
+                                            k == PFS_OBJ_CONFIGMAP && !utf8_valid((const unsigned char *)data, len));
+        }
+        if (r == 0 && !pfs_object_same(old, o)) {
+                r = pfs_object_validate(o, &err);
+                if (r == 0)
+                        r = pfs_object_validate_update(old, o, &err);
+                if (r == 0)
+                        r = object_store(fs, o, old, true, &err);
+        }
+        pfs_object_free(old);
+        pfs_object_free(o);
+        if (r == -ENOENT)
+                return r;
+        return r < 0 ? rejected(fs, ns, &err, r, path) : 0;
+}
+
+/* Objects of ns (a namespace with some is not empty). */
+bool objects_any_in(struct podfs *fs, const char *ns)
+{
+        for (int k = 0; k < PFS_OBJ_KINDS; k++) {
+                char **names = NULL;
+                size_t n = 0;
+
+                if (pfs_object_list_at(fs->dirs.state_fd, (enum pfs_object_kind)k, ns, &names, &n, NULL) == 0) {
+                        for (size_t i = 0; i < n; i++)
+                                free(names[i]);
+                        free(names);
+                }
+                if (n)
+                        return true;
+        }
+        return false;
+}
+
+/* ---- writing a key file: a write buffer, applied on close ---- */
+
+int objects_key_open(struct podfs *fs, struct node *n, int flags, struct fh *fh)
+{
+        const char *c;
+        size_t len;
+        int r;
+
+        fh->kind = FH_OBJKEY;
+        fh->append = (flags & O_APPEND) != 0;
+        if (flags & O_TRUNC) {
+                fh->dirty = true;
+                return 0;
+        }
+        r = node_content(fs, n, &c, &len);
+        if (r < 0)
+                return r;
+        return wbuf_write_at(fs, fh->owner, &fh->wbuf, c, len, 0);
+}
+
+int objects_key_create(struct podfs *fs, struct node *dir, const char *name, int flags, struct fh **ret_fh)
+{
+        struct pfs_object *o = NULL;
+        const struct pfs_object_item *it;
+        struct fh *fh;
+        int r = pfs_object_read_at(fs->dirs.state_fd, (enum pfs_object_kind)dir->file, dir->ns, dir->pod, &o, NULL);
+
+        if (r < 0)
+                return r;
+        it = pfs_object_item(o, name);
+        if (dir->file == PFS_OBJ_PVC || !strncmp(name, "..", 2))
+                r = -EPERM;
+        /* the key exists at once (empty), as touch(1) expects */
+        else if (!it)
+                r = objects_key_change(fs, dir->ns, dir->file, dir->pod, name, "", 0);
+        if (r < 0) {
+                pfs_object_free(o);
+                return r;
+        }
+        fh = xcalloc(1, sizeof(*fh));
+        fh->kind = FH_OBJKEY;
+        fh->owner = fs->req_uid;
+        fh->group = fs->req_gid;
+        fh->append = (flags & O_APPEND) != 0;
+        fh->dirty = it && (flags & O_TRUNC);
+        if (it && !(flags & O_TRUNC))
+                r = wbuf_write_at(fs, fh->owner, &fh->wbuf, (const char *)it->value, it->len, 0);
+        pfs_object_free(o);
+        if (r < 0) {
+                fh_free(fs, fh);
+                return r;
+        }
+        *ret_fh = fh;
+        return 0;
+}
+
+/* On close: an empty value only at the last close (a shell's `> key` closes
+ * its first fd before the command writes). */
+int objects_key_flush(struct podfs *fs, struct fh *fh, bool last)
+{
+        struct node *n = fh->node;
+        struct pfs_error err = { 0 };
+        _cleanup_free_ char *path = NULL;
+
+        if (!fh->dirty || !n || (!last && fh->wbuf.len == 0))
+                return 0;
+        fh->dirty = false;
+        path = xasprintf("%s/%s/%s/%s", n->ns, objects_kind_dir(n->file), n->pod, n->ctr);
+        if (fh->too_big)
+                return apply_rejected(fs, n->ns, &err, pfs_error_set(&err, EFBIG, "%s: Too long: must have at most "
+                                                                     "%d bytes", path, PFS_OBJECT_MAX_DATA));
+        if (fh->write_err)
+                return apply_rejected(fs, n->ns, &err, pfs_error_set(&err, fh->write_err, "%s: a write failed (%s): "
+                                                                     "nothing applied", path,
+                                                                     strerror(fh->write_err)));
+        return objects_key_change(fs, n->ns, n->file, n->pod, n->ctr, fh->wbuf.data ? fh->wbuf.data : "",
+                                  fh->wbuf.len);
+}

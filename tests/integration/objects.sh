@@ -1,0 +1,243 @@
+#!/bin/bash
+# ConfigMaps, Secrets and PersistentVolumeClaims: applied from a manifest
+# alongside pods (all or nothing), the .configmaps/.secrets/.pvcs tree, shell
+# management (mkdir, echo > key, rm, rmdir), the immutable rule, Secrets
+# readable by root only and never quoted, a claim in use, kill -9 + restart.
+# timeout: 120
+. "$(dirname "$0")/lib.sh"
+require_cmd setpriv python3
+podfs_setup
+D=$MNT/default
+UA=65534
+as_user() {
+        local u=$1
+        shift
+        (cd / && setpriv --reuid="$u" --regid="$u" --clear-groups -- /bin/sh -c 'exec "$@"' sh "$@")
+}
+user_fsop() {
+        local u=$1
+        shift
+        as_user "$u" /usr/bin/python3 -c "$FSOP_PY" "$@"
+}
+
+# ---- a mixed manifest
+cat >"$W/mixed.yaml" <<'YAML'
+apiVersion: v1
+kind: ConfigMap
+metadata:
+  name: app-config
+data:
+  LOG_LEVEL: info
+  app.properties: |
+    a=1
+    b=2
+---
+apiVersion: v1
+kind: Secret
+metadata:
+  name: creds
+type: Opaque
+data:
+  user: YWRtaW4=
+stringData:
+  password: hunter2-s3cr3t
+---
+apiVersion: v1
+kind: PersistentVolumeClaim
+metadata:
+  name: data
+spec:
+  accessModes: [ReadWriteOnce]
+  resources:
+    requests:
+      storage: 1Gi
+---
+apiVersion: v1
+kind: Pod
+metadata:
+  name: web
+spec:
+  terminationGracePeriodSeconds: 1
+  volumes:
+  - name: data
+    persistentVolumeClaim:
+      claimName: data
+  containers:
+  - name: main
+    image: busybox
+    command: ["sh", "-c", "trap 'exit 0' TERM; while true; do sleep 60 & wait $!; done"]
+YAML
+r=$(fsop write "$D/mixed.yaml" <"$W/mixed.yaml")
+PODS_WITH_VOLUMES=1
+if [ "$r" != OK ] && grep -q persistentVolumeClaim "$D/.last-error"; then
+        # the pod side of claims is not there yet: the objects alone
+        log "pods cannot mount claims yet ($(cat "$D/.last-error")): the pod without its volume"
+        PODS_WITH_VOLUMES=0
+        python3 - "$W/mixed.yaml" <<'PY'
+import sys
+p = sys.argv[1]
+t = open(p).read()
+t = t.replace("""  volumes:
+  - name: data
+    persistentVolumeClaim:
+      claimName: data
+""", "")
+open(p, "w").write(t)
+PY
+        r=$(fsop write "$D/mixed.yaml" <"$W/mixed.yaml")
+fi
+is "$r" OK "a mixed manifest (ConfigMap, Secret, PVC, Pod) is applied with one write"
+check "cp of the same manifest is accepted (identical re-apply)" cp "$W/mixed.yaml" "$D/"
+check "the pod was created" test -d "$D/web"
+is "$(ls "$D")" web "the namespace lists exactly the pods"
+is "$(ls -a "$D" | grep '^\.[a-z]' | tr '\n' ' ')" ".configmaps .last-error .pvcs .secrets " "dot entries in the namespace"
+is "$(ls "$D/.configmaps")" app-config ".configmaps lists the ConfigMap"
+is "$(cat "$D/.configmaps/app-config/LOG_LEVEL")" info "a key's value"
+is "$(stat -c %s "$D/.configmaps/app-config/app.properties")" "$(cat "$D/.configmaps/app-config/app.properties" | wc -c)" "stat size = what read returns"
+is "$(ls "$D/.configmaps/app-config" | tr '\n' ' ')" "LOG_LEVEL app.properties " "one file per key"
+check "..object.yaml shows the ConfigMap" grep -q '^kind: ConfigMap' "$D/.configmaps/app-config/..object.yaml"
+check "..object.yaml has a uid and a creationTimestamp" grep -q 'creationTimestamp:' "$D/.configmaps/app-config/..object.yaml"
+is "$(cat "$D/.secrets/creds/user")" admin "a Secret's data is decoded"
+is "$(cat "$D/.secrets/creds/password")" hunter2-s3cr3t "stringData is merged into data"
+check "the Secret's ..object.yaml has its data in base64" grep -q 'password: aHVudGVyMi1zM2NyM3Q=' "$D/.secrets/creds/..object.yaml"
+is "$(stat -c '%a %u %g' "$D/.secrets/creds")" "700 0 0" "a Secret's dir is root's, 0700"
+is "$(stat -c '%a %u %g' "$D/.secrets/creds/user")" "600 0 0" "a Secret's files are root's, 0600"
+check "the claim's object" grep -q 'phase: Bound' "$D/.pvcs/data/..object.yaml"
+check "the claim's volumeMode defaults to Filesystem" grep -q 'volumeMode: Filesystem' "$D/.pvcs/data/..object.yaml"
+is "$(cat "$D/.pvcs/data/path")" "$STATE/claims/default/data" "the claim's path"
+check "the claim's dir exists" test -d "$STATE/claims/default/data"
+check "the objects are in the state dir" test -f "$STATE/objects/default/configmaps/app-config"
+uid1=$(grep '  uid:' "$D/.configmaps/app-config/..object.yaml")
+rv1=$(grep 'resourceVersion:' "$D/.configmaps/app-config/..object.yaml")
+is "$rv1" "  resourceVersion: \"1\"" "an identical re-apply changes nothing"
+
+# ---- update keeps uid, bumps resourceVersion
+sed 's/LOG_LEVEL: info/LOG_LEVEL: debug/' "$W/mixed.yaml" >"$W/mixed2.yaml"
+check "a changed manifest is applied" cp "$W/mixed2.yaml" "$D/mixed.yaml"
+is "$(cat "$D/.configmaps/app-config/LOG_LEVEL")" debug "the new value"
+is "$(grep '  uid:' "$D/.configmaps/app-config/..object.yaml")" "$uid1" "update keeps the uid"
+is "$(grep 'resourceVersion:' "$D/.configmaps/app-config/..object.yaml")" "  resourceVersion: \"2\"" "resourceVersion + 1"
+
+# ---- all or nothing
+cat >"$W/bad.yaml" <<'YAML'
+apiVersion: v1
+kind: Pod
+metadata:
+  name: never
+spec:
+  containers:
+  - name: main
+    image: busybox
+---
+apiVersion: v1
+kind: ConfigMap
+metadata:
+  name: bad
+data:
+  "bad key": x
+YAML
+is "$(fsop write "$D/bad.yaml" <"$W/bad.yaml")" EINVAL "a bad object in a mixed file: EINVAL"
+check "the pod of that file was not created" test ! -e "$D/never"
+check "the other ConfigMap was not created" test ! -e "$D/.configmaps/bad"
+check ".last-error names the file, the line and the key" \
+        grep -q "bad.yaml: line 15: ConfigMap \"bad\" is invalid: data\[bad key\]: Invalid value: \"bad key\": a valid config key" "$D/.last-error"
+printf 'apiVersion: v1\nkind: Secret\nmetadata:\n  name: s2\ndata:\n  k: not*base64-s3cr3t\n' >"$W/b64.yaml"
+is "$(fsop write "$D/b64.yaml" <"$W/b64.yaml")" EINVAL "bad base64 in a Secret: EINVAL"
+check ".last-error: the API server's decode error" grep -q 'Secret in version "v1" cannot be handled as a Secret: illegal base64 data at input byte 3' "$D/.last-error"
+check ".last-error does not quote the value" bash -c "! grep -q s3cr3t '$D/.last-error'"
+printf 'apiVersion: v1\nkind: Namespace\nmetadata:\n  name: x\n' >"$W/ns.yaml"
+is "$(fsop write "$D/ns.yaml" <"$W/ns.yaml")" EINVAL "kind Namespace is refused"
+check ".last-error lists the kinds accepted" grep -q 'supported values: "ConfigMap", "PersistentVolumeClaim", "Pod", "Secret"' "$D/.last-error"
+printf 'apiVersion: v1\nkind: ConfigMap\nmetadata:\n  name: o\n  namespace: other\n' >"$W/other.yaml"
+is "$(fsop write "$D/other.yaml" <"$W/other.yaml")" EINVAL "a ConfigMap for another namespace is refused"
+
+# ---- shell management
+check "mkdir makes an empty ConfigMap" mkdir "$D/.configmaps/app"
+check "it has only ..object.yaml" test "$(ls -A "$D/.configmaps/app")" = ..object.yaml
+check "echo > key creates a key" bash -c "echo debug > '$D/.configmaps/app/LOG_LEVEL'"
+is "$(cat "$D/.configmaps/app/LOG_LEVEL")" debug "cat reads it back"
+check "echo >> key appends" bash -c "echo more >> '$D/.configmaps/app/LOG_LEVEL'"
+is "$(cat "$D/.configmaps/app/LOG_LEVEL")" "debug
+more" "the appended value"
+check "the key is in the state dir" grep -q '"LOG_LEVEL": "debug\\nmore\\n"' "$STATE/objects/default/configmaps/app"
+check "a ConfigMap's file is the creator's, 0644" test "$(stat -c %a "$D/.configmaps/app/LOG_LEVEL")" = 644
+is "$(echo x | fsop write "$D/.configmaps/app/bad key")" EINVAL "a bad key name: EINVAL"
+check ".last-error says why" grep -q 'data\[bad key\]: Invalid value' "$D/.last-error"
+is "$(fsop write "$D/.configmaps/app/..data" </dev/null)" EPERM "a key starting with .. is refused"
+check "rm removes a key" rm "$D/.configmaps/app/LOG_LEVEL"
+check "the key is gone" test ! -e "$D/.configmaps/app/LOG_LEVEL"
+head -c 1100000 /dev/zero >"$W/big"
+r=$(fsop write "$D/.configmaps/app/big" <"$W/big")
+case "$r" in EFBIG | EINVAL) ok "a value over 1 MiB is refused ($r)" ;; *) fail "a value over 1 MiB: $r" ;; esac
+check "rmdir of a non-empty ConfigMap deletes it" bash -c "echo x > '$D/.configmaps/app/k' && rmdir '$D/.configmaps/app'"
+check "it is gone" test ! -e "$D/.configmaps/app"
+check "and gone from the state dir" test ! -e "$STATE/objects/default/configmaps/app"
+check "mkdir .secrets/tok makes a Secret" mkdir "$D/.secrets/tok"
+check "echo > a Secret's key" bash -c "printf 'p4ss-s3cr3t' > '$D/.secrets/tok/token'"
+is "$(cat "$D/.secrets/tok/token")" p4ss-s3cr3t "root reads the Secret"
+is "$(user_fsop $UA write "$D/.secrets/tok/x" </dev/null)" EACCES "a user cannot write a Secret"
+check "a user cannot read a Secret" bash -c "! as_user $UA cat '$D/.secrets/tok/token' 2>/dev/null"
+check "a user cannot list a Secret" bash -c "! as_user $UA ls '$D/.secrets/tok' 2>/dev/null"
+is "$(user_fsop $UA mkdir "$D/.configmaps/mine")" EACCES "a user who cannot create pods cannot create ConfigMaps"
+check "mkdir .pvcs/scratch makes a claim" mkdir "$D/.pvcs/scratch"
+check "its data dir is made" test -d "$STATE/claims/default/scratch"
+check "rmdir of an unused claim deletes it" rmdir "$D/.pvcs/scratch"
+check "its data dir is removed" test ! -e "$STATE/claims/default/scratch"
+
+# ---- immutable
+printf 'apiVersion: v1\nkind: ConfigMap\nmetadata:\n  name: frozen\nimmutable: true\ndata:\n  k: v1\n' >"$W/frozen.yaml"
+check "an immutable ConfigMap" cp "$W/frozen.yaml" "$D/"
+sed 's/k: v1/k: v2/' "$W/frozen.yaml" >"$W/frozen2.yaml"
+is "$(fsop write "$D/frozen.yaml" <"$W/frozen2.yaml")" EPERM "changing an immutable ConfigMap's data: EPERM"
+check ".last-error: field is immutable" grep -q 'ConfigMap "frozen" is invalid: data: Forbidden: field is immutable when `immutable` is set' "$D/.last-error"
+is "$(echo v3 | fsop write "$D/.configmaps/frozen/k")" EPERM "echo > a key of an immutable ConfigMap: EPERM"
+is "$(cat "$D/.configmaps/frozen/k")" v1 "the value did not change"
+check "an immutable object can be deleted" rmdir "$D/.configmaps/frozen"
+
+# ---- owners: a user who may create pods manages their own objects only
+mkdir "$MNT/shared" && chmod 0777 "$MNT/shared"
+check "root's ConfigMap in a shared namespace" mkdir "$MNT/shared/.configmaps/roots"
+is "$(user_fsop $UA mkdir "$MNT/shared/.configmaps/mine")" OK "a user who may create pods creates a ConfigMap"
+is "$(stat -c %u "$MNT/shared/.configmaps/mine")" $UA "it is the user's"
+is "$(echo v | user_fsop $UA write "$MNT/shared/.configmaps/mine/k")" OK "the user writes a key of it"
+is "$(user_fsop $UA rmdir "$MNT/shared/.configmaps/roots")" EACCES "the user cannot delete root's ConfigMap"
+check ".last-error: forbidden" as_user $UA grep -q 'configmaps "roots" is forbidden: User "65534" cannot delete' "$MNT/shared/.last-error"
+is "$(user_fsop $UA rmdir "$MNT/shared/.configmaps/mine")" OK "the user deletes their own"
+rmdir "$MNT/shared/.configmaps/roots"
+
+# ---- kill -9 and restart
+before=$(cat "$D/.configmaps/app-config/..object.yaml" "$D/.secrets/creds/..object.yaml")
+podfs_kill9
+if [ "$PODS_WITH_VOLUMES" = 0 ]; then
+        # no pod can mount a claim yet: make web's accepted spec name it
+        # while the daemon is down (its sandbox does not read it again)
+        uid=$(basename "$(readlink "$STATE/namespaces/default/web")")
+        python3 - "$STATE/pods/$uid/spec.yaml" <<'PY'
+import sys
+p = sys.argv[1]
+t = open(p).read()
+t = t.replace("  containers:\n", "  volumes:\n  - name: data\n    persistentVolumeClaim:\n      claimName: data\n  containers:\n", 1)
+open(p, "w").write(t)
+PY
+fi
+podfs_start
+is "$(cat "$D/.configmaps/app-config/..object.yaml" "$D/.secrets/creds/..object.yaml")" "$before" "the same objects after kill -9 and a restart"
+is "$(cat "$D/.secrets/creds/password")" hunter2-s3cr3t "the Secret's value after the restart"
+
+# ---- a claim in use
+if [ "$PODS_WITH_VOLUMES" = 1 ]; then
+        check "web runs" wait_for "$D/web/phase" Running 20
+else
+        check "web is there" test -d "$D/web"
+fi
+is "$(fsop rmdir "$D/.pvcs/data")" EBUSY "rmdir of a claim a running pod uses: EBUSY"
+check ".last-error names the pod" grep -q 'persistentvolumeclaims "data" is in use by pod "web"' "$D/.last-error"
+check "the claim is still there" test -d "$STATE/claims/default/data"
+echo 0 >"$D/web/delete"
+check "web is gone" wait_gone "$D/web" 20
+check "rmdir of the claim once unused" rmdir "$D/.pvcs/data"
+check "its data dir is removed" test ! -e "$STATE/claims/default/data"
+check "secret values are not in the daemon log" bash -c "! grep -q -e s3cr3t -e hunter2 '$W/podfs.log'"
+check "rmdir of a namespace with objects: refused" bash -c "mkdir '$MNT/ns2' && mkdir '$MNT/ns2/.configmaps/c' && ! rmdir '$MNT/ns2' 2>/dev/null"
+check "its objects deleted, the namespace goes" bash -c "rmdir '$MNT/ns2/.configmaps/c' && rmdir '$MNT/ns2'"
+finish
