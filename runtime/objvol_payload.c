@@ -209,6 +209,19 @@ int objvol_expand_sub_path(const struct pod_container *c, const struct pod_env_l
                 pfs_buf_free(&b);
                 return -EINVAL;
         }
+        /* the kubelet's checks of the result (makeMounts) */
+        if (b.data[0] == '/') {
+                pfs_error_set(err, EINVAL, "error SubPath `%s` must not be an absolute path", b.data);
+                pfs_buf_free(&b);
+                return -EINVAL;
+        }
+        for (const char *p = b.data; *p; p += strcspn(p, "/"), p += *p == '/') {
+                if (p[0] == '.' && p[1] == '.' && (p[2] == '/' || !p[2])) {
+                        pfs_error_set(err, EINVAL, "unable to provision SubPath `%s`: must not contain '..'", b.data);
+                        pfs_buf_free(&b);
+                        return -EINVAL;
+                }
+        }
         *ret = pfs_buf_steal(&b);
         return 0;
 }

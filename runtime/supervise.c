@@ -12,6 +12,7 @@
 #include "handler.h"
 #include "syscalls.h"
 #include "pfs/envres.h"
+#include "objvol.h"
 #include "sandbox.h"
 
 static enum ctr_sup_state act_spawn(struct sbx *s, struct ctr *c, enum ctr_sup_event *ret_ev);
@@ -138,6 +139,22 @@ static int image_volumes_resolve(struct sbx *s, struct ctr *c, char ***ret_roots
         return 0;
 }
 
+/* subPathExpr of each of c's mounts, expanded from env: the kubelet fails
+ * the container's config (CreateContainerConfigError) when it cannot. */
+static int sub_paths_check(const struct ctr *c, const struct pod_env_list *env, struct pfs_error *err)
+{
+        for (size_t i = 0; i < c->spec->n_mounts; i++) {
+                char *sp = NULL;
+
+                if (!c->spec->mounts[i].sub_path_expr)
+                        continue;
+                if (objvol_expand_sub_path(c->spec, env, c->spec->mounts[i].sub_path_expr, &sp, err) < 0)
+                        return -err->code;
+                free(sp);
+        }
+        return 0;
+}
+
 static void roots_free(char **roots, size_t n)
 {
         for (size_t i = 0; roots && i < n; i++)
@@ -221,8 +238,9 @@ static enum ctr_sup_state act_spawn(struct sbx *s, struct ctr *c, enum ctr_sup_e
         cs->image_id = xstrdup(image_id);
         sbx_event(s, c, "Normal", "Pulled", "Container image \"%s\" already present on machine",
                   c->spec->image);
-        if (sbx_env_resolve(s, c, &env, &err) < 0) {
+        if (sbx_env_resolve(s, c, &env, &err) < 0 || sub_paths_check(c, &env, &err) < 0) {
                 roots_free(roots, s->spec->n_volumes);
+                pod_env_list_free(&env);
                 set_msg(c, err.msg);
                 *ret_ev = EV_CONFIG_FAILED;
                 return KEEP;

@@ -263,6 +263,26 @@ spec:
 EOF
 check "subPathExpr: Succeeded" wait_for "$MNT/default/sub/phase" Succeeded 20
 is "$(logs sub main)" home-alice "subPathExpr: expanded from the env"
+cat <<'EOF' | apply_pod default subbad || fail "create subbad"
+apiVersion: v1
+kind: Pod
+metadata:
+  name: subbad
+spec:
+  volumes:
+  - {name: work, emptyDir: {}}
+  containers:
+  - name: main
+    image: busybox
+    command: ["sleep", "1000"]
+    volumeMounts: [{name: work, mountPath: /mine, subPathExpr: "home-$(NOBODY)"}]
+EOF
+subbad_is() {
+        [ "$(jq -r '.containerStatuses[0].state.waiting | .reason + ": " + .message' \
+                "$MNT/default/subbad/status.json" 2>/dev/null)" = "$1" ]
+}
+check "subPathExpr: an unset variable is CreateContainerConfigError" wait_until 20 "$MNT/default/subbad/status.json" \
+        subbad_is 'CreateContainerConfigError: missing value for NOBODY'
 
 # ---- image volumes (KEP-4639): read-only, nosuid; a missing image waits -----------
 mkdir -p "$STATE/images/tools:1.0" && echo "from the image" >"$STATE/images/tools:1.0/marker"

@@ -120,6 +120,13 @@ static void test_expand(void)
         expand_is(&c, "$(N)-$$(WHO)-$", "2-$(WHO)-$");
         expand_is(&c, "a/$(WHO", "a/$(WHO");
         expand_is(&c, "$(NOPE)/$(EMPTY)/$(NOPE)", "ERROR missing value for EMPTY, NOPE");
+        expand_is(&c, "$(SLASH)x", "ERROR missing value for SLASH");
+        env[1].value = "/abs";
+        expand_is(&c, "$(EMPTY)", "ERROR error SubPath `/abs` must not be an absolute path");
+        env[1].value = "a/../..";
+        expand_is(&c, "$(EMPTY)", "ERROR unable to provision SubPath `a/../..`: must not contain '..'");
+        env[1].value = "a..b/..c";
+        expand_is(&c, "$(EMPTY)", "a..b/..c");
 }
 
 int main(void)
