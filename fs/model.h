@@ -79,6 +79,7 @@ struct pod_rt {
         uint64_t view_used;             /* tree.c: when view was last used (LRU clock) */
         bool deleted;
         bool removed;
+        bool wake_pending;      /* woken (objects, labels) while its sandbox was not watched yet */
         char *predecessor;
         int pidfd;              /* -1: none (not running, or the daemon had no fd left) */
         bool fd_starved;        /* waits for a free fd: to start, or to watch its sandbox */

@@ -50,8 +50,13 @@ static void sandbox_wake(struct podfs *fs, struct pod_rt *p)
         bool sighup;
         int r;
 
-        if (p->state != RT_RUNNING)
+        if (p->state != RT_RUNNING) {
+                /* a sandbox starting now may have read the objects before the
+                 * change: it is woken once it is watched */
+                p->wake_pending = true;
                 return;
+        }
+        p->wake_pending = false;
         dfd = pod_dir_open_at(fs->dirs.pods_fd, p->uid);
         if (dfd < 0 || pod_sandbox_file_read_at(dfd, &f, NULL) < 0) {
                 pfs_log(LOG_WARNING, "pod %s/%s: cannot wake its sandbox now: %m",
@@ -414,7 +419,7 @@ static bool watch_later(struct podfs *fs, struct pod_rt *p, pid_t pid)
         fd_starve(fs, p, true);
         podfs_timer_cancel(fs, p);
         podfs_timer_add(fs, pfs_now_monotonic_ns() + 5000000000LL, rewatch_timer, p);
-        if (p->deleted && pid > 0)
+        if ((p->deleted || p->wake_pending) && pid > 0)
                 sandbox_wake(fs, p);
         return true;
 }
@@ -450,8 +455,8 @@ static bool watch_sandbox(struct podfs *fs, struct pod_rt *p)
         p->watch.fn = sandbox_pid_ready;
         p->state = RT_RUNNING;
         podfs_epoll_add(fs, fd, &p->watch);
-        /* a request made while it started (or while no daemon ran) */
-        if (p->deleted)
+        /* a request (or an object's change) made while it started (or while no daemon ran) */
+        if (p->deleted || p->wake_pending)
                 sandbox_wake(fs, p);
         return true;
 }

@@ -190,7 +190,8 @@ char *objvol_payload_serialize(struct objvol_payload *p, size_t *ret_len)
 {
         struct pfs_buf b = { 0 };
 
-        qsort(p->files, p->n, sizeof(*p->files), file_cmp);
+        if (p->n)
+                qsort(p->files, p->n, sizeof(*p->files), file_cmp);
         for (size_t i = 0; i < p->n; i++) {
                 pfs_buf_append(&b, p->files[i].path, strlen(p->files[i].path) + 1);
                 pfs_buf_printf(&b, "%o:%zu:", (unsigned)p->files[i].mode, p->files[i].len);

@@ -196,7 +196,8 @@ int objvol_expand_sub_path(const struct pod_container *c, const struct pod_env_l
                         pfs_buf_append(&b, s++, 1);
                 }
         }
-        qsort(names, n_names, sizeof(*names), name_cmp);
+        if (n_names)
+                qsort(names, n_names, sizeof(*names), name_cmp);
         for (size_t i = 0; i < n_names; i++)
                 if (i == 0 || strcmp(names[i], names[i - 1]))
                         pfs_buf_printf(&missing, "%s%s", missing.len ? ", " : "", names[i]);
