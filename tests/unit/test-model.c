@@ -181,6 +181,39 @@ static void test_apply_delete(const char *dir)
         fs_close(&fs);
 }
 
+/* Only labels/annotations changed: the same pod (uid), its spec.yaml
+ * rewritten; an identical rewrite changes nothing; any other change
+ * replaces it (a new uid). */
+static void test_relabel(const char *dir)
+{
+        static const char labeled[] = "apiVersion: v1\nkind: Pod\nmetadata:\n  name: web\n  labels: {tier: api}\n"
+                                      "spec:\n  containers:\n  - name: app\n    image: busybox\n";
+        static const char other[] = "apiVersion: v1\nkind: Pod\nmetadata:\n  name: web\n  labels: {tier: api}\n"
+                                    "spec:\n  containers:\n  - name: app\n    image: busybox:2\n";
+        struct podfs fs;
+        struct pfs_error err = {0};
+        char uid[37] = "", uid2[37] = "", uid3[37] = "";
+        _cleanup_close_ int dfd = -1;
+        _cleanup_free_ char *text = NULL;
+
+        fs_open(&fs, dir);
+        tap_is_int(apply_manifest(&fs, "default", NULL, "web.yaml", manifest, strlen(manifest), 0, 0, &err), 0,
+                   "relabel: created");
+        pod_index_read_at(fs.dirs.ns_fd, "default", "web", uid, NULL);
+        tap_is_int(apply_manifest(&fs, "default", NULL, "web.yaml", labeled, strlen(labeled), 0, 0, &err), 0,
+                   "relabel: other labels accepted");
+        pod_index_read_at(fs.dirs.ns_fd, "default", "web", uid2, NULL);
+        tap_is_str(uid2, uid, "relabel: the same pod (uid)");
+        dfd = pod_dir_open_at(fs.dirs.pods_fd, uid);
+        tap_ok(dfd >= 0 && pfs_read_file_at(dfd, PFS_SPEC_FILE, &text, NULL, NULL) == 0 && strstr(text, "tier: api"),
+               "relabel: spec.yaml holds the new labels");
+        tap_is_int(apply_manifest(&fs, "default", NULL, "web.yaml", other, strlen(other), 0, 0, &err), 0,
+                   "relabel: another image accepted");
+        pod_index_read_at(fs.dirs.ns_fd, "default", "web", uid3, NULL);
+        tap_ok(strcmp(uid3, uid) != 0, "relabel: another image is a new pod");
+        fs_close(&fs);
+}
+
 int main(void)
 {
         char dir[] = "/tmp/podfs-test-model.XXXXXX";
@@ -193,6 +226,7 @@ int main(void)
                 return tap_done();
         }
         test_apply_delete(dir);
+        test_relabel(dir);
         pfs_rm_rf_at(AT_FDCWD, dir, NULL);
         return tap_done();
 }
