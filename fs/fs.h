@@ -85,6 +85,11 @@ struct podfs {
         struct mem_quota *quotas;       /* write buffers held per user (quota.c) */
         size_t mem_total;               /* bytes of write buffers held, all users */
         struct pfs_sandbox_config sandbox;      /* passed to every sandbox on its command line */
+        struct obj_announce {           /* objects.c: object dirs the notifier still has to mkdir */
+                char *rel;              /* "<ns>/.configmaps/<name>" */
+                int64_t until;          /* monotonic: bounded, as a pod's announce_until */
+        } *obj_announce;
+        size_t n_obj_announce;
         struct sandbox_fds {            /* sandbox.c: one pidfd per sandbox, within RLIMIT_NOFILE */
                 unsigned base;          /* fds open before any pod's */
                 unsigned pidfds;        /* held for pods */
@@ -360,6 +365,10 @@ int objects_rmdir(struct podfs *fs, const char *ns, int kind, const char *name);
 int objects_key_change(struct podfs *fs, const char *ns, int kind, const char *name, const char *key,
                        const char *data, size_t len);
 bool objects_any_in(struct podfs *fs, const char *ns);
+/* Is ns/<kind dir>/name an object dir the notifier has yet to announce (its
+ * lookup then says ENOENT, so that its mkdir reaches us)? take: it is done. */
+bool objects_announce_pending(struct podfs *fs, const char *ns, int kind, const char *name, bool take);
+void objects_announce_free(struct podfs *fs);
 /* The names of the dot-dirs in a namespace: ".configmaps" ... (-1: none). */
 int objects_kind_of_dir(const char *name);
 const char *objects_kind_dir(int kind);

@@ -23,8 +23,11 @@ static int obj_read(struct podfs *fs, const struct node *n, struct pfs_object **
 static int kind_lookup(struct podfs *fs, struct node *dir, const char *name, bool notifier, struct node **ret)
 {
         struct pfs_object *o = NULL;
-        int r = pfs_object_read_at(fs->dirs.state_fd, (enum pfs_object_kind)dir->file, dir->ns, name, &o, NULL);
+        int r;
 
+        if (notifier && objects_announce_pending(fs, dir->ns, dir->file, name, false))
+                return -ENOENT;
+        r = pfs_object_read_at(fs->dirs.state_fd, (enum pfs_object_kind)dir->file, dir->ns, name, &o, NULL);
         if (r < 0)
                 return r == -ENOENT ? r : -EIO;
         pfs_object_free(o);

@@ -43,6 +43,48 @@ int objects_kind_of_dir(const char *name)
         return -1;
 }
 
+#define ANNOUNCE_NS (2LL * 1000000000LL)
+
+static void announce_add(struct podfs *fs, const char *ns, const char *dir)
+{
+        fs->obj_announce = xrealloc(fs->obj_announce, (fs->n_obj_announce + 1) * sizeof(*fs->obj_announce));
+        fs->obj_announce[fs->n_obj_announce].rel = xasprintf("%s/%s", ns, dir);
+        fs->obj_announce[fs->n_obj_announce].until = pfs_now_monotonic_ns() + ANNOUNCE_NS;
+        fs->n_obj_announce++;
+}
+
+/* Linear: a few entries at most, each gone within 2 s. */
+bool objects_announce_pending(struct podfs *fs, const char *ns, int kind, const char *name, bool take)
+{
+        _cleanup_free_ char *rel = xasprintf("%s/%s/%s", ns, objects_kind_dir(kind), name);
+        int64_t now = pfs_now_monotonic_ns();
+        bool found = false;
+        size_t j = 0;
+
+        for (size_t i = 0; i < fs->n_obj_announce; i++) {
+                struct obj_announce *a = &fs->obj_announce[i];
+                bool match = !strcmp(a->rel, rel) && a->until > now;
+
+                found |= match;
+                if ((match && take) || a->until <= now) {
+                        free(a->rel);
+                        continue;
+                }
+                fs->obj_announce[j++] = *a;
+        }
+        fs->n_obj_announce = j;
+        return found;
+}
+
+void objects_announce_free(struct podfs *fs)
+{
+        for (size_t i = 0; i < fs->n_obj_announce; i++)
+                free(fs->obj_announce[i].rel);
+        free(fs->obj_announce);
+        fs->obj_announce = NULL;
+        fs->n_obj_announce = 0;
+}
+
 /* Every running sandbox of ns re-reads the objects; watchers hear of it:
  * a new or removed object dir, else its files whose content changed. */
 static void objects_changed(struct podfs *fs, const struct pfs_object *o, const struct pfs_object *old,
@@ -53,8 +95,11 @@ static void objects_changed(struct podfs *fs, const struct pfs_object *o, const 
         sandbox_wake_namespace(fs, o->namespace);
         if (what != MODEL_OBJECT_CHANGED) {
                 /* a mkdir or rmdir on the mount: the kernel told watchers */
-                if (!by_mount)
-                        model_announce(&fs->model, what, o->namespace, dir);
+                if (by_mount)
+                        return;
+                if (what == MODEL_OBJECT_APPEARED)
+                        announce_add(fs, o->namespace, dir);
+                model_announce(&fs->model, what, o->namespace, dir);
                 return;
         }
         for (size_t i = 0; i < o->n_items; i++) {

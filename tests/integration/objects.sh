@@ -118,6 +118,28 @@ is "$(cat "$D/.configmaps/app-config/LOG_LEVEL")" debug "the new value"
 is "$(grep '  uid:' "$D/.configmaps/app-config/..object.yaml")" "$uid1" "update keeps the uid"
 is "$(grep 'resourceVersion:' "$D/.configmaps/app-config/..object.yaml")" "  resourceVersion: \"2\"" "resourceVersion + 1"
 
+# ---- watchers: a manifest's objects reach inotify (the notifier's syscalls)
+bg_watch() {
+        local out=$1
+        shift
+        inotifywait -m "$@" >"$out" 2>"$out.err" &
+        WATCH_PID=$!
+        retry_until 5 grep -qs "Watches established" "$out.err" || { cat "$out.err"; return 1; }
+}
+bg_watch "$W/cm-dir" --format '%e %f' "$D/.configmaps" || die "watch on .configmaps"
+W1=$WATCH_PID
+bg_watch "$W/cm-key" --format '%e' "$D/.configmaps/app-config/LOG_LEVEL" || die "watch on a key"
+W2=$WATCH_PID
+printf 'apiVersion: v1\nkind: ConfigMap\nmetadata:\n  name: watched\ndata:\n  k: v\n' >"$W/watched.yaml"
+cp "$W/watched.yaml" "$D/"
+check "IN_CREATE on .configmaps for a ConfigMap from a manifest" wait_grep "$W/cm-dir" '^CREATE,ISDIR watched$' 5
+sed 's/LOG_LEVEL: debug/LOG_LEVEL: warn/' "$W/mixed2.yaml" >"$W/mixed3.yaml"
+cp "$W/mixed3.yaml" "$D/mixed.yaml"
+check "IN_MODIFY on a key changed by a manifest" wait_grep "$W/cm-key" '^MODIFY' 5
+rmdir "$D/.configmaps/watched"
+check "IN_DELETE on .configmaps for rmdir" wait_grep "$W/cm-dir" '^DELETE,ISDIR watched$' 5
+kill "$W1" "$W2" 2>/dev/null
+
 # ---- all or nothing
 cat >"$W/bad.yaml" <<'YAML'
 apiVersion: v1
