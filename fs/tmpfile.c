@@ -8,6 +8,7 @@
 #include <stdlib.h>
 #include <string.h>
 #include "fs.h"
+#include "pfs/object.h"
 
 #define GHOST_NS (2LL * 1000000000LL)
 
@@ -366,6 +367,8 @@ int tmpfile_remove(struct podfs *fs, struct node *parent, const char *name)
                         return -EISDIR;
                 return -ENOENT;
         case NODE_OBJ:
+                if (!strncmp(name, "..", 2) || (parent->file == PFS_OBJ_PVC && !strcmp(name, "path")))
+                        return -EPERM;
                 return objects_key_change(fs, parent->ns, parent->file, parent->pod, name, NULL, 0);
         case NODE_ROOT:
                 return model_ns_exists(&fs->model, name) ? -EISDIR : -ENOENT;

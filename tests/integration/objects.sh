@@ -186,6 +186,8 @@ check "a ConfigMap's file is the creator's, 0644" test "$(stat -c %a "$D/.config
 is "$(echo x | fsop write "$D/.configmaps/app/bad key")" EINVAL "a bad key name: EINVAL"
 check ".last-error says why" grep -q 'data\[bad key\]: Invalid value' "$D/.last-error"
 is "$(fsop write "$D/.configmaps/app/..data" </dev/null)" EPERM "a key starting with .. is refused"
+is "$(fsop unlink "$D/.configmaps/app/..object.yaml")" EPERM "..object.yaml cannot be removed"
+is "$(echo x | fsop write "$D/.configmaps/app/..object.yaml")" EACCES "..object.yaml cannot be written"
 check "rm removes a key" rm "$D/.configmaps/app/LOG_LEVEL"
 check "the key is gone" test ! -e "$D/.configmaps/app/LOG_LEVEL"
 head -c 1100000 /dev/zero >"$W/big"

@@ -130,6 +130,8 @@ static void test_secret(void)
                "data[ssh-privatekey]: Required value", "secret: ssh-auth");
         is_msg(SECRET "type: kubernetes.io/service-account-token\n", "x.yaml: line 5: Secret \"s\" is invalid: "
                "metadata.annotations[kubernetes.io/service-account.name]: Required value", "secret: sa token");
+        is_msg(SECRET "data: s3cr3t\n", "x.yaml: line 5: Secret \"s\" is invalid: data: Invalid value: must be an "
+               "object", "secret: data not a map, not shown");
         is_msg(SECRET "data:\n  pw: 3\n", "x.yaml: line 6: Secret \"s\" is invalid: data[pw]: Invalid value: must "
                "be a string", "secret: a number, its value not shown");
 }
@@ -265,7 +267,7 @@ static void test_manifest(void)
         tap_is_int(pfs_manifest_parse(y, strlen(y), "x.yaml", "default", &m, &err), 0, "manifest: mixed kinds");
         tap_ok(m.n_pods == 1 && m.n_objects == 2, "manifest: one pod, two objects");
         pfs_manifest_free(&m);
-        is_msg("apiVersion: v1\nkind: Namespace\nmetadata:\n  name: x\n", "x.yaml: line 2: Pod \"\" is invalid: kind: "
+        is_msg("apiVersion: v1\nkind: Namespace\nmetadata:\n  name: x\n", "x.yaml: line 2: Namespace \"x\" is invalid: kind: "
                "Unsupported value: \"Namespace\": supported values: \"ConfigMap\", \"PersistentVolumeClaim\", \"Pod\", "
                "\"Secret\"", "manifest: another kind lists the kinds accepted");
         is_msg(CM "---\n" CM, "x.yaml: line 9: ConfigMap \"app\" is invalid: metadata.name: Duplicate value: \"app\": the "
