@@ -365,6 +365,9 @@ int objects_rmdir(struct podfs *fs, const char *ns, int kind, const char *name);
 int objects_key_change(struct podfs *fs, const char *ns, int kind, const char *name, const char *key,
                        const char *data, size_t len);
 bool objects_any_in(struct podfs *fs, const char *ns);
+/* A rejection of a change of objects: the writer gets r, people get the
+ * message (prefixed with path when not NULL) in .last-error and the log. */
+int objects_rejected(struct podfs *fs, const char *ns, struct pfs_error *err, int r, const char *path);
 /* Is ns/<kind dir>/name an object dir the notifier has yet to announce (its
  * lookup then says ENOENT, so that its mkdir reaches us)? take: it is done. */
 bool objects_announce_pending(struct podfs *fs, const char *ns, int kind, const char *name, bool take);

@@ -47,6 +47,7 @@ int objects_kind_of_dir(const char *name)
 
 static void announce_add(struct podfs *fs, const char *ns, const char *dir)
 {
+        objects_announce_pending(fs, ns, 0, "", false); /* drops the expired ones */
         fs->obj_announce = xrealloc(fs->obj_announce, (fs->n_obj_announce + 1) * sizeof(*fs->obj_announce));
         fs->obj_announce[fs->n_obj_announce].rel = xasprintf("%s/%s", ns, dir);
         fs->obj_announce[fs->n_obj_announce].until = pfs_now_monotonic_ns() + ANNOUNCE_NS;
@@ -217,11 +218,15 @@ int objects_commit(struct podfs *fs, struct pfs_object *const *objs, size_t n, u
 
 /* ---- shell management: mkdir, rmdir, a key written or removed ---- */
 
-static int rejected(struct podfs *fs, const char *ns, struct pfs_error *err, int r, const char *fmt_path)
+int objects_rejected(struct podfs *fs, const char *ns, struct pfs_error *err, int r, const char *path)
 {
-        if (fmt_path)
-                pfs_error_wrap(err, "%s", fmt_path);
-        return apply_rejected(fs, ns, err, r);
+        if (path)
+                pfs_error_wrap(err, "%s", path);
+        if (!err->code)
+                pfs_error_set(err, -r, "%s", strerror(-r));
+        pfs_log(LOG_WARNING, "namespace %s: rejected: %s", ns, err->msg);
+        model_last_error_set(&fs->model, ns, fs->req_uid, err->msg);
+        return r;
 }
 
 /* What mkdir .pvcs/NAME claims: one ReadWriteOnce directory, 1Gi nominal
@@ -249,7 +254,7 @@ int objects_mkdir(struct podfs *fs, const char *ns, int k, const char *name)
         if (r == 0)
                 return -EEXIST;
         if (r != -ENOENT)
-                return rejected(fs, ns, &err, r, path);
+                return objects_rejected(fs, ns, &err, r, path);
         o = pfs_object_new(k, ns, name);
         if (k == PFS_OBJ_PVC)
                 o->pvc_spec = pvc_default_spec();
@@ -259,7 +264,7 @@ int objects_mkdir(struct podfs *fs, const char *ns, int k, const char *name)
         if (r == 0)
                 r = object_store(fs, o, NULL, true, &err);
         pfs_object_free(o);
-        return r < 0 ? rejected(fs, ns, &err, r, path) : 0;
+        return r < 0 ? objects_rejected(fs, ns, &err, r, path) : 0;
 }
 
 /* A pod of ns that has not finished and mounts the claim: its name, or NULL. */
@@ -309,7 +314,7 @@ int objects_rmdir(struct podfs *fs, const char *ns, int k, const char *name)
                 objects_changed(fs, o, NULL, MODEL_OBJECT_GONE, true);
         }
         pfs_object_free(o);
-        return r < 0 ? rejected(fs, ns, &err, r, path) : 0;
+        return r < 0 ? objects_rejected(fs, ns, &err, r, path) : 0;
 }
 
 static bool utf8_valid(const unsigned char *s, size_t n)
@@ -359,7 +364,7 @@ int objects_key_change(struct podfs *fs, const char *ns, int k, const char *name
         pfs_object_free(o);
         if (r == -ENOENT)
                 return r;
-        return r < 0 ? rejected(fs, ns, &err, r, path) : 0;
+        return r < 0 ? objects_rejected(fs, ns, &err, r, path) : 0;
 }
 
 /* Objects of ns (a namespace with some is not empty). */
@@ -378,83 +383,4 @@ bool objects_any_in(struct podfs *fs, const char *ns)
                         return true;
         }
         return false;
-}
-
-/* ---- writing a key file: a write buffer, applied on close ---- */
-
-int objects_key_open(struct podfs *fs, struct node *n, int flags, struct fh *fh)
-{
-        const char *c;
-        size_t len;
-        int r;
-
-        fh->kind = FH_OBJKEY;
-        fh->append = (flags & O_APPEND) != 0;
-        if (flags & O_TRUNC) {
-                fh->dirty = true;
-                return 0;
-        }
-        r = node_content(fs, n, &c, &len);
-        if (r < 0)
-                return r;
-        return wbuf_write_at(fs, fh->owner, &fh->wbuf, c, len, 0);
-}
-
-int objects_key_create(struct podfs *fs, struct node *dir, const char *name, int flags, struct fh **ret_fh)
-{
-        struct pfs_object *o = NULL;
-        const struct pfs_object_item *it;
-        struct fh *fh;
-        int r = pfs_object_read_at(fs->dirs.state_fd, (enum pfs_object_kind)dir->file, dir->ns, dir->pod, &o, NULL);
-
-        if (r < 0)
-                return r;
-        it = pfs_object_item(o, name);
-        if (dir->file == PFS_OBJ_PVC || !strncmp(name, "..", 2))
-                r = -EPERM;
-        /* the key exists at once (empty), as touch(1) expects */
-        else if (!it)
-                r = objects_key_change(fs, dir->ns, dir->file, dir->pod, name, "", 0);
-        if (r < 0) {
-                pfs_object_free(o);
-                return r;
-        }
-        fh = xcalloc(1, sizeof(*fh));
-        fh->kind = FH_OBJKEY;
-        fh->owner = fs->req_uid;
-        fh->group = fs->req_gid;
-        fh->append = (flags & O_APPEND) != 0;
-        fh->dirty = it && (flags & O_TRUNC);
-        if (it && !(flags & O_TRUNC))
-                r = wbuf_write_at(fs, fh->owner, &fh->wbuf, (const char *)it->value, it->len, 0);
-        pfs_object_free(o);
-        if (r < 0) {
-                fh_free(fs, fh);
-                return r;
-        }
-        *ret_fh = fh;
-        return 0;
-}
-
-/* On close: an empty value only at the last close (a shell's `> key` closes
- * its first fd before the command writes). */
-int objects_key_flush(struct podfs *fs, struct fh *fh, bool last)
-{
-        struct node *n = fh->node;
-        struct pfs_error err = { 0 };
-        _cleanup_free_ char *path = NULL;
-
-        if (!fh->dirty || !n || (!last && fh->wbuf.len == 0))
-                return 0;
-        fh->dirty = false;
-        path = xasprintf("%s/%s/%s/%s", n->ns, objects_kind_dir(n->file), n->pod, n->ctr);
-        if (fh->too_big)
-                return apply_rejected(fs, n->ns, &err, pfs_error_set(&err, EFBIG, "%s: Too long: must have at most "
-                                                                     "%d bytes", path, PFS_OBJECT_MAX_DATA));
-        if (fh->write_err)
-                return apply_rejected(fs, n->ns, &err, pfs_error_set(&err, fh->write_err, "%s: a write failed (%s): "
-                                                                     "nothing applied", path,
-                                                                     strerror(fh->write_err)));
-        return objects_key_change(fs, n->ns, n->file, n->pod, n->ctr, fh->wbuf.data ? fh->wbuf.data : "",
-                                  fh->wbuf.len);
 }
