@@ -85,6 +85,11 @@ struct podfs {
         struct mem_quota *quotas;       /* write buffers held per user (quota.c) */
         size_t mem_total;               /* bytes of write buffers held, all users */
         struct pfs_sandbox_config sandbox;      /* passed to every sandbox on its command line */
+        struct obj_cache {              /* objects.c: the object the tree read last */
+                struct pfs_object *o;
+                struct pfs_object_stamp *stamp;
+                int kind;
+        } obj_cache;
         struct obj_announce {           /* objects.c: object dirs the notifier still has to mkdir */
                 char *rel;              /* "<ns>/.configmaps/<name>" */
                 int64_t until;          /* monotonic: bounded, as a pod's announce_until */
@@ -365,6 +370,9 @@ int objects_rmdir(struct podfs *fs, const char *ns, int kind, const char *name);
 int objects_key_change(struct podfs *fs, const char *ns, int kind, const char *name, const char *key,
                        const char *data, size_t len);
 bool objects_any_in(struct podfs *fs, const char *ns);
+/* ns/name of kind as stored now (0, -ENOENT, -errno): borrowed, valid until
+ * the next call. A listing stats each key: one parse per change, not per key. */
+int objects_get(struct podfs *fs, int kind, const char *ns, const char *name, const struct pfs_object **ret);
 /* A rejection of a change of objects: the writer gets r, people get the
  * message (prefixed with path when not NULL) in .last-error and the log. */
 int objects_rejected(struct podfs *fs, const char *ns, struct pfs_error *err, int r, const char *path);

@@ -77,8 +77,39 @@ bool objects_announce_pending(struct podfs *fs, const char *ns, int kind, const 
         return found;
 }
 
+int objects_get(struct podfs *fs, int kind, const char *ns, const char *name, const struct pfs_object **ret)
+{
+        struct obj_cache *c = &fs->obj_cache;
+        struct pfs_object_stamp st;
+        struct pfs_object *o = NULL;
+        int r = pfs_object_stamp_at(fs->dirs.state_fd, (enum pfs_object_kind)kind, ns, name, &st);
+
+        if (r < 0)
+                return r;
+        if (c->o && c->kind == kind && !strcmp(c->o->namespace, ns) && !strcmp(c->o->name, name) &&
+            pfs_object_stamp_equal(c->stamp, &st)) {
+                *ret = c->o;
+                return 0;
+        }
+        r = pfs_object_read_at(fs->dirs.state_fd, (enum pfs_object_kind)kind, ns, name, &o, NULL);
+        if (r < 0)
+                return r;
+        pfs_object_free(c->o);
+        if (!c->stamp)
+                c->stamp = xmalloc(sizeof(*c->stamp));
+        /* the stamp from before the read: a write in between shows as a change next time */
+        *c->stamp = st;
+        c->o = o;
+        c->kind = kind;
+        *ret = o;
+        return 0;
+}
+
 void objects_announce_free(struct podfs *fs)
 {
+        pfs_object_free(fs->obj_cache.o);
+        free(fs->obj_cache.stamp);
+        fs->obj_cache = (struct obj_cache){ 0 };
         for (size_t i = 0; i < fs->n_obj_announce; i++)
                 free(fs->obj_announce[i].rel);
         free(fs->obj_announce);
@@ -129,6 +160,14 @@ static int read_object(struct podfs *fs, enum pfs_object_kind k, const char *ns,
         return r;
 }
 
+/* The daemon writes every object: the tree's copy goes with each write (a
+ * file's stamp alone could repeat: an inode number is reused at once). */
+static void cache_drop(struct podfs *fs)
+{
+        pfs_object_free(fs->obj_cache.o);
+        fs->obj_cache.o = NULL;
+}
+
 /* Write o (new, or the update of old) durably; a claim gets its directory. */
 static int object_store(struct podfs *fs, struct pfs_object *o, const struct pfs_object *old, bool by_mount,
                         struct pfs_error *err)
@@ -142,6 +181,7 @@ static int object_store(struct podfs *fs, struct pfs_object *o, const struct pfs
                 o->owner = old->owner;
                 o->group = old->group;
         }
+        cache_drop(fs);
         r = pfs_object_write_at(fs->dirs.state_fd, o, err);
         if (r < 0)
                 return r;
@@ -305,8 +345,10 @@ int objects_rmdir(struct podfs *fs, const char *ns, int k, const char *name)
         if (r == 0 && k == PFS_OBJ_PVC && (user = claim_user(fs, ns, name)))
                 r = pfs_error_set(&err, EBUSY, "persistentvolumeclaims \"%s\" is in use by pod \"%s\", which has "
                                   "not finished: delete the pod first", name, user);
-        if (r == 0)
+        if (r == 0) {
+                cache_drop(fs);
                 r = pfs_object_remove_at(fs->dirs.state_fd, k, ns, name, &err);
+        }
         if (r == 0 && k == PFS_OBJ_PVC)
                 r = pfs_claim_dir_remove_at(fs->dirs.state_fd, ns, name, &err);
         if (r == 0) {

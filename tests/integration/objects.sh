@@ -208,6 +208,22 @@ check "its data dir is made" test -d "$STATE/claims/default/scratch"
 check "rmdir of an unused claim deletes it" rmdir "$D/.pvcs/scratch"
 check "its data dir is removed" test ! -e "$STATE/claims/default/scratch"
 
+# ---- many keys: a listing with sizes does not parse the object per key
+python3 - "$W/many.yaml" <<'PY'
+import sys
+with open(sys.argv[1], "w") as f:
+    f.write("apiVersion: v1\nkind: ConfigMap\nmetadata:\n  name: many\ndata:\n")
+    for i in range(2000):
+        f.write("  key%04d: %s\n" % (i, "v" * 400))
+PY
+check "a ConfigMap of 2000 keys (800 KB)" cp "$W/many.yaml" "$D/"
+t0=$(now_ms)
+n=$(ls -l "$D/.configmaps/many" | grep -c ' key')
+t=$(($(now_ms) - t0))
+is "$n" 2000 "ls -l lists its 2000 keys"
+if [ "$t" -lt 5000 ]; then ok "ls -l of 2000 keys in ${t} ms"; else fail "ls -l of 2000 keys took ${t} ms"; fi
+rmdir "$D/.configmaps/many"
+
 # ---- immutable
 printf 'apiVersion: v1\nkind: ConfigMap\nmetadata:\n  name: frozen\nimmutable: true\ndata:\n  k: v1\n' >"$W/frozen.yaml"
 check "an immutable ConfigMap" cp "$W/frozen.yaml" "$D/"
