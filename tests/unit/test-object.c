@@ -199,6 +199,53 @@ static void test_update(void)
         pfs_object_free(b);
 }
 
+static struct yval *requests_of(struct pfs_object *o)
+{
+        return (struct yval *)yval_map_get(yval_map_get(o->pvc_spec, "resources"), "requests");
+}
+
+static void test_pvc_update(void)
+{
+        static const char *const y = PVC "spec:\n  accessModes: [ReadWriteOnce]\n  resources:\n    requests:\n"
+                                     "      storage: 2Gi\n";
+        struct pfs_object *a = NULL, *b;
+        struct pfs_error err = { 0 };
+        _cleanup_free_ char *msg = parse_msg(y, &a);
+
+        tap_is_str(msg, "", "pvc update: the claim");
+        if (!a)
+                return;
+        b = pfs_object_clone(a);
+        yval_map_set(requests_of(b), "storage", yval_new_str("3Gi"));
+        tap_is_int(pfs_object_validate_update(a, b, &err), 0, "pvc update: a larger request is fine");
+        yval_map_set(requests_of(b), "storage", yval_new_str("1Gi"));
+        tap_is_int(pfs_object_validate_update(a, b, &err), -EPERM, "pvc update: a smaller request: EPERM");
+        tap_is_str(err.msg, "PersistentVolumeClaim \"data\" is invalid: spec.resources.requests.storage: Forbidden: "
+                   "field can not be less than previous value", "pvc update: the API's message");
+        pfs_object_free(b);
+        b = pfs_object_clone(a);
+        yval_map_set(b->pvc_spec, "accessModes", yval_new_list());
+        yval_list_push((struct yval *)yval_map_get(b->pvc_spec, "accessModes"), yval_new_str("ReadWriteMany"));
+        tap_is_int(pfs_object_validate_update(a, b, &err), -EPERM, "pvc update: other access modes: EPERM");
+        tap_is_str(err.msg, "PersistentVolumeClaim \"data\" is invalid: spec: Forbidden: spec is immutable after "
+                   "creation except resources.requests and volumeAttributesClassName for bound claims",
+                   "pvc update: spec is immutable");
+        pfs_object_free(a);
+        pfs_object_free(b);
+}
+
+static void test_no_secret_values(void)
+{
+        _cleanup_free_ char *m1 = parse_msg(SECRET "type: kubernetes.io/dockercfg\nstringData:\n  .dockercfg: "
+                                            "TOPSECRET\n", NULL);
+        _cleanup_free_ char *m2 = parse_msg(SECRET "data:\n  k: TOPSECRET\n", NULL);
+        _cleanup_free_ char *m3 = parse_msg(SECRET "stringData:\n  k: [TOPSECRET]\n", NULL);
+
+        tap_ok(*m1 && !strstr(m1, "TOPSECRET"), "secret: a bad .dockercfg is not quoted (%s)", m1);
+        tap_ok(*m2 && !strstr(m2, "TOPSECRET"), "secret: bad base64 is not quoted (%s)", m2);
+        tap_ok(*m3 && !strstr(m3, "TOPSECRET"), "secret: a value of a wrong type is not quoted (%s)", m3);
+}
+
 static void test_base64(void)
 {
         unsigned char *d = NULL;
@@ -281,6 +328,8 @@ int main(void)
         test_secret();
         test_pvc();
         test_update();
+        test_pvc_update();
+        test_no_secret_values();
         test_base64();
         test_store();
         test_manifest();
