@@ -2,7 +2,8 @@
  * temp files, their bytes charged to the writer (quota.c); write, truncate,
  * flush, release, unlink and rename. A closed spec.yaml or *.yaml drop file,
  * or a temp file renamed onto such a name (rsync, sed -i, editors), goes to
- * apply.c to be accepted as a manifest; a closed delete file to delete.c. */
+ * apply.c to be accepted as a manifest; a closed delete file to delete.c; a
+ * key file of a ConfigMap or Secret to objects_keyfile.c. */
 #include <errno.h>
 #include <fcntl.h>
 #include <stdlib.h>
