@@ -196,6 +196,9 @@ struct node *node_find(const struct node_table *t, const struct node_key *k);
 /* Find or create the node for k (the kind's fields filled by the caller on creation). */
 struct node *node_intern(struct node_table *t, const struct node_key *k, bool *ret_created);
 void node_forget(struct node_table *t, struct node *n, uint64_t nlookup);
+/* A rename(2) the kernel made: the node of from (if any) now stands for the
+ * name to (its ctr), the one that stood for to (replaced) for no name. */
+void node_rename_ctr(struct node_table *t, const struct node_key *from, const char *to);
 void node_cache_drop(struct node *n);
 uint64_t content_hash(const char *s, size_t len);
 
@@ -366,6 +369,8 @@ int objects_commit(struct podfs *fs, struct pfs_object *const *objs, size_t n, u
 /* The shell's ways (int kind: enum pfs_object_kind); a rejection goes to .last-error. */
 int objects_mkdir(struct podfs *fs, const char *ns, int kind, const char *name);
 int objects_rmdir(struct podfs *fs, const char *ns, int kind, const char *name);
+int objects_key_rename(struct podfs *fs, const char *ns, int kind, const char *name, const char *from,
+                       const char *to, bool noreplace);
 /* Set (data not NULL) or remove key. */
 int objects_key_change(struct podfs *fs, const char *ns, int kind, const char *name, const char *key,
                        const char *data, size_t len);

@@ -25,15 +25,18 @@ static int obj_read(struct podfs *fs, const struct node *n, const struct pfs_obj
 
 static int kind_lookup(struct podfs *fs, struct node *dir, const char *name, bool notifier, struct node **ret)
 {
-        struct pfs_object_stamp st;
+        const struct pfs_object *o;
         int r;
 
         if (notifier && objects_announce_pending(fs, dir->ns, dir->file, name, false))
                 return -ENOENT;
-        r = pfs_object_stamp_at(fs->dirs.state_fd, (enum pfs_object_kind)dir->file, dir->ns, name, &st);
+        r = objects_get(fs, dir->file, dir->ns, name, &o);
         if (r < 0)
                 return r == -ENOENT ? r : -EIO;
-        *ret = node_child(fs, &(struct node_key){ .kind = NODE_OBJ, .ns = dir->ns, .pod = name, .file = dir->file });
+        /* an object made again under the same name is a new dir (the kernel
+         * marked the removed one dead): its incarnation is its uid */
+        *ret = node_child(fs, &(struct node_key){ .kind = NODE_OBJ, .ns = dir->ns, .pod = name, .file = dir->file,
+                                                  .epoch = (unsigned)content_hash(o->uid, strlen(o->uid)) });
         return 0;
 }
 
@@ -94,7 +97,7 @@ static int obj_lookup(struct podfs *fs, struct node *dir, const char *name, bool
         if (!found)
                 return -ENOENT;
         *ret = node_child(fs, &(struct node_key){ .kind = NODE_OBJ_FILE, .ns = dir->ns, .pod = dir->pod,
-                                                  .ctr = name, .file = dir->file });
+                                                  .ctr = name, .file = dir->file, .epoch = dir->epoch });
         return 0;
 }
 

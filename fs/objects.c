@@ -409,6 +409,40 @@ int objects_key_change(struct podfs *fs, const char *ns, int k, const char *name
         return r < 0 ? objects_rejected(fs, ns, &err, r, path) : 0;
 }
 
+/* rename(2) of key from onto to in one update (sed -i, editors: a temp key
+ * renamed over the real one). noreplace: EEXIST when to exists. */
+int objects_key_rename(struct podfs *fs, const char *ns, int k, const char *name, const char *from, const char *to,
+                       bool noreplace)
+{
+        _cleanup_free_ char *path = xasprintf("%s/%s/%s/%s", ns, kind_tree_dir(k), name, to);
+        struct pfs_error err = { 0 };
+        struct pfs_object *old = NULL, *o = NULL;
+        const struct pfs_object_item *it;
+        int r = read_object(fs, k, ns, name, &old, &err);
+
+        if (r == 0)
+                r = may_change(fs, old, "update", &err);
+        if (r == 0 && !(it = pfs_object_item(old, from)))
+                r = -ENOENT;
+        else if (r == 0 && noreplace && pfs_object_item(old, to))
+                r = -EEXIST;
+        if (r == 0 && strcmp(from, to)) {
+                o = pfs_object_clone(old);
+                pfs_object_item_set(o, to, it->value, it->len, it->binary);
+                pfs_object_item_remove(o, from);
+                r = pfs_object_validate(o, &err);
+                if (r == 0)
+                        r = pfs_object_validate_update(old, o, &err);
+                if (r == 0)
+                        r = object_store(fs, o, old, true, &err);
+        }
+        pfs_object_free(old);
+        pfs_object_free(o);
+        if (r == -ENOENT || r == -EEXIST)
+                return r;
+        return r < 0 ? objects_rejected(fs, ns, &err, r, path) : 0;
+}
+
 /* Objects of ns (a namespace with some is not empty). */
 bool objects_any_in(struct podfs *fs, const char *ns)
 {

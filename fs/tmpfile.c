@@ -453,6 +453,25 @@ static int rename_in_ns(struct podfs *fs, struct node *p, struct tmpfile *t, con
         return 1;
 }
 
+/* A key of a ConfigMap or Secret renamed within it (sed -i, editors). */
+static int rename_in_object(struct podfs *fs, struct node *p, const char *name, struct node *np, const char *newname,
+                            unsigned int flags)
+{
+        if (np->kind != NODE_OBJ || np->file != p->file || strcmp(np->ns, p->ns) || strcmp(np->pod, p->pod))
+                return -EXDEV;
+        if (!strncmp(name, "..", 2) || !strncmp(newname, "..", 2) || p->file == PFS_OBJ_PVC)
+                return -EPERM;
+        int r = objects_key_rename(fs, p->ns, p->file, p->pod, name, newname, flags & RENAME_NOREPLACE);
+
+        /* the kernel moves the inode: it stands for the new name now */
+        if (r == 0)
+                node_rename_ctr(&fs->nodes, &(struct node_key){ .kind = NODE_OBJ_FILE, .ns = p->ns, .pod = p->pod,
+                                                                 .ctr = name, .file = p->file,
+                                                                 .epoch = p->epoch },
+                                newname);
+        return r;
+}
+
 int tmpfile_rename(struct podfs *fs, struct node *p, const char *name, struct node *np, const char *newname,
                  unsigned int flags)
 {
@@ -464,6 +483,8 @@ int tmpfile_rename(struct podfs *fs, struct node *p, const char *name, struct no
                 return -EINVAL;
         if (flags & RENAME_EXCHANGE)
                 return -EINVAL;
+        if (p->kind == NODE_OBJ)
+                return rename_in_object(fs, p, name, np, newname, flags);
         if (p->kind != NODE_NS && p->kind != NODE_POD)
                 return -EPERM;
         t = model_tmp_find(&fs->model, p->ns, pod, name);
