@@ -366,7 +366,8 @@ int objects_check(struct podfs *fs, struct pfs_object *const *objs, size_t n, co
                   struct pfs_error *err);
 int objects_commit(struct podfs *fs, struct pfs_object *const *objs, size_t n, uid_t uid, gid_t gid,
                    struct pfs_error *err);
-/* The shell's ways (int kind: enum pfs_object_kind); a rejection goes to .last-error. */
+/* The shell's ways (int kind: enum pfs_object_kind); a rejection goes to .last-error.
+ * objects_key_rename: rename(2) of a key within its object (one update). */
 int objects_mkdir(struct podfs *fs, const char *ns, int kind, const char *name);
 int objects_rmdir(struct podfs *fs, const char *ns, int kind, const char *name);
 int objects_key_rename(struct podfs *fs, const char *ns, int kind, const char *name, const char *from,
