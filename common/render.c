@@ -7,6 +7,7 @@
 #include <string.h>
 #include <sys/stat.h>
 #include <unistd.h>
+#include "pfs/downward.h"
 #include "pfs/render.h"
 #include "pfs/util.h"
 
@@ -93,16 +94,6 @@ static void load_pids(int pod_dirfd, struct pod_view *v)
         }
 }
 
-static char *node_name(void)
-{
-        char host[HOST_NAME_MAX + 1] = "";
-
-        if (gethostname(host, sizeof(host)) < 0 || !host[0])
-                return xstrdup("localhost");
-        host[HOST_NAME_MAX] = '\0';
-        return xstrdup(host);
-}
-
 static void view_drop_status(struct pod_view *v)
 {
         pod_status_free(v->status);
@@ -140,7 +131,7 @@ int pod_view_load_at(int pod_dirfd, struct pod_view **ret_view, struct pfs_error
         }
         load_events(pod_dirfd, v);
         load_pids(pod_dirfd, v);
-        v->node_name = node_name();
+        v->node_name = pod_node_name();
         *ret_view = v;
         return 0;
 }

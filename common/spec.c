@@ -40,6 +40,51 @@ static void probe_free(struct pod_probe *p)
         free(p);
 }
 
+static void key_selector_free(struct pod_key_selector *k)
+{
+        if (k) {
+                free(k->name);
+                free(k->key);
+        }
+        free(k);
+}
+
+static void env_source_free(struct pod_env_source *v)
+{
+        if (!v)
+                return;
+        if (v->field_ref) {
+                free(v->field_ref->api_version);
+                free(v->field_ref->field_path);
+                free(v->field_ref);
+        }
+        if (v->resource_field_ref) {
+                free(v->resource_field_ref->container_name);
+                free(v->resource_field_ref->resource);
+                free(v->resource_field_ref->divisor);
+                free(v->resource_field_ref);
+        }
+        key_selector_free(v->config_map_key_ref);
+        key_selector_free(v->secret_key_ref);
+        free(v);
+}
+
+static void env_free(struct pod_container *c)
+{
+        for (size_t i = 0; i < c->n_env; i++) {
+                free(c->env[i].name);
+                free(c->env[i].value);
+                env_source_free(c->env[i].value_from);
+        }
+        free(c->env);
+        for (size_t i = 0; i < c->n_env_from; i++) {
+                free(c->env_from[i].prefix);
+                key_selector_free(c->env_from[i].config_map_ref);
+                key_selector_free(c->env_from[i].secret_ref);
+        }
+        free(c->env_from);
+}
+
 static void container_free(struct pod_container *c)
 {
         free(c->name);
@@ -47,11 +92,7 @@ static void container_free(struct pod_container *c)
         free(c->image_pull_policy);
         strv_free(c->command, c->n_command);
         strv_free(c->args, c->n_args);
-        for (size_t i = 0; i < c->n_env; i++) {
-                free(c->env[i].name);
-                free(c->env[i].value);
-        }
-        free(c->env);
+        env_free(c);
         free(c->working_dir);
         for (size_t i = 0; i < c->n_mounts; i++) {
                 free(c->mounts[i].name);

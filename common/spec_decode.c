@@ -242,9 +242,98 @@ static void decode_meta(struct spec_errs *e, const struct yval *m, struct pod_sp
 
 /* ---- containers ---- */
 
-static const struct field env_fields[] = {
-        { "name", FLD_OK }, { "value", FLD_OK }, { "valueFrom", FLD_UNSUPPORTED },
+static const struct field field_ref_fields[] = { { "apiVersion", FLD_OK }, { "fieldPath", FLD_OK } };
+static const struct field resource_ref_fields[] = {
+        { "containerName", FLD_OK }, { "resource", FLD_OK }, { "divisor", FLD_OK },
 };
+static const struct field key_ref_fields[] = { { "name", FLD_OK }, { "key", FLD_OK }, { "optional", FLD_OK } };
+static const struct field obj_ref_fields[] = { { "name", FLD_OK }, { "optional", FLD_OK } };
+static const struct field value_from_fields[] = {
+        { "fieldRef", FLD_OK }, { "resourceFieldRef", FLD_OK }, { "configMapKeyRef", FLD_OK },
+        { "secretKeyRef", FLD_OK }, { "fileKeyRef", FLD_UNSUPPORTED },
+};
+static const struct field env_from_fields[] = {
+        { "prefix", FLD_OK }, { "configMapRef", FLD_OK }, { "secretRef", FLD_OK },
+};
+static const struct field env_fields[] = {
+        { "name", FLD_OK }, { "value", FLD_OK }, { "valueFrom", FLD_OK },
+};
+
+static char *decode_quantity(struct spec_errs *e, const struct yval *map, const char *key, const char *path);
+
+/* A key/object selector (ConfigMapKeySelector, SecretKeySelector,
+ * ConfigMapEnvSource, SecretEnvSource); NULL when absent or null. */
+static struct pod_key_selector *decode_key_ref(struct spec_errs *e, const struct yval *map, const char *key,
+                                               const char *path, bool with_key)
+{
+        const struct yval *v = get_map(e, map, key, path);
+        _cleanup_free_ char *p = spec_path_key(path, key);
+        struct pod_key_selector *k;
+
+        if (!v)
+                return NULL;
+        if (with_key)
+                check_fields(e, v, p, key_ref_fields, ARRAY_SIZE(key_ref_fields));
+        else
+                check_fields(e, v, p, obj_ref_fields, ARRAY_SIZE(obj_ref_fields));
+        k = xcalloc(1, sizeof(*k));
+        k->name = get_str(e, v, "name", p);
+        if (with_key)
+                k->key = get_str(e, v, "key", p);
+        k->optional_set = yval_map_get(v, "optional") && yval_map_get(v, "optional")->type != YVAL_NULL;
+        k->optional = get_bool(e, v, "optional", p, false);
+        return k;
+}
+
+static struct pod_field_selector *decode_field_ref(struct spec_errs *e, const struct yval *map, const char *path)
+{
+        const struct yval *v = get_map(e, map, "fieldRef", path);
+        _cleanup_free_ char *p = spec_path_key(path, "fieldRef");
+        struct pod_field_selector *f;
+
+        if (!v)
+                return NULL;
+        check_fields(e, v, p, field_ref_fields, ARRAY_SIZE(field_ref_fields));
+        f = xcalloc(1, sizeof(*f));
+        f->api_version = get_str(e, v, "apiVersion", p);
+        f->field_path = get_str(e, v, "fieldPath", p);
+        return f;
+}
+
+static struct pod_resource_selector *decode_resource_ref(struct spec_errs *e, const struct yval *map,
+                                                         const char *path)
+{
+        const struct yval *v = get_map(e, map, "resourceFieldRef", path);
+        _cleanup_free_ char *p = spec_path_key(path, "resourceFieldRef");
+        struct pod_resource_selector *r;
+
+        if (!v)
+                return NULL;
+        check_fields(e, v, p, resource_ref_fields, ARRAY_SIZE(resource_ref_fields));
+        r = xcalloc(1, sizeof(*r));
+        r->container_name = get_str(e, v, "containerName", p);
+        r->resource = get_str(e, v, "resource", p);
+        r->divisor = decode_quantity(e, v, "divisor", p);
+        return r;
+}
+
+static struct pod_env_source *decode_value_from(struct spec_errs *e, const struct yval *map, const char *path)
+{
+        const struct yval *v = get_map(e, map, "valueFrom", path);
+        _cleanup_free_ char *p = spec_path_key(path, "valueFrom");
+        struct pod_env_source *src;
+
+        if (!v)
+                return NULL;
+        check_fields(e, v, p, value_from_fields, ARRAY_SIZE(value_from_fields));
+        src = xcalloc(1, sizeof(*src));
+        src->field_ref = decode_field_ref(e, v, p);
+        src->resource_field_ref = decode_resource_ref(e, v, p);
+        src->config_map_key_ref = decode_key_ref(e, v, "configMapKeyRef", p, true);
+        src->secret_key_ref = decode_key_ref(e, v, "secretKeyRef", p, true);
+        src->file_key_ref = yval_map_get(v, "fileKeyRef") && yval_map_get(v, "fileKeyRef")->type != YVAL_NULL;
+        return src;
+}
 
 static void decode_env(struct spec_errs *e, const struct yval *v, const char *p, struct pod_env *env)
 {
@@ -253,6 +342,15 @@ static void decode_env(struct spec_errs *e, const struct yval *v, const char *p,
         env->value = get_str(e, v, "value", p);
         if (!env->value)
                 env->value = xstrdup("");
+        env->value_from = decode_value_from(e, v, p);
+}
+
+static void decode_env_from(struct spec_errs *e, const struct yval *v, const char *p, struct pod_env_from *ef)
+{
+        check_fields(e, v, p, env_from_fields, ARRAY_SIZE(env_from_fields));
+        ef->prefix = get_str(e, v, "prefix", p);
+        ef->config_map_ref = decode_key_ref(e, v, "configMapRef", p, false);
+        ef->secret_ref = decode_key_ref(e, v, "secretRef", p, false);
 }
 
 static const struct field mount_fields[] = {
@@ -482,7 +580,6 @@ static struct pod_probe *decode_probe(struct spec_errs *e, const struct yval *ct
 
 /* ---- resources ---- */
 
-static char *decode_quantity(struct spec_errs *e, const struct yval *map, const char *key, const char *path);
 
 static const struct field resources_fields[] = {
         { "limits", FLD_OK }, { "requests", FLD_OK }, { "claims", FLD_UNSUPPORTED },
@@ -530,7 +627,7 @@ static const struct field container_fields[] = {
         { "workingDir", FLD_OK }, { "ports", FLD_OK }, { "env", FLD_OK }, { "volumeMounts", FLD_OK },
         { "terminationMessagePath", FLD_OK }, { "terminationMessagePolicy", FLD_OK },
         { "imagePullPolicy", FLD_OK },
-        { "envFrom", FLD_UNSUPPORTED }, { "resources", FLD_OK }, { "resizePolicy", FLD_UNSUPPORTED },
+        { "envFrom", FLD_OK }, { "resources", FLD_OK }, { "resizePolicy", FLD_UNSUPPORTED },
         { "livenessProbe", FLD_OK }, { "readinessProbe", FLD_OK }, { "startupProbe", FLD_OK },
         { "lifecycle", FLD_OK },
         { "restartPolicy", FLD_UNSUPPORTED }, { "volumeDevices", FLD_UNSUPPORTED },
@@ -552,6 +649,7 @@ static void decode_container(struct spec_errs *e, const struct yval *v, const ch
         }
         DECODE_LIST(e, v, "ports", p, c->ports, c->n_ports, decode_port);
         DECODE_LIST(e, v, "env", p, c->env, c->n_env, decode_env);
+        DECODE_LIST(e, v, "envFrom", p, c->env_from, c->n_env_from, decode_env_from);
         DECODE_LIST(e, v, "volumeMounts", p, c->mounts, c->n_mounts, decode_mount);
         c->termination_message_path = get_str(e, v, "terminationMessagePath", p);
         c->termination_message_policy = get_str(e, v, "terminationMessagePolicy", p);

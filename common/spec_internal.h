@@ -83,6 +83,15 @@ bool spec_check_enum(struct spec_errs *e, const char *path, const char *value,
 void spec_decode(const struct yval *root, struct pod_spec *spec, struct spec_errs *errs);
 /* Semantic validation of a decoded spec (the API server's rules). */
 void spec_validate(const struct pod_spec *spec, struct spec_errs *errs);
+/* The API server's rules shared by validation files (spec_validate.c):
+ * IsDNS1123Subdomain and IsQualifiedName with its messages. */
+void spec_validate_subdomain(struct spec_errs *e, const char *path, const char *v);
+void spec_validate_qualified_name(struct spec_errs *e, const char *path, const char *v);
+/* A container's env and envFrom (spec_validate_env.c); cp is its path. */
+void spec_validate_env(struct spec_errs *e, const struct pod_container *c, const char *cp);
+/* A resourceFieldRef divisor's canonical form ("1Mi", "1m") when the API
+ * server accepts it for resource, else NULL; divisor NULL or 0 gives "0". */
+const char *spec_divisor_canonical(const char *resource, const char *divisor);
 /* Defaults the API server applies on create. */
 void spec_apply_defaults(struct pod_spec *spec);
 

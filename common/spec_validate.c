@@ -48,10 +48,6 @@ const char *spec_handler_key(enum pod_handler_kind kind)
         "a valid HTTP header must consist of alphanumeric characters or '-' (e.g. 'X-Header-Name', " \
         "regex used for validation is '[-A-Za-z0-9]+')"
 #define PORT_RANGE_MSG "must be between 1 and 65535, inclusive"
-#define ENV_NAME_MSG                                                                            \
-        "a valid environment variable name must consist of alphabetic characters, digits, '_', " \
-        "'-', or '.', and must not start with a digit (e.g. 'my.env-name',  or 'MY_ENV.NAME',  " \
-        "or 'MyEnvName1', regex used for validation is '[-._a-zA-Z][-._a-zA-Z0-9]*')"
 
 static bool is_lower_alnum(char c)
 {
@@ -316,35 +312,6 @@ static void validate_mount(struct spec_errs *e, const struct pod_spec *s, const 
                 spec_err_invalid_str(e, sp, m->sub_path, "must not contain '..'");
 }
 
-static void validate_env_name(struct spec_errs *e, const char *p, const char *name)
-{
-        bool ok = *name && !isdigit((unsigned char)name[0]);
-
-        for (const char *c = name; *c; c++)
-                if (!isalnum((unsigned char)*c) && !strchr("-._", *c))
-                        ok = false;
-        if (!ok)
-                spec_err_invalid_str(e, p, name, ENV_NAME_MSG);
-        if (!strcmp(name, "."))
-                spec_err_invalid_str(e, p, name, "must not be '.'");
-        else if (!strcmp(name, ".."))
-                spec_err_invalid_str(e, p, name, "must not be '..'");
-        else if (!strncmp(name, "..", 2))
-                spec_err_invalid_str(e, p, name, "must not start with '..'");
-}
-
-static void validate_env(struct spec_errs *e, const struct pod_container *c, const char *cp)
-{
-        for (size_t i = 0; i < c->n_env; i++) {
-                _cleanup_free_ char *p = xasprintf("%s.env[%zu].name", cp, i);
-
-                if (!c->env[i].name || !*c->env[i].name)
-                        spec_err_required(e, p, NULL);
-                else
-                        validate_env_name(e, p, c->env[i].name);
-        }
-}
-
 static void validate_port_name(struct spec_errs *e, const char *p, const char *n)
 {
         size_t len = strlen(n);
@@ -598,7 +565,7 @@ static void validate_container_fields(struct spec_errs *e, const struct pod_spec
                 validate_port(e, c, i, portp, &seen);
         }
         pfs_strindex_free(&seen);
-        validate_env(e, c, p);
+        spec_validate_env(e, c, p);
         validate_resources(e, c, p);
         pfs_strindex_init(&seen, c->n_mounts);
         for (size_t i = 0; i < c->n_mounts; i++) {
@@ -736,4 +703,14 @@ void spec_validate(const struct pod_spec *s, struct spec_errs *e)
                 validate_init_containers(e, s);
         }
         validate_pod_fields(e, s);
+}
+
+void spec_validate_qualified_name(struct spec_errs *e, const char *path, const char *v)
+{
+        validate_qualified_name(e, path, v, v);
+}
+
+void spec_validate_subdomain(struct spec_errs *e, const char *path, const char *v)
+{
+        validate_subdomain(e, path, v);
 }

@@ -66,9 +66,12 @@ static void container_defaults(struct pod_container *c)
         set_default(&c->termination_message_policy, "File");
         for (size_t i = 0; i < c->n_ports; i++)
                 set_default(&c->ports[i].protocol, "TCP");
-        for (size_t i = 0; i < c->n_env; i++)
+        for (size_t i = 0; i < c->n_env; i++) {
                 if (!c->env[i].value)
                         c->env[i].value = xstrdup("");
+                if (c->env[i].value_from && c->env[i].value_from->field_ref)
+                        set_default(&c->env[i].value_from->field_ref->api_version, "v1");
+        }
         handler_defaults(c->post_start);
         handler_defaults(c->pre_stop);
         probe_defaults(c->liveness);
@@ -130,6 +133,44 @@ static void ports_to_yval(const struct pod_container *c, bool host_network, stru
         }
 }
 
+static void map_set_str_opt(struct yval *map, const char *key, const char *value);
+
+static void key_ref_to_yval(struct yval *parent, const char *key, const struct pod_key_selector *k)
+{
+        struct yval *m;
+
+        if (!k)
+                return;
+        m = yval_map_set(parent, key, yval_new_map());
+        yval_map_set(m, "name", yval_new_str(k->name ? k->name : ""));
+        if (k->key)
+                yval_map_set(m, "key", yval_new_str(k->key));
+        if (k->optional_set)
+                yval_map_set(m, "optional", yval_new_bool(k->optional));
+}
+
+static void value_from_to_yval(struct yval *e, const struct pod_env_source *v)
+{
+        struct yval *m = yval_map_set(e, "valueFrom", yval_new_map()), *f;
+
+        if (v->field_ref) {
+                f = yval_map_set(m, "fieldRef", yval_new_map());
+                yval_map_set(f, "apiVersion", yval_new_str(v->field_ref->api_version ? v->field_ref->api_version : "v1"));
+                yval_map_set(f, "fieldPath", yval_new_str(v->field_ref->field_path ? v->field_ref->field_path : ""));
+        }
+        if (v->resource_field_ref) {
+                const struct pod_resource_selector *r = v->resource_field_ref;
+                const char *div = spec_divisor_canonical(r->resource ? r->resource : "", r->divisor);
+
+                f = yval_map_set(m, "resourceFieldRef", yval_new_map());
+                map_set_str_opt(f, "containerName", r->container_name);
+                yval_map_set(f, "resource", yval_new_str(r->resource ? r->resource : ""));
+                yval_map_set(f, "divisor", yval_new_str(div ? div : r->divisor));
+        }
+        key_ref_to_yval(m, "configMapKeyRef", v->config_map_key_ref);
+        key_ref_to_yval(m, "secretKeyRef", v->secret_key_ref);
+}
+
 static void env_to_yval(const struct pod_container *c, struct yval *ctr)
 {
         struct yval *l = yval_map_set(ctr, "env", yval_new_list());
@@ -140,6 +181,22 @@ static void env_to_yval(const struct pod_container *c, struct yval *ctr)
                 yval_map_set(e, "name", yval_new_str(c->env[i].name));
                 if (c->env[i].value && *c->env[i].value)
                         yval_map_set(e, "value", yval_new_str(c->env[i].value));
+                if (c->env[i].value_from)
+                        value_from_to_yval(e, c->env[i].value_from);
+        }
+}
+
+static void env_from_to_yval(const struct pod_container *c, struct yval *ctr)
+{
+        struct yval *l = yval_map_set(ctr, "envFrom", yval_new_list());
+
+        for (size_t i = 0; i < c->n_env_from; i++) {
+                struct yval *e = yval_list_push(l, yval_new_map());
+
+                if (c->env_from[i].prefix && *c->env_from[i].prefix)
+                        yval_map_set(e, "prefix", yval_new_str(c->env_from[i].prefix));
+                key_ref_to_yval(e, "configMapRef", c->env_from[i].config_map_ref);
+                key_ref_to_yval(e, "secretRef", c->env_from[i].secret_ref);
         }
 }
 
@@ -302,6 +359,8 @@ static struct yval *container_to_yval(const struct pod_container *c, bool host_n
         map_set_str_opt(y, "workingDir", c->working_dir);
         if (c->n_ports)
                 ports_to_yval(c, host_network, y);
+        if (c->n_env_from)
+                env_from_to_yval(c, y);
         if (c->n_env)
                 env_to_yval(c, y);
         yval_map_set(y, "resources", resources_to_yval(c));

@@ -284,7 +284,7 @@ static _Noreturn void ctr_child(const struct ctr_launch *l, struct ctr_exec *x, 
 
 static int ctr_exec_build(struct ctr_exec *x, const struct ctr_launch *l, struct pfs_error *err)
 {
-        int r = ctr_process_build(&x->proc, l->ctr, l->rootfs, err);
+        int r = ctr_process_build(&x->proc, l->ctr, l->env, l->rootfs, err);
 
         if (r >= 0)
                 r = caps_build(x, err);

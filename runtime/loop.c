@@ -86,8 +86,10 @@ static void on_signal(struct sbx *s, struct sbx_watch *w, uint32_t events)
                         term_begin(s, s->spec->termination_grace_period_seconds, false);
                 }
         }
-        if (meta)
+        if (meta) {
                 term_meta_changed(s);
+                sup_env_recheck(s);
+        }
         if (child)
                 sup_reap(s);
 }

@@ -12,6 +12,7 @@ enum ctr_sup_state {
         CS_CRASH_BACKOFF,       /* waiting CrashLoopBackOff, timer armed */
         CS_PULL_ERROR,          /* waiting ErrImagePull, timer armed */
         CS_PULL_BACKOFF,        /* waiting ImagePullBackOff, timer armed */
+        CS_CONFIG_ERROR,        /* waiting CreateContainerConfigError (env sources), timer armed */
         CS_EXITED,              /* terminated, restartPolicy says no more runs */
         CS_KILLING,             /* running, told to stop (pod terminating) */
         CS_STOPPED,             /* terminated by pod termination */
@@ -29,12 +30,14 @@ enum ctr_sup_event {
         EV_DELETE,              /* pod termination began */
         EV_SKIP,                /* an init container failed for good: never start */
         EV_UNHEALTHY,           /* liveness/startup probe or postStart failed: kill for a restart */
+        EV_CONFIG_FAILED,       /* the env's ConfigMap/Secret (or key) is missing */
+        EV_WAKE,                /* SIGHUP: objects of the namespace may have changed */
         EV__MAX,
 };
 
 enum ctr_sup_action {
         SA_NONE,
-        SA_SPAWN,               /* resolve the image, spawn: START_OK | START_FAILED | PULL_FAILED */
+        SA_SPAWN,               /* resolve the image and env, spawn: START_OK | START_FAILED | PULL_FAILED | CONFIG_FAILED */
         SA_STARTED,             /* Started, probes and postStart */
         SA_START_FAILED,        /* StartError, then restartPolicy: CRASH_BACKOFF | CREATING | EXITED */
         SA_PULL_FAILED,         /* ErrImagePull, pull back-off grows */
@@ -46,6 +49,7 @@ enum ctr_sup_action {
         SA_ABANDON,             /* no process: its final state as kubelet shows it */
         SA_SKIP,                /* never runs: stays PodInitializing */
         SA_RESTART_KILL,        /* Killing, preStop, SIGTERM, SIGKILL after the probe's grace */
+        SA_CONFIG_FAILED,       /* CreateContainerConfigError, tried again on the sync back-off or a wake */
         SA__MAX,
 };
 

@@ -1,12 +1,13 @@
 /* What a container runs, as a container runtime derives it: Kubernetes'
  * command/args over the image's Entrypoint/Cmd, the environment (default
- * PATH, image Env, HOSTNAME, HOME, spec env with $(VAR) expansion), the
+ * PATH, image Env, HOSTNAME, HOME, the resolved spec env), the
  * working directory and the image's user. */
 #include <errno.h>
 #include <limits.h>
 #include <string.h>
 #include <unistd.h>
 #include "image_internal.h"
+#include "pfs/envres.h"
 #include "pfs/util.h"
 #include "process.h"
 
@@ -35,35 +36,9 @@ static void env_set(struct ctr_process *x, const char *name, const char *value)
         x->env[x->n_env] = NULL;
 }
 
-/* Kubernetes' expansion: $(NAME) -> its value if defined (else left as is), $$ -> $. */
-static char *env_expand(const struct ctr_process *x, const char *s)
-{
-        struct pfs_buf b = { 0 };
-
-        pfs_buf_puts(&b, "");
-        while (*s) {
-                const char *close;
-
-                if (s[0] == '$' && s[1] == '$') {
-                        pfs_buf_puts(&b, "$");
-                        s += 2;
-                } else if (s[0] == '$' && s[1] == '(' && (close = strchr(s + 2, ')'))) {
-                        const char *v = env_get(x, s + 2, (size_t)(close - s - 2));
-
-                        if (v)
-                                pfs_buf_puts(&b, v);
-                        else
-                                pfs_buf_append(&b, s, (size_t)(close - s + 1));
-                        s = close + 1;
-                } else {
-                        pfs_buf_append(&b, s, 1);
-                        s++;
-                }
-        }
-        return pfs_buf_steal(&b);
-}
-
-static void env_build(struct ctr_process *x, const struct pod_container *c, const struct image_config *img)
+/* The runtime's order (containerd): PATH, the image's Env, HOSTNAME, HOME,
+ * then what the kubelet resolved (envres.h), each replacing an earlier one. */
+static void env_build(struct ctr_process *x, const struct pod_env_list *env, const struct image_config *img)
 {
         char host[HOST_NAME_MAX + 1] = "";
 
@@ -83,11 +58,8 @@ static void env_build(struct ctr_process *x, const struct pod_container *c, cons
         env_set(x, "HOSTNAME", host);
         if (!env_get(x, "HOME", 4))
                 env_set(x, "HOME", x->set_user && x->uid != 0 ? "/" : "/root");
-        for (size_t i = 0; i < c->n_env; i++) {
-                _cleanup_free_ char *v = env_expand(x, c->env[i].value ? c->env[i].value : "");
-
-                env_set(x, c->env[i].name, v);
-        }
+        for (size_t i = 0; env && i < env->n; i++)
+                env_set(x, env->v[i].name, env->v[i].value);
 }
 
 static void argv_add(struct ctr_process *x, char *s)
@@ -98,16 +70,21 @@ static void argv_add(struct ctr_process *x, char *s)
 }
 
 /* Kubernetes: command replaces the image's Entrypoint (and drops its Cmd);
- * args replace Cmd. */
-static int argv_build(struct ctr_process *x, const struct pod_container *c, const struct image_config *img,
-                      struct pfs_error *err)
+ * args replace Cmd. $(VAR) in command and args names the kubelet's
+ * variables only (ExpandContainerCommandAndArgs), not the image's. */
+static int argv_build(struct ctr_process *x, const struct pod_container *c, const struct pod_env_list *env,
+                      const struct image_config *img, struct pfs_error *err)
 {
+        static const struct pod_env_list none = { 0 };
+
+        if (!env)
+                env = &none;
         for (size_t i = 0; i < c->n_command; i++)
-                argv_add(x, env_expand(x, c->command[i]));
+                argv_add(x, pod_env_expand(env, c->command[i]));
         for (size_t i = 0; !c->n_command && img && img->entrypoint && img->entrypoint[i]; i++)
                 argv_add(x, xstrdup(img->entrypoint[i]));
         for (size_t i = 0; i < c->n_args; i++)
-                argv_add(x, env_expand(x, c->args[i]));
+                argv_add(x, pod_env_expand(env, c->args[i]));
         for (size_t i = 0; !c->n_command && !c->n_args && img && img->cmd && img->cmd[i]; i++)
                 argv_add(x, xstrdup(img->cmd[i]));
         if (x->n_argv == 0)
@@ -123,8 +100,8 @@ static void settings_from_image(struct ctr_process *x, const struct pod_containe
         x->working_dir = xstrdup(wd);
 }
 
-int ctr_process_build(struct ctr_process *x, const struct pod_container *c, const char *rootfs,
-                      struct pfs_error *err)
+int ctr_process_build(struct ctr_process *x, const struct pod_container *c, const struct pod_env_list *env,
+                      const char *rootfs, struct pfs_error *err)
 {
         struct image_config *img = NULL;
         int r;
@@ -138,8 +115,8 @@ int ctr_process_build(struct ctr_process *x, const struct pod_container *c, cons
                 r = image_user_resolve(rootfs, img->user, &x->uid, &x->gid, err);
         }
         if (r >= 0) {
-                env_build(x, c, img);
-                r = argv_build(x, c, img, err);
+                env_build(x, env, img);
+                r = argv_build(x, c, env, img, err);
         }
         image_config_free(img);
         return r;

@@ -21,9 +21,12 @@ struct ctr_process {
         gid_t gid;
 };
 
-/* -EINVAL "no command specified" when neither the spec nor the image has one. */
-int ctr_process_build(struct ctr_process *p, const struct pod_container *c, const char *rootfs,
-                      struct pfs_error *err);
+struct pod_env_list;
+/* -EINVAL "no command specified" when neither the spec nor the image has one.
+ * env: the container's variables as resolved at this start (envres.h; NULL =
+ * none). */
+int ctr_process_build(struct ctr_process *p, const struct pod_container *c, const struct pod_env_list *env,
+                      const char *rootfs, struct pfs_error *err);
 void ctr_process_free(struct ctr_process *p);
 /* The value of NAME in p->env, or NULL (async-signal-safe: no allocation). */
 const char *ctr_process_getenv(const struct ctr_process *p, const char *name);

@@ -47,6 +47,7 @@ struct ctr_launch {
         const char *volumes_dir;        /* STATE/pods/<uid>/volumes: emptyDir <name>/ live here */
         int stdout_fd, stderr_fd;       /* write ends of the log pipes */
         int cgroup_fd;                  /* from pod_cgroup_child_fd, or -1 */
+        const struct pod_env_list *env; /* the spec's env resolved for this start (envres.h), or NULL */
 };
 /* Clone the container (own mount ns, own pid ns unless shared), set up its
  * root (private /, rootfs bind, /proc, minimal /dev, volumes, pivot_root, env,

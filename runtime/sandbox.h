@@ -123,6 +123,14 @@ int sbx_loop_run(struct sbx *s);
 /* supervise.c */
 void sup_init(struct sbx *s, struct ctr *c);
 void sup_dispatch(struct sbx *s, struct ctr *c, enum ctr_sup_event ev);
+/* env.c: the container's env values for this start (envres.h; err holds the
+ * CreateContainerConfigError message), and the re-check of containers waiting
+ * for a ConfigMap or Secret when the daemon wakes the sandbox (SIGHUP). */
+struct pod_env_list;
+int sbx_env_resolve(struct sbx *s, struct ctr *c, struct pod_env_list *ret, struct pfs_error *err);
+void sup_env_recheck(struct sbx *s);
+/* Before the pod's namespaces: the node's name for fieldRef spec.nodeName. */
+void sbx_env_node_capture(void);
 void sup_advance(struct sbx *s);      /* start what is due: the next init container, or the app containers */
 void sup_reap(struct sbx *s);
 void sup_reap_watch(struct sbx *s, struct sbx_watch *w, uint32_t events);

@@ -8,6 +8,7 @@ static const struct fsm_transition table[CS__MAX][EV__MAX] = {
                 [EV_START_OK] = T(SA_STARTED, CS_RUNNING),
                 [EV_START_FAILED] = T(SA_START_FAILED, FSM_KEEP),  /* CRASH_BACKOFF | CREATING | EXITED */
                 [EV_PULL_FAILED] = T(SA_PULL_FAILED, CS_PULL_ERROR),
+                [EV_CONFIG_FAILED] = T(SA_CONFIG_FAILED, CS_CONFIG_ERROR),
                 [EV_DELETE] = T(SA_ABANDON, CS_STOPPED),
                 [EV_SKIP] = T(SA_SKIP, CS_EXITED),
         },
@@ -32,6 +33,11 @@ static const struct fsm_transition table[CS__MAX][EV__MAX] = {
                 [EV_TIMER] = T(SA_RETRY, CS_CREATING),
                 [EV_DELETE] = T(SA_ABANDON, CS_STOPPED),
         },
+        [CS_CONFIG_ERROR] = {
+                [EV_TIMER] = T(SA_RETRY, CS_CREATING),
+                [EV_WAKE] = T(SA_RETRY, CS_CREATING),
+                [EV_DELETE] = T(SA_ABANDON, CS_STOPPED),
+        },
         [CS_EXITED] = {{0}},
         [CS_KILLING] = {
                 [EV_EXIT] = T(SA_KILLED, CS_STOPPED),
@@ -42,7 +48,8 @@ static const struct fsm_transition table[CS__MAX][EV__MAX] = {
 static const char *const state_names[CS__MAX] = {
         [CS_CREATING] = "creating", [CS_RUNNING] = "running", [CS_RESTARTING] = "restarting",
         [CS_CRASH_BACKOFF] = "crash-backoff", [CS_PULL_ERROR] = "pull-error",
-        [CS_PULL_BACKOFF] = "pull-backoff", [CS_EXITED] = "exited", [CS_KILLING] = "killing",
+        [CS_PULL_BACKOFF] = "pull-backoff", [CS_CONFIG_ERROR] = "config-error", [CS_EXITED] = "exited",
+        [CS_KILLING] = "killing",
         [CS_STOPPED] = "stopped",
 };
 
@@ -50,13 +57,14 @@ static const char *const event_names[EV__MAX] = {
         [EV_NONE] = "none", [EV_START] = "start", [EV_START_OK] = "start-ok",
         [EV_START_FAILED] = "start-failed", [EV_PULL_FAILED] = "pull-failed", [EV_EXIT] = "exit",
         [EV_TIMER] = "timer", [EV_DELETE] = "delete", [EV_SKIP] = "skip", [EV_UNHEALTHY] = "unhealthy",
+        [EV_CONFIG_FAILED] = "config-failed", [EV_WAKE] = "wake",
 };
 
 static const char *const action_names[SA__MAX] = {
         [SA_SPAWN] = "spawn", [SA_STARTED] = "started", [SA_START_FAILED] = "start-failed",
         [SA_PULL_FAILED] = "pull-failed", [SA_PULL_BACKOFF] = "pull-backoff", [SA_RETRY] = "retry",
         [SA_EXITED] = "exited", [SA_KILL] = "kill", [SA_KILLED] = "killed", [SA_ABANDON] = "abandon",
-        [SA_SKIP] = "skip", [SA_RESTART_KILL] = "restart-kill",
+        [SA_SKIP] = "skip", [SA_RESTART_KILL] = "restart-kill", [SA_CONFIG_FAILED] = "config-failed",
 };
 
 const struct fsm_def sup_fsm = {

@@ -11,6 +11,7 @@
 #include "pfs/trace.h"
 #include "handler.h"
 #include "syscalls.h"
+#include "pfs/envres.h"
 #include "sandbox.h"
 
 static enum ctr_sup_state act_spawn(struct sbx *s, struct ctr *c, enum ctr_sup_event *ret_ev);
@@ -25,6 +26,7 @@ static enum ctr_sup_state act_killed(struct sbx *s, struct ctr *c, enum ctr_sup_
 static enum ctr_sup_state act_abandon(struct sbx *s, struct ctr *c, enum ctr_sup_event *ret_ev);
 static enum ctr_sup_state act_skip(struct sbx *s, struct ctr *c, enum ctr_sup_event *ret_ev);
 static enum ctr_sup_state act_restart_kill(struct sbx *s, struct ctr *c, enum ctr_sup_event *ret_ev);
+static enum ctr_sup_state act_config_failed(struct sbx *s, struct ctr *c, enum ctr_sup_event *ret_ev);
 
 /* An action returns the next state (KEEP: the table's target) and may queue
  * a follow-up event in *ret_ev. The table is in sup_table.c. */
@@ -35,7 +37,7 @@ static const sup_action_fn sup_actions[SA__MAX] = {
         [SA_SPAWN] = act_spawn, [SA_STARTED] = act_started, [SA_START_FAILED] = act_start_failed,
         [SA_PULL_FAILED] = act_pull_failed, [SA_PULL_BACKOFF] = act_pull_backoff, [SA_RETRY] = act_retry,
         [SA_EXITED] = act_exited, [SA_KILL] = act_kill, [SA_KILLED] = act_killed, [SA_ABANDON] = act_abandon,
-        [SA_SKIP] = act_skip, [SA_RESTART_KILL] = act_restart_kill,
+        [SA_SKIP] = act_skip, [SA_RESTART_KILL] = act_restart_kill, [SA_CONFIG_FAILED] = act_config_failed,
 };
 
 static int sup_act(void *obj, int action, int ev, int64_t arg, int *ret_follow)
@@ -112,7 +114,8 @@ static void set_msg(struct ctr *c, const char *msg)
 
 /* ---- starting ---- */
 
-static int spawn_process(struct sbx *s, struct ctr *c, const char *rootfs, struct pfs_error *err)
+static int spawn_process(struct sbx *s, struct ctr *c, const char *rootfs, const struct pod_env_list *env,
+                         struct pfs_error *err)
 {
         _cleanup_close_ int out_w = -1, err_w = -1, cg_fd = -1;
         struct pfs_error cgerr = {0};
@@ -143,6 +146,7 @@ static int spawn_process(struct sbx *s, struct ctr *c, const char *rootfs, struc
         l.stdout_fd = out_w;
         l.stderr_fd = err_w;
         l.cgroup_fd = cg_fd;
+        l.env = env;
         pfs_trace(s->uid, "sandbox:container-cgroup");
         r = ctr_spawn(&l, &pid, &pidfd, err);
         if (r < 0)
@@ -162,7 +166,9 @@ static enum ctr_sup_state act_spawn(struct sbx *s, struct ctr *c, enum ctr_sup_e
 {
         _cleanup_free_ char *rootfs = NULL, *image_id = NULL;
         struct ctr_status *cs = cstat(s, c);
+        struct pod_env_list env = {0};
         struct pfs_error err = {0};
+        int r;
 
         if (term_begun(s))
                 return KEEP;
@@ -177,6 +183,11 @@ static enum ctr_sup_state act_spawn(struct sbx *s, struct ctr *c, enum ctr_sup_e
         cs->image_id = xstrdup(image_id);
         sbx_event(s, c, "Normal", "Pulled", "Container image \"%s\" already present on machine",
                   c->spec->image);
+        if (sbx_env_resolve(s, c, &env, &err) < 0) {
+                set_msg(c, err.msg);
+                *ret_ev = EV_CONFIG_FAILED;
+                return KEEP;
+        }
         if (c->has_run)
                 cs->restart_count++;
         c->has_run = true;
@@ -184,7 +195,9 @@ static enum ctr_sup_state act_spawn(struct sbx *s, struct ctr *c, enum ctr_sup_e
         cs->container_id = container_id_new();
         c->started_mono = pfs_now_monotonic_ns();
         sbx_event(s, c, "Normal", "Created", "Created container %s", c->name);
-        if (spawn_process(s, c, rootfs, &err) < 0) {
+        r = spawn_process(s, c, rootfs, &env, &err);
+        pod_env_list_free(&env);
+        if (r < 0) {
                 set_msg(c, err.msg);
                 *ret_ev = EV_START_FAILED;
                 return KEEP;
@@ -363,6 +376,23 @@ static enum ctr_sup_state act_pull_backoff(struct sbx *s, struct ctr *c, enum ct
         sbx_event(s, c, "Warning", "Failed", "Error: ImagePullBackOff");
         if (sbx_timer_arm(s, &c->timer_w, now + c->pull_delay_ns - 1000000000LL,
                           sup_timer_watch, c, &err) < 0)
+                pfs_log(LOG_ERR, "container '%s': %s", c->name, err.msg);
+        return KEEP;
+}
+
+/* The kubelet: generateContainerConfig failed (a missing ConfigMap, Secret or
+ * key); the pod worker syncs again after its back-off (10 s), or at once when
+ * the daemon wakes the sandbox (sup_env_recheck). */
+#define CONFIG_RETRY_NS (10 * 1000000000LL)
+
+static enum ctr_sup_state act_config_failed(struct sbx *s, struct ctr *c, enum ctr_sup_event *ret_ev)
+{
+        struct ctr_status *cs = cstat(s, c);
+        struct pfs_error err = {0};
+
+        ctr_state_set_waiting(&cs->state, "CreateContainerConfigError", c->msg);
+        sbx_event(s, c, "Warning", "Failed", "Error: %s", c->msg);
+        if (sbx_timer_arm(s, &c->timer_w, pfs_now_monotonic_ns() + CONFIG_RETRY_NS, sup_timer_watch, c, &err) < 0)
                 pfs_log(LOG_ERR, "container '%s': %s", c->name, err.msg);
         return KEEP;
 }

@@ -11,6 +11,7 @@
 #include <sys/stat.h>
 #include <sys/statfs.h>
 #include <linux/magic.h>
+#include "pfs/downward.h"
 #include "pfs/util.h"
 #include "pfs/status.h"
 #include "runtime.h"
@@ -29,21 +30,6 @@ static bool is_mount_point_at(int dirfd, const char *name)
         if (fstat(fd, &a) < 0 || fstatat(fd, "..", &b, 0) < 0)
                 return false;
         return a.st_dev != b.st_dev;
-}
-
-/* The node's allocatable memory as kubelet computes it with no reservations:
- * MemTotal less the default hard eviction threshold (memory.available 100Mi). */
-static uint64_t node_allocatable_memory(void)
-{
-        _cleanup_free_ char *meminfo = NULL;
-        unsigned long long kb = 0;
-        const char *p;
-
-        if (pfs_read_file_at(AT_FDCWD, "/proc/meminfo", &meminfo, NULL, NULL) < 0 ||
-            !(p = strstr(meminfo, "MemTotal:")) || sscanf(p, "MemTotal: %llu kB", &kb) != 1)
-                return 0;
-        kb *= 1024;
-        return kb > 200ULL << 20 ? kb - (100ULL << 20) : kb;
 }
 
 /* The pod's memory limit as its cgroup gets it: only when every container
@@ -73,7 +59,7 @@ static uint64_t pod_memory_limit(const struct pod_spec *spec)
  * tmpfs size (half the host's RAM). 0 only when nothing is known. */
 uint64_t pod_empty_dir_memory_size(const struct pod_spec *spec, const struct pod_volume *v)
 {
-        uint64_t size = node_allocatable_memory(), pod = pod_memory_limit(spec), lim = 0;
+        uint64_t size = pod_node_allocatable_memory(), pod = pod_memory_limit(spec), lim = 0;
 
         if (pod > 0 && (size == 0 || pod <= size))
                 size = pod;

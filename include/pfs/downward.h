@@ -2,6 +2,7 @@
  * kubelet computes them, for env valueFrom and downwardAPI volumes alike. */
 #pragma once
 #include <stddef.h>
+#include <stdint.h>
 #include "pfs/error.h"
 #include "pfs/spec.h"
 
@@ -12,6 +13,10 @@ struct pod_downward_ctx {
         const char *node_name;          /* spec.nodeName: this node's name */
         const char *host_ip;            /* status.hostIP ("" when unknown) */
         const char *pod_ip;             /* status.podIP ("" when none yet) */
+        /* Addition: the node's allocatable amounts for unset limits; 0 = this
+         * machine's (pod_node_allocatable()). Tests set them. */
+        int64_t node_cpu_milli;
+        uint64_t node_memory, node_ephemeral_storage;
 };
 
 /* The value of fieldRef path (metadata.name, metadata.namespace, metadata.uid,
@@ -29,3 +34,15 @@ int pod_downward_field(const struct pod_downward_ctx *ctx, const char *path, cha
  * is the node's allocatable amount, cpu rounds up to the divisor. */
 int pod_downward_resource(const struct pod_downward_ctx *ctx, const char *ctr, const char *resource,
                           const char *divisor, char **ret, struct pfs_error *err);
+
+/* Addition: this node's allocatable cpu (millicores: online CPUs x 1000),
+ * memory (MemTotal less the default hard eviction threshold of 100Mi) and
+ * ephemeral storage (the root filesystem less the default 10% nodefs
+ * threshold), as a kubelet with no reservations reports them; 0 = unknown. */
+int64_t pod_node_allocatable_cpu_milli(void);
+uint64_t pod_node_allocatable_memory(void);
+uint64_t pod_node_allocatable_ephemeral_storage(void);
+/* Addition: the node's name (the host name) and its primary IPv4 address
+ * (the first non-loopback one; "" when none). Caller frees. */
+char *pod_node_name(void);
+char *pod_node_host_ip(void);

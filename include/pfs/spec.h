@@ -13,9 +13,44 @@ struct pod_kv {
         char *value;
 };
 
+/* env[].valueFrom and envFrom[] (the API's EnvVarSource, EnvFromSource). */
+struct pod_field_selector {             /* ObjectFieldSelector */
+        char *api_version;              /* default "v1" */
+        char *field_path;               /* metadata.name, metadata.labels['k'], status.podIP, ... */
+};
+
+struct pod_resource_selector {          /* ResourceFieldSelector */
+        char *container_name;           /* NULL = the container itself */
+        char *resource;                 /* limits.cpu, requests.memory, ... */
+        char *divisor;                  /* a quantity; NULL = unset ("0" in pod.json: 1) */
+};
+
+struct pod_key_selector {               /* ConfigMapKeySelector, SecretKeySelector */
+        char *name;
+        char *key;
+        bool optional;
+        bool optional_set;              /* optional was written (pod.json shows it) */
+};
+
+struct pod_env_source {                 /* exactly one is set in an accepted spec */
+        struct pod_field_selector *field_ref;
+        struct pod_resource_selector *resource_field_ref;
+        struct pod_key_selector *config_map_key_ref;
+        struct pod_key_selector *secret_key_ref;
+        bool file_key_ref;              /* written: refused as not supported */
+};
+
 struct pod_env {
         char *name;
         char *value;            /* "" when value is omitted */
+        struct pod_env_source *value_from;      /* NULL when absent */
+};
+
+struct pod_env_from {
+        char *prefix;           /* NULL when absent */
+        /* Exactly one is set in an accepted spec (key unused). */
+        struct pod_key_selector *config_map_ref;
+        struct pod_key_selector *secret_ref;
 };
 
 struct pod_volume_mount {
@@ -81,6 +116,8 @@ struct pod_container {
         size_t n_args;
         struct pod_env *env;
         size_t n_env;
+        struct pod_env_from *env_from;
+        size_t n_env_from;
         char *working_dir;              /* NULL = image default ("/") */
         struct pod_volume_mount *mounts;
         size_t n_mounts;
@@ -179,7 +216,7 @@ void pod_spec_free_array(struct pod_spec **pods, size_t n);
  *    (such a manifest, or one with a wrong type, is not validated further);
  *  - a Kubernetes field podfs does not implement (resources other than cpu and
  *    memory and ephemeral-storage limits/requests, resources.claims, securityContext,
- *    env valueFrom, volume kinds other than emptyDir/hostPath, sidecars (an
+ *    env valueFrom.fileKeyRef, volume kinds other than emptyDir/hostPath, sidecars (an
  *    init container's restartPolicy), lifecycle.stopSignal, ...):
  *    "PATH: Forbidden: not supported by podfs yet", unless its value is empty
  *    (null, false, 0, "", {}, []) or the default;

@@ -21,6 +21,7 @@
 #include "handler.h"
 #include "pfs/util.h"
 #include "runtime.h"
+#include "pfs/envres.h"
 #include "tap.h"
 
 #ifndef P_PIDFD
@@ -167,6 +168,7 @@ static int run(struct pod_container *c, char *out, size_t outsz, struct pfs_erro
         size_t n = 0;
         ssize_t k;
         siginfo_t si = { 0 };
+        struct pod_env_list env = { 0 };
         struct ctr_launch l = {
                 .pod = &pod, .ctr = c, .ns = &the_ns, .rootfs = rootfs,
                 .volumes_dir = volumes, .cgroup_fd = -1,
@@ -176,7 +178,12 @@ static int run(struct pod_container *c, char *out, size_t outsz, struct pfs_erro
                 return -errno;
         l.stdout_fd = l.stderr_fd = p[1];
         pfs_error_clear(err);
-        r = ctr_spawn(&l, &pid, &pidfd, err);
+        /* plain values only: no lookup is ever called */
+        r = pod_env_resolve(&pod, c, &(struct pod_env_lookup){ 0 }, &env, err);
+        l.env = &env;
+        if (r == 0)
+                r = ctr_spawn(&l, &pid, &pidfd, err);
+        pod_env_list_free(&env);
         close(p[1]);
         while (r == 0 && n + 1 < outsz && (k = read(p[0], out + n, outsz - 1 - n)) > 0)
                 n += (size_t)k;

@@ -153,6 +153,21 @@ static void test_ctr_start_failures(void)
         step(&sc, EV_TIMER, 0, CS_PULL_BACKOFF, "pull-backoff");
         sc.spawn_follow = EV_START_OK;
         step(&sc, EV_TIMER, 0, CS_RUNNING, "retry spawn started");
+
+        /* CreateContainerConfigError: tried again on the back-off timer or a
+         * wake (SIGHUP), never by itself in the other states. */
+        ctr_new(&sc);
+        sc.spawn_follow = EV_CONFIG_FAILED;
+        step(&sc, EV_START, 0, CS_CONFIG_ERROR, "spawn config-failed");
+        step(&sc, EV_TIMER, 0, CS_CONFIG_ERROR, "retry spawn config-failed");
+        step(&sc, EV_WAKE, 0, CS_CONFIG_ERROR, "retry spawn config-failed");
+        sc.spawn_follow = EV_START_OK;
+        step(&sc, EV_WAKE, 0, CS_RUNNING, "retry spawn started");
+        step(&sc, EV_WAKE, 0, CS_RUNNING, "");
+        ctr_new(&sc);
+        sc.spawn_follow = EV_CONFIG_FAILED;
+        step(&sc, EV_START, 0, CS_CONFIG_ERROR, "spawn config-failed");
+        step(&sc, EV_DELETE, 0, CS_STOPPED, "abandon");
 }
 
 static void test_ctr_kill_paths(void)

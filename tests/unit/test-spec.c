@@ -94,13 +94,82 @@ static const struct bad bad_manifests[] = {
                             "validation is '(([A-Za-z0-9][-A-Za-z0-9_.]*)?[A-Za-z0-9])?')" },
         { "apiVersion: v1\nkind: Pod\nmetadata:\n  name: web\n  labels:\n    app: 12\nspec:\n" CTR,
           INVALID(6, "web") "metadata.labels[app]: Invalid value: 12: must be a string" },
-        { POD "    env:\n    - name: 1X\n      value: a\n",
-          INVALID(10, "web") "spec.containers[0].env[0].name: Invalid value: \"1X\": a valid environment variable "
-                             "name must consist of alphabetic characters, digits, '_', '-', or '.', and must not "
-                             "start with a digit (e.g. 'my.env-name',  or 'MY_ENV.NAME',  or 'MyEnvName1', regex "
-                             "used for validation is '[-._a-zA-Z][-._a-zA-Z0-9]*')" },
-        { POD "    env:\n    - name: X\n      valueFrom: {fieldRef: {fieldPath: metadata.name}}\n",
-          INVALID(11, "web") "spec.containers[0].env[0].valueFrom: Forbidden: not supported by podfs yet" },
+        { POD "    env:\n    - name: \"A=B\"\n      value: a\n",
+          INVALID(10, "web") "spec.containers[0].env[0].name: Invalid value: \"A=B\": a valid environment variable "
+                             "name must consist only of printable ASCII characters other than '='" },
+        { POD "    env:\n    - name: X\n      valueFrom: {}\n",
+          INVALID(11, "web") "spec.containers[0].env[0].valueFrom: Invalid value: \"\": must specify one of: "
+                             "`fieldRef`, `resourceFieldRef`, `configMapKeyRef` or `secretKeyRef`" },
+        { POD "    env:\n    - name: X\n      value: a\n      valueFrom: {fieldRef: {fieldPath: metadata.name}}\n",
+          INVALID(12, "web") "spec.containers[0].env[0].valueFrom: Invalid value: \"\": may not be specified when "
+                             "`value` is not empty" },
+        { POD "    env:\n    - name: X\n      valueFrom:\n        fieldRef: {fieldPath: metadata.name}\n"
+              "        configMapKeyRef: {name: c, key: k}\n",
+          INVALID(11, "web") "spec.containers[0].env[0].valueFrom: Invalid value: \"\": may not have more than one "
+                             "field specified at a time" },
+        { POD "    env:\n    - name: X\n      valueFrom: {fileKeyRef: {volumeName: v, path: p, key: k}}\n",
+          INVALID(11, "web") "spec.containers[0].env[0].valueFrom.fileKeyRef: Forbidden: not supported by podfs yet" },
+        { POD "    env:\n    - name: X\n      valueFrom: {fieldRef: {fieldPath: metadata.labels}}\n",
+          INVALID(11, "web") "spec.containers[0].env[0].valueFrom.fieldRef.fieldPath: Unsupported value: "
+                             "\"metadata.labels\": supported values: \"metadata.name\", \"metadata.namespace\", "
+                             "\"metadata.uid\", \"spec.nodeName\", \"spec.serviceAccountName\", \"status.hostIP\", "
+                             "\"status.hostIPs\", \"status.podIP\", \"status.podIPs\"" },
+        { POD "    env:\n    - name: X\n      valueFrom: {fieldRef: {fieldPath: spec.foo}}\n",
+          INVALID(11, "web") "spec.containers[0].env[0].valueFrom.fieldRef.fieldPath: Invalid value: \"spec.foo\": "
+                             "error converting fieldPath: field label not supported: spec.foo" },
+        { POD "    env:\n    - name: X\n      valueFrom: {fieldRef: {apiVersion: v2, fieldPath: metadata.name}}\n",
+          INVALID(11, "web") "spec.containers[0].env[0].valueFrom.fieldRef.fieldPath: Invalid value: "
+                             "\"metadata.name\": error converting fieldPath: unsupported pod version: v2" },
+        { POD "    env:\n    - name: X\n      valueFrom: {fieldRef: {fieldPath: \"metadata.name['x']\"}}\n",
+          INVALID(11, "web") "spec.containers[0].env[0].valueFrom.fieldRef.fieldPath: Invalid value: "
+                             "\"metadata.name['x']\": error converting fieldPath: field label does not support "
+                             "subscript: metadata.name['x']" },
+        { POD "    env:\n    - name: X\n      valueFrom: {fieldRef: {fieldPath: \"metadata.labels['a b']\"}}\n",
+          INVALID(11, "web") "spec.containers[0].env[0].valueFrom.fieldRef: Invalid value: \"a b\": name part must "
+                             "consist of alphanumeric characters, '-', '_' or '.', and must start and end with an "
+                             "alphanumeric character (e.g. 'MyName',  or 'my.name',  or '123-abc', regex used for "
+                             "validation is '([A-Za-z0-9][-A-Za-z0-9_.]*)?[A-Za-z0-9]')" },
+        { POD "    env:\n    - name: X\n      valueFrom: {fieldRef: {}}\n",
+          INVALID(11, "web") "spec.containers[0].env[0].valueFrom.fieldRef.fieldPath: Required value" },
+        { POD "    env:\n    - name: X\n      valueFrom: {resourceFieldRef: {resource: limits.gpu}}\n",
+          INVALID(11, "web") "spec.containers[0].env[0].valueFrom.resourceFieldRef.resource: Unsupported value: "
+                             "\"limits.gpu\": supported values: \"limits.cpu\", \"limits.ephemeral-storage\", "
+                             "\"limits.memory\", \"requests.cpu\", \"requests.ephemeral-storage\", \"requests.memory\"" },
+        { POD "    env:\n    - name: X\n      valueFrom: {resourceFieldRef: {containerName: app}}\n",
+          INVALID(11, "web") "spec.containers[0].env[0].valueFrom.resourceFieldRef.resource: Required value" },
+        { POD "    env:\n    - name: X\n      valueFrom: {resourceFieldRef: {resource: limits.cpu, divisor: 1Mi}}\n",
+          INVALID(11, "web") "spec.containers[0].env[0].valueFrom.resourceFieldRef.divisor: Invalid value: "
+                             "\"limits.cpu\": only divisor's values 1m and 1 are supported with the cpu resource" },
+        { POD "    env:\n    - name: X\n      valueFrom: {resourceFieldRef: {resource: requests.memory, divisor: 2Mi}}\n",
+          INVALID(11, "web") "spec.containers[0].env[0].valueFrom.resourceFieldRef.divisor: Invalid value: "
+                             "\"requests.memory\": only divisor's values 1, 1k, 1M, 1G, 1T, 1P, 1E, 1Ki, 1Mi, 1Gi, "
+                             "1Ti, 1Pi, 1Ei are supported with the memory resource" },
+        { POD "    env:\n    - name: X\n      valueFrom: {configMapKeyRef: {name: cfg}}\n",
+          INVALID(11, "web") "spec.containers[0].env[0].valueFrom.configMapKeyRef.key: Required value" },
+        { POD "    env:\n    - name: X\n      valueFrom: {secretKeyRef: {name: Cfg, key: k}}\n",
+          INVALID(11, "web") "spec.containers[0].env[0].valueFrom.secretKeyRef.name: Invalid value: \"Cfg\": "
+              SUBDOMAIN_MSG },
+        { POD "    env:\n    - name: X\n      valueFrom: {configMapKeyRef: {name: cfg, key: \"a/b\"}}\n",
+          INVALID(11, "web") "spec.containers[0].env[0].valueFrom.configMapKeyRef.key: Invalid value: \"a/b\": a "
+                             "valid config key must consist of alphanumeric characters, '-', '_' or '.' (e.g. "
+                             "'key.name',  or 'KEY_NAME',  or 'key-name', regex used for validation is "
+                             "'[-._a-zA-Z0-9]+')" },
+        { POD "    env:\n    - name: X\n      valueFrom: {configMapKeyRef: {name: cfg, key: ..k}}\n",
+          INVALID(11, "web") "spec.containers[0].env[0].valueFrom.configMapKeyRef.key: Invalid value: \"..k\": must "
+                             "not start with '..'" },
+        { POD "    envFrom:\n    - prefix: P_\n",
+          INVALID(9, "web") "spec.containers[0].envFrom: Invalid value: \"\": must specify one of: `configMapRef` or "
+                            "`secretRef`" },
+        { POD "    envFrom:\n    - {configMapRef: {name: a}, secretRef: {name: b}}\n",
+          INVALID(9, "web") "spec.containers[0].envFrom: Invalid value: \"\": may not have more than one field "
+                            "specified at a time" },
+        { POD "    envFrom:\n    - configMapRef: {optional: true}\n",
+          INVALID(10, "web") "spec.containers[0].envFrom[0].configMapRef.name: Required value" },
+        { POD "    envFrom:\n    - {prefix: \"A=\", secretRef: {name: s}}\n",
+          INVALID(10, "web") "spec.containers[0].envFrom[0].prefix: Invalid value: \"A=\": a valid environment "
+                             "variable name must consist only of printable ASCII characters other than '='" },
+        { POD "    envFrom:\n    - secretRef: {name: s, key: k}\n",
+          INVALID(10, "web") "unknown field \"spec.containers[0].envFrom[0].secretRef.key\"" },
         { POD "    env:\n    - name: PORT\n      value: 8080\n",
           INVALID(11, "web") "spec.containers[0].env[0].value: Invalid value: 8080: must be a string" },
         { HDR "  terminationGracePeriodSeconds: -1\n" CTR,
@@ -785,6 +854,48 @@ static void test_sleep_hooks(void)
         pod_spec_free(s);
 }
 
+/* env valueFrom and envFrom: accepted, defaulted (fieldRef apiVersion v1,
+ * divisor "0" when unset, canonical otherwise) and shown in the API's order. */
+static void test_env_sources(void)
+{
+        static const char yaml[] = POD "    envFrom:\n    - {prefix: CFG_, configMapRef: {name: cfg}}\n"
+                                   "    - secretRef: {name: sec, optional: true}\n"
+                                   "    env:\n    - name: NAME\n      valueFrom: {fieldRef: {fieldPath: metadata.name}}\n"
+                                   "    - name: MEM\n      valueFrom:\n        resourceFieldRef:\n"
+                                   "          {resource: limits.memory, divisor: 1024Ki}\n"
+                                   "    - name: CPU\n      valueFrom: {resourceFieldRef: {containerName: app, resource: requests.cpu}}\n"
+                                   "    - name: K\n      valueFrom: {configMapKeyRef: {name: cfg, key: k, optional: false}}\n"
+                                   "    - name: S\n      valueFrom: {secretKeyRef: {name: sec, key: pw}}\n"
+                                   "    - name: \"my var.1\"\n      value: $(NAME)\n";
+        static const char want[] =
+                "{\"name\":\"app\",\"image\":\"busybox\",\"envFrom\":[{\"prefix\":\"CFG_\",\"configMapRef\":"
+                "{\"name\":\"cfg\"}},{\"secretRef\":{\"name\":\"sec\",\"optional\":true}}],\"env\":["
+                "{\"name\":\"NAME\",\"valueFrom\":{\"fieldRef\":{\"apiVersion\":\"v1\",\"fieldPath\":\"metadata.name\"}}},"
+                "{\"name\":\"MEM\",\"valueFrom\":{\"resourceFieldRef\":{\"resource\":\"limits.memory\",\"divisor\":\"1Mi\"}}},"
+                "{\"name\":\"CPU\",\"valueFrom\":{\"resourceFieldRef\":{\"containerName\":\"app\",\"resource\":"
+                "\"requests.cpu\",\"divisor\":\"0\"}}},"
+                "{\"name\":\"K\",\"valueFrom\":{\"configMapKeyRef\":{\"name\":\"cfg\",\"key\":\"k\",\"optional\":false}}},"
+                "{\"name\":\"S\",\"valueFrom\":{\"secretKeyRef\":{\"name\":\"sec\",\"key\":\"pw\"}}},"
+                "{\"name\":\"my var.1\",\"value\":\"$(NAME)\"}],"
+                "\"resources\":{},\"terminationMessagePath\":\"/dev/termination-log\","
+                "\"terminationMessagePolicy\":\"File\",\"imagePullPolicy\":\"Always\"}";
+        struct pod_spec *s = parse_one(yaml, "default", NULL);
+        const struct pod_container *c = s ? &s->containers[0] : NULL;
+        struct yval *y = s ? pod_spec_to_yval(s) : NULL;
+        const struct yval *ctrs = yval_map_get(y, "containers");
+        char *json = ctrs ? emit_json(ctrs->list.items[0], false) : NULL;
+
+        tap_ok(c && c->n_env == 6 && c->n_env_from == 2, "env sources are accepted");
+        tap_ok(c && c->env[0].value_from && c->env[0].value_from->field_ref &&
+               !strcmp(c->env[0].value_from->field_ref->api_version, "v1"), "fieldRef apiVersion defaults to v1");
+        tap_ok(c && c->env_from[1].secret_ref && c->env_from[1].secret_ref->optional &&
+               !c->env_from[0].config_map_ref->optional_set, "optional kept, and whether it was written");
+        tap_is_str(json, want, "env sources as the API server shows them");
+        free(json);
+        yval_free(y);
+        pod_spec_free(s);
+}
+
 /* cpu and memory limits/requests: kept as written, requests defaulted to the
  * limits, shown and compared; the QoS class follows. */
 static void test_resources(void)
@@ -1246,6 +1357,7 @@ int main(void)
         test_probes_and_hooks();
         test_sleep_hooks();
         test_resources();
+        test_env_sources();
         test_quantity_milli();
         test_handler_port();
         test_find_any_container();
