@@ -39,5 +39,7 @@ check "cp examples/configmap.yaml" cp "$EX/configmap.yaml" "$D/"
 is "$(cat "$D/.configmaps/app-config/LOG_LEVEL")" info "configmap.yaml: the ConfigMap's key"
 is "$(cat "$D/.secrets/app-credentials/username")" admin "configmap.yaml: the Secret's key"
 check "configmap.yaml: the claim's dir" test -d "$(cat "$D/.pvcs/app-data/path")"
+check "configmap.yaml: the pod reads them" wait_grep "$D/configured/logs/app" '^log level info, user admin$' 20
+rmdir "$D/configured" && check "configured gone" wait_gone "$D/configured" 15
 
 finish
