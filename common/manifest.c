@@ -47,12 +47,25 @@ static int check_duplicate(const struct pfs_manifest *m, bool pod, const struct 
         return 0;
 }
 
+/* A kind podfs does not accept (Namespace, Deployment, ...): named as written. */
+static int other_kind(const struct ydoc *d, const char *filename, const char *kind, struct pfs_error *err)
+{
+        const char *name = yval_get_str(yval_map_get(d->root, "metadata"), "name", "");
+        _cleanup_free_ char *qn = spec_quote(name), *qk = spec_quote(kind);
+
+        return pfs_error_set(err, EINVAL, "%s: line %d: %s %s is invalid: kind: Unsupported value: %s: supported "
+                             "values: \"ConfigMap\", \"PersistentVolumeClaim\", \"Pod\", \"Secret\"", filename,
+                             spec_line_of(d->root, "kind"), kind, qn, qk);
+}
+
 static int parse_one(const char *text, const struct ydoc *d, const char *filename, const char *ns_hint,
                      struct pfs_manifest *m, struct pfs_error *err)
 {
         const char *kind = d->root && d->root->type == YVAL_MAP ? yval_get_str(d->root, "kind", "") : "";
         int r;
 
+        if (*kind && strcmp(kind, "Pod") && pfs_object_kind_of(kind) < 0)
+                return other_kind(d, filename, kind, err);
         if (pfs_object_kind_of(kind) >= 0) {
                 r = pfs_object_from_doc(d->root, filename, ns_hint, &m->objects[m->n_objects], err);
                 if (r == 0)

@@ -52,9 +52,10 @@ static const struct yval *bag_map(struct dec *d, const char *bag)
         if (!v || v->type == YVAL_NULL)
                 return NULL;
         if (v->type != YVAL_MAP) {
-                _cleanup_free_ char *r = spec_value_repr(d->o->kind == PFS_OBJ_SECRET ? NULL : v);
+                _cleanup_free_ char *r = d->o->kind == PFS_OBJ_SECRET ? NULL : spec_value_repr(v);
 
-                spec_errs_add(&d->e, bag, "Invalid value: %s: must be an object", r);
+                /* a Secret's value is never shown */
+                spec_errs_add(&d->e, bag, "Invalid value: %s%smust be an object", r ? r : "", r ? ": " : "");
                 d->e.n_fatal++;
                 return NULL;
         }

@@ -61,6 +61,31 @@ int pfs_object_read_at(int state_fd, enum pfs_object_kind k, const char *ns, con
         return 0;
 }
 
+int pfs_object_stamp_at(int state_fd, enum pfs_object_kind k, const char *ns, const char *name,
+                        struct pfs_object_stamp *ret)
+{
+        _cleanup_close_ int dfd = -1;
+        struct stat st;
+
+        if (!name_ok(name))
+                return -ENOENT;
+        dfd = kind_dir_open(state_fd, k, ns, false, NULL);
+        if (dfd < 0)
+                return dfd;
+        if (fstatat(dfd, name, &st, AT_SYMLINK_NOFOLLOW) < 0)
+                return -errno;
+        *ret = (struct pfs_object_stamp){ .dev = st.st_dev, .ino = st.st_ino, .size = st.st_size,
+                                          .mtime_ns = st.st_mtim.tv_sec * 1000000000LL + st.st_mtim.tv_nsec,
+                                          .ctime_ns = st.st_ctim.tv_sec * 1000000000LL + st.st_ctim.tv_nsec };
+        return 0;
+}
+
+bool pfs_object_stamp_equal(const struct pfs_object_stamp *a, const struct pfs_object_stamp *b)
+{
+        return a->dev == b->dev && a->ino == b->ino && a->size == b->size && a->mtime_ns == b->mtime_ns &&
+               a->ctime_ns == b->ctime_ns;
+}
+
 static int name_cmp(const void *a, const void *b)
 {
         return strcmp(*(char *const *)a, *(char *const *)b);

@@ -94,6 +94,7 @@ static void podfs_free_all(struct podfs *fs)
         model_fini(&fs->model);
         free(fs->changes.pending);
         quota_free_all(fs);
+        objects_announce_free(fs);
         node_table_free(&fs->nodes);
 }
 

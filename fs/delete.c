@@ -206,11 +206,13 @@ int delete_rmdir(struct podfs *fs, struct node *parent, const char *name, bool n
                 if (objects_kind_of_dir(name) >= 0)
                         return -EPERM;
                 return rmdir_in_ns(fs, parent, name, notifier);
-        case NODE_OBJ_KIND:
+        case NODE_OBJ_KIND: {
+                const struct pfs_object *o;
+
                 if (notifier) /* announcing a deletion: done when it is gone */
-                        return node_kinds[NODE_OBJ_KIND]->lookup(fs, parent, name, true, &(struct node *){ NULL }) == 0
-                                       ? -EBUSY : 0;
+                        return objects_get(fs, parent->file, parent->ns, name, &o) == 0 ? -EBUSY : 0;
                 return objects_rmdir(fs, parent->ns, parent->file, name);
+        }
         case NODE_POD:
                 return pod_name_class(name) == POD_NAME_DIR ? -EPERM : -ENOTDIR;
         default:

@@ -85,6 +85,16 @@ struct podfs {
         struct mem_quota *quotas;       /* write buffers held per user (quota.c) */
         size_t mem_total;               /* bytes of write buffers held, all users */
         struct pfs_sandbox_config sandbox;      /* passed to every sandbox on its command line */
+        struct obj_cache {              /* objects.c: the object the tree read last */
+                struct pfs_object *o;
+                struct pfs_object_stamp *stamp;
+                int kind;
+        } obj_cache;
+        struct obj_announce {           /* objects.c: object dirs the notifier still has to mkdir */
+                char *rel;              /* "<ns>/.configmaps/<name>" */
+                int64_t until;          /* monotonic: bounded, as a pod's announce_until */
+        } *obj_announce;
+        size_t n_obj_announce;
         struct sandbox_fds {            /* sandbox.c: one pidfd per sandbox, within RLIMIT_NOFILE */
                 unsigned base;          /* fds open before any pod's */
                 unsigned pidfds;        /* held for pods */
@@ -186,6 +196,9 @@ struct node *node_find(const struct node_table *t, const struct node_key *k);
 /* Find or create the node for k (the kind's fields filled by the caller on creation). */
 struct node *node_intern(struct node_table *t, const struct node_key *k, bool *ret_created);
 void node_forget(struct node_table *t, struct node *n, uint64_t nlookup);
+/* A rename(2) the kernel made: the node of from (if any) now stands for the
+ * name to (its ctr), the one that stood for to (replaced) for no name. */
+void node_rename_ctr(struct node_table *t, const struct node_key *from, const char *to);
 void node_cache_drop(struct node *n);
 uint64_t content_hash(const char *s, size_t len);
 
@@ -353,13 +366,26 @@ int objects_check(struct podfs *fs, struct pfs_object *const *objs, size_t n, co
                   struct pfs_error *err);
 int objects_commit(struct podfs *fs, struct pfs_object *const *objs, size_t n, uid_t uid, gid_t gid,
                    struct pfs_error *err);
-/* The shell's ways (int kind: enum pfs_object_kind); a rejection goes to .last-error. */
+/* The shell's ways (int kind: enum pfs_object_kind); a rejection goes to .last-error.
+ * objects_key_rename: rename(2) of a key within its object (one update). */
 int objects_mkdir(struct podfs *fs, const char *ns, int kind, const char *name);
 int objects_rmdir(struct podfs *fs, const char *ns, int kind, const char *name);
+int objects_key_rename(struct podfs *fs, const char *ns, int kind, const char *name, const char *from,
+                       const char *to, bool noreplace);
 /* Set (data not NULL) or remove key. */
 int objects_key_change(struct podfs *fs, const char *ns, int kind, const char *name, const char *key,
                        const char *data, size_t len);
 bool objects_any_in(struct podfs *fs, const char *ns);
+/* ns/name of kind as stored now (0, -ENOENT, -errno): borrowed, valid until
+ * the next call. A listing stats each key: one parse per change, not per key. */
+int objects_get(struct podfs *fs, int kind, const char *ns, const char *name, const struct pfs_object **ret);
+/* A rejection of a change of objects: the writer gets r, people get the
+ * message (prefixed with path when not NULL) in .last-error and the log. */
+int objects_rejected(struct podfs *fs, const char *ns, struct pfs_error *err, int r, const char *path);
+/* Is ns/<kind dir>/name an object dir the notifier has yet to announce (its
+ * lookup then says ENOENT, so that its mkdir reaches us)? take: it is done. */
+bool objects_announce_pending(struct podfs *fs, const char *ns, int kind, const char *name, bool take);
+void objects_announce_free(struct podfs *fs);
 /* The names of the dot-dirs in a namespace: ".configmaps" ... (-1: none). */
 int objects_kind_of_dir(const char *name);
 const char *objects_kind_dir(int kind);

@@ -104,6 +104,27 @@ struct node *node_intern(struct node_table *t, const struct node_key *k, bool *r
         return n;
 }
 
+void node_rename_ctr(struct node_table *t, const struct node_key *from, const char *to)
+{
+        struct node_key k = *from;
+        struct node *n = node_find(t, from), *old;
+
+        k.ctr = to;
+        old = node_find(t, &k);
+        /* the replaced file keeps its inode until forgotten, found by no name */
+        if (old && old != n)
+                htab_del(&t->by_key, &old->link_key);
+        if (!n)
+                return;
+        htab_del(&t->by_key, &n->link_key);
+        free((char *)n->key.ctr);
+        n->key.ctr = xstrdup(to);
+        free(n->ctr);
+        n->ctr = xstrdup(to);
+        node_cache_drop(n);
+        htab_put(&t->by_key, &n->link_key, key_hash(&n->key));
+}
+
 void node_cache_drop(struct node *n)
 {
         free(n->cache);

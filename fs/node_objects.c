@@ -13,22 +13,30 @@
 #define OBJECT_FILE "..object.yaml"
 #define CLAIM_PATH_FILE "path"
 
-static int obj_read(struct podfs *fs, const struct node *n, struct pfs_object **ret)
+/* Borrowed (objects.c keeps the last one read): never freed here. */
+static int obj_read(struct podfs *fs, const struct node *n, const struct pfs_object **ret)
 {
-        return pfs_object_read_at(fs->dirs.state_fd, (enum pfs_object_kind)n->file, n->ns, n->pod, ret, NULL);
+        int r = objects_get(fs, n->file, n->ns, n->pod, ret);
+
+        return r == -ENOENT ? r : r < 0 ? -EIO : 0;
 }
 
 /* ---- <ns>/.configmaps ---- */
 
 static int kind_lookup(struct podfs *fs, struct node *dir, const char *name, bool notifier, struct node **ret)
 {
-        struct pfs_object *o = NULL;
-        int r = pfs_object_read_at(fs->dirs.state_fd, (enum pfs_object_kind)dir->file, dir->ns, name, &o, NULL);
+        const struct pfs_object *o;
+        int r;
 
+        if (notifier && objects_announce_pending(fs, dir->ns, dir->file, name, false))
+                return -ENOENT;
+        r = objects_get(fs, dir->file, dir->ns, name, &o);
         if (r < 0)
                 return r == -ENOENT ? r : -EIO;
-        pfs_object_free(o);
-        *ret = node_child(fs, &(struct node_key){ .kind = NODE_OBJ, .ns = dir->ns, .pod = name, .file = dir->file });
+        /* an object made again under the same name is a new dir (the kernel
+         * marked the removed one dead): its incarnation is its uid */
+        *ret = node_child(fs, &(struct node_key){ .kind = NODE_OBJ, .ns = dir->ns, .pod = name, .file = dir->file,
+                                                  .epoch = (unsigned)content_hash(o->uid, strlen(o->uid)) });
         return 0;
 }
 
@@ -76,37 +84,35 @@ const struct node_ops node_obj_kind_ops = {
 
 static int obj_lookup(struct podfs *fs, struct node *dir, const char *name, bool notifier, struct node **ret)
 {
-        struct pfs_object *o = NULL;
+        const struct pfs_object *o = NULL;
         bool found;
         int r = obj_read(fs, dir, &o);
 
         if (r < 0)
-                return r == -ENOENT ? r : -EIO;
+                return r;
         if (o->kind == PFS_OBJ_PVC)
                 found = !strcmp(name, OBJECT_FILE) || !strcmp(name, CLAIM_PATH_FILE);
         else
                 found = !strcmp(name, OBJECT_FILE) || pfs_object_item(o, name);
-        pfs_object_free(o);
         if (!found)
                 return -ENOENT;
         *ret = node_child(fs, &(struct node_key){ .kind = NODE_OBJ_FILE, .ns = dir->ns, .pod = dir->pod,
-                                                  .ctr = name, .file = dir->file });
+                                                  .ctr = name, .file = dir->file, .epoch = dir->epoch });
         return 0;
 }
 
 static int obj_list(struct podfs *fs, struct node *dir, node_list_fn fn, void *data)
 {
-        struct pfs_object *o = NULL;
+        const struct pfs_object *o = NULL;
         int r = obj_read(fs, dir, &o);
 
         if (r < 0)
-                return r == -ENOENT ? r : -EIO;
+                return r;
         fn(data, OBJECT_FILE, S_IFREG);
         if (o->kind == PFS_OBJ_PVC)
                 fn(data, CLAIM_PATH_FILE, S_IFREG);
         for (size_t i = 0; i < o->n_items; i++)
                 fn(data, o->items[i].key, S_IFREG);
-        pfs_object_free(o);
         return 0;
 }
 
@@ -124,14 +130,13 @@ static void obj_attrs(const struct pfs_object *o, struct stat *st, mode_t mode)
 
 static int obj_stat(struct podfs *fs, struct node *n, struct stat *st)
 {
-        struct pfs_object *o = NULL;
+        const struct pfs_object *o = NULL;
         int r = obj_read(fs, n, &o);
 
         if (r < 0)
-                return r == -ENOENT ? r : -EIO;
+                return r;
         obj_attrs(o, st, S_IFDIR | (o->kind == PFS_OBJ_SECRET ? 0700 : 0755));
         st->st_nlink = 2;
-        pfs_object_free(o);
         return 0;
 }
 
@@ -183,24 +188,22 @@ static mode_t file_mode(const struct pfs_object *o, const char *name)
         return S_IFREG | (ro ? 0444 : 0644);
 }
 
-static int file_load(struct podfs *fs, struct node *n, struct pfs_object **ret_o, char **ret, size_t *ret_len)
+static int file_load(struct podfs *fs, struct node *n, const struct pfs_object **ret_o, char **ret, size_t *ret_len)
 {
-        struct pfs_object *o = NULL;
+        const struct pfs_object *o = NULL;
         int r = obj_read(fs, n, &o);
 
         if (r < 0)
-                return r == -ENOENT ? r : -EIO;
+                return r;
         r = file_render(fs, o, n->ctr, ret, ret_len);
-        if (r < 0 || !ret_o)
-                pfs_object_free(o);
-        else
+        if (r == 0 && ret_o)
                 *ret_o = o;
         return r;
 }
 
 static int file_stat(struct podfs *fs, struct node *n, struct stat *st)
 {
-        struct pfs_object *o = NULL;
+        const struct pfs_object *o = NULL;
         _cleanup_free_ char *c = NULL;
         size_t len;
         int r = file_load(fs, n, &o, &c, &len);
@@ -209,7 +212,6 @@ static int file_stat(struct podfs *fs, struct node *n, struct stat *st)
                 return r;
         obj_attrs(o, st, file_mode(o, n->ctr));
         st->st_size = (off_t)len;
-        pfs_object_free(o);
         return 0;
 }
 

@@ -43,6 +43,80 @@ int objects_kind_of_dir(const char *name)
         return -1;
 }
 
+#define ANNOUNCE_NS (2LL * 1000000000LL)
+
+static void announce_add(struct podfs *fs, const char *ns, const char *dir)
+{
+        objects_announce_pending(fs, ns, 0, "", false); /* drops the expired ones */
+        fs->obj_announce = xrealloc(fs->obj_announce, (fs->n_obj_announce + 1) * sizeof(*fs->obj_announce));
+        fs->obj_announce[fs->n_obj_announce].rel = xasprintf("%s/%s", ns, dir);
+        fs->obj_announce[fs->n_obj_announce].until = pfs_now_monotonic_ns() + ANNOUNCE_NS;
+        fs->n_obj_announce++;
+}
+
+/* Linear: a few entries at most, each gone within 2 s. */
+bool objects_announce_pending(struct podfs *fs, const char *ns, int kind, const char *name, bool take)
+{
+        _cleanup_free_ char *rel = xasprintf("%s/%s/%s", ns, objects_kind_dir(kind), name);
+        int64_t now = pfs_now_monotonic_ns();
+        bool found = false;
+        size_t j = 0;
+
+        for (size_t i = 0; i < fs->n_obj_announce; i++) {
+                struct obj_announce *a = &fs->obj_announce[i];
+                bool match = !strcmp(a->rel, rel) && a->until > now;
+
+                found |= match;
+                if ((match && take) || a->until <= now) {
+                        free(a->rel);
+                        continue;
+                }
+                fs->obj_announce[j++] = *a;
+        }
+        fs->n_obj_announce = j;
+        return found;
+}
+
+int objects_get(struct podfs *fs, int kind, const char *ns, const char *name, const struct pfs_object **ret)
+{
+        struct obj_cache *c = &fs->obj_cache;
+        struct pfs_object_stamp st;
+        struct pfs_object *o = NULL;
+        int r = pfs_object_stamp_at(fs->dirs.state_fd, (enum pfs_object_kind)kind, ns, name, &st);
+
+        if (r < 0)
+                return r;
+        if (c->o && c->kind == kind && !strcmp(c->o->namespace, ns) && !strcmp(c->o->name, name) &&
+            pfs_object_stamp_equal(c->stamp, &st)) {
+                *ret = c->o;
+                return 0;
+        }
+        r = pfs_object_read_at(fs->dirs.state_fd, (enum pfs_object_kind)kind, ns, name, &o, NULL);
+        if (r < 0)
+                return r;
+        pfs_object_free(c->o);
+        if (!c->stamp)
+                c->stamp = xmalloc(sizeof(*c->stamp));
+        /* the stamp from before the read: a write in between shows as a change next time */
+        *c->stamp = st;
+        c->o = o;
+        c->kind = kind;
+        *ret = o;
+        return 0;
+}
+
+void objects_announce_free(struct podfs *fs)
+{
+        pfs_object_free(fs->obj_cache.o);
+        free(fs->obj_cache.stamp);
+        fs->obj_cache = (struct obj_cache){ 0 };
+        for (size_t i = 0; i < fs->n_obj_announce; i++)
+                free(fs->obj_announce[i].rel);
+        free(fs->obj_announce);
+        fs->obj_announce = NULL;
+        fs->n_obj_announce = 0;
+}
+
 /* Every running sandbox of ns re-reads the objects; watchers hear of it:
  * a new or removed object dir, else its files whose content changed. */
 static void objects_changed(struct podfs *fs, const struct pfs_object *o, const struct pfs_object *old,
@@ -53,8 +127,11 @@ static void objects_changed(struct podfs *fs, const struct pfs_object *o, const 
         sandbox_wake_namespace(fs, o->namespace);
         if (what != MODEL_OBJECT_CHANGED) {
                 /* a mkdir or rmdir on the mount: the kernel told watchers */
-                if (!by_mount)
-                        model_announce(&fs->model, what, o->namespace, dir);
+                if (by_mount)
+                        return;
+                if (what == MODEL_OBJECT_APPEARED)
+                        announce_add(fs, o->namespace, dir);
+                model_announce(&fs->model, what, o->namespace, dir);
                 return;
         }
         for (size_t i = 0; i < o->n_items; i++) {
@@ -83,6 +160,14 @@ static int read_object(struct podfs *fs, enum pfs_object_kind k, const char *ns,
         return r;
 }
 
+/* The daemon writes every object: the tree's copy goes with each write (a
+ * file's stamp alone could repeat: an inode number is reused at once). */
+static void cache_drop(struct podfs *fs)
+{
+        pfs_object_free(fs->obj_cache.o);
+        fs->obj_cache.o = NULL;
+}
+
 /* Write o (new, or the update of old) durably; a claim gets its directory. */
 static int object_store(struct podfs *fs, struct pfs_object *o, const struct pfs_object *old, bool by_mount,
                         struct pfs_error *err)
@@ -96,6 +181,7 @@ static int object_store(struct podfs *fs, struct pfs_object *o, const struct pfs
                 o->owner = old->owner;
                 o->group = old->group;
         }
+        cache_drop(fs);
         r = pfs_object_write_at(fs->dirs.state_fd, o, err);
         if (r < 0)
                 return r;
@@ -172,11 +258,15 @@ int objects_commit(struct podfs *fs, struct pfs_object *const *objs, size_t n, u
 
 /* ---- shell management: mkdir, rmdir, a key written or removed ---- */
 
-static int rejected(struct podfs *fs, const char *ns, struct pfs_error *err, int r, const char *fmt_path)
+int objects_rejected(struct podfs *fs, const char *ns, struct pfs_error *err, int r, const char *path)
 {
-        if (fmt_path)
-                pfs_error_wrap(err, "%s", fmt_path);
-        return apply_rejected(fs, ns, err, r);
+        if (path)
+                pfs_error_wrap(err, "%s", path);
+        if (!err->code)
+                pfs_error_set(err, -r, "%s", strerror(-r));
+        pfs_log(LOG_WARNING, "namespace %s: rejected: %s", ns, err->msg);
+        model_last_error_set(&fs->model, ns, fs->req_uid, err->msg);
+        return r;
 }
 
 /* What mkdir .pvcs/NAME claims: one ReadWriteOnce directory, 1Gi nominal
@@ -204,7 +294,7 @@ int objects_mkdir(struct podfs *fs, const char *ns, int k, const char *name)
         if (r == 0)
                 return -EEXIST;
         if (r != -ENOENT)
-                return rejected(fs, ns, &err, r, path);
+                return objects_rejected(fs, ns, &err, r, path);
         o = pfs_object_new(k, ns, name);
         if (k == PFS_OBJ_PVC)
                 o->pvc_spec = pvc_default_spec();
@@ -214,7 +304,7 @@ int objects_mkdir(struct podfs *fs, const char *ns, int k, const char *name)
         if (r == 0)
                 r = object_store(fs, o, NULL, true, &err);
         pfs_object_free(o);
-        return r < 0 ? rejected(fs, ns, &err, r, path) : 0;
+        return r < 0 ? objects_rejected(fs, ns, &err, r, path) : 0;
 }
 
 /* A pod of ns that has not finished and mounts the claim: its name, or NULL. */
@@ -255,8 +345,10 @@ int objects_rmdir(struct podfs *fs, const char *ns, int k, const char *name)
         if (r == 0 && k == PFS_OBJ_PVC && (user = claim_user(fs, ns, name)))
                 r = pfs_error_set(&err, EBUSY, "persistentvolumeclaims \"%s\" is in use by pod \"%s\", which has "
                                   "not finished: delete the pod first", name, user);
-        if (r == 0)
+        if (r == 0) {
+                cache_drop(fs);
                 r = pfs_object_remove_at(fs->dirs.state_fd, k, ns, name, &err);
+        }
         if (r == 0 && k == PFS_OBJ_PVC)
                 r = pfs_claim_dir_remove_at(fs->dirs.state_fd, ns, name, &err);
         if (r == 0) {
@@ -264,7 +356,7 @@ int objects_rmdir(struct podfs *fs, const char *ns, int k, const char *name)
                 objects_changed(fs, o, NULL, MODEL_OBJECT_GONE, true);
         }
         pfs_object_free(o);
-        return r < 0 ? rejected(fs, ns, &err, r, path) : 0;
+        return r < 0 ? objects_rejected(fs, ns, &err, r, path) : 0;
 }
 
 static bool utf8_valid(const unsigned char *s, size_t n)
@@ -314,7 +406,41 @@ int objects_key_change(struct podfs *fs, const char *ns, int k, const char *name
         pfs_object_free(o);
         if (r == -ENOENT)
                 return r;
-        return r < 0 ? rejected(fs, ns, &err, r, path) : 0;
+        return r < 0 ? objects_rejected(fs, ns, &err, r, path) : 0;
+}
+
+/* rename(2) of key from onto to in one update (sed -i, editors: a temp key
+ * renamed over the real one). noreplace: EEXIST when to exists. */
+int objects_key_rename(struct podfs *fs, const char *ns, int k, const char *name, const char *from, const char *to,
+                       bool noreplace)
+{
+        _cleanup_free_ char *path = xasprintf("%s/%s/%s/%s", ns, kind_tree_dir(k), name, to);
+        struct pfs_error err = { 0 };
+        struct pfs_object *old = NULL, *o = NULL;
+        const struct pfs_object_item *it;
+        int r = read_object(fs, k, ns, name, &old, &err);
+
+        if (r == 0)
+                r = may_change(fs, old, "update", &err);
+        if (r == 0 && !(it = pfs_object_item(old, from)))
+                r = -ENOENT;
+        else if (r == 0 && noreplace && pfs_object_item(old, to))
+                r = -EEXIST;
+        if (r == 0 && strcmp(from, to)) {
+                o = pfs_object_clone(old);
+                pfs_object_item_set(o, to, it->value, it->len, it->binary);
+                pfs_object_item_remove(o, from);
+                r = pfs_object_validate(o, &err);
+                if (r == 0)
+                        r = pfs_object_validate_update(old, o, &err);
+                if (r == 0)
+                        r = object_store(fs, o, old, true, &err);
+        }
+        pfs_object_free(old);
+        pfs_object_free(o);
+        if (r == -ENOENT || r == -EEXIST)
+                return r;
+        return r < 0 ? objects_rejected(fs, ns, &err, r, path) : 0;
 }
 
 /* Objects of ns (a namespace with some is not empty). */
@@ -333,83 +459,4 @@ bool objects_any_in(struct podfs *fs, const char *ns)
                         return true;
         }
         return false;
-}
-
-/* ---- writing a key file: a write buffer, applied on close ---- */
-
-int objects_key_open(struct podfs *fs, struct node *n, int flags, struct fh *fh)
-{
-        const char *c;
-        size_t len;
-        int r;
-
-        fh->kind = FH_OBJKEY;
-        fh->append = (flags & O_APPEND) != 0;
-        if (flags & O_TRUNC) {
-                fh->dirty = true;
-                return 0;
-        }
-        r = node_content(fs, n, &c, &len);
-        if (r < 0)
-                return r;
-        return wbuf_write_at(fs, fh->owner, &fh->wbuf, c, len, 0);
-}
-
-int objects_key_create(struct podfs *fs, struct node *dir, const char *name, int flags, struct fh **ret_fh)
-{
-        struct pfs_object *o = NULL;
-        const struct pfs_object_item *it;
-        struct fh *fh;
-        int r = pfs_object_read_at(fs->dirs.state_fd, (enum pfs_object_kind)dir->file, dir->ns, dir->pod, &o, NULL);
-
-        if (r < 0)
-                return r;
-        it = pfs_object_item(o, name);
-        if (dir->file == PFS_OBJ_PVC || !strncmp(name, "..", 2))
-                r = -EPERM;
-        /* the key exists at once (empty), as touch(1) expects */
-        else if (!it)
-                r = objects_key_change(fs, dir->ns, dir->file, dir->pod, name, "", 0);
-        if (r < 0) {
-                pfs_object_free(o);
-                return r;
-        }
-        fh = xcalloc(1, sizeof(*fh));
-        fh->kind = FH_OBJKEY;
-        fh->owner = fs->req_uid;
-        fh->group = fs->req_gid;
-        fh->append = (flags & O_APPEND) != 0;
-        fh->dirty = it && (flags & O_TRUNC);
-        if (it && !(flags & O_TRUNC))
-                r = wbuf_write_at(fs, fh->owner, &fh->wbuf, (const char *)it->value, it->len, 0);
-        pfs_object_free(o);
-        if (r < 0) {
-                fh_free(fs, fh);
-                return r;
-        }
-        *ret_fh = fh;
-        return 0;
-}
-
-/* On close: an empty value only at the last close (a shell's `> key` closes
- * its first fd before the command writes). */
-int objects_key_flush(struct podfs *fs, struct fh *fh, bool last)
-{
-        struct node *n = fh->node;
-        struct pfs_error err = { 0 };
-        _cleanup_free_ char *path = NULL;
-
-        if (!fh->dirty || !n || (!last && fh->wbuf.len == 0))
-                return 0;
-        fh->dirty = false;
-        path = xasprintf("%s/%s/%s/%s", n->ns, objects_kind_dir(n->file), n->pod, n->ctr);
-        if (fh->too_big)
-                return apply_rejected(fs, n->ns, &err, pfs_error_set(&err, EFBIG, "%s: Too long: must have at most "
-                                                                     "%d bytes", path, PFS_OBJECT_MAX_DATA));
-        if (fh->write_err)
-                return apply_rejected(fs, n->ns, &err, pfs_error_set(&err, fh->write_err, "%s: a write failed (%s): "
-                                                                     "nothing applied", path,
-                                                                     strerror(fh->write_err)));
-        return objects_key_change(fs, n->ns, n->file, n->pod, n->ctr, fh->wbuf.data ? fh->wbuf.data : "",
-                                  fh->wbuf.len);
 }

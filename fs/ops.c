@@ -245,6 +245,7 @@ static void op_mkdir(fuse_req_t req, fuse_ino_t parent, const char *name, mode_t
         }
         if (from_notifier(req) && p->kind == NODE_OBJ_KIND) {
                 /* an object made without a mkdir on the mount: announce it */
+                objects_announce_pending(fs, p->ns, p->file, name, true);
                 r = node_lookup(fs, p, name, true, &n);
                 reply_node_entry(req, n, r, NULL);
                 return;

@@ -2,12 +2,14 @@
  * temp files, their bytes charged to the writer (quota.c); write, truncate,
  * flush, release, unlink and rename. A closed spec.yaml or *.yaml drop file,
  * or a temp file renamed onto such a name (rsync, sed -i, editors), goes to
- * apply.c to be accepted as a manifest; a closed delete file to delete.c. */
+ * apply.c to be accepted as a manifest; a closed delete file to delete.c; a
+ * key file of a ConfigMap or Secret to objects_keyfile.c. */
 #include <errno.h>
 #include <fcntl.h>
 #include <stdlib.h>
 #include <string.h>
 #include "fs.h"
+#include "pfs/object.h"
 
 #define GHOST_NS (2LL * 1000000000LL)
 
@@ -366,6 +368,8 @@ int tmpfile_remove(struct podfs *fs, struct node *parent, const char *name)
                         return -EISDIR;
                 return -ENOENT;
         case NODE_OBJ:
+                if (!strncmp(name, "..", 2) || (parent->file == PFS_OBJ_PVC && !strcmp(name, "path")))
+                        return -EPERM;
                 return objects_key_change(fs, parent->ns, parent->file, parent->pod, name, NULL, 0);
         case NODE_ROOT:
                 return model_ns_exists(&fs->model, name) ? -EISDIR : -ENOENT;
@@ -449,6 +453,25 @@ static int rename_in_ns(struct podfs *fs, struct node *p, struct tmpfile *t, con
         return 1;
 }
 
+/* A key of a ConfigMap or Secret renamed within it (sed -i, editors). */
+static int rename_in_object(struct podfs *fs, struct node *p, const char *name, struct node *np, const char *newname,
+                            unsigned int flags)
+{
+        if (np->kind != NODE_OBJ || np->file != p->file || strcmp(np->ns, p->ns) || strcmp(np->pod, p->pod))
+                return -EXDEV;
+        if (!strncmp(name, "..", 2) || !strncmp(newname, "..", 2) || p->file == PFS_OBJ_PVC)
+                return -EPERM;
+        int r = objects_key_rename(fs, p->ns, p->file, p->pod, name, newname, flags & RENAME_NOREPLACE);
+
+        /* the kernel moves the inode: it stands for the new name now */
+        if (r == 0)
+                node_rename_ctr(&fs->nodes, &(struct node_key){ .kind = NODE_OBJ_FILE, .ns = p->ns, .pod = p->pod,
+                                                                 .ctr = name, .file = p->file,
+                                                                 .epoch = p->epoch },
+                                newname);
+        return r;
+}
+
 int tmpfile_rename(struct podfs *fs, struct node *p, const char *name, struct node *np, const char *newname,
                  unsigned int flags)
 {
@@ -460,6 +483,8 @@ int tmpfile_rename(struct podfs *fs, struct node *p, const char *name, struct no
                 return -EINVAL;
         if (flags & RENAME_EXCHANGE)
                 return -EINVAL;
+        if (p->kind == NODE_OBJ)
+                return rename_in_object(fs, p, name, np, newname, flags);
         if (p->kind != NODE_NS && p->kind != NODE_POD)
                 return -EPERM;
         t = model_tmp_find(&fs->model, p->ns, pod, name);

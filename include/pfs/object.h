@@ -141,6 +141,18 @@ void pfs_manifest_free(struct pfs_manifest *m);
  * its tree): decoded, defaulted and validated. */
 int pfs_object_from_doc(const struct yval *root, const char *filename, const char *ns_hint,
                         struct pfs_object **ret, struct pfs_error *err);
+/* What tells a stored object's versions apart (a write renames a new file
+ * into place): for a reader's cache. */
+struct pfs_object_stamp {
+        dev_t dev;
+        ino_t ino;
+        int64_t mtime_ns, ctime_ns;
+        off_t size;
+};
+/* 0, -ENOENT when there is none, -errno. */
+int pfs_object_stamp_at(int state_fd, enum pfs_object_kind k, const char *ns, const char *name,
+                        struct pfs_object_stamp *ret);
+bool pfs_object_stamp_equal(const struct pfs_object_stamp *a, const struct pfs_object_stamp *b);
 /* Same items of one bag (binary: a ConfigMap's binaryData, else data). */
 bool pfs_object_items_same(const struct pfs_object *a, const struct pfs_object *b, bool binary);
 /* The object from its stored JSON (pfs_object_to_yval with the owner). */

@@ -13,6 +13,7 @@
  *   STATE/pods/<uid>/finished           sandbox: written when no process of the pod is left and
  *                                       it has nothing more to do (pod terminal or deleted)
  *   STATE/logs/<ns>_<name>_<uid>/<container>/<restartCount>.log   CRI-format logs
+ *   STATE/objects/, STATE/claims/       ConfigMaps, Secrets, claims: see object.h
  */
 #pragma once
 #include <stdbool.h>

@@ -35,4 +35,11 @@ for p in hello two-containers job multi-a multi-b multi-once; do check "$p gone"
 t=$(($(now_ms) - t0))
 if [ "$t" -lt 5000 ]; then ok "all examples deleted in ${t} ms"; else fail "deleting the examples took ${t} ms"; fi
 
+check "cp examples/configmap.yaml" cp "$EX/configmap.yaml" "$D/"
+is "$(cat "$D/.configmaps/app-config/LOG_LEVEL")" info "configmap.yaml: the ConfigMap's key"
+is "$(cat "$D/.secrets/app-credentials/username")" admin "configmap.yaml: the Secret's key"
+check "configmap.yaml: the claim's dir" test -d "$(cat "$D/.pvcs/app-data/path")"
+check "configmap.yaml: the pod reads them" wait_grep "$D/configured/logs/app" '^log level info, user admin$' 20
+rmdir "$D/configured" && check "configured gone" wait_gone "$D/configured" 15
+
 finish

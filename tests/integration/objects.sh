@@ -118,6 +118,28 @@ is "$(cat "$D/.configmaps/app-config/LOG_LEVEL")" debug "the new value"
 is "$(grep '  uid:' "$D/.configmaps/app-config/..object.yaml")" "$uid1" "update keeps the uid"
 is "$(grep 'resourceVersion:' "$D/.configmaps/app-config/..object.yaml")" "  resourceVersion: \"2\"" "resourceVersion + 1"
 
+# ---- watchers: a manifest's objects reach inotify (the notifier's syscalls)
+bg_watch() {
+        local out=$1
+        shift
+        inotifywait -m "$@" >"$out" 2>"$out.err" &
+        WATCH_PID=$!
+        retry_until 5 grep -qs "Watches established" "$out.err" || { cat "$out.err"; return 1; }
+}
+bg_watch "$W/cm-dir" --format '%e %f' "$D/.configmaps" || die "watch on .configmaps"
+W1=$WATCH_PID
+bg_watch "$W/cm-key" --format '%e' "$D/.configmaps/app-config/LOG_LEVEL" || die "watch on a key"
+W2=$WATCH_PID
+printf 'apiVersion: v1\nkind: ConfigMap\nmetadata:\n  name: watched\ndata:\n  k: v\n' >"$W/watched.yaml"
+cp "$W/watched.yaml" "$D/"
+check "IN_CREATE on .configmaps for a ConfigMap from a manifest" wait_grep "$W/cm-dir" '^CREATE,ISDIR watched$' 5
+sed 's/LOG_LEVEL: debug/LOG_LEVEL: warn/' "$W/mixed2.yaml" >"$W/mixed3.yaml"
+cp "$W/mixed3.yaml" "$D/mixed.yaml"
+check "IN_MODIFY on a key changed by a manifest" wait_grep "$W/cm-key" '^MODIFY' 5
+rmdir "$D/.configmaps/watched"
+check "IN_DELETE on .configmaps for rmdir" wait_grep "$W/cm-dir" '^DELETE,ISDIR watched$' 5
+kill "$W1" "$W2" 2>/dev/null
+
 # ---- all or nothing
 cat >"$W/bad.yaml" <<'YAML'
 apiVersion: v1
@@ -164,6 +186,15 @@ check "a ConfigMap's file is the creator's, 0644" test "$(stat -c %a "$D/.config
 is "$(echo x | fsop write "$D/.configmaps/app/bad key")" EINVAL "a bad key name: EINVAL"
 check ".last-error says why" grep -q 'data\[bad key\]: Invalid value' "$D/.last-error"
 is "$(fsop write "$D/.configmaps/app/..data" </dev/null)" EPERM "a key starting with .. is refused"
+is "$(fsop unlink "$D/.configmaps/app/..object.yaml")" EPERM "..object.yaml cannot be removed"
+is "$(echo x | fsop write "$D/.configmaps/app/..object.yaml")" EACCES "..object.yaml cannot be written"
+check "mv renames a key" bash -c "echo moved > '$D/.configmaps/app/tmpkey' && mv '$D/.configmaps/app/tmpkey' '$D/.configmaps/app/moved'"
+is "$(cat "$D/.configmaps/app/moved" 2>&1)" moved "the renamed key's value"
+check "the old name is gone" test ! -e "$D/.configmaps/app/tmpkey"
+check "sed -i edits a key (temp file + rename)" sed -i 's/moved/edited/' "$D/.configmaps/app/moved"
+is "$(cat "$D/.configmaps/app/moved")" edited "sed -i's result"
+is "$(ls "$D/.configmaps/app" | tr '\n' ' ')" "LOG_LEVEL moved " "no temp key left behind"
+rm "$D/.configmaps/app/moved"
 check "rm removes a key" rm "$D/.configmaps/app/LOG_LEVEL"
 check "the key is gone" test ! -e "$D/.configmaps/app/LOG_LEVEL"
 head -c 1100000 /dev/zero >"$W/big"
@@ -172,6 +203,10 @@ case "$r" in EFBIG | EINVAL) ok "a value over 1 MiB is refused ($r)" ;; *) fail 
 check "rmdir of a non-empty ConfigMap deletes it" bash -c "echo x > '$D/.configmaps/app/k' && rmdir '$D/.configmaps/app'"
 check "it is gone" test ! -e "$D/.configmaps/app"
 check "and gone from the state dir" test ! -e "$STATE/objects/default/configmaps/app"
+check "the name can be used again at once" bash -c "mkdir '$D/.configmaps/app' && echo again > '$D/.configmaps/app/k2'"
+is "$(cat "$D/.configmaps/app/k2")" again "the new ConfigMap's key"
+check "its old key is not there" test ! -e "$D/.configmaps/app/k"
+rmdir "$D/.configmaps/app"
 check "mkdir .secrets/tok makes a Secret" mkdir "$D/.secrets/tok"
 check "echo > a Secret's key" bash -c "printf 'p4ss-s3cr3t' > '$D/.secrets/tok/token'"
 is "$(cat "$D/.secrets/tok/token")" p4ss-s3cr3t "root reads the Secret"
@@ -183,6 +218,22 @@ check "mkdir .pvcs/scratch makes a claim" mkdir "$D/.pvcs/scratch"
 check "its data dir is made" test -d "$STATE/claims/default/scratch"
 check "rmdir of an unused claim deletes it" rmdir "$D/.pvcs/scratch"
 check "its data dir is removed" test ! -e "$STATE/claims/default/scratch"
+
+# ---- many keys: a listing with sizes does not parse the object per key
+python3 - "$W/many.yaml" <<'PY'
+import sys
+with open(sys.argv[1], "w") as f:
+    f.write("apiVersion: v1\nkind: ConfigMap\nmetadata:\n  name: many\ndata:\n")
+    for i in range(2000):
+        f.write("  key%04d: %s\n" % (i, "v" * 400))
+PY
+check "a ConfigMap of 2000 keys (800 KB)" cp "$W/many.yaml" "$D/"
+t0=$(now_ms)
+n=$(ls -l "$D/.configmaps/many" | grep -c ' key')
+t=$(($(now_ms) - t0))
+is "$n" 2000 "ls -l lists its 2000 keys"
+if [ "$t" -lt 5000 ]; then ok "ls -l of 2000 keys in ${t} ms"; else fail "ls -l of 2000 keys took ${t} ms"; fi
+rmdir "$D/.configmaps/many"
 
 # ---- immutable
 printf 'apiVersion: v1\nkind: ConfigMap\nmetadata:\n  name: frozen\nimmutable: true\ndata:\n  k: v1\n' >"$W/frozen.yaml"

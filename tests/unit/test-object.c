@@ -130,6 +130,8 @@ static void test_secret(void)
                "data[ssh-privatekey]: Required value", "secret: ssh-auth");
         is_msg(SECRET "type: kubernetes.io/service-account-token\n", "x.yaml: line 5: Secret \"s\" is invalid: "
                "metadata.annotations[kubernetes.io/service-account.name]: Required value", "secret: sa token");
+        is_msg(SECRET "data: s3cr3t\n", "x.yaml: line 5: Secret \"s\" is invalid: data: Invalid value: must be an "
+               "object", "secret: data not a map, not shown");
         is_msg(SECRET "data:\n  pw: 3\n", "x.yaml: line 6: Secret \"s\" is invalid: data[pw]: Invalid value: must "
                "be a string", "secret: a number, its value not shown");
 }
@@ -195,6 +197,53 @@ static void test_update(void)
                    "update: a Secret's type");
         pfs_object_free(a);
         pfs_object_free(b);
+}
+
+static struct yval *requests_of(struct pfs_object *o)
+{
+        return (struct yval *)yval_map_get(yval_map_get(o->pvc_spec, "resources"), "requests");
+}
+
+static void test_pvc_update(void)
+{
+        static const char *const y = PVC "spec:\n  accessModes: [ReadWriteOnce]\n  resources:\n    requests:\n"
+                                     "      storage: 2Gi\n";
+        struct pfs_object *a = NULL, *b;
+        struct pfs_error err = { 0 };
+        _cleanup_free_ char *msg = parse_msg(y, &a);
+
+        tap_is_str(msg, "", "pvc update: the claim");
+        if (!a)
+                return;
+        b = pfs_object_clone(a);
+        yval_map_set(requests_of(b), "storage", yval_new_str("3Gi"));
+        tap_is_int(pfs_object_validate_update(a, b, &err), 0, "pvc update: a larger request is fine");
+        yval_map_set(requests_of(b), "storage", yval_new_str("1Gi"));
+        tap_is_int(pfs_object_validate_update(a, b, &err), -EPERM, "pvc update: a smaller request: EPERM");
+        tap_is_str(err.msg, "PersistentVolumeClaim \"data\" is invalid: spec.resources.requests.storage: Forbidden: "
+                   "field can not be less than previous value", "pvc update: the API's message");
+        pfs_object_free(b);
+        b = pfs_object_clone(a);
+        yval_map_set(b->pvc_spec, "accessModes", yval_new_list());
+        yval_list_push((struct yval *)yval_map_get(b->pvc_spec, "accessModes"), yval_new_str("ReadWriteMany"));
+        tap_is_int(pfs_object_validate_update(a, b, &err), -EPERM, "pvc update: other access modes: EPERM");
+        tap_is_str(err.msg, "PersistentVolumeClaim \"data\" is invalid: spec: Forbidden: spec is immutable after "
+                   "creation except resources.requests and volumeAttributesClassName for bound claims",
+                   "pvc update: spec is immutable");
+        pfs_object_free(a);
+        pfs_object_free(b);
+}
+
+static void test_no_secret_values(void)
+{
+        _cleanup_free_ char *m1 = parse_msg(SECRET "type: kubernetes.io/dockercfg\nstringData:\n  .dockercfg: "
+                                            "TOPSECRET\n", NULL);
+        _cleanup_free_ char *m2 = parse_msg(SECRET "data:\n  k: TOPSECRET\n", NULL);
+        _cleanup_free_ char *m3 = parse_msg(SECRET "stringData:\n  k: [TOPSECRET]\n", NULL);
+
+        tap_ok(*m1 && !strstr(m1, "TOPSECRET"), "secret: a bad .dockercfg is not quoted (%s)", m1);
+        tap_ok(*m2 && !strstr(m2, "TOPSECRET"), "secret: bad base64 is not quoted (%s)", m2);
+        tap_ok(*m3 && !strstr(m3, "TOPSECRET"), "secret: a value of a wrong type is not quoted (%s)", m3);
 }
 
 static void test_base64(void)
@@ -265,7 +314,7 @@ static void test_manifest(void)
         tap_is_int(pfs_manifest_parse(y, strlen(y), "x.yaml", "default", &m, &err), 0, "manifest: mixed kinds");
         tap_ok(m.n_pods == 1 && m.n_objects == 2, "manifest: one pod, two objects");
         pfs_manifest_free(&m);
-        is_msg("apiVersion: v1\nkind: Namespace\nmetadata:\n  name: x\n", "x.yaml: line 2: Pod \"\" is invalid: kind: "
+        is_msg("apiVersion: v1\nkind: Namespace\nmetadata:\n  name: x\n", "x.yaml: line 2: Namespace \"x\" is invalid: kind: "
                "Unsupported value: \"Namespace\": supported values: \"ConfigMap\", \"PersistentVolumeClaim\", \"Pod\", "
                "\"Secret\"", "manifest: another kind lists the kinds accepted");
         is_msg(CM "---\n" CM, "x.yaml: line 9: ConfigMap \"app\" is invalid: metadata.name: Duplicate value: \"app\": the "
@@ -279,6 +328,8 @@ int main(void)
         test_secret();
         test_pvc();
         test_update();
+        test_pvc_update();
+        test_no_secret_values();
         test_base64();
         test_store();
         test_manifest();
