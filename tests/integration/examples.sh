@@ -42,4 +42,18 @@ check "configmap.yaml: the claim's dir" test -d "$(cat "$D/.pvcs/app-data/path")
 check "configmap.yaml: the pod reads them" wait_grep "$D/configured/logs/app" '^log level info, user admin$' 20
 rmdir "$D/configured" && check "configured gone" wait_gone "$D/configured" 15
 
+check "cp examples/volumes.yaml" cp "$EX/volumes.yaml" "$D/"
+check "volumes.yaml: first run" wait_grep "$D/files/logs/app" '^runs: 1$' 20
+check "volumes.yaml: the ConfigMap's file and the labels file" \
+        wait_grep "$D/files/logs/app" '^hello \| app="files" tier="web"$' 20
+printf 'bonjour' >"$D/.configmaps/site/greeting" || fail "volumes.yaml: update the greeting"
+check "volumes.yaml: the file follows the ConfigMap" wait_grep "$D/files/logs/app" '^bonjour \| ' 20
+sed -i 's/tier: web/tier: api/' "$D/files/spec.yaml" || fail "volumes.yaml: relabel"
+check "volumes.yaml: the labels file follows, in place" wait_grep "$D/files/logs/app" 'tier="api"$' 20
+is "$(cat "$D/files/containers/app/restarts")" 0 "volumes.yaml: no restart"
+rmdir "$D/files" && check "files gone" wait_gone "$D/files" 15
+cp "$EX/volumes.yaml" "$D/" || fail "volumes.yaml: again"
+check "volumes.yaml: the claim kept the count" wait_grep "$D/files/logs/app" '^runs: 2$' 20
+rmdir "$D/files" && check "files gone again" wait_gone "$D/files" 15
+
 finish
