@@ -284,6 +284,15 @@ subbad_is() {
 check "subPathExpr: an unset variable is CreateContainerConfigError" wait_until 20 "$MNT/default/subbad/status.json" \
         subbad_is 'CreateContainerConfigError: missing value for NOBODY'
 
+# ---- pod.json of these pods is a Kubernetes Pod (field names and types) -----------
+if [ -x "$K8S_CONFORM" ] && /usr/bin/python3 -c 'import kubernetes, yaml' 2>/dev/null; then
+        for p in cm secpod dw proj late reader; do
+                check "conform: $p's pod.json" "$K8S_CONFORM" --kind Pod "$MNT/default/$p/pod.json"
+        done
+else
+        log "k8s-conform not available: schema checks skipped"
+fi
+
 # ---- image volumes (KEP-4639): read-only, nosuid; a missing image waits -----------
 mkdir -p "$STATE/images/tools:1.0" && echo "from the image" >"$STATE/images/tools:1.0/marker"
 cat <<'EOF' | apply_pod default img || fail "create img"
