@@ -62,6 +62,7 @@ static void container_free(struct pod_container *c)
         for (size_t i = 0; i < c->n_ports; i++) {
                 free(c->ports[i].name);
                 free(c->ports[i].protocol);
+                free(c->ports[i].host_ip);
         }
         free(c->ports);
         free(c->termination_message_path);

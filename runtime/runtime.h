@@ -16,9 +16,12 @@ struct pod_ns {
         int pause_pidfd;        /* or -1 */
 };
 /* Unshare NEWNET (unless hostNetwork; bring lo up), NEWIPC, NEWUTS (sethostname)
- * in the calling process; with shareProcessNamespace also NEWPID and fork a
- * pause process (pid 1 there, reaps, PDEATHSIG SIGKILL). */
+ * in the calling process. */
 int pod_ns_setup(const struct pod_spec *spec, struct pod_ns *ret_ns, struct pfs_error *err);
+/* Then, with shareProcessNamespace, NEWPID and a pause process (pid 1 there,
+ * reaps, PDEATHSIG SIGKILL); after the pod network's ADD, whose plugins must
+ * not be forked into the pod's pid namespace. */
+int pod_ns_pid_setup(struct pod_ns *ns, struct pfs_error *err);
 
 /* ---- images (image.c) ---- */
 /* Resolve "NAME[:TAG]" to STATE/images/NAME:TAG, else STATE/images/NAME (symlinks

@@ -29,6 +29,8 @@ struct pod_port {
         char *name;             /* NULL when absent */
         int32_t container_port;
         char *protocol;         /* default "TCP" */
+        int32_t host_port;      /* 0 = none */
+        char *host_ip;          /* NULL = all the node's addresses */
 };
 
 /* A hook's or probe's action (the API server's LifecycleHandler / ProbeHandler). */

@@ -1,0 +1,44 @@
+/* The sandbox's side of the pod network: the host's namespaces are opened
+ * before the pod's are made, ADD runs once the pod's netns exists (before any
+ * container), its address goes into status.podIP/podIPs, DEL when the pod
+ * ends (cni.c does the CNI work). */
+#include <stdlib.h>
+#include <string.h>
+#include "pfs/trace.h"
+#include "sandbox.h"
+
+int sbx_net_open(struct sbx *s, struct pfs_error *err)
+{
+        s->host_ns.mnt_fd = s->host_ns.net_fd = -1;
+        if (s->spec->host_network)
+                return 0;
+        return cni_host_open(&s->host_ns, err);
+}
+
+int sbx_net_setup(struct sbx *s, struct pfs_error *err)
+{
+        char *ip = NULL;
+        int r;
+
+        if (s->spec->host_network)
+                return 0;
+        r = cni_setup(s->pod_fd, s->uid, s->spec, &s->cfg, &s->host_ns, &ip, err);
+        if (r < 0) {
+                s->net_failed = true;
+                return r;
+        }
+        pfs_log(LOG_INFO, "pod %s: network up, IP %s", s->pod_ref, ip ? ip : "none");
+        free(s->status->pod_ip);
+        s->status->pod_ip = ip;
+        return 0;
+}
+
+void sbx_net_teardown(struct sbx *s)
+{
+        struct pfs_error err = {0};
+
+        if (!s->spec || s->spec->host_network || s->host_ns.mnt_fd < 0)
+                return;
+        if (cni_teardown(s->pod_fd, s->uid, s->cfg.cni_bin_dir, &s->host_ns, &err) < 0)
+                pfs_log(LOG_WARNING, "pod %s: %s", s->pod_ref ? s->pod_ref : s->uid, err.msg);
+}
