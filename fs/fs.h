@@ -139,6 +139,7 @@ enum pod_file_kind {
         PF_EVENTS,
         PF_DELETE,
         PF_WAIT,
+        PF_IP,                  /* the pod's IP (status.podIP), one line */
         PF__MAX,
 };
 extern const char *const pod_file_names[PF__MAX];

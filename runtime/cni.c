@@ -175,7 +175,8 @@ static bool version_has_prev_del(const char *v)
         return strcmp(v, "0.1.0") && strcmp(v, "0.2.0") && strcmp(v, "0.3.0") && strcmp(v, "0.3.1");
 }
 
-/* The pod's address in a result: ips[].address (0.3.0 on), else ip4.ip; the first IPv4 first. */
+/* The pod's address in a result: ips[].address (0.3.0 on), else ip4.ip; the first IPv4 first;
+ * never a loopback address. */
 static char *result_ip(const struct yval *res)
 {
         const struct yval *ips = yval_map_get(res, "ips");
@@ -184,6 +185,9 @@ static char *result_ip(const struct yval *res)
         for (size_t i = 0; ips && ips->type == YVAL_LIST && i < ips->list.n; i++) {
                 const char *a = yval_get_str(ips->list.items[i], "address", NULL);
 
+                /* a loopback-only network gives the pod no address of its own */
+                if (a && (!strncmp(a, "127.", 4) || !strncmp(a, "::1/", 4)))
+                        continue;
                 if (a && (!addr || (strchr(addr, ':') && !strchr(a, ':'))))
                         addr = a;
         }

@@ -98,6 +98,8 @@ check "b has a podIP in status" wait_until 10 "$MNT/default/b/status.json" _has_
 BIP=$(pod_ip b)
 case "$BIP" in "$NET".*) ok "b's IP $BIP is on the test network" ;; *) fail "b's IP '$BIP' not in $NET.0/24" ;; esac
 is "$(st b '.podIPs[0].ip')" "$BIP" "podIPs"
+is "$(cat "$MNT/default/b/ip")" "$BIP" "the ip file"
+check "ip file: size matches" size_matches "$MNT/default/b/ip"
 # hostIPs: not served, as by a 1.28 API server (feature gate PodHostIPs off by default)
 check "hostIP is the node's address, no hostIPs" test -n "$(st b .hostIP)" -a "$(st b '.hostIPs')" = null
 cat <<EOF | apply_pod default a || fail "create a"
@@ -118,6 +120,28 @@ check "a and b have different IPs" test -n "$AIP" -a "$AIP" != "$BIP"
 check "the node reaches b's IP" sh -c "wget -q -T 5 -O - http://$BIP/ | grep -qx 'hello from b'"
 check "masquerade rules for the pods" test "$(nat_rules)" -gt 0
 
+# ---- probes without host target the pod's IP (a server bound to it only) ---------
+cat <<'EOF' | apply_pod default probed || fail "create probed"
+apiVersion: v1
+kind: Pod
+metadata: {name: probed}
+spec:
+  terminationGracePeriodSeconds: 0
+  containers:
+  - name: web
+    image: busybox
+    command: ["sh", "-c", "ip=$(ip -4 addr show eth0 | awk '/inet /{sub(\"/.*\", \"\", $2); print $2}'); mkdir -p /www; echo ok >/www/index.html; exec httpd -f -p $ip:8080 -h /www"]
+    readinessProbe:
+      httpGet: {path: /index.html, port: 8080}
+      periodSeconds: 1
+    livenessProbe:
+      tcpSocket: {port: 8080}
+      periodSeconds: 1
+EOF
+check "httpGet readiness to the pod IP: Ready" wait_grep "$MNT/default/probed/conditions" '^Ready True' 20
+check "tcpSocket liveness to the pod IP: no restart" test "$(ctr default probed web restarts)" = 0
+echo 0 >"$MNT/default/probed/delete"
+
 # ---- deletion releases the IPs and the rules ------------------------------------
 AU=$(pod_uid default a) BU=$(pod_uid default b)
 check "b's netns is pinned" test -e "/run/podfs/netns/$BU"
@@ -125,6 +149,7 @@ echo 0 >"$MNT/default/b/delete"
 rmdir "$MNT/default/a"
 check "a gone" wait_gone "$MNT/default/a"
 check "b gone" wait_gone "$MNT/default/b"
+check "probed gone" wait_gone "$MNT/default/probed"
 is "$(held)" "" "host-local holds no IP after the deletions"
 is "$(nat_rules)" 0 "no nat rule of the network left"
 check "no pinned netns left" test ! -e "/run/podfs/netns/$AU" -a ! -e "/run/podfs/netns/$BU"
