@@ -2,6 +2,8 @@
  * before the pod's are made, ADD runs once the pod's netns exists (before any
  * container), its address goes into status.podIP/podIPs, DEL when the pod
  * ends (cni.c does the CNI work). */
+#include <errno.h>
+#include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 #include "pfs/trace.h"
@@ -24,8 +26,12 @@ int sbx_net_setup(struct sbx *s, struct pfs_error *err)
                 return 0;
         r = cni_setup(s->pod_fd, s->uid, s->spec, &s->cfg, &s->host_ns, &ip, err);
         if (r < 0) {
+                /* the daemon's event: "Failed to create pod sandbox: " and this, as the kubelet's over containerd */
                 s->net_failed = true;
-                return r;
+                char msg[sizeof(err->msg)];
+
+                snprintf(msg, sizeof(msg), "rpc error: code = Unknown desc = %.2000s", err->msg);
+                return pfs_error_set(err, err->code ? err->code : EIO, "%s", msg);
         }
         pfs_log(LOG_INFO, "pod %s: network up, IP %s", s->pod_ref, ip ? ip : "none");
         free(s->status->pod_ip);

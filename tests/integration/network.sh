@@ -30,14 +30,19 @@ NETNAME=podfs-test-$$
 IPAM=$W/ipam
 hostport_chains_before=$(iptables -t nat -S 2>/dev/null | grep -c -- '-N CNI-HOSTPORT' || true)
 
+# the nat rules of this network (their comments name it)
+flush_net_rules() {
+        local r c
+        iptables -t nat -S 2>/dev/null | grep -F "$NETNAME" | grep -- '^-A' | while read -r r; do
+                eval "iptables -t nat ${r/-A/-D}" 2>/dev/null
+        done
+        for c in $(iptables -t nat -S 2>/dev/null | sed -n 's/^-N \(CNI-[0-9a-f]*\)$/\1/p'); do
+                iptables -t nat -S "$c" | grep -q -- '^-A' || iptables -t nat -X "$c" 2>/dev/null
+        done
+}
 net_teardown() {
         ip link del "$BR" 2>/dev/null
-        local r
-        # rules of this network (comments name it) that a failed DEL left
-        iptables -t nat -S 2>/dev/null | grep -F "$NETNAME" | grep -- '^-A' | while read -r r; do
-                # shellcheck disable=SC2086
-                iptables -t nat ${r/-A/-D} 2>/dev/null
-        done
+        flush_net_rules
         # portmap's shared chains, when this test made them (nothing else uses them)
         if [ "$hostport_chains_before" = 0 ]; then
                 iptables -t nat -D PREROUTING -m addrtype --dst-type LOCAL -j CNI-HOSTPORT-DNAT 2>/dev/null
@@ -173,9 +178,51 @@ podfs_kill9
 podfs_start --cni-conf-dir "$W/cni"
 is "$(pod_ip c)" "$CIP2" "c keeps its IP across a daemon restart"
 is "$(held)" "$CIP2 " "host-local still holds it"
+
+# ---- a "reboot": the daemon down, the pod's processes and its netns pin gone -------
+podfs_kill9
+uid=$(pod_uid default c)
+spid=$(sed -n 's/^pid=//p' "$STATE/pods/$uid/sandbox")
+kill -9 "$spid"
+retry_until 5 sh -c "! kill -0 $spid 2>/dev/null" || fail "sandbox of c survives kill -9"
+umount "/run/podfs/netns/$uid" || fail "unpin c's netns"
+flush_net_rules         # a reboot empties the firewall too
+podfs_start --cni-conf-dir "$W/cni"
+_restarted() { local ip; ip=$(pod_ip c); [ -n "$ip" ] && [ "$ip" != "$CIP2" ] && grep -qx Running "$MNT/default/c/phase"; }
+check "after the reboot c runs again with a new IP" wait_until 20 "$MNT/default/c/status.json" _restarted
+CIP3=$(pod_ip c)
+is "$(held)" "$CIP3 " "DEL without a netns released the old IP"
 echo 0 >"$MNT/default/c/delete"
 check "c gone" wait_gone "$MNT/default/c"
 is "$(held)" "" "host-local empty again"
 is "$(nat_rules)" 0 "no nat rule left"
+
+# ---- a broken network config: FailedCreatePodSandBox, retried with back-off ------
+podfs_umount
+mkdir -p "$W/cni-broken"
+sed 's|"subnet": "[^"]*"|"subnet": "not-a-subnet"|' "$W/cni/10-test.conflist" >"$W/cni-broken/10-test.conflist"
+podfs_start --cni-conf-dir "$W/cni-broken"
+web_pod d || fail "create d"
+want='Failed to create pod sandbox: rpc error: code = Unknown desc = failed to setup network for sandbox "'$(pod_uid default d)'": plugin type="bridge" failed (add): invalid CIDR address: not-a-subnet'
+check "FailedCreatePodSandBox with the plugin's message" wait_grep "$MNT/default/d/events" 'Warning +FailedCreatePodSandBox' 20
+check "the event has kubelet's words and the plugin's error" grep -qF "$want" "$MNT/default/d/events"
+is "$(cat "$MNT/default/d/phase")" Pending "d stays Pending"
+is "$(cat "$MNT/default/d/ip")" "" "no ip yet"
+is "$(held)" "" "a failed ADD holds no IP"
+is "$(nat_rules)" 0 "nor a rule"
+# the config is fixed: the next retry (back-off) brings the pod up; a watcher of ip is woken
+inotifywait -t 40 -e modify "$MNT/default/d/ip" >"$W/ip-watch" 2>&1 &
+wpid=$!
+retry_until 5 grep -q "Watches established" "$W/ip-watch" || fail "watch of ip"
+cp "$W/cni/10-test.conflist" "$W/cni-broken/10-test.conflist"
+check "d Running once the config is fixed" wait_for "$MNT/default/d/phase" Running 40
+wait "$wpid"
+check "inotify watcher of ip woken" grep -q MODIFY "$W/ip-watch"
+DIP=$(cat "$MNT/default/d/ip")
+case "$DIP" in "$NET".*) ok "d's ip $DIP" ;; *) fail "d's ip '$DIP'" ;; esac
+echo 0 >"$MNT/default/d/delete"
+check "d gone" wait_gone "$MNT/default/d"
+is "$(held)" "" "host-local empty at the end"
+is "$(nat_rules)" 0 "no nat rule at the end"
 
 finish
