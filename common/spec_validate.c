@@ -372,6 +372,44 @@ static void validate_port(struct spec_errs *e, const struct pod_container *c, si
                 spec_err_invalid_int(e, cpp, port->container_port, PORT_RANGE_MSG);
         if (port->protocol)
                 spec_check_enum(e, prp, port->protocol, spec_protocols, ARRAY_SIZE(spec_protocols));
+        if (port->host_port != 0 && (port->host_port < 1 || port->host_port > 65535)) {
+                _cleanup_free_ char *hpp = spec_path_key(pp, "hostPort");
+
+                spec_err_invalid_int(e, hpp, port->host_port, PORT_RANGE_MSG);
+        }
+}
+
+/* The API server's checkHostPortConflicts: "PROTOCOL/HOSTIP/PORT" once per pod's containers. */
+static void validate_host_ports(struct spec_errs *e, const struct pod_spec *s)
+{
+        struct pfs_strindex seen;
+        char **keys;
+        size_t n = 0, k = 0;
+
+        for (size_t i = 0; i < s->n_containers; i++)
+                n += s->containers[i].n_ports;
+        keys = xcalloc(n + 1, sizeof(*keys)); /* the index borrows them */
+        pfs_strindex_init(&seen, n);
+        for (size_t i = 0; i < s->n_containers; i++)
+                for (size_t j = 0; j < s->containers[i].n_ports; j++) {
+                        const struct pod_port *port = &s->containers[i].ports[j];
+                        _cleanup_free_ char *path = NULL;
+
+                        if (port->host_port == 0)
+                                continue;
+                        keys[k] = xasprintf("%s/%s/%d", port->protocol ? port->protocol : "TCP",
+                                            port->host_ip ? port->host_ip : "", (int)port->host_port);
+                        if (pfs_strindex_put(&seen, keys[k], i)) {
+                                k++;
+                                continue;
+                        }
+                        path = xasprintf("spec.containers[%zu].ports[%zu].hostPort", i, j);
+                        spec_err_duplicate(e, path, keys[k++]);
+                }
+        pfs_strindex_free(&seen);
+        for (size_t i = 0; i < k; i++)
+                free(keys[i]);
+        free(keys);
 }
 
 /* ---- hooks and probes ---- */
@@ -724,6 +762,7 @@ void spec_validate(const struct pod_spec *s, struct spec_errs *e)
         validate_volumes(e, s);
         if (validate_container_count(e, s)) {
                 validate_containers(e, s);
+                validate_host_ports(e, s);
                 validate_init_containers(e, s);
         }
         validate_pod_fields(e, s);

@@ -125,8 +125,12 @@ static void ports_to_yval(const struct pod_container *c, bool host_network, stru
                         yval_map_set(p, "name", yval_new_str(c->ports[i].name));
                 if (host_network)
                         yval_map_set(p, "hostPort", yval_new_int(c->ports[i].container_port));
+                else if (c->ports[i].host_port)
+                        yval_map_set(p, "hostPort", yval_new_int(c->ports[i].host_port));
                 yval_map_set(p, "containerPort", yval_new_int(c->ports[i].container_port));
                 yval_map_set(p, "protocol", yval_new_str(c->ports[i].protocol ? c->ports[i].protocol : "TCP"));
+                if (c->ports[i].host_ip && *c->ports[i].host_ip)
+                        yval_map_set(p, "hostIP", yval_new_str(c->ports[i].host_ip));
         }
 }
 

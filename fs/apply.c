@@ -209,6 +209,9 @@ int apply_manifest(struct podfs *fs, const char *ns, const char *pod, const char
                                                   pods[i]->name);
                                 goto out;
                         }
+                r = hostports_admit(fs, filename, ns, pods, i, err);
+                if (r < 0)
+                        goto out;
                 if (model_pod_ref(&fs->model, ns, pods[i]->name, &ref) < 0 || !ref.exists)
                         continue;
                 r = may_replace(fs, ns, filename, pods[i]->name, &ref, err);

@@ -125,6 +125,45 @@ check "a and b have different IPs" test -n "$AIP" -a "$AIP" != "$BIP"
 check "the node reaches b's IP" sh -c "wget -q -T 5 -O - http://$BIP/ | grep -qx 'hello from b'"
 check "masquerade rules for the pods" test "$(nat_rules)" -gt 0
 
+# ---- hostPort through portmap; a second pod asking for it is refused -------------
+HP=""
+for p in 18080 18081 18082 18083 28080; do
+        ss -Hltn "sport = :$p" 2>/dev/null | grep -q . || { HP=$p; break; }
+done
+hp_pod() {
+        cat <<EOF
+apiVersion: v1
+kind: Pod
+metadata: {name: $1}
+spec:
+  terminationGracePeriodSeconds: 0
+  containers:
+  - name: web
+    image: busybox
+    command: ["sh", "-c", "mkdir -p /www && echo hostport $1 > /www/index.html && exec httpd -f -p 8080 -h /www"]
+    ports:
+    - {containerPort: 8080, hostPort: $HP}
+EOF
+}
+hp_pod hp1 | apply_pod default hp1 || fail "create hp1"
+check "hp1 Running" wait_for "$MNT/default/hp1/phase" Running 20
+check "hostPort $HP answers on the node's address of the bridge" \
+        sh -c "wget -q -T 5 -O - http://$NET.1:$HP/ | grep -qx 'hostport hp1'"
+is "$(jq -c '.spec.containers[0].ports[0]' "$MNT/default/hp1/pod.json")" \
+        "{\"hostPort\":$HP,\"containerPort\":8080,\"protocol\":\"TCP\"}" "pod.json shows the hostPort"
+hp_pod hp2 >"$W/hp2.yaml"
+is "$(fsop write "$MNT/default/hp2.yaml" <"$W/hp2.yaml")" EADDRINUSE "a second pod with hostPort $HP: EADDRINUSE"
+check "in the kubelet's words" grep -qF "hp2.yaml: Pod \"hp2\" was rejected: Predicate NodePorts failed: node(s) didn't have free ports for the requested pod ports (hostPort $HP/TCP is used by pod default/hp1)" "$MNT/default/.last-error"
+check "hp2 does not exist" test ! -e "$MNT/default/hp2"
+sed 's/hostPort: [0-9]*}/hostPort: '"$HP"', protocol: UDP}/' "$W/hp2.yaml" >"$W/hp2-udp.yaml"
+is "$(fsop write "$MNT/default/hp2.yaml" <"$W/hp2-udp.yaml")" OK "the same port over UDP is free"
+check "hp2 (UDP) Running" wait_for "$MNT/default/hp2/phase" Running 20
+echo 0 >"$MNT/default/hp1/delete"
+echo 0 >"$MNT/default/hp2/delete"
+check "hp1 gone" wait_gone "$MNT/default/hp1"
+check "hp2 gone" wait_gone "$MNT/default/hp2"
+check "no hostport rule left" sh -c "! iptables -t nat -S | grep -q -- '--dport $HP '"
+
 # ---- probes without host target the pod's IP (a server bound to it only) ---------
 cat <<'EOF' | apply_pod default probed || fail "create probed"
 apiVersion: v1

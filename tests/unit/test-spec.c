@@ -132,8 +132,11 @@ static const struct bad bad_manifests[] = {
           INVALID(10, "web") "spec.containers[0].ports[0].containerPort: Invalid value: \"80\": must be an integer" },
         { POD "    ports:\n    - {name: http, containerPort: 80}\n    - {name: http, containerPort: 81}\n",
           INVALID(11, "web") "spec.containers[0].ports[1].name: Duplicate value: \"http\"" },
-        { POD "    ports:\n    - {containerPort: 80, hostPort: 8080}\n",
-          INVALID(10, "web") "spec.containers[0].ports[0].hostPort: Forbidden: not supported by podfs yet" },
+        { POD "    ports:\n    - {containerPort: 80, hostPort: 70000}\n",
+          INVALID(10, "web") "spec.containers[0].ports[0].hostPort: Invalid value: 70000: must be between 1 "
+                             "and 65535, inclusive" },
+        { POD "    ports:\n    - {containerPort: 80, hostPort: 8080}\n    - {containerPort: 81, hostPort: 8080}\n",
+          INVALID(11, "web") "spec.containers[0].ports[1].hostPort: Duplicate value: \"TCP//8080\"" },
         { HDR "  hostNetwork: true\n" CTR "    ports:\n    - {containerPort: 80, hostPort: 8080}\n",
           INVALID(11, "web") "spec.containers[0].ports[0].hostPort: Invalid value: 8080: must match "
                              "`containerPort` when `hostNetwork` is true" },
