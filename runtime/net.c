@@ -1,7 +1,8 @@
 /* The sandbox's side of the pod network: the host's namespaces are opened
  * before the pod's are made, ADD runs once the pod's netns exists (before any
- * container), its address goes into status.podIP/podIPs, DEL when the pod
- * ends (cni.c does the CNI work). */
+ * container), its address goes into status.podIP/podIPs and /etc/hosts, DEL
+ * when the pod ends (cni.c does the CNI work). The kubelet's MissingClusterDNS
+ * warning comes with every start of a ClusterFirst pod: podfs has no cluster DNS. */
 #include <errno.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -22,6 +23,10 @@ int sbx_net_setup(struct sbx *s, struct pfs_error *err)
         char *ip = NULL;
         int r;
 
+        if (pod_dns_falls_back(s->spec))
+                sbx_event(s, NULL, "Warning", "MissingClusterDNS",
+                          "pod: \"%s\". kubelet does not have ClusterDNS IP configured and cannot create Pod "
+                          "using \"ClusterFirst\" policy. Falling back to \"Default\" policy.", s->pod_ref);
         if (s->spec->host_network)
                 return 0;
         r = cni_setup(s->pod_fd, s->uid, s->spec, &s->cfg, &s->host_ns, &ip, err);
@@ -36,6 +41,8 @@ int sbx_net_setup(struct sbx *s, struct pfs_error *err)
         pfs_log(LOG_INFO, "pod %s: network up, IP %s", s->pod_ref, ip ? ip : "none");
         free(s->status->pod_ip);
         s->status->pod_ip = ip;
+        if (ip && pod_etc_hosts_update(s->volumes_dir, s->spec, ip, err) < 0)
+                return pfs_error_wrap(err, "pod /etc/hosts");
         return 0;
 }
 

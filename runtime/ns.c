@@ -22,8 +22,6 @@
 #include "runtime.h"
 #include "syscalls.h"
 
-/* Kubernetes truncates a pod name used as hostname to 63 characters. */
-#define POD_HOSTNAME_MAX 63
 
 const char *pod_ns_hostname(const struct pod_spec *spec)
 {
@@ -103,15 +101,13 @@ static int loopback_up(struct pfs_error *err)
 
 static int set_hostname(const struct pod_spec *spec, struct pfs_error *err)
 {
-        const char *name = pod_ns_hostname(spec);
-        size_t len = strlen(name);
+        _cleanup_free_ char *name = NULL;
+        int r = pod_uts_hostname(spec, &name, err);
 
-        if (len > POD_HOSTNAME_MAX)
-                len = POD_HOSTNAME_MAX;
-        while (len > 0 && (name[len - 1] == '-' || name[len - 1] == '.'))
-                len--;
-        if (sethostname(name, len) < 0)
-                return pfs_error_set(err, errno, "sethostname '%.*s'", (int)len, name);
+        if (r < 0)
+                return r;
+        if (sethostname(name, strlen(name)) < 0)
+                return pfs_error_set(err, errno, "sethostname '%s'", name);
         return 0;
 }
 

@@ -164,6 +164,68 @@ check "hp1 gone" wait_gone "$MNT/default/hp1"
 check "hp2 gone" wait_gone "$MNT/default/hp2"
 check "no hostport rule left" sh -c "! iptables -t nat -S | grep -q -- '--dport $HP '"
 
+# ---- /etc/hosts, /etc/resolv.conf, hostname as the kubelet makes them -------------
+cat <<'EOF' | apply_pod default dns1 || fail "create dns1"
+apiVersion: v1
+kind: Pod
+metadata: {name: dns1}
+spec:
+  restartPolicy: Never
+  hostname: h1
+  subdomain: sub
+  setHostnameAsFQDN: true
+  hostAliases:
+  - {ip: 10.1.2.3, hostnames: [db, db.local]}
+  - {ip: "fd00::1", hostnames: [v6]}
+  dnsPolicy: None
+  dnsConfig:
+    nameservers: [10.0.0.10, 10.0.0.11]
+    searches: [a.example, b.example]
+    options: [{name: ndots, value: "2"}, {name: edns0}]
+  containers:
+  - name: c
+    image: busybox
+    command: ["sh", "-c", "cat /etc/hosts; echo ---; cat /etc/resolv.conf; echo ---; hostname; cat /etc/hostname"]
+EOF
+check "dns1 Succeeded" wait_for "$MNT/default/dns1/phase" Succeeded 20
+D1IP=$(pod_ip dns1)
+printf '%s\n' "# Kubernetes-managed hosts file." "127.0.0.1	localhost" \
+        "::1	localhost ip6-localhost ip6-loopback" "fe00::0	ip6-localnet" "fe00::0	ip6-mcastprefix" \
+        "fe00::1	ip6-allnodes" "fe00::2	ip6-allrouters" "$D1IP	h1.sub.default.svc.cluster.local	h1" "" \
+        "# Entries added by HostAliases." "10.1.2.3	db	db.local" "fd00::1	v6" "---" \
+        "search a.example b.example" "nameserver 10.0.0.10" "nameserver 10.0.0.11" "options ndots:2 edns0" "---" \
+        "h1.sub.default.svc.cluster.local" "h1.sub.default.svc.cluster.local" >"$W/dns1.want"
+if diff "$W/dns1.want" "$MNT/default/dns1/logs/c" >"$W/dns1.diff"; then
+        ok "dns1: /etc/hosts (pod IP, FQDN, hostAliases), resolv.conf (None + dnsConfig), FQDN hostname"
+else
+        fail "dns1's /etc files differ:"; sed 's/^/#   /' "$W/dns1.diff"
+fi
+check "no MissingClusterDNS for dnsPolicy None" sh -c "! grep -q MissingClusterDNS '$MNT/default/dns1/events'"
+cat <<'EOF' | apply_pod default dns2 || fail "create dns2"
+apiVersion: v1
+kind: Pod
+metadata: {name: dns2}
+spec:
+  restartPolicy: Never
+  dnsConfig:
+    nameservers: [10.0.0.12]
+    searches: [c.example]
+    options: [{name: ndots, value: "3"}]
+  containers:
+  - name: c
+    image: busybox
+    command: ["cat", "/etc/resolv.conf"]
+EOF
+check "dns2 Succeeded" wait_for "$MNT/default/dns2/phase" Succeeded 20
+node_resolv=/etc/resolv.conf
+[ -f /run/systemd/resolve/resolv.conf ] && node_resolv=/run/systemd/resolve/resolv.conf
+ns1=$(awk '$1 == "nameserver" {print $2; exit}' "$node_resolv")
+check "ClusterFirst falls back to the node's nameservers" sh -c "[ -z '$ns1' ] || grep -qx 'nameserver $ns1' '$MNT/default/dns2/logs/c'"
+check "and dnsConfig is appended" sh -c "grep -qx 'nameserver 10.0.0.12' '$MNT/default/dns2/logs/c' && grep -q '^search .*c.example$' '$MNT/default/dns2/logs/c' && grep -q '^options .*ndots:3' '$MNT/default/dns2/logs/c'"
+check "a Warning MissingClusterDNS event" grep -qE "Warning +MissingClusterDNS +pod/dns2 " "$MNT/default/dns2/events"
+check "in the kubelet's words" grep -qF "pod: \"dns2_default($(pod_uid default dns2))\". kubelet does not have ClusterDNS IP configured and cannot create Pod using \"ClusterFirst\" policy. Falling back to \"Default\" policy." "$MNT/default/dns2/events"
+rmdir "$MNT/default/dns1" "$MNT/default/dns2"
+
 # ---- probes without host target the pod's IP (a server bound to it only) ---------
 cat <<'EOF' | apply_pod default probed || fail "create probed"
 apiVersion: v1
