@@ -164,6 +164,54 @@ check "hp1 gone" wait_gone "$MNT/default/hp1"
 check "hp2 gone" wait_gone "$MNT/default/hp2"
 check "no hostport rule left" sh -c "! iptables -t nat -S | grep -q -- '--dport $HP '"
 
+# ---- bad input: refused at apply with the API server's words, nothing created -------
+bad() {
+        local name=$1 want=$2
+        cat >"$W/$name.yaml"
+        is "$(fsop write "$MNT/default/$name.yaml" <"$W/$name.yaml")" EINVAL "$name refused: EINVAL"
+        check "$name: $want" grep -qF "$want" "$MNT/default/.last-error"
+        check "$name not created" test ! -e "$MNT/default/$name"
+}
+bad badalias 'spec.hostAliases[0].ip: Invalid value: "10.0.0.256": must be a valid IP address, (e.g. 10.9.8.7 or 2001:db8::ffff)' <<'EOF'
+apiVersion: v1
+kind: Pod
+metadata: {name: badalias}
+spec:
+  hostAliases: [{ip: 10.0.0.256, hostnames: [x]}]
+  containers: [{name: c, image: busybox}]
+EOF
+bad badns 'spec.dnsConfig.nameservers: Invalid value: []string{"1.1.1.1", "1.1.1.2", "1.1.1.3", "1.1.1.4"}: must not have more than 3 nameservers' <<'EOF'
+apiVersion: v1
+kind: Pod
+metadata: {name: badns}
+spec:
+  dnsConfig: {nameservers: [1.1.1.1, 1.1.1.2, 1.1.1.3, 1.1.1.4]}
+  containers: [{name: c, image: busybox}]
+EOF
+bad badport 'spec.containers[0].ports[0].hostPort: Invalid value: 65536: must be between 1 and 65535, inclusive' <<'EOF'
+apiVersion: v1
+kind: Pod
+metadata: {name: badport}
+spec:
+  containers: [{name: c, image: busybox, ports: [{containerPort: 80, hostPort: 65536}]}]
+EOF
+bad badproto 'spec.containers[0].ports[0].protocol: Unsupported value: "ICMP": supported values: "SCTP", "TCP", "UDP"' <<'EOF'
+apiVersion: v1
+kind: Pod
+metadata: {name: badproto}
+spec:
+  containers: [{name: c, image: busybox, ports: [{containerPort: 80, protocol: ICMP}]}]
+EOF
+bad dupport 'spec.containers[1].ports[0].hostPort: Duplicate value: "TCP//9000"' <<'EOF'
+apiVersion: v1
+kind: Pod
+metadata: {name: dupport}
+spec:
+  containers:
+  - {name: c, image: busybox, ports: [{containerPort: 80, hostPort: 9000}]}
+  - {name: d, image: busybox, ports: [{containerPort: 81, hostPort: 9000}]}
+EOF
+
 # ---- /etc/hosts, /etc/resolv.conf, hostname as the kubelet makes them -------------
 cat <<'EOF' | apply_pod default dns1 || fail "create dns1"
 apiVersion: v1
@@ -298,8 +346,18 @@ check "c gone" wait_gone "$MNT/default/c"
 is "$(held)" "" "host-local empty again"
 is "$(nat_rules)" 0 "no nat rule left"
 
-# ---- a broken network config: FailedCreatePodSandBox, retried with back-off ------
+# ---- the default network: written into a config dir that has none --------------
 podfs_umount
+mkdir -p "$W/cni-empty"
+podfs_start --cni-conf-dir "$W/cni-empty"
+check "the default network written: podfs0, 10.85.0.0/16, ipMasq, portmap" jq -e '.name == "podfs" and
+        .plugins[0].type == "bridge" and .plugins[0].bridge == "podfs0" and .plugins[0].ipMasq == true and
+        .plugins[0].ipam.type == "host-local" and .plugins[0].ipam.ranges[0][0].subnet == "10.85.0.0/16" and
+        .plugins[1].type == "portmap" and .plugins[1].capabilities.portMappings == true' \
+        "$W/cni-empty/podfs.conflist"
+podfs_umount
+
+# ---- a broken network config: FailedCreatePodSandBox, retried with back-off ------
 mkdir -p "$W/cni-broken"
 sed 's|"subnet": "[^"]*"|"subnet": "not-a-subnet"|' "$W/cni/10-test.conflist" >"$W/cni-broken/10-test.conflist"
 podfs_start --cni-conf-dir "$W/cni-broken"
