@@ -95,14 +95,20 @@ static int unpin_fn(void *arg)
         return 0;
 }
 
-/* The pinned netns, or "" when there is none (a reboot, a pin that failed). */
-static const char *netns_pinned(const char *path)
+static int pinned_fn(void *arg)
 {
         struct statfs sf;
 
-        if (statfs(path, &sf) == 0 && (sf.f_type == NSFS_MAGIC || sf.f_type == PROC_SUPER_MAGIC))
-                return path;
-        return "";
+        if (statfs(arg, &sf) == 0 && (sf.f_type == NSFS_MAGIC || sf.f_type == PROC_SUPER_MAGIC))
+                return 0;
+        return -ENOENT;
+}
+
+/* The pinned netns (looked at in the host's mount namespace), or "" when
+ * there is none (a reboot, a pin that failed): DEL then releases the address. */
+static const char *netns_pinned(const char *path, int mnt_fd)
+{
+        return *path && cni_in_host_mnt(mnt_fd, pinned_fn, (void *)path) == 0 ? path : "";
 }
 
 /* ---- the record ---- */
@@ -335,7 +341,7 @@ static int del_list(const struct cni_call *call, const struct yval *rec, struct 
         return 0;
 }
 
-int cni_teardown(int pod_fd, const char *uid, const char *bin_dir, const struct cni_host *h,
+int cni_teardown(int pod_fd, const char *uid, const char *bin_dir, const struct cni_host *h, bool own_netns,
                  struct pfs_error *err)
 {
         struct yval *rec = NULL;
@@ -353,7 +359,7 @@ int cni_teardown(int pod_fd, const char *uid, const char *bin_dir, const struct 
         call_init(&call, rec, "DEL", bin_dir, h);
         /* The sandbox itself holds the netns (its mount namespace has no pin). */
         snprintf(self, sizeof(self), "/proc/%d/ns/net", (int)getpid());
-        call.netns = h && h->mnt_fd >= 0 ? self : netns_pinned(call.netns);
+        call.netns = own_netns ? self : netns_pinned(call.netns, h ? h->mnt_fd : -1);
         r = del_list(&call, rec, err);
         yval_free(rec);
         pfs_trace(uid, "sandbox:cni-del");

@@ -49,6 +49,8 @@ void cni_host_close(struct cni_host *h);
 int cni_setup(int pod_fd, const char *uid, const struct pod_spec *spec, const struct pfs_sandbox_config *cfg,
               const struct cni_host *h, char **ret_ip, struct pfs_error *err);
 /* DEL from POD_FD/network.json (nothing to do without it), then unpin the
- * netns and remove the record. Kept when DEL failed, for the next try. */
-int cni_teardown(int pod_fd, const char *uid, const char *bin_dir, const struct cni_host *h,
+ * netns and remove the record. Kept when DEL failed, for the next try.
+ * own_netns: the caller is in the pod's netns (the sandbox at the pod's end),
+ * else the recorded pin is used when it is there (a record left behind). */
+int cni_teardown(int pod_fd, const char *uid, const char *bin_dir, const struct cni_host *h, bool own_netns,
                  struct pfs_error *err);

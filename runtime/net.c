@@ -29,6 +29,10 @@ int sbx_net_setup(struct sbx *s, struct pfs_error *err)
                           "using \"ClusterFirst\" policy. Falling back to \"Default\" policy.", s->pod_ref);
         if (s->spec->host_network)
                 return 0;
+        /* a record a failed DEL left (its address is still held): DEL it first */
+        if (cni_teardown(s->pod_fd, s->uid, s->cfg.cni_bin_dir, &s->host_ns, false, err) < 0)
+                pfs_log(LOG_WARNING, "pod %s: the previous network: %s", s->pod_ref, err->msg);
+        pfs_error_clear(err);
         r = cni_setup(s->pod_fd, s->uid, s->spec, &s->cfg, &s->host_ns, &ip, err);
         if (r < 0) {
                 /* the daemon's event: "Failed to create pod sandbox: " and this, as the kubelet's over containerd */
@@ -52,6 +56,6 @@ void sbx_net_teardown(struct sbx *s)
 
         if (!s->spec || s->spec->host_network || s->host_ns.mnt_fd < 0)
                 return;
-        if (cni_teardown(s->pod_fd, s->uid, s->cfg.cni_bin_dir, &s->host_ns, &err) < 0)
+        if (cni_teardown(s->pod_fd, s->uid, s->cfg.cni_bin_dir, &s->host_ns, true, &err) < 0)
                 pfs_log(LOG_WARNING, "pod %s: %s", s->pod_ref ? s->pod_ref : s->uid, err.msg);
 }

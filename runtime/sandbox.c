@@ -428,7 +428,7 @@ static void cleanup_network(const char *state_dir, const char *uid, const struct
         _cleanup_close_ int pod_fd = open(pod, O_RDONLY | O_DIRECTORY | O_CLOEXEC | O_NOFOLLOW);
         struct pfs_error err = {0};
 
-        if (pod_fd >= 0 && cni_teardown(pod_fd, uid, cfg->cni_bin_dir, NULL, &err) < 0)
+        if (pod_fd >= 0 && cni_teardown(pod_fd, uid, cfg->cni_bin_dir, NULL, false, &err) < 0)
                 pfs_log(LOG_ERR, "pod %s: cleanup: %s", uid, err.msg);
 }
 
