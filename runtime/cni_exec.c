@@ -109,16 +109,16 @@ static int plugin_talk(pid_t pid, int pidfd, int wr, int rd, const char *conf, s
 }
 
 /* libcni's pluginErr: the plugin's {code, msg, details}, else what is known. */
-static int plugin_error(const char *type, const struct pfs_buf *out, int status, struct pfs_error *err)
+static int plugin_error(const struct pfs_buf *out, int status, struct pfs_error *err)
 {
         struct ydoc *docs = NULL;
         size_t n = 0;
         int r;
 
-        (void)type;
         if (out->len && yval_parse_stream(out->data, out->len, &docs, &n, NULL) == 0 && n == 1 && docs[0].root &&
             yval_get_str(docs[0].root, "msg", NULL)) {
-                const char *msg = yval_get_str(docs[0].root, "msg", ""), *det = yval_get_str(docs[0].root, "details", "");
+                const char *msg = yval_get_str(docs[0].root, "msg", "");
+                const char *det = yval_get_str(docs[0].root, "details", "");
 
                 r = pfs_error_set(err, EIO, "%s%s%s", msg, *det ? "; " : "", det);
         } else if (out->len) {
@@ -172,7 +172,7 @@ int cni_exec(const struct cni_call *c, const char *type, const char *conf, size_
                 return pfs_error_set(err, ETIMEDOUT, "netplugin timed out after %d s", CNI_TIMEOUT_MS / 1000);
         if (WIFEXITED(st) && WEXITSTATUS(st) == 0)
                 return 0;
-        return plugin_error(type, out, WIFEXITED(st) ? WEXITSTATUS(st) : 128 + WTERMSIG(st), err);
+        return plugin_error(out, WIFEXITED(st) ? WEXITSTATUS(st) : 128 + WTERMSIG(st), err);
 }
 
 int cni_in_host_mnt(int mnt_fd, int (*fn)(void *arg), void *arg)
