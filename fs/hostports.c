@@ -35,14 +35,26 @@ static bool collide(const struct pod_spec *a, const struct pod_port *pa, const s
         return any_ip(pa->host_ip) || any_ip(pb->host_ip) || !strcmp(pa->host_ip, pb->host_ip);
 }
 
+/* The first port of a that one of b's ports holds on the node, or NULL. */
+static const struct pod_port *port_taken(const struct pod_spec *a, const struct pod_port *pa,
+                                         const struct pod_spec *b)
+{
+        for (size_t k = 0; k < b->n_containers; k++)
+                for (size_t l = 0; l < b->containers[k].n_ports; l++)
+                        if (collide(a, pa, b, &b->containers[k].ports[l]))
+                                return pa;
+        return NULL;
+}
+
 static const struct pod_port *first_collision(const struct pod_spec *a, const struct pod_spec *b)
 {
         for (size_t i = 0; i < a->n_containers; i++)
-                for (size_t j = 0; j < a->containers[i].n_ports; j++)
-                        for (size_t k = 0; port_on_node(a, &a->containers[i].ports[j]) > 0 && k < b->n_containers; k++)
-                                for (size_t l = 0; l < b->containers[k].n_ports; l++)
-                                        if (collide(a, &a->containers[i].ports[j], b, &b->containers[k].ports[l]))
-                                                return &a->containers[i].ports[j];
+                for (size_t j = 0; j < a->containers[i].n_ports; j++) {
+                        const struct pod_port *pa = &a->containers[i].ports[j];
+
+                        if (port_on_node(a, pa) > 0 && port_taken(a, pa, b))
+                                return pa;
+                }
         return NULL;
 }
 
