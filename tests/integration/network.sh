@@ -279,6 +279,28 @@ check "a Warning MissingClusterDNS event" grep -qE "Warning +MissingClusterDNS +
 check "in the kubelet's words" grep -qF "pod: \"dns2_default($(pod_uid default dns2))\". kubelet does not have ClusterDNS IP configured and cannot create Pod using \"ClusterFirst\" policy. Falling back to \"Default\" policy." "$MNT/default/dns2/events"
 rmdir "$MNT/default/dns1" "$MNT/default/dns2"
 
+# ---- hostNetwork: no CNI call, the node's address and /etc/hosts (+ aliases) ------
+before=$(held)
+cat <<'EOF' | apply_pod default hn || fail "create hn"
+apiVersion: v1
+kind: Pod
+metadata: {name: hn}
+spec:
+  restartPolicy: Never
+  hostNetwork: true
+  hostAliases: [{ip: 10.9.9.9, hostnames: [alias1]}]
+  containers:
+  - name: c
+    image: busybox
+    command: ["cat", "/etc/hosts"]
+EOF
+check "hn Succeeded" wait_for "$MNT/default/hn/phase" Succeeded 20
+is "$(cat "$MNT/default/hn/ip")" "$(st hn .hostIP)" "hostNetwork: ip is the node's address"
+check "no network record for a hostNetwork pod" test ! -e "$STATE/pods/$(pod_uid default hn)/network.json"
+is "$(held)" "$before" "no address taken for it"
+check "the node's /etc/hosts, then the aliases" sh -c "head -n \$(wc -l </etc/hosts) '$MNT/default/hn/logs/c' | cmp -s - /etc/hosts && tail -n 2 '$MNT/default/hn/logs/c' | grep -qx '10.9.9.9	alias1'"
+rmdir "$MNT/default/hn"
+
 # ---- probes without host target the pod's IP (a server bound to it only) ---------
 cat <<'EOF' | apply_pod default probed || fail "create probed"
 apiVersion: v1
