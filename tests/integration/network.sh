@@ -278,6 +278,7 @@ check "and dnsConfig is appended" sh -c "grep -qx 'nameserver 10.0.0.12' '$MNT/d
 check "a Warning MissingClusterDNS event" grep -qE "Warning +MissingClusterDNS +pod/dns2 " "$MNT/default/dns2/events"
 check "in the kubelet's words" grep -qF "pod: \"dns2_default($(pod_uid default dns2))\". kubelet does not have ClusterDNS IP configured and cannot create Pod using \"ClusterFirst\" policy. Falling back to \"Default\" policy." "$MNT/default/dns2/events"
 rmdir "$MNT/default/dns1" "$MNT/default/dns2"
+check "dns1 gone" wait_gone "$MNT/default/dns1"; check "dns2 gone" wait_gone "$MNT/default/dns2"
 
 # ---- hostNetwork: no CNI call, the node's address and /etc/hosts (+ aliases) ------
 before=$(held)
