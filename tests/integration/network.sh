@@ -156,6 +156,9 @@ check "hostPort $HP answers on the node's address of the bridge" \
         sh -c "wget -q -T 5 -O - http://$NET.1:$HP/ | grep -qx 'hostport hp1'"
 is "$(jq -c '.spec.containers[0].ports[0]' "$MNT/default/hp1/pod.json")" \
         "{\"hostPort\":$HP,\"containerPort\":8080,\"protocol\":\"TCP\"}" "pod.json shows the hostPort"
+if [ -x "$K8S_CONFORM" ] && /usr/bin/python3 -c 'import kubernetes, yaml' 2>/dev/null; then
+        check "hp1: pod.json (hostPort) conforms to Pod" "$K8S_CONFORM" --kind Pod "$MNT/default/hp1/pod.json"
+fi
 hp_pod hp2 >"$W/hp2.yaml"
 is "$(fsop write "$MNT/default/hp2.yaml" <"$W/hp2.yaml")" EADDRINUSE "a second pod with hostPort $HP: EADDRINUSE"
 check "in the kubelet's words" grep -qF "hp2.yaml: Pod \"hp2\" was rejected: Predicate NodePorts failed: node(s) didn't have free ports for the requested pod ports (hostPort $HP/TCP is used by pod default/hp1)" "$MNT/default/.last-error"
@@ -254,6 +257,12 @@ else
         fail "dns1's /etc files differ:"; sed 's/^/#   /' "$W/dns1.diff"
 fi
 check "no MissingClusterDNS for dnsPolicy None" sh -c "! grep -q MissingClusterDNS '$MNT/default/dns1/events'"
+if [ -x "$K8S_CONFORM" ] && /usr/bin/python3 -c 'import kubernetes, yaml' 2>/dev/null; then
+        check "dns1: pod.json (hostAliases, dnsConfig, subdomain) conforms to Pod" \
+                "$K8S_CONFORM" --kind Pod "$MNT/default/dns1/pod.json"
+        check "dns1: status.json (podIP, podIPs, hostIP) conforms to PodStatus" \
+                "$K8S_CONFORM" --kind PodStatus "$MNT/default/dns1/status.json"
+fi
 cat <<'EOF' | apply_pod default dns2 || fail "create dns2"
 apiVersion: v1
 kind: Pod
