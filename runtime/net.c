@@ -12,7 +12,14 @@
 
 int sbx_net_open(struct sbx *s, struct pfs_error *err)
 {
+        _cleanup_free_ char *uts = NULL;
+
         s->host_ns.mnt_fd = s->host_ns.net_fd = -1;
+        /* the kubelet's check of setHostnameAsFQDN, before anything is made */
+        if (!s->spec->host_network && pod_uts_hostname(s->spec, &uts, err) < 0) {
+                s->net_failed = true;   /* its message says it all */
+                return -EINVAL;
+        }
         if (s->spec->host_network)
                 return 0;
         return cni_host_open(&s->host_ns, err);

@@ -289,6 +289,23 @@ check "in the kubelet's words" grep -qF "pod: \"dns2_default($(pod_uid default d
 rmdir "$MNT/default/dns1" "$MNT/default/dns2"
 check "dns1 gone" wait_gone "$MNT/default/dns1"; check "dns2 gone" wait_gone "$MNT/default/dns2"
 
+# an FQDN over 64 characters: the pod does not start, in the kubelet's words
+long=h23456789012345678901234567890
+cat <<EOF | apply_pod default fqdn || fail "create fqdn"
+apiVersion: v1
+kind: Pod
+metadata: {name: fqdn}
+spec:
+  hostname: $long
+  subdomain: s2345678901234567890
+  setHostnameAsFQDN: true
+  containers: [{name: c, image: busybox, command: ["true"]}]
+EOF
+fq=$long.s2345678901234567890.default.svc.cluster.local
+check "FQDN too long: FailedCreatePodSandBox" wait_grep "$MNT/default/fqdn/events" "Warning +FailedCreatePodSandBox +pod/fqdn +Failed to create pod sandbox: failed to construct FQDN from pod hostname and cluster domain, FQDN $fq is too long \(64 characters is the max, ${#fq} characters requested\)$" 20
+echo 0 >"$MNT/default/fqdn/delete"
+check "fqdn gone" wait_gone "$MNT/default/fqdn"
+
 # ---- hostNetwork: no CNI call, the node's address and /etc/hosts (+ aliases) ------
 before=$(held)
 cat <<'EOF' | apply_pod default hn || fail "create hn"
