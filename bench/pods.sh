@@ -1,5 +1,5 @@
 #!/bin/bash
-# bench/pods.sh [--breakdown] [N=10]: N busybox pods through the mount, one
+# bench/pods.sh [--breakdown] [--bridge] [N=10]: N busybox pods through the mount, one
 # after the other, and prints p50 / p90 / max of
 #   create   spec.yaml write -> phase reads "Running" (a reader woken by inotify)
 #   exit     container killed (SIGKILL from the host) -> phase reads "Failed"
@@ -13,12 +13,20 @@
 # --breakdown: every step of each phase (daemon, sandbox, notifier), as the
 # median time from the start of the measurement and from the step before,
 # from the step trace podfs writes when PODFS_TRACE names a file.
+# --bridge: the pods get podfs's default network (bridge + host-local +
+# portmap, ipMasq) on a bench-only bridge and /16, removed at the end;
+# without it, a loopback-only network (the CNI loopback plugin alone).
 # Prints figures; asserts nothing. Needs root, FUSE, a build in build/ (or PODFS_BUILD).
 BREAKDOWN=0
-if [ "${1:-}" = --breakdown ]; then
-        BREAKDOWN=1
+BRIDGE=0
+while :; do
+        case "${1:-}" in
+        --breakdown) BREAKDOWN=1 ;;
+        --bridge) BRIDGE=1 ;;
+        *) break ;;
+        esac
         shift
-fi
+done
 N=${1:-10}
 case "$N" in '' | *[!0-9]* | 0) echo "usage: $0 [--breakdown] [N>0]" >&2; exit 2 ;; esac
 . "$(dirname "$0")/../tests/integration/lib.sh"
@@ -28,9 +36,30 @@ if [ "$BREAKDOWN" = 1 ]; then
         TRACE=$W/trace
         export PODFS_TRACE=$TRACE
 fi
-podfs_start
+if [ "$BRIDGE" = 1 ]; then
+        BR=pfb$$
+        NET=10.232
+        ! ip -4 route | grep -q "^10\.232\." || { echo "10.232.0.0/16 is in use here" >&2; exit 1; }
+        bench_net_teardown() {
+                local r
+                ip link del "$BR" 2>/dev/null
+                iptables -t nat -S 2>/dev/null | grep -F "podfs-bench-$$" | grep -- '^-A' | while read -r r; do
+                        eval "iptables -t nat ${r/-A/-D}" 2>/dev/null
+                done
+        }
+        TEST_CLEANUP=bench_net_teardown
+        # the default network podfs writes into an empty dir, on a bridge and /16 of the bench's own
+        mkdir -p "$W/cni"
+        podfs_start --cni-conf-dir "$W/cni"
+        sed -i -e "s/\"podfs0\"/\"$BR\"/; s/\"name\": \"podfs\"/\"name\": \"podfs-bench-$$\"/" \
+            -e "s|10\.85\.0\.0/16|$NET.0.0/16|; s|10\.85\.0\.1|$NET.0.1|" \
+            -e "s|\"type\": \"host-local\",|\"type\": \"host-local\", \"dataDir\": \"$W/ipam\",|" \
+            "$W/cni/podfs.conflist"
+else
+        podfs_start
+fi
 
-echo "podfs bench: N=$N pods, $(nproc) cpus, $(uname -r), build $BUILD"
+echo "podfs bench: N=$N pods, network $([ "$BRIDGE" = 1 ] && echo "bridge $BR" || echo loopback), $(nproc) cpus, $(uname -r), build $BUILD"
 /usr/bin/python3 - "$MNT/default" "$N" "$PODFS_PID" "$STATE" "$TRACE" <<'PY'
 import collections, ctypes, os, select, signal, statistics, sys, time
 

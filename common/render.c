@@ -270,6 +270,9 @@ char *pod_view_render(const struct pod_view *v, enum pod_file f, size_t *ret_len
         case POD_FILE_EVENTS:
                 render_events(v, &out);
                 break;
+        case POD_FILE_IP:
+                pfs_buf_printf(&out, "%s\n", v->status->pod_ip ? v->status->pod_ip : "");
+                break;
         }
         return buf_steal(&out, ret_len);
 }

@@ -43,6 +43,14 @@ static int log_max_files_set(struct pfs_sandbox_config *cfg, const char *s, stru
         return 0;
 }
 
+static int dir_set(const char **field, const char *flag, const char *s, struct pfs_error *err)
+{
+        if (s[0] != '/')
+                return pfs_error_set(err, EINVAL, "--%s '%s': must be an absolute path", flag, s);
+        *field = s;
+        return 0;
+}
+
 int pfs_sandbox_config_set(struct pfs_sandbox_config *cfg, int opt, const char *value, struct pfs_error *err)
 {
         switch (opt) {
@@ -52,12 +60,17 @@ int pfs_sandbox_config_set(struct pfs_sandbox_config *cfg, int opt, const char *
                 return log_max_size_set(cfg, value, err);
         case PFS_OPT_LOG_MAX_FILES:
                 return log_max_files_set(cfg, value, err);
+        case PFS_OPT_CNI_CONF_DIR:
+                return dir_set(&cfg->cni_conf_dir, "cni-conf-dir", value, err);
+        case PFS_OPT_CNI_BIN_DIR:
+                return dir_set(&cfg->cni_bin_dir, "cni-bin-dir", value, err);
         default:
                 return 1;
         }
 }
 
-size_t pfs_sandbox_config_argv(const struct pfs_sandbox_config *cfg, char *argv[6], char buf[3][24])
+size_t pfs_sandbox_config_argv(const struct pfs_sandbox_config *cfg, char *argv[PFS_SANDBOX_CONFIG_ARGC],
+                               char buf[3][24])
 {
         snprintf(buf[0], 24, "%lld", (long long)cfg->pod_pids_limit);
         snprintf(buf[1], 24, "%llu", (unsigned long long)cfg->log_max_size);
@@ -68,5 +81,9 @@ size_t pfs_sandbox_config_argv(const struct pfs_sandbox_config *cfg, char *argv[
         argv[3] = buf[1];
         argv[4] = "--container-log-max-files";
         argv[5] = buf[2];
-        return 6;
+        argv[6] = "--cni-conf-dir";
+        argv[7] = (char *)cfg->cni_conf_dir;
+        argv[8] = "--cni-bin-dir";
+        argv[9] = (char *)cfg->cni_bin_dir;
+        return PFS_SANDBOX_CONFIG_ARGC;
 }

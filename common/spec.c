@@ -104,6 +104,7 @@ static void container_free(struct pod_container *c)
         for (size_t i = 0; i < c->n_ports; i++) {
                 free(c->ports[i].name);
                 free(c->ports[i].protocol);
+                free(c->ports[i].host_ip);
         }
         free(c->ports);
         free(c->termination_message_path);
@@ -146,6 +147,19 @@ void pod_spec_free(struct pod_spec *s)
                 spec_volsrc_free(&s->volumes[i]);
         }
         free(s->volumes);
+        for (size_t i = 0; i < s->n_host_aliases; i++) {
+                free(s->host_aliases[i].ip);
+                strv_free(s->host_aliases[i].hostnames, s->host_aliases[i].n_hostnames);
+        }
+        free(s->host_aliases);
+        strv_free(s->dns_config.nameservers, s->dns_config.n_nameservers);
+        strv_free(s->dns_config.searches, s->dns_config.n_searches);
+        for (size_t i = 0; i < s->dns_config.n_options; i++) {
+                free(s->dns_config.options[i].name);
+                free(s->dns_config.options[i].value);
+        }
+        free(s->dns_config.options);
+        free(s->subdomain);
         free(s->hostname);
         free(s->dns_policy);
         free(s->scheduler_name);

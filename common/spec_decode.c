@@ -365,25 +365,25 @@ static void decode_mount(struct spec_errs *e, const struct yval *v, const char *
 
 static const struct field port_fields[] = {
         { "name", FLD_OK }, { "containerPort", FLD_OK }, { "protocol", FLD_OK },
-        { "hostPort", FLD_OK }, { "hostIP", FLD_UNSUPPORTED },
+        { "hostPort", FLD_OK }, { "hostIP", FLD_OK },
 };
 
 /* With hostNetwork the API server defaults hostPort to containerPort (and
- * podfs shows it so); any other hostPort would need port forwarding. */
-static void decode_host_port(struct spec_errs *e, const struct yval *v, const char *p, int32_t container_port)
+ * podfs shows it so); otherwise the pod network's portmap plugin forwards it. */
+static void decode_host_port(struct spec_errs *e, const struct yval *v, const char *p, struct pod_port *port)
 {
         int64_t host_port = get_int(e, v, "hostPort", p, INT32_MIN, INT32_MAX, 0);
         const struct yval *spec = yval_map_get(e->root, "spec");
         const struct yval *hn = yval_map_get(spec, "hostNetwork");
         _cleanup_free_ char *hp = spec_path_key(p, "hostPort");
 
+        port->host_ip = get_str(e, v, "hostIP", p);
         if (host_port == 0)
                 return;
-        if (!hn || hn->type != YVAL_BOOL || !hn->b)
-                spec_err_forbidden(e, hp, "not supported by podfs yet");
-        else if (host_port != container_port)
+        if (hn && hn->type == YVAL_BOOL && hn->b && host_port != port->container_port)
                 spec_err_invalid_int(e, hp, (long long)host_port,
                                      "must match `containerPort` when `hostNetwork` is true");
+        port->host_port = (int32_t)host_port;
 }
 
 static void decode_port(struct spec_errs *e, const struct yval *v, const char *p, struct pod_port *port)
@@ -392,7 +392,7 @@ static void decode_port(struct spec_errs *e, const struct yval *v, const char *p
         port->name = get_str(e, v, "name", p);
         port->container_port = (int32_t)get_int(e, v, "containerPort", p, INT32_MIN, INT32_MAX, 0);
         port->protocol = get_str(e, v, "protocol", p);
-        decode_host_port(e, v, p, port->container_port);
+        decode_host_port(e, v, p, port);
 }
 
 /* Decode list KEY of objects into a new array with fn (one element per object). */
@@ -785,13 +785,54 @@ static const struct field spec_fields[] = {
         { "serviceAccountName", FLD_UNSUPPORTED }, { "serviceAccount", FLD_UNSUPPORTED },
         { "automountServiceAccountToken", FLD_UNSUPPORTED }, { "nodeName", FLD_UNSUPPORTED }, { "hostPID", FLD_UNSUPPORTED },
         { "hostIPC", FLD_UNSUPPORTED }, { "securityContext", FLD_UNSUPPORTED }, { "imagePullSecrets", FLD_UNSUPPORTED },
-        { "subdomain", FLD_UNSUPPORTED }, { "affinity", FLD_UNSUPPORTED }, { "tolerations", FLD_UNSUPPORTED },
-        { "hostAliases", FLD_UNSUPPORTED }, { "priorityClassName", FLD_UNSUPPORTED }, { "dnsConfig", FLD_UNSUPPORTED },
+        { "subdomain", FLD_OK }, { "affinity", FLD_UNSUPPORTED }, { "tolerations", FLD_UNSUPPORTED },
+        { "hostAliases", FLD_OK }, { "priorityClassName", FLD_UNSUPPORTED }, { "dnsConfig", FLD_OK },
         { "readinessGates", FLD_UNSUPPORTED }, { "runtimeClassName", FLD_UNSUPPORTED }, { "overhead", FLD_UNSUPPORTED },
-        { "topologySpreadConstraints", FLD_UNSUPPORTED }, { "setHostnameAsFQDN", FLD_UNSUPPORTED }, { "os", FLD_UNSUPPORTED },
+        { "topologySpreadConstraints", FLD_UNSUPPORTED }, { "setHostnameAsFQDN", FLD_OK }, { "os", FLD_UNSUPPORTED },
         { "hostUsers", FLD_UNSUPPORTED, "true", true }, { "schedulingGates", FLD_UNSUPPORTED }, { "resourceClaims", FLD_UNSUPPORTED },
         { "resources", FLD_UNSUPPORTED }, { "hostnameOverride", FLD_UNSUPPORTED },
 };
+
+/* ---- the pod's network identity: hostAliases, dnsConfig ---- */
+
+static const struct field host_alias_fields[] = { { "ip", FLD_OK }, { "hostnames", FLD_OK } };
+static const struct field dns_config_fields[] = {
+        { "nameservers", FLD_OK }, { "searches", FLD_OK }, { "options", FLD_OK },
+};
+static const struct field dns_option_fields[] = { { "name", FLD_OK }, { "value", FLD_OK } };
+
+static void decode_host_alias(struct spec_errs *e, const struct yval *v, const char *p, struct pod_host_alias *a)
+{
+        check_fields(e, v, p, host_alias_fields, ARRAY_SIZE(host_alias_fields));
+        a->ip = get_str(e, v, "ip", p);
+        get_str_list(e, v, "hostnames", p, &a->hostnames, &a->n_hostnames);
+}
+
+static void decode_dns_option(struct spec_errs *e, const struct yval *v, const char *p, struct pod_dns_option *o)
+{
+        check_fields(e, v, p, dns_option_fields, ARRAY_SIZE(dns_option_fields));
+        o->name = get_str(e, v, "name", p);
+        o->value = get_str(e, v, "value", p);
+}
+
+static void decode_net_identity(struct spec_errs *e, const struct yval *v, const char *p, struct pod_spec *s)
+{
+        const struct yval *dc;
+
+        s->subdomain = get_str(e, v, "subdomain", p);
+        s->set_hostname_as_fqdn = get_bool(e, v, "setHostnameAsFQDN", p, false);
+        DECODE_LIST(e, v, "hostAliases", p, s->host_aliases, s->n_host_aliases, decode_host_alias);
+        dc = get_map(e, v, "dnsConfig", p);
+        if (!dc)
+                return;
+        s->dns_config.present = true;
+        check_fields(e, dc, "spec.dnsConfig", dns_config_fields, ARRAY_SIZE(dns_config_fields));
+        get_str_list(e, dc, "nameservers", "spec.dnsConfig", &s->dns_config.nameservers,
+                     &s->dns_config.n_nameservers);
+        get_str_list(e, dc, "searches", "spec.dnsConfig", &s->dns_config.searches, &s->dns_config.n_searches);
+        DECODE_LIST(e, dc, "options", "spec.dnsConfig", s->dns_config.options, s->dns_config.n_options,
+                    decode_dns_option);
+}
 
 static void decode_pod_spec(struct spec_errs *e, const struct yval *v, struct pod_spec *s)
 {
@@ -824,6 +865,7 @@ static void decode_pod_spec(struct spec_errs *e, const struct yval *v, struct po
         s->scheduler_name = get_str(e, v, "schedulerName", p);
         s->enable_service_links = get_bool(e, v, "enableServiceLinks", p, true);
         s->active_deadline_seconds = get_int(e, v, "activeDeadlineSeconds", p, INT64_MIN, INT64_MAX, -1);
+        decode_net_identity(e, v, p, s);
 }
 
 /* ---- the Pod ---- */

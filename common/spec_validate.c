@@ -1,5 +1,6 @@
 /* The API server's validation of a Pod (ValidatePod and the apimachinery name
  * rules), with its exact wording, restricted to the fields podfs implements. */
+#include <arpa/inet.h>
 #include <ctype.h>
 #include <string.h>
 #include "pfs/status.h"
@@ -373,6 +374,44 @@ static void validate_port(struct spec_errs *e, const struct pod_container *c, si
                 spec_err_invalid_int(e, cpp, port->container_port, PORT_RANGE_MSG);
         if (port->protocol)
                 spec_check_enum(e, prp, port->protocol, spec_protocols, ARRAY_SIZE(spec_protocols));
+        if (port->host_port != 0 && (port->host_port < 1 || port->host_port > 65535)) {
+                _cleanup_free_ char *hpp = spec_path_key(pp, "hostPort");
+
+                spec_err_invalid_int(e, hpp, port->host_port, PORT_RANGE_MSG);
+        }
+}
+
+/* The API server's checkHostPortConflicts: "PROTOCOL/HOSTIP/PORT" once per pod's containers. */
+static void validate_host_ports(struct spec_errs *e, const struct pod_spec *s)
+{
+        struct pfs_strindex seen;
+        char **keys;
+        size_t n = 0, k = 0;
+
+        for (size_t i = 0; i < s->n_containers; i++)
+                n += s->containers[i].n_ports;
+        keys = xcalloc(n + 1, sizeof(*keys)); /* the index borrows them */
+        pfs_strindex_init(&seen, n);
+        for (size_t i = 0; i < s->n_containers; i++)
+                for (size_t j = 0; j < s->containers[i].n_ports; j++) {
+                        const struct pod_port *port = &s->containers[i].ports[j];
+                        _cleanup_free_ char *path = NULL;
+
+                        if (port->host_port == 0)
+                                continue;
+                        keys[k] = xasprintf("%s/%s/%d", port->protocol ? port->protocol : "TCP",
+                                            port->host_ip ? port->host_ip : "", (int)port->host_port);
+                        if (pfs_strindex_put(&seen, keys[k], i)) {
+                                k++;
+                                continue;
+                        }
+                        path = xasprintf("spec.containers[%zu].ports[%zu].hostPort", i, j);
+                        spec_err_duplicate(e, path, keys[k++]);
+                }
+        pfs_strindex_free(&seen);
+        for (size_t i = 0; i < k; i++)
+                free(keys[i]);
+        free(keys);
 }
 
 /* ---- hooks and probes ---- */
@@ -681,6 +720,112 @@ static void validate_active_deadline(struct spec_errs *e)
                                      "must be between 1 and 2147483647, inclusive");
 }
 
+/* ---- the pod's network identity (the API server's ValidateHostAliases, validatePodDNSConfig) ---- */
+
+#define IP_MSG "must be a valid IP address, (e.g. 10.9.8.7 or 2001:db8::ffff)"
+#define MAX_DNS_NAMESERVERS 3
+#define MAX_DNS_SEARCH_PATHS 32
+#define MAX_DNS_SEARCH_LIST_CHARS 2048
+
+static void validate_ip(struct spec_errs *e, const char *path, const char *ip)
+{
+        unsigned char buf[16];
+
+        if (!ip || (inet_pton(AF_INET, ip, buf) != 1 && inet_pton(AF_INET6, ip, buf) != 1))
+                spec_err_invalid_str(e, path, ip ? ip : "", IP_MSG);
+}
+
+/* A []string as field.Invalid shows it (Go's %#v): []string{"a", "b"}. */
+static void invalid_strv(struct spec_errs *e, const char *path, char *const *v, size_t n, const char *why)
+{
+        struct pfs_buf b = {0};
+
+        pfs_buf_puts(&b, "[]string{");
+        for (size_t i = 0; i < n; i++) {
+                _cleanup_free_ char *q = spec_quote(v[i]);
+
+                pfs_buf_printf(&b, "%s%s", i ? ", " : "", q);
+        }
+        pfs_buf_puts(&b, "}");
+        pfs_buf_append(&b, "", 1);
+        spec_errs_add(e, path, "Invalid value: %s: %s", b.data, why);
+        pfs_buf_free(&b);
+}
+
+static void validate_host_aliases(struct spec_errs *e, const struct pod_spec *s)
+{
+        for (size_t i = 0; i < s->n_host_aliases; i++) {
+                const struct pod_host_alias *a = &s->host_aliases[i];
+                _cleanup_free_ char *p = xasprintf("spec.hostAliases[%zu]", i), *ip = spec_path_key(p, "ip");
+
+                validate_ip(e, ip, a->ip);
+                for (size_t j = 0; j < a->n_hostnames; j++) {
+                        _cleanup_free_ char *hp = xasprintf("%s.hostnames[%zu]", p, j);
+
+                        validate_subdomain(e, hp, a->hostnames[j]);
+                }
+        }
+}
+
+static void validate_dns_searches(struct spec_errs *e, const struct pod_dns_config *d)
+{
+        size_t chars = d->n_searches ? d->n_searches - 1 : 0;
+
+        for (size_t i = 0; i < d->n_searches; i++)
+                chars += strlen(d->searches[i]);
+        if (d->n_searches > MAX_DNS_SEARCH_PATHS)
+                invalid_strv(e, "spec.dnsConfig.searches", d->searches, d->n_searches,
+                             "must not have more than 32 search paths");
+        if (chars > MAX_DNS_SEARCH_LIST_CHARS)
+                invalid_strv(e, "spec.dnsConfig.searches", d->searches, d->n_searches,
+                             "must not have more than 2048 characters (including spaces) in the search list");
+        for (size_t i = 0; i < d->n_searches; i++) {
+                _cleanup_free_ char *p = xasprintf("spec.dnsConfig.searches[%zu]", i);
+                _cleanup_free_ char *v = xstrdup(d->searches[i]);
+                size_t n = strlen(v);
+
+                if (n && v[n - 1] == '.')       /* a trailing dot is fine */
+                        v[n - 1] = '\0';
+                validate_subdomain(e, p, v);
+        }
+}
+
+static void validate_dns_config(struct spec_errs *e, const struct pod_spec *s)
+{
+        const struct pod_dns_config *d = &s->dns_config;
+
+        if (s->dns_policy && !strcmp(s->dns_policy, "None") && d->present && d->n_nameservers == 0) {
+                spec_err_required(e, "spec.dnsConfig.nameservers",
+                                  "must provide at least one DNS nameserver when `dnsPolicy` is None");
+                return;
+        }
+        if (!d->present)
+                return;
+        if (d->n_nameservers > MAX_DNS_NAMESERVERS)
+                invalid_strv(e, "spec.dnsConfig.nameservers", d->nameservers, d->n_nameservers,
+                             "must not have more than 3 nameservers");
+        for (size_t i = 0; i < d->n_nameservers; i++) {
+                _cleanup_free_ char *p = xasprintf("spec.dnsConfig.nameservers[%zu]", i);
+
+                validate_ip(e, p, d->nameservers[i]);
+        }
+        validate_dns_searches(e, d);
+        for (size_t i = 0; i < d->n_options; i++)
+                if (!d->options[i].name || !*d->options[i].name) {
+                        _cleanup_free_ char *p = xasprintf("spec.dnsConfig.options[%zu]", i);
+
+                        spec_err_required(e, p, "Option.Name must not be empty");
+                }
+}
+
+static void validate_net_identity(struct spec_errs *e, const struct pod_spec *s)
+{
+        if (s->subdomain && *s->subdomain)
+                validate_label(e, "spec.subdomain", s->subdomain);
+        validate_host_aliases(e, s);
+        validate_dns_config(e, s);
+}
+
 static void validate_pod_fields(struct spec_errs *e, const struct pod_spec *s)
 {
         const struct yval *spec = yval_map_get(e->root, "spec");
@@ -699,6 +844,7 @@ static void validate_pod_fields(struct spec_errs *e, const struct pod_spec *s)
                                      (long long)s->termination_grace_period_seconds,
                                      "must be greater than or equal to 0");
         validate_active_deadline(e);
+        validate_net_identity(e, s);
 }
 
 /* POD_MAX_CONTAINERS over containers and init containers together, in
@@ -725,6 +871,7 @@ void spec_validate(const struct pod_spec *s, struct spec_errs *e)
         validate_volumes(e, s);
         if (validate_container_count(e, s)) {
                 validate_containers(e, s);
+                validate_host_ports(e, s);
                 validate_init_containers(e, s);
         }
         validate_pod_fields(e, s);

@@ -129,8 +129,12 @@ static void ports_to_yval(const struct pod_container *c, bool host_network, stru
                         yval_map_set(p, "name", yval_new_str(c->ports[i].name));
                 if (host_network)
                         yval_map_set(p, "hostPort", yval_new_int(c->ports[i].container_port));
+                else if (c->ports[i].host_port)
+                        yval_map_set(p, "hostPort", yval_new_int(c->ports[i].host_port));
                 yval_map_set(p, "containerPort", yval_new_int(c->ports[i].container_port));
                 yval_map_set(p, "protocol", yval_new_str(c->ports[i].protocol ? c->ports[i].protocol : "TCP"));
+                if (c->ports[i].host_ip && *c->ports[i].host_ip)
+                        yval_map_set(p, "hostIP", yval_new_str(c->ports[i].host_ip));
         }
 }
 
@@ -396,6 +400,48 @@ static struct yval *volume_to_yval(const struct pod_volume *v)
         return y;
 }
 
+static void dns_config_to_yval(const struct pod_dns_config *d, struct yval *y)
+{
+        struct yval *m = yval_map_set(y, "dnsConfig", yval_new_map());
+
+        if (d->n_nameservers)
+                yval_map_set(m, "nameservers", strv_to_yval(d->nameservers, d->n_nameservers));
+        if (d->n_searches)
+                yval_map_set(m, "searches", strv_to_yval(d->searches, d->n_searches));
+        if (d->n_options) {
+                struct yval *l = yval_map_set(m, "options", yval_new_list());
+
+                for (size_t i = 0; i < d->n_options; i++) {
+                        struct yval *o = yval_list_push(l, yval_new_map());
+
+                        map_set_str_opt(o, "name", d->options[i].name);
+                        map_set_str_opt(o, "value", d->options[i].value);
+                }
+        }
+}
+
+/* subdomain, setHostnameAsFQDN, hostAliases, dnsConfig: shown as written. */
+static void net_identity_to_yval(const struct pod_spec *s, struct yval *y)
+{
+        map_set_str_opt(y, "subdomain", s->subdomain);
+        if (s->set_hostname_as_fqdn)
+                yval_map_set(y, "setHostnameAsFQDN", yval_new_bool(true));
+        if (s->n_host_aliases) {
+                struct yval *l = yval_map_set(y, "hostAliases", yval_new_list());
+
+                for (size_t i = 0; i < s->n_host_aliases; i++) {
+                        struct yval *a = yval_list_push(l, yval_new_map());
+
+                        map_set_str_opt(a, "ip", s->host_aliases[i].ip);
+                        if (s->host_aliases[i].n_hostnames)
+                                yval_map_set(a, "hostnames",
+                                             strv_to_yval(s->host_aliases[i].hostnames, s->host_aliases[i].n_hostnames));
+                }
+        }
+        if (s->dns_config.present)
+                dns_config_to_yval(&s->dns_config, y);
+}
+
 static void pod_fields_to_yval(const struct pod_spec *s, struct yval *y)
 {
         yval_map_set(y, "restartPolicy", yval_new_str(pod_restart_policy_name(s->restart_policy)));
@@ -409,6 +455,7 @@ static void pod_fields_to_yval(const struct pod_spec *s, struct yval *y)
                 yval_map_set(y, "shareProcessNamespace", yval_new_bool(true));
         yval_map_set(y, "securityContext", yval_new_map());
         map_set_str_opt(y, "hostname", s->hostname);
+        net_identity_to_yval(s, y);
         yval_map_set(y, "schedulerName", yval_new_str(s->scheduler_name ? s->scheduler_name : "default-scheduler"));
         yval_map_set(y, "priority", yval_new_int(0));
         yval_map_set(y, "enableServiceLinks", yval_new_bool(s->enable_service_links));

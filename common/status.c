@@ -5,6 +5,7 @@
 #include <ifaddrs.h>
 #include <net/if.h>
 #include <netinet/in.h>
+#include <stdio.h>
 #include <string.h>
 #include "pfs/backoff.h"
 #include "pfs/status.h"
@@ -32,25 +33,55 @@ int pod_condition_type_from_name(const char *name)
         return -EINVAL;
 }
 
+/* The interface of the IPv4 default route (/proc/net/route), or "" when none. */
+static void default_route_iface(char name[IF_NAMESIZE])
+{
+        FILE *f = fopen("/proc/net/route", "re");
+        char line[256], ifn[IF_NAMESIZE];
+        unsigned long dst, flags;
+
+        name[0] = '\0';
+        while (f && fgets(line, sizeof(line), f))
+                if (sscanf(line, "%15s %lx %*x %lx", ifn, &dst, &flags) == 3 && dst == 0 && (flags & 1)) {
+                        memcpy(name, ifn, IF_NAMESIZE);
+                        break;
+                }
+        if (f)
+                fclose(f);
+}
+
+/* The node's primary address: that of the default route's interface, else
+ * the first address of an interface that is up (never a pod bridge's first:
+ * a default route does not go through one). */
 char *pod_node_ip(void)
 {
         struct ifaddrs *ifa, *i;
-        char buf[INET_ADDRSTRLEN];
-        char *ip = NULL;
+        char buf[INET_ADDRSTRLEN], dflt[IF_NAMESIZE];
+        char *ip = NULL, *any = NULL;
 
         if (getifaddrs(&ifa) < 0)
                 return xstrdup("127.0.0.1");
+        default_route_iface(dflt);
         for (i = ifa; i && !ip; i = i->ifa_next) {
                 const struct sockaddr_in *sin = (const struct sockaddr_in *)i->ifa_addr;
 
                 if (!sin || sin->sin_family != AF_INET || (i->ifa_flags & IFF_LOOPBACK) ||
                     !(i->ifa_flags & IFF_UP))
                         continue;
+                if (*dflt && strcmp(i->ifa_name, dflt)) {
+                        if (!any && inet_ntop(AF_INET, &sin->sin_addr, buf, sizeof(buf)))
+                                any = xstrdup(buf);
+                        continue;
+                }
                 if (inet_ntop(AF_INET, &sin->sin_addr, buf, sizeof(buf)))
                         ip = xstrdup(buf);
         }
         freeifaddrs(ifa);
-        return ip ? ip : xstrdup("127.0.0.1");
+        if (ip) {
+                free(any);
+                return ip;
+        }
+        return any ? any : xstrdup("127.0.0.1");
 }
 
 void ctr_state_clear(struct ctr_state *s)

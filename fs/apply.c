@@ -220,6 +220,9 @@ static int check_pods(struct podfs *fs, const char *ns, const char *filename, st
                         if (!strcmp(pods[i]->name, pods[j]->name))
                                 return pfs_error_set(err, EINVAL, "%s: Pod \"%s\" appears twice", filename,
                                                      pods[i]->name);
+                r = hostports_admit(fs, filename, ns, pods, i, err);
+                if (r < 0)
+                        return r;
                 if (model_pod_ref(&fs->model, ns, pods[i]->name, &ref) < 0 || !ref.exists)
                         continue;
                 r = may_replace(fs, ns, filename, pods[i]->name, &ref, err);

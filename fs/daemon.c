@@ -7,6 +7,7 @@
 #include <sys/resource.h>
 #include <sys/stat.h>
 #include "fs.h"
+#include "pfs/cni_conf.h"
 #include "pfs/store.h"
 
 static void fuse_log_to_pfs(enum fuse_log_level level, const char *fmt, va_list ap)
@@ -96,6 +97,18 @@ static void podfs_free_all(struct podfs *fs)
         quota_free_all(fs);
         objects_announce_free(fs);
         node_table_free(&fs->nodes);
+}
+
+/* The pod network: podfs's default bridge network when the CNI config dir has none. */
+static void network_default_write(const struct pfs_sandbox_config *cfg)
+{
+        struct pfs_error err = {0};
+        int r = cni_conf_default_write(cfg->cni_conf_dir, &err);
+
+        if (r < 0)
+                pfs_log(LOG_WARNING, "default pod network: %s (pods without hostNetwork will not start)", err.msg);
+        else if (r > 0)
+                pfs_log(LOG_INFO, "no network config in %s: wrote the default (podfs.conflist)", cfg->cni_conf_dir);
 }
 
 /* Open the state dir; the sandboxes get its absolute path. */
@@ -212,6 +225,7 @@ int podfs_daemon_run(const struct podfs_options *o)
         if (daemon_state_open(&fs, o) < 0)
                 goto out;
         gethostname(fs.hostname, sizeof(fs.hostname) - 1);
+        network_default_write(&fs.sandbox);
         fs.sandbox_path = sandbox_find_binary();
         if (!fs.sandbox_path)
                 pfs_log(LOG_WARNING, "podfs-sandbox not found (set PODFS_SANDBOX); pods will not start");

@@ -152,6 +152,7 @@ enum pod_file_kind {
         PF_EVENTS,
         PF_DELETE,
         PF_WAIT,
+        PF_IP,                  /* the pod's IP (status.podIP), one line */
         PF__MAX,
 };
 extern const char *const pod_file_names[PF__MAX];
@@ -328,6 +329,11 @@ int apply_spec(struct podfs *fs, const char *ns, const char *pod, const struct p
 /* A rejection: the writer gets r, people get the message in .last-error. */
 int apply_rejected(struct podfs *fs, const char *ns, struct pfs_error *err, int r);
 int apply_mkdir(struct podfs *fs, struct node *parent, const char *name, mode_t mode);
+/* hostports.c: pods[i] may have its hostPorts (the kubelet's NodePorts
+ * predicate): none is held by a pod that is not terminal, nor by pods[j < i]
+ * of the same manifest. -EADDRINUSE with the kubelet's words otherwise. */
+int hostports_admit(struct podfs *fs, const char *filename, const char *ns, struct pod_spec *const *pods, size_t i,
+                    struct pfs_error *err);
 /* Parse and apply a manifest written to ns (pod NULL) or ns/pod/spec.yaml. */
 int apply_manifest(struct podfs *fs, const char *ns, const char *pod, const char *filename,
                    const char *text, size_t len, uid_t uid, gid_t gid, struct pfs_error *err);

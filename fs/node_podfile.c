@@ -10,7 +10,7 @@
  * (env values in the spec, exec probe and hook output in events and status,
  * termination messages, logs): its owner and root only. phase, conditions
  * (types, True/False, kubelet's fixed reasons) and wait tell only what state
- * the pod is in: everybody. delete: its owner (and root). */
+ * the pod is in, ip where it is: everybody. delete: its owner (and root). */
 static mode_t pod_file_mode(int file)
 {
         switch (file) {
@@ -19,6 +19,7 @@ static mode_t pod_file_mode(int file)
         case PF_PHASE:
         case PF_CONDITIONS:
         case PF_WAIT:
+        case PF_IP:
                 return 0444;
         case PF_DELETE:
                 return 0200;

@@ -26,6 +26,7 @@ const char *const pod_file_names[PF__MAX] = {
         [PF_EVENTS] = "events",
         [PF_DELETE] = "delete",
         [PF_WAIT] = "wait",
+        [PF_IP] = "ip",
 };
 
 const enum pod_file pod_file_render_kind[PF__MAX] = {
@@ -35,6 +36,7 @@ const enum pod_file pod_file_render_kind[PF__MAX] = {
         [PF_STATUS_JSON] = POD_FILE_STATUS_JSON,
         [PF_POD_JSON] = POD_FILE_POD_JSON,
         [PF_EVENTS] = POD_FILE_EVENTS,
+        [PF_IP] = POD_FILE_IP,
 };
 
 /* ---- per-namespace memory (model.c), for the caller of the request ---- */

@@ -333,7 +333,7 @@ static void on_socket(struct sbx *s, struct sbx_watch *w, uint32_t events)
                 http_write(s, run);
 }
 
-/* host "" / NULL: the pod itself, 127.0.0.1 in its network namespace. */
+/* host "" / NULL (no pod IP): 127.0.0.1 in the pod's network namespace. */
 static int addr_parse(const char *host, int port, struct sockaddr_storage *ret, socklen_t *ret_len,
                       char **ret_target)
 {
@@ -369,7 +369,13 @@ static int net_start(struct sbx *s, struct handler_run *run, const struct handle
         char eb[128];
         int fd, r;
 
-        r = addr_parse(req->host, req->port, &sa, &len, &run->target);
+        const char *host = req->host;
+
+        /* as the kubelet: no host is the pod's IP (its own network's; 127.0.0.1 with hostNetwork) */
+        if ((!host || !*host) && s->spec && !s->spec->host_network && s->status && s->status->pod_ip &&
+            *s->status->pod_ip)
+                host = s->status->pod_ip;
+        r = addr_parse(host, req->port, &sa, &len, &run->target);
         if (run->kind == HANDLER_HTTP) {
                 run->url = http_url(run->target, req->path);
                 run->request = http_request_build(run->target, req->path, req->headers, req->n_headers);

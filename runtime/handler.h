@@ -23,7 +23,7 @@ struct handler_req {
         pid_t ctr_pid;
         int ctr_pidfd;
         int cgroup_fd;                  /* the container's cgroup for the exec'd process, or -1 */
-        /* tcp / http: host NULL or "" = the pod (127.0.0.1 inside the pod's netns) */
+        /* tcp / http: host NULL or "" = the pod: its IP, else 127.0.0.1 (hostNetwork) */
         const char *host;
         int port;
         const char *path;               /* http: default "/" */

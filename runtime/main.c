@@ -10,7 +10,7 @@ static void usage(FILE *f)
 {
         fprintf(f, "Usage: podfs-sandbox --state-dir STATE --uid UID [--cleanup]\n"
                    "                     [--pod-pids-limit N] [--container-log-max-size QUANTITY]\n"
-                   "                     [--container-log-max-files N]\n"
+                   "                     [--container-log-max-files N] [--cni-conf-dir DIR] [--cni-bin-dir DIR]\n"
                    "Run (or resume) the pod STATE/pods/UID; with --cleanup, kill what is left\n"
                    "of a pod whose sandbox died and return when nothing is left.\n"
                    "The daemon passes its own --pod-pids-limit (default %d, -1 = none),\n"
@@ -71,5 +71,5 @@ int main(int argc, char **argv)
                 fprintf(stderr, "podfs-sandbox: invalid pod uid '%s'\n", uid);
                 return 2;
         }
-        return cleanup ? sandbox_cleanup(state_dir, uid) : sandbox_run(state_dir, uid, &cfg);
+        return cleanup ? sandbox_cleanup(state_dir, uid, &cfg) : sandbox_run(state_dir, uid, &cfg);
 }

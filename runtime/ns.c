@@ -17,12 +17,11 @@
 #include <sys/socket.h>
 #include <unistd.h>
 #include "child.h"
+#include "cni.h"
 #include "pfs/util.h"
 #include "runtime.h"
 #include "syscalls.h"
 
-/* Kubernetes truncates a pod name used as hostname to 63 characters. */
-#define POD_HOSTNAME_MAX 63
 
 const char *pod_ns_hostname(const struct pod_spec *spec)
 {
@@ -77,6 +76,9 @@ int pod_mount_ns_enter(struct pfs_error *err)
         if (mount(NULL, "/", NULL, MS_REC | MS_SLAVE, NULL) < 0)
                 return pfs_error_set(err, errno, "make the sandbox's mounts slaves of the host's");
         podfs_mounts_detach();
+        /* Other pods' pinned netns: no copy of them may keep one alive. */
+        while (umount2(PFS_NETNS_DIR, MNT_DETACH) == 0)
+                ;
         done = true;
         return 0;
 }
@@ -99,15 +101,13 @@ static int loopback_up(struct pfs_error *err)
 
 static int set_hostname(const struct pod_spec *spec, struct pfs_error *err)
 {
-        const char *name = pod_ns_hostname(spec);
-        size_t len = strlen(name);
+        _cleanup_free_ char *name = NULL;
+        int r = pod_uts_hostname(spec, &name, err);
 
-        if (len > POD_HOSTNAME_MAX)
-                len = POD_HOSTNAME_MAX;
-        while (len > 0 && (name[len - 1] == '-' || name[len - 1] == '.'))
-                len--;
-        if (sethostname(name, len) < 0)
-                return pfs_error_set(err, errno, "sethostname '%.*s'", (int)len, name);
+        if (r < 0)
+                return r;
+        if (sethostname(name, strlen(name)) < 0)
+                return pfs_error_set(err, errno, "sethostname '%s'", name);
         return 0;
 }
 
@@ -266,8 +266,6 @@ int pod_ns_setup(const struct pod_spec *spec, struct pod_ns *ret_ns, struct pfs_
         r = pod_mount_ns_enter(err);
         if (r < 0)
                 return r;
-        if (ns.share_pid)
-                flags |= CLONE_NEWPID;
         if (unshare(flags) < 0)
                 return pfs_error_set(err, errno, "unshare the pod namespaces");
         if (ns.own_net) {
@@ -278,11 +276,15 @@ int pod_ns_setup(const struct pod_spec *spec, struct pod_ns *ret_ns, struct pfs_
                 if (r < 0)
                         return r;
         }
-        if (ns.share_pid) {
-                r = pause_start(&ns, err);
-                if (r < 0)
-                        return r;
-        }
         *ret_ns = ns;
         return 0;
+}
+
+int pod_ns_pid_setup(struct pod_ns *ns, struct pfs_error *err)
+{
+        if (!ns->share_pid)
+                return 0;
+        if (unshare(CLONE_NEWPID) < 0)
+                return pfs_error_set(err, errno, "unshare the pod's pid namespace");
+        return pause_start(ns, err);
 }

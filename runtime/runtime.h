@@ -16,9 +16,12 @@ struct pod_ns {
         int pause_pidfd;        /* or -1 */
 };
 /* Unshare NEWNET (unless hostNetwork; bring lo up), NEWIPC, NEWUTS (sethostname)
- * in the calling process; with shareProcessNamespace also NEWPID and fork a
- * pause process (pid 1 there, reaps, PDEATHSIG SIGKILL). */
+ * in the calling process. */
 int pod_ns_setup(const struct pod_spec *spec, struct pod_ns *ret_ns, struct pfs_error *err);
+/* Then, with shareProcessNamespace, NEWPID and a pause process (pid 1 there,
+ * reaps, PDEATHSIG SIGKILL); after the pod network's ADD, whose plugins must
+ * not be forked into the pod's pid namespace. */
+int pod_ns_pid_setup(struct pod_ns *ns, struct pfs_error *err);
 
 /* ---- images (image.c) ---- */
 /* Resolve "NAME[:TAG]" to STATE/images/NAME:TAG, else STATE/images/NAME (symlinks
@@ -67,6 +70,24 @@ void pod_volumes_release(const struct pod_spec *spec, const char *volumes_dir);
 
 /* The pod's hostname: spec.hostname, else the pod name (ns.c). */
 const char *pod_ns_hostname(const struct pod_spec *spec);
+
+/* ---- the pod's /etc files (etc_files.c), as the kubelet writes them ---- */
+/* "SUB.NS.svc.cluster.local" with a subdomain, else NULL. */
+char *pod_domain(const struct pod_spec *spec);
+/* The UTS hostname: the pod's hostname (63 characters at most), its FQDN
+ * with setHostnameAsFQDN and a subdomain (an error beyond 64, kubelet's). */
+int pod_uts_hostname(const struct pod_spec *spec, char **ret, struct pfs_error *err);
+/* /etc/hosts: the kubelet's managed file (pod_ip NULL before the network
+ * is up: 127.0.1.1), the node's with hostNetwork; hostAliases appended. */
+char *pod_hosts_content(const struct pod_spec *spec, const char *pod_ip);
+/* /etc/resolv.conf from dnsPolicy and dnsConfig. */
+char *pod_resolv_content(const struct pod_spec *spec);
+/* ClusterFirst without a cluster DNS: the kubelet falls back to Default
+ * (and says so with a MissingClusterDNS event). */
+bool pod_dns_falls_back(const struct pod_spec *spec);
+/* Rewrite volumes_dir's hosts once the pod has its IP. */
+int pod_etc_hosts_update(const char *volumes_dir, const struct pod_spec *spec, const char *pod_ip,
+                         struct pfs_error *err);
 
 /* Entries of volumes_dir that are not emptyDirs (volume names are DNS labels,
  * so a leading dot never collides): the pod's /etc/{hostname,hosts,resolv.conf}

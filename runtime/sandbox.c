@@ -166,6 +166,9 @@ static int pod_setup(struct sbx *s, struct pfs_error *err)
                         cgerr.msg);
         }
         pfs_trace(s->uid, "sandbox:pod-cgroup");
+        r = sbx_net_open(s, err);
+        if (r < 0)
+                return r;
         /* root only: the writable layers and emptyDirs below are the pod's */
         r = pfs_mkdir_p_at(AT_FDCWD, s->volumes_dir, 0700, err);
         if (r < 0)
@@ -177,6 +180,13 @@ static int pod_setup(struct sbx *s, struct pfs_error *err)
                 return pfs_error_wrap(err, "volumes");
         pfs_trace(s->uid, "sandbox:volumes");
         r = pod_ns_setup(s->spec, &s->ns, err);
+        if (r < 0)
+                return pfs_error_wrap(err, "pod namespaces");
+        pfs_trace(s->uid, "sandbox:pod-netns");
+        r = sbx_net_setup(s, err);
+        if (r < 0)
+                return r;
+        r = pod_ns_pid_setup(&s->ns, err);
         if (r < 0)
                 return pfs_error_wrap(err, "pod namespaces");
         if (s->ns.pause_pidfd >= 0) {
@@ -256,6 +266,7 @@ static void sandbox_free(struct sbx *s)
         term_free(s);
         if (s->cg)
                 pod_cgroup_free(s->cg);
+        cni_host_close(&s->host_ns);
         pod_status_free(s->status);
         pod_spec_free(s->spec);
         pod_meta_free(s->meta);
@@ -309,7 +320,8 @@ static void block_signals_early(void)
 /* The detached child: the sandbox proper. Returns the process exit status. */
 static int sandbox_child(const char *state_dir, const char *uid, const struct pfs_sandbox_config *cfg, int ready_fd)
 {
-        struct sbx s = {.cfg = *cfg, .state_fd = -1, .pod_fd = -1, .lock_fd = -1, .epfd = -1};
+        struct sbx s = {.cfg = *cfg, .state_fd = -1, .pod_fd = -1, .lock_fd = -1, .epfd = -1,
+                        .host_ns = {-1, -1}};
         struct pfs_error err = {0};
         int r;
 
@@ -324,13 +336,16 @@ static int sandbox_child(const char *state_dir, const char *uid, const struct pf
                 return 0;
         }
         if (r < 0) {
-                /* "open lock" alone does not say why: the errno's text does */
-                pfs_error_add_reason(&err);
+                /* "open lock" alone does not say why: the errno's text does
+                 * (a network plugin's message says it all) */
+                if (!s.net_failed)
+                        pfs_error_add_reason(&err);
                 pfs_log(LOG_ERR, "pod %s: cannot start: %s", uid, err.msg);
                 notify(ready_fd, 'E', err.msg);
                 /* Whatever got started must not outlive us. */
                 if (s.ns.pause_pid > 0)
                         kill(s.ns.pause_pid, SIGKILL);
+                sbx_net_teardown(&s);
                 sandbox_free(&s);
                 return 1;
         }
@@ -411,7 +426,18 @@ int sandbox_run(const char *state_dir, const char *uid, const struct pfs_sandbox
         return sandbox_child(state_dir, uid, cfg, p[1]);
 }
 
-int sandbox_cleanup(const char *state_dir, const char *uid)
+/* DEL of a pod whose sandbox died (or of a reboot): we are in the host's namespaces. */
+static void cleanup_network(const char *state_dir, const char *uid, const struct pfs_sandbox_config *cfg)
+{
+        _cleanup_free_ char *pod = pod_path(state_dir, uid, NULL);
+        _cleanup_close_ int pod_fd = open(pod, O_RDONLY | O_DIRECTORY | O_CLOEXEC | O_NOFOLLOW);
+        struct pfs_error err = {0};
+
+        if (pod_fd >= 0 && cni_teardown(pod_fd, uid, cfg->cni_bin_dir, NULL, false, &err) < 0)
+                pfs_log(LOG_ERR, "pod %s: cleanup: %s", uid, err.msg);
+}
+
+int sandbox_cleanup(const char *state_dir, const char *uid, const struct pfs_sandbox_config *cfg)
 {
         struct pod_cgroup *cg = NULL;
         struct pfs_error err = {0};
@@ -420,6 +446,7 @@ int sandbox_cleanup(const char *state_dir, const char *uid)
         pfs_log_init("podfs-sandbox", LOG_INFO);
         if (pod_cgroup_open(uid, &cg, &err) < 0) {
                 pfs_log(LOG_ERR, "pod %s: cleanup: %s", uid, err.msg);
+                cleanup_network(state_dir, uid, cfg);
                 return 1;
         }
         r = pod_cgroup_kill_all(cg, &err);
@@ -428,6 +455,7 @@ int sandbox_cleanup(const char *state_dir, const char *uid)
         else
                 pod_cgroup_remove(cg);
         pod_cgroup_free(cg);
+        cleanup_network(state_dir, uid, cfg);
         /* Normally gone with the sandbox's mount namespace; a backstop. */
         {
                 _cleanup_free_ char *volumes = pod_path(state_dir, uid, PFS_VOLUMES_DIR);

@@ -13,6 +13,7 @@
 #include "pfs/util.h"
 #include "machines.h"
 #include "runtime.h"
+#include "cni.h"
 
 struct sbx;
 struct sbx_watch;
@@ -107,12 +108,19 @@ struct sbx {
         struct objvol_state *objvols;   /* one per spec volume */
         bool volumes_ready;     /* every volume set up: containers may start */
         char *node_name;        /* spec.nodeName (read before the pod's UTS namespace) */
+        struct cni_host host_ns; /* the host's mount and net namespaces (net.c), -1 with hostNetwork */
+        bool net_failed;        /* startup failed in CNI ADD: the message is the plugin's */
 };
 
 /* sandbox.c */
 int sandbox_run(const char *state_dir, const char *uid, const struct pfs_sandbox_config *cfg);
-int sandbox_cleanup(const char *state_dir, const char *uid);
+int sandbox_cleanup(const char *state_dir, const char *uid, const struct pfs_sandbox_config *cfg);
 bool sandbox_uid_valid(const char *uid);
+
+/* net.c: the pod network (CNI) of a pod without hostNetwork */
+int sbx_net_open(struct sbx *s, struct pfs_error *err);     /* before any namespace is made */
+int sbx_net_setup(struct sbx *s, struct pfs_error *err);    /* in the pod's new netns: ADD */
+void sbx_net_teardown(struct sbx *s);                       /* DEL; logs a failure */
 
 /* loop.c */
 int sbx_loop_init(struct sbx *s, struct pfs_error *err);

@@ -198,6 +198,7 @@ static int act_finish(struct sbx *s)
                 pod_cgroup_remove(s->cg);
         }
         pfs_trace(s->uid, "sandbox:cgroup-removed");
+        sbx_net_teardown(s);
         if (finished) {
                 pod_volumes_release(s->spec, s->volumes_dir);
                 if (pfs_write_file_atomic_at(s->pod_fd, PFS_FINISHED_FILE, "", 0, 0644, &err) < 0)

@@ -147,29 +147,11 @@ static int write_small_file_at(int dirfd, const char *name, const char *data, st
         return pfs_write_file_sync_at(dirfd, name, data, strlen(data), 0644, PFS_SYNC_NONE, err);
 }
 
-/* A copy of the first readable host file (symlinks followed, as /etc/resolv.conf often is one). */
-static int copy_host_file_at(int dirfd, const char *name, const char *const *host_paths, const char *fallback,
-                             struct pfs_error *err)
-{
-        for (; *host_paths; host_paths++) {
-                _cleanup_free_ char *data = NULL, *real = realpath(*host_paths, NULL);
-                size_t len;
-
-                if (!real || pfs_read_file_at(AT_FDCWD, real, &data, &len, NULL) < 0)
-                        continue;
-                return pfs_write_file_sync_at(dirfd, name, data, len, 0644, PFS_SYNC_NONE, err);
-        }
-        return write_small_file_at(dirfd, name, fallback, err);
-}
-
 /* The pod's managed /etc files, shared by its containers like kubelet's etc-hosts. */
 static int etc_files_prepare(int vfd, const struct pod_spec *spec, struct pfs_error *err)
 {
-        /* systemd-resolved's stub (127.0.0.53) is unreachable from a pod netns: prefer the real list. */
-        static const char *const host_resolv[] = { "/run/systemd/resolve/resolv.conf", "/etc/resolv.conf", NULL };
-        static const char *const host_hosts[] = { "/etc/hosts", NULL };
         _cleanup_close_ int fd = -1;
-        _cleanup_free_ char *hosts = NULL, *hostname = NULL;
+        _cleanup_free_ char *hosts = NULL, *hostname = NULL, *resolv = NULL, *uts = NULL;
         char host[HOST_NAME_MAX + 1] = "";
         int r;
 
@@ -181,23 +163,20 @@ static int etc_files_prepare(int vfd, const struct pod_spec *spec, struct pfs_er
         if (spec->host_network) {
                 gethostname(host, sizeof(host) - 1);
                 hostname = xasprintf("%s\n", host);
-                r = copy_host_file_at(fd, "hosts", host_hosts, "127.0.0.1\tlocalhost\n", err);
         } else {
-                hostname = xasprintf("%s\n", pod_ns_hostname(spec));
-                hosts = xasprintf("# Kubernetes-managed hosts file.\n"
-                                  "127.0.0.1\tlocalhost\n"
-                                  "::1\tlocalhost ip6-localhost ip6-loopback\n"
-                                  "fe00::0\tip6-localnet\n"
-                                  "fe00::0\tip6-mcastprefix\n"
-                                  "fe00::1\tip6-allnodes\n"
-                                  "fe00::2\tip6-allrouters\n"
-                                  "127.0.1.1\t%s\n", pod_ns_hostname(spec));
-                r = write_small_file_at(fd, "hosts", hosts, err);
+                r = pod_uts_hostname(spec, &uts, err);
+                if (r < 0)
+                        return r;
+                hostname = xasprintf("%s\n", uts);
         }
+        /* etc_files.c: the pod's IP is added once its network is up */
+        hosts = pod_hosts_content(spec, NULL);
+        resolv = pod_resolv_content(spec);
+        r = write_small_file_at(fd, "hosts", hosts, err);
         if (r >= 0)
                 r = write_small_file_at(fd, "hostname", hostname, err);
         if (r >= 0)
-                r = copy_host_file_at(fd, "resolv.conf", host_resolv, "", err);
+                r = write_small_file_at(fd, "resolv.conf", resolv, err);
         return r;
 }
 

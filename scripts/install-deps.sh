@@ -7,6 +7,7 @@ PKGS="meson ninja-build pkg-config gcc libc6-dev
 libfuse3-dev fuse3 libyaml-dev libcap-dev libarchive-dev libssl-dev
 inotify-tools busybox-static python3 python3-kubernetes python3-yaml jq
 iproute2 procps psmisc util-linux coreutils rsync
+containernetworking-plugins iptables
 clang libclang-rt-dev"
 
 missing=""

@@ -33,6 +33,7 @@ enum pod_file {
         POD_FILE_STATUS_JSON,
         POD_FILE_POD_JSON,      /* apiVersion, kind, metadata (uid, creationTimestamp, deletion*), spec (defaulted), status */
         POD_FILE_EVENTS,        /* one line per event: TIME TYPE REASON OBJECT MESSAGE, aligned like kubectl describe */
+        POD_FILE_IP,            /* status.podIP: "10.85.0.2\n", "\n" while there is none */
 };
 /* Returns malloc'd content (never NULL) and its length. */
 char *pod_view_render(const struct pod_view *v, enum pod_file f, size_t *ret_len);

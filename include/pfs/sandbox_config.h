@@ -12,26 +12,37 @@ struct pfs_sandbox_config {
         int64_t pod_pids_limit;         /* pids.max of the pod's cgroup, -1 = none (kubelet's podPidsLimit) */
         uint64_t log_max_size;          /* kubelet's containerLogMaxSize: rotate the current log beyond it */
         int log_max_files;              /* kubelet's containerLogMaxFiles (>= 2): current + rotated of one run */
+        const char *cni_conf_dir;       /* the pod network's configuration (kubelet's --cni-conf-dir) */
+        const char *cni_bin_dir;        /* where the CNI plugins are, ':'-separated (CNI_PATH) */
 };
 
 #define PFS_LOG_MAX_SIZE_DEFAULT (10ULL * 1024 * 1024)  /* 10Mi */
 #define PFS_LOG_MAX_FILES_DEFAULT 5
+#define PFS_CNI_CONF_DIR_DEFAULT "/etc/cni/net.d"
+#define PFS_CNI_BIN_DIR_DEFAULT "/usr/lib/cni"
 #define PFS_SANDBOX_CONFIG_DEFAULT \
-        { PFS_POD_PIDS_LIMIT_DEFAULT, PFS_LOG_MAX_SIZE_DEFAULT, PFS_LOG_MAX_FILES_DEFAULT }
+        { PFS_POD_PIDS_LIMIT_DEFAULT, PFS_LOG_MAX_SIZE_DEFAULT, PFS_LOG_MAX_FILES_DEFAULT, \
+          PFS_CNI_CONF_DIR_DEFAULT, PFS_CNI_BIN_DIR_DEFAULT }
 
 /* getopt_long values of the options, and their table entries for both programs. */
-enum { PFS_OPT_POD_PIDS_LIMIT = 0x100, PFS_OPT_LOG_MAX_SIZE, PFS_OPT_LOG_MAX_FILES };
+enum { PFS_OPT_POD_PIDS_LIMIT = 0x100, PFS_OPT_LOG_MAX_SIZE, PFS_OPT_LOG_MAX_FILES, PFS_OPT_CNI_CONF_DIR,
+       PFS_OPT_CNI_BIN_DIR };
 #define PFS_SANDBOX_CONFIG_OPTIONS \
         { "pod-pids-limit", required_argument, NULL, PFS_OPT_POD_PIDS_LIMIT }, \
         { "container-log-max-size", required_argument, NULL, PFS_OPT_LOG_MAX_SIZE }, \
-        { "container-log-max-files", required_argument, NULL, PFS_OPT_LOG_MAX_FILES }
+        { "container-log-max-files", required_argument, NULL, PFS_OPT_LOG_MAX_FILES }, \
+        { "cni-conf-dir", required_argument, NULL, PFS_OPT_CNI_CONF_DIR }, \
+        { "cni-bin-dir", required_argument, NULL, PFS_OPT_CNI_BIN_DIR }
 
 /* OPT (one of PFS_OPT_*) = VALUE into cfg: --pod-pids-limit -1 or 1..4194304,
  * --container-log-max-size a quantity ("10Mi", "500k", "1048576") of at least
- * 1Ki, --container-log-max-files 2..1000. 1 when OPT is none of them, 0 when
- * set, -EINVAL with err saying why. */
+ * 1Ki, --container-log-max-files 2..1000, --cni-conf-dir and --cni-bin-dir
+ * absolute paths (VALUE is kept, not copied). 1 when OPT is none of them, 0
+ * when set, -EINVAL with err saying why. */
 int pfs_sandbox_config_set(struct pfs_sandbox_config *cfg, int opt, const char *value, struct pfs_error *err);
 
-/* The sandbox's options for cfg, appended to argv (6 entries); the numbers
- * are written into buf. Returns the number of entries. */
-size_t pfs_sandbox_config_argv(const struct pfs_sandbox_config *cfg, char *argv[6], char buf[3][24]);
+/* The sandbox's options for cfg, appended to argv (PFS_SANDBOX_CONFIG_ARGC
+ * entries); the numbers are written into buf. Returns the number of entries. */
+#define PFS_SANDBOX_CONFIG_ARGC 10
+size_t pfs_sandbox_config_argv(const struct pfs_sandbox_config *cfg, char *argv[PFS_SANDBOX_CONFIG_ARGC],
+                               char buf[3][24]);

@@ -61,10 +61,32 @@ struct pod_volume_mount {
         char *sub_path_expr;    /* NULL when absent; $(VAR) of the container's env, expanded at start */
 };
 
+/* The pod's network identity: hostAliases, dnsConfig. */
+struct pod_host_alias {
+        char *ip;
+        char **hostnames;
+        size_t n_hostnames;
+};
+struct pod_dns_option {
+        char *name;
+        char *value;            /* NULL when absent */
+};
+struct pod_dns_config {
+        bool present;
+        char **nameservers;
+        size_t n_nameservers;
+        char **searches;
+        size_t n_searches;
+        struct pod_dns_option *options;
+        size_t n_options;
+};
+
 struct pod_port {
         char *name;             /* NULL when absent */
         int32_t container_port;
         char *protocol;         /* default "TCP" */
+        int32_t host_port;      /* 0 = none */
+        char *host_ip;          /* NULL = all the node's addresses */
 };
 
 /* A hook's or probe's action (the API server's LifecycleHandler / ProbeHandler). */
@@ -236,6 +258,11 @@ struct pod_spec {
         struct pod_container *init_containers;      /* run in order, each to completion, before containers */
         size_t n_init_containers;
         int64_t active_deadline_seconds;            /* -1 = unset */
+        char *subdomain;                            /* NULL = none */
+        bool set_hostname_as_fqdn;
+        struct pod_host_alias *host_aliases;
+        size_t n_host_aliases;
+        struct pod_dns_config dns_config;
         /* Private: name indexes (NULL in a spec built by hand: searched). */
         struct pod_spec_index *index;
 };

@@ -91,7 +91,7 @@ fi
 check "podfs --version" bash -c "'$PODFS_BIN' --version | grep -q '[0-9]'"
 check "podfs --help" bash -c "'$PODFS_BIN' --help | grep -q -- --state-dir"
 check "unmount before the background start" podfs_umount
-if timeout 20 "$PODFS_BIN" --state-dir "$STATE" "$MNT" >>"$W/podfs.log" 2>&1 </dev/null; then
+if timeout 20 "$PODFS_BIN" --state-dir "$STATE" --cni-conf-dir "$CNI_LO_DIR" "$MNT" >>"$W/podfs.log" 2>&1 </dev/null; then
         ok "podfs without -f returned"
         check "and the tree is mounted" is_mounted "$MNT"
         check "the pods are there" grep -qx Running "$MNT/default/counter/phase"

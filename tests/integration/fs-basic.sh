@@ -97,7 +97,7 @@ check "replacement has a new uid" test "$uid2" != "$uid1"
 sed -i 's/sleep 2000/sleep 3000/' "$D/web/spec.yaml"
 is "$?" 0 "sed -i on spec.yaml"
 check "sed -i applied" grep -q 'sleep 3000' "$D/web/spec.yaml"
-check "no temp file left in the pod dir" test -z "$(ls "$D/web" | grep -v -E '^(spec.yaml|phase|conditions|status.yaml|status.json|pod.json|events|logs|containers|delete|wait)$')"
+check "no temp file left in the pod dir" test -z "$(ls "$D/web" | grep -v -E '^(spec.yaml|phase|conditions|status.yaml|status.json|pod.json|events|logs|containers|delete|wait|ip)$')"
 
 pod_yaml web Always "sleep 4000" 1 | tee "$D/web/spec.yaml" >/dev/null
 is "$?" 0 "tee onto spec.yaml"

@@ -151,6 +151,7 @@ podfs_setup() {
         STATE=$W/state
         MNT=$W/mnt
         mkdir -p "$STATE/images" "$MNT"
+        cni_lo_conf
         trap podfs_cleanup EXIT
         trap 'exit 130' INT TERM
         local img
@@ -164,10 +165,21 @@ podfs_setup() {
         [ "${1:-}" = --no-mount ] || podfs_start
 }
 
+# The network the tests' pods get unless a test says otherwise: the loopback
+# plugin only (no bridge, no iptables rule on the test machine). network.sh
+# makes bridges of its own.
+CNI_LO_DIR=""
+cni_lo_conf() {
+        CNI_LO_DIR=$W/cni-lo
+        mkdir -p "$CNI_LO_DIR"
+        printf '{"cniVersion": "1.0.0", "name": "podfs-test-lo", "plugins": [{"type": "loopback"}]}\n' \
+                >"$CNI_LO_DIR/lo.conflist"
+}
+
 # podfs_start [EXTRA ARGS]: start the daemon in the foreground mode, in the
 # background of this shell, and wait (bounded) until the mount is there.
 podfs_start() {
-        "$PODFS_BIN" --state-dir "$STATE" -f "$@" "$MNT" >>"$W/podfs.log" 2>&1 </dev/null &
+        "$PODFS_BIN" --state-dir "$STATE" -f --cni-conf-dir "$CNI_LO_DIR" "$@" "$MNT" >>"$W/podfs.log" 2>&1 </dev/null &
         PODFS_PID=$!
         local i
         for i in $(seq 1 200); do
@@ -343,6 +355,8 @@ podfs_cleanup() {
         disown -a 2>/dev/null   # no "Killed" notices for the test's own background jobs
         kill_test_processes
         remove_test_cgroups
+        # a test's own teardown (bridges, firewall rules), once no pod is left
+        [ -z "${TEST_CLEANUP:-}" ] || "$TEST_CLEANUP"
         sanitizer_check
         [ "$FAILS" -gt 0 ] && [ "$rc" -eq 0 ] && rc=1
         if [ "$rc" -ne 0 ] && [ "$rc" -ne 77 ] && [ -f "$W/podfs.log" ]; then

@@ -13,6 +13,7 @@ W=$(mktemp -d /tmp/podfs-test.XXXXXX) || die "mktemp"
 chmod 0755 "$W"
 STATE=$W/state
 mkdir -p "$STATE/images" "$STATE/pods" "$STATE/namespaces/default"
+cni_lo_conf
 trap podfs_cleanup EXIT
 trap 'exit 130' INT TERM
 cp -a "$(busybox_image)" "$STATE/images/busybox" || die "busybox image"
@@ -39,7 +40,7 @@ new_pod() {
 
 # start UID: run the sandbox as the daemon does; returns its exit status.
 start() {
-        "$PODFS_SANDBOX_BIN" --state-dir "$STATE" --uid "$1" </dev/null >>"$STATE/pods/$1/sandbox.log" 2>&1
+        "$PODFS_SANDBOX_BIN" --state-dir "$STATE" --uid "$1" --cni-conf-dir "$CNI_LO_DIR" </dev/null >>"$STATE/pods/$1/sandbox.log" 2>&1
 }
 
 # delete UID GRACE: what the daemon does on rmdir (new meta, atomic rename,

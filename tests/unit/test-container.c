@@ -860,7 +860,7 @@ static void test_share_pid(void)
 
                 close(p[0]);
                 sp.share_process_namespace = true;
-                if (pod_ns_setup(&sp, &the_ns, &err) < 0 || the_ns.pause_pid <= 0)
+                if (pod_ns_setup(&sp, &the_ns, &err) < 0 || pod_ns_pid_setup(&the_ns, &err) < 0 || the_ns.pause_pid <= 0)
                         _exit(1);
                 pod = sp;
                 run(c, buf, sizeof(buf), &err);
@@ -899,7 +899,7 @@ static void test_host_network(void)
                 if (setns(host_net_fd, CLONE_NEWNET) < 0 || setns(host_uts_fd, CLONE_NEWUTS) < 0)
                         _exit(1);
                 sp.host_network = true;
-                if (pod_ns_setup(&sp, &the_ns, &err) < 0 || pod_volumes_prepare(&sp, volumes, &err) < 0)
+                if (pod_ns_setup(&sp, &the_ns, &err) < 0 || pod_ns_pid_setup(&the_ns, &err) < 0 || pod_volumes_prepare(&sp, volumes, &err) < 0)
                         _exit(1);
                 pod = sp;
                 run(c, buf, sizeof(buf), &err);
@@ -942,7 +942,7 @@ static void test_sandbox_death(void)
 
                 close(p[0]);
                 sp.share_process_namespace = true;
-                if (pod_ns_setup(&sp, &the_ns, &err) < 0 || ctr_spawn(&l, &out[0], &pidfd, &err) < 0)
+                if (pod_ns_setup(&sp, &the_ns, &err) < 0 || pod_ns_pid_setup(&the_ns, &err) < 0 || ctr_spawn(&l, &out[0], &pidfd, &err) < 0)
                         _exit(1);
                 out[1] = the_ns.pause_pid;
                 if (write(p[1], out, sizeof(out)) < 0)

@@ -280,8 +280,28 @@ static const struct bad bad_manifests[] = {
           INVALID(10, "web") "spec.containers[0].ports[0].containerPort: Invalid value: \"80\": must be an integer" },
         { POD "    ports:\n    - {name: http, containerPort: 80}\n    - {name: http, containerPort: 81}\n",
           INVALID(11, "web") "spec.containers[0].ports[1].name: Duplicate value: \"http\"" },
-        { POD "    ports:\n    - {containerPort: 80, hostPort: 8080}\n",
-          INVALID(10, "web") "spec.containers[0].ports[0].hostPort: Forbidden: not supported by podfs yet" },
+        { POD "    ports:\n    - {containerPort: 80, hostPort: 70000}\n",
+          INVALID(10, "web") "spec.containers[0].ports[0].hostPort: Invalid value: 70000: must be between 1 "
+                             "and 65535, inclusive" },
+        { POD "    ports:\n    - {containerPort: 80, hostPort: 8080}\n    - {containerPort: 81, hostPort: 8080}\n",
+          INVALID(11, "web") "spec.containers[0].ports[1].hostPort: Duplicate value: \"TCP//8080\"" },
+        { HDR "  hostAliases:\n  - {ip: 10.0.0.300, hostnames: [db]}\n" CTR,
+          INVALID(7, "web") "spec.hostAliases[0].ip: Invalid value: \"10.0.0.300\": must be a valid IP address, "
+                            "(e.g. 10.9.8.7 or 2001:db8::ffff)" },
+        { HDR "  hostAliases:\n  - {ip: 10.0.0.3, hostnames: [Db_1]}\n" CTR,
+          INVALID(7, "web") "spec.hostAliases[0].hostnames[0]: Invalid value: \"Db_1\": " SUBDOMAIN_MSG },
+        { HDR "  dnsConfig:\n    nameservers: [1.1.1.1, 2.2.2.2, 3.3.3.3, 4.4.4.4]\n" CTR,
+          INVALID(7, "web") "spec.dnsConfig.nameservers: Invalid value: []string{\"1.1.1.1\", \"2.2.2.2\", "
+                            "\"3.3.3.3\", \"4.4.4.4\"}: must not have more than 3 nameservers" },
+        { HDR "  dnsConfig:\n    searches: [s0, s1, s2, s3, s4, s5, s6, s7, s8, s9, s10, s11, s12, s13, s14, s15, s16, s17, s18, s19, s20, s21, s22, s23, s24, s25, s26, s27, s28, s29, s30, s31, s32]\n" CTR,
+          INVALID(7, "web") "spec.dnsConfig.searches: Invalid value: []string{\"s0\", \"s1\", \"s2\", \"s3\", \"s4\", \"s5\", \"s6\", \"s7\", \"s8\", \"s9\", \"s10\", \"s11\", \"s12\", \"s13\", \"s14\", \"s15\", \"s16\", \"s17\", \"s18\", \"s19\", \"s20\", \"s21\", \"s22\", \"s23\", \"s24\", \"s25\", \"s26\", \"s27\", \"s28\", \"s29\", \"s30\", \"s31\", \"s32\"}: must not have more than 32 search paths" },
+        { HDR "  dnsConfig:\n    options:\n    - value: \"2\"\n" CTR,
+          INVALID(8, "web") "spec.dnsConfig.options[0]: Required value: Option.Name must not be empty" },
+        { HDR "  dnsPolicy: None\n  dnsConfig:\n    searches: [a.b]\n" CTR,
+          INVALID(7, "web") "spec.dnsConfig.nameservers: Required value: must provide at least one DNS nameserver "
+                            "when `dnsPolicy` is None" },
+        { HDR "  subdomain: Sub\n" CTR,
+          INVALID(6, "web") "spec.subdomain: Invalid value: \"Sub\": " LABEL_MSG },
         { HDR "  hostNetwork: true\n" CTR "    ports:\n    - {containerPort: 80, hostPort: 8080}\n",
           INVALID(11, "web") "spec.containers[0].ports[0].hostPort: Invalid value: 8080: must match "
                              "`containerPort` when `hostNetwork` is true" },

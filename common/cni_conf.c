@@ -1,0 +1,187 @@
+/* The pod network's configuration: found as libcni does (the first *.conf,
+ * *.conflist or *.json of the directory in name order), a single plugin's
+ * .conf wrapped into a list, and each plugin's stdin built as libcni's
+ * buildOneConfig does (name, cniVersion, prevResult, runtimeConfig filtered
+ * by the plugin's capabilities). */
+#include <dirent.h>
+#include <errno.h>
+#include <fcntl.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/stat.h>
+#include <unistd.h>
+#include "pfs/cni_conf.h"
+#include "pfs/util.h"
+#include "pfs/yval.h"
+
+static bool conf_name(const char *name)
+{
+        const char *dot = strrchr(name, '.');
+
+        return name[0] != '.' && dot &&
+               (!strcmp(dot, ".conf") || !strcmp(dot, ".conflist") || !strcmp(dot, ".json"));
+}
+
+static int conf_filter(const struct dirent *d)
+{
+        return conf_name(d->d_name);
+}
+
+int cni_conf_find(const char *dir, char **ret_path, struct pfs_error *err)
+{
+        struct dirent **names = NULL;
+        int n = scandir(dir, &names, conf_filter, alphasort);
+
+        *ret_path = NULL;
+        for (int i = 0; i < n; i++) {
+                char *path = xasprintf("%s/%s", dir, names[i]->d_name);
+                struct stat st;
+
+                if (!*ret_path && stat(path, &st) == 0 && S_ISREG(st.st_mode))
+                        *ret_path = path;
+                else
+                        free(path);
+                free(names[i]);
+        }
+        free(names);
+        if (*ret_path)
+                return 0;
+        return pfs_error_set(err, ENOENT, "no network config found in %s", dir);
+}
+
+static int list_check(const struct yval *list, const char *path, struct pfs_error *err)
+{
+        const struct yval *plugins = yval_map_get(list, "plugins");
+
+        if (!yval_get_str(list, "name", NULL) || !*yval_get_str(list, "name", ""))
+                return pfs_error_set(err, EINVAL, "error parsing configuration list: no name (%s)", path);
+        if (!plugins || plugins->type != YVAL_LIST || plugins->list.n == 0)
+                return pfs_error_set(err, EINVAL, "error parsing configuration list: no 'plugins' key (%s)", path);
+        for (size_t i = 0; i < plugins->list.n; i++)
+                if (plugins->list.items[i]->type != YVAL_MAP || !yval_get_str(plugins->list.items[i], "type", NULL))
+                        return pfs_error_set(err, EINVAL, "%s: plugins[%zu]: no 'type' key", path, i);
+        return 0;
+}
+
+/* libcni's ConfListFromConf: a single plugin's config as a list of one. */
+static struct yval *list_from_conf(struct yval *conf)
+{
+        struct yval *list = yval_new_map();
+
+        yval_map_set(list, "cniVersion", yval_new_str(yval_get_str(conf, "cniVersion", "0.1.0")));
+        yval_map_set(list, "name", yval_new_str(yval_get_str(conf, "name", "")));
+        yval_list_push(yval_map_set(list, "plugins", yval_new_list()), conf);
+        return list;
+}
+
+int cni_conf_load(const char *path, struct yval **ret_list, struct pfs_error *err)
+{
+        _cleanup_free_ char *text = NULL;
+        struct ydoc *docs = NULL;
+        struct yval *v;
+        size_t len, n = 0;
+        int r;
+
+        r = pfs_read_file_at(AT_FDCWD, path, &text, &len, err);
+        if (r < 0)
+                return r;
+        r = yval_parse_stream(text, len, &docs, &n, err);
+        if (r < 0)
+                return pfs_error_wrap(err, "error parsing configuration %s", path);
+        if (n != 1 || !docs[0].root || docs[0].root->type != YVAL_MAP) {
+                ydoc_free_array(docs, n);
+                return pfs_error_set(err, EINVAL, "error parsing configuration %s: not a JSON object", path);
+        }
+        v = docs[0].root;
+        docs[0].root = NULL;
+        ydoc_free_array(docs, n);
+        if (!yval_map_get(v, "plugins"))
+                v = list_from_conf(v);
+        r = list_check(v, path, err);
+        if (r < 0) {
+                yval_free(v);
+                return r;
+        }
+        *ret_list = v;
+        return 0;
+}
+
+/* runtimeConfig: the keys of rtconf the plugin's "capabilities" enable. */
+static struct yval *rtconf_for(const struct yval *plugin, const struct yval *rtconf)
+{
+        const struct yval *caps = yval_map_get(plugin, "capabilities");
+        struct yval *out = NULL;
+
+        if (!caps || caps->type != YVAL_MAP || !rtconf || rtconf->type != YVAL_MAP)
+                return NULL;
+        for (size_t i = 0; i < rtconf->map.n; i++) {
+                const struct ymember *m = &rtconf->map.m[i];
+
+                if (!yval_get_bool(caps, m->key, false))
+                        continue;
+                if (!out)
+                        out = yval_new_map();
+                yval_map_set(out, m->key, yval_clone(m->val));
+        }
+        return out;
+}
+
+char *cni_plugin_conf(const struct yval *list, size_t i, const struct yval *prev, const struct yval *rtconf,
+                      size_t *ret_len)
+{
+        const struct yval *plugin = yval_map_get(list, "plugins")->list.items[i];
+        struct yval *c = yval_clone(plugin), *rt = rtconf_for(plugin, rtconf);
+        struct pfs_buf b = {0};
+
+        yval_map_set(c, "name", yval_new_str(yval_get_str(list, "name", "")));
+        yval_map_set(c, "cniVersion", yval_new_str(yval_get_str(list, "cniVersion", "0.1.0")));
+        if (prev)
+                yval_map_set(c, "prevResult", yval_clone(prev));
+        if (rt)
+                yval_map_set(c, "runtimeConfig", rt);
+        yval_emit_json(c, false, &b);
+        yval_free(c);
+        pfs_buf_append(&b, "", 1);
+        *ret_len = b.len - 1;
+        return b.data;
+}
+
+static const char default_conflist[] =
+        "{\n"
+        "  \"cniVersion\": \"1.0.0\",\n"
+        "  \"name\": \"podfs\",\n"
+        "  \"plugins\": [\n"
+        "    {\n"
+        "      \"type\": \"bridge\",\n"
+        "      \"bridge\": \"podfs0\",\n"
+        "      \"isGateway\": true,\n"
+        "      \"ipMasq\": true,\n"
+        "      \"hairpinMode\": true,\n"
+        "      \"ipam\": {\n"
+        "        \"type\": \"host-local\",\n"
+        "        \"routes\": [{ \"dst\": \"0.0.0.0/0\" }],\n"
+        "        \"ranges\": [[{ \"subnet\": \"10.85.0.0/16\", \"gateway\": \"10.85.0.1\" }]]\n"
+        "      }\n"
+        "    },\n"
+        "    { \"type\": \"portmap\", \"capabilities\": { \"portMappings\": true } }\n"
+        "  ]\n"
+        "}\n";
+
+int cni_conf_default_write(const char *dir, struct pfs_error *err)
+{
+        _cleanup_close_ int dfd = -1;
+        _cleanup_free_ char *found = NULL;
+        int r;
+
+        if (cni_conf_find(dir, &found, NULL) == 0)
+                return 0;
+        r = pfs_mkdir_p_at(AT_FDCWD, dir, 0755, err);
+        if (r < 0)
+                return r;
+        dfd = open(dir, O_RDONLY | O_DIRECTORY | O_CLOEXEC);
+        if (dfd < 0)
+                return pfs_error_set(err, errno, "open '%s'", dir);
+        r = pfs_write_file_atomic_at(dfd, "podfs.conflist", default_conflist, sizeof(default_conflist) - 1, 0644,
+                                     err);
+        return r < 0 ? r : 1;
+}

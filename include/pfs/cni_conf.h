@@ -1,0 +1,19 @@
+/* The pod network's CNI configuration (common/cni_conf.c): used by the
+ * sandbox (ADD, DEL) and by the daemon (the default network, written at start). */
+#pragma once
+#include <stddef.h>
+#include "pfs/error.h"
+
+/* The network's config : the first *.conf, *.conflist, *.json of
+ * DIR in name order, as a conflist (a single .conf is wrapped as libcni does). */
+struct yval;
+int cni_conf_find(const char *dir, char **ret_path, struct pfs_error *err);
+int cni_conf_load(const char *path, struct yval **ret_list, struct pfs_error *err);
+/* The config plugin I of LIST gets: name and cniVersion of the list,
+ * prevResult when PREV, runtimeConfig of the capabilities it asks for. */
+char *cni_plugin_conf(const struct yval *list, size_t i, const struct yval *prev, const struct yval *rtconf,
+                      size_t *ret_len);
+/* podfs's default network (podfs.conflist), written into DIR when it holds
+ * no network config. Returns 1 when written, 0 when DIR has one. */
+int cni_conf_default_write(const char *dir, struct pfs_error *err);
+

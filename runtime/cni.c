@@ -1,0 +1,374 @@
+/* The pod's network through CNI (doc/internals.md, "The pod network"): ADD
+ * when the sandbox made the pod's network namespace, DEL when it ends or, for
+ * a sandbox that died, from `podfs-sandbox --cleanup`. What DEL needs (the
+ * config used, container id, ifname, netns, the result) is recorded in the
+ * pod's state dir before the first plugin runs. The netns is pinned by a bind
+ * mount (PFS_NETNS_DIR/<uid>, in the host's mount namespace, under a private
+ * mount so that no other namespace gets a copy) so that DEL after the
+ * sandbox's death still finds the pod's interface. */
+#include <errno.h>
+#include <fcntl.h>
+#include <linux/magic.h>
+#include <sched.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/mount.h>
+#include <sys/stat.h>
+#include <sys/vfs.h>
+#include <unistd.h>
+#include "cni.h"
+#include "pfs/trace.h"
+#include "pfs/yval.h"
+
+int cni_host_open(struct cni_host *h, struct pfs_error *err)
+{
+        h->mnt_fd = open("/proc/self/ns/mnt", O_RDONLY | O_CLOEXEC);
+        h->net_fd = open("/proc/self/ns/net", O_RDONLY | O_CLOEXEC);
+        if (h->mnt_fd < 0 || h->net_fd < 0) {
+                int e = errno;
+
+                cni_host_close(h);
+                return pfs_error_set(err, e, "open the host's namespaces");
+        }
+        return 0;
+}
+
+void cni_host_close(struct cni_host *h)
+{
+        if (h->mnt_fd >= 0)
+                close(h->mnt_fd);
+        if (h->net_fd >= 0)
+                close(h->net_fd);
+        h->mnt_fd = h->net_fd = -1;
+}
+
+/* ---- the netns pin ---- */
+
+struct pin {
+        const char *uid;
+        pid_t pid;
+};
+
+static bool is_mount_root(const char *path)
+{
+        struct statx stx;
+
+        return statx(AT_FDCWD, path, AT_SYMLINK_NOFOLLOW, STATX_BASIC_STATS, &stx) == 0 &&
+               (stx.stx_attributes_mask & STATX_ATTR_MOUNT_ROOT) && (stx.stx_attributes & STATX_ATTR_MOUNT_ROOT);
+}
+
+static int pin_fn(void *arg)
+{
+        const struct pin *p = arg;
+        char path[256], src[64];
+        int fd;
+
+        if (pfs_mkdir_p_at(AT_FDCWD, PFS_NETNS_DIR, 0755, NULL) < 0)
+                return -errno;
+        /* A private mount of its own: the pins propagate nowhere. */
+        if (!is_mount_root(PFS_NETNS_DIR) &&
+            (mount(PFS_NETNS_DIR, PFS_NETNS_DIR, NULL, MS_BIND, NULL) < 0 ||
+             mount(NULL, PFS_NETNS_DIR, NULL, MS_PRIVATE, NULL) < 0))
+                return -errno;
+        snprintf(path, sizeof(path), "%s/%s", PFS_NETNS_DIR, p->uid);
+        snprintf(src, sizeof(src), "/proc/%d/ns/net", (int)p->pid);
+        fd = open(path, O_RDONLY | O_CREAT | O_CLOEXEC | O_NOFOLLOW, 0444);
+        if (fd < 0)
+                return -errno;
+        close(fd);
+        if (mount(src, path, NULL, MS_BIND, NULL) < 0)
+                return -errno;
+        return 0;
+}
+
+static int unpin_fn(void *arg)
+{
+        const struct pin *p = arg;
+        char path[256];
+
+        snprintf(path, sizeof(path), "%s/%s", PFS_NETNS_DIR, p->uid);
+        while (umount2(path, MNT_DETACH | UMOUNT_NOFOLLOW) == 0)
+                ;
+        if (unlink(path) < 0 && errno != ENOENT)
+                return -errno;
+        return 0;
+}
+
+static int pinned_fn(void *arg)
+{
+        struct statfs sf;
+
+        if (statfs(arg, &sf) == 0 && (sf.f_type == NSFS_MAGIC || sf.f_type == PROC_SUPER_MAGIC))
+                return 0;
+        return -ENOENT;
+}
+
+/* The pinned netns (looked at in the host's mount namespace), or "" when
+ * there is none (a reboot, a pin that failed): DEL then releases the address. */
+static const char *netns_pinned(const char *path, int mnt_fd)
+{
+        return *path && cni_in_host_mnt(mnt_fd, pinned_fn, (void *)path) == 0 ? path : "";
+}
+
+/* ---- the record ---- */
+
+static int record_write(int pod_fd, const struct yval *rec, enum pfs_sync sync, struct pfs_error *err)
+{
+        struct pfs_buf b = {0};
+        int r;
+
+        yval_emit_json(rec, true, &b);
+        r = pfs_write_file_sync_at(pod_fd, PFS_NETWORK_FILE, b.data, b.len, 0600, sync, err);
+        pfs_buf_free(&b);
+        return r;
+}
+
+static int record_read(int pod_fd, struct yval **ret, struct pfs_error *err)
+{
+        _cleanup_free_ char *text = NULL;
+        struct ydoc *docs = NULL;
+        size_t len, n = 0;
+        int r;
+
+        r = pfs_read_file_at(pod_fd, PFS_NETWORK_FILE, &text, &len, err);
+        if (r < 0)
+                return r;
+        r = yval_parse_stream(text, len, &docs, &n, err);
+        if (r < 0 || n != 1 || !docs[0].root || !yval_map_get(docs[0].root, "config")) {
+                ydoc_free_array(docs, n);
+                return r < 0 ? r : pfs_error_set(err, EINVAL, "%s: not a network record", PFS_NETWORK_FILE);
+        }
+        *ret = docs[0].root;
+        docs[0].root = NULL;
+        ydoc_free_array(docs, n);
+        return 0;
+}
+
+/* ---- ADD / DEL ---- */
+
+/* portmap's runtimeConfig.portMappings from the pod's hostPorts. */
+static struct yval *runtime_config(const struct pod_spec *spec)
+{
+        struct yval *rt = yval_new_map(), *pm = NULL;
+
+        for (size_t i = 0; i < spec->n_containers; i++)
+                for (size_t j = 0; j < spec->containers[i].n_ports; j++) {
+                        const struct pod_port *p = &spec->containers[i].ports[j];
+                        struct yval *m;
+                        char proto[8];
+
+                        if (p->host_port <= 0)
+                                continue;
+                        if (!pm)
+                                pm = yval_map_set(rt, "portMappings", yval_new_list());
+                        m = yval_list_push(pm, yval_new_map());
+                        yval_map_set(m, "hostPort", yval_new_int(p->host_port));
+                        yval_map_set(m, "containerPort", yval_new_int(p->container_port));
+                        snprintf(proto, sizeof(proto), "%s", p->protocol ? p->protocol : "TCP");
+                        for (char *c = proto; *c; c++)
+                                *c = (char)(*c >= 'A' && *c <= 'Z' ? *c + 32 : *c);
+                        yval_map_set(m, "protocol", yval_new_str(proto));
+                        if (p->host_ip && *p->host_ip)
+                                yval_map_set(m, "hostIP", yval_new_str(p->host_ip));
+                }
+        return rt;
+}
+
+/* libcni injects prevResult into DEL from 0.4.0 on. */
+static bool version_has_prev_del(const char *v)
+{
+        return strcmp(v, "0.1.0") && strcmp(v, "0.2.0") && strcmp(v, "0.3.0") && strcmp(v, "0.3.1");
+}
+
+/* The pod's address in a result: ips[].address (0.3.0 on), else ip4.ip; the first IPv4 first;
+ * never a loopback address. */
+static char *result_ip(const struct yval *res)
+{
+        const struct yval *ips = yval_map_get(res, "ips");
+        const char *addr = NULL;
+
+        for (size_t i = 0; ips && ips->type == YVAL_LIST && i < ips->list.n; i++) {
+                const char *a = yval_get_str(ips->list.items[i], "address", NULL);
+
+                /* a loopback-only network gives the pod no address of its own */
+                if (a && (!strncmp(a, "127.", 4) || !strncmp(a, "::1/", 4)))
+                        continue;
+                if (a && (!addr || (strchr(addr, ':') && !strchr(a, ':'))))
+                        addr = a;
+        }
+        if (!addr)
+                addr = yval_get_str(yval_map_get(res, "ip4"), "ip", NULL);
+        return addr ? xstrndup(addr, strcspn(addr, "/")) : NULL;
+}
+
+static void call_init(struct cni_call *c, const struct yval *rec, const char *cmd, const char *bin_dir,
+                      const struct cni_host *h)
+{
+        c->bin_dir = bin_dir;
+        c->command = cmd;
+        c->container_id = yval_get_str(rec, "containerID", "");
+        c->netns = yval_get_str(rec, "netns", "");
+        c->ifname = yval_get_str(rec, "ifName", CNI_IFNAME);
+        c->args = yval_get_str(rec, "args", "");
+        c->host_mnt_fd = h ? h->mnt_fd : -1;
+        c->host_net_fd = h ? h->net_fd : -1;
+}
+
+/* ADD through the list, each plugin's result the next one's prevResult. */
+static int add_list(const struct cni_call *call, const struct yval *list, const struct yval *rt, struct yval **ret,
+                    struct pfs_error *err)
+{
+        const struct yval *plugins = yval_map_get(list, "plugins");
+        struct yval *prev = NULL;
+
+        for (size_t i = 0; i < plugins->list.n; i++) {
+                const char *type = yval_get_str(plugins->list.items[i], "type", "");
+                struct pfs_buf out = {0};
+                struct ydoc *docs = NULL;
+                size_t len, n = 0;
+                char *conf = cni_plugin_conf(list, i, prev, rt, &len);
+                int r = cni_exec(call, type, conf, len, &out, err);
+
+                free(conf);
+                if (r == 0 && (yval_parse_stream(out.data ? out.data : "", out.len, &docs, &n, err) < 0 || n != 1 ||
+                               !docs[0].root || docs[0].root->type != YVAL_MAP))
+                        r = pfs_error_set(err, EINVAL, "invalid result");
+                pfs_buf_free(&out);
+                if (r < 0) {
+                        ydoc_free_array(docs, n);
+                        yval_free(prev);
+                        return pfs_error_wrap(err, "plugin type=\"%s\" failed (add)", type);
+                }
+                yval_free(prev);
+                prev = docs[0].root;
+                docs[0].root = NULL;
+                ydoc_free_array(docs, n);
+        }
+        *ret = prev;
+        return 0;
+}
+
+static struct yval *record_new(const char *uid, const struct pod_spec *spec, const char *conf_path,
+                               struct yval *list)
+{
+        struct yval *rec = yval_new_map();
+        char *args = xasprintf("IgnoreUnknown=1;K8S_POD_NAMESPACE=%s;K8S_POD_NAME=%s;"
+                               "K8S_POD_INFRA_CONTAINER_ID=%s;K8S_POD_UID=%s", spec->namespace, spec->name, uid, uid);
+        char *netns = xasprintf("%s/%s", PFS_NETNS_DIR, uid);
+
+        yval_map_set(rec, "containerID", yval_new_str(uid));
+        yval_map_set(rec, "ifName", yval_new_str(CNI_IFNAME));
+        yval_map_set(rec, "netns", yval_new_str(netns));
+        yval_map_set(rec, "args", yval_new_str(args));
+        yval_map_set(rec, "file", yval_new_str(conf_path));
+        yval_map_set(rec, "config", list);
+        yval_map_set(rec, "runtimeConfig", runtime_config(spec));
+        free(args);
+        free(netns);
+        return rec;
+}
+
+static int setup_record(int pod_fd, const char *uid, const struct pod_spec *spec, const char *conf_dir,
+                        struct yval **ret_rec, struct pfs_error *err)
+{
+        _cleanup_free_ char *path = NULL;
+        struct yval *list = NULL;
+        int r;
+
+        r = cni_conf_find(conf_dir, &path, err);
+        if (r < 0)
+                return r;
+        r = cni_conf_load(path, &list, err);
+        if (r < 0)
+                return r;
+        *ret_rec = record_new(uid, spec, path, list);
+        /* durable: after a reboot, DEL must find what host-local allocated */
+        return record_write(pod_fd, *ret_rec, PFS_SYNC_DURABLE, err);
+}
+
+int cni_setup(int pod_fd, const char *uid, const struct pod_spec *spec, const struct pfs_sandbox_config *cfg,
+              const struct cni_host *h, char **ret_ip, struct pfs_error *err)
+{
+        struct yval *rec = NULL, *res = NULL;
+        struct pin pin = { uid, getpid() };
+        struct cni_call call;
+        int r;
+
+        *ret_ip = NULL;
+        r = setup_record(pod_fd, uid, spec, cfg->cni_conf_dir, &rec, err);
+        pfs_trace(uid, "sandbox:cni-record");
+        if (r >= 0) {
+                r = cni_in_host_mnt(h->mnt_fd, pin_fn, &pin);
+                if (r < 0)
+                        r = pfs_error_set(err, -r, "pin the network namespace in %s", PFS_NETNS_DIR);
+        }
+        if (r >= 0) {
+                call_init(&call, rec, "ADD", cfg->cni_bin_dir, h);
+                r = add_list(&call, yval_map_get(rec, "config"), yval_map_get(rec, "runtimeConfig"), &res, err);
+        }
+        pfs_trace(uid, "sandbox:cni-add");
+        if (r >= 0) {
+                *ret_ip = result_ip(res);
+                yval_map_set(rec, "result", res);
+                r = record_write(pod_fd, rec, PFS_SYNC_UNTORN, err);
+        }
+        yval_free(rec);
+        if (r < 0)
+                return pfs_error_wrap(err, "failed to setup network for sandbox \"%s\"", uid);
+        return 0;
+}
+
+static int del_list(const struct cni_call *call, const struct yval *rec, struct pfs_error *err)
+{
+        const struct yval *list = yval_map_get(rec, "config"), *plugins = yval_map_get(list, "plugins");
+        const struct yval *res = yval_map_get(rec, "result");
+
+        if (!version_has_prev_del(yval_get_str(list, "cniVersion", "0.1.0")))
+                res = NULL;
+        for (size_t i = plugins && plugins->type == YVAL_LIST ? plugins->list.n : 0; i-- > 0;) {
+                const char *type = yval_get_str(plugins->list.items[i], "type", "");
+                struct pfs_buf out = {0};
+                size_t len;
+                char *conf = cni_plugin_conf(list, i, res, yval_map_get(rec, "runtimeConfig"), &len);
+                int r = cni_exec(call, type, conf, len, &out, err);
+
+                free(conf);
+                pfs_buf_free(&out);
+                if (r < 0)
+                        return pfs_error_wrap(err, "plugin type=\"%s\" failed (delete)", type);
+        }
+        return 0;
+}
+
+int cni_teardown(int pod_fd, const char *uid, const char *bin_dir, const struct cni_host *h, bool own_netns,
+                 struct pfs_error *err)
+{
+        struct yval *rec = NULL;
+        struct pin pin = { uid, 0 };
+        struct cni_call call;
+        int r;
+
+        r = record_read(pod_fd, &rec, err);
+        if (r == -ENOENT)
+                return 0;
+        if (r < 0)
+                return r;
+        char self[64];
+
+        call_init(&call, rec, "DEL", bin_dir, h);
+        /* The sandbox itself holds the netns (its mount namespace has no pin). */
+        snprintf(self, sizeof(self), "/proc/%d/ns/net", (int)getpid());
+        call.netns = own_netns ? self : netns_pinned(call.netns, h ? h->mnt_fd : -1);
+        r = del_list(&call, rec, err);
+        yval_free(rec);
+        pfs_trace(uid, "sandbox:cni-del");
+        if (r < 0)
+                return pfs_error_wrap(err, "failed to destroy network for sandbox \"%s\"", uid);
+        r = cni_in_host_mnt(h ? h->mnt_fd : -1, unpin_fn, &pin);
+        if (r < 0)
+                pfs_log(LOG_WARNING, "pod %s: unpin its network namespace: %s", uid, strerror(-r));
+        if (unlinkat(pod_fd, PFS_NETWORK_FILE, 0) < 0 && errno != ENOENT)
+                return pfs_error_set(err, errno, "remove %s", PFS_NETWORK_FILE);
+        return 0;
+}

@@ -1,0 +1,441 @@
+#!/bin/bash
+# Pod networking (issue 10) through the CNI reference plugins: pods get an IP on
+# a bridge of this test's own (name and subnet chosen free, host-local's store
+# in the work dir), reach each other and are reached from the node; DEL
+# releases the IP when a pod is deleted, when its sandbox was killed (the
+# daemon's cleanup) and keeps it across a daemon restart; hostPort through
+# portmap; /etc/hosts and resolv.conf; a broken plugin gives
+# FailedCreatePodSandBox and retries. Traffic goes only to the test's netns.
+# timeout: 300
+. "$(dirname "$0")/lib.sh"
+podfs_setup --no-mount
+require_cmd jq ip iptables wget
+[ -x /usr/lib/cni/bridge ] && [ -x /usr/lib/cni/host-local ] && [ -x /usr/lib/cni/portmap ] ||
+        skip "no CNI plugins in /usr/lib/cni (containernetworking-plugins)"
+
+# ---- the test's network: a free bridge name and /24 ---------------------------
+BR=pft$$
+ip link show "$BR" >/dev/null 2>&1 && skip "bridge $BR exists"
+NET=""
+for i in $(seq 0 199); do
+        n=$(((($$ + i) % 200) + 20))
+        if [ -z "$(ip -4 route show match "10.231.$n.1" | grep -v '^default')" ] &&
+           ! ip -4 addr | grep -q "inet 10\.231\.$n\."; then
+                NET=10.231.$n
+                break
+        fi
+done
+[ -n "$NET" ] || skip "no free 10.231.x.0/24"
+NETNAME=podfs-test-$$
+IPAM=$W/ipam
+hostport_chains_before=$(iptables -t nat -S 2>/dev/null | grep -c -- '-N CNI-HOSTPORT' || true)
+
+# the nat rules of this network (their comments name it)
+flush_net_rules() {
+        local r c
+        iptables -t nat -S 2>/dev/null | grep -F "$NETNAME" | grep -- '^-A' | while read -r r; do
+                eval "iptables -t nat ${r/-A/-D}" 2>/dev/null
+        done
+        for c in $(iptables -t nat -S 2>/dev/null | sed -n 's/^-N \(CNI-[0-9a-f]*\)$/\1/p'); do
+                iptables -t nat -S "$c" | grep -q -- '^-A' || iptables -t nat -X "$c" 2>/dev/null
+        done
+}
+net_teardown() {
+        ip link del "$BR" 2>/dev/null
+        flush_net_rules
+        # portmap's shared chains, when this test made them (nothing else uses them)
+        if [ "$hostport_chains_before" = 0 ]; then
+                iptables -t nat -D PREROUTING -m addrtype --dst-type LOCAL -j CNI-HOSTPORT-DNAT 2>/dev/null
+                iptables -t nat -D OUTPUT -m addrtype --dst-type LOCAL -j CNI-HOSTPORT-DNAT 2>/dev/null
+                iptables -t nat -D POSTROUTING -m comment --comment "CNI portfwd requiring masquerade" \
+                        -j CNI-HOSTPORT-MASQ 2>/dev/null
+                for c in CNI-HOSTPORT-DNAT CNI-HOSTPORT-SETMARK CNI-HOSTPORT-MASQ; do
+                        iptables -t nat -F "$c" 2>/dev/null && iptables -t nat -X "$c" 2>/dev/null
+                done
+        fi
+}
+TEST_CLEANUP=net_teardown
+
+# conflist DIR NAME BRIDGE NET: a bridge + host-local + portmap network.
+conflist() {
+        mkdir -p "$1"
+        cat >"$1/10-test.conflist" <<EOF
+{
+  "cniVersion": "1.0.0",
+  "name": "$2",
+  "plugins": [
+    {"type": "bridge", "bridge": "$3", "isGateway": true, "ipMasq": true, "hairpinMode": true,
+     "ipam": {"type": "host-local", "dataDir": "$IPAM", "routes": [{"dst": "0.0.0.0/0"}],
+              "ranges": [[{"subnet": "$4.0/24"}]]}},
+    {"type": "portmap", "capabilities": {"portMappings": true}}
+  ]
+}
+EOF
+}
+conflist "$W/cni" "$NETNAME" "$BR" "$NET"
+podfs_start --cni-conf-dir "$W/cni"
+
+st() { jq -r "$2" "$MNT/default/$1/status.json" 2>/dev/null; }
+pod_ip() { st "$1" '.podIP // empty'; }
+# the IPs host-local holds for this network (one file per IP)
+held() { find "$IPAM/$NETNAME" -maxdepth 1 -name "$NET.*" -printf '%f\n' 2>/dev/null | sort | tr '\n' ' '; }
+nat_rules() { iptables -t nat -S 2>/dev/null | grep -cF "$NETNAME"; }
+_has_ip() { [ -n "$(pod_ip "$1")" ]; }
+
+web_pod() {
+        cat <<EOF | apply_pod default "$1"
+apiVersion: v1
+kind: Pod
+metadata: {name: $1}
+spec:
+  terminationGracePeriodSeconds: 0
+  containers:
+  - name: web
+    image: busybox
+    command: ["sh", "-c", "mkdir -p /www && echo hello from $1 > /www/index.html && exec httpd -f -p 80 -h /www"]
+EOF
+}
+
+# ---- two pods: IPs, pod to pod, node to pod -----------------------------------
+web_pod b || fail "create b"
+check "b Running" wait_for "$MNT/default/b/phase" Running 20
+check "b has a podIP in status" wait_until 10 "$MNT/default/b/status.json" _has_ip b
+BIP=$(pod_ip b)
+case "$BIP" in "$NET".*) ok "b's IP $BIP is on the test network" ;; *) fail "b's IP '$BIP' not in $NET.0/24" ;; esac
+is "$(st b '.podIPs[0].ip')" "$BIP" "podIPs"
+is "$(cat "$MNT/default/b/ip")" "$BIP" "the ip file"
+check "ip file: size matches" size_matches "$MNT/default/b/ip"
+# hostIPs: not served, as by a 1.28 API server (feature gate PodHostIPs off by default)
+dflt_dev=$(ip -4 route show default | awk '{for (i = 1; i < NF; i++) if ($i == "dev") {print $(i + 1); exit}}')
+node_ip=$(ip -4 -o addr show dev "${dflt_dev:-lo}" | awk '{sub("/.*", "", $4); print $4; exit}')
+if [ -n "$dflt_dev" ]; then
+        is "$(st b .hostIP)" "$node_ip" "hostIP is the address of the default route's interface"
+fi
+is "$(st b '.hostIPs')" null "no hostIPs"
+cat <<EOF | apply_pod default a || fail "create a"
+apiVersion: v1
+kind: Pod
+metadata: {name: a}
+spec:
+  restartPolicy: Never
+  containers:
+  - name: get
+    image: busybox
+    command: ["sh", "-c", "timeout 10 wget -q -O - http://$BIP/"]   # busybox wget -T crashes
+EOF
+check "a's wget of b by IP succeeds" wait_for "$MNT/default/a/phase" Succeeded 30
+check "a got b's page" grep -qx "hello from b" "$MNT/default/a/logs/get"
+AIP=$(pod_ip a)
+check "a and b have different IPs" test -n "$AIP" -a "$AIP" != "$BIP"
+check "the node reaches b's IP" sh -c "wget -q -T 5 -O - http://$BIP/ | grep -qx 'hello from b'"
+check "masquerade rules for the pods" test "$(nat_rules)" -gt 0
+
+# ---- hostPort through portmap; a second pod asking for it is refused -------------
+HP=""
+for p in 18080 18081 18082 18083 28080; do
+        ss -Hltn "sport = :$p" 2>/dev/null | grep -q . || { HP=$p; break; }
+done
+hp_pod() {
+        cat <<EOF
+apiVersion: v1
+kind: Pod
+metadata: {name: $1}
+spec:
+  terminationGracePeriodSeconds: 0
+  containers:
+  - name: web
+    image: busybox
+    command: ["sh", "-c", "mkdir -p /www && echo hostport $1 > /www/index.html && exec httpd -f -p 8080 -h /www"]
+    ports:
+    - {containerPort: 8080, hostPort: $HP}
+EOF
+}
+hp_pod hp1 | apply_pod default hp1 || fail "create hp1"
+check "hp1 Running" wait_for "$MNT/default/hp1/phase" Running 20
+check "hostPort $HP answers on the node's address of the bridge" \
+        sh -c "wget -q -T 5 -O - http://$NET.1:$HP/ | grep -qx 'hostport hp1'"
+is "$(jq -c '.spec.containers[0].ports[0]' "$MNT/default/hp1/pod.json")" \
+        "{\"hostPort\":$HP,\"containerPort\":8080,\"protocol\":\"TCP\"}" "pod.json shows the hostPort"
+if [ -x "$K8S_CONFORM" ] && /usr/bin/python3 -c 'import kubernetes, yaml' 2>/dev/null; then
+        check "hp1: pod.json (hostPort) conforms to Pod" "$K8S_CONFORM" --kind Pod "$MNT/default/hp1/pod.json"
+fi
+hp_pod hp2 >"$W/hp2.yaml"
+is "$(fsop write "$MNT/default/hp2.yaml" <"$W/hp2.yaml")" EADDRINUSE "a second pod with hostPort $HP: EADDRINUSE"
+check "in the kubelet's words" grep -qF "hp2.yaml: Pod \"hp2\" was rejected: Predicate NodePorts failed: node(s) didn't have free ports for the requested pod ports (hostPort $HP/TCP is used by pod default/hp1)" "$MNT/default/.last-error"
+check "hp2 does not exist" test ! -e "$MNT/default/hp2"
+sed 's/hostPort: [0-9]*}/hostPort: '"$HP"', protocol: UDP}/' "$W/hp2.yaml" >"$W/hp2-udp.yaml"
+is "$(fsop write "$MNT/default/hp2.yaml" <"$W/hp2-udp.yaml")" OK "the same port over UDP is free"
+check "hp2 (UDP) Running" wait_for "$MNT/default/hp2/phase" Running 20
+echo 0 >"$MNT/default/hp1/delete"
+echo 0 >"$MNT/default/hp2/delete"
+check "hp1 gone" wait_gone "$MNT/default/hp1"
+check "hp2 gone" wait_gone "$MNT/default/hp2"
+check "no hostport rule left" sh -c "! iptables -t nat -S | grep -q -- '--dport $HP '"
+
+# ---- bad input: refused at apply with the API server's words, nothing created -------
+bad() {
+        local name=$1 want=$2
+        cat >"$W/$name.yaml"
+        is "$(fsop write "$MNT/default/$name.yaml" <"$W/$name.yaml")" EINVAL "$name refused: EINVAL"
+        check "$name: $want" grep -qF "$want" "$MNT/default/.last-error"
+        check "$name not created" test ! -e "$MNT/default/$name"
+}
+bad badalias 'spec.hostAliases[0].ip: Invalid value: "10.0.0.256": must be a valid IP address, (e.g. 10.9.8.7 or 2001:db8::ffff)' <<'EOF'
+apiVersion: v1
+kind: Pod
+metadata: {name: badalias}
+spec:
+  hostAliases: [{ip: 10.0.0.256, hostnames: [x]}]
+  containers: [{name: c, image: busybox}]
+EOF
+bad badns 'spec.dnsConfig.nameservers: Invalid value: []string{"1.1.1.1", "1.1.1.2", "1.1.1.3", "1.1.1.4"}: must not have more than 3 nameservers' <<'EOF'
+apiVersion: v1
+kind: Pod
+metadata: {name: badns}
+spec:
+  dnsConfig: {nameservers: [1.1.1.1, 1.1.1.2, 1.1.1.3, 1.1.1.4]}
+  containers: [{name: c, image: busybox}]
+EOF
+bad badport 'spec.containers[0].ports[0].hostPort: Invalid value: 65536: must be between 1 and 65535, inclusive' <<'EOF'
+apiVersion: v1
+kind: Pod
+metadata: {name: badport}
+spec:
+  containers: [{name: c, image: busybox, ports: [{containerPort: 80, hostPort: 65536}]}]
+EOF
+bad badproto 'spec.containers[0].ports[0].protocol: Unsupported value: "ICMP": supported values: "SCTP", "TCP", "UDP"' <<'EOF'
+apiVersion: v1
+kind: Pod
+metadata: {name: badproto}
+spec:
+  containers: [{name: c, image: busybox, ports: [{containerPort: 80, protocol: ICMP}]}]
+EOF
+bad dupport 'spec.containers[1].ports[0].hostPort: Duplicate value: "TCP//9000"' <<'EOF'
+apiVersion: v1
+kind: Pod
+metadata: {name: dupport}
+spec:
+  containers:
+  - {name: c, image: busybox, ports: [{containerPort: 80, hostPort: 9000}]}
+  - {name: d, image: busybox, ports: [{containerPort: 81, hostPort: 9000}]}
+EOF
+
+# ---- /etc/hosts, /etc/resolv.conf, hostname as the kubelet makes them -------------
+cat <<'EOF' | apply_pod default dns1 || fail "create dns1"
+apiVersion: v1
+kind: Pod
+metadata: {name: dns1}
+spec:
+  restartPolicy: Never
+  hostname: h1
+  subdomain: sub
+  setHostnameAsFQDN: true
+  hostAliases:
+  - {ip: 10.1.2.3, hostnames: [db, db.local]}
+  - {ip: "fd00::1", hostnames: [v6]}
+  dnsPolicy: None
+  dnsConfig:
+    nameservers: [10.0.0.10, 10.0.0.11]
+    searches: [a.example, b.example]
+    options: [{name: ndots, value: "2"}, {name: edns0}]
+  containers:
+  - name: c
+    image: busybox
+    command: ["sh", "-c", "cat /etc/hosts; echo ---; cat /etc/resolv.conf; echo ---; hostname; cat /etc/hostname"]
+EOF
+check "dns1 Succeeded" wait_for "$MNT/default/dns1/phase" Succeeded 20
+D1IP=$(pod_ip dns1)
+printf '%s\n' "# Kubernetes-managed hosts file." "127.0.0.1	localhost" \
+        "::1	localhost ip6-localhost ip6-loopback" "fe00::0	ip6-localnet" "fe00::0	ip6-mcastprefix" \
+        "fe00::1	ip6-allnodes" "fe00::2	ip6-allrouters" "$D1IP	h1.sub.default.svc.cluster.local	h1" "" \
+        "# Entries added by HostAliases." "10.1.2.3	db	db.local" "fd00::1	v6" "---" \
+        "search a.example b.example" "nameserver 10.0.0.10" "nameserver 10.0.0.11" "options ndots:2 edns0" "---" \
+        "h1.sub.default.svc.cluster.local" "h1.sub.default.svc.cluster.local" >"$W/dns1.want"
+if diff "$W/dns1.want" "$MNT/default/dns1/logs/c" >"$W/dns1.diff"; then
+        ok "dns1: /etc/hosts (pod IP, FQDN, hostAliases), resolv.conf (None + dnsConfig), FQDN hostname"
+else
+        fail "dns1's /etc files differ:"; sed 's/^/#   /' "$W/dns1.diff"
+fi
+check "no MissingClusterDNS for dnsPolicy None" sh -c "! grep -q MissingClusterDNS '$MNT/default/dns1/events'"
+if [ -x "$K8S_CONFORM" ] && /usr/bin/python3 -c 'import kubernetes, yaml' 2>/dev/null; then
+        check "dns1: pod.json (hostAliases, dnsConfig, subdomain) conforms to Pod" \
+                "$K8S_CONFORM" --kind Pod "$MNT/default/dns1/pod.json"
+        check "dns1: status.json (podIP, podIPs, hostIP) conforms to PodStatus" \
+                "$K8S_CONFORM" --kind PodStatus "$MNT/default/dns1/status.json"
+fi
+cat <<'EOF' | apply_pod default dns2 || fail "create dns2"
+apiVersion: v1
+kind: Pod
+metadata: {name: dns2}
+spec:
+  restartPolicy: Never
+  dnsConfig:
+    nameservers: [10.0.0.12]
+    searches: [c.example]
+    options: [{name: ndots, value: "3"}]
+  containers:
+  - name: c
+    image: busybox
+    command: ["cat", "/etc/resolv.conf"]
+EOF
+check "dns2 Succeeded" wait_for "$MNT/default/dns2/phase" Succeeded 20
+node_resolv=/etc/resolv.conf
+[ -f /run/systemd/resolve/resolv.conf ] && node_resolv=/run/systemd/resolve/resolv.conf
+ns1=$(awk '$1 == "nameserver" {print $2; exit}' "$node_resolv")
+check "ClusterFirst falls back to the node's nameservers" sh -c "[ -z '$ns1' ] || grep -qx 'nameserver $ns1' '$MNT/default/dns2/logs/c'"
+check "and dnsConfig is appended" sh -c "grep -qx 'nameserver 10.0.0.12' '$MNT/default/dns2/logs/c' && grep -q '^search .*c.example$' '$MNT/default/dns2/logs/c' && grep -q '^options .*ndots:3' '$MNT/default/dns2/logs/c'"
+check "a Warning MissingClusterDNS event" grep -qE "Warning +MissingClusterDNS +pod/dns2 " "$MNT/default/dns2/events"
+check "in the kubelet's words" grep -qF "pod: \"dns2_default($(pod_uid default dns2))\". kubelet does not have ClusterDNS IP configured and cannot create Pod using \"ClusterFirst\" policy. Falling back to \"Default\" policy." "$MNT/default/dns2/events"
+rmdir "$MNT/default/dns1" "$MNT/default/dns2"
+check "dns1 gone" wait_gone "$MNT/default/dns1"; check "dns2 gone" wait_gone "$MNT/default/dns2"
+
+# an FQDN over 64 characters: the pod does not start, in the kubelet's words
+long=h23456789012345678901234567890
+cat <<EOF | apply_pod default fqdn || fail "create fqdn"
+apiVersion: v1
+kind: Pod
+metadata: {name: fqdn}
+spec:
+  hostname: $long
+  subdomain: s2345678901234567890
+  setHostnameAsFQDN: true
+  containers: [{name: c, image: busybox, command: ["true"]}]
+EOF
+fq=$long.s2345678901234567890.default.svc.cluster.local
+check "FQDN too long: FailedCreatePodSandBox" wait_grep "$MNT/default/fqdn/events" "Warning +FailedCreatePodSandBox +pod/fqdn +Failed to create pod sandbox: failed to construct FQDN from pod hostname and cluster domain, FQDN $fq is too long \(64 characters is the max, ${#fq} characters requested\)$" 20
+echo 0 >"$MNT/default/fqdn/delete"
+check "fqdn gone" wait_gone "$MNT/default/fqdn"
+
+# ---- hostNetwork: no CNI call, the node's address and /etc/hosts (+ aliases) ------
+before=$(held)
+cat <<'EOF' | apply_pod default hn || fail "create hn"
+apiVersion: v1
+kind: Pod
+metadata: {name: hn}
+spec:
+  restartPolicy: Never
+  hostNetwork: true
+  hostAliases: [{ip: 10.9.9.9, hostnames: [alias1]}]
+  containers:
+  - name: c
+    image: busybox
+    command: ["cat", "/etc/hosts"]
+EOF
+check "hn Succeeded" wait_for "$MNT/default/hn/phase" Succeeded 20
+is "$(cat "$MNT/default/hn/ip")" "$(st hn .hostIP)" "hostNetwork: ip is the node's address"
+check "no network record for a hostNetwork pod" test ! -e "$STATE/pods/$(pod_uid default hn)/network.json"
+is "$(held)" "$before" "no address taken for it"
+check "the node's /etc/hosts, then the aliases" sh -c "head -n \$(wc -l </etc/hosts) '$MNT/default/hn/logs/c' | cmp -s - /etc/hosts && tail -n 2 '$MNT/default/hn/logs/c' | grep -qx '10.9.9.9	alias1'"
+rmdir "$MNT/default/hn"
+
+# ---- probes without host target the pod's IP (a server bound to it only) ---------
+cat <<'EOF' | apply_pod default probed || fail "create probed"
+apiVersion: v1
+kind: Pod
+metadata: {name: probed}
+spec:
+  terminationGracePeriodSeconds: 0
+  containers:
+  - name: web
+    image: busybox
+    command: ["sh", "-c", "ip=$(ip -4 addr show eth0 | awk '/inet /{sub(\"/.*\", \"\", $2); print $2}'); mkdir -p /www; echo ok >/www/index.html; exec httpd -f -p $ip:8080 -h /www"]
+    readinessProbe:
+      httpGet: {path: /index.html, port: 8080}
+      periodSeconds: 1
+    livenessProbe:
+      tcpSocket: {port: 8080}
+      periodSeconds: 1
+EOF
+check "httpGet readiness to the pod IP: Ready" wait_grep "$MNT/default/probed/conditions" '^Ready True' 20
+check "tcpSocket liveness to the pod IP: no restart" test "$(ctr default probed web restarts)" = 0
+echo 0 >"$MNT/default/probed/delete"
+
+# ---- deletion releases the IPs and the rules ------------------------------------
+AU=$(pod_uid default a) BU=$(pod_uid default b)
+check "b's netns is pinned" test -e "/run/podfs/netns/$BU"
+echo 0 >"$MNT/default/b/delete"
+rmdir "$MNT/default/a"
+check "a gone" wait_gone "$MNT/default/a"
+check "b gone" wait_gone "$MNT/default/b"
+check "probed gone" wait_gone "$MNT/default/probed"
+is "$(held)" "" "host-local holds no IP after the deletions"
+is "$(nat_rules)" 0 "no nat rule of the network left"
+check "no pinned netns left" test ! -e "/run/podfs/netns/$AU" -a ! -e "/run/podfs/netns/$BU"
+
+# ---- kill -9 of a sandbox: the daemon's cleanup runs DEL -------------------------
+web_pod c || fail "create c"
+check "c Running" wait_for "$MNT/default/c/phase" Running 20
+check "c has an IP" wait_until 10 "$MNT/default/c/status.json" _has_ip c
+CIP=$(pod_ip c)
+uid=$(pod_uid default c)
+spid=$(sed -n 's/^pid=//p' "$STATE/pods/$uid/sandbox")
+kill -9 "$spid"
+_new_ip() { local ip; ip=$(pod_ip c); [ -n "$ip" ] && [ "$ip" != "$CIP" ] && grep -qx Running "$MNT/default/c/phase"; }
+check "c restarted with a new sandbox and IP" wait_until 20 "$MNT/default/c/status.json" _new_ip
+CIP2=$(pod_ip c)
+is "$(held)" "$CIP2 " "the dead sandbox's IP was released"
+check "c answers on its new IP" sh -c "wget -q -T 5 -O - http://$CIP2/ | grep -qx 'hello from c'"
+
+# ---- daemon restart: running pods keep their IPs ---------------------------------
+podfs_kill9
+podfs_start --cni-conf-dir "$W/cni"
+is "$(pod_ip c)" "$CIP2" "c keeps its IP across a daemon restart"
+is "$(held)" "$CIP2 " "host-local still holds it"
+
+# ---- a "reboot": the daemon down, the pod's processes and its netns pin gone -------
+podfs_kill9
+uid=$(pod_uid default c)
+spid=$(sed -n 's/^pid=//p' "$STATE/pods/$uid/sandbox")
+kill -9 "$spid"
+retry_until 5 sh -c "! kill -0 $spid 2>/dev/null" || fail "sandbox of c survives kill -9"
+umount "/run/podfs/netns/$uid" || fail "unpin c's netns"
+flush_net_rules         # a reboot empties the firewall too
+podfs_start --cni-conf-dir "$W/cni"
+_restarted() { local ip; ip=$(pod_ip c); [ -n "$ip" ] && [ "$ip" != "$CIP2" ] && grep -qx Running "$MNT/default/c/phase"; }
+check "after the reboot c runs again with a new IP" wait_until 20 "$MNT/default/c/status.json" _restarted
+CIP3=$(pod_ip c)
+is "$(held)" "$CIP3 " "DEL without a netns released the old IP"
+echo 0 >"$MNT/default/c/delete"
+check "c gone" wait_gone "$MNT/default/c"
+is "$(held)" "" "host-local empty again"
+is "$(nat_rules)" 0 "no nat rule left"
+
+# ---- the default network: written into a config dir that has none --------------
+podfs_umount
+mkdir -p "$W/cni-empty"
+podfs_start --cni-conf-dir "$W/cni-empty"
+check "the default network written: podfs0, 10.85.0.0/16, ipMasq, portmap" jq -e '.name == "podfs" and
+        .plugins[0].type == "bridge" and .plugins[0].bridge == "podfs0" and .plugins[0].ipMasq == true and
+        .plugins[0].ipam.type == "host-local" and .plugins[0].ipam.ranges[0][0].subnet == "10.85.0.0/16" and
+        .plugins[1].type == "portmap" and .plugins[1].capabilities.portMappings == true' \
+        "$W/cni-empty/podfs.conflist"
+podfs_umount
+
+# ---- a broken network config: FailedCreatePodSandBox, retried with back-off ------
+mkdir -p "$W/cni-broken"
+sed 's|"subnet": "[^"]*"|"subnet": "not-a-subnet"|' "$W/cni/10-test.conflist" >"$W/cni-broken/10-test.conflist"
+podfs_start --cni-conf-dir "$W/cni-broken"
+web_pod d || fail "create d"
+want='Failed to create pod sandbox: rpc error: code = Unknown desc = failed to setup network for sandbox "'$(pod_uid default d)'": plugin type="bridge" failed (add): invalid CIDR address: not-a-subnet'
+check "FailedCreatePodSandBox with the plugin's message" wait_grep "$MNT/default/d/events" 'Warning +FailedCreatePodSandBox' 20
+check "the event has kubelet's words and the plugin's error" grep -qF "$want" "$MNT/default/d/events"
+is "$(cat "$MNT/default/d/phase")" Pending "d stays Pending"
+is "$(cat "$MNT/default/d/ip")" "" "no ip yet"
+is "$(held)" "" "a failed ADD holds no IP"
+is "$(nat_rules)" 0 "nor a rule"
+# the config is fixed: the next retry (back-off) brings the pod up; a watcher of ip is woken
+inotifywait -t 40 -e modify "$MNT/default/d/ip" >"$W/ip-watch" 2>&1 &
+wpid=$!
+retry_until 5 grep -q "Watches established" "$W/ip-watch" || fail "watch of ip"
+cp "$W/cni/10-test.conflist" "$W/cni-broken/10-test.conflist"
+check "d Running once the config is fixed" wait_for "$MNT/default/d/phase" Running 40
+wait "$wpid"
+check "inotify watcher of ip woken" grep -q MODIFY "$W/ip-watch"
+DIP=$(cat "$MNT/default/d/ip")
+case "$DIP" in "$NET".*) ok "d's ip $DIP" ;; *) fail "d's ip '$DIP'" ;; esac
+echo 0 >"$MNT/default/d/delete"
+check "d gone" wait_gone "$MNT/default/d"
+is "$(held)" "" "host-local empty at the end"
+is "$(nat_rules)" 0 "no nat rule at the end"
+
+finish
