@@ -68,24 +68,6 @@ spec:
     command: ["sh", "-c", "trap 'exit 0' TERM; while true; do sleep 60 & wait $!; done"]
 YAML
 r=$(fsop write "$D/mixed.yaml" <"$W/mixed.yaml")
-PODS_WITH_VOLUMES=1
-if [ "$r" != OK ] && grep -q persistentVolumeClaim "$D/.last-error"; then
-        # the pod side of claims is not there yet: the objects alone
-        log "pods cannot mount claims yet ($(cat "$D/.last-error")): the pod without its volume"
-        PODS_WITH_VOLUMES=0
-        python3 - "$W/mixed.yaml" <<'PY'
-import sys
-p = sys.argv[1]
-t = open(p).read()
-t = t.replace("""  volumes:
-  - name: data
-    persistentVolumeClaim:
-      claimName: data
-""", "")
-open(p, "w").write(t)
-PY
-        r=$(fsop write "$D/mixed.yaml" <"$W/mixed.yaml")
-fi
 is "$r" OK "a mixed manifest (ConfigMap, Secret, PVC, Pod) is applied with one write"
 check "cp of the same manifest is accepted (identical re-apply)" cp "$W/mixed.yaml" "$D/"
 check "the pod was created" test -d "$D/web"
@@ -259,28 +241,12 @@ rmdir "$MNT/shared/.configmaps/roots"
 # ---- kill -9 and restart
 before=$(cat "$D/.configmaps/app-config/..object.yaml" "$D/.secrets/creds/..object.yaml")
 podfs_kill9
-if [ "$PODS_WITH_VOLUMES" = 0 ]; then
-        # no pod can mount a claim yet: make web's accepted spec name it
-        # while the daemon is down (its sandbox does not read it again)
-        uid=$(basename "$(readlink "$STATE/namespaces/default/web")")
-        python3 - "$STATE/pods/$uid/spec.yaml" <<'PY'
-import sys
-p = sys.argv[1]
-t = open(p).read()
-t = t.replace("  containers:\n", "  volumes:\n  - name: data\n    persistentVolumeClaim:\n      claimName: data\n  containers:\n", 1)
-open(p, "w").write(t)
-PY
-fi
 podfs_start
 is "$(cat "$D/.configmaps/app-config/..object.yaml" "$D/.secrets/creds/..object.yaml")" "$before" "the same objects after kill -9 and a restart"
 is "$(cat "$D/.secrets/creds/password")" hunter2-s3cr3t "the Secret's value after the restart"
 
 # ---- a claim in use
-if [ "$PODS_WITH_VOLUMES" = 1 ]; then
-        check "web runs" wait_for "$D/web/phase" Running 20
-else
-        check "web is there" test -d "$D/web"
-fi
+check "web runs" wait_for "$D/web/phase" Running 20
 is "$(fsop rmdir "$D/.pvcs/data")" EBUSY "rmdir of a claim a running pod uses: EBUSY"
 check ".last-error names the pod" grep -q 'persistentvolumeclaims "data" is in use by pod "web"' "$D/.last-error"
 check "the claim is still there" test -d "$STATE/claims/default/data"
