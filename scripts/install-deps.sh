@@ -7,7 +7,8 @@ PKGS="meson ninja-build pkg-config gcc libc6-dev
 libfuse3-dev fuse3 libyaml-dev libcap-dev libarchive-dev libssl-dev
 inotify-tools busybox-static python3 python3-kubernetes python3-yaml jq
 iproute2 procps psmisc util-linux coreutils rsync
-clang libclang-rt-dev"
+clang libclang-rt-dev
+skopeo docker-registry apache2-utils"
 
 missing=""
 for p in $PKGS; do
