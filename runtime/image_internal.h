@@ -72,3 +72,11 @@ void image_config_free(struct image_config *c);
  * link out of it). */
 int image_user_resolve(const char *rootfs, const char *user, uid_t *ret_uid, gid_t *ret_gid,
                        struct pfs_error *err);
+
+/* ---- pulls (image_pull.c, in podfs-image) ---- */
+
+struct pfs_image_record;
+/* Pull IMAGE with skopeo into the store and unpack it; with IF_NOT_PRESENT a
+ * record written meanwhile (another pod's pull) is taken as is. */
+int image_pull(const char *state_dir, const char *image, bool if_not_present, const char *authfile,
+               struct pfs_image_record *ret, struct pfs_error *err);
