@@ -72,6 +72,11 @@ struct ctr {
         bool has_run;           /* a previous instance existed (restartCount grows on the next start) */
         int wait_status;        /* raw status of the last exit */
         char *msg;              /* message of the last start/pull failure */
+        pid_t pull_pid;         /* podfs-image pull running for this container, or 0 (pull.c) */
+        int pull_fds[2];        /* its stdout and stderr (non-blocking), -1 when none */
+        int64_t pull_start_mono; /* when Pulling was announced */
+        char *pull_rootfs, *pull_id; /* what the last pull gave, until the start takes it */
+        const char *msg_reason; /* waiting reason of EV_IMAGE_REFUSED (ErrImageNeverPull, InvalidImageName) */
         struct ctr_health *health; /* probes and hooks (health.c) */
         int cgroup_fd;          /* the current run's cgroup (execs of probes and hooks join it), or -1 */
 };
@@ -198,6 +203,21 @@ bool health_grace_over(struct sbx *s, struct ctr *c);
 void health_kill_for_restart(struct sbx *s, struct ctr *c, int64_t grace_s, const char *why);
 /* SA_RESTART_KILL: the kill that health_kill_for_restart requested. */
 void health_restart_kill(struct sbx *s, struct ctr *c);
+
+/* pull.c: the kubelet's image manager for registry images */
+enum pull_decision {
+        PULL_PRESENT,           /* in the store and the policy allows it: ret_rootfs, ret_id */
+        PULL_NEEDED,            /* pull_start */
+        PULL_NEVER,             /* ErrImageNeverPull (err: the kubelet's message) */
+        PULL_INVALID,           /* InvalidImageName (err: the kubelet's message) */
+        PULL_FAILED,            /* cannot pull at all (err) */
+};
+enum pull_decision pull_decide(struct sbx *s, struct ctr *c, char **ret_rootfs, char **ret_id,
+                               struct pfs_error *err);
+/* Pulling event, podfs-image pull started; its end dispatches EV_PULLED or EV_PULL_FAILED. */
+int pull_start(struct sbx *s, struct ctr *c, struct pfs_error *err);
+bool pull_reaped(struct sbx *s, pid_t pid, int wstatus);
+void pull_cancel(struct sbx *s, struct ctr *c);
 
 /* publish.c */
 void sbx_publish(struct sbx *s);        /* status.json (+ sandbox file when dirty) */

@@ -1,0 +1,196 @@
+/* Registry images in the sandbox, the kubelet's image manager: the pull
+ * policy decides between the store and a pull; a pull is podfs-image pull
+ * (skopeo) run as a child that the event loop never waits for: its exit
+ * comes through SIGCHLD (sup_reap -> pull_reaped) and its few lines of
+ * output are in its pipes by then. Events and messages are the kubelet's. */
+#include <errno.h>
+#include <fcntl.h>
+#include <signal.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/wait.h>
+#include <unistd.h>
+#include "image_internal.h"
+#include "pfs/imageref.h"
+#include "pfs/imagestore.h"
+#include "sandbox.h"
+
+/* Go's Duration.String() of NS truncated to milliseconds: "523ms", "1.2s", "1m2.5s". */
+static char *ms_duration(int64_t ns)
+{
+        int64_t ms = ns / 1000000, s = ms / 1000;
+        char frac[8] = "";
+
+        if (ms == 0)
+                return xstrdup("0s");
+        if (ms < 1000)
+                return xasprintf("%lldms", (long long)ms);
+        if (ms % 1000) {
+                snprintf(frac, sizeof(frac), ".%03lld", (long long)(ms % 1000));
+                for (size_t n = strlen(frac); frac[n - 1] == '0'; n--)
+                        frac[n - 1] = '\0';
+        }
+        if (s < 60)
+                return xasprintf("%lld%ss", (long long)s, frac);
+        if (s < 3600)
+                return xasprintf("%lldm%lld%ss", (long long)(s / 60), (long long)(s % 60), frac);
+        return xasprintf("%lldh%lldm%lld%ss", (long long)(s / 3600), (long long)(s / 60 % 60), (long long)(s % 60), frac);
+}
+
+static bool policy_is(const struct ctr *c, const char *p)
+{
+        return c->spec->image_pull_policy && !strcmp(c->spec->image_pull_policy, p);
+}
+
+enum pull_decision pull_decide(struct sbx *s, struct ctr *c, char **ret_rootfs, char **ret_id, struct pfs_error *err)
+{
+        struct pfs_image_record rec = {0};
+        struct pfs_image_ref ref;
+        _cleanup_free_ char *full = NULL;
+        int r;
+
+        r = pfs_image_ref_parse(c->spec->image, &ref, err);
+        if (r < 0) {
+                pfs_error_wrap(err, "Failed to apply default image tag \"%s\"", c->spec->image);
+                return PULL_INVALID;
+        }
+        full = pfs_image_ref_full(&ref);
+        pfs_image_ref_free(&ref);
+        if (!policy_is(c, "Always") && pfs_image_record_read(s->state_dir, full, &rec, NULL) == 0) {
+                *ret_rootfs = steal_ptr(&rec.rootfs);
+                *ret_id = steal_ptr(&rec.id);
+                pfs_image_record_free(&rec);
+                return PULL_PRESENT;
+        }
+        if (policy_is(c, "Never")) {
+                pfs_error_set(err, ENOENT, "Container image \"%s\" is not present with pull policy of Never",
+                              c->spec->image);
+                return PULL_NEVER;
+        }
+#ifndef HAVE_OCI
+        pfs_error_set(err, ENOTSUP, "this build has no OCI support (libarchive, libcrypto): it cannot pull");
+        return PULL_FAILED;
+#else
+        return PULL_NEEDED;
+#endif
+}
+
+#ifdef HAVE_OCI
+int pull_start(struct sbx *s, struct ctr *c, struct pfs_error *err)
+{
+        _cleanup_free_ char *bin = image_find_binary();
+        char *argv[] = { NULL, "pull", "--state-dir", s->state_dir, "--image", (char *)c->spec->image,
+                         policy_is(c, "Always") ? NULL : "--if-not-present", NULL };
+        int r;
+
+        if (!bin)
+                return pfs_error_set(err, ENOENT, "podfs-image not found (set PODFS_IMAGE)");
+        argv[0] = bin;
+        sbx_event(s, c, "Normal", "Pulling", "Pulling image \"%s\"", c->spec->image);
+        c->pull_start_mono = pfs_now_monotonic_ns();
+        r = image_spawn_piped(bin, argv, &c->pull_pid, &c->pull_fds[0], &c->pull_fds[1]);
+        if (r < 0)
+                return pfs_error_set(err, -r, "run '%s': %s", bin, strerror(-r));
+        fcntl(c->pull_fds[0], F_SETFL, O_NONBLOCK);
+        fcntl(c->pull_fds[1], F_SETFL, O_NONBLOCK);
+        return 0;
+}
+#else
+int pull_start(struct sbx *s, struct ctr *c, struct pfs_error *err)
+{
+        return pfs_error_set(err, ENOTSUP, "this build cannot pull images");
+}
+#endif
+
+static void read_all(int *fd, struct pfs_buf *b)
+{
+        char chunk[4096];
+        ssize_t n;
+
+        while (*fd >= 0 && (n = read(*fd, chunk, sizeof(chunk))) != 0) {
+                if (n < 0 && errno == EINTR)
+                        continue;
+                if (n < 0)
+                        break;
+                if (b->len < 65536)
+                        pfs_buf_append(b, chunk, (size_t)n);
+        }
+        if (*fd >= 0)
+                close(*fd);
+        *fd = -1;
+        pfs_buf_append(b, "", 1);
+        while (b->len > 1 && (b->data[b->len - 2] == '\n'))
+                b->data[--b->len - 1] = '\0';
+}
+
+/* "ROOTFS\nID\nSIZE\nNS" from podfs-image pull. */
+static int pull_parse(struct ctr *c, char *out, int64_t *ret_size, int64_t *ret_ns)
+{
+        char *lines[4], *save = NULL;
+        int n = 0;
+
+        for (char *l = strtok_r(out, "\n", &save); l && n < 4; l = strtok_r(NULL, "\n", &save))
+                lines[n++] = l;
+        if (n < 4)
+                return -EPROTO;
+        free(c->pull_rootfs);
+        free(c->pull_id);
+        c->pull_rootfs = xstrdup(lines[0]);
+        c->pull_id = xstrdup(lines[1]);
+        *ret_size = strtoll(lines[2], NULL, 10);
+        *ret_ns = strtoll(lines[3], NULL, 10);
+        return 0;
+}
+
+static void pull_finish(struct sbx *s, struct ctr *c, int wstatus)
+{
+        struct pfs_buf out = {0}, errb = {0};
+        int64_t size = 0, ns = 0, total = pfs_now_monotonic_ns() - c->pull_start_mono;
+        bool ok = WIFEXITED(wstatus) && WEXITSTATUS(wstatus) == 0;
+
+        c->pull_pid = 0;
+        read_all(&c->pull_fds[0], &out);
+        read_all(&c->pull_fds[1], &errb);
+        if (ok && pull_parse(c, out.data, &size, &ns) == 0) {
+                _cleanup_free_ char *d1 = ms_duration(ns), *d2 = ms_duration(total);
+
+                sbx_event(s, c, "Normal", "Pulled",
+                          "Successfully pulled image \"%s\" in %s (%s including waiting). Image size: %lld bytes.",
+                          c->spec->image, d1, d2, (long long)size);
+                sup_dispatch(s, c, EV_PULLED);
+        } else {
+                free(c->msg);
+                c->msg = errb.len > 1 ? xstrdup(errb.data)
+                                      : xasprintf("podfs-image pull failed (status %d)", wstatus);
+                sup_dispatch(s, c, EV_PULL_FAILED);
+        }
+        pfs_buf_free(&out);
+        pfs_buf_free(&errb);
+}
+
+bool pull_reaped(struct sbx *s, pid_t pid, int wstatus)
+{
+        for (size_t i = 0; i < s->n_ctrs; i++) {
+                if (s->ctrs[i].pull_pid == pid && pid > 0) {
+                        pull_finish(s, &s->ctrs[i], wstatus);
+                        return true;
+                }
+        }
+        return false;
+}
+
+/* The pod terminates while its image is pulled: stop the pull (skopeo dies
+ * with podfs-image; what they left is swept by the next pull). */
+void pull_cancel(struct sbx *s, struct ctr *c)
+{
+        if (c->pull_pid > 0)
+                kill(c->pull_pid, SIGKILL);
+        /* its exit is reaped as an unknown child */
+        c->pull_pid = 0;
+        for (int i = 0; i < 2; i++) {
+                if (c->pull_fds[i] >= 0)
+                        close(c->pull_fds[i]);
+                c->pull_fds[i] = -1;
+        }
+}
