@@ -50,8 +50,6 @@ int image_oci_unpack(const char *state_dir, const char *layout, const char *ref_
  * message (on its stderr) becomes ERR's. */
 int image_oci_resolve(const char *state_dir, const char *layout, const char *ref_name, const char *tag,
                       bool tag_required, char **ret_rootfs, char **ret_image_id, struct pfs_error *err);
-/* Start BIN with ARGV: stdin /dev/null, stdout and stderr on pipes (close-on-exec). */
-int image_spawn_piped(const char *bin, char **argv, pid_t *ret_pid, int *ret_out, int *ret_err);
 /* podfs-image: $PODFS_IMAGE, next to this program, or in the libexec directory. */
 char *image_find_binary(void);
 

@@ -31,7 +31,7 @@ char *image_find_binary(void)
 }
 
 /* Start BIN with ARGV, its stdout on *ret_out, its stderr on *ret_err, stdin /dev/null. */
-int image_spawn_piped(const char *bin, char **argv, pid_t *ret_pid, int *ret_out, int *ret_err)
+static int spawn_piped(const char *bin, char **argv, pid_t *ret_pid, int *ret_out, int *ret_err)
 {
         posix_spawn_file_actions_t fa;
         posix_spawnattr_t attr;
@@ -118,7 +118,7 @@ static int image_run(const char *ref_name, char **argv, struct pfs_buf *ret_out,
                 return pfs_error_set(err, ENOENT, "unpack OCI image \"%s\": podfs-image not found (set PODFS_IMAGE)",
                                      ref_name);
         argv[0] = bin;
-        r = image_spawn_piped(bin, argv, &pid, &fds[0], &fds[1]);
+        r = spawn_piped(bin, argv, &pid, &fds[0], &fds[1]);
         if (r < 0)
                 return pfs_error_set(err, -r, "unpack OCI image \"%s\": run '%s': %s", ref_name, bin, strerror(-r));
         drain(fds, io);

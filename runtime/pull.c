@@ -5,6 +5,7 @@
  * output are in its pipes by then. Events and messages are the kubelet's. */
 #include <errno.h>
 #include <fcntl.h>
+#include <sched.h>
 #include <signal.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -76,7 +77,64 @@ enum pull_decision pull_decide(struct sbx *s, struct ctr *c, char **ret_rootfs, 
 #endif
 }
 
+static int host_net_fd = -1;
+
+void pull_host_net_save(void)
+{
+        if (host_net_fd < 0)
+                host_net_fd = open("/proc/self/ns/net", O_RDONLY | O_CLOEXEC);
+}
+
 #ifdef HAVE_OCI
+/* The child: the node's network namespace, stdout/stderr on the pipes, signals clean. */
+static _Noreturn void pull_exec(const char *bin, char **argv, int out_w, int err_w)
+{
+        sigset_t none;
+        int null = open("/dev/null", O_RDONLY);
+
+        sigemptyset(&none);
+        for (int sig = 1; sig < NSIG; sig++)
+                signal(sig, SIG_DFL);
+        sigprocmask(SIG_SETMASK, &none, NULL);
+        if (host_net_fd >= 0 && setns(host_net_fd, CLONE_NEWNET) < 0)
+                dprintf(err_w, "enter the node's network namespace: %s\n", strerror(errno)), _exit(EIO);
+        if (null < 0 || dup2(null, 0) < 0 || dup2(out_w, 1) < 0 || dup2(err_w, 2) < 0)
+                _exit(EIO);
+        execv(bin, argv);
+        dprintf(2, "run '%s': %s\n", bin, strerror(errno));
+        _exit(ENOENT);
+}
+
+static int pull_spawn(const char *bin, char **argv, pid_t *ret_pid, int fds[2])
+{
+        int out[2], errp[2], r;
+        pid_t pid;
+
+        if (pipe2(out, O_CLOEXEC) < 0)
+                return -errno;
+        if (pipe2(errp, O_CLOEXEC) < 0) {
+                r = -errno;
+                close(out[0]);
+                close(out[1]);
+                return r;
+        }
+        pid = fork();
+        if (pid == 0)
+                pull_exec(bin, argv, out[1], errp[1]);
+        r = pid < 0 ? -errno : 0;
+        close(out[1]);
+        close(errp[1]);
+        if (r < 0) {
+                close(out[0]);
+                close(errp[0]);
+                return r;
+        }
+        *ret_pid = pid;
+        fds[0] = out[0];
+        fds[1] = errp[0];
+        return 0;
+}
+
 int pull_start(struct sbx *s, struct ctr *c, struct pfs_error *err)
 {
         _cleanup_free_ char *bin = image_find_binary();
@@ -89,7 +147,7 @@ int pull_start(struct sbx *s, struct ctr *c, struct pfs_error *err)
         argv[0] = bin;
         sbx_event(s, c, "Normal", "Pulling", "Pulling image \"%s\"", c->spec->image);
         c->pull_start_mono = pfs_now_monotonic_ns();
-        r = image_spawn_piped(bin, argv, &c->pull_pid, &c->pull_fds[0], &c->pull_fds[1]);
+        r = pull_spawn(bin, argv, &c->pull_pid, c->pull_fds);
         if (r < 0)
                 return pfs_error_set(err, -r, "run '%s': %s", bin, strerror(-r));
         fcntl(c->pull_fds[0], F_SETFL, O_NONBLOCK);

@@ -175,6 +175,7 @@ static int pod_setup(struct sbx *s, struct pfs_error *err)
         if (r < 0)
                 return pfs_error_wrap(err, "volumes");
         pfs_trace(s->uid, "sandbox:volumes");
+        pull_host_net_save();
         r = pod_ns_setup(s->spec, &s->ns, err);
         if (r < 0)
                 return pfs_error_wrap(err, "pod namespaces");

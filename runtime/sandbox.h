@@ -217,6 +217,8 @@ enum pull_decision pull_decide(struct sbx *s, struct ctr *c, char **ret_rootfs, 
 /* Pulling event, podfs-image pull started; its end dispatches EV_PULLED or EV_PULL_FAILED. */
 int pull_start(struct sbx *s, struct ctr *c, struct pfs_error *err);
 bool pull_reaped(struct sbx *s, pid_t pid, int wstatus);
+/* Before the pod's namespaces: pulls run in the node's network namespace, as the kubelet's. */
+void pull_host_net_save(void);
 void pull_cancel(struct sbx *s, struct ctr *c);
 
 /* publish.c */

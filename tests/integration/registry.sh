@@ -1,0 +1,153 @@
+#!/bin/bash
+# Images from registries: a real registry (Debian's docker-registry) on
+# 127.0.0.1 only, images pushed with skopeo; podfs pulls them with skopeo.
+# imagePullPolicy, the kubelet's events and reasons, back-off, pull secrets,
+# concurrent pulls, the store.
+# timeout: 240
+. "$(dirname "$0")/lib.sh"
+for c in skopeo docker-registry htpasswd; do
+        command -v "$c" >/dev/null || skip "no $c installed (apt-get install skopeo docker-registry apache2-utils)"
+done
+podfs_setup --no-mount
+require_cmd jq
+
+# ---- registries: one open, one behind htpasswd --------------------------------
+# reg_start NAME [HTPASSWD]: a registry on 127.0.0.1:<random>; prints its port.
+reg_start() {
+        local d=$W/reg-$1 i port
+        mkdir -p "$d/store"
+        {
+                printf 'version: 0.1\nlog:\n  level: info\n  accesslog:\n    disabled: false\n'
+                printf 'storage:\n  filesystem:\n    rootdirectory: %s\n' "$d/store"
+                printf 'http:\n  addr: 127.0.0.1:0\n'
+                [ -z "${2:-}" ] || printf 'auth:\n  htpasswd:\n    realm: podfs-test\n    path: %s\n' "$2"
+        } >"$d/config.yml"
+        docker-registry serve "$d/config.yml" >"$d/log" 2>&1 </dev/null &
+        for i in $(seq 1 200); do
+                port=$(grep -o 'listening on 127.0.0.1:[0-9]*' "$d/log" | head -n1 | cut -d: -f2)
+                [ -n "$port" ] && { echo "$port"; return 0; }
+                sleep 0.05
+        done
+        return 1
+}
+htpasswd -Bbc "$W/htpasswd" alice s3cret >/dev/null 2>&1 || die "htpasswd"
+P=$(reg_start open) || die "registry did not start"
+PP=$(reg_start auth "$W/htpasswd") || die "protected registry did not start"
+REG=127.0.0.1:$P
+PREG=127.0.0.1:$PP
+log "registries on $REG and $PREG (htpasswd)"
+# plain http on loopback: a registries.conf as a user would write one
+printf '[[registry]]\nlocation = "%s"\ninsecure = true\n\n[[registry]]\nlocation = "%s"\ninsecure = true\n' \
+        "$REG" "$PREG" >"$W/registries.conf"
+export CONTAINERS_REGISTRIES_CONF=$W/registries.conf
+# requests for a manifest (tag) seen by the open registry
+manifest_gets() { grep -c "\"GET /v2/busybox/manifests/$1 " "$W/reg-open/log"; }
+
+# push_image REF CMD: the busybox rootfs with CMD as its Cmd, pushed to REF.
+push_image() {
+        local l=$W/layout-$RANDOM
+        oci_image "$l" "$STATE/images/busybox" "$(jq -cn --arg c "$2" '{Cmd: ["sh", "-c", $c]}')" v || return 1
+        skopeo --registries-conf "$W/registries.conf" copy -q ${3:+--dest-creds "$3"} "oci:$l:v" "docker://$1" ||
+                return 1
+        rm -rf "$l"
+}
+push_image "$REG/busybox:1" 'echo hello from the registry; sleep 1000' || die "push busybox:1"
+digest=sha256:$(skopeo --registries-conf "$W/registries.conf" inspect --raw "docker://$REG/busybox:1" | sha256sum | cut -d' ' -f1)
+n1=$(manifest_gets 1)   # skopeo inspect's
+push_image "$REG/busybox:2" 'echo second tag; sleep 1000' || die "push busybox:2"
+push_image "$PREG/secret:1" 'echo protected; sleep 1000' alice:s3cret || die "push the protected image"
+podfs_start
+
+# pod NAME IMAGE [POLICY] [EXTRA SPEC LINES]: a pod of one container "main" running the image's Cmd.
+pod() {
+        cat <<YAML
+apiVersion: v1
+kind: Pod
+metadata:
+  name: $1
+spec:
+  terminationGracePeriodSeconds: 1
+${4:-}
+  containers:
+  - name: main
+    image: $(json_str "$2")
+${3:+    imagePullPolicy: $3}
+YAML
+}
+ev() { cat "$STATE/pods/$(pod_uid default "$1")/events" 2>/dev/null; }   # TIME\tTYPE\tREASON\tOBJECT\tSOURCE\tMESSAGE
+st() { jq -r "$2" "$MNT/default/$1/status.json" 2>/dev/null; }
+expect() { is "$2" "$3" "$1"; }   # expect DESCRIPTION GOT WANT
+
+# ---- a pull: events, imageID, the image's Cmd ----------------------------------
+pod p1 "$REG/busybox:1" | apply_pod default p1 || fail "create p1"
+wait_for "$MNT/default/p1/phase" Running 30 || fail "p1 pulls and runs"
+wait_grep "$MNT/default/p1/logs/main" 'hello from the registry' 10 || fail "p1 runs the image's Cmd"
+check "Pulling event" grep -qP "\tNormal\tPulling\tspec.containers\{main\}\tkubelet\tPulling image \"$REG/busybox:1\"$" \
+        <(ev p1)
+check "Pulled event with time and size" grep -qP "\tNormal\tPulled\tspec.containers\{main\}\tkubelet\tSuccessfully pulled image \"$REG/busybox:1\" in [0-9.]+m?s \([0-9.]+m?s including waiting\)\. Image size: [1-9][0-9]+ bytes\.$" \
+        <(ev p1)
+expect "imageID is REPO@digest" "$(st p1 '.containerStatuses[0].imageID')" "$REG/busybox@$digest"
+expect "one manifest request for the pull" "$(manifest_gets 1)" $((n1 + 1))
+
+# ---- IfNotPresent: no second pull ----------------------------------------------
+pod p2 "$REG/busybox:1" IfNotPresent | apply_pod default p2 || fail "create p2"
+wait_for "$MNT/default/p2/phase" Running 30 || fail "p2 runs"
+check "present image: the kubelet's event" grep -qP "\tPulled\t.*Container image \"$REG/busybox:1\" already present on machine and can be accessed by the pod$" \
+        <(ev p2)
+no_pulling() { ! ev "$1" | grep -qP '\tPulling\t'; }
+check "IfNotPresent: no Pulling" no_pulling p2
+expect "IfNotPresent pulls once (registry log)" "$(manifest_gets 1)" $((n1 + 1))
+
+# ---- Always notices a re-pushed tag --------------------------------------------
+push_image "$REG/busybox:1" 'echo pushed again; sleep 1000' || fail "re-push busybox:1"
+pod p3 "$REG/busybox:1" Always | apply_pod default p3 || fail "create p3"
+wait_for "$MNT/default/p3/phase" Running 30 || fail "p3 runs"
+wait_grep "$MNT/default/p3/logs/main" 'pushed again' 10 || fail "Always runs the re-pushed image"
+check "Always: Pulling" grep -q "Pulling image" <(ev p3)
+check "a new imageID" test "$(st p3 '.containerStatuses[0].imageID')" != "$REG/busybox@$digest"
+
+# ---- Never ------------------------------------------------------------------------
+pod p4 "$REG/busybox:absent" Never | apply_pod default p4 || fail "create p4"
+wait_for "$MNT/default/p4/containers/main/reason" ErrImageNeverPull 20 || fail "Never: ErrImageNeverPull"
+expect "Never: the kubelet's message" "$(st p4 '.containerStatuses[0].state.waiting.message')" \
+        "Container image \"$REG/busybox:absent\" is not present with pull policy of Never"
+check "Never: event" grep -qP "\tWarning\tErrImageNeverPull\t.*Container image \"$REG/busybox:absent\" is not present with pull policy of Never$" \
+        <(ev p4)
+expect "Never: Pending" "$(cat "$MNT/default/p4/phase")" Pending
+
+# ---- a malformed reference: InvalidImageName ------------------------------------
+pod p5 "nginx:" | apply_pod default p5 || fail "create p5"
+wait_for "$MNT/default/p5/containers/main/reason" InvalidImageName 20 || fail "InvalidImageName"
+expect "InvalidImageName message" "$(st p5 '.containerStatuses[0].state.waiting.message')" \
+        "Failed to apply default image tag \"nginx:\": couldn't parse image name \"nginx:\": invalid reference format"
+
+# ---- a missing tag: ErrImagePull, ImagePullBackOff, then it starts by itself -----
+pod p6 "$REG/busybox:3" | apply_pod default p6 || fail "create p6"
+wait_for "$MNT/default/p6/containers/main/reason" ErrImagePull 20 || fail "missing tag: ErrImagePull"
+check "Failed event with skopeo's message" grep -qP "\tWarning\tFailed\t.*Failed to pull image \"$REG/busybox:3\": .*manifest unknown" \
+        <(ev p6)
+wait_for "$MNT/default/p6/containers/main/reason" ImagePullBackOff 10 || fail "then ImagePullBackOff"
+check "Back-off event" grep -qP "\tNormal\tBackOff\t.*Back-off pulling image \"$REG/busybox:3\"$" <(ev p6)
+expect "nothing half-pulled: no record of busybox:3" "$(grep -l "busybox:3" "$STATE"/cache/pulled/* 2>/dev/null)" ""
+push_image "$REG/busybox:3" 'echo third; sleep 1000' || fail "push busybox:3"
+wait_for "$MNT/default/p6/phase" Running 30 || fail "after the push the pod starts by itself (back-off 10 s)"
+
+# ---- two pods pulling at once pull once ------------------------------------------
+pod c1 "$REG/busybox:2" >"$W/c1.yaml"
+pod c2 "$REG/busybox:2" >"$W/c2.yaml"
+mkdir "$MNT/default/c1" "$MNT/default/c2"
+cat "$W/c1.yaml" >"$MNT/default/c1/spec.yaml" &
+a=$!
+cat "$W/c2.yaml" >"$MNT/default/c2/spec.yaml" &
+wait "$a" $!
+wait_for "$MNT/default/c1/phase" Running 30 || fail "c1 runs"
+wait_for "$MNT/default/c2/phase" Running 30 || fail "c2 runs"
+expect "two pods at once: one pull of busybox:2" "$(manifest_gets 2)" 1
+
+# ---- a protected registry ---------------------------------------------------------
+pod s1 "$PREG/secret:1" | apply_pod default s1 || fail "create s1"
+wait_for "$MNT/default/s1/containers/main/reason" ErrImagePull 20 || fail "no credentials: ErrImagePull"
+check "no credentials: the registry's refusal" grep -qiP "Failed to pull image \"$PREG/secret:1\": .*(unauthorized|authentication required)" \
+        <(ev s1)
+
+finish
