@@ -79,6 +79,14 @@ enum pull_decision pull_decide(struct sbx *s, struct ctr *c, char **ret_rootfs, 
 
 static int host_net_fd = -1;
 
+static void pull_auth_remove(struct ctr *c)
+{
+        if (c->pull_authfile)
+                unlink(c->pull_authfile);
+        free(c->pull_authfile);
+        c->pull_authfile = NULL;
+}
+
 void pull_host_net_save(void)
 {
         if (host_net_fd < 0)
@@ -138,18 +146,29 @@ static int pull_spawn(const char *bin, char **argv, pid_t *ret_pid, int fds[2])
 int pull_start(struct sbx *s, struct ctr *c, struct pfs_error *err)
 {
         _cleanup_free_ char *bin = image_find_binary();
-        char *argv[] = { NULL, "pull", "--state-dir", s->state_dir, "--image", (char *)c->spec->image,
-                         policy_is(c, "Always") ? NULL : "--if-not-present", NULL };
-        int r;
+        char *argv[10] = { NULL, "pull", "--state-dir", s->state_dir, "--image", (char *)c->spec->image };
+        int n = 6, r;
 
         if (!bin)
                 return pfs_error_set(err, ENOENT, "podfs-image not found (set PODFS_IMAGE)");
         argv[0] = bin;
+        if (!policy_is(c, "Always"))
+                argv[n++] = "--if-not-present";
+        r = pull_auth_write(s, c, &c->pull_authfile, err);
+        if (r < 0)
+                return r;
+        if (c->pull_authfile) {
+                argv[n++] = "--authfile";
+                argv[n++] = c->pull_authfile;
+        }
+        argv[n] = NULL;
         sbx_event(s, c, "Normal", "Pulling", "Pulling image \"%s\"", c->spec->image);
         c->pull_start_mono = pfs_now_monotonic_ns();
         r = pull_spawn(bin, argv, &c->pull_pid, c->pull_fds);
-        if (r < 0)
+        if (r < 0) {
+                pull_auth_remove(c);
                 return pfs_error_set(err, -r, "run '%s': %s", bin, strerror(-r));
+        }
         fcntl(c->pull_fds[0], F_SETFL, O_NONBLOCK);
         fcntl(c->pull_fds[1], F_SETFL, O_NONBLOCK);
         return 0;
@@ -208,6 +227,7 @@ static void pull_finish(struct sbx *s, struct ctr *c, int wstatus)
         bool ok = WIFEXITED(wstatus) && WEXITSTATUS(wstatus) == 0;
 
         c->pull_pid = 0;
+        pull_auth_remove(c);
         read_all(&c->pull_fds[0], &out);
         read_all(&c->pull_fds[1], &errb);
         if (ok && pull_parse(c, out.data, &size, &ns) == 0) {
@@ -246,6 +266,7 @@ void pull_cancel(struct sbx *s, struct ctr *c)
                 kill(c->pull_pid, SIGKILL);
         /* its exit is reaped as an unknown child */
         c->pull_pid = 0;
+        pull_auth_remove(c);
         for (int i = 0; i < 2; i++) {
                 if (c->pull_fds[i] >= 0)
                         close(c->pull_fds[i]);

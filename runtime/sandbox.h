@@ -76,6 +76,7 @@ struct ctr {
         int pull_fds[2];        /* its stdout and stderr (non-blocking), -1 when none */
         int64_t pull_start_mono; /* when Pulling was announced */
         char *pull_rootfs, *pull_id; /* what the last pull gave, until the start takes it */
+        char *pull_authfile;    /* the pull's auth file (imagePullSecrets), removed when it ends */
         const char *msg_reason; /* waiting reason of EV_IMAGE_REFUSED (ErrImageNeverPull, InvalidImageName) */
         struct ctr_health *health; /* probes and hooks (health.c) */
         int cgroup_fd;          /* the current run's cgroup (execs of probes and hooks join it), or -1 */
@@ -219,6 +220,9 @@ int pull_start(struct sbx *s, struct ctr *c, struct pfs_error *err);
 bool pull_reaped(struct sbx *s, pid_t pid, int wstatus);
 /* Before the pod's namespaces: pulls run in the node's network namespace, as the kubelet's. */
 void pull_host_net_save(void);
+/* pull_auth.c: the auth file of c's pull from the pod's imagePullSecrets (NULL when none);
+ * FailedToRetrieveImagePullSecret for those missing. */
+int pull_auth_write(struct sbx *s, struct ctr *c, char **ret_path, struct pfs_error *err);
 void pull_cancel(struct sbx *s, struct ctr *c);
 
 /* publish.c */

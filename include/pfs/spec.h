@@ -181,6 +181,8 @@ struct pod_spec {
         struct pod_container *init_containers;      /* run in order, each to completion, before containers */
         size_t n_init_containers;
         int64_t active_deadline_seconds;            /* -1 = unset */
+        char **image_pull_secrets;                  /* names of Secrets in the pod's namespace */
+        size_t n_image_pull_secrets;
         /* Private: name indexes (NULL in a spec built by hand: searched). */
         struct pod_spec_index *index;
 };

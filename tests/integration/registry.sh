@@ -150,4 +150,23 @@ wait_for "$MNT/default/s1/containers/main/reason" ErrImagePull 20 || fail "no cr
 check "no credentials: the registry's refusal" grep -qiP "Failed to pull image \"$PREG/secret:1\": .*(unauthorized|authentication required)" \
         <(ev s1)
 
+# with an imagePullSecret (kubernetes.io/dockerconfigjson), and a missing one beside it
+cfg=$(jq -cn --arg r "$PREG" --arg a "$(printf alice:s3cret | base64)" '{auths: {($r): {auth: $a}}}')
+cat >"$W/regcred.yaml" <<YAML
+apiVersion: v1
+kind: Secret
+metadata: {name: regcred}
+type: kubernetes.io/dockerconfigjson
+stringData:
+  .dockerconfigjson: '$cfg'
+YAML
+cp "$W/regcred.yaml" "$MNT/default/" || fail "apply the Secret"
+pod s2 "$PREG/secret:1" "" "  imagePullSecrets: [{name: nosuch}, {name: regcred}]" | apply_pod default s2 || fail "create s2"
+wait_for "$MNT/default/s2/phase" Running 30 || fail "imagePullSecrets: the protected image pulls"
+wait_grep "$MNT/default/s2/logs/main" protected 10 || fail "s2 runs the protected image"
+check "missing secret: the kubelet's warning" grep -qP "\tWarning\tFailedToRetrieveImagePullSecret\t[^\t]*\tkubelet\tUnable to retrieve some image pull secrets \(nosuch\); attempting to pull the image may not succeed\.$" \
+        <(ev s2)
+expect "the auth file is gone after the pull" "$(ls -A "$STATE/cache/auth" 2>/dev/null)" ""
+check "pod.json shows imagePullSecrets" grep -q regcred <(jq -c .spec.imagePullSecrets "$MNT/default/s2/pod.json")
+
 finish
