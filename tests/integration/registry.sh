@@ -38,8 +38,7 @@ PREG=127.0.0.1:$PP
 log "registries on $REG and $PREG (htpasswd)"
 # plain http on loopback: a registries.conf as a user would write one
 printf '[[registry]]\nlocation = "%s"\ninsecure = true\n\n[[registry]]\nlocation = "%s"\ninsecure = true\n' \
-        "$REG" "$PREG" >"$W/registries.conf"
-export CONTAINERS_REGISTRIES_CONF=$W/registries.conf
+        "$REG" "$PREG" >>"$CONTAINERS_REGISTRIES_CONF"
 # requests for a manifest (tag) seen by the open registry
 manifest_gets() { grep -c "\"GET /v2/busybox/manifests/$1 " "$W/reg-open/log"; }
 
