@@ -59,6 +59,7 @@ enum pull_decision pull_decide(struct sbx *s, struct ctr *c, char **ret_rootfs, 
         full = pfs_image_ref_full(&ref);
         pfs_image_ref_free(&ref);
         if (!policy_is(c, "Always") && pfs_image_record_read(s->state_dir, full, &rec, NULL) == 0) {
+                pfs_image_use(s->state_dir, full, s->uid);
                 *ret_rootfs = steal_ptr(&rec.rootfs);
                 *ret_id = steal_ptr(&rec.id);
                 pfs_image_record_free(&rec);
@@ -220,6 +221,18 @@ static int pull_parse(struct ctr *c, char *out, int64_t *ret_size, int64_t *ret_
         return 0;
 }
 
+static void mark_used(struct sbx *s, struct ctr *c)
+{
+        struct pfs_image_ref ref;
+        _cleanup_free_ char *full = NULL;
+
+        if (pfs_image_ref_parse(c->spec->image, &ref, NULL) < 0)
+                return;
+        full = pfs_image_ref_full(&ref);
+        pfs_image_ref_free(&ref);
+        pfs_image_use(s->state_dir, full, s->uid);
+}
+
 static void pull_finish(struct sbx *s, struct ctr *c, int wstatus)
 {
         struct pfs_buf out = {0}, errb = {0};
@@ -236,6 +249,7 @@ static void pull_finish(struct sbx *s, struct ctr *c, int wstatus)
                 sbx_event(s, c, "Normal", "Pulled",
                           "Successfully pulled image \"%s\" in %s (%s including waiting). Image size: %lld bytes.",
                           c->spec->image, d1, d2, (long long)size);
+                mark_used(s, c);
                 sup_dispatch(s, c, EV_PULLED);
         } else {
                 free(c->msg);
