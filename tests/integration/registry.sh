@@ -168,4 +168,20 @@ check "missing secret: the kubelet's warning" grep -qP "\tWarning\tFailedToRetri
 expect "the auth file is gone after the pull" "$(ls -A "$STATE/cache/auth" 2>/dev/null)" ""
 check "pod.json shows imagePullSecrets" grep -q regcred <(jq -c .spec.imagePullSecrets "$MNT/default/s2/pod.json")
 
+# ---- the store: MNT/.images ---------------------------------------------------------
+img2="$REG%2Fbusybox:2"
+check "ls .images lists the pulled images" grep -qxF "$img2" <(ls -A "$MNT/.images")
+check ".images entry: ref" grep -qxF "ref $REG/busybox:2" "$MNT/.images/$img2"
+check ".images entry: the pods using it" grep -qE "^pods (default/c1 default/c2|default/c2 default/c1)$" "$MNT/.images/$img2"
+check ".images entry: size and id" grep -qE "^size [1-9][0-9]+$" "$MNT/.images/$img2"
+expect "rm of an image in use: EBUSY" "$(fsop unlink "$MNT/.images/$img2")" EBUSY
+nblobs=$(ls "$STATE/cache/oci/blobs/sha256" | wc -l)
+rmdir "$MNT/default/c1" "$MNT/default/c2"
+wait_gone "$MNT/default/c1" 20 && wait_gone "$MNT/default/c2" 20 || fail "c1, c2 deleted"
+expect "rm of an unused image" "$(fsop unlink "$MNT/.images/$img2")" OK
+check "... it is gone from .images" bash -c "! ls -A '$MNT/.images' | grep -qxF '$img2'"
+check "... its blobs only it needed are freed" test "$(ls "$STATE/cache/oci/blobs/sha256" | wc -l)" -lt "$nblobs"
+pod c3 "$REG/busybox:2" | apply_pod default c3 || fail "create c3"
+wait_for "$MNT/default/c3/phase" Running 30 || fail "a removed image is pulled again"
+
 finish
