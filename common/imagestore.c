@@ -331,11 +331,6 @@ static bool digest_shared(const char *state_dir, const char *digest)
 int pfs_image_remove(const char *state_dir, const char *ref, struct pfs_error *err)
 {
         _cleanup_free_ char *lock = xasprintf("%s/%s", state_dir, PFS_IMAGE_LOCK_FILE);
-        _cleanup_free_ char *layout = xasprintf("%s/%s", state_dir, PFS_IMAGE_LAYOUT_DIR);
-        _cleanup_free_ char *rec_path = pfs_image_record_path(state_dir, ref), *name = record_name(ref);
-        _cleanup_free_ char *inuse = xasprintf("%s/%s/%s", state_dir, PFS_IMAGE_INUSE_DIR, name);
-        struct pfs_image_record rec = {0};
-        struct strset keep = {0};
         int fd, r;
 
         fd = open(lock, O_RDWR | O_CREAT | O_CLOEXEC, 0600);
@@ -346,6 +341,20 @@ int pfs_image_remove(const char *state_dir, const char *ref, struct pfs_error *e
                 close(fd);
                 return r;
         }
+        r = pfs_image_remove_locked(state_dir, ref, err);
+        close(fd);
+        return r;
+}
+
+int pfs_image_remove_locked(const char *state_dir, const char *ref, struct pfs_error *err)
+{
+        _cleanup_free_ char *layout = xasprintf("%s/%s", state_dir, PFS_IMAGE_LAYOUT_DIR);
+        _cleanup_free_ char *rec_path = pfs_image_record_path(state_dir, ref), *name = record_name(ref);
+        _cleanup_free_ char *inuse = xasprintf("%s/%s/%s", state_dir, PFS_IMAGE_INUSE_DIR, name);
+        struct pfs_image_record rec = {0};
+        struct strset keep = {0};
+        int r;
+
         r = pfs_image_record_read_path(rec_path, &rec, err);
         if (r == 0) {
                 unlink(rec_path);
@@ -360,6 +369,5 @@ int pfs_image_remove(const char *state_dir, const char *ref, struct pfs_error *e
         }
         strset_free(&keep);
         pfs_image_record_free(&rec);
-        close(fd);
         return r;
 }

@@ -79,4 +79,6 @@ struct pfs_image_record;
 /* Pull IMAGE with skopeo into the store and unpack it; with IF_NOT_PRESENT a
  * record written meanwhile (another pod's pull) is taken as is. */
 int image_pull(const char *state_dir, const char *image, bool if_not_present, const char *authfile,
-               struct pfs_image_record *ret, struct pfs_error *err);
+               int gc_high, int gc_low, struct pfs_image_record *ret, struct pfs_error *err);
+/* image_gc.c: the kubelet's image GC over the store (caller holds its lock). */
+void image_gc(const char *state_dir, int high, int low, const char *keep);

@@ -25,10 +25,12 @@ static void usage(FILE *f)
                    "of the failure (1 when above 125); 2 also for a usage error.\n"
                    "\n"
                    "       podfs-image pull --state-dir STATE --image REF [--if-not-present]\n"
-                   "                        [--authfile FILE]\n"
+                   "                        [--authfile FILE] [--gc-high PERCENT --gc-low PERCENT]\n"
                    "Pull REF with skopeo into the image store under STATE/cache and unpack it;\n"
                    "print four lines: the root filesystem, the image id (REPO@sha256:...), its\n"
-                   "size in bytes and the nanoseconds the pull took.\n");
+                   "size in bytes and the nanoseconds the pull took. With --gc-high, the images\n"
+                   "no pod uses are then removed, least recently used first, while the state\n"
+                   "dir's filesystem is fuller than that (down to --gc-low).\n");
 }
 
 /* Exit status of a failure: its errno when it fits. */
@@ -41,6 +43,7 @@ static int fail(const struct pfs_error *err)
 struct args {
         const char *cmd, *state_dir, *layout, *name, *tag, *image, *authfile;
         bool tag_required, if_not_present;
+        int gc_high, gc_low;
 };
 
 /* 0 to go on, else 1 + the exit status. */
@@ -55,6 +58,8 @@ static int parse_args(int argc, char **argv, struct args *a)
                 {"image", required_argument, NULL, 'i'},
                 {"authfile", required_argument, NULL, 'a'},
                 {"if-not-present", no_argument, NULL, 'p'},
+                {"gc-high", required_argument, NULL, 'G'},
+                {"gc-low", required_argument, NULL, 'g'},
                 {"help", no_argument, NULL, 'h'},
                 {"version", no_argument, NULL, 'V'},
                 {0},
@@ -78,6 +83,10 @@ static int parse_args(int argc, char **argv, struct args *a)
                         a->authfile = optarg;
                 else if (o == 'p')
                         a->if_not_present = true;
+                else if (o == 'G')
+                        a->gc_high = atoi(optarg);
+                else if (o == 'g')
+                        a->gc_low = atoi(optarg);
                 else if (o == 'h')
                         return usage(stdout), 1;
                 else if (o == 'V')
@@ -101,7 +110,7 @@ static int pull(const struct args *a)
         struct pfs_error err = {0};
         int64_t t0 = pfs_now_monotonic_ns();
 
-        if (image_pull(a->state_dir, a->image, a->if_not_present, a->authfile, &rec, &err) < 0)
+        if (image_pull(a->state_dir, a->image, a->if_not_present, a->authfile, a->gc_high, a->gc_low, &rec, &err) < 0)
                 return fail(&err);
         printf("%s\n%s\n%lld\n%lld\n", rec.rootfs, rec.id, (long long)rec.size,
                (long long)(pfs_now_monotonic_ns() - t0));
@@ -113,7 +122,7 @@ int main(int argc, char **argv)
 {
         _cleanup_free_ char *rootfs = NULL, *id = NULL;
         struct pfs_error err = {0};
-        struct args a = {0};
+        struct args a = { .gc_high = -1 };
         int r;
 
         /* like the sandbox that runs it: no ptrace or /proc access to it from a pod

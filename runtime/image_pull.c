@@ -223,7 +223,7 @@ static int pull_locked(const char *state_dir, const struct pfs_image_ref *ref, c
 }
 
 int image_pull(const char *state_dir, const char *image, bool if_not_present, const char *authfile,
-               struct pfs_image_record *ret, struct pfs_error *err)
+               int gc_high, int gc_low, struct pfs_image_record *ret, struct pfs_error *err)
 {
         struct pfs_image_record rec = {0};
         struct pfs_image_ref ref;
@@ -244,6 +244,8 @@ int image_pull(const char *state_dir, const char *image, bool if_not_present, co
                 r = 1;
         else
                 r = pull_locked(state_dir, &ref, authfile, &rec, err);
+        if (r == 0 && gc_high >= 0)
+                image_gc(state_dir, gc_high, gc_low, rec.ref);
         close(lock);
         pfs_image_ref_free(&ref);
         if (r == 0)

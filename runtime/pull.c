@@ -147,7 +147,8 @@ static int pull_spawn(const char *bin, char **argv, pid_t *ret_pid, int fds[2])
 int pull_start(struct sbx *s, struct ctr *c, struct pfs_error *err)
 {
         _cleanup_free_ char *bin = image_find_binary();
-        char *argv[10] = { NULL, "pull", "--state-dir", s->state_dir, "--image", (char *)c->spec->image };
+        char *argv[14] = { NULL, "pull", "--state-dir", s->state_dir, "--image", (char *)c->spec->image };
+        char high[16], low[16];
         int n = 6, r;
 
         if (!bin)
@@ -155,6 +156,12 @@ int pull_start(struct sbx *s, struct ctr *c, struct pfs_error *err)
         argv[0] = bin;
         if (!policy_is(c, "Always"))
                 argv[n++] = "--if-not-present";
+        snprintf(high, sizeof(high), "%d", s->cfg.image_gc_high);
+        snprintf(low, sizeof(low), "%d", s->cfg.image_gc_low);
+        argv[n++] = "--gc-high";
+        argv[n++] = high;
+        argv[n++] = "--gc-low";
+        argv[n++] = low;
         r = pull_auth_write(s, c, &c->pull_authfile, err);
         if (r < 0)
                 return r;

@@ -41,6 +41,8 @@ char **pfs_image_users(const char *state_dir, const char *ref);
  * when no other reference has the same manifest, its tag in the layout and
  * the blobs no remaining manifest needs. -EBUSY when a pull holds the store. */
 int pfs_image_remove(const char *state_dir, const char *ref, struct pfs_error *err);
+/* The same for a caller that holds the store's lock. */
+int pfs_image_remove_locked(const char *state_dir, const char *ref, struct pfs_error *err);
 /* The tree's file name of a reference: '%' and '/' escaped ("%25", "%2F"), and back. */
 char *pfs_image_file_name(const char *ref);
 char *pfs_image_file_ref(const char *name);

@@ -184,4 +184,32 @@ check "... its blobs only it needed are freed" test "$(ls "$STATE/cache/oci/blob
 pod c3 "$REG/busybox:2" | apply_pod default c3 || fail "create c3"
 wait_for "$MNT/default/c3/phase" Running 30 || fail "a removed image is pulled again"
 
+# ---- image GC: a second node on a small tmpfs state dir, thresholds 1 % / 0 % ------
+# (every pull then collects: whatever no pod uses goes, least recently used first)
+G=$W/gc
+mkdir -p "$G/state" "$G/mnt"
+mount -t tmpfs -o size=64m podfs-test-gc "$G/state" || die "mount a tmpfs"
+"$PODFS_BIN" --state-dir "$G/state" -f --image-gc-high-threshold 1 --image-gc-low-threshold 0 "$G/mnt" \
+        >>"$W/podfs-gc.log" 2>&1 </dev/null &
+retry_until 10 test -d "$G/mnt/default" || die "the second daemon did not mount"
+gpod() { mkdir -p "$G/mnt/default/$1" && pod "$1" "$2" >"$G/mnt/default/$1/spec.yaml"; }
+gimgs() { ls -A "$G/mnt/.images"; }
+gpod g1 "$REG/busybox:1" || fail "create g1"
+wait_for "$G/mnt/default/g1/phase" Running 30 || fail "g1 runs"
+gpod g2 "$REG/busybox:2" || fail "create g2"
+wait_for "$G/mnt/default/g2/phase" Running 30 || fail "g2 runs"
+check "GC never removes an image in use" grep -qxF "$REG%2Fbusybox:1" <(gimgs)
+rmdir "$G/mnt/default/g2"
+wait_gone "$G/mnt/default/g2" 20 || fail "g2 deleted"
+check "an image no pod uses stays until a pull crosses the threshold" grep -qxF "$REG%2Fbusybox:2" <(gimgs)
+gpod g3 "$REG/busybox:3" || fail "create g3"
+wait_for "$G/mnt/default/g3/phase" Running 30 || fail "g3 runs"
+check "GC removed the unused image" bash -c "! grep -qxF '$REG%2Fbusybox:2' <(ls -A '$G/mnt/.images')"
+check "... and kept the ones in use" grep -qxF "$REG%2Fbusybox:1" <(gimgs)
+check "... and the one just pulled" grep -qxF "$REG%2Fbusybox:3" <(gimgs)
+expect "a low threshold not below the high one is refused" \
+        "$("$PODFS_BIN" --image-gc-high-threshold 50 --image-gc-low-threshold 50 "$G/mnt" 2>&1)" \
+        "podfs: --image-gc-low-threshold (50) must be less than --image-gc-high-threshold (50)"
+fusermount3 -u "$G/mnt" 2>/dev/null
+
 finish
