@@ -10,6 +10,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/prctl.h>
 #include <sys/wait.h>
 #include <unistd.h>
 #include "image_internal.h"
@@ -105,6 +106,8 @@ static _Noreturn void pull_exec(const char *bin, char **argv, int out_w, int err
         for (int sig = 1; sig < NSIG; sig++)
                 signal(sig, SIG_DFL);
         sigprocmask(SIG_SETMASK, &none, NULL);
+        /* dies with its sandbox (and skopeo with it): what it left is swept by the next pull */
+        prctl(PR_SET_PDEATHSIG, SIGKILL);
         if (host_net_fd >= 0 && setns(host_net_fd, CLONE_NEWNET) < 0)
                 dprintf(err_w, "enter the node's network namespace: %s\n", strerror(errno)), _exit(EIO);
         if (null < 0 || dup2(null, 0) < 0 || dup2(out_w, 1) < 0 || dup2(err_w, 2) < 0)

@@ -184,6 +184,32 @@ check "... its blobs only it needed are freed" test "$(ls "$STATE/cache/oci/blob
 pod c3 "$REG/busybox:2" | apply_pod default c3 || fail "create c3"
 wait_for "$MNT/default/c3/phase" Running 30 || fail "a removed image is pulled again"
 
+# ---- a sandbox killed mid-pull: the pull dies with it, the next one cleans up ----
+exec {lk}>>"$STATE/cache/oci.lock"
+flock "$lk"     # the store is busy: the next pull waits for it
+pod k1 "$REG/busybox:1" Always | apply_pod default k1 || fail "create k1"
+retry_until 10 pgrep -f "podfs-image pull --state-dir $STATE" >/dev/null || fail "k1's pull started"
+ipid=$(pgrep -f "podfs-image pull --state-dir $STATE" | head -n1)
+spid=$(ps -o ppid= -p "$ipid" | tr -d ' ')
+check "the pull is a child of k1's sandbox" grep -q "$(pod_uid default k1)" "/proc/$spid/cmdline"
+kill -9 "$spid"
+check "the pull dies with its sandbox" retry_until 10 bash -c "! kill -0 $ipid 2>/dev/null"
+mkdir -p "$STATE/cache/images/.tmp-999999-dead" && touch "$STATE/cache/oci/oci-put-blob123"
+flock -u "$lk"
+exec {lk}>&-
+wait_for "$MNT/default/k1/phase" Running 30 || fail "k1 runs after its sandbox was restarted"
+expect "what a killed pull left is removed by the next one" \
+        "$(ls -d "$STATE"/cache/images/.tmp-* "$STATE"/cache/oci/oci-put-blob* 2>/dev/null)" ""
+
+# ---- a full disk during a pull: podfs-image alone, on a 1 MiB tmpfs ----------------
+mkdir -p "$W/full"
+mount -t tmpfs -o size=1m podfs-test-full "$W/full" || die "mount a tmpfs"
+out=$(PODFS_SKOPEO=skopeo "$BUILD/runtime/podfs-image" pull --state-dir "$W/full" --image "$REG/busybox:1" 2>&1)
+check "disk full: the pull fails with the reason" grep -q "no space left on device" <<<"$out"
+expect "disk full: no record, no temporary file, no half tree" \
+        "$(ls -A "$W/full/cache/pulled" "$W/full/cache/images" 2>/dev/null | grep -v ':$' | grep -v '^$'; ls "$W/full/cache/oci" | grep oci-put-blob)" ""
+umount "$W/full"
+
 # ---- image GC: a second node on a small tmpfs state dir, thresholds 1 % / 0 % ------
 # (every pull then collects: whatever no pod uses goes, least recently used first)
 G=$W/gc
