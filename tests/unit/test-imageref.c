@@ -2,6 +2,7 @@
  * ParseNormalizedNamed + default tag, and its messages for bad references. */
 #include <string.h>
 #include "pfs/imageref.h"
+#include "pfs/imagestore.h"
 #include "pfs/util.h"
 #include "tap.h"
 
@@ -30,8 +31,26 @@ static void bad(const char *in, const char *want_msg)
         tap_is_str(err.msg, want_msg, in);
 }
 
+/* MNT/.images names: '/' and '%' escaped, and back. */
+static void file_names(void)
+{
+        static const char *const refs[] = { "docker.io/library/nginx:1.25", "127.0.0.1:5000/a%2Fb:1", "x" };
+
+        for (size_t i = 0; i < sizeof(refs) / sizeof(refs[0]); i++) {
+                _cleanup_free_ char *name = pfs_image_file_name(refs[i]);
+                _cleanup_free_ char *back = pfs_image_file_ref(name);
+
+                tap_ok(!strchr(name, '/'), "file name of %s has no '/' (%s)", refs[i], name);
+                tap_is_str(back, refs[i], "file name round trip");
+        }
+        _cleanup_free_ char *n = pfs_image_file_name("docker.io/library/nginx:1.25");
+
+        tap_is_str(n, "docker.io%2Flibrary%2Fnginx:1.25", "the documented form");
+}
+
 int main(void)
 {
+        file_names();
         good("nginx", "docker.io/library/nginx:latest", "docker.io/library/nginx");
         good("nginx:1.14.2", "docker.io/library/nginx:1.14.2", "docker.io/library/nginx");
         good("bitnami/nginx", "docker.io/bitnami/nginx:latest", "docker.io/bitnami/nginx");
