@@ -108,12 +108,12 @@ static int pull(const struct args *a)
 {
         struct pfs_image_record rec = {0};
         struct pfs_error err = {0};
-        int64_t t0 = pfs_now_monotonic_ns();
+        int64_t ns = 0;
 
-        if (image_pull(a->state_dir, a->image, a->if_not_present, a->authfile, a->gc_high, a->gc_low, &rec, &err) < 0)
+        if (image_pull(a->state_dir, a->image, a->if_not_present, a->authfile, a->gc_high, a->gc_low, &rec, &ns,
+                       &err) < 0)
                 return fail(&err);
-        printf("%s\n%s\n%lld\n%lld\n", rec.rootfs, rec.id, (long long)rec.size,
-               (long long)(pfs_now_monotonic_ns() - t0));
+        printf("%s\n%s\n%lld\n%lld\n", rec.rootfs, rec.id, (long long)rec.size, (long long)ns);
         pfs_image_record_free(&rec);
         return fflush(stdout) == 0 ? 0 : 1;
 }

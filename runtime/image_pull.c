@@ -223,7 +223,7 @@ static int pull_locked(const char *state_dir, const struct pfs_image_ref *ref, c
 }
 
 int image_pull(const char *state_dir, const char *image, bool if_not_present, const char *authfile,
-               int gc_high, int gc_low, struct pfs_image_record *ret, struct pfs_error *err)
+               int gc_high, int gc_low, struct pfs_image_record *ret, int64_t *ret_ns, struct pfs_error *err)
 {
         struct pfs_image_record rec = {0};
         struct pfs_image_ref ref;
@@ -239,11 +239,13 @@ int image_pull(const char *state_dir, const char *image, bool if_not_present, co
                 pfs_image_record_free(&rec);
                 return lock;
         }
+        *ret_ns = pfs_now_monotonic_ns();
         /* another pod pulled it while this one waited for the lock */
         if (if_not_present && pfs_image_record_read(state_dir, rec.ref, ret, NULL) == 0)
                 r = 1;
         else
                 r = pull_locked(state_dir, &ref, authfile, &rec, err);
+        *ret_ns = pfs_now_monotonic_ns() - *ret_ns;
         if (r == 0 && gc_high >= 0)
                 image_gc(state_dir, gc_high, gc_low, rec.ref);
         close(lock);
