@@ -168,6 +168,21 @@ check "missing secret: the kubelet's warning" grep -qP "\tWarning\tFailedToRetri
 expect "the auth file is gone after the pull" "$(ls -A "$STATE/cache/auth" 2>/dev/null)" ""
 check "pod.json shows imagePullSecrets" grep -q regcred <(jq -c .spec.imagePullSecrets "$MNT/default/s2/pod.json")
 
+# a wrong password; an unreachable registry
+cfg=$(jq -cn --arg r "$PREG" --arg a "$(printf alice:wrong | base64)" '{auths: {($r): {auth: $a}}}')
+printf 'apiVersion: v1\nkind: Secret\nmetadata: {name: badcred}\ntype: kubernetes.io/dockerconfigjson\nstringData:\n  .dockerconfigjson: %s\n' \
+        "'$cfg'" >"$W/badcred.yaml"
+cp "$W/badcred.yaml" "$MNT/default/" || fail "apply the bad Secret"
+pod s3 "$PREG/secret:1" Always "  imagePullSecrets: [{name: badcred}]" | apply_pod default s3 || fail "create s3"
+wait_for "$MNT/default/s3/containers/main/reason" ErrImagePull 20 || fail "a wrong password: ErrImagePull"
+check "a wrong password: the registry's refusal" grep -qiP "Failed to pull image \"$PREG/secret:1\": .*(unauthorized|authentication required)" \
+        <(ev s3)
+pod u1 "127.0.0.1:1/busybox:1" | apply_pod default u1 || fail "create u1"
+wait_for "$MNT/default/u1/containers/main/reason" ErrImagePull 20 || fail "an unreachable registry: ErrImagePull"
+check "an unreachable registry: skopeo's reason" grep -qP "Failed to pull image \"127.0.0.1:1/busybox:1\": .*connection refused" \
+        <(ev u1)
+expect "failed pulls leave no record" "$(cat "$STATE"/cache/pulled/* | grep -c -e '^ref 127.0.0.1:1/' -e "^ref $PREG/")" 1
+
 # ---- the store: MNT/.images ---------------------------------------------------------
 img2="$REG%2Fbusybox:2"
 check "ls .images lists the pulled images" grep -qxF "$img2" <(ls -A "$MNT/.images")
@@ -237,5 +252,16 @@ expect "a low threshold not below the high one is refused" \
         "$("$PODFS_BIN" --image-gc-high-threshold 50 --image-gc-low-threshold 50 "$G/mnt" 2>&1)" \
         "podfs: --image-gc-low-threshold (50) must be less than --image-gc-high-threshold (50)"
 fusermount3 -u "$G/mnt" 2>/dev/null
+
+# ---- a digest mismatch: the registry serves a corrupted blob ---------------------
+push_image "$REG/corrupt:1" 'echo corrupt' || fail "push corrupt:1"
+cdig=$(skopeo --registries-conf "$CONTAINERS_REGISTRIES_CONF" inspect --raw "docker://$REG/corrupt:1" | jq -r .config.digest)
+blob=$W/reg-open/store/docker/registry/v2/blobs/sha256/${cdig:7:2}/${cdig#sha256:}/data
+[ -f "$blob" ] || fail "the config blob in the registry's storage"
+tr '{' '[' <"$blob" >"$blob.x" && mv "$blob.x" "$blob"
+mkdir -p "$W/dm"
+out=$("$BUILD/runtime/podfs-image" pull --state-dir "$W/dm" --image "$REG/corrupt:1" 2>&1)
+check "digest mismatch: refused with skopeo's reason" grep -qi "digest" <<<"$out"
+expect "digest mismatch: no record, no tree" "$(ls -A "$W/dm/cache/pulled" "$W/dm/cache/images" 2>/dev/null | grep -v ':$' | grep -v '^$')" ""
 
 finish
