@@ -51,6 +51,28 @@ static int dir_set(const char **field, const char *flag, const char *s, struct p
         return 0;
 }
 
+/* --image-gc-high-threshold / --image-gc-low-threshold: a percentage 0..100. */
+static int percent_set(int *slot, const char *opt, const char *s, struct pfs_error *err)
+{
+        char *end;
+        long v;
+
+        errno = 0;
+        v = strtol(s, &end, 10);
+        if (errno || end == s || *end || v < 0 || v > 100)
+                return pfs_error_set(err, EINVAL, "--%s '%s': must be a percentage from 0 to 100", opt, s);
+        *slot = (int)v;
+        return 0;
+}
+
+int pfs_sandbox_config_check(const struct pfs_sandbox_config *cfg, struct pfs_error *err)
+{
+        if (cfg->image_gc_low >= cfg->image_gc_high)
+                return pfs_error_set(err, EINVAL, "--image-gc-low-threshold (%d) must be less than "
+                                     "--image-gc-high-threshold (%d)", cfg->image_gc_low, cfg->image_gc_high);
+        return 0;
+}
+
 int pfs_sandbox_config_set(struct pfs_sandbox_config *cfg, int opt, const char *value, struct pfs_error *err)
 {
         switch (opt) {
@@ -64,13 +86,17 @@ int pfs_sandbox_config_set(struct pfs_sandbox_config *cfg, int opt, const char *
                 return dir_set(&cfg->cni_conf_dir, "cni-conf-dir", value, err);
         case PFS_OPT_CNI_BIN_DIR:
                 return dir_set(&cfg->cni_bin_dir, "cni-bin-dir", value, err);
+        case PFS_OPT_IMAGE_GC_HIGH:
+                return percent_set(&cfg->image_gc_high, "image-gc-high-threshold", value, err);
+        case PFS_OPT_IMAGE_GC_LOW:
+                return percent_set(&cfg->image_gc_low, "image-gc-low-threshold", value, err);
         default:
                 return 1;
         }
 }
 
 size_t pfs_sandbox_config_argv(const struct pfs_sandbox_config *cfg, char *argv[PFS_SANDBOX_CONFIG_ARGC],
-                               char buf[3][24])
+                               char buf[5][24])
 {
         snprintf(buf[0], 24, "%lld", (long long)cfg->pod_pids_limit);
         snprintf(buf[1], 24, "%llu", (unsigned long long)cfg->log_max_size);
@@ -85,5 +111,11 @@ size_t pfs_sandbox_config_argv(const struct pfs_sandbox_config *cfg, char *argv[
         argv[7] = (char *)cfg->cni_conf_dir;
         argv[8] = "--cni-bin-dir";
         argv[9] = (char *)cfg->cni_bin_dir;
+        snprintf(buf[3], 24, "%d", cfg->image_gc_high);
+        snprintf(buf[4], 24, "%d", cfg->image_gc_low);
+        argv[10] = "--image-gc-high-threshold";
+        argv[11] = buf[3];
+        argv[12] = "--image-gc-low-threshold";
+        argv[13] = buf[4];
         return PFS_SANDBOX_CONFIG_ARGC;
 }

@@ -138,6 +138,9 @@ void pod_spec_free(struct pod_spec *s)
         for (size_t i = 0; i < s->n_init_containers; i++)
                 container_free(&s->init_containers[i]);
         free(s->init_containers);
+        for (size_t i = 0; i < s->n_image_pull_secrets; i++)
+                free(s->image_pull_secrets[i]);
+        free(s->image_pull_secrets);
         for (size_t i = 0; i < s->n_volumes; i++) {
                 free(s->volumes[i].name);
                 free(s->volumes[i].medium);

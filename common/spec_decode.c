@@ -784,7 +784,7 @@ static const struct field spec_fields[] = {
         { "ephemeralContainers", FLD_UNSUPPORTED }, { "nodeSelector", FLD_UNSUPPORTED },
         { "serviceAccountName", FLD_UNSUPPORTED }, { "serviceAccount", FLD_UNSUPPORTED },
         { "automountServiceAccountToken", FLD_UNSUPPORTED }, { "nodeName", FLD_UNSUPPORTED }, { "hostPID", FLD_UNSUPPORTED },
-        { "hostIPC", FLD_UNSUPPORTED }, { "securityContext", FLD_UNSUPPORTED }, { "imagePullSecrets", FLD_UNSUPPORTED },
+        { "hostIPC", FLD_UNSUPPORTED }, { "securityContext", FLD_UNSUPPORTED }, { "imagePullSecrets", FLD_OK },
         { "subdomain", FLD_OK }, { "affinity", FLD_UNSUPPORTED }, { "tolerations", FLD_UNSUPPORTED },
         { "hostAliases", FLD_OK }, { "priorityClassName", FLD_UNSUPPORTED }, { "dnsConfig", FLD_OK },
         { "readinessGates", FLD_UNSUPPORTED }, { "runtimeClassName", FLD_UNSUPPORTED }, { "overhead", FLD_UNSUPPORTED },
@@ -834,6 +834,17 @@ static void decode_net_identity(struct spec_errs *e, const struct yval *v, const
                     decode_dns_option);
 }
 
+/* A LocalObjectReference: only name may be set (the API server's validateImagePullSecrets). */
+static const struct field pull_secret_fields[] = { { "name", FLD_OK } };
+
+static void decode_pull_secret(struct spec_errs *e, const struct yval *v, const char *p, char **ret)
+{
+        check_fields(e, v, p, pull_secret_fields, ARRAY_SIZE(pull_secret_fields));
+        *ret = get_str(e, v, "name", p);
+        if (!*ret)
+                *ret = xstrdup("");
+}
+
 static void decode_pod_spec(struct spec_errs *e, const struct yval *v, struct pod_spec *s)
 {
         const char *p = "spec";
@@ -843,6 +854,7 @@ static void decode_pod_spec(struct spec_errs *e, const struct yval *v, struct po
         DECODE_LIST(e, v, "volumes", p, s->volumes, s->n_volumes, decode_volume);
         DECODE_LIST(e, v, "initContainers", p, s->init_containers, s->n_init_containers, decode_container);
         DECODE_LIST(e, v, "containers", p, s->containers, s->n_containers, decode_container);
+        DECODE_LIST(e, v, "imagePullSecrets", p, s->image_pull_secrets, s->n_image_pull_secrets, decode_pull_secret);
         rp = get_str(e, v, "restartPolicy", p);
         if (rp && *rp) {
                 size_t i = 0;

@@ -448,6 +448,12 @@ static void pod_fields_to_yval(const struct pod_spec *s, struct yval *y)
         yval_map_set(y, "terminationGracePeriodSeconds", yval_new_int(s->termination_grace_period_seconds));
         if (s->active_deadline_seconds != -1)
                 yval_map_set(y, "activeDeadlineSeconds", yval_new_int(s->active_deadline_seconds));
+        if (s->n_image_pull_secrets > 0) {
+                struct yval *l = yval_map_set(y, "imagePullSecrets", yval_new_list());
+
+                for (size_t i = 0; i < s->n_image_pull_secrets; i++)
+                        yval_map_set(yval_list_push(l, yval_new_map()), "name", yval_new_str(s->image_pull_secrets[i]));
+        }
         yval_map_set(y, "dnsPolicy", yval_new_str(s->dns_policy ? s->dns_policy : "ClusterFirst"));
         if (s->host_network)
                 yval_map_set(y, "hostNetwork", yval_new_bool(true));

@@ -139,6 +139,8 @@ enum node_kind {
         NODE_OBJ_KIND,          /* <ns>/.configmaps, .secrets, .pvcs (file: enum pfs_object_kind) */
         NODE_OBJ,               /* <ns>/.configmaps/<name> (pod: the name) */
         NODE_OBJ_FILE,          /* .../<name>/<key>, ..object.yaml, path (ctr: the file name) */
+        NODE_IMAGES,            /* .images/ (node_images.c) */
+        NODE_IMAGE,             /* .images/<reference> (pod: the file name) */
         NODE__MAX,
 };
 
@@ -236,7 +238,9 @@ struct node_ops {
 extern const struct node_ops *const node_kinds[NODE__MAX];
 extern const struct node_ops node_root_ops, node_ns_ops, node_last_error_ops, node_pod_ops, node_pod_file_ops,
         node_logs_dir_ops, node_log_ops, node_ctrs_dir_ops, node_ctr_dir_ops, node_ctr_file_ops, node_tmp_ops,
-        node_obj_kind_ops, node_obj_ops, node_obj_file_ops;
+        node_obj_kind_ops, node_obj_ops, node_obj_file_ops, node_images_ops, node_image_ops;
+/* rm of .images/NAME (node_images.c) */
+int images_remove(struct podfs *fs, const char *name);
 
 /* ops.c dispatches lookup, list, stat, open and setattr through node_kinds[];
  * the content of a file node, through its kind (tree.c): */

@@ -36,6 +36,12 @@ static void usage(FILE *f)
                 "                    in DIR (default /etc/cni/net.d); when there is none,\n"
                 "                    podfs writes its default bridge network there (podfs.conflist)\n"
                 "  --cni-bin-dir DIR   the CNI plugins (default /usr/lib/cni; ':' separates dirs)\n"
+                "  --image-gc-high-threshold PERCENT\n"
+                "  --image-gc-low-threshold PERCENT\n"
+                "                    when the state dir's filesystem is fuller than the high\n"
+                "                    threshold after a pull, pulled images no pod uses are\n"
+                "                    removed, least recently used first, down to the low one\n"
+                "                    (kubelet's imageGCHigh/LowThresholdPercent; 85, 80)\n"
                 "  -h, --help        this help\n"
                 "  -V, --version     print the version\n"
                 "\n"
@@ -122,6 +128,14 @@ int main(int argc, char **argv)
         r = options_parse(argc, argv, &o, &extra);
         if (r >= 0)
                 return r;
+        {
+                struct pfs_error err = {0};
+
+                if (pfs_sandbox_config_check(&o.sandbox, &err) < 0) {
+                        fprintf(stderr, "podfs: %s\n", err.msg);
+                        return 2;
+                }
+        }
         if (optind != argc - 1) {
                 usage(stderr);
                 return 2;

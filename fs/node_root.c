@@ -2,11 +2,16 @@
 #include <dirent.h>
 #include <errno.h>
 #include <fcntl.h>
+#include <string.h>
 #include <unistd.h>
 #include "fs.h"
 
 static int root_lookup(struct podfs *fs, struct node *dir, const char *name, bool notifier, struct node **ret)
 {
+        if (!strcmp(name, ".images")) {
+                *ret = node_child(fs, &(struct node_key){ .kind = NODE_IMAGES });
+                return 0;
+        }
         if (!model_ns_exists(&fs->model, name))
                 return -ENOENT;
         *ret = node_child(fs, &(struct node_key){ .kind = NODE_NS, .ns = name });
@@ -26,6 +31,7 @@ static int root_list(struct podfs *fs, struct node *dir, node_list_fn fn, void *
                 close(fd);
                 return -ENOMEM;
         }
+        fn(data, ".images", S_IFDIR);
         while ((de = readdir(d)))
                 if (de->d_name[0] != '.' && de->d_type == DT_DIR)
                         fn(data, de->d_name, S_IFDIR);

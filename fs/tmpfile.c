@@ -330,6 +330,8 @@ int tmpfile_remove(struct podfs *fs, struct node *parent, const char *name)
         if (!model_name_valid(name))
                 return -ENOENT;
         switch (parent->kind) {
+        case NODE_IMAGES:
+                return images_remove(fs, name);
         case NODE_POD:
                 t = model_tmp_find(&fs->model, parent->ns, parent->pod, name);
                 if (t) {

@@ -72,3 +72,14 @@ void image_config_free(struct image_config *c);
  * link out of it). */
 int image_user_resolve(const char *rootfs, const char *user, uid_t *ret_uid, gid_t *ret_gid,
                        struct pfs_error *err);
+
+/* ---- pulls (image_pull.c, in podfs-image) ---- */
+
+struct pfs_image_record;
+/* Pull IMAGE with skopeo into the store and unpack it; with IF_NOT_PRESENT a
+ * record written meanwhile (another pod's pull) is taken as is. ret_ns: how
+ * long the pull took once it had the store (the wait for it not counted). */
+int image_pull(const char *state_dir, const char *image, bool if_not_present, const char *authfile,
+               int gc_high, int gc_low, struct pfs_image_record *ret, int64_t *ret_ns, struct pfs_error *err);
+/* image_gc.c: the kubelet's image GC over the store (caller holds its lock). */
+void image_gc(const char *state_dir, int high, int low, const char *keep);

@@ -10,6 +10,7 @@ enum ctr_sup_state {
         CS_RUNNING,
         CS_RESTARTING,          /* running, killed for a restart (failed probe or postStart) */
         CS_CRASH_BACKOFF,       /* waiting CrashLoopBackOff, timer armed */
+        CS_PULLING,             /* waiting ContainerCreating, podfs-image pull running (pull.c) */
         CS_PULL_ERROR,          /* waiting ErrImagePull, timer armed */
         CS_PULL_BACKOFF,        /* waiting ImagePullBackOff, timer armed */
         CS_CONFIG_ERROR,        /* waiting CreateContainerConfigError (env sources), timer armed */
@@ -24,7 +25,9 @@ enum ctr_sup_event {
         EV_START,               /* try to start (resolve image, spawn) */
         EV_START_OK,
         EV_START_FAILED,        /* exec or setup failure: StartError */
-        EV_PULL_FAILED,         /* image missing */
+        EV_PULL_FAILED,         /* image missing, or the pull failed */
+        EV_PULLED,              /* the pull succeeded: start with its image */
+        EV_IMAGE_REFUSED,       /* ErrImageNeverPull, InvalidImageName: tried again on the sync period */
         EV_EXIT,                /* main process reaped */
         EV_TIMER,               /* back-off timer fired */
         EV_DELETE,              /* pod termination began */
@@ -50,6 +53,8 @@ enum ctr_sup_action {
         SA_SKIP,                /* never runs: stays PodInitializing */
         SA_RESTART_KILL,        /* Killing, preStop, SIGTERM, SIGKILL after the probe's grace */
         SA_CONFIG_FAILED,       /* CreateContainerConfigError, tried again on the sync back-off or a wake */
+        SA_PULL_CANCEL,         /* pod terminating while pulling: stop the pull, as ABANDON */
+        SA_IMAGE_REFUSED,       /* waiting with c->msg_reason, tried again on the sync back-off or a wake */
         SA__MAX,
 };
 

@@ -105,6 +105,7 @@ static void ctrs_init(struct sbx *s)
                 c->pidfd_w.fd = c->timer_w.fd = c->out.w.fd = c->err.w.fd = -1;
                 c->log.fd = c->log.dir_fd = -1;
                 c->cgroup_fd = -1;
+                c->pull_fds[0] = c->pull_fds[1] = -1;
                 health_ctr_init(s, c);
         }
 }
@@ -179,6 +180,7 @@ static int pod_setup(struct sbx *s, struct pfs_error *err)
         if (r < 0)
                 return pfs_error_wrap(err, "volumes");
         pfs_trace(s->uid, "sandbox:volumes");
+        pull_host_net_save();
         r = pod_ns_setup(s->spec, &s->ns, err);
         if (r < 0)
                 return pfs_error_wrap(err, "pod namespaces");
@@ -253,6 +255,9 @@ static void sandbox_free(struct sbx *s)
                         close(c->cgroup_fd);
                 sbx_watch_remove(s, &c->pidfd_w);
                 sbx_watch_remove(s, &c->timer_w);
+                pull_cancel(s, c);
+                free(c->pull_rootfs);
+                free(c->pull_id);
                 free(c->msg);
                 free(c->pull_ref);
         }

@@ -74,6 +74,12 @@ struct ctr {
         int wait_status;        /* raw status of the last exit */
         char *msg;              /* message of the last start/pull failure */
         char *pull_ref;         /* the image volume whose image is missing (NULL: the container's image) */
+        pid_t pull_pid;         /* podfs-image pull running for this container, or 0 (pull.c) */
+        int pull_fds[2];        /* its stdout and stderr (non-blocking), -1 when none */
+        int64_t pull_start_mono; /* when Pulling was announced */
+        char *pull_rootfs, *pull_id; /* what the last pull gave, until the start takes it */
+        char *pull_authfile;    /* the pull's auth file (imagePullSecrets), removed when it ends */
+        const char *msg_reason; /* waiting reason of EV_IMAGE_REFUSED (ErrImageNeverPull, InvalidImageName) */
         struct ctr_health *health; /* probes and hooks (health.c) */
         int cgroup_fd;          /* the current run's cgroup (execs of probes and hooks join it), or -1 */
 };
@@ -220,6 +226,25 @@ void health_restart_kill(struct sbx *s, struct ctr *c);
 int objvol_setup(struct sbx *s, struct pfs_error *err);
 void objvol_wake(struct sbx *s);
 void objvol_free(struct sbx *s);
+/* pull.c: the kubelet's image manager for registry images */
+enum pull_decision {
+        PULL_PRESENT,           /* in the store and the policy allows it: ret_rootfs, ret_id */
+        PULL_NEEDED,            /* pull_start */
+        PULL_NEVER,             /* ErrImageNeverPull (err: the kubelet's message) */
+        PULL_INVALID,           /* InvalidImageName (err: the kubelet's message) */
+        PULL_FAILED,            /* cannot pull at all (err) */
+};
+enum pull_decision pull_decide(struct sbx *s, struct ctr *c, char **ret_rootfs, char **ret_id,
+                               struct pfs_error *err);
+/* Pulling event, podfs-image pull started; its end dispatches EV_PULLED or EV_PULL_FAILED. */
+int pull_start(struct sbx *s, struct ctr *c, struct pfs_error *err);
+bool pull_reaped(struct sbx *s, pid_t pid, int wstatus);
+/* Before the pod's namespaces: pulls run in the node's network namespace, as the kubelet's. */
+void pull_host_net_save(void);
+/* pull_auth.c: the auth file of c's pull from the pod's imagePullSecrets (NULL when none);
+ * FailedToRetrieveImagePullSecret for those missing. */
+int pull_auth_write(struct sbx *s, struct ctr *c, char **ret_path, struct pfs_error *err);
+void pull_cancel(struct sbx *s, struct ctr *c);
 
 /* publish.c */
 void sbx_publish(struct sbx *s);        /* status.json (+ sandbox file when dirty) */

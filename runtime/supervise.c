@@ -28,6 +28,8 @@ static enum ctr_sup_state act_abandon(struct sbx *s, struct ctr *c, enum ctr_sup
 static enum ctr_sup_state act_skip(struct sbx *s, struct ctr *c, enum ctr_sup_event *ret_ev);
 static enum ctr_sup_state act_restart_kill(struct sbx *s, struct ctr *c, enum ctr_sup_event *ret_ev);
 static enum ctr_sup_state act_config_failed(struct sbx *s, struct ctr *c, enum ctr_sup_event *ret_ev);
+static enum ctr_sup_state act_pull_cancel(struct sbx *s, struct ctr *c, enum ctr_sup_event *ret_ev);
+static enum ctr_sup_state act_image_refused(struct sbx *s, struct ctr *c, enum ctr_sup_event *ret_ev);
 
 /* An action returns the next state (KEEP: the table's target) and may queue
  * a follow-up event in *ret_ev. The table is in sup_table.c. */
@@ -39,6 +41,7 @@ static const sup_action_fn sup_actions[SA__MAX] = {
         [SA_PULL_FAILED] = act_pull_failed, [SA_PULL_BACKOFF] = act_pull_backoff, [SA_RETRY] = act_retry,
         [SA_EXITED] = act_exited, [SA_KILL] = act_kill, [SA_KILLED] = act_killed, [SA_ABANDON] = act_abandon,
         [SA_SKIP] = act_skip, [SA_RESTART_KILL] = act_restart_kill, [SA_CONFIG_FAILED] = act_config_failed,
+        [SA_PULL_CANCEL] = act_pull_cancel, [SA_IMAGE_REFUSED] = act_image_refused,
 };
 
 static int sup_act(void *obj, int action, int ev, int64_t arg, int *ret_follow)
@@ -212,6 +215,67 @@ static int spawn_process(struct sbx *s, struct ctr *c, const char *rootfs, const
         return 0;
 }
 
+static void image_present(struct sbx *s, struct ctr *c)
+{
+        sbx_event(s, c, "Normal", "Pulled", "Container image \"%s\" already present on machine and can be accessed by the pod",
+                  c->spec->image);
+}
+
+/* After the local images (image_resolve), the kubelet's image manager (pull.c). */
+static int image_from_store(struct sbx *s, struct ctr *c, char **ret_rootfs, char **ret_id,
+                            enum ctr_sup_event *ret_ev)
+{
+        struct pfs_error err = {0};
+
+        switch (pull_decide(s, c, ret_rootfs, ret_id, &err)) {
+        case PULL_PRESENT:
+                image_present(s, c);
+                return 0;
+        case PULL_NEEDED:
+                if (pull_start(s, c, &err) == 0)
+                        return 1;
+                break;
+        case PULL_NEVER:
+                c->msg_reason = "ErrImageNeverPull";
+                set_msg(c, err.msg);
+                *ret_ev = EV_IMAGE_REFUSED;
+                return -1;
+        case PULL_INVALID:
+                c->msg_reason = "InvalidImageName";
+                set_msg(c, err.msg);
+                *ret_ev = EV_IMAGE_REFUSED;
+                return -1;
+        case PULL_FAILED:
+                break;
+        }
+        set_msg(c, err.msg);
+        *ret_ev = EV_PULL_FAILED;
+        return -1;
+}
+
+/* The image of a start: what a pull just gave, a local image (rootfs, layout,
+ * bundle, absolute path: these win), or the store; 1 when a pull began. */
+static int image_for_start(struct sbx *s, struct ctr *c, char **ret_rootfs, char **ret_id,
+                           enum ctr_sup_event *ret_ev)
+{
+        struct pfs_error err = {0};
+
+        if (c->pull_rootfs) {
+                *ret_rootfs = steal_ptr(&c->pull_rootfs);
+                *ret_id = steal_ptr(&c->pull_id);
+                return 0;
+        }
+        if (image_resolve(s->state_dir, c->spec->image, ret_rootfs, ret_id, &err) == 0) {
+                image_present(s, c);
+                return 0;
+        }
+        if (c->spec->image && c->spec->image[0] != '/' && (err.code == ENOENT || err.code == EINVAL))
+                return image_from_store(s, c, ret_rootfs, ret_id, ret_ev);
+        set_msg(c, err.msg);
+        *ret_ev = EV_PULL_FAILED;
+        return -1;
+}
+
 static enum ctr_sup_state act_spawn(struct sbx *s, struct ctr *c, enum ctr_sup_event *ret_ev)
 {
         _cleanup_free_ char *rootfs = NULL, *image_id = NULL;
@@ -225,8 +289,10 @@ static enum ctr_sup_state act_spawn(struct sbx *s, struct ctr *c, enum ctr_sup_e
                 return KEEP;
         free(c->pull_ref);
         c->pull_ref = NULL;
-        if (image_resolve(s->state_dir, c->spec->image, &rootfs, &image_id, &err) < 0 ||
-            image_volumes_resolve(s, c, &roots, &err) < 0) {
+        r = image_for_start(s, c, &rootfs, &image_id, ret_ev);
+        if (r != 0)
+                return r > 0 ? CS_PULLING : KEEP;
+        if (image_volumes_resolve(s, c, &roots, &err) < 0) {
                 roots_free(roots, s->spec->n_volumes);
                 set_msg(c, err.msg);
                 *ret_ev = EV_PULL_FAILED;
@@ -236,8 +302,6 @@ static enum ctr_sup_state act_spawn(struct sbx *s, struct ctr *c, enum ctr_sup_e
         c->pull_delay_ns = 0;
         free(cs->image_id);
         cs->image_id = xstrdup(image_id);
-        sbx_event(s, c, "Normal", "Pulled", "Container image \"%s\" already present on machine",
-                  c->spec->image);
         if (sbx_env_resolve(s, c, &env, &err) < 0 || sub_paths_check(c, &env, &err) < 0) {
                 roots_free(roots, s->spec->n_volumes);
                 pod_env_list_free(&env);
@@ -456,6 +520,28 @@ static enum ctr_sup_state act_config_failed(struct sbx *s, struct ctr *c, enum c
         return KEEP;
 }
 
+/* ErrImageNeverPull, InvalidImageName: no back-off in the kubelet, the pod
+ * worker's next sync tries again (a local image may have appeared). */
+static enum ctr_sup_state act_image_refused(struct sbx *s, struct ctr *c, enum ctr_sup_event *ret_ev)
+{
+        struct ctr_status *cs = cstat(s, c);
+        struct pfs_error err = {0};
+        bool never = !strcmp(c->msg_reason, "ErrImageNeverPull");
+
+        ctr_state_set_waiting(&cs->state, c->msg_reason, c->msg);
+        sbx_event(s, c, "Warning", never ? "ErrImageNeverPull" : "InspectFailed", "%s", c->msg);
+        sbx_event(s, c, "Warning", "Failed", "Error: %s", c->msg_reason);
+        if (sbx_timer_arm(s, &c->timer_w, pfs_now_monotonic_ns() + CONFIG_RETRY_NS, sup_timer_watch, c, &err) < 0)
+                pfs_log(LOG_ERR, "container '%s': %s", c->name, err.msg);
+        return KEEP;
+}
+
+static enum ctr_sup_state act_pull_cancel(struct sbx *s, struct ctr *c, enum ctr_sup_event *ret_ev)
+{
+        pull_cancel(s, c);
+        return act_abandon(s, c, ret_ev);
+}
+
 static enum ctr_sup_state act_retry(struct sbx *s, struct ctr *c, enum ctr_sup_event *ret_ev)
 {
         sbx_timer_disarm(s, &c->timer_w);
@@ -546,7 +632,7 @@ void sup_reap(struct sbx *s)
                         sup_dispatch(s, c, EV_EXIT);
                         break;
                 }
-                if (!known && !handler_reaped(s, pid, wstatus))
+                if (!known && !pull_reaped(s, pid, wstatus) && !handler_reaped(s, pid, wstatus))
                         pfs_log(LOG_DEBUG, "reaped unknown process %d", (int)pid);
         }
 }

@@ -8,7 +8,8 @@ libfuse3-dev fuse3 libyaml-dev libcap-dev libarchive-dev libssl-dev
 inotify-tools busybox-static python3 python3-kubernetes python3-yaml jq
 iproute2 procps psmisc util-linux coreutils rsync
 containernetworking-plugins iptables
-clang libclang-rt-dev"
+clang libclang-rt-dev
+skopeo docker-registry apache2-utils"
 
 missing=""
 for p in $PKGS; do

@@ -14,6 +14,8 @@ struct pfs_sandbox_config {
         int log_max_files;              /* kubelet's containerLogMaxFiles (>= 2): current + rotated of one run */
         const char *cni_conf_dir;       /* the pod network's configuration (kubelet's --cni-conf-dir) */
         const char *cni_bin_dir;        /* where the CNI plugins are, ':'-separated (CNI_PATH) */
+        int image_gc_high;              /* kubelet's imageGCHighThresholdPercent: GC of pulled images beyond it */
+        int image_gc_low;               /* ... imageGCLowThresholdPercent: down to it */
 };
 
 #define PFS_LOG_MAX_SIZE_DEFAULT (10ULL * 1024 * 1024)  /* 10Mi */
@@ -22,17 +24,19 @@ struct pfs_sandbox_config {
 #define PFS_CNI_BIN_DIR_DEFAULT "/usr/lib/cni"
 #define PFS_SANDBOX_CONFIG_DEFAULT \
         { PFS_POD_PIDS_LIMIT_DEFAULT, PFS_LOG_MAX_SIZE_DEFAULT, PFS_LOG_MAX_FILES_DEFAULT, \
-          PFS_CNI_CONF_DIR_DEFAULT, PFS_CNI_BIN_DIR_DEFAULT }
+          PFS_CNI_CONF_DIR_DEFAULT, PFS_CNI_BIN_DIR_DEFAULT, 85, 80 }
 
 /* getopt_long values of the options, and their table entries for both programs. */
 enum { PFS_OPT_POD_PIDS_LIMIT = 0x100, PFS_OPT_LOG_MAX_SIZE, PFS_OPT_LOG_MAX_FILES, PFS_OPT_CNI_CONF_DIR,
-       PFS_OPT_CNI_BIN_DIR };
+       PFS_OPT_CNI_BIN_DIR, PFS_OPT_IMAGE_GC_HIGH, PFS_OPT_IMAGE_GC_LOW };
 #define PFS_SANDBOX_CONFIG_OPTIONS \
         { "pod-pids-limit", required_argument, NULL, PFS_OPT_POD_PIDS_LIMIT }, \
         { "container-log-max-size", required_argument, NULL, PFS_OPT_LOG_MAX_SIZE }, \
         { "container-log-max-files", required_argument, NULL, PFS_OPT_LOG_MAX_FILES }, \
         { "cni-conf-dir", required_argument, NULL, PFS_OPT_CNI_CONF_DIR }, \
-        { "cni-bin-dir", required_argument, NULL, PFS_OPT_CNI_BIN_DIR }
+        { "cni-bin-dir", required_argument, NULL, PFS_OPT_CNI_BIN_DIR }, \
+        { "image-gc-high-threshold", required_argument, NULL, PFS_OPT_IMAGE_GC_HIGH }, \
+        { "image-gc-low-threshold", required_argument, NULL, PFS_OPT_IMAGE_GC_LOW }
 
 /* OPT (one of PFS_OPT_*) = VALUE into cfg: --pod-pids-limit -1 or 1..4194304,
  * --container-log-max-size a quantity ("10Mi", "500k", "1048576") of at least
@@ -41,8 +45,11 @@ enum { PFS_OPT_POD_PIDS_LIMIT = 0x100, PFS_OPT_LOG_MAX_SIZE, PFS_OPT_LOG_MAX_FIL
  * when set, -EINVAL with err saying why. */
 int pfs_sandbox_config_set(struct pfs_sandbox_config *cfg, int opt, const char *value, struct pfs_error *err);
 
+/* After all options: the kubelet's check that the low threshold is below the high one. */
+int pfs_sandbox_config_check(const struct pfs_sandbox_config *cfg, struct pfs_error *err);
+
 /* The sandbox's options for cfg, appended to argv (PFS_SANDBOX_CONFIG_ARGC
  * entries); the numbers are written into buf. Returns the number of entries. */
-#define PFS_SANDBOX_CONFIG_ARGC 10
+#define PFS_SANDBOX_CONFIG_ARGC 14
 size_t pfs_sandbox_config_argv(const struct pfs_sandbox_config *cfg, char *argv[PFS_SANDBOX_CONFIG_ARGC],
-                               char buf[3][24]);
+                               char buf[5][24]);

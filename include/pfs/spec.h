@@ -263,6 +263,8 @@ struct pod_spec {
         struct pod_host_alias *host_aliases;
         size_t n_host_aliases;
         struct pod_dns_config dns_config;
+        char **image_pull_secrets;                  /* names of Secrets in the pod's namespace */
+        size_t n_image_pull_secrets;
         /* Private: name indexes (NULL in a spec built by hand: searched). */
         struct pod_spec_index *index;
 };

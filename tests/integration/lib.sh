@@ -162,6 +162,11 @@ podfs_setup() {
                 export UBSAN_OPTIONS=${UBSAN_OPTIONS:-print_stacktrace=1}
         fi
         export PODFS_SANDBOX=$PODFS_SANDBOX_BIN
+        # No test reaches a registry off this machine: Docker Hub, where a short
+        # name without a local image ("later") would be pulled from, is blocked
+        # for skopeo (registries.conf, as a user would configure it).
+        printf '[[registry]]\nlocation = "docker.io"\nblocked = true\n\n' >"$W/registries.conf"
+        export CONTAINERS_REGISTRIES_CONF=$W/registries.conf
         [ "${1:-}" = --no-mount ] || podfs_start
 }
 

@@ -612,6 +612,23 @@ static void test_kubectl_run_defaults(void)
         pod_spec_free(s);
 }
 
+/* imagePullSecrets: a list of {name}; only name may be set (the API server). */
+static void test_pull_secrets(void)
+{
+        struct pod_spec *s = parse_one(HDR "  imagePullSecrets: [{name: a}, {name: b}]\n  containers:\n"
+                                       "  - name: c\n    image: busybox\n", "default", NULL);
+        struct pfs_error err = { 0 };
+        struct pod_spec **pods = NULL;
+        const char *bad = HDR "  imagePullSecrets: [{name: a, key: x}]\n  containers:\n  - name: c\n    image: busybox\n";
+        size_t n = 0;
+
+        tap_ok(s && s->n_image_pull_secrets == 2 && !strcmp(s->image_pull_secrets[1], "b"), "imagePullSecrets decoded");
+        pod_spec_free(s);
+        tap_ok(pod_manifest_parse(bad, strlen(bad), "t.yaml", "default", NULL, &pods, &n, &err) == -EINVAL,
+               "imagePullSecrets: another field than name is refused (%s)", err.msg);
+        pod_spec_free_array(pods, n);
+}
+
 static void test_pull_policy(void)
 {
         static const struct { const char *image, *policy; } cases[] = {
@@ -1508,6 +1525,7 @@ int main(void)
         test_bad_manifests();
         test_kubectl_run_defaults();
         test_pull_policy();
+        test_pull_secrets();
         test_full_pod();
         test_round_trip();
         test_probes_and_hooks();
