@@ -40,10 +40,9 @@ const char *pfs_object_key_error(const char *s)
         return NULL;
 }
 
-static void validate_key(struct spec_errs *e, const char *bag, const char *key)
+/* IsConfigMapKey, each of its complaints (the pods' key selectors use it too). */
+void spec_validate_config_key(struct spec_errs *e, const char *p, const char *key)
 {
-        _cleanup_free_ char *p = xasprintf("%s[%s]", bag, key);
-
         if (strlen(key) > 253)
                 spec_err_invalid_str(e, p, key, "must be no more than 253 characters");
         if (!key_chars_ok(key))
@@ -54,6 +53,13 @@ static void validate_key(struct spec_errs *e, const char *bag, const char *key)
                 spec_err_invalid_str(e, p, key, "must not be '..'");
         else if (!strncmp(key, "..", 2))
                 spec_err_invalid_str(e, p, key, "must not start with '..'");
+}
+
+static void validate_key(struct spec_errs *e, const char *bag, const char *key)
+{
+        _cleanup_free_ char *p = xasprintf("%s[%s]", bag, key);
+
+        spec_validate_config_key(e, p, key);
 }
 
 static size_t validate_items(const struct pfs_object *o, struct spec_errs *e)

@@ -69,6 +69,8 @@ char *spec_quote(const char *s);
 /* The API server's field.Error kinds. */
 void spec_err_required(struct spec_errs *e, const char *path, const char *detail);
 void spec_err_invalid_str(struct spec_errs *e, const char *path, const char *value, const char *why);
+/* IsConfigMapKey of key at path p (object_validate.c). */
+void spec_validate_config_key(struct spec_errs *e, const char *p, const char *key);
 void spec_err_invalid_int(struct spec_errs *e, const char *path, long long value, const char *why);
 void spec_err_unsupported(struct spec_errs *e, const char *path, const char *value,
                           const char *const *supported, size_t n);

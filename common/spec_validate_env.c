@@ -9,10 +9,6 @@
 
 #define RELAXED_ENV_NAME_MSG \
         "a valid environment variable name must consist only of printable ASCII characters other than '='"
-#define CONFIG_KEY_MSG                                                                          \
-        "a valid config key must consist of alphanumeric characters, '-', '_' or '.' (e.g. "    \
-        "'key.name',  or 'KEY_NAME',  or 'key-name', regex used for validation is '[-._a-zA-Z0-9]+')"
-
 /* What env fieldRef may name (validEnvDownwardAPIFieldPathExpressions), sorted. */
 static const char *const env_field_paths[] = {
         "metadata.name", "metadata.namespace", "metadata.uid", "spec.nodeName", "spec.serviceAccountName",
@@ -182,21 +178,6 @@ static void validate_field_ref(struct spec_errs *e, const char *p, const struct 
                 spec_err_unsupported(e, fp, fpath, env_field_paths, ARRAY_SIZE(env_field_paths));
 }
 
-/* IsConfigMapKey. */
-static void validate_config_key(struct spec_errs *e, const char *p, const char *key)
-{
-        if (strlen(key) > 253)
-                spec_err_invalid_str(e, p, key, "must be no more than 253 characters");
-        if (strspn(key, "-._abcdefghijklmnopqrstuvwxyzABCDEFGHIJKLMNOPQRSTUVWXYZ0123456789") != strlen(key))
-                spec_err_invalid_str(e, p, key, CONFIG_KEY_MSG);
-        if (!strcmp(key, "."))
-                spec_err_invalid_str(e, p, key, "must not be '.'");
-        else if (!strcmp(key, ".."))
-                spec_err_invalid_str(e, p, key, "must not be '..'");
-        else if (!strncmp(key, "..", 2))
-                spec_err_invalid_str(e, p, key, "must not start with '..'");
-}
-
 /* validateConfigMapKeySelector / validateSecretKeySelector. */
 static void validate_key_ref(struct spec_errs *e, const char *p, const struct pod_key_selector *k)
 {
@@ -206,7 +187,7 @@ static void validate_key_ref(struct spec_errs *e, const char *p, const struct po
         if (!k->key || !*k->key)
                 spec_err_required(e, kp, NULL);
         else
-                validate_config_key(e, kp, k->key);
+                spec_validate_config_key(e, kp, k->key);
 }
 
 static void validate_value_from(struct spec_errs *e, const char *p, const struct pod_env *env)
