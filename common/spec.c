@@ -108,6 +108,7 @@ static void container_free(struct pod_container *c)
         free(c->ports);
         free(c->termination_message_path);
         free(c->termination_message_policy);
+        free(c->restart_policy);
         handler_free(c->post_start);
         free(c->post_start);
         handler_free(c->pre_stop);
@@ -173,6 +174,11 @@ void pod_spec_free_array(struct pod_spec **pods, size_t n)
         for (size_t i = 0; i < n; i++)
                 pod_spec_free(pods[i]);
         free(pods);
+}
+
+bool pod_container_is_sidecar(const struct pod_container *c)
+{
+        return c->restart_policy && !strcmp(c->restart_policy, "Always");
 }
 
 const char *pod_restart_policy_name(enum pod_restart_policy p)

@@ -374,6 +374,7 @@ static struct yval *container_to_yval(const struct pod_container *c, bool host_n
         map_set_str_opt(y, "terminationMessagePath", c->termination_message_path);
         map_set_str_opt(y, "terminationMessagePolicy", c->termination_message_policy);
         map_set_str_opt(y, "imagePullPolicy", c->image_pull_policy);
+        map_set_str_opt(y, "restartPolicy", c->restart_policy);
         return y;
 }
 

@@ -100,6 +100,7 @@ static void ctrs_init(struct sbx *s)
 
                 c->is_init = i < n_init;
                 c->spec = c->is_init ? &s->spec->init_containers[i] : &s->spec->containers[i - n_init];
+                c->is_sidecar = c->is_init && pod_container_is_sidecar(c->spec);
                 c->name = c->spec->name;
                 sup_init(s, c);
                 c->pidfd_w.fd = c->timer_w.fd = c->out.w.fd = c->err.w.fd = -1;

@@ -159,6 +159,9 @@ struct pod_container {
          * container's writable layer and logs count against the limit; the
          * sandbox evicts the pod beyond it, as kubelet does. */
         char *ephemeral_storage_limit, *ephemeral_storage_request;
+        /* Addition: restartPolicy, only "Always" and only on an init
+         * container: a sidecar (KEP-753), see pod_container_is_sidecar(). */
+        char *restart_policy;
 };
 
 enum pod_volume_kind { POD_VOLUME_EMPTY_DIR, POD_VOLUME_HOST_PATH };
@@ -243,8 +246,8 @@ void pod_spec_free_array(struct pod_spec **pods, size_t n);
  *    (such a manifest, or one with a wrong type, is not validated further);
  *  - a Kubernetes field podfs does not implement (resources other than cpu and
  *    memory and ephemeral-storage limits/requests, resources.claims, securityContext,
- *    env valueFrom.fileKeyRef, volume kinds other than emptyDir/hostPath, sidecars (an
- *    init container's restartPolicy), lifecycle.stopSignal, ...):
+ *    env valueFrom.fileKeyRef, volume kinds other than emptyDir/hostPath,
+ *    restartPolicyRules (KEP-5307, alpha in Kubernetes 1.34), lifecycle.stopSignal, ...):
  *    "PATH: Forbidden: not supported by podfs yet", unless its value is empty
  *    (null, false, 0, "", {}, []) or the default;
  *  - hooks and probes follow the API server's rules (one handler type; ports
@@ -265,6 +268,9 @@ struct yval *pod_spec_to_yval(const struct pod_spec *spec);
 bool pod_spec_equal(const struct pod_spec *a, const struct pod_spec *b);
 
 const char *pod_restart_policy_name(enum pod_restart_policy p); /* "Always", "OnFailure", "Never" */
+/* An init container with restartPolicy Always (a native sidecar): starts in
+ * order, runs beside the app containers, restarted whatever the pod's policy. */
+bool pod_container_is_sidecar(const struct pod_container *c);
 const struct pod_container *pod_spec_find_container(const struct pod_spec *spec, const char *name);
 /* An app or init container by name; *ret_is_init (may be NULL) says which. */
 const struct pod_container *pod_spec_find_any_container(const struct pod_spec *spec, const char *name,

@@ -397,9 +397,18 @@ static const struct bad bad_manifests[] = {
           INVALID(10, "web") "[spec.initContainers[0].lifecycle: Forbidden: may not be set for init containers "
                             "without restartPolicy=Always, spec.initContainers[0].livenessProbe: Forbidden: may not "
                             "be set for init containers without restartPolicy=Always]" },
-        { HDR "  initContainers:\n  - name: init\n    image: busybox\n    restartPolicy: Always\n"
+        /* Sidecars: restartPolicy Always only, probes validated as an app container's. */
+        { HDR "  initContainers:\n  - name: init\n    image: busybox\n    restartPolicy: Never\n"
               "    readinessProbe: {exec: {command: [x]}}\n" CTR,
-          INVALID(9, "web") "spec.initContainers[0].restartPolicy: Forbidden: not supported by podfs yet" },
+          INVALID(9, "web") "spec.initContainers[0].restartPolicy: Unsupported value: \"Never\": supported values: "
+                            "\"Always\"" },
+        { HDR "  initContainers:\n  - name: init\n    image: busybox\n    restartPolicy: Always\n"
+              "    livenessProbe: {exec: {command: [x]}, successThreshold: 2}\n" CTR,
+          INVALID(10, "web") "spec.initContainers[0].livenessProbe.successThreshold: Invalid value: 2: must be 1" },
+        { POD "    restartPolicy: Always\n",
+          INVALID(9, "web") "spec.containers[0].restartPolicy: Forbidden: may not be set for non-init containers" },
+        { POD "    restartPolicyRules: [{action: Restart, exitCodes: {operator: In, values: [42]}}]\n",
+          INVALID(9, "web") "spec.containers[0].restartPolicyRules: Forbidden: not supported by podfs yet" },
         { HDR "  initContainers:\n  - name: init\n    image: busybox\n    volumeMounts: [{name: x, mountPath: /x}]\n"
               CTR,
           INVALID(9, "web") "spec.initContainers[0].volumeMounts[0].name: Not found: \"x\"" },
