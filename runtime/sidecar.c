@@ -41,7 +41,8 @@ void sidecar_stop_next(struct sbx *s)
 {
         struct ctr *c;
 
-        if (!term_begun(s) || !apps_final(s))
+        /* called while the termination begins too: its state is not "stopping" yet */
+        if (!apps_final(s))
                 return;
         c = last_live_sidecar(s);
         /* one at a time: the next once this one is final (sup_dispatch calls back) */
