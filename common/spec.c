@@ -162,6 +162,14 @@ void pod_spec_free(struct pod_spec *s)
         free(s->hostname);
         free(s->dns_policy);
         free(s->scheduler_name);
+        yval_free(s->node_selector);
+        yval_free(s->affinity);
+        yval_free(s->tolerations);
+        yval_free(s->topology_spread_constraints);
+        yval_free(s->scheduling_gates);
+        free(s->node_name);
+        free(s->priority_class_name);
+        free(s->preemption_policy);
         free(s->source);
         spec_index_free(s->index);
         free(s);
@@ -344,6 +352,12 @@ int spec_parse_pod_document(const char *text, const struct ydoc *d, const char *
          * (a misspelt field would only add a spurious "Required value"). */
         if (e.n_fatal == 0) {
                 apply_hints(&e, s, ns_hint, name_hint);
+                /* the priority admission plugin runs before validation, as in the API server */
+                if (spec_sched_admit(s, filename, err) < 0) {
+                        spec_errs_clear(&e);
+                        pod_spec_free(s);
+                        return -err->code;
+                }
                 spec_apply_defaults(s);
                 spec_validate(s, &e);
         }

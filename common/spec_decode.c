@@ -788,16 +788,16 @@ static const struct field spec_fields[] = {
         { "terminationGracePeriodSeconds", FLD_OK }, { "dnsPolicy", FLD_OK }, { "hostNetwork", FLD_OK },
         { "shareProcessNamespace", FLD_OK }, { "hostname", FLD_OK }, { "schedulerName", FLD_OK },
         { "enableServiceLinks", FLD_OK }, { "initContainers", FLD_OK }, { "activeDeadlineSeconds", FLD_OK },
-        { "preemptionPolicy", FLD_UNSUPPORTED, "\"PreemptLowerPriority\"" }, { "priority", FLD_UNSUPPORTED },
-        { "ephemeralContainers", FLD_UNSUPPORTED }, { "nodeSelector", FLD_UNSUPPORTED },
+        { "preemptionPolicy", FLD_ANY }, { "priority", FLD_ANY },
+        { "ephemeralContainers", FLD_UNSUPPORTED }, { "nodeSelector", FLD_ANY },
         { "serviceAccountName", FLD_UNSUPPORTED }, { "serviceAccount", FLD_UNSUPPORTED },
-        { "automountServiceAccountToken", FLD_UNSUPPORTED }, { "nodeName", FLD_UNSUPPORTED }, { "hostPID", FLD_UNSUPPORTED },
+        { "automountServiceAccountToken", FLD_UNSUPPORTED }, { "nodeName", FLD_ANY }, { "hostPID", FLD_UNSUPPORTED },
         { "hostIPC", FLD_UNSUPPORTED }, { "securityContext", FLD_UNSUPPORTED }, { "imagePullSecrets", FLD_UNSUPPORTED },
-        { "subdomain", FLD_OK }, { "affinity", FLD_UNSUPPORTED }, { "tolerations", FLD_UNSUPPORTED },
-        { "hostAliases", FLD_OK }, { "priorityClassName", FLD_UNSUPPORTED }, { "dnsConfig", FLD_OK },
+        { "subdomain", FLD_OK }, { "affinity", FLD_ANY }, { "tolerations", FLD_ANY },
+        { "hostAliases", FLD_OK }, { "priorityClassName", FLD_ANY }, { "dnsConfig", FLD_OK },
         { "readinessGates", FLD_UNSUPPORTED }, { "runtimeClassName", FLD_UNSUPPORTED }, { "overhead", FLD_UNSUPPORTED },
-        { "topologySpreadConstraints", FLD_UNSUPPORTED }, { "setHostnameAsFQDN", FLD_OK }, { "os", FLD_UNSUPPORTED },
-        { "hostUsers", FLD_UNSUPPORTED, "true", true }, { "schedulingGates", FLD_UNSUPPORTED }, { "resourceClaims", FLD_UNSUPPORTED },
+        { "topologySpreadConstraints", FLD_ANY }, { "setHostnameAsFQDN", FLD_OK }, { "os", FLD_UNSUPPORTED },
+        { "hostUsers", FLD_UNSUPPORTED, "true", true }, { "schedulingGates", FLD_ANY }, { "resourceClaims", FLD_UNSUPPORTED },
         { "resources", FLD_UNSUPPORTED }, { "hostnameOverride", FLD_UNSUPPORTED },
 };
 
@@ -848,6 +848,7 @@ static void decode_pod_spec(struct spec_errs *e, const struct yval *v, struct po
         char *rp;
 
         check_fields(e, v, p, spec_fields, ARRAY_SIZE(spec_fields));
+        spec_decode_sched(e, v, s);
         DECODE_LIST(e, v, "volumes", p, s->volumes, s->n_volumes, decode_volume);
         DECODE_LIST(e, v, "initContainers", p, s->init_containers, s->n_init_containers, decode_container);
         DECODE_LIST(e, v, "containers", p, s->containers, s->n_containers, decode_container);

@@ -868,6 +868,14 @@ void spec_validate_qualified_name(struct spec_errs *e, const char *path, const c
         validate_qualified_name(e, path, v, v);
 }
 
+void spec_validate_label_value(struct spec_errs *e, const char *path, const char *v)
+{
+        if (strlen(v) > 63)
+                spec_err_invalid_str(e, path, v, "must be no more than 63 characters");
+        if (*v && !qname_chars_ok(v, strlen(v)))
+                spec_err_invalid_str(e, path, v, LABEL_VALUE_MSG);
+}
+
 void spec_validate_subdomain(struct spec_errs *e, const char *path, const char *v)
 {
         validate_subdomain(e, path, v);

@@ -445,6 +445,9 @@ static void pod_fields_to_yval(const struct pod_spec *s, struct yval *y)
         if (s->active_deadline_seconds != -1)
                 yval_map_set(y, "activeDeadlineSeconds", yval_new_int(s->active_deadline_seconds));
         yval_map_set(y, "dnsPolicy", yval_new_str(s->dns_policy ? s->dns_policy : "ClusterFirst"));
+        if (s->node_selector)
+                yval_map_set(y, "nodeSelector", yval_clone(s->node_selector));
+        map_set_str_opt(y, "nodeName", s->node_name);
         if (s->host_network)
                 yval_map_set(y, "hostNetwork", yval_new_bool(true));
         if (s->share_process_namespace)
@@ -452,10 +455,19 @@ static void pod_fields_to_yval(const struct pod_spec *s, struct yval *y)
         yval_map_set(y, "securityContext", yval_new_map());
         map_set_str_opt(y, "hostname", s->hostname);
         net_identity_to_yval(s, y);
+        if (s->affinity)
+                yval_map_set(y, "affinity", yval_clone(s->affinity));
         yval_map_set(y, "schedulerName", yval_new_str(s->scheduler_name ? s->scheduler_name : "default-scheduler"));
-        yval_map_set(y, "priority", yval_new_int(0));
+        if (s->tolerations)
+                yval_map_set(y, "tolerations", yval_clone(s->tolerations));
+        map_set_str_opt(y, "priorityClassName", s->priority_class_name);
+        yval_map_set(y, "priority", yval_new_int(s->priority));
         yval_map_set(y, "enableServiceLinks", yval_new_bool(s->enable_service_links));
         yval_map_set(y, "preemptionPolicy", yval_new_str("PreemptLowerPriority"));
+        if (s->topology_spread_constraints)
+                yval_map_set(y, "topologySpreadConstraints", yval_clone(s->topology_spread_constraints));
+        if (s->scheduling_gates)
+                yval_map_set(y, "schedulingGates", yval_clone(s->scheduling_gates));
 }
 
 struct yval *pod_spec_to_yval(const struct pod_spec *s)

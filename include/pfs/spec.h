@@ -211,6 +211,15 @@ struct pod_spec {
         struct pod_host_alias *host_aliases;
         size_t n_host_aliases;
         struct pod_dns_config dns_config;
+        /* Addition: the scheduling fields (common/spec_sched.c), as written once
+         * valid; NULL = unset. One node has nothing to choose; the kubelet's
+         * admission of a pod bound to it reads nodeName, nodeSelector, the
+         * required node affinity and the tolerations. */
+        struct yval *node_selector, *affinity, *tolerations, *topology_spread_constraints;
+        struct yval *scheduling_gates;
+        char *node_name, *priority_class_name, *preemption_policy;
+        int32_t priority;                           /* from the priority class (admission) */
+        bool priority_set;                          /* spec.priority was written */
         /* Private: name indexes (NULL in a spec built by hand: searched). */
         struct pod_spec_index *index;
 };
