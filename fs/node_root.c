@@ -2,11 +2,16 @@
 #include <dirent.h>
 #include <errno.h>
 #include <fcntl.h>
+#include <string.h>
 #include <unistd.h>
 #include "fs.h"
 
 static int root_lookup(struct podfs *fs, struct node *dir, const char *name, bool notifier, struct node **ret)
 {
+        if (!strcmp(name, ".node")) {
+                *ret = node_child(fs, &(struct node_key){ .kind = NODE_NODE_DIR });
+                return 0;
+        }
         if (!model_ns_exists(&fs->model, name))
                 return -ENOENT;
         *ret = node_child(fs, &(struct node_key){ .kind = NODE_NS, .ns = name });
@@ -21,6 +26,7 @@ static int root_list(struct podfs *fs, struct node *dir, node_list_fn fn, void *
 
         if (fd < 0)
                 return -errno;
+        fn(data, ".node", S_IFDIR);
         d = fdopendir(fd);
         if (!d) {
                 close(fd);

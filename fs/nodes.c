@@ -17,4 +17,6 @@ const struct node_ops *const node_kinds[NODE__MAX] = {
         [NODE_OBJ_KIND] = &node_obj_kind_ops,
         [NODE_OBJ] = &node_obj_ops,
         [NODE_OBJ_FILE] = &node_obj_file_ops,
+        [NODE_NODE_DIR] = &node_node_dir_ops,
+        [NODE_NODE_FILE] = &node_node_file_ops,
 };
