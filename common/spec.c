@@ -184,6 +184,11 @@ void pod_spec_free_array(struct pod_spec **pods, size_t n)
         free(pods);
 }
 
+bool pod_spec_is_gated(const struct pod_spec *s)
+{
+        return s->scheduling_gates && s->scheduling_gates->type == YVAL_LIST && s->scheduling_gates->list.n > 0;
+}
+
 bool pod_container_is_sidecar(const struct pod_container *c)
 {
         return c->restart_policy && !strcmp(c->restart_policy, "Always");

@@ -558,7 +558,11 @@ void pod_status_refresh(const struct pod_spec *spec, struct pod_status *st, int6
                       !terminal && sandbox_ready(st), NULL, NULL, now_ns);
         refresh_initialized(spec, st, now_ns);
         refresh_ready(spec, st, now_ns);
-        condition_set(&st->conditions[POD_COND_SCHEDULED], true, NULL, NULL, now_ns);
+        if (pod_spec_is_gated(spec))
+                condition_set(&st->conditions[POD_COND_SCHEDULED], false, "SchedulingGated",
+                              "Scheduling is blocked due to non-empty scheduling gates", now_ns);
+        else
+                condition_set(&st->conditions[POD_COND_SCHEDULED], true, NULL, NULL, now_ns);
 }
 
 int64_t pod_backoff_next(struct pod_backoff *b, int64_t now_ns, int64_t ran_ns)

@@ -228,12 +228,18 @@ static int sandbox_start(struct sbx *s, const char *state_dir, const char *uid, 
                 pod_status_set_init_containers(s->status, s->spec->init_containers,
                                                s->spec->n_init_containers);
         ctrs_init(s);
+        s->gated = pod_spec_is_gated(s->spec);
+        if (!s->gated && !sbx_admit(s)) {
+                s->rejected = true;
+                return 0;
+        }
         status_resume(s);
         sbx_publish(s);
         r = sbx_loop_init(s, err);
         if (r < 0)
                 return r;
-        r = pod_setup(s, err);
+        /* a gated pod waits for a rewrite (a new pod) or its deletion: nothing to set up */
+        r = s->gated ? 0 : pod_setup(s, err);
         if (r < 0)
                 return r;
         pfs_trace(uid, "sandbox:pod-namespaces");
@@ -347,6 +353,10 @@ static int sandbox_child(const char *state_dir, const char *uid, const struct pf
                 return 1;
         }
         notify(ready_fd, 'R', "");
+        if (s.rejected) {
+                sandbox_free(&s);
+                return 0;
+        }
         pfs_trace(uid, "sandbox:ready");
         pfs_log(LOG_INFO, "pod %s: sandbox running", s.pod_ref);
         /* A pod already being deleted starts nothing: it just finishes. */
@@ -354,7 +364,8 @@ static int sandbox_child(const char *state_dir, const char *uid, const struct pf
                 term_begin(&s, s.meta->deletion_grace_seconds, true);
         term_deadline_arm(&s);
         storage_check_arm(&s);
-        sup_advance(&s);
+        if (!s.gated)
+                sup_advance(&s);
         if (!term_is_done(&s))
                 sbx_publish(&s);
         r = sbx_loop_run(&s);

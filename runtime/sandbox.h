@@ -107,6 +107,8 @@ struct sbx {
         const char *final_phase; /* overrides the computed phase in the last status */
         struct cni_host host_ns; /* the host's mount and net namespaces (net.c), -1 with hostNetwork */
         bool net_failed;        /* startup failed in CNI ADD: the message is the plugin's */
+        bool rejected;          /* admit.c: the node refused the pod; it is finished */
+        bool gated;             /* schedulingGates: nothing is set up, nothing starts */
 };
 
 /* sandbox.c */
@@ -154,6 +156,10 @@ void sidecar_ctr_final(struct sbx *s);               /* a container became final
 bool sidecar_defer_stop(const struct ctr *c);        /* a running sidecar stops after the app containers */
 void sidecar_stop_next(struct sbx *s);               /* termination: stop the last running sidecar when due */
 void sidecar_stop_all(struct sbx *s);                /* the grace is over: stop every sidecar now */
+
+/* admit.c: the kubelet's admission; false = rejected (status Failed and
+ * `finished` written: the sandbox leaves). */
+bool sbx_admit(struct sbx *s);
 
 /* resume.c */
 void sup_resume(struct sbx *s, struct pod_status *prev);

@@ -280,6 +280,9 @@ const char *pod_restart_policy_name(enum pod_restart_policy p); /* "Always", "On
 /* An init container with restartPolicy Always (a native sidecar): starts in
  * order, runs beside the app containers, restarted whatever the pod's policy. */
 bool pod_container_is_sidecar(const struct pod_container *c);
+/* spec.schedulingGates is not empty: the pod waits, Pending, PodScheduled
+ * False SchedulingGated, until a rewrite removes them. */
+bool pod_spec_is_gated(const struct pod_spec *s);
 const struct pod_container *pod_spec_find_container(const struct pod_spec *spec, const char *name);
 /* An app or init container by name; *ret_is_init (may be NULL) says which. */
 const struct pod_container *pod_spec_find_any_container(const struct pod_spec *spec, const char *name,
