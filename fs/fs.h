@@ -242,6 +242,8 @@ extern const struct node_ops node_root_ops, node_ns_ops, node_last_error_ops, no
 /* node_node.c: a rewrite of .node/labels or .node/taints (on close / truncate). */
 int node_file_set(struct podfs *fs, int file, const char *text, size_t len);
 int node_file_flush(struct podfs *fs, struct fh *fh, bool last);
+/* taint_evict.c: the NoExecute taint manager, after a rewrite of the taints. */
+void taints_changed(struct podfs *fs);
 
 /* ops.c dispatches lookup, list, stat, open and setattr through node_kinds[];
  * the content of a file node, through its kind (tree.c): */

@@ -153,6 +153,8 @@ int node_file_set(struct podfs *fs, int file, const char *text, size_t len)
 
         if (r < 0)
                 pfs_log(LOG_WARNING, ".node/%s: %s", node_file_names[file], err.msg);
+        else if (file == NF_TAINTS)
+                taints_changed(fs);
         return r;
 }
 

@@ -56,6 +56,7 @@ is "$(jq -r '.spec.affinity.nodeAffinity.requiredDuringSchedulingIgnoredDuringEx
 sleeper other "  nodeName: some-other-node\n" | apply_pod default other || fail "create other"
 check "other: Failed" wait_for "$MNT/default/other/phase" Failed 20
 is "$(st other .reason)" NodeName "other: reason NodeName"
+is "$(jq -r .spec.nodeName "$MNT/default/other/pod.json")" some-other-node "other: pod.json keeps its nodeName"
 is "$(st other .message)" "Pod was rejected: Predicate NodeName failed: node(s) didn't match the requested node name" \
         "other: message"
 
@@ -74,6 +75,23 @@ sleeper tol "  tolerations: [{key: dedicated, operator: Equal, value: gpu, effec
 check "tol: a tolerating pod runs" wait_for "$MNT/default/tol/phase" Running 30
 : >"$N/taints" || fail "taints: truncate"
 is "$(cat "$N/taints")" "" "taints: emptied"
+
+# ---- NoExecute: the taint manager evicts what does not tolerate it --------------------
+sleeper stay "  tolerations: [{key: maint, operator: Exists, effect: NoExecute}]\n" | apply_pod default stay || fail "create stay"
+sleeper later "  tolerations: [{key: maint, operator: Exists, effect: NoExecute, tolerationSeconds: 4}]\n" |
+        apply_pod default later || fail "create later"
+check "stay: Running" wait_for "$MNT/default/stay/phase" Running 30
+check "later: Running" wait_for "$MNT/default/later/phase" Running 30
+t0=$(now_ms)
+echo "maint:NoExecute" >>"$N/taints" || fail "taints: NoExecute"
+check "sel: evicted at once (no toleration)" wait_gone "$MNT/default/sel" 20
+check "tol: evicted (tolerates NoSchedule only)" wait_gone "$MNT/default/tol" 20
+if wait_gone "$MNT/default/later" 2 >/dev/null; then fail "later: gone before its tolerationSeconds"; else ok "later: stays within its tolerationSeconds"; fi
+check "later: evicted after tolerationSeconds" wait_gone "$MNT/default/later" 30
+d=$(($(now_ms) - t0))
+check "later: gone after ${d} ms (>= 4000)" [ "$d" -ge 4000 ]
+is "$(cat "$MNT/default/stay/phase")" Running "stay: a toleration without tolerationSeconds stays"
+: >"$N/taints" || fail "taints: truncate"
 
 # ---- resources ---------------------------------------------------------------------
 printf 'apiVersion: v1\nkind: Pod\nmetadata:\n  name: big\nspec:\n  containers:\n  - name: main\n    image: busybox\n    command: ["sleep", "1000"]\n    resources: {requests: {cpu: "1000"}}\n' |
