@@ -162,6 +162,10 @@ void pod_spec_free(struct pod_spec *s)
         free(s->hostname);
         free(s->dns_policy);
         free(s->scheduler_name);
+        if (s->pod_resources) {
+                container_free(s->pod_resources);
+                free(s->pod_resources);
+        }
         yval_free(s->node_selector);
         yval_free(s->affinity);
         yval_free(s->tolerations);

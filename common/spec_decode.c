@@ -798,7 +798,7 @@ static const struct field spec_fields[] = {
         { "readinessGates", FLD_UNSUPPORTED }, { "runtimeClassName", FLD_UNSUPPORTED }, { "overhead", FLD_UNSUPPORTED },
         { "topologySpreadConstraints", FLD_ANY }, { "setHostnameAsFQDN", FLD_OK }, { "os", FLD_UNSUPPORTED },
         { "hostUsers", FLD_UNSUPPORTED, "true", true }, { "schedulingGates", FLD_ANY }, { "resourceClaims", FLD_UNSUPPORTED },
-        { "resources", FLD_UNSUPPORTED }, { "hostnameOverride", FLD_UNSUPPORTED },
+        { "resources", FLD_OK }, { "hostnameOverride", FLD_UNSUPPORTED },
 };
 
 /* ---- the pod's network identity: hostAliases, dnsConfig ---- */
@@ -849,6 +849,10 @@ static void decode_pod_spec(struct spec_errs *e, const struct yval *v, struct po
 
         check_fields(e, v, p, spec_fields, ARRAY_SIZE(spec_fields));
         spec_decode_sched(e, v, s);
+        if (yval_map_get(v, "resources") && yval_map_get(v, "resources")->type != YVAL_NULL) {
+                s->pod_resources = xcalloc(1, sizeof(*s->pod_resources));
+                decode_resources(e, v, p, s->pod_resources);
+        }
         DECODE_LIST(e, v, "volumes", p, s->volumes, s->n_volumes, decode_volume);
         DECODE_LIST(e, v, "initContainers", p, s->init_containers, s->n_init_containers, decode_container);
         DECODE_LIST(e, v, "containers", p, s->containers, s->n_containers, decode_container);

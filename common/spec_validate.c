@@ -861,6 +861,10 @@ void spec_validate(const struct pod_spec *s, struct spec_errs *e)
                 validate_init_containers(e, s);
         }
         validate_pod_fields(e, s);
+        if (s->pod_resources) {
+                validate_resources(e, s->pod_resources, "spec");
+                spec_validate_pod_resources(e, s);
+        }
 }
 
 void spec_validate_qualified_name(struct spec_errs *e, const char *path, const char *v)

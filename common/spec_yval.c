@@ -468,6 +468,8 @@ static void pod_fields_to_yval(const struct pod_spec *s, struct yval *y)
                 yval_map_set(y, "topologySpreadConstraints", yval_clone(s->topology_spread_constraints));
         if (s->scheduling_gates)
                 yval_map_set(y, "schedulingGates", yval_clone(s->scheduling_gates));
+        if (s->pod_resources)
+                yval_map_set(y, "resources", resources_to_yval(s->pod_resources));
 }
 
 struct yval *pod_spec_to_yval(const struct pod_spec *s)

@@ -156,6 +156,13 @@ static char *spec_qos_class(const struct pod_spec *spec)
 {
         size_t n = spec->n_containers + spec->n_init_containers;
         _cleanup_free_ struct pod_qos_container *q = xcalloc(n + 1, sizeof(*q));
+        const struct pod_container *pr = spec->pod_resources;
+
+        /* pod-level resources (KEP-2837) decide alone when they are set */
+        if (pr && (pr->cpu_request || pr->cpu_limit || pr->memory_request || pr->memory_limit)) {
+                q[0] = (struct pod_qos_container){ pr->cpu_request, pr->cpu_limit, pr->memory_request, pr->memory_limit };
+                return xstrdup(pod_qos_class(q, 1));
+        }
 
         for (size_t i = 0; i < n; i++) {
                 const struct pod_container *c = i < spec->n_containers ? &spec->containers[i]

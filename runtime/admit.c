@@ -35,7 +35,12 @@ static int64_t ctr_request(const char *req, const char *lim, bool cpu)
 static int64_t pod_request(const struct pod_spec *p, bool cpu)
 {
         int64_t apps = 0, side = 0, init_max = 0;
+        const struct pod_container *pr = p->pod_resources;
 
+        /* pod-level requests, when set, are the pod's */
+        if (pr && (cpu ? pr->cpu_request || pr->cpu_limit : pr->memory_request || pr->memory_limit))
+                return ctr_request(cpu ? pr->cpu_request : pr->memory_request, cpu ? pr->cpu_limit : pr->memory_limit,
+                                   cpu);
         for (size_t i = 0; i < p->n_containers; i++)
                 apps += ctr_request(cpu ? p->containers[i].cpu_request : p->containers[i].memory_request,
                                     cpu ? p->containers[i].cpu_limit : p->containers[i].memory_limit, cpu);

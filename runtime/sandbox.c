@@ -166,6 +166,14 @@ static int pod_setup(struct sbx *s, struct pfs_error *err)
                 pfs_log(LOG_WARNING, "pod cgroup: pids limit %lld: %s", (long long)s->cfg.pod_pids_limit,
                         cgerr.msg);
         }
+        if (s->cg && s->spec->pod_resources) {
+                /* pod-level resources: the pod's own cgroup ("." below it) */
+                struct pod_container pod = *s->spec->pod_resources;
+
+                pod.name = (char *)".";
+                if (pod_cgroup_child_limits_spec(s->cg, &pod, &cgerr) < 0)
+                        return pfs_error_set(err, cgerr.code ? cgerr.code : EINVAL, "pod resources: %s", cgerr.msg);
+        }
         pfs_trace(s->uid, "sandbox:pod-cgroup");
         r = sbx_net_open(s, err);
         if (r < 0)

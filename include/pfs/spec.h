@@ -220,6 +220,10 @@ struct pod_spec {
         char *node_name, *priority_class_name, *preemption_policy;
         int32_t priority;                           /* from the priority class (admission) */
         bool priority_set;                          /* spec.priority was written */
+        /* Addition: pod-level spec.resources (KEP-2837), cpu and memory only,
+         * in a container's fields (name NULL); NULL = unset. Applied to the
+         * pod's cgroup; the QoS class and the admission use it. */
+        struct pod_container *pod_resources;
         /* Private: name indexes (NULL in a spec built by hand: searched). */
         struct pod_spec_index *index;
 };

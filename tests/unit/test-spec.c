@@ -290,6 +290,21 @@ static const struct bad bad_manifests[] = {
                             "\"\", \"Memory\"" },
         { HDR "  hostUsers: false\n" CTR,
           INVALID(6, "web") "spec.hostUsers: Forbidden: not supported by podfs yet" },
+        /* Pod-level resources (spec_podres.c). */
+        { HDR "  resources: {requests: {cpu: \"1\"}}\n  containers:\n"
+              "  - {name: a, image: busybox, resources: {requests: {cpu: 1000m}}}\n"
+              "  - {name: b, image: busybox, resources: {limits: {cpu: 500m}}}\n",
+          INVALID(6, "web") "spec.resources.requests[cpu]: Invalid value: \"1\": must be greater than or equal to "
+                            "aggregate container requests of 1500m" },
+        { HDR "  resources: {limits: {memory: 64Mi}}\n  containers:\n"
+              "  - {name: a, image: busybox, resources: {limits: {memory: 128Mi}}}\n",
+          INVALID(8, "web") "spec.containers[0].resources.limits[memory]: Invalid value: \"128Mi\": must be less than "
+                            "or equal to pod limit of 64Mi" },
+        { HDR "  resources: {requests: {cpu: \"2\"}, limits: {cpu: \"1\"}}\n" CTR,
+          INVALID(6, "web") "spec.resources.requests: Invalid value: \"2\": must be less than or equal to cpu limit of 1" },
+        { HDR "  resources: {limits: {ephemeral-storage: 1Gi}}\n" CTR,
+          INVALID(6, "web") "spec.resources.limits[ephemeral-storage]: Unsupported value: \"ephemeral-storage\": "
+                            "supported values: \"cpu\", \"memory\"" },
         /* The scheduling fields (spec_sched.c), in the API server's words. */
         { HDR "  preemptionPolicy: Sometimes\n" CTR,
           INVALID(6, "web") "spec.preemptionPolicy: Unsupported value: \"Sometimes\": supported values: \"Never\", "
@@ -1433,6 +1448,7 @@ static void test_sched_and_sidecars(void)
                 "[{matchExpressions: [{key: disktype, operator: In, values: [ssd]}]}]}}}\n"
                 "  topologySpreadConstraints: [{maxSkew: 1, topologyKey: zone, whenUnsatisfiable: ScheduleAnyway}]\n"
                 "  schedulingGates: [{name: example.com/gate}]\n"
+                "  resources: {requests: {cpu: 500m}, limits: {cpu: \"1\", memory: 256Mi}}\n"
                 "  initContainers:\n  - {name: side, image: busybox, restartPolicy: Always,\n"
                 "     readinessProbe: {exec: {command: [\"true\"]}}}\n" CTR;
         struct pod_spec *s = parse_one(yaml, "default", NULL);
@@ -1454,7 +1470,9 @@ static void test_sched_and_sidecars(void)
         tap_ok(strstr(b.data, "\"nodeSelector\":{\"disktype\":\"ssd\"}") != NULL, "nodeSelector in the spec");
         tap_ok(strstr(b.data, "\"priorityClassName\":\"system-node-critical\",\"priority\":2000001000") != NULL,
                "priorityClassName and priority in the spec");
-        tap_ok(strstr(b.data, "\"schedulingGates\":[{\"name\":\"example.com/gate\"}]") != NULL, "schedulingGates");
+        tap_ok(strstr(b.data, "\"schedulingGates\":[{\"name\":\"example.com/gate\"}],\"resources\":{\"limits\":"
+                              "{\"cpu\":\"1\",\"memory\":\"256Mi\"},\"requests\":{\"cpu\":\"500m\"}}") != NULL,
+               "schedulingGates and pod-level resources");
         tap_ok(strstr(b.data, "\"restartPolicy\":\"Always\"}") != NULL || strstr(b.data, "\"restartPolicy\":\"Always\",") != NULL,
                "the sidecar's restartPolicy");
         pfs_buf_free(&b);

@@ -399,6 +399,23 @@ static void test_sidecar(void)
         pod_status_free(st);
 }
 
+/* Pod-level resources decide the QoS class alone (KEP-2837). */
+static void test_pod_level_qos(void)
+{
+        struct pod_container pr = {.cpu_limit = (char *)"1", .memory_limit = (char *)"64Mi"};
+        struct pod_spec spec = make_spec(1, POD_RESTART_ALWAYS);
+        struct pod_status *st;
+
+        spec.pod_resources = &pr;
+        st = pod_status_new(&spec, SEC);
+        tap_is_str(st->qos_class, "Guaranteed", "pod-level limits only: Guaranteed");
+        pod_status_free(st);
+        pr.memory_limit = NULL;
+        st = pod_status_new(&spec, SEC);
+        tap_is_str(st->qos_class, "Burstable", "pod-level cpu only: Burstable");
+        pod_status_free(st);
+}
+
 int main(void)
 {
         test_phase_table();
@@ -406,6 +423,7 @@ int main(void)
         test_refresh();
         test_init();
         test_sidecar();
+        test_pod_level_qos();
         test_backoff();
         test_helpers();
         test_find_index();
