@@ -137,6 +137,8 @@ static int spawn_process(struct sbx *s, struct ctr *c, const char *rootfs, const
                 r = pod_cgroup_child_pids(s->cg, c->name, err);
         if (r >= 0)
                 r = pod_cgroup_child_limits_spec(s->cg, c->spec, err);
+        if (r >= 0 && s->cg && s->spec->pod_resources)
+                r = pod_cgroup_child_twins(s->cg, c->name, err);
         if (r < 0)
                 return r;
         l.pod = s->spec;
