@@ -98,8 +98,8 @@ static void check_node_req(struct spec_errs *e, const struct yval *r, const char
                             *vp = spec_path_key(p, "values");
         if (!op || (strcmp(op, "In") && strcmp(op, "NotIn") && (fields || (strcmp(op, "Exists") &&
             strcmp(op, "DoesNotExist") && strcmp(op, "Gt") && strcmp(op, "Lt"))))) {
-                spec_err_invalid_str(e, op_p, op ? op : "", fields ? "not a valid selector operator"
-                                                                    : "not a valid selector operator");
+                /* matchFields: In and NotIn only */
+                spec_err_invalid_str(e, op_p, op ? op : "", "not a valid selector operator");
         } else if (fields) {
                 if (n != 1)
                         spec_err_required(e, vp, "must be only one value when `operator` is 'In' or 'NotIn' for node field selector");
