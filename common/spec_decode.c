@@ -630,7 +630,7 @@ static const struct field container_fields[] = {
         { "envFrom", FLD_OK }, { "resources", FLD_OK }, { "resizePolicy", FLD_UNSUPPORTED },
         { "livenessProbe", FLD_OK }, { "readinessProbe", FLD_OK }, { "startupProbe", FLD_OK },
         { "lifecycle", FLD_OK },
-        { "restartPolicy", FLD_OK }, { "restartPolicyRules", FLD_UNSUPPORTED }, { "volumeDevices", FLD_UNSUPPORTED },
+        { "restartPolicy", FLD_OK }, { "restartPolicyRules", FLD_ANY }, { "volumeDevices", FLD_UNSUPPORTED },
         { "securityContext", FLD_UNSUPPORTED }, { "stdin", FLD_UNSUPPORTED }, { "stdinOnce", FLD_UNSUPPORTED }, { "tty", FLD_UNSUPPORTED },
 };
 
@@ -655,6 +655,12 @@ static void decode_container(struct spec_errs *e, const struct yval *v, const ch
         c->termination_message_policy = get_str(e, v, "terminationMessagePolicy", p);
         c->image_pull_policy = get_str(e, v, "imagePullPolicy", p);
         c->restart_policy = get_str(e, v, "restartPolicy", p);
+        if (yval_map_get(v, "restartPolicyRules") && !is_empty_value(yval_map_get(v, "restartPolicyRules"))) {
+                _cleanup_free_ char *kp = spec_path_key(p, "restartPolicyRules");
+
+                spec_err_forbidden(e, kp, "not supported by podfs yet: ContainerRestartRules (KEP-5307) is alpha in "
+                                          "Kubernetes 1.34");
+        }
         decode_lifecycle(e, v, p, c);
         c->liveness = decode_probe(e, v, "livenessProbe", p);
         c->readiness = decode_probe(e, v, "readinessProbe", p);

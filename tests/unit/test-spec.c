@@ -467,7 +467,8 @@ static const struct bad bad_manifests[] = {
         { POD "    restartPolicy: Always\n",
           INVALID(9, "web") "spec.containers[0].restartPolicy: Forbidden: may not be set for non-init containers" },
         { POD "    restartPolicyRules: [{action: Restart, exitCodes: {operator: In, values: [42]}}]\n",
-          INVALID(9, "web") "spec.containers[0].restartPolicyRules: Forbidden: not supported by podfs yet" },
+          INVALID(9, "web") "spec.containers[0].restartPolicyRules: Forbidden: not supported by podfs yet: "
+                            "ContainerRestartRules (KEP-5307) is alpha in Kubernetes 1.34" },
         { HDR "  initContainers:\n  - name: init\n    image: busybox\n    volumeMounts: [{name: x, mountPath: /x}]\n"
               CTR,
           INVALID(9, "web") "spec.initContainers[0].volumeMounts[0].name: Not found: \"x\"" },
