@@ -29,6 +29,11 @@ is "$(jq -r .status.capacity.pods "$N/node.json")" 110 "node.json: 110 pods"
 is "$(jq -r .status.capacity.cpu "$N/node.json")" "$(nproc)" "node.json: cpu capacity"
 is "$(jq -r '.status.conditions[] | select(.type=="Ready") | "\(.status) \(.reason)"' "$N/node.json")" \
         "True KubeletReady" "node.json: Ready"
+check "node: no new file in .node" bash -c "! touch '$N/other' 2>/dev/null"
+check "node: no dir in .node" bash -c "! mkdir '$N/dir' 2>/dev/null"
+check "node: labels cannot be removed" bash -c "! rm -f '$N/labels' 2>/dev/null"
+check "node: node.json is read-only" bash -c "! echo x > '$N/node.json' 2>/dev/null"
+check "node: labels is 0644 root" [ "$(stat -c '%a %u' "$N/labels")" = "644 0" ]
 check "labels: the built-in labels" grep -qx "kubernetes.io/hostname=$HOST" "$N/labels"
 echo disktype=ssd >>"$N/labels" || fail "labels: append"
 check "labels: appended" grep -qx disktype=ssd "$N/labels"
