@@ -15,7 +15,7 @@ mkdir -p "$SH"
 st() { jq -r "$2" "$MNT/default/$1/status.json" 2>/dev/null; }
 # a sidecar that says when it starts and when SIGTERM stops it
 side() { # NAME ORDERFILE
-        echo "[\"sh\", \"-c\", \"trap 'echo stop $1 >> /sh/$2; exit 0' TERM; echo start $1 >> /sh/$2; echo $1 up; while :; do sleep 0.1; done\"]"
+        echo "[\"sh\", \"-c\", \"trap 'echo stop $1 >> /sh/$2; echo $1 stopping; exit 0' TERM; echo start $1 >> /sh/$2; echo $1 up; while :; do sleep 0.1; done\"]"
 }
 
 # ---- 1. a Job-like pod: order of start, Succeeded, reverse stop order -------
@@ -69,6 +69,13 @@ is "$(st job '[.initContainerStatuses[].restartCount] | join(",")')" "0,0,0" "jo
 is "$(st job '.containerStatuses[0].state.terminated.exitCode')" 0 "job: app exit code 0"
 check "job: Killing events for the sidecars" grep -q 'Stopping container s2' "$P/events"
 check "job: finished" retry_until 20 [ -e "$STATE/pods/$(pod_uid default job)/finished" ]
+# the CRI logs' own timestamps: s1 up before s2 up, s2 stopping before s1 stopping
+L=$STATE/logs/default_job_$(pod_uid default job)
+cri_ns() { local t; t=$(grep -m1 " $2\$" "$L/$1/0.log" | cut -d' ' -f1); [ -n "$t" ] && date -d "$t" +%s%N; }
+up1=$(cri_ns s1 "s1 up") up2=$(cri_ns s2 "s2 up") st1=$(cri_ns s1 "s1 stopping") st2=$(cri_ns s2 "s2 stopping")
+log "CRI timestamps: s1 up $up1, s2 up $up2, s2 stopping $st2, s1 stopping $st1"
+check "job: CRI log timestamps, s1 started before s2" [ -n "$up1" ] && [ -n "$up2" ] && [ "$up1" -lt "$up2" ]
+check "job: CRI log timestamps, s2 stopped before s1" [ -n "$st1" ] && [ -n "$st2" ] && [ "$st2" -lt "$st1" ]
 # the statuses say the same: finishedAt of app <= s2 <= s1
 fa=$(st job '.containerStatuses[0].state.terminated.finishedAt')
 f2=$(st job '.initContainerStatuses[2].state.terminated.finishedAt')
