@@ -533,7 +533,7 @@ static struct pod_handler *decode_hook(struct spec_errs *e, const struct yval *m
 }
 
 static const struct field lifecycle_fields[] = {
-        { "postStart", FLD_OK }, { "preStop", FLD_OK }, { "stopSignal", FLD_UNSUPPORTED },
+        { "postStart", FLD_OK }, { "preStop", FLD_OK }, { "stopSignal", FLD_ANY },
 };
 
 static void decode_lifecycle(struct spec_errs *e, const struct yval *ctr, const char *path, struct pod_container *c)
@@ -544,6 +544,12 @@ static void decode_lifecycle(struct spec_errs *e, const struct yval *ctr, const 
         if (!v)
                 return;
         check_fields(e, v, p, lifecycle_fields, ARRAY_SIZE(lifecycle_fields));
+        if (yval_map_get(v, "stopSignal") && !is_empty_value(yval_map_get(v, "stopSignal"))) {
+                _cleanup_free_ char *sp = spec_path_key(p, "stopSignal");
+
+                spec_err_forbidden(e, sp, "not supported by podfs yet: ContainerStopSignals (KEP-4960) is alpha in "
+                                          "Kubernetes 1.34");
+        }
         c->post_start = decode_hook(e, v, "postStart", p);
         c->pre_stop = decode_hook(e, v, "preStop", p);
 }

@@ -443,7 +443,8 @@ static const struct bad bad_manifests[] = {
           INVALID(12, "web") "spec.containers[0].lifecycle.postStart.sleep: Forbidden: may not specify more "
                              "than 1 handler type" },
         { POD "    lifecycle:\n      stopSignal: SIGUSR1\n",
-          INVALID(10, "web") "spec.containers[0].lifecycle.stopSignal: Forbidden: not supported by podfs yet" },
+          INVALID(10, "web") "spec.containers[0].lifecycle.stopSignal: Forbidden: not supported by podfs yet: "
+                            "ContainerStopSignals (KEP-4960) is alpha in Kubernetes 1.34" },
         { POD "    lifecycle: {preStop: []}\n",
           INVALID(9, "web") "spec.containers[0].lifecycle.preStop: Invalid value: []: must be an object" },
         /* Init containers. */
