@@ -233,8 +233,8 @@ static enum ctr_sup_state decide_restart(struct sbx *s, struct ctr *c, int32_t c
 
         switch (c->is_sidecar ? POD_RESTART_ALWAYS : s->spec->restart_policy) {
         case POD_RESTART_ALWAYS:
-                /* An init container that succeeded is done, whatever the policy. */
-                restart = !c->is_init || code != 0;
+                /* An init container that succeeded is done, whatever the policy; a sidecar never is. */
+                restart = !c->is_init || c->is_sidecar || code != 0;
                 break;
         case POD_RESTART_ON_FAILURE:
                 restart = code != 0;

@@ -82,7 +82,7 @@ f2=$(st job '.initContainerStatuses[2].state.terminated.finishedAt')
 f1=$(st job '.initContainerStatuses[0].state.terminated.finishedAt')
 check "job: finishedAt app <= s2 <= s1 ($fa $f2 $f1)" eval '[[ ! "$f2" < "$fa" && ! "$f1" < "$f2" ]]'
 
-# ---- 2. a sidecar is restarted even with restartPolicy Never -----------------
+# ---- 2. a sidecar is restarted even with restartPolicy Never, even after exit 0 ----
 cat <<EOF | apply_pod default crashside || fail "create crashside"
 apiVersion: v1
 kind: Pod
@@ -96,7 +96,7 @@ spec:
   - name: side
     image: busybox
     restartPolicy: Always
-    command: ["sh", "-c", "echo run >> /sh/crashside; sleep 1; exit 3"]
+    command: ["sh", "-c", "echo run >> /sh/crashside; sleep 1; [ \$(grep -c run /sh/crashside) = 1 ] && exit 0; exit 3"]
     volumeMounts: [{name: sh, mountPath: /sh}]
   containers:
   - name: app
@@ -107,7 +107,8 @@ EOF
 P=$MNT/default/crashside
 check "crashside: the sidecar restarted (restartPolicy Never)" wait_for "$P/containers/side/restarts" 1 30
 check "crashside: Succeeded once the app is done" wait_for "$P/phase" Succeeded 40
-is "$(st crashside '.initContainerStatuses[0].lastState.terminated.exitCode')" 3 "crashside: lastState exit code 3"
+is "$(st crashside '.initContainerStatuses[0].lastState.terminated.exitCode')" 0 \
+        "crashside: restarted after exiting 0 (lastState exit code 0)"
 is "$(st crashside '.containerStatuses[0].restartCount')" 0 "crashside: the app did not restart"
 
 # ---- 3. a startup probe holds the next container back; deletion order --------
