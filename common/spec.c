@@ -109,6 +109,7 @@ static void container_free(struct pod_container *c)
         free(c->ports);
         free(c->termination_message_path);
         free(c->termination_message_policy);
+        free(c->restart_policy);
         handler_free(c->post_start);
         free(c->post_start);
         handler_free(c->pre_stop);
@@ -166,6 +167,18 @@ void pod_spec_free(struct pod_spec *s)
         free(s->hostname);
         free(s->dns_policy);
         free(s->scheduler_name);
+        if (s->pod_resources) {
+                container_free(s->pod_resources);
+                free(s->pod_resources);
+        }
+        yval_free(s->node_selector);
+        yval_free(s->affinity);
+        yval_free(s->tolerations);
+        yval_free(s->topology_spread_constraints);
+        yval_free(s->scheduling_gates);
+        free(s->node_name);
+        free(s->priority_class_name);
+        free(s->preemption_policy);
         free(s->source);
         spec_index_free(s->index);
         free(s);
@@ -178,6 +191,16 @@ void pod_spec_free_array(struct pod_spec **pods, size_t n)
         for (size_t i = 0; i < n; i++)
                 pod_spec_free(pods[i]);
         free(pods);
+}
+
+bool pod_spec_is_gated(const struct pod_spec *s)
+{
+        return s->scheduling_gates && s->scheduling_gates->type == YVAL_LIST && s->scheduling_gates->list.n > 0;
+}
+
+bool pod_container_is_sidecar(const struct pod_container *c)
+{
+        return c->restart_policy && !strcmp(c->restart_policy, "Always");
 }
 
 const char *pod_restart_policy_name(enum pod_restart_policy p)
@@ -343,6 +366,12 @@ int spec_parse_pod_document(const char *text, const struct ydoc *d, const char *
          * (a misspelt field would only add a spurious "Required value"). */
         if (e.n_fatal == 0) {
                 apply_hints(&e, s, ns_hint, name_hint);
+                /* the priority admission plugin runs before validation, as in the API server */
+                if (spec_sched_admit(s, filename, err) < 0) {
+                        spec_errs_clear(&e);
+                        pod_spec_free(s);
+                        return -err->code;
+                }
                 spec_apply_defaults(s);
                 spec_validate(s, &e);
         }

@@ -524,7 +524,7 @@ static struct pod_handler *decode_hook(struct spec_errs *e, const struct yval *m
 }
 
 static const struct field lifecycle_fields[] = {
-        { "postStart", FLD_OK }, { "preStop", FLD_OK }, { "stopSignal", FLD_UNSUPPORTED },
+        { "postStart", FLD_OK }, { "preStop", FLD_OK }, { "stopSignal", FLD_ANY },
 };
 
 static void decode_lifecycle(struct spec_errs *e, const struct yval *ctr, const char *path, struct pod_container *c)
@@ -535,6 +535,12 @@ static void decode_lifecycle(struct spec_errs *e, const struct yval *ctr, const 
         if (!v)
                 return;
         check_fields(e, v, p, lifecycle_fields, ARRAY_SIZE(lifecycle_fields));
+        if (yval_map_get(v, "stopSignal") && !is_empty_value(yval_map_get(v, "stopSignal"))) {
+                _cleanup_free_ char *sp = spec_path_key(p, "stopSignal");
+
+                spec_err_forbidden(e, sp, "not supported by podfs yet: ContainerStopSignals (KEP-4960) is alpha in "
+                                          "Kubernetes 1.34");
+        }
         c->post_start = decode_hook(e, v, "postStart", p);
         c->pre_stop = decode_hook(e, v, "preStop", p);
 }
@@ -621,7 +627,7 @@ static const struct field container_fields[] = {
         { "envFrom", FLD_OK }, { "resources", FLD_OK }, { "resizePolicy", FLD_UNSUPPORTED },
         { "livenessProbe", FLD_OK }, { "readinessProbe", FLD_OK }, { "startupProbe", FLD_OK },
         { "lifecycle", FLD_OK },
-        { "restartPolicy", FLD_UNSUPPORTED }, { "volumeDevices", FLD_UNSUPPORTED },
+        { "restartPolicy", FLD_OK }, { "restartPolicyRules", FLD_ANY }, { "volumeDevices", FLD_UNSUPPORTED },
         { "securityContext", FLD_UNSUPPORTED }, { "stdin", FLD_UNSUPPORTED }, { "stdinOnce", FLD_UNSUPPORTED }, { "tty", FLD_UNSUPPORTED },
 };
 
@@ -645,6 +651,13 @@ static void decode_container(struct spec_errs *e, const struct yval *v, const ch
         c->termination_message_path = get_str(e, v, "terminationMessagePath", p);
         c->termination_message_policy = get_str(e, v, "terminationMessagePolicy", p);
         c->image_pull_policy = get_str(e, v, "imagePullPolicy", p);
+        c->restart_policy = get_str(e, v, "restartPolicy", p);
+        if (yval_map_get(v, "restartPolicyRules") && !is_empty_value(yval_map_get(v, "restartPolicyRules"))) {
+                _cleanup_free_ char *kp = spec_path_key(p, "restartPolicyRules");
+
+                spec_err_forbidden(e, kp, "not supported by podfs yet: ContainerRestartRules (KEP-5307) is alpha in "
+                                          "Kubernetes 1.34");
+        }
         decode_lifecycle(e, v, p, c);
         c->liveness = decode_probe(e, v, "livenessProbe", p);
         c->readiness = decode_probe(e, v, "readinessProbe", p);
@@ -780,17 +793,17 @@ static const struct field spec_fields[] = {
         { "terminationGracePeriodSeconds", FLD_OK }, { "dnsPolicy", FLD_OK }, { "hostNetwork", FLD_OK },
         { "shareProcessNamespace", FLD_OK }, { "hostname", FLD_OK }, { "schedulerName", FLD_OK },
         { "enableServiceLinks", FLD_OK }, { "initContainers", FLD_OK }, { "activeDeadlineSeconds", FLD_OK },
-        { "preemptionPolicy", FLD_UNSUPPORTED, "\"PreemptLowerPriority\"" }, { "priority", FLD_UNSUPPORTED },
-        { "ephemeralContainers", FLD_UNSUPPORTED }, { "nodeSelector", FLD_UNSUPPORTED },
+        { "preemptionPolicy", FLD_ANY }, { "priority", FLD_ANY },
+        { "ephemeralContainers", FLD_UNSUPPORTED }, { "nodeSelector", FLD_ANY },
         { "serviceAccountName", FLD_UNSUPPORTED }, { "serviceAccount", FLD_UNSUPPORTED },
-        { "automountServiceAccountToken", FLD_UNSUPPORTED }, { "nodeName", FLD_UNSUPPORTED }, { "hostPID", FLD_UNSUPPORTED },
+        { "automountServiceAccountToken", FLD_UNSUPPORTED }, { "nodeName", FLD_ANY }, { "hostPID", FLD_UNSUPPORTED },
         { "hostIPC", FLD_UNSUPPORTED }, { "securityContext", FLD_UNSUPPORTED }, { "imagePullSecrets", FLD_OK },
-        { "subdomain", FLD_OK }, { "affinity", FLD_UNSUPPORTED }, { "tolerations", FLD_UNSUPPORTED },
-        { "hostAliases", FLD_OK }, { "priorityClassName", FLD_UNSUPPORTED }, { "dnsConfig", FLD_OK },
+        { "subdomain", FLD_OK }, { "affinity", FLD_ANY }, { "tolerations", FLD_ANY },
+        { "hostAliases", FLD_OK }, { "priorityClassName", FLD_ANY }, { "dnsConfig", FLD_OK },
         { "readinessGates", FLD_UNSUPPORTED }, { "runtimeClassName", FLD_UNSUPPORTED }, { "overhead", FLD_UNSUPPORTED },
-        { "topologySpreadConstraints", FLD_UNSUPPORTED }, { "setHostnameAsFQDN", FLD_OK }, { "os", FLD_UNSUPPORTED },
-        { "hostUsers", FLD_UNSUPPORTED, "true", true }, { "schedulingGates", FLD_UNSUPPORTED }, { "resourceClaims", FLD_UNSUPPORTED },
-        { "resources", FLD_UNSUPPORTED }, { "hostnameOverride", FLD_UNSUPPORTED },
+        { "topologySpreadConstraints", FLD_ANY }, { "setHostnameAsFQDN", FLD_OK }, { "os", FLD_UNSUPPORTED },
+        { "hostUsers", FLD_UNSUPPORTED, "true", true }, { "schedulingGates", FLD_ANY }, { "resourceClaims", FLD_UNSUPPORTED },
+        { "resources", FLD_OK }, { "hostnameOverride", FLD_UNSUPPORTED },
 };
 
 /* ---- the pod's network identity: hostAliases, dnsConfig ---- */
@@ -851,6 +864,11 @@ static void decode_pod_spec(struct spec_errs *e, const struct yval *v, struct po
         char *rp;
 
         check_fields(e, v, p, spec_fields, ARRAY_SIZE(spec_fields));
+        spec_decode_sched(e, v, s);
+        if (yval_map_get(v, "resources") && yval_map_get(v, "resources")->type != YVAL_NULL) {
+                s->pod_resources = xcalloc(1, sizeof(*s->pod_resources));
+                decode_resources(e, v, p, s->pod_resources);
+        }
         DECODE_LIST(e, v, "volumes", p, s->volumes, s->n_volumes, decode_volume);
         DECODE_LIST(e, v, "initContainers", p, s->init_containers, s->n_init_containers, decode_container);
         DECODE_LIST(e, v, "containers", p, s->containers, s->n_containers, decode_container);

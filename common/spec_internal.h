@@ -131,6 +131,15 @@ void spec_validate(const struct pod_spec *spec, struct spec_errs *errs);
  * IsDNS1123Subdomain and IsQualifiedName with its messages. */
 void spec_validate_subdomain(struct spec_errs *e, const char *path, const char *v);
 void spec_validate_qualified_name(struct spec_errs *e, const char *path, const char *v);
+void spec_validate_label_value(struct spec_errs *e, const char *path, const char *v);
+/* spec_sched.c: the scheduling fields (nodeSelector, nodeName, affinity,
+ * tolerations, topologySpreadConstraints, schedulingGates, priority),
+ * checked as the API server does and kept as written. */
+void spec_decode_sched(struct spec_errs *e, const struct yval *spec, struct pod_spec *s);
+/* spec_podres.c: pod-level resources against the containers' (validatePodResourceConsistency). */
+void spec_validate_pod_resources(struct spec_errs *e, const struct pod_spec *s);
+/* The priority admission plugin: the built-in classes only. 0 or EPERM. */
+int spec_sched_admit(struct pod_spec *s, const char *filename, struct pfs_error *err);
 /* A container's env and envFrom (spec_validate_env.c); cp is its path. */
 void spec_validate_env(struct spec_errs *e, const struct pod_container *c, const char *cp);
 /* A resourceFieldRef divisor's canonical form ("1Mi", "1m") when the API

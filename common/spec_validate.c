@@ -664,20 +664,31 @@ static void validate_containers(struct spec_errs *e, const struct pod_spec *s)
                 }
                 validate_container_fields(e, s, c, p);
                 validate_hooks_and_probes(e, s, c, p);
+                if (c->restart_policy) {
+                        _cleanup_free_ char *rp = spec_path_key(p, "restartPolicy");
+
+                        /* the API server's words while ContainerRestartRules (KEP-5307) is alpha (1.34) */
+                        spec_err_forbidden(e, rp, "may not be set for non-init containers");
+                }
         }
 }
 
-/* Hooks and probes belong to sidecars (restartPolicy: Always), which podfs
- * does not run yet: their restartPolicy is refused while decoding, and then
- * nothing more is said about them. */
-static void validate_init_extras(struct spec_errs *e, const char *p)
+/* Hooks and probes belong to sidecars (restartPolicy: Always): validated as
+ * an app container's; the only restartPolicy an init container may have. */
+static void validate_init_extras(struct spec_errs *e, const struct pod_spec *s,
+                                 const struct pod_container *c, const char *p)
 {
         static const char *const keys[] = { "lifecycle", "livenessProbe", "readinessProbe", "startupProbe" };
+        static const char *const always[] = { "Always" };
         const struct yval *ctr = spec_node_at(e->root, p);
-        const struct yval *rp = yval_map_get(ctr, "restartPolicy");
 
-        if (rp && rp->type == YVAL_STRING && rp->str.len > 0)
+        if (c->restart_policy) {
+                _cleanup_free_ char *rp = spec_path_key(p, "restartPolicy");
+
+                if (spec_check_enum(e, rp, c->restart_policy, always, 1))
+                        validate_hooks_and_probes(e, s, c, p);
                 return;
+        }
         for (size_t k = 0; k < ARRAY_SIZE(keys); k++) {
                 const struct yval *v = yval_map_get(ctr, keys[k]);
                 _cleanup_free_ char *kp = NULL;
@@ -706,7 +717,7 @@ static void validate_init_containers(struct spec_errs *e, const struct pod_spec 
                                 spec_err_duplicate(e, np, c->name);
                 }
                 validate_container_fields(e, s, c, p);
-                validate_init_extras(e, p);
+                validate_init_extras(e, s, c, p);
         }
 }
 
@@ -875,6 +886,10 @@ void spec_validate(const struct pod_spec *s, struct spec_errs *e)
                 validate_init_containers(e, s);
         }
         validate_pod_fields(e, s);
+        if (s->pod_resources) {
+                validate_resources(e, s->pod_resources, "spec");
+                spec_validate_pod_resources(e, s);
+        }
 }
 
 bool spec_path_has_backsteps(const char *p)
@@ -885,6 +900,14 @@ bool spec_path_has_backsteps(const char *p)
 void spec_validate_qualified_name(struct spec_errs *e, const char *path, const char *v)
 {
         validate_qualified_name(e, path, v, v);
+}
+
+void spec_validate_label_value(struct spec_errs *e, const char *path, const char *v)
+{
+        if (strlen(v) > 63)
+                spec_err_invalid_str(e, path, v, "must be no more than 63 characters");
+        if (*v && !qname_chars_ok(v, strlen(v)))
+                spec_err_invalid_str(e, path, v, LABEL_VALUE_MSG);
 }
 
 void spec_validate_subdomain(struct spec_errs *e, const char *path, const char *v)

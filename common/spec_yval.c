@@ -377,6 +377,7 @@ static struct yval *container_to_yval(const struct pod_container *c, bool host_n
         map_set_str_opt(y, "terminationMessagePath", c->termination_message_path);
         map_set_str_opt(y, "terminationMessagePolicy", c->termination_message_policy);
         map_set_str_opt(y, "imagePullPolicy", c->image_pull_policy);
+        map_set_str_opt(y, "restartPolicy", c->restart_policy);
         return y;
 }
 
@@ -455,6 +456,9 @@ static void pod_fields_to_yval(const struct pod_spec *s, struct yval *y)
                         yval_map_set(yval_list_push(l, yval_new_map()), "name", yval_new_str(s->image_pull_secrets[i]));
         }
         yval_map_set(y, "dnsPolicy", yval_new_str(s->dns_policy ? s->dns_policy : "ClusterFirst"));
+        if (s->node_selector)
+                yval_map_set(y, "nodeSelector", yval_clone(s->node_selector));
+        map_set_str_opt(y, "nodeName", s->node_name);
         if (s->host_network)
                 yval_map_set(y, "hostNetwork", yval_new_bool(true));
         if (s->share_process_namespace)
@@ -462,10 +466,21 @@ static void pod_fields_to_yval(const struct pod_spec *s, struct yval *y)
         yval_map_set(y, "securityContext", yval_new_map());
         map_set_str_opt(y, "hostname", s->hostname);
         net_identity_to_yval(s, y);
+        if (s->affinity)
+                yval_map_set(y, "affinity", yval_clone(s->affinity));
         yval_map_set(y, "schedulerName", yval_new_str(s->scheduler_name ? s->scheduler_name : "default-scheduler"));
-        yval_map_set(y, "priority", yval_new_int(0));
+        if (s->tolerations)
+                yval_map_set(y, "tolerations", yval_clone(s->tolerations));
+        map_set_str_opt(y, "priorityClassName", s->priority_class_name);
+        yval_map_set(y, "priority", yval_new_int(s->priority));
         yval_map_set(y, "enableServiceLinks", yval_new_bool(s->enable_service_links));
         yval_map_set(y, "preemptionPolicy", yval_new_str("PreemptLowerPriority"));
+        if (s->topology_spread_constraints)
+                yval_map_set(y, "topologySpreadConstraints", yval_clone(s->topology_spread_constraints));
+        if (s->scheduling_gates)
+                yval_map_set(y, "schedulingGates", yval_clone(s->scheduling_gates));
+        if (s->pod_resources)
+                yval_map_set(y, "resources", resources_to_yval(s->pod_resources));
 }
 
 struct yval *pod_spec_to_yval(const struct pod_spec *s)

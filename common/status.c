@@ -156,6 +156,13 @@ static char *spec_qos_class(const struct pod_spec *spec)
 {
         size_t n = spec->n_containers + spec->n_init_containers;
         _cleanup_free_ struct pod_qos_container *q = xcalloc(n + 1, sizeof(*q));
+        const struct pod_container *pr = spec->pod_resources;
+
+        /* pod-level resources (KEP-2837) decide alone when they are set */
+        if (pr && (pr->cpu_request || pr->cpu_limit || pr->memory_request || pr->memory_limit)) {
+                q[0] = (struct pod_qos_container){ pr->cpu_request, pr->cpu_limit, pr->memory_request, pr->memory_limit };
+                return xstrdup(pod_qos_class(q, 1));
+        }
 
         for (size_t i = 0; i < n; i++) {
                 const struct pod_container *c = i < spec->n_containers ? &spec->containers[i]
@@ -352,7 +359,38 @@ static void count_container(const struct ctr_status *c, struct phase_counts *n)
 
 struct init_counts {
         size_t pending, failed;
+        size_t sidecars_pending;        /* restartable init containers not started yet */
 };
+
+static bool is_sidecar(const struct pod_spec *spec, const char *name)
+{
+        bool is_init = false;
+        const struct pod_container *c = pod_spec_find_any_container(spec, name, &is_init);
+
+        return c && is_init && pod_container_is_sidecar(c);
+}
+
+/* kubelet's getPhase for a restartable init container: running counts as
+ * running (pending until started), a terminated one counts for nothing. */
+static void count_sidecar(const struct ctr_status *c, struct init_counts *in, struct phase_counts *n)
+{
+        switch (c->state.kind) {
+        case CTR_STATE_RUNNING:
+                in->sidecars_pending += !c->started;
+                n->running++;
+                break;
+        case CTR_STATE_TERMINATED:
+                break;
+        case CTR_STATE_WAITING:
+                if (c->last_state.kind != CTR_STATE_TERMINATED) {
+                        in->sidecars_pending++;
+                        n->waiting++;
+                }
+                break;
+        default:
+                n->unknown++;
+        }
+}
 
 static void count_init(const struct ctr_status *c, struct init_counts *n)
 {
@@ -390,13 +428,17 @@ const char *pod_phase_compute(const struct pod_spec *spec, const struct pod_stat
         struct phase_counts n = {0};
         struct init_counts in = {0};
 
-        for (size_t i = 0; i < st->n_init_containers; i++)
-                count_init(&st->init_containers[i], &in);
+        for (size_t i = 0; i < st->n_init_containers; i++) {
+                if (is_sidecar(spec, st->init_containers[i].name))
+                        count_sidecar(&st->init_containers[i], &in, &n);
+                else
+                        count_init(&st->init_containers[i], &in);
+        }
         for (size_t i = 0; i < spec->n_containers; i++)
                 count_container(find_const(st, spec->containers[i].name), &n);
         if (in.failed > 0 && spec->restart_policy == POD_RESTART_NEVER)
                 return "Failed";
-        if ((in.pending > 0 && !regular_started(st)) || n.waiting > 0)
+        if (((in.pending > 0 || in.sidecars_pending > 0) && !regular_started(st)) || n.waiting > 0)
                 return "Pending";
         if (n.running > 0 && n.unknown == 0)
                 return "Running";
@@ -416,6 +458,13 @@ static char *unready_message(const struct pod_spec *spec, const struct pod_statu
 {
         struct pfs_buf unknown = {0}, unready = {0}, msg = {0};
 
+        /* kubelet: restartable init containers first, then the app containers */
+        for (size_t i = 0; i < st->n_init_containers; i++) {
+                const struct ctr_status *c = &st->init_containers[i];
+
+                if (is_sidecar(spec, c->name) && !c->ready)
+                        pfs_buf_printf(&unready, "%s%s", unready.len ? " " : "", c->name);
+        }
         for (size_t i = 0; i < spec->n_containers; i++) {
                 const char *name = spec->containers[i].name;
                 const struct ctr_status *c = find_const(st, name);
@@ -455,13 +504,16 @@ static bool sandbox_ready(const struct pod_status *st)
         return false;
 }
 
-static bool init_done(const struct ctr_status *c)
+/* kubelet: a regular init container is done once it succeeded, a restartable one once started. */
+static bool init_done(const struct pod_spec *spec, const struct ctr_status *c)
 {
+        if (is_sidecar(spec, c->name))
+                return c->started;
         return c->ready || (c->state.kind == CTR_STATE_TERMINATED && c->state.exit_code == 0);
 }
 
 /* kubelet's Initialized condition. */
-static void refresh_initialized(struct pod_status *st, int64_t now_ns)
+static void refresh_initialized(const struct pod_spec *spec, struct pod_status *st, int64_t now_ns)
 {
         struct pod_condition *c = &st->conditions[POD_COND_INITIALIZED];
         struct pfs_buf names = {0};
@@ -472,7 +524,7 @@ static void refresh_initialized(struct pod_status *st, int64_t now_ns)
                 return;
         }
         for (size_t i = 0; i < st->n_init_containers && !regular_started(st); i++)
-                if (!init_done(&st->init_containers[i]))
+                if (!init_done(spec, &st->init_containers[i]))
                         pfs_buf_printf(&names, "%s%s", names.len ? " " : "", st->init_containers[i].name);
         if (!names.len) {
                 condition_set(c, true, NULL, NULL, now_ns);
@@ -511,9 +563,13 @@ void pod_status_refresh(const struct pod_spec *spec, struct pod_status *st, int6
         terminal = pod_phase_is_terminal(st->phase);
         condition_set(&st->conditions[POD_COND_READY_TO_START_CONTAINERS],
                       !terminal && sandbox_ready(st), NULL, NULL, now_ns);
-        refresh_initialized(st, now_ns);
+        refresh_initialized(spec, st, now_ns);
         refresh_ready(spec, st, now_ns);
-        condition_set(&st->conditions[POD_COND_SCHEDULED], true, NULL, NULL, now_ns);
+        if (pod_spec_is_gated(spec))
+                condition_set(&st->conditions[POD_COND_SCHEDULED], false, "SchedulingGated",
+                              "Scheduling is blocked due to non-empty scheduling gates", now_ns);
+        else
+                condition_set(&st->conditions[POD_COND_SCHEDULED], true, NULL, NULL, now_ns);
 }
 
 int64_t pod_backoff_next(struct pod_backoff *b, int64_t now_ns, int64_t ran_ns)

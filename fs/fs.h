@@ -141,6 +141,8 @@ enum node_kind {
         NODE_OBJ_FILE,          /* .../<name>/<key>, ..object.yaml, path (ctr: the file name) */
         NODE_IMAGES,            /* .images/ (node_images.c) */
         NODE_IMAGE,             /* .images/<reference> (pod: the file name) */
+        NODE_NODE_DIR,          /* .node/ (node_node.c) */
+        NODE_NODE_FILE,         /* .node/node.json, labels, taints (file: which) */
         NODE__MAX,
 };
 
@@ -238,9 +240,15 @@ struct node_ops {
 extern const struct node_ops *const node_kinds[NODE__MAX];
 extern const struct node_ops node_root_ops, node_ns_ops, node_last_error_ops, node_pod_ops, node_pod_file_ops,
         node_logs_dir_ops, node_log_ops, node_ctrs_dir_ops, node_ctr_dir_ops, node_ctr_file_ops, node_tmp_ops,
-        node_obj_kind_ops, node_obj_ops, node_obj_file_ops, node_images_ops, node_image_ops;
+        node_obj_kind_ops, node_obj_ops, node_obj_file_ops, node_images_ops, node_image_ops,
+        node_node_dir_ops, node_node_file_ops;
 /* rm of .images/NAME (node_images.c) */
 int images_remove(struct podfs *fs, const char *name);
+/* node_node.c: a rewrite of .node/labels or .node/taints (on close / truncate). */
+int node_file_set(struct podfs *fs, int file, const char *text, size_t len);
+int node_file_flush(struct podfs *fs, struct fh *fh, bool last);
+/* taint_evict.c: the NoExecute taint manager, after a rewrite of the taints. */
+void taints_changed(struct podfs *fs);
 
 /* ops.c dispatches lookup, list, stat, open and setattr through node_kinds[];
  * the content of a file node, through its kind (tree.c): */

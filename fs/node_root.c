@@ -12,6 +12,10 @@ static int root_lookup(struct podfs *fs, struct node *dir, const char *name, boo
                 *ret = node_child(fs, &(struct node_key){ .kind = NODE_IMAGES });
                 return 0;
         }
+        if (!strcmp(name, ".node")) {
+                *ret = node_child(fs, &(struct node_key){ .kind = NODE_NODE_DIR });
+                return 0;
+        }
         if (!model_ns_exists(&fs->model, name))
                 return -ENOENT;
         *ret = node_child(fs, &(struct node_key){ .kind = NODE_NS, .ns = name });
@@ -32,6 +36,7 @@ static int root_list(struct podfs *fs, struct node *dir, node_list_fn fn, void *
                 return -ENOMEM;
         }
         fn(data, ".images", S_IFDIR);
+        fn(data, ".node", S_IFDIR);
         while ((de = readdir(d)))
                 if (de->d_name[0] != '.' && de->d_type == DT_DIR)
                         fn(data, de->d_name, S_IFDIR);

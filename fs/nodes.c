@@ -19,4 +19,6 @@ const struct node_ops *const node_kinds[NODE__MAX] = {
         [NODE_OBJ_FILE] = &node_obj_file_ops,
         [NODE_IMAGES] = &node_images_ops,
         [NODE_IMAGE] = &node_image_ops,
+        [NODE_NODE_DIR] = &node_node_dir_ops,
+        [NODE_NODE_FILE] = &node_node_file_ops,
 };

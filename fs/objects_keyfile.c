@@ -72,6 +72,8 @@ int objects_key_flush(struct podfs *fs, struct fh *fh, bool last)
         struct pfs_error err = { 0 };
         _cleanup_free_ char *path = NULL;
 
+        if (n && n->kind == NODE_NODE_FILE)
+                return node_file_flush(fs, fh, last);
         if (!fh->dirty || !n || (!last && fh->wbuf.len == 0))
                 return 0;
         fh->dirty = false;

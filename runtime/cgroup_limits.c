@@ -190,6 +190,27 @@ int pod_cgroup_child_limits(struct pod_cgroup *cg, const char *child, const stru
         return r < 0 ? pfs_error_wrap(err, "limits of container cgroup '%s'", child) : 0;
 }
 
+int pod_cgroup_child_twins(struct pod_cgroup *cg, const char *child, struct pfs_error *err)
+{
+        static const char *const ctrls[] = { "memory", "cpu" };
+        _cleanup_close_ int fd = openat(cg->dirfd, child, O_RDONLY | O_DIRECTORY | O_NOFOLLOW | O_CLOEXEC);
+        _cleanup_free_ char *rel = rel_path(cg, child);
+        bool v2 = cg->ops == &pod_cgroup_v2_ops;
+
+        for (size_t i = 0; i < ARRAY_SIZE(ctrls); i++) {
+                _cleanup_free_ char *hier = xasprintf("%s/%s", V1_ROOT, ctrls[i]);
+                int twin;
+
+                if ((v2 && v2_has(fd, ctrls[i])) || !is_v1_hierarchy(hier) || !strcmp(hier, cg->root))
+                        continue;       /* the container's cgroup is below the pod's already */
+                twin = v1_twin_create(ctrls[i], rel, err);
+                if (twin < 0)
+                        return twin;
+                close(twin);
+        }
+        return 0;
+}
+
 /* kubelet's MilliCPUToShares, then the kernel's shares -> weight mapping. */
 static int64_t cpu_weight_of(int64_t milli)
 {

@@ -137,6 +137,7 @@ static void on_probe(struct sbx *s, struct probe *p, const struct probe_attempt 
                         probe_stop(s, p);
                         probe_begin(s, c, PROBE_LIVENESS);
                         probe_begin(s, c, PROBE_READINESS);
+                        sidecar_started(s, c);
                         break;
                 }
                 /* fallthrough */
@@ -161,8 +162,10 @@ static void health_running(struct sbx *s, struct ctr *c)
         ctr_state_set_running(&cs->state, h->started_real);
         /* No probe: started and ready while running (init containers: ready once done). */
         cs->started = !h->has[PROBE_STARTUP];
-        cs->ready = !c->is_init && !h->has[PROBE_READINESS];
+        cs->ready = (!c->is_init || c->is_sidecar) && !h->has[PROBE_READINESS];
         s->status_dirty = true;
+        if (cs->started)
+                sidecar_started(s, c);
         if (h->has[PROBE_STARTUP]) {
                 probe_begin(s, c, PROBE_STARTUP);
         } else {
@@ -192,7 +195,7 @@ void health_ctr_init(struct sbx *s, struct ctr *c)
         for (int k = 0; k < PROBE__MAX; k++) {
                 const struct pod_probe *ps = probe_spec(c->spec, k);
 
-                h->has[k] = ps != NULL && !c->is_init;
+                h->has[k] = ps != NULL && (!c->is_init || c->is_sidecar);
                 probe_init(&h->probes[k], k, c->spec, ps, on_probe, c);
         }
         hook_init(&h->post_start);

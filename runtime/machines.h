@@ -82,6 +82,7 @@ enum pod_term_event {
         TE_GRACE_OVER,          /* the grace timer fired (or the grace is 0) */
         TE_CTRS_FINAL,          /* no container will run again */
         TE_PAUSE_GONE,          /* the pause process was reaped */
+        TE_APPS_DONE,           /* the app containers are done, sidecars run (arg: grace seconds) */
         TE__MAX,
 };
 

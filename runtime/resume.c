@@ -36,12 +36,12 @@ void sup_resume(struct sbx *s, struct pod_status *prev)
                         continue; /* waiting: start as usual */
                 }
                 code = cs->state.exit_code;
-                if (c->is_init && code == 0) {
+                if (c->is_init && !c->is_sidecar && code == 0) {
                         cs->ready = true;
                         c->sm.state = CS_EXITED;
                         continue;
                 }
-                again = s->spec->restart_policy == POD_RESTART_ALWAYS ||
+                again = c->is_sidecar || s->spec->restart_policy == POD_RESTART_ALWAYS ||
                         (s->spec->restart_policy == POD_RESTART_ON_FAILURE && code != 0);
                 if (again) {
                         ctr_state_copy(&cs->last_state, &cs->state);

@@ -153,6 +153,10 @@ struct pod_cgroup_limits {
 };
 int pod_cgroup_child_limits(struct pod_cgroup *cg, const char *child, const struct pod_cgroup_limits *lim,
                             struct pfs_error *err);
+/* Pod-level resources on v1 memory/cpu hierarchies: the container's twins
+ * below the pod's, made even without limits of its own, so that it joins
+ * them and the pod's limits bound it. */
+int pod_cgroup_child_twins(struct pod_cgroup *cg, const char *child, struct pfs_error *err);
 /* The container's resources.limits (memory, cpu with period 100000) and
  * requests.cpu (weight), as kubelet sets them, into its cgroup: 0 and nothing
  * written when it has none; -ENOTSUP when it has some but cg is NULL (the pod

@@ -100,6 +100,7 @@ static void ctrs_init(struct sbx *s)
 
                 c->is_init = i < n_init;
                 c->spec = c->is_init ? &s->spec->init_containers[i] : &s->spec->containers[i - n_init];
+                c->is_sidecar = c->is_init && pod_container_is_sidecar(c->spec);
                 c->name = c->spec->name;
                 sup_init(s, c);
                 c->pidfd_w.fd = c->timer_w.fd = c->out.w.fd = c->err.w.fd = -1;
@@ -166,6 +167,14 @@ static int pod_setup(struct sbx *s, struct pfs_error *err)
                 pfs_log(LOG_WARNING, "pod cgroup: pids limit %lld: %s", (long long)s->cfg.pod_pids_limit,
                         cgerr.msg);
         }
+        if (s->cg && s->spec->pod_resources) {
+                /* pod-level resources: the pod's own cgroup ("." below it) */
+                struct pod_container pod = *s->spec->pod_resources;
+
+                pod.name = (char *)".";
+                if (pod_cgroup_child_limits_spec(s->cg, &pod, &cgerr) < 0)
+                        return pfs_error_set(err, cgerr.code ? cgerr.code : EINVAL, "pod resources: %s", cgerr.msg);
+        }
         pfs_trace(s->uid, "sandbox:pod-cgroup");
         r = sbx_net_open(s, err);
         if (r < 0)
@@ -231,12 +240,18 @@ static int sandbox_start(struct sbx *s, const char *state_dir, const char *uid, 
                 pod_status_set_init_containers(s->status, s->spec->init_containers,
                                                s->spec->n_init_containers);
         ctrs_init(s);
+        s->gated = pod_spec_is_gated(s->spec);
+        if (!s->gated && !sbx_admit(s)) {
+                s->rejected = true;
+                return 0;
+        }
         status_resume(s);
         sbx_publish(s);
         r = sbx_loop_init(s, err);
         if (r < 0)
                 return r;
-        r = pod_setup(s, err);
+        /* a gated pod waits for a rewrite (a new pod) or its deletion: nothing to set up */
+        r = s->gated ? 0 : pod_setup(s, err);
         if (r < 0)
                 return r;
         pfs_trace(uid, "sandbox:pod-namespaces");
@@ -355,6 +370,10 @@ static int sandbox_child(const char *state_dir, const char *uid, const struct pf
                 return 1;
         }
         notify(ready_fd, 'R', "");
+        if (s.rejected) {
+                sandbox_free(&s);
+                return 0;
+        }
         pfs_trace(uid, "sandbox:ready");
         pfs_log(LOG_INFO, "pod %s: sandbox running", s.pod_ref);
         /* A pod already being deleted starts nothing: it just finishes. */
@@ -362,7 +381,8 @@ static int sandbox_child(const char *state_dir, const char *uid, const struct pf
                 term_begin(&s, s.meta->deletion_grace_seconds, true);
         term_deadline_arm(&s);
         storage_check_arm(&s);
-        sup_advance(&s);
+        if (!s.gated)
+                sup_advance(&s);
         if (!term_is_done(&s))
                 sbx_publish(&s);
         r = sbx_loop_run(&s);

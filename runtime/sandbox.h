@@ -61,6 +61,8 @@ struct ctr {
         const struct pod_container *spec;
         char *name;
         bool is_init;           /* spec.initContainers: run in order, each to completion */
+        bool is_sidecar;        /* an init container with restartPolicy Always (sidecar.c) */
+        bool sidecar_up;        /* a sidecar that was started once: the next init container may start */
         struct fsm sm;          /* its supervision: sm.state is an enum ctr_sup_state (sup_table.c) */
         pid_t pid;              /* 0 when no process */
         struct sbx_watch pidfd_w;
@@ -116,6 +118,8 @@ struct sbx {
         char *node_name;        /* spec.nodeName (read before the pod's UTS namespace) */
         struct cni_host host_ns; /* the host's mount and net namespaces (net.c), -1 with hostNetwork */
         bool net_failed;        /* startup failed in CNI ADD: the message is the plugin's */
+        bool rejected;          /* admit.c: the node refused the pod; it is finished */
+        bool gated;             /* schedulingGates: nothing is set up, nothing starts */
 };
 
 /* sandbox.c */
@@ -157,6 +161,17 @@ void sup_timer_watch(struct sbx *s, struct sbx_watch *w, uint32_t events);
 bool sup_state_is_final(int st);
 void ctr_signal(struct ctr *c, int sig); /* by pidfd, else kill; no-op without a process */
 
+/* sidecar.c: native sidecars (KEP-753), restartable init containers */
+void sidecar_started(struct sbx *s, struct ctr *c);  /* started (startup probe passed): the next one may start */
+void sidecar_ctr_final(struct sbx *s);               /* a container became final: end or stop sidecars */
+bool sidecar_defer_stop(const struct ctr *c);        /* a running sidecar stops after the app containers */
+void sidecar_stop_next(struct sbx *s);               /* termination: stop the last running sidecar when due */
+void sidecar_stop_all(struct sbx *s);                /* the grace is over: stop every sidecar now */
+
+/* admit.c: the kubelet's admission; false = rejected (status Failed and
+ * `finished` written: the sandbox leaves). */
+bool sbx_admit(struct sbx *s);
+
 /* resume.c */
 void sup_resume(struct sbx *s, struct pod_status *prev);
 
@@ -181,6 +196,7 @@ void term_started(struct sbx *s);       /* startup complete: containers may be j
 void term_begin(struct sbx *s, int64_t grace_seconds, bool deletion);
 void term_meta_changed(struct sbx *s);
 void term_check_done(struct sbx *s);    /* the pod ends once no container will run again */
+void term_apps_done(struct sbx *s);     /* the app containers are done, sidecars still run: stop them */
 void term_pause_gone(struct sbx *s);    /* the pause process was reaped */
 void term_grace_at_least(struct sbx *s, int64_t left_ns); /* extend the grace so left_ns remain */
 void term_deadline_arm(struct sbx *s);  /* activeDeadlineSeconds, counted from status.startTime */

@@ -74,6 +74,7 @@ void sup_dispatch(struct sbx *s, struct ctr *c, enum ctr_sup_event ev)
         if (sup_state_is_final(c->sm.state)) {
                 if (c->is_init)
                         sup_advance(s);
+                sidecar_ctr_final(s);
                 term_check_done(s);
         }
 }
@@ -188,6 +189,8 @@ static int spawn_process(struct sbx *s, struct ctr *c, const char *rootfs, const
                 r = pod_cgroup_child_pids(s->cg, c->name, err);
         if (r >= 0)
                 r = pod_cgroup_child_limits_spec(s->cg, c->spec, err);
+        if (r >= 0 && s->cg && s->spec->pod_resources)
+                r = pod_cgroup_child_twins(s->cg, c->name, err);
         if (r < 0)
                 return r;
         l.pod = s->spec;
@@ -350,10 +353,10 @@ static enum ctr_sup_state decide_restart(struct sbx *s, struct ctr *c, int32_t c
         struct pfs_error err = {0};
         bool restart;
 
-        switch (s->spec->restart_policy) {
+        switch (c->is_sidecar ? POD_RESTART_ALWAYS : s->spec->restart_policy) {
         case POD_RESTART_ALWAYS:
-                /* An init container that succeeded is done, whatever the policy. */
-                restart = !c->is_init || code != 0;
+                /* An init container that succeeded is done, whatever the policy; a sidecar never is. */
+                restart = !c->is_init || c->is_sidecar || code != 0;
                 break;
         case POD_RESTART_ON_FAILURE:
                 restart = code != 0;
@@ -450,7 +453,7 @@ static enum ctr_sup_state act_exited(struct sbx *s, struct ctr *c, enum ctr_sup_
         int32_t code;
 
         record_exit(s, c, &code);
-        if (c->is_init && code == 0)
+        if (c->is_init && !c->is_sidecar && code == 0)
                 cstat(s, c)->ready = true;
         return decide_restart(s, c, code, ret_ev);
 }
@@ -654,8 +657,16 @@ void sup_advance(struct sbx *s)
 
                 if (!c->is_init)
                         break;
-                if (init_succeeded(s, c))
+                if (init_succeeded(s, c) || c->sidecar_up)
                         continue;
+                if (c->is_sidecar && c->sm.state == CS_CREATING) {
+                        /* started at once without a startup probe or postStart hook */
+                        sup_dispatch(s, c, EV_START);
+                        if (c->sidecar_up)
+                                continue;
+                        term_check_done(s);
+                        return;
+                }
                 if (c->sm.state == CS_EXITED) {
                         /* failed and not to be restarted: nothing after it runs */
                         for (size_t j = i + 1; j < s->n_ctrs; j++)

@@ -16,6 +16,7 @@ static const struct fsm_transition table[PT__MAX][TE__MAX] = {
                 [TE_DEADLINE] = T(TA_FAIL_DEADLINE, PT_STOPPING),
                 [TE_EVICT] = T(TA_FAIL_EVICT, PT_STOPPING),
                 [TE_CTRS_FINAL] = T(TA_REAP, FSM_KEEP),         /* FINISHING | DONE */
+                [TE_APPS_DONE] = T(TA_BEGIN, PT_STOPPING),      /* the pod ends by itself: stop the sidecars */
         },
         [PT_STOPPING] = {
                 [TE_STOP] = T(TA_SHORTEN, FSM_KEEP),
@@ -46,6 +47,7 @@ static const char *const event_names[TE__MAX] = {
         [TE_NONE] = "none", [TE_STARTED] = "started", [TE_STOP] = "stop", [TE_DELETE] = "delete",
         [TE_DEADLINE] = "deadline", [TE_EVICT] = "evict", [TE_GRACE_EXTEND] = "grace-extend",
         [TE_GRACE_OVER] = "grace-over", [TE_CTRS_FINAL] = "containers-final", [TE_PAUSE_GONE] = "pause-gone",
+        [TE_APPS_DONE] = "apps-done",
 };
 
 static const char *const action_names[TA__MAX] = {

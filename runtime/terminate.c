@@ -50,6 +50,7 @@ int64_t term_grace_deadline(const struct sbx *s)
 /* SIGKILL, except that a preStop cut by the grace leaves SIGTERM its 2 s. */
 static void kill_everything(struct sbx *s)
 {
+        sidecar_stop_all(s);
         for (size_t i = 0; i < s->n_ctrs; i++)
                 if (s->ctrs[i].sm.state == CS_KILLING && !health_grace_over(s, &s->ctrs[i]))
                         ctr_signal(&s->ctrs[i], SIGKILL);
@@ -104,8 +105,11 @@ static int act_begin(struct sbx *s, enum pod_term_event ev, int64_t grace_second
         s->term.grace_deadline = pfs_now_monotonic_ns() + grace_seconds * NSEC;
         pfs_log(LOG_INFO, "terminating the pod (%s, grace %llds)", cause_names[s->term.cause],
                 (long long)grace_seconds);
+        /* kubelet: running sidecars stop after the app containers, in reverse order */
         for (size_t i = 0; i < s->n_ctrs; i++)
-                sup_dispatch(s, &s->ctrs[i], EV_DELETE);
+                if (!sidecar_defer_stop(&s->ctrs[i]))
+                        sup_dispatch(s, &s->ctrs[i], EV_DELETE);
+        sidecar_stop_next(s);
         *ret_follow = grace_arm(s);
         term_check_done(s);
         return FSM_KEEP;
@@ -296,6 +300,11 @@ void term_check_done(struct sbx *s)
                 if (!sup_state_is_final(s->ctrs[i].sm.state))
                         return;
         term_dispatch(s, TE_CTRS_FINAL, 0);
+}
+
+void term_apps_done(struct sbx *s)
+{
+        term_dispatch(s, TE_APPS_DONE, s->spec->termination_grace_period_seconds);
 }
 
 void term_pause_gone(struct sbx *s)

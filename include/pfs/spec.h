@@ -160,6 +160,9 @@ struct pod_container {
          * container's writable layer and logs count against the limit; the
          * sandbox evicts the pod beyond it, as kubelet does. */
         char *ephemeral_storage_limit, *ephemeral_storage_request;
+        /* Addition: restartPolicy, only "Always" and only on an init
+         * container: a sidecar (KEP-753), see pod_container_is_sidecar(). */
+        char *restart_policy;
 };
 
 enum pod_volume_kind {
@@ -265,6 +268,19 @@ struct pod_spec {
         struct pod_dns_config dns_config;
         char **image_pull_secrets;                  /* names of Secrets in the pod's namespace */
         size_t n_image_pull_secrets;
+        /* Addition: the scheduling fields (common/spec_sched.c), as written once
+         * valid; NULL = unset. One node has nothing to choose; the kubelet's
+         * admission of a pod bound to it reads nodeName, nodeSelector, the
+         * required node affinity and the tolerations. */
+        struct yval *node_selector, *affinity, *tolerations, *topology_spread_constraints;
+        struct yval *scheduling_gates;
+        char *node_name, *priority_class_name, *preemption_policy;
+        int32_t priority;                           /* from the priority class (admission) */
+        bool priority_set;                          /* spec.priority was written */
+        /* Addition: pod-level spec.resources (KEP-2837), cpu and memory only,
+         * in a container's fields (name NULL); NULL = unset. Applied to the
+         * pod's cgroup; the QoS class and the admission use it. */
+        struct pod_container *pod_resources;
         /* Private: name indexes (NULL in a spec built by hand: searched). */
         struct pod_spec_index *index;
 };
@@ -301,8 +317,8 @@ void pod_spec_free_array(struct pod_spec **pods, size_t n);
  *  - a Kubernetes field podfs does not implement (resources other than cpu and
  *    memory and ephemeral-storage limits/requests, resources.claims, securityContext,
  *    env valueFrom.fileKeyRef, volume kinds other than emptyDir, hostPath,
- *    configMap, secret, downwardAPI, projected, persistentVolumeClaim and image, sidecars (an
- *    init container's restartPolicy), lifecycle.stopSignal, ...):
+ *    configMap, secret, downwardAPI, projected, persistentVolumeClaim and image, restartPolicyRules (KEP-5307,
+ *    alpha in Kubernetes 1.34), lifecycle.stopSignal, ...):
  *    "PATH: Forbidden: not supported by podfs yet", unless its value is empty
  *    (null, false, 0, "", {}, []) or the default;
  *  - hooks and probes follow the API server's rules (one handler type; ports
@@ -326,6 +342,12 @@ bool pod_spec_equal(const struct pod_spec *a, const struct pod_spec *b);
 bool pod_spec_same_but_metadata(const struct pod_spec *a, const struct pod_spec *b);
 
 const char *pod_restart_policy_name(enum pod_restart_policy p); /* "Always", "OnFailure", "Never" */
+/* An init container with restartPolicy Always (a native sidecar): starts in
+ * order, runs beside the app containers, restarted whatever the pod's policy. */
+bool pod_container_is_sidecar(const struct pod_container *c);
+/* spec.schedulingGates is not empty: the pod waits, Pending, PodScheduled
+ * False SchedulingGated, until a rewrite removes them. */
+bool pod_spec_is_gated(const struct pod_spec *s);
 const struct pod_container *pod_spec_find_container(const struct pod_spec *spec, const char *name);
 /* An app or init container by name; *ret_is_init (may be NULL) says which. */
 const struct pod_container *pod_spec_find_any_container(const struct pod_spec *spec, const char *name,

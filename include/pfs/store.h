@@ -14,6 +14,9 @@
  *                                       it has nothing more to do (pod terminal or deleted)
  *   STATE/logs/<ns>_<name>_<uid>/<container>/<restartCount>.log   CRI-format logs
  *   STATE/objects/, STATE/claims/       ConfigMaps, Secrets, claims: see object.h
+ *   STATE/node/labels, STATE/node/taints  daemon: the Node's user labels ("key=value" lines) and
+ *                                       taints ("key[=value]:Effect" lines); read by the sandboxes
+ *                                       for the kubelet's admission: see node.h
  */
 #pragma once
 #include <stdbool.h>

@@ -6,7 +6,7 @@ podfs_setup
 D=$MNT/default
 EX=$TOP/examples
 
-for f in hello two-containers job multi web; do
+for f in hello two-containers job multi web sidecar; do
         check "cp examples/$f.yaml" cp "$EX/$f.yaml" "$D/"
 done
 
@@ -28,14 +28,18 @@ check "multi-a says so" wait_grep "$D/multi-a/logs/main" '^I am a$' 5
 check "multi-b has its env" wait_grep "$D/multi-b/logs/main" '^I am b$' 5
 check "multi-once Succeeded" wait_for "$D/multi-once/phase" Succeeded 20
 
+check "sidecar Succeeded (the shipper stopped once the app was done)" wait_for "$D/sidecar/phase" Succeeded 30
+check "sidecar: the shipper followed the app" grep -qx 'work 3' "$D/sidecar/logs/shipper"
+check "sidecar: the shipper got SIGTERM" grep -qx 'shipper stopped' "$D/sidecar/logs/shipper"
+
 check "web Running" wait_for "$D/web/phase" Running 20
 check "web Ready (httpGet probe)" wait_grep "$D/web/conditions" '^Ready True' 20
 check "web's ip file answers (empty on the tests' loopback-only network)" test -f "$D/web/ip"
 
 # the examples stop promptly (they handle SIGTERM)
 t0=$(now_ms)
-for p in hello two-containers job multi-a multi-b multi-once web; do rmdir "$D/$p" || fail "rmdir $p"; done
-for p in hello two-containers job multi-a multi-b multi-once web; do check "$p gone" wait_gone "$D/$p" 15; done
+for p in hello two-containers job multi-a multi-b multi-once web sidecar; do rmdir "$D/$p" || fail "rmdir $p"; done
+for p in hello two-containers job multi-a multi-b multi-once web sidecar; do check "$p gone" wait_gone "$D/$p" 15; done
 t=$(($(now_ms) - t0))
 if [ "$t" -lt 5000 ]; then ok "all examples deleted in ${t} ms"; else fail "deleting the examples took ${t} ms"; fi
 

@@ -287,6 +287,13 @@ static void test_term_other_causes(void)
         sc.reap_next = PT_DONE;
         step(&sc, TE_CTRS_FINAL, 0, PT_DONE, "reap");
 
+        /* sidecars: the app containers are done for good, the sidecars stop as in a termination */
+        pod_new(&sc, PT_RUNNING);
+        step(&sc, TE_APPS_DONE, 30, PT_STOPPING, "begin");
+        tap_is_int(sc.seen_arg[0], 30, "apps-done begins with the pod's grace");
+        step(&sc, TE_APPS_DONE, 30, PT_STOPPING, "");
+        step(&sc, TE_DELETE, 5, PT_STOPPING, "shorten");
+
         pod_new(&sc, PT_RUNNING);
         step(&sc, TE_GRACE_OVER, 0, PT_RUNNING, "");            /* a stale timer */
         step(&sc, TE_PAUSE_GONE, 0, PT_RUNNING, "");            /* the pause died early: reap finishes */

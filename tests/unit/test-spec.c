@@ -369,10 +369,69 @@ static const struct bad bad_manifests[] = {
                             "\"\", \"Memory\"" },
         { HDR "  hostUsers: false\n" CTR,
           INVALID(6, "web") "spec.hostUsers: Forbidden: not supported by podfs yet" },
-        { HDR "  preemptionPolicy: Never\n" CTR,
-          INVALID(6, "web") "spec.preemptionPolicy: Forbidden: not supported by podfs yet" },
-        { HDR "  nodeSelector: {disk: ssd}\n" CTR,
-          INVALID(6, "web") "spec.nodeSelector: Forbidden: not supported by podfs yet" },
+        /* Pod-level resources (spec_podres.c). */
+        { HDR "  resources: {requests: {cpu: \"1\"}}\n  containers:\n"
+              "  - {name: a, image: busybox, resources: {requests: {cpu: 1000m}}}\n"
+              "  - {name: b, image: busybox, resources: {limits: {cpu: 500m}}}\n",
+          INVALID(6, "web") "spec.resources.requests[cpu]: Invalid value: \"1\": must be greater than or equal to "
+                            "aggregate container requests of 1500m" },
+        { HDR "  resources: {limits: {memory: 64Mi}}\n  containers:\n"
+              "  - {name: a, image: busybox, resources: {limits: {memory: 128Mi}}}\n",
+          INVALID(8, "web") "spec.containers[0].resources.limits[memory]: Invalid value: \"128Mi\": must be less than "
+                            "or equal to pod limit of 64Mi" },
+        { HDR "  resources: {requests: {cpu: \"2\"}, limits: {cpu: \"1\"}}\n" CTR,
+          INVALID(6, "web") "spec.resources.requests: Invalid value: \"2\": must be less than or equal to cpu limit of 1" },
+        { HDR "  resources: {limits: {ephemeral-storage: 1Gi}}\n" CTR,
+          INVALID(6, "web") "spec.resources.limits[ephemeral-storage]: Unsupported value: \"ephemeral-storage\": "
+                            "supported values: \"cpu\", \"memory\"" },
+        /* The scheduling fields (spec_sched.c), in the API server's words. */
+        { HDR "  preemptionPolicy: Sometimes\n" CTR,
+          INVALID(6, "web") "spec.preemptionPolicy: Unsupported value: \"Sometimes\": supported values: \"Never\", "
+                            "\"PreemptLowerPriority\"" },
+        { HDR "  tolerations: [{key: a, operator: Exists, value: b}]\n" CTR,
+          INVALID(6, "web") "spec.tolerations[0].operator: Invalid value: \"b\": value must be empty when `operator` is "
+                            "'Exists'" },
+        { HDR "  tolerations: [{operator: Equal, value: x}]\n" CTR,
+          INVALID(6, "web") "spec.tolerations[0].operator: Invalid value: \"Equal\": operator must be Exists when `key` "
+                            "is empty, which means \"match all values and all keys\"" },
+        { HDR "  tolerations: [{key: a, effect: NoSchedule, tolerationSeconds: 5}]\n" CTR,
+          INVALID(6, "web") "spec.tolerations[0].effect: Invalid value: \"NoSchedule\": effect must be 'NoExecute' when "
+                            "`tolerationSeconds` is set" },
+        { HDR "  tolerations: [{key: a, effect: Never}]\n" CTR,
+          INVALID(6, "web") "spec.tolerations[0].effect: Unsupported value: \"Never\": supported values: \"NoSchedule\", "
+                            "\"PreferNoSchedule\", \"NoExecute\"" },
+        { HDR "  affinity: {nodeAffinity: {requiredDuringSchedulingIgnoredDuringExecution: {nodeSelectorTerms: []}}}\n" CTR,
+          INVALID(6, "web") "spec.affinity.nodeAffinity.requiredDuringSchedulingIgnoredDuringExecution.nodeSelectorTerms: Required value: must have at least one node selector term" },
+        { HDR "  affinity: {nodeAffinity: {requiredDuringSchedulingIgnoredDuringExecution: {nodeSelectorTerms: "
+              "[{matchExpressions: [{key: disk, operator: In}]}]}}}\n" CTR,
+          INVALID(6, "web") "spec.affinity.nodeAffinity.requiredDuringSchedulingIgnoredDuringExecution.nodeSelectorTerms[0].matchExpressions[0].values: Required value: must be specified when `operator` is "
+                            "'In' or 'NotIn'" },
+        { HDR "  affinity: {nodeAffinity: {requiredDuringSchedulingIgnoredDuringExecution: {nodeSelectorTerms: "
+              "[{matchExpressions: [{key: disk, operator: Exists, values: [a]}]}]}}}\n" CTR,
+          INVALID(6, "web") "spec.affinity.nodeAffinity.requiredDuringSchedulingIgnoredDuringExecution.nodeSelectorTerms[0].matchExpressions[0].values: Forbidden: may not be specified when `operator` is "
+                            "'Exists' or 'DoesNotExist'" },
+        { HDR "  affinity: {nodeAffinity: {preferredDuringSchedulingIgnoredDuringExecution: [{weight: 0, preference: {}}]}}\n"
+              CTR,
+          INVALID(6, "web") "spec.affinity.nodeAffinity.preferredDuringSchedulingIgnoredDuringExecution[0].weight: "
+                            "Invalid value: 0: must be in the range 1-100" },
+        { HDR "  affinity: {nodeAfinity: {}}\n" CTR, INVALID(6, "web") "unknown field \"spec.affinity.nodeAfinity\"" },
+        { HDR "  affinity: {podAntiAffinity: {requiredDuringSchedulingIgnoredDuringExecution: [{labelSelector: "
+              "{matchExpressions: [{key: app, operator: Is, values: [a]}]}, topologyKey: zone}]}}\n" CTR,
+          INVALID(6, "web") "spec.affinity.podAntiAffinity.requiredDuringSchedulingIgnoredDuringExecution[0]."
+                            "labelSelector.matchExpressions[0].operator: Invalid value: \"Is\": not a valid selector "
+                            "operator" },
+        { HDR "  topologySpreadConstraints: [{maxSkew: 0, topologyKey: zone, whenUnsatisfiable: DoNotSchedule}]\n" CTR,
+          INVALID(6, "web") "spec.topologySpreadConstraints[0].maxSkew: Invalid value: 0: must be greater than zero" },
+        { HDR "  topologySpreadConstraints: [{maxSkew: 1, topologyKey: zone, whenUnsatisfiable: Maybe}]\n" CTR,
+          INVALID(6, "web") "spec.topologySpreadConstraints[0].whenUnsatisfiable: Unsupported value: \"Maybe\": "
+                            "supported values: \"DoNotSchedule\", \"ScheduleAnyway\"" },
+        { HDR "  schedulingGates: [{name: a}, {name: a}]\n" CTR,
+          INVALID(6, "web") "spec.schedulingGates[1].name: Duplicate value: \"a\"" },
+        { HDR "  nodeName: Node_1\n" CTR,
+          INVALID(6, "web") "spec.nodeName: Invalid value: \"Node_1\": a lowercase RFC 1123 subdomain must consist of "
+                            "lower case alphanumeric characters, '-' or '.', and must start and end with an alphanumeric "
+                            "character (e.g. 'example.com', regex used for validation is "
+                            "'[a-z0-9]([-a-z0-9]*[a-z0-9])?(\\.[a-z0-9]([-a-z0-9]*[a-z0-9])?)*')" },
         { HDR "  initContainers:\n  - {name: app, image: busybox}\n" CTR,
           INVALID(7, "web") "spec.initContainers[0].name: Duplicate value: \"app\"" },
         { "apiVersion: v1\nkind: Pod\nmetadata:\n  name: web\nspec:\n  containers:\n  - name: a\n    name: b\n",
@@ -463,7 +522,8 @@ static const struct bad bad_manifests[] = {
           INVALID(12, "web") "spec.containers[0].lifecycle.postStart.sleep: Forbidden: may not specify more "
                              "than 1 handler type" },
         { POD "    lifecycle:\n      stopSignal: SIGUSR1\n",
-          INVALID(10, "web") "spec.containers[0].lifecycle.stopSignal: Forbidden: not supported by podfs yet" },
+          INVALID(10, "web") "spec.containers[0].lifecycle.stopSignal: Forbidden: not supported by podfs yet: "
+                            "ContainerStopSignals (KEP-4960) is alpha in Kubernetes 1.34" },
         { POD "    lifecycle: {preStop: []}\n",
           INVALID(9, "web") "spec.containers[0].lifecycle.preStop: Invalid value: []: must be an object" },
         /* Init containers. */
@@ -476,9 +536,19 @@ static const struct bad bad_manifests[] = {
           INVALID(10, "web") "[spec.initContainers[0].lifecycle: Forbidden: may not be set for init containers "
                             "without restartPolicy=Always, spec.initContainers[0].livenessProbe: Forbidden: may not "
                             "be set for init containers without restartPolicy=Always]" },
-        { HDR "  initContainers:\n  - name: init\n    image: busybox\n    restartPolicy: Always\n"
+        /* Sidecars: restartPolicy Always only, probes validated as an app container's. */
+        { HDR "  initContainers:\n  - name: init\n    image: busybox\n    restartPolicy: Never\n"
               "    readinessProbe: {exec: {command: [x]}}\n" CTR,
-          INVALID(9, "web") "spec.initContainers[0].restartPolicy: Forbidden: not supported by podfs yet" },
+          INVALID(9, "web") "spec.initContainers[0].restartPolicy: Unsupported value: \"Never\": supported values: "
+                            "\"Always\"" },
+        { HDR "  initContainers:\n  - name: init\n    image: busybox\n    restartPolicy: Always\n"
+              "    livenessProbe: {exec: {command: [x]}, successThreshold: 2}\n" CTR,
+          INVALID(10, "web") "spec.initContainers[0].livenessProbe.successThreshold: Invalid value: 2: must be 1" },
+        { POD "    restartPolicy: Always\n",
+          INVALID(9, "web") "spec.containers[0].restartPolicy: Forbidden: may not be set for non-init containers" },
+        { POD "    restartPolicyRules: [{action: Restart, exitCodes: {operator: In, values: [42]}}]\n",
+          INVALID(9, "web") "spec.containers[0].restartPolicyRules: Forbidden: not supported by podfs yet: "
+                            "ContainerRestartRules (KEP-5307) is alpha in Kubernetes 1.34" },
         { HDR "  initContainers:\n  - name: init\n    image: busybox\n    volumeMounts: [{name: x, mountPath: /x}]\n"
               CTR,
           INVALID(9, "web") "spec.initContainers[0].volumeMounts[0].name: Not found: \"x\"" },
@@ -1519,6 +1589,63 @@ static void test_volume_defaults(void)
         pod_spec_free(again);
 }
 
+/* Sidecars and the scheduling fields: accepted, kept, shown in the spec;
+ * the priority admission plugin with the built-in classes. */
+static void test_sched_and_sidecars(void)
+{
+        static const char *const yaml = HDR
+                "  priorityClassName: system-node-critical\n"
+                "  nodeSelector: {disktype: ssd}\n"
+                "  nodeName: node-1\n"
+                "  tolerations: [{key: dedicated, operator: Equal, value: gpu, effect: NoSchedule}]\n"
+                "  affinity: {nodeAffinity: {requiredDuringSchedulingIgnoredDuringExecution: {nodeSelectorTerms: "
+                "[{matchExpressions: [{key: disktype, operator: In, values: [ssd]}]}]}}}\n"
+                "  topologySpreadConstraints: [{maxSkew: 1, topologyKey: zone, whenUnsatisfiable: ScheduleAnyway}]\n"
+                "  schedulingGates: [{name: example.com/gate}]\n"
+                "  resources: {requests: {cpu: 500m}, limits: {cpu: \"1\", memory: 256Mi}}\n"
+                "  initContainers:\n  - {name: side, image: busybox, restartPolicy: Always,\n"
+                "     readinessProbe: {exec: {command: [\"true\"]}}}\n" CTR;
+        struct pod_spec *s = parse_one(yaml, "default", NULL);
+        struct pfs_error err = { 0 };
+        struct pod_spec **pods = NULL;
+        struct pfs_buf b = { 0 };
+        struct yval *y;
+        size_t n = 0;
+        int r;
+
+        tap_ok(s != NULL, "sidecar and scheduling fields accepted");
+        if (!s)
+                return;
+        tap_ok(pod_container_is_sidecar(&s->init_containers[0]), "restartPolicy Always: a sidecar");
+        tap_is_int(s->priority, 2000001000, "system-node-critical: priority 2000001000");
+        tap_is_str(s->node_name, "node-1", "nodeName kept");
+        y = pod_spec_to_yval(s);
+        yval_emit_json(y, false, &b);
+        tap_ok(strstr(b.data, "\"nodeSelector\":{\"disktype\":\"ssd\"}") != NULL, "nodeSelector in the spec");
+        tap_ok(strstr(b.data, "\"priorityClassName\":\"system-node-critical\",\"priority\":2000001000") != NULL,
+               "priorityClassName and priority in the spec");
+        tap_ok(strstr(b.data, "\"schedulingGates\":[{\"name\":\"example.com/gate\"}],\"resources\":{\"limits\":"
+                              "{\"cpu\":\"1\",\"memory\":\"256Mi\"},\"requests\":{\"cpu\":\"500m\"}}") != NULL,
+               "schedulingGates and pod-level resources");
+        tap_ok(strstr(b.data, "\"restartPolicy\":\"Always\"}") != NULL || strstr(b.data, "\"restartPolicy\":\"Always\",") != NULL,
+               "the sidecar's restartPolicy");
+        pfs_buf_free(&b);
+        yval_free(y);
+        pod_spec_free(s);
+
+        r = pod_manifest_parse(HDR "  priorityClassName: gold\n" CTR, strlen(HDR "  priorityClassName: gold\n" CTR),
+                               "web.yaml", "default", NULL, &pods, &n, &err);
+        tap_is_int(r, -EPERM, "an unknown PriorityClass is forbidden");
+        tap_is_str(err.msg, "web.yaml: pods \"web\" is forbidden: no PriorityClass with name gold was found",
+                   "priority admission's message");
+        r = pod_manifest_parse(HDR "  priority: 5\n" CTR, strlen(HDR "  priority: 5\n" CTR), "web.yaml", "default",
+                               NULL, &pods, &n, &err);
+        tap_is_int(r, -EPERM, "priority without its class is forbidden");
+        tap_is_str(err.msg, "web.yaml: pods \"web\" is forbidden: the integer value of priority (5) must not be "
+                   "provided in pod spec; priority admission controller computed 0 from the given PriorityClass name",
+                   "priority mismatch message");
+}
+
 int main(void)
 {
         test_volume_defaults();
@@ -1549,5 +1676,6 @@ int main(void)
         test_container_limit();
         test_pods_per_manifest();
         test_len_honoured();
+        test_sched_and_sidecars();
         return tap_done();
 }

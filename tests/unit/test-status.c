@@ -350,12 +350,80 @@ static void test_find_index(void)
         pod_status_free(st);
 }
 
+/* Native sidecars: kubelet's getPhase and conditions for restartable init containers. */
+static void test_sidecar(void)
+{
+        struct pod_container ics[2] = {
+                {.name = (char *)"side", .image = (char *)"busybox", .restart_policy = (char *)"Always"},
+                {.name = (char *)"i2", .image = (char *)"busybox"},
+        };
+        struct pod_spec spec = make_spec(1, POD_RESTART_NEVER);
+        struct pod_status *st;
+        struct ctr_status *sc;
+
+        spec.init_containers = ics;
+        spec.n_init_containers = 2;
+        st = pod_status_new(&spec, SEC);
+        pod_status_set_init_containers(st, ics, 2);
+        sc = &st->init_containers[0];
+        ctr_state_set_running(&sc->state, 2 * SEC);
+        pod_status_refresh(&spec, st, 2 * SEC);
+        tap_is_str(st->phase, "Pending", "sidecar: running, not started: Pending");
+        check_cond(st, POD_COND_INITIALIZED, false, "ContainersNotInitialized",
+                   "containers with incomplete status: [side i2]", "sidecar not started");
+        sc->started = true;
+        init_exit(&st->init_containers[1], 0);
+        pod_status_refresh(&spec, st, 3 * SEC);
+        check_cond(st, POD_COND_INITIALIZED, true, NULL, NULL, "sidecar started, i2 done");
+        tap_is_str(st->phase, "Pending", "sidecar: Pending until the app starts");
+        ctr_state_set_running(&st->containers[0].state, 4 * SEC);
+        pod_status_refresh(&spec, st, 4 * SEC);
+        check_cond(st, POD_COND_READY, false, "ContainersNotReady", "containers with unready status: [side a]",
+                   "sidecar unready");
+        sc->ready = true;
+        st->containers[0].ready = true;
+        pod_status_refresh(&spec, st, 5 * SEC);
+        check_cond(st, POD_COND_READY, true, NULL, NULL, "all ready");
+        set_states(st, "S");
+        pod_status_refresh(&spec, st, 6 * SEC);
+        tap_is_str(st->phase, "Running", "sidecar: app done, sidecar running: Running");
+        ctr_state_set_terminated(&sc->state, 143, 0, "Error", NULL, 2 * SEC, 7 * SEC, NULL);
+        tap_is_str(pod_phase_compute(&spec, st), "Succeeded", "sidecar: its exit code does not count");
+        set_states(st, "F");
+        tap_is_str(pod_phase_compute(&spec, st), "Failed", "sidecar: a failed app container fails the pod");
+        ctr_state_copy(&sc->last_state, &sc->state);
+        ctr_state_set_waiting(&sc->state, "CrashLoopBackOff", "back-off 10s");
+        spec.restart_policy = POD_RESTART_ALWAYS;
+        set_states(st, "R");
+        tap_is_str(pod_phase_compute(&spec, st), "Running", "sidecar: in back-off after a run: Running");
+        pod_status_free(st);
+}
+
+/* Pod-level resources decide the QoS class alone (KEP-2837). */
+static void test_pod_level_qos(void)
+{
+        struct pod_container pr = {.cpu_limit = (char *)"1", .memory_limit = (char *)"64Mi"};
+        struct pod_spec spec = make_spec(1, POD_RESTART_ALWAYS);
+        struct pod_status *st;
+
+        spec.pod_resources = &pr;
+        st = pod_status_new(&spec, SEC);
+        tap_is_str(st->qos_class, "Guaranteed", "pod-level limits only: Guaranteed");
+        pod_status_free(st);
+        pr.memory_limit = NULL;
+        st = pod_status_new(&spec, SEC);
+        tap_is_str(st->qos_class, "Burstable", "pod-level cpu only: Burstable");
+        pod_status_free(st);
+}
+
 int main(void)
 {
         test_phase_table();
         test_new();
         test_refresh();
         test_init();
+        test_sidecar();
+        test_pod_level_qos();
         test_backoff();
         test_helpers();
         test_find_index();

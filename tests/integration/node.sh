@@ -1,0 +1,130 @@
+#!/bin/bash
+# The Node object (MNT/.node/: node.json, labels, taints, persisted in
+# STATE/node/), the scheduling fields (accepted, shown in pod.json) and the
+# kubelet's admission of a pod bound to this node: nodeSelector / required
+# node affinity, nodeName, taints, resources (the write succeeds, the pod
+# fails with the kubelet's reason and message); schedulingGates keep a pod
+# Pending until a rewrite removes them; priority classes.
+# timeout: 150
+. "$(dirname "$0")/lib.sh"
+podfs_setup
+require_cmd jq
+
+N=$MNT/.node
+st() { jq -r "$2" "$MNT/default/$1/status.json" 2>/dev/null; }
+sleeper() { # NAME EXTRA-SPEC-LINES
+        printf 'apiVersion: v1\nkind: Pod\nmetadata:\n  name: %s\nspec:\n%b  terminationGracePeriodSeconds: 1\n  containers:\n  - name: main\n    image: busybox\n    command: ["sleep", "1000"]\n' "$1" "$2"
+}
+HOST=$(jq -r .metadata.name "$N/node.json")
+# append LINE to FILE with one write and a checked close (a shell ignores close's error)
+append() { python3 -c 'import sys; f = open(sys.argv[1], "a"); f.write(sys.argv[2] + "\n"); f.close()' "$1" "$2" 2>/dev/null; }
+
+# ---- the node object ----------------------------------------------------------
+check "node: .node is listed at the top" bash -c "ls -a '$MNT' | grep -qx .node"
+is "$(jq -r .kind "$N/node.json")" Node "node.json: kind Node"
+is "$(jq -r '.metadata.labels["kubernetes.io/hostname"]' "$N/node.json")" "$HOST" "node.json: hostname label"
+is "$(jq -r '.metadata.labels["kubernetes.io/os"]' "$N/node.json")" linux "node.json: os label"
+check "node.json: arch label" jq -e '.metadata.labels["kubernetes.io/arch"] | length > 0' "$N/node.json"
+is "$(jq -r .status.capacity.pods "$N/node.json")" 110 "node.json: 110 pods"
+is "$(jq -r .status.capacity.cpu "$N/node.json")" "$(nproc)" "node.json: cpu capacity"
+is "$(jq -r '.status.conditions[] | select(.type=="Ready") | "\(.status) \(.reason)"' "$N/node.json")" \
+        "True KubeletReady" "node.json: Ready"
+check "node: no new file in .node" bash -c "! touch '$N/other' 2>/dev/null"
+check "node: no dir in .node" bash -c "! mkdir '$N/dir' 2>/dev/null"
+check "node: labels cannot be removed" bash -c "! rm -f '$N/labels' 2>/dev/null"
+check "node: node.json is read-only" bash -c "! echo x > '$N/node.json' 2>/dev/null"
+check "node: labels is 0644 root" [ "$(stat -c '%a %u' "$N/labels")" = "644 0" ]
+check "labels: the built-in labels" grep -qx "kubernetes.io/hostname=$HOST" "$N/labels"
+echo disktype=ssd >>"$N/labels" || fail "labels: append"
+check "labels: appended" grep -qx disktype=ssd "$N/labels"
+is "$(jq -r '.metadata.labels.disktype' "$N/node.json")" ssd "node.json shows the new label"
+check "labels: persisted in STATE/node/labels" grep -qx disktype=ssd "$STATE/node/labels"
+check "labels: a bad key is refused" bash -c "$(declare -f append); ! append '$N/labels' 'bad key=x'"
+check "labels: nothing changed by the refusal" bash -c "! grep -q 'bad key' '$N/labels'"
+
+# ---- admission: node affinity / selector -----------------------------------------
+sleeper nosel "  nodeSelector: {disktype: hdd}\n" | apply_pod default nosel || fail "nosel: the write succeeds"
+check "nosel: Failed" wait_for "$MNT/default/nosel/phase" Failed 20
+is "$(st nosel .reason)" NodeAffinity "nosel: reason NodeAffinity"
+is "$(st nosel .message)" "Pod was rejected: Predicate NodeAffinity failed: node(s) didn't match Pod's node affinity/selector" \
+        "nosel: the kubelet's message"
+check "nosel: a Warning event" grep -q NodeAffinity "$MNT/default/nosel/events"
+is "$(jq -r .spec.nodeSelector.disktype "$MNT/default/nosel/pod.json")" hdd "nosel: pod.json shows nodeSelector"
+
+sleeper sel "  nodeSelector: {disktype: ssd}\n  affinity:\n    nodeAffinity:\n      requiredDuringSchedulingIgnoredDuringExecution:\n        nodeSelectorTerms:\n        - matchExpressions: [{key: kubernetes.io/os, operator: In, values: [linux]}]\n" |
+        apply_pod default sel || fail "create sel"
+check "sel: Running once the node has the label" wait_for "$MNT/default/sel/phase" Running 30
+is "$(jq -r '.spec.affinity.nodeAffinity.requiredDuringSchedulingIgnoredDuringExecution.nodeSelectorTerms[0].matchExpressions[0].key' "$MNT/default/sel/pod.json")" \
+        kubernetes.io/os "sel: pod.json shows the affinity"
+
+# ---- nodeName ----------------------------------------------------------------------
+sleeper other "  nodeName: some-other-node\n" | apply_pod default other || fail "create other"
+check "other: Failed" wait_for "$MNT/default/other/phase" Failed 20
+is "$(st other .reason)" NodeName "other: reason NodeName"
+is "$(jq -r .spec.nodeName "$MNT/default/other/pod.json")" some-other-node "other: pod.json keeps its nodeName"
+is "$(st other .message)" "Pod was rejected: Predicate NodeName failed: node(s) didn't match the requested node name" \
+        "other: message"
+
+# ---- taints --------------------------------------------------------------------------
+echo "dedicated=gpu:NoSchedule" >>"$N/taints" || fail "taints: append"
+is "$(jq -c '.spec.taints' "$N/node.json")" '[{"effect":"NoSchedule","key":"dedicated","value":"gpu"}]' "node.json: the taint"
+check "taints: persisted" grep -qx "dedicated=gpu:NoSchedule" "$STATE/node/taints"
+check "taints: a bad effect is refused" bash -c "$(declare -f append); ! append '$N/taints' 'a=b:Sometimes'"
+sleeper untol "" | apply_pod default untol || fail "create untol"
+check "untol: Failed" wait_for "$MNT/default/untol/phase" Failed 20
+is "$(st untol .reason)" TaintToleration "untol: reason TaintToleration"
+is "$(st untol .message)" "Pod was rejected: Predicate TaintToleration failed: node(s) had taints that the pod didn't tolerate" \
+        "untol: message"
+sleeper tol "  tolerations: [{key: dedicated, operator: Equal, value: gpu, effect: NoSchedule}]\n" |
+        apply_pod default tol || fail "create tol"
+check "tol: a tolerating pod runs" wait_for "$MNT/default/tol/phase" Running 30
+: >"$N/taints" || fail "taints: truncate"
+is "$(cat "$N/taints")" "" "taints: emptied"
+
+# ---- NoExecute: the taint manager evicts what does not tolerate it --------------------
+sleeper stay "  tolerations: [{key: maint, operator: Exists, effect: NoExecute}]\n" | apply_pod default stay || fail "create stay"
+sleeper later "  tolerations: [{key: maint, operator: Exists, effect: NoExecute, tolerationSeconds: 4}]\n" |
+        apply_pod default later || fail "create later"
+check "stay: Running" wait_for "$MNT/default/stay/phase" Running 30
+check "later: Running" wait_for "$MNT/default/later/phase" Running 30
+t0=$(now_ms)
+echo "maint:NoExecute" >>"$N/taints" || fail "taints: NoExecute"
+check "sel: evicted at once (no toleration)" wait_gone "$MNT/default/sel" 20
+check "tol: evicted (tolerates NoSchedule only)" wait_gone "$MNT/default/tol" 20
+if wait_gone "$MNT/default/later" 2 >/dev/null; then fail "later: gone before its tolerationSeconds"; else ok "later: stays within its tolerationSeconds"; fi
+check "later: evicted after tolerationSeconds" wait_gone "$MNT/default/later" 30
+d=$(($(now_ms) - t0))
+check "later: gone after ${d} ms (>= 4000)" [ "$d" -ge 4000 ]
+is "$(cat "$MNT/default/stay/phase")" Running "stay: a toleration without tolerationSeconds stays"
+: >"$N/taints" || fail "taints: truncate"
+
+# ---- resources ---------------------------------------------------------------------
+printf 'apiVersion: v1\nkind: Pod\nmetadata:\n  name: big\nspec:\n  containers:\n  - name: main\n    image: busybox\n    command: ["sleep", "1000"]\n    resources: {requests: {cpu: "1000"}}\n' |
+        apply_pod default big || fail "create big"
+check "big: Failed" wait_for "$MNT/default/big/phase" Failed 20
+is "$(st big .reason)" OutOfcpu "big: reason OutOfcpu"
+check "big: message" bash -c "jq -r .message '$MNT/default/big/status.json' | grep -qx \"Pod was rejected: Node didn't have enough resource: cpu, requested: 1000000, used: [0-9]*, capacity: $(nproc)000\""
+
+# ---- schedulingGates -------------------------------------------------------------------
+sleeper gated "  schedulingGates: [{name: example.com/wait}]\n" | apply_pod default gated || fail "create gated"
+check "gated: PodScheduled False SchedulingGated" wait_grep "$MNT/default/gated/conditions" '^PodScheduled False SchedulingGated' 20
+is "$(cat "$MNT/default/gated/phase")" Pending "gated: Pending"
+is "$(st gated '.conditions[] | select(.type=="PodScheduled") | .message')" \
+        "Scheduling is blocked due to non-empty scheduling gates" "gated: message"
+check "gated: nothing runs" bash -c "! grep -q Started '$MNT/default/gated/events'"
+sleeper gated "" >"$MNT/default/gated/spec.yaml" || fail "gated: rewrite without gates"
+check "gated: Running once the gates are gone" wait_for "$MNT/default/gated/phase" Running 40
+
+# ---- priority classes --------------------------------------------------------------------
+if out=$(sleeper gold "  priorityClassName: gold\n" | apply_pod default gold 2>&1); then
+        fail "priority: an unknown class is refused"
+else
+        ok "priority: an unknown class is refused ($out)"
+fi
+log "last-error: $(cat "$MNT/default/.last-error")"
+check "priority: the API's words in .last-error" grep -q 'pods "gold" is forbidden: no PriorityClass with name gold was found' \
+        "$MNT/default/.last-error"
+sleeper crit "  priorityClassName: system-cluster-critical\n" | apply_pod default crit || fail "create crit"
+is "$(jq -r .spec.priority "$MNT/default/crit/pod.json")" 2000000000 "crit: priority 2000000000"
+
+finish
