@@ -456,7 +456,10 @@ char *pod_log_dir_name(const char *ns, const char *name, const char *uid)
  * shows (1777 for a shared one). STATE is 0711 (like containerd's root), what
  * is below 0700 (like its snapshots); older state dirs (0755) are tightened
  * here, on every start: a chmod, nothing else changes. */
-static const char *const state_private_dirs[] = { PFS_NAMESPACES_DIR, PFS_PODS_DIR, PFS_LOGS_DIR, PFS_IMAGES_DIR };
+/* Below STATE (0711) everything is root's alone: pods' files, logs, images
+ * (a private registry's too), objects (Secrets), claims' data, the node. */
+static const char *const state_private_dirs[] = { PFS_NAMESPACES_DIR, PFS_PODS_DIR, PFS_LOGS_DIR, PFS_IMAGES_DIR,
+                                                  "objects", "claims", "cache", "node" };
 
 static void state_dir_chmod(int dirfd, const char *name, mode_t mode)
 {

@@ -91,7 +91,7 @@ check_attack_fails() {
 }
 check_attack_fails "state dir of this version"
 is "$(mode_of "$STATE")" 711 "STATE is 0711"
-for d in pods logs namespaces images "pods/$PUID" "pods/$PUID/volumes"; do
+for d in pods logs namespaces images objects claims cache node "pods/$PUID" "pods/$PUID/volumes"; do
         is "$(mode_of "$STATE/$d")" 700 "STATE/$d is 0700"
 done
 is "$(as_user "$UA" ls "$STATE/pods" 2>/dev/null | wc -l)" 0 "nobody cannot list STATE/pods"
@@ -260,7 +260,7 @@ else
 fi
 podfs_start
 is "$(mode_of "$STATE")" 711 "restart tightens STATE to 0711"
-for d in pods logs namespaces images "pods/$PUID" "pods/$PUID/volumes"; do
+for d in pods logs namespaces images objects claims cache node "pods/$PUID" "pods/$PUID/volumes"; do
         is "$(mode_of "$STATE/$d")" 700 "restart tightens STATE/$d to 0700"
 done
 check_attack_fails "after the restart"
