@@ -417,6 +417,15 @@ static void condition_add(struct yval *l, const char *type, const char *status, 
         yval_map_set(c, "message", yval_new_str(msg));
 }
 
+/* A string value made of s, which is freed. */
+static struct yval *str_taken(char *s)
+{
+        struct yval *v = yval_new_str(s);
+
+        free(s);
+        return v;
+}
+
 static struct yval *node_info(void)
 {
         struct yval *m = yval_new_map();
@@ -425,15 +434,15 @@ static struct yval *node_info(void)
         if (uname(&u) < 0)
                 memset(&u, 0, sizeof(u));
         yval_map_set(m, "architecture", yval_new_str(node_arch()));
-        yval_map_set(m, "bootID", yval_new_str(first_line("/proc/sys/kernel/random/boot_id", NULL)));
+        yval_map_set(m, "bootID", str_taken(first_line("/proc/sys/kernel/random/boot_id", NULL)));
         yval_map_set(m, "containerRuntimeVersion", yval_new_str("podfs://" PODFS_VERSION));
         yval_map_set(m, "kernelVersion", yval_new_str(u.release));
         yval_map_set(m, "kubeProxyVersion", yval_new_str(""));
         yval_map_set(m, "kubeletVersion", yval_new_str("v1.34.0"));
-        yval_map_set(m, "machineID", yval_new_str(first_line("/etc/machine-id", NULL)));
+        yval_map_set(m, "machineID", str_taken(first_line("/etc/machine-id", NULL)));
         yval_map_set(m, "operatingSystem", yval_new_str("linux"));
-        yval_map_set(m, "osImage", yval_new_str(first_line("/etc/os-release", "PRETTY_NAME=")));
-        yval_map_set(m, "systemUUID", yval_new_str(first_line("/sys/class/dmi/id/product_uuid", NULL)));
+        yval_map_set(m, "osImage", str_taken(first_line("/etc/os-release", "PRETTY_NAME=")));
+        yval_map_set(m, "systemUUID", str_taken(first_line("/sys/class/dmi/id/product_uuid", NULL)));
         return m;
 }
 
