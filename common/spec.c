@@ -121,6 +121,7 @@ static void container_free(struct pod_container *c)
         free(c->memory_request);
         free(c->ephemeral_storage_limit);
         free(c->ephemeral_storage_request);
+        pod_security_context_free(c->security);
 }
 
 void pod_spec_free(struct pod_spec *s)
@@ -161,6 +162,7 @@ void pod_spec_free(struct pod_spec *s)
         free(s->hostname);
         free(s->dns_policy);
         free(s->scheduler_name);
+        pod_security_context_free(s->security);
         free(s->source);
         spec_index_free(s->index);
         free(s);

@@ -631,7 +631,7 @@ static const struct field container_fields[] = {
         { "livenessProbe", FLD_OK }, { "readinessProbe", FLD_OK }, { "startupProbe", FLD_OK },
         { "lifecycle", FLD_OK },
         { "restartPolicy", FLD_UNSUPPORTED }, { "volumeDevices", FLD_UNSUPPORTED },
-        { "securityContext", FLD_UNSUPPORTED }, { "stdin", FLD_UNSUPPORTED }, { "stdinOnce", FLD_UNSUPPORTED }, { "tty", FLD_UNSUPPORTED },
+        { "securityContext", FLD_OK }, { "stdin", FLD_UNSUPPORTED }, { "stdinOnce", FLD_UNSUPPORTED }, { "tty", FLD_UNSUPPORTED },
 };
 
 static void decode_container(struct spec_errs *e, const struct yval *v, const char *p,
@@ -659,6 +659,7 @@ static void decode_container(struct spec_errs *e, const struct yval *v, const ch
         c->readiness = decode_probe(e, v, "readinessProbe", p);
         c->startup = decode_probe(e, v, "startupProbe", p);
         decode_resources(e, v, p, c);
+        spec_decode_container_security(e, v, p, c);
 }
 
 /* ---- volumes ---- */
@@ -790,8 +791,8 @@ static const struct field spec_fields[] = {
         { "preemptionPolicy", FLD_UNSUPPORTED, "\"PreemptLowerPriority\"" }, { "priority", FLD_UNSUPPORTED },
         { "ephemeralContainers", FLD_UNSUPPORTED }, { "nodeSelector", FLD_UNSUPPORTED },
         { "serviceAccountName", FLD_UNSUPPORTED }, { "serviceAccount", FLD_UNSUPPORTED },
-        { "automountServiceAccountToken", FLD_UNSUPPORTED }, { "nodeName", FLD_UNSUPPORTED }, { "hostPID", FLD_UNSUPPORTED },
-        { "hostIPC", FLD_UNSUPPORTED }, { "securityContext", FLD_UNSUPPORTED }, { "imagePullSecrets", FLD_UNSUPPORTED },
+        { "automountServiceAccountToken", FLD_UNSUPPORTED }, { "nodeName", FLD_UNSUPPORTED }, { "hostPID", FLD_OK },
+        { "hostIPC", FLD_OK }, { "securityContext", FLD_OK }, { "imagePullSecrets", FLD_UNSUPPORTED },
         { "subdomain", FLD_OK }, { "affinity", FLD_UNSUPPORTED }, { "tolerations", FLD_UNSUPPORTED },
         { "hostAliases", FLD_OK }, { "priorityClassName", FLD_UNSUPPORTED }, { "dnsConfig", FLD_OK },
         { "readinessGates", FLD_UNSUPPORTED }, { "runtimeClassName", FLD_UNSUPPORTED }, { "overhead", FLD_UNSUPPORTED },
@@ -873,6 +874,7 @@ static void decode_pod_spec(struct spec_errs *e, const struct yval *v, struct po
         s->enable_service_links = get_bool(e, v, "enableServiceLinks", p, true);
         s->active_deadline_seconds = get_int(e, v, "activeDeadlineSeconds", p, INT64_MIN, INT64_MAX, -1);
         decode_net_identity(e, v, p, s);
+        spec_decode_pod_security(e, v, p, s);
 }
 
 /* ---- the Pod ---- */

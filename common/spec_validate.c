@@ -850,6 +850,7 @@ void spec_validate(const struct pod_spec *s, struct spec_errs *e)
                 validate_init_containers(e, s);
         }
         validate_pod_fields(e, s);
+        spec_validate_security(s, e);
 }
 
 void spec_validate_qualified_name(struct spec_errs *e, const char *path, const char *v)

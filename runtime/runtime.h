@@ -177,6 +177,8 @@ int pod_cgroup_child_pids(struct pod_cgroup *cg, const char *child, struct pfs_e
  * program on cgroup2, both on the hybrid layout. Fails (-ENOTSUP) when CG is
  * NULL or neither is there: a container never runs without it. */
 int pod_cgroup_child_devices(struct pod_cgroup *cg, const char *child, struct pfs_error *err);
+/* A privileged container's: every device. */
+int pod_cgroup_child_devices_all(struct pod_cgroup *cg, const char *child, struct pfs_error *err);
 
 /* For a process cloned into a running container (exec probe, hook): the v1
  * cgroups it must join itself, as ctr_spawn's child does (on a v1 host the

@@ -13,6 +13,7 @@
 #include "syscalls.h"
 #include "pfs/envres.h"
 #include "sandbox.h"
+#include "security.h"
 
 static enum ctr_sup_state act_spawn(struct sbx *s, struct ctr *c, enum ctr_sup_event *ret_ev);
 static enum ctr_sup_state act_started(struct sbx *s, struct ctr *c, enum ctr_sup_event *ret_ev);
@@ -131,7 +132,8 @@ static int spawn_process(struct sbx *s, struct ctr *c, const char *rootfs, const
                 if (cg_fd < 0 && cgerr.code)
                         pfs_log(LOG_WARNING, "container '%s': cgroup: %s", c->name, cgerr.msg);
         }
-        r = pod_cgroup_child_devices(s->cg, c->name, err);
+        r = pod_container_privileged(c->spec) ? pod_cgroup_child_devices_all(s->cg, c->name, err)
+                                              : pod_cgroup_child_devices(s->cg, c->name, err);
         if (r >= 0)
                 r = pod_cgroup_child_pids(s->cg, c->name, err);
         if (r >= 0)
@@ -183,7 +185,9 @@ static enum ctr_sup_state act_spawn(struct sbx *s, struct ctr *c, enum ctr_sup_e
         cs->image_id = xstrdup(image_id);
         sbx_event(s, c, "Normal", "Pulled", "Container image \"%s\" already present on machine",
                   c->spec->image);
-        if (sbx_env_resolve(s, c, &env, &err) < 0) {
+        if (sbx_env_resolve(s, c, &env, &err) < 0 ||
+            ctr_sec_verify_non_root(s->spec, s->uid, c->spec, rootfs, &err) < 0) {
+                pod_env_list_free(&env);
                 set_msg(c, err.msg);
                 *ret_ev = EV_CONFIG_FAILED;
                 return KEEP;

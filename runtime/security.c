@@ -1,0 +1,272 @@
+/* A container's securityContext, applied as containerd + runc do: the
+ * effective user (runAsUser/runAsGroup over the image's), supplementary
+ * groups (the primary group, fsGroup, supplementalGroups), capabilities
+ * (containerd's default set; add ALL, drop ALL, then each add and drop;
+ * privileged: all), no_new_privs (allowPrivilegeEscalation: false) and the
+ * RuntimeDefault seccomp profile (seccomp.c). Unset seccompProfile is
+ * Unconfined, the kubelet's default without --seccomp-default. */
+#include <ctype.h>
+#include <dirent.h>
+#include <fcntl.h>
+#include <errno.h>
+#include <grp.h>
+#include <stdio.h>
+#include <string.h>
+#include <sys/capability.h>
+#include <sys/prctl.h>
+#include <sys/stat.h>
+#include <sys/sysmacros.h>
+#include <unistd.h>
+#include "image_internal.h"
+#include "mount.h"
+#include "pfs/util.h"
+#include "security.h"
+#include "syscalls.h"
+
+#define BIT(c) (1ULL << (c))
+
+uint64_t ctr_sec_default_caps(void)
+{
+        return BIT(CAP_CHOWN) | BIT(CAP_DAC_OVERRIDE) | BIT(CAP_FSETID) | BIT(CAP_FOWNER) | BIT(CAP_MKNOD) |
+               BIT(CAP_NET_RAW) | BIT(CAP_SETGID) | BIT(CAP_SETUID) | BIT(CAP_SETFCAP) | BIT(CAP_SETPCAP) |
+               BIT(CAP_NET_BIND_SERVICE) | BIT(CAP_SYS_CHROOT) | BIT(CAP_KILL) | BIT(CAP_AUDIT_WRITE);
+}
+
+static uint64_t all_caps(void)
+{
+        int last = (int)cap_max_bits() - 1;
+
+        return last >= 63 ? ~0ULL : BIT(last + 1) - 1;
+}
+
+static int cap_lookup(const char *name, struct pfs_error *err)
+{
+        _cleanup_free_ char *u = xstrdup(name);
+        int n;
+
+        for (char *p = u; *p; p++)
+                *p = (char)toupper((unsigned char)*p);
+        n = pod_capability_number(u);
+        if (n == -1 || (n >= 0 && !(all_caps() & BIT(n))))
+                return pfs_error_set(err, EINVAL, "unknown capability \"%s%s\"", strncmp(u, "CAP_", 4) ? "CAP_" : "",
+                                     u);
+        return n;
+}
+
+/* containerd's WithCapabilities: ALL first, then each name. */
+static int caps_compute(struct ctr_sec *x, const struct pod_security_context *sc, struct pfs_error *err)
+{
+        x->caps = ctr_sec_default_caps();
+        if (!sc)
+                return 0;
+        if (sc->privileged == 1) {
+                x->caps = all_caps();
+                return 0;
+        }
+        for (size_t i = 0; i < sc->n_cap_add; i++)
+                if (!strcasecmp(sc->cap_add[i], "ALL"))
+                        x->caps = all_caps();
+        for (size_t i = 0; i < sc->n_cap_drop; i++)
+                if (!strcasecmp(sc->cap_drop[i], "ALL"))
+                        x->caps = 0;
+        for (size_t i = 0; i < sc->n_cap_add; i++) {
+                int n = cap_lookup(sc->cap_add[i], err);
+
+                if (n == -EINVAL)
+                        return n;
+                if (n >= 0)
+                        x->caps |= BIT(n);
+        }
+        for (size_t i = 0; i < sc->n_cap_drop; i++) {
+                int n = cap_lookup(sc->cap_drop[i], err);
+
+                if (n == -EINVAL)
+                        return n;
+                if (n >= 0)
+                        x->caps &= ~BIT(n);
+        }
+        return 0;
+}
+
+static void group_add(struct ctr_sec *x, int64_t g)
+{
+        for (int i = 0; i < x->n_groups; i++)
+                if (x->groups[i] == (gid_t)g)
+                        return;
+        if (x->n_groups < CTR_SEC_MAX_GROUPS)
+                x->groups[x->n_groups++] = (gid_t)g;
+}
+
+static int user_compute(struct ctr_process *proc, const struct pod_spec *pod, const struct pod_container *c,
+                        const char *rootfs, struct pfs_error *err)
+{
+        int64_t uid = pod_effective_run_as_user(pod, c), gid = pod_effective_run_as_group(pod, c);
+
+        if (uid >= 0) {
+                _cleanup_free_ char *u = xasprintf("%lld", (long long)uid);
+                uid_t ru;
+                gid_t rg;
+                int r = image_user_resolve(rootfs, u, &ru, &rg, err);
+
+                if (r < 0)
+                        return r;
+                proc->set_user = true;
+                proc->uid = ru;
+                proc->gid = rg;
+        }
+        if (gid >= 0) {
+                proc->set_user = true;
+                proc->gid = (gid_t)gid;
+        }
+        return 0;
+}
+
+int ctr_sec_build(struct ctr_sec *x, struct ctr_process *proc, const struct pod_spec *pod,
+                  const struct pod_container *c, const char *rootfs, struct pfs_error *err)
+{
+        const struct pod_security_context *psc = pod->security;
+        const struct pod_seccomp_profile *sp = pod_effective_seccomp(pod, c);
+        int r;
+
+        memset(x, 0, sizeof(*x));
+        r = caps_compute(x, c->security, err);
+        if (r >= 0)
+                r = user_compute(proc, pod, c, rootfs, err);
+        if (r < 0)
+                return r;
+        x->privileged = pod_container_privileged(c);
+        x->no_new_privs = pod_container_no_new_privs(c);
+        x->read_only_root = pod_container_read_only_root(c);
+        x->seccomp = sp && !strcmp(sp->type, "RuntimeDefault") && !x->privileged ? CTR_SECCOMP_RUNTIME_DEFAULT
+                                                                                  : CTR_SECCOMP_NONE;
+        x->set_groups = proc->set_user ||
+                        (psc && (psc->fs_group >= 0 || psc->n_supplemental_groups));
+        group_add(x, proc->gid);
+        if (psc && psc->fs_group >= 0)
+                group_add(x, psc->fs_group);
+        for (size_t i = 0; psc && i < psc->n_supplemental_groups; i++)
+                group_add(x, psc->supplemental_groups[i]);
+        return 0;
+}
+
+/* ---- in the child ---- */
+
+static int caps_set(uint64_t caps, struct pfs_error *err)
+{
+        int last = (int)cap_max_bits() - 1;
+        cap_value_t v[64];
+        int n = 0;
+        cap_t c;
+        int r = 0;
+
+        for (int i = 0; i <= last && i < 64; i++) {
+                if (caps & BIT(i))
+                        v[n++] = i;
+                else if (prctl(PR_CAPBSET_DROP, i, 0, 0, 0) < 0 && errno != EINVAL)
+                        return pfs_error_set(err, errno, "drop capability %d from the bounding set", i);
+        }
+        prctl(PR_CAP_AMBIENT, PR_CAP_AMBIENT_CLEAR_ALL, 0, 0, 0);
+        /* Inheritable stays empty (CVE-2022-29162). */
+        c = cap_init();
+        if (!c)
+                return pfs_error_set(err, errno, "cap_init");
+        if ((n && (cap_set_flag(c, CAP_EFFECTIVE, n, v, CAP_SET) < 0 ||
+                   cap_set_flag(c, CAP_PERMITTED, n, v, CAP_SET) < 0)) || cap_set_proc(c) < 0)
+                r = pfs_error_set(err, errno, "set capabilities");
+        cap_free(c);
+        return r;
+}
+
+int ctr_sec_apply(const struct ctr_sec *x, const struct ctr_process *proc, struct pfs_error *err)
+{
+        int r;
+
+        /* Without no_new_privs, seccomp needs CAP_SYS_ADMIN: load it while we hold it
+         * (the profile allows what follows: capset, setgroups, setresuid, execve). */
+        if (x->seccomp == CTR_SECCOMP_RUNTIME_DEFAULT && !x->no_new_privs &&
+            (r = ctr_seccomp_load_default(x->caps, err)) < 0)
+                return r;
+        if (x->set_groups && setgroups((size_t)x->n_groups, x->groups) < 0)
+                return pfs_error_set(err, errno, "setgroups");
+        r = caps_set(x->caps, err);
+        if (r < 0)
+                return r;
+        /* A non-root user keeps no capabilities across exec, as in Kubernetes. */
+        if (proc->set_user && (setgid(proc->gid) < 0 || setuid(proc->uid) < 0))
+                return pfs_error_set(err, errno, "switch to user %u:%u", (unsigned)proc->uid, (unsigned)proc->gid);
+        /* A user change makes us dumpable again if fs.suid_dumpable says so: not before execve. */
+        prctl(PR_SET_DUMPABLE, 0, 0, 0, 0);
+        if (x->no_new_privs && prctl(PR_SET_NO_NEW_PRIVS, 1, 0, 0, 0) < 0)
+                return pfs_error_set(err, errno, "set no_new_privs");
+        if (x->seccomp == CTR_SECCOMP_RUNTIME_DEFAULT && x->no_new_privs)
+                return ctr_seccomp_load_default(x->caps, err);
+        return 0;
+}
+
+/* ---- runAsNonRoot ---- */
+
+static bool all_digits(const char *s)
+{
+        return *s && strspn(s, "0123456789") == strlen(s);
+}
+
+int ctr_sec_verify_non_root(const struct pod_spec *pod, const char *pod_uid, const struct pod_container *c,
+                            const char *rootfs, struct pfs_error *err)
+{
+        _cleanup_free_ char *who = NULL, *user = NULL;
+        struct image_config *img = NULL;
+        int64_t uid = pod_effective_run_as_user(pod, c);
+        int r;
+
+        if (pod_effective_run_as_non_root(pod, c) != 1)
+                return 0;
+        who = xasprintf("\"%s_%s(%s)\"", pod->name, pod->namespace ? pod->namespace : "default", pod_uid);
+        if (uid >= 0)
+                return uid ? 0 : pfs_error_set(err, EPERM, "container's runAsUser breaks non-root policy "
+                                               "(pod: %s, container: %s)", who, c->name);
+        r = image_config_load(rootfs, &img, err);
+        if (r < 0)
+                return r;
+        user = xstrdup(img && img->user ? img->user : "");
+        image_config_free(img);
+        user[strcspn(user, ":")] = '\0';
+        if (*user && !all_digits(user))
+                return pfs_error_set(err, EPERM, "container has runAsNonRoot and image has non-numeric user (%s), "
+                                     "cannot verify user is non-root (pod: %s, container: %s)", user, who, c->name);
+        if (!*user || strtoll(user, NULL, 10) == 0)
+                return pfs_error_set(err, EPERM, "container has runAsNonRoot and image will run as root "
+                                     "(pod: %s, container: %s)", who, c->name);
+        return 0;
+}
+
+/* ---- privileged: the host's devices ---- */
+
+int ctr_host_devices(int rootfd, struct pfs_error *err)
+{
+        _cleanup_close_ int devfd = pfs_openat2(rootfd, "/dev", O_RDONLY | O_DIRECTORY | O_CLOEXEC, 0,
+                                                RESOLVE_IN_ROOT);
+        DIR *d;
+        struct dirent *de;
+
+        if (devfd < 0)
+                return pfs_error_set(err, errno, "open the container's /dev");
+        d = opendir("/dev");
+        if (!d)
+                return pfs_error_set(err, errno, "open the host's /dev");
+        while ((de = readdir(d))) {
+                struct stat st;
+
+                if (fstatat(dirfd(d), de->d_name, &st, AT_SYMLINK_NOFOLLOW) < 0 ||
+                    !(S_ISCHR(st.st_mode) || S_ISBLK(st.st_mode)))
+                        continue;
+                if (mknodat(devfd, de->d_name, st.st_mode & (S_IFMT | 07777), st.st_rdev) < 0 && errno != EEXIST) {
+                        int e = errno;
+
+                        closedir(d);
+                        return pfs_error_set(err, e, "create /dev/%s", de->d_name);
+                }
+                fchownat(devfd, de->d_name, st.st_uid, st.st_gid, AT_SYMLINK_NOFOLLOW);
+        }
+        closedir(d);
+        return 0;
+}

@@ -1,0 +1,45 @@
+/* A container's securityContext as the runtime applies it (security.c,
+ * seccomp.c): user, groups, capabilities (containerd's default set, add/drop,
+ * privileged), no_new_privs, seccomp. Built by the sandbox before clone; the
+ * child applies it last, before exec. */
+#pragma once
+#include <stdbool.h>
+#include <stdint.h>
+#include <sys/types.h>
+#include "pfs/error.h"
+#include "pfs/spec.h"
+#include "process.h"
+
+#define CTR_SEC_MAX_GROUPS 64
+
+enum ctr_seccomp { CTR_SECCOMP_NONE, CTR_SECCOMP_RUNTIME_DEFAULT };
+
+struct ctr_sec {
+        uint64_t caps;          /* effective = permitted = bounding (bit = capability number) */
+        bool set_groups;        /* replace the supplementary groups by groups[] */
+        gid_t groups[CTR_SEC_MAX_GROUPS];
+        int n_groups;
+        bool no_new_privs;
+        bool privileged;
+        bool read_only_root;
+        enum ctr_seccomp seccomp;
+};
+
+/* containerd's default capability set, as a mask. */
+uint64_t ctr_sec_default_caps(void);
+/* From the pod and container specs: runAsUser/runAsGroup override the image's
+ * user in proc (set_user, uid, gid); groups, capabilities (an unknown name is
+ * an error: "unknown capability \"CAP_X\""), no_new_privs, seccomp. */
+int ctr_sec_build(struct ctr_sec *x, struct ctr_process *proc, const struct pod_spec *pod,
+                  const struct pod_container *c, const char *rootfs, struct pfs_error *err);
+/* In the child, after its root is set up: bounding set, capabilities, groups,
+ * user, no_new_privs and seccomp, in runc's order. */
+int ctr_sec_apply(const struct ctr_sec *x, const struct ctr_process *proc, struct pfs_error *err);
+/* The kubelet's verifyRunAsNonRoot: 0, or -EPERM with its message (pod is
+ * "name_namespace(uid)"). */
+int ctr_sec_verify_non_root(const struct pod_spec *pod, const char *pod_uid, const struct pod_container *c,
+                            const char *rootfs, struct pfs_error *err);
+
+/* seccomp.c: containerd's default profile (RuntimeDefault) for a process
+ * whose capabilities are caps: what it denies, libseccomp, loaded now. */
+int ctr_seccomp_load_default(uint64_t caps, struct pfs_error *err);
