@@ -293,7 +293,7 @@ int ctr_spawn(const struct ctr_launch *l, pid_t *ret_pid, int *ret_pidfd, struct
         rd = pipefd[0];
         wr = pipefd[1];
         args.pidfd = (uint64_t)(uintptr_t)&pidfd;
-        if (!l->ns || !l->ns->share_pid)
+        if (!l->ns || (!l->ns->share_pid && !l->ns->host_pid))
                 args.flags |= CLONE_NEWPID;
         if (l->cgroup_fd >= 0 && fd_is_cgroup2(l->cgroup_fd)) {
                 args.flags |= CLONE_INTO_CGROUP;

@@ -12,6 +12,7 @@
 struct pod_ns {
         bool own_net;           /* false with hostNetwork */
         bool share_pid;         /* shareProcessNamespace */
+        bool host_pid, host_ipc; /* hostPID, hostIPC: the node's namespaces */
         pid_t pause_pid;        /* pid 1 of the shared pid namespace, or 0 */
         int pause_pidfd;        /* or -1 */
 };

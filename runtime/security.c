@@ -270,3 +270,19 @@ int ctr_host_devices(int rootfd, struct pfs_error *err)
         closedir(d);
         return 0;
 }
+
+int pod_volume_fs_group(int vfd, const struct pod_spec *spec, const char *name, struct pfs_error *err)
+{
+        _cleanup_close_ int fd = -1;
+        struct stat st;
+
+        if (!spec->security || spec->security->fs_group < 0)
+                return 0;
+        fd = openat(vfd, name, O_RDONLY | O_DIRECTORY | O_NOFOLLOW | O_CLOEXEC);
+        if (fd < 0 || fstat(fd, &st) < 0)
+                return pfs_error_set(err, errno, "open emptyDir '%s'", name);
+        if (fchown(fd, (uid_t)-1, (gid_t)spec->security->fs_group) < 0 ||
+            fchmod(fd, (st.st_mode & 07777) | S_ISGID | 0070) < 0)
+                return pfs_error_set(err, errno, "set the fsGroup of emptyDir '%s'", name);
+        return 0;
+}

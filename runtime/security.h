@@ -40,6 +40,11 @@ int ctr_sec_apply(const struct ctr_sec *x, const struct ctr_process *proc, struc
 int ctr_sec_verify_non_root(const struct pod_spec *pod, const char *pod_uid, const struct pod_container *c,
                             const char *rootfs, struct pfs_error *err);
 
+/* fsGroup on an emptyDir (the directory NAME in vfd), as the kubelet's
+ * SetVolumeOwnership: group fsGroup, group rw and setgid (new files take the
+ * group). The directory itself: a fresh emptyDir holds nothing else. */
+int pod_volume_fs_group(int vfd, const struct pod_spec *spec, const char *name, struct pfs_error *err);
+
 /* seccomp.c: containerd's default profile (RuntimeDefault) for a process
  * whose capabilities are caps: what it denies, libseccomp, loaded now. */
 int ctr_seccomp_load_default(uint64_t caps, struct pfs_error *err);
