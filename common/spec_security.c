@@ -149,7 +149,7 @@ static struct pod_security_context *sc_new(void)
 {
         struct pod_security_context *sc = xcalloc(1, sizeof(*sc));
 
-        sc->run_as_user = sc->run_as_group = sc->fs_group = -1;
+        sc->run_as_user = sc->run_as_group = sc->fs_group = POD_ID_UNSET;
         sc->run_as_non_root = sc->privileged = sc->allow_privilege_escalation = POD_UNSET;
         sc->read_only_root_filesystem = POD_UNSET;
         return sc;
@@ -280,16 +280,16 @@ void pod_security_context_free(struct pod_security_context *sc)
 
 int64_t pod_effective_run_as_user(const struct pod_spec *s, const struct pod_container *c)
 {
-        if (c->security && c->security->run_as_user >= 0)
+        if (c->security && c->security->run_as_user != POD_ID_UNSET)
                 return c->security->run_as_user;
-        return s->security ? s->security->run_as_user : -1;
+        return s->security && s->security->run_as_user != POD_ID_UNSET ? s->security->run_as_user : -1;
 }
 
 int64_t pod_effective_run_as_group(const struct pod_spec *s, const struct pod_container *c)
 {
-        if (c->security && c->security->run_as_group >= 0)
+        if (c->security && c->security->run_as_group != POD_ID_UNSET)
                 return c->security->run_as_group;
-        return s->security ? s->security->run_as_group : -1;
+        return s->security && s->security->run_as_group != POD_ID_UNSET ? s->security->run_as_group : -1;
 }
 
 int pod_effective_run_as_non_root(const struct pod_spec *s, const struct pod_container *c)

@@ -67,8 +67,8 @@ static void check_profile(struct spec_errs *e, const char *path, const char *key
 
 static void check_common(struct spec_errs *e, const char *p, const struct pod_security_context *sc)
 {
-        check_id(e, p, "runAsUser", sc->run_as_user, sc->run_as_user != -1);
-        check_id(e, p, "runAsGroup", sc->run_as_group, sc->run_as_group != -1);
+        check_id(e, p, "runAsUser", sc->run_as_user, sc->run_as_user != POD_ID_UNSET);
+        check_id(e, p, "runAsGroup", sc->run_as_group, sc->run_as_group != POD_ID_UNSET);
         check_profile(e, p, "seccompProfile", &sc->seccomp, "seccomp");
         check_profile(e, p, "appArmorProfile", &sc->app_armor, "AppArmor");
 }
@@ -147,9 +147,13 @@ void spec_validate_security(const struct pod_spec *s, struct spec_errs *e)
 {
         const struct pod_security_context *sc = s->security;
 
-        if (s->host_pid && s->share_process_namespace)
+        if (s->host_pid && s->share_process_namespace) {
+                /* the API's internal path; the line is the field's in the manifest */
+                e->line_path = "spec.shareProcessNamespace";
                 spec_errs_add(e, "spec.securityContext.shareProcessNamespace",
                               "Invalid value: true: ShareProcessNamespace and HostPID cannot both be enabled");
+                e->line_path = NULL;
+        }
         for (size_t i = 0; i < s->n_init_containers; i++) {
                 _cleanup_free_ char *cp = xasprintf("spec.initContainers[%zu]", i);
 
@@ -163,7 +167,7 @@ void spec_validate_security(const struct pod_spec *s, struct spec_errs *e)
         if (!sc)
                 return;
         check_common(e, "spec.securityContext", sc);
-        check_id(e, "spec.securityContext", "fsGroup", sc->fs_group, sc->fs_group != -1);
+        check_id(e, "spec.securityContext", "fsGroup", sc->fs_group, sc->fs_group != POD_ID_UNSET);
         check_pod_lists(e, "spec.securityContext", sc);
         check_node(e, "spec.securityContext", sc);
 }
@@ -172,7 +176,7 @@ void spec_validate_security(const struct pod_spec *s, struct spec_errs *e)
 
 static void set_int(struct yval *m, const char *k, int64_t v)
 {
-        if (v != -1)
+        if (v != POD_ID_UNSET)
                 yval_map_set(m, k, yval_new_int(v));
 }
 

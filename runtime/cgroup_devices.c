@@ -114,7 +114,8 @@ static int child_devices(struct pod_cgroup *cg, const char *child, const struct 
                 return pfs_error_set(err, ENOTSUP, "no devices controller and no cgroup2 hierarchy");
         if (v1)
                 r = devices_v1_apply(cg, child, rules, n, err);
-        if (r >= 0 && cg->ops == &pod_cgroup_v2_ops) {
+        /* Everything allowed needs no program (and the verifier refuses one whose deny is unreachable). */
+        if (r >= 0 && cg->ops == &pod_cgroup_v2_ops && rules != rules_all) {
                 struct pfs_error e2 = { 0 };
 
                 r = devices_v2_apply(cg, child, rules, n, &e2);

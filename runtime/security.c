@@ -32,11 +32,28 @@ uint64_t ctr_sec_default_caps(void)
                BIT(CAP_NET_BIND_SERVICE) | BIT(CAP_SYS_CHROOT) | BIT(CAP_KILL) | BIT(CAP_AUDIT_WRITE);
 }
 
-static uint64_t all_caps(void)
+static uint64_t known_caps(void)
 {
         int last = (int)cap_max_bits() - 1;
 
         return last >= 63 ? ~0ULL : BIT(last + 1) - 1;
+}
+
+/* "All" capabilities: all that the sandbox holds (what runc can give). */
+static uint64_t all_caps(void)
+{
+        cap_t c = cap_get_proc();
+        uint64_t m = 0;
+
+        for (int i = 0; c && i < 64 && (known_caps() & BIT(i)); i++) {
+                cap_flag_value_t v = CAP_CLEAR;
+
+                if (cap_get_flag(c, i, CAP_PERMITTED, &v) == 0 && v == CAP_SET)
+                        m |= BIT(i);
+        }
+        if (c)
+                cap_free(c);
+        return m;
 }
 
 static int cap_lookup(const char *name, struct pfs_error *err)
@@ -47,7 +64,7 @@ static int cap_lookup(const char *name, struct pfs_error *err)
         for (char *p = u; *p; p++)
                 *p = (char)toupper((unsigned char)*p);
         n = pod_capability_number(u);
-        if (n == -1 || (n >= 0 && !(all_caps() & BIT(n))))
+        if (n == -1 || (n >= 0 && !(known_caps() & BIT(n))))
                 return pfs_error_set(err, EINVAL, "unknown capability \"%s%s\"", strncmp(u, "CAP_", 4) ? "CAP_" : "",
                                      u);
         return n;
@@ -56,7 +73,7 @@ static int cap_lookup(const char *name, struct pfs_error *err)
 /* containerd's WithCapabilities: ALL first, then each name. */
 static int caps_compute(struct ctr_sec *x, const struct pod_security_context *sc, struct pfs_error *err)
 {
-        x->caps = ctr_sec_default_caps();
+        x->caps = ctr_sec_default_caps() & all_caps();
         if (!sc)
                 return 0;
         if (sc->privileged == 1) {
@@ -75,7 +92,7 @@ static int caps_compute(struct ctr_sec *x, const struct pod_security_context *sc
                 if (n == -EINVAL)
                         return n;
                 if (n >= 0)
-                        x->caps |= BIT(n);
+                        x->caps |= BIT(n) & all_caps();
         }
         for (size_t i = 0; i < sc->n_cap_drop; i++) {
                 int n = cap_lookup(sc->cap_drop[i], err);

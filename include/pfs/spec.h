@@ -132,6 +132,7 @@ struct pod_probe {
  * container's (SecurityContext); one struct, the pod-only fields unused in a
  * container's. Unset integers are -1, unset tri-states POD_UNSET. */
 #define POD_UNSET (-1)
+#define POD_ID_UNSET INT64_MIN          /* runAsUser, runAsGroup, fsGroup not written */
 struct pod_seccomp_profile {
         char *type;                     /* NULL = unset; RuntimeDefault, Unconfined, Localhost */
         char *localhost_profile;        /* NULL = unset */
@@ -140,7 +141,7 @@ struct pod_se_linux_options {
         char *user, *role, *type, *level;
 };
 struct pod_security_context {
-        int64_t run_as_user, run_as_group;      /* -1 = unset */
+        int64_t run_as_user, run_as_group;      /* POD_ID_UNSET = unset */
         int8_t run_as_non_root;                 /* POD_UNSET, 0, 1 */
         struct pod_seccomp_profile seccomp;
         struct pod_seccomp_profile app_armor;   /* type NULL = unset */
@@ -152,7 +153,7 @@ struct pod_security_context {
         size_t n_cap_add, n_cap_drop;
         char *proc_mount;                       /* NULL = unset; Default, Unmasked */
         /* pod only */
-        int64_t fs_group;                       /* -1 = unset */
+        int64_t fs_group;                       /* POD_ID_UNSET = unset */
         int64_t *supplemental_groups;
         size_t n_supplemental_groups;
         char *supplemental_groups_policy;       /* NULL = unset (Merge) */
