@@ -888,7 +888,7 @@ static const struct field pod_fields[] = {
 bool spec_decode_type_meta(struct spec_errs *e, const struct yval *root)
 {
         static const char *const v1[] = { "v1" }, *const pod[] = { "Pod" };
-        static const char *const kinds[] = { "ConfigMap", "PersistentVolumeClaim", "Pod", "Secret" };
+        static const char *const kinds[] = { "ConfigMap", "Namespace", "PersistentVolumeClaim", "Pod", "Secret" };
         _cleanup_free_ char *api = get_str(e, root, "apiVersion", "");
         _cleanup_free_ char *kind = get_str(e, root, "kind", "");
         size_t n = e->n;

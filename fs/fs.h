@@ -29,6 +29,7 @@ struct podfs_options {
         const char *fuse_options;       /* extra -o options or NULL */
         bool foreground, debug;
         struct pfs_sandbox_config sandbox;      /* --pod-pids-limit, --container-log-max-* */
+        int pss_enforce, pss_warn;      /* --pod-security-enforce/-warn (pss.h levels) */
 };
 /* Mount, serve until unmounted or signalled; returns the exit status. */
 int podfs_daemon_run(const struct podfs_options *o);
@@ -85,6 +86,7 @@ struct podfs {
         struct mem_quota *quotas;       /* write buffers held per user (quota.c) */
         size_t mem_total;               /* bytes of write buffers held, all users */
         struct pfs_sandbox_config sandbox;      /* passed to every sandbox on its command line */
+        int pss_enforce, pss_warn;      /* Pod Security levels of a namespace without labels (pss_admit.c) */
         struct obj_cache {              /* objects.c: the object the tree read last */
                 struct pfs_object *o;
                 struct pfs_object_stamp *stamp;

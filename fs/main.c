@@ -6,6 +6,7 @@
 #include <stdlib.h>
 #include <string.h>
 #include "fs.h"
+#include "pfs/pss.h"
 #include "pfs/status.h"
 #include "pfs/store.h"
 
@@ -36,6 +37,14 @@ static void usage(FILE *f)
                 "                    in DIR (default /etc/cni/net.d); when there is none,\n"
                 "                    podfs writes its default bridge network there (podfs.conflist)\n"
                 "  --cni-bin-dir DIR   the CNI plugins (default /usr/lib/cni; ':' separates dirs)\n"
+                "  --pod-security-enforce LEVEL\n"
+                "                    the Pod Security Standard (privileged, baseline,\n"
+                "                    restricted) a namespace enforces when it has no\n"
+                "                    pod-security.kubernetes.io/enforce label (default\n"
+                "                    privileged: nothing refused)\n"
+                "  --pod-security-warn LEVEL\n"
+                "                    the same for warn: a violating pod is accepted and the\n"
+                "                    warning goes to <ns>/.last-error (default privileged)\n"
                 "  -h, --help        this help\n"
                 "  -V, --version     print the version\n"
                 "\n"
@@ -72,6 +81,8 @@ static int options_parse(int argc, char **argv, struct podfs_options *o, char **
                 { "help", no_argument, NULL, 'h' },
                 { "version", no_argument, NULL, 'V' },
                 PFS_SANDBOX_CONFIG_OPTIONS,
+                { "pod-security-enforce", required_argument, NULL, 'E' },
+                { "pod-security-warn", required_argument, NULL, 'W' },
                 {},
         };
         struct pfs_error err = {0};
@@ -97,6 +108,15 @@ static int options_parse(int argc, char **argv, struct podfs_options *o, char **
                 case 'V':
                         printf("podfs %s\n", PODFS_VERSION);
                         return 0;
+                case 'E':
+                case 'W':
+                        if (pfs_pss_level_of(optarg) < 0) {
+                                fprintf(stderr, "podfs: --pod-security-%s: \"%s\": must be privileged, baseline or "
+                                        "restricted\n", c == 'E' ? "enforce" : "warn", optarg);
+                                return 2;
+                        }
+                        *(c == 'E' ? &o->pss_enforce : &o->pss_warn) = pfs_pss_level_of(optarg);
+                        break;
                 default:
                         if (c >= PFS_OPT_POD_PIDS_LIMIT && pfs_sandbox_config_set(&o->sandbox, c, optarg, &err) == 0)
                                 break;

@@ -168,8 +168,10 @@ is "$(fsop write "$D/b64.yaml" <"$W/b64.yaml")" EINVAL "bad base64 in a Secret: 
 check ".last-error: the API server's decode error" grep -q 'Secret in version "v1" cannot be handled as a Secret: illegal base64 data at input byte 3' "$D/.last-error"
 check ".last-error does not quote the value" bash -c "! grep -q s3cr3t '$D/.last-error'"
 printf 'apiVersion: v1\nkind: Namespace\nmetadata:\n  name: x\n' >"$W/ns.yaml"
-is "$(fsop write "$D/ns.yaml" <"$W/ns.yaml")" EINVAL "kind Namespace is refused"
-check ".last-error lists the kinds accepted" grep -q 'supported values: "ConfigMap", "PersistentVolumeClaim", "Pod", "Secret"' "$D/.last-error"
+is "$(fsop write "$D/ns.yaml" <"$W/ns.yaml")" EINVAL "kind Namespace naming another namespace is refused"
+printf 'apiVersion: apps/v1\nkind: Deployment\nmetadata:\n  name: x\n' >"$W/dep.yaml"
+is "$(fsop write "$D/dep.yaml" <"$W/dep.yaml")" EINVAL "kind Deployment is refused"
+check ".last-error lists the kinds accepted" grep -q 'supported values: "ConfigMap", "Namespace", "PersistentVolumeClaim", "Pod", "Secret"' "$D/.last-error"
 printf 'apiVersion: v1\nkind: ConfigMap\nmetadata:\n  name: o\n  namespace: other\n' >"$W/other.yaml"
 is "$(fsop write "$D/other.yaml" <"$W/other.yaml")" EINVAL "a ConfigMap for another namespace is refused"
 
