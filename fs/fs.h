@@ -141,6 +141,7 @@ enum node_kind {
         NODE_OBJ_KIND,          /* <ns>/.configmaps, .secrets, .pvcs (file: enum pfs_object_kind) */
         NODE_OBJ,               /* <ns>/.configmaps/<name> (pod: the name) */
         NODE_OBJ_FILE,          /* .../<name>/<key>, ..object.yaml, path (ctr: the file name) */
+        NODE_NS_YAML,           /* <ns>/.namespace.yaml (pss_admit.c) */
         NODE__MAX,
 };
 
@@ -238,7 +239,20 @@ struct node_ops {
 extern const struct node_ops *const node_kinds[NODE__MAX];
 extern const struct node_ops node_root_ops, node_ns_ops, node_last_error_ops, node_pod_ops, node_pod_file_ops,
         node_logs_dir_ops, node_log_ops, node_ctrs_dir_ops, node_ctr_dir_ops, node_ctr_file_ops, node_tmp_ops,
-        node_obj_kind_ops, node_obj_ops, node_obj_file_ops;
+        node_obj_kind_ops, node_obj_ops, node_obj_file_ops, node_ns_yaml_ops;
+
+/* ---- Pod Security admission per namespace (pss_admit.c) ---- */
+struct pfs_ns_doc;
+/* Check pods against ns's enforce level (the pending Namespace document's
+ * labels when not NULL, else the stored ones, else --pod-security-enforce):
+ * -EACCES with the API server's message; warn-level violations come back in
+ * *ret_warning (NULL when none; caller frees). */
+int pss_admit(struct podfs *fs, const char *ns, const struct pfs_ns_doc *pending, const char *filename,
+              struct pod_spec *const *pods, size_t n, char **ret_warning, struct pfs_error *err);
+int ns_labels_commit(struct podfs *fs, const struct pfs_ns_doc *d, struct pfs_error *err);
+void ns_labels_remove(struct podfs *fs, const char *ns);
+/* The Namespace as <ns>/.namespace.yaml shows it. */
+char *ns_namespace_yaml(struct podfs *fs, const char *ns);
 
 /* ops.c dispatches lookup, list, stat, open and setattr through node_kinds[];
  * the content of a file node, through its kind (tree.c): */

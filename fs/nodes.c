@@ -17,4 +17,5 @@ const struct node_ops *const node_kinds[NODE__MAX] = {
         [NODE_OBJ_KIND] = &node_obj_kind_ops,
         [NODE_OBJ] = &node_obj_ops,
         [NODE_OBJ_FILE] = &node_obj_file_ops,
+        [NODE_NS_YAML] = &node_ns_yaml_ops,
 };

@@ -252,4 +252,55 @@ check "hostns: the exec probe works (Ready)" wait_grep "$MNT/default/hostns/cond
 jq -e '.spec.hostPID == true and .spec.hostIPC == true' "$MNT/default/hostns/pod.json" >/dev/null &&
         ok "pod.json shows hostPID and hostIPC" || fail "pod.json: hostPID/hostIPC missing"
 
+# ---- Pod Security Standards per namespace -------------------------------------
+
+mkdir "$MNT/pss" || die "mkdir pss"
+cat >"$W/ns.yaml" <<'EOF'
+apiVersion: v1
+kind: Namespace
+metadata:
+  name: pss
+  labels:
+    pod-security.kubernetes.io/enforce: restricted
+    pod-security.kubernetes.io/enforce-version: latest
+EOF
+is "$(fsop write "$MNT/pss/ns.yaml" <"$W/ns.yaml")" OK "a Namespace manifest sets the namespace's labels"
+check ".namespace.yaml shows the labels" grep -q 'pod-security.kubernetes.io/enforce: restricted' "$MNT/pss/.namespace.yaml"
+bb_pod() {      # bb_pod NAME [POD SECURITY CONTEXT] [CONTAINER SECURITY CONTEXT]: a seed-style busybox pod
+        cat <<EOF
+apiVersion: v1
+kind: Pod
+metadata:
+  name: $1
+spec:
+  terminationGracePeriodSeconds: 1
+${2:+  securityContext: $2
+}  containers:
+  - name: main
+    image: busybox
+    command: ["sleep", "3600"]
+${3:+    securityContext: $3
+}EOF
+}
+bb_pod bb >"$W/bb.yaml"
+is "$(fsop write "$MNT/pss/bb.yaml" <"$W/bb.yaml")" EACCES "restricted: the plain busybox pod is refused (EACCES)"
+check "restricted: the admission's message" grep -qF 'pss/bb.yaml: pods "bb" is forbidden: violates PodSecurity "restricted:latest": allowPrivilegeEscalation != false (container "main" must set securityContext.allowPrivilegeEscalation=false), unrestricted capabilities (container "main" must set securityContext.capabilities.drop=["ALL"]), runAsNonRoot != true (pod or container "main" must set securityContext.runAsNonRoot=true), seccompProfile (pod or container "main" must set securityContext.seccompProfile.type to "RuntimeDefault" or "Localhost")' "$MNT/pss/.last-error"
+check "restricted: nothing was created" test ! -e "$MNT/pss/bb"
+bb_pod bb '{runAsNonRoot: true, runAsUser: 1000, seccompProfile: {type: RuntimeDefault}}' \
+        '{allowPrivilegeEscalation: false, capabilities: {drop: [ALL]}}' >"$W/bb.yaml"
+is "$(fsop write "$MNT/pss/bb.yaml" <"$W/bb.yaml")" OK "restricted: the same pod with the required fields is accepted"
+check "restricted: it runs" wait_for "$MNT/pss/bb/phase" Running 20
+
+mkdir "$MNT/pssw" || die "mkdir pssw"
+printf 'apiVersion: v1\nkind: Namespace\nmetadata:\n  name: pssw\n  labels:\n    pod-security.kubernetes.io/warn: baseline\n' >"$W/nsw.yaml"
+is "$(fsop write "$MNT/pssw/ns.yaml" <"$W/nsw.yaml")" OK "warn: baseline"
+bb_pod hp >"$W/hp.yaml"
+sed -i 's/^spec:$/spec:\n  hostPID: true/' "$W/hp.yaml"
+is "$(fsop write "$MNT/pssw/hp.yaml" <"$W/hp.yaml")" OK "warn: a hostPID pod is accepted"
+check "warn: the warning is in .last-error" grep -qF 'pssw/hp.yaml: Warning: would violate PodSecurity "baseline:latest": host namespaces (hostPID=true) (pod "hp" was accepted)' "$MNT/pssw/.last-error"
+check "warn: the pod runs" wait_for "$MNT/pssw/hp/phase" Running 20
+printf 'apiVersion: v1\nkind: Namespace\nmetadata:\n  name: pssw\n  labels:\n    pod-security.kubernetes.io/enforce: strict\n' >"$W/nsb.yaml"
+is "$(fsop write "$MNT/pssw/ns.yaml" <"$W/nsb.yaml")" EINVAL "an unknown level is refused"
+check "... with the admission's words" grep -qF 'metadata.labels[pod-security.kubernetes.io/enforce]: Invalid value: "strict": must be one of privileged, baseline, restricted' "$MNT/pssw/.last-error"
+
 finish
