@@ -247,6 +247,8 @@ int apply_manifest(struct podfs *fs, const char *ns, const char *pod, const char
         /* all or nothing: every check before anything is written; objects
          * first, so that the pods that use them find them */
         r = check_pods(fs, ns, filename, m.pods, m.n_pods, err);
+        if (r == 0 && m.ns)
+                r = ns_labels_may_update(fs, ns, filename, uid, err);
         if (r == 0)
                 r = pss_admit(fs, ns, m.ns, filename, m.pods, m.n_pods, &warning, err);
         if (r == 0)

@@ -251,6 +251,8 @@ int pss_admit(struct podfs *fs, const char *ns, const struct pfs_ns_doc *pending
               struct pod_spec *const *pods, size_t n, char **ret_warning, struct pfs_error *err);
 int ns_labels_commit(struct podfs *fs, const struct pfs_ns_doc *d, struct pfs_error *err);
 void ns_labels_remove(struct podfs *fs, const char *ns);
+/* 0 when uid may set ns's labels (root, the namespace dir's owner), else -EPERM. */
+int ns_labels_may_update(struct podfs *fs, const char *ns, const char *filename, uid_t uid, struct pfs_error *err);
 /* The Namespace as <ns>/.namespace.yaml shows it. */
 char *ns_namespace_yaml(struct podfs *fs, const char *ns);
 

@@ -9,6 +9,7 @@
 #include <errno.h>
 #include <fcntl.h>
 #include <string.h>
+#include <sys/stat.h>
 #include <unistd.h>
 #include "fs.h"
 #include "pfs/object.h"
@@ -56,6 +57,23 @@ int ns_labels_commit(struct podfs *fs, const struct pfs_ns_doc *d, struct pfs_er
         if (r == 0)
                 pfs_log(LOG_INFO, "namespace %s: labels set (%zu)", d->name, d->n_labels);
         return r;
+}
+
+/* A namespace's labels are its owner's (and root's) to set: whoever else may
+ * create pods there must not lower its Pod Security level. */
+int ns_labels_may_update(struct podfs *fs, const char *ns, const char *filename, uid_t uid, struct pfs_error *err)
+{
+        struct stat st;
+
+        if (uid == 0)
+                return 0;
+        if (fstatat(fs->dirs.ns_fd, ns, &st, AT_SYMLINK_NOFOLLOW) < 0)
+                return pfs_error_set(err, errno, "%s: namespace \"%s\"", filename, ns);
+        if (st.st_uid == uid)
+                return 0;
+        return pfs_error_set(err, EPERM, "%s: namespaces \"%s\" is forbidden: User \"%u\" cannot update resource "
+                             "\"namespaces\" in API group \"\" at the cluster scope (only the namespace's owner "
+                             "and root set its labels)", filename, ns, (unsigned)uid);
 }
 
 void ns_labels_remove(struct podfs *fs, const char *ns)

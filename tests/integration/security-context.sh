@@ -267,20 +267,10 @@ EOF
 is "$(fsop write "$MNT/pss/ns.yaml" <"$W/ns.yaml")" OK "a Namespace manifest sets the namespace's labels"
 check ".namespace.yaml shows the labels" grep -q 'pod-security.kubernetes.io/enforce: restricted' "$MNT/pss/.namespace.yaml"
 bb_pod() {      # bb_pod NAME [POD SECURITY CONTEXT] [CONTAINER SECURITY CONTEXT]: a seed-style busybox pod
-        cat <<EOF
-apiVersion: v1
-kind: Pod
-metadata:
-  name: $1
-spec:
-  terminationGracePeriodSeconds: 1
-${2:+  securityContext: $2
-}  containers:
-  - name: main
-    image: busybox
-    command: ["sleep", "3600"]
-${3:+    securityContext: $3
-}EOF
+        printf 'apiVersion: v1\nkind: Pod\nmetadata:\n  name: %s\nspec:\n  terminationGracePeriodSeconds: 1\n' "$1"
+        [ -z "${2:-}" ] || printf '  securityContext: %s\n' "$2"
+        printf '  containers:\n  - name: main\n    image: busybox\n    command: ["sleep", "3600"]\n'
+        [ -z "${3:-}" ] || printf '    securityContext: %s\n' "$3"
 }
 bb_pod bb >"$W/bb.yaml"
 is "$(fsop write "$MNT/pss/bb.yaml" <"$W/bb.yaml")" EACCES "restricted: the plain busybox pod is refused (EACCES)"
@@ -302,5 +292,12 @@ check "warn: the pod runs" wait_for "$MNT/pssw/hp/phase" Running 20
 printf 'apiVersion: v1\nkind: Namespace\nmetadata:\n  name: pssw\n  labels:\n    pod-security.kubernetes.io/enforce: strict\n' >"$W/nsb.yaml"
 is "$(fsop write "$MNT/pssw/ns.yaml" <"$W/nsb.yaml")" EINVAL "an unknown level is refused"
 check "... with the admission's words" grep -qF 'metadata.labels[pod-security.kubernetes.io/enforce]: Invalid value: "strict": must be one of privileged, baseline, restricted' "$MNT/pssw/.last-error"
+
+chmod 1777 "$MNT/pssw"
+is "$(cd / && setpriv --reuid=65534 --regid=65534 --clear-groups -- /usr/bin/python3 -c "$FSOP_PY" write "$MNT/pssw/ns2.yaml" <"$W/nsw.yaml")" EPERM \
+        "a user who may create pods in the namespace may not set its labels"
+(cd / && setpriv --reuid=65534 --regid=65534 --clear-groups -- cat "$MNT/pssw/.last-error") >"$W/nobody-err" 2>&1
+check "... and is told why in their .last-error" \
+        grep -qF 'namespaces "pssw" is forbidden: User "65534" cannot update resource "namespaces"' "$W/nobody-err"
 
 finish

@@ -4,7 +4,9 @@
 #include <stdlib.h>
 #include <string.h>
 #include <unistd.h>
+#include "pfs/pss.h"
 #include "pfs/spec.h"
+#include "pfs/util.h"
 #include "pfs/status.h"
 #include "tap.h"
 
@@ -1440,6 +1442,55 @@ static void test_len_honoured(void)
         }
 }
 
+/* Pod Security Standards: the admission's reasons and details (pss.c). */
+static void pss_case(const char *extra_spec, const char *ctr_extra, enum pfs_pss_level l, const char *want,
+                     const char *what)
+{
+        char *yaml = xasprintf(HDR "%s  containers:\n  - name: app\n    image: busybox\n%s", extra_spec, ctr_extra);
+        struct pod_spec *s = parse_one(yaml, "default", NULL);
+        char *got = s ? pfs_pss_check(s, l) : xstrdup("(parse failed)");
+
+        tap_is_str(got ? got : "(allowed)", want ? want : "(allowed)", what);
+        free(got);
+        free(yaml);
+        pod_spec_free(s);
+}
+
+static void test_pss(void)
+{
+        pss_case("", "", PFS_PSS_BASELINE, NULL, "baseline: a plain pod is allowed");
+        pss_case("", "", PFS_PSS_RESTRICTED,
+                 "violates PodSecurity \"restricted:latest\": allowPrivilegeEscalation != false (container \"app\" "
+                 "must set securityContext.allowPrivilegeEscalation=false), unrestricted capabilities (container "
+                 "\"app\" must set securityContext.capabilities.drop=[\"ALL\"]), runAsNonRoot != true (pod or "
+                 "container \"app\" must set securityContext.runAsNonRoot=true), seccompProfile (pod or container "
+                 "\"app\" must set securityContext.seccompProfile.type to \"RuntimeDefault\" or \"Localhost\")",
+                 "restricted: a plain pod, the upstream message");
+        pss_case("  hostNetwork: true\n  hostPID: true\n  volumes:\n  - name: h\n    hostPath: {path: /tmp}\n",
+                 "    ports:\n    - {containerPort: 80, hostPort: 80}\n    securityContext:\n"
+                 "      privileged: true\n      capabilities: {add: [NET_ADMIN, CHOWN]}\n",
+                 PFS_PSS_BASELINE,
+                 "violates PodSecurity \"baseline:latest\": non-default capabilities (container \"app\" must not "
+                 "include \"NET_ADMIN\" in securityContext.capabilities.add), host namespaces (hostNetwork=true, "
+                 "hostPID=true), hostPath volumes (volume \"h\"), hostPort (container \"app\" uses hostPort 80), "
+                 "privileged (container \"app\" must not set securityContext.privileged=true)",
+                 "baseline: each check's reason and detail, in the order of the check IDs");
+        pss_case("  securityContext:\n    runAsNonRoot: true\n    seccompProfile: {type: RuntimeDefault}\n",
+                 "    securityContext:\n      allowPrivilegeEscalation: false\n      runAsUser: 0\n"
+                 "      capabilities: {drop: [ALL], add: [NET_BIND_SERVICE, SYS_TIME]}\n",
+                 PFS_PSS_RESTRICTED,
+                 "violates PodSecurity \"restricted:latest\": unrestricted capabilities (container \"app\" must not "
+                 "include \"SYS_TIME\" in securityContext.capabilities.add), runAsUser=0 (container \"app\" must not "
+                 "set runAsUser=0)", "restricted: added capabilities and runAsUser=0");
+        pss_case("  securityContext:\n    runAsNonRoot: true\n    seccompProfile: {type: RuntimeDefault}\n",
+                 "    securityContext:\n      allowPrivilegeEscalation: false\n      capabilities: {drop: [ALL]}\n",
+                 PFS_PSS_RESTRICTED, NULL, "restricted: the required fields");
+        pss_case("  securityContext:\n    seccompProfile: {type: Unconfined}\n", "", PFS_PSS_BASELINE,
+                 "violates PodSecurity \"baseline:latest\": seccompProfile (pod must not set "
+                 "securityContext.seccompProfile.type to \"Unconfined\")", "baseline: seccomp Unconfined");
+        tap_ok(pfs_pss_level_of("restricted") == PFS_PSS_RESTRICTED && pfs_pss_level_of("x") == -1, "levels");
+}
+
 int main(void)
 {
         test_bad_manifests();
@@ -1469,5 +1520,6 @@ int main(void)
         test_pods_per_manifest();
         test_len_honoured();
         test_security_context();
+        test_pss();
         return tap_done();
 }
