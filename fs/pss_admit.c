@@ -140,12 +140,13 @@ int pss_admit(struct podfs *fs, const char *ns, const struct pfs_ns_doc *pending
                 free(v);
                 v = pfs_pss_check(pods[i], (enum pfs_pss_level)warn);
                 if (v)
-                        pfs_buf_printf(&w, "%s%s: Warning: would %s (pod \"%s\" was accepted)", w.len ? "\n" : "",
-                                       filename, v, pods[i]->name);
+                        pfs_buf_printf(&w, "%s%s: Warning: would violate%s (pod \"%s\" was accepted)",
+                                       w.len ? "\n" : "", filename, v + strlen("violates"), pods[i]->name);
                 free(v);
                 v = pfs_pss_check(pods[i], (enum pfs_pss_level)audit);
                 if (v)
-                        pfs_log(LOG_NOTICE, "namespace %s: audit: pod \"%s\" would %s", ns, pods[i]->name, v);
+                        pfs_log(LOG_NOTICE, "namespace %s: audit: pod \"%s\" would violate%s", ns, pods[i]->name,
+                                v + strlen("violates"));
         }
         *ret_warning = w.len ? pfs_buf_steal(&w) : NULL;
         pfs_buf_free(&w);

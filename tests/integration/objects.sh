@@ -90,7 +90,7 @@ is "$r" OK "a mixed manifest (ConfigMap, Secret, PVC, Pod) is applied with one w
 check "cp of the same manifest is accepted (identical re-apply)" cp "$W/mixed.yaml" "$D/"
 check "the pod was created" test -d "$D/web"
 is "$(ls "$D")" web "the namespace lists exactly the pods"
-is "$(ls -a "$D" | grep '^\.[a-z]' | tr '\n' ' ')" ".configmaps .last-error .pvcs .secrets " "dot entries in the namespace"
+is "$(ls -a "$D" | grep '^\.[a-z]' | tr '\n' ' ')" ".configmaps .last-error .namespace.yaml .pvcs .secrets " "dot entries in the namespace"
 is "$(ls "$D/.configmaps")" app-config ".configmaps lists the ConfigMap"
 is "$(cat "$D/.configmaps/app-config/LOG_LEVEL")" info "a key's value"
 is "$(stat -c %s "$D/.configmaps/app-config/app.properties")" "$(cat "$D/.configmaps/app-config/app.properties" | wc -c)" "stat size = what read returns"
