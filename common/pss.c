@@ -385,6 +385,21 @@ static void check_seccomp(const struct pod_spec *s, bool restricted, struct pss_
         sset_free(&x.implicit_bad);
 }
 
+static void check_sysctls(const struct pod_spec *s, struct pss_out *o)
+{
+        struct pfs_buf d = { 0 };
+
+        for (size_t i = 0; s->security && i < s->security->n_sysctls; i++) {
+                const char *n = s->security->sysctls[i].key;
+
+                if (n && !pod_sysctl_is_safe(n))
+                        pfs_buf_printf(&d, "%s%s", d.len ? ", " : "", n);
+        }
+        if (d.len)
+                violation(o, "forbidden sysctls", d.data);
+        free(d.data);
+}
+
 int pfs_pss_level_of(const char *name)
 {
         if (!strcmp(name, "privileged"))
@@ -421,6 +436,7 @@ char *pfs_pss_check(const struct pod_spec *s, enum pfs_pss_level level)
                 check_run_as_user(s, &o);
         }
         check_seccomp(s, r, &o);
+        check_sysctls(s, &o);
         if (!o.n)
                 return NULL;
         return xasprintf("violates PodSecurity \"%s:latest\": %s", pfs_pss_level_name(level), o.b.data);

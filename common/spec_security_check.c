@@ -126,7 +126,6 @@ static void check_pod_lists(struct spec_errs *e, const char *p, const struct pod
         _cleanup_free_ char *gp = spec_path_key(p, "supplementalGroups");
         _cleanup_free_ char *sp = spec_path_key(p, "supplementalGroupsPolicy");
         _cleanup_free_ char *fp = spec_path_key(p, "fsGroupChangePolicy");
-        _cleanup_free_ char *yp = spec_path_key(p, "sysctls");
 
         for (size_t i = 0; i < sc->n_supplemental_groups; i++) {
                 _cleanup_free_ char *ip = spec_path_idx(gp, i);
@@ -139,8 +138,74 @@ static void check_pod_lists(struct spec_errs *e, const char *p, const struct pod
                 spec_check_enum(e, sp, sc->supplemental_groups_policy, sgp, ARRAY_SIZE(sgp));
         if (sc->fs_group_change_policy)
                 spec_check_enum(e, fp, sc->fs_group_change_policy, fgcp, ARRAY_SIZE(fgcp));
-        if (sc->n_sysctls)
-                spec_err_forbidden(e, yp, "not supported by podfs yet");
+}
+
+/* ---- sysctls ---- */
+
+/* The kubelet's safe set (SafeSysctlAllowlist). */
+static const char *const safe_sysctls[] = {
+        "kernel.shm_rmid_forced", "net.ipv4.ip_local_port_range", "net.ipv4.tcp_syncookies",
+        "net.ipv4.ping_group_range", "net.ipv4.ip_unprivileged_port_start", "net.ipv4.ip_local_reserved_ports",
+        "net.ipv4.tcp_keepalive_time", "net.ipv4.tcp_fin_timeout", "net.ipv4.tcp_keepalive_intvl",
+        "net.ipv4.tcp_keepalive_probes", "net.ipv4.tcp_rmem", "net.ipv4.tcp_wmem",
+};
+
+bool pod_sysctl_is_safe(const char *name)
+{
+        for (size_t i = 0; i < ARRAY_SIZE(safe_sysctls); i++)
+                if (!strcmp(name, safe_sysctls[i]))
+                        return true;
+        return false;
+}
+
+static bool sysctl_is_ipc(const char *n)
+{
+        return !strncmp(n, "kernel.shm", 10) || !strncmp(n, "kernel.msg", 10) || !strcmp(n, "kernel.sem") ||
+               !strncmp(n, "fs.mqueue.", 10);
+}
+
+/* 'n' namespaced by the net or ipc namespace (what a pod may set at all). */
+bool pod_sysctl_is_namespaced(const char *n)
+{
+        return sysctl_is_ipc(n) || !strncmp(n, "net.", 4);
+}
+
+/* IsValidSysctlName: ([a-z0-9]([-_a-z0-9]*[a-z0-9])?\.)*[a-z0-9]([-_a-z0-9]*[a-z0-9])?, 253 at most. */
+static bool sysctl_name_ok(const char *s)
+{
+        size_t len = strlen(s);
+
+        if (!len || len > 253)
+                return false;
+        for (const char *seg = s; ; ) {
+                size_t n = strcspn(seg, ".");
+
+                if (!n || strspn(seg, "-_abcdefghijklmnopqrstuvwxyz0123456789") < n ||
+                    !strchr("abcdefghijklmnopqrstuvwxyz0123456789", seg[0]) ||
+                    !strchr("abcdefghijklmnopqrstuvwxyz0123456789", seg[n - 1]))
+                        return false;
+                if (!seg[n])
+                        return true;
+                seg += n + 1;
+        }
+}
+
+static void check_sysctls(struct spec_errs *e, const struct pod_spec *s, const struct pod_security_context *sc)
+{
+        for (size_t i = 0; i < sc->n_sysctls; i++) {
+                _cleanup_free_ char *p = xasprintf("spec.securityContext.sysctls[%zu].name", i);
+                const char *n = sc->sysctls[i].key;
+
+                if (!n || !*n)
+                        spec_err_required(e, p, NULL);
+                else if (!sysctl_name_ok(n))
+                        spec_err_invalid_str(e, p, n, "must have at most 253 characters and match regex "
+                                             "([a-z0-9]([-_a-z0-9]*[a-z0-9])?\\.)*[a-z0-9]([-_a-z0-9]*[a-z0-9])?");
+                else if (s->host_network && !strncmp(n, "net.", 4))
+                        spec_err_invalid_str(e, p, n, "may not be specified when 'hostNetwork' is true");
+                else if (s->host_ipc && sysctl_is_ipc(n))
+                        spec_err_invalid_str(e, p, n, "may not be specified when 'hostIPC' is true");
+        }
 }
 
 void spec_validate_security(const struct pod_spec *s, struct spec_errs *e)
@@ -169,6 +234,7 @@ void spec_validate_security(const struct pod_spec *s, struct spec_errs *e)
         check_common(e, "spec.securityContext", sc);
         check_id(e, "spec.securityContext", "fsGroup", sc->fs_group, sc->fs_group != POD_ID_UNSET);
         check_pod_lists(e, "spec.securityContext", sc);
+        check_sysctls(e, s, sc);
         check_node(e, "spec.securityContext", sc);
 }
 
@@ -275,6 +341,16 @@ struct yval *spec_pod_security_to_yval(const struct pod_security_context *sc)
         }
         set_str(m, "supplementalGroupsPolicy", sc->supplemental_groups_policy);
         set_int(m, "fsGroup", sc->fs_group);
+        if (sc->n_sysctls) {
+                struct yval *l = yval_map_set(m, "sysctls", yval_new_list());
+
+                for (size_t i = 0; i < sc->n_sysctls; i++) {
+                        struct yval *o = yval_list_push(l, yval_new_map());
+
+                        set_str(o, "name", sc->sysctls[i].key ? sc->sysctls[i].key : "");
+                        set_str(o, "value", sc->sysctls[i].value ? sc->sysctls[i].value : "");
+                }
+        }
         set_str(m, "fsGroupChangePolicy", sc->fs_group_change_policy);
         set_profile(m, "seccompProfile", &sc->seccomp);
         set_profile(m, "appArmorProfile", &sc->app_armor);

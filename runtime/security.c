@@ -303,3 +303,24 @@ int pod_volume_fs_group(int vfd, const struct pod_spec *spec, const char *name, 
                 return pfs_error_set(err, errno, "set the fsGroup of emptyDir '%s'", name);
         return 0;
 }
+
+/* ---- sysctls: written in the pod's net and ipc namespaces ---- */
+
+int pod_sysctls_apply(const struct pod_spec *spec, struct pfs_error *err)
+{
+        for (size_t i = 0; spec->security && i < spec->security->n_sysctls; i++) {
+                const struct pod_kv *kv = &spec->security->sysctls[i];
+                _cleanup_free_ char *path = xasprintf("/proc/sys/%s", kv->key);
+                _cleanup_close_ int fd = -1;
+                size_t len = strlen(kv->value ? kv->value : "");
+
+                for (char *p = path + strlen("/proc/sys/"); *p; p++)
+                        if (*p == '.')
+                                *p = '/';
+                fd = open(path, O_WRONLY | O_NOFOLLOW | O_CLOEXEC);
+                if (fd < 0 || write(fd, kv->value ? kv->value : "", len) != (ssize_t)len)
+                        return pfs_error_set(err, errno, "write sysctl \"%s\" = \"%s\"", kv->key,
+                                             kv->value ? kv->value : "");
+        }
+        return 0;
+}

@@ -45,6 +45,10 @@ int ctr_sec_verify_non_root(const struct pod_spec *pod, const char *pod_uid, con
  * group). The directory itself: a fresh emptyDir holds nothing else. */
 int pod_volume_fs_group(int vfd, const struct pod_spec *spec, const char *name, struct pfs_error *err);
 
+/* The pod's sysctls, from the sandbox once it is in the pod's net and ipc
+ * namespaces (validation and the daemon allowed only namespaced ones). */
+int pod_sysctls_apply(const struct pod_spec *spec, struct pfs_error *err);
+
 /* seccomp.c: containerd's default profile (RuntimeDefault) for a process
  * whose capabilities are caps: what it denies, libseccomp, loaded now. */
 int ctr_seccomp_load_default(uint64_t caps, struct pfs_error *err);

@@ -11,7 +11,6 @@ const char *pfs_pss_level_name(enum pfs_pss_level l);
 /* NULL when s satisfies level, else (caller frees)
  * "violates PodSecurity \"restricted:latest\": reason (detail), ...". Not
  * checked (podfs refuses or ignores them at validation): AppArmor (only
- * Unconfined... is accepted: see podfs.5), seLinuxOptions (no SELinux on a
- * node podfs runs on: without effect), procMount Unmasked and sysctls
- * (refused). */
+ * Unconfined is accepted: see podfs.5), seLinuxOptions (no SELinux on a node
+ * podfs runs on: without effect), procMount Unmasked (refused). */
 char *pfs_pss_check(const struct pod_spec *s, enum pfs_pss_level level);

@@ -337,6 +337,10 @@ bool pod_container_privileged(const struct pod_container *c);
 /* no_new_privs: allowPrivilegeEscalation false (never with privileged or CAP_SYS_ADMIN). */
 bool pod_container_no_new_privs(const struct pod_container *c);
 bool pod_container_read_only_root(const struct pod_container *c);
+/* sysctls: the kubelet's safe set; namespaced (net.*, the ipc ones: what a
+ * pod may set when a daemon flag allows it). */
+bool pod_sysctl_is_safe(const char *name);
+bool pod_sysctl_is_namespaced(const char *name);
 /* A capability name as written ("NET_ADMIN", "CAP_NET_ADMIN", "ALL") to its
  * number; -1 when unknown, -2 for ALL. */
 int pod_capability_number(const char *name);

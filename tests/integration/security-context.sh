@@ -2,10 +2,12 @@
 # securityContext (issue 13): what a container's /proc/self/status says about
 # its user, groups, capabilities, no_new_privs and seccomp; a read-only root;
 # a privileged container's devices; runAsNonRoot refusals in the kubelet's
-# words; fsGroup on an emptyDir; hostPID and hostIPC, with exec probes in each.
+# words; fsGroup on an emptyDir; hostPID and hostIPC, with exec probes in each;
+# sysctls; Pod Security Standards per namespace.
 # timeout: 240
 . "$(dirname "$0")/lib.sh"
-podfs_setup
+podfs_setup --no-mount
+podfs_start --allowed-unsafe-sysctls kernel.msgmax
 
 # status_field FILE NAME: the value of "NAME:" in a saved /proc/PID/status
 status_field() { awk -v k="$2:" '$1 == k { $1 = ""; sub(/^ /, ""); print; exit }' "$1"; }
@@ -251,6 +253,33 @@ fi
 check "hostns: the exec probe works (Ready)" wait_grep "$MNT/default/hostns/conditions" '^Ready True' 20
 jq -e '.spec.hostPID == true and .spec.hostIPC == true' "$MNT/default/hostns/pod.json" >/dev/null &&
         ok "pod.json shows hostPID and hostIPC" || fail "pod.json: hostPID/hostIPC missing"
+
+# ---- sysctls: the safe set, --allowed-unsafe-sysctls, the rest refused --------
+
+host_port_start=$(cat /proc/sys/net/ipv4/ip_unprivileged_port_start)
+cat <<'EOF' | apply_pod default sysctls || fail "create sysctls: $(cat "$MNT/default/.last-error")"
+apiVersion: v1
+kind: Pod
+metadata:
+  name: sysctls
+spec:
+  terminationGracePeriodSeconds: 1
+  securityContext:
+    sysctls:
+    - {name: net.ipv4.ip_unprivileged_port_start, value: "80"}
+    - {name: kernel.msgmax, value: "4242"}
+  containers:
+  - name: main
+    image: busybox
+    command: ["sh", "-c", "cat /proc/sys/net/ipv4/ip_unprivileged_port_start /proc/sys/kernel/msgmax; echo END; exec sleep 3600"]
+EOF
+if logs_done default sysctls; then
+        is "$(head -2 "$MNT/default/sysctls/logs/main" | xargs)" "80 4242" "sysctls: a safe one and an allowed unsafe one, in the pod"
+fi
+is "$(cat /proc/sys/net/ipv4/ip_unprivileged_port_start)" "$host_port_start" "sysctls: the node's value is untouched"
+pod_yaml unsafe Never "true" 1 | sed 's/^spec:$/spec:\n  securityContext:\n    sysctls: [{name: kernel.msgmnb, value: "1"}]/' >"$W/unsafe.yaml"
+is "$(fsop write "$MNT/default/unsafe.yaml" <"$W/unsafe.yaml")" EPERM "an unsafe sysctl not allowed by the daemon is refused"
+check "... with the kubelet's words" grep -qF 'pods "unsafe" is forbidden: SysctlForbidden: forbidden sysctl: "kernel.msgmnb" not allowlisted' "$MNT/default/.last-error"
 
 # ---- Pod Security Standards per namespace -------------------------------------
 
