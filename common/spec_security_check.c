@@ -77,13 +77,10 @@ static void check_common(struct spec_errs *e, const char *p, const struct pod_se
 static void check_node(struct spec_errs *e, const char *p, const struct pod_security_context *sc)
 {
         _cleanup_free_ char *ap = spec_path_key(p, "appArmorProfile");
-        _cleanup_free_ char *sp = spec_path_key(p, "seccompProfile");
 
         /* The kubelet's AppArmor admission on a host without AppArmor. */
         if (sc->app_armor.type && strcmp(sc->app_armor.type, "Unconfined"))
                 spec_err_forbidden(e, ap, "Cannot enforce AppArmor: AppArmor is not enabled on the host");
-        if (sc->seccomp.type && !strcmp(sc->seccomp.type, "Localhost"))
-                spec_err_forbidden(e, sp, "type Localhost is not supported by podfs yet");
 }
 
 static bool adds_literal_sys_admin(const struct pod_security_context *sc)

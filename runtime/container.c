@@ -20,6 +20,7 @@
 #include "cgroup_internal.h"
 #include "child.h"
 #include "mount.h"
+#include "pfs/store.h"
 #include "pfs/util.h"
 #include "process.h"
 #include "runtime.h"
@@ -43,6 +44,7 @@ static void ctr_exec_free(struct ctr_exec *x)
 {
         ctr_process_free(&x->proc);
         ctr_mount_plan_free(&x->plan);
+        ctr_seccomp_profile_free(x->sec.profile);
         for (int i = 0; i < x->n_twins; i++)
                 close(x->twins[i]);
 }
@@ -241,7 +243,8 @@ static int ctr_exec_build(struct ctr_exec *x, const struct ctr_launch *l, struct
         int r = ctr_process_build(&x->proc, l->ctr, l->env, l->rootfs, err);
 
         if (r >= 0)
-                r = ctr_sec_build(&x->sec, &x->proc, l->pod, l->ctr, l->rootfs, err);
+                r = ctr_sec_build(&x->sec, &x->proc, l->pod, l->ctr, l->rootfs,
+                                  l->state_dir ? l->state_dir : PFS_STATE_DIR_DEFAULT, err);
         if (r >= 0)
                 r = ctr_mount_plan_build(&x->plan, l, err);
         if (r >= 0 && l->cgroup_fd >= 0)
@@ -310,5 +313,8 @@ int ctr_spawn(const struct ctr_launch *l, pid_t *ret_pid, int *ret_pidfd, struct
                 return r;
         *ret_pid = pid;
         *ret_pidfd = steal_fd(&pidfd);
+        /* exec probes and hooks find the container's profile by its pid */
+        ctr_seccomp_register(pid, x.sec.profile);
+        x.sec.profile = NULL;
         return 0;
 }

@@ -38,6 +38,7 @@ struct enter_ctx {
         gid_t groups[CTR_SEC_MAX_GROUPS];       /* the container's supplementary groups */
         int n_groups;
         bool no_new_privs, seccomp;             /* as the container's main process (security.c) */
+        void *profile;                          /* its Localhost profile, NULL: RuntimeDefault */
         int join_fds[POD_CGROUP_JOIN_MAX];      /* v1 cgroups of the container to join */
         int n_join;
 };
@@ -224,7 +225,8 @@ static void child_creds(const struct enter_ctx *x)
         cap_t none;
 
         /* While we still hold CAP_SYS_ADMIN (the profile allows what follows). */
-        if (x->seccomp && ctr_seccomp_load_default(x->cap_bnd, &e) < 0) {
+        if (x->seccomp && (x->profile ? ctr_seccomp_profile_apply(x->profile, &e)
+                                      : ctr_seccomp_load_default(x->cap_bnd, &e)) < 0) {
                 errno = e.code;
                 child_die("load the seccomp profile%s: %s", "");
         }
@@ -338,6 +340,7 @@ int ctr_enter_spawn(pid_t ctr_pid, int ctr_pidfd, char *const argv[], int cgroup
         r = ctx_build(&x, ctr_pid, err);
         if (r < 0)
                 goto out;
+        x.profile = ctr_seccomp_registered(ctr_pid);
         x.n_join = pod_cgroup_join_fds_open(cgroup_fd, x.join_fds, ARRAY_SIZE(x.join_fds));
         if (fd_is_cgroup2(cgroup_fd)) {
                 args.flags |= CLONE_INTO_CGROUP;

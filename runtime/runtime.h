@@ -52,6 +52,7 @@ struct ctr_launch {
         int stdout_fd, stderr_fd;       /* write ends of the log pipes */
         int cgroup_fd;                  /* from pod_cgroup_child_fd, or -1 */
         const struct pod_env_list *env; /* the spec's env resolved for this start (envres.h), or NULL */
+        const char *state_dir;          /* STATE (seccomp Localhost profiles are in STATE/seccomp) */
 };
 /* Clone the container (own mount ns, own pid ns unless shared), set up its
  * root (private /, rootfs bind, /proc, minimal /dev, volumes, pivot_root, env,

@@ -139,7 +139,7 @@ static int user_compute(struct ctr_process *proc, const struct pod_spec *pod, co
 }
 
 int ctr_sec_build(struct ctr_sec *x, struct ctr_process *proc, const struct pod_spec *pod,
-                  const struct pod_container *c, const char *rootfs, struct pfs_error *err)
+                  const struct pod_container *c, const char *rootfs, const char *state_dir, struct pfs_error *err)
 {
         const struct pod_security_context *psc = pod->security;
         const struct pod_seccomp_profile *sp = pod_effective_seccomp(pod, c);
@@ -156,6 +156,12 @@ int ctr_sec_build(struct ctr_sec *x, struct ctr_process *proc, const struct pod_
         x->read_only_root = pod_container_read_only_root(c);
         x->seccomp = sp && !strcmp(sp->type, "RuntimeDefault") && !x->privileged ? CTR_SECCOMP_RUNTIME_DEFAULT
                                                                                   : CTR_SECCOMP_NONE;
+        if (sp && !strcmp(sp->type, "Localhost") && !x->privileged) {
+                r = ctr_seccomp_profile_load(state_dir, sp->localhost_profile, &x->profile, err);
+                if (r < 0)
+                        return r;
+                x->seccomp = CTR_SECCOMP_LOCALHOST;
+        }
         x->set_groups = proc->set_user ||
                         (psc && (psc->fs_group >= 0 || psc->n_supplemental_groups));
         group_add(x, proc->gid);
@@ -194,14 +200,22 @@ static int caps_set(uint64_t caps, struct pfs_error *err)
         return r;
 }
 
+static int seccomp_load_now(const struct ctr_sec *x, struct pfs_error *err)
+{
+        if (x->seccomp == CTR_SECCOMP_RUNTIME_DEFAULT)
+                return ctr_seccomp_load_default(x->caps, err);
+        if (x->seccomp == CTR_SECCOMP_LOCALHOST)
+                return ctr_seccomp_profile_apply(x->profile, err);
+        return 0;
+}
+
 int ctr_sec_apply(const struct ctr_sec *x, const struct ctr_process *proc, struct pfs_error *err)
 {
         int r;
 
         /* Without no_new_privs, seccomp needs CAP_SYS_ADMIN: load it while we hold it
          * (the profile allows what follows: capset, setgroups, setresuid, execve). */
-        if (x->seccomp == CTR_SECCOMP_RUNTIME_DEFAULT && !x->no_new_privs &&
-            (r = ctr_seccomp_load_default(x->caps, err)) < 0)
+        if (!x->no_new_privs && (r = seccomp_load_now(x, err)) < 0)
                 return r;
         if (x->set_groups && setgroups((size_t)x->n_groups, x->groups) < 0)
                 return pfs_error_set(err, errno, "setgroups");
@@ -215,8 +229,8 @@ int ctr_sec_apply(const struct ctr_sec *x, const struct ctr_process *proc, struc
         prctl(PR_SET_DUMPABLE, 0, 0, 0, 0);
         if (x->no_new_privs && prctl(PR_SET_NO_NEW_PRIVS, 1, 0, 0, 0) < 0)
                 return pfs_error_set(err, errno, "set no_new_privs");
-        if (x->seccomp == CTR_SECCOMP_RUNTIME_DEFAULT && x->no_new_privs)
-                return ctr_seccomp_load_default(x->caps, err);
+        if (x->no_new_privs)
+                return seccomp_load_now(x, err);
         return 0;
 }
 

@@ -12,7 +12,7 @@
 
 #define CTR_SEC_MAX_GROUPS 64
 
-enum ctr_seccomp { CTR_SECCOMP_NONE, CTR_SECCOMP_RUNTIME_DEFAULT };
+enum ctr_seccomp { CTR_SECCOMP_NONE, CTR_SECCOMP_RUNTIME_DEFAULT, CTR_SECCOMP_LOCALHOST };
 
 struct ctr_sec {
         uint64_t caps;          /* effective = permitted = bounding (bit = capability number) */
@@ -23,6 +23,7 @@ struct ctr_sec {
         bool privileged;
         bool read_only_root;
         enum ctr_seccomp seccomp;
+        void *profile;          /* Localhost: the compiled filter (seccomp_profile.c) */
 };
 
 /* containerd's default capability set, as a mask. */
@@ -31,7 +32,7 @@ uint64_t ctr_sec_default_caps(void);
  * user in proc (set_user, uid, gid); groups, capabilities (an unknown name is
  * an error: "unknown capability \"CAP_X\""), no_new_privs, seccomp. */
 int ctr_sec_build(struct ctr_sec *x, struct ctr_process *proc, const struct pod_spec *pod,
-                  const struct pod_container *c, const char *rootfs, struct pfs_error *err);
+                  const struct pod_container *c, const char *rootfs, const char *state_dir, struct pfs_error *err);
 /* In the child, after its root is set up: bounding set, capabilities, groups,
  * user, no_new_privs and seccomp, in runc's order. */
 int ctr_sec_apply(const struct ctr_sec *x, const struct ctr_process *proc, struct pfs_error *err);
@@ -52,3 +53,12 @@ int pod_sysctls_apply(const struct pod_spec *spec, struct pfs_error *err);
 /* seccomp.c: containerd's default profile (RuntimeDefault) for a process
  * whose capabilities are caps: what it denies, libseccomp, loaded now. */
 int ctr_seccomp_load_default(uint64_t caps, struct pfs_error *err);
+/* seccomp_profile.c: a Localhost profile STATE/seccomp/NAME compiled (an
+ * error in the words of containerd: "cannot load seccomp profile ..."), loaded
+ * in the child, freed; and the registry of running containers' profiles (by
+ * pid) that exec children take theirs from (NULL: RuntimeDefault). */
+int ctr_seccomp_profile_load(const char *state_dir, const char *name, void **ret_ctx, struct pfs_error *err);
+int ctr_seccomp_profile_apply(void *ctx, struct pfs_error *err);
+void ctr_seccomp_profile_free(void *ctx);
+void ctr_seccomp_register(pid_t pid, void *ctx);
+void *ctr_seccomp_registered(pid_t pid);

@@ -149,6 +149,7 @@ static int spawn_process(struct sbx *s, struct ctr *c, const char *rootfs, const
         l.stderr_fd = err_w;
         l.cgroup_fd = cg_fd;
         l.env = env;
+        l.state_dir = s->state_dir;
         pfs_trace(s->uid, "sandbox:container-cgroup");
         r = ctr_spawn(&l, &pid, &pidfd, err);
         if (r < 0)

@@ -254,6 +254,45 @@ check "hostns: the exec probe works (Ready)" wait_grep "$MNT/default/hostns/cond
 jq -e '.spec.hostPID == true and .spec.hostIPC == true' "$MNT/default/hostns/pod.json" >/dev/null &&
         ok "pod.json shows hostPID and hostIPC" || fail "pod.json: hostPID/hostIPC missing"
 
+# ---- seccompProfile Localhost: STATE/seccomp/<localhostProfile> ---------------
+
+mkdir -p "$STATE/seccomp/profiles"
+cat >"$STATE/seccomp/profiles/no-mkdir.json" <<'EOF'
+{"defaultAction": "SCMP_ACT_ALLOW",
+ "syscalls": [{"names": ["mkdir", "mkdirat"], "action": "SCMP_ACT_ERRNO", "errnoRet": 13}]}
+EOF
+cat <<'EOF' | apply_pod default localprof || fail "create localprof: $(cat "$MNT/default/.last-error")"
+apiVersion: v1
+kind: Pod
+metadata:
+  name: localprof
+spec:
+  terminationGracePeriodSeconds: 1
+  securityContext:
+    seccompProfile: {type: Localhost, localhostProfile: profiles/no-mkdir.json}
+  containers:
+  - name: main
+    image: busybox
+    command: ["sh", "-c", "grep '^Seccomp:' /proc/self/status; mkdir /tmp/d 2>&1; touch /tmp/f && echo 'touch ok'; echo END; exec sleep 3600"]
+    readinessProbe:
+      exec: {command: ["sh", "-c", "! mkdir /tmp/probe-dir"]}
+      periodSeconds: 1
+  - name: missing
+    image: busybox
+    command: ["sleep", "3600"]
+    securityContext:
+      seccompProfile: {type: Localhost, localhostProfile: profiles/missing.json}
+EOF
+if logs_done default localprof; then
+        check "Localhost: Seccomp 2" grep -qE '^Seccomp:\s+2$' "$MNT/default/localprof/logs/main"
+        check "Localhost: the profile's errno (EACCES) for mkdir" grep -q 'Permission denied' "$MNT/default/localprof/logs/main"
+        check "Localhost: what the profile allows works" grep -qx 'touch ok' "$MNT/default/localprof/logs/main"
+fi
+check "Localhost: a missing profile fails the start, saying which file" \
+        wait_grep "$MNT/default/localprof/events" 'cannot load seccomp profile ".*/seccomp/profiles/missing.json"' 20
+check "Localhost: the exec probe has the profile too (main Ready)" \
+        wait_for "$MNT/default/localprof/containers/main/ready" true 20
+
 # ---- sysctls: the safe set, --allowed-unsafe-sysctls, the rest refused --------
 
 host_port_start=$(cat /proc/sys/net/ipv4/ip_unprivileged_port_start)
