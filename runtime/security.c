@@ -138,6 +138,64 @@ static int user_compute(struct ctr_process *proc, const struct pod_spec *pod, co
         return 0;
 }
 
+/* ---- supplementalGroupsPolicy Merge: the image's /etc/group ---- */
+
+#define DB_READ_MAX (4u << 20)
+
+/* FILE of the image, read inside its root (it is hostile input: a regular file only). */
+static FILE *image_db_open(const char *rootfs, const char *file)
+{
+        _cleanup_close_ int root = open(rootfs, O_PATH | O_DIRECTORY | O_CLOEXEC);
+        _cleanup_close_ int fd = -1;
+        struct stat st;
+        FILE *f;
+
+        if (root < 0)
+                return NULL;
+        fd = pfs_openat2(root, file, O_RDONLY | O_CLOEXEC | O_NONBLOCK, 0, RESOLVE_IN_ROOT | RESOLVE_NO_MAGICLINKS);
+        if (fd < 0 || fstat(fd, &st) < 0 || !S_ISREG(st.st_mode) || !(f = fdopen(fd, "r")))
+                return NULL;
+        fd = -1;
+        return f;
+}
+
+/* The name of uid in the image's /etc/passwd, or NULL. */
+static char *image_user_name(const char *rootfs, uid_t uid)
+{
+        _cleanup_fclose_ FILE *f = image_db_open(rootfs, "/etc/passwd");
+        char line[1024], *name = NULL;
+
+        for (size_t seen = 0; f && !name && seen < DB_READ_MAX && fgets(line, sizeof(line), f);
+             seen += strlen(line)) {
+                char *c1 = strchr(line, ':'), *c2 = c1 ? strchr(c1 + 1, ':') : NULL;
+
+                if (c2 && strtoul(c2 + 1, NULL, 10) == uid && c2[1] >= '0' && c2[1] <= '9') {
+                        *c1 = '\0';
+                        name = xstrdup(line);
+                }
+        }
+        return name;
+}
+
+/* containerd's additional gids: the groups of /etc/group that list the user. */
+static void image_groups_merge(struct ctr_sec *x, const char *rootfs, uid_t uid)
+{
+        _cleanup_free_ char *name = image_user_name(rootfs, uid);
+        _cleanup_fclose_ FILE *f = name ? image_db_open(rootfs, "/etc/group") : NULL;
+        char line[4096];
+
+        for (size_t seen = 0; f && seen < DB_READ_MAX && fgets(line, sizeof(line), f); seen += strlen(line)) {
+                char *c1 = strchr(line, ':'), *c2 = c1 ? strchr(c1 + 1, ':') : NULL, *c3 = c2 ? strchr(c2 + 1, ':') : NULL;
+
+                if (!c3)
+                        continue;
+                c3[strcspn(c3, "\r\n")] = '\0';
+                for (char *save = NULL, *m = strtok_r(c3 + 1, ",", &save); m; m = strtok_r(NULL, ",", &save))
+                        if (!strcmp(m, name))
+                                group_add(x, (int64_t)strtoul(c2 + 1, NULL, 10));
+        }
+}
+
 int ctr_sec_build(struct ctr_sec *x, struct ctr_process *proc, const struct pod_spec *pod,
                   const struct pod_container *c, const char *rootfs, const char *state_dir, struct pfs_error *err)
 {
@@ -162,9 +220,11 @@ int ctr_sec_build(struct ctr_sec *x, struct ctr_process *proc, const struct pod_
                         return r;
                 x->seccomp = CTR_SECCOMP_LOCALHOST;
         }
-        x->set_groups = proc->set_user ||
-                        (psc && (psc->fs_group >= 0 || psc->n_supplemental_groups));
-        group_add(x, proc->gid);
+        /* The container's groups, never the sandbox's (as containerd sets them). */
+        x->set_groups = true;
+        group_add(x, proc->set_user ? proc->gid : 0);
+        if (!psc || !psc->supplemental_groups_policy || strcmp(psc->supplemental_groups_policy, "Strict"))
+                image_groups_merge(x, rootfs, proc->set_user ? proc->uid : 0);
         if (psc && psc->fs_group >= 0)
                 group_add(x, psc->fs_group);
         for (size_t i = 0; psc && i < psc->n_supplemental_groups; i++)

@@ -64,6 +64,39 @@ jq -e '.spec.securityContext == {runAsUser: 1000, runAsGroup: 3000, supplemental
         "$MNT/default/ids/pod.json" >/dev/null && ok "pod.json shows the pod's securityContext" ||
         fail "pod.json: $(jq -c .spec.securityContext "$MNT/default/ids/pod.json")"
 
+# ---- supplementalGroupsPolicy: Merge (the image's /etc/group) and Strict -------
+
+mkdir -p "$W/groups-root"
+cp -a "$STATE/images/busybox/." "$W/groups-root/"
+echo 'app:x:1234:1234::/:/bin/sh' >>"$W/groups-root/etc/passwd"
+echo 'extra:x:777:daemon,app' >>"$W/groups-root/etc/group"
+oci_image "$STATE/images/grouped" "$W/groups-root" '{"User": "app"}' || die "cannot build the OCI image"
+for policy in Merge Strict; do
+        cat <<EOF | apply_pod default "groups-${policy,,}" || fail "create groups-$policy: $(cat "$MNT/default/.last-error")"
+apiVersion: v1
+kind: Pod
+metadata:
+  name: groups-${policy,,}
+spec:
+  terminationGracePeriodSeconds: 1
+  securityContext:
+    supplementalGroups: [5000]
+    supplementalGroupsPolicy: $policy
+  containers:
+  - name: main
+    image: grouped
+    command: ["sh", "-c", "grep -E '^(Uid|Groups):' /proc/self/status; echo END; exec sleep 3600"]
+EOF
+done
+if logs_done default groups-merge; then
+        is "$(status_field "$MNT/default/groups-merge/logs/main" Groups | tr ' ' '\n' | sort -n | xargs)" "777 1234 5000" \
+                "supplementalGroupsPolicy Merge: the image's groups of the user too"
+fi
+if logs_done default groups-strict; then
+        is "$(status_field "$MNT/default/groups-strict/logs/main" Groups | tr ' ' '\n' | sort -n | xargs)" "1234 5000" \
+                "supplementalGroupsPolicy Strict: only the primary group and the spec's"
+fi
+
 # ---- capabilities, no_new_privs, seccomp RuntimeDefault, read-only root ------
 
 cat <<'EOF' | apply_pod default locked || die "create locked: $(cat "$MNT/default/.last-error")"
@@ -319,6 +352,16 @@ is "$(cat /proc/sys/net/ipv4/ip_unprivileged_port_start)" "$host_port_start" "sy
 pod_yaml unsafe Never "true" 1 | sed 's/^spec:$/spec:\n  securityContext:\n    sysctls: [{name: kernel.msgmnb, value: "1"}]/' >"$W/unsafe.yaml"
 is "$(fsop write "$MNT/default/unsafe.yaml" <"$W/unsafe.yaml")" EPERM "an unsafe sysctl not allowed by the daemon is refused"
 check "... with the kubelet's words" grep -qF 'pods "unsafe" is forbidden: SysctlForbidden: forbidden sysctl: "kernel.msgmnb" not allowlisted' "$MNT/default/.last-error"
+
+# ---- pod.json with every securityContext field here is a Kubernetes Pod ------
+
+if [ -x "$K8S_CONFORM" ] && /usr/bin/python3 -c 'import kubernetes, yaml' 2>/dev/null; then
+        for p in ids locked priv hostns sysctls localprof; do
+                check "$p: pod.json conforms to Pod" "$K8S_CONFORM" --kind Pod "$MNT/default/$p/pod.json"
+        done
+else
+        log "k8s-conform not available: schema checks skipped"
+fi
 
 # ---- Pod Security Standards per namespace -------------------------------------
 
