@@ -80,6 +80,13 @@ int ctr_seccomp_load_default(uint64_t caps, struct pfs_error *err)
                 return pfs_error_set(err, ENOMEM, "seccomp_init");
         /* no_new_privs is allowPrivilegeEscalation's to decide, not libseccomp's. */
         r = seccomp_attr_set(ctx, SCMP_FLTATR_CTL_NNP, 0);
+        /* the profile's architectures: the native one and its compat ABIs */
+        if (r == 0 && seccomp_arch_native() == SCMP_ARCH_X86_64) {
+                seccomp_arch_add(ctx, SCMP_ARCH_X86);
+                seccomp_arch_add(ctx, SCMP_ARCH_X32);
+        } else if (r == 0 && seccomp_arch_native() == SCMP_ARCH_AARCH64) {
+                seccomp_arch_add(ctx, SCMP_ARCH_ARM);
+        }
         if (r == 0)
                 r = rules_add(ctx, caps);
         if (r == 0)
