@@ -2,7 +2,8 @@
  * (policy/check_*.go) at "latest", with their reasons and details, for
  * levels baseline and restricted; the violations joined as the admission
  * plugin does ("violates PodSecurity \"restricted:latest\": reason (detail),
- * ..."), checks in the order of their IDs. */
+ * ..."): the baseline checks in the order of their IDs, then at restricted
+ * the restricted ones (those that override a baseline check replace it). */
 #include <stdio.h>
 #include <string.h>
 #include "pfs/pss.h"
@@ -288,16 +289,17 @@ static void check_run_as_non_root(const struct pod_spec *s, struct pss_out *o)
         bool pod_false = s->security && s->security->run_as_non_root == 0;
 
         visit(s, v_nonroot, &x);
+        /* explicit "false" setters, joined with " and "; else the implicit ones */
         if (pod_false)
-                pfs_buf_printf(&d, "pod must not set securityContext.runAsNonRoot=false");
+                pfs_buf_printf(&d, "pod");
         if (x.explicit_bad.n) {
-                pfs_buf_printf(&d, "%s%s ", d.len ? "; " : "", plural("container", "containers", x.explicit_bad.n));
+                pfs_buf_printf(&d, "%s%s ", d.len ? " and " : "", plural("container", "containers", x.explicit_bad.n));
                 join_quote(&d, &x.explicit_bad, false);
-                pfs_buf_printf(&d, " must not set securityContext.runAsNonRoot=false");
         }
-        if (x.implicit_bad.n && !pod_false) {
-                pfs_buf_printf(&d, "%spod or %s ", d.len ? "; " : "",
-                               plural("container", "containers", x.implicit_bad.n));
+        if (d.len)
+                pfs_buf_printf(&d, " must not set securityContext.runAsNonRoot=false");
+        else if (x.implicit_bad.n) {
+                pfs_buf_printf(&d, "pod or %s ", plural("container", "containers", x.implicit_bad.n));
                 join_quote(&d, &x.implicit_bad, false);
                 pfs_buf_printf(&d, " must set securityContext.runAsNonRoot=true");
         }
@@ -320,15 +322,16 @@ static void check_run_as_user(const struct pod_spec *s, struct pss_out *o)
         struct pfs_buf d = { 0 };
 
         if (s->security && s->security->run_as_user == 0)
-                pfs_buf_printf(&d, "pod must not set runAsUser=0");
+                pfs_buf_printf(&d, "pod");
         visit(s, v_root_user, &bad);
         if (bad.n) {
-                pfs_buf_printf(&d, "%s%s ", d.len ? "; " : "", plural("container", "containers", bad.n));
+                pfs_buf_printf(&d, "%s%s ", d.len ? " and " : "", plural("container", "containers", bad.n));
                 join_quote(&d, &bad, false);
-                pfs_buf_printf(&d, " must not set runAsUser=0");
         }
-        if (d.len)
+        if (d.len) {
+                pfs_buf_printf(&d, " must not set runAsUser=0");
                 violation(o, "runAsUser=0", d.data);
+        }
         free(d.data);
         sset_free(&bad);
 }
@@ -416,6 +419,16 @@ const char *pfs_pss_level_name(enum pfs_pss_level l)
         return l == PFS_PSS_RESTRICTED ? "restricted" : l == PFS_PSS_BASELINE ? "baseline" : "privileged";
 }
 
+static char *finish(struct pss_out *o, enum pfs_pss_level level)
+{
+        char *msg = NULL;
+
+        if (o->n)
+                msg = xasprintf("violates PodSecurity \"%s:latest\": %s", pfs_pss_level_name(level), o->b.data);
+        free(o->b.data);
+        return msg;
+}
+
 char *pfs_pss_check(const struct pod_spec *s, enum pfs_pss_level level)
 {
         bool r = level == PFS_PSS_RESTRICTED;
@@ -423,21 +436,25 @@ char *pfs_pss_check(const struct pod_spec *s, enum pfs_pss_level level)
 
         if (level == PFS_PSS_PRIVILEGED)
                 return NULL;
-        if (r)
-                check_allow_privilege_escalation(s, &o);
-        check_capabilities(s, r, &o);
+        /* the baseline checks by ID, less those a restricted one overrides ... */
+        if (!r)
+                check_capabilities(s, false, &o);
         check_host_namespaces(s, &o);
-        check_host_path(s, false, &o);
+        if (!r)
+                check_host_path(s, false, &o);
         check_host_ports(s, &o);
         check_privileged(s, &o);
-        if (r) {
-                check_host_path(s, true, &o);
-                check_run_as_non_root(s, &o);
-                check_run_as_user(s, &o);
-        }
-        check_seccomp(s, r, &o);
+        if (!r)
+                check_seccomp(s, false, &o);
         check_sysctls(s, &o);
-        if (!o.n)
-                return NULL;
-        return xasprintf("violates PodSecurity \"%s:latest\": %s", pfs_pss_level_name(level), o.b.data);
+        if (!r)
+                return finish(&o, level);
+        /* ... then the restricted ones by ID */
+        check_allow_privilege_escalation(s, &o);
+        check_capabilities(s, true, &o);
+        check_host_path(s, true, &o);
+        check_run_as_non_root(s, &o);
+        check_run_as_user(s, &o);
+        check_seccomp(s, true, &o);
+        return finish(&o, level);
 }

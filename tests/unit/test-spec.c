@@ -1488,6 +1488,23 @@ static void test_pss(void)
         pss_case("  securityContext:\n    seccompProfile: {type: Unconfined}\n", "", PFS_PSS_BASELINE,
                  "violates PodSecurity \"baseline:latest\": seccompProfile (pod must not set "
                  "securityContext.seccompProfile.type to \"Unconfined\")", "baseline: seccomp Unconfined");
+        pss_case("  securityContext:\n    runAsNonRoot: false\n    runAsUser: 0\n    seccompProfile: {type: RuntimeDefault}\n",
+                 "    securityContext:\n      allowPrivilegeEscalation: false\n      runAsNonRoot: false\n"
+                 "      runAsUser: 0\n      capabilities: {drop: [ALL]}\n",
+                 PFS_PSS_RESTRICTED,
+                 "violates PodSecurity \"restricted:latest\": runAsNonRoot != true (pod and container \"app\" must not "
+                 "set securityContext.runAsNonRoot=false), runAsUser=0 (pod and container \"app\" must not set "
+                 "runAsUser=0)", "restricted: pod and container setters joined with \"and\"");
+        pss_case("  volumes:\n  - name: h\n    hostPath: {path: /tmp}\n", "    securityContext: {privileged: true}\n",
+                 PFS_PSS_RESTRICTED,
+                 "violates PodSecurity \"restricted:latest\": privileged (container \"app\" must not set "
+                 "securityContext.privileged=true), allowPrivilegeEscalation != false (container \"app\" must set "
+                 "securityContext.allowPrivilegeEscalation=false), unrestricted capabilities (container \"app\" must "
+                 "set securityContext.capabilities.drop=[\"ALL\"]), restricted volume types (volume \"h\" uses "
+                 "restricted volume type \"hostPath\"), runAsNonRoot != true (pod or container \"app\" must set "
+                 "securityContext.runAsNonRoot=true), seccompProfile (pod or container \"app\" must set "
+                 "securityContext.seccompProfile.type to \"RuntimeDefault\" or \"Localhost\")",
+                 "restricted: the baseline checks first, restricted volume types instead of hostPath volumes");
         tap_ok(pfs_pss_level_of("restricted") == PFS_PSS_RESTRICTED && pfs_pss_level_of("x") == -1, "levels");
 }
 
