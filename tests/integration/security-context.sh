@@ -411,4 +411,18 @@ is "$(cd / && setpriv --reuid=65534 --regid=65534 --clear-groups -- /usr/bin/pyt
 check "... and is told why in their .last-error" \
         grep -qF 'namespaces "pssw" is forbidden: User "65534" cannot update resource "namespaces"' "$W/nobody-err"
 
+# ---- --pod-security-enforce: the level of namespaces without labels; labels survive a restart
+
+podfs_umount || die "cannot unmount"
+podfs_start --pod-security-enforce baseline --allowed-unsafe-sysctls kernel.msgmax
+mkdir "$MNT/dflt" || die "mkdir dflt"
+bb_pod privd '' '{privileged: true}' >"$W/privd.yaml"
+is "$(fsop write "$MNT/dflt/privd.yaml" <"$W/privd.yaml")" EACCES \
+        "--pod-security-enforce baseline: a privileged pod is refused in a namespace without labels"
+check "... in the admission's words" grep -qF 'pods "privd" is forbidden: violates PodSecurity "baseline:latest": privileged (container "main" must not set securityContext.privileged=true)' "$MNT/dflt/.last-error"
+bb_pod plain >"$W/plain.yaml"
+is "$(fsop write "$MNT/dflt/plain.yaml" <"$W/plain.yaml")" OK "--pod-security-enforce baseline: the plain busybox pod is accepted"
+is "$(fsop write "$MNT/pss/plain.yaml" <"$W/plain.yaml")" EACCES "a namespace's restricted label holds after a restart"
+check ".namespace.yaml after a restart" grep -q 'pod-security.kubernetes.io/enforce: restricted' "$MNT/pss/.namespace.yaml"
+
 finish
