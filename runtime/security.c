@@ -114,6 +114,8 @@ static void group_add(struct ctr_sec *x, int64_t g)
                 x->groups[x->n_groups++] = (gid_t)g;
 }
 
+static void home_fix(struct ctr_process *proc, const struct pod_container *c, const char *rootfs);
+
 static int user_compute(struct ctr_process *proc, const struct pod_spec *pod, const struct pod_container *c,
                         const char *rootfs, struct pfs_error *err)
 {
@@ -130,6 +132,7 @@ static int user_compute(struct ctr_process *proc, const struct pod_spec *pod, co
                 proc->set_user = true;
                 proc->uid = ru;
                 proc->gid = rg;
+                home_fix(proc, c, rootfs);
         }
         if (gid >= 0) {
                 proc->set_user = true;
@@ -159,22 +162,52 @@ static FILE *image_db_open(const char *rootfs, const char *file)
         return f;
 }
 
-/* The name of uid in the image's /etc/passwd, or NULL. */
-static char *image_user_name(const char *rootfs, uid_t uid)
+/* Field FIELD (0 = name, 5 = home) of uid's line in the image's /etc/passwd, or NULL. */
+static char *image_passwd_field(const char *rootfs, uid_t uid, int field)
 {
         _cleanup_fclose_ FILE *f = image_db_open(rootfs, "/etc/passwd");
-        char line[1024], *name = NULL;
+        char line[1024], *ret = NULL;
 
-        for (size_t seen = 0; f && !name && seen < DB_READ_MAX && fgets(line, sizeof(line), f);
+        for (size_t seen = 0; f && !ret && seen < DB_READ_MAX && fgets(line, sizeof(line), f);
              seen += strlen(line)) {
-                char *c1 = strchr(line, ':'), *c2 = c1 ? strchr(c1 + 1, ':') : NULL;
+                char *v[7] = { line }, *p = line;
+                int n = 1;
 
-                if (c2 && strtoul(c2 + 1, NULL, 10) == uid && c2[1] >= '0' && c2[1] <= '9') {
-                        *c1 = '\0';
-                        name = xstrdup(line);
+                line[strcspn(line, "\r\n")] = '\0';
+                while (n < 7 && (p = strchr(p, ':'))) {
+                        *p++ = '\0';
+                        v[n++] = p;
                 }
+                if (n >= 6 && v[2][0] >= '0' && v[2][0] <= '9' && strtoul(v[2], NULL, 10) == uid)
+                        ret = xstrdup(v[field]);
         }
-        return name;
+        return ret;
+}
+
+static char *image_user_name(const char *rootfs, uid_t uid)
+{
+        return image_passwd_field(rootfs, uid, 0);
+}
+
+/* runAsUser changed the user: HOME as runc sets it (the passwd entry's home,
+ * else "/"), unless the image or the spec sets HOME. */
+static void home_fix(struct ctr_process *proc, const struct pod_container *c, const char *rootfs)
+{
+        struct image_config *img = NULL;
+        struct pfs_error e = { 0 };
+        bool set = false;
+        _cleanup_free_ char *home = NULL;
+
+        for (size_t i = 0; i < c->n_env; i++)
+                set |= !strcmp(c->env[i].name, "HOME");
+        if (image_config_load(rootfs, &img, &e) == 0 && img)
+                for (size_t i = 0; img->env && img->env[i]; i++)
+                        set |= !strncmp(img->env[i], "HOME=", 5);
+        image_config_free(img);
+        if (set)
+                return;
+        home = image_passwd_field(rootfs, proc->uid, 5);
+        ctr_process_setenv(proc, "HOME", home && *home ? home : "/");
 }
 
 /* containerd's additional gids: the groups of /etc/group that list the user. */

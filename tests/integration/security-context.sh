@@ -37,7 +37,7 @@ spec:
   containers:
   - name: main
     image: busybox
-    command: ["sh", "-c", "cat /proc/self/status; stat -c 'data %g %a' /data; touch /data/f && stat -c 'file %g' /data/f; echo END; exec sleep 3600"]
+    command: ["sh", "-c", "cat /proc/self/status; echo \"home $HOME\"; stat -c 'data %g %a' /data; touch /data/f && stat -c 'file %g' /data/f; echo END; exec sleep 3600"]
     volumeMounts:
     - {name: data, mountPath: /data}
     readinessProbe:
@@ -55,6 +55,7 @@ if logs_done default ids; then
         is "$(status_field "$W/ids" CapInh)" 0000000000000000 "CapInh is empty"
         is "$(status_field "$W/ids" NoNewPrivs)" 0 "allowPrivilegeEscalation unset: no_new_privs 0"
         is "$(status_field "$W/ids" Seccomp)" 0 "seccompProfile unset: Unconfined (the kubelet's default)"
+        is "$(grep '^home ' "$W/ids")" "home /" "runAsUser without a passwd entry: HOME=/ (runc's)"
         is "$(grep '^data ' "$W/ids")" "data 2000 2777" "fsGroup: the emptyDir is group 2000, setgid, group-writable"
         is "$(grep '^file ' "$W/ids")" "file 2000" "fsGroup: a new file in it takes group 2000"
 fi
