@@ -12,6 +12,7 @@ void pfs_manifest_free(struct pfs_manifest *m)
         for (size_t i = 0; i < m->n_objects; i++)
                 pfs_object_free(m->objects[i]);
         free(m->objects);
+        pfs_ns_doc_free(m->ns);
         *m = (struct pfs_manifest){ 0 };
 }
 
@@ -54,7 +55,7 @@ static int other_kind(const struct ydoc *d, const char *filename, const char *ki
         _cleanup_free_ char *qn = spec_quote(name), *qk = spec_quote(kind);
 
         return pfs_error_set(err, EINVAL, "%s: line %d: %s %s is invalid: kind: Unsupported value: %s: supported "
-                             "values: \"ConfigMap\", \"PersistentVolumeClaim\", \"Pod\", \"Secret\"", filename,
+                             "values: \"ConfigMap\", \"Namespace\", \"PersistentVolumeClaim\", \"Pod\", \"Secret\"", filename,
                              spec_line_of(d->root, "kind"), kind, qn, qk);
 }
 
@@ -64,6 +65,12 @@ static int parse_one(const char *text, const struct ydoc *d, const char *filenam
         const char *kind = d->root && d->root->type == YVAL_MAP ? yval_get_str(d->root, "kind", "") : "";
         int r;
 
+        if (!strcmp(kind, "Namespace")) {
+                if (m->ns)
+                        return pfs_error_set(err, EINVAL, "%s: line %d: only one Namespace document in a manifest",
+                                             filename, d->root->line);
+                return pfs_ns_doc_parse(d->root, filename, ns_hint, &m->ns, err);
+        }
         if (*kind && strcmp(kind, "Pod") && pfs_object_kind_of(kind) < 0)
                 return other_kind(d, filename, kind, err);
         if (pfs_object_kind_of(kind) >= 0) {

@@ -123,6 +123,7 @@ static void container_free(struct pod_container *c)
         free(c->memory_request);
         free(c->ephemeral_storage_limit);
         free(c->ephemeral_storage_request);
+        pod_security_context_free(c->security);
 }
 
 void pod_spec_free(struct pod_spec *s)
@@ -179,6 +180,7 @@ void pod_spec_free(struct pod_spec *s)
         free(s->node_name);
         free(s->priority_class_name);
         free(s->preemption_policy);
+        pod_security_context_free(s->security);
         free(s->source);
         spec_index_free(s->index);
         free(s);

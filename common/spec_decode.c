@@ -628,7 +628,7 @@ static const struct field container_fields[] = {
         { "livenessProbe", FLD_OK }, { "readinessProbe", FLD_OK }, { "startupProbe", FLD_OK },
         { "lifecycle", FLD_OK },
         { "restartPolicy", FLD_OK }, { "restartPolicyRules", FLD_ANY }, { "volumeDevices", FLD_UNSUPPORTED },
-        { "securityContext", FLD_UNSUPPORTED }, { "stdin", FLD_UNSUPPORTED }, { "stdinOnce", FLD_UNSUPPORTED }, { "tty", FLD_UNSUPPORTED },
+        { "securityContext", FLD_OK }, { "stdin", FLD_UNSUPPORTED }, { "stdinOnce", FLD_UNSUPPORTED }, { "tty", FLD_UNSUPPORTED },
 };
 
 static void decode_container(struct spec_errs *e, const struct yval *v, const char *p,
@@ -663,6 +663,7 @@ static void decode_container(struct spec_errs *e, const struct yval *v, const ch
         c->readiness = decode_probe(e, v, "readinessProbe", p);
         c->startup = decode_probe(e, v, "startupProbe", p);
         decode_resources(e, v, p, c);
+        spec_decode_container_security(e, v, p, c);
 }
 
 /* ---- volumes ---- */
@@ -796,8 +797,8 @@ static const struct field spec_fields[] = {
         { "preemptionPolicy", FLD_ANY }, { "priority", FLD_ANY },
         { "ephemeralContainers", FLD_UNSUPPORTED }, { "nodeSelector", FLD_ANY },
         { "serviceAccountName", FLD_UNSUPPORTED }, { "serviceAccount", FLD_UNSUPPORTED },
-        { "automountServiceAccountToken", FLD_UNSUPPORTED }, { "nodeName", FLD_ANY }, { "hostPID", FLD_UNSUPPORTED },
-        { "hostIPC", FLD_UNSUPPORTED }, { "securityContext", FLD_UNSUPPORTED }, { "imagePullSecrets", FLD_OK },
+        { "automountServiceAccountToken", FLD_UNSUPPORTED }, { "nodeName", FLD_ANY }, { "hostPID", FLD_OK },
+        { "hostIPC", FLD_OK }, { "securityContext", FLD_OK }, { "imagePullSecrets", FLD_OK },
         { "subdomain", FLD_OK }, { "affinity", FLD_ANY }, { "tolerations", FLD_ANY },
         { "hostAliases", FLD_OK }, { "priorityClassName", FLD_ANY }, { "dnsConfig", FLD_OK },
         { "readinessGates", FLD_UNSUPPORTED }, { "runtimeClassName", FLD_UNSUPPORTED }, { "overhead", FLD_UNSUPPORTED },
@@ -896,6 +897,7 @@ static void decode_pod_spec(struct spec_errs *e, const struct yval *v, struct po
         s->enable_service_links = get_bool(e, v, "enableServiceLinks", p, true);
         s->active_deadline_seconds = get_int(e, v, "activeDeadlineSeconds", p, INT64_MIN, INT64_MAX, -1);
         decode_net_identity(e, v, p, s);
+        spec_decode_pod_security(e, v, p, s);
 }
 
 /* ---- the Pod ---- */
@@ -909,7 +911,7 @@ static const struct field pod_fields[] = {
 bool spec_decode_type_meta(struct spec_errs *e, const struct yval *root)
 {
         static const char *const v1[] = { "v1" }, *const pod[] = { "Pod" };
-        static const char *const kinds[] = { "ConfigMap", "PersistentVolumeClaim", "Pod", "Secret" };
+        static const char *const kinds[] = { "ConfigMap", "Namespace", "PersistentVolumeClaim", "Pod", "Secret" };
         _cleanup_free_ char *api = get_str(e, root, "apiVersion", "");
         _cleanup_free_ char *kind = get_str(e, root, "kind", "");
         size_t n = e->n;

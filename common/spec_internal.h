@@ -145,6 +145,13 @@ void spec_validate_env(struct spec_errs *e, const struct pod_container *c, const
 /* A resourceFieldRef divisor's canonical form ("1Mi", "1m") when the API
  * server accepts it for resource, else NULL; divisor NULL or 0 gives "0". */
 const char *spec_divisor_canonical(const char *resource, const char *divisor);
+/* securityContext, hostPID, hostIPC (spec_security.c, spec_security_check.c). */
+void spec_decode_container_security(struct spec_errs *e, const struct yval *ctr, const char *path,
+                                    struct pod_container *c);
+void spec_decode_pod_security(struct spec_errs *e, const struct yval *spec, const char *path, struct pod_spec *s);
+void spec_validate_security(const struct pod_spec *s, struct spec_errs *e);
+struct yval *spec_container_security_to_yval(const struct pod_security_context *sc);
+struct yval *spec_pod_security_to_yval(const struct pod_security_context *sc);
 /* Defaults the API server applies on create. */
 void spec_apply_defaults(struct pod_spec *spec);
 

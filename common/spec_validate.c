@@ -890,6 +890,7 @@ void spec_validate(const struct pod_spec *s, struct spec_errs *e)
                 validate_resources(e, s->pod_resources, "spec");
                 spec_validate_pod_resources(e, s);
         }
+        spec_validate_security(s, e);
 }
 
 bool spec_path_has_backsteps(const char *p)

@@ -378,6 +378,8 @@ static struct yval *container_to_yval(const struct pod_container *c, bool host_n
         map_set_str_opt(y, "terminationMessagePolicy", c->termination_message_policy);
         map_set_str_opt(y, "imagePullPolicy", c->image_pull_policy);
         map_set_str_opt(y, "restartPolicy", c->restart_policy);
+        if (c->security)
+                yval_map_set(y, "securityContext", spec_container_security_to_yval(c->security));
         return y;
 }
 
@@ -463,7 +465,11 @@ static void pod_fields_to_yval(const struct pod_spec *s, struct yval *y)
                 yval_map_set(y, "hostNetwork", yval_new_bool(true));
         if (s->share_process_namespace)
                 yval_map_set(y, "shareProcessNamespace", yval_new_bool(true));
-        yval_map_set(y, "securityContext", yval_new_map());
+        if (s->host_pid)
+                yval_map_set(y, "hostPID", yval_new_bool(true));
+        if (s->host_ipc)
+                yval_map_set(y, "hostIPC", yval_new_bool(true));
+        yval_map_set(y, "securityContext", spec_pod_security_to_yval(s->security));
         map_set_str_opt(y, "hostname", s->hostname);
         net_identity_to_yval(s, y);
         if (s->affinity)

@@ -261,6 +261,7 @@ int apply_manifest(struct podfs *fs, const char *ns, const char *pod, const char
 {
         _cleanup_free_ char *key = pfs_trace_enabled() && pod ? xasprintf("%s/%s", ns, pod) : NULL;
         struct pfs_manifest m = { 0 };
+        _cleanup_free_ char *warning = NULL;
         int r;
 
         pfs_trace(key, "daemon:apply");
@@ -275,12 +276,22 @@ int apply_manifest(struct podfs *fs, const char *ns, const char *pod, const char
         /* all or nothing: every check before anything is written; objects
          * first, so that the pods that use them find them */
         r = check_pods(fs, ns, filename, m.pods, m.n_pods, err);
+        if (r == 0 && m.ns)
+                r = ns_labels_may_update(fs, ns, filename, uid, err);
+        if (r == 0)
+                r = pss_admit(fs, ns, m.ns, filename, m.pods, m.n_pods, &warning, err);
         if (r == 0)
                 r = objects_check(fs, m.objects, m.n_objects, filename, err);
+        if (r == 0 && m.ns)
+                r = ns_labels_commit(fs, m.ns, err);
         if (r == 0)
                 r = objects_commit(fs, m.objects, m.n_objects, uid, gid, err);
         for (size_t i = 0; i < m.n_pods && r == 0; i++)
                 r = apply_one(fs, ns, m.pods[i], uid, gid, err);
+        if (r == 0 && warning) {
+                pfs_log(LOG_WARNING, "namespace %s: %s", ns, warning);
+                model_last_error_set(&fs->model, ns, fs->req_uid, warning);
+        }
 out:
         pfs_manifest_free(&m);
         return r;

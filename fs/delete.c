@@ -134,6 +134,7 @@ static int rmdir_namespace(struct podfs *fs, const char *name)
         if (unlinkat(fs->dirs.ns_fd, name, AT_REMOVEDIR) < 0)
                 return -errno;
         pfs_fsync_dir_at(fs->dirs.ns_fd, ".");
+        ns_labels_remove(fs, name);
         pfs_log(LOG_INFO, "namespace %s removed", name);
         return 0;
 }

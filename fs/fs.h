@@ -29,6 +29,8 @@ struct podfs_options {
         const char *fuse_options;       /* extra -o options or NULL */
         bool foreground, debug;
         struct pfs_sandbox_config sandbox;      /* --pod-pids-limit, --container-log-max-* */
+        int pss_enforce, pss_warn;      /* --pod-security-enforce/-warn (pss.h levels) */
+        const char *allowed_unsafe_sysctls;     /* --allowed-unsafe-sysctls: "a,b,net.*" or NULL */
 };
 /* Mount, serve until unmounted or signalled; returns the exit status. */
 int podfs_daemon_run(const struct podfs_options *o);
@@ -85,6 +87,8 @@ struct podfs {
         struct mem_quota *quotas;       /* write buffers held per user (quota.c) */
         size_t mem_total;               /* bytes of write buffers held, all users */
         struct pfs_sandbox_config sandbox;      /* passed to every sandbox on its command line */
+        int pss_enforce, pss_warn;      /* Pod Security levels of a namespace without labels (pss_admit.c) */
+        const char *allowed_unsafe_sysctls;     /* the kubelet's --allowed-unsafe-sysctls, or NULL */
         struct obj_cache {              /* objects.c: the object the tree read last */
                 struct pfs_object *o;
                 struct pfs_object_stamp *stamp;
@@ -143,6 +147,7 @@ enum node_kind {
         NODE_IMAGE,             /* .images/<reference> (pod: the file name) */
         NODE_NODE_DIR,          /* .node/ (node_node.c) */
         NODE_NODE_FILE,         /* .node/node.json, labels, taints (file: which) */
+        NODE_NS_YAML,           /* <ns>/.namespace.yaml (pss_admit.c) */
         NODE__MAX,
 };
 
@@ -241,7 +246,7 @@ extern const struct node_ops *const node_kinds[NODE__MAX];
 extern const struct node_ops node_root_ops, node_ns_ops, node_last_error_ops, node_pod_ops, node_pod_file_ops,
         node_logs_dir_ops, node_log_ops, node_ctrs_dir_ops, node_ctr_dir_ops, node_ctr_file_ops, node_tmp_ops,
         node_obj_kind_ops, node_obj_ops, node_obj_file_ops, node_images_ops, node_image_ops,
-        node_node_dir_ops, node_node_file_ops;
+        node_node_dir_ops, node_node_file_ops, node_ns_yaml_ops;
 /* rm of .images/NAME (node_images.c) */
 int images_remove(struct podfs *fs, const char *name);
 /* node_node.c: a rewrite of .node/labels or .node/taints (on close / truncate). */
@@ -249,6 +254,21 @@ int node_file_set(struct podfs *fs, int file, const char *text, size_t len);
 int node_file_flush(struct podfs *fs, struct fh *fh, bool last);
 /* taint_evict.c: the NoExecute taint manager, after a rewrite of the taints. */
 void taints_changed(struct podfs *fs);
+
+/* ---- Pod Security admission per namespace (pss_admit.c) ---- */
+struct pfs_ns_doc;
+/* Check pods against ns's enforce level (the pending Namespace document's
+ * labels when not NULL, else the stored ones, else --pod-security-enforce):
+ * -EACCES with the API server's message; warn-level violations come back in
+ * *ret_warning (NULL when none; caller frees). */
+int pss_admit(struct podfs *fs, const char *ns, const struct pfs_ns_doc *pending, const char *filename,
+              struct pod_spec *const *pods, size_t n, char **ret_warning, struct pfs_error *err);
+int ns_labels_commit(struct podfs *fs, const struct pfs_ns_doc *d, struct pfs_error *err);
+void ns_labels_remove(struct podfs *fs, const char *ns);
+/* 0 when uid may set ns's labels (root, the namespace dir's owner), else -EPERM. */
+int ns_labels_may_update(struct podfs *fs, const char *ns, const char *filename, uid_t uid, struct pfs_error *err);
+/* The Namespace as <ns>/.namespace.yaml shows it. */
+char *ns_namespace_yaml(struct podfs *fs, const char *ns);
 
 /* ops.c dispatches lookup, list, stat, open and setattr through node_kinds[];
  * the content of a file node, through its kind (tree.c): */

@@ -6,6 +6,7 @@
 #include <stdlib.h>
 #include <string.h>
 #include "fs.h"
+#include "pfs/pss.h"
 #include "pfs/status.h"
 #include "pfs/store.h"
 
@@ -42,6 +43,18 @@ static void usage(FILE *f)
                 "                    threshold after a pull, pulled images no pod uses are\n"
                 "                    removed, least recently used first, down to the low one\n"
                 "                    (kubelet's imageGCHigh/LowThresholdPercent; 85, 80)\n"
+                "  --pod-security-enforce LEVEL\n"
+                "                    the Pod Security Standard (privileged, baseline,\n"
+                "                    restricted) a namespace enforces when it has no\n"
+                "                    pod-security.kubernetes.io/enforce label (default\n"
+                "                    privileged: nothing refused)\n"
+                "  --pod-security-warn LEVEL\n"
+                "                    the same for warn: a violating pod is accepted and the\n"
+                "                    warning goes to <ns>/.last-error (default privileged)\n"
+                "  --allowed-unsafe-sysctls LIST\n"
+                "                    namespaced sysctls outside the kubelet's safe set a pod\n"
+                "                    may set (comma separated, 'net.*' for a prefix), as the\n"
+                "                    kubelet's flag; others are refused at apply\n"
                 "  -h, --help        this help\n"
                 "  -V, --version     print the version\n"
                 "\n"
@@ -70,6 +83,27 @@ static void fuse_option_add(char **extra, const char *opt)
         *extra = joined;
 }
 
+/* The kubelet's rule: only namespaced sysctls (net.*, kernel.shm*, kernel.msg*,
+ * kernel.sem, fs.mqueue.*), a trailing '*' for a prefix. */
+static bool unsafe_sysctls_ok(const char *list)
+{
+        _cleanup_free_ char *l = xstrdup(list);
+
+        for (char *save = NULL, *t = strtok_r(l, ",", &save); t; t = strtok_r(NULL, ",", &save)) {
+                _cleanup_free_ char *probe = xstrdup(t);
+                size_t n = strlen(probe);
+
+                if (n && probe[n - 1] == '*')
+                        probe[n - 1] = 'x'; /* "net.*" -> "net.x": namespaced when its prefix is */
+                if (!pod_sysctl_is_namespaced(probe) && strcmp(t, "kernel.shm*") && strcmp(t, "kernel.msg*")) {
+                        fprintf(stderr, "podfs: --allowed-unsafe-sysctls: \"%s\": the sysctl is not namespaced "
+                                "(net.*, kernel.shm*, kernel.msg*, kernel.sem, fs.mqueue.*)\n", t);
+                        return false;
+                }
+        }
+        return true;
+}
+
 /* -1: go on and run; else the exit status (--help, --version, a bad option). */
 static int options_parse(int argc, char **argv, struct podfs_options *o, char **extra)
 {
@@ -78,6 +112,9 @@ static int options_parse(int argc, char **argv, struct podfs_options *o, char **
                 { "help", no_argument, NULL, 'h' },
                 { "version", no_argument, NULL, 'V' },
                 PFS_SANDBOX_CONFIG_OPTIONS,
+                { "pod-security-enforce", required_argument, NULL, 'E' },
+                { "pod-security-warn", required_argument, NULL, 'W' },
+                { "allowed-unsafe-sysctls", required_argument, NULL, 'U' },
                 {},
         };
         struct pfs_error err = {0};
@@ -103,6 +140,20 @@ static int options_parse(int argc, char **argv, struct podfs_options *o, char **
                 case 'V':
                         printf("podfs %s\n", PODFS_VERSION);
                         return 0;
+                case 'E':
+                case 'W':
+                        if (pfs_pss_level_of(optarg) < 0) {
+                                fprintf(stderr, "podfs: --pod-security-%s: \"%s\": must be privileged, baseline or "
+                                        "restricted\n", c == 'E' ? "enforce" : "warn", optarg);
+                                return 2;
+                        }
+                        *(c == 'E' ? &o->pss_enforce : &o->pss_warn) = pfs_pss_level_of(optarg);
+                        break;
+                case 'U':
+                        if (!unsafe_sysctls_ok(optarg))
+                                return 2;
+                        o->allowed_unsafe_sysctls = optarg;
+                        break;
                 default:
                         if (c >= PFS_OPT_POD_PIDS_LIMIT && pfs_sandbox_config_set(&o->sandbox, c, optarg, &err) == 0)
                                 break;

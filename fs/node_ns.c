@@ -20,6 +20,10 @@ static int ns_lookup(struct podfs *fs, struct node *dir, const char *name, bool 
                 *ret = node_child(fs, &(struct node_key){ .kind = NODE_LAST_ERROR, .ns = dir->ns });
                 return 0;
         }
+        if (!strcmp(name, ".namespace.yaml")) {
+                *ret = node_child(fs, &(struct node_key){ .kind = NODE_NS_YAML, .ns = dir->ns });
+                return 0;
+        }
         if (objects_kind_of_dir(name) >= 0) {
                 *ret = node_child(fs, &(struct node_key){ .kind = NODE_OBJ_KIND, .ns = dir->ns,
                                                           .file = objects_kind_of_dir(name) });
@@ -62,6 +66,7 @@ static int ns_list(struct podfs *fs, struct node *dir, node_list_fn fn, void *da
                 return -ENOMEM;
         }
         fn(data, ".last-error", S_IFREG);
+        fn(data, ".namespace.yaml", S_IFREG);
         for (int k = 0; objects_kind_dir(k); k++)
                 fn(data, objects_kind_dir(k), S_IFDIR);
         while ((de = readdir(d)))

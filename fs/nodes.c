@@ -21,4 +21,5 @@ const struct node_ops *const node_kinds[NODE__MAX] = {
         [NODE_IMAGE] = &node_image_ops,
         [NODE_NODE_DIR] = &node_node_dir_ops,
         [NODE_NODE_FILE] = &node_node_file_ops,
+        [NODE_NS_YAML] = &node_ns_yaml_ops,
 };

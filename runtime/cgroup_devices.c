@@ -68,7 +68,8 @@ int pod_device_rule_format(const struct pod_device_rule *r, char *buf, size_t si
 }
 
 /* v1: a fresh twin denies everything, then allows the rules. */
-static int devices_v1_apply(const struct pod_cgroup *cg, const char *child, struct pfs_error *err)
+static int devices_v1_apply(const struct pod_cgroup *cg, const char *child, const struct pod_device_rule *rules,
+                            size_t n, struct pfs_error *err)
 {
         _cleanup_close_ int fd = pod_cgroup_twin_open(cg, "devices", child, err);
         char line[64];
@@ -79,8 +80,8 @@ static int devices_v1_apply(const struct pod_cgroup *cg, const char *child, stru
         r = cgroup_write_at(fd, "devices.deny", "a");
         if (r < 0)
                 return pfs_error_set(err, -r, "write \"a\" to devices.deny");
-        for (size_t i = 0; i < pod_device_rules_default_n; i++) {
-                pod_device_rule_format(&pod_device_rules_default[i], line, sizeof(line));
+        for (size_t i = 0; i < n; i++) {
+                pod_device_rule_format(&rules[i], line, sizeof(line));
                 r = cgroup_write_at(fd, "devices.allow", line);
                 if (r < 0)
                         return pfs_error_set(err, -r, "write \"%s\" to devices.allow", line);
@@ -88,16 +89,21 @@ static int devices_v1_apply(const struct pod_cgroup *cg, const char *child, stru
         return 0;
 }
 
-static int devices_v2_apply(const struct pod_cgroup *cg, const char *child, struct pfs_error *err)
+static int devices_v2_apply(const struct pod_cgroup *cg, const char *child, const struct pod_device_rule *rules,
+                            size_t n, struct pfs_error *err)
 {
         _cleanup_close_ int fd = openat(cg->dirfd, child, O_RDONLY | O_DIRECTORY | O_NOFOLLOW | O_CLOEXEC);
 
         if (fd < 0)
                 return pfs_error_set(err, errno, "open cgroup '%s'", child);
-        return pod_device_prog_attach(fd, pod_device_rules_default, pod_device_rules_default_n, err);
+        return pod_device_prog_attach(fd, rules, n, err);
 }
 
-int pod_cgroup_child_devices(struct pod_cgroup *cg, const char *child, struct pfs_error *err)
+/* A privileged container: every device, as runc gives it. */
+static const struct pod_device_rule rules_all[] = { DEV('a', POD_DEV_ANY, POD_DEV_ANY, POD_DEV_RWM) };
+
+static int child_devices(struct pod_cgroup *cg, const char *child, const struct pod_device_rule *rules, size_t n,
+                         struct pfs_error *err)
 {
         bool v1 = cgroup_is_v1_hierarchy(CGROUP_V1_ROOT "/devices");
         int r = 0;
@@ -107,11 +113,12 @@ int pod_cgroup_child_devices(struct pod_cgroup *cg, const char *child, struct pf
         if (!v1 && cg->ops != &pod_cgroup_v2_ops)
                 return pfs_error_set(err, ENOTSUP, "no devices controller and no cgroup2 hierarchy");
         if (v1)
-                r = devices_v1_apply(cg, child, err);
-        if (r >= 0 && cg->ops == &pod_cgroup_v2_ops) {
+                r = devices_v1_apply(cg, child, rules, n, err);
+        /* Everything allowed needs no program (and the verifier refuses one whose deny is unreachable). */
+        if (r >= 0 && cg->ops == &pod_cgroup_v2_ops && rules != rules_all) {
                 struct pfs_error e2 = { 0 };
 
-                r = devices_v2_apply(cg, child, &e2);
+                r = devices_v2_apply(cg, child, rules, n, &e2);
                 /* With the v1 controller in place the program only adds depth. */
                 if (r < 0 && v1) {
                         pfs_log(LOG_WARNING, "container cgroup '%s': %s (the v1 devices controller guards it)",
@@ -122,4 +129,14 @@ int pod_cgroup_child_devices(struct pod_cgroup *cg, const char *child, struct pf
                 }
         }
         return r < 0 ? pfs_error_wrap(err, "device policy of container cgroup '%s'", child) : 0;
+}
+
+int pod_cgroup_child_devices(struct pod_cgroup *cg, const char *child, struct pfs_error *err)
+{
+        return child_devices(cg, child, pod_device_rules_default, pod_device_rules_default_n, err);
+}
+
+int pod_cgroup_child_devices_all(struct pod_cgroup *cg, const char *child, struct pfs_error *err)
+{
+        return child_devices(cg, child, rules_all, ARRAY_SIZE(rules_all), err);
 }

@@ -12,7 +12,6 @@
 #include <signal.h>
 #include <stdio.h>
 #include <string.h>
-#include <sys/capability.h>
 #include <sys/prctl.h>
 #include <sys/stat.h>
 #include <sys/statfs.h>
@@ -21,27 +20,22 @@
 #include "cgroup_internal.h"
 #include "child.h"
 #include "mount.h"
+#include "pfs/store.h"
 #include "pfs/util.h"
 #include "process.h"
 #include "runtime.h"
+#include "security.h"
 #include "syscalls.h"
 
 #ifndef P_PIDFD
 #define P_PIDFD 3
 #endif
 
-/* The default capability set of containerd/CRI-O for a container. */
-static const cap_value_t default_caps[] = {
-        CAP_CHOWN, CAP_DAC_OVERRIDE, CAP_FSETID, CAP_FOWNER, CAP_MKNOD, CAP_NET_RAW,
-        CAP_SETGID, CAP_SETUID, CAP_SETFCAP, CAP_SETPCAP, CAP_NET_BIND_SERVICE,
-        CAP_SYS_CHROOT, CAP_KILL, CAP_AUDIT_WRITE,
-};
-
 /* Everything the child needs, built before clone. */
 struct ctr_exec {
         struct ctr_process proc;
         struct ctr_mount_plan plan;
-        cap_t caps;
+        struct ctr_sec sec;
         int twins[POD_CGROUP_TWINS_MAX]; /* v1 twins of the cgroup to join (cgroup_limits.c) */
         int n_twins;
 };
@@ -50,23 +44,9 @@ static void ctr_exec_free(struct ctr_exec *x)
 {
         ctr_process_free(&x->proc);
         ctr_mount_plan_free(&x->plan);
-        if (x->caps)
-                cap_free(x->caps);
+        ctr_seccomp_profile_free(x->sec.profile);
         for (int i = 0; i < x->n_twins; i++)
                 close(x->twins[i]);
-}
-
-static int caps_build(struct ctr_exec *x, struct pfs_error *err)
-{
-        x->caps = cap_init();
-        if (!x->caps)
-                return pfs_error_set(err, errno, "cap_init");
-        /* Inheritable stays empty (CVE-2022-29162): no file capability of the
-         * image may pick up the default set across exec, for root or any user. */
-        if (cap_set_flag(x->caps, CAP_EFFECTIVE, ARRAY_SIZE(default_caps), default_caps, CAP_SET) < 0 ||
-            cap_set_flag(x->caps, CAP_PERMITTED, ARRAY_SIZE(default_caps), default_caps, CAP_SET) < 0)
-                return pfs_error_set(err, errno, "cap_set_flag");
-        return 0;
 }
 
 /* ---- the child ---- */
@@ -122,32 +102,6 @@ static int workdir_enter(const char *dir, struct pfs_error *err)
         if (errno == ENOENT && pfs_mkdir_p_at(AT_FDCWD, dir, 0755, err) == 0 && chdir(dir) == 0)
                 return 0;
         return pfs_error_set(err, errno, "chdir to cwd (\"%s\") set in config.json failed", dir);
-}
-
-static int caps_apply(const struct ctr_exec *x, struct pfs_error *err)
-{
-        int last = (int)cap_max_bits() - 1;
-
-        for (int c = 0; c <= last; c++) {
-                bool keep = false;
-
-                for (size_t i = 0; i < ARRAY_SIZE(default_caps); i++)
-                        keep |= default_caps[i] == c;
-                if (!keep && prctl(PR_CAPBSET_DROP, c, 0, 0, 0) < 0 && errno != EINVAL)
-                        return pfs_error_set(err, errno, "drop capability %d from the bounding set", c);
-        }
-        prctl(PR_CAP_AMBIENT, PR_CAP_AMBIENT_CLEAR_ALL, 0, 0, 0);
-        if (cap_set_proc(x->caps) < 0)
-                return pfs_error_set(err, errno, "set capabilities");
-        if (!x->proc.set_user)
-                return 0;
-        /* A non-root user keeps no capabilities across exec, as in Kubernetes. */
-        if (setgroups(1, &x->proc.gid) < 0 || setgid(x->proc.gid) < 0 || setuid(x->proc.uid) < 0)
-                return pfs_error_set(err, errno, "switch to user %u:%u", (unsigned)x->proc.uid,
-                                     (unsigned)x->proc.gid);
-        /* A user change makes us dumpable again if fs.suid_dumpable says so: not before execve. */
-        prctl(PR_SET_DUMPABLE, 0, 0, 0, 0);
-        return 0;
 }
 
 /* Go's wording, which containerd and runc users know. */
@@ -244,6 +198,8 @@ static _Noreturn void ctr_child(const struct ctr_launch *l, struct ctr_exec *x, 
                 .overlay_opts = x->plan.overlay_opts,
                 .mounts = x->plan.mounts,
                 .n_mounts = x->plan.n_mounts,
+                .privileged = x->sec.privileged,
+                .read_only_root = x->sec.read_only_root,
         };
         struct pfs_error e = { 0 };
         int cgroup_fd = l->cgroup_fd;
@@ -271,7 +227,7 @@ static _Noreturn void ctr_child(const struct ctr_launch *l, struct ctr_exec *x, 
         if (ctr_root_setup(&root, &e) < 0 ||
             workdir_enter(x->proc.working_dir, &e) < 0 ||
             stdin_setup(&e) < 0 ||
-            caps_apply(x, &e) < 0)
+            ctr_sec_apply(&x->sec, &x->proc, &e) < 0)
                 child_fail(errfd, &e);
         umask(022);
         /* Only stdio and the error pipe (close-on-exec) are left: no cgroup or other host fd. */
@@ -287,7 +243,8 @@ static int ctr_exec_build(struct ctr_exec *x, const struct ctr_launch *l, struct
         int r = ctr_process_build(&x->proc, l->ctr, l->env, l->rootfs, err);
 
         if (r >= 0)
-                r = caps_build(x, err);
+                r = ctr_sec_build(&x->sec, &x->proc, l->pod, l->ctr, l->rootfs,
+                                  l->state_dir ? l->state_dir : PFS_STATE_DIR_DEFAULT, err);
         if (r >= 0)
                 r = ctr_mount_plan_build(&x->plan, l, err);
         if (r >= 0 && l->cgroup_fd >= 0)
@@ -339,7 +296,7 @@ int ctr_spawn(const struct ctr_launch *l, pid_t *ret_pid, int *ret_pidfd, struct
         rd = pipefd[0];
         wr = pipefd[1];
         args.pidfd = (uint64_t)(uintptr_t)&pidfd;
-        if (!l->ns || !l->ns->share_pid)
+        if (!l->ns || (!l->ns->share_pid && !l->ns->host_pid))
                 args.flags |= CLONE_NEWPID;
         if (l->cgroup_fd >= 0 && fd_is_cgroup2(l->cgroup_fd)) {
                 args.flags |= CLONE_INTO_CGROUP;
@@ -356,5 +313,8 @@ int ctr_spawn(const struct ctr_launch *l, pid_t *ret_pid, int *ret_pidfd, struct
                 return r;
         *ret_pid = pid;
         *ret_pidfd = steal_fd(&pidfd);
+        /* exec probes and hooks find the container's profile by its pid */
+        ctr_seccomp_register(pid, x.sec.profile);
+        x.sec.profile = NULL;
         return 0;
 }

@@ -21,6 +21,7 @@
 #include "child.h"
 #include "handler.h"
 #include "runtime.h"
+#include "security.h"
 #include "syscalls.h"
 
 #define DEFAULT_PATH "/usr/local/sbin:/usr/local/bin:/usr/sbin:/usr/bin:/sbin:/bin"
@@ -34,6 +35,10 @@ struct enter_ctx {
         gid_t gid;
         uint64_t cap_bnd;
         cap_t caps;
+        gid_t groups[CTR_SEC_MAX_GROUPS];       /* the container's supplementary groups */
+        int n_groups;
+        bool no_new_privs, seccomp;             /* as the container's main process (security.c) */
+        void *profile;                          /* its Localhost profile, NULL: RuntimeDefault */
         int join_fds[POD_CGROUP_JOIN_MAX];      /* v1 cgroups of the container to join */
         int n_join;
 };
@@ -75,6 +80,31 @@ static int env_load(struct enter_ctx *x, pid_t pid, struct pfs_error *err)
         return 0;
 }
 
+/* Its groups, no_new_privs and seccomp mode: an exec child gets the same
+ * (the only filter podfs gives a container is RuntimeDefault). */
+static int status_load_security(struct enter_ctx *x, const char *data)
+{
+        const char *p = strstr(data, "\nGroups:");
+        int v = 0;
+
+        for (p = p ? p + 8 : ""; *p && *p != '\n' && x->n_groups < CTR_SEC_MAX_GROUPS;) {
+                char *end;
+                unsigned long g = strtoul(p, &end, 10);
+
+                if (end == p) {
+                        p++;
+                        continue;
+                }
+                x->groups[x->n_groups++] = (gid_t)g;
+                p = end;
+        }
+        if ((p = strstr(data, "\nNoNewPrivs:")) && sscanf(p + 12, "%d", &v) == 1)
+                x->no_new_privs = v == 1;
+        if ((p = strstr(data, "\nSeccomp:")) && sscanf(p + 9, "%d", &v) == 1)
+                x->seccomp = v == 2;
+        return 0;
+}
+
 /* Effective uid/gid and the bounding set of the container's main process. */
 static int status_load(struct enter_ctx *x, pid_t pid, struct pfs_error *err)
 {
@@ -94,7 +124,7 @@ static int status_load(struct enter_ctx *x, pid_t pid, struct pfs_error *err)
         x->uid = u;
         x->gid = g;
         x->cap_bnd = bnd;
-        return 0;
+        return status_load_security(x, data);
 }
 
 /* Neither a host node nor one of the container's (which it may have replaced)
@@ -191,8 +221,19 @@ static _Noreturn void child_exec(char *const argv[], char *const env[])
 static void child_creds(const struct enter_ctx *x)
 {
         int last = (int)cap_max_bits() - 1;
+        struct pfs_error e = { 0 };
         cap_t none;
 
+        /* While we still hold CAP_SYS_ADMIN (the profile allows what follows). */
+        if (x->seccomp && (x->profile ? ctr_seccomp_profile_apply(x->profile, &e)
+                                      : ctr_seccomp_load_default(x->cap_bnd, &e)) < 0) {
+                errno = e.code;
+                child_die("load the seccomp profile%s: %s", "");
+        }
+        if (setgroups((size_t)x->n_groups, x->groups) < 0)
+                child_die("set the container's groups%s: %s", "");
+        if (x->no_new_privs && prctl(PR_SET_NO_NEW_PRIVS, 1, 0, 0, 0) < 0)
+                child_die("set no_new_privs%s: %s", "");
         for (int c = 0; c <= last && c < 64; c++)
                 if (!(x->cap_bnd & (1ULL << c)))
                         prctl(PR_CAPBSET_DROP, c, 0, 0, 0);
@@ -202,7 +243,7 @@ static void child_creds(const struct enter_ctx *x)
                         child_die("set capabilities%s: %s", "");
                 return;
         }
-        if (setgroups(1, &x->gid) < 0 || setgid(x->gid) < 0 || setuid(x->uid) < 0)
+        if (setgid(x->gid) < 0 || setuid(x->uid) < 0)
                 child_die("switch to the container's user%s: %s", "");
         /* setuid cleared permitted and effective; inheritable stays unless cleared. */
         none = cap_init();
@@ -299,6 +340,7 @@ int ctr_enter_spawn(pid_t ctr_pid, int ctr_pidfd, char *const argv[], int cgroup
         r = ctx_build(&x, ctr_pid, err);
         if (r < 0)
                 goto out;
+        x.profile = ctr_seccomp_registered(ctr_pid);
         x.n_join = pod_cgroup_join_fds_open(cgroup_fd, x.join_fds, ARRAY_SIZE(x.join_fds));
         if (fd_is_cgroup2(cgroup_fd)) {
                 args.flags |= CLONE_INTO_CGROUP;

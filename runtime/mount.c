@@ -258,20 +258,20 @@ static int dev_setup(int rootfd, struct pfs_error *err)
         return r;
 }
 
-static int sys_setup(int rootfd, struct pfs_error *err)
+static int sys_setup(int rootfd, bool rw, struct pfs_error *err)
 {
         _cleanup_close_ int fd = fs_target_open(rootfd, "/sys", "sysfs", err);
         int r;
 
         if (fd < 0)
                 return fd;
-        if (mount_at_fd("sysfs", fd, "sysfs", MS_NOSUID | MS_NODEV | MS_NOEXEC | MS_RDONLY, NULL,
+        if (mount_at_fd("sysfs", fd, "sysfs", MS_NOSUID | MS_NODEV | MS_NOEXEC | (rw ? 0 : MS_RDONLY), NULL,
                         "sysfs", err) == 0)
                 return 0;
         pfs_error_clear(err);
         /* sysfs may be refused (e.g. hostNetwork in a user namespace): bind the host's. */
         r = mount_at_fd("/sys", fd, NULL, MS_BIND | MS_REC, NULL, "/sys (bind)", err);
-        if (r < 0)
+        if (r < 0 || rw)
                 return r;
         return remount_ro_in_root(rootfd, "/sys", err);
 }
@@ -459,12 +459,17 @@ int ctr_root_setup(const struct ctr_root *root, struct pfs_error *err)
         r = mount_fs_in_root(rootfd, "/proc", "proc", "proc", MS_NOSUID | MS_NODEV | MS_NOEXEC, NULL, err);
         if (r >= 0)
                 r = dev_setup(rootfd, err);
+        if (r >= 0 && root->privileged)
+                r = ctr_host_devices(rootfd, err);
         if (r >= 0)
-                r = sys_setup(rootfd, err);
-        if (r >= 0)
+                r = sys_setup(rootfd, root->privileged, err);
+        if (r >= 0 && !root->privileged)
                 r = kernel_paths_protect(rootfd, err);
         for (size_t i = 0; r >= 0 && i < root->n_mounts; i++)
                 r = bind_mount(rootfd, &root->mounts[i], err);
+        if (r >= 0 && root->read_only_root &&
+            mount(NULL, top, NULL, MS_REMOUNT | MS_BIND | MS_RDONLY, NULL) < 0)
+                r = pfs_error_set(err, errno, "make the root filesystem read-only");
         if (r < 0)
                 return r;
         return pivot(top, err);

@@ -29,11 +29,19 @@ struct ctr_root {
         const char *overlay_opts;
         const struct ctr_mount *mounts;
         size_t n_mounts;
+        /* securityContext (security.c): privileged = the host's devices, /sys
+         * read-write, no masked or read-only paths; read_only_root = the root
+         * filesystem mounted read-only (volumes keep their own mode). */
+        bool privileged, read_only_root;
 };
 
 /* In the child: private /, rootfs (overlay or bind), /proc, /dev, /sys, the mounts, then
  * pivot_root into it. Leaves the cwd at the new /. */
 int ctr_root_setup(const struct ctr_root *root, struct pfs_error *err);
+
+/* A privileged container's /dev: a node for each of the host's /dev devices
+ * (security.c). */
+int ctr_host_devices(int rootfd, struct pfs_error *err);
 
 /* One run's plan; owns the strings its mounts point to. */
 struct ctr_mount_plan {

@@ -92,7 +92,8 @@ static int mounts_add_all(struct ctr_mount_plan *x, const struct ctr_launch *l, 
         etc_mount_add(x, l->volumes_dir, "hosts");
         etc_mount_add(x, l->volumes_dir, "resolv.conf");
         m = mount_add(x);
-        m->source = own(x, xasprintf("%s/%s", l->volumes_dir, POD_SHM_DIR));
+        /* hostIPC: the node's /dev/shm, as containerd binds it. */
+        m->source = l->pod->host_ipc ? "/dev/shm" : own(x, xasprintf("%s/%s", l->volumes_dir, POD_SHM_DIR));
         m->target = "/dev/shm";
         m->optional = true;
         for (size_t i = 0; i < c->n_mounts; i++) {

@@ -256,11 +256,13 @@ int pod_ns_setup(const struct pod_spec *spec, struct pod_ns *ret_ns, struct pfs_
         struct pod_ns ns = {
                 .own_net = !spec->host_network,
                 .share_pid = spec->share_process_namespace,
+                .host_pid = spec->host_pid,
+                .host_ipc = spec->host_ipc,
                 .pause_pid = 0,
                 .pause_pidfd = -1,
         };
         /* As in Kubernetes, hostNetwork also means the node's UTS namespace. */
-        int flags = CLONE_NEWIPC | (ns.own_net ? CLONE_NEWNET | CLONE_NEWUTS : 0);
+        int flags = (ns.host_ipc ? 0 : CLONE_NEWIPC) | (ns.own_net ? CLONE_NEWNET | CLONE_NEWUTS : 0);
         int r;
 
         r = pod_mount_ns_enter(err);

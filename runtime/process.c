@@ -133,6 +133,11 @@ void ctr_process_free(struct ctr_process *x)
         free(x->working_dir);
 }
 
+void ctr_process_setenv(struct ctr_process *x, const char *name, const char *value)
+{
+        env_set(x, name, value);
+}
+
 const char *ctr_process_getenv(const struct ctr_process *x, const char *name)
 {
         return env_get(x, name, strlen(name));

@@ -28,5 +28,7 @@ struct pod_env_list;
 int ctr_process_build(struct ctr_process *p, const struct pod_container *c, const struct pod_env_list *env,
                       const char *rootfs, struct pfs_error *err);
 void ctr_process_free(struct ctr_process *p);
+/* Set NAME=VALUE in p->env (replacing it). */
+void ctr_process_setenv(struct ctr_process *p, const char *name, const char *value);
 /* The value of NAME in p->env, or NULL (async-signal-safe: no allocation). */
 const char *ctr_process_getenv(const struct ctr_process *p, const char *name);

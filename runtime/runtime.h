@@ -12,6 +12,7 @@
 struct pod_ns {
         bool own_net;           /* false with hostNetwork */
         bool share_pid;         /* shareProcessNamespace */
+        bool host_pid, host_ipc; /* hostPID, hostIPC: the node's namespaces */
         pid_t pause_pid;        /* pid 1 of the shared pid namespace, or 0 */
         int pause_pidfd;        /* or -1 */
 };
@@ -52,6 +53,7 @@ struct ctr_launch {
         int cgroup_fd;                  /* from pod_cgroup_child_fd, or -1 */
         const struct pod_env_list *env; /* the spec's env resolved for this start (envres.h), or NULL */
         char *const *image_roots;       /* per spec volume: an image volume's rootfs, else NULL (may be NULL) */
+        const char *state_dir;          /* STATE (seccomp Localhost profiles are in STATE/seccomp) */
 };
 /* Clone the container (own mount ns, own pid ns unless shared), set up its
  * root (private /, rootfs bind, /proc, minimal /dev, volumes, pivot_root, env,
@@ -182,6 +184,8 @@ int pod_cgroup_child_pids(struct pod_cgroup *cg, const char *child, struct pfs_e
  * program on cgroup2, both on the hybrid layout. Fails (-ENOTSUP) when CG is
  * NULL or neither is there: a container never runs without it. */
 int pod_cgroup_child_devices(struct pod_cgroup *cg, const char *child, struct pfs_error *err);
+/* A privileged container's: every device. */
+int pod_cgroup_child_devices_all(struct pod_cgroup *cg, const char *child, struct pfs_error *err);
 
 /* For a process cloned into a running container (exec probe, hook): the v1
  * cgroups it must join itself, as ctr_spawn's child does (on a v1 host the

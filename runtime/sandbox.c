@@ -12,6 +12,7 @@
 #include "pfs/yval.h"
 #include "pfs/trace.h"
 #include "sandbox.h"
+#include "security.h"
 
 bool sandbox_uid_valid(const char *uid)
 {
@@ -194,6 +195,9 @@ static int pod_setup(struct sbx *s, struct pfs_error *err)
         if (r < 0)
                 return pfs_error_wrap(err, "pod namespaces");
         pfs_trace(s->uid, "sandbox:pod-netns");
+        r = pod_sysctls_apply(s->spec, err);
+        if (r < 0)
+                return pfs_error_wrap(err, "sysctls");
         r = sbx_net_setup(s, err);
         if (r < 0)
                 return r;

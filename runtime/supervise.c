@@ -14,6 +14,7 @@
 #include "pfs/envres.h"
 #include "objvol.h"
 #include "sandbox.h"
+#include "security.h"
 
 static enum ctr_sup_state act_spawn(struct sbx *s, struct ctr *c, enum ctr_sup_event *ret_ev);
 static enum ctr_sup_state act_started(struct sbx *s, struct ctr *c, enum ctr_sup_event *ret_ev);
@@ -184,7 +185,8 @@ static int spawn_process(struct sbx *s, struct ctr *c, const char *rootfs, const
                 if (cg_fd < 0 && cgerr.code)
                         pfs_log(LOG_WARNING, "container '%s': cgroup: %s", c->name, cgerr.msg);
         }
-        r = pod_cgroup_child_devices(s->cg, c->name, err);
+        r = pod_container_privileged(c->spec) ? pod_cgroup_child_devices_all(s->cg, c->name, err)
+                                              : pod_cgroup_child_devices(s->cg, c->name, err);
         if (r >= 0)
                 r = pod_cgroup_child_pids(s->cg, c->name, err);
         if (r >= 0)
@@ -203,6 +205,7 @@ static int spawn_process(struct sbx *s, struct ctr *c, const char *rootfs, const
         l.cgroup_fd = cg_fd;
         l.env = env;
         l.image_roots = image_roots;
+        l.state_dir = s->state_dir;
         pfs_trace(s->uid, "sandbox:container-cgroup");
         r = ctr_spawn(&l, &pid, &pidfd, err);
         if (r < 0)
@@ -305,7 +308,8 @@ static enum ctr_sup_state act_spawn(struct sbx *s, struct ctr *c, enum ctr_sup_e
         c->pull_delay_ns = 0;
         free(cs->image_id);
         cs->image_id = xstrdup(image_id);
-        if (sbx_env_resolve(s, c, &env, &err) < 0 || sub_paths_check(c, &env, &err) < 0) {
+        if (sbx_env_resolve(s, c, &env, &err) < 0 || sub_paths_check(c, &env, &err) < 0 ||
+            ctr_sec_verify_non_root(s->spec, s->uid, c->spec, rootfs, &err) < 0) {
                 roots_free(roots, s->spec->n_volumes);
                 pod_env_list_free(&env);
                 set_msg(c, err.msg);

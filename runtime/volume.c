@@ -11,6 +11,7 @@
 #include <sys/stat.h>
 #include <sys/statfs.h>
 #include <linux/magic.h>
+#include "security.h"
 #include "pfs/downward.h"
 #include "pfs/util.h"
 #include "pfs/status.h"
@@ -230,7 +231,8 @@ int pod_volumes_prepare(const struct pod_spec *spec, const char *volumes_dir, st
                 const struct pod_volume *v = &spec->volumes[i];
 
                 if (v->kind == POD_VOLUME_EMPTY_DIR)
-                        r = empty_dir_prepare(vfd, volumes_dir, spec, v, err);
+                        r = empty_dir_prepare(vfd, volumes_dir, spec, v, err) < 0 ? -1
+                            : pod_volume_fs_group(vfd, spec, v->name, err);
                 else if (v->kind == POD_VOLUME_HOST_PATH)
                         r = host_path_check(v->host_path, v->host_path_type, err);
                 else

@@ -4,7 +4,7 @@
 set -eu
 
 PKGS="meson ninja-build pkg-config gcc libc6-dev
-libfuse3-dev fuse3 libyaml-dev libcap-dev libarchive-dev libssl-dev
+libfuse3-dev fuse3 libyaml-dev libcap-dev libseccomp-dev libarchive-dev libssl-dev
 inotify-tools busybox-static python3 python3-kubernetes python3-yaml jq
 iproute2 procps psmisc util-linux coreutils rsync
 containernetworking-plugins iptables

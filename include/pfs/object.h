@@ -128,11 +128,25 @@ const char *pfs_object_key_error(const char *s);
 
 /* A manifest stream: its Pods and objects, all valid or an error (EINVAL,
  * "FILE: line N: ConfigMap \"x\" is invalid: ..."). */
+/* A kind: Namespace document (namespace_doc.c): its name and labels. */
+struct pfs_ns_doc {
+        char *name;
+        struct pod_kv *labels;
+        size_t n_labels;
+        int source_line;
+};
+int pfs_ns_doc_parse(const struct yval *root, const char *filename, const char *ns_hint, struct pfs_ns_doc **ret,
+                     struct pfs_error *err);
+void pfs_ns_doc_free(struct pfs_ns_doc *d);
+/* The value of label pod-security.kubernetes.io/MODE ("enforce", "warn-version"), or NULL. */
+const char *pfs_ns_doc_label(const struct pod_kv *labels, size_t n, const char *mode);
+
 struct pfs_manifest {
         struct pod_spec **pods;
         size_t n_pods;
         struct pfs_object **objects;
         size_t n_objects;
+        struct pfs_ns_doc *ns;          /* a kind: Namespace document, or NULL */
 };
 int pfs_manifest_parse(const char *text, size_t len, const char *filename, const char *ns_hint,
                        struct pfs_manifest *ret, struct pfs_error *err);

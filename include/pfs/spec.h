@@ -129,6 +129,40 @@ struct pod_probe {
         int64_t termination_grace_period_seconds; /* -1 = unset (the pod's applies) */
 };
 
+/* securityContext (spec_security.c): a Pod's (PodSecurityContext) or a
+ * container's (SecurityContext); one struct, the pod-only fields unused in a
+ * container's. Unset integers are -1, unset tri-states POD_UNSET. */
+#define POD_UNSET (-1)
+#define POD_ID_UNSET INT64_MIN          /* runAsUser, runAsGroup, fsGroup not written */
+struct pod_seccomp_profile {
+        char *type;                     /* NULL = unset; RuntimeDefault, Unconfined, Localhost */
+        char *localhost_profile;        /* NULL = unset */
+};
+struct pod_se_linux_options {
+        char *user, *role, *type, *level;
+};
+struct pod_security_context {
+        int64_t run_as_user, run_as_group;      /* POD_ID_UNSET = unset */
+        int8_t run_as_non_root;                 /* POD_UNSET, 0, 1 */
+        struct pod_seccomp_profile seccomp;
+        struct pod_seccomp_profile app_armor;   /* type NULL = unset */
+        struct pod_se_linux_options *se_linux;  /* NULL = unset */
+        /* container only */
+        int8_t privileged, allow_privilege_escalation, read_only_root_filesystem;
+        bool has_capabilities;
+        char **cap_add, **cap_drop;             /* as written */
+        size_t n_cap_add, n_cap_drop;
+        char *proc_mount;                       /* NULL = unset; Default, Unmasked */
+        /* pod only */
+        int64_t fs_group;                       /* POD_ID_UNSET = unset */
+        int64_t *supplemental_groups;
+        size_t n_supplemental_groups;
+        char *supplemental_groups_policy;       /* NULL = unset (Merge) */
+        char *fs_group_change_policy;           /* NULL = unset (Always) */
+        struct pod_kv *sysctls;
+        size_t n_sysctls;
+};
+
 struct pod_container {
         char *name;
         char *image;
@@ -163,6 +197,8 @@ struct pod_container {
         /* Addition: restartPolicy, only "Always" and only on an init
          * container: a sidecar (KEP-753), see pod_container_is_sidecar(). */
         char *restart_policy;
+        /* Addition: securityContext, NULL when absent (spec_security.c). */
+        struct pod_security_context *security;
 };
 
 enum pod_volume_kind {
@@ -281,6 +317,9 @@ struct pod_spec {
          * in a container's fields (name NULL); NULL = unset. Applied to the
          * pod's cgroup; the QoS class and the admission use it. */
         struct pod_container *pod_resources;
+        /* securityContext (NULL when absent), hostPID, hostIPC (spec_security.c). */
+        struct pod_security_context *security;
+        bool host_pid, host_ipc;
         /* Private: name indexes (NULL in a spec built by hand: searched). */
         struct pod_spec_index *index;
 };
@@ -365,3 +404,26 @@ bool pod_name_is_dns1123_subdomain(const char *s);
  * or NULL when it is. Static strings. */
 const char *pod_name_dns1123_label_error(const char *s);
 const char *pod_name_dns1123_subdomain_error(const char *s);
+
+/* ---- securityContext (spec_security.c) ---- */
+void pod_security_context_free(struct pod_security_context *sc);
+/* The effective value for container c (the container's wins, else the pod's;
+ * -1 / POD_UNSET when neither sets it), as the kubelet's
+ * DetermineEffectiveSecurityContext. */
+int64_t pod_effective_run_as_user(const struct pod_spec *s, const struct pod_container *c);
+int64_t pod_effective_run_as_group(const struct pod_spec *s, const struct pod_container *c);
+int pod_effective_run_as_non_root(const struct pod_spec *s, const struct pod_container *c);
+/* The seccomp profile type (RuntimeDefault, Unconfined, Localhost) or NULL
+ * when neither sets one (the kubelet's default: Unconfined). */
+const struct pod_seccomp_profile *pod_effective_seccomp(const struct pod_spec *s, const struct pod_container *c);
+bool pod_container_privileged(const struct pod_container *c);
+/* no_new_privs: allowPrivilegeEscalation false (never with privileged or CAP_SYS_ADMIN). */
+bool pod_container_no_new_privs(const struct pod_container *c);
+bool pod_container_read_only_root(const struct pod_container *c);
+/* sysctls: the kubelet's safe set; namespaced (net.*, the ipc ones: what a
+ * pod may set when a daemon flag allows it). */
+bool pod_sysctl_is_safe(const char *name);
+bool pod_sysctl_is_namespaced(const char *name);
+/* A capability name as written ("NET_ADMIN", "CAP_NET_ADMIN", "ALL") to its
+ * number; -1 when unknown, -2 for ALL. */
+int pod_capability_number(const char *name);

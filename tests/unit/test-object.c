@@ -314,9 +314,16 @@ static void test_manifest(void)
         tap_is_int(pfs_manifest_parse(y, strlen(y), "x.yaml", "default", &m, &err), 0, "manifest: mixed kinds");
         tap_ok(m.n_pods == 1 && m.n_objects == 2, "manifest: one pod, two objects");
         pfs_manifest_free(&m);
-        is_msg("apiVersion: v1\nkind: Namespace\nmetadata:\n  name: x\n", "x.yaml: line 2: Namespace \"x\" is invalid: kind: "
-               "Unsupported value: \"Namespace\": supported values: \"ConfigMap\", \"PersistentVolumeClaim\", \"Pod\", "
-               "\"Secret\"", "manifest: another kind lists the kinds accepted");
+        is_msg("apiVersion: v1\nkind: Deployment\nmetadata:\n  name: x\n", "x.yaml: line 2: Deployment \"x\" is invalid: kind: "
+               "Unsupported value: \"Deployment\": supported values: \"ConfigMap\", \"Namespace\", "
+               "\"PersistentVolumeClaim\", \"Pod\", \"Secret\"", "manifest: another kind lists the kinds accepted");
+        is_msg("apiVersion: v1\nkind: Namespace\nmetadata:\n  name: x\n", "x.yaml: line 4: Namespace \"x\" is invalid: "
+               "metadata.name: Invalid value: \"x\": a Namespace manifest applies to the namespace it is written into",
+               "manifest: a Namespace names the namespace it is written into");
+        is_msg("apiVersion: v1\nkind: Namespace\nmetadata:\n  name: default\n  labels:\n"
+               "    pod-security.kubernetes.io/enforce: strict\n", "x.yaml: line 6: Namespace \"default\" is invalid: "
+               "metadata.labels[pod-security.kubernetes.io/enforce]: Invalid value: \"strict\": must be one of "
+               "privileged, baseline, restricted", "manifest: a Pod Security level is checked");
         is_msg(CM "---\n" CM, "x.yaml: line 9: ConfigMap \"app\" is invalid: metadata.name: Duplicate value: \"app\": the "
                "document at line 1 has the same name", "manifest: the same object twice");
 }

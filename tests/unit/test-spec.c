@@ -4,7 +4,9 @@
 #include <stdlib.h>
 #include <string.h>
 #include <unistd.h>
+#include "pfs/pss.h"
 #include "pfs/spec.h"
+#include "pfs/util.h"
 #include "pfs/status.h"
 #include "tap.h"
 
@@ -12,6 +14,11 @@
 /* Lines 6-8 */
 #define CTR "  containers:\n  - name: app\n    image: busybox\n"
 #define POD HDR CTR
+#define POD_SC_YAML HDR "  securityContext:\n    runAsUser: 1000\n    runAsNonRoot: true\n    fsGroup: 2000\n" \
+        "    supplementalGroups: [5]\n    seccompProfile: {type: RuntimeDefault}\n" CTR                       \
+        "    securityContext:\n      runAsUser: 7\n      allowPrivilegeEscalation: false\n"                  \
+        "      readOnlyRootFilesystem: true\n      capabilities: {drop: [ALL], add: [NET_ADMIN]}\n"          \
+        "      seccompProfile: {type: Unconfined}\n"
 
 #define LABEL_MSG                                                                               \
         "a lowercase RFC 1123 label must consist of lower case alphanumeric characters or '-', " \
@@ -568,6 +575,38 @@ static const struct bad bad_manifests[] = {
         { HDR "  activeDeadlineSeconds: 2147483648\n" CTR,
           INVALID(6, "web") "spec.activeDeadlineSeconds: Invalid value: 2147483648: must be between 1 and "
                             "2147483647, inclusive" },
+        /* securityContext (spec_security_check.c), in ValidateSecurityContext's words */
+        { HDR "  securityContext:\n    runAsUser: -1\n" CTR,
+          INVALID(7, "web") "spec.securityContext.runAsUser: Invalid value: -1: must be between 0 and 2147483647, "
+                            "inclusive" },
+        { HDR "  securityContext:\n    supplementalGroups: [1, 4294967296]\n" CTR,
+          INVALID(7, "web") "spec.securityContext.supplementalGroups[1]: Invalid value: 4294967296: must be between "
+                            "0 and 2147483647, inclusive" },
+        { POD "    securityContext: {privileged: true, allowPrivilegeEscalation: false}\n",
+          INVALID(9, "web") "spec.containers[0].securityContext: Invalid value: {\"privileged\":true,"
+                            "\"allowPrivilegeEscalation\":false}: cannot set `allowPrivilegeEscalation` to false "
+                            "and `privileged` to true" },
+        { POD "    securityContext: {capabilities: {add: [CAP_SYS_ADMIN]}, allowPrivilegeEscalation: false}\n",
+          INVALID(9, "web") "spec.containers[0].securityContext: Invalid value: {\"capabilities\":{\"add\":"
+                            "[\"CAP_SYS_ADMIN\"]},\"allowPrivilegeEscalation\":false}: cannot set "
+                            "`allowPrivilegeEscalation` to false and `capabilities.Add` CAP_SYS_ADMIN" },
+        { POD "    securityContext:\n      seccompProfile: {type: RuntimeDefault, localhostProfile: x.json}\n",
+          INVALID(10, "web") "spec.containers[0].securityContext.seccompProfile.localhostProfile: Invalid value: "
+                             "\"x.json\": can only be set when seccomp type is Localhost" },
+        { POD "    securityContext:\n      procMount: Unmasked\n",
+          INVALID(10, "web") "spec.containers[0].securityContext.procMount: Forbidden: `hostUsers` must be false "
+                             "to use `Unmasked`" },
+        { POD "    securityContext:\n      runAsUsr: 1\n",
+          INVALID(10, "web") "unknown field \"spec.containers[0].securityContext.runAsUsr\"" },
+        { HDR "  hostPID: true\n  shareProcessNamespace: true\n" CTR,
+          INVALID(7, "web") "spec.securityContext.shareProcessNamespace: Invalid value: true: ShareProcessNamespace "
+                            "and HostPID cannot both be enabled" },
+        { HDR "  securityContext:\n    appArmorProfile: {type: RuntimeDefault}\n" CTR,
+          INVALID(7, "web") "spec.securityContext.appArmorProfile: Forbidden: Cannot enforce AppArmor: AppArmor is "
+                            "not enabled on the host" },
+        { HDR "  securityContext:\n    fsGroupChangePolicy: Never\n" CTR,
+          INVALID(7, "web") "spec.securityContext.fsGroupChangePolicy: Unsupported value: \"Never\": supported "
+                            "values: \"Always\", \"OnRootMismatch\"" },
         { "- a\n- b\n", "web.yaml: line 1: Pod \"\" is invalid: Invalid value: [\"a\",\"b\"]: must be an object (a Pod manifest)" },
         { "", "web.yaml: no Pod in the manifest (it is empty)" },
         { "---\n# nothing\n---\n", "web.yaml: no Pod in the manifest (it is empty)" },
@@ -613,6 +652,42 @@ static char *emit_json(const struct yval *v, bool pretty)
 
         yval_emit_json(v, pretty, &b);
         return pfs_buf_steal(&b);
+}
+
+/* securityContext: shown as written (pod's always, {} when absent), the
+ * container's values win over the pod's. */
+static void test_security_context(void)
+{
+        static const char yaml[] = POD_SC_YAML;
+        struct pod_spec *s = parse_one(yaml, "default", NULL);
+        struct yval *y;
+        char *json;
+
+        if (!s) {
+                tap_ok(false, "securityContext pod parses");
+                return;
+        }
+        y = pod_spec_to_yval(s);
+        json = emit_json(yval_map_get(y, "securityContext"), false);
+        tap_is_str(json, "{\"runAsUser\":1000,\"runAsNonRoot\":true,\"supplementalGroups\":[5],"
+                         "\"fsGroup\":2000,\"seccompProfile\":{\"type\":\"RuntimeDefault\"}}",
+                   "pod.json: the pod's securityContext");
+        free(json);
+        json = emit_json(yval_map_get(yval_map_get(y, "containers")->list.items[0], "securityContext"), false);
+        tap_is_str(json, "{\"capabilities\":{\"add\":[\"NET_ADMIN\"],\"drop\":[\"ALL\"]},\"runAsUser\":7,"
+                         "\"readOnlyRootFilesystem\":true,\"allowPrivilegeEscalation\":false,"
+                         "\"seccompProfile\":{\"type\":\"Unconfined\"}}",
+                   "pod.json: the container's securityContext, in the API's field order");
+        free(json);
+        tap_ok(pod_effective_run_as_user(s, &s->containers[0]) == 7, "the container's runAsUser wins");
+        tap_ok(pod_effective_run_as_non_root(s, &s->containers[0]) == 1, "runAsNonRoot comes from the pod");
+        tap_is_str(pod_effective_seccomp(s, &s->containers[0])->type, "Unconfined", "the container's seccomp wins");
+        tap_ok(pod_container_no_new_privs(&s->containers[0]) && pod_container_read_only_root(&s->containers[0]) &&
+               !pod_container_privileged(&s->containers[0]), "no_new_privs, read-only root, not privileged");
+        tap_ok(pod_capability_number("CAP_NET_ADMIN") == 12 && pod_capability_number("NET_ADMIN") == 12 &&
+               pod_capability_number("ALL") == -2 && pod_capability_number("FOO") == -1, "capability names");
+        yval_free(y);
+        pod_spec_free(s);
 }
 
 /* What `kubectl run web --image=busybox --dry-run=client -o yaml` prints. */
@@ -1646,6 +1721,72 @@ static void test_sched_and_sidecars(void)
                    "priority mismatch message");
 }
 
+/* Pod Security Standards: the admission's reasons and details (pss.c). */
+static void pss_case(const char *extra_spec, const char *ctr_extra, enum pfs_pss_level l, const char *want,
+                     const char *what)
+{
+        char *yaml = xasprintf(HDR "%s  containers:\n  - name: app\n    image: busybox\n%s", extra_spec, ctr_extra);
+        struct pod_spec *s = parse_one(yaml, "default", NULL);
+        char *got = s ? pfs_pss_check(s, l) : xstrdup("(parse failed)");
+
+        tap_is_str(got ? got : "(allowed)", want ? want : "(allowed)", what);
+        free(got);
+        free(yaml);
+        pod_spec_free(s);
+}
+
+static void test_pss(void)
+{
+        pss_case("", "", PFS_PSS_BASELINE, NULL, "baseline: a plain pod is allowed");
+        pss_case("", "", PFS_PSS_RESTRICTED,
+                 "violates PodSecurity \"restricted:latest\": allowPrivilegeEscalation != false (container \"app\" "
+                 "must set securityContext.allowPrivilegeEscalation=false), unrestricted capabilities (container "
+                 "\"app\" must set securityContext.capabilities.drop=[\"ALL\"]), runAsNonRoot != true (pod or "
+                 "container \"app\" must set securityContext.runAsNonRoot=true), seccompProfile (pod or container "
+                 "\"app\" must set securityContext.seccompProfile.type to \"RuntimeDefault\" or \"Localhost\")",
+                 "restricted: a plain pod, the upstream message");
+        pss_case("  hostNetwork: true\n  hostPID: true\n  volumes:\n  - name: h\n    hostPath: {path: /tmp}\n",
+                 "    ports:\n    - {containerPort: 80, hostPort: 80}\n    securityContext:\n"
+                 "      privileged: true\n      capabilities: {add: [NET_ADMIN, CHOWN]}\n",
+                 PFS_PSS_BASELINE,
+                 "violates PodSecurity \"baseline:latest\": non-default capabilities (container \"app\" must not "
+                 "include \"NET_ADMIN\" in securityContext.capabilities.add), host namespaces (hostNetwork=true, "
+                 "hostPID=true), hostPath volumes (volume \"h\"), hostPort (container \"app\" uses hostPort 80), "
+                 "privileged (container \"app\" must not set securityContext.privileged=true)",
+                 "baseline: each check's reason and detail, in the order of the check IDs");
+        pss_case("  securityContext:\n    runAsNonRoot: true\n    seccompProfile: {type: RuntimeDefault}\n",
+                 "    securityContext:\n      allowPrivilegeEscalation: false\n      runAsUser: 0\n"
+                 "      capabilities: {drop: [ALL], add: [NET_BIND_SERVICE, SYS_TIME]}\n",
+                 PFS_PSS_RESTRICTED,
+                 "violates PodSecurity \"restricted:latest\": unrestricted capabilities (container \"app\" must not "
+                 "include \"SYS_TIME\" in securityContext.capabilities.add), runAsUser=0 (container \"app\" must not "
+                 "set runAsUser=0)", "restricted: added capabilities and runAsUser=0");
+        pss_case("  securityContext:\n    runAsNonRoot: true\n    seccompProfile: {type: RuntimeDefault}\n",
+                 "    securityContext:\n      allowPrivilegeEscalation: false\n      capabilities: {drop: [ALL]}\n",
+                 PFS_PSS_RESTRICTED, NULL, "restricted: the required fields");
+        pss_case("  securityContext:\n    seccompProfile: {type: Unconfined}\n", "", PFS_PSS_BASELINE,
+                 "violates PodSecurity \"baseline:latest\": seccompProfile (pod must not set "
+                 "securityContext.seccompProfile.type to \"Unconfined\")", "baseline: seccomp Unconfined");
+        pss_case("  securityContext:\n    runAsNonRoot: false\n    runAsUser: 0\n    seccompProfile: {type: RuntimeDefault}\n",
+                 "    securityContext:\n      allowPrivilegeEscalation: false\n      runAsNonRoot: false\n"
+                 "      runAsUser: 0\n      capabilities: {drop: [ALL]}\n",
+                 PFS_PSS_RESTRICTED,
+                 "violates PodSecurity \"restricted:latest\": runAsNonRoot != true (pod and container \"app\" must not "
+                 "set securityContext.runAsNonRoot=false), runAsUser=0 (pod and container \"app\" must not set "
+                 "runAsUser=0)", "restricted: pod and container setters joined with \"and\"");
+        pss_case("  volumes:\n  - name: h\n    hostPath: {path: /tmp}\n", "    securityContext: {privileged: true}\n",
+                 PFS_PSS_RESTRICTED,
+                 "violates PodSecurity \"restricted:latest\": privileged (container \"app\" must not set "
+                 "securityContext.privileged=true), allowPrivilegeEscalation != false (container \"app\" must set "
+                 "securityContext.allowPrivilegeEscalation=false), unrestricted capabilities (container \"app\" must "
+                 "set securityContext.capabilities.drop=[\"ALL\"]), restricted volume types (volume \"h\" uses "
+                 "restricted volume type \"hostPath\"), runAsNonRoot != true (pod or container \"app\" must set "
+                 "securityContext.runAsNonRoot=true), seccompProfile (pod or container \"app\" must set "
+                 "securityContext.seccompProfile.type to \"RuntimeDefault\" or \"Localhost\")",
+                 "restricted: the baseline checks first, restricted volume types instead of hostPath volumes");
+        tap_ok(pfs_pss_level_of("restricted") == PFS_PSS_RESTRICTED && pfs_pss_level_of("x") == -1, "levels");
+}
+
 int main(void)
 {
         test_volume_defaults();
@@ -1677,5 +1818,7 @@ int main(void)
         test_pods_per_manifest();
         test_len_honoured();
         test_sched_and_sidecars();
+        test_security_context();
+        test_pss();
         return tap_done();
 }

@@ -1,0 +1,429 @@
+#!/bin/bash
+# securityContext (issue 13): what a container's /proc/self/status says about
+# its user, groups, capabilities, no_new_privs and seccomp; a read-only root;
+# a privileged container's devices; runAsNonRoot refusals in the kubelet's
+# words; fsGroup on an emptyDir; hostPID and hostIPC, with exec probes in each;
+# sysctls; Pod Security Standards per namespace.
+# timeout: 240
+. "$(dirname "$0")/lib.sh"
+podfs_setup --no-mount
+podfs_start --allowed-unsafe-sysctls kernel.msgmax
+
+# status_field FILE NAME: the value of "NAME:" in a saved /proc/PID/status
+status_field() { awk -v k="$2:" '$1 == k { $1 = ""; sub(/^ /, ""); print; exit }' "$1"; }
+# logs_of NS POD: the container's log once it printed "END"
+logs_done() { wait_grep "$MNT/$1/$2/logs/main" '^END$' 20; }
+DEFAULT_CAPS=00000000a80425fb           # containerd's default set
+# every capability the node gives us (a runtime cannot give more)
+ALL_CAPS=$(awk '$1 == "CapBnd:" { print $2 }' /proc/self/status)
+
+# ---- user, groups, fsGroup, default capabilities ------------------------------
+
+cat <<'EOF' | apply_pod default ids || die "create ids: $(cat "$MNT/default/.last-error")"
+apiVersion: v1
+kind: Pod
+metadata:
+  name: ids
+spec:
+  terminationGracePeriodSeconds: 1
+  securityContext:
+    runAsUser: 1000
+    runAsGroup: 3000
+    fsGroup: 2000
+    supplementalGroups: [4000]
+  volumes:
+  - name: data
+    emptyDir: {}
+  containers:
+  - name: main
+    image: busybox
+    command: ["sh", "-c", "cat /proc/self/status; echo \"home $HOME\"; stat -c 'data %g %a' /data; touch /data/f && stat -c 'file %g' /data/f; echo END; exec sleep 3600"]
+    volumeMounts:
+    - {name: data, mountPath: /data}
+    readinessProbe:
+      exec: {command: ["sh", "-c", "test \"$(id -u):$(id -g)\" = 1000:3000 && id -G | grep -qw 4000"]}
+      periodSeconds: 1
+EOF
+if logs_done default ids; then
+        cp "$MNT/default/ids/logs/main" "$W/ids"
+        is "$(status_field "$W/ids" Uid)" "1000 1000 1000 1000" "runAsUser: Uid"
+        is "$(status_field "$W/ids" Gid)" "3000 3000 3000 3000" "runAsGroup: Gid"
+        is "$(status_field "$W/ids" Groups | tr ' ' '\n' | sort -n | xargs)" "2000 3000 4000" \
+                "Groups: runAsGroup, fsGroup and supplementalGroups"
+        is "$(status_field "$W/ids" CapEff)" 0000000000000000 "a non-root user has no effective capability"
+        is "$(status_field "$W/ids" CapBnd)" "$DEFAULT_CAPS" "CapBnd is containerd's default set"
+        is "$(status_field "$W/ids" CapInh)" 0000000000000000 "CapInh is empty"
+        is "$(status_field "$W/ids" NoNewPrivs)" 0 "allowPrivilegeEscalation unset: no_new_privs 0"
+        is "$(status_field "$W/ids" Seccomp)" 0 "seccompProfile unset: Unconfined (the kubelet's default)"
+        is "$(grep '^home ' "$W/ids")" "home /" "runAsUser without a passwd entry: HOME=/ (runc's)"
+        is "$(grep '^data ' "$W/ids")" "data 2000 2777" "fsGroup: the emptyDir is group 2000, setgid, group-writable"
+        is "$(grep '^file ' "$W/ids")" "file 2000" "fsGroup: a new file in it takes group 2000"
+fi
+check "ids: the exec probe runs as the container's user and groups (Ready)" \
+        wait_grep "$MNT/default/ids/conditions" '^Ready True' 20
+jq -e '.spec.securityContext == {runAsUser: 1000, runAsGroup: 3000, supplementalGroups: [4000], fsGroup: 2000}' \
+        "$MNT/default/ids/pod.json" >/dev/null && ok "pod.json shows the pod's securityContext" ||
+        fail "pod.json: $(jq -c .spec.securityContext "$MNT/default/ids/pod.json")"
+
+# ---- supplementalGroupsPolicy: Merge (the image's /etc/group) and Strict -------
+
+mkdir -p "$W/groups-root"
+cp -a "$STATE/images/busybox/." "$W/groups-root/"
+echo 'app:x:1234:1234::/:/bin/sh' >>"$W/groups-root/etc/passwd"
+echo 'extra:x:777:daemon,app' >>"$W/groups-root/etc/group"
+oci_image "$STATE/images/grouped" "$W/groups-root" '{"User": "app"}' || die "cannot build the OCI image"
+for policy in Merge Strict; do
+        cat <<EOF | apply_pod default "groups-${policy,,}" || fail "create groups-$policy: $(cat "$MNT/default/.last-error")"
+apiVersion: v1
+kind: Pod
+metadata:
+  name: groups-${policy,,}
+spec:
+  terminationGracePeriodSeconds: 1
+  securityContext:
+    supplementalGroups: [5000]
+    supplementalGroupsPolicy: $policy
+  containers:
+  - name: main
+    image: grouped
+    command: ["sh", "-c", "grep -E '^(Uid|Groups):' /proc/self/status; echo END; exec sleep 3600"]
+EOF
+done
+if logs_done default groups-merge; then
+        is "$(status_field "$MNT/default/groups-merge/logs/main" Groups | tr ' ' '\n' | sort -n | xargs)" "777 1234 5000" \
+                "supplementalGroupsPolicy Merge: the image's groups of the user too"
+fi
+if logs_done default groups-strict; then
+        is "$(status_field "$MNT/default/groups-strict/logs/main" Groups | tr ' ' '\n' | sort -n | xargs)" "1234 5000" \
+                "supplementalGroupsPolicy Strict: only the primary group and the spec's"
+fi
+
+# ---- capabilities, no_new_privs, seccomp RuntimeDefault, read-only root ------
+
+cat <<'EOF' | apply_pod default locked || die "create locked: $(cat "$MNT/default/.last-error")"
+apiVersion: v1
+kind: Pod
+metadata:
+  name: locked
+spec:
+  terminationGracePeriodSeconds: 1
+  containers:
+  - name: main
+    image: busybox
+    command: ["sh", "-c", "cat /proc/self/status; unshare -U true && echo 'unshare ok' || echo 'unshare refused'; echo x >/x 2>/dev/null && echo 'root writable' || echo 'root read-only'; echo x >/tmp/y 2>/dev/null || echo 'tmp read-only'; [ -f /proc/timer_list ] || echo 'timer_list masked'; echo END; exec sleep 3600"]
+    securityContext:
+      capabilities:
+        drop: ["ALL"]
+        add: ["NET_BIND_SERVICE", "CAP_CHOWN"]
+      allowPrivilegeEscalation: false
+      readOnlyRootFilesystem: true
+      seccompProfile: {type: RuntimeDefault}
+    readinessProbe:
+      exec: {command: ["sh", "-c", "grep -q '^Seccomp:.2' /proc/self/status && grep -q '^NoNewPrivs:.1' /proc/self/status && ! unshare -U true"]}
+      periodSeconds: 1
+EOF
+if logs_done default locked; then
+        cp "$MNT/default/locked/logs/main" "$W/locked"
+        is "$(status_field "$W/locked" Uid)" "0 0 0 0" "locked: root (the image's user)"
+        is "$(status_field "$W/locked" CapEff)" 0000000000000401 "drop ALL, add NET_BIND_SERVICE and CAP_CHOWN: CapEff"
+        is "$(status_field "$W/locked" CapBnd)" 0000000000000401 "... and CapBnd"
+        is "$(status_field "$W/locked" CapInh)" 0000000000000000 "... CapInh empty"
+        is "$(status_field "$W/locked" NoNewPrivs)" 1 "allowPrivilegeEscalation false: NoNewPrivs 1"
+        is "$(status_field "$W/locked" Seccomp)" 2 "RuntimeDefault: Seccomp 2 (filter)"
+        check "RuntimeDefault: unshare -U is refused" grep -qx 'unshare refused' "$W/locked"
+        check "readOnlyRootFilesystem: / refuses writes" grep -qx 'root read-only' "$W/locked"
+        check "readOnlyRootFilesystem: /tmp (on the root) too" grep -qx 'tmp read-only' "$W/locked"
+        check "not privileged: /proc/timer_list masked" grep -qx 'timer_list masked' "$W/locked"
+fi
+check "locked: the exec probe has the container's seccomp and no_new_privs (Ready)" \
+        wait_grep "$MNT/default/locked/conditions" '^Ready True' 20
+jq -e '.spec.containers[0].securityContext == {capabilities: {add: ["NET_BIND_SERVICE", "CAP_CHOWN"], drop: ["ALL"]},
+        readOnlyRootFilesystem: true, allowPrivilegeEscalation: false, seccompProfile: {type: "RuntimeDefault"}}' \
+        "$MNT/default/locked/pod.json" >/dev/null && ok "pod.json shows the container's securityContext" ||
+        fail "pod.json: $(jq -c '.spec.containers[0].securityContext' "$MNT/default/locked/pod.json")"
+
+# ---- privileged ---------------------------------------------------------------
+
+hostdev=$(find /dev -maxdepth 1 -type c \( -name 'tty[0-9]*' -o -name kmsg -o -name 'loop-control' \) | head -1)
+hostdev=${hostdev#/dev/}
+cat <<EOF | apply_pod default priv || die "create priv: $(cat "$MNT/default/.last-error")"
+apiVersion: v1
+kind: Pod
+metadata:
+  name: priv
+spec:
+  terminationGracePeriodSeconds: 1
+  containers:
+  - name: main
+    image: busybox
+    command: ["sh", "-c", "cat /proc/self/status; ls /dev; head -c 0 /dev/$hostdev && echo 'opened $hostdev'; grep ' /sys ' /proc/mounts; [ -f /proc/timer_list ] && echo 'timer_list unmasked'; grep -q ' /proc/sys proc ro' /proc/mounts || echo 'proc/sys rw'; echo END; exec sleep 3600"]
+    securityContext:
+      privileged: true
+EOF
+if logs_done default priv; then
+        cp "$MNT/default/priv/logs/main" "$W/priv"
+        is "$(status_field "$W/priv" CapEff)" "$ALL_CAPS" "privileged: every capability"
+        is "$(status_field "$W/priv" CapBnd)" "$ALL_CAPS" "privileged: full bounding set"
+        check "privileged: the host's /dev/$hostdev is there and opens" grep -qx "opened $hostdev" "$W/priv"
+        check "privileged: /sys is read-write" grep -qE '^[^ ]+ /sys [^ ]+ rw[, ]' "$W/priv"
+        check "privileged: no masked paths (/proc/timer_list)" grep -qx 'timer_list unmasked' "$W/priv"
+        check "privileged: no read-only paths (/proc/sys)" grep -qx 'proc/sys rw' "$W/priv"
+fi
+
+# ---- runAsNonRoot: the kubelet's refusals -------------------------------------
+
+# nonroot_case NAME SC IMAGE WANT: the container waits with CreateContainerConfigError and WANT
+nonroot_case() {
+        local name=$1 sc=$2 image=$3 want=$4 uid msg
+        cat <<EOF | apply_pod default "$name" || { fail "create $name: $(cat "$MNT/default/.last-error")"; return; }
+apiVersion: v1
+kind: Pod
+metadata:
+  name: $name
+spec:
+  terminationGracePeriodSeconds: 1
+  securityContext: $sc
+  containers:
+  - name: main
+    image: $image
+    command: ["sleep", "3600"]
+EOF
+        check "$name: waiting CreateContainerConfigError" \
+                wait_for "$MNT/default/$name/containers/main/reason" CreateContainerConfigError 20
+        uid=$(pod_uid default "$name")
+        msg=$(jq -r '.containerStatuses[0].state.waiting.message' "$MNT/default/$name/status.json")
+        is "$msg" "${want//@POD@/\"${name}_default($uid)\"}" "$name: the kubelet's message"
+}
+mkdir -p "$W/named-root"
+cp -a "$STATE/images/busybox/." "$W/named-root/"
+oci_image "$STATE/images/named" "$W/named-root" '{"User": "nobody"}' || die "cannot build the OCI image"
+nonroot_case nonroot-image '{runAsNonRoot: true}' busybox \
+        'container has runAsNonRoot and image will run as root (pod: @POD@, container: main)'
+nonroot_case nonroot-named '{runAsNonRoot: true}' named \
+        'container has runAsNonRoot and image has non-numeric user (nobody), cannot verify user is non-root (pod: @POD@, container: main)'
+nonroot_case nonroot-uid0 '{runAsNonRoot: true, runAsUser: 0}' busybox \
+        "container's runAsUser breaks non-root policy (pod: @POD@, container: main)"
+cat <<'EOF' | apply_pod default nonroot-ok || fail "create nonroot-ok: $(cat "$MNT/default/.last-error")"
+apiVersion: v1
+kind: Pod
+metadata:
+  name: nonroot-ok
+spec:
+  terminationGracePeriodSeconds: 1
+  securityContext: {runAsNonRoot: true, runAsUser: 65534}
+  containers:
+  - name: main
+    image: named
+    command: ["sleep", "3600"]
+EOF
+check "runAsNonRoot with runAsUser 65534 runs" wait_for "$MNT/default/nonroot-ok/phase" Running 20
+
+# ---- the API server's validation ----------------------------------------------
+
+# refused NAME SC WANT: a container securityContext the API server refuses, with WANT in .last-error
+refused() {
+        local name=$1 sc=$2 want=$3
+        mkdir -p "$MNT/default/$name"
+        if cat >"$MNT/default/$name/spec.yaml" 2>/dev/null <<EOF
+apiVersion: v1
+kind: Pod
+metadata:
+  name: $name
+spec:
+  containers:
+  - name: main
+    image: busybox
+    securityContext: $sc
+EOF
+        then
+                fail "$name: accepted"
+        else
+                check "$name: refused with '$want'" grep -qF -- "$want" "$MNT/default/.last-error"
+        fi
+        rmdir "$MNT/default/$name" 2>/dev/null
+}
+refused bad-priv '{privileged: true, allowPrivilegeEscalation: false}' \
+        'spec.containers[0].securityContext: Invalid value: {"privileged":true,"allowPrivilegeEscalation":false}: cannot set `allowPrivilegeEscalation` to false and `privileged` to true'
+refused bad-admin '{capabilities: {add: [CAP_SYS_ADMIN]}, allowPrivilegeEscalation: false}' \
+        'cannot set `allowPrivilegeEscalation` to false and `capabilities.Add` CAP_SYS_ADMIN'
+refused bad-uid '{runAsUser: -1}' \
+        'spec.containers[0].securityContext.runAsUser: Invalid value: -1: must be between 0 and 2147483647, inclusive'
+refused bad-seccomp '{seccompProfile: {type: Foo}}' \
+        'spec.containers[0].securityContext.seccompProfile.type: Unsupported value: "Foo": supported values: "Localhost", "RuntimeDefault", "Unconfined"'
+refused bad-procmount '{procMount: Unmasked}' \
+        'spec.containers[0].securityContext.procMount: Forbidden: `hostUsers` must be false to use `Unmasked`'
+
+# ---- hostPID, hostIPC ---------------------------------------------------------
+
+cat <<'EOF' | apply_pod default hostns || die "create hostns: $(cat "$MNT/default/.last-error")"
+apiVersion: v1
+kind: Pod
+metadata:
+  name: hostns
+spec:
+  terminationGracePeriodSeconds: 1
+  hostPID: true
+  hostIPC: true
+  containers:
+  - name: main
+    image: busybox
+    command: ["sh", "-c", "cat /proc/1/comm; echo END; exec sleep 3600"]
+    readinessProbe:
+      exec: {command: ["sh", "-c", "test -d /proc/1"]}
+      periodSeconds: 1
+    lifecycle:
+      postStart:
+        exec: {command: ["sh", "-c", "cat /proc/1/comm >/tmp/hook"]}
+EOF
+check "hostns: Running" wait_for "$MNT/default/hostns/phase" Running 20
+pid=$(ctr default hostns main pid)
+if [ -n "$pid" ]; then
+        is "$(readlink "/proc/$pid/ns/pid")" "$(readlink /proc/self/ns/pid)" "hostPID: the node's pid namespace"
+        is "$(readlink "/proc/$pid/ns/ipc")" "$(readlink /proc/self/ns/ipc)" "hostIPC: the node's ipc namespace"
+        logs_done default hostns && is "$(head -1 "$MNT/default/hostns/logs/main")" "$(cat /proc/1/comm)" \
+                "hostPID: the container sees the node's pid 1"
+        is "$(cat "/proc/$pid/root/tmp/hook" 2>/dev/null)" "$(cat /proc/1/comm)" "hostPID: the postStart hook ran there"
+fi
+check "hostns: the exec probe works (Ready)" wait_grep "$MNT/default/hostns/conditions" '^Ready True' 20
+jq -e '.spec.hostPID == true and .spec.hostIPC == true' "$MNT/default/hostns/pod.json" >/dev/null &&
+        ok "pod.json shows hostPID and hostIPC" || fail "pod.json: hostPID/hostIPC missing"
+
+# ---- seccompProfile Localhost: STATE/seccomp/<localhostProfile> ---------------
+
+mkdir -p "$STATE/seccomp/profiles"
+cat >"$STATE/seccomp/profiles/no-mkdir.json" <<'EOF'
+{"defaultAction": "SCMP_ACT_ALLOW",
+ "syscalls": [{"names": ["mkdir", "mkdirat"], "action": "SCMP_ACT_ERRNO", "errnoRet": 13}]}
+EOF
+cat <<'EOF' | apply_pod default localprof || fail "create localprof: $(cat "$MNT/default/.last-error")"
+apiVersion: v1
+kind: Pod
+metadata:
+  name: localprof
+spec:
+  terminationGracePeriodSeconds: 1
+  securityContext:
+    seccompProfile: {type: Localhost, localhostProfile: profiles/no-mkdir.json}
+  containers:
+  - name: main
+    image: busybox
+    command: ["sh", "-c", "grep '^Seccomp:' /proc/self/status; mkdir /tmp/d 2>&1; touch /tmp/f && echo 'touch ok'; echo END; exec sleep 3600"]
+    readinessProbe:
+      exec: {command: ["sh", "-c", "! mkdir /tmp/probe-dir"]}
+      periodSeconds: 1
+  - name: missing
+    image: busybox
+    command: ["sleep", "3600"]
+    securityContext:
+      seccompProfile: {type: Localhost, localhostProfile: profiles/missing.json}
+EOF
+if logs_done default localprof; then
+        check "Localhost: Seccomp 2" grep -qE '^Seccomp:\s+2$' "$MNT/default/localprof/logs/main"
+        check "Localhost: the profile's errno (EACCES) for mkdir" grep -q 'Permission denied' "$MNT/default/localprof/logs/main"
+        check "Localhost: what the profile allows works" grep -qx 'touch ok' "$MNT/default/localprof/logs/main"
+fi
+check "Localhost: a missing profile fails the start, saying which file" \
+        wait_grep "$MNT/default/localprof/events" 'cannot load seccomp profile ".*/seccomp/profiles/missing.json"' 20
+check "Localhost: the exec probe has the profile too (main Ready)" \
+        wait_for "$MNT/default/localprof/containers/main/ready" true 20
+
+# ---- sysctls: the safe set, --allowed-unsafe-sysctls, the rest refused --------
+
+host_port_start=$(cat /proc/sys/net/ipv4/ip_unprivileged_port_start)
+cat <<'EOF' | apply_pod default sysctls || fail "create sysctls: $(cat "$MNT/default/.last-error")"
+apiVersion: v1
+kind: Pod
+metadata:
+  name: sysctls
+spec:
+  terminationGracePeriodSeconds: 1
+  securityContext:
+    sysctls:
+    - {name: net.ipv4.ip_unprivileged_port_start, value: "80"}
+    - {name: kernel.msgmax, value: "4242"}
+  containers:
+  - name: main
+    image: busybox
+    command: ["sh", "-c", "cat /proc/sys/net/ipv4/ip_unprivileged_port_start /proc/sys/kernel/msgmax; echo END; exec sleep 3600"]
+EOF
+if logs_done default sysctls; then
+        is "$(head -2 "$MNT/default/sysctls/logs/main" | xargs)" "80 4242" "sysctls: a safe one and an allowed unsafe one, in the pod"
+fi
+is "$(cat /proc/sys/net/ipv4/ip_unprivileged_port_start)" "$host_port_start" "sysctls: the node's value is untouched"
+pod_yaml unsafe Never "true" 1 | sed 's/^spec:$/spec:\n  securityContext:\n    sysctls: [{name: kernel.msgmnb, value: "1"}]/' >"$W/unsafe.yaml"
+is "$(fsop write "$MNT/default/unsafe.yaml" <"$W/unsafe.yaml")" EPERM "an unsafe sysctl not allowed by the daemon is refused"
+check "... with the kubelet's words" grep -qF 'pods "unsafe" is forbidden: SysctlForbidden: forbidden sysctl: "kernel.msgmnb" not allowlisted' "$MNT/default/.last-error"
+
+# ---- pod.json with every securityContext field here is a Kubernetes Pod ------
+
+if [ -x "$K8S_CONFORM" ] && /usr/bin/python3 -c 'import kubernetes, yaml' 2>/dev/null; then
+        for p in ids locked priv hostns sysctls localprof; do
+                check "$p: pod.json conforms to Pod" "$K8S_CONFORM" --kind Pod "$MNT/default/$p/pod.json"
+        done
+else
+        log "k8s-conform not available: schema checks skipped"
+fi
+
+# ---- Pod Security Standards per namespace -------------------------------------
+
+mkdir "$MNT/pss" || die "mkdir pss"
+cat >"$W/ns.yaml" <<'EOF'
+apiVersion: v1
+kind: Namespace
+metadata:
+  name: pss
+  labels:
+    pod-security.kubernetes.io/enforce: restricted
+    pod-security.kubernetes.io/enforce-version: latest
+EOF
+is "$(fsop write "$MNT/pss/ns.yaml" <"$W/ns.yaml")" OK "a Namespace manifest sets the namespace's labels"
+check ".namespace.yaml shows the labels" grep -q 'pod-security.kubernetes.io/enforce: restricted' "$MNT/pss/.namespace.yaml"
+bb_pod() {      # bb_pod NAME [POD SECURITY CONTEXT] [CONTAINER SECURITY CONTEXT]: a seed-style busybox pod
+        printf 'apiVersion: v1\nkind: Pod\nmetadata:\n  name: %s\nspec:\n  terminationGracePeriodSeconds: 1\n' "$1"
+        [ -z "${2:-}" ] || printf '  securityContext: %s\n' "$2"
+        printf '  containers:\n  - name: main\n    image: busybox\n    command: ["sleep", "3600"]\n'
+        [ -z "${3:-}" ] || printf '    securityContext: %s\n' "$3"
+}
+bb_pod bb >"$W/bb.yaml"
+is "$(fsop write "$MNT/pss/bb.yaml" <"$W/bb.yaml")" EACCES "restricted: the plain busybox pod is refused (EACCES)"
+check "restricted: the admission's message" grep -qF 'pss/bb.yaml: pods "bb" is forbidden: violates PodSecurity "restricted:latest": allowPrivilegeEscalation != false (container "main" must set securityContext.allowPrivilegeEscalation=false), unrestricted capabilities (container "main" must set securityContext.capabilities.drop=["ALL"]), runAsNonRoot != true (pod or container "main" must set securityContext.runAsNonRoot=true), seccompProfile (pod or container "main" must set securityContext.seccompProfile.type to "RuntimeDefault" or "Localhost")' "$MNT/pss/.last-error"
+check "restricted: nothing was created" test ! -e "$MNT/pss/bb"
+bb_pod bb '{runAsNonRoot: true, runAsUser: 1000, seccompProfile: {type: RuntimeDefault}}' \
+        '{allowPrivilegeEscalation: false, capabilities: {drop: [ALL]}}' >"$W/bb.yaml"
+is "$(fsop write "$MNT/pss/bb.yaml" <"$W/bb.yaml")" OK "restricted: the same pod with the required fields is accepted"
+check "restricted: it runs" wait_for "$MNT/pss/bb/phase" Running 20
+
+mkdir "$MNT/pssw" || die "mkdir pssw"
+printf 'apiVersion: v1\nkind: Namespace\nmetadata:\n  name: pssw\n  labels:\n    pod-security.kubernetes.io/warn: baseline\n' >"$W/nsw.yaml"
+is "$(fsop write "$MNT/pssw/ns.yaml" <"$W/nsw.yaml")" OK "warn: baseline"
+bb_pod hp >"$W/hp.yaml"
+sed -i 's/^spec:$/spec:\n  hostPID: true/' "$W/hp.yaml"
+is "$(fsop write "$MNT/pssw/hp.yaml" <"$W/hp.yaml")" OK "warn: a hostPID pod is accepted"
+check "warn: the warning is in .last-error" grep -qF 'pssw/hp.yaml: Warning: would violate PodSecurity "baseline:latest": host namespaces (hostPID=true) (pod "hp" was accepted)' "$MNT/pssw/.last-error"
+check "warn: the pod runs" wait_for "$MNT/pssw/hp/phase" Running 20
+printf 'apiVersion: v1\nkind: Namespace\nmetadata:\n  name: pssw\n  labels:\n    pod-security.kubernetes.io/enforce: strict\n' >"$W/nsb.yaml"
+is "$(fsop write "$MNT/pssw/ns.yaml" <"$W/nsb.yaml")" EINVAL "an unknown level is refused"
+check "... with the admission's words" grep -qF 'metadata.labels[pod-security.kubernetes.io/enforce]: Invalid value: "strict": must be one of privileged, baseline, restricted' "$MNT/pssw/.last-error"
+
+chmod 1777 "$MNT/pssw"
+is "$(cd / && setpriv --reuid=65534 --regid=65534 --clear-groups -- /usr/bin/python3 -c "$FSOP_PY" write "$MNT/pssw/ns2.yaml" <"$W/nsw.yaml")" EPERM \
+        "a user who may create pods in the namespace may not set its labels"
+(cd / && setpriv --reuid=65534 --regid=65534 --clear-groups -- cat "$MNT/pssw/.last-error") >"$W/nobody-err" 2>&1
+check "... and is told why in their .last-error" \
+        grep -qF 'namespaces "pssw" is forbidden: User "65534" cannot update resource "namespaces"' "$W/nobody-err"
+
+# ---- --pod-security-enforce: the level of namespaces without labels; labels survive a restart
+
+podfs_umount || die "cannot unmount"
+podfs_start --pod-security-enforce baseline --allowed-unsafe-sysctls kernel.msgmax
+mkdir "$MNT/dflt" || die "mkdir dflt"
+bb_pod privd '' '{privileged: true}' >"$W/privd.yaml"
+is "$(fsop write "$MNT/dflt/privd.yaml" <"$W/privd.yaml")" EACCES \
+        "--pod-security-enforce baseline: a privileged pod is refused in a namespace without labels"
+check "... in the admission's words" grep -qF 'pods "privd" is forbidden: violates PodSecurity "baseline:latest": privileged (container "main" must not set securityContext.privileged=true)' "$MNT/dflt/.last-error"
+bb_pod plain >"$W/plain.yaml"
+is "$(fsop write "$MNT/dflt/plain.yaml" <"$W/plain.yaml")" OK "--pod-security-enforce baseline: the plain busybox pod is accepted"
+is "$(fsop write "$MNT/pss/plain.yaml" <"$W/plain.yaml")" EACCES "a namespace's restricted label holds after a restart"
+check ".namespace.yaml after a restart" grep -q 'pod-security.kubernetes.io/enforce: restricted' "$MNT/pss/.namespace.yaml"
+
+finish
