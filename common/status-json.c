@@ -90,11 +90,28 @@ static struct yval *ctr_status_to_yval(const struct ctr_status *c)
         return m;
 }
 
-struct yval *pod_status_to_yval(const struct pod_status *st)
+/* kubelet's rejectPod: SetPodStatus(Phase Failed, Reason, Message); the status
+ * manager adds startTime. */
+static struct yval *rejected_to_yval(const struct pod_status *st)
 {
         struct yval *m = yval_new_map();
+
+        yval_map_set(m, "phase", yval_new_str(st->phase ? st->phase : "Failed"));
+        set_opt_str(m, "message", st->message);
+        set_opt_str(m, "reason", st->reason);
+        if (st->start_time)
+                set_time(m, "startTime", st->start_time);
+        return m;
+}
+
+struct yval *pod_status_to_yval(const struct pod_status *st)
+{
+        struct yval *m;
         struct yval *l;
 
+        if (st->rejected)
+                return rejected_to_yval(st);
+        m = yval_new_map();
         yval_map_set(m, "phase", yval_new_str(st->phase ? st->phase : "Pending"));
         l = yval_map_set(m, "conditions", yval_new_list());
         for (int t = 0; t < POD_COND__MAX; t++)
@@ -258,6 +275,7 @@ int pod_status_from_yval(const struct yval *v, struct pod_status **ret_st, struc
         st->qos_class = get_dup(v, "qosClass");
         st->host_ip = get_dup(v, "hostIP");
         st->pod_ip = get_dup(v, "podIP");
+        st->rejected = !yval_map_get(v, "containerStatuses");
         r = get_time(v, "startTime", &st->start_time, err);
         if (r >= 0)
                 r = lists_from_yval(v, st, err);

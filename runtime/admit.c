@@ -171,6 +171,7 @@ bool sbx_admit(struct sbx *s)
         free(s->status->message);
         s->status->reason = xstrdup(reason);
         s->status->message = xasprintf("Pod was rejected: %s", msg);
+        s->status->rejected = true;
         s->final_phase = "Failed";
         s->sandbox_dirty = true;
         sbx_publish(s);

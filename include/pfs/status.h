@@ -71,6 +71,10 @@ struct pod_status {
          * the container arrays other than through the functions here must
          * drop it (pod_status_set_init_containers does). */
         struct pod_status_index *index;
+        /* Refused by admission: served as kubelet's rejectPod leaves it, phase,
+         * reason, message and startTime only (no conditions, no container
+         * statuses); read back from a status without containerStatuses. */
+        bool rejected;
 };
 
 const char *pod_condition_type_name(enum pod_condition_type t);
@@ -147,6 +151,9 @@ struct pod_qos_container {
 const char *pod_qos_class(const struct pod_qos_container *c, size_t n);
 /* Compare two quantities exactly ("0.5" == "500m"): -EINVAL if one is not a quantity. */
 int pod_quantity_cmp(const char *a, const char *b, int *ret_cmp);
+/* A quantity's exact value as one string ("1", "1000m" and "1e3m" give the
+ * same), to compare spellings of one quantity: NULL if not a quantity. Caller frees. */
+char *pod_quantity_canonical(const char *s);
 /* A quantity in thousandths, rounded up as resource.Quantity's MilliValue
  * ("500m" -> 500, "2" -> 2000): -EINVAL if not a quantity, -ERANGE if too large. */
 int pod_quantity_milli(const char *s, int64_t *ret_milli);

@@ -48,6 +48,9 @@ check "nosel: Failed" wait_for "$MNT/default/nosel/phase" Failed 20
 is "$(st nosel .reason)" NodeAffinity "nosel: reason NodeAffinity"
 is "$(st nosel .message)" "Pod was rejected: Predicate NodeAffinity failed: node(s) didn't match Pod's node affinity/selector" \
         "nosel: the kubelet's message"
+is "$(jq -c 'keys' "$MNT/default/nosel/status.json")" '["message","phase","reason","startTime"]' \
+        "nosel: rejectPod's status only (no conditions, no container statuses)"
+check "nosel: no container status in pod.json" jq -e '.status | has("containerStatuses") or has("conditions") | not' "$MNT/default/nosel/pod.json"
 check "nosel: a Warning event" grep -q NodeAffinity "$MNT/default/nosel/events"
 is "$(jq -r .spec.nodeSelector.disktype "$MNT/default/nosel/pod.json")" hdd "nosel: pod.json shows nodeSelector"
 
@@ -126,5 +129,12 @@ check "priority: the API's words in .last-error" grep -q 'pods "gold" is forbidd
         "$MNT/default/.last-error"
 sleeper crit "  priorityClassName: system-cluster-critical\n" | apply_pod default crit || fail "create crit"
 is "$(jq -r .spec.priority "$MNT/default/crit/pod.json")" 2000000000 "crit: priority 2000000000"
+
+# ---- a rejected pod stays as rejectPod left it across a daemon restart ---------------------
+NOSEL=$(cat "$MNT/default/nosel/status.json")
+check "unmount" podfs_umount
+podfs_start
+check "nosel: still Failed after restart" wait_for "$MNT/default/nosel/phase" Failed 10
+is "$(cat "$MNT/default/nosel/status.json")" "$NOSEL" "nosel: the same status after restart"
 
 finish

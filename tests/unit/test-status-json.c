@@ -277,8 +277,44 @@ static void test_init_json(void)
         pod_status_free(back);
 }
 
+/* A pod refused by admission: rejectPod's status, phase, reason, message and
+ * startTime, nothing else; read back, it stays so. */
+static void test_rejected(void)
+{
+        struct pod_status *st = pod_status_new(&spec, T0), *back = NULL;
+        struct pfs_buf a = {0}, b = {0};
+        struct pfs_error err = {0};
+        struct ydoc *docs = NULL;
+        struct yval *y, *y2;
+        size_t n = 0;
+
+        st->rejected = true;
+        free(st->phase);
+        st->phase = xstrdup("Failed");
+        st->reason = xstrdup("NodeName");
+        st->message = xstrdup("Pod was rejected: x");
+        y = pod_status_to_yval(st);
+        yval_emit_json(y, false, &a);
+        tap_is_str(a.data, "{\"phase\":\"Failed\",\"message\":\"Pod was rejected: x\",\"reason\":\"NodeName\","
+                           "\"startTime\":\"2026-11-22T15:40:48Z\"}", "rejected: only phase, message, reason, startTime");
+        parse(a.data, &docs, &n);
+        tap_is_int(pod_status_from_yval(docs[0].root, &back, &err), 0, "rejected: from yval");
+        tap_ok(back->rejected && back->n_containers == 0, "rejected: read back as rejected");
+        y2 = pod_status_to_yval(back);
+        yval_emit_json(y2, false, &b);
+        tap_is_str(b.data, a.data, "rejected: round trip identical");
+        ydoc_free_array(docs, n);
+        pfs_buf_free(&a);
+        pfs_buf_free(&b);
+        yval_free(y);
+        yval_free(y2);
+        pod_status_free(st);
+        pod_status_free(back);
+}
+
 int main(void)
 {
+        test_rejected();
         test_init_json();
         test_foreign();
         test_shape();
