@@ -85,6 +85,25 @@ int pod_quantity_cmp(const char *a, const char *b, int *ret_cmp)
         return 0;
 }
 
+char *pod_quantity_canonical(const char *s)
+{
+        char buf[48], *p = buf + sizeof(buf) - 1;
+        __int128 v;
+        bool neg;
+
+        if (quantity_nanos(s, &v) < 0)
+                return NULL;
+        neg = v < 0;
+        *p = '\0';
+        do {
+                *--p = (char)('0' + (int)((neg ? -(v % 10) : v % 10)));
+                v /= 10;
+        } while (v);
+        if (neg)
+                *--p = '-';
+        return xasprintf("%sn", p);
+}
+
 int pod_quantity_milli(const char *s, int64_t *ret_milli)
 {
         __int128 v, m;

@@ -2,6 +2,7 @@
  * JSON object (field order of the Go types), and semantic equality. */
 #include <string.h>
 #include "spec_internal.h"
+#include "pfs/status.h"
 
 /* The image's tag as the kubelet's ParseImageName sees it: "latest" when the
  * reference has neither tag nor digest, "" when it has only a digest. */
@@ -524,6 +525,49 @@ static bool str_equal(const char *a, const char *b)
         return a && b ? !strcmp(a, b) : a == b;
 }
 
+/* The quantities of a map ({cpu: 1, memory: 1Gi}; only the key only, unless
+ * NULL) in one spelling each. */
+static void canon_quantity_map(struct yval *m, const char *only)
+{
+        for (size_t i = 0; m && m->type == YVAL_MAP && i < m->map.n; i++) {
+                struct yval *v = m->map.m[i].val;
+                bool take = v && v->type == YVAL_STRING && (!only || !strcmp(m->map.m[i].key, only));
+                char *c = take ? pod_quantity_canonical(v->str.s) : NULL;
+
+                if (c) {
+                        yval_free(v);
+                        m->map.m[i].val = yval_new_str(c);
+                        free(c);
+                }
+        }
+}
+
+static void canon_resources(struct yval *owner)
+{
+        struct yval *r = (struct yval *)yval_map_get(owner, "resources");
+
+        canon_quantity_map((struct yval *)yval_map_get(r, "limits"), NULL);
+        canon_quantity_map((struct yval *)yval_map_get(r, "requests"), NULL);
+}
+
+/* Quantities compared by value, as the API server's semantic equality does:
+ * "cpu: 1" and "cpu: 1000m", "memory: 1Gi" and "1073741824" are one spec. */
+static void canon_quantities(struct yval *spec)
+{
+        static const char *const lists[] = { "initContainers", "containers" };
+        const struct yval *l;
+
+        canon_resources(spec);
+        for (size_t k = 0; k < 2; k++) {
+                l = yval_map_get(spec, lists[k]);
+                for (size_t i = 0; l && l->type == YVAL_LIST && i < l->list.n; i++)
+                        canon_resources(l->list.items[i]);
+        }
+        l = yval_map_get(spec, "volumes");
+        for (size_t i = 0; l && l->type == YVAL_LIST && i < l->list.n; i++)
+                canon_quantity_map((struct yval *)yval_map_get(l->list.items[i], "emptyDir"), "sizeLimit");
+}
+
 bool pod_spec_same_but_metadata(const struct pod_spec *a, const struct pod_spec *b)
 {
         struct yval *ya, *yb;
@@ -533,6 +577,8 @@ bool pod_spec_same_but_metadata(const struct pod_spec *a, const struct pod_spec 
                 return false;
         ya = pod_spec_to_yval(a);
         yb = pod_spec_to_yval(b);
+        canon_quantities(ya);
+        canon_quantities(yb);
         same = yval_equal(ya, yb);
         yval_free(ya);
         yval_free(yb);

@@ -444,4 +444,19 @@ check "activeDeadlineSeconds: event" grep -q 'DeadlineExceeded' "$MNT/default/de
 check "activeDeadlineSeconds: container stopped" \
         wait_until 10 "$MNT/default/deadline/status.json" sh -c "[ \"\$(jq -r '.containerStatuses[0].state | keys[0]' '$MNT/default/deadline/status.json')\" = terminated ]"
 
+# ---- quantities compare by value: another spelling is an identical rewrite ----------------
+quant() { # CPU MEMORY
+        printf 'apiVersion: v1\nkind: Pod\nmetadata:\n  name: quant\nspec:\n  terminationGracePeriodSeconds: 1\n  containers:\n  - name: main\n    image: busybox\n    command: ["sleep", "1000"]\n    resources:\n      limits: {cpu: %s, memory: %s}\n' "$1" "$2"
+}
+quant 1 1Gi | apply_pod default quant || fail "create quant"
+check "quant: Running" wait_for "$MNT/default/quant/phase" Running 20
+QU=$(pod_uid default quant) QP=$(ctr default quant main pid)
+quant 1000m '"1073741824"' >"$MNT/default/quant/spec.yaml" || fail "quant: rewrite with cpu 1000m, memory 1073741824"
+check "quant: the rewrite changed nothing" grep -q "pod default/quant unchanged" "$W/podfs.log"
+is "$(pod_uid default quant)" "$QU" "quant: the same pod (uid)"
+is "$(jq -r .metadata.uid "$MNT/default/quant/pod.json")" "$QU" "quant: pod.json's uid"
+is "$(ctr default quant main pid)" "$QP" "quant: the same container process"
+quant 1001m 1Gi >"$MNT/default/quant/spec.yaml" || fail "quant: rewrite with cpu 1001m"
+check "quant: another value is a replacement" retry_until 20 bash -c "[ \"\$(jq -r .metadata.uid '$MNT/default/quant/pod.json' 2>/dev/null)\" != '$QU' ]"
+
 finish

@@ -1787,8 +1787,48 @@ static void test_pss(void)
         tap_ok(pfs_pss_level_of("restricted") == PFS_PSS_RESTRICTED && pfs_pss_level_of("x") == -1, "levels");
 }
 
+/* Quantities compare by value: another spelling of one quantity is no change. */
+static void test_quantity_equal(void)
+{
+        static const char fmt[] =
+                "apiVersion: v1\nkind: Pod\nmetadata:\n  name: q\nspec:\n  containers:\n  - name: c\n"
+                "    image: busybox\n    resources:\n      limits: {cpu: %s, memory: %s}\n"
+                "      requests: {cpu: %s}\n  volumes:\n  - name: v\n    emptyDir: {sizeLimit: %s}\n";
+        static const char *const same[][4] = {
+                { "\"1000m\"", "1Gi", "100m", "1Gi" },
+                { "1", "\"1073741824\"", "\"0.1\"", "1024Mi" },
+        };
+        static const char *const other[][4] = {
+                { "\"1001m\"", "1Gi", "100m", "1Gi" },
+                { "1", "1G", "100m", "1Gi" },
+                { "1", "1Gi", "100m", "1G" },
+        };
+        char *y = xasprintf(fmt, "1", "1Gi", "100m", "1Gi");
+        struct pod_spec *a = parse_one(y, "default", NULL), *b;
+
+        free(y);
+        for (size_t i = 0; i < 2; i++) {
+                y = xasprintf(fmt, same[i][0], same[i][1], same[i][2], same[i][3]);
+                b = parse_one(y, "default", NULL);
+                tap_ok(a && b && pod_spec_equal(a, b), "quantities: %s %s %s %s is the same", same[i][0],
+                       same[i][1], same[i][2], same[i][3]);
+                pod_spec_free(b);
+                free(y);
+        }
+        for (size_t i = 0; i < 3; i++) {
+                y = xasprintf(fmt, other[i][0], other[i][1], other[i][2], other[i][3]);
+                b = parse_one(y, "default", NULL);
+                tap_ok(a && b && !pod_spec_equal(a, b), "quantities: %s %s %s %s is a change", other[i][0],
+                       other[i][1], other[i][2], other[i][3]);
+                pod_spec_free(b);
+                free(y);
+        }
+        pod_spec_free(a);
+}
+
 int main(void)
 {
+        test_quantity_equal();
         test_volume_defaults();
         test_bad_manifests();
         test_kubectl_run_defaults();
