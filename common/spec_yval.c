@@ -568,7 +568,7 @@ static void canon_quantities(struct yval *spec)
                 canon_quantity_map((struct yval *)yval_map_get(l->list.items[i], "emptyDir"), "sizeLimit");
 }
 
-bool pod_spec_same_but_metadata(const struct pod_spec *a, const struct pod_spec *b)
+static bool same_but(const struct pod_spec *a, const struct pod_spec *b, bool ignore_deadline)
 {
         struct yval *ya, *yb;
         bool same;
@@ -579,10 +579,33 @@ bool pod_spec_same_but_metadata(const struct pod_spec *a, const struct pod_spec 
         yb = pod_spec_to_yval(b);
         canon_quantities(ya);
         canon_quantities(yb);
+        if (ignore_deadline) {
+                yval_map_set(ya, "activeDeadlineSeconds", yval_new_str(NULL));
+                yval_map_set(yb, "activeDeadlineSeconds", yval_new_str(NULL));
+        }
         same = yval_equal(ya, yb);
         yval_free(ya);
         yval_free(yb);
         return same;
+}
+
+bool pod_spec_same_but_metadata(const struct pod_spec *a, const struct pod_spec *b)
+{
+        return same_but(a, b, false);
+}
+
+bool pod_spec_same_but_updatable(const struct pod_spec *a, const struct pod_spec *b)
+{
+        return same_but(a, b, true);
+}
+
+const char *pod_spec_deadline_update_error(const struct pod_spec *old, const struct pod_spec *new)
+{
+        if (new->active_deadline_seconds < 0)
+                return old->active_deadline_seconds < 0 ? NULL : "must not update from a positive integer to nil value";
+        if (old->active_deadline_seconds >= 0 && new->active_deadline_seconds > old->active_deadline_seconds)
+                return "must be less than or equal to previous value";
+        return NULL;
 }
 
 bool pod_spec_equal(const struct pod_spec *a, const struct pod_spec *b)

@@ -111,9 +111,10 @@ static int read_accepted_spec(struct podfs *fs, const char *uid, const char *ns,
         return 0;
 }
 
-/* Only labels or annotations differ: the API server updates the pod in place
- * (same uid, nothing restarts); the new spec.yaml is made durable and the
- * sandbox woken, which takes the new metadata (downwardAPI volumes follow).
+/* Only labels, annotations or activeDeadlineSeconds differ: the API server
+ * updates the pod in place (same uid, nothing restarts); the new spec.yaml is
+ * made durable and the sandbox woken, which takes the new metadata
+ * (downwardAPI volumes follow) and re-arms its deadline.
  * 1 when the pod is terminating (it is replaced as any other change). */
 static int update_metadata(struct podfs *fs, const char *uid, const char *ns, const struct pod_spec *spec,
                            struct pfs_error *err)
@@ -128,7 +129,7 @@ static int update_metadata(struct podfs *fs, const char *uid, const char *ns, co
                 return pfs_error_set(err, -dfd, "pod %s/%s", ns, spec->name);
         if (pfs_write_file_atomic_at(dfd, PFS_SPEC_FILE, spec->source, spec->source_len, 0600, err) < 0)
                 return pfs_error_wrap(err, "pod %s/%s: %s", ns, spec->name, PFS_SPEC_FILE);
-        pfs_log(LOG_INFO, "pod %s/%s: labels/annotations updated in place", ns, spec->name);
+        pfs_log(LOG_INFO, "pod %s/%s: labels/annotations/activeDeadlineSeconds updated in place", ns, spec->name);
         sandbox_spec_changed(fs, p);
         return 0;
 }
@@ -161,7 +162,7 @@ static int apply_one(struct podfs *fs, const char *ns, const struct pod_spec *sp
                 pfs_log(LOG_INFO, "pod %s/%s unchanged", ns, spec->name);
                 return 0;
         }
-        if (r >= 0 && pod_spec_same_but_metadata(old, spec)) {
+        if (r >= 0 && pod_spec_same_but_updatable(old, spec)) {
                 pod_spec_free(old);
                 r = update_metadata(fs, ref.uid, ns, spec, err);
                 if (r != 1)
@@ -207,6 +208,31 @@ static int may_replace(struct podfs *fs, const char *ns, const char *filename, c
                              (unsigned)ref->owner);
 }
 
+/* An update in place of activeDeadlineSeconds sets or lowers it, never raises
+ * or removes it (ValidatePodUpdate); other changes replace the pod. */
+static int deadline_may_update(struct podfs *fs, const char *uid, const char *ns, const char *filename,
+                               const struct pod_spec *spec, struct pfs_error *err)
+{
+        struct pod_spec *old = NULL;
+        const char *why = NULL;
+        char val[32];
+
+        if (read_accepted_spec(fs, uid, ns, spec->name, &old) < 0)
+                return 0;
+        if (pod_spec_same_but_updatable(old, spec))
+                why = pod_spec_deadline_update_error(old, spec);
+        pod_spec_free(old);
+        if (!why)
+                return 0;
+        if (spec->active_deadline_seconds < 0)
+                snprintf(val, sizeof(val), "\"null\"");
+        else
+                snprintf(val, sizeof(val), "%lld", (long long)spec->active_deadline_seconds);
+        return pfs_error_set(err, EINVAL,
+                             "%s: line %d: Pod \"%s\" is invalid: spec.activeDeadlineSeconds: Invalid value: %s: %s",
+                             filename, spec->source_line, spec->name, val, why);
+}
+
 /* Every pod of the manifest may be created or replaced (0), else why not. */
 static int check_pods(struct podfs *fs, const char *ns, const char *filename, struct pod_spec *const *pods,
                       size_t n, struct pfs_error *err)
@@ -230,6 +256,9 @@ static int check_pods(struct podfs *fs, const char *ns, const char *filename, st
                         return r;
                 if (ref.placeholder)
                         continue;
+                r = deadline_may_update(fs, ref.uid, ns, filename, pods[i], err);
+                if (r < 0)
+                        return r;
                 if (read_meta(fs, ref.uid, &meta) == 0 && meta->deletion_ns) {
                         pod_meta_free(meta);
                         return pfs_error_set(err, EEXIST, "%s: object is being deleted: pods \"%s\" already exists",

@@ -173,9 +173,22 @@ int objvol_setup(struct sbx *s, struct pfs_error *err)
         return 0;
 }
 
-/* Labels and annotations changed in place (the daemon rewrote spec.yaml with
- * only those different): take them; anything else waits for the pod's
- * replacement. */
+/* A new activeDeadlineSeconds, counted from startTime as before. */
+static void deadline_update(struct sbx *s, int64_t seconds)
+{
+        if (seconds == s->spec->active_deadline_seconds)
+                return;
+        pfs_log(LOG_INFO, "activeDeadlineSeconds: %lld", (long long)seconds);
+        s->spec->active_deadline_seconds = seconds;
+        if (seconds < 0)
+                sbx_timer_disarm(s, &s->deadline_w);
+        else
+                term_deadline_arm(s);
+}
+
+/* Labels, annotations or activeDeadlineSeconds changed in place (the daemon
+ * rewrote spec.yaml with only those different): take them, re-arming the
+ * deadline; anything else waits for the pod's replacement. */
 static void metadata_reload(struct sbx *s)
 {
         _cleanup_free_ char *text = NULL;
@@ -190,7 +203,8 @@ static void metadata_reload(struct sbx *s)
                 pfs_log(LOG_WARNING, "re-read %s: %s", PFS_SPEC_FILE, err.msg);
                 return;
         }
-        if (n == 1 && pod_spec_same_but_metadata(s->spec, pods[0])) {
+        if (n == 1 && pod_spec_same_but_updatable(s->spec, pods[0])) {
+                deadline_update(s, pods[0]->active_deadline_seconds);
                 kv = s->spec->labels, nkv = s->spec->n_labels;
                 s->spec->labels = pods[0]->labels, s->spec->n_labels = pods[0]->n_labels;
                 pods[0]->labels = kv, pods[0]->n_labels = nkv;

@@ -379,6 +379,12 @@ bool pod_spec_equal(const struct pod_spec *a, const struct pod_spec *b);
 /* Equal but for metadata.labels and annotations: a rewrite the API server
  * applies in place (the pod keeps running, its downwardAPI files follow). */
 bool pod_spec_same_but_metadata(const struct pod_spec *a, const struct pod_spec *b);
+/* Equal but for labels, annotations and activeDeadlineSeconds: the fields an
+ * update may change on a running pod. */
+bool pod_spec_same_but_updatable(const struct pod_spec *a, const struct pod_spec *b);
+/* ValidatePodUpdate's word on activeDeadlineSeconds going from old to new (it
+ * may be set or lowered, never raised or removed): NULL when allowed. */
+const char *pod_spec_deadline_update_error(const struct pod_spec *old, const struct pod_spec *new);
 
 const char *pod_restart_policy_name(enum pod_restart_policy p); /* "Always", "OnFailure", "Never" */
 /* An init container with restartPolicy Always (a native sidecar): starts in

@@ -444,6 +444,29 @@ check "activeDeadlineSeconds: event" grep -q 'DeadlineExceeded' "$MNT/default/de
 check "activeDeadlineSeconds: container stopped" \
         wait_until 10 "$MNT/default/deadline/status.json" sh -c "[ \"\$(jq -r '.containerStatuses[0].state | keys[0]' '$MNT/default/deadline/status.json')\" = terminated ]"
 
+# ---- activeDeadlineSeconds updated in place: set or lowered, never raised or removed -----
+dl() { # SPEC-LINE
+        printf 'apiVersion: v1\nkind: Pod\nmetadata:\n  name: dl\nspec:\n%b  terminationGracePeriodSeconds: 1\n  containers:\n  - {name: main, image: busybox, command: ["sleep", "1000"]}\n' "$1"
+}
+dl "  activeDeadlineSeconds: 600\n" | apply_pod default dl || fail "create dl"
+check "dl: Running" wait_for "$MNT/default/dl/phase" Running 20
+DU=$(pod_uid default dl) DP=$(ctr default dl main pid)
+is "$(dl "  activeDeadlineSeconds: 700\n" | fsop write "$MNT/default/dl/spec.yaml")" EINVAL "dl: raising the deadline is refused"
+check "dl: the API server's words on raising" grep -qF 'Pod "dl" is invalid: spec.activeDeadlineSeconds: Invalid value: 700: must be less than or equal to previous value' \
+        "$MNT/default/.last-error"
+is "$(dl "" | fsop write "$MNT/default/dl/spec.yaml")" EINVAL "dl: removing the deadline is refused"
+check "dl: the API server's words on removing" grep -qF 'Pod "dl" is invalid: spec.activeDeadlineSeconds: Invalid value: "null": must not update from a positive integer to nil value' \
+        "$MNT/default/.last-error"
+is "$(jq -r .spec.activeDeadlineSeconds "$MNT/default/dl/pod.json")" 600 "dl: still 600 after the refusals"
+dl "  activeDeadlineSeconds: 2\n" >"$MNT/default/dl/spec.yaml" || fail "dl: lowering the deadline to 2"
+is "$(pod_uid default dl)" "$DU" "dl: updated in place (same uid)"
+is "$(jq -r .spec.activeDeadlineSeconds "$MNT/default/dl/pod.json")" 2 "dl: pod.json shows 2"
+check "dl: Failed once the lowered deadline passed" wait_for "$MNT/default/dl/phase" Failed 20
+is "$(st dl .reason)" DeadlineExceeded "dl: reason DeadlineExceeded"
+is "$(pod_uid default dl)" "$DU" "dl: the same pod failed"
+check "dl: no restart before the deadline" bash -c "! grep -q SandboxChanged '$MNT/default/dl/events' && [ \"\$(jq -r '.containerStatuses[0].restartCount' '$MNT/default/dl/status.json')\" = 0 ]"
+is "$(grep -c 'Started.*main' "$MNT/default/dl/events")" 1 "dl: the container started once (pid $DP)"
+
 # ---- quantities compare by value: another spelling is an identical rewrite ----------------
 quant() { # CPU MEMORY
         printf 'apiVersion: v1\nkind: Pod\nmetadata:\n  name: quant\nspec:\n  terminationGracePeriodSeconds: 1\n  containers:\n  - name: main\n    image: busybox\n    command: ["sleep", "1000"]\n    resources:\n      limits: {cpu: %s, memory: %s}\n' "$1" "$2"

@@ -1,6 +1,7 @@
 /* Unit tests of the Pod spec model: rejections with the API server's words,
  * defaults, multi-document streams, hints, equality and the JSON shape. */
 #include <errno.h>
+#include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 #include <unistd.h>
@@ -1826,8 +1827,46 @@ static void test_quantity_equal(void)
         pod_spec_free(a);
 }
 
+/* activeDeadlineSeconds may be set or lowered in place, never raised or removed. */
+static void test_deadline_update(void)
+{
+        static const char fmt[] = "apiVersion: v1\nkind: Pod\nmetadata:\n  name: d\nspec:\n%s  containers:\n"
+                                  "  - {name: c, image: %s}\n";
+        static const struct { const char *from, *to, *why; } cases[] = {
+                { "  activeDeadlineSeconds: 600\n", "  activeDeadlineSeconds: 2\n", NULL },
+                { "", "  activeDeadlineSeconds: 60\n", NULL },
+                { "  activeDeadlineSeconds: 60\n", "  activeDeadlineSeconds: 60\n", NULL },
+                { "  activeDeadlineSeconds: 60\n", "  activeDeadlineSeconds: 61\n",
+                  "must be less than or equal to previous value" },
+                { "  activeDeadlineSeconds: 60\n", "", "must not update from a positive integer to nil value" },
+        };
+
+        for (size_t i = 0; i < sizeof(cases) / sizeof(cases[0]); i++) {
+                char *ya = xasprintf(fmt, cases[i].from, "busybox"), *yb = xasprintf(fmt, cases[i].to, "busybox");
+                char *yc = xasprintf(fmt, cases[i].to, "nginx");
+                struct pod_spec *a = parse_one(ya, "default", NULL), *b = parse_one(yb, "default", NULL);
+                struct pod_spec *c = parse_one(yc, "default", NULL);
+
+                tap_ok(a && b && pod_spec_same_but_updatable(a, b), "deadline case %zu: updatable", i);
+                tap_ok(a && c && !pod_spec_same_but_updatable(a, c), "deadline case %zu: an image change is not", i);
+                char name[64];
+
+                snprintf(name, sizeof(name), "deadline case %zu: the API server's word", i);
+                tap_is_str(a && b ? pod_spec_deadline_update_error(a, b) : "?", cases[i].why, name);
+                tap_ok(a && b && (strcmp(cases[i].from, cases[i].to) == 0) == pod_spec_same_but_metadata(a, b),
+                       "deadline case %zu: a changed deadline is more than metadata", i);
+                pod_spec_free(a);
+                pod_spec_free(b);
+                pod_spec_free(c);
+                free(ya);
+                free(yb);
+                free(yc);
+        }
+}
+
 int main(void)
 {
+        test_deadline_update();
         test_quantity_equal();
         test_volume_defaults();
         test_bad_manifests();
