@@ -230,7 +230,7 @@ umount "$W/full"
 G=$W/gc
 mkdir -p "$G/state" "$G/mnt"
 mount -t tmpfs -o size=64m podfs-test-gc "$G/state" || die "mount a tmpfs"
-"$PODFS_BIN" --state-dir "$G/state" -f --image-gc-high-threshold 1 --image-gc-low-threshold 0 "$G/mnt" \
+"$PODFS_BIN" --state-dir "$G/state" -f --cni-conf-dir "$CNI_LO_DIR" --image-gc-high-threshold 1 --image-gc-low-threshold 0 "$G/mnt" \
         >>"$W/podfs-gc.log" 2>&1 </dev/null &
 retry_until 10 test -d "$G/mnt/default" || die "the second daemon did not mount"
 gpod() { mkdir -p "$G/mnt/default/$1" && pod "$1" "$2" >"$G/mnt/default/$1/spec.yaml"; }
@@ -251,6 +251,8 @@ check "... and the one just pulled" grep -qxF "$REG%2Fbusybox:3" <(gimgs)
 expect "a low threshold not below the high one is refused" \
         "$("$PODFS_BIN" --image-gc-high-threshold 50 --image-gc-low-threshold 50 "$G/mnt" 2>&1)" \
         "podfs: --image-gc-low-threshold (50) must be less than --image-gc-high-threshold (50)"
+echo 0 >"$G/mnt/default/g1/delete"; echo 0 >"$G/mnt/default/g3/delete"
+wait_gone "$G/mnt/default/g1" 20 && wait_gone "$G/mnt/default/g3" 20 || fail "g1 and g3 deleted"
 fusermount3 -u "$G/mnt" 2>/dev/null
 
 # ---- a digest mismatch: the registry serves a corrupted blob ---------------------
