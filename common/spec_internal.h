@@ -69,6 +69,10 @@ char *spec_quote(const char *s);
 /* The API server's field.Error kinds. */
 void spec_err_required(struct spec_errs *e, const char *path, const char *detail);
 void spec_err_invalid_str(struct spec_errs *e, const char *path, const char *value, const char *why);
+/* validateContainerResourceFieldSelector at path p (spec_validate_env.c):
+ * resource and divisor; volume: containerName is required. */
+void spec_validate_resource_field(struct spec_errs *e, const char *p, bool volume, const char *container_name,
+                                  const char *resource, const char *divisor);
 /* IsConfigMapKey of key at path p (object_validate.c). */
 void spec_validate_config_key(struct spec_errs *e, const char *p, const char *key);
 void spec_err_invalid_int(struct spec_errs *e, const char *path, long long value, const char *why);

@@ -82,39 +82,41 @@ const char *spec_divisor_canonical(const char *resource, const char *divisor)
         return NULL;
 }
 
-static void validate_divisor(struct spec_errs *e, const char *p, const struct pod_resource_selector *r)
+static void validate_divisor(struct spec_errs *e, const char *p, const char *resource, const char *divisor)
 {
         _cleanup_free_ char *dp = spec_path_key(p, "divisor");
         const char *what;
 
-        if (spec_divisor_canonical(r->resource, r->divisor))
+        if (spec_divisor_canonical(resource, divisor))
                 return;
-        if (!strcmp(r->resource, "limits.cpu") || !strcmp(r->resource, "requests.cpu"))
+        if (!strcmp(resource, "limits.cpu") || !strcmp(resource, "requests.cpu"))
                 what = "only divisor's values 1m and 1 are supported with the cpu resource";
-        else if (!strcmp(r->resource, "limits.memory") || !strcmp(r->resource, "requests.memory"))
+        else if (!strcmp(resource, "limits.memory") || !strcmp(resource, "requests.memory"))
                 what = "only divisor's values 1, 1k, 1M, 1G, 1T, 1P, 1E, 1Ki, 1Mi, 1Gi, 1Ti, 1Pi, 1Ei are "
                        "supported with the memory resource";
-        else if (!strcmp(r->resource, "limits.ephemeral-storage") || !strcmp(r->resource, "requests.ephemeral-storage"))
+        else if (!strcmp(resource, "limits.ephemeral-storage") || !strcmp(resource, "requests.ephemeral-storage"))
                 what = "only divisor's values 1, 1k, 1M, 1G, 1T, 1P, 1E, 1Ki, 1Mi, 1Gi, 1Ti, 1Pi, 1Ei are "
                        "supported with the local ephemeral storage resource";
         else
                 return;
-        spec_err_invalid_str(e, dp, r->resource, what);
+        spec_err_invalid_str(e, dp, resource, what);
 }
 
-static void validate_resource_ref(struct spec_errs *e, const char *p, const struct pod_resource_selector *r)
+void spec_validate_resource_field(struct spec_errs *e, const char *p, bool volume, const char *container_name,
+                                  const char *resource, const char *divisor)
 {
-        _cleanup_free_ char *rp = spec_path_key(p, "resource");
+        _cleanup_free_ char *rp = spec_path_key(p, "resource"), *cp = spec_path_key(p, "containerName");
 
-        if (!r->resource || !*r->resource) {
+        if (volume && (!container_name || !*container_name))
+                spec_err_required(e, cp, NULL);
+        else if (!resource || !*resource)
                 spec_err_required(e, rp, NULL);
-                return;
-        }
-        if (!strncmp(r->resource, "limits.hugepages-", 17) || !strncmp(r->resource, "requests.hugepages-", 19))
+        else if (!strncmp(resource, "limits.hugepages-", 17) || !strncmp(resource, "requests.hugepages-", 19))
                 spec_err_forbidden(e, rp, "not supported by podfs yet");
-        else if (!in_list(r->resource, resource_paths, ARRAY_SIZE(resource_paths)))
-                spec_err_unsupported(e, rp, r->resource, resource_paths, ARRAY_SIZE(resource_paths));
-        validate_divisor(e, p, r);
+        else if (!in_list(resource, resource_paths, ARRAY_SIZE(resource_paths)))
+                spec_err_unsupported(e, rp, resource, resource_paths, ARRAY_SIZE(resource_paths));
+        if (resource && *resource)
+                validate_divisor(e, p, resource, divisor);
 }
 
 /* fieldpath.SplitMaybeSubscriptedPath: "metadata.labels['k']" -> path, subscript. */
@@ -205,7 +207,8 @@ static void validate_value_from(struct spec_errs *e, const char *p, const struct
                 _cleanup_free_ char *sp = spec_path_key(p, "resourceFieldRef");
 
                 n++;
-                validate_resource_ref(e, sp, v->resource_field_ref);
+                spec_validate_resource_field(e, sp, false, NULL, v->resource_field_ref->resource,
+                                             v->resource_field_ref->divisor);
         }
         if (v->config_map_key_ref) {
                 _cleanup_free_ char *sp = spec_path_key(p, "configMapKeyRef");

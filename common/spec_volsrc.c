@@ -355,43 +355,10 @@ static void validate_field_ref(struct spec_errs *e, const struct pod_downward_fi
                 spec_err_unsupported(e, pp, path, dw_volume_paths, ARRAY_SIZE(dw_volume_paths));
 }
 
-static void validate_divisor(struct spec_errs *e, const struct pod_downward_file *f, const char *rp)
-{
-        static const char *const cpu[] = { "1m", "1" };
-        static const char *const mem[] = { "1", "1k", "1M", "1G", "1T", "1P", "1E",
-                                           "1Ki", "1Mi", "1Gi", "1Ti", "1Pi", "1Ei" };
-        _cleanup_free_ char *dp = spec_path_key(rp, "divisor");
-        const char *r = f->resource;
-        int cmp = 1;
-
-        if (!f->divisor || (pod_quantity_cmp(f->divisor, "0", &cmp) == 0 && cmp == 0))
-                return;
-        if (strstr(r, ".cpu") && !in_list(f->divisor, cpu, ARRAY_SIZE(cpu)))
-                spec_err_invalid_str(e, dp, r, "only divisor's values 1m and 1 are supported with the cpu resource");
-        else if (strstr(r, ".memory") && !in_list(f->divisor, mem, ARRAY_SIZE(mem)))
-                spec_err_invalid_str(e, dp, r, "only divisor's values 1, 1k, 1M, 1G, 1T, 1P, 1E, 1Ki, 1Mi, 1Gi, "
-                                     "1Ti, 1Pi, 1Ei are supported with the memory resource");
-        else if (strstr(r, ".ephemeral-storage") && !in_list(f->divisor, mem, ARRAY_SIZE(mem)))
-                spec_err_invalid_str(e, dp, r, "only divisor's values 1, 1k, 1M, 1G, 1T, 1P, 1E, 1Ki, 1Mi, 1Gi, "
-                                     "1Ti, 1Pi, 1Ei are supported with the local ephemeral storage resource");
-}
-
 /* validateContainerResourceFieldSelector (volume: containerName required). */
 static void validate_res_ref(struct spec_errs *e, const struct pod_downward_file *f, const char *rp)
 {
-        static const char *const known[] = { "limits.cpu", "limits.ephemeral-storage", "limits.memory",
-                                             "requests.cpu", "requests.ephemeral-storage", "requests.memory" };
-        _cleanup_free_ char *cp = spec_path_key(rp, "containerName"), *resp = spec_path_key(rp, "resource");
-
-        if (!f->container_name || !*f->container_name)
-                spec_err_required(e, cp, NULL);
-        else if (!*f->resource)
-                spec_err_required(e, resp, NULL);
-        else if (!strncmp(f->resource, "limits.hugepages-", 17) || !strncmp(f->resource, "requests.hugepages-", 19))
-                spec_err_forbidden(e, resp, "not supported by podfs yet");
-        else if (!in_list(f->resource, known, ARRAY_SIZE(known)))
-                spec_err_unsupported(e, resp, f->resource, known, ARRAY_SIZE(known));
-        validate_divisor(e, f, rp);
+        spec_validate_resource_field(e, rp, true, f->container_name, f->resource, f->divisor);
 }
 
 /* validateDownwardAPIVolumeFile: p is the source's path (items are not indexed). */
