@@ -287,6 +287,8 @@ int node_pod_content(struct podfs *fs, struct node *n, const char **ret, size_t 
 int node_open_snapshot(struct podfs *fs, struct node *n, struct fh *fh);
 int node_setattr_times_only(struct podfs *fs, struct node *n, struct fh *fh, const struct stat *attr, int to_set);
 int node_setattr_none(struct podfs *fs, struct node *n, struct fh *fh, const struct stat *attr, int to_set);
+/* A directory podfs makes up (.images, .node): root's 0755, its times now. */
+int node_stat_dir_now(struct podfs *fs, struct node *n, struct stat *st);
 int node_pod_containers(struct podfs *fs, struct node *dir, char ***ret_names, int32_t **ret_restarts,
                         size_t *ret_n);
 int node_pod_container_find(struct podfs *fs, struct node *dir, const char *name, bool *ret_prev);

@@ -76,19 +76,10 @@ static int images_list(struct podfs *fs, struct node *dir, node_list_fn fn, void
         return 0;
 }
 
-static int images_stat(struct podfs *fs, struct node *n, struct stat *st)
-{
-        st->st_mode = S_IFDIR | 0755;
-        st->st_nlink = 2;
-        node_ts_set(&st->st_mtim, pfs_now_realtime_ns());
-        st->st_atim = st->st_ctim = st->st_mtim;
-        return 0;
-}
-
 const struct node_ops node_images_ops = {
         .lookup = images_lookup,
         .list = images_list,
-        .stat = images_stat,
+        .stat = node_stat_dir_now,
         .setattr = node_setattr_none,
 };
 

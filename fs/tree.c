@@ -229,6 +229,15 @@ int node_setattr_times_only(struct podfs *fs, struct node *n, struct fh *fh, con
         return (to_set & ~SETATTR_TIMES) ? -EPERM : 0;
 }
 
+int node_stat_dir_now(struct podfs *fs, struct node *n, struct stat *st)
+{
+        st->st_mode = S_IFDIR | 0755;
+        st->st_nlink = 2;
+        node_ts_set(&st->st_mtim, pfs_now_realtime_ns());
+        st->st_atim = st->st_ctim = st->st_mtim;
+        return 0;
+}
+
 int node_setattr_none(struct podfs *fs, struct node *n, struct fh *fh, const struct stat *attr, int to_set)
 {
         if (!(to_set & ~SETATTR_TIMES))
