@@ -195,8 +195,9 @@ static int scalar_new(struct yparser *yp, struct yval **ret)
                                 return 0;
                         }
                         yval_free(v);
-                        return pfs_error_set(yp->err, EINVAL, "line %d: invalid !!%s value \"%.64s\"",
-                                             ev_line(&yp->ev), typed[k], s);
+                        /* the value is not quoted: it may be a Secret's */
+                        return pfs_error_set(yp->err, EINVAL, "line %d: the value is not a valid !!%s",
+                                             ev_line(&yp->ev), typed[k]);
                 }
                 return pfs_error_set(yp->err, EINVAL, "line %d: unsupported YAML tag \"%.64s\"",
                                      ev_line(&yp->ev), tag);

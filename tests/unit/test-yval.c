@@ -114,7 +114,7 @@ static void test_rejections(void)
         expect_error("a: [1, 2\n", 9, EINVAL,
                      "line 2: YAML syntax error: did not find expected ',' or ']' while parsing a flow sequence",
                      "syntax error");
-        expect_error("a: !!int x\n", 11, EINVAL, "line 1: invalid !!int value \"x\"", "bad !!int");
+        expect_error("a: !!int x\n", 11, EINVAL, "line 1: the value is not a valid !!int", "bad !!int");
         expect_error("a: !foo x\n", 10, EINVAL, "line 1: unsupported YAML tag \"!foo\"", "unknown tag");
         expect_error("? [a]\n: 1\n", 10, EINVAL, "line 1: a mapping key must be a scalar", "complex key");
         expect_error("\"a\\0b\": 1\n", 10, EINVAL, "line 1: a mapping key must not contain NUL characters",
