@@ -24,6 +24,7 @@ struct objvol_state {
         size_t written_len;
         bool immutable;         /* its objects are immutable: never read again */
         char *failed;           /* the FailedMount message last reported */
+        bool bound;             /* a claim: its data dir is bound */
 };
 
 static bool is_memory_backed(const struct pod_volume *v)
@@ -83,6 +84,50 @@ static int claim_bind(struct sbx *s, const struct pod_volume *v, struct pfs_erro
         return 0;
 }
 
+static void mount_failed(struct sbx *s, struct objvol_state *st, const char *msg)
+{
+        if (st->failed && !strcmp(st->failed, msg))
+                return;
+        sbx_event(s, NULL, "Warning", "FailedMount", "%s", msg);
+        free(st->failed);
+        st->failed = xstrdup(msg);
+}
+
+/* A claim's volume: bound once its PersistentVolumeClaim exists (the
+ * kubelet's volume manager fetches it first); 1 bound, 0 waiting (event
+ * reported), < 0 error (event reported). */
+static int claim_sync(struct sbx *s, const struct pod_volume *v, struct objvol_state *st)
+{
+        struct pfs_object_stamp stamp;
+        struct pfs_error err = { 0 };
+        _cleanup_free_ char *msg = NULL;
+        int r;
+
+        if (st->bound)
+                return 1;
+        r = pfs_object_stamp_at(s->state_fd, PFS_OBJ_PVC, s->spec->namespace, v->claim_name, &stamp);
+        if (r == -ENOENT) {
+                msg = xasprintf("Unable to attach or mount volumes: unmounted volumes=[%s], unattached volumes=[], "
+                                "failed to process volumes=[%s]: error processing PVC %s/%s: failed to fetch PVC "
+                                "from API server: persistentvolumeclaims \"%s\" not found",
+                                v->name, v->name, s->spec->namespace, v->claim_name, v->claim_name);
+                mount_failed(s, st, msg);
+                return 0;
+        }
+        if (r < 0)
+                pfs_error_set(&err, -r, "persistentvolumeclaim \"%s\"", v->claim_name);
+        if (r < 0 || claim_bind(s, v, &err) < 0) {
+                msg = xasprintf("MountVolume.SetUp failed for volume \"%s\" : %s", v->name, err.msg);
+                pfs_log(LOG_ERR, "%s", msg);
+                mount_failed(s, st, msg);
+                return -err.code;
+        }
+        free(st->failed);
+        st->failed = NULL;
+        st->bound = true;
+        return 1;
+}
+
 static struct pod_downward_ctx downward_ctx(struct sbx *s)
 {
         /* status.hostIP and status.podIP as the pod's status shows them */
@@ -109,12 +154,10 @@ static int files_sync(struct sbx *s, const struct pod_volume *v, struct objvol_s
         if (st->written && st->immutable)
                 return 1;
         if (objvol_payload_build(s->state_fd, &ctx, v, &p, &immutable, &err) < 0) {
-                if (!st->failed || strcmp(st->failed, err.msg) != 0) {
-                        sbx_event(s, NULL, "Warning", "FailedMount", "MountVolume.SetUp failed for volume \"%s\" : %s",
-                                  v->name, err.msg);
-                        free(st->failed);
-                        st->failed = xstrdup(err.msg);
-                }
+                _cleanup_free_ char *msg = xasprintf("MountVolume.SetUp failed for volume \"%s\" : %s", v->name,
+                                                     err.msg);
+
+                mount_failed(s, st, msg);
                 return 0;
         }
         free(st->failed);
@@ -148,9 +191,13 @@ static bool objvol_sync(struct sbx *s)
 {
         bool ready = true;
 
-        for (size_t i = 0; i < s->spec->n_volumes; i++)
-                if (objvol_is_files(&s->spec->volumes[i]) && files_sync(s, &s->spec->volumes[i], &s->objvols[i]) <= 0)
+        for (size_t i = 0; i < s->spec->n_volumes; i++) {
+                const struct pod_volume *v = &s->spec->volumes[i];
+
+                if ((objvol_is_files(v) && files_sync(s, v, &s->objvols[i]) <= 0) ||
+                    (v->kind == POD_VOLUME_PVC && claim_sync(s, v, &s->objvols[i]) <= 0))
                         ready = false;
+        }
         return ready;
 }
 
@@ -164,8 +211,6 @@ int objvol_setup(struct sbx *s, struct pfs_error *err)
 
                 if (objvol_is_files(v))
                         r = files_dir_prepare(s, v, err);
-                else if (v->kind == POD_VOLUME_PVC)
-                        r = claim_bind(s, v, err);
                 if (r < 0)
                         return pfs_error_wrap(err, "MountVolume.SetUp failed for volume \"%s\"", v->name);
         }

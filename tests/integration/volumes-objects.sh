@@ -235,7 +235,11 @@ spec:
 EOF
 }
 claim_pod writer 'echo kept > /data/file' | apply_pod default writer || fail "create writer"
-check "claim: writer Succeeded" wait_for "$MNT/default/writer/phase" Succeeded 20
+check "claim missing: FailedMount with the kubelet's words" wait_grep "$MNT/default/writer/events" \
+        'FailedMount.*error processing PVC default/store: failed to fetch PVC from API server: persistentvolumeclaims "store" not found' 20
+is "$(cat "$MNT/default/writer/containers/main/reason")" ContainerCreating "claim missing: the container waits"
+mkdir "$MNT/default/.pvcs/store" || fail "claim: mkdir .pvcs/store"
+check "claim: writer Succeeded once the claim exists" wait_for "$MNT/default/writer/phase" Succeeded 20
 rmdir "$MNT/default/writer" || fail "claim: delete writer"
 check "claim: writer gone" wait_gone "$MNT/default/writer" 20
 claim_pod reader 'cat /data/file' | apply_pod default reader || fail "create reader"
