@@ -50,6 +50,8 @@ static void check_member(struct spec_errs *e, const struct ymember *m, const cha
         }
         if (f->kind == FLD_SYSTEM)
                 spec_err_forbidden(e, p, "assigned by podfs, may not be set in a manifest");
+        else if (f->kind == FLD_NOT_ON_CREATE)
+                spec_err_forbidden(e, p, "cannot be set on create");
         else
                 spec_err_forbidden(e, p, "not supported by podfs yet");
 }
@@ -795,9 +797,10 @@ static const struct field spec_fields[] = {
         { "shareProcessNamespace", FLD_OK }, { "hostname", FLD_OK }, { "schedulerName", FLD_OK },
         { "enableServiceLinks", FLD_OK }, { "initContainers", FLD_OK }, { "activeDeadlineSeconds", FLD_OK },
         { "preemptionPolicy", FLD_ANY }, { "priority", FLD_ANY },
-        { "ephemeralContainers", FLD_UNSUPPORTED }, { "nodeSelector", FLD_ANY },
-        { "serviceAccountName", FLD_UNSUPPORTED }, { "serviceAccount", FLD_UNSUPPORTED },
-        { "automountServiceAccountToken", FLD_UNSUPPORTED }, { "nodeName", FLD_ANY }, { "hostPID", FLD_OK },
+        { "ephemeralContainers", FLD_NOT_ON_CREATE }, { "nodeSelector", FLD_ANY },
+        /* no service account tokens: only the default account, without its token */
+        { "serviceAccountName", FLD_UNSUPPORTED, "\"default\"" }, { "serviceAccount", FLD_UNSUPPORTED, "\"default\"" },
+        { "automountServiceAccountToken", FLD_UNSUPPORTED, "false", true }, { "nodeName", FLD_ANY }, { "hostPID", FLD_OK },
         { "hostIPC", FLD_OK }, { "securityContext", FLD_OK }, { "imagePullSecrets", FLD_OK },
         { "subdomain", FLD_OK }, { "affinity", FLD_ANY }, { "tolerations", FLD_ANY },
         { "hostAliases", FLD_OK }, { "priorityClassName", FLD_ANY }, { "dnsConfig", FLD_OK },

@@ -90,6 +90,7 @@ enum field_kind {
         FLD_UNSUPPORTED,  /* a Kubernetes field podfs does not implement: only empty values */
         FLD_SYSTEM,       /* assigned by podfs (uid, creationTimestamp, ...): only empty values */
         FLD_ANY,          /* accepted and ignored, as the API server does (a Pod's status) */
+        FLD_NOT_ON_CREATE, /* set by a later request only (ephemeralContainers): only empty values */
 };
 
 struct field {

@@ -249,8 +249,6 @@ static void validate_volume(struct spec_errs *e, const struct pod_volume *v, con
                 }
                 if (path_has_backsteps(v->host_path))
                         spec_err_invalid_str(e, path, v->host_path, "must not contain '..'");
-                if (v->host_path[0] != '/')
-                        spec_err_invalid_str(e, path, v->host_path, "must be an absolute path");
                 if (v->host_path_type)
                         spec_check_enum(e, type, v->host_path_type, spec_host_path_types,
                                         ARRAY_SIZE(spec_host_path_types));
@@ -326,8 +324,6 @@ static void validate_mount(struct spec_errs *e, const struct pod_spec *s, const 
         if (!m->mount_path || !*m->mount_path) {
                 spec_err_required(e, mp, NULL);
         } else {
-                if (m->mount_path[0] != '/')
-                        spec_err_invalid_str(e, mp, m->mount_path, "must be an absolute path");
                 if (!pfs_strindex_put(paths, m->mount_path, i))
                         spec_err_invalid_str(e, mp, m->mount_path, "must be unique");
         }

@@ -2,7 +2,7 @@
  * the node's resources (pods, cpu and memory requests), the required node
  * affinity and nodeSelector, spec.nodeName, and the taints (the kubelet looks
  * at NoExecute only; with no scheduler in front of it podfs refuses an
- * untolerated NoSchedule taint too). A pod that does not fit fails at once,
+ * untolerated NoSchedule taint too), then the pod's OS. A pod that does not fit fails at once,
  * as kubelet's rejectPod leaves it: phase Failed, the first reason, message
  * "Pod was rejected: ...", a Warning event; no container runs. */
 #include <dirent.h>
@@ -134,6 +134,20 @@ static bool predicate(char **ret_reason, char **ret_msg, const char *name, const
         return true;
 }
 
+/* After generalFilter, the kubelet's OS checks (rejectPodAdmissionBasedOnOSSelector:
+ * the pod's own kubernetes.io/os label, not its nodeSelector). */
+static bool os_rejected(const struct pod_spec *spec, char **ret_reason, char **ret_msg)
+{
+        for (size_t i = 0; i < spec->n_labels; i++) {
+                if (strcmp(spec->labels[i].key, "kubernetes.io/os") || !strcmp(spec->labels[i].value, "linux"))
+                        continue;
+                *ret_reason = xstrdup("PodOSSelectorNodeLabelDoesNotMatch");
+                *ret_msg = xstrdup("Failed to admit pod as the `kubernetes.io/os` label doesn't match node label");
+                return true;
+        }
+        return false;
+}
+
 /* generalFilter's first failure, or false when the pod fits. */
 static bool rejected(struct sbx *s, char **ret_reason, char **ret_msg)
 {
@@ -153,6 +167,8 @@ static bool rejected(struct sbx *s, char **ret_reason, char **ret_msg)
                 r = predicate(ret_reason, ret_msg, "NodeName", "node(s) didn't match the requested node name");
         else if (pfs_node_untolerated(n, s->spec))
                 r = predicate(ret_reason, ret_msg, "TaintToleration", "node(s) had taints that the pod didn't tolerate");
+        else
+                r = os_rejected(s->spec, ret_reason, ret_msg);
         pfs_node_free(n);
         return r;
 }

@@ -97,9 +97,13 @@ static int empty_dir_prepare(int vfd, const char *vdir, const struct pod_spec *s
 static int host_path_check(const char *path, const char *type, struct pfs_error *err)
 {
         struct stat st;
-        bool exists = stat(path, &st) == 0;
+        bool exists;
         const char *want;
 
+        /* the API server lets it through (a Windows pod's C:\...); the node cannot mount it */
+        if (path[0] != '/')
+                return pfs_error_set(err, EINVAL, "hostPath \"%s\" is not an absolute path", path);
+        exists = stat(path, &st) == 0;
         if (!type || !*type) {
                 /* Like containerd's CRI: a missing bind source becomes a directory. */
                 if (!exists)

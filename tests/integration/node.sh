@@ -68,6 +68,14 @@ is "$(jq -r .spec.nodeName "$MNT/default/other/pod.json")" some-other-node "othe
 is "$(st other .message)" "Pod was rejected: Predicate NodeName failed: node(s) didn't match the requested node name" \
         "other: message"
 
+# ---- the pod's OS label (after the predicates, as the kubelet checks it) -------------
+printf 'apiVersion: v1\nkind: Pod\nmetadata:\n  name: winlabel\n  labels: {kubernetes.io/os: windows}\nspec:\n  containers:\n  - {name: main, image: busybox, command: [sleep, "1000"]}\n' |
+        apply_pod default winlabel || fail "create winlabel"
+check "winlabel: Failed" wait_for "$MNT/default/winlabel/phase" Failed 20
+is "$(st winlabel .reason)" PodOSSelectorNodeLabelDoesNotMatch "winlabel: reason"
+is "$(st winlabel .message)" 'Pod was rejected: Failed to admit pod as the `kubernetes.io/os` label doesn'"'"'t match node label' \
+        "winlabel: message"
+
 # ---- taints --------------------------------------------------------------------------
 echo "dedicated=gpu:NoSchedule" >>"$N/taints" || fail "taints: append"
 is "$(jq -c '.spec.taints' "$N/node.json")" '[{"effect":"NoSchedule","key":"dedicated","value":"gpu"}]' "node.json: the taint"
