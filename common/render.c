@@ -207,8 +207,9 @@ struct yval *pod_view_to_yval(const struct pod_view *v)
         yval_map_set(pod, "kind", yval_new_str("Pod"));
         yval_map_set(pod, "metadata", metadata_to_yval(v));
         spec = yval_map_set(pod, "spec", pod_spec_to_yval(v->spec));
-        /* bound to this node, unless the manifest named another (the pod is then rejected) */
-        if (spec && spec->type == YVAL_MAP && v->node_name && !v->spec->node_name)
+        /* bound to this node, unless the manifest named another (the pod is then
+         * rejected) or it is gated (not scheduled) */
+        if (spec && spec->type == YVAL_MAP && v->node_name && !v->spec->node_name && !pod_spec_is_gated(v->spec))
                 yval_map_set(spec, "nodeName", yval_new_str(v->node_name));
         yval_map_set(pod, "status", pod_status_to_yval(v->status));
         return pod;

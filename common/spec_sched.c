@@ -422,6 +422,9 @@ void spec_decode_sched(struct spec_errs *e, const struct yval *spec, struct pod_
         check_spread_unique(e, s->topology_spread_constraints);
         check_gates(e, spec);
         s->scheduling_gates = keep(yval_map_get(spec, "schedulingGates"));
+        /* validatePodCreate: a gated pod is not bound to a node yet */
+        if (s->node_name && pod_spec_is_gated(s))
+                spec_err_forbidden(e, "spec.nodeName", "cannot be set until all schedulingGates have been cleared");
         if ((str = str_member(e, spec, "priorityClassName", "spec")) && *str) {
                 spec_validate_subdomain(e, "spec.priorityClassName", str);
                 s->priority_class_name = xstrdup(str);

@@ -104,6 +104,19 @@ static struct yval *rejected_to_yval(const struct pod_status *st)
         return m;
 }
 
+/* A gated pod: what the API server and the scheduler wrote, nothing of a kubelet. */
+static struct yval *gated_to_yval(const struct pod_status *st)
+{
+        struct yval *m = yval_new_map();
+
+        yval_map_set(m, "phase", yval_new_str("Pending"));
+        if (st->conditions[POD_COND_SCHEDULED].present)
+                yval_list_push(yval_map_set(m, "conditions", yval_new_list()),
+                               condition_to_yval(POD_COND_SCHEDULED, &st->conditions[POD_COND_SCHEDULED]));
+        set_opt_str(m, "qosClass", st->qos_class);
+        return m;
+}
+
 struct yval *pod_status_to_yval(const struct pod_status *st)
 {
         struct yval *m;
@@ -111,6 +124,8 @@ struct yval *pod_status_to_yval(const struct pod_status *st)
 
         if (st->rejected)
                 return rejected_to_yval(st);
+        if (st->gated)
+                return gated_to_yval(st);
         m = yval_new_map();
         yval_map_set(m, "phase", yval_new_str(st->phase ? st->phase : "Pending"));
         l = yval_map_set(m, "conditions", yval_new_list());
@@ -275,7 +290,8 @@ int pod_status_from_yval(const struct yval *v, struct pod_status **ret_st, struc
         st->qos_class = get_dup(v, "qosClass");
         st->host_ip = get_dup(v, "hostIP");
         st->pod_ip = get_dup(v, "podIP");
-        st->rejected = !yval_map_get(v, "containerStatuses");
+        st->rejected = !yval_map_get(v, "containerStatuses") && !yval_map_get(v, "conditions");
+        st->gated = !yval_map_get(v, "containerStatuses") && yval_map_get(v, "conditions");
         r = get_time(v, "startTime", &st->start_time, err);
         if (r >= 0)
                 r = lists_from_yval(v, st, err);

@@ -178,6 +178,7 @@ struct pod_status *pod_status_new(const struct pod_spec *spec, int64_t now_ns)
         struct pod_status *st = xcalloc(1, sizeof(*st));
 
         st->phase = xstrdup("Pending");
+        st->gated = pod_spec_is_gated(spec);
         st->host_ip = pod_node_ip();
         if (spec->host_network)
                 st->pod_ip = xstrdup(st->host_ip);

@@ -53,7 +53,7 @@ static int create_pod(struct podfs *fs, const char *ns, const struct pod_spec *s
         p = pod_rt_add(fs, puid, ns, spec->name, predecessor);
         p->owner = uid;
         p->group = gid;
-        {
+        if (!pod_spec_is_gated(spec)) {
                 char msg[512];
 
                 snprintf(msg, sizeof(msg), "Successfully assigned %s/%s to %s", ns, spec->name, fs->hostname);

@@ -75,6 +75,11 @@ struct pod_status {
          * reason, message and startTime only (no conditions, no container
          * statuses); read back from a status without containerStatuses. */
         bool rejected;
+        /* Held by schedulingGates: never scheduled, so phase Pending, the
+         * PodScheduled condition and qosClass only (as the API server shows a
+         * pod no kubelet has seen); read back from a status with conditions
+         * but without containerStatuses. */
+        bool gated;
 };
 
 const char *pod_condition_type_name(enum pod_condition_type t);

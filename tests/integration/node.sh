@@ -123,6 +123,13 @@ is "$(cat "$MNT/default/gated/phase")" Pending "gated: Pending"
 is "$(st gated '.conditions[] | select(.type=="PodScheduled") | .message')" \
         "Scheduling is blocked due to non-empty scheduling gates" "gated: message"
 check "gated: nothing runs" bash -c "! grep -q Started '$MNT/default/gated/events'"
+is "$(st gated 'keys | join(",")')" "conditions,phase,qosClass" "gated: status as the API server shows an unscheduled pod"
+is "$(jq -r '.spec.nodeName // "none"' "$MNT/default/gated/pod.json")" none "gated: not bound to the node"
+check "gated: no Scheduled event" bash -c "! grep -q Scheduled '$MNT/default/gated/events'"
+if sleeper g2 "  nodeName: x\n  schedulingGates: [{name: a}]\n" | apply_pod default g2 2>/dev/null; then
+        fail "gated: nodeName with gates accepted"
+fi
+check "gated: the API server's words" grep -q "spec.nodeName: Forbidden: cannot be set until all schedulingGates have been cleared" "$MNT/default/.last-error"
 sleeper gated "" >"$MNT/default/gated/spec.yaml" || fail "gated: rewrite without gates"
 check "gated: Running once the gates are gone" wait_for "$MNT/default/gated/phase" Running 40
 

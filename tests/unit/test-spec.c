@@ -1691,7 +1691,6 @@ static void test_sched_and_sidecars(void)
         static const char *const yaml = HDR
                 "  priorityClassName: system-node-critical\n"
                 "  nodeSelector: {disktype: ssd}\n"
-                "  nodeName: node-1\n"
                 "  tolerations: [{key: dedicated, operator: Equal, value: gpu, effect: NoSchedule}]\n"
                 "  affinity: {nodeAffinity: {requiredDuringSchedulingIgnoredDuringExecution: {nodeSelectorTerms: "
                 "[{matchExpressions: [{key: disktype, operator: In, values: [ssd]}]}]}}}\n"
@@ -1713,7 +1712,7 @@ static void test_sched_and_sidecars(void)
                 return;
         tap_ok(pod_container_is_sidecar(&s->init_containers[0]), "restartPolicy Always: a sidecar");
         tap_is_int(s->priority, 2000001000, "system-node-critical: priority 2000001000");
-        tap_is_str(s->node_name, "node-1", "nodeName kept");
+        tap_ok(!s->node_name, "no nodeName (a gated pod cannot have one)");
         y = pod_spec_to_yval(s);
         yval_emit_json(y, false, &b);
         tap_ok(strstr(b.data, "\"nodeSelector\":{\"disktype\":\"ssd\"}") != NULL, "nodeSelector in the spec");
