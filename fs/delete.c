@@ -231,21 +231,26 @@ void delete_waiters_on(struct podfs *fs, void (*wake)(void *req))
 struct waiter *delete_wait_add(struct podfs *fs, const char *uid, void *req)
 {
         struct pod_rt *p = model_pod_find(&fs->model, uid);
-        struct waiter *w;
+        struct waiter *w = xcalloc(1, sizeof(*w));
 
-        if (!p || p->removed)
-                return NULL;
-        w = xcalloc(1, sizeof(*w));
         w->req = req;
-        w->pod = p;
-        w->next = p->waiters;
-        p->waiters = w;
-        return w;
+        w->fs = fs;
+        if (p && !p->removed) {
+                w->head = &p->waiters;
+                w->next = p->waiters;
+                p->waiters = w;
+                return w;
+        }
+        /* gone already: answered once the kernel's view shows it gone too */
+        if (notifier_queue_wake(fs, w))
+                return w;
+        free(w);
+        return NULL;
 }
 
 bool delete_wait_cancel(struct waiter *w)
 {
-        for (struct waiter **pp = &w->pod->waiters; *pp; pp = &(*pp)->next)
+        for (struct waiter **pp = w->head; *pp; pp = &(*pp)->next)
                 if (*pp == w) {
                         *pp = w->next;
                         free(w);
@@ -254,25 +259,40 @@ bool delete_wait_cancel(struct waiter *w)
         return false;
 }
 
-void delete_waiters_wake(struct podfs *fs, struct pod_rt *p)
+void delete_waiters_wake_list(struct podfs *fs, struct waiter *list)
 {
-        struct waiter *w;
+        while (list) {
+                struct waiter *w = list;
 
-        while ((w = p->waiters)) {
-                p->waiters = w->next;
+                list = w->next;
                 fs->wait_wake(w->req);
                 free(w);
         }
 }
 
+void delete_waiters_drop_list(struct waiter *list)
+{
+        while (list) {
+                struct waiter *w = list;
+
+                list = w->next;
+                free(w);
+        }
+}
+
+void delete_waiters_wake(struct podfs *fs, struct pod_rt *p)
+{
+        struct waiter *list = p->waiters;
+
+        p->waiters = NULL;
+        if (list && !notifier_queue_wake(fs, list))
+                delete_waiters_wake_list(fs, list);
+}
+
 void delete_waiters_drop_all(struct podfs *fs)
 {
         for (struct pod_rt *p = fs->model.pods; p; p = p->next) {
-                struct waiter *w;
-
-                while ((w = p->waiters)) {
-                        p->waiters = w->next;
-                        free(w);
-                }
+                delete_waiters_drop_list(p->waiters);
+                p->waiters = NULL;
         }
 }

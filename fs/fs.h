@@ -448,19 +448,25 @@ int delete_rmdir(struct podfs *fs, struct node *parent, const char *name, bool n
  * replies to the kernel, so the request is opaque here. */
 struct waiter {
         void *req;
-        struct pod_rt *pod;
+        struct podfs *fs;
+        struct waiter **head;   /* the list it is on: its pod's, or the notifier's */
         struct waiter *next;
 };
 /* ops.c: how a woken reader is answered (EOF). */
 void delete_waiters_on(struct podfs *fs, void (*wake)(void *req));
-/* A blocked read of the pod's wait file; NULL when the pod is gone already
- * (the read ends at once). */
+/* A blocked read of the pod's wait file (a pod gone already: answered once
+ * the notifier caught up); NULL when it must be answered at once. */
 struct waiter *delete_wait_add(struct podfs *fs, const char *uid, void *req);
 /* Take w off its pod (an interrupted read) and free it; false when it was
  * woken already. */
 bool delete_wait_cancel(struct waiter *w);
-/* The pod is gone: wake its waiters. */
+/* The pod is gone: wake its waiters once the notifier has removed its dir
+ * from the kernel's view (a `test -d` after `cat wait` sees it gone). */
 void delete_waiters_wake(struct podfs *fs, struct pod_rt *p);
+/* Answer and free every waiter of list. */
+void delete_waiters_wake_list(struct podfs *fs, struct waiter *list);
+/* Free every waiter of list unanswered (the session is gone). */
+void delete_waiters_drop_list(struct waiter *list);
 /* Daemon shutdown: forget every pod's waiters unanswered (the session ends). */
 void delete_waiters_drop_all(struct podfs *fs);
 
@@ -514,9 +520,13 @@ int notifier_start(struct podfs *fs, struct pfs_error *err);
 void notifier_stop(struct podfs *fs);
 /* Is tid (fuse_req_ctx()->pid) the notifier? */
 bool notifier_is(struct podfs *fs, pid_t tid);
-enum notify_op { NOTIFY_WRITE, NOTIFY_MKDIR, NOTIFY_RMDIR, NOTIFY_INVAL_CHILDREN };
+enum notify_op { NOTIFY_WRITE, NOTIFY_MKDIR, NOTIFY_RMDIR, NOTIFY_INVAL_CHILDREN, NOTIFY_WAKE };
 /* path relative to the mount root. Never blocks; coalesces duplicates. */
 void notifier_queue(struct podfs *fs, enum notify_op op, const char *relpath);
 /* Drop the kernel's cached children of a removed pod dir (they pin its
  * dentry, so IN_DELETE_SELF would never come). */
 void notifier_queue_inval(struct podfs *fs, uint64_t dir_ino);
+/* Wake the waiters of list (delete_waiters_wake_list) once the child has
+ * done everything queued before; false when it cannot (the caller wakes
+ * them). Never loses them: a lost child's items wake theirs. */
+bool notifier_queue_wake(struct podfs *fs, struct waiter *list);

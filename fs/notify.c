@@ -49,7 +49,8 @@ struct notify_msg {
 struct notify_item {
         enum notify_op op;
         char *path;
-        uint64_t ino;
+        uint64_t ino;                   /* NOTIFY_WAKE: a sequence number (never coalesced) */
+        struct waiter *waiters;         /* NOTIFY_WAKE: woken when the item is done or lost */
         struct htab_link link;          /* in pending_by_key while pending */
         struct notify_item *next;
 };
@@ -69,6 +70,8 @@ struct notifier {
         int restarts;
         bool restart_pending;
         bool gave_up;
+        bool stopping;                  /* the session is gone: waiters are dropped, not answered */
+        uint64_t wake_seq;
 };
 
 bool notifier_is(struct podfs *fs, pid_t tid)
@@ -100,6 +103,8 @@ static int child_run_item(const char *mnt, const struct notify_msg *m, struct no
                 /* nothing on the mount: the answer tells the loop to do it */
                 reply->ino = m->ino;
                 return 0;
+        case NOTIFY_WAKE:
+                return 0;       /* everything before it is done */
         }
         return EINVAL;
 }
@@ -200,15 +205,23 @@ static void item_done(struct notifier *nt, const struct notify_item *it, const s
                 if (nt->fs->se)
                         inval_children(nt->fs, it->ino);
                 return;
+        case NOTIFY_WAKE:
+                return; /* item_free wakes them */
         }
 }
 
-static void item_free(struct notify_item *it)
+/* A NOTIFY_WAKE item's waiters are answered however it ends: done, lost
+ * with a dead child, or dropped when the notifier gives up. */
+static void item_free(struct notifier *nt, struct notify_item *it)
 {
-        if (it) {
-                free(it->path);
-                free(it);
-        }
+        if (!it)
+                return;
+        if (it->waiters && nt->stopping)
+                delete_waiters_drop_list(it->waiters);
+        else if (it->waiters)
+                delete_waiters_wake_list(nt->fs, it->waiters);
+        free(it->path);
+        free(it);
 }
 
 static uint64_t item_hash(enum notify_op op, const char *path, uint64_t ino)
@@ -248,7 +261,7 @@ static void pending_free_all(struct notifier *nt)
         struct notify_item *it;
 
         while ((it = pending_pop(nt)))
-                item_free(it);
+                item_free(nt, it);
         htab_free(&nt->pending_by_key);
 }
 
@@ -276,7 +289,7 @@ static void sock_ready(struct pfs_watch *w, uint32_t events)
                 nt->sent = NULL;
                 nt->busy = false;
                 item_done(nt, it, &reply);
-                item_free(it);
+                item_free(nt, it);
         }
         pump(nt);
 }
@@ -355,7 +368,7 @@ static void child_forget(struct notifier *nt)
         nt->sock = nt->pidfd = -1;
         nt->pid = 0;
         /* what it had in hand is lost: change events are best effort */
-        item_free(nt->sent);
+        item_free(nt, nt->sent);
         nt->sent = NULL;
         nt->busy = false;
 }
@@ -439,6 +452,8 @@ static int child_start(struct notifier *nt)
         return 0;
 }
 
+static void item_append(struct notifier *nt, struct notify_item *it);
+
 /* Not started (or stopped): nothing to tell. */
 static void queue_item(struct notifier *nt, enum notify_op op, const char *relpath, uint64_t ino)
 {
@@ -460,11 +475,34 @@ static void queue_item(struct notifier *nt, enum notify_op op, const char *relpa
         it->op = op;
         it->path = xstrdup(relpath);
         it->ino = ino;
+        item_append(nt, it);
+}
+
+static void item_append(struct notifier *nt, struct notify_item *it)
+{
         *nt->last = it;
         nt->last = &it->next;
-        htab_put(&nt->pending_by_key, &it->link, item_hash(op, relpath, ino));
+        htab_put(&nt->pending_by_key, &it->link, item_hash(it->op, it->path, it->ino));
         nt->n_pending++;
         pump(nt);
+}
+
+bool notifier_queue_wake(struct podfs *fs, struct waiter *list)
+{
+        struct notifier *nt = fs->notifier;
+        struct notify_item *it;
+
+        if (!nt || nt->gave_up || nt->stopping || nt->n_pending >= NOTIFY_QUEUE_MAX)
+                return false;
+        it = xcalloc(1, sizeof(*it));
+        it->op = NOTIFY_WAKE;
+        it->path = xstrdup("");
+        it->ino = ++nt->wake_seq;
+        it->waiters = list;
+        for (struct waiter *w = list; w; w = w->next)
+                w->head = &it->waiters;
+        item_append(nt, it);
+        return true;
 }
 
 void notifier_queue(struct podfs *fs, enum notify_op op, const char *relpath)
@@ -503,6 +541,7 @@ void notifier_stop(struct podfs *fs)
 
         if (!nt)
                 return;
+        nt->stopping = true;
         pid = nt->pid;
         if (nt->restart_pending)
                 podfs_timer_cancel(fs, nt);
@@ -513,7 +552,7 @@ void notifier_stop(struct podfs *fs)
         if (pid > 0)
                 waitpid(pid, NULL, 0);
         pending_free_all(nt);
-        item_free(nt->sent);
+        item_free(nt, nt->sent);
         free(nt);
         fs->notifier = NULL;
 }

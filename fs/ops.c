@@ -377,7 +377,7 @@ static void wait_wake(void *data)
 static void wait_interrupted(fuse_req_t req, void *data)
 {
         struct waiter *w = data;
-        struct podfs *fs = w->pod->fs;
+        struct podfs *fs = w->fs;
 
         if (w == fs->wait_registering) {
                 fs->wait_interrupted_early = true;

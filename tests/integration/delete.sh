@@ -70,6 +70,27 @@ check "stubborn: no process of the pod left" none_alive "$W/stubborn.pids" "$U1"
 check "stubborn: state dir entry removed" retry_until 3 test ! -e "$STATE/pods/$U1"
 check "stubborn: the name can be reused afterwards" run_pod default stubborn Never "$HONOUR_TERM" 2
 
+# ---- 1b. wait returns when the pod is gone from the kernel's view too: a
+# script's `cat wait; test -d` never sees the dir. Ten pods go at once (the
+# notifier has a queue of their changes to tell), each with a waiter.
+SLOW_TERM="trap 'sleep 1; exit 0' TERM; echo up; while true; do sleep 60 & wait \$!; done"
+for i in $(seq 1 10); do
+        pod_yaml w$i Always "$SLOW_TERM" 10 | apply_pod default w$i || fail "create w$i"
+done
+for i in $(seq 1 10); do
+        wait_for "$MNT/default/w$i/phase" Running 20 || fail "w$i not Running"
+done
+WAITERS=()
+for i in $(seq 1 10); do
+        ( exec 7<"$MNT/default/w$i/wait" && stat "$MNT/default/w$i" >/dev/null && touch "$W/open.$i" &&
+          timeout 20 cat <&7 >/dev/null 2>&1; [ -e "$MNT/default/w$i" ] && echo "w$i" >>"$W/stale" ) &
+        WAITERS+=($!)
+done
+retry_until 10 bash -c "[ \$(ls '$W'/open.* 2>/dev/null | wc -l) -ge 10 ]" || fail "wait: not every waiter opened"
+for i in $(seq 1 10); do rmdir "$MNT/default/w$i" || fail "w$i: rmdir"; done
+wait "${WAITERS[@]}"
+is "$(cat "$W/stale" 2>/dev/null | tr '\n' ' ')" "" "wait: every pod dir is gone once its wait returns (10 at once)"
+
 # ---- 2. a pod honouring TERM ends long before its grace (30 s)
 run_pod default polite Always "$HONOUR_TERM" 30 || die "polite not Running"
 wait_grep "$MNT/default/polite/logs/main" '^up$' 5
