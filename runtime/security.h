@@ -51,7 +51,8 @@ int pod_volume_fs_group(int vfd, const struct pod_spec *spec, const char *name, 
 int pod_sysctls_apply(const struct pod_spec *spec, struct pfs_error *err);
 
 /* seccomp.c: containerd's default profile (RuntimeDefault) for a process
- * whose capabilities are caps: what it denies, libseccomp, loaded now. */
+ * whose bounding set is caps: an allowlist (EPERM for the rest), libseccomp,
+ * loaded now. */
 int ctr_seccomp_load_default(uint64_t caps, struct pfs_error *err);
 /* seccomp_profile.c: a Localhost profile STATE/seccomp/NAME compiled (an
  * error in the words of containerd: "cannot load seccomp profile ..."), loaded

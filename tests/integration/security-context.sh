@@ -8,6 +8,7 @@
 . "$(dirname "$0")/lib.sh"
 podfs_setup --no-mount
 podfs_start --allowed-unsafe-sysctls kernel.msgmax
+helper_install scprobe
 
 # status_field FILE NAME: the value of "NAME:" in a saved /proc/PID/status
 status_field() { awk -v k="$2:" '$1 == k { $1 = ""; sub(/^ /, ""); print; exit }' "$1"; }
@@ -110,7 +111,7 @@ spec:
   containers:
   - name: main
     image: busybox
-    command: ["sh", "-c", "cat /proc/self/status; unshare -U true && echo 'unshare ok' || echo 'unshare refused'; echo x >/x 2>/dev/null && echo 'root writable' || echo 'root read-only'; echo x >/tmp/y 2>/dev/null || echo 'tmp read-only'; [ -f /proc/timer_list ] || echo 'timer_list masked'; echo END; exec sleep 3600"]
+    command: ["sh", "-c", "cat /proc/self/status; unshare -U true && echo 'unshare ok' || echo 'unshare refused'; echo x >/x 2>/dev/null && echo 'root writable' || echo 'root read-only'; echo x >/tmp/y 2>/dev/null || echo 'tmp read-only'; [ -f /proc/timer_list ] || echo 'timer_list masked'; scprobe unshare keyctl add_key perf_event_open personality-bad clone-newns socket-alg mount chroot clone3 getpid clone personality0 socket-inet; echo END; exec sleep 3600"]
     securityContext:
       capabilities:
         drop: ["ALL"]
@@ -119,7 +120,7 @@ spec:
       readOnlyRootFilesystem: true
       seccompProfile: {type: RuntimeDefault}
     readinessProbe:
-      exec: {command: ["sh", "-c", "grep -q '^Seccomp:.2' /proc/self/status && grep -q '^NoNewPrivs:.1' /proc/self/status && ! unshare -U true"]}
+      exec: {command: ["sh", "-c", "grep -q '^Seccomp:.2' /proc/self/status && grep -q '^NoNewPrivs:.1' /proc/self/status && ! unshare -U true && scprobe keyctl | grep -qx 'keyctl EPERM'"]}
       periodSeconds: 1
 EOF
 if logs_done default locked; then
@@ -131,6 +132,14 @@ if logs_done default locked; then
         is "$(status_field "$W/locked" NoNewPrivs)" 1 "allowPrivilegeEscalation false: NoNewPrivs 1"
         is "$(status_field "$W/locked" Seccomp)" 2 "RuntimeDefault: Seccomp 2 (filter)"
         check "RuntimeDefault: unshare -U is refused" grep -qx 'unshare refused' "$W/locked"
+        # containerd's profile is an allowlist: what it does not name fails with EPERM
+        for sc in unshare keyctl add_key perf_event_open personality-bad clone-newns socket-alg mount chroot; do
+                check "RuntimeDefault: $sc fails with EPERM" grep -qx "$sc EPERM" "$W/locked"
+        done
+        check "RuntimeDefault: clone3 fails with ENOSYS (libc falls back to clone)" grep -qx 'clone3 ENOSYS' "$W/locked"
+        for sc in getpid clone personality0 socket-inet; do
+                check "RuntimeDefault: $sc is allowed" grep -qx "$sc ok" "$W/locked"
+        done
         check "readOnlyRootFilesystem: / refuses writes" grep -qx 'root read-only' "$W/locked"
         check "readOnlyRootFilesystem: /tmp (on the root) too" grep -qx 'tmp read-only' "$W/locked"
         check "not privileged: /proc/timer_list masked" grep -qx 'timer_list masked' "$W/locked"
@@ -141,6 +150,34 @@ jq -e '.spec.containers[0].securityContext == {capabilities: {add: ["NET_BIND_SE
         readOnlyRootFilesystem: true, allowPrivilegeEscalation: false, seccompProfile: {type: "RuntimeDefault"}}' \
         "$MNT/default/locked/pod.json" >/dev/null && ok "pod.json shows the container's securityContext" ||
         fail "pod.json: $(jq -c '.spec.containers[0].securityContext' "$MNT/default/locked/pod.json")"
+
+# RuntimeDefault with containerd's default capabilities and no no_new_privs (the
+# filter is loaded before the capabilities are set): what a capability of the
+# bounding set allows (chroot with CAP_SYS_CHROOT) and what it does not.
+cat <<'EOF' | apply_pod default rtdefault || die "create rtdefault: $(cat "$MNT/default/.last-error")"
+apiVersion: v1
+kind: Pod
+metadata:
+  name: rtdefault
+spec:
+  terminationGracePeriodSeconds: 1
+  securityContext:
+    seccompProfile: {type: RuntimeDefault}
+  containers:
+  - name: main
+    image: busybox
+    command: ["sh", "-c", "grep -E '^(Seccomp|NoNewPrivs):' /proc/self/status; scprobe chroot syslog unshare ptrace keyctl; ls / >/dev/null && (true | cat) && echo 'shell ok'; echo END; exec sleep 3600"]
+EOF
+if logs_done default rtdefault; then
+        cp "$MNT/default/rtdefault/logs/main" "$W/rtdefault"
+        is "$(status_field "$W/rtdefault" Seccomp)" 2 "pod-level RuntimeDefault: Seccomp 2"
+        is "$(status_field "$W/rtdefault" NoNewPrivs)" 0 "... no_new_privs 0"
+        check "RuntimeDefault: chroot allowed with CAP_SYS_CHROOT in the bounding set" grep -qx 'chroot ok' "$W/rtdefault"
+        check "RuntimeDefault: syslog refused without CAP_SYSLOG" grep -qx 'syslog EPERM' "$W/rtdefault"
+        check "RuntimeDefault: unshare refused without CAP_SYS_ADMIN" grep -qx 'unshare EPERM' "$W/rtdefault"
+        check "RuntimeDefault: keyctl refused even for root" grep -qx 'keyctl EPERM' "$W/rtdefault"
+        check "RuntimeDefault: a shell's pipes, forks and execs work" grep -qx 'shell ok' "$W/rtdefault"
+fi
 
 # ---- privileged ---------------------------------------------------------------
 
