@@ -121,35 +121,6 @@ static int level_of(struct podfs *fs, const char *ns, const struct pfs_ns_doc *p
         return l >= 0 ? l : dflt;
 }
 
-/* The kubelet's sysctl admission: the safe set and --allowed-unsafe-sysctls. */
-static bool sysctl_allowed(const struct podfs *fs, const char *name)
-{
-        _cleanup_free_ char *l = fs->allowed_unsafe_sysctls ? xstrdup(fs->allowed_unsafe_sysctls) : NULL;
-
-        if (pod_sysctl_is_safe(name))
-                return true;
-        for (char *save = NULL, *t = l ? strtok_r(l, ",", &save) : NULL; t; t = strtok_r(NULL, ",", &save)) {
-                size_t n = strlen(t);
-
-                if (n && t[n - 1] == '*' ? !strncmp(name, t, n - 1) : !strcmp(name, t))
-                        return true;
-        }
-        return false;
-}
-
-static int sysctls_admit(struct podfs *fs, const char *filename, const struct pod_spec *pod, struct pfs_error *err)
-{
-        for (size_t i = 0; pod->security && i < pod->security->n_sysctls; i++) {
-                const char *name = pod->security->sysctls[i].key;
-
-                if (!sysctl_allowed(fs, name))
-                        return pfs_error_set(err, EPERM, "%s: pods \"%s\" is forbidden: SysctlForbidden: forbidden "
-                                             "sysctl: \"%s\" not allowlisted (podfs --allowed-unsafe-sysctls)",
-                                             filename, pod->name, name);
-        }
-        return 0;
-}
-
 int pss_admit(struct podfs *fs, const char *ns, const struct pfs_ns_doc *pending, const char *filename,
               struct pod_spec *const *pods, size_t n, char **ret_warning, struct pfs_error *err)
 {
@@ -161,10 +132,6 @@ int pss_admit(struct podfs *fs, const char *ns, const struct pfs_ns_doc *pending
         for (size_t i = 0; i < n; i++) {
                 _cleanup_free_ char *v = pfs_pss_check(pods[i], (enum pfs_pss_level)enforce);
 
-                if (sysctls_admit(fs, filename, pods[i], err) < 0) {
-                        pfs_buf_free(&w);
-                        return -EPERM;
-                }
                 if (v) {
                         pfs_buf_free(&w);
                         return pfs_error_set(err, EACCES, "%s: pods \"%s\" is forbidden: %s", filename, pods[i]->name,

@@ -50,6 +50,15 @@ int pod_volume_fs_group(int vfd, const struct pod_spec *spec, const char *name, 
  * namespaces (validation and the daemon allowed only namespaced ones). */
 int pod_sysctls_apply(const struct pod_spec *spec, struct pfs_error *err);
 
+/* apparmor.c: AppArmor on the host (securityfs and the module enabled); a
+ * Localhost profile loaded ("apparmor profile not found NAME", containerd's);
+ * "exec LABEL" to the process's attr/exec (applied at the next execve); the
+ * label a running process has (NULL: unconfined or no AppArmor). */
+bool ctr_apparmor_host_enabled(void);
+int ctr_apparmor_check_loaded(const char *name, struct pfs_error *err);
+int ctr_apparmor_exec(const char *label, struct pfs_error *err);
+char *ctr_apparmor_label_of(pid_t pid);
+
 /* seccomp.c: containerd's default profile (RuntimeDefault) for a process
  * whose bounding set is caps: an allowlist (EPERM for the rest), libseccomp,
  * loaded now. */

@@ -602,9 +602,18 @@ static const struct bad bad_manifests[] = {
         { HDR "  hostPID: true\n  shareProcessNamespace: true\n" CTR,
           INVALID(7, "web") "spec.securityContext.shareProcessNamespace: Invalid value: true: ShareProcessNamespace "
                             "and HostPID cannot both be enabled" },
-        { HDR "  securityContext:\n    appArmorProfile: {type: RuntimeDefault}\n" CTR,
-          INVALID(7, "web") "spec.securityContext.appArmorProfile: Forbidden: Cannot enforce AppArmor: AppArmor is "
-                            "not enabled on the host" },
+        { "apiVersion: v1\nkind: Pod\nmetadata:\n  name: web\n  annotations:\n"
+          "    container.apparmor.security.beta.kubernetes.io/app: foo\n"
+          "    container.apparmor.security.beta.kubernetes.io/nope: unconfined\nspec:\n" CTR,
+          INVALID(5, "web") "[metadata.annotations[container.apparmor.security.beta.kubernetes.io/app]: Invalid "
+                            "value: \"foo\": invalid AppArmor profile name: \"foo\", "
+                            "metadata.annotations[container.apparmor.security.beta.kubernetes.io/nope]: Invalid "
+                            "value: \"nope\": container not found]" },
+        { "apiVersion: v1\nkind: Pod\nmetadata:\n  name: web\n  annotations:\n"
+          "    container.apparmor.security.beta.kubernetes.io/app: runtime/default\nspec:\n" CTR
+          "    securityContext:\n      appArmorProfile: {type: Localhost, localhostProfile: p}\n",
+          INVALID(12, "web") "spec.containers[0].securityContext.appArmorProfile.localhostProfile: Forbidden: "
+                             "apparmor profile in annotation and field must match" },
         { HDR "  securityContext:\n    fsGroupChangePolicy: Never\n" CTR,
           INVALID(7, "web") "spec.securityContext.fsGroupChangePolicy: Unsupported value: \"Never\": supported "
                             "values: \"Always\", \"OnRootMismatch\"" },

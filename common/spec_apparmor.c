@@ -1,0 +1,112 @@
+/* AppArmor in the API server's words: the deprecated annotations
+ * container.apparmor.security.beta.kubernetes.io/<container>
+ * (ValidateAppArmorPodAnnotations: a container of the pod, a profile name
+ * "runtime/default", "unconfined" or "localhost/<name>"), which must agree
+ * with the container's appArmorProfile when both are set
+ * (validateAppArmorAnnotationsAndFieldsMatchOnCreate); and the effective
+ * profile of a container, the annotation standing for the field as the API
+ * server syncs it (applyAppArmorVersionSkew). */
+#include <string.h>
+#include "spec_internal.h"
+
+#define APPARMOR_ANNOTATION_PREFIX "container.apparmor.security.beta.kubernetes.io/"
+
+const char *pod_apparmor_annotation(const struct pod_spec *s, const char *container)
+{
+        size_t n = strlen(APPARMOR_ANNOTATION_PREFIX);
+
+        for (size_t i = 0; i < s->n_annotations; i++)
+                if (!strncmp(s->annotations[i].key, APPARMOR_ANNOTATION_PREFIX, n) &&
+                    !strcmp(s->annotations[i].key + n, container))
+                        return s->annotations[i].value;
+        return NULL;
+}
+
+bool pod_effective_apparmor(const struct pod_spec *s, const struct pod_container *c, const char **ret_type,
+                            const char **ret_name)
+{
+        const char *a = pod_apparmor_annotation(s, c->name);
+
+        *ret_name = NULL;
+        if (c->security && c->security->app_armor.type) {
+                *ret_type = c->security->app_armor.type;
+                *ret_name = c->security->app_armor.localhost_profile;
+        } else if (s->security && s->security->app_armor.type) {
+                *ret_type = s->security->app_armor.type;
+                *ret_name = s->security->app_armor.localhost_profile;
+        } else if (a && !strcmp(a, "runtime/default")) {
+                *ret_type = "RuntimeDefault";
+        } else if (a && !strcmp(a, "unconfined")) {
+                *ret_type = "Unconfined";
+        } else if (a && !strncmp(a, "localhost/", 10)) {
+                *ret_type = "Localhost";
+                *ret_name = a + 10;
+        } else {
+                return false;
+        }
+        return true;
+}
+
+static const struct pod_container *container_named(const struct pod_spec *s, const char *name)
+{
+        for (size_t i = 0; i < s->n_init_containers; i++)
+                if (!strcmp(s->init_containers[i].name, name))
+                        return &s->init_containers[i];
+        for (size_t i = 0; i < s->n_containers; i++)
+                if (!strcmp(s->containers[i].name, name))
+                        return &s->containers[i];
+        return NULL;
+}
+
+/* The field agrees with the annotation a. */
+static void check_match(struct spec_errs *e, const char *cpath, const struct pod_seccomp_profile *f, const char *a)
+{
+        _cleanup_free_ char *pp = xasprintf("%s.securityContext.appArmorProfile", cpath), *want = NULL;
+        _cleanup_free_ char *tp = spec_path_key(pp, "type"), *lp = spec_path_key(pp, "localhostProfile");
+
+        if (!strcmp(f->type, "Unconfined") && strcmp(a, "unconfined"))
+                spec_err_forbidden(e, tp, "apparmor type in annotation and field must match");
+        else if (!strcmp(f->type, "RuntimeDefault") && strcmp(a, "runtime/default"))
+                spec_err_forbidden(e, tp, "apparmor type in annotation and field must match");
+        else if (!strcmp(f->type, "Localhost") && f->localhost_profile &&
+                 strcmp(a, (want = xasprintf("localhost/%s", f->localhost_profile))))
+                spec_err_forbidden(e, lp, "apparmor profile in annotation and field must match");
+}
+
+static char *container_path(const struct pod_spec *s, const struct pod_container *c)
+{
+        bool init = c >= s->init_containers && c < s->init_containers + s->n_init_containers;
+
+        return init ? xasprintf("spec.initContainers[%zu]", (size_t)(c - s->init_containers))
+                    : xasprintf("spec.containers[%zu]", (size_t)(c - s->containers));
+}
+
+void spec_validate_apparmor(const struct pod_spec *s, struct spec_errs *e)
+{
+        size_t n = strlen(APPARMOR_ANNOTATION_PREFIX);
+
+        for (size_t i = 0; i < s->n_annotations; i++) {
+                const char *k = s->annotations[i].key, *v = s->annotations[i].value;
+                const struct pod_container *c;
+                _cleanup_free_ char *path = NULL, *why = NULL;
+
+                if (strncmp(k, APPARMOR_ANNOTATION_PREFIX, n))
+                        continue;
+                path = xasprintf("metadata.annotations[%s]", k);
+                e->line_path = "metadata.annotations";
+                if (!(c = container_named(s, k + n)))
+                        spec_err_invalid_str(e, path, k + n, "container not found");
+                if (*v && strcmp(v, "runtime/default") && strcmp(v, "unconfined") && strncmp(v, "localhost/", 10)) {
+                        _cleanup_free_ char *q = spec_quote(v);
+
+                        why = xasprintf("invalid AppArmor profile name: %s", q);
+                        spec_err_invalid_str(e, path, v, why);
+                }
+                e->line_path = NULL;
+                if (c && c->security && c->security->app_armor.type && *c->security->app_armor.type) {
+                        _cleanup_free_ char *cp = container_path(s, c);
+
+                        check_match(e, cp, &c->security->app_armor, v);
+                }
+        }
+}
