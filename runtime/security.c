@@ -229,6 +229,28 @@ static void image_groups_merge(struct ctr_sec *x, const char *rootfs, uid_t uid)
         }
 }
 
+/* appArmorProfile Localhost where the host has AppArmor: the profile, which
+ * must be loaded. RuntimeDefault (or none) gets no profile: podfs has no
+ * default AppArmor profile of its own (containerd loads its
+ * cri-containerd.apparmor.d); without AppArmor the kubelet's admission
+ * (admit_sec.c) failed the pod already. */
+static int apparmor_compute(struct ctr_sec *x, const struct pod_spec *pod, const struct pod_container *c,
+                            struct pfs_error *err)
+{
+        const char *type, *name;
+        int r;
+
+        if (!pod_effective_apparmor(pod, c, &type, &name) || strcmp(type, "Localhost") || !name ||
+            !ctr_apparmor_host_enabled())
+                return 0;
+        if (strlen(name) >= sizeof(x->apparmor))
+                return pfs_error_set(err, ENAMETOOLONG, "apparmor profile not found %s", name);
+        if ((r = ctr_apparmor_check_loaded(name, err)) < 0)
+                return r;
+        snprintf(x->apparmor, sizeof(x->apparmor), "%s", name);
+        return 0;
+}
+
 int ctr_sec_build(struct ctr_sec *x, struct ctr_process *proc, const struct pod_spec *pod,
                   const struct pod_container *c, const char *rootfs, const char *state_dir, struct pfs_error *err)
 {
@@ -253,6 +275,8 @@ int ctr_sec_build(struct ctr_sec *x, struct ctr_process *proc, const struct pod_
                         return r;
                 x->seccomp = CTR_SECCOMP_LOCALHOST;
         }
+        if ((r = apparmor_compute(x, pod, c, err)) < 0)
+                return r;
         /* The container's groups, never the sandbox's (as containerd sets them). */
         x->set_groups = true;
         group_add(x, proc->set_user ? proc->gid : 0);
@@ -306,6 +330,9 @@ int ctr_sec_apply(const struct ctr_sec *x, const struct ctr_process *proc, struc
 {
         int r;
 
+        /* runc's order: the AppArmor profile (taking effect at execve) first */
+        if (x->apparmor[0] && (r = ctr_apparmor_exec(x->apparmor, err)) < 0)
+                return r;
         /* Without no_new_privs, seccomp needs CAP_SYS_ADMIN: load it while we hold it
          * (the profile allows what follows: capset, setgroups, setresuid, execve). */
         if (!x->no_new_privs && (r = seccomp_load_now(x, err)) < 0)

@@ -24,6 +24,7 @@ struct ctr_sec {
         bool read_only_root;
         enum ctr_seccomp seccomp;
         void *profile;          /* Localhost: the compiled filter (seccomp_profile.c) */
+        char apparmor[256];     /* the AppArmor profile to exec into, "" for none (apparmor.c) */
 };
 
 /* containerd's default capability set, as a mask. */

@@ -387,9 +387,40 @@ if logs_done default sysctls; then
         is "$(head -2 "$MNT/default/sysctls/logs/main" | xargs)" "80 4242" "sysctls: a safe one and an allowed unsafe one, in the pod"
 fi
 is "$(cat /proc/sys/net/ipv4/ip_unprivileged_port_start)" "$host_port_start" "sysctls: the node's value is untouched"
+# An unsafe sysctl the node does not allow: the API server accepts the pod, the
+# kubelet's admission fails it (SysctlForbidden); nothing runs.
 pod_yaml unsafe Never "true" 1 | sed 's/^spec:$/spec:\n  securityContext:\n    sysctls: [{name: kernel.msgmnb, value: "1"}]/' >"$W/unsafe.yaml"
-is "$(fsop write "$MNT/default/unsafe.yaml" <"$W/unsafe.yaml")" EPERM "an unsafe sysctl not allowed by the daemon is refused"
-check "... with the kubelet's words" grep -qF 'pods "unsafe" is forbidden: SysctlForbidden: forbidden sysctl: "kernel.msgmnb" not allowlisted' "$MNT/default/.last-error"
+is "$(fsop write "$MNT/default/unsafe.yaml" <"$W/unsafe.yaml")" OK "an unsafe sysctl the node does not allow: accepted at apply"
+check "unsafe: Failed by the node's admission" wait_for "$MNT/default/unsafe/phase" Failed 20
+is "$(jq -r .reason "$MNT/default/unsafe/status.json")" SysctlForbidden "unsafe: reason SysctlForbidden"
+is "$(jq -r .message "$MNT/default/unsafe/status.json")" 'Pod was rejected: forbidden sysctl: "kernel.msgmnb" not allowlisted' \
+        "unsafe: the kubelet's message"
+check "unsafe: a Warning event SysctlForbidden" grep -q 'Warning.*SysctlForbidden.*forbidden sysctl: "kernel.msgmnb" not allowlisted' \
+        "$MNT/default/unsafe/events"
+check "unsafe: no container ran" bash -c "[ ! -s '$MNT/default/unsafe/logs/main' ]"
+pod_yaml badsysctl Never "true" 1 | sed 's/^spec:$/spec:\n  hostNetwork: true\n  securityContext:\n    sysctls: [{name: net.ipv4.tcp_syncookies, value: "1"}]/' >"$W/badsysctl.yaml"
+is "$(fsop write "$MNT/default/badsysctl.yaml" <"$W/badsysctl.yaml")" EINVAL "a net sysctl with hostNetwork: refused at apply (API server)"
+check "... in the API server's words" grep -qF "spec.securityContext.sysctls[0].name: Invalid value: \"net.ipv4.tcp_syncookies\": may not be specified when 'hostNetwork' is true" "$MNT/default/.last-error"
+
+# ---- AppArmor: this node has none -------------------------------------------
+
+if [ "$(cat /sys/module/apparmor/parameters/enabled 2>/dev/null)" != Y ]; then
+        # the field, and the deprecated annotation (the API server syncs the two)
+        pod_yaml aa Never "true" 1 | sed 's/^spec:$/spec:\n  securityContext:\n    appArmorProfile: {type: RuntimeDefault}/' >"$W/aa.yaml"
+        pod_yaml aanno Never "true" 1 | sed 's|^metadata:$|metadata:\n  annotations:\n    container.apparmor.security.beta.kubernetes.io/main: localhost/k8s-deny-write|' >"$W/aanno.yaml"
+        pod_yaml aaun Never "true" 1 | sed 's/^    image: busybox$/    image: busybox\n    securityContext:\n      appArmorProfile: {type: Unconfined}/' >"$W/aaun.yaml"
+        for p in aa aanno; do
+                is "$(fsop write "$MNT/default/$p.yaml" <"$W/$p.yaml")" OK "$p: an AppArmor profile is accepted at apply"
+                check "$p: Failed by the node's admission" wait_for "$MNT/default/$p/phase" Failed 20
+                is "$(jq -r '"\(.reason)|\(.message)"' "$MNT/default/$p/status.json")" \
+                        "AppArmor|Pod was rejected: Cannot enforce AppArmor: AppArmor is not enabled on the host" \
+                        "$p: the kubelet's reason and message"
+        done
+        is "$(fsop write "$MNT/default/aaun.yaml" <"$W/aaun.yaml")" OK "aaun: Unconfined is accepted"
+        check "aaun: Unconfined runs without AppArmor (Succeeded)" wait_for "$MNT/default/aaun/phase" Succeeded 30
+else
+        echo "# AppArmor is enabled on this host: the checks of a host without it do not apply"
+fi
 
 # ---- pod.json with every securityContext field here is a Kubernetes Pod ------
 
