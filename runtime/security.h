@@ -47,6 +47,12 @@ int ctr_sec_verify_non_root(const struct pod_spec *pod, const char *pod_uid, con
  * group). The directory itself: a fresh emptyDir holds nothing else. */
 int pod_volume_fs_group(int vfd, const struct pod_spec *spec, const char *name, struct pfs_error *err);
 
+/* fsgroup.c: fsGroup on the tree at dir as the kubelet's SetVolumeOwnership
+ * (group, setgid directories, group bits rw, r when read_only); with
+ * honour_policy, fsGroupChangePolicy OnRootMismatch skips a root that matches. */
+int pod_volume_ownership(const char *dir, const struct pod_spec *spec, bool read_only, bool honour_policy,
+                         struct pfs_error *err);
+
 /* The pod's sysctls, from the sandbox once it is in the pod's net and ipc
  * namespaces (validation and the daemon allowed only namespaced ones). */
 int pod_sysctls_apply(const struct pod_spec *spec, struct pfs_error *err);
