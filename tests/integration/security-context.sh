@@ -364,6 +364,113 @@ check "Localhost: a missing profile fails the start, saying which file" \
 check "Localhost: the exec probe has the profile too (main Ready)" \
         wait_for "$MNT/default/localprof/containers/main/ready" true 20
 
+# ---- fsGroup on every volume kind the kubelet applies it to ------------------
+# configMap, secret, downwardAPI, projected: group fsGroup, files g+r,
+# directories setgid g+rx (read-only volumes); claim data: walked, files g+rw,
+# directories setgid g+rwx, a symlink's own group only; hostPath untouched.
+
+mkdir -p "$W/fsg-host" && chmod 0755 "$W/fsg-host" && chgrp 0 "$W/fsg-host"
+cat <<'EOF' >"$MNT/default/fsg-objects.yaml" || die "fsg objects: $(cat "$MNT/default/.last-error")"
+apiVersion: v1
+kind: ConfigMap
+metadata:
+  name: fsg-cm
+data:
+  k: conf
+---
+apiVersion: v1
+kind: Secret
+metadata:
+  name: fsg-sec
+data:
+  k: c2VjcmV0
+EOF
+fsg_claim_pod() { # NAME POD-SECURITY-CONTEXT CMD
+        cat <<EOF
+apiVersion: v1
+kind: Pod
+metadata:
+  name: $1
+spec:
+  restartPolicy: Never
+  terminationGracePeriodSeconds: 1
+  securityContext: $2
+  volumes:
+  - {name: data, persistentVolumeClaim: {claimName: fsg-store}}
+  containers:
+  - name: main
+    image: busybox
+    command: ["sh", "-c", $(json_str "$3")]
+    volumeMounts: [{name: data, mountPath: /data}]
+EOF
+}
+# what a pod without fsGroup left in the claim: root's group, no group bits
+fsg_claim_pod fsg-pre '{}' 'echo x >/data/old && chmod 600 /data/old && mkdir -m 700 /data/sub && ln -s /etc/passwd /data/link' |
+        apply_pod default fsg-pre || fail "create fsg-pre"
+check "fsg-pre: Succeeded" wait_for "$MNT/default/fsg-pre/phase" Succeeded 30
+host_passwd_gid=$(stat -c %g /etc/passwd)
+cat <<EOF | apply_pod default fsg || fail "create fsg: $(cat "$MNT/default/.last-error")"
+apiVersion: v1
+kind: Pod
+metadata:
+  name: fsg
+  labels: {app: fsg}
+spec:
+  terminationGracePeriodSeconds: 1
+  securityContext: {runAsUser: 1000, fsGroup: 2000}
+  volumes:
+  - {name: cm, configMap: {name: fsg-cm}}
+  - {name: sec, secret: {secretName: fsg-sec, defaultMode: 256}}
+  - {name: dw, downwardAPI: {items: [{path: labels, fieldRef: {fieldPath: metadata.labels}}]}}
+  - {name: proj, projected: {sources: [{configMap: {name: fsg-cm}}]}}
+  - {name: data, persistentVolumeClaim: {claimName: fsg-store}}
+  - {name: host, hostPath: {path: $W/fsg-host, type: Directory}}
+  containers:
+  - name: main
+    image: busybox
+    command: ["sh", "-c", "for f in /cm /cm/..data/. /cm/..data/k /sec /sec/..data/k /dw/..data/labels /proj/..data/k /data /data/old /data/sub /host; do stat -c '%n %g %a' \$f; done; stat -c '%n %g' /data/link; cat /sec/k && echo ' read'; echo END; exec sleep 3600"]
+    volumeMounts:
+    - {name: cm, mountPath: /cm}
+    - {name: sec, mountPath: /sec}
+    - {name: dw, mountPath: /dw}
+    - {name: proj, mountPath: /proj}
+    - {name: data, mountPath: /data}
+    - {name: host, mountPath: /host}
+EOF
+if logs_done default fsg; then
+        cp "$MNT/default/fsg/logs/main" "$W/fsg"
+        fsg_is() { is "$(grep "^$1 " "$W/fsg")" "$1 $2" "fsGroup: $1 is $2 (group mode)"; }
+        fsg_is /cm "2000 2777"                  # a disk volume dir: 0777 | 02550
+        fsg_is /cm/..data/. "2000 2755"         # the timestamped dir: 0755 | 02550
+        fsg_is /cm/..data/k "2000 644"          # 0644 | 0440
+        fsg_is /sec "2000 3777"
+        fsg_is /sec/..data/k "2000 440"         # defaultMode 0400 | 0440
+        fsg_is /dw/..data/labels "2000 644"
+        fsg_is /proj/..data/k "2000 644"
+        fsg_is /data/old "2000 660"             # claim data: 0600 | 0660
+        fsg_is /data/sub "2000 2770"            # 0700 | 02770
+        is "$(grep '^/data ' "$W/fsg" | cut -d' ' -f2)" 2000 "fsGroup: the claim's directory has the group"
+        is "$(grep '^/data/link ' "$W/fsg")" "/data/link 2000" "fsGroup: a symlink in the claim gets the group itself"
+        is "$(grep '^/host ' "$W/fsg")" "/host 0 755" "fsGroup: hostPath is not changed"
+        check "fsGroup: a 0400 secret is readable by the pod's user through the group" grep -qx 'secret read' "$W/fsg"
+fi
+is "$(stat -c %g /etc/passwd)" "$host_passwd_gid" "fsGroup: the symlink's target on the host is untouched"
+is "$(stat -c '%g %a' "$W/fsg-host")" "0 755" "fsGroup: hostPath untouched, seen from the host"
+fsg_uid=$(pod_uid default fsg)
+is "$(stat -c '%g %a' "$STATE/pods/$fsg_uid/volumes/cm/..data/k" 2>&1)" "2000 644" "fsGroup: the configMap's file, seen from the host"
+rmdir "$MNT/default/fsg" || fail "delete fsg"
+check "fsg: gone" wait_gone "$MNT/default/fsg" 30
+# OnRootMismatch: the claim's root matches, nothing below is walked; Always (the default) walks
+fsg_claim_pod fsg-late '{}' 'echo y >/data/late && chgrp 0 /data/late' | apply_pod default fsg-late || fail "create fsg-late"
+check "fsg-late: Succeeded" wait_for "$MNT/default/fsg-late/phase" Succeeded 30
+fsg_claim_pod fsg-skip '{fsGroup: 2000, fsGroupChangePolicy: OnRootMismatch}' 'stat -c "late %g" /data/late' |
+        apply_pod default fsg-skip || fail "create fsg-skip"
+check "fsg-skip: Succeeded" wait_for "$MNT/default/fsg-skip/phase" Succeeded 30
+is "$(cat "$MNT/default/fsg-skip/logs/main")" "late 0" "fsGroupChangePolicy OnRootMismatch: a matching root is not walked"
+fsg_claim_pod fsg-walk '{fsGroup: 2000}' 'stat -c "late %g" /data/late' | apply_pod default fsg-walk || fail "create fsg-walk"
+check "fsg-walk: Succeeded" wait_for "$MNT/default/fsg-walk/phase" Succeeded 30
+is "$(cat "$MNT/default/fsg-walk/logs/main")" "late 2000" "fsGroupChangePolicy unset (Always): the claim is walked"
+
 # ---- sysctls: the safe set, --allowed-unsafe-sysctls, the rest refused --------
 
 host_port_start=$(cat /proc/sys/net/ipv4/ip_unprivileged_port_start)
