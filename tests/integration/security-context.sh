@@ -439,7 +439,7 @@ spec:
 EOF
 if logs_done default fsg; then
         cp "$MNT/default/fsg/logs/main" "$W/fsg"
-        fsg_is() { is "$(grep "^$1 " "$W/fsg")" "$1 $2" "fsGroup: $1 is $2 (group mode)"; }
+        fsg_is() { is "$(awk -v f="$1" '$1 == f' "$W/fsg")" "$1 $2" "fsGroup: $1 is $2 (group mode)"; }
         fsg_is /cm "2000 2777"                  # a disk volume dir: 0777 | 02550
         fsg_is /cm/..data/. "2000 2755"         # the timestamped dir: 0755 | 02550
         fsg_is /cm/..data/k "2000 644"          # 0644 | 0440
