@@ -580,6 +580,22 @@ printf 'apiVersion: v1\nkind: Namespace\nmetadata:\n  name: pssw\n  labels:\n   
 is "$(fsop write "$MNT/pssw/ns.yaml" <"$W/nsb.yaml")" EINVAL "an unknown level is refused"
 check "... with the admission's words" grep -qF 'metadata.labels[pod-security.kubernetes.io/enforce]: Invalid value: "strict": must be one of privileged, baseline, restricted' "$MNT/pssw/.last-error"
 
+# enforce-version pins the checks of that policy version: runAsUser=0 is
+# refused at restricted from v1.23 on, not at v1.22; warn has its own version
+mkdir "$MNT/pssv" || die "mkdir pssv"
+printf 'apiVersion: v1\nkind: Namespace\nmetadata:\n  name: pssv\n  labels:\n    pod-security.kubernetes.io/enforce: restricted\n    pod-security.kubernetes.io/enforce-version: v1.22\n    pod-security.kubernetes.io/warn: restricted\n    pod-security.kubernetes.io/warn-version: v1.23\n' >"$W/nsv.yaml"
+is "$(fsop write "$MNT/pssv/ns.yaml" <"$W/nsv.yaml")" OK "enforce-version v1.22, warn-version v1.23"
+bb_pod r0 '{runAsNonRoot: true, runAsUser: 0, seccompProfile: {type: RuntimeDefault}}' \
+        '{allowPrivilegeEscalation: false, capabilities: {drop: [ALL]}}' >"$W/r0.yaml"
+is "$(fsop write "$MNT/pssv/r0.yaml" <"$W/r0.yaml")" OK "restricted:v1.22: runAsUser 0 is accepted (its check is from v1.23)"
+check "... and the v1.23 warning says so" grep -qF 'pssv/r0.yaml: Warning: would violate PodSecurity "restricted:v1.23": runAsUser=0 (pod must not set runAsUser=0) (pod "r0" was accepted)' "$MNT/pssv/.last-error"
+bb_pod bbv >"$W/bbv.yaml"
+is "$(fsop write "$MNT/pssv/bbv.yaml" <"$W/bbv.yaml")" EACCES "restricted:v1.22: the plain busybox pod is refused"
+check "... with the version in the message" grep -qF 'pods "bbv" is forbidden: violates PodSecurity "restricted:v1.22": allowPrivilegeEscalation != false' "$MNT/pssv/.last-error"
+printf 'apiVersion: v1\nkind: Namespace\nmetadata:\n  name: pssv\n  labels:\n    pod-security.kubernetes.io/enforce: restricted\n    pod-security.kubernetes.io/enforce-version: "1.22"\n' >"$W/nsvb.yaml"
+is "$(fsop write "$MNT/pssv/ns.yaml" <"$W/nsvb.yaml")" EINVAL "a version that is not v1.N is refused"
+check "... with the admission's words" grep -qF 'metadata.labels[pod-security.kubernetes.io/enforce-version]: Invalid value: "1.22": must be "latest" or "v1.x"' "$MNT/pssv/.last-error"
+
 chmod 1777 "$MNT/pssw"
 is "$(cd / && setpriv --reuid=65534 --regid=65534 --clear-groups -- /usr/bin/python3 -c "$FSOP_PY" write "$MNT/pssw/ns2.yaml" <"$W/nsw.yaml")" EPERM \
         "a user who may create pods in the namespace may not set its labels"
