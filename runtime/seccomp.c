@@ -9,7 +9,8 @@
  * skipped, as runc does. The architectures are containerd's: x86_64 with x86
  * and x32, aarch64 with arm (libseccomp resolves a name of the 32-bit ABI for
  * the compat arch). Built with libseccomp in the container's child (and exec
- * children), loaded just before exec. */
+ * children), loaded just before exec, with runc's ENOSYS stub for calls newer
+ * than the profile (seccomp_enosys.c). */
 #include <errno.h>
 #include <sched.h>
 #include <seccomp.h>
@@ -111,6 +112,9 @@ static const uint64_t personalities[] = { 0x0, 0x8, 0x20000, 0x20008, 0xffffffff
 #define CLONE_NS_FLAGS \
         (CLONE_NEWNS | CLONE_NEWUTS | CLONE_NEWIPC | CLONE_NEWUSER | CLONE_NEWPID | CLONE_NEWNET | CLONE_NEWCGROUP)
 
+/* The highest native system call number the filter names (for the stub). */
+static int max_nr;
+
 /* One rule; a name the running libseccomp does not know is skipped. */
 static int rule(scmp_filter_ctx ctx, uint32_t act, const char *name, unsigned n, const struct scmp_arg_cmp *cmp)
 {
@@ -118,6 +122,8 @@ static int rule(scmp_filter_ctx ctx, uint32_t act, const char *name, unsigned n,
 
         if (nr == __NR_SCMP_ERROR)
                 return 0;
+        if (nr > max_nr)
+                max_nr = nr;
         r = seccomp_rule_add_array(ctx, act, nr, n, cmp);
         /* EEXIST: already allowed (a name in two lists); EDOM / EINVAL: a
          * pseudo syscall that none of the filter's architectures has */
@@ -190,6 +196,7 @@ int ctr_seccomp_load_default(uint64_t caps, struct pfs_error *err)
         } else if (r == 0 && seccomp_arch_native() == SCMP_ARCH_AARCH64) {
                 seccomp_arch_add(ctx, SCMP_ARCH_ARM);
         }
+        max_nr = 0;
         if (r == 0)
                 r = rules_add(ctx, caps);
         if (r == 0)
@@ -197,5 +204,5 @@ int ctr_seccomp_load_default(uint64_t caps, struct pfs_error *err)
         seccomp_release(ctx);
         if (r < 0)
                 return pfs_error_set(err, -r, "load the RuntimeDefault seccomp profile");
-        return 0;
+        return ctr_seccomp_enosys_stub(max_nr, err);
 }

@@ -70,6 +70,9 @@ char *ctr_apparmor_label_of(pid_t pid);
  * whose bounding set is caps: an allowlist (EPERM for the rest), libseccomp,
  * loaded now. */
 int ctr_seccomp_load_default(uint64_t caps, struct pfs_error *err);
+/* seccomp_enosys.c: ENOSYS for a native call numbered above max_nr (runc's
+ * stub), a filter loaded after the profile. */
+int ctr_seccomp_enosys_stub(int max_nr, struct pfs_error *err);
 /* seccomp_profile.c: a Localhost profile STATE/seccomp/NAME compiled (an
  * error in the words of containerd: "cannot load seccomp profile ..."), loaded
  * in the child, freed; and the registry of running containers' profiles (by

@@ -7,11 +7,15 @@
  * (PEEKDATA of the parent), personality0 (the query 0xffffffff),
  * personality-bad (ADDR_NO_RANDOMIZE, a value the default profile does not
  * list), clone (no flags), clone-newns (clone with CLONE_NEWNS), clone3,
- * getpid, socket-alg (AF_ALG), socket-inet, mount, chroot, syslog.
+ * getpid, socket-alg (AF_ALG), socket-inet, mount, chroot, syslog,
+ * fchmodat2 (number 452 on x86_64 and aarch64, of a missing path: ENOENT when
+ * the call is allowed, ENOSYS when refused as "too new"), mseal (462, newer
+ * than every call of containerd's profile; EINVAL when it runs).
  * An argument is made so that an allowed call fails harmlessly or succeeds
  * without effect; the test decides what the lines mean. libc only, static. */
 #define _GNU_SOURCE
 #include <errno.h>
+#include <fcntl.h>
 #include <sched.h>
 #include <signal.h>
 #include <stdio.h>
@@ -88,6 +92,10 @@ static long call(const char *n)
                 return syscall(SYS_mount, "none", "/nonexistent", "tmpfs", 0, NULL);
         if (!strcmp(n, "chroot"))
                 return syscall(SYS_chroot, "/");
+        if (!strcmp(n, "fchmodat2"))
+                return syscall(452, AT_FDCWD, "/nonexistent-scprobe", 0644, 0);
+        if (!strcmp(n, "mseal"))
+                return syscall(462, 1, 0, 0);
         if (!strcmp(n, "syslog"))
                 return syscall(SYS_syslog, 10 /* SYSLOG_ACTION_SIZE_BUFFER */, NULL, 0);
         errno = EINVAL;

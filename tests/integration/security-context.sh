@@ -166,7 +166,7 @@ spec:
   containers:
   - name: main
     image: busybox
-    command: ["sh", "-c", "grep -E '^(Seccomp|NoNewPrivs):' /proc/self/status; scprobe chroot syslog unshare ptrace keyctl; ls / >/dev/null && (true | cat) && echo 'shell ok'; echo END; exec sleep 3600"]
+    command: ["sh", "-c", "grep -E '^(Seccomp|NoNewPrivs):' /proc/self/status; scprobe chroot syslog unshare ptrace keyctl fchmodat2 mseal; ls / >/dev/null && (true | cat) && echo 'shell ok'; echo END; exec sleep 3600"]
 EOF
 if logs_done default rtdefault; then
         cp "$MNT/default/rtdefault/logs/main" "$W/rtdefault"
@@ -176,6 +176,10 @@ if logs_done default rtdefault; then
         check "RuntimeDefault: syslog refused without CAP_SYSLOG" grep -qx 'syslog EPERM' "$W/rtdefault"
         check "RuntimeDefault: unshare refused without CAP_SYS_ADMIN" grep -qx 'unshare EPERM' "$W/rtdefault"
         check "RuntimeDefault: keyctl refused even for root" grep -qx 'keyctl EPERM' "$W/rtdefault"
+        # runc's stub: a call newer than the profile is ENOSYS (libc falls back), not EPERM
+        check "RuntimeDefault: fchmodat2 allowed, or ENOSYS where libseccomp does not know it" \
+                grep -qxE 'fchmodat2 (ENOENT|ENOSYS)' "$W/rtdefault"
+        check "RuntimeDefault: a call newer than the profile (mseal) fails with ENOSYS" grep -qx 'mseal ENOSYS' "$W/rtdefault"
         check "RuntimeDefault: a shell's pipes, forks and execs work" grep -qx 'shell ok' "$W/rtdefault"
 fi
 
