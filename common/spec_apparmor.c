@@ -110,3 +110,68 @@ void spec_validate_apparmor(const struct pod_spec *s, struct spec_errs *e)
                 }
         }
 }
+
+/* ---- applyAppArmorVersionSkew ---- */
+
+static char *annotation_for(const struct pod_seccomp_profile *f)
+{
+        if (!strcmp(f->type, "RuntimeDefault"))
+                return xstrdup("runtime/default");
+        if (!strcmp(f->type, "Unconfined"))
+                return xstrdup("unconfined");
+        if (!strcmp(f->type, "Localhost") && f->localhost_profile)
+                return xasprintf("localhost/%s", f->localhost_profile);
+        return NULL;
+}
+
+/* The field an annotation stands for; false when it is not a valid one. */
+static bool field_for(const char *a, struct pod_seccomp_profile *f)
+{
+        if (!strcmp(a, "runtime/default"))
+                f->type = "RuntimeDefault";
+        else if (!strcmp(a, "unconfined"))
+                f->type = "Unconfined";
+        else if (!strncmp(a, "localhost/", 10) && a[10 + strspn(a + 10, " \t")])
+                f->type = "Localhost", f->localhost_profile = (char *)a + 10;
+        else
+                return false;
+        return true;
+}
+
+static bool profile_equal(const struct pod_seccomp_profile *a, const struct pod_seccomp_profile *b)
+{
+        return a && a->type && b->type && !strcmp(a->type, b->type) &&
+               !strcmp(a->localhost_profile ? a->localhost_profile : "", b->localhost_profile ? b->localhost_profile : "");
+}
+
+static void sync_one(struct pod_spec *s, struct pod_container *c)
+{
+        const struct pod_seccomp_profile *pod = s->security && s->security->app_armor.type && *s->security->app_armor.type
+                                                        ? &s->security->app_armor : NULL;
+        const struct pod_seccomp_profile *own = c->security && c->security->app_armor.type && *c->security->app_armor.type
+                                                        ? &c->security->app_armor : NULL;
+        const char *a = pod_apparmor_annotation(s, c->name);
+        struct pod_seccomp_profile f = { 0 };
+        char *v;
+
+        if (!a && (v = own || pod ? annotation_for(own ? own : pod) : NULL)) {
+                s->annotations = xrealloc(s->annotations, (s->n_annotations + 1) * sizeof(*s->annotations));
+                s->annotations[s->n_annotations++] =
+                        (struct pod_kv){ .key = xasprintf(APPARMOR_ANNOTATION_PREFIX "%s", c->name), .value = v };
+        } else if (a && !own && field_for(a, &f) && !profile_equal(pod, &f)) {
+                if (!c->security)
+                        c->security = spec_security_context_new();
+                free(c->security->app_armor.type);
+                free(c->security->app_armor.localhost_profile);
+                c->security->app_armor.type = xstrdup(f.type);
+                c->security->app_armor.localhost_profile = f.localhost_profile ? xstrdup(f.localhost_profile) : NULL;
+        }
+}
+
+void spec_apparmor_sync(struct pod_spec *s)
+{
+        for (size_t i = 0; i < s->n_init_containers; i++)
+                sync_one(s, &s->init_containers[i]);
+        for (size_t i = 0; i < s->n_containers; i++)
+                sync_one(s, &s->containers[i]);
+}

@@ -1797,6 +1797,34 @@ static void test_pss(void)
         tap_ok(pfs_pss_level_of("restricted") == PFS_PSS_RESTRICTED && pfs_pss_level_of("x") == -1, "levels");
 }
 
+/* The API server's AppArmor annotation <-> field sync at create. */
+static void test_apparmor_sync(void)
+{
+        struct pod_spec *s = parse_one("apiVersion: v1\nkind: Pod\nmetadata:\n  name: web\n  annotations:\n"
+                                       "    container.apparmor.security.beta.kubernetes.io/app: localhost/p1\nspec:\n"
+                                       "  securityContext:\n    appArmorProfile: {type: RuntimeDefault}\n" CTR
+                                       "  - name: two\n    image: busybox\n", "default", NULL);
+        const char *type = NULL, *name = NULL;
+        struct yval *y;
+        char *json;
+
+        if (!s) {
+                tap_ok(false, "apparmor sync pod parses");
+                return;
+        }
+        y = pod_spec_to_yval(s);
+        json = emit_json(yval_map_get(yval_map_get(y, "containers")->list.items[0], "securityContext"), false);
+        tap_is_str(json, "{\"appArmorProfile\":{\"type\":\"Localhost\",\"localhostProfile\":\"p1\"}}",
+                   "AppArmor sync: the annotation becomes the container's field");
+        free(json);
+        tap_is_str(pod_apparmor_annotation(s, "two"), "runtime/default",
+                   "AppArmor sync: the pod's field becomes the other container's annotation");
+        tap_ok(pod_effective_apparmor(s, &s->containers[0], &type, &name) && !strcmp(type, "Localhost") &&
+               !strcmp(name, "p1"), "AppArmor: the effective profile of the annotated container");
+        yval_free(y);
+        pod_spec_free(s);
+}
+
 /* A whole manifest at a policy version. */
 static void pss_yaml_case(const char *yaml, enum pfs_pss_level l, const char *version, const char *want,
                           const char *what)
@@ -1898,8 +1926,10 @@ static void test_pss_version_lists(void)
 static void test_pss_apparmor(void)
 {
         pss_at("  securityContext:\n    appArmorProfile: {type: Unconfined}\n", "", PFS_PSS_BASELINE, "v1.0",
-               "violates PodSecurity \"baseline:v1.0\": forbidden AppArmor profile (pod must not set AppArmor "
-               "profile type to \"Unconfined\")", "AppArmor: the pod's field, at every version");
+               "violates PodSecurity \"baseline:v1.0\": forbidden AppArmor profiles (pod and annotation must not "
+               "set AppArmor profile type to \"Unconfined\", "
+               "\"container.apparmor.security.beta.kubernetes.io/app=\\\"unconfined\\\"\")",
+               "AppArmor: the pod's field at every version, and the annotation the API server syncs from it");
         pss_at("", "    securityContext:\n      appArmorProfile: {type: RuntimeDefault}\n", PFS_PSS_BASELINE,
                "latest", NULL, "AppArmor: RuntimeDefault allowed");
         pss_yaml_case("apiVersion: v1\nkind: Pod\nmetadata:\n  name: web\n  annotations:\n"
@@ -2031,5 +2061,6 @@ int main(void)
         test_pss_versions();
         test_pss_version_lists();
         test_pss_apparmor();
+        test_apparmor_sync();
         return tap_done();
 }
