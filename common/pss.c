@@ -27,7 +27,8 @@ static int cmp_str(const void *a, const void *b)
 
 void sset_sort(struct sset *s)
 {
-        qsort(s->v, s->n, sizeof(*s->v), cmp_str);
+        if (s->n > 1)
+                qsort(s->v, s->n, sizeof(*s->v), cmp_str);
 }
 
 void sset_free(struct sset *s)
@@ -41,7 +42,7 @@ void sset_free(struct sset *s)
 void join_quote(struct pfs_buf *b, struct sset *s, bool sorted)
 {
         if (sorted)
-                qsort(s->v, s->n, sizeof(*s->v), cmp_str);
+                sset_sort(s);
         for (size_t i = 0; i < s->n; i++) {
                 _cleanup_free_ char *q = spec_quote(s->v[i]);
 
