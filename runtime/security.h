@@ -62,6 +62,16 @@ int pod_sysctls_apply(const struct pod_spec *spec, struct pfs_error *err);
  * "exec LABEL" to the process's attr/exec (applied at the next execve); the
  * label a running process has (NULL: unconfined or no AppArmor). */
 bool ctr_apparmor_host_enabled(void);
+/* apparmor_default.c: the RuntimeDefault profile, containerd's template
+ * (its text, for a name; loaded with apparmor_parser -Kr unless loaded
+ * already: "load apparmor profile PATH: parser error(...)"); whether
+ * /sbin/apparmor_parser is there (containerd's HostSupports needs it); a run
+ * of apparmor_parser ARGS PATH. */
+#define CTR_APPARMOR_DEFAULT "podfs-default"
+char *ctr_apparmor_default_profile(const char *name);
+int ctr_apparmor_load_default(const char *state_dir, const char *name, struct pfs_error *err);
+bool ctr_apparmor_parser_present(void);
+int ctr_apparmor_parse(const char *args, const char *path, struct pfs_error *err);
 int ctr_apparmor_check_loaded(const char *name, struct pfs_error *err);
 int ctr_apparmor_exec(const char *label, struct pfs_error *err);
 char *ctr_apparmor_label_of(pid_t pid);
