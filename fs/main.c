@@ -51,6 +51,10 @@ static void usage(FILE *f)
                 "  --pod-security-warn LEVEL\n"
                 "                    the same for warn: a violating pod is accepted and the\n"
                 "                    warning goes to <ns>/.last-error (default privileged)\n"
+                "  --pod-security-exempt-namespaces LIST\n"
+                "                    namespaces (comma separated) Pod Security does not\n"
+                "                    check at all, whatever their labels (the admission's\n"
+                "                    exemptions.namespaces)\n"
                 "  --allowed-unsafe-sysctls LIST\n"
                 "                    namespaced sysctls outside the kubelet's safe set a pod\n"
                 "                    may set (comma separated, 'net.*' for a prefix), as the\n"
@@ -93,6 +97,7 @@ static int options_parse(int argc, char **argv, struct podfs_options *o, char **
                 PFS_SANDBOX_CONFIG_OPTIONS,
                 { "pod-security-enforce", required_argument, NULL, 'E' },
                 { "pod-security-warn", required_argument, NULL, 'W' },
+                { "pod-security-exempt-namespaces", required_argument, NULL, 'X' },
                 {},
         };
         struct pfs_error err = {0};
@@ -126,6 +131,9 @@ static int options_parse(int argc, char **argv, struct podfs_options *o, char **
                                 return 2;
                         }
                         *(c == 'E' ? &o->pss_enforce : &o->pss_warn) = pfs_pss_level_of(optarg);
+                        break;
+                case 'X':
+                        o->pss_exempt_namespaces = optarg;
                         break;
                 default:
                         if (c >= PFS_OPT_POD_PIDS_LIMIT && pfs_sandbox_config_set(&o->sandbox, c, optarg, &err) == 0)

@@ -168,17 +168,30 @@ static int admit_one(const char *ns, const char *filename, const struct pod_spec
         return 0;
 }
 
+/* The admission's exemptions.namespaces: such a namespace is not evaluated. */
+static bool ns_exempt(const struct podfs *fs, const char *ns)
+{
+        size_t n = strlen(ns);
+
+        for (const char *t = fs->pss_exempt_namespaces; t && *t; t += strcspn(t, ","), t += *t == ',')
+                if (strcspn(t, ",") == n && !strncmp(t, ns, n))
+                        return true;
+        return false;
+}
+
 int pss_admit(struct podfs *fs, const char *ns, const struct pfs_ns_doc *pending, const char *filename,
               struct pod_spec *const *pods, size_t n, char **ret_warning, struct pfs_error *err)
 {
-        struct pss_policy pol[3] = {
-                policy_of(fs, ns, pending, "enforce", fs->pss_enforce),
-                policy_of(fs, ns, pending, "warn", fs->pss_warn),
-                policy_of(fs, ns, pending, "audit", PFS_PSS_PRIVILEGED),
-        };
+        struct pss_policy pol[3];
         struct pfs_buf w = { 0 };
         int r = 0;
 
+        *ret_warning = NULL;
+        if (ns_exempt(fs, ns))
+                return 0;
+        pol[0] = policy_of(fs, ns, pending, "enforce", fs->pss_enforce);
+        pol[1] = policy_of(fs, ns, pending, "warn", fs->pss_warn);
+        pol[2] = policy_of(fs, ns, pending, "audit", PFS_PSS_PRIVILEGED);
         for (size_t i = 0; i < n && r == 0; i++)
                 r = admit_one(ns, filename, pods[i], pol, &w, err);
         for (size_t i = 0; i < ARRAY_SIZE(pol); i++)

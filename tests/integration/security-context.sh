@@ -610,7 +610,8 @@ check "... and is told why in their .last-error" \
 # ---- --pod-security-enforce: the level of namespaces without labels; labels survive a restart
 
 podfs_umount || die "cannot unmount"
-podfs_start --pod-security-enforce baseline --allowed-unsafe-sysctls kernel.msgmax
+podfs_start --pod-security-enforce baseline --allowed-unsafe-sysctls kernel.msgmax \
+        --pod-security-exempt-namespaces sys,pssv
 mkdir "$MNT/dflt" || die "mkdir dflt"
 bb_pod privd '' '{privileged: true}' >"$W/privd.yaml"
 is "$(fsop write "$MNT/dflt/privd.yaml" <"$W/privd.yaml")" EACCES \
@@ -620,5 +621,10 @@ bb_pod plain >"$W/plain.yaml"
 is "$(fsop write "$MNT/dflt/plain.yaml" <"$W/plain.yaml")" OK "--pod-security-enforce baseline: the plain busybox pod is accepted"
 is "$(fsop write "$MNT/pss/plain.yaml" <"$W/plain.yaml")" EACCES "a namespace's restricted label holds after a restart"
 check ".namespace.yaml after a restart" grep -q 'pod-security.kubernetes.io/enforce: restricted' "$MNT/pss/.namespace.yaml"
+# --pod-security-exempt-namespaces: neither the default level nor the labels apply
+mkdir "$MNT/sys" || die "mkdir sys"
+is "$(fsop write "$MNT/sys/privd.yaml" <"$W/privd.yaml")" OK "an exempt namespace: the privileged pod is accepted"
+sed 's/name: plain/name: plain2/' "$W/plain.yaml" >"$W/plain2.yaml"
+is "$(fsop write "$MNT/pssv/plain2.yaml" <"$W/plain2.yaml")" OK "an exempt namespace: its restricted label is not checked"
 
 finish
