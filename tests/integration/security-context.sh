@@ -1,9 +1,12 @@
 #!/bin/bash
 # securityContext (issue 13): what a container's /proc/self/status says about
-# its user, groups, capabilities, no_new_privs and seccomp; a read-only root;
-# a privileged container's devices; runAsNonRoot refusals in the kubelet's
-# words; fsGroup on an emptyDir; hostPID and hostIPC, with exec probes in each;
-# sysctls; Pod Security Standards per namespace.
+# its user, groups, capabilities, no_new_privs and seccomp; RuntimeDefault's
+# allowlist attacked from inside (scprobe: calls it leaves out fail with EPERM,
+# clone3 and calls newer than it with ENOSYS); a read-only root; a privileged
+# container's devices; runAsNonRoot refusals in the kubelet's words; fsGroup on
+# every volume kind, from inside and from the node; hostPID and hostIPC, with
+# exec probes in each; sysctls and AppArmor (the node's admission); Pod
+# Security Standards per namespace, at pinned versions, exempt namespaces.
 # timeout: 240
 . "$(dirname "$0")/lib.sh"
 podfs_setup --no-mount
