@@ -23,13 +23,10 @@ void pfs_ns_doc_free(struct pfs_ns_doc *d)
         free(d);
 }
 
+/* ParseVersion: "latest" or "v1.N" (N without a leading zero). */
 static bool version_ok(const char *v)
 {
-        if (!strcmp(v, "latest"))
-                return true;
-        if (strncmp(v, "v1.", 3) || !v[3])
-                return false;
-        return strspn(v + 3, "0123456789") == strlen(v + 3);
+        return pfs_pss_version_minor(v) >= 0;
 }
 
 static void check_pss_label(struct spec_errs *e, const struct pod_kv *kv)

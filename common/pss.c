@@ -8,15 +8,10 @@
 #include <string.h>
 #include "pfs/pss.h"
 #include "pfs/util.h"
+#include "pss_internal.h"
 #include "spec_internal.h"
 
-/* An ordered set of strings (first appearance order). */
-struct sset {
-        char **v;
-        size_t n;
-};
-
-static void sset_add(struct sset *s, const char *x)
+void sset_add(struct sset *s, const char *x)
 {
         for (size_t i = 0; i < s->n; i++)
                 if (!strcmp(s->v[i], x))
@@ -30,7 +25,13 @@ static int cmp_str(const void *a, const void *b)
         return strcmp(*(char *const *)a, *(char *const *)b);
 }
 
-static void sset_free(struct sset *s)
+void sset_sort(struct sset *s)
+{
+        if (s->n > 1)
+                qsort(s->v, s->n, sizeof(*s->v), cmp_str);
+}
+
+void sset_free(struct sset *s)
 {
         for (size_t i = 0; i < s->n; i++)
                 free(s->v[i]);
@@ -38,11 +39,10 @@ static void sset_free(struct sset *s)
         *s = (struct sset){ 0 };
 }
 
-/* "a", "b" (Go's %q of each, joined with ", "); sorted for a set's List(). */
-static void join_quote(struct pfs_buf *b, struct sset *s, bool sorted)
+void join_quote(struct pfs_buf *b, struct sset *s, bool sorted)
 {
         if (sorted)
-                qsort(s->v, s->n, sizeof(*s->v), cmp_str);
+                sset_sort(s);
         for (size_t i = 0; i < s->n; i++) {
                 _cleanup_free_ char *q = spec_quote(s->v[i]);
 
@@ -50,19 +50,14 @@ static void join_quote(struct pfs_buf *b, struct sset *s, bool sorted)
         }
 }
 
-static const char *plural(const char *one, const char *many, size_t n)
+const char *plural(const char *one, const char *many, size_t n)
 {
         return n == 1 ? one : many;
 }
 
 /* ---- the result ---- */
 
-struct pss_out {
-        struct pfs_buf b;
-        size_t n;
-};
-
-static void violation(struct pss_out *o, const char *reason, const char *detail)
+void violation(struct pss_out *o, const char *reason, const char *detail)
 {
         pfs_buf_printf(&o->b, "%s%s", o->n++ ? ", " : "", reason);
         if (detail && *detail)
@@ -83,10 +78,7 @@ static void containers_violation(struct pss_out *o, const char *reason, struct s
         free(d.data);
 }
 
-typedef void (*ctr_visit)(const struct pod_container *c, void *data);
-
-/* Init containers first, as the admission's visitContainers. */
-static void visit(const struct pod_spec *s, ctr_visit f, void *data)
+void visit(const struct pod_spec *s, ctr_visit f, void *data)
 {
         for (size_t i = 0; i < s->n_init_containers; i++)
                 f(&s->init_containers[i], data);
@@ -388,14 +380,33 @@ static void check_seccomp(const struct pod_spec *s, bool restricted, struct pss_
         sset_free(&x.implicit_bad);
 }
 
-static void check_sysctls(const struct pod_spec *s, struct pss_out *o)
+/* The safe sysctls of each policy version (sysctlsV1Dot0 .. V1Dot32). */
+static bool sysctl_safe_at(const char *n, int minor)
 {
+        static const struct { const char *name; int since; } safe[] = {
+                { "kernel.shm_rmid_forced", 0 }, { "net.ipv4.ip_local_port_range", 0 },
+                { "net.ipv4.tcp_syncookies", 0 }, { "net.ipv4.ping_group_range", 0 },
+                { "net.ipv4.ip_unprivileged_port_start", 0 }, { "net.ipv4.ip_local_reserved_ports", 27 },
+                { "net.ipv4.tcp_keepalive_time", 29 }, { "net.ipv4.tcp_fin_timeout", 29 },
+                { "net.ipv4.tcp_keepalive_intvl", 29 }, { "net.ipv4.tcp_keepalive_probes", 29 },
+                { "net.ipv4.tcp_rmem", 32 }, { "net.ipv4.tcp_wmem", 32 },
+        };
+
+        for (size_t i = 0; i < ARRAY_SIZE(safe); i++)
+                if (!strcmp(n, safe[i].name))
+                        return minor >= safe[i].since;
+        return false;
+}
+
+static void check_sysctls(const struct pss_ctx *x, struct pss_out *o)
+{
+        const struct pod_spec *s = x->s;
         struct pfs_buf d = { 0 };
 
         for (size_t i = 0; s->security && i < s->security->n_sysctls; i++) {
                 const char *n = s->security->sysctls[i].key;
 
-                if (n && !pod_sysctl_is_safe(n))
+                if (n && !sysctl_safe_at(n, x->minor))
                         pfs_buf_printf(&d, "%s%s", d.len ? ", " : "", n);
         }
         if (d.len)
@@ -419,42 +430,106 @@ const char *pfs_pss_level_name(enum pfs_pss_level l)
         return l == PFS_PSS_RESTRICTED ? "restricted" : l == PFS_PSS_BASELINE ? "baseline" : "privileged";
 }
 
-static char *finish(struct pss_out *o, enum pfs_pss_level level)
+int pfs_pss_version_minor(const char *v)
 {
+        char *end;
+        long m;
+
+        if (!v || !strcmp(v, "latest"))
+                return PFS_PSS_LATEST_MINOR;
+        if (strncmp(v, "v1.", 3) || !v[3] || (v[3] == '0' && v[4]))
+                return -1;
+        m = strtol(v + 3, &end, 10);
+        if (*end || m < 0 || m > 1000)
+                return -1;
+        /* a version past the newest check is evaluated as the newest */
+        return m > PFS_PSS_LATEST_MINOR ? PFS_PSS_LATEST_MINOR : (int)m;
+}
+
+/* ---- the registry: each check's level, the policy version it exists from,
+ * and the baseline check a restricted one replaces ---- */
+
+static void c_caps_baseline(const struct pss_ctx *x, struct pss_out *o) { check_capabilities(x->s, false, o); }
+static void c_caps_restricted(const struct pss_ctx *x, struct pss_out *o) { check_capabilities(x->s, true, o); }
+static void c_host_ns(const struct pss_ctx *x, struct pss_out *o) { check_host_namespaces(x->s, o); }
+static void c_host_path(const struct pss_ctx *x, struct pss_out *o) { check_host_path(x->s, false, o); }
+static void c_restricted_volumes(const struct pss_ctx *x, struct pss_out *o) { check_host_path(x->s, true, o); }
+static void c_host_ports(const struct pss_ctx *x, struct pss_out *o) { check_host_ports(x->s, o); }
+static void c_privileged(const struct pss_ctx *x, struct pss_out *o) { check_privileged(x->s, o); }
+static void c_seccomp_baseline(const struct pss_ctx *x, struct pss_out *o) { check_seccomp(x->s, false, o); }
+static void c_seccomp_restricted(const struct pss_ctx *x, struct pss_out *o) { check_seccomp(x->s, true, o); }
+static void c_ape(const struct pss_ctx *x, struct pss_out *o) { check_allow_privilege_escalation(x->s, o); }
+static void c_non_root(const struct pss_ctx *x, struct pss_out *o) { check_run_as_non_root(x->s, o); }
+static void c_run_as_user(const struct pss_ctx *x, struct pss_out *o) { check_run_as_user(x->s, o); }
+
+struct pss_check {
+        const char *id;
+        enum pfs_pss_level level;
+        int since;                      /* the first policy minor version (v1.N) with the check */
+        const char *overrides;          /* restricted: the baseline check it replaces */
+        void (*run)(const struct pss_ctx *x, struct pss_out *o);
+};
+
+/* By level, then by ID (the order of the admission's messages). Not here:
+ * windowsHostProcess (windowsOptions are ignored on Linux), the seccomp
+ * annotations of versions before v1.19 (podfs reads no seccomp annotation).
+ * A user-namespace relaxation (hostUsers: false) goes into the checks it
+ * relaxes (runAsNonRoot, runAsUser, procMount). */
+static const struct pss_check registry[] = {
+        { "appArmorProfile", PFS_PSS_BASELINE, 0, NULL, pss_check_apparmor },
+        { "capabilities_baseline", PFS_PSS_BASELINE, 0, NULL, c_caps_baseline },
+        { "hostNamespaces", PFS_PSS_BASELINE, 0, NULL, c_host_ns },
+        { "hostPathVolumes", PFS_PSS_BASELINE, 0, NULL, c_host_path },
+        { "hostPorts", PFS_PSS_BASELINE, 0, NULL, c_host_ports },
+        { "hostProbesAndHostLifecycle", PFS_PSS_BASELINE, 34, NULL, pss_check_probe_hosts },
+        { "privileged", PFS_PSS_BASELINE, 0, NULL, c_privileged },
+        { "procMount", PFS_PSS_BASELINE, 0, NULL, pss_check_proc_mount },
+        { "seLinuxOptions", PFS_PSS_BASELINE, 0, NULL, pss_check_selinux },
+        { "seccompProfile_baseline", PFS_PSS_BASELINE, 19, NULL, c_seccomp_baseline },
+        { "sysctls", PFS_PSS_BASELINE, 0, NULL, check_sysctls },
+        { "allowPrivilegeEscalation", PFS_PSS_RESTRICTED, 8, NULL, c_ape },
+        { "capabilities_restricted", PFS_PSS_RESTRICTED, 22, "capabilities_baseline", c_caps_restricted },
+        { "restrictedVolumes", PFS_PSS_RESTRICTED, 0, "hostPathVolumes", c_restricted_volumes },
+        { "runAsNonRoot", PFS_PSS_RESTRICTED, 0, NULL, c_non_root },
+        { "runAsUser", PFS_PSS_RESTRICTED, 23, NULL, c_run_as_user },
+        { "seccompProfile_restricted", PFS_PSS_RESTRICTED, 19, "seccompProfile_baseline", c_seccomp_restricted },
+};
+
+/* A baseline check that a restricted check in force at minor replaces. */
+static bool overridden(const char *id, int minor)
+{
+        for (size_t i = 0; i < ARRAY_SIZE(registry); i++)
+                if (registry[i].overrides && !strcmp(registry[i].overrides, id) && minor >= registry[i].since)
+                        return true;
+        return false;
+}
+
+char *pfs_pss_check_at(const struct pod_spec *s, enum pfs_pss_level level, const char *version)
+{
+        struct pss_ctx x = { .s = s, .minor = pfs_pss_version_minor(version) };
+        struct pss_out o = { 0 };
         char *msg = NULL;
 
-        if (o->n)
-                msg = xasprintf("violates PodSecurity \"%s:latest\": %s", pfs_pss_level_name(level), o->b.data);
-        free(o->b.data);
+        if (level == PFS_PSS_PRIVILEGED)
+                return NULL;
+        if (x.minor < 0)
+                x.minor = PFS_PSS_LATEST_MINOR;
+        for (size_t i = 0; i < ARRAY_SIZE(registry); i++) {
+                const struct pss_check *c = &registry[i];
+
+                if (c->level > level || x.minor < c->since ||
+                    (level == PFS_PSS_RESTRICTED && c->level == PFS_PSS_BASELINE && overridden(c->id, x.minor)))
+                        continue;
+                c->run(&x, &o);
+        }
+        if (o.n)
+                msg = xasprintf("violates PodSecurity \"%s:%s\": %s", pfs_pss_level_name(level),
+                                version ? version : "latest", o.b.data);
+        free(o.b.data);
         return msg;
 }
 
 char *pfs_pss_check(const struct pod_spec *s, enum pfs_pss_level level)
 {
-        bool r = level == PFS_PSS_RESTRICTED;
-        struct pss_out o = { 0 };
-
-        if (level == PFS_PSS_PRIVILEGED)
-                return NULL;
-        /* the baseline checks by ID, less those a restricted one overrides ... */
-        if (!r)
-                check_capabilities(s, false, &o);
-        check_host_namespaces(s, &o);
-        if (!r)
-                check_host_path(s, false, &o);
-        check_host_ports(s, &o);
-        check_privileged(s, &o);
-        if (!r)
-                check_seccomp(s, false, &o);
-        check_sysctls(s, &o);
-        if (!r)
-                return finish(&o, level);
-        /* ... then the restricted ones by ID */
-        check_allow_privilege_escalation(s, &o);
-        check_capabilities(s, true, &o);
-        check_host_path(s, true, &o);
-        check_run_as_non_root(s, &o);
-        check_run_as_user(s, &o);
-        check_seccomp(s, true, &o);
-        return finish(&o, level);
+        return pfs_pss_check_at(s, level, "latest");
 }

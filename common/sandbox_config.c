@@ -3,8 +3,11 @@
 #include <errno.h>
 #include <stdio.h>
 #include <stdlib.h>
+#include <string.h>
 #include "pfs/sandbox_config.h"
+#include "pfs/spec.h"
 #include "pfs/status.h"
+#include "pfs/util.h"
 
 static int pids_limit_set(struct pfs_sandbox_config *cfg, const char *s, struct pfs_error *err)
 {
@@ -65,6 +68,27 @@ static int percent_set(int *slot, const char *opt, const char *s, struct pfs_err
         return 0;
 }
 
+/* The kubelet's rule (NewAllowlist): only sysctls known to be namespaced
+ * (net.*, kernel.shm*, kernel.msg*, kernel.sem, fs.mqueue.*), a trailing '*'
+ * for a prefix. */
+static int unsafe_sysctls_set(struct pfs_sandbox_config *cfg, const char *list, struct pfs_error *err)
+{
+        _cleanup_free_ char *l = xstrdup(list);
+
+        for (char *save = NULL, *t = strtok_r(l, ",", &save); t; t = strtok_r(NULL, ",", &save)) {
+                _cleanup_free_ char *probe = xstrdup(t);
+                size_t n = strlen(probe);
+
+                if (n && probe[n - 1] == '*')
+                        probe[n - 1] = 'x'; /* "net.*" -> "net.x": namespaced when its prefix is */
+                if (!pod_sysctl_is_namespaced(probe) && strcmp(t, "kernel.shm*") && strcmp(t, "kernel.msg*"))
+                        return pfs_error_set(err, EINVAL, "--allowed-unsafe-sysctls: \"%s\": the sysctl is not "
+                                             "namespaced (net.*, kernel.shm*, kernel.msg*, kernel.sem, fs.mqueue.*)", t);
+        }
+        cfg->allowed_unsafe_sysctls = *list ? list : NULL;
+        return 0;
+}
+
 int pfs_sandbox_config_check(const struct pfs_sandbox_config *cfg, struct pfs_error *err)
 {
         if (cfg->image_gc_low >= cfg->image_gc_high)
@@ -90,6 +114,8 @@ int pfs_sandbox_config_set(struct pfs_sandbox_config *cfg, int opt, const char *
                 return percent_set(&cfg->image_gc_high, "image-gc-high-threshold", value, err);
         case PFS_OPT_IMAGE_GC_LOW:
                 return percent_set(&cfg->image_gc_low, "image-gc-low-threshold", value, err);
+        case PFS_OPT_ALLOWED_UNSAFE_SYSCTLS:
+                return unsafe_sysctls_set(cfg, value, err);
         default:
                 return 1;
         }
@@ -117,5 +143,7 @@ size_t pfs_sandbox_config_argv(const struct pfs_sandbox_config *cfg, char *argv[
         argv[11] = buf[3];
         argv[12] = "--image-gc-low-threshold";
         argv[13] = buf[4];
+        argv[14] = "--allowed-unsafe-sysctls";
+        argv[15] = (char *)(cfg->allowed_unsafe_sysctls ? cfg->allowed_unsafe_sysctls : "");
         return PFS_SANDBOX_CONFIG_ARGC;
 }

@@ -375,6 +375,7 @@ int spec_parse_pod_document(const char *text, const struct ydoc *d, const char *
                         return -err->code;
                 }
                 spec_apply_defaults(s);
+                spec_apparmor_sync(s);
                 spec_validate(s, &e);
         }
         if (e.n > 0) {

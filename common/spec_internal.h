@@ -155,6 +155,13 @@ void spec_decode_container_security(struct spec_errs *e, const struct yval *ctr,
                                     struct pod_container *c);
 void spec_decode_pod_security(struct spec_errs *e, const struct yval *spec, const char *path, struct pod_spec *s);
 void spec_validate_security(const struct pod_spec *s, struct spec_errs *e);
+/* The deprecated AppArmor annotations (spec_apparmor.c): validated; synced
+ * with the fields as the API server's applyAppArmorVersionSkew does at create,
+ * before validation. */
+void spec_validate_apparmor(const struct pod_spec *s, struct spec_errs *e);
+void spec_apparmor_sync(struct pod_spec *s);
+/* An empty securityContext (every field unset). */
+struct pod_security_context *spec_security_context_new(void);
 struct yval *spec_container_security_to_yval(const struct pod_security_context *sc);
 struct yval *spec_pod_security_to_yval(const struct pod_security_context *sc);
 /* Defaults the API server applies on create. */

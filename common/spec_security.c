@@ -145,7 +145,7 @@ static void decode_caps(struct spec_errs *e, const struct yval *v, const char *p
         sc_str_list(e, c, "drop", cp, &sc->cap_drop, &sc->n_cap_drop);
 }
 
-static struct pod_security_context *sc_new(void)
+struct pod_security_context *spec_security_context_new(void)
 {
         struct pod_security_context *sc = xcalloc(1, sizeof(*sc));
 
@@ -165,7 +165,7 @@ void spec_decode_container_security(struct spec_errs *e, const struct yval *ctr,
         if (!v)
                 return;
         spec_check_known(e, v, p, ctr_sc_fields, ARRAY_SIZE(ctr_sc_fields));
-        c->security = sc = sc_new();
+        c->security = sc = spec_security_context_new();
         decode_common(e, v, p, sc);
         decode_caps(e, v, p, sc);
         sc->privileged = sc_bool(e, v, "privileged", p);
@@ -232,7 +232,7 @@ void spec_decode_pod_security(struct spec_errs *e, const struct yval *spec, cons
         if (!v)
                 return;
         spec_check_known(e, v, p, pod_sc_fields, ARRAY_SIZE(pod_sc_fields));
-        s->security = sc = sc_new();
+        s->security = sc = spec_security_context_new();
         decode_common(e, v, p, sc);
         sc_int(e, v, "fsGroup", p, &sc->fs_group);
         decode_groups(e, v, p, sc);

@@ -73,16 +73,6 @@ static void check_common(struct spec_errs *e, const char *p, const struct pod_se
         check_profile(e, p, "appArmorProfile", &sc->app_armor, "AppArmor");
 }
 
-/* What this node cannot do, refused rather than ignored. */
-static void check_node(struct spec_errs *e, const char *p, const struct pod_security_context *sc)
-{
-        _cleanup_free_ char *ap = spec_path_key(p, "appArmorProfile");
-
-        /* The kubelet's AppArmor admission on a host without AppArmor. */
-        if (sc->app_armor.type && strcmp(sc->app_armor.type, "Unconfined"))
-                spec_err_forbidden(e, ap, "Cannot enforce AppArmor: AppArmor is not enabled on the host");
-}
-
 static bool adds_literal_sys_admin(const struct pod_security_context *sc)
 {
         for (size_t i = 0; i < sc->n_cap_add; i++)
@@ -113,7 +103,6 @@ static void check_container(struct spec_errs *e, const char *cp, const struct po
         if (sc->proc_mount && spec_check_enum(e, pm, sc->proc_mount, proc_mounts, ARRAY_SIZE(proc_mounts)) &&
             !strcmp(sc->proc_mount, "Unmasked"))
                 spec_err_forbidden(e, pm, "`hostUsers` must be false to use `Unmasked`");
-        check_node(e, p, sc);
 }
 
 static void check_pod_lists(struct spec_errs *e, const char *p, const struct pod_security_context *sc)
@@ -226,13 +215,13 @@ void spec_validate_security(const struct pod_spec *s, struct spec_errs *e)
 
                 check_container(e, cp, &s->containers[i]);
         }
+        spec_validate_apparmor(s, e);
         if (!sc)
                 return;
         check_common(e, "spec.securityContext", sc);
         check_id(e, "spec.securityContext", "fsGroup", sc->fs_group, sc->fs_group != POD_ID_UNSET);
         check_pod_lists(e, "spec.securityContext", sc);
         check_sysctls(e, s, sc);
-        check_node(e, "spec.securityContext", sc);
 }
 
 /* ---- pod.json: as written, in the API's field order ---- */

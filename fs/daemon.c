@@ -222,7 +222,7 @@ int podfs_daemon_run(const struct podfs_options *o)
         fs.sandbox = o->sandbox;
         fs.pss_enforce = o->pss_enforce;
         fs.pss_warn = o->pss_warn;
-        fs.allowed_unsafe_sysctls = o->allowed_unsafe_sysctls;
+        fs.pss_exempt_namespaces = o->pss_exempt_namespaces;
         model_init(&fs.model, &fs.dirs);
         model_observe(&fs.model, model_changed, &fs);
         if (daemon_state_open(&fs, o) < 0)

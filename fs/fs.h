@@ -30,7 +30,7 @@ struct podfs_options {
         bool foreground, debug;
         struct pfs_sandbox_config sandbox;      /* --pod-pids-limit, --container-log-max-* */
         int pss_enforce, pss_warn;      /* --pod-security-enforce/-warn (pss.h levels) */
-        const char *allowed_unsafe_sysctls;     /* --allowed-unsafe-sysctls: "a,b,net.*" or NULL */
+        const char *pss_exempt_namespaces;      /* --pod-security-exempt-namespaces: "a,b" or NULL */
 };
 /* Mount, serve until unmounted or signalled; returns the exit status. */
 int podfs_daemon_run(const struct podfs_options *o);
@@ -88,7 +88,7 @@ struct podfs {
         size_t mem_total;               /* bytes of write buffers held, all users */
         struct pfs_sandbox_config sandbox;      /* passed to every sandbox on its command line */
         int pss_enforce, pss_warn;      /* Pod Security levels of a namespace without labels (pss_admit.c) */
-        const char *allowed_unsafe_sysctls;     /* the kubelet's --allowed-unsafe-sysctls, or NULL */
+        const char *pss_exempt_namespaces;      /* not checked at all, comma separated (or NULL) */
         struct obj_cache {              /* objects.c: the object the tree read last */
                 struct pfs_object *o;
                 struct pfs_object_stamp *stamp;

@@ -51,10 +51,14 @@ static void usage(FILE *f)
                 "  --pod-security-warn LEVEL\n"
                 "                    the same for warn: a violating pod is accepted and the\n"
                 "                    warning goes to <ns>/.last-error (default privileged)\n"
+                "  --pod-security-exempt-namespaces LIST\n"
+                "                    namespaces (comma separated) Pod Security does not\n"
+                "                    check at all, whatever their labels (the admission's\n"
+                "                    exemptions.namespaces)\n"
                 "  --allowed-unsafe-sysctls LIST\n"
                 "                    namespaced sysctls outside the kubelet's safe set a pod\n"
                 "                    may set (comma separated, 'net.*' for a prefix), as the\n"
-                "                    kubelet's flag; others are refused at apply\n"
+                "                    kubelet's flag; a pod with another fails (SysctlForbidden)\n"
                 "  -h, --help        this help\n"
                 "  -V, --version     print the version\n"
                 "\n"
@@ -83,27 +87,6 @@ static void fuse_option_add(char **extra, const char *opt)
         *extra = joined;
 }
 
-/* The kubelet's rule: only namespaced sysctls (net.*, kernel.shm*, kernel.msg*,
- * kernel.sem, fs.mqueue.*), a trailing '*' for a prefix. */
-static bool unsafe_sysctls_ok(const char *list)
-{
-        _cleanup_free_ char *l = xstrdup(list);
-
-        for (char *save = NULL, *t = strtok_r(l, ",", &save); t; t = strtok_r(NULL, ",", &save)) {
-                _cleanup_free_ char *probe = xstrdup(t);
-                size_t n = strlen(probe);
-
-                if (n && probe[n - 1] == '*')
-                        probe[n - 1] = 'x'; /* "net.*" -> "net.x": namespaced when its prefix is */
-                if (!pod_sysctl_is_namespaced(probe) && strcmp(t, "kernel.shm*") && strcmp(t, "kernel.msg*")) {
-                        fprintf(stderr, "podfs: --allowed-unsafe-sysctls: \"%s\": the sysctl is not namespaced "
-                                "(net.*, kernel.shm*, kernel.msg*, kernel.sem, fs.mqueue.*)\n", t);
-                        return false;
-                }
-        }
-        return true;
-}
-
 /* -1: go on and run; else the exit status (--help, --version, a bad option). */
 static int options_parse(int argc, char **argv, struct podfs_options *o, char **extra)
 {
@@ -114,7 +97,7 @@ static int options_parse(int argc, char **argv, struct podfs_options *o, char **
                 PFS_SANDBOX_CONFIG_OPTIONS,
                 { "pod-security-enforce", required_argument, NULL, 'E' },
                 { "pod-security-warn", required_argument, NULL, 'W' },
-                { "allowed-unsafe-sysctls", required_argument, NULL, 'U' },
+                { "pod-security-exempt-namespaces", required_argument, NULL, 'X' },
                 {},
         };
         struct pfs_error err = {0};
@@ -149,10 +132,8 @@ static int options_parse(int argc, char **argv, struct podfs_options *o, char **
                         }
                         *(c == 'E' ? &o->pss_enforce : &o->pss_warn) = pfs_pss_level_of(optarg);
                         break;
-                case 'U':
-                        if (!unsafe_sysctls_ok(optarg))
-                                return 2;
-                        o->allowed_unsafe_sysctls = optarg;
+                case 'X':
+                        o->pss_exempt_namespaces = optarg;
                         break;
                 default:
                         if (c >= PFS_OPT_POD_PIDS_LIMIT && pfs_sandbox_config_set(&o->sandbox, c, optarg, &err) == 0)

@@ -101,89 +101,104 @@ char *ns_namespace_yaml(struct podfs *fs, const char *ns)
         return pfs_buf_steal(&b);
 }
 
-/* The level of MODE ("enforce", "warn", "audit"): the pending Namespace's
- * labels, else the stored ones, else the daemon's default. */
-static int level_of(struct podfs *fs, const char *ns, const struct pfs_ns_doc *pending, const char *mode, int dflt)
+/* The label "pod-security.kubernetes.io/KEY" of the pending Namespace, else
+ * of the stored one (copied), or NULL. */
+static char *label_of(struct podfs *fs, const char *ns, const struct pfs_ns_doc *pending, const char *key)
 {
-        const char *v = NULL;
+        _cleanup_free_ char *full = xasprintf("pod-security.kubernetes.io/%s", key);
         struct yval *stored = NULL;
-        int l;
+        const char *v = NULL;
+        char *r;
 
         if (pending)
-                v = pfs_ns_doc_label(pending->labels, pending->n_labels, mode);
-        else if ((stored = labels_load(fs, ns))) {
-                _cleanup_free_ char *key = xasprintf("pod-security.kubernetes.io/%s", mode);
-
-                v = yval_get_str(stored, key, NULL);
-        }
-        l = v ? pfs_pss_level_of(v) : -1;
+                v = pfs_ns_doc_label(pending->labels, pending->n_labels, key);
+        else if ((stored = labels_load(fs, ns)))
+                v = yval_get_str(stored, full, NULL);
+        r = v ? xstrdup(v) : NULL;
         yval_free(stored);
-        return l >= 0 ? l : dflt;
+        return r;
 }
 
-/* The kubelet's sysctl admission: the safe set and --allowed-unsafe-sysctls. */
-static bool sysctl_allowed(const struct podfs *fs, const char *name)
+/* MODE's policy ("enforce", "warn", "audit"): its level label, else the
+ * daemon's default; its -version label, else "latest". */
+struct pss_policy {
+        int level;
+        char *version;
+};
+
+static struct pss_policy policy_of(struct podfs *fs, const char *ns, const struct pfs_ns_doc *pending,
+                                   const char *mode, int dflt)
 {
-        _cleanup_free_ char *l = fs->allowed_unsafe_sysctls ? xstrdup(fs->allowed_unsafe_sysctls) : NULL;
+        _cleanup_free_ char *l = label_of(fs, ns, pending, mode), *vk = xasprintf("%s-version", mode);
+        struct pss_policy p = { .level = l ? pfs_pss_level_of(l) : -1, .version = label_of(fs, ns, pending, vk) };
 
-        if (pod_sysctl_is_safe(name))
-                return true;
-        for (char *save = NULL, *t = l ? strtok_r(l, ",", &save) : NULL; t; t = strtok_r(NULL, ",", &save)) {
-                size_t n = strlen(t);
-
-                if (n && t[n - 1] == '*' ? !strncmp(name, t, n - 1) : !strcmp(name, t))
-                        return true;
+        if (p.level < 0)
+                p.level = dflt;
+        if (!p.version || pfs_pss_version_minor(p.version) < 0) {
+                free(p.version);
+                p.version = xstrdup("latest");
         }
-        return false;
+        return p;
 }
 
-static int sysctls_admit(struct podfs *fs, const char *filename, const struct pod_spec *pod, struct pfs_error *err)
+static char *check(const struct pod_spec *pod, const struct pss_policy *p)
 {
-        for (size_t i = 0; pod->security && i < pod->security->n_sysctls; i++) {
-                const char *name = pod->security->sysctls[i].key;
+        return pfs_pss_check_at(pod, (enum pfs_pss_level)p->level, p->version);
+}
 
-                if (!sysctl_allowed(fs, name))
-                        return pfs_error_set(err, EPERM, "%s: pods \"%s\" is forbidden: SysctlForbidden: forbidden "
-                                             "sysctl: \"%s\" not allowlisted (podfs --allowed-unsafe-sysctls)",
-                                             filename, pod->name, name);
-        }
+/* enforce refuses; warn adds to *w; audit goes to the daemon's log (the
+ * node's own audit record: podfs has no audit log of the API server). */
+static int admit_one(const char *ns, const char *filename, const struct pod_spec *pod, const struct pss_policy *pol,
+                     struct pfs_buf *w, struct pfs_error *err)
+{
+        _cleanup_free_ char *v = check(pod, &pol[0]);
+
+        if (v)
+                return pfs_error_set(err, EACCES, "%s: pods \"%s\" is forbidden: %s", filename, pod->name, v);
+        free(v);
+        v = check(pod, &pol[1]);
+        if (v)
+                pfs_buf_printf(w, "%s%s: Warning: would violate%s (pod \"%s\" was accepted)", w->len ? "\n" : "",
+                               filename, v + strlen("violates"), pod->name);
+        free(v);
+        v = check(pod, &pol[2]);
+        if (v)
+                pfs_log(LOG_NOTICE, "namespace %s: audit: pod \"%s\" would violate%s", ns, pod->name,
+                        v + strlen("violates"));
         return 0;
+}
+
+/* The admission's exemptions.namespaces: such a namespace is not evaluated. */
+static bool ns_exempt(const struct podfs *fs, const char *ns)
+{
+        size_t n = strlen(ns);
+
+        for (const char *t = fs->pss_exempt_namespaces; t && *t; t += strcspn(t, ","), t += *t == ',')
+                if (strcspn(t, ",") == n && !strncmp(t, ns, n))
+                        return true;
+        return false;
 }
 
 int pss_admit(struct podfs *fs, const char *ns, const struct pfs_ns_doc *pending, const char *filename,
               struct pod_spec *const *pods, size_t n, char **ret_warning, struct pfs_error *err)
 {
-        int enforce = level_of(fs, ns, pending, "enforce", fs->pss_enforce);
-        int warn = level_of(fs, ns, pending, "warn", fs->pss_warn);
-        int audit = level_of(fs, ns, pending, "audit", PFS_PSS_PRIVILEGED);
+        struct pss_policy pol[3];
         struct pfs_buf w = { 0 };
+        int r = 0;
 
-        for (size_t i = 0; i < n; i++) {
-                _cleanup_free_ char *v = pfs_pss_check(pods[i], (enum pfs_pss_level)enforce);
-
-                if (sysctls_admit(fs, filename, pods[i], err) < 0) {
-                        pfs_buf_free(&w);
-                        return -EPERM;
-                }
-                if (v) {
-                        pfs_buf_free(&w);
-                        return pfs_error_set(err, EACCES, "%s: pods \"%s\" is forbidden: %s", filename, pods[i]->name,
-                                             v);
-                }
-                free(v);
-                v = pfs_pss_check(pods[i], (enum pfs_pss_level)warn);
-                if (v)
-                        pfs_buf_printf(&w, "%s%s: Warning: would violate%s (pod \"%s\" was accepted)",
-                                       w.len ? "\n" : "", filename, v + strlen("violates"), pods[i]->name);
-                free(v);
-                v = pfs_pss_check(pods[i], (enum pfs_pss_level)audit);
-                if (v)
-                        pfs_log(LOG_NOTICE, "namespace %s: audit: pod \"%s\" would violate%s", ns, pods[i]->name,
-                                v + strlen("violates"));
-        }
-        *ret_warning = w.len ? pfs_buf_steal(&w) : NULL;
+        *ret_warning = NULL;
+        if (ns_exempt(fs, ns))
+                return 0;
+        pol[0] = policy_of(fs, ns, pending, "enforce", fs->pss_enforce);
+        pol[1] = policy_of(fs, ns, pending, "warn", fs->pss_warn);
+        pol[2] = policy_of(fs, ns, pending, "audit", PFS_PSS_PRIVILEGED);
+        for (size_t i = 0; i < n && r == 0; i++)
+                r = admit_one(ns, filename, pods[i], pol, &w, err);
+        for (size_t i = 0; i < ARRAY_SIZE(pol); i++)
+                free(pol[i].version);
+        *ret_warning = r == 0 && w.len ? pfs_buf_steal(&w) : NULL;
         pfs_buf_free(&w);
-        return 0;
+        return r;
 }
 
 /* ---- <ns>/.namespace.yaml ---- */

@@ -2,7 +2,8 @@
  * the node's resources (pods, cpu and memory requests), the required node
  * affinity and nodeSelector, spec.nodeName, and the taints (the kubelet looks
  * at NoExecute only; with no scheduler in front of it podfs refuses an
- * untolerated NoSchedule taint too), then the pod's OS. A pod that does not fit fails at once,
+ * untolerated NoSchedule taint too), then the pod's OS; the sysctl and
+ * AppArmor handlers (admit_sec.c). A pod that does not fit fails at once,
  * as kubelet's rejectPod leaves it: phase Failed, the first reason, message
  * "Pod was rejected: ...", a Warning event; no container runs. */
 #include <dirent.h>
@@ -155,7 +156,8 @@ static bool rejected(struct sbx *s, char **ret_reason, char **ret_msg)
         struct pfs_error err = { 0 };
         bool r = false;
 
-        if (resources_short(s, ret_reason, ret_msg))
+        if (sbx_sysctls_rejected(s->spec, s->cfg.allowed_unsafe_sysctls, ret_reason, ret_msg) ||
+            resources_short(s, ret_reason, ret_msg))
                 return true;
         if (pfs_node_load(s->state_fd, &n, &err) < 0) {
                 pfs_log(LOG_WARNING, "node: %s", err.msg);
@@ -168,7 +170,7 @@ static bool rejected(struct sbx *s, char **ret_reason, char **ret_msg)
         else if (pfs_node_untolerated(n, s->spec))
                 r = predicate(ret_reason, ret_msg, "TaintToleration", "node(s) had taints that the pod didn't tolerate");
         else
-                r = os_rejected(s->spec, ret_reason, ret_msg);
+                r = os_rejected(s->spec, ret_reason, ret_msg) || sbx_apparmor_rejected(s->spec, ret_reason, ret_msg);
         pfs_node_free(n);
         return r;
 }

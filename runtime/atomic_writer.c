@@ -47,8 +47,44 @@ static int ts_dir_make(int dirfd, char name[static 64], struct pfs_error *err)
         return pfs_error_set(err, EEXIST, "no free timestamp directory name");
 }
 
+/* SetVolumeOwnership's changeFilePermission for a read-only volume (roMask):
+ * name in dirfd gets the group; a directory setgid, g+rx; a file g+r; a
+ * symlink only the group. */
+static int owner_set(int dirfd, const char *name, const struct objvol_payload *p, struct pfs_error *err)
+{
+        struct stat st;
+        mode_t mask;
+
+        if (!p->has_fs_group)
+                return 0;
+        if (fstatat(dirfd, name, &st, AT_SYMLINK_NOFOLLOW) < 0 ||
+            fchownat(dirfd, name, (uid_t)-1, p->fs_group, AT_SYMLINK_NOFOLLOW) < 0)
+                return pfs_error_set(err, errno, "set the fsGroup of '%s'", name);
+        if (S_ISLNK(st.st_mode))
+                return 0;
+        mask = S_ISDIR(st.st_mode) ? 0440 | S_ISGID | 0110 : 0440;
+        if (fchmodat(dirfd, name, (st.st_mode & 07777) | mask, 0) < 0)
+                return pfs_error_set(err, errno, "chmod '%s'", name);
+        return 0;
+}
+
+/* Each parent directory of path (inside dirfd) gets the fsGroup. */
+static int parents_owner_set(int dirfd, const char *path, const struct objvol_payload *p, struct pfs_error *err)
+{
+        _cleanup_free_ char *dir = xstrdup(path);
+        int r = 0;
+
+        for (char *slash = strchr(dir, '/'); slash && r == 0; slash = strchr(slash + 1, '/')) {
+                *slash = '\0';
+                r = owner_set(dirfd, dir, p, err);
+                *slash = '/';
+        }
+        return r;
+}
+
 /* Parents of path inside dirfd (0755), then the file with its mode. */
-static int file_write_at(int dirfd, const struct objvol_file *f, struct pfs_error *err)
+static int file_write_at(int dirfd, const struct objvol_file *f, const struct objvol_payload *p,
+                         struct pfs_error *err)
 {
         _cleanup_free_ char *dir = xstrdup(f->path);
         char *slash = strrchr(dir, '/');
@@ -74,7 +110,7 @@ static int file_write_at(int dirfd, const struct objvol_file *f, struct pfs_erro
         }
         if (fchmod(fd, f->mode & 07777) < 0)
                 return pfs_error_set(err, errno, "chmod '%s'", f->path);
-        return 0;
+        return parents_owner_set(dirfd, f->path, p, err) < 0 ? -err->code : owner_set(dirfd, f->path, p, err);
 }
 
 static char *top_level(const char *path)
@@ -105,6 +141,8 @@ static int visible_links_sync(int dirfd, const struct objvol_payload *p, struct 
 
                 if (symlinkat(target, dirfd, top) < 0 && errno != EEXIST)
                         return pfs_error_set(err, errno, "symlink '%s'", top);
+                if (owner_set(dirfd, top, p, err) < 0)
+                        return -err->code;
         }
         dfd = openat(dirfd, ".", O_RDONLY | O_DIRECTORY | O_CLOEXEC);
         if (dfd < 0 || !(d = fdopendir(dfd))) {
@@ -135,11 +173,17 @@ int objvol_write_at(int dirfd, const struct objvol_payload *p, struct pfs_error 
         if (tsfd < 0)
                 r = pfs_error_set(err, errno, "open '%s'", ts);
         for (size_t i = 0; i < p->n && r >= 0; i++)
-                r = file_write_at(tsfd, &p->files[i], err);
+                r = file_write_at(tsfd, &p->files[i], p, err);
+        if (r >= 0)
+                r = owner_set(dirfd, ts, p, err);
+        if (r >= 0)
+                r = owner_set(dirfd, ".", p, err);
         if (r >= 0) {
                 unlinkat(dirfd, DATA_TMP, 0);
                 if (symlinkat(ts, dirfd, DATA_TMP) < 0)
                         r = pfs_error_set(err, errno, "symlink '%s'", DATA_TMP);
+                else if (owner_set(dirfd, DATA_TMP, p, err) < 0)
+                        r = -err->code;
                 else if (renameat(dirfd, DATA_TMP, dirfd, DATA_DIR) < 0)
                         r = pfs_error_set(err, errno, "rename '%s'", DATA_TMP);
         }

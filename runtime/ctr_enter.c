@@ -39,6 +39,7 @@ struct enter_ctx {
         int n_groups;
         bool no_new_privs, seccomp;             /* as the container's main process (security.c) */
         void *profile;                          /* its Localhost profile, NULL: RuntimeDefault */
+        char *apparmor;                         /* its AppArmor label, NULL: unconfined or none */
         int join_fds[POD_CGROUP_JOIN_MAX];      /* v1 cgroups of the container to join */
         int n_join;
 };
@@ -56,6 +57,7 @@ static void enter_ctx_free(struct enter_ctx *x)
         for (size_t i = 0; x->env && x->env[i]; i++)
                 free(x->env[i]);
         free(x->env);
+        free(x->apparmor);
         if (x->caps)
                 cap_free(x->caps);
 }
@@ -224,6 +226,10 @@ static void child_creds(const struct enter_ctx *x)
         struct pfs_error e = { 0 };
         cap_t none;
 
+        if (x->apparmor && ctr_apparmor_exec(x->apparmor, &e) < 0) {
+                errno = e.code;
+                child_die("apply the AppArmor profile%s: %s", "");
+        }
         /* While we still hold CAP_SYS_ADMIN (the profile allows what follows). */
         if (x->seccomp && (x->profile ? ctr_seccomp_profile_apply(x->profile, &e)
                                       : ctr_seccomp_load_default(x->cap_bnd, &e)) < 0) {
@@ -341,6 +347,7 @@ int ctr_enter_spawn(pid_t ctr_pid, int ctr_pidfd, char *const argv[], int cgroup
         if (r < 0)
                 goto out;
         x.profile = ctr_seccomp_registered(ctr_pid);
+        x.apparmor = ctr_apparmor_host_enabled() ? ctr_apparmor_label_of(ctr_pid) : NULL;
         x.n_join = pod_cgroup_join_fds_open(cgroup_fd, x.join_fds, ARRAY_SIZE(x.join_fds));
         if (fd_is_cgroup2(cgroup_fd)) {
                 args.flags |= CLONE_INTO_CGROUP;

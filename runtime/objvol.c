@@ -14,6 +14,7 @@
 #include <sys/stat.h>
 #include <unistd.h>
 #include "objvol.h"
+#include "security.h"
 #include "pfs/object.h"
 #include "pfs/store.h"
 #include "sandbox.h"
@@ -81,7 +82,8 @@ static int claim_bind(struct sbx *s, const struct pod_volume *v, struct pfs_erro
         real[n] = '\0';
         if (mount(real, path, NULL, MS_BIND, NULL) < 0)
                 return pfs_error_set(err, errno, "bind the claim's data on '%s'", path);
-        return 0;
+        /* the kubelet's local volume: fsGroup on the first mount, unless read-only */
+        return v->read_only ? 0 : pod_volume_ownership(path, s->spec, false, true, err);
 }
 
 static void mount_failed(struct sbx *s, struct objvol_state *st, const char *msg)
@@ -162,6 +164,10 @@ static int files_sync(struct sbx *s, const struct pod_volume *v, struct objvol_s
         }
         free(st->failed);
         st->failed = NULL;
+        if (s->spec->security && s->spec->security->fs_group >= 0) {
+                p.has_fs_group = true;
+                p.fs_group = (gid_t)s->spec->security->fs_group;
+        }
         ser = objvol_payload_serialize(&p, &len);
         if (st->written && st->written_len == len && !memcmp(st->written, ser, len)) {
                 objvol_payload_free(&p);

@@ -20,6 +20,8 @@ struct objvol_file {
 struct objvol_payload {
         struct objvol_file *files;
         size_t n;
+        bool has_fs_group;      /* the pod's fsGroup: set on everything written (objvol_write_at) */
+        gid_t fs_group;
 };
 
 /* atomic_writer.c */
@@ -27,7 +29,11 @@ void objvol_payload_add(struct objvol_payload *p, const char *path, const void *
 /* Sorted by path, as one comparable string (length in *ret_len). */
 char *objvol_payload_serialize(struct objvol_payload *p, size_t *ret_len);
 void objvol_payload_free(struct objvol_payload *p);
-/* Write p into the volume directory dirfd (AtomicWriter). */
+/* Write p into the volume directory dirfd (AtomicWriter). With an fsGroup,
+ * what SetVolumeOwnership does to a read-only volume, before the swap of
+ * ..data (the kubelet's setPerms): everything in the volume, the volume's
+ * directory too, gets the group (symlinks included); files get g+r (mode |
+ * 0440), directories setgid and g+rx (mode | 02550). */
 int objvol_write_at(int dirfd, const struct objvol_payload *p, struct pfs_error *err);
 
 /* objvol_payload.c: the files of volume v as the kubelet computes them.

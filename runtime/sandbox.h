@@ -171,6 +171,10 @@ void sidecar_stop_all(struct sbx *s);                /* the grace is over: stop 
 /* admit.c: the kubelet's admission; false = rejected (status Failed and
  * `finished` written: the sandbox leaves). */
 bool sbx_admit(struct sbx *s);
+/* admit_sec.c: the kubelet's sysctl and AppArmor admission handlers; true
+ * (reason and message set) when the pod is refused. */
+bool sbx_sysctls_rejected(const struct pod_spec *spec, const char *allowed, char **ret_reason, char **ret_msg);
+bool sbx_apparmor_rejected(const struct pod_spec *spec, char **ret_reason, char **ret_msg);
 
 /* resume.c */
 void sup_resume(struct sbx *s, struct pod_status *prev);

@@ -229,6 +229,40 @@ static void image_groups_merge(struct ctr_sec *x, const char *rootfs, uid_t uid)
         }
 }
 
+/* containerd's generateApparmorSpecOpts, where the kubelet found AppArmor on
+ * the host (else its admission failed the pod already): without
+ * apparmor_parser, a profile other than Unconfined is an error; Unconfined
+ * gets none; RuntimeDefault, or nothing set for a container that is not
+ * privileged, podfs's default profile (apparmor_default.c); Localhost NAME a
+ * loaded profile NAME. */
+static int apparmor_compute(struct ctr_sec *x, const struct pod_spec *pod, const struct pod_container *c,
+                            const char *state_dir, struct pfs_error *err)
+{
+        const char *type = NULL, *name = NULL;
+        bool set = pod_effective_apparmor(pod, c, &type, &name);
+        int r;
+
+        if (!ctr_apparmor_host_enabled() || (set && !strcmp(type, "Unconfined")))
+                return 0;
+        if (!ctr_apparmor_parser_present())
+                return set ? pfs_error_set(err, ENOTSUP, "failed to generate apparmor spec opts: apparmor is not "
+                                           "supported") : 0;
+        if (!set && x->privileged)
+                return 0;
+        if (!set || !strcmp(type, "RuntimeDefault")) {
+                name = CTR_APPARMOR_DEFAULT;
+                r = ctr_apparmor_load_default(state_dir, name, err);
+        } else if (!name || strlen(name) >= sizeof(x->apparmor)) {
+                r = pfs_error_set(err, ENAMETOOLONG, "apparmor profile not found %s", name ? name : "");
+        } else {
+                r = ctr_apparmor_check_loaded(name, err);
+        }
+        if (r < 0)
+                return r;
+        snprintf(x->apparmor, sizeof(x->apparmor), "%s", name);
+        return 0;
+}
+
 int ctr_sec_build(struct ctr_sec *x, struct ctr_process *proc, const struct pod_spec *pod,
                   const struct pod_container *c, const char *rootfs, const char *state_dir, struct pfs_error *err)
 {
@@ -253,6 +287,8 @@ int ctr_sec_build(struct ctr_sec *x, struct ctr_process *proc, const struct pod_
                         return r;
                 x->seccomp = CTR_SECCOMP_LOCALHOST;
         }
+        if ((r = apparmor_compute(x, pod, c, state_dir, err)) < 0)
+                return r;
         /* The container's groups, never the sandbox's (as containerd sets them). */
         x->set_groups = true;
         group_add(x, proc->set_user ? proc->gid : 0);
@@ -306,6 +342,9 @@ int ctr_sec_apply(const struct ctr_sec *x, const struct ctr_process *proc, struc
 {
         int r;
 
+        /* runc's order: the AppArmor profile (taking effect at execve) first */
+        if (x->apparmor[0] && (r = ctr_apparmor_exec(x->apparmor, err)) < 0)
+                return r;
         /* Without no_new_privs, seccomp needs CAP_SYS_ADMIN: load it while we hold it
          * (the profile allows what follows: capset, setgroups, setresuid, execve). */
         if (!x->no_new_privs && (r = seccomp_load_now(x, err)) < 0)

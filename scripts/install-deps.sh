@@ -9,7 +9,8 @@ inotify-tools busybox-static python3 python3-kubernetes python3-yaml jq
 iproute2 procps psmisc util-linux coreutils rsync
 containernetworking-plugins iptables
 clang libclang-rt-dev
-skopeo docker-registry apache2-utils"
+skopeo docker-registry apache2-utils
+apparmor"
 
 missing=""
 for p in $PKGS; do

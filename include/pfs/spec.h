@@ -422,6 +422,16 @@ int pod_effective_run_as_non_root(const struct pod_spec *s, const struct pod_con
 /* The seccomp profile type (RuntimeDefault, Unconfined, Localhost) or NULL
  * when neither sets one (the kubelet's default: Unconfined). */
 const struct pod_seccomp_profile *pod_effective_seccomp(const struct pod_spec *s, const struct pod_container *c);
+/* The AppArmor profile of container c: the container's appArmorProfile, else
+ * the pod's, else the deprecated annotation
+ * container.apparmor.security.beta.kubernetes.io/<name> ("runtime/default",
+ * "localhost/<profile>", "unconfined") as the API server syncs it into the
+ * field. type is RuntimeDefault, Localhost (name set) or Unconfined; false
+ * when nothing names one. */
+bool pod_effective_apparmor(const struct pod_spec *s, const struct pod_container *c, const char **ret_type,
+                            const char **ret_name);
+/* The value of that annotation for the container named so, or NULL. */
+const char *pod_apparmor_annotation(const struct pod_spec *s, const char *container);
 bool pod_container_privileged(const struct pod_container *c);
 /* no_new_privs: allowPrivilegeEscalation false (never with privileged or CAP_SYS_ADMIN). */
 bool pod_container_no_new_privs(const struct pod_container *c);

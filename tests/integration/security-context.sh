@@ -1,13 +1,17 @@
 #!/bin/bash
 # securityContext (issue 13): what a container's /proc/self/status says about
-# its user, groups, capabilities, no_new_privs and seccomp; a read-only root;
-# a privileged container's devices; runAsNonRoot refusals in the kubelet's
-# words; fsGroup on an emptyDir; hostPID and hostIPC, with exec probes in each;
-# sysctls; Pod Security Standards per namespace.
+# its user, groups, capabilities, no_new_privs and seccomp; RuntimeDefault's
+# allowlist attacked from inside (scprobe: calls it leaves out fail with EPERM,
+# clone3 and calls newer than it with ENOSYS); a read-only root; a privileged
+# container's devices; runAsNonRoot refusals in the kubelet's words; fsGroup on
+# every volume kind, from inside and from the node; hostPID and hostIPC, with
+# exec probes in each; sysctls and AppArmor (the node's admission); Pod
+# Security Standards per namespace, at pinned versions, exempt namespaces.
 # timeout: 240
 . "$(dirname "$0")/lib.sh"
 podfs_setup --no-mount
 podfs_start --allowed-unsafe-sysctls kernel.msgmax
+helper_install scprobe
 
 # status_field FILE NAME: the value of "NAME:" in a saved /proc/PID/status
 status_field() { awk -v k="$2:" '$1 == k { $1 = ""; sub(/^ /, ""); print; exit }' "$1"; }
@@ -110,7 +114,7 @@ spec:
   containers:
   - name: main
     image: busybox
-    command: ["sh", "-c", "cat /proc/self/status; unshare -U true && echo 'unshare ok' || echo 'unshare refused'; echo x >/x 2>/dev/null && echo 'root writable' || echo 'root read-only'; echo x >/tmp/y 2>/dev/null || echo 'tmp read-only'; [ -f /proc/timer_list ] || echo 'timer_list masked'; echo END; exec sleep 3600"]
+    command: ["sh", "-c", "cat /proc/self/status; unshare -U true && echo 'unshare ok' || echo 'unshare refused'; echo x >/x 2>/dev/null && echo 'root writable' || echo 'root read-only'; echo x >/tmp/y 2>/dev/null || echo 'tmp read-only'; [ -f /proc/timer_list ] || echo 'timer_list masked'; scprobe unshare keyctl add_key perf_event_open personality-bad clone-newns socket-alg mount chroot clone3 getpid clone personality0 socket-inet; echo END; exec sleep 3600"]
     securityContext:
       capabilities:
         drop: ["ALL"]
@@ -119,7 +123,7 @@ spec:
       readOnlyRootFilesystem: true
       seccompProfile: {type: RuntimeDefault}
     readinessProbe:
-      exec: {command: ["sh", "-c", "grep -q '^Seccomp:.2' /proc/self/status && grep -q '^NoNewPrivs:.1' /proc/self/status && ! unshare -U true"]}
+      exec: {command: ["sh", "-c", "grep -q '^Seccomp:.2' /proc/self/status && grep -q '^NoNewPrivs:.1' /proc/self/status && ! unshare -U true && scprobe keyctl | grep -qx 'keyctl EPERM'"]}
       periodSeconds: 1
 EOF
 if logs_done default locked; then
@@ -131,6 +135,14 @@ if logs_done default locked; then
         is "$(status_field "$W/locked" NoNewPrivs)" 1 "allowPrivilegeEscalation false: NoNewPrivs 1"
         is "$(status_field "$W/locked" Seccomp)" 2 "RuntimeDefault: Seccomp 2 (filter)"
         check "RuntimeDefault: unshare -U is refused" grep -qx 'unshare refused' "$W/locked"
+        # containerd's profile is an allowlist: what it does not name fails with EPERM
+        for sc in unshare keyctl add_key perf_event_open personality-bad clone-newns socket-alg mount chroot; do
+                check "RuntimeDefault: $sc fails with EPERM" grep -qx "$sc EPERM" "$W/locked"
+        done
+        check "RuntimeDefault: clone3 fails with ENOSYS (libc falls back to clone)" grep -qx 'clone3 ENOSYS' "$W/locked"
+        for sc in getpid clone personality0 socket-inet; do
+                check "RuntimeDefault: $sc is allowed" grep -qx "$sc ok" "$W/locked"
+        done
         check "readOnlyRootFilesystem: / refuses writes" grep -qx 'root read-only' "$W/locked"
         check "readOnlyRootFilesystem: /tmp (on the root) too" grep -qx 'tmp read-only' "$W/locked"
         check "not privileged: /proc/timer_list masked" grep -qx 'timer_list masked' "$W/locked"
@@ -141,6 +153,38 @@ jq -e '.spec.containers[0].securityContext == {capabilities: {add: ["NET_BIND_SE
         readOnlyRootFilesystem: true, allowPrivilegeEscalation: false, seccompProfile: {type: "RuntimeDefault"}}' \
         "$MNT/default/locked/pod.json" >/dev/null && ok "pod.json shows the container's securityContext" ||
         fail "pod.json: $(jq -c '.spec.containers[0].securityContext' "$MNT/default/locked/pod.json")"
+
+# RuntimeDefault with containerd's default capabilities and no no_new_privs (the
+# filter is loaded before the capabilities are set): what a capability of the
+# bounding set allows (chroot with CAP_SYS_CHROOT) and what it does not.
+cat <<'EOF' | apply_pod default rtdefault || die "create rtdefault: $(cat "$MNT/default/.last-error")"
+apiVersion: v1
+kind: Pod
+metadata:
+  name: rtdefault
+spec:
+  terminationGracePeriodSeconds: 1
+  securityContext:
+    seccompProfile: {type: RuntimeDefault}
+  containers:
+  - name: main
+    image: busybox
+    command: ["sh", "-c", "grep -E '^(Seccomp|NoNewPrivs):' /proc/self/status; scprobe chroot syslog unshare ptrace keyctl fchmodat2 mseal; ls / >/dev/null && (true | cat) && echo 'shell ok'; echo END; exec sleep 3600"]
+EOF
+if logs_done default rtdefault; then
+        cp "$MNT/default/rtdefault/logs/main" "$W/rtdefault"
+        is "$(status_field "$W/rtdefault" Seccomp)" 2 "pod-level RuntimeDefault: Seccomp 2"
+        is "$(status_field "$W/rtdefault" NoNewPrivs)" 0 "... no_new_privs 0"
+        check "RuntimeDefault: chroot allowed with CAP_SYS_CHROOT in the bounding set" grep -qx 'chroot ok' "$W/rtdefault"
+        check "RuntimeDefault: syslog refused without CAP_SYSLOG" grep -qx 'syslog EPERM' "$W/rtdefault"
+        check "RuntimeDefault: unshare refused without CAP_SYS_ADMIN" grep -qx 'unshare EPERM' "$W/rtdefault"
+        check "RuntimeDefault: keyctl refused even for root" grep -qx 'keyctl EPERM' "$W/rtdefault"
+        # runc's stub: a call newer than the profile is ENOSYS (libc falls back), not EPERM
+        check "RuntimeDefault: fchmodat2 allowed, or ENOSYS where libseccomp does not know it" \
+                grep -qxE 'fchmodat2 (ENOENT|ENOSYS)' "$W/rtdefault"
+        check "RuntimeDefault: a call newer than the profile (mseal) fails with ENOSYS" grep -qx 'mseal ENOSYS' "$W/rtdefault"
+        check "RuntimeDefault: a shell's pipes, forks and execs work" grep -qx 'shell ok' "$W/rtdefault"
+fi
 
 # ---- privileged ---------------------------------------------------------------
 
@@ -327,6 +371,113 @@ check "Localhost: a missing profile fails the start, saying which file" \
 check "Localhost: the exec probe has the profile too (main Ready)" \
         wait_for "$MNT/default/localprof/containers/main/ready" true 20
 
+# ---- fsGroup on every volume kind the kubelet applies it to ------------------
+# configMap, secret, downwardAPI, projected: group fsGroup, files g+r,
+# directories setgid g+rx (read-only volumes); claim data: walked, files g+rw,
+# directories setgid g+rwx, a symlink's own group only; hostPath untouched.
+
+mkdir -p "$W/fsg-host" && chmod 0755 "$W/fsg-host" && chgrp 0 "$W/fsg-host"
+cat <<'EOF' >"$MNT/default/fsg-objects.yaml" || die "fsg objects: $(cat "$MNT/default/.last-error")"
+apiVersion: v1
+kind: ConfigMap
+metadata:
+  name: fsg-cm
+data:
+  k: conf
+---
+apiVersion: v1
+kind: Secret
+metadata:
+  name: fsg-sec
+data:
+  k: c2VjcmV0
+EOF
+fsg_claim_pod() { # NAME POD-SECURITY-CONTEXT CMD
+        cat <<EOF
+apiVersion: v1
+kind: Pod
+metadata:
+  name: $1
+spec:
+  restartPolicy: Never
+  terminationGracePeriodSeconds: 1
+  securityContext: $2
+  volumes:
+  - {name: data, persistentVolumeClaim: {claimName: fsg-store}}
+  containers:
+  - name: main
+    image: busybox
+    command: ["sh", "-c", $(json_str "$3")]
+    volumeMounts: [{name: data, mountPath: /data}]
+EOF
+}
+# what a pod without fsGroup left in the claim: root's group, no group bits
+fsg_claim_pod fsg-pre '{}' 'echo x >/data/old && chmod 600 /data/old && mkdir -m 700 /data/sub && ln -s /etc/passwd /data/link' |
+        apply_pod default fsg-pre || fail "create fsg-pre"
+check "fsg-pre: Succeeded" wait_for "$MNT/default/fsg-pre/phase" Succeeded 30
+host_passwd_gid=$(stat -c %g /etc/passwd)
+cat <<EOF | apply_pod default fsg || fail "create fsg: $(cat "$MNT/default/.last-error")"
+apiVersion: v1
+kind: Pod
+metadata:
+  name: fsg
+  labels: {app: fsg}
+spec:
+  terminationGracePeriodSeconds: 1
+  securityContext: {runAsUser: 1000, fsGroup: 2000}
+  volumes:
+  - {name: cm, configMap: {name: fsg-cm}}
+  - {name: sec, secret: {secretName: fsg-sec, defaultMode: 256}}
+  - {name: dw, downwardAPI: {items: [{path: labels, fieldRef: {fieldPath: metadata.labels}}]}}
+  - {name: proj, projected: {sources: [{configMap: {name: fsg-cm}}]}}
+  - {name: data, persistentVolumeClaim: {claimName: fsg-store}}
+  - {name: host, hostPath: {path: $W/fsg-host, type: Directory}}
+  containers:
+  - name: main
+    image: busybox
+    command: ["sh", "-c", "for f in /cm /cm/..data/. /cm/..data/k /sec /sec/..data/k /dw/..data/labels /proj/..data/k /data /data/old /data/sub /host; do stat -c '%n %g %a' \$f; done; stat -c '%n %g' /data/link; cat /sec/k && echo ' read'; echo END; exec sleep 3600"]
+    volumeMounts:
+    - {name: cm, mountPath: /cm}
+    - {name: sec, mountPath: /sec}
+    - {name: dw, mountPath: /dw}
+    - {name: proj, mountPath: /proj}
+    - {name: data, mountPath: /data}
+    - {name: host, mountPath: /host}
+EOF
+if logs_done default fsg; then
+        cp "$MNT/default/fsg/logs/main" "$W/fsg"
+        fsg_is() { is "$(awk -v f="$1" '$1 == f' "$W/fsg")" "$1 $2" "fsGroup: $1 is $2 (group mode)"; }
+        fsg_is /cm "2000 2777"                  # a disk volume dir: 0777 | 02550
+        fsg_is /cm/..data/. "2000 2755"         # the timestamped dir: 0755 | 02550
+        fsg_is /cm/..data/k "2000 644"          # 0644 | 0440
+        fsg_is /sec "2000 3777"
+        fsg_is /sec/..data/k "2000 440"         # defaultMode 0400 | 0440
+        fsg_is /dw/..data/labels "2000 644"
+        fsg_is /proj/..data/k "2000 644"
+        fsg_is /data/old "2000 660"             # claim data: 0600 | 0660
+        fsg_is /data/sub "2000 2770"            # 0700 | 02770
+        is "$(grep '^/data ' "$W/fsg" | cut -d' ' -f2)" 2000 "fsGroup: the claim's directory has the group"
+        is "$(grep '^/data/link ' "$W/fsg")" "/data/link 2000" "fsGroup: a symlink in the claim gets the group itself"
+        is "$(grep '^/host ' "$W/fsg")" "/host 0 755" "fsGroup: hostPath is not changed"
+        check "fsGroup: a 0400 secret is readable by the pod's user through the group" grep -qx 'secret read' "$W/fsg"
+fi
+is "$(stat -c %g /etc/passwd)" "$host_passwd_gid" "fsGroup: the symlink's target on the host is untouched"
+is "$(stat -c '%g %a' "$W/fsg-host")" "0 755" "fsGroup: hostPath untouched, seen from the host"
+fsg_uid=$(pod_uid default fsg)
+is "$(stat -c '%g %a' "$STATE/pods/$fsg_uid/volumes/cm/..data/k" 2>&1)" "2000 644" "fsGroup: the configMap's file, seen from the host"
+rmdir "$MNT/default/fsg" || fail "delete fsg"
+check "fsg: gone" wait_gone "$MNT/default/fsg" 30
+# OnRootMismatch: the claim's root matches, nothing below is walked; Always (the default) walks
+fsg_claim_pod fsg-late '{}' 'echo y >/data/late && chgrp 0 /data/late' | apply_pod default fsg-late || fail "create fsg-late"
+check "fsg-late: Succeeded" wait_for "$MNT/default/fsg-late/phase" Succeeded 30
+fsg_claim_pod fsg-skip '{fsGroup: 2000, fsGroupChangePolicy: OnRootMismatch}' 'stat -c "late %g" /data/late' |
+        apply_pod default fsg-skip || fail "create fsg-skip"
+check "fsg-skip: Succeeded" wait_for "$MNT/default/fsg-skip/phase" Succeeded 30
+is "$(cat "$MNT/default/fsg-skip/logs/main")" "late 0" "fsGroupChangePolicy OnRootMismatch: a matching root is not walked"
+fsg_claim_pod fsg-walk '{fsGroup: 2000}' 'stat -c "late %g" /data/late' | apply_pod default fsg-walk || fail "create fsg-walk"
+check "fsg-walk: Succeeded" wait_for "$MNT/default/fsg-walk/phase" Succeeded 30
+is "$(cat "$MNT/default/fsg-walk/logs/main")" "late 2000" "fsGroupChangePolicy unset (Always): the claim is walked"
+
 # ---- sysctls: the safe set, --allowed-unsafe-sysctls, the rest refused --------
 
 host_port_start=$(cat /proc/sys/net/ipv4/ip_unprivileged_port_start)
@@ -350,9 +501,40 @@ if logs_done default sysctls; then
         is "$(head -2 "$MNT/default/sysctls/logs/main" | xargs)" "80 4242" "sysctls: a safe one and an allowed unsafe one, in the pod"
 fi
 is "$(cat /proc/sys/net/ipv4/ip_unprivileged_port_start)" "$host_port_start" "sysctls: the node's value is untouched"
+# An unsafe sysctl the node does not allow: the API server accepts the pod, the
+# kubelet's admission fails it (SysctlForbidden); nothing runs.
 pod_yaml unsafe Never "true" 1 | sed 's/^spec:$/spec:\n  securityContext:\n    sysctls: [{name: kernel.msgmnb, value: "1"}]/' >"$W/unsafe.yaml"
-is "$(fsop write "$MNT/default/unsafe.yaml" <"$W/unsafe.yaml")" EPERM "an unsafe sysctl not allowed by the daemon is refused"
-check "... with the kubelet's words" grep -qF 'pods "unsafe" is forbidden: SysctlForbidden: forbidden sysctl: "kernel.msgmnb" not allowlisted' "$MNT/default/.last-error"
+is "$(fsop write "$MNT/default/unsafe.yaml" <"$W/unsafe.yaml")" OK "an unsafe sysctl the node does not allow: accepted at apply"
+check "unsafe: Failed by the node's admission" wait_for "$MNT/default/unsafe/phase" Failed 20
+is "$(jq -r .reason "$MNT/default/unsafe/status.json")" SysctlForbidden "unsafe: reason SysctlForbidden"
+is "$(jq -r .message "$MNT/default/unsafe/status.json")" 'Pod was rejected: forbidden sysctl: "kernel.msgmnb" not allowlisted' \
+        "unsafe: the kubelet's message"
+check "unsafe: a Warning event SysctlForbidden" grep -q 'Warning.*SysctlForbidden.*forbidden sysctl: "kernel.msgmnb" not allowlisted' \
+        "$MNT/default/unsafe/events"
+check "unsafe: no container ran" bash -c "[ ! -s '$MNT/default/unsafe/logs/main' ]"
+pod_yaml badsysctl Never "true" 1 | sed 's/^spec:$/spec:\n  hostNetwork: true\n  securityContext:\n    sysctls: [{name: net.ipv4.tcp_syncookies, value: "1"}]/' >"$W/badsysctl.yaml"
+is "$(fsop write "$MNT/default/badsysctl.yaml" <"$W/badsysctl.yaml")" EINVAL "a net sysctl with hostNetwork: refused at apply (API server)"
+check "... in the API server's words" grep -qF "spec.securityContext.sysctls[0].name: Invalid value: \"net.ipv4.tcp_syncookies\": may not be specified when 'hostNetwork' is true" "$MNT/default/.last-error"
+
+# ---- AppArmor: this node has none -------------------------------------------
+
+if [ "$(cat /sys/module/apparmor/parameters/enabled 2>/dev/null)" != Y ]; then
+        # the field, and the deprecated annotation (the API server syncs the two)
+        pod_yaml aa Never "true" 1 | sed 's/^spec:$/spec:\n  securityContext:\n    appArmorProfile: {type: RuntimeDefault}/' >"$W/aa.yaml"
+        pod_yaml aanno Never "true" 1 | sed 's|^metadata:$|metadata:\n  annotations:\n    container.apparmor.security.beta.kubernetes.io/main: localhost/k8s-deny-write|' >"$W/aanno.yaml"
+        pod_yaml aaun Never "true" 1 | sed 's/^    image: busybox$/    image: busybox\n    securityContext:\n      appArmorProfile: {type: Unconfined}/' >"$W/aaun.yaml"
+        for p in aa aanno; do
+                is "$(fsop write "$MNT/default/$p.yaml" <"$W/$p.yaml")" OK "$p: an AppArmor profile is accepted at apply"
+                check "$p: Failed by the node's admission" wait_for "$MNT/default/$p/phase" Failed 20
+                is "$(jq -r '"\(.reason)|\(.message)"' "$MNT/default/$p/status.json")" \
+                        "AppArmor|Pod was rejected: Cannot enforce AppArmor: AppArmor is not enabled on the host" \
+                        "$p: the kubelet's reason and message"
+        done
+        is "$(fsop write "$MNT/default/aaun.yaml" <"$W/aaun.yaml")" OK "aaun: Unconfined is accepted"
+        check "aaun: Unconfined runs without AppArmor (Succeeded)" wait_for "$MNT/default/aaun/phase" Succeeded 30
+else
+        echo "# AppArmor is enabled on this host: the checks of a host without it do not apply"
+fi
 
 # ---- pod.json with every securityContext field here is a Kubernetes Pod ------
 
@@ -405,6 +587,22 @@ printf 'apiVersion: v1\nkind: Namespace\nmetadata:\n  name: pssw\n  labels:\n   
 is "$(fsop write "$MNT/pssw/ns.yaml" <"$W/nsb.yaml")" EINVAL "an unknown level is refused"
 check "... with the admission's words" grep -qF 'metadata.labels[pod-security.kubernetes.io/enforce]: Invalid value: "strict": must be one of privileged, baseline, restricted' "$MNT/pssw/.last-error"
 
+# enforce-version pins the checks of that policy version: runAsUser=0 is
+# refused at restricted from v1.23 on, not at v1.22; warn has its own version
+mkdir "$MNT/pssv" || die "mkdir pssv"
+printf 'apiVersion: v1\nkind: Namespace\nmetadata:\n  name: pssv\n  labels:\n    pod-security.kubernetes.io/enforce: restricted\n    pod-security.kubernetes.io/enforce-version: v1.22\n    pod-security.kubernetes.io/warn: restricted\n    pod-security.kubernetes.io/warn-version: v1.23\n' >"$W/nsv.yaml"
+is "$(fsop write "$MNT/pssv/ns.yaml" <"$W/nsv.yaml")" OK "enforce-version v1.22, warn-version v1.23"
+bb_pod r0 '{runAsNonRoot: true, runAsUser: 0, seccompProfile: {type: RuntimeDefault}}' \
+        '{allowPrivilegeEscalation: false, capabilities: {drop: [ALL]}}' >"$W/r0.yaml"
+is "$(fsop write "$MNT/pssv/r0.yaml" <"$W/r0.yaml")" OK "restricted:v1.22: runAsUser 0 is accepted (its check is from v1.23)"
+check "... and the v1.23 warning says so" grep -qF 'pssv/r0.yaml: Warning: would violate PodSecurity "restricted:v1.23": runAsUser=0 (pod must not set runAsUser=0) (pod "r0" was accepted)' "$MNT/pssv/.last-error"
+bb_pod bbv >"$W/bbv.yaml"
+is "$(fsop write "$MNT/pssv/bbv.yaml" <"$W/bbv.yaml")" EACCES "restricted:v1.22: the plain busybox pod is refused"
+check "... with the version in the message" grep -qF 'pods "bbv" is forbidden: violates PodSecurity "restricted:v1.22": allowPrivilegeEscalation != false' "$MNT/pssv/.last-error"
+printf 'apiVersion: v1\nkind: Namespace\nmetadata:\n  name: pssv\n  labels:\n    pod-security.kubernetes.io/enforce: restricted\n    pod-security.kubernetes.io/enforce-version: "1.22"\n' >"$W/nsvb.yaml"
+is "$(fsop write "$MNT/pssv/ns.yaml" <"$W/nsvb.yaml")" EINVAL "a version that is not v1.N is refused"
+check "... with the admission's words" grep -qF 'metadata.labels[pod-security.kubernetes.io/enforce-version]: Invalid value: "1.22": must be "latest" or "v1.x"' "$MNT/pssv/.last-error"
+
 chmod 1777 "$MNT/pssw"
 is "$(cd / && setpriv --reuid=65534 --regid=65534 --clear-groups -- /usr/bin/python3 -c "$FSOP_PY" write "$MNT/pssw/ns2.yaml" <"$W/nsw.yaml")" EPERM \
         "a user who may create pods in the namespace may not set its labels"
@@ -415,7 +613,8 @@ check "... and is told why in their .last-error" \
 # ---- --pod-security-enforce: the level of namespaces without labels; labels survive a restart
 
 podfs_umount || die "cannot unmount"
-podfs_start --pod-security-enforce baseline --allowed-unsafe-sysctls kernel.msgmax
+podfs_start --pod-security-enforce baseline --allowed-unsafe-sysctls kernel.msgmax \
+        --pod-security-exempt-namespaces sys,pssv
 mkdir "$MNT/dflt" || die "mkdir dflt"
 bb_pod privd '' '{privileged: true}' >"$W/privd.yaml"
 is "$(fsop write "$MNT/dflt/privd.yaml" <"$W/privd.yaml")" EACCES \
@@ -425,5 +624,10 @@ bb_pod plain >"$W/plain.yaml"
 is "$(fsop write "$MNT/dflt/plain.yaml" <"$W/plain.yaml")" OK "--pod-security-enforce baseline: the plain busybox pod is accepted"
 is "$(fsop write "$MNT/pss/plain.yaml" <"$W/plain.yaml")" EACCES "a namespace's restricted label holds after a restart"
 check ".namespace.yaml after a restart" grep -q 'pod-security.kubernetes.io/enforce: restricted' "$MNT/pss/.namespace.yaml"
+# --pod-security-exempt-namespaces: neither the default level nor the labels apply
+mkdir "$MNT/sys" || die "mkdir sys"
+is "$(fsop write "$MNT/sys/privd.yaml" <"$W/privd.yaml")" OK "an exempt namespace: the privileged pod is accepted"
+sed 's/name: plain/name: plain2/' "$W/plain.yaml" >"$W/plain2.yaml"
+is "$(fsop write "$MNT/pssv/plain2.yaml" <"$W/plain2.yaml")" OK "an exempt namespace: its restricted label is not checked"
 
 finish

@@ -602,9 +602,18 @@ static const struct bad bad_manifests[] = {
         { HDR "  hostPID: true\n  shareProcessNamespace: true\n" CTR,
           INVALID(7, "web") "spec.securityContext.shareProcessNamespace: Invalid value: true: ShareProcessNamespace "
                             "and HostPID cannot both be enabled" },
-        { HDR "  securityContext:\n    appArmorProfile: {type: RuntimeDefault}\n" CTR,
-          INVALID(7, "web") "spec.securityContext.appArmorProfile: Forbidden: Cannot enforce AppArmor: AppArmor is "
-                            "not enabled on the host" },
+        { "apiVersion: v1\nkind: Pod\nmetadata:\n  name: web\n  annotations:\n"
+          "    container.apparmor.security.beta.kubernetes.io/app: foo\n"
+          "    container.apparmor.security.beta.kubernetes.io/nope: unconfined\nspec:\n" CTR,
+          INVALID(5, "web") "[metadata.annotations[container.apparmor.security.beta.kubernetes.io/app]: Invalid "
+                            "value: \"foo\": invalid AppArmor profile name: \"foo\", "
+                            "metadata.annotations[container.apparmor.security.beta.kubernetes.io/nope]: Invalid "
+                            "value: \"nope\": container not found]" },
+        { "apiVersion: v1\nkind: Pod\nmetadata:\n  name: web\n  annotations:\n"
+          "    container.apparmor.security.beta.kubernetes.io/app: runtime/default\nspec:\n" CTR
+          "    securityContext:\n      appArmorProfile: {type: Localhost, localhostProfile: p}\n",
+          INVALID(12, "web") "spec.containers[0].securityContext.appArmorProfile.localhostProfile: Forbidden: "
+                             "apparmor profile in annotation and field must match" },
         { HDR "  securityContext:\n    fsGroupChangePolicy: Never\n" CTR,
           INVALID(7, "web") "spec.securityContext.fsGroupChangePolicy: Unsupported value: \"Never\": supported "
                             "values: \"Always\", \"OnRootMismatch\"" },
@@ -1806,6 +1815,156 @@ static void test_pss(void)
         tap_ok(pfs_pss_level_of("restricted") == PFS_PSS_RESTRICTED && pfs_pss_level_of("x") == -1, "levels");
 }
 
+/* The API server's AppArmor annotation <-> field sync at create. */
+static void test_apparmor_sync(void)
+{
+        struct pod_spec *s = parse_one("apiVersion: v1\nkind: Pod\nmetadata:\n  name: web\n  annotations:\n"
+                                       "    container.apparmor.security.beta.kubernetes.io/app: localhost/p1\nspec:\n"
+                                       "  securityContext:\n    appArmorProfile: {type: RuntimeDefault}\n" CTR
+                                       "  - name: two\n    image: busybox\n", "default", NULL);
+        const char *type = NULL, *name = NULL;
+        struct yval *y;
+        char *json;
+
+        if (!s) {
+                tap_ok(false, "apparmor sync pod parses");
+                return;
+        }
+        y = pod_spec_to_yval(s);
+        json = emit_json(yval_map_get(yval_map_get(y, "containers")->list.items[0], "securityContext"), false);
+        tap_is_str(json, "{\"appArmorProfile\":{\"type\":\"Localhost\",\"localhostProfile\":\"p1\"}}",
+                   "AppArmor sync: the annotation becomes the container's field");
+        free(json);
+        tap_is_str(pod_apparmor_annotation(s, "two"), "runtime/default",
+                   "AppArmor sync: the pod's field becomes the other container's annotation");
+        tap_ok(pod_effective_apparmor(s, &s->containers[0], &type, &name) && !strcmp(type, "Localhost") &&
+               !strcmp(name, "p1"), "AppArmor: the effective profile of the annotated container");
+        yval_free(y);
+        pod_spec_free(s);
+}
+
+/* A whole manifest at a policy version. */
+static void pss_yaml_case(const char *yaml, enum pfs_pss_level l, const char *version, const char *want,
+                          const char *what)
+{
+        struct pod_spec *s = parse_one(yaml, "default", NULL);
+        char *got = s ? pfs_pss_check_at(s, l, version) : xstrdup("(parse failed)");
+
+        tap_is_str(got ? got : "(allowed)", want ? want : "(allowed)", what);
+        free(got);
+        pod_spec_free(s);
+}
+
+static void pss_at(const char *extra_spec, const char *ctr_extra, enum pfs_pss_level l, const char *version,
+                   const char *want, const char *what)
+{
+        char *yaml = xasprintf(HDR "%s  containers:\n  - name: app\n    image: busybox\n%s", extra_spec, ctr_extra);
+
+        pss_yaml_case(yaml, l, version, want, what);
+        free(yaml);
+}
+
+#define RESTRICTED_OK_POD "  securityContext:\n    runAsNonRoot: true\n    seccompProfile: {type: RuntimeDefault}\n"
+#define RESTRICTED_OK_CTR "    securityContext:\n      allowPrivilegeEscalation: false\n      capabilities: {drop: [ALL]}\n"
+#define APE_MSG "allowPrivilegeEscalation != false (container \"app\" must set " \
+        "securityContext.allowPrivilegeEscalation=false)"
+#define NONROOT_MSG "runAsNonRoot != true (pod or container \"app\" must set securityContext.runAsNonRoot=true)"
+#define SECCOMP_MSG "seccompProfile (pod or container \"app\" must set securityContext.seccompProfile.type to " \
+        "\"RuntimeDefault\" or \"Localhost\")"
+
+/* enforce-version: each check from the policy version upstream gives it. */
+static void test_pss_versions(void)
+{
+        tap_is_int(pfs_pss_version_minor("latest"), PFS_PSS_LATEST_MINOR, "version: latest");
+        tap_is_int(pfs_pss_version_minor("v1.23"), 23, "version: v1.23");
+        tap_is_int(pfs_pss_version_minor("v1.40"), PFS_PSS_LATEST_MINOR, "version: past the newest check");
+        tap_ok(pfs_pss_version_minor("1.23") < 0 && pfs_pss_version_minor("v1.x") < 0 &&
+               pfs_pss_version_minor("v1.023") < 0, "version: not one");
+        pss_at("", "", PFS_PSS_RESTRICTED, "v1.23",
+               "violates PodSecurity \"restricted:v1.23\": " APE_MSG ", unrestricted capabilities (container \"app\" "
+               "must set securityContext.capabilities.drop=[\"ALL\"]), " NONROOT_MSG ", " SECCOMP_MSG,
+               "restricted:v1.23: the version in the message");
+        pss_at("", "", PFS_PSS_RESTRICTED, "v1.21",
+               "violates PodSecurity \"restricted:v1.21\": " APE_MSG ", " NONROOT_MSG ", " SECCOMP_MSG,
+               "restricted:v1.21: no capabilities_restricted before v1.22 (capabilities_baseline instead)");
+        pss_at("", "    securityContext:\n      capabilities: {add: [NET_ADMIN]}\n", PFS_PSS_RESTRICTED, "v1.18",
+               "violates PodSecurity \"restricted:v1.18\": non-default capabilities (container \"app\" must not "
+               "include \"NET_ADMIN\" in securityContext.capabilities.add), " APE_MSG ", " NONROOT_MSG,
+               "restricted:v1.18: no seccomp check before v1.19, the baseline capabilities");
+        pss_at("", "", PFS_PSS_RESTRICTED, "v1.7", "violates PodSecurity \"restricted:v1.7\": " NONROOT_MSG,
+               "restricted:v1.7: no allowPrivilegeEscalation check before v1.8");
+        pss_at(RESTRICTED_OK_POD, RESTRICTED_OK_CTR "      runAsUser: 0\n", PFS_PSS_RESTRICTED, "v1.22", NULL,
+               "restricted:v1.22: runAsUser=0 allowed (the check is from v1.23)");
+        pss_at(RESTRICTED_OK_POD, RESTRICTED_OK_CTR "      runAsUser: 0\n", PFS_PSS_RESTRICTED, "v1.23",
+               "violates PodSecurity \"restricted:v1.23\": runAsUser=0 (container \"app\" must not set runAsUser=0)",
+               "restricted:v1.23: runAsUser=0 refused");
+        pss_at("  securityContext:\n    seccompProfile: {type: Unconfined}\n", "", PFS_PSS_BASELINE, "v1.18", NULL,
+               "baseline:v1.18: the seccomp fields are not checked");
+        pss_at("  securityContext:\n    seccompProfile: {type: Unconfined}\n", "", PFS_PSS_BASELINE, "v1.19",
+               "violates PodSecurity \"baseline:v1.19\": seccompProfile (pod must not set "
+               "securityContext.seccompProfile.type to \"Unconfined\")", "baseline:v1.19: seccomp Unconfined refused");
+}
+
+#define SYSCTL(n) "  securityContext:\n    sysctls: [{name: " n ", value: \"1\"}]\n"
+
+static void test_pss_version_lists(void)
+{
+        pss_at(SYSCTL("net.ipv4.ip_local_reserved_ports"), "", PFS_PSS_BASELINE, "v1.26",
+               "violates PodSecurity \"baseline:v1.26\": forbidden sysctls (net.ipv4.ip_local_reserved_ports)",
+               "sysctls: ip_local_reserved_ports is safe from v1.27 only");
+        pss_at(SYSCTL("net.ipv4.ip_local_reserved_ports"), "", PFS_PSS_BASELINE, "v1.27", NULL,
+               "sysctls: ip_local_reserved_ports at v1.27");
+        pss_at(SYSCTL("net.ipv4.tcp_keepalive_time"), "", PFS_PSS_BASELINE, "v1.28",
+               "violates PodSecurity \"baseline:v1.28\": forbidden sysctls (net.ipv4.tcp_keepalive_time)",
+               "sysctls: tcp_keepalive_time from v1.29");
+        pss_at(SYSCTL("net.ipv4.tcp_rmem"), "", PFS_PSS_BASELINE, "v1.31",
+               "violates PodSecurity \"baseline:v1.31\": forbidden sysctls (net.ipv4.tcp_rmem)",
+               "sysctls: tcp_rmem from v1.32");
+        pss_at(SYSCTL("net.ipv4.tcp_rmem"), "", PFS_PSS_BASELINE, "latest", NULL, "sysctls: tcp_rmem at latest");
+        pss_at("", "    readinessProbe:\n      httpGet: {host: 10.0.0.1, port: 80}\n", PFS_PSS_BASELINE, "v1.33", NULL,
+               "probe hosts: not checked before v1.34");
+        pss_at("", "    readinessProbe:\n      httpGet: {host: 10.0.0.1, port: 80}\n"
+               "    livenessProbe:\n      tcpSocket: {host: 10.0.0.2, port: 80}\n", PFS_PSS_BASELINE, "latest",
+               "violates PodSecurity \"baseline:latest\": probe or lifecycle host (container \"app\" uses probe or "
+               "lifecycle hosts \"10.0.0.1\", \"10.0.0.2\")", "probe hosts: refused at v1.34 (latest)");
+        pss_at("", "    securityContext:\n      seLinuxOptions: {type: container_engine_t}\n", PFS_PSS_BASELINE,
+               "v1.30",
+               "violates PodSecurity \"baseline:v1.30\": seLinuxOptions (container \"app\" set forbidden "
+               "securityContext.seLinuxOptions: type \"container_engine_t\")",
+               "seLinuxOptions: container_engine_t from v1.31 only");
+        pss_at("", "    securityContext:\n      seLinuxOptions: {type: container_engine_t}\n", PFS_PSS_BASELINE,
+               "v1.31", NULL, "seLinuxOptions: container_engine_t at v1.31");
+        pss_at("  securityContext:\n    seLinuxOptions: {user: u, role: r, type: spc_t}\n", "", PFS_PSS_BASELINE,
+               "latest",
+               "violates PodSecurity \"baseline:latest\": seLinuxOptions (pod set forbidden "
+               "securityContext.seLinuxOptions: type \"spc_t\"; user may not be set; role may not be set)",
+               "seLinuxOptions: type, user and role");
+}
+
+static void test_pss_apparmor(void)
+{
+        pss_at("  securityContext:\n    appArmorProfile: {type: Unconfined}\n", "", PFS_PSS_BASELINE, "v1.0",
+               "violates PodSecurity \"baseline:v1.0\": forbidden AppArmor profiles (pod and annotation must not "
+               "set AppArmor profile type to \"Unconfined\", "
+               "\"container.apparmor.security.beta.kubernetes.io/app=\\\"unconfined\\\"\")",
+               "AppArmor: the pod's field at every version, and the annotation the API server syncs from it");
+        pss_at("", "    securityContext:\n      appArmorProfile: {type: RuntimeDefault}\n", PFS_PSS_BASELINE,
+               "latest", NULL, "AppArmor: RuntimeDefault allowed");
+        pss_yaml_case("apiVersion: v1\nkind: Pod\nmetadata:\n  name: web\n  annotations:\n"
+                      "    container.apparmor.security.beta.kubernetes.io/app: unconfined\nspec:\n" CTR,
+                      PFS_PSS_BASELINE, "latest",
+                      "violates PodSecurity \"baseline:latest\": forbidden AppArmor profiles (container \"app\" and "
+                      "annotation must not set AppArmor profile type to \"Unconfined\", "
+                      "\"container.apparmor.security.beta.kubernetes.io/app=\\\"unconfined\\\"\")",
+                      "AppArmor: the annotation, synced into the field, both reported");
+        pss_yaml_case("apiVersion: v1\nkind: Pod\nmetadata:\n  name: web\n  annotations:\n"
+                      "    container.apparmor.security.beta.kubernetes.io/app: localhost/p\nspec:\n" CTR,
+                      PFS_PSS_RESTRICTED, "latest",
+                      "violates PodSecurity \"restricted:latest\": " APE_MSG ", unrestricted capabilities (container "
+                      "\"app\" must set securityContext.capabilities.drop=[\"ALL\"]), " NONROOT_MSG ", " SECCOMP_MSG,
+                      "AppArmor: a localhost/ annotation is allowed");
+}
+
 /* Quantities compare by value: another spelling of one quantity is no change. */
 static void test_quantity_equal(void)
 {
@@ -1918,5 +2077,9 @@ int main(void)
         test_sched_and_sidecars();
         test_security_context();
         test_pss();
+        test_pss_versions();
+        test_pss_version_lists();
+        test_pss_apparmor();
+        test_apparmor_sync();
         return tap_done();
 }
