@@ -73,6 +73,13 @@ int pfs_sandbox_config_check(const struct pfs_sandbox_config *cfg, struct pfs_er
         return 0;
 }
 
+int pfs_sandbox_config_userns(struct pfs_sandbox_config *cfg, struct pfs_error *err)
+{
+        if (cfg->userns.first)
+                return 0;
+        return pfs_userns_range_resolve(NULL, &cfg->userns, err);
+}
+
 int pfs_sandbox_config_set(struct pfs_sandbox_config *cfg, int opt, const char *value, struct pfs_error *err)
 {
         switch (opt) {
@@ -90,13 +97,15 @@ int pfs_sandbox_config_set(struct pfs_sandbox_config *cfg, int opt, const char *
                 return percent_set(&cfg->image_gc_high, "image-gc-high-threshold", value, err);
         case PFS_OPT_IMAGE_GC_LOW:
                 return percent_set(&cfg->image_gc_low, "image-gc-low-threshold", value, err);
+        case PFS_OPT_USERNS_RANGE:
+                return pfs_userns_range_resolve(value, &cfg->userns, err);
         default:
                 return 1;
         }
 }
 
 size_t pfs_sandbox_config_argv(const struct pfs_sandbox_config *cfg, char *argv[PFS_SANDBOX_CONFIG_ARGC],
-                               char buf[5][24])
+                               char buf[6][24])
 {
         snprintf(buf[0], 24, "%lld", (long long)cfg->pod_pids_limit);
         snprintf(buf[1], 24, "%llu", (unsigned long long)cfg->log_max_size);
@@ -117,5 +126,10 @@ size_t pfs_sandbox_config_argv(const struct pfs_sandbox_config *cfg, char *argv[
         argv[11] = buf[3];
         argv[12] = "--image-gc-low-threshold";
         argv[13] = buf[4];
+        if (!cfg->userns.first)
+                return 14;
+        snprintf(buf[5], 24, "%u:%u", (unsigned)cfg->userns.first, (unsigned)cfg->userns.length);
+        argv[14] = "--userns-range";
+        argv[15] = buf[5];
         return PFS_SANDBOX_CONFIG_ARGC;
 }

@@ -55,6 +55,10 @@ static void usage(FILE *f)
                 "                    namespaced sysctls outside the kubelet's safe set a pod\n"
                 "                    may set (comma separated, 'net.*' for a prefix), as the\n"
                 "                    kubelet's flag; others are refused at apply\n"
+                "  --userns-range FIRST:LENGTH\n"
+                "                    host uids/gids for pods with hostUsers: false, 65536 per\n"
+                "                    pod (default: the range of user \"podfs\" in /etc/subuid\n"
+                "                    and /etc/subgid, else 2147483648:2147483648, as the kubelet)\n"
                 "  -h, --help        this help\n"
                 "  -V, --version     print the version\n"
                 "\n"
@@ -182,7 +186,8 @@ int main(int argc, char **argv)
         {
                 struct pfs_error err = {0};
 
-                if (pfs_sandbox_config_check(&o.sandbox, &err) < 0) {
+                if (pfs_sandbox_config_check(&o.sandbox, &err) < 0 ||
+                    pfs_sandbox_config_userns(&o.sandbox, &err) < 0) {
                         fprintf(stderr, "podfs: %s\n", err.msg);
                         return 2;
                 }
