@@ -111,6 +111,13 @@ static int set_hostname(const struct pod_spec *spec, struct pfs_error *err)
         return 0;
 }
 
+int pod_ns_net_init(const struct pod_spec *spec, struct pfs_error *err)
+{
+        int r = loopback_up(err);
+
+        return r < 0 ? r : set_hostname(spec, err);
+}
+
 /* The pause process reports a failed confinement step as (errno, step). */
 struct pause_report {
         int code;
@@ -260,6 +267,7 @@ int pod_ns_setup(const struct pod_spec *spec, struct pod_ns *ret_ns, struct pfs_
                 .host_ipc = spec->host_ipc,
                 .pause_pid = 0,
                 .pause_pidfd = -1,
+                .userns_fd = -1,
         };
         /* As in Kubernetes, hostNetwork also means the node's UTS namespace. */
         int flags = (ns.host_ipc ? 0 : CLONE_NEWIPC) | (ns.own_net ? CLONE_NEWNET | CLONE_NEWUTS : 0);
@@ -271,10 +279,7 @@ int pod_ns_setup(const struct pod_spec *spec, struct pod_ns *ret_ns, struct pfs_
         if (unshare(flags) < 0)
                 return pfs_error_set(err, errno, "unshare the pod namespaces");
         if (ns.own_net) {
-                r = loopback_up(err);
-                if (r < 0)
-                        return r;
-                r = set_hostname(spec, err);
+                r = pod_ns_net_init(spec, err);
                 if (r < 0)
                         return r;
         }
