@@ -1,0 +1,225 @@
+#!/bin/bash
+# User namespaces (hostUsers: false, KEP-127; issue 13): each such pod gets
+# its own 65536 host ids from --userns-range, recorded in pods/<uid>/userns,
+# never shared, kept across a daemon kill -9, released with the pod. Root in
+# the pod is an unprivileged uid on the host; the image and every volume are
+# idmapped (root's files show as root inside, what pod root writes to a volume
+# is uid 0 on the host), the writable layer is the pod's host uid; the pod's
+# net namespace is its user namespace's; exec probes and hooks run in it;
+# attacks from inside fail; hostNetwork with it is refused.
+# timeout: 240
+. "$(dirname "$0")/lib.sh"
+podfs_setup --no-mount
+FIRST=1048576                   # 16 x 65536
+RANGE=$FIRST:7208960            # 110 pods
+podfs_start --userns-range "$RANGE"
+
+# the three numbers of an id map, spaces squeezed
+map_of() { awk 'NR == 1 { print $1, $2, $3 }' "$1" 2>/dev/null; }
+owner() { stat -c '%u %g' "$1" 2>/dev/null; }
+line_of() { sed -n "s/^$2 //p" "$1" | head -1; }
+
+mkdir -p "$W/hostdir"
+echo host >"$W/hostdir/hostfile"
+chmod 0644 "$W/hostdir/hostfile"
+chown 0:0 "$W/hostdir" "$W/hostdir/hostfile"
+
+cat <<EOF | apply_pod default ur || die "create ur: $(cat "$MNT/default/.last-error")"
+apiVersion: v1
+kind: Pod
+metadata:
+  name: ur
+spec:
+  hostUsers: false
+  terminationGracePeriodSeconds: 1
+  volumes:
+  - {name: scratch, emptyDir: {}}
+  - {name: host, hostPath: {path: "$W/hostdir", type: Directory}}
+  containers:
+  - name: main
+    image: busybox
+    command:
+    - sh
+    - -c
+    - |
+      echo "id \$(id)"
+      echo "image \$(stat -c '%u %g' /bin/busybox)"
+      echo "hostfile \$(stat -c '%u %g' /host/hostfile)"
+      touch /rootfile /scratch/f /host/new
+      mknod /tmp/sda b 8 0 2>/dev/null && echo "mknod ok" || echo "mknod refused"
+      echo x >/host/hostfile 2>/dev/null && echo "hostfile written" || echo "hostfile refused"
+      echo END
+      exec sleep 3600
+    volumeMounts:
+    - {name: scratch, mountPath: /scratch}
+    - {name: host, mountPath: /host}
+    readinessProbe:
+      exec: {command: ["sh", "-c", "cat /proc/self/uid_map >/scratch/probe-map && id -u >/scratch/probe-uid && touch /probe-file"]}
+      periodSeconds: 1
+    lifecycle:
+      postStart:
+        exec: {command: ["sh", "-c", "cat /proc/self/uid_map >/hook-map"]}
+EOF
+check "ur: Ready" wait_grep "$MNT/default/ur/conditions" '^Ready True' 30
+U=$(pod_uid default ur)
+PID=$(ctr default ur main pid)
+UPPER=$STATE/pods/$U/volumes/.overlay/main/upper
+[ -n "$PID" ] || die "ur: no container pid"
+wait_grep "$MNT/default/ur/logs/main" '^END$' 20 || die "ur: no END"
+cp "$MNT/default/ur/logs/main" "$W/ur.log"
+
+# ---- the mapping, as the host sees it
+is "$(map_of "/proc/$PID/uid_map")" "0 $FIRST 65536" "uid_map: 0 -> $FIRST, 65536 ids"
+is "$(map_of "/proc/$PID/gid_map")" "0 $FIRST 65536" "gid_map: the same"
+is "$(awk '$1 == "Uid:" { print $2, $3, $4, $5 }' "/proc/$PID/status")" "$FIRST $FIRST $FIRST $FIRST" \
+        "the host sees pod root as uid $FIRST"
+is "$(jq -c '.uidMappings' "$STATE/pods/$U/userns")" "[{\"hostId\":$FIRST,\"containerId\":0,\"length\":65536}]" \
+        "pods/<uid>/userns records it (the kubelet's format)"
+jq -e '.spec.hostUsers == false' "$MNT/default/ur/pod.json" >/dev/null &&
+        ok "pod.json shows spec.hostUsers false" || fail "pod.json: spec.hostUsers"
+
+# ---- inside: root, with the image's and the host's root files as root's
+case "$(line_of "$W/ur.log" id)" in
+"uid=0(root) gid=0(root)"*) ok "id inside: root" ;;
+*) fail "id inside: $(line_of "$W/ur.log" id)" ;;
+esac
+is "$(line_of "$W/ur.log" image)" "0 0" "image files are root's inside (idmapped lower layer)"
+is "$(line_of "$W/ur.log" hostfile)" "0 0" "hostPath: host root's file is root's inside (idmapped)"
+
+# ---- what pod root writes: unmapped in the writable layer, mapped in volumes
+is "$(owner "$UPPER/rootfile")" "$FIRST $FIRST" "a file in the writable layer is the pod's host uid"
+is "$(owner "$STATE/pods/$U/volumes/scratch/f")" "0 0" "emptyDir (idmapped): pod root's file is uid 0 on the host"
+is "$(owner "$W/hostdir/new")" "0 0" "hostPath (idmapped): pod root's file is uid 0 on the host"
+is "$(line_of "$W/ur.log" hostfile)" "0 0" "the hostPath file is root's inside"
+grep -qx "hostfile written" "$W/ur.log" && ok "hostPath: pod root writes the host's root file, as upstream's idmap" ||
+        fail "hostPath: $(grep hostfile "$W/ur.log")"
+
+# ---- probes and hooks run in the user namespace, never as host root
+is "$(map_of "$STATE/pods/$U/volumes/scratch/probe-map")" "0 $FIRST 65536" "exec probe: the pod's uid_map"
+is "$(cat "$STATE/pods/$U/volumes/scratch/probe-uid" 2>/dev/null)" 0 "exec probe: root inside"
+is "$(owner "$UPPER/probe-file")" "$FIRST $FIRST" "exec probe: its file is the pod's host uid, not host root's"
+is "$(map_of "$UPPER/hook-map")" "0 $FIRST 65536" "postStart hook: the pod's uid_map"
+is "$(owner "$UPPER/hook-map")" "$FIRST $FIRST" "postStart hook: its file is the pod's host uid"
+
+# ---- namespaces: the pod's user namespace owns its net namespace
+SBX=$(sed -n 's/^pid=//p' "$STATE/pods/$U/sandbox")
+is "$(readlink "/proc/$PID/ns/net")" "$(readlink "/proc/$SBX/ns/net")" "the container is in the pod's net namespace"
+[ "$(readlink "/proc/$PID/ns/user")" != "$(readlink /proc/self/ns/user)" ] &&
+        ok "the container is not in the node's user namespace" || fail "the container is in the node's user namespace"
+is "$(lsns -t net -p "$PID" -n -o ONS 2>/dev/null | tr -d ' ')" "$(stat -L -c %i "/proc/$PID/ns/user")" \
+        "the pod's net namespace is owned by its user namespace"
+is "$(lsns -t uts -p "$PID" -n -o ONS 2>/dev/null | tr -d ' ')" "$(stat -L -c %i "/proc/$PID/ns/user")" \
+        "... and its uts namespace"
+
+# ---- attacks from inside
+grep -qx "mknod refused" "$W/ur.log" && ok "pod root cannot mknod a host device" || fail "mknod: $(grep mknod "$W/ur.log")"
+
+cat <<'EOF' | apply_pod default attack || die "create attack: $(cat "$MNT/default/.last-error")"
+apiVersion: v1
+kind: Pod
+metadata:
+  name: attack
+spec:
+  hostUsers: false
+  terminationGracePeriodSeconds: 1
+  containers:
+  - name: main
+    image: busybox
+    securityContext:
+      procMount: Unmasked
+      capabilities: {add: [NET_ADMIN, SYS_ADMIN]}
+    command:
+    - sh
+    - -c
+    - |
+      grep -q ' /proc/sys proc ro' /proc/mounts && echo "proc/sys ro" || echo "proc/sys rw"
+      v=$(cat /proc/sys/kernel/printk_ratelimit)
+      echo "$v" >/proc/sys/kernel/printk_ratelimit 2>/dev/null && echo "host sysctl written" || echo "host sysctl refused"
+      ip link set lo mtu 1280 2>/dev/null && echo "own netns: NET_ADMIN ok" || echo "own netns: NET_ADMIN refused"
+      mount -t tmpfs t /mnt 2>/dev/null && echo "mount ok" || echo "mount refused"
+      mknod /tmp/null c 1 3 2>/dev/null && echo "mknod ok" || echo "mknod refused"
+      echo END
+      exec sleep 3600
+EOF
+if wait_grep "$MNT/default/attack/logs/main" '^END$' 20; then
+        cp "$MNT/default/attack/logs/main" "$W/attack.log"
+        check "procMount Unmasked (allowed with hostUsers: false): /proc/sys is not read-only" grep -qx "proc/sys rw" "$W/attack.log"
+        check "a host-wide sysctl is out of pod root's reach" grep -qx "host sysctl refused" "$W/attack.log"
+        check "NET_ADMIN works on the pod's own net namespace" grep -qx "own netns: NET_ADMIN ok" "$W/attack.log"
+        check "SYS_ADMIN in the pod's user namespace mounts nothing in the container's mount namespace" \
+                grep -qx "mount refused" "$W/attack.log"
+        check "no device node, not even /dev/null's" grep -qx "mknod refused" "$W/attack.log"
+fi
+AU=$(pod_uid default attack)
+is "$(jq -c '.uidMappings[0].hostId' "$STATE/pods/$AU/userns" 2>/dev/null)" $((FIRST + 65536)) \
+        "a second pod gets the next 65536 ids, not the first pod's"
+
+# ---- refused by the API server's validation
+mkdir -p "$MNT/default/hn"
+if cat >"$MNT/default/hn/spec.yaml" 2>/dev/null <<'EOF'
+apiVersion: v1
+kind: Pod
+metadata:
+  name: hn
+spec:
+  hostUsers: false
+  hostNetwork: true
+  containers:
+  - name: main
+    image: busybox
+EOF
+then
+        fail "hostUsers: false with hostNetwork: accepted"
+else
+        check "hostUsers: false with hostNetwork: refused in the API server's words" grep -qF \
+                'spec.hostNetwork: Forbidden: when `pod.Spec.HostUsers` is false' "$MNT/default/.last-error"
+fi
+rmdir "$MNT/default/hn" 2>/dev/null
+
+# ---- kill -9 of the daemon: running pods keep their ranges, new pods get others
+podfs_kill9
+podfs_start --userns-range "$RANGE"
+check "ur: still Running after the daemon's restart" wait_for "$MNT/default/ur/phase" Running 20
+is "$(map_of "/proc/$PID/uid_map")" "0 $FIRST 65536" "ur's container kept its mapping"
+run_pod default plain Never "exec sleep 3600" >/dev/null || fail "plain pod"
+cat <<'EOF' | apply_pod default late || die "create late: $(cat "$MNT/default/.last-error")"
+apiVersion: v1
+kind: Pod
+metadata:
+  name: late
+spec:
+  hostUsers: false
+  terminationGracePeriodSeconds: 1
+  containers:
+  - name: main
+    image: busybox
+    command: ["sh", "-c", "exec sleep 3600"]
+EOF
+check "late: Running" wait_for "$MNT/default/late/phase" Running 20
+LPID=$(ctr default late main pid)
+is "$(map_of "/proc/$LPID/uid_map")" "0 $((FIRST + 2 * 65536)) 65536" "a pod made after the restart gets a free range"
+[ -e "$STATE/pods/$(pod_uid default plain)/userns" ] && fail "a hostUsers: true pod has a userns file" ||
+        ok "a pod without hostUsers: false has no range"
+PPID_=$(ctr default plain main pid)
+is "$(map_of "/proc/$PPID_/uid_map")" "0 0 4294967295" "a pod without hostUsers: false: the node's user namespace"
+
+# ---- deletion releases the range
+rmdir "$MNT/default/ur" || fail "rmdir ur"
+check "ur's pod dir is removed" wait_gone "$STATE/pods/$U" 30
+cat <<'EOF' | apply_pod default again || die "create again: $(cat "$MNT/default/.last-error")"
+apiVersion: v1
+kind: Pod
+metadata:
+  name: again
+spec:
+  hostUsers: false
+  terminationGracePeriodSeconds: 1
+  containers:
+  - name: main
+    image: busybox
+    command: ["sh", "-c", "exec sleep 3600"]
+EOF
+check "again: Running" wait_for "$MNT/default/again/phase" Running 20
+is "$(map_of "/proc/$(ctr default again main pid)/uid_map")" "0 $FIRST 65536" "a deleted pod's range is given again"
+
+finish
