@@ -9,7 +9,8 @@
  * - each container (and every exec probe or hook) builds its root as host
  *   root, then joins the user namespace last, before its credentials and
  *   capabilities are set: root in the pod is H on the host, its capabilities
- *   count only in the pod's namespaces;
+ *   count only in the pod's namespaces (a container's mount namespace is then
+ *   made anew in the user namespace, its mounts locked);
  * - the image is the lower layer of the container's overlay through an
  *   idmapped mount (never a chowned copy), and the writable layer is owned
  *   by H, as containerd's overlay snapshotter chowns it: what the pod writes
@@ -168,6 +169,13 @@ int ctr_userns_join(int userns_fd, struct pfs_error *err)
         /* root of the pod (host uid H), its groups set later by ctr_sec_apply */
         if (setgroups(0, NULL) < 0 || setresgid(0, 0, 0) < 0 || setresuid(0, 0, 0) < 0)
                 return pfs_error_set(err, errno, "become root of the pod's user namespace");
+        /* A mount namespace of the pod's user namespace, as runc makes it:
+         * capabilities given to the container count there, and the mounts
+         * copied from ours are locked (none can be undone or changed, a mask
+         * never lifted). */
+        if (unshare(CLONE_NEWNS) < 0)
+                return pfs_error_set(err, errno, "unshare the container's mount namespace in the pod's user "
+                                     "namespace");
         return 0;
 }
 

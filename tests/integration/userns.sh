@@ -137,17 +137,23 @@ spec:
       echo "$v" >/proc/sys/kernel/printk_ratelimit 2>/dev/null && echo "host sysctl written" || echo "host sysctl refused"
       ip link set lo mtu 1280 2>/dev/null && echo "own netns: NET_ADMIN ok" || echo "own netns: NET_ADMIN refused"
       mount -t tmpfs t /mnt 2>/dev/null && echo "mount ok" || echo "mount refused"
+      umount /etc/hosts 2>/dev/null && echo "runtime's mount undone" || echo "runtime's mount locked"
+      mount -o remount,bind,rw /ro 2>/dev/null && echo "read-only mount made rw" || echo "read-only mount locked"
       mknod /tmp/null c 1 3 2>/dev/null && echo "mknod ok" || echo "mknod refused"
       echo END
       exec sleep 3600
+    volumeMounts: [{name: ro, mountPath: /ro, readOnly: true}]
+  volumes: [{name: ro, emptyDir: {}}]
 EOF
 if wait_grep "$MNT/default/attack/logs/main" '^END$' 20; then
         cp "$MNT/default/attack/logs/main" "$W/attack.log"
         check "procMount Unmasked (allowed with hostUsers: false): /proc/sys is not read-only" grep -qx "proc/sys rw" "$W/attack.log"
         check "a host-wide sysctl is out of pod root's reach" grep -qx "host sysctl refused" "$W/attack.log"
         check "NET_ADMIN works on the pod's own net namespace" grep -qx "own netns: NET_ADMIN ok" "$W/attack.log"
-        check "SYS_ADMIN in the pod's user namespace mounts nothing in the container's mount namespace" \
-                grep -qx "mount refused" "$W/attack.log"
+        check "SYS_ADMIN counts in the container's own mount namespace (runc's): a tmpfs mounts" \
+                grep -qx "mount ok" "$W/attack.log"
+        check "... but no mount of the runtime can be undone" grep -qx "runtime's mount locked" "$W/attack.log"
+        check "... or made writable" grep -qx "read-only mount locked" "$W/attack.log"
         check "no device node, not even /dev/null's" grep -qx "mknod refused" "$W/attack.log"
 fi
 AU=$(pod_uid default attack)
