@@ -3,6 +3,7 @@
  * process; and the sandbox's own mount namespace, so that the pod's mounts
  * (Memory emptyDirs, /dev/shm) vanish with it. */
 #include <errno.h>
+#include <grp.h>
 #include <fcntl.h>
 #include <net/if.h>
 #include <poll.h>
@@ -180,9 +181,21 @@ static void pause_caps_drop(int repfd)
  * SA_NOCLDWAIT reaps them in the kernel) and dies with the sandbox. Every
  * container of the pod sees it, so it holds nothing: no fd, no capability,
  * no host directory as root or cwd. */
-static _Noreturn void pause_main(int parent_pidfd, int repfd)
+/* hostUsers: false: root of the pod's user namespace, as containerd's pause. */
+static void pause_userns_join(int repfd, int userns_fd)
 {
-        int *const keep[] = { &parent_pidfd, &repfd };
+        if (userns_fd < 0)
+                return;
+        if (setns(userns_fd, CLONE_NEWUSER) < 0)
+                pause_fail(repfd, "join the pod's user namespace");
+        if (setgroups(0, NULL) < 0 || setresgid(0, 0, 0) < 0 || setresuid(0, 0, 0) < 0)
+                pause_fail(repfd, "become root of the pod's user namespace");
+        close(userns_fd);
+}
+
+static _Noreturn void pause_main(int parent_pidfd, int repfd, int userns_fd)
+{
+        int *const keep[] = { &parent_pidfd, &repfd, &userns_fd };
         struct sigaction sa = { .sa_handler = SIG_IGN, .sa_flags = SA_NOCLDWAIT };
         struct pollfd pfd = { .events = POLLIN };
         sigset_t none;
@@ -203,6 +216,7 @@ static _Noreturn void pause_main(int parent_pidfd, int repfd)
         sigemptyset(&none);
         sigprocmask(SIG_SETMASK, &none, NULL);
         pause_root_leave(repfd);
+        pause_userns_join(repfd, userns_fd);
         pause_caps_drop(repfd);
         /* Not even stdio (the sandbox's log): EOF on the report pipe says "confined". */
         close_range(0, ~0U, 0);
@@ -248,7 +262,7 @@ static int pause_start(struct pod_ns *ns, struct pfs_error *err)
         if (pid < 0)
                 return pfs_error_set(err, errno, "start the pause process");
         if (pid == 0)
-                pause_main(self, wr);
+                pause_main(self, wr, ns->userns ? ns->userns_fd : -1);
         close(steal_fd(&wr));
         ns->pause_pid = pid;
         ns->pause_pidfd = pidfd;

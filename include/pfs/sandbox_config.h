@@ -58,7 +58,8 @@ int pfs_sandbox_config_userns(struct pfs_sandbox_config *cfg, struct pfs_error *
 int pfs_sandbox_config_check(const struct pfs_sandbox_config *cfg, struct pfs_error *err);
 
 /* The sandbox's options for cfg, appended to argv (PFS_SANDBOX_CONFIG_ARGC
- * entries); the numbers are written into buf. Returns the number of entries. */
+ * entries at most: --userns-range only once resolved); the numbers are
+ * written into buf. Returns the number of entries. */
 #define PFS_SANDBOX_CONFIG_ARGC 16
 size_t pfs_sandbox_config_argv(const struct pfs_sandbox_config *cfg, char *argv[PFS_SANDBOX_CONFIG_ARGC],
                                char buf[6][24]);

@@ -160,6 +160,50 @@ AU=$(pod_uid default attack)
 is "$(jq -c '.uidMappings[0].hostId' "$STATE/pods/$AU/userns" 2>/dev/null)" $((FIRST + 65536)) \
         "a second pod gets the next 65536 ids, not the first pod's"
 
+# ---- the shared pid namespace's pause process is the pod's root too
+cat <<'EOF' | apply_pod default shared || die "create shared: $(cat "$MNT/default/.last-error")"
+apiVersion: v1
+kind: Pod
+metadata:
+  name: shared
+spec:
+  hostUsers: false
+  shareProcessNamespace: true
+  terminationGracePeriodSeconds: 1
+  containers:
+  - name: main
+    image: busybox
+    command: ["sh", "-c", "echo \"pause $(stat -c %u /proc/1) $(cat /proc/1/comm)\"; echo END; exec sleep 3600"]
+EOF
+if wait_grep "$MNT/default/shared/logs/main" '^END$' 20; then
+        is "$(sed -n 's/^pause //p' "$MNT/default/shared/logs/main")" "0 pause" \
+                "shareProcessNamespace: pid 1 (pause) is the pod's root, not an unmapped host root"
+fi
+
+# ---- a volume on a filesystem without idmapped mounts: runc's error, never an unmapped mount
+cat <<'EOF' | apply_pod default noidmap || die "create noidmap: $(cat "$MNT/default/.last-error")"
+apiVersion: v1
+kind: Pod
+metadata:
+  name: noidmap
+spec:
+  hostUsers: false
+  restartPolicy: Never
+  volumes:
+  - {name: sys, hostPath: {path: /sys/kernel/mm, type: Directory}}
+  containers:
+  - name: main
+    image: busybox
+    command: ["sh", "-c", "echo mounted"]
+    volumeMounts: [{name: sys, mountPath: /mm}]
+EOF
+WANT='failed to set MOUNT_ATTR_IDMAP on /sys/kernel/mm: invalid argument (maybe the filesystem used doesn'"'"'t support idmap mounts on this kernel?)'
+check "noidmap: Failed" wait_for "$MNT/default/noidmap/phase" Failed 20
+is "$(jq -r '.containerStatuses[0].state.terminated.reason' "$MNT/default/noidmap/status.json" 2>/dev/null)" \
+        StartError "sysfs cannot be idmapped: the container does not start (StartError)"
+check "... with runc's message" grep -qF -- "$WANT" "$MNT/default/noidmap/status.json"
+check "... and a Failed event" grep -qF -- "Error: failed to fulfil mount request: $WANT" "$MNT/default/noidmap/events"
+
 # ---- refused by the API server's validation
 mkdir -p "$MNT/default/hn"
 if cat >"$MNT/default/hn/spec.yaml" 2>/dev/null <<'EOF'
@@ -203,7 +247,12 @@ spec:
 EOF
 check "late: Running" wait_for "$MNT/default/late/phase" Running 20
 LPID=$(ctr default late main pid)
-is "$(map_of "/proc/$LPID/uid_map")" "0 $((FIRST + 2 * 65536)) 65536" "a pod made after the restart gets a free range"
+LU=$(pod_uid default late)
+# the ranges of the other pods (ur, attack, shared, noidmap: slots 0..3), all still there
+OTHERS=$(for f in "$STATE"/pods/*/userns; do [ "$f" = "$STATE/pods/$LU/userns" ] || jq '.uidMappings[0].hostId' "$f"; done | sort -n | xargs)
+is "$OTHERS" "$FIRST $((FIRST + 65536)) $((FIRST + 2 * 65536)) $((FIRST + 3 * 65536))" "four pods hold the first four ranges"
+is "$(map_of "/proc/$LPID/uid_map")" "0 $((FIRST + 4 * 65536)) 65536" \
+        "a pod made after the restart gets the lowest free range, none of theirs"
 [ -e "$STATE/pods/$(pod_uid default plain)/userns" ] && fail "a hostUsers: true pod has a userns file" ||
         ok "a pod without hostUsers: false has no range"
 PPID_=$(ctr default plain main pid)
