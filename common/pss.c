@@ -266,6 +266,24 @@ static void check_privileged(const struct pod_spec *s, struct pss_out *o)
         sset_free(&bad);
 }
 
+/* Only hostUsers: false pods get past validation with Unmasked; Kubernetes
+ * v1.34 relaxes this check for them only behind the alpha gate
+ * UserNamespacesPodSecurityStandards (off by default): not here. */
+static void v_proc_mount(const struct pod_container *c, void *data)
+{
+        if (c->security && c->security->proc_mount && strcmp(c->security->proc_mount, "Default"))
+                sset_add(data, c->name);
+}
+
+static void check_proc_mount(const struct pod_spec *s, struct pss_out *o)
+{
+        struct sset bad = { 0 };
+
+        visit(s, v_proc_mount, &bad);
+        containers_violation(o, "procMount", &bad, "must not set securityContext.procMount to \"Unmasked\"");
+        sset_free(&bad);
+}
+
 struct nonroot_ctx {
         const struct pod_spec *s;
         struct sset explicit_bad, implicit_bad;
@@ -444,6 +462,7 @@ char *pfs_pss_check(const struct pod_spec *s, enum pfs_pss_level level)
                 check_host_path(s, false, &o);
         check_host_ports(s, &o);
         check_privileged(s, &o);
+        check_proc_mount(s, &o);
         if (!r)
                 check_seccomp(s, false, &o);
         check_sysctls(s, &o);

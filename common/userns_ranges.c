@@ -119,13 +119,16 @@ int pfs_userns_range_resolve(const char *flag, struct pfs_userns_range *ret, str
         if (flag) {
                 if (pfs_userns_range_parse(flag, &r, err) < 0)
                         return -EINVAL;
+                if (pfs_userns_range_check(&r, err) < 0)
+                        return pfs_error_wrap(err, "--userns-range %s", flag);
         } else {
                 found = pfs_userns_range_subid("/etc/subuid", "/etc/subgid", PFS_USERNS_SUBID_USER, &r, err);
                 if (found < 0)
                         return pfs_error_wrap(err, "kubelet mappings");
+                if (pfs_userns_range_check(&r, err) < 0)
+                        return found ? pfs_error_wrap(err, "/etc/subuid, /etc/subgid (%s)", PFS_USERNS_SUBID_USER)
+                                     : -err->code;
         }
-        if (pfs_userns_range_check(&r, err) < 0)
-                return pfs_error_wrap(err, "kubelet mappings");
         *ret = r;
         return 0;
 }

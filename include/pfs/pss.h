@@ -12,5 +12,5 @@ const char *pfs_pss_level_name(enum pfs_pss_level l);
  * "violates PodSecurity \"restricted:latest\": reason (detail), ...". Not
  * checked (podfs refuses or ignores them at validation): AppArmor (only
  * Unconfined is accepted: see podfs.5), seLinuxOptions (no SELinux on a node
- * podfs runs on: without effect), procMount Unmasked (refused). */
+ * podfs runs on: without effect). */
 char *pfs_pss_check(const struct pod_spec *s, enum pfs_pss_level level);

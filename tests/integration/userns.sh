@@ -9,9 +9,16 @@
 # attacks from inside fail; hostNetwork with it is refused.
 # timeout: 240
 . "$(dirname "$0")/lib.sh"
+require_cmd lsns jq
 podfs_setup --no-mount
 FIRST=1048576                   # 16 x 65536
 RANGE=$FIRST:7208960            # 110 pods
+if "$PODFS_BIN" --state-dir "$STATE" --userns-range 100000:7208960 "$MNT" 2>"$W/bad-range"; then
+        fail "podfs started with an unaligned --userns-range"
+else
+        is "$(cat "$W/bad-range")" "podfs: --userns-range 100000:7208960: kubelet user assigned ID 100000 is not a multiple of 65536" \
+                "an unaligned --userns-range: podfs refuses to start, in the kubelet's words"
+fi
 podfs_start --userns-range "$RANGE"
 
 # the three numbers of an id map, spaces squeezed

@@ -1794,6 +1794,17 @@ static void test_pss(void)
                  "securityContext.runAsNonRoot=true), seccompProfile (pod or container \"app\" must set "
                  "securityContext.seccompProfile.type to \"RuntimeDefault\" or \"Localhost\")",
                  "restricted: the baseline checks first, restricted volume types instead of hostPath volumes");
+        /* v1.34: no relaxation for user-namespaced pods (alpha gate UserNamespacesPodSecurityStandards off) */
+        pss_case("  hostUsers: false\n", "    securityContext: {procMount: Unmasked, privileged: true}\n",
+                 PFS_PSS_BASELINE,
+                 "violates PodSecurity \"baseline:latest\": privileged (container \"app\" must not set "
+                 "securityContext.privileged=true), procMount (container \"app\" must not set "
+                 "securityContext.procMount to \"Unmasked\")", "baseline: procMount Unmasked, even with hostUsers: false");
+        pss_case("  hostUsers: false\n  securityContext:\n    seccompProfile: {type: RuntimeDefault}\n",
+                 "    securityContext:\n      allowPrivilegeEscalation: false\n      capabilities: {drop: [ALL]}\n",
+                 PFS_PSS_RESTRICTED,
+                 "violates PodSecurity \"restricted:latest\": runAsNonRoot != true (pod or container \"app\" must set "
+                 "securityContext.runAsNonRoot=true)", "restricted: runAsNonRoot still required with hostUsers: false");
         tap_ok(pfs_pss_level_of("restricted") == PFS_PSS_RESTRICTED && pfs_pss_level_of("x") == -1, "levels");
 }
 
