@@ -177,10 +177,6 @@ static void pause_caps_drop(int repfd)
                 pause_fail(repfd, "set non-dumpable");
 }
 
-/* pid 1 of the shared pid namespace: reaps orphans (SIGCHLD ignored with
- * SA_NOCLDWAIT reaps them in the kernel) and dies with the sandbox. Every
- * container of the pod sees it, so it holds nothing: no fd, no capability,
- * no host directory as root or cwd. */
 /* hostUsers: false: root of the pod's user namespace, as containerd's pause. */
 static void pause_userns_join(int repfd, int userns_fd)
 {
@@ -193,6 +189,10 @@ static void pause_userns_join(int repfd, int userns_fd)
         close(userns_fd);
 }
 
+/* pid 1 of the shared pid namespace: reaps orphans (SIGCHLD ignored with
+ * SA_NOCLDWAIT reaps them in the kernel) and dies with the sandbox. Every
+ * container of the pod sees it, so it holds nothing: no fd, no capability,
+ * no host directory as root or cwd. */
 static _Noreturn void pause_main(int parent_pidfd, int repfd, int userns_fd)
 {
         int *const keep[] = { &parent_pidfd, &repfd, &userns_fd };
