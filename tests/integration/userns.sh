@@ -265,6 +265,49 @@ is "$(map_of "/proc/$LPID/uid_map")" "0 $((FIRST + 4 * 65536)) 65536" \
 PPID_=$(ctr default plain main pid)
 is "$(map_of "/proc/$PPID_/uid_map")" "0 0 4294967295" "a pod without hostUsers: false: the node's user namespace"
 
+# ---- kill -9 of late's sandbox: the pod starts again with the same range
+LS=$(sed -n 's/^pid=//p' "$STATE/pods/$LU/sandbox")
+if [ -n "$LS" ] && [ -n "$LPID" ]; then
+        kill -9 "$LS"
+        check "late's container died with its sandbox" wait_pid_exit "$LPID" 5
+        check "late is started again" retry_until 20 bash -c "p=\$(cat '$MNT/default/late/containers/main/pid' 2>/dev/null); [ -n \"\$p\" ] && [ \"\$p\" != '$LPID' ] && [ -d /proc/\$p ]"
+        is "$(map_of "/proc/$(ctr default late main pid)/uid_map")" "0 $((FIRST + 4 * 65536)) 65536" \
+                "late's new sandbox kept its range"
+else
+        fail "late: no sandbox pid ($LS) or container pid ($LPID)"
+fi
+
+# ---- a non-root user of the pod: its processes and probes, inside and on the host
+cat <<'EOF' | apply_pod default nonroot || die "create nonroot: $(cat "$MNT/default/.last-error")"
+apiVersion: v1
+kind: Pod
+metadata:
+  name: nonroot
+spec:
+  hostUsers: false
+  terminationGracePeriodSeconds: 1
+  securityContext: {runAsUser: 1000, runAsGroup: 3000}
+  volumes:
+  - {name: scratch, emptyDir: {}}
+  containers:
+  - name: main
+    image: busybox
+    command: ["sh", "-c", "touch /scratch/main; exec sleep 3600"]
+    volumeMounts: [{name: scratch, mountPath: /scratch}]
+    readinessProbe:
+      exec: {command: ["sh", "-c", "id -u >/scratch/probe-uid && id -g >>/scratch/probe-uid && touch /scratch/probe"]}
+      periodSeconds: 1
+EOF
+check "nonroot: Ready" wait_grep "$MNT/default/nonroot/conditions" '^Ready True' 30
+NU=$(pod_uid default nonroot)
+NH=$(jq '.uidMappings[0].hostId' "$STATE/pods/$NU/userns" 2>/dev/null)
+NPID=$(ctr default nonroot main pid)
+is "$(awk '$1 == "Uid:" { print $2 }' "/proc/$NPID/status" 2>/dev/null)" "$((NH + 1000))" \
+        "runAsUser 1000 is host uid H+1000"
+is "$(xargs <"$STATE/pods/$NU/volumes/scratch/probe-uid" 2>/dev/null)" "1000 3000" "the exec probe runs as 1000:3000 inside"
+is "$(owner "$STATE/pods/$NU/volumes/scratch/probe")" "1000 3000" "the probe's file in the emptyDir: 1000:3000 on disk (idmapped)"
+is "$(owner "$STATE/pods/$NU/volumes/scratch/main")" "1000 3000" "the container's file too"
+
 # ---- deletion releases the range
 rmdir "$MNT/default/ur" || fail "rmdir ur"
 check "ur's pod dir is removed" wait_gone "$STATE/pods/$U" 30

@@ -7,6 +7,7 @@
 #include <stdlib.h>
 #include <string.h>
 #include <sys/stat.h>
+#include <sys/wait.h>
 #include <unistd.h>
 #include "pfs/store.h"
 #include "pfs/userns.h"
@@ -145,6 +146,41 @@ static void test_recorded(void)
         pod_remove(U(7));
 }
 
+/* Sandboxes allocate at the same time: the lock gives each its own slot. */
+static void test_concurrent(void)
+{
+        static const char *const uids[] = { U(a), U(b), U(c), U(d), U(e), U(f), U(8), U(9) };
+        struct pfs_userns_range r = { 65536 * 16, 65536 * 110 };
+        struct pfs_error err = { 0 };
+        long long seen[ARRAY_SIZE(uids)];
+        bool distinct = true;
+        pid_t pids[ARRAY_SIZE(uids)];
+
+        for (size_t i = 0; i < ARRAY_SIZE(uids); i++)
+                pod_make(uids[i]);
+        for (size_t i = 0; i < ARRAY_SIZE(uids); i++) {
+                pids[i] = fork();
+                if (pids[i] == 0)
+                        _exit(alloc(uids[i], &r, &err) < 0 ? 1 : 0);
+        }
+        for (size_t i = 0; i < ARRAY_SIZE(uids); i++) {
+                int st = 1;
+
+                waitpid(pids[i], &st, 0);
+                distinct = distinct && WIFEXITED(st) && WEXITSTATUS(st) == 0;
+        }
+        for (size_t i = 0; i < ARRAY_SIZE(uids); i++) {
+                seen[i] = alloc(uids[i], &r, &err);
+                for (size_t j = 0; j < i; j++)
+                        distinct = distinct && seen[j] != seen[i];
+                distinct = distinct && seen[i] >= 65536 * 16 && seen[i] < 65536 * (16 + 8);
+        }
+        tap_ok(distinct, "%zu concurrent allocations: %zu distinct slots, the lowest ones", ARRAY_SIZE(uids),
+               ARRAY_SIZE(uids));
+        for (size_t i = 0; i < ARRAY_SIZE(uids); i++)
+                pod_remove(uids[i]);
+}
+
 int main(void)
 {
         struct pfs_state_dirs d = PFS_STATE_DIRS_INIT;
@@ -158,6 +194,7 @@ int main(void)
         test_range_config();
         test_allocate();
         test_recorded();
+        test_concurrent();
         pfs_state_dirs_close(&d);
         pfs_rm_rf_at(AT_FDCWD, state_dir, NULL);
         return tap_done();
