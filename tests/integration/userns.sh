@@ -6,7 +6,8 @@
 # idmapped (root's files show as root inside, what pod root writes to a volume
 # is uid 0 on the host), the writable layer is the pod's host uid; the pod's
 # net namespace is its user namespace's; exec probes and hooks run in it;
-# attacks from inside fail; hostNetwork with it is refused.
+# attacks from inside fail; hostNetwork with it is refused; no range left:
+# FailedCreatePodSandBox until one is freed.
 # timeout: 240
 . "$(dirname "$0")/lib.sh"
 require_cmd lsns jq
@@ -326,5 +327,34 @@ spec:
 EOF
 check "again: Running" wait_for "$MNT/default/again/phase" Running 20
 is "$(map_of "/proc/$(ctr default again main pid)/uid_map")" "0 $FIRST 65536" "a deleted pod's range is given again"
+
+# ---- exhaustion: the other 104 slots held by pods (their directories as a sandbox leaves them)
+fake() { printf 'fffffff0-0000-4000-8000-%012d' "$1"; }
+for i in $(seq 6 109); do
+        mkdir -p "$STATE/pods/$(fake "$i")"
+        h=$((FIRST + i * 65536))
+        printf '{"uidMappings":[{"hostId":%d,"containerId":0,"length":65536}],"gidMappings":[{"hostId":%d,"containerId":0,"length":65536}]}\n' \
+                "$h" "$h" >"$STATE/pods/$(fake "$i")/userns"
+done
+cat <<'EOF' | apply_pod default full || die "create full: $(cat "$MNT/default/.last-error")"
+apiVersion: v1
+kind: Pod
+metadata:
+  name: full
+spec:
+  hostUsers: false
+  terminationGracePeriodSeconds: 1
+  containers:
+  - name: main
+    image: busybox
+    command: ["sh", "-c", "exec sleep 3600"]
+EOF
+check "no range left: FailedCreatePodSandBox with the kubelet's message" wait_grep "$MNT/default/full/events" \
+        'FailedCreatePodSandBox +pod/full +Failed to create pod sandbox: create user namespace: could not find an empty slot to allocate a user namespace$' 20
+is "$(cat "$MNT/default/full/phase")" Pending "... and the pod stays Pending"
+rm -rf "$STATE/pods/$(fake 50)"
+check "a range freed: the pod starts at its next attempt" wait_for "$MNT/default/full/phase" Running 60
+is "$(map_of "/proc/$(ctr default full main pid)/uid_map")" "0 $((FIRST + 50 * 65536)) 65536" "... with that range"
+rm -rf "$STATE"/pods/fffffff0-*
 
 finish
