@@ -130,6 +130,8 @@ metadata:
 spec:
   hostUsers: false
   terminationGracePeriodSeconds: 1
+  securityContext:
+    sysctls: [{name: net.ipv4.ip_unprivileged_port_start, value: "80"}]
   containers:
   - name: main
     image: busybox
@@ -141,6 +143,7 @@ spec:
     - -c
     - |
       grep -q ' /proc/sys proc ro' /proc/mounts && echo "proc/sys ro" || echo "proc/sys rw"
+      echo "sysctl $(cat /proc/sys/net/ipv4/ip_unprivileged_port_start)"
       v=$(cat /proc/sys/kernel/printk_ratelimit)
       echo "$v" >/proc/sys/kernel/printk_ratelimit 2>/dev/null && echo "host sysctl written" || echo "host sysctl refused"
       ip link set lo mtu 1280 2>/dev/null && echo "own netns: NET_ADMIN ok" || echo "own netns: NET_ADMIN refused"
@@ -157,6 +160,7 @@ if wait_grep "$MNT/default/attack/logs/main" '^END$' 20; then
         cp "$MNT/default/attack/logs/main" "$W/attack.log"
         check "procMount Unmasked (allowed with hostUsers: false): /proc/sys is not read-only" grep -qx "proc/sys rw" "$W/attack.log"
         check "a host-wide sysctl is out of pod root's reach" grep -qx "host sysctl refused" "$W/attack.log"
+        check "the pod's sysctls are set in its net namespace" grep -qx "sysctl 80" "$W/attack.log"
         check "NET_ADMIN works on the pod's own net namespace" grep -qx "own netns: NET_ADMIN ok" "$W/attack.log"
         check "SYS_ADMIN counts in the container's own mount namespace (runc's): a tmpfs mounts" \
                 grep -qx "mount ok" "$W/attack.log"
