@@ -42,6 +42,20 @@ static int open_in_root(int rootfd, const char *path, int flags)
         return open_in_root_how(rootfd, path, flags, RESOLVE_ROOT);
 }
 
+/* hostUsers: false: what the runtime creates in the container's root (mount
+ * points, /dev's directories) is the pod root's, host uid H, as runc creates
+ * it from inside the user namespace; not what it creates in a volume. */
+static struct {
+        int rootfd;     /* the container's root, -1 when not in a user namespace */
+        uid_t host;
+} created_owner = { -1, 0 };
+
+static void created_chown(int rootfd, int dirfd, const char *name)
+{
+        if (created_owner.rootfd >= 0 && rootfd == created_owner.rootfd)
+                (void)fchownat(dirfd, name, created_owner.host, (gid_t)created_owner.host, AT_SYMLINK_NOFOLLOW);
+}
+
 /* mkdir -p PATH inside the root, resolving with RESOLVE; returns an O_PATH fd of the directory. */
 static int mkdir_in_root_how(int rootfd, const char *path, uint64_t resolve, struct pfs_error *err)
 {
@@ -74,6 +88,7 @@ static int mkdir_in_root_how(int rootfd, const char *path, uint64_t resolve, str
                                 close(fd);
                                 return pfs_error_set(err, errno, "mkdir '%s' in the container root", buf);
                         }
+                        created_chown(rootfd, fd, buf + start);
                         next = open_in_root_how(rootfd, buf, O_DIRECTORY, resolve);
                 }
                 if (next < 0) {
@@ -111,6 +126,7 @@ static int mkfile_in_root(int rootfd, const char *path, struct pfs_error *err)
                 return dfd;
         if (mknodat(dfd, base + 1, S_IFREG | 0644, 0) < 0 && errno != EEXIST)
                 return pfs_error_set(err, errno, "create '%s' in the container root", path);
+        created_chown(rootfd, dfd, base + 1);
         fd = open_in_root(rootfd, path, 0);
         if (fd < 0)
                 return pfs_error_set(err, errno, "resolve '%s' in the container root", path);
@@ -486,6 +502,10 @@ int ctr_root_setup(const struct ctr_root *root, struct pfs_error *err)
         rootfd = open(top, O_PATH | O_DIRECTORY | O_CLOEXEC);
         if (rootfd < 0)
                 return pfs_error_set(err, errno, "open '%s'", top);
+        if (root->userns) {
+                created_owner.rootfd = rootfd;
+                created_owner.host = (uid_t)root->userns_host;
+        }
         r = mount_fs_in_root(rootfd, "/proc", "proc", "proc", MS_NOSUID | MS_NODEV | MS_NOEXEC, NULL, err);
         if (r >= 0)
                 r = dev_setup(rootfd, root, err);

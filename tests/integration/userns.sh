@@ -53,6 +53,7 @@ spec:
       echo "id \$(id)"
       echo "image \$(stat -c '%u %g' /bin/busybox)"
       echo "hostfile \$(stat -c '%u %g' /host/hostfile)"
+      echo "mountpoint-parent \$(stat -c '%u %g' /deep) \$(stat -c '%u %g' /dev /dev/shm | xargs)"
       touch /rootfile /scratch/f /host/new
       mknod /tmp/sda b 8 0 2>/dev/null && echo "mknod ok" || echo "mknod refused"
       echo x >/host/hostfile 2>/dev/null && echo "hostfile written" || echo "hostfile refused"
@@ -61,6 +62,7 @@ spec:
     volumeMounts:
     - {name: scratch, mountPath: /scratch}
     - {name: host, mountPath: /host}
+    - {name: scratch, mountPath: /deep/mnt}
     readinessProbe:
       exec: {command: ["sh", "-c", "cat /proc/self/uid_map >/scratch/probe-map && id -u >/scratch/probe-uid && touch /probe-file"]}
       periodSeconds: 1
@@ -93,6 +95,9 @@ case "$(line_of "$W/ur.log" id)" in
 esac
 is "$(line_of "$W/ur.log" image)" "0 0" "image files are root's inside (idmapped lower layer)"
 is "$(line_of "$W/ur.log" hostfile)" "0 0" "hostPath: host root's file is root's inside (idmapped)"
+is "$(line_of "$W/ur.log" mountpoint-parent)" "0 0 0 0 0 0" \
+        "what the runtime creates in the root (a mount point's parent, /dev, its shm) is the pod root's"
+is "$(owner "$UPPER/deep")" "$FIRST $FIRST" "... which on the host is its host uid"
 
 # ---- what pod root writes: unmapped in the writable layer, mapped in volumes
 is "$(owner "$UPPER/rootfile")" "$FIRST $FIRST" "a file in the writable layer is the pod's host uid"
