@@ -83,7 +83,7 @@ int pfs_userns_range_subid(const char *subuid, const char *subgid, const char *u
         if (rg < 0)
                 return rg;
         if (ru != rg || u.first != g.first || u.length != g.length)
-                return pfs_error_set(err, EINVAL, "error configuring %s mappings: uid and gid mappings mismatch", user);
+                return pfs_error_set(err, EINVAL, "mismatched subuids and subgids for user \"%s\"", user);
         if (ru)
                 *ret = u;
         return ru;

@@ -58,7 +58,7 @@ static void usage(FILE *f)
                 "  --userns-range FIRST:LENGTH\n"
                 "                    host uids/gids for pods with hostUsers: false, 65536 per\n"
                 "                    pod (default: the range of user \"podfs\" in /etc/subuid\n"
-                "                    and /etc/subgid, else 2147483648:2147483648, as the kubelet)\n"
+                "                    and /etc/subgid, else 65536:4294901760, as the kubelet)\n"
                 "  -h, --help        this help\n"
                 "  -V, --version     print the version\n"
                 "\n"

@@ -18,9 +18,10 @@
 #define PFS_USERNS_FILE "userns"
 #define PFS_USERNS_LOCK_FILE "userns.lock"
 #define PFS_USERNS_SUBID_USER "podfs"           /* its /etc/subuid and /etc/subgid entry */
-/* Without configuration, as the kubelet: host ids 2^31 and above. */
-#define PFS_USERNS_DEFAULT_FIRST 2147483648u
-#define PFS_USERNS_DEFAULT_LENGTH 2147483648u
+/* Without configuration, as the kubelet: every host id but those below 65536
+ * (the node's own users). */
+#define PFS_USERNS_DEFAULT_FIRST 65536u
+#define PFS_USERNS_DEFAULT_LENGTH 4294901760u   /* 2^32 - 65536 */
 #define PFS_USERNS_MAX_PODS 110                 /* the node's pod capacity must fit */
 
 struct pfs_userns_range {

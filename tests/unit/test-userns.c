@@ -54,6 +54,9 @@ static void test_range_config(void)
         tap_ok(r.first == 65536 && r.length == 7208960, "parsed values");
         tap_is_int(pfs_userns_range_parse("65536", &r, &err), -EINVAL, "parse: no length");
         tap_is_int(pfs_userns_range_check(&r, &err), 0, "65536 x 110 is enough for 110 pods");
+        r = (struct pfs_userns_range){ PFS_USERNS_DEFAULT_FIRST, PFS_USERNS_DEFAULT_LENGTH };
+        tap_is_int(pfs_userns_range_check(&r, &err), 0, "the default (the kubelet's: 65536 up to 2^32) is valid");
+        r = (struct pfs_userns_range){ 65536, 65536 * 110 };
         r = (struct pfs_userns_range){ 100000, 65536 * 200 };
         pfs_userns_range_check(&r, &err);
         tap_is_str(err.msg, "kubelet user assigned ID 100000 is not a multiple of 65536", "unaligned first id");
@@ -74,7 +77,7 @@ static void test_range_config(void)
         fputs("alice:100000:65536\npodfs:1048576:16777216\n", f);
         fclose(f);
         tap_is_int(pfs_userns_range_subid(uid_path, gid_path, "podfs", &r, &err), -EINVAL, "subuid only: refused");
-        tap_is_str(err.msg, "error configuring podfs mappings: uid and gid mappings mismatch", "mismatch message");
+        tap_is_str(err.msg, "mismatched subuids and subgids for user \"podfs\"", "mismatch message");
         f = fopen(gid_path, "w");
         fputs("podfs:1048576:16777216\n", f);
         fclose(f);
@@ -181,6 +184,33 @@ static void test_concurrent(void)
                 pod_remove(uids[i]);
 }
 
+/* A range that ends at 2^32: its last slot would map (uid_t)-1 and is never given. */
+static void test_top_of_range(void)
+{
+        struct pfs_userns_range r = { (uint32_t)(4294967296ULL - 65536ULL * 110), 65536 * 110 };
+        struct pfs_error err = { 0 };
+        long long last = 0, got = 0;
+        char uid[40];
+        int n = 0;
+
+        for (int i = 0; i < 110; i++) {
+                snprintf(uid, sizeof(uid), "00000000-0000-4000-8000-%012d", i);
+                pod_make(uid);
+                got = alloc(uid, &r, &err);
+                if (got >= 0) {
+                        n++;
+                        last = got;
+                }
+        }
+        tap_is_int(n, 109, "a range ending at 2^32: 109 of its 110 slots are given");
+        tap_is_int(got, -ENOSPC, "... and the last is not");
+        tap_ok(last + 65535 < 4294967295LL, "no pod maps (uid_t)-1");
+        for (int i = 0; i < 110; i++) {
+                snprintf(uid, sizeof(uid), "00000000-0000-4000-8000-%012d", i);
+                pod_remove(uid);
+        }
+}
+
 int main(void)
 {
         struct pfs_state_dirs d = PFS_STATE_DIRS_INIT;
@@ -195,6 +225,7 @@ int main(void)
         test_allocate();
         test_recorded();
         test_concurrent();
+        test_top_of_range();
         pfs_state_dirs_close(&d);
         pfs_rm_rf_at(AT_FDCWD, state_dir, NULL);
         return tap_done();
