@@ -97,6 +97,13 @@ int pfs_sandbox_config_check(const struct pfs_sandbox_config *cfg, struct pfs_er
         return 0;
 }
 
+int pfs_sandbox_config_userns(struct pfs_sandbox_config *cfg, struct pfs_error *err)
+{
+        if (cfg->userns.first)
+                return 0;
+        return pfs_userns_range_resolve(NULL, &cfg->userns, err);
+}
+
 int pfs_sandbox_config_set(struct pfs_sandbox_config *cfg, int opt, const char *value, struct pfs_error *err)
 {
         switch (opt) {
@@ -116,13 +123,15 @@ int pfs_sandbox_config_set(struct pfs_sandbox_config *cfg, int opt, const char *
                 return percent_set(&cfg->image_gc_low, "image-gc-low-threshold", value, err);
         case PFS_OPT_ALLOWED_UNSAFE_SYSCTLS:
                 return unsafe_sysctls_set(cfg, value, err);
+        case PFS_OPT_USERNS_RANGE:
+                return pfs_userns_range_resolve(value, &cfg->userns, err);
         default:
                 return 1;
         }
 }
 
 size_t pfs_sandbox_config_argv(const struct pfs_sandbox_config *cfg, char *argv[PFS_SANDBOX_CONFIG_ARGC],
-                               char buf[5][24])
+                               char buf[6][24])
 {
         snprintf(buf[0], 24, "%lld", (long long)cfg->pod_pids_limit);
         snprintf(buf[1], 24, "%llu", (unsigned long long)cfg->log_max_size);
@@ -145,5 +154,10 @@ size_t pfs_sandbox_config_argv(const struct pfs_sandbox_config *cfg, char *argv[
         argv[13] = buf[4];
         argv[14] = "--allowed-unsafe-sysctls";
         argv[15] = (char *)(cfg->allowed_unsafe_sysctls ? cfg->allowed_unsafe_sysctls : "");
+        if (!cfg->userns.first)
+                return 16;
+        snprintf(buf[5], 24, "%u:%u", (unsigned)cfg->userns.first, (unsigned)cfg->userns.length);
+        argv[16] = "--userns-range";
+        argv[17] = buf[5];
         return PFS_SANDBOX_CONFIG_ARGC;
 }

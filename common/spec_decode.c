@@ -806,7 +806,7 @@ static const struct field spec_fields[] = {
         { "hostAliases", FLD_OK }, { "priorityClassName", FLD_ANY }, { "dnsConfig", FLD_OK },
         { "readinessGates", FLD_UNSUPPORTED }, { "runtimeClassName", FLD_UNSUPPORTED }, { "overhead", FLD_UNSUPPORTED },
         { "topologySpreadConstraints", FLD_ANY }, { "setHostnameAsFQDN", FLD_OK }, { "os", FLD_UNSUPPORTED },
-        { "hostUsers", FLD_UNSUPPORTED, "true", true }, { "schedulingGates", FLD_ANY }, { "resourceClaims", FLD_UNSUPPORTED },
+        { "hostUsers", FLD_OK }, { "schedulingGates", FLD_ANY }, { "resourceClaims", FLD_UNSUPPORTED },
         { "resources", FLD_OK }, { "hostnameOverride", FLD_UNSUPPORTED },
 };
 

@@ -226,9 +226,13 @@ void spec_decode_pod_security(struct spec_errs *e, const struct yval *spec, cons
         const struct yval *v = sc_get(e, spec, "securityContext", path, YVAL_MAP, "an object");
         _cleanup_free_ char *p = spec_path_key(path, "securityContext");
         struct pod_security_context *sc;
+        int8_t hu;
 
         s->host_pid = sc_bool(e, spec, "hostPID", path) == 1;
         s->host_ipc = sc_bool(e, spec, "hostIPC", path) == 1;
+        hu = sc_bool(e, spec, "hostUsers", path);
+        s->userns = hu == 0;
+        s->host_users_set = hu != POD_UNSET;
         if (!v)
                 return;
         spec_check_known(e, v, p, pod_sc_fields, ARRAY_SIZE(pod_sc_fields));

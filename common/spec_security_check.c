@@ -81,7 +81,7 @@ static bool adds_literal_sys_admin(const struct pod_security_context *sc)
         return false;
 }
 
-static void check_container(struct spec_errs *e, const char *cp, const struct pod_container *c)
+static void check_container(struct spec_errs *e, const char *cp, const struct pod_container *c, bool userns)
 {
         static const char *const proc_mounts[] = { "Default", "Unmasked" };
         const struct pod_security_context *sc = c->security;
@@ -101,7 +101,7 @@ static void check_container(struct spec_errs *e, const char *cp, const struct po
                                       "and `capabilities.Add` CAP_SYS_ADMIN", repr);
         pm = spec_path_key(p, "procMount");
         if (sc->proc_mount && spec_check_enum(e, pm, sc->proc_mount, proc_mounts, ARRAY_SIZE(proc_mounts)) &&
-            !strcmp(sc->proc_mount, "Unmasked"))
+            !strcmp(sc->proc_mount, "Unmasked") && !userns)
                 spec_err_forbidden(e, pm, "`hostUsers` must be false to use `Unmasked`");
 }
 
@@ -194,6 +194,25 @@ static void check_sysctls(struct spec_errs *e, const struct pod_spec *s, const s
         }
 }
 
+/* validateHostUsers: a user namespace with none of the node's namespaces
+ * (the API's internal field names, the manifest's lines). */
+static void check_host_users(const struct pod_spec *s, struct spec_errs *e)
+{
+        static const char msg[] = "when `pod.Spec.HostUsers` is false";
+
+        if (!s->userns)
+                return;
+        if (s->host_network)
+                spec_err_forbidden(e, "spec.hostNetwork", msg);
+        e->line_path = "spec.hostPID";
+        if (s->host_pid)
+                spec_err_forbidden(e, "spec.HostPID", msg);
+        e->line_path = "spec.hostIPC";
+        if (s->host_ipc)
+                spec_err_forbidden(e, "spec.HostIPC", msg);
+        e->line_path = NULL;
+}
+
 void spec_validate_security(const struct pod_spec *s, struct spec_errs *e)
 {
         const struct pod_security_context *sc = s->security;
@@ -208,14 +227,15 @@ void spec_validate_security(const struct pod_spec *s, struct spec_errs *e)
         for (size_t i = 0; i < s->n_init_containers; i++) {
                 _cleanup_free_ char *cp = xasprintf("spec.initContainers[%zu]", i);
 
-                check_container(e, cp, &s->init_containers[i]);
+                check_container(e, cp, &s->init_containers[i], s->userns);
         }
         for (size_t i = 0; i < s->n_containers; i++) {
                 _cleanup_free_ char *cp = xasprintf("spec.containers[%zu]", i);
 
-                check_container(e, cp, &s->containers[i]);
+                check_container(e, cp, &s->containers[i], s->userns);
         }
         spec_validate_apparmor(s, e);
+        check_host_users(s, e);
         if (!sc)
                 return;
         check_common(e, "spec.securityContext", sc);

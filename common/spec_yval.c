@@ -472,6 +472,8 @@ static void pod_fields_to_yval(const struct pod_spec *s, struct yval *y)
                 yval_map_set(y, "hostIPC", yval_new_bool(true));
         yval_map_set(y, "securityContext", spec_pod_security_to_yval(s->security));
         map_set_str_opt(y, "hostname", s->hostname);
+        if (s->host_users_set)
+                yval_map_set(y, "hostUsers", yval_new_bool(!s->userns));
         net_identity_to_yval(s, y);
         if (s->affinity)
                 yval_map_set(y, "affinity", yval_clone(s->affinity));

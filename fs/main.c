@@ -59,6 +59,10 @@ static void usage(FILE *f)
                 "                    namespaced sysctls outside the kubelet's safe set a pod\n"
                 "                    may set (comma separated, 'net.*' for a prefix), as the\n"
                 "                    kubelet's flag; a pod with another fails (SysctlForbidden)\n"
+                "  --userns-range FIRST:LENGTH\n"
+                "                    host uids/gids for pods with hostUsers: false, 65536 per\n"
+                "                    pod (default: the range of user \"podfs\" in /etc/subuid\n"
+                "                    and /etc/subgid, else 65536:4294901760, as the kubelet)\n"
                 "  -h, --help        this help\n"
                 "  -V, --version     print the version\n"
                 "\n"
@@ -163,7 +167,8 @@ int main(int argc, char **argv)
         {
                 struct pfs_error err = {0};
 
-                if (pfs_sandbox_config_check(&o.sandbox, &err) < 0) {
+                if (pfs_sandbox_config_check(&o.sandbox, &err) < 0 ||
+                    pfs_sandbox_config_userns(&o.sandbox, &err) < 0) {
                         fprintf(stderr, "podfs: %s\n", err.msg);
                         return 2;
                 }

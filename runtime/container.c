@@ -170,11 +170,11 @@ static int cgroup_v1_join(int cgroup_fd, struct pfs_error *err)
 
 /* Keep the fds the child needs (moved to 3, 4, ...), close everything else of the sandbox. */
 static void child_fds_setup(const struct ctr_launch *l, struct ctr_exec *x, int *errfd, int *parent_pidfd,
-                            int *cgroup_fd)
+                            int *cgroup_fd, int *userns_fd)
 {
         int out = l->stdout_fd, errout = l->stderr_fd;
-        int *keep[5 + ARRAY_SIZE(x->twins)] = { errfd, parent_pidfd, cgroup_fd, &out, &errout };
-        size_t n = 5;
+        int *keep[6 + ARRAY_SIZE(x->twins)] = { errfd, parent_pidfd, cgroup_fd, &out, &errout, userns_fd };
+        size_t n = 6;
         struct pfs_error e = { 0 };
         int r;
 
@@ -189,8 +189,18 @@ static void child_fds_setup(const struct ctr_launch *l, struct ctr_exec *x, int 
                 child_fail(*errfd, &e);
 }
 
+/* procMount Unmasked (allowed only with hostUsers: false). */
+static bool proc_unmasked(const struct ctr_launch *l)
+{
+        const struct pod_security_context *sc = l->ctr->security;
+
+        return l->ns && l->ns->userns && sc && sc->proc_mount && !strcmp(sc->proc_mount, "Unmasked");
+}
+
 static _Noreturn void ctr_child(const struct ctr_launch *l, struct ctr_exec *x, int errfd, int parent_pidfd)
 {
+        bool userns = l->ns && l->ns->userns;
+        int userns_fd = userns ? l->ns->userns_fd : -1;
         struct pollfd pfd = { .events = POLLIN };
         struct ctr_root root = {
                 .rootfs = l->rootfs,
@@ -200,12 +210,17 @@ static _Noreturn void ctr_child(const struct ctr_launch *l, struct ctr_exec *x, 
                 .n_mounts = x->plan.n_mounts,
                 .privileged = x->sec.privileged,
                 .read_only_root = x->sec.read_only_root,
+                .userns = userns,
+                .unmasked = proc_unmasked(l),
+                .userns_host = userns ? l->ns->userns_host : 0,
+                .lower_dir = x->plan.lower_dir,
         };
         struct pfs_error e = { 0 };
         int cgroup_fd = l->cgroup_fd;
 
         /* Non-dumpable since clone (child_clone3); first, let go of the sandbox's fds. */
-        child_fds_setup(l, x, &errfd, &parent_pidfd, &cgroup_fd);
+        child_fds_setup(l, x, &errfd, &parent_pidfd, &cgroup_fd, &userns_fd);
+        root.userns_fd = userns_fd;
         prctl(PR_SET_PDEATHSIG, SIGKILL);
         /* The sandbox may have died before PDEATHSIG was armed (getppid() is 0 in a new pid ns). */
         pfd.fd = parent_pidfd;
@@ -224,7 +239,9 @@ static _Noreturn void ctr_child(const struct ctr_launch *l, struct ctr_exec *x, 
         signals_reset();
         setsid();
         umask(0);
+        /* The root is built as the host's root; the pod's user namespace is joined last. */
         if (ctr_root_setup(&root, &e) < 0 ||
+            (userns && ctr_userns_join(userns_fd, &e) < 0) ||
             workdir_enter(x->proc.working_dir, &e) < 0 ||
             stdin_setup(&e) < 0 ||
             ctr_sec_apply(&x->sec, &x->proc, &e) < 0)

@@ -42,6 +42,7 @@ struct enter_ctx {
         char *apparmor;                         /* its AppArmor label, NULL: unconfined or none */
         int join_fds[POD_CGROUP_JOIN_MAX];      /* v1 cgroups of the container to join */
         int n_join;
+        bool userns;                            /* hostUsers: false: join its user namespace too */
 };
 
 static void enter_ctx_free(struct enter_ctx *x)
@@ -143,6 +144,29 @@ static int stdin_open(struct enter_ctx *x, struct pfs_error *err)
         return 0;
 }
 
+/* hostUsers: false: the container's ids as its user namespace sees them
+ * (what /proc/PID/status shows us are the host's). */
+static int userns_load(struct enter_ctx *x, pid_t pid, struct pfs_error *err)
+{
+        _cleanup_free_ char *path = xasprintf("/proc/%d/uid_map", (int)pid), *data = NULL;
+        unsigned inside, outside, count;
+        int r;
+
+        r = pfs_read_file_at(AT_FDCWD, path, &data, NULL, err);
+        if (r < 0)
+                return r;
+        if (sscanf(data, "%u %u %u", &inside, &outside, &count) != 3)
+                return pfs_error_set(err, EINVAL, "cannot parse %s", path);
+        if (inside == 0 && outside == 0)
+                return 0;       /* the node's user namespace */
+        x->userns = true;
+        x->uid -= outside;
+        x->gid -= outside;
+        for (int i = 0; i < x->n_groups; i++)
+                x->groups[i] -= outside;
+        return 0;
+}
+
 static int ctx_build(struct enter_ctx *x, pid_t pid, struct pfs_error *err)
 {
         _cleanup_free_ char *root = xasprintf("/proc/%d/root", (int)pid);
@@ -158,6 +182,8 @@ static int ctx_build(struct enter_ctx *x, pid_t pid, struct pfs_error *err)
                 r = env_load(x, pid, err);
         if (r >= 0)
                 r = status_load(x, pid, err);
+        if (r >= 0)
+                r = userns_load(x, pid, err);
         if (r < 0)
                 return r;
         x->caps = cap_get_pid(pid);
@@ -245,6 +271,8 @@ static void child_creds(const struct enter_ctx *x)
                         prctl(PR_CAPBSET_DROP, c, 0, 0, 0);
         prctl(PR_CAP_AMBIENT, PR_CAP_AMBIENT_CLEAR_ALL, 0, 0, 0);
         if (x->uid == 0) {
+                if (x->userns && (setresgid(0, 0, 0) < 0 || setresuid(0, 0, 0) < 0))
+                        child_die("become root of the pod's user namespace%s: %s", "");
                 if (cap_set_proc(x->caps) < 0)
                         child_die("set capabilities%s: %s", "");
                 return;
@@ -289,6 +317,9 @@ static _Noreturn void enter_child(struct enter_ctx *x, char *const argv[])
         if (x->cwd_fd < 0 || fchdir(x->cwd_fd) < 0)
                 if (chdir("/") < 0)
                         child_die("chdir%s: %s", "");
+        /* Last, as the container joined it: never host root inside a user-namespaced pod. */
+        if (x->userns && setns(x->ctr_pidfd, CLONE_NEWUSER) < 0)
+                child_die("join the container's user namespace%s: %s", "");
         /* Only 0, 1 and 2 from here on: no directory fd, no pidfd of the sandbox's. */
         close_range(3, ~0U, 0);
         child_creds(x);

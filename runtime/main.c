@@ -11,7 +11,7 @@ static void usage(FILE *f)
         fprintf(f, "Usage: podfs-sandbox --state-dir STATE --uid UID [--cleanup]\n"
                    "                     [--pod-pids-limit N] [--container-log-max-size QUANTITY]\n"
                    "                     [--container-log-max-files N] [--cni-conf-dir DIR] [--cni-bin-dir DIR]\n"
-                   "                     [--allowed-unsafe-sysctls LIST]\n"
+                   "                     [--allowed-unsafe-sysctls LIST] [--userns-range FIRST:LENGTH]\n"
                    "Run (or resume) the pod STATE/pods/UID; with --cleanup, kill what is left\n"
                    "of a pod whose sandbox died and return when nothing is left.\n"
                    "The daemon passes its own --pod-pids-limit (default %d, -1 = none),\n"

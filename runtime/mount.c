@@ -42,6 +42,20 @@ static int open_in_root(int rootfd, const char *path, int flags)
         return open_in_root_how(rootfd, path, flags, RESOLVE_ROOT);
 }
 
+/* hostUsers: false: what the runtime creates in the container's root (mount
+ * points, /dev's directories) is the pod root's, host uid H, as runc creates
+ * it from inside the user namespace; not what it creates in a volume. */
+static struct {
+        int rootfd;     /* the container's root, -1 when not in a user namespace */
+        uid_t host;
+} created_owner = { -1, 0 };
+
+static void created_chown(int rootfd, int dirfd, const char *name)
+{
+        if (created_owner.rootfd >= 0 && rootfd == created_owner.rootfd)
+                (void)fchownat(dirfd, name, created_owner.host, (gid_t)created_owner.host, AT_SYMLINK_NOFOLLOW);
+}
+
 /* mkdir -p PATH inside the root, resolving with RESOLVE; returns an O_PATH fd of the directory. */
 static int mkdir_in_root_how(int rootfd, const char *path, uint64_t resolve, struct pfs_error *err)
 {
@@ -74,6 +88,7 @@ static int mkdir_in_root_how(int rootfd, const char *path, uint64_t resolve, str
                                 close(fd);
                                 return pfs_error_set(err, errno, "mkdir '%s' in the container root", buf);
                         }
+                        created_chown(rootfd, fd, buf + start);
                         next = open_in_root_how(rootfd, buf, O_DIRECTORY, resolve);
                 }
                 if (next < 0) {
@@ -111,6 +126,7 @@ static int mkfile_in_root(int rootfd, const char *path, struct pfs_error *err)
                 return dfd;
         if (mknodat(dfd, base + 1, S_IFREG | 0644, 0) < 0 && errno != EEXIST)
                 return pfs_error_set(err, errno, "create '%s' in the container root", path);
+        created_chown(rootfd, dfd, base + 1);
         fd = open_in_root(rootfd, path, 0);
         if (fd < 0)
                 return pfs_error_set(err, errno, "resolve '%s' in the container root", path);
@@ -209,8 +225,18 @@ static int dev_node(int devfd, const char *name, unsigned int maj, unsigned int 
         return 0;
 }
 
+/* A tmpfs of the container's: in a user namespace, its root's (runc mounts
+ * them from inside the namespace). */
+static const char *tmpfs_opts(const struct ctr_root *root, const char *opts, char buf[static 96])
+{
+        if (!root->userns)
+                return opts;
+        snprintf(buf, 96, "%s,uid=%u,gid=%u", opts, (unsigned)root->userns_host, (unsigned)root->userns_host);
+        return buf;
+}
+
 /* tmpfs /dev with the OCI default devices, pts, shm, mqueue and the fd links. */
-static int dev_setup(int rootfd, struct pfs_error *err)
+static int dev_setup(int rootfd, const struct ctr_root *root, struct pfs_error *err)
 {
         static const struct { const char *name; unsigned int maj, min; } nodes[] = {
                 { "null", 1, 3 }, { "zero", 1, 5 }, { "full", 1, 7 },
@@ -222,10 +248,11 @@ static int dev_setup(int rootfd, struct pfs_error *err)
                 { "ptmx", "pts/ptmx" }, { "core", "/proc/kcore" },
         };
         _cleanup_close_ int devfd = -1;
+        char buf[96];
         int r;
 
         r = mount_fs_in_root(rootfd, "/dev", "tmpfs", "tmpfs", MS_NOSUID | MS_STRICTATIME,
-                             "mode=755,size=65536k", err);
+                             tmpfs_opts(root, "mode=755,size=65536k", buf), err);
         if (r < 0)
                 return r;
         /* The fresh tmpfs is ours: plain *at() calls below it are safe. */
@@ -246,7 +273,7 @@ static int dev_setup(int rootfd, struct pfs_error *err)
                 return r;
         /* Private unless the pod's shared /dev/shm is bound over it (see ctr_spawn). */
         r = mount_fs_in_root(rootfd, "/dev/shm", "shm", "tmpfs", MS_NOSUID | MS_NODEV | MS_NOEXEC,
-                             "mode=1777,size=65536k", err);
+                             tmpfs_opts(root, "mode=1777,size=65536k", buf), err);
         if (r < 0)
                 return r;
         r = mount_fs_in_root(rootfd, "/dev/mqueue", "mqueue", "mqueue", MS_NOSUID | MS_NODEV | MS_NOEXEC,
@@ -384,7 +411,18 @@ static int bind_source_open(const struct ctr_mount *m, struct pfs_error *err)
         return fd;
 }
 
-static int bind_mount(int rootfd, const struct ctr_mount *m, struct pfs_error *err)
+/* hostUsers: false: the same bind, idmapped with the pod's mapping. */
+static int bind_idmapped(const struct ctr_root *root, int src, int dst, const struct ctr_mount *m,
+                         struct pfs_error *err)
+{
+        _cleanup_close_ int tree = ctr_idmap_clone(src, m->source, root->userns_fd, err);
+
+        if (tree < 0)
+                return tree;
+        return ctr_idmap_attach(tree, dst, m->target, err);
+}
+
+static int bind_mount(int rootfd, const struct ctr_root *root, const struct ctr_mount *m, struct pfs_error *err)
 {
         _cleanup_close_ int src = -1, dst = -1;
         struct fdpath p, q;
@@ -402,8 +440,14 @@ static int bind_mount(int rootfd, const struct ctr_mount *m, struct pfs_error *e
         dst = S_ISDIR(st.st_mode) ? mkdir_in_root(rootfd, m->target, err) : mkfile_in_root(rootfd, m->target, err);
         if (dst < 0)
                 return dst;
-        if (mount(fd_path(&p, src), fd_path(&q, dst), NULL, MS_BIND | MS_REC, NULL) < 0)
+        if (root->userns) {
+                int r = bind_idmapped(root, src, dst, m, err);
+
+                if (r < 0)
+                        return r;
+        } else if (mount(fd_path(&p, src), fd_path(&q, dst), NULL, MS_BIND | MS_REC, NULL) < 0) {
                 return pfs_error_set(err, errno, "bind '%s' on '%s'", m->source, m->target);
+        }
         if (!m->read_only)
                 return 0;
         return remount_ro_in_root_how(rootfd, m->target, m->nosuid_nodev, err);
@@ -432,6 +476,8 @@ static const char *root_mount(const struct ctr_root *root, struct pfs_error *err
                 pfs_error_set(err, EINVAL, "no writable layer for the image '%s'", root->rootfs);
                 return NULL;
         }
+        if (root->userns && ctr_idmap_bind_path(root->rootfs, root->lower_dir, root->userns_fd, err) < 0)
+                return NULL;
         if (mount("overlay", root->merged_dir, "overlay", 0, root->overlay_opts) < 0) {
                 int e = errno;
 
@@ -456,17 +502,21 @@ int ctr_root_setup(const struct ctr_root *root, struct pfs_error *err)
         rootfd = open(top, O_PATH | O_DIRECTORY | O_CLOEXEC);
         if (rootfd < 0)
                 return pfs_error_set(err, errno, "open '%s'", top);
+        if (root->userns) {
+                created_owner.rootfd = rootfd;
+                created_owner.host = (uid_t)root->userns_host;
+        }
         r = mount_fs_in_root(rootfd, "/proc", "proc", "proc", MS_NOSUID | MS_NODEV | MS_NOEXEC, NULL, err);
         if (r >= 0)
-                r = dev_setup(rootfd, err);
+                r = dev_setup(rootfd, root, err);
         if (r >= 0 && root->privileged)
                 r = ctr_host_devices(rootfd, err);
         if (r >= 0)
                 r = sys_setup(rootfd, root->privileged, err);
-        if (r >= 0 && !root->privileged)
+        if (r >= 0 && !root->privileged && !root->unmasked)
                 r = kernel_paths_protect(rootfd, err);
         for (size_t i = 0; r >= 0 && i < root->n_mounts; i++)
-                r = bind_mount(rootfd, &root->mounts[i], err);
+                r = bind_mount(rootfd, root, &root->mounts[i], err);
         if (r >= 0 && root->read_only_root &&
             mount(NULL, top, NULL, MS_REMOUNT | MS_BIND | MS_RDONLY, NULL) < 0)
                 r = pfs_error_set(err, errno, "make the root filesystem read-only");

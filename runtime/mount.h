@@ -33,6 +33,14 @@ struct ctr_root {
          * read-write, no masked or read-only paths; read_only_root = the root
          * filesystem mounted read-only (volumes keep their own mode). */
         bool privileged, read_only_root;
+        /* hostUsers: false (userns.c): the image idmapped on lower_dir (the
+         * overlay's lowerdir), every bind mount idmapped, the kernel's tmpfs
+         * owned by the pod's root (host id userns_host); unmasked = procMount
+         * Unmasked: no masked or read-only paths. */
+        bool userns, unmasked;
+        int userns_fd;
+        uint32_t userns_host;
+        const char *lower_dir;
 };
 
 /* In the child: private /, rootfs (overlay or bind), /proc, /dev, /sys, the mounts, then
@@ -48,6 +56,7 @@ struct ctr_mount_plan {
         struct ctr_mount *mounts;
         size_t n_mounts;
         const char *merged_dir, *overlay_opts;  /* see struct ctr_root */
+        const char *lower_dir;                  /* hostUsers: false: where the idmapped image goes */
         char **strings;
         size_t n_strings;
 };

@@ -145,6 +145,23 @@ static void overlay_opt_add(struct pfs_buf *b, const char *key, const char *path
         }
 }
 
+/* hostUsers: false: the image goes under the overlay through an idmapped
+ * mount on lower/ (mount.c), and the writable layer is the pod root's, as
+ * containerd's overlay snapshotter chowns it to the pod's host uid/gid. */
+static int userns_layer_prepare(struct ctr_mount_plan *x, const char *base, const char *upper, uint32_t host,
+                                struct pfs_error *err)
+{
+        const char *lower = own(x, xasprintf("%s/lower", base));
+        int r = pfs_mkdir_p_at(AT_FDCWD, lower, 0755, err);
+
+        if (r < 0)
+                return r;
+        if (chown(upper, (uid_t)host, (gid_t)host) < 0)
+                return pfs_error_set(err, errno, "chown '%s'", upper);
+        x->lower_dir = lower;
+        return 0;
+}
+
 /* A fresh writable layer for this run (kubelet gives a restarted container a new one). */
 static int overlay_build(struct ctr_mount_plan *x, const struct ctr_launch *l, struct pfs_error *err)
 {
@@ -161,9 +178,11 @@ static int overlay_build(struct ctr_mount_plan *x, const struct ctr_launch *l, s
                 r = pfs_mkdir_p_at(AT_FDCWD, work, 0755, err);
         if (r >= 0)
                 r = pfs_mkdir_p_at(AT_FDCWD, merged, 0755, err);
+        if (r >= 0 && l->ns && l->ns->userns)
+                r = userns_layer_prepare(x, base, upper, l->ns->userns_host, err);
         if (r < 0)
                 return pfs_error_wrap(err, "container writable layer");
-        overlay_opt_add(&b, "lowerdir", l->rootfs);
+        overlay_opt_add(&b, "lowerdir", x->lower_dir ? x->lower_dir : l->rootfs);
         overlay_opt_add(&b, "upperdir", upper);
         overlay_opt_add(&b, "workdir", work);
         x->overlay_opts = own(x, pfs_buf_steal(&b));

@@ -3,6 +3,7 @@
  * process; and the sandbox's own mount namespace, so that the pod's mounts
  * (Memory emptyDirs, /dev/shm) vanish with it. */
 #include <errno.h>
+#include <grp.h>
 #include <fcntl.h>
 #include <net/if.h>
 #include <poll.h>
@@ -111,6 +112,13 @@ static int set_hostname(const struct pod_spec *spec, struct pfs_error *err)
         return 0;
 }
 
+int pod_ns_net_init(const struct pod_spec *spec, struct pfs_error *err)
+{
+        int r = loopback_up(err);
+
+        return r < 0 ? r : set_hostname(spec, err);
+}
+
 /* The pause process reports a failed confinement step as (errno, step). */
 struct pause_report {
         int code;
@@ -169,13 +177,25 @@ static void pause_caps_drop(int repfd)
                 pause_fail(repfd, "set non-dumpable");
 }
 
+/* hostUsers: false: root of the pod's user namespace, as containerd's pause. */
+static void pause_userns_join(int repfd, int userns_fd)
+{
+        if (userns_fd < 0)
+                return;
+        if (setns(userns_fd, CLONE_NEWUSER) < 0)
+                pause_fail(repfd, "join the pod's user namespace");
+        if (setgroups(0, NULL) < 0 || setresgid(0, 0, 0) < 0 || setresuid(0, 0, 0) < 0)
+                pause_fail(repfd, "become root of the pod's user namespace");
+        close(userns_fd);
+}
+
 /* pid 1 of the shared pid namespace: reaps orphans (SIGCHLD ignored with
  * SA_NOCLDWAIT reaps them in the kernel) and dies with the sandbox. Every
  * container of the pod sees it, so it holds nothing: no fd, no capability,
  * no host directory as root or cwd. */
-static _Noreturn void pause_main(int parent_pidfd, int repfd)
+static _Noreturn void pause_main(int parent_pidfd, int repfd, int userns_fd)
 {
-        int *const keep[] = { &parent_pidfd, &repfd };
+        int *const keep[] = { &parent_pidfd, &repfd, &userns_fd };
         struct sigaction sa = { .sa_handler = SIG_IGN, .sa_flags = SA_NOCLDWAIT };
         struct pollfd pfd = { .events = POLLIN };
         sigset_t none;
@@ -196,6 +216,7 @@ static _Noreturn void pause_main(int parent_pidfd, int repfd)
         sigemptyset(&none);
         sigprocmask(SIG_SETMASK, &none, NULL);
         pause_root_leave(repfd);
+        pause_userns_join(repfd, userns_fd);
         pause_caps_drop(repfd);
         /* Not even stdio (the sandbox's log): EOF on the report pipe says "confined". */
         close_range(0, ~0U, 0);
@@ -241,7 +262,7 @@ static int pause_start(struct pod_ns *ns, struct pfs_error *err)
         if (pid < 0)
                 return pfs_error_set(err, errno, "start the pause process");
         if (pid == 0)
-                pause_main(self, wr);
+                pause_main(self, wr, ns->userns ? ns->userns_fd : -1);
         close(steal_fd(&wr));
         ns->pause_pid = pid;
         ns->pause_pidfd = pidfd;
@@ -260,6 +281,7 @@ int pod_ns_setup(const struct pod_spec *spec, struct pod_ns *ret_ns, struct pfs_
                 .host_ipc = spec->host_ipc,
                 .pause_pid = 0,
                 .pause_pidfd = -1,
+                .userns_fd = -1,
         };
         /* As in Kubernetes, hostNetwork also means the node's UTS namespace. */
         int flags = (ns.host_ipc ? 0 : CLONE_NEWIPC) | (ns.own_net ? CLONE_NEWNET | CLONE_NEWUTS : 0);
@@ -271,10 +293,7 @@ int pod_ns_setup(const struct pod_spec *spec, struct pod_ns *ret_ns, struct pfs_
         if (unshare(flags) < 0)
                 return pfs_error_set(err, errno, "unshare the pod namespaces");
         if (ns.own_net) {
-                r = loopback_up(err);
-                if (r < 0)
-                        return r;
-                r = set_hostname(spec, err);
+                r = pod_ns_net_init(spec, err);
                 if (r < 0)
                         return r;
         }

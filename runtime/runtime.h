@@ -7,6 +7,7 @@
 #include <sys/types.h>
 #include "pfs/error.h"
 #include "pfs/spec.h"
+#include "pfs/userns.h"
 
 /* ---- pod namespaces (ns.c) ---- */
 struct pod_ns {
@@ -15,10 +16,31 @@ struct pod_ns {
         bool host_pid, host_ipc; /* hostPID, hostIPC: the node's namespaces */
         pid_t pause_pid;        /* pid 1 of the shared pid namespace, or 0 */
         int pause_pidfd;        /* or -1 */
+        /* hostUsers: false (userns.c): the pod's user namespace, which owns its
+         * net, ipc and uts namespaces, maps 0..65535 to userns_host.. */
+        bool userns;
+        int userns_fd;          /* valid when userns */
+        uint32_t userns_host;
 };
 /* Unshare NEWNET (unless hostNetwork; bring lo up), NEWIPC, NEWUTS (sethostname)
  * in the calling process. */
 int pod_ns_setup(const struct pod_spec *spec, struct pod_ns *ret_ns, struct pfs_error *err);
+/* hostUsers: false, instead (userns.c): a user namespace mapping 0..65535 to
+ * HOST.., owning new net, ipc and uts namespaces (lo up, the hostname), which
+ * the calling process joins; ret_ns->userns_fd keeps the user namespace. */
+int pod_ns_setup_userns(const struct pod_spec *spec, uint32_t host, struct pod_ns *ret_ns, struct pfs_error *err);
+/* lo up and the pod's hostname, in the caller's net and uts namespaces (ns.c). */
+int pod_ns_net_init(const struct pod_spec *spec, struct pfs_error *err);
+/* In a container's child, its root set up: join the pod's user namespace as
+ * its root (userns.c). */
+int ctr_userns_join(int userns_fd, struct pfs_error *err);
+/* A detached copy of the mount at SRC_FD (with its submounts) whose top is
+ * idmapped with the user namespace's mapping: an fd for ctr_idmap_attach, or
+ * -errno with runc's message when the filesystem cannot do it. */
+int ctr_idmap_clone(int src_fd, const char *source, int userns_fd, struct pfs_error *err);
+int ctr_idmap_attach(int tree, int dst_fd, const char *target, struct pfs_error *err);
+int ctr_idmap_bind_path(const char *source, const char *target, int userns_fd, struct pfs_error *err);
+
 /* Then, with shareProcessNamespace, NEWPID and a pause process (pid 1 there,
  * reaps, PDEATHSIG SIGKILL); after the pod network's ADD, whose plugins must
  * not be forked into the pod's pid namespace. */

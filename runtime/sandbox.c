@@ -152,6 +152,25 @@ static int state_open(struct sbx *s, const char *state_dir, const char *uid, str
         return 0;
 }
 
+/* hostUsers: false: the pod's host ids (kept across its sandboxes, as the
+ * kubelet's pods/<uid>/userns), then its namespaces in its user namespace.
+ * A failed allocation is the kubelet's message as it is. */
+static int pod_userns_setup(struct sbx *s, struct pfs_error *err)
+{
+        uint32_t host;
+        int r = pfs_sandbox_config_userns(&s->cfg, err);
+
+        if (r >= 0)
+                r = pfs_userns_allocate(s->state_fd, s->uid, &s->cfg.userns, &host, err);
+        if (r < 0) {
+                s->msg_final = true;
+                return r;
+        }
+        pfs_log(LOG_INFO, "pod %s: user namespace 0:%u:%u", s->pod_ref, (unsigned)host, PFS_USERNS_LENGTH);
+        r = pod_ns_setup_userns(s->spec, host, &s->ns, err);
+        return r < 0 ? pfs_error_wrap(err, "pod namespaces") : 0;
+}
+
 static int pod_setup(struct sbx *s, struct pfs_error *err)
 {
         struct pfs_error cgerr = {0};
@@ -191,9 +210,12 @@ static int pod_setup(struct sbx *s, struct pfs_error *err)
                 return pfs_error_wrap(err, "volumes");
         pfs_trace(s->uid, "sandbox:volumes");
         pull_host_net_save();
-        r = pod_ns_setup(s->spec, &s->ns, err);
+        if (s->spec->userns)
+                r = pod_userns_setup(s, err);
+        else if ((r = pod_ns_setup(s->spec, &s->ns, err)) < 0)
+                pfs_error_wrap(err, "pod namespaces");
         if (r < 0)
-                return pfs_error_wrap(err, "pod namespaces");
+                return r;
         pfs_trace(s->uid, "sandbox:pod-netns");
         r = pod_sysctls_apply(s->spec, err);
         if (r < 0)
@@ -291,6 +313,8 @@ static void sandbox_free(struct sbx *s)
         if (s->cg)
                 pod_cgroup_free(s->cg);
         cni_host_close(&s->host_ns);
+        if (s->ns.userns && s->ns.userns_fd >= 0)
+                close(s->ns.userns_fd);
         pod_status_free(s->status);
         pod_spec_free(s->spec);
         pod_meta_free(s->meta);
@@ -353,6 +377,7 @@ static int sandbox_child(const char *state_dir, const char *uid, const struct pf
         term_init(&s);
         s.sig_w.fd = s.grace_w.fd = s.pause_w.fd = s.deadline_w.fd = -1;
         s.ns.pause_pidfd = -1;
+        s.ns.userns_fd = -1;
         r = sandbox_start(&s, state_dir, uid, &err);
         if (r == -EBUSY) {
                 notify(ready_fd, 'B', err.msg);
@@ -362,7 +387,7 @@ static int sandbox_child(const char *state_dir, const char *uid, const struct pf
         if (r < 0) {
                 /* "open lock" alone does not say why: the errno's text does
                  * (a network plugin's message says it all) */
-                if (!s.net_failed)
+                if (!s.net_failed && !s.msg_final)
                         pfs_error_add_reason(&err);
                 pfs_log(LOG_ERR, "pod %s: cannot start: %s", uid, err.msg);
                 notify(ready_fd, 'E', err.msg);

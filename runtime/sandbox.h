@@ -118,6 +118,7 @@ struct sbx {
         char *node_name;        /* spec.nodeName (read before the pod's UTS namespace) */
         struct cni_host host_ns; /* the host's mount and net namespaces (net.c), -1 with hostNetwork */
         bool net_failed;        /* startup failed in CNI ADD: the message is the plugin's */
+        bool msg_final;         /* startup failed with a message that says it all (userns allocation) */
         bool rejected;          /* admit.c: the node refused the pod; it is finished */
         bool gated;             /* schedulingGates: nothing is set up, nothing starts */
 };

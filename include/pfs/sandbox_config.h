@@ -7,6 +7,7 @@
 #include <stdint.h>
 #include "pfs/error.h"
 #include "pfs/store.h"
+#include "pfs/userns.h"
 
 struct pfs_sandbox_config {
         int64_t pod_pids_limit;         /* pids.max of the pod's cgroup, -1 = none (kubelet's podPidsLimit) */
@@ -17,6 +18,7 @@ struct pfs_sandbox_config {
         int image_gc_high;              /* kubelet's imageGCHighThresholdPercent: GC of pulled images beyond it */
         int image_gc_low;               /* ... imageGCLowThresholdPercent: down to it */
         const char *allowed_unsafe_sysctls;     /* kubelet's --allowed-unsafe-sysctls: "a,b,net.*", or NULL */
+        struct pfs_userns_range userns; /* host ids of hostUsers: false pods (userns.h); first 0 = unresolved */
 };
 
 #define PFS_LOG_MAX_SIZE_DEFAULT (10ULL * 1024 * 1024)  /* 10Mi */
@@ -25,11 +27,12 @@ struct pfs_sandbox_config {
 #define PFS_CNI_BIN_DIR_DEFAULT "/usr/lib/cni"
 #define PFS_SANDBOX_CONFIG_DEFAULT \
         { PFS_POD_PIDS_LIMIT_DEFAULT, PFS_LOG_MAX_SIZE_DEFAULT, PFS_LOG_MAX_FILES_DEFAULT, \
-          PFS_CNI_CONF_DIR_DEFAULT, PFS_CNI_BIN_DIR_DEFAULT, 85, 80, NULL }
+          PFS_CNI_CONF_DIR_DEFAULT, PFS_CNI_BIN_DIR_DEFAULT, 85, 80, NULL, { 0, 0 } }
 
 /* getopt_long values of the options, and their table entries for both programs. */
 enum { PFS_OPT_POD_PIDS_LIMIT = 0x100, PFS_OPT_LOG_MAX_SIZE, PFS_OPT_LOG_MAX_FILES, PFS_OPT_CNI_CONF_DIR,
-       PFS_OPT_CNI_BIN_DIR, PFS_OPT_IMAGE_GC_HIGH, PFS_OPT_IMAGE_GC_LOW, PFS_OPT_ALLOWED_UNSAFE_SYSCTLS };
+       PFS_OPT_CNI_BIN_DIR, PFS_OPT_IMAGE_GC_HIGH, PFS_OPT_IMAGE_GC_LOW, PFS_OPT_ALLOWED_UNSAFE_SYSCTLS,
+       PFS_OPT_USERNS_RANGE };
 #define PFS_SANDBOX_CONFIG_OPTIONS \
         { "pod-pids-limit", required_argument, NULL, PFS_OPT_POD_PIDS_LIMIT }, \
         { "container-log-max-size", required_argument, NULL, PFS_OPT_LOG_MAX_SIZE }, \
@@ -38,7 +41,8 @@ enum { PFS_OPT_POD_PIDS_LIMIT = 0x100, PFS_OPT_LOG_MAX_SIZE, PFS_OPT_LOG_MAX_FIL
         { "cni-bin-dir", required_argument, NULL, PFS_OPT_CNI_BIN_DIR }, \
         { "image-gc-high-threshold", required_argument, NULL, PFS_OPT_IMAGE_GC_HIGH }, \
         { "image-gc-low-threshold", required_argument, NULL, PFS_OPT_IMAGE_GC_LOW }, \
-        { "allowed-unsafe-sysctls", required_argument, NULL, PFS_OPT_ALLOWED_UNSAFE_SYSCTLS }
+        { "allowed-unsafe-sysctls", required_argument, NULL, PFS_OPT_ALLOWED_UNSAFE_SYSCTLS }, \
+        { "userns-range", required_argument, NULL, PFS_OPT_USERNS_RANGE }
 
 /* OPT (one of PFS_OPT_*) = VALUE into cfg: --pod-pids-limit -1 or 1..4194304,
  * --container-log-max-size a quantity ("10Mi", "500k", "1048576") of at least
@@ -48,11 +52,18 @@ enum { PFS_OPT_POD_PIDS_LIMIT = 0x100, PFS_OPT_LOG_MAX_SIZE, PFS_OPT_LOG_MAX_FIL
  * when set, -EINVAL with err saying why. */
 int pfs_sandbox_config_set(struct pfs_sandbox_config *cfg, int opt, const char *value, struct pfs_error *err);
 
+/* --userns-range FIRST:LENGTH is checked as the kubelet checks its range.
+ * Unless it was given: /etc/subuid and /etc/subgid's range for "podfs", else
+ * the default (pfs_userns_range_resolve); the daemon resolves it at start,
+ * a sandbox started by hand when its pod needs it. */
+int pfs_sandbox_config_userns(struct pfs_sandbox_config *cfg, struct pfs_error *err);
+
 /* After all options: the kubelet's check that the low threshold is below the high one. */
 int pfs_sandbox_config_check(const struct pfs_sandbox_config *cfg, struct pfs_error *err);
 
 /* The sandbox's options for cfg, appended to argv (PFS_SANDBOX_CONFIG_ARGC
- * entries); the numbers are written into buf. Returns the number of entries. */
-#define PFS_SANDBOX_CONFIG_ARGC 16
+ * entries at most: --userns-range only once resolved); the numbers are
+ * written into buf. Returns the number of entries. */
+#define PFS_SANDBOX_CONFIG_ARGC 18
 size_t pfs_sandbox_config_argv(const struct pfs_sandbox_config *cfg, char *argv[PFS_SANDBOX_CONFIG_ARGC],
-                               char buf[5][24]);
+                               char buf[6][24]);

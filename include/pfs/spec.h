@@ -320,6 +320,9 @@ struct pod_spec {
         /* securityContext (NULL when absent), hostPID, hostIPC (spec_security.c). */
         struct pod_security_context *security;
         bool host_pid, host_ipc;
+        /* spec.hostUsers (KEP-127): userns = it is false, the pod has its own
+         * user namespace (include/pfs/userns.h); host_users_set = written. */
+        bool userns, host_users_set;
         /* Private: name indexes (NULL in a spec built by hand: searched). */
         struct pod_spec_index *index;
 };

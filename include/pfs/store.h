@@ -14,6 +14,8 @@
  *                                       it has nothing more to do (pod terminal or deleted)
  *   STATE/logs/<ns>_<name>_<uid>/<container>/<restartCount>.log   CRI-format logs
  *   STATE/objects/, STATE/claims/       ConfigMaps, Secrets, claims: see object.h
+ *   STATE/pods/<uid>/userns             sandbox: hostUsers: false pods' host id range, and
+ *   STATE/userns.lock                   the allocation's lock: see userns.h
  *   STATE/node/labels, STATE/node/taints  daemon: the Node's user labels ("key=value" lines) and
  *                                       taints ("key[=value]:Effect" lines); read by the sandboxes
  *                                       for the kubelet's admission: see node.h

@@ -375,8 +375,14 @@ static const struct bad bad_manifests[] = {
         { HDR "  volumes:\n  - name: data\n    emptyDir: {medium: Disk}\n" CTR,
           INVALID(8, "web") "spec.volumes[0].emptyDir.medium: Unsupported value: \"Disk\": supported values: "
                             "\"\", \"Memory\"" },
-        { HDR "  hostUsers: false\n" CTR,
-          INVALID(6, "web") "spec.hostUsers: Forbidden: not supported by podfs yet" },
+        /* validateHostUsers: no user namespace with the node's namespaces */
+        { HDR "  hostUsers: false\n  hostNetwork: true\n" CTR,
+          INVALID(7, "web") "spec.hostNetwork: Forbidden: when `pod.Spec.HostUsers` is false" },
+        { HDR "  hostUsers: false\n  hostPID: true\n  hostIPC: true\n" CTR,
+          INVALID(7, "web") "[spec.HostPID: Forbidden: when `pod.Spec.HostUsers` is false, spec.HostIPC: "
+                            "Forbidden: when `pod.Spec.HostUsers` is false]" },
+        { HDR "  hostUsers: \"no\"\n" CTR,
+          INVALID(6, "web") "spec.hostUsers: Invalid value: \"no\": must be a boolean (true or false)" },
         /* Pod-level resources (spec_podres.c). */
         { HDR "  resources: {requests: {cpu: \"1\"}}\n  containers:\n"
               "  - {name: a, image: busybox, resources: {requests: {cpu: 1000m}}}\n"
@@ -596,6 +602,9 @@ static const struct bad bad_manifests[] = {
                              "\"x.json\": can only be set when seccomp type is Localhost" },
         { POD "    securityContext:\n      procMount: Unmasked\n",
           INVALID(10, "web") "spec.containers[0].securityContext.procMount: Forbidden: `hostUsers` must be false "
+                             "to use `Unmasked`" },
+        { HDR "  hostUsers: true\n" CTR "    securityContext:\n      procMount: Unmasked\n",
+          INVALID(11, "web") "spec.containers[0].securityContext.procMount: Forbidden: `hostUsers` must be false "
                              "to use `Unmasked`" },
         { POD "    securityContext:\n      runAsUsr: 1\n",
           INVALID(10, "web") "unknown field \"spec.containers[0].securityContext.runAsUsr\"" },
@@ -1812,6 +1821,17 @@ static void test_pss(void)
                  "securityContext.runAsNonRoot=true), seccompProfile (pod or container \"app\" must set "
                  "securityContext.seccompProfile.type to \"RuntimeDefault\" or \"Localhost\")",
                  "restricted: the baseline checks first, restricted volume types instead of hostPath volumes");
+        /* v1.34: no relaxation for user-namespaced pods (alpha gate UserNamespacesPodSecurityStandards off) */
+        pss_case("  hostUsers: false\n", "    securityContext: {procMount: Unmasked, privileged: true}\n",
+                 PFS_PSS_BASELINE,
+                 "violates PodSecurity \"baseline:latest\": privileged (container \"app\" must not set "
+                 "securityContext.privileged=true), procMount (container \"app\" must not set "
+                 "securityContext.procMount to \"Unmasked\")", "baseline: procMount Unmasked, even with hostUsers: false");
+        pss_case("  hostUsers: false\n  securityContext:\n    seccompProfile: {type: RuntimeDefault}\n",
+                 "    securityContext:\n      allowPrivilegeEscalation: false\n      capabilities: {drop: [ALL]}\n",
+                 PFS_PSS_RESTRICTED,
+                 "violates PodSecurity \"restricted:latest\": runAsNonRoot != true (pod or container \"app\" must set "
+                 "securityContext.runAsNonRoot=true)", "restricted: runAsNonRoot still required with hostUsers: false");
         tap_ok(pfs_pss_level_of("restricted") == PFS_PSS_RESTRICTED && pfs_pss_level_of("x") == -1, "levels");
 }
 
@@ -2041,6 +2061,28 @@ static void test_deadline_update(void)
         }
 }
 
+/* hostUsers: false is a pod of its own user namespace; Unmasked /proc is then allowed. */
+static void test_host_users(void)
+{
+        struct pod_spec *s = parse_one(HDR "  hostUsers: false\n" CTR "    securityContext: {procMount: Unmasked}\n",
+                                       "default", "web");
+        struct yval *y;
+        struct pfs_buf b = { 0 };
+
+        tap_ok(s && s->userns && s->host_users_set, "hostUsers: false gives the pod a user namespace");
+        if (!s)
+                return;
+        y = pod_spec_to_yval(s);
+        yval_emit_json(y, false, &b);
+        tap_ok(b.data && strstr(b.data, "\"hostUsers\":false"), "pod.json shows spec.hostUsers false");
+        yval_free(y);
+        pfs_buf_free(&b);
+        pod_spec_free(s);
+        s = parse_one(POD, "default", "web");
+        tap_ok(s && !s->userns && !s->host_users_set, "without hostUsers: the node's user namespace");
+        pod_spec_free(s);
+}
+
 int main(void)
 {
         test_deadline_update();
@@ -2051,6 +2093,7 @@ int main(void)
         test_pull_policy();
         test_pull_secrets();
         test_full_pod();
+        test_host_users();
         test_round_trip();
         test_probes_and_hooks();
         test_sleep_hooks();
