@@ -152,7 +152,7 @@ static void condition_set(struct pod_condition *c, bool status, const char *reas
 }
 
 /* kubelet's QoS class over the app and init containers. */
-static char *spec_qos_class(const struct pod_spec *spec)
+char *pod_spec_qos_class(const struct pod_spec *spec)
 {
         size_t n = spec->n_containers + spec->n_init_containers;
         _cleanup_free_ struct pod_qos_container *q = xcalloc(n + 1, sizeof(*q));
@@ -182,7 +182,7 @@ struct pod_status *pod_status_new(const struct pod_spec *spec, int64_t now_ns)
         if (spec->host_network)
                 st->pod_ip = xstrdup(st->host_ip);
         st->start_time = now_ns;
-        st->qos_class = spec_qos_class(spec);
+        st->qos_class = pod_spec_qos_class(spec);
         st->n_containers = spec->n_containers;
         st->containers = xcalloc(spec->n_containers, sizeof(*st->containers));
         for (size_t i = 0; i < spec->n_containers; i++) {
