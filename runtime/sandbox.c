@@ -134,6 +134,7 @@ static void status_resume(struct sbx *s)
         if (prev->start_time)
                 s->status->start_time = prev->start_time;
         sup_resume(s, prev);
+        update_resume(s, prev);
         pod_status_free(prev);
 }
 
@@ -244,6 +245,7 @@ static int sandbox_start(struct sbx *s, const char *state_dir, const char *uid, 
                 pod_status_set_init_containers(s->status, s->spec->init_containers,
                                                s->spec->n_init_containers);
         ctrs_init(s);
+        update_init(s);
         s->gated = pod_spec_is_gated(s->spec);
         if (!s->gated && !sbx_admit(s)) {
                 s->rejected = true;
@@ -287,6 +289,7 @@ static void sandbox_free(struct sbx *s)
         sbx_watch_remove(s, &s->deadline_w);
         storage_free(s);
         objvol_free(s);
+        update_free(s);
         term_free(s);
         if (s->cg)
                 pod_cgroup_free(s->cg);

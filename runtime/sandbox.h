@@ -84,6 +84,10 @@ struct ctr {
         const char *msg_reason; /* waiting reason of EV_IMAGE_REFUSED (ErrImageNeverPull, InvalidImageName) */
         struct ctr_health *health; /* probes and hooks (health.c) */
         int cgroup_fd;          /* the current run's cgroup (execs of probes and hooks join it), or -1 */
+        /* update.c: killed for an update (an image change, a RestartContainer
+         * resize): restarted at once, whatever the restart policy; a resize
+         * allocated but not yet actuated in its cgroup */
+        bool update_restart, resize_pending;
 };
 
 struct sbx {
@@ -120,6 +124,7 @@ struct sbx {
         bool net_failed;        /* startup failed in CNI ADD: the message is the plugin's */
         bool rejected;          /* admit.c: the node refused the pod; it is finished */
         bool gated;             /* schedulingGates: nothing is set up, nothing starts */
+        struct pod_spec *desired; /* update.c: the latest spec.yaml while a resize waits (Infeasible, Deferred) */
 };
 
 /* sandbox.c */
@@ -171,6 +176,23 @@ void sidecar_stop_all(struct sbx *s);                /* the grace is over: stop 
 /* admit.c: the kubelet's admission; false = rejected (status Failed and
  * `finished` written: the sandbox leaves). */
 bool sbx_admit(struct sbx *s);
+
+/* The kubelet's check of a resize (canResizePod): 0 when the desired
+ * requests fit, else the PodResizePending reason (Infeasible: above the
+ * node's allocatable; Deferred: the other pods leave too little) and message. */
+int sbx_resize_fits(struct sbx *s, const struct pod_spec *desired, const char **ret_reason, char **ret_msg);
+
+/* update.c: updates in place of a running pod (the daemon rewrote spec.yaml
+ * with only what pod_spec_update_kind allows changed, and woke the sandbox):
+ * labels, annotations, activeDeadlineSeconds, images (the container restarts
+ * with the new one), resizes (KEP-1287: cgroups updated, or the container
+ * restarted by its resizePolicy; allocatedResources/resources and the
+ * PodResizePending/PodResizeInProgress conditions in the status). */
+void update_wake(struct sbx *s);                        /* SIGHUP */
+void update_init(struct sbx *s);                        /* the new status: each container's resources */
+void update_resume(struct sbx *s, struct pod_status *prev); /* a resumed pod: its allocation continues */
+void update_ctr_started(struct sbx *s, struct ctr *c);  /* a run began with c->spec's resources */
+void update_free(struct sbx *s);
 
 /* resume.c */
 void sup_resume(struct sbx *s, struct pod_status *prev);
