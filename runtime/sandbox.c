@@ -354,7 +354,7 @@ static int sandbox_child(const char *state_dir, const char *uid, const struct pf
 
         block_signals_early();
         term_init(&s);
-        s.sig_w.fd = s.grace_w.fd = s.pause_w.fd = s.deadline_w.fd = -1;
+        s.sig_w.fd = s.grace_w.fd = s.pause_w.fd = s.deadline_w.fd = s.resize_w.fd = -1;
         s.ns.pause_pidfd = -1;
         r = sandbox_start(&s, state_dir, uid, &err);
         if (r == -EBUSY) {

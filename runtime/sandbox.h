@@ -124,7 +124,8 @@ struct sbx {
         bool net_failed;        /* startup failed in CNI ADD: the message is the plugin's */
         bool rejected;          /* admit.c: the node refused the pod; it is finished */
         bool gated;             /* schedulingGates: nothing is set up, nothing starts */
-        struct pod_spec *desired; /* update.c: the latest spec.yaml while a resize waits (Infeasible, Deferred) */
+        struct pod_spec *desired; /* update.c: the latest spec.yaml (the desired resources) */
+        struct sbx_watch resize_w; /* update.c: the retry of a Deferred resize or an actuation error */
 };
 
 /* sandbox.c */

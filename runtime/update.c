@@ -22,6 +22,12 @@
 #include <string.h>
 #include "sandbox.h"
 
+/* A Deferred resize and an actuation that failed are tried again on every
+ * wake and after this long (the kubelet's periodic pod sync). */
+#define RESIZE_RETRY_NS (60 * 1000000000LL)
+
+static void retry_arm(struct sbx *s);
+
 /* ---- the status of a container's resources ---- */
 
 static void set_opt(struct yval *m, const char *key, const char *q)
@@ -113,6 +119,8 @@ static void in_progress_refresh(struct sbx *s, const char *error)
         else
                 pod_status_condition_set(s->status, POD_COND_RESIZE_IN_PROGRESS, true, error ? "Error" : NULL, error,
                                          pfs_now_realtime_ns());
+        if (error)
+                retry_arm(s);
         s->status_dirty = true;
 }
 
@@ -265,6 +273,8 @@ static void resize_evaluate(struct sbx *s)
                 pfs_log(LOG_INFO, "resize %s: %s", reason, msg);
                 pod_status_condition_set(s->status, POD_COND_RESIZE_PENDING, true, reason, msg, pfs_now_realtime_ns());
                 s->status_dirty = true;
+                if (!strcmp(reason, "Deferred"))
+                        retry_arm(s);
                 return;
         }
         pod_status_condition_clear(s->status, POD_COND_RESIZE_PENDING);
@@ -278,6 +288,25 @@ static void resize_evaluate(struct sbx *s)
                         allocate(s, c, want);
         }
         actuate_all(s);
+}
+
+static void on_retry(struct sbx *s, struct sbx_watch *w, uint32_t events)
+{
+        sbx_timer_disarm(s, w);
+        if (term_begun(s))
+                return;
+        resize_evaluate(s);
+        actuate_all(s);
+}
+
+static void retry_arm(struct sbx *s)
+{
+        struct pfs_error err = { 0 };
+
+        if (s->resize_w.fd >= 0 || s->epfd < 0)
+                return;
+        if (sbx_timer_arm(s, &s->resize_w, pfs_now_monotonic_ns() + RESIZE_RETRY_NS, on_retry, NULL, &err) < 0)
+                pfs_log(LOG_WARNING, "resize retry: %s", err.msg);
 }
 
 /* ---- images ---- */
@@ -416,6 +445,7 @@ void update_resume(struct sbx *s, struct pod_status *prev)
 
 void update_free(struct sbx *s)
 {
+        sbx_watch_remove(s, &s->resize_w);
         pod_spec_free(s->desired);
         s->desired = NULL;
 }

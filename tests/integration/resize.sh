@@ -149,7 +149,7 @@ if sed 's/limits: {cpu: 200m, memory: 64Mi}/limits: {cpu: 200m, memory: 64Mi}\n 
 else
         ok "qos: the write failed"
 fi
-is "$(cat "$D/.last-error")" \
+is "$(sed 's/^[^ ]* //' "$D/.last-error")" \
         "default/gq/spec.yaml: line 1: Pod \"gq\" is invalid: spec: Invalid value: \"Guaranteed\": Pod QOS Class may not change as a result of resizing" \
         "qos: the API server's message"
 is "$(cat "$D/gq/spec.yaml")" "$before" "qos: spec.yaml unchanged"
@@ -192,6 +192,73 @@ is "$(ctr default im y pid)" "$py" "image: y kept its PID"
 is "$(ctr default im y restarts)" 0 "image: y not restarted"
 is "$(pod_uid default im)" "$uid" "image: the same pod (uid)"
 check "image: Killing event" grep -q 'Killing.*Container x definition changed, will be restarted' "$D/im/events"
+
+# a memory limit below the usage is not written: PodResizeInProgress Error
+mem() {
+        cat <<EOF
+apiVersion: v1
+kind: Pod
+metadata:
+  name: mem
+spec:
+  terminationGracePeriodSeconds: 1
+  containers:
+  - name: main
+    image: busybox
+    command: ["sh", "-c", "v=\$(yes | head -c 40000000); echo ready; while :; do sleep 3600; done"]
+    resources:
+      requests: {memory: 8Mi}
+      limits: {memory: $1}
+EOF
+}
+mem 200Mi | apply_pod default mem || fail "create mem: $(cat "$D/.last-error")"
+check "mem: holds its memory" wait_grep "$D/mem/logs/main" '^ready$' 30
+pm=$(ctr default mem main pid)
+mem 16Mi >"$D/mem/spec.yaml" || fail "mem decrease: $(cat "$D/.last-error")"
+check "mem: PodResizeInProgress" \
+        wait_until 10 "$D/mem/status.json" _content_has "$D/mem/status.json" PodResizeInProgress
+is "$(cond mem PodResizeInProgress reason)" Error "mem: reason Error"
+check "mem: the message names the usage" grep -q 'memory limit (16777216) below current usage' "$D/mem/status.json"
+is "$(mem_limit "$pm")" $((200 * MI)) "mem: the cgroup limit is unchanged"
+is "$(jqs '.containerStatuses[0].resources.limits.memory' mem)" 200Mi "mem: resources still the old limit"
+is "$(jqs '.containerStatuses[0].allocatedResources.memory' mem)" 8Mi "mem: allocatedResources"
+is "$(ctr default mem main pid)" "$pm" "mem: the container runs on"
+mem 300Mi >"$D/mem/spec.yaml" || fail "mem increase: $(cat "$D/.last-error")"
+check "mem: a raise ends PodResizeInProgress" \
+        wait_until 10 "$D/mem/status.json" sh -c "! grep -q PodResizeInProgress '$D/mem/status.json'"
+is "$(mem_limit "$pm")" $((300 * MI)) "mem: the cgroup limit raised"
+
+# Deferred: the node has the cpu, the other pods hold it
+dd() {
+        cat <<EOF
+apiVersion: v1
+kind: Pod
+metadata:
+  name: dd
+spec:
+  terminationGracePeriodSeconds: 1
+  containers:
+  - name: main
+    image: busybox
+    command: ["sleep", "3600"]
+    resources:
+      requests: {cpu: $1}
+EOF
+}
+dd 100m | apply_pod default dd || fail "create dd: $(cat "$D/.last-error")"
+check "dd: Running" wait_for "$D/dd/phase" Running 20
+dd "$((cap - 100))m" >"$D/dd/spec.yaml" || fail "dd resize: $(cat "$D/.last-error")"
+check "deferred: PodResizePending" \
+        wait_until 10 "$D/dd/status.json" _content_has "$D/dd/status.json" PodResizePending
+is "$(cond dd PodResizePending reason)" Deferred "deferred: reason Deferred"
+check "deferred: the kubelet's message" grep -qE \
+        "Node didn't have enough resource: cpu, requested: $((cap - 100)), used: [0-9]+, capacity: $cap\"" \
+        "$D/dd/status.json"
+is "$(jqs '.containerStatuses[0].allocatedResources.cpu' dd)" 100m "deferred: allocatedResources unchanged"
+dd 200m >"$D/dd/spec.yaml" || fail "dd resize: $(cat "$D/.last-error")"
+check "deferred: a smaller request is allocated" \
+        wait_until 10 "$D/dd/status.json" sh -c "! grep -q PodResizePending '$D/dd/status.json'"
+is "$(jqs '.containerStatuses[0].allocatedResources.cpu' dd)" 200m "deferred: allocatedResources follow"
 
 # a sandbox that dies and is started again keeps the allocation
 sbx=$(sed -n 's/^pid=//p' "$STATE/pods/$(pod_uid default rz)/sandbox")
