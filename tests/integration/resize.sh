@@ -260,6 +260,17 @@ check "deferred: a smaller request is allocated" \
         wait_until 10 "$D/dd/status.json" sh -c "! grep -q PodResizePending '$D/dd/status.json'"
 is "$(jqs '.containerStatuses[0].allocatedResources.cpu' dd)" 200m "deferred: allocatedResources follow"
 
+# a daemon killed between making spec.yaml durable and waking the sandbox:
+# the restarted daemon wakes it (the rename is done here while no daemon runs)
+pd=$(ctr default dd main pid)
+podfs_kill9
+udd=$(pod_uid default dd)
+dd 300m >"$STATE/pods/$udd/.spec.yaml.test" && mv "$STATE/pods/$udd/.spec.yaml.test" "$STATE/pods/$udd/spec.yaml"
+podfs_start
+alloc_is() { [ "$(jqs ".containerStatuses[0].allocatedResources.cpu" "$1")" = "$2" ]; }
+check "daemon restart: the resize is applied" wait_until 10 "$D/dd/status.json" alloc_is dd 300m
+is "$(ctr default dd main pid)" "$pd" "daemon restart: the same container process"
+
 # a sandbox that dies and is started again keeps the allocation
 sbx=$(sed -n 's/^pid=//p' "$STATE/pods/$(pod_uid default rz)/sandbox")
 kill -9 "$sbx"
