@@ -212,26 +212,25 @@ static struct pod_container *twin_in(const struct sbx *s, const struct ctr *c, s
         return i < other->n_containers ? &other->containers[i] : NULL;
 }
 
-static void swap_str(char **a, char **b)
+/* *dst becomes a copy of src (the desired spec stays whole: a retry compares with it). */
+static void copy_str(char **dst, const char *src)
 {
-        char *t = *a;
-
-        *a = *b;
-        *b = t;
+        free(*dst);
+        *dst = src ? xstrdup(src) : NULL;
 }
 
 /* The allocated resources become the desired ones; what that asks of the
  * container (a restart by its resizePolicy, or a cgroup update). */
-static void allocate(struct sbx *s, struct ctr *c, struct pod_container *want)
+static void allocate(struct sbx *s, struct ctr *c, const struct pod_container *want)
 {
         struct pod_container *have = (struct pod_container *)c->spec;
         bool cpu = !pod_container_resources_equal(have, want, false);
         bool mem = !pod_container_resources_equal(have, want, true);
 
-        swap_str(&have->cpu_limit, &want->cpu_limit);
-        swap_str(&have->cpu_request, &want->cpu_request);
-        swap_str(&have->memory_limit, &want->memory_limit);
-        swap_str(&have->memory_request, &want->memory_request);
+        copy_str(&have->cpu_limit, want->cpu_limit);
+        copy_str(&have->cpu_request, want->cpu_request);
+        copy_str(&have->memory_limit, want->memory_limit);
+        copy_str(&have->memory_request, want->memory_request);
         pfs_log(LOG_INFO, "container '%s': resize allocated", c->name);
         status_allocated(s, c);
         if (!running(c)) {
@@ -321,8 +320,8 @@ static void images_update(struct sbx *s, struct pod_spec *new)
                 if (!want || !strcmp(have->image, want->image))
                         continue;
                 pfs_log(LOG_INFO, "container '%s': image %s -> %s", c->name, have->image, want->image);
-                swap_str(&have->image, &want->image);
-                swap_str(&have->image_pull_policy, &want->image_pull_policy);
+                copy_str(&have->image, want->image);
+                copy_str(&have->image_pull_policy, want->image_pull_policy);
                 free(c->pull_rootfs);
                 free(c->pull_id);
                 c->pull_rootfs = c->pull_id = NULL;
