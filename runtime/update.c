@@ -286,7 +286,6 @@ static void resize_evaluate(struct sbx *s)
                      !pod_container_resources_equal(c->spec, want, true)))
                         allocate(s, c, want);
         }
-        actuate_all(s);
 }
 
 static void on_retry(struct sbx *s, struct sbx_watch *w, uint32_t events)

@@ -38,6 +38,11 @@ cpu_quota() {
         *) cat "$f" 2>/dev/null ;;
         esac
 }
+new_run() { # POD CTR OLDPID: running with a pid other than OLDPID
+        local p
+        p=$(ctr default "$1" "$2" pid)
+        [ "$(ctr default "$1" "$2" state)" = running ] && [ -n "$p" ] && [ "$p" != "$3" ] && [ -d "/proc/$p" ]
+}
 jqs() { jq -r "$1" "$D/$2/status.json" 2>/dev/null; }
 cond() { jqs "[.conditions[] | select(.type == \"$2\")][0].$3 // \"none\"" "$1"; }
 
@@ -90,7 +95,7 @@ rz 150m 300m 96Mi 80Mi >"$W/rz2.yaml"
 cat "$W/rz2.yaml" >"$D/rz/spec.yaml" || fail "resize rz: $(cat "$D/.last-error")"
 is "$(pod_uid default rz)" "$uid" "resize: the same pod (uid)"
 check "resize: b restarted once" wait_for "$D/rz/containers/b/restarts" 1 20
-check "resize: b running again" wait_for "$D/rz/containers/b/state" running 20
+check "resize: b running again" retry_until 20 new_run rz b "$pb"
 check "resize: a's status shows the new limits" \
         wait_until 10 "$D/rz/status.json" _content_has "$D/rz/status.json" '"memory": ?"96Mi"'
 is "$(ctr default rz a pid)" "$pa" "resize: a kept its PID (NotRequired)"
@@ -182,7 +187,7 @@ uid=$(pod_uid default im)
 px=$(ctr default im x pid) py=$(ctr default im y pid)
 im busybox2 >"$D/im/spec.yaml" || fail "image update: $(cat "$D/.last-error")"
 check "image: x restarted once" wait_for "$D/im/containers/x/restarts" 1 20
-check "image: x running again" wait_for "$D/im/containers/x/state" running 20
+check "image: x running again" retry_until 20 new_run im x "$px"
 px2=$(ctr default im x pid)
 check "image: x has a new PID" [ -n "$px2" ] && [ "$px2" != "$px" ]
 is "$(cat "/proc/$px2/root/img-version" 2>/dev/null)" two "image: x runs the new image"
@@ -274,7 +279,7 @@ is "$(ctr default dd main pid)" "$pd" "daemon restart: the same container proces
 # a sandbox that dies and is started again keeps the allocation
 sbx=$(sed -n 's/^pid=//p' "$STATE/pods/$(pod_uid default rz)/sandbox")
 kill -9 "$sbx"
-check "resume: a running again" retry_until 30 sh -c "[ \"\$(cat '$D/rz/containers/a/state' 2>/dev/null)\" = running ] && [ \"\$(cat '$D/rz/containers/a/pid' 2>/dev/null)\" != '$pa' ]"
+check "resume: a running again" retry_until 30 new_run rz a "$pa"
 check "resume: Running" wait_for "$D/rz/phase" Running 20
 pa2=$(ctr default rz a pid)
 is "$(cpu_quota "$pa2")" 30000 "resume: a's cgroup cpu quota"
