@@ -59,23 +59,28 @@ static bool has_resources(const struct pod_container *c)
         return c->cpu_limit || c->cpu_request || c->memory_limit || c->memory_request;
 }
 
-/* resources: what the container runs (or will next run) with. */
-static void status_actual(struct sbx *s, struct ctr *c)
+/* resources: what the container runs (or will next run) with: r. */
+static void status_actual_of(struct sbx *s, struct ctr *c, const struct pod_container *r)
 {
         struct ctr_status *cs = pod_status_find(s->status, c->name);
-        struct yval *r;
+        struct yval *m;
 
         if (!cs)
                 return;
         yval_free(cs->resources);
         cs->resources = NULL;
-        if (!has_resources(c->spec))
-                return;
-        r = cs->resources = yval_new_map();
-        if (c->spec->cpu_limit || c->spec->memory_limit)
-                yval_map_set(r, "limits", limits_of(c->spec));
-        yval_map_set(r, "requests", requests_of(c->spec));
         s->status_dirty = true;
+        if (!has_resources(r))
+                return;
+        m = cs->resources = yval_new_map();
+        if (r->cpu_limit || r->memory_limit)
+                yval_map_set(m, "limits", limits_of(r));
+        yval_map_set(m, "requests", requests_of(r));
+}
+
+static void status_actual(struct sbx *s, struct ctr *c)
+{
+        status_actual_of(s, c, c->spec);
 }
 
 /* allocatedResources: the requests the node granted (resizable containers). */
@@ -98,6 +103,11 @@ void update_init(struct sbx *s)
                 status_allocated(s, &s->ctrs[i]);
                 status_actual(s, &s->ctrs[i]);
         }
+}
+
+static char *xstrdup_opt(const char *q)
+{
+        return q ? xstrdup(q) : NULL;
 }
 
 /* ---- actuation ---- */
@@ -161,8 +171,16 @@ static void actuate(struct sbx *s, struct ctr *c, char **ret_error)
         }
         pfs_log(LOG_INFO, "container '%s': resized in place (cpu %s/%s, memory %s/%s)", c->name,
                 l.cpu_request ?: "-", l.cpu_limit ?: "-", l.memory_request ?: "-", l.memory_limit ?: "-");
-        if (!mem_ok)
+        if (!mem_ok) {
+                /* the cpu is actual, the memory limit the old one */
+                struct ctr_status *cs = pod_status_find(s->status, c->name);
+                _cleanup_free_ char *old = xstrdup_opt(yval_get_str(yval_map_get(cs ? cs->resources : NULL, "limits"),
+                                                                    "memory", NULL));
+
+                l.memory_limit = old;
+                status_actual_of(s, c, &l);
                 return;
+        }
         c->resize_pending = false;
         status_actual(s, c);
 }
@@ -406,11 +424,6 @@ void update_wake(struct sbx *s)
         actuate_all(s);
 }
 
-static char *dup_opt(const char *q)
-{
-        return q ? xstrdup(q) : NULL;
-}
-
 /* The previous sandbox's allocation (status resources) over the spec's; the
  * spec.yaml is the desired state, allocated now if it fits. */
 void update_resume(struct sbx *s, struct pod_status *prev)
@@ -429,10 +442,10 @@ void update_resume(struct sbx *s, struct pod_status *prev)
                 free(have->memory_limit);
                 free(have->cpu_request);
                 free(have->memory_request);
-                have->cpu_limit = dup_opt(yval_get_str(lim, "cpu", NULL));
-                have->memory_limit = dup_opt(yval_get_str(lim, "memory", NULL));
-                have->cpu_request = dup_opt(yval_get_str(req, "cpu", NULL));
-                have->memory_request = dup_opt(yval_get_str(req, "memory", NULL));
+                have->cpu_limit = xstrdup_opt(yval_get_str(lim, "cpu", NULL));
+                have->memory_limit = xstrdup_opt(yval_get_str(lim, "memory", NULL));
+                have->cpu_request = xstrdup_opt(yval_get_str(req, "cpu", NULL));
+                have->memory_request = xstrdup_opt(yval_get_str(req, "memory", NULL));
                 status_allocated(s, c);
                 status_actual(s, c);
         }
