@@ -347,7 +347,10 @@ static void images_update(struct sbx *s, struct pod_spec *new)
                         cs->image = xstrdup(have->image);
                         s->status_dirty = true;
                 }
-                restart_for_update(s, c, "definition changed, will be restarted");
+                /* the kubelet restarts app containers and sidecars for a changed
+                 * spec; a running plain init container takes it at its next run */
+                if (!c->is_init || c->is_sidecar)
+                        restart_for_update(s, c, "definition changed, will be restarted");
         }
 }
 
