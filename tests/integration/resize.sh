@@ -198,6 +198,45 @@ is "$(ctr default im y restarts)" 0 "image: y not restarted"
 is "$(pod_uid default im)" "$uid" "image: the same pod (uid)"
 check "image: Killing event" grep -q 'Killing.*Container x definition changed, will be restarted' "$D/im/events"
 
+# a sidecar is resized in place; a finished init container's new image runs nothing
+sc() {
+        cat <<EOF
+apiVersion: v1
+kind: Pod
+metadata:
+  name: sc
+spec:
+  terminationGracePeriodSeconds: 1
+  initContainers:
+  - name: i
+    image: $2
+    command: ["true"]
+  - name: s
+    image: busybox
+    restartPolicy: Always
+    command: ["sleep", "3600"]
+    resources:
+      requests: {cpu: 50m}
+      limits: {cpu: $1}
+  containers:
+  - name: main
+    image: busybox
+    command: ["sleep", "3600"]
+EOF
+}
+sc 100m busybox | apply_pod default sc || fail "create sc: $(cat "$D/.last-error")"
+check "sc: Running" wait_for "$D/sc/phase" Running 20
+ps_=$(ctr default sc s pid) pmain=$(ctr default sc main pid)
+is "$(cpu_quota "$ps_")" 10000 "sidecar: cpu quota before"
+sc 200m busybox2 >"$D/sc/spec.yaml" || fail "sc resize: $(cat "$D/.last-error")"
+check "sidecar: resized" wait_until 10 "$D/sc/status.json" sh -c \
+        "[ \"\$(jq -r '.initContainerStatuses[1].resources.limits.cpu' '$D/sc/status.json')\" = 200m ]"
+is "$(cpu_quota "$ps_")" 20000 "sidecar: cgroup cpu quota, same process"
+is "$(ctr default sc s pid)" "$ps_" "sidecar: same PID"
+is "$(ctr default sc i restarts)" 0 "init: a new image runs nothing"
+is "$(ctr default sc i state)" terminated "init: stays terminated"
+is "$(ctr default sc main pid)" "$pmain" "sc: main kept its PID"
+
 # a memory limit below the usage is not written: PodResizeInProgress Error
 mem() {
         cat <<EOF
