@@ -124,6 +124,7 @@ static void container_free(struct pod_container *c)
         free(c->ephemeral_storage_limit);
         free(c->ephemeral_storage_request);
         pod_security_context_free(c->security);
+        spec_resize_policy_free(c);
 }
 
 void pod_spec_free(struct pod_spec *s)

@@ -626,7 +626,7 @@ static const struct field container_fields[] = {
         { "workingDir", FLD_OK }, { "ports", FLD_OK }, { "env", FLD_OK }, { "volumeMounts", FLD_OK },
         { "terminationMessagePath", FLD_OK }, { "terminationMessagePolicy", FLD_OK },
         { "imagePullPolicy", FLD_OK },
-        { "envFrom", FLD_OK }, { "resources", FLD_OK }, { "resizePolicy", FLD_UNSUPPORTED },
+        { "envFrom", FLD_OK }, { "resources", FLD_OK }, { "resizePolicy", FLD_OK },
         { "livenessProbe", FLD_OK }, { "readinessProbe", FLD_OK }, { "startupProbe", FLD_OK },
         { "lifecycle", FLD_OK },
         { "restartPolicy", FLD_OK }, { "restartPolicyRules", FLD_ANY }, { "volumeDevices", FLD_UNSUPPORTED },
@@ -665,6 +665,7 @@ static void decode_container(struct spec_errs *e, const struct yval *v, const ch
         c->readiness = decode_probe(e, v, "readinessProbe", p);
         c->startup = decode_probe(e, v, "startupProbe", p);
         decode_resources(e, v, p, c);
+        spec_decode_resize_policy(e, v, p, c);
         spec_decode_container_security(e, v, p, c);
 }
 

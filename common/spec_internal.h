@@ -128,6 +128,13 @@ void spec_validate_qualified_name(struct spec_errs *e, const char *path, const c
 /* The image's tag as the kubelet sees it ("latest" when none; spec_yval.c). */
 char *spec_image_tag(const char *image);
 
+/* resizePolicy (spec_update.c): decode, validate (validateResizePolicy), show, free. */
+void spec_decode_resize_policy(struct spec_errs *e, const struct yval *ctr, const char *path, struct pod_container *c);
+void spec_validate_resize_policy(struct spec_errs *e, const struct pod_spec *s, const struct pod_container *c,
+                                 const char *cp);
+struct yval *spec_resize_policy_to_yval(const struct pod_container *c);
+void spec_resize_policy_free(struct pod_container *c);
+
 /* Decode a document's root into spec (types and field names only). */
 void spec_decode(const struct yval *root, struct pod_spec *spec, struct spec_errs *errs);
 /* Semantic validation of a decoded spec (the API server's rules). */

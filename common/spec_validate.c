@@ -627,6 +627,7 @@ static void validate_container_fields(struct spec_errs *e, const struct pod_spec
         pfs_strindex_free(&seen);
         spec_validate_env(e, c, p);
         validate_resources(e, c, p);
+        spec_validate_resize_policy(e, s, c, p);
         pfs_strindex_init(&seen, c->n_mounts);
         for (size_t i = 0; i < c->n_mounts; i++) {
                 _cleanup_free_ char *mp = xasprintf("%s.volumeMounts[%zu]", p, i);

@@ -372,6 +372,8 @@ static struct yval *container_to_yval(const struct pod_container *c, bool host_n
         if (c->n_env)
                 env_to_yval(c, y);
         yval_map_set(y, "resources", resources_to_yval(c));
+        if (c->n_resize_policy)
+                yval_map_set(y, "resizePolicy", spec_resize_policy_to_yval(c));
         if (c->n_mounts)
                 mounts_to_yval(c, y);
         hooks_and_probes_to_yval(c, y);
@@ -570,35 +572,36 @@ static void canon_quantities(struct yval *spec)
                 canon_quantity_map((struct yval *)yval_map_get(l->list.items[i], "emptyDir"), "sizeLimit");
 }
 
-static bool same_but(const struct pod_spec *a, const struct pod_spec *b, bool ignore_deadline)
+struct yval *pod_spec_to_yval_canonical(const struct pod_spec *s)
+{
+        struct yval *y = pod_spec_to_yval(s);
+
+        canon_quantities(y);
+        return y;
+}
+
+bool pod_spec_same_but_metadata(const struct pod_spec *a, const struct pod_spec *b)
 {
         struct yval *ya, *yb;
         bool same;
 
         if (!str_equal(a->name, b->name) || !str_equal(a->namespace, b->namespace))
                 return false;
-        ya = pod_spec_to_yval(a);
-        yb = pod_spec_to_yval(b);
-        canon_quantities(ya);
-        canon_quantities(yb);
-        if (ignore_deadline) {
-                yval_map_set(ya, "activeDeadlineSeconds", yval_new_str(NULL));
-                yval_map_set(yb, "activeDeadlineSeconds", yval_new_str(NULL));
-        }
+        ya = pod_spec_to_yval_canonical(a);
+        yb = pod_spec_to_yval_canonical(b);
         same = yval_equal(ya, yb);
         yval_free(ya);
         yval_free(yb);
         return same;
 }
 
-bool pod_spec_same_but_metadata(const struct pod_spec *a, const struct pod_spec *b)
-{
-        return same_but(a, b, false);
-}
-
 bool pod_spec_same_but_updatable(const struct pod_spec *a, const struct pod_spec *b)
 {
-        return same_but(a, b, true);
+        char *why = NULL;
+        bool ok = pod_spec_update_kind(a, b, &why) != POD_UPDATE_REPLACE && !why;
+
+        free(why);
+        return ok;
 }
 
 const char *pod_spec_deadline_update_error(const struct pod_spec *old, const struct pod_spec *new)

@@ -87,6 +87,10 @@ static struct yval *ctr_status_to_yval(const struct ctr_status *c)
         yval_map_set(m, "imageID", yval_new_str(c->image_id ? c->image_id : ""));
         set_opt_str(m, "containerID", c->container_id);
         yval_map_set(m, "started", yval_new_bool(c->started));
+        if (c->allocated_resources)
+                yval_map_set(m, "allocatedResources", yval_clone(c->allocated_resources));
+        if (c->resources)
+                yval_map_set(m, "resources", yval_clone(c->resources));
         return m;
 }
 
@@ -231,6 +235,10 @@ static int ctr_status_from_yval(const struct yval *v, struct ctr_status *c, stru
         c->ready = yval_get_bool(v, "ready", false);
         c->started = yval_get_bool(v, "started", false);
         c->restart_count = (int32_t)yval_get_int(v, "restartCount", 0);
+        if (yval_map_get(v, "allocatedResources"))
+                c->allocated_resources = yval_clone(yval_map_get(v, "allocatedResources"));
+        if (yval_map_get(v, "resources"))
+                c->resources = yval_clone(yval_map_get(v, "resources"));
         r = state_from_yval(yval_map_get(v, "state"), &c->state, err);
         if (r >= 0)
                 r = state_from_yval(yval_map_get(v, "lastState"), &c->last_state, err);

@@ -13,6 +13,8 @@
 #include "pfs/util.h"
 
 static const char *const condition_names[POD_COND__MAX] = {
+        [POD_COND_RESIZE_PENDING] = "PodResizePending",
+        [POD_COND_RESIZE_IN_PROGRESS] = "PodResizeInProgress",
         [POD_COND_READY_TO_START_CONTAINERS] = "PodReadyToStartContainers",
         [POD_COND_INITIALIZED] = "Initialized",
         [POD_COND_READY] = "Ready",
@@ -152,7 +154,7 @@ static void condition_set(struct pod_condition *c, bool status, const char *reas
 }
 
 /* kubelet's QoS class over the app and init containers. */
-static char *spec_qos_class(const struct pod_spec *spec)
+char *pod_spec_qos_class(const struct pod_spec *spec)
 {
         size_t n = spec->n_containers + spec->n_init_containers;
         _cleanup_free_ struct pod_qos_container *q = xcalloc(n + 1, sizeof(*q));
@@ -173,6 +175,21 @@ static char *spec_qos_class(const struct pod_spec *spec)
         return xstrdup(pod_qos_class(q, n));
 }
 
+void pod_status_condition_set(struct pod_status *st, enum pod_condition_type t, bool status, const char *reason,
+                              const char *message, int64_t now_ns)
+{
+        condition_set(&st->conditions[t], status, reason, message, now_ns);
+}
+
+void pod_status_condition_clear(struct pod_status *st, enum pod_condition_type t)
+{
+        struct pod_condition *c = &st->conditions[t];
+
+        free(c->reason);
+        free(c->message);
+        memset(c, 0, sizeof(*c));
+}
+
 struct pod_status *pod_status_new(const struct pod_spec *spec, int64_t now_ns)
 {
         struct pod_status *st = xcalloc(1, sizeof(*st));
@@ -183,7 +200,7 @@ struct pod_status *pod_status_new(const struct pod_spec *spec, int64_t now_ns)
         if (spec->host_network)
                 st->pod_ip = xstrdup(st->host_ip);
         st->start_time = now_ns;
-        st->qos_class = spec_qos_class(spec);
+        st->qos_class = pod_spec_qos_class(spec);
         st->n_containers = spec->n_containers;
         st->containers = xcalloc(spec->n_containers, sizeof(*st->containers));
         for (size_t i = 0; i < spec->n_containers; i++) {
@@ -205,6 +222,8 @@ static void ctr_status_clear(struct ctr_status *c)
         free(c->container_id);
         ctr_state_clear(&c->state);
         ctr_state_clear(&c->last_state);
+        yval_free(c->allocated_resources);
+        yval_free(c->resources);
 }
 
 static void status_index_drop(struct pod_status *st);

@@ -111,12 +111,13 @@ static int read_accepted_spec(struct podfs *fs, const char *uid, const char *ns,
         return 0;
 }
 
-/* Only labels, annotations or activeDeadlineSeconds differ: the API server
- * updates the pod in place (same uid, nothing restarts); the new spec.yaml is
- * made durable and the sandbox woken, which takes the new metadata
- * (downwardAPI volumes follow) and re-arms its deadline.
+/* Only what the API server updates in place differs (pod_spec_update_kind:
+ * labels, annotations, activeDeadlineSeconds, images, container cpu/memory):
+ * same uid; the new spec.yaml is made durable and the sandbox woken, which
+ * takes the new metadata (downwardAPI volumes follow), re-arms its deadline,
+ * resizes and restarts what an image change restarts (runtime/update.c).
  * 1 when the pod is terminating (it is replaced as any other change). */
-static int update_metadata(struct podfs *fs, const char *uid, const char *ns, const struct pod_spec *spec,
+static int update_in_place(struct podfs *fs, const char *uid, const char *ns, const struct pod_spec *spec,
                            struct pfs_error *err)
 {
         struct pod_rt *p = model_pod_find(&fs->model, uid);
@@ -129,7 +130,7 @@ static int update_metadata(struct podfs *fs, const char *uid, const char *ns, co
                 return pfs_error_set(err, -dfd, "pod %s/%s", ns, spec->name);
         if (pfs_write_file_atomic_at(dfd, PFS_SPEC_FILE, spec->source, spec->source_len, 0600, err) < 0)
                 return pfs_error_wrap(err, "pod %s/%s: %s", ns, spec->name, PFS_SPEC_FILE);
-        pfs_log(LOG_INFO, "pod %s/%s: labels/annotations/activeDeadlineSeconds updated in place", ns, spec->name);
+        pfs_log(LOG_INFO, "pod %s/%s: updated in place", ns, spec->name);
         sandbox_spec_changed(fs, p);
         return 0;
 }
@@ -164,7 +165,7 @@ static int apply_one(struct podfs *fs, const char *ns, const struct pod_spec *sp
         }
         if (r >= 0 && pod_spec_same_but_updatable(old, spec)) {
                 pod_spec_free(old);
-                r = update_metadata(fs, ref.uid, ns, spec, err);
+                r = update_in_place(fs, ref.uid, ns, spec, err);
                 if (r != 1)
                         return r;
                 old = NULL;
@@ -209,19 +210,24 @@ static int may_replace(struct podfs *fs, const char *ns, const char *filename, c
 }
 
 /* An update in place of activeDeadlineSeconds sets or lowers it, never raises
- * or removes it (ValidatePodUpdate); other changes replace the pod. */
-static int deadline_may_update(struct podfs *fs, const char *uid, const char *ns, const char *filename,
-                               const struct pod_spec *spec, struct pfs_error *err)
+ * or removes it (ValidatePodUpdate); a resize keeps the QoS class
+ * (ValidatePodResize); other changes replace the pod. */
+static int update_may_apply(struct podfs *fs, const char *uid, const char *ns, const char *filename,
+                            const struct pod_spec *spec, struct pfs_error *err)
 {
+        _cleanup_free_ char *qos = NULL;
         struct pod_spec *old = NULL;
         const char *why = NULL;
         char val[32];
 
         if (read_accepted_spec(fs, uid, ns, spec->name, &old) < 0)
                 return 0;
-        if (pod_spec_same_but_updatable(old, spec))
+        if (pod_spec_update_kind(old, spec, &qos) == POD_UPDATE_IN_PLACE && !qos)
                 why = pod_spec_deadline_update_error(old, spec);
         pod_spec_free(old);
+        if (qos)
+                return pfs_error_set(err, EINVAL, "%s: line %d: Pod \"%s\" is invalid: %s", filename, spec->source_line,
+                                     spec->name, qos);
         if (!why)
                 return 0;
         if (spec->active_deadline_seconds < 0)
@@ -256,7 +262,7 @@ static int check_pods(struct podfs *fs, const char *ns, const char *filename, st
                         return r;
                 if (ref.placeholder)
                         continue;
-                r = deadline_may_update(fs, ref.uid, ns, filename, pods[i], err);
+                r = update_may_apply(fs, ref.uid, ns, filename, pods[i], err);
                 if (r < 0)
                         return r;
                 if (read_meta(fs, ref.uid, &meta) == 0 && meta->deletion_ns) {

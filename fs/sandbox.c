@@ -787,6 +787,10 @@ static void adopt_one(struct podfs *fs, const char *uid)
         p->owner = m->owner;
         p->group = m->group;
         pod_meta_free(m);
+        /* a spec.yaml updated in place just before a daemon died may not
+         * have been signalled: every adopted sandbox reads it again (a wake
+         * that finds nothing new changes nothing) */
+        p->wake_pending = true;
         if (watch_sandbox(fs, p)) {
                 pfs_log(LOG_INFO, "pod %s/%s: adopted sandbox %d", p->ns, p->name, (int)p->pid);
                 return;

@@ -128,6 +128,35 @@ static bool resources_short(struct sbx *s, char **ret_reason, char **ret_msg)
         return true;
 }
 
+int sbx_resize_fits(struct sbx *s, const struct pod_spec *desired, const char **ret_reason, char **ret_msg)
+{
+        int64_t cpu = pod_request(desired, true), mem = pod_request(desired, false), cap_cpu, cap_mem;
+        struct usage u = { 0 };
+
+        pfs_node_allocatable(&cap_cpu, &cap_mem);
+        /* the kubelet names memory first, then cpu */
+        if (mem > cap_mem || cpu > cap_cpu) {
+                *ret_reason = "Infeasible";
+                *ret_msg = mem > cap_mem ? xasprintf("Node didn't have enough capacity: memory, requested: %lld, capacity: %lld",
+                                                     (long long)mem, (long long)cap_mem)
+                                         : xasprintf("Node didn't have enough capacity: cpu, requested: %lld, capacity: %lld",
+                                                     (long long)cpu, (long long)cap_cpu);
+                return -1;
+        }
+        node_usage(s, true, &u);
+        *ret_reason = "Deferred";
+        if (cpu > 0 && cpu > cap_cpu - u.cpu_milli) {
+                *ret_msg = xasprintf(INSUFFICIENT, "cpu", (long long)cpu, (long long)u.cpu_milli, (long long)cap_cpu);
+                return -1;
+        }
+        if (mem > 0 && mem > cap_mem - u.memory) {
+                *ret_msg = xasprintf(INSUFFICIENT, "memory", (long long)mem, (long long)u.memory, (long long)cap_mem);
+                return -1;
+        }
+        *ret_reason = NULL;
+        return 0;
+}
+
 static bool predicate(char **ret_reason, char **ret_msg, const char *name, const char *desc)
 {
         *ret_reason = xstrdup(name);

@@ -101,6 +101,9 @@ static int v1_apply_one(int fd, const char *ctrl, const struct pod_cgroup_limits
 
         if (!strcmp(ctrl, "memory")) {
                 snprintf(buf, sizeof(buf), "%lld", (long long)l->memory_max);
+                /* limit <= memsw.limit: a raise (a resize) moves memsw first */
+                if (cgroup_write_at(fd, "memory.limit_in_bytes", buf) == -EINVAL)
+                        cgroup_write_at(fd, "memory.memsw.limit_in_bytes", buf);
                 r = write_limit(fd, "memory.limit_in_bytes", buf, err);
                 if (r >= 0)
                         cgroup_write_at(fd, "memory.memsw.limit_in_bytes", buf);
@@ -265,6 +268,25 @@ int pod_cgroup_child_oom_kills(struct pod_cgroup *cg, const char *child)
         if (n < 0)
                 n = counter_in(tfd, "memory.oom_control", "oom_kill");
         return n > 0 ? (int)n : 0;
+}
+
+static int64_t value_in(int dirfd, const char *file)
+{
+        char buf[64];
+
+        if (dirfd < 0 || cgroup_read_at(dirfd, file, buf, sizeof(buf)) < 0)
+                return -1;
+        return strtoll(buf, NULL, 10);
+}
+
+int64_t pod_cgroup_child_memory_usage(struct pod_cgroup *cg, const char *child)
+{
+        _cleanup_close_ int fd = openat(cg->dirfd, child, O_RDONLY | O_DIRECTORY | O_NOFOLLOW | O_CLOEXEC);
+        _cleanup_free_ char *rel = rel_path(cg, child), *twin = xasprintf("%s/memory/%s", V1_ROOT, rel);
+        _cleanup_close_ int tfd = open(twin, O_RDONLY | O_DIRECTORY | O_CLOEXEC);
+        int64_t n = cg->ops == &pod_cgroup_v2_ops ? value_in(fd, "memory.current") : -1;
+
+        return n >= 0 ? n : value_in(tfd, "memory.usage_in_bytes");
 }
 
 int pod_cgroup_twins_open(int cgroup_fd, int *fds, size_t max)

@@ -88,6 +88,7 @@ static void on_signal(struct sbx *s, struct sbx_watch *w, uint32_t events)
         }
         if (meta) {
                 term_meta_changed(s);
+                update_wake(s);
                 objvol_wake(s);
                 sup_env_recheck(s);
         }

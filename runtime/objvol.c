@@ -224,55 +224,12 @@ int objvol_setup(struct sbx *s, struct pfs_error *err)
         return 0;
 }
 
-/* A new activeDeadlineSeconds, counted from startTime as before. */
-static void deadline_update(struct sbx *s, int64_t seconds)
-{
-        if (seconds == s->spec->active_deadline_seconds)
-                return;
-        pfs_log(LOG_INFO, "activeDeadlineSeconds: %lld", (long long)seconds);
-        s->spec->active_deadline_seconds = seconds;
-        if (seconds < 0)
-                sbx_timer_disarm(s, &s->deadline_w);
-        else
-                term_deadline_arm(s);
-}
-
-/* Labels, annotations or activeDeadlineSeconds changed in place (the daemon
- * rewrote spec.yaml with only those different): take them, re-arming the
- * deadline; anything else waits for the pod's replacement. */
-static void metadata_reload(struct sbx *s)
-{
-        _cleanup_free_ char *text = NULL;
-        struct pod_spec **pods = NULL;
-        struct pfs_error err = { 0 };
-        size_t len, n = 0;
-        struct pod_kv *kv;
-        size_t nkv;
-
-        if (pfs_read_file_at(s->pod_fd, PFS_SPEC_FILE, &text, &len, &err) < 0 ||
-            pod_manifest_parse(text, len, PFS_SPEC_FILE, s->meta->namespace, s->meta->name, &pods, &n, &err) < 0) {
-                pfs_log(LOG_WARNING, "re-read %s: %s", PFS_SPEC_FILE, err.msg);
-                return;
-        }
-        if (n == 1 && pod_spec_same_but_updatable(s->spec, pods[0])) {
-                deadline_update(s, pods[0]->active_deadline_seconds);
-                kv = s->spec->labels, nkv = s->spec->n_labels;
-                s->spec->labels = pods[0]->labels, s->spec->n_labels = pods[0]->n_labels;
-                pods[0]->labels = kv, pods[0]->n_labels = nkv;
-                kv = s->spec->annotations, nkv = s->spec->n_annotations;
-                s->spec->annotations = pods[0]->annotations, s->spec->n_annotations = pods[0]->n_annotations;
-                pods[0]->annotations = kv, pods[0]->n_annotations = nkv;
-        }
-        pod_spec_free_array(pods, n);
-}
-
 void objvol_wake(struct sbx *s)
 {
         bool was_ready = s->volumes_ready;
 
         if (!s->objvols || term_begun(s))
                 return;
-        metadata_reload(s);
         if (objvol_sync(s) && !was_ready) {
                 s->volumes_ready = true;
                 pfs_log(LOG_INFO, "volumes ready: starting the containers");

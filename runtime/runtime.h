@@ -189,6 +189,9 @@ int pod_cgroup_child_limits_spec(struct pod_cgroup *cg, const struct pod_contain
 /* OOM kills in the container's cgroup since pod_cgroup_child_fd /
  * pod_cgroup_child_limits made it: > 0 after a SIGKILL exit means OOMKilled. */
 int pod_cgroup_child_oom_kills(struct pod_cgroup *cg, const char *child);
+/* The memory the container's cgroup uses now (v2 memory.current, v1
+ * memory.usage_in_bytes of its twin), in bytes; -1 when unknown. */
+int64_t pod_cgroup_child_memory_usage(struct pod_cgroup *cg, const char *child);
 
 /* ---- confinement of every container (cgroup_devices.c, cgroup_pids.c) ---- */
 

@@ -134,6 +134,7 @@ static void status_resume(struct sbx *s)
         if (prev->start_time)
                 s->status->start_time = prev->start_time;
         sup_resume(s, prev);
+        update_resume(s, prev);
         pod_status_free(prev);
 }
 
@@ -266,6 +267,7 @@ static int sandbox_start(struct sbx *s, const char *state_dir, const char *uid, 
                 pod_status_set_init_containers(s->status, s->spec->init_containers,
                                                s->spec->n_init_containers);
         ctrs_init(s);
+        update_init(s);
         s->gated = pod_spec_is_gated(s->spec);
         if (!s->gated && !sbx_admit(s)) {
                 s->rejected = true;
@@ -309,6 +311,7 @@ static void sandbox_free(struct sbx *s)
         sbx_watch_remove(s, &s->deadline_w);
         storage_free(s);
         objvol_free(s);
+        update_free(s);
         term_free(s);
         if (s->cg)
                 pod_cgroup_free(s->cg);
@@ -375,7 +378,7 @@ static int sandbox_child(const char *state_dir, const char *uid, const struct pf
 
         block_signals_early();
         term_init(&s);
-        s.sig_w.fd = s.grace_w.fd = s.pause_w.fd = s.deadline_w.fd = -1;
+        s.sig_w.fd = s.grace_w.fd = s.pause_w.fd = s.deadline_w.fd = s.resize_w.fd = -1;
         s.ns.pause_pidfd = -1;
         s.ns.userns_fd = -1;
         r = sandbox_start(&s, state_dir, uid, &err);

@@ -84,6 +84,10 @@ struct ctr {
         const char *msg_reason; /* waiting reason of EV_IMAGE_REFUSED (ErrImageNeverPull, InvalidImageName) */
         struct ctr_health *health; /* probes and hooks (health.c) */
         int cgroup_fd;          /* the current run's cgroup (execs of probes and hooks join it), or -1 */
+        /* update.c: killed for an update (an image change, a RestartContainer
+         * resize): restarted at once, whatever the restart policy; a resize
+         * allocated but not yet actuated in its cgroup */
+        bool update_restart, resize_pending;
 };
 
 struct sbx {
@@ -121,6 +125,8 @@ struct sbx {
         bool msg_final;         /* startup failed with a message that says it all (userns allocation) */
         bool rejected;          /* admit.c: the node refused the pod; it is finished */
         bool gated;             /* schedulingGates: nothing is set up, nothing starts */
+        struct pod_spec *desired; /* update.c: the latest spec.yaml (the desired resources) */
+        struct sbx_watch resize_w; /* update.c: the retry of a Deferred resize or an actuation error */
 };
 
 /* sandbox.c */
@@ -176,6 +182,23 @@ bool sbx_admit(struct sbx *s);
  * (reason and message set) when the pod is refused. */
 bool sbx_sysctls_rejected(const struct pod_spec *spec, const char *allowed, char **ret_reason, char **ret_msg);
 bool sbx_apparmor_rejected(const struct pod_spec *spec, char **ret_reason, char **ret_msg);
+
+/* The kubelet's check of a resize (canResizePod): 0 when the desired
+ * requests fit, else the PodResizePending reason (Infeasible: above the
+ * node's allocatable; Deferred: the other pods leave too little) and message. */
+int sbx_resize_fits(struct sbx *s, const struct pod_spec *desired, const char **ret_reason, char **ret_msg);
+
+/* update.c: updates in place of a running pod (the daemon rewrote spec.yaml
+ * with only what pod_spec_update_kind allows changed, and woke the sandbox):
+ * labels, annotations, activeDeadlineSeconds, images (the container restarts
+ * with the new one), resizes (KEP-1287: cgroups updated, or the container
+ * restarted by its resizePolicy; allocatedResources/resources and the
+ * PodResizePending/PodResizeInProgress conditions in the status). */
+void update_wake(struct sbx *s);                        /* SIGHUP */
+void update_init(struct sbx *s);                        /* the new status: each container's resources */
+void update_resume(struct sbx *s, struct pod_status *prev); /* a resumed pod: its allocation continues */
+void update_ctr_started(struct sbx *s, struct ctr *c);  /* a run began with c->spec's resources */
+void update_free(struct sbx *s);
 
 /* resume.c */
 void sup_resume(struct sbx *s, struct pod_status *prev);

@@ -341,6 +341,7 @@ static enum ctr_sup_state act_started(struct sbx *s, struct ctr *c, enum ctr_sup
 
         cs->pid = c->pid;
         s->sandbox_dirty = true;
+        update_ctr_started(s, c);
         sbx_event(s, c, "Normal", "Started", "Started container %s", c->name);
         /* running for Kubernetes now, or once its postStart hook is done */
         health_started(s, c);
@@ -368,11 +369,14 @@ static enum ctr_sup_state decide_restart(struct sbx *s, struct ctr *c, int32_t c
         default:
                 restart = false;
         }
+        /* killed for an update (update.c): started again at once, whatever the policy */
+        if (c->update_restart)
+                restart = true;
         if (!restart || term_begun(s))
                 return CS_EXITED;
         /* kubelet: state waiting, lastState = the run that just ended. */
         ctr_state_copy(&cs->last_state, &cs->state);
-        delay = pod_backoff_next(&c->backoff, now, now - c->started_mono);
+        delay = c->update_restart ? 0 : pod_backoff_next(&c->backoff, now, now - c->started_mono);
         if (delay <= 0) {
                 ctr_state_set_waiting(&cs->state, "ContainerCreating", NULL);
                 *ret_ev = EV_START;

@@ -163,6 +163,12 @@ struct pod_security_context {
         size_t n_sysctls;
 };
 
+/* A container's resizePolicy entry: what a resize of one resource needs. */
+struct pod_resize_policy {
+        char *resource_name;            /* "cpu", "memory" */
+        char *restart_policy;           /* "NotRequired", "RestartContainer" */
+};
+
 struct pod_container {
         char *name;
         char *image;
@@ -199,6 +205,9 @@ struct pod_container {
         char *restart_policy;
         /* Addition: securityContext, NULL when absent (spec_security.c). */
         struct pod_security_context *security;
+        /* Addition: resizePolicy (KEP-1287, spec_update.c), as written. */
+        struct pod_resize_policy *resize_policy;
+        size_t n_resize_policy;
 };
 
 enum pod_volume_kind {
@@ -382,12 +391,39 @@ bool pod_spec_equal(const struct pod_spec *a, const struct pod_spec *b);
 /* Equal but for metadata.labels and annotations: a rewrite the API server
  * applies in place (the pod keeps running, its downwardAPI files follow). */
 bool pod_spec_same_but_metadata(const struct pod_spec *a, const struct pod_spec *b);
-/* Equal but for labels, annotations and activeDeadlineSeconds: the fields an
- * update may change on a running pod. */
+/* An update in place without an error (pod_spec_update_kind): labels,
+ * annotations, activeDeadlineSeconds, images, container cpu/memory. */
 bool pod_spec_same_but_updatable(const struct pod_spec *a, const struct pod_spec *b);
 /* ValidatePodUpdate's word on activeDeadlineSeconds going from old to new (it
  * may be set or lowered, never raised or removed): NULL when allowed. */
 const char *pod_spec_deadline_update_error(const struct pod_spec *old, const struct pod_spec *new);
+
+/* ---- updates of a running pod (spec_update.c) ----
+ * What a rewrite of a pod's manifest from old to new is, as the API server
+ * (update and resize subresource) and the kubelet take it:
+ *  - NONE: the same spec;
+ *  - IN_PLACE: only labels, annotations, activeDeadlineSeconds, containers'
+ *    and initContainers' image, and the cpu/memory requests and limits of
+ *    app containers and sidecars differ (no request or limit removed, no
+ *    pod-level resources): the pod keeps its uid, the sandbox applies it;
+ *  - REPLACE: anything else (podfs replaces the pod).
+ * An in-place resize that would change the QoS class is refused by the API
+ * server: *ret_error (may be NULL) gets its message ("spec: Invalid value:
+ * \"Burstable\": Pod QOS Class may not change as a result of resizing"). */
+enum pod_update_kind { POD_UPDATE_NONE, POD_UPDATE_IN_PLACE, POD_UPDATE_REPLACE };
+enum pod_update_kind pod_spec_update_kind(const struct pod_spec *old, const struct pod_spec *new, char **ret_error);
+/* The container's resizePolicy for cpu (memory false) or memory: "NotRequired"
+ * unless it says "RestartContainer". */
+const char *pod_container_resize_policy(const struct pod_container *c, bool memory);
+/* Same cpu (memory false) or memory requests and limits, by value; an unset
+ * request is the limit. */
+bool pod_container_resources_equal(const struct pod_container *a, const struct pod_container *b, bool memory);
+/* The container takes part in resizes: an app container or a sidecar. */
+bool pod_container_resizable(const struct pod_spec *s, const struct pod_container *c);
+/* kubelet's QoS class of the spec ("Guaranteed", "Burstable", "BestEffort"). Caller frees. */
+char *pod_spec_qos_class(const struct pod_spec *s);
+/* The spec as pod_spec_to_yval, quantities in one spelling each. */
+struct yval *pod_spec_to_yval_canonical(const struct pod_spec *s);
 
 const char *pod_restart_policy_name(enum pod_restart_policy p); /* "Always", "OnFailure", "Never" */
 /* An init container with restartPolicy Always (a native sidecar): starts in

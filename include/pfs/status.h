@@ -34,9 +34,15 @@ struct ctr_status {
         bool started;
         int32_t restart_count;
         int64_t pid;            /* host pid of the container's main process while running (not in JSON) */
+        /* Addition (KEP-1287): allocatedResources (the allocated requests) and
+         * resources (requests and limits the container runs with), as
+         * ResourceList maps; NULL = not shown. */
+        struct yval *allocated_resources, *resources;
 };
 
 enum pod_condition_type {
+        POD_COND_RESIZE_PENDING,                /* PodResizePending (KEP-1287): Infeasible, Deferred */
+        POD_COND_RESIZE_IN_PROGRESS,            /* PodResizeInProgress: allocated, not yet actuated */
         POD_COND_READY_TO_START_CONTAINERS,     /* PodReadyToStartContainers */
         POD_COND_INITIALIZED,
         POD_COND_READY,
@@ -83,6 +89,11 @@ struct pod_status {
 };
 
 const char *pod_condition_type_name(enum pod_condition_type t);
+/* Set a condition (its transition time moves only when the status flips),
+ * or drop it. */
+void pod_status_condition_set(struct pod_status *st, enum pod_condition_type t, bool status, const char *reason,
+                              const char *message, int64_t now_ns);
+void pod_status_condition_clear(struct pod_status *st, enum pod_condition_type t);
 
 /* New status for a pod that has not started anything: phase Pending, every
  * container waiting with reason ContainerCreating, conditions as kubelet sets them. */

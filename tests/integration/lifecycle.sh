@@ -480,6 +480,8 @@ is "$(pod_uid default quant)" "$QU" "quant: the same pod (uid)"
 is "$(jq -r .metadata.uid "$MNT/default/quant/pod.json")" "$QU" "quant: pod.json's uid"
 is "$(ctr default quant main pid)" "$QP" "quant: the same container process"
 quant 1001m 1Gi >"$MNT/default/quant/spec.yaml" || fail "quant: rewrite with cpu 1001m"
-check "quant: another value is a replacement" retry_until 20 bash -c "[ \"\$(jq -r .metadata.uid '$MNT/default/quant/pod.json' 2>/dev/null)\" != '$QU' ]"
+check "quant: another value is a resize in place" retry_until 20 bash -c "[ \"\$(jq -r '.containerStatuses[0].resources.limits.cpu' '$MNT/default/quant/status.json' 2>/dev/null)\" = 1001m ]"
+is "$(pod_uid default quant)" "$QU" "quant: resized, the same pod (uid)"
+is "$(ctr default quant main pid)" "$QP" "quant: resized, the same container process"
 
 finish

@@ -182,14 +182,14 @@ static void test_apply_delete(const char *dir)
 }
 
 /* Only labels/annotations changed: the same pod (uid), its spec.yaml
- * rewritten; an identical rewrite changes nothing; any other change
- * replaces it (a new uid). */
+ * rewritten; an identical rewrite changes nothing; an image change is an
+ * update in place too; any other change replaces it (a new uid). */
 static void test_relabel(const char *dir)
 {
         static const char labeled[] = "apiVersion: v1\nkind: Pod\nmetadata:\n  name: web\n  labels: {tier: api}\n"
                                       "spec:\n  containers:\n  - name: app\n    image: busybox\n";
         static const char other[] = "apiVersion: v1\nkind: Pod\nmetadata:\n  name: web\n  labels: {tier: api}\n"
-                                    "spec:\n  containers:\n  - name: app\n    image: busybox:2\n";
+                                    "spec:\n  containers:\n  - name: app\n    image: busybox\n    command: [sh]\n";
         struct podfs fs;
         struct pfs_error err = {0};
         char uid[37] = "", uid2[37] = "", uid3[37] = "";
@@ -208,9 +208,47 @@ static void test_relabel(const char *dir)
         tap_ok(dfd >= 0 && pfs_read_file_at(dfd, PFS_SPEC_FILE, &text, NULL, NULL) == 0 && strstr(text, "tier: api"),
                "relabel: spec.yaml holds the new labels");
         tap_is_int(apply_manifest(&fs, "default", NULL, "web.yaml", other, strlen(other), 0, 0, &err), 0,
-                   "relabel: another image accepted");
+                   "relabel: another command accepted");
         pod_index_read_at(fs.dirs.ns_fd, "default", "web", uid3, NULL);
-        tap_ok(strcmp(uid3, uid) != 0, "relabel: another image is a new pod");
+        tap_ok(strcmp(uid3, uid) != 0, "relabel: another command is a new pod");
+        fs_close(&fs);
+}
+
+/* A resize is an update in place (same uid, the new spec.yaml durable); one
+ * that changes the QoS class is refused with the API server's message and
+ * changes nothing. */
+static void test_resize(const char *dir)
+{
+        static const char fmt[] = "apiVersion: v1\nkind: Pod\nmetadata:\n  name: rs\nspec:\n  containers:\n"
+                                  "  - name: app\n    image: busybox\n    resources:\n      limits: {cpu: %s, memory: 64Mi}\n"
+                                  "%s";
+        _cleanup_free_ char *a = xasprintf(fmt, "200m", ""), *b = xasprintf(fmt, "300m", "");
+        _cleanup_free_ char *c = xasprintf(fmt, "300m", "      requests: {cpu: 100m}\n");
+        _cleanup_free_ char *text = NULL;
+        _cleanup_close_ int dfd = -1;
+        struct pfs_error err = {0};
+        char uid[37] = "", uid2[37] = "";
+        struct podfs fs;
+
+        fs_open(&fs, dir);
+        tap_is_int(apply_manifest(&fs, "default", NULL, "rs.yaml", a, strlen(a), 0, 0, &err), 0, "resize: created");
+        pod_index_read_at(fs.dirs.ns_fd, "default", "rs", uid, NULL);
+        tap_is_int(apply_manifest(&fs, "default", NULL, "rs.yaml", b, strlen(b), 0, 0, &err), 0, "resize: accepted");
+        pod_index_read_at(fs.dirs.ns_fd, "default", "rs", uid2, NULL);
+        tap_is_str(uid2, uid, "resize: the same pod (uid)");
+        dfd = pod_dir_open_at(fs.dirs.pods_fd, uid);
+        tap_ok(dfd >= 0 && pfs_read_file_at(dfd, PFS_SPEC_FILE, &text, NULL, NULL) == 0 && strstr(text, "cpu: 300m"),
+               "resize: spec.yaml holds the new limits");
+        tap_is_int(apply_manifest(&fs, "default", NULL, "rs.yaml", c, strlen(c), 0, 0, &err), -EINVAL,
+                   "resize: a QoS change is refused");
+        tap_is_str(err.msg,
+                   "rs.yaml: line 1: Pod \"rs\" is invalid: spec: Invalid value: \"Guaranteed\": Pod QOS Class may not "
+                   "change as a result of resizing",
+                   "resize: the API server's message");
+        free(text);
+        text = NULL;
+        tap_ok(dfd >= 0 && pfs_read_file_at(dfd, PFS_SPEC_FILE, &text, NULL, NULL) == 0 && !strstr(text, "requests"),
+               "resize: a refused change changes nothing");
         fs_close(&fs);
 }
 
@@ -227,6 +265,7 @@ int main(void)
         }
         test_apply_delete(dir);
         test_relabel(dir);
+        test_resize(dir);
         pfs_rm_rf_at(AT_FDCWD, dir, NULL);
         return tap_done();
 }
