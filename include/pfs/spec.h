@@ -199,6 +199,10 @@ struct pod_container {
         char *restart_policy;
         /* Addition: securityContext, NULL when absent (spec_security.c). */
         struct pod_security_context *security;
+        /* Addition (spec_stdio.c): stdin, stdinOnce, tty; lifecycle.stopSignal
+         * ("SIGUSR1", NULL = unset: the image's, else SIGTERM). */
+        bool stdin_open, stdin_once, tty;
+        char *stop_signal;
 };
 
 enum pod_volume_kind {
@@ -320,6 +324,8 @@ struct pod_spec {
         /* securityContext (NULL when absent), hostPID, hostIPC (spec_security.c). */
         struct pod_security_context *security;
         bool host_pid, host_ipc;
+        /* Addition (spec_stdio.c): spec.os.name, NULL = unset. */
+        char *os_name;
         /* Private: name indexes (NULL in a spec built by hand: searched). */
         struct pod_spec_index *index;
 };
@@ -423,6 +429,10 @@ int pod_effective_run_as_non_root(const struct pod_spec *s, const struct pod_con
  * when neither sets one (the kubelet's default: Unconfined). */
 const struct pod_seccomp_profile *pod_effective_seccomp(const struct pod_spec *s, const struct pod_container *c);
 bool pod_container_privileged(const struct pod_container *c);
+/* A core.Signal name the API server accepts for Linux ("SIGUSR1",
+ * "SIGRTMIN+3") -> its number, -1 when none; and back (spec_stdio.c). */
+int pod_signal_number(const char *name);
+const char *pod_signal_name(int num);
 /* no_new_privs: allowPrivilegeEscalation false (never with privileged or CAP_SYS_ADMIN). */
 bool pod_container_no_new_privs(const struct pod_container *c);
 bool pod_container_read_only_root(const struct pod_container *c);
