@@ -84,6 +84,7 @@ struct ctr {
         const char *msg_reason; /* waiting reason of EV_IMAGE_REFUSED (ErrImageNeverPull, InvalidImageName) */
         struct ctr_health *health; /* probes and hooks (health.c) */
         int cgroup_fd;          /* the current run's cgroup (execs of probes and hooks join it), or -1 */
+        struct ctr_stdin *in;   /* stdin: true: its open stdin (stdin_fwd.c), else NULL */
 };
 
 struct sbx {
@@ -178,6 +179,16 @@ void sup_resume(struct sbx *s, struct pod_status *prev);
 /* logs.c */
 int logs_open_run(struct sbx *s, struct ctr *c, int *ret_out_w, int *ret_err_w, struct pfs_error *err);
 void logs_drain_close(struct sbx *s, struct ctr *c);
+/* tty: the run's output is the terminal's master (read as "stdout"), which the log takes. */
+void logs_use_tty(struct sbx *s, struct ctr *c, int master);
+/* stdin_fwd.c: the open stdin of a container with stdin: true. stdin_prepare
+ * before ctr_spawn fills st (a pipe, or the terminal's master into *master);
+ * stdin_started after it: the log takes the master, the socket the daemon
+ * connects to is made; stdin_stop when the run ends (or its start failed). */
+int stdin_prepare(struct sbx *s, struct ctr *c, struct ctr_stdio *st, int *master, struct pfs_error *err);
+void stdin_started(struct sbx *s, struct ctr *c, int master);
+void stdin_stop(struct sbx *s, struct ctr *c);
+void stdin_free(struct sbx *s, struct ctr *c);
 /* terminated.message: the terminationMessagePath file (4096 bytes at most), or
  * with FallbackToLogsOnError after a failure the log's tail. NULL when none. */
 char *logs_termination_message(struct sbx *s, struct ctr *c, int32_t restart_count, int32_t exit_code);

@@ -174,6 +174,8 @@ static int spawn_process(struct sbx *s, struct ctr *c, const char *rootfs, const
         _cleanup_close_ int out_w = -1, err_w = -1, cg_fd = -1;
         struct pfs_error cgerr = {0};
         struct ctr_launch l = {0};
+        struct ctr_stdio stdio = {0};
+        int master = -1;
         pid_t pid = 0;
         int pidfd = -1, r;
 
@@ -193,8 +195,11 @@ static int spawn_process(struct sbx *s, struct ctr *c, const char *rootfs, const
                 r = pod_cgroup_child_limits_spec(s->cg, c->spec, err);
         if (r >= 0 && s->cg && s->spec->pod_resources)
                 r = pod_cgroup_child_twins(s->cg, c->name, err);
+        if (r >= 0)
+                r = stdin_prepare(s, c, &stdio, &master, err);
         if (r < 0)
                 return r;
+        l.stdio = &stdio;
         l.pod = s->spec;
         l.ctr = c->spec;
         l.ns = &s->ns;
@@ -208,8 +213,11 @@ static int spawn_process(struct sbx *s, struct ctr *c, const char *rootfs, const
         l.state_dir = s->state_dir;
         pfs_trace(s->uid, "sandbox:container-cgroup");
         r = ctr_spawn(&l, &pid, &pidfd, err);
-        if (r < 0)
+        if (r < 0) {
+                stdin_stop(s, c);
                 return r;
+        }
+        stdin_started(s, c, master);
         pfs_trace(s->uid, "sandbox:container-exec");
         c->pid = pid;
         if (c->cgroup_fd >= 0)
