@@ -31,6 +31,9 @@ int pod_ns_pid_setup(struct pod_ns *ns, struct pfs_error *err);
 int image_resolve(const char *state_dir, const char *image, char **ret_rootfs,
                   char **ret_image_id, struct pfs_error *err);
 
+/* The image's StopSignal as a number, 0 when it names none (image.c). */
+int image_stop_signal(const char *rootfs);
+
 /* ---- cgroups (cgroup.c, v2 / hybrid unified / v1 behind an ops table) ---- */
 struct pod_cgroup;
 /* Create (or reopen) the pod's cgroup "podfs/<uid>". */

@@ -85,6 +85,7 @@ struct ctr {
         struct ctr_health *health; /* probes and hooks (health.c) */
         int cgroup_fd;          /* the current run's cgroup (execs of probes and hooks join it), or -1 */
         struct ctr_stdin *in;   /* stdin: true: its open stdin (stdin_fwd.c), else NULL */
+        int stop_signal;        /* the run's: lifecycle.stopSignal, else the image's StopSignal, else SIGTERM */
 };
 
 struct sbx {
@@ -161,6 +162,8 @@ void sup_reap_watch(struct sbx *s, struct sbx_watch *w, uint32_t events);
 void sup_timer_watch(struct sbx *s, struct sbx_watch *w, uint32_t events);
 bool sup_state_is_final(int st);
 void ctr_signal(struct ctr *c, int sig); /* by pidfd, else kill; no-op without a process */
+/* What stops c gracefully (its stop_signal; SIGTERM before any run). */
+int ctr_stop_signal(const struct ctr *c);
 
 /* sidecar.c: native sidecars (KEP-753), restartable init containers */
 void sidecar_started(struct sbx *s, struct ctr *c);  /* started (startup probe passed): the next one may start */

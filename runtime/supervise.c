@@ -88,6 +88,13 @@ void ctr_signal(struct ctr *c, int sig)
                 pfs_log(LOG_WARNING, "container '%s': signal %d: %m", c->name, sig);
 }
 
+/* KEP-4960 with ContainerStopSignals: the spec's, else the image's
+ * StopSignal, else SIGTERM (containerd's stopContainer), fixed at the start. */
+int ctr_stop_signal(const struct ctr *c)
+{
+        return c->stop_signal > 0 ? c->stop_signal : SIGTERM;
+}
+
 /* ---- container status helpers ---- */
 
 static struct ctr_status *cstat(struct sbx *s, struct ctr *c)
@@ -329,6 +336,13 @@ static enum ctr_sup_state act_spawn(struct sbx *s, struct ctr *c, enum ctr_sup_e
         c->has_run = true;
         free(cs->container_id);
         cs->container_id = container_id_new();
+        free(cs->stop_signal);
+        cs->stop_signal = c->spec->stop_signal ? xstrdup(c->spec->stop_signal) : NULL;
+        c->stop_signal = pod_signal_number(c->spec->stop_signal);
+        if (c->stop_signal <= 0)
+                c->stop_signal = image_stop_signal(rootfs);
+        if (c->stop_signal <= 0)
+                c->stop_signal = SIGTERM;
         c->started_mono = pfs_now_monotonic_ns();
         sbx_event(s, c, "Normal", "Created", "Created container %s", c->name);
         r = spawn_process(s, c, rootfs, &env, roots, &err);
@@ -566,11 +580,11 @@ static enum ctr_sup_state act_retry(struct sbx *s, struct ctr *c, enum ctr_sup_e
 
 static enum ctr_sup_state act_kill(struct sbx *s, struct ctr *c, enum ctr_sup_event *ret_ev)
 {
-        int sig = term_grace_deadline(s) <= pfs_now_monotonic_ns() ? SIGKILL : SIGTERM;
+        int sig = term_grace_deadline(s) <= pfs_now_monotonic_ns() ? SIGKILL : ctr_stop_signal(c);
 
         sbx_event(s, c, "Normal", "Killing", "Stopping container %s", c->name);
-        if (sig == SIGTERM && health_pre_stop(s, c))
-                return KEEP; /* SIGTERM follows the hook */
+        if (sig != SIGKILL && health_pre_stop(s, c))
+                return KEEP; /* the stop signal follows the hook */
         ctr_signal(c, sig);
         return KEEP;
 }

@@ -34,6 +34,7 @@ struct ctr_status {
         bool started;
         int32_t restart_count;
         int64_t pid;            /* host pid of the container's main process while running (not in JSON) */
+        char *stop_signal;      /* stopSignal (ContainerStopSignals): the spec's lifecycle.stopSignal, NULL = none */
 };
 
 enum pod_condition_type {
