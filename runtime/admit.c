@@ -141,6 +141,12 @@ static bool rejected(struct sbx *s, char **ret_reason, char **ret_msg)
         struct pfs_error err = { 0 };
         bool r = false;
 
+        /* rejectPodAdmissionBasedOnOSField, before everything preemption could help */
+        if (s->spec->os_name && strcmp(s->spec->os_name, "linux")) {
+                *ret_reason = xstrdup("PodOSNotSupported");
+                *ret_msg = xstrdup("Failed to admit pod as the OS field doesn't match node OS");
+                return true;
+        }
         if (resources_short(s, ret_reason, ret_msg))
                 return true;
         if (pfs_node_load(s->state_fd, &n, &err) < 0) {

@@ -260,5 +260,21 @@ is "$(fsop write "$MNT/default/nos.yaml" <"$W/nos.yaml")" EINVAL "stopSignal wit
 check "... with the API server's message" grep -q 'spec.containers\[0\].lifecycle.stopSignal: Forbidden: may not be set for containers with empty `spec.os.name`' \
         "$MNT/default/.last-error"
 
-rmdir "$MNT/default/term" "$MNT/default/reader" "$MNT/default/deaf" "$MNT/default/once" "$MNT/default/ttyin" 2>/dev/null
+# spec.os.name windows is valid for the API server; this node's kubelet refuses it
+cat <<'EOF' | apply_pod default win || fail "create win"
+apiVersion: v1
+kind: Pod
+metadata:
+  name: win
+spec:
+  os: {name: windows}
+  containers:
+  - {name: main, image: busybox, lifecycle: {stopSignal: SIGKILL}}
+EOF
+check "windows: Failed" wait_for "$MNT/default/win/phase" Failed 20
+is "$(st win '.reason + ": " + .message')" \
+        "PodOSNotSupported: Pod was rejected: Failed to admit pod as the OS field doesn't match node OS" \
+        "windows: the kubelet's rejection"
+
+rmdir "$MNT/default/term" "$MNT/default/reader" "$MNT/default/deaf" "$MNT/default/once" "$MNT/default/ttyin" "$MNT/default/win" 2>/dev/null
 finish
