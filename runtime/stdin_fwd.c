@@ -40,6 +40,7 @@ struct ctr_stdin {
         int rfd;                /* the pipe's read end until the child has it, else -1 */
         int wfd;                /* the pipe's write end or a dup of the master (nonblocking), -1 = closed */
         bool tty, once, closing;
+        bool paused;            /* the connections are out of the epoll set (the buffer is full) */
         struct sbx_watch listen_w, out_w;
         struct stdin_conn conns[STDIN_CONNS_MAX];
         char last;              /* the last byte the container got */
@@ -70,15 +71,32 @@ static struct ctr_stdin *stdin_get(struct sbx *s, struct ctr *c)
         return c->in;
 }
 
-static void conns_set(struct ctr_stdin *in, uint32_t events)
+/* Out of the epoll set while the buffer is full, not merely without
+ * EPOLLIN: a hang-up would still be reported, at every turn. */
+static void conns_pause(struct ctr_stdin *in, bool pause)
 {
+        if (in->paused == pause)
+                return;
+        in->paused = pause;
         for (size_t i = 0; i < STDIN_CONNS_MAX; i++) {
                 struct sbx_watch *w = &in->conns[i].w;
-                struct epoll_event ev = { .events = events, .data.ptr = w };
+                struct epoll_event ev = { .events = EPOLLIN, .data.ptr = w };
 
                 if (w->fd >= 0)
-                        epoll_ctl(in->s->epfd, EPOLL_CTL_MOD, w->fd, &ev);
+                        epoll_ctl(in->s->epfd, pause ? EPOLL_CTL_DEL : EPOLL_CTL_ADD, w->fd, &ev);
         }
+}
+
+static void conn_close(struct ctr_stdin *in, struct sbx_watch *w)
+{
+        if (w->fd < 0)
+                return;
+        if (in->paused) {
+                close(w->fd);   /* not in the epoll set */
+                w->fd = -1;
+                return;
+        }
+        sbx_watch_remove(in->s, w);
 }
 
 static void listen_close(struct ctr_stdin *in)
@@ -96,7 +114,8 @@ static void writers_close(struct ctr_stdin *in)
 {
         listen_close(in);
         for (size_t i = 0; i < STDIN_CONNS_MAX; i++)
-                sbx_watch_remove(in->s, &in->conns[i].w);
+                conn_close(in, &in->conns[i].w);
+        in->paused = false;
         sbx_watch_remove(in->s, &in->out_w);
         in->off = in->len = 0;
 }
@@ -141,7 +160,7 @@ static void flush(struct ctr_stdin *in)
                 struct pfs_error err = { 0 };
                 int fd = in->out_w.fd >= 0 ? -1 : fcntl(in->wfd, F_DUPFD_CLOEXEC, 3);
 
-                conns_set(in, 0);
+                conns_pause(in, true);
                 if (fd >= 0 && sbx_watch_add(in->s, &in->out_w, fd, EPOLLOUT, on_out, in, &err) < 0)
                         close(fd);
                 return;
@@ -150,7 +169,7 @@ static void flush(struct ctr_stdin *in)
         if (in->closing)
                 input_end(in);
         else
-                conns_set(in, EPOLLIN);
+                conns_pause(in, false);
 }
 
 static void on_out(struct sbx *s, struct sbx_watch *w, uint32_t events)
@@ -164,7 +183,7 @@ static void once_over(struct ctr_stdin *in)
         in->closing = true;
         listen_close(in);
         for (size_t i = 0; i < STDIN_CONNS_MAX; i++)
-                sbx_watch_remove(in->s, &in->conns[i].w);
+                conn_close(in, &in->conns[i].w);
         if (in->len == 0)
                 input_end(in);
 }
@@ -175,15 +194,13 @@ static void on_conn(struct sbx *s, struct sbx_watch *w, uint32_t events)
         struct ctr_stdin *in = cn->in;
         ssize_t n;
 
-        if (in->len > 0) {
-                conns_set(in, 0);
-                return;
-        }
+        if (in->len > 0)
+                return; /* paused: not reached */
         n = read(w->fd, in->buf, sizeof(in->buf));
         if (n < 0 && (errno == EAGAIN || errno == EINTR))
                 return;
         if (n <= 0) {
-                sbx_watch_remove(s, w);
+                conn_close(in, w);
                 if (in->once)
                         once_over(in);
                 return;
@@ -213,9 +230,16 @@ static void on_accept(struct sbx *s, struct sbx_watch *w, uint32_t events)
 
                 while (i < STDIN_CONNS_MAX && in->conns[i].w.fd >= 0)
                         i++;
-                if (i == STDIN_CONNS_MAX || in->closing || !peer_ok(fd) ||
-                    sbx_watch_add(s, &in->conns[i].w, fd, in->len ? 0 : EPOLLIN, on_conn, &in->conns[i], &err) < 0)
+                if (i == STDIN_CONNS_MAX || in->closing || !peer_ok(fd)) {
                         close(fd);
+                        continue;
+                }
+                if (sbx_watch_add(s, &in->conns[i].w, fd, EPOLLIN, on_conn, &in->conns[i], &err) < 0) {
+                        close(fd);
+                        continue;
+                }
+                if (in->paused) /* joins the others out of the set */
+                        epoll_ctl(s->epfd, EPOLL_CTL_DEL, fd, NULL);
         }
 }
 

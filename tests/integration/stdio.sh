@@ -157,6 +157,10 @@ check "deaf: other requests are served while a writer hammers" [ $(($(now_ms) - 
 is "$(cat "$MNT/default/reader/phase")" Running "deaf: another pod's phase reads"
 wait "$hammer"
 is "$?" 0 "deaf: the hammering writer ends by itself (no blocked request)"
+# its connection hung up while the sandbox held a full buffer: no busy loop on the hang-up
+DSB=$(sed -n 's/^pid=//p' "$STATE/pods/$(pod_uid default deaf)/sandbox")
+cpu_ticks() { awk '{print $14 + $15}' "/proc/$1/stat"; }
+deaf_t0=$(cpu_ticks "$DSB")
 
 # ---- the stdin survives a kill -9 of the daemon ---------------------------------
 podfs_kill9
@@ -166,6 +170,7 @@ is "$(ctr default reader main pid)" "$RPID" "restart: the same reader process"
 echo after-restart >"$P/containers/main/stdin" || fail "restart: write"
 check "restart: its stdin is still open" wait_grep "$P/logs/main" '^got after-restart$' 10
 check "restart: no EOF was seen" sh -c "! grep -qx eof '$P/logs/main'"
+check "deaf: its sandbox stayed idle meanwhile (< 0.3 s of CPU)" [ $(($(cpu_ticks "$DSB") - deaf_t0)) -lt 30 ]
 
 # ---- stopSignal -----------------------------------------------------------------
 cat <<EOF | apply_pod default stopper || fail "create stopper"
