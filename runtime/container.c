@@ -272,6 +272,21 @@ static int child_wait_exec(int errfd, int pidfd, struct pfs_error *err)
         return pfs_error_set(err, e.code ? e.code : EIO, "%s", e.msg);
 }
 
+/* The terminal's master, sent by the child before exec; without it the
+ * container (already exec'd) is killed and reaped. */
+static int master_take(const struct ctr_launch *l, int sock, int pidfd, struct pfs_error *err)
+{
+        siginfo_t info;
+
+        *l->stdio->ret_master = ctr_stdio_recv_master(sock);
+        if (*l->stdio->ret_master >= 0)
+                return 0;
+        pfs_pidfd_send_signal(pidfd, SIGKILL);
+        while (waitid((idtype_t)P_PIDFD, (id_t)pidfd, &info, WEXITED) < 0 && errno == EINTR)
+                ;
+        return pfs_error_set(err, EIO, "container setup: the terminal did not come back");
+}
+
 int ctr_spawn(const struct ctr_launch *l, pid_t *ret_pid, int *ret_pidfd, struct pfs_error *err)
 {
         _cleanup_(ctr_exec_free) struct ctr_exec x = { 0 };
@@ -319,17 +334,8 @@ int ctr_spawn(const struct ctr_launch *l, pid_t *ret_pid, int *ret_pidfd, struct
         r = child_wait_exec(rd, pidfd, err);
         if (r < 0)
                 return r;
-        if (tty_parent >= 0) {
-                *l->stdio->ret_master = ctr_stdio_recv_master(tty_parent);
-                if (*l->stdio->ret_master < 0) {
-                        siginfo_t info;
-
-                        pfs_pidfd_send_signal(pidfd, SIGKILL);
-                        while (waitid((idtype_t)P_PIDFD, (id_t)pidfd, &info, WEXITED) < 0 && errno == EINTR)
-                                ;
-                        return pfs_error_set(err, EIO, "container setup: the terminal did not come back");
-                }
-        }
+        if (tty_parent >= 0 && master_take(l, tty_parent, pidfd, err) < 0)
+                return -EIO;
         *ret_pid = pid;
         *ret_pidfd = steal_fd(&pidfd);
         /* exec probes and hooks find the container's profile by its pid */

@@ -95,6 +95,18 @@ int ctr_stop_signal(const struct ctr *c)
         return c->stop_signal > 0 ? c->stop_signal : SIGTERM;
 }
 
+/* The run's stop signal, as containerd fixes it at the container's creation. */
+static void stop_signal_fix(struct ctr *c, struct ctr_status *cs, const char *rootfs)
+{
+        free(cs->stop_signal);
+        cs->stop_signal = c->spec->stop_signal ? xstrdup(c->spec->stop_signal) : NULL;
+        c->stop_signal = pod_signal_number(c->spec->stop_signal);
+        if (c->stop_signal <= 0)
+                c->stop_signal = image_stop_signal(rootfs);
+        if (c->stop_signal <= 0)
+                c->stop_signal = SIGTERM;
+}
+
 /* ---- container status helpers ---- */
 
 static struct ctr_status *cstat(struct sbx *s, struct ctr *c)
@@ -336,13 +348,7 @@ static enum ctr_sup_state act_spawn(struct sbx *s, struct ctr *c, enum ctr_sup_e
         c->has_run = true;
         free(cs->container_id);
         cs->container_id = container_id_new();
-        free(cs->stop_signal);
-        cs->stop_signal = c->spec->stop_signal ? xstrdup(c->spec->stop_signal) : NULL;
-        c->stop_signal = pod_signal_number(c->spec->stop_signal);
-        if (c->stop_signal <= 0)
-                c->stop_signal = image_stop_signal(rootfs);
-        if (c->stop_signal <= 0)
-                c->stop_signal = SIGTERM;
+        stop_signal_fix(c, cs, rootfs);
         c->started_mono = pfs_now_monotonic_ns();
         sbx_event(s, c, "Normal", "Created", "Created container %s", c->name);
         r = spawn_process(s, c, rootfs, &env, roots, &err);
@@ -580,12 +586,12 @@ static enum ctr_sup_state act_retry(struct sbx *s, struct ctr *c, enum ctr_sup_e
 
 static enum ctr_sup_state act_kill(struct sbx *s, struct ctr *c, enum ctr_sup_event *ret_ev)
 {
-        int sig = term_grace_deadline(s) <= pfs_now_monotonic_ns() ? SIGKILL : ctr_stop_signal(c);
+        bool over = term_grace_deadline(s) <= pfs_now_monotonic_ns();
 
         sbx_event(s, c, "Normal", "Killing", "Stopping container %s", c->name);
-        if (sig != SIGKILL && health_pre_stop(s, c))
+        if (!over && health_pre_stop(s, c))
                 return KEEP; /* the stop signal follows the hook */
-        ctr_signal(c, sig);
+        ctr_signal(c, over ? SIGKILL : ctr_stop_signal(c));
         return KEEP;
 }
 
