@@ -7,7 +7,7 @@
 # timeout: 240
 . "$(dirname "$0")/lib.sh"
 podfs_setup
-require_cmd jq python3
+require_cmd jq python3 setpriv
 
 SH=$W/shared
 mkdir -p "$SH"
@@ -162,6 +162,34 @@ DSB=$(sed -n 's/^pid=//p' "$STATE/pods/$(pod_uid default deaf)/sandbox")
 cpu_ticks() { awk '{print $14 + $15}' "/proc/$1/stat"; }
 deaf_t0=$(cpu_ticks "$DSB")
 deaf_ms0=$(now_ms)
+
+# ---- who may write: the pod's owner (and root) ------------------------------------
+as_user() {
+        local u=$1
+        shift
+        (cd / && setpriv --reuid="$u" --regid="$u" --clear-groups -- /bin/sh -c 'exec "$@"' sh "$@")
+}
+mkdir "$MNT/shared" && chmod 1777 "$MNT/shared" || fail "a sticky namespace"
+cat <<'EOF' >"$W/mine.yaml"
+apiVersion: v1
+kind: Pod
+metadata:
+  name: mine
+spec:
+  containers:
+  - {name: main, image: busybox, stdin: true, command: [sh, -c, 'while read l; do echo "got $l"; done']}
+EOF
+is "$(as_user 4242 /usr/bin/python3 -c "$FSOP_PY" write "$MNT/shared/mine.yaml" <"$W/mine.yaml")" OK \
+        "owner: user 4242 creates a pod with stdin"
+P=$MNT/shared/mine
+check "owner: Running" wait_for "$P/phase" Running 20
+is "$(stat -c '%a %u' "$P/containers/main/stdin")" "200 4242" "owner: stdin is the owner's, 0200"
+is "$(echo mine | as_user 4242 /usr/bin/python3 -c "$FSOP_PY" append "$P/containers/main/stdin")" OK \
+        "owner: the owner writes it"
+check "owner: ... and the container reads it" wait_grep "$P/logs/main" '^got mine$' 10
+is "$(echo theirs | as_user 65534 /usr/bin/python3 -c "$FSOP_PY" append "$P/containers/main/stdin")" EACCES \
+        "owner: another user may not (EACCES)"
+rmdir "$P"
 
 # ---- the stdin survives a kill -9 of the daemon ---------------------------------
 podfs_kill9
