@@ -48,6 +48,34 @@ check "tty: the terminal's \\r\\n ends lines as containerd's logger ends them" \
 check "tty: no stdin file without stdin: true" test ! -e "$P/containers/main/stdin"
 is "$(echo x | fsop write "$P/containers/main/stdin")" EPERM "tty: a write to a stdin that is not there: EPERM (nothing is created)"
 
+# ---- terminationMessagePath, FallbackToLogsOnError (a terminal's log too), workingDir ----
+cat <<'EOF' | apply_pod default msgs || fail "create msgs"
+apiVersion: v1
+kind: Pod
+metadata:
+  name: msgs
+spec:
+  restartPolicy: Never
+  containers:
+  - name: file
+    image: busybox
+    workingDir: /made/here
+    terminationMessagePath: /tmp/custom-msg
+    command: ["sh", "-c", "pwd; printf \"done in $(pwd)\" > /tmp/custom-msg"]
+  - name: ttyfail
+    image: busybox
+    tty: true
+    terminationMessagePolicy: FallbackToLogsOnError
+    command: ["sh", "-c", "echo one; echo two; exit 2"]
+EOF
+check "msgs: Failed (one container exited 2)" wait_for "$MNT/default/msgs/phase" Failed 20
+check "msgs: workingDir made when the image lacks it" grep -qx /made/here "$MNT/default/msgs/logs/file"
+is "$(st msgs '.containerStatuses[] | select(.name=="file") | .state.terminated.message')" "done in /made/here" \
+        "msgs: the message from a terminationMessagePath of its own"
+is "$(st msgs '.containerStatuses[] | select(.name=="ttyfail") | .state.terminated.message')" "one
+two" "msgs: FallbackToLogsOnError takes a terminal's log (no \\r)"
+rmdir "$MNT/default/msgs"
+
 # ---- stdin: true ----------------------------------------------------------------
 cat <<'EOF' | apply_pod default reader || fail "create reader"
 apiVersion: v1
