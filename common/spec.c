@@ -110,6 +110,7 @@ static void container_free(struct pod_container *c)
         free(c->termination_message_path);
         free(c->termination_message_policy);
         free(c->restart_policy);
+        free(c->stop_signal);
         handler_free(c->post_start);
         free(c->post_start);
         handler_free(c->pre_stop);
@@ -179,6 +180,7 @@ void pod_spec_free(struct pod_spec *s)
         yval_free(s->topology_spread_constraints);
         yval_free(s->scheduling_gates);
         free(s->node_name);
+        free(s->os_name);
         free(s->priority_class_name);
         free(s->preemption_policy);
         pod_security_context_free(s->security);

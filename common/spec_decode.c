@@ -526,7 +526,7 @@ static struct pod_handler *decode_hook(struct spec_errs *e, const struct yval *m
 }
 
 static const struct field lifecycle_fields[] = {
-        { "postStart", FLD_OK }, { "preStop", FLD_OK }, { "stopSignal", FLD_ANY },
+        { "postStart", FLD_OK }, { "preStop", FLD_OK }, { "stopSignal", FLD_OK },
 };
 
 static void decode_lifecycle(struct spec_errs *e, const struct yval *ctr, const char *path, struct pod_container *c)
@@ -537,12 +537,6 @@ static void decode_lifecycle(struct spec_errs *e, const struct yval *ctr, const 
         if (!v)
                 return;
         check_fields(e, v, p, lifecycle_fields, ARRAY_SIZE(lifecycle_fields));
-        if (yval_map_get(v, "stopSignal") && !is_empty_value(yval_map_get(v, "stopSignal"))) {
-                _cleanup_free_ char *sp = spec_path_key(p, "stopSignal");
-
-                spec_err_forbidden(e, sp, "not supported by podfs yet: ContainerStopSignals (KEP-4960) is alpha in "
-                                          "Kubernetes 1.34");
-        }
         c->post_start = decode_hook(e, v, "postStart", p);
         c->pre_stop = decode_hook(e, v, "preStop", p);
 }
@@ -630,7 +624,7 @@ static const struct field container_fields[] = {
         { "livenessProbe", FLD_OK }, { "readinessProbe", FLD_OK }, { "startupProbe", FLD_OK },
         { "lifecycle", FLD_OK },
         { "restartPolicy", FLD_OK }, { "restartPolicyRules", FLD_ANY }, { "volumeDevices", FLD_UNSUPPORTED },
-        { "securityContext", FLD_OK }, { "stdin", FLD_UNSUPPORTED }, { "stdinOnce", FLD_UNSUPPORTED }, { "tty", FLD_UNSUPPORTED },
+        { "securityContext", FLD_OK }, { "stdin", FLD_OK }, { "stdinOnce", FLD_OK }, { "tty", FLD_OK },
 };
 
 static void decode_container(struct spec_errs *e, const struct yval *v, const char *p,
@@ -661,6 +655,7 @@ static void decode_container(struct spec_errs *e, const struct yval *v, const ch
                                           "Kubernetes 1.34");
         }
         decode_lifecycle(e, v, p, c);
+        spec_decode_container_stdio(e, v, p, c);
         c->liveness = decode_probe(e, v, "livenessProbe", p);
         c->readiness = decode_probe(e, v, "readinessProbe", p);
         c->startup = decode_probe(e, v, "startupProbe", p);
@@ -806,7 +801,7 @@ static const struct field spec_fields[] = {
         { "subdomain", FLD_OK }, { "affinity", FLD_ANY }, { "tolerations", FLD_ANY },
         { "hostAliases", FLD_OK }, { "priorityClassName", FLD_ANY }, { "dnsConfig", FLD_OK },
         { "readinessGates", FLD_UNSUPPORTED }, { "runtimeClassName", FLD_UNSUPPORTED }, { "overhead", FLD_UNSUPPORTED },
-        { "topologySpreadConstraints", FLD_ANY }, { "setHostnameAsFQDN", FLD_OK }, { "os", FLD_UNSUPPORTED },
+        { "topologySpreadConstraints", FLD_ANY }, { "setHostnameAsFQDN", FLD_OK }, { "os", FLD_OK },
         { "hostUsers", FLD_OK }, { "schedulingGates", FLD_ANY }, { "resourceClaims", FLD_UNSUPPORTED },
         { "resources", FLD_OK }, { "hostnameOverride", FLD_UNSUPPORTED },
 };
@@ -902,6 +897,7 @@ static void decode_pod_spec(struct spec_errs *e, const struct yval *v, struct po
         s->active_deadline_seconds = get_int(e, v, "activeDeadlineSeconds", p, INT64_MIN, INT64_MAX, -1);
         decode_net_identity(e, v, p, s);
         spec_decode_pod_security(e, v, p, s);
+        spec_decode_pod_os(e, v, p, s);
 }
 
 /* ---- the Pod ---- */

@@ -169,6 +169,12 @@ void spec_validate_apparmor(const struct pod_spec *s, struct spec_errs *e);
 void spec_apparmor_sync(struct pod_spec *s);
 /* An empty securityContext (every field unset). */
 struct pod_security_context *spec_security_context_new(void);
+/* stdin, stdinOnce, tty, lifecycle.stopSignal, spec.os (spec_stdio.c) */
+void spec_decode_container_stdio(struct spec_errs *e, const struct yval *ctr, const char *path,
+                                 struct pod_container *c);
+void spec_decode_pod_os(struct spec_errs *e, const struct yval *spec, const char *path, struct pod_spec *s);
+void spec_validate_stdio(const struct pod_spec *s, struct spec_errs *e);
+void spec_container_stdio_to_yval(const struct pod_container *c, struct yval *y);
 struct yval *spec_container_security_to_yval(const struct pod_security_context *sc);
 struct yval *spec_pod_security_to_yval(const struct pod_security_context *sc);
 /* Defaults the API server applies on create. */

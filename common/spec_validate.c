@@ -888,6 +888,7 @@ void spec_validate(const struct pod_spec *s, struct spec_errs *e)
                 spec_validate_pod_resources(e, s);
         }
         spec_validate_security(s, e);
+        spec_validate_stdio(s, e);
 }
 
 bool spec_path_has_backsteps(const char *p)

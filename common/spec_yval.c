@@ -323,13 +323,15 @@ static void hooks_and_probes_to_yval(const struct pod_container *c, struct yval 
                 yval_map_set(ctr, "readinessProbe", probe_to_yval(c->readiness));
         if (c->startup)
                 yval_map_set(ctr, "startupProbe", probe_to_yval(c->startup));
-        if (!c->post_start && !c->pre_stop)
+        if (!c->post_start && !c->pre_stop && !c->stop_signal)
                 return;
         l = yval_map_set(ctr, "lifecycle", yval_new_map());
         if (c->post_start)
                 handler_to_yval(c->post_start, yval_map_set(l, "postStart", yval_new_map()));
         if (c->pre_stop)
                 handler_to_yval(c->pre_stop, yval_map_set(l, "preStop", yval_new_map()));
+        if (c->stop_signal)
+                yval_map_set(l, "stopSignal", yval_new_str(c->stop_signal));
 }
 
 /* Field order of the Go Container type, omitempty as the API server does. */
@@ -383,6 +385,7 @@ static struct yval *container_to_yval(const struct pod_container *c, bool host_n
         map_set_str_opt(y, "restartPolicy", c->restart_policy);
         if (c->security)
                 yval_map_set(y, "securityContext", spec_container_security_to_yval(c->security));
+        spec_container_stdio_to_yval(c, y);
         return y;
 }
 
@@ -488,6 +491,8 @@ static void pod_fields_to_yval(const struct pod_spec *s, struct yval *y)
         yval_map_set(y, "preemptionPolicy", yval_new_str("PreemptLowerPriority"));
         if (s->topology_spread_constraints)
                 yval_map_set(y, "topologySpreadConstraints", yval_clone(s->topology_spread_constraints));
+        if (s->os_name)
+                yval_map_set(yval_map_set(y, "os", yval_new_map()), "name", yval_new_str(s->os_name));
         if (s->scheduling_gates)
                 yval_map_set(y, "schedulingGates", yval_clone(s->scheduling_gates));
         if (s->pod_resources)

@@ -91,6 +91,7 @@ static struct yval *ctr_status_to_yval(const struct ctr_status *c)
                 yval_map_set(m, "allocatedResources", yval_clone(c->allocated_resources));
         if (c->resources)
                 yval_map_set(m, "resources", yval_clone(c->resources));
+        set_opt_str(m, "stopSignal", c->stop_signal);
         return m;
 }
 
@@ -232,6 +233,7 @@ static int ctr_status_from_yval(const struct yval *v, struct ctr_status *c, stru
         c->image = get_dup(v, "image");
         c->image_id = get_dup(v, "imageID");
         c->container_id = get_dup(v, "containerID");
+        c->stop_signal = get_dup(v, "stopSignal");
         c->ready = yval_get_bool(v, "ready", false);
         c->started = yval_get_bool(v, "started", false);
         c->restart_count = (int32_t)yval_get_int(v, "restartCount", 0);

@@ -220,6 +220,7 @@ static void ctr_status_clear(struct ctr_status *c)
         free(c->image);
         free(c->image_id);
         free(c->container_id);
+        free(c->stop_signal);
         ctr_state_clear(&c->state);
         ctr_state_clear(&c->last_state);
         yval_free(c->allocated_resources);

@@ -148,6 +148,7 @@ enum node_kind {
         NODE_NODE_DIR,          /* .node/ (node_node.c) */
         NODE_NODE_FILE,         /* .node/node.json, labels, taints (file: which) */
         NODE_NS_YAML,           /* <ns>/.namespace.yaml (pss_admit.c) */
+        NODE_CTR_STDIN,         /* containers/<c>/stdin (node_stdin.c) */
         NODE__MAX,
 };
 
@@ -246,7 +247,12 @@ extern const struct node_ops *const node_kinds[NODE__MAX];
 extern const struct node_ops node_root_ops, node_ns_ops, node_last_error_ops, node_pod_ops, node_pod_file_ops,
         node_logs_dir_ops, node_log_ops, node_ctrs_dir_ops, node_ctr_dir_ops, node_ctr_file_ops, node_tmp_ops,
         node_obj_kind_ops, node_obj_ops, node_obj_file_ops, node_images_ops, node_image_ops,
-        node_node_dir_ops, node_node_file_ops, node_ns_yaml_ops;
+        node_node_dir_ops, node_node_file_ops, node_ns_yaml_ops, node_ctr_stdin_ops;
+/* node_stdin.c: containers/<c>/stdin exists (the container has stdin: true);
+ * a write of its open file (bytes taken or -errno), its last close. */
+bool node_ctr_has_stdin(struct podfs *fs, const char *ns, const char *pod, const char *ctr);
+ssize_t stdin_write(struct fh *fh, const char *buf, size_t size);
+void stdin_release(struct fh *fh);
 /* rm of .images/NAME (node_images.c) */
 int images_remove(struct podfs *fs, const char *name);
 /* node_node.c: a rewrite of .node/labels or .node/taints (on close / truncate). */
@@ -312,7 +318,7 @@ extern const struct fuse_lowlevel_ops podfs_ops;
 
 /* ---- open files ---- */
 
-enum fh_kind { FH_CONTENT, FH_SPEC, FH_TMP, FH_DELETE, FH_WAIT, FH_LOG, FH_NOTIFY, FH_DIR, FH_OBJKEY };
+enum fh_kind { FH_CONTENT, FH_SPEC, FH_TMP, FH_DELETE, FH_WAIT, FH_LOG, FH_NOTIFY, FH_DIR, FH_OBJKEY, FH_STDIN };
 
 struct fh {
         enum fh_kind kind;
@@ -330,6 +336,7 @@ struct fh {
         struct node *node;
         uint64_t read_pos;      /* FH_LOG: highest offset read */
         struct fuse_pollhandle *ph;
+        int stdin_fd;           /* FH_STDIN: the connection to the sandbox */
         /* FH_DIR */
         char **names;
         mode_t *modes;

@@ -35,6 +35,15 @@ static int ctrs_list(struct podfs *fs, struct node *dir, node_list_fn fn, void *
 
 static int ctr_lookup(struct podfs *fs, struct node *dir, const char *name, bool notifier, struct node **ret)
 {
+        if (!strcmp(name, "stdin")) {
+                struct node_key k = { .kind = NODE_CTR_STDIN, .ns = dir->ns, .pod = dir->pod, .epoch = dir->epoch,
+                                      .ctr = dir->ctr };
+
+                if (!node_ctr_has_stdin(fs, dir->ns, dir->pod, dir->ctr))
+                        return -ENOENT;
+                *ret = node_child(fs, &k);
+                return 0;
+        }
         for (int f = 0; f < CTR_FILE__MAX; f++) {
                 struct node_key k = { .kind = NODE_CTR_FILE, .ns = dir->ns, .pod = dir->pod, .epoch = dir->epoch,
                                       .ctr = dir->ctr, .file = f };
@@ -51,6 +60,8 @@ static int ctr_list(struct podfs *fs, struct node *dir, node_list_fn fn, void *d
 {
         for (int f = 0; f < CTR_FILE__MAX; f++)
                 fn(data, ctr_file_name((enum ctr_file)f), S_IFREG);
+        if (node_ctr_has_stdin(fs, dir->ns, dir->pod, dir->ctr))
+                fn(data, "stdin", S_IFREG);
         return 0;
 }
 

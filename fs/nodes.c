@@ -22,4 +22,5 @@ const struct node_ops *const node_kinds[NODE__MAX] = {
         [NODE_NODE_DIR] = &node_node_dir_ops,
         [NODE_NODE_FILE] = &node_node_file_ops,
         [NODE_NS_YAML] = &node_ns_yaml_ops,
+        [NODE_CTR_STDIN] = &node_ctr_stdin_ops,
 };

@@ -41,6 +41,7 @@ void fh_free(struct podfs *fs, struct fh *fh)
 {
         if (!fh)
                 return;
+        stdin_release(fh);
         free(fh->data);
         wbuf_free(fs, fh->owner, &fh->wbuf);
         for (size_t i = 0; i < fh->n_names; i++)
@@ -468,6 +469,15 @@ static void op_write(fuse_req_t req, fuse_ino_t ino, const char *buf, size_t siz
         if (fh->kind == FH_NOTIFY) {
                 /* the notifier: "content changed", nothing else */
                 fuse_reply_write(req, size);
+                return;
+        }
+        if (fh->kind == FH_STDIN) {
+                ssize_t n = stdin_write(fh, buf, size);
+
+                if (n < 0)
+                        fuse_reply_err(req, (int)-n);
+                else
+                        fuse_reply_write(req, (size_t)n);
                 return;
         }
         r = tmpfile_write(ctx_fs(req), fh, buf, size, off);

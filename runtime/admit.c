@@ -1,9 +1,9 @@
 /* The kubelet's admission of a pod bound to this node (lifecycle/predicate.go):
- * the node's resources (pods, cpu and memory requests), the required node
- * affinity and nodeSelector, spec.nodeName, and the taints (the kubelet looks
- * at NoExecute only; with no scheduler in front of it podfs refuses an
- * untolerated NoSchedule taint too), then the pod's OS; the sysctl and
- * AppArmor handlers (admit_sec.c). A pod that does not fit fails at once,
+ * the sysctl handler (admit_sec.c); the pod's OS; the node's resources (pods,
+ * cpu and memory requests), the required node affinity and nodeSelector,
+ * spec.nodeName, and the taints (the kubelet looks at NoExecute only; with no
+ * scheduler in front of it podfs refuses an untolerated NoSchedule taint
+ * too); the AppArmor handler (admit_sec.c). A pod that does not fit fails at once,
  * as kubelet's rejectPod leaves it: phase Failed, the first reason, message
  * "Pod was rejected: ...", a Warning event; no container runs. */
 #include <dirent.h>
@@ -164,8 +164,8 @@ static bool predicate(char **ret_reason, char **ret_msg, const char *name, const
         return true;
 }
 
-/* After generalFilter, the kubelet's OS checks (rejectPodAdmissionBasedOnOSSelector:
- * the pod's own kubernetes.io/os label, not its nodeSelector). */
+/* The kubelet's OS checks: rejectPodAdmissionBasedOnOSSelector (the pod's own
+ * kubernetes.io/os label, not its nodeSelector), rejectPodAdmissionBasedOnOSField. */
 static bool os_rejected(const struct pod_spec *spec, char **ret_reason, char **ret_msg)
 {
         for (size_t i = 0; i < spec->n_labels; i++) {
@@ -173,6 +173,11 @@ static bool os_rejected(const struct pod_spec *spec, char **ret_reason, char **r
                         continue;
                 *ret_reason = xstrdup("PodOSSelectorNodeLabelDoesNotMatch");
                 *ret_msg = xstrdup("Failed to admit pod as the `kubernetes.io/os` label doesn't match node label");
+                return true;
+        }
+        if (spec->os_name && strcmp(spec->os_name, "linux")) {
+                *ret_reason = xstrdup("PodOSNotSupported");
+                *ret_msg = xstrdup("Failed to admit pod as the OS field doesn't match node OS");
                 return true;
         }
         return false;
@@ -185,8 +190,10 @@ static bool rejected(struct sbx *s, char **ret_reason, char **ret_msg)
         struct pfs_error err = { 0 };
         bool r = false;
 
+        /* the sysctl handler; then the predicate handler's checks that
+         * preemption cannot help (the OS), before the resources */
         if (sbx_sysctls_rejected(s->spec, s->cfg.allowed_unsafe_sysctls, ret_reason, ret_msg) ||
-            resources_short(s, ret_reason, ret_msg))
+            os_rejected(s->spec, ret_reason, ret_msg) || resources_short(s, ret_reason, ret_msg))
                 return true;
         if (pfs_node_load(s->state_fd, &n, &err) < 0) {
                 pfs_log(LOG_WARNING, "node: %s", err.msg);
@@ -199,7 +206,7 @@ static bool rejected(struct sbx *s, char **ret_reason, char **ret_msg)
         else if (pfs_node_untolerated(n, s->spec))
                 r = predicate(ret_reason, ret_msg, "TaintToleration", "node(s) had taints that the pod didn't tolerate");
         else
-                r = os_rejected(s->spec, ret_reason, ret_msg) || sbx_apparmor_rejected(s->spec, ret_reason, ret_msg);
+                r = sbx_apparmor_rejected(s->spec, ret_reason, ret_msg);
         pfs_node_free(n);
         return r;
 }

@@ -13,12 +13,14 @@
 #include <stdio.h>
 #include <string.h>
 #include <sys/prctl.h>
+#include <sys/socket.h>
 #include <sys/stat.h>
 #include <sys/statfs.h>
 #include <sys/wait.h>
 #include <unistd.h>
 #include "cgroup_internal.h"
 #include "child.h"
+#include "ctr_stdio.h"
 #include "mount.h"
 #include "pfs/store.h"
 #include "pfs/util.h"
@@ -38,6 +40,7 @@ struct ctr_exec {
         struct ctr_sec sec;
         int twins[POD_CGROUP_TWINS_MAX]; /* v1 twins of the cgroup to join (cgroup_limits.c) */
         int n_twins;
+        int tty_sock;           /* with a terminal: the child's end of the master's way back */
 };
 
 static void ctr_exec_free(struct ctr_exec *x)
@@ -77,18 +80,6 @@ static int stdout_setup(int out, int errout, struct pfs_error *err)
                 return pfs_error_set(err, errno, "dup2 stdio");
         close(out);
         close(errout);
-        return 0;
-}
-
-/* stdin: the container's own /dev/null, opened inside the new root (not a host node). */
-static int stdin_setup(struct pfs_error *err)
-{
-        _cleanup_close_ int null = open("/dev/null", O_RDONLY | O_NOFOLLOW | O_NONBLOCK | O_NOCTTY | O_CLOEXEC);
-
-        if (null < 0 || fcntl(null, F_SETFL, 0) < 0)
-                return pfs_error_set(err, errno, "open /dev/null");
-        if (dup2(null, 0) < 0)
-                return pfs_error_set(err, errno, "dup2 stdin");
         return 0;
 }
 
@@ -170,11 +161,12 @@ static int cgroup_v1_join(int cgroup_fd, struct pfs_error *err)
 
 /* Keep the fds the child needs (moved to 3, 4, ...), close everything else of the sandbox. */
 static void child_fds_setup(const struct ctr_launch *l, struct ctr_exec *x, int *errfd, int *parent_pidfd,
-                            int *cgroup_fd, int *userns_fd)
+                            int *cgroup_fd, int *userns_fd, struct ctr_stdio_child *st)
 {
         int out = l->stdout_fd, errout = l->stderr_fd;
-        int *keep[6 + ARRAY_SIZE(x->twins)] = { errfd, parent_pidfd, cgroup_fd, &out, &errout, userns_fd };
-        size_t n = 6;
+        int *keep[8 + ARRAY_SIZE(x->twins)] = { errfd, parent_pidfd, cgroup_fd, &out, &errout, userns_fd,
+                                                &st->tty_sock, &st->stdin_fd };
+        size_t n = 8;
         struct pfs_error e = { 0 };
         int r;
 
@@ -217,9 +209,16 @@ static _Noreturn void ctr_child(const struct ctr_launch *l, struct ctr_exec *x, 
         };
         struct pfs_error e = { 0 };
         int cgroup_fd = l->cgroup_fd;
+        struct ctr_stdio_child st = {
+                .tty = l->stdio && l->stdio->tty,
+                .tty_sock = x->tty_sock,
+                .stdin_fd = l->stdio && !l->stdio->tty ? l->stdio->stdin_fd : -1,
+                .uid = x->proc.uid,
+                .chown_to_user = x->proc.set_user && x->proc.uid != 0,
+        };
 
         /* Non-dumpable since clone (child_clone3); first, let go of the sandbox's fds. */
-        child_fds_setup(l, x, &errfd, &parent_pidfd, &cgroup_fd, &userns_fd);
+        child_fds_setup(l, x, &errfd, &parent_pidfd, &cgroup_fd, &userns_fd, &st);
         root.userns_fd = userns_fd;
         prctl(PR_SET_PDEATHSIG, SIGKILL);
         /* The sandbox may have died before PDEATHSIG was armed (getppid() is 0 in a new pid ns). */
@@ -243,7 +242,7 @@ static _Noreturn void ctr_child(const struct ctr_launch *l, struct ctr_exec *x, 
         if (ctr_root_setup(&root, &e) < 0 ||
             (userns && ctr_userns_join(userns_fd, &e) < 0) ||
             workdir_enter(x->proc.working_dir, &e) < 0 ||
-            stdin_setup(&e) < 0 ||
+            ctr_stdio_child(&st, &e) < 0 ||
             ctr_sec_apply(&x->sec, &x->proc, &e) < 0)
                 child_fail(errfd, &e);
         umask(022);
@@ -290,11 +289,26 @@ static int child_wait_exec(int errfd, int pidfd, struct pfs_error *err)
         return pfs_error_set(err, e.code ? e.code : EIO, "%s", e.msg);
 }
 
+/* The terminal's master, sent by the child before exec; without it the
+ * container (already exec'd) is killed and reaped. */
+static int master_take(const struct ctr_launch *l, int sock, int pidfd, struct pfs_error *err)
+{
+        siginfo_t info;
+
+        *l->stdio->ret_master = ctr_stdio_recv_master(sock);
+        if (*l->stdio->ret_master >= 0)
+                return 0;
+        pfs_pidfd_send_signal(pidfd, SIGKILL);
+        while (waitid((idtype_t)P_PIDFD, (id_t)pidfd, &info, WEXITED) < 0 && errno == EINTR)
+                ;
+        return pfs_error_set(err, EIO, "container setup: the terminal did not come back");
+}
+
 int ctr_spawn(const struct ctr_launch *l, pid_t *ret_pid, int *ret_pidfd, struct pfs_error *err)
 {
         _cleanup_(ctr_exec_free) struct ctr_exec x = { 0 };
-        _cleanup_close_ int self = -1, rd = -1, wr = -1, pidfd = -1;
-        int pipefd[2];
+        _cleanup_close_ int self = -1, rd = -1, wr = -1, pidfd = -1, tty_parent = -1, tty_child = -1;
+        int pipefd[2], sp[2];
         struct clone_args args = {
                 .flags = CLONE_PIDFD | CLONE_NEWNS,
                 .exit_signal = SIGCHLD,
@@ -302,9 +316,16 @@ int ctr_spawn(const struct ctr_launch *l, pid_t *ret_pid, int *ret_pidfd, struct
         pid_t pid;
         int r;
 
+        x.tty_sock = -1;
         r = ctr_exec_build(&x, l, err);
         if (r < 0)
                 return r;
+        if (l->stdio && l->stdio->tty) {
+                if (socketpair(AF_UNIX, SOCK_SEQPACKET | SOCK_CLOEXEC, 0, sp) < 0)
+                        return pfs_error_set(err, errno, "socketpair for the terminal");
+                tty_parent = sp[0];
+                x.tty_sock = tty_child = sp[1];
+        }
         self = pfs_pidfd_open(getpid(), 0);
         if (self < 0)
                 return pfs_error_set(err, errno, "pidfd_open of the sandbox");
@@ -325,9 +346,13 @@ int ctr_spawn(const struct ctr_launch *l, pid_t *ret_pid, int *ret_pidfd, struct
         if (pid == 0)
                 ctr_child(l, &x, wr, self);
         close(steal_fd(&wr));
+        if (tty_child >= 0)
+                close(steal_fd(&tty_child));
         r = child_wait_exec(rd, pidfd, err);
         if (r < 0)
                 return r;
+        if (tty_parent >= 0 && master_take(l, tty_parent, pidfd, err) < 0)
+                return -EIO;
         *ret_pid = pid;
         *ret_pidfd = steal_fd(&pidfd);
         /* exec probes and hooks find the container's profile by its pid */

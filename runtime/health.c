@@ -60,7 +60,7 @@ static void restart_term(struct sbx *s, struct ctr *c, bool after_pre_stop)
                 ctr_signal(c, SIGKILL);
                 return;
         }
-        ctr_signal(c, SIGTERM);
+        ctr_signal(c, ctr_stop_signal(c));
         if (sbx_timer_arm(s, &h->kill_w, end, on_kill_grace, c, &err) < 0) {
                 pfs_log(LOG_ERR, "container '%s': %s", c->name, err.msg);
                 ctr_signal(c, SIGKILL);
@@ -259,7 +259,7 @@ static void on_pre_stop(struct sbx *s, struct hook *k, enum hook_outcome outcome
                 return;
         /* kubelet leaves SIGTERM at least 2 s after preStop. */
         term_grace_at_least(s, 2 * NSEC);
-        ctr_signal(c, term_grace_is_over(s) ? SIGKILL : SIGTERM);
+        ctr_signal(c, term_grace_is_over(s) ? SIGKILL : ctr_stop_signal(c));
 }
 
 bool health_pre_stop(struct sbx *s, struct ctr *c)
@@ -300,7 +300,7 @@ bool health_grace_over(struct sbx *s, struct ctr *c)
                 return h->kill_w.fd >= 0;
         hook_cancel(s, &h->pre_stop);
         pfs_log(LOG_INFO, "container '%s': preStop hook not completed in grace period", c->name);
-        ctr_signal(c, SIGTERM);
+        ctr_signal(c, ctr_stop_signal(c));
         if (sbx_timer_arm(s, &h->kill_w, pfs_now_monotonic_ns() + 2 * NSEC, on_kill_grace, c, &err) < 0) {
                 pfs_log(LOG_ERR, "container '%s': %s", c->name, err.msg);
                 return false;

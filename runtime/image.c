@@ -8,6 +8,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <strings.h>
 #include <sys/stat.h>
 #include "image_internal.h"
 #include "pfs/util.h"
@@ -175,6 +176,7 @@ void image_config_free(struct image_config *c)
         strv_free(c->env);
         free(c->working_dir);
         free(c->user);
+        free(c->stop_signal);
         free(c);
 }
 
@@ -198,6 +200,7 @@ static struct image_config *config_from_image(const struct yval *root)
         c->env = strv_from(yval_map_get(cfg, "Env"));
         c->working_dir = str_or_null(cfg, "WorkingDir");
         c->user = str_or_null(cfg, "User");
+        c->stop_signal = str_or_null(cfg, "StopSignal");
         return c;
 }
 
@@ -316,4 +319,32 @@ int image_user_resolve(const char *rootfs, const char *user, uid_t *ret_uid, gid
         *ret_uid = (uid_t)uid;
         *ret_gid = (gid_t)gid;
         return 0;
+}
+
+/* moby's ParseSignal, which containerd applies to the image's StopSignal: a
+ * number, or a name with or without "SIG", any case. */
+int image_stop_signal(const char *rootfs)
+{
+        struct image_config *img = NULL;
+        struct pfs_error err = { 0 };
+        char name[32] = "SIG";
+        const char *s;
+        int sig = 0;
+
+        if (image_config_load(rootfs, &img, &err) < 0 || !img || !img->stop_signal) {
+                image_config_free(img);
+                return 0;
+        }
+        s = img->stop_signal;
+        if (s[0] >= '0' && s[0] <= '9' && strspn(s, "0123456789") == strlen(s) && strlen(s) < 3) {
+                sig = atoi(s);
+        } else {
+                if (strncasecmp(s, "SIG", 3) == 0)
+                        s += 3;
+                for (size_t i = 3; *s && i < sizeof(name) - 1; i++, s++)
+                        name[i] = (char)(*s >= 'a' && *s <= 'z' ? *s - 'a' + 'A' : *s);
+                sig = pod_signal_number(name);
+        }
+        image_config_free(img);
+        return sig > 0 && sig <= 64 ? sig : 0;
 }

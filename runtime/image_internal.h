@@ -61,6 +61,7 @@ struct image_config {
         char **env;             /* "K=V" */
         char *working_dir;
         char *user;             /* "uid[:gid]" or "name[:group]", or NULL */
+        char *stop_signal;      /* StopSignal ("SIGQUIT", "QUIT", "3"), or NULL */
 };
 
 /* The configuration that goes with ROOTFS, or *ret_config = NULL when it has none. */

@@ -46,7 +46,9 @@ static void stream_emit_lines(struct log_stream *ls)
                 }
                 if (!nl)
                         break;
-                log_write(ls->s, ls->c, ls->name, false, b->data + start, len);
+                /* containerd's readLine: a line ends with "\n" or "\r\n" (a terminal's ONLCR) */
+                log_write(ls->s, ls->c, ls->name, false, b->data + start,
+                          len > 0 && b->data[start + len - 1] == '\r' ? len - 1 : len);
                 start += len + 1;
         }
         if (start > 0) {
@@ -158,8 +160,21 @@ fail:
         return r;
 }
 
+void logs_use_tty(struct sbx *s, struct ctr *c, int master)
+{
+        struct pfs_error err = { 0 };
+
+        sbx_watch_remove(s, &c->out.w);
+        fcntl(master, F_SETFL, O_NONBLOCK);
+        if (sbx_watch_add(s, &c->out.w, master, EPOLLIN, on_log_readable, &c->out, &err) < 0) {
+                pfs_log(LOG_WARNING, "container '%s': terminal: %s", c->name, err.msg);
+                close(master);
+        }
+}
+
 void logs_drain_close(struct sbx *s, struct ctr *c)
 {
+        stdin_stop(s, c);
         stream_close(s, &c->out);
         stream_close(s, &c->err);
         log_file_close(c);

@@ -267,8 +267,15 @@ static int dev_setup(int rootfd, const struct ctr_root *root, struct pfs_error *
         for (size_t i = 0; i < ARRAY_SIZE(links); i++)
                 if (symlinkat(links[i].to, devfd, links[i].name) < 0)
                         return pfs_error_set(err, errno, "symlink /dev/%s", links[i].name);
+        /* runc's: group tty (5) owns the terminals; where gid 5 does not exist
+         * (a user namespace without it) the kernel refuses it: without gid=, as runc rootless */
         r = mount_fs_in_root(rootfd, "/dev/pts", "devpts", "devpts", MS_NOSUID | MS_NOEXEC,
-                             "newinstance,ptmxmode=0666,mode=0620", err);
+                             "newinstance,ptmxmode=0666,mode=0620,gid=5", err);
+        if (r < 0 && err->code == EINVAL) {
+                pfs_error_clear(err);
+                r = mount_fs_in_root(rootfd, "/dev/pts", "devpts", "devpts", MS_NOSUID | MS_NOEXEC,
+                                     "newinstance,ptmxmode=0666,mode=0620", err);
+        }
         if (r < 0)
                 return r;
         /* Private unless the pod's shared /dev/shm is bound over it (see ctr_spawn). */

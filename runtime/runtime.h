@@ -53,6 +53,9 @@ int pod_ns_pid_setup(struct pod_ns *ns, struct pfs_error *err);
 int image_resolve(const char *state_dir, const char *image, char **ret_rootfs,
                   char **ret_image_id, struct pfs_error *err);
 
+/* The image's StopSignal as a number, 0 when it names none (image.c). */
+int image_stop_signal(const char *rootfs);
+
 /* ---- cgroups (cgroup.c, v2 / hybrid unified / v1 behind an ops table) ---- */
 struct pod_cgroup;
 /* Create (or reopen) the pod's cgroup "podfs/<uid>". */
@@ -65,6 +68,12 @@ void pod_cgroup_remove(struct pod_cgroup *cg); /* rmdir the (empty) cgroups */
 void pod_cgroup_free(struct pod_cgroup *cg);
 
 /* ---- containers (container.c, mount.c) ---- */
+/* The container's stdio beyond the log pipes (ctr_stdio.c). */
+struct ctr_stdio {
+        bool tty;               /* a pseudo-terminal of its own /dev/pts: stdin, stdout, stderr */
+        int stdin_fd;           /* without tty: the read end of its stdin pipe; -1 = /dev/null */
+        int *ret_master;        /* with tty: set to the master the child sends back */
+};
 struct ctr_launch {
         const struct pod_spec *pod;
         const struct pod_container *ctr;
@@ -76,6 +85,7 @@ struct ctr_launch {
         const struct pod_env_list *env; /* the spec's env resolved for this start (envres.h), or NULL */
         char *const *image_roots;       /* per spec volume: an image volume's rootfs, else NULL (may be NULL) */
         const char *state_dir;          /* STATE (seccomp Localhost profiles are in STATE/seccomp) */
+        const struct ctr_stdio *stdio;  /* NULL: stdin /dev/null, no terminal */
 };
 /* Clone the container (own mount ns, own pid ns unless shared), set up its
  * root (private /, rootfs bind, /proc, minimal /dev, volumes, pivot_root, env,

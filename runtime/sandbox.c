@@ -294,6 +294,7 @@ static void sandbox_free(struct sbx *s)
 
                 health_ctr_free(s, c);
                 logs_drain_close(s, c);
+                stdin_free(s, c);
                 if (c->cgroup_fd >= 0)
                         close(c->cgroup_fd);
                 sbx_watch_remove(s, &c->pidfd_w);

@@ -88,6 +88,8 @@ struct ctr {
          * resize): restarted at once, whatever the restart policy; a resize
          * allocated but not yet actuated in its cgroup */
         bool update_restart, resize_pending;
+        struct ctr_stdin *in;   /* stdin: true: its open stdin (stdin_fwd.c), else NULL */
+        int stop_signal;        /* the run's: lifecycle.stopSignal, else the image's StopSignal, else SIGTERM */
 };
 
 struct sbx {
@@ -167,6 +169,8 @@ void sup_reap_watch(struct sbx *s, struct sbx_watch *w, uint32_t events);
 void sup_timer_watch(struct sbx *s, struct sbx_watch *w, uint32_t events);
 bool sup_state_is_final(int st);
 void ctr_signal(struct ctr *c, int sig); /* by pidfd, else kill; no-op without a process */
+/* What stops c gracefully (its stop_signal; SIGTERM before any run). */
+int ctr_stop_signal(const struct ctr *c);
 
 /* sidecar.c: native sidecars (KEP-753), restartable init containers */
 void sidecar_started(struct sbx *s, struct ctr *c);  /* started (startup probe passed): the next one may start */
@@ -206,6 +210,16 @@ void sup_resume(struct sbx *s, struct pod_status *prev);
 /* logs.c */
 int logs_open_run(struct sbx *s, struct ctr *c, int *ret_out_w, int *ret_err_w, struct pfs_error *err);
 void logs_drain_close(struct sbx *s, struct ctr *c);
+/* tty: the run's output is the terminal's master (read as "stdout"), which the log takes. */
+void logs_use_tty(struct sbx *s, struct ctr *c, int master);
+/* stdin_fwd.c: the open stdin of a container with stdin: true. stdin_prepare
+ * before ctr_spawn fills st (a pipe, or the terminal's master into *master);
+ * stdin_started after it: the log takes the master, the socket the daemon
+ * connects to is made; stdin_stop when the run ends (or its start failed). */
+int stdin_prepare(struct sbx *s, struct ctr *c, struct ctr_stdio *st, int *master, struct pfs_error *err);
+void stdin_started(struct sbx *s, struct ctr *c, int master);
+void stdin_stop(struct sbx *s, struct ctr *c);
+void stdin_free(struct sbx *s, struct ctr *c);
 /* terminated.message: the terminationMessagePath file (4096 bytes at most), or
  * with FallbackToLogsOnError after a failure the log's tail. NULL when none. */
 char *logs_termination_message(struct sbx *s, struct ctr *c, int32_t restart_count, int32_t exit_code);

@@ -88,6 +88,25 @@ void ctr_signal(struct ctr *c, int sig)
                 pfs_log(LOG_WARNING, "container '%s': signal %d: %m", c->name, sig);
 }
 
+/* KEP-4960 with ContainerStopSignals: the spec's, else the image's
+ * StopSignal, else SIGTERM (containerd's stopContainer), fixed at the start. */
+int ctr_stop_signal(const struct ctr *c)
+{
+        return c->stop_signal > 0 ? c->stop_signal : SIGTERM;
+}
+
+/* The run's stop signal, as containerd fixes it at the container's creation. */
+static void stop_signal_fix(struct ctr *c, struct ctr_status *cs, const char *rootfs)
+{
+        free(cs->stop_signal);
+        cs->stop_signal = c->spec->stop_signal ? xstrdup(c->spec->stop_signal) : NULL;
+        c->stop_signal = pod_signal_number(c->spec->stop_signal);
+        if (c->stop_signal <= 0)
+                c->stop_signal = image_stop_signal(rootfs);
+        if (c->stop_signal <= 0)
+                c->stop_signal = SIGTERM;
+}
+
 /* ---- container status helpers ---- */
 
 static struct ctr_status *cstat(struct sbx *s, struct ctr *c)
@@ -174,6 +193,8 @@ static int spawn_process(struct sbx *s, struct ctr *c, const char *rootfs, const
         _cleanup_close_ int out_w = -1, err_w = -1, cg_fd = -1;
         struct pfs_error cgerr = {0};
         struct ctr_launch l = {0};
+        struct ctr_stdio stdio = {0};
+        int master = -1;
         pid_t pid = 0;
         int pidfd = -1, r;
 
@@ -193,8 +214,11 @@ static int spawn_process(struct sbx *s, struct ctr *c, const char *rootfs, const
                 r = pod_cgroup_child_limits_spec(s->cg, c->spec, err);
         if (r >= 0 && s->cg && s->spec->pod_resources)
                 r = pod_cgroup_child_twins(s->cg, c->name, err);
+        if (r >= 0)
+                r = stdin_prepare(s, c, &stdio, &master, err);
         if (r < 0)
                 return r;
+        l.stdio = &stdio;
         l.pod = s->spec;
         l.ctr = c->spec;
         l.ns = &s->ns;
@@ -208,8 +232,11 @@ static int spawn_process(struct sbx *s, struct ctr *c, const char *rootfs, const
         l.state_dir = s->state_dir;
         pfs_trace(s->uid, "sandbox:container-cgroup");
         r = ctr_spawn(&l, &pid, &pidfd, err);
-        if (r < 0)
+        if (r < 0) {
+                stdin_stop(s, c);
                 return r;
+        }
+        stdin_started(s, c, master);
         pfs_trace(s->uid, "sandbox:container-exec");
         c->pid = pid;
         if (c->cgroup_fd >= 0)
@@ -321,6 +348,7 @@ static enum ctr_sup_state act_spawn(struct sbx *s, struct ctr *c, enum ctr_sup_e
         c->has_run = true;
         free(cs->container_id);
         cs->container_id = container_id_new();
+        stop_signal_fix(c, cs, rootfs);
         c->started_mono = pfs_now_monotonic_ns();
         sbx_event(s, c, "Normal", "Created", "Created container %s", c->name);
         r = spawn_process(s, c, rootfs, &env, roots, &err);
@@ -562,12 +590,12 @@ static enum ctr_sup_state act_retry(struct sbx *s, struct ctr *c, enum ctr_sup_e
 
 static enum ctr_sup_state act_kill(struct sbx *s, struct ctr *c, enum ctr_sup_event *ret_ev)
 {
-        int sig = term_grace_deadline(s) <= pfs_now_monotonic_ns() ? SIGKILL : SIGTERM;
+        bool over = term_grace_deadline(s) <= pfs_now_monotonic_ns();
 
         sbx_event(s, c, "Normal", "Killing", "Stopping container %s", c->name);
-        if (sig == SIGTERM && health_pre_stop(s, c))
-                return KEEP; /* SIGTERM follows the hook */
-        ctr_signal(c, sig);
+        if (!over && health_pre_stop(s, c))
+                return KEEP; /* the stop signal follows the hook */
+        ctr_signal(c, over ? SIGKILL : ctr_stop_signal(c));
         return KEEP;
 }
 

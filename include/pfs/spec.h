@@ -208,6 +208,10 @@ struct pod_container {
         /* Addition: resizePolicy (KEP-1287, spec_update.c), as written. */
         struct pod_resize_policy *resize_policy;
         size_t n_resize_policy;
+        /* Addition (spec_stdio.c): stdin, stdinOnce, tty; lifecycle.stopSignal
+         * ("SIGUSR1", NULL = unset: the image's, else SIGTERM). */
+        bool stdin_open, stdin_once, tty;
+        char *stop_signal;
 };
 
 enum pod_volume_kind {
@@ -332,6 +336,8 @@ struct pod_spec {
         /* spec.hostUsers (KEP-127): userns = it is false, the pod has its own
          * user namespace (include/pfs/userns.h); host_users_set = written. */
         bool userns, host_users_set;
+        /* Addition (spec_stdio.c): spec.os.name, NULL = unset. */
+        char *os_name;
         /* Private: name indexes (NULL in a spec built by hand: searched). */
         struct pod_spec_index *index;
 };
@@ -472,6 +478,10 @@ bool pod_effective_apparmor(const struct pod_spec *s, const struct pod_container
 /* The value of that annotation for the container named so, or NULL. */
 const char *pod_apparmor_annotation(const struct pod_spec *s, const char *container);
 bool pod_container_privileged(const struct pod_container *c);
+/* A core.Signal name the API server accepts for Linux ("SIGUSR1",
+ * "SIGRTMIN+3") -> its number, -1 when none; and back (spec_stdio.c). */
+int pod_signal_number(const char *name);
+const char *pod_signal_name(int num);
 /* no_new_privs: allowPrivilegeEscalation false (never with privileged or CAP_SYS_ADMIN). */
 bool pod_container_no_new_privs(const struct pod_container *c);
 bool pod_container_read_only_root(const struct pod_container *c);

@@ -38,6 +38,7 @@ struct ctr_status {
          * resources (requests and limits the container runs with), as
          * ResourceList maps; NULL = not shown. */
         struct yval *allocated_resources, *resources;
+        char *stop_signal;      /* stopSignal (ContainerStopSignals): the spec's lifecycle.stopSignal, NULL = none */
 };
 
 enum pod_condition_type {

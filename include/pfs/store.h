@@ -117,6 +117,9 @@ pid_t pod_sandbox_ctr_pid(const struct pod_sandbox_file *f, const char *ctr);
 #define PFS_IMAGES_DIR "images"
 #define PFS_SANDBOX_LOG_FILE "sandbox.log"     /* the sandbox's stderr */
 #define PFS_VOLUMES_DIR "volumes"              /* a pod's volumes, below its dir */
+/* A pod's stdin sockets, below its dir (0700): <container> listens while
+ * that container's stdin is open (runtime/stdin_fwd.c; the daemon connects). */
+#define PFS_STDIN_DIR "stdin"
 
 /* The state dir's top directories, open. */
 struct pfs_state_dirs {

@@ -43,6 +43,12 @@ for p in hello two-containers job multi-a multi-b multi-once web sidecar; do che
 t=$(($(now_ms) - t0))
 if [ "$t" -lt 5000 ]; then ok "all examples deleted in ${t} ms"; else fail "deleting the examples took ${t} ms"; fi
 
+check "cp examples/stdin.yaml" cp "$EX/stdin.yaml" "$D/"
+check "stdin.yaml: on its terminal" wait_grep "$D/shell/logs/main" '^on /dev/pts/0$' 20
+echo hello >"$D/shell/containers/main/stdin" || fail "stdin.yaml: write its stdin"
+check "stdin.yaml: it read what was typed" wait_grep "$D/shell/logs/main" '^you said: hello$' 10
+rmdir "$D/shell" && check "shell gone (SIGQUIT, its stopSignal)" wait_gone "$D/shell" 5
+
 check "cp examples/configmap.yaml" cp "$EX/configmap.yaml" "$D/"
 is "$(cat "$D/.configmaps/app-config/LOG_LEVEL")" info "configmap.yaml: the ConfigMap's key"
 is "$(cat "$D/.secrets/app-credentials/username")" admin "configmap.yaml: the Secret's key"

@@ -320,8 +320,12 @@ static const struct bad bad_manifests[] = {
                             "\"ClusterFirstWithHostNet\", \"ClusterFirst\", \"Default\", \"None\"" },
         { "apiVersion: v1\nkind: Pod\nmetadata:\n  name: ../x\nspec:\n" CTR,
           INVALID(4, "../x") "metadata.name: Invalid value: \"../x\": " SUBDOMAIN_MSG },
-        { POD "    stdin: true\n",
-          INVALID(9, "web") "spec.containers[0].stdin: Forbidden: not supported by podfs yet" },
+        { POD "    stdin: yes please\n",
+          INVALID(9, "web") "spec.containers[0].stdin: Invalid value: \"yes please\": must be a boolean (true or false)" },
+        { HDR "  os: {name: plan9}\n" CTR,
+          INVALID(6, "web") "spec.os: Unsupported value: \"plan9\": supported values: \"linux\", \"windows\"" },
+        { HDR "  os: {name: \"\"}\n" CTR,
+          INVALID(6, "web") "spec.os.name: Required value: cannot be empty" },
         { POD "    resources:\n      limits: {memory: 12XB}\n",
           INVALID(10, "web") "spec.containers[0].resources.limits.memory: Invalid value: \"12XB\": quantities must "
                              "match the regular expression '^([+-]?[0-9.]+)([eEinumkKMGTP]*[-+]?[0-9]*)$'" },
@@ -536,8 +540,25 @@ static const struct bad bad_manifests[] = {
           INVALID(12, "web") "spec.containers[0].lifecycle.postStart.sleep: Forbidden: may not specify more "
                              "than 1 handler type" },
         { POD "    lifecycle:\n      stopSignal: SIGUSR1\n",
-          INVALID(10, "web") "spec.containers[0].lifecycle.stopSignal: Forbidden: not supported by podfs yet: "
-                            "ContainerStopSignals (KEP-4960) is alpha in Kubernetes 1.34" },
+          INVALID(10, "web") "spec.containers[0].lifecycle.stopSignal: Forbidden: may not be set for containers "
+                             "with empty `spec.os.name`" },
+        { HDR "  os: {name: windows}\n" CTR "    lifecycle:\n      stopSignal: SIGUSR1\n",
+          INVALID(11, "web") "spec.containers[0].lifecycle.stopSignal: Unsupported value: \"SIGUSR1\": supported "
+                             "values: \"SIGKILL\", \"SIGTERM\"" },
+        { HDR "  os: {name: linux}\n" CTR "    lifecycle:\n      stopSignal: USR1\n",
+          INVALID(11, "web") "spec.containers[0].lifecycle.stopSignal: Unsupported value: \"USR1\": supported "
+                             "values: \"SIGABRT\", \"SIGALRM\", \"SIGBUS\", \"SIGCHLD\", \"SIGCLD\", \"SIGCONT\", "
+                             "\"SIGFPE\", \"SIGHUP\", \"SIGILL\", \"SIGINT\", \"SIGIO\", \"SIGIOT\", \"SIGKILL\", "
+                             "\"SIGPIPE\", \"SIGPOLL\", \"SIGPROF\", \"SIGPWR\", \"SIGQUIT\", \"SIGRTMAX\", "
+                             "\"SIGRTMAX-1\", \"SIGRTMAX-10\", \"SIGRTMAX-11\", \"SIGRTMAX-12\", \"SIGRTMAX-13\", "
+                             "\"SIGRTMAX-14\", \"SIGRTMAX-2\", \"SIGRTMAX-3\", \"SIGRTMAX-4\", \"SIGRTMAX-5\", "
+                             "\"SIGRTMAX-6\", \"SIGRTMAX-7\", \"SIGRTMAX-8\", \"SIGRTMAX-9\", \"SIGRTMIN\", "
+                             "\"SIGRTMIN+1\", \"SIGRTMIN+10\", \"SIGRTMIN+11\", \"SIGRTMIN+12\", \"SIGRTMIN+13\", "
+                             "\"SIGRTMIN+14\", \"SIGRTMIN+15\", \"SIGRTMIN+2\", \"SIGRTMIN+3\", \"SIGRTMIN+4\", "
+                             "\"SIGRTMIN+5\", \"SIGRTMIN+6\", \"SIGRTMIN+7\", \"SIGRTMIN+8\", \"SIGRTMIN+9\", "
+                             "\"SIGSEGV\", \"SIGSTKFLT\", \"SIGSTOP\", \"SIGSYS\", \"SIGTERM\", \"SIGTRAP\", "
+                             "\"SIGTSTP\", \"SIGTTIN\", \"SIGTTOU\", \"SIGURG\", \"SIGUSR1\", \"SIGUSR2\", "
+                             "\"SIGVTALRM\", \"SIGWINCH\", \"SIGXCPU\", \"SIGXFSZ\"" },
         { POD "    lifecycle: {preStop: []}\n",
           INVALID(9, "web") "spec.containers[0].lifecycle.preStop: Invalid value: []: must be an object" },
         /* Init containers. */
@@ -1130,6 +1151,36 @@ static void test_sleep_hooks(void)
                c->post_start->kind == POD_HANDLER_SLEEP && c->post_start->seconds == 0, "sleep seconds");
         tap_is_str(json, want, "sleep hooks as the API server shows them");
         free(json);
+        yval_free(y);
+        pod_spec_free(s);
+}
+
+/* stdin, stdinOnce, tty and lifecycle.stopSignal (with spec.os.name, as the
+ * API server requires): accepted and shown in the Container type's order. */
+static void test_stdio_fields(void)
+{
+        static const char yaml[] = HDR "  os: {name: linux}\n" CTR "    lifecycle:\n      stopSignal: SIGRTMIN+3\n"
+                                   "    stdin: true\n    stdinOnce: true\n    tty: true\n";
+        static const char want[] =
+                "{\"name\":\"app\",\"image\":\"busybox\",\"resources\":{},"
+                "\"lifecycle\":{\"stopSignal\":\"SIGRTMIN+3\"},"
+                "\"terminationMessagePath\":\"/dev/termination-log\",\"terminationMessagePolicy\":\"File\","
+                "\"imagePullPolicy\":\"Always\",\"stdin\":true,\"stdinOnce\":true,\"tty\":true}";
+        struct pod_spec *s = parse_one(yaml, "default", NULL);
+        const struct pod_container *c = s ? &s->containers[0] : NULL;
+        struct yval *y = s ? pod_spec_to_yval(s) : NULL;
+        const struct yval *ctrs = yval_map_get(y, "containers");
+        char *json = ctrs ? emit_json(ctrs->list.items[0], false) : NULL;
+        char *os = y ? emit_json(yval_map_get(y, "os"), false) : NULL;
+
+        tap_ok(c && c->stdin_open && c->stdin_once && c->tty, "stdin, stdinOnce, tty decoded");
+        tap_is_str(c ? c->stop_signal : NULL, "SIGRTMIN+3", "stopSignal decoded");
+        tap_ok(pod_signal_number("SIGRTMIN+3") == 37 && pod_signal_number("SIGUSR1") == 10 &&
+               pod_signal_number("USR1") == -1, "signal numbers as moby's map (SIGRTMIN = 34)");
+        tap_is_str(json, want, "the container as the API server shows it");
+        tap_is_str(os, "{\"name\":\"linux\"}", "spec.os shown");
+        free(json);
+        free(os);
         yval_free(y);
         pod_spec_free(s);
 }
@@ -2097,6 +2148,7 @@ int main(void)
         test_round_trip();
         test_probes_and_hooks();
         test_sleep_hooks();
+        test_stdio_fields();
         test_resources();
         test_env_sources();
         test_quantity_milli();

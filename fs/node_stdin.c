@@ -1,0 +1,140 @@
+/* Node kind: containers/<name>/stdin, only for a container with stdin: true.
+ * Write-only, its pod's owner's (mode 0200, as delete): whoever may replace
+ * the pod may type into it. An open connects to the socket the sandbox
+ * listens on while the container's stdin is open (runtime/stdin_fwd.c) and
+ * fails with ENXIO when there is none (the container is not running, or a
+ * stdinOnce stdin was closed), as opening a FIFO without a reader does with
+ * O_NONBLOCK. A write is one nonblocking send: short, or EAGAIN, when the
+ * container does not read (never does the daemon wait for a pod), EPIPE once
+ * the container's stdin is closed. The close of the open file is what
+ * stdinOnce counts. */
+#include <errno.h>
+#include <fcntl.h>
+#include <stdio.h>
+#include <string.h>
+#include <sys/socket.h>
+#include <sys/un.h>
+#include <unistd.h>
+#include "fs.h"
+#include "model.h"
+#include "pfs/render.h"
+#include "pfs/store.h"
+
+/* Connections the daemon holds at most (each is an fd). */
+#define STDIN_OPEN_MAX 256
+static unsigned stdin_open_count;
+
+bool node_ctr_has_stdin(struct podfs *fs, const char *ns, const char *pod, const char *ctr)
+{
+        const struct pod_view *v;
+        struct pod_view *owned = NULL;
+        const struct pod_container *c;
+        struct pod_ref ref;
+        bool has = false;
+
+        if (model_pod_ref(&fs->model, ns, pod, &ref) < 0 || ref.placeholder)
+                return false;
+        if (model_view_get(&fs->model, ref.uid, &v, &owned) < 0)
+                return false;
+        c = v->spec ? pod_spec_find_container(v->spec, ctr) : NULL;
+        has = c && c->stdin_open;
+        pod_view_freep(&owned);
+        return has;
+}
+
+static int stdin_stat(struct podfs *fs, struct node *n, struct stat *st)
+{
+        int r = node_in_live_pod_stat(fs, n, st);
+
+        if (r < 0)
+                return r;
+        if (!node_ctr_has_stdin(fs, n->ns, n->pod, n->ctr))
+                return -ENOENT;
+        st->st_mode = S_IFREG | 0200;
+        st->st_size = 0;
+        return 0;
+}
+
+static int stdin_connect(struct podfs *fs, const char *uid, const char *ctr)
+{
+        _cleanup_free_ char *dir = xasprintf("%s/%s", uid, PFS_STDIN_DIR);
+        _cleanup_close_ int dfd = openat(fs->dirs.pods_fd, dir, O_PATH | O_DIRECTORY | O_NOFOLLOW | O_CLOEXEC);
+        struct sockaddr_un a = { .sun_family = AF_UNIX };
+        int fd, n;
+
+        if (dfd < 0)
+                return errno == ENOENT ? -ENXIO : -errno;
+        n = snprintf(a.sun_path, sizeof(a.sun_path), "/proc/self/fd/%d/%s", dfd, ctr);
+        if (n < 0 || (size_t)n >= sizeof(a.sun_path))
+                return -ENAMETOOLONG;
+        fd = socket(AF_UNIX, SOCK_STREAM | SOCK_NONBLOCK | SOCK_CLOEXEC, 0);
+        if (fd < 0)
+                return -errno;
+        if (connect(fd, (struct sockaddr *)&a, sizeof(a)) < 0) {
+                int e = errno;
+
+                close(fd);
+                return e == ENOENT || e == ECONNREFUSED ? -ENXIO : -e;
+        }
+        return fd;
+}
+
+static int stdin_open(struct podfs *fs, struct node *n, int flags, struct fh *fh)
+{
+        struct pod_ref ref;
+        int r;
+
+        if ((flags & O_ACCMODE) != O_WRONLY)
+                return -EACCES;
+        if (!node_ctr_has_stdin(fs, n->ns, n->pod, n->ctr))
+                return -ENOENT;
+        r = model_pod_ref(&fs->model, n->ns, n->pod, &ref);
+        if (r < 0)
+                return r;
+        if (stdin_open_count >= STDIN_OPEN_MAX)
+                return -ENFILE;
+        r = stdin_connect(fs, ref.uid, n->ctr);
+        if (r < 0)
+                return r;
+        fh->kind = FH_STDIN;
+        fh->stdin_fd = r;
+        stdin_open_count++;
+        return 0;
+}
+
+/* Bytes taken (maybe fewer than size) or -errno. */
+ssize_t stdin_write(struct fh *fh, const char *buf, size_t size)
+{
+        ssize_t n = send(fh->stdin_fd, buf, size, MSG_DONTWAIT | MSG_NOSIGNAL);
+
+        if (n >= 0)
+                return n;
+        if (errno == EAGAIN || errno == EWOULDBLOCK)
+                return -EAGAIN;
+        if (errno == ECONNRESET || errno == ENOTCONN)
+                return -EPIPE;
+        return -errno;
+}
+
+void stdin_release(struct fh *fh)
+{
+        if (fh->kind != FH_STDIN || fh->stdin_fd < 0)
+                return;
+        close(fh->stdin_fd);
+        fh->stdin_fd = -1;
+        stdin_open_count--;
+}
+
+/* `> stdin` truncates first: nothing to truncate */
+static int stdin_setattr(struct podfs *fs, struct node *n, struct fh *fh, const struct stat *attr, int to_set)
+{
+        if ((to_set & FUSE_SET_ATTR_SIZE) && attr->st_size == 0)
+                to_set &= ~FUSE_SET_ATTR_SIZE;
+        return node_setattr_none(fs, n, fh, attr, to_set);
+}
+
+const struct node_ops node_ctr_stdin_ops = {
+        .stat = stdin_stat,
+        .open = stdin_open,
+        .setattr = stdin_setattr,
+};
