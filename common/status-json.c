@@ -119,7 +119,12 @@ struct yval *pod_status_to_yval(const struct pod_status *st)
                         yval_list_push(l, condition_to_yval(t, &st->conditions[t]));
         set_opt_str(m, "message", st->message);
         set_opt_str(m, "reason", st->reason);
-        set_opt_str(m, "hostIP", st->host_ip);
+        if (st->host_ip && *st->host_ip) {
+                /* hostIPs: the node's addresses (v1 since 1.28), podfs knows one */
+                yval_map_set(m, "hostIP", yval_new_str(st->host_ip));
+                l = yval_map_set(m, "hostIPs", yval_new_list());
+                yval_map_set(yval_list_push(l, yval_new_map()), "ip", yval_new_str(st->host_ip));
+        }
         if (st->pod_ip && *st->pod_ip) {
                 yval_map_set(m, "podIP", yval_new_str(st->pod_ip));
                 l = yval_map_set(m, "podIPs", yval_new_list());

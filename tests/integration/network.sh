@@ -42,6 +42,7 @@ flush_net_rules() {
 }
 net_teardown() {
         ip link del "$BR" 2>/dev/null
+        [ -z "$MASQ_BEFORE" ] || masq_undo
         flush_net_rules
         # portmap's shared chains, when this test made them (nothing else uses them)
         if [ "$hostport_chains_before" = 0 ]; then
@@ -81,6 +82,8 @@ pod_ip() { st "$1" '.podIP // empty'; }
 held() { find "$IPAM/$NETNAME" -maxdepth 1 -name "$NET.*" -printf '%f\n' 2>/dev/null | sort | tr '\n' ' '; }
 nat_rules() { iptables -t nat -S 2>/dev/null | grep -cF "$NETNAME"; }
 _has_ip() { [ -n "$(pod_ip "$1")" ]; }
+# the top-level keys of status.yaml, in order
+yq_keys() { sed -n 's/^\([a-zA-Z]*\):.*/\1/p' "$MNT/default/$1/status.yaml" | tr '\n' ' ' | sed 's/ $//'; }
 
 web_pod() {
         cat <<EOF | apply_pod default "$1"
@@ -105,13 +108,14 @@ case "$BIP" in "$NET".*) ok "b's IP $BIP is on the test network" ;; *) fail "b's
 is "$(st b '.podIPs[0].ip')" "$BIP" "podIPs"
 is "$(cat "$MNT/default/b/ip")" "$BIP" "the ip file"
 check "ip file: size matches" size_matches "$MNT/default/b/ip"
-# hostIPs: not served, as by a 1.28 API server (feature gate PodHostIPs off by default)
 dflt_dev=$(ip -4 route show default | awk '{for (i = 1; i < NF; i++) if ($i == "dev") {print $(i + 1); exit}}')
 node_ip=$(ip -4 -o addr show dev "${dflt_dev:-lo}" | awk '{sub("/.*", "", $4); print $4; exit}')
 if [ -n "$dflt_dev" ]; then
         is "$(st b .hostIP)" "$node_ip" "hostIP is the address of the default route's interface"
 fi
-is "$(st b '.hostIPs')" null "no hostIPs"
+is "$(st b '[.hostIPs[].ip] | join(" ")')" "$(st b .hostIP)" "hostIPs: [{ip: hostIP}]"
+is "$(yq_keys b)" "phase conditions hostIP hostIPs podIP podIPs startTime containerStatuses qosClass" \
+        "status.yaml's keys in the API server's order"
 cat <<EOF | apply_pod default a || fail "create a"
 apiVersion: v1
 kind: Pod
@@ -260,7 +264,7 @@ check "no MissingClusterDNS for dnsPolicy None" sh -c "! grep -q MissingClusterD
 if [ -x "$K8S_CONFORM" ] && /usr/bin/python3 -c 'import kubernetes, yaml' 2>/dev/null; then
         check "dns1: pod.json (hostAliases, dnsConfig, subdomain) conforms to Pod" \
                 "$K8S_CONFORM" --kind Pod "$MNT/default/dns1/pod.json"
-        check "dns1: status.json (podIP, podIPs, hostIP) conforms to PodStatus" \
+        check "dns1: status.json (podIP, podIPs, hostIP, hostIPs) conforms to PodStatus" \
                 "$K8S_CONFORM" --kind PodStatus "$MNT/default/dns1/status.json"
 fi
 cat <<'EOF' | apply_pod default dns2 || fail "create dns2"
@@ -401,15 +405,25 @@ is "$(held)" "" "host-local empty again"
 is "$(nat_rules)" 0 "no nat rule left"
 
 # ---- the default network: written into a config dir that has none --------------
+# (and its masquerade made sure of, once for the subnet: global, undone at the end
+# when it was not there before)
 podfs_umount
+masq_note
 mkdir -p "$W/cni-empty"
 podfs_start --cni-conf-dir "$W/cni-empty"
-check "the default network written: podfs0, 10.85.0.0/16, ipMasq, portmap" jq -e '.name == "podfs" and
-        .plugins[0].type == "bridge" and .plugins[0].bridge == "podfs0" and .plugins[0].ipMasq == true and
+check "the default network written: podfs0, 10.85.0.0/16, no per-pod ipMasq, podfsMasquerade, portmap" \
+        jq -e '.name == "podfs" and .podfsMasquerade == ["10.85.0.0/16"] and
+        .plugins[0].type == "bridge" and .plugins[0].bridge == "podfs0" and .plugins[0].ipMasq == false and
         .plugins[0].ipam.type == "host-local" and .plugins[0].ipam.ranges[0][0].subnet == "10.85.0.0/16" and
         .plugins[1].type == "portmap" and .plugins[1].capabilities.portMappings == true' \
         "$W/cni-empty/podfs.conflist"
+masq_want='-A POSTROUTING -s 10.85.0.0/16 ! -d 10.85.0.0/16 -m addrtype ! --dst-type MULTICAST -m comment --comment "podfs masquerade" -j MASQUERADE'
+is "$(masq_rules)" "$masq_want" "the default network's masquerade: one rule for 10.85.0.0/16"
 podfs_umount
+podfs_start --cni-conf-dir "$W/cni-empty"
+is "$(masq_rules)" "$masq_want" "made sure of again at the next start: nothing doubled"
+podfs_umount
+masq_undo
 
 # ---- a broken network config: FailedCreatePodSandBox, retried with back-off ------
 mkdir -p "$W/cni-broken"
