@@ -215,6 +215,19 @@ static void call_init(struct cni_call *c, const struct yval *rec, const char *cm
         c->host_net_fd = h ? h->net_fd : -1;
 }
 
+/* A step of --breakdown's trace per plugin call: sandbox:cni-COMMAND-TYPE. */
+static void trace_plugin(const struct cni_call *call, const char *type)
+{
+        char step[96];
+
+        if (!pfs_trace_enabled())
+                return;
+        snprintf(step, sizeof(step), "sandbox:cni-%s-%s", call->command, type);
+        for (char *c = step; *c; c++)
+                *c = (char)(*c >= 'A' && *c <= 'Z' ? *c + 32 : *c);
+        pfs_trace(call->container_id, step);
+}
+
 /* ADD through the list, each plugin's result the next one's prevResult. */
 static int add_list(const struct cni_call *call, const struct yval *list, const struct yval *rt, struct yval **ret,
                     struct pfs_error *err)
@@ -230,6 +243,7 @@ static int add_list(const struct cni_call *call, const struct yval *list, const 
                 char *conf = cni_plugin_conf(list, i, prev, rt, &len);
                 int r = cni_exec(call, type, conf, len, &out, err);
 
+                trace_plugin(call, type);
                 free(conf);
                 if (r == 0 && (yval_parse_stream(out.data ? out.data : "", out.len, &docs, &n, err) < 0 || n != 1 ||
                                !docs[0].root || docs[0].root->type != YVAL_MAP))
@@ -302,6 +316,7 @@ int cni_setup(int pod_fd, const char *uid, const struct pod_spec *spec, const st
                 r = cni_in_host_mnt(h->mnt_fd, pin_fn, &pin);
                 if (r < 0)
                         r = pfs_error_set(err, -r, "pin the network namespace in %s", PFS_NETNS_DIR);
+                pfs_trace(uid, "sandbox:cni-pinned");
         }
         if (r >= 0) {
                 call_init(&call, rec, "ADD", cfg->cni_bin_dir, h);
@@ -333,6 +348,7 @@ static int del_list(const struct cni_call *call, const struct yval *rec, struct 
                 char *conf = cni_plugin_conf(list, i, res, yval_map_get(rec, "runtimeConfig"), &len);
                 int r = cni_exec(call, type, conf, len, &out, err);
 
+                trace_plugin(call, type);
                 free(conf);
                 pfs_buf_free(&out);
                 if (r < 0)
@@ -368,6 +384,7 @@ int cni_teardown(int pod_fd, const char *uid, const char *bin_dir, const struct 
         r = cni_in_host_mnt(h ? h->mnt_fd : -1, unpin_fn, &pin);
         if (r < 0)
                 pfs_log(LOG_WARNING, "pod %s: unpin its network namespace: %s", uid, strerror(-r));
+        pfs_trace(uid, "sandbox:cni-unpinned");
         if (unlinkat(pod_fd, PFS_NETWORK_FILE, 0) < 0 && errno != ENOENT)
                 return pfs_error_set(err, errno, "remove %s", PFS_NETWORK_FILE);
         return 0;

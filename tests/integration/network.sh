@@ -332,27 +332,34 @@ is "$(held)" "$before" "no address taken for it"
 check "the node's /etc/hosts, then the aliases" sh -c "head -n \$(wc -l </etc/hosts) '$MNT/default/hn/logs/c' | cmp -s - /etc/hosts && tail -n 2 '$MNT/default/hn/logs/c' | grep -qx '10.9.9.9	alias1'"
 rmdir "$MNT/default/hn"
 
-# ---- probes without host target the pod's IP (a server bound to it only) ---------
-cat <<'EOF' | apply_pod default probed || fail "create probed"
+# ---- probes and hooks without host target the pod's IP (a server bound to it only) ---------
+mkdir -p "$W/hook"
+cat <<EOF | apply_pod default probed || fail "create probed"
 apiVersion: v1
 kind: Pod
 metadata: {name: probed}
 spec:
-  terminationGracePeriodSeconds: 0
+  terminationGracePeriodSeconds: 5
+  volumes: [{name: hook, hostPath: {path: $W/hook}}]
   containers:
   - name: web
     image: busybox
-    command: ["sh", "-c", "ip=$(ip -4 addr show eth0 | awk '/inet /{sub(\"/.*\", \"\", $2); print $2}'); mkdir -p /www; echo ok >/www/index.html; exec httpd -f -p $ip:8080 -h /www"]
+    command: ["sh", "-c", "ip=\$(ip -4 addr show eth0 | awk '/inet /{sub(\"/.*\", \"\", \$2); print \$2}'); mkdir -p /www/cgi-bin; echo ok >/www/index.html; printf '#!/bin/sh\\necho \"\$REQUEST_METHOD \$REMOTE_ADDR\" > /hook/prestop\\necho Content-Type: text/plain\\necho\\necho ok\\n' > /www/cgi-bin/stop; chmod +x /www/cgi-bin/stop; exec httpd -f -p \$ip:8080 -h /www"]
+    volumeMounts: [{name: hook, mountPath: /hook}]
     readinessProbe:
       httpGet: {path: /index.html, port: 8080}
       periodSeconds: 1
     livenessProbe:
       tcpSocket: {port: 8080}
       periodSeconds: 1
+    lifecycle:
+      preStop:
+        httpGet: {path: /cgi-bin/stop, port: 8080}
 EOF
 check "httpGet readiness to the pod IP: Ready" wait_grep "$MNT/default/probed/conditions" '^Ready True' 20
 check "tcpSocket liveness to the pod IP: no restart" test "$(ctr default probed web restarts)" = 0
-echo 0 >"$MNT/default/probed/delete"
+PIP=$(pod_ip probed)
+rmdir "$MNT/default/probed"
 
 # ---- deletion releases the IPs and the rules ------------------------------------
 AU=$(pod_uid default a) BU=$(pod_uid default b)
@@ -362,6 +369,7 @@ rmdir "$MNT/default/a"
 check "a gone" wait_gone "$MNT/default/a"
 check "b gone" wait_gone "$MNT/default/b"
 check "probed gone" wait_gone "$MNT/default/probed"
+is "$(cat "$W/hook/prestop" 2>/dev/null)" "GET $PIP" "an httpGet preStop hook without host reached the server bound to the pod IP"
 is "$(held)" "" "host-local holds no IP after the deletions"
 is "$(nat_rules)" 0 "no nat rule of the network left"
 check "no pinned netns left" test ! -e "/run/podfs/netns/$AU" -a ! -e "/run/podfs/netns/$BU"
