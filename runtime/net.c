@@ -2,7 +2,9 @@
  * before the pod's are made, ADD runs once the pod's netns exists (before any
  * container), its address goes into status.podIP/podIPs and /etc/hosts, DEL
  * when the pod ends (cni.c does the CNI work). The kubelet's MissingClusterDNS
- * warning comes with every start of a ClusterFirst pod: podfs has no cluster DNS. */
+ * warning comes with every start of a ClusterFirst pod (podfs has no cluster
+ * DNS), its DNSConfigForming ones with every start of a pod whose resolv.conf
+ * had to be cut to the limits. */
 #include <errno.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -27,13 +29,20 @@ int sbx_net_open(struct sbx *s, struct pfs_error *err)
 
 int sbx_net_setup(struct sbx *s, struct pfs_error *err)
 {
-        char *ip = NULL;
+        char *ip = NULL, *warn[2];
         int r;
+
 
         if (pod_dns_falls_back(s->spec))
                 sbx_event(s, NULL, "Warning", "MissingClusterDNS",
                           "pod: \"%s\". kubelet does not have ClusterDNS IP configured and cannot create Pod "
                           "using \"ClusterFirst\" policy. Falling back to \"Default\" policy.", s->pod_ref);
+        pod_dns_warnings(s->spec, warn);
+        for (int i = 0; i < 2; i++)
+                if (warn[i]) {
+                        sbx_event(s, NULL, "Warning", "DNSConfigForming", "%s", warn[i]);
+                        free(warn[i]);
+                }
         if (s->spec->host_network)
                 return 0;
         /* a record a failed DEL left (its address is still held): DEL it first */

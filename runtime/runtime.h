@@ -84,6 +84,9 @@ int pod_uts_hostname(const struct pod_spec *spec, char **ret, struct pfs_error *
 char *pod_hosts_content(const struct pod_spec *spec, const char *pod_ip);
 /* /etc/resolv.conf from dnsPolicy and dnsConfig. */
 char *pod_resolv_content(const struct pod_spec *spec);
+/* The kubelet's DNSConfigForming warnings for that resolv.conf (NULL when
+ * none): warn[0] when nameservers were cut, warn[1] when search paths were. */
+void pod_dns_warnings(const struct pod_spec *spec, char *warn[2]);
 /* ClusterFirst without a cluster DNS: the kubelet falls back to Default
  * (and says so with a MissingClusterDNS event). */
 bool pod_dns_falls_back(const struct pod_spec *spec);

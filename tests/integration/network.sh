@@ -290,8 +290,30 @@ check "ClusterFirst falls back to the node's nameservers" sh -c "[ -z '$ns1' ] |
 check "and dnsConfig is appended" sh -c "grep -qx 'nameserver 10.0.0.12' '$MNT/default/dns2/logs/c' && grep -q '^search .*c.example$' '$MNT/default/dns2/logs/c' && grep -q '^options .*ndots:3' '$MNT/default/dns2/logs/c'"
 check "a Warning MissingClusterDNS event" grep -qE "Warning +MissingClusterDNS +pod/dns2 " "$MNT/default/dns2/events"
 check "in the kubelet's words" grep -qF "pod: \"dns2_default($(pod_uid default dns2))\". kubelet does not have ClusterDNS IP configured and cannot create Pod using \"ClusterFirst\" policy. Falling back to \"Default\" policy." "$MNT/default/dns2/events"
-rmdir "$MNT/default/dns1" "$MNT/default/dns2"
+# more nameservers than the kubelet's 3 (the node's and dnsConfig's): the first 3, its warning
+cat <<'EOF' | apply_pod default dns3 || fail "create dns3"
+apiVersion: v1
+kind: Pod
+metadata: {name: dns3}
+spec:
+  restartPolicy: Never
+  dnsPolicy: Default
+  dnsConfig: {nameservers: [10.0.0.21, 10.0.0.22, 10.0.0.23]}
+  containers: [{name: c, image: busybox, command: ["cat", "/etc/resolv.conf"]}]
+EOF
+check "dns3 Succeeded" wait_for "$MNT/default/dns3/phase" Succeeded 20
+ns_all=$( (awk '$1 == "nameserver" {print $2}' "$node_resolv"; printf '%s\n' 10.0.0.21 10.0.0.22 10.0.0.23) | awk '!seen[$0]++')
+ns_want=$(head -n 3 <<<"$ns_all")
+is "$(awk '$1 == "nameserver" {print $2}' "$MNT/default/dns3/logs/c")" "$ns_want" "dns3: the first 3 nameservers"
+if [ "$(wc -l <<<"$ns_all")" -gt 3 ]; then
+        check "a Warning DNSConfigForming event in the kubelet's words" grep -qE "Warning +DNSConfigForming +pod/dns3 +Nameserver limits were exceeded, some nameservers have been omitted, the applied nameserver line is: $(echo $ns_want)$" "$MNT/default/dns3/events"
+else
+        check "no DNSConfigForming event (the node has no nameserver)" sh -c "! grep -q DNSConfigForming '$MNT/default/dns3/events'"
+fi
+check "no DNSConfigForming event within the limits" sh -c "! grep -q DNSConfigForming '$MNT/default/dns2/events'"
+rmdir "$MNT/default/dns1" "$MNT/default/dns2" "$MNT/default/dns3"
 check "dns1 gone" wait_gone "$MNT/default/dns1"; check "dns2 gone" wait_gone "$MNT/default/dns2"
+check "dns3 gone" wait_gone "$MNT/default/dns3"
 
 # an FQDN over 64 characters: the pod does not start, in the kubelet's words
 long=h23456789012345678901234567890
