@@ -129,6 +129,8 @@ struct yval *pod_status_to_yval(const struct pod_status *st)
                 yval_map_set(m, "podIP", yval_new_str(st->pod_ip));
                 l = yval_map_set(m, "podIPs", yval_new_list());
                 yval_map_set(yval_list_push(l, yval_new_map()), "ip", yval_new_str(st->pod_ip));
+                if (st->pod_ip2 && *st->pod_ip2)
+                        yval_map_set(yval_list_push(l, yval_new_map()), "ip", yval_new_str(st->pod_ip2));
         }
         if (st->start_time)
                 set_time(m, "startTime", st->start_time);
@@ -280,6 +282,12 @@ int pod_status_from_yval(const struct yval *v, struct pod_status **ret_st, struc
         st->qos_class = get_dup(v, "qosClass");
         st->host_ip = get_dup(v, "hostIP");
         st->pod_ip = get_dup(v, "podIP");
+        {
+                const struct yval *ips = yval_map_get(v, "podIPs");
+
+                if (ips && ips->type == YVAL_LIST && ips->list.n > 1)
+                        st->pod_ip2 = get_dup(ips->list.items[1], "ip");
+        }
         st->rejected = !yval_map_get(v, "containerStatuses");
         r = get_time(v, "startTime", &st->start_time, err);
         if (r >= 0)

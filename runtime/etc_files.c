@@ -84,7 +84,16 @@ static void hosts_aliases(const struct pod_spec *spec, struct pfs_buf *b)
         }
 }
 
-char *pod_hosts_content(const struct pod_spec *spec, const char *pod_ip)
+/* One line per pod IP (kubelet's managedHostsFileContent): the FQDN first with a subdomain. */
+static void hosts_pod_line(struct pfs_buf *b, const char *ip, const char *host, const char *domain)
+{
+        if (domain)
+                pfs_buf_printf(b, "%s\t%s.%s\t%s\n", ip, host, domain, host);
+        else
+                pfs_buf_printf(b, "%s\t%s\n", ip, host);
+}
+
+char *pod_hosts_content(const struct pod_spec *spec, const char *pod_ip, const char *pod_ip2)
 {
         _cleanup_free_ char *host = short_hostname(spec), *domain = pod_domain(spec);
         struct pfs_buf b = {0};
@@ -107,10 +116,9 @@ char *pod_hosts_content(const struct pod_spec *spec, const char *pod_ip)
                 /* before the network is up (or without a pod IP): the Debian way */
                 if (!pod_ip || !*pod_ip)
                         pod_ip = "127.0.1.1";
-                if (domain)
-                        pfs_buf_printf(&b, "%s\t%s.%s\t%s\n", pod_ip, host, domain, host);
-                else
-                        pfs_buf_printf(&b, "%s\t%s\n", pod_ip, host);
+                hosts_pod_line(&b, pod_ip, host, domain);
+                if (pod_ip2 && *pod_ip2)
+                        hosts_pod_line(&b, pod_ip2, host, domain);
         }
         hosts_aliases(spec, &b);
         pfs_buf_append(&b, "", 1);
@@ -346,10 +354,10 @@ char *pod_resolv_content(const struct pod_spec *spec)
 }
 
 int pod_etc_hosts_update(const char *volumes_dir, const struct pod_spec *spec, const char *pod_ip,
-                         struct pfs_error *err)
+                         const char *pod_ip2, struct pfs_error *err)
 {
         _cleanup_free_ char *dir = xasprintf("%s/%s", volumes_dir, POD_ETC_DIR);
-        _cleanup_free_ char *hosts = pod_hosts_content(spec, pod_ip);
+        _cleanup_free_ char *hosts = pod_hosts_content(spec, pod_ip, pod_ip2);
         _cleanup_close_ int fd = open(dir, O_RDONLY | O_DIRECTORY | O_NOFOLLOW | O_CLOEXEC);
 
         if (fd < 0)

@@ -29,7 +29,7 @@ int sbx_net_open(struct sbx *s, struct pfs_error *err)
 
 int sbx_net_setup(struct sbx *s, struct pfs_error *err)
 {
-        char *ip = NULL, *warn[2];
+        char *ips[2] = { NULL, NULL }, *warn[2];
         int r;
 
 
@@ -49,7 +49,7 @@ int sbx_net_setup(struct sbx *s, struct pfs_error *err)
         if (cni_teardown(s->pod_fd, s->uid, s->cfg.cni_bin_dir, &s->host_ns, false, err) < 0)
                 pfs_log(LOG_WARNING, "pod %s: the previous network: %s", s->pod_ref, err->msg);
         pfs_error_clear(err);
-        r = cni_setup(s->pod_fd, s->uid, s->spec, &s->cfg, &s->host_ns, &ip, err);
+        r = cni_setup(s->pod_fd, s->uid, s->spec, &s->cfg, &s->host_ns, ips, err);
         if (r < 0) {
                 /* the daemon's event: "Failed to create pod sandbox: " and this, as the kubelet's over containerd */
                 s->net_failed = true;
@@ -58,10 +58,13 @@ int sbx_net_setup(struct sbx *s, struct pfs_error *err)
                 snprintf(msg, sizeof(msg), "rpc error: code = Unknown desc = %.2000s", err->msg);
                 return pfs_error_set(err, err->code ? err->code : EIO, "%s", msg);
         }
-        pfs_log(LOG_INFO, "pod %s: network up, IP %s", s->pod_ref, ip ? ip : "none");
+        pfs_log(LOG_INFO, "pod %s: network up, IP %s%s%s", s->pod_ref, ips[0] ? ips[0] : "none",
+                ips[1] ? " " : "", ips[1] ? ips[1] : "");
         free(s->status->pod_ip);
-        s->status->pod_ip = ip;
-        if (ip && pod_etc_hosts_update(s->volumes_dir, s->spec, ip, err) < 0)
+        free(s->status->pod_ip2);
+        s->status->pod_ip = ips[0];
+        s->status->pod_ip2 = ips[1];
+        if (ips[0] && pod_etc_hosts_update(s->volumes_dir, s->spec, ips[0], ips[1], err) < 0)
                 return pfs_error_wrap(err, "pod /etc/hosts");
         return 0;
 }

@@ -42,6 +42,8 @@ flush_net_rules() {
 }
 net_teardown() {
         ip link del "$BR" 2>/dev/null
+        [ -z "${BR6:-}" ] || ip link del "$BR6" 2>/dev/null
+        [ -z "${FWD6:-}" ] || echo "$FWD6" >/proc/sys/net/ipv6/conf/all/forwarding
         [ -z "$MASQ_BEFORE" ] || masq_undo
         flush_net_rules
         # portmap's shared chains, when this test made them (nothing else uses them)
@@ -433,6 +435,78 @@ echo 0 >"$MNT/default/c/delete"
 check "c gone" wait_gone "$MNT/default/c"
 is "$(held)" "" "host-local empty again"
 is "$(nat_rules)" 0 "no nat rule left"
+
+# ---- dual-stack: a conflist with an IPv4 and an IPv6 range (a bridge of its own) ----
+# podIPs has both, IPv4 first; podIP and ip the IPv4 one; /etc/hosts a line each.
+# (The bridge plugin turns on net.ipv6.conf.all.forwarding: put back at the end.)
+if [ "$(cat /proc/sys/net/ipv6/conf/all/disable_ipv6 2>/dev/null)" = 0 ]; then
+        FWD6=$(cat /proc/sys/net/ipv6/conf/all/forwarding)
+        BR6=pfu$$
+        NET2=""
+        for i in $(seq 1 199); do
+                n=$(((($$ + i) % 200) + 20))
+                if [ "10.231.$n" != "$NET" ] && [ -z "$(ip -4 route show match "10.231.$n.1" | grep -v '^default')" ] &&
+                   ! ip -4 addr | grep -q "inet 10\.231\.$n\."; then
+                        NET2=10.231.$n
+                        break
+                fi
+        done
+        NET6=fdcb:$(printf '%x' $(($$ % 65536)))::
+        [ -z "$(ip -6 route show match "${NET6}1" | grep -v '^default')" ] || NET2=""
+fi
+if [ -n "${NET2:-}" ]; then
+        podfs_umount
+        mkdir -p "$W/cni6"
+        cat >"$W/cni6/10-test6.conflist" <<EOF
+{
+  "cniVersion": "1.0.0",
+  "name": "$NETNAME-6",
+  "plugins": [
+    {"type": "bridge", "bridge": "$BR6", "isGateway": true, "hairpinMode": true,
+     "ipam": {"type": "host-local", "dataDir": "$IPAM", "routes": [{"dst": "0.0.0.0/0"}, {"dst": "::/0"}],
+              "ranges": [[{"subnet": "$NET2.0/24"}], [{"subnet": "${NET6}/64"}]]}},
+    {"type": "portmap", "capabilities": {"portMappings": true}}
+  ]
+}
+EOF
+        podfs_start --cni-conf-dir "$W/cni6"
+        cat <<EOF | apply_pod default ds || fail "create ds"
+apiVersion: v1
+kind: Pod
+metadata: {name: ds}
+spec:
+  terminationGracePeriodSeconds: 0
+  hostname: h6
+  subdomain: sub
+  containers:
+  - name: web
+    image: busybox
+    command: ["sh", "-c", "mkdir -p /www && echo dual > /www/index.html && cat /etc/hosts && exec httpd -f -p 80 -h /www"]
+    env: [{name: IPS, valueFrom: {fieldRef: {fieldPath: status.podIPs}}}]
+EOF
+        check "ds Running" wait_for "$MNT/default/ds/phase" Running 20
+        ds4=$(st ds '.podIPs[0].ip') ds6=$(st ds '.podIPs[1].ip')
+        case "$ds4" in "$NET2".*) ok "podIPs[0] is the IPv4 address $ds4" ;; *) fail "podIPs[0] '$ds4'" ;; esac
+        case "$ds6" in "$NET6"*) ok "podIPs[1] is the IPv6 address $ds6" ;; *) fail "podIPs[1] '$ds6'" ;; esac
+        is "$(st ds '.podIPs | length')" 2 "two podIPs"
+        is "$(st ds .podIP)" "$ds4" "podIP: the IPv4 one"
+        is "$(cat "$MNT/default/ds/ip")" "$ds4" "the ip file: the IPv4 one"
+        check "/etc/hosts: a line for each" sh -c "grep -qx '$ds4	h6.sub.default.svc.cluster.local	h6' '$MNT/default/ds/logs/web' && grep -qx '$ds6	h6.sub.default.svc.cluster.local	h6' '$MNT/default/ds/logs/web'"
+        is "$(tr '\0' '\n' <"/proc/$(ctr default ds web pid)/environ" 2>/dev/null | sed -n 's/^IPS=//p')" "$ds4,$ds6" \
+                "status.podIPs through the downward API: both, comma-separated"
+        check "the node reaches ds over IPv6" sh -c "wget -q -T 5 -O - 'http://[$ds6]/' | grep -qx dual"
+        if [ -x "$K8S_CONFORM" ] && /usr/bin/python3 -c 'import kubernetes, yaml' 2>/dev/null; then
+                check "ds: status.json (two podIPs) conforms to PodStatus" "$K8S_CONFORM" --kind PodStatus "$MNT/default/ds/status.json"
+        fi
+        echo 0 >"$MNT/default/ds/delete"
+        check "ds gone" wait_gone "$MNT/default/ds"
+        is "$(find "$IPAM/$NETNAME-6" -maxdepth 1 -name '[0-9a-f]*[.:]*' 2>/dev/null | wc -l)" 0 "both addresses released"
+        podfs_umount
+        ip link del "$BR6" 2>/dev/null
+        echo "$FWD6" >/proc/sys/net/ipv6/conf/all/forwarding
+else
+        log "no IPv6 here (or no free subnet): dual-stack not tested"
+fi
 
 # ---- the default network: written into a config dir that has none --------------
 # (and its masquerade made sure of, once for the subnet: global, undone at the end

@@ -312,6 +312,34 @@ static void test_rejected(void)
         pod_status_free(back);
 }
 
+/* A dual-stack pod: podIP the IPv4 address, podIPs both (IPv4 first), read back. */
+static void test_dual_stack(void)
+{
+        struct pod_status *st = sample(), *back = NULL;
+        struct pfs_error err = {0};
+        struct pfs_buf out = {0};
+        struct ydoc *docs = NULL;
+        struct yval *y;
+        size_t n = 0;
+
+        free(st->pod_ip);
+        st->pod_ip = xstrdup("10.85.0.7");
+        st->pod_ip2 = xstrdup("fd85::7");
+        y = pod_status_to_yval(st);
+        yval_emit_json(y, false, &out);
+        tap_ok(strstr(out.data, "\"podIP\":\"10.85.0.7\",\"podIPs\":[{\"ip\":\"10.85.0.7\"},{\"ip\":\"fd85::7\"}],") !=
+                       NULL,
+               "dual-stack: podIPs has both, IPv4 first");
+        parse(out.data, &docs, &n);
+        tap_is_int(pod_status_from_yval(docs[0].root, &back, &err), 0, "dual-stack: read back");
+        tap_is_str(back ? back->pod_ip2 : NULL, "fd85::7", "dual-stack: the second podIP read back");
+        ydoc_free_array(docs, n);
+        pod_status_free(back);
+        pfs_buf_free(&out);
+        yval_free(y);
+        pod_status_free(st);
+}
+
 int main(void)
 {
         test_rejected();
@@ -319,6 +347,7 @@ int main(void)
         test_foreign();
         test_shape();
         test_round_trip();
+        test_dual_stack();
         test_yaml();
         return tap_done();
 }
