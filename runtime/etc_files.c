@@ -154,6 +154,17 @@ struct dns {
         struct strv servers, searches, options;
 };
 
+/* kubelet's parseResolvConf normalises a search path: "." dropped, a trailing dot trimmed. */
+static void search_add(struct strv *s, char *f)
+{
+        size_t n = strlen(f);
+
+        if (n > 1 && f[n - 1] == '.')
+                f[n - 1] = '\0';
+        if (strcmp(f, "."))
+                strv_add(s, f, false);
+}
+
 /* kubelet's parseResolvConf: nameserver, search (the last line wins), options. */
 static void resolv_parse(char *text, struct dns *d)
 {
@@ -169,15 +180,8 @@ static void resolv_parse(char *text, struct dns *d)
                                 strv_add(&d->servers, f, false);
                                 break;
                         }
-                        if (!strcmp(kw, "search")) {
-                                /* kubelet: "." dropped, a trailing dot trimmed */
-                                size_t n = strlen(f);
-
-                                if (n > 1 && f[n - 1] == '.')
-                                        f[n - 1] = '\0';
-                                if (strcmp(f, "."))
-                                        strv_add(&d->searches, f, false);
-                        }
+                        if (!strcmp(kw, "search"))
+                                search_add(&d->searches, f);
                         else if (!strcmp(kw, "options"))
                                 strv_add(&d->options, f, false);
                 }

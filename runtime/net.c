@@ -27,11 +27,10 @@ int sbx_net_open(struct sbx *s, struct pfs_error *err)
         return cni_host_open(&s->host_ns, err);
 }
 
-int sbx_net_setup(struct sbx *s, struct pfs_error *err)
+/* The kubelet's warnings about the pod's DNS, with every start. */
+static void dns_events(struct sbx *s)
 {
-        char *ips[2] = { NULL, NULL }, *warn[2];
-        int r;
-
+        char *warn[2];
 
         if (pod_dns_falls_back(s->spec))
                 sbx_event(s, NULL, "Warning", "MissingClusterDNS",
@@ -43,6 +42,14 @@ int sbx_net_setup(struct sbx *s, struct pfs_error *err)
                         sbx_event(s, NULL, "Warning", "DNSConfigForming", "%s", warn[i]);
                         free(warn[i]);
                 }
+}
+
+int sbx_net_setup(struct sbx *s, struct pfs_error *err)
+{
+        char *ips[2] = { NULL, NULL };
+        int r;
+
+        dns_events(s);
         if (s->spec->host_network)
                 return 0;
         /* a record a failed DEL left (its address is still held): DEL it first */
