@@ -86,7 +86,8 @@ static void masquerade_subnet(const char *subnet)
 {
         const char *ipt = strchr(subnet, ':') ? "ip6tables" : "iptables";
         char err[256] = "";
-        char *argv[] = { (char *)ipt, "-w", "-t", "nat", "-C", "POSTROUTING", "-s", (char *)subnet, "!", "-d",
+        /* the xtables lock (legacy backend) waited for 5 s at most: the daemon's start waits */
+        char *argv[] = { (char *)ipt, "-w", "5", "-t", "nat", "-C", "POSTROUTING", "-s", (char *)subnet, "!", "-d",
                          (char *)subnet, "-m", "addrtype", "!", "--dst-type", "MULTICAST", "-m", "comment",
                          "--comment", MASQ_COMMENT, "-j", "MASQUERADE", NULL };
         int r;
@@ -98,7 +99,7 @@ static void masquerade_subnet(const char *subnet)
         r = run(argv, NULL, 0);
         if (r == 0)
                 return;
-        argv[4] = "-A";
+        argv[5] = "-A";
         r = run(argv, err, sizeof(err));
         if (r != 0)
                 pfs_log(LOG_WARNING, "pod network: masquerade for %s with %s: %s (pods reach the node and each "

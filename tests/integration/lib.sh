@@ -191,12 +191,18 @@ cni_lo_conf() {
 # network calls masq_note first and masq_undo at its end, which removes the
 # rules that were not there at masq_note.
 MASQ_BEFORE=""
-masq_rules() { iptables -w -t nat -S POSTROUTING 2>/dev/null | grep -F -- '"podfs masquerade"'; }
-masq_note() { MASQ_BEFORE=$(masq_rules; echo .); }
+# masq_rules [6]: the rules (iptables -S lines) of IPv4, or of IPv6 with 6.
+masq_rules() {
+        "ip${1:+6}tables" -w -t nat -S POSTROUTING 2>/dev/null | grep -F -- '"podfs masquerade"'
+}
+masq_note() { MASQ_BEFORE=$(masq_rules; masq_rules 6 | sed 's/^/6 /'; echo .); }
 masq_undo() {
         local r
         masq_rules | while read -r r; do
                 grep -qxF -- "$r" <<<"$MASQ_BEFORE" || eval "iptables -w -t nat ${r/-A/-D}"
+        done
+        masq_rules 6 | while read -r r; do
+                grep -qxF -- "6 $r" <<<"$MASQ_BEFORE" || eval "ip6tables -w -t nat ${r/-A/-D}"
         done
         return 0
 }

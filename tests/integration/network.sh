@@ -461,6 +461,7 @@ if [ -n "${NET2:-}" ]; then
 {
   "cniVersion": "1.0.0",
   "name": "$NETNAME-6",
+  "podfsMasquerade": ["$NET2.0/24", "${NET6}/64"],
   "plugins": [
     {"type": "bridge", "bridge": "$BR6", "isGateway": true, "hairpinMode": true,
      "ipam": {"type": "host-local", "dataDir": "$IPAM", "routes": [{"dst": "0.0.0.0/0"}, {"dst": "::/0"}],
@@ -469,7 +470,10 @@ if [ -n "${NET2:-}" ]; then
   ]
 }
 EOF
+        masq_note
         podfs_start --cni-conf-dir "$W/cni6"
+        check "podfsMasquerade: the IPv4 subnet's rule made" sh -c "iptables -t nat -S POSTROUTING | grep -qF -- '-A POSTROUTING -s $NET2.0/24 ! -d $NET2.0/24 -m addrtype ! --dst-type MULTICAST -m comment --comment \"podfs masquerade\" -j MASQUERADE'"
+        check "podfsMasquerade: the IPv6 subnet's rule made (ip6tables)" sh -c "ip6tables -t nat -S POSTROUTING | grep -qF -- '-A POSTROUTING -s ${NET6}/64 ! -d ${NET6}/64 -m addrtype ! --dst-type MULTICAST -m comment --comment \"podfs masquerade\" -j MASQUERADE'"
         cat <<EOF | apply_pod default ds || fail "create ds"
 apiVersion: v1
 kind: Pod
@@ -502,6 +506,8 @@ EOF
         check "ds gone" wait_gone "$MNT/default/ds"
         is "$(find "$IPAM/$NETNAME-6" -maxdepth 1 -name '[0-9a-f]*[.:]*' 2>/dev/null | wc -l)" 0 "both addresses released"
         podfs_umount
+        masq_undo
+        check "and removed again" sh -c "! iptables -t nat -S POSTROUTING | grep -qF -- '-s $NET2.0/24' && ! ip6tables -t nat -S POSTROUTING | grep -qF -- '-s ${NET6}/64'"
         ip link del "$BR6" 2>/dev/null
         echo "$FWD6" >/proc/sys/net/ipv6/conf/all/forwarding
 else
