@@ -114,7 +114,8 @@ void network_masquerade(const char *conf_dir)
         char **subnets = NULL;
         int n = cni_conf_masquerade(conf_dir, &subnets, &err);
 
-        if (n < 0)
+        /* no network config at all: already said (network_default_write) */
+        if (n < 0 && n != -ENOENT)
                 pfs_log(LOG_WARNING, "pod network: %s", err.msg);
         for (int i = 0; i < n; i++)
                 masquerade_subnet(subnets[i]);
