@@ -2,7 +2,9 @@
  * *.conflist or *.json of the directory in name order), a single plugin's
  * .conf wrapped into a list, and each plugin's stdin built as libcni's
  * buildOneConfig does (name, cniVersion, prevResult, runtimeConfig filtered
- * by the plugin's capabilities). */
+ * by the plugin's capabilities). The default network masquerades its pods'
+ * egress once for the subnet (podfsMasquerade, installed by the daemon:
+ * fs/masquerade.c), not per pod by the bridge plugin's ipMasq. */
 #include <dirent.h>
 #include <errno.h>
 #include <fcntl.h>
@@ -150,12 +152,13 @@ static const char default_conflist[] =
         "{\n"
         "  \"cniVersion\": \"1.0.0\",\n"
         "  \"name\": \"podfs\",\n"
+        "  \"podfsMasquerade\": [\"10.85.0.0/16\"],\n"
         "  \"plugins\": [\n"
         "    {\n"
         "      \"type\": \"bridge\",\n"
         "      \"bridge\": \"podfs0\",\n"
         "      \"isGateway\": true,\n"
-        "      \"ipMasq\": true,\n"
+        "      \"ipMasq\": false,\n"
         "      \"hairpinMode\": true,\n"
         "      \"ipam\": {\n"
         "        \"type\": \"host-local\",\n"
@@ -166,6 +169,37 @@ static const char default_conflist[] =
         "    { \"type\": \"portmap\", \"capabilities\": { \"portMappings\": true } }\n"
         "  ]\n"
         "}\n";
+
+int cni_conf_masquerade(const char *dir, char ***ret, struct pfs_error *err)
+{
+        _cleanup_free_ char *path = NULL;
+        const struct yval *l;
+        struct yval *list = NULL;
+        size_t n = 0;
+        int r;
+
+        *ret = NULL;
+        r = cni_conf_find(dir, &path, err);
+        if (r >= 0)
+                r = cni_conf_load(path, &list, err);
+        if (r < 0)
+                return r;
+        l = yval_map_get(list, "podfsMasquerade");
+        if (l && l->type != YVAL_LIST)
+                l = NULL;
+        *ret = xcalloc(l ? l->list.n + 1 : 1, sizeof(char *));
+        for (size_t i = 0; l && i < l->list.n; i++) {
+                const struct yval *v = l->list.items[i];
+
+                if (v->type != YVAL_STRING) {
+                        r = pfs_error_set(err, EINVAL, "%s: podfsMasquerade[%zu]: not a string", path, i);
+                        break;
+                }
+                (*ret)[n++] = xstrdup(v->str.s);
+        }
+        yval_free(list);
+        return r < 0 ? r : (int)n;
+}
 
 int cni_conf_default_write(const char *dir, struct pfs_error *err)
 {

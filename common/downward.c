@@ -185,7 +185,11 @@ int pod_downward_field(const struct pod_downward_ctx *ctx, const char *path, cha
                 v = "";         /* podfs has no service accounts (static pods have none either) */
         else if (!strcmp(path, "status.hostIP") || !strcmp(path, "status.hostIPs"))
                 v = ctx->host_ip;
-        else if (!strcmp(path, "status.podIP") || !strcmp(path, "status.podIPs"))
+        else if (!strcmp(path, "status.podIP"))
+                v = ctx->pod_ip;
+        else if (!strcmp(path, "status.podIPs") && ctx->pod_ip2 && *ctx->pod_ip2 && ctx->pod_ip && *ctx->pod_ip)
+                return *ret = xasprintf("%s,%s", ctx->pod_ip, ctx->pod_ip2), 0;
+        else if (!strcmp(path, "status.podIPs"))
                 v = ctx->pod_ip;
         else if (!strcmp(path, "metadata.name"))
                 v = s->name;

@@ -139,11 +139,18 @@ struct yval *pod_status_to_yval(const struct pod_status *st)
                         yval_list_push(l, condition_to_yval(t, &st->conditions[t]));
         set_opt_str(m, "message", st->message);
         set_opt_str(m, "reason", st->reason);
-        set_opt_str(m, "hostIP", st->host_ip);
+        if (st->host_ip && *st->host_ip) {
+                /* hostIPs: the node's addresses (v1 since 1.28), podfs knows one */
+                yval_map_set(m, "hostIP", yval_new_str(st->host_ip));
+                l = yval_map_set(m, "hostIPs", yval_new_list());
+                yval_map_set(yval_list_push(l, yval_new_map()), "ip", yval_new_str(st->host_ip));
+        }
         if (st->pod_ip && *st->pod_ip) {
                 yval_map_set(m, "podIP", yval_new_str(st->pod_ip));
                 l = yval_map_set(m, "podIPs", yval_new_list());
                 yval_map_set(yval_list_push(l, yval_new_map()), "ip", yval_new_str(st->pod_ip));
+                if (st->pod_ip2 && *st->pod_ip2)
+                        yval_map_set(yval_list_push(l, yval_new_map()), "ip", yval_new_str(st->pod_ip2));
         }
         if (st->start_time)
                 set_time(m, "startTime", st->start_time);
@@ -300,6 +307,12 @@ int pod_status_from_yval(const struct yval *v, struct pod_status **ret_st, struc
         st->qos_class = get_dup(v, "qosClass");
         st->host_ip = get_dup(v, "hostIP");
         st->pod_ip = get_dup(v, "podIP");
+        {
+                const struct yval *ips = yval_map_get(v, "podIPs");
+
+                if (ips && ips->type == YVAL_LIST && ips->list.n > 1)
+                        st->pod_ip2 = get_dup(ips->list.items[1], "ip");
+        }
         st->rejected = !yval_map_get(v, "containerStatuses") && !yval_map_get(v, "conditions");
         st->gated = !yval_map_get(v, "containerStatuses") && yval_map_get(v, "conditions");
         r = get_time(v, "startTime", &st->start_time, err);

@@ -238,6 +238,7 @@ void pod_status_free(struct pod_status *st)
         free(st->message);
         free(st->host_ip);
         free(st->pod_ip);
+        free(st->pod_ip2);
         free(st->qos_class);
         for (int t = 0; t < POD_COND__MAX; t++) {
                 free(st->conditions[t].reason);

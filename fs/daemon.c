@@ -229,6 +229,7 @@ int podfs_daemon_run(const struct podfs_options *o)
                 goto out;
         gethostname(fs.hostname, sizeof(fs.hostname) - 1);
         network_default_write(&fs.sandbox);
+        network_masquerade(fs.sandbox.cni_conf_dir);
         fs.sandbox_path = sandbox_find_binary();
         if (!fs.sandbox_path)
                 pfs_log(LOG_WARNING, "podfs-sandbox not found (set PODFS_SANDBOX); pods will not start");

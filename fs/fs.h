@@ -370,6 +370,9 @@ int apply_spec(struct podfs *fs, const char *ns, const char *pod, const struct p
 /* A rejection: the writer gets r, people get the message in .last-error. */
 int apply_rejected(struct podfs *fs, const char *ns, struct pfs_error *err, int r);
 int apply_mkdir(struct podfs *fs, struct node *parent, const char *name, mode_t mode);
+/* masquerade.c: the pod network's masquerade (the subnets its config lists
+ * under "podfsMasquerade"), made sure of at the daemon's start. */
+void network_masquerade(const char *conf_dir);
 /* hostports.c: pods[i] may have its hostPorts (the kubelet's NodePorts
  * predicate): none is held by a pod that is not terminal, nor by pods[j < i]
  * of the same manifest. -EADDRINUSE with the kubelet's words otherwise. */

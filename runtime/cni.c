@@ -181,25 +181,39 @@ static bool version_has_prev_del(const char *v)
         return strcmp(v, "0.1.0") && strcmp(v, "0.2.0") && strcmp(v, "0.3.0") && strcmp(v, "0.3.1");
 }
 
-/* The pod's address in a result: ips[].address (0.3.0 on), else ip4.ip; the first IPv4 first;
- * never a loopback address. */
-static char *result_ip(const struct yval *res)
+static bool is_loopback(const char *a)
+{
+        return !strncmp(a, "127.", 4) || !strncmp(a, "::1/", 4);
+}
+
+/* The pod's addresses in a result: ips[].address (0.3.0 on), else ip4.ip
+ * and ip6.ip (0.2.0); never a loopback address (a loopback-only network
+ * gives the pod none of its own). As the kubelet orders podIPs (the node's
+ * family, IPv4 here, first): ret[0] the first IPv4 address, else the first
+ * address; ret[1] the first of the other family, else NULL. */
+static void result_ips(const struct yval *res, char *ret[2])
 {
         const struct yval *ips = yval_map_get(res, "ips");
-        const char *addr = NULL;
+        const char *v4 = NULL, *v6 = NULL;
 
         for (size_t i = 0; ips && ips->type == YVAL_LIST && i < ips->list.n; i++) {
                 const char *a = yval_get_str(ips->list.items[i], "address", NULL);
 
-                /* a loopback-only network gives the pod no address of its own */
-                if (a && (!strncmp(a, "127.", 4) || !strncmp(a, "::1/", 4)))
+                if (!a || is_loopback(a))
                         continue;
-                if (a && (!addr || (strchr(addr, ':') && !strchr(a, ':'))))
-                        addr = a;
+                if (strchr(a, ':') ? !v6 : !v4)
+                        *(strchr(a, ':') ? &v6 : &v4) = a;
         }
-        if (!addr)
-                addr = yval_get_str(yval_map_get(res, "ip4"), "ip", NULL);
-        return addr ? xstrndup(addr, strcspn(addr, "/")) : NULL;
+        if (!v4 && !v6) {
+                v4 = yval_get_str(yval_map_get(res, "ip4"), "ip", NULL);
+                v6 = yval_get_str(yval_map_get(res, "ip6"), "ip", NULL);
+        }
+        if (!v4) {
+                v4 = v6;
+                v6 = NULL;
+        }
+        ret[0] = v4 ? xstrndup(v4, strcspn(v4, "/")) : NULL;
+        ret[1] = v6 ? xstrndup(v6, strcspn(v6, "/")) : NULL;
 }
 
 static void call_init(struct cni_call *c, const struct yval *rec, const char *cmd, const char *bin_dir,
@@ -213,6 +227,19 @@ static void call_init(struct cni_call *c, const struct yval *rec, const char *cm
         c->args = yval_get_str(rec, "args", "");
         c->host_mnt_fd = h ? h->mnt_fd : -1;
         c->host_net_fd = h ? h->net_fd : -1;
+}
+
+/* A step of --breakdown's trace per plugin call: sandbox:cni-COMMAND-TYPE. */
+static void trace_plugin(const struct cni_call *call, const char *type)
+{
+        char step[96];
+
+        if (!pfs_trace_enabled())
+                return;
+        snprintf(step, sizeof(step), "sandbox:cni-%s-%s", call->command, type);
+        for (char *c = step; *c; c++)
+                *c = (char)(*c >= 'A' && *c <= 'Z' ? *c + 32 : *c);
+        pfs_trace(call->container_id, step);
 }
 
 /* ADD through the list, each plugin's result the next one's prevResult. */
@@ -230,6 +257,7 @@ static int add_list(const struct cni_call *call, const struct yval *list, const 
                 char *conf = cni_plugin_conf(list, i, prev, rt, &len);
                 int r = cni_exec(call, type, conf, len, &out, err);
 
+                trace_plugin(call, type);
                 free(conf);
                 if (r == 0 && (yval_parse_stream(out.data ? out.data : "", out.len, &docs, &n, err) < 0 || n != 1 ||
                                !docs[0].root || docs[0].root->type != YVAL_MAP))
@@ -288,20 +316,21 @@ static int setup_record(int pod_fd, const char *uid, const struct pod_spec *spec
 }
 
 int cni_setup(int pod_fd, const char *uid, const struct pod_spec *spec, const struct pfs_sandbox_config *cfg,
-              const struct cni_host *h, char **ret_ip, struct pfs_error *err)
+              const struct cni_host *h, char *ret_ips[2], struct pfs_error *err)
 {
         struct yval *rec = NULL, *res = NULL;
         struct pin pin = { uid, getpid() };
         struct cni_call call;
         int r;
 
-        *ret_ip = NULL;
+        ret_ips[0] = ret_ips[1] = NULL;
         r = setup_record(pod_fd, uid, spec, cfg->cni_conf_dir, &rec, err);
         pfs_trace(uid, "sandbox:cni-record");
         if (r >= 0) {
                 r = cni_in_host_mnt(h->mnt_fd, pin_fn, &pin);
                 if (r < 0)
                         r = pfs_error_set(err, -r, "pin the network namespace in %s", PFS_NETNS_DIR);
+                pfs_trace(uid, "sandbox:cni-pinned");
         }
         if (r >= 0) {
                 call_init(&call, rec, "ADD", cfg->cni_bin_dir, h);
@@ -309,7 +338,7 @@ int cni_setup(int pod_fd, const char *uid, const struct pod_spec *spec, const st
         }
         pfs_trace(uid, "sandbox:cni-add");
         if (r >= 0) {
-                *ret_ip = result_ip(res);
+                result_ips(res, ret_ips);
                 yval_map_set(rec, "result", res);
                 r = record_write(pod_fd, rec, PFS_SYNC_UNTORN, err);
         }
@@ -333,6 +362,7 @@ static int del_list(const struct cni_call *call, const struct yval *rec, struct 
                 char *conf = cni_plugin_conf(list, i, res, yval_map_get(rec, "runtimeConfig"), &len);
                 int r = cni_exec(call, type, conf, len, &out, err);
 
+                trace_plugin(call, type);
                 free(conf);
                 pfs_buf_free(&out);
                 if (r < 0)
@@ -368,6 +398,7 @@ int cni_teardown(int pod_fd, const char *uid, const char *bin_dir, const struct 
         r = cni_in_host_mnt(h ? h->mnt_fd : -1, unpin_fn, &pin);
         if (r < 0)
                 pfs_log(LOG_WARNING, "pod %s: unpin its network namespace: %s", uid, strerror(-r));
+        pfs_trace(uid, "sandbox:cni-unpinned");
         if (unlinkat(pod_fd, PFS_NETWORK_FILE, 0) < 0 && errno != ENOENT)
                 return pfs_error_set(err, errno, "remove %s", PFS_NETWORK_FILE);
         return 0;

@@ -42,12 +42,13 @@ struct cni_host {
 int cni_host_open(struct cni_host *h, struct pfs_error *err);
 void cni_host_close(struct cni_host *h);
 /* ADD for the pod whose network namespace the calling process (pid) holds:
- * records what DEL needs in POD_FD/network.json first. ret_ip: the pod's
- * first IPv4 address (else first address). A failure is kubelet's message
+ * records what DEL needs in POD_FD/network.json first. ret_ips: the pod's
+ * first IPv4 address (else first address), then its first address of the
+ * other family (dual-stack; else NULL). A failure is kubelet's message
  * (`failed to setup network for sandbox "UID": plugin type="bridge" failed (add): ...`);
  * whatever ADD did is undone by the caller's cni_teardown. */
 int cni_setup(int pod_fd, const char *uid, const struct pod_spec *spec, const struct pfs_sandbox_config *cfg,
-              const struct cni_host *h, char **ret_ip, struct pfs_error *err);
+              const struct cni_host *h, char *ret_ips[2], struct pfs_error *err);
 /* DEL from POD_FD/network.json (nothing to do without it), then unpin the
  * netns and remove the record. Kept when DEL failed, for the next try.
  * own_netns: the caller is in the pod's netns (the sandbox at the pod's end),

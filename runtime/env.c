@@ -74,6 +74,7 @@ int sbx_env_resolve(struct sbx *s, struct ctr *c, struct pod_env_list *ret, stru
                         .node_name = node_name ? node_name : "",
                         .host_ip = s->status->host_ip ? s->status->host_ip : "",
                         .pod_ip = s->status->pod_ip ? s->status->pod_ip : "",
+                        .pod_ip2 = s->status->pod_ip2,
                 },
         };
         const struct pod_env_lookup lookup = {

@@ -3,7 +3,9 @@
  * hostname (FQDN first with a subdomain) and the hostAliases; resolv.conf
  * from dnsPolicy (Default: the node's; ClusterFirst: podfs has no cluster
  * DNS, so the node's, as the kubelet falls back; None: dnsConfig only) with
- * dnsConfig merged in as the kubelet's appendDNSConfig does. */
+ * dnsConfig merged in as the kubelet's appendDNSConfig does, then cut to
+ * its limits (3 nameservers, 32 search paths, 2048 characters) with its
+ * DNSConfigForming warnings. */
 #include <errno.h>
 #include <fcntl.h>
 #include <stdlib.h>
@@ -12,6 +14,11 @@
 #include "pfs/util.h"
 #include "runtime.h"
 
+/* the kubelet's limits of a pod's resolv.conf (the API's validation's) */
+#define DNS_MAX_NAMESERVERS 3
+#define DNS_MAX_SEARCH_PATHS 32
+#define DNS_MAX_SEARCH_PATH_LEN 253     /* a longer one makes glibc 2.28 abort() */
+#define DNS_MAX_SEARCH_LIST_CHARS 2048
 #define POD_HOSTNAME_MAX 63
 #define POD_FQDN_MAX 64
 /* No cluster DNS: the kubelet's usual --cluster-domain all the same, for subdomains. */
@@ -77,7 +84,16 @@ static void hosts_aliases(const struct pod_spec *spec, struct pfs_buf *b)
         }
 }
 
-char *pod_hosts_content(const struct pod_spec *spec, const char *pod_ip)
+/* One line per pod IP (kubelet's managedHostsFileContent): the FQDN first with a subdomain. */
+static void hosts_pod_line(struct pfs_buf *b, const char *ip, const char *host, const char *domain)
+{
+        if (domain)
+                pfs_buf_printf(b, "%s\t%s.%s\t%s\n", ip, host, domain, host);
+        else
+                pfs_buf_printf(b, "%s\t%s\n", ip, host);
+}
+
+char *pod_hosts_content(const struct pod_spec *spec, const char *pod_ip, const char *pod_ip2)
 {
         _cleanup_free_ char *host = short_hostname(spec), *domain = pod_domain(spec);
         struct pfs_buf b = {0};
@@ -100,10 +116,9 @@ char *pod_hosts_content(const struct pod_spec *spec, const char *pod_ip)
                 /* before the network is up (or without a pod IP): the Debian way */
                 if (!pod_ip || !*pod_ip)
                         pod_ip = "127.0.1.1";
-                if (domain)
-                        pfs_buf_printf(&b, "%s\t%s.%s\t%s\n", pod_ip, host, domain, host);
-                else
-                        pfs_buf_printf(&b, "%s\t%s\n", pod_ip, host);
+                hosts_pod_line(&b, pod_ip, host, domain);
+                if (pod_ip2 && *pod_ip2)
+                        hosts_pod_line(&b, pod_ip2, host, domain);
         }
         hosts_aliases(spec, &b);
         pfs_buf_append(&b, "", 1);
@@ -139,6 +154,17 @@ struct dns {
         struct strv servers, searches, options;
 };
 
+/* kubelet's parseResolvConf normalises a search path: "." dropped, a trailing dot trimmed. */
+static void search_add(struct strv *s, char *f)
+{
+        size_t n = strlen(f);
+
+        if (n > 1 && f[n - 1] == '.')
+                f[n - 1] = '\0';
+        if (strcmp(f, "."))
+                strv_add(s, f, false);
+}
+
 /* kubelet's parseResolvConf: nameserver, search (the last line wins), options. */
 static void resolv_parse(char *text, struct dns *d)
 {
@@ -155,7 +181,7 @@ static void resolv_parse(char *text, struct dns *d)
                                 break;
                         }
                         if (!strcmp(kw, "search"))
-                                strv_add(&d->searches, f, false);
+                                search_add(&d->searches, f);
                         else if (!strcmp(kw, "options"))
                                 strv_add(&d->options, f, false);
                 }
@@ -219,15 +245,96 @@ bool pod_dns_falls_back(const struct pod_spec *spec)
         return !spec->host_network && (!strcmp(p, "ClusterFirst") || !strcmp(p, "ClusterFirstWithHostNet"));
 }
 
+static char *strv_join(const struct strv *s)
+{
+        struct pfs_buf b = {0};
+
+        for (size_t i = 0; i < s->n; i++)
+                pfs_buf_printf(&b, "%s%s", i ? " " : "", s->v[i]);
+        pfs_buf_append(&b, "", 1);
+        return b.data;
+}
+
+static void strv_cut(struct strv *s, size_t n)
+{
+        while (s->n > n)
+                free(s->v[--s->n]);
+}
+
+/* kubelet's formDNSSearchFitsLimits: 32 paths, none over 253 characters,
+ * 2048 characters in the line (the last paths cut). True when cut. */
+static bool dns_fit_searches(struct strv *s)
+{
+        bool cut = s->n > DNS_MAX_SEARCH_PATHS;
+        size_t len = 0, j = 0;
+
+        strv_cut(s, DNS_MAX_SEARCH_PATHS);
+        for (size_t i = 0; i < s->n; i++) {
+                if (strlen(s->v[i]) > DNS_MAX_SEARCH_PATH_LEN) {
+                        free(s->v[i]);
+                        cut = true;
+                        continue;
+                }
+                s->v[j++] = s->v[i];
+        }
+        s->n = j;
+        for (size_t i = 0; i < s->n; i++)
+                len += strlen(s->v[i]) + (i > 0);
+        while (s->n && len > DNS_MAX_SEARCH_LIST_CHARS) {
+                len -= strlen(s->v[s->n - 1]) + (s->n > 1);
+                strv_cut(s, s->n - 1);
+                cut = true;
+        }
+        return cut;
+}
+
+/* kubelet's formDNSConfigFitsLimits, with its DNSConfigForming warnings. */
+static void dns_fit(struct dns *d, char *warn[2])
+{
+        if (d->servers.n > DNS_MAX_NAMESERVERS) {
+                _cleanup_free_ char *line = NULL;
+
+                strv_cut(&d->servers, DNS_MAX_NAMESERVERS);
+                line = strv_join(&d->servers);
+                if (warn)
+                        warn[0] = xasprintf("Nameserver limits were exceeded, some nameservers have been omitted, "
+                                            "the applied nameserver line is: %s", line);
+        }
+        if (dns_fit_searches(&d->searches) && warn) {
+                _cleanup_free_ char *line = strv_join(&d->searches);
+
+                warn[1] = xasprintf("Search Line limits were exceeded, some search paths have been omitted, "
+                                    "the applied search line is: %s", line);
+        }
+}
+
+/* The kubelet's GetPodDNS: the base of dnsPolicy, dnsConfig appended, fit to the limits. */
+static void dns_form(const struct pod_spec *spec, struct dns *d, char *warn[2])
+{
+        if (!spec->dns_policy || strcmp(spec->dns_policy, "None"))
+                node_resolv(d);
+        if (spec->dns_config.present)
+                dns_config_append(d, &spec->dns_config);
+        dns_fit(d, warn);
+}
+
+void pod_dns_warnings(const struct pod_spec *spec, char *warn[2])
+{
+        struct dns d = {0};
+
+        warn[0] = warn[1] = NULL;
+        dns_form(spec, &d, warn);
+        strv_clear(&d.servers);
+        strv_clear(&d.searches);
+        strv_clear(&d.options);
+}
+
 char *pod_resolv_content(const struct pod_spec *spec)
 {
         struct dns d = {0};
         struct pfs_buf b = {0};
 
-        if (!spec->dns_policy || strcmp(spec->dns_policy, "None"))
-                node_resolv(&d);
-        if (spec->dns_config.present)
-                dns_config_append(&d, &spec->dns_config);
+        dns_form(spec, &d, NULL);
         /* containerd's layout: search, nameserver, options */
         if (d.searches.n) {
                 pfs_buf_puts(&b, "search");
@@ -251,10 +358,10 @@ char *pod_resolv_content(const struct pod_spec *spec)
 }
 
 int pod_etc_hosts_update(const char *volumes_dir, const struct pod_spec *spec, const char *pod_ip,
-                         struct pfs_error *err)
+                         const char *pod_ip2, struct pfs_error *err)
 {
         _cleanup_free_ char *dir = xasprintf("%s/%s", volumes_dir, POD_ETC_DIR);
-        _cleanup_free_ char *hosts = pod_hosts_content(spec, pod_ip);
+        _cleanup_free_ char *hosts = pod_hosts_content(spec, pod_ip, pod_ip2);
         _cleanup_close_ int fd = open(dir, O_RDONLY | O_DIRECTORY | O_NOFOLLOW | O_CLOEXEC);
 
         if (fd < 0)

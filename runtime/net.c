@@ -2,7 +2,9 @@
  * before the pod's are made, ADD runs once the pod's netns exists (before any
  * container), its address goes into status.podIP/podIPs and /etc/hosts, DEL
  * when the pod ends (cni.c does the CNI work). The kubelet's MissingClusterDNS
- * warning comes with every start of a ClusterFirst pod: podfs has no cluster DNS. */
+ * warning comes with every start of a ClusterFirst pod (podfs has no cluster
+ * DNS), its DNSConfigForming ones with every start of a pod whose resolv.conf
+ * had to be cut to the limits. */
 #include <errno.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -25,22 +27,36 @@ int sbx_net_open(struct sbx *s, struct pfs_error *err)
         return cni_host_open(&s->host_ns, err);
 }
 
-int sbx_net_setup(struct sbx *s, struct pfs_error *err)
+/* The kubelet's warnings about the pod's DNS, with every start. */
+static void dns_events(struct sbx *s)
 {
-        char *ip = NULL;
-        int r;
+        char *warn[2];
 
         if (pod_dns_falls_back(s->spec))
                 sbx_event(s, NULL, "Warning", "MissingClusterDNS",
                           "pod: \"%s\". kubelet does not have ClusterDNS IP configured and cannot create Pod "
                           "using \"ClusterFirst\" policy. Falling back to \"Default\" policy.", s->pod_ref);
+        pod_dns_warnings(s->spec, warn);
+        for (int i = 0; i < 2; i++)
+                if (warn[i]) {
+                        sbx_event(s, NULL, "Warning", "DNSConfigForming", "%s", warn[i]);
+                        free(warn[i]);
+                }
+}
+
+int sbx_net_setup(struct sbx *s, struct pfs_error *err)
+{
+        char *ips[2] = { NULL, NULL };
+        int r;
+
+        dns_events(s);
         if (s->spec->host_network)
                 return 0;
         /* a record a failed DEL left (its address is still held): DEL it first */
         if (cni_teardown(s->pod_fd, s->uid, s->cfg.cni_bin_dir, &s->host_ns, false, err) < 0)
                 pfs_log(LOG_WARNING, "pod %s: the previous network: %s", s->pod_ref, err->msg);
         pfs_error_clear(err);
-        r = cni_setup(s->pod_fd, s->uid, s->spec, &s->cfg, &s->host_ns, &ip, err);
+        r = cni_setup(s->pod_fd, s->uid, s->spec, &s->cfg, &s->host_ns, ips, err);
         if (r < 0) {
                 /* the daemon's event: "Failed to create pod sandbox: " and this, as the kubelet's over containerd */
                 s->net_failed = true;
@@ -49,10 +65,13 @@ int sbx_net_setup(struct sbx *s, struct pfs_error *err)
                 snprintf(msg, sizeof(msg), "rpc error: code = Unknown desc = %.2000s", err->msg);
                 return pfs_error_set(err, err->code ? err->code : EIO, "%s", msg);
         }
-        pfs_log(LOG_INFO, "pod %s: network up, IP %s", s->pod_ref, ip ? ip : "none");
+        pfs_log(LOG_INFO, "pod %s: network up, IP %s%s%s", s->pod_ref, ips[0] ? ips[0] : "none",
+                ips[1] ? " " : "", ips[1] ? ips[1] : "");
         free(s->status->pod_ip);
-        s->status->pod_ip = ip;
-        if (ip && pod_etc_hosts_update(s->volumes_dir, s->spec, ip, err) < 0)
+        free(s->status->pod_ip2);
+        s->status->pod_ip = ips[0];
+        s->status->pod_ip2 = ips[1];
+        if (ips[0] && pod_etc_hosts_update(s->volumes_dir, s->spec, ips[0], ips[1], err) < 0)
                 return pfs_error_wrap(err, "pod /etc/hosts");
         return 0;
 }

@@ -137,6 +137,7 @@ static struct pod_downward_ctx downward_ctx(struct sbx *s)
                 .spec = s->spec, .uid = s->uid, .node_name = s->node_name,
                 .host_ip = s->status->host_ip ? s->status->host_ip : "",
                 .pod_ip = s->status->pod_ip ? s->status->pod_ip : "",
+                .pod_ip2 = s->status->pod_ip2,
         };
 
         return ctx;

@@ -113,15 +113,18 @@ char *pod_domain(const struct pod_spec *spec);
 int pod_uts_hostname(const struct pod_spec *spec, char **ret, struct pfs_error *err);
 /* /etc/hosts: the kubelet's managed file (pod_ip NULL before the network
  * is up: 127.0.1.1), the node's with hostNetwork; hostAliases appended. */
-char *pod_hosts_content(const struct pod_spec *spec, const char *pod_ip);
+char *pod_hosts_content(const struct pod_spec *spec, const char *pod_ip, const char *pod_ip2);
 /* /etc/resolv.conf from dnsPolicy and dnsConfig. */
 char *pod_resolv_content(const struct pod_spec *spec);
+/* The kubelet's DNSConfigForming warnings for that resolv.conf (NULL when
+ * none): warn[0] when nameservers were cut, warn[1] when search paths were. */
+void pod_dns_warnings(const struct pod_spec *spec, char *warn[2]);
 /* ClusterFirst without a cluster DNS: the kubelet falls back to Default
  * (and says so with a MissingClusterDNS event). */
 bool pod_dns_falls_back(const struct pod_spec *spec);
 /* Rewrite volumes_dir's hosts once the pod has its IP. */
 int pod_etc_hosts_update(const char *volumes_dir, const struct pod_spec *spec, const char *pod_ip,
-                         struct pfs_error *err);
+                         const char *pod_ip2, struct pfs_error *err);
 
 /* Entries of volumes_dir that are not emptyDirs (volume names are DNS labels,
  * so a leading dot never collides): the pod's /etc/{hostname,hosts,resolv.conf}

@@ -175,7 +175,7 @@ static int etc_files_prepare(int vfd, const struct pod_spec *spec, struct pfs_er
                 hostname = xasprintf("%s\n", uts);
         }
         /* etc_files.c: the pod's IP is added once its network is up */
-        hosts = pod_hosts_content(spec, NULL);
+        hosts = pod_hosts_content(spec, NULL, NULL);
         resolv = pod_resolv_content(spec);
         r = write_small_file_at(fd, "hosts", hosts, err);
         if (r >= 0)

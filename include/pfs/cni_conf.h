@@ -13,6 +13,10 @@ int cni_conf_load(const char *path, struct yval **ret_list, struct pfs_error *er
  * prevResult when PREV, runtimeConfig of the capabilities it asks for. */
 char *cni_plugin_conf(const struct yval *list, size_t i, const struct yval *prev, const struct yval *rtconf,
                       size_t *ret_len);
+/* The subnets the network's config (the first of DIR) lists under its
+ * top-level "podfsMasquerade" key, NULL-terminated in *ret (free each and
+ * the array). Returns how many. */
+int cni_conf_masquerade(const char *dir, char ***ret, struct pfs_error *err);
 /* podfs's default network (podfs.conflist), written into DIR when it holds
  * no network config. Returns 1 when written, 0 when DIR has one. */
 int cni_conf_default_write(const char *dir, struct pfs_error *err);

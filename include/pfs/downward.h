@@ -13,6 +13,7 @@ struct pod_downward_ctx {
         const char *node_name;          /* spec.nodeName: this node's name */
         const char *host_ip;            /* status.hostIP ("" when unknown) */
         const char *pod_ip;             /* status.podIP ("" when none yet) */
+        const char *pod_ip2;            /* status.podIPs[1].ip (NULL or "" when none) */
         /* Addition: the node's allocatable amounts for unset limits; 0 = this
          * machine's (pod_node_allocatable()). Tests set them. */
         int64_t node_cpu_milli;

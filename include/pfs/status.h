@@ -66,6 +66,7 @@ struct pod_status {
         char *message;
         char *host_ip;          /* node address (first non-loopback IPv4, else 127.0.0.1) */
         char *pod_ip;           /* hostNetwork: host_ip; otherwise NULL (loopback-only netns) */
+        char *pod_ip2;          /* dual-stack: the pod's address of the other family, else NULL */
         int64_t start_time;     /* realtime ns when the sandbox accepted the pod */
         char *qos_class;        /* "BestEffort" */
         struct pod_condition conditions[POD_COND__MAX];

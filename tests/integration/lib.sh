@@ -22,9 +22,12 @@ BUILD=${PODFS_BUILD:-$TOP/build}
 case "$BUILD" in /*) ;; *) BUILD=$TOP/$BUILD ;; esac
 PODFS_BIN=$BUILD/fs/podfs
 PODFS_SANDBOX_BIN=$BUILD/runtime/podfs-sandbox
-K8S_CONFORM=$TOP/../shared/tools/k8s-conform
-# through a filter of the fields newer than the tool's schema (see there)
-[ -x "$K8S_CONFORM" ] && K8S_CONFORM=$TOP/tests/integration/k8s-conform-compat
+# the Kubernetes object checker beside the repo, through tests/k8s-conform-current
+# (the v1 fields newer than its client's models); a missing checker skips the checks
+K8S_CONFORM_TOOL=${K8S_CONFORM_TOOL:-$TOP/../shared/tools/k8s-conform}
+K8S_CONFORM=$TOP/tests/k8s-conform-current
+[ -x "$K8S_CONFORM_TOOL" ] || K8S_CONFORM=$K8S_CONFORM_TOOL
+export K8S_CONFORM_TOOL
 TEST_NAME=$(basename "$0" .sh)
 
 W=""
@@ -181,6 +184,27 @@ cni_lo_conf() {
         mkdir -p "$CNI_LO_DIR"
         printf '{"cniVersion": "1.0.0", "name": "podfs-test-lo", "plugins": [{"type": "loopback"}]}\n' \
                 >"$CNI_LO_DIR/lo.conflist"
+}
+
+# The masquerade podfs installs for its default network (fs/masquerade.c),
+# global on the machine: a test or bench that makes podfs write its default
+# network calls masq_note first and masq_undo at its end, which removes the
+# rules that were not there at masq_note.
+MASQ_BEFORE=""
+# masq_rules [6]: the rules (iptables -S lines) of IPv4, or of IPv6 with 6.
+masq_rules() {
+        "ip${1:+6}tables" -w -t nat -S POSTROUTING 2>/dev/null | grep -F -- '"podfs masquerade"'
+}
+masq_note() { MASQ_BEFORE=$(masq_rules; masq_rules 6 | sed 's/^/6 /'; echo .); }
+masq_undo() {
+        local r
+        masq_rules | while read -r r; do
+                grep -qxF -- "$r" <<<"$MASQ_BEFORE" || eval "iptables -w -t nat ${r/-A/-D}"
+        done
+        masq_rules 6 | while read -r r; do
+                grep -qxF -- "6 $r" <<<"$MASQ_BEFORE" || eval "ip6tables -w -t nat ${r/-A/-D}"
+        done
+        return 0
 }
 
 # podfs_start [EXTRA ARGS]: start the daemon in the foreground mode, in the

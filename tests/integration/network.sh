@@ -42,6 +42,9 @@ flush_net_rules() {
 }
 net_teardown() {
         ip link del "$BR" 2>/dev/null
+        [ -z "${BR6:-}" ] || ip link del "$BR6" 2>/dev/null
+        [ -z "${FWD6:-}" ] || echo "$FWD6" >/proc/sys/net/ipv6/conf/all/forwarding
+        [ -z "$MASQ_BEFORE" ] || masq_undo
         flush_net_rules
         # portmap's shared chains, when this test made them (nothing else uses them)
         if [ "$hostport_chains_before" = 0 ]; then
@@ -81,6 +84,8 @@ pod_ip() { st "$1" '.podIP // empty'; }
 held() { find "$IPAM/$NETNAME" -maxdepth 1 -name "$NET.*" -printf '%f\n' 2>/dev/null | sort | tr '\n' ' '; }
 nat_rules() { iptables -t nat -S 2>/dev/null | grep -cF "$NETNAME"; }
 _has_ip() { [ -n "$(pod_ip "$1")" ]; }
+# the top-level keys of status.yaml, in order
+yq_keys() { sed -n 's/^\([a-zA-Z]*\):.*/\1/p' "$MNT/default/$1/status.yaml" | tr '\n' ' ' | sed 's/ $//'; }
 
 web_pod() {
         cat <<EOF | apply_pod default "$1"
@@ -105,13 +110,14 @@ case "$BIP" in "$NET".*) ok "b's IP $BIP is on the test network" ;; *) fail "b's
 is "$(st b '.podIPs[0].ip')" "$BIP" "podIPs"
 is "$(cat "$MNT/default/b/ip")" "$BIP" "the ip file"
 check "ip file: size matches" size_matches "$MNT/default/b/ip"
-# hostIPs: not served, as by a 1.28 API server (feature gate PodHostIPs off by default)
 dflt_dev=$(ip -4 route show default | awk '{for (i = 1; i < NF; i++) if ($i == "dev") {print $(i + 1); exit}}')
 node_ip=$(ip -4 -o addr show dev "${dflt_dev:-lo}" | awk '{sub("/.*", "", $4); print $4; exit}')
 if [ -n "$dflt_dev" ]; then
         is "$(st b .hostIP)" "$node_ip" "hostIP is the address of the default route's interface"
 fi
-is "$(st b '.hostIPs')" null "no hostIPs"
+is "$(st b '[.hostIPs[].ip] | join(" ")')" "$(st b .hostIP)" "hostIPs: [{ip: hostIP}]"
+is "$(yq_keys b)" "phase conditions hostIP hostIPs podIP podIPs startTime containerStatuses qosClass" \
+        "status.yaml's keys in the API server's order"
 cat <<EOF | apply_pod default a || fail "create a"
 apiVersion: v1
 kind: Pod
@@ -260,7 +266,7 @@ check "no MissingClusterDNS for dnsPolicy None" sh -c "! grep -q MissingClusterD
 if [ -x "$K8S_CONFORM" ] && /usr/bin/python3 -c 'import kubernetes, yaml' 2>/dev/null; then
         check "dns1: pod.json (hostAliases, dnsConfig, subdomain) conforms to Pod" \
                 "$K8S_CONFORM" --kind Pod "$MNT/default/dns1/pod.json"
-        check "dns1: status.json (podIP, podIPs, hostIP) conforms to PodStatus" \
+        check "dns1: status.json (podIP, podIPs, hostIP, hostIPs) conforms to PodStatus" \
                 "$K8S_CONFORM" --kind PodStatus "$MNT/default/dns1/status.json"
 fi
 cat <<'EOF' | apply_pod default dns2 || fail "create dns2"
@@ -286,8 +292,30 @@ check "ClusterFirst falls back to the node's nameservers" sh -c "[ -z '$ns1' ] |
 check "and dnsConfig is appended" sh -c "grep -qx 'nameserver 10.0.0.12' '$MNT/default/dns2/logs/c' && grep -q '^search .*c.example$' '$MNT/default/dns2/logs/c' && grep -q '^options .*ndots:3' '$MNT/default/dns2/logs/c'"
 check "a Warning MissingClusterDNS event" grep -qE "Warning +MissingClusterDNS +pod/dns2 " "$MNT/default/dns2/events"
 check "in the kubelet's words" grep -qF "pod: \"dns2_default($(pod_uid default dns2))\". kubelet does not have ClusterDNS IP configured and cannot create Pod using \"ClusterFirst\" policy. Falling back to \"Default\" policy." "$MNT/default/dns2/events"
-rmdir "$MNT/default/dns1" "$MNT/default/dns2"
+# more nameservers than the kubelet's 3 (the node's and dnsConfig's): the first 3, its warning
+cat <<'EOF' | apply_pod default dns3 || fail "create dns3"
+apiVersion: v1
+kind: Pod
+metadata: {name: dns3}
+spec:
+  restartPolicy: Never
+  dnsPolicy: Default
+  dnsConfig: {nameservers: [10.0.0.21, 10.0.0.22, 10.0.0.23]}
+  containers: [{name: c, image: busybox, command: ["cat", "/etc/resolv.conf"]}]
+EOF
+check "dns3 Succeeded" wait_for "$MNT/default/dns3/phase" Succeeded 20
+ns_all=$( (awk '$1 == "nameserver" {print $2}' "$node_resolv"; printf '%s\n' 10.0.0.21 10.0.0.22 10.0.0.23) | awk '!seen[$0]++')
+ns_want=$(head -n 3 <<<"$ns_all")
+is "$(awk '$1 == "nameserver" {print $2}' "$MNT/default/dns3/logs/c")" "$ns_want" "dns3: the first 3 nameservers"
+if [ "$(wc -l <<<"$ns_all")" -gt 3 ]; then
+        check "a Warning DNSConfigForming event in the kubelet's words" grep -qE "Warning +DNSConfigForming +pod/dns3 +Nameserver limits were exceeded, some nameservers have been omitted, the applied nameserver line is: $(echo $ns_want)$" "$MNT/default/dns3/events"
+else
+        check "no DNSConfigForming event (the node has no nameserver)" sh -c "! grep -q DNSConfigForming '$MNT/default/dns3/events'"
+fi
+check "no DNSConfigForming event within the limits" sh -c "! grep -q DNSConfigForming '$MNT/default/dns2/events'"
+rmdir "$MNT/default/dns1" "$MNT/default/dns2" "$MNT/default/dns3"
 check "dns1 gone" wait_gone "$MNT/default/dns1"; check "dns2 gone" wait_gone "$MNT/default/dns2"
+check "dns3 gone" wait_gone "$MNT/default/dns3"
 
 # an FQDN over 64 characters: the pod does not start, in the kubelet's words
 long=h23456789012345678901234567890
@@ -328,27 +356,34 @@ is "$(held)" "$before" "no address taken for it"
 check "the node's /etc/hosts, then the aliases" sh -c "head -n \$(wc -l </etc/hosts) '$MNT/default/hn/logs/c' | cmp -s - /etc/hosts && tail -n 2 '$MNT/default/hn/logs/c' | grep -qx '10.9.9.9	alias1'"
 rmdir "$MNT/default/hn"
 
-# ---- probes without host target the pod's IP (a server bound to it only) ---------
-cat <<'EOF' | apply_pod default probed || fail "create probed"
+# ---- probes and hooks without host target the pod's IP (a server bound to it only) ---------
+mkdir -p "$W/hook"
+cat <<EOF | apply_pod default probed || fail "create probed"
 apiVersion: v1
 kind: Pod
 metadata: {name: probed}
 spec:
-  terminationGracePeriodSeconds: 0
+  terminationGracePeriodSeconds: 5
+  volumes: [{name: hook, hostPath: {path: $W/hook}}]
   containers:
   - name: web
     image: busybox
-    command: ["sh", "-c", "ip=$(ip -4 addr show eth0 | awk '/inet /{sub(\"/.*\", \"\", $2); print $2}'); mkdir -p /www; echo ok >/www/index.html; exec httpd -f -p $ip:8080 -h /www"]
+    command: ["sh", "-c", "ip=\$(ip -4 addr show eth0 | awk '/inet /{sub(\"/.*\", \"\", \$2); print \$2}'); mkdir -p /www/cgi-bin; echo ok >/www/index.html; printf '#!/bin/sh\\necho \"\$REQUEST_METHOD \$REMOTE_ADDR\" > /hook/prestop\\necho Content-Type: text/plain\\necho\\necho ok\\n' > /www/cgi-bin/stop; chmod +x /www/cgi-bin/stop; exec httpd -f -p \$ip:8080 -h /www"]
+    volumeMounts: [{name: hook, mountPath: /hook}]
     readinessProbe:
       httpGet: {path: /index.html, port: 8080}
       periodSeconds: 1
     livenessProbe:
       tcpSocket: {port: 8080}
       periodSeconds: 1
+    lifecycle:
+      preStop:
+        httpGet: {path: /cgi-bin/stop, port: 8080}
 EOF
 check "httpGet readiness to the pod IP: Ready" wait_grep "$MNT/default/probed/conditions" '^Ready True' 20
 check "tcpSocket liveness to the pod IP: no restart" test "$(ctr default probed web restarts)" = 0
-echo 0 >"$MNT/default/probed/delete"
+PIP=$(pod_ip probed)
+rmdir "$MNT/default/probed"
 
 # ---- deletion releases the IPs and the rules ------------------------------------
 AU=$(pod_uid default a) BU=$(pod_uid default b)
@@ -358,6 +393,7 @@ rmdir "$MNT/default/a"
 check "a gone" wait_gone "$MNT/default/a"
 check "b gone" wait_gone "$MNT/default/b"
 check "probed gone" wait_gone "$MNT/default/probed"
+is "$(cat "$W/hook/prestop" 2>/dev/null)" "GET $PIP" "an httpGet preStop hook without host reached the server bound to the pod IP"
 is "$(held)" "" "host-local holds no IP after the deletions"
 is "$(nat_rules)" 0 "no nat rule of the network left"
 check "no pinned netns left" test ! -e "/run/podfs/netns/$AU" -a ! -e "/run/podfs/netns/$BU"
@@ -400,16 +436,104 @@ check "c gone" wait_gone "$MNT/default/c"
 is "$(held)" "" "host-local empty again"
 is "$(nat_rules)" 0 "no nat rule left"
 
+# ---- dual-stack: a conflist with an IPv4 and an IPv6 range (a bridge of its own) ----
+# podIPs has both, IPv4 first; podIP and ip the IPv4 one; /etc/hosts a line each.
+# (The bridge plugin turns on net.ipv6.conf.all.forwarding: put back at the end.)
+if [ "$(cat /proc/sys/net/ipv6/conf/all/disable_ipv6 2>/dev/null)" = 0 ]; then
+        FWD6=$(cat /proc/sys/net/ipv6/conf/all/forwarding)
+        BR6=pfu$$
+        NET2=""
+        for i in $(seq 1 199); do
+                n=$(((($$ + i) % 200) + 20))
+                if [ "10.231.$n" != "$NET" ] && [ -z "$(ip -4 route show match "10.231.$n.1" | grep -v '^default')" ] &&
+                   ! ip -4 addr | grep -q "inet 10\.231\.$n\."; then
+                        NET2=10.231.$n
+                        break
+                fi
+        done
+        NET6=fdcb:$(printf '%x' $(($$ % 65536)))::
+        [ -z "$(ip -6 route show match "${NET6}1" | grep -v '^default')" ] || NET2=""
+fi
+if [ -n "${NET2:-}" ]; then
+        podfs_umount
+        mkdir -p "$W/cni6"
+        cat >"$W/cni6/10-test6.conflist" <<EOF
+{
+  "cniVersion": "1.0.0",
+  "name": "$NETNAME-6",
+  "podfsMasquerade": ["$NET2.0/24", "${NET6}/64"],
+  "plugins": [
+    {"type": "bridge", "bridge": "$BR6", "isGateway": true, "hairpinMode": true,
+     "ipam": {"type": "host-local", "dataDir": "$IPAM", "routes": [{"dst": "0.0.0.0/0"}, {"dst": "::/0"}],
+              "ranges": [[{"subnet": "$NET2.0/24"}], [{"subnet": "${NET6}/64"}]]}},
+    {"type": "portmap", "capabilities": {"portMappings": true}}
+  ]
+}
+EOF
+        masq_note
+        podfs_start --cni-conf-dir "$W/cni6"
+        check "podfsMasquerade: the IPv4 subnet's rule made" sh -c "iptables -t nat -S POSTROUTING | grep -qF -- '-A POSTROUTING -s $NET2.0/24 ! -d $NET2.0/24 -m addrtype ! --dst-type MULTICAST -m comment --comment \"podfs masquerade\" -j MASQUERADE'"
+        check "podfsMasquerade: the IPv6 subnet's rule made (ip6tables)" sh -c "ip6tables -t nat -S POSTROUTING | grep -qF -- '-A POSTROUTING -s ${NET6}/64 ! -d ${NET6}/64 -m addrtype ! --dst-type MULTICAST -m comment --comment \"podfs masquerade\" -j MASQUERADE'"
+        cat <<EOF | apply_pod default ds || fail "create ds"
+apiVersion: v1
+kind: Pod
+metadata: {name: ds}
+spec:
+  terminationGracePeriodSeconds: 0
+  hostname: h6
+  subdomain: sub
+  containers:
+  - name: web
+    image: busybox
+    command: ["sh", "-c", "mkdir -p /www && echo dual > /www/index.html && cat /etc/hosts && exec httpd -f -p 80 -h /www"]
+    env: [{name: IPS, valueFrom: {fieldRef: {fieldPath: status.podIPs}}}]
+EOF
+        check "ds Running" wait_for "$MNT/default/ds/phase" Running 20
+        ds4=$(st ds '.podIPs[0].ip') ds6=$(st ds '.podIPs[1].ip')
+        case "$ds4" in "$NET2".*) ok "podIPs[0] is the IPv4 address $ds4" ;; *) fail "podIPs[0] '$ds4'" ;; esac
+        case "$ds6" in "$NET6"*) ok "podIPs[1] is the IPv6 address $ds6" ;; *) fail "podIPs[1] '$ds6'" ;; esac
+        is "$(st ds '.podIPs | length')" 2 "two podIPs"
+        is "$(st ds .podIP)" "$ds4" "podIP: the IPv4 one"
+        is "$(cat "$MNT/default/ds/ip")" "$ds4" "the ip file: the IPv4 one"
+        check "/etc/hosts: a line for each" sh -c "grep -qx '$ds4	h6.sub.default.svc.cluster.local	h6' '$MNT/default/ds/logs/web' && grep -qx '$ds6	h6.sub.default.svc.cluster.local	h6' '$MNT/default/ds/logs/web'"
+        is "$(tr '\0' '\n' <"/proc/$(ctr default ds web pid)/environ" 2>/dev/null | sed -n 's/^IPS=//p')" "$ds4,$ds6" \
+                "status.podIPs through the downward API: both, comma-separated"
+        check "the node reaches ds over IPv6" sh -c "wget -q -T 5 -O - 'http://[$ds6]/' | grep -qx dual"
+        if [ -x "$K8S_CONFORM" ] && /usr/bin/python3 -c 'import kubernetes, yaml' 2>/dev/null; then
+                check "ds: status.json (two podIPs) conforms to PodStatus" "$K8S_CONFORM" --kind PodStatus "$MNT/default/ds/status.json"
+        fi
+        echo 0 >"$MNT/default/ds/delete"
+        check "ds gone" wait_gone "$MNT/default/ds"
+        is "$(find "$IPAM/$NETNAME-6" -maxdepth 1 -name '[0-9a-f]*[.:]*' 2>/dev/null | wc -l)" 0 "both addresses released"
+        podfs_umount
+        masq_undo
+        check "and removed again" sh -c "! iptables -t nat -S POSTROUTING | grep -qF -- '-s $NET2.0/24' && ! ip6tables -t nat -S POSTROUTING | grep -qF -- '-s ${NET6}/64'"
+        ip link del "$BR6" 2>/dev/null
+        echo "$FWD6" >/proc/sys/net/ipv6/conf/all/forwarding
+else
+        log "no IPv6 here (or no free subnet): dual-stack not tested"
+fi
+
 # ---- the default network: written into a config dir that has none --------------
+# (and its masquerade made sure of, once for the subnet: global, undone at the end
+# when it was not there before)
 podfs_umount
+masq_note
 mkdir -p "$W/cni-empty"
 podfs_start --cni-conf-dir "$W/cni-empty"
-check "the default network written: podfs0, 10.85.0.0/16, ipMasq, portmap" jq -e '.name == "podfs" and
-        .plugins[0].type == "bridge" and .plugins[0].bridge == "podfs0" and .plugins[0].ipMasq == true and
+check "the default network written: podfs0, 10.85.0.0/16, no per-pod ipMasq, podfsMasquerade, portmap" \
+        jq -e '.name == "podfs" and .podfsMasquerade == ["10.85.0.0/16"] and
+        .plugins[0].type == "bridge" and .plugins[0].bridge == "podfs0" and .plugins[0].ipMasq == false and
         .plugins[0].ipam.type == "host-local" and .plugins[0].ipam.ranges[0][0].subnet == "10.85.0.0/16" and
         .plugins[1].type == "portmap" and .plugins[1].capabilities.portMappings == true' \
         "$W/cni-empty/podfs.conflist"
+masq_want='-A POSTROUTING -s 10.85.0.0/16 ! -d 10.85.0.0/16 -m addrtype ! --dst-type MULTICAST -m comment --comment "podfs masquerade" -j MASQUERADE'
+is "$(masq_rules)" "$masq_want" "the default network's masquerade: one rule for 10.85.0.0/16"
 podfs_umount
+podfs_start --cni-conf-dir "$W/cni-empty"
+is "$(masq_rules)" "$masq_want" "made sure of again at the next start: nothing doubled"
+podfs_umount
+masq_undo
 
 # ---- a broken network config: FailedCreatePodSandBox, retried with back-off ------
 mkdir -p "$W/cni-broken"

@@ -39,6 +39,20 @@ static struct yval *parse(const char *s, size_t len)
         return v;
 }
 
+/* The default network (the only config of dir): its subnet's masquerade. */
+static void test_masquerade(void)
+{
+        struct pfs_error err = {0};
+        char **subnets = NULL;
+        int n = cni_conf_masquerade(dir, &subnets, &err);
+
+        tap_ok(n == 1 && subnets && !strcmp(subnets[0], "10.85.0.0/16") && !subnets[1],
+               "the default network lists its subnet under podfsMasquerade");
+        for (int i = 0; subnets && subnets[i]; i++)
+                free(subnets[i]);
+        free(subnets);
+}
+
 static void test_find(void)
 {
         struct pfs_error err = {0};
@@ -48,12 +62,20 @@ static void test_find(void)
                "an empty dir has no network (%s)", err.msg);
         tap_ok(cni_conf_default_write(dir, &err) == 1, "the default network is written into it");
         tap_ok(cni_conf_default_write(dir, &err) == 0, "and only once");
+        test_masquerade();
         put("10-b.conflist", "{\"cniVersion\": \"1.0.0\", \"name\": \"b\", \"plugins\": [{\"type\": \"bridge\"}]}");
         put("05-a.conf", "{\"cniVersion\": \"0.4.0\", \"name\": \"a\", \"type\": \"ptp\"}");
         put("01-x.txt", "not a config");
         tap_ok(cni_conf_find(dir, &path, &err) == 0 && strstr(path, "/05-a.conf"),
                "the first *.conf/*.conflist/*.json by name is the network");
         free(path);
+        {
+                char **subnets = NULL;
+
+                tap_ok(cni_conf_masquerade(dir, &subnets, &err) == 0 && subnets && !subnets[0],
+                       "a network without podfsMasquerade: no masquerade of podfs's");
+                free(subnets);
+        }
 }
 
 static void test_load(void)

@@ -63,6 +63,13 @@ static void test_fields(void)
         tap_is_str(field(&ctx, "status.hostIPs"), "10.0.0.5", "status.hostIPs");
         tap_is_str(field(&ctx, "status.podIP"), "", "status.podIP");
         tap_is_str(field(&ctx, "status.podIPs"), "", "status.podIPs");
+        ctx.pod_ip = "10.85.0.7";
+        tap_is_str(field(&ctx, "status.podIPs"), "10.85.0.7", "status.podIPs: one");
+        ctx.pod_ip2 = "fd85::7";
+        tap_is_str(field(&ctx, "status.podIP"), "10.85.0.7", "status.podIP: the first of two");
+        tap_is_str(field(&ctx, "status.podIPs"), "10.85.0.7,fd85::7", "status.podIPs: both, comma-separated");
+        ctx.pod_ip = "";
+        ctx.pod_ip2 = NULL;
         tap_is_str(field(&ctx, "metadata.labels"), "app=\"shop\"\ntier=\"web\"\nzone=\"a\\\"b\\\\c\"",
                    "labels: sorted key=\"value\" lines, quotes escaped, no final newline");
         tap_is_str(field(&ctx, "metadata.annotations"),
