@@ -64,6 +64,14 @@ static int meta_set(struct pod_meta *m, const char *key, const char *val)
                         m->owner = (uid_t)id;
                 else
                         m->group = (gid_t)id;
+        } else if (!strcmp(key, "generation")) {
+                return parse_i64(val, &m->generation) < 0 || m->generation < 1 ? -EINVAL : 0;
+        } else if (!strcmp(key, "specSum") || !strcmp(key, "specHash")) {
+                char *dst = key[4] == 'S' ? m->spec_sum : m->spec_hash;
+
+                if (strlen(val) != 64)
+                        return -EINVAL;
+                memcpy(dst, val, 65);
         } else if (!strcmp(key, "predecessor")) {
                 free(m->predecessor);
                 m->predecessor = *val ? xstrdup(val) : NULL;
@@ -89,6 +97,8 @@ static int meta_parse(char *text, struct pod_meta *m, struct pfs_error *err)
         }
         if (!m->uid[0] || !m->namespace || !m->name)
                 return pfs_error_set(err, EINVAL, "meta: uid, namespace or name missing");
+        if (!m->generation)
+                m->generation = 1;      /* a pod of a version that did not count */
         return 0;
 }
 
@@ -136,6 +146,9 @@ static int meta_write(int pod_dirfd, const struct pod_meta *meta, enum pfs_sync 
         }
         if (meta->predecessor)
                 pfs_buf_printf(&b, "predecessor=%s\n", meta->predecessor);
+        pfs_buf_printf(&b, "generation=%" PRId64 "\n", meta->generation > 0 ? meta->generation : 1);
+        if (strlen(meta->spec_sum) == 64 && strlen(meta->spec_hash) == 64)
+                pfs_buf_printf(&b, "specSum=%s\nspecHash=%s\n", meta->spec_sum, meta->spec_hash);
         r = pfs_write_file_sync_at(pod_dirfd, PFS_META_FILE, b.data, b.len, 0644, sync, err);
         pfs_buf_free(&b);
         return r;

@@ -54,6 +54,15 @@ struct pod_meta {
         char *predecessor;              /* uid of the pod this one replaces, or NULL */
         uid_t owner;                    /* who created it (the user whose request made it); */
         gid_t group;                    /* 0:0 for pods of versions that did not record one */
+        /* metadata.generation (KEP-5067): 1 at create, +1 for every update in
+         * place that changes the spec (not labels/annotations only) and for
+         * the first deletion request, as the API server counts. spec_sum is
+         * the sha256 of the spec.yaml it counts up to, spec_hash that of its
+         * spec without metadata (pod_spec_generation_hash): a daemon killed
+         * between writing spec.yaml and meta finds them different and counts
+         * once (pod_generation_recover). Empty (older meta): not checked. */
+        int64_t generation;
+        char spec_sum[65], spec_hash[65];
 };
 
 int pod_meta_read_at(int pod_dirfd, struct pod_meta **ret_meta, struct pfs_error *err);
