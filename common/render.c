@@ -186,6 +186,7 @@ static struct yval *metadata_to_yval(const struct pod_view *v)
         yval_map_set(m, "name", yval_new_str(v->meta->name));
         yval_map_set(m, "namespace", yval_new_str(v->meta->namespace));
         yval_map_set(m, "uid", yval_new_str(v->meta->uid));
+        yval_map_set(m, "generation", yval_new_int(v->meta->generation > 0 ? v->meta->generation : 1));
         set_time(m, "creationTimestamp", v->meta->creation_ns);
         if (v->meta->deletion_ns) {
                 set_time(m, "deletionTimestamp", v->meta->deletion_ns);

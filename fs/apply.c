@@ -8,6 +8,7 @@
 #include <string.h>
 #include <sys/stat.h>
 #include "fs.h"
+#include "pfs/generation.h"
 #include "pfs/object.h"
 #include "pfs/spec.h"
 #include "pfs/store.h"
@@ -36,6 +37,8 @@ static int create_pod(struct podfs *fs, const char *ns, const struct pod_spec *s
         meta.predecessor = (char *)predecessor;
         meta.owner = uid;
         meta.group = gid;
+        meta.generation = 1;
+        pod_meta_set_spec(&meta, spec);
         pfs_trace(puid, "daemon:pod-dir");
         r = pod_files_create_at(dfd, &meta, spec->source, spec->source_len, err);
         pfs_trace(puid, "daemon:meta-spec-durable");
@@ -113,24 +116,41 @@ static int read_accepted_spec(struct podfs *fs, const char *uid, const char *ns,
 
 /* Only what the API server updates in place differs (pod_spec_update_kind:
  * labels, annotations, activeDeadlineSeconds, images, container cpu/memory):
- * same uid; the new spec.yaml is made durable and the sandbox woken, which
- * takes the new metadata (downwardAPI volumes follow), re-arms its deadline,
- * resizes and restarts what an image change restarts (runtime/update.c).
- * 1 when the pod is terminating (it is replaced as any other change). */
+ * same uid; the new spec.yaml is made durable, then meta with the generation
+ * (one more when the spec changed, not only its metadata) and the new spec's
+ * digests (a kill between the two: pod_generation_recover counts once), and
+ * the sandbox woken, which takes the new metadata (downwardAPI volumes
+ * follow), re-arms its deadline, resizes and restarts what an image change
+ * restarts (runtime/update.c). 1 when the pod is terminating (it is replaced
+ * as any other change). */
 static int update_in_place(struct podfs *fs, const char *uid, const char *ns, const struct pod_spec *spec,
-                           struct pfs_error *err)
+                           bool bump, struct pfs_error *err)
 {
         struct pod_rt *p = model_pod_find(&fs->model, uid);
         _cleanup_close_ int dfd = -1;
+        struct pod_meta *m = NULL;
+        int r;
 
         if (!p || p->deleted)
                 return 1;
         dfd = pod_dir_open_at(fs->dirs.pods_fd, uid);
         if (dfd < 0)
                 return pfs_error_set(err, -dfd, "pod %s/%s", ns, spec->name);
-        if (pfs_write_file_atomic_at(dfd, PFS_SPEC_FILE, spec->source, spec->source_len, 0600, err) < 0)
+        if (pod_meta_read_at(dfd, &m, err) < 0)
+                return pfs_error_wrap(err, "pod %s/%s", ns, spec->name);
+        r = pfs_write_file_atomic_at(dfd, PFS_SPEC_FILE, spec->source, spec->source_len, 0600, err);
+        if (r < 0) {
+                pod_meta_free(m);
                 return pfs_error_wrap(err, "pod %s/%s: %s", ns, spec->name, PFS_SPEC_FILE);
-        pfs_log(LOG_INFO, "pod %s/%s: updated in place", ns, spec->name);
+        }
+        if (bump)
+                m->generation++;
+        pod_meta_set_spec(m, spec);
+        r = pod_meta_write_at(dfd, m, err);
+        pfs_log(LOG_INFO, "pod %s/%s: updated in place (generation %lld)", ns, spec->name, (long long)m->generation);
+        pod_meta_free(m);
+        if (r < 0)
+                pfs_log(LOG_WARNING, "pod %s/%s: meta: %s (counted at the next start)", ns, spec->name, err->msg);
         sandbox_spec_changed(fs, p);
         return 0;
 }
@@ -164,8 +184,10 @@ static int apply_one(struct podfs *fs, const char *ns, const struct pod_spec *sp
                 return 0;
         }
         if (r >= 0 && pod_spec_same_but_updatable(old, spec)) {
+                bool bump = pod_spec_update_bumps_generation(old, spec);
+
                 pod_spec_free(old);
-                r = update_in_place(fs, ref.uid, ns, spec, err);
+                r = update_in_place(fs, ref.uid, ns, spec, bump, err);
                 if (r != 1)
                         return r;
                 old = NULL;

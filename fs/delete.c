@@ -52,6 +52,9 @@ int delete_request_uid(struct podfs *fs, const char *uid, int64_t grace, bool us
         deadline = now + grace * 1000000000LL;
         /* a second request only ever shortens the grace */
         if (!meta->deletion_ns || deadline < meta->deletion_ns) {
+                /* the first request is a new generation (rest.BeforeDelete) */
+                if (!meta->deletion_ns)
+                        meta->generation++;
                 meta->deletion_ns = deadline;
                 meta->deletion_grace_seconds = grace;
                 r = pod_meta_write_at(dfd, meta, err);

@@ -14,6 +14,7 @@
 #include <sys/syscall.h>
 #include <sys/wait.h>
 #include "fs.h"
+#include "pfs/generation.h"
 #include "pfs/backoff.h"
 #include "pfs/render.h"
 #include "pfs/store.h"
@@ -758,6 +759,20 @@ void sandbox_reap_dead(struct podfs *fs)
 
 /* ---- startup ---- */
 
+/* An update in place the daemon died in the middle of (spec.yaml written,
+ * meta not): counted now, once. */
+static void generation_recover(int dfd, struct pod_meta *m)
+{
+        struct pfs_error err = {0};
+        int r = pod_generation_recover(dfd, m, &err);
+
+        if (r < 0)
+                pfs_log(LOG_WARNING, "pods/%s: generation: %s", m->uid, err.msg);
+        else if (r > 0)
+                pfs_log(LOG_INFO, "pods/%s: spec.yaml newer than meta: generation %lld", m->uid,
+                        (long long)m->generation);
+}
+
 static void adopt_one(struct podfs *fs, const char *uid)
 {
         _cleanup_close_ int dfd = pod_dir_open_at(fs->dirs.pods_fd, uid);
@@ -782,6 +797,7 @@ static void adopt_one(struct podfs *fs, const char *uid)
                 pod_dir_remove_at(fs->dirs.pods_fd, uid, NULL);
                 return;
         }
+        generation_recover(dfd, m);
         p = pod_rt_add(fs, uid, m->namespace, m->name, m->predecessor);
         p->deleted = m->deletion_ns != 0;
         p->owner = m->owner;
