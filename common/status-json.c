@@ -19,11 +19,13 @@ static void set_opt_str(struct yval *map, const char *key, const char *s)
                 yval_map_set(map, key, yval_new_str(s));
 }
 
-static struct yval *condition_to_yval(enum pod_condition_type t, const struct pod_condition *c)
+static struct yval *condition_to_yval(enum pod_condition_type t, const struct pod_condition *c, int64_t gen)
 {
         struct yval *m = yval_new_map();
 
         yval_map_set(m, "type", yval_new_str(pod_condition_type_name(t)));
+        if (gen > 0)
+                yval_map_set(m, "observedGeneration", yval_new_int(gen));
         yval_map_set(m, "status", yval_new_str(c->status ? "True" : "False"));
         yval_map_set(m, "lastProbeTime", yval_new_null());
         set_time(m, "lastTransitionTime", c->last_transition);
@@ -117,7 +119,7 @@ static struct yval *gated_to_yval(const struct pod_status *st)
         yval_map_set(m, "phase", yval_new_str("Pending"));
         if (st->conditions[POD_COND_SCHEDULED].present)
                 yval_list_push(yval_map_set(m, "conditions", yval_new_list()),
-                               condition_to_yval(POD_COND_SCHEDULED, &st->conditions[POD_COND_SCHEDULED]));
+                               condition_to_yval(POD_COND_SCHEDULED, &st->conditions[POD_COND_SCHEDULED], 0));
         set_opt_str(m, "qosClass", st->qos_class);
         return m;
 }
@@ -132,11 +134,13 @@ struct yval *pod_status_to_yval(const struct pod_status *st)
         if (st->gated)
                 return gated_to_yval(st);
         m = yval_new_map();
+        if (st->observed_generation > 0)
+                yval_map_set(m, "observedGeneration", yval_new_int(st->observed_generation));
         yval_map_set(m, "phase", yval_new_str(st->phase ? st->phase : "Pending"));
         l = yval_map_set(m, "conditions", yval_new_list());
         for (int t = 0; t < POD_COND__MAX; t++)
                 if (st->conditions[t].present)
-                        yval_list_push(l, condition_to_yval(t, &st->conditions[t]));
+                        yval_list_push(l, condition_to_yval(t, &st->conditions[t], st->observed_generation));
         set_opt_str(m, "message", st->message);
         set_opt_str(m, "reason", st->reason);
         if (st->host_ip && *st->host_ip) {
@@ -305,6 +309,7 @@ int pod_status_from_yval(const struct yval *v, struct pod_status **ret_st, struc
         st->reason = get_dup(v, "reason");
         st->message = get_dup(v, "message");
         st->qos_class = get_dup(v, "qosClass");
+        st->observed_generation = yval_get_int(v, "observedGeneration", 0);
         st->host_ip = get_dup(v, "hostIP");
         st->pod_ip = get_dup(v, "podIP");
         {

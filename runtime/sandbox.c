@@ -262,6 +262,7 @@ static int sandbox_start(struct sbx *s, const char *state_dir, const char *uid, 
         s->log_dir = pod_log_dir_rel(s->meta->namespace, s->meta->name, s->uid);
         s->volumes_dir = pod_path(s->state_dir, s->uid, PFS_VOLUMES_DIR);
         s->status = pod_status_new(s->spec, pfs_now_realtime_ns());
+        s->status->observed_generation = s->meta->generation;
         sbx_env_node_capture();
         if (s->spec->n_init_containers > 0)
                 pod_status_set_init_containers(s->status, s->spec->init_containers,

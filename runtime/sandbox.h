@@ -129,6 +129,7 @@ struct sbx {
         bool gated;             /* schedulingGates: nothing is set up, nothing starts */
         struct pod_spec *desired; /* update.c: the latest spec.yaml (the desired resources) */
         struct sbx_watch resize_w; /* update.c: the retry of a Deferred resize or an actuation error */
+        bool resize_report;        /* update.c: a resize was allocated: ResizeCompleted once actuated */
 };
 
 /* sandbox.c */
@@ -199,6 +200,8 @@ int sbx_resize_fits(struct sbx *s, const struct pod_spec *desired, const char **
  * restarted by its resizePolicy; allocatedResources/resources and the
  * PodResizePending/PodResizeInProgress conditions in the status). */
 void update_wake(struct sbx *s);                        /* SIGHUP */
+/* status.observedGeneration (and the conditions') from meta's generation. */
+void update_generation(struct sbx *s);
 void update_init(struct sbx *s);                        /* the new status: each container's resources */
 void update_resume(struct sbx *s, struct pod_status *prev); /* a resumed pod: its allocation continues */
 void update_ctr_started(struct sbx *s, struct ctr *c);  /* a run began with c->spec's resources */

@@ -20,6 +20,7 @@
  * status (containerStatuses[].resources). */
 #include <signal.h>
 #include <string.h>
+#include "pfs/generation.h"
 #include "sandbox.h"
 
 /* A Deferred resize and an actuation that failed are tried again on every
@@ -117,6 +118,19 @@ static bool running(const struct ctr *c)
         return c->pid > 0 && (c->sm.state == CS_RUNNING || c->sm.state == CS_RESTARTING);
 }
 
+/* The kubelet's ResizeCompleted event (1.34) once every allocated resize is
+ * actuated: the allocated resources and the generation. */
+static void resize_completed(struct sbx *s)
+{
+        _cleanup_free_ char *msg = NULL;
+
+        if (!s->resize_report)
+                return;
+        s->resize_report = false;
+        msg = pod_resize_completed_message(s->spec, s->status->observed_generation);
+        sbx_event(s, NULL, "Normal", "ResizeCompleted", "%s", msg);
+}
+
 /* PodResizeInProgress while a container's allocation is not actuated. */
 static void in_progress_refresh(struct sbx *s, const char *error)
 {
@@ -124,9 +138,10 @@ static void in_progress_refresh(struct sbx *s, const char *error)
 
         for (size_t i = 0; i < s->n_ctrs; i++)
                 pending |= s->ctrs[i].resize_pending;
-        if (!pending)
+        if (!pending) {
                 pod_status_condition_clear(s->status, POD_COND_RESIZE_IN_PROGRESS);
-        else
+                resize_completed(s);
+        } else
                 pod_status_condition_set(s->status, POD_COND_RESIZE_IN_PROGRESS, true, error ? "Error" : NULL, error,
                                          pfs_now_realtime_ns());
         if (error)
@@ -250,6 +265,7 @@ static void allocate(struct sbx *s, struct ctr *c, const struct pod_container *w
         copy_str(&have->memory_limit, want->memory_limit);
         copy_str(&have->memory_request, want->memory_request);
         pfs_log(LOG_INFO, "container '%s': resize allocated", c->name);
+        s->resize_report = true;
         status_allocated(s, c);
         if (!running(c)) {
                 status_actual(s, c);    /* its next run's */
@@ -405,10 +421,19 @@ static struct pod_spec *spec_read(struct sbx *s)
         return one;
 }
 
+void update_generation(struct sbx *s)
+{
+        if (!s->status || !s->meta || s->status->observed_generation == s->meta->generation)
+                return;
+        s->status->observed_generation = s->meta->generation;
+        s->status_dirty = true;
+}
+
 void update_wake(struct sbx *s)
 {
         struct pod_spec *new;
 
+        update_generation(s);
         if (s->rejected || s->gated || term_begun(s))
                 return;
         new = spec_read(s);
@@ -455,6 +480,8 @@ void update_resume(struct sbx *s, struct pod_status *prev)
         s->desired = spec_read(s);
         if (s->desired)
                 resize_evaluate(s);
+        if (s->resize_report)
+                in_progress_refresh(s, NULL);
 }
 
 void update_free(struct sbx *s)

@@ -88,6 +88,11 @@ struct pod_status {
          * pod no kubelet has seen); read back from a status with conditions
          * but without containerStatuses. */
         bool gated;
+        /* observedGeneration (PodObservedGenerationTracking, beta in 1.34):
+         * the metadata.generation the sandbox acted on last, shown on the
+         * status and on every condition the kubelet writes; 0 = not shown
+         * (a gated or rejected pod). */
+        int64_t observed_generation;
 };
 
 const char *pod_condition_type_name(enum pod_condition_type t);
