@@ -326,6 +326,44 @@ static void test_rejected(void)
         pod_status_free(back);
 }
 
+/* observedGeneration (1.34): first on the status, after type on every
+ * condition; read back; not on a rejected pod. */
+static void test_observed_generation(void)
+{
+        struct pod_status *st = sample(), *back = NULL;
+        struct pfs_error err = {0};
+        struct pfs_buf out = {0};
+        struct ydoc *docs = NULL;
+        struct yval *y;
+        size_t n = 0;
+
+        st->observed_generation = 2;
+        y = pod_status_to_yval(st);
+        yval_emit_json(y, false, &out);
+        tap_ok(strstr(out.data, "{\"observedGeneration\":2,\"phase\":\"Running\",\"conditions\":[{\"type\":"
+                                "\"PodReadyToStartContainers\",\"observedGeneration\":2,\"status\":\"True\",") == out.data,
+               "observedGeneration: first on the status and after type on a condition");
+        tap_ok(strstr(out.data, "{\"type\":\"Ready\",\"observedGeneration\":2,\"status\":\"False\"") != NULL,
+               "observedGeneration: on Ready");
+        parse(out.data, &docs, &n);
+        tap_is_int(pod_status_from_yval(docs[0].root, &back, &err), 0, "observedGeneration: read back");
+        tap_is_int(back ? back->observed_generation : -1, 2, "observedGeneration: its value read back");
+        ydoc_free_array(docs, n);
+        pod_status_free(back);
+        pfs_buf_free(&out);
+        yval_emit_json(y, true, &out);
+        check_conform(out.data);
+        pfs_buf_free(&out);
+        yval_free(y);
+        st->rejected = true;
+        y = pod_status_to_yval(st);
+        yval_emit_json(y, false, &out);
+        tap_ok(!strstr(out.data, "observedGeneration"), "observedGeneration: not on a rejected pod");
+        pfs_buf_free(&out);
+        yval_free(y);
+        pod_status_free(st);
+}
+
 /* A dual-stack pod: podIP the IPv4 address, podIPs both (IPv4 first), read back. */
 static void test_dual_stack(void)
 {
@@ -362,6 +400,7 @@ int main(void)
         test_shape();
         test_round_trip();
         test_dual_stack();
+        test_observed_generation();
         test_yaml();
         return tap_done();
 }

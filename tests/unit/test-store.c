@@ -28,7 +28,7 @@ static void test_meta(int dfd)
         tap_is_int(pod_meta_write_at(dfd, &m, &err), 0, "meta: write");
         pfs_read_file_at(dfd, "meta", &text, NULL, NULL);
         tap_is_str(text, "uid=6f1c0000-0000-4000-8000-000000000001\nnamespace=default\nname=web\n"
-                         "creationTimestamp=2026-11-22T15:40:48Z\nowner=0\ngroup=0\n", "meta: file format");
+                         "creationTimestamp=2026-11-22T15:40:48Z\nowner=0\ngroup=0\ngeneration=1\n", "meta: file format");
         tap_is_int(pod_meta_read_at(dfd, &got, &err), 0, "meta: read");
         tap_is_str(got->uid, m.uid, "meta: uid");
         tap_is_str(got->namespace, "default", "meta: namespace");
@@ -59,7 +59,24 @@ static void test_meta(int dfd)
         tap_is_int(pod_meta_read_at(dfd, &got, &err), 0, "meta: without owner (older versions)");
         tap_is_int(got->owner, 0, "meta: ... is root's");
         tap_is_int(got->group, 0, "meta: ... group root");
+        tap_is_int(got->generation, 1, "meta: ... generation 1");
+        tap_ok(!got->spec_sum[0] && !got->spec_hash[0], "meta: ... no spec digests");
         pod_meta_free(got);
+        m.generation = 7;
+        memset(m.spec_sum, 'a', 64);
+        memset(m.spec_hash, 'b', 64);
+        tap_is_int(pod_meta_write_at(dfd, &m, &err), 0, "meta: write with generation");
+        tap_is_int(pod_meta_read_at(dfd, &got, &err), 0, "meta: read with generation");
+        tap_is_int(got->generation, 7, "meta: generation");
+        tap_is_str(got->spec_sum, m.spec_sum, "meta: specSum");
+        tap_is_str(got->spec_hash, m.spec_hash, "meta: specHash");
+        pod_meta_free(got);
+        m.generation = 0;
+        m.spec_sum[0] = m.spec_hash[0] = '\0';
+        write_text(dfd, "meta", "uid=x\nnamespace=a\nname=b\ngeneration=0\n");
+        tap_is_int(pod_meta_read_at(dfd, &got, &err), -EINVAL, "meta: generation 0 rejected");
+        write_text(dfd, "meta", "uid=x\nnamespace=a\nname=b\nspecSum=abc\n");
+        tap_is_int(pod_meta_read_at(dfd, &got, &err), -EINVAL, "meta: short specSum rejected");
         write_text(dfd, "meta", "uid=x\nnamespace=a\nname=b\nowner=-1\n");
         tap_is_int(pod_meta_read_at(dfd, &got, &err), -EINVAL, "meta: bad owner rejected");
         write_text(dfd, "meta", "uid=x\nnamespace=a\nname=b\ngroup=alice\n");
