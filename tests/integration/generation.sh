@@ -79,7 +79,7 @@ is "$(grep -c '^generation=' "$STATE/pods/$uid/meta")" 1 "meta: one generation l
 # deletion: one more, observed by the terminating sandbox
 is "$(echo 30 | fsop write "$D/gen/delete")" OK "delete: requested (grace 30 s)"
 is "$(meta_gen)" 4 "delete: metadata.generation 4"
-check "delete: deletionTimestamp" jq -e .metadata.deletionTimestamp "$D/gen/pod.json"
+check "delete: deletionTimestamp" bash -c "jq -e .metadata.deletionTimestamp '$D/gen/pod.json' >/dev/null"
 check "delete: status.observedGeneration 4" wait_until 10 "$D/gen/status.json" observed_is 4
 is "$(echo 10 | fsop write "$D/gen/delete")" OK "delete: a shorter grace"
 is "$(meta_gen)" 4 "delete: a second request counts nothing"

@@ -111,6 +111,8 @@ check "resize: b has a new PID" [ -n "$pb2" ] && [ "$pb2" != "$pb" ]
 is "$(mem_limit "$pb2")" $((80 * MI)) "resize: b's new run has the new memory limit"
 is "$(jqs '.containerStatuses[1].resources.limits.memory' rz)" 80Mi "resize: b's resources.limits.memory"
 check "resize: Killing event for b" grep -q 'Killing.*Container b resize requires restart' "$D/rz/events"
+check "resize: ResizeCompleted once b runs again (generation 2)" wait_until 10 "$D/rz/events" \
+        grep -qF 'Pod resize completed: {"containers":[{"name":"a","resources":{"limits":{"cpu":"300m","memory":"96Mi"},"requests":{"cpu":"150m","memory":"32Mi"}}},{"name":"b","resources":{"limits":{"cpu":"100m","memory":"80Mi"},"requests":{"cpu":"50m","memory":"32Mi"}}},{"name":"c","resources":{}}],"generation":2}' "$D/rz/events"
 check "resize: no resize condition left" \
         wait_until 10 "$D/rz/status.json" sh -c "! grep -q PodResize '$D/rz/status.json'"
 
@@ -314,6 +316,7 @@ podfs_start
 alloc_is() { [ "$(jqs ".containerStatuses[0].allocatedResources.cpu" "$1")" = "$2" ]; }
 check "daemon restart: the resize is applied" wait_until 10 "$D/dd/status.json" alloc_is dd 300m
 is "$(ctr default dd main pid)" "$pd" "daemon restart: the same container process"
+is "$(jq -r .metadata.generation "$D/dd/pod.json")" 4 "daemon restart: the missed resize is generation 4 (1, Deferred 2, 3)"
 
 # a sandbox that dies and is started again keeps the allocation
 sbx=$(sed -n 's/^pid=//p' "$STATE/pods/$(pod_uid default rz)/sandbox")
