@@ -140,7 +140,9 @@ struct yval *pod_status_to_yval(const struct pod_status *st)
         l = yval_map_set(m, "conditions", yval_new_list());
         for (int t = 0; t < POD_COND__MAX; t++)
                 if (st->conditions[t].present)
-                        yval_list_push(l, condition_to_yval(t, &st->conditions[t], st->observed_generation));
+                        yval_list_push(l, condition_to_yval(t, &st->conditions[t],
+                                                            st->conditions[t].observed_generation
+                                                                    ?: st->observed_generation));
         set_opt_str(m, "message", st->message);
         set_opt_str(m, "reason", st->reason);
         if (st->host_ip && *st->host_ip) {
@@ -204,6 +206,9 @@ static int condition_from_yval(const struct yval *c, struct pod_status *st, stru
         pc->status = !strcmp(yval_get_str(c, "status", ""), "True");
         pc->reason = get_dup(c, "reason");
         pc->message = get_dup(c, "message");
+        /* a resize condition keeps its resize's generation; the others are the status's */
+        if (t == POD_COND_RESIZE_IN_PROGRESS || t == POD_COND_RESIZE_PENDING)
+                pc->observed_generation = yval_get_int(c, "observedGeneration", 0);
         return get_time(c, "lastTransitionTime", &pc->last_transition, err);
 }
 

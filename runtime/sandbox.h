@@ -130,6 +130,7 @@ struct sbx {
         struct pod_spec *desired; /* update.c: the latest spec.yaml (the desired resources) */
         struct sbx_watch resize_w; /* update.c: the retry of a Deferred resize or an actuation error */
         bool resize_report;        /* update.c: a resize was allocated: ResizeCompleted once actuated */
+        int64_t resize_gen;        /* update.c: the generation of the last allocated resize */
 };
 
 /* sandbox.c */

@@ -127,7 +127,7 @@ static void resize_completed(struct sbx *s)
         if (!s->resize_report)
                 return;
         s->resize_report = false;
-        msg = pod_resize_completed_message(s->spec, s->status->observed_generation);
+        msg = pod_resize_completed_message(s->spec, s->resize_gen);
         sbx_event(s, NULL, "Normal", "ResizeCompleted", "%s", msg);
 }
 
@@ -141,9 +141,11 @@ static void in_progress_refresh(struct sbx *s, const char *error)
         if (!pending) {
                 pod_status_condition_clear(s->status, POD_COND_RESIZE_IN_PROGRESS);
                 resize_completed(s);
-        } else
+        } else {
                 pod_status_condition_set(s->status, POD_COND_RESIZE_IN_PROGRESS, true, error ? "Error" : NULL, error,
                                          pfs_now_realtime_ns());
+                s->status->conditions[POD_COND_RESIZE_IN_PROGRESS].observed_generation = s->resize_gen;
+        }
         if (error)
                 retry_arm(s);
         s->status_dirty = true;
@@ -266,6 +268,7 @@ static void allocate(struct sbx *s, struct ctr *c, const struct pod_container *w
         copy_str(&have->memory_request, want->memory_request);
         pfs_log(LOG_INFO, "container '%s': resize allocated", c->name);
         s->resize_report = true;
+        s->resize_gen = s->status->observed_generation;
         status_allocated(s, c);
         if (!running(c)) {
                 status_actual(s, c);    /* its next run's */

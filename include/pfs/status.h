@@ -58,6 +58,11 @@ struct pod_condition {
         char *reason;
         char *message;
         int64_t last_transition; /* realtime ns */
+        /* observedGeneration of a resize condition: the generation of the
+         * resize it is about (PodResizeInProgress keeps the allocated one's
+         * while a newer spec waits); 0 = the status's observed_generation,
+         * as every other condition shows. */
+        int64_t observed_generation;
 };
 
 struct pod_status {

@@ -355,6 +355,23 @@ static void test_observed_generation(void)
         check_conform(out.data);
         pfs_buf_free(&out);
         yval_free(y);
+        pod_status_condition_set(st, POD_COND_RESIZE_IN_PROGRESS, true, NULL, NULL, T0);
+        st->conditions[POD_COND_RESIZE_IN_PROGRESS].observed_generation = 1;
+        y = pod_status_to_yval(st);
+        yval_emit_json(y, false, &out);
+        tap_ok(strstr(out.data, "{\"type\":\"PodResizeInProgress\",\"observedGeneration\":1,") != NULL,
+               "observedGeneration: a resize in progress keeps its resize's generation");
+        parse(out.data, &docs, &n);
+        back = NULL;
+        tap_is_int(pod_status_from_yval(docs[0].root, &back, &err), 0, "observedGeneration: read back (resize)");
+        tap_is_int(back ? back->conditions[POD_COND_RESIZE_IN_PROGRESS].observed_generation : -1, 1,
+                   "observedGeneration: the resize condition's read back");
+        tap_is_int(back ? back->conditions[POD_COND_READY].observed_generation : -1, 0,
+                   "observedGeneration: Ready's is the status's");
+        ydoc_free_array(docs, n);
+        pod_status_free(back);
+        pfs_buf_free(&out);
+        yval_free(y);
         st->rejected = true;
         y = pod_status_to_yval(st);
         yval_emit_json(y, false, &out);
