@@ -103,6 +103,9 @@ static struct yval *rejected_to_yval(const struct pod_status *st)
 {
         struct yval *m = yval_new_map();
 
+        /* SetPodStatus stamps every status it caches */
+        if (st->observed_generation > 0)
+                yval_map_set(m, "observedGeneration", yval_new_int(st->observed_generation));
         yval_map_set(m, "phase", yval_new_str(st->phase ? st->phase : "Failed"));
         set_opt_str(m, "message", st->message);
         set_opt_str(m, "reason", st->reason);

@@ -375,7 +375,15 @@ static void test_observed_generation(void)
         st->rejected = true;
         y = pod_status_to_yval(st);
         yval_emit_json(y, false, &out);
-        tap_ok(!strstr(out.data, "observedGeneration"), "observedGeneration: not on a rejected pod");
+        tap_ok(strstr(out.data, "{\"observedGeneration\":2,\"phase\":") == out.data,
+               "observedGeneration: on a rejected pod too (SetPodStatus)");
+        pfs_buf_free(&out);
+        yval_free(y);
+        st->rejected = false;
+        st->gated = true;
+        y = pod_status_to_yval(st);
+        yval_emit_json(y, false, &out);
+        tap_ok(!strstr(out.data, "observedGeneration"), "observedGeneration: not on a gated pod");
         pfs_buf_free(&out);
         yval_free(y);
         pod_status_free(st);
