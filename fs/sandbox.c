@@ -14,8 +14,8 @@
 #include <sys/syscall.h>
 #include <sys/wait.h>
 #include "fs.h"
-#include "pfs/generation.h"
 #include "pfs/backoff.h"
+#include "pfs/generation.h"
 #include "pfs/render.h"
 #include "pfs/store.h"
 #include "pfs/trace.h"
