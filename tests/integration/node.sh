@@ -48,8 +48,8 @@ check "nosel: Failed" wait_for "$MNT/default/nosel/phase" Failed 20
 is "$(st nosel .reason)" NodeAffinity "nosel: reason NodeAffinity"
 is "$(st nosel .message)" "Pod was rejected: Predicate NodeAffinity failed: node(s) didn't match Pod's node affinity/selector" \
         "nosel: the kubelet's message"
-is "$(jq -c 'keys' "$MNT/default/nosel/status.json")" '["message","phase","reason","startTime"]' \
-        "nosel: rejectPod's status only (no conditions, no container statuses)"
+is "$(jq -c 'keys' "$MNT/default/nosel/status.json")" '["message","observedGeneration","phase","reason","startTime"]' \
+        "nosel: rejectPod's status only (no conditions, no container statuses; observedGeneration from SetPodStatus)"
 check "nosel: no container status in pod.json" jq -e '.status | has("containerStatuses") or has("conditions") | not' "$MNT/default/nosel/pod.json"
 check "nosel: a Warning event" grep -q NodeAffinity "$MNT/default/nosel/events"
 is "$(jq -r .spec.nodeSelector.disktype "$MNT/default/nosel/pod.json")" hdd "nosel: pod.json shows nodeSelector"
