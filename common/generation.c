@@ -128,8 +128,9 @@ int pod_generation_recover(int pod_dirfd, struct pod_meta *m, struct pfs_error *
 
 /* ---- the kubelet's ResizeCompleted message ---- */
 
-/* A container's resources in the allocated spec: the quantities as written;
- * an unset request is the limit (the API server's defaulting). Keys sorted,
+/* A container's resources in the allocated spec: each quantity as the API
+ * server stores it (canonical); an unset request is the limit (the API
+ * server's defaulting). Keys sorted,
  * as Go's encoding/json writes a map; empty lists left out (omitempty). */
 static void resources_json(struct pfs_buf *b, const struct pod_container *c)
 {
@@ -150,7 +151,9 @@ static void resources_json(struct pfs_buf *b, const struct pod_container *c)
                 pfs_buf_printf(b, "%s\"%s\":{", k && has_lim ? "," : "", k ? "requests" : "limits");
                 for (size_t i = 0; i < 3; i++)
                         if (q[i]) {
-                                pfs_buf_printf(b, "%s\"%s\":\"%s\"", any ? "," : "", names[i], q[i]);
+                                _cleanup_free_ char *canon = pod_quantity_canonical_string(q[i]);
+
+                                pfs_buf_printf(b, "%s\"%s\":\"%s\"", any ? "," : "", names[i], canon ? canon : q[i]);
                                 any = true;
                         }
                 pfs_buf_puts(b, "}");

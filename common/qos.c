@@ -160,6 +160,69 @@ char *pod_quantity_string(const char *fmt_of, uint64_t bytes)
         return xasprintf("%llu%s", (unsigned long long)bytes, dec[k]);
 }
 
+/* The format resource.ParseQuantity gives s: 'b' BinarySI (a suffix in i),
+ * 'e' DecimalExponent ("1e3"), 'd' DecimalSI (no suffix or an SI one, "1E"
+ * is exa). */
+static char quantity_format(const char *s)
+{
+        size_t n = strlen(s);
+        const char *e;
+
+        if (n && s[n - 1] == 'i')
+                return 'b';
+        e = strpbrk(s, "eE");
+        if (e && (e[1] == '-' || e[1] == '+' || (e[1] >= '0' && e[1] <= '9')))
+                return 'e';
+        return 'd';
+}
+
+/* Decimal: mantissa and power of ten, trailing zeros removed, the power
+ * then lowered to a multiple of 3 (inf.Dec's AsCanonicalBytes). */
+static char *decimal_canonical(__int128 v, bool exponent_form)
+{
+        static const char *const si[] = { "n", "u", "m", "", "k", "M", "G", "T", "P", "E" };
+        int exp = -9;
+
+        if (v == 0)
+                return xstrdup("0");
+        while (v % 10 == 0) {
+                v /= 10;
+                exp++;
+        }
+        switch (((exp % 3) + 3) % 3) {
+        case 1:
+                v *= 10, exp -= 1;
+                break;
+        case 2:
+                v *= 100, exp -= 2;
+                break;
+        }
+        if (exponent_form || exp > 18)
+                return exp ? xasprintf("%llde%d", (long long)v, exp) : xasprintf("%lld", (long long)v);
+        return xasprintf("%lld%s", (long long)v, si[(exp + 9) / 3]);
+}
+
+char *pod_quantity_canonical_string(const char *s)
+{
+        static const char *const bin[] = { "", "Ki", "Mi", "Gi", "Ti", "Pi", "Ei" };
+        const __int128 one = 1000000000;
+        char f = s ? quantity_format(s) : 'd';
+        __int128 v, b;
+        int k = 0;
+
+        if (!s || quantity_nanos(s, &v) < 0)
+                return NULL;
+        /* BinarySI only for whole numbers outside (-1024, 1024) */
+        if (f != 'b' || (v > -1024 * one && v < 1024 * one) || v % one)
+                return decimal_canonical(v, f == 'e');
+        b = v / one;
+        while (k < 6 && b % 1024 == 0) {
+                b /= 1024;
+                k++;
+        }
+        return xasprintf("%lld%s", (long long)b, bin[k]);
+}
+
 struct qos_sum {
         __int128 v;
         bool set;

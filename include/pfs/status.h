@@ -192,3 +192,7 @@ int pod_quantity_bytes(const char *s, uint64_t *ret_bytes);
 /* resource.Quantity's String() of bytes in the format of quantity fmt_of
  * ("10Mi", "10M", "1e7"), as kubelet's messages print limits. Caller frees. */
 char *pod_quantity_string(const char *fmt_of, uint64_t bytes);
+/* resource.Quantity's String() of s as the API server stores it: "0.5" ->
+ * "500m", "1000m" -> "1", "2000000" -> "2M", "1024Mi" -> "1Gi", "1.5Ki" ->
+ * "1536", "1e3" -> "1e3". NULL if not a quantity. Caller frees. */
+char *pod_quantity_canonical_string(const char *s);

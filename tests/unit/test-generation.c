@@ -136,7 +136,7 @@ static void test_message(void)
                                         "  containers:\n  - name: c1\n    image: busybox\n"
                                         "    resources:\n      limits: {memory: 200Mi}\n"
                                         "  - name: c2\n    image: busybox\n"
-                                        "    resources:\n      requests: {memory: 100Mi, cpu: 200m}\n");
+                                        "    resources:\n      requests: {memory: 102400Ki, cpu: \"0.2\"}\n");
         _cleanup_free_ char *m = s ? pod_resize_completed_message(s, 2) : NULL;
 
         tap_is_str(m, "Pod resize completed: {\"initContainers\":[{\"name\":\"s\",\"resources\":{\"limits\":"

@@ -96,6 +96,26 @@ static void test_format(void)
         }
 }
 
+/* resource.Quantity's String(): what the API server stores and the kubelet prints. */
+static void test_canonical_string(void)
+{
+        static const struct { const char *q, *want; } cases[] = {
+                { "500m", "500m" }, { "0.5", "500m" }, { "1000m", "1" }, { "1500m", "1500m" }, { "0.1", "100m" },
+                { "2", "2" }, { "2000000", "2M" }, { "1k", "1k" }, { "1E", "1E" }, { "1n", "1n" }, { "0", "0" },
+                { "64Mi", "64Mi" }, { "1024Mi", "1Gi" }, { "1.5Gi", "1536Mi" }, { "1.5Ki", "1536" },
+                { "512Ki", "512Ki" }, { "0.5Ki", "512" }, { "0Mi", "0" }, { "1e3", "1e3" }, { "1500e-3", "1500e-3" },
+                { "100e6", "100e6" }, { "134217728", "134217728" }, { "128M", "128M" },
+        };
+        char *s;
+
+        for (size_t i = 0; i < sizeof(cases) / sizeof(cases[0]); i++) {
+                s = pod_quantity_canonical_string(cases[i].q);
+                tap_is_str(s, cases[i].want, cases[i].q);
+                free(s);
+        }
+        tap_ok(pod_quantity_canonical_string("1x") == NULL, "canonical string: not a quantity");
+}
+
 static void test_backoff(void)
 {
         int64_t d = 0, want[] = { 10, 20, 40, 80, 160, 300, 300 };
@@ -111,6 +131,7 @@ int main(void)
         test_quantities();
         test_bytes();
         test_format();
+        test_canonical_string();
         test_backoff();
         test_classes();
         return tap_done();
