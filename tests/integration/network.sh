@@ -116,7 +116,7 @@ if [ -n "$dflt_dev" ]; then
         is "$(st b .hostIP)" "$node_ip" "hostIP is the address of the default route's interface"
 fi
 is "$(st b '[.hostIPs[].ip] | join(" ")')" "$(st b .hostIP)" "hostIPs: [{ip: hostIP}]"
-is "$(yq_keys b)" "phase conditions hostIP hostIPs podIP podIPs startTime containerStatuses qosClass" \
+is "$(yq_keys b)" "observedGeneration phase conditions hostIP hostIPs podIP podIPs startTime containerStatuses qosClass" \
         "status.yaml's keys in the API server's order"
 cat <<EOF | apply_pod default a || fail "create a"
 apiVersion: v1
