@@ -181,6 +181,20 @@ static void test_apply_delete(const char *dir)
         fs_close(&fs);
 }
 
+/* metadata.generation as meta holds it, -1 when unreadable. */
+static int64_t meta_generation(struct podfs *fs, const char *uid)
+{
+        _cleanup_close_ int dfd = pod_dir_open_at(fs->dirs.pods_fd, uid);
+        struct pod_meta *m = NULL;
+        int64_t g;
+
+        if (dfd < 0 || pod_meta_read_at(dfd, &m, NULL) < 0)
+                return -1;
+        g = m->generation;
+        pod_meta_free(m);
+        return g;
+}
+
 /* Only labels/annotations changed: the same pod (uid), its spec.yaml
  * rewritten; an identical rewrite changes nothing; an image change is an
  * update in place too; any other change replaces it (a new uid). */
@@ -204,6 +218,7 @@ static void test_relabel(const char *dir)
                    "relabel: other labels accepted");
         pod_index_read_at(fs.dirs.ns_fd, "default", "web", uid2, NULL);
         tap_is_str(uid2, uid, "relabel: the same pod (uid)");
+        tap_is_int(meta_generation(&fs, uid), 1, "relabel: generation 1 (metadata only)");
         dfd = pod_dir_open_at(fs.dirs.pods_fd, uid);
         tap_ok(dfd >= 0 && pfs_read_file_at(dfd, PFS_SPEC_FILE, &text, NULL, NULL) == 0 && strstr(text, "tier: api"),
                "relabel: spec.yaml holds the new labels");
@@ -236,6 +251,7 @@ static void test_resize(const char *dir)
         tap_is_int(apply_manifest(&fs, "default", NULL, "rs.yaml", b, strlen(b), 0, 0, &err), 0, "resize: accepted");
         pod_index_read_at(fs.dirs.ns_fd, "default", "rs", uid2, NULL);
         tap_is_str(uid2, uid, "resize: the same pod (uid)");
+        tap_is_int(meta_generation(&fs, uid), 2, "resize: generation 2");
         dfd = pod_dir_open_at(fs.dirs.pods_fd, uid);
         tap_ok(dfd >= 0 && pfs_read_file_at(dfd, PFS_SPEC_FILE, &text, NULL, NULL) == 0 && strstr(text, "cpu: 300m"),
                "resize: spec.yaml holds the new limits");
@@ -249,6 +265,10 @@ static void test_resize(const char *dir)
         text = NULL;
         tap_ok(dfd >= 0 && pfs_read_file_at(dfd, PFS_SPEC_FILE, &text, NULL, NULL) == 0 && !strstr(text, "requests"),
                "resize: a refused change changes nothing");
+        tap_is_int(meta_generation(&fs, uid), 2, "resize: ... nor the generation");
+        tap_is_int(apply_manifest(&fs, "default", NULL, "rs.yaml", b, strlen(b), 0, 0, &err), 0,
+                   "resize: an identical rewrite");
+        tap_is_int(meta_generation(&fs, uid), 2, "resize: ... counts nothing");
         fs_close(&fs);
 }
 
