@@ -85,7 +85,7 @@ static struct pod_spec *parse_one(const char *text, size_t len, const struct pod
         struct pod_spec **pods = NULL, *one = NULL;
         size_t n = 0;
 
-        if (pod_manifest_parse(text, len, "spec.yaml", m->namespace, m->name, &pods, &n, NULL) < 0)
+        if (pod_manifest_parse(text, len, PFS_SPEC_FILE, m->namespace, m->name, &pods, &n, NULL) < 0)
                 return NULL;
         if (n == 1) {
                 one = pods[0];
@@ -105,7 +105,7 @@ int pod_generation_recover(int pod_dirfd, struct pod_meta *m, struct pfs_error *
 
         if (strlen(m->spec_sum) != 64 || strlen(m->spec_hash) != 64)
                 return 0;
-        r = pfs_read_file_at(pod_dirfd, "spec.yaml", &text, &len, err);
+        r = pfs_read_file_at(pod_dirfd, PFS_SPEC_FILE, &text, &len, err);
         if (r < 0)
                 return r;
         pfs_sha256_hex(text, len, sum);
@@ -113,7 +113,7 @@ int pod_generation_recover(int pod_dirfd, struct pod_meta *m, struct pfs_error *
                 return 0;
         s = parse_one(text, len, m);
         if (!s)
-                return pfs_error_set(err, EINVAL, "spec.yaml: not one valid Pod");
+                return pfs_error_set(err, EINVAL, "%s: not one valid Pod", PFS_SPEC_FILE);
         pod_spec_generation_hash(s, hash);
         pod_spec_free(s);
         r = strcmp(hash, m->spec_hash) != 0;
@@ -130,8 +130,8 @@ int pod_generation_recover(int pod_dirfd, struct pod_meta *m, struct pfs_error *
 
 /* A container's resources in the allocated spec: each quantity as the API
  * server stores it (canonical); an unset request is the limit (the API
- * server's defaulting). Keys sorted,
- * as Go's encoding/json writes a map; empty lists left out (omitempty). */
+ * server's defaulting). Keys sorted, as Go's encoding/json writes a map;
+ * empty lists left out (omitempty). */
 static void resources_json(struct pfs_buf *b, const struct pod_container *c)
 {
         const char *lim[3] = { c->cpu_limit, c->ephemeral_storage_limit, c->memory_limit };
