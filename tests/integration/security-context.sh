@@ -575,6 +575,13 @@ bb_pod bb '{runAsNonRoot: true, runAsUser: 1000, seccompProfile: {type: RuntimeD
         '{allowPrivilegeEscalation: false, capabilities: {drop: [ALL]}}' >"$W/bb.yaml"
 is "$(fsop write "$MNT/pss/bb.yaml" <"$W/bb.yaml")" OK "restricted: the same pod with the required fields is accepted"
 check "restricted: it runs" wait_for "$MNT/pss/bb/phase" Running 20
+# (Running is also what a crash-looping pod reports: look at the container)
+check "restricted: the container started and stays up" wait_grep "$MNT/pss/bb/containers/main/state" '^running$' 20
+is "$(jq -r '.containerStatuses[0].restartCount' "$MNT/pss/bb/status.json")" 0 "restricted: no restart"
+PID_BB=$(sed -n 's/^ctr\.main=//p' "$STATE/pods/$(pod_uid pss bb)/sandbox")
+is "$(awk '/^Uid:/ {print $2}' "/proc/$PID_BB/status" 2>/dev/null)" 1000 "restricted: it runs as its user (capabilities drop ALL)"
+is "$(awk '/^CapEff:/ {print $2}' "/proc/$PID_BB/status" 2>/dev/null)" 0000000000000000 "restricted: no effective capability"
+is "$(awk '/^CapBnd:/ {print $2}' "/proc/$PID_BB/status" 2>/dev/null)" 0000000000000000 "restricted: an empty bounding set"
 
 mkdir "$MNT/pssw" || die "mkdir pssw"
 printf 'apiVersion: v1\nkind: Namespace\nmetadata:\n  name: pssw\n  labels:\n    pod-security.kubernetes.io/warn: baseline\n' >"$W/nsw.yaml"
