@@ -252,7 +252,7 @@ extern const struct node_ops node_root_ops, node_ns_ops, node_last_error_ops, no
  * a write of its open file (bytes taken or -errno), its last close. */
 bool node_ctr_has_stdin(struct podfs *fs, const char *ns, const char *pod, const char *ctr);
 ssize_t stdin_write(struct fh *fh, const char *buf, size_t size);
-void stdin_release(struct fh *fh);
+void stdin_release(struct podfs *fs, struct fh *fh);
 /* rm of .images/NAME (node_images.c) */
 int images_remove(struct podfs *fs, const char *name);
 /* node_node.c: a rewrite of .node/labels or .node/taints (on close / truncate). */
@@ -400,6 +400,12 @@ struct mem_quota;
 int quota_resize(struct podfs *fs, uid_t uid, size_t old_len, size_t new_len);
 int quota_file_add(struct podfs *fs, uid_t uid);
 void quota_file_del(struct podfs *fs, uid_t uid);
+/* Open stdin files a user other than root holds at most (EMFILE past it):
+ * one user cannot take them all (PFS_STDIN_OPEN_MAX in all, ENFILE). */
+#define PFS_STDIN_OPEN_PER_USER 32
+#define PFS_STDIN_OPEN_MAX 256
+int quota_conn_add(struct podfs *fs, uid_t uid);
+void quota_conn_del(struct podfs *fs, uid_t uid);
 void quota_free_all(struct podfs *fs);
 void quota_malloc_setup(void);
 /* A write buffer charged to uid: write/truncate as a file does, free uncharges. */

@@ -20,8 +20,8 @@
 #include "pfs/render.h"
 #include "pfs/store.h"
 
-/* Connections the daemon holds at most (each is an fd). */
-#define STDIN_OPEN_MAX 256
+/* Connections the daemon holds (each is an fd): PFS_STDIN_OPEN_MAX at most,
+ * PFS_STDIN_OPEN_PER_USER of them a user's (quota.c). */
 static unsigned stdin_open_count;
 
 bool node_ctr_has_stdin(struct podfs *fs, const char *ns, const char *pod, const char *ctr)
@@ -91,11 +91,16 @@ static int stdin_open(struct podfs *fs, struct node *n, int flags, struct fh *fh
         r = model_pod_ref(&fs->model, n->ns, n->pod, &ref);
         if (r < 0)
                 return r;
-        if (stdin_open_count >= STDIN_OPEN_MAX)
+        if (stdin_open_count >= PFS_STDIN_OPEN_MAX)
                 return -ENFILE;
-        r = stdin_connect(fs, ref.uid, n->ctr);
+        r = quota_conn_add(fs, fh->owner);
         if (r < 0)
                 return r;
+        r = stdin_connect(fs, ref.uid, n->ctr);
+        if (r < 0) {
+                quota_conn_del(fs, fh->owner);
+                return r;
+        }
         fh->kind = FH_STDIN;
         fh->stdin_fd = r;
         stdin_open_count++;
@@ -116,13 +121,14 @@ ssize_t stdin_write(struct fh *fh, const char *buf, size_t size)
         return -errno;
 }
 
-void stdin_release(struct fh *fh)
+void stdin_release(struct podfs *fs, struct fh *fh)
 {
         if (fh->kind != FH_STDIN || fh->stdin_fd < 0)
                 return;
         close(fh->stdin_fd);
         fh->stdin_fd = -1;
         stdin_open_count--;
+        quota_conn_del(fs, fh->owner);
 }
 
 /* `> stdin` truncates first: nothing to truncate */

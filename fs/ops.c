@@ -41,7 +41,7 @@ void fh_free(struct podfs *fs, struct fh *fh)
 {
         if (!fh)
                 return;
-        stdin_release(fh);
+        stdin_release(fs, fh);
         free(fh->data);
         wbuf_free(fs, fh->owner, &fh->wbuf);
         for (size_t i = 0; i < fh->n_names; i++)

@@ -217,6 +217,19 @@ is "$(echo mine | as_user 4242 /usr/bin/python3 -c "$FSOP_PY" append "$P/contain
 check "owner: ... and the container reads it" wait_grep "$P/logs/main" '^got mine$' 10
 is "$(echo theirs | as_user 65534 /usr/bin/python3 -c "$FSOP_PY" append "$P/containers/main/stdin")" EACCES \
         "owner: another user may not (EACCES)"
+# one user holds at most 32 open stdin files: the 33rd open fails (EMFILE), root's still work
+out=$(as_user 4242 /usr/bin/python3 -c '
+import errno, os, sys
+fds = []
+try:
+    for i in range(40):
+        fds.append(os.open(sys.argv[1], os.O_WRONLY))
+except OSError as e:
+    print(len(fds), errno.errorcode[e.errno])
+' "$P/containers/main/stdin" 2>&1)
+is "$out" "32 EMFILE" "owner: a user's 33rd open stdin file fails (EMFILE)"
+is "$(echo root | /usr/bin/python3 -c "$FSOP_PY" append "$P/containers/main/stdin")" OK \
+        "owner: root's open still works while a user holds its share"
 rmdir "$P"
 
 # ---- the stdin survives a kill -9 of the daemon ---------------------------------
