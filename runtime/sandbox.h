@@ -83,7 +83,7 @@ struct ctr {
         int64_t pull_start_mono; /* when Pulling was announced */
         char *pull_rootfs, *pull_id; /* what the last pull gave, until the start takes it */
         char *pull_authfile;    /* the pull's auth file (imagePullSecrets), removed when it ends */
-        const char *msg_reason; /* waiting reason of EV_IMAGE_REFUSED (ErrImageNeverPull, InvalidImageName) */
+        const char *msg_reason; /* waiting reason of EV_IMAGE_REFUSED, EV_CONFIG_FAILED (ErrImageNeverPull, CreateContainerError...) */
         struct ctr_health *health; /* probes and hooks (health.c) */
         int cgroup_fd;          /* the current run's cgroup (execs of probes and hooks join it), or -1 */
         /* update.c: killed for an update (an image change, a RestartContainer

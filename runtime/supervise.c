@@ -234,6 +234,16 @@ static enum ctr_sup_state spawn_with(struct sbx *s, struct ctr *c, const char *r
             ctr_sec_verify_non_root(s->spec, s->uid, c->spec, rootfs, &err) < 0) {
                 pod_env_list_free(&env);
                 set_msg(c, err.msg);
+                c->msg_reason = "CreateContainerConfigError";
+                *ret_ev = EV_CONFIG_FAILED;
+                return KEEP;
+        }
+        if (ctr_sec_create_check(s->spec, c->spec, s->state_dir, &err) < 0) {
+                /* the kubelet's CreateContainerError: CRI CreateContainer failed, nothing was created */
+                pod_env_list_free(&env);
+                free(c->msg);
+                c->msg = xasprintf("failed to create containerd container: %s", err.msg);
+                c->msg_reason = "CreateContainerError";
                 *ret_ev = EV_CONFIG_FAILED;
                 return KEEP;
         }
@@ -468,8 +478,10 @@ static enum ctr_sup_state act_pull_backoff(struct sbx *s, struct ctr *c, enum ct
 }
 
 /* The kubelet: generateContainerConfig failed (a missing ConfigMap, Secret or
- * key); the pod worker syncs again after its back-off (10 s), or at once when
- * the daemon wakes the sandbox (sup_env_recheck). */
+ * key: CreateContainerConfigError), or the runtime's CreateContainer (a
+ * Localhost seccomp profile it cannot load: CreateContainerError); the pod
+ * worker syncs again after its back-off (10 s), or at once when the daemon
+ * wakes the sandbox (sup_env_recheck). */
 #define CONFIG_RETRY_NS (10 * 1000000000LL)
 
 static enum ctr_sup_state act_config_failed(struct sbx *s, struct ctr *c, enum ctr_sup_event *ret_ev)
@@ -477,7 +489,7 @@ static enum ctr_sup_state act_config_failed(struct sbx *s, struct ctr *c, enum c
         struct ctr_status *cs = cstat(s, c);
         struct pfs_error err = {0};
 
-        ctr_state_set_waiting(&cs->state, "CreateContainerConfigError", c->msg);
+        ctr_state_set_waiting(&cs->state, c->msg_reason, c->msg);
         sbx_event(s, c, "Warning", "Failed", "Error: %s", c->msg);
         if (sbx_timer_arm(s, &c->timer_w, pfs_now_monotonic_ns() + CONFIG_RETRY_NS, sup_timer_watch, c, &err) < 0)
                 pfs_log(LOG_ERR, "container '%s': %s", c->name, err.msg);

@@ -256,8 +256,8 @@ wait_for "$MNT/default/v4/containers/main/reason" ImagePullBackOff 10 || fail "i
 expect "image volume missing: the back-off message" "$(st v4 '.containerStatuses[0].state.waiting.message')" \
         "Back-off pulling image \"$REG/data:missing\""
 check "image volume missing: BackOff, the pod's event" grep -qP "\tNormal\tBackOff\tpod/v4\tkubelet\tBack-off pulling image \"$REG/data:missing\"$" <(ev v4)
-pulls() { ev v4 | grep -cP '\tPulling\t'; }
-check "image volume missing: pulled again after the back-off" retry_until 25 test "$(pulls)" -ge 2
+two_pulls() { [ "$(ev v4 | grep -cP '\tPulling\t')" -ge 2 ]; }
+check "image volume missing: pulled again after the back-off" retry_until 25 two_pulls
 t1=$(ev v4 | grep -P '\tPulling\t' | sed -n 1p | cut -f1)
 t2=$(ev v4 | grep -P '\tPulling\t' | sed -n 2p | cut -f1)
 check "image volume missing: the retry waited the back-off (10 s)" \

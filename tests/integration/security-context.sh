@@ -366,8 +366,27 @@ if logs_done default localprof; then
         check "Localhost: the profile's errno (EACCES) for mkdir" grep -q 'Permission denied' "$MNT/default/localprof/logs/main"
         check "Localhost: what the profile allows works" grep -qx 'touch ok' "$MNT/default/localprof/logs/main"
 fi
-check "Localhost: a missing profile fails the start, saying which file" \
-        wait_grep "$MNT/default/localprof/events" 'cannot load seccomp profile ".*/seccomp/profiles/missing.json"' 20
+# containerd reads the profile when it creates the container: CreateContainerError,
+# nothing created, the pod worker's retry (10 s) until the profile is there.
+prof=$STATE/seccomp/profiles/missing.json
+prof_msg="failed to create containerd container: cannot load seccomp profile \"$prof\": open $prof: no such file or directory"
+check "Localhost: a missing profile is a CreateContainerError" \
+        wait_for "$MNT/default/localprof/containers/missing/reason" CreateContainerError 20
+is "$(jq -r '.containerStatuses[] | select(.name == "missing") | .state.waiting.message' "$MNT/default/localprof/status.json")" \
+        "$prof_msg" "Localhost missing: containerd's message"
+check "Localhost missing: the kubelet's event" \
+        grep -qF "$(printf '\tWarning\tFailed\tspec.containers{missing}\tkubelet\tError: %s' "$prof_msg")" "$MNT/default/localprof/events"
+is "$(jq -r '[.containerStatuses[] | select(.name == "missing") | .restartCount, .lastState == {}, has("containerID")] | join(" ")' \
+        "$MNT/default/localprof/status.json")" "0 true false" "Localhost missing: restartCount 0, no last state, no container ID"
+no_created_missing() { ! grep -qP '\t(Created|Started)\tspec.containers\{missing\}\t' "$MNT/default/localprof/events"; }
+check "Localhost missing: no Created/Started event" no_created_missing
+is "$(cat "$MNT/default/localprof/phase")" Pending "Localhost missing: the pod is Pending"
+two_errors() { [ "$(grep -cF "Error: $prof_msg" "$MNT/default/localprof/events")" -ge 2 ]; }
+check "Localhost missing: tried again after the back-off" retry_until 25 two_errors
+cp "$STATE/seccomp/profiles/no-mkdir.json" "$prof"
+check "Localhost missing: starts once the profile is there" \
+        wait_for "$MNT/default/localprof/containers/missing/state" running 25
+rm -f "$prof"
 check "Localhost: the exec probe has the profile too (main Ready)" \
         wait_for "$MNT/default/localprof/containers/main/ready" true 20
 
