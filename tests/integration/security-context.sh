@@ -374,11 +374,11 @@ check "Localhost: a missing profile is a CreateContainerError" \
         wait_for "$MNT/default/localprof/containers/missing/reason" CreateContainerError 20
 is "$(jq -r '.containerStatuses[] | select(.name == "missing") | .state.waiting.message' "$MNT/default/localprof/status.json")" \
         "$prof_msg" "Localhost missing: containerd's message"
-check "Localhost missing: the kubelet's event" \
-        grep -qF "$(printf '\tWarning\tFailed\tspec.containers{missing}\tkubelet\tError: %s' "$prof_msg")" "$MNT/default/localprof/events"
+prof_event() { grep -F "Error: $prof_msg" "$MNT/default/localprof/events" | grep -qP '\sWarning\s+Failed\s+spec.containers\{missing\}\s'; }
+check "Localhost missing: the kubelet's event" prof_event
 is "$(jq -r '[.containerStatuses[] | select(.name == "missing") | .restartCount, .lastState == {}, has("containerID")] | join(" ")' \
         "$MNT/default/localprof/status.json")" "0 true false" "Localhost missing: restartCount 0, no last state, no container ID"
-no_created_missing() { ! grep -qP '\t(Created|Started)\tspec.containers\{missing\}\t' "$MNT/default/localprof/events"; }
+no_created_missing() { ! grep -qP '\s(Created|Started)\s+spec.containers\{missing\}\s' "$MNT/default/localprof/events"; }
 check "Localhost missing: no Created/Started event" no_created_missing
 is "$(cat "$MNT/default/localprof/phase")" Pending "Localhost missing: the pod is Pending"
 two_errors() { [ "$(grep -cF "Error: $prof_msg" "$MNT/default/localprof/events")" -ge 2 ]; }
@@ -386,6 +386,8 @@ check "Localhost missing: tried again after the back-off" retry_until 25 two_err
 cp "$STATE/seccomp/profiles/no-mkdir.json" "$prof"
 check "Localhost missing: starts once the profile is there" \
         wait_for "$MNT/default/localprof/containers/missing/state" running 25
+created_missing() { ! no_created_missing; }
+check "Localhost missing: then Created and Started" created_missing
 rm -f "$prof"
 check "Localhost: the exec probe has the profile too (main Ready)" \
         wait_for "$MNT/default/localprof/containers/main/ready" true 20
