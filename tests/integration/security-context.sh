@@ -432,6 +432,7 @@ spec:
     volumeMounts: [{name: data, mountPath: /data}]
 EOF
 }
+mkdir "$MNT/default/.pvcs/fsg-store" || fail "fsGroup: the claim fsg-store"
 # what a pod without fsGroup left in the claim: root's group, no group bits
 fsg_claim_pod fsg-pre '{}' 'echo x >/data/old && chmod 600 /data/old && mkdir -m 700 /data/sub && ln -s /etc/passwd /data/link' |
         apply_pod default fsg-pre || fail "create fsg-pre"
