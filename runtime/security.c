@@ -263,6 +263,20 @@ static int apparmor_compute(struct ctr_sec *x, const struct pod_spec *pod, const
         return 0;
 }
 
+int ctr_sec_create_check(const struct pod_spec *pod, const struct pod_container *c, const char *state_dir,
+                         struct pfs_error *err)
+{
+        const struct pod_seccomp_profile *sp = pod_effective_seccomp(pod, c);
+        void *profile = NULL;
+        int r;
+
+        if (!sp || strcmp(sp->type, "Localhost") || pod_container_privileged(c))
+                return 0;
+        r = ctr_seccomp_profile_load(state_dir, sp->localhost_profile, &profile, err);
+        ctr_seccomp_profile_free(profile);
+        return r;
+}
+
 int ctr_sec_build(struct ctr_sec *x, struct ctr_process *proc, const struct pod_spec *pod,
                   const struct pod_container *c, const char *rootfs, const char *state_dir, struct pfs_error *err)
 {
