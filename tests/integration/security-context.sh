@@ -434,7 +434,6 @@ EOF
 }
 mkdir "$MNT/default/.pvcs/fsg-store" || fail "fsGroup: the claim fsg-store"
 # what a pod without fsGroup left in the claim: root's group, no group bits
-mkdir "$MNT/default/.pvcs/fsg-store" || fail "claim fsg-store"
 fsg_claim_pod fsg-pre '{}' 'echo x >/data/old && chmod 600 /data/old && mkdir -m 700 /data/sub && ln -s /etc/passwd /data/link' |
         apply_pod default fsg-pre || fail "create fsg-pre"
 check "fsg-pre: Succeeded" wait_for "$MNT/default/fsg-pre/phase" Succeeded 30
