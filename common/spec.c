@@ -203,6 +203,21 @@ bool pod_spec_is_gated(const struct pod_spec *s)
         return s->scheduling_gates && s->scheduling_gates->type == YVAL_LIST && s->scheduling_gates->list.n > 0;
 }
 
+const char *pod_spec_path_image(const struct pod_spec *s)
+{
+        for (size_t i = 0; i < s->n_containers; i++)
+                if (s->containers[i].image && s->containers[i].image[0] == '/')
+                        return s->containers[i].image;
+        for (size_t i = 0; i < s->n_init_containers; i++)
+                if (s->init_containers[i].image && s->init_containers[i].image[0] == '/')
+                        return s->init_containers[i].image;
+        for (size_t i = 0; i < s->n_volumes; i++)
+                if (s->volumes[i].kind == POD_VOLUME_IMAGE && s->volumes[i].reference &&
+                    s->volumes[i].reference[0] == '/')
+                        return s->volumes[i].reference;
+        return NULL;
+}
+
 bool pod_container_is_sidecar(const struct pod_container *c)
 {
         return c->restart_policy && !strcmp(c->restart_policy, "Always");

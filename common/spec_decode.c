@@ -941,8 +941,15 @@ void spec_decode(const struct yval *root, struct pod_spec *s, struct spec_errs *
                 type_error(e, "", root, "an object (a Pod manifest)");
                 return;
         }
-        if (!spec_decode_type_meta(e, root))
+        if (!spec_decode_type_meta(e, root)) {
+                /* the message still names the pod */
+                const struct yval *m = yval_map_get(root, "metadata");
+                const char *name = m && m->type == YVAL_MAP ? yval_get_str(m, "name", NULL) : NULL;
+
+                if (name && !s->name)
+                        s->name = xstrdup(name);
                 return;
+        }
         check_fields(e, root, "", pod_fields, ARRAY_SIZE(pod_fields));
         if ((v = get_map(e, root, "metadata", "")))
                 decode_meta(e, v, s);

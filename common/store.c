@@ -173,14 +173,24 @@ int pod_files_create_at(int pod_dirfd, const struct pod_meta *meta, const char *
 
 /* ---- events ---- */
 
+/* One field of a record: tabs and line ends become spaces (a record is one
+ * line), other control characters "\x1b" (a probe's output must not drive
+ * the terminal of whoever cats events, as kubectl describe escapes them). */
 static void put_field(struct pfs_buf *b, const char *s, char sep)
 {
-        size_t start = b->len;
+        for (; s && *s; s++) {
+                unsigned char c = (unsigned char)*s;
+                char esc[8];
 
-        pfs_buf_puts(b, s ? s : "");
-        for (size_t i = start; i < b->len; i++)
-                if (b->data[i] == '\t' || b->data[i] == '\n' || b->data[i] == '\r')
-                        b->data[i] = ' ';
+                if (c == '\t' || c == '\n' || c == '\r') {
+                        pfs_buf_append(b, " ", 1);
+                } else if (c < 0x20 || c == 0x7f) {
+                        snprintf(esc, sizeof(esc), "\\x%02x", c);
+                        pfs_buf_puts(b, esc);
+                } else {
+                        pfs_buf_append(b, s, 1);
+                }
+        }
         pfs_buf_append(b, &sep, 1);
 }
 

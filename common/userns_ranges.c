@@ -71,6 +71,40 @@ static int subid_read(const char *path, const char *user, struct pfs_userns_rang
         return found;
 }
 
+/* The end of the highest range any user has in a subid file (0: none). */
+static uint64_t subid_max_end(const char *path)
+{
+        _cleanup_fclose_ FILE *f = fopen(path, "re");
+        uint64_t max = 0;
+        char line[512];
+
+        while (f && fgets(line, sizeof(line), f)) {
+                char *c1 = strchr(line, ':'), *c2 = c1 ? strchr(c1 + 1, ':') : NULL;
+                uint32_t first, length;
+
+                line[strcspn(line, "\n")] = '\0';
+                if (c2 && u32_parse(c1 + 1, (size_t)(c2 - c1 - 1), &first) == 0 &&
+                    u32_parse(c2 + 1, strlen(c2 + 1), &length) == 0 && (uint64_t)first + length > max)
+                        max = (uint64_t)first + length;
+        }
+        return max;
+}
+
+void pfs_userns_default_above_subids(struct pfs_userns_range *r, const char *subuid, const char *subgid)
+{
+        const uint64_t n = PFS_USERNS_LENGTH;
+        uint64_t end = subid_max_end(subuid), g = subid_max_end(subgid);
+        uint64_t first;
+
+        if (g > end)
+                end = g;
+        first = (end + n - 1) / n * n;
+        if (first <= r->first || first >= (uint64_t)UINT32_MAX + 1 - n * PFS_USERNS_MAX_PODS)
+                return;
+        r->first = (uint32_t)first;
+        r->length = (uint32_t)(((uint64_t)UINT32_MAX + 1 - first) / n * n);
+}
+
 int pfs_userns_range_subid(const char *subuid, const char *subgid, const char *user,
                            struct pfs_userns_range *ret, struct pfs_error *err)
 {
@@ -125,6 +159,8 @@ int pfs_userns_range_resolve(const char *flag, struct pfs_userns_range *ret, str
                 found = pfs_userns_range_subid("/etc/subuid", "/etc/subgid", PFS_USERNS_SUBID_USER, &r, err);
                 if (found < 0)
                         return pfs_error_wrap(err, "kubelet mappings");
+                if (!found)
+                        pfs_userns_default_above_subids(&r, "/etc/subuid", "/etc/subgid");
                 if (pfs_userns_range_check(&r, err) < 0)
                         return found ? pfs_error_wrap(err, "/etc/subuid, /etc/subgid (%s)", PFS_USERNS_SUBID_USER)
                                      : -err->code;

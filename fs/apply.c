@@ -262,6 +262,22 @@ static int update_may_apply(struct podfs *fs, const char *uid, const char *ns, c
 }
 
 /* Every pod of the manifest may be created or replaced (0), else why not. */
+/* An image given as a path of the node is any directory of it, read as the
+ * pod's user (root by default): root's alone to name, as the state dir's
+ * images are root's to register. */
+static int path_images_admit(struct podfs *fs, const char *filename, const struct pod_spec *spec,
+                             struct pfs_error *err)
+{
+        const char *img = fs->req_uid == 0 ? NULL : pod_spec_path_image(spec);
+
+        if (!img)
+                return 0;
+        return pfs_error_set(err, EPERM,
+                             "%s: pods \"%s\" is forbidden: image \"%s\": only root may name an image by a path of "
+                             "the node (register it in the state dir's images, or use a registry)",
+                             filename, spec->name, img);
+}
+
 static int check_pods(struct podfs *fs, const char *ns, const char *filename, struct pod_spec *const *pods,
                       size_t n, struct pfs_error *err)
 {
@@ -275,6 +291,9 @@ static int check_pods(struct podfs *fs, const char *ns, const char *filename, st
                                 return pfs_error_set(err, EINVAL, "%s: Pod \"%s\" appears twice", filename,
                                                      pods[i]->name);
                 r = hostports_admit(fs, filename, ns, pods, i, err);
+                if (r < 0)
+                        return r;
+                r = path_images_admit(fs, filename, pods[i], err);
                 if (r < 0)
                         return r;
                 if (model_pod_ref(&fs->model, ns, pods[i]->name, &ref) < 0 || !ref.exists)

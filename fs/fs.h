@@ -83,6 +83,9 @@ struct podfs {
         gid_t req_gid;
         void (*wait_wake)(void *req);   /* delete.c: answers a woken reader of "wait" (ops.c's) */
         struct waiter *wait_registering;        /* ops.c: see wait_interrupted */
+        void (*stdin_done)(void *req, ssize_t r);       /* ops.c: answers a held stdin write */
+        struct fh *stdin_registering;           /* ops.c: see stdin_interrupted */
+        bool stdin_interrupted_early;
         bool wait_interrupted_early;
         struct mem_quota *quotas;       /* write buffers held per user (quota.c) */
         size_t mem_total;               /* bytes of write buffers held, all users */
@@ -117,6 +120,8 @@ int podfs_loop_run(struct podfs *fs);
 void podfs_loop_stop(struct podfs *fs);
 void podfs_loop_fini(struct podfs *fs);
 int podfs_epoll_add(struct podfs *fs, int fd, struct pfs_watch *w);
+/* Watch fd for writability (EPOLLOUT) instead. */
+int podfs_epoll_add_out(struct podfs *fs, int fd, struct pfs_watch *w);
 void podfs_epoll_del(struct podfs *fs, int fd);
 /* One-shot timers (monotonic ns); fire calls fn(data). */
 void podfs_timer_add(struct podfs *fs, int64_t when_ns, void (*fn)(struct podfs *, void *), void *data);
@@ -249,10 +254,20 @@ extern const struct node_ops node_root_ops, node_ns_ops, node_last_error_ops, no
         node_obj_kind_ops, node_obj_ops, node_obj_file_ops, node_images_ops, node_image_ops,
         node_node_dir_ops, node_node_file_ops, node_ns_yaml_ops, node_ctr_stdin_ops;
 /* node_stdin.c: containers/<c>/stdin exists (the container has stdin: true);
- * a write of its open file (bytes taken or -errno), its last close. */
+ * its open file's last close; a write of it. */
 bool node_ctr_has_stdin(struct podfs *fs, const char *ns, const char *pod, const char *ctr);
-ssize_t stdin_write(struct fh *fh, const char *buf, size_t size);
-void stdin_release(struct fh *fh);
+void stdin_release(struct podfs *fs, struct fh *fh);
+/* A write of buf to the container's stdin: 0 with *ret_n bytes taken (maybe
+ * fewer), -errno (EAGAIN for a nonblocking writer when there is no room,
+ * EPIPE once the stdin is closed), or 1: no room, so the write is held and
+ * answered through the callback of stdin_replies_on (bytes or -errno) once
+ * the container has read, as a pipe's writer waits; the loop never waits. */
+int stdin_write(struct podfs *fs, struct fh *fh, void *req, const char *buf, size_t size, bool nonblock,
+                size_t *ret_n);
+void stdin_replies_on(struct podfs *fs, void (*done)(void *req, ssize_t r));
+/* The held write of fh (an interrupt): dropped, its request returned to be
+ * answered (EINTR); NULL when there is none. */
+void *stdin_write_cancel(struct podfs *fs, struct fh *fh);
 /* rm of .images/NAME (node_images.c) */
 int images_remove(struct podfs *fs, const char *name);
 /* node_node.c: a rewrite of .node/labels or .node/taints (on close / truncate). */
@@ -337,6 +352,7 @@ struct fh {
         uint64_t read_pos;      /* FH_LOG: highest offset read */
         struct fuse_pollhandle *ph;
         int stdin_fd;           /* FH_STDIN: the connection to the sandbox */
+        struct stdin_pending *pending;  /* FH_STDIN: a write waiting for room (node_stdin.c) */
         /* FH_DIR */
         char **names;
         mode_t *modes;
@@ -400,6 +416,12 @@ struct mem_quota;
 int quota_resize(struct podfs *fs, uid_t uid, size_t old_len, size_t new_len);
 int quota_file_add(struct podfs *fs, uid_t uid);
 void quota_file_del(struct podfs *fs, uid_t uid);
+/* Open stdin files a user other than root holds at most (EMFILE past it):
+ * one user cannot take them all (PFS_STDIN_OPEN_MAX in all, ENFILE). */
+#define PFS_STDIN_OPEN_PER_USER 32
+#define PFS_STDIN_OPEN_MAX 256
+int quota_conn_add(struct podfs *fs, uid_t uid);
+void quota_conn_del(struct podfs *fs, uid_t uid);
 void quota_free_all(struct podfs *fs);
 void quota_malloc_setup(void);
 /* A write buffer charged to uid: write/truncate as a file does, free uncharges. */

@@ -37,6 +37,13 @@ int podfs_epoll_add(struct podfs *fs, int fd, struct pfs_watch *w)
         return epoll_ctl(fs->loop.epfd, EPOLL_CTL_ADD, fd, &ev) < 0 ? -errno : 0;
 }
 
+int podfs_epoll_add_out(struct podfs *fs, int fd, struct pfs_watch *w)
+{
+        struct epoll_event ev = { .events = EPOLLOUT, .data.ptr = w };
+
+        return epoll_ctl(fs->loop.epfd, EPOLL_CTL_ADD, fd, &ev) < 0 ? -errno : 0;
+}
+
 void podfs_epoll_del(struct podfs *fs, int fd)
 {
         if (fs->loop.epfd >= 0)

@@ -41,7 +41,7 @@ void fh_free(struct podfs *fs, struct fh *fh)
 {
         if (!fh)
                 return;
-        stdin_release(fh);
+        stdin_release(fs, fh);
         free(fh->data);
         wbuf_free(fs, fh->owner, &fh->wbuf);
         for (size_t i = 0; i < fh->n_names; i++)
@@ -130,10 +130,12 @@ static void reply_node_entry(fuse_req_t req, struct node *n, int r, struct fuse_
 }
 
 static void wait_wake(void *data);
+static void stdin_done(void *data, ssize_t r);
 
 static void op_init(void *userdata, struct fuse_conn_info *conn)
 {
         delete_waiters_on(userdata, wait_wake);
+        stdin_replies_on(userdata, stdin_done);
         if (conn->capable & FUSE_CAP_ATOMIC_O_TRUNC)
                 conn->want |= FUSE_CAP_ATOMIC_O_TRUNC;
         conn->want &= ~FUSE_CAP_READDIRPLUS;
@@ -460,6 +462,57 @@ static void op_read(fuse_req_t req, fuse_ino_t ino, size_t size, off_t off, stru
         }
 }
 
+/* ---- writes to a container's stdin held for room (node_stdin.c) ---- */
+
+static void stdin_done(void *data, ssize_t r)
+{
+        fuse_req_t req = data;
+
+        fuse_req_interrupt_func(req, NULL, NULL);
+        if (r < 0)
+                fuse_reply_err(req, (int)-r);
+        else
+                fuse_reply_write(req, (size_t)r);
+}
+
+/* As wait_interrupted: an early call (during the registration) only marks it. */
+static void stdin_interrupted(fuse_req_t req, void *data)
+{
+        struct fh *fh = data;
+        struct podfs *fs = ctx_fs(req);
+
+        if (fh == fs->stdin_registering) {
+                fs->stdin_interrupted_early = true;
+                return;
+        }
+        if (stdin_write_cancel(fs, fh))
+                fuse_reply_err(req, EINTR);
+}
+
+static void stdin_op_write(fuse_req_t req, struct fh *fh, const char *buf, size_t size, struct fuse_file_info *fi)
+{
+        struct podfs *fs = ctx_fs(req);
+        size_t n = 0;
+        int r = stdin_write(fs, fh, req, buf, size, fi->flags & O_NONBLOCK, &n);
+
+        if (r < 0) {
+                fuse_reply_err(req, -r);
+                return;
+        }
+        if (r == 0) {
+                fuse_reply_write(req, n);
+                return;
+        }
+        fs->stdin_registering = fh;
+        fs->stdin_interrupted_early = false;
+        fuse_req_interrupt_func(req, stdin_interrupted, fh);
+        fs->stdin_registering = NULL;
+        if (fs->stdin_interrupted_early && stdin_write_cancel(fs, fh)) {
+                fuse_req_interrupt_func(req, NULL, NULL);
+                fuse_reply_err(req, EINTR);
+        }
+}
+
 static void op_write(fuse_req_t req, fuse_ino_t ino, const char *buf, size_t size, off_t off,
                      struct fuse_file_info *fi)
 {
@@ -472,12 +525,7 @@ static void op_write(fuse_req_t req, fuse_ino_t ino, const char *buf, size_t siz
                 return;
         }
         if (fh->kind == FH_STDIN) {
-                ssize_t n = stdin_write(fh, buf, size);
-
-                if (n < 0)
-                        fuse_reply_err(req, (int)-n);
-                else
-                        fuse_reply_write(req, (size_t)n);
+                stdin_op_write(req, fh, buf, size, fi);
                 return;
         }
         r = tmpfile_write(ctx_fs(req), fh, buf, size, off);

@@ -11,6 +11,7 @@ struct mem_quota {
         uid_t uid;
         size_t bytes;
         size_t files;
+        size_t conns;           /* open stdin files (connections to sandboxes) */
         struct mem_quota *next;
 };
 
@@ -33,7 +34,7 @@ static struct mem_quota *quota_get(struct podfs *fs, uid_t uid, bool create)
 /* A user who holds nothing costs nothing. */
 static void quota_put(struct podfs *fs, struct mem_quota *q)
 {
-        if (q->bytes || q->files)
+        if (q->bytes || q->files || q->conns)
                 return;
         for (struct mem_quota **pp = &fs->quotas; *pp; pp = &(*pp)->next)
                 if (*pp == q) {
@@ -93,6 +94,29 @@ void quota_file_del(struct podfs *fs, uid_t uid)
                 return;
         if (q->files)
                 q->files--;
+        quota_put(fs, q);
+}
+
+int quota_conn_add(struct podfs *fs, uid_t uid)
+{
+        struct mem_quota *q = quota_get(fs, uid, true);
+
+        if (uid != 0 && q->conns >= PFS_STDIN_OPEN_PER_USER) {
+                quota_put(fs, q);
+                return -EMFILE;
+        }
+        q->conns++;
+        return 0;
+}
+
+void quota_conn_del(struct podfs *fs, uid_t uid)
+{
+        struct mem_quota *q = quota_get(fs, uid, false);
+
+        if (!q)
+                return;
+        if (q->conns)
+                q->conns--;
         quota_put(fs, q);
 }
 

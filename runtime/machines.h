@@ -13,7 +13,7 @@ enum ctr_sup_state {
         CS_PULLING,             /* waiting ContainerCreating, podfs-image pull running (pull.c) */
         CS_PULL_ERROR,          /* waiting ErrImagePull, timer armed */
         CS_PULL_BACKOFF,        /* waiting ImagePullBackOff, timer armed */
-        CS_CONFIG_ERROR,        /* waiting CreateContainerConfigError (env sources), timer armed */
+        CS_CONFIG_ERROR,        /* waiting CreateContainerConfigError (env sources) or CreateContainerError, timer armed */
         CS_EXITED,              /* terminated, restartPolicy says no more runs */
         CS_KILLING,             /* running, told to stop (pod terminating) */
         CS_STOPPED,             /* terminated by pod termination */
@@ -33,7 +33,7 @@ enum ctr_sup_event {
         EV_DELETE,              /* pod termination began */
         EV_SKIP,                /* an init container failed for good: never start */
         EV_UNHEALTHY,           /* liveness/startup probe or postStart failed: kill for a restart */
-        EV_CONFIG_FAILED,       /* the env's ConfigMap/Secret (or key) is missing */
+        EV_CONFIG_FAILED,       /* the env's ConfigMap/Secret (or key) is missing, or the creation failed (c->msg_reason) */
         EV_WAKE,                /* SIGHUP: objects of the namespace may have changed */
         EV__MAX,
 };
@@ -52,7 +52,7 @@ enum ctr_sup_action {
         SA_ABANDON,             /* no process: its final state as kubelet shows it */
         SA_SKIP,                /* never runs: stays PodInitializing */
         SA_RESTART_KILL,        /* Killing, preStop, SIGTERM, SIGKILL after the probe's grace */
-        SA_CONFIG_FAILED,       /* CreateContainerConfigError, tried again on the sync back-off or a wake */
+        SA_CONFIG_FAILED,       /* c->msg_reason (CreateContainerConfigError, CreateContainerError), tried again on the sync back-off or a wake */
         SA_PULL_CANCEL,         /* pod terminating while pulling: stop the pull, as ABANDON */
         SA_IMAGE_REFUSED,       /* waiting with c->msg_reason, tried again on the sync back-off or a wake */
         SA__MAX,

@@ -40,9 +40,28 @@ static char *ms_duration(int64_t ns)
         return xasprintf("%lldh%lldm%lld%ss", (long long)(s / 3600), (long long)(s / 60 % 60), (long long)(s % 60), frac);
 }
 
-static bool policy_is(const struct ctr *c, const char *p)
+const char *pull_image(const struct sbx *s, const struct ctr *c)
 {
-        return c->spec->image_pull_policy && !strcmp(c->spec->image_pull_policy, p);
+        return c->pull_ref ? c->pull_ref : c->spec->image;
+}
+
+const char *pull_policy(const struct sbx *s, const struct ctr *c)
+{
+        return c->pull_ref ? s->spec->volumes[c->pull_vol].pull_policy : c->spec->image_pull_policy;
+}
+
+/* The kubelet pulls image volumes for the pod (getImageVolumes): its image
+ * manager's events name the pod, not a container. */
+struct ctr *pull_event_object(struct ctr *c)
+{
+        return c->pull_ref ? NULL : c;
+}
+
+static bool policy_is(const struct sbx *s, const struct ctr *c, const char *p)
+{
+        const char *policy = pull_policy(s, c);
+
+        return policy && !strcmp(policy, p);
 }
 
 enum pull_decision pull_decide(struct sbx *s, struct ctr *c, char **ret_rootfs, char **ret_id, struct pfs_error *err)
@@ -52,23 +71,23 @@ enum pull_decision pull_decide(struct sbx *s, struct ctr *c, char **ret_rootfs, 
         _cleanup_free_ char *full = NULL;
         int r;
 
-        r = pfs_image_ref_parse(c->spec->image, &ref, err);
+        r = pfs_image_ref_parse(pull_image(s, c), &ref, err);
         if (r < 0) {
-                pfs_error_wrap(err, "Failed to apply default image tag \"%s\"", c->spec->image);
+                pfs_error_wrap(err, "Failed to apply default image tag \"%s\"", pull_image(s, c));
                 return PULL_INVALID;
         }
         full = pfs_image_ref_full(&ref);
         pfs_image_ref_free(&ref);
-        if (!policy_is(c, "Always") && pfs_image_record_read(s->state_dir, full, &rec, NULL) == 0) {
+        if (!policy_is(s, c, "Always") && pfs_image_record_read(s->state_dir, full, &rec, NULL) == 0) {
                 pfs_image_use(s->state_dir, full, s->uid);
                 *ret_rootfs = steal_ptr(&rec.rootfs);
                 *ret_id = steal_ptr(&rec.id);
                 pfs_image_record_free(&rec);
                 return PULL_PRESENT;
         }
-        if (policy_is(c, "Never")) {
+        if (policy_is(s, c, "Never")) {
                 pfs_error_set(err, ENOENT, "Container image \"%s\" is not present with pull policy of Never",
-                              c->spec->image);
+                              pull_image(s, c));
                 return PULL_NEVER;
         }
 #ifndef HAVE_OCI
@@ -150,14 +169,14 @@ static int pull_spawn(const char *bin, char **argv, pid_t *ret_pid, int fds[2])
 int pull_start(struct sbx *s, struct ctr *c, struct pfs_error *err)
 {
         _cleanup_free_ char *bin = image_find_binary();
-        char *argv[14] = { NULL, "pull", "--state-dir", s->state_dir, "--image", (char *)c->spec->image };
+        char *argv[14] = { NULL, "pull", "--state-dir", s->state_dir, "--image", (char *)pull_image(s, c) };
         char high[16], low[16];
         int n = 6, r;
 
         if (!bin)
                 return pfs_error_set(err, ENOENT, "podfs-image not found (set PODFS_IMAGE)");
         argv[0] = bin;
-        if (!policy_is(c, "Always"))
+        if (!policy_is(s, c, "Always"))
                 argv[n++] = "--if-not-present";
         snprintf(high, sizeof(high), "%d", s->cfg.image_gc_high);
         snprintf(low, sizeof(low), "%d", s->cfg.image_gc_low);
@@ -173,7 +192,7 @@ int pull_start(struct sbx *s, struct ctr *c, struct pfs_error *err)
                 argv[n++] = c->pull_authfile;
         }
         argv[n] = NULL;
-        sbx_event(s, c, "Normal", "Pulling", "Pulling image \"%s\"", c->spec->image);
+        sbx_event(s, pull_event_object(c), "Normal", "Pulling", "Pulling image \"%s\"", pull_image(s, c));
         c->pull_start_mono = pfs_now_monotonic_ns();
         r = pull_spawn(bin, argv, &c->pull_pid, c->pull_fds);
         if (r < 0) {
@@ -222,12 +241,18 @@ static int pull_parse(struct ctr *c, char *out, int64_t *ret_size, int64_t *ret_
                 lines[n++] = l;
         if (n < 4)
                 return -EPROTO;
+        *ret_size = strtoll(lines[2], NULL, 10);
+        *ret_ns = strtoll(lines[3], NULL, 10);
+        if (c->pull_ref && c->vol_roots) {
+                /* an image volume's: for the start in preparation (start_image.c) */
+                free(c->vol_roots[c->pull_vol]);
+                c->vol_roots[c->pull_vol] = xstrdup(lines[0]);
+                return 0;
+        }
         free(c->pull_rootfs);
         free(c->pull_id);
         c->pull_rootfs = xstrdup(lines[0]);
         c->pull_id = xstrdup(lines[1]);
-        *ret_size = strtoll(lines[2], NULL, 10);
-        *ret_ns = strtoll(lines[3], NULL, 10);
         return 0;
 }
 
@@ -236,7 +261,7 @@ static void mark_used(struct sbx *s, struct ctr *c)
         struct pfs_image_ref ref;
         _cleanup_free_ char *full = NULL;
 
-        if (pfs_image_ref_parse(c->spec->image, &ref, NULL) < 0)
+        if (pfs_image_ref_parse(pull_image(s, c), &ref, NULL) < 0)
                 return;
         full = pfs_image_ref_full(&ref);
         pfs_image_ref_free(&ref);
@@ -256,9 +281,9 @@ static void pull_finish(struct sbx *s, struct ctr *c, int wstatus)
         if (ok && pull_parse(c, out.data, &size, &ns) == 0) {
                 _cleanup_free_ char *d1 = ms_duration(ns), *d2 = ms_duration(total);
 
-                sbx_event(s, c, "Normal", "Pulled",
+                sbx_event(s, pull_event_object(c), "Normal", "Pulled",
                           "Successfully pulled image \"%s\" in %s (%s including waiting). Image size: %lld bytes.",
-                          c->spec->image, d1, d2, (long long)size);
+                          pull_image(s, c), d1, d2, (long long)size);
                 mark_used(s, c);
                 sup_dispatch(s, c, EV_PULLED);
         } else {

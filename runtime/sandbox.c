@@ -301,6 +301,7 @@ static void sandbox_free(struct sbx *s)
                 sbx_watch_remove(s, &c->pidfd_w);
                 sbx_watch_remove(s, &c->timer_w);
                 pull_cancel(s, c);
+                start_images_drop(s, c);
                 free(c->pull_rootfs);
                 free(c->pull_id);
                 free(c->msg);

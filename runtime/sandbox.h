@@ -75,13 +75,15 @@ struct ctr {
         bool has_run;           /* a previous instance existed (restartCount grows on the next start) */
         int wait_status;        /* raw status of the last exit */
         char *msg;              /* message of the last start/pull failure */
-        char *pull_ref;         /* the image volume whose image is missing (NULL: the container's image) */
+        char *pull_ref;         /* the image volume's image being pulled or missing (NULL: the container's image) */
+        size_t pull_vol;        /* with pull_ref: that volume's index in spec.volumes */
+        char **vol_roots;       /* image volumes resolved for the start in preparation (by spec.volumes index) */
         pid_t pull_pid;         /* podfs-image pull running for this container, or 0 (pull.c) */
         int pull_fds[2];        /* its stdout and stderr (non-blocking), -1 when none */
         int64_t pull_start_mono; /* when Pulling was announced */
         char *pull_rootfs, *pull_id; /* what the last pull gave, until the start takes it */
         char *pull_authfile;    /* the pull's auth file (imagePullSecrets), removed when it ends */
-        const char *msg_reason; /* waiting reason of EV_IMAGE_REFUSED (ErrImageNeverPull, InvalidImageName) */
+        const char *msg_reason; /* waiting reason of EV_IMAGE_REFUSED, EV_CONFIG_FAILED (ErrImageNeverPull, CreateContainerError...) */
         struct ctr_health *health; /* probes and hooks (health.c) */
         int cgroup_fd;          /* the current run's cgroup (execs of probes and hooks join it), or -1 */
         /* update.c: killed for an update (an image change, a RestartContainer
@@ -296,6 +298,11 @@ enum pull_decision {
         PULL_INVALID,           /* InvalidImageName (err: the kubelet's message) */
         PULL_FAILED,            /* cannot pull at all (err) */
 };
+/* The image c's next pull is for (the image volume pull_ref's, else c's own)
+ * and its pull policy; an image volume's pull events are the pod's (NULL). */
+const char *pull_image(const struct sbx *s, const struct ctr *c);
+const char *pull_policy(const struct sbx *s, const struct ctr *c);
+struct ctr *pull_event_object(struct ctr *c);
 enum pull_decision pull_decide(struct sbx *s, struct ctr *c, char **ret_rootfs, char **ret_id,
                                struct pfs_error *err);
 /* Pulling event, podfs-image pull started; its end dispatches EV_PULLED or EV_PULL_FAILED. */
@@ -303,6 +310,11 @@ int pull_start(struct sbx *s, struct ctr *c, struct pfs_error *err);
 bool pull_reaped(struct sbx *s, pid_t pid, int wstatus);
 /* Before the pod's namespaces: pulls run in the node's network namespace, as the kubelet's. */
 void pull_host_net_save(void);
+/* start_image.c: the images of c's start, its image volumes' (c->vol_roots)
+ * then its own: 0 all there, 1 a pull began (EV_PULLED goes on), -1 failed
+ * (*ret_ev; c->msg, c->pull_ref names an image volume's image). */
+int start_images_get(struct sbx *s, struct ctr *c, char **ret_rootfs, char **ret_id, enum ctr_sup_event *ret_ev);
+void start_images_drop(struct sbx *s, struct ctr *c);
 /* pull_auth.c: the auth file of c's pull from the pod's imagePullSecrets (NULL when none);
  * FailedToRetrieveImagePullSecret for those missing. */
 int pull_auth_write(struct sbx *s, struct ctr *c, char **ret_path, struct pfs_error *err);

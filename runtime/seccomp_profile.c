@@ -131,6 +131,19 @@ static int profile_compile(const struct yval *p, scmp_filter_ctx *ret, struct pf
         return 0;
 }
 
+/* containerd's seccomp.WithProfile: os.ReadFile's error, in Go's words. */
+static int profile_open_failed(const char *dir, const char *name, struct pfs_error *err)
+{
+        int e = errno;
+        char what[128];
+
+        snprintf(what, sizeof(what), "%s", strerror(e));
+        if (what[0] >= 'A' && what[0] <= 'Z' && what[1] >= 'a')
+                what[0] = (char)(what[0] - 'A' + 'a');
+        return pfs_error_set(err, e, "cannot load seccomp profile \"%s/%s\": open %s/%s: %s", dir, name, dir, name,
+                             what);
+}
+
 int ctr_seccomp_profile_load(const char *state_dir, const char *name, void **ret_ctx, struct pfs_error *err)
 {
         _cleanup_free_ char *dir = xasprintf("%s/seccomp", state_dir), *text = NULL;
@@ -143,7 +156,7 @@ int ctr_seccomp_profile_load(const char *state_dir, const char *name, void **ret
         dfd = open(dir, O_PATH | O_DIRECTORY | O_CLOEXEC);
         fd = dfd < 0 ? -1 : pfs_openat2(dfd, name, O_RDONLY | O_CLOEXEC | O_NONBLOCK, 0, RESOLVE_BENEATH);
         if (fd < 0)
-                return pfs_error_set(err, errno, "cannot load seccomp profile \"%s/%s\": %s", dir, name, strerror(errno));
+                return profile_open_failed(dir, name, err);
         text = xmalloc(PROFILE_MAX + 1);
         for (ssize_t got = 1; got > 0 && len <= PROFILE_MAX; len += (size_t)got)
                 if ((got = read(fd, text + len, PROFILE_MAX + 1 - len)) < 0)

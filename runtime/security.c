@@ -263,6 +263,20 @@ static int apparmor_compute(struct ctr_sec *x, const struct pod_spec *pod, const
         return 0;
 }
 
+int ctr_sec_create_check(const struct pod_spec *pod, const struct pod_container *c, const char *state_dir,
+                         struct pfs_error *err)
+{
+        const struct pod_seccomp_profile *sp = pod_effective_seccomp(pod, c);
+        void *profile = NULL;
+        int r;
+
+        if (!sp || strcmp(sp->type, "Localhost") || pod_container_privileged(c))
+                return 0;
+        r = ctr_seccomp_profile_load(state_dir, sp->localhost_profile, &profile, err);
+        ctr_seccomp_profile_free(profile);
+        return r;
+}
+
 int ctr_sec_build(struct ctr_sec *x, struct ctr_process *proc, const struct pod_spec *pod,
                   const struct pod_container *c, const char *rootfs, const char *state_dir, struct pfs_error *err)
 {
@@ -303,6 +317,18 @@ int ctr_sec_build(struct ctr_sec *x, struct ctr_process *proc, const struct pod_
 
 /* ---- in the child ---- */
 
+/* The bounding set first (it needs CAP_SETPCAP, which the set may lack). */
+static int bounding_set(uint64_t caps, struct pfs_error *err)
+{
+        int last = (int)cap_max_bits() - 1;
+
+        for (int i = 0; i <= last && i < 64; i++)
+                if (!(caps & BIT(i)) && prctl(PR_CAPBSET_DROP, i, 0, 0, 0) < 0 && errno != EINVAL)
+                        return pfs_error_set(err, errno, "drop capability %d from the bounding set", i);
+        return 0;
+}
+
+/* Then, once the user is set, permitted and effective (runc's ApplyCaps). */
 static int caps_set(uint64_t caps, struct pfs_error *err)
 {
         int last = (int)cap_max_bits() - 1;
@@ -311,12 +337,9 @@ static int caps_set(uint64_t caps, struct pfs_error *err)
         cap_t c;
         int r = 0;
 
-        for (int i = 0; i <= last && i < 64; i++) {
+        for (int i = 0; i <= last && i < 64; i++)
                 if (caps & BIT(i))
                         v[n++] = i;
-                else if (prctl(PR_CAPBSET_DROP, i, 0, 0, 0) < 0 && errno != EINVAL)
-                        return pfs_error_set(err, errno, "drop capability %d from the bounding set", i);
-        }
         prctl(PR_CAP_AMBIENT, PR_CAP_AMBIENT_CLEAR_ALL, 0, 0, 0);
         /* Inheritable stays empty (CVE-2022-29162). */
         c = cap_init();
@@ -327,6 +350,23 @@ static int caps_set(uint64_t caps, struct pfs_error *err)
                 r = pfs_error_set(err, errno, "set capabilities");
         cap_free(c);
         return r;
+}
+
+/* setgroups, setgid, setuid keeping the permitted set (PR_SET_KEEPCAPS), as
+ * runc's setupUser between ApplyBoundingSet and ApplyCaps: a container that
+ * drops CAP_SETUID (drop: [ALL]) still becomes its user. */
+static int user_switch(const struct ctr_sec *x, const struct ctr_process *proc, struct pfs_error *err)
+{
+        if (x->set_groups && setgroups((size_t)x->n_groups, x->groups) < 0)
+                return pfs_error_set(err, errno, "setgroups");
+        if (!proc->set_user)
+                return 0;
+        if (prctl(PR_SET_KEEPCAPS, 1, 0, 0, 0) < 0)
+                return pfs_error_set(err, errno, "keep capabilities across the user switch");
+        if (setgid(proc->gid) < 0 || setuid(proc->uid) < 0)
+                return pfs_error_set(err, errno, "switch to user %u:%u", (unsigned)proc->uid, (unsigned)proc->gid);
+        prctl(PR_SET_KEEPCAPS, 0, 0, 0, 0);
+        return 0;
 }
 
 static int seccomp_load_now(const struct ctr_sec *x, struct pfs_error *err)
@@ -349,14 +389,11 @@ int ctr_sec_apply(const struct ctr_sec *x, const struct ctr_process *proc, struc
          * (the profile allows what follows: capset, setgroups, setresuid, execve). */
         if (!x->no_new_privs && (r = seccomp_load_now(x, err)) < 0)
                 return r;
-        if (x->set_groups && setgroups((size_t)x->n_groups, x->groups) < 0)
-                return pfs_error_set(err, errno, "setgroups");
-        r = caps_set(x->caps, err);
-        if (r < 0)
+        /* runc's order: bounding set, user, then the capabilities; a non-root
+         * user keeps none of them across exec (no ambient set), as in Kubernetes */
+        if ((r = bounding_set(x->caps, err)) < 0 || (r = user_switch(x, proc, err)) < 0 ||
+            (r = caps_set(x->caps, err)) < 0)
                 return r;
-        /* A non-root user keeps no capabilities across exec, as in Kubernetes. */
-        if (proc->set_user && (setgid(proc->gid) < 0 || setuid(proc->uid) < 0))
-                return pfs_error_set(err, errno, "switch to user %u:%u", (unsigned)proc->uid, (unsigned)proc->gid);
         /* A user change makes us dumpable again if fs.suid_dumpable says so: not before execve. */
         prctl(PR_SET_DUMPABLE, 0, 0, 0, 0);
         if (x->no_new_privs && prctl(PR_SET_NO_NEW_PRIVS, 1, 0, 0, 0) < 0)

@@ -34,6 +34,11 @@ uint64_t ctr_sec_default_caps(void);
  * an error: "unknown capability \"CAP_X\""), no_new_privs, seccomp. */
 int ctr_sec_build(struct ctr_sec *x, struct ctr_process *proc, const struct pod_spec *pod,
                   const struct pod_container *c, const char *rootfs, const char *state_dir, struct pfs_error *err);
+/* What containerd reads when it creates the container (CRI CreateContainer),
+ * before anything runs: a Localhost seccomp profile. 0, or the error (the
+ * kubelet's CreateContainerError). */
+int ctr_sec_create_check(const struct pod_spec *pod, const struct pod_container *c, const char *state_dir,
+                         struct pfs_error *err);
 /* In the child, after its root is set up: bounding set, capabilities, groups,
  * user, no_new_privs and seccomp, in runc's order. */
 int ctr_sec_apply(const struct ctr_sec *x, const struct ctr_process *proc, struct pfs_error *err);

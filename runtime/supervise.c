@@ -139,30 +139,6 @@ static void set_msg(struct ctr *c, const char *msg)
 
 /* ---- starting ---- */
 
-/* The image volumes c mounts, resolved as container images are (KEP-4639):
- * roots[i] for spec volume i. A missing one is a pull failure of that image. */
-static int image_volumes_resolve(struct sbx *s, struct ctr *c, char ***ret_roots, struct pfs_error *err)
-{
-        char **roots = xcalloc(s->spec->n_volumes + 1, sizeof(*roots));
-
-        *ret_roots = roots;
-        for (size_t i = 0; i < c->spec->n_mounts; i++) {
-                for (size_t v = 0; v < s->spec->n_volumes; v++) {
-                        const struct pod_volume *vol = &s->spec->volumes[v];
-                        _cleanup_free_ char *id = NULL;
-
-                        if (vol->kind != POD_VOLUME_IMAGE || roots[v] || strcmp(vol->name, c->spec->mounts[i].name))
-                                continue;
-                        if (image_resolve(s->state_dir, vol->reference, &roots[v], &id, err) < 0) {
-                                free(c->pull_ref);
-                                c->pull_ref = xstrdup(vol->reference);
-                                return -err->code;
-                        }
-                }
-        }
-        return 0;
-}
-
 /* subPathExpr of each of c's mounts, expanded from env: the kubelet fails
  * the container's config (CreateContainerConfigError) when it cannot. */
 static int sub_paths_check(const struct ctr *c, const struct pod_env_list *env, struct pfs_error *err)
@@ -177,13 +153,6 @@ static int sub_paths_check(const struct ctr *c, const struct pod_env_list *env, 
                 free(sp);
         }
         return 0;
-}
-
-static void roots_free(char **roots, size_t n)
-{
-        for (size_t i = 0; roots && i < n; i++)
-                free(roots[i]);
-        free(roots);
 }
 
 static int spawn_process(struct sbx *s, struct ctr *c, const char *rootfs, const struct pod_env_list *env,
@@ -248,98 +217,33 @@ static int spawn_process(struct sbx *s, struct ctr *c, const char *rootfs, const
         return 0;
 }
 
-static void image_present(struct sbx *s, struct ctr *c)
+/* The start of a run once its images are there (start_image.c). */
+static enum ctr_sup_state spawn_with(struct sbx *s, struct ctr *c, const char *rootfs, const char *image_id,
+                                     enum ctr_sup_event *ret_ev)
 {
-        sbx_event(s, c, "Normal", "Pulled", "Container image \"%s\" already present on machine and can be accessed by the pod",
-                  c->spec->image);
-}
-
-/* After the local images (image_resolve), the kubelet's image manager (pull.c). */
-static int image_from_store(struct sbx *s, struct ctr *c, char **ret_rootfs, char **ret_id,
-                            enum ctr_sup_event *ret_ev)
-{
-        struct pfs_error err = {0};
-
-        switch (pull_decide(s, c, ret_rootfs, ret_id, &err)) {
-        case PULL_PRESENT:
-                image_present(s, c);
-                return 0;
-        case PULL_NEEDED:
-                if (pull_start(s, c, &err) == 0)
-                        return 1;
-                break;
-        case PULL_NEVER:
-                c->msg_reason = "ErrImageNeverPull";
-                set_msg(c, err.msg);
-                *ret_ev = EV_IMAGE_REFUSED;
-                return -1;
-        case PULL_INVALID:
-                c->msg_reason = "InvalidImageName";
-                set_msg(c, err.msg);
-                *ret_ev = EV_IMAGE_REFUSED;
-                return -1;
-        case PULL_FAILED:
-                break;
-        }
-        set_msg(c, err.msg);
-        *ret_ev = EV_PULL_FAILED;
-        return -1;
-}
-
-/* The image of a start: what a pull just gave, a local image (rootfs, layout,
- * bundle, absolute path: these win), or the store; 1 when a pull began. */
-static int image_for_start(struct sbx *s, struct ctr *c, char **ret_rootfs, char **ret_id,
-                           enum ctr_sup_event *ret_ev)
-{
-        struct pfs_error err = {0};
-
-        if (c->pull_rootfs) {
-                *ret_rootfs = steal_ptr(&c->pull_rootfs);
-                *ret_id = steal_ptr(&c->pull_id);
-                return 0;
-        }
-        if (image_resolve(s->state_dir, c->spec->image, ret_rootfs, ret_id, &err) == 0) {
-                image_present(s, c);
-                return 0;
-        }
-        if (c->spec->image && c->spec->image[0] != '/' && (err.code == ENOENT || err.code == EINVAL))
-                return image_from_store(s, c, ret_rootfs, ret_id, ret_ev);
-        set_msg(c, err.msg);
-        *ret_ev = EV_PULL_FAILED;
-        return -1;
-}
-
-static enum ctr_sup_state act_spawn(struct sbx *s, struct ctr *c, enum ctr_sup_event *ret_ev)
-{
-        _cleanup_free_ char *rootfs = NULL, *image_id = NULL;
         struct ctr_status *cs = cstat(s, c);
         struct pod_env_list env = {0};
         struct pfs_error err = {0};
-        char **roots = NULL;
         int r;
 
-        if (term_begun(s))
-                return KEEP;
-        free(c->pull_ref);
-        c->pull_ref = NULL;
-        r = image_for_start(s, c, &rootfs, &image_id, ret_ev);
-        if (r != 0)
-                return r > 0 ? CS_PULLING : KEEP;
-        if (image_volumes_resolve(s, c, &roots, &err) < 0) {
-                roots_free(roots, s->spec->n_volumes);
-                set_msg(c, err.msg);
-                *ret_ev = EV_PULL_FAILED;
-                return KEEP;
-        }
         pfs_trace(s->uid, "sandbox:image");
         c->pull_delay_ns = 0;
         free(cs->image_id);
         cs->image_id = xstrdup(image_id);
         if (sbx_env_resolve(s, c, &env, &err) < 0 || sub_paths_check(c, &env, &err) < 0 ||
             ctr_sec_verify_non_root(s->spec, s->uid, c->spec, rootfs, &err) < 0) {
-                roots_free(roots, s->spec->n_volumes);
                 pod_env_list_free(&env);
                 set_msg(c, err.msg);
+                c->msg_reason = "CreateContainerConfigError";
+                *ret_ev = EV_CONFIG_FAILED;
+                return KEEP;
+        }
+        if (ctr_sec_create_check(s->spec, c->spec, s->state_dir, &err) < 0) {
+                /* the kubelet's CreateContainerError: CRI CreateContainer failed, nothing was created */
+                pod_env_list_free(&env);
+                free(c->msg);
+                c->msg = xasprintf("failed to create containerd container: %s", err.msg);
+                c->msg_reason = "CreateContainerError";
                 *ret_ev = EV_CONFIG_FAILED;
                 return KEEP;
         }
@@ -351,9 +255,8 @@ static enum ctr_sup_state act_spawn(struct sbx *s, struct ctr *c, enum ctr_sup_e
         stop_signal_fix(c, cs, rootfs);
         c->started_mono = pfs_now_monotonic_ns();
         sbx_event(s, c, "Normal", "Created", "Created container %s", c->name);
-        r = spawn_process(s, c, rootfs, &env, roots, &err);
+        r = spawn_process(s, c, rootfs, &env, c->vol_roots, &err);
         pod_env_list_free(&env);
-        roots_free(roots, s->spec->n_volumes);
         if (r < 0) {
                 set_msg(c, err.msg);
                 *ret_ev = EV_START_FAILED;
@@ -361,6 +264,26 @@ static enum ctr_sup_state act_spawn(struct sbx *s, struct ctr *c, enum ctr_sup_e
         }
         *ret_ev = EV_START_OK;
         return KEEP;
+}
+
+static enum ctr_sup_state act_spawn(struct sbx *s, struct ctr *c, enum ctr_sup_event *ret_ev)
+{
+        _cleanup_free_ char *rootfs = NULL, *image_id = NULL;
+        enum ctr_sup_state next;
+        int r;
+
+        if (term_begun(s))
+                return KEEP;
+        free(c->pull_ref);
+        c->pull_ref = NULL;
+        r = start_images_get(s, c, &rootfs, &image_id, ret_ev);
+        if (r > 0)
+                return CS_PULLING; /* the image volumes resolved so far wait in c->vol_roots */
+        next = KEEP;
+        if (r == 0)
+                next = spawn_with(s, c, rootfs, image_id, ret_ev);
+        start_images_drop(s, c);
+        return next;
 }
 
 static enum ctr_sup_state act_started(struct sbx *s, struct ctr *c, enum ctr_sup_event *ret_ev)
@@ -509,16 +432,28 @@ static enum ctr_sup_state act_killed(struct sbx *s, struct ctr *c, enum ctr_sup_
         return KEEP;
 }
 
+/* The image manager's "Error: REASON"; for an image volume's image it names
+ * the pod, and the container's start fails with it too
+ * (toKubeContainerImageVolumes: FailedToCreateContainer, "Error: " and the
+ * error's text, which is REASON). */
+static void image_error_events(struct sbx *s, struct ctr *c, const char *reason)
+{
+        sbx_event(s, pull_event_object(c), "Warning", "Failed", "Error: %s", reason);
+        if (c->pull_ref)
+                sbx_event(s, c, "Warning", "Failed", "Error: %s", reason);
+}
+
 static enum ctr_sup_state act_pull_failed(struct sbx *s, struct ctr *c, enum ctr_sup_event *ret_ev)
 {
         struct ctr_status *cs = cstat(s, c);
         int64_t now = pfs_now_monotonic_ns();
         struct pfs_error err = {0};
 
+        start_images_drop(s, c); /* a pull of an image volume's ended the start in preparation */
         ctr_state_set_waiting(&cs->state, "ErrImagePull", c->msg);
-        sbx_event(s, c, "Warning", "Failed", "Failed to pull image \"%s\": %s",
-                  c->pull_ref ? c->pull_ref : c->spec->image, c->msg);
-        sbx_event(s, c, "Warning", "Failed", "Error: ErrImagePull");
+        sbx_event(s, pull_event_object(c), "Warning", "Failed", "Failed to pull image \"%s\": %s",
+                  pull_image(s, c), c->msg);
+        image_error_events(s, c, "ErrImagePull");
         pfs_backoff_step(&c->pull_delay_ns, POD_BACKOFF_INITIAL_NS, POD_BACKOFF_MAX_NS);
         /* ErrImagePull shows until kubelet's next sync turns it into ImagePullBackOff. */
         if (sbx_timer_arm(s, &c->timer_w, now + 1000000000LL, sup_timer_watch, c, &err) < 0)
@@ -529,13 +464,13 @@ static enum ctr_sup_state act_pull_failed(struct sbx *s, struct ctr *c, enum ctr
 static enum ctr_sup_state act_pull_backoff(struct sbx *s, struct ctr *c, enum ctr_sup_event *ret_ev)
 {
         struct ctr_status *cs = cstat(s, c);
-        _cleanup_free_ char *msg = xasprintf("Back-off pulling image \"%s\"", c->pull_ref ? c->pull_ref : c->spec->image);
+        _cleanup_free_ char *msg = xasprintf("Back-off pulling image \"%s\"", pull_image(s, c));
         int64_t now = pfs_now_monotonic_ns();
         struct pfs_error err = {0};
 
         ctr_state_set_waiting(&cs->state, "ImagePullBackOff", msg);
-        sbx_event(s, c, "Normal", "BackOff", "%s", msg);
-        sbx_event(s, c, "Warning", "Failed", "Error: ImagePullBackOff");
+        sbx_event(s, pull_event_object(c), "Normal", "BackOff", "%s", msg);
+        image_error_events(s, c, "ImagePullBackOff");
         if (sbx_timer_arm(s, &c->timer_w, now + c->pull_delay_ns - 1000000000LL,
                           sup_timer_watch, c, &err) < 0)
                 pfs_log(LOG_ERR, "container '%s': %s", c->name, err.msg);
@@ -543,8 +478,10 @@ static enum ctr_sup_state act_pull_backoff(struct sbx *s, struct ctr *c, enum ct
 }
 
 /* The kubelet: generateContainerConfig failed (a missing ConfigMap, Secret or
- * key); the pod worker syncs again after its back-off (10 s), or at once when
- * the daemon wakes the sandbox (sup_env_recheck). */
+ * key: CreateContainerConfigError), or the runtime's CreateContainer (a
+ * Localhost seccomp profile it cannot load: CreateContainerError); the pod
+ * worker syncs again after its back-off (10 s), or at once when the daemon
+ * wakes the sandbox (sup_env_recheck). */
 #define CONFIG_RETRY_NS (10 * 1000000000LL)
 
 static enum ctr_sup_state act_config_failed(struct sbx *s, struct ctr *c, enum ctr_sup_event *ret_ev)
@@ -552,7 +489,7 @@ static enum ctr_sup_state act_config_failed(struct sbx *s, struct ctr *c, enum c
         struct ctr_status *cs = cstat(s, c);
         struct pfs_error err = {0};
 
-        ctr_state_set_waiting(&cs->state, "CreateContainerConfigError", c->msg);
+        ctr_state_set_waiting(&cs->state, c->msg_reason, c->msg);
         sbx_event(s, c, "Warning", "Failed", "Error: %s", c->msg);
         if (sbx_timer_arm(s, &c->timer_w, pfs_now_monotonic_ns() + CONFIG_RETRY_NS, sup_timer_watch, c, &err) < 0)
                 pfs_log(LOG_ERR, "container '%s': %s", c->name, err.msg);
@@ -568,8 +505,8 @@ static enum ctr_sup_state act_image_refused(struct sbx *s, struct ctr *c, enum c
         bool never = !strcmp(c->msg_reason, "ErrImageNeverPull");
 
         ctr_state_set_waiting(&cs->state, c->msg_reason, c->msg);
-        sbx_event(s, c, "Warning", never ? "ErrImageNeverPull" : "InspectFailed", "%s", c->msg);
-        sbx_event(s, c, "Warning", "Failed", "Error: %s", c->msg_reason);
+        sbx_event(s, pull_event_object(c), "Warning", never ? "ErrImageNeverPull" : "InspectFailed", "%s", c->msg);
+        image_error_events(s, c, c->msg_reason);
         if (sbx_timer_arm(s, &c->timer_w, pfs_now_monotonic_ns() + CONFIG_RETRY_NS, sup_timer_watch, c, &err) < 0)
                 pfs_log(LOG_ERR, "container '%s': %s", c->name, err.msg);
         return KEEP;

@@ -438,6 +438,9 @@ bool pod_container_is_sidecar(const struct pod_container *c);
 /* spec.schedulingGates is not empty: the pod waits, Pending, PodScheduled
  * False SchedulingGated, until a rewrite removes them. */
 bool pod_spec_is_gated(const struct pod_spec *s);
+/* The first image (of a container, an init container or an image volume)
+ * given as a path of the node ("/srv/rootfs"), or NULL. */
+const char *pod_spec_path_image(const struct pod_spec *s);
 const struct pod_container *pod_spec_find_container(const struct pod_spec *spec, const char *name);
 /* An app or init container by name; *ret_is_init (may be NULL) says which. */
 const struct pod_container *pod_spec_find_any_container(const struct pod_spec *spec, const char *name,

@@ -38,8 +38,12 @@ int pfs_userns_range_subid(const char *subuid, const char *subgid, const char *u
                            struct pfs_userns_range *ret, struct pfs_error *err);
 /* The kubelet's checks of its range (MakeUserNsManager), in its words. */
 int pfs_userns_range_check(const struct pfs_userns_range *r, struct pfs_error *err);
+/* The default range R moved above every range the subid files give users
+ * (useradd's from 100000 up), so that no pod's ids are a local user's
+ * subordinate ids; unchanged when they give none, or too high a one. */
+void pfs_userns_default_above_subids(struct pfs_userns_range *r, const char *subuid, const char *subgid);
 /* FLAG (NULL when not given), else /etc/subuid + /etc/subgid for "podfs",
- * else the default; checked. */
+ * else the default above the users' subordinate ids; checked. */
 int pfs_userns_range_resolve(const char *flag, struct pfs_userns_range *ret, struct pfs_error *err);
 
 /* The pod's mapping file in POD_DIRFD: 1 with *ret_host, 0 when there is

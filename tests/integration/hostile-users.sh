@@ -203,6 +203,18 @@ check "alice's owner reads its logs" grep -q password=s3cret-alice <(as_user "$U
 check "root reads alice's spec" grep -q s3cret-alice "$A/spec.yaml"
 check "root reads alice's logs" grep -q password=s3cret-alice "$A/logs/main"
 
+log "--- an image as a path of the node is root's alone (it would be the node's files)"
+printf 'apiVersion: v1\nkind: Pod\nmetadata:\n  name: hostroot\nspec:\n  containers:\n  - {name: main, image: /, command: [head, "-2", /etc/shadow]}\n' >"$W/hostroot.yaml"
+is "$(as_user "$UB" /usr/bin/python3 -c "$FSOP_PY" write "$MNT/shared/hostroot.yaml" <"$W/hostroot.yaml")" EPERM \
+        "uid $UB: image / is refused (EPERM)"
+check "... explained in uid $UB's .last-error" \
+        grep -qF 'pods "hostroot" is forbidden: image "/": only root may name an image by a path of the node' \
+        <(as_user "$UB" cat "$MNT/shared/.last-error")
+printf 'apiVersion: v1\nkind: Pod\nmetadata:\n  name: hostvol\nspec:\n  volumes: [{name: r, image: {reference: /etc}}]\n  containers:\n  - {name: main, image: busybox, command: [cat, /r/shadow], volumeMounts: [{name: r, mountPath: /r}]}\n' >"$W/hostvol.yaml"
+is "$(as_user "$UB" /usr/bin/python3 -c "$FSOP_PY" write "$MNT/shared/hostvol.yaml" <"$W/hostvol.yaml")" EPERM \
+        "uid $UB: an image volume of /etc is refused (EPERM)"
+check "... and nothing was created" test ! -e "$MNT/shared/hostroot" -a ! -e "$MNT/shared/hostvol"
+
 log "--- uid $UB tries to replace or delete alice's pod"
 check "rewrite of alice's spec.yaml fails" fails as_user "$UB" sh -c "cat '$W/evil-alice.yaml' >'$A/spec.yaml'"
 check "cp of a manifest named alice fails" fails as_user $UB cp "$W/evil-alice.yaml" "$MNT/shared/alice.yaml"

@@ -58,7 +58,7 @@ spec:
   containers:
   - name: main
     image: busybox
-    command: ["sh", "-c", "[ -e /s/second ] && echo second-run && exec sleep 3600; touch /s/second; i=0; while [ $i -lt 800 ]; do echo tick-$i; i=$((i+1)); usleep 5000; done; exit 1"]
+    command: ["sh", "-c", "[ -e /s/second ] && echo second-run && exec sleep 3600; touch /s/second; i=0; while [ $i -lt 800 ]; do echo tick-$i; i=$((i+1)); usleep 15000; done; exit 1"]
     volumeMounts: [{name: s, mountPath: /s}]
   volumes: [{name: s, emptyDir: {}}]
 EOF

@@ -2,8 +2,8 @@
 # Images from registries: a real registry (Debian's docker-registry) on
 # 127.0.0.1 only, images pushed with skopeo; podfs pulls them with skopeo.
 # imagePullPolicy, the kubelet's events and reasons, back-off, pull secrets,
-# concurrent pulls, the store.
-# timeout: 240
+# concurrent pulls, the store, image volumes (KEP-4639).
+# timeout: 300
 . "$(dirname "$0")/lib.sh"
 for c in skopeo docker-registry htpasswd; do
         command -v "$c" >/dev/null || skip "no $c installed (apt-get install skopeo docker-registry apache2-utils)"
@@ -50,11 +50,22 @@ push_image() {
                 return 1
         rm -rf "$l"
 }
+# push_dir REF DIR [CREDS]: DIR as a one-layer image without a command (an image volume's content).
+push_dir() {
+        local l=$W/layout-$RANDOM
+        oci_image "$l" "$2" '{}' v || return 1
+        skopeo --registries-conf "$W/registries.conf" copy -q ${3:+--dest-creds "$3"} "oci:$l:v" "docker://$1" ||
+                return 1
+        rm -rf "$l"
+}
 push_image "$REG/busybox:1" 'echo hello from the registry; sleep 1000' || die "push busybox:1"
 digest=sha256:$(skopeo --registries-conf "$W/registries.conf" inspect --raw "docker://$REG/busybox:1" | sha256sum | cut -d' ' -f1)
 n1=$(manifest_gets 1)   # skopeo inspect's
 push_image "$REG/busybox:2" 'echo second tag; sleep 1000' || die "push busybox:2"
 push_image "$PREG/secret:1" 'echo protected; sleep 1000' alice:s3cret || die "push the protected image"
+mkdir -p "$W/data" && echo "data from the registry" >"$W/data/marker"
+push_dir "$REG/data:1" "$W/data" || die "push data:1"
+push_dir "$PREG/data:1" "$W/data" alice:s3cret || die "push the protected data:1"
 podfs_start
 
 # pod NAME IMAGE [POLICY] [EXTRA SPEC LINES]: a pod of one container "main" running the image's Cmd.
@@ -183,6 +194,78 @@ check "an unreachable registry: skopeo's reason" grep -qP "Failed to pull image 
         <(ev u1)
 expect "failed pulls leave no record" "$(cat "$STATE"/cache/pulled/* | grep -c -e '^ref 127.0.0.1:1/' -e "^ref $PREG/")" 1
 
+# ---- image volumes (KEP-4639): pulled as the container images are ------------------
+# vpod NAME REFERENCE [PULLPOLICY] [EXTRA SPEC LINES]: a local-image container mounting REFERENCE on /data.
+vpod() {
+        cat <<YAML
+apiVersion: v1
+kind: Pod
+metadata:
+  name: $1
+spec:
+  terminationGracePeriodSeconds: 1
+${4:-}
+  volumes:
+  - name: data
+    image:
+      reference: $(json_str "$2")
+${3:+      pullPolicy: $3}
+  containers:
+  - name: main
+    image: busybox
+    command: ["sh", "-c", "cat /data/marker; touch /data/x 2>/dev/null || echo read-only; sleep 1000"]
+    volumeMounts: [{name: data, mountPath: /data}]
+YAML
+}
+vpod v1 "$REG/data:1" | apply_pod default v1 || fail "create v1"
+wait_for "$MNT/default/v1/phase" Running 30 || fail "image volume: pulled, the pod runs"
+wait_grep "$MNT/default/v1/logs/main" 'data from the registry' 10 || fail "image volume: its content is visible"
+wait_grep "$MNT/default/v1/logs/main" 'read-only' 10 || fail "image volume: read-only"
+check "image volume: Pulling, the pod's event" grep -qP "\tNormal\tPulling\tpod/v1\tkubelet\tPulling image \"$REG/data:1\"$" <(ev v1)
+check "image volume: Pulled, the pod's event" grep -qP "\tNormal\tPulled\tpod/v1\tkubelet\tSuccessfully pulled image \"$REG/data:1\" in " <(ev v1)
+expect "image volume: default pullPolicy of a tag" "$(jq -r '.spec.volumes[0].image.pullPolicy' "$MNT/default/v1/pod.json")" IfNotPresent
+vpod v1b "$REG/data:1" | apply_pod default v1b || fail "create v1b"
+wait_for "$MNT/default/v1b/phase" Running 30 || fail "v1b runs"
+check "image volume present: the kubelet's event" grep -qP "\tNormal\tPulled\tpod/v1b\tkubelet\tContainer image \"$REG/data:1\" already present on machine and can be accessed by the pod$" <(ev v1b)
+check "image volume present: no Pulling" no_pulling v1b
+
+# imagePullSecrets apply (Always: the registry is asked again, with credentials)
+vpod v2 "$PREG/data:1" Always "  imagePullSecrets: [{name: regcred}]" | apply_pod default v2 || fail "create v2"
+wait_for "$MNT/default/v2/phase" Running 30 || fail "image volume: imagePullSecrets apply"
+wait_grep "$MNT/default/v2/logs/main" 'data from the registry' 10 || fail "v2: the protected volume's content"
+vpod v2b "$PREG/data:1" Always | apply_pod default v2b || fail "create v2b"
+wait_for "$MNT/default/v2b/containers/main/reason" ErrImagePull 20 || fail "image volume without credentials: ErrImagePull"
+
+# Never, the image absent
+vpod v3 "$REG/data:absent" Never | apply_pod default v3 || fail "create v3"
+wait_for "$MNT/default/v3/containers/main/reason" ErrImageNeverPull 20 || fail "image volume, Never: ErrImageNeverPull"
+expect "image volume, Never: the kubelet's message" "$(st v3 '.containerStatuses[0].state.waiting.message')" \
+        "Container image \"$REG/data:absent\" is not present with pull policy of Never"
+check "image volume, Never: the pod's event" grep -qP "\tWarning\tErrImageNeverPull\tpod/v3\tkubelet\tContainer image \"$REG/data:absent\" is not present with pull policy of Never$" <(ev v3)
+check "image volume, Never: the container's event" grep -qP "\tWarning\tFailed\tspec.containers\{main\}\tkubelet\tError: ErrImageNeverPull$" <(ev v3)
+no_created() { ! ev "$1" | grep -qP '\tCreated\t'; }
+check "image volume, Never: no container created" no_created v3
+expect "image volume, Never: Pending" "$(cat "$MNT/default/v3/phase")" Pending
+
+# absent from the registry: ErrImagePull, ImagePullBackOff, pulled again after the back-off
+vpod v4 "$REG/data:missing" | apply_pod default v4 || fail "create v4"
+wait_for "$MNT/default/v4/containers/main/reason" ErrImagePull 20 || fail "image volume missing: ErrImagePull"
+check "image volume missing: the pod's Failed event" grep -qP "\tWarning\tFailed\tpod/v4\tkubelet\tFailed to pull image \"$REG/data:missing\": .*manifest unknown" <(ev v4)
+check "image volume missing: the container's event" grep -qP "\tWarning\tFailed\tspec.containers\{main\}\tkubelet\tError: ErrImagePull$" <(ev v4)
+wait_for "$MNT/default/v4/containers/main/reason" ImagePullBackOff 10 || fail "image volume missing: then ImagePullBackOff"
+expect "image volume missing: the back-off message" "$(st v4 '.containerStatuses[0].state.waiting.message')" \
+        "Back-off pulling image \"$REG/data:missing\""
+check "image volume missing: BackOff, the pod's event" grep -qP "\tNormal\tBackOff\tpod/v4\tkubelet\tBack-off pulling image \"$REG/data:missing\"$" <(ev v4)
+two_pulls() { [ "$(ev v4 | grep -cP '\tPulling\t')" -ge 2 ]; }
+check "image volume missing: pulled again after the back-off" retry_until 25 two_pulls
+t1=$(ev v4 | grep -P '\tPulling\t' | sed -n 1p | cut -f1)
+t2=$(ev v4 | grep -P '\tPulling\t' | sed -n 2p | cut -f1)
+check "image volume missing: the retry waited the back-off (10 s)" \
+        test $(($(date -d "$t2" +%s) - $(date -d "$t1" +%s))) -ge 9
+check "image volume missing: no container created" no_created v4
+for p in v1 v1b v2 v2b v3 v4; do rmdir "$MNT/default/$p"; done
+for p in v1 v1b v2 v2b v3 v4; do wait_gone "$MNT/default/$p" 20 || fail "$p deleted"; done
+
 # ---- the store: MNT/.images ---------------------------------------------------------
 img2="$REG%2Fbusybox:2"
 check "ls .images lists the pulled images" grep -qxF "$img2" <(ls -A "$MNT/.images")
@@ -237,6 +320,9 @@ gpod() { mkdir -p "$G/mnt/default/$1" && pod "$1" "$2" >"$G/mnt/default/$1/spec.
 gimgs() { ls -A "$G/mnt/.images"; }
 gpod g1 "$REG/busybox:1" || fail "create g1"
 wait_for "$G/mnt/default/g1/phase" Running 30 || fail "g1 runs"
+mkdir -p "$G/mnt/default/gv" && vpod gv "$REG/data:1" >"$G/mnt/default/gv/spec.yaml" || fail "create gv"
+sed -i "s|image: busybox|image: $REG/busybox:1|" "$G/mnt/default/gv/spec.yaml"
+wait_for "$G/mnt/default/gv/phase" Running 30 || fail "gv runs with its image volume"
 gpod g2 "$REG/busybox:2" || fail "create g2"
 wait_for "$G/mnt/default/g2/phase" Running 30 || fail "g2 runs"
 check "GC never removes an image in use" grep -qxF "$REG%2Fbusybox:1" <(gimgs)
@@ -248,11 +334,14 @@ wait_for "$G/mnt/default/g3/phase" Running 30 || fail "g3 runs"
 check "GC removed the unused image" bash -c "! grep -qxF '$REG%2Fbusybox:2' <(ls -A '$G/mnt/.images')"
 check "... and kept the ones in use" grep -qxF "$REG%2Fbusybox:1" <(gimgs)
 check "... and the one just pulled" grep -qxF "$REG%2Fbusybox:3" <(gimgs)
+check "... and the one a running pod mounts as a volume" grep -qxF "$REG%2Fdata:1" <(gimgs)
+check ".images: the pod mounting it uses it" grep -qx "pods default/gv" "$G/mnt/.images/$REG%2Fdata:1"
 expect "a low threshold not below the high one is refused" \
         "$("$PODFS_BIN" --image-gc-high-threshold 50 --image-gc-low-threshold 50 "$G/mnt" 2>&1)" \
         "podfs: --image-gc-low-threshold (50) must be less than --image-gc-high-threshold (50)"
-echo 0 >"$G/mnt/default/g1/delete"; echo 0 >"$G/mnt/default/g3/delete"
-wait_gone "$G/mnt/default/g1" 20 && wait_gone "$G/mnt/default/g3" 20 || fail "g1 and g3 deleted"
+echo 0 >"$G/mnt/default/g1/delete"; echo 0 >"$G/mnt/default/g3/delete"; echo 0 >"$G/mnt/default/gv/delete"
+wait_gone "$G/mnt/default/g1" 20 && wait_gone "$G/mnt/default/g3" 20 && wait_gone "$G/mnt/default/gv" 20 ||
+        fail "g1, g3 and gv deleted"
 fusermount3 -u "$G/mnt" 2>/dev/null
 
 # ---- a digest mismatch: the registry serves a corrupted blob ---------------------

@@ -366,8 +366,29 @@ if logs_done default localprof; then
         check "Localhost: the profile's errno (EACCES) for mkdir" grep -q 'Permission denied' "$MNT/default/localprof/logs/main"
         check "Localhost: what the profile allows works" grep -qx 'touch ok' "$MNT/default/localprof/logs/main"
 fi
-check "Localhost: a missing profile fails the start, saying which file" \
-        wait_grep "$MNT/default/localprof/events" 'cannot load seccomp profile ".*/seccomp/profiles/missing.json"' 20
+# containerd reads the profile when it creates the container: CreateContainerError,
+# nothing created, the pod worker's retry (10 s) until the profile is there.
+prof=$STATE/seccomp/profiles/missing.json
+prof_msg="failed to create containerd container: cannot load seccomp profile \"$prof\": open $prof: no such file or directory"
+check "Localhost: a missing profile is a CreateContainerError" \
+        wait_for "$MNT/default/localprof/containers/missing/reason" CreateContainerError 20
+is "$(jq -r '.containerStatuses[] | select(.name == "missing") | .state.waiting.message' "$MNT/default/localprof/status.json")" \
+        "$prof_msg" "Localhost missing: containerd's message"
+prof_event() { grep -F "Error: $prof_msg" "$MNT/default/localprof/events" | grep -qP '\sWarning\s+Failed\s+spec.containers\{missing\}\s'; }
+check "Localhost missing: the kubelet's event" prof_event
+is "$(jq -r '[.containerStatuses[] | select(.name == "missing") | .restartCount, .lastState == {}, has("containerID")] | join(" ")' \
+        "$MNT/default/localprof/status.json")" "0 true false" "Localhost missing: restartCount 0, no last state, no container ID"
+no_created_missing() { ! grep -qP '\s(Created|Started)\s+spec.containers\{missing\}\s' "$MNT/default/localprof/events"; }
+check "Localhost missing: no Created/Started event" no_created_missing
+is "$(cat "$MNT/default/localprof/phase")" Pending "Localhost missing: the pod is Pending"
+two_errors() { [ "$(grep -cF "Error: $prof_msg" "$MNT/default/localprof/events")" -ge 2 ]; }
+check "Localhost missing: tried again after the back-off" retry_until 25 two_errors
+cp "$STATE/seccomp/profiles/no-mkdir.json" "$prof"
+check "Localhost missing: starts once the profile is there" \
+        wait_for "$MNT/default/localprof/containers/missing/state" running 25
+created_missing() { ! no_created_missing; }
+check "Localhost missing: then Created and Started" created_missing
+rm -f "$prof"
 check "Localhost: the exec probe has the profile too (main Ready)" \
         wait_for "$MNT/default/localprof/containers/main/ready" true 20
 
@@ -411,6 +432,7 @@ spec:
     volumeMounts: [{name: data, mountPath: /data}]
 EOF
 }
+mkdir "$MNT/default/.pvcs/fsg-store" || fail "fsGroup: the claim fsg-store"
 # what a pod without fsGroup left in the claim: root's group, no group bits
 fsg_claim_pod fsg-pre '{}' 'echo x >/data/old && chmod 600 /data/old && mkdir -m 700 /data/sub && ln -s /etc/passwd /data/link' |
         apply_pod default fsg-pre || fail "create fsg-pre"
@@ -574,6 +596,13 @@ bb_pod bb '{runAsNonRoot: true, runAsUser: 1000, seccompProfile: {type: RuntimeD
         '{allowPrivilegeEscalation: false, capabilities: {drop: [ALL]}}' >"$W/bb.yaml"
 is "$(fsop write "$MNT/pss/bb.yaml" <"$W/bb.yaml")" OK "restricted: the same pod with the required fields is accepted"
 check "restricted: it runs" wait_for "$MNT/pss/bb/phase" Running 20
+# (Running is also what a crash-looping pod reports: look at the container)
+check "restricted: the container started and stays up" wait_grep "$MNT/pss/bb/containers/main/state" '^running$' 20
+is "$(jq -r '.containerStatuses[0].restartCount' "$MNT/pss/bb/status.json")" 0 "restricted: no restart"
+PID_BB=$(sed -n 's/^ctr\.main=//p' "$STATE/pods/$(pod_uid pss bb)/sandbox")
+is "$(awk '/^Uid:/ {print $2}' "/proc/$PID_BB/status" 2>/dev/null)" 1000 "restricted: it runs as its user (capabilities drop ALL)"
+is "$(awk '/^CapEff:/ {print $2}' "/proc/$PID_BB/status" 2>/dev/null)" 0000000000000000 "restricted: no effective capability"
+is "$(awk '/^CapBnd:/ {print $2}' "/proc/$PID_BB/status" 2>/dev/null)" 0000000000000000 "restricted: an empty bounding set"
 
 mkdir "$MNT/pssw" || die "mkdir pssw"
 printf 'apiVersion: v1\nkind: Namespace\nmetadata:\n  name: pssw\n  labels:\n    pod-security.kubernetes.io/warn: baseline\n' >"$W/nsw.yaml"

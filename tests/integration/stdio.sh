@@ -163,13 +163,34 @@ EOF
 P=$MNT/default/deaf
 check "deaf: Running" wait_for "$P/phase" Running 20
 t0=$(now_ms)
-r=$(head -c 16M /dev/zero | timeout 20 /usr/bin/python3 -c "$FSOP_PY" write "$P/containers/main/stdin")
-is "$r" EAGAIN "deaf: a writer that is not read gets EAGAIN (a nonblocking pipe's answer)"
+r=$(/usr/bin/python3 - "$P/containers/main/stdin" <<'PY'
+import errno, os, sys
+fd = os.open(sys.argv[1], os.O_WRONLY | os.O_NONBLOCK)
+try:
+    for i in range(256):
+        os.write(fd, b"x" * 65536)
+    print("OK")
+except OSError as e:
+    print(errno.errorcode[e.errno])
+PY
+)
+is "$r" EAGAIN "deaf: an O_NONBLOCK writer that is not read gets EAGAIN (a nonblocking pipe's answer)"
 check "deaf: ... at once, not after a wait" [ $(($(now_ms) - t0)) -lt 5000 ]
-# a blocked writer of its own: a loop retrying while other users use the mount
+# a blocking writer waits as a pipe's does, while the mount serves others, and a signal ends the wait
+head -c 16M /dev/zero >"$W/16M"
+timeout -s INT 3 /usr/bin/python3 -c "$FSOP_PY" write "$P/containers/main/stdin" <"$W/16M" >"$W/blocked.out" &
+blocked=$!
+t0=$(now_ms)
+for i in $(seq 1 20); do cat "$MNT/default/reader/phase" >/dev/null || fail "deaf: another pod's phase"; done
+check "deaf: other requests are served while a writer waits" [ $(($(now_ms) - t0)) -lt 2500 ]
+check "deaf: the blocked writer is still waiting" kill -0 "$blocked"
+wait "$blocked"
+check "deaf: SIGINT ends the blocked write (no unkillable writer)" [ $(($(now_ms) - t0)) -lt 8000 ]
+rm -f "$W/16M"
+# a nonblocking writer of its own: a loop retrying while other users use the mount
 python3 - "$P/containers/main/stdin" <<'PY' &
 import errno, os, sys, time
-fd = os.open(sys.argv[1], os.O_WRONLY)
+fd = os.open(sys.argv[1], os.O_WRONLY | os.O_NONBLOCK)
 end = time.time() + 5
 while time.time() < end:
     try:
@@ -190,6 +211,23 @@ DSB=$(sed -n 's/^pid=//p' "$STATE/pods/$(pod_uid default deaf)/sandbox")
 cpu_ticks() { awk '{print $14 + $15}' "/proc/$1/stat"; }
 deaf_t0=$(cpu_ticks "$DSB")
 deaf_ms0=$(now_ms)
+
+# ---- a big file piped in by a plain writer is taken whole (the writer waits for room)
+cat <<'EOF' | apply_pod default sink || fail "create sink"
+apiVersion: v1
+kind: Pod
+metadata:
+  name: sink
+spec:
+  restartPolicy: Never
+  containers:
+  - {name: main, image: busybox, stdin: true, stdinOnce: true, command: [sh, -c, 'echo "bytes $(wc -c)"']}
+EOF
+check "sink: Running" wait_for "$MNT/default/sink/phase" Running 20
+head -c 2M /dev/urandom >"$W/2M"
+check "sink: cat of 2 MiB into stdin succeeds" timeout 30 sh -c "cat '$W/2M' >'$MNT/default/sink/containers/main/stdin'"
+check "sink: the container read all of it" wait_grep "$MNT/default/sink/logs/main" '^bytes 2097152$' 20
+rm -f "$W/2M"
 
 # ---- who may write: the pod's owner (and root) ------------------------------------
 as_user() {
@@ -217,6 +255,19 @@ is "$(echo mine | as_user 4242 /usr/bin/python3 -c "$FSOP_PY" append "$P/contain
 check "owner: ... and the container reads it" wait_grep "$P/logs/main" '^got mine$' 10
 is "$(echo theirs | as_user 65534 /usr/bin/python3 -c "$FSOP_PY" append "$P/containers/main/stdin")" EACCES \
         "owner: another user may not (EACCES)"
+# one user holds at most 32 open stdin files: the 33rd open fails (EMFILE), root's still work
+out=$(as_user 4242 /usr/bin/python3 -c '
+import errno, os, sys
+fds = []
+try:
+    for i in range(40):
+        fds.append(os.open(sys.argv[1], os.O_WRONLY))
+except OSError as e:
+    print(len(fds), errno.errorcode[e.errno])
+' "$P/containers/main/stdin" 2>&1)
+is "$out" "32 EMFILE" "owner: a user's 33rd open stdin file fails (EMFILE)"
+is "$(echo root | /usr/bin/python3 -c "$FSOP_PY" append "$P/containers/main/stdin")" OK \
+        "owner: root's open still works while a user holds its share"
 rmdir "$P"
 
 # ---- the stdin survives a kill -9 of the daemon ---------------------------------

@@ -106,7 +106,7 @@ static void test_events(int dfd)
                                        "Successfully assigned default/web to node", &err), 0,
                    "events: append");
         pod_event_append_at(dfd, "Warning", "BackOff", "spec.containers{app}", "kubelet",
-                            "Back-off\trestarting\nfailed container", &err);
+                            "Back-off\trestarting\nfailed \x1b[2Jcontainer\a", &err);
         fd = openat(dfd, "events", O_WRONLY | O_APPEND | O_CLOEXEC);
         tap_ok(write(fd, "garbage line\n2026-11-22T15:40:48Z\ttorn", 38) == 38, "events: add junk");
         close(fd);
@@ -118,7 +118,8 @@ static void test_events(int dfd)
         tap_ok(ev[0].time_ns >= before - 1000 && ev[0].time_ns <= pfs_now_realtime_ns(),
                "events: time with nanoseconds");
         tap_is_str(ev[1].type, "Warning", "events: type");
-        tap_is_str(ev[1].message, "Back-off restarting failed container", "events: tab/newline became spaces");
+        tap_is_str(ev[1].message, "Back-off restarting failed \\x1b[2Jcontainer\\x07",
+                   "events: tab/newline became spaces, other control characters escaped");
         pod_events_free(ev, n);
 }
 

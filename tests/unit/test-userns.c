@@ -84,6 +84,23 @@ static void test_range_config(void)
         tap_is_int(pfs_userns_range_subid(uid_path, gid_path, "podfs", &r, &err), 1, "podfs's entry found");
         tap_ok(r.first == 1048576 && r.length == 16777216, "its range");
         tap_is_int(pfs_userns_range_subid(uid_path, gid_path, "kubelet", &r, &err), 0, "another user: none");
+        /* the default stays clear of the users' subordinate ids */
+        f = fopen(gid_path, "w");
+        fputs("alice:100000:65536\nbob:165536:65536\n", f);
+        fclose(f);
+        r = (struct pfs_userns_range){ PFS_USERNS_DEFAULT_FIRST, PFS_USERNS_DEFAULT_LENGTH };
+        pfs_userns_default_above_subids(&r, uid_path, gid_path);
+        tap_ok(r.first == 65536u * 272 && r.length == 4294967296ULL - 65536u * 272,
+               "the default starts above podfs's 1048576+16777216 and bob's 165536+65536: %u", r.first);
+        tap_is_int(pfs_userns_range_check(&r, &err), 0, "... and is still a valid range");
+        unlink(uid_path);
+        r = (struct pfs_userns_range){ PFS_USERNS_DEFAULT_FIRST, PFS_USERNS_DEFAULT_LENGTH };
+        pfs_userns_default_above_subids(&r, uid_path, gid_path);
+        tap_ok(r.first == 65536u * 4, "above bob's range (231072): 262144, got %u", r.first);
+        unlink(gid_path);
+        r = (struct pfs_userns_range){ PFS_USERNS_DEFAULT_FIRST, PFS_USERNS_DEFAULT_LENGTH };
+        pfs_userns_default_above_subids(&r, uid_path, gid_path);
+        tap_ok(r.first == PFS_USERNS_DEFAULT_FIRST, "no subid files: the kubelet's default");
 }
 
 static void test_allocate(void)
