@@ -330,10 +330,15 @@ int pod_cgroup_join_fds_open(int cgroup_fd, int *fds, size_t max)
         return (int)n + pod_cgroup_twins_open(cgroup_fd, fds + n, max - n);
 }
 
+/* "0" into a v1 "tasks" file moves the calling thread alone, and the kernel
+ * needs no lock against the rest of its thread group for that; through
+ * "cgroup.procs" it takes the global threadgroup lock, whose first writer
+ * after a quiet moment waits for an RCU grace period (5-25 ms). The callers
+ * are freshly cloned, single-threaded children, so the thread is the process. */
 int pod_cgroup_join_fds(const int *fds, size_t n)
 {
         for (size_t i = 0; i < n; i++) {
-                int fd = openat(fds[i], "cgroup.procs", O_WRONLY | O_CLOEXEC);
+                int fd = openat(fds[i], "tasks", O_WRONLY | O_CLOEXEC);
 
                 if (fd < 0 || write(fd, "0", 1) != 1)
                         return -errno;

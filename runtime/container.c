@@ -151,12 +151,9 @@ static bool fd_is_cgroup2(int fd)
  * (into its cgroup on a v1 host, into the v1 twins that hold its limits). */
 static int cgroup_v1_join(int cgroup_fd, struct pfs_error *err)
 {
-        int fd = openat(cgroup_fd, "cgroup.procs", O_WRONLY | O_CLOEXEC);
+        int r = pod_cgroup_join_fds(&cgroup_fd, 1);
 
-        if (fd < 0 || write(fd, "0", 1) != 1)
-                return pfs_error_set(err, errno, "join the container's cgroup");
-        close(fd);
-        return 0;
+        return r < 0 ? pfs_error_set(err, -r, "join the container's cgroup") : 0;
 }
 
 /* Keep the fds the child needs (moved to 3, 4, ...), close everything else of the sandbox. */

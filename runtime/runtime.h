@@ -231,5 +231,6 @@ int pod_cgroup_child_devices_all(struct pod_cgroup *cg, const char *child, struc
  * FDS (O_CLOEXEC, at most max); returns how many. */
 #define POD_CGROUP_JOIN_MAX 5
 int pod_cgroup_join_fds_open(int cgroup_fd, int *fds, size_t max);
-/* In that child, before it runs anything of the container: join each. */
+/* In that child (single-threaded), before it runs anything of the container:
+ * join each (v1 hierarchies only). */
 int pod_cgroup_join_fds(const int *fds, size_t n);
