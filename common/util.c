@@ -232,6 +232,22 @@ int pfs_read_file_at(int dirfd, const char *name, char **ret_data, size_t *ret_l
         return 0;
 }
 
+int pfs_rewrite_file_at(int dirfd, const char *name, const void *data, size_t len, struct pfs_error *err)
+{
+        _cleanup_close_ int fd = openat(dirfd, name, O_WRONLY | O_TRUNC | O_CLOEXEC | O_NOFOLLOW | O_NONBLOCK);
+        struct stat st;
+        int r;
+
+        if (fd < 0)
+                return pfs_error_set(err, errno, "open '%s'", name);
+        if (fstat(fd, &st) < 0 || !S_ISREG(st.st_mode))
+                return pfs_error_set(err, errno ? errno : EINVAL, "'%s' is not a regular file", name);
+        r = write_all(fd, data, len);
+        if (r < 0)
+                return pfs_error_set(err, -r, "write '%s'", name);
+        return 0;
+}
+
 int pfs_append_file_at(int dirfd, const char *name, const void *data, size_t len,
                        struct pfs_error *err)
 {

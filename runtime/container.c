@@ -41,6 +41,7 @@ struct ctr_exec {
         int twins[POD_CGROUP_TWINS_MAX]; /* v1 twins of the cgroup to join (cgroup_limits.c) */
         int n_twins;
         int tty_sock;           /* with a terminal: the child's end of the master's way back */
+        int gate_fd;            /* with l->created: a byte here lets the child exec (EOF: it leaves) */
 };
 
 static void ctr_exec_free(struct ctr_exec *x)
@@ -161,9 +162,9 @@ static void child_fds_setup(const struct ctr_launch *l, struct ctr_exec *x, int 
                             int *cgroup_fd, int *userns_fd, struct ctr_stdio_child *st)
 {
         int out = l->stdout_fd, errout = l->stderr_fd;
-        int *keep[8 + ARRAY_SIZE(x->twins)] = { errfd, parent_pidfd, cgroup_fd, &out, &errout, userns_fd,
-                                                &st->tty_sock, &st->stdin_fd };
-        size_t n = 8;
+        int *keep[9 + ARRAY_SIZE(x->twins)] = { errfd, parent_pidfd, cgroup_fd, &out, &errout, userns_fd,
+                                                &st->tty_sock, &st->stdin_fd, &x->gate_fd };
+        size_t n = 9;
         struct pfs_error e = { 0 };
         int r;
 
@@ -176,6 +177,24 @@ static void child_fds_setup(const struct ctr_launch *l, struct ctr_exec *x, int 
         }
         if (stdout_setup(out, errout, &e) < 0)
                 child_fail(*errfd, &e);
+}
+
+/* With a gate, the child waits there until the sandbox lets it run
+ * (ctr_launch.created): set up, but not yet running anything of the image. */
+static void gate_pass(struct ctr_exec *x)
+{
+        char go;
+        ssize_t n;
+
+        if (x->gate_fd < 0)
+                return;
+        do
+                n = read(x->gate_fd, &go, 1);
+        while (n < 0 && errno == EINTR);
+        if (n != 1)
+                _exit(0);       /* the sandbox said no: it kills and reaps us */
+        close(x->gate_fd);
+        x->gate_fd = -1;
 }
 
 /* procMount Unmasked (allowed only with hostUsers: false). */
@@ -239,8 +258,10 @@ static _Noreturn void ctr_child(const struct ctr_launch *l, struct ctr_exec *x, 
         if (ctr_root_setup(&root, &e) < 0 ||
             (userns && ctr_userns_join(userns_fd, &e) < 0) ||
             workdir_enter(x->proc.working_dir, &e) < 0 ||
-            ctr_stdio_child(&st, &e) < 0 ||
-            ctr_sec_apply(&x->sec, &x->proc, &e) < 0)
+            ctr_stdio_child(&st, &e) < 0)
+                child_fail(errfd, &e);
+        gate_pass(x);
+        if (ctr_sec_apply(&x->sec, &x->proc, &e) < 0)
                 child_fail(errfd, &e);
         umask(022);
         /* Only stdio and the error pipe (close-on-exec) are left: no cgroup or other host fd. */
@@ -286,18 +307,41 @@ static int child_wait_exec(int errfd, int pidfd, struct pfs_error *err)
         return pfs_error_set(err, e.code ? e.code : EIO, "%s", e.msg);
 }
 
+static void child_kill(int pidfd)
+{
+        siginfo_t info;
+
+        pfs_pidfd_send_signal(pidfd, SIGKILL);
+        while (waitid((idtype_t)P_PIDFD, (id_t)pidfd, &info, WEXITED) < 0 && errno == EINTR)
+                ;
+}
+
+/* The sandbox's say while the child sets itself up: a byte through the
+ * gate lets it exec; an error kills it. */
+static int gate_open(const struct ctr_launch *l, int *gate_w, int pidfd, struct pfs_error *err)
+{
+        int r = l->created(l->created_arg, err);
+        ssize_t n;
+
+        if (r < 0) {
+                close(steal_fd(gate_w));
+                child_kill(pidfd);
+                return r;
+        }
+        n = write(*gate_w, "g", 1);     /* EPIPE: the child failed before the gate (errfd says why) */
+        (void)n;
+        close(steal_fd(gate_w));
+        return 0;
+}
+
 /* The terminal's master, sent by the child before exec; without it the
  * container (already exec'd) is killed and reaped. */
 static int master_take(const struct ctr_launch *l, int sock, int pidfd, struct pfs_error *err)
 {
-        siginfo_t info;
-
         *l->stdio->ret_master = ctr_stdio_recv_master(sock);
         if (*l->stdio->ret_master >= 0)
                 return 0;
-        pfs_pidfd_send_signal(pidfd, SIGKILL);
-        while (waitid((idtype_t)P_PIDFD, (id_t)pidfd, &info, WEXITED) < 0 && errno == EINTR)
-                ;
+        child_kill(pidfd);
         return pfs_error_set(err, EIO, "container setup: the terminal did not come back");
 }
 
@@ -305,6 +349,7 @@ int ctr_spawn(const struct ctr_launch *l, pid_t *ret_pid, int *ret_pidfd, struct
 {
         _cleanup_(ctr_exec_free) struct ctr_exec x = { 0 };
         _cleanup_close_ int self = -1, rd = -1, wr = -1, pidfd = -1, tty_parent = -1, tty_child = -1;
+        _cleanup_close_ int gate_r = -1, gate_w = -1;
         int pipefd[2], sp[2];
         struct clone_args args = {
                 .flags = CLONE_PIDFD | CLONE_NEWNS,
@@ -313,7 +358,7 @@ int ctr_spawn(const struct ctr_launch *l, pid_t *ret_pid, int *ret_pidfd, struct
         pid_t pid;
         int r;
 
-        x.tty_sock = -1;
+        x.tty_sock = x.gate_fd = -1;
         r = ctr_exec_build(&x, l, err);
         if (r < 0)
                 return r;
@@ -330,6 +375,12 @@ int ctr_spawn(const struct ctr_launch *l, pid_t *ret_pid, int *ret_pidfd, struct
                 return pfs_error_set(err, errno, "pipe");
         rd = pipefd[0];
         wr = pipefd[1];
+        if (l->created) {
+                if (pipe2(pipefd, O_CLOEXEC) < 0)
+                        return pfs_error_set(err, errno, "pipe");
+                x.gate_fd = gate_r = pipefd[0];
+                gate_w = pipefd[1];
+        }
         args.pidfd = (uint64_t)(uintptr_t)&pidfd;
         if (!l->ns || (!l->ns->share_pid && !l->ns->host_pid))
                 args.flags |= CLONE_NEWPID;
@@ -345,6 +396,10 @@ int ctr_spawn(const struct ctr_launch *l, pid_t *ret_pid, int *ret_pidfd, struct
         close(steal_fd(&wr));
         if (tty_child >= 0)
                 close(steal_fd(&tty_child));
+        if (gate_r >= 0)
+                close(steal_fd(&gate_r));
+        if (gate_w >= 0 && gate_open(l, &gate_w, pidfd, err) < 0)
+                return -(err->code ? err->code : EIO);
         r = child_wait_exec(rd, pidfd, err);
         if (r < 0)
                 return r;

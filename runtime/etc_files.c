@@ -366,5 +366,8 @@ int pod_etc_hosts_update(const char *volumes_dir, const struct pod_spec *spec, c
 
         if (fd < 0)
                 return pfs_error_set(err, errno, "open '%s'", dir);
-        return pfs_write_file_sync_at(fd, "hosts", hosts, strlen(hosts), 0644, PFS_SYNC_NONE, err);
+        /* in place: containers made before the pod's IP was known have it bound already */
+        if (faccessat(fd, "hosts", F_OK, AT_SYMLINK_NOFOLLOW) < 0 && errno == ENOENT)
+                return pfs_write_file_sync_at(fd, "hosts", hosts, strlen(hosts), 0644, PFS_SYNC_NONE, err);
+        return pfs_rewrite_file_at(fd, "hosts", hosts, strlen(hosts), err);
 }

@@ -1,14 +1,19 @@
 /* The sandbox's side of the pod network: the host's namespaces are opened
- * before the pod's are made, ADD runs once the pod's netns exists (before any
- * container), its address goes into status.podIP/podIPs and /etc/hosts, DEL
+ * before the pod's are made, ADD runs once the pod's netns exists, in a
+ * process of its own while the first containers are made (each one's exec
+ * waits for it: ctr_launch.created), its address goes into
+ * status.podIP/podIPs and /etc/hosts, DEL
  * when the pod ends (cni.c does the CNI work). The kubelet's MissingClusterDNS
  * warning comes with every start of a ClusterFirst pod (podfs has no cluster
  * DNS), its DNSConfigForming ones with every start of a pod whose resolv.conf
  * had to be cut to the limits. */
 #include <errno.h>
+#include <fcntl.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/wait.h>
+#include <unistd.h>
 #include "pfs/trace.h"
 #include "sandbox.h"
 
@@ -44,6 +49,97 @@ static void dns_events(struct sbx *s)
                 }
 }
 
+/* A container's env with the pod's IP (status.podIP/podIPs): its ADD must be over before any container is made. */
+static bool ip_needed_early(const struct pod_spec *spec)
+{
+        const struct pod_container *lists[] = { spec->init_containers, spec->containers };
+        const size_t ns[] = { spec->n_init_containers, spec->n_containers };
+
+        for (size_t l = 0; l < ARRAY_SIZE(lists); l++)
+                for (size_t i = 0; i < ns[l]; i++)
+                        for (size_t j = 0; j < lists[l][i].n_env; j++) {
+                                const struct pod_env_source *src = lists[l][i].env[j].value_from;
+
+                                if (src && src->field_ref && src->field_ref->field_path &&
+                                    !strncmp(src->field_ref->field_path, "status.podIP", 12))
+                                        return true;
+                        }
+        return false;
+}
+
+/* ADD's outcome into the pod: its addresses in status and /etc/hosts, or the
+ * daemon's event: "Failed to create pod sandbox: " and this, as the kubelet's over containerd. */
+static int net_apply(struct sbx *s, int r, char *ips[2], struct pfs_error *err)
+{
+        if (r < 0) {
+                char msg[sizeof(err->msg)];
+
+                free(ips[0]);
+                free(ips[1]);
+                s->net_failed = true;
+                snprintf(msg, sizeof(msg), "rpc error: code = Unknown desc = %.2000s", err->msg);
+                return pfs_error_set(err, err->code ? err->code : EIO, "%s", msg);
+        }
+        pfs_log(LOG_INFO, "pod %s: network up, IP %s%s%s", s->pod_ref, ips[0] ? ips[0] : "none",
+                ips[1] ? " " : "", ips[1] ? ips[1] : "");
+        free(s->status->pod_ip);
+        free(s->status->pod_ip2);
+        s->status->pod_ip = ips[0];
+        s->status->pod_ip2 = ips[1];
+        /* in place: a container made meanwhile has it bound already (none runs yet) */
+        if (ips[0] && pod_etc_hosts_update(s->volumes_dir, s->spec, ips[0], ips[1], err) < 0)
+                return pfs_error_wrap(err, "pod /etc/hosts");
+        return 0;
+}
+
+/* What the ADD process tells the sandbox: one write, below PIPE_BUF. */
+struct net_report {
+        int r;
+        struct pfs_error err;
+        char ips[2][64];
+};
+
+static _Noreturn void net_worker(struct sbx *s, int fd)
+{
+        struct net_report rep = { 0 };
+        char *ips[2] = { NULL, NULL };
+        ssize_t n;
+
+        rep.r = cni_setup(s->pod_fd, s->uid, s->spec, &s->cfg, &s->host_ns, ips, &rep.err);
+        for (int i = 0; i < 2; i++)
+                if (ips[i])
+                        snprintf(rep.ips[i], sizeof(rep.ips[i]), "%s", ips[i]);
+        n = write(fd, &rep, sizeof(rep));
+        _exit(n == (ssize_t)sizeof(rep) ? 0 : 1);
+}
+
+/* ADD in a process of its own (it holds the pod's lock with us, so that a
+ * cleanup after our death waits for it to end); sbx_net_finish collects it. */
+static int net_start(struct sbx *s, struct pfs_error *err)
+{
+        int p[2];
+        pid_t pid;
+
+        if (pipe2(p, O_CLOEXEC) < 0)
+                return pfs_error_set(err, errno, "pipe for the network setup");
+        pid = fork();
+        if (pid < 0) {
+                int e = errno;
+
+                close(p[0]);
+                close(p[1]);
+                return pfs_error_set(err, e, "fork for the network setup");
+        }
+        if (pid == 0) {
+                close(p[0]);
+                net_worker(s, p[1]);
+        }
+        close(p[1]);
+        s->net_job.pid = pid;
+        s->net_job.fd = p[0];
+        return 0;
+}
+
 int sbx_net_setup(struct sbx *s, struct pfs_error *err)
 {
         char *ips[2] = { NULL, NULL };
@@ -56,30 +152,78 @@ int sbx_net_setup(struct sbx *s, struct pfs_error *err)
         if (cni_teardown(s->pod_fd, s->uid, s->cfg.cni_bin_dir, &s->host_ns, false, err) < 0)
                 pfs_log(LOG_WARNING, "pod %s: the previous network: %s", s->pod_ref, err->msg);
         pfs_error_clear(err);
+        if (!ip_needed_early(s->spec))
+                return net_start(s, err);
         r = cni_setup(s->pod_fd, s->uid, s->spec, &s->cfg, &s->host_ns, ips, err);
-        if (r < 0) {
-                /* the daemon's event: "Failed to create pod sandbox: " and this, as the kubelet's over containerd */
-                s->net_failed = true;
-                char msg[sizeof(err->msg)];
+        return net_apply(s, r, ips, err);
+}
 
-                snprintf(msg, sizeof(msg), "rpc error: code = Unknown desc = %.2000s", err->msg);
-                return pfs_error_set(err, err->code ? err->code : EIO, "%s", msg);
+bool sbx_net_pending(const struct sbx *s)
+{
+        return s->net_job.pid > 0;
+}
+
+static ssize_t read_full(int fd, void *buf, size_t len)
+{
+        size_t got = 0;
+
+        while (got < len) {
+                ssize_t n = read(fd, (char *)buf + got, len - got);
+
+                if (n < 0 && errno == EINTR)
+                        continue;
+                if (n <= 0)
+                        break;
+                got += (size_t)n;
         }
-        pfs_log(LOG_INFO, "pod %s: network up, IP %s%s%s", s->pod_ref, ips[0] ? ips[0] : "none",
-                ips[1] ? " " : "", ips[1] ? ips[1] : "");
-        free(s->status->pod_ip);
-        free(s->status->pod_ip2);
-        s->status->pod_ip = ips[0];
-        s->status->pod_ip2 = ips[1];
-        if (ips[0] && pod_etc_hosts_update(s->volumes_dir, s->spec, ips[0], ips[1], err) < 0)
-                return pfs_error_wrap(err, "pod /etc/hosts");
-        return 0;
+        return (ssize_t)got;
+}
+
+int sbx_net_finish(struct sbx *s, struct pfs_error *err)
+{
+        struct net_report rep = { 0 };
+        char *ips[2] = { NULL, NULL };
+        int st = 0, r;
+
+        if (s->net_job.failed) {
+                *err = *s->net_job.failed;
+                return -(err->code ? err->code : EIO);
+        }
+        if (!sbx_net_pending(s))
+                return 0;
+        if (read_full(s->net_job.fd, &rep, sizeof(rep)) != (ssize_t)sizeof(rep))
+                rep.r = -1;
+        close(s->net_job.fd);
+        while (waitpid(s->net_job.pid, &st, 0) < 0 && errno == EINTR)
+                ;
+        s->net_job.pid = 0;
+        s->net_job.fd = -1;
+        pfs_trace(s->uid, "sandbox:net-ready");
+        if (rep.r == -1 && !rep.err.code)
+                pfs_error_set(&rep.err, EIO, "the network setup process died (status 0x%x)", (unsigned)st);
+        rep.err.msg[sizeof(rep.err.msg) - 1] = '\0';
+        for (int i = 0; i < 2; i++)
+                if (rep.ips[i][0])
+                        ips[i] = xstrndup(rep.ips[i], sizeof(rep.ips[i]) - 1);
+        r = net_apply(s, rep.r, ips, &rep.err);
+        if (r < 0) {
+                *err = rep.err;
+                s->net_job.failed = xmalloc(sizeof(*err));
+                *s->net_job.failed = rep.err;
+        }
+        return r;
 }
 
 void sbx_net_teardown(struct sbx *s)
 {
         struct pfs_error err = {0};
 
+        /* DEL only once the ADD is over, whatever it gave */
+        if (sbx_net_pending(s))
+                (void)sbx_net_finish(s, &err);
+        pfs_error_clear(&err);
+        free(s->net_job.failed);
+        s->net_job.failed = NULL;
         if (!s->spec || s->spec->host_network || s->host_ns.mnt_fd < 0)
                 return;
         if (cni_teardown(s->pod_fd, s->uid, s->cfg.cni_bin_dir, &s->host_ns, true, &err) < 0)

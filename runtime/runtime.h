@@ -86,6 +86,11 @@ struct ctr_launch {
         char *const *image_roots;       /* per spec volume: an image volume's rootfs, else NULL (may be NULL) */
         const char *state_dir;          /* STATE (seccomp Localhost profiles are in STATE/seccomp) */
         const struct ctr_stdio *stdio;  /* NULL: stdin /dev/null, no terminal */
+        /* Called once the child is cloned, while it sets itself up; it execs
+         * only once this returned 0 (an error kills it and is ctr_spawn's).
+         * NULL: none. */
+        int (*created)(void *arg, struct pfs_error *err);
+        void *created_arg;
 };
 /* Clone the container (own mount ns, own pid ns unless shared), set up its
  * root (private /, rootfs bind, /proc, minimal /dev, volumes, pivot_root, env,
@@ -122,7 +127,8 @@ void pod_dns_warnings(const struct pod_spec *spec, char *warn[2]);
 /* ClusterFirst without a cluster DNS: the kubelet falls back to Default
  * (and says so with a MissingClusterDNS event). */
 bool pod_dns_falls_back(const struct pod_spec *spec);
-/* Rewrite volumes_dir's hosts once the pod has its IP. */
+/* Rewrite volumes_dir's hosts once the pod has its IP, in place (containers made
+ * meanwhile have it bound already). */
 int pod_etc_hosts_update(const char *volumes_dir, const struct pod_spec *spec, const char *pod_ip,
                          const char *pod_ip2, struct pfs_error *err);
 

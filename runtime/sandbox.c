@@ -319,6 +319,7 @@ static void sandbox_free(struct sbx *s)
         if (s->cg)
                 pod_cgroup_free(s->cg);
         cni_host_close(&s->host_ns);
+        free(s->net_job.failed);
         if (s->ns.userns && s->ns.userns_fd >= 0)
                 close(s->ns.userns_fd);
         pod_status_free(s->status);
@@ -377,6 +378,7 @@ static int sandbox_child(const char *state_dir, const char *uid, const struct pf
         struct sbx s = {.cfg = *cfg, .state_fd = -1, .pod_fd = -1, .lock_fd = -1, .epfd = -1,
                         .host_ns = {-1, -1}};
         struct pfs_error err = {0};
+        bool advanced = false;
         int r;
 
         block_signals_early();
@@ -389,6 +391,15 @@ static int sandbox_child(const char *state_dir, const char *uid, const struct pf
                 notify(ready_fd, 'B', err.msg);
                 sandbox_free(&s);
                 return 0;
+        }
+        /* The first containers are made while the pod's ADD runs: they exec
+         * once it is over (net.c); a failed ADD is the sandbox's failure. */
+        if (r >= 0 && sbx_net_pending(&s)) {
+                if (s.meta->deletion_ns == 0) {
+                        sup_advance(&s);
+                        advanced = true;
+                }
+                r = sbx_net_finish(&s, &err);
         }
         if (r < 0) {
                 /* "open lock" alone does not say why: the errno's text does
@@ -416,7 +427,7 @@ static int sandbox_child(const char *state_dir, const char *uid, const struct pf
                 term_begin(&s, s.meta->deletion_grace_seconds, true);
         term_deadline_arm(&s);
         storage_check_arm(&s);
-        if (!s.gated)
+        if (!s.gated && !advanced)
                 sup_advance(&s);
         if (!term_is_done(&s))
                 sbx_publish(&s);

@@ -126,6 +126,11 @@ struct sbx {
         char *node_name;        /* spec.nodeName (read before the pod's UTS namespace) */
         struct cni_host host_ns; /* the host's mount and net namespaces (net.c), -1 with hostNetwork */
         bool net_failed;        /* startup failed in CNI ADD: the message is the plugin's */
+        struct sbx_net_job {    /* net.c: the ADD running beside the first containers' setup */
+                pid_t pid;      /* > 0 while it runs */
+                int fd;         /* its report */
+                struct pfs_error *failed; /* its error once it failed, else NULL */
+        } net_job;
         bool msg_final;         /* startup failed with a message that says it all (userns allocation) */
         bool rejected;          /* admit.c: the node refused the pod; it is finished */
         bool gated;             /* schedulingGates: nothing is set up, nothing starts */
@@ -142,7 +147,14 @@ bool sandbox_uid_valid(const char *uid);
 
 /* net.c: the pod network (CNI) of a pod without hostNetwork */
 int sbx_net_open(struct sbx *s, struct pfs_error *err);     /* before any namespace is made */
-int sbx_net_setup(struct sbx *s, struct pfs_error *err);    /* in the pod's new netns: ADD */
+/* In the pod's new netns: ADD, in a process of its own unless a container's
+ * env needs the pod's IP (then here and now). While it runs the first
+ * containers are made; each one's exec waits in sbx_net_finish. */
+int sbx_net_setup(struct sbx *s, struct pfs_error *err);
+bool sbx_net_pending(const struct sbx *s);
+/* Waits for the ADD, if it still runs, and applies its result (status, /etc/hosts).
+ * Once it failed it fails again, with the same message. */
+int sbx_net_finish(struct sbx *s, struct pfs_error *err);
 void sbx_net_teardown(struct sbx *s);                       /* DEL; logs a failure */
 
 /* loop.c */

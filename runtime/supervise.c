@@ -155,6 +155,23 @@ static int sub_paths_check(const struct ctr *c, const struct pod_env_list *env, 
         return 0;
 }
 
+/* A container made while the pod's ADD still runs: it execs once the
+ * network is up (then it is Created), or is killed when ADD failed. */
+struct net_gate {
+        struct sbx *s;
+        struct ctr *c;
+};
+
+static int net_gate_wait(void *arg, struct pfs_error *err)
+{
+        struct net_gate *g = arg;
+        int r = sbx_net_finish(g->s, err);
+
+        if (r >= 0)
+                sbx_event(g->s, g->c, "Normal", "Created", "Created container %s", g->c->name);
+        return r;
+}
+
 static int spawn_process(struct sbx *s, struct ctr *c, const char *rootfs, const struct pod_env_list *env,
                          char **image_roots,
                          struct pfs_error *err)
@@ -163,6 +180,7 @@ static int spawn_process(struct sbx *s, struct ctr *c, const char *rootfs, const
         struct pfs_error cgerr = {0};
         struct ctr_launch l = {0};
         struct ctr_stdio stdio = {0};
+        struct net_gate gate = { s, c };
         int master = -1;
         pid_t pid = 0;
         int pidfd = -1, r;
@@ -199,6 +217,10 @@ static int spawn_process(struct sbx *s, struct ctr *c, const char *rootfs, const
         l.env = env;
         l.image_roots = image_roots;
         l.state_dir = s->state_dir;
+        if (sbx_net_pending(s)) {
+                l.created = net_gate_wait;
+                l.created_arg = &gate;
+        }
         pfs_trace(s->uid, "sandbox:container-cgroup");
         r = ctr_spawn(&l, &pid, &pidfd, err);
         if (r < 0) {
@@ -254,9 +276,12 @@ static enum ctr_sup_state spawn_with(struct sbx *s, struct ctr *c, const char *r
         cs->container_id = container_id_new();
         stop_signal_fix(c, cs, rootfs);
         c->started_mono = pfs_now_monotonic_ns();
-        sbx_event(s, c, "Normal", "Created", "Created container %s", c->name);
+        if (!sbx_net_pending(s))        /* else once the network is up (net_gate_wait) */
+                sbx_event(s, c, "Normal", "Created", "Created container %s", c->name);
         r = spawn_process(s, c, rootfs, &env, c->vol_roots, &err);
         pod_env_list_free(&env);
+        if (r < 0 && s->net_failed)
+                return KEEP;    /* the sandbox failed to start: it ends without running anything */
         if (r < 0) {
                 set_msg(c, err.msg);
                 *ret_ev = EV_START_FAILED;
@@ -272,7 +297,7 @@ static enum ctr_sup_state act_spawn(struct sbx *s, struct ctr *c, enum ctr_sup_e
         enum ctr_sup_state next;
         int r;
 
-        if (term_begun(s))
+        if (term_begun(s) || s->net_failed)
                 return KEEP;
         free(c->pull_ref);
         c->pull_ref = NULL;

@@ -58,6 +58,9 @@ int pfs_write_file_atomic_at(int dirfd, const char *name, const void *data, size
 /* The same with the sync level of the content. */
 int pfs_write_file_sync_at(int dirfd, const char *name, const void *data, size_t len, mode_t mode,
                            enum pfs_sync sync, struct pfs_error *err);
+/* Rewrite the existing regular file NAME in place (same inode: its bind
+ * mounts see the new content; not atomic for a reader meanwhile). */
+int pfs_rewrite_file_at(int dirfd, const char *name, const void *data, size_t len, struct pfs_error *err);
 /* Read a whole file (NUL-terminated). */
 int pfs_read_file_at(int dirfd, const char *name, char **ret_data, size_t *ret_len,
                      struct pfs_error *err);

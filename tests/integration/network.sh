@@ -546,6 +546,8 @@ check "the event has kubelet's words and the plugin's error" grep -qF "$want" "$
 is "$(cat "$MNT/default/d/phase")" Pending "d stays Pending"
 is "$(cat "$MNT/default/d/ip")" "" "no ip yet"
 is "$(held)" "" "a failed ADD holds no IP"
+# its container was made while ADD ran, and killed unrun: the kubelet's events show none
+check "no Created/Started event for a sandbox that failed" sh -c "! grep -Eq ' (Created|Started) ' '$MNT/default/d/events'"
 is "$(nat_rules)" 0 "nor a rule"
 # the config is fixed: the next retry (back-off) brings the pod up; a watcher of ip is woken
 inotifywait -t 40 -e modify "$MNT/default/d/ip" >"$W/ip-watch" 2>&1 &
