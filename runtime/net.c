@@ -9,6 +9,7 @@
  * had to be cut to the limits. */
 #include <errno.h>
 #include <fcntl.h>
+#include <sched.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -102,10 +103,15 @@ struct net_report {
 static _Noreturn void net_worker(struct sbx *s, int fd)
 {
         struct net_report rep = { 0 };
+        struct cni_host in_host_mnt = { -1, s->host_ns.net_fd };
         char *ips[2] = { NULL, NULL };
         ssize_t n;
 
-        rep.r = cni_setup(s->pod_fd, s->uid, s->spec, &s->cfg, &s->host_ns, ips, &rep.err);
+        /* in the host's mount namespace from here on: the pin and each plugin need no fork to get there */
+        if (setns(s->host_ns.mnt_fd, CLONE_NEWNS) < 0)
+                rep.r = pfs_error_set(&rep.err, errno, "join the host's mount namespace");
+        else
+                rep.r = cni_setup(s->pod_fd, s->uid, s->spec, &s->cfg, &in_host_mnt, ips, &rep.err);
         for (int i = 0; i < 2; i++)
                 if (ips[i])
                         snprintf(rep.ips[i], sizeof(rep.ips[i]), "%s", ips[i]);
@@ -113,8 +119,7 @@ static _Noreturn void net_worker(struct sbx *s, int fd)
         _exit(n == (ssize_t)sizeof(rep) ? 0 : 1);
 }
 
-/* ADD in a process of its own (it holds the pod's lock with us, so that a
- * cleanup after our death waits for it to end); sbx_net_finish collects it. */
+/* ADD in a process of its own; sbx_net_finish collects it. */
 static int net_start(struct sbx *s, struct pfs_error *err)
 {
         int p[2];
