@@ -351,12 +351,13 @@ void pfs_node_allocatable(int64_t *ret_cpu_milli, int64_t *ret_memory)
         *ret_memory = mem_total() - EVICTION_MEMORY;
 }
 
-static struct yval *resources_yval(int state_fd, bool allocatable)
+static struct yval *resources_yval(int state_fd, bool allocatable, int max_pods)
 {
         struct yval *m = yval_new_map();
         long cpus = sysconf(_SC_NPROCESSORS_ONLN);
         int64_t mem = mem_total(), disk = storage_total(state_fd);
         _cleanup_free_ char *ms = NULL, *ds = NULL, *cs = xasprintf("%ld", cpus > 0 ? cpus : 1);
+        char pods[24];
 
         if (allocatable) {
                 mem -= EVICTION_MEMORY;
@@ -369,7 +370,8 @@ static struct yval *resources_yval(int state_fd, bool allocatable)
         yval_map_set(m, "hugepages-1Gi", yval_new_str("0"));
         yval_map_set(m, "hugepages-2Mi", yval_new_str("0"));
         yval_map_set(m, "memory", yval_new_str(ms));
-        yval_map_set(m, "pods", yval_new_str("110"));
+        snprintf(pods, sizeof(pods), "%d", max_pods);
+        yval_map_set(m, "pods", yval_new_str(pods));
         return m;
 }
 
@@ -470,7 +472,7 @@ static struct yval *metadata(const struct pfs_node *n)
         return m;
 }
 
-struct yval *pfs_node_to_yval(const struct pfs_node *n, int state_fd)
+struct yval *pfs_node_to_yval(const struct pfs_node *n, int state_fd, int max_pods)
 {
         struct yval *y = yval_new_map(), *spec, *st, *l, *a;
         _cleanup_free_ char *ip = pod_node_host_ip();
@@ -500,8 +502,8 @@ struct yval *pfs_node_to_yval(const struct pfs_node *n, int state_fd)
         a = yval_list_push(l, yval_new_map());
         yval_map_set(a, "address", yval_new_str(n->name));
         yval_map_set(a, "type", yval_new_str("Hostname"));
-        yval_map_set(st, "allocatable", resources_yval(state_fd, true));
-        yval_map_set(st, "capacity", resources_yval(state_fd, false));
+        yval_map_set(st, "allocatable", resources_yval(state_fd, true, max_pods));
+        yval_map_set(st, "capacity", resources_yval(state_fd, false, max_pods));
         l = yval_map_set(st, "conditions", yval_new_list());
         condition_add(l, "MemoryPressure", "False", "KubeletHasSufficientMemory",
                       "kubelet has sufficient memory available", n->created_ns);

@@ -54,6 +54,20 @@ static int dir_set(const char **field, const char *flag, const char *s, struct p
         return 0;
 }
 
+static int max_pods_set(struct pfs_sandbox_config *cfg, const char *s, struct pfs_error *err)
+{
+        char *end;
+        long v;
+
+        errno = 0;
+        v = strtol(s, &end, 10);
+        if (errno || end == s || *end || v < 1 || v > PFS_MAX_PODS_MAX)
+                return pfs_error_set(err, EINVAL, "--max-pods '%s': must be a number from 1 to %d", s,
+                                     PFS_MAX_PODS_MAX);
+        cfg->max_pods = (int)v;
+        return 0;
+}
+
 /* --image-gc-high-threshold / --image-gc-low-threshold: a percentage 0..100. */
 static int percent_set(int *slot, const char *opt, const char *s, struct pfs_error *err)
 {
@@ -125,13 +139,15 @@ int pfs_sandbox_config_set(struct pfs_sandbox_config *cfg, int opt, const char *
                 return unsafe_sysctls_set(cfg, value, err);
         case PFS_OPT_USERNS_RANGE:
                 return pfs_userns_range_resolve(value, &cfg->userns, err);
+        case PFS_OPT_MAX_PODS:
+                return max_pods_set(cfg, value, err);
         default:
                 return 1;
         }
 }
 
 size_t pfs_sandbox_config_argv(const struct pfs_sandbox_config *cfg, char *argv[PFS_SANDBOX_CONFIG_ARGC],
-                               char buf[6][24])
+                               char buf[7][24])
 {
         snprintf(buf[0], 24, "%lld", (long long)cfg->pod_pids_limit);
         snprintf(buf[1], 24, "%llu", (unsigned long long)cfg->log_max_size);
@@ -154,10 +170,13 @@ size_t pfs_sandbox_config_argv(const struct pfs_sandbox_config *cfg, char *argv[
         argv[13] = buf[4];
         argv[14] = "--allowed-unsafe-sysctls";
         argv[15] = (char *)(cfg->allowed_unsafe_sysctls ? cfg->allowed_unsafe_sysctls : "");
+        snprintf(buf[6], 24, "%d", cfg->max_pods);
+        argv[16] = "--max-pods";
+        argv[17] = buf[6];
         if (!cfg->userns.first)
-                return 16;
+                return 18;
         snprintf(buf[5], 24, "%u:%u", (unsigned)cfg->userns.first, (unsigned)cfg->userns.length);
-        argv[16] = "--userns-range";
-        argv[17] = buf[5];
+        argv[18] = "--userns-range";
+        argv[19] = buf[5];
         return PFS_SANDBOX_CONFIG_ARGC;
 }

@@ -27,6 +27,8 @@ static void usage(FILE *f)
                 "  --pod-pids-limit N  pids.max of every pod's cgroup: a fork bomb stays in\n"
                 "                    its pod (kubelet's podPidsLimit; default %d, -1 = no\n"
                 "                    limit)\n"
+                "  --max-pods N      the most pods the node runs at once, as kubelet's\n"
+                "                    maxPods: one more fails with OutOfpods (default 110)\n"
                 "  --container-log-max-size QUANTITY\n"
                 "                    rotate a container's log file past this size, as\n"
                 "                    kubelet's containerLogMaxSize (default 10Mi)\n"

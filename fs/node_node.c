@@ -56,7 +56,7 @@ static int render(struct podfs *fs, int file, char **ret, size_t *ret_len)
         } else if (file == NF_TAINTS) {
                 *ret = pfs_node_taints_text(nd);
         } else {
-                y = pfs_node_to_yval(nd, fs->dirs.state_fd);
+                y = pfs_node_to_yval(nd, fs->dirs.state_fd, fs->sandbox.max_pods);
                 yval_emit_json(y, true, &b);
                 yval_free(y);
                 *ret = b.data ? pfs_buf_steal(&b) : xstrdup("");

@@ -343,7 +343,7 @@ static int spawn(struct podfs *fs, struct pod_rt *p, bool cleanup, pid_t *ret_pi
 {
         _cleanup_free_ char *log = pod_path(fs->state_dir, p->uid, PFS_SANDBOX_LOG_FILE);
         char *argv[7 + PFS_SANDBOX_CONFIG_ARGC] = { "podfs-sandbox", "--state-dir", fs->state_dir, "--uid", p->uid };
-        char cfg_buf[6][24];
+        char cfg_buf[7][24];
         size_t argc = 5;
         posix_spawn_file_actions_t fa;
         posix_spawnattr_t attr;

@@ -113,9 +113,9 @@ static bool resources_short(struct sbx *s, char **ret_reason, char **ret_msg)
 
         node_usage(s, cpu > 0 || mem > 0, &u);
         pfs_node_allocatable(&cap_cpu, &cap_mem);
-        if (u.pods + 1 > PFS_NODE_MAX_PODS) {
+        if (u.pods + 1 > s->cfg.max_pods) {
                 *ret_reason = xstrdup("OutOfpods");
-                *ret_msg = xasprintf(INSUFFICIENT, "pods", 1LL, (long long)u.pods, (long long)PFS_NODE_MAX_PODS);
+                *ret_msg = xasprintf(INSUFFICIENT, "pods", 1LL, (long long)u.pods, (long long)s->cfg.max_pods);
         } else if (cpu > 0 && cpu > cap_cpu - u.cpu_milli) {
                 *ret_reason = xstrdup("OutOfcpu");
                 *ret_msg = xasprintf(INSUFFICIENT, "cpu", (long long)cpu, (long long)u.cpu_milli, (long long)cap_cpu);

@@ -15,7 +15,6 @@
 #define PFS_NODE_DIR "node"
 #define PFS_NODE_LABELS_FILE "node/labels"
 #define PFS_NODE_TAINTS_FILE "node/taints"
-#define PFS_NODE_MAX_PODS 110           /* the kubelet's default maxPods */
 #define PFS_NODE_FILE_MAX (64 * 1024)   /* labels or taints text */
 
 struct pfs_taint {
@@ -44,8 +43,9 @@ char *pfs_node_taints_text(const struct pfs_node *n);
  * stored (the kubelet sets them again at each start). */
 int pfs_node_labels_set(int state_fd, const char *text, size_t len, struct pfs_error *err);
 int pfs_node_taints_set(int state_fd, const char *text, size_t len, struct pfs_error *err);
-/* The Node object (apiVersion, kind, metadata, spec, status). */
-struct yval *pfs_node_to_yval(const struct pfs_node *n, int state_fd);
+/* The Node object (apiVersion, kind, metadata, spec, status); max_pods: the
+ * "pods" of its capacity and allocatable (--max-pods). */
+struct yval *pfs_node_to_yval(const struct pfs_node *n, int state_fd, int max_pods);
 /* allocatable: cpu in millicores, memory and ephemeral-storage in bytes
  * (capacity less the kubelet's default hard eviction thresholds). */
 void pfs_node_allocatable(int64_t *ret_cpu_milli, int64_t *ret_memory);

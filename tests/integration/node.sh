@@ -152,4 +152,27 @@ podfs_start
 check "nosel: still Failed after restart" wait_for "$MNT/default/nosel/phase" Failed 10
 is "$(cat "$MNT/default/nosel/status.json")" "$NOSEL" "nosel: the same status after restart"
 
+# ---- --max-pods: the node's pod capacity (kubelet's maxPods) -------------------------------
+if out=$("$PODFS_BIN" --state-dir "$W/state-x" --max-pods 0 "$W/mnt-x" 2>&1); then
+        fail "--max-pods 0 accepted"
+else
+        is "$out" "podfs: --max-pods '0': must be a number from 1 to 1000000" "--max-pods 0: refused, saying why"
+fi
+live=$(grep -lxE 'Pending|Running' "$MNT"/*/*/phase | wc -l)
+check "unmount" podfs_umount
+podfs_start --max-pods $((live + 1))
+is "$(jq -r '"\(.status.capacity.pods) \(.status.allocatable.pods)"' "$N/node.json")" "$((live + 1)) $((live + 1))" \
+        "node.json: capacity and allocatable pods from --max-pods"
+sleeper fits "" | apply_pod default fits || fail "create fits"
+check "fits: Running (the last pod the node takes)" wait_for "$MNT/default/fits/phase" Running 30
+sleeper over "" | apply_pod default over || fail "create over"
+check "over: Failed" wait_for "$MNT/default/over/phase" Failed 20
+is "$(st over .reason)" OutOfpods "over: reason OutOfpods"
+is "$(st over .message)" "Pod was rejected: Node didn't have enough resource: pods, requested: 1, used: $((live + 1)), capacity: $((live + 1))" \
+        "over: the kubelet's message"
+echo 0 >"$MNT/default/fits/delete"
+check "fits gone" wait_gone "$MNT/default/fits" 20
+sleeper over2 "" | apply_pod default over2 || fail "create over2"
+check "over2: Running once a pod ended" wait_for "$MNT/default/over2/phase" Running 30
+
 finish

@@ -7,6 +7,7 @@
 #include <string.h>
 #include <unistd.h>
 #include "pfs/node.h"
+#include "pfs/sandbox_config.h"
 #include "pfs/util.h"
 #include "pfs/yval.h"
 #include "tap.h"
@@ -99,7 +100,7 @@ int main(void)
         check_tol(nd, "  tolerations: [{key: dedicated, value: cpu}, {key: maint, operator: Exists}]\n", true,
                   "another value does not tolerate");
 
-        y = pfs_node_to_yval(nd, fd);
+        y = pfs_node_to_yval(nd, fd, PFS_MAX_PODS_DEFAULT);
         yval_emit_json(y, false, &b);
         tap_ok(strstr(b.data, "\"kind\":\"Node\"") && strstr(b.data, "\"pods\":\"110\""), "node object");
         tap_ok(strstr(b.data, "\"taints\":[{\"effect\":\"NoSchedule\",\"key\":\"dedicated\",\"value\":\"gpu\"}") != NULL,
