@@ -332,6 +332,12 @@ int cni_setup(int pod_fd, const char *uid, const struct pod_spec *spec, const st
                         r = pfs_error_set(err, -r, "pin the network namespace in %s", PFS_NETNS_DIR);
                 pfs_trace(uid, "sandbox:cni-pinned");
         }
+        /* a process of its own in the host's mount namespace: into its netns too, now that the pod's is pinned */
+        if (r >= 0 && h->mnt_fd < 0 && h->net_fd >= 0) {
+                if (setns(h->net_fd, CLONE_NEWNET) < 0)
+                        r = pfs_error_set(err, errno, "join the host's network namespace");
+                h = NULL;
+        }
         if (r >= 0) {
                 call_init(&call, rec, "ADD", cfg->cni_bin_dir, h);
                 r = add_list(&call, yval_map_get(rec, "config"), yval_map_get(rec, "runtimeConfig"), &res, err);

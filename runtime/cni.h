@@ -28,7 +28,9 @@ struct cni_call {
         int host_mnt_fd, host_net_fd;   /* joined by the plugin's process; -1 = where we are */
 };
 /* Run plugin TYPE with CONF on stdin; its stdout in out. A failure's message
- * is libcni's ("failed to find plugin ...", the plugin's error msg). */
+ * is libcni's ("failed to find plugin ...", the plugin's error msg). Already
+ * in the host's namespaces (both fds -1), the plugin is spawned without a
+ * fork (posix_spawn: no copy of our page tables); else a forked child joins them. */
 int cni_exec(const struct cni_call *c, const char *type, const char *conf, size_t len, struct pfs_buf *out,
              struct pfs_error *err);
 /* Run fn(arg) in the host's mount namespace (in a child when mnt_fd >= 0);
@@ -46,7 +48,10 @@ void cni_host_close(struct cni_host *h);
  * first IPv4 address (else first address), then its first address of the
  * other family (dual-stack; else NULL). A failure is kubelet's message
  * (`failed to setup network for sandbox "UID": plugin type="bridge" failed (add): ...`);
- * whatever ADD did is undone by the caller's cni_teardown. */
+ * whatever ADD did is undone by the caller's cni_teardown. A caller already in
+ * the host's mount namespace (h->mnt_fd -1) but not its network namespace
+ * (h->net_fd open) is a process of its own: it joins that netns once the pin
+ * is made, and the plugins start without a fork (cni_exec). */
 int cni_setup(int pod_fd, const char *uid, const struct pod_spec *spec, const struct pfs_sandbox_config *cfg,
               const struct cni_host *h, char *ret_ips[2], struct pfs_error *err);
 /* DEL from POD_FD/network.json (nothing to do without it), then unpin the

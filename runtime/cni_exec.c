@@ -6,6 +6,7 @@
 #include <fcntl.h>
 #include <poll.h>
 #include <sched.h>
+#include <spawn.h>
 #include <signal.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -35,15 +36,30 @@ static char *plugin_find(const char *bin_dir, const char *type, struct pfs_error
         return NULL;
 }
 
-static _Noreturn void plugin_child(const struct cni_call *c, const char *path, int in, int out)
+#define PLUGIN_ENV_N 8
+
+/* The CNI_* environment (and a PATH) of a call; free with env_free. */
+static void env_build(const struct cni_call *c, char *env[PLUGIN_ENV_N])
+{
+        env[0] = xasprintf("CNI_COMMAND=%s", c->command);
+        env[1] = xasprintf("CNI_CONTAINERID=%s", c->container_id);
+        env[2] = xasprintf("CNI_NETNS=%s", c->netns);
+        env[3] = xasprintf("CNI_IFNAME=%s", c->ifname);
+        env[4] = xasprintf("CNI_PATH=%s", c->bin_dir);
+        env[5] = xasprintf("CNI_ARGS=%s", c->args ? c->args : "");
+        env[6] = xstrdup("PATH=/usr/local/sbin:/usr/local/bin:/usr/sbin:/usr/bin:/sbin:/bin");
+        env[7] = NULL;
+}
+
+static void env_free(char *env[PLUGIN_ENV_N])
+{
+        for (int i = 0; env[i]; i++)
+                free(env[i]);
+}
+
+static _Noreturn void plugin_child(const struct cni_call *c, const char *path, char **env, int in, int out)
 {
         char *argv[] = { (char *)path, NULL };
-        char *env[] = {
-                xasprintf("CNI_COMMAND=%s", c->command), xasprintf("CNI_CONTAINERID=%s", c->container_id),
-                xasprintf("CNI_NETNS=%s", c->netns), xasprintf("CNI_IFNAME=%s", c->ifname),
-                xasprintf("CNI_PATH=%s", c->bin_dir), xasprintf("CNI_ARGS=%s", c->args ? c->args : ""),
-                "PATH=/usr/local/sbin:/usr/local/bin:/usr/sbin:/usr/bin:/sbin:/bin", NULL,
-        };
         sigset_t none;
 
         if ((c->host_mnt_fd >= 0 && setns(c->host_mnt_fd, CLONE_NEWNS) < 0) ||
@@ -61,6 +77,45 @@ static _Noreturn void plugin_child(const struct cni_call *c, const char *path, i
                 _exit(126);
         execve(path, argv, env);
         _exit(127);
+}
+
+/* Already in the host's namespaces: posix_spawn (vfork-like, no copy of our
+ * page tables), stdin and stdout on the pipes, stderr ours, nothing else
+ * open, signals default and unblocked, cwd /. */
+static int plugin_spawn(const char *path, char **env, int in, int out, pid_t *ret_pid)
+{
+        char *argv[] = { (char *)path, NULL };
+        posix_spawn_file_actions_t fa;
+        posix_spawnattr_t attr;
+        sigset_t none, all;
+        int r;
+
+        sigemptyset(&none);
+        sigfillset(&all);
+        if (posix_spawn_file_actions_init(&fa) != 0)
+                return -ENOMEM;
+        if (posix_spawnattr_init(&attr) != 0) {
+                posix_spawn_file_actions_destroy(&fa);
+                return -ENOMEM;
+        }
+        r = posix_spawn_file_actions_adddup2(&fa, in, 0);
+        if (!r)
+                r = posix_spawn_file_actions_adddup2(&fa, out, 1);
+        if (!r)
+                r = posix_spawn_file_actions_addclosefrom_np(&fa, 3);
+        if (!r)
+                r = posix_spawn_file_actions_addchdir_np(&fa, "/");
+        if (!r)
+                r = posix_spawnattr_setflags(&attr, POSIX_SPAWN_SETSIGMASK | POSIX_SPAWN_SETSIGDEF);
+        if (!r)
+                r = posix_spawnattr_setsigmask(&attr, &none);
+        if (!r)
+                r = posix_spawnattr_setsigdefault(&attr, &all);
+        if (!r)
+                r = posix_spawn(ret_pid, path, &fa, &attr, argv, env);
+        posix_spawnattr_destroy(&attr);
+        posix_spawn_file_actions_destroy(&fa);
+        return -r;
 }
 
 /* Feed conf, collect stdout until EOF and the exit, all before the deadline. */
@@ -136,8 +191,9 @@ int cni_exec(const struct cni_call *c, const char *type, const char *conf, size_
 {
         _cleanup_free_ char *path = plugin_find(c->bin_dir, type, err);
         _cleanup_close_ int pidfd = -1;
+        char *env[PLUGIN_ENV_N];
         int in[2], outp[2], st = 0, r;
-        pid_t pid;
+        pid_t pid = -1;
 
         if (!path)
                 return -ENOENT;
@@ -148,9 +204,19 @@ int cni_exec(const struct cni_call *c, const char *type, const char *conf, size_
                 close(in[1]);
                 return pfs_error_set(err, errno, "pipe");
         }
-        pid = fork();
-        if (pid == 0)
-                plugin_child(c, path, in[0], outp[1]);
+        env_build(c, env);
+        if (c->host_mnt_fd < 0 && c->host_net_fd < 0) {
+                r = plugin_spawn(path, env, in[0], outp[1], &pid);
+                if (r < 0) {
+                        errno = -r;
+                        pid = -1;
+                }
+        } else {
+                pid = fork();
+                if (pid == 0)
+                        plugin_child(c, path, env, in[0], outp[1]);
+        }
+        env_free(env);
         close(in[0]);
         close(outp[1]);
         pidfd = pid > 0 ? pfs_pidfd_open(pid, 0) : -1;

@@ -107,7 +107,8 @@ static _Noreturn void net_worker(struct sbx *s, int fd)
         char *ips[2] = { NULL, NULL };
         ssize_t n;
 
-        /* in the host's mount namespace from here on: the pin and each plugin need no fork to get there */
+        /* in the host's mount namespace from here on (and its netns once the pod's is
+         * pinned): the pin needs no child to get there, the plugins no fork (cni.h) */
         if (setns(s->host_ns.mnt_fd, CLONE_NEWNS) < 0)
                 rep.r = pfs_error_set(&rep.err, errno, "join the host's mount namespace");
         else
