@@ -375,6 +375,7 @@ static int spawn(struct podfs *fs, struct pod_rt *p, bool cleanup, pid_t *ret_pi
 }
 
 static void sandbox_died(struct podfs *fs, struct pod_rt *p);
+static void start_now(struct podfs *fs, struct pod_rt *p, bool cleanup);
 static void restart_later(struct podfs *fs, struct pod_rt *p);
 
 /* A sandbox that could not start: a deleted pod is removed, a live one retried. */
@@ -552,7 +553,10 @@ static void child_ready(struct pfs_watch *w, uint32_t events)
                 pfs_log(LOG_WARNING, "pod %s/%s: sandbox failed to start (exit %d): %s", p->ns, p->name, code,
                         msg);
                 pod_event(fs, p, "Warning", "FailedCreatePodSandBox", ev);
-                start_failed(fs, p);
+                if (code == PFS_SANDBOX_EXIT_DIED)
+                        start_now(fs, p, true); /* undo what it set up (network, cgroups), then as below */
+                else
+                        start_failed(fs, p);
                 return;
         }
         if (!watch_sandbox(fs, p))

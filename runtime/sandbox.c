@@ -454,10 +454,11 @@ static int sandbox_parent(pid_t child, int ready_fd)
         if (got == 0) {
                 int st;
 
-                if (waitpid(child, &st, WNOHANG) == child)
+                if (waitpid(child, &st, WNOHANG) == child) {
                         pfs_log(LOG_ERR, "sandbox died during startup (status 0x%x)", st);
-                else
-                        pfs_log(LOG_ERR, "sandbox closed its readiness pipe without a word");
+                        return PFS_SANDBOX_EXIT_DIED;
+                }
+                pfs_log(LOG_ERR, "sandbox closed its readiness pipe without a word");
                 return 1;
         }
         switch (buf[0]) {
@@ -508,6 +509,35 @@ static void cleanup_network(const char *state_dir, const char *uid, const struct
                 pfs_log(LOG_ERR, "pod %s: cleanup: %s", uid, err.msg);
 }
 
+static void alarm_noop(int sig)
+{
+        (void)sig;
+}
+
+/* A process the dead sandbox forked may still hold the pod's lock: its ADD
+ * process, while a plugin runs. DEL waits for it (at most a plugin's timeout
+ * and 15 s): the CNI spec wants no parallel operations on one container, and
+ * a DEL before ADD's allocation would leave the address held. */
+static void lock_wait(const char *state_dir, const char *uid)
+{
+        _cleanup_free_ char *path = pod_path(state_dir, uid, PFS_LOCK_FILE);
+        _cleanup_close_ int fd = open(path, O_RDWR | O_CLOEXEC | O_NOFOLLOW);
+        struct flock fl = { .l_type = F_WRLCK, .l_whence = SEEK_SET };
+        struct sigaction sa = { .sa_handler = alarm_noop };     /* no SA_RESTART: the wait ends */
+        sigset_t alrm;
+
+        if (fd < 0)
+                return;
+        sigaction(SIGALRM, &sa, NULL);
+        sigemptyset(&alrm);
+        sigaddset(&alrm, SIGALRM);
+        sigprocmask(SIG_UNBLOCK, &alrm, NULL);
+        alarm(CNI_TIMEOUT_MS / 1000 + 15);
+        if (fcntl(fd, F_OFD_SETLKW, &fl) < 0)
+                pfs_log(LOG_WARNING, "pod %s: cleanup: the pod's lock: %m (going on)", uid);
+        alarm(0);
+}
+
 int sandbox_cleanup(const char *state_dir, const char *uid, const struct pfs_sandbox_config *cfg)
 {
         struct pod_cgroup *cg = NULL;
@@ -517,6 +547,7 @@ int sandbox_cleanup(const char *state_dir, const char *uid, const struct pfs_san
         pfs_log_init("podfs-sandbox", LOG_INFO);
         if (pod_cgroup_open(uid, &cg, &err) < 0) {
                 pfs_log(LOG_ERR, "pod %s: cleanup: %s", uid, err.msg);
+                lock_wait(state_dir, uid);
                 cleanup_network(state_dir, uid, cfg);
                 return 1;
         }
@@ -526,6 +557,7 @@ int sandbox_cleanup(const char *state_dir, const char *uid, const struct pfs_san
         else
                 pod_cgroup_remove(cg);
         pod_cgroup_free(cg);
+        lock_wait(state_dir, uid);
         cleanup_network(state_dir, uid, cfg);
         /* Normally gone with the sandbox's mount namespace; a backstop. */
         {

@@ -125,6 +125,9 @@ pid_t pod_sandbox_ctr_pid(const struct pod_sandbox_file *f, const char *ctr);
 #define PFS_LOGS_DIR "logs"
 #define PFS_IMAGES_DIR "images"
 #define PFS_SANDBOX_LOG_FILE "sandbox.log"     /* the sandbox's stderr */
+/* podfs-sandbox's exit status when the sandbox died while it started, before
+ * its verdict (killed): nothing of what it set up was undone, a cleanup must run */
+#define PFS_SANDBOX_EXIT_DIED 3
 #define PFS_VOLUMES_DIR "volumes"              /* a pod's volumes, below its dir */
 /* A pod's stdin sockets, below its dir (0700): <container> listens while
  * that container's stdin is open (runtime/stdin_fwd.c; the daemon connects). */

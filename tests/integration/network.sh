@@ -436,6 +436,34 @@ check "c gone" wait_gone "$MNT/default/c"
 is "$(held)" "" "host-local empty again"
 is "$(nat_rules)" 0 "no nat rule left"
 
+# ---- kill -9 of a sandbox while its ADD runs, the pod deleted at once -------------
+# (a bridge plugin that takes 1 s over ADD, first in the bin dirs). The sandbox
+# dies before its verdict: the daemon runs its cleanup all the same (before,
+# the pod was removed with its address held and its netns pinned), and the
+# cleanup's DEL waits for the dead sandbox's ADD process (the CNI spec: no
+# parallel operations on one container).
+mkdir -p "$W/slowbin"
+printf '#!/bin/sh
+[ "$CNI_COMMAND" != ADD ] || sleep 1
+exec /usr/lib/cni/bridge
+' >"$W/slowbin/bridge"
+chmod 755 "$W/slowbin/bridge"
+podfs_umount
+podfs_start --cni-conf-dir "$W/cni" --cni-bin-dir "$W/slowbin:/usr/lib/cni"
+web_pod slow || fail "create slow"
+suid=$(pod_uid default slow)
+check "slow: its ADD has begun" retry_until 10 test -s "$STATE/pods/$suid/network.json"
+spid=$(sed -n 's/^pid=//p' "$STATE/pods/$suid/sandbox")
+kill -9 "$spid"
+echo 0 >"$MNT/default/slow/delete"
+check "slow gone" wait_gone "$MNT/default/slow" 30
+# the dead sandbox's ADD process (a fork: its command line) ends about a second later
+check "slow: no process of its sandbox left" retry_until 5 sh -c "! pgrep -f -- '--uid [${suid:0:1}]${suid:1}' >/dev/null"
+check "slow: its netns pin is gone" test ! -e "/run/podfs/netns/$suid"
+is "$(held)" "" "host-local empty after a sandbox killed during its ADD, the pod deleted"
+podfs_umount
+podfs_start --cni-conf-dir "$W/cni"
+
 # ---- dual-stack: a conflist with an IPv4 and an IPv6 range (a bridge of its own) ----
 # podIPs has both, IPv4 first; podIP and ip the IPv4 one; /etc/hosts a line each.
 # (The bridge plugin turns on net.ipv6.conf.all.forwarding: put back at the end.)
