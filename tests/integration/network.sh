@@ -127,12 +127,15 @@ spec:
   containers:
   - name: get
     image: busybox
-    command: ["sh", "-c", "timeout 10 wget -q -O - http://$BIP/"]   # busybox wget -T crashes
+    env: [{name: POD_IP, valueFrom: {fieldRef: {fieldPath: status.podIP}}}]
+    command: ["sh", "-c", "echo ip=\$POD_IP; timeout 10 wget -q -O - http://$BIP/"]   # busybox wget -T crashes
 EOF
 check "a's wget of b by IP succeeds" wait_for "$MNT/default/a/phase" Succeeded 30
 check "a got b's page" grep -qx "hello from b" "$MNT/default/a/logs/get"
 AIP=$(pod_ip a)
 check "a and b have different IPs" test -n "$AIP" -a "$AIP" != "$BIP"
+# an env that reads status.podIP: ADD is over before the container is made
+check "a's env has its podIP" grep -qx "ip=$AIP" "$MNT/default/a/logs/get"
 check "the node reaches b's IP" sh -c "wget -q -T 5 -O - http://$BIP/ | grep -qx 'hello from b'"
 check "masquerade rules for the pods" test "$(nat_rules)" -gt 0
 
