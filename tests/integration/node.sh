@@ -158,6 +158,8 @@ if out=$("$PODFS_BIN" --state-dir "$W/state-x" --max-pods 0 "$W/mnt-x" 2>&1); th
 else
         is "$out" "podfs: --max-pods '0': must be a number from 1 to 1000000" "--max-pods 0: refused, saying why"
 fi
+check "--max-pods x and 1000001 refused" sh -c '! "$1" --max-pods x --help >/dev/null 2>&1 && ! "$1" --max-pods 1000001 --help >/dev/null 2>&1' _ "$PODFS_BIN"
+check "podfs --help documents --max-pods" sh -c '"$1" --help | grep -q -- "--max-pods N"' _ "$PODFS_BIN"
 live=$(grep -lxE 'Pending|Running' "$MNT"/*/*/phase | wc -l)
 check "unmount" podfs_umount
 podfs_start --max-pods $((live + 1))
