@@ -169,6 +169,11 @@ bool sbx_net_pending(const struct sbx *s)
         return s->net_job.pid > 0;
 }
 
+bool sbx_net_failed(const struct sbx *s)
+{
+        return s->net_job.failed != NULL;
+}
+
 static ssize_t read_full(int fd, void *buf, size_t len)
 {
         size_t got = 0;

@@ -152,6 +152,7 @@ int sbx_net_open(struct sbx *s, struct pfs_error *err);     /* before any namesp
  * containers are made; each one's exec waits in sbx_net_finish. */
 int sbx_net_setup(struct sbx *s, struct pfs_error *err);
 bool sbx_net_pending(const struct sbx *s);
+bool sbx_net_failed(const struct sbx *s);      /* the ADD run beside the containers failed: nothing starts */
 /* Waits for the ADD, if it still runs, and applies its result (status, /etc/hosts).
  * Once it failed it fails again, with the same message. */
 int sbx_net_finish(struct sbx *s, struct pfs_error *err);

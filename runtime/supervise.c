@@ -280,7 +280,7 @@ static enum ctr_sup_state spawn_with(struct sbx *s, struct ctr *c, const char *r
                 sbx_event(s, c, "Normal", "Created", "Created container %s", c->name);
         r = spawn_process(s, c, rootfs, &env, c->vol_roots, &err);
         pod_env_list_free(&env);
-        if (r < 0 && s->net_failed)
+        if (r < 0 && sbx_net_failed(s))
                 return KEEP;    /* the sandbox failed to start: it ends without running anything */
         if (r < 0) {
                 set_msg(c, err.msg);
@@ -297,7 +297,7 @@ static enum ctr_sup_state act_spawn(struct sbx *s, struct ctr *c, enum ctr_sup_e
         enum ctr_sup_state next;
         int r;
 
-        if (term_begun(s) || s->net_failed)
+        if (term_begun(s) || sbx_net_failed(s))
                 return KEEP;
         free(c->pull_ref);
         c->pull_ref = NULL;
