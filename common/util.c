@@ -240,8 +240,10 @@ int pfs_rewrite_file_at(int dirfd, const char *name, const void *data, size_t le
 
         if (fd < 0)
                 return pfs_error_set(err, errno, "open '%s'", name);
-        if (fstat(fd, &st) < 0 || !S_ISREG(st.st_mode))
-                return pfs_error_set(err, errno ? errno : EINVAL, "'%s' is not a regular file", name);
+        if (fstat(fd, &st) < 0)
+                return pfs_error_set(err, errno, "stat '%s'", name);
+        if (!S_ISREG(st.st_mode))
+                return pfs_error_set(err, EINVAL, "'%s' is not a regular file", name);
         r = write_all(fd, data, len);
         if (r < 0)
                 return pfs_error_set(err, -r, "write '%s'", name);

@@ -363,11 +363,14 @@ int pod_etc_hosts_update(const char *volumes_dir, const struct pod_spec *spec, c
         _cleanup_free_ char *dir = xasprintf("%s/%s", volumes_dir, POD_ETC_DIR);
         _cleanup_free_ char *hosts = pod_hosts_content(spec, pod_ip, pod_ip2);
         _cleanup_close_ int fd = open(dir, O_RDONLY | O_DIRECTORY | O_NOFOLLOW | O_CLOEXEC);
+        int r;
 
         if (fd < 0)
                 return pfs_error_set(err, errno, "open '%s'", dir);
         /* in place: containers made before the pod's IP was known have it bound already */
-        if (faccessat(fd, "hosts", F_OK, AT_SYMLINK_NOFOLLOW) < 0 && errno == ENOENT)
-                return pfs_write_file_sync_at(fd, "hosts", hosts, strlen(hosts), 0644, PFS_SYNC_NONE, err);
-        return pfs_rewrite_file_at(fd, "hosts", hosts, strlen(hosts), err);
+        r = pfs_rewrite_file_at(fd, "hosts", hosts, strlen(hosts), err);
+        if (r != -ENOENT)
+                return r;
+        pfs_error_clear(err);
+        return pfs_write_file_sync_at(fd, "hosts", hosts, strlen(hosts), 0644, PFS_SYNC_NONE, err);
 }
