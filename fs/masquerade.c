@@ -16,7 +16,7 @@
 #include <arpa/inet.h>
 #include <errno.h>
 #include <fcntl.h>
-#include <spawn.h>
+#include "pfs/spawn.h"
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -32,22 +32,15 @@
 static int run(char *const argv[], char *errbuf, size_t errlen)
 {
         char *env[] = { "PATH=/usr/local/sbin:/usr/local/bin:/usr/sbin:/usr/bin:/sbin:/bin", NULL };
-        posix_spawn_file_actions_t fa;
+        struct pfs_spawn o = { .fd = { PFS_SPAWN_NULL, PFS_SPAWN_NULL, PFS_SPAWN_NULL }, .search_path = true };
         int errp[2], st = 0, r;
         pid_t pid;
 
         if (pipe2(errp, O_CLOEXEC) < 0)
                 return -errno;
-        posix_spawn_file_actions_init(&fa);
-        posix_spawn_file_actions_addopen(&fa, 0, "/dev/null", O_RDONLY, 0);
-        posix_spawn_file_actions_addopen(&fa, 1, "/dev/null", O_WRONLY, 0);
         if (errbuf)
-                posix_spawn_file_actions_adddup2(&fa, errp[1], 2);
-        else
-                posix_spawn_file_actions_addopen(&fa, 2, "/dev/null", O_WRONLY, 0);
-        posix_spawn_file_actions_addclosefrom_np(&fa, 3);
-        r = posix_spawnp(&pid, argv[0], &fa, NULL, argv, env);
-        posix_spawn_file_actions_destroy(&fa);
+                o.fd[2] = errp[1];
+        r = -pfs_spawn(argv[0], argv, env, &o, &pid);
         close(errp[1]);
         if (r == 0 && errbuf) {
                 /* read to EOF: the command's exit closes it */

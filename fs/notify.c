@@ -14,7 +14,7 @@
 #include <fcntl.h>
 #include <limits.h>
 #include <signal.h>
-#include <spawn.h>
+#include "pfs/spawn.h"
 #include <stdlib.h>
 #include <string.h>
 #include <sys/prctl.h>
@@ -390,30 +390,18 @@ static int child_spawn(struct notifier *nt, int sock, pid_t *ret_pid)
 {
         _cleanup_free_ char *parent = xasprintf("%d", (int)getpid());
         char *argv[] = { "podfs", NOTIFIER_CHILD_FLAG, nt->fs->mountpoint, parent, NULL };
-        posix_spawn_file_actions_t fa;
-        posix_spawnattr_t attr;
-        sigset_t blocked, all;
-        int r;
+        sigset_t blocked;
 
-        /* the socket is its stdin; nothing else is inherited (no /dev/fuse) */
-        posix_spawn_file_actions_init(&fa);
-        posix_spawn_file_actions_adddup2(&fa, sock, STDIN_FILENO);
-        posix_spawn_file_actions_addclosefrom_np(&fa, STDERR_FILENO + 1);
-        posix_spawnattr_init(&attr);
         /* it ends with the daemon, not with a terminal's or a user's signal */
         sigemptyset(&blocked);
         sigaddset(&blocked, SIGINT);
         sigaddset(&blocked, SIGTERM);
         sigaddset(&blocked, SIGHUP);
         sigaddset(&blocked, SIGPIPE);
-        sigfillset(&all);
-        posix_spawnattr_setsigmask(&attr, &blocked);
-        posix_spawnattr_setsigdefault(&attr, &all);
-        posix_spawnattr_setflags(&attr, POSIX_SPAWN_SETSIGMASK | POSIX_SPAWN_SETSIGDEF);
-        r = posix_spawn(ret_pid, "/proc/self/exe", &fa, &attr, argv, environ);
-        posix_spawn_file_actions_destroy(&fa);
-        posix_spawnattr_destroy(&attr);
-        return -r;
+        /* the socket is its stdin; nothing else is inherited (no /dev/fuse) */
+        return pfs_spawn("/proc/self/exe", argv, environ,
+                         &(struct pfs_spawn){ .fd = { sock, PFS_SPAWN_KEEP, PFS_SPAWN_KEEP }, .mask = &blocked },
+                         ret_pid);
 }
 
 static int child_start(struct notifier *nt)

@@ -6,7 +6,7 @@
 #include <limits.h>
 #include <fcntl.h>
 #include <signal.h>
-#include <spawn.h>
+#include "pfs/spawn.h"
 #include <string.h>
 #include <sys/inotify.h>
 #include <sys/resource.h>
@@ -345,33 +345,19 @@ static int spawn(struct podfs *fs, struct pod_rt *p, bool cleanup, pid_t *ret_pi
         char *argv[7 + PFS_SANDBOX_CONFIG_ARGC] = { "podfs-sandbox", "--state-dir", fs->state_dir, "--uid", p->uid };
         char cfg_buf[7][24];
         size_t argc = 5;
-        posix_spawn_file_actions_t fa;
-        posix_spawnattr_t attr;
-        sigset_t none, all;
-        int r;
+        _cleanup_close_ int out = -1;
 
         if (!fs->sandbox_path)
                 return -ENOENT;
         if (cleanup)
                 argv[argc++] = "--cleanup";
         argc += pfs_sandbox_config_argv(&fs->sandbox, argv + argc, cfg_buf);
-        posix_spawn_file_actions_init(&fa);
-        posix_spawn_file_actions_addopen(&fa, 0, "/dev/null", O_RDONLY, 0);
-        posix_spawn_file_actions_addopen(&fa, 1, log, O_WRONLY | O_CREAT | O_APPEND, 0644);
-        posix_spawn_file_actions_adddup2(&fa, 1, 2);
-        /* Nothing of the daemon but stdio: not /dev/fuse (received from fusermount3
-         * without close-on-exec), not what the daemon itself inherited. */
-        posix_spawn_file_actions_addclosefrom_np(&fa, 3);
-        posix_spawnattr_init(&attr);
-        sigemptyset(&none);
-        sigfillset(&all);
-        posix_spawnattr_setsigmask(&attr, &none);
-        posix_spawnattr_setsigdefault(&attr, &all);
-        posix_spawnattr_setflags(&attr, POSIX_SPAWN_SETSIGMASK | POSIX_SPAWN_SETSIGDEF | POSIX_SPAWN_SETSID);
-        r = posix_spawn(ret_pid, fs->sandbox_path, &fa, &attr, argv, environ);
-        posix_spawn_file_actions_destroy(&fa);
-        posix_spawnattr_destroy(&attr);
-        return -r;
+        out = open(log, O_WRONLY | O_CREAT | O_APPEND | O_CLOEXEC | O_NOFOLLOW, 0644);
+        if (out < 0)
+                return -errno;
+        /* nothing of the daemon but stdio */
+        return pfs_spawn(fs->sandbox_path, argv, environ,
+                         &(struct pfs_spawn){ .fd = { PFS_SPAWN_NULL, out, out }, .setsid = true }, ret_pid);
 }
 
 static void sandbox_died(struct podfs *fs, struct pod_rt *p);

@@ -10,7 +10,7 @@
 #include <errno.h>
 #include <fcntl.h>
 #include <signal.h>
-#include <spawn.h>
+#include "pfs/spawn.h"
 #include <stdio.h>
 #include <string.h>
 #include <sys/stat.h>
@@ -75,9 +75,6 @@ char *ctr_apparmor_default_profile(const char *name)
 int ctr_apparmor_parse(const char *args, const char *path, struct pfs_error *err)
 {
         char *argv[] = { "apparmor_parser", (char *)args, (char *)path, NULL };
-        posix_spawn_file_actions_t fa;
-        posix_spawnattr_t attr;
-        sigset_t none, all;
         char out[1024];
         size_t len = 0;
         int p[2], st = 0, r;
@@ -86,19 +83,8 @@ int ctr_apparmor_parse(const char *args, const char *path, struct pfs_error *err
 
         if (pipe2(p, O_CLOEXEC) < 0)
                 return pfs_error_set(err, errno, "pipe");
-        posix_spawn_file_actions_init(&fa);
-        posix_spawn_file_actions_addopen(&fa, 0, "/dev/null", O_RDONLY, 0);
-        posix_spawn_file_actions_adddup2(&fa, p[1], 1);
-        posix_spawn_file_actions_adddup2(&fa, p[1], 2);
-        sigemptyset(&none);
-        sigfillset(&all);
-        posix_spawnattr_init(&attr);
-        posix_spawnattr_setsigmask(&attr, &none);
-        posix_spawnattr_setsigdefault(&attr, &all);
-        posix_spawnattr_setflags(&attr, POSIX_SPAWN_SETSIGMASK | POSIX_SPAWN_SETSIGDEF);
-        r = posix_spawn(&pid, APPARMOR_PARSER, &fa, &attr, argv, environ);
-        posix_spawnattr_destroy(&attr);
-        posix_spawn_file_actions_destroy(&fa);
+        r = -pfs_spawn(APPARMOR_PARSER, argv, environ, &(struct pfs_spawn){ .fd = { PFS_SPAWN_NULL, p[1], p[1] } },
+                       &pid);
         close(p[1]);
         while (r == 0 && (n = read(p[0], out + len, sizeof(out) - 1 - len)) != 0)
                 if (n > 0)

@@ -6,7 +6,7 @@
 #include <fcntl.h>
 #include <poll.h>
 #include <sched.h>
-#include <spawn.h>
+#include "pfs/spawn.h"
 #include <signal.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -85,37 +85,9 @@ static _Noreturn void plugin_child(const struct cni_call *c, const char *path, c
 static int plugin_spawn(const char *path, char **env, int in, int out, pid_t *ret_pid)
 {
         char *argv[] = { (char *)path, NULL };
-        posix_spawn_file_actions_t fa;
-        posix_spawnattr_t attr;
-        sigset_t none, all;
-        int r;
 
-        sigemptyset(&none);
-        sigfillset(&all);
-        if (posix_spawn_file_actions_init(&fa) != 0)
-                return -ENOMEM;
-        if (posix_spawnattr_init(&attr) != 0) {
-                posix_spawn_file_actions_destroy(&fa);
-                return -ENOMEM;
-        }
-        r = posix_spawn_file_actions_adddup2(&fa, in, 0);
-        if (!r)
-                r = posix_spawn_file_actions_adddup2(&fa, out, 1);
-        if (!r)
-                r = posix_spawn_file_actions_addclosefrom_np(&fa, 3);
-        if (!r)
-                r = posix_spawn_file_actions_addchdir_np(&fa, "/");
-        if (!r)
-                r = posix_spawnattr_setflags(&attr, POSIX_SPAWN_SETSIGMASK | POSIX_SPAWN_SETSIGDEF);
-        if (!r)
-                r = posix_spawnattr_setsigmask(&attr, &none);
-        if (!r)
-                r = posix_spawnattr_setsigdefault(&attr, &all);
-        if (!r)
-                r = posix_spawn(ret_pid, path, &fa, &attr, argv, env);
-        posix_spawnattr_destroy(&attr);
-        posix_spawn_file_actions_destroy(&fa);
-        return -r;
+        return pfs_spawn(path, argv, env, &(struct pfs_spawn){ .fd = { in, out, PFS_SPAWN_KEEP }, .cwd = "/" },
+                         ret_pid);
 }
 
 /* Feed conf, collect stdout until EOF and the exit, all before the deadline. */

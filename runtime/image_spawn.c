@@ -8,7 +8,7 @@
 #include <limits.h>
 #include <poll.h>
 #include <signal.h>
-#include <spawn.h>
+#include "pfs/spawn.h"
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -33,9 +33,6 @@ char *image_find_binary(void)
 /* Start BIN with ARGV, its stdout on *ret_out, its stderr on *ret_err, stdin /dev/null. */
 static int spawn_piped(const char *bin, char **argv, pid_t *ret_pid, int *ret_out, int *ret_err)
 {
-        posix_spawn_file_actions_t fa;
-        posix_spawnattr_t attr;
-        sigset_t none, all;
         int out[2] = { -1, -1 }, errp[2] = { -1, -1 }, r;
 
         if (pipe2(out, O_CLOEXEC) < 0)
@@ -46,26 +43,14 @@ static int spawn_piped(const char *bin, char **argv, pid_t *ret_pid, int *ret_ou
                 close(out[1]);
                 return -r;
         }
-        posix_spawn_file_actions_init(&fa);
-        posix_spawn_file_actions_addopen(&fa, 0, "/dev/null", O_RDONLY, 0);
-        posix_spawn_file_actions_adddup2(&fa, out[1], 1);
-        posix_spawn_file_actions_adddup2(&fa, errp[1], 2);
         /* the sandbox blocks signals it reads from a signalfd; the helper starts clean */
-        sigemptyset(&none);
-        sigfillset(&all);
-        posix_spawnattr_init(&attr);
-        posix_spawnattr_setsigmask(&attr, &none);
-        posix_spawnattr_setsigdefault(&attr, &all);
-        posix_spawnattr_setflags(&attr, POSIX_SPAWN_SETSIGMASK | POSIX_SPAWN_SETSIGDEF);
-        r = posix_spawn(ret_pid, bin, &fa, &attr, argv, environ);
-        posix_spawnattr_destroy(&attr);
-        posix_spawn_file_actions_destroy(&fa);
+        r = pfs_spawn(bin, argv, environ, &(struct pfs_spawn){ .fd = { PFS_SPAWN_NULL, out[1], errp[1] } }, ret_pid);
         close(out[1]);
         close(errp[1]);
-        if (r != 0) {
+        if (r < 0) {
                 close(out[0]);
                 close(errp[0]);
-                return -r;
+                return r;
         }
         *ret_out = out[0];
         *ret_err = errp[0];
