@@ -168,8 +168,20 @@ static int net_gate_wait(void *arg, struct pfs_error *err)
         int r = sbx_net_finish(g->s, err);
 
         if (r >= 0)
-                sbx_event(g->s, g->c, "Normal", "Created", "Created container %s", g->c->name);
+                sbx_event(g->s, g->c, "Normal", "Created", "Created container: %s", g->c->name);
         return r;
+}
+
+/* A start that failed before its gate while ADD ran: as the kubelet, which
+ * creates containers only in a sandbox whose network is up, the container
+ * was Created once ADD succeeded (then Failed); when ADD failed, the sandbox
+ * did and no container event is written. */
+static void net_then_created(struct sbx *s, struct ctr *c)
+{
+        struct pfs_error err = {0};
+
+        if (sbx_net_finish(s, &err) >= 0)
+                sbx_event(s, c, "Normal", "Created", "Created container: %s", c->name);
 }
 
 static int spawn_process(struct sbx *s, struct ctr *c, const char *rootfs, const struct pod_env_list *env,
@@ -277,9 +289,11 @@ static enum ctr_sup_state spawn_with(struct sbx *s, struct ctr *c, const char *r
         stop_signal_fix(c, cs, rootfs);
         c->started_mono = pfs_now_monotonic_ns();
         if (!sbx_net_pending(s))        /* else once the network is up (net_gate_wait) */
-                sbx_event(s, c, "Normal", "Created", "Created container %s", c->name);
+                sbx_event(s, c, "Normal", "Created", "Created container: %s", c->name);
         r = spawn_process(s, c, rootfs, &env, c->vol_roots, &err);
         pod_env_list_free(&env);
+        if (r < 0 && sbx_net_pending(s))
+                net_then_created(s, c);
         if (r < 0 && sbx_net_failed(s))
                 return KEEP;    /* the sandbox failed to start: it ends without running anything */
         if (r < 0) {

@@ -238,6 +238,11 @@ for spec in proc:proc dev:tmpfs sys:sysfs; do
         check "$name: the message says why ($msg)" \
                 grep -qF "filesystem \"$fstype\" must be mounted on ordinary directory" <<<"$msg"
         check "$name: the event says it too" grep -q 'must be mounted on ordinary directory' "$Q/events"
+        # it failed in its setup, while the pod's ADD may still have run: as
+        # the kubelet (containers only in a sandbox whose network is up), the
+        # container was Created, then Failed
+        is "$(grep -oP '\s\K(Created|Failed)(?=\s+spec\.containers\{main\}\s)' "$Q/events" | tr '\n' ' ')" \
+                "Created Failed " "$name: events Created, then Failed"
         is "$(cat "$Q/logs/main" 2>/dev/null)" "" "$name: the command never ran"
         check "$name: the image is untouched (/$dir still the symlink, its target empty)" \
                 bash -c "[ -L '$img/$dir' ] && [ -z \"\$(ls -A '$img/$(readlink "$img/$dir")')\" ]"

@@ -120,7 +120,7 @@ check "stderr line as F record" grep -qE 'Z stderr F oops$' "$f"
 check "unterminated last line as P record" grep -qE 'Z stdout P partial$' "$f"
 ev=$STATE/pods/$uid/events
 check "event Pulled" grep -qP '\tNormal\tPulled\tspec.containers\{app\}\tkubelet\tContainer image "busybox" already present on machine and can be accessed by the pod$' "$ev"
-check "event Created" grep -qP '\tCreated\t.*\tCreated container app$' "$ev"
+check "event Created" grep -qP '\tCreated\t.*\tCreated container: app$' "$ev"
 check "event Started" grep -qP '\tStarted\t.*\tStarted container app$' "$ev"
 check "sandbox gone after finishing" retry_until 5 sandbox_gone "$uid"
 check "no process of the pod left" retry_until 5 no_pod_left "$uid"
