@@ -227,6 +227,8 @@ static void call_init(struct cni_call *c, const struct yval *rec, const char *cm
         c->args = yval_get_str(rec, "args", "");
         c->host_mnt_fd = h ? h->mnt_fd : -1;
         c->host_net_fd = h ? h->net_fd : -1;
+        c->before_stdin = NULL;
+        c->before_stdin_arg = NULL;
 }
 
 /* A step of --breakdown's trace per plugin call: sandbox:cni-COMMAND-TYPE. */
@@ -311,8 +313,35 @@ static int setup_record(int pod_fd, const char *uid, const struct pod_spec *spec
         if (r < 0)
                 return r;
         *ret_rec = record_new(uid, spec, path, list);
-        /* durable: after a reboot, DEL must find what host-local allocated */
-        return record_write(pod_fd, *ret_rec, PFS_SYNC_DURABLE, err);
+        /* made durable by record_sync before the first plugin reads its config */
+        return record_write(pod_fd, *ret_rec, PFS_SYNC_NONE, err);
+}
+
+/* The record is durable before any plugin has its config (after a reboot,
+ * DEL must find what host-local allocated), and its fsyncs overlap the
+ * first plugin's start instead of coming before it: a plugin does nothing
+ * before it has read its stdin. */
+struct record_sync {
+        int pod_fd;
+        bool done;
+};
+
+static int record_sync(void *arg, struct pfs_error *err)
+{
+        struct record_sync *rs = arg;
+        _cleanup_close_ int fd = -1;
+        int r;
+
+        if (rs->done)
+                return 0;
+        fd = openat(rs->pod_fd, PFS_NETWORK_FILE, O_RDONLY | O_CLOEXEC | O_NOFOLLOW);
+        if (fd < 0 || fsync(fd) < 0)
+                return pfs_error_set(err, errno, "fsync '%s'", PFS_NETWORK_FILE);
+        r = pfs_fsync_dir_at(rs->pod_fd, ".");
+        if (r < 0)
+                return pfs_error_set(err, -r, "fsync the directory of '%s'", PFS_NETWORK_FILE);
+        rs->done = true;
+        return 0;
 }
 
 int cni_setup(int pod_fd, const char *uid, const struct pod_spec *spec, const struct pfs_sandbox_config *cfg,
@@ -320,6 +349,7 @@ int cni_setup(int pod_fd, const char *uid, const struct pod_spec *spec, const st
 {
         struct yval *rec = NULL, *res = NULL;
         struct pin pin = { uid, getpid() };
+        struct record_sync rs = { pod_fd, false };
         struct cni_call call;
         int r;
 
@@ -340,6 +370,8 @@ int cni_setup(int pod_fd, const char *uid, const struct pod_spec *spec, const st
         }
         if (r >= 0) {
                 call_init(&call, rec, "ADD", cfg->cni_bin_dir, h);
+                call.before_stdin = record_sync;
+                call.before_stdin_arg = &rs;
                 r = add_list(&call, yval_map_get(rec, "config"), yval_map_get(rec, "runtimeConfig"), &res, err);
         }
         pfs_trace(uid, "sandbox:cni-add");
@@ -388,6 +420,13 @@ int cni_teardown(int pod_fd, const char *uid, const char *bin_dir, const struct 
         r = record_read(pod_fd, &rec, err);
         if (r == -ENOENT)
                 return 0;
+        if (r == -EINVAL) {
+                /* torn by a crash of the machine before record_sync: no plugin had its config */
+                pfs_log(LOG_WARNING, "pod %s: %s (no plugin ran with it: removed)", uid, err->msg);
+                pfs_error_clear(err);
+                return unlinkat(pod_fd, PFS_NETWORK_FILE, 0) < 0 && errno != ENOENT
+                               ? pfs_error_set(err, errno, "remove %s", PFS_NETWORK_FILE) : 0;
+        }
         if (r < 0)
                 return r;
         char self[64];

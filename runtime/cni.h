@@ -26,6 +26,10 @@ struct cni_call {
         const char *ifname;
         const char *args;               /* CNI_ARGS */
         int host_mnt_fd, host_net_fd;   /* joined by the plugin's process; -1 = where we are */
+        /* NULL, or run once the plugin started and before it reads its stdin
+         * (it can do nothing before): 0, or -errno and err, which stop the call */
+        int (*before_stdin)(void *arg, struct pfs_error *err);
+        void *before_stdin_arg;
 };
 /* Run plugin TYPE with CONF on stdin; its stdout in out. A failure's message
  * is libcni's ("failed to find plugin ...", the plugin's error msg). Already

@@ -203,6 +203,14 @@ int cni_exec(const struct cni_call *c, const char *type, const char *conf, size_
                 }
                 return pfs_error_set(err, e, "start plugin %s", type);
         }
+        r = c->before_stdin ? c->before_stdin(c->before_stdin_arg, err) : 0;
+        if (r < 0) {
+                close(in[1]);
+                close(outp[0]);
+                kill(pid, SIGKILL);
+                waitpid(pid, NULL, 0);
+                return r;
+        }
         r = plugin_talk(pid, pidfd, in[1], outp[0], conf, len, out);
         while (waitpid(pid, &st, 0) < 0 && errno == EINTR)
                 ;

@@ -439,6 +439,33 @@ check "c gone" wait_gone "$MNT/default/c"
 is "$(held)" "" "host-local empty again"
 is "$(nat_rules)" 0 "no nat rule left"
 
+# ---- a record torn by a crash of the machine before its fsync ----------------------
+# network.json is made durable only once the first plugin started, before it
+# reads its config: a crash before that leaves at worst an empty record that
+# no plugin saw. Emulated: the record emptied, host-local's reservation and
+# the rules undone while the daemon and the sandbox are down.
+web_pod t || fail "create t"
+check "t has an IP" wait_until 20 "$MNT/default/t/status.json" _has_ip t
+TIP=$(pod_ip t)
+podfs_kill9
+uid=$(pod_uid default t)
+spid=$(sed -n 's/^pid=//p' "$STATE/pods/$uid/sandbox")
+kill -9 "$spid"
+retry_until 5 sh -c "! kill -0 $spid 2>/dev/null" || fail "sandbox of t survives kill -9"
+umount "/run/podfs/netns/$uid" || fail "unpin t's netns"
+: >"$STATE/pods/$uid/network.json"
+rm -f "$IPAM/$NETNAME/$TIP"
+flush_net_rules
+podfs_start --cni-conf-dir "$W/cni"
+_t_again() { [ -n "$(pod_ip t)" ] && grep -qx Running "$MNT/default/t/phase"; }
+check "a torn record: t runs again with an IP" wait_until 20 "$MNT/default/t/status.json" _t_again
+is "$(held)" "$(pod_ip t) " "host-local holds t's new IP only"
+check "the torn record was dropped, saying so" \
+        grep -q "network.json: not a network record (no plugin ran with it: removed)" "$STATE/pods/$uid/sandbox.log"
+echo 0 >"$MNT/default/t/delete"
+check "t gone" wait_gone "$MNT/default/t"
+is "$(held)" "" "host-local empty again after t"
+
 # ---- kill -9 of a sandbox while its ADD runs, the pod deleted at once -------------
 # (a bridge plugin that takes 1 s over ADD, first in the bin dirs). The sandbox
 # dies before its verdict: the daemon runs its cleanup all the same (before,
