@@ -125,6 +125,13 @@ check "event Started" grep -qP '\tStarted\t.*\tStarted container app$' "$ev"
 check "sandbox gone after finishing" retry_until 5 sandbox_gone "$uid"
 check "no process of the pod left" retry_until 5 no_pod_left "$uid"
 
+# the writable layer lives for one run: "volatile" (never synced below, so the
+# container's end waits for no sync of the state dir's filesystem)
+uid=$(spec layer Never 30 "app|busybox|$(sh_cmd "awk '\$5 == \"/\"' /proc/self/mountinfo")" | new_pod layer)
+start "$uid"
+check "layer: finishes" wait_finished "$uid"
+check "the writable layer is an overlay mounted volatile" grep -qE ' / rw[^ ]* .*- overlay overlay .*(,volatile|fsync=volatile)' "$(logf "$uid" layer app 0)"
+
 # ---- 2. a long line is split into P records -----------------------------------------
 
 uid=$(spec long Never 30 "app|busybox|$(sh_cmd 'head -c 40000 /dev/zero | tr "\\0" x; echo')" | new_pod long)
