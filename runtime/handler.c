@@ -97,24 +97,6 @@ static const char *go_err(int e, char buf[static 128])
         return buf;
 }
 
-/* Go's %q of a string (enough for command lines). */
-static char *go_quote(const char *s)
-{
-        struct pfs_buf b = {0};
-
-        pfs_buf_puts(&b, "\"");
-        for (; *s; s++) {
-                if (*s == '"' || *s == '\\')
-                        pfs_buf_append(&b, "\\", 1);
-                if (*s == '\n')
-                        pfs_buf_puts(&b, "\\n");
-                else
-                        pfs_buf_append(&b, s, 1);
-        }
-        pfs_buf_puts(&b, "\"");
-        return pfs_buf_steal(&b);
-}
-
 /* ---- exec ---- */
 
 static void exec_drain(struct handler_run *run)
@@ -423,7 +405,7 @@ static void timed_out(struct sbx *s, struct handler_run *run)
         case HANDLER_EXEC:
                 if (run->pid > 0)
                         pfs_signal_child(run->proc_w.fd, run->pid, SIGKILL);
-                q = go_quote(run->cmdline ? run->cmdline : "");
+                q = pfs_go_quote(run->cmdline ? run->cmdline : "");
                 m = xasprintf("command %s timed out", q);
                 break;
         case HANDLER_TCP:

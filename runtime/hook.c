@@ -29,26 +29,6 @@ static char *go_strings(char *const *v, size_t n, const char *sep, const char *o
         return pfs_buf_steal(&b);
 }
 
-/* Go's %q (enough for command output). */
-static char *go_quote(const char *s)
-{
-        struct pfs_buf b = {0};
-
-        pfs_buf_puts(&b, "\"");
-        for (; *s; s++) {
-                if (*s == '\n')
-                        pfs_buf_puts(&b, "\\n");
-                else if (*s == '\t')
-                        pfs_buf_puts(&b, "\\t");
-                else if (*s == '"' || *s == '\\')
-                        pfs_buf_printf(&b, "\\%c", *s);
-                else
-                        pfs_buf_append(&b, s, 1);
-        }
-        pfs_buf_puts(&b, "\"");
-        return pfs_buf_steal(&b);
-}
-
 static char *failure_message(struct hook *k, enum handler_result res, const char *msg)
 {
         const struct pod_handler *h = k->h;
@@ -56,7 +36,7 @@ static char *failure_message(struct hook *k, enum handler_result res, const char
         if (h->kind == POD_HANDLER_EXEC) {
                 _cleanup_free_ char *cmd = go_strings(h->command, h->n_command, " ", "[", "]");
                 _cleanup_free_ char *line = go_strings(h->command, h->n_command, " ", "", "");
-                _cleanup_free_ char *out = go_quote(msg);
+                _cleanup_free_ char *out = pfs_go_quote(msg);
                 _cleanup_free_ char *e = res == HANDLER_FAILED && k->run.exit_code >= 0 ?
                         xasprintf("command '%s' exited with %d: %s", line, k->run.exit_code, msg) : xstrdup(msg);
 

@@ -61,22 +61,34 @@ static int status_write(struct sbx *s, struct pfs_error *err)
         return r;
 }
 
+static void sandbox_file_publish(struct sbx *s)
+{
+        struct pfs_error err = {0};
+
+        if (sbx_write_sandbox_file(s, &err) < 0) {
+                pfs_log(LOG_WARNING, "%s", err.msg);
+                return;
+        }
+        s->sandbox_dirty = false;
+        s->sandbox_pid_new = false;
+}
+
 void sbx_publish(struct sbx *s)
 {
         struct pfs_error err = {0};
 
-        /* The sandbox file first: a reader that sees a running container in
-         * status.json then finds its pid. */
-        if (s->sandbox_dirty) {
-                if (sbx_write_sandbox_file(s, &err) < 0)
-                        pfs_log(LOG_WARNING, "%s", err.msg);
-                else
-                        s->sandbox_dirty = false;
-        }
+        /* A new pid goes into the sandbox file first: a reader that sees a
+         * running container in status.json then finds its pid. A pid gone
+         * goes after: the status a watcher waits for (an exit) is not held
+         * up by it, and a pid is shown only while the status says running. */
+        if (s->sandbox_dirty && s->sandbox_pid_new)
+                sandbox_file_publish(s);
         if (status_write(s, &err) < 0)
                 pfs_log(LOG_WARNING, "publish status: %s", err.msg);
         else
                 s->status_dirty = false;
+        if (s->sandbox_dirty)
+                sandbox_file_publish(s);
 }
 
 void sbx_event(struct sbx *s, struct ctr *c, const char *type, const char *reason, const char *fmt, ...)

@@ -117,6 +117,7 @@ struct sbx {
         struct storage *storage;        /* storage.c: periodic usage check, only with a limit */
         struct pod_term term;   /* terminate.c */
         bool sandbox_dirty;     /* the sandbox file needs rewriting */
+        bool sandbox_pid_new;   /* ... with a container's pid it does not have yet */
         bool status_dirty;
         struct pfs_buf published; /* the status.json last written (rewritten only when it differs) */
         const char *final_phase; /* overrides the computed phase in the last status */

@@ -331,6 +331,7 @@ static enum ctr_sup_state act_started(struct sbx *s, struct ctr *c, enum ctr_sup
 
         cs->pid = c->pid;
         s->sandbox_dirty = true;
+        s->sandbox_pid_new = true;
         update_ctr_started(s, c);
         sbx_event(s, c, "Normal", "Started", "Started container %s", c->name);
         /* running for Kubernetes now, or once its postStart hook is done */
