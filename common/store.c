@@ -240,6 +240,17 @@ static void events_compact(int pod_dirfd, int fd)
                 pfs_log(LOG_WARNING, "compact events: %s", err.msg);
 }
 
+char *pod_event_kill_sandbox_failed(const char *sandbox_id, const char *desc)
+{
+        _cleanup_free_ char *id = pfs_go_quote(sandbox_id);
+        _cleanup_free_ char *rpc = xasprintf("rpc error: code = Unknown desc = %s", desc);
+        _cleanup_free_ char *q = pfs_go_quote(rpc);
+
+        /* "error killing pod: %v" of PodSyncResult.Error()'s
+         * `failed to %q for %q with %v: %q` for its KillPodSandbox result */
+        return xasprintf("error killing pod: failed to \"KillPodSandbox\" for %s with KillPodSandboxError: %s", id, q);
+}
+
 int pod_event_append_at(int pod_dirfd, const char *type, const char *reason, const char *object,
                         const char *source, const char *message, struct pfs_error *err)
 {

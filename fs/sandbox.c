@@ -245,9 +245,20 @@ static void pod_remove_state(struct podfs *fs, struct pod_rt *p)
         }
 }
 
-/* Nothing of the pod runs any more and it was deleted: remove it. */
+static void start_now(struct podfs *fs, struct pod_rt *p, bool cleanup);
+
+/* Nothing of the pod runs any more and it was deleted: remove it, once its
+ * network is released. A DEL that failed left its record: the cleanup
+ * tries again first (and again, with back-off, while it fails), and the
+ * pod stays, terminating, as the kubelet keeps a pod whose sandbox it
+ * could not stop; its address is never lost with its record. */
 static void pod_remove(struct podfs *fs, struct pod_rt *p)
 {
+        if (p->state != RT_CLEANUP && pod_file_exists(fs, p->uid, PFS_NETWORK_FILE)) {
+                pod_unwatch_pid(p);
+                start_now(fs, p, true);
+                return;
+        }
         pod_remove_state(fs, p);
         pod_rt_unlink_free(fs, p);
 }
@@ -361,7 +372,6 @@ static int spawn(struct podfs *fs, struct pod_rt *p, bool cleanup, pid_t *ret_pi
 }
 
 static void sandbox_died(struct podfs *fs, struct pod_rt *p);
-static void start_now(struct podfs *fs, struct pod_rt *p, bool cleanup);
 static void restart_later(struct podfs *fs, struct pod_rt *p);
 
 /* A sandbox that could not start: a deleted pod is removed, a live one retried. */
@@ -469,8 +479,9 @@ static int watch_child(struct podfs *fs, struct pod_rt *p, pid_t pid)
         return 0;
 }
 
-/* "TIME podfs-sandbox[PID]: error: pod UID: cannot start: WHY" -> "WHY":
- * an event says what went wrong, not how the log line looked. */
+/* "TIME podfs-sandbox[PID]: error: pod UID: cannot start: WHY" -> "WHY"
+ * (also after "cleanup: "): an event says what went wrong, not how the log
+ * line looked. */
 static char *log_line_message(const char *line)
 {
         static const char *const levels[] = { "error: ", "warning: ", "notice: ", "info: " };
@@ -485,24 +496,57 @@ static char *log_line_message(const char *line)
                         break;
                 }
         why = strstr(p, ": cannot start: ");
-        return xstrdup(why && !strncmp(p, "pod ", 4) ? why + 16 : p);
+        if (why && !strncmp(p, "pod ", 4))
+                return xstrdup(why + 16);
+        why = strstr(p, ": cleanup: ");
+        return xstrdup(why && !strncmp(p, "pod ", 4) ? why + 11 : p);
 }
 
-static char *sandbox_log_tail(struct podfs *fs, struct pod_rt *p)
+/* The last line of TEXT that has MARKER, else its last line (NUL-ended in place). */
+static const char *log_line_find(char *text, const char *marker)
+{
+        char *found = NULL, *last = text, *nl;
+
+        for (char *line = text; *line; line = nl + 1) {
+                nl = strchrnul(line, '\n');
+                if (nl > line) {
+                        last = line;
+                        if (memmem(line, (size_t)(nl - line), marker, strlen(marker)))
+                                found = line;
+                }
+                if (!*nl)
+                        break;
+        }
+        if (!found)
+                found = last;
+        *strchrnul(found, '\n') = '\0';
+        return found;
+}
+
+/* Why the sandbox failed: its log's last line with MARKER (a start's
+ * failure is followed by the undoing of what it set up, which may log
+ * too), else its last line. */
+static char *sandbox_log_why(struct podfs *fs, struct pod_rt *p, const char *marker)
 {
         _cleanup_close_ int dfd = pod_dir_open_at(fs->dirs.pods_fd, p->uid);
-                _cleanup_free_ char *data = NULL;
+        _cleanup_free_ char *data = NULL;
         size_t len = 0;
-        char *end, *start;
 
         if (dfd < 0 || pfs_read_file_at(dfd, PFS_SANDBOX_LOG_FILE, &data, &len, NULL) < 0 || len == 0)
                 return xstrdup("the sandbox exited without a message");
-        end = data + len;
-        while (end > data && end[-1] == '\n')
-                end--;
-        *end = '\0';
-        start = strrchr(data, '\n');
-        return log_line_message(start ? start + 1 : data);
+        return log_line_message(log_line_find(data, marker));
+}
+
+/* A cleanup left the pod's network record: its DEL failed. The kubelet's
+ * event, and the next try with back-off (pod_remove or the next sandbox). */
+static void cleanup_failed(struct podfs *fs, struct pod_rt *p)
+{
+        _cleanup_free_ char *why = sandbox_log_why(fs, p, ": cleanup: ");
+        _cleanup_free_ char *msg = pod_event_kill_sandbox_failed(p->uid, why);
+
+        pfs_log(LOG_WARNING, "pod %s/%s: %s", p->ns, p->name, msg);
+        pod_event(fs, p, "Warning", "FailedKillPod", msg);
+        restart_later(fs, p);
 }
 
 static void child_ready(struct pfs_watch *w, uint32_t events)
@@ -525,7 +569,9 @@ static void child_ready(struct pfs_watch *w, uint32_t events)
                 if (code != 0)
                         pfs_log(LOG_WARNING, "pod %s/%s: cleanup exited with %d", p->ns, p->name, code);
                 p->state = RT_IDLE;
-                if (meta_deleted(fs, p))
+                if (pod_file_exists(fs, p->uid, PFS_NETWORK_FILE))
+                        cleanup_failed(fs, p);
+                else if (meta_deleted(fs, p))
                         pod_remove(fs, p);
                 else
                         restart_later(fs, p);
@@ -533,7 +579,7 @@ static void child_ready(struct pfs_watch *w, uint32_t events)
         }
         /* the intermediate process of a start */
         if (code != 0) {
-                _cleanup_free_ char *msg = sandbox_log_tail(fs, p);
+                _cleanup_free_ char *msg = sandbox_log_why(fs, p, ": cannot start: ");
                 _cleanup_free_ char *ev = xasprintf("Failed to create pod sandbox: %s", msg);
 
                 pfs_log(LOG_WARNING, "pod %s/%s: sandbox failed to start (exit %d): %s", p->ns, p->name, code,

@@ -77,6 +77,9 @@ static int pin_fn(void *arg)
         if (fd < 0)
                 return -errno;
         close(fd);
+        /* a pin left by an earlier start is replaced, never stacked under */
+        while (umount2(path, MNT_DETACH | UMOUNT_NOFOLLOW) == 0)
+                ;
         if (mount(src, path, NULL, MS_BIND, NULL) < 0)
                 return -errno;
         return 0;
@@ -386,10 +389,18 @@ int cni_setup(int pod_fd, const char *uid, const struct pod_spec *spec, const st
         return 0;
 }
 
+/* Every plugin's DEL, last to first, even past one that fails (a plugin
+ * that is missing or broken does not keep host-local from releasing the
+ * address); the first failure is the result, and the record stays for
+ * the next try (DEL is idempotent). A plugin not found after an ADD that
+ * did not complete is no failure: it never ran (the ADD failed at it, or
+ * before it), so nothing of it is to undo. */
 static int del_list(const struct cni_call *call, const struct yval *rec, struct pfs_error *err)
 {
         const struct yval *list = yval_map_get(rec, "config"), *plugins = yval_map_get(list, "plugins");
         const struct yval *res = yval_map_get(rec, "result");
+        bool completed = res != NULL;
+        struct pfs_error first = {0};
 
         if (!version_has_prev_del(yval_get_str(list, "cniVersion", "0.1.0")))
                 res = NULL;
@@ -403,10 +414,20 @@ static int del_list(const struct cni_call *call, const struct yval *rec, struct 
                 trace_plugin(call, type);
                 free(conf);
                 pfs_buf_free(&out);
-                if (r < 0)
-                        return pfs_error_wrap(err, "plugin type=\"%s\" failed (delete)", type);
+                if (r == -ENOENT && !completed) {
+                        pfs_log(LOG_WARNING, "pod %s: DEL: %s (skipped: it never ran)", call->container_id, err->msg);
+                        r = 0;
+                }
+                if (r < 0 && !first.code) {
+                        pfs_error_wrap(err, "plugin type=\"%s\" failed (delete)", type);
+                        first = *err;
+                }
+                pfs_error_clear(err);
         }
-        return 0;
+        if (!first.code)
+                return 0;
+        *err = first;
+        return -first.code;
 }
 
 int cni_teardown(int pod_fd, const char *uid, const char *bin_dir, const struct cni_host *h, bool own_netns,
@@ -415,6 +436,7 @@ int cni_teardown(int pod_fd, const char *uid, const char *bin_dir, const struct 
         struct yval *rec = NULL;
         struct pin pin = { uid, 0 };
         struct cni_call call;
+        bool completed;
         int r;
 
         r = record_read(pod_fd, &rec, err);
@@ -436,10 +458,18 @@ int cni_teardown(int pod_fd, const char *uid, const char *bin_dir, const struct 
         snprintf(self, sizeof(self), "/proc/%d/ns/net", (int)getpid());
         call.netns = own_netns ? self : netns_pinned(call.netns, h ? h->mnt_fd : -1);
         r = del_list(&call, rec, err);
+        completed = yval_map_get(rec, "result") != NULL;
         yval_free(rec);
         pfs_trace(uid, "sandbox:cni-del");
-        if (r < 0)
+        if (r < 0 && completed)
                 return pfs_error_wrap(err, "failed to destroy network for sandbox \"%s\"", uid);
+        if (r < 0) {
+                /* after an ADD that failed: what ran of it was undone as far as
+                 * DEL could (every plugin tried); its config may be what
+                 * failed, and would fail every DEL for ever */
+                pfs_log(LOG_WARNING, "pod %s: DEL after a failed ADD: %s (the record is dropped)", uid, err->msg);
+                pfs_error_clear(err);
+        }
         r = cni_in_host_mnt(h ? h->mnt_fd : -1, unpin_fn, &pin);
         if (r < 0)
                 pfs_log(LOG_WARNING, "pod %s: unpin its network namespace: %s", uid, strerror(-r));

@@ -13,7 +13,6 @@
 #include "pfs/cni_conf.h"
 
 #define PFS_NETNS_DIR "/run/podfs/netns"
-#define PFS_NETWORK_FILE "network.json"   /* in the pod's state dir: what DEL needs */
 #define CNI_IFNAME "eth0"
 #define CNI_TIMEOUT_MS 30000            /* one plugin call */
 
@@ -58,8 +57,11 @@ void cni_host_close(struct cni_host *h);
  * is made, and the plugins start without a fork (cni_exec). */
 int cni_setup(int pod_fd, const char *uid, const struct pod_spec *spec, const struct pfs_sandbox_config *cfg,
               const struct cni_host *h, char *ret_ips[2], struct pfs_error *err);
-/* DEL from POD_FD/network.json (nothing to do without it), then unpin the
- * netns and remove the record. Kept when DEL failed, for the next try.
+/* DEL from POD_FD/network.json (nothing to do without it; an empty one, torn
+ * by a crash before any plugin ran, is dropped), every plugin even past one
+ * that fails, then unpin the netns and remove the record. Kept when DEL
+ * failed after a completed ADD, for the next try; dropped with a warning
+ * after an ADD that failed.
  * own_netns: the caller is in the pod's netns (the sandbox at the pod's end),
  * else the recorded pin is used when it is there (a record left behind). */
 int cni_teardown(int pod_fd, const char *uid, const char *bin_dir, const struct cni_host *h, bool own_netns,

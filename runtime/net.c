@@ -154,10 +154,12 @@ int sbx_net_setup(struct sbx *s, struct pfs_error *err)
         dns_events(s);
         if (s->spec->host_network)
                 return 0;
-        /* a record a failed DEL left (its address is still held): DEL it first */
-        if (cni_teardown(s->pod_fd, s->uid, s->cfg.cni_bin_dir, &s->host_ns, false, err) < 0)
-                pfs_log(LOG_WARNING, "pod %s: the previous network: %s", s->pod_ref, err->msg);
-        pfs_error_clear(err);
+        /* a record a failed DEL left (its address is still held): DEL it
+         * first; as the kubelet, no new sandbox while the old one is not
+         * stopped (a new ADD would lose the record) */
+        r = cni_teardown(s->pod_fd, s->uid, s->cfg.cni_bin_dir, &s->host_ns, false, err);
+        if (r < 0)
+                return net_apply(s, r, ips, err);
         if (!ip_needed_early(s->spec))
                 return net_start(s, err);
         r = cni_setup(s->pod_fd, s->uid, s->spec, &s->cfg, &s->host_ns, ips, err);
@@ -237,6 +239,12 @@ void sbx_net_teardown(struct sbx *s)
         s->net_job.failed = NULL;
         if (!s->spec || s->spec->host_network || s->host_ns.mnt_fd < 0)
                 return;
-        if (cni_teardown(s->pod_fd, s->uid, s->cfg.cni_bin_dir, &s->host_ns, true, &err) < 0)
+        if (cni_teardown(s->pod_fd, s->uid, s->cfg.cni_bin_dir, &s->host_ns, true, &err) < 0) {
+                _cleanup_free_ char *msg = pod_event_kill_sandbox_failed(s->uid, err.msg);
+
+                /* the record stays: DEL is tried again (the daemon's cleanup
+                 * before the pod goes, or the pod's next sandbox) */
                 pfs_log(LOG_WARNING, "pod %s: %s", s->pod_ref ? s->pod_ref : s->uid, err.msg);
+                sbx_event(s, NULL, "Warning", "FailedKillPod", "%s", msg);
+        }
 }

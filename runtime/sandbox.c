@@ -499,14 +499,18 @@ int sandbox_run(const char *state_dir, const char *uid, const struct pfs_sandbox
 }
 
 /* DEL of a pod whose sandbox died (or of a reboot): we are in the host's namespaces. */
-static void cleanup_network(const char *state_dir, const char *uid, const struct pfs_sandbox_config *cfg)
+static int cleanup_network(const char *state_dir, const char *uid, const struct pfs_sandbox_config *cfg)
 {
         _cleanup_free_ char *pod = pod_path(state_dir, uid, NULL);
         _cleanup_close_ int pod_fd = open(pod, O_RDONLY | O_DIRECTORY | O_CLOEXEC | O_NOFOLLOW);
         struct pfs_error err = {0};
 
-        if (pod_fd >= 0 && cni_teardown(pod_fd, uid, cfg->cni_bin_dir, NULL, false, &err) < 0)
+        if (pod_fd >= 0 && cni_teardown(pod_fd, uid, cfg->cni_bin_dir, NULL, false, &err) < 0) {
+                /* the daemon's FailedKillPod event quotes what follows "cleanup: " */
                 pfs_log(LOG_ERR, "pod %s: cleanup: %s", uid, err.msg);
+                return -1;
+        }
+        return 0;
 }
 
 static void alarm_noop(int sig)
@@ -548,8 +552,7 @@ int sandbox_cleanup(const char *state_dir, const char *uid, const struct pfs_san
         if (pod_cgroup_open(uid, &cg, &err) < 0) {
                 pfs_log(LOG_ERR, "pod %s: cleanup: %s", uid, err.msg);
                 lock_wait(state_dir, uid);
-                cleanup_network(state_dir, uid, cfg);
-                return 1;
+                return cleanup_network(state_dir, uid, cfg) < 0 ? 2 : 1;
         }
         r = pod_cgroup_kill_all(cg, &err);
         if (r < 0)
@@ -558,12 +561,14 @@ int sandbox_cleanup(const char *state_dir, const char *uid, const struct pfs_san
                 pod_cgroup_remove(cg);
         pod_cgroup_free(cg);
         lock_wait(state_dir, uid);
-        cleanup_network(state_dir, uid, cfg);
         /* Normally gone with the sandbox's mount namespace; a backstop. */
         {
                 _cleanup_free_ char *volumes = pod_path(state_dir, uid, PFS_VOLUMES_DIR);
 
                 pod_volumes_unmount(volumes);
         }
+        /* last: a DEL's failure is the last line of the log */
+        if (cleanup_network(state_dir, uid, cfg) < 0)
+                return 2;
         return r < 0 ? 1 : 0;
 }

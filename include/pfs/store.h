@@ -43,6 +43,7 @@
 #define PFS_SANDBOX_FILE "sandbox"
 #define PFS_LOCK_FILE "lock"
 #define PFS_FINISHED_FILE "finished"
+#define PFS_NETWORK_FILE "network.json"    /* what the pod network's DEL needs (runtime/cni.c) */
 
 struct pod_meta {
         char uid[37];
@@ -91,6 +92,9 @@ struct pod_event {
 #define POD_EVENTS_KEEP_BYTES (128 * 1024)
 int pod_event_append_at(int pod_dirfd, const char *type, const char *reason, const char *object,
                         const char *source, const char *message, struct pfs_error *err);
+/* The kubelet's FailedKillPod message when its sandbox could not be stopped
+ * (DESC: the runtime's error, e.g. a failed network DEL). */
+char *pod_event_kill_sandbox_failed(const char *sandbox_id, const char *desc);
 int pod_events_read_at(int pod_dirfd, struct pod_event **ret_events, size_t *ret_n, struct pfs_error *err);
 void pod_events_free(struct pod_event *ev, size_t n);
 

@@ -491,6 +491,60 @@ check "slow gone" wait_gone "$MNT/default/slow" 30
 check "slow: no process of its sandbox left" retry_until 5 sh -c "! pgrep -f -- '--uid [${suid:0:1}]${suid:1}' >/dev/null"
 check "slow: its netns pin is gone" test ! -e "/run/podfs/netns/$suid"
 is "$(held)" "" "host-local empty after a sandbox killed during its ADD, the pod deleted"
+
+# ---- a DEL that fails: the pod stays, terminating, its address held --------------
+# As the kubelet keeps a pod whose sandbox it cannot stop (FailedKillPod),
+# retrying: the record DEL needs is never lost with the pod, and the
+# address is released once DEL works again.
+mkdir -p "$W/faildel"
+printf '#!/bin/sh
+if [ "$CNI_COMMAND" = DEL ] && [ -e %s ]; then
+        echo "{\\"cniVersion\\": \\"1.0.0\\", \\"code\\": 11, \\"msg\\": \\"simulated DEL failure\\"}"
+        exit 1
+fi
+exec /usr/lib/cni/bridge
+' "$W/faildel.on" >"$W/faildel/bridge"
+chmod 755 "$W/faildel/bridge"
+podfs_umount
+podfs_start --cni-conf-dir "$W/cni" --cni-bin-dir "$W/faildel:/usr/lib/cni"
+web_pod fd || fail "create fd"
+check "fd has an IP" wait_until 20 "$MNT/default/fd/status.json" _has_ip fd
+FIP=$(pod_ip fd)
+fuid=$(pod_uid default fd)
+touch "$W/faildel.on"
+echo 0 >"$MNT/default/fd/delete"
+check "fd: a FailedKillPod event" wait_grep "$MNT/default/fd/events" 'Warning +FailedKillPod' 20
+want='error killing pod: failed to "KillPodSandbox" for "'$fuid'" with KillPodSandboxError: "rpc error: code = Unknown desc = failed to destroy network for sandbox \"'$fuid'\": plugin type=\"bridge\" failed (delete): simulated DEL failure"'
+check "... in the kubelet's words, with the plugin's message" grep -qF -- "$want" "$MNT/default/fd/events"
+check "fd stays while its DEL fails" test -d "$MNT/default/fd"
+check "... shown as terminating" test -n "$(jq -r '.metadata.deletionTimestamp // empty' "$MNT/default/fd/pod.json")"
+is "$(held)" "$FIP " "its address stays held by its record, not leaked"
+check "tried again (a second FailedKillPod)" wait_until 10 "$MNT/default/fd/events" \
+        sh -c "[ \$(grep -c FailedKillPod '$MNT/default/fd/events') -ge 2 ]"
+rm -f "$W/faildel.on"
+check "fd gone once DEL works" wait_gone "$MNT/default/fd" 30
+is "$(held)" "" "its address released"
+check "its netns pin is gone" test ! -e "/run/podfs/netns/$fuid"
+
+# ---- a plugin that is missing: the ADD's error, no address held -------------------
+mkdir -p "$W/cni-missing"
+sed 's|"type": "portmap"|"type": "nosuchplugin"|' "$W/cni/10-test.conflist" >"$W/cni-missing/10-test.conflist"
+podfs_umount
+podfs_start --cni-conf-dir "$W/cni-missing"
+web_pod m || fail "create m"
+check "m: FailedCreatePodSandBox" wait_grep "$MNT/default/m/events" 'Warning +FailedCreatePodSandBox' 20
+check "... with the ADD's error (not the undoing's)" \
+        grep -qF 'plugin type="nosuchplugin" failed (add): failed to find plugin "nosuchplugin" in path' "$MNT/default/m/events"
+check "... retried, the same error" wait_until 10 "$MNT/default/m/events" \
+        sh -c "[ \$(grep -c 'nosuchplugin\" failed (add)' '$MNT/default/m/events') -ge 2 ]"
+is "$(held)" "" "bridge's DEL ran past the missing plugin: no address held"
+muid=$(pod_uid default m)
+is "$(grep -c " /run/podfs/netns/$muid " /proc/self/mountinfo)" "$(test -e "/run/podfs/netns/$muid" && echo 1 || echo 0)" \
+        "a retry does not stack netns pins"
+echo 0 >"$MNT/default/m/delete"
+check "m gone" wait_gone "$MNT/default/m" 20
+is "$(held)" "" "nothing held after m"
+check "m's netns pin is gone" test ! -e "/run/podfs/netns/$muid"
 podfs_umount
 podfs_start --cni-conf-dir "$W/cni"
 
