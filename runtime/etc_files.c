@@ -99,11 +99,12 @@ char *pod_hosts_content(const struct pod_spec *spec, const char *pod_ip, const c
         struct pfs_buf b = {0};
 
         if (spec->host_network) {
-                /* the node's own file, then the aliases (kubelet's nodeHostsFileContent) */
+                /* its header, the node's own file, then the aliases (kubelet's nodeHostsFileContent) */
                 _cleanup_free_ char *node = NULL;
 
                 if (pfs_read_file_at(AT_FDCWD, "/etc/hosts", &node, NULL, NULL) < 0)
                         node = xstrdup("127.0.0.1\tlocalhost\n");
+                pfs_buf_puts(&b, "# Kubernetes-managed hosts file (host network).\n");
                 pfs_buf_puts(&b, node);
         } else {
                 pfs_buf_puts(&b, "# Kubernetes-managed hosts file.\n"
@@ -242,7 +243,9 @@ bool pod_dns_falls_back(const struct pod_spec *spec)
 {
         const char *p = spec->dns_policy ? spec->dns_policy : "ClusterFirst";
 
-        return !spec->host_network && (!strcmp(p, "ClusterFirst") || !strcmp(p, "ClusterFirstWithHostNet"));
+        /* kubelet's getPodDNSType: ClusterFirstWithHostNet is cluster DNS
+         * for every pod, ClusterFirst only off the host's network */
+        return (!strcmp(p, "ClusterFirst") && !spec->host_network) || !strcmp(p, "ClusterFirstWithHostNet");
 }
 
 static char *strv_join(const struct strv *s)

@@ -356,8 +356,29 @@ check "hn Succeeded" wait_for "$MNT/default/hn/phase" Succeeded 20
 is "$(cat "$MNT/default/hn/ip")" "$(st hn .hostIP)" "hostNetwork: ip is the node's address"
 check "no network record for a hostNetwork pod" test ! -e "$STATE/pods/$(pod_uid default hn)/network.json"
 is "$(held)" "$before" "no address taken for it"
-check "the node's /etc/hosts, then the aliases" sh -c "head -n \$(wc -l </etc/hosts) '$MNT/default/hn/logs/c' | cmp -s - /etc/hosts && tail -n 2 '$MNT/default/hn/logs/c' | grep -qx '10.9.9.9	alias1'"
+is "$(head -n 1 "$MNT/default/hn/logs/c")" "# Kubernetes-managed hosts file (host network)." "hostNetwork: the kubelet's header"
+hn_end=$(($(wc -l </etc/hosts) + 1))
+check "then the node's /etc/hosts, then the aliases" sh -c "sed -n '2,${hn_end}p' '$MNT/default/hn/logs/c' | cmp -s - /etc/hosts && tail -n 2 '$MNT/default/hn/logs/c' | grep -qx '10.9.9.9	alias1'"
+check "hostNetwork + ClusterFirst: no MissingClusterDNS (the node's DNS is the policy's)" \
+        sh -c "! grep -q MissingClusterDNS '$MNT/default/hn/events'"
 rmdir "$MNT/default/hn"
+cat <<'EOF' | apply_pod default hn2 || fail "create hn2"
+apiVersion: v1
+kind: Pod
+metadata: {name: hn2}
+spec:
+  restartPolicy: Never
+  hostNetwork: true
+  dnsPolicy: ClusterFirstWithHostNet
+  containers:
+  - name: c
+    image: busybox
+    command: ["cat", "/etc/resolv.conf"]
+EOF
+check "hn2 Succeeded" wait_for "$MNT/default/hn2/phase" Succeeded 20
+check "hostNetwork + ClusterFirstWithHostNet: MissingClusterDNS, as the kubelet (cluster DNS asked for, none known)" \
+        grep -qF "pod: \"hn2_default($(pod_uid default hn2))\". kubelet does not have ClusterDNS IP configured and cannot create Pod using \"ClusterFirst\" policy. Falling back to \"Default\" policy." "$MNT/default/hn2/events"
+rmdir "$MNT/default/hn2"
 
 # ---- probes and hooks without host target the pod's IP (a server bound to it only) ---------
 mkdir -p "$W/hook"
