@@ -19,10 +19,11 @@ static const char *proto(const struct pod_port *p)
 }
 
 /* Two mappings collide on the same port and protocol when an address is
- * shared: equal, or one of them is every address (none, 0.0.0.0, ::). */
+ * shared: equal, or one of them is every address: none or 0.0.0.0, as the
+ * scheduler's HostPortInfo (DefaultBindAllHostIP; "::" is one address there). */
 static bool any_ip(const char *ip)
 {
-        return !ip || !*ip || !strcmp(ip, "0.0.0.0") || !strcmp(ip, "::");
+        return !ip || !*ip || !strcmp(ip, "0.0.0.0");
 }
 
 static bool collide(const struct pod_spec *a, const struct pod_port *pa, const struct pod_spec *b,

@@ -180,6 +180,18 @@ echo 0 >"$MNT/default/hp2/delete"
 check "hp1 gone" wait_gone "$MNT/default/hp1"
 check "hp2 gone" wait_gone "$MNT/default/hp2"
 check "no hostport rule left" sh -c "! iptables -t nat -S | grep -q -- '--dport $HP '"
+# hostIP: only none and 0.0.0.0 mean every address (the scheduler's
+# HostPortInfo); "::" is one address, which 127.0.0.2 does not share
+hp_pod hp4 | sed '/hostPort/s/}$/, hostIP: 127.0.0.2}/' >"$W/hp4.yaml"
+is "$(fsop write "$MNT/default/hp4.yaml" <"$W/hp4.yaml")" OK "hostPort $HP on hostIP 127.0.0.2"
+sed 's/name: hp4/name: hp5/; s/hostIP: 127.0.0.2/hostIP: "::"/' "$W/hp4.yaml" >"$W/hp5.yaml"
+is "$(fsop write "$MNT/default/hp5.yaml" <"$W/hp5.yaml")" OK "the same port on hostIP :: is free"
+sed 's/name: hp4/name: hp6/' "$W/hp4.yaml" >"$W/hp6.yaml"
+is "$(fsop write "$MNT/default/hp6.yaml" <"$W/hp6.yaml")" EADDRINUSE "on 127.0.0.2 again: EADDRINUSE"
+echo 0 >"$MNT/default/hp4/delete"
+echo 0 >"$MNT/default/hp5/delete"
+check "hp4 gone" wait_gone "$MNT/default/hp4"
+check "hp5 gone" wait_gone "$MNT/default/hp5"
 
 # ---- bad input: refused at apply with the API server's words, nothing created -------
 bad() {
