@@ -36,6 +36,12 @@ const char *spec_handler_key(enum pod_handler_kind kind)
         "a lowercase RFC 1123 subdomain must consist of lower case alphanumeric characters, '-' " \
         "or '.', and must start and end with an alphanumeric character (e.g. 'example.com', "    \
         "regex used for validation is '" DNS1123_LABEL_FMT "(\\." DNS1123_LABEL_FMT ")*')"
+/* IsDNS1123SubdomainWithUnderscore (dnsConfig.searches, RelaxedDNSSearchValidation) */
+#define DNS1123_LABEL_US_FMT "_?[a-z0-9]([-_a-z0-9]*[a-z0-9])?"
+#define DNS1123_SUBDOMAIN_US_MSG                                                                \
+        "a lowercase RFC 1123 subdomain must consist of lower case alphanumeric characters, '_', " \
+        "'-' or '.', and must start and end with an alphanumeric character (e.g. 'example.com', " \
+        "regex used for validation is '" DNS1123_LABEL_US_FMT "(\\." DNS1123_LABEL_US_FMT ")*')"
 #define QUALIFIED_NAME_FMT "([A-Za-z0-9][-A-Za-z0-9_.]*)?[A-Za-z0-9]"
 #define QUALIFIED_NAME_MSG                                                                      \
         "must consist of alphanumeric characters, '-', '_' or '.', and must start and end with " \
@@ -735,11 +741,30 @@ static void validate_active_deadline(struct spec_errs *e)
 #define MAX_DNS_SEARCH_PATHS 32
 #define MAX_DNS_SEARCH_LIST_CHARS 2048
 
+/* IPv4 as netutils.ParseIPSloppy reads it: four decimal fields of at most
+ * 255, leading zeros allowed (the API server's legacy IP fields, while
+ * StrictIPCIDRValidation is off, as by default in v1.34). */
+static bool ipv4_sloppy_ok(const char *s)
+{
+        for (int field = 0; field < 4; field++) {
+                unsigned n = 0;
+                const char *start = s;
+
+                for (; *s >= '0' && *s <= '9'; s++)
+                        if ((n = n * 10 + (unsigned)(*s - '0')) > 255)
+                                return false;
+                if (s == start || *s != (field < 3 ? '.' : '\0'))
+                        return false;
+                s += field < 3;
+        }
+        return true;
+}
+
 static void validate_ip(struct spec_errs *e, const char *path, const char *ip)
 {
         unsigned char buf[16];
 
-        if (!ip || (inet_pton(AF_INET, ip, buf) != 1 && inet_pton(AF_INET6, ip, buf) != 1))
+        if (!ip || (!ipv4_sloppy_ok(ip) && inet_pton(AF_INET6, ip, buf) != 1))
                 spec_err_invalid_str(e, path, ip ? ip : "", IP_MSG);
 }
 
@@ -775,6 +800,49 @@ static void validate_host_aliases(struct spec_errs *e, const struct pod_spec *s)
         }
 }
 
+/* _?[a-z0-9]([-_a-z0-9]*[a-z0-9])? over s[0..n), then joined by dots */
+static bool label_us_chars_ok(const char *s, size_t n)
+{
+        if (n && s[0] == '_')
+                s++, n--;
+        if (n == 0 || !is_lower_alnum(s[0]) || !is_lower_alnum(s[n - 1]))
+                return false;
+        for (size_t i = 0; i < n; i++)
+                if (!is_lower_alnum(s[i]) && s[i] != '-' && s[i] != '_')
+                        return false;
+        return true;
+}
+
+static bool subdomain_us_chars_ok(const char *s)
+{
+        for (;;) {
+                size_t n = strcspn(s, ".");
+
+                if (!label_us_chars_ok(s, n))
+                        return false;
+                if (!s[n])
+                        return true;
+                s += n + 1;
+        }
+}
+
+/* The API server's searches[i] since RelaxedDNSSearchValidation (beta, on
+ * by default since v1.33): "." alone is valid, and underscores are. */
+static void validate_dns_search(struct spec_errs *e, const char *path, const char *search)
+{
+        _cleanup_free_ char *v = xstrdup(search);
+        size_t n = strlen(v);
+
+        if (!strcmp(v, "."))
+                return;
+        if (n && v[n - 1] == '.')       /* a trailing dot is fine */
+                v[n - 1] = '\0';
+        if (strlen(v) > 253)
+                spec_err_invalid_str(e, path, v, "must be no more than 253 characters");
+        if (!subdomain_us_chars_ok(v))
+                spec_err_invalid_str(e, path, v, DNS1123_SUBDOMAIN_US_MSG);
+}
+
 static void validate_dns_searches(struct spec_errs *e, const struct pod_dns_config *d)
 {
         size_t chars = d->n_searches ? d->n_searches - 1 : 0;
@@ -789,12 +857,8 @@ static void validate_dns_searches(struct spec_errs *e, const struct pod_dns_conf
                              "must not have more than 2048 characters (including spaces) in the search list");
         for (size_t i = 0; i < d->n_searches; i++) {
                 _cleanup_free_ char *p = xasprintf("spec.dnsConfig.searches[%zu]", i);
-                _cleanup_free_ char *v = xstrdup(d->searches[i]);
-                size_t n = strlen(v);
 
-                if (n && v[n - 1] == '.')       /* a trailing dot is fine */
-                        v[n - 1] = '\0';
-                validate_subdomain(e, p, v);
+                validate_dns_search(e, p, d->searches[i]);
         }
 }
 

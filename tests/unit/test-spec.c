@@ -305,6 +305,16 @@ static const struct bad bad_manifests[] = {
                             "\"3.3.3.3\", \"4.4.4.4\"}: must not have more than 3 nameservers" },
         { HDR "  dnsConfig:\n    searches: [s0, s1, s2, s3, s4, s5, s6, s7, s8, s9, s10, s11, s12, s13, s14, s15, s16, s17, s18, s19, s20, s21, s22, s23, s24, s25, s26, s27, s28, s29, s30, s31, s32]\n" CTR,
           INVALID(7, "web") "spec.dnsConfig.searches: Invalid value: []string{\"s0\", \"s1\", \"s2\", \"s3\", \"s4\", \"s5\", \"s6\", \"s7\", \"s8\", \"s9\", \"s10\", \"s11\", \"s12\", \"s13\", \"s14\", \"s15\", \"s16\", \"s17\", \"s18\", \"s19\", \"s20\", \"s21\", \"s22\", \"s23\", \"s24\", \"s25\", \"s26\", \"s27\", \"s28\", \"s29\", \"s30\", \"s31\", \"s32\"}: must not have more than 32 search paths" },
+        { HDR "  dnsConfig:\n    searches: [_tcp.Example.com]\n" CTR,
+          INVALID(7, "web") "spec.dnsConfig.searches[0]: Invalid value: \"_tcp.Example.com\": a lowercase RFC 1123 "
+                            "subdomain must consist of lower case alphanumeric characters, '_', '-' or '.', and "
+                            "must start and end with an alphanumeric character (e.g. 'example.com', regex used for "
+                            "validation is '_?[a-z0-9]([-_a-z0-9]*[a-z0-9])?(\\._?[a-z0-9]([-_a-z0-9]*[a-z0-9])?)*')" },
+        { HDR "  dnsConfig:\n    searches: [\"..\"]\n" CTR,
+          INVALID(7, "web") "spec.dnsConfig.searches[0]: Invalid value: \".\": a lowercase RFC 1123 "
+                            "subdomain must consist of lower case alphanumeric characters, '_', '-' or '.', and "
+                            "must start and end with an alphanumeric character (e.g. 'example.com', regex used for "
+                            "validation is '_?[a-z0-9]([-_a-z0-9]*[a-z0-9])?(\\._?[a-z0-9]([-_a-z0-9]*[a-z0-9])?)*')" },
         { HDR "  dnsConfig:\n    options:\n    - value: \"2\"\n" CTR,
           INVALID(8, "web") "spec.dnsConfig.options[0]: Required value: Option.Name must not be empty" },
         { HDR "  dnsPolicy: None\n  dnsConfig:\n    searches: [a.b]\n" CTR,
@@ -1331,6 +1341,10 @@ static void test_api_accepts(void)
                     "    volumeMounts: [{name: h, mountPath: 'C:\\etc\\foo'}]\n",
                 HDR "  serviceAccountName: default\n  automountServiceAccountToken: false\n" CTR,
                 HDR "  serviceAccount: default\n" CTR,
+                /* RelaxedDNSSearchValidation (on by default since v1.33) */
+                HDR "  dnsConfig:\n    searches: [_tcp.example.com, \".\", a_b.example., _x]\n" CTR,
+                /* legacy IP fields (StrictIPCIDRValidation off): leading zeros */
+                HDR "  hostAliases:\n  - {ip: 010.001.1.1, hostnames: [db]}\n" CTR,
         };
 
         for (size_t i = 0; i < ARRAY_SIZE(ok); i++) {
