@@ -29,10 +29,45 @@ static int conf_filter(const struct dirent *d)
         return conf_name(d->d_name);
 }
 
+static int stat_trusted(const char *path, const char *what, const char *shown, struct pfs_error *err)
+{
+        struct stat st;
+
+        if (stat(path, &st) < 0)
+                return pfs_error_set(err, errno, "%s \"%s\": stat '%s'", what, shown, path);
+        if ((st.st_uid != 0 && st.st_uid != geteuid()) || (st.st_mode & S_IWOTH) ||
+            ((st.st_mode & S_IWGRP) && st.st_gid != 0))
+                return pfs_error_set(err, EPERM,
+                                     "%s \"%s\" is not used: '%s' (owner %u, group %u, mode %04o) may be changed by "
+                                     "users other than root",
+                                     what, shown, path, (unsigned)st.st_uid, (unsigned)st.st_gid,
+                                     (unsigned)(st.st_mode & 07777));
+        return 0;
+}
+
+int cni_path_trusted(const char *path, const char *what, struct pfs_error *err)
+{
+        _cleanup_free_ char *real = realpath(path, NULL);
+        char *slash;
+        int r;
+
+        if (!real)
+                return pfs_error_set(err, errno, "%s \"%s\"", what, path);
+        r = stat_trusted(real, what, path, err);
+        if (r < 0)
+                return r;
+        slash = strrchr(real, '/');
+        if (slash == real)
+                slash[1] = '\0';
+        else
+                *slash = '\0';
+        return stat_trusted(real, what, path, err);
+}
+
 int cni_conf_find(const char *dir, char **ret_path, struct pfs_error *err)
 {
         struct dirent **names = NULL;
-        int n = scandir(dir, &names, conf_filter, alphasort);
+        int n = scandir(dir, &names, conf_filter, alphasort), r;
 
         *ret_path = NULL;
         for (int i = 0; i < n; i++) {
@@ -46,9 +81,14 @@ int cni_conf_find(const char *dir, char **ret_path, struct pfs_error *err)
                 free(names[i]);
         }
         free(names);
-        if (*ret_path)
-                return 0;
-        return pfs_error_set(err, ENOENT, "no network config found in %s", dir);
+        if (!*ret_path)
+                return pfs_error_set(err, ENOENT, "no network config found in %s", dir);
+        r = cni_path_trusted(*ret_path, "network config", err);
+        if (r < 0) {
+                free(*ret_path);
+                *ret_path = NULL;
+        }
+        return r;
 }
 
 static int list_check(const struct yval *list, const char *path, struct pfs_error *err)
@@ -207,8 +247,12 @@ int cni_conf_default_write(const char *dir, struct pfs_error *err)
         _cleanup_free_ char *found = NULL;
         int r;
 
-        if (cni_conf_find(dir, &found, NULL) == 0)
-                return 0;
+        /* a config that is there but not used (cni_path_trusted) is no
+         * reason to write ours beside it: the error says what to fix */
+        r = cni_conf_find(dir, &found, err);
+        if (r != -ENOENT)
+                return r < 0 ? r : 0;
+        pfs_error_clear(err);
         r = pfs_mkdir_p_at(AT_FDCWD, dir, 0755, err);
         if (r < 0)
                 return r;

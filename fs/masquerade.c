@@ -16,12 +16,12 @@
 #include <arpa/inet.h>
 #include <errno.h>
 #include <fcntl.h>
-#include "pfs/spawn.h"
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 #include <sys/wait.h>
 #include <unistd.h>
+#include "pfs/spawn.h"
 #include "fs.h"
 #include "pfs/cni_conf.h"
 

@@ -6,13 +6,13 @@
 #include <limits.h>
 #include <fcntl.h>
 #include <signal.h>
-#include "pfs/spawn.h"
 #include <string.h>
 #include <sys/inotify.h>
 #include <sys/resource.h>
 #include <sys/stat.h>
 #include <sys/syscall.h>
 #include <sys/wait.h>
+#include "pfs/spawn.h"
 #include "fs.h"
 #include "pfs/backoff.h"
 #include "pfs/generation.h"

@@ -10,12 +10,12 @@
 #include <errno.h>
 #include <fcntl.h>
 #include <signal.h>
-#include "pfs/spawn.h"
 #include <stdio.h>
 #include <string.h>
 #include <sys/stat.h>
 #include <sys/wait.h>
 #include <unistd.h>
+#include "pfs/spawn.h"
 #include "pfs/util.h"
 #include "security.h"
 

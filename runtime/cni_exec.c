@@ -6,13 +6,13 @@
 #include <fcntl.h>
 #include <poll.h>
 #include <sched.h>
-#include "pfs/spawn.h"
 #include <signal.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 #include <sys/wait.h>
 #include <unistd.h>
+#include "pfs/spawn.h"
 #include "cni.h"
 #include "pfs/yval.h"
 #include "syscalls.h"
@@ -28,7 +28,7 @@ static char *plugin_find(const char *bin_dir, const char *type, struct pfs_error
                         char *path = xasprintf("%.*s/%s", (int)n, p, type);
 
                         if (n && access(path, X_OK) == 0)
-                                return path;
+                                return cni_path_trusted(path, "plugin", err) < 0 ? (free(path), NULL) : path;
                         free(path);
                         p += n + (p[n] == ':');
                 }
@@ -168,7 +168,7 @@ int cni_exec(const struct cni_call *c, const char *type, const char *conf, size_
         pid_t pid = -1;
 
         if (!path)
-                return -ENOENT;
+                return -err->code;
         if (pipe2(in, O_CLOEXEC) < 0)
                 return pfs_error_set(err, errno, "pipe");
         if (pipe2(outp, O_CLOEXEC) < 0) {

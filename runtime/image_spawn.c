@@ -8,12 +8,12 @@
 #include <limits.h>
 #include <poll.h>
 #include <signal.h>
-#include "pfs/spawn.h"
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 #include <sys/wait.h>
 #include <unistd.h>
+#include "pfs/spawn.h"
 #include "image_internal.h"
 #include "pfs/util.h"
 

@@ -7,6 +7,12 @@
 /* The network's config : the first *.conf, *.conflist, *.json of
  * DIR in name order, as a conflist (a single .conf is wrapped as libcni does). */
 struct yval;
+/* What root runs on a config's word must be root's: PATH (symlinks
+ * followed) and the directory it is in are owned by root and writable by
+ * no other user (nor group, unless root's). -EPERM and why ("WHAT \"PATH\"
+ * ...") otherwise. */
+int cni_path_trusted(const char *path, const char *what, struct pfs_error *err);
+/* cni_conf_find: the found config is cni_path_trusted. */
 int cni_conf_find(const char *dir, char **ret_path, struct pfs_error *err);
 int cni_conf_load(const char *path, struct yval **ret_list, struct pfs_error *err);
 /* The config plugin I of LIST gets: name and cniVersion of the list,

@@ -680,6 +680,33 @@ is "$(masq_rules)" "$masq_want" "made sure of again at the next start: nothing d
 podfs_umount
 masq_undo
 
+# ---- a config or plugin other users may change is not used ------------------------
+# root runs the plugins on the config's word: a file (or its directory)
+# that another user can write is refused, with the reason in the event
+mkdir -p "$W/cni-open"
+cp "$W/cni/10-test.conflist" "$W/cni-open/"
+chmod 0666 "$W/cni-open/10-test.conflist"
+podfs_start --cni-conf-dir "$W/cni-open"
+web_pod o || fail "create o"
+check "o: FailedCreatePodSandBox" wait_grep "$MNT/default/o/events" 'Warning +FailedCreatePodSandBox' 20
+check "... the config is not used, and why" grep -qF "network config \"$W/cni-open/10-test.conflist\" is not used: '$W/cni-open/10-test.conflist' (owner 0, group 0, mode 0666) may be changed by users other than root" "$MNT/default/o/events"
+is "$(held)" "" "o holds no address"
+echo 0 >"$MNT/default/o/delete"
+check "o gone" wait_gone "$MNT/default/o" 20
+podfs_umount
+mkdir -p "$W/openbin"
+cp /usr/lib/cni/bridge "$W/openbin/bridge"
+chmod 0777 "$W/openbin"
+podfs_start --cni-conf-dir "$W/cni" --cni-bin-dir "$W/openbin:/usr/lib/cni"
+web_pod o2 || fail "create o2"
+check "o2: FailedCreatePodSandBox" wait_grep "$MNT/default/o2/events" 'Warning +FailedCreatePodSandBox' 20
+check "... a plugin in a directory anybody may write to is not run" \
+        grep -qF "plugin \"$W/openbin/bridge\" is not used: '$W/openbin' (owner 0, group 0, mode 0777) may be changed by users other than root" "$MNT/default/o2/events"
+echo 0 >"$MNT/default/o2/delete"
+check "o2 gone" wait_gone "$MNT/default/o2" 20
+is "$(held)" "" "nothing held after o, o2"
+podfs_umount
+
 # ---- a broken network config: FailedCreatePodSandBox, retried with back-off ------
 mkdir -p "$W/cni-broken"
 sed 's|"subnet": "[^"]*"|"subnet": "not-a-subnet"|' "$W/cni/10-test.conflist" >"$W/cni-broken/10-test.conflist"
