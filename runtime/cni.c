@@ -247,6 +247,16 @@ static void trace_plugin(const struct cni_call *call, const char *type)
         pfs_trace(call->container_id, step);
 }
 
+/* A plugin that succeeded with something else than a JSON object on stdout:
+ * what it printed (its first 256 bytes) says why. */
+static int result_invalid(const struct pfs_buf *out, struct pfs_error *err)
+{
+        _cleanup_free_ char *head = xstrndup(out->data ? out->data : "", out->len < 256 ? out->len : 256);
+        _cleanup_free_ char *q = pfs_go_quote(head);
+
+        return pfs_error_set(err, EINVAL, "invalid result (not a JSON object): %s%s", q, out->len > 256 ? "..." : "");
+}
+
 /* ADD through the list, each plugin's result the next one's prevResult. */
 static int add_list(const struct cni_call *call, const struct yval *list, const struct yval *rt, struct yval **ret,
                     struct pfs_error *err)
@@ -266,7 +276,7 @@ static int add_list(const struct cni_call *call, const struct yval *list, const 
                 free(conf);
                 if (r == 0 && (yval_parse_stream(out.data ? out.data : "", out.len, &docs, &n, err) < 0 || n != 1 ||
                                !docs[0].root || docs[0].root->type != YVAL_MAP))
-                        r = pfs_error_set(err, EINVAL, "invalid result");
+                        r = result_invalid(&out, err);
                 pfs_buf_free(&out);
                 if (r < 0) {
                         ydoc_free_array(docs, n);

@@ -559,6 +559,21 @@ check "fd gone once DEL works" wait_gone "$MNT/default/fd" 30
 is "$(held)" "" "its address released"
 check "its netns pin is gone" test ! -e "/run/podfs/netns/$fuid"
 
+# ---- a plugin that succeeds with garbage: what it printed is in the event ----------
+mkdir -p "$W/garblebin" "$W/cni-garble"
+printf '#!/bin/sh\ncat >/dev/null\necho "not json at all"\n' >"$W/garblebin/garble"
+chmod 755 "$W/garblebin/garble"
+sed 's|"type": "portmap"|"type": "garble"|' "$W/cni/10-test.conflist" >"$W/cni-garble/10-test.conflist"
+podfs_umount
+podfs_start --cni-conf-dir "$W/cni-garble" --cni-bin-dir "$W/garblebin:/usr/lib/cni"
+web_pod g || fail "create g"
+check "g: FailedCreatePodSandBox" wait_grep "$MNT/default/g/events" 'Warning +FailedCreatePodSandBox' 20
+check "... quoting what the plugin printed" \
+        grep -qF 'plugin type="garble" failed (add): invalid result (not a JSON object): "not json at all\n"' "$MNT/default/g/events"
+echo 0 >"$MNT/default/g/delete"
+check "g gone" wait_gone "$MNT/default/g" 20
+is "$(held)" "" "nothing held after g"
+
 # ---- a plugin that is missing: the ADD's error, no address held -------------------
 mkdir -p "$W/cni-missing"
 sed 's|"type": "portmap"|"type": "nosuchplugin"|' "$W/cni/10-test.conflist" >"$W/cni-missing/10-test.conflist"
