@@ -88,6 +88,7 @@ struct pod_rt {
         int wd;
         int restarts;
         int64_t backoff_ns;
+        off_t log_off;                  /* sandbox.log's size when the last sandbox was spawned */
         uid_t owner;                    /* from meta (0:0 when it has none) */
         gid_t group;
         struct waiter *waiters;

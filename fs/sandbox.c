@@ -366,6 +366,10 @@ static int spawn(struct podfs *fs, struct pod_rt *p, bool cleanup, pid_t *ret_pi
         out = open(log, O_WRONLY | O_CREAT | O_APPEND | O_CLOEXEC | O_NOFOLLOW, 0644);
         if (out < 0)
                 return -errno;
+        /* what this run logs starts here (sandbox_log_why) */
+        p->log_off = lseek(out, 0, SEEK_END);
+        if (p->log_off < 0)
+                p->log_off = 0;
         /* nothing of the daemon but stdio */
         return pfs_spawn(fs->sandbox_path, argv, environ,
                          &(struct pfs_spawn){ .fd = { PFS_SPAWN_NULL, out, out }, .setsid = true }, ret_pid);
@@ -523,18 +527,22 @@ static const char *log_line_find(char *text, const char *marker)
         return found;
 }
 
-/* Why the sandbox failed: its log's last line with MARKER (a start's
- * failure is followed by the undoing of what it set up, which may log
- * too), else its last line. */
+/* Why the last sandbox failed: the last line with MARKER of what it logged
+ * (a start's failure is followed by the undoing of what it set up, which
+ * may log too), else its last line. */
 static char *sandbox_log_why(struct podfs *fs, struct pod_rt *p, const char *marker)
 {
         _cleanup_close_ int dfd = pod_dir_open_at(fs->dirs.pods_fd, p->uid);
         _cleanup_free_ char *data = NULL;
-        size_t len = 0;
+        size_t len = 0, off = (size_t)p->log_off;
 
-        if (dfd < 0 || pfs_read_file_at(dfd, PFS_SANDBOX_LOG_FILE, &data, &len, NULL) < 0 || len == 0)
+        if (dfd < 0 || pfs_read_file_at(dfd, PFS_SANDBOX_LOG_FILE, &data, &len, NULL) < 0)
+                len = 0;
+        if (off > len)
+                off = 0;        /* the log was replaced meanwhile */
+        if (len == off)
                 return xstrdup("the sandbox exited without a message");
-        return log_line_message(log_line_find(data, marker));
+        return log_line_message(log_line_find(data + off, marker));
 }
 
 /* A cleanup left the pod's network record: its DEL failed. The kubelet's

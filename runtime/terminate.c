@@ -204,8 +204,13 @@ static int act_finish(struct sbx *s)
         pfs_trace(s->uid, "sandbox:cgroup-removed");
         sbx_net_teardown(s);
         if (finished) {
+                /* durable, but for a deleted pod: lost in a crash, the
+                 * daemon finds its durable deletion request and no sandbox,
+                 * and its cleanup removes the pod all the same */
+                enum pfs_sync sync = s->term.cause == PT_CAUSE_DELETED ? PFS_SYNC_NONE : PFS_SYNC_DURABLE;
+
                 pod_volumes_release(s->spec, s->volumes_dir);
-                if (pfs_write_file_atomic_at(s->pod_fd, PFS_FINISHED_FILE, "", 0, 0644, &err) < 0)
+                if (pfs_write_file_sync_at(s->pod_fd, PFS_FINISHED_FILE, "", 0, 0644, sync, &err) < 0)
                         pfs_log(LOG_ERR, "%s", err.msg);
                 pfs_trace(s->uid, "sandbox:finished");
         }
