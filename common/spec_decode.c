@@ -140,6 +140,9 @@ static int64_t get_int(struct spec_errs *e, const struct yval *map, const char *
                 p = spec_path_key(path, key);
                 spec_err_invalid_int(e, p, (long long)v->i, max > INT32_MAX ? "out of range of a 64-bit integer"
                                                                              : "must fit in a 32-bit integer");
+                /* the API server's decoder refuses it: nothing is validated
+                 * (the default in its place would add a "Required value") */
+                e->n_fatal++;
                 return def;
         }
         return v->i;

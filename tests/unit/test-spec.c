@@ -305,6 +305,9 @@ static const struct bad bad_manifests[] = {
                             "\"3.3.3.3\", \"4.4.4.4\"}: must not have more than 3 nameservers" },
         { HDR "  dnsConfig:\n    searches: [s0, s1, s2, s3, s4, s5, s6, s7, s8, s9, s10, s11, s12, s13, s14, s15, s16, s17, s18, s19, s20, s21, s22, s23, s24, s25, s26, s27, s28, s29, s30, s31, s32]\n" CTR,
           INVALID(7, "web") "spec.dnsConfig.searches: Invalid value: []string{\"s0\", \"s1\", \"s2\", \"s3\", \"s4\", \"s5\", \"s6\", \"s7\", \"s8\", \"s9\", \"s10\", \"s11\", \"s12\", \"s13\", \"s14\", \"s15\", \"s16\", \"s17\", \"s18\", \"s19\", \"s20\", \"s21\", \"s22\", \"s23\", \"s24\", \"s25\", \"s26\", \"s27\", \"s28\", \"s29\", \"s30\", \"s31\", \"s32\"}: must not have more than 32 search paths" },
+        { POD "    ports:\n    - {containerPort: 99999999999}\n",
+          INVALID(10, "web") "spec.containers[0].ports[0].containerPort: Invalid value: 99999999999: must fit in a "
+                             "32-bit integer" },
         { HDR "  dnsConfig:\n    searches: [_tcp.Example.com]\n" CTR,
           INVALID(7, "web") "spec.dnsConfig.searches[0]: Invalid value: \"_tcp.Example.com\": a lowercase RFC 1123 "
                             "subdomain must consist of lower case alphanumeric characters, '_', '-' or '.', and "
