@@ -9,21 +9,6 @@
 podfs_setup
 require_cmd jq
 
-# cg_file PID CONTROLLER V1FILE V2FILE: as resources.sh, for the container's cgroup
-cg_file() {
-        local pid=$1 ctrl=$2 v1=$3 v2=$4 rel mnt
-        rel=$(awk -F: -v c="$ctrl" '{ n = split($2, o, ","); for (i = 1; i <= n; i++) if (o[i] == c) print $3 }' \
-                "/proc/$pid/cgroup")
-        if [ -n "$rel" ]; then
-                mnt=$(awk -v c="$ctrl" '$3 == "cgroup" { n = split($4, o, ","); for (i = 1; i <= n; i++) if (o[i] == c) print $2 }' \
-                        /proc/self/mounts | head -n 1)
-                echo "$mnt$rel/$v1"
-                return
-        fi
-        rel=$(awk -F: '$1 == "0" { print $3 }' "/proc/$pid/cgroup")
-        mnt=$(awk '$3 == "cgroup2" { print $2 }' /proc/self/mounts | head -n 1)
-        echo "$mnt$rel/$v2"
-}
 pod_level() { local f=$1; echo "$(dirname "$(dirname "$f")")/$(basename "$f")"; }
 
 cat <<'EOF' | apply_pod default capped || fail "create capped: $(cat "$MNT/default/.last-error")"

@@ -7,24 +7,6 @@
 . "$(dirname "$0")/lib.sh"
 podfs_setup
 
-# cg_file PID CONTROLLER V1FILE V2FILE: the container's cgroup file for
-# CONTROLLER, in its v1 hierarchy when the controller is a v1 one, else in
-# its cgroup2 hierarchy.
-cg_file() {
-        local pid=$1 ctrl=$2 v1=$3 v2=$4 rel mnt
-        rel=$(awk -F: -v c="$ctrl" '{ n = split($2, o, ","); for (i = 1; i <= n; i++) if (o[i] == c) print $3 }' \
-                "/proc/$pid/cgroup")
-        if [ -n "$rel" ]; then
-                mnt=$(awk -v c="$ctrl" '$3 == "cgroup" { n = split($4, o, ","); for (i = 1; i <= n; i++) if (o[i] == c) print $2 }' \
-                        /proc/self/mounts | head -n 1)
-                echo "$mnt$rel/$v1"
-                return
-        fi
-        rel=$(awk -F: '$1 == "0" { print $3 }' "/proc/$pid/cgroup")
-        mnt=$(awk '$3 == "cgroup2" { print $2 }' /proc/self/mounts | head -n 1)
-        echo "$mnt$rel/$v2"
-}
-
 cat <<'EOF' | apply_pod default hog || fail "create hog: $(cat "$MNT/default/.last-error")"
 apiVersion: v1
 kind: Pod
