@@ -29,14 +29,18 @@ static int conf_filter(const struct dirent *d)
         return conf_name(d->d_name);
 }
 
+/* Root's, and writable by no other user (a directory with the sticky bit,
+ * such as /tmp, may be: nobody else can replace what root has in it). */
 static int stat_trusted(const char *path, const char *what, const char *shown, struct pfs_error *err)
 {
         struct stat st;
+        bool sticky_dir;
 
         if (stat(path, &st) < 0)
-                return pfs_error_set(err, errno, "%s \"%s\": stat '%s'", what, shown, path);
-        if ((st.st_uid != 0 && st.st_uid != geteuid()) || (st.st_mode & S_IWOTH) ||
-            ((st.st_mode & S_IWGRP) && st.st_gid != 0))
+                return pfs_error_set(err, errno, "%s \"%s\": stat '%s': %s", what, shown, path, strerror(errno));
+        sticky_dir = S_ISDIR(st.st_mode) && (st.st_mode & S_ISVTX);
+        if ((st.st_uid != 0 && st.st_uid != geteuid()) ||
+            (!sticky_dir && ((st.st_mode & S_IWOTH) || ((st.st_mode & S_IWGRP) && st.st_gid != 0))))
                 return pfs_error_set(err, EPERM,
                                      "%s \"%s\" is not used: '%s' (owner %u, group %u, mode %04o) may be changed by "
                                      "users other than root",
@@ -45,23 +49,39 @@ static int stat_trusted(const char *path, const char *what, const char *shown, s
         return 0;
 }
 
+/* REAL (resolved) and every directory above it, to /. */
+static int chain_trusted(char *real, const char *what, const char *shown, struct pfs_error *err)
+{
+        for (;;) {
+                char *slash;
+                int r = stat_trusted(real, what, shown, err);
+
+                if (r < 0 || !strcmp(real, "/"))
+                        return r;
+                slash = strrchr(real, '/');
+                if (slash == real)
+                        slash[1] = '\0';
+                else
+                        *slash = '\0';
+        }
+}
+
 int cni_path_trusted(const char *path, const char *what, struct pfs_error *err)
 {
-        _cleanup_free_ char *real = realpath(path, NULL);
-        char *slash;
+        _cleanup_free_ char *real = realpath(path, NULL), *named = xstrdup(path), *named_dir = NULL;
+        char *slash = strrchr(named, '/');
         int r;
 
         if (!real)
-                return pfs_error_set(err, errno, "%s \"%s\"", what, path);
-        r = stat_trusted(real, what, path, err);
-        if (r < 0)
-                return r;
-        slash = strrchr(real, '/');
-        if (slash == real)
-                slash[1] = '\0';
-        else
+                return pfs_error_set(err, errno, "%s \"%s\": %s", what, path, strerror(errno));
+        /* where the name is (a symlink there could be swapped), and what it leads to */
+        if (slash)
                 *slash = '\0';
-        return stat_trusted(real, what, path, err);
+        named_dir = realpath(slash ? (*named ? named : "/") : ".", NULL);
+        if (!named_dir)
+                return pfs_error_set(err, errno, "%s \"%s\": %s", what, path, strerror(errno));
+        r = chain_trusted(named_dir, what, path, err);
+        return r < 0 ? r : chain_trusted(real, what, path, err);
 }
 
 int cni_conf_find(const char *dir, char **ret_path, struct pfs_error *err)

@@ -106,7 +106,7 @@ static void network_default_write(const struct pfs_sandbox_config *cfg)
         int r = cni_conf_default_write(cfg->cni_conf_dir, &err);
 
         if (r < 0)
-                pfs_log(LOG_WARNING, "default pod network: %s (pods without hostNetwork will not start)", err.msg);
+                pfs_log(LOG_WARNING, "pod network: %s (pods without hostNetwork will not start)", err.msg);
         else if (r > 0)
                 pfs_log(LOG_INFO, "no network config in %s: wrote the default (podfs.conflist)", cfg->cni_conf_dir);
 }

@@ -256,6 +256,8 @@ static void pod_remove(struct podfs *fs, struct pod_rt *p)
 {
         if (p->state != RT_CLEANUP && pod_file_exists(fs, p->uid, PFS_NETWORK_FILE)) {
                 pod_unwatch_pid(p);
+                podfs_timer_cancel(fs, p);
+                fd_starve(fs, p, false);
                 start_now(fs, p, true);
                 return;
         }
@@ -562,14 +564,15 @@ static void child_ready(struct pfs_watch *w, uint32_t events)
         struct pod_rt *p = (struct pod_rt *)((char *)w - offsetof(struct pod_rt, watch));
         struct podfs *fs = p->fs;
         siginfo_t si = {0};
-        int code;
+        int code, r;
 
         if (p->removed || p->pidfd < 0)
                 return;
-        if (waitid((idtype_t)P_PIDFD, (id_t)p->pidfd, &si, WEXITED | WNOHANG) < 0 || si.si_pid == 0) {
-                if (errno != ECHILD)
-                        return;
-        }
+        /* not exited yet (an event of an earlier child of the same watch,
+         * still queued): nothing; already reaped (ECHILD): as exited */
+        r = waitid((idtype_t)P_PIDFD, (id_t)p->pidfd, &si, WEXITED | WNOHANG);
+        if (r < 0 ? errno != ECHILD : si.si_pid == 0)
+                return;
         pod_unwatch_pid(p);
         pfs_trace(p->uid, "daemon:sandbox-detached");
         code = si.si_code == CLD_EXITED ? si.si_status : 128 + si.si_status;
@@ -644,6 +647,13 @@ static void start_now(struct podfs *fs, struct pod_rt *p, bool cleanup)
                 pfs_log(LOG_ERR, "pod %s/%s: %s", p->ns, p->name, msg);
                 if (!cleanup)
                         pod_event(fs, p, "Warning", "FailedCreatePodSandBox", msg);
+                if (cleanup && pod_file_exists(fs, p->uid, PFS_NETWORK_FILE)) {
+                        /* its network's DEL is never skipped (nor tried again
+                         * at once by pod_remove): later, with back-off */
+                        p->state = RT_IDLE;
+                        restart_later(fs, p);
+                        return;
+                }
                 start_failed(fs, p);
                 return;
         }

@@ -349,10 +349,10 @@ static int record_sync(void *arg, struct pfs_error *err)
                 return 0;
         fd = openat(rs->pod_fd, PFS_NETWORK_FILE, O_RDONLY | O_CLOEXEC | O_NOFOLLOW);
         if (fd < 0 || fsync(fd) < 0)
-                return pfs_error_set(err, errno, "fsync '%s'", PFS_NETWORK_FILE);
+                return pfs_error_set(err, errno, "fsync '%s': %s", PFS_NETWORK_FILE, strerror(errno));
         r = pfs_fsync_dir_at(rs->pod_fd, ".");
         if (r < 0)
-                return pfs_error_set(err, -r, "fsync the directory of '%s'", PFS_NETWORK_FILE);
+                return pfs_error_set(err, -r, "fsync the directory of '%s': %s", PFS_NETWORK_FILE, strerror(-r));
         rs->done = true;
         return 0;
 }
@@ -425,7 +425,8 @@ static int del_list(const struct cni_call *call, const struct yval *rec, struct 
                 free(conf);
                 pfs_buf_free(&out);
                 if (r == -ENOENT && !completed) {
-                        pfs_log(LOG_WARNING, "pod %s: DEL: %s (skipped: it never ran)", call->container_id, err->msg);
+                        pfs_log(LOG_WARNING, "pod %s: DEL: %s (skipped: not found after a failed ADD)",
+                                call->container_id, err->msg);
                         r = 0;
                 }
                 if (r < 0 && !first.code) {
@@ -456,6 +457,7 @@ int cni_teardown(int pod_fd, const char *uid, const char *bin_dir, const struct 
                 /* torn by a crash of the machine before record_sync: no plugin had its config */
                 pfs_log(LOG_WARNING, "pod %s: %s (no plugin ran with it: removed)", uid, err->msg);
                 pfs_error_clear(err);
+                (void)cni_in_host_mnt(h ? h->mnt_fd : -1, unpin_fn, &pin);
                 return unlinkat(pod_fd, PFS_NETWORK_FILE, 0) < 0 && errno != ENOENT
                                ? pfs_error_set(err, errno, "remove %s", PFS_NETWORK_FILE) : 0;
         }

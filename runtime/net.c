@@ -160,6 +160,7 @@ int sbx_net_setup(struct sbx *s, struct pfs_error *err)
         r = cni_teardown(s->pod_fd, s->uid, s->cfg.cni_bin_dir, &s->host_ns, false, err);
         if (r < 0)
                 return net_apply(s, r, ips, err);
+        s->net_added = true;
         if (!ip_needed_early(s->spec))
                 return net_start(s, err);
         r = cni_setup(s->pod_fd, s->uid, s->spec, &s->cfg, &s->host_ns, ips, err);
@@ -237,7 +238,9 @@ void sbx_net_teardown(struct sbx *s)
         pfs_error_clear(&err);
         free(s->net_job.failed);
         s->net_job.failed = NULL;
-        if (!s->spec || s->spec->host_network || s->host_ns.mnt_fd < 0)
+        /* a record of an earlier sandbox whose DEL failed is the daemon's
+         * cleanup's (its pinned netns), not ours to DEL in our own netns */
+        if (!s->spec || s->spec->host_network || s->host_ns.mnt_fd < 0 || !s->net_added)
                 return;
         if (cni_teardown(s->pod_fd, s->uid, s->cfg.cni_bin_dir, &s->host_ns, true, &err) < 0) {
                 _cleanup_free_ char *msg = pod_event_kill_sandbox_failed(s->uid, err.msg);

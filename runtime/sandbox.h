@@ -127,6 +127,7 @@ struct sbx {
         char *node_name;        /* spec.nodeName (read before the pod's UTS namespace) */
         struct cni_host host_ns; /* the host's mount and net namespaces (net.c), -1 with hostNetwork */
         bool net_failed;        /* startup failed in CNI ADD: the message is the plugin's */
+        bool net_added;         /* this sandbox ran ADD (network.json is its own): its DEL is ours */
         struct sbx_net_job {    /* net.c: the ADD running beside the first containers' setup */
                 pid_t pid;      /* > 0 while it runs */
                 int fd;         /* its report */

@@ -75,10 +75,10 @@ int pfs_fsync_dir_at(int dirfd, const char *name);
 /* Where one of podfs's helper programs is: $ENV_VAR if set, else NAME beside
  * the running program, else ../runtime/NAME beside it (the build tree), else
  * LIBEXECDIR/NAME (may be NULL). NULL when none is executable. */
+char *pfs_helper_find(const char *env_var, const char *name, const char *libexecdir);
 /* Go's strconv.Quote of S (%q): appended to B, or a new string. */
 void pfs_buf_append_go_quoted(struct pfs_buf *b, const char *s);
 char *pfs_go_quote(const char *s);
-char *pfs_helper_find(const char *env_var, const char *name, const char *libexecdir);
 
 /* Time. Wall clock for what users see; monotonic for timers. */
 int64_t pfs_now_realtime_ns(void);

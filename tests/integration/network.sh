@@ -709,14 +709,15 @@ is "$(held)" "" "o holds no address"
 echo 0 >"$MNT/default/o/delete"
 check "o gone" wait_gone "$MNT/default/o" 20
 podfs_umount
-mkdir -p "$W/openbin"
-cp /usr/lib/cni/bridge "$W/openbin/bridge"
+# (a directory above the plugin's: anybody could rename its own away)
+mkdir -p "$W/openbin/sub"
+cp /usr/lib/cni/bridge "$W/openbin/sub/bridge"
 chmod 0777 "$W/openbin"
-podfs_start --cni-conf-dir "$W/cni" --cni-bin-dir "$W/openbin:/usr/lib/cni"
+podfs_start --cni-conf-dir "$W/cni" --cni-bin-dir "$W/openbin/sub:/usr/lib/cni"
 web_pod o2 || fail "create o2"
 check "o2: FailedCreatePodSandBox" wait_grep "$MNT/default/o2/events" 'Warning +FailedCreatePodSandBox' 20
-check "... a plugin in a directory anybody may write to is not run" \
-        grep -qF "plugin \"$W/openbin/bridge\" is not used: '$W/openbin' (owner 0, group 0, mode 0777) may be changed by users other than root" "$MNT/default/o2/events"
+check "... a plugin below a directory anybody may write to is not run" \
+        grep -qF "plugin \"$W/openbin/sub/bridge\" is not used: '$W/openbin' (owner 0, group 0, mode 0777) may be changed by users other than root" "$MNT/default/o2/events"
 echo 0 >"$MNT/default/o2/delete"
 check "o2 gone" wait_gone "$MNT/default/o2" 20
 is "$(held)" "" "nothing held after o, o2"
