@@ -6,6 +6,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/stat.h>
 #include <unistd.h>
 #include "pfs/spawn.h"
 
@@ -49,11 +50,12 @@ static int attributes(posix_spawnattr_t *attr, const struct pfs_spawn *o)
         return r;
 }
 
-/* NAME looked up in the PATH the child gets (ours when ENVP has none);
- * -ENOENT when it is nowhere. */
+/* NAME looked up in the PATH the child gets (ours when ENVP has none): the
+ * first executable regular file; -ENOENT when there is none. */
 static int path_lookup(const char *name, char *const envp[], char buf[PATH_MAX])
 {
         const char *dirs = getenv("PATH");
+        struct stat st;
 
         for (size_t i = 0; envp && envp[i]; i++)
                 if (!strncmp(envp[i], "PATH=", 5))
@@ -65,7 +67,7 @@ static int path_lookup(const char *name, char *const envp[], char buf[PATH_MAX])
 
                 /* an empty element (the cwd, for execvp) is skipped: we run as root */
                 if (len && snprintf(buf, PATH_MAX, "%.*s/%s", (int)len, dirs, name) < PATH_MAX &&
-                    access(buf, X_OK) == 0)
+                    stat(buf, &st) == 0 && S_ISREG(st.st_mode) && access(buf, X_OK) == 0)
                         return 0;
                 dirs += len + (dirs[len] == ':');
         }

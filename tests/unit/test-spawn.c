@@ -6,6 +6,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/stat.h>
 #include <sys/wait.h>
 #include <unistd.h>
 #include "pfs/spawn.h"
@@ -95,6 +96,24 @@ static void test_cwd_and_path(void)
         tap_is_int(run("echo found", (struct pfs_spawn){ .fd = { PFS_SPAWN_NULL, 0, PFS_SPAWN_KEEP }, .search_path = true },
                        nopath, out, sizeof(out), &st),
                    -ENOENT, "not in that PATH: ENOENT (ours is not looked at)");
+        {
+                /* a directory of the name comes first in PATH: skipped, as execvp does */
+                char dir[] = "/tmp/pfs-test-spawn.XXXXXX", sub[64], pathvar[128];
+                char *withdir[] = { pathvar, NULL };
+
+                if (mkdtemp(dir)) {
+                        snprintf(sub, sizeof(sub), "%s/sh", dir);
+                        mkdir(sub, 0755);
+                        snprintf(pathvar, sizeof(pathvar), "PATH=%s:/bin", dir);
+                        tap_is_int(run("echo found", (struct pfs_spawn){ .fd = { PFS_SPAWN_NULL, 0, PFS_SPAWN_KEEP },
+                                                                         .search_path = true },
+                                       withdir, out, sizeof(out), &st),
+                                   0, "a directory named sh in PATH is skipped");
+                        tap_is_str(out, "found\n", "the sh after it runs");
+                        rmdir(sub);
+                        rmdir(dir);
+                }
+        }
         tap_is_int(run("true", (struct pfs_spawn){ .fd = { PFS_SPAWN_NULL, 0, PFS_SPAWN_KEEP }, .cwd = "/nonexistent" },
                        NULL, out, sizeof(out), &st),
                    -ENOENT, "a cwd that is not there: its errno, nothing run");
