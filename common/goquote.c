@@ -1,12 +1,11 @@
 /* Go's strconv.Quote (fmt's %q of a string), as the kubelet's and the API
- * server's messages quote values. */
+ * server's messages quote values; the UTF-8 decoding it and the emitter use. */
 #include <stdbool.h>
 #include <stdint.h>
 #include <string.h>
 #include "pfs/util.h"
 
-/* The length of the UTF-8 sequence at s (1..4) and its rune, or 0 when invalid. */
-static size_t utf8_decode(const unsigned char *s, size_t n, uint32_t *rune)
+size_t pfs_utf8_decode(const unsigned char *s, size_t n, uint32_t *rune)
 {
         size_t len;
         uint32_t r, min;
@@ -76,7 +75,7 @@ void pfs_buf_append_go_quoted(struct pfs_buf *b, const char *str)
         pfs_buf_puts(b, "\"");
         while (n > 0) {
                 uint32_t r;
-                size_t len = utf8_decode(s, n, &r);
+                size_t len = pfs_utf8_decode(s, n, &r);
 
                 if (len == 0) {
                         pfs_buf_printf(b, "\\x%02x", s[0]);

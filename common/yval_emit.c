@@ -10,38 +10,6 @@
 #include "pfs/util.h"
 #include "pfs/yval.h"
 
-/* Decode the UTF-8 sequence at s (at most n bytes): its length, 0 if invalid. */
-static size_t utf8_decode(const unsigned char *s, size_t n, uint32_t *ret_cp)
-{
-        size_t len;
-        uint32_t cp;
-
-        if (s[0] < 0x80) {
-                *ret_cp = s[0];
-                return 1;
-        }
-        if ((s[0] & 0xE0) == 0xC0)
-                len = 2, cp = s[0] & 0x1F;
-        else if ((s[0] & 0xF0) == 0xE0)
-                len = 3, cp = s[0] & 0x0F;
-        else if ((s[0] & 0xF8) == 0xF0)
-                len = 4, cp = s[0] & 0x07;
-        else
-                return 0;
-        if (len > n)
-                return 0;
-        for (size_t i = 1; i < len; i++) {
-                if ((s[i] & 0xC0) != 0x80)
-                        return 0;
-                cp = (cp << 6) | (s[i] & 0x3F);
-        }
-        if ((len == 2 && cp < 0x80) || (len == 3 && cp < 0x800) || (len == 4 && cp < 0x10000) ||
-            cp > 0x10FFFF || (cp >= 0xD800 && cp <= 0xDFFF))
-                return 0;
-        *ret_cp = cp;
-        return len;
-}
-
 /* Characters that must travel as escapes: C0/C1 controls and DEL (not
  * printable in YAML), U+0085/U+2028/U+2029 (line breaks to YAML, and
  * escaped by Go's JSON encoder), the BOM and the non-characters U+FFFE/F. */
@@ -73,7 +41,7 @@ static void emit_dquoted(const char *s, size_t n, struct pfs_buf *out)
                 case '\t': pfs_buf_puts(out, "\\t"); i++; continue;
                 default: break;
                 }
-                l = utf8_decode(p + i, n - i, &cp);
+                l = pfs_utf8_decode(p + i, n - i, &cp);
                 if (l == 0) {
                         pfs_buf_puts(out, "\\ufffd");
                         i++;
@@ -231,7 +199,7 @@ static bool needs_double_quotes(const char *s, size_t n)
 
         for (size_t i = 0; i < n;) {
                 uint32_t cp;
-                size_t l = utf8_decode(p + i, n - i, &cp);
+                size_t l = pfs_utf8_decode(p + i, n - i, &cp);
 
                 if (l == 0 || must_escape(cp))
                         return true;
@@ -288,7 +256,7 @@ static bool literal_ok(const char *s, size_t n)
                 return false;
         for (size_t i = 0; i < n;) {
                 uint32_t cp;
-                size_t l = utf8_decode((const unsigned char *)s + i, n - i, &cp);
+                size_t l = pfs_utf8_decode((const unsigned char *)s + i, n - i, &cp);
 
                 if (l == 0 || (cp != '\n' && must_escape(cp)))
                         return false;
@@ -305,7 +273,7 @@ static char *utf8_sanitized(const char *s, size_t n, size_t *ret_n)
 
         for (size_t i = 0; i < n;) {
                 uint32_t cp;
-                size_t l = utf8_decode((const unsigned char *)s + i, n - i, &cp);
+                size_t l = pfs_utf8_decode((const unsigned char *)s + i, n - i, &cp);
 
                 if (l == 0) {
                         pfs_buf_puts(&b, "\xef\xbf\xbd");

@@ -76,6 +76,9 @@ int pfs_fsync_dir_at(int dirfd, const char *name);
  * the running program, else ../runtime/NAME beside it (the build tree), else
  * LIBEXECDIR/NAME (may be NULL). NULL when none is executable. */
 char *pfs_helper_find(const char *env_var, const char *name, const char *libexecdir);
+/* The length of the UTF-8 sequence at S (1..4, at most N bytes) and its code
+ * point in *RUNE, or 0 when it is invalid (overlong, a surrogate, > U+10FFFF). */
+size_t pfs_utf8_decode(const unsigned char *s, size_t n, uint32_t *rune);
 /* Go's strconv.Quote of S (%q): appended to B, or a new string. */
 void pfs_buf_append_go_quoted(struct pfs_buf *b, const char *s);
 char *pfs_go_quote(const char *s);
