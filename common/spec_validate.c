@@ -79,17 +79,23 @@ bool pod_name_is_dns1123_label(const char *s)
         return n <= 63 && label_chars_ok(s, n);
 }
 
-static bool subdomain_chars_ok(const char *s)
+/* Labels that LABEL_OK accepts, joined by dots. */
+static bool labels_ok(const char *s, bool (*label_ok)(const char *s, size_t n))
 {
         for (;;) {
                 size_t n = strcspn(s, ".");
 
-                if (!label_chars_ok(s, n))
+                if (!label_ok(s, n))
                         return false;
                 if (!s[n])
                         return true;
                 s += n + 1;
         }
+}
+
+static bool subdomain_chars_ok(const char *s)
+{
+        return labels_ok(s, label_chars_ok);
 }
 
 bool pod_name_is_dns1123_subdomain(const char *s)
@@ -813,19 +819,6 @@ static bool label_us_chars_ok(const char *s, size_t n)
         return true;
 }
 
-static bool subdomain_us_chars_ok(const char *s)
-{
-        for (;;) {
-                size_t n = strcspn(s, ".");
-
-                if (!label_us_chars_ok(s, n))
-                        return false;
-                if (!s[n])
-                        return true;
-                s += n + 1;
-        }
-}
-
 /* The API server's searches[i] since RelaxedDNSSearchValidation (beta, on
  * by default since v1.33): "." alone is valid, and underscores are. */
 static void validate_dns_search(struct spec_errs *e, const char *path, const char *search)
@@ -839,7 +832,7 @@ static void validate_dns_search(struct spec_errs *e, const char *path, const cha
                 v[n - 1] = '\0';
         if (strlen(v) > 253)
                 spec_err_invalid_str(e, path, v, "must be no more than 253 characters");
-        if (!subdomain_us_chars_ok(v))
+        if (!labels_ok(v, label_us_chars_ok))
                 spec_err_invalid_str(e, path, v, DNS1123_SUBDOMAIN_US_MSG);
 }
 
