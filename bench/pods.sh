@@ -3,7 +3,8 @@
 # after the other, and prints p50 / p90 / max of
 #   create   spec.yaml write -> phase reads "Running" (a reader woken by inotify)
 #   exit     container killed (SIGKILL from the host) -> phase reads "Failed"
-#            (a reader woken by inotify), on K = min(100, N/2) of the pods
+#            (a reader woken by inotify), on K = min(100, N/2) of the pods,
+#            each once the pod killed before has been torn down
 #   delete   rmdir -> pod dir gone, for a pod that exits on SIGTERM (the others)
 #   memory   sandbox RSS/PSS per pod; the daemon's RSS with N pods
 #   read     stat + open/read/close of one pod's phase with N pods (a request's cost)
@@ -209,11 +210,30 @@ d1, s1 = cpu_ns(daemon), sum(cpu_ns(p) for p in sbx)
 daemon_rss = mem_kb(daemon, "VmRSS:")
 
 # ---- exit: SIGKILL a container from the host; phase reads Failed
+# Each kill on a settled node: a pod whose only container ended (restartPolicy
+# Never) is torn down (its DEL execs a plugin), and that work would compete with
+# the next pod's exit for the CPUs; so the next kill waits until the sandbox of
+# the pod killed before is gone (not timed).
+def wait_gone(pid, deadline):
+    try:
+        fd = os.pidfd_open(pid)
+    except OSError:
+        return
+    try:
+        select.select([fd], [], [], max(0, deadline - now()))
+    finally:
+        os.close(fd)
+
 k = min(100, max(1, n // 2)) if n > 1 else 0
 exit_names, exits, kills, exit_end = names[n - k:], [], {}, {}
+last_sandbox = 0
 for name in exit_names:
     d = f"{ns_dir}/{name}"
-    pid = int(sandbox_file(uids[name]).get("ctr.main", 0) or 0)
+    if last_sandbox:
+        wait_gone(last_sandbox, now() + 30)
+    kv = sandbox_file(uids[name])
+    pid = int(kv.get("ctr.main", 0) or 0)
+    last_sandbox = int(kv.get("pid", 0) or 0)
     if pid <= 0:
         print(f"{name}: no container pid")
         continue
