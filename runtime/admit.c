@@ -10,6 +10,7 @@
 #include <errno.h>
 #include <fcntl.h>
 #include <string.h>
+#include <sys/file.h>
 #include <unistd.h>
 #include "pfs/node.h"
 #include "sandbox.h"
@@ -73,7 +74,9 @@ static void add_pod_requests(int pod_fd, struct usage *u)
         pod_spec_free_array(pods, n);
 }
 
-/* The other pods the node runs: every pod dir without `finished`. */
+/* The other pods the node runs: every pod admitted (its status is there:
+ * the first publish follows the admission under the admission lock) and not
+ * finished. A pod still waiting for its admission does not count. */
 static void node_usage(struct sbx *s, bool requests, struct usage *u)
 {
         int fd = openat(s->state_fd, PFS_PODS_DIR, O_RDONLY | O_DIRECTORY | O_CLOEXEC);
@@ -93,7 +96,7 @@ static void node_usage(struct sbx *s, bool requests, struct usage *u)
                 pfd = openat(dirfd(d), de->d_name, O_RDONLY | O_DIRECTORY | O_CLOEXEC | O_NOFOLLOW);
                 if (pfd < 0)
                         continue;
-                if (faccessat(pfd, PFS_FINISHED_FILE, F_OK, 0) < 0 && faccessat(pfd, PFS_SPEC_FILE, F_OK, 0) == 0) {
+                if (faccessat(pfd, PFS_FINISHED_FILE, F_OK, 0) < 0 && faccessat(pfd, PFS_STATUS_FILE, F_OK, 0) == 0) {
                         u->pods++;
                         if (requests)
                                 add_pod_requests(pfd, u);
@@ -211,14 +214,37 @@ static bool rejected(struct sbx *s, char **ret_reason, char **ret_msg)
         return r;
 }
 
-bool sbx_admit(struct sbx *s)
+/* The kubelet admits pods one at a time: sandboxes starting together take
+ * turns on pods/.admission (a name the daemon's scan of pods/ skips), held
+ * until the verdict (the pod's first status) is out: then the next one
+ * counts it. */
+static int admission_lock(struct sbx *s)
+{
+        int fd = openat(s->state_fd, PFS_PODS_DIR "/.admission", O_RDWR | O_CREAT | O_CLOEXEC | O_NOFOLLOW, 0600);
+
+        if (fd < 0) {
+                pfs_log(LOG_WARNING, "admission lock: %m (admitting without it)");
+                return -1;
+        }
+        while (flock(fd, LOCK_EX) < 0 && errno == EINTR)
+                ;
+        return fd;
+}
+
+bool sbx_admit(struct sbx *s, int *ret_lock)
 {
         _cleanup_free_ char *reason = NULL, *msg = NULL;
+        _cleanup_close_ int lock = -1;
         struct pfs_error err = { 0 };
 
         /* a pod admitted once (a status exists) is not judged again */
-        if (faccessat(s->pod_fd, PFS_STATUS_FILE, F_OK, 0) == 0 || !rejected(s, &reason, &msg))
+        if (faccessat(s->pod_fd, PFS_STATUS_FILE, F_OK, 0) == 0)
                 return true;
+        lock = admission_lock(s);
+        if (!rejected(s, &reason, &msg)) {
+                *ret_lock = steal_fd(&lock);
+                return true;
+        }
         pfs_log(LOG_INFO, "pod %s rejected: %s", s->pod_ref, msg);
         sbx_event(s, NULL, "Warning", reason, "%s", msg);
         free(s->status->reason);

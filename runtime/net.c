@@ -161,10 +161,12 @@ int sbx_net_setup(struct sbx *s, struct pfs_error *err)
         if (r < 0)
                 return net_apply(s, r, ips, err);
         s->net_added = true;
-        if (!ip_needed_early(s->spec))
-                return net_start(s, err);
-        r = cni_setup(s->pod_fd, s->uid, s->spec, &s->cfg, &s->host_ns, ips, err);
-        return net_apply(s, r, ips, err);
+        return net_start(s, err);
+}
+
+int sbx_net_await_early(struct sbx *s, struct pfs_error *err)
+{
+        return sbx_net_pending(s) && ip_needed_early(s->spec) ? sbx_net_finish(s, err) : 0;
 }
 
 bool sbx_net_pending(const struct sbx *s)

@@ -172,14 +172,12 @@ static int pod_userns_setup(struct sbx *s, struct pfs_error *err)
         return r < 0 ? pfs_error_wrap(err, "pod namespaces") : 0;
 }
 
-static int pod_setup(struct sbx *s, struct pfs_error *err)
+/* The pod's cgroup (its pids limit and pod-level resources). Without one
+ * the pod runs on, its containers cannot start (they need a device policy). */
+static int pod_cgroup_setup(struct sbx *s, struct pfs_error *err)
 {
         struct pfs_error cgerr = {0};
-        int r;
 
-        if (prctl(PR_SET_CHILD_SUBREAPER, 1) < 0)
-                pfs_log(LOG_WARNING, "PR_SET_CHILD_SUBREAPER: %m");
-        pfs_trace(s->uid, "sandbox:loop");
         if (pod_cgroup_open(s->uid, &s->cg, &cgerr) < 0) {
                 pfs_log(LOG_WARNING, "pod cgroup: %s (continuing without: its containers cannot start, "
                         "they need a device policy)", cgerr.msg);
@@ -196,20 +194,35 @@ static int pod_setup(struct sbx *s, struct pfs_error *err)
                 if (pod_cgroup_child_limits_spec(s->cg, &pod, &cgerr) < 0)
                         return pfs_error_set(err, cgerr.code ? cgerr.code : EINVAL, "pod resources: %s", cgerr.msg);
         }
-        pfs_trace(s->uid, "sandbox:pod-cgroup");
-        r = sbx_net_open(s, err);
-        if (r < 0)
-                return r;
+        return 0;
+}
+
+static int pod_volumes_setup(struct sbx *s, struct pfs_error *err)
+{
         /* root only: the writable layers and emptyDirs below are the pod's */
-        r = pfs_mkdir_p_at(AT_FDCWD, s->volumes_dir, 0700, err);
+        int r = pfs_mkdir_p_at(AT_FDCWD, s->volumes_dir, 0700, err);
+
         if (r < 0)
                 return r;
         r = pod_volumes_prepare(s->spec, s->volumes_dir, err);
         if (r >= 0)
                 r = objvol_setup(s, err);
+        return r < 0 ? pfs_error_wrap(err, "volumes") : 0;
+}
+
+/* The network first: its ADD (a process of its own, the plugins' exec the
+ * longest step of a start) runs while the cgroup, the volumes and the first
+ * containers are made. */
+static int pod_setup(struct sbx *s, struct pfs_error *err)
+{
+        int r;
+
+        if (prctl(PR_SET_CHILD_SUBREAPER, 1) < 0)
+                pfs_log(LOG_WARNING, "PR_SET_CHILD_SUBREAPER: %m");
+        pfs_trace(s->uid, "sandbox:loop");
+        r = sbx_net_open(s, err);
         if (r < 0)
-                return pfs_error_wrap(err, "volumes");
-        pfs_trace(s->uid, "sandbox:volumes");
+                return r;
         pull_host_net_save();
         if (s->spec->userns)
                 r = pod_userns_setup(s, err);
@@ -222,6 +235,17 @@ static int pod_setup(struct sbx *s, struct pfs_error *err)
         if (r < 0)
                 return pfs_error_wrap(err, "sysctls");
         r = sbx_net_setup(s, err);
+        if (r < 0)
+                return r;
+        r = pod_cgroup_setup(s, err);
+        if (r < 0)
+                return r;
+        pfs_trace(s->uid, "sandbox:pod-cgroup");
+        r = pod_volumes_setup(s, err);
+        if (r < 0)
+                return r;
+        pfs_trace(s->uid, "sandbox:volumes");
+        r = sbx_net_await_early(s, err);
         if (r < 0)
                 return r;
         r = pod_ns_pid_setup(&s->ns, err);
@@ -238,7 +262,7 @@ static int pod_setup(struct sbx *s, struct pfs_error *err)
 
 static int sandbox_start(struct sbx *s, const char *state_dir, const char *uid, struct pfs_error *err)
 {
-        int r;
+        int admission = -1, r;
 
         r = state_open(s, state_dir, uid, err);
         if (r < 0)
@@ -270,12 +294,14 @@ static int sandbox_start(struct sbx *s, const char *state_dir, const char *uid, 
         ctrs_init(s);
         update_init(s);
         s->gated = pod_spec_is_gated(s->spec);
-        if (!s->gated && !sbx_admit(s)) {
+        if (!s->gated && !sbx_admit(s, &admission)) {
                 s->rejected = true;
                 return 0;
         }
         status_resume(s);
         sbx_publish(s);
+        if (admission >= 0)
+                close(admission);
         r = sbx_loop_init(s, err);
         if (r < 0)
                 return r;

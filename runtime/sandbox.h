@@ -149,10 +149,13 @@ bool sandbox_uid_valid(const char *uid);
 
 /* net.c: the pod network (CNI) of a pod without hostNetwork */
 int sbx_net_open(struct sbx *s, struct pfs_error *err);     /* before any namespace is made */
-/* In the pod's new netns: ADD, in a process of its own unless a container's
- * env needs the pod's IP (then here and now). While it runs the first
- * containers are made; each one's exec waits in sbx_net_finish. */
+/* In the pod's new netns: ADD, in a process of its own. While it runs the
+ * pod's cgroup, volumes and first containers are made; each one's exec
+ * waits in sbx_net_finish. */
 int sbx_net_setup(struct sbx *s, struct pfs_error *err);
+/* Once the volumes are there (/etc/hosts): a container's env reads the pod's
+ * IP, so the ADD must be over before any container is made: waits for it. */
+int sbx_net_await_early(struct sbx *s, struct pfs_error *err);
 bool sbx_net_pending(const struct sbx *s);
 bool sbx_net_failed(const struct sbx *s);      /* the ADD run beside the containers failed: nothing starts */
 /* Waits for the ADD, if it still runs, and applies its result (status, /etc/hosts).
@@ -200,7 +203,9 @@ void sidecar_stop_all(struct sbx *s);                /* the grace is over: stop 
 
 /* admit.c: the kubelet's admission; false = rejected (status Failed and
  * `finished` written: the sandbox leaves). */
-bool sbx_admit(struct sbx *s);
+/* Admitted, or rejected (its status says so, finished). *ret_lock (-1
+ * when none) is closed by the caller once the first status is published. */
+bool sbx_admit(struct sbx *s, int *ret_lock);
 /* admit_sec.c: the kubelet's sysctl and AppArmor admission handlers; true
  * (reason and message set) when the pod is refused. */
 bool sbx_sysctls_rejected(const struct pod_spec *spec, const char *allowed, char **ret_reason, char **ret_msg);

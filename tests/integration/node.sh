@@ -177,4 +177,30 @@ check "fits gone" wait_gone "$MNT/default/fits" 20
 sleeper over2 "" | apply_pod default over2 || fail "create over2"
 check "over2: Running once a pod ended" wait_for "$MNT/default/over2/phase" Running 30
 
+# Many pods at once with room for some: the kubelet admits them one at a
+# time, counting those it admitted: exactly as many run as there is room for,
+# and a rejected one never saw more pods used than the capacity.
+for p in over over2; do echo 0 >"$MNT/default/$p/delete"; done
+check "over, over2 gone" wait_gone "$MNT/default/over2" 20
+check "unmount" podfs_umount
+podfs_start --max-pods $((live + 3))
+for i in 1 2 3 4 5 6; do sleeper "burst$i" ""; echo ---; done >"$W/burst.yaml"
+cp "$W/burst.yaml" "$MNT/default/" || fail "apply the burst"
+burst_settled() {
+        local i ph
+        for i in 1 2 3 4 5 6; do
+                ph=$(cat "$MNT/default/burst$i/phase" 2>/dev/null)
+                [ "$ph" = Running ] || [ "$ph" = Failed ] || return 1
+        done
+}
+check "burst: every pod Running or Failed" retry_until 60 burst_settled
+is "$(grep -lx Running "$MNT"/default/burst*/phase | wc -l)" 3 "burst: as many run as there is room for (3)"
+is "$(grep -lx Failed "$MNT"/default/burst*/phase | wc -l)" 3 "burst: the others are rejected"
+for i in 1 2 3 4 5 6; do
+        [ "$(cat "$MNT/default/burst$i/phase")" = Failed ] || continue
+        is "$(st "burst$i" .message)" "Pod was rejected: Node didn't have enough resource: pods, requested: 1, used: $((live + 3)), capacity: $((live + 3))" \
+                "burst$i: rejected with used = capacity"
+done
+for i in 1 2 3 4 5 6; do echo 0 >"$MNT/default/burst$i/delete"; done
+
 finish
