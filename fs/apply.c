@@ -54,6 +54,7 @@ static int create_pod(struct podfs *fs, const char *ns, const struct pod_spec *s
         }
 
         p = pod_rt_add(fs, puid, ns, spec->name, predecessor);
+        hostports_note(p, spec);
         p->owner = uid;
         p->group = gid;
         if (!pod_spec_is_gated(spec)) {
@@ -290,9 +291,6 @@ static int check_pods(struct podfs *fs, const char *ns, const char *filename, st
                         if (!strcmp(pods[i]->name, pods[j]->name))
                                 return pfs_error_set(err, EINVAL, "%s: Pod \"%s\" appears twice", filename,
                                                      pods[i]->name);
-                r = hostports_admit(fs, filename, ns, pods, i, err);
-                if (r < 0)
-                        return r;
                 r = path_images_admit(fs, filename, pods[i], err);
                 if (r < 0)
                         return r;
@@ -356,6 +354,9 @@ int apply_manifest(struct podfs *fs, const char *ns, const char *pod, const char
                 r = ns_labels_may_update(fs, ns, filename, uid, err);
         if (r == 0)
                 r = pss_admit(fs, ns, m.ns, filename, m.pods, m.n_pods, &warning, err);
+        /* the node's admission, once the API server took the pods */
+        for (size_t i = 0; i < m.n_pods && r == 0; i++)
+                r = hostports_admit(fs, filename, ns, m.pods, i, err);
         if (r == 0)
                 r = objects_check(fs, m.objects, m.n_objects, filename, err);
         if (r == 0 && m.ns)

@@ -387,13 +387,16 @@ int apply_spec(struct podfs *fs, const char *ns, const char *pod, const struct p
 int apply_rejected(struct podfs *fs, const char *ns, struct pfs_error *err, int r);
 int apply_mkdir(struct podfs *fs, struct node *parent, const char *name, mode_t mode);
 /* masquerade.c: the pod network's masquerade (the subnets its config lists
- * under "podfsMasquerade"), made sure of at the daemon's start. */
+ * under "podfsMasquerade") and, with portmap, the rule that keeps pods from
+ * the node's 127.0.0.1, made sure of at the daemon's start. */
 void network_masquerade(const char *conf_dir);
 /* hostports.c: pods[i] may have its hostPorts (the kubelet's NodePorts
  * predicate): none is held by a pod that is not terminal, nor by pods[j < i]
  * of the same manifest. -EADDRINUSE with the kubelet's words otherwise. */
 int hostports_admit(struct podfs *fs, const char *filename, const char *ns, struct pod_spec *const *pods, size_t i,
                     struct pfs_error *err);
+/* Keeps what p's spec holds on the node (once: a spec never changes its ports). */
+void hostports_note(struct pod_rt *p, const struct pod_spec *s);
 /* Parse and apply a manifest written to ns (pod NULL) or ns/pod/spec.yaml. */
 int apply_manifest(struct podfs *fs, const char *ns, const char *pod, const char *filename,
                    const char *text, size_t len, uid_t uid, gid_t gid, struct pfs_error *err);

@@ -325,6 +325,11 @@ void model_pod_free(struct pod_rt *p)
         free(p->ns);
         free(p->name);
         free(p->predecessor);
+        for (size_t i = 0; i < p->n_node_ports; i++) {
+                free(p->node_ports[i].proto);
+                free(p->node_ports[i].ip);
+        }
+        free(p->node_ports);
         pod_view_cache_free(p->view);
         free(p);
 }

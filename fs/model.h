@@ -69,6 +69,14 @@ struct waiter;          /* delete.c: a blocked read of "wait" */
 struct podfs;
 
 /* A pod the daemon knows (a pods/<uid> dir) and what runs for it. */
+/* A (protocol, address, port) a pod holds on the node: a hostPort, or a
+ * containerPort of a hostNetwork pod (hostports.c). */
+struct node_port {
+        int32_t port;
+        char *proto;
+        char *ip;               /* NULL: every address */
+};
+
 struct pod_rt {
         char uid[37];
         char *ns, *name;
@@ -91,6 +99,13 @@ struct pod_rt {
         off_t log_off;                  /* sandbox.log's size when the last sandbox was spawned */
         uid_t owner;                    /* from meta (0:0 when it has none) */
         gid_t group;
+        /* hostports.c: its ports on the node, read from its spec once (a
+         * spec never changes them: a new spec is a new pod); terminal once
+         * its phase was seen Succeeded or Failed (it never leaves them) */
+        struct node_port *node_ports;
+        size_t n_node_ports;
+        bool node_ports_known;
+        bool terminal;
         struct waiter *waiters;
         struct podfs *fs;
         struct htab_link link;
