@@ -261,6 +261,25 @@ int cni_conf_masquerade(const char *dir, char ***ret, struct pfs_error *err)
         return r < 0 ? r : (int)n;
 }
 
+bool cni_conf_has_plugin(const char *dir, const char *type)
+{
+        _cleanup_free_ char *path = NULL;
+        const struct yval *l;
+        struct yval *list = NULL;
+        bool found = false;
+
+        if (cni_conf_find(dir, &path, NULL) < 0 || cni_conf_load(path, &list, NULL) < 0)
+                return false;
+        l = yval_map_get(list, "plugins");
+        for (size_t i = 0; l && l->type == YVAL_LIST && i < l->list.n && !found; i++) {
+                const struct yval *t = yval_map_get(l->list.items[i], "type");
+
+                found = t && t->type == YVAL_STRING && !strcmp(t->str.s, type);
+        }
+        yval_free(list);
+        return found;
+}
+
 int cni_conf_default_write(const char *dir, struct pfs_error *err)
 {
         _cleanup_close_ int dfd = -1;

@@ -12,7 +12,18 @@
  *      -m comment --comment "podfs masquerade" -j MASQUERADE
  *
  * Idempotent (appended only when `-C` does not find it); never removed by
- * podfs, like the bridge itself: podfs(8) says how. */
+ * podfs, like the bridge itself: podfs(8) says how.
+ *
+ * And where the network has the portmap plugin, one rule in the filter
+ * table's INPUT, kube-proxy's for CVE-2020-8558: portmap sets
+ * route_localnet on the bridge (so that a hostPort
+ * on 127.0.0.1 reaches its pod), which lets a pod send to the node's
+ * 127.0.0.1 services through its gateway. Only what portmap itself
+ * forwarded (DNAT) and replies pass:
+ *
+ *   -I INPUT ! -s 127.0.0.0/8 -d 127.0.0.0/8 -m comment --comment
+ *      "podfs: block incoming localnet connections"
+ *      -m conntrack ! --ctstate RELATED,ESTABLISHED,DNAT -j DROP */
 #include <arpa/inet.h>
 #include <errno.h>
 #include <fcntl.h>
@@ -26,6 +37,7 @@
 #include "pfs/cni_conf.h"
 
 #define MASQ_COMMENT "podfs masquerade"
+#define LOCALNET_COMMENT "podfs: block incoming localnet connections"
 
 /* Run ARGV (PATH lookup), stdin and stdout /dev/null, stderr's first line
  * into ERRBUF (when given). Returns the exit status, or -errno. */
@@ -101,6 +113,26 @@ static void masquerade_subnet(const char *subnet)
                 pfs_log(LOG_INFO, "pod network: %s nat POSTROUTING masquerades %s's egress", ipt, subnet);
 }
 
+/* The localnet rule (above), inserted first in INPUT when `-C` does not find it. */
+static void localnet_guard(void)
+{
+        char err[256] = "";
+        char *argv[] = { "iptables", "-w", "5", "-t", "filter", "-C", "INPUT", "!", "-s", "127.0.0.0/8", "-d",
+                         "127.0.0.0/8", "-m", "comment", "--comment", LOCALNET_COMMENT, "-m", "conntrack", "!",
+                         "--ctstate", "RELATED,ESTABLISHED,DNAT", "-j", "DROP", NULL };
+        int r = run(argv, NULL, 0);
+
+        if (r == 0)
+                return;
+        argv[5] = "-I";
+        r = run(argv, err, sizeof(err));
+        if (r != 0)
+                pfs_log(LOG_WARNING, "pod network: iptables filter INPUT: %s (with a hostPort, pods may reach the "
+                        "node's 127.0.0.1)", r < 0 ? strerror(-r) : *err ? err : "failed");
+        else
+                pfs_log(LOG_INFO, "pod network: iptables filter INPUT drops what pods send to 127.0.0.0/8");
+}
+
 void network_masquerade(const char *conf_dir)
 {
         struct pfs_error err = {0};
@@ -110,6 +142,8 @@ void network_masquerade(const char *conf_dir)
         /* no network config at all: already said (network_default_write) */
         if (n < 0 && n != -ENOENT)
                 pfs_log(LOG_WARNING, "pod network: %s", err.msg);
+        if (cni_conf_has_plugin(conf_dir, "portmap"))
+                localnet_guard();
         for (int i = 0; i < n; i++)
                 masquerade_subnet(subnets[i]);
         for (char **s = subnets; s && *s; s++)

@@ -64,7 +64,9 @@ static int pin_fn(void *arg)
         char path[256], src[64];
         int fd;
 
-        if (pfs_mkdir_p_at(AT_FDCWD, PFS_NETNS_DIR, 0755, NULL) < 0)
+        /* root's only: a user who could open a pin would keep the pod's
+         * netns alive after its end (and learn every pod's uid) */
+        if (pfs_mkdir_p_at(AT_FDCWD, PFS_NETNS_DIR, 0700, NULL) < 0 || chmod(PFS_NETNS_DIR, 0700) < 0)
                 return -errno;
         /* A private mount of its own: the pins propagate nowhere. */
         if (!is_mount_root(PFS_NETNS_DIR) &&

@@ -1,6 +1,7 @@
 /* The pod network's CNI configuration (common/cni_conf.c): used by the
  * sandbox (ADD, DEL) and by the daemon (the default network, written at start). */
 #pragma once
+#include <stdbool.h>
 #include <stddef.h>
 #include "pfs/error.h"
 
@@ -23,6 +24,8 @@ char *cni_plugin_conf(const struct yval *list, size_t i, const struct yval *prev
  * top-level "podfsMasquerade" key, NULL-terminated in *ret (free each and
  * the array). Returns how many. */
 int cni_conf_masquerade(const char *dir, char ***ret, struct pfs_error *err);
+/* The network's config (the first of DIR) has a plugin of TYPE. */
+bool cni_conf_has_plugin(const char *dir, const char *type);
 /* podfs's default network (podfs.conflist), written into DIR when it holds
  * no network config. Returns 1 when written, 0 when DIR has one. */
 int cni_conf_default_write(const char *dir, struct pfs_error *err);

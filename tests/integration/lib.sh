@@ -195,11 +195,18 @@ MASQ_BEFORE=""
 masq_rules() {
         "ip${1:+6}tables" -w -t nat -S POSTROUTING 2>/dev/null | grep -F -- '"podfs masquerade"'
 }
-masq_note() { MASQ_BEFORE=$(masq_rules; masq_rules 6 | sed 's/^/6 /'; echo .); }
+# localnet_rules: the filter INPUT rule that keeps pods from the node's 127.0.0.1 (with portmap)
+localnet_rules() {
+        iptables -w -t filter -S INPUT 2>/dev/null | grep -F -- '"podfs: block incoming localnet connections"'
+}
+masq_note() { MASQ_BEFORE=$(masq_rules; masq_rules 6 | sed 's/^/6 /'; localnet_rules | sed 's/^/f /'; echo .); }
 masq_undo() {
         local r
         masq_rules | while read -r r; do
                 grep -qxF -- "$r" <<<"$MASQ_BEFORE" || eval "iptables -w -t nat ${r/-A/-D}"
+        done
+        localnet_rules | while read -r r; do
+                grep -qxF -- "f $r" <<<"$MASQ_BEFORE" || eval "iptables -w -t filter ${r/-A/-D}"
         done
         masq_rules 6 | while read -r r; do
                 grep -qxF -- "6 $r" <<<"$MASQ_BEFORE" || eval "ip6tables -w -t nat ${r/-A/-D}"

@@ -29,6 +29,7 @@ done
 NETNAME=podfs-test-$$
 IPAM=$W/ipam
 hostport_chains_before=$(iptables -t nat -S 2>/dev/null | grep -c -- '-N CNI-HOSTPORT' || true)
+LOCALNET_BEFORE=$(localnet_rules)
 
 # the nat rules of this network (their comments name it)
 flush_net_rules() {
@@ -45,6 +46,9 @@ net_teardown() {
         [ -z "${BR6:-}" ] || ip link del "$BR6" 2>/dev/null
         [ -z "${FWD6:-}" ] || echo "$FWD6" >/proc/sys/net/ipv6/conf/all/forwarding
         [ -z "$MASQ_BEFORE" ] || masq_undo
+        [ -n "$LOCALNET_BEFORE" ] || localnet_rules | while read -r r; do
+                eval "iptables -w -t filter ${r/-A/-D}"
+        done
         flush_net_rules
         # portmap's shared chains, when this test made them (nothing else uses them)
         if [ "$hostport_chains_before" = 0 ]; then
@@ -165,12 +169,72 @@ check "hostPort $HP answers on the node's address of the bridge" \
         sh -c "wget -q -T 5 -O - http://$NET.1:$HP/ | grep -qx 'hostport hp1'"
 is "$(jq -c '.spec.containers[0].ports[0]' "$MNT/default/hp1/pod.json")" \
         "{\"hostPort\":$HP,\"containerPort\":8080,\"protocol\":\"TCP\"}" "pod.json shows the hostPort"
+# CVE-2020-8558: portmap set route_localnet on the bridge; a pod that sends
+# to 127.0.0.1 through its gateway (a raw frame: root in a pod has NET_RAW)
+# must not reach the node's loopback services. A frame to the bridge's own
+# address, sent right after on the same path, shows the path works.
+is "$(cat /proc/sys/net/ipv4/conf/$BR/route_localnet)" 1 "portmap set route_localnet on the bridge"
+check "the localnet rule is in filter INPUT" test -n "$(localnet_rules)"
+LPORT=$((17000 + $$ % 1000))
+/usr/bin/python3 - "$W/udp-lo" "$W/udp-br" "$LPORT" "$NET.1" <<'PY' &
+import socket, sys
+lo, br = socket.socket(socket.AF_INET, socket.SOCK_DGRAM), socket.socket(socket.AF_INET, socket.SOCK_DGRAM)
+lo.bind(("127.0.0.1", int(sys.argv[3]))); br.bind((sys.argv[4], int(sys.argv[3])))
+open(sys.argv[1] + ".ready", "w").close()
+br.settimeout(20)
+try:
+    open(sys.argv[2], "wb").write(br.recv(100))
+except OSError:
+    pass
+lo.setblocking(False)
+try:
+    open(sys.argv[1], "wb").write(lo.recv(100))
+except OSError:
+    pass
+PY
+LPID=$!
+wait_until 10 "$W" test -e "$W/udp-lo.ready" || fail "udp listeners"
+HP1_UID=$(pod_uid default hp1)
+nsenter --net="/run/podfs/netns/$HP1_UID" /usr/bin/python3 - "$(cat "/sys/class/net/$BR/address")" \
+        "$(cat "$MNT/default/hp1/ip")" "$LPORT" "$NET.1" <<'PY' || fail "raw frames from hp1's netns"
+import socket, struct, sys
+gw, src, port, br = bytes.fromhex(sys.argv[1].replace(":", "")), sys.argv[2], int(sys.argv[3]), sys.argv[4]
+s = socket.socket(socket.AF_PACKET, socket.SOCK_RAW)
+s.bind(("eth0", 0))
+mac = s.getsockname()[4]
+def csum(b):
+    t = sum(struct.unpack("!%dH" % (len(b) // 2), b))
+    t = (t >> 16) + (t & 0xffff)
+    return ~(t + (t >> 16)) & 0xffff
+def frame(dst, payload):
+    udp = struct.pack("!HHHH", 40000, port, 8 + len(payload), 0) + payload
+    ip = struct.pack("!BBHHHBBH4s4s", 0x45, 0, 20 + len(udp), 1, 0, 64, 17, 0,
+                     socket.inet_aton(src), socket.inet_aton(dst))
+    ip = ip[:10] + struct.pack("!H", csum(ip)) + ip[12:]
+    return gw + mac + b"\x08\x00" + ip + udp
+s.send(frame("127.0.0.1", b"to-localhost"))
+s.send(frame(br, b"to-bridge"))
+PY
+wait $LPID
+is "$(cat "$W/udp-br" 2>/dev/null)" to-bridge "a pod's raw frame reaches the bridge's address"
+is "$(cat "$W/udp-lo" 2>/dev/null)" "" "a pod's raw frame to 127.0.0.1 does not reach the node's loopback"
 if [ -x "$K8S_CONFORM" ] && /usr/bin/python3 -c 'import kubernetes, yaml' 2>/dev/null; then
         check "hp1: pod.json (hostPort) conforms to Pod" "$K8S_CONFORM" --kind Pod "$MNT/default/hp1/pod.json"
 fi
 hp_pod hp2 >"$W/hp2.yaml"
 is "$(fsop write "$MNT/default/hp2.yaml" <"$W/hp2.yaml")" EADDRINUSE "a second pod with hostPort $HP: EADDRINUSE"
-check "in the kubelet's words" grep -qF "hp2.yaml: Pod \"hp2\" was rejected: Predicate NodePorts failed: node(s) didn't have free ports for the requested pod ports (hostPort $HP/TCP is used by pod default/hp1)" "$MNT/default/.last-error"
+check "in the kubelet's words" grep -qF "hp2.yaml: Pod \"hp2\" was rejected: Predicate NodePorts failed: node(s) didn't have free ports for the requested pod ports" "$MNT/default/.last-error"
+check "... naming no pod that holds it" sh -c "! grep -q 'is used by\\|hp1' '$MNT/default/.last-error'"
+check "which pod holds it: in the daemon's log only" \
+        grep -qF "hp2.yaml: pod hp2: hostPort $HP/TCP is held by pod default/hp1" "$W/podfs.log"
+# Pod Security comes first (the API server's admission, before the node's):
+# a namespace that forbids hostPorts says so, and names no pod of another namespace
+mkdir "$MNT/pssb" || fail "mkdir pssb"
+printf 'apiVersion: v1\nkind: Namespace\nmetadata:\n  name: pssb\n  labels:\n    pod-security.kubernetes.io/enforce: baseline\n' \
+        | fsop write "$MNT/pssb/ns.yaml" >/dev/null
+is "$(fsop write "$MNT/pssb/hp2.yaml" <"$W/hp2.yaml")" EACCES "baseline: a hostPort pod is refused by Pod Security, taken port or not"
+check "... in the admission's words" grep -qF 'violates PodSecurity "baseline:latest": hostPort (container "web" uses hostPort '"$HP"')' "$MNT/pssb/.last-error"
+check "... naming no other pod" sh -c "! grep -q 'hp1' '$MNT/pssb/.last-error'"
 check "hp2 does not exist" test ! -e "$MNT/default/hp2"
 sed 's/hostPort: [0-9]*}/hostPort: '"$HP"', protocol: UDP}/' "$W/hp2.yaml" >"$W/hp2-udp.yaml"
 is "$(fsop write "$MNT/default/hp2.yaml" <"$W/hp2-udp.yaml")" OK "the same port over UDP is free"
@@ -424,6 +488,7 @@ rmdir "$MNT/default/probed"
 # ---- deletion releases the IPs and the rules ------------------------------------
 AU=$(pod_uid default a) BU=$(pod_uid default b)
 check "b's netns is pinned" test -e "/run/podfs/netns/$BU"
+is "$(stat -c '%a %U' /run/podfs/netns)" "700 root" "the pins' dir is root's only"
 echo 0 >"$MNT/default/b/delete"
 rmdir "$MNT/default/a"
 check "a gone" wait_gone "$MNT/default/a"
