@@ -879,7 +879,7 @@ static void validate_dns_config(struct spec_errs *e, const struct pod_spec *s)
                 if (!d->options[i].name || !*d->options[i].name) {
                         _cleanup_free_ char *p = xasprintf("spec.dnsConfig.options[%zu]", i);
 
-                        spec_err_required(e, p, "Option.Name must not be empty");
+                        spec_err_required(e, p, "must not be empty");
                 }
 }
 

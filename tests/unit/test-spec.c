@@ -319,7 +319,7 @@ static const struct bad bad_manifests[] = {
                             "must start and end with an alphanumeric character (e.g. 'example.com', regex used for "
                             "validation is '_?[a-z0-9]([-_a-z0-9]*[a-z0-9])?(\\._?[a-z0-9]([-_a-z0-9]*[a-z0-9])?)*')" },
         { HDR "  dnsConfig:\n    options:\n    - value: \"2\"\n" CTR,
-          INVALID(8, "web") "spec.dnsConfig.options[0]: Required value: Option.Name must not be empty" },
+          INVALID(8, "web") "spec.dnsConfig.options[0]: Required value: must not be empty" },
         { HDR "  dnsPolicy: None\n  dnsConfig:\n    searches: [a.b]\n" CTR,
           INVALID(7, "web") "spec.dnsConfig.nameservers: Required value: must provide at least one DNS nameserver "
                             "when `dnsPolicy` is None" },
