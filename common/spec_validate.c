@@ -362,7 +362,8 @@ static void validate_port_name(struct spec_errs *e, const char *p, const char *n
                 spec_err_invalid_str(e, p, n, "must not begin or end with a hyphen");
 }
 
-/* names: the container's port names seen so far (each must be unique). */
+/* names: the container's port names seen so far (each must be unique).
+ * In validateContainerPorts' order: name, containerPort, hostPort, protocol. */
 static void validate_port(struct spec_errs *e, const struct pod_container *c, size_t i, const char *pp,
                           struct pfs_strindex *names)
 {
@@ -380,13 +381,13 @@ static void validate_port(struct spec_errs *e, const struct pod_container *c, si
                 spec_err_required(e, cpp, NULL);
         else if (port->container_port < 1 || port->container_port > 65535)
                 spec_err_invalid_int(e, cpp, port->container_port, PORT_RANGE_MSG);
-        if (port->protocol)
-                spec_check_enum(e, prp, port->protocol, spec_protocols, ARRAY_SIZE(spec_protocols));
         if (port->host_port != 0 && (port->host_port < 1 || port->host_port > 65535)) {
                 _cleanup_free_ char *hpp = spec_path_key(pp, "hostPort");
 
                 spec_err_invalid_int(e, hpp, port->host_port, PORT_RANGE_MSG);
         }
+        if (port->protocol)
+                spec_check_enum(e, prp, port->protocol, spec_protocols, ARRAY_SIZE(spec_protocols));
 }
 
 /* The API server's checkHostPortConflicts: "PROTOCOL/HOSTIP/PORT" once per pod's containers. */

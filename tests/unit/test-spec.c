@@ -293,6 +293,14 @@ static const struct bad bad_manifests[] = {
         { POD "    ports:\n    - {containerPort: 80, hostPort: 70000}\n",
           INVALID(10, "web") "spec.containers[0].ports[0].hostPort: Invalid value: 70000: must be between 1 "
                              "and 65535, inclusive" },
+        /* validateContainerPorts' order: name, containerPort, hostPort, protocol */
+        { POD "    ports:\n    - {name: Http, containerPort: 0, hostPort: 70000, protocol: HTTP}\n",
+          INVALID(10, "web") "[spec.containers[0].ports[0].name: Invalid value: \"Http\": must contain only "
+                             "alpha-numeric characters (a-z, 0-9), and hyphens (-), "
+                             "spec.containers[0].ports[0].containerPort: Required value, "
+                             "spec.containers[0].ports[0].hostPort: Invalid value: 70000: must be between 1 "
+                             "and 65535, inclusive, spec.containers[0].ports[0].protocol: Unsupported value: "
+                             "\"HTTP\": supported values: \"SCTP\", \"TCP\", \"UDP\"]" },
         { POD "    ports:\n    - {containerPort: 80, hostPort: 8080}\n    - {containerPort: 81, hostPort: 8080}\n",
           INVALID(11, "web") "spec.containers[0].ports[1].hostPort: Duplicate value: \"TCP//8080\"" },
         { HDR "  hostAliases:\n  - {ip: 10.0.0.300, hostnames: [db]}\n" CTR,
