@@ -301,23 +301,22 @@ static void validate_volumes(struct spec_errs *e, const struct pod_spec *s)
         }
 }
 
-/* validateVolumeMounts: the second check names the list, not the item (as the API server does). */
-static void validate_sub_path_expr(struct spec_errs *e, const struct pod_volume_mount *m, const char *p)
+/* validateLocalDescendingPath on a mount's subPath or subPathExpr: the API
+ * server passes it the list's path, not the item's, so its errors read
+ * "volumeMounts.subPath" (p is "...volumeMounts[i]"); the line shown is
+ * still the item's. */
+static void validate_sub_path(struct spec_errs *e, const char *p, const char *key, const char *v)
 {
-        _cleanup_free_ char *xp = NULL, *lp = NULL;
-        const char *idx;
+        const char *idx = strrchr(p, '[');
+        _cleanup_free_ char *lp = xasprintf("%.*s.%s", (int)(idx ? idx - p : (ptrdiff_t)strlen(p)), p, key);
+        _cleanup_free_ char *ip = spec_path_key(p, key);
 
-        if (!m->sub_path_expr)
-                return;
-        xp = spec_path_key(p, "subPathExpr");
-        idx = strrchr(p, '[');
-        lp = xasprintf("%.*s.subPathExpr", (int)(idx ? idx - p : (ptrdiff_t)strlen(p)), p);
-        if (m->sub_path)
-                spec_err_invalid_str(e, xp, m->sub_path_expr, "subPathExpr and subPath are mutually exclusive");
-        if (m->sub_path_expr[0] == '/')
-                spec_err_invalid_str(e, lp, m->sub_path_expr, "must be a relative path");
-        if (path_has_backsteps(m->sub_path_expr))
-                spec_err_invalid_str(e, lp, m->sub_path_expr, "must not contain '..'");
+        e->line_path = ip;
+        if (v[0] == '/')
+                spec_err_invalid_str(e, lp, v, "must be a relative path");
+        if (path_has_backsteps(v))
+                spec_err_invalid_str(e, lp, v, "must not contain '..'");
+        e->line_path = NULL;
 }
 
 /* paths: the container's mount paths seen so far (each must be unique). */
@@ -326,7 +325,6 @@ static void validate_mount(struct spec_errs *e, const struct pod_spec *s, const 
 {
         const struct pod_volume_mount *m = &c->mounts[i];
         _cleanup_free_ char *np = spec_path_key(p, "name"), *mp = spec_path_key(p, "mountPath");
-        _cleanup_free_ char *sp = spec_path_key(p, "subPath");
         const char *name = m->name ? m->name : "";
 
         if (!*name)
@@ -339,11 +337,15 @@ static void validate_mount(struct spec_errs *e, const struct pod_spec *s, const 
                 if (!pfs_strindex_put(paths, m->mount_path, i))
                         spec_err_invalid_str(e, mp, m->mount_path, "must be unique");
         }
-        if (m->sub_path && m->sub_path[0] == '/')
-                spec_err_invalid_str(e, sp, m->sub_path, "must be a relative path");
-        if (m->sub_path && path_has_backsteps(m->sub_path))
-                spec_err_invalid_str(e, sp, m->sub_path, "must not contain '..'");
-        validate_sub_path_expr(e, m, p);
+        if (m->sub_path)
+                validate_sub_path(e, p, "subPath", m->sub_path);
+        if (m->sub_path_expr) {
+                _cleanup_free_ char *xp = spec_path_key(p, "subPathExpr");
+
+                if (m->sub_path)
+                        spec_err_invalid_str(e, xp, m->sub_path_expr, "subPathExpr and subPath are mutually exclusive");
+                validate_sub_path(e, p, "subPathExpr", m->sub_path_expr);
+        }
 }
 
 static void validate_port_name(struct spec_errs *e, const char *p, const char *n)

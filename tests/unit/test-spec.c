@@ -68,11 +68,11 @@ static const struct bad bad_manifests[] = {
           INVALID(12, "web") "spec.containers[0].volumeMounts[1].mountPath: Invalid value: \"/d\": must be unique" },
         { HDR "  volumes: [{name: data, emptyDir: {}}]\n" CTR
               "    volumeMounts:\n    - {name: data, mountPath: /d, subPath: /etc}\n",
-          INVALID(11, "web") "spec.containers[0].volumeMounts[0].subPath: Invalid value: \"/etc\": "
+          INVALID(11, "web") "spec.containers[0].volumeMounts.subPath: Invalid value: \"/etc\": "
                              "must be a relative path" },
         { HDR "  volumes: [{name: data, emptyDir: {}}]\n" CTR
               "    volumeMounts:\n    - {name: data, mountPath: /d, subPath: a/../../b}\n",
-          INVALID(11, "web") "spec.containers[0].volumeMounts[0].subPath: Invalid value: \"a/../../b\": "
+          INVALID(11, "web") "spec.containers[0].volumeMounts.subPath: Invalid value: \"a/../../b\": "
                              "must not contain '..'" },
         { HDR "  automountServiceAccountToken: true\n" CTR,
           INVALID(6, "web") "spec.automountServiceAccountToken: Forbidden: not supported by podfs yet" },
@@ -167,8 +167,18 @@ static const struct bad bad_manifests[] = {
                              "subPathExpr and subPath are mutually exclusive" },
         { HDR "  volumes: [{name: data, emptyDir: {}}]\n" CTR
               "    volumeMounts:\n    - {name: data, mountPath: /d, subPathExpr: /$(X)}\n",
-          INVALID(10, "web") "spec.containers[0].volumeMounts.subPathExpr: Invalid value: \"/$(X)\": "
+          INVALID(11, "web") "spec.containers[0].volumeMounts.subPathExpr: Invalid value: \"/$(X)\": "
                              "must be a relative path" },
+        /* the second mount's errors name the list too, their line is the mount's */
+        { HDR "  volumes: [{name: data, emptyDir: {}}]\n" CTR
+              "    volumeMounts:\n    - {name: data, mountPath: /a}\n"
+              "    - {name: data, mountPath: /d, subPath: /x/.., subPathExpr: ../$(X)}\n",
+          INVALID(12, "web") "[spec.containers[0].volumeMounts.subPath: Invalid value: \"/x/..\": must be a "
+                             "relative path, spec.containers[0].volumeMounts.subPath: Invalid value: \"/x/..\": "
+                             "must not contain '..', spec.containers[0].volumeMounts[1].subPathExpr: Invalid "
+                             "value: \"../$(X)\": subPathExpr and subPath are mutually exclusive, "
+                             "spec.containers[0].volumeMounts.subPathExpr: Invalid value: \"../$(X)\": must "
+                             "not contain '..']" },
         { HDR "  containers:\n  - name: App\n    image: busybox\n",
           INVALID(7, "web") "spec.containers[0].name: Invalid value: \"App\": " LABEL_MSG },
         { "apiVersion: v1\nkind: Pod\nmetadata:\n  name: web\n  labels:\n    \"bad key\": x\nspec:\n" CTR,
