@@ -905,8 +905,6 @@ static void validate_pod_fields(struct spec_errs *e, const struct pod_spec *s)
                                     "`dnsConfig` when `dnsPolicy` is None");
         if (s->hostname && *s->hostname)
                 validate_label(e, "spec.hostname", s->hostname);
-        if (s->scheduler_name && *s->scheduler_name)
-                validate_subdomain(e, "spec.schedulerName", s->scheduler_name);
         if (s->termination_grace_period_seconds < 0)
                 spec_err_invalid_int(e, "spec.terminationGracePeriodSeconds",
                                      (long long)s->termination_grace_period_seconds,

@@ -1366,6 +1366,8 @@ static void test_api_accepts(void)
                 HDR "  dnsConfig:\n    searches: [_tcp.example.com, \".\", a_b.example., _x]\n" CTR,
                 /* legacy IP fields (StrictIPCIDRValidation off): leading zeros */
                 HDR "  hostAliases:\n  - {ip: 010.001.1.1, hostnames: [db]}\n" CTR,
+                /* ValidatePodSpec does not look at schedulerName: any string */
+                HDR "  schedulerName: \"My_Scheduler/2 \"\n" CTR,
         };
 
         for (size_t i = 0; i < ARRAY_SIZE(ok); i++) {
