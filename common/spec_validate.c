@@ -392,21 +392,24 @@ static void validate_port(struct spec_errs *e, const struct pod_container *c, si
                 spec_check_enum(e, prp, port->protocol, spec_protocols, ARRAY_SIZE(spec_protocols));
 }
 
-/* The API server's checkHostPortConflicts: "PROTOCOL/HOSTIP/PORT" once per pod's containers. */
-static void validate_host_ports(struct spec_errs *e, const struct pod_spec *s)
+/* The API server's checkHostPortConflicts: "PROTOCOL/HOSTIP/PORT" once among
+ * the n containers c, named as the items of a list lp of their own. c[0] is
+ * item FIRST of lp in the document: the line shown is the real item's. */
+static void validate_host_ports(struct spec_errs *e, const struct pod_container *c, size_t n, const char *lp,
+                                size_t first)
 {
         struct pfs_strindex seen;
         char **keys;
-        size_t n = 0, k = 0;
+        size_t n_ports = 0, k = 0;
 
-        for (size_t i = 0; i < s->n_containers; i++)
-                n += s->containers[i].n_ports;
-        keys = xcalloc(n + 1, sizeof(*keys)); /* the index borrows them */
-        pfs_strindex_init(&seen, n);
-        for (size_t i = 0; i < s->n_containers; i++)
-                for (size_t j = 0; j < s->containers[i].n_ports; j++) {
-                        const struct pod_port *port = &s->containers[i].ports[j];
-                        _cleanup_free_ char *path = NULL;
+        for (size_t i = 0; i < n; i++)
+                n_ports += c[i].n_ports;
+        keys = xcalloc(n_ports + 1, sizeof(*keys)); /* the index borrows them */
+        pfs_strindex_init(&seen, n_ports);
+        for (size_t i = 0; i < n; i++)
+                for (size_t j = 0; j < c[i].n_ports; j++) {
+                        const struct pod_port *port = &c[i].ports[j];
+                        _cleanup_free_ char *path = NULL, *line = NULL;
 
                         if (port->host_port == 0)
                                 continue;
@@ -416,13 +419,39 @@ static void validate_host_ports(struct spec_errs *e, const struct pod_spec *s)
                                 k++;
                                 continue;
                         }
-                        path = xasprintf("spec.containers[%zu].ports[%zu].hostPort", i, j);
+                        path = xasprintf("%s[%zu].ports[%zu].hostPort", lp, i, j);
+                        line = xasprintf("%s[%zu].ports[%zu].hostPort", lp, first + i, j);
+                        e->line_path = line;
                         spec_err_duplicate(e, path, keys[k++]);
+                        e->line_path = NULL;
                 }
         pfs_strindex_free(&seen);
         for (size_t i = 0; i < k; i++)
                 free(keys[i]);
         free(keys);
+}
+
+/* validatePodHostNetworkDeps: an app container's hostPort is its
+ * containerPort (defaulting fills a 0 in). It walks spec.containers only, so
+ * an init container's may differ. The API server runs it after both container
+ * lists: its error sorts after theirs. */
+static void validate_host_network_ports(struct spec_errs *e, const struct pod_spec *s)
+{
+        if (!s->host_network)
+                return;
+        e->late = true;
+        for (size_t i = 0; i < s->n_containers; i++)
+                for (size_t j = 0; j < s->containers[i].n_ports; j++) {
+                        const struct pod_port *port = &s->containers[i].ports[j];
+                        _cleanup_free_ char *path = NULL;
+
+                        if (port->host_port == 0 || port->host_port == port->container_port)
+                                continue;
+                        path = xasprintf("spec.containers[%zu].ports[%zu].hostPort", i, j);
+                        spec_err_invalid_int(e, path, port->host_port,
+                                             "must match `containerPort` when `hostNetwork` is true");
+                }
+        e->late = false;
 }
 
 /* ---- hooks and probes ---- */
@@ -685,19 +714,27 @@ static void validate_containers(struct spec_errs *e, const struct pod_spec *s)
         }
 }
 
-/* Hooks and probes belong to sidecars (restartPolicy: Always): validated as
- * an app container's; the only restartPolicy an init container may have. */
+/* "Always", the only restartPolicy an init container may have: a sidecar. */
+static bool validate_init_restart_policy(struct spec_errs *e, const struct pod_container *c, const char *p)
+{
+        static const char *const always[] = { "Always" };
+        _cleanup_free_ char *rp = NULL;
+
+        if (!c->restart_policy)
+                return false;
+        rp = spec_path_key(p, "restartPolicy");
+        return spec_check_enum(e, rp, c->restart_policy, always, 1);
+}
+
+/* Hooks and probes belong to sidecars: validated as an app container's. */
 static void validate_init_extras(struct spec_errs *e, const struct pod_spec *s,
-                                 const struct pod_container *c, const char *p)
+                                 const struct pod_container *c, const char *p, bool sidecar)
 {
         static const char *const keys[] = { "lifecycle", "livenessProbe", "readinessProbe", "startupProbe" };
-        static const char *const always[] = { "Always" };
         const struct yval *ctr = spec_node_at(e->root, p);
 
         if (c->restart_policy) {
-                _cleanup_free_ char *rp = spec_path_key(p, "restartPolicy");
-
-                if (spec_check_enum(e, rp, c->restart_policy, always, 1))
+                if (sidecar)
                         validate_hooks_and_probes(e, s, c, p);
                 return;
         }
@@ -719,6 +756,7 @@ static void validate_init_containers(struct spec_errs *e, const struct pod_spec 
                 const struct pod_container *c = &s->init_containers[i];
                 _cleanup_free_ char *p = spec_path_idx("spec.initContainers", i);
                 _cleanup_free_ char *np = spec_path_key(p, "name");
+                bool sidecar;
 
                 if (!c->name || !*c->name) {
                         spec_err_required(e, np, NULL);
@@ -729,7 +767,12 @@ static void validate_init_containers(struct spec_errs *e, const struct pod_spec 
                                 spec_err_duplicate(e, np, c->name);
                 }
                 validate_container_fields(e, s, c, p);
-                validate_init_extras(e, s, c, p);
+                sidecar = validate_init_restart_policy(e, c, p);
+                /* Init containers run one at a time: the API server checks
+                 * each one's ports alone, as a one-element list, and so
+                 * names it [0] whichever init container it is. */
+                validate_host_ports(e, c, 1, "spec.initContainers", i);
+                validate_init_extras(e, s, c, p, sidecar);
         }
 }
 
@@ -937,8 +980,9 @@ void spec_validate(const struct pod_spec *s, struct spec_errs *e)
         validate_volumes(e, s);
         if (validate_container_count(e, s)) {
                 validate_containers(e, s);
-                validate_host_ports(e, s);
+                validate_host_ports(e, s->containers, s->n_containers, "spec.containers", 0);
                 validate_init_containers(e, s);
+                validate_host_network_ports(e, s);
         }
         validate_pod_fields(e, s);
         if (s->pod_resources) {

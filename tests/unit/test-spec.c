@@ -346,6 +346,26 @@ static const struct bad bad_manifests[] = {
         { HDR "  hostNetwork: true\n" CTR "    ports:\n    - {containerPort: 80, hostPort: 8080}\n",
           INVALID(11, "web") "spec.containers[0].ports[0].hostPort: Invalid value: 8080: must match "
                              "`containerPort` when `hostNetwork` is true" },
+        /* validatePodHostNetworkDeps runs after both container lists, before dnsPolicy */
+        { HDR "  hostNetwork: true\n  dnsPolicy: Cluster\n  initContainers:\n  - {name: init, image: \"\"}\n"
+              CTR "    ports:\n    - {containerPort: 80, hostPort: 8080}\n",
+          INVALID(9, "web") "[spec.initContainers[0].image: Required value, spec.containers[0].ports[0].hostPort: "
+                            "Invalid value: 8080: must match `containerPort` when `hostNetwork` is true, "
+                            "spec.dnsPolicy: Unsupported value: \"Cluster\": supported values: "
+                            "\"ClusterFirstWithHostNet\", \"ClusterFirst\", \"Default\", \"None\"]" },
+        /* each init container's ports alone, named as the one-element list's [0] */
+        { HDR "  initContainers:\n  - {name: a, image: busybox, ports: [{containerPort: 80, hostPort: 8080}]}\n"
+              "  - name: b\n    image: busybox\n    ports:\n    - {containerPort: 80, hostPort: 8080}\n"
+              "    - {containerPort: 81, hostPort: 8080}\n" CTR,
+          INVALID(12, "web") "spec.initContainers[0].ports[1].hostPort: Duplicate value: \"TCP//8080\"" },
+        /* after the restartPolicy check, before the hooks and probes */
+        { HDR "  initContainers:\n  - name: a\n    image: busybox\n    restartPolicy: Never\n"
+              "    ports:\n    - {containerPort: 80, hostPort: 8080}\n    - {containerPort: 81, hostPort: 8080}\n"
+              "  - name: b\n    image: busybox\n    readinessProbe: {exec: {command: [\"true\"]}}\n" CTR,
+          INVALID(9, "web") "[spec.initContainers[0].restartPolicy: Unsupported value: \"Never\": supported "
+                             "values: \"Always\", spec.initContainers[0].ports[1].hostPort: Duplicate value: "
+                             "\"TCP//8080\", spec.initContainers[1].readinessProbe: Forbidden: may not be set "
+                             "for init containers without restartPolicy=Always]" },
         { HDR "  dnsPolicy: None\n" CTR,
           INVALID(6, "web") "spec.dnsConfig: Required value: must provide `dnsConfig` when `dnsPolicy` is None" },
         { HDR "  dnsPolicy: Cluster\n" CTR,
@@ -1366,6 +1386,9 @@ static void test_api_accepts(void)
                 HDR "  dnsConfig:\n    searches: [_tcp.example.com, \".\", a_b.example., _x]\n" CTR,
                 /* legacy IP fields (StrictIPCIDRValidation off): leading zeros */
                 HDR "  hostAliases:\n  - {ip: 010.001.1.1, hostnames: [db]}\n" CTR,
+                /* hostPort is checked per list: an init container's and an app container's may be the same */
+                HDR "  initContainers:\n  - {name: i, image: busybox, ports: [{containerPort: 80, hostPort: 8080}]}\n"
+                    CTR "    ports: [{containerPort: 80, hostPort: 8080}]\n",
                 /* ValidatePodSpec does not look at schedulerName: any string */
                 HDR "  schedulerName: \"My_Scheduler/2 \"\n" CTR,
         };
@@ -1581,6 +1604,27 @@ static void test_other_syntaxes(void)
         pod_spec_free(s);
         s = parse_one(crlf, "default", NULL);
         tap_ok(s && !strcmp(s->containers[0].image, "busybox"), "CRLF line ends are accepted");
+        pod_spec_free(s);
+}
+
+/* hostNetwork: an unset hostPort shows as containerPort (the API server's
+ * defaulting, both lists); an init container's may differ from it. */
+static void test_host_network_ports(void)
+{
+        static const char yaml[] = HDR "  hostNetwork: true\n  initContainers:\n"
+                "  - {name: i, image: busybox, ports: [{containerPort: 80, hostPort: 8080}, {containerPort: 81}]}\n"
+                CTR "    ports: [{containerPort: 90}]\n";
+        struct pod_spec *s = parse_one(yaml, "default", NULL);
+        struct yval *y = s ? pod_spec_to_yval(s) : NULL;
+        const struct yval *init = yval_map_get(y, "initContainers"), *ctrs = yval_map_get(y, "containers");
+        const struct yval *ip = init ? yval_map_get(init->list.items[0], "ports") : NULL;
+        const struct yval *cp = ctrs ? yval_map_get(ctrs->list.items[0], "ports") : NULL;
+
+        tap_ok(s != NULL, "hostNetwork: an init container's hostPort need not match its containerPort");
+        tap_ok(ip && yval_get_int(ip->list.items[0], "hostPort", 0) == 8080, "... and is shown as written");
+        tap_ok(ip && yval_get_int(ip->list.items[1], "hostPort", 0) == 81, "an init container's unset one defaults");
+        tap_ok(cp && yval_get_int(cp->list.items[0], "hostPort", 0) == 90, "an app container's unset one defaults");
+        yval_free(y);
         pod_spec_free(s);
 }
 
@@ -2202,6 +2246,7 @@ int main(void)
         test_multi_doc();
         test_hints();
         test_other_syntaxes();
+        test_host_network_ports();
         test_many_errors();
         test_too_big();
         test_names();
