@@ -904,7 +904,13 @@ static void validate_dns_searches(struct spec_errs *e, const struct pod_dns_conf
 static void validate_dns_config(struct spec_errs *e, const struct pod_spec *s)
 {
         const struct pod_dns_config *d = &s->dns_config;
+        const struct yval *spec = yval_map_get(e->root, "spec");
 
+        if (s->dns_policy && !strcmp(s->dns_policy, "None") && !yval_map_get(spec, "dnsConfig")) {
+                spec_errs_add_plain(e, "spec.dnsPolicy", "spec.dnsConfig: Required value: must provide "
+                                    "`dnsConfig` when `dnsPolicy` is None");
+                return;
+        }
         if (s->dns_policy && !strcmp(s->dns_policy, "None") && d->present && d->n_nameservers == 0) {
                 spec_err_required(e, "spec.dnsConfig.nameservers",
                                   "must provide at least one DNS nameserver when `dnsPolicy` is None");
@@ -929,31 +935,23 @@ static void validate_dns_config(struct spec_errs *e, const struct pod_spec *s)
                 }
 }
 
-static void validate_net_identity(struct spec_errs *e, const struct pod_spec *s)
-{
-        if (s->subdomain && *s->subdomain)
-                validate_label(e, "spec.subdomain", s->subdomain);
-        validate_host_aliases(e, s);
-        validate_dns_config(e, s);
-}
-
+/* In ValidatePodSpec's order: dnsPolicy, dnsConfig, activeDeadlineSeconds,
+ * hostname, subdomain, hostAliases. */
 static void validate_pod_fields(struct spec_errs *e, const struct pod_spec *s)
 {
-        const struct yval *spec = yval_map_get(e->root, "spec");
-
-        if (s->dns_policy &&
-            spec_check_enum(e, "spec.dnsPolicy", s->dns_policy, spec_dns_policies, ARRAY_SIZE(spec_dns_policies)) &&
-            !strcmp(s->dns_policy, "None") && !yval_map_get(spec, "dnsConfig"))
-                spec_errs_add_plain(e, "spec.dnsPolicy", "spec.dnsConfig: Required value: must provide "
-                                    "`dnsConfig` when `dnsPolicy` is None");
-        if (s->hostname && *s->hostname)
-                validate_label(e, "spec.hostname", s->hostname);
+        if (s->dns_policy)
+                spec_check_enum(e, "spec.dnsPolicy", s->dns_policy, spec_dns_policies, ARRAY_SIZE(spec_dns_policies));
         if (s->termination_grace_period_seconds < 0)
                 spec_err_invalid_int(e, "spec.terminationGracePeriodSeconds",
                                      (long long)s->termination_grace_period_seconds,
                                      "must be greater than or equal to 0");
+        validate_dns_config(e, s);
         validate_active_deadline(e);
-        validate_net_identity(e, s);
+        if (s->hostname && *s->hostname)
+                validate_label(e, "spec.hostname", s->hostname);
+        if (s->subdomain && *s->subdomain)
+                validate_label(e, "spec.subdomain", s->subdomain);
+        validate_host_aliases(e, s);
 }
 
 /* POD_MAX_CONTAINERS over containers and init containers together, in

@@ -366,6 +366,14 @@ static const struct bad bad_manifests[] = {
                              "values: \"Always\", spec.initContainers[0].ports[1].hostPort: Duplicate value: "
                              "\"TCP//8080\", spec.initContainers[1].readinessProbe: Forbidden: may not be set "
                              "for init containers without restartPolicy=Always]" },
+        /* ValidatePodSpec's order: dnsConfig, activeDeadlineSeconds, hostname, subdomain, hostAliases */
+        { HDR "  hostAliases: [{ip: 1.2.3, hostnames: [db]}]\n  subdomain: Sub\n  hostname: Host\n"
+              "  activeDeadlineSeconds: 0\n  dnsConfig: {options: [{value: \"1\"}]}\n" CTR,
+          INVALID(10, "web") "[spec.dnsConfig.options[0]: Required value: must not be empty, "
+                             "spec.activeDeadlineSeconds: Invalid value: 0: must be between 1 and 2147483647, "
+                             "inclusive, spec.hostname: Invalid value: \"Host\": " LABEL_MSG ", "
+                             "spec.subdomain: Invalid value: \"Sub\": " LABEL_MSG ", spec.hostAliases[0].ip: "
+                             "Invalid value: \"1.2.3\": must be a valid IP address, (e.g. 10.9.8.7 or 2001:db8::ffff)]" },
         { HDR "  dnsPolicy: None\n" CTR,
           INVALID(6, "web") "spec.dnsConfig: Required value: must provide `dnsConfig` when `dnsPolicy` is None" },
         { HDR "  dnsPolicy: Cluster\n" CTR,
