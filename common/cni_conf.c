@@ -208,6 +208,16 @@ char *cni_plugin_conf(const struct yval *list, size_t i, const struct yval *prev
         return b.data;
 }
 
+char *cni_plugin_describe(const struct yval *list, size_t i)
+{
+        const struct yval *plugin = yval_map_get(list, "plugins")->list.items[i];
+        const char *name = yval_get_str(plugin, "name", "");
+        _cleanup_free_ char *t = pfs_go_quote(yval_get_str(plugin, "type", ""));
+        _cleanup_free_ char *n = *name ? pfs_go_quote(name) : NULL;
+
+        return n ? xasprintf("type=%s name=%s", t, n) : xasprintf("type=%s", t);
+}
+
 static const char default_conflist[] =
         "{\n"
         "  \"cniVersion\": \"1.0.0\",\n"

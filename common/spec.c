@@ -297,6 +297,8 @@ static const char *const err_order[] = { "apiVersion", "kind", "unknown field", 
 
 static int err_rank(const struct spec_err *e)
 {
+        if (e->late)
+                return (int)ARRAY_SIZE(err_order);
         for (size_t i = 0; i < ARRAY_SIZE(err_order); i++)
                 if (!strncmp(e->msg, err_order[i], strlen(err_order[i])))
                         return (int)i;

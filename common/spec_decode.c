@@ -373,31 +373,14 @@ static const struct field port_fields[] = {
         { "hostPort", FLD_OK }, { "hostIP", FLD_OK },
 };
 
-/* With hostNetwork the API server defaults hostPort to containerPort (and
- * podfs shows it so); otherwise the pod network's portmap plugin forwards it. */
-static void decode_host_port(struct spec_errs *e, const struct yval *v, const char *p, struct pod_port *port)
-{
-        int64_t host_port = get_int(e, v, "hostPort", p, INT32_MIN, INT32_MAX, 0);
-        const struct yval *spec = yval_map_get(e->root, "spec");
-        const struct yval *hn = yval_map_get(spec, "hostNetwork");
-        _cleanup_free_ char *hp = spec_path_key(p, "hostPort");
-
-        port->host_ip = get_str(e, v, "hostIP", p);
-        if (host_port == 0)
-                return;
-        if (hn && hn->type == YVAL_BOOL && hn->b && host_port != port->container_port)
-                spec_err_invalid_int(e, hp, (long long)host_port,
-                                     "must match `containerPort` when `hostNetwork` is true");
-        port->host_port = (int32_t)host_port;
-}
-
 static void decode_port(struct spec_errs *e, const struct yval *v, const char *p, struct pod_port *port)
 {
         check_fields(e, v, p, port_fields, ARRAY_SIZE(port_fields));
         port->name = get_str(e, v, "name", p);
         port->container_port = (int32_t)get_int(e, v, "containerPort", p, INT32_MIN, INT32_MAX, 0);
         port->protocol = get_str(e, v, "protocol", p);
-        decode_host_port(e, v, p, port);
+        port->host_port = (int32_t)get_int(e, v, "hostPort", p, INT32_MIN, INT32_MAX, 0);
+        port->host_ip = get_str(e, v, "hostIP", p);
 }
 
 /* Decode list KEY of objects into a new array with fn (one element per object). */

@@ -73,6 +73,7 @@ static void errs_push(struct spec_errs *e, const char *path, char *msg)
 {
         e->v = xrealloc(e->v, (e->n + 1) * sizeof(*e->v));
         e->v[e->n].line = spec_line_of(e->root, e->line_path ? e->line_path : path);
+        e->v[e->n].late = e->late;
         e->v[e->n].msg = msg;
         e->n++;
 }

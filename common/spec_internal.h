@@ -9,6 +9,7 @@
 
 struct spec_err {
         int line;
+        bool late;              /* sorted with the spec's own fields, whatever its path */
         char *msg;              /* "spec.containers[0].name: Required value" */
 };
 
@@ -18,6 +19,7 @@ struct spec_errs {
         size_t n;
         size_t n_fatal;                 /* unknown fields and wrong types: the decoded spec is partial */
         const char *line_path;          /* when set, errors take their line from this path */
+        bool late;                      /* when set, errors are late (struct spec_err) */
         bool any_kind;                  /* a manifest of any kind (pfs_manifest_parse): the
                                          * kind error lists every kind podfs accepts */
 };

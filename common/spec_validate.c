@@ -301,23 +301,22 @@ static void validate_volumes(struct spec_errs *e, const struct pod_spec *s)
         }
 }
 
-/* validateVolumeMounts: the second check names the list, not the item (as the API server does). */
-static void validate_sub_path_expr(struct spec_errs *e, const struct pod_volume_mount *m, const char *p)
+/* validateLocalDescendingPath on a mount's subPath or subPathExpr: the API
+ * server passes it the list's path, not the item's, so its errors read
+ * "volumeMounts.subPath" (p is "...volumeMounts[i]"); the line shown is
+ * still the item's. */
+static void validate_sub_path(struct spec_errs *e, const char *p, const char *key, const char *v)
 {
-        _cleanup_free_ char *xp = NULL, *lp = NULL;
-        const char *idx;
+        const char *idx = strrchr(p, '[');
+        _cleanup_free_ char *lp = xasprintf("%.*s.%s", (int)(idx ? idx - p : (ptrdiff_t)strlen(p)), p, key);
+        _cleanup_free_ char *ip = spec_path_key(p, key);
 
-        if (!m->sub_path_expr)
-                return;
-        xp = spec_path_key(p, "subPathExpr");
-        idx = strrchr(p, '[');
-        lp = xasprintf("%.*s.subPathExpr", (int)(idx ? idx - p : (ptrdiff_t)strlen(p)), p);
-        if (m->sub_path)
-                spec_err_invalid_str(e, xp, m->sub_path_expr, "subPathExpr and subPath are mutually exclusive");
-        if (m->sub_path_expr[0] == '/')
-                spec_err_invalid_str(e, lp, m->sub_path_expr, "must be a relative path");
-        if (path_has_backsteps(m->sub_path_expr))
-                spec_err_invalid_str(e, lp, m->sub_path_expr, "must not contain '..'");
+        e->line_path = ip;
+        if (v[0] == '/')
+                spec_err_invalid_str(e, lp, v, "must be a relative path");
+        if (path_has_backsteps(v))
+                spec_err_invalid_str(e, lp, v, "must not contain '..'");
+        e->line_path = NULL;
 }
 
 /* paths: the container's mount paths seen so far (each must be unique). */
@@ -326,7 +325,6 @@ static void validate_mount(struct spec_errs *e, const struct pod_spec *s, const 
 {
         const struct pod_volume_mount *m = &c->mounts[i];
         _cleanup_free_ char *np = spec_path_key(p, "name"), *mp = spec_path_key(p, "mountPath");
-        _cleanup_free_ char *sp = spec_path_key(p, "subPath");
         const char *name = m->name ? m->name : "";
 
         if (!*name)
@@ -339,11 +337,15 @@ static void validate_mount(struct spec_errs *e, const struct pod_spec *s, const 
                 if (!pfs_strindex_put(paths, m->mount_path, i))
                         spec_err_invalid_str(e, mp, m->mount_path, "must be unique");
         }
-        if (m->sub_path && m->sub_path[0] == '/')
-                spec_err_invalid_str(e, sp, m->sub_path, "must be a relative path");
-        if (m->sub_path && path_has_backsteps(m->sub_path))
-                spec_err_invalid_str(e, sp, m->sub_path, "must not contain '..'");
-        validate_sub_path_expr(e, m, p);
+        if (m->sub_path)
+                validate_sub_path(e, p, "subPath", m->sub_path);
+        if (m->sub_path_expr) {
+                _cleanup_free_ char *xp = spec_path_key(p, "subPathExpr");
+
+                if (m->sub_path)
+                        spec_err_invalid_str(e, xp, m->sub_path_expr, "subPathExpr and subPath are mutually exclusive");
+                validate_sub_path(e, p, "subPathExpr", m->sub_path_expr);
+        }
 }
 
 static void validate_port_name(struct spec_errs *e, const char *p, const char *n)
@@ -362,7 +364,8 @@ static void validate_port_name(struct spec_errs *e, const char *p, const char *n
                 spec_err_invalid_str(e, p, n, "must not begin or end with a hyphen");
 }
 
-/* names: the container's port names seen so far (each must be unique). */
+/* names: the container's port names seen so far (each must be unique).
+ * In validateContainerPorts' order: name, containerPort, hostPort, protocol. */
 static void validate_port(struct spec_errs *e, const struct pod_container *c, size_t i, const char *pp,
                           struct pfs_strindex *names)
 {
@@ -380,30 +383,33 @@ static void validate_port(struct spec_errs *e, const struct pod_container *c, si
                 spec_err_required(e, cpp, NULL);
         else if (port->container_port < 1 || port->container_port > 65535)
                 spec_err_invalid_int(e, cpp, port->container_port, PORT_RANGE_MSG);
-        if (port->protocol)
-                spec_check_enum(e, prp, port->protocol, spec_protocols, ARRAY_SIZE(spec_protocols));
         if (port->host_port != 0 && (port->host_port < 1 || port->host_port > 65535)) {
                 _cleanup_free_ char *hpp = spec_path_key(pp, "hostPort");
 
                 spec_err_invalid_int(e, hpp, port->host_port, PORT_RANGE_MSG);
         }
+        if (port->protocol)
+                spec_check_enum(e, prp, port->protocol, spec_protocols, ARRAY_SIZE(spec_protocols));
 }
 
-/* The API server's checkHostPortConflicts: "PROTOCOL/HOSTIP/PORT" once per pod's containers. */
-static void validate_host_ports(struct spec_errs *e, const struct pod_spec *s)
+/* The API server's checkHostPortConflicts: "PROTOCOL/HOSTIP/PORT" once among
+ * the n containers c, named as the items of a list lp of their own. c[0] is
+ * item FIRST of lp in the document: the line shown is the real item's. */
+static void validate_host_ports(struct spec_errs *e, const struct pod_container *c, size_t n, const char *lp,
+                                size_t first)
 {
         struct pfs_strindex seen;
         char **keys;
-        size_t n = 0, k = 0;
+        size_t n_ports = 0, k = 0;
 
-        for (size_t i = 0; i < s->n_containers; i++)
-                n += s->containers[i].n_ports;
-        keys = xcalloc(n + 1, sizeof(*keys)); /* the index borrows them */
-        pfs_strindex_init(&seen, n);
-        for (size_t i = 0; i < s->n_containers; i++)
-                for (size_t j = 0; j < s->containers[i].n_ports; j++) {
-                        const struct pod_port *port = &s->containers[i].ports[j];
-                        _cleanup_free_ char *path = NULL;
+        for (size_t i = 0; i < n; i++)
+                n_ports += c[i].n_ports;
+        keys = xcalloc(n_ports + 1, sizeof(*keys)); /* the index borrows them */
+        pfs_strindex_init(&seen, n_ports);
+        for (size_t i = 0; i < n; i++)
+                for (size_t j = 0; j < c[i].n_ports; j++) {
+                        const struct pod_port *port = &c[i].ports[j];
+                        _cleanup_free_ char *path = NULL, *line = NULL;
 
                         if (port->host_port == 0)
                                 continue;
@@ -413,13 +419,39 @@ static void validate_host_ports(struct spec_errs *e, const struct pod_spec *s)
                                 k++;
                                 continue;
                         }
-                        path = xasprintf("spec.containers[%zu].ports[%zu].hostPort", i, j);
+                        path = xasprintf("%s[%zu].ports[%zu].hostPort", lp, i, j);
+                        line = xasprintf("%s[%zu].ports[%zu].hostPort", lp, first + i, j);
+                        e->line_path = line;
                         spec_err_duplicate(e, path, keys[k++]);
+                        e->line_path = NULL;
                 }
         pfs_strindex_free(&seen);
         for (size_t i = 0; i < k; i++)
                 free(keys[i]);
         free(keys);
+}
+
+/* validatePodHostNetworkDeps: an app container's hostPort is its
+ * containerPort (defaulting fills a 0 in). It walks spec.containers only, so
+ * an init container's may differ. The API server runs it after both container
+ * lists: its error sorts after theirs. */
+static void validate_host_network_ports(struct spec_errs *e, const struct pod_spec *s)
+{
+        if (!s->host_network)
+                return;
+        e->late = true;
+        for (size_t i = 0; i < s->n_containers; i++)
+                for (size_t j = 0; j < s->containers[i].n_ports; j++) {
+                        const struct pod_port *port = &s->containers[i].ports[j];
+                        _cleanup_free_ char *path = NULL;
+
+                        if (port->host_port == 0 || port->host_port == port->container_port)
+                                continue;
+                        path = xasprintf("spec.containers[%zu].ports[%zu].hostPort", i, j);
+                        spec_err_invalid_int(e, path, port->host_port,
+                                             "must match `containerPort` when `hostNetwork` is true");
+                }
+        e->late = false;
 }
 
 /* ---- hooks and probes ---- */
@@ -682,19 +714,27 @@ static void validate_containers(struct spec_errs *e, const struct pod_spec *s)
         }
 }
 
-/* Hooks and probes belong to sidecars (restartPolicy: Always): validated as
- * an app container's; the only restartPolicy an init container may have. */
+/* "Always", the only restartPolicy an init container may have: a sidecar. */
+static bool validate_init_restart_policy(struct spec_errs *e, const struct pod_container *c, const char *p)
+{
+        static const char *const always[] = { "Always" };
+        _cleanup_free_ char *rp = NULL;
+
+        if (!c->restart_policy)
+                return false;
+        rp = spec_path_key(p, "restartPolicy");
+        return spec_check_enum(e, rp, c->restart_policy, always, 1);
+}
+
+/* Hooks and probes belong to sidecars: validated as an app container's. */
 static void validate_init_extras(struct spec_errs *e, const struct pod_spec *s,
-                                 const struct pod_container *c, const char *p)
+                                 const struct pod_container *c, const char *p, bool sidecar)
 {
         static const char *const keys[] = { "lifecycle", "livenessProbe", "readinessProbe", "startupProbe" };
-        static const char *const always[] = { "Always" };
         const struct yval *ctr = spec_node_at(e->root, p);
 
         if (c->restart_policy) {
-                _cleanup_free_ char *rp = spec_path_key(p, "restartPolicy");
-
-                if (spec_check_enum(e, rp, c->restart_policy, always, 1))
+                if (sidecar)
                         validate_hooks_and_probes(e, s, c, p);
                 return;
         }
@@ -716,6 +756,7 @@ static void validate_init_containers(struct spec_errs *e, const struct pod_spec 
                 const struct pod_container *c = &s->init_containers[i];
                 _cleanup_free_ char *p = spec_path_idx("spec.initContainers", i);
                 _cleanup_free_ char *np = spec_path_key(p, "name");
+                bool sidecar;
 
                 if (!c->name || !*c->name) {
                         spec_err_required(e, np, NULL);
@@ -726,7 +767,12 @@ static void validate_init_containers(struct spec_errs *e, const struct pod_spec 
                                 spec_err_duplicate(e, np, c->name);
                 }
                 validate_container_fields(e, s, c, p);
-                validate_init_extras(e, s, c, p);
+                sidecar = validate_init_restart_policy(e, c, p);
+                /* Init containers run one at a time: the API server checks
+                 * each one's ports alone, as a one-element list, and so
+                 * names it [0] whichever init container it is. */
+                validate_host_ports(e, c, 1, "spec.initContainers", i);
+                validate_init_extras(e, s, c, p, sidecar);
         }
 }
 
@@ -858,7 +904,13 @@ static void validate_dns_searches(struct spec_errs *e, const struct pod_dns_conf
 static void validate_dns_config(struct spec_errs *e, const struct pod_spec *s)
 {
         const struct pod_dns_config *d = &s->dns_config;
+        const struct yval *spec = yval_map_get(e->root, "spec");
 
+        if (s->dns_policy && !strcmp(s->dns_policy, "None") && !yval_map_get(spec, "dnsConfig")) {
+                spec_errs_add_plain(e, "spec.dnsPolicy", "spec.dnsConfig: Required value: must provide "
+                                    "`dnsConfig` when `dnsPolicy` is None");
+                return;
+        }
         if (s->dns_policy && !strcmp(s->dns_policy, "None") && d->present && d->n_nameservers == 0) {
                 spec_err_required(e, "spec.dnsConfig.nameservers",
                                   "must provide at least one DNS nameserver when `dnsPolicy` is None");
@@ -879,37 +931,27 @@ static void validate_dns_config(struct spec_errs *e, const struct pod_spec *s)
                 if (!d->options[i].name || !*d->options[i].name) {
                         _cleanup_free_ char *p = xasprintf("spec.dnsConfig.options[%zu]", i);
 
-                        spec_err_required(e, p, "Option.Name must not be empty");
+                        spec_err_required(e, p, "must not be empty");
                 }
 }
 
-static void validate_net_identity(struct spec_errs *e, const struct pod_spec *s)
-{
-        if (s->subdomain && *s->subdomain)
-                validate_label(e, "spec.subdomain", s->subdomain);
-        validate_host_aliases(e, s);
-        validate_dns_config(e, s);
-}
-
+/* In ValidatePodSpec's order: dnsPolicy, dnsConfig, activeDeadlineSeconds,
+ * hostname, subdomain, hostAliases. */
 static void validate_pod_fields(struct spec_errs *e, const struct pod_spec *s)
 {
-        const struct yval *spec = yval_map_get(e->root, "spec");
-
-        if (s->dns_policy &&
-            spec_check_enum(e, "spec.dnsPolicy", s->dns_policy, spec_dns_policies, ARRAY_SIZE(spec_dns_policies)) &&
-            !strcmp(s->dns_policy, "None") && !yval_map_get(spec, "dnsConfig"))
-                spec_errs_add_plain(e, "spec.dnsPolicy", "spec.dnsConfig: Required value: must provide "
-                                    "`dnsConfig` when `dnsPolicy` is None");
-        if (s->hostname && *s->hostname)
-                validate_label(e, "spec.hostname", s->hostname);
-        if (s->scheduler_name && *s->scheduler_name)
-                validate_subdomain(e, "spec.schedulerName", s->scheduler_name);
+        if (s->dns_policy)
+                spec_check_enum(e, "spec.dnsPolicy", s->dns_policy, spec_dns_policies, ARRAY_SIZE(spec_dns_policies));
         if (s->termination_grace_period_seconds < 0)
                 spec_err_invalid_int(e, "spec.terminationGracePeriodSeconds",
                                      (long long)s->termination_grace_period_seconds,
                                      "must be greater than or equal to 0");
+        validate_dns_config(e, s);
         validate_active_deadline(e);
-        validate_net_identity(e, s);
+        if (s->hostname && *s->hostname)
+                validate_label(e, "spec.hostname", s->hostname);
+        if (s->subdomain && *s->subdomain)
+                validate_label(e, "spec.subdomain", s->subdomain);
+        validate_host_aliases(e, s);
 }
 
 /* POD_MAX_CONTAINERS over containers and init containers together, in
@@ -936,8 +978,9 @@ void spec_validate(const struct pod_spec *s, struct spec_errs *e)
         validate_volumes(e, s);
         if (validate_container_count(e, s)) {
                 validate_containers(e, s);
-                validate_host_ports(e, s);
+                validate_host_ports(e, s->containers, s->n_containers, "spec.containers", 0);
                 validate_init_containers(e, s);
+                validate_host_network_ports(e, s);
         }
         validate_pod_fields(e, s);
         if (s->pod_resources) {

@@ -128,10 +128,12 @@ static void ports_to_yval(const struct pod_container *c, bool host_network, stru
 
                 if (c->ports[i].name && *c->ports[i].name)
                         yval_map_set(p, "name", yval_new_str(c->ports[i].name));
-                if (host_network)
-                        yval_map_set(p, "hostPort", yval_new_int(c->ports[i].container_port));
-                else if (c->ports[i].host_port)
+                /* with hostNetwork the API server defaults an unset hostPort to
+                 * containerPort (an init container's may differ) */
+                if (c->ports[i].host_port)
                         yval_map_set(p, "hostPort", yval_new_int(c->ports[i].host_port));
+                else if (host_network)
+                        yval_map_set(p, "hostPort", yval_new_int(c->ports[i].container_port));
                 yval_map_set(p, "containerPort", yval_new_int(c->ports[i].container_port));
                 yval_map_set(p, "protocol", yval_new_str(c->ports[i].protocol ? c->ports[i].protocol : "TCP"));
                 if (c->ports[i].host_ip && *c->ports[i].host_ip)

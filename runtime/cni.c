@@ -259,6 +259,14 @@ static int result_invalid(const struct pfs_buf *out, struct pfs_error *err)
         return pfs_error_set(err, EINVAL, "invalid result (not a JSON object): %s%s", q, out->len > 256 ? "..." : "");
 }
 
+/* libcni's AddNetworkList error: "plugin type="T" [name="N"] failed (add): ...". */
+static int add_failed(const struct yval *list, size_t i, struct pfs_error *err)
+{
+        _cleanup_free_ char *what = cni_plugin_describe(list, i);
+
+        return pfs_error_wrap(err, "plugin %s failed (add)", what);
+}
+
 /* ADD through the list, each plugin's result the next one's prevResult. */
 static int add_list(const struct cni_call *call, const struct yval *list, const struct yval *rt, struct yval **ret,
                     struct pfs_error *err)
@@ -283,7 +291,7 @@ static int add_list(const struct cni_call *call, const struct yval *list, const 
                 if (r < 0) {
                         ydoc_free_array(docs, n);
                         yval_free(prev);
-                        return pfs_error_wrap(err, "plugin type=\"%s\" failed (add)", type);
+                        return add_failed(list, i, err);
                 }
                 yval_free(prev);
                 prev = docs[0].root;
@@ -432,7 +440,9 @@ static int del_list(const struct cni_call *call, const struct yval *rec, struct 
                         r = 0;
                 }
                 if (r < 0 && !first.code) {
-                        pfs_error_wrap(err, "plugin type=\"%s\" failed (delete)", type);
+                        _cleanup_free_ char *what = cni_plugin_describe(list, i);
+
+                        pfs_error_wrap(err, "plugin %s failed (delete)", what);
                         first = *err;
                 }
                 pfs_error_clear(err);

@@ -57,6 +57,17 @@ struct ctr *pull_event_object(struct ctr *c)
         return c->pull_ref ? NULL : c;
 }
 
+/* Since v1.32 the image manager keeps the last pull's "REASON: message"
+ * (prevPullErrMsg) and adds it to its back-off message, which becomes the
+ * waiting message; without one (none kept) the message is the event's. The
+ * reason of every pull failure here is ErrImagePull. */
+char *pull_backoff_message(const char *image, const char *prev)
+{
+        if (prev && *prev)
+                return xasprintf("Back-off pulling image \"%s\": ErrImagePull: %s", image, prev);
+        return xasprintf("Back-off pulling image \"%s\"", image);
+}
+
 static bool policy_is(const struct sbx *s, const struct ctr *c, const char *p)
 {
         const char *policy = pull_policy(s, c);

@@ -323,6 +323,9 @@ enum pull_decision {
 const char *pull_image(const struct sbx *s, const struct ctr *c);
 const char *pull_policy(const struct sbx *s, const struct ctr *c);
 struct ctr *pull_event_object(struct ctr *c);
+/* "Back-off pulling image "IMAGE"" (the BackOff event's words); with prev,
+ * the last pull's error, what the waiting ImagePullBackOff shows. */
+char *pull_backoff_message(const char *image, const char *prev);
 enum pull_decision pull_decide(struct sbx *s, struct ctr *c, char **ret_rootfs, char **ret_id,
                                struct pfs_error *err);
 /* Pulling event, podfs-image pull started; its end dispatches EV_PULLED or EV_PULL_FAILED. */

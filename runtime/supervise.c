@@ -501,15 +501,17 @@ static enum ctr_sup_state act_pull_failed(struct sbx *s, struct ctr *c, enum ctr
         return KEEP;
 }
 
+/* c->msg is still the failed pull's error (the ErrImagePull message). */
 static enum ctr_sup_state act_pull_backoff(struct sbx *s, struct ctr *c, enum ctr_sup_event *ret_ev)
 {
         struct ctr_status *cs = cstat(s, c);
-        _cleanup_free_ char *msg = xasprintf("Back-off pulling image \"%s\"", pull_image(s, c));
+        _cleanup_free_ char *msg = pull_backoff_message(pull_image(s, c), c->msg);
+        _cleanup_free_ char *ev = pull_backoff_message(pull_image(s, c), NULL);
         int64_t now = pfs_now_monotonic_ns();
         struct pfs_error err = {0};
 
         ctr_state_set_waiting(&cs->state, "ImagePullBackOff", msg);
-        sbx_event(s, pull_event_object(c), "Normal", "BackOff", "%s", msg);
+        sbx_event(s, pull_event_object(c), "Normal", "BackOff", "%s", ev);
         image_error_events(s, c, "ImagePullBackOff");
         if (sbx_timer_arm(s, &c->timer_w, now + c->pull_delay_ns - 1000000000LL,
                           sup_timer_watch, c, &err) < 0)

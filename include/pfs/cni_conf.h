@@ -20,6 +20,10 @@ int cni_conf_load(const char *path, struct yval **ret_list, struct pfs_error *er
  * prevResult when PREV, runtimeConfig of the capabilities it asks for. */
 char *cni_plugin_conf(const struct yval *list, size_t i, const struct yval *prev, const struct yval *rtconf,
                       size_t *ret_len);
+/* libcni's pluginDescription of plugin I of LIST, for its errors:
+ * 'type="T"', then ' name="N"' when the plugin's own config has a name (a
+ * single plugin's .conf keeps it there; a conflist's plugins rarely do). */
+char *cni_plugin_describe(const struct yval *list, size_t i);
 /* The subnets the network's config (the first of DIR) lists under its
  * top-level "podfsMasquerade" key, NULL-terminated in *ret (free each and
  * the array). Returns how many. */

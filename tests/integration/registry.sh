@@ -138,6 +138,9 @@ check "Failed event with skopeo's message" grep -qP "\tWarning\tFailed\t.*Failed
         <(ev p6)
 wait_for "$MNT/default/p6/containers/main/reason" ImagePullBackOff 10 || fail "then ImagePullBackOff"
 check "Back-off event" grep -qP "\tNormal\tBackOff\t.*Back-off pulling image \"$REG/busybox:3\"$" <(ev p6)
+check "ImagePullBackOff message: the last pull's error after the back-off's words" \
+        grep -qP "^Back-off pulling image \"$REG/busybox:3\": ErrImagePull: .*manifest unknown" \
+        <(st p6 '.containerStatuses[0].state.waiting.message')
 expect "nothing half-pulled: no record of busybox:3" "$(grep -l "busybox:3" "$STATE"/cache/pulled/* 2>/dev/null)" ""
 push_image "$REG/busybox:3" 'echo third; sleep 1000' || fail "push busybox:3"
 wait_for "$MNT/default/p6/phase" Running 30 || fail "after the push the pod starts by itself (back-off 10 s)"
@@ -253,8 +256,9 @@ wait_for "$MNT/default/v4/containers/main/reason" ErrImagePull 20 || fail "image
 check "image volume missing: the pod's Failed event" grep -qP "\tWarning\tFailed\tpod/v4\tkubelet\tFailed to pull image \"$REG/data:missing\": .*manifest unknown" <(ev v4)
 check "image volume missing: the container's event" grep -qP "\tWarning\tFailed\tspec.containers\{main\}\tkubelet\tError: ErrImagePull$" <(ev v4)
 wait_for "$MNT/default/v4/containers/main/reason" ImagePullBackOff 10 || fail "image volume missing: then ImagePullBackOff"
-expect "image volume missing: the back-off message" "$(st v4 '.containerStatuses[0].state.waiting.message')" \
-        "Back-off pulling image \"$REG/data:missing\""
+check "image volume missing: the back-off message, with the last pull's error" \
+        grep -qP "^Back-off pulling image \"$REG/data:missing\": ErrImagePull: .*manifest unknown" \
+        <(st v4 '.containerStatuses[0].state.waiting.message')
 check "image volume missing: BackOff, the pod's event" grep -qP "\tNormal\tBackOff\tpod/v4\tkubelet\tBack-off pulling image \"$REG/data:missing\"$" <(ev v4)
 two_pulls() { [ "$(ev v4 | grep -cP '\tPulling\t')" -ge 2 ]; }
 check "image volume missing: pulled again after the back-off" retry_until 25 two_pulls

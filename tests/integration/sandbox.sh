@@ -403,7 +403,12 @@ start "$uid"
 check "missing image: ErrImagePull" wait_st "$uid" '.containerStatuses[0].state.waiting.reason' ErrImagePull 5
 is "$(st "$uid" .phase)" Pending "missing image: Pending"
 check "then ImagePullBackOff" wait_st "$uid" '.containerStatuses[0].state.waiting.reason' ImagePullBackOff 5
-is "$(st "$uid" '.containerStatuses[0].state.waiting.message')" 'Back-off pulling image "later"' "ImagePullBackOff message"
+pull_err=$(grep -oP '\tWarning\tFailed\tspec.containers\{app\}\tkubelet\tFailed to pull image "later": \K.+' \
+        "$STATE/pods/$uid/events" | head -n 1)
+is "$(st "$uid" '.containerStatuses[0].state.waiting.message')" "Back-off pulling image \"later\": ErrImagePull: $pull_err" \
+        "ImagePullBackOff message: the last pull's error after the back-off's words"
+check "BackOff event: the back-off's words alone" \
+        grep -qP '\tNormal\tBackOff\tspec.containers\{app\}\tkubelet\tBack-off pulling image "later"$' "$STATE/pods/$uid/events"
 ln -s busybox "$STATE/images/later"
 check "the image appearing makes it start" wait_st "$uid" '.containerStatuses[0].state.running != null' true 20
 is "$(st "$uid" .phase)" Running "phase Running"

@@ -133,6 +133,30 @@ static void test_plugin_conf(void)
         yval_free(rt);
 }
 
+/* libcni's pluginDescription, the plugin's part of an ADD or DEL error. */
+static void test_describe(void)
+{
+        static const char list_s[] =
+                "{\"cniVersion\": \"1.0.0\", \"name\": \"net\", \"plugins\": ["
+                "{\"type\": \"bridge\"}, {\"type\": \"tuning\", \"name\": \"my \\\"t\\\"\"}]}";
+        struct yval *list = parse(list_s, strlen(list_s)), *conf = NULL;
+        struct pfs_error err = {0};
+        char path[256], *d;
+
+        d = cni_plugin_describe(list, 0);
+        tap_is_str(d, "type=\"bridge\"", "a conflist's plugin without a name: its type");
+        free(d);
+        d = cni_plugin_describe(list, 1);
+        tap_is_str(d, "type=\"tuning\" name=\"my \\\"t\\\"\"", "one with a name of its own: both, Go-quoted");
+        free(d);
+        snprintf(path, sizeof(path), "%s/05-a.conf", dir);
+        d = cni_conf_load(path, &conf, &err) == 0 ? cni_plugin_describe(conf, 0) : NULL;
+        tap_is_str(d, "type=\"ptp\" name=\"a\"", "a single plugin's .conf keeps its name in the plugin: both");
+        free(d);
+        yval_free(conf);
+        yval_free(list);
+}
+
 int main(void)
 {
         char cmd[300];
@@ -142,6 +166,7 @@ int main(void)
         test_find();
         test_load();
         test_plugin_conf();
+        test_describe();
         snprintf(cmd, sizeof(cmd), "rm -rf '%s'", dir);
         if (system(cmd) != 0)
                 tap_ok(false, "remove %s", dir);

@@ -68,11 +68,11 @@ static const struct bad bad_manifests[] = {
           INVALID(12, "web") "spec.containers[0].volumeMounts[1].mountPath: Invalid value: \"/d\": must be unique" },
         { HDR "  volumes: [{name: data, emptyDir: {}}]\n" CTR
               "    volumeMounts:\n    - {name: data, mountPath: /d, subPath: /etc}\n",
-          INVALID(11, "web") "spec.containers[0].volumeMounts[0].subPath: Invalid value: \"/etc\": "
+          INVALID(11, "web") "spec.containers[0].volumeMounts.subPath: Invalid value: \"/etc\": "
                              "must be a relative path" },
         { HDR "  volumes: [{name: data, emptyDir: {}}]\n" CTR
               "    volumeMounts:\n    - {name: data, mountPath: /d, subPath: a/../../b}\n",
-          INVALID(11, "web") "spec.containers[0].volumeMounts[0].subPath: Invalid value: \"a/../../b\": "
+          INVALID(11, "web") "spec.containers[0].volumeMounts.subPath: Invalid value: \"a/../../b\": "
                              "must not contain '..'" },
         { HDR "  automountServiceAccountToken: true\n" CTR,
           INVALID(6, "web") "spec.automountServiceAccountToken: Forbidden: not supported by podfs yet" },
@@ -167,8 +167,18 @@ static const struct bad bad_manifests[] = {
                              "subPathExpr and subPath are mutually exclusive" },
         { HDR "  volumes: [{name: data, emptyDir: {}}]\n" CTR
               "    volumeMounts:\n    - {name: data, mountPath: /d, subPathExpr: /$(X)}\n",
-          INVALID(10, "web") "spec.containers[0].volumeMounts.subPathExpr: Invalid value: \"/$(X)\": "
+          INVALID(11, "web") "spec.containers[0].volumeMounts.subPathExpr: Invalid value: \"/$(X)\": "
                              "must be a relative path" },
+        /* the second mount's errors name the list too, their line is the mount's */
+        { HDR "  volumes: [{name: data, emptyDir: {}}]\n" CTR
+              "    volumeMounts:\n    - {name: data, mountPath: /a}\n"
+              "    - {name: data, mountPath: /d, subPath: /x/.., subPathExpr: ../$(X)}\n",
+          INVALID(12, "web") "[spec.containers[0].volumeMounts.subPath: Invalid value: \"/x/..\": must be a "
+                             "relative path, spec.containers[0].volumeMounts.subPath: Invalid value: \"/x/..\": "
+                             "must not contain '..', spec.containers[0].volumeMounts[1].subPathExpr: Invalid "
+                             "value: \"../$(X)\": subPathExpr and subPath are mutually exclusive, "
+                             "spec.containers[0].volumeMounts.subPathExpr: Invalid value: \"../$(X)\": must "
+                             "not contain '..']" },
         { HDR "  containers:\n  - name: App\n    image: busybox\n",
           INVALID(7, "web") "spec.containers[0].name: Invalid value: \"App\": " LABEL_MSG },
         { "apiVersion: v1\nkind: Pod\nmetadata:\n  name: web\n  labels:\n    \"bad key\": x\nspec:\n" CTR,
@@ -293,6 +303,14 @@ static const struct bad bad_manifests[] = {
         { POD "    ports:\n    - {containerPort: 80, hostPort: 70000}\n",
           INVALID(10, "web") "spec.containers[0].ports[0].hostPort: Invalid value: 70000: must be between 1 "
                              "and 65535, inclusive" },
+        /* validateContainerPorts' order: name, containerPort, hostPort, protocol */
+        { POD "    ports:\n    - {name: Http, containerPort: 0, hostPort: 70000, protocol: HTTP}\n",
+          INVALID(10, "web") "[spec.containers[0].ports[0].name: Invalid value: \"Http\": must contain only "
+                             "alpha-numeric characters (a-z, 0-9), and hyphens (-), "
+                             "spec.containers[0].ports[0].containerPort: Required value, "
+                             "spec.containers[0].ports[0].hostPort: Invalid value: 70000: must be between 1 "
+                             "and 65535, inclusive, spec.containers[0].ports[0].protocol: Unsupported value: "
+                             "\"HTTP\": supported values: \"SCTP\", \"TCP\", \"UDP\"]" },
         { POD "    ports:\n    - {containerPort: 80, hostPort: 8080}\n    - {containerPort: 81, hostPort: 8080}\n",
           INVALID(11, "web") "spec.containers[0].ports[1].hostPort: Duplicate value: \"TCP//8080\"" },
         { HDR "  hostAliases:\n  - {ip: 10.0.0.300, hostnames: [db]}\n" CTR,
@@ -319,7 +337,7 @@ static const struct bad bad_manifests[] = {
                             "must start and end with an alphanumeric character (e.g. 'example.com', regex used for "
                             "validation is '_?[a-z0-9]([-_a-z0-9]*[a-z0-9])?(\\._?[a-z0-9]([-_a-z0-9]*[a-z0-9])?)*')" },
         { HDR "  dnsConfig:\n    options:\n    - value: \"2\"\n" CTR,
-          INVALID(8, "web") "spec.dnsConfig.options[0]: Required value: Option.Name must not be empty" },
+          INVALID(8, "web") "spec.dnsConfig.options[0]: Required value: must not be empty" },
         { HDR "  dnsPolicy: None\n  dnsConfig:\n    searches: [a.b]\n" CTR,
           INVALID(7, "web") "spec.dnsConfig.nameservers: Required value: must provide at least one DNS nameserver "
                             "when `dnsPolicy` is None" },
@@ -328,6 +346,34 @@ static const struct bad bad_manifests[] = {
         { HDR "  hostNetwork: true\n" CTR "    ports:\n    - {containerPort: 80, hostPort: 8080}\n",
           INVALID(11, "web") "spec.containers[0].ports[0].hostPort: Invalid value: 8080: must match "
                              "`containerPort` when `hostNetwork` is true" },
+        /* validatePodHostNetworkDeps runs after both container lists, before dnsPolicy */
+        { HDR "  hostNetwork: true\n  dnsPolicy: Cluster\n  initContainers:\n  - {name: init, image: \"\"}\n"
+              CTR "    ports:\n    - {containerPort: 80, hostPort: 8080}\n",
+          INVALID(9, "web") "[spec.initContainers[0].image: Required value, spec.containers[0].ports[0].hostPort: "
+                            "Invalid value: 8080: must match `containerPort` when `hostNetwork` is true, "
+                            "spec.dnsPolicy: Unsupported value: \"Cluster\": supported values: "
+                            "\"ClusterFirstWithHostNet\", \"ClusterFirst\", \"Default\", \"None\"]" },
+        /* each init container's ports alone, named as the one-element list's [0] */
+        { HDR "  initContainers:\n  - {name: a, image: busybox, ports: [{containerPort: 80, hostPort: 8080}]}\n"
+              "  - name: b\n    image: busybox\n    ports:\n    - {containerPort: 80, hostPort: 8080}\n"
+              "    - {containerPort: 81, hostPort: 8080}\n" CTR,
+          INVALID(12, "web") "spec.initContainers[0].ports[1].hostPort: Duplicate value: \"TCP//8080\"" },
+        /* after the restartPolicy check, before the hooks and probes */
+        { HDR "  initContainers:\n  - name: a\n    image: busybox\n    restartPolicy: Never\n"
+              "    ports:\n    - {containerPort: 80, hostPort: 8080}\n    - {containerPort: 81, hostPort: 8080}\n"
+              "  - name: b\n    image: busybox\n    readinessProbe: {exec: {command: [\"true\"]}}\n" CTR,
+          INVALID(9, "web") "[spec.initContainers[0].restartPolicy: Unsupported value: \"Never\": supported "
+                             "values: \"Always\", spec.initContainers[0].ports[1].hostPort: Duplicate value: "
+                             "\"TCP//8080\", spec.initContainers[1].readinessProbe: Forbidden: may not be set "
+                             "for init containers without restartPolicy=Always]" },
+        /* ValidatePodSpec's order: dnsConfig, activeDeadlineSeconds, hostname, subdomain, hostAliases */
+        { HDR "  hostAliases: [{ip: 1.2.3, hostnames: [db]}]\n  subdomain: Sub\n  hostname: Host\n"
+              "  activeDeadlineSeconds: 0\n  dnsConfig: {options: [{value: \"1\"}]}\n" CTR,
+          INVALID(10, "web") "[spec.dnsConfig.options[0]: Required value: must not be empty, "
+                             "spec.activeDeadlineSeconds: Invalid value: 0: must be between 1 and 2147483647, "
+                             "inclusive, spec.hostname: Invalid value: \"Host\": " LABEL_MSG ", "
+                             "spec.subdomain: Invalid value: \"Sub\": " LABEL_MSG ", spec.hostAliases[0].ip: "
+                             "Invalid value: \"1.2.3\": must be a valid IP address, (e.g. 10.9.8.7 or 2001:db8::ffff)]" },
         { HDR "  dnsPolicy: None\n" CTR,
           INVALID(6, "web") "spec.dnsConfig: Required value: must provide `dnsConfig` when `dnsPolicy` is None" },
         { HDR "  dnsPolicy: Cluster\n" CTR,
@@ -1348,6 +1394,11 @@ static void test_api_accepts(void)
                 HDR "  dnsConfig:\n    searches: [_tcp.example.com, \".\", a_b.example., _x]\n" CTR,
                 /* legacy IP fields (StrictIPCIDRValidation off): leading zeros */
                 HDR "  hostAliases:\n  - {ip: 010.001.1.1, hostnames: [db]}\n" CTR,
+                /* hostPort is checked per list: an init container's and an app container's may be the same */
+                HDR "  initContainers:\n  - {name: i, image: busybox, ports: [{containerPort: 80, hostPort: 8080}]}\n"
+                    CTR "    ports: [{containerPort: 80, hostPort: 8080}]\n",
+                /* ValidatePodSpec does not look at schedulerName: any string */
+                HDR "  schedulerName: \"My_Scheduler/2 \"\n" CTR,
         };
 
         for (size_t i = 0; i < ARRAY_SIZE(ok); i++) {
@@ -1561,6 +1612,27 @@ static void test_other_syntaxes(void)
         pod_spec_free(s);
         s = parse_one(crlf, "default", NULL);
         tap_ok(s && !strcmp(s->containers[0].image, "busybox"), "CRLF line ends are accepted");
+        pod_spec_free(s);
+}
+
+/* hostNetwork: an unset hostPort shows as containerPort (the API server's
+ * defaulting, both lists); an init container's may differ from it. */
+static void test_host_network_ports(void)
+{
+        static const char yaml[] = HDR "  hostNetwork: true\n  initContainers:\n"
+                "  - {name: i, image: busybox, ports: [{containerPort: 80, hostPort: 8080}, {containerPort: 81}]}\n"
+                CTR "    ports: [{containerPort: 90}]\n";
+        struct pod_spec *s = parse_one(yaml, "default", NULL);
+        struct yval *y = s ? pod_spec_to_yval(s) : NULL;
+        const struct yval *init = yval_map_get(y, "initContainers"), *ctrs = yval_map_get(y, "containers");
+        const struct yval *ip = init ? yval_map_get(init->list.items[0], "ports") : NULL;
+        const struct yval *cp = ctrs ? yval_map_get(ctrs->list.items[0], "ports") : NULL;
+
+        tap_ok(s != NULL, "hostNetwork: an init container's hostPort need not match its containerPort");
+        tap_ok(ip && yval_get_int(ip->list.items[0], "hostPort", 0) == 8080, "... and is shown as written");
+        tap_ok(ip && yval_get_int(ip->list.items[1], "hostPort", 0) == 81, "an init container's unset one defaults");
+        tap_ok(cp && yval_get_int(cp->list.items[0], "hostPort", 0) == 90, "an app container's unset one defaults");
+        yval_free(y);
         pod_spec_free(s);
 }
 
@@ -2182,6 +2254,7 @@ int main(void)
         test_multi_doc();
         test_hints();
         test_other_syntaxes();
+        test_host_network_ports();
         test_many_errors();
         test_too_big();
         test_names();
