@@ -1,7 +1,9 @@
 /* Go's strconv.Quote (fmt's %q of a string), as the kubelet's and the API
- * server's messages quote values; the UTF-8 decoding it and the emitter use. */
+ * server's messages quote values; the UTF-8 decoding it and the emitter use;
+ * Go's text of an errno. */
 #include <stdbool.h>
 #include <stdint.h>
+#include <stdio.h>
 #include <string.h>
 #include "pfs/util.h"
 
@@ -99,4 +101,12 @@ char *pfs_go_quote(const char *s)
 
         pfs_buf_append_go_quoted(&b, s);
         return pfs_buf_steal(&b);
+}
+
+const char *pfs_go_strerror(int e, char buf[static 128])
+{
+        snprintf(buf, 128, "%s", strerror(e));
+        if (buf[0] >= 'A' && buf[0] <= 'Z' && buf[1] >= 'a' && buf[1] <= 'z')
+                buf[0] = (char)(buf[0] - 'A' + 'a');
+        return buf;
 }

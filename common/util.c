@@ -600,22 +600,37 @@ void pfs_log(int level, const char *fmt, ...)
         va_end(ap);
 }
 
-void pfs_uuid_new(char buf[static 37])
+static void random_fill(unsigned char *b, size_t len)
 {
-        unsigned char b[16];
         size_t got = 0;
 
-        while (got < sizeof(b)) {
-                ssize_t n = getrandom(b + got, sizeof(b) - got, 0);
+        while (got < len) {
+                ssize_t n = getrandom(b + got, len - got, 0);
 
                 if (n > 0)
                         got += (size_t)n;
         }
+}
+
+void pfs_uuid_new(char buf[static 37])
+{
+        unsigned char b[16];
+
+        random_fill(b, sizeof(b));
         b[6] = (b[6] & 0x0f) | 0x40;
         b[8] = (b[8] & 0x3f) | 0x80;
         snprintf(buf, 37, "%02x%02x%02x%02x-%02x%02x-%02x%02x-%02x%02x-%02x%02x%02x%02x%02x%02x",
                  b[0], b[1], b[2], b[3], b[4], b[5], b[6], b[7], b[8], b[9], b[10], b[11], b[12],
                  b[13], b[14], b[15]);
+}
+
+void pfs_random_id(char buf[static 65])
+{
+        unsigned char b[32];
+
+        random_fill(b, sizeof(b));
+        for (size_t i = 0; i < sizeof(b); i++)
+                snprintf(buf + 2 * i, 3, "%02x", b[i]);
 }
 
 char *pfs_helper_find(const char *env_var, const char *name, const char *libexecdir)

@@ -4,6 +4,7 @@
 #pragma once
 #include <stddef.h>
 #include <sys/types.h>
+#include "pfs/error.h"
 #include "syscalls.h"
 
 /* clone3 with the sandbox made non-dumpable first: clone copies the flag, so
@@ -21,3 +22,9 @@ pid_t child_clone3(struct clone_args *args);
  * fd above 2 for real (close_range), not merely mark it close-on-exec.
  * Returns 0 or a negative errno. */
 int child_fds_keep(int *const fds[], size_t n);
+
+/* In the child: exec argv[0] as runc does (Go's exec.LookPath: a name with a
+ * slash as it is, else the first executable in the ':'-separated path) with
+ * env. Returns only on failure, err in runc's words: `exec: "x": stat x: no
+ * such file or directory`, `exec: "x": executable file not found in $PATH`. */
+int child_exec_lookpath(char *const argv[], char *const env[], const char *path, struct pfs_error *err);

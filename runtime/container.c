@@ -96,49 +96,10 @@ static int workdir_enter(const char *dir, struct pfs_error *err)
         return pfs_error_set(err, errno, "chdir to cwd (\"%s\") set in config.json failed", dir);
 }
 
-/* Go's wording, which containerd and runc users know. */
-static const char *go_strerror(int e, char buf[static 128])
-{
-        snprintf(buf, 128, "%s", strerror(e));
-        if (buf[0] >= 'A' && buf[0] <= 'Z' && buf[1] >= 'a')
-                buf[0] = (char)(buf[0] - 'A' + 'a');
-        return buf;
-}
-
-static bool is_executable(const char *path, struct stat *st)
-{
-        return stat(path, st) == 0 && !S_ISDIR(st->st_mode) && (st->st_mode & 0111);
-}
-
 /* Resolve argv[0] like exec.LookPath inside the new root, then exec. */
 static int exec_command(const struct ctr_exec *x, struct pfs_error *err)
 {
-        const char *cmd = x->proc.argv[0], *path = ctr_process_getenv(&x->proc, "PATH");
-        char buf[4096], ebuf[128];
-        struct stat st;
-
-        if (strchr(cmd, '/')) {
-                if (stat(cmd, &st) < 0)
-                        return pfs_error_set(err, errno, "exec: \"%s\": stat %s: %s", cmd, cmd,
-                                             go_strerror(errno, ebuf));
-                if (S_ISDIR(st.st_mode) || !(st.st_mode & 0111))
-                        return pfs_error_set(err, EACCES, "exec: \"%s\": permission denied", cmd);
-                execve(cmd, x->proc.argv, x->proc.env);
-                return pfs_error_set(err, errno, "exec: \"%s\": %s", cmd, go_strerror(errno, ebuf));
-        }
-        for (const char *p = path ? path : ""; *cmd; ) {
-                size_t n = strcspn(p, ":");
-
-                snprintf(buf, sizeof(buf), "%.*s/%s", (int)(n ? n : 1), n ? p : ".", cmd);
-                if (is_executable(buf, &st)) {
-                        execve(buf, x->proc.argv, x->proc.env);
-                        return pfs_error_set(err, errno, "exec: \"%s\": %s", cmd, go_strerror(errno, ebuf));
-                }
-                if (!p[n])
-                        break;
-                p += n + 1;
-        }
-        return pfs_error_set(err, ENOENT, "exec: \"%s\": executable file not found in $PATH", cmd);
+        return child_exec_lookpath(x->proc.argv, x->proc.env, ctr_process_getenv(&x->proc, "PATH"), err);
 }
 
 static bool fd_is_cgroup2(int fd)

@@ -1,7 +1,8 @@
 /* Exec inside a running container (what `crictl exec` / runc exec do for
  * exec probes and hooks): join the namespaces of its main process by pidfd,
  * its root and cwd, its environment, user and capabilities. The sandbox only
- * clones; the child reports an exec failure on its own output. The child is
+ * clones; the child reports a failure to start on an error pipe that its
+ * exec closes, never on the command's output. The child is
  * born in the container's pid namespace, where the container sees it: it is
  * non-dumpable from birth, keeps only the fds it needs and drops those too
  * (the container's root and cwd, its pidfd) before it switches user. */
@@ -28,6 +29,7 @@
 
 /* What the child takes from the container, gathered before clone. */
 struct enter_ctx {
+        int err_fd;             /* close-on-exec: a struct pfs_error when it cannot start */
         int root_fd, cwd_fd, out_fd, ctr_pidfd;
         int in_fd;              /* stdin: a pipe nobody writes to (reads end-of-file) */
         char **env;             /* NULL-terminated, from /proc/PID/environ */
@@ -205,45 +207,37 @@ static const char *env_path(char *const *env)
         return DEFAULT_PATH;
 }
 
-static _Noreturn void child_die(const char *fmt, const char *arg)
-{
-        char msg[1024];
-        int n;
+/* err_fd's slot in the child: the first fd child_fds_keep keeps. */
+#define ERR_SLOT 3
 
-        n = snprintf(msg, sizeof(msg), "OCI runtime exec failed: exec failed: unable to start container process: ");
-        n += snprintf(msg + n, sizeof(msg) - (size_t)n, fmt, arg, strerror(errno));
-        if ((size_t)n < sizeof(msg) - 12)
-                n += snprintf(msg + n, sizeof(msg) - (size_t)n, ": unknown\n");
-        if (write(1, msg, strlen(msg)) < 0)
-                _exit(126);
-        _exit(errno == ENOENT ? 127 : 126);
+/* runc's "unable to start container process: ..." reaches the sandbox as an
+ * error, not as an exit status: the status of a command that ran is its own. */
+static _Noreturn void child_fail(const struct pfs_error *e)
+{
+        ssize_t n = write(ERR_SLOT, e, sizeof(*e));
+
+        (void)n;
+        _exit(127);
+}
+
+/* A setup step failed with errno: "what: <Go's text of errno>". */
+static _Noreturn void child_die(const char *what)
+{
+        struct pfs_error e = {0};
+        int code = errno;
+        char eb[128];
+
+        pfs_error_set(&e, code, "%s: %s", what, pfs_go_strerror(code, eb));
+        child_fail(&e);
 }
 
 /* exec.LookPath inside the container's root, then exec. */
 static _Noreturn void child_exec(char *const argv[], char *const env[])
 {
-        const char *cmd = argv[0], *p = env_path(env);
-        char buf[4096];
-        struct stat st;
+        struct pfs_error e = {0};
 
-        if (strchr(cmd, '/')) {
-                execve(cmd, argv, env);
-                child_die("exec: \"%s\": %s", cmd);
-        }
-        for (;;) {
-                size_t n = strcspn(p, ":");
-
-                snprintf(buf, sizeof(buf), "%.*s/%s", (int)(n ? n : 1), n ? p : ".", cmd);
-                if (stat(buf, &st) == 0 && !S_ISDIR(st.st_mode) && (st.st_mode & 0111)) {
-                        execve(buf, argv, env);
-                        child_die("exec: \"%s\": %s", cmd);
-                }
-                if (!p[n])
-                        break;
-                p += n + 1;
-        }
-        errno = ENOENT;
-        child_die("exec: \"%s\": executable file not found in $PATH%.0s", cmd);
+        child_exec_lookpath(argv, env, env_path(env), &e);
+        child_fail(&e);
 }
 
 static void child_creds(const struct enter_ctx *x)
@@ -254,35 +248,35 @@ static void child_creds(const struct enter_ctx *x)
 
         if (x->apparmor && ctr_apparmor_exec(x->apparmor, &e) < 0) {
                 errno = e.code;
-                child_die("apply the AppArmor profile%s: %s", "");
+                child_die("apply the AppArmor profile");
         }
         /* While we still hold CAP_SYS_ADMIN (the profile allows what follows). */
         if (x->seccomp && (x->profile ? ctr_seccomp_profile_apply(x->profile, &e)
                                       : ctr_seccomp_load_default(x->cap_bnd, &e)) < 0) {
                 errno = e.code;
-                child_die("load the seccomp profile%s: %s", "");
+                child_die("load the seccomp profile");
         }
         if (setgroups((size_t)x->n_groups, x->groups) < 0)
-                child_die("set the container's groups%s: %s", "");
+                child_die("set the container's groups");
         if (x->no_new_privs && prctl(PR_SET_NO_NEW_PRIVS, 1, 0, 0, 0) < 0)
-                child_die("set no_new_privs%s: %s", "");
+                child_die("set no_new_privs");
         for (int c = 0; c <= last && c < 64; c++)
                 if (!(x->cap_bnd & (1ULL << c)))
                         prctl(PR_CAPBSET_DROP, c, 0, 0, 0);
         prctl(PR_CAP_AMBIENT, PR_CAP_AMBIENT_CLEAR_ALL, 0, 0, 0);
         if (x->uid == 0) {
                 if (x->userns && (setresgid(0, 0, 0) < 0 || setresuid(0, 0, 0) < 0))
-                        child_die("become root of the pod's user namespace%s: %s", "");
+                        child_die("become root of the pod's user namespace");
                 if (cap_set_proc(x->caps) < 0)
-                        child_die("set capabilities%s: %s", "");
+                        child_die("set capabilities");
                 return;
         }
         if (setgid(x->gid) < 0 || setuid(x->uid) < 0)
-                child_die("switch to the container's user%s: %s", "");
+                child_die("switch to the container's user");
         /* setuid cleared permitted and effective; inheritable stays unless cleared. */
         none = cap_init();
         if (!none || cap_set_proc(none) < 0)
-                child_die("clear capabilities%s: %s", "");
+                child_die("clear capabilities");
         cap_free(none);
         /* A user change makes us dumpable again if fs.suid_dumpable says so: not before execve. */
         prctl(PR_SET_DUMPABLE, 0, 0, 0, 0);
@@ -290,8 +284,9 @@ static void child_creds(const struct enter_ctx *x)
 
 static _Noreturn void enter_child(struct enter_ctx *x, char *const argv[])
 {
-        int *keep[5 + POD_CGROUP_JOIN_MAX] = { &x->out_fd, &x->in_fd, &x->root_fd, &x->cwd_fd, &x->ctr_pidfd };
-        size_t n_keep = 5;
+        int *keep[6 + POD_CGROUP_JOIN_MAX] = { &x->err_fd, &x->out_fd, &x->in_fd, &x->root_fd, &x->cwd_fd,
+                                               &x->ctr_pidfd };
+        size_t n_keep = 6;
         sigset_t none;
 
         for (int i = 0; i < x->n_join; i++)
@@ -303,7 +298,7 @@ static _Noreturn void enter_child(struct enter_ctx *x, char *const argv[])
         prctl(PR_SET_PDEATHSIG, SIGKILL);
         /* Its device policy and pids limit hold before anything of the container runs. */
         if (pod_cgroup_join_fds(x->join_fds, (size_t)x->n_join) < 0)
-                child_die("join the container's cgroup%s: %s", "");
+                child_die("join the container's cgroup");
         for (int sig = 1; sig < NSIG; sig++)
                 if (sig != SIGKILL && sig != SIGSTOP)
                         signal(sig, SIG_DFL);
@@ -311,17 +306,18 @@ static _Noreturn void enter_child(struct enter_ctx *x, char *const argv[])
         sigprocmask(SIG_SETMASK, &none, NULL);
         setsid();
         if (setns(x->ctr_pidfd, CLONE_NEWNS | CLONE_NEWIPC | CLONE_NEWUTS | CLONE_NEWNET) < 0)
-                child_die("join the container's namespaces%s: %s", "");
+                child_die("join the container's namespaces");
         if (fchdir(x->root_fd) < 0 || chroot(".") < 0)
-                child_die("enter the container's root%s: %s", "");
+                child_die("enter the container's root");
         if (x->cwd_fd < 0 || fchdir(x->cwd_fd) < 0)
                 if (chdir("/") < 0)
-                        child_die("chdir%s: %s", "");
+                        child_die("chdir");
         /* Last, as the container joined it: never host root inside a user-namespaced pod. */
         if (x->userns && setns(x->ctr_pidfd, CLONE_NEWUSER) < 0)
-                child_die("join the container's user namespace%s: %s", "");
-        /* Only 0, 1 and 2 from here on: no directory fd, no pidfd of the sandbox's. */
-        close_range(3, ~0U, 0);
+                child_die("join the container's user namespace");
+        /* Only 0, 1, 2 and the error pipe (close-on-exec) from here on: no
+         * directory fd, no pidfd of the sandbox's. */
+        close_range(ERR_SLOT + 1, ~0U, 0);
         child_creds(x);
         child_exec(argv, x->env);
 }
@@ -359,9 +355,9 @@ static pid_t clone_into_pidns(int ctr_pidfd, struct clone_args *args, struct pfs
 }
 
 int ctr_enter_spawn(pid_t ctr_pid, int ctr_pidfd, char *const argv[], int cgroup_fd, int out_fd,
-                    pid_t *ret_pid, int *ret_pidfd, struct pfs_error *err)
+                    int err_fd, pid_t *ret_pid, int *ret_pidfd, struct pfs_error *err)
 {
-        struct enter_ctx x = {.root_fd = -1, .cwd_fd = -1, .in_fd = -1, .out_fd = out_fd,
+        struct enter_ctx x = {.root_fd = -1, .cwd_fd = -1, .in_fd = -1, .out_fd = out_fd, .err_fd = err_fd,
                               .ctr_pidfd = ctr_pidfd};
         int pidfd = -1;
         struct clone_args args = {

@@ -23,7 +23,7 @@ static struct handler_run *runs_in_flight;
 void handler_run_init(struct handler_run *run)
 {
         memset(run, 0, sizeof(*run));
-        run->io_w.fd = run->proc_w.fd = run->timer_w.fd = -1;
+        run->io_w.fd = run->proc_w.fd = run->timer_w.fd = run->start_fd = -1;
 }
 
 static void run_unlink(struct handler_run *run)
@@ -43,10 +43,24 @@ static void run_reset(struct sbx *s, struct handler_run *run)
         sbx_watch_remove(s, &run->io_w);
         sbx_watch_remove(s, &run->proc_w);
         sbx_timer_disarm(s, &run->timer_w);
+        if (run->start_fd >= 0)
+                close(steal_fd(&run->start_fd));
         pfs_buf_free(&run->in);
         free(run->request);
         free(run->target);
         free(run->url);
+        free(run->host);
+        free(run->path);
+        free(run->first_host);
+        for (size_t i = 0; i < run->n_headers; i++) {
+                free(run->headers[i].key);
+                free(run->headers[i].value);
+        }
+        free(run->headers);
+        run->host = run->path = run->first_host = NULL;
+        run->headers = NULL;
+        run->n_headers = 0;
+        run->hops = 0;
         free(run->cmdline);
         free(run->pending_msg);
         run->request = run->target = run->url = run->cmdline = run->pending_msg = NULL;
@@ -88,15 +102,6 @@ static int complete_later(struct sbx *s, struct handler_run *run, enum handler_r
         return sbx_timer_arm(s, &run->timer_w, pfs_now_monotonic_ns(), on_timer, run, err);
 }
 
-/* Go's error strings: strerror with a lower-case first letter. */
-static const char *go_err(int e, char buf[static 128])
-{
-        snprintf(buf, 128, "%s", strerror(e));
-        if (buf[0] >= 'A' && buf[0] <= 'Z' && buf[1] >= 'a' && buf[1] <= 'z')
-                buf[0] = (char)(buf[0] - 'A' + 'a');
-        return buf;
-}
-
 /* ---- exec ---- */
 
 static void exec_drain(struct handler_run *run)
@@ -129,10 +134,48 @@ static void on_exec_output(struct sbx *s, struct sbx_watch *w, uint32_t events)
                 sbx_watch_remove(s, w);
 }
 
+/* What containerd's ExecSync answers when the process could not start, as
+ * the kubelet prints it: the gRPC status around the CRI plugin's words
+ * (with a fresh exec id) around the shim's around runc's. */
+static char *exec_start_error(const char *why)
+{
+        char id[65];
+
+        pfs_random_id(id);
+        return xasprintf("rpc error: code = Unknown desc = failed to exec in container: failed to start exec \"%s\": "
+                         "OCI runtime exec failed: exec failed: unable to start container process: %s: unknown",
+                         id, why);
+}
+
+/* The child's report on its error pipe, complete once it exited: false
+ * when there is none (the command ran; its status is its own). */
+static bool exec_start_failed(struct handler_run *run, struct pfs_error *ret)
+{
+        ssize_t n;
+
+        if (run->start_fd < 0)
+                return false;
+        do
+                n = read(run->start_fd, ret, sizeof(*ret));
+        while (n < 0 && errno == EINTR);
+        if (n != (ssize_t)sizeof(*ret))
+                return false;
+        ret->msg[sizeof(ret->msg) - 1] = '\0';
+        return true;
+}
+
 static void exec_exited(struct sbx *s, struct handler_run *run, int wstatus)
 {
+        struct pfs_error e = {0};
+
         if (run->io_w.fd >= 0)
                 exec_drain(run);
+        if (exec_start_failed(run, &e)) {
+                _cleanup_free_ char *m = exec_start_error(e.msg);
+
+                run_complete(s, run, HANDLER_ERRORED, m);
+                return;
+        }
         run->exit_code = WIFEXITED(wstatus) ? WEXITSTATUS(wstatus) : 128 + WTERMSIG(wstatus);
         if (WIFEXITED(wstatus) && WEXITSTATUS(wstatus) == 0)
                 run_complete(s, run, HANDLER_OK, run->in.data);
@@ -173,7 +216,7 @@ static int exec_start(struct sbx *s, struct handler_run *run, const struct handl
 {
         _cleanup_free_ char **argv = xcalloc(req->n_command + 1, sizeof(*argv));
         struct pfs_buf cmd = {0};
-        int p[2], pidfd = -1, r;
+        int p[2], e[2], pidfd = -1, r;
         pid_t pid = 0;
 
         for (size_t i = 0; i < req->n_command; i++) {
@@ -191,12 +234,18 @@ static int exec_start(struct sbx *s, struct handler_run *run, const struct handl
                 close(p[1]);
                 return r;
         }
+        if (pipe2(e, O_CLOEXEC | O_NONBLOCK) < 0) {
+                close(p[1]);
+                return pfs_error_set(err, errno, "pipe");
+        }
+        run->start_fd = e[0];
         /* The child's end blocks as a terminal's would. */
         fcntl(p[1], F_SETFL, 0);
-        r = ctr_enter_spawn(req->ctr_pid, req->ctr_pidfd, argv, req->cgroup_fd, p[1], &pid, &pidfd, err);
+        r = ctr_enter_spawn(req->ctr_pid, req->ctr_pidfd, argv, req->cgroup_fd, p[1], e[1], &pid, &pidfd, err);
         close(p[1]);
+        close(e[1]);
         if (r < 0) {
-                _cleanup_free_ char *m = xasprintf("OCI runtime exec failed: %s: unknown", err->msg);
+                _cleanup_free_ char *m = exec_start_error(err->msg);
 
                 pfs_error_clear(err);
                 return complete_later(s, run, HANDLER_ERRORED, m, err);
@@ -223,10 +272,66 @@ static void net_failed(struct sbx *s, struct handler_run *run, const char *what)
         }
 }
 
+static int net_dial(struct sbx *s, struct handler_run *run, const char *host, int port, const char *path,
+                    bool absolute, struct pfs_error *err);
+
+/* Go's http.Client with kubelet's CheckRedirect: a redirect on the first
+ * request's host is followed (10 requests at most), one elsewhere ends the
+ * probe with the redirect as its response (a warning). Hooks use a plain
+ * client: any host. */
+static void http_redirect(struct sbx *s, struct handler_run *run, const struct http_head *h)
+{
+        _cleanup_free_ char *body = http_body_text(h, run->in.data, run->in.len, HANDLER_MAX_OUTPUT);
+        _cleanup_free_ char *m = NULL;
+        struct pfs_error err = {0};
+        struct http_target t;
+
+        if (http_location_resolve(run->host, run->port, run->path, h->location, &t) < 0 ||
+            (!run->follow_any_host && strcmp(t.host, run->first_host) != 0)) {
+                m = xasprintf("Probe terminated redirects, Response body: %s", body);
+                run_complete(s, run, HANDLER_WARNING, m);
+        } else if (run->hops + 1 >= 10) {
+                m = xasprintf("Get \"%s\": stopped after 10 redirects", h->location);
+                run_complete(s, run, HANDLER_FAILED, m);
+        } else if (t.https) {
+                m = xasprintf("Get \"%s\": podfs does not do HTTPS", h->location);
+                run_complete(s, run, HANDLER_ERRORED, m);
+        } else {
+                run->hops++;
+                sbx_watch_remove(s, &run->io_w);
+                pfs_buf_free(&run->in);
+                if (net_dial(s, run, t.host, t.port, t.path, t.absolute, &err) < 0)
+                        run_complete(s, run, HANDLER_FAILED, err.msg);
+        }
+        http_target_free(&t);
+}
+
+/* The response's head is in: its status decides, a redirect once its body is in too. */
+static void http_response(struct sbx *s, struct handler_run *run, const struct http_head *h, bool eof)
+{
+        _cleanup_free_ char *m = NULL, *body = NULL;
+
+        if (h->status >= 200 && h->status < 300) {
+                run_complete(s, run, HANDLER_OK, "");
+        } else if (h->status < 300 || h->status >= 400) {
+                m = xasprintf("HTTP probe failed with statuscode: %d", h->status);
+                run_complete(s, run, HANDLER_FAILED, m);
+        } else if (!eof && !http_body_complete(h, run->in.data, run->in.len, HANDLER_MAX_OUTPUT)) {
+                return;
+        } else if (http_is_redirect(h)) {
+                http_redirect(s, run, h);
+        } else {
+                body = http_body_text(h, run->in.data, run->in.len, HANDLER_MAX_OUTPUT);
+                m = xasprintf("Probe terminated redirects, Response body: %s", body);
+                run_complete(s, run, HANDLER_WARNING, m);
+        }
+}
+
 static void http_read(struct sbx *s, struct handler_run *run)
 {
         char chunk[4096], eb[128];
-        int code;
+        struct http_head h = {0};
+        int r = 0;
 
         for (;;) {
                 ssize_t n = read(run->io_w.fd, chunk, sizeof(chunk));
@@ -235,29 +340,28 @@ static void http_read(struct sbx *s, struct handler_run *run)
                         continue;
                 if (n < 0 && errno == EAGAIN)
                         return;
-                if (n <= 0) {
-                        _cleanup_free_ char *m = xasprintf("Get \"%s\": %s", run->url,
-                                                           n == 0 ? "EOF" : go_err(errno, eb));
+                if (n > 0)
+                        pfs_buf_append(&run->in, chunk, (size_t)n);
+                r = run->in.len ? http_response_head(run->in.data, run->in.len, &h) : 0;
+                if (r > 0) {
+                        http_response(s, run, &h, n <= 0);
+                        http_head_free(&h);
+                        return;
+                }
+                if (r < 0 || n == 0) {
+                        _cleanup_free_ char *m = r < 0 ?
+                                xasprintf("Get \"%s\": net/http: HTTP/1.x transport connection broken: malformed HTTP response", run->url) :
+                                xasprintf("Get \"%s\": EOF", run->url);
 
                         run_complete(s, run, HANDLER_FAILED, m);
                         return;
                 }
-                pfs_buf_append(&run->in, chunk, (size_t)n);
-                code = http_response_status(run->in.data, run->in.len);
-                if (code == 0)
-                        continue;
-                if (code < 0) {
-                        _cleanup_free_ char *m = xasprintf("Get \"%s\": net/http: HTTP/1.x transport connection broken: malformed HTTP response", run->url);
+                if (n < 0) {
+                        _cleanup_free_ char *m = xasprintf("Get \"%s\": %s", run->url, pfs_go_strerror(errno, eb));
 
                         run_complete(s, run, HANDLER_FAILED, m);
-                } else if (code >= 200 && code < 400) {
-                        run_complete(s, run, HANDLER_OK, "");
-                } else {
-                        _cleanup_free_ char *m = xasprintf("HTTP probe failed with statuscode: %d", code);
-
-                        run_complete(s, run, HANDLER_FAILED, m);
+                        return;
                 }
-                return;
         }
 }
 
@@ -276,7 +380,7 @@ static void http_write(struct sbx *s, struct handler_run *run)
                         return;
                 if (n < 0) {
                         _cleanup_free_ char *m = xasprintf("Get \"%s\": write tcp %s: %s", run->url,
-                                                           run->target, go_err(errno, eb));
+                                                           run->target, pfs_go_strerror(errno, eb));
 
                         run_complete(s, run, HANDLER_FAILED, m);
                         return;
@@ -302,7 +406,7 @@ static void on_socket(struct sbx *s, struct sbx_watch *w, uint32_t events)
         if (getsockopt(w->fd, SOL_SOCKET, SO_ERROR, &soerr, &elen) < 0)
                 soerr = errno;
         if (soerr) {
-                _cleanup_free_ char *what = xasprintf("connect: %s", go_err(soerr, eb));
+                _cleanup_free_ char *what = xasprintf("connect: %s", pfs_go_strerror(soerr, eb));
 
                 net_failed(s, run, what);
                 return;
@@ -343,33 +447,58 @@ static int addr_parse(const char *host, int port, struct sockaddr_storage *ret, 
         return -EINVAL;
 }
 
-static int net_start(struct sbx *s, struct handler_run *run, const struct handler_req *req,
-                     struct pfs_error *err)
+/* The request of a redirect's hop: the same httpHeaders, a custom Host only
+ * for a relative Location (as Go), and Referer the URL before. */
+static char *http_request_next(struct handler_run *run, const char *referer_url, bool absolute)
 {
+        _cleanup_free_ struct pod_kv *h = xcalloc(run->n_headers + 1, sizeof(*h));
+        bool referer = false;
+        size_t n = 0;
+
+        for (size_t i = 0; i < run->n_headers; i++) {
+                if (absolute && strcasecmp(run->headers[i].key, "Host") == 0)
+                        continue;
+                referer = referer || strcasecmp(run->headers[i].key, "Referer") == 0;
+                h[n++] = run->headers[i];
+        }
+        if (!referer)
+                h[n++] = (struct pod_kv){(char *)"Referer", (char *)referer_url};
+        return http_request_build(run->target, run->path, h, n);
+}
+
+/* Connect to host:port (literal addresses only: no resolver in a sandbox
+ * that must not block); http: for path. An immediate failure completes the
+ * run from the loop. */
+static int net_dial(struct sbx *s, struct handler_run *run, const char *host, int port, const char *path,
+                    bool absolute, struct pfs_error *err)
+{
+        _cleanup_free_ char *prev_url = steal_ptr(&run->url), *h = xstrdup(host ? host : "");
         struct sockaddr_storage sa;
         socklen_t len = 0;
         char eb[128];
         int fd, r;
 
-        const char *host = req->host;
-
-        /* as the kubelet: no host is the pod's IP (its own network's; 127.0.0.1 with hostNetwork) */
-        if ((!host || !*host) && s->spec && !s->spec->host_network && s->status && s->status->pod_ip &&
-            *s->status->pod_ip)
-                host = s->status->pod_ip;
-        r = addr_parse(host, req->port, &sa, &len, &run->target);
+        free(run->target);
+        free(run->request);
+        free(run->host);
+        free(run->path);
+        run->target = run->request = NULL;
+        run->req_off = 0;
+        r = addr_parse(host, port, &sa, &len, &run->target);
+        run->host = steal_ptr(&h);
+        run->port = port;
+        run->path = xstrdup(path ? path : "");
         if (run->kind == HANDLER_HTTP) {
-                run->url = http_url(run->target, req->path);
-                run->request = http_request_build(run->target, req->path, req->headers, req->n_headers);
+                run->request = run->hops ? http_request_next(run, prev_url, absolute) :
+                                           http_request_build(run->target, path, run->headers, run->n_headers);
+                run->url = http_url(run->target, path);
         }
         if (r < 0) {
-                /* No resolver in a sandbox that must not block: literal addresses only. */
-                _cleanup_free_ char *m = xasprintf("dial tcp %s: lookup %s: no such host", run->target,
-                                                   req->host);
+                _cleanup_free_ char *m = xasprintf("dial tcp %s: lookup %s: no such host", run->target, host);
 
                 return complete_later(s, run, HANDLER_FAILED, m, err);
         }
-        if (req->port <= 0 || req->port > 65535) {
+        if (port <= 0 || port > 65535) {
                 _cleanup_free_ char *m = xasprintf("dial tcp %s: invalid port", run->target);
 
                 return complete_later(s, run, HANDLER_FAILED, m, err);
@@ -384,7 +513,7 @@ static int net_start(struct sbx *s, struct handler_run *run, const struct handle
         }
         if (connect(fd, (struct sockaddr *)&sa, len) < 0 && errno != EINPROGRESS) {
                 _cleanup_free_ char *dial = xasprintf("dial tcp %s: connect: %s", run->target,
-                                                      go_err(errno, eb));
+                                                      pfs_go_strerror(errno, eb));
                 _cleanup_free_ char *m = run->kind == HANDLER_HTTP ?
                         xasprintf("Get \"%s\": %s", run->url, dial) : xstrdup(dial);
 
@@ -392,6 +521,28 @@ static int net_start(struct sbx *s, struct handler_run *run, const struct handle
                 return complete_later(s, run, HANDLER_FAILED, m, err);
         }
         return 0; /* connected or in progress: EPOLLOUT tells */
+}
+
+static int net_start(struct sbx *s, struct handler_run *run, const struct handler_req *req,
+                     struct pfs_error *err)
+{
+        const char *host = req->host;
+
+        /* as the kubelet: no host is the pod's IP (its own network's; 127.0.0.1 with hostNetwork) */
+        if ((!host || !*host) && s->spec && !s->spec->host_network && s->status && s->status->pod_ip &&
+            *s->status->pod_ip)
+                host = s->status->pod_ip;
+        if (!host || !*host || strcmp(host, "localhost") == 0)
+                host = "127.0.0.1";
+        run->first_host = xstrdup(host);
+        run->follow_any_host = req->follow_any_host;
+        run->headers = xcalloc(req->n_headers + 1, sizeof(*run->headers));
+        for (size_t i = 0; i < req->n_headers; i++)
+                if (req->headers[i].key) {
+                        run->headers[run->n_headers].key = xstrdup(req->headers[i].key);
+                        run->headers[run->n_headers++].value = xstrdup(req->headers[i].value ? req->headers[i].value : "");
+                }
+        return net_dial(s, run, host, req->port, req->path, false, err);
 }
 
 /* ---- deadline ---- */

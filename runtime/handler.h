@@ -29,6 +29,7 @@ struct handler_req {
         const char *path;               /* http: default "/" */
         const struct pod_kv *headers;   /* http: httpHeaders (name, value) */
         size_t n_headers;
+        bool follow_any_host;           /* http: follow redirects to other hosts too (hooks) */
         /* sleep */
         int64_t sleep_ns;
         /* 0 = no time limit (a hook); else the action fails after it */
@@ -36,9 +37,13 @@ struct handler_req {
 };
 
 enum handler_result {
-        HANDLER_OK,             /* exit 0, connected, HTTP 200-399, slept */
+        HANDLER_OK,             /* exit 0, connected, HTTP 200-299, slept */
+        HANDLER_WARNING,        /* HTTP 3xx not followed (another host): success, kubelet's
+                                 * ProbeWarning "Probe terminated redirects, ..." */
         HANDLER_FAILED,         /* exit != 0, refused, HTTP status, timed out */
-        HANDLER_ERRORED,        /* could not be run at all (kubelet: "probe errored") */
+        HANDLER_ERRORED,        /* could not be run at all: the command could not start
+                                 * (containerd's ExecSync error), no such port (kubelet:
+                                 * "probe errored", the attempt does not count) */
 };
 
 /* Called once when the action ends (never from handler_start, never after
@@ -61,12 +66,20 @@ struct handler_run {
         struct sbx_watch io_w;          /* exec output pipe, or the socket */
         struct sbx_watch proc_w;        /* exec: pidfd */
         struct sbx_watch timer_w;       /* deadline, sleep, or a result to deliver */
+        int start_fd;                   /* exec: the child's error pipe, read once it exited */
         pid_t pid;
         struct pfs_buf in;              /* exec output / HTTP response (bounded) */
         char *request;                  /* http */
         size_t req_off;
         char *target;                   /* "127.0.0.1:8080" */
         char *url;                      /* http */
+        char *host, *path;              /* http: of the request in flight, */
+        int port;
+        char *first_host;               /* of the first one (redirects stay on it), */
+        int hops;                       /* redirects followed, */
+        bool follow_any_host;
+        struct pod_kv *headers;         /* httpHeaders (copies) for the next request */
+        size_t n_headers;
         char *cmdline;                  /* exec, for messages */
         enum handler_result pending;    /* delivered by the timer when has_pending */
         char *pending_msg;
@@ -90,10 +103,13 @@ bool handler_reaped(struct sbx *s, pid_t pid, int wstatus);
 /* Start argv in the namespaces (mount, pid, ipc, uts, net), root, cwd,
  * environment, user and capabilities of the container whose main process is
  * ctr_pid (ctr_pidfd), in cgroup_fd (or -1). stdin /dev/null; stdout and stderr
- * to out_fd. Does not wait for the exec: a failure to exec is written to
- * out_fd in the runtime's words and the process exits 126/127. */
+ * to out_fd. Does not wait for the exec. err_fd is the write end of a
+ * close-on-exec pipe: when the command cannot start (not found, not
+ * executable, a setup step), a struct pfs_error in runc's words (`exec:
+ * "/x": stat /x: no such file or directory`) is written to it and the
+ * process exits; once the command runs, nothing ever is. */
 int ctr_enter_spawn(pid_t ctr_pid, int ctr_pidfd, char *const argv[], int cgroup_fd, int out_fd,
-                    pid_t *ret_pid, int *ret_pidfd, struct pfs_error *err);
+                    int err_fd, pid_t *ret_pid, int *ret_pidfd, struct pfs_error *err);
 
 /* ---- the HTTP/1.1 client's text (http.c) ---- */
 /* "GET path HTTP/1.1" with Host, User-Agent kube-probe/1.28, Accept; headers
@@ -105,6 +121,39 @@ char *http_request_build(const char *hostport, const char *path, const struct po
 int http_response_status(const char *buf, size_t len);
 /* The probe URL as Go prints it in errors: "http://127.0.0.1:8080/healthz". */
 char *http_url(const char *hostport, const char *path);
+
+/* A response's head, once complete in the buffer. */
+struct http_head {
+        int status;
+        size_t body_off;                /* the body starts here */
+        long long content_length;       /* -1: not given */
+        bool chunked;
+        char *location;                 /* the Location header, NULL if none */
+};
+/* 1 and *ret filled when the head is complete in buf; 0 when more bytes are
+ * needed; -EINVAL when it is not HTTP. */
+int http_response_head(const char *buf, size_t len, struct http_head *ret);
+void http_head_free(struct http_head *h);
+/* The body (de-chunked) has all arrived, or max bytes of it have. */
+bool http_body_complete(const struct http_head *h, const char *buf, size_t len, size_t max);
+/* The body's first max bytes (de-chunked), as a string. */
+char *http_body_text(const struct http_head *h, const char *buf, size_t len, size_t max);
+/* A redirect Go's http.Client follows: 301, 302, 303, 307, 308 with a Location. */
+bool http_is_redirect(const struct http_head *h);
+
+/* Where a Location points, resolved against the request it answers. */
+struct http_target {
+        char *host;             /* as written, without brackets: Go's URL.Hostname() */
+        int port;
+        char *path;             /* path and query */
+        bool https;
+        bool absolute;          /* the Location named a host */
+};
+/* 0 and *ret filled; -EINVAL for a Location that is no URL, -EPROTONOSUPPORT
+ * for a scheme other than http and https. */
+int http_location_resolve(const char *base_host, int base_port, const char *base_path, const char *loc,
+                          struct http_target *ret);
+void http_target_free(struct http_target *t);
 
 /* The request for a spec handler of container c (exec/httpGet/tcpSocket/sleep):
  * strings point into the spec; the exec target fields are left for the caller.

@@ -120,9 +120,16 @@ static void on_probe(struct sbx *s, struct probe *p, const struct probe_attempt 
         struct ctr_status *cs = pod_status_find(s->status, c->name);
         _cleanup_free_ char *why = NULL;
 
-        if (a->outcome != HANDLER_OK)
-                sbx_event(s, c, "Warning", "Unhealthy", "%s probe %s: %s", probe_kind_name(p->kind),
-                          a->outcome == HANDLER_ERRORED ? "errored" : "failed", a->message ? a->message : "");
+        /* An errored probe's result is probe.Unknown: kubelet prints "unknown". */
+        if (a->outcome == HANDLER_ERRORED)
+                sbx_event(s, c, "Warning", "Unhealthy", "%s probe errored and resulted in unknown state: %s",
+                          probe_kind_name(p->kind), a->message ? a->message : "");
+        else if (a->outcome == HANDLER_FAILED)
+                sbx_event(s, c, "Warning", "Unhealthy", "%s probe failed: %s", probe_kind_name(p->kind),
+                          a->message ? a->message : "");
+        else if (a->outcome == HANDLER_WARNING)
+                sbx_event(s, c, "Warning", "ProbeWarning", "%s probe warning: %s", probe_kind_name(p->kind),
+                          a->message ? a->message : "");
         if (!a->changed || !cs)
                 return;
         switch (p->kind) {

@@ -56,7 +56,7 @@ static void on_done(struct sbx *s, void *data, enum handler_result res, const ch
         if (res == HANDLER_FAILED && k->h->kind == POD_HANDLER_HTTP_GET &&
             strncmp(msg, "HTTP probe failed with statuscode", 33) == 0)
                 res = HANDLER_OK;
-        if (res == HANDLER_OK) {
+        if (res == HANDLER_OK || res == HANDLER_WARNING) {
                 k->fn(s, k, HOOK_OK, "", k->data);
                 return;
         }
@@ -86,6 +86,8 @@ int hook_start(struct sbx *s, struct hook *k, const struct pod_container *c, con
         req.ctr_pid = pid;
         req.ctr_pidfd = pidfd;
         req.cgroup_fd = cgroup_fd;
+        /* kubelet's handler runner uses a plain http.Client: redirects to any host. */
+        req.follow_any_host = true;
         /* A sleep is its own limit; the deadline still cuts it. */
         req.timeout_ns = timeout_ns;
         if (req.kind == HANDLER_SLEEP && timeout_ns > 0 && req.sleep_ns > timeout_ns)

@@ -1,7 +1,8 @@
 /* Liveness, readiness and startup probes as kubelet's prober workers run
  * them: a fixed grid of attempts (timerfd, absolute deadlines: no drift), at
  * most one attempt in flight (handler.c, bounded by timeoutSeconds), and
- * success/failure thresholds over consecutive outcomes. */
+ * success/failure thresholds over consecutive outcomes (an attempt that
+ * errored is not an outcome). */
 #include <errno.h>
 #include <string.h>
 #include "probe.h"
@@ -62,10 +63,19 @@ static void on_attempt(struct sbx *s, void *data, enum handler_result outcome, c
 {
         struct probe *p = data;
         struct probe_attempt a = {.outcome = outcome, .message = message};
-        bool ok = outcome == HANDLER_OK;
+        bool ok = outcome == HANDLER_OK || outcome == HANDLER_WARNING;
 
         if (!p->active)
                 return;
+        /* kubelet's worker throws an errored attempt away: it neither counts
+         * toward a threshold nor breaks a run (a command that cannot start
+         * never restarts the container). */
+        if (outcome == HANDLER_ERRORED) {
+                a.result = p->result;
+                schedule_next(s, p);
+                p->fn(s, p, &a, p->data);
+                return;
+        }
         if (p->run_len > 0 && p->last_ok == ok)
                 p->run_len++;
         else

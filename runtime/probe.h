@@ -15,7 +15,8 @@ struct probe;
 
 /* One finished attempt. result is the thresholded result after it; changed
  * says it flipped (or, for a failure of liveness/startup, reached the
- * threshold: the container must be restarted). */
+ * threshold: the container must be restarted). An attempt that errored
+ * changes nothing. */
 struct probe_attempt {
         enum handler_result outcome;
         const char *message;

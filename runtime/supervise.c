@@ -116,18 +116,9 @@ static struct ctr_status *cstat(struct sbx *s, struct ctr *c)
 
 static char *container_id_new(void)
 {
-        unsigned char b[32];
         char hex[65];
-        size_t got = 0;
 
-        while (got < sizeof(b)) {
-                ssize_t n = getrandom(b + got, sizeof(b) - got, 0);
-
-                if (n > 0)
-                        got += (size_t)n;
-        }
-        for (size_t i = 0; i < sizeof(b); i++)
-                snprintf(hex + 2 * i, 3, "%02x", b[i]);
+        pfs_random_id(hex);
         return xasprintf("podfs://%s", hex);
 }
 

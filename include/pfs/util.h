@@ -82,6 +82,8 @@ size_t pfs_utf8_decode(const unsigned char *s, size_t n, uint32_t *rune);
 /* Go's strconv.Quote of S (%q): appended to B, or a new string. */
 void pfs_buf_append_go_quoted(struct pfs_buf *b, const char *s);
 char *pfs_go_quote(const char *s);
+/* Go's syscall.Errno text (strerror with a lower-case first letter), in buf. */
+const char *pfs_go_strerror(int e, char buf[static 128]);
 
 /* Time. Wall clock for what users see; monotonic for timers. */
 int64_t pfs_now_realtime_ns(void);
@@ -98,3 +100,5 @@ void pfs_logv(int level, const char *fmt, va_list ap);
 
 /* Random RFC 4122 v4 UUID, lower-case, 36 chars + NUL. */
 void pfs_uuid_new(char buf[static 37]);
+/* 64 random lower-case hex digits + NUL, as containerd's container and exec ids. */
+void pfs_random_id(char buf[static 65]);

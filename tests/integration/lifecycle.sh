@@ -424,6 +424,106 @@ check "httpGet liveness 404: event" wait_grep "$N/events" 'Liveness probe failed
 check "httpGet liveness 404: restarted" wait_for "$N/containers/other/restarts" 1 15
 is "$(ctr default net web restarts)" 0 "tcpSocket liveness on the open port: no restart"
 
+# ---- a probe or hook command that cannot start ----------------------------------------
+# containerd's ExecSync fails (no exit status): kubelet reports the probe as errored and
+# throws the attempt away, so it never counts toward failureThreshold. `sh -c /no/such`
+# starts and exits 127: an ordinary failure.
+NOSTART='OCI runtime exec failed: exec failed: unable to start container process: exec: "/no/such": stat /no/such: no such file or directory: unknown'
+RPC='rpc error: code = Unknown desc = failed to exec in container: failed to start exec "[0-9a-f]{64}": '
+cat <<'EOF' | apply_pod default nostart || fail "create nostart"
+apiVersion: v1
+kind: Pod
+metadata:
+  name: nostart
+spec:
+  terminationGracePeriodSeconds: 1
+  containers:
+  - name: main
+    image: busybox
+    command: ["sleep", "1000"]
+    livenessProbe:
+      exec: {command: ["/no/such"]}
+      periodSeconds: 1
+      failureThreshold: 2
+    readinessProbe:
+      exec: {command: ["sh", "-c", "/no/such"]}
+      periodSeconds: 1
+EOF
+NE=$MNT/default/nostart/events
+check "exec probe that cannot start: errored event" wait_grep "$NE" \
+        "Unhealthy.*Liveness probe errored and resulted in unknown state: $RPC$NOSTART\$" 20
+# more errored attempts than failureThreshold (2), each a period apart: waited for, bounded
+errored_at_least() { [ "$(grep -c 'Liveness probe errored' "$1" 2>/dev/null)" -ge "$2" ]; }
+check "exec probe that cannot start: 4 attempts in a row" wait_until 15 "$NE" errored_at_least "$NE" 4
+is "$(ctr default nostart main restarts)" 0 "exec probe that cannot start: never restarts the container"
+is "$(st nostart '.containerStatuses[0].restartCount')" 0 "exec probe that cannot start: restartCount 0"
+check "exec probe that cannot start: no Killing event" bash -c "! grep -q Killing '$NE'"
+check "sh -c /no/such exits 127: an ordinary failure" wait_grep "$NE" \
+        'Unhealthy.*Readiness probe failed: sh: /no/such: not found ?$' 10
+is "$(ctr default nostart main ready)" false "sh -c /no/such: not ready"
+
+cat <<'EOF' | apply_pod default posterr || fail "create posterr"
+apiVersion: v1
+kind: Pod
+metadata:
+  name: posterr
+spec:
+  restartPolicy: Never
+  terminationGracePeriodSeconds: 1
+  containers:
+  - name: main
+    image: busybox
+    command: ["sleep", "1000"]
+    lifecycle:
+      postStart:
+        exec: {command: ["/no/such"]}
+EOF
+check "postStart that cannot start: FailedPostStartHook in kubelet's words" wait_grep "$MNT/default/posterr/events" \
+        "FailedPostStartHook.*Exec lifecycle hook \(\[/no/such\]\) for Container \"main\" in Pod \"posterr_default\(.*\)\" failed - error: $RPC$NOSTART, message: \"\"\$" 20
+check "postStart that cannot start: the container is killed (Never: Failed)" \
+        wait_for "$MNT/default/posterr/phase" Failed 20
+
+# ---- httpGet probes and redirects ------------------------------------------------------
+# kubelet's client follows a redirect on the probe's host (the last response decides) and
+# stops at one to another host: a success with a ProbeWarning event carrying its body.
+mkdir -p "$SH/www/cgi-bin"
+printf '#!/bin/sh\nprintf "HTTP/1.0 302 Found\\r\\nLocation: /missing\\r\\nContent-Length: 0\\r\\n\\r\\n"\n' \
+        > "$SH/www/cgi-bin/local"
+printf '#!/bin/sh\nprintf "HTTP/1.0 302 Found\\r\\nLocation: http://0.0.0.0/\\r\\nContent-Length: 4\\r\\n\\r\\naway"\n' \
+        > "$SH/www/cgi-bin/away"
+chmod 755 "$SH/www/cgi-bin/local" "$SH/www/cgi-bin/away"
+cat <<EOF | apply_pod default redirect || fail "create redirect"
+apiVersion: v1
+kind: Pod
+metadata:
+  name: redirect
+spec:
+  terminationGracePeriodSeconds: 1
+  volumes:
+  - {name: www, hostPath: {path: $SH/www}}
+  containers:
+  - name: web
+    image: busybox
+    command: ["httpd", "-f", "-p", "8080", "-h", "/www"]
+    volumeMounts: [{name: www, mountPath: /www}]
+    readinessProbe:
+      httpGet: {path: /cgi-bin/local, port: 8080}
+      periodSeconds: 1
+  - name: side
+    image: busybox
+    command: ["sleep", "1000"]
+    readinessProbe:
+      httpGet: {path: /cgi-bin/away, port: 8080}
+      periodSeconds: 1
+EOF
+RE=$MNT/default/redirect
+check "httpGet redirect to another host: ready" wait_for "$RE/containers/side/ready" true 20
+check "httpGet redirect to another host: ProbeWarning with the body" wait_grep "$RE/events" \
+        'Warning +ProbeWarning +spec.containers\{side\} +Readiness probe warning: Probe terminated redirects, Response body: away$' 10
+check "httpGet redirect on the same host: followed to a 404" wait_grep "$RE/events" \
+        'Unhealthy +spec.containers\{web\} +Readiness probe failed: HTTP probe failed with statuscode: 404$' 10
+is "$(ctr default redirect web ready)" false "httpGet redirect on the same host: not ready"
+
 # ---- activeDeadlineSeconds --------------------------------------------------------------
 cat <<'EOF' | apply_pod default deadline || fail "create deadline"
 apiVersion: v1

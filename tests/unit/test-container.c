@@ -323,7 +323,15 @@ static void test_exec_errors(void)
         tap_is_str(err.msg, "exec: \"no-such-binary\": executable file not found in $PATH", "its message");
         c->command[0] = tstrdup("/bin/nope");
         r = run(c, out, sizeof(out), &err);
-        tap_ok(r == -ENOENT && strstr(err.msg, "stat /bin/nope: no such file"), "a missing absolute path (%s)", err.msg);
+        tap_is_str(err.msg, "exec: \"/bin/nope\": stat /bin/nope: no such file or directory", "a missing absolute path");
+        c->command[0] = tstrdup("/bin");
+        r = run(c, out, sizeof(out), &err);
+        tap_is_str(err.msg, "exec: \"/bin\": is a directory", "a directory (Go's LookPath)");
+        sh("echo plain > %s/etc/plain && chmod 644 %s/etc/plain", rootfs, rootfs);
+        c->command[0] = tstrdup("/etc/plain");
+        r = run(c, out, sizeof(out), &err);
+        tap_ok(r == -EACCES, "a file without x bits is -EACCES");
+        tap_is_str(err.msg, "exec: \"/etc/plain\": permission denied", "its message");
         c->n_command = 0;
         r = run(c, out, sizeof(out), &err);
         tap_ok(r == -EINVAL && !strcmp(err.msg, "no command specified"), "no command specified");
@@ -755,6 +763,35 @@ static bool is_v1(const char *ctrl)
         return statfs(path, &st) == 0 && st.f_type == CGROUP_SUPER_MAGIC;
 }
 
+/* An exec whose command cannot start: its output stays empty, the error
+ * pipe says why in runc's words. */
+static void test_enter_missing(pid_t pid, int pidfd, int cgroup_fd, const char *name)
+{
+        char *const argv[] = { "/no/such", NULL };
+        struct pfs_error err = { 0 }, rep = { 0 };
+        int q[2], e[2], epidfd = -1, r;
+        char out[256] = "";
+        pid_t epid = 0;
+        siginfo_t si;
+
+        if (pipe2(q, O_CLOEXEC) < 0 || pipe2(e, O_CLOEXEC) < 0)
+                return;
+        r = ctr_enter_spawn(pid, pidfd, argv, cgroup_fd, q[1], e[1], &epid, &epidfd, &err);
+        close(q[1]);
+        close(e[1]);
+        if (r == 0) {
+                waitid((idtype_t)P_PIDFD, (id_t)epidfd, &si, WEXITED);
+                close(epidfd);
+                tap_ok(read(e[0], &rep, sizeof(rep)) == (ssize_t)sizeof(rep), "%s: a missing command reports", name);
+                tap_is_str(rep.msg, "exec: \"/no/such\": stat /no/such: no such file or directory", "... in runc's words");
+                tap_is_int((int)read(q[0], out, sizeof(out)), 0, "... and writes nothing to the command's output");
+        } else {
+                tap_ok(false, "%s: ctr_enter_spawn: %s", name, err.msg);
+        }
+        close(q[0]);
+        close(e[0]);
+}
+
 /* The device policy and the pod's pids limit hold for a container and for an
  * exec child entered into it (exec probes, hooks). */
 static void test_devices(enum pod_cgroup_driver driver)
@@ -774,7 +811,7 @@ static void test_devices(enum pod_cgroup_driver driver)
         };
         char uid[37], out[4096] = "", eout[4096] = "", dev_line[128], pids_line[128], buf[32] = "";
         _cleanup_free_ char *pids_max = NULL, *twin = NULL;
-        int p[2], q[2], pidfd = -1, epidfd = -1, r;
+        int p[2], q[2], e[2], pidfd = -1, epidfd = -1, r;
         pid_t pid = 0, epid = 0;
         siginfo_t si;
         const char *name;
@@ -800,7 +837,7 @@ static void test_devices(enum pod_cgroup_driver driver)
         tap_ok(r == 0, "%s: device policy (%s)", name, err.msg);
         r = pod_cgroup_child_pids(cg, "dev", &err);
         tap_ok(r == 0, "%s: the container below the pids limit (%s)", name, err.msg);
-        if (pipe2(p, O_CLOEXEC) < 0 || pipe2(q, O_CLOEXEC) < 0)
+        if (pipe2(p, O_CLOEXEC) < 0 || pipe2(q, O_CLOEXEC) < 0 || pipe2(e, O_CLOEXEC) < 0)
                 return;
         l.stdout_fd = l.stderr_fd = p[1];
         r = ctr_spawn(&l, &pid, &pidfd, &err);
@@ -814,13 +851,18 @@ static void test_devices(enum pod_cgroup_driver driver)
         tap_ok(!is_v1("devices") || strstr(out, dev_line), "%s: the container is in its devices cgroup", name);
         tap_ok(!is_v1("pids") || strstr(out, pids_line), "%s: the container is in its pids cgroup", name);
         if (r == 0)
-                r = ctr_enter_spawn(pid, pidfd, argv, l.cgroup_fd, q[1], &epid, &epidfd, &err);
+                r = ctr_enter_spawn(pid, pidfd, argv, l.cgroup_fd, q[1], e[1], &epid, &epidfd, &err);
         close(q[1]);
+        close(e[1]);
         if (r == 0) {
                 read_until(q[0], eout, sizeof(eout), "\n\n");      /* to the end */
                 waitid((idtype_t)P_PIDFD, (id_t)epidfd, &si, WEXITED);
                 close(epidfd);
+                tap_ok(read(e[0], &err, sizeof(err)) == 0, "%s: a command that ran reports no start error", name);
         }
+        close(e[0]);
+        if (pidfd >= 0)
+                test_enter_missing(pid, pidfd, l.cgroup_fd, name);
         tap_ok(r == 0 && strstr(eout, "exec-read-refused\n"), "%s: an exec child cannot open it either (%s)", name,
                eout);
         tap_ok(!is_v1("devices") || strstr(eout, dev_line), "%s: the exec child joined the devices cgroup", name);

@@ -19,9 +19,10 @@ static struct sbx S = {.epfd = -1};
 struct server {
         struct sbx_watch w;
         const char *reply;
+        const char *later;      /* the reply on later connections, if not NULL */
         int port;
         char request[2048];
-        struct sbx_watch conns[8];
+        struct sbx_watch conns[16];
         int n_conns;
 };
 
@@ -33,7 +34,9 @@ static void on_request(struct sbx *s, struct sbx_watch *w, uint32_t events)
         if (n < 0 && errno == EAGAIN)
                 return;
         sv->request[n > 0 ? n : 0] = '\0';
-        if (n > 0 && sv->reply && send(w->fd, sv->reply, strlen(sv->reply), MSG_NOSIGNAL) < 0)
+        const char *reply = sv->later && w != &sv->conns[0] ? sv->later : sv->reply;
+
+        if (n > 0 && reply && send(w->fd, reply, strlen(reply), MSG_NOSIGNAL) < 0)
                 tap_ok(false, "server send: %s", strerror(errno));
         /* keep the connection open, stop watching it */
         epoll_ctl(s->epfd, EPOLL_CTL_DEL, w->fd, NULL);
@@ -46,7 +49,7 @@ static void on_client(struct sbx *s, struct sbx_watch *w, uint32_t events)
 
         if (c < 0)
                 return;
-        if (sv->n_conns == 8 || sbx_watch_add(s, &sv->conns[sv->n_conns], c, EPOLLIN, on_request, sv, NULL) < 0) {
+        if (sv->n_conns == 16 || sbx_watch_add(s, &sv->conns[sv->n_conns], c, EPOLLIN, on_request, sv, NULL) < 0) {
                 close(c);
                 return;
         }
@@ -180,10 +183,37 @@ static void test_http(void)
                "http: kubelet's User-Agent and the httpHeaders");
         server_stop(&sv);
 
-        server_start(&sv, "HTTP/1.1 302 Found\r\nLocation: http://elsewhere/\r\n\r\n");
+        server_start(&sv, "HTTP/1.1 302 Found\r\nLocation: http://elsewhere/\r\nContent-Length: 5\r\n\r\nmoved");
         req.port = sv.port;
         run(&req, &o);
-        tap_is_int(o.res, HANDLER_OK, "http: a redirect counts as success");
+        tap_is_int(o.res, HANDLER_WARNING, "http: a redirect to another host is not followed: a warning");
+        tap_is_str(o.msg, "Probe terminated redirects, Response body: moved", "http: kubelet's warning");
+        tap_is_int(sv.n_conns, 1, "http: ... and no second request");
+        server_stop(&sv);
+
+        server_start(&sv, "HTTP/1.1 301 Moved\r\nLocation: /next\r\nContent-Length: 0\r\n\r\n");
+        sv.later = "HTTP/1.1 404 Not Found\r\nContent-Length: 0\r\n\r\n";
+        req.port = sv.port;
+        run(&req, &o);
+        tap_is_int(sv.n_conns, 2, "http: a redirect on the same host is followed");
+        tap_ok(strncmp(sv.request, "GET /next HTTP/1.1\r\n", 20) == 0 && strstr(sv.request, "\r\nX-Probe: yes\r\n"),
+               "http: ... with the same httpHeaders (%s)", sv.request);
+        snprintf(want, sizeof(want), "\r\nReferer: http://127.0.0.1:%d/healthz\r\n", sv.port);
+        tap_ok(strstr(sv.request, want) != NULL, "http: ... and the URL before as Referer");
+        tap_is_str(o.msg, "HTTP probe failed with statuscode: 404", "http: the last response decides");
+        server_stop(&sv);
+
+        server_start(&sv, "HTTP/1.1 302 Found\r\nLocation: /loop\r\nContent-Length: 0\r\n\r\n");
+        req.port = sv.port;
+        run(&req, &o);
+        tap_is_int(sv.n_conns, 10, "http: a redirect loop: 10 requests");
+        tap_is_str(o.msg, "Get \"/loop\": stopped after 10 redirects", "http: Go's message after 10 requests");
+        server_stop(&sv);
+
+        server_start(&sv, "HTTP/1.1 304 Not Modified\r\n\r\n");
+        req.port = sv.port;
+        run(&req, &o);
+        tap_is_int(o.res, HANDLER_FAILED, "http: a 3xx without a body end waits for it (timeout)");
         server_stop(&sv);
 
         server_start(&sv, "HTTP/1.1 503 Service Unavailable\r\n\r\n");
@@ -261,6 +291,26 @@ static void test_probe(void)
         probe_stop(&S, &p);
 }
 
+/* An attempt that errored (here: HTTPS, which podfs cannot do) is thrown
+ * away as kubelet's worker does: no threshold is ever reached. */
+static void test_probe_errored(void)
+{
+        struct pod_container c = {.name = (char *)"app"};
+        struct pod_probe ps = {.h = {.kind = POD_HANDLER_HTTP_GET, .scheme = (char *)"HTTPS", .port = 1},
+                               .timeout_seconds = 1, .period_seconds = 1, .success_threshold = 1,
+                               .failure_threshold = 1, .termination_grace_period_seconds = -1};
+        struct pfs_error err = {0};
+        struct tally t = {0};
+        struct probe p;
+
+        probe_init(&p, PROBE_LIVENESS, &c, &ps, on_probe, &t);
+        tap_is_int(probe_start(&S, &p, 0, -1, -1, pfs_now_monotonic_ns(), &err), 0, "errored: probe_start");
+        tap_ok(loop_until(&t.done, 5000), "errored: three attempts");
+        tap_is_int(t.changes, 0, "errored: failureThreshold 1 is never reached");
+        tap_ok(t.result, "errored: liveness stays successful");
+        probe_stop(&S, &p);
+}
+
 int main(void)
 {
         S.epfd = epoll_create1(EPOLL_CLOEXEC);
@@ -269,6 +319,7 @@ int main(void)
         test_http();
         test_sleep();
         test_probe();
+        test_probe_errored();
         close(S.epfd);
         return tap_done();
 }
