@@ -195,6 +195,29 @@ static ssize_t read_full(int fd, void *buf, size_t len)
         return (ssize_t)got;
 }
 
+void sbx_net_hold_event(struct sbx *s, const char *type, const char *reason, const char *object, const char *msg)
+{
+        const char *f[] = { type, reason, object, msg };
+
+        for (size_t i = 0; i < ARRAY_SIZE(f); i++)
+                pfs_buf_append(&s->net_job.held, f[i], strlen(f[i]) + 1);
+}
+
+/* The held events out (ok) or dropped. */
+static void held_events_release(struct sbx *s, bool ok)
+{
+        const char *p = s->net_job.held.data, *end = p + s->net_job.held.len, *f[4];
+
+        while (ok && p < end) {
+                for (size_t i = 0; i < ARRAY_SIZE(f); i++) {
+                        f[i] = p;
+                        p += strlen(p) + 1;
+                }
+                sbx_event_raw(s, f[0], f[1], f[2], f[3]);
+        }
+        pfs_buf_free(&s->net_job.held);
+}
+
 int sbx_net_finish(struct sbx *s, struct pfs_error *err)
 {
         struct net_report rep = { 0 };
@@ -222,6 +245,7 @@ int sbx_net_finish(struct sbx *s, struct pfs_error *err)
                 if (rep.ips[i][0])
                         ips[i] = xstrndup(rep.ips[i], sizeof(rep.ips[i]) - 1);
         r = net_apply(s, rep.r, ips, &rep.err);
+        held_events_release(s, r >= 0);
         if (r < 0) {
                 *err = rep.err;
                 s->net_job.failed = xmalloc(sizeof(*err));

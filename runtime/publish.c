@@ -94,7 +94,6 @@ void sbx_publish(struct sbx *s)
 void sbx_event(struct sbx *s, struct ctr *c, const char *type, const char *reason, const char *fmt, ...)
 {
         _cleanup_free_ char *object = NULL, *msg = NULL;
-        struct pfs_error err = {0};
         va_list ap;
 
         va_start(ap, fmt);
@@ -105,6 +104,16 @@ void sbx_event(struct sbx *s, struct ctr *c, const char *type, const char *reaso
                 return;
         object = c ? xasprintf("spec.%s{%s}", c->is_init ? "initContainers" : "containers", c->name)
                    : xasprintf("pod/%s", s->spec->name);
+        if (c && sbx_net_pending(s))
+                sbx_net_hold_event(s, type, reason, object, msg);
+        else
+                sbx_event_raw(s, type, reason, object, msg);
+}
+
+void sbx_event_raw(struct sbx *s, const char *type, const char *reason, const char *object, const char *msg)
+{
+        struct pfs_error err = {0};
+
         if (pod_event_append_at(s->pod_fd, type, reason, object, "kubelet", msg, &err) < 0)
                 pfs_log(LOG_WARNING, "event %s: %s", reason, err.msg);
         pfs_log(LOG_INFO, "%s %s %s: %s", type, reason, object, msg);

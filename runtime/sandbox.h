@@ -132,6 +132,10 @@ struct sbx {
                 pid_t pid;      /* > 0 while it runs */
                 int fd;         /* its report */
                 struct pfs_error *failed; /* its error once it failed, else NULL */
+                /* containers' events while it runs (an image present, a config
+                 * error): out once it succeeded, dropped when it failed, as
+                 * the kubelet makes no container before its sandbox is up */
+                struct pfs_buf held;
         } net_job;
         bool msg_final;         /* startup failed with a message that says it all (userns allocation) */
         bool rejected;          /* admit.c: the node refused the pod; it is finished */
@@ -161,6 +165,8 @@ bool sbx_net_failed(const struct sbx *s);      /* the ADD run beside the contain
 /* Waits for the ADD, if it still runs, and applies its result (status, /etc/hosts).
  * Once it failed it fails again, with the same message. */
 int sbx_net_finish(struct sbx *s, struct pfs_error *err);
+/* A container's event while the ADD runs: written once it succeeded. */
+void sbx_net_hold_event(struct sbx *s, const char *type, const char *reason, const char *object, const char *msg);
 void sbx_net_teardown(struct sbx *s);                       /* DEL; logs a failure */
 
 /* loop.c */
@@ -346,6 +352,8 @@ void pull_cancel(struct sbx *s, struct ctr *c);
 /* publish.c */
 void sbx_publish(struct sbx *s);        /* status.json (+ sandbox file when dirty) */
 int sbx_write_sandbox_file(struct sbx *s, struct pfs_error *err);
+/* An event as it is (OBJECT "pod/NAME" or "spec.containers{NAME}"). */
+void sbx_event_raw(struct sbx *s, const char *type, const char *reason, const char *object, const char *msg);
 void sbx_event(struct sbx *s, struct ctr *c, const char *type, const char *reason,
                const char *fmt, ...) __attribute__((format(printf, 5, 6)));
 char *sbx_go_duration(int64_t ns);      /* "10s", "1m20s", "5m0s" */
