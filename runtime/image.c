@@ -321,6 +321,19 @@ int image_user_resolve(const char *rootfs, const char *user, uid_t *ret_uid, gid
         return 0;
 }
 
+bool image_has_command(const char *rootfs)
+{
+        struct image_config *img = NULL;
+        struct pfs_error err = { 0 };
+        bool has;
+
+        if (image_config_load(rootfs, &img, &err) < 0 || !img)
+                return false;
+        has = (img->entrypoint && img->entrypoint[0]) || (img->cmd && img->cmd[0]);
+        image_config_free(img);
+        return has;
+}
+
 /* moby's ParseSignal, which containerd applies to the image's StopSignal: a
  * number, or a name with or without "SIG", any case. */
 int image_stop_signal(const char *rootfs)

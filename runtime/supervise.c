@@ -272,6 +272,19 @@ static enum ctr_sup_state spawn_with(struct sbx *s, struct ctr *c, const char *r
                 *ret_ev = EV_CONFIG_FAILED;
                 return KEEP;
         }
+        if (!c->spec->n_command && !c->spec->n_args && !image_has_command(rootfs)) {
+                /* containerd's spec generation refuses it: CreateContainerError, nothing runs */
+                char id[65];
+
+                pfs_random_id(id);
+                pod_env_list_free(&env);
+                free(c->msg);
+                c->msg = xasprintf("failed to generate container \"%s\" spec: failed to generate spec: "
+                                   "no command specified", id);
+                c->msg_reason = "CreateContainerError";
+                *ret_ev = EV_CONFIG_FAILED;
+                return KEEP;
+        }
         if (c->has_run)
                 cs->restart_count++;
         c->has_run = true;

@@ -188,6 +188,21 @@ check "exec failure: message says why" [ -n "$(st "$uid" '.containerStatuses[0].
 is "$(st "$uid" .phase)" Failed "exec failure: Failed"
 check "Failed event" grep -qP '\tWarning\tFailed\tspec.containers\{app\}\tkubelet\tError: ' "$STATE/pods/$uid/events"
 
+# no command, and an image without one: containerd cannot make the container's
+# spec, so nothing runs: CreateContainerError (retried), not a StartError
+uid=$(printf 'apiVersion: v1\nkind: Pod\nmetadata:\n  name: nocmd\nspec:\n  restartPolicy: Never\n  containers:\n  - name: app\n    image: busybox\n' \
+        | new_pod nocmd)
+start "$uid"
+check "no command: CreateContainerError" wait_st "$uid" '.containerStatuses[0].state.waiting.reason' CreateContainerError
+check "... in containerd's words" sh -c "jq -r '.containerStatuses[0].state.waiting.message' '$STATE/pods/$uid/status.json' \
+        | grep -qxE 'failed to generate container \"[0-9a-f]{64}\" spec: failed to generate spec: no command specified'"
+is "$(st "$uid" '.containerStatuses[0].restartCount')" 0 "no command: restartCount 0 (it never ran)"
+check "no command: the Failed event" grep -qP \
+        '\tWarning\tFailed\tspec.containers\{app\}\tkubelet\tError: failed to generate container "[0-9a-f]{64}" spec: failed to generate spec: no command specified$' \
+        "$STATE/pods/$uid/events"
+delete "$uid" 0
+check "no command: deleted" wait_finished "$uid"
+
 uid=$(spec fails Never 30 "app|busybox|$(sh_cmd 'exit 7')" "ok|busybox|$(sh_cmd 'exit 0')" | new_pod fails)
 start "$uid"
 check "Never with a failing container finishes" wait_finished "$uid"
