@@ -13,7 +13,8 @@
 static void usage(FILE *f)
 {
         fprintf(f,
-                "Usage: podfs [--state-dir DIR] [-f] [-d] [-o FUSE_OPTIONS] MOUNTPOINT\n"
+                "Usage: podfs [--state-dir DIR] [--cni-conf-dir DIR] [--cni-bin-dir DIR] [-f] [-d] [-o FUSE_OPTIONS]\n"
+                "             [OPTION]... MOUNTPOINT\n"
                 "\n"
                 "A node-local pod runtime whose interface is this filesystem: write a Pod\n"
                 "manifest to MOUNTPOINT/<namespace>/<pod>/spec.yaml (or drop a *.yaml into\n"

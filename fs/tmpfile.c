@@ -149,6 +149,8 @@ int tmpfile_create(struct podfs *fs, struct node *parent, const char *name, mode
         return 0;
 }
 
+static int delete_write_check(struct podfs *fs, struct fh *fh);
+
 int tmpfile_write(struct podfs *fs, struct fh *fh, const char *buf, size_t size, off_t off)
 {
         struct pfs_buf *b;
@@ -184,6 +186,8 @@ int tmpfile_write(struct podfs *fs, struct fh *fh, const char *buf, size_t size,
                         fh->tmp->write_err = -r;
         }
         if (r < 0)
+                return r;
+        if (fh->kind == FH_DELETE && (r = delete_write_check(fs, fh)) < 0)
                 return r;
         fh->dirty = true;
         if (fh->kind == FH_TMP) {
@@ -227,27 +231,67 @@ int tmpfile_truncate(struct podfs *fs, struct node *n, struct fh *fh, off_t size
         return 0;
 }
 
+static bool is_blank(char c)
+{
+        return c == ' ' || c == '\t' || c == '\n';
+}
+
+/* What was written to delete so far: blanks, digits, blanks. With done
+ * (the close), the digits must be there; else they may still come. */
+static bool delete_text_ok(const char *s, size_t len, bool done)
+{
+        size_t i = 0, digits;
+
+        while (i < len && is_blank(s[i]))
+                i++;
+        for (digits = 0; i < len && s[i] >= '0' && s[i] <= '9'; i++)
+                digits++;
+        while (i < len && is_blank(s[i]))
+                i++;
+        return i == len && (digits > 0 || !done) && digits <= 18;
+}
+
+static int delete_refused(struct podfs *fs, struct fh *fh)
+{
+        struct pfs_error err = {0};
+        const char *s = fh->wbuf.data ? fh->wbuf.data : "";
+        size_t len = fh->wbuf.len, skip = 0;
+        int l;
+
+        while (skip < len && is_blank(s[skip]))
+                skip++;
+        l = (int)strcspn(s + skip, "\n");
+        if ((size_t)l > len - skip)
+                l = (int)(len - skip);
+        pfs_error_set(&err, EINVAL, "%s/%s/delete: write a grace period in seconds (0 = now), got \"%.*s\"",
+                      fh->node->ns, fh->node->pod, l > 40 ? 40 : l, s + skip);
+        return apply_rejected(fs, fh->node->ns, &err, -EINVAL);
+}
+
+/* A write that cannot become a grace period fails at once (EINVAL), not at
+ * the close: a shell's `echo 5s > delete` reports it (the shell ignores the
+ * close's error). What was written is dropped. */
+static int delete_write_check(struct podfs *fs, struct fh *fh)
+{
+        int r;
+
+        if (delete_text_ok(fh->wbuf.data, fh->wbuf.len, false))
+                return 0;
+        r = delete_refused(fs, fh);
+        fh->wbuf.len = 0;
+        fh->dirty = false;
+        return r;
+}
+
 static int flush_delete(struct podfs *fs, struct fh *fh)
 {
         struct pfs_error err = {0};
-        char *end;
         long long grace;
-        const char *s = fh->wbuf.data ? fh->wbuf.data : "";
         int r;
 
-        while (*s == ' ' || *s == '\t' || *s == '\n')
-                s++;
-        errno = 0;
-        grace = strtoll(s, &end, 10);
-        while (*end == ' ' || *end == '\t' || *end == '\n')
-                end++;
-        if (end == s || *end || errno || grace < 0) {
-                int l = (int)strcspn(s, "\n");
-
-                pfs_error_set(&err, EINVAL, "%s/%s/delete: write a grace period in seconds (0 = now), got \"%.*s\"",
-                              fh->node->ns, fh->node->pod, l > 40 ? 40 : l, s);
-                return apply_rejected(fs, fh->node->ns, &err, -EINVAL);
-        }
+        if (!delete_text_ok(fh->wbuf.data, fh->wbuf.len, true))
+                return delete_refused(fs, fh);
+        grace = strtoll(fh->wbuf.data, NULL, 10);
         r = delete_request(fs, fh->node->ns, fh->node->pod, grace, false, &err);
         if (r < 0)
                 return apply_rejected(fs, fh->node->ns, &err, r);

@@ -113,6 +113,16 @@ check "forced: no process left" none_alive "$W/forced.pids" "$U3"
 
 # ---- 4. delete with another grace: echo 2 > delete
 run_pod default regrace Always "$IGNORE_TERM" 30 || die "regrace not Running"
+# a value that cannot be a grace period fails at the write itself: bash's
+# builtin echo (which never sees the close's error) says so, nothing changes
+if out=$(bash -c 'echo 5s > "$1/delete"' _ "$MNT/default/regrace" 2>&1); then
+        fail "echo 5s > delete: succeeded"
+else
+        check "echo 5s > delete: the shell reports EINVAL" grep -q "Invalid argument" <<<"$out"
+fi
+check "... and .last-error says why" grep -qF 'default/regrace/delete: write a grace period in seconds (0 = now), got "5s"' \
+        "$MNT/default/.last-error"
+is "$(jq -r '.metadata.deletionTimestamp // "none"' "$MNT/default/regrace/pod.json")" none "... the pod is not being deleted"
 t0=$(now_ms)
 is "$(echo 2 | fsop write "$MNT/default/regrace/delete")" OK "regrace: echo 2 > delete accepted"
 is "$(jq -r .metadata.deletionGracePeriodSeconds "$MNT/default/regrace/pod.json" 2>/dev/null)" 2 "regrace: deletionGracePeriodSeconds 2"
