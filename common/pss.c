@@ -206,6 +206,7 @@ static void check_host_path(const struct pod_spec *s, bool restricted_types, str
 
 struct ports_ctx {
         struct sset names, ports;
+        bool host_network;      /* the check sees the hostPorts as defaulted */
 };
 
 static void v_ports(const struct pod_container *c, void *data)
@@ -213,19 +214,20 @@ static void v_ports(const struct pod_container *c, void *data)
         struct ports_ctx *x = data;
 
         for (size_t i = 0; i < c->n_ports; i++) {
+                int32_t hp = pod_port_host_port(x->host_network, &c->ports[i]);
                 char p[16];
 
-                if (!c->ports[i].host_port)
+                if (!hp)
                         continue;
                 sset_add(&x->names, c->name);
-                snprintf(p, sizeof(p), "%d", (int)c->ports[i].host_port);
+                snprintf(p, sizeof(p), "%d", (int)hp);
                 sset_add(&x->ports, p);
         }
 }
 
 static void check_host_ports(const struct pod_spec *s, struct pss_out *o)
 {
-        struct ports_ctx x = { 0 };
+        struct ports_ctx x = { .host_network = s->host_network };
         struct pfs_buf d = { 0 };
 
         visit(s, v_ports, &x);

@@ -393,10 +393,10 @@ static void validate_port(struct spec_errs *e, const struct pod_container *c, si
 }
 
 /* The API server's checkHostPortConflicts: "PROTOCOL/HOSTIP/PORT" once among
- * the n containers c, named as the items of a list lp of their own. c[0] is
+ * the n containers c (their hostPorts as defaulted), named as the items of a list lp of their own. c[0] is
  * item FIRST of lp in the document: the line shown is the real item's. */
-static void validate_host_ports(struct spec_errs *e, const struct pod_container *c, size_t n, const char *lp,
-                                size_t first)
+static void validate_host_ports(struct spec_errs *e, bool host_network, const struct pod_container *c, size_t n,
+                                const char *lp, size_t first)
 {
         struct pfs_strindex seen;
         char **keys;
@@ -409,12 +409,13 @@ static void validate_host_ports(struct spec_errs *e, const struct pod_container 
         for (size_t i = 0; i < n; i++)
                 for (size_t j = 0; j < c[i].n_ports; j++) {
                         const struct pod_port *port = &c[i].ports[j];
+                        int32_t hp = pod_port_host_port(host_network, port);
                         _cleanup_free_ char *path = NULL, *line = NULL;
 
-                        if (port->host_port == 0)
+                        if (hp == 0)
                                 continue;
                         keys[k] = xasprintf("%s/%s/%d", port->protocol ? port->protocol : "TCP",
-                                            port->host_ip ? port->host_ip : "", (int)port->host_port);
+                                            port->host_ip ? port->host_ip : "", (int)hp);
                         if (pfs_strindex_put(&seen, keys[k], i)) {
                                 k++;
                                 continue;
@@ -771,7 +772,7 @@ static void validate_init_containers(struct spec_errs *e, const struct pod_spec 
                 /* Init containers run one at a time: the API server checks
                  * each one's ports alone, as a one-element list, and so
                  * names it [0] whichever init container it is. */
-                validate_host_ports(e, c, 1, "spec.initContainers", i);
+                validate_host_ports(e, s->host_network, c, 1, "spec.initContainers", i);
                 validate_init_extras(e, s, c, p, sidecar);
         }
 }
@@ -978,7 +979,7 @@ void spec_validate(const struct pod_spec *s, struct spec_errs *e)
         validate_volumes(e, s);
         if (validate_container_count(e, s)) {
                 validate_containers(e, s);
-                validate_host_ports(e, s->containers, s->n_containers, "spec.containers", 0);
+                validate_host_ports(e, s->host_network, s->containers, s->n_containers, "spec.containers", 0);
                 validate_init_containers(e, s);
                 validate_host_network_ports(e, s);
         }

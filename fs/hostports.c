@@ -12,7 +12,7 @@
 /* hostNetwork pods hold their containerPorts on the node's addresses. */
 static int32_t port_on_node(const struct pod_spec *s, const struct pod_port *p)
 {
-        return s->host_network ? p->container_port : p->host_port;
+        return pod_port_host_port(s->host_network, p);
 }
 
 /* What s holds on the node (copies): n, the list in *ret (NULL when none). */

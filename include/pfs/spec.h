@@ -89,6 +89,14 @@ struct pod_port {
         char *host_ip;          /* NULL = all the node's addresses */
 };
 
+/* The hostPort a port has once the API server defaulted it: with
+ * hostNetwork an unset one is the containerPort (defaultHostNetworkPorts,
+ * app and init containers alike). 0: none. */
+static inline int32_t pod_port_host_port(bool host_network, const struct pod_port *p)
+{
+        return p->host_port ? p->host_port : host_network ? p->container_port : 0;
+}
+
 /* A hook's or probe's action (the API server's LifecycleHandler / ProbeHandler). */
 enum pod_handler_kind {
         POD_HANDLER_NONE,       /* zero value; never in an accepted spec */

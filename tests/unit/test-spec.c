@@ -353,6 +353,11 @@ static const struct bad bad_manifests[] = {
                             "Invalid value: 8080: must match `containerPort` when `hostNetwork` is true, "
                             "spec.dnsPolicy: Unsupported value: \"Cluster\": supported values: "
                             "\"ClusterFirstWithHostNet\", \"ClusterFirst\", \"Default\", \"None\"]" },
+        /* with hostNetwork an unset hostPort is its containerPort (defaulting) */
+        { HDR "  hostNetwork: true\n  containers:\n  - name: a\n    image: busybox\n"
+              "    ports: [{containerPort: 80}]\n  - name: b\n    image: busybox\n"
+              "    ports: [{containerPort: 80}]\n",
+          INVALID(13, "web") "spec.containers[1].ports[0].hostPort: Duplicate value: \"TCP//80\"" },
         /* each init container's ports alone, named as the one-element list's [0] */
         { HDR "  initContainers:\n  - {name: a, image: busybox, ports: [{containerPort: 80, hostPort: 8080}]}\n"
               "  - name: b\n    image: busybox\n    ports:\n    - {containerPort: 80, hostPort: 8080}\n"
@@ -1933,6 +1938,9 @@ static void test_pss(void)
                  "hostPID=true), hostPath volumes (volume \"h\"), hostPort (container \"app\" uses hostPort 80), "
                  "privileged (container \"app\" must not set securityContext.privileged=true)",
                  "baseline: each check's reason and detail, in the order of the check IDs");
+        pss_case("  hostNetwork: true\n", "    ports:\n    - {containerPort: 8080}\n", PFS_PSS_BASELINE,
+                 "violates PodSecurity \"baseline:latest\": host namespaces (hostNetwork=true), hostPort (container "
+                 "\"app\" uses hostPort 8080)", "baseline: hostNetwork's defaulted hostPort is a hostPort");
         pss_case("  securityContext:\n    runAsNonRoot: true\n    seccompProfile: {type: RuntimeDefault}\n",
                  "    securityContext:\n      allowPrivilegeEscalation: false\n      runAsUser: 0\n"
                  "      capabilities: {drop: [ALL], add: [NET_BIND_SERVICE, SYS_TIME]}\n",
