@@ -309,4 +309,11 @@ is "$(user_fsop "$UA" write "$Q/.configmaps/f5/k" <"$W/big")" EDQUOT "after the 
 check "rmdir of an object frees room" as_user "$UA" rmdir "$Q/.configmaps/f2"
 is "$(user_fsop "$UA" write "$Q/.configmaps/f5/k" <"$W/big")" OK "... f5 now fits"
 check "uid $UB may still store" fill "$UB" g2
+head -c 100000 /dev/zero | tr '\0' x >"$W/100k"
+check "nobody stores a 100 kB key (room left: about 140 kB)" \
+        as_user "$UA" sh -c "mkdir '$Q/.configmaps/s' && cp '$W/100k' '$Q/.configmaps/s/v'"
+check "sed -i doubling it is refused" fails as_user "$UA" sed -i 's/x/xx/g' "$Q/.configmaps/s/v"
+is "$(wc -c <"$Q/.configmaps/s/v")" 100000 "... the key unchanged"
+check "... EDQUOT in .last-error" grep -q 'configmaps "s" is forbidden: exceeded quota: podfs-user-65534' \
+        <(as_user "$UA" cat "$Q/.last-error")
 finish
