@@ -155,10 +155,29 @@ fail:
         }
 }
 
+/* The stored form: the object as the API shows it, plus its owner. */
+static void stored_form(const struct pfs_object *o, struct pfs_buf *b)
+{
+        struct yval *v = pfs_object_to_yval(o, true);
+
+        yval_emit_json(v, true, b);
+        yval_free(v);
+}
+
+uint64_t pfs_object_stored_size(const struct pfs_object *o)
+{
+        struct pfs_buf b = { 0 };
+        uint64_t n;
+
+        stored_form(o, &b);
+        n = b.len;
+        pfs_buf_free(&b);
+        return n;
+}
+
 int pfs_object_write_at(int state_fd, const struct pfs_object *o, struct pfs_error *err)
 {
         _cleanup_close_ int dfd = -1;
-        struct yval *v;
         struct pfs_buf b = { 0 };
         int r;
 
@@ -167,9 +186,7 @@ int pfs_object_write_at(int state_fd, const struct pfs_object *o, struct pfs_err
         dfd = kind_dir_open(state_fd, o->kind, o->namespace, true, err);
         if (dfd < 0)
                 return dfd;
-        v = pfs_object_to_yval(o, true);
-        yval_emit_json(v, true, &b);
-        yval_free(v);
+        stored_form(o, &b);
         r = write_durable(dfd, o->name, b.data, b.len, err);
         pfs_buf_free(&b);
         return r;
@@ -189,6 +206,50 @@ int pfs_object_remove_at(int state_fd, enum pfs_object_kind k, const char *ns, c
                 return errno == ENOENT ? -ENOENT : pfs_error_set(err, errno, "remove '%s'", name);
         if (pfs_fsync_dir_at(dfd, ".") < 0)
                 return pfs_error_set(err, EIO, "fsync the directory of '%s'", name);
+        return 0;
+}
+
+/* The objects of one namespace dir: each readable one's owner and size. */
+static void sizes_of_ns(int state_fd, const char *ns, pfs_object_size_fn fn, void *data)
+{
+        for (int k = 0; k < PFS_OBJ_KINDS; k++) {
+                char **names = NULL;
+                size_t n = 0;
+
+                if (pfs_object_list_at(state_fd, (enum pfs_object_kind)k, ns, &names, &n, NULL) < 0)
+                        continue;
+                for (size_t i = 0; i < n; i++) {
+                        struct pfs_object_stamp st;
+                        struct pfs_object *o = NULL;
+
+                        /* an object the daemon cannot read is not shown either */
+                        if (pfs_object_stamp_at(state_fd, (enum pfs_object_kind)k, ns, names[i], &st) == 0 &&
+                            pfs_object_read_at(state_fd, (enum pfs_object_kind)k, ns, names[i], &o, NULL) == 0)
+                                fn(data, o->owner, (uint64_t)st.size);
+                        pfs_object_free(o);
+                        free(names[i]);
+                }
+                free(names);
+        }
+}
+
+int pfs_object_sizes_at(int state_fd, pfs_object_size_fn fn, void *data, struct pfs_error *err)
+{
+        int fd = openat(state_fd, "objects", O_RDONLY | O_DIRECTORY | O_CLOEXEC | O_NOFOLLOW);
+        struct dirent *de;
+        DIR *d;
+
+        if (fd < 0)
+                return errno == ENOENT ? 0 : pfs_error_set(err, errno, "open 'objects'");
+        d = fdopendir(fd);
+        if (!d) {
+                close(fd);
+                return pfs_error_set(err, errno, "list 'objects'");
+        }
+        while ((de = readdir(d)))
+                if (name_ok(de->d_name))
+                        sizes_of_ns(state_fd, de->d_name, fn, data);
+        closedir(d);
         return 0;
 }
 

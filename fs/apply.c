@@ -358,7 +358,7 @@ int apply_manifest(struct podfs *fs, const char *ns, const char *pod, const char
         for (size_t i = 0; i < m.n_pods && r == 0; i++)
                 r = hostports_admit(fs, filename, ns, m.pods, i, err);
         if (r == 0)
-                r = objects_check(fs, m.objects, m.n_objects, filename, err);
+                r = objects_check(fs, m.objects, m.n_objects, filename, uid, gid, err);
         if (r == 0 && m.ns)
                 r = ns_labels_commit(fs, m.ns, err);
         if (r == 0)

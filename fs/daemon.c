@@ -165,6 +165,18 @@ static void nofile_raise(void)
                         (unsigned long long)rl.rlim_max);
 }
 
+/* What each user's objects take, once: from here on every change keeps it. */
+static int daemon_objects_count(struct podfs *fs)
+{
+        struct pfs_error err = {0};
+
+        if (quota_obj_scan(fs, &err) < 0) {
+                pfs_log(LOG_ERR, "counting the objects in %s: %s", fs->state_dir, err.msg);
+                return -1;
+        }
+        return 0;
+}
+
 /* In the background the daemon log is STATE/podfs.log. */
 static void log_to_state_dir(struct podfs *fs)
 {
@@ -223,9 +235,11 @@ int podfs_daemon_run(const struct podfs_options *o)
         fs.pss_enforce = o->pss_enforce;
         fs.pss_warn = o->pss_warn;
         fs.pss_exempt_namespaces = o->pss_exempt_namespaces;
+        fs.obj_bytes_max = o->obj_bytes_max;
+        fs.obj_bytes_max_text = o->obj_bytes_max_text;
         model_init(&fs.model, &fs.dirs);
         model_observe(&fs.model, model_changed, &fs);
-        if (daemon_state_open(&fs, o) < 0)
+        if (daemon_state_open(&fs, o) < 0 || daemon_objects_count(&fs) < 0)
                 goto out;
         gethostname(fs.hostname, sizeof(fs.hostname) - 1);
         network_default_write(&fs.sandbox);

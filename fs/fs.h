@@ -31,6 +31,8 @@ struct podfs_options {
         struct pfs_sandbox_config sandbox;      /* --pod-pids-limit, --container-log-max-* */
         int pss_enforce, pss_warn;      /* --pod-security-enforce/-warn (pss.h levels) */
         const char *pss_exempt_namespaces;      /* --pod-security-exempt-namespaces: "a,b" or NULL */
+        uint64_t obj_bytes_max;         /* --max-object-bytes-per-user (quota.c) */
+        const char *obj_bytes_max_text;
 };
 /* Mount, serve until unmounted or signalled; returns the exit status. */
 int podfs_daemon_run(const struct podfs_options *o);
@@ -87,8 +89,10 @@ struct podfs {
         struct fh *stdin_registering;           /* ops.c: see stdin_interrupted */
         bool stdin_interrupted_early;
         bool wait_interrupted_early;
-        struct mem_quota *quotas;       /* write buffers held per user (quota.c) */
+        struct mem_quota *quotas;       /* write buffers held, objects stored, per user (quota.c) */
         size_t mem_total;               /* bytes of write buffers held, all users */
+        uint64_t obj_bytes_max;         /* --max-object-bytes-per-user (0: no limit) */
+        const char *obj_bytes_max_text; /* ... as given: the format of its messages */
         struct pfs_sandbox_config sandbox;      /* passed to every sandbox on its command line */
         int pss_enforce, pss_warn;      /* Pod Security levels of a namespace without labels (pss_admit.c) */
         const char *pss_exempt_namespaces;      /* not checked at all, comma separated (or NULL) */
@@ -425,6 +429,23 @@ void quota_file_del(struct podfs *fs, uid_t uid);
 #define PFS_STDIN_OPEN_MAX 256
 int quota_conn_add(struct podfs *fs, uid_t uid);
 void quota_conn_del(struct podfs *fs, uid_t uid);
+/* Stored objects (ConfigMaps, Secrets, claims: files in the state dir) are
+ * charged to their owner, all namespaces together: a user other than root
+ * holds at most fs->obj_bytes_max bytes of them (0: no limit). Counted from
+ * the state dir at start (quota_obj_scan), then kept by every change. */
+#define PFS_OBJECT_BYTES_PER_USER_DEFAULT (256ULL * 1024 * 1024)
+#define PFS_OBJECT_BYTES_PER_USER_DEFAULT_TEXT "256Mi"
+#define PFS_OBJECT_QUOTA_KEY "objects.bytes"
+/* Charge owner delta bytes for writer's change of resource ("configmaps")
+ * name: -EDQUOT, nothing charged, with the API server's "exceeded quota"
+ * message in err when it takes a user past the limit. Shrinking, root's
+ * objects and root's writes are never refused. */
+int quota_obj_charge(struct podfs *fs, uid_t owner, uid_t writer, int64_t delta, const char *resource,
+                     const char *name, struct pfs_error *err);
+uint64_t quota_obj_used(struct podfs *fs, uid_t uid);
+int quota_obj_scan(struct podfs *fs, struct pfs_error *err);
+/* --max-object-bytes-per-user: a quantity in bytes, 0 = no limit. */
+int quota_obj_max_parse(const char *s, uint64_t *ret_bytes, struct pfs_error *err);
 void quota_free_all(struct podfs *fs);
 void quota_malloc_setup(void);
 /* A write buffer charged to uid: write/truncate as a file does, free uncharges. */
@@ -435,10 +456,11 @@ void wbuf_free(struct podfs *fs, uid_t uid, struct pfs_buf *b);
 /* ---- ConfigMaps, Secrets, claims (objects.c; the tree: node_objects.c) ---- */
 
 struct pfs_object;
-/* A manifest's objects: the update rules and the owner's, all checked before
- * anything is written (objects_check), then made durable (objects_commit). */
-int objects_check(struct podfs *fs, struct pfs_object *const *objs, size_t n, const char *filename,
-                  struct pfs_error *err);
+/* A manifest's objects: the update rules, the owner's and the owner's quota
+ * (uid writes them), all checked before anything is written (objects_check),
+ * then made durable (objects_commit). */
+int objects_check(struct podfs *fs, struct pfs_object *const *objs, size_t n, const char *filename, uid_t uid,
+                  gid_t gid, struct pfs_error *err);
 int objects_commit(struct podfs *fs, struct pfs_object *const *objs, size_t n, uid_t uid, gid_t gid,
                    struct pfs_error *err);
 /* The shell's ways (int kind: enum pfs_object_kind); a rejection goes to .last-error.

@@ -65,6 +65,13 @@ static void usage(FILE *f)
                 "                    namespaced sysctls outside the kubelet's safe set a pod\n"
                 "                    may set (comma separated, 'net.*' for a prefix), as the\n"
                 "                    kubelet's flag; a pod with another fails (SysctlForbidden)\n"
+                "  --max-object-bytes-per-user QUANTITY\n"
+                "                    the most bytes the ConfigMaps, Secrets and claims a\n"
+                "                    user owns may take in the state dir, all namespaces\n"
+                "                    together, as a disk quota: a change past it fails\n"
+                "                    with EDQUOT (\"exceeded quota: podfs-user-UID\" in\n"
+                "                    .last-error). Root is not limited (default 256Mi,\n"
+                "                    0 = no limit)\n"
                 "  --userns-range FIRST:LENGTH\n"
                 "                    host uids/gids for pods with hostUsers: false, 65536 per\n"
                 "                    pod (default: the range of user \"podfs\" in /etc/subuid\n"
@@ -109,6 +116,7 @@ static int options_parse(int argc, char **argv, struct podfs_options *o, char **
                 { "pod-security-enforce", required_argument, NULL, 'E' },
                 { "pod-security-warn", required_argument, NULL, 'W' },
                 { "pod-security-exempt-namespaces", required_argument, NULL, 'X' },
+                { "max-object-bytes-per-user", required_argument, NULL, 'Q' },
                 {},
         };
         struct pfs_error err = {0};
@@ -146,6 +154,13 @@ static int options_parse(int argc, char **argv, struct podfs_options *o, char **
                 case 'X':
                         o->pss_exempt_namespaces = optarg;
                         break;
+                case 'Q':
+                        if (quota_obj_max_parse(optarg, &o->obj_bytes_max, &err) < 0) {
+                                fprintf(stderr, "podfs: %s\n", err.msg);
+                                return 2;
+                        }
+                        o->obj_bytes_max_text = optarg;
+                        break;
                 default:
                         if (c >= PFS_OPT_POD_PIDS_LIMIT && pfs_sandbox_config_set(&o->sandbox, c, optarg, &err) == 0)
                                 break;
@@ -161,7 +176,9 @@ static int options_parse(int argc, char **argv, struct podfs_options *o, char **
 
 int main(int argc, char **argv)
 {
-        struct podfs_options o = { .sandbox = PFS_SANDBOX_CONFIG_DEFAULT };
+        struct podfs_options o = { .sandbox = PFS_SANDBOX_CONFIG_DEFAULT,
+                                   .obj_bytes_max = PFS_OBJECT_BYTES_PER_USER_DEFAULT,
+                                   .obj_bytes_max_text = PFS_OBJECT_BYTES_PER_USER_DEFAULT_TEXT };
         _cleanup_free_ char *extra = NULL;
         char mnt[PATH_MAX];
         int r;

@@ -168,23 +168,67 @@ static void cache_drop(struct podfs *fs)
         fs->obj_cache.o = NULL;
 }
 
-/* Write o (new, or the update of old) durably; a claim gets its directory. */
-static int object_store(struct podfs *fs, struct pfs_object *o, const struct pfs_object *old, bool by_mount,
-                        struct pfs_error *err)
+/* The resource a kind's API messages name. */
+static const char *api_resource(enum pfs_object_kind k)
 {
+        return k == PFS_OBJ_PVC ? "persistentvolumeclaims" : pfs_object_kind_dir(k);
+}
+
+/* What an update keeps of the stored object: identity and owner. */
+static void object_inherit(struct pfs_object *o, const struct pfs_object *old)
+{
+        memcpy(o->uid, old->uid, sizeof(o->uid));
+        o->creation_ns = old->creation_ns;
+        o->resource_version = old->resource_version + 1;
+        o->owner = old->owner;
+        o->group = old->group;
+}
+
+/* The bytes ns/name takes in the state dir now (0: none). */
+static uint64_t stored_size(struct podfs *fs, enum pfs_object_kind k, const char *ns, const char *name)
+{
+        struct pfs_object_stamp st;
+
+        return pfs_object_stamp_at(fs->dirs.state_fd, k, ns, name, &st) == 0 ? (uint64_t)st.size : 0;
+}
+
+/* Charge o's owner for o taking the place of what is stored (the state
+ * dir's file sizes, as counted at start): the bytes charged in *ret_delta. */
+static int object_charge(struct podfs *fs, const struct pfs_object *o, uid_t writer, int64_t *ret_delta,
+                         struct pfs_error *err)
+{
+        int64_t delta = (int64_t)pfs_object_stored_size(o) - (int64_t)stored_size(fs, o->kind, o->namespace, o->name);
+        int r = quota_obj_charge(fs, o->owner, writer, delta, api_resource(o->kind), o->name, err);
+
+        if (r == 0)
+                *ret_delta = delta;
+        return r;
+}
+
+static void object_uncharge(struct podfs *fs, const struct pfs_object *o, int64_t delta)
+{
+        quota_obj_charge(fs, o->owner, 0, -delta, NULL, NULL, NULL);
+}
+
+/* Write o (new, or the update of old) durably, charged to its owner (the
+ * writer refused past the owner's quota); a claim gets its directory. */
+static int object_store(struct podfs *fs, struct pfs_object *o, const struct pfs_object *old, uid_t writer,
+                        bool by_mount, struct pfs_error *err)
+{
+        int64_t delta = 0;
         int r;
 
-        if (old) {
-                memcpy(o->uid, old->uid, sizeof(o->uid));
-                o->creation_ns = old->creation_ns;
-                o->resource_version = old->resource_version + 1;
-                o->owner = old->owner;
-                o->group = old->group;
-        }
-        cache_drop(fs);
-        r = pfs_object_write_at(fs->dirs.state_fd, o, err);
+        if (old)
+                object_inherit(o, old);
+        r = object_charge(fs, o, writer, &delta, err);
         if (r < 0)
                 return r;
+        cache_drop(fs);
+        r = pfs_object_write_at(fs->dirs.state_fd, o, err);
+        if (r < 0) {
+                object_uncharge(fs, o, delta);
+                return r;
+        }
         if (o->kind == PFS_OBJ_PVC) {
                 int fd = pfs_claim_dir_open_at(fs->dirs.state_fd, o->namespace, o->name, true, err);
 
@@ -198,37 +242,50 @@ static int object_store(struct podfs *fs, struct pfs_object *o, const struct pfs
         return 0;
 }
 
-/* The rules of an update of the stored object into o: 1 when o changes nothing. */
-static int check_one(struct podfs *fs, const struct pfs_object *o, const char *filename, struct pfs_error *err)
+/* The rules of an update of the stored object into o, then its owner's
+ * quota, charged (*ret_delta) as objects_commit will: 1 when o changes nothing. */
+static int check_one(struct podfs *fs, struct pfs_object *o, const char *filename, uid_t uid, gid_t gid,
+                     int64_t *ret_delta, struct pfs_error *err)
 {
         struct pfs_object *old = NULL;
         int r = read_object(fs, o->kind, o->namespace, o->name, &old, err);
 
-        if (r == -ENOENT)
-                return 0;
-        if (r < 0)
+        if (r < 0 && r != -ENOENT)
                 return r;
-        r = may_change(fs, old, "update", err);
-        if (r == 0 && pfs_object_same(old, o))
+        r = old ? may_change(fs, old, "update", err) : 0;
+        if (r == 0 && old && pfs_object_same(old, o))
                 r = 1;
-        if (r == 0)
+        if (r == 0 && old)
                 r = pfs_object_validate_update(old, o, err);
+        if (r == 0) {
+                /* as stored by objects_commit, so that the size is the one written */
+                o->owner = uid;
+                o->group = gid;
+                if (old)
+                        object_inherit(o, old);
+                r = object_charge(fs, o, uid, ret_delta, err);
+        }
         pfs_object_free(old);
         if (r < 0 && filename)
                 return pfs_error_wrap(err, "%s", filename);
         return r;
 }
 
-int objects_check(struct podfs *fs, struct pfs_object *const *objs, size_t n, const char *filename,
-                  struct pfs_error *err)
+int objects_check(struct podfs *fs, struct pfs_object *const *objs, size_t n, const char *filename, uid_t uid,
+                  gid_t gid, struct pfs_error *err)
 {
-        for (size_t i = 0; i < n; i++) {
-                int r = check_one(fs, objs[i], filename, err);
+        int64_t *charged = xcalloc(n + 1, sizeof(*charged));
+        int r = 0;
 
-                if (r < 0)
-                        return r;
-        }
-        return 0;
+        /* charged one after the other, as the API server admits each object
+         * of a manifest: the first past the quota is the one named */
+        for (size_t i = 0; i < n && r >= 0; i++)
+                r = check_one(fs, objs[i], filename, uid, gid, &charged[i], err);
+        /* objects_commit charges them again as it writes them */
+        for (size_t i = 0; i < n; i++)
+                object_uncharge(fs, objs[i], charged[i]);
+        free(charged);
+        return r < 0 ? r : 0;
 }
 
 int objects_commit(struct podfs *fs, struct pfs_object *const *objs, size_t n, uid_t uid, gid_t gid,
@@ -248,7 +305,7 @@ int objects_commit(struct podfs *fs, struct pfs_object *const *objs, size_t n, u
                 }
                 o->owner = uid;
                 o->group = gid;
-                r = object_store(fs, o, old, false, err);
+                r = object_store(fs, o, old, uid, false, err);
                 pfs_object_free(old);
                 if (r < 0)
                         return r;
@@ -302,7 +359,7 @@ int objects_mkdir(struct podfs *fs, const char *ns, int k, const char *name)
         o->group = fs->req_gid;
         r = pfs_object_validate(o, &err);
         if (r == 0)
-                r = object_store(fs, o, NULL, true, &err);
+                r = object_store(fs, o, NULL, fs->req_uid, true, &err);
         pfs_object_free(o);
         return r < 0 ? objects_rejected(fs, ns, &err, r, path) : 0;
 }
@@ -346,8 +403,12 @@ int objects_rmdir(struct podfs *fs, const char *ns, int k, const char *name)
                 r = pfs_error_set(&err, EBUSY, "persistentvolumeclaims \"%s\" is in use by pod \"%s\", which has "
                                   "not finished: delete the pod first", name, user);
         if (r == 0) {
+                uint64_t size = stored_size(fs, k, ns, name);
+
                 cache_drop(fs);
                 r = pfs_object_remove_at(fs->dirs.state_fd, k, ns, name, &err);
+                if (r == 0)
+                        object_uncharge(fs, o, (int64_t)size);
         }
         if (r == 0 && k == PFS_OBJ_PVC)
                 r = pfs_claim_dir_remove_at(fs->dirs.state_fd, ns, name, &err);
@@ -400,7 +461,7 @@ int objects_key_change(struct podfs *fs, const char *ns, int k, const char *name
                 if (r == 0)
                         r = pfs_object_validate_update(old, o, &err);
                 if (r == 0)
-                        r = object_store(fs, o, old, true, &err);
+                        r = object_store(fs, o, old, fs->req_uid, true, &err);
         }
         pfs_object_free(old);
         pfs_object_free(o);
@@ -434,7 +495,7 @@ int objects_key_rename(struct podfs *fs, const char *ns, int k, const char *name
                 if (r == 0)
                         r = pfs_object_validate_update(old, o, &err);
                 if (r == 0)
-                        r = object_store(fs, o, old, true, &err);
+                        r = object_store(fs, o, old, fs->req_uid, true, &err);
         }
         pfs_object_free(old);
         pfs_object_free(o);

@@ -1,17 +1,23 @@
 /* What writers may hold in the daemon's memory: temp files (rsync's, editors')
  * and write buffers of spec.yaml/delete live in RAM until applied or removed,
  * so they are charged to a user like a disk quota (EDQUOT past the user's
- * share, ENOSPC past the daemon's total, EFBIG past the size of one file). */
+ * share, ENOSPC past the daemon's total, EFBIG past the size of one file).
+ * The objects a user owns (ConfigMaps, Secrets, claims) stay on the node's
+ * disk: their stored bytes are charged the same way, against a limit of the
+ * daemon's command line. */
 #include <errno.h>
 #include <malloc.h>
 #include <string.h>
 #include "fs.h"
+#include "pfs/object.h"
+#include "pfs/status.h"
 
 struct mem_quota {
         uid_t uid;
         size_t bytes;
         size_t files;
         size_t conns;           /* open stdin files (connections to sandboxes) */
+        uint64_t obj_bytes;     /* stored objects it owns, all namespaces */
         struct mem_quota *next;
 };
 
@@ -34,7 +40,7 @@ static struct mem_quota *quota_get(struct podfs *fs, uid_t uid, bool create)
 /* A user who holds nothing costs nothing. */
 static void quota_put(struct podfs *fs, struct mem_quota *q)
 {
-        if (q->bytes || q->files || q->conns)
+        if (q->bytes || q->files || q->conns || q->obj_bytes)
                 return;
         for (struct mem_quota **pp = &fs->quotas; *pp; pp = &(*pp)->next)
                 if (*pp == q) {
@@ -167,6 +173,79 @@ void wbuf_free(struct podfs *fs, uid_t uid, struct pfs_buf *b)
 {
         quota_resize(fs, uid, b->len, 0);
         pfs_buf_free(b);
+}
+
+/* ---- objects stored in the state dir ---- */
+
+uint64_t quota_obj_used(struct podfs *fs, uid_t uid)
+{
+        struct mem_quota *q = quota_get(fs, uid, false);
+
+        return q ? q->obj_bytes : 0;
+}
+
+/* The API server's ResourceQuota refusal, with the user's quota as the
+ * ResourceQuota and the amounts in the format the limit was given in. */
+static int obj_exceeded(struct podfs *fs, uid_t owner, uint64_t more, uint64_t used, const char *resource,
+                        const char *name, struct pfs_error *err)
+{
+        const char *fmt = fs->obj_bytes_max_text ? fs->obj_bytes_max_text : "";
+        _cleanup_free_ char *req = pod_quantity_string(fmt, more), *now = pod_quantity_string(fmt, used),
+                            *lim = pod_quantity_string(fmt, fs->obj_bytes_max);
+
+        return pfs_error_set(err, EDQUOT,
+                             "%s \"%s\" is forbidden: exceeded quota: podfs-user-%u, requested: %s=%s, used: %s=%s, "
+                             "limited: %s=%s", resource, name, (unsigned)owner, PFS_OBJECT_QUOTA_KEY, req,
+                             PFS_OBJECT_QUOTA_KEY, now, PFS_OBJECT_QUOTA_KEY, lim);
+}
+
+int quota_obj_charge(struct podfs *fs, uid_t owner, uid_t writer, int64_t delta, const char *resource,
+                     const char *name, struct pfs_error *err)
+{
+        struct mem_quota *q;
+        uint64_t more;
+
+        if (delta == 0)
+                return 0;
+        q = quota_get(fs, owner, true);
+        if (delta < 0) {
+                uint64_t less = (uint64_t)-delta;
+
+                q->obj_bytes -= less < q->obj_bytes ? less : q->obj_bytes;
+                quota_put(fs, q);
+                return 0;
+        }
+        more = (uint64_t)delta;
+        /* root, as CAP_SYS_RESOURCE passes a disk quota: root's own objects,
+         * and whatever root writes for a user (charged, never refused) */
+        if (fs->obj_bytes_max && owner != 0 && writer != 0 && q->obj_bytes + more > fs->obj_bytes_max) {
+                uint64_t used = q->obj_bytes;
+
+                quota_put(fs, q);
+                return obj_exceeded(fs, owner, more, used, resource, name, err);
+        }
+        q->obj_bytes += more;
+        return 0;
+}
+
+static void obj_scan_one(void *data, uid_t owner, uint64_t size)
+{
+        struct podfs *fs = data;
+
+        quota_get(fs, owner, true)->obj_bytes += size;
+}
+
+int quota_obj_scan(struct podfs *fs, struct pfs_error *err)
+{
+        return pfs_object_sizes_at(fs->dirs.state_fd, obj_scan_one, fs, err);
+}
+
+int quota_obj_max_parse(const char *s, uint64_t *ret_bytes, struct pfs_error *err)
+{
+        if (pod_quantity_bytes(s, ret_bytes) < 0)
+                return pfs_error_set(err, EINVAL,
+                                     "--max-object-bytes-per-user '%s': must be a quantity (256Mi; 0 = no limit)", s);
+        return 0;
 }
 
 void quota_free_all(struct podfs *fs)

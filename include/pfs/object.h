@@ -103,6 +103,12 @@ struct yval *pfs_object_to_yval(const struct pfs_object *o, bool with_owner);
 int pfs_object_write_at(int state_fd, const struct pfs_object *o, struct pfs_error *err);
 int pfs_object_remove_at(int state_fd, enum pfs_object_kind k, const char *ns, const char *name,
                          struct pfs_error *err);
+/* The bytes pfs_object_write_at would store for o (its file's size). */
+uint64_t pfs_object_stored_size(const struct pfs_object *o);
+/* fn(data, owner, size of its file) for every stored object of every
+ * namespace (one that cannot be read is skipped): what each user holds. */
+typedef void (*pfs_object_size_fn)(void *data, uid_t owner, uint64_t size);
+int pfs_object_sizes_at(int state_fd, pfs_object_size_fn fn, void *data, struct pfs_error *err);
 /* rm -rf of the claim's data dir (0 when there is none). */
 int pfs_claim_dir_remove_at(int state_fd, const char *ns, const char *claim, struct pfs_error *err);
 

@@ -2,8 +2,9 @@
 # ConfigMaps, Secrets and PersistentVolumeClaims: applied from a manifest
 # alongside pods (all or nothing), the .configmaps/.secrets/.pvcs tree, shell
 # management (mkdir, echo > key, rm, rmdir), the immutable rule, Secrets
-# readable by root only and never quoted, a claim in use, kill -9 + restart.
-# timeout: 120
+# readable by root only and never quoted, a claim in use, kill -9 + restart,
+# the per-user quota on stored objects (--max-object-bytes-per-user).
+# timeout: 180
 . "$(dirname "$0")/lib.sh"
 require_cmd setpriv python3
 podfs_setup
@@ -19,6 +20,7 @@ user_fsop() {
         shift
         as_user "$u" /usr/bin/python3 -c "$FSOP_PY" "$@"
 }
+fails() { ! "$@" 2>/dev/null; }
 
 # ---- a mixed manifest
 cat >"$W/mixed.yaml" <<'YAML'
@@ -259,4 +261,59 @@ check "its data dir is removed" test ! -e "$STATE/claims/default/data"
 check "secret values are not in the daemon log" bash -c "! grep -q -e s3cr3t -e hunter2 '$W/podfs.log'"
 check "rmdir of a namespace with objects: refused" bash -c "mkdir '$MNT/ns2' && mkdir '$MNT/ns2/.configmaps/c' && ! rmdir '$MNT/ns2' 2>/dev/null"
 check "its objects deleted, the namespace goes" bash -c "rmdir '$MNT/ns2/.configmaps/c' && rmdir '$MNT/ns2'"
+
+# ---- the per-user quota on stored objects: no user fills the node's disk
+log "--- --max-object-bytes-per-user 3Mi"
+check "podfs --help documents --max-object-bytes-per-user" \
+        sh -c '"$1" --help | grep -q -- "--max-object-bytes-per-user QUANTITY"' _ "$PODFS_BIN"
+check "--max-object-bytes-per-user lots and -1Mi refused" sh -c '! "$1" --max-object-bytes-per-user lots --help \
+        >/dev/null 2>&1 && ! "$1" --max-object-bytes-per-user -1Mi --help >/dev/null 2>&1' _ "$PODFS_BIN"
+UB=4242
+podfs_umount || die "unmount"
+podfs_start --max-object-bytes-per-user 3Mi
+Q=$MNT/quota
+mkdir "$Q" && chmod 1777 "$Q" || die "mkdir quota"
+head -c 1000000 /dev/zero | tr '\0' x >"$W/big"
+QRE='configmaps "f4" is forbidden: exceeded quota: podfs-user-65534, requested: objects.bytes=[0-9]+, used: objects.bytes=[0-9]+, limited: objects.bytes=3Mi$'
+fill() { as_user "$1" sh -c "mkdir '$Q/.configmaps/$2' && cp '$W/big' '$Q/.configmaps/$2/k'"; }
+for i in 1 2 3; do check "nobody stores f$i (1 MB)" fill "$UA" "f$i"; done
+check "f4's dir (a few bytes) fits" as_user "$UA" mkdir "$Q/.configmaps/f4"
+is "$(user_fsop "$UA" write "$Q/.configmaps/f4/k" <"$W/big")" EDQUOT "a 4th MB past 3Mi: EDQUOT"
+log "nobody's .last-error: $(as_user "$UA" cat "$Q/.last-error")"
+check ".last-error says it as the API server's quota refusal" \
+        grep -qE "quota/.configmaps/f4/k: $QRE" <(as_user "$UA" cat "$Q/.last-error")
+check "... nothing stored: the key holds nothing" test ! -s "$Q/.configmaps/f4/k"
+check "... nor in the state dir" bash -c "! grep -q xxxxxxxx '$STATE/objects/quota/configmaps/f4'"
+check "cp of a 1 MB key fails too" fails as_user "$UA" cp "$W/big" "$Q/.configmaps/f4/k"
+{
+        printf 'apiVersion: v1\nkind: ConfigMap\nmetadata:\n  name: m-small\ndata:\n  a: b\n---\n'
+        printf 'apiVersion: v1\nkind: ConfigMap\nmetadata:\n  name: m-big\ndata:\n  k: '
+        cat "$W/big"
+        echo
+} >"$W/m.yaml"
+is "$(user_fsop "$UA" write "$Q/m.yaml" <"$W/m.yaml")" EDQUOT "a manifest past the quota: EDQUOT"
+check "... names the object past it" grep -q 'quota/m.yaml: configmaps "m-big" is forbidden: exceeded quota: podfs-user-65534' \
+        <(as_user "$UA" cat "$Q/.last-error")
+check "... all or nothing: its small ConfigMap is not stored either" \
+        test ! -e "$STATE/objects/quota/configmaps/m-small" -a ! -e "$STATE/objects/quota/configmaps/m-big"
+check "rm of a key frees room" as_user "$UA" rm "$Q/.configmaps/f1/k"
+is "$(user_fsop "$UA" write "$Q/.configmaps/f4/k" <"$W/big")" OK "... f4 now fits"
+check "another user has a quota of its own" fill "$UB" g1
+for i in 1 2 3 4; do check "root is not limited (r$i)" fill 0 "r$i"; done
+
+log "--- kill -9, start again: the usage is counted from the state dir"
+podfs_kill9
+podfs_start --max-object-bytes-per-user 3Mi
+check "f5's dir fits" as_user "$UA" mkdir "$Q/.configmaps/f5"
+is "$(user_fsop "$UA" write "$Q/.configmaps/f5/k" <"$W/big")" EDQUOT "after the restart still refused"
+check "rmdir of an object frees room" as_user "$UA" rmdir "$Q/.configmaps/f2"
+is "$(user_fsop "$UA" write "$Q/.configmaps/f5/k" <"$W/big")" OK "... f5 now fits"
+check "uid $UB may still store" fill "$UB" g2
+head -c 100000 /dev/zero | tr '\0' x >"$W/100k"
+check "nobody stores a 100 kB key (room left: about 140 kB)" \
+        as_user "$UA" sh -c "mkdir '$Q/.configmaps/s' && cp '$W/100k' '$Q/.configmaps/s/v'"
+check "sed -i doubling it is refused" fails as_user "$UA" sed -i 's/x/xx/g' "$Q/.configmaps/s/v"
+is "$(wc -c <"$Q/.configmaps/s/v")" 100000 "... the key unchanged"
+check "... EDQUOT in .last-error" grep -q 'configmaps "s" is forbidden: exceeded quota: podfs-user-65534' \
+        <(as_user "$UA" cat "$Q/.last-error")
 finish
