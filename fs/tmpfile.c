@@ -278,7 +278,7 @@ static int delete_write_check(struct podfs *fs, struct fh *fh)
         if (delete_text_ok(fh->wbuf.data, fh->wbuf.len, false))
                 return 0;
         r = delete_refused(fs, fh);
-        fh->wbuf.len = 0;
+        wbuf_truncate(fs, fh->owner, &fh->wbuf, 0);     /* uncharged too */
         fh->dirty = false;
         return r;
 }

@@ -327,7 +327,10 @@ bool image_has_command(const char *rootfs)
         struct pfs_error err = { 0 };
         bool has;
 
-        if (image_config_load(rootfs, &img, &err) < 0 || !img)
+        /* a configuration that cannot be read: the start says why (StartError) */
+        if (image_config_load(rootfs, &img, &err) < 0)
+                return true;
+        if (!img)
                 return false;
         has = (img->entrypoint && img->entrypoint[0]) || (img->cmd && img->cmd[0]);
         image_config_free(img);

@@ -91,23 +91,41 @@ void sbx_publish(struct sbx *s)
                 sandbox_file_publish(s);
 }
 
-void sbx_event(struct sbx *s, struct ctr *c, const char *type, const char *reason, const char *fmt, ...)
+/* An event of container c (NULL: of the pod). Held while the pod's ADD
+ * runs when it is about a container (hold) or says so (an image volume's). */
+static void event_vemit(struct sbx *s, struct ctr *c, bool hold, const char *type, const char *reason,
+                        const char *fmt, va_list ap)
 {
         _cleanup_free_ char *object = NULL, *msg = NULL;
-        va_list ap;
 
-        va_start(ap, fmt);
         if (vasprintf(&msg, fmt, ap) < 0)
                 msg = NULL;
-        va_end(ap);
         if (!msg)
                 return;
         object = c ? xasprintf("spec.%s{%s}", c->is_init ? "initContainers" : "containers", c->name)
                    : xasprintf("pod/%s", s->spec->name);
-        if (c && sbx_net_pending(s))
+        if ((c || hold) && sbx_net_pending(s))
                 sbx_net_hold_event(s, type, reason, object, msg);
         else
                 sbx_event_raw(s, type, reason, object, msg);
+}
+
+void sbx_event(struct sbx *s, struct ctr *c, const char *type, const char *reason, const char *fmt, ...)
+{
+        va_list ap;
+
+        va_start(ap, fmt);
+        event_vemit(s, c, false, type, reason, fmt, ap);
+        va_end(ap);
+}
+
+void sbx_image_event(struct sbx *s, struct ctr *c, const char *type, const char *reason, const char *fmt, ...)
+{
+        va_list ap;
+
+        va_start(ap, fmt);
+        event_vemit(s, pull_event_object(c), true, type, reason, fmt, ap);
+        va_end(ap);
 }
 
 void sbx_event_raw(struct sbx *s, const char *type, const char *reason, const char *object, const char *msg)

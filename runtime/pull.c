@@ -203,7 +203,7 @@ int pull_start(struct sbx *s, struct ctr *c, struct pfs_error *err)
                 argv[n++] = c->pull_authfile;
         }
         argv[n] = NULL;
-        sbx_event(s, pull_event_object(c), "Normal", "Pulling", "Pulling image \"%s\"", pull_image(s, c));
+        sbx_image_event(s, c, "Normal", "Pulling", "Pulling image \"%s\"", pull_image(s, c));
         c->pull_start_mono = pfs_now_monotonic_ns();
         r = pull_spawn(bin, argv, &c->pull_pid, c->pull_fds);
         if (r < 0) {
@@ -292,8 +292,8 @@ static void pull_finish(struct sbx *s, struct ctr *c, int wstatus)
         if (ok && pull_parse(c, out.data, &size, &ns) == 0) {
                 _cleanup_free_ char *d1 = ms_duration(ns), *d2 = ms_duration(total);
 
-                sbx_event(s, pull_event_object(c), "Normal", "Pulled",
-                          "Successfully pulled image \"%s\" in %s (%s including waiting). Image size: %lld bytes.",
+                sbx_image_event(s, c, "Normal", "Pulled",
+                                "Successfully pulled image \"%s\" in %s (%s including waiting). Image size: %lld bytes.",
                           pull_image(s, c), d1, d2, (long long)size);
                 mark_used(s, c);
                 sup_dispatch(s, c, EV_PULLED);

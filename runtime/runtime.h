@@ -55,7 +55,8 @@ int image_resolve(const char *state_dir, const char *image, char **ret_rootfs,
 
 /* The image's StopSignal as a number, 0 when it names none (image.c). */
 int image_stop_signal(const char *rootfs);
-/* The image that goes with ROOTFS has an Entrypoint or a Cmd. */
+/* The image that goes with ROOTFS has an Entrypoint or a Cmd (or a
+ * configuration that cannot be read: its error is the start's to report). */
 bool image_has_command(const char *rootfs);
 
 /* ---- cgroups (cgroup.c, v2 / hybrid unified / v1 behind an ops table) ---- */

@@ -356,4 +356,9 @@ int sbx_write_sandbox_file(struct sbx *s, struct pfs_error *err);
 void sbx_event_raw(struct sbx *s, const char *type, const char *reason, const char *object, const char *msg);
 void sbx_event(struct sbx *s, struct ctr *c, const char *type, const char *reason,
                const char *fmt, ...) __attribute__((format(printf, 5, 6)));
+/* The image manager's events for c's image or image volume (pull.c's
+ * pull_event_object: a volume's name the pod); like a container's, held
+ * while the pod's ADD runs (the kubelet pulls in a sandbox that is up). */
+void sbx_image_event(struct sbx *s, struct ctr *c, const char *type, const char *reason,
+                     const char *fmt, ...) __attribute__((format(printf, 5, 6)));
 char *sbx_go_duration(int64_t ns);      /* "10s", "1m20s", "5m0s" */

@@ -18,8 +18,8 @@ static void set_msg(struct ctr *c, const char *msg)
 
 static void image_present(struct sbx *s, struct ctr *c)
 {
-        sbx_event(s, pull_event_object(c), "Normal", "Pulled",
-                  "Container image \"%s\" already present on machine and can be accessed by the pod", pull_image(s, c));
+        sbx_image_event(s, c, "Normal", "Pulled",
+                        "Container image \"%s\" already present on machine and can be accessed by the pod", pull_image(s, c));
 }
 
 /* After the local images (image_resolve), the kubelet's image manager (pull.c). */

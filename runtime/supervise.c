@@ -482,7 +482,7 @@ static enum ctr_sup_state act_killed(struct sbx *s, struct ctr *c, enum ctr_sup_
  * error's text, which is REASON). */
 static void image_error_events(struct sbx *s, struct ctr *c, const char *reason)
 {
-        sbx_event(s, pull_event_object(c), "Warning", "Failed", "Error: %s", reason);
+        sbx_image_event(s, c, "Warning", "Failed", "Error: %s", reason);
         if (c->pull_ref)
                 sbx_event(s, c, "Warning", "Failed", "Error: %s", reason);
 }
@@ -495,8 +495,8 @@ static enum ctr_sup_state act_pull_failed(struct sbx *s, struct ctr *c, enum ctr
 
         start_images_drop(s, c); /* a pull of an image volume's ended the start in preparation */
         ctr_state_set_waiting(&cs->state, "ErrImagePull", c->msg);
-        sbx_event(s, pull_event_object(c), "Warning", "Failed", "Failed to pull image \"%s\": %s",
-                  pull_image(s, c), c->msg);
+        sbx_image_event(s, c, "Warning", "Failed", "Failed to pull image \"%s\": %s",
+                        pull_image(s, c), c->msg);
         image_error_events(s, c, "ErrImagePull");
         pfs_backoff_step(&c->pull_delay_ns, POD_BACKOFF_INITIAL_NS, POD_BACKOFF_MAX_NS);
         /* ErrImagePull shows until kubelet's next sync turns it into ImagePullBackOff. */
@@ -515,7 +515,7 @@ static enum ctr_sup_state act_pull_backoff(struct sbx *s, struct ctr *c, enum ct
         struct pfs_error err = {0};
 
         ctr_state_set_waiting(&cs->state, "ImagePullBackOff", msg);
-        sbx_event(s, pull_event_object(c), "Normal", "BackOff", "%s", ev);
+        sbx_image_event(s, c, "Normal", "BackOff", "%s", ev);
         image_error_events(s, c, "ImagePullBackOff");
         if (sbx_timer_arm(s, &c->timer_w, now + c->pull_delay_ns - 1000000000LL,
                           sup_timer_watch, c, &err) < 0)
@@ -551,7 +551,7 @@ static enum ctr_sup_state act_image_refused(struct sbx *s, struct ctr *c, enum c
         bool never = !strcmp(c->msg_reason, "ErrImageNeverPull");
 
         ctr_state_set_waiting(&cs->state, c->msg_reason, c->msg);
-        sbx_event(s, pull_event_object(c), "Warning", never ? "ErrImageNeverPull" : "InspectFailed", "%s", c->msg);
+        sbx_image_event(s, c, "Warning", never ? "ErrImageNeverPull" : "InspectFailed", "%s", c->msg);
         image_error_events(s, c, c->msg_reason);
         if (sbx_timer_arm(s, &c->timer_w, pfs_now_monotonic_ns() + CONFIG_RETRY_NS, sup_timer_watch, c, &err) < 0)
                 pfs_log(LOG_ERR, "container '%s': %s", c->name, err.msg);

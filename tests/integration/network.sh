@@ -805,6 +805,22 @@ is "$(held)" "" "a failed ADD holds no IP"
 # its container was made while ADD ran, and killed unrun: the kubelet's events show none
 check "no Pulled/Created/Started event for a sandbox that failed" \
         sh -c "! grep -Eq ' (Pulled|Created|Started) ' '$MNT/default/d/events'"
+# an image volume's image is the pod's, and pulled in a sandbox that is up too
+mkdir -p "$STATE/images/tools:1.0"
+cat <<'EOF' | apply_pod default dv || fail "create dv"
+apiVersion: v1
+kind: Pod
+metadata: {name: dv}
+spec:
+  terminationGracePeriodSeconds: 0
+  volumes: [{name: tools, image: {reference: "tools:1.0"}}]
+  containers:
+  - {name: main, image: busybox, command: [sleep, "1000"], volumeMounts: [{name: tools, mountPath: /tools}]}
+EOF
+check "dv: FailedCreatePodSandBox" wait_grep "$MNT/default/dv/events" 'Warning +FailedCreatePodSandBox' 20
+check "dv: no Pulled event of its image volume either" sh -c "! grep -q ' Pulled ' '$MNT/default/dv/events'"
+echo 0 >"$MNT/default/dv/delete"
+check "dv gone" wait_gone "$MNT/default/dv" 20
 is "$(nat_rules)" 0 "nor a rule"
 # the config is fixed: the next retry (back-off) brings the pod up; a watcher of ip is woken
 inotifywait -t 40 -e modify "$MNT/default/d/ip" >"$W/ip-watch" 2>&1 &
