@@ -215,12 +215,11 @@ static bool rejected(struct sbx *s, char **ret_reason, char **ret_msg)
 }
 
 /* The kubelet admits pods one at a time: sandboxes starting together take
- * turns on pods/.admission (a name the daemon's scan of pods/ skips), held
- * until the verdict (the pod's first status) is out: then the next one
- * counts it. */
+ * turns on the state dir's admission lock, held until the verdict (the
+ * pod's first status) is out: then the next one counts it. */
 static int admission_lock(struct sbx *s)
 {
-        int fd = openat(s->state_fd, PFS_PODS_DIR "/.admission", O_RDWR | O_CREAT | O_CLOEXEC | O_NOFOLLOW, 0600);
+        int fd = openat(s->state_fd, PFS_ADMISSION_LOCK_FILE, O_RDWR | O_CREAT | O_CLOEXEC | O_NOFOLLOW, 0600);
 
         if (fd < 0) {
                 pfs_log(LOG_WARNING, "admission lock: %m (admitting without it)");

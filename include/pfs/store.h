@@ -126,6 +126,7 @@ pid_t pod_sandbox_ctr_pid(const struct pod_sandbox_file *f, const char *ctr);
 /* ---- the layout (the only code that knows the paths above) ---- */
 #define PFS_NAMESPACES_DIR "namespaces"
 #define PFS_PODS_DIR "pods"
+#define PFS_ADMISSION_LOCK_FILE "admission.lock"  /* sandboxes admit pods one at a time (flock) */
 #define PFS_LOGS_DIR "logs"
 #define PFS_IMAGES_DIR "images"
 #define PFS_SANDBOX_LOG_FILE "sandbox.log"     /* the sandbox's stderr */
