@@ -253,7 +253,7 @@ static void test_sleep(void)
 /* ---- probe thresholds ---- */
 
 struct tally {
-        int attempts, changes;
+        int attempts, changes, errored;
         bool result, done;
 };
 
@@ -263,6 +263,7 @@ static void on_probe(struct sbx *s, struct probe *p, const struct probe_attempt 
 
         t->attempts++;
         t->changes += a->changed;
+        t->errored += a->outcome == HANDLER_ERRORED;
         t->result = a->result;
         if (t->attempts == 3)
                 t->done = true;
@@ -291,12 +292,14 @@ static void test_probe(void)
         probe_stop(&S, &p);
 }
 
-/* An attempt that errored (here: HTTPS, which podfs cannot do) is thrown
- * away as kubelet's worker does: no threshold is ever reached. */
+/* An attempt that errored is thrown away as kubelet's worker does: no
+ * threshold is ever reached. An exec with no command gets as far as the
+ * handler, which completes it HANDLER_ERRORED (a command that cannot start
+ * does the same), so the attempt reaches on_attempt's errored branch. */
 static void test_probe_errored(void)
 {
         struct pod_container c = {.name = (char *)"app"};
-        struct pod_probe ps = {.h = {.kind = POD_HANDLER_HTTP_GET, .scheme = (char *)"HTTPS", .port = 1},
+        struct pod_probe ps = {.h = {.kind = POD_HANDLER_EXEC, .n_command = 0},
                                .timeout_seconds = 1, .period_seconds = 1, .success_threshold = 1,
                                .failure_threshold = 1, .termination_grace_period_seconds = -1};
         struct pfs_error err = {0};
@@ -306,6 +309,7 @@ static void test_probe_errored(void)
         probe_init(&p, PROBE_LIVENESS, &c, &ps, on_probe, &t);
         tap_is_int(probe_start(&S, &p, 0, -1, -1, pfs_now_monotonic_ns(), &err), 0, "errored: probe_start");
         tap_ok(loop_until(&t.done, 5000), "errored: three attempts");
+        tap_is_int(t.errored, 3, "errored: each attempt errored (no command)");
         tap_is_int(t.changes, 0, "errored: failureThreshold 1 is never reached");
         tap_ok(t.result, "errored: liveness stays successful");
         probe_stop(&S, &p);
