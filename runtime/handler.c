@@ -49,15 +49,15 @@ static void run_reset(struct sbx *s, struct handler_run *run)
         free(run->request);
         free(run->target);
         free(run->url);
-        free(run->host);
-        free(run->path);
+        http_target_free(&run->cur);
         free(run->first_host);
+        free(run->referer);
         for (size_t i = 0; i < run->n_headers; i++) {
                 free(run->headers[i].key);
                 free(run->headers[i].value);
         }
         free(run->headers);
-        run->host = run->path = run->first_host = NULL;
+        run->first_host = run->referer = NULL;
         run->headers = NULL;
         run->n_headers = 0;
         run->hops = 0;
@@ -272,59 +272,122 @@ static void net_failed(struct sbx *s, struct handler_run *run, const char *what)
         }
 }
 
-static int net_dial(struct sbx *s, struct handler_run *run, const char *host, int port, const char *path,
-                    bool absolute, struct pfs_error *err);
+static int net_dial(struct sbx *s, struct handler_run *run, const char *host, int port, struct pfs_error *err);
 
-/* Go's http.Client with kubelet's CheckRedirect: a redirect on the first
- * request's host is followed (10 requests at most), one elsewhere ends the
- * probe with the redirect as its response (a warning). Hooks use a plain
- * client: any host. */
-static void http_redirect(struct sbx *s, struct handler_run *run, const struct http_head *h)
-{
-        _cleanup_free_ char *body = http_body_text(h, run->in.data, run->in.len, HANDLER_MAX_OUTPUT);
-        _cleanup_free_ char *m = NULL;
-        struct pfs_error err = {0};
-        struct http_target t;
+/* Bytes of a redirect's body Go's client reads before following it (its
+ * maxBodySlurpSize; none when Content-Length is larger). */
+#define HTTP_REDIRECT_SLURP 2048
 
-        if (http_location_resolve(run->host, run->port, run->path, h->location, &t) < 0 ||
-            (!run->follow_any_host && strcmp(t.host, run->first_host) != 0)) {
-                m = xasprintf("Probe terminated redirects, Response body: %s", body);
-                run_complete(s, run, HANDLER_WARNING, m);
-        } else if (run->hops + 1 >= 10) {
-                m = xasprintf("Get \"%s\": stopped after 10 redirects", h->location);
-                run_complete(s, run, HANDLER_FAILED, m);
-        } else if (t.https) {
-                m = xasprintf("Get \"%s\": podfs does not do HTTPS", h->location);
-                run_complete(s, run, HANDLER_ERRORED, m);
-        } else {
-                run->hops++;
-                sbx_watch_remove(s, &run->io_w);
-                pfs_buf_free(&run->in);
-                if (net_dial(s, run, t.host, t.port, t.path, t.absolute, &err) < 0)
-                        run_complete(s, run, HANDLER_FAILED, err.msg);
-        }
-        http_target_free(&t);
-}
-
-/* The response's head is in: its status decides, a redirect once its body is in too. */
-static void http_response(struct sbx *s, struct handler_run *run, const struct http_head *h, bool eof)
+/* A 3xx the client returns (kubelet's CheckRedirect stopped it, or no
+ * redirect): the probe reads 10 KiB of its body and warns. */
+static void http_terminated(struct sbx *s, struct handler_run *run, const struct http_head *h, bool eof)
 {
         _cleanup_free_ char *m = NULL, *body = NULL;
 
-        if (h->status >= 200 && h->status < 300) {
+        if (!eof && !http_body_complete(h, run->in.data, run->in.len, HANDLER_MAX_OUTPUT))
+                return;
+        body = http_body_text(h, run->in.data, run->in.len, HANDLER_MAX_OUTPUT);
+        m = xasprintf("Probe terminated redirects, Response body: %s", body);
+        run_complete(s, run, HANDLER_WARNING, m);
+}
+
+/* Go's client's checks on the next request, then the request: the hop
+ * count (via), then what its Transport refuses. Takes t. */
+static void http_follow(struct sbx *s, struct handler_run *run, const char *loc, struct http_target *t)
+{
+        _cleanup_free_ char *m = NULL, *q = NULL;
+        struct pfs_error err = {0};
+
+        if (run->hops + 1 >= 10) {
+                m = xasprintf("Get \"%s\": stopped after 10 redirects", loc);
+        } else if (strcmp(t->scheme, "https") == 0) {
+                /* kubelet would go on over TLS; podfs has none: a failure, counted, never silent */
+                m = xasprintf("Get \"%s\": redirect to https not followed: podfs does not speak HTTPS "
+                              "(the kubelet would follow it over TLS)", t->url);
+        } else if (strcmp(t->scheme, "http") != 0) {
+                q = pfs_go_quote(t->scheme);
+                m = xasprintf("Get \"%s\": unsupported protocol scheme %s", t->url, q);
+        } else if (!*t->host) {
+                m = xasprintf("Get \"%s\": http: no Host in request URL", t->url);
+        }
+        if (m) {
+                http_target_free(t);
+                run_complete(s, run, HANDLER_FAILED, m);
+                return;
+        }
+        run->hops++;
+        sbx_watch_remove(s, &run->io_w);
+        pfs_buf_free(&run->in);
+        free(run->referer);
+        run->referer = http_target_referer(&run->cur);
+        http_target_free(&run->cur);
+        run->cur = *t;
+        memset(t, 0, sizeof(*t));
+        if (net_dial(s, run, run->cur.host, run->cur.port, &err) < 0)
+                run_complete(s, run, HANDLER_FAILED, err.msg);
+}
+
+/* Go's http.Client with kubelet's CheckRedirect: a Location url.Parse
+ * refuses fails the probe; one on the first request's hostname (Go's
+ * Hostname(), compared as strings) is followed once up to 2 KiB of the
+ * body is in (10 requests at most); one elsewhere ends the probe with the
+ * redirect as its response (a warning). Hooks use a plain client: any host. */
+static void http_redirect(struct sbx *s, struct handler_run *run, const struct http_head *h, bool eof)
+{
+        struct pfs_error err = {0};
+        struct http_target t;
+
+        if (http_location_resolve(&run->cur, h->location, &t, &err) < 0) {
+                _cleanup_free_ char *q = pfs_go_quote(h->location);
+                _cleanup_free_ char *m = xasprintf("Get \"%s\": failed to parse Location header %s: %s", run->url,
+                                                   q, err.msg);
+
+                run_complete(s, run, HANDLER_FAILED, m);
+                return;
+        }
+        if (!run->follow_any_host && strcmp(t.host, run->first_host) != 0) {
+                http_target_free(&t);
+                http_terminated(s, run, h, eof);
+                return;
+        }
+        if (!eof && h->content_length <= HTTP_REDIRECT_SLURP &&
+            !http_body_complete(h, run->in.data, run->in.len, HTTP_REDIRECT_SLURP)) {
+                http_target_free(&t);
+                return;
+        }
+        http_follow(s, run, h->location, &t);
+}
+
+/* The response's head is in: its status decides, a 3xx once what Go reads of its body is in. */
+static void http_response(struct sbx *s, struct handler_run *run, const struct http_head *h, bool eof)
+{
+        _cleanup_free_ char *m = NULL;
+
+        if (h->malformed) {
+                m = xasprintf("Get \"%s\": net/http: HTTP/1.x transport connection broken: "
+                              "malformed MIME header line: %s", run->url, h->malformed);
+                run_complete(s, run, HANDLER_FAILED, m);
+        } else if (h->status >= 200 && h->status < 300) {
                 run_complete(s, run, HANDLER_OK, "");
         } else if (h->status < 300 || h->status >= 400) {
                 m = xasprintf("HTTP probe failed with statuscode: %d", h->status);
                 run_complete(s, run, HANDLER_FAILED, m);
-        } else if (!eof && !http_body_complete(h, run->in.data, run->in.len, HANDLER_MAX_OUTPUT)) {
-                return;
         } else if (http_is_redirect(h)) {
-                http_redirect(s, run, h);
+                http_redirect(s, run, h, eof);
         } else {
-                body = http_body_text(h, run->in.data, run->in.len, HANDLER_MAX_OUTPUT);
-                m = xasprintf("Probe terminated redirects, Response body: %s", body);
-                run_complete(s, run, HANDLER_WARNING, m);
+                http_terminated(s, run, h, eof);
         }
+}
+
+/* Go's Transport reads past an informational response (1xx but 101) to
+ * the one that follows: drop its head. */
+static bool http_informational_skip(struct handler_run *run, const struct http_head *h)
+{
+        if (h->status < 100 || h->status >= 200 || h->status == 101)
+                return false;
+        memmove(run->in.data, run->in.data + h->body_off, run->in.len - h->body_off);
+        run->in.len -= h->body_off;
+        return true;
 }
 
 static void http_read(struct sbx *s, struct handler_run *run)
@@ -343,6 +406,10 @@ static void http_read(struct sbx *s, struct handler_run *run)
                 if (n > 0)
                         pfs_buf_append(&run->in, chunk, (size_t)n);
                 r = run->in.len ? http_response_head(run->in.data, run->in.len, &h) : 0;
+                while (r > 0 && http_informational_skip(run, &h)) {
+                        http_head_free(&h);
+                        r = run->in.len ? http_response_head(run->in.data, run->in.len, &h) : 0;
+                }
                 if (r > 0) {
                         http_response(s, run, &h, n <= 0);
                         http_head_free(&h);
@@ -448,31 +515,46 @@ static int addr_parse(const char *host, int port, struct sockaddr_storage *ret, 
 }
 
 /* The request of a redirect's hop: the same httpHeaders, a custom Host only
- * for a relative Location (as Go), and Referer the URL before. */
-static char *http_request_next(struct handler_run *run, const char *referer_url, bool absolute)
+ * for a relative Location (as Go), and Referer the URL before (Go sets it
+ * over one in httpHeaders). */
+static char *http_request_next(struct handler_run *run, const char *referer)
 {
         _cleanup_free_ struct pod_kv *h = xcalloc(run->n_headers + 1, sizeof(*h));
-        bool referer = false;
+        _cleanup_free_ char *pq = xasprintf("%s%s", run->cur.path, run->cur.query ? run->cur.query : "");
         size_t n = 0;
 
         for (size_t i = 0; i < run->n_headers; i++) {
-                if (absolute && strcasecmp(run->headers[i].key, "Host") == 0)
+                if ((run->cur.absolute && strcasecmp(run->headers[i].key, "Host") == 0) ||
+                    strcasecmp(run->headers[i].key, "Referer") == 0)
                         continue;
-                referer = referer || strcasecmp(run->headers[i].key, "Referer") == 0;
                 h[n++] = run->headers[i];
         }
-        if (!referer)
-                h[n++] = (struct pod_kv){(char *)"Referer", (char *)referer_url};
-        return http_request_build(run->target, run->path, h, n);
+        h[n++] = (struct pod_kv){(char *)"Referer", (char *)referer};
+        return http_request_build(run->cur.authority, pq, h, n);
+}
+
+static char *http_request_first(struct handler_run *run)
+{
+        _cleanup_free_ char *pq = xasprintf("%s%s", run->cur.path, run->cur.query ? run->cur.query : "");
+
+        return http_request_build(run->cur.authority, pq, run->headers, run->n_headers);
+}
+
+/* A dial error as the probe reports it: httpGet's inside Go's url.Error. */
+static int dial_failed_later(struct sbx *s, struct handler_run *run, const char *dial, struct pfs_error *err)
+{
+        _cleanup_free_ char *m = run->kind == HANDLER_HTTP ? xasprintf("Get \"%s\": %s", run->url, dial) :
+                                                             xstrdup(dial);
+
+        return complete_later(s, run, HANDLER_FAILED, m, err);
 }
 
 /* Connect to host:port (literal addresses only: no resolver in a sandbox
- * that must not block); http: for path. An immediate failure completes the
- * run from the loop. */
-static int net_dial(struct sbx *s, struct handler_run *run, const char *host, int port, const char *path,
-                    bool absolute, struct pfs_error *err)
+ * that must not block); http: for run->cur. An immediate failure completes
+ * the run from the loop. */
+static int net_dial(struct sbx *s, struct handler_run *run, const char *host, int port, struct pfs_error *err)
 {
-        _cleanup_free_ char *prev_url = steal_ptr(&run->url), *h = xstrdup(host ? host : "");
+        _cleanup_free_ char *prev_url = steal_ptr(&run->url);
         struct sockaddr_storage sa;
         socklen_t len = 0;
         char eb[128];
@@ -480,28 +562,22 @@ static int net_dial(struct sbx *s, struct handler_run *run, const char *host, in
 
         free(run->target);
         free(run->request);
-        free(run->host);
-        free(run->path);
         run->target = run->request = NULL;
         run->req_off = 0;
         r = addr_parse(host, port, &sa, &len, &run->target);
-        run->host = steal_ptr(&h);
-        run->port = port;
-        run->path = xstrdup(path ? path : "");
         if (run->kind == HANDLER_HTTP) {
-                run->request = run->hops ? http_request_next(run, prev_url, absolute) :
-                                           http_request_build(run->target, path, run->headers, run->n_headers);
-                run->url = http_url(run->target, path);
+                run->request = run->hops ? http_request_next(run, run->referer) : http_request_first(run);
+                run->url = xstrdup(run->cur.url);
         }
         if (r < 0) {
                 _cleanup_free_ char *m = xasprintf("dial tcp %s: lookup %s: no such host", run->target, host);
 
-                return complete_later(s, run, HANDLER_FAILED, m, err);
+                return dial_failed_later(s, run, m, err);
         }
         if (port <= 0 || port > 65535) {
-                _cleanup_free_ char *m = xasprintf("dial tcp %s: invalid port", run->target);
+                _cleanup_free_ char *m = xasprintf("dial tcp: address %d: invalid port", port);
 
-                return complete_later(s, run, HANDLER_FAILED, m, err);
+                return dial_failed_later(s, run, m, err);
         }
         fd = socket(sa.ss_family, SOCK_STREAM | SOCK_NONBLOCK | SOCK_CLOEXEC, 0);
         if (fd < 0)
@@ -514,11 +590,9 @@ static int net_dial(struct sbx *s, struct handler_run *run, const char *host, in
         if (connect(fd, (struct sockaddr *)&sa, len) < 0 && errno != EINPROGRESS) {
                 _cleanup_free_ char *dial = xasprintf("dial tcp %s: connect: %s", run->target,
                                                       pfs_go_strerror(errno, eb));
-                _cleanup_free_ char *m = run->kind == HANDLER_HTTP ?
-                        xasprintf("Get \"%s\": %s", run->url, dial) : xstrdup(dial);
 
                 sbx_watch_remove(s, &run->io_w);
-                return complete_later(s, run, HANDLER_FAILED, m, err);
+                return dial_failed_later(s, run, dial, err);
         }
         return 0; /* connected or in progress: EPOLLOUT tells */
 }
@@ -532,8 +606,10 @@ static int net_start(struct sbx *s, struct handler_run *run, const struct handle
         if ((!host || !*host) && s->spec && !s->spec->host_network && s->status && s->status->pod_ip &&
             *s->status->pod_ip)
                 host = s->status->pod_ip;
-        if (!host || !*host || strcmp(host, "localhost") == 0)
+        if (!host || !*host)
                 host = "127.0.0.1";
+        /* as given ("localhost" too): Go compares hostnames as strings; only
+         * the dial maps localhost to 127.0.0.1 (addr_parse) */
         run->first_host = xstrdup(host);
         run->follow_any_host = req->follow_any_host;
         run->headers = xcalloc(req->n_headers + 1, sizeof(*run->headers));
@@ -542,7 +618,9 @@ static int net_start(struct sbx *s, struct handler_run *run, const struct handle
                         run->headers[run->n_headers].key = xstrdup(req->headers[i].key);
                         run->headers[run->n_headers++].value = xstrdup(req->headers[i].value ? req->headers[i].value : "");
                 }
-        return net_dial(s, run, host, req->port, req->path, false, err);
+        if (req->kind == HANDLER_HTTP)
+                http_target_init(&run->cur, host, req->port, req->path);
+        return net_dial(s, run, host, req->port, err);
 }
 
 /* ---- deadline ---- */

@@ -53,6 +53,20 @@ enum handler_result {
 typedef void (*handler_done_fn)(struct sbx *s, void *data, enum handler_result result,
                                 const char *message);
 
+/* A request's URL as Go's url.URL holds it: the first one's, or where a
+ * Location points, resolved against the request it answers. */
+struct http_target {
+        char *scheme;           /* lower case: "http", "https", or another */
+        char *userinfo;         /* "user[:password]", NULL if none */
+        char *host;             /* as written, without brackets: Go's URL.Hostname(); "" if none */
+        char *authority;        /* host[:port] as written: the Host header; NULL if none */
+        int port;               /* as written (may be out of range), else the scheme's */
+        char *path;             /* escaped (Go's EscapedPath), dot segments removed */
+        char *query;            /* "?..." as written, NULL if none */
+        char *opaque;           /* "http:foo" has "foo" and no host */
+        char *url;              /* as Go prints it in errors (a password masked) */
+        bool absolute;          /* the Location named a scheme or a host */
+};
 /* One action in flight. The owner embeds it (zeroed by handler_run_init) and
  * keeps it for its own lifetime: the loop's events point into it, so it is
  * never freed while the loop runs. A finished run is idle again and may be
@@ -73,9 +87,9 @@ struct handler_run {
         size_t req_off;
         char *target;                   /* "127.0.0.1:8080" */
         char *url;                      /* http */
-        char *host, *path;              /* http: of the request in flight, */
-        int port;
-        char *first_host;               /* of the first one (redirects stay on it), */
+        struct http_target cur;         /* http: the request in flight, */
+        char *first_host;               /* the first one's hostname, as given (redirects stay on it), */
+        char *referer;                  /* the URL before the request in flight, */
         int hops;                       /* redirects followed, */
         bool follow_any_host;
         struct pod_kv *headers;         /* httpHeaders (copies) for the next request */
@@ -129,6 +143,7 @@ struct http_head {
         long long content_length;       /* -1: not given */
         bool chunked;
         char *location;                 /* the Location header, NULL if none */
+        char *malformed;                /* a header line Go's textproto refuses, NULL if none */
 };
 /* 1 and *ret filled when the head is complete in buf; 0 when more bytes are
  * needed; -EINVAL when it is not HTTP. */
@@ -141,18 +156,14 @@ char *http_body_text(const struct http_head *h, const char *buf, size_t len, siz
 /* A redirect Go's http.Client follows: 301, 302, 303, 307, 308 with a Location. */
 bool http_is_redirect(const struct http_head *h);
 
-/* Where a Location points, resolved against the request it answers. */
-struct http_target {
-        char *host;             /* as written, without brackets: Go's URL.Hostname() */
-        int port;
-        char *path;             /* path and query */
-        bool https;
-        bool absolute;          /* the Location named a host */
-};
-/* 0 and *ret filled; -EINVAL for a Location that is no URL, -EPROTONOSUPPORT
- * for a scheme other than http and https. */
-int http_location_resolve(const char *base_host, int base_port, const char *base_path, const char *loc,
-                          struct http_target *ret);
+/* The first request's: host and port as the probe gives them (kubelet's formatURL). */
+void http_target_init(struct http_target *t, const char *host, int port, const char *path);
+/* Its URL without userinfo: the Referer of the next hop (Go's refererForURL). */
+char *http_target_referer(const struct http_target *t);
+/* 0 and *ret filled; -EINVAL for a Location Go's url.Parse refuses, err
+ * then saying why in url.Error's words: `parse "<loc>": <why>`. */
+int http_location_resolve(const struct http_target *base, const char *loc, struct http_target *ret,
+                          struct pfs_error *err);
 void http_target_free(struct http_target *t);
 
 /* The request for a spec handler of container c (exec/httpGet/tcpSocket/sleep):

@@ -30,11 +30,13 @@ static const char *path_or_root(const char *path)
         return path && *path ? path : "/";
 }
 
+static char *request_target(const char *path_query);
+
 char *http_url(const char *hostport, const char *path)
 {
-        const char *p = path_or_root(path);
+        _cleanup_free_ char *target = request_target(path);
 
-        return xasprintf("http://%s%s%s", hostport, p[0] == '/' ? "" : "/", p);
+        return xasprintf("http://%s%s", hostport, target);
 }
 
 char *http_request_build(const char *hostport, const char *path, const struct pod_kv *headers,
@@ -43,10 +45,11 @@ char *http_request_build(const char *hostport, const char *path, const struct po
         static const char *const defaults[][2] = {
                 {"Host", NULL}, {"User-Agent", "kube-probe/1.28"}, {"Accept", "*/*"},
         };
-        const char *p = path_or_root(path);
+        _cleanup_free_ char *target = request_target(path);
         struct pfs_buf b = {0};
 
-        pfs_buf_printf(&b, "GET %s%s HTTP/1.1\r\n", p[0] == '/' ? "" : "/", p);
+        /* escaped: nothing in the path can split the request line */
+        pfs_buf_printf(&b, "GET %s HTTP/1.1\r\n", target);
         for (size_t i = 0; i < ARRAY_SIZE(defaults); i++) {
                 const struct pod_kv *h = header_find(headers, n_headers, defaults[i][0]);
 
@@ -102,6 +105,33 @@ static char *header_value(const char *buf, const char *end, const char *name)
         return NULL;
 }
 
+/* The first header line of [buf, end) whose value has a byte Go's
+ * textproto refuses (a control byte other than HTAB: a bare CR could
+ * smuggle a header), trimmed as Go prints it; NULL if none. */
+static char *header_malformed(const char *buf, const char *end)
+{
+        const char *l = memchr(buf, '\n', (size_t)(end - buf));
+
+        for (; l && ++l < end; l = memchr(l, '\n', (size_t)(end - l))) {
+                const char *e = memchr(l, '\n', (size_t)(end - l)), *colon;
+
+                e = e ? e : end;
+                colon = memchr(l, ':', (size_t)(e - l));
+                while (e > l && isspace((unsigned char)e[-1]))
+                        e--;
+                for (const char *c = colon ? colon + 1 : e; c < e; c++)
+                        if (((unsigned char)*c < 0x20 && *c != '\t') || *c == 0x7f)
+                                return xstrndup(l, (size_t)(e - l));
+        }
+        return NULL;
+}
+
+/* Go's bodyAllowedForStatus: 1xx, 204 and 304 never have a body. */
+static bool status_bodiless(int status)
+{
+        return (status >= 100 && status < 200) || status == 204 || status == 304;
+}
+
 int http_response_head(const char *buf, size_t len, struct http_head *ret)
 {
         const char *end = memmem(buf, len, "\r\n\r\n", 4);
@@ -122,18 +152,24 @@ int http_response_head(const char *buf, size_t len, struct http_head *ret)
         ret->body_off = (size_t)(end - buf) + sep;
         ret->content_length = -1;
         ret->location = header_value(buf, end, "Location");
+        ret->malformed = header_malformed(buf, end);
         cl = header_value(buf, end, "Content-Length");
         te = header_value(buf, end, "Transfer-Encoding");
         if (cl && *cl)
                 ret->content_length = strtoll(cl, NULL, 10);
         ret->chunked = te && strcasestr(te, "chunked");
+        if (status_bodiless(status)) {
+                ret->content_length = 0;
+                ret->chunked = false;
+        }
         return 1;
 }
 
 void http_head_free(struct http_head *h)
 {
         free(h->location);
-        h->location = NULL;
+        free(h->malformed);
+        h->location = h->malformed = NULL;
 }
 
 /* Chunked transfer coding: the data of the chunks complete in [p, end), up
@@ -168,20 +204,22 @@ static bool dechunk(const char *p, const char *end, size_t max, struct pfs_buf *
 
 bool http_body_complete(const struct http_head *h, const char *buf, size_t len, size_t max)
 {
+        size_t got = len - h->body_off;
         struct pfs_buf b = {0};
         bool done;
 
-        if (len - h->body_off >= max + 64)
-                return true;
+        if (got >= max + 64)
+                return true; /* bounded even if the framing is garbage */
         if (h->chunked) {
                 done = dechunk(buf + h->body_off, buf + len, max, &b);
                 done = done || b.len >= max;
                 pfs_buf_free(&b);
                 return done;
         }
+        /* a reader limited to max stops there, even short of Content-Length */
         if (h->content_length >= 0)
-                return (long long)(len - h->body_off) >= h->content_length;
-        return len - h->body_off >= max;
+                return (long long)got >= h->content_length || got >= max;
+        return got >= max;
 }
 
 char *http_body_text(const struct http_head *h, const char *buf, size_t len, size_t max)
@@ -207,92 +245,381 @@ bool http_is_redirect(const struct http_head *h)
                 h->status == 308) && h->location && *h->location;
 }
 
-/* "host[:port]" or "[v6][:port]" of length n into ret (port default_port). */
-static int authority_parse(const char *a, size_t n, int default_port, struct http_target *ret)
+/* ---- URLs as Go's net/url parses, resolves and prints them ---- */
+
+static bool is_alnum(unsigned char c)
 {
-        const char *colon = NULL, *host = a;
-        size_t hlen = n;
+        return (c >= 'a' && c <= 'z') || (c >= 'A' && c <= 'Z') || (c >= '0' && c <= '9');
+}
 
-        if (n && a[0] == '[') {
-                const char *close = memchr(a, ']', n);
+/* url.shouldEscape(c, encodePath). */
+static bool path_should_escape(unsigned char c)
+{
+        return !is_alnum(c) && !strchr("-_.~$&+,/:;=@", c);
+}
 
-                if (!close)
-                        return -EINVAL;
-                host = a + 1;
-                hlen = (size_t)(close - a - 1);
-                if ((size_t)(close - a) + 1 < n) {
-                        if (close[1] != ':')
-                                return -EINVAL;
-                        colon = close + 1;
-                }
-        } else if ((colon = memchr(a, ':', n))) {
-                hlen = (size_t)(colon - a);
+static int unhex(char c)
+{
+        return isdigit((unsigned char)c) ? c - '0' : isxdigit((unsigned char)c) ? (c | 0x20) - 'a' + 10 : -1;
+}
+
+/* url.validEncoded(s, encodePath): a path Go sends as written. */
+static bool path_valid_encoded(const char *s, size_t n)
+{
+        for (size_t i = 0; i < n; i++) {
+                unsigned char c = (unsigned char)s[i];
+
+                if (c == '%' || strchr("!$&'()*+,;=:@[]", c) || !path_should_escape(c))
+                        continue;
+                return false;
         }
-        ret->port = default_port;
-        if (colon && colon + 1 < a + n) {
-                char *e;
-                long p = strtol(colon + 1, &e, 10);
+        return true;
+}
 
-                if (e != a + n || p <= 0 || p > 65535)
-                        return -EINVAL;
-                ret->port = (int)p;
+static bool is_escape(const char *p, size_t i, size_t n)
+{
+        return p[i] == '%' && i + 2 < n && unhex(p[i + 1]) >= 0 && unhex(p[i + 2]) >= 0;
+}
+
+/* A "%zz" in the path: Go's EscapeError, as url.Error prints it. */
+static int path_check_escapes(const char *raw, const char *p, size_t n, struct pfs_error *err)
+{
+        for (size_t i = 0; i < n; i++) {
+                _cleanup_free_ char *e = NULL, *q = NULL, *u = NULL;
+
+                if (p[i] != '%' || is_escape(p, i, n))
+                        continue;
+                e = xstrndup(p + i, n - i < 3 ? n - i : 3);
+                q = pfs_go_quote(e);
+                u = pfs_go_quote(raw);
+                return pfs_error_set(err, EINVAL, "parse %s: invalid URL escape %s", u, q);
         }
-        if (hlen == 0)
-                return -EINVAL;
-        ret->host = xstrndup(host, hlen);
         return 0;
 }
 
-/* A path relative to the base's: its directory + ref (RFC 3986 merge). */
-static char *path_merge(const char *base_path, const char *ref)
+/* URL.EscapedPath() of the path [p, p+n) (escaped as written) into b:
+ * kept when validly encoded, else decoded and escaped again. */
+static void path_escape(struct pfs_buf *b, const char *p, size_t n)
 {
-        const char *bp = path_or_root(base_path), *slash = strrchr(bp, '/');
-        size_t q = strcspn(bp, "?");
+        if (path_valid_encoded(p, n)) {
+                pfs_buf_append(b, p, n);
+                return;
+        }
+        for (size_t i = 0; i < n; i++) {
+                unsigned char c = (unsigned char)p[i];
 
-        if (ref[0] == '?')
-                return xasprintf("%.*s%s", (int)q, bp, ref);
-        if (!slash || (size_t)(slash - bp) > q)
-                slash = memchr(bp, '/', q);
-        return xasprintf("%.*s/%s", slash ? (int)(slash - bp) : 0, bp, ref);
+                if (is_escape(p, i, n)) {
+                        c = (unsigned char)(unhex(p[i + 1]) << 4 | unhex(p[i + 2]));
+                        i += 2;
+                }
+                if (path_should_escape(c))
+                        pfs_buf_printf(b, "%%%02X", c);
+                else
+                        pfs_buf_append(b, &c, 1);
+        }
 }
 
-int http_location_resolve(const char *base_host, int base_port, const char *base_path, const char *loc,
-                          struct http_target *ret)
+/* The request-target of "path?query": the path as Go escapes it; the
+ * query is Go's RawQuery, sent as written, except that a space or a
+ * control byte would split the request line: those are escaped. */
+static char *request_target(const char *path_query)
 {
-        _cleanup_free_ char *l = xstrndup(loc, strcspn(loc, "#"));
-        const char *rest = l, *slash;
+        const char *pq = path_or_root(path_query), *q = strchr(pq, '?');
+        size_t plen = q ? (size_t)(q - pq) : strlen(pq);
+        struct pfs_buf b = {0};
+
+        if (pq[0] != '/')
+                pfs_buf_puts(&b, "/");
+        path_escape(&b, pq, plen);
+        for (; q && *q; q++) {
+                if ((unsigned char)*q <= ' ' || *q == 0x7f)
+                        pfs_buf_printf(&b, "%%%02X", (unsigned char)*q);
+                else
+                        pfs_buf_append(&b, q, 1);
+        }
+        return pfs_buf_steal(&b);
+}
+
+/* RFC 3986 5.2.4 remove_dot_segments as Go's resolvePath does it, on
+ * full = the merged path: always rooted, a trailing "." or ".." keeps its
+ * slash. */
+static char *dot_segments_remove(const char *full)
+{
+        struct pfs_buf b = {0};
+        const char *rem = full, *elem;
+        size_t elen = 0;
+        bool first = true, found = true;
+
+        pfs_buf_puts(&b, "/");
+        while (found) {
+                const char *slash = strchr(rem, '/');
+
+                elem = rem;
+                elen = slash ? (size_t)(slash - rem) : strlen(rem);
+                found = slash != NULL;
+                rem = slash ? slash + 1 : rem + elen;
+                if (elen == 1 && elem[0] == '.') {
+                        first = false;
+                } else if (elen == 2 && elem[0] == '.' && elem[1] == '.') {
+                        char *last = memrchr(b.data + 1, '/', b.len - 1);
+
+                        b.len = last ? (size_t)(last - b.data) : 1;
+                        b.data[b.len] = '\0';
+                        first = !last;
+                } else {
+                        if (!first)
+                                pfs_buf_puts(&b, "/");
+                        pfs_buf_append(&b, elem, elen);
+                        first = false;
+                }
+        }
+        if ((elen == 1 && elem[0] == '.') || (elen == 2 && elem[0] == '.' && elem[1] == '.'))
+                pfs_buf_puts(&b, "/");
+        /* the leading '/' written above, not two */
+        if (b.len > 1 && b.data[1] == '/') {
+                memmove(b.data, b.data + 1, b.len);
+                b.len--;
+        }
+        return pfs_buf_steal(&b);
+}
+
+/* Go's resolvePath: ref against base (both escaped paths, no query). */
+static char *path_resolve(const char *base, const char *ref)
+{
+        _cleanup_free_ char *full = NULL;
+        const char *slash = strrchr(base, '/');
+
+        if (!*ref)
+                full = xstrdup(base);
+        else if (ref[0] != '/')
+                full = xasprintf("%.*s%s", slash ? (int)(slash - base + 1) : 0, base, ref);
+        else
+                full = xstrdup(ref);
+        return *full ? dot_segments_remove(full) : xstrdup("");
+}
+
+/* Go's url.parseAuthority: [userinfo@]host[:port], host "[v6]" too. */
+static int authority_parse(const char *raw, const char *a, size_t n, struct http_target *ret,
+                           struct pfs_error *err)
+{
+        _cleanup_free_ char *qraw = pfs_go_quote(raw);
+        const char *at = memrchr(a, '@', n), *h = at ? at + 1 : a, *end = a + n, *colon, *hend;
+
+        if (at)
+                ret->userinfo = xstrndup(a, (size_t)(at - a));
+        if (h < end && h[0] == '[') {
+                hend = memrchr(h, ']', (size_t)(end - h));
+                if (!hend)
+                        return pfs_error_set(err, EINVAL, "parse %s: missing ']' in host", qraw);
+                colon = hend + 1 < end ? hend + 1 : NULL;
+                ret->host = xstrndup(h + 1, (size_t)(hend - h - 1));
+        } else {
+                colon = memrchr(h, ':', (size_t)(end - h));
+                hend = colon ? colon : end;
+                for (const char *c = h; c < hend; c++) {
+                        _cleanup_free_ char *ch = NULL, *q = NULL;
+
+                        if ((unsigned char)*c >= 0x80 || is_alnum((unsigned char)*c) ||
+                            strchr("-._~!$&'()*+,;=[]<>\"%", *c))
+                                continue;
+                        ch = xstrndup(c, 1);
+                        q = pfs_go_quote(ch);
+                        return pfs_error_set(err, EINVAL, "parse %s: invalid character %s in host name", qraw, q);
+                }
+                ret->host = xstrndup(h, (size_t)(hend - h));
+        }
+        if (colon) {
+                _cleanup_free_ char *cp = xstrndup(colon, (size_t)(end - colon)), *q = pfs_go_quote(cp);
+
+                if (cp[0] != ':' || strspn(cp + 1, "0123456789") != strlen(cp + 1))
+                        return pfs_error_set(err, EINVAL, "parse %s: invalid port %s after host", qraw, q);
+                if (cp[1])
+                        ret->port = strlen(cp + 1) > 9 ? 999999999 : atoi(cp + 1);
+        }
+        ret->authority = xstrndup(h, (size_t)(end - h));
+        return 0;
+}
+
+/* The scheme of Go's getScheme: "" when there is none; -EINVAL for ":x". */
+static int scheme_get(const char *raw, const char *u, const char **ret_rest, char **ret_scheme,
+                      struct pfs_error *err)
+{
+        for (size_t i = 0; u[i]; i++) {
+                unsigned char c = (unsigned char)u[i];
+
+                if (isalpha(c))
+                        continue;
+                if ((isdigit(c) || c == '+' || c == '-' || c == '.') && i > 0)
+                        continue;
+                if (c == ':' && i == 0) {
+                        _cleanup_free_ char *q = pfs_go_quote(raw);
+
+                        return pfs_error_set(err, EINVAL, "parse %s: missing protocol scheme", q);
+                }
+                if (c == ':') {
+                        *ret_scheme = xstrndup(u, i);
+                        for (char *p = *ret_scheme; *p; p++)
+                                *p = (char)tolower((unsigned char)*p);
+                        *ret_rest = u + i + 1;
+                        return 0;
+                }
+                break;
+        }
+        *ret_rest = u;
+        return 0;
+}
+
+/* Go's url.Parse of a Location (no fragment): scheme, authority, path and
+ * query into ret; the path not yet resolved. */
+static int location_parse(const char *u, struct http_target *ret, struct pfs_error *err)
+{
+        _cleanup_free_ char *rest_path = NULL;
+        const char *rest = u, *q, *slash;
+        size_t plen;
         int r;
 
-        memset(ret, 0, sizeof(*ret));
-        if (strncasecmp(l, "http://", 7) == 0 || strncasecmp(l, "https://", 8) == 0) {
-                ret->https = tolower((unsigned char)l[4]) == 's';
-                rest = l + (ret->https ? 6 : 5);
-        } else if (strchr(l, ':') && strcspn(l, ":") < strcspn(l, "/?")) {
-                return -EPROTONOSUPPORT; /* another scheme */
-        }
-        if (rest[0] == '/' && rest[1] == '/') {
-                ret->absolute = true;
-                rest += 2;
-                slash = rest + strcspn(rest, "/?");
-                r = authority_parse(rest, (size_t)(slash - rest), ret->https ? 443 : 80, ret);
-                if (r < 0)
-                        return r;
-                ret->path = xstrdup(*slash == '/' ? slash : "/");
-                if (*slash == '?')
-                        ret->path = (free(ret->path), xasprintf("/%s", slash));
+        for (const char *c = u; *c; c++)
+                if ((unsigned char)*c < 0x20 || *c == 0x7f) {
+                        _cleanup_free_ char *qu = pfs_go_quote(u);
+
+                        return pfs_error_set(err, EINVAL, "parse %s: net/url: invalid control character in URL", qu);
+                }
+        r = scheme_get(u, u, &rest, &ret->scheme, err);
+        if (r < 0)
+                return r;
+        q = strchr(rest, '?');
+        plen = q ? (size_t)(q - rest) : strlen(rest);
+        ret->query = q ? xstrdup(q) : NULL;
+        if (rest[0] != '/' && ret->scheme) {
+                ret->opaque = xstrndup(rest, plen); /* "http:foo": no host */
                 return 0;
         }
-        if (rest != l)
-                return -EINVAL; /* "http:foo" */
-        ret->host = xstrdup(base_host);
-        ret->port = base_port;
-        ret->path = rest[0] == '/' ? xstrdup(rest) : rest[0] ? path_merge(base_path, rest) : xstrdup(path_or_root(base_path));
+        slash = memchr(rest, '/', plen);
+        if (rest[0] != '/' && memchr(rest, ':', slash ? (size_t)(slash - rest) : plen)) {
+                _cleanup_free_ char *qu = pfs_go_quote(u);
+
+                return pfs_error_set(err, EINVAL, "parse %s: first path segment in URL cannot contain colon", qu);
+        }
+        if (plen >= 2 && rest[0] == '/' && rest[1] == '/' && (ret->scheme || plen < 3 || rest[2] != '/')) {
+                const char *a = rest + 2, *ae = memchr(a, '/', plen - 2);
+                size_t alen = ae ? (size_t)(ae - a) : plen - 2;
+
+                r = authority_parse(u, a, alen, ret, err);
+                if (r < 0)
+                        return r;
+                plen -= 2 + alen;
+                rest = a + alen;
+        }
+        rest_path = xstrndup(rest, plen);
+        r = path_check_escapes(u, rest_path, plen, err);
+        if (r < 0)
+                return r;
+        ret->path = steal_ptr(&rest_path);
+        return 0;
+}
+
+static char *url_print(const struct http_target *t, bool with_user)
+{
+        _cleanup_free_ char *user = NULL;
+        const char *colon;
+
+        if (t->opaque)
+                return xasprintf("%s:%s%s", t->scheme, t->opaque, t->query ? t->query : "");
+        /* Go's stripPassword: a password is never printed. */
+        if (!with_user || !t->userinfo)
+                user = NULL;
+        else if ((colon = strchr(t->userinfo, ':')))
+                user = xasprintf("%.*s:***@", (int)(colon - t->userinfo), t->userinfo);
+        else
+                user = xasprintf("%s@", t->userinfo);
+        return xasprintf("%s://%s%s%s%s", t->scheme, user ? user : "", t->authority ? t->authority : "",
+                         t->path, t->query ? t->query : "");
+}
+
+char *http_target_referer(const struct http_target *t)
+{
+        return url_print(t, false);
+}
+
+void http_target_init(struct http_target *t, const char *host, int port, const char *path)
+{
+        _cleanup_free_ char *target = request_target(path);
+        char *tq = strchr(target, '?');
+
+        memset(t, 0, sizeof(*t));
+        t->scheme = xstrdup("http");
+        t->host = xstrdup(host);
+        t->port = port;
+        /* net.JoinHostPort, as kubelet's formatURL */
+        t->authority = strchr(host, ':') ? xasprintf("[%s]:%d", host, port) : xasprintf("%s:%d", host, port);
+        t->query = tq ? xstrdup(tq) : NULL;
+        t->path = xstrndup(target, tq ? (size_t)(tq - target) : strlen(target));
+        t->url = url_print(t, true);
+}
+
+/* Go's URL.ResolveReference of the parsed Location against base: a
+ * Location without scheme, host or userinfo keeps base's authority. */
+static void location_resolve_ref(const struct http_target *base, struct http_target *t)
+{
+        _cleanup_free_ char *escaped = NULL;
+        struct pfs_buf b = {0};
+
+        t->absolute = t->scheme || (t->authority && *t->authority) || t->userinfo;
+        if (!t->scheme)
+                t->scheme = xstrdup(base->scheme);
+        if (t->absolute && !t->port)
+                t->port = strcmp(t->scheme, "https") == 0 ? 443 : 80;
+        if (t->opaque)
+                return;
+        path_escape(&b, t->path, strlen(t->path));
+        escaped = pfs_buf_steal(&b);
+        free(t->path);
+        if (t->absolute) {
+                t->path = path_resolve(escaped, "");
+                return;
+        }
+        if (!*escaped && !t->query && base->query)
+                t->query = xstrdup(base->query);
+        t->path = path_resolve(base->path, escaped);
+        free(t->authority);
+        free(t->host);
+        t->host = xstrdup(base->host);
+        t->authority = xstrdup(base->authority);
+        t->userinfo = base->userinfo ? xstrdup(base->userinfo) : NULL;
+        t->port = base->port;
+}
+
+int http_location_resolve(const struct http_target *base, const char *loc, struct http_target *ret,
+                          struct pfs_error *err)
+{
+        _cleanup_free_ char *l = xstrndup(loc, strcspn(loc, "#"));
+        struct http_target t = {0};
+        int r;
+
+        r = location_parse(l, &t, err);
+        if (r < 0) {
+                http_target_free(&t);
+                return r;
+        }
+        location_resolve_ref(base, &t);
+        if (!t.host)
+                t.host = xstrdup("");
+        if (!t.path)
+                t.path = xstrdup("");
+        t.url = url_print(&t, true);
+        *ret = t;
         return 0;
 }
 
 void http_target_free(struct http_target *t)
 {
+        free(t->scheme);
+        free(t->userinfo);
         free(t->host);
+        free(t->authority);
         free(t->path);
-        t->host = t->path = NULL;
+        free(t->query);
+        free(t->opaque);
+        free(t->url);
+        memset(t, 0, sizeof(*t));
 }

@@ -213,7 +213,8 @@ static void test_http(void)
         server_start(&sv, "HTTP/1.1 304 Not Modified\r\n\r\n");
         req.port = sv.port;
         run(&req, &o);
-        tap_is_int(o.res, HANDLER_FAILED, "http: a 3xx without a body end waits for it (timeout)");
+        tap_is_int(o.res, HANDLER_WARNING, "http: a 304 has no body: no wait on an open connection");
+        tap_is_str(o.msg, "Probe terminated redirects, Response body: ", "http: ... kubelet's warning");
         server_stop(&sv);
 
         server_start(&sv, "HTTP/1.1 503 Service Unavailable\r\n\r\n");
@@ -239,6 +240,109 @@ static void test_http(void)
         tap_is_str(o.msg, want, "http: refused");
 }
 
+/* One request against a server answering reply first and later after. */
+static void http_once(struct handler_req *req, struct server *sv, const char *reply, const char *later,
+                      struct outcome *o)
+{
+        server_start(sv, reply);
+        sv->later = later;
+        req->port = sv->port;
+        run(req, o);
+        server_stop(sv);
+}
+
+static void test_http_redirect_body(void)
+{
+        struct handler_req req = {.kind = HANDLER_HTTP, .timeout_ns = 1000000000LL, .path = "/"};
+        struct outcome o;
+        struct server sv;
+
+        http_once(&req, &sv, "HTTP/1.1 302 Found\r\nLocation: /next\r\nContent-Length: 5000\r\n\r\n",
+                  "HTTP/1.1 200 OK\r\nContent-Length: 0\r\n\r\n", &o);
+        tap_is_int(o.res, HANDLER_OK, "redirect: Content-Length over 2 KiB: followed without its body (Go reads none)");
+        tap_is_int(sv.n_conns, 2, "redirect: ... a second request");
+        http_once(&req, &sv, "HTTP/1.1 100 Continue\r\n\r\nHTTP/1.1 200 OK\r\nContent-Length: 0\r\n\r\n", NULL, &o);
+        tap_is_int(o.res, HANDLER_OK, "1xx: Go's transport reads on to the final response");
+}
+
+static void test_http_redirect_location(void)
+{
+        struct handler_req req = {.kind = HANDLER_HTTP, .timeout_ns = 1000000000LL, .path = "/healthz"};
+        const char *ok = "HTTP/1.1 200 OK\r\nContent-Length: 0\r\n\r\n";
+        char want[512];
+        struct outcome o;
+        struct server sv;
+
+        http_once(&req, &sv, "HTTP/1.1 302 Found\r\nLocation: /p q\xc3\xa9\r\nContent-Length: 0\r\n\r\n", ok, &o);
+        tap_ok(strncmp(sv.request, "GET /p%20q%C3%A9 HTTP/1.1\r\n", 27) == 0, "redirect: a space and non-ASCII escaped");
+        http_once(&req, &sv, "HTTP/1.1 302 Found\r\nLocation: /a\rX-Injected: 1\r\nContent-Length: 0\r\n\r\n", ok, &o);
+        tap_is_int(o.res, HANDLER_FAILED, "redirect: a bare CR in a header fails (Go's textproto)");
+        snprintf(want, sizeof(want), "Get \"http://127.0.0.1:%d/healthz\": net/http: HTTP/1.x transport connection "
+                 "broken: malformed MIME header line: Location: /a\rX-Injected: 1", req.port);
+        tap_is_str(o.msg, want, "redirect: ... in Go's words");
+        tap_is_int(sv.n_conns, 1, "redirect: ... and nothing is sent");
+        http_once(&req, &sv, "HTTP/1.1 302 Found\r\nLocation: /a\tb\r\nContent-Length: 0\r\n\r\n", ok, &o);
+        snprintf(want, sizeof(want), "Get \"http://127.0.0.1:%d/healthz\": failed to parse Location header "
+                 "\"/a\\tb\": parse \"/a\\tb\": net/url: invalid control character in URL", req.port);
+        tap_is_int(o.res, HANDLER_FAILED, "redirect: a control byte in Location fails, counted");
+        tap_is_str(o.msg, want, "redirect: ... url.Parse's error");
+        http_once(&req, &sv, "HTTP/1.1 302 Found\r\nLocation: http://127.0.0.1:8o/\r\nContent-Length: 0\r\n\r\n",
+                  ok, &o);
+        tap_ok(o.res == HANDLER_FAILED && strstr(o.msg, ": failed to parse Location header \"http://127.0.0.1:8o/\": "
+                                                       "parse \"http://127.0.0.1:8o/\": invalid port \":8o\" after host"),
+               "redirect: a Location Go cannot parse fails: %s", o.msg);
+        http_once(&req, &sv, "HTTP/1.1 302 Found\r\nLocation: http://127.0.0.1:99999/\r\nContent-Length: 0\r\n\r\n",
+                  ok, &o);
+        tap_is_int(o.res, HANDLER_FAILED, "redirect: port out of range: followed, the dial fails");
+        tap_is_str(o.msg, "Get \"http://127.0.0.1:99999/\": dial tcp: address 99999: invalid port", "redirect: ... Go's words");
+        http_once(&req, &sv, "HTTP/1.1 301 Moved\r\nLocation: https://127.0.0.1/\r\nContent-Length: 0\r\n\r\n", ok, &o);
+        tap_is_int(o.res, HANDLER_FAILED, "redirect: to https on the same host fails, counted");
+        tap_ok(strstr(o.msg, "podfs does not speak HTTPS") != NULL, "redirect: ... and says why: %s", o.msg);
+}
+
+static void test_http_redirect_path(void)
+{
+        struct handler_req req = {.kind = HANDLER_HTTP, .timeout_ns = 1000000000LL, .path = "/app/health?r=/x"};
+        const char *ok = "HTTP/1.1 200 OK\r\nContent-Length: 0\r\n\r\n";
+        struct outcome o;
+        struct server sv;
+
+        http_once(&req, &sv, "HTTP/1.1 302 Found\r\nLocation: login\r\nContent-Length: 0\r\n\r\n", ok, &o);
+        tap_ok(strncmp(sv.request, "GET /app/login HTTP/1.1\r\n", 25) == 0,
+               "redirect: merged with the path's directory, not after a '/' in the query");
+        req.path = "/a/b/c";
+        http_once(&req, &sv, "HTTP/1.1 302 Found\r\nLocation: ../x\r\nContent-Length: 0\r\n\r\n", ok, &o);
+        tap_ok(strncmp(sv.request, "GET /a/x HTTP/1.1\r\n", 19) == 0, "redirect: dot segments removed");
+}
+
+static void test_http_redirect_host(void)
+{
+        struct handler_req req = {.kind = HANDLER_HTTP, .timeout_ns = 1000000000LL, .path = "/", .host = "localhost"};
+        const char *ok = "HTTP/1.1 200 OK\r\nContent-Length: 0\r\n\r\n";
+        char loc[256];
+        struct outcome o;
+        struct server sv;
+
+        server_start(&sv, NULL);
+        snprintf(loc, sizeof(loc), "HTTP/1.1 302 Found\r\nLocation: http://localhost:%d/x\r\nContent-Length: 0\r\n\r\n",
+                 sv.port);
+        sv.reply = loc;
+        sv.later = ok;
+        req.port = sv.port;
+        run(&req, &o);
+        tap_is_int(o.res, HANDLER_OK, "redirect: host localhost, Location on localhost: followed");
+        tap_is_int(sv.n_conns, 2, "redirect: ... a second request");
+        tap_ok(strstr(sv.request, "GET /x HTTP/1.1\r\nHost: localhost:") == sv.request, "redirect: ... Host as the URL has it");
+        server_stop(&sv);
+        req.host = "127.0.0.1";
+        http_once(&req, &sv, "HTTP/1.1 302 Found\r\nLocation: http://u@127.0.0.1/x\r\nContent-Length: 0\r\n\r\n", ok, &o);
+        tap_ok(o.res == HANDLER_FAILED && strstr(o.msg, "dial tcp 127.0.0.1:80"),
+               "redirect: userinfo@127.0.0.1 is host 127.0.0.1: followed (to port 80): %s", o.msg);
+        req.follow_any_host = true;
+        http_once(&req, &sv, "HTTP/1.1 302 Found\r\nLocation: http:foo\r\nContent-Length: 0\r\n\r\n", ok, &o);
+        tap_is_str(o.msg, "Get \"http:foo\": http: no Host in request URL", "redirect: a hook to no host: Go's transport error");
+}
+
 static void test_sleep(void)
 {
         struct handler_req req = {.kind = HANDLER_SLEEP, .sleep_ns = 200000000LL};
@@ -253,7 +357,7 @@ static void test_sleep(void)
 /* ---- probe thresholds ---- */
 
 struct tally {
-        int attempts, changes;
+        int attempts, changes, errored;
         bool result, done;
 };
 
@@ -263,6 +367,7 @@ static void on_probe(struct sbx *s, struct probe *p, const struct probe_attempt 
 
         t->attempts++;
         t->changes += a->changed;
+        t->errored += a->outcome == HANDLER_ERRORED;
         t->result = a->result;
         if (t->attempts == 3)
                 t->done = true;
@@ -291,12 +396,14 @@ static void test_probe(void)
         probe_stop(&S, &p);
 }
 
-/* An attempt that errored (here: HTTPS, which podfs cannot do) is thrown
- * away as kubelet's worker does: no threshold is ever reached. */
+/* An attempt that errored is thrown away as kubelet's worker does: no
+ * threshold is ever reached. An exec with no command gets as far as the
+ * handler, which completes it HANDLER_ERRORED (a command that cannot start
+ * does the same), so the attempt reaches on_attempt's errored branch. */
 static void test_probe_errored(void)
 {
         struct pod_container c = {.name = (char *)"app"};
-        struct pod_probe ps = {.h = {.kind = POD_HANDLER_HTTP_GET, .scheme = (char *)"HTTPS", .port = 1},
+        struct pod_probe ps = {.h = {.kind = POD_HANDLER_EXEC, .n_command = 0},
                                .timeout_seconds = 1, .period_seconds = 1, .success_threshold = 1,
                                .failure_threshold = 1, .termination_grace_period_seconds = -1};
         struct pfs_error err = {0};
@@ -306,6 +413,7 @@ static void test_probe_errored(void)
         probe_init(&p, PROBE_LIVENESS, &c, &ps, on_probe, &t);
         tap_is_int(probe_start(&S, &p, 0, -1, -1, pfs_now_monotonic_ns(), &err), 0, "errored: probe_start");
         tap_ok(loop_until(&t.done, 5000), "errored: three attempts");
+        tap_is_int(t.errored, 3, "errored: each attempt errored (no command)");
         tap_is_int(t.changes, 0, "errored: failureThreshold 1 is never reached");
         tap_ok(t.result, "errored: liveness stays successful");
         probe_stop(&S, &p);
@@ -317,6 +425,10 @@ int main(void)
         tap_ok(S.epfd >= 0, "epoll");
         test_tcp();
         test_http();
+        test_http_redirect_body();
+        test_http_redirect_location();
+        test_http_redirect_path();
+        test_http_redirect_host();
         test_sleep();
         test_probe();
         test_probe_errored();

@@ -19,6 +19,9 @@ static void test_request(void)
         r = http_url("127.0.0.1:80", "x");
         tap_is_str(r, "http://127.0.0.1:80/x", "url");
         free(r);
+        r = http_request_build("h:80", "/p q?a b", NULL, 0);
+        tap_ok(strncmp(r, "GET /p%20q?a%20b HTTP/1.1\r\n", 27) == 0, "a space cannot split the request line");
+        free(r);
 }
 
 static void test_status(void)
@@ -32,19 +35,28 @@ static void test_status(void)
         tap_is_int(http_response_status("SSH-2.0-x\r\n", 11), -EINVAL, "not HTTP");
 }
 
-static void resolve_is(const char *loc, const char *want, const char *what)
+static void resolve_from(const char *base_path, const char *loc, const char *want, const char *what)
 {
-        struct http_target t;
+        struct pfs_error err = {0};
+        struct http_target base, t;
         _cleanup_free_ char *got = NULL;
 
-        if (http_location_resolve("10.0.0.5", 8080, "/a/b?x=1", loc, &t) < 0) {
-                got = xstrdup("error");
+        http_target_init(&base, "10.0.0.5", 8080, base_path);
+        if (http_location_resolve(&base, loc, &t, &err) < 0) {
+                got = xstrdup(err.msg);
         } else {
-                got = xasprintf("%s%s %d %s%s", t.https ? "https " : "", t.host, t.port, t.path,
-                                t.absolute ? " abs" : "");
+                got = xasprintf("%s%s%s %d %s%s%s", strcmp(t.scheme, "http") ? t.scheme : "",
+                                strcmp(t.scheme, "http") ? " " : "", t.host, t.port, t.path,
+                                t.query ? t.query : "", t.absolute ? " abs" : "");
                 http_target_free(&t);
         }
+        http_target_free(&base);
         tap_is_str(got, want, what);
+}
+
+static void resolve_is(const char *loc, const char *want, const char *what)
+{
+        resolve_from("/a/b?x=1", loc, want, what);
 }
 
 static void test_location(void)
@@ -52,11 +64,64 @@ static void test_location(void)
         resolve_is("/next", "10.0.0.5 8080 /next", "an absolute path: same host and port");
         resolve_is("c?y=2", "10.0.0.5 8080 /a/c?y=2", "a relative path: merged with the base's directory");
         resolve_is("?y=2", "10.0.0.5 8080 /a/b?y=2", "a query alone");
+        resolve_is("", "10.0.0.5 8080 /a/b?x=1", "empty: the base, its query too");
         resolve_is("http://10.0.0.5:9090/x#frag", "10.0.0.5 9090 /x abs", "another port, fragment dropped");
         resolve_is("http://0.0.0.0/", "0.0.0.0 80 / abs", "another host, default port");
-        resolve_is("//[::1]:81?q", "::1 81 /?q abs", "scheme-relative, IPv6: Go's Hostname() has no brackets");
+        resolve_is("//[::1]:81?q", "::1 81 ?q abs", "scheme-relative, IPv6: Go's Hostname() has no brackets");
         resolve_is("https://10.0.0.5/", "https 10.0.0.5 443 / abs", "https");
-        resolve_is("ftp://h/", "error", "another scheme");
+        resolve_is("ftp://h/", "ftp h 80 / abs", "another scheme parses (the transport refuses it)");
+}
+
+static void test_location_paths(void)
+{
+        resolve_from("/app/health?r=/x", "login", "10.0.0.5 8080 /app/login",
+                     "merged with the path's directory, not the query's last '/'");
+        resolve_from("/a/b/c", "../x", "10.0.0.5 8080 /a/x", "dot segments removed (..)");
+        resolve_from("/a/b/c", "./x/./y/..", "10.0.0.5 8080 /a/b/x/", "dot segments removed (., trailing ..)");
+        resolve_from("/a", "../../x", "10.0.0.5 8080 /x", "never above the root");
+        resolve_is("http://h/a/../b", "h 80 /b abs", "dot segments of an absolute Location too");
+        resolve_is("/p q", "10.0.0.5 8080 /p%20q", "a space in the path: escaped");
+        resolve_is("/\xc3\xa9", "10.0.0.5 8080 /%C3%A9", "non-ASCII in the path: escaped");
+        resolve_is("/a%2Fb", "10.0.0.5 8080 /a%2Fb", "a valid escape kept as written");
+}
+
+static void test_location_hosts(void)
+{
+        resolve_is("http://u@127.0.0.1/", "127.0.0.1 80 / abs", "userinfo is not the hostname");
+        resolve_is("http://u:pw@127.0.0.1:81/", "127.0.0.1 81 / abs", "user and password");
+        resolve_is("http://127.0.0.1:99999/", "127.0.0.1 99999 / abs", "a port out of range parses (the dial refuses it)");
+        resolve_is("http:foo", " 80  abs", "http:foo: opaque, no host");
+        resolve_is("http:///x", " 80 /x abs", "an empty authority: no host");
+        resolve_is("http://LocalHost/", "LocalHost 80 / abs", "the hostname as written (compared case-sensitively)");
+}
+
+static void test_location_errors(void)
+{
+        resolve_is("/a\tb", "parse \"/a\\tb\": net/url: invalid control character in URL", "a control byte");
+        resolve_is("http://127.0.0.1:8o/", "parse \"http://127.0.0.1:8o/\": invalid port \":8o\" after host",
+                   "a port that is no number");
+        resolve_is("http://[::1/", "parse \"http://[::1/\": missing ']' in host", "an unclosed IPv6 bracket");
+        resolve_is("http://a b/", "parse \"http://a b/\": invalid character \" \" in host name", "a space in the host");
+        resolve_is(":x", "parse \":x\": missing protocol scheme", "no scheme before ':'");
+        resolve_is("a_b:c", "parse \"a_b:c\": first path segment in URL cannot contain colon", "a colon in a first segment");
+        resolve_is("/%zz", "parse \"/%zz\": invalid URL escape \"%zz\"", "a bad escape");
+}
+
+static void test_url(void)
+{
+        struct http_target t, r;
+        struct pfs_error err = {0};
+        char *ref;
+
+        http_target_init(&t, "::1", 80, "/h");
+        tap_is_str(t.url, "http://[::1]:80/h", "url: IPv6 joined as net.JoinHostPort");
+        tap_ok(http_location_resolve(&t, "http://u:pw@h:81/x?q", &r, &err) == 0, "url: resolve");
+        tap_is_str(r.url, "http://u:***@h:81/x?q", "url: the password masked, as Go's errors");
+        ref = http_target_referer(&r);
+        tap_is_str(ref, "http://h:81/x?q", "url: the Referer has no userinfo");
+        free(ref);
+        http_target_free(&r);
+        http_target_free(&t);
 }
 
 static void test_head_body(void)
@@ -83,11 +148,34 @@ static void test_head_body(void)
         http_head_free(&h);
 }
 
+static void test_head_checks(void)
+{
+        const char *cr = "HTTP/1.1 302 Found\r\nLocation: /a\rX-Injected: 1\r\nContent-Length: 0\r\n\r\n";
+        const char *tab = "HTTP/1.1 302 Found\r\nLocation: /a\tb\r\n\r\n";
+        const char *nm = "HTTP/1.1 304 Not Modified\r\nContent-Length: 5\r\n\r\n";
+        struct http_head h;
+
+        tap_is_int(http_response_head(cr, strlen(cr), &h), 1, "bare CR: head");
+        tap_is_str(h.malformed, "Location: /a\rX-Injected: 1", "bare CR: the line Go's textproto refuses");
+        http_head_free(&h);
+        http_response_head(tab, strlen(tab), &h);
+        tap_ok(h.malformed == NULL, "a tab is a valid header byte (url.Parse refuses it)");
+        http_head_free(&h);
+        http_response_head(nm, strlen(nm), &h);
+        tap_ok(http_body_complete(&h, nm, strlen(nm), 10240), "304: no body, whatever Content-Length says");
+        http_head_free(&h);
+}
+
 int main(void)
 {
         test_request();
         test_status();
         test_location();
+        test_location_paths();
+        test_location_hosts();
+        test_location_errors();
+        test_url();
         test_head_body();
+        test_head_checks();
         return tap_done();
 }
