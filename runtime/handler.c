@@ -514,6 +514,12 @@ static int addr_parse(const char *host, int port, struct sockaddr_storage *ret, 
         return -EINVAL;
 }
 
+/* A hook's requests (which follow redirects to any host) say so. */
+static const char *run_user_agent(const struct handler_run *run)
+{
+        return run->follow_any_host ? HTTP_USER_AGENT_HOOK : HTTP_USER_AGENT_PROBE;
+}
+
 /* The request of a redirect's hop: the same httpHeaders, a custom Host only
  * for a relative Location (as Go), and Referer the URL before (Go sets it
  * over one in httpHeaders). */
@@ -530,14 +536,14 @@ static char *http_request_next(struct handler_run *run, const char *referer)
                 h[n++] = run->headers[i];
         }
         h[n++] = (struct pod_kv){(char *)"Referer", (char *)referer};
-        return http_request_build(run->cur.authority, pq, h, n);
+        return http_request_build(run->cur.authority, pq, run_user_agent(run), h, n);
 }
 
 static char *http_request_first(struct handler_run *run)
 {
         _cleanup_free_ char *pq = xasprintf("%s%s", run->cur.path, run->cur.query ? run->cur.query : "");
 
-        return http_request_build(run->cur.authority, pq, run->headers, run->n_headers);
+        return http_request_build(run->cur.authority, pq, run_user_agent(run), run->headers, run->n_headers);
 }
 
 /* A dial error as the probe reports it: httpGet's inside Go's url.Error. */

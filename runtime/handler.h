@@ -126,10 +126,13 @@ int ctr_enter_spawn(pid_t ctr_pid, int ctr_pidfd, char *const argv[], int cgroup
                     int err_fd, pid_t *ret_pid, int *ret_pidfd, struct pfs_error *err);
 
 /* ---- the HTTP/1.1 client's text (http.c) ---- */
-/* "GET path HTTP/1.1" with Host, User-Agent kube-probe/1.28, Accept; headers
+/* The kubelet's (NewRequestForHTTPGetAction: "kube-<what>/<major>.<minor>"). */
+#define HTTP_USER_AGENT_PROBE "kube-probe/1.34"
+#define HTTP_USER_AGENT_HOOK "kube-lifecycle/1.34"
+/* "GET path HTTP/1.1" with Host, User-Agent user_agent, Accept; headers
  * override those by name (case-insensitive). hostport is "host:port" or "[v6]:port". */
-char *http_request_build(const char *hostport, const char *path, const struct pod_kv *headers,
-                         size_t n_headers);
+char *http_request_build(const char *hostport, const char *path, const char *user_agent,
+                         const struct pod_kv *headers, size_t n_headers);
 /* Status code of a response whose status line is complete in buf; 0 when
  * more bytes are needed; -EINVAL when it is not HTTP. */
 int http_response_status(const char *buf, size_t len);

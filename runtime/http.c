@@ -1,5 +1,6 @@
 /* The text of the tiny HTTP/1.1 client of httpGet probes and hooks: the
- * request kubelet sends (User-Agent kube-probe/1.28) and the status line of
+ * request kubelet sends (User-Agent kube-probe/1.34, kube-lifecycle/1.34
+ * for a hook) and the status line of
  * the response. The socket side is handler.c's. */
 #include <ctype.h>
 #include <errno.h>
@@ -39,11 +40,11 @@ char *http_url(const char *hostport, const char *path)
         return xasprintf("http://%s%s", hostport, target);
 }
 
-char *http_request_build(const char *hostport, const char *path, const struct pod_kv *headers,
-                         size_t n_headers)
+char *http_request_build(const char *hostport, const char *path, const char *user_agent,
+                         const struct pod_kv *headers, size_t n_headers)
 {
-        static const char *const defaults[][2] = {
-                {"Host", NULL}, {"User-Agent", "kube-probe/1.28"}, {"Accept", "*/*"},
+        const char *const defaults[][2] = {
+                {"Host", NULL}, {"User-Agent", user_agent}, {"Accept", "*/*"},
         };
         _cleanup_free_ char *target = request_target(path);
         struct pfs_buf b = {0};

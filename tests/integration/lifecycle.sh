@@ -221,7 +221,7 @@ EOF
 check "prestophttp Running" wait_for "$MNT/default/prestophttp/phase" Running 20
 rmdir "$MNT/default/prestophttp" || fail "rmdir prestophttp"
 check "prestophttp gone" wait_gone "$MNT/default/prestophttp" 20
-is "$(cat "$SH/httpstop" 2>/dev/null)" "GET kube-probe/1.28 bye" "an httpGet preStop reached the pod (method, User-Agent, httpHeaders)"
+is "$(cat "$SH/httpstop" 2>/dev/null)" "GET kube-lifecycle/1.34 bye" "an httpGet preStop reached the pod (method, User-Agent, httpHeaders)"
 
 # ---- probes -------------------------------------------------------------------------
 cat <<'EOF' | apply_pod default live || fail "create live"

@@ -179,7 +179,7 @@ static void test_http(void)
         run(&req, &o);
         tap_is_int(o.res, HANDLER_OK, "http: 200 succeeds");
         tap_ok(strncmp(sv.request, "GET /healthz HTTP/1.1\r\n", 23) == 0, "http: request line");
-        tap_ok(strstr(sv.request, "\r\nUser-Agent: kube-probe/1.28\r\n") && strstr(sv.request, "\r\nX-Probe: yes\r\n"),
+        tap_ok(strstr(sv.request, "\r\nUser-Agent: kube-probe/1.34\r\n") && strstr(sv.request, "\r\nX-Probe: yes\r\n"),
                "http: kubelet's User-Agent and the httpHeaders");
         server_stop(&sv);
 

@@ -7,19 +7,20 @@
 static void test_request(void)
 {
         struct pod_kv h[] = {{"X-Probe", "yes"}, {"user-agent", "mine"}, {"Connection", "keep-alive"}};
-        char *r = http_request_build("127.0.0.1:8080", "/healthz", NULL, 0);
+        char *r = http_request_build("127.0.0.1:8080", "/healthz", HTTP_USER_AGENT_PROBE, NULL, 0);
 
-        tap_is_str(r, "GET /healthz HTTP/1.1\r\nHost: 127.0.0.1:8080\r\nUser-Agent: kube-probe/1.28\r\n"
+        tap_is_str(r, "GET /healthz HTTP/1.1\r\nHost: 127.0.0.1:8080\r\nUser-Agent: kube-probe/1.34\r\n"
                       "Accept: */*\r\nConnection: close\r\n\r\n", "default request");
         free(r);
-        r = http_request_build("[::1]:80", NULL, h, 3);
+        r = http_request_build("[::1]:80", NULL, HTTP_USER_AGENT_PROBE, h, 3);
         tap_is_str(r, "GET / HTTP/1.1\r\nHost: [::1]:80\r\nAccept: */*\r\nX-Probe: yes\r\nuser-agent: mine\r\n"
                       "Connection: close\r\n\r\n", "headers override defaults; path defaults to /");
         free(r);
         r = http_url("127.0.0.1:80", "x");
         tap_is_str(r, "http://127.0.0.1:80/x", "url");
         free(r);
-        r = http_request_build("h:80", "/p q?a b", NULL, 0);
+        r = http_request_build("h:80", "/p q?a b", HTTP_USER_AGENT_HOOK, NULL, 0);
+        tap_ok(strstr(r, "\r\nUser-Agent: kube-lifecycle/1.34\r\n") != NULL, "a hook's User-Agent");
         tap_ok(strncmp(r, "GET /p%20q?a%20b HTTP/1.1\r\n", 27) == 0, "a space cannot split the request line");
         free(r);
 }
