@@ -9,6 +9,7 @@
 #include <dirent.h>
 #include <errno.h>
 #include <fcntl.h>
+#include <signal.h>
 #include <string.h>
 #include <sys/file.h>
 #include <unistd.h>
@@ -217,6 +218,12 @@ static bool rejected(struct sbx *s, char **ret_reason, char **ret_msg)
 /* The kubelet admits pods one at a time: sandboxes starting together take
  * turns on the state dir's admission lock, held until the verdict (the
  * pod's first status) is out: then the next one counts it. */
+#define ADMISSION_WAIT_S 10
+
+static void alarm_noop(int sig)
+{
+}
+
 static int admission_lock(struct sbx *s)
 {
         int fd = openat(s->state_fd, PFS_ADMISSION_LOCK_FILE, O_RDWR | O_CREAT | O_CLOEXEC | O_NOFOLLOW, 0600);
@@ -225,8 +232,22 @@ static int admission_lock(struct sbx *s)
                 pfs_log(LOG_WARNING, "admission lock: %m (admitting without it)");
                 return -1;
         }
-        while (flock(fd, LOCK_EX) < 0 && errno == EINTR)
-                ;
+        /* A holder admits in milliseconds; one stuck (a hung disk under its
+         * fsync) must not stop every pod of the node: after 10 s, without.
+         * The wait blocks (nothing polls); SIGALRM ends it. */
+        if (flock(fd, LOCK_EX | LOCK_NB) < 0) {
+                struct sigaction sa = { .sa_handler = alarm_noop }, old;
+                int r;
+
+                sigaction(SIGALRM, &sa, &old);  /* no SA_RESTART: flock returns EINTR */
+                alarm(ADMISSION_WAIT_S);
+                r = flock(fd, LOCK_EX) < 0 ? errno : 0;
+                alarm(0);
+                sigaction(SIGALRM, &old, NULL);
+                if (r)
+                        pfs_log(LOG_WARNING, "admission lock: %s (admitting without it)",
+                                r == EINTR ? "held for 10 s by another sandbox" : strerror(r));
+        }
         return fd;
 }
 

@@ -203,4 +203,20 @@ for i in 1 2 3 4 5 6; do
 done
 for i in 1 2 3 4 5 6; do echo 0 >"$MNT/default/burst$i/delete"; done
 
+# a sandbox stuck while it holds the admission lock (a hung disk) holds the
+# node's other pods up for 10 s at most: then they are admitted without it
+/usr/bin/python3 -c 'import fcntl, sys, time; f = open(sys.argv[1], "a"); fcntl.flock(f, fcntl.LOCK_EX); time.sleep(30)' \
+        "$STATE/admission.lock" &
+HOLDER=$!
+retry_until 5 sh -c "grep -q ' FLOCK .* WRITE ' /proc/locks" || fail "the test holds the admission lock"
+t0=$(now_ms)
+sleeper late "" | apply_pod default late || fail "create late"
+check "late: Running although the lock stays held" wait_for "$MNT/default/late/phase" Running 30
+t=$(($(now_ms) - t0))
+if [ "$t" -ge 9000 ]; then ok "late: waited for the lock first (${t} ms)"; else fail "late: Running after ${t} ms, before the 10 s"; fi
+check "late: its sandbox says why" grep -q "admission lock: held for 10 s by another sandbox" \
+        "$STATE/pods/$(pod_uid default late)/sandbox.log"
+kill "$HOLDER" 2>/dev/null; wait "$HOLDER" 2>/dev/null
+echo 0 >"$MNT/default/late/delete"
+
 finish
