@@ -308,7 +308,7 @@ static void pod_dir_event(struct podfs *fs, void *data, uint32_t mask, const cha
         if (p->removed)
                 return;
         if (!*name || (l > 4 && !strcmp(name + l - 4, ".tmp")) || !strcmp(name, PFS_LOCK_FILE) ||
-            !strcmp(name, PFS_SANDBOX_LOG_FILE))
+            !strcmp(name, PFS_SANDBOX_LOG_FILE) || !strcmp(name, PFS_ADMITTED_FILE))
                 return;
         if (!strcmp(name, PFS_STATUS_FILE))
                 pfs_trace(p->uid, "daemon:status-seen");

@@ -75,9 +75,9 @@ static void add_pod_requests(int pod_fd, struct usage *u)
         pod_spec_free_array(pods, n);
 }
 
-/* The other pods the node runs: every pod admitted (its status is there:
- * the first publish follows the admission under the admission lock) and not
- * finished. A pod still waiting for its admission does not count. */
+/* The other pods the node runs: every pod admitted (marked so under the
+ * admission lock) and not finished. A pod still waiting for its admission,
+ * or gated (never admitted), does not count. */
 static void node_usage(struct sbx *s, bool requests, struct usage *u)
 {
         int fd = openat(s->state_fd, PFS_PODS_DIR, O_RDONLY | O_DIRECTORY | O_CLOEXEC);
@@ -97,7 +97,7 @@ static void node_usage(struct sbx *s, bool requests, struct usage *u)
                 pfd = openat(dirfd(d), de->d_name, O_RDONLY | O_DIRECTORY | O_CLOEXEC | O_NOFOLLOW);
                 if (pfd < 0)
                         continue;
-                if (faccessat(pfd, PFS_FINISHED_FILE, F_OK, 0) < 0 && faccessat(pfd, PFS_STATUS_FILE, F_OK, 0) == 0) {
+                if (faccessat(pfd, PFS_FINISHED_FILE, F_OK, 0) < 0 && faccessat(pfd, PFS_ADMITTED_FILE, F_OK, 0) == 0) {
                         u->pods++;
                         if (requests)
                                 add_pod_requests(pfd, u);
@@ -218,7 +218,7 @@ static bool rejected(struct sbx *s, char **ret_reason, char **ret_msg)
 /* The kubelet admits pods one at a time: sandboxes starting together take
  * turns on the state dir's admission lock, held until the verdict (the
  * pod's first status) is out: then the next one counts it. */
-#define ADMISSION_WAIT_S 10
+#define ADMISSION_WAIT_S 60
 
 static void alarm_noop(int sig)
 {
@@ -232,8 +232,9 @@ static int admission_lock(struct sbx *s)
                 pfs_log(LOG_WARNING, "admission lock: %m (admitting without it)");
                 return -1;
         }
-        /* A holder admits in milliseconds; one stuck (a hung disk under its
-         * fsync) must not stop every pod of the node: after 10 s, without.
+        /* A holder admits in milliseconds (a burst of hundreds of pods in
+         * seconds); one stuck (a hung disk under its fsync) must not stop
+         * every pod of the node: after 60 s, without.
          * The wait blocks (nothing polls); SIGALRM ends it. */
         if (flock(fd, LOCK_EX | LOCK_NB) < 0) {
                 struct sigaction sa = { .sa_handler = alarm_noop }, old;
@@ -246,9 +247,21 @@ static int admission_lock(struct sbx *s)
                 sigaction(SIGALRM, &old, NULL);
                 if (r)
                         pfs_log(LOG_WARNING, "admission lock: %s (admitting without it)",
-                                r == EINTR ? "held for 10 s by another sandbox" : strerror(r));
+                                r == EINTR ? "held for 60 s by another sandbox" : strerror(r));
         }
         return fd;
+}
+
+/* Counted by node_usage from now on. Not fsynced: after a crash a pod
+ * whose status is there is marked again at its next start. */
+static void admitted_mark(struct sbx *s)
+{
+        int fd = openat(s->pod_fd, PFS_ADMITTED_FILE, O_WRONLY | O_CREAT | O_CLOEXEC | O_NOFOLLOW, 0644);
+
+        if (fd < 0)
+                pfs_log(LOG_WARNING, "mark admitted: %m");
+        else
+                close(fd);
 }
 
 bool sbx_admit(struct sbx *s, int *ret_lock)
@@ -258,10 +271,13 @@ bool sbx_admit(struct sbx *s, int *ret_lock)
         struct pfs_error err = { 0 };
 
         /* a pod admitted once (a status exists) is not judged again */
-        if (faccessat(s->pod_fd, PFS_STATUS_FILE, F_OK, 0) == 0)
+        if (faccessat(s->pod_fd, PFS_STATUS_FILE, F_OK, 0) == 0) {
+                admitted_mark(s);       /* one an earlier podfs admitted */
                 return true;
+        }
         lock = admission_lock(s);
         if (!rejected(s, &reason, &msg)) {
+                admitted_mark(s);
                 *ret_lock = steal_fd(&lock);
                 return true;
         }

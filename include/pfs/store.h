@@ -43,6 +43,7 @@
 #define PFS_SANDBOX_FILE "sandbox"
 #define PFS_LOCK_FILE "lock"
 #define PFS_FINISHED_FILE "finished"
+#define PFS_ADMITTED_FILE "admitted"    /* the node admitted the pod (empty; runtime/admit.c) */
 #define PFS_NETWORK_FILE "network.json"    /* what the pod network's DEL needs (runtime/cni.c) */
 
 struct pod_meta {
