@@ -258,7 +258,10 @@ static int listen_open(struct sbx *s, struct ctr_stdin *in, struct pfs_error *er
         fd = socket(AF_UNIX, SOCK_STREAM | SOCK_NONBLOCK | SOCK_CLOEXEC, 0);
         if (fd < 0)
                 return pfs_error_set(err, errno, "socket for stdin");
-        if (bind(fd, (struct sockaddr *)&a, sizeof(a)) < 0 || listen(fd, 4) < 0) {
+        /* the daemon connects without waiting (its loop must not block): a
+         * backlog past what it may hold open (256) never refuses an open,
+         * however late this loop accepts */
+        if (bind(fd, (struct sockaddr *)&a, sizeof(a)) < 0 || listen(fd, SOMAXCONN) < 0) {
                 r = pfs_error_set(err, errno, "listen on %s/%s", PFS_STDIN_DIR, in->c->name);
                 close(fd);
                 return r;
