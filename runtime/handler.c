@@ -61,6 +61,7 @@ static void run_reset(struct sbx *s, struct handler_run *run)
         run->headers = NULL;
         run->n_headers = 0;
         run->hops = 0;
+        run->n_1xx = 0;
         free(run->cmdline);
         free(run->pending_msg);
         run->request = run->target = run->url = run->cmdline = run->pending_msg = NULL;
@@ -277,6 +278,10 @@ static int net_dial(struct sbx *s, struct handler_run *run, const char *host, in
 /* Bytes of a redirect's body Go's client reads before following it (its
  * maxBodySlurpSize; none when Content-Length is larger). */
 #define HTTP_REDIRECT_SLURP 2048
+/* Go's max1xxResponses (before 1.24 made it a byte limit). */
+#define HTTP_MAX_1XX 5
+/* What one wakeup reads of a response at most. */
+#define HTTP_READ_PER_WAKEUP (64 * 1024)
 
 /* A 3xx the client returns (kubelet's CheckRedirect stopped it, or no
  * redirect): the probe reads 10 KiB of its body and warns. */
@@ -381,44 +386,72 @@ static void http_response(struct sbx *s, struct handler_run *run, const struct h
 
 /* Go's Transport reads past an informational response (1xx but 101) to
  * the one that follows: drop its head. */
-static bool http_informational_skip(struct handler_run *run, const struct http_head *h)
+static bool http_informational(const struct http_head *h)
 {
-        if (h->status < 100 || h->status >= 200 || h->status == 101)
-                return false;
+        return h->status >= 100 && h->status < 200 && h->status != 101;
+}
+
+static void http_informational_skip(struct handler_run *run, const struct http_head *h)
+{
         memmove(run->in.data, run->in.data + h->body_off, run->in.len - h->body_off);
         run->in.len -= h->body_off;
-        return true;
+}
+
+/* The head in the buffer, past the informational ones (Go's transport
+ * allows 5 per request: more would keep a sandbox's loop reading). */
+static int http_head_next(struct handler_run *run, struct http_head *h)
+{
+        int r = run->in.len ? http_response_head(run->in.data, run->in.len, h) : 0;
+
+        while (r > 0 && http_informational(h)) {
+                http_head_free(h);
+                if (++run->n_1xx > HTTP_MAX_1XX)
+                        return -E2BIG;
+                http_informational_skip(run, h);
+                r = run->in.len ? http_response_head(run->in.data, run->in.len, h) : 0;
+        }
+        return r;
+}
+
+static const char *http_read_error(int r)
+{
+        return r == -E2BIG ? "net/http: too many 1xx informational responses" :
+                             "net/http: HTTP/1.x transport connection broken: malformed HTTP response";
 }
 
 static void http_read(struct sbx *s, struct handler_run *run)
 {
         char chunk[4096], eb[128];
         struct http_head h = {0};
+        size_t total = 0;
         int r = 0;
 
         for (;;) {
-                ssize_t n = read(run->io_w.fd, chunk, sizeof(chunk));
+                ssize_t n;
+
+                /* back to the loop now and then: it has other runs, and the
+                 * deadline (level-triggered, the socket wakes it again) */
+                if (total >= HTTP_READ_PER_WAKEUP)
+                        return;
+                n = read(run->io_w.fd, chunk, sizeof(chunk));
 
                 if (n < 0 && errno == EINTR)
                         continue;
                 if (n < 0 && errno == EAGAIN)
                         return;
-                if (n > 0)
+                if (n > 0) {
                         pfs_buf_append(&run->in, chunk, (size_t)n);
-                r = run->in.len ? http_response_head(run->in.data, run->in.len, &h) : 0;
-                while (r > 0 && http_informational_skip(run, &h)) {
-                        http_head_free(&h);
-                        r = run->in.len ? http_response_head(run->in.data, run->in.len, &h) : 0;
+                        total += (size_t)n;
                 }
+                r = http_head_next(run, &h);
                 if (r > 0) {
                         http_response(s, run, &h, n <= 0);
                         http_head_free(&h);
                         return;
                 }
                 if (r < 0 || n == 0) {
-                        _cleanup_free_ char *m = r < 0 ?
-                                xasprintf("Get \"%s\": net/http: HTTP/1.x transport connection broken: malformed HTTP response", run->url) :
-                                xasprintf("Get \"%s\": EOF", run->url);
+                        _cleanup_free_ char *m = r < 0 ? xasprintf("Get \"%s\": %s", run->url, http_read_error(r)) :
+                                                         xasprintf("Get \"%s\": EOF", run->url);
 
                         run_complete(s, run, HANDLER_FAILED, m);
                         return;
@@ -570,6 +603,7 @@ static int net_dial(struct sbx *s, struct handler_run *run, const char *host, in
         free(run->request);
         run->target = run->request = NULL;
         run->req_off = 0;
+        run->n_1xx = 0;
         r = addr_parse(host, port, &sa, &len, &run->target);
         if (run->kind == HANDLER_HTTP) {
                 run->request = run->hops ? http_request_next(run, run->referer) : http_request_first(run);

@@ -91,6 +91,7 @@ struct handler_run {
         char *first_host;               /* the first one's hostname, as given (redirects stay on it), */
         char *referer;                  /* the URL before the request in flight, */
         int hops;                       /* redirects followed, */
+        int n_1xx;                      /* informational responses to the request in flight, */
         bool follow_any_host;
         struct pod_kv *headers;         /* httpHeaders (copies) for the next request */
         size_t n_headers;

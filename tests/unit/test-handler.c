@@ -251,6 +251,25 @@ static void http_once(struct handler_req *req, struct server *sv, const char *re
         server_stop(sv);
 }
 
+#define CONTINUE "HTTP/1.1 100 Continue\r\n\r\n"
+
+/* A server answering with 1xx responses without end must not keep the
+ * loop reading: Go allows 5 per request. */
+static void test_http_1xx_limit(struct handler_req *req)
+{
+        struct outcome o;
+        struct server sv;
+        char want[256];
+
+        http_once(req, &sv, CONTINUE CONTINUE CONTINUE CONTINUE CONTINUE "HTTP/1.1 200 OK\r\n\r\n", NULL, &o);
+        tap_is_int(o.res, HANDLER_OK, "1xx: five informational responses are read past");
+        http_once(req, &sv, CONTINUE CONTINUE CONTINUE CONTINUE CONTINUE CONTINUE "HTTP/1.1 200 OK\r\n\r\n", NULL, &o);
+        tap_is_int(o.res, HANDLER_FAILED, "1xx: a sixth fails the attempt");
+        snprintf(want, sizeof(want), "Get \"http://127.0.0.1:%d/\": net/http: too many 1xx informational responses",
+                 req->port);
+        tap_is_str(o.msg, want, "1xx: ... in Go's words");
+}
+
 static void test_http_redirect_body(void)
 {
         struct handler_req req = {.kind = HANDLER_HTTP, .timeout_ns = 1000000000LL, .path = "/"};
@@ -263,6 +282,7 @@ static void test_http_redirect_body(void)
         tap_is_int(sv.n_conns, 2, "redirect: ... a second request");
         http_once(&req, &sv, "HTTP/1.1 100 Continue\r\n\r\nHTTP/1.1 200 OK\r\nContent-Length: 0\r\n\r\n", NULL, &o);
         tap_is_int(o.res, HANDLER_OK, "1xx: Go's transport reads on to the final response");
+        test_http_1xx_limit(&req);
 }
 
 static void test_http_redirect_location(void)
