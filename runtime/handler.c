@@ -51,13 +51,15 @@ static void run_reset(struct sbx *s, struct handler_run *run)
         free(run->url);
         http_target_free(&run->cur);
         free(run->first_host);
+        free(run->first_authority);
         free(run->referer);
         for (size_t i = 0; i < run->n_headers; i++) {
                 free(run->headers[i].key);
                 free(run->headers[i].value);
         }
         free(run->headers);
-        run->first_host = run->referer = NULL;
+        run->first_host = run->first_authority = run->referer = NULL;
+        run->strip_sensitive = false;
         run->headers = NULL;
         run->n_headers = 0;
         run->hops = 0;
@@ -296,6 +298,19 @@ static void http_terminated(struct sbx *s, struct handler_run *run, const struct
         run_complete(s, run, HANDLER_WARNING, m);
 }
 
+/* Go's isDomainOrSubdomain: sub is parent or ends in "." parent (never
+ * for an IPv6 address: the suffix could be its zone). */
+static bool host_domain_or_sub(const char *sub, const char *parent)
+{
+        size_t sl = strlen(sub), pl = strlen(parent);
+
+        if (strcmp(sub, parent) == 0)
+                return true;
+        if (strpbrk(sub, ":%") || sl <= pl)
+                return false;
+        return strcmp(sub + sl - pl, parent) == 0 && sub[sl - pl - 1] == '.';
+}
+
 /* Go's client's checks on the next request, then the request: the hop
  * count (via), then what its Transport refuses. Takes t. */
 static void http_follow(struct sbx *s, struct handler_run *run, const char *loc, struct http_target *t)
@@ -321,6 +336,10 @@ static void http_follow(struct sbx *s, struct handler_run *run, const char *loc,
                 return;
         }
         run->hops++;
+        /* Go's client since 1.22.11: once a hop leaves, for good */
+        if (strcmp(t->authority ? t->authority : "", run->first_authority) != 0 &&
+            !host_domain_or_sub(t->host, run->first_host))
+                run->strip_sensitive = true;
         sbx_watch_remove(s, &run->io_w);
         pfs_buf_free(&run->in);
         free(run->referer);
@@ -553,22 +572,43 @@ static const char *run_user_agent(const struct handler_run *run)
         return run->follow_any_host ? HTTP_USER_AGENT_HOOK : HTTP_USER_AGENT_PROBE;
 }
 
-/* The request of a redirect's hop: the same httpHeaders, a custom Host only
- * for a relative Location (as Go), and Referer the URL before (Go sets it
- * over one in httpHeaders). */
+/* Headers Go's client drops on a redirect off the first host's domain
+ * (shouldCopyHeaderOnRedirect): a hook must not hand them to any host. */
+static bool header_sensitive(const char *key)
+{
+        static const char *const names[] = {
+                "Authorization", "Www-Authenticate", "Cookie", "Cookie2", "Proxy-Authorization", "Proxy-Authenticate",
+        };
+
+        for (size_t i = 0; i < ARRAY_SIZE(names); i++)
+                if (strcasecmp(key, names[i]) == 0)
+                        return true;
+        return false;
+}
+
+/* The request of a redirect's hop: the same httpHeaders (but credentials
+ * off the first host's domain), a custom Host only for a relative Location
+ * (as Go), and Referer the URL before unless httpHeaders have one (Go's
+ * refererForURL keeps an explicit Referer). */
 static char *http_request_next(struct handler_run *run, const char *referer)
 {
         _cleanup_free_ struct pod_kv *h = xcalloc(run->n_headers + 1, sizeof(*h));
         _cleanup_free_ char *pq = xasprintf("%s%s", run->cur.path, run->cur.query ? run->cur.query : "");
+        bool has_referer = false;
         size_t n = 0;
 
         for (size_t i = 0; i < run->n_headers; i++) {
                 if ((run->cur.absolute && strcasecmp(run->headers[i].key, "Host") == 0) ||
-                    strcasecmp(run->headers[i].key, "Referer") == 0)
+                    (run->strip_sensitive && header_sensitive(run->headers[i].key)))
                         continue;
+                /* Go's Header.Get: an empty Referer is none */
+                if (strcasecmp(run->headers[i].key, "Referer") == 0 && !*run->headers[i].value)
+                        continue;
+                has_referer = has_referer || strcasecmp(run->headers[i].key, "Referer") == 0;
                 h[n++] = run->headers[i];
         }
-        h[n++] = (struct pod_kv){(char *)"Referer", (char *)referer};
+        if (!has_referer)
+                h[n++] = (struct pod_kv){(char *)"Referer", (char *)referer};
         return http_request_build(run->cur.authority, pq, run_user_agent(run), h, n);
 }
 
@@ -658,8 +698,10 @@ static int net_start(struct sbx *s, struct handler_run *run, const struct handle
                         run->headers[run->n_headers].key = xstrdup(req->headers[i].key);
                         run->headers[run->n_headers++].value = xstrdup(req->headers[i].value ? req->headers[i].value : "");
                 }
-        if (req->kind == HANDLER_HTTP)
+        if (req->kind == HANDLER_HTTP) {
                 http_target_init(&run->cur, host, req->port, req->path);
+                run->first_authority = xstrdup(run->cur.authority);
+        }
         return net_dial(s, run, host, req->port, err);
 }
 

@@ -89,10 +89,12 @@ struct handler_run {
         char *url;                      /* http */
         struct http_target cur;         /* http: the request in flight, */
         char *first_host;               /* the first one's hostname, as given (redirects stay on it), */
+        char *first_authority;          /* ... and its host[:port], */
         char *referer;                  /* the URL before the request in flight, */
         int hops;                       /* redirects followed, */
         int n_1xx;                      /* informational responses to the request in flight, */
         bool follow_any_host;
+        bool strip_sensitive;           /* a hop left the first host's domain: no credentials since */
         struct pod_kv *headers;         /* httpHeaders (copies) for the next request */
         size_t n_headers;
         char *cmdline;                  /* exec, for messages */

@@ -363,6 +363,38 @@ static void test_http_redirect_host(void)
         tap_is_str(o.msg, "Get \"http:foo\": http: no Host in request URL", "redirect: a hook to no host: Go's transport error");
 }
 
+/* An explicit Referer stays (Go's refererForURL); credentials do not go
+ * to another host (Go's shouldCopyHeaderOnRedirect). */
+static void test_http_redirect_headers(void)
+{
+        struct pod_kv hdr[] = {{"Referer", "http://mine/"}, {"Authorization", "Bearer s"}, {"cookie", "c=1"},
+                               {"X-Probe", "yes"}};
+        struct handler_req req = {.kind = HANDLER_HTTP, .timeout_ns = 1000000000LL, .path = "/", .host = "127.0.0.1",
+                                  .headers = hdr, .n_headers = 4, .follow_any_host = true};
+        const char *ok = "HTTP/1.1 200 OK\r\nContent-Length: 0\r\n\r\n";
+        char loc[256];
+        struct outcome o;
+        struct server sv;
+
+        http_once(&req, &sv, "HTTP/1.1 302 Found\r\nLocation: /x\r\nContent-Length: 0\r\n\r\n", ok, &o);
+        tap_ok(strstr(sv.request, "\r\nReferer: http://mine/\r\n") && !strstr(strstr(sv.request, "Referer") + 1, "Referer"),
+               "redirect: the httpHeaders' Referer kept, no other (%s)", sv.request);
+        tap_ok(strstr(sv.request, "\r\nAuthorization: Bearer s\r\n") && strstr(sv.request, "\r\ncookie: c=1\r\n"),
+               "redirect: same host: credentials sent");
+        server_start(&sv, NULL);
+        snprintf(loc, sizeof(loc), "HTTP/1.1 302 Found\r\nLocation: http://localhost:%d/x\r\nContent-Length: 0\r\n\r\n",
+                 sv.port);
+        sv.reply = loc;
+        sv.later = ok;
+        req.port = sv.port;
+        run(&req, &o);
+        tap_is_int(sv.n_conns, 2, "redirect: a hook to another host: followed");
+        tap_ok(!strcasestr(sv.request, "\r\nAuthorization:") && !strcasestr(sv.request, "\r\nCookie:"),
+               "redirect: ... without Authorization and Cookie (%s)", sv.request);
+        tap_ok(strstr(sv.request, "\r\nX-Probe: yes\r\n") != NULL, "redirect: ... other httpHeaders kept");
+        server_stop(&sv);
+}
+
 static void test_sleep(void)
 {
         struct handler_req req = {.kind = HANDLER_SLEEP, .sleep_ns = 200000000LL};
@@ -449,6 +481,7 @@ int main(void)
         test_http_redirect_location();
         test_http_redirect_path();
         test_http_redirect_host();
+        test_http_redirect_headers();
         test_sleep();
         test_probe();
         test_probe_errored();
