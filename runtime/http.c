@@ -253,10 +253,11 @@ static bool is_alnum(unsigned char c)
         return (c >= 'a' && c <= 'z') || (c >= 'A' && c <= 'Z') || (c >= '0' && c <= '9');
 }
 
-/* url.shouldEscape(c, encodePath). */
+/* url.shouldEscape(c, encodePath). NUL (a decoded %00) is no member of
+ * the set: strchr would find the string's end. */
 static bool path_should_escape(unsigned char c)
 {
-        return !is_alnum(c) && !strchr("-_.~$&+,/:;=@", c);
+        return !is_alnum(c) && (!c || !strchr("-_.~$&+,/:;=@", c));
 }
 
 static int unhex(char c)

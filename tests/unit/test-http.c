@@ -84,6 +84,7 @@ static void test_location_paths(void)
         resolve_is("/p q", "10.0.0.5 8080 /p%20q", "a space in the path: escaped");
         resolve_is("/\xc3\xa9", "10.0.0.5 8080 /%C3%A9", "non-ASCII in the path: escaped");
         resolve_is("/a%2Fb", "10.0.0.5 8080 /a%2Fb", "a valid escape kept as written");
+        resolve_is("/x%00y z", "10.0.0.5 8080 /x%00y%20z", "a %00 stays escaped, never a NUL that ends the path");
 }
 
 static void test_location_hosts(void)
