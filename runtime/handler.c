@@ -654,7 +654,7 @@ static int net_dial(struct sbx *s, struct handler_run *run, const char *host, in
 
                 return dial_failed_later(s, run, m, err);
         }
-        if (port <= 0 || port > 65535) {
+        if (port < 0 || port > 65535) { /* 0 is dialed (and refused), as Go does */
                 _cleanup_free_ char *m = xasprintf("dial tcp: address %d: invalid port", port);
 
                 return dial_failed_later(s, run, m, err);

@@ -60,7 +60,7 @@ struct http_target {
         char *userinfo;         /* "user[:password]", NULL if none */
         char *host;             /* as written, without brackets: Go's URL.Hostname(); "" if none */
         char *authority;        /* host[:port] as written: the Host header; NULL if none */
-        int port;               /* as written (may be out of range), else the scheme's */
+        int port;               /* as written (may be out of range, or 0), else the scheme's */
         char *path;             /* escaped (Go's EscapedPath), dot segments removed */
         char *query;            /* "?..." as written, NULL if none */
         char *opaque;           /* "http:foo" has "foo" and no host */

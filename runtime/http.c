@@ -569,7 +569,7 @@ static void location_resolve_ref(const struct http_target *base, struct http_tar
         t->absolute = t->scheme || (t->authority && *t->authority) || t->userinfo;
         if (!t->scheme)
                 t->scheme = xstrdup(base->scheme);
-        if (t->absolute && !t->port)
+        if (t->absolute && t->port < 0)
                 t->port = strcmp(t->scheme, "https") == 0 ? 443 : 80;
         if (t->opaque)
                 return;
@@ -595,7 +595,7 @@ int http_location_resolve(const struct http_target *base, const char *loc, struc
                           struct pfs_error *err)
 {
         _cleanup_free_ char *l = xstrndup(loc, strcspn(loc, "#"));
-        struct http_target t = {0};
+        struct http_target t = {.port = -1}; /* none given; ":0" is port 0, as Go dials it */
         int r;
 
         r = location_parse(l, &t, err);

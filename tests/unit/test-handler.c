@@ -315,6 +315,10 @@ static void test_http_redirect_location(void)
                   ok, &o);
         tap_is_int(o.res, HANDLER_FAILED, "redirect: port out of range: followed, the dial fails");
         tap_is_str(o.msg, "Get \"http://127.0.0.1:99999/\": dial tcp: address 99999: invalid port", "redirect: ... Go's words");
+        http_once(&req, &sv, "HTTP/1.1 302 Found\r\nLocation: http://127.0.0.1:0/\r\nContent-Length: 0\r\n\r\n",
+                  ok, &o);
+        tap_is_str(o.msg, "Get \"http://127.0.0.1:0/\": dial tcp 127.0.0.1:0: connect: connection refused",
+                   "redirect: port 0 is dialed, as Go does");
         http_once(&req, &sv, "HTTP/1.1 301 Moved\r\nLocation: https://127.0.0.1/\r\nContent-Length: 0\r\n\r\n", ok, &o);
         tap_is_int(o.res, HANDLER_FAILED, "redirect: to https on the same host fails, counted");
         tap_ok(strstr(o.msg, "podfs does not speak HTTPS") != NULL, "redirect: ... and says why: %s", o.msg);

@@ -92,6 +92,8 @@ static void test_location_hosts(void)
         resolve_is("http://u@127.0.0.1/", "127.0.0.1 80 / abs", "userinfo is not the hostname");
         resolve_is("http://u:pw@127.0.0.1:81/", "127.0.0.1 81 / abs", "user and password");
         resolve_is("http://127.0.0.1:99999/", "127.0.0.1 99999 / abs", "a port out of range parses (the dial refuses it)");
+        resolve_is("http://10.0.0.5:0/", "10.0.0.5 0 / abs", "port 0 is port 0, not the scheme's");
+        resolve_is("http://10.0.0.5:/", "10.0.0.5 80 / abs", "an empty port is the scheme's");
         resolve_is("http:foo", " 80  abs", "http:foo: opaque, no host");
         resolve_is("http:///x", " 80 /x abs", "an empty authority: no host");
         resolve_is("http://LocalHost/", "LocalHost 80 / abs", "the hostname as written (compared case-sensitively)");
