@@ -133,19 +133,35 @@ static bool status_bodiless(int status)
         return (status >= 100 && status < 200) || status == 204 || status == 304;
 }
 
+/* The '\n' ending the head's last line, before its first empty line:
+ * "\r\n" or "\n" (Go's textproto takes either), whichever comes first;
+ * *ret_sep the bytes from there to the body. NULL while none. */
+static const char *head_end(const char *buf, size_t len, size_t *ret_sep)
+{
+        const char *end = buf + len;
+
+        for (const char *l = memchr(buf, '\n', len); l; l = memchr(l + 1, '\n', (size_t)(end - l - 1))) {
+                if (l + 1 < end && l[1] == '\n') {
+                        *ret_sep = 2;
+                        return l;
+                }
+                if (l + 2 < end && l[1] == '\r' && l[2] == '\n') {
+                        *ret_sep = 3;
+                        return l;
+                }
+        }
+        return NULL;
+}
+
 int http_response_head(const char *buf, size_t len, struct http_head *ret)
 {
-        const char *end = memmem(buf, len, "\r\n\r\n", 4);
-        size_t sep = 4;
+        size_t sep = 0;
+        const char *end = head_end(buf, len, &sep);
         _cleanup_free_ char *cl = NULL, *te = NULL;
         int status = http_response_status(buf, len);
 
         if (status <= 0)
                 return status;
-        if (!end) {
-                end = memmem(buf, len, "\n\n", 2);
-                sep = 2;
-        }
         if (!end)
                 return len > 65536 ? -EINVAL : 0;
         memset(ret, 0, sizeof(*ret));

@@ -282,6 +282,8 @@ static void test_http_redirect_body(void)
         tap_is_int(sv.n_conns, 2, "redirect: ... a second request");
         http_once(&req, &sv, "HTTP/1.1 100 Continue\r\n\r\nHTTP/1.1 200 OK\r\nContent-Length: 0\r\n\r\n", NULL, &o);
         tap_is_int(o.res, HANDLER_OK, "1xx: Go's transport reads on to the final response");
+        http_once(&req, &sv, "HTTP/1.1 100 Continue\n\nHTTP/1.1 200 OK\r\nContent-Length: 0\r\n\r\n", NULL, &o);
+        tap_is_int(o.res, HANDLER_OK, "1xx: an LF-only head ends at its blank line, not the next one's");
         test_http_1xx_limit(&req);
 }
 

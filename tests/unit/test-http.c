@@ -152,6 +152,21 @@ static void test_head_body(void)
         http_head_free(&h);
 }
 
+static void test_head_end(void)
+{
+        const char *lf = "HTTP/1.1 302 Found\nContent-Length: 19\n\nLocation: /b\r\n\r\nxx";
+        const char *cont = "HTTP/1.1 100 Continue\n\nHTTP/1.1 200 OK\r\n\r\n";
+        struct http_head h;
+
+        tap_is_int(http_response_head(lf, strlen(lf), &h), 1, "LF head: complete");
+        tap_ok(h.location == NULL, "LF head: ends at its blank line, the body's text is no header");
+        tap_is_int((int)h.body_off, 39, "LF head: the body after \\n\\n");
+        http_head_free(&h);
+        tap_is_int(http_response_head(cont, strlen(cont), &h), 1, "1xx LF head: complete");
+        tap_is_int((int)h.body_off, 23, "1xx LF head: ends before the next response");
+        http_head_free(&h);
+}
+
 static void test_head_checks(void)
 {
         const char *cr = "HTTP/1.1 302 Found\r\nLocation: /a\rX-Injected: 1\r\nContent-Length: 0\r\n\r\n";
@@ -180,6 +195,7 @@ int main(void)
         test_location_errors();
         test_url();
         test_head_body();
+        test_head_end();
         test_head_checks();
         return tap_done();
 }
