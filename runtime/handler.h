@@ -136,8 +136,8 @@ int ctr_enter_spawn(pid_t ctr_pid, int ctr_pidfd, char *const argv[], int cgroup
  * override those by name (case-insensitive). hostport is "host:port" or "[v6]:port". */
 char *http_request_build(const char *hostport, const char *path, const char *user_agent,
                          const struct pod_kv *headers, size_t n_headers);
-/* Status code of a response whose status line is complete in buf; 0 when
- * more bytes are needed; -EINVAL when it is not HTTP. */
+/* Status code of a response whose status line is complete in buf (may be
+ * 0: "000"); -EAGAIN when more bytes are needed; -EINVAL when it is not HTTP. */
 int http_response_status(const char *buf, size_t len);
 /* The probe URL as Go prints it in errors: "http://127.0.0.1:8080/healthz". */
 char *http_url(const char *hostport, const char *path);

@@ -217,6 +217,12 @@ static void test_http(void)
         tap_is_str(o.msg, "Probe terminated redirects, Response body: ", "http: ... kubelet's warning");
         server_stop(&sv);
 
+        server_start(&sv, "HTTP/1.1 000 Zero\r\n\r\n");
+        req.port = sv.port;
+        run(&req, &o);
+        tap_is_str(o.msg, "HTTP probe failed with statuscode: 0", "http: status 000 fails at once, as Go");
+        server_stop(&sv);
+
         server_start(&sv, "HTTP/1.1 503 Service Unavailable\r\n\r\n");
         req.port = sv.port;
         run(&req, &o);

@@ -32,7 +32,11 @@ static void test_status(void)
 
         tap_is_int(http_response_status(ok, strlen(ok)), 200, "200");
         tap_is_int(http_response_status(redirect, strlen(redirect)), 302, "302");
-        tap_is_int(http_response_status("HTTP/1.1 50", 11), 0, "incomplete");
+        tap_is_int(http_response_status("HTTP/1.1 50", 11), -EAGAIN, "incomplete");
+        tap_is_int(http_response_status("HTTP/1.1 2000 OK\r\n", 18), -EINVAL, "4 digits are no status code");
+        tap_is_int(http_response_status("HTTP/1.1 200x\r\n", 15), -EINVAL, "3 digits then no space");
+        tap_is_int(http_response_status("HTTP/1.1 200\r\n", 14), 200, "3 digits then the line's end");
+        tap_is_int(http_response_status("HTTP/1.1 000 Zero\r\n", 20), 0, "000 is status 0, not \"more bytes\"");
         tap_is_int(http_response_status("SSH-2.0-x\r\n", 11), -EINVAL, "not HTTP");
 }
 
@@ -167,6 +171,48 @@ static void test_head_end(void)
         http_head_free(&h);
 }
 
+/* Where Go's reader fails or decides otherwise than a lenient one. */
+static void test_head_strict(void)
+{
+        const char *zero = "HTTP/1.1 000 Zero\r\n\r\n";
+        const char *nocolon = "HTTP/1.1 200 OK\r\nNoColon \r\nContent-Length: 0\r\n\r\n";
+        const char *both = "HTTP/1.1 302 Found\r\nContent-Length: 2\r\nTransfer-Encoding: chunked\r\n\r\n"
+                           "3\r\nabc\r\n0\r\n\r\n";
+        const char *blank = "HTTP/1.1 302 Found\r\nTransfer-Encoding: chunked\r\n\r\n3\r\nabc\r\n\r\n2\r\nde\r\n0\r\n\r\n";
+        const char *plus = "HTTP/1.1 302 Found\r\nTransfer-Encoding: chunked\r\n\r\n+3\r\nabc\r\n0\r\n\r\n";
+        const char *ext = "HTTP/1.1 302 Found\r\nTransfer-Encoding: chunked\r\n\r\n3;x=1\r\nabc\r\n2 \r\nde\r\n0\r\n\r\n";
+        struct http_head h;
+        char *b;
+
+        tap_is_int(http_response_head(zero, strlen(zero), &h), 1, "000: a complete head");
+        tap_is_int(h.status, 0, "000: status 0");
+        http_head_free(&h);
+        http_response_head(nocolon, strlen(nocolon), &h);
+        tap_is_str(h.malformed, "NoColon", "a header line without a colon is malformed");
+        http_head_free(&h);
+        http_response_head(both, strlen(both), &h);
+        tap_ok(h.chunked && h.content_length == -1, "chunked and Content-Length: chunked wins");
+        b = http_body_text(&h, both, strlen(both), 10240);
+        tap_is_str(b, "abc", "chunked and Content-Length: the chunks' data");
+        free(b);
+        http_head_free(&h);
+        http_response_head(blank, strlen(blank), &h);
+        b = http_body_text(&h, blank, strlen(blank), 10240);
+        tap_is_str(b, "abc", "an empty chunk-size line stops the body (no size from the next line)");
+        free(b);
+        http_head_free(&h);
+        http_response_head(plus, strlen(plus), &h);
+        b = http_body_text(&h, plus, strlen(plus), 10240);
+        tap_is_str(b, "", "a chunk size is hex digits only (no sign)");
+        free(b);
+        http_head_free(&h);
+        http_response_head(ext, strlen(ext), &h);
+        b = http_body_text(&h, ext, strlen(ext), 10240);
+        tap_is_str(b, "abcde", "a chunk extension and trailing blanks are allowed");
+        free(b);
+        http_head_free(&h);
+}
+
 static void test_head_checks(void)
 {
         const char *cr = "HTTP/1.1 302 Found\r\nLocation: /a\rX-Injected: 1\r\nContent-Length: 0\r\n\r\n";
@@ -196,6 +242,7 @@ int main(void)
         test_url();
         test_head_body();
         test_head_end();
+        test_head_strict();
         test_head_checks();
         return tap_done();
 }
