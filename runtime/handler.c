@@ -633,7 +633,6 @@ static int dial_failed_later(struct sbx *s, struct handler_run *run, const char 
  * the run from the loop. */
 static int net_dial(struct sbx *s, struct handler_run *run, const char *host, int port, struct pfs_error *err)
 {
-        _cleanup_free_ char *prev_url = steal_ptr(&run->url);
         struct sockaddr_storage sa;
         socklen_t len = 0;
         char eb[128];
@@ -641,7 +640,8 @@ static int net_dial(struct sbx *s, struct handler_run *run, const char *host, in
 
         free(run->target);
         free(run->request);
-        run->target = run->request = NULL;
+        free(run->url);
+        run->target = run->request = run->url = NULL;
         run->req_off = 0;
         run->n_1xx = 0;
         r = addr_parse(host, port, &sa, &len, &run->target);
