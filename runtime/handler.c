@@ -51,16 +51,19 @@ static void run_reset(struct sbx *s, struct handler_run *run)
         free(run->url);
         http_target_free(&run->cur);
         free(run->first_host);
+        free(run->first_authority);
         free(run->referer);
         for (size_t i = 0; i < run->n_headers; i++) {
                 free(run->headers[i].key);
                 free(run->headers[i].value);
         }
         free(run->headers);
-        run->first_host = run->referer = NULL;
+        run->first_host = run->first_authority = run->referer = NULL;
+        run->strip_sensitive = false;
         run->headers = NULL;
         run->n_headers = 0;
         run->hops = 0;
+        run->n_1xx = 0;
         free(run->cmdline);
         free(run->pending_msg);
         run->request = run->target = run->url = run->cmdline = run->pending_msg = NULL;
@@ -277,6 +280,10 @@ static int net_dial(struct sbx *s, struct handler_run *run, const char *host, in
 /* Bytes of a redirect's body Go's client reads before following it (its
  * maxBodySlurpSize; none when Content-Length is larger). */
 #define HTTP_REDIRECT_SLURP 2048
+/* Go's max1xxResponses (before 1.24 made it a byte limit). */
+#define HTTP_MAX_1XX 5
+/* What one wakeup reads of a response at most. */
+#define HTTP_READ_PER_WAKEUP (64 * 1024)
 
 /* A 3xx the client returns (kubelet's CheckRedirect stopped it, or no
  * redirect): the probe reads 10 KiB of its body and warns. */
@@ -289,6 +296,19 @@ static void http_terminated(struct sbx *s, struct handler_run *run, const struct
         body = http_body_text(h, run->in.data, run->in.len, HANDLER_MAX_OUTPUT);
         m = xasprintf("Probe terminated redirects, Response body: %s", body);
         run_complete(s, run, HANDLER_WARNING, m);
+}
+
+/* Go's isDomainOrSubdomain: sub is parent or ends in "." parent (never
+ * for an IPv6 address: the suffix could be its zone). */
+static bool host_domain_or_sub(const char *sub, const char *parent)
+{
+        size_t sl = strlen(sub), pl = strlen(parent);
+
+        if (strcmp(sub, parent) == 0)
+                return true;
+        if (strpbrk(sub, ":%") || sl <= pl)
+                return false;
+        return strcmp(sub + sl - pl, parent) == 0 && sub[sl - pl - 1] == '.';
 }
 
 /* Go's client's checks on the next request, then the request: the hop
@@ -316,6 +336,10 @@ static void http_follow(struct sbx *s, struct handler_run *run, const char *loc,
                 return;
         }
         run->hops++;
+        /* Go's client since 1.22.11: once a hop leaves, for good */
+        if (strcmp(t->authority ? t->authority : "", run->first_authority) != 0 &&
+            !host_domain_or_sub(t->host, run->first_host))
+                run->strip_sensitive = true;
         sbx_watch_remove(s, &run->io_w);
         pfs_buf_free(&run->in);
         free(run->referer);
@@ -381,44 +405,72 @@ static void http_response(struct sbx *s, struct handler_run *run, const struct h
 
 /* Go's Transport reads past an informational response (1xx but 101) to
  * the one that follows: drop its head. */
-static bool http_informational_skip(struct handler_run *run, const struct http_head *h)
+static bool http_informational(const struct http_head *h)
 {
-        if (h->status < 100 || h->status >= 200 || h->status == 101)
-                return false;
+        return h->status >= 100 && h->status < 200 && h->status != 101;
+}
+
+static void http_informational_skip(struct handler_run *run, const struct http_head *h)
+{
         memmove(run->in.data, run->in.data + h->body_off, run->in.len - h->body_off);
         run->in.len -= h->body_off;
-        return true;
+}
+
+/* The head in the buffer, past the informational ones (Go's transport
+ * allows 5 per request: more would keep a sandbox's loop reading). */
+static int http_head_next(struct handler_run *run, struct http_head *h)
+{
+        int r = run->in.len ? http_response_head(run->in.data, run->in.len, h) : 0;
+
+        while (r > 0 && http_informational(h)) {
+                http_head_free(h);
+                if (++run->n_1xx > HTTP_MAX_1XX)
+                        return -E2BIG;
+                http_informational_skip(run, h);
+                r = run->in.len ? http_response_head(run->in.data, run->in.len, h) : 0;
+        }
+        return r;
+}
+
+static const char *http_read_error(int r)
+{
+        return r == -E2BIG ? "net/http: too many 1xx informational responses" :
+                             "net/http: HTTP/1.x transport connection broken: malformed HTTP response";
 }
 
 static void http_read(struct sbx *s, struct handler_run *run)
 {
         char chunk[4096], eb[128];
         struct http_head h = {0};
+        size_t total = 0;
         int r = 0;
 
         for (;;) {
-                ssize_t n = read(run->io_w.fd, chunk, sizeof(chunk));
+                ssize_t n;
+
+                /* back to the loop now and then: it has other runs, and the
+                 * deadline (level-triggered, the socket wakes it again) */
+                if (total >= HTTP_READ_PER_WAKEUP)
+                        return;
+                n = read(run->io_w.fd, chunk, sizeof(chunk));
 
                 if (n < 0 && errno == EINTR)
                         continue;
                 if (n < 0 && errno == EAGAIN)
                         return;
-                if (n > 0)
+                if (n > 0) {
                         pfs_buf_append(&run->in, chunk, (size_t)n);
-                r = run->in.len ? http_response_head(run->in.data, run->in.len, &h) : 0;
-                while (r > 0 && http_informational_skip(run, &h)) {
-                        http_head_free(&h);
-                        r = run->in.len ? http_response_head(run->in.data, run->in.len, &h) : 0;
+                        total += (size_t)n;
                 }
+                r = http_head_next(run, &h);
                 if (r > 0) {
                         http_response(s, run, &h, n <= 0);
                         http_head_free(&h);
                         return;
                 }
                 if (r < 0 || n == 0) {
-                        _cleanup_free_ char *m = r < 0 ?
-                                xasprintf("Get \"%s\": net/http: HTTP/1.x transport connection broken: malformed HTTP response", run->url) :
-                                xasprintf("Get \"%s\": EOF", run->url);
+                        _cleanup_free_ char *m = r < 0 ? xasprintf("Get \"%s\": %s", run->url, http_read_error(r)) :
+                                                         xasprintf("Get \"%s\": EOF", run->url);
 
                         run_complete(s, run, HANDLER_FAILED, m);
                         return;
@@ -520,22 +572,43 @@ static const char *run_user_agent(const struct handler_run *run)
         return run->follow_any_host ? HTTP_USER_AGENT_HOOK : HTTP_USER_AGENT_PROBE;
 }
 
-/* The request of a redirect's hop: the same httpHeaders, a custom Host only
- * for a relative Location (as Go), and Referer the URL before (Go sets it
- * over one in httpHeaders). */
+/* Headers Go's client drops on a redirect off the first host's domain
+ * (shouldCopyHeaderOnRedirect): a hook must not hand them to any host. */
+static bool header_sensitive(const char *key)
+{
+        static const char *const names[] = {
+                "Authorization", "Www-Authenticate", "Cookie", "Cookie2", "Proxy-Authorization", "Proxy-Authenticate",
+        };
+
+        for (size_t i = 0; i < ARRAY_SIZE(names); i++)
+                if (strcasecmp(key, names[i]) == 0)
+                        return true;
+        return false;
+}
+
+/* The request of a redirect's hop: the same httpHeaders (but credentials
+ * off the first host's domain), a custom Host only for a relative Location
+ * (as Go), and Referer the URL before unless httpHeaders have one (Go's
+ * refererForURL keeps an explicit Referer). */
 static char *http_request_next(struct handler_run *run, const char *referer)
 {
         _cleanup_free_ struct pod_kv *h = xcalloc(run->n_headers + 1, sizeof(*h));
         _cleanup_free_ char *pq = xasprintf("%s%s", run->cur.path, run->cur.query ? run->cur.query : "");
+        bool has_referer = false;
         size_t n = 0;
 
         for (size_t i = 0; i < run->n_headers; i++) {
                 if ((run->cur.absolute && strcasecmp(run->headers[i].key, "Host") == 0) ||
-                    strcasecmp(run->headers[i].key, "Referer") == 0)
+                    (run->strip_sensitive && header_sensitive(run->headers[i].key)))
                         continue;
+                /* Go's Header.Get: an empty Referer is none */
+                if (strcasecmp(run->headers[i].key, "Referer") == 0 && !*run->headers[i].value)
+                        continue;
+                has_referer = has_referer || strcasecmp(run->headers[i].key, "Referer") == 0;
                 h[n++] = run->headers[i];
         }
-        h[n++] = (struct pod_kv){(char *)"Referer", (char *)referer};
+        if (!has_referer)
+                h[n++] = (struct pod_kv){(char *)"Referer", (char *)referer};
         return http_request_build(run->cur.authority, pq, run_user_agent(run), h, n);
 }
 
@@ -560,7 +633,6 @@ static int dial_failed_later(struct sbx *s, struct handler_run *run, const char 
  * the run from the loop. */
 static int net_dial(struct sbx *s, struct handler_run *run, const char *host, int port, struct pfs_error *err)
 {
-        _cleanup_free_ char *prev_url = steal_ptr(&run->url);
         struct sockaddr_storage sa;
         socklen_t len = 0;
         char eb[128];
@@ -568,8 +640,10 @@ static int net_dial(struct sbx *s, struct handler_run *run, const char *host, in
 
         free(run->target);
         free(run->request);
-        run->target = run->request = NULL;
+        free(run->url);
+        run->target = run->request = run->url = NULL;
         run->req_off = 0;
+        run->n_1xx = 0;
         r = addr_parse(host, port, &sa, &len, &run->target);
         if (run->kind == HANDLER_HTTP) {
                 run->request = run->hops ? http_request_next(run, run->referer) : http_request_first(run);
@@ -580,7 +654,7 @@ static int net_dial(struct sbx *s, struct handler_run *run, const char *host, in
 
                 return dial_failed_later(s, run, m, err);
         }
-        if (port <= 0 || port > 65535) {
+        if (port < 0 || port > 65535) { /* 0 is dialed (and refused), as Go does */
                 _cleanup_free_ char *m = xasprintf("dial tcp: address %d: invalid port", port);
 
                 return dial_failed_later(s, run, m, err);
@@ -624,8 +698,10 @@ static int net_start(struct sbx *s, struct handler_run *run, const struct handle
                         run->headers[run->n_headers].key = xstrdup(req->headers[i].key);
                         run->headers[run->n_headers++].value = xstrdup(req->headers[i].value ? req->headers[i].value : "");
                 }
-        if (req->kind == HANDLER_HTTP)
+        if (req->kind == HANDLER_HTTP) {
                 http_target_init(&run->cur, host, req->port, req->path);
+                run->first_authority = xstrdup(run->cur.authority);
+        }
         return net_dial(s, run, host, req->port, err);
 }
 

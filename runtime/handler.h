@@ -60,7 +60,7 @@ struct http_target {
         char *userinfo;         /* "user[:password]", NULL if none */
         char *host;             /* as written, without brackets: Go's URL.Hostname(); "" if none */
         char *authority;        /* host[:port] as written: the Host header; NULL if none */
-        int port;               /* as written (may be out of range), else the scheme's */
+        int port;               /* as written (may be out of range, or 0), else the scheme's */
         char *path;             /* escaped (Go's EscapedPath), dot segments removed */
         char *query;            /* "?..." as written, NULL if none */
         char *opaque;           /* "http:foo" has "foo" and no host */
@@ -89,9 +89,12 @@ struct handler_run {
         char *url;                      /* http */
         struct http_target cur;         /* http: the request in flight, */
         char *first_host;               /* the first one's hostname, as given (redirects stay on it), */
+        char *first_authority;          /* ... and its host[:port], */
         char *referer;                  /* the URL before the request in flight, */
         int hops;                       /* redirects followed, */
+        int n_1xx;                      /* informational responses to the request in flight, */
         bool follow_any_host;
+        bool strip_sensitive;           /* a hop left the first host's domain: no credentials since */
         struct pod_kv *headers;         /* httpHeaders (copies) for the next request */
         size_t n_headers;
         char *cmdline;                  /* exec, for messages */
@@ -133,8 +136,8 @@ int ctr_enter_spawn(pid_t ctr_pid, int ctr_pidfd, char *const argv[], int cgroup
  * override those by name (case-insensitive). hostport is "host:port" or "[v6]:port". */
 char *http_request_build(const char *hostport, const char *path, const char *user_agent,
                          const struct pod_kv *headers, size_t n_headers);
-/* Status code of a response whose status line is complete in buf; 0 when
- * more bytes are needed; -EINVAL when it is not HTTP. */
+/* Status code of a response whose status line is complete in buf (may be
+ * 0: "000"); -EAGAIN when more bytes are needed; -EINVAL when it is not HTTP. */
 int http_response_status(const char *buf, size_t len);
 /* The probe URL as Go prints it in errors: "http://127.0.0.1:8080/healthz". */
 char *http_url(const char *hostport, const char *path);

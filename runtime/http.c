@@ -70,18 +70,26 @@ int http_response_status(const char *buf, size_t len)
         int code = 0;
 
         if (!eol)
-                return len > 4096 ? -EINVAL : 0;
-        if (len < 12 || strncmp(buf, "HTTP/1.", 7) != 0 || buf[8] != ' ')
+                return len > 4096 ? -EINVAL : -EAGAIN;
+        if (eol - buf < 12 || strncmp(buf, "HTTP/1.", 7) != 0 || buf[8] != ' ')
                 return -EINVAL;
         for (int i = 9; i < 12; i++) {
                 if (!isdigit((unsigned char)buf[i]))
                         return -EINVAL;
                 code = code * 10 + (buf[i] - '0');
         }
+        /* Go's: exactly 3 digits ("2000" is no 200), then the reason or the line's end */
+        if (buf[12] != ' ' && buf[12] != '\n' && !(buf[12] == '\r' && buf + 13 == eol))
+                return -EINVAL;
         return code;
 }
 
 /* ---- the response head and body ---- */
+
+static int unhex(char c)
+{
+        return isdigit((unsigned char)c) ? c - '0' : isxdigit((unsigned char)c) ? (c | 0x20) - 'a' + 10 : -1;
+}
 
 /* The value of header NAME in the head [buf, end), trimmed; NULL if absent. */
 static char *header_value(const char *buf, const char *end, const char *name)
@@ -106,9 +114,9 @@ static char *header_value(const char *buf, const char *end, const char *name)
         return NULL;
 }
 
-/* The first header line of [buf, end) whose value has a byte Go's
- * textproto refuses (a control byte other than HTAB: a bare CR could
- * smuggle a header), trimmed as Go prints it; NULL if none. */
+/* The first header line of [buf, end) Go's textproto refuses: no colon,
+ * or a byte in its value that is a control byte other than HTAB (a bare
+ * CR could smuggle a header); trimmed as Go prints it; NULL if none. */
 static char *header_malformed(const char *buf, const char *end)
 {
         const char *l = memchr(buf, '\n', (size_t)(end - buf));
@@ -120,7 +128,9 @@ static char *header_malformed(const char *buf, const char *end)
                 colon = memchr(l, ':', (size_t)(e - l));
                 while (e > l && isspace((unsigned char)e[-1]))
                         e--;
-                for (const char *c = colon ? colon + 1 : e; c < e; c++)
+                if (!colon)
+                        return xstrndup(l, (size_t)(e - l));
+                for (const char *c = colon + 1; c < e; c++)
                         if (((unsigned char)*c < 0x20 && *c != '\t') || *c == 0x7f)
                                 return xstrndup(l, (size_t)(e - l));
         }
@@ -133,19 +143,35 @@ static bool status_bodiless(int status)
         return (status >= 100 && status < 200) || status == 204 || status == 304;
 }
 
+/* The '\n' ending the head's last line, before its first empty line:
+ * "\r\n" or "\n" (Go's textproto takes either), whichever comes first;
+ * *ret_sep the bytes from there to the body. NULL while none. */
+static const char *head_end(const char *buf, size_t len, size_t *ret_sep)
+{
+        const char *end = buf + len;
+
+        for (const char *l = memchr(buf, '\n', len); l; l = memchr(l + 1, '\n', (size_t)(end - l - 1))) {
+                if (l + 1 < end && l[1] == '\n') {
+                        *ret_sep = 2;
+                        return l;
+                }
+                if (l + 2 < end && l[1] == '\r' && l[2] == '\n') {
+                        *ret_sep = 3;
+                        return l;
+                }
+        }
+        return NULL;
+}
+
 int http_response_head(const char *buf, size_t len, struct http_head *ret)
 {
-        const char *end = memmem(buf, len, "\r\n\r\n", 4);
-        size_t sep = 4;
+        size_t sep = 0;
+        const char *end = head_end(buf, len, &sep);
         _cleanup_free_ char *cl = NULL, *te = NULL;
         int status = http_response_status(buf, len);
 
-        if (status <= 0)
-                return status;
-        if (!end) {
-                end = memmem(buf, len, "\n\n", 2);
-                sep = 2;
-        }
+        if (status < 0)
+                return status == -EAGAIN ? 0 : status;
         if (!end)
                 return len > 65536 ? -EINVAL : 0;
         memset(ret, 0, sizeof(*ret));
@@ -159,6 +185,8 @@ int http_response_head(const char *buf, size_t len, struct http_head *ret)
         if (cl && *cl)
                 ret->content_length = strtoll(cl, NULL, 10);
         ret->chunked = te && strcasestr(te, "chunked");
+        if (ret->chunked)
+                ret->content_length = -1; /* as Go: the chunks frame the body, whatever the length says */
         if (status_bodiless(status)) {
                 ret->content_length = 0;
                 ret->chunked = false;
@@ -173,6 +201,29 @@ void http_head_free(struct http_head *h)
         h->location = h->malformed = NULL;
 }
 
+/* A chunk-size line [p, eol) as Go's chunked reader takes it: hex digits
+ * (16 at most), then an extension after ';' or blanks to the line's end.
+ * false for anything else. */
+static bool chunk_size(const char *p, const char *eol, unsigned long long *ret)
+{
+        unsigned long long n = 0;
+        const char *c = p;
+
+        for (; c < eol && unhex(*c) >= 0; c++) {
+                if (c - p == 16)
+                        return false;
+                n = n << 4 | (unsigned)unhex(*c);
+        }
+        if (c == p)
+                return false;
+        if (c < eol && *c == ';')
+                c = eol;
+        while (c < eol && (*c == ' ' || *c == '\t' || *c == '\r'))
+                c++;
+        *ret = n;
+        return c == eol;
+}
+
 /* Chunked transfer coding: the data of the chunks complete in [p, end), up
  * to max bytes, into b; true once the last chunk was seen. */
 static bool dechunk(const char *p, const char *end, size_t max, struct pfs_buf *b)
@@ -180,12 +231,10 @@ static bool dechunk(const char *p, const char *end, size_t max, struct pfs_buf *
         while (p < end) {
                 const char *eol = memchr(p, '\n', (size_t)(end - p));
                 unsigned long long n;
-                char *num_end;
 
                 if (!eol)
                         return false;
-                n = strtoull(p, &num_end, 16);
-                if (num_end == p)
+                if (!chunk_size(p, eol, &n))
                         return true; /* not chunked after all: stop */
                 if (n == 0)
                         return true;
@@ -253,16 +302,13 @@ static bool is_alnum(unsigned char c)
         return (c >= 'a' && c <= 'z') || (c >= 'A' && c <= 'Z') || (c >= '0' && c <= '9');
 }
 
-/* url.shouldEscape(c, encodePath). */
+/* url.shouldEscape(c, encodePath). NUL (a decoded %00) is no member of
+ * the set: strchr would find the string's end. */
 static bool path_should_escape(unsigned char c)
 {
-        return !is_alnum(c) && !strchr("-_.~$&+,/:;=@", c);
+        return !is_alnum(c) && (!c || !strchr("-_.~$&+,/:;=@", c));
 }
 
-static int unhex(char c)
-{
-        return isdigit((unsigned char)c) ? c - '0' : isxdigit((unsigned char)c) ? (c | 0x20) - 'a' + 10 : -1;
-}
 
 /* url.validEncoded(s, encodePath): a path Go sends as written. */
 static bool path_valid_encoded(const char *s, size_t n)
@@ -568,7 +614,7 @@ static void location_resolve_ref(const struct http_target *base, struct http_tar
         t->absolute = t->scheme || (t->authority && *t->authority) || t->userinfo;
         if (!t->scheme)
                 t->scheme = xstrdup(base->scheme);
-        if (t->absolute && !t->port)
+        if (t->absolute && t->port < 0)
                 t->port = strcmp(t->scheme, "https") == 0 ? 443 : 80;
         if (t->opaque)
                 return;
@@ -594,7 +640,7 @@ int http_location_resolve(const struct http_target *base, const char *loc, struc
                           struct pfs_error *err)
 {
         _cleanup_free_ char *l = xstrndup(loc, strcspn(loc, "#"));
-        struct http_target t = {0};
+        struct http_target t = {.port = -1}; /* none given; ":0" is port 0, as Go dials it */
         int r;
 
         r = location_parse(l, &t, err);

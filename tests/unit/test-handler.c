@@ -217,6 +217,12 @@ static void test_http(void)
         tap_is_str(o.msg, "Probe terminated redirects, Response body: ", "http: ... kubelet's warning");
         server_stop(&sv);
 
+        server_start(&sv, "HTTP/1.1 000 Zero\r\n\r\n");
+        req.port = sv.port;
+        run(&req, &o);
+        tap_is_str(o.msg, "HTTP probe failed with statuscode: 0", "http: status 000 fails at once, as Go");
+        server_stop(&sv);
+
         server_start(&sv, "HTTP/1.1 503 Service Unavailable\r\n\r\n");
         req.port = sv.port;
         run(&req, &o);
@@ -251,6 +257,25 @@ static void http_once(struct handler_req *req, struct server *sv, const char *re
         server_stop(sv);
 }
 
+#define CONTINUE "HTTP/1.1 100 Continue\r\n\r\n"
+
+/* A server answering with 1xx responses without end must not keep the
+ * loop reading: Go allows 5 per request. */
+static void test_http_1xx_limit(struct handler_req *req)
+{
+        struct outcome o;
+        struct server sv;
+        char want[256];
+
+        http_once(req, &sv, CONTINUE CONTINUE CONTINUE CONTINUE CONTINUE "HTTP/1.1 200 OK\r\n\r\n", NULL, &o);
+        tap_is_int(o.res, HANDLER_OK, "1xx: five informational responses are read past");
+        http_once(req, &sv, CONTINUE CONTINUE CONTINUE CONTINUE CONTINUE CONTINUE "HTTP/1.1 200 OK\r\n\r\n", NULL, &o);
+        tap_is_int(o.res, HANDLER_FAILED, "1xx: a sixth fails the attempt");
+        snprintf(want, sizeof(want), "Get \"http://127.0.0.1:%d/\": net/http: too many 1xx informational responses",
+                 req->port);
+        tap_is_str(o.msg, want, "1xx: ... in Go's words");
+}
+
 static void test_http_redirect_body(void)
 {
         struct handler_req req = {.kind = HANDLER_HTTP, .timeout_ns = 1000000000LL, .path = "/"};
@@ -263,6 +288,9 @@ static void test_http_redirect_body(void)
         tap_is_int(sv.n_conns, 2, "redirect: ... a second request");
         http_once(&req, &sv, "HTTP/1.1 100 Continue\r\n\r\nHTTP/1.1 200 OK\r\nContent-Length: 0\r\n\r\n", NULL, &o);
         tap_is_int(o.res, HANDLER_OK, "1xx: Go's transport reads on to the final response");
+        http_once(&req, &sv, "HTTP/1.1 100 Continue\n\nHTTP/1.1 200 OK\r\nContent-Length: 0\r\n\r\n", NULL, &o);
+        tap_is_int(o.res, HANDLER_OK, "1xx: an LF-only head ends at its blank line, not the next one's");
+        test_http_1xx_limit(&req);
 }
 
 static void test_http_redirect_location(void)
@@ -295,6 +323,10 @@ static void test_http_redirect_location(void)
                   ok, &o);
         tap_is_int(o.res, HANDLER_FAILED, "redirect: port out of range: followed, the dial fails");
         tap_is_str(o.msg, "Get \"http://127.0.0.1:99999/\": dial tcp: address 99999: invalid port", "redirect: ... Go's words");
+        http_once(&req, &sv, "HTTP/1.1 302 Found\r\nLocation: http://127.0.0.1:0/\r\nContent-Length: 0\r\n\r\n",
+                  ok, &o);
+        tap_is_str(o.msg, "Get \"http://127.0.0.1:0/\": dial tcp 127.0.0.1:0: connect: connection refused",
+                   "redirect: port 0 is dialed, as Go does");
         http_once(&req, &sv, "HTTP/1.1 301 Moved\r\nLocation: https://127.0.0.1/\r\nContent-Length: 0\r\n\r\n", ok, &o);
         tap_is_int(o.res, HANDLER_FAILED, "redirect: to https on the same host fails, counted");
         tap_ok(strstr(o.msg, "podfs does not speak HTTPS") != NULL, "redirect: ... and says why: %s", o.msg);
@@ -341,6 +373,38 @@ static void test_http_redirect_host(void)
         req.follow_any_host = true;
         http_once(&req, &sv, "HTTP/1.1 302 Found\r\nLocation: http:foo\r\nContent-Length: 0\r\n\r\n", ok, &o);
         tap_is_str(o.msg, "Get \"http:foo\": http: no Host in request URL", "redirect: a hook to no host: Go's transport error");
+}
+
+/* An explicit Referer stays (Go's refererForURL); credentials do not go
+ * to another host (Go's shouldCopyHeaderOnRedirect). */
+static void test_http_redirect_headers(void)
+{
+        struct pod_kv hdr[] = {{"Referer", "http://mine/"}, {"Authorization", "Bearer s"}, {"cookie", "c=1"},
+                               {"X-Probe", "yes"}};
+        struct handler_req req = {.kind = HANDLER_HTTP, .timeout_ns = 1000000000LL, .path = "/", .host = "127.0.0.1",
+                                  .headers = hdr, .n_headers = 4, .follow_any_host = true};
+        const char *ok = "HTTP/1.1 200 OK\r\nContent-Length: 0\r\n\r\n";
+        char loc[256];
+        struct outcome o;
+        struct server sv;
+
+        http_once(&req, &sv, "HTTP/1.1 302 Found\r\nLocation: /x\r\nContent-Length: 0\r\n\r\n", ok, &o);
+        tap_ok(strstr(sv.request, "\r\nReferer: http://mine/\r\n") && !strstr(strstr(sv.request, "Referer") + 1, "Referer"),
+               "redirect: the httpHeaders' Referer kept, no other (%s)", sv.request);
+        tap_ok(strstr(sv.request, "\r\nAuthorization: Bearer s\r\n") && strstr(sv.request, "\r\ncookie: c=1\r\n"),
+               "redirect: same host: credentials sent");
+        server_start(&sv, NULL);
+        snprintf(loc, sizeof(loc), "HTTP/1.1 302 Found\r\nLocation: http://localhost:%d/x\r\nContent-Length: 0\r\n\r\n",
+                 sv.port);
+        sv.reply = loc;
+        sv.later = ok;
+        req.port = sv.port;
+        run(&req, &o);
+        tap_is_int(sv.n_conns, 2, "redirect: a hook to another host: followed");
+        tap_ok(!strcasestr(sv.request, "\r\nAuthorization:") && !strcasestr(sv.request, "\r\nCookie:"),
+               "redirect: ... without Authorization and Cookie (%s)", sv.request);
+        tap_ok(strstr(sv.request, "\r\nX-Probe: yes\r\n") != NULL, "redirect: ... other httpHeaders kept");
+        server_stop(&sv);
 }
 
 static void test_sleep(void)
@@ -429,6 +493,7 @@ int main(void)
         test_http_redirect_location();
         test_http_redirect_path();
         test_http_redirect_host();
+        test_http_redirect_headers();
         test_sleep();
         test_probe();
         test_probe_errored();

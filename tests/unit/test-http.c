@@ -32,7 +32,11 @@ static void test_status(void)
 
         tap_is_int(http_response_status(ok, strlen(ok)), 200, "200");
         tap_is_int(http_response_status(redirect, strlen(redirect)), 302, "302");
-        tap_is_int(http_response_status("HTTP/1.1 50", 11), 0, "incomplete");
+        tap_is_int(http_response_status("HTTP/1.1 50", 11), -EAGAIN, "incomplete");
+        tap_is_int(http_response_status("HTTP/1.1 2000 OK\r\n", 18), -EINVAL, "4 digits are no status code");
+        tap_is_int(http_response_status("HTTP/1.1 200x\r\n", 15), -EINVAL, "3 digits then no space");
+        tap_is_int(http_response_status("HTTP/1.1 200\r\n", 14), 200, "3 digits then the line's end");
+        tap_is_int(http_response_status("HTTP/1.1 000 Zero\r\n", 20), 0, "000 is status 0, not \"more bytes\"");
         tap_is_int(http_response_status("SSH-2.0-x\r\n", 11), -EINVAL, "not HTTP");
 }
 
@@ -84,6 +88,7 @@ static void test_location_paths(void)
         resolve_is("/p q", "10.0.0.5 8080 /p%20q", "a space in the path: escaped");
         resolve_is("/\xc3\xa9", "10.0.0.5 8080 /%C3%A9", "non-ASCII in the path: escaped");
         resolve_is("/a%2Fb", "10.0.0.5 8080 /a%2Fb", "a valid escape kept as written");
+        resolve_is("/x%00y z", "10.0.0.5 8080 /x%00y%20z", "a %00 stays escaped, never a NUL that ends the path");
 }
 
 static void test_location_hosts(void)
@@ -91,6 +96,8 @@ static void test_location_hosts(void)
         resolve_is("http://u@127.0.0.1/", "127.0.0.1 80 / abs", "userinfo is not the hostname");
         resolve_is("http://u:pw@127.0.0.1:81/", "127.0.0.1 81 / abs", "user and password");
         resolve_is("http://127.0.0.1:99999/", "127.0.0.1 99999 / abs", "a port out of range parses (the dial refuses it)");
+        resolve_is("http://10.0.0.5:0/", "10.0.0.5 0 / abs", "port 0 is port 0, not the scheme's");
+        resolve_is("http://10.0.0.5:/", "10.0.0.5 80 / abs", "an empty port is the scheme's");
         resolve_is("http:foo", " 80  abs", "http:foo: opaque, no host");
         resolve_is("http:///x", " 80 /x abs", "an empty authority: no host");
         resolve_is("http://LocalHost/", "LocalHost 80 / abs", "the hostname as written (compared case-sensitively)");
@@ -149,6 +156,63 @@ static void test_head_body(void)
         http_head_free(&h);
 }
 
+static void test_head_end(void)
+{
+        const char *lf = "HTTP/1.1 302 Found\nContent-Length: 19\n\nLocation: /b\r\n\r\nxx";
+        const char *cont = "HTTP/1.1 100 Continue\n\nHTTP/1.1 200 OK\r\n\r\n";
+        struct http_head h;
+
+        tap_is_int(http_response_head(lf, strlen(lf), &h), 1, "LF head: complete");
+        tap_ok(h.location == NULL, "LF head: ends at its blank line, the body's text is no header");
+        tap_is_int((int)h.body_off, 39, "LF head: the body after \\n\\n");
+        http_head_free(&h);
+        tap_is_int(http_response_head(cont, strlen(cont), &h), 1, "1xx LF head: complete");
+        tap_is_int((int)h.body_off, 23, "1xx LF head: ends before the next response");
+        http_head_free(&h);
+}
+
+/* Where Go's reader fails or decides otherwise than a lenient one. */
+static void test_head_strict(void)
+{
+        const char *zero = "HTTP/1.1 000 Zero\r\n\r\n";
+        const char *nocolon = "HTTP/1.1 200 OK\r\nNoColon \r\nContent-Length: 0\r\n\r\n";
+        const char *both = "HTTP/1.1 302 Found\r\nContent-Length: 2\r\nTransfer-Encoding: chunked\r\n\r\n"
+                           "3\r\nabc\r\n0\r\n\r\n";
+        const char *blank = "HTTP/1.1 302 Found\r\nTransfer-Encoding: chunked\r\n\r\n3\r\nabc\r\n\r\n2\r\nde\r\n0\r\n\r\n";
+        const char *plus = "HTTP/1.1 302 Found\r\nTransfer-Encoding: chunked\r\n\r\n+3\r\nabc\r\n0\r\n\r\n";
+        const char *ext = "HTTP/1.1 302 Found\r\nTransfer-Encoding: chunked\r\n\r\n3;x=1\r\nabc\r\n2 \r\nde\r\n0\r\n\r\n";
+        struct http_head h;
+        char *b;
+
+        tap_is_int(http_response_head(zero, strlen(zero), &h), 1, "000: a complete head");
+        tap_is_int(h.status, 0, "000: status 0");
+        http_head_free(&h);
+        http_response_head(nocolon, strlen(nocolon), &h);
+        tap_is_str(h.malformed, "NoColon", "a header line without a colon is malformed");
+        http_head_free(&h);
+        http_response_head(both, strlen(both), &h);
+        tap_ok(h.chunked && h.content_length == -1, "chunked and Content-Length: chunked wins");
+        b = http_body_text(&h, both, strlen(both), 10240);
+        tap_is_str(b, "abc", "chunked and Content-Length: the chunks' data");
+        free(b);
+        http_head_free(&h);
+        http_response_head(blank, strlen(blank), &h);
+        b = http_body_text(&h, blank, strlen(blank), 10240);
+        tap_is_str(b, "abc", "an empty chunk-size line stops the body (no size from the next line)");
+        free(b);
+        http_head_free(&h);
+        http_response_head(plus, strlen(plus), &h);
+        b = http_body_text(&h, plus, strlen(plus), 10240);
+        tap_is_str(b, "", "a chunk size is hex digits only (no sign)");
+        free(b);
+        http_head_free(&h);
+        http_response_head(ext, strlen(ext), &h);
+        b = http_body_text(&h, ext, strlen(ext), 10240);
+        tap_is_str(b, "abcde", "a chunk extension and trailing blanks are allowed");
+        free(b);
+        http_head_free(&h);
+}
+
 static void test_head_checks(void)
 {
         const char *cr = "HTTP/1.1 302 Found\r\nLocation: /a\rX-Injected: 1\r\nContent-Length: 0\r\n\r\n";
@@ -177,6 +241,8 @@ int main(void)
         test_location_errors();
         test_url();
         test_head_body();
+        test_head_end();
+        test_head_strict();
         test_head_checks();
         return tap_done();
 }
