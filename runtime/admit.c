@@ -76,8 +76,8 @@ static void add_pod_requests(int pod_fd, struct usage *u)
 }
 
 /* The other pods the node runs: every pod admitted (marked so under the
- * admission lock) and not finished. A pod still waiting for its admission,
- * or gated (never admitted), does not count. */
+ * admission lock; the mark goes when it finishes). A pod still waiting for
+ * its admission, or gated (never admitted), does not count. */
 static void node_usage(struct sbx *s, bool requests, struct usage *u)
 {
         int fd = openat(s->state_fd, PFS_PODS_DIR, O_RDONLY | O_DIRECTORY | O_CLOEXEC);
@@ -90,19 +90,23 @@ static void node_usage(struct sbx *s, bool requests, struct usage *u)
                 return;
         }
         while ((de = readdir(d))) {
+                char mark[64 + sizeof(PFS_ADMITTED_FILE)];
                 int pfd;
 
-                if (de->d_name[0] == '.' || !strcmp(de->d_name, s->uid))
+                if (de->d_name[0] == '.' || !strcmp(de->d_name, s->uid) || strlen(de->d_name) > 63)
+                        continue;
+                /* one look per pod: the mark goes when the pod finishes */
+                snprintf(mark, sizeof(mark), "%s/%s", de->d_name, PFS_ADMITTED_FILE);
+                if (faccessat(dirfd(d), mark, F_OK, AT_SYMLINK_NOFOLLOW) < 0)
+                        continue;
+                u->pods++;
+                if (!requests)
                         continue;
                 pfd = openat(dirfd(d), de->d_name, O_RDONLY | O_DIRECTORY | O_CLOEXEC | O_NOFOLLOW);
-                if (pfd < 0)
-                        continue;
-                if (faccessat(pfd, PFS_FINISHED_FILE, F_OK, 0) < 0 && faccessat(pfd, PFS_ADMITTED_FILE, F_OK, 0) == 0) {
-                        u->pods++;
-                        if (requests)
-                                add_pod_requests(pfd, u);
+                if (pfd >= 0) {
+                        add_pod_requests(pfd, u);
+                        close(pfd);
                 }
-                close(pfd);
         }
         closedir(d);
 }

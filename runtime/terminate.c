@@ -210,6 +210,9 @@ static int act_finish(struct sbx *s)
                 enum pfs_sync sync = s->term.cause == PT_CAUSE_DELETED ? PFS_SYNC_NONE : PFS_SYNC_DURABLE;
 
                 pod_volumes_release(s->spec, s->volumes_dir);
+                /* admissions count it no more (their one look per pod: admit.c) */
+                if (unlinkat(s->pod_fd, PFS_ADMITTED_FILE, 0) < 0 && errno != ENOENT)
+                        pfs_log(LOG_WARNING, "remove %s: %m", PFS_ADMITTED_FILE);
                 if (pfs_write_file_sync_at(s->pod_fd, PFS_FINISHED_FILE, "", 0, 0644, sync, &err) < 0)
                         pfs_log(LOG_ERR, "%s", err.msg);
                 pfs_trace(s->uid, "sandbox:finished");
