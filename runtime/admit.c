@@ -90,10 +90,10 @@ static void node_usage(struct sbx *s, bool requests, struct usage *u)
                 return;
         }
         while ((de = readdir(d))) {
-                char mark[64 + sizeof(PFS_ADMITTED_FILE)];
+                char mark[sizeof(de->d_name) + sizeof(PFS_ADMITTED_FILE) + 1];
                 int pfd;
 
-                if (de->d_name[0] == '.' || !strcmp(de->d_name, s->uid) || strlen(de->d_name) > 63)
+                if (de->d_name[0] == '.' || !strcmp(de->d_name, s->uid))
                         continue;
                 /* one look per pod: the mark goes when the pod finishes */
                 snprintf(mark, sizeof(mark), "%s/%s", de->d_name, PFS_ADMITTED_FILE);
